@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { accountId, isoTimestamp } from './common.js';
+
+export const deviceAccessLevels = ['allowed', 'blocked', 'quarantined'] as const;
+export type DeviceAccessLevel = (typeof deviceAccessLevels)[number];
+
+/**
+ * Internal: what the device edge needs to authenticate an account's devices, as a compacted
+ * snapshot per account. Tokens appear only as SHA-256 digests of 256-bit random secrets, which
+ * cannot be turned back into a token.
+ */
+export const deviceCredentialsV1 = z.object({
+  accountId,
+  revision: z.int().nonnegative(),
+  accountStatus: z.enum(['active', 'disabled', 'deleted']),
+  devices: z
+    .array(
+      z.object({
+        deviceId: z.string().min(1).max(128),
+        tokenSha256: z.array(z.string().regex(/^[0-9a-f]{64}$/)).max(4),
+        access: z.enum(deviceAccessLevels),
+      }),
+    )
+    .max(1000),
+  updatedAt: isoTimestamp,
+});
+export type DeviceCredentialsV1 = z.infer<typeof deviceCredentialsV1>;

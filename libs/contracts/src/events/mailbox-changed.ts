@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { accountId, isoTimestamp } from './common.js';
+
+/** JMAP data types whose state an account change can move. */
+export const changedTypeNames = ['Email', 'Mailbox', 'Thread', 'EmailDelivery'] as const;
+export type ChangedTypeName = (typeof changedTypeNames)[number];
+
+/**
+ * An account's mail changed. `changed` maps each JMAP data type that changed to its new state
+ * string, exactly what a JMAP StateChange carries; `state` is the account's overall state.
+ */
+export const mailboxChangedV1 = z.object({
+  eventId: z.uuid(),
+  accountId,
+  state: z.string().min(1).max(64),
+  changed: z.partialRecord(z.enum(changedTypeNames), z.string().min(1).max(64)),
+  /** Why it changed, for consumers that care (a delivery, a device's update, ...). */
+  cause: z.enum(['delivery', 'update', 'destroy', 'mailbox']),
+  /** Ids of emails created by this change, when the cause is a delivery. */
+  createdEmailIds: z.array(z.string().max(64)).max(1000).default([]),
+  occurredAt: isoTimestamp,
+});
+export type MailboxChangedV1 = z.infer<typeof mailboxChangedV1>;

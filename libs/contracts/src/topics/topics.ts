@@ -1,0 +1,68 @@
+import { accountSnapshotV1 } from '../events/account.js';
+import { deadLetterV1 } from '../events/dead-letter.js';
+import { deviceCredentialsV1 } from '../events/device-credentials.js';
+import { mailArrivedV1 } from '../events/mail-arrived.js';
+import { mailboxChangedV1 } from '../events/mailbox-changed.js';
+import { defineTopic } from './topic.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export const mailArrivedTopic = defineTopic({
+  name: 'pushmail.mail.arrived.v1',
+  description: 'One event per accepted message and recipient account, with the raw message.',
+  schema: mailArrivedV1,
+  key: (event) => event.accountId,
+  partitions: 6,
+  config: {
+    'cleanup.policy': 'delete',
+    'retention.ms': String(7 * DAY_MS),
+    // Messages up to the SMTP size limit, base64-encoded, fit.
+    'max.message.bytes': String(48 * 1024 * 1024),
+    'min.insync.replicas': '1',
+  },
+});
+
+export const mailboxChangedTopic = defineTopic({
+  name: 'pushmail.mailbox.changed.v1',
+  description: "An account's mail changed: the new JMAP states of each changed data type.",
+  schema: mailboxChangedV1,
+  key: (event) => event.accountId,
+  partitions: 6,
+  config: { 'cleanup.policy': 'delete', 'retention.ms': String(3 * DAY_MS) },
+});
+
+export const accountTopic = defineTopic({
+  name: 'pushmail.account.v1',
+  description: 'Latest snapshot of every account (compacted): address and status.',
+  schema: accountSnapshotV1,
+  key: (event) => event.accountId,
+  partitions: 3,
+  config: { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': '0', 'segment.ms': String(DAY_MS) },
+});
+
+export const deviceCredentialsTopic = defineTopic({
+  name: 'pushmail.device-credentials.v1',
+  description: "Internal: each account's device token digests and access levels (compacted).",
+  schema: deviceCredentialsV1,
+  key: (event) => event.accountId,
+  partitions: 3,
+  config: { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': '0', 'segment.ms': String(DAY_MS) },
+});
+
+export const deadLetterTopic = defineTopic({
+  name: 'pushmail.dead-letter.v1',
+  description: 'Events a consumer could not use, with the reason and the original bytes.',
+  schema: deadLetterV1,
+  key: (event) => event.key ?? `${event.sourceTopic}/${event.partition}/${event.offset}`,
+  partitions: 3,
+  config: { 'cleanup.policy': 'delete', 'retention.ms': String(30 * DAY_MS), 'max.message.bytes': String(64 * 1024 * 1024) },
+});
+
+/** Every topic pushmail owns, for the tool that creates them and for the contract document. */
+export const allTopics = [
+  mailArrivedTopic,
+  mailboxChangedTopic,
+  accountTopic,
+  deviceCredentialsTopic,
+  deadLetterTopic,
+] as const;

@@ -1,0 +1,190 @@
+import { decodeEvent, deadLetterTopic, type TopicDefinition } from '@pushmail/contracts';
+import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import type { EventProducer } from './event-producer.js';
+
+export interface ConsumedEvent<T> {
+  event: T;
+  topic: string;
+  partition: number;
+  offset: string;
+  headers: Record<string, string>;
+}
+
+/** Thrown by a handler for an event that can never be processed: it goes to the dead-letter topic. */
+export class PoisonEventError extends Error {
+  override readonly name = 'PoisonEventError';
+}
+
+export interface EventConsumerOptions<S extends z.ZodType> {
+  topic: TopicDefinition<S>;
+  groupId: string;
+  fromBeginning: boolean;
+  /** Handles a batch; resolves only once its effects are durable. Offsets are committed after. */
+  handleBatch: (events: ConsumedEvent<z.infer<S>>[]) => Promise<void>;
+  /** Handles one event alone, used to isolate a poison event when a batch fails. */
+  handleOne?: (event: ConsumedEvent<z.infer<S>>) => Promise<void>;
+  maxBatchSize?: number;
+}
+
+/**
+ * A consumer-group member that validates every message against the topic's schema, hands valid
+ * events to the handler in batches, sends invalid ones to the dead-letter topic with the reason and
+ * the original bytes, and commits offsets only after the handler's work is durable. While the
+ * handler fails for a transient reason (the database is restarting) it retries the same batch,
+ * so nothing is skipped.
+ */
+export class EventConsumer<S extends z.ZodType> {
+  private readonly consumer: Consumer;
+  private running = false;
+  private readonly log: Logger;
+
+  constructor(
+    kafka: Kafka,
+    private readonly deadLetters: EventProducer,
+    logger: Logger,
+    private readonly options: EventConsumerOptions<S>,
+  ) {
+    this.log = logger.child({ component: 'consumer', topic: options.topic.name, groupId: options.groupId });
+    this.consumer = kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3000,
+      maxWaitTimeInMs: 100,
+      allowAutoTopicCreation: false,
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 5000 },
+    });
+  }
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [this.options.topic.name], fromBeginning: this.options.fromBeginning });
+    this.consumer.on(this.consumer.events.CRASH, (event) => {
+      this.log.error({ err: event.payload.error, restart: event.payload.restart }, 'consumer crashed');
+    });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+        const maxBatch = this.options.maxBatchSize ?? 200;
+        for (let start = 0; start < batch.messages.length; start += maxBatch) {
+          if (!isRunning() || isStale()) return;
+          const chunk = batch.messages.slice(start, start + maxBatch);
+          const done = await this.processChunk(batch.topic, batch.partition, chunk, heartbeat, () => isRunning() && !isStale());
+          if (!done) return;
+          const last = chunk[chunk.length - 1];
+          if (last) {
+            await this.consumer.commitOffsets([
+              { topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
+            ]);
+          }
+        }
+      },
+    });
+    this.running = true;
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.consumer.disconnect();
+  }
+
+  private async processChunk(
+    topic: string,
+    partition: number,
+    messages: KafkaMessage[],
+    heartbeat: () => Promise<void>,
+    stillOwned: () => boolean,
+  ): Promise<boolean> {
+    const valid: ConsumedEvent<z.infer<S>>[] = [];
+    for (const message of messages) {
+      const decoded = decodeEvent(this.options.topic, message.value);
+      if (decoded.ok) {
+        valid.push({ event: decoded.event, topic, partition, offset: message.offset, headers: headersOf(message) });
+      } else {
+        await this.deadLetter(topic, partition, message, decoded.reason);
+      }
+    }
+    if (valid.length === 0) return true;
+
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.options.handleBatch(valid);
+        return true;
+      } catch (error) {
+        if (error instanceof PoisonEventError || (this.options.handleOne && attempt >= 3)) {
+          return this.processOneByOne(topic, partition, messages, valid, heartbeat, stillOwned);
+        }
+        this.log.warn({ err: error, attempt, partition }, 'handling a batch failed; retrying the same batch');
+        if (!stillOwned()) return false;
+        await heartbeat().catch(() => undefined);
+        await sleep(Math.min(5000, 100 * 2 ** attempt));
+      }
+    }
+  }
+
+  private async processOneByOne(
+    topic: string,
+    partition: number,
+    messages: KafkaMessage[],
+    valid: ConsumedEvent<z.infer<S>>[],
+    heartbeat: () => Promise<void>,
+    stillOwned: () => boolean,
+  ): Promise<boolean> {
+    const handleOne = this.options.handleOne ?? ((event) => this.options.handleBatch([event]));
+    for (const item of valid) {
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          await handleOne(item);
+          break;
+        } catch (error) {
+          if (error instanceof PoisonEventError) {
+            const original = messages.find((message) => message.offset === item.offset);
+            if (original) await this.deadLetter(topic, partition, original, error.message);
+            break;
+          }
+          this.log.warn({ err: error, attempt, offset: item.offset }, 'handling an event failed; retrying it');
+          if (!stillOwned()) return false;
+          await heartbeat().catch(() => undefined);
+          await sleep(Math.min(5000, 100 * 2 ** attempt));
+        }
+      }
+    }
+    return true;
+  }
+
+  private async deadLetter(topic: string, partition: number, message: KafkaMessage, reason: string): Promise<void> {
+    this.log.warn({ partition, offset: message.offset, reason }, 'sending an event to the dead-letter topic');
+    await this.deadLetters.publish(deadLetterTopic, [
+      {
+        sourceTopic: topic,
+        partition,
+        offset: message.offset,
+        key: message.key ? message.key.toString('utf8') : null,
+        consumerGroup: this.options.groupId,
+        reason: reason.slice(0, 4000),
+        valueBase64: (message.value ?? Buffer.alloc(0)).toString('base64'),
+        headers: headersOf(message),
+        failedAt: new Date().toISOString(),
+      },
+    ]);
+  }
+}
+
+export function headersOf(message: KafkaMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    if (value === undefined) continue;
+    headers[name] = Array.isArray(value) ? value.map(String).join(',') : value.toString();
+  }
+  return headers;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

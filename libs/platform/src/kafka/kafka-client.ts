@@ -1,0 +1,33 @@
+import kafkajs, { type Kafka, type KafkaConfig, type logLevel as LogLevel } from 'kafkajs';
+import type { Logger } from 'pino';
+
+const { Kafka: KafkaClient, logLevel } = kafkajs;
+
+export interface KafkaSettings {
+  brokers: string[];
+  clientId: string;
+  logger: Logger;
+  /** How long one request may take before the client gives up on it. */
+  requestTimeoutMs?: number;
+}
+
+export function createKafka(settings: KafkaSettings): Kafka {
+  const log = settings.logger.child({ component: 'kafka' });
+  const config: KafkaConfig = {
+    clientId: settings.clientId,
+    brokers: settings.brokers,
+    connectionTimeout: 3000,
+    requestTimeout: settings.requestTimeoutMs ?? 10_000,
+    retry: { initialRetryTime: 100, maxRetryTime: 2000, retries: 5 },
+    logLevel: logLevel.WARN,
+    logCreator:
+      () =>
+      ({ level, log: entry }: { level: LogLevel; log: { message: string } & Record<string, unknown> }) => {
+        const { message, ...rest } = entry;
+        if (level <= logLevel.ERROR) log.error(rest, message);
+        else if (level === logLevel.WARN) log.warn(rest, message);
+        else log.debug(rest, message);
+      },
+  };
+  return new KafkaClient(config);
+}
