@@ -1,0 +1,539 @@
+// A single-node KRaft Kafka broker run straight from Maven Central jars, for machines without a
+// Docker engine: only a JDK (17+) and Maven are needed.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+import { cacheDir, canConnect, defaultLog, run, sleep, tailFile, withLock } from './common.mjs';
+import { kafkaIsReady, probeKafka } from './kafka-protocol.mjs';
+
+export const DEFAULT_KAFKA_VERSION = '4.4.0';
+const HOST = '127.0.0.1';
+const NODE_ID = 1;
+const READY_TIMEOUT_MS = 120_000;
+const STOP_GRACE_MS = 15_000;
+const DEPENDENCY_PLUGIN = 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1';
+
+export function kafkaVersion() {
+  return process.env.PUSHMAIL_KAFKA_VERSION || DEFAULT_KAFKA_VERSION;
+}
+
+function javaCommand() {
+  return process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
+}
+
+let javaChecked;
+
+/** Kafka 4 brokers are built for Java 17; an older JVM fails with an opaque class-version error. */
+export function checkJava() {
+  javaChecked ??= run(javaCommand(), ['-version'], {
+    timeoutMs: 30_000,
+    missingHint: 'install a JDK 17 or newer, or set JAVA_HOME',
+  }).then((output) => {
+    const match = /version "(\d+)(?:\.(\d+))?/.exec(output);
+    const major = match ? (match[1] === '1' ? Number(match[2]) : Number(match[1])) : NaN;
+    if (!(major >= 17)) {
+      throw new Error(`Kafka ${kafkaVersion()} needs Java 17 or newer; ${javaCommand()} reports:\n${output.trim()}`);
+    }
+    return major;
+  });
+  return javaChecked;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resolving the jars
+
+function pom(dependencies) {
+  const deps = dependencies
+    .map(
+      ({ groupId, artifactId, version, excludeAll }) => `
+    <dependency>
+      <groupId>${groupId}</groupId>
+      <artifactId>${artifactId}</artifactId>
+      <version>${version}</version>${
+        excludeAll
+          ? `
+      <exclusions><exclusion><groupId>*</groupId><artifactId>*</artifactId></exclusion></exclusions>`
+          : ''
+      }
+    </dependency>`,
+    )
+    .join('');
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>local.pushmail</groupId>
+  <artifactId>kafka-runtime</artifactId>
+  <version>1</version>
+  <packaging>pom</packaging>
+  <dependencies>${deps}
+  </dependencies>
+</project>
+`;
+}
+
+async function copyDependencies(workDir, name, dependencies, outputDir) {
+  const pomFile = path.join(workDir, `${name}.xml`);
+  writeFileSync(pomFile, pom(dependencies));
+  await run(
+    'mvn',
+    [
+      '-B',
+      '-q',
+      '-Dstyle.color=never',
+      '-f',
+      pomFile,
+      `${DEPENDENCY_PLUGIN}:copy-dependencies`,
+      '-DincludeScope=runtime',
+      `-DoutputDirectory=${outputDir}`,
+    ],
+    { cwd: workDir, missingHint: 'Maven fetches Kafka from Maven Central; install it (apt-get install maven)' },
+  );
+}
+
+function jarVersion(jars, artifactId) {
+  const pattern = new RegExp(`^${artifactId.replace(/[.]/g, '\\.')}-(\\d[^-]*(?:-[^-]+)*)\\.jar$`);
+  for (const jar of jars) {
+    const match = pattern.exec(jar);
+    if (match) return match[1];
+  }
+  return undefined;
+}
+
+/**
+ * Zip entry names are stored uncompressed in the archive's directory, so a byte search is enough
+ * to tell whether a class is in a jar.
+ */
+function jarHasEntry(jarFile, entry) {
+  return readFileSync(jarFile).includes(Buffer.from(entry, 'utf8'));
+}
+
+function completeMarker(libsDir) {
+  return path.join(libsDir, '.complete');
+}
+
+function libsComplete(libsDir) {
+  try {
+    const { jars } = JSON.parse(readFileSync(completeMarker(libsDir), 'utf8'));
+    return jars.length > 0 && jars.every((jar) => existsSync(path.join(libsDir, jar)));
+  } catch {
+    return false;
+  }
+}
+
+async function resolveInto(stagingDir, workDir, version, log) {
+  log(`resolving Kafka ${version} from Maven Central (one-time)`);
+  await copyDependencies(
+    workDir,
+    'kafka',
+    [{ groupId: 'org.apache.kafka', artifactId: 'kafka_2.13', version }],
+    stagingDir,
+  );
+  let jars = readdirSync(stagingDir).filter((f) => f.endsWith('.jar'));
+
+  // The broker logs through SLF4J, but Kafka's pom leaves the binding to the distribution; without
+  // one it logs nothing. The binding must match Kafka's own log4j and SLF4J generations.
+  const log4jVersion = jarVersion(jars, 'log4j-core') ?? jarVersion(jars, 'log4j-api');
+  const slf4jVersion = jarVersion(jars, 'slf4j-api');
+  if (!log4jVersion || !slf4jVersion) {
+    throw new Error(`Kafka ${version} does not depend on log4j2 and SLF4J as expected; found: ${jars.join(', ')}`);
+  }
+  const binding = slf4jVersion.startsWith('1.') ? 'log4j-slf4j-impl' : 'log4j-slf4j2-impl';
+  if (!jarVersion(jars, binding)) {
+    await copyDependencies(
+      workDir,
+      'logging',
+      [{ groupId: 'org.apache.logging.log4j', artifactId: binding, version: log4jVersion, excludeAll: true }],
+      stagingDir,
+    );
+    jars = readdirSync(stagingDir).filter((f) => f.endsWith('.jar'));
+  }
+
+  const kafkaJar = path.join(stagingDir, `kafka_2.13-${version}.jar`);
+  if (!existsSync(kafkaJar)) throw new Error(`kafka_2.13-${version}.jar missing after resolution`);
+  for (const entry of ['kafka/Kafka.class', 'kafka/tools/StorageTool.class']) {
+    if (!jarHasEntry(kafkaJar, entry)) throw new Error(`${entry} not found in kafka_2.13-${version}.jar`);
+  }
+  writeFileSync(completeMarker(stagingDir), JSON.stringify({ version, jars: jars.sort() }, null, 2));
+}
+
+/**
+ * Returns the directory holding Kafka's runtime classpath, resolving it with Maven the first time.
+ * Concurrent callers wait for one resolution; the directory only ever appears complete, because it
+ * is assembled under another name and renamed into place.
+ */
+export async function ensureKafkaLibs({ version = kafkaVersion(), log = defaultLog } = {}) {
+  const home = path.join(cacheDir(), `kafka-${version}`);
+  const libsDir = path.join(home, 'libs');
+  if (libsComplete(libsDir)) return libsDir;
+  await withLock(
+    path.join(home, 'resolve.lock'),
+    async () => {
+      if (libsComplete(libsDir)) return;
+      const workDir = path.join(home, 'maven');
+      const stagingDir = path.join(home, `libs.staging-${process.pid}`);
+      mkdirSync(workDir, { recursive: true });
+      rmSync(stagingDir, { recursive: true, force: true });
+      mkdirSync(stagingDir, { recursive: true });
+      try {
+        const started = Date.now();
+        await resolveInto(stagingDir, workDir, version, log);
+        rmSync(libsDir, { recursive: true, force: true });
+        renameSync(stagingDir, libsDir);
+        log(`Kafka ${version} resolved in ${((Date.now() - started) / 1000).toFixed(1)} s into ${libsDir}`);
+      } finally {
+        rmSync(stagingDir, { recursive: true, force: true });
+      }
+    },
+    { log, what: `resolution of Kafka ${version}`, timeoutMs: 20 * 60_000 },
+  );
+  return libsDir;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Configuration and storage
+
+function serverProperties({ port, controllerPort, logDir }) {
+  return `# Written on every start; edits are lost.
+process.roles=broker,controller
+node.id=${NODE_ID}
+controller.quorum.bootstrap.servers=${HOST}:${controllerPort}
+listeners=PLAINTEXT://${HOST}:${port},CONTROLLER://${HOST}:${controllerPort}
+advertised.listeners=PLAINTEXT://${HOST}:${port},CONTROLLER://${HOST}:${controllerPort}
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT
+controller.listener.names=CONTROLLER
+log.dirs=${logDir}
+
+# One broker: every internal topic must make do with a single replica.
+default.replication.factor=1
+min.insync.replicas=1
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+# Fewer internal partitions make the first consumer group and transaction on a fresh broker quick.
+offsets.topic.num.partitions=5
+transaction.state.log.num.partitions=5
+
+# Topics are created by the application, never by a stray produce or fetch.
+auto.create.topics.enable=false
+num.partitions=3
+# Consumers in tests and local runs join at once instead of after the default 3 s.
+group.initial.rebalance.delay.ms=0
+
+# Mail with attachments travels as single records.
+message.max.bytes=33554432
+replica.fetch.max.bytes=33554432
+`;
+}
+
+function log4jProperties(logFile) {
+  return `status = warn
+name = pushmail-kafka
+appender.file.type = File
+appender.file.name = file
+appender.file.fileName = ${logFile}
+appender.file.append = false
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = INFO
+rootLogger.appenderRef.file.ref = file
+# The request logger is very chatty at INFO and says nothing useful for local work.
+logger.request.name = kafka.request.logger
+logger.request.level = WARN
+`;
+}
+
+function toolLog4jProperties() {
+  return `status = warn
+name = pushmail-kafka-tools
+appender.err.type = Console
+appender.err.name = err
+appender.err.target = SYSTEM_ERR
+appender.err.layout.type = PatternLayout
+appender.err.layout.pattern = %p %m%n
+rootLogger.level = WARN
+rootLogger.appenderRef.err.ref = err
+`;
+}
+
+/** Kafka's cluster ids are 16 random bytes in URL-safe base64 without padding, not starting with '-'. */
+function newClusterId() {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
+function jvmArgs(libsDir, log4jFile, dataDir) {
+  return [
+    '-Xms128m',
+    '-Xmx512m',
+    '-XX:+UseG1GC',
+    '-XX:MaxGCPauseMillis=20',
+    '-XX:+ExitOnOutOfMemoryError',
+    '-Djava.awt.headless=true',
+    `-Dkafka.logs.dir=${dataDir}`,
+    `-Dlog4j2.configurationFile=${log4jFile}`,
+    '-cp',
+    path.join(libsDir, '*'),
+  ];
+}
+
+/**
+ * Formats the metadata log once per data directory. A directory formatted for another controller
+ * port is wiped, because the single-voter quorum records the controller's endpoint at format time.
+ */
+async function ensureFormatted({ libsDir, dataDir, logDir, configFile, controllerPort, log }) {
+  const stampFile = path.join(dataDir, 'cluster.json');
+  let stamp;
+  try {
+    stamp = JSON.parse(readFileSync(stampFile, 'utf8'));
+  } catch {
+    stamp = undefined;
+  }
+  const formatted = existsSync(path.join(logDir, 'meta.properties'));
+  if (formatted && stamp?.controllerPort === controllerPort) return;
+  if (formatted) log(`wiping ${logDir}: it was formatted for another controller port`);
+  rmSync(logDir, { recursive: true, force: true });
+
+  const clusterId = newClusterId();
+  const toolLog4j = path.join(dataDir, 'log4j2-tools.properties');
+  writeFileSync(toolLog4j, toolLog4jProperties());
+  await run(
+    javaCommand(),
+    [
+      `-Dlog4j2.configurationFile=${toolLog4j}`,
+      '-cp',
+      path.join(libsDir, '*'),
+      'kafka.tools.StorageTool',
+      'format',
+      '--cluster-id',
+      clusterId,
+      '--config',
+      configFile,
+      '--standalone',
+    ],
+    { timeoutMs: 120_000 },
+  );
+  writeFileSync(stampFile, JSON.stringify({ clusterId, controllerPort, nodeId: NODE_ID }, null, 2));
+  log(`formatted Kafka storage in ${logDir} (cluster ${clusterId})`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Process supervision
+
+// The broker runs under a small shell that ties its life to a pipe from this process: when the
+// pipe closes (stop(), or this process dying in any way, even SIGKILL) the shell terminates the
+// whole process group, and kills it 15 s later if it has not gone. The signal goes to the group
+// rather than a pid so that a recycled pid can never be hit: the group exists as long as the
+// watchdog itself does. The shell forwards SIGTERM and outlives the JVM, so this process sees the
+// broker's real end as the shell's exit.
+const SUPERVISOR = `
+exec 3<&0 </dev/null
+"$@" 3<&- &
+pid=$!
+(
+  trap '' TERM INT HUP
+  cat <&3 >/dev/null 2>&1
+  kill -TERM 0 2>/dev/null
+  sleep ${STOP_GRACE_MS / 1000}
+  kill -KILL 0 2>/dev/null
+) &
+exec 3<&-
+trap 'kill -TERM "$pid" 2>/dev/null' TERM INT HUP
+status=0
+wait "$pid" || status=$?
+while kill -0 "$pid" 2>/dev/null; do wait "$pid" || status=$?; done
+exit "$status"
+`;
+
+const running = new Set();
+const signalHandlers = new Map();
+
+function killGroup(pgid, signal) {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+function onExit() {
+  for (const broker of running) killGroup(broker.pgid, 'SIGTERM');
+}
+
+/**
+ * While a broker runs, SIGINT/SIGTERM/SIGHUP stop it before this process goes. When nothing else
+ * listens for the signal, it is raised again afterwards so the process ends as it would have.
+ */
+function track(broker) {
+  running.add(broker);
+  if (signalHandlers.size) return;
+  process.on('exit', onExit);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    const handler = async () => {
+      await Promise.allSettled([...running].map((b) => b.stop()));
+      if (process.listenerCount(signal) === 1) {
+        untrackAll();
+        process.kill(process.pid, signal);
+      }
+    };
+    signalHandlers.set(signal, handler);
+    process.on(signal, handler);
+  }
+}
+
+function untrackAll() {
+  for (const [signal, handler] of signalHandlers) process.removeListener(signal, handler);
+  signalHandlers.clear();
+  process.removeListener('exit', onExit);
+}
+
+function untrack(broker) {
+  running.delete(broker);
+  if (running.size === 0) untrackAll();
+}
+
+function failureReport(message, dataDir) {
+  const serverLog = tailFile(path.join(dataDir, 'server.log'), 30);
+  const output = tailFile(path.join(dataDir, 'kafka.out'), 15);
+  return [
+    message,
+    serverLog && `--- tail of ${path.join(dataDir, 'server.log')}\n${serverLog}`,
+    output && `--- tail of ${path.join(dataDir, 'kafka.out')}\n${output}`,
+  ]
+    .filter(Boolean)
+    .join('\n');
+}
+
+/**
+ * Starts a single-node KRaft broker listening on 127.0.0.1:port and resolves once it serves
+ * metadata. A broker already answering on that port is reused (and left running by stop()).
+ *
+ * @param {{ port: number, controllerPort: number, dataDir: string, log?: (message: string) => void }} options
+ * @returns {Promise<{ brokers: string, stop: () => Promise<void>, reused: boolean, exited: Promise<number | null> }>}
+ *   `exited` settles with the broker's exit code if it ends (for a reused broker it never settles).
+ */
+export async function startLocalKafka({ port, controllerPort, dataDir, log = defaultLog }) {
+  const brokers = `${HOST}:${port}`;
+  const version = kafkaVersion();
+  await checkJava();
+  const libsDir = await ensureKafkaLibs({ version, log });
+  mkdirSync(dataDir, { recursive: true });
+
+  return withLock(
+    path.join(dataDir, 'start.lock'),
+    async () => {
+      const existing = await reusable(port, controllerPort);
+      if (existing) {
+        log(`reusing the Kafka broker already answering on ${brokers}`);
+        return { brokers, stop: async () => {}, reused: true, exited: new Promise(() => {}) };
+      }
+
+      const logDir = path.join(dataDir, 'kraft-logs');
+      const configFile = path.join(dataDir, 'server.properties');
+      const log4jFile = path.join(dataDir, 'log4j2.properties');
+      writeFileSync(configFile, serverProperties({ port, controllerPort, logDir }));
+      writeFileSync(log4jFile, log4jProperties(path.join(dataDir, 'server.log')));
+      await ensureFormatted({ libsDir, dataDir, logDir, configFile, controllerPort, log });
+
+      const outFd = openSync(path.join(dataDir, 'kafka.out'), 'w');
+      let child;
+      try {
+        child = spawn(
+          'sh',
+          ['-c', SUPERVISOR, 'kafka-supervisor', javaCommand(), ...jvmArgs(libsDir, log4jFile, dataDir), 'kafka.Kafka', configFile],
+          { cwd: dataDir, stdio: ['pipe', outFd, outFd], detached: true },
+        );
+      } finally {
+        closeSync(outFd);
+      }
+      // The broker lives as long as this process, but must not by itself keep it alive.
+      child.unref();
+      child.stdin.unref?.();
+      child.stdin.on('error', () => {});
+
+      const exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+      const spawnError = new Promise((_, reject) => child.once('error', reject));
+      let stopping;
+      const broker = {
+        pgid: child.pid,
+        stop() {
+          stopping ??= (async () => {
+            child.stdin.destroy();
+            const gone = await Promise.race([exited.then(() => true), sleep(STOP_GRACE_MS + 5000).then(() => false)]);
+            if (!gone) log(`Kafka did not stop within ${STOP_GRACE_MS / 1000} s; killing it`);
+            // Also ends the watchdog, which otherwise sleeps out its grace period.
+            killGroup(broker.pgid, 'SIGKILL');
+            untrack(broker);
+          })();
+          return stopping;
+        },
+      };
+      track(broker);
+
+      const started = Date.now();
+      log(`starting Kafka ${version} on ${brokers} (data in ${dataDir})`);
+      try {
+        await Promise.race([
+          waitUntilReady(),
+          exited.then((code) => {
+            throw new Error(failureReport(`Kafka exited with code ${code} while starting`, dataDir));
+          }),
+          spawnError,
+        ]);
+      } catch (err) {
+        await broker.stop();
+        throw err;
+      }
+      log(`Kafka ready on ${brokers} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      return { brokers, stop: () => broker.stop(), reused: false, exited };
+
+      async function waitUntilReady() {
+        let lastError;
+        while (Date.now() - started < READY_TIMEOUT_MS) {
+          if (stopping) throw new Error('Kafka was stopped while starting');
+          try {
+            if (await kafkaIsReady(HOST, port, { timeoutMs: 3000 })) return;
+            lastError = new Error('broker answers but is not yet registered with the controller');
+          } catch (err) {
+            lastError = err;
+          }
+          await sleep(200);
+        }
+        throw new Error(
+          failureReport(
+            `Kafka did not become ready on ${brokers} within ${READY_TIMEOUT_MS / 1000} s (last probe: ${lastError?.message})`,
+            dataDir,
+          ),
+        );
+      }
+    },
+    { log, what: `start of the Kafka broker in ${dataDir}`, timeoutMs: READY_TIMEOUT_MS + 60_000 },
+  );
+}
+
+/**
+ * True when a ready broker already serves the port; throws when the ports are held by something
+ * that is not a usable broker, which would otherwise surface as a bind error deep in the broker log.
+ */
+async function reusable(port, controllerPort) {
+  if (await canConnect(HOST, port, 1000)) {
+    try {
+      if (await kafkaIsReady(HOST, port, { timeoutMs: 5000 })) return true;
+    } catch {
+      // Not Kafka, or not answering: reported below.
+    }
+    throw new Error(`${HOST}:${port} is in use by something that is not a ready Kafka broker`);
+  }
+  if (await canConnect(HOST, controllerPort, 1000)) {
+    throw new Error(`${HOST}:${controllerPort} (Kafka controller port) is already in use`);
+  }
+  return false;
+}
+
+export { probeKafka, kafkaIsReady };
