@@ -1,0 +1,60 @@
+import { MethodError } from './errors.js';
+import type { Invocation, JmapRequest } from './request.js';
+import { resolveResultReferences } from './result-reference.js';
+
+export interface MethodContext {
+  /** The account the caller is authenticated for; a method must never reach another. */
+  accountId: string;
+  /** Ids created earlier in this request, by creation id (RFC 8620 §3.3 createdIds). */
+  createdIds: Map<string, string>;
+}
+
+export type MethodHandler = (args: Record<string, unknown>, context: MethodContext) => Promise<Record<string, unknown>>;
+
+export interface MethodRegistry {
+  get(name: string): MethodHandler | undefined;
+}
+
+export interface DispatchHooks {
+  /** Called with each failure that was not a MethodError, i.e. a bug or an outage. */
+  onUnexpectedError?: (method: string, error: unknown) => void;
+}
+
+/**
+ * Runs a request's method calls in order (RFC 8620 §3.3): result references are resolved against
+ * earlier responses, an unknown method or a failing call answers an error for that call alone.
+ */
+export async function dispatchRequest(
+  request: JmapRequest,
+  accountId: string,
+  methods: MethodRegistry,
+  hooks: DispatchHooks = {},
+): Promise<{ methodResponses: Invocation[]; createdIds?: Record<string, string> }> {
+  const responses: Invocation[] = [];
+  const context: MethodContext = { accountId, createdIds: new Map(Object.entries(request.createdIds ?? {})) };
+  for (const [name, rawArgs, callId] of request.methodCalls) {
+    const handler = methods.get(name);
+    if (!handler) {
+      responses.push(['error', { type: 'unknownMethod', description: `unknown method ${name}` }, callId]);
+      continue;
+    }
+    try {
+      const args = resolveResultReferences(rawArgs, responses);
+      if ('accountId' in args && args['accountId'] !== accountId && name !== 'Core/echo') {
+        throw new MethodError('accountNotFound', 'no such account for these credentials');
+      }
+      responses.push([name, await handler(args, context), callId]);
+    } catch (error) {
+      if (error instanceof MethodError) {
+        responses.push(['error', error.toResponseArguments(), callId]);
+      } else {
+        hooks.onUnexpectedError?.(name, error);
+        responses.push(['error', { type: 'serverFail', description: 'the server could not complete this call' }, callId]);
+      }
+    }
+  }
+  return {
+    methodResponses: responses,
+    ...(request.createdIds ? { createdIds: Object.fromEntries(context.createdIds) } : {}),
+  };
+}

@@ -1,0 +1,54 @@
+/** Request-level problems (RFC 8620 §3.6.1), answered as RFC 7807 problem details. */
+export type RequestErrorType = 'unknownCapability' | 'notJSON' | 'notRequest' | 'limit';
+
+export interface ProblemDetails {
+  type: `urn:ietf:params:jmap:error:${RequestErrorType}`;
+  status: number;
+  detail: string;
+  limit?: string;
+}
+
+export function requestError(type: RequestErrorType, detail: string, limit?: string): ProblemDetails {
+  return {
+    type: `urn:ietf:params:jmap:error:${type}`,
+    status: 400,
+    detail,
+    ...(limit ? { limit } : {}),
+  };
+}
+
+/** Method-level error types (RFC 8620 §3.6.2 and the per-method errors of RFC 8620/8621). */
+export type MethodErrorType =
+  | 'serverUnavailable'
+  | 'serverFail'
+  | 'serverPartialFail'
+  | 'unknownMethod'
+  | 'invalidArguments'
+  | 'invalidResultReference'
+  | 'forbidden'
+  | 'accountNotFound'
+  | 'accountNotSupportedByMethod'
+  | 'accountReadOnly'
+  | 'requestTooLarge'
+  | 'cannotCalculateChanges'
+  | 'stateMismatch'
+  | 'anchorNotFound'
+  | 'unsupportedSort'
+  | 'unsupportedFilter'
+  | 'tooManyChanges'
+  | 'policyAcknowledgementRequired';
+
+/** Thrown by a method handler; becomes an `["error", {type, description}, callId]` response. */
+export class MethodError extends Error {
+  constructor(
+    readonly type: MethodErrorType,
+    description?: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(description ?? type);
+  }
+
+  toResponseArguments(): Record<string, unknown> {
+    return { type: this.type, ...(this.message !== this.type ? { description: this.message } : {}), ...this.extra };
+  }
+}

@@ -1,0 +1,6 @@
+export * from './capabilities.js';
+export * from './dispatcher.js';
+export * from './errors.js';
+export * from './request.js';
+export * from './result-reference.js';
+export * from './websocket.js';

@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CORE_LIMITS } from './capabilities.js';
+import { dispatchRequest, type MethodHandler } from './dispatcher.js';
+import { MethodError } from './errors.js';
+import { parseRequestBody } from './request.js';
+import { evaluatePointer } from './result-reference.js';
+import { parseClientMessage } from './websocket.js';
+
+const core = 'urn:ietf:params:jmap:core';
+
+describe(parseRequestBody.name, () => {
+  it('answers notJSON for bytes that are not JSON', () => {
+    const result = parseRequestBody('{', DEFAULT_CORE_LIMITS);
+    expect(result.ok ? null : result.problem.type).toBe('urn:ietf:params:jmap:error:notJSON');
+  });
+
+  it('answers notRequest for a malformed invocation', () => {
+    const result = parseRequestBody(JSON.stringify({ using: [core], methodCalls: [['Core/echo', {}]] }), DEFAULT_CORE_LIMITS);
+    expect(result.ok ? null : result.problem.type).toBe('urn:ietf:params:jmap:error:notRequest');
+  });
+
+  it('answers unknownCapability for a capability the server lacks', () => {
+    const result = parseRequestBody(JSON.stringify({ using: ['urn:example:nope'], methodCalls: [] }), DEFAULT_CORE_LIMITS);
+    expect(result.ok ? null : result.problem.type).toBe('urn:ietf:params:jmap:error:unknownCapability');
+  });
+
+  it('answers limit with the limit name past maxCallsInRequest', () => {
+    const calls = Array.from({ length: DEFAULT_CORE_LIMITS.maxCallsInRequest + 1 }, (_, i) => ['Core/echo', {}, `c${i}`]);
+    const result = parseRequestBody(JSON.stringify({ using: [core], methodCalls: calls }), DEFAULT_CORE_LIMITS);
+    expect(result.ok ? null : [result.problem.type, result.problem.limit]).toEqual([
+      'urn:ietf:params:jmap:error:limit',
+      'maxCallsInRequest',
+    ]);
+  });
+
+  it('refuses hostile nesting without overflowing the stack', () => {
+    const deep = '['.repeat(5000) + ']'.repeat(5000);
+    const result = parseRequestBody(`{"using":[],"methodCalls":[],"x":${deep}}`, DEFAULT_CORE_LIMITS);
+    expect(result.ok ? null : result.problem.type).toBe('urn:ietf:params:jmap:error:notRequest');
+  });
+});
+
+describe(evaluatePointer.name, () => {
+  it('maps "*" over arrays and flattens, as RFC 8620 §3.7 asks', () => {
+    const doc = { list: [{ ids: ['a', 'b'] }, { ids: ['c'] }] };
+    expect(evaluatePointer(doc, '/list/*/ids')).toEqual(['a', 'b', 'c']);
+  });
+
+  it('throws invalidResultReference for a path that does not resolve', () => {
+    expect(() => evaluatePointer({ a: 1 }, '/b')).toThrow(MethodError);
+  });
+});
+
+describe(dispatchRequest.name, () => {
+  const echo: MethodHandler = async (args) => args;
+  const ids: MethodHandler = async () => ({ ids: ['m1', 'm2'] });
+  const methods = new Map<string, MethodHandler>([
+    ['Core/echo', echo],
+    ['Email/query', ids],
+    ['Email/get', async (args) => ({ list: (args['ids'] as string[]).map((id) => ({ id })) })],
+    ['Boom/get', async () => {
+      throw new Error('database down');
+    }],
+  ]);
+
+  it('resolves a result reference from an earlier call', async () => {
+    const { methodResponses } = await dispatchRequest(
+      {
+        using: [core],
+        methodCalls: [
+          ['Email/query', { accountId: 'acc' }, 'q'],
+          ['Email/get', { accountId: 'acc', '#ids': { resultOf: 'q', name: 'Email/query', path: '/ids' } }, 'g'],
+        ],
+      },
+      'acc',
+      methods,
+    );
+    expect(methodResponses[1]).toEqual(['Email/get', { list: [{ id: 'm1' }, { id: 'm2' }] }, 'g']);
+  });
+
+  it('answers unknownMethod, accountNotFound and serverFail per call and goes on', async () => {
+    const { methodResponses } = await dispatchRequest(
+      {
+        using: [core],
+        methodCalls: [
+          ['Nope/get', {}, 'a'],
+          ['Email/query', { accountId: 'someone-else' }, 'b'],
+          ['Boom/get', {}, 'c'],
+          ['Core/echo', { hello: true }, 'd'],
+        ],
+      },
+      'acc',
+      methods,
+    );
+    expect(methodResponses.map(([name, args]) => (name === 'error' ? args['type'] : name))).toEqual([
+      'unknownMethod',
+      'accountNotFound',
+      'serverFail',
+      'Core/echo',
+    ]);
+  });
+});
+
+describe(parseClientMessage.name, () => {
+  it('reads a WebSocketPushEnable with a push state', () => {
+    const result = parseClientMessage(JSON.stringify({ '@type': 'WebSocketPushEnable', dataTypes: null, pushState: '7' }), DEFAULT_CORE_LIMITS);
+    expect(result).toEqual({ ok: true, message: { kind: 'pushEnable', dataTypes: null, pushState: '7' } });
+  });
+
+  it('answers notRequest for an unknown @type, keeping the request id', () => {
+    const result = parseClientMessage(JSON.stringify({ '@type': 'Bogus', id: 'r1' }), DEFAULT_CORE_LIMITS);
+    expect(result.ok).toBe(false);
+    expect(result.ok ? undefined : result.id).toBe('r1');
+  });
+});
