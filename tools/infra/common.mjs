@@ -1,5 +1,14 @@
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -60,7 +69,12 @@ export function tailFile(file, lines = 40) {
     const length = Math.min(size, 64 * 1024);
     const buffer = Buffer.alloc(length);
     readSync(fd, buffer, 0, length, size - length);
-    return buffer.toString('utf8').split('\n').slice(-lines - 1).join('\n').trimEnd();
+    return buffer
+      .toString('utf8')
+      .split('\n')
+      .slice(-lines - 1)
+      .join('\n')
+      .trimEnd();
   } catch {
     return '';
   } finally {
@@ -81,7 +95,8 @@ export function run(command, args, { cwd, env, timeoutMs = 0, missingHint } = {}
     const timer = timeoutMs ? setTimeout(() => child.kill('SIGKILL'), timeoutMs) : undefined;
     child.once('error', (err) => {
       clearTimeout(timer);
-      if (err.code === 'ENOENT') reject(new Error(`${command} not found${missingHint ? `: ${missingHint}` : ''}`));
+      if (err.code === 'ENOENT')
+        reject(new Error(`${command} not found${missingHint ? `: ${missingHint}` : ''}`));
       else reject(err);
     });
     child.once('close', (code, signal) => {
@@ -100,7 +115,11 @@ export function run(command, args, { cwd, env, timeoutMs = 0, missingHint } = {}
  * Cross-process mutual exclusion through an atomically created directory holding the owner's pid.
  * A lock whose owner died is taken over, so a crash never wedges later runs.
  */
-export async function withLock(lockDir, fn, { timeoutMs = 10 * 60_000, log = defaultLog, what = lockDir } = {}) {
+export async function withLock(
+  lockDir,
+  fn,
+  { timeoutMs = 10 * 60_000, log = defaultLog, what = lockDir } = {},
+) {
   mkdirSync(path.dirname(lockDir), { recursive: true });
   const ownerFile = path.join(lockDir, 'owner');
   const deadline = Date.now() + timeoutMs;

@@ -231,7 +231,13 @@ export async function probeKafka(host, port, { timeoutMs = 5000 } = {}) {
     if (version < range.min || version < 4) {
       throw new Error(`broker offers Metadata v${range.min}-v${range.max}, none of which this probe speaks`);
     }
-    const reader = await connection.request(API_METADATA, version, 2, metadataRequestBody(version), version >= 9);
+    const reader = await connection.request(
+      API_METADATA,
+      version,
+      2,
+      metadataRequestBody(version),
+      version >= 9,
+    );
     return { apiCount: apis.size, metadataVersion: version, ...parseMetadata(reader, version) };
   } finally {
     clearTimeout(timer);

@@ -2,7 +2,17 @@
 // Docker engine: only a JDK (17+) and Maven are needed.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 
 import { cacheDir, canConnect, defaultLog, run, sleep, tailFile, withLock } from './common.mjs';
@@ -34,7 +44,9 @@ export function checkJava() {
     const match = /version "(\d+)(?:\.(\d+))?/.exec(output);
     const major = match ? (match[1] === '1' ? Number(match[2]) : Number(match[1])) : NaN;
     if (!(major >= 17)) {
-      throw new Error(`Kafka ${kafkaVersion()} needs Java 17 or newer; ${javaCommand()} reports:\n${output.trim()}`);
+      throw new Error(
+        `Kafka ${kafkaVersion()} needs Java 17 or newer; ${javaCommand()} reports:\n${output.trim()}`,
+      );
     }
     return major;
   });
@@ -88,7 +100,10 @@ async function copyDependencies(workDir, name, dependencies, outputDir) {
       '-DincludeScope=runtime',
       `-DoutputDirectory=${outputDir}`,
     ],
-    { cwd: workDir, missingHint: 'Maven fetches Kafka from Maven Central; install it (apt-get install maven)' },
+    {
+      cwd: workDir,
+      missingHint: 'Maven fetches Kafka from Maven Central; install it (apt-get install maven)',
+    },
   );
 }
 
@@ -137,7 +152,9 @@ async function resolveInto(stagingDir, workDir, version, log) {
   const log4jVersion = jarVersion(jars, 'log4j-core') ?? jarVersion(jars, 'log4j-api');
   const slf4jVersion = jarVersion(jars, 'slf4j-api');
   if (!log4jVersion || !slf4jVersion) {
-    throw new Error(`Kafka ${version} does not depend on log4j2 and SLF4J as expected; found: ${jars.join(', ')}`);
+    throw new Error(
+      `Kafka ${version} does not depend on log4j2 and SLF4J as expected; found: ${jars.join(', ')}`,
+    );
   }
   const binding = slf4jVersion.startsWith('1.') ? 'log4j-slf4j-impl' : 'log4j-slf4j2-impl';
   if (!jarVersion(jars, binding)) {
@@ -174,7 +191,11 @@ export async function ensureKafkaLibs({ version = kafkaVersion(), log = defaultL
       const workDir = path.join(home, 'maven');
       const stagingDir = path.join(home, `libs.staging-${process.pid}`);
       mkdirSync(workDir, { recursive: true });
-      rmSync(stagingDir, { recursive: true, force: true });
+      // Only the lock holder stages, so any staging directory found now was left by a killed run.
+      for (const entry of readdirSync(home)) {
+        if (entry.startsWith('libs.staging-'))
+          rmSync(path.join(home, entry), { recursive: true, force: true });
+      }
       mkdirSync(stagingDir, { recursive: true });
       try {
         const started = Date.now();
@@ -231,14 +252,23 @@ replica.fetch.max.bytes=33554432
 }
 
 function log4jProperties(logFile) {
+  // Log4j's own shutdown hook would close the log before Kafka's shutdown hook has finished, and a
+  // late log call then reopens (and with append off, truncates) the file; Kafka shuts log4j down itself.
   return `status = warn
 name = pushmail-kafka
-appender.file.type = File
+shutdownHook = disable
+appender.file.type = RollingFile
 appender.file.name = file
 appender.file.fileName = ${logFile}
-appender.file.append = false
+appender.file.filePattern = ${logFile}.%i
+appender.file.append = true
 appender.file.layout.type = PatternLayout
 appender.file.layout.pattern = [%d] %p %m (%c)%n
+appender.file.policies.type = Policies
+appender.file.policies.size.type = SizeBasedTriggeringPolicy
+appender.file.policies.size.size = 20MB
+appender.file.strategy.type = DefaultRolloverStrategy
+appender.file.strategy.max = 2
 rootLogger.level = INFO
 rootLogger.appenderRef.file.ref = file
 # The request logger is very chatty at INFO and says nothing useful for local work.
@@ -414,11 +444,12 @@ function failureReport(message, dataDir) {
  * Starts a single-node KRaft broker listening on 127.0.0.1:port and resolves once it serves
  * metadata. A broker already answering on that port is reused (and left running by stop()).
  *
- * @param {{ port: number, controllerPort: number, dataDir: string, log?: (message: string) => void }} options
+ * @param {{ port: number, controllerPort: number, dataDir: string, log?: (message: string) => void, fresh?: boolean }} options
+ *   `fresh` discards the topics and offsets of earlier runs before starting.
  * @returns {Promise<{ brokers: string, stop: () => Promise<void>, reused: boolean, exited: Promise<number | null> }>}
  *   `exited` settles with the broker's exit code if it ends (for a reused broker it never settles).
  */
-export async function startLocalKafka({ port, controllerPort, dataDir, log = defaultLog }) {
+export async function startLocalKafka({ port, controllerPort, dataDir, log = defaultLog, fresh = false }) {
   const brokers = `${HOST}:${port}`;
   const version = kafkaVersion();
   await checkJava();
@@ -435,6 +466,7 @@ export async function startLocalKafka({ port, controllerPort, dataDir, log = def
       }
 
       const logDir = path.join(dataDir, 'kraft-logs');
+      if (fresh) rmSync(logDir, { recursive: true, force: true });
       const configFile = path.join(dataDir, 'server.properties');
       const log4jFile = path.join(dataDir, 'log4j2.properties');
       writeFileSync(configFile, serverProperties({ port, controllerPort, logDir }));
@@ -446,7 +478,15 @@ export async function startLocalKafka({ port, controllerPort, dataDir, log = def
       try {
         child = spawn(
           'sh',
-          ['-c', SUPERVISOR, 'kafka-supervisor', javaCommand(), ...jvmArgs(libsDir, log4jFile, dataDir), 'kafka.Kafka', configFile],
+          [
+            '-c',
+            SUPERVISOR,
+            'kafka-supervisor',
+            javaCommand(),
+            ...jvmArgs(libsDir, log4jFile, dataDir),
+            'kafka.Kafka',
+            configFile,
+          ],
           { cwd: dataDir, stdio: ['pipe', outFd, outFd], detached: true },
         );
       } finally {
@@ -464,8 +504,13 @@ export async function startLocalKafka({ port, controllerPort, dataDir, log = def
         pgid: child.pid,
         stop() {
           stopping ??= (async () => {
+            // Whoever awaits the stop needs the process kept alive until the broker is gone.
+            child.ref();
             child.stdin.destroy();
-            const gone = await Promise.race([exited.then(() => true), sleep(STOP_GRACE_MS + 5000).then(() => false)]);
+            const gone = await Promise.race([
+              exited.then(() => true),
+              sleep(STOP_GRACE_MS + 5000, false, { ref: false }),
+            ]);
             if (!gone) log(`Kafka did not stop within ${STOP_GRACE_MS / 1000} s; killing it`);
             // Also ends the watchdog, which otherwise sleeps out its grace period.
             killGroup(broker.pgid, 'SIGKILL');

@@ -1,0 +1,22 @@
+import { csv, port, runtimeMode } from '@pushmail/platform';
+import { z } from 'zod';
+
+export const registryConfigSchema = z.object({
+  REGISTRY_HTTP_PORT: port.default(8081),
+  HTTP_HOST: z.string().min(1).default('0.0.0.0'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection URL'),
+  KAFKA_BROKERS: csv.pipe(z.array(z.string()).min(1, 'must name at least one broker')),
+  /** Secret: compared only through digests, never logged. */
+  ADMIN_TOKEN: z.string().min(24),
+  PUSHMAIL_MODE: runtimeMode,
+  MAX_DEVICES_PER_ACCOUNT: z.coerce.number().int().min(1).max(1000).default(10),
+  /** Where a newly registered device finds the JMAP session resource. */
+  PUBLIC_JMAP_URL: z.url({ protocol: /^https?$/ }).optional(),
+});
+
+export type RegistryConfig = z.infer<typeof registryConfigSchema>;
+
+export const REGISTRY_CONFIG = Symbol('REGISTRY_CONFIG');
+export const REGISTRY_LOGGER = Symbol('REGISTRY_LOGGER');

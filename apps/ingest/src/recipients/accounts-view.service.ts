@@ -1,0 +1,47 @@
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { accountTopic } from '@pushmail/contracts';
+import { CompactedTopicView, ReadinessRegistry } from '@pushmail/platform';
+import type { Kafka } from 'kafkajs';
+import type { Logger } from 'pino';
+import { INGEST_LOGGER } from '../config/ingest-config.js';
+import { KAFKA } from '../kafka/kafka.tokens.js';
+import { RecipientDirectory } from './recipient-directory.js';
+
+/** This replica's copy of every account, read from the compacted account topic into the directory. */
+@Injectable()
+export class AccountsViewService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly view: CompactedTopicView<typeof accountTopic.schema>;
+
+  constructor(
+    @Inject(KAFKA) kafka: Kafka,
+    directory: RecipientDirectory,
+    private readonly readiness: ReadinessRegistry,
+    @Inject(INGEST_LOGGER) logger: Logger,
+  ) {
+    this.view = new CompactedTopicView(kafka, logger, {
+      topic: accountTopic,
+      groupPrefix: 'ingest-accounts',
+      revisionOf: (account) => account.revision,
+      onChange: (_accountId, next, previous) => directory.apply(next, previous),
+    });
+  }
+
+  /** Resolves once every account present on the topic at start has been read. */
+  get caughtUp(): Promise<void> {
+    return this.view.ready;
+  }
+
+  get isCaughtUp(): boolean {
+    return this.view.isCaughtUp;
+  }
+
+  // After onModuleInit, so the topics exist by the time the view asks for their offsets.
+  async onApplicationBootstrap(): Promise<void> {
+    this.readiness.register('accounts-view', () => this.view.isCaughtUp);
+    await this.view.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.view.stop();
+  }
+}

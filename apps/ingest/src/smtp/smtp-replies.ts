@@ -1,0 +1,27 @@
+/** An error smtp-server turns into a reply: `responseCode` is the code, the message the text. */
+export class SmtpReplyError extends Error {
+  override readonly name = 'SmtpReplyError';
+
+  constructor(
+    readonly responseCode: number,
+    text: string,
+  ) {
+    super(text);
+  }
+}
+
+// smtp-server adds no enhanced status codes of its own (ENHANCEDSTATUSCODES stays off, because
+// it would derive them from the reply code alone), so each text carries the right one.
+export const SmtpReplies = {
+  tooManyConnections: () => new SmtpReplyError(421, '4.7.0 Too many connections'),
+  shuttingDown: () => new SmtpReplyError(421, '4.3.2 Service shutting down'),
+  senderTooLong: () => new SmtpReplyError(501, '5.1.7 Sender address too long'),
+  relayDenied: () => new SmtpReplyError(550, '5.7.1 Relay access denied'),
+  noSuchUser: (address: string) =>
+    new SmtpReplyError(550, `5.1.1 <${address}>: Recipient address rejected: no such user`),
+  tooManyRecipients: () => new SmtpReplyError(452, '4.5.3 Too many recipients'),
+  messageTooBig: () => new SmtpReplyError(552, '5.3.4 Message size exceeds fixed maximum message size'),
+  noValidRecipients: () => new SmtpReplyError(554, '5.5.1 No valid recipients'),
+  temporaryFailure: () => new SmtpReplyError(451, '4.3.0 Temporary failure, please retry'),
+  queued: (queueId: string) => `2.0.0 Ok: queued as ${queueId}`,
+} as const;

@@ -1,0 +1,116 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { MailArrivedV1 } from '@pushmail/contracts';
+import type { IngestMetrics } from '../../metrics/ingest-metrics.js';
+import { deliveryIdOf } from './delivery-id.js';
+import type { MailArrivedPublisher } from './mail-arrived-publisher.js';
+
+export interface IncomingMessage {
+  /** The message exactly as received in DATA. */
+  raw: Buffer;
+  mailFrom: string;
+  /** Accepted recipients with the account each resolved to at RCPT time. */
+  recipients: readonly { address: string; accountId: string }[];
+  smtp: { clientAddress: string; heloName: string; sessionId: string };
+  receivedAt: Date;
+}
+
+export interface AcceptedMessage {
+  queueId: string;
+  accounts: number;
+  deliveryIds: string[];
+  publishMs: number;
+}
+
+/** Nothing was promised to the client: it must be told to retry later. */
+export class PublishFailedError extends Error {
+  override readonly name = 'PublishFailedError';
+}
+
+export interface AcceptMessageOptions {
+  publishTimeoutMs: number;
+  /**
+   * Events of one message are published together up to this many bytes. A large message to many
+   * accounts would otherwise make one produce request bigger than the broker accepts; splitting
+   * is safe because a retry after a partial failure carries the same delivery ids.
+   */
+  maxPublishBytes?: number;
+}
+
+const DEFAULT_MAX_PUBLISH_BYTES = 32 * 1024 * 1024;
+// JSON field names and envelope data besides the raw message, generously.
+const EVENT_OVERHEAD_BYTES = 2048;
+
+/**
+ * Turns one received message into one mail-arrived event per recipient account and publishes
+ * them; resolves only once Kafka has them all, within the publish timeout.
+ */
+export class AcceptMessage {
+  private readonly maxPublishBytes: number;
+
+  constructor(
+    private readonly publisher: MailArrivedPublisher,
+    private readonly metrics: IngestMetrics,
+    private readonly options: AcceptMessageOptions,
+  ) {
+    this.maxPublishBytes = options.maxPublishBytes ?? DEFAULT_MAX_PUBLISH_BYTES;
+  }
+
+  async execute(message: IncomingMessage): Promise<AcceptedMessage> {
+    const queueId = randomBytes(8).toString('hex').toUpperCase();
+    const events = this.eventsOf(message);
+    const started = performance.now();
+    // A publish that completes after the timeout is harmless: the client's retry carries the
+    // same delivery ids, so the mailbox keeps one copy.
+    try {
+      await withTimeout(this.publishInBatches(events, { 'smtp-queue-id': queueId }), this.options.publishTimeoutMs);
+    } catch (error) {
+      this.metrics.publishSeconds.observe({ outcome: 'failed' }, (performance.now() - started) / 1000);
+      throw new PublishFailedError(`publishing ${events.length} event(s) failed: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    const publishMs = performance.now() - started;
+    this.metrics.publishSeconds.observe({ outcome: 'ok' }, publishMs / 1000);
+    return { queueId, accounts: events.length, deliveryIds: events.map((event) => event.deliveryId), publishMs };
+  }
+
+  private eventsOf(message: IncomingMessage): MailArrivedV1[] {
+    const rawBase64 = message.raw.toString('base64');
+    const receivedAt = message.receivedAt.toISOString();
+    const seen = new Set<string>();
+    const events: MailArrivedV1[] = [];
+    for (const recipient of message.recipients) {
+      if (seen.has(recipient.accountId)) continue;
+      seen.add(recipient.accountId);
+      events.push({
+        eventId: randomUUID(),
+        accountId: recipient.accountId,
+        deliveryId: deliveryIdOf(recipient.accountId, message.raw),
+        receivedAt,
+        envelope: { mailFrom: message.mailFrom, rcptTo: recipient.address },
+        smtp: message.smtp,
+        sizeBytes: message.raw.length,
+        rawBase64,
+      });
+    }
+    return events;
+  }
+
+  private async publishInBatches(events: MailArrivedV1[], headers: Record<string, string>): Promise<void> {
+    const eventBytes = (events[0]?.rawBase64.length ?? 0) + EVENT_OVERHEAD_BYTES;
+    const perBatch = Math.max(1, Math.floor(this.maxPublishBytes / eventBytes));
+    for (let start = 0; start < events.length; start += perBatch) {
+      await this.publisher.publish(events.slice(start, start + perBatch), headers);
+    }
+  }
+}
+
+function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+  // The work may still settle after the timeout; its late failure must not become unhandled.
+  work.catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,36 @@
+import { csv, port, runtimeMode } from '@pushmail/platform';
+import { z } from 'zod';
+
+const positiveMs = z.coerce.number().int().positive();
+
+export const pushConfigSchema = z.object({
+  PUSH_HTTP_PORT: port.default(8080),
+  HTTP_HOST: z.string().min(1).default('0.0.0.0'),
+  KAFKA_BROKERS: csv.pipe(z.array(z.string()).min(1, 'must name at least one broker')),
+  /** Where devices reach this service; the session resource builds every URL from it. */
+  PUBLIC_URL: z
+    .url({ protocol: /^https?$/ })
+    .default('http://localhost:8080')
+    .transform((url) => url.replace(/\/+$/, '')),
+  MAILBOX_URL: z
+    .url({ protocol: /^https?$/ })
+    .default('http://127.0.0.1:8082')
+    .transform((url) => url.replace(/\/+$/, '')),
+  /** Secret shared with mailbox's internal endpoint; never logged. */
+  INTERNAL_TOKEN: z.string().min(24),
+  /** How long a call to mailbox may take before the device is answered without it. */
+  MAILBOX_TIMEOUT_MS: positiveMs.default(15_000),
+  WS_PING_INTERVAL_MS: positiveMs.default(30_000),
+  /** The WebSocket maxPayload: a bigger frame closes the socket with 1009. */
+  WS_MAX_MESSAGE_BYTES: positiveMs.default(10_000_000),
+  /** A socket whose unsent bytes pile up past this is too slow to keep and is closed with 1008. */
+  WS_MAX_BUFFERED_BYTES: positiveMs.default(4 * 1024 * 1024),
+  /** Changes of one account arriving within this window go out as one StateChange. */
+  PUSH_COALESCE_MS: z.coerce.number().int().min(0).default(2),
+  PUSHMAIL_MODE: runtimeMode,
+});
+
+export type PushConfig = z.infer<typeof pushConfigSchema>;
+
+export const PUSH_CONFIG = Symbol('PUSH_CONFIG');
+export const PUSH_LOGGER = Symbol('PUSH_LOGGER');

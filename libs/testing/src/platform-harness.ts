@@ -1,0 +1,255 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+
+export const SERVICE_NAMES = ['device-registry', 'mailbox', 'ingest', 'push-delivery'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+export interface PlatformPorts {
+  smtp: number;
+  push: number;
+  registry: number;
+  mailbox: number;
+  ingest: number;
+}
+
+export interface PlatformOptions {
+  kafkaBrokers: string;
+  databaseUrl: string;
+  /** Creates a database of its own (dropped on stop), so parallel runs never share data. */
+  freshDatabase?: boolean;
+  /** Fixed ports; any left out is picked free. */
+  ports?: Partial<PlatformPorts>;
+  host?: string;
+  mailDomains?: string[];
+  adminToken?: string;
+  internalToken?: string;
+  mode?: 'production' | 'development' | 'test';
+  /** Extra environment for every service, or per service. */
+  env?: Record<string, string>;
+  serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>;
+  /** Where service logs go: a directory (one file per service) or a callback per line. */
+  logDirectory?: string;
+  onLogLine?: (service: ServiceName, line: string) => void;
+  readyTimeoutMs?: number;
+}
+
+export interface RunningPlatform {
+  host: string;
+  ports: PlatformPorts;
+  smtp: { host: string; port: number };
+  sessionUrl: string;
+  websocketUrl: string;
+  registryUrl: string;
+  adminToken: string;
+  databaseUrl: string;
+  mailDomains: string[];
+  processes: Map<ServiceName, ChildProcess>;
+  /** Stops one service (SIGTERM, or SIGKILL for a crash) and starts it again, waiting until ready. */
+  restart(service: ServiceName, signal?: NodeJS.Signals): Promise<void>;
+  stopService(service: ServiceName, signal?: NodeJS.Signals): Promise<void>;
+  startService(service: ServiceName): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/**
+ * Starts the four services from their built output, against the given broker and database, and
+ * resolves once every one answers ready. Used by `npm start`, the end-to-end tests and the benchmarks.
+ */
+export async function startPlatform(options: PlatformOptions): Promise<RunningPlatform> {
+  const host = options.host ?? '127.0.0.1';
+  const ports: PlatformPorts = {
+    smtp: options.ports?.smtp ?? (await freePort()),
+    push: options.ports?.push ?? (await freePort()),
+    registry: options.ports?.registry ?? (await freePort()),
+    mailbox: options.ports?.mailbox ?? (await freePort()),
+    ingest: options.ports?.ingest ?? (await freePort()),
+  };
+  const adminToken = options.adminToken ?? `pma_${randomBytes(24).toString('base64url')}`;
+  const internalToken = options.internalToken ?? randomBytes(32).toString('base64url');
+  const mailDomains = options.mailDomains ?? ['example.com'];
+  const databaseUrl = options.freshDatabase
+    ? await createDatabase(options.databaseUrl, `pm_${randomBytes(6).toString('hex')}`)
+    : options.databaseUrl;
+  const publicUrl = `http://${host}:${ports.push}`;
+
+  const common: Record<string, string> = {
+    KAFKA_BROKERS: options.kafkaBrokers,
+    DATABASE_URL: databaseUrl,
+    HTTP_HOST: host,
+    PUSHMAIL_MODE: options.mode ?? 'test',
+    INTERNAL_TOKEN: internalToken,
+    LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'info',
+    ...options.env,
+  };
+  const envOf: Record<ServiceName, Record<string, string>> = {
+    'device-registry': {
+      REGISTRY_HTTP_PORT: String(ports.registry),
+      ADMIN_TOKEN: adminToken,
+      PUBLIC_JMAP_URL: `${publicUrl}/.well-known/jmap`,
+    },
+    mailbox: { MAILBOX_HTTP_PORT: String(ports.mailbox) },
+    ingest: {
+      INGEST_HTTP_PORT: String(ports.ingest),
+      SMTP_PORT: String(ports.smtp),
+      SMTP_HOST: host,
+      MAIL_DOMAINS: mailDomains.join(','),
+    },
+    'push-delivery': {
+      PUSH_HTTP_PORT: String(ports.push),
+      PUBLIC_URL: publicUrl,
+      MAILBOX_URL: `http://${host}:${ports.mailbox}`,
+    },
+  };
+  const healthPort: Record<ServiceName, number> = {
+    'device-registry': ports.registry,
+    mailbox: ports.mailbox,
+    ingest: ports.ingest,
+    'push-delivery': ports.push,
+  };
+
+  const processes = new Map<ServiceName, ChildProcess>();
+  const logFiles = new Map<ServiceName, WriteStream>();
+  const recentOutput = new Map<ServiceName, string[]>();
+  if (options.logDirectory) mkdirSync(options.logDirectory, { recursive: true });
+
+  const launch = (service: ServiceName): ChildProcess => {
+    const child = spawn(process.execPath, [join(repoRoot, 'dist/apps', service, 'main.js')], {
+      cwd: repoRoot,
+      env: { ...process.env, ...common, ...envOf[service], ...options.serviceEnv?.[service] },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let file = logFiles.get(service);
+    if (!file && options.logDirectory) {
+      file = createWriteStream(join(options.logDirectory, `${service}.log`), { flags: 'a' });
+      logFiles.set(service, file);
+    }
+    const tail: string[] = [];
+    recentOutput.set(service, tail);
+    const onData = (chunk: Buffer) => {
+      file?.write(chunk);
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (line.length === 0) continue;
+        tail.push(line);
+        if (tail.length > 40) tail.shift();
+        options.onLogLine?.(service, line);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    processes.set(service, child);
+    return child;
+  };
+
+  const waitReady = async (service: ServiceName, child: ChildProcess): Promise<void> => {
+    const deadline = Date.now() + (options.readyTimeoutMs ?? 180_000);
+    const url = `http://${host}:${healthPort[service]}/health/ready`;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new Error(
+          `${service} exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${(recentOutput.get(service) ?? []).join('\n')}`,
+        );
+      }
+      try {
+        const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+        if (response.ok) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((done) => setTimeout(done, 150));
+    }
+    throw new Error(`${service} not ready after ${options.readyTimeoutMs ?? 180_000} ms:\n${(recentOutput.get(service) ?? []).join('\n')}`);
+  };
+
+  const stopService = async (service: ServiceName, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> => {
+    const child = processes.get(service);
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((done) => child.once('exit', () => done()));
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  const startService = async (service: ServiceName): Promise<void> => {
+    await waitReady(service, launch(service));
+  };
+
+  const stopAll = async () => {
+    await Promise.all(SERVICE_NAMES.map((service) => stopService(service)));
+    for (const file of logFiles.values()) file.end();
+  };
+
+  try {
+    await Promise.all(SERVICE_NAMES.map((service) => startService(service)));
+  } catch (error) {
+    await stopAll();
+    if (options.freshDatabase) await dropDatabase(options.databaseUrl, databaseUrl).catch(() => undefined);
+    throw error;
+  }
+
+  return {
+    host,
+    ports,
+    smtp: { host, port: ports.smtp },
+    sessionUrl: `${publicUrl}/.well-known/jmap`,
+    websocketUrl: `ws://${host}:${ports.push}/jmap/ws`,
+    registryUrl: `http://${host}:${ports.registry}`,
+    adminToken,
+    databaseUrl,
+    mailDomains,
+    processes,
+    stopService,
+    startService,
+    async restart(service, signal = 'SIGTERM') {
+      await stopService(service, signal);
+      await startService(service);
+    },
+    async stop() {
+      await stopAll();
+      if (options.freshDatabase) await dropDatabase(options.databaseUrl, databaseUrl).catch(() => undefined);
+    },
+  };
+}
+
+export async function createDatabase(adminUrl: string, name: string): Promise<string> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export async function dropDatabase(adminUrl: string, databaseUrl: string): Promise<void> {
+  const name = new URL(databaseUrl).pathname.slice(1);
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
