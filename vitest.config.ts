@@ -6,7 +6,17 @@ const lib = (name: string) => fileURLToPath(new URL(`./libs/${name}/src/index.ts
 
 // Decorator metadata (Nest's dependency injection, TypeORM entities) needs SWC rather than esbuild.
 const shared = {
-  plugins: [swc.vite({ tsconfigFile: false, jsc: { target: 'es2023' } })],
+  plugins: [
+    swc.vite({
+      tsconfigFile: false,
+      jsc: {
+        target: 'es2023',
+        keepClassNames: true,
+        parser: { syntax: 'typescript', decorators: true },
+        transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
+      },
+    }),
+  ],
   resolve: {
     alias: {
       '@pushmail/contracts': lib('contracts'),

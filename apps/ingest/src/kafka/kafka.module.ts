@@ -1,4 +1,10 @@
-import { Inject, Injectable, Module, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Module,
+  type BeforeApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { allTopics } from '@pushmail/contracts';
 import { createKafka, ensureTopics, EventProducer, ReadinessRegistry } from '@pushmail/platform';
 import type { Kafka } from 'kafkajs';
@@ -15,8 +21,8 @@ import { KAFKA } from './kafka.tokens.js';
 class KafkaLifecycle implements OnModuleInit, BeforeApplicationShutdown {
   constructor(
     @Inject(KAFKA) private readonly kafka: Kafka,
-    private readonly producer: EventProducer,
-    private readonly readiness: ReadinessRegistry,
+    @Inject(EventProducer) private readonly producer: EventProducer,
+    @Inject(ReadinessRegistry) private readonly readiness: ReadinessRegistry,
     @Inject(INGEST_LOGGER) private readonly logger: Logger,
   ) {}
 

@@ -10,20 +10,23 @@ export class IngestMetrics {
   readonly publishSeconds: Histogram<'outcome'>;
 
   constructor(registry: Registry = defaultRegistry) {
-    this.sessions = existing<Counter>(registry, 'pushmail_smtp_sessions_total') ??
+    this.sessions =
+      existing<Counter>(registry, 'pushmail_smtp_sessions_total') ??
       new Counter({
         name: 'pushmail_smtp_sessions_total',
         help: 'SMTP connections opened, including those refused at connect',
         registers: [registry],
       });
-    this.replies = existing<Counter<'code'>>(registry, 'pushmail_smtp_replies_total') ??
+    this.replies =
+      existing<Counter<'code'>>(registry, 'pushmail_smtp_replies_total') ??
       new Counter({
         name: 'pushmail_smtp_replies_total',
         help: 'SMTP replies decided by ingest (connect, MAIL, RCPT, end of DATA), by reply code',
         labelNames: ['code'],
         registers: [registry],
       });
-    this.publishSeconds = existing<Histogram<'outcome'>>(registry, 'pushmail_ingest_publish_seconds') ??
+    this.publishSeconds =
+      existing<Histogram<'outcome'>>(registry, 'pushmail_ingest_publish_seconds') ??
       new Histogram({
         name: 'pushmail_ingest_publish_seconds',
         help: "Time to publish one message's events to Kafka, by outcome",

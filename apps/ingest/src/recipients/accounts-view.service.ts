@@ -1,4 +1,9 @@
-import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { accountTopic } from '@pushmail/contracts';
 import { CompactedTopicView, ReadinessRegistry } from '@pushmail/platform';
 import type { Kafka } from 'kafkajs';
@@ -14,15 +19,15 @@ export class AccountsViewService implements OnApplicationBootstrap, BeforeApplic
 
   constructor(
     @Inject(KAFKA) kafka: Kafka,
-    directory: RecipientDirectory,
-    private readonly readiness: ReadinessRegistry,
+    @Inject(RecipientDirectory) directory: RecipientDirectory,
+    @Inject(ReadinessRegistry) private readonly readiness: ReadinessRegistry,
     @Inject(INGEST_LOGGER) logger: Logger,
   ) {
     this.view = new CompactedTopicView(kafka, logger, {
       topic: accountTopic,
       groupPrefix: 'ingest-accounts',
       revisionOf: (account) => account.revision,
-      onChange: (_accountId, next, previous) => directory.apply(next, previous),
+      onChange: (_accountId, next, previous) => directory.applyChange(next, previous),
     });
   }
 

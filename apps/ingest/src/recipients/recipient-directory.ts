@@ -22,7 +22,7 @@ export class RecipientDirectory {
   }
 
   /** Applies a change of one account's snapshot; `next` undefined means the account is gone. */
-  apply(next: AccountSnapshotV1 | undefined, previous: AccountSnapshotV1 | undefined): void {
+  applyChange(next: AccountSnapshotV1 | undefined, previous: AccountSnapshotV1 | undefined): void {
     if (previous) {
       const previousAddress = normalizeAddress(previous.address);
       // Another account may have taken the address since; only drop it if it is still ours.

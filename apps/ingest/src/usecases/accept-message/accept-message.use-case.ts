@@ -62,16 +62,27 @@ export class AcceptMessage {
     // A publish that completes after the timeout is harmless: the client's retry carries the
     // same delivery ids, so the mailbox keeps one copy.
     try {
-      await withTimeout(this.publishInBatches(events, { 'smtp-queue-id': queueId }), this.options.publishTimeoutMs);
+      await withTimeout(
+        this.publishInBatches(events, { 'smtp-queue-id': queueId }),
+        this.options.publishTimeoutMs,
+      );
     } catch (error) {
       this.metrics.publishSeconds.observe({ outcome: 'failed' }, (performance.now() - started) / 1000);
-      throw new PublishFailedError(`publishing ${events.length} event(s) failed: ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw new PublishFailedError(
+        `publishing ${events.length} event(s) failed: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
     }
     const publishMs = performance.now() - started;
     this.metrics.publishSeconds.observe({ outcome: 'ok' }, publishMs / 1000);
-    return { queueId, accounts: events.length, deliveryIds: events.map((event) => event.deliveryId), publishMs };
+    return {
+      queueId,
+      accounts: events.length,
+      deliveryIds: events.map((event) => event.deliveryId),
+      publishMs,
+    };
   }
 
   private eventsOf(message: IncomingMessage): MailArrivedV1[] {

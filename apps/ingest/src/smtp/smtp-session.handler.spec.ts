@@ -1,0 +1,227 @@
+import { randomUUID } from 'node:crypto';
+import { PassThrough } from 'node:stream';
+import type { MailArrivedV1 } from '@pushmail/contracts';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
+import { describe, expect, it } from 'vitest';
+import { IngestMetrics } from '../metrics/ingest-metrics.js';
+import { RecipientDirectory } from '../recipients/recipient-directory.js';
+import { AcceptMessage } from '../usecases/accept-message/accept-message.use-case.js';
+import type { MailArrivedPublisher } from '../usecases/accept-message/mail-arrived-publisher.js';
+import { SmtpSessionHandler, type SmtpSessionLimits } from './smtp-session.handler.js';
+
+class FakePublisher implements MailArrivedPublisher {
+  readonly published: MailArrivedV1[] = [];
+  behaviour: 'ok' | 'fail' | 'hang' = 'ok';
+  private release: (() => void) | undefined;
+
+  publish(events: readonly MailArrivedV1[]): Promise<void> {
+    if (this.behaviour === 'fail') return Promise.reject(new Error('broker unreachable'));
+    if (this.behaviour === 'hang') {
+      return new Promise((resolve) => {
+        this.release = () => {
+          this.published.push(...events);
+          resolve();
+        };
+      });
+    }
+    this.published.push(...events);
+    return Promise.resolve();
+  }
+
+  finishHanging(): void {
+    this.release?.();
+  }
+}
+
+interface Reply {
+  code: number;
+  text: string;
+}
+
+const alice = { accountId: randomUUID(), address: 'alice@example.com' };
+const bob = { accountId: randomUUID(), address: 'bob@example.com' };
+
+function setup(limits: Partial<SmtpSessionLimits> = {}, publishTimeoutMs = 1000) {
+  const directory = new RecipientDirectory(['example.com']);
+  for (const account of [alice, bob]) {
+    directory.applyChange(
+      { ...account, revision: 1, status: 'active', updatedAt: new Date().toISOString() },
+      undefined,
+    );
+  }
+  const publisher = new FakePublisher();
+  const registry = new Registry();
+  const metrics = new IngestMetrics(registry);
+  const handler = new SmtpSessionHandler(
+    directory,
+    new AcceptMessage(publisher, metrics, { publishTimeoutMs }),
+    metrics,
+    pino({ level: 'silent' }),
+    { maxMessageBytes: 1000, maxRecipients: 3, maxClients: 2, ...limits },
+  );
+  return { handler, publisher, registry };
+}
+
+function newSession(): SMTPServerSession {
+  return {
+    id: 'sess01',
+    remoteAddress: '192.0.2.10',
+    hostNameAppearsAs: 'mx.elsewhere.example',
+    envelope: { mailFrom: { address: 'sender@elsewhere.example', args: false }, rcptTo: [] },
+  } as unknown as SMTPServerSession;
+}
+
+function asReply(error: Error | null | undefined, okText = 'Accepted'): Reply {
+  if (!error) return { code: 250, text: okText };
+  return { code: (error as Error & { responseCode: number }).responseCode, text: error.message };
+}
+
+/** Like smtp-server: an accepted recipient joins the envelope once, compared without case. */
+function rcpt(handler: SmtpSessionHandler, session: SMTPServerSession, address: string): Reply {
+  let reply: Reply | undefined;
+  handler.onRcptTo({ address, args: false }, session, (error) => {
+    reply = asReply(error);
+    const known = session.envelope.rcptTo.some(
+      (entry) => entry.address.toLowerCase() === address.toLowerCase(),
+    );
+    if (!error && !known) session.envelope.rcptTo.push({ address, args: false });
+  });
+  return reply!;
+}
+
+function data(
+  handler: SmtpSessionHandler,
+  session: SMTPServerSession,
+  body: Buffer,
+  sizeExceeded = false,
+): { stream: SMTPServerDataStream; reply: Promise<Reply> } {
+  const stream = Object.assign(new PassThrough(), { byteLength: body.length, sizeExceeded });
+  const reply = new Promise<Reply>((resolve) =>
+    handler.onData(stream, session, (error, message) => resolve(asReply(error, message))),
+  );
+  stream.end(body);
+  return { stream, reply };
+}
+
+describe(SmtpSessionHandler.name, () => {
+  it('accepts a connection within the limit and refuses one past it with 421 4.7.0', () => {
+    const { handler } = setup({ maxClients: 2 });
+    const outcomes: (Reply | 'greeted')[] = [];
+    handler.onConnect(newSession(), 2, (error) => outcomes.push(error ? asReply(error) : 'greeted'));
+    handler.onConnect(newSession(), 3, (error) => outcomes.push(error ? asReply(error) : 'greeted'));
+
+    expect(outcomes).toEqual(['greeted', { code: 421, text: '4.7.0 Too many connections' }]);
+  });
+
+  it('refuses a recipient under a domain it does not host as relaying', () => {
+    const { handler } = setup();
+
+    expect(rcpt(handler, newSession(), 'someone@elsewhere.example')).toEqual({
+      code: 550,
+      text: '5.7.1 Relay access denied',
+    });
+  });
+
+  it('refuses an unknown user of a hosted domain with 550 5.1.1 naming the address', () => {
+    const { handler } = setup();
+
+    expect(rcpt(handler, newSession(), 'Nobody@Example.com')).toEqual({
+      code: 550,
+      text: '5.1.1 <Nobody@Example.com>: Recipient address rejected: no such user',
+    });
+  });
+
+  it('accepts known recipients in any case and refuses one past the limit with 452 4.5.3', () => {
+    const { handler } = setup({ maxRecipients: 2 });
+    const session = newSession();
+
+    expect(rcpt(handler, session, 'ALICE@example.com').code).toBe(250);
+    expect(rcpt(handler, session, 'bob@example.com').code).toBe(250);
+    // Naming an accepted recipient again adds nobody.
+    expect(rcpt(handler, session, 'alice@example.com').code).toBe(250);
+    expect(rcpt(handler, session, 'nobody@example.com')).toEqual({
+      code: 452,
+      text: '4.5.3 Too many recipients',
+    });
+    expect(rcpt(handler, newSession(), 'alice@example.com').code).toBe(250);
+  });
+
+  it('answers 250 with a queue id once the events are published, one per account', async () => {
+    const { handler, publisher } = setup();
+    const session = newSession();
+    rcpt(handler, session, 'alice@example.com');
+    rcpt(handler, session, 'bob@example.com');
+    const raw = Buffer.from('Subject: hi\r\n\r\nhello\r\n');
+
+    const reply = await data(handler, session, raw).reply;
+
+    expect(reply.code).toBe(250);
+    expect(reply.text).toMatch(/^2\.0\.0 Ok: queued as [0-9A-F]{16}$/);
+    expect(publisher.published.map((event) => event.accountId).sort()).toEqual(
+      [alice.accountId, bob.accountId].sort(),
+    );
+    expect(Buffer.from(publisher.published[0]!.rawBase64, 'base64').equals(raw)).toBe(true);
+    expect(publisher.published[0]!.smtp).toEqual({
+      clientAddress: '192.0.2.10',
+      heloName: 'mx.elsewhere.example',
+      sessionId: 'sess01',
+    });
+  });
+
+  it('answers 451 4.3.0 and promises nothing when publishing fails or times out', async () => {
+    for (const behaviour of ['fail', 'hang'] as const) {
+      const { handler, publisher } = setup({}, 30);
+      publisher.behaviour = behaviour;
+      const session = newSession();
+      rcpt(handler, session, 'alice@example.com');
+
+      const reply = await data(handler, session, Buffer.from('Subject: hi\r\n\r\nhello\r\n')).reply;
+
+      expect(reply).toEqual({ code: 451, text: '4.3.0 Temporary failure, please retry' });
+    }
+  });
+
+  it('answers 552 5.3.4 to a message over the size limit without publishing it', async () => {
+    const { handler, publisher } = setup({ maxMessageBytes: 100 });
+    const session = newSession();
+    rcpt(handler, session, 'alice@example.com');
+
+    const reply = await data(handler, session, Buffer.alloc(101, 'x'), true).reply;
+
+    expect(reply).toEqual({ code: 552, text: '5.3.4 Message size exceeds fixed maximum message size' });
+    expect(publisher.published).toHaveLength(0);
+  });
+
+  it('counts sessions and replies by code', async () => {
+    const { handler, registry } = setup();
+    handler.onConnect(newSession(), 1, () => undefined);
+    const session = newSession();
+    rcpt(handler, session, 'nobody@example.com');
+    rcpt(handler, session, 'alice@example.com');
+    await data(handler, session, Buffer.from('x\r\n')).reply;
+
+    const sessions = await registry.getSingleMetric('pushmail_smtp_sessions_total')!.get();
+    const replies = await registry.getSingleMetric('pushmail_smtp_replies_total')!.get();
+    const byCode = Object.fromEntries(replies.values.map((value) => [value.labels['code'], value.value]));
+    expect(sessions.values[0]!.value).toBe(1);
+    expect(byCode).toEqual({ '220': 1, '550': 1, '250': 2 });
+  });
+
+  it('lets drain wait for a message still being published', async () => {
+    const { handler, publisher } = setup({}, 5000);
+    publisher.behaviour = 'hang';
+    const session = newSession();
+    rcpt(handler, session, 'alice@example.com');
+    const { reply } = data(handler, session, Buffer.from('x\r\n'));
+
+    await expect(handler.drain(20)).resolves.toBe(false);
+    const drained = handler.drain(5000);
+    publisher.finishHanging();
+
+    await expect(drained).resolves.toBe(true);
+    expect((await reply).code).toBe(250);
+    expect(handler.transactionsInFlight).toBe(0);
+  });
+});

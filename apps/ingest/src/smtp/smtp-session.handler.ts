@@ -1,0 +1,230 @@
+import type { Logger } from 'pino';
+import type {
+  SMTPServerAddress,
+  SMTPServerDataStream,
+  SMTPServerEnvelope,
+  SMTPServerSession,
+} from 'smtp-server';
+import type { IngestMetrics } from '../metrics/ingest-metrics.js';
+import { normalizeAddress, type RecipientDirectory } from '../recipients/recipient-directory.js';
+import {
+  PublishFailedError,
+  type AcceptMessage,
+} from '../usecases/accept-message/accept-message.use-case.js';
+import { SmtpReplies, SmtpReplyError } from './smtp-replies.js';
+
+export interface SmtpSessionLimits {
+  maxMessageBytes: number;
+  maxRecipients: number;
+  maxClients: number;
+}
+
+type Done = (error?: Error | null) => void;
+
+const MAX_SENDER_LENGTH = 320;
+const MAX_HELO_LENGTH = 255;
+
+/**
+ * The decisions of an SMTP session: who may connect, which recipients are ours, and what
+ * happens to a message at the end of DATA. smtp-server runs the protocol; this class answers it.
+ */
+export class SmtpSessionHandler {
+  // Keyed by the envelope, which smtp-server replaces for every transaction (MAIL, RSET, after
+  // DATA), so a transaction's accepted recipients disappear with it.
+  private readonly transactions = new WeakMap<SMTPServerEnvelope, Map<string, string>>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly log: Logger;
+
+  constructor(
+    private readonly directory: RecipientDirectory,
+    private readonly acceptMessage: AcceptMessage,
+    private readonly metrics: IngestMetrics,
+    logger: Logger,
+    private readonly limits: SmtpSessionLimits,
+  ) {
+    this.log = logger.child({ component: 'smtp' });
+  }
+
+  /** `openConnections` counts this one too. */
+  onConnect(session: SMTPServerSession, openConnections: number, done: Done): void {
+    this.metrics.sessions.inc();
+    if (openConnections > this.limits.maxClients) {
+      return this.reject(SmtpReplies.tooManyConnections(), done);
+    }
+    this.metrics.reply(220);
+    done();
+  }
+
+  onMailFrom(address: SMTPServerAddress, _session: SMTPServerSession, done: Done): void {
+    // The declared SIZE was already checked by smtp-server, which knows the limit.
+    if (address.address.length > MAX_SENDER_LENGTH) return this.reject(SmtpReplies.senderTooLong(), done);
+    this.metrics.reply(250);
+    done();
+  }
+
+  onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, done: Done): void {
+    const accepted = this.transactionOf(session.envelope);
+    const normalized = normalizeAddress(address.address);
+    if (!accepted.has(normalized) && accepted.size >= this.limits.maxRecipients) {
+      return this.reject(SmtpReplies.tooManyRecipients(), done);
+    }
+    const resolution = this.directory.resolve(normalized);
+    switch (resolution.kind) {
+      case 'foreign-domain':
+        return this.reject(SmtpReplies.relayDenied(), done);
+      case 'unknown-user':
+        return this.reject(SmtpReplies.noSuchUser(address.address), done);
+      case 'account':
+        accepted.set(resolution.address, resolution.accountId);
+        this.metrics.reply(250);
+        return done();
+    }
+  }
+
+  onData(
+    stream: SMTPServerDataStream,
+    session: SMTPServerSession,
+    done: (error?: Error | null, message?: string) => void,
+  ): void {
+    const work = this.receive(stream, session).then(
+      (reply) => {
+        this.metrics.reply(250);
+        done(null, reply);
+      },
+      (error: unknown) => {
+        if (error instanceof ClientGoneError) {
+          this.log.info({ sessionId: session.id }, error.message);
+          return done(error);
+        }
+        const reply = error instanceof SmtpReplyError ? error : SmtpReplies.temporaryFailure();
+        if (!(error instanceof SmtpReplyError))
+          this.log.error({ err: error, sessionId: session.id }, 'DATA failed');
+        this.metrics.reply(reply.responseCode);
+        done(reply);
+      },
+    );
+    const tracked: Promise<void> = work
+      .catch((error: unknown) =>
+        this.log.error({ err: error, sessionId: session.id }, 'answering DATA failed'),
+      )
+      .finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+  }
+
+  get transactionsInFlight(): number {
+    return this.inFlight.size;
+  }
+
+  /** Waits for the messages being received or published to be answered; false if the time ran out. */
+  async drain(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.inFlight.size > 0) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) return false;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...this.inFlight]),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, remaining);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    return true;
+  }
+
+  private async receive(stream: SMTPServerDataStream, session: SMTPServerSession): Promise<string> {
+    const started = performance.now();
+    const receivedAt = new Date();
+    const raw = await readMessage(stream, this.limits.maxMessageBytes);
+    if (raw === undefined || stream.sizeExceeded) {
+      this.log.info({ sessionId: session.id, sizeBytes: stream.byteLength }, 'refused an oversized message');
+      throw SmtpReplies.messageTooBig();
+    }
+    const recipients = this.recipientsOf(session.envelope);
+    if (recipients.length === 0) throw SmtpReplies.noValidRecipients();
+    const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+    try {
+      const accepted = await this.acceptMessage.execute({
+        raw,
+        mailFrom,
+        recipients,
+        smtp: {
+          clientAddress: session.remoteAddress,
+          heloName: String(session.hostNameAppearsAs || '').slice(0, MAX_HELO_LENGTH),
+          sessionId: session.id,
+        },
+        receivedAt,
+      });
+      this.log.info(
+        {
+          queueId: accepted.queueId,
+          sessionId: session.id,
+          sizeBytes: raw.length,
+          recipients: recipients.length,
+          accounts: accepted.accounts,
+          publishMs: Math.round(accepted.publishMs),
+          latencyMs: Math.round(performance.now() - started),
+        },
+        'message accepted',
+      );
+      return SmtpReplies.queued(accepted.queueId);
+    } catch (error) {
+      if (!(error instanceof PublishFailedError)) throw error;
+      this.log.warn(
+        { err: error, sessionId: session.id, sizeBytes: raw.length, recipients: recipients.length },
+        'message not accepted: publishing failed',
+      );
+      throw SmtpReplies.temporaryFailure();
+    }
+  }
+
+  private recipientsOf(envelope: SMTPServerEnvelope): { address: string; accountId: string }[] {
+    const accepted = this.transactionOf(envelope);
+    const recipients: { address: string; accountId: string }[] = [];
+    for (const recipient of envelope.rcptTo) {
+      const address = normalizeAddress(recipient.address);
+      const accountId = accepted.get(address);
+      if (accountId !== undefined) recipients.push({ address, accountId });
+    }
+    return recipients;
+  }
+
+  private transactionOf(envelope: SMTPServerEnvelope): Map<string, string> {
+    let accepted = this.transactions.get(envelope);
+    if (!accepted) {
+      accepted = new Map();
+      this.transactions.set(envelope, accepted);
+    }
+    return accepted;
+  }
+
+  private reject(reply: SmtpReplyError, done: Done): void {
+    this.metrics.reply(reply.responseCode);
+    done(reply);
+  }
+}
+
+class ClientGoneError extends Error {
+  override readonly name = 'ClientGoneError';
+}
+
+/**
+ * Reads DATA into memory, keeping at most `maxBytes`: past the limit the rest is read and
+ * discarded so the client still gets its reply, and undefined is returned.
+ */
+function readMessage(stream: SMTPServerDataStream, maxBytes: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    let chunks: Buffer[] = [];
+    let size = 0;
+    stream.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBytes) chunks.push(chunk);
+      else chunks = [];
+    });
+    stream.once('end', () => resolve(size > maxBytes ? undefined : Buffer.concat(chunks, size)));
+    // A client that disconnects mid-DATA destroys the stream without an end.
+    stream.once('error', () => reject(new ClientGoneError('the client left during DATA')));
+    stream.once('close', () => reject(new ClientGoneError('the client left during DATA')));
+  });
+}

@@ -1,0 +1,56 @@
+import { Module } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { INGEST_CONFIG, INGEST_LOGGER, type IngestConfig } from '../config/ingest-config.js';
+import { IngestMetrics } from '../metrics/ingest-metrics.js';
+import { MetricsModule } from '../metrics/metrics.module.js';
+import { RecipientDirectory } from '../recipients/recipient-directory.js';
+import { RecipientsModule } from '../recipients/recipients.module.js';
+import { AcceptMessageModule } from '../usecases/accept-message/accept-message.module.js';
+import { AcceptMessage } from '../usecases/accept-message/accept-message.use-case.js';
+import { SmtpLifecycleService } from './smtp-lifecycle.service.js';
+import { SmtpListener } from './smtp-listener.js';
+import { SmtpSessionHandler } from './smtp-session.handler.js';
+
+const DRAIN_TIMEOUT_MS = 10_000;
+
+@Module({
+  imports: [RecipientsModule, AcceptMessageModule, MetricsModule],
+  providers: [
+    {
+      provide: SmtpSessionHandler,
+      inject: [RecipientDirectory, AcceptMessage, IngestMetrics, INGEST_LOGGER, INGEST_CONFIG],
+      useFactory: (
+        directory: RecipientDirectory,
+        acceptMessage: AcceptMessage,
+        metrics: IngestMetrics,
+        logger: Logger,
+        config: IngestConfig,
+      ) =>
+        new SmtpSessionHandler(directory, acceptMessage, metrics, logger, {
+          maxMessageBytes: config.SMTP_MAX_MESSAGE_BYTES,
+          maxRecipients: config.SMTP_MAX_RECIPIENTS,
+          maxClients: config.SMTP_MAX_CLIENTS,
+        }),
+    },
+    {
+      provide: SmtpListener,
+      inject: [SmtpSessionHandler, INGEST_LOGGER, INGEST_CONFIG],
+      useFactory: (handler: SmtpSessionHandler, logger: Logger, config: IngestConfig) =>
+        new SmtpListener(
+          handler,
+          {
+            host: config.SMTP_HOST,
+            port: config.SMTP_PORT,
+            hostname: config.SMTP_HOSTNAME,
+            maxMessageBytes: config.SMTP_MAX_MESSAGE_BYTES,
+            socketTimeoutMs: config.SMTP_SOCKET_TIMEOUT_MS,
+            drainTimeoutMs: DRAIN_TIMEOUT_MS,
+          },
+          logger,
+        ),
+    },
+    SmtpLifecycleService,
+  ],
+  exports: [SmtpListener, SmtpLifecycleService],
+})
+export class SmtpModule {}

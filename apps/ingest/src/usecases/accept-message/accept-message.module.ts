@@ -1,0 +1,24 @@
+import { Module } from '@nestjs/common';
+import { EventProducer } from '@pushmail/platform';
+import { INGEST_CONFIG, type IngestConfig } from '../../config/ingest-config.js';
+import { KafkaModule } from '../../kafka/kafka.module.js';
+import { IngestMetrics } from '../../metrics/ingest-metrics.js';
+import { MetricsModule } from '../../metrics/metrics.module.js';
+import { AcceptMessage } from './accept-message.use-case.js';
+import { KafkaMailArrivedPublisher } from './mail-arrived-publisher.js';
+
+@Module({
+  imports: [KafkaModule, MetricsModule],
+  providers: [
+    {
+      provide: AcceptMessage,
+      inject: [EventProducer, IngestMetrics, INGEST_CONFIG],
+      useFactory: (producer: EventProducer, metrics: IngestMetrics, config: IngestConfig) =>
+        new AcceptMessage(new KafkaMailArrivedPublisher(producer), metrics, {
+          publishTimeoutMs: config.INGEST_PUBLISH_TIMEOUT_MS,
+        }),
+    },
+  ],
+  exports: [AcceptMessage],
+})
+export class AcceptMessageModule {}
