@@ -48,7 +48,10 @@ describe(AdminTokenGuard.name, () => {
     expect(caught).toBeInstanceOf(UnauthorizedException);
     const exception = caught as UnauthorizedException;
     expect(exception.getStatus()).toBe(401);
-    expect(exception.getResponse()).toEqual({ error: 'unauthorized', message: 'a valid admin bearer token is required' });
+    expect(exception.getResponse()).toEqual({
+      error: 'unauthorized',
+      message: 'a valid admin bearer token is required',
+    });
     expect(JSON.stringify(exception.getResponse())).not.toContain('leaked-guess');
   });
 });

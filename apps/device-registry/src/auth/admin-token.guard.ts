@@ -1,6 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { type CanActivate, type ExecutionContext, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import {
+  type CanActivate,
+  type ExecutionContext,
+  Inject,
+  Injectable,
+  UnauthorizedException,
+} from '@nestjs/common';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../config/registry-config.js';
 
 /**
@@ -19,7 +25,10 @@ export class AdminTokenGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<IncomingMessage>();
     if (!this.admits(request.headers.authorization)) {
-      throw new UnauthorizedException({ error: 'unauthorized', message: 'a valid admin bearer token is required' });
+      throw new UnauthorizedException({
+        error: 'unauthorized',
+        message: 'a valid admin bearer token is required',
+      });
     }
     return true;
   }

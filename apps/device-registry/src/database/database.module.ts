@@ -10,8 +10,8 @@ import { REGISTRY_SCHEMA, registryDataSourceOptions } from './data-source-option
 @Injectable()
 class DatabaseLifecycle implements OnModuleInit {
   constructor(
-    private readonly dataSource: DataSource,
-    private readonly readiness: ReadinessRegistry,
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(ReadinessRegistry) private readonly readiness: ReadinessRegistry,
     @Inject(REGISTRY_LOGGER) private readonly logger: Logger,
   ) {}
 

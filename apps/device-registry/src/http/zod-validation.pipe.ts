@@ -13,14 +13,15 @@ export interface ValidationProblem {
 export class ZodValidationPipe<S extends z.ZodType> implements PipeTransform<unknown, z.output<S>> {
   constructor(
     private readonly schema: S,
-    private readonly part: 'body' | 'query' | 'path' = 'body',
+    /** Names the request part in a problem about the whole value, e.g. `body` or a path parameter. */
+    private readonly part = 'body',
   ) {}
 
   transform(value: unknown): z.output<S> {
     const parsed = this.schema.safeParse(value);
     if (parsed.success) return parsed.data;
     const problems: ValidationProblem[] = parsed.error.issues.slice(0, 10).map((issue) => ({
-      path: issue.path.map(String).join('.') || `(${this.part})`,
+      path: issue.path.map(String).join('.') || this.part,
       message: issue.message,
     }));
     throw new BadRequestException({

@@ -18,8 +18,8 @@ export const KAFKA = Symbol('KAFKA');
 class MessagingLifecycle implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(KAFKA) private readonly kafka: Kafka,
-    private readonly producer: EventProducer,
-    private readonly readiness: ReadinessRegistry,
+    @Inject(EventProducer) private readonly producer: EventProducer,
+    @Inject(ReadinessRegistry) private readonly readiness: ReadinessRegistry,
     @Inject(REGISTRY_LOGGER) private readonly logger: Logger,
   ) {}
 

@@ -24,8 +24,8 @@ export type PublishOutcome = 'published' | 'up-to-date' | 'busy' | 'missing';
 @Injectable()
 export class AccountPublisher {
   constructor(
-    private readonly dataSource: DataSource,
-    private readonly producer: EventProducer,
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(EventProducer) private readonly producer: EventProducer,
     @Inject(REGISTRY_LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -42,7 +42,10 @@ export class AccountPublisher {
     try {
       const outcome = await Promise.race([attempt, budget]);
       if (outcome === 'timeout') {
-        this.logger.warn({ accountId }, 'publishing account snapshots is slow; answering now, the relay will deliver');
+        this.logger.warn(
+          { accountId },
+          'publishing account snapshots is slow; answering now, the relay will deliver',
+        );
         attempt.catch(() => undefined);
       }
     } catch (error) {
@@ -93,7 +96,10 @@ export class AccountPublisher {
         .createQueryBuilder()
         .update(Account)
         .set({ publishedRevision: state.account.revision })
-        .where('id = :id AND published_revision < :revision', { id: accountId, revision: state.account.revision })
+        .where('id = :id AND published_revision < :revision', {
+          id: accountId,
+          revision: state.account.revision,
+        })
         .execute();
       await runner.commitTransaction();
       return 'published';

@@ -40,7 +40,7 @@ describe(buildAccountSnapshots.name, () => {
     });
   });
 
-  it("lists each device with its own live token digests, newest first, and its access", () => {
+  it('lists each device with its own live token digests, newest first, and its access', () => {
     const { credentials } = buildAccountSnapshots(
       state({
         devices: [
@@ -65,7 +65,9 @@ describe(buildAccountSnapshots.name, () => {
       tokenSha256: digest(char),
       createdAt: new Date(index * 1000),
     }));
-    const { credentials } = buildAccountSnapshots(state({ devices: [{ deviceId: 'phone', access: 'allowed' }], liveTokens }));
+    const { credentials } = buildAccountSnapshots(
+      state({ devices: [{ deviceId: 'phone', access: 'allowed' }], liveTokens }),
+    );
     expect(credentials.devices[0]!.tokenSha256).toEqual([digest('6'), digest('5'), digest('4'), digest('3')]);
   });
 

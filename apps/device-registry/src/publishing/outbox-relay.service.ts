@@ -22,8 +22,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   private failingSince: number | undefined;
 
   constructor(
-    private readonly dataSource: DataSource,
-    private readonly publisher: AccountPublisher,
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(AccountPublisher) private readonly publisher: AccountPublisher,
     @Inject(REGISTRY_LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -81,9 +81,15 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     if (published > 0) this.logger.info({ published }, 'relayed account snapshots');
     if (failures > 0 && this.failingSince === undefined) {
       this.failingSince = Date.now();
-      this.logger.warn({ failures, error: describeError(firstFailure) }, 'relaying account snapshots failed; retrying');
+      this.logger.warn(
+        { failures, error: describeError(firstFailure) },
+        'relaying account snapshots failed; retrying',
+      );
     } else if (failures === 0 && this.failingSince !== undefined) {
-      this.logger.info({ failedForMs: Date.now() - this.failingSince }, 'relaying account snapshots recovered');
+      this.logger.info(
+        { failedForMs: Date.now() - this.failingSince },
+        'relaying account snapshots recovered',
+      );
       this.failingSince = undefined;
     }
   }

@@ -12,6 +12,8 @@ export interface KafkaSettings {
 }
 
 export function createKafka(settings: KafkaSettings): Kafka {
+  // The default partitioner is the one every event relies on (murmur2 of the account id key); the notice is noise.
+  process.env['KAFKAJS_NO_PARTITIONER_WARNING'] ??= '1';
   const log = settings.logger.child({ component: 'kafka' });
   const config: KafkaConfig = {
     clientId: settings.clientId,

@@ -1,0 +1,29 @@
+import type { EntityManager } from 'typeorm';
+import { Account } from './entities/account.entity.js';
+
+/**
+ * Takes the account's row lock for the rest of the transaction. Every change to an account or its
+ * devices goes through it, so changes to one account (and the device limit check) are serialised.
+ */
+export function lockAccount(manager: EntityManager, accountId: string): Promise<Account | null> {
+  return manager
+    .createQueryBuilder(Account, 'account')
+    .setLock('pessimistic_write')
+    .where('account.id = :accountId', { accountId })
+    .getOne();
+}
+
+/**
+ * Marks the account changed, in the transaction of the change: the outbox relay publishes any
+ * account whose revision moved past the published one.
+ */
+export async function bumpAccountRevision(manager: EntityManager, accountId: string): Promise<void> {
+  await manager
+    .createQueryBuilder()
+    .update(Account)
+    // The wall clock rather than the transaction start, so a change that waited for the lock
+    // never looks older than the one it waited for.
+    .set({ revision: () => 'revision + 1', updatedAt: () => 'clock_timestamp()' })
+    .where('id = :accountId', { accountId })
+    .execute();
+}

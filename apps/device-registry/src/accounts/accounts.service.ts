@@ -1,0 +1,86 @@
+import { BadRequestException, Inject, Injectable } from '@nestjs/common';
+import { DataSource, In } from 'typeorm';
+import { Device } from '../devices/entities/device.entity.js';
+import type { ListAccountsQuery } from './dto/list-accounts.dto.js';
+import { Account, type AccountStatus } from './entities/account.entity.js';
+
+export interface AccountSummary {
+  accountId: string;
+  address: string;
+  displayName: string | null;
+  status: AccountStatus;
+  revision: number;
+  /** Below `revision` while a snapshot still waits to reach Kafka. */
+  publishedRevision: number;
+  deviceCount: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface AccountPage {
+  accounts: AccountSummary[];
+  nextCursor: string | null;
+}
+
+/** Read side of the admin account endpoints. */
+@Injectable()
+export class AccountsService {
+  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+
+  /** Pages in address order; the cursor is the last address of the previous page. */
+  async list(query: ListAccountsQuery): Promise<AccountPage> {
+    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    const builder = this.dataSource
+      .getRepository(Account)
+      .createQueryBuilder('account')
+      .orderBy('account.address', 'ASC')
+      .limit(query.limit + 1);
+    if (after !== undefined) builder.where('account.address > :after', { after });
+    const rows = await builder.getMany();
+    const page = rows.slice(0, query.limit);
+    const counts = await this.deviceCounts(page.map((account) => account.id));
+    const last = page[page.length - 1];
+    return {
+      accounts: page.map((account) => ({
+        accountId: account.id,
+        address: account.address,
+        displayName: account.displayName,
+        status: account.status,
+        revision: account.revision,
+        publishedRevision: account.publishedRevision,
+        deviceCount: counts.get(account.id) ?? 0,
+        createdAt: account.createdAt.toISOString(),
+        updatedAt: account.updatedAt.toISOString(),
+      })),
+      nextCursor: rows.length > query.limit && last ? encodeCursor(last.address) : null,
+    };
+  }
+
+  private async deviceCounts(accountIds: string[]): Promise<Map<string, number>> {
+    if (accountIds.length === 0) return new Map();
+    const rows: { accountId: string; count: string }[] = await this.dataSource
+      .getRepository(Device)
+      .createQueryBuilder('device')
+      .select('device.accountId', 'accountId')
+      .addSelect('COUNT(*)', 'count')
+      .where({ accountId: In(accountIds) })
+      .groupBy('device.accountId')
+      .getRawMany();
+    return new Map(rows.map((row) => [row.accountId, Number(row.count)]));
+  }
+}
+
+function encodeCursor(address: string): string {
+  return Buffer.from(address, 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): string {
+  const address = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!/^[A-Za-z0-9_-]+$/.test(cursor) || address.length === 0 || !address.includes('@')) {
+    throw new BadRequestException({
+      error: 'invalid_request',
+      message: 'cursor: not a cursor this service issued',
+    });
+  }
+  return address;
+}

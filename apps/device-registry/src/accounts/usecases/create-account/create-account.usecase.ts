@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import { ConflictException, Inject, Injectable } from '@nestjs/common';
+import { DataSource, QueryFailedError } from 'typeorm';
+import { PasswordHasher } from '../../../credentials/password-hasher.js';
+import { AccountPublisher } from '../../../publishing/account-publisher.service.js';
+import type { CreateAccountDto } from '../../dto/create-account.dto.js';
+import { Account } from '../../entities/account.entity.js';
+
+export interface CreatedAccount {
+  accountId: string;
+  address: string;
+}
+
+@Injectable()
+export class CreateAccount {
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(PasswordHasher) private readonly hasher: PasswordHasher,
+    @Inject(AccountPublisher) private readonly publisher: AccountPublisher,
+  ) {}
+
+  async execute(input: CreateAccountDto): Promise<CreatedAccount> {
+    const accounts = this.dataSource.getRepository(Account);
+    if (await accounts.existsBy({ address: input.address })) throw addressTaken(input.address);
+    const passwordHash = await this.hasher.hash(input.password);
+    const accountId = randomUUID();
+    try {
+      await accounts.insert({
+        id: accountId,
+        address: input.address,
+        passwordHash,
+        displayName: input.displayName ?? null,
+        status: 'active',
+        // Creation is the account's first change: revision 1, not yet published.
+        revision: 1,
+        publishedRevision: 0,
+      });
+    } catch (error) {
+      // Another request created the same address between the check and the insert.
+      if (isUniqueViolation(error)) throw addressTaken(input.address);
+      throw error;
+    }
+    await this.publisher.publishAfterCommit(accountId);
+    return { accountId, address: input.address };
+  }
+}
+
+function addressTaken(address: string): ConflictException {
+  return new ConflictException({
+    error: 'address_taken',
+    message: `an account for ${address} already exists`,
+  });
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505';
+}

@@ -1,0 +1,431 @@
+import 'reflect-metadata';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import {
+  type AccountSnapshotV1,
+  accountTopic,
+  decodeEvent,
+  type DeviceCredentialsV1,
+  deviceCredentialsTopic,
+} from '@pushmail/contracts';
+import { createKafka, createLogger, loadConfig } from '@pushmail/platform';
+import type { Consumer } from 'kafkajs';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppModule } from './app.module.js';
+import { registryConfigSchema } from './config/registry-config.js';
+import { configureHttp } from './http/configure-http.js';
+
+const ADMIN_URL = requiredEnv('DATABASE_URL');
+const KAFKA_BROKERS = requiredEnv('KAFKA_BROKERS');
+const ADMIN_TOKEN = `int-admin-${randomBytes(24).toString('base64url')}`;
+const SESSION_URL = 'http://localhost:8080/.well-known/jmap';
+const DEVICE_LIMIT = 2;
+
+const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
+
+describe(AppModule.name, () => {
+  let app: NestExpressApplication;
+  let baseUrl: string;
+  let databaseUrl: string;
+  let db: pg.Client;
+  const databaseName = `pm_${randomBytes(6).toString('hex')}`;
+
+  beforeAll(async () => {
+    const admin = new pg.Client({ connectionString: ADMIN_URL });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE "${databaseName}"`);
+    await admin.end();
+    const url = new URL(ADMIN_URL);
+    url.pathname = `/${databaseName}`;
+    databaseUrl = url.toString();
+
+    const config = loadConfig(registryConfigSchema, {
+      DATABASE_URL: databaseUrl,
+      KAFKA_BROKERS,
+      ADMIN_TOKEN,
+      PUSHMAIL_MODE: 'test',
+      MAX_DEVICES_PER_ACCOUNT: String(DEVICE_LIMIT),
+      PUBLIC_JMAP_URL: SESSION_URL,
+    });
+    app = await NestFactory.create<NestExpressApplication>(
+      AppModule.register(config, createLogger('device-registry', 'warn')),
+      { logger: false, bodyParser: false },
+    );
+    configureHttp(app);
+    await app.listen(0, '127.0.0.1');
+    const address = app.getHttpServer().address() as AddressInfo;
+    baseUrl = `http://127.0.0.1:${address.port}`;
+
+    db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+  });
+
+  afterAll(async () => {
+    await db?.end();
+    await app?.close();
+    const admin = new pg.Client({ connectionString: ADMIN_URL });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
+    await admin.end();
+  });
+
+  const adminPost = (path: string, body: unknown, token = ADMIN_TOKEN) =>
+    fetch(`${baseUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify(body),
+    });
+  const adminRequest = (method: string, path: string) =>
+    fetch(`${baseUrl}${path}`, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  const register = (body: Record<string, unknown>) =>
+    fetch(`${baseUrl}/v1/devices`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ deviceType: 'phone', model: 'Pixel 10', ...body }),
+    });
+
+  async function createAccount(password = 'correct horse'): Promise<{ accountId: string; address: string }> {
+    const address = `user-${randomUUID()}@example.org`;
+    const response = await adminPost('/admin/accounts', { address, password });
+    expect(response.status).toBe(201);
+    return (await response.json()) as { accountId: string; address: string };
+  }
+
+  it('is ready once Postgres and the Kafka producer are', async () => {
+    const response = await fetch(`${baseUrl}/health/ready`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      status: 'ready',
+      checks: { postgres: true, 'kafka-producer': true },
+    });
+  });
+
+  it('creates an account with a lower-cased address and an argon2id password hash', async () => {
+    const mixedCase = `New.User-${randomUUID()}@Example.ORG`;
+    const response = await adminPost('/admin/accounts', {
+      address: mixedCase,
+      password: 'correct horse',
+      displayName: 'New',
+    });
+    expect(response.status).toBe(201);
+    const body = (await response.json()) as { accountId: string; address: string };
+    expect(body.address).toBe(mixedCase.toLowerCase());
+
+    const { rows } = await db.query<{ address: string; password_hash: string; revision: string }>(
+      'SELECT address, password_hash, revision FROM registry.accounts WHERE id = $1',
+      [body.accountId],
+    );
+    expect(rows[0]?.address).toBe(mixedCase.toLowerCase());
+    expect(rows[0]?.password_hash.startsWith('$argon2id$')).toBe(true);
+    expect(rows[0]?.revision).toBe('1');
+  });
+
+  it('answers 409 for an address that already has an account, whatever its case', async () => {
+    const { address } = await createAccount();
+    const response = await adminPost('/admin/accounts', {
+      address: address.toUpperCase(),
+      password: 'another one',
+    });
+    expect(response.status).toBe(409);
+    expect(await response.json()).toMatchObject({ error: 'address_taken' });
+  });
+
+  it('answers 401 to admin calls without the admin token or with a wrong one', async () => {
+    const missing = await fetch(`${baseUrl}/admin/accounts`);
+    expect(missing.status).toBe(401);
+    const wrong = await adminPost(
+      '/admin/accounts',
+      { address: 'x@example.org', password: '12345678' },
+      `${ADMIN_TOKEN}x`,
+    );
+    expect(wrong.status).toBe(401);
+    expect(await wrong.json()).toEqual({
+      error: 'unauthorized',
+      message: 'a valid admin bearer token is required',
+    });
+  });
+
+  it('answers 400 with a clear message to malformed JSON and invalid input', async () => {
+    const malformed = await fetch(`${baseUrl}/v1/devices`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"address": ',
+    });
+    expect(malformed.status).toBe(400);
+    expect(await malformed.json()).toEqual({
+      error: 'invalid_request',
+      message: 'the request body is not valid JSON',
+    });
+
+    const shortPassword = await adminPost('/admin/accounts', {
+      address: 'short@example.org',
+      password: 'short',
+    });
+    expect(shortPassword.status).toBe(400);
+    expect(((await shortPassword.json()) as { message: string }).message).toMatch(/^password: /);
+
+    const badDevice = await register({
+      address: 'a@example.org',
+      password: 'x',
+      deviceId: 'no spaces allowed',
+    });
+    expect(badDevice.status).toBe(400);
+    expect(((await badDevice.json()) as { message: string }).message).toMatch(/deviceId/);
+
+    // The process survived all of it.
+    expect((await fetch(`${baseUrl}/health/live`)).status).toBe(200);
+  });
+
+  it('registers a device and refreshes the same partnership when it registers again', async () => {
+    const { accountId, address } = await createAccount();
+    const first = await register({
+      address,
+      password: 'correct horse',
+      deviceId: 'phone-1',
+      os: 'Android 17',
+    });
+    expect(first.status).toBe(201);
+    const firstBody = (await first.json()) as {
+      accountId: string;
+      deviceId: string;
+      token: string;
+      sessionUrl: string;
+    };
+    expect(firstBody).toMatchObject({ accountId, deviceId: 'phone-1', sessionUrl: SESSION_URL });
+    expect(firstBody.token).toMatch(/^pmd_[A-Za-z0-9_-]{43}$/);
+
+    const again = await register({
+      address: address.toUpperCase(),
+      password: 'correct horse',
+      deviceId: 'phone-1',
+      model: 'Pixel 11',
+    });
+    expect(again.status).toBe(200);
+    const againBody = (await again.json()) as { accountId: string; token: string };
+    expect(againBody.accountId).toBe(accountId);
+    expect(againBody.token).not.toBe(firstBody.token);
+
+    const devices = await adminRequest('GET', `/admin/accounts/${accountId}/devices`);
+    expect(devices.status).toBe(200);
+    const listed = (await devices.json()) as {
+      devices: { deviceId: string; model: string; liveTokens: number; lastSeenAddress: string }[];
+    };
+    expect(listed.devices).toHaveLength(1);
+    expect(listed.devices[0]).toMatchObject({
+      deviceId: 'phone-1',
+      model: 'Pixel 11',
+      liveTokens: 1,
+      lastSeenAddress: '127.0.0.1',
+    });
+
+    const { rows } = await db.query<{ token_sha256: string; revoked: boolean }>(
+      'SELECT token_sha256, revoked_at IS NOT NULL AS revoked FROM registry.device_tokens WHERE account_id = $1',
+      [accountId],
+    );
+    expect(rows).toHaveLength(2);
+    expect(rows.find((row) => !row.revoked)?.token_sha256).toBe(sha256(againBody.token));
+    expect(rows.find((row) => row.revoked)?.token_sha256).toBe(sha256(firstBody.token));
+    // Only digests are stored: no column anywhere holds the token itself.
+    const { rows: leaks } = await db.query(
+      `SELECT 1 FROM registry.device_tokens t JOIN registry.devices d USING (account_id, device_id)
+        WHERE t.token_sha256 = $1 OR d::text LIKE '%' || $1 || '%'`,
+      [againBody.token],
+    );
+    expect(leaks).toHaveLength(0);
+  });
+
+  it('answers invalid_credentials alike for a wrong password and an unknown address', async () => {
+    const { address } = await createAccount();
+    const wrongPassword = await register({ address, password: 'not the password', deviceId: 'phone-1' });
+    const unknownAddress = await register({
+      address: `nobody-${randomUUID()}@example.org`,
+      password: 'x',
+      deviceId: 'phone-1',
+    });
+    expect(wrongPassword.status).toBe(401);
+    expect(unknownAddress.status).toBe(401);
+    expect(await wrongPassword.json()).toEqual({ error: 'invalid_credentials' });
+    expect(await unknownAddress.json()).toEqual({ error: 'invalid_credentials' });
+  });
+
+  it('refuses a device over the limit until an administrator removes one', async () => {
+    const { accountId, address } = await createAccount();
+    for (const deviceId of ['phone', 'tablet']) {
+      expect((await register({ address, password: 'correct horse', deviceId })).status).toBe(201);
+    }
+    const refused = await register({ address, password: 'correct horse', deviceId: 'laptop' });
+    expect(refused.status).toBe(403);
+    const body = (await refused.json()) as { error: string; limit: number; message: string };
+    expect(body.error).toBe('device_limit_reached');
+    expect(body.limit).toBe(DEVICE_LIMIT);
+    expect(body.message).toContain(`already has ${DEVICE_LIMIT} devices`);
+    expect(body.message).toContain(`DELETE /admin/accounts/${accountId}/devices/:deviceId`);
+
+    // An existing partnership is never counted as an extra device.
+    expect((await register({ address, password: 'correct horse', deviceId: 'tablet' })).status).toBe(200);
+
+    expect((await adminRequest('DELETE', `/admin/accounts/${accountId}/devices/phone`)).status).toBe(204);
+    expect((await register({ address, password: 'correct horse', deviceId: 'laptop' })).status).toBe(201);
+  });
+
+  it('holds the device limit when devices register at the same time', async () => {
+    const { accountId, address } = await createAccount();
+    const deviceIds = Array.from({ length: 16 }, (_, index) => `device-${index}`);
+    const statuses = await Promise.all(
+      [...deviceIds, 'device-0', 'device-0'].map(
+        async (deviceId) => (await register({ address, password: 'correct horse', deviceId })).status,
+      ),
+    );
+    expect(statuses.filter((status) => status === 201)).toHaveLength(DEVICE_LIMIT);
+    // A repeated id either refreshed a partnership that won (200) or was refused with the rest (403).
+    expect(statuses.every((status) => status === 201 || status === 200 || status === 403)).toBe(true);
+    const { rows } = await db.query<{ count: string }>(
+      'SELECT count(*) FROM registry.devices WHERE account_id = $1',
+      [accountId],
+    );
+    expect(Number(rows[0]!.count)).toBe(DEVICE_LIMIT);
+    const { rows: live } = await db.query<{ device_id: string; live: string }>(
+      `SELECT device_id, count(*) AS live FROM registry.device_tokens
+        WHERE account_id = $1 AND revoked_at IS NULL GROUP BY device_id`,
+      [accountId],
+    );
+    expect(live.map((row) => Number(row.live))).toEqual(Array(DEVICE_LIMIT).fill(1));
+  });
+
+  it('lists accounts page by page', async () => {
+    await createAccount();
+    await createAccount();
+    const first = await adminRequest('GET', '/admin/accounts?limit=1');
+    expect(first.status).toBe(200);
+    const page = (await first.json()) as { accounts: { address: string }[]; nextCursor: string | null };
+    expect(page.accounts).toHaveLength(1);
+    expect(page.nextCursor).not.toBeNull();
+    const second = await adminRequest('GET', `/admin/accounts?limit=1&cursor=${page.nextCursor}`);
+    const next = (await second.json()) as { accounts: { address: string }[] };
+    expect(next.accounts).toHaveLength(1);
+    expect(next.accounts[0]!.address > page.accounts[0]!.address).toBe(true);
+  });
+
+  it("publishes the account's latest snapshots to Kafka, without the revoked token", async () => {
+    const { accountId, address } = await createAccount();
+    const first = (await (
+      await register({ address, password: 'correct horse', deviceId: 'phone-1' })
+    ).json()) as { token: string };
+    const second = (await (
+      await register({ address, password: 'correct horse', deviceId: 'phone-1' })
+    ).json()) as { token: string };
+    const { rows } = await db.query<{ revision: string; published_revision: string }>(
+      'SELECT revision, published_revision FROM registry.accounts WHERE id = $1',
+      [accountId],
+    );
+    const revision = Number(rows[0]!.revision);
+    expect(revision).toBe(3);
+
+    const seen = await readSnapshots(accountId, async (snapshots) => {
+      expect(snapshots.account?.revision).toBe(revision);
+      expect(snapshots.credentials?.revision).toBe(revision);
+    });
+    expect(seen.account).toMatchObject({ accountId, address, status: 'active' });
+    expect(seen.credentials).toMatchObject({ accountId, accountStatus: 'active' });
+    expect(seen.credentials!.devices).toEqual([
+      { deviceId: 'phone-1', tokenSha256: [sha256(second.token)], access: 'allowed' },
+    ]);
+    expect(JSON.stringify(seen.credentials)).not.toContain(sha256(first.token));
+
+    await expectEventually(async () => {
+      const { rows: after } = await db.query<{ published_revision: string }>(
+        'SELECT published_revision FROM registry.accounts WHERE id = $1',
+        [accountId],
+      );
+      expect(Number(after[0]!.published_revision)).toBe(revision);
+    });
+  });
+
+  it('republishes through the relay an account whose snapshot never reached Kafka', async () => {
+    const { accountId, address } = await createAccount();
+    await register({ address, password: 'correct horse', deviceId: 'watch' });
+    // As if the process had died between the commit and the publish.
+    const { rows } = await db.query<{ revision: string }>(
+      `UPDATE registry.accounts SET revision = revision + 1, updated_at = clock_timestamp()
+        WHERE id = $1 RETURNING revision`,
+      [accountId],
+    );
+    const revision = Number(rows[0]!.revision);
+    await readSnapshots(accountId, async (snapshots) => {
+      expect(snapshots.account?.revision).toBe(revision);
+      expect(snapshots.credentials?.revision).toBe(revision);
+    });
+  });
+});
+
+interface SeenSnapshots {
+  account?: AccountSnapshotV1;
+  credentials?: DeviceCredentialsV1;
+}
+
+/** Reads both snapshot topics from the start with a fresh group until `check` passes. */
+async function readSnapshots(
+  accountId: string,
+  check: (seen: SeenSnapshots) => Promise<void>,
+): Promise<SeenSnapshots> {
+  const kafka = createKafka({
+    brokers: KAFKA_BROKERS.split(','),
+    clientId: 'device-registry-int-spec',
+    logger: createLogger('device-registry-int-spec', 'error'),
+  });
+  const consumer: Consumer = kafka.consumer({
+    groupId: `device-registry-int-${randomUUID()}`,
+    maxWaitTimeInMs: 100,
+  });
+  const seen: SeenSnapshots = {};
+  await consumer.connect();
+  try {
+    await consumer.subscribe({
+      topics: [accountTopic.name, deviceCredentialsTopic.name],
+      fromBeginning: true,
+    });
+    await consumer.run({
+      eachMessage: async ({ topic, message }) => {
+        if (message.key?.toString() !== accountId) return;
+        if (topic === accountTopic.name) {
+          const decoded = decodeEvent(accountTopic, message.value);
+          if (decoded.ok && decoded.event.revision >= (seen.account?.revision ?? -1))
+            seen.account = decoded.event;
+        } else {
+          const decoded = decodeEvent(deviceCredentialsTopic, message.value);
+          if (decoded.ok && decoded.event.revision >= (seen.credentials?.revision ?? -1))
+            seen.credentials = decoded.event;
+        }
+      },
+    });
+    await expectEventually(() => check(seen), { timeoutMs: 30_000 });
+    return seen;
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+async function expectEventually(
+  probe: () => unknown,
+  { timeoutMs = 10_000, intervalMs = 50 } = {},
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await probe();
+      return;
+    } catch (error) {
+      if (Date.now() >= deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+  }
+}
+
+function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} must be set for the integration tests`);
+  return value;
+}

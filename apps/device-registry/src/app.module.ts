@@ -1,0 +1,29 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { createLogger, HealthModule } from '@pushmail/platform';
+import type { Logger } from 'pino';
+import { AccountsModule } from './accounts/accounts.module.js';
+import { RegistryConfigModule } from './config/registry-config.module.js';
+import type { RegistryConfig } from './config/registry-config.js';
+import { DatabaseModule } from './database/database.module.js';
+import { DevicesModule } from './devices/devices.module.js';
+import { JsonExceptionFilter } from './http/json-exception.filter.js';
+import { MessagingModule } from './messaging/messaging.module.js';
+
+@Module({})
+export class AppModule {
+  static register(config: RegistryConfig, logger: Logger = createLogger('device-registry')): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        RegistryConfigModule.register(config, logger),
+        HealthModule,
+        DatabaseModule.register(),
+        MessagingModule,
+        AccountsModule,
+        DevicesModule,
+      ],
+      providers: [{ provide: APP_FILTER, useClass: JsonExceptionFilter }],
+    };
+  }
+}

@@ -1,0 +1,72 @@
+import { ConfigError, loadConfig } from '@pushmail/platform';
+import { describe, expect, it } from 'vitest';
+import { registryConfigSchema } from './registry-config.js';
+
+const ADMIN_TOKEN = 'a-secret-admin-token-0123456789';
+const required = {
+  DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres',
+  KAFKA_BROKERS: '127.0.0.1:19092, 127.0.0.1:19094',
+  ADMIN_TOKEN,
+};
+
+function configError(env: Record<string, string>): string {
+  try {
+    loadConfig(registryConfigSchema, env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.message;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('registryConfigSchema', () => {
+  it('applies the defaults', () => {
+    expect(loadConfig(registryConfigSchema, required)).toEqual({
+      REGISTRY_HTTP_PORT: 8081,
+      HTTP_HOST: '0.0.0.0',
+      DATABASE_URL: required.DATABASE_URL,
+      KAFKA_BROKERS: ['127.0.0.1:19092', '127.0.0.1:19094'],
+      ADMIN_TOKEN,
+      PUSHMAIL_MODE: 'development',
+      MAX_DEVICES_PER_ACCOUNT: 10,
+    });
+  });
+
+  it('reads the optional settings', () => {
+    const config = loadConfig(registryConfigSchema, {
+      ...required,
+      REGISTRY_HTTP_PORT: '9000',
+      MAX_DEVICES_PER_ACCOUNT: '3',
+      PUSHMAIL_MODE: 'test',
+      PUBLIC_JMAP_URL: 'http://localhost:8080/.well-known/jmap',
+    });
+    expect(config).toMatchObject({
+      REGISTRY_HTTP_PORT: 9000,
+      MAX_DEVICES_PER_ACCOUNT: 3,
+      PUSHMAIL_MODE: 'test',
+      PUBLIC_JMAP_URL: 'http://localhost:8080/.well-known/jmap',
+    });
+  });
+
+  it('names each missing required variable', () => {
+    const message = configError({});
+    expect(message).toMatch(/DATABASE_URL/);
+    expect(message).toMatch(/KAFKA_BROKERS/);
+    expect(message).toMatch(/ADMIN_TOKEN/);
+  });
+
+  it('refuses a short admin token without printing it', () => {
+    const message = configError({ ...required, ADMIN_TOKEN: 'too-short-secret' });
+    expect(message).toMatch(/ADMIN_TOKEN/);
+    expect(message).not.toContain('too-short-secret');
+  });
+
+  it('refuses a broker list with no broker, a device limit of zero and a non-HTTP session URL', () => {
+    expect(configError({ ...required, KAFKA_BROKERS: ' , ' })).toMatch(/KAFKA_BROKERS/);
+    expect(configError({ ...required, MAX_DEVICES_PER_ACCOUNT: '0' })).toMatch(/MAX_DEVICES_PER_ACCOUNT/);
+    expect(configError({ ...required, PUBLIC_JMAP_URL: 'ftp://example.org/jmap' })).toMatch(
+      /PUBLIC_JMAP_URL/,
+    );
+    expect(configError({ ...required, DATABASE_URL: 'mysql://x' })).toMatch(/DATABASE_URL/);
+  });
+});

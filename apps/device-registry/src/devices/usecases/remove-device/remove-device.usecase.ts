@@ -1,0 +1,31 @@
+import { Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { bumpAccountRevision, lockAccount } from '../../../accounts/account-revision.js';
+import { AccountPublisher } from '../../../publishing/account-publisher.service.js';
+import { Device } from '../../entities/device.entity.js';
+
+/** Ends a partnership: the device's tokens go with it and it frees a place under the device limit. */
+@Injectable()
+export class RemoveDevice {
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(AccountPublisher) private readonly publisher: AccountPublisher,
+  ) {}
+
+  async execute(accountId: string, deviceId: string): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      if (!(await lockAccount(manager, accountId))) {
+        throw new NotFoundException({ error: 'account_not_found', message: `no account ${accountId}` });
+      }
+      const result = await manager.delete(Device, { accountId, deviceId });
+      if (!result.affected) {
+        throw new NotFoundException({
+          error: 'device_not_found',
+          message: `the account has no device ${deviceId}`,
+        });
+      }
+      await bumpAccountRevision(manager, accountId);
+    });
+    await this.publisher.publishAfterCommit(accountId);
+  }
+}
