@@ -70,7 +70,7 @@ export class EventConsumer<S extends z.ZodType> {
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
         const maxBatch = this.options.maxBatchSize ?? 200;
         for (let start = 0; start < batch.messages.length; start += maxBatch) {
           if (!isRunning() || isStale()) return;
@@ -82,6 +82,8 @@ export class EventConsumer<S extends z.ZodType> {
             await this.consumer.commitOffsets([
               { topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
             ]);
+            // The next fetch starts after the resolved offset, not the committed one.
+            resolveOffset(last.offset);
           }
         }
       },

@@ -1,0 +1,102 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from 'pino';
+import {
+  DEFAULT_CORE_LIMITS,
+  requestError,
+  type JmapRequest,
+  type JmapResponse,
+  type ProblemDetails,
+} from '@pushmail/jmap';
+import type { AuthenticatedDevice } from '../auth/device-authenticator.js';
+import { PUSH_LOGGER } from '../config/push-config.js';
+import { PushMetrics, type JmapTransport } from '../metrics/push-metrics.js';
+import { SessionService } from '../session/session.service.js';
+import { MailboxClient, MailboxError, type MailboxApi } from './mailbox-client.js';
+
+export type ExecuteResult = { ok: true; response: JmapResponse } | { ok: false; problem: ProblemDetails };
+
+export const MAILBOX_API = Symbol('MAILBOX_API');
+
+/**
+ * Runs a device's validated JMAP request on mailbox, over either transport. mailbox runs the
+ * methods; this side enforces maxConcurrentRequests per device, answers every call with an error
+ * when mailbox cannot be reached, and reports the session state of the session resource it serves.
+ */
+@Injectable()
+export class JmapExecutor {
+  private readonly inFlight = new Map<string, number>();
+  private readonly log: Logger;
+
+  constructor(
+    @Inject(MAILBOX_API) private readonly mailbox: MailboxApi,
+    @Inject(SessionService) private readonly sessions: SessionService,
+    @Inject(PushMetrics) private readonly metrics: PushMetrics,
+    @Inject(PUSH_LOGGER) logger: Logger,
+  ) {
+    this.log = logger.child({ component: 'jmap' });
+  }
+
+  /** Counts a request as received, valid or not. */
+  received(transport: JmapTransport): void {
+    this.metrics.jmapRequests.inc({ transport });
+  }
+
+  async execute(device: AuthenticatedDevice, request: JmapRequest): Promise<ExecuteResult> {
+    const key = `${device.accountId}/${device.deviceId}`;
+    const running = this.inFlight.get(key) ?? 0;
+    if (running >= DEFAULT_CORE_LIMITS.maxConcurrentRequests) {
+      return {
+        ok: false,
+        problem: requestError(
+          'limit',
+          `${running} requests of this device are still running; maxConcurrentRequests is ${DEFAULT_CORE_LIMITS.maxConcurrentRequests}`,
+          'maxConcurrentRequests',
+        ),
+      };
+    }
+    this.inFlight.set(key, running + 1);
+    try {
+      const sessionState = this.sessions.stateOf(device);
+      try {
+        const answer = await this.mailbox.execute(device.accountId, request);
+        return {
+          ok: true,
+          response: {
+            methodResponses: answer.methodResponses,
+            sessionState,
+            ...(answer.createdIds ? { createdIds: answer.createdIds } : {}),
+          },
+        };
+      } catch (error) {
+        const mailboxError =
+          error instanceof MailboxError ? error : new MailboxError('failed', String(error));
+        this.log.warn(
+          { accountId: device.accountId, kind: mailboxError.kind, reason: mailboxError.message },
+          'mailbox gave no answer',
+        );
+        const type = mailboxError.kind === 'unavailable' ? 'serverUnavailable' : 'serverFail';
+        const description =
+          type === 'serverUnavailable'
+            ? 'the mail store is unavailable; try again shortly'
+            : 'the mail store did not complete this call; its effect is unknown';
+        return {
+          ok: true,
+          response: {
+            methodResponses: request.methodCalls.map(([, , callId]) => [
+              'error',
+              { type, description },
+              callId,
+            ]),
+            sessionState,
+          },
+        };
+      }
+    } finally {
+      const left = (this.inFlight.get(key) ?? 1) - 1;
+      if (left <= 0) this.inFlight.delete(key);
+      else this.inFlight.set(key, left);
+    }
+  }
+}
+
+export const mailboxApiProvider = { provide: MAILBOX_API, useExisting: MailboxClient };

@@ -1,0 +1,144 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { changedTypeNames, type ChangedTypeName } from '@pushmail/contracts';
+import { isObject, type Invocation, type JmapRequest } from '@pushmail/jmap';
+import { PUSH_CONFIG, type PushConfig } from '../config/push-config.js';
+
+export interface MailboxResponse {
+  methodResponses: Invocation[];
+  sessionState: string;
+  createdIds?: Record<string, string>;
+}
+
+export interface AccountPushState {
+  /** The account's overall state: the push state devices resume from. */
+  state: string;
+  changed: Partial<Record<ChangedTypeName, string>>;
+}
+
+/**
+ * Why mailbox gave no answer. `unavailable`: the request never got there or mailbox refused it
+ * for a passing reason, so retrying later is safe. `failed`: it may have run (a timeout) or
+ * mailbox answered something unusable; the call's effect is unknown.
+ */
+export class MailboxError extends Error {
+  override readonly name = 'MailboxError';
+  constructor(
+    readonly kind: 'unavailable' | 'failed',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The calls push-delivery makes to mailbox, also implemented by fakes in tests. */
+export interface MailboxApi {
+  execute(accountId: string, request: JmapRequest): Promise<MailboxResponse>;
+  accountState(accountId: string): Promise<AccountPushState>;
+}
+
+const REFUSED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/** mailbox's internal JMAP endpoint over HTTP (the global fetch keeps connections alive). */
+@Injectable()
+export class MailboxClient implements MailboxApi {
+  private readonly authorization: string;
+
+  constructor(@Inject(PUSH_CONFIG) private readonly config: PushConfig) {
+    this.authorization = `Bearer ${config.INTERNAL_TOKEN}`;
+  }
+
+  async execute(accountId: string, request: JmapRequest): Promise<MailboxResponse> {
+    const body = await this.call('/internal/jmap', {
+      method: 'POST',
+      body: JSON.stringify({ accountId, request }),
+    });
+    if (
+      !isObject(body) ||
+      !isInvocationList(body['methodResponses']) ||
+      typeof body['sessionState'] !== 'string'
+    ) {
+      throw new MailboxError('failed', 'mailbox answered a malformed JMAP response');
+    }
+    const createdIds = body['createdIds'];
+    return {
+      methodResponses: body['methodResponses'],
+      sessionState: body['sessionState'],
+      ...(isStringRecord(createdIds) ? { createdIds } : {}),
+    };
+  }
+
+  async accountState(accountId: string): Promise<AccountPushState> {
+    const body = await this.call(`/internal/jmap/state/${encodeURIComponent(accountId)}`, { method: 'GET' });
+    if (!isObject(body) || typeof body['state'] !== 'string' || !isObject(body['changed'])) {
+      throw new MailboxError('failed', 'mailbox answered a malformed account state');
+    }
+    const changed: Partial<Record<ChangedTypeName, string>> = {};
+    for (const type of changedTypeNames) {
+      const value = body['changed'][type];
+      if (typeof value === 'string') changed[type] = value;
+    }
+    return { state: body['state'], changed };
+  }
+
+  private async call(path: string, init: { method: string; body?: string }): Promise<unknown> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.config.MAILBOX_URL}${path}`, {
+        ...init,
+        headers: {
+          authorization: this.authorization,
+          'content-type': 'application/json',
+          accept: 'application/json',
+        },
+        signal: AbortSignal.timeout(this.config.MAILBOX_TIMEOUT_MS),
+      });
+    } catch (error) {
+      if (error instanceof Error && error.name === 'TimeoutError') {
+        throw new MailboxError(
+          'failed',
+          `mailbox did not answer within ${this.config.MAILBOX_TIMEOUT_MS} ms`,
+        );
+      }
+      const code = causeCode(error);
+      throw new MailboxError(
+        code && REFUSED.has(code) ? 'unavailable' : 'failed',
+        `mailbox unreachable (${code ?? String(error)})`,
+      );
+    }
+    if (!response.ok) {
+      await response.body?.cancel().catch(() => undefined);
+      throw new MailboxError(
+        response.status === 503 || response.status === 502 ? 'unavailable' : 'failed',
+        `mailbox answered HTTP ${response.status}`,
+      );
+    }
+    try {
+      return await response.json();
+    } catch {
+      throw new MailboxError('failed', 'mailbox answered something that is not JSON');
+    }
+  }
+}
+
+function causeCode(error: unknown): string | undefined {
+  const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
+  return typeof cause?.code === 'string' ? cause.code : undefined;
+}
+
+function isInvocationList(value: unknown): value is Invocation[] {
+  return (
+    Array.isArray(value) &&
+    value.every(
+      (item) =>
+        Array.isArray(item) &&
+        item.length === 3 &&
+        typeof item[0] === 'string' &&
+        isObject(item[1]) &&
+        typeof item[2] === 'string',
+    )
+  );
+}
+
+function isStringRecord(value: unknown): value is Record<string, string> {
+  return isObject(value) && Object.values(value).every((item) => typeof item === 'string');
+}

@@ -1,0 +1,128 @@
+import type { DeviceCredentialsV1 } from '@pushmail/contracts';
+import { describe, expect, it } from 'vitest';
+import { authenticateBearer, sha256Hex } from './device-authenticator.js';
+import { DeviceCredentialIndex, revocationReason } from './device-credential-index.js';
+
+const accountId = '3d1d3c5e-8f0b-4c39-9b7e-2a7d4c1e9f00';
+const phoneToken = 'pmd_phone-token-0000000000000000000000000000';
+const laptopToken = 'pmd_laptop-token-000000000000000000000000000';
+const newPhoneToken = 'pmd_phone-token-rotated-00000000000000000000';
+
+function snapshot(overrides: Partial<DeviceCredentialsV1> = {}): DeviceCredentialsV1 {
+  return {
+    accountId,
+    revision: 1,
+    accountStatus: 'active',
+    devices: [
+      { deviceId: 'phone', tokenSha256: [sha256Hex(phoneToken)], access: 'allowed' },
+      { deviceId: 'laptop', tokenSha256: [sha256Hex(laptopToken)], access: 'blocked' },
+    ],
+    updatedAt: '2025-01-01T00:00:00.000Z',
+    ...overrides,
+  };
+}
+
+function lookupOver(index: DeviceCredentialIndex, isCaughtUp = true) {
+  return { isCaughtUp, lookup: (digest: string) => index.lookup(digest) };
+}
+
+describe(authenticateBearer.name, () => {
+  it('authenticates an allowed device by the SHA-256 of its token', () => {
+    const index = new DeviceCredentialIndex();
+    index.replaceAccount(accountId, snapshot());
+    expect(authenticateBearer(`Bearer ${phoneToken}`, lookupOver(index))).toEqual({
+      ok: true,
+      device: { accountId, deviceId: 'phone', tokenSha256: sha256Hex(phoneToken) },
+    });
+  });
+
+  it('answers 401 for a missing, malformed or unknown token', () => {
+    const index = new DeviceCredentialIndex();
+    index.replaceAccount(accountId, snapshot());
+    for (const header of [
+      undefined,
+      '',
+      'Basic dXNlcjpwYXNz',
+      'Bearer',
+      `Bearer ${'x'.repeat(600)}`,
+      'Bearer pmd_unknown',
+    ]) {
+      const outcome = authenticateBearer(header, lookupOver(index));
+      expect(outcome.ok ? 200 : outcome.status, String(header)).toBe(401);
+    }
+  });
+
+  it('answers 403 for a blocked or quarantined device', () => {
+    const index = new DeviceCredentialIndex();
+    index.replaceAccount(
+      accountId,
+      snapshot({
+        devices: [
+          { deviceId: 'laptop', tokenSha256: [sha256Hex(laptopToken)], access: 'blocked' },
+          { deviceId: 'phone', tokenSha256: [sha256Hex(phoneToken)], access: 'quarantined' },
+        ],
+      }),
+    );
+    const blocked = authenticateBearer(`Bearer ${laptopToken}`, lookupOver(index));
+    const quarantined = authenticateBearer(`bearer ${phoneToken}`, lookupOver(index));
+    expect(blocked).toEqual({ ok: false, status: 403, detail: 'device blocked by administrator' });
+    expect(quarantined.ok ? 200 : quarantined.status).toBe(403);
+  });
+
+  it('answers 503 rather than 401 while credentials are still loading', () => {
+    const outcome = authenticateBearer(
+      `Bearer ${phoneToken}`,
+      lookupOver(new DeviceCredentialIndex(), false),
+    );
+    expect(outcome.ok ? 200 : outcome.status).toBe(503);
+  });
+});
+
+describe(DeviceCredentialIndex.name, () => {
+  it('stops accepting a rotated token as soon as the new snapshot arrives', () => {
+    const index = new DeviceCredentialIndex();
+    index.replaceAccount(accountId, snapshot());
+    index.replaceAccount(
+      accountId,
+      snapshot({
+        revision: 2,
+        devices: [{ deviceId: 'phone', tokenSha256: [sha256Hex(newPhoneToken)], access: 'allowed' }],
+      }),
+    );
+    expect(index.lookup(sha256Hex(phoneToken))).toBeUndefined();
+    expect(index.lookup(sha256Hex(laptopToken))).toBeUndefined();
+    expect(index.lookup(sha256Hex(newPhoneToken))?.deviceId).toBe('phone');
+    expect(index.size).toBe(1);
+  });
+
+  it('indexes nothing of an account that is not active, and nothing of a deleted snapshot', () => {
+    const index = new DeviceCredentialIndex();
+    index.replaceAccount(accountId, snapshot({ accountStatus: 'disabled' }));
+    expect(index.size).toBe(0);
+    index.replaceAccount(accountId, snapshot());
+    index.replaceAccount(accountId, undefined);
+    expect(index.lookup(sha256Hex(phoneToken))).toBeUndefined();
+  });
+});
+
+describe(revocationReason.name, () => {
+  const phone = { deviceId: 'phone', tokenSha256: sha256Hex(phoneToken) };
+
+  it('lets a still-allowed device stay', () => {
+    expect(revocationReason(snapshot(), phone)).toBeUndefined();
+  });
+
+  it('names why a device has to go', () => {
+    const blocked = snapshot({
+      devices: [{ deviceId: 'phone', tokenSha256: [phone.tokenSha256], access: 'blocked' }],
+    });
+    const rotated = snapshot({
+      devices: [{ deviceId: 'phone', tokenSha256: [sha256Hex(newPhoneToken)], access: 'allowed' }],
+    });
+    expect(revocationReason(blocked, phone)).toBe('device blocked by administrator');
+    expect(revocationReason(rotated, phone)).toMatch(/token revoked/);
+    expect(revocationReason(snapshot({ devices: [] }), phone)).toMatch(/removed/);
+    expect(revocationReason(snapshot({ accountStatus: 'disabled' }), phone)).toMatch(/disabled/);
+    expect(revocationReason(undefined, phone)).toMatch(/deleted/);
+  });
+});

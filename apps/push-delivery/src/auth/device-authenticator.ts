@@ -1,0 +1,51 @@
+import { createHash } from 'node:crypto';
+import type { DeviceCredential } from './device-credential-index.js';
+
+export const WWW_AUTHENTICATE = 'Bearer realm="pushmail"';
+
+/** Where credentials are looked up; until it has caught up, an unknown token may just be new. */
+export interface CredentialLookup {
+  readonly isCaughtUp: boolean;
+  lookup(tokenSha256: string): DeviceCredential | undefined;
+}
+
+export interface AuthenticatedDevice {
+  accountId: string;
+  deviceId: string;
+  /** The digest the device authenticated with, to notice when exactly that token is revoked. */
+  tokenSha256: string;
+}
+
+export type AuthOutcome =
+  { ok: true; device: AuthenticatedDevice } | { ok: false; status: 401 | 403 | 503; detail: string };
+
+/** Real tokens are 48 characters; anything far longer is not worth hashing. */
+const MAX_TOKEN_LENGTH = 512;
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+
+export function sha256Hex(value: string): string {
+  return createHash('sha256').update(value, 'utf8').digest('hex');
+}
+
+/** Checks an `Authorization: Bearer <device token>` header value against the credential index. */
+export function authenticateBearer(header: string | undefined, credentials: CredentialLookup): AuthOutcome {
+  if (!credentials.isCaughtUp) {
+    return { ok: false, status: 503, detail: 'device credentials are still loading; retry shortly' };
+  }
+  const token = header && header.length <= MAX_TOKEN_LENGTH + 16 ? BEARER.exec(header)?.[1] : undefined;
+  if (!token || token.length > MAX_TOKEN_LENGTH) {
+    return { ok: false, status: 401, detail: 'a device token is required: Authorization: Bearer <token>' };
+  }
+  const tokenSha256 = sha256Hex(token);
+  const credential = credentials.lookup(tokenSha256);
+  if (!credential) return { ok: false, status: 401, detail: 'unknown or revoked device token' };
+  if (credential.access === 'blocked')
+    return { ok: false, status: 403, detail: 'device blocked by administrator' };
+  if (credential.access === 'quarantined') {
+    return { ok: false, status: 403, detail: 'device quarantined until an administrator allows it' };
+  }
+  return {
+    ok: true,
+    device: { accountId: credential.accountId, deviceId: credential.deviceId, tokenSha256 },
+  };
+}

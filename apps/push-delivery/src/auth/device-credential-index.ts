@@ -1,0 +1,68 @@
+import type { DeviceAccessLevel, DeviceCredentialsV1 } from '@pushmail/contracts';
+
+/** What one token digest stands for. */
+export interface DeviceCredential {
+  accountId: string;
+  deviceId: string;
+  access: DeviceAccessLevel;
+  tokenSha256: string;
+}
+
+/**
+ * Token digest -> device, for active accounts only. Each account's entries are rebuilt from its
+ * latest snapshot, so a digest that disappeared from it (a rotated or revoked token, a removed
+ * device, a disabled account) stops authenticating at once.
+ */
+export class DeviceCredentialIndex {
+  private readonly byDigest = new Map<string, DeviceCredential>();
+  private readonly digestsByAccount = new Map<string, Set<string>>();
+
+  get size(): number {
+    return this.byDigest.size;
+  }
+
+  lookup(tokenSha256: string): DeviceCredential | undefined {
+    return this.byDigest.get(tokenSha256);
+  }
+
+  replaceAccount(accountId: string, snapshot: DeviceCredentialsV1 | undefined): void {
+    for (const digest of this.digestsByAccount.get(accountId) ?? []) {
+      // Guards against a digest some other account now claims: only the owner's entry goes.
+      if (this.byDigest.get(digest)?.accountId === accountId) this.byDigest.delete(digest);
+    }
+    this.digestsByAccount.delete(accountId);
+    if (!snapshot || snapshot.accountStatus !== 'active') return;
+
+    const digests = new Set<string>();
+    for (const device of snapshot.devices) {
+      for (const tokenSha256 of device.tokenSha256) {
+        this.byDigest.set(tokenSha256, {
+          accountId,
+          deviceId: device.deviceId,
+          access: device.access,
+          tokenSha256,
+        });
+        digests.add(tokenSha256);
+      }
+    }
+    this.digestsByAccount.set(accountId, digests);
+  }
+}
+
+/**
+ * Why a device authenticated with `tokenSha256` may no longer stay connected after its account's
+ * latest snapshot, worded for the person holding the device; undefined while it may stay.
+ */
+export function revocationReason(
+  snapshot: DeviceCredentialsV1 | undefined,
+  device: { deviceId: string; tokenSha256: string },
+): string | undefined {
+  if (!snapshot || snapshot.accountStatus === 'deleted') return 'account deleted';
+  if (snapshot.accountStatus !== 'active') return 'account disabled by administrator';
+  const current = snapshot.devices.find((candidate) => candidate.deviceId === device.deviceId);
+  if (!current) return 'device removed from the account';
+  if (current.access === 'blocked') return 'device blocked by administrator';
+  if (current.access === 'quarantined') return 'device quarantined until an administrator allows it';
+  if (!current.tokenSha256.includes(device.tokenSha256)) return 'device token revoked; sign in again';
+  return undefined;
+}

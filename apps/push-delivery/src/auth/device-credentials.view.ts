@@ -1,0 +1,71 @@
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { deviceCredentialsTopic, type DeviceCredentialsV1 } from '@pushmail/contracts';
+import { CompactedTopicView, ReadinessRegistry } from '@pushmail/platform';
+import type { Kafka } from 'kafkajs';
+import type { Logger } from 'pino';
+import { PUSH_LOGGER } from '../config/push-config.js';
+import { KAFKA } from '../messaging/messaging.module.js';
+import type { CredentialLookup } from './device-authenticator.js';
+import { DeviceCredentialIndex, type DeviceCredential } from './device-credential-index.js';
+
+export type CredentialsListener = (accountId: string, snapshot: DeviceCredentialsV1 | undefined) => void;
+
+/** This replica's copy of every account's device credentials, indexed by token digest. */
+@Injectable()
+export class DeviceCredentialsView implements CredentialLookup, OnModuleInit, OnApplicationShutdown {
+  private readonly index = new DeviceCredentialIndex();
+  private readonly listeners: CredentialsListener[] = [];
+  private readonly view: CompactedTopicView<typeof deviceCredentialsTopic.schema>;
+  private readonly log: Logger;
+
+  constructor(
+    @Inject(KAFKA) kafka: Kafka,
+    @Inject(PUSH_LOGGER) logger: Logger,
+    @Inject(ReadinessRegistry) private readonly readiness: ReadinessRegistry,
+  ) {
+    this.log = logger.child({ component: 'device-credentials' });
+    this.view = new CompactedTopicView(kafka, logger, {
+      topic: deviceCredentialsTopic,
+      groupPrefix: 'push-delivery-credentials',
+      revisionOf: (snapshot) => snapshot.revision,
+      onChange: (accountId, next) => this.apply(accountId, next),
+    });
+  }
+
+  get isCaughtUp(): boolean {
+    return this.view.isCaughtUp;
+  }
+
+  lookup(tokenSha256: string): DeviceCredential | undefined {
+    return this.index.lookup(tokenSha256);
+  }
+
+  snapshotOf(accountId: string): DeviceCredentialsV1 | undefined {
+    return this.view.get(accountId);
+  }
+
+  /** Called after the index holds the account's new snapshot, e.g. to disconnect revoked devices. */
+  onAccountChanged(listener: CredentialsListener): void {
+    this.listeners.push(listener);
+  }
+
+  async onModuleInit(): Promise<void> {
+    this.readiness.register('device-credentials-view', () => this.view.isCaughtUp);
+    await this.view.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.view.stop();
+  }
+
+  private apply(accountId: string, snapshot: DeviceCredentialsV1 | undefined): void {
+    this.index.replaceAccount(accountId, snapshot);
+    for (const listener of this.listeners) {
+      try {
+        listener(accountId, snapshot);
+      } catch (error) {
+        this.log.error({ err: error, accountId }, 'a credentials listener failed');
+      }
+    }
+  }
+}

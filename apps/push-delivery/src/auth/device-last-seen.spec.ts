@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { DeviceLastSeen } from './device-last-seen.js';
+
+describe(DeviceLastSeen.name, () => {
+  it('remembers the latest sighting per device', () => {
+    const lastSeen = new DeviceLastSeen();
+    lastSeen.touch('acc', 'phone', new Date('2025-01-01T00:00:00Z'));
+    lastSeen.touch('acc', 'phone', new Date('2025-01-01T00:05:00Z'));
+    expect(lastSeen.lastSeen('acc', 'phone')).toEqual(new Date('2025-01-01T00:05:00Z'));
+    expect(lastSeen.all()).toHaveLength(1);
+  });
+
+  it('forgets devices no longer on the account', () => {
+    const lastSeen = new DeviceLastSeen();
+    lastSeen.touch('acc', 'phone');
+    lastSeen.touch('acc', 'laptop');
+    lastSeen.touch('other', 'phone');
+    lastSeen.retainDevices('acc', new Set(['laptop']));
+    expect(
+      lastSeen
+        .all()
+        .map(({ accountId, deviceId }) => `${accountId}/${deviceId}`)
+        .sort(),
+    ).toEqual(['acc/laptop', 'other/phone']);
+  });
+});

@@ -1,0 +1,266 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  accountTopic,
+  deviceCredentialsTopic,
+  mailboxChangedTopic,
+  type DeviceCredentialsV1,
+} from '@pushmail/contracts';
+import { createKafka, createLogger, EventProducer } from '@pushmail/platform';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { DeviceClient, expectEventually } from '@pushmail/testing';
+import { createPushApp } from './bootstrap.js';
+import { pushConfigSchema } from './config/push-config.js';
+
+const kafkaBrokers = process.env['KAFKA_BROKERS'];
+if (!kafkaBrokers) throw new Error('KAFKA_BROKERS must point at the test broker');
+
+const internalToken = randomBytes(24).toString('base64url');
+const accountId = randomUUID();
+const address = `push-${accountId.slice(0, 8)}@example.com`;
+const token = `pmd_${randomBytes(32).toString('base64url')}`;
+const tokenSha256 = createHash('sha256').update(token).digest('hex');
+const deviceId = `phone-${accountId.slice(0, 6)}`;
+
+/** What a refused upgrade answered. */
+function refusedUpgrade(url: string, headers: Record<string, string>, protocol?: string) {
+  return new Promise<{ status: number; wwwAuthenticate: string | undefined }>((resolve, reject) => {
+    const socket = new WebSocket(url, protocol ? [protocol] : [], { headers });
+    socket.once('open', () => reject(new Error('the upgrade was accepted')));
+    socket.once('unexpected-response', (_request, response) => {
+      resolve({ status: response.statusCode ?? 0, wwwAuthenticate: response.headers['www-authenticate'] });
+      response.resume();
+      socket.terminate();
+    });
+    socket.once('error', () => undefined);
+  });
+}
+
+describe('push-delivery', () => {
+  const logger = createLogger('push-delivery-test', 'warn');
+  const producer = new EventProducer(
+    createKafka({ brokers: kafkaBrokers.split(','), clientId: 'push-delivery-test', logger }),
+    logger,
+  );
+  const mailboxCalls: Array<{ url: string; authorization: string | undefined; body: string }> = [];
+  const mailboxState = {
+    state: '100',
+    changed: { Email: 'e100', Mailbox: 'm100', Thread: 't100', EmailDelivery: 'd100' },
+  };
+  let mailbox: Server;
+  let app: NestExpressApplication;
+  let appClosed = false;
+  let baseUrl: string;
+  let wsUrl: string;
+  let revision = 0;
+  let state = 1000;
+
+  const credentials = (access: 'allowed' | 'blocked'): DeviceCredentialsV1 => ({
+    accountId,
+    revision: (revision += 1),
+    accountStatus: 'active',
+    devices: [{ deviceId, tokenSha256: [tokenSha256], access }],
+    updatedAt: new Date().toISOString(),
+  });
+
+  const mailboxChanged = (changed: Record<string, string>, eventState: string) => ({
+    eventId: randomUUID(),
+    accountId,
+    state: eventState,
+    changed,
+    cause: 'delivery' as const,
+    createdEmailIds: [],
+    occurredAt: new Date().toISOString(),
+  });
+
+  const session = (bearer: string) =>
+    fetch(`${baseUrl}/.well-known/jmap`, { headers: { authorization: `Bearer ${bearer}` } });
+
+  beforeAll(async () => {
+    mailbox = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      request.on('end', () => {
+        mailboxCalls.push({ url: request.url ?? '', authorization: request.headers.authorization, body });
+        if (request.headers.authorization !== `Bearer ${internalToken}`) {
+          response.writeHead(401).end();
+          return;
+        }
+        const answer =
+          request.method === 'GET'
+            ? mailboxState
+            : {
+                methodResponses: (
+                  JSON.parse(body) as { request: { methodCalls: unknown[][] } }
+                ).request.methodCalls.map(([name, args, callId]) => [name, args, callId]),
+                sessionState: 'from-mailbox',
+              };
+        response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
+      });
+    });
+    await new Promise<void>((resolve) => mailbox.listen(0, '127.0.0.1', resolve));
+
+    const config = pushConfigSchema.parse({
+      KAFKA_BROKERS: kafkaBrokers,
+      INTERNAL_TOKEN: internalToken,
+      MAILBOX_URL: `http://127.0.0.1:${(mailbox.address() as AddressInfo).port}`,
+      PUBLIC_URL: 'http://push.example.test',
+      PUSHMAIL_MODE: 'test',
+      WS_MAX_MESSAGE_BYTES: '65536',
+    });
+    app = await createPushApp(config, logger);
+    await app.listen(0, '127.0.0.1');
+    const { port } = app.getHttpServer().address() as AddressInfo;
+    baseUrl = `http://127.0.0.1:${port}`;
+    wsUrl = `ws://127.0.0.1:${port}/jmap/ws`;
+
+    await producer.connect();
+    await producer.publish(accountTopic, [
+      { accountId, revision: 1, address, status: 'active', updatedAt: new Date().toISOString() },
+    ]);
+    await producer.publish(deviceCredentialsTopic, [credentials('allowed')]);
+    await expectEventually(async () => expect((await session(token)).status).toBe(200), {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    });
+  });
+
+  afterAll(async () => {
+    if (!appClosed) await app?.close();
+    await producer.disconnect();
+    await new Promise((resolve) => mailbox?.close(resolve));
+  });
+
+  it('serves the session resource to a known device', async () => {
+    const response = await session(token);
+    const body = (await response.json()) as Record<string, unknown>;
+    expect(body['username']).toBe(address);
+    expect(body['apiUrl']).toBe('http://push.example.test/jmap/api');
+    expect(body['primaryAccounts']).toEqual({ 'urn:ietf:params:jmap:mail': accountId });
+    expect(body['capabilities']).toMatchObject({
+      'urn:ietf:params:jmap:websocket': { url: 'ws://push.example.test/jmap/ws', supportsPush: true },
+    });
+  });
+
+  it('answers 401 with a Bearer challenge to an unknown token, on the session resource and on the upgrade', async () => {
+    const stranger = `pmd_${randomBytes(32).toString('base64url')}`;
+    const response = await session(stranger);
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toBe('Bearer realm="pushmail"');
+
+    const upgrade = await refusedUpgrade(wsUrl, { authorization: `Bearer ${stranger}` }, 'jmap');
+    expect(upgrade).toEqual({ status: 401, wwwAuthenticate: 'Bearer realm="pushmail"' });
+  });
+
+  it('refuses an upgrade without the jmap subprotocol with 400', async () => {
+    expect((await refusedUpgrade(wsUrl, { authorization: `Bearer ${token}` })).status).toBe(400);
+  });
+
+  it('forwards JMAP over HTTP to mailbox for the authenticated account', async () => {
+    const request = {
+      using: ['urn:ietf:params:jmap:core'],
+      methodCalls: [['Core/echo', { hello: 'world' }, 'c1']],
+    };
+    const response = await fetch(`${baseUrl}/jmap/api`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(request),
+    });
+    const body = (await response.json()) as Record<string, unknown>;
+    expect(response.status).toBe(200);
+    expect(body['methodResponses']).toEqual([['Core/echo', { hello: 'world' }, 'c1']]);
+    expect(typeof body['sessionState']).toBe('string');
+    const forwarded = mailboxCalls.find((call) => call.url === '/internal/jmap');
+    expect(forwarded?.authorization).toBe(`Bearer ${internalToken}`);
+    expect(JSON.parse(forwarded!.body)).toEqual({ accountId, request });
+
+    const notJson = await fetch(`${baseUrl}/jmap/api`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body: '{',
+    });
+    expect(notJson.status).toBe(400);
+    expect(notJson.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(((await notJson.json()) as Record<string, unknown>)['type']).toBe(
+      'urn:ietf:params:jmap:error:notJSON',
+    );
+  });
+
+  it('closes a socket with 1009 when a message is over WS_MAX_MESSAGE_BYTES', async () => {
+    const device = await DeviceClient.connect(wsUrl, token);
+    device.sendRaw('x'.repeat(65_537));
+    expect((await device.waitForClose()).code).toBe(1009);
+  });
+
+  it('catches a device with a stale push state up as soon as it enables push', async () => {
+    const device = await DeviceClient.connect(wsUrl, token);
+    try {
+      device.enablePush('99', ['Email']);
+      const change = await device.nextStateChange(2000);
+      expect(change).toMatchObject({
+        changed: { [accountId]: { Email: mailboxState.changed.Email } },
+        pushState: mailboxState.state,
+      });
+      expect(Object.keys(change.changed[accountId]!)).toEqual(['Email']);
+    } finally {
+      device.close();
+    }
+  });
+
+  it('pushes a mailbox change to the socket, then disconnects it with 4003 once the device is blocked', async () => {
+    const device = await DeviceClient.connect(wsUrl, token);
+    const stateChanges = () => device.received.filter((message) => message['@type'] === 'StateChange');
+    device.enablePush(undefined, null);
+    device.sendRaw(JSON.stringify({ '@type': 'Bogus', id: 'x' }));
+    const requestError = await device.waitFor((message) => message['requestId'] === 'x', 2000);
+    expect(requestError['@type']).toBe('RequestError');
+    expect(device.isOpen).toBe(true);
+
+    // A new consumer group starts at the latest offset once it has joined; publish until one lands.
+    await expectEventually(
+      async () => {
+        state += 1;
+        await producer.publish(mailboxChangedTopic, [mailboxChanged({ Email: `e${state}` }, String(state))]);
+        await expectEventually(() => expect(stateChanges().length).toBeGreaterThan(0), { timeoutMs: 500 });
+      },
+      { timeoutMs: 30_000, intervalMs: 0 },
+    );
+    expect(stateChanges()[0]).toMatchObject({
+      changed: { [accountId]: { Email: expect.stringMatching(/^e\d+$/) } },
+    });
+
+    // Once consuming, a burst of one account goes out as one merged StateChange.
+    const merged = device.nextStateChange(2000, (change) => change.pushState === String(state + 2));
+    const before = stateChanges().length;
+    await producer.publish(mailboxChangedTopic, [
+      mailboxChanged({ Email: `e${state + 1}`, Thread: `t${state + 1}` }, String(state + 1)),
+      mailboxChanged({ Email: `e${state + 2}`, Mailbox: `m${state + 2}` }, String(state + 2)),
+    ]);
+    expect(await merged).toMatchObject({
+      changed: { [accountId]: { Email: `e${state + 2}`, Thread: `t${state + 1}`, Mailbox: `m${state + 2}` } },
+    });
+    expect(stateChanges().length).toBe(before + 1);
+
+    const closed = device.waitForClose(1000);
+    await producer.publish(deviceCredentialsTopic, [credentials('blocked')]);
+    expect(await closed).toEqual({ code: 4003, reason: 'device blocked by administrator' });
+    expect((await session(token)).status).toBe(403);
+  });
+
+  it('closes open sockets with 1012 when the service shuts down', async () => {
+    await producer.publish(deviceCredentialsTopic, [credentials('allowed')]);
+    await expectEventually(async () => expect((await session(token)).status).toBe(200), {
+      timeoutMs: 10_000,
+    });
+    const device = await DeviceClient.connect(wsUrl, token);
+    const closed = device.waitForClose(5000);
+
+    appClosed = true;
+    await app.close();
+
+    expect(await closed).toEqual({ code: 1012, reason: 'service restart' });
+  });
+});

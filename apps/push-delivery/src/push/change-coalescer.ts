@@ -1,0 +1,78 @@
+/** One account's changes as they go out: the union of what changed, each type at its newest state. */
+export interface AccountChange {
+  accountId: string;
+  changed: Record<string, string>;
+  state: string;
+  /** `performance.now()` when the first of the merged events arrived. */
+  receivedAt: number;
+}
+
+/**
+ * Merges an account's changes arriving within `windowMs` into one StateChange: a delivery
+ * touching Email, Thread and Mailbox as separate events reaches the device once.
+ */
+export class ChangeCoalescer {
+  private readonly pending = new Map<string, { change: AccountChange; timer: NodeJS.Timeout }>();
+
+  constructor(
+    private readonly windowMs: number,
+    private readonly flush: (change: AccountChange) => void,
+  ) {}
+
+  get pendingAccounts(): number {
+    return this.pending.size;
+  }
+
+  add(
+    accountId: string,
+    changed: Readonly<Record<string, string | undefined>>,
+    state: string,
+    receivedAt: number = performance.now(),
+  ): void {
+    const waiting = this.pending.get(accountId);
+    if (waiting) {
+      mergeInto(waiting.change, changed, state);
+      return;
+    }
+    const change: AccountChange = { accountId, changed: {}, state, receivedAt };
+    mergeInto(change, changed, state);
+    if (this.windowMs <= 0) {
+      this.flush(change);
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.pending.delete(accountId);
+      this.flush(change);
+    }, this.windowMs);
+    this.pending.set(accountId, { change, timer });
+  }
+
+  /** Drops what is waiting: on shutdown the sockets are closing and devices catch up on reconnect. */
+  dispose(): void {
+    for (const { timer } of this.pending.values()) clearTimeout(timer);
+    this.pending.clear();
+  }
+}
+
+function mergeInto(
+  change: AccountChange,
+  changed: Readonly<Record<string, string | undefined>>,
+  state: string,
+): void {
+  for (const [type, typeState] of Object.entries(changed)) {
+    if (typeState === undefined) continue;
+    const known = change.changed[type];
+    change.changed[type] = known === undefined ? typeState : newerState(known, typeState);
+  }
+  change.state = newerState(change.state, state);
+}
+
+/**
+ * Of two states of the same thing, the newer. Events of an account arrive in order, so the later
+ * one wins; numeric states are compared as numbers too, so a redelivered old event cannot move a
+ * state backwards.
+ */
+export function newerState(earlier: string, later: string): string {
+  if (/^\d+$/.test(earlier) && /^\d+$/.test(later)) return BigInt(later) >= BigInt(earlier) ? later : earlier;
+  return later;
+}

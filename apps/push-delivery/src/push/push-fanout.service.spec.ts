@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { PushMetrics } from '../metrics/push-metrics.js';
+import { ConnectionRegistry } from '../socket/connection-registry.js';
+import { DeviceConnection } from '../socket/device-connection.js';
+import { FakeSocket } from '../testing/fake-socket.js';
+import { PushFanout } from './push-fanout.service.js';
+
+const accountId = '1e2d3c4b-5a69-4877-8695-a4b3c2d1e0f9';
+
+function socketOf(registry: ConnectionRegistry, account: string, dataTypes: string[] | null | 'off') {
+  const socket = new FakeSocket();
+  const connection = new DeviceConnection(
+    socket,
+    { accountId: account, deviceId: 'd', tokenSha256: '0'.repeat(64) },
+    { maxBufferedBytes: 1e6 },
+  );
+  if (dataTypes !== 'off') connection.enablePush(dataTypes);
+  registry.add(connection);
+  return socket;
+}
+
+describe(PushFanout.name, () => {
+  it("sends each push-enabled socket of the account the change, filtered by the socket's data types", () => {
+    const registry = new ConnectionRegistry(new PushMetrics());
+    const everything = socketOf(registry, accountId, null);
+    const mailboxesOnly = socketOf(registry, accountId, ['Mailbox']);
+    const threadsOnly = socketOf(registry, accountId, ['Thread']);
+    const pushOff = socketOf(registry, accountId, 'off');
+    const otherAccount = socketOf(registry, '00000000-0000-4000-8000-000000000000', null);
+
+    const sent = new PushFanout(registry, new PushMetrics()).deliver({
+      accountId,
+      changed: { Email: 'e5', Mailbox: 'm5' },
+      state: '5',
+      receivedAt: performance.now(),
+    });
+
+    expect(sent).toBe(2);
+    expect(everything.messages()).toEqual([
+      { '@type': 'StateChange', changed: { [accountId]: { Email: 'e5', Mailbox: 'm5' } }, pushState: '5' },
+    ]);
+    expect(mailboxesOnly.messages()).toEqual([
+      { '@type': 'StateChange', changed: { [accountId]: { Mailbox: 'm5' } }, pushState: '5' },
+    ]);
+    expect(threadsOnly.sent).toEqual([]);
+    expect(pushOff.sent).toEqual([]);
+    expect(otherAccount.sent).toEqual([]);
+  });
+
+  it('does not push the same or an older account state twice', () => {
+    const registry = new ConnectionRegistry(new PushMetrics());
+    const socket = socketOf(registry, accountId, null);
+    const fanout = new PushFanout(registry, new PushMetrics());
+    const change = (state: string) => ({
+      accountId,
+      changed: { Email: `e${state}` },
+      state,
+      receivedAt: performance.now(),
+    });
+
+    expect([
+      fanout.deliver(change('7')),
+      fanout.deliver(change('7')),
+      fanout.deliver(change('6')),
+      fanout.deliver(change('8')),
+    ]).toEqual([1, 0, 0, 1]);
+    expect(socket.messages().map((message) => message['pushState'])).toEqual(['7', '8']);
+  });
+});

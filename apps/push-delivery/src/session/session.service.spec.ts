@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import type { AccountDirectory } from '../auth/account-directory.js';
+import type { DeviceCredentialsView } from '../auth/device-credentials.view.js';
+import { pushConfigSchema } from '../config/push-config.js';
+import { SessionService } from './session.service.js';
+
+const accountId = '9b8a7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
+const device = { accountId, deviceId: 'phone', tokenSha256: 'e'.repeat(64) };
+
+function sessionService(publicUrl: string, address: string | undefined, access = 'allowed') {
+  const config = pushConfigSchema.parse({
+    KAFKA_BROKERS: 'k:9092',
+    INTERNAL_TOKEN: 'x'.repeat(24),
+    PUBLIC_URL: publicUrl,
+  });
+  const accounts = { addressOf: () => address } as unknown as AccountDirectory;
+  const credentials = {
+    snapshotOf: () => ({ devices: [{ deviceId: 'phone', tokenSha256: [], access }] }),
+  } as unknown as DeviceCredentialsView;
+  return new SessionService(config, accounts, credentials);
+}
+
+describe(SessionService.name, () => {
+  it('describes the account and every URL from the public URL (RFC 8620 §2)', () => {
+    const session = sessionService('https://mail.example.com/', 'alice@example.com').sessionFor(device);
+
+    expect(session.username).toBe('alice@example.com');
+    expect(session.apiUrl).toBe('https://mail.example.com/jmap/api');
+    expect(session.downloadUrl).toBe(
+      'https://mail.example.com/jmap/download/{accountId}/{blobId}/{name}?accept={type}',
+    );
+    expect(session.uploadUrl).toBe('https://mail.example.com/jmap/upload/{accountId}/');
+    expect(session.eventSourceUrl).toBe(
+      'https://mail.example.com/jmap/eventsource/?types={types}&closeafter={closeafter}&ping={ping}',
+    );
+    expect(session.capabilities['urn:ietf:params:jmap:websocket']).toEqual({
+      url: 'wss://mail.example.com/jmap/ws',
+      supportsPush: true,
+    });
+    expect(session.capabilities['urn:ietf:params:jmap:core']).toMatchObject({
+      maxCallsInRequest: 32,
+      maxSizeRequest: 10_000_000,
+    });
+    expect(session.primaryAccounts).toEqual({ 'urn:ietf:params:jmap:mail': accountId });
+    expect(session.accounts[accountId]).toMatchObject({
+      name: 'alice@example.com',
+      isPersonal: true,
+      isReadOnly: false,
+      accountCapabilities: {
+        'urn:ietf:params:jmap:mail': expect.objectContaining({
+          maxMailboxDepth: 10,
+          emailQuerySortOptions: ['receivedAt'],
+        }),
+      },
+    });
+  });
+
+  it('names the account by its id while its address is unknown', () => {
+    expect(sessionService('http://localhost:8080', undefined).sessionFor(device).username).toBe(accountId);
+  });
+
+  it('keeps the state stable, and changes it when what the session shows changes', () => {
+    const state = sessionService('http://h', 'a@example.com').stateOf(device);
+    expect(sessionService('http://h', 'a@example.com').stateOf(device)).toBe(state);
+    expect(sessionService('http://h', 'b@example.com').stateOf(device)).not.toBe(state);
+    expect(sessionService('http://h', 'a@example.com', 'blocked').stateOf(device)).not.toBe(state);
+  });
+});

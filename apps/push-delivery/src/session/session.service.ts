@@ -1,0 +1,94 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CORE_CAPABILITY, DEFAULT_CORE_LIMITS, MAIL_CAPABILITY, WEBSOCKET_CAPABILITY } from '@pushmail/jmap';
+import { AccountDirectory } from '../auth/account-directory.js';
+import { sha256Hex, type AuthenticatedDevice } from '../auth/device-authenticator.js';
+import { DeviceCredentialsView } from '../auth/device-credentials.view.js';
+import { PUSH_CONFIG, type PushConfig } from '../config/push-config.js';
+
+export const WEBSOCKET_PATH = '/jmap/ws';
+
+/** The account-level mail capability (RFC 8621 §1.3.1) every account has. */
+export const MAIL_ACCOUNT_CAPABILITY = {
+  maxMailboxesPerEmail: null,
+  maxMailboxDepth: 10,
+  maxSizeMailboxName: 255,
+  maxSizeAttachmentsPerEmail: 50_000_000,
+  emailQuerySortOptions: ['receivedAt'],
+  mayCreateTopLevelMailbox: true,
+} as const;
+
+export interface JmapSession {
+  capabilities: Record<string, unknown>;
+  accounts: Record<
+    string,
+    { name: string; isPersonal: boolean; isReadOnly: boolean; accountCapabilities: Record<string, unknown> }
+  >;
+  primaryAccounts: Record<string, string>;
+  username: string;
+  apiUrl: string;
+  downloadUrl: string;
+  uploadUrl: string;
+  eventSourceUrl: string;
+  state: string;
+}
+
+/** The JMAP session resource (RFC 8620 §2) of an authenticated device. */
+@Injectable()
+export class SessionService {
+  constructor(
+    @Inject(PUSH_CONFIG) private readonly config: PushConfig,
+    @Inject(AccountDirectory) private readonly accounts: AccountDirectory,
+    @Inject(DeviceCredentialsView) private readonly credentials: DeviceCredentialsView,
+  ) {}
+
+  sessionFor(device: AuthenticatedDevice): JmapSession {
+    const base = this.config.PUBLIC_URL;
+    const { accountId } = device;
+    const username = this.usernameOf(accountId);
+    return {
+      capabilities: {
+        [CORE_CAPABILITY]: {
+          ...DEFAULT_CORE_LIMITS,
+          collationAlgorithms: [...DEFAULT_CORE_LIMITS.collationAlgorithms],
+        },
+        [MAIL_CAPABILITY]: {},
+        [WEBSOCKET_CAPABILITY]: {
+          url: `${base.replace(/^http/, 'ws')}${WEBSOCKET_PATH}`,
+          supportsPush: true,
+        },
+      },
+      accounts: {
+        [accountId]: {
+          name: username,
+          isPersonal: true,
+          isReadOnly: false,
+          accountCapabilities: { [CORE_CAPABILITY]: {}, [MAIL_CAPABILITY]: { ...MAIL_ACCOUNT_CAPABILITY } },
+        },
+      },
+      primaryAccounts: { [MAIL_CAPABILITY]: accountId },
+      username,
+      apiUrl: `${base}/jmap/api`,
+      downloadUrl: `${base}/jmap/download/{accountId}/{blobId}/{name}?accept={type}`,
+      uploadUrl: `${base}/jmap/upload/{accountId}/`,
+      eventSourceUrl: `${base}/jmap/eventsource/?types={types}&closeafter={closeafter}&ping={ping}`,
+      state: this.stateOf(device),
+    };
+  }
+
+  /**
+   * The session's state: it changes exactly when something the session resource shows changes
+   * (the device's access, the account's address), so a client comparing `sessionState` in API
+   * responses knows when to fetch the session again.
+   */
+  stateOf(device: AuthenticatedDevice): string {
+    const access =
+      this.credentials
+        .snapshotOf(device.accountId)
+        ?.devices.find((entry) => entry.deviceId === device.deviceId)?.access ?? 'allowed';
+    return sha256Hex(`${device.accountId}\n${access}\n${this.usernameOf(device.accountId)}`).slice(0, 16);
+  }
+
+  private usernameOf(accountId: string): string {
+    return this.accounts.addressOf(accountId) ?? accountId;
+  }
+}

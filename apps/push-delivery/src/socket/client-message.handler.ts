@@ -1,0 +1,112 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  DEFAULT_CORE_LIMITS,
+  parseClientMessage,
+  requestErrorMessage,
+  responseMessage,
+  stateChangeMessage,
+  type JmapRequest,
+  type JmapResponse,
+} from '@pushmail/jmap';
+import type { Logger } from 'pino';
+import { JmapExecutor, MAILBOX_API } from '../api/jmap-executor.service.js';
+import type { MailboxApi } from '../api/mailbox-client.js';
+import { DeviceLastSeen } from '../auth/device-last-seen.js';
+import { PUSH_LOGGER } from '../config/push-config.js';
+import { PushMetrics } from '../metrics/push-metrics.js';
+import { CloseCode, type DeviceConnection } from './device-connection.js';
+
+/**
+ * Answers what a device sends over its JMAP WebSocket (RFC 8887 §4.3). A bad message gets a
+ * RequestError and the socket stays open: one broken message must not cost the device its push.
+ */
+@Injectable()
+export class ClientMessageHandler {
+  private readonly log: Logger;
+
+  constructor(
+    @Inject(JmapExecutor) private readonly executor: JmapExecutor,
+    @Inject(MAILBOX_API) private readonly mailbox: MailboxApi,
+    @Inject(DeviceLastSeen) private readonly lastSeen: DeviceLastSeen,
+    @Inject(PushMetrics) private readonly metrics: PushMetrics,
+    @Inject(PUSH_LOGGER) logger: Logger,
+  ) {
+    this.log = logger.child({ component: 'socket' });
+  }
+
+  async handle(connection: DeviceConnection, text: string): Promise<void> {
+    this.lastSeen.touch(connection.device.accountId, connection.device.deviceId);
+    const parsed = parseClientMessage(text, DEFAULT_CORE_LIMITS);
+    if (!parsed.ok) {
+      this.executor.received('websocket');
+      connection.send(requestErrorMessage(parsed.id, parsed.problem));
+      return;
+    }
+    const message = parsed.message;
+    switch (message.kind) {
+      case 'request':
+        this.executor.received('websocket');
+        return this.request(connection, message.id, message.request);
+      case 'pushEnable':
+        return this.enablePush(connection, message.dataTypes, message.pushState);
+      case 'pushDisable':
+        connection.disablePush();
+        return;
+    }
+  }
+
+  private async request(
+    connection: DeviceConnection,
+    id: string | undefined,
+    request: JmapRequest,
+  ): Promise<void> {
+    const result = await this.executor.execute(connection.device, request);
+    connection.send(result.ok ? responseFrame(id, result.response) : requestErrorMessage(id, result.problem));
+  }
+
+  /**
+   * Push takes effect at once so no change slips by while the device is caught up; a device that
+   * says which push state it has seen gets the current states first if anything moved since.
+   */
+  private async enablePush(
+    connection: DeviceConnection,
+    dataTypes: string[] | null,
+    pushState?: string,
+  ): Promise<void> {
+    connection.enablePush(dataTypes);
+    if (pushState === undefined) return;
+    connection.beginCatchUp();
+    let catchUp: string | undefined;
+    try {
+      const current = await this.mailbox.accountState(connection.accountId);
+      if (current.state !== pushState && connection.push) {
+        const changed = connection.push.filter(current.changed);
+        if (Object.keys(changed).length > 0)
+          catchUp = stateChangeMessage(connection.accountId, changed, current.state);
+      }
+    } catch (error) {
+      // Without the current state the device cannot be caught up; closing makes it reconnect and
+      // ask again rather than wait for changes it already missed.
+      this.log.warn(
+        { err: error, accountId: connection.accountId },
+        'could not read the push state to catch a device up',
+      );
+      connection.close(CloseCode.tryAgainLater, 'mail store unavailable; reconnect to catch up');
+      return;
+    }
+    connection.endCatchUp(catchUp);
+    if (catchUp !== undefined) this.metrics.stateChangesSent.inc();
+  }
+}
+
+function responseFrame(requestId: string | undefined, response: JmapResponse): string {
+  if (!response.createdIds)
+    return responseMessage(requestId, response.methodResponses, response.sessionState);
+  return JSON.stringify({
+    '@type': 'Response',
+    ...(requestId !== undefined ? { requestId } : {}),
+    methodResponses: response.methodResponses,
+    createdIds: response.createdIds,
+    sessionState: response.sessionState,
+  });
+}

@@ -1,0 +1,128 @@
+import type { AuthenticatedDevice } from '../auth/device-authenticator.js';
+
+/** The part of a `ws` WebSocket a connection uses; tests stand in for it. */
+export interface SocketLike {
+  readonly readyState: number;
+  readonly bufferedAmount: number;
+  send(data: string): void;
+  close(code: number, reason: string): void;
+  terminate(): void;
+  ping(): void;
+}
+
+const OPEN = 1;
+
+export const CloseCode = {
+  serviceRestart: 1012,
+  policyViolation: 1008,
+  tryAgainLater: 1013,
+  /** Application range (RFC 6455 §7.4.2): the device lost its right to connect. */
+  accessRevoked: 4003,
+} as const;
+
+/** Which data types a socket wants pushed (RFC 8887 §4.3.5); null means every type. */
+export class PushSubscription {
+  readonly dataTypes: ReadonlySet<string> | null;
+  /** Sockets with equal keys receive the same bytes, so a StateChange is serialised once per key. */
+  readonly filterKey: string;
+
+  constructor(dataTypes: readonly string[] | null) {
+    this.dataTypes = dataTypes === null ? null : new Set(dataTypes);
+    this.filterKey = this.dataTypes === null ? '*' : [...this.dataTypes].sort().join(',');
+  }
+
+  filter(changed: Readonly<Record<string, string | undefined>>): Record<string, string> {
+    const kept: Record<string, string> = {};
+    for (const [type, state] of Object.entries(changed)) {
+      if (state !== undefined && (this.dataTypes === null || this.dataTypes.has(type))) kept[type] = state;
+    }
+    return kept;
+  }
+}
+
+export interface ConnectionLimits {
+  /** Past this many unsent bytes the device is not keeping up and is let go. */
+  maxBufferedBytes: number;
+}
+
+/** One device's JMAP WebSocket on this replica. */
+export class DeviceConnection {
+  push: PushSubscription | null = null;
+  /** Cleared by each ping and set by any sign of life; a socket still cleared at the next ping is dead. */
+  alive = true;
+  private closing = false;
+  private catchUpsPending = 0;
+  private held: string[] = [];
+
+  constructor(
+    readonly socket: SocketLike,
+    readonly device: AuthenticatedDevice,
+    private readonly limits: ConnectionLimits,
+  ) {}
+
+  get accountId(): string {
+    return this.device.accountId;
+  }
+
+  get isOpen(): boolean {
+    return !this.closing && this.socket.readyState === OPEN;
+  }
+
+  /** Sends a message unless the socket is gone; a device that stopped reading is disconnected. */
+  send(payload: string): boolean {
+    if (!this.isOpen) return false;
+    if (this.socket.bufferedAmount > this.limits.maxBufferedBytes) {
+      this.close(CloseCode.policyViolation, 'too slow: unread messages exceeded the buffer limit');
+      return false;
+    }
+    this.socket.send(payload);
+    return true;
+  }
+
+  close(code: number, reason: string): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.held = [];
+    try {
+      this.socket.close(code, reason);
+    } catch {
+      this.socket.terminate();
+    }
+  }
+
+  enablePush(dataTypes: readonly string[] | null): void {
+    this.push = new PushSubscription(dataTypes);
+  }
+
+  disablePush(): void {
+    this.push = null;
+    this.held = [];
+  }
+
+  /**
+   * While the device is being caught up from its push state, live StateChanges wait, so the
+   * device sees the catch-up first and then every later change in order.
+   */
+  beginCatchUp(): void {
+    this.catchUpsPending += 1;
+  }
+
+  endCatchUp(catchUp: string | undefined): void {
+    this.catchUpsPending = Math.max(0, this.catchUpsPending - 1);
+    if (catchUp !== undefined && this.push) this.send(catchUp);
+    if (this.catchUpsPending > 0) return;
+    const held = this.held;
+    this.held = [];
+    for (const payload of held) if (!this.send(payload)) break;
+  }
+
+  /** Hands over a serialised StateChange; true if it was sent or is waiting behind a catch-up. */
+  deliverStateChange(payload: string): boolean {
+    if (!this.push || !this.isOpen) return false;
+    if (this.catchUpsPending > 0) {
+      this.held.push(payload);
+      return true;
+    }
+    return this.send(payload);
+  }
+}

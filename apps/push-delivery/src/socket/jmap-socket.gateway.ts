@@ -1,0 +1,191 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { DeviceCredentialsV1 } from '@pushmail/contracts';
+import type { Logger } from 'pino';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import {
+  authenticateBearer,
+  WWW_AUTHENTICATE,
+  type AuthenticatedDevice,
+} from '../auth/device-authenticator.js';
+import { revocationReason } from '../auth/device-credential-index.js';
+import { DeviceCredentialsView } from '../auth/device-credentials.view.js';
+import { DeviceLastSeen } from '../auth/device-last-seen.js';
+import { PUSH_CONFIG, PUSH_LOGGER, type PushConfig } from '../config/push-config.js';
+import { WEBSOCKET_PATH } from '../session/session.service.js';
+import { ClientMessageHandler } from './client-message.handler.js';
+import { ConnectionRegistry } from './connection-registry.js';
+import { CloseCode, DeviceConnection } from './device-connection.js';
+import { heartbeat } from './heartbeat.js';
+
+export const JMAP_SUBPROTOCOL = 'jmap';
+
+/** How long devices get to answer the restart close before their sockets are cut. */
+const SHUTDOWN_GRACE_MS = 3000;
+
+/**
+ * JMAP over WebSocket (RFC 8887) on Nest's own HTTP server: authenticates the upgrade, keeps the
+ * per-account socket index, pings idle sockets, and disconnects devices whose access ends.
+ */
+@Injectable()
+export class JmapSocketGateway implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly log: Logger;
+  private readonly wss: WebSocketServer;
+  private server: Server | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private accepting = true;
+
+  constructor(
+    @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
+    @Inject(PUSH_CONFIG) private readonly config: PushConfig,
+    @Inject(PUSH_LOGGER) logger: Logger,
+    @Inject(DeviceCredentialsView) private readonly credentials: DeviceCredentialsView,
+    @Inject(DeviceLastSeen) private readonly lastSeen: DeviceLastSeen,
+    @Inject(ConnectionRegistry) private readonly registry: ConnectionRegistry,
+    @Inject(ClientMessageHandler) private readonly handler: ClientMessageHandler,
+  ) {
+    this.log = logger.child({ component: 'socket' });
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: config.WS_MAX_MESSAGE_BYTES,
+      perMessageDeflate: false,
+      handleProtocols: (protocols) => (protocols.has(JMAP_SUBPROTOCOL) ? JMAP_SUBPROTOCOL : false),
+    });
+    credentials.onAccountChanged((accountId, snapshot) => this.enforceAccess(accountId, snapshot));
+  }
+
+  onApplicationBootstrap(): void {
+    this.server = this.adapterHost.httpAdapter.getHttpServer() as Server;
+    this.server.on('upgrade', this.onUpgrade);
+    this.heartbeatTimer = setInterval(() => this.pingAll(), this.config.WS_PING_INTERVAL_MS);
+    this.heartbeatTimer.unref();
+  }
+
+  /** Runs before the HTTP server closes: devices are told to reconnect, to another replica. */
+  async onModuleDestroy(): Promise<void> {
+    this.accepting = false;
+    clearInterval(this.heartbeatTimer);
+    const open = [...this.registry.all()];
+    for (const connection of open) connection.close(CloseCode.serviceRestart, 'service restart');
+    const deadline = Date.now() + SHUTDOWN_GRACE_MS;
+    while (this.registry.size > 0 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    for (const connection of [...this.registry.all()]) {
+      connection.socket.terminate();
+      this.registry.remove(connection);
+    }
+    this.server?.off('upgrade', this.onUpgrade);
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    if (open.length > 0) this.log.info({ sockets: open.length }, 'closed device sockets for shutdown');
+  }
+
+  private readonly onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    socket.on('error', (error) => this.log.debug({ err: error }, 'socket error during the handshake'));
+    try {
+      this.upgrade(request, socket, head);
+    } catch (error) {
+      // An exception here would surface in the HTTP server's event emitter and end the process.
+      this.log.warn({ err: error }, 'refusing an upgrade that could not be handled');
+      reject(socket, 400, 'malformed upgrade request');
+    }
+  };
+
+  private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    if (path !== WEBSOCKET_PATH) return reject(socket, 404, 'no WebSocket endpoint here');
+    if (!this.accepting) return reject(socket, 503, 'the service is restarting', { 'Retry-After': '1' });
+
+    const outcome = authenticateBearer(request.headers.authorization, this.credentials);
+    if (!outcome.ok) {
+      const headers: Record<string, string> =
+        outcome.status === 401
+          ? { 'WWW-Authenticate': WWW_AUTHENTICATE }
+          : outcome.status === 503
+            ? { 'Retry-After': '5' }
+            : {};
+      return reject(socket, outcome.status, outcome.detail, headers);
+    }
+    if (!offeredProtocols(request).has(JMAP_SUBPROTOCOL)) {
+      return reject(socket, 400, `the "${JMAP_SUBPROTOCOL}" WebSocket subprotocol is required (RFC 8887)`);
+    }
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, outcome.device));
+  }
+
+  private accept(ws: WebSocket, device: AuthenticatedDevice): void {
+    const connection = new DeviceConnection(ws, device, {
+      maxBufferedBytes: this.config.WS_MAX_BUFFERED_BYTES,
+    });
+    ws.on('error', (error) =>
+      this.log.debug({ err: error, accountId: device.accountId }, 'device socket error'),
+    );
+    ws.on('close', () => this.registry.remove(connection));
+    if (!this.accepting) return connection.close(CloseCode.serviceRestart, 'service restart');
+    // Access may have ended while the handshake was under way.
+    const reason = revocationReason(this.credentials.snapshotOf(device.accountId), device);
+    if (reason) return connection.close(CloseCode.accessRevoked, reason);
+
+    this.registry.add(connection);
+    this.lastSeen.touch(device.accountId, device.deviceId);
+    ws.on('pong', () => {
+      connection.alive = true;
+      this.lastSeen.touch(device.accountId, device.deviceId);
+    });
+    ws.on('message', (data) => {
+      connection.alive = true;
+      this.handler.handle(connection, textOf(data)).catch((error: unknown) => {
+        this.log.error({ err: error, accountId: device.accountId }, 'handling a device message failed');
+      });
+    });
+  }
+
+  private enforceAccess(accountId: string, snapshot: DeviceCredentialsV1 | undefined): void {
+    for (const connection of [...this.registry.ofAccount(accountId)]) {
+      const reason = revocationReason(snapshot, connection.device);
+      if (!reason) continue;
+      this.log.info({ accountId, deviceId: connection.device.deviceId, reason }, 'disconnecting a device');
+      connection.close(CloseCode.accessRevoked, reason);
+    }
+  }
+
+  private pingAll(): void {
+    const { terminated } = heartbeat(this.registry);
+    if (terminated > 0) this.log.debug({ terminated }, 'cut sockets that missed a ping');
+  }
+}
+
+function offeredProtocols(request: IncomingMessage): Set<string> {
+  const header = request.headers['sec-websocket-protocol'];
+  return new Set(
+    (header ?? '')
+      .split(',')
+      .map((protocol) => protocol.trim())
+      .filter((protocol) => protocol.length > 0),
+  );
+}
+
+/** RFC 8887 asks for text frames; a binary frame holding UTF-8 JSON is read all the same. */
+function textOf(data: RawData): string {
+  if (Buffer.isBuffer(data)) return data.toString('utf8');
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data).toString('utf8');
+}
+
+/** Answers a refused upgrade with a plain HTTP response, as the handshake is still HTTP. */
+function reject(socket: Duplex, status: number, detail: string, headers: Record<string, string> = {}): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const body = JSON.stringify({ type: 'about:blank', status, title: STATUS_CODES[status], detail });
+  const lines = [
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`,
+    'Connection: close',
+    'Content-Type: application/json; charset=utf-8',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+  ];
+  socket.once('finish', () => socket.destroy());
+  socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
+}
