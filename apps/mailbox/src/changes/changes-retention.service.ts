@@ -1,0 +1,67 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import { MAILBOX_CONFIG, MAILBOX_LOGGER, type MailboxConfig } from '../config/mailbox-config.js';
+
+const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
+
+/**
+ * Drops change rows older than the retention period and raises each account's horizon to the
+ * newest modseq it dropped, so `/changes` from before the horizon answers cannotCalculateChanges
+ * instead of an incomplete list. Safe to run from every replica at once.
+ */
+@Injectable()
+export class ChangesRetentionService implements OnApplicationBootstrap, OnModuleDestroy {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(MAILBOX_CONFIG) private readonly config: Pick<MailboxConfig, 'CHANGES_RETENTION_DAYS'>,
+    @Inject(MAILBOX_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.schedule();
+    this.timer = setInterval(() => this.schedule(), PRUNE_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** Returns how many change rows were dropped. */
+  async prune(olderThanDays = this.config.CHANGES_RETENTION_DAYS): Promise<number> {
+    const rows: Array<{ pruned: number }> = await this.dataSource.query(
+      `WITH pruned AS (
+         DELETE FROM mailbox.changes WHERE at < now() - make_interval(days => $1) RETURNING account_id, modseq
+       ), horizon AS (
+         SELECT account_id, max(modseq) AS modseq, count(*) AS rows FROM pruned GROUP BY account_id
+       ), raised AS (
+         UPDATE mailbox.account_state AS state
+            SET changes_horizon = GREATEST(state.changes_horizon, horizon.modseq)
+           FROM horizon
+          WHERE state.account_id = horizon.account_id
+       )
+       SELECT coalesce(sum(rows), 0)::int AS pruned FROM horizon`,
+      [olderThanDays],
+    );
+    return rows[0]?.pruned ?? 0;
+  }
+
+  private schedule(): void {
+    if (this.running) return;
+    this.running = this.prune()
+      .then((pruned) => {
+        if (pruned > 0) this.logger.info({ pruned }, 'pruned old change log rows');
+      })
+      .catch((error: unknown) =>
+        this.logger.warn({ err: error }, 'pruning the change log failed; will retry'),
+      )
+      .finally(() => {
+        this.running = undefined;
+      });
+  }
+}

@@ -1,0 +1,46 @@
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  HttpException,
+  Inject,
+  Param,
+  Post,
+  UseGuards,
+} from '@nestjs/common';
+import { DEFAULT_CORE_LIMITS, type JmapResponse, requestError, validateRequest } from '@pushmail/jmap';
+import { accountIdParam, internalJmapRequestSchema } from './dto/internal-jmap-request.dto.js';
+import { InternalTokenGuard } from './internal-token.guard.js';
+import { type AccountStatesView, JmapService } from './jmap.service.js';
+
+/** Internal only: push-delivery authenticates devices and forwards their JMAP calls here. */
+@Controller('internal/jmap')
+@UseGuards(InternalTokenGuard)
+export class JmapController {
+  constructor(@Inject(JmapService) private readonly jmap: JmapService) {}
+
+  @Post()
+  @HttpCode(200)
+  async call(@Body() body: unknown): Promise<JmapResponse> {
+    const envelope = internalJmapRequestSchema.safeParse(body);
+    if (!envelope.success) {
+      throw new BadRequestException(
+        requestError('notRequest', 'the body must be {"accountId": uuid, "request": JMAP Request}'),
+      );
+    }
+    const parsed = validateRequest(envelope.data.request, DEFAULT_CORE_LIMITS);
+    if (!parsed.ok) throw new HttpException(parsed.problem, parsed.problem.status);
+    return this.jmap.execute(envelope.data.accountId, parsed.request);
+  }
+
+  /** The current states, for answering a push subscription's catch-up (`pushState`). */
+  @Get('state/:accountId')
+  async state(@Param('accountId') accountId: string): Promise<AccountStatesView> {
+    if (!accountIdParam.safeParse(accountId).success) {
+      throw new BadRequestException({ error: 'invalid_request', message: 'accountId must be a uuid' });
+    }
+    return this.jmap.states(accountId);
+  }
+}

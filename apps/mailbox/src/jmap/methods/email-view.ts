@@ -1,0 +1,217 @@
+import type { AttachmentInfo, EmailAddressValue } from '../../mime/parse-message.js';
+import { HTML_PART_ID, TEXT_PART_ID } from '../../mime/parse-message.js';
+
+/** The stored fields an Email object is built from. */
+export interface StoredEmail {
+  id: string;
+  threadId: string;
+  mailboxIds: Record<string, boolean>;
+  keywords: Record<string, boolean>;
+  size: number;
+  receivedAt: Date;
+  subject: string | null;
+  from: EmailAddressValue[] | null;
+  to: EmailAddressValue[] | null;
+  cc: EmailAddressValue[] | null;
+  replyTo: EmailAddressValue[] | null;
+  messageId: string | null;
+  inReplyTo: string[] | null;
+  references: string[] | null;
+  sentAt: Date | null;
+  preview: string;
+  /** Null when the message has no text/plain part, or when the caller did not need the bodies. */
+  textBody: string | null;
+  htmlBody: string | null;
+  hasAttachment: boolean;
+  attachments: AttachmentInfo[];
+}
+
+export const EMAIL_PROPERTIES = [
+  'id',
+  'blobId',
+  'threadId',
+  'mailboxIds',
+  'keywords',
+  'size',
+  'receivedAt',
+  'messageId',
+  'inReplyTo',
+  'references',
+  'sender',
+  'from',
+  'to',
+  'cc',
+  'bcc',
+  'replyTo',
+  'subject',
+  'sentAt',
+  'hasAttachment',
+  'preview',
+  'bodyValues',
+  'textBody',
+  'htmlBody',
+  'attachments',
+] as const;
+
+/** RFC 8621 §4.5's default list: every property this server knows. */
+export const DEFAULT_EMAIL_PROPERTIES: readonly string[] = EMAIL_PROPERTIES;
+
+/** The properties that need the stored bodies read. */
+export const BODY_PROPERTIES_NEEDING_CONTENT = ['bodyValues', 'textBody', 'htmlBody'];
+
+export const BODY_PART_PROPERTIES = [
+  'partId',
+  'blobId',
+  'size',
+  'name',
+  'type',
+  'charset',
+  'disposition',
+  'cid',
+  'language',
+  'location',
+] as const;
+
+export const DEFAULT_BODY_PART_PROPERTIES: readonly string[] = BODY_PART_PROPERTIES;
+
+export interface EmailViewOptions {
+  properties: readonly string[];
+  bodyProperties: readonly string[];
+  fetchTextBodyValues: boolean;
+  fetchHTMLBodyValues: boolean;
+  fetchAllBodyValues: boolean;
+  /** 0 means no truncation. */
+  maxBodyValueBytes: number;
+}
+
+interface BodyPart {
+  partId: string;
+  blobId: string;
+  size: number;
+  name: string | null;
+  type: string;
+  charset: string | null;
+  disposition: string | null;
+  cid: string | null;
+  language: string[] | null;
+  location: string | null;
+}
+
+export function blobIdOf(emailId: string): string {
+  return `G${emailId}`;
+}
+
+/** An Email object with exactly the requested properties (`id` always). */
+export function emailView(email: StoredEmail, options: EmailViewOptions): Record<string, unknown> {
+  const view: Record<string, unknown> = { id: email.id };
+  const textPart =
+    email.textBody === null ? null : textBodyPart(email.id, TEXT_PART_ID, 'text/plain', email.textBody);
+  const htmlPart =
+    email.htmlBody === null ? null : textBodyPart(email.id, HTML_PART_ID, 'text/html', email.htmlBody);
+  // RFC 8621 §4.1.4: with only one alternative, it stands in for the other.
+  const textBody = [textPart ?? htmlPart].filter((part): part is BodyPart => part !== null);
+  const htmlBody = [htmlPart ?? textPart].filter((part): part is BodyPart => part !== null);
+  const pickPart = (part: BodyPart): Record<string, unknown> => pick(part, options.bodyProperties);
+
+  const values: Record<string, () => unknown> = {
+    blobId: () => blobIdOf(email.id),
+    threadId: () => email.threadId,
+    mailboxIds: () => email.mailboxIds,
+    keywords: () => email.keywords,
+    size: () => email.size,
+    receivedAt: () => utcDate(email.receivedAt),
+    messageId: () => (email.messageId === null ? null : [email.messageId]),
+    inReplyTo: () => email.inReplyTo,
+    references: () => email.references,
+    sender: () => null,
+    from: () => email.from,
+    to: () => email.to,
+    cc: () => email.cc,
+    bcc: () => null,
+    replyTo: () => email.replyTo,
+    subject: () => email.subject,
+    sentAt: () => (email.sentAt === null ? null : utcDate(email.sentAt)),
+    hasAttachment: () => email.hasAttachment,
+    preview: () => email.preview,
+    textBody: () => textBody.map(pickPart),
+    htmlBody: () => htmlBody.map(pickPart),
+    attachments: () =>
+      email.attachments.map((attachment) =>
+        pickPart({
+          partId: attachment.partId,
+          blobId: `${blobIdOf(email.id)}_${attachment.partId}`,
+          size: attachment.size,
+          name: attachment.name,
+          type: attachment.type,
+          charset: null,
+          disposition: attachment.disposition,
+          cid: attachment.cid,
+          language: null,
+          location: null,
+        }),
+      ),
+    bodyValues: () => {
+      const parts = new Map<string, { part: BodyPart; content: string }>();
+      const include = (part: BodyPart | null, content: string | null): void => {
+        if (part && content !== null) parts.set(part.partId, { part, content });
+      };
+      const contentOf = (part: BodyPart): string | null =>
+        part.partId === TEXT_PART_ID ? email.textBody : email.htmlBody;
+      if (options.fetchTextBodyValues || options.fetchAllBodyValues)
+        for (const part of textBody) include(part, contentOf(part));
+      if (options.fetchHTMLBodyValues || options.fetchAllBodyValues)
+        for (const part of htmlBody) include(part, contentOf(part));
+      const bodyValues: Record<string, { value: string; isEncodingProblem: boolean; isTruncated: boolean }> =
+        {};
+      for (const [partId, { content }] of [...parts].sort(([a], [b]) => a.localeCompare(b))) {
+        const { value, isTruncated } = truncateUtf8(content, options.maxBodyValueBytes);
+        bodyValues[partId] = { value, isEncodingProblem: false, isTruncated };
+      }
+      return bodyValues;
+    },
+  };
+  for (const property of options.properties) {
+    const value = values[property];
+    if (value) view[property] = value();
+  }
+  return view;
+}
+
+/** Cuts `value` to at most `maxBytes` of UTF-8 without splitting a character; 0 means no limit. */
+export function truncateUtf8(value: string, maxBytes: number): { value: string; isTruncated: boolean } {
+  if (maxBytes <= 0 || value.length * 3 <= maxBytes) return { value, isTruncated: false };
+  const bytes = Buffer.from(value, 'utf8');
+  if (bytes.length <= maxBytes) return { value, isTruncated: false };
+  let end = maxBytes;
+  // Step back over continuation bytes (10xxxxxx) to the start of the character that would be split.
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end -= 1;
+  return { value: bytes.subarray(0, end).toString('utf8'), isTruncated: true };
+}
+
+/** RFC 3339 in UTC, with the fraction left out when it is zero as RFC 8620 §1.4 requires. */
+export function utcDate(date: Date): string {
+  return date.toISOString().replace('.000Z', 'Z');
+}
+
+function textBodyPart(emailId: string, partId: string, type: string, content: string): BodyPart {
+  return {
+    partId,
+    blobId: `${blobIdOf(emailId)}_${partId}`,
+    size: Buffer.byteLength(content, 'utf8'),
+    name: null,
+    type,
+    charset: 'utf-8',
+    disposition: null,
+    cid: null,
+    language: null,
+    location: null,
+  };
+}
+
+function pick(part: BodyPart, properties: readonly string[]): Record<string, unknown> {
+  const picked: Record<string, unknown> = {};
+  for (const property of properties) {
+    if (property in part) picked[property] = part[property as keyof BodyPart];
+  }
+  return picked;
+}

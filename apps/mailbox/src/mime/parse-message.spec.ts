@@ -1,0 +1,189 @@
+import { describe, expect, it } from 'vitest';
+import { messageIdsOf, parseMessage, previewOf } from './parse-message.js';
+
+const crlf = (lines: string[]): Buffer => Buffer.from(lines.join('\r\n'));
+
+describe(parseMessage.name, () => {
+  it('reads the header fields and the text of a plain message', async () => {
+    const parsed = await parseMessage(
+      crlf([
+        'From: "Ada Lovelace" <ada@example.org>',
+        'To: bob@example.net, Carol <carol@example.net>',
+        'Cc: dave@example.net',
+        'Reply-To: replies@example.org',
+        'Subject: =?utf-8?Q?Caf=C3=A9?= plans',
+        'Date: Tue, 3 Mar 2026 10:15:00 +0100',
+        'Message-ID: <m1@example.org>',
+        'In-Reply-To: <m0@example.org>',
+        'References: <root@example.org> <m0@example.org>',
+        '',
+        'Hello Bob,',
+        '',
+        'see you   at the café.',
+        '',
+      ]),
+    );
+
+    expect(parsed).toMatchObject({
+      subject: 'Café plans',
+      from: [{ name: 'Ada Lovelace', email: 'ada@example.org' }],
+      to: [
+        { name: null, email: 'bob@example.net' },
+        { name: 'Carol', email: 'carol@example.net' },
+      ],
+      cc: [{ name: null, email: 'dave@example.net' }],
+      replyTo: [{ name: null, email: 'replies@example.org' }],
+      messageId: 'm1@example.org',
+      inReplyTo: ['m0@example.org'],
+      references: ['root@example.org', 'm0@example.org'],
+      htmlBody: null,
+      hasAttachment: false,
+      attachments: [],
+      parseError: null,
+    });
+    expect(parsed.sentAt?.toISOString()).toBe('2026-03-03T09:15:00.000Z');
+    expect(parsed.textBody).toContain('see you   at the café.');
+    expect(parsed.preview).toBe('Hello Bob, see you at the café.');
+  });
+
+  it('keeps both alternatives of a multipart/alternative message', async () => {
+    const parsed = await parseMessage(
+      crlf([
+        'From: ada@example.org',
+        'Subject: both',
+        'Content-Type: multipart/alternative; boundary="alt"',
+        '',
+        '--alt',
+        'Content-Type: text/plain; charset=utf-8',
+        '',
+        'Plain words',
+        '--alt',
+        'Content-Type: text/html; charset=utf-8',
+        '',
+        '<p>Rich <b>words</b></p>',
+        '--alt--',
+        '',
+      ]),
+    );
+
+    expect(parsed.textBody?.trim()).toBe('Plain words');
+    expect(parsed.htmlBody?.trim()).toBe('<p>Rich <b>words</b></p>');
+    expect(parsed.preview).toBe('Plain words');
+    expect(parsed.hasAttachment).toBe(false);
+  });
+
+  it('has no text body for an HTML-only message but still a preview', async () => {
+    const parsed = await parseMessage(
+      crlf([
+        'From: ada@example.org',
+        'Content-Type: text/html',
+        '',
+        '<style>p{}</style><p>Only &amp; HTML</p>',
+        '',
+      ]),
+    );
+
+    expect(parsed.textBody).toBeNull();
+    expect(parsed.htmlBody).toContain('<p>Only &amp; HTML</p>');
+    expect(parsed.preview).toBe('Only & HTML');
+  });
+
+  it('lists an attachment and flags the message as having one', async () => {
+    const parsed = await parseMessage(
+      crlf([
+        'From: ada@example.org',
+        'Subject: report',
+        'Content-Type: multipart/mixed; boundary=XX',
+        '',
+        '--XX',
+        'Content-Type: text/plain',
+        '',
+        'See attached.',
+        '--XX',
+        'Content-Type: application/pdf; name="report.pdf"',
+        'Content-Disposition: attachment; filename="report.pdf"',
+        'Content-Transfer-Encoding: base64',
+        '',
+        'JVBERi0xLjQK',
+        '--XX--',
+        '',
+      ]),
+    );
+
+    expect(parsed.hasAttachment).toBe(true);
+    expect(parsed.attachments).toEqual([
+      {
+        partId: '3',
+        type: 'application/pdf',
+        name: 'report.pdf',
+        size: 9,
+        disposition: 'attachment',
+        cid: null,
+      },
+    ]);
+    expect(parsed.textBody?.trim()).toBe('See attached.');
+  });
+
+  it('falls back to the header block when the MIME structure cannot be parsed', async () => {
+    const parts: string[] = [];
+    for (let index = 0; index < 1100; index += 1)
+      parts.push('--B', 'Content-Type: text/plain', '', `part ${index}`);
+    const parsed = await parseMessage(
+      crlf([
+        'From: Mallory <mallory@example.org>',
+        'Subject: too many parts',
+        'Message-ID: <bomb@example.org>',
+        'Date: not a date',
+        'Content-Type: multipart/mixed; boundary=B',
+        '',
+        ...parts,
+        '--B--',
+        '',
+      ]),
+    );
+
+    expect(parsed.parseError).toMatch(/child nodes/);
+    expect(parsed).toMatchObject({
+      subject: 'too many parts',
+      from: [{ name: 'Mallory', email: 'mallory@example.org' }],
+      messageId: 'bomb@example.org',
+      sentAt: null,
+      textBody: null,
+      htmlBody: null,
+      preview: '',
+      attachments: [],
+    });
+  });
+
+  it('drops NUL characters, which the database cannot hold', async () => {
+    const parsed = await parseMessage(Buffer.from('Subject: a\u0000b\r\n\r\nbody\u0000 text\r\n'));
+
+    expect(parsed.subject).toBe('ab');
+    expect(parsed.textBody?.trim()).toBe('body text');
+  });
+
+  it('reads a message that has no header block at all', async () => {
+    const parsed = await parseMessage(Buffer.from('\r\nonly a body\r\n'));
+
+    expect(parsed.subject).toBeNull();
+    expect(parsed.from).toBeNull();
+    expect(parsed.textBody?.trim()).toBe('only a body');
+  });
+});
+
+describe(messageIdsOf.name, () => {
+  it('strips angle brackets and keeps every id of a header', () => {
+    expect(messageIdsOf('<a@x> <b@y>')).toEqual(['a@x', 'b@y']);
+    expect(messageIdsOf(['<a@x>', '<b@y>'])).toEqual(['a@x', 'b@y']);
+    expect(messageIdsOf('bare@id')).toEqual(['bare@id']);
+    expect(messageIdsOf(undefined)).toEqual([]);
+  });
+});
+
+describe(previewOf.name, () => {
+  it('cuts the preview at 256 characters without splitting a character', () => {
+    const preview = previewOf('😀'.repeat(300), null);
+    expect(Array.from(preview)).toHaveLength(256);
+    expect(preview.endsWith('😀')).toBe(true);
+  });
+});

@@ -1,0 +1,237 @@
+import { type AddressObject, type Attachment, parseAddressHeader, simpleParser } from 'mailparser';
+
+export interface EmailAddressValue {
+  name: string | null;
+  email: string;
+}
+
+export interface AttachmentInfo {
+  partId: string;
+  type: string;
+  name: string | null;
+  size: number;
+  disposition: string | null;
+  cid: string | null;
+}
+
+/** What the store keeps of a message besides its exact bytes. */
+export interface ParsedMessage {
+  subject: string | null;
+  from: EmailAddressValue[] | null;
+  to: EmailAddressValue[] | null;
+  cc: EmailAddressValue[] | null;
+  replyTo: EmailAddressValue[] | null;
+  /** The first Message-ID, without angle brackets. */
+  messageId: string | null;
+  inReplyTo: string[] | null;
+  references: string[] | null;
+  sentAt: Date | null;
+  textBody: string | null;
+  htmlBody: string | null;
+  preview: string;
+  hasAttachment: boolean;
+  attachments: AttachmentInfo[];
+  /** Set when the MIME structure could not be read and only the header block was used. */
+  parseError: string | null;
+}
+
+export const TEXT_PART_ID = '1';
+export const HTML_PART_ID = '2';
+const FIRST_ATTACHMENT_PART_ID = 3;
+
+export const PREVIEW_LENGTH = 256;
+/** Longer Message-IDs are junk; capping them keeps every value indexable. */
+const MAX_MESSAGE_ID_LENGTH = 512;
+const MAX_REFERENCES = 100;
+/** The fallback reads the header block only from this much of the message. */
+const MAX_FALLBACK_HEADER_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Reads the fields the store keeps from a raw RFC 5322 message. Never throws: a message the MIME
+ * parser rejects is still accepted mail, so its header block is read by hand and the body left empty.
+ */
+export async function parseMessage(raw: Buffer): Promise<ParsedMessage> {
+  try {
+    const mail = await simpleParser(raw, {
+      // A text body made up from HTML is not a text/plain part; the preview is derived separately.
+      skipHtmlToText: true,
+      skipTextToHtml: true,
+      keepCidLinks: true,
+      checksumAlgo: false,
+    });
+    const headerValue = (name: string): string | undefined => headerLineValue(mail.headerLines, name);
+    const html = typeof mail.html === 'string' && mail.html.length > 0 ? clean(mail.html) : null;
+    const text = typeof mail.text === 'string' && mail.text.trim().length > 0 ? clean(mail.text) : null;
+    const attachments = mail.attachments.map((attachment, index) => attachmentInfo(attachment, index));
+    return {
+      subject: mail.subject === undefined ? null : clean(mail.subject),
+      from: addresses(mail.from),
+      to: addresses(mail.to),
+      cc: addresses(mail.cc),
+      replyTo: addresses(mail.replyTo),
+      messageId: messageIdsOf(mail.messageId)[0] ?? null,
+      inReplyTo: nonEmpty(messageIdsOf(mail.inReplyTo)),
+      references: nonEmpty(messageIdsOf(mail.references)),
+      sentAt: dateOf(headerValue('date')),
+      textBody: text,
+      htmlBody: html,
+      preview: previewOf(text, html),
+      hasAttachment: mail.attachments.some((attachment) => !attachment.related),
+      attachments,
+      parseError: null,
+    };
+  } catch (error) {
+    return parseHeaderBlockOnly(raw, error instanceof Error ? error.message : String(error));
+  }
+}
+
+/** The fallback for a message the MIME parser gave up on: header fields only, an empty body. */
+export function parseHeaderBlockOnly(raw: Buffer, reason: string): ParsedMessage {
+  const headers = readHeaderBlock(raw.subarray(0, MAX_FALLBACK_HEADER_BYTES));
+  const first = (name: string): string | undefined => headers.find((header) => header.name === name)?.value;
+  const all = (name: string): string[] =>
+    headers.filter((header) => header.name === name).map((header) => header.value);
+  const subject = first('subject');
+  return {
+    subject: subject === undefined ? null : clean(subject),
+    from: addressHeader(all('from')),
+    to: addressHeader(all('to')),
+    cc: addressHeader(all('cc')),
+    replyTo: addressHeader(all('reply-to')),
+    messageId: messageIdsOf(first('message-id'))[0] ?? null,
+    inReplyTo: nonEmpty(messageIdsOf(first('in-reply-to'))),
+    references: nonEmpty(messageIdsOf(all('references'))),
+    sentAt: dateOf(first('date')),
+    textBody: null,
+    htmlBody: null,
+    preview: '',
+    hasAttachment: false,
+    attachments: [],
+    parseError: reason.slice(0, 500),
+  };
+}
+
+function attachmentInfo(attachment: Attachment, index: number): AttachmentInfo {
+  return {
+    partId: String(FIRST_ATTACHMENT_PART_ID + index),
+    type: clean(attachment.contentType || 'application/octet-stream').toLowerCase(),
+    name: attachment.filename ? clean(attachment.filename) : null,
+    size: attachment.size,
+    disposition: attachment.contentDisposition ? clean(attachment.contentDisposition).toLowerCase() : null,
+    cid: attachment.cid ? clean(attachment.cid) : null,
+  };
+}
+
+function addresses(value: AddressObject | AddressObject[] | undefined): EmailAddressValue[] | null {
+  if (value === undefined) return null;
+  const objects = Array.isArray(value) ? value : [value];
+  const result: EmailAddressValue[] = [];
+  const visit = (entries: AddressObject['value']): void => {
+    for (const entry of entries) {
+      if (entry.group) {
+        visit(entry.group);
+        continue;
+      }
+      const name = entry.name ? clean(entry.name).trim() : '';
+      const email = entry.address ? clean(entry.address).trim() : '';
+      if (name || email) result.push({ name: name || null, email });
+    }
+  };
+  for (const object of objects) visit(object.value);
+  return result;
+}
+
+function addressHeader(values: string[]): EmailAddressValue[] | null {
+  if (values.length === 0) return null;
+  try {
+    return addresses(parseAddressHeader(values));
+  } catch {
+    return null;
+  }
+}
+
+/** Message-IDs without angle brackets, from a header value or several. */
+export function messageIdsOf(value: string | string[] | undefined): string[] {
+  if (value === undefined) return [];
+  const ids: string[] = [];
+  for (const item of Array.isArray(value) ? value : [value]) {
+    const bracketed = [...item.matchAll(/<([^<>\s]+)>/g)].map((match) => match[1]!);
+    if (bracketed.length > 0) ids.push(...bracketed);
+    else ids.push(...item.split(/\s+/).filter((token) => token.length > 0));
+  }
+  return ids
+    .map((id) => clean(id).slice(0, MAX_MESSAGE_ID_LENGTH))
+    .filter((id) => id.length > 0)
+    .slice(-MAX_REFERENCES);
+}
+
+function nonEmpty<T>(values: T[]): T[] | null {
+  return values.length > 0 ? values : null;
+}
+
+/** `Date` header to an instant; an unreadable one is no date rather than a made-up one. */
+function dateOf(value: string | undefined): Date | null {
+  if (value === undefined) return null;
+  const time = Date.parse(value.replace(/\s+/g, ' ').trim());
+  return Number.isNaN(time) ? null : new Date(time);
+}
+
+function headerLineValue(
+  lines: ReadonlyArray<{ key: string; line: string }>,
+  name: string,
+): string | undefined {
+  const line = lines.find((entry) => entry.key === name)?.line;
+  if (line === undefined) return undefined;
+  const colon = line.indexOf(':');
+  return colon < 0 ? undefined : line.slice(colon + 1);
+}
+
+interface RawHeader {
+  name: string;
+  value: string;
+}
+
+function readHeaderBlock(bytes: Buffer): RawHeader[] {
+  const text = bytes.toString('utf8');
+  const end = text.search(/\r?\n\r?\n/);
+  const block = end < 0 ? text : text.slice(0, end);
+  const headers: RawHeader[] = [];
+  for (const line of block.split(/\r?\n/)) {
+    const last = headers[headers.length - 1];
+    if (/^[ \t]/.test(line) && last) {
+      last.value += ` ${line.trim()}`;
+      continue;
+    }
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    headers.push({ name: line.slice(0, colon).trim().toLowerCase(), value: line.slice(colon + 1).trim() });
+  }
+  return headers;
+}
+
+/** The first characters of the text, whitespace collapsed; from the HTML when there is no text part. */
+export function previewOf(text: string | null, html: string | null): string {
+  const source = text ?? (html === null ? '' : htmlToPlain(html.slice(0, 64 * 1024)));
+  const collapsed = source
+    .slice(0, 16 * 1024)
+    .replace(/\s+/g, ' ')
+    .trim();
+  return Array.from(collapsed).slice(0, PREVIEW_LENGTH).join('');
+}
+
+function htmlToPlain(html: string): string {
+  return html
+    .replace(/<(style|script|head)\b[^>]*>[\s\S]*?<\/\1\s*>/gi, ' ')
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/&nbsp;/gi, ' ')
+    .replace(/&lt;/gi, '<')
+    .replace(/&gt;/gi, '>')
+    .replace(/&quot;/gi, '"')
+    .replace(/&#39;|&apos;/gi, "'")
+    .replace(/&amp;/gi, '&');
+}
+
+/** Postgres text and jsonb cannot hold NUL; a message that contains one must still be stored. */
+function clean(value: string): string {
+  return value.includes('\u0000') ? value.replaceAll('\u0000', '') : value;
+}

@@ -1,0 +1,50 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { MailArrivedV1 } from '@pushmail/contracts';
+
+export interface MessageFields {
+  subject: string;
+  from?: string;
+  to?: string;
+  messageId?: string;
+  inReplyTo?: string;
+  date?: string;
+  body?: string;
+}
+
+/** A small RFC 5322 message with CRLF line ends. */
+export function rawMessage(fields: MessageFields): string {
+  const headers = [
+    `From: ${fields.from ?? 'Ada <ada@example.org>'}`,
+    `To: ${fields.to ?? 'bob@example.com'}`,
+    `Subject: ${fields.subject}`,
+    `Date: ${fields.date ?? 'Tue, 03 Mar 2026 10:15:00 +0000'}`,
+    `Message-ID: <${fields.messageId ?? `${randomBytes(8).toString('hex')}@example.org`}>`,
+    ...(fields.inReplyTo ? [`In-Reply-To: <${fields.inReplyTo}>`, `References: <${fields.inReplyTo}>`] : []),
+    'Content-Type: text/plain; charset=utf-8',
+  ];
+  return `${headers.join('\r\n')}\r\n\r\n${fields.body ?? `Body of ${fields.subject}`}\r\n`;
+}
+
+/** A valid mail-arrived event for `accountId` carrying `raw`. */
+export function mailArrivedEvent(
+  accountId: string,
+  raw: string,
+  overrides: Partial<MailArrivedV1> = {},
+): MailArrivedV1 {
+  const bytes = Buffer.from(raw, 'utf8');
+  return {
+    eventId: randomUUID(),
+    accountId,
+    deliveryId: `d-${randomBytes(12).toString('hex')}`,
+    receivedAt: new Date().toISOString(),
+    envelope: { mailFrom: 'ada@example.org', rcptTo: 'bob@example.com' },
+    smtp: {
+      clientAddress: '192.0.2.10',
+      heloName: 'mx.example.org',
+      sessionId: randomBytes(6).toString('hex'),
+    },
+    sizeBytes: bytes.length,
+    rawBase64: bytes.toString('base64'),
+    ...overrides,
+  };
+}

@@ -1,0 +1,132 @@
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { allTopics, mailArrivedTopic, type TopicDefinition } from '@pushmail/contracts';
+import { createKafka, createLogger, ensureTopics, loadConfig } from '@pushmail/platform';
+import type { Kafka, KafkaMessage } from 'kafkajs';
+import pg from 'pg';
+import { AppModule } from '../app.module.js';
+import { mailboxConfigSchema } from '../config/mailbox-config.js';
+import { configureHttp } from '../http/configure-http.js';
+
+export function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} must be set for integration tests`);
+  return value;
+}
+
+export interface TestDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+/** A database of its own for one test file, dropped afterwards. */
+export async function createTestDatabase(adminUrl: string): Promise<TestDatabase> {
+  const name = `pm_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${name}"`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+/**
+ * Commits a fresh group's offsets at the current end of `topic`, so it reads only what is produced
+ * from now on and not everything other tests left on the shared broker.
+ */
+export async function startGroupAtEnd(kafka: Kafka, groupId: string, topic: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.resetOffsets({ groupId, topic, earliest: false });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export interface CollectedMessages {
+  messages: KafkaMessage[];
+  stop(): Promise<void>;
+}
+
+/** Collects everything produced to `topic` from now on, with a group of its own. */
+export async function collectFromNow(kafka: Kafka, topic: TopicDefinition): Promise<CollectedMessages> {
+  const groupId = `mailbox-test-reader-${randomBytes(6).toString('hex')}`;
+  await startGroupAtEnd(kafka, groupId, topic.name);
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
+  const messages: KafkaMessage[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic.name], fromBeginning: false });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      messages.push(message);
+    },
+  });
+  return { messages, stop: () => consumer.disconnect() };
+}
+
+export interface MailboxTestApp {
+  app: NestExpressApplication;
+  baseUrl: string;
+  db: pg.Pool;
+  kafka: Kafka;
+  deliveryGroupId: string;
+  internalToken: string;
+  close(): Promise<void>;
+}
+
+/** The whole service against a fresh database and the shared broker, with a delivery group of its own. */
+export async function startMailboxApp(): Promise<MailboxTestApp> {
+  const brokers = requiredEnv('KAFKA_BROKERS');
+  const database = await createTestDatabase(requiredEnv('DATABASE_URL'));
+  const logger = createLogger('mailbox', process.env['LOG_LEVEL'] ?? 'warn');
+  const kafka = createKafka({ brokers: brokers.split(','), clientId: 'mailbox-test', logger });
+  await ensureTopics(kafka, allTopics, logger);
+  const deliveryGroupId = `mailbox-test-${randomBytes(6).toString('hex')}`;
+  await startGroupAtEnd(kafka, deliveryGroupId, mailArrivedTopic.name);
+
+  const internalToken = randomBytes(32).toString('base64url');
+  const config = loadConfig(mailboxConfigSchema, {
+    DATABASE_URL: database.url,
+    KAFKA_BROKERS: brokers,
+    INTERNAL_TOKEN: internalToken,
+    MAILBOX_HTTP_PORT: '0',
+  });
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.register(config, logger, { deliveryGroupId }),
+    {
+      logger: false,
+      bodyParser: false,
+    },
+  );
+  configureHttp(app);
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address() as AddressInfo;
+  const db = new pg.Pool({ connectionString: database.url, max: 2 });
+
+  return {
+    app,
+    baseUrl: `http://127.0.0.1:${address.port}`,
+    db,
+    kafka,
+    deliveryGroupId,
+    internalToken,
+    close: async () => {
+      await app.close();
+      await db.end();
+      await database.drop();
+    },
+  };
+}

@@ -1,0 +1,64 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { mailArrivedTopic, type MailArrivedV1 } from '@pushmail/contracts';
+import { EventConsumer, EventProducer, PoisonEventError, ReadinessRegistry } from '@pushmail/platform';
+import type { Kafka } from 'kafkajs';
+import type { Logger } from 'pino';
+import {
+  MAILBOX_LOGGER,
+  MAILBOX_RUNTIME_OPTIONS,
+  type MailboxRuntimeOptions,
+} from '../../config/mailbox-config.js';
+import { KAFKA } from '../../messaging/messaging.module.js';
+import { isPermanentStoreError } from '../../store/store-errors.js';
+import { StoreDeliveryUseCase } from './store-delivery.usecase.js';
+
+/**
+ * Feeds mail-arrived events to the store. Started once every init hook (migrations, topics, the
+ * producer) has completed; stopped in the destroy hooks, which let the batch in hand finish and
+ * commit before the producer and the database close.
+ */
+@Injectable()
+export class DeliveryConsumer implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly consumer: EventConsumer<typeof mailArrivedTopic.schema>;
+
+  constructor(
+    @Inject(KAFKA) kafka: Kafka,
+    @Inject(EventProducer) producer: EventProducer,
+    @Inject(StoreDeliveryUseCase) private readonly storeDelivery: StoreDeliveryUseCase,
+    @Inject(ReadinessRegistry) private readonly readiness: ReadinessRegistry,
+    @Inject(MAILBOX_LOGGER) private readonly logger: Logger,
+    @Inject(MAILBOX_RUNTIME_OPTIONS) options: MailboxRuntimeOptions,
+  ) {
+    this.consumer = new EventConsumer(kafka, producer, logger, {
+      topic: mailArrivedTopic,
+      groupId: options.deliveryGroupId,
+      fromBeginning: true,
+      handleBatch: (events) => this.store(events.map((consumed) => consumed.event)),
+      handleOne: (consumed) => this.store([consumed.event]),
+    });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.readiness.register('mail-arrived-consumer', () => this.consumer.isRunning);
+    await this.consumer.start();
+    this.logger.info({ topic: mailArrivedTopic.name }, 'consuming mail-arrived events');
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.consumer.stop();
+  }
+
+  private async store(events: MailArrivedV1[]): Promise<void> {
+    try {
+      await this.storeDelivery.execute(events);
+    } catch (error) {
+      // The consumer retries anything else; this one would fail the same way forever.
+      if (isPermanentStoreError(error)) {
+        throw new PoisonEventError(
+          `the message cannot be stored: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+      throw error;
+    }
+  }
+}

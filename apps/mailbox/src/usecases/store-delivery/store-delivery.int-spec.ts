@@ -1,0 +1,204 @@
+import { randomUUID } from 'node:crypto';
+import {
+  deadLetterTopic,
+  decodeEvent,
+  encodeEvent,
+  mailArrivedTopic,
+  mailboxChangedTopic,
+  type MailArrivedV1,
+} from '@pushmail/contracts';
+import type { Producer } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectEventually } from '../../testing/expect-eventually.js';
+import { mailArrivedEvent, rawMessage } from '../../testing/mail-fixtures.js';
+import {
+  collectFromNow,
+  type CollectedMessages,
+  type MailboxTestApp,
+  startMailboxApp,
+} from '../../testing/mailbox-harness.js';
+import { StoreDeliveryUseCase } from './store-delivery.usecase.js';
+
+describe(StoreDeliveryUseCase.name, () => {
+  let harness: MailboxTestApp;
+  let useCase: StoreDeliveryUseCase;
+  let producer: Producer;
+  let changed: CollectedMessages;
+  let deadLetters: CollectedMessages;
+
+  beforeAll(async () => {
+    harness = await startMailboxApp();
+    useCase = harness.app.get(StoreDeliveryUseCase);
+    producer = harness.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    changed = await collectFromNow(harness.kafka, mailboxChangedTopic);
+    deadLetters = await collectFromNow(harness.kafka, deadLetterTopic);
+  });
+
+  afterAll(async () => {
+    await changed?.stop();
+    await deadLetters?.stop();
+    await producer?.disconnect();
+    await harness?.close();
+  });
+
+  const accountState = async (accountId: string) => {
+    const { rows } = await harness.db.query<{ modseq: string; delivery_modseq: string }>(
+      'SELECT modseq, delivery_modseq FROM mailbox.account_state WHERE account_id = $1',
+      [accountId],
+    );
+    return rows[0]
+      ? { modseq: Number(rows[0].modseq), deliveryModseq: Number(rows[0].delivery_modseq) }
+      : undefined;
+  };
+  const emailCount = async (accountId: string): Promise<number> => {
+    const { rows } = await harness.db.query<{ count: number }>(
+      'SELECT count(*)::int AS count FROM mailbox.emails WHERE account_id = $1',
+      [accountId],
+    );
+    return rows[0]!.count;
+  };
+  const produce = async (event: MailArrivedV1) => {
+    const [metadata] = await producer.send({
+      topic: mailArrivedTopic.name,
+      acks: -1,
+      messages: [encodeEvent(mailArrivedTopic, event)],
+    });
+    return { partition: metadata!.partition, offset: BigInt(metadata!.baseOffset!) };
+  };
+  const committedOffset = async (partition: number): Promise<bigint> => {
+    const admin = harness.kafka.admin();
+    await admin.connect();
+    try {
+      const [topic] = await admin.fetchOffsets({
+        groupId: harness.deliveryGroupId,
+        topics: [mailArrivedTopic.name],
+      });
+      const found = topic?.partitions.find((entry) => entry.partition === partition);
+      return BigInt(found?.offset ?? '-1');
+    } finally {
+      await admin.disconnect();
+    }
+  };
+
+  it('stores a redelivered event once and moves the state once', async () => {
+    const accountId = randomUUID();
+    const event = mailArrivedEvent(accountId, rawMessage({ subject: 'only once' }));
+
+    const first = await useCase.execute([event]);
+    const again = await useCase.execute([event]);
+    const twiceInOneBatch = await useCase.execute([event, { ...event, eventId: randomUUID() }]);
+
+    expect(first.changes).toEqual([
+      { accountId, modseq: 1, createdEmailIds: [expect.stringMatching(/^M[a-z2-7]{20}$/)] },
+    ]);
+    expect(first.published).toHaveLength(1);
+    expect(again).toEqual({ changes: [], published: [] });
+    expect(twiceInOneBatch).toEqual({ changes: [], published: [] });
+    expect(await emailCount(accountId)).toBe(1);
+    expect(await accountState(accountId)).toEqual({ modseq: 1, deliveryModseq: 1 });
+    const { rows: mailboxes } = await harness.db.query(
+      'SELECT role FROM mailbox.mailboxes WHERE account_id = $1',
+      [accountId],
+    );
+    expect(mailboxes.map((row: { role: string }) => row.role).sort()).toEqual([
+      'archive',
+      'drafts',
+      'inbox',
+      'junk',
+      'sent',
+      'trash',
+    ]);
+  });
+
+  it('stores the same event consumed twice from the topic once', async () => {
+    const accountId = randomUUID();
+    const event = mailArrivedEvent(accountId, rawMessage({ subject: 'sent twice' }));
+
+    await produce(event);
+    const second = await produce(event);
+
+    await expectEventually(async () =>
+      expect(await committedOffset(second.partition)).toBeGreaterThan(second.offset),
+    );
+    expect(await emailCount(accountId)).toBe(1);
+    expect(await accountState(accountId)).toEqual({ modseq: 1, deliveryModseq: 1 });
+  });
+
+  it('stores a produced event and announces the new state', async () => {
+    const accountId = randomUUID();
+    await produce(mailArrivedEvent(accountId, rawMessage({ subject: 'announce me' })));
+
+    const announced = await expectEventually(() => {
+      const match = changed.messages
+        .map((message) => decodeEvent(mailboxChangedTopic, message.value))
+        .find((decoded) => decoded.ok && decoded.event.accountId === accountId);
+      if (!match?.ok) throw new Error('no mailbox-changed event yet');
+      return match.event;
+    });
+    const { rows } = await harness.db.query<{ id: string; subject: string }>(
+      'SELECT id, subject FROM mailbox.emails WHERE account_id = $1',
+      [accountId],
+    );
+    expect(rows).toEqual([{ id: expect.any(String), subject: 'announce me' }]);
+    expect(announced).toMatchObject({
+      accountId,
+      state: '1',
+      changed: { Email: '1', Mailbox: '1', Thread: '1', EmailDelivery: '1' },
+      cause: 'delivery',
+      createdEmailIds: [rows[0]!.id],
+    });
+  });
+
+  it('dead-letters an event with an invalid schema and goes on with the next one', async () => {
+    const accountId = randomUUID();
+    const invalid = { eventId: randomUUID(), accountId, deliveryId: 'broken' };
+    const [metadata] = await producer.send({
+      topic: mailArrivedTopic.name,
+      acks: -1,
+      messages: [{ key: accountId, value: JSON.stringify(invalid) }],
+    });
+    // Same key, same partition: it is only consumed once the invalid one has been dealt with.
+    await produce(mailArrivedEvent(accountId, rawMessage({ subject: 'after the poison' })));
+
+    await expectEventually(async () => expect(await emailCount(accountId)).toBe(1));
+    const letter = await expectEventually(() => {
+      const found = deadLetters.messages
+        .map((message) => decodeEvent(deadLetterTopic, message.value))
+        .find(
+          (decoded) =>
+            decoded.ok &&
+            decoded.event.consumerGroup === harness.deliveryGroupId &&
+            decoded.event.key === accountId,
+        );
+      if (!found?.ok) throw new Error('no dead letter yet');
+      return found.event;
+    });
+    expect(letter).toMatchObject({
+      sourceTopic: mailArrivedTopic.name,
+      partition: metadata!.partition,
+      offset: metadata!.baseOffset,
+      reason: expect.stringContaining(`schema ${mailArrivedTopic.name}`),
+    });
+    expect(JSON.parse(Buffer.from(letter.valueBase64, 'base64').toString('utf8'))).toEqual(invalid);
+  });
+
+  it('stores a message the MIME parser rejects with its header fields', async () => {
+    const accountId = randomUUID();
+    const parts = Array.from(
+      { length: 1100 },
+      (_, index) => `--B\r\nContent-Type: text/plain\r\n\r\npart ${index}\r\n`,
+    ).join('');
+    const raw = `Subject: unparseable\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n${parts}--B--\r\n`;
+
+    const result = await useCase.execute([mailArrivedEvent(accountId, raw)]);
+
+    expect(result.changes).toHaveLength(1);
+    const { rows } = await harness.db.query<{ subject: string; raw: Buffer; text_body: string | null }>(
+      'SELECT subject, raw, text_body FROM mailbox.emails WHERE account_id = $1',
+      [accountId],
+    );
+    expect(rows[0]).toMatchObject({ subject: 'unparseable', text_body: null });
+    expect(rows[0]!.raw.equals(Buffer.from(raw))).toBe(true);
+  });
+});
