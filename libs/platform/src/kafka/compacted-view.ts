@@ -59,16 +59,7 @@ export class CompactedTopicView<S extends z.ZodType> {
   }
 
   async start(): Promise<void> {
-    const admin = this.kafka.admin();
-    await admin.connect();
-    const targets = new Map<number, bigint>();
-    try {
-      for (const partition of await admin.fetchTopicOffsets(this.options.topic.name)) {
-        if (BigInt(partition.high) > BigInt(partition.low)) targets.set(partition.partition, BigInt(partition.high));
-      }
-    } finally {
-      await admin.disconnect();
-    }
+    const targets = await this.fetchTargets();
     const checkCaughtUp = () => {
       if (!this.caughtUp && targets.size === 0) {
         this.caughtUp = true;
@@ -95,6 +86,28 @@ export class CompactedTopicView<S extends z.ZodType> {
         checkCaughtUp();
       },
     });
+  }
+
+  /** The end of every partition at start; retried while a just-created topic elects its leaders. */
+  private async fetchTargets(): Promise<Map<number, bigint>> {
+    const deadline = Date.now() + 120_000;
+    for (let attempt = 1; ; attempt += 1) {
+      const admin = this.kafka.admin();
+      try {
+        await admin.connect();
+        const targets = new Map<number, bigint>();
+        for (const partition of await admin.fetchTopicOffsets(this.options.topic.name)) {
+          if (BigInt(partition.high) > BigInt(partition.low)) targets.set(partition.partition, BigInt(partition.high));
+        }
+        return targets;
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+        this.log.warn({ err: error, attempt }, 'reading the topic offsets failed; retrying');
+        await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 100 * attempt)));
+      } finally {
+        await admin.disconnect().catch(() => undefined);
+      }
+    }
   }
 
   async stop(): Promise<void> {
