@@ -1,0 +1,153 @@
+import {
+  accountTopic,
+  deadLetterTopic,
+  deviceCredentialsTopic,
+  mailArrivedTopic,
+  mailboxChangedTopic,
+} from '../topics/topics.js';
+
+export interface TopicConsumerRole {
+  service: string;
+  /** The consumer group, or how it is formed when each replica reads on its own. */
+  group: string;
+  how: string;
+}
+
+/** Who writes and who reads each topic, and the guarantees a reader can rely on. */
+export interface TopicRole {
+  producers: readonly string[];
+  consumers: readonly TopicConsumerRole[];
+  keyDescription: string;
+  ordering: string;
+  /** A valid event, shown in the document and checked against the schema by the tests. */
+  example: Record<string, unknown>;
+}
+
+const exampleAccountId = '6f1c2a7e-3b9d-4c51-9e0a-2d7b8c4f1a36';
+const exampleTime = '2026-03-14T09:26:53.589Z';
+
+export const topicRoles: Readonly<Record<string, TopicRole>> = {
+  [mailArrivedTopic.name]: {
+    producers: ['ingest'],
+    consumers: [
+      {
+        service: 'mailbox',
+        group: 'mailbox',
+        how: 'One group shared by every replica; offsets are committed after the message is stored.',
+      },
+    ],
+    keyDescription: 'The recipient account id (UUID).',
+    ordering:
+      'All events of one account are on one partition, in the order ingest accepted them. `deliveryId` is the idempotency key: a redelivered event (ingest retrying after a lost acknowledgement, a consumer re-reading after a rebalance) carries the same `deliveryId`, so a consumer stores it at most once.',
+    example: {
+      eventId: '0b4e6c1d-8f2a-4e3b-9c7d-5a1f2e3d4c5b',
+      accountId: exampleAccountId,
+      deliveryId: 'sha256:9c1f0e2b4a6d8c0e2f4a6b8d0c2e4f6a8b0d2c4e6f8a0b2d4c6e8f0a2b4d6c8e',
+      receivedAt: exampleTime,
+      envelope: { mailFrom: 'bob@elsewhere.example', rcptTo: 'alice@example.com' },
+      smtp: { clientAddress: '192.0.2.10', heloName: 'mx.elsewhere.example', sessionId: 'k3v9q2' },
+      sizeBytes: 76,
+      rawBase64: Buffer.from(
+        'From: Bob <bob@elsewhere.example>\r\nTo: alice@example.com\r\nSubject: Lunch?\r\n\r\nAt noon?\r\n',
+      ).toString('base64'),
+    },
+  },
+  [mailboxChangedTopic.name]: {
+    producers: ['mailbox'],
+    consumers: [
+      {
+        service: 'push-delivery',
+        group: 'push-delivery-<host>-<random>',
+        how: 'A group of its own per replica, so every replica sees every change for the sockets it holds; it starts at the latest offset.',
+      },
+    ],
+    keyDescription: 'The account id (UUID).',
+    ordering:
+      'All changes of one account are on one partition in the order mailbox committed them; `state` only moves forward. Changes are coalescible: a consumer that only needs the latest state may skip to the newest event of an account.',
+    example: {
+      eventId: '7d3a9b2c-1e4f-4a6b-8c0d-9e8f7a6b5c4d',
+      accountId: exampleAccountId,
+      state: '42',
+      changed: { Email: '42', Mailbox: '42', Thread: '42', EmailDelivery: '42' },
+      cause: 'delivery',
+      createdEmailIds: ['M7f3a'],
+      occurredAt: exampleTime,
+    },
+  },
+  [accountTopic.name]: {
+    producers: ['device-registry'],
+    consumers: [
+      {
+        service: 'ingest',
+        group: 'ingest-accounts-<random>',
+        how: 'Every replica reads the whole compacted topic from the beginning into memory and is ready once caught up; nothing is committed.',
+      },
+      {
+        service: 'push-delivery',
+        group: 'push-delivery-accounts-<random>',
+        how: 'Every replica reads the whole compacted topic from the beginning into memory; nothing is committed.',
+      },
+    ],
+    keyDescription: 'The account id (UUID). Compaction keeps the latest snapshot per key.',
+    ordering:
+      'Snapshots of one account are on one partition; `revision` grows with every change, so a reader ignores a snapshot older than the one it holds. A null value (tombstone) means the account is gone.',
+    example: {
+      accountId: exampleAccountId,
+      revision: 3,
+      address: 'alice@example.com',
+      status: 'active',
+      updatedAt: exampleTime,
+    },
+  },
+  [deviceCredentialsTopic.name]: {
+    producers: ['device-registry'],
+    consumers: [
+      {
+        service: 'push-delivery',
+        group: 'push-delivery-credentials-<random>',
+        how: 'Every replica reads the whole compacted topic from the beginning into memory; nothing is committed.',
+      },
+    ],
+    keyDescription: 'The account id (UUID). Compaction keeps the latest snapshot per key.',
+    ordering:
+      'Internal to pushmail. Snapshots of one account are on one partition; `revision` grows with every change. A null value (tombstone) means the account and all its devices are gone.',
+    example: {
+      accountId: exampleAccountId,
+      revision: 3,
+      accountStatus: 'active',
+      devices: [
+        {
+          deviceId: 'alice-phone',
+          tokenSha256: ['5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8'],
+          access: 'allowed',
+        },
+      ],
+      updatedAt: exampleTime,
+    },
+  },
+  [deadLetterTopic.name]: {
+    // Every consumer group that validates events writes here: mail-arrived's and mailbox-changed's.
+    producers: ['mailbox', 'push-delivery'],
+    consumers: [
+      {
+        service: 'operators',
+        group: 'chosen by the operator',
+        how: 'Read for diagnosis and replay; `valueBase64` and `headers` are the original message, ready to publish again.',
+      },
+    ],
+    keyDescription: 'The original message key, or `<sourceTopic>/<partition>/<offset>` when it had none.',
+    ordering:
+      'No ordering across source topics. An event is dead-lettered once per consumer group that rejected it.',
+    example: {
+      sourceTopic: 'pushmail.mail.arrived.v1',
+      partition: 4,
+      offset: '1187',
+      key: exampleAccountId,
+      consumerGroup: 'mailbox',
+      reason: 'schema pushmail.mail.arrived.v1: accountId: Invalid UUID',
+      valueBase64: Buffer.from('{"accountId":"nope"}').toString('base64'),
+      headers: { 'pushmail-schema': 'pushmail.mail.arrived.v1', 'content-type': 'application/json' },
+      failedAt: exampleTime,
+    },
+  },
+};
