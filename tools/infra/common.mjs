@@ -60,25 +60,31 @@ export function freePort() {
   });
 }
 
-/** Last `lines` lines of a file, or '' when it does not exist; reads only the end of large files. */
-export function tailFile(file, lines = 40) {
+/**
+ * Last `lines` lines of a file written after byte offset `from` (to skip earlier runs in an appended
+ * log), or '' when there are none; reads only the end of large files.
+ */
+export function tailFile(file, lines = 40, from = 0) {
   let fd;
   try {
     fd = openSync(file, 'r');
     const size = statSync(file).size;
-    const length = Math.min(size, 64 * 1024);
-    const buffer = Buffer.alloc(length);
-    readSync(fd, buffer, 0, length, size - length);
-    return buffer
-      .toString('utf8')
-      .split('\n')
-      .slice(-lines - 1)
-      .join('\n')
-      .trimEnd();
+    const start = Math.max(size < from ? 0 : from, size - 64 * 1024);
+    const buffer = Buffer.alloc(size - start);
+    readSync(fd, buffer, 0, buffer.length, start);
+    return buffer.toString('utf8').trimEnd().split('\n').slice(-lines).join('\n');
   } catch {
     return '';
   } finally {
     if (fd !== undefined) closeSync(fd);
+  }
+}
+
+export function fileSize(file) {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
   }
 }
 

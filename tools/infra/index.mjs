@@ -136,7 +136,7 @@ export async function ensureInfrastructure({ purpose = 'start', log = defaultLog
       [kafka, database].filter((r) => r.status === 'fulfilled').map((r) => r.value.stop()),
     );
     if (failures.length === 1) throw failures[0];
-    throw new Error(failures.map((f) => f.message).join('\n'));
+    throw new Error([...new Set(failures.map((f) => f.message))].join('\n'));
   }
 
   let stopping;

@@ -123,6 +123,11 @@ async function startEmbedded(log) {
   const password = 'postgres';
   const existingPort = runningEmbeddedPort(dataDir);
   if (existingPort) {
+    if (!(await canConnect('127.0.0.1', existingPort, 3000))) {
+      throw new Error(
+        `a PostgreSQL server runs from ${dataDir} but does not answer on port ${existingPort}; stop it`,
+      );
+    }
     log(`reusing embedded PostgreSQL already running from ${dataDir} on port ${existingPort}`);
     return {
       kind: 'embedded',
