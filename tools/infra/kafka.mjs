@@ -323,9 +323,10 @@ function jvmArgs(libsDir, log4jFile, dataDir) {
 
 /**
  * Formats the metadata log once per data directory. A directory formatted for another controller
- * port is wiped, because the single-voter quorum records the controller's endpoint at format time.
+ * port is wiped, because the single-voter quorum records the controller's endpoint at format time;
+ * so is one written by another Kafka version, whose metadata version an older broker cannot read.
  */
-async function ensureFormatted({ libsDir, dataDir, logDir, configFile, controllerPort, log }) {
+async function ensureFormatted({ libsDir, dataDir, logDir, configFile, controllerPort, version, log }) {
   const stampFile = path.join(dataDir, 'cluster.json');
   let stamp;
   try {
@@ -333,9 +334,14 @@ async function ensureFormatted({ libsDir, dataDir, logDir, configFile, controlle
   } catch {
     stamp = undefined;
   }
-  const formatted = existsSync(path.join(logDir, 'meta.properties'));
-  if (formatted && stamp?.controllerPort === controllerPort) return;
-  if (formatted) log(`wiping ${logDir}: it was formatted for another controller port`);
+  if (existsSync(path.join(logDir, 'meta.properties'))) {
+    if (stamp?.controllerPort === controllerPort && stamp?.kafkaVersion === version) return;
+    const why =
+      stamp?.kafkaVersion === version
+        ? 'another controller port'
+        : `Kafka ${stamp?.kafkaVersion ?? 'of unknown version'}`;
+    log(`wiping ${logDir}: it was formatted for ${why}`);
+  }
   rmSync(logDir, { recursive: true, force: true });
 
   const clusterId = newClusterId();
@@ -357,7 +363,10 @@ async function ensureFormatted({ libsDir, dataDir, logDir, configFile, controlle
     ],
     { timeoutMs: 120_000 },
   );
-  writeFileSync(stampFile, JSON.stringify({ clusterId, controllerPort, nodeId: NODE_ID }, null, 2));
+  writeFileSync(
+    stampFile,
+    JSON.stringify({ clusterId, controllerPort, kafkaVersion: version, nodeId: NODE_ID }, null, 2),
+  );
   log(`formatted Kafka storage in ${logDir} (cluster ${clusterId})`);
 }
 
@@ -478,7 +487,7 @@ export async function startLocalKafka({ port, controllerPort, dataDir, log = def
       const log4jFile = path.join(dataDir, 'log4j2.properties');
       writeFileSync(configFile, serverProperties({ port, controllerPort, logDir }));
       writeFileSync(log4jFile, log4jProperties(path.join(dataDir, 'server.log')));
-      await ensureFormatted({ libsDir, dataDir, logDir, configFile, controllerPort, log });
+      await ensureFormatted({ libsDir, dataDir, logDir, configFile, controllerPort, version, log });
 
       const logOffset = fileSize(path.join(dataDir, 'server.log'));
       const outFd = openSync(path.join(dataDir, 'kafka.out'), 'w');
