@@ -14,7 +14,7 @@ import {
   type Invocation,
   type RunningPlatform,
 } from '@pushmail/testing';
-import { startLocalKafka, type LocalKafka } from '../tools/infra/kafka.mjs';
+import { startLocalKafka, type LocalKafka } from '@pushmail/infra';
 
 const databaseUrl = process.env['DATABASE_URL'];
 if (!databaseUrl) throw new Error('DATABASE_URL must be set: run the suite with `npm test`');
