@@ -29,7 +29,7 @@ try {
   if (needsBuild) {
     log('building the services');
     const built = await run(process.execPath, [
-      'node_modules/nx/bin/nx.js',
+      'node_modules/nx/dist/bin/nx.js',
       'run-many',
       '-t',
       'build',
