@@ -21,6 +21,7 @@ import { configureHttp } from './http/configure-http.js';
 const ADMIN_URL = requiredEnv('DATABASE_URL');
 const KAFKA_BROKERS = requiredEnv('KAFKA_BROKERS');
 const ADMIN_TOKEN = `int-admin-${randomBytes(24).toString('base64url')}`;
+const INTERNAL_TOKEN = `int-internal-${randomBytes(24).toString('base64url')}`;
 const SESSION_URL = 'http://localhost:8080/.well-known/jmap';
 const DEVICE_LIMIT = 2;
 
@@ -48,7 +49,9 @@ describe(AppModule.name, () => {
       ADMIN_TOKEN,
       PUSHMAIL_MODE: 'test',
       MAX_DEVICES_PER_ACCOUNT: String(DEVICE_LIMIT),
+      SIGN_IN_FAILURE_DELAY_MS: '10',
       PUBLIC_JMAP_URL: SESSION_URL,
+      INTERNAL_TOKEN,
     });
     app = await NestFactory.create<NestExpressApplication>(
       AppModule.register(config, createLogger('device-registry', 'warn')),
@@ -331,7 +334,15 @@ describe(AppModule.name, () => {
     expect(seen.account).toMatchObject({ accountId, address, status: 'active' });
     expect(seen.credentials).toMatchObject({ accountId, accountStatus: 'active' });
     expect(seen.credentials!.devices).toEqual([
-      { deviceId: 'phone-1', tokenSha256: [sha256(second.token)], access: 'allowed' },
+      {
+        deviceId: 'phone-1',
+        tokenSha256: [sha256(second.token)],
+        access: 'allowed',
+        accessRule: 'organisation default: allowed',
+        status: 'active',
+        acknowledgedPolicy: null,
+        pendingWipe: null,
+      },
     ]);
     expect(JSON.stringify(seen.credentials)).not.toContain(sha256(first.token));
 
@@ -342,6 +353,103 @@ describe(AppModule.name, () => {
       );
       expect(Number(after[0]!.published_revision)).toBe(revision);
     });
+  });
+
+  it('decides existing partnerships again when a rule is added or removed, naming the rule', async () => {
+    const { accountId, address } = await createAccount();
+    const model = `Rule Target ${randomUUID().slice(0, 6)}`;
+    expect((await register({ address, password: 'correct horse', deviceId: 'target', model })).status).toBe(
+      201,
+    );
+    const created = await adminPost('/admin/access/rules', {
+      matchField: 'model',
+      pattern: model,
+      access: 'blocked',
+    });
+    expect(created.status).toBe(201);
+    const rule = (await created.json()) as { ruleId: string };
+
+    const device = async () =>
+      (await (await adminRequest('GET', `/admin/accounts/${accountId}/devices/target`)).json()) as {
+        access: string;
+        accessSource: string;
+        accessRuleId: string | null;
+        accessReason: string;
+      };
+    expect(await device()).toMatchObject({
+      access: 'blocked',
+      accessSource: 'rule',
+      accessRuleId: rule.ruleId,
+    });
+    const { rows } = await db.query<{ revision: string; published_revision: string }>(
+      'SELECT revision, published_revision FROM registry.accounts WHERE id = $1',
+      [accountId],
+    );
+    expect(rows[0]!.published_revision).toBe(rows[0]!.revision);
+
+    expect((await adminRequest('DELETE', `/admin/access/rules/${rule.ruleId}`)).status).toBe(204);
+    expect(await device()).toMatchObject({
+      access: 'allowed',
+      accessSource: 'default',
+      accessReason: 'organisation default: allowed',
+    });
+  });
+
+  it('refuses to delete a policy in use and keeps each version change', async () => {
+    const { accountId } = await createAccount();
+    const created = await adminPost('/admin/policies', {
+      name: `p-${randomUUID()}`,
+      settings: { pinRequired: true },
+    });
+    expect(created.status).toBe(201);
+    const policy = (await created.json()) as {
+      policyId: string;
+      version: number;
+      settings: Record<string, unknown>;
+    };
+    expect(policy).toMatchObject({
+      version: 1,
+      settings: { pinRequired: true, minPinLength: 0, syncWindowDays: null },
+    });
+    const assigned = await fetch(`${baseUrl}/admin/accounts/${accountId}/policy`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
+      body: JSON.stringify({ policyId: policy.policyId }),
+    });
+    expect(assigned.status).toBe(200);
+    const refused = await adminRequest('DELETE', `/admin/policies/${policy.policyId}`);
+    expect(refused.status).toBe(409);
+    expect(await refused.json()).toMatchObject({ error: 'policy_in_use' });
+  });
+
+  it('keeps the internal API behind INTERNAL_TOKEN and applies the lockout to password sign-ins there too', async () => {
+    const { address } = await createAccount();
+    const internal = (body: unknown, token = INTERNAL_TOKEN) =>
+      fetch(`${baseUrl}/internal/v1/authenticate`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify(body),
+      });
+    const signIn = {
+      address,
+      password: 'correct horse',
+      deviceId: 'client-1',
+      deviceType: 'jmap-client',
+      model: 'Mail',
+    };
+    expect((await internal(signIn, ADMIN_TOKEN)).status).toBe(401);
+    const ok = await internal(signIn);
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ deviceId: 'client-1', access: 'allowed', created: true });
+
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      statuses.push((await internal({ ...signIn, password: `wrong ${attempt}` })).status);
+    }
+    expect(statuses).toEqual([401, 401, 401, 401, 429]);
+    const locked = await internal(signIn);
+    expect(locked.status).toBe(429);
+    expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(800);
   });
 
   it('republishes through the relay an account whose snapshot never reached Kafka', async () => {

@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { createLogger, HealthModule } from '@pushmail/platform';
 import type { Logger } from 'pino';
+import { AccessModule } from './access/access.module.js';
 import { AccountsModule } from './accounts/accounts.module.js';
 import { RegistryConfigModule } from './config/registry-config.module.js';
 import type { RegistryConfig } from './config/registry-config.js';
@@ -9,6 +10,10 @@ import { DatabaseModule } from './database/database.module.js';
 import { DevicesModule } from './devices/devices.module.js';
 import { JsonExceptionFilter } from './http/json-exception.filter.js';
 import { MessagingModule } from './messaging/messaging.module.js';
+import { OpenApiModule } from './openapi/openapi.module.js';
+import { PoliciesModule } from './policies/policies.module.js';
+import { SettingsModule } from './settings/settings.module.js';
+import { WipesModule } from './wipes/wipes.module.js';
 
 @Module({})
 export class AppModule {
@@ -22,6 +27,11 @@ export class AppModule {
         MessagingModule,
         AccountsModule,
         DevicesModule,
+        AccessModule,
+        PoliciesModule,
+        WipesModule,
+        SettingsModule,
+        OpenApiModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: JsonExceptionFilter }],
     };

@@ -18,6 +18,11 @@ async function bootstrap(): Promise<void> {
   // Migrations, topics and the producer are all in place once `listen` returns: they run in the
   // modules' init hooks, which complete before the server accepts connections.
   await app.listen(config.REGISTRY_HTTP_PORT, config.HTTP_HOST);
+  if (config.INTERNAL_TOKEN === undefined) {
+    logger.warn(
+      'INTERNAL_TOKEN is not set: password sign-ins of standard clients, policy acknowledgements and wipe confirmations through push-delivery are refused',
+    );
+  }
   logger.info(
     { port: config.REGISTRY_HTTP_PORT, host: config.HTTP_HOST, mode: config.PUSHMAIL_MODE },
     'device-registry listening',

@@ -3,6 +3,8 @@ export * from './events/account.js';
 export * from './events/common.js';
 export * from './events/dead-letter.js';
 export * from './events/device-credentials.js';
+export * from './events/device-event.js';
+export * from './events/device-policy.js';
 export * from './events/mail-arrived.js';
 export * from './events/mailbox-changed.js';
 export * from './topics/topic.js';

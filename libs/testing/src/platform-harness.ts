@@ -105,6 +105,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
       PUSH_HTTP_PORT: String(ports.push),
       PUBLIC_URL: publicUrl,
       MAILBOX_URL: `http://${host}:${ports.mailbox}`,
+      REGISTRY_URL: `http://${host}:${ports.registry}`,
     },
   };
   const healthPort: Record<ServiceName, number> = {

@@ -27,3 +27,12 @@ export async function bumpAccountRevision(manager: EntityManager, accountId: str
     .where('id = :accountId', { accountId })
     .execute();
 }
+
+/** The account's revision as this transaction sees it: after a bump, the revision its snapshot will carry. */
+export async function revisionOf(manager: EntityManager, accountId: string): Promise<number> {
+  const account = await manager.findOne(Account, {
+    where: { id: accountId },
+    select: { id: true, revision: true },
+  });
+  return account?.revision ?? 0;
+}

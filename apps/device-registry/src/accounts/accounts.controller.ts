@@ -1,10 +1,18 @@
-import { Body, Controller, Get, HttpCode, Inject, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Put, Query, UseGuards } from '@nestjs/common';
 import { AdminTokenGuard } from '../auth/admin-token.guard.js';
 import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
-import { type AccountPage, AccountsService } from './accounts.service.js';
+import { assignPolicySchema } from '../policies/dto/policy.dto.js';
+import { PoliciesService } from '../policies/policies.service.js';
+import { type AccountPage, AccountsService, type AccountSummary } from './accounts.service.js';
 import { type CreateAccountDto, createAccountSchema } from './dto/create-account.dto.js';
-import { type ListAccountsQuery, listAccountsQuerySchema } from './dto/list-accounts.dto.js';
+import {
+  accountIdParamSchema,
+  type ListAccountsQuery,
+  listAccountsQuerySchema,
+} from './dto/list-accounts.dto.js';
 import { CreateAccount, type CreatedAccount } from './usecases/create-account/create-account.usecase.js';
+
+const accountIdPipe = new ZodValidationPipe(accountIdParamSchema, 'accountId');
 
 @Controller('admin/accounts')
 @UseGuards(AdminTokenGuard)
@@ -12,6 +20,7 @@ export class AccountsController {
   constructor(
     @Inject(CreateAccount) private readonly createAccount: CreateAccount,
     @Inject(AccountsService) private readonly accounts: AccountsService,
+    @Inject(PoliciesService) private readonly policies: PoliciesService,
   ) {}
 
   @Post()
@@ -25,5 +34,27 @@ export class AccountsController {
     @Query(new ZodValidationPipe(listAccountsQuerySchema, 'query')) query: ListAccountsQuery,
   ): Promise<AccountPage> {
     return this.accounts.list(query);
+  }
+
+  @Get(':accountId')
+  get(@Param('accountId', accountIdPipe) accountId: string): Promise<AccountSummary> {
+    return this.accounts.get(accountId);
+  }
+
+  /** Lifts a sign-in lockout at once. */
+  @Post(':accountId/unlock')
+  @HttpCode(200)
+  unlock(@Param('accountId', accountIdPipe) accountId: string): Promise<AccountSummary> {
+    return this.accounts.unlock(accountId);
+  }
+
+  /** The account's own policy, or null to follow the organisation default. */
+  @Put(':accountId/policy')
+  async assignPolicy(
+    @Param('accountId', accountIdPipe) accountId: string,
+    @Body(new ZodValidationPipe(assignPolicySchema)) body: { policyId: string | null },
+  ): Promise<AccountSummary> {
+    await this.policies.assign(accountId, body.policyId);
+    return this.accounts.get(accountId);
   }
 }

@@ -1,4 +1,4 @@
-import { BadRequestException, Inject, Injectable } from '@nestjs/common';
+import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource, In } from 'typeorm';
 import { Device } from '../devices/entities/device.entity.js';
 import type { ListAccountsQuery } from './dto/list-accounts.dto.js';
@@ -13,6 +13,12 @@ export interface AccountSummary {
   /** Below `revision` while a snapshot still waits to reach Kafka. */
   publishedRevision: number;
   deviceCount: number;
+  /** The account's own policy; null when it follows the organisation's default. */
+  policyId: string | null;
+  /** Failed sign-ins in the current window. */
+  failedSignIns: number;
+  /** Set while sign-ins are refused after too many failures. */
+  lockedUntil: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -35,25 +41,35 @@ export class AccountsService {
       .createQueryBuilder('account')
       .orderBy('account.address', 'ASC')
       .limit(query.limit + 1);
-    if (after !== undefined) builder.where('account.address > :after', { after });
+    if (after !== undefined) builder.andWhere('account.address > :after', { after });
+    if (query.locked) builder.andWhere('account.lockedUntil > now()');
+    if (query.address) builder.andWhere('account.address = :address', { address: query.address });
     const rows = await builder.getMany();
     const page = rows.slice(0, query.limit);
     const counts = await this.deviceCounts(page.map((account) => account.id));
     const last = page[page.length - 1];
     return {
-      accounts: page.map((account) => ({
-        accountId: account.id,
-        address: account.address,
-        displayName: account.displayName,
-        status: account.status,
-        revision: account.revision,
-        publishedRevision: account.publishedRevision,
-        deviceCount: counts.get(account.id) ?? 0,
-        createdAt: account.createdAt.toISOString(),
-        updatedAt: account.updatedAt.toISOString(),
-      })),
+      accounts: page.map((account) => summaryOf(account, counts.get(account.id) ?? 0)),
       nextCursor: rows.length > query.limit && last ? encodeCursor(last.address) : null,
     };
+  }
+
+  async get(accountId: string): Promise<AccountSummary> {
+    const account = await this.dataSource.getRepository(Account).findOneBy({ id: accountId });
+    if (!account)
+      throw new NotFoundException({ error: 'account_not_found', message: `no account ${accountId}` });
+    const counts = await this.deviceCounts([accountId]);
+    return summaryOf(account, counts.get(accountId) ?? 0);
+  }
+
+  /** Lifts a sign-in lockout and forgets the failures that led to it. */
+  async unlock(accountId: string): Promise<AccountSummary> {
+    const result = await this.dataSource
+      .getRepository(Account)
+      .update({ id: accountId }, { lockedUntil: null, failedSignIns: 0, failureWindowStartedAt: null });
+    if (!result.affected)
+      throw new NotFoundException({ error: 'account_not_found', message: `no account ${accountId}` });
+    return this.get(accountId);
   }
 
   private async deviceCounts(accountIds: string[]): Promise<Map<string, number>> {
@@ -68,6 +84,24 @@ export class AccountsService {
       .getRawMany();
     return new Map(rows.map((row) => [row.accountId, Number(row.count)]));
   }
+}
+
+function summaryOf(account: Account, deviceCount: number): AccountSummary {
+  const locked = account.lockedUntil !== null && account.lockedUntil.getTime() > Date.now();
+  return {
+    accountId: account.id,
+    address: account.address,
+    displayName: account.displayName,
+    status: account.status,
+    revision: account.revision,
+    publishedRevision: account.publishedRevision,
+    deviceCount,
+    policyId: account.policyId,
+    failedSignIns: account.failedSignIns,
+    lockedUntil: locked ? account.lockedUntil!.toISOString() : null,
+    createdAt: account.createdAt.toISOString(),
+    updatedAt: account.updatedAt.toISOString(),
+  };
 }
 
 function encodeCursor(address: string): string {

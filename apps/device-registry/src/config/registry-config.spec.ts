@@ -29,6 +29,10 @@ describe('registryConfigSchema', () => {
       ADMIN_TOKEN,
       PUSHMAIL_MODE: 'development',
       MAX_DEVICES_PER_ACCOUNT: 10,
+      SIGN_IN_LOCKOUT_THRESHOLD: 5,
+      SIGN_IN_LOCKOUT_WINDOW_SECONDS: 900,
+      SIGN_IN_LOCKOUT_SECONDS: 900,
+      SIGN_IN_FAILURE_DELAY_MS: 250,
     });
   });
 
@@ -53,6 +57,12 @@ describe('registryConfigSchema', () => {
     expect(message).toMatch(/DATABASE_URL/);
     expect(message).toMatch(/KAFKA_BROKERS/);
     expect(message).toMatch(/ADMIN_TOKEN/);
+  });
+
+  it('refuses a short internal token without printing it', () => {
+    const message = configError({ ...required, INTERNAL_TOKEN: 'short-internal' });
+    expect(message).toMatch(/INTERNAL_TOKEN/);
+    expect(message).not.toContain('short-internal');
   });
 
   it('refuses a short admin token without printing it', () => {

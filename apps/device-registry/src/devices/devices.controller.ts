@@ -1,20 +1,28 @@
 import type { IncomingMessage } from 'node:http';
-import { Body, Controller, Inject, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Post, Req, Res, UnauthorizedException } from '@nestjs/common';
+import type { DeviceAccessLevel } from '@pushmail/contracts';
+import { sha256Hex } from '../credentials/device-token.js';
 import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
 import { type RegisterDeviceDto, registerDeviceSchema } from './dto/register-device.dto.js';
 import { RegisterDevice } from './usecases/register-device/register-device.usecase.js';
+import { RotateDeviceToken } from './usecases/rotate-device-token/rotate-device-token.usecase.js';
 
 export interface RegistrationResponse {
   accountId: string;
   deviceId: string;
   token: string;
   sessionUrl: string | null;
+  access: DeviceAccessLevel;
+  accessRule: string;
 }
 
 /** The device-facing side: a device proves the account's password once and receives its own token. */
 @Controller('v1/devices')
 export class DevicesController {
-  constructor(@Inject(RegisterDevice) private readonly registerDevice: RegisterDevice) {}
+  constructor(
+    @Inject(RegisterDevice) private readonly registerDevice: RegisterDevice,
+    @Inject(RotateDeviceToken) private readonly rotateToken: RotateDeviceToken,
+  ) {}
 
   /** 201 for a new partnership, 200 when an existing one was refreshed. */
   @Post()
@@ -30,11 +38,30 @@ export class DevicesController {
       deviceId: registered.deviceId,
       token: registered.token,
       sessionUrl: registered.sessionUrl,
+      access: registered.access,
+      accessRule: registered.accessRule,
     };
+  }
+
+  /** Trades the device's current token (the bearer) for a new one; the old one stops working at once. */
+  @Post('token')
+  @HttpCode(200)
+  async rotate(
+    @Req() request: IncomingMessage,
+  ): Promise<{ accountId: string; deviceId: string; token: string }> {
+    const match = /^Bearer +([A-Za-z0-9\-._~+/]{1,512}=*) *$/i.exec(request.headers.authorization ?? '');
+    if (!match?.[1]) {
+      throw new UnauthorizedException({
+        error: 'invalid_token',
+        message: 'send the current token: Authorization: Bearer <token>',
+      });
+    }
+    const rotated = await this.rotateToken.execute(sha256Hex(match[1]));
+    return { accountId: rotated.accountId, deviceId: rotated.deviceId, token: rotated.token };
   }
 }
 
-function clientAddressOf(request: IncomingMessage & { ip?: string }): string | null {
+export function clientAddressOf(request: IncomingMessage & { ip?: string }): string | null {
   const address = request.ip ?? request.socket.remoteAddress;
   if (!address) return null;
   return address.replace(/^::ffff:/, '').slice(0, 64);

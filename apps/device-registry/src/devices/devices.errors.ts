@@ -1,4 +1,5 @@
-import { ForbiddenException, UnauthorizedException } from '@nestjs/common';
+import { ForbiddenException, HttpException, UnauthorizedException } from '@nestjs/common';
+import type { AccessDecision } from '../access/access-decision.js';
 
 /** One answer for an unknown address and a wrong password: it must not reveal which addresses exist. */
 export class InvalidCredentialsException extends UnauthorizedException {
@@ -13,6 +14,26 @@ export class AccountDisabledException extends ForbiddenException {
   }
 }
 
+/** 429 with Retry-After: too many failed sign-ins; only time or an administrator lifts it. */
+export class AccountLockedException extends HttpException {
+  readonly retryAfterSeconds: number;
+
+  constructor(lockedUntil: Date) {
+    const retryAfterSeconds = Math.max(1, Math.ceil((lockedUntil.getTime() - Date.now()) / 1000));
+    super(
+      {
+        error: 'account_locked',
+        lockedUntil: lockedUntil.toISOString(),
+        message:
+          `too many failed sign-ins: the account is locked until ${lockedUntil.toISOString()}; ` +
+          'try again then, or ask an administrator to unlock it',
+      },
+      429,
+    );
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
 export class DeviceLimitReachedException extends ForbiddenException {
   constructor(limit: number, deviceCount: number, accountId: string) {
     super({
@@ -21,6 +42,28 @@ export class DeviceLimitReachedException extends ForbiddenException {
       message:
         `This account already has ${deviceCount} devices, the most it may have (${limit}); ` +
         `remove one (DELETE /admin/accounts/${accountId}/devices/:deviceId) to free a place`,
+    });
+  }
+}
+
+export class DeviceBlockedException extends ForbiddenException {
+  constructor(decision: AccessDecision) {
+    super({
+      error: 'device_blocked',
+      rule: decision.rule,
+      ruleSource: decision.source,
+      ...(decision.ruleId ? { ruleId: decision.ruleId } : {}),
+      message: `this device may not sync this account (${decision.rule}); an administrator can allow it`,
+    });
+  }
+}
+
+export class DeviceWipedException extends ForbiddenException {
+  constructor() {
+    super({
+      error: 'device_wiped',
+      message:
+        'this device was remotely wiped; an administrator must remove the partnership before it can sync again',
     });
   }
 }

@@ -1,15 +1,37 @@
 import { Module } from '@nestjs/common';
+import { AccessModule } from '../access/access.module.js';
 import { CredentialsModule } from '../credentials/credentials.module.js';
 import { PublishingModule } from '../publishing/publishing.module.js';
-import { AdminDevicesController } from './admin-devices.controller.js';
+import { WipesModule } from '../wipes/wipes.module.js';
+import { AdminDevicesController, AdminOrgDevicesController } from './admin-devices.controller.js';
 import { DevicesController } from './devices.controller.js';
 import { DevicesService } from './devices.service.js';
+import { InternalDevicesController } from './internal-devices.controller.js';
+import { Partnerships } from './partnerships.service.js';
+import { AcknowledgePolicy } from './usecases/acknowledge-policy/acknowledge-policy.usecase.js';
+import { AuthenticateDevice } from './usecases/authenticate-device/authenticate-device.usecase.js';
+import { RecordActivity } from './usecases/record-activity/record-activity.usecase.js';
 import { RegisterDevice } from './usecases/register-device/register-device.usecase.js';
 import { RemoveDevice } from './usecases/remove-device/remove-device.usecase.js';
+import { RotateDeviceToken } from './usecases/rotate-device-token/rotate-device-token.usecase.js';
 
 @Module({
-  imports: [CredentialsModule, PublishingModule],
-  controllers: [DevicesController, AdminDevicesController],
-  providers: [DevicesService, RegisterDevice, RemoveDevice],
+  imports: [CredentialsModule, PublishingModule, AccessModule, WipesModule],
+  controllers: [
+    DevicesController,
+    AdminDevicesController,
+    AdminOrgDevicesController,
+    InternalDevicesController,
+  ],
+  providers: [
+    DevicesService,
+    Partnerships,
+    RegisterDevice,
+    AuthenticateDevice,
+    RotateDeviceToken,
+    AcknowledgePolicy,
+    RecordActivity,
+    RemoveDevice,
+  ],
 })
 export class DevicesModule {}

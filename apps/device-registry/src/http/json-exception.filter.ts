@@ -7,6 +7,7 @@ export interface JsonResponse {
   headersSent: boolean;
   status(code: number): JsonResponse;
   json(body: unknown): unknown;
+  setHeader?(name: string, value: string): unknown;
 }
 
 /**
@@ -22,6 +23,8 @@ export class JsonExceptionFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       const body = exception.getResponse();
       if (!response.headersSent) {
+        const retryAfter = (exception as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+        if (typeof retryAfter === 'number') response.setHeader?.('Retry-After', String(retryAfter));
         response.status(exception.getStatus()).json(typeof body === 'string' ? { error: body } : body);
       }
       return;

@@ -1,17 +1,31 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { accountTopic, deviceCredentialsTopic } from '@pushmail/contracts';
+import {
+  accountTopic,
+  deviceCredentialsTopic,
+  type DeviceEventV1,
+  deviceEventTopic,
+  type DevicePolicyV1,
+  type DeviceWipeCommandV1,
+} from '@pushmail/contracts';
 import { EventProducer } from '@pushmail/platform';
 import type { Logger } from 'pino';
 import { DataSource, type EntityManager } from 'typeorm';
 import { Account } from '../accounts/entities/account.entity.js';
 import { REGISTRY_LOGGER } from '../config/registry-config.js';
+import { DeviceEventRecord } from '../device-events/entities/device-event-record.entity.js';
 import { DeviceToken } from '../devices/entities/device-token.entity.js';
 import { Device } from '../devices/entities/device.entity.js';
 import { describeError } from '../http/describe-error.js';
+import { effectivePolicyOf } from '../policies/effective-policy.js';
+import { DeviceWipe } from '../wipes/entities/device-wipe.entity.js';
 import { type AccountState, buildAccountSnapshots } from './account-snapshots.js';
 
 /** How long a request waits for its snapshot to reach Kafka before answering anyway. */
 const SYNCHRONOUS_PUBLISH_BUDGET_MS = 5000;
+
+/** A change touching many accounts publishes this many at once, and this many in the request at most. */
+const PUBLISH_PARALLELISM = 8;
+const PUBLISH_IN_REQUEST_MAX = 500;
 
 export type PublishOutcome = 'published' | 'up-to-date' | 'busy' | 'missing';
 
@@ -59,6 +73,19 @@ export class AccountPublisher {
   }
 
   /**
+   * After a change to many accounts (a rule, a policy): the first few hundred are published before
+   * the answer, so connected devices see the change at once; the outbox relay sends the rest.
+   */
+  async publishManyAfterCommit(accountIds: readonly string[]): Promise<void> {
+    const now = [...new Set(accountIds)].slice(0, PUBLISH_IN_REQUEST_MAX);
+    for (let start = 0; start < now.length; start += PUBLISH_PARALLELISM) {
+      await Promise.all(
+        now.slice(start, start + PUBLISH_PARALLELISM).map((id) => this.publishAfterCommit(id)),
+      );
+    }
+  }
+
+  /**
    * `wait` queues behind another publisher of the same account; `skip` leaves the account to it
    * (whoever holds the lock publishes the latest state or fails and leaves it for the next pass).
    */
@@ -85,13 +112,29 @@ export class AccountPublisher {
         await runner.rollbackTransaction();
         return 'missing';
       }
-      if (state.publishedRevision >= state.account.revision) {
+      const pendingEvents = await runner.manager.find(DeviceEventRecord, {
+        where: { accountId },
+        order: { seq: 'ASC' },
+        take: 500,
+      });
+      if (state.publishedRevision >= state.account.revision && pendingEvents.length === 0) {
         await runner.rollbackTransaction();
         return 'up-to-date';
       }
       const snapshots = buildAccountSnapshots(state);
       await this.producer.publish(accountTopic, [snapshots.account]);
       await this.producer.publish(deviceCredentialsTopic, [snapshots.credentials]);
+      // After the snapshot: a reader reacting to an event finds the state it describes.
+      await this.producer.publish(
+        deviceEventTopic,
+        pendingEvents.map((record): DeviceEventV1 => record.payload),
+      );
+      if (pendingEvents.length > 0) {
+        await runner.manager.delete(
+          DeviceEventRecord,
+          pendingEvents.map((record) => record.seq),
+        );
+      }
       await runner.manager
         .createQueryBuilder()
         .update(Account)
@@ -120,8 +163,29 @@ async function loadAccountState(
   if (!account) return undefined;
   const devices = await manager.find(Device, {
     where: { accountId },
-    select: { deviceId: true, access: true, accountId: true },
+    select: {
+      deviceId: true,
+      access: true,
+      accountId: true,
+      accessReason: true,
+      status: true,
+      acknowledgedPolicyId: true,
+      acknowledgedPolicyVersion: true,
+    },
   });
+  const pendingWipes = await manager.find(DeviceWipe, { where: { accountId, status: 'pending' } });
+  const wipeByDevice = new Map<string, DeviceWipeCommandV1>(
+    pendingWipes.map((wipe) => [
+      wipe.deviceId,
+      {
+        wipeId: wipe.id,
+        kind: wipe.kind,
+        requestedBy: wipe.requestedBy,
+        requestedAt: wipe.requestedAt.toISOString(),
+      },
+    ]),
+  );
+  const policy = await effectivePolicyOf(manager, accountId);
   const liveTokens = await manager
     .createQueryBuilder(DeviceToken, 'token')
     .select(['token.deviceId', 'token.tokenSha256', 'token.createdAt'])
@@ -136,11 +200,31 @@ async function loadAccountState(
       updatedAt: account.updatedAt,
     },
     publishedRevision: account.publishedRevision,
-    devices: devices.map((device) => ({ deviceId: device.deviceId, access: device.access })),
+    devices: devices.map((device) => ({
+      deviceId: device.deviceId,
+      access: device.access,
+      accessRule: device.accessReason,
+      status: device.status,
+      acknowledgedPolicy:
+        device.acknowledgedPolicyId !== null && device.acknowledgedPolicyVersion !== null
+          ? { policyId: device.acknowledgedPolicyId, version: device.acknowledgedPolicyVersion }
+          : null,
+      pendingWipe: wipeByDevice.get(device.deviceId) ?? null,
+    })),
+    policy: policy ? policySnapshot(policy) : null,
     liveTokens: liveTokens.map((token) => ({
       deviceId: token.deviceId,
       tokenSha256: token.tokenSha256,
       createdAt: token.createdAt,
     })),
   };
+}
+
+function policySnapshot(policy: {
+  id: string;
+  name: string;
+  version: number;
+  settings: DevicePolicyV1['settings'];
+}): DevicePolicyV1 {
+  return { policyId: policy.id, name: policy.name, version: policy.version, settings: policy.settings };
 }

@@ -71,6 +71,56 @@ describe(buildAccountSnapshots.name, () => {
     expect(credentials.devices[0]!.tokenSha256).toEqual([digest('6'), digest('5'), digest('4'), digest('3')]);
   });
 
+  it('carries the access rule, wipe state, acknowledged policy and the account policy', () => {
+    const policyId = randomUUID();
+    const wipeId = randomUUID();
+    const policy = {
+      policyId,
+      name: 'standard',
+      version: 3,
+      settings: {
+        pinRequired: true,
+        minPinLength: 6,
+        lockAfterIdleSeconds: 300,
+        wipeAfterFailedUnlocks: null,
+        syncWindowDays: 30,
+        maxAttachmentBytes: null,
+      },
+    };
+    const pendingWipe = {
+      wipeId,
+      kind: 'account' as const,
+      requestedBy: 'helpdesk',
+      requestedAt: '2026-01-02T03:04:05.678Z',
+    };
+    const { credentials } = buildAccountSnapshots(
+      state({
+        policy,
+        devices: [
+          {
+            deviceId: 'phone',
+            access: 'quarantined',
+            accessRule: 'organisation default: quarantined',
+            status: 'active',
+            acknowledgedPolicy: { policyId, version: 2 },
+            pendingWipe,
+          },
+        ],
+      }),
+    );
+    expect(credentials.policy).toEqual(policy);
+    expect(credentials.devices[0]).toEqual({
+      deviceId: 'phone',
+      tokenSha256: [],
+      access: 'quarantined',
+      accessRule: 'organisation default: quarantined',
+      status: 'active',
+      acknowledgedPolicy: { policyId, version: 2 },
+      pendingWipe,
+    });
+    expect(() => encodeEvent(deviceCredentialsTopic, credentials)).not.toThrow();
+  });
+
   it('produces events that the topic schemas accept', () => {
     const { account, credentials } = buildAccountSnapshots(
       state({

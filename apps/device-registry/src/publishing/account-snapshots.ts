@@ -1,4 +1,11 @@
-import type { AccountSnapshotV1, DeviceAccessLevel, DeviceCredentialsV1 } from '@pushmail/contracts';
+import type {
+  AccountSnapshotV1,
+  DeviceAccessLevel,
+  DeviceCredentialsV1,
+  DevicePolicyV1,
+  DeviceWipeCommandV1,
+  PolicyAcknowledgementV1,
+} from '@pushmail/contracts';
 import type { AccountStatus } from '../accounts/entities/account.entity.js';
 
 /** The contract allows a few live tokens per device, for rotations that overlap. */
@@ -6,7 +13,16 @@ const MAX_TOKENS_PER_DEVICE = 4;
 
 export interface AccountState {
   account: { id: string; address: string; status: AccountStatus; revision: number; updatedAt: Date };
-  devices: { deviceId: string; access: DeviceAccessLevel }[];
+  devices: {
+    deviceId: string;
+    access: DeviceAccessLevel;
+    accessRule?: string | null;
+    status?: 'active' | 'wiped';
+    acknowledgedPolicy?: PolicyAcknowledgementV1 | null;
+    pendingWipe?: DeviceWipeCommandV1 | null;
+  }[];
+  /** The account's effective policy; absent or null when it has none. */
+  policy?: DevicePolicyV1 | null;
   /** Unrevoked tokens only. */
   liveTokens: { deviceId: string; tokenSha256: string; createdAt: Date }[];
 }
@@ -35,6 +51,10 @@ export function buildAccountSnapshots(state: AccountState): AccountSnapshots {
         .slice(0, MAX_TOKENS_PER_DEVICE)
         .map((token) => token.tokenSha256),
       access: device.access,
+      ...(device.accessRule ? { accessRule: device.accessRule.slice(0, 300) } : {}),
+      ...(device.status !== undefined ? { status: device.status } : {}),
+      ...(device.acknowledgedPolicy !== undefined ? { acknowledgedPolicy: device.acknowledgedPolicy } : {}),
+      ...(device.pendingWipe !== undefined ? { pendingWipe: device.pendingWipe } : {}),
     }));
   return {
     account: {
@@ -49,6 +69,7 @@ export function buildAccountSnapshots(state: AccountState): AccountSnapshots {
       revision: account.revision,
       accountStatus: account.status,
       devices,
+      ...(state.policy !== undefined ? { policy: state.policy } : {}),
       updatedAt,
     },
   };

@@ -1,12 +1,30 @@
 import { Inject, Module } from '@nestjs/common';
 import { AccountDirectory } from './account-directory.js';
 import { DeviceAuthGuard } from './device-auth.guard.js';
+import { DeviceAuthenticator } from './device-auth.service.js';
 import { DeviceCredentialsView } from './device-credentials.view.js';
 import { DeviceLastSeen } from './device-last-seen.js';
+import { PasswordSignIn } from './password-sign-in.service.js';
+import { RegistryClient } from './registry-client.js';
 
 @Module({
-  providers: [DeviceCredentialsView, AccountDirectory, DeviceLastSeen, DeviceAuthGuard],
-  exports: [DeviceCredentialsView, AccountDirectory, DeviceLastSeen, DeviceAuthGuard],
+  providers: [
+    DeviceCredentialsView,
+    AccountDirectory,
+    DeviceLastSeen,
+    RegistryClient,
+    PasswordSignIn,
+    DeviceAuthenticator,
+    DeviceAuthGuard,
+  ],
+  exports: [
+    DeviceCredentialsView,
+    AccountDirectory,
+    DeviceLastSeen,
+    RegistryClient,
+    DeviceAuthenticator,
+    DeviceAuthGuard,
+  ],
 })
 export class AuthModule {
   constructor(

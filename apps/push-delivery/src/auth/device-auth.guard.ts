@@ -7,34 +7,44 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { authenticateBearer, WWW_AUTHENTICATE, type AuthenticatedDevice } from './device-authenticator.js';
-import { DeviceCredentialsView } from './device-credentials.view.js';
+import { clientAddressOf, DeviceAuthenticator } from './device-auth.service.js';
+import type { AuthenticatedDevice } from './device-authenticator.js';
 import { DeviceLastSeen } from './device-last-seen.js';
 
 type AuthenticatedRequest = IncomingMessage & { device?: AuthenticatedDevice };
 
-const TITLES = { 401: 'Unauthorized', 403: 'Forbidden', 503: 'Service Unavailable' } as const;
+const TITLES = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  429: 'Too Many Requests',
+  503: 'Service Unavailable',
+} as const;
 
-/** Every device-facing HTTP route: a valid device token of an allowed device, or 401/403. */
+/** Every device-facing HTTP route: a device token or the account's password, of a device that may sync. */
 @Injectable()
 export class DeviceAuthGuard implements CanActivate {
   constructor(
-    @Inject(DeviceCredentialsView) private readonly credentials: DeviceCredentialsView,
+    @Inject(DeviceAuthenticator) private readonly authenticator: DeviceAuthenticator,
     @Inject(DeviceLastSeen) private readonly lastSeen: DeviceLastSeen,
   ) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const http = context.switchToHttp();
     const request = http.getRequest<AuthenticatedRequest>();
-    const outcome = authenticateBearer(request.headers.authorization, this.credentials);
+    const outcome = await this.authenticator.authenticate(request);
     if (outcome.ok) {
       request.device = outcome.device;
-      this.lastSeen.touch(outcome.device.accountId, outcome.device.deviceId);
+      this.lastSeen.touch(
+        outcome.device.accountId,
+        outcome.device.deviceId,
+        new Date(),
+        clientAddressOf(request) ?? undefined,
+      );
       return true;
     }
     const response = http.getResponse<ServerResponse>();
-    if (outcome.status === 401) response.setHeader('WWW-Authenticate', WWW_AUTHENTICATE);
-    if (outcome.status === 503) response.setHeader('Retry-After', '5');
+    for (const [name, value] of Object.entries(outcome.headers ?? {})) response.setHeader(name, value);
     throw new HttpException(
       { type: 'about:blank', status: outcome.status, title: TITLES[outcome.status], detail: outcome.detail },
       outcome.status,

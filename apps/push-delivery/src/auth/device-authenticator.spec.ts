@@ -52,7 +52,7 @@ describe(authenticateBearer.name, () => {
     }
   });
 
-  it('answers 403 for a blocked or quarantined device', () => {
+  it('answers 403 for a blocked device and lets a quarantined one in', () => {
     const index = new DeviceCredentialIndex();
     index.replaceAccount(
       accountId,
@@ -66,7 +66,10 @@ describe(authenticateBearer.name, () => {
     const blocked = authenticateBearer(`Bearer ${laptopToken}`, lookupOver(index));
     const quarantined = authenticateBearer(`bearer ${phoneToken}`, lookupOver(index));
     expect(blocked).toEqual({ ok: false, status: 403, detail: 'device blocked by administrator' });
-    expect(quarantined.ok ? 200 : quarantined.status).toBe(403);
+    expect(quarantined).toEqual({
+      ok: true,
+      device: { accountId, deviceId: 'phone', tokenSha256: sha256Hex(phoneToken) },
+    });
   });
 
   it('answers 503 rather than 401 while credentials are still loading', () => {
@@ -124,5 +127,36 @@ describe(revocationReason.name, () => {
     expect(revocationReason(snapshot({ devices: [] }), phone)).toMatch(/removed/);
     expect(revocationReason(snapshot({ accountStatus: 'disabled' }), phone)).toMatch(/disabled/);
     expect(revocationReason(undefined, phone)).toMatch(/deleted/);
+  });
+
+  it('lets a quarantined device stay, and names the rule that blocked one', () => {
+    const quarantined = snapshot({
+      devices: [{ deviceId: 'phone', tokenSha256: [phone.tokenSha256], access: 'quarantined' }],
+    });
+    const blocked = snapshot({
+      devices: [
+        {
+          deviceId: 'phone',
+          tokenSha256: [phone.tokenSha256],
+          access: 'blocked',
+          accessRule: 'organisation default: blocked',
+        },
+      ],
+    });
+    expect(revocationReason(quarantined, phone)).toBeUndefined();
+    expect(revocationReason(blocked, phone)).toBe(
+      'device blocked by administrator (organisation default: blocked)',
+    );
+  });
+
+  it('ends the socket of a wiped device, and keeps a password-signed-in device whose tokens change', () => {
+    const wiped = snapshot({
+      devices: [{ deviceId: 'phone', tokenSha256: [], access: 'allowed', status: 'wiped' }],
+    });
+    expect(revocationReason(wiped, phone)).toMatch(/wiped/);
+    const rotated = snapshot({
+      devices: [{ deviceId: 'phone', tokenSha256: [sha256Hex(newPhoneToken)], access: 'allowed' }],
+    });
+    expect(revocationReason(rotated, { deviceId: 'phone' })).toBeUndefined();
   });
 });

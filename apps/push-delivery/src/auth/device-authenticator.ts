@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import type { DeviceCredential } from './device-credential-index.js';
 
 export const WWW_AUTHENTICATE = 'Bearer realm="pushmail"';
+/** Offered when a client tried a password: standard clients understand Basic. */
+export const WWW_AUTHENTICATE_BASIC = 'Basic realm="pushmail", charset="UTF-8"';
 
 /** Where credentials are looked up; until it has caught up, an unknown token may just be new. */
 export interface CredentialLookup {
@@ -12,12 +14,24 @@ export interface CredentialLookup {
 export interface AuthenticatedDevice {
   accountId: string;
   deviceId: string;
-  /** The digest the device authenticated with, to notice when exactly that token is revoked. */
-  tokenSha256: string;
+  /**
+   * The digest the device authenticated with, to notice when exactly that token is revoked;
+   * absent for a standard client that signed in with the account's password.
+   */
+  tokenSha256?: string;
 }
 
+export type AuthFailureStatus = 400 | 401 | 403 | 429 | 503;
+
 export type AuthOutcome =
-  { ok: true; device: AuthenticatedDevice } | { ok: false; status: 401 | 403 | 503; detail: string };
+  | { ok: true; device: AuthenticatedDevice }
+  | {
+      ok: false;
+      status: AuthFailureStatus;
+      detail: string;
+      /** Extra response headers: a challenge, Retry-After. */
+      headers?: Record<string, string>;
+    };
 
 /** Real tokens are 48 characters; anything far longer is not worth hashing. */
 const MAX_TOKEN_LENGTH = 512;
@@ -27,7 +41,10 @@ export function sha256Hex(value: string): string {
   return createHash('sha256').update(value, 'utf8').digest('hex');
 }
 
-/** Checks an `Authorization: Bearer <device token>` header value against the credential index. */
+/**
+ * Checks an `Authorization: Bearer <device token>` header value against the credential index. A
+ * quarantined device is let in: it is told it is quarantined and gets no mail until allowed.
+ */
 export function authenticateBearer(header: string | undefined, credentials: CredentialLookup): AuthOutcome {
   if (!credentials.isCaughtUp) {
     return { ok: false, status: 503, detail: 'device credentials are still loading; retry shortly' };
@@ -39,13 +56,15 @@ export function authenticateBearer(header: string | undefined, credentials: Cred
   const tokenSha256 = sha256Hex(token);
   const credential = credentials.lookup(tokenSha256);
   if (!credential) return { ok: false, status: 401, detail: 'unknown or revoked device token' };
-  if (credential.access === 'blocked')
-    return { ok: false, status: 403, detail: 'device blocked by administrator' };
-  if (credential.access === 'quarantined') {
-    return { ok: false, status: 403, detail: 'device quarantined until an administrator allows it' };
+  if (credential.access === 'blocked') {
+    return { ok: false, status: 403, detail: blockedDetail(credential.accessRule) };
   }
   return {
     ok: true,
     device: { accountId: credential.accountId, deviceId: credential.deviceId, tokenSha256 },
   };
+}
+
+export function blockedDetail(rule: string | undefined): string {
+  return rule ? `device blocked by administrator (${rule})` : 'device blocked by administrator';
 }

@@ -5,6 +5,8 @@ export interface DeviceCredential {
   accountId: string;
   deviceId: string;
   access: DeviceAccessLevel;
+  /** The rule that decided `access`, when the snapshot names it. */
+  accessRule?: string;
   tokenSha256: string;
 }
 
@@ -35,11 +37,14 @@ export class DeviceCredentialIndex {
 
     const digests = new Set<string>();
     for (const device of snapshot.devices) {
+      // A wiped device has no tokens; should a stale one linger, it still opens nothing.
+      if (device.status === 'wiped') continue;
       for (const tokenSha256 of device.tokenSha256) {
         this.byDigest.set(tokenSha256, {
           accountId,
           deviceId: device.deviceId,
           access: device.access,
+          ...(device.accessRule !== undefined ? { accessRule: device.accessRule } : {}),
           tokenSha256,
         });
         digests.add(tokenSha256);
@@ -50,19 +55,27 @@ export class DeviceCredentialIndex {
 }
 
 /**
- * Why a device authenticated with `tokenSha256` may no longer stay connected after its account's
- * latest snapshot, worded for the person holding the device; undefined while it may stay.
+ * Why a device may no longer stay connected after its account's latest snapshot, worded for the
+ * person holding the device; undefined while it may stay. A device that signed in with a token
+ * must still hold that token; one that signed in with the password has none to lose.
  */
 export function revocationReason(
   snapshot: DeviceCredentialsV1 | undefined,
-  device: { deviceId: string; tokenSha256: string },
+  device: { deviceId: string; tokenSha256?: string },
 ): string | undefined {
   if (!snapshot || snapshot.accountStatus === 'deleted') return 'account deleted';
   if (snapshot.accountStatus !== 'active') return 'account disabled by administrator';
   const current = snapshot.devices.find((candidate) => candidate.deviceId === device.deviceId);
   if (!current) return 'device removed from the account';
-  if (current.access === 'blocked') return 'device blocked by administrator';
-  if (current.access === 'quarantined') return 'device quarantined until an administrator allows it';
-  if (!current.tokenSha256.includes(device.tokenSha256)) return 'device token revoked; sign in again';
+  if (current.status === 'wiped') return 'device wiped; its partnership with the account has ended';
+  if (current.access === 'blocked') {
+    return current.accessRule
+      ? `device blocked by administrator (${current.accessRule})`
+      : 'device blocked by administrator';
+  }
+  // A quarantined device stays connected: it is told so and receives no mail until allowed.
+  if (device.tokenSha256 !== undefined && !current.tokenSha256.includes(device.tokenSha256)) {
+    return 'device token revoked; sign in again';
+  }
   return undefined;
 }

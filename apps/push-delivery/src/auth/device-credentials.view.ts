@@ -15,6 +15,10 @@ export type CredentialsListener = (accountId: string, snapshot: DeviceCredential
 export class DeviceCredentialsView implements CredentialLookup, OnModuleInit, OnApplicationShutdown {
   private readonly index = new DeviceCredentialIndex();
   private readonly listeners: CredentialsListener[] = [];
+  private readonly revisionWaiters = new Map<
+    string,
+    Set<{ revision: number; resolve: (reached: boolean) => void }>
+  >();
   private readonly view: CompactedTopicView<typeof deviceCredentialsTopic.schema>;
   private readonly log: Logger;
 
@@ -44,6 +48,33 @@ export class DeviceCredentialsView implements CredentialLookup, OnModuleInit, On
     return this.view.get(accountId);
   }
 
+  /**
+   * Resolves true once this replica holds the account's snapshot at `revision` or later, false
+   * after `timeoutMs`: a change device-registry just made is then in force here too.
+   */
+  waitForRevision(accountId: string, revision: number, timeoutMs: number): Promise<boolean> {
+    if ((this.view.get(accountId)?.revision ?? -1) >= revision) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      let waiters = this.revisionWaiters.get(accountId);
+      if (!waiters) {
+        waiters = new Set();
+        this.revisionWaiters.set(accountId, waiters);
+      }
+      const waiter = {
+        revision,
+        resolve: (reached: boolean) => {
+          clearTimeout(timer);
+          waiters.delete(waiter);
+          if (waiters.size === 0 && this.revisionWaiters.get(accountId) === waiters)
+            this.revisionWaiters.delete(accountId);
+          resolve(reached);
+        },
+      };
+      const timer = setTimeout(() => waiter.resolve(false), timeoutMs);
+      waiters.add(waiter);
+    });
+  }
+
   /** Called after the index holds the account's new snapshot, e.g. to disconnect revoked devices. */
   onAccountChanged(listener: CredentialsListener): void {
     this.listeners.push(listener);
@@ -66,6 +97,11 @@ export class DeviceCredentialsView implements CredentialLookup, OnModuleInit, On
       } catch (error) {
         this.log.error({ err: error, accountId }, 'a credentials listener failed');
       }
+    }
+    // After the listeners: whoever waited for this revision finds its effects already applied.
+    const waiters = this.revisionWaiters.get(accountId);
+    if (waiters && snapshot) {
+      for (const waiter of [...waiters]) if (snapshot.revision >= waiter.revision) waiter.resolve(true);
     }
   }
 }

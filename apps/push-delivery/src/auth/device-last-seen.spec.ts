@@ -24,3 +24,34 @@ describe(DeviceLastSeen.name, () => {
     ).toEqual(['acc/laptop', 'other/phone']);
   });
 });
+
+describe('DeviceLastSeen reporting', () => {
+  it('hands out each sighting once until it is seen again, with its address', () => {
+    const lastSeen = new DeviceLastSeen();
+    lastSeen.touch('acc', 'phone', new Date('2025-01-01T00:00:00Z'), '192.0.2.1');
+    expect(lastSeen.takeUnreported()).toEqual([
+      {
+        accountId: 'acc',
+        deviceId: 'phone',
+        lastSeenAt: new Date('2025-01-01T00:00:00Z'),
+        address: '192.0.2.1',
+      },
+    ]);
+    expect(lastSeen.takeUnreported()).toEqual([]);
+    lastSeen.touch('acc', 'phone', new Date('2025-01-01T00:01:00Z'));
+    expect(lastSeen.takeUnreported()[0]).toMatchObject({
+      lastSeenAt: new Date('2025-01-01T00:01:00Z'),
+      address: '192.0.2.1',
+    });
+  });
+
+  it('gives back a report that failed, unless the device is gone', () => {
+    const lastSeen = new DeviceLastSeen();
+    lastSeen.touch('acc', 'phone');
+    lastSeen.touch('acc', 'laptop');
+    const taken = lastSeen.takeUnreported();
+    lastSeen.retainDevices('acc', new Set(['phone']));
+    lastSeen.restore(taken);
+    expect(lastSeen.takeUnreported().map((sighting) => sighting.deviceId)).toEqual(['phone']);
+  });
+});

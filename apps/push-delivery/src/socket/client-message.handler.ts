@@ -35,6 +35,8 @@ export class ClientMessageHandler {
   }
 
   async handle(connection: DeviceConnection, text: string): Promise<void> {
+    // The socket is closing (access revoked): answers already running go out, nothing new starts.
+    if (!connection.isAccepting) return;
     this.lastSeen.touch(connection.device.accountId, connection.device.deviceId);
     const parsed = parseClientMessage(text, DEFAULT_CORE_LIMITS);
     if (!parsed.ok) {
@@ -60,8 +62,40 @@ export class ClientMessageHandler {
     id: string | undefined,
     request: JmapRequest,
   ): Promise<void> {
-    const result = await this.executor.execute(connection.device, request);
-    connection.send(result.ok ? responseFrame(id, result.response) : requestErrorMessage(id, result.problem));
+    connection.requestStarted();
+    try {
+      const result = await this.executor.execute(connection.device, request);
+      connection.send(
+        result.ok ? responseFrame(id, result.response) : requestErrorMessage(id, result.problem),
+      );
+    } finally {
+      connection.requestFinished();
+    }
+  }
+
+  /**
+   * The device may have mail again (allowed out of quarantine, policy acknowledged): tell it the
+   * current states, so it fetches whatever arrived while it was held back.
+   */
+  async resumeMail(connection: DeviceConnection): Promise<void> {
+    if (!connection.push || !connection.isOpen) return;
+    connection.beginCatchUp();
+    let catchUp: string | undefined;
+    try {
+      const current = await this.mailbox.accountState(connection.accountId);
+      const changed = connection.push?.filter(current.changed) ?? {};
+      if (Object.keys(changed).length > 0)
+        catchUp = stateChangeMessage(connection.accountId, changed, current.state);
+    } catch (error) {
+      this.log.warn(
+        { err: error, accountId: connection.accountId },
+        'could not read the push state after releasing mail',
+      );
+      connection.close(CloseCode.tryAgainLater, 'mail store unavailable; reconnect to catch up');
+      return;
+    }
+    connection.endCatchUp(catchUp);
+    if (catchUp !== undefined) this.metrics.stateChangesSent.inc();
   }
 
   /**
@@ -74,7 +108,8 @@ export class ClientMessageHandler {
     pushState?: string,
   ): Promise<void> {
     connection.enablePush(dataTypes);
-    if (pushState === undefined) return;
+    // A device held back from mail is caught up when it is released, not now.
+    if (pushState === undefined || connection.mailHeld) return;
     connection.beginCatchUp();
     let catchUp: string | undefined;
     try {

@@ -1,4 +1,5 @@
 import type { AuthenticatedDevice } from '../auth/device-authenticator.js';
+import type { NoticeMemory } from '../device/device-messages.js';
 
 /** The part of a `ws` WebSocket a connection uses; tests stand in for it. */
 export interface SocketLike {
@@ -50,9 +51,18 @@ export class DeviceConnection {
   push: PushSubscription | null = null;
   /** Cleared by each ping and set by any sign of life; a socket still cleared at the next ping is dead. */
   alive = true;
+  /** What the device was told about its status, policy and wipes on this socket. */
+  readonly notices: NoticeMemory = {};
+  /**
+   * Set while the device may not have mail (quarantined, policy not acknowledged, wipe pending):
+   * StateChanges are dropped, and the device is caught up once it may have mail again.
+   */
+  mailHeld = false;
   private closing = false;
   private catchUpsPending = 0;
   private held: string[] = [];
+  private requestsInFlight = 0;
+  private closeAfterRequests: { code: number; reason: string; timer: NodeJS.Timeout } | undefined;
 
   constructor(
     readonly socket: SocketLike,
@@ -79,12 +89,40 @@ export class DeviceConnection {
     return true;
   }
 
+  /** False once a close is decided, even while the answers still running are let out. */
+  get isAccepting(): boolean {
+    return this.isOpen && this.closeAfterRequests === undefined;
+  }
+
+  requestStarted(): void {
+    this.requestsInFlight += 1;
+  }
+
+  requestFinished(): void {
+    this.requestsInFlight = Math.max(0, this.requestsInFlight - 1);
+    const pending = this.closeAfterRequests;
+    if (pending && this.requestsInFlight === 0) this.close(pending.code, pending.reason);
+  }
+
+  /**
+   * Closes once the requests already running have been answered, or after `graceMs` at most: a
+   * device confirming its wipe gets the answer before the socket goes.
+   */
+  closeWhenAnswered(code: number, reason: string, graceMs: number): void {
+    if (this.closing || this.closeAfterRequests) return;
+    if (this.requestsInFlight === 0) return this.close(code, reason);
+    const timer = setTimeout(() => this.close(code, reason), graceMs);
+    timer.unref?.();
+    this.closeAfterRequests = { code, reason, timer };
+  }
+
   close(code: number, reason: string): void {
     if (this.closing) return;
     this.closing = true;
+    if (this.closeAfterRequests) clearTimeout(this.closeAfterRequests.timer);
     this.held = [];
     try {
-      this.socket.close(code, reason);
+      this.socket.close(code, closeReason(reason));
     } catch {
       this.socket.terminate();
     }
@@ -118,11 +156,19 @@ export class DeviceConnection {
 
   /** Hands over a serialised StateChange; true if it was sent or is waiting behind a catch-up. */
   deliverStateChange(payload: string): boolean {
-    if (!this.push || !this.isOpen) return false;
+    if (!this.push || !this.isOpen || this.mailHeld) return false;
     if (this.catchUpsPending > 0) {
       this.held.push(payload);
       return true;
     }
     return this.send(payload);
   }
+}
+
+/** A close frame's reason holds at most 123 bytes of UTF-8 (RFC 6455 §5.5): cut on a character boundary. */
+export function closeReason(reason: string): string {
+  if (Buffer.byteLength(reason) <= 123) return reason;
+  let cut = reason;
+  while (Buffer.byteLength(cut) > 120) cut = cut.slice(0, -1);
+  return `${cut}...`;
 }

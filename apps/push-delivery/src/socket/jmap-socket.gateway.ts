@@ -5,15 +5,14 @@ import type { Duplex } from 'node:stream';
 import type { DeviceCredentialsV1 } from '@pushmail/contracts';
 import type { Logger } from 'pino';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import {
-  authenticateBearer,
-  WWW_AUTHENTICATE,
-  type AuthenticatedDevice,
-} from '../auth/device-authenticator.js';
+import { clientAddressOf, DeviceAuthenticator } from '../auth/device-auth.service.js';
+import type { AuthenticatedDevice } from '../auth/device-authenticator.js';
 import { revocationReason } from '../auth/device-credential-index.js';
 import { DeviceCredentialsView } from '../auth/device-credentials.view.js';
 import { DeviceLastSeen } from '../auth/device-last-seen.js';
 import { PUSH_CONFIG, PUSH_LOGGER, type PushConfig } from '../config/push-config.js';
+import { noticesFor } from '../device/device-messages.js';
+import { deviceStateOf, mailRefusalOf } from '../device/device-state.js';
 import { WEBSOCKET_PATH } from '../session/session.service.js';
 import { ClientMessageHandler } from './client-message.handler.js';
 import { ConnectionRegistry } from './connection-registry.js';
@@ -24,6 +23,9 @@ export const JMAP_SUBPROTOCOL = 'jmap';
 
 /** How long devices get to answer the restart close before their sockets are cut. */
 const SHUTDOWN_GRACE_MS = 3000;
+
+/** A device losing access keeps its socket this long at most, for answers already running. */
+const REVOCATION_GRACE_MS = 500;
 
 /**
  * JMAP over WebSocket (RFC 8887) on Nest's own HTTP server: authenticates the upgrade, keeps the
@@ -42,6 +44,7 @@ export class JmapSocketGateway implements OnApplicationBootstrap, OnModuleDestro
     @Inject(PUSH_CONFIG) private readonly config: PushConfig,
     @Inject(PUSH_LOGGER) logger: Logger,
     @Inject(DeviceCredentialsView) private readonly credentials: DeviceCredentialsView,
+    @Inject(DeviceAuthenticator) private readonly authenticator: DeviceAuthenticator,
     @Inject(DeviceLastSeen) private readonly lastSeen: DeviceLastSeen,
     @Inject(ConnectionRegistry) private readonly registry: ConnectionRegistry,
     @Inject(ClientMessageHandler) private readonly handler: ClientMessageHandler,
@@ -83,37 +86,31 @@ export class JmapSocketGateway implements OnApplicationBootstrap, OnModuleDestro
 
   private readonly onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', (error) => this.log.debug({ err: error }, 'socket error during the handshake'));
-    try {
-      this.upgrade(request, socket, head);
-    } catch (error) {
+    this.upgrade(request, socket, head).catch((error: unknown) => {
       // An exception here would surface in the HTTP server's event emitter and end the process.
       this.log.warn({ err: error }, 'refusing an upgrade that could not be handled');
       reject(socket, 400, 'malformed upgrade request');
-    }
+    });
   };
 
-  private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+  private async upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
     if (path !== WEBSOCKET_PATH) return reject(socket, 404, 'no WebSocket endpoint here');
     if (!this.accepting) return reject(socket, 503, 'the service is restarting', { 'Retry-After': '1' });
 
-    const outcome = authenticateBearer(request.headers.authorization, this.credentials);
-    if (!outcome.ok) {
-      const headers: Record<string, string> =
-        outcome.status === 401
-          ? { 'WWW-Authenticate': WWW_AUTHENTICATE }
-          : outcome.status === 503
-            ? { 'Retry-After': '5' }
-            : {};
-      return reject(socket, outcome.status, outcome.detail, headers);
-    }
+    // A password sign-in may take a round trip to device-registry.
+    const outcome = await this.authenticator.authenticate(request);
+    if (!outcome.ok) return reject(socket, outcome.status, outcome.detail, outcome.headers ?? {});
     if (!offeredProtocols(request).has(JMAP_SUBPROTOCOL)) {
       return reject(socket, 400, `the "${JMAP_SUBPROTOCOL}" WebSocket subprotocol is required (RFC 8887)`);
     }
-    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, outcome.device));
+    if (socket.destroyed) return;
+    this.wss.handleUpgrade(request, socket, head, (ws) =>
+      this.accept(ws, outcome.device, clientAddressOf(request)),
+    );
   }
 
-  private accept(ws: WebSocket, device: AuthenticatedDevice): void {
+  private accept(ws: WebSocket, device: AuthenticatedDevice, clientAddress: string | null): void {
     const connection = new DeviceConnection(ws, device, {
       maxBufferedBytes: this.config.WS_MAX_BUFFERED_BYTES,
     });
@@ -127,7 +124,9 @@ export class JmapSocketGateway implements OnApplicationBootstrap, OnModuleDestro
     if (reason) return connection.close(CloseCode.accessRevoked, reason);
 
     this.registry.add(connection);
-    this.lastSeen.touch(device.accountId, device.deviceId);
+    this.lastSeen.touch(device.accountId, device.deviceId, new Date(), clientAddress ?? undefined);
+    // Before any message is read: a pending wipe is the first thing the device hears.
+    this.applyDeviceState(connection);
     ws.on('pong', () => {
       connection.alive = true;
       this.lastSeen.touch(device.accountId, device.deviceId);
@@ -143,9 +142,34 @@ export class JmapSocketGateway implements OnApplicationBootstrap, OnModuleDestro
   private enforceAccess(accountId: string, snapshot: DeviceCredentialsV1 | undefined): void {
     for (const connection of [...this.registry.ofAccount(accountId)]) {
       const reason = revocationReason(snapshot, connection.device);
-      if (!reason) continue;
+      if (!reason) {
+        this.applyDeviceState(connection);
+        continue;
+      }
       this.log.info({ accountId, deviceId: connection.device.deviceId, reason }, 'disconnecting a device');
-      connection.close(CloseCode.accessRevoked, reason);
+      connection.closeWhenAnswered(CloseCode.accessRevoked, reason, REVOCATION_GRACE_MS);
+    }
+  }
+
+  /**
+   * Tells the device what changed about it (wipe command, quarantine, policy) and holds mail back
+   * or releases it; a device released gets the current states so it fetches what it missed.
+   */
+  private applyDeviceState(connection: DeviceConnection): void {
+    const state = deviceStateOf(
+      this.credentials.snapshotOf(connection.accountId),
+      connection.device.deviceId,
+    );
+    for (const message of noticesFor(connection.notices, state)) connection.send(message);
+    const wasHeld = connection.mailHeld;
+    connection.mailHeld = mailRefusalOf(state) !== undefined;
+    if (wasHeld && !connection.mailHeld) {
+      this.handler.resumeMail(connection).catch((error: unknown) => {
+        this.log.warn(
+          { err: error, accountId: connection.accountId },
+          'catching a released device up failed',
+        );
+      });
     }
   }
 

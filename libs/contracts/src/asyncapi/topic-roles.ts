@@ -2,6 +2,7 @@ import {
   accountTopic,
   deadLetterTopic,
   deviceCredentialsTopic,
+  deviceEventTopic,
   mailArrivedTopic,
   mailboxChangedTopic,
 } from '../topics/topics.js';
@@ -120,9 +121,48 @@ export const topicRoles: Readonly<Record<string, TopicRole>> = {
           deviceId: 'alice-phone',
           tokenSha256: ['5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8'],
           access: 'allowed',
+          accessRule: 'organisation default: allowed',
+          status: 'active',
+          acknowledgedPolicy: { policyId: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d', version: 2 },
+          pendingWipe: null,
         },
       ],
+      policy: {
+        policyId: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d',
+        name: 'standard',
+        version: 2,
+        settings: {
+          pinRequired: true,
+          minPinLength: 6,
+          lockAfterIdleSeconds: 300,
+          wipeAfterFailedUnlocks: 10,
+          syncWindowDays: 30,
+          maxAttachmentBytes: 10485760,
+        },
+      },
       updatedAt: exampleTime,
+    },
+  },
+  [deviceEventTopic.name]: {
+    producers: ['device-registry'],
+    consumers: [
+      {
+        service: 'other teams (audit, MDM, analytics)',
+        group: 'chosen by the consumer',
+        how: 'Any group; read from the beginning for history or from the latest offset for live reactions. push-delivery does not read it: it enforces from the credentials snapshot, which is written before the events of the same change.',
+      },
+    ],
+    keyDescription: 'The account id (UUID).',
+    ordering:
+      "Events of one account are on one partition in the order device-registry committed them, and are published right after the credentials snapshot of the same change. Delivery is at least once: a redelivered event carries the same `eventId`. An event with `deviceId: null` concerns every device of the account (a policy change).",
+    example: {
+      eventId: '2c9d7e41-5a3b-4f8e-9d1c-7b6a5e4d3c2b',
+      accountId: exampleAccountId,
+      deviceId: 'alice-phone',
+      type: 'accessChanged',
+      occurredAt: exampleTime,
+      actor: 'administrator',
+      access: { level: 'blocked', previous: 'allowed', rule: 'exemption: this device of this account is always blocked' },
     },
   },
   [deadLetterTopic.name]: {

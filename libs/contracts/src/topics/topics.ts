@@ -1,6 +1,7 @@
 import { accountSnapshotV1 } from '../events/account.js';
 import { deadLetterV1 } from '../events/dead-letter.js';
 import { deviceCredentialsV1 } from '../events/device-credentials.js';
+import { deviceEventV1 } from '../events/device-event.js';
 import { mailArrivedV1 } from '../events/mail-arrived.js';
 import { mailboxChangedV1 } from '../events/mailbox-changed.js';
 import { defineTopic } from './topic.js';
@@ -49,6 +50,16 @@ export const deviceCredentialsTopic = defineTopic({
   config: { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': '0', 'segment.ms': String(DAY_MS) },
 });
 
+export const deviceEventTopic = defineTopic({
+  name: 'pushmail.device.event.v1',
+  description:
+    'Device partnership events (registered, access changed, policy changed or acknowledged, wipe requested or confirmed, removed).',
+  schema: deviceEventV1,
+  key: (event) => event.accountId,
+  partitions: 3,
+  config: { 'cleanup.policy': 'delete', 'retention.ms': String(30 * DAY_MS) },
+});
+
 export const deadLetterTopic = defineTopic({
   name: 'pushmail.dead-letter.v1',
   description: 'Events a consumer could not use, with the reason and the original bytes.',
@@ -64,5 +75,6 @@ export const allTopics = [
   mailboxChangedTopic,
   accountTopic,
   deviceCredentialsTopic,
+  deviceEventTopic,
   deadLetterTopic,
 ] as const;

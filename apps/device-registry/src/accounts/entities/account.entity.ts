@@ -31,6 +31,21 @@ export class Account {
   @Column({ name: 'published_revision', type: 'bigint', transformer: bigintAsNumber })
   publishedRevision!: number;
 
+  /** The policy assigned to this account; null follows the organisation's default policy. */
+  @Column({ name: 'policy_id', type: 'uuid', nullable: true })
+  policyId!: string | null;
+
+  /** Failed sign-ins within the current window; reset by a successful one. */
+  @Column({ name: 'failed_sign_ins', type: 'integer' })
+  failedSignIns!: number;
+
+  @Column({ name: 'failure_window_started_at', type: 'timestamptz', nullable: true })
+  failureWindowStartedAt!: Date | null;
+
+  /** While in the future, every sign-in is refused without checking the password. */
+  @Column({ name: 'locked_until', type: 'timestamptz', nullable: true })
+  lockedUntil!: Date | null;
+
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -1,6 +1,10 @@
 import type { DeviceAccessLevel } from '@pushmail/contracts';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
+export type AccessSource = 'exemption' | 'rule' | 'default';
+export type DeviceAuthMethod = 'token' | 'password';
+export type DeviceStatus = 'active' | 'wiped';
+
 /** A partnership: one device of one account, however often it registers again. */
 @Entity({ name: 'devices' })
 export class Device {
@@ -25,8 +29,38 @@ export class Device {
   @Column({ type: 'varchar', length: 16 })
   access!: DeviceAccessLevel;
 
+  /** The rule that decided `access`, worded for an administrator. */
   @Column({ name: 'access_reason', type: 'varchar', length: 500, nullable: true })
   accessReason!: string | null;
+
+  @Column({ name: 'access_source', type: 'varchar', length: 16 })
+  accessSource!: AccessSource;
+
+  /** The access rule that decided, when one did; rules may be deleted later, the wording stays. */
+  @Column({ name: 'access_rule_id', type: 'uuid', nullable: true })
+  accessRuleId!: string | null;
+
+  @Column({ name: 'access_decided_at', type: 'timestamptz' })
+  accessDecidedAt!: Date;
+
+  /** How the device signs in: its own token, or the account's password (a standard JMAP client). */
+  @Column({ name: 'auth_method', type: 'varchar', length: 16 })
+  authMethod!: DeviceAuthMethod;
+
+  @Column({ type: 'varchar', length: 16 })
+  status!: DeviceStatus;
+
+  @Column({ name: 'wiped_at', type: 'timestamptz', nullable: true })
+  wipedAt!: Date | null;
+
+  @Column({ name: 'acknowledged_policy_id', type: 'uuid', nullable: true })
+  acknowledgedPolicyId!: string | null;
+
+  @Column({ name: 'acknowledged_policy_version', type: 'integer', nullable: true })
+  acknowledgedPolicyVersion!: number | null;
+
+  @Column({ name: 'policy_acknowledged_at', type: 'timestamptz', nullable: true })
+  policyAcknowledgedAt!: Date | null;
 
   @Column({ name: 'first_sync_at', type: 'timestamptz', nullable: true })
   firstSyncAt!: Date | null;

@@ -1,7 +1,9 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { bumpAccountRevision, lockAccount } from '../../../accounts/account-revision.js';
+import { recordDeviceEvent } from '../../../device-events/record-device-event.js';
 import { AccountPublisher } from '../../../publishing/account-publisher.service.js';
+import { cancelPendingWipes } from '../../../wipes/wipes.service.js';
 import { Device } from '../../entities/device.entity.js';
 
 /** Ends a partnership: the device's tokens go with it and it frees a place under the device limit. */
@@ -12,7 +14,7 @@ export class RemoveDevice {
     @Inject(AccountPublisher) private readonly publisher: AccountPublisher,
   ) {}
 
-  async execute(accountId: string, deviceId: string): Promise<void> {
+  async execute(accountId: string, deviceId: string, removedBy = 'administrator'): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       if (!(await lockAccount(manager, accountId))) {
         throw new NotFoundException({ error: 'account_not_found', message: `no account ${accountId}` });
@@ -24,6 +26,9 @@ export class RemoveDevice {
           message: `the account has no device ${deviceId}`,
         });
       }
+      // The wipe record stays; the request simply can no longer reach the device.
+      await cancelPendingWipes(manager, accountId, deviceId, 'partnership removed');
+      await recordDeviceEvent(manager, { accountId, deviceId, type: 'removed', actor: removedBy });
       await bumpAccountRevision(manager, accountId);
     });
     await this.publisher.publishAfterCommit(accountId);

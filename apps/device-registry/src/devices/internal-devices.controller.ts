@@ -1,0 +1,94 @@
+import { Body, Controller, HttpCode, Inject, Post, UseGuards } from '@nestjs/common';
+import { InternalTokenGuard } from '../auth/internal-token.guard.js';
+import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
+import { WipesService } from '../wipes/wipes.service.js';
+import {
+  type AcknowledgePolicyDto,
+  acknowledgePolicySchema,
+  type ActivityDto,
+  activitySchema,
+  type AuthenticateDeviceDto,
+  authenticateDeviceSchema,
+  confirmWipeSchema,
+  internalRotateTokenSchema,
+} from './dto/internal.dto.js';
+import {
+  AcknowledgePolicy,
+  type PolicyAcknowledged,
+} from './usecases/acknowledge-policy/acknowledge-policy.usecase.js';
+import {
+  AuthenticateDevice,
+  type AuthenticatedPrincipal,
+} from './usecases/authenticate-device/authenticate-device.usecase.js';
+import { RecordActivity } from './usecases/record-activity/record-activity.usecase.js';
+import {
+  RotateDeviceToken,
+  type RotatedToken,
+} from './usecases/rotate-device-token/rotate-device-token.usecase.js';
+
+/**
+ * What push-delivery asks on behalf of a device it holds: never reachable without INTERNAL_TOKEN.
+ * Answers carry the account revision whose snapshot reflects the change, so push-delivery can wait
+ * for its own view to catch up before it answers the device.
+ */
+@Controller('internal/v1')
+@UseGuards(InternalTokenGuard)
+export class InternalDevicesController {
+  constructor(
+    @Inject(AuthenticateDevice) private readonly authenticateDevice: AuthenticateDevice,
+    @Inject(AcknowledgePolicy) private readonly acknowledgePolicy: AcknowledgePolicy,
+    @Inject(WipesService) private readonly wipes: WipesService,
+    @Inject(RotateDeviceToken) private readonly rotateToken: RotateDeviceToken,
+    @Inject(RecordActivity) private readonly recordActivity: RecordActivity,
+  ) {}
+
+  /** A standard client's address and password: 200 with the principal, or the refusal. */
+  @Post('authenticate')
+  @HttpCode(200)
+  authenticate(
+    @Body(new ZodValidationPipe(authenticateDeviceSchema)) body: AuthenticateDeviceDto,
+  ): Promise<AuthenticatedPrincipal> {
+    return this.authenticateDevice.execute(body);
+  }
+
+  @Post('devices/policy-acknowledgements')
+  @HttpCode(200)
+  acknowledge(
+    @Body(new ZodValidationPipe(acknowledgePolicySchema)) body: AcknowledgePolicyDto,
+  ): Promise<PolicyAcknowledged> {
+    return this.acknowledgePolicy.execute(body);
+  }
+
+  @Post('devices/wipe-confirmations')
+  @HttpCode(200)
+  async confirmWipe(
+    @Body(new ZodValidationPipe(confirmWipeSchema))
+    body: {
+      accountId: string;
+      deviceId: string;
+      wipeId: string;
+    },
+  ): Promise<{ wipeId: string; confirmedAt: string | null; revision: number }> {
+    const { wipe, revision } = await this.wipes.confirm(body.accountId, body.deviceId, body.wipeId);
+    return { wipeId: wipe.wipeId, confirmedAt: wipe.confirmedAt, revision };
+  }
+
+  @Post('devices/token-rotations')
+  @HttpCode(200)
+  rotate(
+    @Body(new ZodValidationPipe(internalRotateTokenSchema))
+    body: {
+      accountId: string;
+      deviceId: string;
+      tokenSha256: string;
+    },
+  ): Promise<RotatedToken> {
+    return this.rotateToken.execute(body.tokenSha256, { accountId: body.accountId, deviceId: body.deviceId });
+  }
+
+  @Post('devices/activity')
+  @HttpCode(200)
+  activity(@Body(new ZodValidationPipe(activitySchema)) body: ActivityDto): Promise<{ updated: number }> {
+    return this.recordActivity.execute(body);
+  }
+}

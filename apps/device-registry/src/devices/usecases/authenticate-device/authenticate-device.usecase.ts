@@ -1,0 +1,72 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { DeviceAccessLevel } from '@pushmail/contracts';
+import { DataSource } from 'typeorm';
+import { lockAccessConfiguration } from '../../../access/access-lock.js';
+import { bumpAccountRevision, lockAccount, revisionOf } from '../../../accounts/account-revision.js';
+import { SignIn } from '../../../credentials/sign-in.service.js';
+import { AccountPublisher } from '../../../publishing/account-publisher.service.js';
+import {
+  AccountDisabledException,
+  DeviceBlockedException,
+  InvalidCredentialsException,
+} from '../../devices.errors.js';
+import type { AuthenticateDeviceDto } from '../../dto/internal.dto.js';
+import { Partnerships } from '../../partnerships.service.js';
+
+export interface AuthenticatedPrincipal {
+  accountId: string;
+  address: string;
+  deviceId: string;
+  created: boolean;
+  access: DeviceAccessLevel;
+  accessRule: string;
+  /** The account revision whose credentials snapshot includes this partnership as decided here. */
+  revision: number;
+}
+
+/**
+ * A standard JMAP client's sign-in with the account's address and password, on its behalf by
+ * push-delivery: the first contact creates the partnership, every later one refreshes it, and
+ * every rule (lockout, device limit, access) applies exactly as for a registration.
+ */
+@Injectable()
+export class AuthenticateDevice {
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(SignIn) private readonly signIn: SignIn,
+    @Inject(Partnerships) private readonly partnerships: Partnerships,
+    @Inject(AccountPublisher) private readonly publisher: AccountPublisher,
+  ) {}
+
+  async execute(input: AuthenticateDeviceDto): Promise<AuthenticatedPrincipal> {
+    const accountId = await this.signIn.verify(input.address, input.password);
+    const outcome = await this.dataSource.transaction(async (manager) => {
+      await lockAccessConfiguration(manager, 'shared');
+      const account = await lockAccount(manager, accountId);
+      if (!account || account.status === 'deleted') throw new InvalidCredentialsException();
+      if (account.status !== 'active') throw new AccountDisabledException();
+      const partnership = await this.partnerships.upsert(manager, accountId, {
+        deviceId: input.deviceId,
+        deviceType: input.deviceType,
+        model: input.model,
+        os: input.os,
+        userAgent: input.userAgent,
+        clientAddress: input.clientAddress,
+        authMethod: 'password',
+      });
+      if (partnership.changed) await bumpAccountRevision(manager, accountId);
+      return { ...partnership, address: account.address, revision: await revisionOf(manager, accountId) };
+    });
+    if (outcome.changed) await this.publisher.publishAfterCommit(accountId);
+    if (outcome.decision.level === 'blocked') throw new DeviceBlockedException(outcome.decision);
+    return {
+      accountId,
+      address: outcome.address,
+      deviceId: input.deviceId,
+      created: outcome.created,
+      access: outcome.decision.level,
+      accessRule: outcome.decision.rule,
+      revision: outcome.revision,
+    };
+  }
+}

@@ -1,0 +1,173 @@
+import { randomUUID } from 'node:crypto';
+import type { DeviceCredentialsV1 } from '@pushmail/contracts';
+import { DEVICE_CAPABILITY, type Invocation, type JmapRequest } from '@pushmail/jmap';
+import { describe, expect, it } from 'vitest';
+import type { MailboxResponse } from '../api/mailbox-client.js';
+import type { DeviceCredentialsView } from '../auth/device-credentials.view.js';
+import type { RegistryClient } from '../auth/registry-client.js';
+import { silentLogger } from '../testing/fake-socket.js';
+import { DeviceGate } from './device-gate.service.js';
+import { DeviceMethods } from './device-methods.js';
+
+const accountId = randomUUID();
+const policyId = randomUUID();
+const device = { accountId, deviceId: 'phone', tokenSha256: 'a'.repeat(64) };
+const core = 'urn:ietf:params:jmap:core';
+const mail = 'urn:ietf:params:jmap:mail';
+
+function setUp(initial: Partial<DeviceCredentialsV1['devices'][number]> = {}, withPolicy = false) {
+  let current: DeviceCredentialsV1 = {
+    accountId,
+    revision: 1,
+    accountStatus: 'active',
+    devices: [{ deviceId: 'phone', tokenSha256: [], access: 'allowed', ...initial }],
+    ...(withPolicy
+      ? {
+          policy: {
+            policyId,
+            name: 'p',
+            version: 1,
+            settings: {
+              pinRequired: true,
+              minPinLength: 4,
+              lockAfterIdleSeconds: null,
+              wipeAfterFailedUnlocks: null,
+              syncWindowDays: null,
+              maxAttachmentBytes: null,
+            },
+          },
+        }
+      : {}),
+    updatedAt: new Date().toISOString(),
+  };
+  const credentials = {
+    snapshotOf: () => current,
+    waitForRevision: async () => true,
+  } as unknown as DeviceCredentialsView;
+  const registryCalls: unknown[] = [];
+  const registry = {
+    acknowledgePolicy: async (body: { version: number }) => {
+      registryCalls.push(body);
+      current = {
+        ...current,
+        revision: 2,
+        devices: [{ ...current.devices[0]!, acknowledgedPolicy: { policyId, version: body.version } }],
+      };
+      return { ok: true, value: { policyId, version: body.version, revision: 2 } };
+    },
+  } as unknown as RegistryClient;
+  const forwarded: JmapRequest[] = [];
+  const forward = async (request: JmapRequest): Promise<MailboxResponse> => {
+    forwarded.push(request);
+    return {
+      methodResponses: request.methodCalls.map(([name, args, callId]): Invocation => [
+        name,
+        { echoed: args },
+        callId,
+      ]),
+      sessionState: 'mailbox',
+    };
+  };
+  const gate = new DeviceGate(credentials, new DeviceMethods(credentials, registry, silentLogger));
+  return { gate, forward, forwarded, registryCalls };
+}
+
+describe(DeviceGate.name, () => {
+  it('passes a mail request of an allowed device straight through', async () => {
+    const { gate, forward, forwarded } = setUp();
+    const request = {
+      using: [core, mail],
+      methodCalls: [['Email/get', { accountId, ids: [] }, 'a'] as Invocation],
+    };
+    const answer = await gate.run(device, request, forward);
+    expect(forwarded).toEqual([request]);
+    expect(answer.methodResponses[0]![0]).toBe('Email/get');
+  });
+
+  it('answers every mail call of a quarantined device with a forbidden error, without asking mailbox', async () => {
+    const { gate, forward, forwarded } = setUp({ access: 'quarantined' });
+    const answer = await gate.run(
+      device,
+      {
+        using: [core, mail],
+        methodCalls: [
+          ['Core/echo', { x: 1 }, 'e'],
+          ['Email/query', { accountId }, 'q'],
+        ],
+      },
+      forward,
+    );
+    expect(forwarded).toEqual([]);
+    expect(answer.methodResponses).toEqual([
+      ['Core/echo', { x: 1 }, 'e'],
+      ['error', expect.objectContaining({ type: 'forbidden', deviceStatus: 'quarantined' }), 'q'],
+    ]);
+  });
+
+  it('refuses mail until the policy is acknowledged, and lets the rest of the same request through after', async () => {
+    const { gate, forward, forwarded, registryCalls } = setUp({}, true);
+    const answer = await gate.run(
+      device,
+      {
+        using: [core, mail, DEVICE_CAPABILITY],
+        methodCalls: [
+          ['Email/get', { accountId, ids: [] }, 'before'],
+          ['DevicePolicy/acknowledge', { accountId, version: 1 }, 'ack'],
+          ['Email/get', { accountId, ids: [] }, 'after'],
+        ],
+      },
+      forward,
+    );
+    expect(answer.methodResponses[0]).toEqual([
+      'error',
+      expect.objectContaining({ type: 'policyAcknowledgementRequired', version: 1 }),
+      'before',
+    ]);
+    expect(answer.methodResponses[1]).toEqual([
+      'DevicePolicy/acknowledge',
+      expect.objectContaining({ acknowledged: true, version: 1 }),
+      'ack',
+    ]);
+    expect(answer.methodResponses[2]![0]).toBe('Email/get');
+    expect(registryCalls).toEqual([{ accountId, deviceId: 'phone', version: 1 }]);
+    // mailbox never sees the device capability.
+    expect(forwarded.map((request) => request.using)).toEqual([[core, mail]]);
+  });
+
+  it('answers device methods only when the capability is in "using", and only for the own account', async () => {
+    const { gate, forward } = setUp({}, true);
+    const without = await gate.run(
+      device,
+      { using: [core], methodCalls: [['DevicePolicy/get', {}, 'g']] },
+      forward,
+    );
+    expect(without.methodResponses[0]).toEqual([
+      'error',
+      expect.objectContaining({ type: 'unknownMethod' }),
+      'g',
+    ]);
+    const other = await gate.run(
+      device,
+      {
+        using: [core, DEVICE_CAPABILITY],
+        methodCalls: [['DevicePolicy/get', { accountId: randomUUID() }, 'g']],
+      },
+      forward,
+    );
+    expect(other.methodResponses[0]).toEqual([
+      'error',
+      expect.objectContaining({ type: 'accountNotFound' }),
+      'g',
+    ]);
+    const own = await gate.run(
+      device,
+      { using: [core, DEVICE_CAPABILITY], methodCalls: [['DevicePolicy/get', {}, 'g']] },
+      forward,
+    );
+    expect(own.methodResponses[0]).toEqual([
+      'DevicePolicy/get',
+      expect.objectContaining({ accountId, acknowledgementRequired: true, deviceStatus: 'allowed' }),
+      'g',
+    ]);
+  });
+});

@@ -1,0 +1,163 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DEVICE_CAPABILITY, type Invocation } from '@pushmail/jmap';
+import type { Logger } from 'pino';
+import type { AuthenticatedDevice } from '../auth/device-authenticator.js';
+import { DeviceCredentialsView } from '../auth/device-credentials.view.js';
+import { RegistryClient, RegistryUnavailableError } from '../auth/registry-client.js';
+import { PUSH_LOGGER } from '../config/push-config.js';
+import { deviceStateOf } from './device-state.js';
+
+/** How long an acknowledgement waits for this replica to see it before answering. */
+const VIEW_WAIT_MS = 5000;
+
+export const DEVICE_METHODS = ['DevicePolicy/get', 'DevicePolicy/acknowledge', 'DeviceWipe/confirm'] as const;
+
+export function isDeviceMethod(name: string): boolean {
+  return name.startsWith('DevicePolicy/') || name.startsWith('DeviceWipe/');
+}
+
+/**
+ * The `urn:pushmail:params:jmap:device` methods. They run here, at the edge that holds the
+ * device's state, and forward what must be recorded to device-registry; mailbox never sees them.
+ */
+@Injectable()
+export class DeviceMethods {
+  private readonly log: Logger;
+
+  constructor(
+    @Inject(DeviceCredentialsView) private readonly credentials: DeviceCredentialsView,
+    @Inject(RegistryClient) private readonly registry: RegistryClient,
+    @Inject(PUSH_LOGGER) logger: Logger,
+  ) {
+    this.log = logger.child({ component: 'device-methods' });
+  }
+
+  async call(
+    device: AuthenticatedDevice,
+    using: readonly string[],
+    [name, args, callId]: Invocation,
+  ): Promise<Invocation> {
+    const error = (type: string, description: string, extra: Record<string, unknown> = {}): Invocation => [
+      'error',
+      { type, description, ...extra },
+      callId,
+    ];
+    if (!using.includes(DEVICE_CAPABILITY)) {
+      return error('unknownMethod', `${name} needs "${DEVICE_CAPABILITY}" in "using"`);
+    }
+    if ('accountId' in args && args['accountId'] !== device.accountId) {
+      return error('accountNotFound', 'no such account for these credentials');
+    }
+    try {
+      switch (name) {
+        case 'DevicePolicy/get':
+          return [name, this.policyOf(device), callId];
+        case 'DevicePolicy/acknowledge':
+          return await this.acknowledge(device, args, callId);
+        case 'DeviceWipe/confirm':
+          return await this.confirmWipe(device, args, callId);
+        default:
+          return error('unknownMethod', `unknown method ${name.slice(0, 100)}`);
+      }
+    } catch (failure) {
+      if (failure instanceof RegistryUnavailableError) {
+        this.log.warn({ method: name, reason: failure.message }, 'device-registry gave no answer');
+        return error('serverUnavailable', 'device management is unavailable right now; try again shortly');
+      }
+      throw failure;
+    }
+  }
+
+  private policyOf(device: AuthenticatedDevice): Record<string, unknown> {
+    const state = deviceStateOf(this.credentials.snapshotOf(device.accountId), device.deviceId);
+    return {
+      accountId: device.accountId,
+      policy: state.policy,
+      acknowledgedVersion:
+        state.policy && state.acknowledged?.policyId === state.policy.policyId
+          ? state.acknowledged.version
+          : null,
+      acknowledgementRequired: state.acknowledgementRequired,
+      deviceStatus: state.pendingWipe ? 'wipePending' : state.access,
+    };
+  }
+
+  private async acknowledge(
+    device: AuthenticatedDevice,
+    args: Record<string, unknown>,
+    callId: string,
+  ): Promise<Invocation> {
+    const version = args['version'];
+    const policyId = args['policyId'];
+    if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 1) {
+      return [
+        'error',
+        {
+          type: 'invalidArguments',
+          description: '"version" must be the positive integer version being acknowledged',
+        },
+        callId,
+      ];
+    }
+    if (policyId !== undefined && typeof policyId !== 'string') {
+      return ['error', { type: 'invalidArguments', description: '"policyId" must be a string' }, callId];
+    }
+    const answer = await this.registry.acknowledgePolicy({
+      accountId: device.accountId,
+      deviceId: device.deviceId,
+      version,
+      ...(policyId !== undefined ? { policyId } : {}),
+    });
+    if (!answer.ok) {
+      const { refusal } = answer;
+      if (refusal.error === 'policy_changed') {
+        return [
+          'error',
+          { type: 'stateMismatch', description: refusal.message, current: refusal.body['current'] },
+          callId,
+        ];
+      }
+      return ['error', { type: 'invalidArguments', description: refusal.message }, callId];
+    }
+    // The next mail call, on this replica, must already see the acknowledgement.
+    await this.credentials.waitForRevision(device.accountId, answer.value.revision, VIEW_WAIT_MS);
+    return [
+      'DevicePolicy/acknowledge',
+      {
+        accountId: device.accountId,
+        policyId: answer.value.policyId,
+        version: answer.value.version,
+        acknowledged: true,
+      },
+      callId,
+    ];
+  }
+
+  private async confirmWipe(
+    device: AuthenticatedDevice,
+    args: Record<string, unknown>,
+    callId: string,
+  ): Promise<Invocation> {
+    const wipeId = args['wipeId'];
+    if (typeof wipeId !== 'string' || wipeId.length === 0 || wipeId.length > 64) {
+      return [
+        'error',
+        { type: 'invalidArguments', description: '"wipeId" must be the id of the wipe command received' },
+        callId,
+      ];
+    }
+    const answer = await this.registry.confirmWipe({
+      accountId: device.accountId,
+      deviceId: device.deviceId,
+      wipeId,
+    });
+    if (!answer.ok) {
+      return ['error', { type: 'invalidArguments', description: answer.refusal.message }, callId];
+    }
+    return [
+      'DeviceWipe/confirm',
+      { accountId: device.accountId, wipeId, confirmedAt: answer.value.confirmedAt, confirmed: true },
+      callId,
+    ];
+  }
+}

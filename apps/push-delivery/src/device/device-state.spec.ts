@@ -1,0 +1,126 @@
+import { randomUUID } from 'node:crypto';
+import type { DeviceCredentialsV1 } from '@pushmail/contracts';
+import { describe, expect, it } from 'vitest';
+import { noticesFor, type NoticeMemory } from './device-messages.js';
+import { deviceStateOf, mailRefusalOf } from './device-state.js';
+
+const accountId = randomUUID();
+const policyId = randomUUID();
+const wipeId = randomUUID();
+const policy = {
+  policyId,
+  name: 'standard',
+  version: 2,
+  settings: {
+    pinRequired: true,
+    minPinLength: 6,
+    lockAfterIdleSeconds: 300,
+    wipeAfterFailedUnlocks: 10,
+    syncWindowDays: 14,
+    maxAttachmentBytes: null,
+  },
+};
+type DeviceEntry = DeviceCredentialsV1['devices'][number];
+
+function snapshot(device: Partial<DeviceEntry> = {}, withPolicy = false): DeviceCredentialsV1 {
+  return {
+    accountId,
+    revision: 1,
+    accountStatus: 'active',
+    devices: [{ deviceId: 'phone', tokenSha256: [], access: 'allowed', ...device }],
+    ...(withPolicy ? { policy } : {}),
+    updatedAt: new Date().toISOString(),
+  };
+}
+
+const parse = (messages: string[]) =>
+  messages.map((message) => JSON.parse(message) as Record<string, unknown>);
+
+describe(mailRefusalOf.name, () => {
+  it('lets an allowed device without a policy have mail', () => {
+    expect(mailRefusalOf(deviceStateOf(snapshot(), 'phone'))).toBeUndefined();
+  });
+
+  it('refuses mail to a quarantined device with the rule that quarantined it', () => {
+    const refusal = mailRefusalOf(
+      deviceStateOf(
+        snapshot({ access: 'quarantined', accessRule: 'organisation default: quarantined' }),
+        'phone',
+      ),
+    );
+    expect(refusal).toMatchObject({ type: 'forbidden', deviceStatus: 'quarantined' });
+    expect(refusal?.description).toMatch(
+      /quarantined until an administrator allows it \(organisation default: quarantined\)/,
+    );
+  });
+
+  it('asks for the acknowledgement of the current policy version, and only that version', () => {
+    const unacknowledged = mailRefusalOf(deviceStateOf(snapshot({}, true), 'phone'));
+    expect(unacknowledged).toMatchObject({ type: 'policyAcknowledgementRequired', policyId, version: 2 });
+    const stale = mailRefusalOf(
+      deviceStateOf(snapshot({ acknowledgedPolicy: { policyId, version: 1 } }, true), 'phone'),
+    );
+    expect(stale?.type).toBe('policyAcknowledgementRequired');
+    expect(
+      mailRefusalOf(deviceStateOf(snapshot({ acknowledgedPolicy: { policyId, version: 2 } }, true), 'phone')),
+    ).toBeUndefined();
+  });
+
+  it('puts a pending wipe before anything else', () => {
+    const pendingWipe = {
+      wipeId,
+      kind: 'full' as const,
+      requestedBy: 'helpdesk',
+      requestedAt: new Date().toISOString(),
+    };
+    const refusal = mailRefusalOf(
+      deviceStateOf(snapshot({ access: 'quarantined', pendingWipe }, true), 'phone'),
+    );
+    expect(refusal).toMatchObject({ type: 'forbidden', deviceStatus: 'wipePending', wipeId });
+  });
+
+  it('refuses a device the snapshot does not list', () => {
+    expect(mailRefusalOf(deviceStateOf(snapshot(), 'someone-else'))?.type).toBe('forbidden');
+  });
+});
+
+describe(noticesFor.name, () => {
+  it('tells a plain allowed device nothing on connect', () => {
+    expect(noticesFor({}, deviceStateOf(snapshot(), 'phone'))).toEqual([]);
+  });
+
+  it('sends the wipe command first, then the quarantine, then the policy, each once', () => {
+    const pendingWipe = {
+      wipeId,
+      kind: 'account' as const,
+      requestedBy: 'helpdesk',
+      requestedAt: new Date().toISOString(),
+    };
+    const memory: NoticeMemory = {};
+    const state = deviceStateOf(snapshot({ access: 'quarantined', pendingWipe }, true), 'phone');
+    const first = parse(noticesFor(memory, state));
+    expect(first.map((message) => message['@type'])).toEqual(['DeviceWipe', 'DeviceStatus', 'DevicePolicy']);
+    expect(first[0]).toMatchObject({ wipeId, kind: 'account' });
+    expect(first[1]).toMatchObject({ status: 'quarantined' });
+    expect(first[2]).toMatchObject({ policy, acknowledgementRequired: true, acknowledgedVersion: null });
+    expect(noticesFor(memory, state)).toEqual([]);
+  });
+
+  it('tells of a release from quarantine and of a new policy version', () => {
+    const memory: NoticeMemory = {};
+    noticesFor(memory, deviceStateOf(snapshot({ access: 'quarantined' }, true), 'phone'));
+    const released = parse(noticesFor(memory, deviceStateOf(snapshot({}, true), 'phone')));
+    expect(released).toEqual([expect.objectContaining({ '@type': 'DeviceStatus', status: 'allowed' })]);
+    const next = deviceStateOf(
+      { ...snapshot({ acknowledgedPolicy: { policyId, version: 2 } }), policy: { ...policy, version: 3 } },
+      'phone',
+    );
+    expect(parse(noticesFor(memory, next))).toEqual([
+      expect.objectContaining({
+        '@type': 'DevicePolicy',
+        acknowledgementRequired: true,
+        acknowledgedVersion: 2,
+      }),
+    ]);
+  });
+});

@@ -1,0 +1,435 @@
+// `npm run admin -- <command>`: the administrator's common calls to device-registry's admin API.
+// Plain ESM on Node built-ins and fetch. The admin token comes from PUSHMAIL_ADMIN_TOKEN or
+// ~/.cache/pushmail/admin-token (written by `npm start`); the URL from PUSHMAIL_REGISTRY_URL.
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const USAGE = `usage: npm run admin -- <command> [arguments] [--json]
+
+accounts
+  accounts list [--locked] [--limit N]          accounts, with device counts and lockouts
+  accounts show <account>                       one account (<account> is an id or an address)
+  accounts create <address> --password <pw>    create an account
+  accounts unlock <account>                     lift a sign-in lockout
+  accounts policy <account> <policyId|default>  give the account a policy, or the default again
+
+devices (partnerships)
+  devices list [<account>] [--access allowed|blocked|quarantined] [--status active|wiped]
+               [--search TEXT] [--stale-days N]  one account's devices, or the organisation's
+  devices show <account> <deviceId>
+  devices allow <account> <deviceId> [--note TEXT]   always allow (also: approve a quarantined device)
+  devices block <account> <deviceId> [--note TEXT]   always block; a connected device is cut off at once
+  devices reset-access <account> <deviceId>          drop the exemption: rules decide again
+  devices wipe <account> <deviceId> [--account-only] [--by NAME]
+  devices cancel-wipe <account> <deviceId> [--by NAME]
+  devices remove <account> <deviceId>                end the partnership, free a place under the limit
+
+access rules and defaults
+  rules list
+  rules add <deviceType|model> <pattern> <allowed|blocked|quarantined> [--description TEXT]
+  rules remove <ruleId>
+  settings show
+  settings set [--default-access LEVEL] [--default-policy <policyId|none>]
+
+policies
+  policies list
+  policies show <policyId>
+  policies create <name> [policy options]
+  policies update <policyId> [--name NAME] [policy options]
+  policies remove <policyId>
+    policy options: --pin-required[=false] --min-pin-length N --lock-after-idle SECONDS
+                    --wipe-after-failed-unlocks N --sync-window-days N --max-attachment-bytes N
+                    (use "none" for no limit)
+
+wipes
+  wipes list [--account <account>] [--status pending|confirmed|cancelled]
+
+  openapi                                       print the admin API's OpenAPI document
+
+environment: PUSHMAIL_ADMIN_TOKEN (else ~/.cache/pushmail/admin-token),
+             PUSHMAIL_REGISTRY_URL (default http://127.0.0.1:8081)`;
+
+class CliError extends Error {}
+
+const options = {
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  locked: { type: 'boolean' },
+  limit: { type: 'string' },
+  password: { type: 'string' },
+  name: { type: 'string' },
+  access: { type: 'string' },
+  status: { type: 'string' },
+  search: { type: 'string' },
+  'stale-days': { type: 'string' },
+  note: { type: 'string' },
+  'account-only': { type: 'boolean' },
+  by: { type: 'string' },
+  description: { type: 'string' },
+  'default-access': { type: 'string' },
+  'default-policy': { type: 'string' },
+  account: { type: 'string' },
+  'pin-required': { type: 'string' },
+  'min-pin-length': { type: 'string' },
+  'lock-after-idle': { type: 'string' },
+  'wipe-after-failed-unlocks': { type: 'string' },
+  'sync-window-days': { type: 'string' },
+  'max-attachment-bytes': { type: 'string' },
+};
+
+function parse(argv) {
+  // `--pin-required` alone means true; parseArgs wants a value for string options.
+  const normalised = argv.map((arg) => (arg === '--pin-required' ? '--pin-required=true' : arg));
+  try {
+    return parseArgs({ args: normalised, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new CliError(error.message);
+  }
+}
+
+function adminToken() {
+  if (process.env.PUSHMAIL_ADMIN_TOKEN) return process.env.PUSHMAIL_ADMIN_TOKEN.trim();
+  const file = join(process.env.PUSHMAIL_CACHE_DIR || join(homedir(), '.cache', 'pushmail'), 'admin-token');
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    throw new CliError(`no admin token: set PUSHMAIL_ADMIN_TOKEN or write it to ${file}`);
+  }
+}
+
+const baseUrl = (process.env.PUSHMAIL_REGISTRY_URL || 'http://127.0.0.1:8081').replace(/\/+$/, '');
+
+async function call(method, path, body) {
+  let response;
+  try {
+    response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${adminToken()}`,
+        accept: 'application/json',
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+  } catch (error) {
+    throw new CliError(
+      `device-registry is not reachable at ${baseUrl} (${error.cause?.code ?? error.message})`,
+    );
+  }
+  const text = await response.text();
+  const parsed = text ? safeJson(text) : undefined;
+  if (!response.ok) {
+    const reason = parsed && typeof parsed === 'object' ? (parsed.message ?? parsed.error) : text;
+    throw new CliError(`HTTP ${response.status}: ${reason || response.statusText}`);
+  }
+  return parsed;
+}
+
+function safeJson(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+const isUuid = (value) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+
+/** An account id, or the id of the account with this address. */
+async function accountIdOf(reference) {
+  if (!reference) throw new CliError('name the account: its id or its address');
+  if (isUuid(reference)) return reference;
+  const page = await call('GET', `/admin/accounts?address=${encodeURIComponent(reference)}&limit=1`);
+  const account = page.accounts[0];
+  if (!account) throw new CliError(`no account ${reference}`);
+  return account.accountId;
+}
+
+function required(value, what) {
+  if (value === undefined || value === '') throw new CliError(`missing ${what}`);
+  return value;
+}
+
+const enc = encodeURIComponent;
+
+function limitValue(value) {
+  if (value === undefined) return undefined;
+  if (value === 'none') return null;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0) throw new CliError(`not a whole number: ${value}`);
+  return number;
+}
+
+function policySettings(values) {
+  const settings = {};
+  if (values['pin-required'] !== undefined) settings.pinRequired = values['pin-required'] !== 'false';
+  if (values['min-pin-length'] !== undefined)
+    settings.minPinLength = limitValue(values['min-pin-length']) ?? 0;
+  const limits = {
+    'lock-after-idle': 'lockAfterIdleSeconds',
+    'wipe-after-failed-unlocks': 'wipeAfterFailedUnlocks',
+    'sync-window-days': 'syncWindowDays',
+    'max-attachment-bytes': 'maxAttachmentBytes',
+  };
+  for (const [flag, field] of Object.entries(limits)) {
+    if (values[flag] !== undefined) settings[field] = limitValue(values[flag]);
+  }
+  return settings;
+}
+
+function table(rows, columns) {
+  if (rows.length === 0) return '(none)';
+  const cells = rows.map((row) => columns.map(([, read]) => String(read(row) ?? '-')));
+  const widths = columns.map(([title], index) =>
+    Math.max(title.length, ...cells.map((line) => line[index].length)),
+  );
+  const line = (values) =>
+    values
+      .map((value, index) => value.padEnd(widths[index]))
+      .join('  ')
+      .trimEnd();
+  return [line(columns.map(([title]) => title)), ...cells.map(line)].join('\n');
+}
+
+const deviceColumns = [
+  ['ACCOUNT', (device) => device.address],
+  ['DEVICE', (device) => device.deviceId],
+  ['TYPE', (device) => device.deviceType],
+  ['MODEL', (device) => device.model],
+  ['ACCESS', (device) => (device.status === 'wiped' ? 'wiped' : device.access)],
+  ['DECIDED BY', (device) => device.accessReason],
+  [
+    'POLICY',
+    (device) =>
+      device.policy
+        ? `v${device.policy.version}${device.policyAcknowledged ? '' : ' (not acknowledged)'}`
+        : '',
+  ],
+  ['WIPE', (device) => (device.pendingWipe ? `${device.pendingWipe.kind} pending` : '')],
+  ['LAST SYNC', (device) => device.lastSyncAt ?? 'never'],
+];
+
+async function run(argv) {
+  const { values, positionals } = parse(argv);
+  const [group, action, ...rest] = positionals;
+  if (values.help || !group) return { text: USAGE };
+  const show = (value, text) => ({ value, text: values.json || text === undefined ? undefined : text });
+
+  switch (`${group} ${action ?? ''}`.trim()) {
+    case 'accounts list': {
+      const query = new URLSearchParams({
+        limit: values.limit ?? '200',
+        ...(values.locked ? { locked: 'true' } : {}),
+      });
+      const page = await call('GET', `/admin/accounts?${query}`);
+      return show(
+        page,
+        table(page.accounts, [
+          ['ACCOUNT', (account) => account.accountId],
+          ['ADDRESS', (account) => account.address],
+          ['STATUS', (account) => account.status],
+          ['DEVICES', (account) => account.deviceCount],
+          ['LOCKED UNTIL', (account) => account.lockedUntil ?? ''],
+          ['POLICY', (account) => account.policyId ?? 'default'],
+        ]) + (page.nextCursor ? '\n(more: raise --limit)' : ''),
+      );
+    }
+    case 'accounts show':
+      return show(await call('GET', `/admin/accounts/${await accountIdOf(rest[0])}`));
+    case 'accounts create':
+      return show(
+        await call('POST', '/admin/accounts', {
+          address: required(rest[0], 'the address'),
+          password: required(values.password, '--password'),
+          ...(values.name ? { displayName: values.name } : {}),
+        }),
+      );
+    case 'accounts unlock':
+      return show(await call('POST', `/admin/accounts/${await accountIdOf(rest[0])}/unlock`));
+    case 'accounts policy': {
+      const policy = required(rest[1], 'the policy id (or "default")');
+      return show(
+        await call('PUT', `/admin/accounts/${await accountIdOf(rest[0])}/policy`, {
+          policyId: policy === 'default' ? null : policy,
+        }),
+      );
+    }
+
+    case 'devices list': {
+      const query = new URLSearchParams({ limit: '500' });
+      if (rest[0]) query.set('accountId', await accountIdOf(rest[0]));
+      if (values.access) query.set('access', values.access);
+      if (values.status) query.set('status', values.status);
+      if (values.search) query.set('q', values.search);
+      if (values['stale-days']) {
+        query.set(
+          'syncedBefore',
+          new Date(Date.now() - Number(values['stale-days']) * 86_400_000).toISOString(),
+        );
+      }
+      const page = await call('GET', `/admin/devices?${query}`);
+      return show(
+        page,
+        table(page.devices, deviceColumns) + (page.nextCursor ? '\n(more devices: narrow the search)' : ''),
+      );
+    }
+    case 'devices show':
+      return show(
+        await call(
+          'GET',
+          `/admin/accounts/${await accountIdOf(rest[0])}/devices/${enc(required(rest[1], 'the device id'))}`,
+        ),
+      );
+    case 'devices allow':
+    case 'devices block':
+      return show(
+        await call(
+          'PUT',
+          `/admin/accounts/${await accountIdOf(rest[0])}/devices/${enc(required(rest[1], 'the device id'))}/access`,
+          {
+            access: action === 'allow' ? 'allowed' : 'blocked',
+            ...(values.note ? { note: values.note } : {}),
+          },
+        ),
+      );
+    case 'devices reset-access':
+      await call(
+        'DELETE',
+        `/admin/accounts/${await accountIdOf(rest[0])}/devices/${enc(required(rest[1], 'the device id'))}/access`,
+      );
+      return { text: 'exemption removed: the access rules decide again' };
+    case 'devices wipe':
+      return show(
+        await call(
+          'POST',
+          `/admin/accounts/${await accountIdOf(rest[0])}/devices/${enc(required(rest[1], 'the device id'))}/wipe`,
+          {
+            kind: values['account-only'] ? 'account' : 'full',
+            requestedBy: values.by ?? process.env.USER ?? 'administrator',
+          },
+        ),
+      );
+    case 'devices cancel-wipe': {
+      const by = enc(values.by ?? process.env.USER ?? 'administrator');
+      return show(
+        await call(
+          'DELETE',
+          `/admin/accounts/${await accountIdOf(rest[0])}/devices/${enc(required(rest[1], 'the device id'))}/wipe?cancelledBy=${by}`,
+        ),
+      );
+    }
+    case 'devices remove':
+      await call(
+        'DELETE',
+        `/admin/accounts/${await accountIdOf(rest[0])}/devices/${enc(required(rest[1], 'the device id'))}`,
+      );
+      return { text: 'partnership removed' };
+
+    case 'rules list': {
+      const { rules } = await call('GET', '/admin/access/rules');
+      return show(
+        { rules },
+        table(rules, [
+          ['RULE', (rule) => rule.ruleId],
+          ['MATCH', (rule) => rule.matchField],
+          ['PATTERN', (rule) => rule.pattern],
+          ['ACCESS', (rule) => rule.access],
+          ['DESCRIPTION', (rule) => rule.description ?? ''],
+        ]),
+      );
+    }
+    case 'rules add':
+      return show(
+        await call('POST', '/admin/access/rules', {
+          matchField: required(rest[0], 'what to match: deviceType or model'),
+          pattern: required(rest[1], 'the pattern'),
+          access: required(rest[2], 'the access: allowed, blocked or quarantined'),
+          ...(values.description ? { description: values.description } : {}),
+        }),
+      );
+    case 'rules remove':
+      await call('DELETE', `/admin/access/rules/${enc(required(rest[0], 'the rule id'))}`);
+      return { text: 'rule removed' };
+    case 'settings show':
+      return show(await call('GET', '/admin/settings'));
+    case 'settings set': {
+      const body = {};
+      if (values['default-access']) body.defaultAccess = values['default-access'];
+      if (values['default-policy'])
+        body.defaultPolicyId = values['default-policy'] === 'none' ? null : values['default-policy'];
+      if (Object.keys(body).length === 0) throw new CliError('give --default-access and/or --default-policy');
+      return show(await call('PUT', '/admin/settings', body));
+    }
+
+    case 'policies list': {
+      const { policies } = await call('GET', '/admin/policies');
+      return show(
+        { policies },
+        table(policies, [
+          ['POLICY', (policy) => policy.policyId],
+          ['NAME', (policy) => policy.name],
+          ['VERSION', (policy) => policy.version],
+          ['DEFAULT', (policy) => (policy.isDefault ? 'yes' : '')],
+          ['ACCOUNTS', (policy) => policy.assignedAccounts],
+          ['SETTINGS', (policy) => JSON.stringify(policy.settings)],
+        ]),
+      );
+    }
+    case 'policies show':
+      return show(await call('GET', `/admin/policies/${enc(required(rest[0], 'the policy id'))}`));
+    case 'policies create':
+      return show(
+        await call('POST', '/admin/policies', {
+          name: required(rest[0], 'the policy name'),
+          settings: policySettings(values),
+        }),
+      );
+    case 'policies update': {
+      const settings = policySettings(values);
+      return show(
+        await call('PUT', `/admin/policies/${enc(required(rest[0], 'the policy id'))}`, {
+          ...(values.name ? { name: values.name } : {}),
+          ...(Object.keys(settings).length > 0 ? { settings } : {}),
+        }),
+      );
+    }
+    case 'policies remove':
+      await call('DELETE', `/admin/policies/${enc(required(rest[0], 'the policy id'))}`);
+      return { text: 'policy removed' };
+
+    case 'wipes list': {
+      const query = new URLSearchParams({ limit: '200' });
+      if (values.account) query.set('accountId', await accountIdOf(values.account));
+      if (values.status) query.set('status', values.status);
+      const { wipes } = await call('GET', `/admin/wipes?${query}`);
+      return show(
+        { wipes },
+        table(wipes, [
+          ['WIPE', (wipe) => wipe.wipeId],
+          ['DEVICE', (wipe) => wipe.deviceId],
+          ['KIND', (wipe) => wipe.kind],
+          ['STATUS', (wipe) => wipe.status],
+          ['REQUESTED BY', (wipe) => wipe.requestedBy],
+          ['REQUESTED AT', (wipe) => wipe.requestedAt],
+          ['CONFIRMED AT', (wipe) => wipe.confirmedAt ?? ''],
+        ]),
+      );
+    }
+    case 'openapi':
+      return { value: await call('GET', '/admin/openapi.json') };
+    default:
+      throw new CliError(`unknown command "${positionals.join(' ')}"\n\n${USAGE}`);
+  }
+}
+
+try {
+  const result = await run(process.argv.slice(2));
+  if (result.text !== undefined) console.log(result.text);
+  else console.log(JSON.stringify(result.value, null, 2));
+} catch (error) {
+  if (!(error instanceof CliError)) throw error;
+  console.error(`admin: ${error.message}`);
+  process.exitCode = 1;
+}
