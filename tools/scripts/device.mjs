@@ -1,11 +1,13 @@
 // A minimal JMAP device for trying pushmail by hand: connects over the JMAP WebSocket with a device
 // token, enables push and, on every StateChange, fetches what changed and prints it.
-//   npm run device -- <device-token> [ws-url]
+//   PUSHMAIL_DEVICE_TOKEN=<device-token> npm run device [-- ws-url]
+// The token comes from the environment so that it never appears in a command line or its echo.
 import WebSocket from 'ws';
 
-const [token, url = 'ws://127.0.0.1:8080/jmap/ws'] = process.argv.slice(2);
+const token = process.env.PUSHMAIL_DEVICE_TOKEN;
+const [url = 'ws://127.0.0.1:8080/jmap/ws'] = process.argv.slice(2);
 if (!token) {
-  console.error('usage: npm run device -- <device-token> [ws://host:8080/jmap/ws]');
+  console.error('usage: PUSHMAIL_DEVICE_TOKEN=<device-token> npm run device [-- ws://host:8080/jmap/ws]');
   process.exit(2);
 }
 
