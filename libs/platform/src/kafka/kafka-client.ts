@@ -15,6 +15,7 @@ export function createKafka(settings: KafkaSettings): Kafka {
   // The default partitioner is the one every event relies on (murmur2 of the account id key); the notice is noise.
   process.env['KAFKAJS_NO_PARTITIONER_WARNING'] ??= '1';
   const log = settings.logger.child({ component: 'kafka' });
+  routeProcessWarnings(settings.logger);
   const config: KafkaConfig = {
     clientId: settings.clientId,
     brokers: settings.brokers,
@@ -32,4 +33,21 @@ export function createKafka(settings: KafkaSettings): Kafka {
       },
   };
   return new KafkaClient(config);
+}
+
+let warningsRouted = false;
+
+/**
+ * kafkajs schedules timers with negative delays (its request queue's bug, harmless), which Node
+ * reports on stderr as plain text on every start. Route process warnings into the JSON log instead
+ * and drop that one.
+ */
+function routeProcessWarnings(logger: Logger): void {
+  if (warningsRouted) return;
+  warningsRouted = true;
+  process.removeAllListeners('warning');
+  process.on('warning', (warning) => {
+    if (warning.name === 'TimeoutNegativeWarning') return;
+    logger.warn({ warning: { name: warning.name, message: warning.message } }, 'process warning');
+  });
 }
