@@ -9,10 +9,13 @@ import { configureHttp } from './http/configure-http.js';
 async function bootstrap(): Promise<void> {
   const config = loadConfig(mailboxConfigSchema);
   const logger = createLogger('mailbox');
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config, logger), {
-    logger: new NestJsonLogger(logger),
-    bodyParser: false,
-  });
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.register(config, logger, { deliveryGroupId: config.MAILBOX_DELIVERY_GROUP }),
+    {
+      logger: new NestJsonLogger(logger),
+      bodyParser: false,
+    },
+  );
   configureHttp(app);
   app.enableShutdownHooks();
   // Migrations run, topics exist and the producer is connected once the init hooks complete; the

@@ -139,7 +139,7 @@ describe('push-delivery', () => {
     const body = (await response.json()) as Record<string, unknown>;
     expect(body['username']).toBe(address);
     expect(body['apiUrl']).toBe('http://push.example.test/jmap/api');
-    expect(body['primaryAccounts']).toEqual({ 'urn:ietf:params:jmap:mail': accountId });
+    expect(body['primaryAccounts']).toMatchObject({ 'urn:ietf:params:jmap:mail': accountId });
     expect(body['capabilities']).toMatchObject({
       'urn:ietf:params:jmap:websocket': { url: 'ws://push.example.test/jmap/ws', supportsPush: true },
     });
@@ -175,7 +175,8 @@ describe('push-delivery', () => {
     expect(typeof body['sessionState']).toBe('string');
     const forwarded = mailboxCalls.find((call) => call.url === '/internal/jmap');
     expect(forwarded?.authorization).toBe(`Bearer ${internalToken}`);
-    expect(JSON.parse(forwarded!.body)).toEqual({ accountId, request });
+    // The account's address goes along, for Identity/get.
+    expect(JSON.parse(forwarded!.body)).toEqual({ accountId, request, address });
 
     const notJson = await fetch(`${baseUrl}/jmap/api`, {
       method: 'POST',

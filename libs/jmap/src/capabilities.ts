@@ -1,6 +1,10 @@
 export const CORE_CAPABILITY = 'urn:ietf:params:jmap:core';
 export const MAIL_CAPABILITY = 'urn:ietf:params:jmap:mail';
 export const WEBSOCKET_CAPABILITY = 'urn:ietf:params:jmap:websocket';
+/** pushmail's device management extension: policies, their acknowledgement and remote wipe. */
+export const DEVICE_CAPABILITY = 'urn:pushmail:params:jmap:device';
+/** Needed in `using` for Identity/get (RFC 8621 §6); sending mail is not offered. */
+export const SUBMISSION_CAPABILITY = 'urn:ietf:params:jmap:submission';
 
 /** The core limits a server advertises in its session resource and enforces (RFC 8620 §2). */
 export interface CoreLimits {
@@ -25,4 +29,30 @@ export const DEFAULT_CORE_LIMITS: CoreLimits = {
   collationAlgorithms: ['i;ascii-numeric', 'i;ascii-casemap', 'i;unicode-casemap'],
 };
 
-export const SUPPORTED_CAPABILITIES = [CORE_CAPABILITY, MAIL_CAPABILITY, WEBSOCKET_CAPABILITY] as const;
+export const SUPPORTED_CAPABILITIES = [
+  CORE_CAPABILITY,
+  MAIL_CAPABILITY,
+  SUBMISSION_CAPABILITY,
+  WEBSOCKET_CAPABILITY,
+  DEVICE_CAPABILITY,
+] as const;
+
+const CAPABILITY_OF_TYPE: Readonly<Record<string, string>> = {
+  Core: CORE_CAPABILITY,
+  Blob: CORE_CAPABILITY,
+  Mailbox: MAIL_CAPABILITY,
+  Thread: MAIL_CAPABILITY,
+  Email: MAIL_CAPABILITY,
+  SearchSnippet: MAIL_CAPABILITY,
+  Identity: SUBMISSION_CAPABILITY,
+  EmailSubmission: SUBMISSION_CAPABILITY,
+};
+
+/**
+ * The capability a method belongs to, by its type name; a call whose capability the request did not
+ * list in `using` is an unknownMethod (RFC 8620 §3.3).
+ */
+export function capabilityOfMethod(method: string): string | undefined {
+  const slash = method.indexOf('/');
+  return slash <= 0 ? undefined : CAPABILITY_OF_TYPE[method.slice(0, slash)];
+}

@@ -1,3 +1,4 @@
+import { capabilityOfMethod } from './capabilities.js';
 import { MethodError } from './errors.js';
 import type { Invocation, JmapRequest } from './request.js';
 import { resolveResultReferences } from './result-reference.js';
@@ -18,6 +19,8 @@ export interface MethodRegistry {
 export interface DispatchHooks {
   /** Called with each failure that was not a MethodError, i.e. a bug or an outage. */
   onUnexpectedError?: (method: string, error: unknown) => void;
+  /** A policy that may refuse a call before it runs (e.g. `forbidden`); undefined lets it run. */
+  authorize?: (method: string, args: Record<string, unknown>) => MethodError | undefined;
 }
 
 /**
@@ -35,7 +38,16 @@ export async function dispatchRequest(
   for (const [name, rawArgs, callId] of request.methodCalls) {
     const handler = methods.get(name);
     if (!handler) {
-      responses.push(['error', { type: 'unknownMethod', description: `unknown method ${name}` }, callId]);
+      responses.push(['error', { type: 'unknownMethod', description: `unknown method ${name.slice(0, 100)}` }, callId]);
+      continue;
+    }
+    const capability = capabilityOfMethod(name);
+    if (capability !== undefined && !request.using.includes(capability)) {
+      responses.push([
+        'error',
+        { type: 'unknownMethod', description: `${name} needs "${capability}" in "using"` },
+        callId,
+      ]);
       continue;
     }
     try {
@@ -43,6 +55,8 @@ export async function dispatchRequest(
       if ('accountId' in args && args['accountId'] !== accountId && name !== 'Core/echo') {
         throw new MethodError('accountNotFound', 'no such account for these credentials');
       }
+      const refusal = hooks.authorize?.(name, args);
+      if (refusal) throw refusal;
       responses.push([name, await handler(args, context), callId]);
     } catch (error) {
       if (error instanceof MethodError) {

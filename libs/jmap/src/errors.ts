@@ -28,6 +28,8 @@ export type MethodErrorType =
   | 'forbidden'
   | 'accountNotFound'
   | 'accountNotSupportedByMethod'
+  | 'fromAccountNotFound'
+  | 'fromAccountNotSupportedByMethod'
   | 'accountReadOnly'
   | 'requestTooLarge'
   | 'cannotCalculateChanges'
@@ -51,4 +53,35 @@ export class MethodError extends Error {
   toResponseArguments(): Record<string, unknown> {
     return { type: this.type, ...(this.message !== this.type ? { description: this.message } : {}), ...this.extra };
   }
+}
+
+/** Why one object of a /set, /copy or /import was not created, updated or destroyed (RFC 8620 §5.3). */
+export type SetErrorType =
+  | 'forbidden'
+  | 'overQuota'
+  | 'tooLarge'
+  | 'rateLimit'
+  | 'notFound'
+  | 'invalidPatch'
+  | 'willDestroy'
+  | 'invalidProperties'
+  | 'singleton'
+  | 'alreadyExists'
+  | 'mailboxHasChild'
+  | 'mailboxHasEmail'
+  | 'blobNotFound'
+  | 'tooManyKeywords'
+  | 'tooManyMailboxes'
+  | 'invalidEmail';
+
+export interface SetError {
+  type: SetErrorType;
+  description?: string;
+  properties?: string[];
+  notFound?: string[];
+  existingId?: string;
+}
+
+export function setError(type: SetErrorType, description?: string, extra: Omit<SetError, 'type' | 'description'> = {}): SetError {
+  return { type, ...(description !== undefined ? { description } : {}), ...extra };
 }

@@ -7,6 +7,7 @@ import { evaluatePointer } from './result-reference.js';
 import { parseClientMessage } from './websocket.js';
 
 const core = 'urn:ietf:params:jmap:core';
+const mail = 'urn:ietf:params:jmap:mail';
 
 describe(parseRequestBody.name, () => {
   it('answers notJSON for bytes that are not JSON', () => {
@@ -66,7 +67,7 @@ describe(dispatchRequest.name, () => {
   it('resolves a result reference from an earlier call', async () => {
     const { methodResponses } = await dispatchRequest(
       {
-        using: [core],
+        using: [core, mail],
         methodCalls: [
           ['Email/query', { accountId: 'acc' }, 'q'],
           ['Email/get', { accountId: 'acc', '#ids': { resultOf: 'q', name: 'Email/query', path: '/ids' } }, 'g'],
@@ -81,7 +82,7 @@ describe(dispatchRequest.name, () => {
   it('answers unknownMethod, accountNotFound and serverFail per call and goes on', async () => {
     const { methodResponses } = await dispatchRequest(
       {
-        using: [core],
+        using: [core, mail],
         methodCalls: [
           ['Nope/get', {}, 'a'],
           ['Email/query', { accountId: 'someone-else' }, 'b'],
@@ -97,6 +98,37 @@ describe(dispatchRequest.name, () => {
       'accountNotFound',
       'serverFail',
       'Core/echo',
+    ]);
+  });
+
+  it('answers unknownMethod for a method whose capability is not in "using"', async () => {
+    const { methodResponses } = await dispatchRequest(
+      { using: [core], methodCalls: [['Email/query', { accountId: 'acc' }, 'q'], ['Core/echo', {}, 'e']] },
+      'acc',
+      methods,
+    );
+    expect(methodResponses.map(([name, args]) => (name === 'error' ? args['type'] : name))).toEqual([
+      'unknownMethod',
+      'Core/echo',
+    ]);
+  });
+
+  it('lets a policy refuse a call with its own error and run the others', async () => {
+    const { methodResponses } = await dispatchRequest(
+      {
+        using: [core, mail],
+        methodCalls: [
+          ['Email/query', { accountId: 'acc' }, 'q'],
+          ['Core/echo', { x: 1 }, 'e'],
+        ],
+      },
+      'acc',
+      methods,
+      { authorize: (name) => (name.startsWith('Email/') ? new MethodError('forbidden', 'policy') : undefined) },
+    );
+    expect(methodResponses).toEqual([
+      ['error', { type: 'forbidden', description: 'policy' }, 'q'],
+      ['Core/echo', { x: 1 }, 'e'],
     ]);
   });
 });

@@ -1,12 +1,52 @@
 import { describe, expect, it } from 'vitest';
-import { checkSinceState, collapseChanges, parseState, planChangesPage, stateStrings } from './change-log.js';
+import {
+  type AccountStates,
+  changedSince,
+  checkSinceState,
+  collapseChanges,
+  INITIAL_STATES,
+  mergeKinds,
+  parseState,
+  planChangesPage,
+  stateStrings,
+} from './change-log.js';
+
+const states = (overrides: Partial<AccountStates>): AccountStates => ({ ...INITIAL_STATES, ...overrides });
 
 describe(stateStrings.name, () => {
-  it('gives every type the account modseq and EmailDelivery the last delivery', () => {
-    expect(stateStrings({ modseq: 7, deliveryModseq: 5, changesHorizon: 0 })).toEqual({
+  it('gives each type the modseq of its last change, and the push state the account modseq', () => {
+    expect(
+      stateStrings(states({ modseq: 7, emailModseq: 7, mailboxModseq: 6, threadModseq: 4, deliveryModseq: 5 })),
+    ).toEqual({
       state: '7',
-      changed: { Email: '7', Mailbox: '7', Thread: '7', EmailDelivery: '5' },
+      changed: { Email: '7', Mailbox: '6', Thread: '4', EmailDelivery: '5' },
     });
+  });
+});
+
+describe(changedSince.name, () => {
+  const now = states({ modseq: 9, emailModseq: 9, mailboxModseq: 8, threadModseq: 4, deliveryModseq: 3 });
+
+  it('lists only the types that changed after the push state', () => {
+    expect(changedSince(now, '8')).toEqual({ Email: '9' });
+    expect(changedSince(now, '4')).toEqual({ Email: '9', Mailbox: '8' });
+    expect(changedSince(now, '9')).toEqual({});
+  });
+
+  it('lists every type for a state it never issued', () => {
+    expect(Object.keys(changedSince(now, 'junk'))).toEqual(['Email', 'Mailbox', 'Thread', 'EmailDelivery']);
+    expect(Object.keys(changedSince(now, '10'))).toHaveLength(4);
+    expect(Object.keys(changedSince(now, undefined))).toHaveLength(4);
+  });
+});
+
+describe(mergeKinds.name, () => {
+  it('folds two changes of one object in one transaction', () => {
+    expect(mergeKinds('created', 'updated')).toBe('created');
+    expect(mergeKinds('created', 'destroyed')).toBeNull();
+    expect(mergeKinds('updated', 'destroyed')).toBe('destroyed');
+    expect(mergeKinds('updated', 'updated')).toBe('updated');
+    expect(mergeKinds(null, 'updated')).toBe('updated');
   });
 });
 
@@ -23,17 +63,17 @@ describe(parseState.name, () => {
 });
 
 describe(checkSinceState.name, () => {
-  const states = { modseq: 10, deliveryModseq: 10, changesHorizon: 3 };
+  const current = states({ modseq: 10, deliveryModseq: 10, changesHorizon: 3 });
 
   it('accepts a state between the horizon and now', () => {
-    expect(checkSinceState('3', states)).toEqual({ ok: true, since: 3 });
-    expect(checkSinceState('10', states)).toEqual({ ok: true, since: 10 });
+    expect(checkSinceState('3', current)).toEqual({ ok: true, since: 3 });
+    expect(checkSinceState('10', current)).toEqual({ ok: true, since: 10 });
   });
 
   it('refuses a state that is not a number, from the future, or older than the horizon', () => {
-    expect(checkSinceState('x', states).ok).toBe(false);
-    expect(checkSinceState('11', states).ok).toBe(false);
-    expect(checkSinceState('2', states).ok).toBe(false);
+    expect(checkSinceState('x', current).ok).toBe(false);
+    expect(checkSinceState('11', current).ok).toBe(false);
+    expect(checkSinceState('2', current).ok).toBe(false);
   });
 });
 

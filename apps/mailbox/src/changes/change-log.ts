@@ -1,25 +1,72 @@
 import type { ChangedTypeName } from '@pushmail/contracts';
-import type { ChangeKind } from '../store/entities/change.entity.js';
+import type { ChangeKind, ChangeType } from '../store/entities/change.entity.js';
 
 /** An account's counters; an account that never received mail has all of them at zero. */
 export interface AccountStates {
+  /** Moves by one with every change transaction: the push state. */
   modseq: number;
+  emailModseq: number;
+  mailboxModseq: number;
+  threadModseq: number;
   deliveryModseq: number;
   changesHorizon: number;
 }
 
-export const INITIAL_STATES: AccountStates = { modseq: 0, deliveryModseq: 0, changesHorizon: 0 };
+export const INITIAL_STATES: AccountStates = {
+  modseq: 0,
+  emailModseq: 0,
+  mailboxModseq: 0,
+  threadModseq: 0,
+  deliveryModseq: 0,
+  changesHorizon: 0,
+};
 
-/** Every data type's state is the account's modseq; EmailDelivery's is the modseq of the last delivery. */
+/** A type's state: the modseq of the last change to an object of that type. */
+export function typeModseq(states: AccountStates, type: ChangeType): number {
+  switch (type) {
+    case 'Email':
+      return states.emailModseq;
+    case 'Mailbox':
+      return states.mailboxModseq;
+    case 'Thread':
+      return states.threadModseq;
+  }
+}
+
+function typeStates(states: AccountStates): Record<ChangedTypeName, number> {
+  return {
+    Email: states.emailModseq,
+    Mailbox: states.mailboxModseq,
+    Thread: states.threadModseq,
+    EmailDelivery: states.deliveryModseq,
+  };
+}
+
+/** The push state and every data type's state. */
 export function stateStrings(states: AccountStates): {
   state: string;
   changed: Record<ChangedTypeName, string>;
 } {
-  const state = String(states.modseq);
-  return {
-    state,
-    changed: { Email: state, Mailbox: state, Thread: state, EmailDelivery: String(states.deliveryModseq) },
-  };
+  const changed = {} as Record<ChangedTypeName, string>;
+  for (const [type, modseq] of Object.entries(typeStates(states))) {
+    changed[type as ChangedTypeName] = String(modseq);
+  }
+  return { state: String(states.modseq), changed };
+}
+
+/**
+ * The types whose state moved after push state `since`, with their states: exactly what a device
+ * that saw `since` has missed. A state this server never issued (or a future one) gets every type.
+ */
+export function changedSince(states: AccountStates, since: string | undefined): Partial<Record<ChangedTypeName, string>> {
+  const all = stateStrings(states).changed;
+  const from = since === undefined ? null : parseState(since);
+  if (from === null || from > states.modseq) return all;
+  const changed: Partial<Record<ChangedTypeName, string>> = {};
+  for (const [type, modseq] of Object.entries(typeStates(states))) {
+    if (modseq > from) changed[type as ChangedTypeName] = String(modseq);
+  }
+  return changed;
 }
 
 /** A state string this server issued: a non-negative integer without leading zeros. */
@@ -74,6 +121,18 @@ export interface ChangeRow {
   objectId: string;
   kind: ChangeKind;
   modseq: number;
+}
+
+/**
+ * What one transaction did to an object it touched twice: created then updated is created, updated
+ * then destroyed is destroyed, created then destroyed is nothing (null).
+ */
+export function mergeKinds(first: ChangeKind | null, next: ChangeKind): ChangeKind | null {
+  if (first === null) return next;
+  if (next === 'destroyed') return first === 'created' ? null : 'destroyed';
+  if (first === 'created') return 'created';
+  if (first === 'destroyed') return 'updated';
+  return 'updated';
 }
 
 export interface CollapsedChanges {

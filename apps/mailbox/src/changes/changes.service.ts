@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { ChangeType } from '../store/entities/change.entity.js';
+import { STATE_COLUMNS, statesOf } from './account-write.js';
 import {
   type AccountStates,
   type ChangeRow,
@@ -8,6 +9,7 @@ import {
   collapseChanges,
   INITIAL_STATES,
   planChangesPage,
+  typeModseq,
 } from './change-log.js';
 
 export type ChangesSince =
@@ -22,18 +24,29 @@ export class ChangesService {
     accountId: string,
     manager: EntityManager = this.dataSource.manager,
   ): Promise<AccountStates> {
-    const rows: Array<{ modseq: string; delivery_modseq: string; changes_horizon: string }> =
-      await manager.query(
-        'SELECT modseq, delivery_modseq, changes_horizon FROM mailbox.account_state WHERE account_id = $1',
-        [accountId],
-      );
-    const row = rows[0];
-    if (!row) return INITIAL_STATES;
-    return {
-      modseq: Number(row.modseq),
-      deliveryModseq: Number(row.delivery_modseq),
-      changesHorizon: Number(row.changes_horizon),
-    };
+    const rows = await manager.query(
+      `SELECT ${STATE_COLUMNS} FROM mailbox.account_state WHERE account_id = $1`,
+      [accountId],
+    );
+    return statesOf(rows[0]) ?? INITIAL_STATES;
+  }
+
+  /** The distinct ids of one type changed after `since`, up to `limit` of them (more means too many). */
+  async changedIds(
+    manager: EntityManager,
+    accountId: string,
+    type: ChangeType,
+    since: number,
+    upTo: number,
+    limit: number,
+  ): Promise<string[]> {
+    const rows: Array<{ object_id: string }> = await manager.query(
+      `SELECT DISTINCT object_id FROM mailbox.changes
+        WHERE account_id = $1 AND type = $2 AND modseq > $3 AND modseq <= $4
+        LIMIT $5`,
+      [accountId, type, since, upTo, limit],
+    );
+    return rows.map((row) => row.object_id);
   }
 
   /**
@@ -62,10 +75,12 @@ export class ChangesService {
       maxChanges,
     );
     if (!page.ok) return { ok: false };
+    // With nothing left to list, the client is at the type's current state, whatever it asked from.
+    const current = typeModseq(states, type);
     if (page.upTo === null) {
       return {
         ok: true,
-        newState: states.modseq,
+        newState: current,
         hasMoreChanges: false,
         created: [],
         updated: [],
@@ -84,7 +99,7 @@ export class ChangesService {
     );
     return {
       ok: true,
-      newState: page.hasMore ? page.upTo : states.modseq,
+      newState: page.hasMore ? page.upTo : current,
       hasMoreChanges: page.hasMore,
       ...collapsed,
     };

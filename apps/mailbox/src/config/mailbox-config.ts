@@ -10,6 +10,11 @@ export const mailboxConfigSchema = z.object({
   INTERNAL_TOKEN: z.string().min(24),
   /** How long the per-account change log answers `/changes` before a client must resync. */
   CHANGES_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /** The consumer group every replica shares to store deliveries; a separate deployment needs its own. */
+  MAILBOX_DELIVERY_GROUP: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,200}$/, 'letters, digits, ".", "_" and "-" only')
+    .default('mailbox'),
 });
 
 export type MailboxConfig = z.infer<typeof mailboxConfigSchema>;

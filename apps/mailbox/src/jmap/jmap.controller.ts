@@ -8,6 +8,7 @@ import {
   Inject,
   Param,
   Post,
+  Query,
   UseGuards,
 } from '@nestjs/common';
 import { DEFAULT_CORE_LIMITS, type JmapResponse, requestError, validateRequest } from '@pushmail/jmap';
@@ -32,15 +33,25 @@ export class JmapController {
     }
     const parsed = validateRequest(envelope.data.request, DEFAULT_CORE_LIMITS);
     if (!parsed.ok) throw new HttpException(parsed.problem, parsed.problem.status);
-    return this.jmap.execute(envelope.data.accountId, parsed.request);
+    return this.jmap.execute(
+      envelope.data.accountId,
+      parsed.request,
+      envelope.data.address === undefined ? {} : { address: envelope.data.address },
+    );
   }
 
-  /** The current states, for answering a push subscription's catch-up (`pushState`). */
+  /**
+   * The current states, for answering a push subscription's catch-up: with `since` (a push state),
+   * only the types that changed after it.
+   */
   @Get('state/:accountId')
-  async state(@Param('accountId') accountId: string): Promise<AccountStatesView> {
+  async state(
+    @Param('accountId') accountId: string,
+    @Query('since') since: unknown,
+  ): Promise<AccountStatesView> {
     if (!accountIdParam.safeParse(accountId).success) {
       throw new BadRequestException({ error: 'invalid_request', message: 'accountId must be a uuid' });
     }
-    return this.jmap.states(accountId);
+    return this.jmap.states(accountId, typeof since === 'string' ? since : undefined);
   }
 }

@@ -95,7 +95,7 @@ describe(JmapController.name, () => {
       {
         accountId: alice,
         queryState: '3',
-        canCalculateChanges: false,
+        canCalculateChanges: true,
         position: 0,
         ids: [aliceIds.reply, aliceIds.second, aliceIds.first],
         total: 3,
@@ -132,7 +132,7 @@ describe(JmapController.name, () => {
     expect(page).not.toHaveProperty('limit');
 
     const [[type, error]] = (await call(alice, [
-      ['Email/query', { accountId: alice, sort: [{ property: 'subject' }] }, 'q'],
+      ['Email/query', { accountId: alice, sort: [{ property: 'color' }] }, 'q'],
     ])) as [Invocation];
     expect([type, error['type']]).toEqual(['error', 'unsupportedSort']);
   });
@@ -264,7 +264,7 @@ describe(JmapController.name, () => {
     });
     const badAccount = await post({ accountId: 'alice', request: { using, methodCalls: [] } });
     expect(badAccount.status).toBe(400);
-    const unknownMethod = await call(alice, [['Email/set', { accountId: alice }, 'x']]);
+    const unknownMethod = await call(alice, [['Email/frobnicate', { accountId: alice }, 'x']]);
     expect(unknownMethod[0]![1]['type']).toBe('unknownMethod');
   });
 

@@ -1,15 +1,35 @@
 import { Module } from '@nestjs/common';
+import { BlobsModule } from '../blobs/blobs.module.js';
 import { ChangesModule } from '../changes/changes.module.js';
+import { PublishingModule } from '../publishing/publishing.module.js';
+import { ImportEmailsUseCase } from '../usecases/import-emails/import-emails.usecase.js';
+import { ProvisionAccount } from '../usecases/provision-account/provision-account.service.js';
+import { SetEmailsUseCase } from '../usecases/set-emails/set-emails.usecase.js';
+import { SetMailboxesUseCase } from '../usecases/set-mailboxes/set-mailboxes.usecase.js';
 import { InternalTokenGuard } from './internal-token.guard.js';
 import { JmapController } from './jmap.controller.js';
 import { JmapService } from './jmap.service.js';
 import { EmailMethods } from './methods/email.methods.js';
+import { IdentityMethods } from './methods/identity.methods.js';
 import { MailboxMethods } from './methods/mailbox.methods.js';
+import { SearchSnippetMethods } from './methods/search-snippet.methods.js';
 import { ThreadMethods } from './methods/thread.methods.js';
 
 @Module({
-  imports: [ChangesModule],
+  imports: [ChangesModule, BlobsModule, PublishingModule],
   controllers: [JmapController],
-  providers: [InternalTokenGuard, JmapService, EmailMethods, MailboxMethods, ThreadMethods],
+  providers: [
+    InternalTokenGuard,
+    JmapService,
+    EmailMethods,
+    MailboxMethods,
+    ThreadMethods,
+    SearchSnippetMethods,
+    IdentityMethods,
+    SetEmailsUseCase,
+    ImportEmailsUseCase,
+    SetMailboxesUseCase,
+    ProvisionAccount,
+  ],
 })
 export class JmapModule {}

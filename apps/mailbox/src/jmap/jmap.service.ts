@@ -8,11 +8,17 @@ import {
   type MethodRegistry,
 } from '@pushmail/jmap';
 import type { Logger } from 'pino';
-import { stateStrings } from '../changes/change-log.js';
+import { changedSince, stateStrings } from '../changes/change-log.js';
 import { ChangesService } from '../changes/changes.service.js';
 import { MAILBOX_LOGGER } from '../config/mailbox-config.js';
+import { ImportEmailsUseCase } from '../usecases/import-emails/import-emails.usecase.js';
+import { ProvisionAccount } from '../usecases/provision-account/provision-account.service.js';
+import { SetEmailsUseCase } from '../usecases/set-emails/set-emails.usecase.js';
+import { SetMailboxesUseCase } from '../usecases/set-mailboxes/set-mailboxes.usecase.js';
 import { EmailMethods } from './methods/email.methods.js';
+import { IdentityMethods } from './methods/identity.methods.js';
 import { MailboxMethods } from './methods/mailbox.methods.js';
+import { SearchSnippetMethods } from './methods/search-snippet.methods.js';
 import { ThreadMethods } from './methods/thread.methods.js';
 
 /**
@@ -23,7 +29,12 @@ export const MAILBOX_SESSION_STATE = '0';
 
 export interface AccountStatesView {
   state: string;
-  changed: Record<ChangedTypeName, string>;
+  changed: Partial<Record<ChangedTypeName, string>>;
+}
+
+/** What the edge knows of the caller besides the account: its address, for Identity/get. */
+export interface CallerInfo {
+  address?: string;
 }
 
 /** Runs JMAP requests for one account against the store. */
@@ -35,6 +46,12 @@ export class JmapService {
     @Inject(EmailMethods) emails: EmailMethods,
     @Inject(MailboxMethods) mailboxes: MailboxMethods,
     @Inject(ThreadMethods) threads: ThreadMethods,
+    @Inject(SearchSnippetMethods) snippets: SearchSnippetMethods,
+    @Inject(SetEmailsUseCase) setEmails: SetEmailsUseCase,
+    @Inject(ImportEmailsUseCase) importEmails: ImportEmailsUseCase,
+    @Inject(SetMailboxesUseCase) setMailboxes: SetMailboxesUseCase,
+    @Inject(IdentityMethods) private readonly identities: IdentityMethods,
+    @Inject(ProvisionAccount) private readonly provisioning: ProvisionAccount,
     @Inject(ChangesService) private readonly changes: ChangesService,
     @Inject(MAILBOX_LOGGER) private readonly logger: Logger,
   ) {
@@ -42,11 +59,20 @@ export class JmapService {
       ['Core/echo', async (args) => args],
       ['Mailbox/get', (args, context) => mailboxes.get(args, context)],
       ['Mailbox/changes', (args, context) => mailboxes.changesSince(args, context)],
+      ['Mailbox/query', (args, context) => mailboxes.query(args, context)],
+      ['Mailbox/queryChanges', (args, context) => mailboxes.queryChanges(args, context)],
+      ['Mailbox/set', (args, context) => setMailboxes.execute(args, context)],
       ['Email/get', (args, context) => emails.get(args, context)],
       ['Email/query', (args, context) => emails.query(args, context)],
+      ['Email/queryChanges', (args, context) => emails.queryChanges(args, context)],
       ['Email/changes', (args, context) => emails.changesSince(args, context)],
+      ['Email/set', (args, context) => setEmails.execute(args, context)],
+      ['Email/import', (args, context) => importEmails.execute(args, context)],
+      ['Email/parse', (args, context) => emails.parse(args, context)],
+      ['Email/copy', (args, context) => emails.copy(args, context)],
       ['Thread/get', (args, context) => threads.get(args, context)],
       ['Thread/changes', (args, context) => threads.changesSince(args, context)],
+      ['SearchSnippet/get', (args, context) => snippets.get(args, context)],
     ]);
   }
 
@@ -54,8 +80,15 @@ export class JmapService {
     return this.methods;
   }
 
-  async execute(accountId: string, request: JmapRequest): Promise<JmapResponse> {
-    const result = await dispatchRequest(request, accountId, this.methods, {
+  async execute(accountId: string, request: JmapRequest, caller: CallerInfo = {}): Promise<JmapResponse> {
+    await this.provisioning.ensure(accountId);
+    const registry: MethodRegistry = {
+      get: (name) =>
+        name === 'Identity/get'
+          ? (args, context) => this.identities.get(args, { ...context, ...caller })
+          : this.methods.get(name),
+    };
+    const result = await dispatchRequest(request, accountId, registry, {
       onUnexpectedError: (method, error) =>
         this.logger.error({ err: error, method, accountId }, 'a JMAP method failed'),
     });
@@ -66,7 +99,12 @@ export class JmapService {
     };
   }
 
-  async states(accountId: string): Promise<AccountStatesView> {
-    return stateStrings(await this.changes.readStates(accountId));
+  /** The push state and type states; with `since`, only the types that changed after it. */
+  async states(accountId: string, since?: string): Promise<AccountStatesView> {
+    const states = await this.changes.readStates(accountId);
+    return {
+      state: String(states.modseq),
+      changed: since === undefined ? stateStrings(states).changed : changedSince(states, since),
+    };
   }
 }

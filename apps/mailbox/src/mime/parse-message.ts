@@ -18,8 +18,10 @@ export interface AttachmentInfo {
 export interface ParsedMessage {
   subject: string | null;
   from: EmailAddressValue[] | null;
+  sender: EmailAddressValue[] | null;
   to: EmailAddressValue[] | null;
   cc: EmailAddressValue[] | null;
+  bcc: EmailAddressValue[] | null;
   replyTo: EmailAddressValue[] | null;
   /** The first Message-ID, without angle brackets. */
   messageId: string | null;
@@ -66,8 +68,10 @@ export async function parseMessage(raw: Buffer): Promise<ParsedMessage> {
     return {
       subject: mail.subject === undefined ? null : clean(mail.subject),
       from: addresses(mail.from),
+      sender: addresses(senderOf(mail.headers.get('sender'))),
       to: addresses(mail.to),
       cc: addresses(mail.cc),
+      bcc: addresses(mail.bcc),
       replyTo: addresses(mail.replyTo),
       messageId: messageIdsOf(mail.messageId)[0] ?? null,
       inReplyTo: nonEmpty(messageIdsOf(mail.inReplyTo)),
@@ -95,8 +99,10 @@ export function parseHeaderBlockOnly(raw: Buffer, reason: string): ParsedMessage
   return {
     subject: subject === undefined ? null : clean(subject),
     from: addressHeader(all('from')),
+    sender: addressHeader(all('sender')),
     to: addressHeader(all('to')),
     cc: addressHeader(all('cc')),
+    bcc: addressHeader(all('bcc')),
     replyTo: addressHeader(all('reply-to')),
     messageId: messageIdsOf(first('message-id'))[0] ?? null,
     inReplyTo: nonEmpty(messageIdsOf(first('in-reply-to'))),
@@ -120,6 +126,12 @@ function attachmentInfo(attachment: Attachment, index: number): AttachmentInfo {
     disposition: attachment.contentDisposition ? clean(attachment.contentDisposition).toLowerCase() : null,
     cid: attachment.cid ? clean(attachment.cid) : null,
   };
+}
+
+function senderOf(value: unknown): AddressObject | undefined {
+  return typeof value === 'object' && value !== null && Array.isArray((value as AddressObject).value)
+    ? (value as AddressObject)
+    : undefined;
 }
 
 function addresses(value: AddressObject | AddressObject[] | undefined): EmailAddressValue[] | null {

@@ -3,7 +3,10 @@ import { Injectable, Inject } from '@nestjs/common';
 import { mailboxChangedTopic, type MailboxChangedV1 } from '@pushmail/contracts';
 import { EventProducer } from '@pushmail/platform';
 import { DataSource } from 'typeorm';
-import { stateStrings } from '../changes/change-log.js';
+import { STATE_COLUMNS, statesOf } from '../changes/account-write.js';
+import { changedSince } from '../changes/change-log.js';
+
+export type ChangeCause = MailboxChangedV1['cause'];
 
 const MAX_CREATED_IDS = 1000;
 
@@ -19,16 +22,23 @@ export class MailboxChangesPublisher {
     @Inject(EventProducer) private readonly producer: EventProducer,
   ) {}
 
-  /** Returns the events published. */
-  async publishPending(accountIds: readonly string[]): Promise<MailboxChangedV1[]> {
+  /**
+   * Returns the events published. `cause` is what the caller changed; a delivery not yet announced
+   * (its publish failed earlier) is announced as a delivery all the same.
+   */
+  async publishPending(accountIds: readonly string[], cause: ChangeCause): Promise<MailboxChangedV1[]> {
     if (accountIds.length === 0) return [];
     const pending: Array<{
       account_id: string;
-      modseq: string;
-      delivery_modseq: string;
       published_modseq: string;
+      modseq: string;
+      email_modseq: string;
+      mailbox_modseq: string;
+      thread_modseq: string;
+      delivery_modseq: string;
+      changes_horizon: string;
     }> = await this.dataSource.query(
-      `SELECT account_id, modseq, delivery_modseq, published_modseq
+      `SELECT account_id, published_modseq, ${STATE_COLUMNS}
            FROM mailbox.account_state
           WHERE account_id = ANY($1::uuid[]) AND modseq > published_modseq
           ORDER BY account_id`,
@@ -46,17 +56,15 @@ export class MailboxChangesPublisher {
           LIMIT ${MAX_CREATED_IDS}`,
         [row.account_id, row.published_modseq, row.modseq],
       );
-      const { state, changed } = stateStrings({
-        modseq: Number(row.modseq),
-        deliveryModseq: Number(row.delivery_modseq),
-        changesHorizon: 0,
-      });
+      const states = statesOf(row)!;
+      // Only the types that changed since the last announcement: a flag change moves no thread.
+      const changed = changedSince(states, row.published_modseq);
       events.push({
         eventId: randomUUID(),
         accountId: row.account_id,
-        state,
+        state: String(states.modseq),
         changed,
-        cause: 'delivery',
+        cause: states.deliveryModseq > Number(row.published_modseq) ? 'delivery' : cause,
         createdEmailIds: created.map((email) => email.id),
         occurredAt,
       });

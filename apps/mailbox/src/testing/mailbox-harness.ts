@@ -50,7 +50,14 @@ export async function startGroupAtEnd(kafka: Kafka, groupId: string, topic: stri
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await admin.resetOffsets({ groupId, topic, earliest: false });
+    // Explicit offsets: resetOffsets commits -1 ("latest"), which the consumer takes for no offset at
+    // all and then reads from the beginning.
+    const ends = await admin.fetchTopicOffsets(topic);
+    await admin.setOffsets({
+      groupId,
+      topic,
+      partitions: ends.map((end) => ({ partition: end.partition, offset: end.high })),
+    });
   } finally {
     await admin.disconnect();
   }

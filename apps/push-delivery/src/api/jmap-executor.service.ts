@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Logger } from 'pino';
 import {
   DEFAULT_CORE_LIMITS,
@@ -7,8 +7,10 @@ import {
   type JmapResponse,
   type ProblemDetails,
 } from '@pushmail/jmap';
+import { AccountDirectory } from '../auth/account-directory.js';
 import type { AuthenticatedDevice } from '../auth/device-authenticator.js';
 import { PUSH_LOGGER } from '../config/push-config.js';
+import { DeviceGate } from '../device/device-gate.service.js';
 import { PushMetrics, type JmapTransport } from '../metrics/push-metrics.js';
 import { SessionService } from '../session/session.service.js';
 import { MailboxClient, MailboxError, type MailboxApi } from './mailbox-client.js';
@@ -32,6 +34,10 @@ export class JmapExecutor {
     @Inject(SessionService) private readonly sessions: SessionService,
     @Inject(PushMetrics) private readonly metrics: PushMetrics,
     @Inject(PUSH_LOGGER) logger: Logger,
+    /** Device management: runs device methods and holds mail back from devices that may not have it. */
+    @Optional() @Inject(DeviceGate) private readonly deviceGate?: DeviceGate,
+    /** The account's address, which mailbox needs for Identity/get. */
+    @Optional() @Inject(AccountDirectory) private readonly accounts?: AccountDirectory,
   ) {
     this.log = logger.child({ component: 'jmap' });
   }
@@ -58,7 +64,13 @@ export class JmapExecutor {
     try {
       const sessionState = this.sessions.stateOf(device);
       try {
-        const answer = await this.mailbox.execute(device.accountId, request);
+        const address = this.accounts?.addressOf(device.accountId);
+        const caller = address ? { address } : {};
+        const answer = this.deviceGate
+          ? await this.deviceGate.run(device, request, (forward) =>
+              this.mailbox.execute(device.accountId, forward, caller),
+            )
+          : await this.mailbox.execute(device.accountId, request, caller);
         return {
           ok: true,
           response: {

@@ -30,10 +30,16 @@ export class MailboxError extends Error {
   }
 }
 
+/** What the edge knows of the caller that mailbox does not: the account's address (Identity/get). */
+export interface CallerInfo {
+  address?: string;
+}
+
 /** The calls push-delivery makes to mailbox, also implemented by fakes in tests. */
 export interface MailboxApi {
-  execute(accountId: string, request: JmapRequest): Promise<MailboxResponse>;
-  accountState(accountId: string): Promise<AccountPushState>;
+  execute(accountId: string, request: JmapRequest, caller?: CallerInfo): Promise<MailboxResponse>;
+  /** The push state and type states; with `since` (a push state), only the types changed after it. */
+  accountState(accountId: string, since?: string): Promise<AccountPushState>;
 }
 
 const REFUSED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
@@ -47,10 +53,10 @@ export class MailboxClient implements MailboxApi {
     this.authorization = `Bearer ${config.INTERNAL_TOKEN}`;
   }
 
-  async execute(accountId: string, request: JmapRequest): Promise<MailboxResponse> {
+  async execute(accountId: string, request: JmapRequest, caller: CallerInfo = {}): Promise<MailboxResponse> {
     const body = await this.call('/internal/jmap', {
       method: 'POST',
-      body: JSON.stringify({ accountId, request }),
+      body: JSON.stringify({ accountId, request, ...(caller.address ? { address: caller.address } : {}) }),
     });
     if (
       !isObject(body) ||
@@ -67,8 +73,11 @@ export class MailboxClient implements MailboxApi {
     };
   }
 
-  async accountState(accountId: string): Promise<AccountPushState> {
-    const body = await this.call(`/internal/jmap/state/${encodeURIComponent(accountId)}`, { method: 'GET' });
+  async accountState(accountId: string, since?: string): Promise<AccountPushState> {
+    const query = since === undefined ? '' : `?since=${encodeURIComponent(since.slice(0, 64))}`;
+    const body = await this.call(`/internal/jmap/state/${encodeURIComponent(accountId)}${query}`, {
+      method: 'GET',
+    });
     if (!isObject(body) || typeof body['state'] !== 'string' || !isObject(body['changed'])) {
       throw new MailboxError('failed', 'mailbox answered a malformed account state');
     }

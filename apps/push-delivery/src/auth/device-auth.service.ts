@@ -57,9 +57,14 @@ export class DeviceAuthenticator {
         detail: 'this device is no longer a partner of the account; sign in again',
       };
     if (entry.status === 'wiped')
-      return { ok: false, status: 403, detail: 'device wiped; its partnership with the account has ended' };
+      return {
+        ok: false,
+        status: 403,
+        detail: 'device wiped; its partnership with the account has ended',
+        device: outcome.device,
+      };
     if (entry.access === 'blocked')
-      return { ok: false, status: 403, detail: blockedDetail(entry.accessRule) };
+      return { ok: false, status: 403, detail: blockedDetail(entry.accessRule), device: outcome.device };
     return outcome;
   }
 }

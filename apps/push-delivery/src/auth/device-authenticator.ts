@@ -29,6 +29,8 @@ export type AuthOutcome =
       ok: false;
       status: AuthFailureStatus;
       detail: string;
+      /** The device that was refused, when it is known (blocked, wiped): for its diagnostic trail. */
+      device?: { accountId: string; deviceId: string };
       /** Extra response headers: a challenge, Retry-After. */
       headers?: Record<string, string>;
     };
@@ -57,7 +59,12 @@ export function authenticateBearer(header: string | undefined, credentials: Cred
   const credential = credentials.lookup(tokenSha256);
   if (!credential) return { ok: false, status: 401, detail: 'unknown or revoked device token' };
   if (credential.access === 'blocked') {
-    return { ok: false, status: 403, detail: blockedDetail(credential.accessRule) };
+    return {
+      ok: false,
+      status: 403,
+      detail: blockedDetail(credential.accessRule),
+      device: { accountId: credential.accountId, deviceId: credential.deviceId },
+    };
   }
   return {
     ok: true,

@@ -28,6 +28,20 @@ export const pushConfigSchema = z.object({
   /** Changes of one account arriving within this window go out as one StateChange. */
   PUSH_COALESCE_MS: z.coerce.number().int().min(0).default(2),
   PUSHMAIL_MODE: runtimeMode,
+  /** device-registry, for password sign-ins of standard clients, policy acknowledgements and wipe confirmations. */
+  REGISTRY_URL: z
+    .url({ protocol: /^https?$/ })
+    .default('http://127.0.0.1:8081')
+    .transform((url) => url.replace(/\/+$/, '')),
+  REGISTRY_TIMEOUT_MS: positiveMs.default(10_000),
+  /** How long a successful password sign-in is remembered (keyed by a digest of the credentials). */
+  PASSWORD_AUTH_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
+  /** How often devices' last sync times are reported to device-registry. */
+  DEVICE_ACTIVITY_FLUSH_MS: positiveMs.default(10_000),
+  /** How often the device diagnostic trail is published; 0 turns recording off. */
+  TRAIL_FLUSH_MS: z.coerce.number().int().min(0).default(1000),
+  /** Trail records held between flushes at most; past it new ones are dropped, never the push path slowed. */
+  TRAIL_MAX_BUFFERED: z.coerce.number().int().min(100).default(20_000),
 });
 
 export type PushConfig = z.infer<typeof pushConfigSchema>;

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { EventStream, type StreamWriter } from '../eventsource/event-stream.js';
+import { EventSourceRegistry } from '../eventsource/eventsource-registry.js';
 import { PushMetrics } from '../metrics/push-metrics.js';
 import { ConnectionRegistry } from '../socket/connection-registry.js';
 import { DeviceConnection } from '../socket/device-connection.js';
@@ -28,7 +30,7 @@ describe(PushFanout.name, () => {
     const pushOff = socketOf(registry, accountId, 'off');
     const otherAccount = socketOf(registry, '00000000-0000-4000-8000-000000000000', null);
 
-    const sent = new PushFanout(registry, new PushMetrics()).deliver({
+    const sent = new PushFanout(registry, new PushMetrics(), new EventSourceRegistry()).deliver({
       accountId,
       changed: { Email: 'e5', Mailbox: 'm5' },
       state: '5',
@@ -50,7 +52,7 @@ describe(PushFanout.name, () => {
   it('does not push the same or an older account state twice', () => {
     const registry = new ConnectionRegistry(new PushMetrics());
     const socket = socketOf(registry, accountId, null);
-    const fanout = new PushFanout(registry, new PushMetrics());
+    const fanout = new PushFanout(registry, new PushMetrics(), new EventSourceRegistry());
     const change = (state: string) => ({
       accountId,
       changed: { Email: `e${state}` },
@@ -65,5 +67,20 @@ describe(PushFanout.name, () => {
       fanout.deliver(change('8')),
     ]).toEqual([1, 0, 0, 1]);
     expect(socket.messages().map((message) => message['pushState'])).toEqual(['7', '8']);
+  });
+
+  it('writes the change to the EventSource streams of the account too, once per push state', () => {
+    const streams = new EventSourceRegistry();
+    const written: string[] = [];
+    const writer: StreamWriter = { write: (chunk) => written.push(chunk) > 0, end: () => undefined, writableLength: 0 };
+    streams.add(new EventStream(accountId, writer, { types: new Set(['Email']), closeAfterState: false, pingSeconds: 0 }));
+    const fanout = new PushFanout(new ConnectionRegistry(new PushMetrics()), new PushMetrics(), streams);
+    const change = { accountId, changed: { Email: '7', Mailbox: '7' }, state: '7', receivedAt: performance.now() };
+
+    expect(fanout.deliver(change)).toBe(1);
+    expect(fanout.deliver(change)).toBe(0);
+    expect(written).toEqual([
+      `event: state\nid: 7\ndata: {"@type":"StateChange","changed":{"${accountId}":{"Email":"7"}}}\n\n`,
+    ]);
   });
 });

@@ -1,25 +1,27 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { stateChangeMessage } from '@pushmail/jmap';
+import { EventSourceRegistry } from '../eventsource/eventsource-registry.js';
 import { PushMetrics } from '../metrics/push-metrics.js';
 import { ConnectionRegistry } from '../socket/connection-registry.js';
 import { newerState, type AccountChange } from './change-coalescer.js';
 
-/** Hands an account's change to every push-enabled socket of the account on this replica. */
+/** Hands an account's change to every push-enabled socket and EventSource stream of the account here. */
 @Injectable()
 export class PushFanout {
-  /** The last push state sent per account with sockets here; consumption is at-least-once. */
+  /** The last push state sent per account with listeners here; consumption is at-least-once. */
   private readonly lastPushState = new Map<string, string>();
 
   constructor(
     @Inject(ConnectionRegistry) private readonly registry: ConnectionRegistry,
     @Inject(PushMetrics) private readonly metrics: PushMetrics,
+    @Inject(EventSourceRegistry) private readonly streams: EventSourceRegistry,
   ) {}
 
   deliver(change: AccountChange): number {
-    // Serialised once per distinct data-type filter (usually one), never once per socket.
     const connections = this.registry.ofAccount(change.accountId);
-    // Most changes concern accounts with no socket on this replica; they would drown the timing.
-    if (connections.size === 0) {
+    const streams = this.streams.ofAccount(change.accountId);
+    // Most changes concern accounts with no listener on this replica; they would drown the timing.
+    if (connections.size === 0 && streams.size === 0) {
       this.lastPushState.delete(change.accountId);
       return 0;
     }
@@ -27,6 +29,7 @@ export class PushFanout {
     // A redelivered event (or an older one) would only make every device sync for nothing.
     if (last !== undefined && newerState(last, change.state) === last) return 0;
     this.lastPushState.set(change.accountId, change.state);
+    // Serialised once per distinct data-type filter (usually one), never once per socket.
     const payloads = new Map<string, string | null>();
     let sent = 0;
     for (const connection of connections) {
@@ -43,6 +46,7 @@ export class PushFanout {
       }
       if (payload !== null && connection.deliverStateChange(payload)) sent += 1;
     }
+    for (const stream of [...streams]) if (stream.deliver(change.changed, change.state)) sent += 1;
     if (sent > 0) this.metrics.stateChangesSent.inc(sent);
     this.metrics.fanoutSeconds.observe((performance.now() - change.receivedAt) / 1000);
     return sent;

@@ -40,8 +40,17 @@ describe(SessionService.name, () => {
     expect(session.capabilities['urn:ietf:params:jmap:core']).toMatchObject({
       maxCallsInRequest: 32,
       maxSizeRequest: 10_000_000,
+      maxObjectsInGet: 500,
+      maxObjectsInSet: 500,
+      maxSizeUpload: 50_000_000,
+      maxConcurrentUpload: 4,
+      maxConcurrentRequests: 4,
     });
-    expect(session.primaryAccounts).toEqual({ 'urn:ietf:params:jmap:mail': accountId });
+    expect(session.primaryAccounts).toMatchObject({
+      'urn:ietf:params:jmap:mail': accountId,
+      'urn:ietf:params:jmap:submission': accountId,
+    });
+    expect(session.capabilities['urn:ietf:params:jmap:submission']).toEqual({});
     expect(session.accounts[accountId]).toMatchObject({
       name: 'alice@example.com',
       isPersonal: true,
@@ -49,7 +58,7 @@ describe(SessionService.name, () => {
       accountCapabilities: {
         'urn:ietf:params:jmap:mail': expect.objectContaining({
           maxMailboxDepth: 10,
-          emailQuerySortOptions: ['receivedAt'],
+          emailQuerySortOptions: ['receivedAt', 'size', 'from', 'to', 'subject', 'sentAt', 'hasKeyword'],
         }),
       },
     });

@@ -1,5 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CORE_CAPABILITY, DEFAULT_CORE_LIMITS, MAIL_CAPABILITY, WEBSOCKET_CAPABILITY } from '@pushmail/jmap';
+import {
+  CORE_CAPABILITY,
+  DEFAULT_CORE_LIMITS,
+  MAIL_CAPABILITY,
+  SUBMISSION_CAPABILITY,
+  WEBSOCKET_CAPABILITY,
+} from '@pushmail/jmap';
 import { AccountDirectory } from '../auth/account-directory.js';
 import { sha256Hex, type AuthenticatedDevice } from '../auth/device-authenticator.js';
 import { DeviceCredentialsView } from '../auth/device-credentials.view.js';
@@ -13,9 +19,12 @@ export const MAIL_ACCOUNT_CAPABILITY = {
   maxMailboxDepth: 10,
   maxSizeMailboxName: 255,
   maxSizeAttachmentsPerEmail: 50_000_000,
-  emailQuerySortOptions: ['receivedAt'],
+  emailQuerySortOptions: ['receivedAt', 'size', 'from', 'to', 'subject', 'sentAt', 'hasKeyword'],
   mayCreateTopLevelMailbox: true,
 } as const;
+
+/** RFC 8621 §7: identities are readable; sending through this server is not offered. */
+export const SUBMISSION_ACCOUNT_CAPABILITY = { maxDelayedSend: 0, submissionExtensions: {} } as const;
 
 export interface JmapSession {
   capabilities: Record<string, unknown>;
@@ -52,6 +61,7 @@ export class SessionService {
           collationAlgorithms: [...DEFAULT_CORE_LIMITS.collationAlgorithms],
         },
         [MAIL_CAPABILITY]: {},
+        [SUBMISSION_CAPABILITY]: {},
         [WEBSOCKET_CAPABILITY]: {
           url: `${base.replace(/^http/, 'ws')}${WEBSOCKET_PATH}`,
           supportsPush: true,
@@ -62,10 +72,17 @@ export class SessionService {
           name: username,
           isPersonal: true,
           isReadOnly: false,
-          accountCapabilities: { [CORE_CAPABILITY]: {}, [MAIL_CAPABILITY]: { ...MAIL_ACCOUNT_CAPABILITY } },
+          accountCapabilities: {
+            [CORE_CAPABILITY]: {},
+            [MAIL_CAPABILITY]: {
+              ...MAIL_ACCOUNT_CAPABILITY,
+              emailQuerySortOptions: [...MAIL_ACCOUNT_CAPABILITY.emailQuerySortOptions],
+            },
+            [SUBMISSION_CAPABILITY]: { ...SUBMISSION_ACCOUNT_CAPABILITY, submissionExtensions: {} },
+          },
         },
       },
-      primaryAccounts: { [MAIL_CAPABILITY]: accountId },
+      primaryAccounts: { [MAIL_CAPABILITY]: accountId, [SUBMISSION_CAPABILITY]: accountId },
       username,
       apiUrl: `${base}/jmap/api`,
       downloadUrl: `${base}/jmap/download/{accountId}/{blobId}/{name}?accept={type}`,

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import {
   DEFAULT_CORE_LIMITS,
   parseClientMessage,
@@ -14,6 +14,7 @@ import type { MailboxApi } from '../api/mailbox-client.js';
 import { DeviceLastSeen } from '../auth/device-last-seen.js';
 import { PUSH_LOGGER } from '../config/push-config.js';
 import { PushMetrics } from '../metrics/push-metrics.js';
+import { DeviceTrail } from '../trail/trail.service.js';
 import { CloseCode, type DeviceConnection } from './device-connection.js';
 
 /**
@@ -30,6 +31,7 @@ export class ClientMessageHandler {
     @Inject(DeviceLastSeen) private readonly lastSeen: DeviceLastSeen,
     @Inject(PushMetrics) private readonly metrics: PushMetrics,
     @Inject(PUSH_LOGGER) logger: Logger,
+    @Optional() @Inject(DeviceTrail) private readonly trail?: DeviceTrail,
   ) {
     this.log = logger.child({ component: 'socket' });
   }
@@ -63,11 +65,30 @@ export class ClientMessageHandler {
     request: JmapRequest,
   ): Promise<void> {
     connection.requestStarted();
+    const startedAt = performance.now();
     try {
       const result = await this.executor.execute(connection.device, request);
       connection.send(
         result.ok ? responseFrame(id, result.response) : requestErrorMessage(id, result.problem),
       );
+      const failed = result.ok
+        ? result.response.methodResponses.find(([name]) => name === 'error')
+        : undefined;
+      const failure = !result.ok
+        ? 'request error'
+        : failed
+          ? String((failed[1] as { type?: unknown }).type ?? 'error')
+          : undefined;
+      this.trail?.record(connection.accountId, {
+        deviceId: connection.device.deviceId,
+        kind: 'request',
+        request: {
+          methods: request.methodCalls.slice(0, 64).map(([name]) => name.slice(0, 100)),
+          ok: failure === undefined,
+          durationMs: Math.round(performance.now() - startedAt),
+          ...(failure !== undefined ? { error: failure.slice(0, 200) } : {}),
+        },
+      });
     } finally {
       connection.requestFinished();
     }

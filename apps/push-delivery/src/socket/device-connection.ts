@@ -58,6 +58,11 @@ export class DeviceConnection {
    * StateChanges are dropped, and the device is caught up once it may have mail again.
    */
   mailHeld = false;
+  /** For the diagnostic trail: when the socket opened, and why the server ended it. */
+  readonly openedAt = Date.now();
+  cutForMissedPong = false;
+  /** Called for each StateChange handed to the socket, so the trail sees pushes without the push path knowing it. */
+  onPushSent: (() => void) | undefined;
   private closing = false;
   private catchUpsPending = 0;
   private held: string[] = [];
@@ -72,6 +77,11 @@ export class DeviceConnection {
 
   get accountId(): string {
     return this.device.accountId;
+  }
+
+  /** True once this side decided to close (revocation, restart, too slow, missed pong). */
+  get closedByServer(): boolean {
+    return this.closing || this.cutForMissedPong;
   }
 
   get isOpen(): boolean {
@@ -147,11 +157,14 @@ export class DeviceConnection {
 
   endCatchUp(catchUp: string | undefined): void {
     this.catchUpsPending = Math.max(0, this.catchUpsPending - 1);
-    if (catchUp !== undefined && this.push) this.send(catchUp);
+    if (catchUp !== undefined && this.push && this.send(catchUp)) this.onPushSent?.();
     if (this.catchUpsPending > 0) return;
     const held = this.held;
     this.held = [];
-    for (const payload of held) if (!this.send(payload)) break;
+    for (const payload of held) {
+      if (!this.send(payload)) break;
+      this.onPushSent?.();
+    }
   }
 
   /** Hands over a serialised StateChange; true if it was sent or is waiting behind a catch-up. */
@@ -161,7 +174,9 @@ export class DeviceConnection {
       this.held.push(payload);
       return true;
     }
-    return this.send(payload);
+    const sent = this.send(payload);
+    if (sent) this.onPushSent?.();
+    return sent;
   }
 }
 

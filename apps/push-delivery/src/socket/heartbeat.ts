@@ -10,6 +10,7 @@ export function heartbeat(registry: ConnectionRegistry): { pinged: number; termi
   let terminated = 0;
   for (const connection of [...registry.all()]) {
     if (!connection.alive) {
+      connection.cutForMissedPong = true;
       connection.socket.terminate();
       registry.remove(connection);
       terminated += 1;

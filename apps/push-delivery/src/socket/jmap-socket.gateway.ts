@@ -14,6 +14,7 @@ import { PUSH_CONFIG, PUSH_LOGGER, type PushConfig } from '../config/push-config
 import { noticesFor } from '../device/device-messages.js';
 import { deviceStateOf, mailRefusalOf } from '../device/device-state.js';
 import { WEBSOCKET_PATH } from '../session/session.service.js';
+import { DeviceTrail } from '../trail/trail.service.js';
 import { ClientMessageHandler } from './client-message.handler.js';
 import { ConnectionRegistry } from './connection-registry.js';
 import { CloseCode, DeviceConnection } from './device-connection.js';
@@ -48,6 +49,7 @@ export class JmapSocketGateway implements OnApplicationBootstrap, OnModuleDestro
     @Inject(DeviceLastSeen) private readonly lastSeen: DeviceLastSeen,
     @Inject(ConnectionRegistry) private readonly registry: ConnectionRegistry,
     @Inject(ClientMessageHandler) private readonly handler: ClientMessageHandler,
+    @Inject(DeviceTrail) private readonly trail: DeviceTrail,
   ) {
     this.log = logger.child({ component: 'socket' });
     this.wss = new WebSocketServer({
@@ -100,7 +102,17 @@ export class JmapSocketGateway implements OnApplicationBootstrap, OnModuleDestro
 
     // A password sign-in may take a round trip to device-registry.
     const outcome = await this.authenticator.authenticate(request);
-    if (!outcome.ok) return reject(socket, outcome.status, outcome.detail, outcome.headers ?? {});
+    if (!outcome.ok) {
+      if (outcome.device) {
+        this.trail.record(outcome.device.accountId, {
+          deviceId: outcome.device.deviceId,
+          kind: 'authFailed',
+          auth: { status: outcome.status, reason: outcome.detail.slice(0, 300) },
+          ...(clientAddressOf(request) ? { clientAddress: clientAddressOf(request) ?? '' } : {}),
+        });
+      }
+      return reject(socket, outcome.status, outcome.detail, outcome.headers ?? {});
+    }
     if (!offeredProtocols(request).has(JMAP_SUBPROTOCOL)) {
       return reject(socket, 400, `the "${JMAP_SUBPROTOCOL}" WebSocket subprotocol is required (RFC 8887)`);
     }
@@ -117,18 +129,29 @@ export class JmapSocketGateway implements OnApplicationBootstrap, OnModuleDestro
     ws.on('error', (error) =>
       this.log.debug({ err: error, accountId: device.accountId }, 'device socket error'),
     );
-    ws.on('close', () => this.registry.remove(connection));
+    ws.on('close', (code: number, reason: Buffer) => {
+      this.registry.remove(connection);
+      this.recordClose(connection, code, reason.toString('utf8'));
+    });
+    connection.onPushSent = () =>
+      this.trail.record(device.accountId, { deviceId: device.deviceId, kind: 'pushSent' });
     if (!this.accepting) return connection.close(CloseCode.serviceRestart, 'service restart');
     // Access may have ended while the handshake was under way.
     const reason = revocationReason(this.credentials.snapshotOf(device.accountId), device);
     if (reason) return connection.close(CloseCode.accessRevoked, reason);
 
     this.registry.add(connection);
+    this.trail.record(device.accountId, {
+      deviceId: device.deviceId,
+      kind: 'connected',
+      ...(clientAddress ? { clientAddress } : {}),
+    });
     this.lastSeen.touch(device.accountId, device.deviceId, new Date(), clientAddress ?? undefined);
     // Before any message is read: a pending wipe is the first thing the device hears.
     this.applyDeviceState(connection);
     ws.on('pong', () => {
       connection.alive = true;
+      this.trail.record(device.accountId, { deviceId: device.deviceId, kind: 'pong' });
       this.lastSeen.touch(device.accountId, device.deviceId);
     });
     ws.on('message', (data) => {
@@ -173,7 +196,22 @@ export class JmapSocketGateway implements OnApplicationBootstrap, OnModuleDestro
     }
   }
 
+  private recordClose(connection: DeviceConnection, code: number, reason: string): void {
+    const by = connection.closedByServer ? 'server' : code === 1006 ? 'network' : 'client';
+    const why = connection.cutForMissedPong ? 'no pong since the previous ping' : reason;
+    this.trail.record(connection.accountId, {
+      deviceId: connection.device.deviceId,
+      kind: 'disconnected',
+      detail: `closed by the ${by}: ${code}${why ? ` ${why}` : ''}`,
+      close: { code, reason: why.slice(0, 200), by, lifetimeMs: Date.now() - connection.openedAt },
+    });
+  }
+
   private pingAll(): void {
+    for (const connection of this.registry.all()) {
+      if (connection.alive && connection.isOpen)
+        this.trail.record(connection.accountId, { deviceId: connection.device.deviceId, kind: 'ping' });
+    }
     const { terminated } = heartbeat(this.registry);
     if (terminated > 0) this.log.debug({ terminated }, 'cut sockets that missed a ping');
   }

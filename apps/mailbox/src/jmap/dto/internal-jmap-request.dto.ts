@@ -4,6 +4,8 @@ import { z } from 'zod';
 export const internalJmapRequestSchema = z.object({
   accountId: z.uuid(),
   request: z.unknown(),
+  /** The account's address as the edge knows it, for Identity/get. */
+  address: z.string().min(3).max(320).optional(),
 });
 
 export type InternalJmapRequest = z.infer<typeof internalJmapRequestSchema>;

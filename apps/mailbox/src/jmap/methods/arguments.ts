@@ -88,3 +88,33 @@ export function propertiesArgument(
   if (unknown.length > 0) throw invalidArguments(`unknown ${name}: ${unknown.slice(0, 10).join(', ')}`);
   return requested;
 }
+
+export interface SetArguments {
+  ifInState: string | undefined;
+  create: Record<string, unknown>;
+  update: Record<string, unknown>;
+  destroy: string[];
+}
+
+/** The arguments every /set takes (RFC 8620 §5.3), within maxObjectsInSet. */
+export function setArguments(args: Record<string, unknown>, maxObjects: number): SetArguments {
+  const map = (name: string): Record<string, unknown> => {
+    const value = args[name];
+    if (value === undefined || value === null) return {};
+    if (typeof value !== 'object' || Array.isArray(value)) throw invalidArguments(`"${name}" must be null or a map`);
+    return value as Record<string, unknown>;
+  };
+  const create = map('create');
+  const update = map('update');
+  const destroy = optionalStringList(args, 'destroy') ?? [];
+  const count = Object.keys(create).length + Object.keys(update).length + destroy.length;
+  if (count > maxObjects) {
+    throw new MethodError('requestTooLarge', `${count} objects in one call; maxObjectsInSet is ${maxObjects}`);
+  }
+  return { ifInState: optionalString(args, 'ifInState'), create, update, destroy };
+}
+
+/** `null` for an empty result map or list, as /set answers leave them out that way (RFC 8620 §5.3). */
+export function orNull<T extends object>(value: T): T | null {
+  return Object.keys(value).length === 0 ? null : value;
+}

@@ -9,8 +9,11 @@ import {
   utcDate,
 } from './email-view.js';
 
+const blobId = `B${'a'.repeat(64)}`;
+
 const email: StoredEmail = {
   id: 'Mabcdefghijklmnopqrst',
+  blobId,
   threadId: 'Tabcdefghijklmnopqrst',
   mailboxIds: { Finbox00001: true },
   keywords: {},
@@ -18,8 +21,10 @@ const email: StoredEmail = {
   receivedAt: new Date('2026-03-03T09:15:00.000Z'),
   subject: 'Café plans',
   from: [{ name: 'Ada', email: 'ada@example.org' }],
+  sender: null,
   to: [{ name: null, email: 'bob@example.net' }],
   cc: null,
+  bcc: null,
   replyTo: null,
   messageId: 'm1@example.org',
   inReplyTo: null,
@@ -51,7 +56,7 @@ describe(emailView.name, () => {
     expect(Object.keys(view).sort()).toEqual([...DEFAULT_EMAIL_PROPERTIES].sort());
     expect(view).toMatchObject({
       id: email.id,
-      blobId: `G${email.id}`,
+      blobId,
       threadId: email.threadId,
       receivedAt: '2026-03-03T09:15:00Z',
       sentAt: '2026-03-03T09:14:59.500Z',
@@ -63,7 +68,7 @@ describe(emailView.name, () => {
     expect(view['textBody']).toEqual([
       {
         partId: '1',
-        blobId: `G${email.id}_1`,
+        blobId: `${blobId}_1`,
         size: Buffer.byteLength('Hello Bob, café?'),
         name: null,
         type: 'text/plain',

@@ -1,9 +1,11 @@
+import { partBlobId } from '../../blobs/blob-ids.js';
 import type { AttachmentInfo, EmailAddressValue } from '../../mime/parse-message.js';
 import { HTML_PART_ID, TEXT_PART_ID } from '../../mime/parse-message.js';
 
 /** The stored fields an Email object is built from. */
 export interface StoredEmail {
   id: string;
+  blobId: string;
   threadId: string;
   mailboxIds: Record<string, boolean>;
   keywords: Record<string, boolean>;
@@ -11,8 +13,10 @@ export interface StoredEmail {
   receivedAt: Date;
   subject: string | null;
   from: EmailAddressValue[] | null;
+  sender: EmailAddressValue[] | null;
   to: EmailAddressValue[] | null;
   cc: EmailAddressValue[] | null;
+  bcc: EmailAddressValue[] | null;
   replyTo: EmailAddressValue[] | null;
   messageId: string | null;
   inReplyTo: string[] | null;
@@ -97,24 +101,20 @@ interface BodyPart {
   location: string | null;
 }
 
-export function blobIdOf(emailId: string): string {
-  return `G${emailId}`;
-}
-
 /** An Email object with exactly the requested properties (`id` always). */
 export function emailView(email: StoredEmail, options: EmailViewOptions): Record<string, unknown> {
   const view: Record<string, unknown> = { id: email.id };
   const textPart =
-    email.textBody === null ? null : textBodyPart(email.id, TEXT_PART_ID, 'text/plain', email.textBody);
+    email.textBody === null ? null : textBodyPart(email.blobId, TEXT_PART_ID, 'text/plain', email.textBody);
   const htmlPart =
-    email.htmlBody === null ? null : textBodyPart(email.id, HTML_PART_ID, 'text/html', email.htmlBody);
+    email.htmlBody === null ? null : textBodyPart(email.blobId, HTML_PART_ID, 'text/html', email.htmlBody);
   // RFC 8621 §4.1.4: with only one alternative, it stands in for the other.
   const textBody = [textPart ?? htmlPart].filter((part): part is BodyPart => part !== null);
   const htmlBody = [htmlPart ?? textPart].filter((part): part is BodyPart => part !== null);
   const pickPart = (part: BodyPart): Record<string, unknown> => pick(part, options.bodyProperties);
 
   const values: Record<string, () => unknown> = {
-    blobId: () => blobIdOf(email.id),
+    blobId: () => email.blobId,
     threadId: () => email.threadId,
     mailboxIds: () => email.mailboxIds,
     keywords: () => email.keywords,
@@ -123,11 +123,11 @@ export function emailView(email: StoredEmail, options: EmailViewOptions): Record
     messageId: () => (email.messageId === null ? null : [email.messageId]),
     inReplyTo: () => email.inReplyTo,
     references: () => email.references,
-    sender: () => null,
+    sender: () => email.sender,
     from: () => email.from,
     to: () => email.to,
     cc: () => email.cc,
-    bcc: () => null,
+    bcc: () => email.bcc,
     replyTo: () => email.replyTo,
     subject: () => email.subject,
     sentAt: () => (email.sentAt === null ? null : utcDate(email.sentAt)),
@@ -139,7 +139,7 @@ export function emailView(email: StoredEmail, options: EmailViewOptions): Record
       email.attachments.map((attachment) =>
         pickPart({
           partId: attachment.partId,
-          blobId: `${blobIdOf(email.id)}_${attachment.partId}`,
+          blobId: partBlobId(email.blobId, attachment.partId),
           size: attachment.size,
           name: attachment.name,
           type: attachment.type,
@@ -193,10 +193,10 @@ export function utcDate(date: Date): string {
   return date.toISOString().replace('.000Z', 'Z');
 }
 
-function textBodyPart(emailId: string, partId: string, type: string, content: string): BodyPart {
+function textBodyPart(messageBlobId: string, partId: string, type: string, content: string): BodyPart {
   return {
     partId,
-    blobId: `${blobIdOf(emailId)}_${partId}`,
+    blobId: partBlobId(messageBlobId, partId),
     size: Buffer.byteLength(content, 'utf8'),
     name: null,
     type,

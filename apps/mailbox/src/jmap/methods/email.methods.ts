@@ -1,9 +1,14 @@
-import { Injectable, Inject } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DEFAULT_CORE_LIMITS, isObject, type MethodContext, MethodError } from '@pushmail/jmap';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { BlobStore } from '../../blobs/blob-store.service.js';
+import { checkSinceState } from '../../changes/change-log.js';
 import { ChangesService } from '../../changes/changes.service.js';
 import { isJmapId } from '../../ids/random-id.js';
-import type { AttachmentInfo, EmailAddressValue } from '../../mime/parse-message.js';
+import { type AttachmentInfo, type EmailAddressValue, parseMessage } from '../../mime/parse-message.js';
+import { compileEmailFilter } from '../query/email-filter.js';
+import { compileEmailSort } from '../query/email-sort.js';
+import { SqlParams } from '../query/sql-params.js';
 import {
   idsArgument,
   invalidArguments,
@@ -13,6 +18,7 @@ import {
   optionalUnsignedInt,
   propertiesArgument,
   requireAccountId,
+  requireString,
 } from './arguments.js';
 import { answerChanges } from './changes-method.js';
 import {
@@ -22,15 +28,42 @@ import {
   DEFAULT_EMAIL_PROPERTIES,
   EMAIL_PROPERTIES,
   emailView,
+  type EmailViewOptions,
   type StoredEmail,
 } from './email-view.js';
 import { readSnapshot } from './read-snapshot.js';
 
 export const DEFAULT_QUERY_LIMIT = 50;
 export const MAX_QUERY_LIMIT = 500;
+/** A queryChanges answer lists at most this many ids before the client is told to query again. */
+const MAX_QUERY_CHANGES = 10_000;
+
+/** RFC 8621 §4.9: the properties Email/parse returns by default. */
+const DEFAULT_PARSE_PROPERTIES = [
+  'messageId',
+  'inReplyTo',
+  'references',
+  'sender',
+  'from',
+  'to',
+  'cc',
+  'bcc',
+  'replyTo',
+  'subject',
+  'sentAt',
+  'hasAttachment',
+  'preview',
+  'bodyValues',
+  'textBody',
+  'htmlBody',
+  'attachments',
+];
+/** Metadata a parsed message does not have: null when asked for. */
+const NOT_IN_A_PARSED_MESSAGE = ['id', 'threadId', 'mailboxIds', 'keywords', 'receivedAt'];
 
 interface EmailRow {
   id: string;
+  blob_id: string;
   thread_id: string;
   mailbox_ids: Record<string, boolean>;
   keywords: Record<string, boolean>;
@@ -38,8 +71,10 @@ interface EmailRow {
   received_at: Date;
   subject: string | null;
   from: EmailAddressValue[] | null;
+  sender: EmailAddressValue[] | null;
   to: EmailAddressValue[] | null;
   cc: EmailAddressValue[] | null;
+  bcc: EmailAddressValue[] | null;
   reply_to: EmailAddressValue[] | null;
   message_id: string | null;
   in_reply_to: string[] | null;
@@ -52,32 +87,35 @@ interface EmailRow {
   attachments: AttachmentInfo[];
 }
 
-/** Email/get, Email/query and Email/changes (RFC 8621 §4), always within the caller's account. */
+/** A compiled Email/query: the SQL of the visible emails and how they are ordered. */
+interface CompiledQuery {
+  params: unknown[];
+  /** The emails in the results, as a subquery with the columns the order needs. */
+  visible: string;
+  ranked: string;
+  dependsOnThread: boolean;
+}
+
+/**
+ * The read side of Email (RFC 8621 §4): get, query, queryChanges, changes, parse, and copy (which
+ * needs a second account). Always within the caller's account.
+ */
 @Injectable()
 export class EmailMethods {
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(ChangesService) private readonly changes: ChangesService,
+    @Inject(BlobStore) private readonly blobs: BlobStore,
   ) {}
 
   async get(args: Record<string, unknown>, context: MethodContext): Promise<Record<string, unknown>> {
     const { accountId } = context;
     requireAccountId(args);
-    const ids = idsArgument(args, DEFAULT_CORE_LIMITS.maxObjectsInGet, true)!;
+    const ids = idsArgument(args, DEFAULT_CORE_LIMITS.maxObjectsInGet, true)!.map((id) =>
+      resolveCreationId(id, context),
+    );
     const properties = propertiesArgument(args, 'properties', EMAIL_PROPERTIES, DEFAULT_EMAIL_PROPERTIES);
-    const options = {
-      properties,
-      bodyProperties: propertiesArgument(
-        args,
-        'bodyProperties',
-        BODY_PART_PROPERTIES,
-        DEFAULT_BODY_PART_PROPERTIES,
-      ),
-      fetchTextBodyValues: optionalBoolean(args, 'fetchTextBodyValues', false),
-      fetchHTMLBodyValues: optionalBoolean(args, 'fetchHTMLBodyValues', false),
-      fetchAllBodyValues: optionalBoolean(args, 'fetchAllBodyValues', false),
-      maxBodyValueBytes: optionalUnsignedInt(args, 'maxBodyValueBytes') ?? 0,
-    };
+    const options = viewOptions(args, properties);
     const needsBodies = properties.some((property) => BODY_PROPERTIES_NEEDING_CONTENT.includes(property));
     const lookup = ids.filter(isJmapId);
 
@@ -87,8 +125,9 @@ export class EmailMethods {
         lookup.length === 0
           ? []
           : await manager.query(
-              `SELECT id, thread_id, mailbox_ids, keywords, size, received_at, subject, "from", "to", cc, reply_to,
-                      message_id, in_reply_to, "references", sent_at, preview, has_attachment, attachments,
+              `SELECT id, blob_id, thread_id, mailbox_ids, keywords, size, received_at, subject, "from", sender,
+                      "to", cc, bcc, reply_to, message_id, in_reply_to, "references", sent_at, preview,
+                      has_attachment, attachments,
                       ${needsBodies ? 'text_body, html_body' : 'NULL AS text_body, NULL AS html_body'}
                  FROM mailbox.emails
                 WHERE account_id = $1 AND id = ANY($2::text[])`,
@@ -97,7 +136,7 @@ export class EmailMethods {
       const found = new Map(rows.map((row) => [row.id, storedEmail(row)]));
       return {
         accountId,
-        state: String(states.modseq),
+        state: String(states.emailModseq),
         list: ids.filter((id) => found.has(id)).map((id) => emailView(found.get(id)!, options)),
         notFound: ids.filter((id) => !found.has(id)),
       };
@@ -107,28 +146,14 @@ export class EmailMethods {
   async query(args: Record<string, unknown>, context: MethodContext): Promise<Record<string, unknown>> {
     const { accountId } = context;
     requireAccountId(args);
-    const filter = queryFilter(args['filter']);
-    const ascending = sortIsAscending(args['sort']);
+    const query = compileQuery(args, accountId);
     const requestedLimit = optionalUnsignedInt(args, 'limit');
     const limit = Math.min(requestedLimit ?? DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT);
     const position = optionalInt(args, 'position') ?? 0;
     const anchor = optionalString(args, 'anchor');
     const anchorOffset = optionalInt(args, 'anchorOffset') ?? 0;
     const calculateTotal = optionalBoolean(args, 'calculateTotal', false);
-    const collapseThreads = optionalBoolean(args, 'collapseThreads', false);
-
-    const params: unknown[] = [accountId];
-    let where = 'account_id = $1';
-    if (filter.inMailbox !== undefined) {
-      params.push(JSON.stringify({ [filter.inMailbox]: true }));
-      where += ` AND mailbox_ids @> $${params.length}::jsonb`;
-    }
-    const direction = ascending ? 'ASC' : 'DESC';
-    // With collapseThreads, each thread shows as its first email in the requested order.
-    const visible = collapseThreads
-      ? `SELECT DISTINCT ON (thread_id) id, received_at FROM mailbox.emails WHERE ${where}
-          ORDER BY thread_id, received_at ${direction}, id ${direction}`
-      : `SELECT id, received_at FROM mailbox.emails WHERE ${where}`;
+    const next = query.params.length + 1;
 
     return readSnapshot(this.dataSource, async (manager) => {
       const states = await this.changes.readStates(accountId, manager);
@@ -136,8 +161,8 @@ export class EmailMethods {
       const countTotal = async (): Promise<number> => {
         total ??= (
           (await manager.query(
-            `SELECT count(*)::int AS total FROM (${visible}) AS visible`,
-            params,
+            `SELECT count(*)::int AS total FROM (${query.visible}) AS v`,
+            query.params,
           )) as Array<{
             total: number;
           }>
@@ -147,17 +172,12 @@ export class EmailMethods {
 
       let start: number;
       if (anchor !== undefined) {
-        const before = ascending ? '<' : '>';
-        const found: Array<{ index: number }> = await manager.query(
-          `WITH visible AS (${visible})
-           SELECT (SELECT count(*)::int FROM visible AS other
-                    WHERE (other.received_at, other.id) ${before} (target.received_at, target.id)) AS index
-             FROM visible AS target
-            WHERE target.id = $${params.length + 1}`,
-          [...params, anchor],
+        const found: Array<{ idx: number }> = await manager.query(
+          `SELECT idx FROM (${query.ranked}) AS ranked WHERE id = $${next}`,
+          [...query.params, anchor],
         );
         if (found.length === 0) throw new MethodError('anchorNotFound', 'the anchor is not in the results');
-        start = Math.max(0, found[0]!.index + anchorOffset);
+        start = Math.max(0, found[0]!.idx + anchorOffset);
       } else if (position < 0) {
         start = Math.max(0, (await countTotal()) + position);
       } else {
@@ -165,16 +185,14 @@ export class EmailMethods {
       }
 
       const rows: Array<{ id: string }> = await manager.query(
-        `WITH visible AS (${visible})
-         SELECT id FROM visible ORDER BY received_at ${direction}, id ${direction}
-         OFFSET $${params.length + 1} LIMIT $${params.length + 2}`,
-        [...params, start, limit],
+        `SELECT id FROM (${query.ranked}) AS ranked ORDER BY idx OFFSET $${next} LIMIT $${next + 1}`,
+        [...query.params, start, limit],
       );
       if (calculateTotal) await countTotal();
       return {
         accountId,
-        queryState: String(states.modseq),
-        canCalculateChanges: false,
+        queryState: String(states.emailModseq),
+        canCalculateChanges: true,
         position: start,
         ids: rows.map((row) => row.id),
         ...(calculateTotal ? { total } : {}),
@@ -183,14 +201,224 @@ export class EmailMethods {
     });
   }
 
+  /**
+   * Email/queryChanges (RFC 8620 §5.6). Every email changed since the old state is reported removed,
+   * and added again at its index if it is in the results now; with collapsed threads or thread-wide
+   * conditions, so is every email of a thread that changed. Applying that to the old results gives
+   * the new ones exactly.
+   */
+  async queryChanges(
+    args: Record<string, unknown>,
+    context: MethodContext,
+  ): Promise<Record<string, unknown>> {
+    const { accountId } = context;
+    requireAccountId(args);
+    const sinceQueryState = requireString(args, 'sinceQueryState');
+    const maxChanges = optionalUnsignedInt(args, 'maxChanges');
+    if (maxChanges === 0) throw invalidArguments('"maxChanges" must be greater than 0');
+    optionalString(args, 'upToId');
+    const calculateTotal = optionalBoolean(args, 'calculateTotal', false);
+    const query = compileQuery(args, accountId);
+    const expandThreads = optionalBoolean(args, 'collapseThreads', false) || query.dependsOnThread;
+    const cap = Math.min(maxChanges ?? MAX_QUERY_CHANGES, MAX_QUERY_CHANGES);
+
+    return readSnapshot(this.dataSource, async (manager) => {
+      const states = await this.changes.readStates(accountId, manager);
+      const since = checkSinceState(sinceQueryState, states);
+      if (!since.ok) throw new MethodError('cannotCalculateChanges', since.reason);
+      const changed = new Set(
+        await this.changes.changedIds(manager, accountId, 'Email', since.since, states.modseq, cap + 1),
+      );
+      if (expandThreads && changed.size > 0) {
+        for (const id of await this.threadMatesOf(
+          manager,
+          accountId,
+          [...changed],
+          since.since,
+          states.modseq,
+        )) {
+          changed.add(id);
+        }
+      }
+      const removed = [...changed].sort();
+      const added: Array<{ id: string; index: number }> =
+        removed.length === 0
+          ? []
+          : (
+              (await manager.query(
+                `SELECT id, idx FROM (${query.ranked}) AS ranked WHERE id = ANY($${query.params.length + 1}::text[]) ORDER BY idx`,
+                [...query.params, removed],
+              )) as Array<{ id: string; idx: number }>
+            ).map((row) => ({ id: row.id, index: row.idx }));
+      if (removed.length + added.length > cap) {
+        if (maxChanges !== undefined) {
+          throw new MethodError('tooManyChanges', `more than ${maxChanges} changes; query again`);
+        }
+        throw new MethodError('cannotCalculateChanges', 'too much changed since that state; query again');
+      }
+      let total: number | undefined;
+      if (calculateTotal) {
+        total = (
+          (await manager.query(
+            `SELECT count(*)::int AS total FROM (${query.visible}) AS v`,
+            query.params,
+          )) as Array<{
+            total: number;
+          }>
+        )[0]!.total;
+      }
+      return {
+        accountId,
+        oldQueryState: sinceQueryState,
+        newQueryState: String(states.emailModseq),
+        ...(calculateTotal ? { total } : {}),
+        removed,
+        added,
+      };
+    });
+  }
+
   changesSince(args: Record<string, unknown>, context: MethodContext): Promise<Record<string, unknown>> {
     return answerChanges(this.dataSource, this.changes, 'Email', args, context.accountId);
   }
+
+  /** Email/parse (RFC 8621 §4.9): blobs read as messages, without storing them. */
+  async parse(args: Record<string, unknown>, context: MethodContext): Promise<Record<string, unknown>> {
+    const { accountId } = context;
+    requireAccountId(args);
+    const blobIds = idsArgument({ ids: args['blobIds'] }, DEFAULT_CORE_LIMITS.maxObjectsInGet, true)!;
+    const properties = propertiesArgument(args, 'properties', EMAIL_PROPERTIES, [
+      ...DEFAULT_PARSE_PROPERTIES,
+      'blobId',
+      'size',
+    ]);
+    const options = viewOptions(args, properties);
+    const parsed: Record<string, Record<string, unknown>> = {};
+    const notParsable: string[] = [];
+    const notFound: string[] = [];
+    for (const blobId of blobIds) {
+      const blob = await this.blobs.get(accountId, blobId);
+      if (!blob) {
+        notFound.push(blobId);
+        continue;
+      }
+      const message = await parseMessage(blob.data);
+      if (message.parseError !== null && message.from === null && message.subject === null) {
+        notParsable.push(blobId);
+        continue;
+      }
+      const view = emailView(
+        {
+          id: '',
+          blobId,
+          threadId: '',
+          mailboxIds: {},
+          keywords: {},
+          size: blob.size,
+          receivedAt: new Date(0),
+          ...message,
+        },
+        options,
+      );
+      delete view['id'];
+      for (const property of NOT_IN_A_PARSED_MESSAGE)
+        if (properties.includes(property)) view[property] = null;
+      parsed[blobId] = view;
+    }
+    return { accountId, parsed, notParsable, notFound };
+  }
+
+  /**
+   * Email/copy copies between two accounts (RFC 8620 §5.4: the accounts must differ). A device's
+   * credentials reach one account only, so there is never a second account to copy from.
+   */
+  async copy(args: Record<string, unknown>, context: MethodContext): Promise<Record<string, unknown>> {
+    requireAccountId(args);
+    const fromAccountId = requireString(args, 'fromAccountId');
+    if (!isObject(args['create'])) throw invalidArguments('"create" must map creation ids to Email copies');
+    if (fromAccountId === context.accountId) {
+      throw invalidArguments(
+        '"fromAccountId" must differ from "accountId": Email/copy copies between accounts',
+      );
+    }
+    throw new MethodError('fromAccountNotFound', 'these credentials reach no other account to copy from');
+  }
+
+  /** The ids of every email in the threads of `emailIds`, and in threads that changed in the range. */
+  private async threadMatesOf(
+    manager: EntityManager,
+    accountId: string,
+    emailIds: string[],
+    since: number,
+    upTo: number,
+  ): Promise<string[]> {
+    const changedThreads = await this.changes.changedIds(
+      manager,
+      accountId,
+      'Thread',
+      since,
+      upTo,
+      MAX_QUERY_CHANGES,
+    );
+    const rows: Array<{ id: string }> = await manager.query(
+      `SELECT id FROM mailbox.emails
+        WHERE account_id = $1
+          AND thread_id IN (
+            SELECT thread_id FROM mailbox.emails WHERE account_id = $1 AND id = ANY($2::text[])
+            UNION SELECT unnest($3::text[]))
+        LIMIT ${MAX_QUERY_CHANGES + 1}`,
+      [accountId, emailIds, changedThreads],
+    );
+    return rows.map((row) => row.id);
+  }
+}
+
+function compileQuery(args: Record<string, unknown>, accountId: string): CompiledQuery {
+  const params = new SqlParams(1);
+  const filter = compileEmailFilter(args['filter'], params);
+  const order = compileEmailSort(args['sort'], params);
+  const collapseThreads = optionalBoolean(args, 'collapseThreads', false);
+  const columns =
+    'e.id, e.thread_id, e.received_at, e.size, e.sort_subject, e.sort_from, e.sort_to, e.sent_at, e.keywords';
+  const where = `e.account_id = $1 AND ${filter.where}`;
+  // With collapseThreads, each thread shows as its first email in the requested order.
+  const visible = collapseThreads
+    ? `SELECT DISTINCT ON (e.thread_id) ${columns} FROM mailbox.emails AS e WHERE ${where}
+        ORDER BY e.thread_id, ${order.orderBy('e')}`
+    : `SELECT ${columns} FROM mailbox.emails AS e WHERE ${where}`;
+  return {
+    params: [accountId, ...params.values],
+    visible,
+    ranked: `SELECT v.id, (row_number() OVER (ORDER BY ${order.orderBy('v')}) - 1)::int AS idx FROM (${visible}) AS v`,
+    dependsOnThread: filter.dependsOnThread || order.dependsOnKeywords,
+  };
+}
+
+function viewOptions(args: Record<string, unknown>, properties: string[]): EmailViewOptions {
+  return {
+    properties,
+    bodyProperties: propertiesArgument(
+      args,
+      'bodyProperties',
+      BODY_PART_PROPERTIES,
+      DEFAULT_BODY_PART_PROPERTIES,
+    ),
+    fetchTextBodyValues: optionalBoolean(args, 'fetchTextBodyValues', false),
+    fetchHTMLBodyValues: optionalBoolean(args, 'fetchHTMLBodyValues', false),
+    fetchAllBodyValues: optionalBoolean(args, 'fetchAllBodyValues', false),
+    maxBodyValueBytes: optionalUnsignedInt(args, 'maxBodyValueBytes') ?? 0,
+  };
+}
+
+/** `#creationId` in an id argument names an object created earlier in the request (RFC 8620 §5.3). */
+export function resolveCreationId(id: string, context: MethodContext): string {
+  return id.startsWith('#') ? (context.createdIds.get(id.slice(1)) ?? id) : id;
 }
 
 function storedEmail(row: EmailRow): StoredEmail {
   return {
     id: row.id,
+    blobId: row.blob_id,
     threadId: row.thread_id,
     mailboxIds: row.mailbox_ids,
     keywords: row.keywords,
@@ -198,8 +426,10 @@ function storedEmail(row: EmailRow): StoredEmail {
     receivedAt: row.received_at,
     subject: row.subject,
     from: row.from,
+    sender: row.sender,
     to: row.to,
     cc: row.cc,
+    bcc: row.bcc,
     replyTo: row.reply_to,
     messageId: row.message_id,
     inReplyTo: row.in_reply_to,
@@ -211,38 +441,4 @@ function storedEmail(row: EmailRow): StoredEmail {
     hasAttachment: row.has_attachment,
     attachments: row.attachments,
   };
-}
-
-/** The one condition supported so far: `inMailbox`. Anything else is unsupportedFilter. */
-function queryFilter(filter: unknown): { inMailbox?: string } {
-  if (filter === undefined || filter === null) return {};
-  if (!isObject(filter)) throw invalidArguments('"filter" must be null or an object');
-  if ('operator' in filter)
-    throw new MethodError('unsupportedFilter', 'filter operators are not supported yet');
-  const unsupported = Object.keys(filter).filter((key) => key !== 'inMailbox');
-  if (unsupported.length > 0)
-    throw new MethodError('unsupportedFilter', `unsupported conditions: ${unsupported.join(', ')}`);
-  const inMailbox = filter['inMailbox'];
-  if (inMailbox === undefined) return {};
-  if (typeof inMailbox !== 'string') throw invalidArguments('"inMailbox" must be a mailbox id');
-  return { inMailbox };
-}
-
-/** Only receivedAt can be sorted on; newest first when no sort is given. */
-function sortIsAscending(sort: unknown): boolean {
-  if (sort === undefined || sort === null) return false;
-  if (!Array.isArray(sort)) throw invalidArguments('"sort" must be null or an array of comparators');
-  if (sort.length === 0) return false;
-  for (const comparator of sort) {
-    if (!isObject(comparator) || typeof comparator['property'] !== 'string') {
-      throw invalidArguments('each comparator needs a "property"');
-    }
-    if (comparator['property'] !== 'receivedAt') {
-      throw new MethodError('unsupportedSort', `cannot sort on ${comparator['property'].slice(0, 64)}`);
-    }
-    if (comparator['isAscending'] !== undefined && typeof comparator['isAscending'] !== 'boolean') {
-      throw invalidArguments('"isAscending" must be a boolean');
-    }
-  }
-  return (sort[0] as { isAscending?: boolean }).isAscending ?? true;
 }

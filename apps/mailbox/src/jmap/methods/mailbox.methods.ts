@@ -1,9 +1,23 @@
-import { Injectable, Inject } from '@nestjs/common';
-import { DEFAULT_CORE_LIMITS, type MethodContext } from '@pushmail/jmap';
+import { Inject, Injectable } from '@nestjs/common';
+import { DEFAULT_CORE_LIMITS, type MethodContext, MethodError } from '@pushmail/jmap';
 import { DataSource } from 'typeorm';
+import { checkSinceState } from '../../changes/change-log.js';
 import { ChangesService } from '../../changes/changes.service.js';
-import { idsArgument, propertiesArgument, requireAccountId } from './arguments.js';
+import { loadMailboxNodes } from '../../mailboxes/load-mailboxes.js';
+import { descendantsOf, queryMailboxes } from '../../mailboxes/mailbox-tree.js';
+import {
+  idsArgument,
+  invalidArguments,
+  optionalBoolean,
+  optionalInt,
+  optionalString,
+  optionalUnsignedInt,
+  propertiesArgument,
+  requireAccountId,
+  requireString,
+} from './arguments.js';
 import { answerChanges } from './changes-method.js';
+import { resolveCreationId } from './email.methods.js';
 import { readSnapshot } from './read-snapshot.js';
 
 export const MAILBOX_PROPERTIES = [
@@ -33,19 +47,26 @@ const OWNER_RIGHTS = {
   maySubmit: true,
 };
 
+/** A mailbox with a standard role can be renamed or moved, never deleted. */
+const ROLE_RIGHTS = { ...OWNER_RIGHTS, mayDelete: false };
+
 interface MailboxRow {
   id: string;
   name: string;
   parent_id: string | null;
   role: string | null;
   sort_order: number;
+  is_subscribed: boolean;
   total_emails: number;
   unread_emails: number;
   total_threads: number;
   unread_threads: number;
 }
 
-/** Mailbox/get and Mailbox/changes (RFC 8621 §2). */
+/**
+ * Mailbox/get, changes, query and queryChanges (RFC 8621 §2). The counts are computed from the
+ * emails in the same snapshot as the state, so they are exact for that state.
+ */
 @Injectable()
 export class MailboxMethods {
   constructor(
@@ -56,17 +77,21 @@ export class MailboxMethods {
   async get(args: Record<string, unknown>, context: MethodContext): Promise<Record<string, unknown>> {
     const { accountId } = context;
     requireAccountId(args);
-    const ids = idsArgument(args, DEFAULT_CORE_LIMITS.maxObjectsInGet, false);
+    const ids =
+      idsArgument(args, DEFAULT_CORE_LIMITS.maxObjectsInGet, false)?.map((id) =>
+        resolveCreationId(id, context),
+      ) ?? null;
     const properties = propertiesArgument(args, 'properties', MAILBOX_PROPERTIES, MAILBOX_PROPERTIES);
 
     return readSnapshot(this.dataSource, async (manager) => {
       const states = await this.changes.readStates(accountId, manager);
+      // Unread: neither $seen nor $draft (RFC 8621 §2); a thread is unread if one of its emails here is.
       const rows: MailboxRow[] = await manager.query(
-        `SELECT mailbox.id, mailbox.name, mailbox.parent_id, mailbox.role, mailbox.sort_order,
+        `SELECT mailbox.id, mailbox.name, mailbox.parent_id, mailbox.role, mailbox.sort_order, mailbox.is_subscribed,
                 count(email.id)::int AS total_emails,
-                count(email.id) FILTER (WHERE NOT email.keywords ? '$seen')::int AS unread_emails,
+                count(email.id) FILTER (WHERE NOT email.keywords ?| array['$seen', '$draft'])::int AS unread_emails,
                 count(DISTINCT email.thread_id)::int AS total_threads,
-                count(DISTINCT email.thread_id) FILTER (WHERE NOT email.keywords ? '$seen')::int AS unread_threads
+                count(DISTINCT email.thread_id) FILTER (WHERE NOT email.keywords ?| array['$seen', '$draft'])::int AS unread_threads
            FROM mailbox.mailboxes AS mailbox
            LEFT JOIN mailbox.emails AS email
              ON email.account_id = mailbox.account_id AND email.mailbox_ids @> jsonb_build_object(mailbox.id, true)
@@ -75,10 +100,16 @@ export class MailboxMethods {
           ORDER BY mailbox.sort_order, mailbox.name`,
         [accountId, ids],
       );
+      if (ids === null && rows.length > DEFAULT_CORE_LIMITS.maxObjectsInGet) {
+        throw new MethodError(
+          'requestTooLarge',
+          `more than ${DEFAULT_CORE_LIMITS.maxObjectsInGet} mailboxes; ask for ids`,
+        );
+      }
       const found = new Set(rows.map((row) => row.id));
       return {
         accountId,
-        state: String(states.modseq),
+        state: String(states.mailboxModseq),
         list: rows.map((row) => pick(mailboxObject(row), properties)),
         notFound: ids === null ? [] : ids.filter((id) => !found.has(id)),
       };
@@ -88,6 +119,89 @@ export class MailboxMethods {
   changesSince(args: Record<string, unknown>, context: MethodContext): Promise<Record<string, unknown>> {
     return answerChanges(this.dataSource, this.changes, 'Mailbox', args, context.accountId);
   }
+
+  async query(args: Record<string, unknown>, context: MethodContext): Promise<Record<string, unknown>> {
+    const { accountId } = context;
+    requireAccountId(args);
+    const options = queryOptions(args);
+    const position = optionalInt(args, 'position') ?? 0;
+    const anchor = optionalString(args, 'anchor');
+    const anchorOffset = optionalInt(args, 'anchorOffset') ?? 0;
+    const limit = optionalUnsignedInt(args, 'limit');
+    const calculateTotal = optionalBoolean(args, 'calculateTotal', false);
+
+    return readSnapshot(this.dataSource, async (manager) => {
+      const states = await this.changes.readStates(accountId, manager);
+      const ids = queryMailboxes(await loadMailboxNodes(manager, accountId), options);
+      let start = position < 0 ? Math.max(0, ids.length + position) : position;
+      if (anchor !== undefined) {
+        const index = ids.indexOf(anchor);
+        if (index < 0) throw new MethodError('anchorNotFound', 'the anchor is not in the results');
+        start = Math.max(0, index + anchorOffset);
+      }
+      return {
+        accountId,
+        queryState: String(states.mailboxModseq),
+        canCalculateChanges: true,
+        position: start,
+        ids: ids.slice(start, limit === undefined ? undefined : start + limit),
+        ...(calculateTotal ? { total: ids.length } : {}),
+      };
+    });
+  }
+
+  /**
+   * Mailbox/queryChanges: every mailbox changed since the old state (and, in a tree, everything below
+   * it) is removed and added again at its place in the new results.
+   */
+  async queryChanges(
+    args: Record<string, unknown>,
+    context: MethodContext,
+  ): Promise<Record<string, unknown>> {
+    const { accountId } = context;
+    requireAccountId(args);
+    const sinceQueryState = requireString(args, 'sinceQueryState');
+    const maxChanges = optionalUnsignedInt(args, 'maxChanges');
+    if (maxChanges === 0) throw invalidArguments('"maxChanges" must be greater than 0');
+    const options = queryOptions(args);
+    const calculateTotal = optionalBoolean(args, 'calculateTotal', false);
+
+    return readSnapshot(this.dataSource, async (manager) => {
+      const states = await this.changes.readStates(accountId, manager);
+      const since = checkSinceState(sinceQueryState, states);
+      if (!since.ok) throw new MethodError('cannotCalculateChanges', since.reason);
+      const nodes = await loadMailboxNodes(manager, accountId);
+      const ids = queryMailboxes(nodes, options);
+      const changed = new Set(
+        await this.changes.changedIds(manager, accountId, 'Mailbox', since.since, states.modseq, 10_000),
+      );
+      if (options.sortAsTree || options.filterAsTree) {
+        for (const id of [...changed]) for (const below of descendantsOf(nodes, id)) changed.add(below);
+      }
+      const removed = [...changed].sort();
+      const added = ids.flatMap((id, index) => (changed.has(id) ? [{ id, index }] : []));
+      if (maxChanges !== undefined && removed.length + added.length > maxChanges) {
+        throw new MethodError('tooManyChanges', `more than ${maxChanges} changes; query again`);
+      }
+      return {
+        accountId,
+        oldQueryState: sinceQueryState,
+        newQueryState: String(states.mailboxModseq),
+        ...(calculateTotal ? { total: ids.length } : {}),
+        removed,
+        added,
+      };
+    });
+  }
+}
+
+function queryOptions(args: Record<string, unknown>) {
+  return {
+    filter: args['filter'],
+    sort: args['sort'],
+    sortAsTree: optionalBoolean(args, 'sortAsTree', false),
+    filterAsTree: optionalBoolean(args, 'filterAsTree', false),
+  };
 }
 
 function mailboxObject(row: MailboxRow): Record<string, unknown> {
@@ -101,8 +215,8 @@ function mailboxObject(row: MailboxRow): Record<string, unknown> {
     unreadEmails: row.unread_emails,
     totalThreads: row.total_threads,
     unreadThreads: row.unread_threads,
-    myRights: { ...OWNER_RIGHTS },
-    isSubscribed: true,
+    myRights: { ...(row.role === null ? OWNER_RIGHTS : ROLE_RIGHTS) },
+    isSubscribed: row.is_subscribed,
   };
 }
 

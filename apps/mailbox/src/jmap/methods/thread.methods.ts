@@ -5,6 +5,7 @@ import { ChangesService } from '../../changes/changes.service.js';
 import { isJmapId } from '../../ids/random-id.js';
 import { idsArgument, propertiesArgument, requireAccountId } from './arguments.js';
 import { answerChanges } from './changes-method.js';
+import { resolveCreationId } from './email.methods.js';
 import { readSnapshot } from './read-snapshot.js';
 
 const THREAD_PROPERTIES = ['id', 'emailIds'] as const;
@@ -20,7 +21,9 @@ export class ThreadMethods {
   async get(args: Record<string, unknown>, context: MethodContext): Promise<Record<string, unknown>> {
     const { accountId } = context;
     requireAccountId(args);
-    const ids = idsArgument(args, DEFAULT_CORE_LIMITS.maxObjectsInGet, true)!;
+    const ids = idsArgument(args, DEFAULT_CORE_LIMITS.maxObjectsInGet, true)!.map((id) =>
+      resolveCreationId(id, context),
+    );
     const properties = propertiesArgument(args, 'properties', THREAD_PROPERTIES, THREAD_PROPERTIES);
     const lookup = ids.filter(isJmapId);
 
@@ -39,7 +42,7 @@ export class ThreadMethods {
       const found = new Map(rows.map((row) => [row.thread_id, row.email_ids]));
       return {
         accountId,
-        state: String(states.modseq),
+        state: String(states.threadModseq),
         list: ids
           .filter((id) => found.has(id))
           .map((id) => (properties.includes('emailIds') ? { id, emailIds: found.get(id) } : { id })),

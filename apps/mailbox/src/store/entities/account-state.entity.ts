@@ -3,7 +3,7 @@ import { bigintAsNumber } from '../bigint-transformer.js';
 
 /**
  * One row per account. `modseq` is the account's state counter: every change transaction moves it
- * by one, and the JMAP state string of every data type is this number.
+ * by one; it is the push state. A data type's state is the modseq of the last change to that type.
  */
 @Entity({ schema: 'mailbox', name: 'account_state' })
 export class AccountState {
@@ -12,6 +12,16 @@ export class AccountState {
 
   @Column('bigint', { transformer: bigintAsNumber })
   modseq!: number;
+
+  /** The modseq of the last change to an Email: the Email state. */
+  @Column('bigint', { name: 'email_modseq', transformer: bigintAsNumber })
+  emailModseq!: number;
+
+  @Column('bigint', { name: 'mailbox_modseq', transformer: bigintAsNumber })
+  mailboxModseq!: number;
+
+  @Column('bigint', { name: 'thread_modseq', transformer: bigintAsNumber })
+  threadModseq!: number;
 
   /** The modseq of the last change that delivered mail: the EmailDelivery state. */
   @Column('bigint', { name: 'delivery_modseq', transformer: bigintAsNumber })

@@ -71,9 +71,25 @@ export class Email {
   @Column('jsonb')
   attachments!: AttachmentInfo[];
 
-  /** The message exactly as received. */
-  @Column('bytea')
-  raw!: Buffer;
+  /** The blob holding the message exactly as received (or imported, or composed). */
+  @Column('text', { name: 'blob_id' })
+  blobId!: string;
+
+  @Column('jsonb', { nullable: true })
+  sender!: EmailAddressValue[] | null;
+
+  @Column('jsonb', { nullable: true })
+  bcc!: EmailAddressValue[] | null;
+
+  /** Sort keys of Email/query (RFC 8621 §4.4.2), folded for i;unicode-casemap. */
+  @Column('text', { name: 'sort_subject' })
+  sortSubject!: string;
+
+  @Column('text', { name: 'sort_from' })
+  sortFrom!: string;
+
+  @Column('text', { name: 'sort_to' })
+  sortTo!: string;
 
   @Column('bigint', { name: 'created_modseq', transformer: bigintAsNumber })
   createdModseq!: number;

@@ -24,6 +24,9 @@ export class Mailbox {
   @Column('integer', { name: 'sort_order' })
   sortOrder!: number;
 
+  @Column('boolean', { name: 'is_subscribed' })
+  isSubscribed!: boolean;
+
   @Column('bigint', { name: 'created_modseq', transformer: bigintAsNumber })
   createdModseq!: number;
 

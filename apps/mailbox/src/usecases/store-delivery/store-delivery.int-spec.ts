@@ -129,17 +129,21 @@ describe(StoreDeliveryUseCase.name, () => {
     const accountId = randomUUID();
     await produce(mailArrivedEvent(accountId, rawMessage({ subject: 'announce me' })));
 
-    const announced = await expectEventually(() => {
+    // Other services on the shared broker may announce the same event first: wait for this store's.
+    const { announced, rows } = await expectEventually(async () => {
+      const { rows } = await harness.db.query<{ id: string; subject: string }>(
+        'SELECT id, subject FROM mailbox.emails WHERE account_id = $1',
+        [accountId],
+      );
       const match = changed.messages
         .map((message) => decodeEvent(mailboxChangedTopic, message.value))
-        .find((decoded) => decoded.ok && decoded.event.accountId === accountId);
-      if (!match?.ok) throw new Error('no mailbox-changed event yet');
-      return match.event;
+        .find(
+          (decoded) =>
+            decoded.ok && decoded.event.accountId === accountId && decoded.event.createdEmailIds[0] === rows[0]?.id,
+        );
+      if (!match?.ok) throw new Error(`no mailbox-changed event of this store yet (rows ${rows.length}, events ${changed.messages.length})`);
+      return { announced: match.event, rows };
     });
-    const { rows } = await harness.db.query<{ id: string; subject: string }>(
-      'SELECT id, subject FROM mailbox.emails WHERE account_id = $1',
-      [accountId],
-    );
     expect(rows).toEqual([{ id: expect.any(String), subject: 'announce me' }]);
     expect(announced).toMatchObject({
       accountId,
@@ -195,7 +199,10 @@ describe(StoreDeliveryUseCase.name, () => {
 
     expect(result.changes).toHaveLength(1);
     const { rows } = await harness.db.query<{ subject: string; raw: Buffer; text_body: string | null }>(
-      'SELECT subject, raw, text_body FROM mailbox.emails WHERE account_id = $1',
+      `SELECT email.subject, blob.data AS raw, email.text_body
+         FROM mailbox.emails AS email
+         JOIN mailbox.blobs AS blob ON blob.account_id = email.account_id AND blob.id = email.blob_id
+        WHERE email.account_id = $1`,
       [accountId],
     );
     expect(rows[0]).toMatchObject({ subject: 'unparseable', text_body: null });

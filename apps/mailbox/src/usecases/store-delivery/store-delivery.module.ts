@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
+import { BlobsModule } from '../../blobs/blobs.module.js';
 import { PublishingModule } from '../../publishing/publishing.module.js';
 import { DeliveryConsumer } from './delivery-consumer.service.js';
 import { StoreDeliveryUseCase } from './store-delivery.usecase.js';
 
 @Module({
-  imports: [PublishingModule],
+  imports: [PublishingModule, BlobsModule],
   providers: [StoreDeliveryUseCase, DeliveryConsumer],
   exports: [StoreDeliveryUseCase],
 })

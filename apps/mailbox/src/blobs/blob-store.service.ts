@@ -1,0 +1,119 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { DataSource, type EntityManager } from 'typeorm';
+import { MAILBOX_LOGGER } from '../config/mailbox-config.js';
+import { extractPart } from '../mime/extract-part.js';
+import { blobIdOf, parseBlobId } from './blob-ids.js';
+
+export interface StoredBlob {
+  blobId: string;
+  type: string;
+  size: number;
+}
+
+export interface BlobContent extends StoredBlob {
+  data: Buffer;
+}
+
+/** RFC 8620 §6.1 asks for at least an hour; a day gives a slow client room to use its upload. */
+const UNREFERENCED_BLOB_HOURS = 24;
+const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
+
+/** The account's blobs: uploads, and the raw bytes of every message. */
+@Injectable()
+export class BlobStore implements OnApplicationBootstrap, OnModuleDestroy {
+  private timer: NodeJS.Timeout | undefined;
+  private pruning: Promise<unknown> | undefined;
+
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(MAILBOX_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => this.schedulePrune(), PRUNE_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    clearInterval(this.timer);
+    await this.pruning;
+  }
+
+  /** Stores bytes (again: an upload of known bytes renews the blob's lease) and returns its id. */
+  async put(
+    accountId: string,
+    data: Buffer,
+    type: string,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<StoredBlob> {
+    const blobId = blobIdOf(data);
+    await manager.query(
+      `INSERT INTO mailbox.blobs (account_id, id, type, size, data) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (account_id, id) DO UPDATE SET created_at = now()`,
+      [accountId, blobId, type, data.length, data],
+    );
+    return { blobId, type, size: data.length };
+  }
+
+  /** A stored blob or a part of a stored message; undefined when the account has no such blob. */
+  async get(
+    accountId: string,
+    blobId: string,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<BlobContent | undefined> {
+    const reference = parseBlobId(blobId);
+    if (!reference) return undefined;
+    const rows: Array<{ type: string; data: Buffer }> = await manager.query(
+      'SELECT type, data FROM mailbox.blobs WHERE account_id = $1 AND id = $2',
+      [accountId, reference.blobId],
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    if (reference.kind === 'stored') return { blobId, type: row.type, size: row.data.length, data: row.data };
+    const part = await extractPart(row.data, reference.partId);
+    return part && { blobId, type: part.type, size: part.data.length, data: part.data };
+  }
+
+  /** Which of `blobIds` the account has as stored blobs. */
+  async existing(
+    accountId: string,
+    blobIds: readonly string[],
+    manager: EntityManager,
+  ): Promise<Set<string>> {
+    if (blobIds.length === 0) return new Set();
+    const rows: Array<{ id: string }> = await manager.query(
+      'SELECT id FROM mailbox.blobs WHERE account_id = $1 AND id = ANY($2::text[])',
+      [accountId, [...new Set(blobIds)]],
+    );
+    return new Set(rows.map((row) => row.id));
+  }
+
+  /** Drops blobs no email holds once their lease is over; returns how many. */
+  async prune(olderThanHours = UNREFERENCED_BLOB_HOURS): Promise<number> {
+    const rows: Array<{ pruned: number }> = await this.dataSource.query(
+      `WITH pruned AS (
+         DELETE FROM mailbox.blobs AS blob
+          WHERE blob.created_at < now() - make_interval(hours => $1)
+            AND NOT EXISTS (
+              SELECT 1 FROM mailbox.emails AS email
+               WHERE email.account_id = blob.account_id AND email.blob_id = blob.id)
+         RETURNING 1)
+       SELECT count(*)::int AS pruned FROM pruned`,
+      [olderThanHours],
+    );
+    return rows[0]?.pruned ?? 0;
+  }
+
+  private schedulePrune(): void {
+    if (this.pruning) return;
+    this.pruning = this.prune()
+      .then((pruned) => {
+        if (pruned > 0) this.logger.info({ pruned }, 'pruned unreferenced blobs');
+      })
+      .catch((error: unknown) => this.logger.warn({ err: error }, 'pruning blobs failed; will retry'))
+      .finally(() => {
+        this.pruning = undefined;
+      });
+  }
+}

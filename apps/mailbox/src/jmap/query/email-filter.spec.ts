@@ -1,0 +1,111 @@
+import { MethodError } from '@pushmail/jmap';
+import { describe, expect, it } from 'vitest';
+import { compileEmailFilter, searchTerms, utcDate } from './email-filter.js';
+import { containsPattern, SqlParams } from './sql-params.js';
+
+const compile = (filter: unknown) => {
+  const params = new SqlParams(1);
+  const compiled = compileEmailFilter(filter, params);
+  return { ...compiled, params: params.values };
+};
+
+const errorType = (filter: unknown): string | undefined => {
+  try {
+    compile(filter);
+    return undefined;
+  } catch (error) {
+    return error instanceof MethodError ? error.type : 'not a MethodError';
+  }
+};
+
+describe(compileEmailFilter.name, () => {
+  it('matches everything without a filter', () => {
+    expect(compile(null)).toEqual({ where: 'TRUE', dependsOnThread: false, params: [] });
+    expect(compile({}).where).toBe('TRUE');
+  });
+
+  it('joins the conditions of one FilterCondition with AND, numbering placeholders after the offset', () => {
+    const { where, params } = compile({
+      inMailbox: 'Finbox',
+      hasKeyword: '$Flagged',
+      after: '2026-01-01T00:00:00Z',
+    });
+    expect(where).toBe(
+      '(e.mailbox_ids @> jsonb_build_object($2::text, true) AND e.keywords ? $3 AND e.received_at >= $4)',
+    );
+    expect(params).toEqual(['Finbox', '$flagged', new Date('2026-01-01T00:00:00Z')]);
+  });
+
+  it('nests AND, OR and NOT operators, NOT meaning none of its conditions', () => {
+    const { where } = compile({
+      operator: 'AND',
+      conditions: [
+        { operator: 'OR', conditions: [{ from: 'ada' }, { to: 'ada' }] },
+        { operator: 'NOT', conditions: [{ hasKeyword: '$seen' }, { notKeyword: '$flagged' }] },
+      ],
+    });
+    expect(where).toContain(' ILIKE $2) OR (');
+    expect(where).toContain(' ILIKE $3)) AND ');
+    expect(where.endsWith(' AND (NOT ((e.keywords ? $4) OR (NOT e.keywords ? $5))))')).toBe(true);
+  });
+
+  it('treats LIKE wildcards in search text literally', () => {
+    expect(compile({ subject: '50%_off\\' }).params).toEqual(['%50\\%\\_off\\\\%']);
+    expect(containsPattern('plain')).toBe('%plain%');
+  });
+
+  it('searches subject, every address field and both bodies for text', () => {
+    const { where } = compile({ text: 'x' });
+    for (const column of ['e.subject', 'e."from"', 'e."to"', 'e.cc', 'e.bcc', 'e.text_body', 'e.html_body']) {
+      expect(where).toContain(column);
+    }
+  });
+
+  it('marks conditions on other emails of the thread', () => {
+    expect(compile({ someInThreadHaveKeyword: '$flagged' }).dependsOnThread).toBe(true);
+    expect(compile({ inMailboxOtherThan: ['a', 'b'] }).dependsOnThread).toBe(false);
+  });
+
+  it('answers unsupportedFilter for an unknown condition or operator', () => {
+    expect(errorType({ header: ['X-Spam'] })).toBe('unsupportedFilter');
+    expect(errorType({ operator: 'XOR', conditions: [] })).toBe('unsupportedFilter');
+  });
+
+  it('answers invalidArguments for values of the wrong type', () => {
+    expect(errorType({ inMailbox: 3 })).toBe('invalidArguments');
+    expect(errorType({ before: '2026-01-01' })).toBe('invalidArguments');
+    expect(errorType({ hasKeyword: 'bad keyword' })).toBe('invalidArguments');
+    expect(errorType({ hasAttachment: 'yes' })).toBe('invalidArguments');
+    expect(errorType({ minSize: -1 })).toBe('invalidArguments');
+    expect(errorType({ operator: 'AND' })).toBe('invalidArguments');
+    expect(errorType([])).toBe('invalidArguments');
+  });
+
+  it('refuses filters nested without end', () => {
+    let filter: unknown = { subject: 'x' };
+    for (let depth = 0; depth < 40; depth += 1) filter = { operator: 'AND', conditions: [filter] };
+    expect(errorType(filter)).toBe('invalidArguments');
+  });
+});
+
+describe(utcDate.name, () => {
+  it('accepts RFC 8620 UTCDates only', () => {
+    expect(utcDate('d', '2026-03-01T10:00:00.5Z').toISOString()).toBe('2026-03-01T10:00:00.500Z');
+    expect(() => utcDate('d', '2026-03-01T10:00:00+01:00')).toThrow(MethodError);
+  });
+});
+
+describe(searchTerms.name, () => {
+  it('collects what was searched for, leaving out negated conditions', () => {
+    expect(
+      searchTerms({
+        operator: 'AND',
+        conditions: [
+          { text: 'lunch' },
+          { subject: 'menu', from: 'ada' },
+          { operator: 'NOT', conditions: [{ body: 'no' }] },
+        ],
+      }),
+    ).toEqual(['lunch', 'menu']);
+  });
+});

@@ -1,0 +1,209 @@
+import { isObject, MethodError } from '@pushmail/jmap';
+import { normalizeKeyword } from './keywords.js';
+import { containsPattern, type SqlParams } from './sql-params.js';
+
+/** The FilterCondition properties of RFC 8621 §4.4.1 that Email/query understands. */
+export const EMAIL_FILTER_CONDITIONS = [
+  'inMailbox',
+  'inMailboxOtherThan',
+  'before',
+  'after',
+  'minSize',
+  'maxSize',
+  'allInThreadHaveKeyword',
+  'someInThreadHaveKeyword',
+  'noneInThreadHaveKeyword',
+  'hasKeyword',
+  'notKeyword',
+  'hasAttachment',
+  'text',
+  'from',
+  'to',
+  'cc',
+  'bcc',
+  'subject',
+  'body',
+] as const;
+
+const THREAD_KEYWORD_CONDITIONS = [
+  'allInThreadHaveKeyword',
+  'someInThreadHaveKeyword',
+  'noneInThreadHaveKeyword',
+];
+
+export interface CompiledEmailFilter {
+  /** A boolean SQL expression over the emails table aliased `e`. */
+  where: string;
+  /** The result of an email depends on other emails of its thread. */
+  dependsOnThread: boolean;
+}
+
+/** Compiles a Filter (a FilterCondition or a FilterOperator tree) into SQL; throws the JMAP errors. */
+export function compileEmailFilter(filter: unknown, params: SqlParams): CompiledEmailFilter {
+  const state = { dependsOnThread: false };
+  const where = filter === undefined || filter === null ? 'TRUE' : compileNode(filter, params, state, 0);
+  return { where, dependsOnThread: state.dependsOnThread };
+}
+
+const MAX_FILTER_DEPTH = 16;
+
+function compileNode(
+  node: unknown,
+  params: SqlParams,
+  state: { dependsOnThread: boolean },
+  depth: number,
+): string {
+  if (!isObject(node)) throw invalid('a filter must be an object');
+  if (depth > MAX_FILTER_DEPTH) throw invalid(`filters nest at most ${MAX_FILTER_DEPTH} deep`);
+  if ('operator' in node) {
+    const { operator, conditions } = node;
+    const extra = Object.keys(node).filter((key) => key !== 'operator' && key !== 'conditions');
+    if (extra.length > 0) throw invalid(`a FilterOperator has only "operator" and "conditions"`);
+    if (!Array.isArray(conditions)) throw invalid('"conditions" must be an array of filters');
+    const parts = conditions.map((condition) => compileNode(condition, params, state, depth + 1));
+    switch (operator) {
+      case 'AND':
+        return parts.length === 0 ? 'TRUE' : `(${parts.join(' AND ')})`;
+      case 'OR':
+        return parts.length === 0 ? 'FALSE' : `(${parts.join(' OR ')})`;
+      case 'NOT':
+        return parts.length === 0 ? 'TRUE' : `(NOT (${parts.join(' OR ')}))`;
+      default:
+        throw new MethodError('unsupportedFilter', 'operator must be AND, OR or NOT');
+    }
+  }
+  const clauses: string[] = [];
+  for (const [name, value] of Object.entries(node)) {
+    if (!(EMAIL_FILTER_CONDITIONS as readonly string[]).includes(name)) {
+      throw new MethodError('unsupportedFilter', `unsupported filter condition: ${name.slice(0, 64)}`);
+    }
+    if (THREAD_KEYWORD_CONDITIONS.includes(name)) state.dependsOnThread = true;
+    clauses.push(condition(name, value, params));
+  }
+  return clauses.length === 0 ? 'TRUE' : `(${clauses.join(' AND ')})`;
+}
+
+function condition(name: string, value: unknown, params: SqlParams): string {
+  switch (name) {
+    case 'inMailbox':
+      return `e.mailbox_ids @> jsonb_build_object(${params.add(id(name, value))}::text, true)`;
+    case 'inMailboxOtherThan': {
+      if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) {
+        throw invalid('"inMailboxOtherThan" must be an array of mailbox ids');
+      }
+      return `EXISTS (SELECT 1 FROM jsonb_object_keys(e.mailbox_ids) AS mailbox_id WHERE mailbox_id <> ALL(${params.add(value)}::text[]))`;
+    }
+    case 'before':
+      return `e.received_at < ${params.add(utcDate(name, value))}`;
+    case 'after':
+      return `e.received_at >= ${params.add(utcDate(name, value))}`;
+    case 'minSize':
+      return `e.size >= ${params.add(unsigned(name, value))}`;
+    case 'maxSize':
+      return `e.size < ${params.add(unsigned(name, value))}`;
+    case 'allInThreadHaveKeyword':
+      return `NOT EXISTS (${threadMates()} AND NOT other.keywords ? ${params.add(keyword(name, value))})`;
+    case 'someInThreadHaveKeyword':
+      return `EXISTS (${threadMates()} AND other.keywords ? ${params.add(keyword(name, value))})`;
+    case 'noneInThreadHaveKeyword':
+      return `NOT EXISTS (${threadMates()} AND other.keywords ? ${params.add(keyword(name, value))})`;
+    case 'hasKeyword':
+      return `e.keywords ? ${params.add(keyword(name, value))}`;
+    case 'notKeyword':
+      return `NOT e.keywords ? ${params.add(keyword(name, value))}`;
+    case 'hasAttachment':
+      if (typeof value !== 'boolean') throw invalid('"hasAttachment" must be a boolean');
+      return `e.has_attachment = ${params.add(value)}`;
+    case 'text': {
+      const pattern = params.add(containsPattern(text(name, value)));
+      return `(${[
+        `coalesce(e.subject, '') ILIKE ${pattern}`,
+        ...['"from"', '"to"', 'cc', 'bcc'].map((column) => `${addressText(column)} ILIKE ${pattern}`),
+        `coalesce(e.text_body, '') ILIKE ${pattern}`,
+        `coalesce(e.html_body, '') ILIKE ${pattern}`,
+      ].join(' OR ')})`;
+    }
+    case 'from':
+    case 'to':
+    case 'cc':
+    case 'bcc':
+      return `${addressText(name === 'cc' || name === 'bcc' ? name : `"${name}"`)} ILIKE ${params.add(containsPattern(text(name, value)))}`;
+    case 'subject':
+      return `coalesce(e.subject, '') ILIKE ${params.add(containsPattern(text(name, value)))}`;
+    case 'body': {
+      const pattern = params.add(containsPattern(text(name, value)));
+      return `(coalesce(e.text_body, '') ILIKE ${pattern} OR coalesce(e.html_body, '') ILIKE ${pattern})`;
+    }
+    default:
+      throw new MethodError('unsupportedFilter', `unsupported filter condition: ${name}`);
+  }
+}
+
+function threadMates(): string {
+  return 'SELECT 1 FROM mailbox.emails AS other WHERE other.account_id = e.account_id AND other.thread_id = e.thread_id';
+}
+
+/** The names and addresses of an address-list column as one searchable string. */
+function addressText(column: string): string {
+  return `coalesce((SELECT string_agg(coalesce(address->>'name', '') || ' ' || coalesce(address->>'email', ''), ' ')
+      FROM jsonb_array_elements(CASE WHEN jsonb_typeof(e.${column}) = 'array' THEN e.${column} ELSE '[]'::jsonb END) AS address), '')`;
+}
+
+function invalid(description: string): MethodError {
+  return new MethodError('invalidArguments', description);
+}
+
+function id(name: string, value: unknown): string {
+  if (typeof value !== 'string') throw invalid(`"${name}" must be an id`);
+  return value;
+}
+
+function text(name: string, value: unknown): string {
+  if (typeof value !== 'string') throw invalid(`"${name}" must be a string`);
+  return value.replaceAll('\u0000', '');
+}
+
+function unsigned(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw invalid(`"${name}" must be a non-negative integer`);
+  }
+  return value;
+}
+
+function keyword(name: string, value: unknown): string {
+  const normalized = normalizeKeyword(value);
+  if (normalized === null) throw invalid(`"${name}" must be a keyword`);
+  return normalized;
+}
+
+/** RFC 8620 §1.4 UTCDate: `2014-10-30T06:12:00Z`, optionally with a fraction of a second. */
+export function utcDate(name: string, value: unknown): Date {
+  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/.test(value)) {
+    throw invalid(`"${name}" must be a UTCDate such as 2014-10-30T06:12:00Z`);
+  }
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) throw invalid(`"${name}" is not a valid date`);
+  return date;
+}
+
+/**
+ * The words a search asked for (text, subject and body conditions outside NOT), which SearchSnippet
+ * highlights.
+ */
+export function searchTerms(filter: unknown): string[] {
+  const terms = new Set<string>();
+  const visit = (node: unknown, depth: number): void => {
+    if (!isObject(node) || depth > MAX_FILTER_DEPTH) return;
+    if ('operator' in node) {
+      if (node['operator'] === 'NOT' || !Array.isArray(node['conditions'])) return;
+      for (const child of node['conditions']) visit(child, depth + 1);
+      return;
+    }
+    for (const name of ['text', 'subject', 'body']) {
+      const value = node[name];
+      if (typeof value === 'string' && value.trim().length > 0) terms.add(value.trim());
+    }
+  };
+  visit(filter, 0);
+  return [...terms];
+}

@@ -1,0 +1,50 @@
+import type { MethodError } from '@pushmail/jmap';
+import { describe, expect, it } from 'vitest';
+import { compileEmailSort } from './email-sort.js';
+import { SqlParams } from './sql-params.js';
+
+describe(compileEmailSort.name, () => {
+  it('orders newest first by default, the id breaking ties', () => {
+    expect(compileEmailSort(undefined, new SqlParams()).orderBy('v')).toBe('v.received_at DESC, v.id ASC');
+  });
+
+  it('orders by each comparator in turn, ascending unless asked otherwise', () => {
+    const params = new SqlParams(2);
+    const order = compileEmailSort(
+      [
+        { property: 'from' },
+        { property: 'subject', isAscending: false, collation: 'i;unicode-casemap' },
+        { property: 'hasKeyword', keyword: '$Flagged', isAscending: false },
+        { property: 'size', isAscending: true },
+      ],
+      params,
+    );
+    expect(order.orderBy('e')).toBe(
+      'e.sort_from ASC, e.sort_subject DESC, (e.keywords ? $3) DESC, e.size ASC, e.id ASC',
+    );
+    expect(params.values).toEqual(['$flagged']);
+    expect(order.dependsOnKeywords).toBe(true);
+  });
+
+  it('keeps emails without a Date header together', () => {
+    expect(compileEmailSort([{ property: 'sentAt' }], new SqlParams()).orderBy('e')).toBe(
+      'e.sent_at ASC NULLS FIRST, e.id ASC',
+    );
+  });
+
+  it('answers unsupportedSort for an unknown property or collation, invalidArguments for a malformed one', () => {
+    const type = (sort: unknown) => {
+      try {
+        compileEmailSort(sort, new SqlParams());
+        return undefined;
+      } catch (error) {
+        return (error as MethodError).type;
+      }
+    };
+    expect(type([{ property: 'color' }])).toBe('unsupportedSort');
+    expect(type([{ property: 'subject', collation: 'i;octet' }])).toBe('unsupportedSort');
+    expect(type([{ property: 'hasKeyword' }])).toBe('invalidArguments');
+    expect(type([{ isAscending: true }])).toBe('invalidArguments');
+    expect(type({ property: 'size' })).toBe('invalidArguments');
+  });
+});

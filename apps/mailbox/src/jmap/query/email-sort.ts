@@ -1,0 +1,72 @@
+import { DEFAULT_CORE_LIMITS, isObject, MethodError } from '@pushmail/jmap';
+import { normalizeKeyword } from './keywords.js';
+import type { SqlParams } from './sql-params.js';
+
+/** The sort properties advertised as emailQuerySortOptions (RFC 8621 §4.4.2). */
+export const EMAIL_SORT_OPTIONS = [
+  'receivedAt',
+  'size',
+  'from',
+  'to',
+  'subject',
+  'sentAt',
+  'hasKeyword',
+] as const;
+
+export interface EmailOrder {
+  /** ORDER BY terms over a row alias; the id breaks ties so paging is stable. */
+  orderBy(alias: string): string;
+  /** The order depends on mutable keywords. */
+  dependsOnKeywords: boolean;
+}
+
+const COLUMN: Record<string, string> = {
+  receivedAt: 'received_at',
+  size: 'size',
+  from: 'sort_from',
+  to: 'sort_to',
+  subject: 'sort_subject',
+  sentAt: 'sent_at',
+};
+
+/** Compiles a sort (Comparator[]); newest first when none is given. */
+export function compileEmailSort(sort: unknown, params: SqlParams): EmailOrder {
+  if (sort === undefined || sort === null || (Array.isArray(sort) && sort.length === 0)) {
+    return { orderBy: (alias) => `${alias}.received_at DESC, ${alias}.id ASC`, dependsOnKeywords: false };
+  }
+  if (!Array.isArray(sort)) throw invalid('"sort" must be null or an array of comparators');
+  let dependsOnKeywords = false;
+  const terms: Array<(alias: string) => string> = [];
+  for (const comparator of sort) {
+    if (!isObject(comparator) || typeof comparator['property'] !== 'string') {
+      throw invalid('each comparator needs a "property"');
+    }
+    const { property, isAscending, collation } = comparator;
+    if (isAscending !== undefined && typeof isAscending !== 'boolean')
+      throw invalid('"isAscending" must be a boolean');
+    if (collation !== undefined && !DEFAULT_CORE_LIMITS.collationAlgorithms.includes(String(collation))) {
+      throw new MethodError('unsupportedSort', `unsupported collation ${String(collation).slice(0, 64)}`);
+    }
+    const direction = isAscending === false ? 'DESC' : 'ASC';
+    if (property === 'hasKeyword') {
+      const keyword = normalizeKeyword(comparator['keyword']);
+      if (keyword === null) throw invalid('a hasKeyword comparator needs a valid "keyword"');
+      const placeholder = params.add(keyword);
+      dependsOnKeywords = true;
+      terms.push((alias) => `(${alias}.keywords ? ${placeholder}) ${direction}`);
+      continue;
+    }
+    const column = COLUMN[property];
+    if (!column) throw new MethodError('unsupportedSort', `cannot sort on ${property.slice(0, 64)}`);
+    const nulls = property === 'sentAt' ? (direction === 'ASC' ? ' NULLS FIRST' : ' NULLS LAST') : '';
+    terms.push((alias) => `${alias}.${column} ${direction}${nulls}`);
+  }
+  return {
+    orderBy: (alias) => [...terms.map((term) => term(alias)), `${alias}.id ASC`].join(', '),
+    dependsOnKeywords,
+  };
+}
+
+function invalid(description: string): MethodError {
+  return new MethodError('invalidArguments', description);
+}

@@ -1,0 +1,68 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import { MAILBOX_LOGGER } from '../config/mailbox-config.js';
+import { MailboxChangesPublisher } from './mailbox-changes.publisher.js';
+
+const SWEEP_INTERVAL_MS = 5000;
+/** Younger changes are still being announced by the request that made them. */
+const GRACE_SECONDS = 2;
+const BATCH = 500;
+
+/**
+ * Announces committed changes whose announcement failed (Kafka was down when a device's update
+ * committed): a device's write is answered once it is durable, and its push follows when it can.
+ */
+@Injectable()
+export class UnpublishedChangesSweeper implements OnApplicationBootstrap, OnModuleDestroy {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(MailboxChangesPublisher) private readonly publisher: MailboxChangesPublisher,
+    @Inject(MAILBOX_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => this.schedule(), SWEEP_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** Returns how many accounts' changes were announced. */
+  async sweep(): Promise<number> {
+    const rows: Array<{ account_id: string }> = await this.dataSource.query(
+      `SELECT account_id FROM mailbox.account_state
+        WHERE modseq > published_modseq AND updated_at < now() - make_interval(secs => $1)
+        ORDER BY updated_at
+        LIMIT ${BATCH}`,
+      [GRACE_SECONDS],
+    );
+    if (rows.length === 0) return 0;
+    const published = await this.publisher.publishPending(
+      rows.map((row) => row.account_id),
+      'update',
+    );
+    return published.length;
+  }
+
+  private schedule(): void {
+    if (this.running) return;
+    this.running = this.sweep()
+      .then((announced) => {
+        if (announced > 0)
+          this.logger.info({ announced }, 'announced changes whose first announcement failed');
+      })
+      .catch((error: unknown) =>
+        this.logger.warn({ err: error }, 'announcing unannounced changes failed; will retry'),
+      )
+      .finally(() => {
+        this.running = undefined;
+      });
+  }
+}

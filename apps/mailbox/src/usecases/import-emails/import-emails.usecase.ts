@@ -1,0 +1,162 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  DEFAULT_CORE_LIMITS,
+  isObject,
+  type MethodContext,
+  MethodError,
+  type SetError,
+  setError,
+} from '@pushmail/jmap';
+import type { Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import { BlobStore } from '../../blobs/blob-store.service.js';
+import { AccountWrite } from '../../changes/account-write.js';
+import { MAILBOX_LOGGER } from '../../config/mailbox-config.js';
+import { type InsertedEmail, insertEmail } from '../../emails/email-store.js';
+import { invalidArguments, optionalString, orNull, requireAccountId } from '../../jmap/methods/arguments.js';
+import { readSet } from '../../jmap/methods/email-patch.js';
+import { resolveCreationId } from '../../jmap/methods/email.methods.js';
+import { utcDate } from '../../jmap/query/email-filter.js';
+import { mailboxIdsOf } from '../../mailboxes/mailbox-store.js';
+import { parseMessage } from '../../mime/parse-message.js';
+import { MailboxChangesPublisher } from '../../publishing/mailbox-changes.publisher.js';
+
+/**
+ * Email/import (RFC 8621 §4.8): messages uploaded as blobs become emails in the given mailboxes, in
+ * one transaction, recorded and announced like any other change. Importing is not a delivery, so
+ * the EmailDelivery state stays.
+ */
+@Injectable()
+export class ImportEmailsUseCase {
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(BlobStore) private readonly blobs: BlobStore,
+    @Inject(MailboxChangesPublisher) private readonly publisher: MailboxChangesPublisher,
+    @Inject(MAILBOX_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async execute(args: Record<string, unknown>, context: MethodContext): Promise<Record<string, unknown>> {
+    const { accountId } = context;
+    requireAccountId(args);
+    const ifInState = optionalString(args, 'ifInState');
+    const emails = args['emails'];
+    if (!isObject(emails)) throw invalidArguments('"emails" must map creation ids to EmailImport objects');
+    const count = Object.keys(emails).length;
+    if (count > DEFAULT_CORE_LIMITS.maxObjectsInSet) {
+      throw new MethodError(
+        'requestTooLarge',
+        `${count} imports; maxObjectsInSet is ${DEFAULT_CORE_LIMITS.maxObjectsInSet}`,
+      );
+    }
+    const created: Record<string, InsertedEmail> = {};
+    const notCreated: Record<string, SetError> = {};
+
+    const outcome = await this.dataSource.transaction(async (manager) => {
+      const write = await AccountWrite.open(manager, accountId);
+      if (ifInState !== undefined && ifInState !== String(write.before.emailModseq)) {
+        throw new MethodError(
+          'stateMismatch',
+          `the Email state is ${write.before.emailModseq}, not ${ifInState.slice(0, 64)}`,
+        );
+      }
+      const mailboxes = await mailboxIdsOf(manager, accountId);
+      const resolveMailbox = (id: string): string | undefined => {
+        const resolved = resolveCreationId(id, context);
+        return mailboxes.has(resolved) ? resolved : undefined;
+      };
+      for (const [creationId, value] of Object.entries(emails)) {
+        const request = readImport(value, resolveMailbox);
+        if ('error' in request) {
+          notCreated[creationId] = request.error;
+          continue;
+        }
+        const blob = await this.blobs.get(accountId, request.blobId, manager);
+        if (!blob) {
+          notCreated[creationId] = setError('blobNotFound', 'no such blob', { notFound: [request.blobId] });
+          continue;
+        }
+        // A part of a message is its own blob only once stored as one.
+        const stored = await this.blobs.put(accountId, blob.data, 'message/rfc822', manager);
+        const inserted = await insertEmail(write, {
+          deliveryId: `import:${randomUUID()}`,
+          blobId: stored.blobId,
+          size: stored.size,
+          parsed: await parseMessage(blob.data),
+          receivedAt: request.receivedAt,
+          mailboxIds: request.mailboxIds,
+          keywords: request.keywords,
+        });
+        if (!inserted) throw new Error('a fresh import id collided with a stored delivery');
+        created[creationId] = inserted;
+        context.createdIds.set(creationId, inserted.id);
+      }
+      const after = await write.commit();
+      return { before: write.before.emailModseq, after: after.emailModseq, changed: after !== write.before };
+    });
+
+    if (outcome.changed) {
+      await this.publisher
+        .publishPending([accountId], 'update')
+        .catch((error: unknown) =>
+          this.logger.warn({ err: error, accountId }, 'announcing an import failed; it will be repeated'),
+        );
+    }
+    return {
+      accountId,
+      oldState: String(outcome.before),
+      newState: String(outcome.after),
+      created: orNull(created),
+      notCreated: orNull(notCreated),
+    };
+  }
+}
+
+interface ImportRequest {
+  blobId: string;
+  mailboxIds: string[];
+  keywords: string[];
+  receivedAt: Date;
+}
+
+function readImport(
+  value: unknown,
+  resolveMailbox: (id: string) => string | undefined,
+): ImportRequest | { error: SetError } {
+  if (!isObject(value))
+    return {
+      error: setError('invalidProperties', 'an EmailImport must be an object', { properties: ['*'] }),
+    };
+  const bad: string[] = [];
+  const blobId = value['blobId'];
+  if (typeof blobId !== 'string') bad.push('blobId');
+  const mailboxIds = readSet('mailboxIds', value['mailboxIds'], resolveMailbox);
+  if (mailboxIds === null || Object.keys(mailboxIds).length === 0) bad.push('mailboxIds');
+  const keywords =
+    value['keywords'] === undefined || value['keywords'] === null
+      ? {}
+      : readSet('keywords', value['keywords']);
+  if (keywords === null) bad.push('keywords');
+  let receivedAt = new Date();
+  if (value['receivedAt'] !== undefined && value['receivedAt'] !== null) {
+    try {
+      receivedAt = utcDate('receivedAt', value['receivedAt']);
+    } catch {
+      bad.push('receivedAt');
+    }
+  }
+  const unknown = Object.keys(value).filter(
+    (key) => !['blobId', 'mailboxIds', 'keywords', 'receivedAt'].includes(key),
+  );
+  bad.push(...unknown);
+  if (bad.length > 0)
+    return {
+      error: setError('invalidProperties', 'these properties have invalid values', { properties: bad }),
+    };
+  return {
+    blobId: blobId as string,
+    mailboxIds: Object.keys(mailboxIds!),
+    keywords: Object.keys(keywords!),
+    receivedAt,
+  };
+}

@@ -1,0 +1,206 @@
+import { isObject, type SetError, setError } from '@pushmail/jmap';
+import type { DraftAttachment } from '../../mime/compose-message.js';
+import type { EmailAddressValue } from '../../mime/parse-message.js';
+import { readSet } from '../../jmap/methods/email-patch.js';
+
+/** An Email/set create (RFC 8621 §4.6), checked, with attachments still as blob ids. */
+export interface DraftInput {
+  mailboxIds: string[];
+  keywords: string[];
+  receivedAt: Date | null;
+  from: EmailAddressValue[] | null;
+  sender: EmailAddressValue[] | null;
+  to: EmailAddressValue[] | null;
+  cc: EmailAddressValue[] | null;
+  bcc: EmailAddressValue[] | null;
+  replyTo: EmailAddressValue[] | null;
+  subject: string | null;
+  sentAt: Date | null;
+  messageId: string | null;
+  inReplyTo: string[] | null;
+  references: string[] | null;
+  textBody: string | null;
+  htmlBody: string | null;
+  attachments: Array<Omit<DraftAttachment, 'data'> & { blobId: string }>;
+}
+
+const ADDRESS_FIELDS = ['from', 'sender', 'to', 'cc', 'bcc', 'replyTo'] as const;
+const SETTABLE = new Set<string>([
+  'mailboxIds',
+  'keywords',
+  'receivedAt',
+  ...ADDRESS_FIELDS,
+  'subject',
+  'sentAt',
+  'messageId',
+  'inReplyTo',
+  'references',
+  'textBody',
+  'htmlBody',
+  'bodyValues',
+  'attachments',
+]);
+
+export type DraftOutcome = { ok: true; draft: DraftInput } | { ok: false; error: SetError };
+
+/** Reads a create object; anything this server cannot build a message from is invalidProperties. */
+export function readDraft(value: unknown, resolveMailbox: (id: string) => string | undefined): DraftOutcome {
+  if (!isObject(value)) return invalid(['*'], 'a create must be an Email object');
+  const unknown = Object.keys(value).filter((key) => !SETTABLE.has(key));
+  if (unknown.length > 0) {
+    return invalid(
+      unknown,
+      'server-set, unknown or unsupported properties (bodyStructure and header:* are not supported)',
+    );
+  }
+  const bad: string[] = [];
+  const mailboxIds = readSet('mailboxIds', value['mailboxIds'], resolveMailbox);
+  if (mailboxIds === null || Object.keys(mailboxIds).length === 0) bad.push('mailboxIds');
+  const keywords = value['keywords'] === undefined ? {} : readSet('keywords', value['keywords']);
+  if (keywords === null) bad.push('keywords');
+
+  const addresses = {} as Record<(typeof ADDRESS_FIELDS)[number], EmailAddressValue[] | null>;
+  for (const field of ADDRESS_FIELDS) {
+    const parsed = addressList(value[field]);
+    if (parsed === undefined) bad.push(field);
+    else addresses[field] = parsed;
+  }
+  const subject = value['subject'];
+  if (subject !== undefined && subject !== null && typeof subject !== 'string') bad.push('subject');
+  const sentAt = optionalDate(value['sentAt']);
+  if (sentAt === undefined) bad.push('sentAt');
+  const receivedAt = optionalDate(value['receivedAt'], true);
+  if (receivedAt === undefined) bad.push('receivedAt');
+  const messageId = idList(value['messageId']);
+  if (messageId === undefined || (messageId !== null && messageId.length !== 1)) bad.push('messageId');
+  const inReplyTo = idList(value['inReplyTo']);
+  if (inReplyTo === undefined) bad.push('inReplyTo');
+  const references = idList(value['references']);
+  if (references === undefined) bad.push('references');
+
+  const bodyValues = isObject(value['bodyValues']) ? value['bodyValues'] : {};
+  if (value['bodyValues'] !== undefined && !isObject(value['bodyValues'])) bad.push('bodyValues');
+  const textBody = bodyPart(value['textBody'], 'text/plain', bodyValues);
+  if (textBody === undefined) bad.push('textBody');
+  const htmlBody = bodyPart(value['htmlBody'], 'text/html', bodyValues);
+  if (htmlBody === undefined) bad.push('htmlBody');
+  const attachments = attachmentList(value['attachments']);
+  if (attachments === undefined) bad.push('attachments');
+
+  if (bad.length > 0) return invalid(bad, 'these properties have invalid values');
+  return {
+    ok: true,
+    draft: {
+      mailboxIds: Object.keys(mailboxIds!),
+      keywords: Object.keys(keywords!),
+      receivedAt: receivedAt!,
+      ...addresses,
+      subject: (subject as string | null | undefined) ?? null,
+      sentAt: sentAt!,
+      messageId: messageId?.[0] ?? null,
+      inReplyTo: inReplyTo!,
+      references: references!,
+      textBody: textBody!,
+      htmlBody: htmlBody!,
+      attachments: attachments!,
+    },
+  };
+}
+
+function invalid(properties: string[], description: string): DraftOutcome {
+  return { ok: false, error: setError('invalidProperties', description, { properties }) };
+}
+
+/** undefined: invalid; null: absent. */
+function addressList(value: unknown): EmailAddressValue[] | null | undefined {
+  if (value === undefined || value === null) return null;
+  if (!Array.isArray(value)) return undefined;
+  const result: EmailAddressValue[] = [];
+  for (const item of value) {
+    if (
+      !isObject(item) ||
+      typeof item['email'] !== 'string' ||
+      !/^[^\s@<>]+@[^\s@<>]+$/.test(item['email'])
+    ) {
+      return undefined;
+    }
+    const name = item['name'];
+    if (name !== undefined && name !== null && typeof name !== 'string') return undefined;
+    result.push({ name: (name as string | null | undefined) || null, email: item['email'] });
+  }
+  return result;
+}
+
+function optionalDate(value: unknown, utcOnly = false): Date | null | undefined {
+  if (value === undefined || value === null) return null;
+  const pattern = utcOnly
+    ? /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/
+    : /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+  if (typeof value !== 'string' || !pattern.test(value)) return undefined;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+function idList(value: unknown): string[] | null | undefined {
+  if (value === undefined || value === null) return null;
+  if (
+    !Array.isArray(value) ||
+    !value.every((item) => typeof item === 'string' && /^[^\s<>]{1,512}$/.test(item))
+  ) {
+    return undefined;
+  }
+  return value as string[];
+}
+
+/** A textBody or htmlBody: one part of the given type whose content is in bodyValues. */
+function bodyPart(
+  value: unknown,
+  type: string,
+  bodyValues: Record<string, unknown>,
+): string | null | undefined {
+  if (value === undefined || value === null) return null;
+  if (!Array.isArray(value) || value.length !== 1 || !isObject(value[0])) return undefined;
+  const part = value[0];
+  if (part['type'] !== undefined && String(part['type']).toLowerCase() !== type) return undefined;
+  if (typeof part['partId'] !== 'string' || part['blobId'] !== undefined) return undefined;
+  const content = bodyValues[part['partId']];
+  if (!isObject(content) || typeof content['value'] !== 'string') return undefined;
+  if (content['isTruncated'] === true || content['isEncodingProblem'] === true) return undefined;
+  return content['value'];
+}
+
+function attachmentList(value: unknown): DraftInput['attachments'] | undefined {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) return undefined;
+  const result: DraftInput['attachments'] = [];
+  for (const item of value) {
+    if (!isObject(item) || typeof item['blobId'] !== 'string') return undefined;
+    const { type, name, disposition, cid } = item;
+    if (
+      type !== undefined &&
+      type !== null &&
+      (typeof type !== 'string' || !/^[\x21-\x7e]+\/[\x21-\x7e]+$/.test(type))
+    ) {
+      return undefined;
+    }
+    if (name !== undefined && name !== null && typeof name !== 'string') return undefined;
+    if (
+      disposition !== undefined &&
+      disposition !== null &&
+      disposition !== 'attachment' &&
+      disposition !== 'inline'
+    ) {
+      return undefined;
+    }
+    if (cid !== undefined && cid !== null && (typeof cid !== 'string' || !/^[^\s<>]{1,255}$/.test(cid)))
+      return undefined;
+    result.push({
+      blobId: item['blobId'],
+      type: (type as string | null | undefined) ?? 'application/octet-stream',
+      name: (name as string | null | undefined) ?? null,
+      disposition: (disposition as 'attachment' | 'inline' | null | undefined) ?? 'attachment',
+      cid: (cid as string | null | undefined) ?? null,
+    });
+  }
+  return result;
+}

@@ -1,0 +1,73 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { DeviceTrailRecordV1 } from '@pushmail/contracts';
+
+/** What the socket and auth code hand over; `at` defaults to now. */
+export type TrailInput = Omit<DeviceTrailRecordV1, 'at'> & { at?: string };
+
+export interface TrailBatch {
+  batchId: string;
+  accountId: string;
+  source: string;
+  records: DeviceTrailRecordV1[];
+}
+
+/** Kinds that happen on every heartbeat or push: consecutive ones of a device fold into one record with a count. */
+const FOLDED_KINDS = new Set<DeviceTrailRecordV1['kind']>(['ping', 'pong', 'pushSent']);
+const MAX_RECORDS_PER_BATCH = 500;
+
+/**
+ * Keeps diagnostic records in memory until the next flush. Recording is a synchronous array push,
+ * so the push path never waits on Kafka; past `maxBuffered` records new ones are dropped and
+ * counted rather than let memory grow while Kafka is away.
+ */
+export class TrailBuffer {
+  private byAccount = new Map<string, DeviceTrailRecordV1[]>();
+  private buffered = 0;
+  dropped = 0;
+  readonly source = `push-delivery-${hostname()}-${process.pid}`;
+
+  constructor(private readonly maxBuffered: number) {}
+
+  get size(): number {
+    return this.buffered;
+  }
+
+  record(accountId: string, input: TrailInput): void {
+    const records = this.byAccount.get(accountId) ?? [];
+    const last = records[records.length - 1];
+    if (last && FOLDED_KINDS.has(input.kind) && last.kind === input.kind && last.deviceId === input.deviceId) {
+      last.count = (last.count ?? 1) + 1;
+      last.at = input.at ?? new Date().toISOString();
+      return;
+    }
+    if (this.buffered >= this.maxBuffered) {
+      this.dropped += 1;
+      return;
+    }
+    const record: DeviceTrailRecordV1 = { ...input, at: input.at ?? new Date().toISOString() };
+    if (record.detail !== undefined) record.detail = record.detail.slice(0, 500);
+    records.push(record);
+    this.byAccount.set(accountId, records);
+    this.buffered += 1;
+  }
+
+  /** Takes everything buffered, as batches of at most 500 records per account. */
+  drain(): TrailBatch[] {
+    const taken = this.byAccount;
+    this.byAccount = new Map();
+    this.buffered = 0;
+    const batches: TrailBatch[] = [];
+    for (const [accountId, records] of taken) {
+      for (let start = 0; start < records.length; start += MAX_RECORDS_PER_BATCH) {
+        batches.push({
+          batchId: randomUUID(),
+          accountId,
+          source: this.source,
+          records: records.slice(start, start + MAX_RECORDS_PER_BATCH),
+        });
+      }
+    }
+    return batches;
+  }
+}

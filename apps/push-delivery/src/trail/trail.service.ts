@@ -1,0 +1,82 @@
+import {
+  Global,
+  Inject,
+  Injectable,
+  Module,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { deviceTrailTopic } from '@pushmail/contracts';
+import { EventProducer } from '@pushmail/platform';
+import type { Kafka } from 'kafkajs';
+import type { Logger } from 'pino';
+import { PUSH_CONFIG, PUSH_LOGGER, type PushConfig } from '../config/push-config.js';
+import { KAFKA } from '../messaging/messaging.module.js';
+import { TrailBuffer, type TrailInput } from './trail-recorder.js';
+
+/**
+ * The device diagnostic trail: callers record synchronously into memory, a timer publishes the
+ * batches to `pushmail.device.trail.v1`. A failed publish drops the batch (diagnostics are best
+ * effort and must never hold back mail), and the drop is logged.
+ */
+@Injectable()
+export class DeviceTrail implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly buffer: TrailBuffer;
+  private readonly producer: EventProducer;
+  private readonly log: Logger;
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+
+  constructor(
+    @Inject(KAFKA) kafka: Kafka,
+    @Inject(PUSH_CONFIG) private readonly config: PushConfig,
+    @Inject(PUSH_LOGGER) logger: Logger,
+  ) {
+    this.log = logger.child({ component: 'trail' });
+    this.buffer = new TrailBuffer(config.TRAIL_MAX_BUFFERED);
+    this.producer = new EventProducer(kafka, this.log);
+  }
+
+  record(accountId: string, input: TrailInput): void {
+    if (this.config.TRAIL_FLUSH_MS === 0) return;
+    this.buffer.record(accountId, input);
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.config.TRAIL_FLUSH_MS === 0) return;
+    this.timer = setInterval(() => void this.flush(), this.config.TRAIL_FLUSH_MS);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+    await this.producer.disconnect().catch(() => undefined);
+  }
+
+  flush(): Promise<void> {
+    // One flush at a time: a slow broker must not pile up concurrent sends.
+    this.flushing ??= this.publish().finally(() => {
+      this.flushing = undefined;
+    });
+    return this.flushing;
+  }
+
+  private async publish(): Promise<void> {
+    const batches = this.buffer.drain();
+    if (this.buffer.dropped > 0) {
+      this.log.warn({ dropped: this.buffer.dropped }, 'dropped trail records: the buffer was full');
+      this.buffer.dropped = 0;
+    }
+    if (batches.length === 0) return;
+    try {
+      await this.producer.publish(deviceTrailTopic, batches);
+    } catch (error) {
+      this.log.warn({ err: error, batches: batches.length }, 'could not publish the device trail; dropped');
+    }
+  }
+}
+
+@Global()
+@Module({ providers: [DeviceTrail], exports: [DeviceTrail] })
+export class TrailModule {}
