@@ -25,7 +25,7 @@ try {
   log(`Kafka at ${infra.kafkaBrokers}; Postgres ready`);
   const env = { KAFKA_BROKERS: infra.kafkaBrokers, DATABASE_URL: infra.databaseUrl };
 
-  const needsBuild = projects.includes('e2e');
+  const needsBuild = projects.includes('e2e') || projects.includes('faults');
   if (needsBuild) {
     log('building the services');
     const built = await run(process.execPath, [
@@ -39,7 +39,13 @@ try {
   }
 
   mkdirSync('test-artifacts', { recursive: true });
-  const args = ['node_modules/vitest/vitest.mjs', 'run', '--reporter=default', '--reporter=json', '--outputFile.json=test-artifacts/vitest.json'];
+  const args = [
+    'node_modules/vitest/vitest.mjs',
+    'run',
+    '--reporter=default',
+    '--reporter=json',
+    '--outputFile.json=test-artifacts/vitest.json',
+  ];
   for (const project of projects) args.push('--project', project);
   exitCode = await run(process.execPath, args, env);
 

@@ -7,7 +7,9 @@ import { evaluatePointer } from './result-reference.js';
 import { parseClientMessage, type ClientMessageResult } from './websocket.js';
 
 const limits = { ...DEFAULT_CORE_LIMITS, maxSizeRequest: 64 * 1024, maxCallsInRequest: 16 };
-const problemTypes = ['unknownCapability', 'notJSON', 'notRequest', 'limit'].map((type) => `urn:ietf:params:jmap:error:${type}`);
+const problemTypes = ['unknownCapability', 'notJSON', 'notRequest', 'limit'].map(
+  (type) => `urn:ietf:params:jmap:error:${type}`,
+);
 
 function expectProblem(problem: { type: string; status: number; detail: string }): void {
   expect(problemTypes).toContain(problem.type);
@@ -19,7 +21,8 @@ function expectProblem(problem: { type: string; status: number; detail: string }
 function expectWellFormedRequest(result: ParseResult): void {
   if (!result.ok) return expectProblem(result.problem);
   expect(Array.isArray(result.request.using)).toBe(true);
-  for (const capability of result.request.using) expect(SUPPORTED_CAPABILITIES as readonly string[]).toContain(capability);
+  for (const capability of result.request.using)
+    expect(SUPPORTED_CAPABILITIES as readonly string[]).toContain(capability);
   expect(result.request.methodCalls.length).toBeLessThanOrEqual(limits.maxCallsInRequest);
   for (const call of result.request.methodCalls) {
     expect(call).toHaveLength(3);
@@ -36,12 +39,19 @@ function expectWellFormedMessage(result: ClientMessageResult): void {
 }
 
 // Documents shaped like requests, so that generation reaches the checks past JSON.parse.
-const invocation = fc.tuple(fc.string(), fc.oneof(fc.dictionary(fc.string(), fc.jsonValue()), fc.jsonValue()), fc.oneof(fc.string(), fc.integer()));
+const invocation = fc.tuple(
+  fc.string(),
+  fc.oneof(fc.dictionary(fc.string(), fc.jsonValue()), fc.jsonValue()),
+  fc.oneof(fc.string(), fc.integer()),
+);
 const requestLike = fc.record(
   {
     '@type': fc.oneof(fc.constantFrom('Request', 'WebSocketPushEnable', 'WebSocketPushDisable'), fc.string()),
     id: fc.oneof(fc.string(), fc.integer()),
-    using: fc.oneof(fc.array(fc.oneof(fc.constantFrom(...SUPPORTED_CAPABILITIES), fc.string())), fc.jsonValue()),
+    using: fc.oneof(
+      fc.array(fc.oneof(fc.constantFrom(...SUPPORTED_CAPABILITIES), fc.string())),
+      fc.jsonValue(),
+    ),
     methodCalls: fc.oneof(fc.array(invocation, { maxLength: 24 }), fc.jsonValue()),
     createdIds: fc.oneof(fc.dictionary(fc.string(), fc.string()), fc.jsonValue()),
     dataTypes: fc.oneof(fc.constant(null), fc.array(fc.string()), fc.jsonValue()),
@@ -111,7 +121,10 @@ describe('JMAP protocol parsers under arbitrary input', () => {
         if (!result.ok && result.id !== undefined) expect(typeof result.id).toBe('string');
         if (result.ok && result.message.kind === 'pushEnable') {
           const { dataTypes, pushState } = result.message;
-          expect(dataTypes === null || (Array.isArray(dataTypes) && dataTypes.every((type) => typeof type === 'string'))).toBe(true);
+          expect(
+            dataTypes === null ||
+              (Array.isArray(dataTypes) && dataTypes.every((type) => typeof type === 'string')),
+          ).toBe(true);
           expect(pushState === undefined || typeof pushState === 'string').toBe(true);
         }
       }),
@@ -122,7 +135,12 @@ describe('JMAP protocol parsers under arbitrary input', () => {
   it('parseClientMessage answers a limit problem to any message over maxSizeRequest', () => {
     fc.assert(
       fc.property(fc.string({ minLength: 1, maxLength: 64 }), (filler) => {
-        const text = JSON.stringify({ '@type': 'Request', using: [], methodCalls: [], pad: filler.repeat(Math.ceil(70_000 / filler.length)) });
+        const text = JSON.stringify({
+          '@type': 'Request',
+          using: [],
+          methodCalls: [],
+          pad: filler.repeat(Math.ceil(70_000 / filler.length)),
+        });
         const result = parseClientMessage(text, limits);
         expect(result.ok).toBe(false);
         if (!result.ok) expect(result.problem.type).toBe('urn:ietf:params:jmap:error:limit');
@@ -133,14 +151,23 @@ describe('JMAP protocol parsers under arbitrary input', () => {
 
   it('evaluatePointer resolves or fails with invalidResultReference only, for any document and path', () => {
     fc.assert(
-      fc.property(fc.jsonValue(), fc.oneof(fc.string(), fc.array(fc.oneof(fc.constantFrom('*', '0', '1', 'list', 'ids', '~0', '~1', ''), fc.string())).map((tokens) => `/${tokens.join('/')}`)), (document, pointer) => {
-        try {
-          evaluatePointer(document, pointer);
-        } catch (error) {
-          expect(error).toBeInstanceOf(MethodError);
-          expect((error as MethodError).type).toBe('invalidResultReference');
-        }
-      }),
+      fc.property(
+        fc.jsonValue(),
+        fc.oneof(
+          fc.string(),
+          fc
+            .array(fc.oneof(fc.constantFrom('*', '0', '1', 'list', 'ids', '~0', '~1', ''), fc.string()))
+            .map((tokens) => `/${tokens.join('/')}`),
+        ),
+        (document, pointer) => {
+          try {
+            evaluatePointer(document, pointer);
+          } catch (error) {
+            expect(error).toBeInstanceOf(MethodError);
+            expect((error as MethodError).type).toBe('invalidResultReference');
+          }
+        },
+      ),
       { numRuns: 1000 },
     );
   });
@@ -148,20 +175,26 @@ describe('JMAP protocol parsers under arbitrary input', () => {
   it('evaluatePointer returns exactly what the path names in a document built around it', () => {
     const key = fc.string().filter((token) => token !== '*' && token !== '__proto__');
     fc.assert(
-      fc.property(fc.array(fc.oneof(key, fc.nat({ max: 3 })), { maxLength: 8 }), fc.jsonValue(), (path, leaf) => {
-        let document: unknown = leaf;
-        for (const step of [...path].reverse()) {
-          if (typeof step === 'number') {
-            const array: unknown[] = new Array(step + 1).fill(null);
-            array[step] = document;
-            document = array;
-          } else {
-            document = { [step]: document };
+      fc.property(
+        fc.array(fc.oneof(key, fc.nat({ max: 3 })), { maxLength: 8 }),
+        fc.jsonValue(),
+        (path, leaf) => {
+          let document: unknown = leaf;
+          for (const step of [...path].reverse()) {
+            if (typeof step === 'number') {
+              const array: unknown[] = new Array(step + 1).fill(null);
+              array[step] = document;
+              document = array;
+            } else {
+              document = { [step]: document };
+            }
           }
-        }
-        const pointer = path.map((step) => `/${String(step).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
-        expect(evaluatePointer(document, pointer)).toEqual(leaf);
-      }),
+          const pointer = path
+            .map((step) => `/${String(step).replace(/~/g, '~0').replace(/\//g, '~1')}`)
+            .join('');
+          expect(evaluatePointer(document, pointer)).toEqual(leaf);
+        },
+      ),
       { numRuns: 500 },
     );
   });

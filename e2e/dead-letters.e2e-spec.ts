@@ -1,0 +1,199 @@
+import { execFile } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Kafka, logLevel } from 'kafkajs';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  buildMessage,
+  expectEventually,
+  RegistryClient,
+  sendMail,
+  startPlatform,
+  type RunningPlatform,
+} from '@pushmail/testing';
+
+const kafkaBrokers = requiredEnv('KAFKA_BROKERS');
+const databaseUrl = requiredEnv('DATABASE_URL');
+const run = promisify(execFile);
+const MAIL_ARRIVED = 'pushmail.mail.arrived.v1';
+
+interface DeadLetter {
+  id: string;
+  sourceTopic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  consumerGroup: string;
+  reason: string;
+  valueBase64: string;
+  headers: Record<string, string>;
+}
+
+async function cli(...args: string[]): Promise<string> {
+  const { stdout } = await run(process.execPath, ['tools/dead-letters/cli.mjs', ...args], {
+    env: { ...process.env, KAFKA_BROKERS: kafkaBrokers },
+    timeout: 90_000,
+  });
+  return stdout;
+}
+
+async function deadLettersOf(group: string, key: string): Promise<DeadLetter[]> {
+  const lines = (await cli('list', '--json', '--limit', '100000')).split('\n').filter(Boolean);
+  return lines
+    .map((line) => JSON.parse(line) as DeadLetter)
+    .filter(
+      (letter) => letter.consumerGroup === group && letter.key === key && letter.sourceTopic === MAIL_ARRIVED,
+    );
+}
+
+describe('dead letters: a poison event is set aside, the partition moves on, and an operator replays it', () => {
+  const group = `mailbox-dl-${randomBytes(5).toString('hex')}`;
+  const kafka = new Kafka({
+    clientId: 'dead-letters-e2e',
+    brokers: kafkaBrokers.split(','),
+    logLevel: logLevel.NOTHING,
+  });
+  const workDir = mkdtempSync(join(tmpdir(), 'pushmail-dead-letters-'));
+  let platform: RunningPlatform;
+  let db: pg.Client;
+
+  beforeAll(async () => {
+    // The shared broker holds other runs' mail: this group starts at the end, not the beginning.
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      if ((await admin.listTopics()).includes(MAIL_ARRIVED)) {
+        const ends = await admin.fetchTopicOffsets(MAIL_ARRIVED);
+        await admin.setOffsets({
+          groupId: group,
+          topic: MAIL_ARRIVED,
+          partitions: ends.map((end) => ({ partition: end.partition, offset: end.high })),
+        });
+      }
+    } finally {
+      await admin.disconnect();
+    }
+    platform = await startPlatform({
+      kafkaBrokers,
+      databaseUrl,
+      freshDatabase: true,
+      logDirectory: 'test-artifacts/logs/dead-letters',
+      serviceEnv: { mailbox: { MAILBOX_DELIVERY_GROUP: group } },
+    });
+    db = new pg.Client({ connectionString: platform.databaseUrl });
+    await db.connect();
+  });
+
+  afterAll(async () => {
+    await db?.end();
+    await platform?.stop();
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  async function subjectsOf(accountId: string): Promise<string[]> {
+    const { rows } = await db.query<{ subject: string | null }>(
+      'SELECT subject FROM mailbox.emails WHERE account_id = $1 ORDER BY subject',
+      [accountId],
+    );
+    return rows.map((row) => row.subject ?? '');
+  }
+
+  it('dead-letters a malformed mail-arrived event with its reason, stores later mail, and stores the fixed-up replay', async () => {
+    const registry = new RegistryClient(platform.registryUrl, platform.adminToken);
+    const address = `poison-${randomUUID().slice(0, 8)}@example.com`;
+    const { accountId } = await registry.createAccount(address, 'a long enough password');
+
+    const raw = buildMessage({
+      from: 'sender@elsewhere.example',
+      to: address,
+      subject: 'the fixed-up one',
+      text: 'repaired',
+    });
+    const event = {
+      eventId: randomUUID(),
+      accountId,
+      deliveryId: `replay-test-${randomUUID()}`,
+      receivedAt: new Date().toISOString(),
+      envelope: { mailFrom: 'sender@elsewhere.example', rcptTo: address },
+      smtp: { clientAddress: '127.0.0.1', heloName: 'poison.example', sessionId: 'poison' },
+      sizeBytes: Buffer.byteLength(raw),
+      rawBase64: '%%% not base64 %%%',
+    };
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    try {
+      await producer.send({
+        topic: MAIL_ARRIVED,
+        acks: -1,
+        messages: [
+          { key: accountId, value: JSON.stringify(event), headers: { 'pushmail-schema': MAIL_ARRIVED } },
+        ],
+      });
+    } finally {
+      await producer.disconnect();
+    }
+
+    const [letter] = await expectEventually(
+      async () => {
+        const letters = await deadLettersOf(group, accountId);
+        expect(letters).toHaveLength(1);
+        return letters;
+      },
+      { timeoutMs: 60_000, intervalMs: 1000 },
+    );
+    expect(letter!.reason).toMatch(/rawBase64/);
+    expect(JSON.parse(Buffer.from(letter!.valueBase64, 'base64').toString('utf8'))).toEqual(event);
+
+    // Same key, same partition: a later mail is stored only if the consumer moved past the poison.
+    const later = buildMessage({
+      from: 'sender@elsewhere.example',
+      to: address,
+      subject: 'after the poison',
+      text: 'later',
+    });
+    const sent = await sendMail(platform.smtp.host, platform.smtp.port, {
+      from: 'sender@elsewhere.example',
+      to: [address],
+      message: later,
+    });
+    expect(sent.data?.code).toBe(250);
+    await expectEventually(async () => expect(await subjectsOf(accountId)).toEqual(['after the poison']), {
+      timeoutMs: 30_000,
+    });
+
+    // Replayed unchanged, it fails the same way, and the new dead letter says where it came from.
+    expect(await cli('replay', letter!.id)).toMatch(/1 replayed/);
+    const again = await expectEventually(
+      async () => {
+        const letters = await deadLettersOf(group, accountId);
+        expect(letters).toHaveLength(2);
+        return letters.find((item) => item.id !== letter!.id)!;
+      },
+      { timeoutMs: 60_000, intervalMs: 1000 },
+    );
+    expect(again.headers['pushmail-replay-of']).toBe(`pushmail.dead-letter.v1/${letter!.id}`);
+    expect(again.valueBase64).toBe(letter!.valueBase64);
+
+    // The operator saves the original bytes, repairs them and replays the repaired event.
+    const file = join(workDir, 'event.json');
+    await cli('show', letter!.id, '--out', file);
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as typeof event;
+    writeFileSync(file, JSON.stringify({ ...saved, rawBase64: Buffer.from(raw).toString('base64') }));
+    expect(await cli('replay', letter!.id, '--value-file', file)).toMatch(/fixed up/);
+    await expectEventually(
+      async () => expect(await subjectsOf(accountId)).toEqual(['after the poison', 'the fixed-up one']),
+      { timeoutMs: 30_000 },
+    );
+    expect(await deadLettersOf(group, accountId)).toHaveLength(2);
+  });
+});
+
+function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} must be set: run the suite with \`npm test\``);
+  return value;
+}

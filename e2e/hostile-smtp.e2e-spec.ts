@@ -1,0 +1,478 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { connect, type Socket } from 'node:net';
+import { Kafka, logLevel } from 'kafkajs';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  buildMessage,
+  expectEventually,
+  RegistryClient,
+  sendMail,
+  SmtpSession,
+  startPlatform,
+  type RunningPlatform,
+} from '@pushmail/testing';
+
+const kafkaBrokers = requiredEnv('KAFKA_BROKERS');
+const databaseUrl = requiredEnv('DATABASE_URL');
+
+const MAX_MESSAGE_BYTES = 512 * 1024;
+const MAX_RECIPIENTS = 3;
+const MAX_CLIENTS = 12;
+const SOCKET_TIMEOUT_MS = 2500;
+
+/** A socket that speaks raw bytes, for clients a well-behaved library would never imitate. */
+class RawClient {
+  private text = '';
+  private closed = false;
+  private readonly closedPromise: Promise<void>;
+
+  private constructor(readonly socket: Socket) {
+    socket.on('data', (chunk: Buffer) => {
+      this.text += chunk.toString('latin1');
+    });
+    socket.on('error', () => undefined);
+    this.closedPromise = new Promise((resolve) =>
+      socket.once('close', () => {
+        this.closed = true;
+        resolve();
+      }),
+    );
+  }
+
+  static async open(port: number): Promise<RawClient> {
+    const socket = connect({ host: '127.0.0.1', port });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
+    return new RawClient(socket);
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Complete replies received so far (a multi-line reply counts once). */
+  replies(): string[] {
+    return this.text.split('\r\n').filter((line) => /^\d{3} /.test(line));
+  }
+
+  async waitForReplies(count: number, timeoutMs = 15_000): Promise<string[]> {
+    return expectEventually(
+      () => {
+        const replies = this.replies();
+        expect(replies.length).toBeGreaterThanOrEqual(count);
+        return replies;
+      },
+      { timeoutMs, intervalMs: 20 },
+    );
+  }
+
+  write(data: string | Buffer): void {
+    this.socket.write(data);
+  }
+
+  waitClosed(timeoutMs: number): Promise<void> {
+    return Promise.race([
+      this.closedPromise,
+      new Promise<void>((_resolve, reject) =>
+        setTimeout(() => reject(new Error(`still open after ${timeoutMs} ms`)), timeoutMs),
+      ),
+    ]);
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+}
+
+describe('SMTP ingest under hostile clients', () => {
+  let platform: RunningPlatform;
+  let db: pg.Client;
+  let registry: RegistryClient;
+  let address: string;
+  let accountId: string;
+  /** Marker text of every message answered 250 for `accountId`: each must be stored. */
+  const accepted: string[] = [];
+
+  beforeAll(async () => {
+    const group = await freshGroupAtEnd('mailbox-hostile-smtp');
+    platform = await startPlatform({
+      kafkaBrokers,
+      databaseUrl,
+      freshDatabase: true,
+      logDirectory: 'test-artifacts/logs/hostile-smtp',
+      serviceEnv: {
+        mailbox: { MAILBOX_DELIVERY_GROUP: group },
+        ingest: {
+          SMTP_MAX_MESSAGE_BYTES: String(MAX_MESSAGE_BYTES),
+          SMTP_MAX_RECIPIENTS: String(MAX_RECIPIENTS),
+          SMTP_MAX_CLIENTS: String(MAX_CLIENTS),
+          SMTP_SOCKET_TIMEOUT_MS: String(SOCKET_TIMEOUT_MS),
+        },
+      },
+    });
+    db = new pg.Client({ connectionString: platform.databaseUrl });
+    await db.connect();
+    registry = new RegistryClient(platform.registryUrl, platform.adminToken);
+    ({ address, accountId } = await newAccount());
+  });
+
+  afterAll(async () => {
+    await db?.end();
+    await platform?.stop();
+  });
+
+  async function newAccount(): Promise<{ address: string; accountId: string }> {
+    const newAddress = `hostile-${randomUUID().slice(0, 8)}@example.com`;
+    const { accountId: id } = await registry.createAccount(newAddress, 'a long enough password');
+    // ingest learns of accounts through a compacted topic: wait until it accepts the address.
+    await expectEventually(
+      async () => {
+        const { session } = await SmtpSession.open(platform.smtp.host, platform.smtp.port);
+        try {
+          await session.command('EHLO probe.example');
+          await session.command('MAIL FROM:<probe@elsewhere.example>');
+          expect((await session.command(`RCPT TO:<${newAddress}>`)).code).toBe(250);
+        } finally {
+          await session.quit();
+        }
+      },
+      { timeoutMs: 15_000, intervalMs: 100 },
+    );
+    return { address: newAddress, accountId: id };
+  }
+
+  async function deliver(
+    message: string | Buffer,
+    marker: string,
+    to = address,
+  ): Promise<number | undefined> {
+    const result = await sendMail(platform.smtp.host, platform.smtp.port, {
+      from: 'hostile@elsewhere.example',
+      to: [to],
+      message,
+    });
+    if (result.data?.code === 250 && to === address) accepted.push(marker);
+    return result.data?.code;
+  }
+
+  async function expectStillServing(): Promise<void> {
+    const marker = `alive-${randomUUID()}`;
+    const code = await deliver(
+      buildMessage({ from: 'ok@elsewhere.example', to: address, subject: marker, text: marker }),
+      marker,
+    );
+    expect(code).toBe(250);
+    const ingest = platform.processes.get('ingest')!;
+    expect(ingest.exitCode).toBeNull();
+    expect(ingest.signalCode).toBeNull();
+    expect((await fetch(`http://${platform.host}:${platform.ports.ingest}/health/ready`)).status).toBe(200);
+  }
+
+  it('accepts and keeps malformed and truncated MIME', async () => {
+    const truncated = [
+      `From: a@elsewhere.example`,
+      `To: ${address}`,
+      `Subject: truncated ${randomUUID()}`,
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="never-closed"',
+      '',
+      '--never-closed',
+      'Content-Type: text/plain',
+      'Content-Transfer-Encoding: base64',
+      '',
+      '!!!! not base64 at all ====',
+      '--never-closed',
+      'Content-Type: message/rfc822',
+      '',
+      'From: nested',
+      'Subject: cut off in the midd',
+    ].join('\r\n');
+    expect(await deliver(truncated, 'truncated')).toBe(250);
+    const noHeaders = `just a body, no header section at all ${randomUUID()}\r\n`;
+    expect(await deliver(noHeaders, 'no-headers')).toBe(250);
+    const brokenHeaders = `: empty name\r\nno colon here\r\n\tcontinuation without a field\r\nSubject: =?utf-8?B?!!!?=\r\n\r\nbody ${randomUUID()}\r\n`;
+    expect(await deliver(brokenHeaders, 'broken-headers')).toBe(250);
+    await expectStillServing();
+  });
+
+  it('accepts and keeps NUL and 8-bit bytes in header fields', async () => {
+    const subject = Buffer.concat([
+      Buffer.from('Subject: nul'),
+      Buffer.from([0x00, 0x01, 0xff, 0xfe, 0xc3, 0x28, 0x80]),
+      Buffer.from(` ${randomUUID()}`),
+    ]);
+    const message = Buffer.concat([
+      Buffer.from(`From: Ren\xe9 <r@elsewhere.example>\r\nTo: ${address}\r\n`, 'latin1'),
+      subject,
+      Buffer.from('\r\nX-Binary: '),
+      Buffer.from([0x00, 0x00, 0x7f, 0x1b, 0x9b]),
+      Buffer.from('\r\n\r\nbody with a NUL \x00 and 8-bit \xe9\xff\r\n', 'latin1'),
+    ]);
+    expect(await deliver(message, 'nul-and-8bit')).toBe(250);
+    await expectStillServing();
+  });
+
+  it('accepts and keeps lines far over the 998-character limit and thousands of header fields', async () => {
+    const longLine = buildMessage({
+      from: 'a@elsewhere.example',
+      to: address,
+      subject: `long ${randomUUID()}`,
+      text: 'x'.repeat(200_000),
+    });
+    expect(await deliver(longLine, 'long-line')).toBe(250);
+    const headers = Array.from({ length: 5000 }, (_, index) => `X-Header-${index}: value ${index}`).join(
+      '\r\n',
+    );
+    const manyHeaders = `${headers}\r\n${buildMessage({ from: 'a@elsewhere.example', to: address, subject: `many headers ${randomUUID()}`, text: 'ok' })}`;
+    expect(await deliver(manyHeaders, 'many-headers')).toBe(250);
+    await expectStillServing();
+  });
+
+  it('answers 552 to a message that grows past the limit during DATA without a SIZE declaration, in the same session as a good one', async () => {
+    const { session } = await SmtpSession.open(platform.smtp.host, platform.smtp.port);
+    try {
+      expect((await session.command('EHLO big.example')).code).toBe(250);
+      expect((await session.command('MAIL FROM:<big@elsewhere.example>')).code).toBe(250);
+      expect((await session.command(`RCPT TO:<${address}>`)).code).toBe(250);
+      const big = buildMessage({
+        from: 'big@elsewhere.example',
+        to: address,
+        subject: 'too big',
+        text: 'y'.repeat(MAX_MESSAGE_BYTES + 10_000),
+      });
+      const reply = await session.data(big);
+      expect(reply.code).toBe(552);
+      const marker = `after-552-${randomUUID()}`;
+      expect((await session.command('MAIL FROM:<big@elsewhere.example>')).code).toBe(250);
+      expect((await session.command(`RCPT TO:<${address}>`)).code).toBe(250);
+      expect(
+        (
+          await session.data(
+            buildMessage({ from: 'big@elsewhere.example', to: address, subject: marker, text: 'fits' }),
+          )
+        ).code,
+      ).toBe(250);
+      accepted.push(marker);
+    } finally {
+      await session.quit();
+    }
+    await expectStillServing();
+  });
+
+  it('answers 452 past the recipient limit and 550 to unknown recipients, and delivers to the ones accepted', async () => {
+    const others = [await newAccount(), await newAccount(), await newAccount()];
+    const { session } = await SmtpSession.open(platform.smtp.host, platform.smtp.port);
+    const marker = `recipients-${randomUUID()}`;
+    try {
+      await session.command('EHLO many.example');
+      expect((await session.command('MAIL FROM:<many@elsewhere.example>')).code).toBe(250);
+      expect((await session.command(`RCPT TO:<nobody-${randomUUID().slice(0, 6)}@example.com>`)).code).toBe(
+        550,
+      );
+      expect((await session.command('RCPT TO:<someone@not-our-domain.example>')).code).toBe(550);
+      for (const other of others)
+        expect((await session.command(`RCPT TO:<${other.address}>`)).code).toBe(250);
+      const refused = await session.command(`RCPT TO:<${address}>`);
+      expect(refused.code).toBe(452);
+      expect(refused.text).toMatch(/4\.5\.3/);
+      expect(
+        (
+          await session.data(
+            buildMessage({
+              from: 'many@elsewhere.example',
+              to: others[0]!.address,
+              subject: marker,
+              text: 'to three',
+            }),
+          )
+        ).code,
+      ).toBe(250);
+    } finally {
+      await session.quit();
+    }
+    await expectEventually(
+      async () => {
+        const { rows } = await db.query<{ account_id: string }>(
+          'SELECT account_id FROM mailbox.emails WHERE subject = $1',
+          [marker],
+        );
+        expect(rows.map((row) => row.account_id).sort()).toEqual(
+          others.map((other) => other.accountId).sort(),
+        );
+      },
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
+  });
+
+  it('answers commands out of order with 503 and keeps the session usable', async () => {
+    const { session } = await SmtpSession.open(platform.smtp.host, platform.smtp.port);
+    try {
+      expect((await session.command('DATA')).code).toBe(503);
+      await session.command('EHLO order.example');
+      expect((await session.command(`RCPT TO:<${address}>`)).code).toBe(503);
+      expect((await session.command('DATA')).code).toBe(503);
+      expect((await session.command('MAIL FROM:<order@elsewhere.example>')).code).toBe(250);
+      expect((await session.command('MAIL FROM:<order@elsewhere.example>')).code).toBe(503);
+      expect((await session.command('DATA')).code).toBe(503);
+      expect((await session.command(`RCPT TO:<${address}>`)).code).toBe(250);
+      const marker = `in-order-${randomUUID()}`;
+      expect(
+        (
+          await session.data(
+            buildMessage({ from: 'order@elsewhere.example', to: address, subject: marker, text: 'ok' }),
+          )
+        ).code,
+      ).toBe(250);
+      accepted.push(marker);
+    } finally {
+      await session.quit();
+    }
+    await expectStillServing();
+  });
+
+  it('answers every command of a pipelined flood in order, then still takes mail on that session', async () => {
+    const client = await RawClient.open(platform.smtp.port);
+    try {
+      await client.waitForReplies(1);
+      const flood = 3000;
+      client.write(`EHLO flood.example\r\n${'NOOP\r\n'.repeat(flood)}`);
+      const replies = await client.waitForReplies(2 + flood, 30_000);
+      expect(replies.slice(2, 2 + flood).every((reply) => reply.startsWith('250 '))).toBe(true);
+      const marker = `after-flood-${randomUUID()}`;
+      client.write(`MAIL FROM:<flood@elsewhere.example>\r\nRCPT TO:<${address}>\r\nDATA\r\n`);
+      const beforeData = await client.waitForReplies(2 + flood + 3);
+      expect(beforeData.slice(-3).map((reply) => reply.slice(0, 3))).toEqual(['250', '250', '354']);
+      client.write(
+        `${buildMessage({ from: 'flood@elsewhere.example', to: address, subject: marker, text: 'ok' })}\r\n.\r\n`,
+      );
+      const afterData = await client.waitForReplies(2 + flood + 4);
+      expect(afterData.at(-1)).toMatch(/^250 /);
+      accepted.push(marker);
+      client.write('QUIT\r\n');
+    } finally {
+      client.destroy();
+    }
+    await expectStillServing();
+  });
+
+  it('cuts off a client sending binary garbage instead of commands', async () => {
+    const client = await RawClient.open(platform.smtp.port);
+    try {
+      await client.waitForReplies(1);
+      for (let line = 0; line < 30 && !client.isClosed; line += 1) {
+        client.write(
+          Buffer.concat([Buffer.from([0x00, 0xff, 0x16, 0x03, 0x01]), Buffer.from(`garbage ${line}\r\n`)]),
+        );
+      }
+      await client.waitClosed(10_000);
+      expect(
+        client
+          .replies()
+          .slice(1)
+          .every((reply) => /^[45]\d\d /.test(reply)),
+      ).toBe(true);
+    } finally {
+      client.destroy();
+    }
+    await expectStillServing();
+  });
+
+  it('times out a client that stalls in the middle of DATA, keeping nothing of it', async () => {
+    const client = await RawClient.open(platform.smtp.port);
+    const marker = `stalled-${randomUUID()}`;
+    try {
+      await client.waitForReplies(1);
+      client.write(`EHLO stall.example\r\nMAIL FROM:<stall@elsewhere.example>\r\nRCPT TO:<${address}>\r\n`);
+      await client.waitForReplies(4);
+      client.write('DATA\r\n');
+      await client.waitForReplies(5);
+      client.write(`From: stall@elsewhere.example\r\nSubject: ${marker}\r\n\r\nhalf a messa`);
+      // Meanwhile another client is served normally.
+      await expectStillServing();
+      await client.waitClosed(SOCKET_TIMEOUT_MS * 4);
+    } finally {
+      client.destroy();
+    }
+    const { rows } = await db.query('SELECT 1 FROM mailbox.emails WHERE subject = $1', [marker]);
+    expect(rows).toHaveLength(0);
+    await expectStillServing();
+  });
+
+  it(`refuses connections past SMTP_MAX_CLIENTS (${MAX_CLIENTS}) with 421 and serves again once they close`, async () => {
+    const clients = await Promise.all(
+      Array.from({ length: MAX_CLIENTS + 10 }, () => RawClient.open(platform.smtp.port)),
+    );
+    try {
+      const greetings = await Promise.all(
+        clients.map(async (client) => (await client.waitForReplies(1))[0]!),
+      );
+      const refused = greetings.filter((greeting) => greeting.startsWith('421 '));
+      const welcomed = greetings.filter((greeting) => greeting.startsWith('220 '));
+      expect(refused.length).toBeGreaterThanOrEqual(10);
+      expect(welcomed.length).toBeLessThanOrEqual(MAX_CLIENTS);
+      expect(welcomed.length + refused.length).toBe(clients.length);
+      expect(refused[0]).toMatch(/4\.7\.0/);
+    } finally {
+      for (const client of clients) client.destroy();
+    }
+    await expectEventually(() => expectStillServing(), { timeoutMs: 10_000, intervalMs: 200 });
+  });
+
+  it('stored every message it answered 250, exactly once', async () => {
+    await expectEventually(
+      async () => {
+        const { rows } = await db.query<{ n: string }>(
+          'SELECT count(*) AS n FROM mailbox.emails WHERE account_id = $1',
+          [accountId],
+        );
+        expect(Number(rows[0]!.n)).toBe(accepted.length);
+      },
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
+    const { rows: duplicates } = await db.query(
+      'SELECT delivery_id FROM mailbox.emails GROUP BY account_id, delivery_id HAVING count(*) > 1',
+    );
+    expect(duplicates).toEqual([]);
+    const { rows: subjects } = await db.query<{ subject: string | null }>(
+      'SELECT subject FROM mailbox.emails WHERE account_id = $1',
+      [accountId],
+    );
+    const stored = subjects.map((row) => row.subject ?? '');
+    for (const marker of accepted.filter((item) => /-[0-9a-f]{8}-/.test(item)))
+      expect(stored).toContain(marker);
+  });
+});
+
+/** A consumer group of this run's own, starting at the end of what other runs left on the shared broker. */
+async function freshGroupAtEnd(prefix: string): Promise<string> {
+  const groupId = `${prefix}-${randomBytes(5).toString('hex')}`;
+  const topic = 'pushmail.mail.arrived.v1';
+  const admin = new Kafka({
+    clientId: 'e2e-setup',
+    brokers: kafkaBrokers.split(','),
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  await admin.connect();
+  try {
+    if ((await admin.listTopics()).includes(topic)) {
+      const ends = await admin.fetchTopicOffsets(topic);
+      await admin.setOffsets({
+        groupId,
+        topic,
+        partitions: ends.map((end) => ({ partition: end.partition, offset: end.high })),
+      });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+  return groupId;
+}
+
+function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} must be set: run the suite with \`npm test\``);
+  return value;
+}
