@@ -231,22 +231,23 @@ describe('the JMAP edge under hostile clients', () => {
         const bystanderMs = performance.now() - started;
         await answered;
         const errors = flooder.client.received.filter((message) => message['@type'] === 'RequestError');
-        // One device gets maxConcurrentRequests at a time; the rest are refused at once, saying why.
+        // One device gets its request rate and maxConcurrentRequests; the rest are refused at once, saying why.
         expect(errors.length).toBeGreaterThan(0);
         for (const error of errors) {
-          expect(error).toMatchObject({
-            type: 'urn:ietf:params:jmap:error:limit',
-            limit: 'maxConcurrentRequests',
-          });
-          expect(error['detail']).toMatch(/maxConcurrentRequests/);
+          expect(error['type']).toBe('urn:ietf:params:jmap:error:limit');
+          expect(['maxConcurrentRequests', 'requestRate']).toContain(error['limit']);
+          expect(error['detail']).toMatch(/maxConcurrentRequests|too many requests from this device/);
         }
+        // More requests than the burst allows: the rate limit must have spoken.
+        expect(errors.some((error) => error['limit'] === 'requestRate')).toBe(true);
         // Printed for the report: whether one device's flood is rate limited, and what another device felt.
         console.log(
           `[flood] ${count} requests: ${count - errors.length} answered, ${errors.length} refused with a limit error ("${String(errors[0]?.['detail'])}"); bystander answered in ${Math.round(bystanderMs)} ms`,
         );
         expect(bystanderMs).toBeLessThan(15_000);
         expect(flooder.client.isOpen).toBe(true);
-        await expectUsable(flooder.client, flooder.accountId);
+        // Once its bucket refills, the flooding device is served again.
+        await expectEventually(() => expectUsable(flooder.client, flooder.accountId), { timeoutMs: 10_000, intervalMs: 200 });
         await expectPushDeliveryUp();
       } finally {
         flooder.client.close();
@@ -256,6 +257,24 @@ describe('the JMAP edge under hostile clients', () => {
   });
 
   describe('over HTTP', () => {
+    it('rate limits a device that sends requests back to back with 429, Retry-After and a clear error', async () => {
+      const { token, client, accountId } = await newDevice('sequential-flooder');
+      client.close();
+      const body = JSON.stringify({ using: USING, methodCalls: [['Email/get', { accountId, ids: [] }, 'g']] });
+      let limited: Response | undefined;
+      for (let index = 0; index < 400 && !limited; index += 1) {
+        const response = await post(token, body);
+        if (response.status === 429) limited = response;
+        else expect(response.status).toBe(200);
+      }
+      expect(limited, 'a device sending 400 requests back to back was never limited').toBeDefined();
+      expect(Number(limited!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      const problem = (await limited!.json()) as Record<string, unknown>;
+      expect(problem).toMatchObject({ type: 'urn:ietf:params:jmap:error:limit', limit: 'requestRate', status: 429 });
+      expect(String(problem['detail'])).toMatch(/too many requests from this device: at most 50 per second/);
+      await expectEventually(async () => expect((await post(token, body)).status).toBe(200), { timeoutMs: 5000, intervalMs: 100 });
+    });
+
     it('answers bodies that are not JSON, nested too deep, or with too many calls with 400 problem details', async () => {
       const { token, client } = await newDevice();
       client.close();

@@ -6,6 +6,8 @@ export interface ProblemDetails {
   status: number;
   detail: string;
   limit?: string;
+  /** With a rate limit: how long until the client may try again. */
+  retryAfterMs?: number;
 }
 
 export function requestError(type: RequestErrorType, detail: string, limit?: string): ProblemDetails {

@@ -43,6 +43,9 @@ export class JmapApiController {
 }
 
 function sendProblem(response: ServerResponse, problem: ProblemDetails): void {
+  if (problem.retryAfterMs !== undefined) {
+    response.setHeader('retry-after', String(Math.max(1, Math.ceil(problem.retryAfterMs / 1000))));
+  }
   sendJson(response, problem.status, 'application/problem+json', problem);
 }
 

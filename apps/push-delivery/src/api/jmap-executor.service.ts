@@ -9,10 +9,11 @@ import {
 } from '@pushmail/jmap';
 import { AccountDirectory } from '../auth/account-directory.js';
 import type { AuthenticatedDevice } from '../auth/device-authenticator.js';
-import { PUSH_LOGGER } from '../config/push-config.js';
+import { PUSH_CONFIG, PUSH_LOGGER, type PushConfig } from '../config/push-config.js';
 import { DeviceGate } from '../device/device-gate.service.js';
 import { PushMetrics, type JmapTransport } from '../metrics/push-metrics.js';
 import { SessionService } from '../session/session.service.js';
+import { DeviceRateLimiter } from './device-rate-limiter.js';
 import { MailboxClient, MailboxError, type MailboxApi } from './mailbox-client.js';
 
 export type ExecuteResult = { ok: true; response: JmapResponse } | { ok: false; problem: ProblemDetails };
@@ -28,6 +29,7 @@ export const MAILBOX_API = Symbol('MAILBOX_API');
 export class JmapExecutor {
   private readonly inFlight = new Map<string, number>();
   private readonly log: Logger;
+  private readonly rateLimiter: DeviceRateLimiter;
 
   constructor(
     @Inject(MAILBOX_API) private readonly mailbox: MailboxApi,
@@ -38,8 +40,13 @@ export class JmapExecutor {
     @Optional() @Inject(DeviceGate) private readonly deviceGate?: DeviceGate,
     /** The account's address, which mailbox needs for Identity/get. */
     @Optional() @Inject(AccountDirectory) private readonly accounts?: AccountDirectory,
+    @Optional() @Inject(PUSH_CONFIG) config?: PushConfig,
   ) {
     this.log = logger.child({ component: 'jmap' });
+    this.rateLimiter = new DeviceRateLimiter(
+      config?.DEVICE_RATE_LIMIT_PER_SECOND ?? 50,
+      config?.DEVICE_RATE_LIMIT_BURST ?? 100,
+    );
   }
 
   /** Counts a request as received, valid or not. */
@@ -49,6 +56,21 @@ export class JmapExecutor {
 
   async execute(device: AuthenticatedDevice, request: JmapRequest): Promise<ExecuteResult> {
     const key = `${device.accountId}/${device.deviceId}`;
+    const waitMs = this.rateLimiter.take(key);
+    if (waitMs > 0) {
+      return {
+        ok: false,
+        problem: {
+          ...requestError(
+            'limit',
+            `too many requests from this device: at most ${this.rateLimiter.describe()}; retry in ${waitMs} ms`,
+            'requestRate',
+          ),
+          status: 429,
+          retryAfterMs: waitMs,
+        },
+      };
+    }
     const running = this.inFlight.get(key) ?? 0;
     if (running >= DEFAULT_CORE_LIMITS.maxConcurrentRequests) {
       return {

@@ -27,6 +27,9 @@ export const pushConfigSchema = z.object({
   WS_MAX_BUFFERED_BYTES: positiveMs.default(4 * 1024 * 1024),
   /** Changes of one account arriving within this window go out as one StateChange. */
   PUSH_COALESCE_MS: z.coerce.number().int().min(0).default(2),
+  /** Sustained JMAP requests per second one device may make, and the burst it may save up. */
+  DEVICE_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(50),
+  DEVICE_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(100),
   PUSHMAIL_MODE: runtimeMode,
   /** device-registry, for password sign-ins of standard clients, policy acknowledgements and wipe confirmations. */
   REGISTRY_URL: z
