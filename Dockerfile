@@ -89,6 +89,8 @@ CMD ["node", "dist/apps/mailbox/main.js"]
 
 FROM runtime AS device-registry
 COPY --from=build /src/dist/apps/device-registry ./dist/apps/device-registry
+# The operations console's static files, served under /console/.
+COPY --from=build /src/dist/apps/console ./dist/apps/console
 # Admin and device registration API, health and metrics.
 EXPOSE 8081
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \

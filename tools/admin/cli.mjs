@@ -46,6 +46,15 @@ policies
 wipes
   wipes list [--account <account>] [--status pending|confirmed|cancelled]
 
+diagnostics (why doesn't this phone get mail?)
+  findings [<account> [<deviceId>]] [--minimum info|warning|error]
+                                                the organisation's devices with a finding, one
+                                                account's devices, or one device with evidence and fix
+  trail <account> <deviceId> [--limit N]        a device's timeline, newest first
+  selftest <account> --token <deviceToken> [--timeout MS]
+                                                send the account a mail and follow it as the device:
+                                                SMTP, Kafka, store, push, fetch
+
   openapi                                       print the admin API's OpenAPI document
 
 environment: PUSHMAIL_ADMIN_TOKEN (else ~/.cache/pushmail/admin-token),
@@ -77,6 +86,9 @@ const options = {
   'wipe-after-failed-unlocks': { type: 'string' },
   'sync-window-days': { type: 'string' },
   'max-attachment-bytes': { type: 'string' },
+  minimum: { type: 'string' },
+  token: { type: 'string' },
+  timeout: { type: 'string' },
 };
 
 function parse(argv) {
@@ -216,6 +228,9 @@ async function run(argv) {
   const [group, action, ...rest] = positionals;
   if (values.help || !group) return { text: USAGE };
   const show = (value, text) => ({ value, text: values.json || text === undefined ? undefined : text });
+
+  if (group === 'findings' || group === 'trail' || group === 'selftest')
+    return diagnostics(group, action, rest, values, show);
 
   switch (`${group} ${action ?? ''}`.trim()) {
     case 'accounts list': {
@@ -422,6 +437,86 @@ async function run(argv) {
     default:
       throw new CliError(`unknown command "${positionals.join(' ')}"\n\n${USAGE}`);
   }
+}
+
+const findingColumns = [
+  ['STATUS', (diagnosis) => diagnosis.status],
+  ['ACCOUNT', (diagnosis) => diagnosis.address],
+  ['DEVICE', (diagnosis) => diagnosis.deviceId],
+  ['LAST SYNC', (diagnosis) => diagnosis.lastSyncAt ?? 'never'],
+  ['FINDINGS', (diagnosis) => diagnosis.findings.map((finding) => finding.title).join('; ')],
+];
+
+function describeDiagnosis(diagnosis) {
+  const lines = [`${diagnosis.address} / ${diagnosis.deviceId}: ${diagnosis.status}`];
+  for (const finding of diagnosis.findings) {
+    lines.push(
+      '',
+      `[${finding.severity}] ${finding.title}`,
+      `  evidence: ${JSON.stringify(finding.evidence)}`,
+      `  fix: ${finding.fix}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+async function diagnostics(group, first, rest, values, show) {
+  if (group === 'findings') {
+    if (!first) {
+      const query = new URLSearchParams({ minimum: values.minimum ?? 'info' });
+      const result = await call('GET', `/admin/findings?${query}`);
+      return show(result, `${table(result.devices, findingColumns)}\n(${result.examined} devices examined)`);
+    }
+    const accountId = await accountIdOf(first);
+    if (!rest[0]) {
+      const result = await call('GET', `/admin/accounts/${accountId}/findings`);
+      return show(result, table(result.devices, findingColumns));
+    }
+    const diagnosis = await call('GET', `/admin/accounts/${accountId}/devices/${enc(rest[0])}/findings`);
+    return show(diagnosis, describeDiagnosis(diagnosis));
+  }
+  if (group === 'trail') {
+    const accountId = await accountIdOf(first);
+    const query = new URLSearchParams({ limit: values.limit ?? '200' });
+    const result = await call(
+      'GET',
+      `/admin/accounts/${accountId}/devices/${enc(required(rest[0], 'the device id'))}/trail?${query}`,
+    );
+    return show(
+      result,
+      table(result.records, [
+        ['AT', (record) => record.at],
+        ['KIND', (record) => (record.count ? `${record.kind} x${record.count}` : record.kind)],
+        [
+          'DETAIL',
+          (record) =>
+            record.detail ??
+            (record.request
+              ? `${record.request.methods.join(',')} ${record.request.ok ? 'ok' : (record.request.error ?? 'failed')} ${record.request.durationMs} ms`
+              : record.auth
+                ? `${record.auth.status} ${record.auth.reason}`
+                : ''),
+        ],
+      ]),
+    );
+  }
+  const accountId = await accountIdOf(first);
+  const report = await call('POST', '/admin/selftest', {
+    accountId,
+    deviceToken: required(values.token, '--token'),
+    ...(values.timeout ? { timeoutMs: Number(values.timeout) } : {}),
+  });
+  const hops = report.hops.map(
+    (hop) =>
+      `  ${hop.ok ? 'ok  ' : 'FAIL'} ${hop.name.padEnd(9)} ${hop.ms === null ? '' : `${hop.ms} ms`}  ${hop.detail}`,
+  );
+  const text = [
+    `self-test of ${report.address}: ${report.ok ? 'every hop answered' : `stopped at ${report.stoppedAt}`}`,
+    ...hops,
+  ];
+  if (!report.ok) text.push('', report.diagnosis);
+  if (!report.ok) process.exitCode = 2;
+  return show(report, text.join('\n'));
 }
 
 try {

@@ -102,7 +102,7 @@ describe(AppModule.name, () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({
       status: 'ready',
-      checks: { postgres: true, 'kafka-producer': true },
+      checks: { postgres: true, 'kafka-producer': true, 'trail-consumers': true },
     });
   });
 

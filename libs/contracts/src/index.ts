@@ -4,6 +4,7 @@ export * from './events/common.js';
 export * from './events/dead-letter.js';
 export * from './events/device-credentials.js';
 export * from './events/device-event.js';
+export * from './events/device-trail.js';
 export * from './events/device-policy.js';
 export * from './events/mail-arrived.js';
 export * from './events/mailbox-changed.js';

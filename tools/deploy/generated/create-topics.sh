@@ -49,6 +49,14 @@ echo "topic pushmail.device.event.v1"
 "$bin/kafka-configs.sh" --bootstrap-server "$bootstrap" --alter --entity-type topics --entity-name pushmail.device.event.v1 \
   --add-config cleanup.policy=delete,retention.ms=2592000000
 
+echo "topic pushmail.device.trail.v1"
+"$bin/kafka-topics.sh" --bootstrap-server "$bootstrap" --create --if-not-exists \
+  --topic pushmail.device.trail.v1 --partitions 3 --replication-factor 1 \
+  --config cleanup.policy=delete \
+  --config retention.ms=604800000
+"$bin/kafka-configs.sh" --bootstrap-server "$bootstrap" --alter --entity-type topics --entity-name pushmail.device.trail.v1 \
+  --add-config cleanup.policy=delete,retention.ms=604800000
+
 echo "topic pushmail.dead-letter.v1"
 "$bin/kafka-topics.sh" --bootstrap-server "$bootstrap" --create --if-not-exists \
   --topic pushmail.dead-letter.v1 --partitions 3 --replication-factor 1 \

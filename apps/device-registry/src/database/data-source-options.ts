@@ -10,6 +10,7 @@ import { OrgSettings } from '../settings/entities/org-settings.entity.js';
 import { DeviceWipe } from '../wipes/entities/device-wipe.entity.js';
 import { CreateRegistryTables1795737600000 } from './migrations/1795737600000-create-registry-tables.js';
 import { DeviceManagement1795824000000 } from './migrations/1795824000000-device-management.js';
+import { DeviceTrail1795910400000 } from '../diagnostics/migrations/1795910400000-device-trail.js';
 
 export const REGISTRY_SCHEMA = 'registry';
 
@@ -26,7 +27,11 @@ export const registryEntities = [
 ];
 
 /** Listed explicitly, oldest first: a bundle or a glob cannot silently drop or reorder one. */
-export const registryMigrations = [CreateRegistryTables1795737600000, DeviceManagement1795824000000];
+export const registryMigrations = [
+  CreateRegistryTables1795737600000,
+  DeviceManagement1795824000000,
+  DeviceTrail1795910400000,
+];
 
 export function registryDataSourceOptions(databaseUrl: string): DataSourceOptions {
   return {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { createAccessRuleSchema, setExemptionSchema } from '../access/dto/access.dto.js';
 import { createAccountSchema } from '../accounts/dto/create-account.dto.js';
 import { registerDeviceSchema } from '../devices/dto/register-device.dto.js';
+import { diagnosticsPaths, diagnosticsSchemas } from '../diagnostics/openapi-paths.js';
 import { createPolicySchema, updatePolicySchema } from '../policies/dto/policy.dto.js';
 import { requestWipeSchema } from '../wipes/dto/wipe.dto.js';
 
@@ -218,7 +219,7 @@ const responses: Record<string, Json> = Object.fromEntries(
   ).map(([code, description]) => [`E${code}`, jsonResponse(description, ref('Error'))]),
 );
 
-const tags = ['accounts', 'devices', 'access', 'policies', 'wipes', 'settings', 'device'];
+const tags = ['accounts', 'devices', 'access', 'policies', 'wipes', 'settings', 'diagnostics', 'device'];
 
 /** The OpenAPI 3.1 description of device-registry's admin API and device endpoints, served as JSON. */
 export function buildOpenApiDocument(): Json {
@@ -519,6 +520,7 @@ export function buildOpenApiDocument(): Json {
           ...errors(400, 401, 404),
         }),
       },
+      ...diagnosticsPaths,
       '/v1/devices': {
         post: {
           operationId: 'registerDevice',
@@ -553,7 +555,7 @@ export function buildOpenApiDocument(): Json {
         adminToken: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN of device-registry.' },
         deviceToken: { type: 'http', scheme: 'bearer', description: 'A device token (`pmd_...`).' },
       },
-      schemas,
+      schemas: { ...schemas, ...diagnosticsSchemas },
       responses,
     },
   };

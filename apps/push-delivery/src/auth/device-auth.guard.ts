@@ -3,6 +3,7 @@ import {
   HttpException,
   Inject,
   Injectable,
+  Optional,
   type CanActivate,
   type ExecutionContext,
 } from '@nestjs/common';
@@ -10,6 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { clientAddressOf, DeviceAuthenticator } from './device-auth.service.js';
 import type { AuthenticatedDevice } from './device-authenticator.js';
 import { DeviceLastSeen } from './device-last-seen.js';
+import { DeviceTrail } from '../trail/trail.service.js';
 
 type AuthenticatedRequest = IncomingMessage & { device?: AuthenticatedDevice };
 
@@ -27,6 +29,7 @@ export class DeviceAuthGuard implements CanActivate {
   constructor(
     @Inject(DeviceAuthenticator) private readonly authenticator: DeviceAuthenticator,
     @Inject(DeviceLastSeen) private readonly lastSeen: DeviceLastSeen,
+    @Optional() @Inject(DeviceTrail) private readonly trail?: DeviceTrail,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -41,7 +44,15 @@ export class DeviceAuthGuard implements CanActivate {
         new Date(),
         clientAddressOf(request) ?? undefined,
       );
+      this.recordRequest(outcome.device, request, http.getResponse<ServerResponse>());
       return true;
+    }
+    if (outcome.device) {
+      this.trail?.record(outcome.device.accountId, {
+        deviceId: outcome.device.deviceId,
+        kind: 'authFailed',
+        auth: { status: outcome.status, reason: outcome.detail.slice(0, 300) },
+      });
     }
     const response = http.getResponse<ServerResponse>();
     for (const [name, value] of Object.entries(outcome.headers ?? {})) response.setHeader(name, value);
@@ -49,6 +60,33 @@ export class DeviceAuthGuard implements CanActivate {
       { type: 'about:blank', status: outcome.status, title: TITLES[outcome.status], detail: outcome.detail },
       outcome.status,
     );
+  }
+
+  /**
+   * HTTP calls go into the device's trail once answered; the JMAP method names are not known
+   * here, so the route stands for them (a device fetching over HTTP is still seen fetching).
+   */
+  private recordRequest(
+    device: AuthenticatedDevice,
+    request: IncomingMessage,
+    response: ServerResponse,
+  ): void {
+    const trail = this.trail;
+    if (!trail) return;
+    const started = performance.now();
+    const route = `HTTP ${request.method ?? 'GET'} ${new URL(request.url ?? '/', 'http://device').pathname}`;
+    response.once('finish', () => {
+      trail.record(device.accountId, {
+        deviceId: device.deviceId,
+        kind: 'request',
+        request: {
+          methods: [route.slice(0, 100)],
+          ok: response.statusCode < 400,
+          durationMs: Math.round(performance.now() - started),
+          ...(response.statusCode >= 400 ? { error: `HTTP ${response.statusCode}` } : {}),
+        },
+      });
+    });
   }
 }
 

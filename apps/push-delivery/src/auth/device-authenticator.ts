@@ -59,12 +59,7 @@ export function authenticateBearer(header: string | undefined, credentials: Cred
   const credential = credentials.lookup(tokenSha256);
   if (!credential) return { ok: false, status: 401, detail: 'unknown or revoked device token' };
   if (credential.access === 'blocked') {
-    return {
-      ok: false,
-      status: 403,
-      detail: blockedDetail(credential.accessRule),
-      device: { accountId: credential.accountId, deviceId: credential.deviceId },
-    };
+    return { ok: false, status: 403, detail: blockedDetail(credential.accessRule) };
   }
   return {
     ok: true,

@@ -6,7 +6,7 @@ import type { DeviceCredentialsV1 } from '@pushmail/contracts';
 import type { Logger } from 'pino';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { clientAddressOf, DeviceAuthenticator } from '../auth/device-auth.service.js';
-import type { AuthenticatedDevice } from '../auth/device-authenticator.js';
+import { sha256Hex, type AuthenticatedDevice } from '../auth/device-authenticator.js';
 import { revocationReason } from '../auth/device-credential-index.js';
 import { DeviceCredentialsView } from '../auth/device-credentials.view.js';
 import { DeviceLastSeen } from '../auth/device-last-seen.js';
@@ -103,9 +103,10 @@ export class JmapSocketGateway implements OnApplicationBootstrap, OnModuleDestro
     // A password sign-in may take a round trip to device-registry.
     const outcome = await this.authenticator.authenticate(request);
     if (!outcome.ok) {
-      if (outcome.device) {
-        this.trail.record(outcome.device.accountId, {
-          deviceId: outcome.device.deviceId,
+      const refused = outcome.device ?? this.deviceOfToken(request.headers.authorization);
+      if (refused) {
+        this.trail.record(refused.accountId, {
+          deviceId: refused.deviceId,
           kind: 'authFailed',
           auth: { status: outcome.status, reason: outcome.detail.slice(0, 300) },
           ...(clientAddressOf(request) ? { clientAddress: clientAddressOf(request) ?? '' } : {}),
@@ -196,6 +197,15 @@ export class JmapSocketGateway implements OnApplicationBootstrap, OnModuleDestro
     }
   }
 
+  /** Which device a refused token belongs to, if any: a blocked device's attempts belong in its trail. */
+  private deviceOfToken(
+    authorization: string | undefined,
+  ): { accountId: string; deviceId: string } | undefined {
+    const token = /^Bearer +(\S{1,512}) *$/i.exec(authorization ?? '')?.[1];
+    const credential = token ? this.credentials.lookup(sha256Hex(token)) : undefined;
+    return credential ? { accountId: credential.accountId, deviceId: credential.deviceId } : undefined;
+  }
+
   private recordClose(connection: DeviceConnection, code: number, reason: string): void {
     const by = connection.closedByServer ? 'server' : code === 1006 ? 'network' : 'client';
     const why = connection.cutForMissedPong ? 'no pong since the previous ping' : reason;
@@ -203,7 +213,13 @@ export class JmapSocketGateway implements OnApplicationBootstrap, OnModuleDestro
       deviceId: connection.device.deviceId,
       kind: 'disconnected',
       detail: `closed by the ${by}: ${code}${why ? ` ${why}` : ''}`,
-      close: { code, reason: why.slice(0, 200), by, lifetimeMs: Date.now() - connection.openedAt },
+      close: {
+        code,
+        reason: why.slice(0, 200),
+        by,
+        lifetimeMs: Date.now() - connection.openedAt,
+        pingIntervalMs: this.config.WS_PING_INTERVAL_MS,
+      },
     });
   }
 

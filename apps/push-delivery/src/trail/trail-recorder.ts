@@ -36,7 +36,12 @@ export class TrailBuffer {
   record(accountId: string, input: TrailInput): void {
     const records = this.byAccount.get(accountId) ?? [];
     const last = records[records.length - 1];
-    if (last && FOLDED_KINDS.has(input.kind) && last.kind === input.kind && last.deviceId === input.deviceId) {
+    if (
+      last &&
+      FOLDED_KINDS.has(input.kind) &&
+      last.kind === input.kind &&
+      last.deviceId === input.deviceId
+    ) {
       last.count = (last.count ?? 1) + 1;
       last.at = input.at ?? new Date().toISOString();
       return;

@@ -3,6 +3,7 @@ import {
   deadLetterTopic,
   deviceCredentialsTopic,
   deviceEventTopic,
+  deviceTrailTopic,
   mailArrivedTopic,
   mailboxChangedTopic,
 } from '../topics/topics.js';
@@ -163,6 +164,38 @@ export const topicRoles: Readonly<Record<string, TopicRole>> = {
       occurredAt: exampleTime,
       actor: 'administrator',
       access: { level: 'blocked', previous: 'allowed', rule: 'exemption: this device of this account is always blocked' },
+    },
+  },
+  [deviceTrailTopic.name]: {
+    producers: ['push-delivery'],
+    consumers: [
+      {
+        service: 'device-registry',
+        group: 'device-registry-trail',
+        how: 'One group shared by every replica; records are kept in a bounded table (retention and a per-device cap) behind the diagnostics admin API.',
+      },
+      {
+        service: 'other teams (support, analytics)',
+        group: 'chosen by the consumer',
+        how: 'Any group. Pings and pushes may be sampled: `count` says how many records one stands for.',
+      },
+    ],
+    keyDescription: 'The account id (UUID).',
+    ordering:
+      'Batches of one account are on one partition in the order one replica recorded them; batches from different replicas may interleave, so order records by `at`. Delivery is best effort: a replica drops records rather than slow the push path when Kafka is unreachable.',
+    example: {
+      batchId: '5b2d8e6f-3c1a-4d7e-9f0b-8a7c6d5e4f3a',
+      accountId: exampleAccountId,
+      source: 'push-delivery-7c9f4',
+      records: [
+        { deviceId: 'alice-phone', kind: 'connected', at: exampleTime, clientAddress: '192.0.2.44' },
+        {
+          deviceId: 'alice-phone',
+          kind: 'disconnected',
+          at: exampleTime,
+          close: { code: 1006, reason: '', by: 'network', lifetimeMs: 240000 },
+        },
+      ],
     },
   },
   [deadLetterTopic.name]: {

@@ -2,6 +2,7 @@ import { accountSnapshotV1 } from '../events/account.js';
 import { deadLetterV1 } from '../events/dead-letter.js';
 import { deviceCredentialsV1 } from '../events/device-credentials.js';
 import { deviceEventV1 } from '../events/device-event.js';
+import { deviceTrailV1 } from '../events/device-trail.js';
 import { mailArrivedV1 } from '../events/mail-arrived.js';
 import { mailboxChangedV1 } from '../events/mailbox-changed.js';
 import { defineTopic } from './topic.js';
@@ -60,6 +61,16 @@ export const deviceEventTopic = defineTopic({
   config: { 'cleanup.policy': 'delete', 'retention.ms': String(30 * DAY_MS) },
 });
 
+export const deviceTrailTopic = defineTopic({
+  name: 'pushmail.device.trail.v1',
+  description:
+    'Diagnostic trail of devices: connects and disconnects, pings, pushes, requests, failed authentications (batched per account).',
+  schema: deviceTrailV1,
+  key: (event) => event.accountId,
+  partitions: 3,
+  config: { 'cleanup.policy': 'delete', 'retention.ms': String(7 * DAY_MS) },
+});
+
 export const deadLetterTopic = defineTopic({
   name: 'pushmail.dead-letter.v1',
   description: 'Events a consumer could not use, with the reason and the original bytes.',
@@ -76,5 +87,6 @@ export const allTopics = [
   accountTopic,
   deviceCredentialsTopic,
   deviceEventTopic,
+  deviceTrailTopic,
   deadLetterTopic,
 ] as const;

@@ -1,0 +1,171 @@
+import { describe, expect, it } from 'vitest';
+import type { DeviceSummary } from '../devices/devices.service.js';
+import { diagnoseDevice, type AccountFacts, type DiagnosisSettings } from './findings.js';
+import type { TrailEntry } from './trail-store.service.js';
+
+const now = new Date('2026-03-14T12:00:00.000Z');
+const accountId = '6f1c2a7e-3b9d-4c51-9e0a-2d7b8c4f1a36';
+const settings: DiagnosisSettings = {
+  now,
+  defaultPingIntervalMs: 30_000,
+  staleDays: 14,
+  fetchGraceMs: 60_000,
+};
+const account: AccountFacts = { deviceCount: 1, deviceLimit: 10, failedSignIns: 0, lockedUntil: null };
+
+function device(overrides: Partial<DeviceSummary> = {}): DeviceSummary {
+  return {
+    accountId,
+    address: 'alice@example.com',
+    deviceId: 'phone',
+    deviceType: 'phone',
+    model: 'x',
+    os: null,
+    userAgent: null,
+    access: 'allowed',
+    accessReason: 'organisation default: allowed',
+    accessSource: 'default',
+    accessRuleId: null,
+    accessDecidedAt: now.toISOString(),
+    exemption: null,
+    authMethod: 'token',
+    status: 'active',
+    wipedAt: null,
+    firstSyncAt: now.toISOString(),
+    lastSyncAt: now.toISOString(),
+    lastSeenAddress: null,
+    policy: null,
+    acknowledgedPolicy: null,
+    policyAcknowledged: true,
+    pendingWipe: null,
+    liveTokens: 1,
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+    ...overrides,
+  };
+}
+
+let sequence = 0;
+function entry(kind: TrailEntry['kind'], secondsAgo: number, extra: Partial<TrailEntry> = {}): TrailEntry {
+  sequence += 1;
+  return {
+    id: String(sequence),
+    accountId,
+    deviceId: 'phone',
+    source: 'test',
+    kind,
+    at: new Date(now.getTime() - secondsAgo * 1000).toISOString(),
+    ...extra,
+  };
+}
+
+describe(diagnoseDevice.name, () => {
+  it('finds nothing wrong with a healthy device', () => {
+    const diagnosis = diagnoseDevice(
+      device(),
+      [entry('connected', 60), entry('pong', 30)],
+      account,
+      settings,
+    );
+    expect(diagnosis).toMatchObject({ status: 'ok', findings: [] });
+  });
+
+  it('names a middlebox idle timeout from sockets cut by the network before the first ping, with a ping interval to set', () => {
+    const cut = (secondsAgo: number, lifetimeMs: number) =>
+      entry('disconnected', secondsAgo, {
+        close: { code: 1006, reason: '', by: 'network', lifetimeMs, pingIntervalMs: 30_000 },
+      });
+    const diagnosis = diagnoseDevice(
+      device(),
+      [cut(100, 10_100), cut(80, 9_900), cut(60, 10_000)],
+      account,
+      settings,
+    );
+    const finding = diagnosis.findings.find((candidate) => candidate.code === 'idleConnectionCut');
+    expect(finding?.evidence).toMatchObject({ cuts: 3, observedLifetimeMs: 10_000, pingIntervalMs: 30_000 });
+    expect(finding?.fix).toContain('WS_PING_INTERVAL_MS=8000');
+    expect(diagnosis.status).toBe('error');
+  });
+
+  it('does not blame the network for sockets the server or the client closed', () => {
+    const closed = (by: 'client' | 'server') =>
+      entry('disconnected', 10, { close: { code: 1000, reason: '', by, lifetimeMs: 100 } });
+    const diagnosis = diagnoseDevice(
+      device(),
+      [closed('client'), closed('server'), closed('client')],
+      account,
+      settings,
+    );
+    expect(diagnosis.findings.map((finding) => finding.code)).not.toContain('idleConnectionCut');
+  });
+
+  it('reports a reconnect storm of ten connections within five minutes', () => {
+    const trail = Array.from({ length: 10 }, (_, index) => entry('connected', 200 - index * 10));
+    expect(
+      diagnoseDevice(device(), trail, account, settings).findings.map((finding) => finding.code),
+    ).toContain('reconnectStorm');
+  });
+
+  it('reports a device that keeps connecting without acknowledging its policy', () => {
+    const diagnosis = diagnoseDevice(
+      device({ policy: { policyId: accountId, name: 'strict', version: 2 }, policyAcknowledged: false }),
+      [entry('connected', 50), entry('connected', 20)],
+      account,
+      settings,
+    );
+    expect(diagnosis.findings[0]).toMatchObject({
+      code: 'policyNotAcknowledged',
+      severity: 'error',
+      evidence: { connectsSeen: 2 },
+    });
+  });
+
+  it('names the rule that quarantined a device', () => {
+    const diagnosis = diagnoseDevice(
+      device({ access: 'quarantined', accessReason: 'rule: model "x*" is quarantined' }),
+      [],
+      account,
+      settings,
+    );
+    expect(diagnosis.findings[0]).toMatchObject({
+      code: 'quarantined',
+      evidence: { rule: 'rule: model "x*" is quarantined' },
+    });
+  });
+
+  it('reports the partnership limit, a locked account, pushes never fetched and a stale partnership', () => {
+    const codes = diagnoseDevice(
+      device({ lastSyncAt: new Date(now.getTime() - 20 * 86_400_000).toISOString() }),
+      [
+        entry('request', 600, { request: { methods: ['Email/get'], ok: true, durationMs: 3 } }),
+        entry('pushSent', 300, { count: 4 }),
+      ],
+      { deviceCount: 10, deviceLimit: 10, failedSignIns: 5, lockedUntil: now.toISOString() },
+      settings,
+    ).findings.map((finding) => finding.code);
+    expect(codes).toEqual(
+      expect.arrayContaining([
+        'partnershipLimitReached',
+        'authFailures',
+        'pushesNotFetched',
+        'stalePartnership',
+      ]),
+    );
+  });
+
+  it('counts a JMAP call over HTTP as a fetch', () => {
+    const trail = [
+      entry('pushSent', 300),
+      entry('request', 299, { request: { methods: ['HTTP POST /jmap/api'], ok: true, durationMs: 8 } }),
+    ];
+    expect(diagnoseDevice(device(), trail, account, settings).findings).toEqual([]);
+  });
+
+  it('does not report pushes the device fetched afterwards', () => {
+    const trail = [
+      entry('pushSent', 300),
+      entry('request', 299, { request: { methods: ['Email/changes'], ok: true, durationMs: 3 } }),
+    ];
+    expect(diagnoseDevice(device(), trail, account, settings).findings).toEqual([]);
+  });
+});

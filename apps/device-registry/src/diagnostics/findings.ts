@@ -1,0 +1,292 @@
+import type { DeviceSummary } from '../devices/devices.service.js';
+import type { TrailEntry } from './trail-store.service.js';
+
+export type FindingSeverity = 'info' | 'warning' | 'error';
+export type DeviceStatusVerdict = 'ok' | FindingSeverity;
+
+export type FindingCode =
+  | 'idleConnectionCut'
+  | 'reconnectStorm'
+  | 'policyNotAcknowledged'
+  | 'quarantined'
+  | 'blocked'
+  | 'partnershipLimitReached'
+  | 'authFailures'
+  | 'pushesNotFetched'
+  | 'stalePartnership'
+  | 'wipePending';
+
+export interface Finding {
+  code: FindingCode;
+  severity: FindingSeverity;
+  title: string;
+  /** The facts from the trail or the registry that show it. */
+  evidence: Record<string, unknown>;
+  fix: string;
+}
+
+export interface DeviceDiagnosis {
+  accountId: string;
+  deviceId: string;
+  address: string;
+  status: DeviceStatusVerdict;
+  lastSyncAt: string | null;
+  findings: Finding[];
+}
+
+export interface AccountFacts {
+  deviceCount: number;
+  deviceLimit: number;
+  failedSignIns: number;
+  lockedUntil: string | null;
+}
+
+export interface DiagnosisSettings {
+  now: Date;
+  /** Used when a disconnect does not say which ping interval was in force. */
+  defaultPingIntervalMs: number;
+  staleDays: number;
+  fetchGraceMs: number;
+}
+
+const STORM_WINDOW_MS = 5 * 60_000;
+const STORM_CONNECTS = 10;
+const IDLE_CUTS = 2;
+const AUTH_FAILURES = 3;
+const FETCH_METHODS = new Set(['Email/get', 'Email/changes', 'Email/query', 'Email/queryChanges']);
+
+/** Diagnoses one device from its trail (newest first or in any order) and what the registry knows. */
+export function diagnoseDevice(
+  device: DeviceSummary,
+  trail: readonly TrailEntry[],
+  account: AccountFacts,
+  settings: DiagnosisSettings,
+): DeviceDiagnosis {
+  const own = [...trail]
+    .filter((entry) => entry.deviceId === device.deviceId)
+    .sort((a, b) => a.at.localeCompare(b.at));
+  const findings = [
+    idleCut(own, settings),
+    reconnectStorm(own),
+    policyLoop(device, own),
+    access(device),
+    limit(account),
+    authFailures(own, account),
+    unfetched(own, settings),
+    stale(device, settings),
+    wipe(device),
+  ].filter((finding): finding is Finding => finding !== undefined);
+  return {
+    accountId: device.accountId,
+    deviceId: device.deviceId,
+    address: device.address,
+    status: worst(findings),
+    lastSyncAt: device.lastSyncAt,
+    findings,
+  };
+}
+
+function worst(findings: readonly Finding[]): DeviceStatusVerdict {
+  if (findings.some((finding) => finding.severity === 'error')) return 'error';
+  if (findings.some((finding) => finding.severity === 'warning')) return 'warning';
+  return findings.length > 0 ? 'info' : 'ok';
+}
+
+/** Sockets dropped by the network before the first ping could keep them busy: a middlebox idle timeout. */
+function idleCut(trail: readonly TrailEntry[], settings: DiagnosisSettings): Finding | undefined {
+  const cuts = trail.filter(
+    (entry) =>
+      entry.kind === 'disconnected' &&
+      entry.close !== undefined &&
+      entry.close.by === 'network' &&
+      entry.close.lifetimeMs < (entry.close.pingIntervalMs ?? settings.defaultPingIntervalMs),
+  );
+  if (cuts.length < IDLE_CUTS) return undefined;
+  const lifetimes = cuts.map((entry) => entry.close?.lifetimeMs ?? 0).sort((a, b) => a - b);
+  const observed = lifetimes[Math.floor(lifetimes.length / 2)] ?? 0;
+  const pingIntervalMs = cuts[cuts.length - 1]?.close?.pingIntervalMs ?? settings.defaultPingIntervalMs;
+  // Leave a margin below the observed timeout: timers on both sides drift.
+  const suggested = Math.max(1000, Math.floor((observed * 0.8) / 1000) * 1000);
+  return {
+    code: 'idleConnectionCut',
+    severity: 'error',
+    title: `Connections are cut after about ${seconds(observed)} idle, before the ${seconds(pingIntervalMs)} ping`,
+    evidence: {
+      cuts: cuts.length,
+      observedLifetimeMs: observed,
+      shortestLifetimeMs: lifetimes[0],
+      longestLifetimeMs: lifetimes[lifetimes.length - 1],
+      pingIntervalMs,
+      lastCutAt: cuts[cuts.length - 1]?.at,
+    },
+    fix:
+      `Something between the device and the service (NAT, firewall, proxy or load balancer) closes connections idle for about ${seconds(observed)}. ` +
+      `Set WS_PING_INTERVAL_MS=${suggested} on push-delivery, or raise that idle timeout above ${seconds(pingIntervalMs)}.`,
+  };
+}
+
+function reconnectStorm(trail: readonly TrailEntry[]): Finding | undefined {
+  const connects = trail.filter((entry) => entry.kind === 'connected').map((entry) => Date.parse(entry.at));
+  let best = 0;
+  let bestStart = 0;
+  for (let start = 0, end = 0; end < connects.length; end += 1) {
+    while ((connects[end] ?? 0) - (connects[start] ?? 0) > STORM_WINDOW_MS) start += 1;
+    if (end - start + 1 > best) {
+      best = end - start + 1;
+      bestStart = start;
+    }
+  }
+  if (best < STORM_CONNECTS) return undefined;
+  return {
+    code: 'reconnectStorm',
+    severity: 'warning',
+    title: `${best} connections within 5 minutes`,
+    evidence: {
+      connects: best,
+      windowMs: STORM_WINDOW_MS,
+      from: new Date(connects[bestStart] ?? 0).toISOString(),
+    },
+    fix: 'The device reconnects in a loop: look at the close codes in its timeline; a client that reconnects without backoff should be updated.',
+  };
+}
+
+function policyLoop(device: DeviceSummary, trail: readonly TrailEntry[]): Finding | undefined {
+  if (!device.policy || device.policyAcknowledged || device.status !== 'active') return undefined;
+  const connects = trail.filter((entry) => entry.kind === 'connected').length;
+  const requests = trail.filter((entry) => entry.kind === 'request').length;
+  return {
+    code: 'policyNotAcknowledged',
+    severity: connects > 0 || requests > 0 ? 'error' : 'warning',
+    title:
+      connects > 0 || requests > 0
+        ? `Keeps connecting without acknowledging policy "${device.policy.name}" version ${device.policy.version}`
+        : `Has not acknowledged policy "${device.policy.name}" version ${device.policy.version}`,
+    evidence: {
+      policy: device.policy,
+      acknowledged: device.acknowledgedPolicy,
+      connectsSeen: connects,
+      requestsSeen: requests,
+    },
+    fix: 'Mail is held until the device acknowledges. If the device cannot meet the policy, assign the account a policy it supports or exempt the device; otherwise update the client.',
+  };
+}
+
+function access(device: DeviceSummary): Finding | undefined {
+  if (device.access === 'allowed') return undefined;
+  const blocked = device.access === 'blocked';
+  return {
+    code: blocked ? 'blocked' : 'quarantined',
+    severity: blocked ? 'error' : 'warning',
+    title: blocked
+      ? `Blocked by ${device.accessReason ?? 'a rule'}`
+      : `Quarantined by ${device.accessReason ?? 'a rule'}`,
+    evidence: {
+      access: device.access,
+      rule: device.accessReason,
+      ruleSource: device.accessSource,
+      ruleId: device.accessRuleId,
+      decidedAt: device.accessDecidedAt,
+      deviceType: device.deviceType,
+      model: device.model,
+    },
+    fix: blocked
+      ? 'If the device should sync, allow it with an exemption (PUT .../devices/{deviceId}/access) or change the rule.'
+      : 'Approve it (PUT .../devices/{deviceId}/access with "allowed") or block it; until then it gets no mail.',
+  };
+}
+
+function limit(account: AccountFacts): Finding | undefined {
+  if (account.deviceCount < account.deviceLimit) return undefined;
+  return {
+    code: 'partnershipLimitReached',
+    severity: 'warning',
+    title: `The account has ${account.deviceCount} of ${account.deviceLimit} partnerships`,
+    evidence: { deviceCount: account.deviceCount, limit: account.deviceLimit },
+    fix: 'A new device of this account is refused with device_limit_reached: remove a stale partnership or raise MAX_DEVICES_PER_ACCOUNT.',
+  };
+}
+
+function authFailures(trail: readonly TrailEntry[], account: AccountFacts): Finding | undefined {
+  const failures = trail.filter((entry) => entry.kind === 'authFailed');
+  const locked = account.lockedUntil !== null;
+  if (failures.length < AUTH_FAILURES && !locked && account.failedSignIns < AUTH_FAILURES) return undefined;
+  const last = failures[failures.length - 1];
+  return {
+    code: 'authFailures',
+    severity: locked ? 'error' : 'warning',
+    title: locked
+      ? `The account is locked until ${account.lockedUntil}`
+      : `${Math.max(failures.length, account.failedSignIns)} failed authentications`,
+    evidence: {
+      refusedConnections: failures.length,
+      failedSignIns: account.failedSignIns,
+      lockedUntil: account.lockedUntil,
+      lastStatus: last?.auth?.status,
+      lastReason: last?.auth?.reason,
+      lastAt: last?.at,
+    },
+    fix: locked
+      ? 'Check the password saved on the device, then unlock the account (POST /admin/accounts/{accountId}/unlock).'
+      : 'The device presents a credential the platform refuses: read the reason, then re-register the device or fix its password.',
+  };
+}
+
+function unfetched(trail: readonly TrailEntry[], settings: DiagnosisSettings): Finding | undefined {
+  const lastFetch = trail.findLastIndex(
+    (entry) =>
+      entry.kind === 'request' &&
+      (entry.request?.methods ?? []).some(
+        (name) =>
+          FETCH_METHODS.has(name) ||
+          name.startsWith('HTTP POST /jmap/api') ||
+          name.startsWith('HTTP GET /jmap/download'),
+      ),
+  );
+  const pushes = trail.slice(lastFetch + 1).filter((entry) => entry.kind === 'pushSent');
+  const first = pushes[0];
+  if (!first) return undefined;
+  const waitedMs = settings.now.getTime() - Date.parse(first.at);
+  if (waitedMs < settings.fetchGraceMs) return undefined;
+  const count = pushes.reduce((sum, entry) => sum + (entry.count ?? 1), 0);
+  return {
+    code: 'pushesNotFetched',
+    severity: 'warning',
+    title: `${count} pushes received but mail never fetched`,
+    evidence: {
+      pushes: count,
+      firstPushAt: first.at,
+      lastFetchAt: lastFetch >= 0 ? trail[lastFetch]?.at : null,
+      waitedMs,
+    },
+    fix: 'The device hears about new mail but does not ask for it: check the client is not in a power-saving or background-restricted mode, and that its sync settings include the mailbox.',
+  };
+}
+
+function stale(device: DeviceSummary, settings: DiagnosisSettings): Finding | undefined {
+  const since = device.lastSyncAt ?? device.createdAt;
+  const idleMs = settings.now.getTime() - Date.parse(since);
+  if (idleMs < settings.staleDays * 86_400_000) return undefined;
+  const days = Math.floor(idleMs / 86_400_000);
+  return {
+    code: 'stalePartnership',
+    severity: 'info',
+    title: `Not connected for ${days} days`,
+    evidence: { lastSyncAt: device.lastSyncAt, createdAt: device.createdAt, idleDays: days },
+    fix: 'If the device is gone, remove the partnership (DELETE .../devices/{deviceId}) to free a place under the device limit.',
+  };
+}
+
+function wipe(device: DeviceSummary): Finding | undefined {
+  if (!device.pendingWipe) return undefined;
+  return {
+    code: 'wipePending',
+    severity: 'info',
+    title: `A ${device.pendingWipe.kind} wipe waits for the device since ${device.pendingWipe.requestedAt}`,
+    evidence: { ...device.pendingWipe },
+    fix: 'The wipe runs when the device next connects; cancel it if it was requested by mistake.',
+  };
+}
+
+function seconds(ms: number): string {
+  return ms >= 10_000 ? `${Math.round(ms / 1000)} s` : `${(ms / 1000).toFixed(1)} s`;
+}

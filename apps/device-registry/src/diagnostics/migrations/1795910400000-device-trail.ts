@@ -1,0 +1,28 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/** The device diagnostic trail: bounded by retention and a per-device cap, pruned by the service. */
+export class DeviceTrail1795910400000 implements MigrationInterface {
+  name = 'DeviceTrail1795910400000';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`
+      CREATE TABLE registry.device_trail (
+        id bigserial PRIMARY KEY,
+        account_id uuid NOT NULL,
+        device_id varchar(128),
+        kind varchar(32) NOT NULL,
+        at timestamptz NOT NULL,
+        data jsonb NOT NULL,
+        source varchar(200) NOT NULL,
+        received_at timestamptz NOT NULL DEFAULT now()
+      )`);
+    await queryRunner.query(
+      `CREATE INDEX device_trail_device_idx ON registry.device_trail (account_id, device_id, at DESC)`,
+    );
+    await queryRunner.query(`CREATE INDEX device_trail_at_idx ON registry.device_trail (at)`);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP TABLE registry.device_trail`);
+  }
+}

@@ -1,0 +1,64 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { deviceEventTopic, deviceTrailTopic } from '@pushmail/contracts';
+import { createKafka, EventConsumer, EventProducer, ReadinessRegistry } from '@pushmail/platform';
+import type { Logger } from 'pino';
+import { REGISTRY_CONFIG, REGISTRY_LOGGER, type RegistryConfig } from '../config/registry-config.js';
+import { TrailStore } from './trail-store.service.js';
+
+const PRUNE_EVERY_MS = 60_000;
+
+/**
+ * Reads push-delivery's trail and the registry's own device events into the bounded trail table,
+ * and prunes what is past retention.
+ */
+@Injectable()
+export class TrailConsumers implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly consumers: EventConsumer<never>[] = [];
+  private readonly log: Logger;
+  private pruneTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    @Inject(TrailStore) private readonly store: TrailStore,
+    @Inject(EventProducer) private readonly deadLetters: EventProducer,
+    @Inject(ReadinessRegistry) private readonly readiness: ReadinessRegistry,
+    @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
+    @Inject(REGISTRY_LOGGER) logger: Logger,
+  ) {
+    this.log = logger.child({ component: 'diagnostics' });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const kafka = createKafka({
+      brokers: this.config.KAFKA_BROKERS,
+      clientId: 'device-registry-trail',
+      logger: this.log,
+    });
+    const trail = new EventConsumer(kafka, this.deadLetters, this.log, {
+      topic: deviceTrailTopic,
+      groupId: 'device-registry-trail',
+      fromBeginning: true,
+      handleBatch: (events) => this.store.appendBatches(events.map((item) => item.event)),
+    });
+    const decisions = new EventConsumer(kafka, this.deadLetters, this.log, {
+      topic: deviceEventTopic,
+      groupId: 'device-registry-trail-decisions',
+      fromBeginning: true,
+      handleBatch: (events) => this.store.appendDeviceEvents(events.map((item) => item.event)),
+    });
+    this.consumers.push(
+      trail as unknown as EventConsumer<never>,
+      decisions as unknown as EventConsumer<never>,
+    );
+    await Promise.all([trail.start(), decisions.start()]);
+    this.readiness.register('trail-consumers', () => this.consumers.every((consumer) => consumer.isRunning));
+    this.pruneTimer = setInterval(() => {
+      this.store.prune().catch((error: unknown) => this.log.warn({ err: error }, 'pruning the trail failed'));
+    }, PRUNE_EVERY_MS);
+    this.pruneTimer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.pruneTimer);
+    await Promise.all(this.consumers.map((consumer) => consumer.stop().catch(() => undefined)));
+  }
+}

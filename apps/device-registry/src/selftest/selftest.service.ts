@@ -1,0 +1,415 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { decodeEvent, mailArrivedTopic, mailboxChangedTopic } from '@pushmail/contracts';
+import { createKafka } from '@pushmail/platform';
+import type { Consumer } from 'kafkajs';
+import type { Logger } from 'pino';
+import WebSocket from 'ws';
+import { AccountsService } from '../accounts/accounts.service.js';
+import { REGISTRY_CONFIG, REGISTRY_LOGGER, type RegistryConfig } from '../config/registry-config.js';
+import type { SelfTestDto } from './dto/selftest.dto.js';
+import { SmtpProbe } from './smtp-probe.js';
+
+export type HopName = 'websocket' | 'smtp' | 'kafka' | 'store' | 'push' | 'fetch';
+
+export interface Hop {
+  name: HopName;
+  ok: boolean;
+  /** For `websocket` the handshake; for the others, ms after the message was handed to SMTP. */
+  ms: number | null;
+  detail: string;
+}
+
+export interface SelfTestReport {
+  accountId: string;
+  address: string;
+  ok: boolean;
+  /** The first hop that failed, and what that points at. */
+  stoppedAt: HopName | null;
+  diagnosis: string;
+  hops: Hop[];
+  startedAt: string;
+  totalMs: number;
+}
+
+const WHERE: Record<HopName, string> = {
+  websocket: 'the device cannot open its WebSocket: push-delivery is unreachable or refuses the token',
+  smtp: 'ingest did not accept the message over SMTP',
+  kafka: 'ingest answered but the mail-arrived event did not reach Kafka',
+  store: 'the event is in Kafka but mailbox did not store it (is mailbox running and consuming?)',
+  push: 'mailbox stored the mail but push-delivery sent no StateChange to the socket',
+  fetch: 'the device was told but could not fetch the mail',
+};
+
+interface Watch {
+  kafkaAt?: number;
+  storeAt?: number;
+  error?: string;
+}
+
+/**
+ * Sends the platform a mail as an outside server would and follows it as the device: SMTP 250,
+ * mail-arrived in Kafka, mailbox's change event, the StateChange on the socket, Email/get.
+ * Each hop gets its time, and the first that never came names where mail stops.
+ */
+@Injectable()
+export class SelfTestService {
+  private readonly log: Logger;
+
+  constructor(
+    @Inject(AccountsService) private readonly accounts: AccountsService,
+    @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
+    @Inject(REGISTRY_LOGGER) logger: Logger,
+  ) {
+    this.log = logger.child({ component: 'selftest' });
+  }
+
+  async run(input: SelfTestDto): Promise<SelfTestReport> {
+    const account = await this.accounts.get(input.accountId);
+    const started = Date.now();
+    const deadline = started + input.timeoutMs;
+    const remaining = (): number => Math.max(1, deadline - Date.now());
+    const marker = `pushmail-selftest-${randomUUID()}`;
+    const hops: Hop[] = [];
+    const watch: Watch = {};
+    const consumer = await this.watchKafka(input.accountId, marker, watch).catch((error: unknown) => {
+      watch.error = error instanceof Error ? error.message : String(error);
+      return undefined;
+    });
+    let socket: WebSocket | undefined;
+    try {
+      const opened = Date.now();
+      const connected = await openSocket(this.config.SELFTEST_JMAP_WS_URL, input.deviceToken, remaining());
+      if (!connected.ok) {
+        hops.push({ name: 'websocket', ok: false, ms: null, detail: connected.detail });
+        return this.report(account, hops, started);
+      }
+      socket = connected.socket;
+      const frames = new FrameReader(socket);
+      hops.push({
+        name: 'websocket',
+        ok: true,
+        ms: Date.now() - opened,
+        detail: 'connected and push enabled',
+      });
+      socket.send(JSON.stringify({ '@type': 'WebSocketPushEnable', dataTypes: null }));
+      // An answered request proves the push enable was read before the mail goes out.
+      socket.send(request('echo', [['Core/echo', { selftest: true }, 'e']]));
+      await frames.next((frame) => frame['requestId'] === 'echo', remaining());
+
+      const sentAt = Date.now();
+      const smtp = await this.sendMail(account.address, marker, remaining());
+      const smtpMs = Date.now() - sentAt;
+      hops.push({ name: 'smtp', ok: smtp.ok, ms: smtp.ok ? smtpMs : null, detail: smtp.detail });
+      if (!smtp.ok) return this.report(account, hops, started);
+
+      const pushed = await frames
+        // Leave time to ask mailbox afterwards, so a missing push is told apart from a missing mail.
+        .next(
+          (frame) => frame['@type'] === 'StateChange',
+          Math.max(1, remaining() - Math.min(5000, input.timeoutMs / 4)),
+        )
+        .then(() => Date.now() - sentAt)
+        .catch(() => null);
+      // Whether mailbox has the message is asked of mailbox itself, through the device's own API:
+      // an event on the topic proves little when another consumer could have written it.
+      const fetchStarted = Date.now();
+      // A StateChange may be for another change of the account: ask again until the time is up.
+      let fetched = await this.fetchMarker(socket, frames, input.accountId, marker, remaining());
+      while (!fetched.found && fetched.answered && deadline - Date.now() > 300) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        fetched = await this.fetchMarker(socket, frames, input.accountId, marker, remaining());
+      }
+      const fetchedAt = Date.now();
+      // Kafka is read by a fresh group: give it what time is left to catch up before judging.
+      await until(() => watch.kafkaAt !== undefined || watch.error !== undefined, remaining());
+      hops.push(
+        watch.kafkaAt !== undefined
+          ? {
+              name: 'kafka',
+              ok: true,
+              ms: Math.max(0, watch.kafkaAt - sentAt),
+              detail: 'mail-arrived event seen',
+            }
+          : {
+              name: 'kafka',
+              ok: false,
+              ms: null,
+              detail: watch.error
+                ? `could not read Kafka: ${watch.error}`
+                : 'no mail-arrived event for this message',
+            },
+      );
+      // The change event is read by a group that may lag; the mail was stored no later than it was pushed.
+      const storedMs = Math.min(
+        watch.storeAt !== undefined ? Math.max(0, watch.storeAt - sentAt) : fetchedAt - sentAt,
+        pushed ?? Number.POSITIVE_INFINITY,
+      );
+      hops.push(
+        fetched.found
+          ? { name: 'store', ok: true, ms: storedMs, detail: 'mailbox holds the message' }
+          : {
+              name: 'store',
+              ok: false,
+              ms: null,
+              detail: `the message is not in the mailbox (${fetched.detail})`,
+            },
+      );
+      hops.push(
+        pushed !== null
+          ? { name: 'push', ok: true, ms: pushed, detail: 'StateChange received on the socket' }
+          : { name: 'push', ok: false, ms: null, detail: 'no StateChange on the socket' },
+      );
+      hops.push({
+        name: 'fetch',
+        ok: fetched.found,
+        ms: fetched.found ? fetchedAt - sentAt : null,
+        detail: fetched.found
+          ? `Email/get returned the message in ${fetchedAt - fetchStarted} ms`
+          : fetched.detail,
+      });
+      return this.report(account, hops, started);
+    } finally {
+      socket?.close(1000, 'self-test done');
+      await consumer?.disconnect().catch(() => undefined);
+    }
+  }
+
+  private async fetchMarker(
+    socket: WebSocket,
+    frames: FrameReader,
+    accountId: string,
+    marker: string,
+    timeoutMs: number,
+  ): Promise<{ found: boolean; answered: boolean; detail: string }> {
+    const id = `fetch-${randomUUID()}`;
+    socket.send(
+      request(id, [
+        [
+          'Email/query',
+          { accountId, sort: [{ property: 'receivedAt', isAscending: false }], limit: 10 },
+          'q',
+        ],
+        [
+          'Email/get',
+          {
+            accountId,
+            '#ids': { resultOf: 'q', name: 'Email/query', path: '/ids' },
+            properties: ['subject'],
+          },
+          'g',
+        ],
+      ]),
+    );
+    const answer = await frames.next((frame) => frame['requestId'] === id, timeoutMs).catch(() => undefined);
+    if (!answer) return { found: false, answered: false, detail: 'no answer to Email/get' };
+    const text = JSON.stringify(answer['methodResponses'] ?? answer);
+    if (text.includes(marker)) return { found: true, answered: true, detail: 'found' };
+    return {
+      found: false,
+      answered: true,
+      detail: `Email/get answered without the message: ${text.slice(0, 200)}`,
+    };
+  }
+
+  private report(
+    account: { accountId: string; address: string },
+    hops: Hop[],
+    started: number,
+  ): SelfTestReport {
+    const failed = hops.find((hop) => !hop.ok);
+    return {
+      accountId: account.accountId,
+      address: account.address,
+      ok: failed === undefined,
+      stoppedAt: failed?.name ?? null,
+      diagnosis: failed ? `${WHERE[failed.name]}: ${failed.detail}` : 'every hop answered',
+      hops,
+      startedAt: new Date(started).toISOString(),
+      totalMs: Date.now() - started,
+    };
+  }
+
+  private async sendMail(
+    address: string,
+    marker: string,
+    timeoutMs: number,
+  ): Promise<{ ok: boolean; detail: string }> {
+    const { SELFTEST_SMTP_HOST: host, SELFTEST_SMTP_PORT: port } = this.config;
+    let probe: SmtpProbe | undefined;
+    try {
+      const opened = await SmtpProbe.open(host, port, timeoutMs);
+      probe = opened.probe;
+      if (opened.greeting.code !== 220)
+        return { ok: false, detail: `greeting ${opened.greeting.code} ${opened.greeting.text}` };
+      for (const line of [
+        'EHLO selftest.pushmail.invalid',
+        'MAIL FROM:<selftest@pushmail.invalid>',
+        `RCPT TO:<${address}>`,
+      ]) {
+        const reply = await probe.command(line, timeoutMs);
+        if (reply.code >= 400)
+          return { ok: false, detail: `${line.split(':')[0]} answered ${reply.code} ${reply.text}` };
+      }
+      const ready = await probe.command('DATA', timeoutMs);
+      if (ready.code !== 354) return { ok: false, detail: `DATA answered ${ready.code} ${ready.text}` };
+      const message = [
+        'From: pushmail self-test <selftest@pushmail.invalid>',
+        `To: <${address}>`,
+        `Subject: ${marker}`,
+        `Message-ID: <${marker}@pushmail.invalid>`,
+        `Date: ${new Date().toUTCString()}`,
+        '',
+        'Sent by the connectivity self-test; it may be deleted.',
+      ].join('\r\n');
+      const accepted = await probe.data(message, timeoutMs);
+      if (accepted.code !== 250)
+        return { ok: false, detail: `message answered ${accepted.code} ${accepted.text}` };
+      return { ok: true, detail: `250 from ${host}:${port}` };
+    } catch (error) {
+      return {
+        ok: false,
+        detail: `${host}:${port}: ${error instanceof Error ? error.message : String(error)}`,
+      };
+    } finally {
+      probe?.close();
+    }
+  }
+
+  /** Reads both topics from the offsets as they were before the mail, with a group of its own. */
+  private async watchKafka(accountId: string, marker: string, watch: Watch): Promise<Consumer> {
+    const kafka = createKafka({
+      brokers: this.config.KAFKA_BROKERS,
+      clientId: 'device-registry-selftest',
+      logger: this.log,
+    });
+    const admin = kafka.admin();
+    await admin.connect();
+    let starts: { topic: string; partition: number; offset: string }[];
+    try {
+      starts = [];
+      for (const topic of [mailArrivedTopic.name, mailboxChangedTopic.name]) {
+        for (const entry of await admin.fetchTopicOffsets(topic)) {
+          starts.push({ topic, partition: entry.partition, offset: entry.high });
+        }
+      }
+    } finally {
+      await admin.disconnect();
+    }
+    const consumer = kafka.consumer({
+      groupId: `device-registry-selftest-${randomUUID()}`,
+      maxWaitTimeInMs: 100,
+    });
+    await consumer.connect();
+    await consumer.subscribe({
+      topics: [mailArrivedTopic.name, mailboxChangedTopic.name],
+      fromBeginning: false,
+    });
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ topic, message }) => {
+        if (topic === mailArrivedTopic.name) {
+          const decoded = decodeEvent(mailArrivedTopic, message.value);
+          if (
+            decoded.ok &&
+            decoded.event.accountId === accountId &&
+            Buffer.from(decoded.event.rawBase64, 'base64').toString('utf8').includes(marker)
+          )
+            watch.kafkaAt ??= Date.now();
+        } else {
+          const decoded = decodeEvent(mailboxChangedTopic, message.value);
+          if (
+            decoded.ok &&
+            decoded.event.accountId === accountId &&
+            decoded.event.cause === 'delivery' &&
+            watch.kafkaAt !== undefined
+          )
+            watch.storeAt ??= Date.now();
+        }
+      },
+    });
+    for (const start of starts) consumer.seek(start);
+    return consumer;
+  }
+}
+
+function request(id: string, methodCalls: unknown[]): string {
+  return JSON.stringify({
+    '@type': 'Request',
+    id,
+    using: ['urn:ietf:params:jmap:core', 'urn:ietf:params:jmap:mail'],
+    methodCalls,
+  });
+}
+
+type Frame = Record<string, unknown>;
+
+class FrameReader {
+  private readonly frames: Frame[] = [];
+  private readonly waiters = new Set<() => void>();
+
+  constructor(socket: WebSocket) {
+    socket.on('message', (data) => {
+      try {
+        this.frames.push(JSON.parse(String(data)) as Frame);
+      } catch {
+        return;
+      }
+      for (const wake of this.waiters) wake();
+    });
+  }
+
+  next(match: (frame: Frame) => boolean, timeoutMs: number): Promise<Frame> {
+    return new Promise((resolve, reject) => {
+      const check = (): boolean => {
+        const index = this.frames.findIndex(match);
+        if (index < 0) return false;
+        const [frame] = this.frames.splice(index, 1);
+        resolve(frame as Frame);
+        return true;
+      };
+      if (check()) return;
+      const wake = (): void => {
+        if (check()) done();
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`nothing matching within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const done = (): void => {
+        clearTimeout(timer);
+        this.waiters.delete(wake);
+      };
+      this.waiters.add(wake);
+    });
+  }
+}
+
+function openSocket(
+  url: string,
+  token: string,
+  timeoutMs: number,
+): Promise<{ ok: true; socket: WebSocket } | { ok: false; detail: string }> {
+  return new Promise((resolve) => {
+    const socket = new WebSocket(url, 'jmap', {
+      headers: { authorization: `Bearer ${token}` },
+      handshakeTimeout: timeoutMs,
+    });
+    socket.once('open', () => resolve({ ok: true, socket }));
+    socket.once('unexpected-response', (_request, response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      response.on('end', () => {
+        const detail = (JSON.parse(body || '{}') as { detail?: string }).detail ?? '';
+        resolve({ ok: false, detail: `HTTP ${response.statusCode ?? 0} ${detail}`.trim() });
+      });
+      response.on('error', () => resolve({ ok: false, detail: `HTTP ${response.statusCode ?? 0}` }));
+    });
+    socket.once('error', (error) => resolve({ ok: false, detail: `${url}: ${error.message}` }));
+  });
+}
+
+async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!condition() && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 25));
+}

@@ -1,0 +1,221 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectEventually, RegistryClient, startPlatform, type RunningPlatform } from '@pushmail/testing';
+
+const kafkaBrokers = requiredEnv('KAFKA_BROKERS');
+const databaseUrl = requiredEnv('DATABASE_URL');
+const chromiumPath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const screenshots = 'test-artifacts/console';
+
+describe('the operations console', () => {
+  let platform: RunningPlatform;
+  let registry: RegistryClient;
+  let browser: Browser;
+  let page: Page;
+  const run = randomUUID().slice(0, 8);
+  const quarantineModel = `console-q-${run}`;
+  let blockedAccount: { accountId: string; address: string };
+  let quarantined: { accountId: string; deviceId: string; address: string };
+  let toWipe: { accountId: string; deviceId: string; address: string; token: string };
+
+  beforeAll(async () => {
+    mkdirSync(screenshots, { recursive: true });
+    const [push, mailbox, smtp] = [await freePort(), await freePort(), await freePort()];
+    platform = await startPlatform({
+      kafkaBrokers,
+      databaseUrl,
+      freshDatabase: true,
+      mailDomains: ['example.com'],
+      ports: { push, mailbox, smtp },
+      logDirectory: 'test-artifacts/logs/console',
+      serviceEnv: {
+        'device-registry': {
+          CONSOLE_METRICS_URLS: `push-delivery=http://127.0.0.1:${push},mailbox=http://127.0.0.1:${mailbox}`,
+          SELFTEST_SMTP_PORT: String(smtp),
+          SELFTEST_JMAP_WS_URL: `ws://127.0.0.1:${push}/jmap/ws`,
+        },
+      },
+    });
+    registry = new RegistryClient(platform.registryUrl, platform.adminToken);
+
+    const admin = async (method: string, path: string, body?: unknown) => {
+      const response = await fetch(`${platform.registryUrl}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${platform.adminToken}`, 'content-type': 'application/json' },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+      expect(response.status, `${method} ${path}`).toBeLessThan(300);
+      return (await response.json()) as Record<string, unknown>;
+    };
+    await admin('POST', '/admin/access/rules', {
+      matchField: 'model',
+      pattern: quarantineModel,
+      access: 'quarantined',
+    });
+
+    const account = async (name: string) => {
+      const address = `${name}-${run}@example.com`;
+      const password = `pw-${randomUUID()}`;
+      const created = await registry.createAccount(address, password);
+      return { ...created, address, password };
+    };
+    const blocked = await account('blocked');
+    blockedAccount = blocked;
+    const blockedDevice = await registry.registerDevice(blocked.address, blocked.password, {
+      deviceId: 'old-tablet',
+    });
+    await admin('PUT', `/admin/accounts/${blocked.accountId}/devices/${blockedDevice.deviceId}/access`, {
+      access: 'blocked',
+    });
+
+    const waiting = await account('waiting');
+    const device = await registry.registerDevice(waiting.address, waiting.password, {
+      deviceId: 'new-phone',
+      model: quarantineModel,
+    });
+    quarantined = { accountId: waiting.accountId, deviceId: device.deviceId, address: waiting.address };
+
+    const lost = await account('lost');
+    const lostDevice = await registry.registerDevice(lost.address, lost.password, { deviceId: 'lost-phone' });
+    toWipe = {
+      accountId: lost.accountId,
+      deviceId: lostDevice.deviceId,
+      address: lost.address,
+      token: lostDevice.token,
+    };
+
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await platform?.stop();
+  });
+
+  async function api(path: string): Promise<Record<string, unknown>> {
+    const response = await fetch(`${platform.registryUrl}${path}`, {
+      headers: { authorization: `Bearer ${platform.adminToken}` },
+    });
+    return (await response.json()) as Record<string, unknown>;
+  }
+
+  it('asks for the admin token, refuses a wrong one and signs in with the right one', async () => {
+    await page.goto(`${platform.registryUrl}/console/`);
+    const tokenField = page.getByLabel('Admin token');
+    await tokenField.fill('not-the-admin-token-at-all-000000');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('refused');
+    await page.screenshot({ path: `${screenshots}/01-login-refused.png` });
+
+    await tokenField.fill(platform.adminToken);
+    await tokenField.press('Enter');
+    await page.getByRole('navigation', { name: 'Sections' }).waitFor();
+    expect(await page.evaluate(() => sessionStorage.getItem('pushmail.adminToken'))).toBe(
+      platform.adminToken,
+    );
+    await page.getByRole('heading', { name: 'Accounts' }).waitFor();
+    await page.screenshot({ path: `${screenshots}/02-accounts.png` });
+  });
+
+  it('lists the devices with a finding, with the rule that blocked one', async () => {
+    await page.getByRole('button', { name: 'Findings' }).click();
+    const row = page.getByRole('row').filter({ hasText: blockedAccount.address });
+    await row.waitFor();
+    expect(await row.textContent()).toContain('Blocked by');
+    await row.getByText('Blocked by').click();
+    await expect.poll(() => row.textContent()).toContain('Fix:');
+    await page.screenshot({ path: `${screenshots}/03-findings.png`, fullPage: true });
+  });
+
+  it('approves a quarantined device from the queue', async () => {
+    await page.getByRole('button', { name: 'Quarantine' }).click();
+    await page.getByRole('button', { name: `Allow ${quarantined.deviceId}` }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('is now allowed');
+    await page.screenshot({ path: `${screenshots}/04-quarantine-approved.png` });
+    await expectEventually(async () => {
+      const device = await api(`/admin/accounts/${quarantined.accountId}/devices/${quarantined.deviceId}`);
+      expect(device['access']).toBe('allowed');
+    });
+  });
+
+  it('requests a wipe only after the confirmation dialog, and shows the device timeline', async () => {
+    await page.getByRole('button', { name: 'Accounts and devices' }).click();
+    await page.getByRole('button', { name: `Show devices of ${toWipe.address}` }).click();
+    await page.getByRole('button', { name: `Timeline of ${toWipe.deviceId}` }).click();
+    await page.getByRole('heading', { name: `Timeline of ${toWipe.deviceId}` }).waitFor();
+
+    await page.getByRole('button', { name: `Wipe ${toWipe.deviceId}` }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    await page.screenshot({ path: `${screenshots}/05-wipe-dialog.png` });
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    expect(
+      (await api(`/admin/accounts/${toWipe.accountId}/devices/${toWipe.deviceId}`))['pendingWipe'],
+    ).toBeNull();
+
+    await page.getByRole('button', { name: `Wipe ${toWipe.deviceId}` }).click();
+    await page.getByLabel('The whole device (factory reset)').check();
+    await page.getByRole('button', { name: 'Confirm wipe' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('full wipe');
+    await page.screenshot({ path: `${screenshots}/06-wipe-requested.png`, fullPage: true });
+    const device = await api(`/admin/accounts/${toWipe.accountId}/devices/${toWipe.deviceId}`);
+    expect(device['pendingWipe']).toMatchObject({ kind: 'full', requestedBy: 'console' });
+  });
+
+  it('runs the self-test and shows every hop with its time', async () => {
+    const other = await registry.createAccount(`selftest-${run}@example.com`, 'pw-selftest-console');
+    const device = await registry.registerDevice(other.address, 'pw-selftest-console', {
+      deviceId: 'selftest-phone',
+    });
+    await page.getByRole('button', { name: 'Self-test' }).click();
+    await page.getByLabel('Account id').fill(other.accountId);
+    await page.getByLabel('Device token').fill(device.token);
+    await page.getByRole('button', { name: 'Run self-test' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: /Every hop answered|Stopped at/ })
+      .waitFor({ timeout: 40_000 });
+    await page.screenshot({ path: `${screenshots}/07-selftest.png`, fullPage: true });
+    for (const hop of ['websocket', 'smtp', 'kafka', 'store', 'push', 'fetch']) {
+      await page.getByRole('cell', { name: hop, exact: true }).waitFor();
+    }
+  }, 60_000);
+
+  it('shows live counters read from the services', async () => {
+    await page.getByRole('button', { name: 'Live counters' }).click();
+    await page.getByRole('heading', { name: 'push-delivery' }).waitFor();
+    await page.getByRole('heading', { name: 'mailbox' }).waitFor();
+    await page.screenshot({ path: `${screenshots}/08-live.png`, fullPage: true });
+  });
+});
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} must be set for the end-to-end tests`);
+  return value;
+}

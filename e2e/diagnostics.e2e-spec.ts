@@ -1,0 +1,466 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createServer as createTcpServer, connect, type Server, type Socket } from 'node:net';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  buildMessage,
+  DeviceClient,
+  expectEventually,
+  RegistryClient,
+  sendMail,
+  startPlatform,
+  type RunningPlatform,
+} from '@pushmail/testing';
+
+const kafkaBrokers = requiredEnv('KAFKA_BROKERS');
+const databaseUrl = requiredEnv('DATABASE_URL');
+
+const PING_INTERVAL_MS = 1500;
+/** The proxy's idle timeout: shorter than the ping interval, as a misconfigured NAT or load balancer. */
+const PROXY_IDLE_MS = 300;
+
+interface Finding {
+  code: string;
+  severity: string;
+  title: string;
+  evidence: Record<string, unknown>;
+  fix: string;
+}
+interface Diagnosis {
+  accountId: string;
+  deviceId: string;
+  status: string;
+  findings: Finding[];
+}
+interface Hop {
+  name: string;
+  ok: boolean;
+  ms: number | null;
+  detail: string;
+}
+interface SelfTestReport {
+  ok: boolean;
+  stoppedAt: string | null;
+  diagnosis: string;
+  hops: Hop[];
+}
+
+describe('device diagnostics: trail, findings and the self-test', () => {
+  let platform: RunningPlatform;
+  let registry: RegistryClient;
+  let proxy: IdleCuttingProxy;
+
+  beforeAll(async () => {
+    const [smtp, push] = [await freePort(), await freePort()];
+    platform = await startPlatform({
+      kafkaBrokers,
+      databaseUrl,
+      freshDatabase: true,
+      mailDomains: ['example.com'],
+      ports: { smtp, push },
+      logDirectory: 'test-artifacts/logs/diagnostics',
+      serviceEnv: {
+        'push-delivery': { WS_PING_INTERVAL_MS: String(PING_INTERVAL_MS), TRAIL_FLUSH_MS: '100' },
+        'device-registry': {
+          MAX_DEVICES_PER_ACCOUNT: '3',
+          SIGN_IN_LOCKOUT_THRESHOLD: '3',
+          SIGN_IN_FAILURE_DELAY_MS: '0',
+          DIAG_FETCH_GRACE_MS: '500',
+          SELFTEST_SMTP_HOST: '127.0.0.1',
+          SELFTEST_SMTP_PORT: String(smtp),
+          SELFTEST_JMAP_WS_URL: `ws://127.0.0.1:${push}/jmap/ws`,
+        },
+      },
+    });
+    registry = new RegistryClient(platform.registryUrl, platform.adminToken);
+    proxy = await IdleCuttingProxy.start(platform.ports.push, PROXY_IDLE_MS);
+  }, 240_000);
+
+  afterAll(async () => {
+    await proxy?.stop();
+    await platform?.stop();
+  });
+
+  async function admin<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: T }> {
+    const response = await fetch(`${platform.registryUrl}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${platform.adminToken}`,
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+  }
+
+  async function newAccount() {
+    const address = `diag-${randomUUID().slice(0, 8)}@example.com`;
+    const password = `pw-${randomUUID()}`;
+    const { accountId } = await registry.createAccount(address, password);
+    return { address, password, accountId };
+  }
+
+  async function findingsOf(accountId: string, deviceId: string): Promise<Diagnosis> {
+    const { status, body } = await admin<Diagnosis>(
+      'GET',
+      `/admin/accounts/${accountId}/devices/${deviceId}/findings`,
+    );
+    expect(status).toBe(200);
+    return body;
+  }
+
+  async function eventuallyFinding(
+    accountId: string,
+    deviceId: string,
+    code: string,
+    until: (finding: Finding) => boolean = () => true,
+  ): Promise<Finding> {
+    return expectEventually(
+      async () => {
+        const found = (await findingsOf(accountId, deviceId)).findings.find(
+          (finding) => finding.code === code,
+        );
+        expect(found, `finding ${code}`).toBeDefined();
+        // The trail arrives a moment after the registry's own state: wait for the evidence too.
+        expect(until(found as Finding), JSON.stringify(found)).toBe(true);
+        return found as Finding;
+      },
+      { timeoutMs: 20_000, intervalMs: 200 },
+    );
+  }
+
+  function connectWhenKnown(url: string, token: string): Promise<DeviceClient> {
+    return expectEventually(() => DeviceClient.connect(url, token), { timeoutMs: 10_000, intervalMs: 50 });
+  }
+
+  it('names a middlebox that cuts idle sockets before the first ping, with the observed lifetime and the interval to set', async () => {
+    const { address, password, accountId } = await newAccount();
+    const device = await registry.registerDevice(address, password, { deviceId: 'cut-phone' });
+    const throughProxy = `ws://127.0.0.1:${proxy.port}/jmap/ws`;
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const client = await connectWhenKnown(throughProxy, device.token);
+      await client.waitForClose(5000);
+    }
+    const finding = await eventuallyFinding(accountId, device.deviceId, 'idleConnectionCut');
+    expect(finding.severity).toBe('error');
+    expect(finding.evidence['pingIntervalMs']).toBe(PING_INTERVAL_MS);
+    expect(finding.evidence['cuts']).toBeGreaterThanOrEqual(2);
+    expect(finding.evidence['observedLifetimeMs']).toBeGreaterThanOrEqual(PROXY_IDLE_MS - 50);
+    expect(finding.evidence['observedLifetimeMs']).toBeLessThan(PING_INTERVAL_MS);
+    expect(finding.fix).toMatch(/WS_PING_INTERVAL_MS=\d+/);
+
+    const { body } = await admin<{ records: { kind: string; close?: { by: string; code: number } }[] }>(
+      'GET',
+      `/admin/accounts/${accountId}/devices/${device.deviceId}/trail`,
+    );
+    expect(body.records.filter((record) => record.kind === 'connected').length).toBeGreaterThanOrEqual(3);
+    expect(body.records.find((record) => record.kind === 'disconnected')?.close).toMatchObject({
+      by: 'network',
+      code: 1006,
+    });
+  });
+
+  it('reports a device that keeps connecting without acknowledging its policy', async () => {
+    const { address, password, accountId } = await newAccount();
+    const policy = await admin<{ policyId: string }>('POST', '/admin/policies', {
+      name: `strict-${randomUUID().slice(0, 8)}`,
+      settings: { pinRequired: true, minPinLength: 6 },
+    });
+    expect(policy.status).toBe(201);
+    expect(
+      (await admin('PUT', `/admin/accounts/${accountId}/policy`, { policyId: policy.body.policyId })).status,
+    ).toBe(200);
+    const device = await registry.registerDevice(address, password, { deviceId: 'stubborn-phone' });
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      const client = await connectWhenKnown(platform.websocketUrl, device.token);
+      await client.request([['Core/echo', { hello: true }, 'e']]);
+      client.close();
+      await client.waitForClose();
+    }
+    const finding = await eventuallyFinding(
+      accountId,
+      device.deviceId,
+      'policyNotAcknowledged',
+      (candidate) => Number(candidate.evidence['connectsSeen']) >= 2,
+    );
+    expect(finding.severity).toBe('error');
+    expect(finding.evidence['connectsSeen']).toBeGreaterThanOrEqual(2);
+    expect(finding.evidence['policy']).toMatchObject({ policyId: policy.body.policyId, version: 1 });
+  });
+
+  it('names the rule that quarantined a device, and the partnership limit after a refused registration', async () => {
+    const { address, password, accountId } = await newAccount();
+    const model = `quarantine-${randomUUID().slice(0, 8)}`;
+    const rule = await admin<{ ruleId: string }>('POST', '/admin/access/rules', {
+      matchField: 'model',
+      pattern: model,
+      access: 'quarantined',
+    });
+    expect(rule.status).toBe(201);
+    const quarantined = await registry.registerDevice(address, password, { deviceId: 'new-phone', model });
+    await registry.registerDevice(address, password, { deviceId: 'phone-2' });
+    await registry.registerDevice(address, password, { deviceId: 'phone-3' });
+    await expect(registry.registerDevice(address, password, { deviceId: 'phone-4' })).rejects.toThrow(/403/);
+
+    const diagnosis = await findingsOf(accountId, quarantined.deviceId);
+    expect(diagnosis.findings.find((finding) => finding.code === 'quarantined')?.evidence).toMatchObject({
+      access: 'quarantined',
+      ruleId: rule.body.ruleId,
+    });
+    expect(
+      diagnosis.findings.find((finding) => finding.code === 'partnershipLimitReached')?.evidence,
+    ).toEqual({ deviceCount: 3, limit: 3 });
+
+    const cli = await promisify(execFile)(
+      process.execPath,
+      ['tools/admin/cli.mjs', 'findings', accountId, quarantined.deviceId],
+      {
+        env: {
+          ...process.env,
+          PUSHMAIL_ADMIN_TOKEN: platform.adminToken,
+          PUSHMAIL_REGISTRY_URL: platform.registryUrl,
+        },
+      },
+    );
+    expect(cli.stdout).toContain('[warning] Quarantined by');
+    expect(cli.stdout).toContain('fix: ');
+
+    const org = await admin<{ devices: Diagnosis[] }>('GET', '/admin/findings?minimum=warning');
+    expect(org.status).toBe(200);
+    expect(
+      org.body.devices.some(
+        (entry) => entry.deviceId === quarantined.deviceId && entry.accountId === accountId,
+      ),
+    ).toBe(true);
+  });
+
+  it('reports repeated refused connections of a blocked device', async () => {
+    const { address, password, accountId } = await newAccount();
+    const device = await registry.registerDevice(address, password, { deviceId: 'blocked-phone' });
+    const blocked = await admin('PUT', `/admin/accounts/${accountId}/devices/${device.deviceId}/access`, {
+      access: 'blocked',
+    });
+    expect(blocked.status).toBe(200);
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      await expectEventually(
+        () => expect(DeviceClient.connect(platform.websocketUrl, device.token)).rejects.toThrow(/403/),
+        {
+          timeoutMs: 10_000,
+          intervalMs: 50,
+        },
+      );
+    }
+    const finding = await eventuallyFinding(
+      accountId,
+      device.deviceId,
+      'authFailures',
+      (candidate) => Number(candidate.evidence['refusedConnections']) >= 3,
+    );
+    expect(finding.evidence).toMatchObject({ lastStatus: 403 });
+    expect(finding.evidence['refusedConnections']).toBeGreaterThanOrEqual(3);
+    expect((await findingsOf(accountId, device.deviceId)).findings.map((entry) => entry.code)).toContain(
+      'blocked',
+    );
+  });
+
+  it('reports a reconnect storm', async () => {
+    const { address, password, accountId } = await newAccount();
+    const device = await registry.registerDevice(address, password, { deviceId: 'storm-phone' });
+    for (let attempt = 0; attempt < 10; attempt += 1) {
+      const client = await connectWhenKnown(platform.websocketUrl, device.token);
+      client.close();
+      await client.waitForClose();
+    }
+    const finding = await eventuallyFinding(
+      accountId,
+      device.deviceId,
+      'reconnectStorm',
+      (candidate) => Number(candidate.evidence['connects']) >= 10,
+    );
+    expect(finding.severity).toBe('warning');
+  });
+
+  it('reports an account locked after repeated failed sign-ins', async () => {
+    const { address, password, accountId } = await newAccount();
+    const device = await registry.registerDevice(address, password, { deviceId: 'locked-phone' });
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      await expect(
+        registry.registerDevice(address, 'wrong-password', { deviceId: 'locked-phone' }),
+      ).rejects.toThrow(/401|429/);
+    }
+    const finding = await eventuallyFinding(accountId, device.deviceId, 'authFailures');
+    expect(finding.severity).toBe('error');
+    expect(finding.evidence['lockedUntil']).toEqual(expect.any(String));
+    expect(finding.fix).toContain('unlock');
+  });
+
+  it('reports pushes a device received but never fetched', async () => {
+    const { address, password, accountId } = await newAccount();
+    const device = await registry.registerDevice(address, password, { deviceId: 'lazy-phone' });
+    const client = await connectWhenKnown(platform.websocketUrl, device.token);
+    try {
+      client.enablePush(undefined, null);
+      await client.request([['Core/echo', {}, 'e']]);
+      const message = buildMessage({
+        from: 'bob@elsewhere.example',
+        to: address,
+        subject: 'unread',
+        text: 'never fetched',
+      });
+      const sent = await sendMail(platform.smtp.host, platform.smtp.port, {
+        from: 'bob@elsewhere.example',
+        to: [address],
+        message,
+      });
+      expect(sent.data?.code).toBe(250);
+      await client.nextStateChange(10_000);
+      const finding = await eventuallyFinding(accountId, device.deviceId, 'pushesNotFetched');
+      expect(finding.evidence['pushes']).toBeGreaterThanOrEqual(1);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('reports a partnership not connected for longer than the stale limit', async () => {
+    const { address, password, accountId } = await newAccount();
+    const device = await registry.registerDevice(address, password, { deviceId: 'drawer-phone' });
+    const client = new pg.Client({ connectionString: platform.databaseUrl });
+    await client.connect();
+    try {
+      await client.query(
+        `UPDATE registry.devices SET last_sync_at = now() - interval '30 days', created_at = now() - interval '40 days'
+          WHERE account_id = $1 AND device_id = $2`,
+        [accountId, device.deviceId],
+      );
+    } finally {
+      await client.end();
+    }
+    const finding = await eventuallyFinding(accountId, device.deviceId, 'stalePartnership');
+    expect(finding.evidence['idleDays']).toBe(30);
+  });
+
+  it('follows a mail through every hop on a healthy platform, then names the store when mailbox is down', async () => {
+    const { address, password, accountId } = await newAccount();
+    const device = await registry.registerDevice(address, password, { deviceId: 'selftest-phone' });
+    await connectWhenKnown(platform.websocketUrl, device.token).then((client) => client.close());
+
+    const healthy = await admin<SelfTestReport>('POST', '/admin/selftest', {
+      accountId,
+      deviceToken: device.token,
+      timeoutMs: 30_000,
+    });
+    expect(healthy.status).toBe(200);
+    expect(
+      healthy.body.hops.map((hop) => [hop.name, hop.ok]),
+      JSON.stringify(healthy.body),
+    ).toEqual([
+      ['websocket', true],
+      ['smtp', true],
+      ['kafka', true],
+      ['store', true],
+      ['push', true],
+      ['fetch', true],
+    ]);
+    expect(healthy.body).toMatchObject({ ok: true, stoppedAt: null });
+    for (const hop of healthy.body.hops) expect(hop.ms).toBeGreaterThanOrEqual(0);
+
+    await platform.stopService('mailbox');
+    try {
+      const broken = await admin<SelfTestReport>('POST', '/admin/selftest', {
+        accountId,
+        deviceToken: device.token,
+        timeoutMs: 12_000,
+      });
+      expect(broken.status).toBe(200);
+      expect(broken.body.ok).toBe(false);
+      expect(broken.body.stoppedAt, JSON.stringify(broken.body)).toBe('store');
+      expect(broken.body.hops.find((hop) => hop.name === 'kafka')?.ok).toBe(true);
+      expect(broken.body.diagnosis).toContain('mailbox');
+    } finally {
+      await platform.startService('mailbox');
+    }
+  }, 120_000);
+
+  it('refuses the diagnostics API without the admin credential', async () => {
+    const response = await fetch(`${platform.registryUrl}/admin/findings`);
+    expect(response.status).toBe(401);
+  });
+});
+
+/** A TCP proxy that closes a connection after it has been idle for `idleMs`, as a NAT or load balancer might. */
+class IdleCuttingProxy {
+  private readonly sockets = new Set<Socket>();
+
+  private constructor(
+    private readonly server: Server,
+    readonly port: number,
+  ) {}
+
+  static async start(targetPort: number, idleMs: number): Promise<IdleCuttingProxy> {
+    const sockets = new Set<Socket>();
+    const server = createTcpServer((client) => {
+      const upstream = connect({ host: '127.0.0.1', port: targetPort });
+      sockets.add(client);
+      sockets.add(upstream);
+      let timer: NodeJS.Timeout | undefined;
+      const cut = (): void => {
+        client.destroy();
+        upstream.destroy();
+      };
+      const touch = (): void => {
+        clearTimeout(timer);
+        timer = setTimeout(cut, idleMs);
+      };
+      touch();
+      client.on('data', (chunk) => {
+        touch();
+        upstream.write(chunk);
+      });
+      upstream.on('data', (chunk) => {
+        touch();
+        client.write(chunk);
+      });
+      for (const socket of [client, upstream]) {
+        socket.on('error', cut);
+        socket.on('close', () => {
+          clearTimeout(timer);
+          cut();
+          sockets.delete(socket);
+        });
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    const proxy = new IdleCuttingProxy(server, typeof address === 'object' && address ? address.port : 0);
+    for (const socket of sockets) proxy.sockets.add(socket);
+    server.on('connection', (socket) => proxy.sockets.add(socket));
+    return proxy;
+  }
+
+  async stop(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+async function freePort(): Promise<number> {
+  const server = createTcpServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} must be set for the end-to-end tests`);
+  return value;
+}
