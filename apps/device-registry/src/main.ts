@@ -1,10 +1,13 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { createLogger, loadConfig, NestJsonLogger } from '@pushmail/platform';
+import { createLogger, loadConfig, NestJsonLogger, startTracing } from '@pushmail/platform';
 import { AppModule } from './app.module.js';
 import { registryConfigSchema } from './config/registry-config.js';
 import { configureHttp } from './http/configure-http.js';
+
+// Before the application exists, so every span it starts goes to the exporter (a no-op unless OTLP is configured).
+startTracing('device-registry');
 
 async function bootstrap(): Promise<void> {
   const config = loadConfig(registryConfigSchema);

@@ -1,9 +1,12 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { createLogger, loadConfig, NestJsonLogger } from '@pushmail/platform';
+import { createLogger, loadConfig, NestJsonLogger, startTracing } from '@pushmail/platform';
 import { AppModule } from './app.module.js';
 import { ingestConfigSchema } from './config/ingest-config.js';
 import { SmtpLifecycleService } from './smtp/smtp-lifecycle.service.js';
+
+// Before the application exists, so every span it starts goes to the exporter (a no-op unless OTLP is configured).
+startTracing('ingest');
 
 const logger = createLogger('ingest');
 

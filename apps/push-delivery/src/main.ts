@@ -1,7 +1,10 @@
 import 'reflect-metadata';
-import { createLogger, loadConfig } from '@pushmail/platform';
+import { createLogger, loadConfig, startTracing } from '@pushmail/platform';
 import { createPushApp } from './bootstrap.js';
 import { pushConfigSchema } from './config/push-config.js';
+
+// Before the application exists, so every span it starts goes to the exporter (a no-op unless OTLP is configured).
+startTracing('push-delivery');
 
 const logger = createLogger('push-delivery');
 

@@ -7,3 +7,4 @@ export * from './kafka/event-producer.js';
 export * from './kafka/kafka-client.js';
 export * from './kafka/topics-admin.js';
 export * from './logging/logger.js';
+export * from './tracing/tracing.js';

@@ -1,6 +1,16 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { deviceEventTopic, deviceTrailTopic } from '@pushmail/contracts';
-import { createKafka, EventConsumer, EventProducer, ReadinessRegistry } from '@pushmail/platform';
+import { SpanKind } from '@opentelemetry/api';
+import {
+  createKafka,
+  EventConsumer,
+  EventProducer,
+  extractTraceContext,
+  ReadinessRegistry,
+  startSpan,
+  type ConsumedEvent,
+  type TraceSpan,
+} from '@pushmail/platform';
 import type { Logger } from 'pino';
 import { REGISTRY_CONFIG, REGISTRY_LOGGER, type RegistryConfig } from '../config/registry-config.js';
 import { TrailStore } from './trail-store.service.js';
@@ -37,7 +47,14 @@ export class TrailConsumers implements OnApplicationBootstrap, OnApplicationShut
       topic: deviceTrailTopic,
       groupId: 'device-registry-trail',
       fromBeginning: true,
-      handleBatch: (events) => this.store.appendBatches(events.map((item) => item.event)),
+      handleBatch: async (events) => {
+        const spans = traceRecording(events);
+        try {
+          await this.store.appendBatches(events.map((item) => item.event));
+        } finally {
+          for (const span of spans) span.end();
+        }
+      },
     });
     const decisions = new EventConsumer(kafka, this.deadLetters, this.log, {
       topic: deviceEventTopic,
@@ -61,4 +78,25 @@ export class TrailConsumers implements OnApplicationBootstrap, OnApplicationShut
     clearInterval(this.pruneTimer);
     await Promise.all(this.consumers.map((consumer) => consumer.stop().catch(() => undefined)));
   }
+}
+
+/** Spans for the trail batches that carry a push's trace context: the last hop of a traced mail. */
+function traceRecording(
+  events: readonly ConsumedEvent<{ accountId: string; records: readonly unknown[] }>[],
+): TraceSpan[] {
+  return events
+    .filter(({ headers }) => headers.traceparent !== undefined)
+    .map(({ event, headers }) =>
+      startSpan(
+        'registry.trail.record',
+        {
+          kind: SpanKind.CONSUMER,
+          attributes: {
+            'pushmail.account_id': event.accountId,
+            'pushmail.trail_records': event.records.length,
+          },
+        },
+        extractTraceContext(headers),
+      ),
+    );
 }

@@ -26,7 +26,12 @@ export class MailboxChangesPublisher {
    * Returns the events published. `cause` is what the caller changed; a delivery not yet announced
    * (its publish failed earlier) is announced as a delivery all the same.
    */
-  async publishPending(accountIds: readonly string[], cause: ChangeCause): Promise<MailboxChangedV1[]> {
+  async publishPending(
+    accountIds: readonly string[],
+    cause: ChangeCause,
+    /** Per account, the trace context its event continues (`traceparent` headers). */
+    traceHeaders: ReadonlyMap<string, Record<string, string>> = new Map(),
+  ): Promise<MailboxChangedV1[]> {
     if (accountIds.length === 0) return [];
     const pending: Array<{
       account_id: string;
@@ -70,7 +75,11 @@ export class MailboxChangesPublisher {
       });
     }
 
-    await this.producer.publish(mailboxChangedTopic, events);
+    await this.producer.publish(
+      mailboxChangedTopic,
+      events,
+      (event) => traceHeaders.get(event.accountId) ?? {},
+    );
     await this.dataSource.query(
       `UPDATE mailbox.account_state AS state
           SET published_modseq = GREATEST(state.published_modseq, announced.modseq)

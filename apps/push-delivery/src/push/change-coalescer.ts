@@ -5,6 +5,8 @@ export interface AccountChange {
   state: string;
   /** `performance.now()` when the first of the merged events arrived. */
   receivedAt: number;
+  /** The trace context of the newest merged event (`traceparent` headers), when it carried one. */
+  traceHeaders?: Record<string, string>;
 }
 
 /**
@@ -28,13 +30,16 @@ export class ChangeCoalescer {
     changed: Readonly<Record<string, string | undefined>>,
     state: string,
     receivedAt: number = performance.now(),
+    traceHeaders?: Record<string, string>,
   ): void {
     const waiting = this.pending.get(accountId);
     if (waiting) {
       mergeInto(waiting.change, changed, state);
+      if (traceHeaders?.traceparent) waiting.change.traceHeaders = traceHeaders;
       return;
     }
     const change: AccountChange = { accountId, changed: {}, state, receivedAt };
+    if (traceHeaders?.traceparent) change.traceHeaders = traceHeaders;
     mergeInto(change, changed, state);
     if (this.windowMs <= 0) {
       this.flush(change);

@@ -40,8 +40,8 @@ export class MailboxChangesConsumer implements OnApplicationBootstrap, BeforeApp
       fromBeginning: false,
       handleBatch: async (events) => {
         const receivedAt = performance.now();
-        for (const { event } of events)
-          this.coalescer.add(event.accountId, event.changed, event.state, receivedAt);
+        for (const { event, headers } of events)
+          this.coalescer.add(event.accountId, event.changed, event.state, receivedAt, headers);
       },
     });
   }

@@ -1,8 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { SpanKind } from '@opentelemetry/api';
 import { stateChangeMessage } from '@pushmail/jmap';
+import { contextWithSpan, extractTraceContext, injectTraceHeaders, startSpan } from '@pushmail/platform';
 import { EventSourceRegistry } from '../eventsource/eventsource-registry.js';
 import { PushMetrics } from '../metrics/push-metrics.js';
 import { ConnectionRegistry } from '../socket/connection-registry.js';
+import { DeviceTrail } from '../trail/trail.service.js';
 import { newerState, type AccountChange } from './change-coalescer.js';
 
 /** Hands an account's change to every push-enabled socket and EventSource stream of the account here. */
@@ -15,6 +18,7 @@ export class PushFanout {
     @Inject(ConnectionRegistry) private readonly registry: ConnectionRegistry,
     @Inject(PushMetrics) private readonly metrics: PushMetrics,
     @Inject(EventSourceRegistry) private readonly streams: EventSourceRegistry,
+    @Optional() @Inject(DeviceTrail) private readonly trail?: DeviceTrail,
   ) {}
 
   deliver(change: AccountChange): number {
@@ -48,7 +52,27 @@ export class PushFanout {
     }
     for (const stream of [...streams]) if (stream.deliver(change.changed, change.state)) sent += 1;
     if (sent > 0) this.metrics.stateChangesSent.inc(sent);
+    if (change.traceHeaders) this.traceFanout(change, connections.size + streams.size, sent);
     this.metrics.fanoutSeconds.observe((performance.now() - change.receivedAt) / 1000);
     return sent;
+  }
+
+  /** A span for a push that continues a traced mail; its context rides on the device trail it produced. */
+  private traceFanout(change: AccountChange, listeners: number, sent: number): void {
+    const span = startSpan(
+      'push.fanout',
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          'pushmail.account_id': change.accountId,
+          'pushmail.sockets': listeners,
+          'pushmail.pushes_sent': sent,
+          'pushmail.state': change.state,
+        },
+      },
+      extractTraceContext(change.traceHeaders ?? {}),
+    );
+    span.end();
+    if (sent > 0) this.trail?.traceNextBatch(change.accountId, injectTraceHeaders(contextWithSpan(span)));
   }
 }

@@ -26,6 +26,8 @@ export class DeviceTrail implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly log: Logger;
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
+  /** Per account, the trace context of the last push, carried by the account's next batch. */
+  private traceHeaders = new Map<string, Record<string, string>>();
 
   constructor(
     @Inject(KAFKA) kafka: Kafka,
@@ -40,6 +42,11 @@ export class DeviceTrail implements OnApplicationBootstrap, OnApplicationShutdow
   record(accountId: string, input: TrailInput): void {
     if (this.config.TRAIL_FLUSH_MS === 0) return;
     this.buffer.record(accountId, input);
+  }
+
+  traceNextBatch(accountId: string, headers: Record<string, string>): void {
+    if (this.config.TRAIL_FLUSH_MS === 0 || !headers.traceparent) return;
+    this.traceHeaders.set(accountId, headers);
   }
 
   onApplicationBootstrap(): void {
@@ -64,13 +71,19 @@ export class DeviceTrail implements OnApplicationBootstrap, OnApplicationShutdow
 
   private async publish(): Promise<void> {
     const batches = this.buffer.drain();
+    const traceHeaders = this.traceHeaders;
+    this.traceHeaders = new Map();
     if (this.buffer.dropped > 0) {
       this.log.warn({ dropped: this.buffer.dropped }, 'dropped trail records: the buffer was full');
       this.buffer.dropped = 0;
     }
     if (batches.length === 0) return;
     try {
-      await this.producer.publish(deviceTrailTopic, batches);
+      await this.producer.publish(
+        deviceTrailTopic,
+        batches,
+        (batch) => traceHeaders.get(batch.accountId) ?? {},
+      );
     } catch (error) {
       this.log.warn({ err: error, batches: batches.length }, 'could not publish the device trail; dropped');
     }

@@ -37,6 +37,7 @@ and pushmail's own consumers validate every event against the schema shown here.
 
 - **Encoding.** Values are UTF-8 JSON objects. Two headers travel with every event: \`${SCHEMA_HEADER}\`,
   the versioned topic name whose schema the value follows, and \`content-type: application/json\`.
+  When tracing is on, \`traceparent\` (and \`tracestate\`) carry the W3C Trace Context of the producing span.
 - **Keys and ordering.** Events are keyed by the account id (a dead letter keeps its original key), so
   all events of one account land on one partition and are read in the order they were written.
   Ordering across accounts is not defined.
@@ -76,6 +77,15 @@ function headersSchemaOf(topic: TopicDefinition): JsonSchema {
         description: 'The versioned topic name whose schema the value follows.',
       },
       'content-type': { type: 'string', const: 'application/json' },
+      traceparent: {
+        type: 'string',
+        description:
+          'Optional W3C Trace Context parent of the span that produced the event, present when tracing is on.',
+      },
+      tracestate: {
+        type: 'string',
+        description: 'Optional W3C Trace Context vendor state travelling with `traceparent`.',
+      },
     },
   };
 }

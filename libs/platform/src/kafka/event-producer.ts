@@ -35,13 +35,16 @@ export class EventProducer {
     this.connected = true;
   }
 
+  /** `headers` go on every event, or are chosen per event (a trace context of its own, say). */
   async publish<S extends z.ZodType>(
     topic: TopicDefinition<S>,
     events: readonly z.input<S>[],
-    headers: Record<string, string> = {},
+    headers: Record<string, string> | ((event: z.input<S>) => Record<string, string>) = {},
   ): Promise<RecordMetadata[]> {
     if (events.length === 0) return [];
-    const messages = events.map((event) => encodeEvent(topic, event, headers));
+    const messages = events.map((event) =>
+      encodeEvent(topic, event, typeof headers === 'function' ? headers(event) : headers),
+    );
     if (!this.connected) await this.connect();
     return this.producer.send({ topic: topic.name, acks: -1, messages });
   }

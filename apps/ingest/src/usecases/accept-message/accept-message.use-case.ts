@@ -1,5 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { SpanStatusCode } from '@opentelemetry/api';
 import type { MailArrivedV1 } from '@pushmail/contracts';
+import { contextWithSpan, injectTraceHeaders, startSpan } from '@pushmail/platform';
 import type { IngestMetrics } from '../../metrics/ingest-metrics.js';
 import { deliveryIdOf } from './delivery-id.js';
 import type { MailArrivedPublisher } from './mail-arrived-publisher.js';
@@ -58,15 +60,29 @@ export class AcceptMessage {
   async execute(message: IncomingMessage): Promise<AcceptedMessage> {
     const queueId = randomBytes(8).toString('hex').toUpperCase();
     const events = this.eventsOf(message);
+    // The trace of the message starts here and follows its events through every service.
+    const span = startSpan('smtp.message', {
+      attributes: {
+        'smtp.queue_id': queueId,
+        'smtp.session_id': message.smtp.sessionId,
+        'smtp.recipient_accounts': events.length,
+        'messaging.message.body.size': message.raw.length,
+      },
+    });
     const started = performance.now();
     // A publish that completes after the timeout is harmless: the client's retry carries the
     // same delivery ids, so the mailbox keeps one copy.
     try {
       await withTimeout(
-        this.publishInBatches(events, { 'smtp-queue-id': queueId }),
+        this.publishInBatches(events, {
+          'smtp-queue-id': queueId,
+          ...injectTraceHeaders(contextWithSpan(span)),
+        }),
         this.options.publishTimeoutMs,
       );
     } catch (error) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+      span.end();
       this.metrics.publishSeconds.observe({ outcome: 'failed' }, (performance.now() - started) / 1000);
       throw new PublishFailedError(
         `publishing ${events.length} event(s) failed: ${(error as Error).message}`,
@@ -76,6 +92,7 @@ export class AcceptMessage {
       );
     }
     const publishMs = performance.now() - started;
+    span.end();
     this.metrics.publishSeconds.observe({ outcome: 'ok' }, publishMs / 1000);
     return {
       queueId,

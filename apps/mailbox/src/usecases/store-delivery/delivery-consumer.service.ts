@@ -1,6 +1,17 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { mailArrivedTopic, type MailArrivedV1 } from '@pushmail/contracts';
-import { EventConsumer, EventProducer, PoisonEventError, ReadinessRegistry } from '@pushmail/platform';
+import {
+  contextWithSpan,
+  EventConsumer,
+  EventProducer,
+  extractTraceContext,
+  injectTraceHeaders,
+  PoisonEventError,
+  ReadinessRegistry,
+  startSpan,
+  type ConsumedEvent,
+} from '@pushmail/platform';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import {
@@ -33,8 +44,8 @@ export class DeliveryConsumer implements OnApplicationBootstrap, OnModuleDestroy
       topic: mailArrivedTopic,
       groupId: options.deliveryGroupId,
       fromBeginning: true,
-      handleBatch: (events) => this.store(events.map((consumed) => consumed.event)),
-      handleOne: (consumed) => this.store([consumed.event]),
+      handleBatch: (events) => this.store(events),
+      handleOne: (consumed) => this.store([consumed]),
     });
   }
 
@@ -48,10 +59,30 @@ export class DeliveryConsumer implements OnApplicationBootstrap, OnModuleDestroy
     await this.consumer.stop();
   }
 
-  private async store(events: MailArrivedV1[]): Promise<void> {
+  private async store(consumed: ConsumedEvent<MailArrivedV1>[]): Promise<void> {
+    // One span per event, each continuing the trace its message started at SMTP time.
+    const spans = consumed.map(({ event, headers }) =>
+      startSpan(
+        'mailbox.store',
+        {
+          kind: SpanKind.CONSUMER,
+          attributes: { 'pushmail.account_id': event.accountId, 'pushmail.delivery_id': event.deliveryId },
+        },
+        extractTraceContext(headers),
+      ),
+    );
+    const traceHeaders = new Map<string, Record<string, string>>();
+    consumed.forEach(({ event }, index) => {
+      const headers = injectTraceHeaders(contextWithSpan(spans[index]!));
+      if (headers.traceparent) traceHeaders.set(event.accountId, headers);
+    });
     try {
-      await this.storeDelivery.execute(events);
+      await this.storeDelivery.execute(
+        consumed.map(({ event }) => event),
+        traceHeaders,
+      );
     } catch (error) {
+      for (const span of spans) span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
       // The consumer retries anything else; this one would fail the same way forever.
       if (isPermanentStoreError(error)) {
         throw new PoisonEventError(
@@ -59,6 +90,8 @@ export class DeliveryConsumer implements OnApplicationBootstrap, OnModuleDestroy
         );
       }
       throw error;
+    } finally {
+      for (const span of spans) span.end();
     }
   }
 }

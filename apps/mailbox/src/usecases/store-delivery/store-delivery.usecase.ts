@@ -50,7 +50,10 @@ export class StoreDeliveryUseCase {
     @Inject(MAILBOX_LOGGER) private readonly logger: Logger,
   ) {}
 
-  async execute(events: readonly MailArrivedV1[]): Promise<StoreDeliveryResult> {
+  async execute(
+    events: readonly MailArrivedV1[],
+    traceHeaders: ReadonlyMap<string, Record<string, string>> = new Map(),
+  ): Promise<StoreDeliveryResult> {
     // Parsing can take a while on a large message; no transaction or lock is held meanwhile.
     const deliveries: PreparedDelivery[] = [];
     for (const event of events) deliveries.push(await this.prepare(event));
@@ -77,7 +80,7 @@ export class StoreDeliveryUseCase {
     emailsStored.inc(stored);
     deliveriesAlreadyStored.inc(deliveries.length - stored);
 
-    const published = await this.publisher.publishPending(accountIds, 'delivery');
+    const published = await this.publisher.publishPending(accountIds, 'delivery', traceHeaders);
     return { changes, published };
   }
 

@@ -1,0 +1,202 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  buildMessage,
+  DeviceClient,
+  expectEventually,
+  RegistryClient,
+  sendMail,
+  startPlatform,
+  type RunningPlatform,
+} from '@pushmail/testing';
+
+const kafkaBrokers = requiredEnv('KAFKA_BROKERS');
+const databaseUrl = requiredEnv('DATABASE_URL');
+
+interface CollectedSpan {
+  service: string;
+  name: string;
+  traceId: string;
+  spanId: string;
+  parentSpanId: string;
+  attributes: Record<string, string>;
+}
+
+interface OtlpAttribute {
+  key: string;
+  value: { stringValue?: string; intValue?: string | number; boolValue?: boolean; doubleValue?: number };
+}
+
+interface OtlpTraceRequest {
+  resourceSpans?: Array<{
+    resource?: { attributes?: OtlpAttribute[] };
+    scopeSpans?: Array<{
+      spans?: Array<{
+        name: string;
+        traceId: string;
+        spanId: string;
+        parentSpanId?: string;
+        attributes?: OtlpAttribute[];
+      }>;
+    }>;
+  }>;
+}
+
+/** The smallest OTLP/HTTP JSON receiver: keeps every span it is sent, in memory. */
+class SpanCollector {
+  readonly spans: CollectedSpan[] = [];
+  private readonly server: Server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      if (request.method !== 'POST' || request.url !== '/v1/traces') {
+        response.writeHead(404).end();
+        return;
+      }
+      try {
+        this.collect(JSON.parse(Buffer.concat(chunks).toString('utf8')) as OtlpTraceRequest);
+        response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      } catch {
+        response.writeHead(400).end();
+      }
+    });
+  });
+
+  async listen(): Promise<string> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private collect(request: OtlpTraceRequest): void {
+    for (const resourceSpans of request.resourceSpans ?? []) {
+      const service = attributesOf(resourceSpans.resource?.attributes)['service.name'] ?? '';
+      for (const scopeSpans of resourceSpans.scopeSpans ?? []) {
+        for (const span of scopeSpans.spans ?? []) {
+          this.spans.push({
+            service,
+            name: span.name,
+            traceId: span.traceId,
+            spanId: span.spanId,
+            parentSpanId: span.parentSpanId ?? '',
+            attributes: attributesOf(span.attributes),
+          });
+        }
+      }
+    }
+  }
+}
+
+function attributesOf(attributes: OtlpAttribute[] = []): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const { key, value } of attributes) {
+    const scalar = value.stringValue ?? value.intValue ?? value.boolValue ?? value.doubleValue;
+    if (scalar !== undefined) result[key] = String(scalar);
+  }
+  return result;
+}
+
+describe('tracing one mail across the services', () => {
+  const collector = new SpanCollector();
+  let platform: RunningPlatform;
+  let registry: RegistryClient;
+
+  beforeAll(async () => {
+    const endpoint = await collector.listen();
+    platform = await startPlatform({
+      kafkaBrokers,
+      databaseUrl,
+      freshDatabase: true,
+      mailDomains: ['example.com'],
+      logDirectory: 'test-artifacts/logs/tracing',
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' },
+      serviceEnv: { 'push-delivery': { TRAIL_FLUSH_MS: '100' } },
+    });
+    registry = new RegistryClient(platform.registryUrl, platform.adminToken);
+  });
+
+  afterAll(async () => {
+    await platform?.stop();
+    await collector.close();
+  });
+
+  it('follows a mail from the SMTP session through the mailbox and the push to the device trail in one trace', async () => {
+    const address = `user-${randomUUID().slice(0, 8)}@example.com`;
+    const password = `pw-${randomUUID()}`;
+    const { accountId } = await registry.createAccount(address, password);
+    const device = await registry.registerDevice(address, password, {
+      deviceId: `phone-${randomUUID().slice(0, 8)}`,
+    });
+    const client = await expectEventually(() => DeviceClient.connect(platform.websocketUrl, device.token), {
+      timeoutMs: 10_000,
+      intervalMs: 50,
+    });
+    try {
+      client.enablePush(undefined, null);
+      await client.request([['Core/echo', { ping: true }, 'e']]);
+      const stateChange = client.nextStateChange(
+        10_000,
+        (change) => change.changed[accountId]?.['Email'] !== undefined,
+      );
+      const result = await sendMail(platform.smtp.host, platform.smtp.port, {
+        from: 'sender@elsewhere.example',
+        to: [address],
+        message: buildMessage({
+          from: 'sender@elsewhere.example',
+          to: address,
+          subject: 'Traced',
+          text: 'Follow me.',
+        }),
+      });
+      expect(result.data?.code).toBe(250);
+      await stateChange;
+    } finally {
+      client.close();
+    }
+
+    const chain = await expectEventually(
+      () => {
+        const store = collector.spans.find(
+          (span) => span.name === 'mailbox.store' && span.attributes['pushmail.account_id'] === accountId,
+        );
+        if (!store) throw new Error('no mailbox.store span for the account yet');
+        const trace = collector.spans.filter((span) => span.traceId === store.traceId);
+        const named = (name: string): CollectedSpan => {
+          const span = trace.find((candidate) => candidate.name === name);
+          if (!span) throw new Error(`no ${name} span in the trace yet`);
+          return span;
+        };
+        return {
+          smtp: named('smtp.message'),
+          store,
+          fanout: named('push.fanout'),
+          trail: named('registry.trail.record'),
+        };
+      },
+      { timeoutMs: 20_000, intervalMs: 100 },
+    );
+
+    expect(chain.smtp).toMatchObject({ service: 'ingest', parentSpanId: '' });
+    expect(chain.store).toMatchObject({ service: 'mailbox', parentSpanId: chain.smtp.spanId });
+    expect(chain.fanout).toMatchObject({ service: 'push-delivery', parentSpanId: chain.store.spanId });
+    expect(chain.fanout.attributes).toMatchObject({
+      'pushmail.account_id': accountId,
+      'pushmail.sockets': '1',
+    });
+    expect(chain.trail).toMatchObject({ service: 'device-registry', parentSpanId: chain.fanout.spanId });
+    expect(
+      new Set([chain.smtp, chain.store, chain.fanout, chain.trail].map((span) => span.traceId)).size,
+    ).toBe(1);
+  });
+});
+
+function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} must be set for the e2e tests`);
+  return value;
+}
