@@ -1,0 +1,152 @@
+// Command-line flags of `npm run bench`. Every size and rate is a flag; --quick picks small ones.
+import { parseArgs } from 'node:util';
+
+export const SCENARIOS = ['latency', 'ingest', 'catchup', 'density'];
+
+const FULL = {
+  repeat: 3,
+  devices: 10_000,
+  'devices-per-account': 10,
+  'fetchers-per-account': 1,
+  rate: 100,
+  duration: 60,
+  senders: 4,
+  'ingest-messages': 10_000,
+  'ingest-large-messages': 1000,
+  'ingest-sessions': 20,
+  'ingest-window': 4,
+  size: 4096,
+  'large-size': 102_400,
+  connections: 18_000,
+  'fanout-devices': 1000,
+  'fanout-rounds': 3,
+  workers: 4,
+  'source-addresses': 8,
+  'ping-interval-ms': 30_000,
+  'idle-seconds': 35,
+  'settle-seconds': 5,
+  'kafka-port': 29092,
+  'catchup-changes': 10_000,
+  'catchup-page': 5000,
+};
+
+const QUICK = {
+  ...FULL,
+  repeat: 1,
+  devices: 150,
+  'devices-per-account': 2,
+  duration: 8,
+  'ingest-messages': 1000,
+  'ingest-large-messages': 100,
+  connections: 1500,
+  'fanout-devices': 20,
+  'fanout-rounds': 2,
+  'ping-interval-ms': 3000,
+  'idle-seconds': 5,
+  'settle-seconds': 2,
+  'catchup-changes': 1000,
+};
+
+const HELP = `npm run bench -- [flags]
+
+  --quick                      small sizes, one repeat (under two minutes)
+  --repeat N                   runs per measurement; results are medians (full: 3, quick: 1)
+  --only a,b                   scenarios to run: ${SCENARIOS.join(', ')} (default: all)
+  --profile                    services run with --cpu-prof; profiles cover the ingest run only
+  --no-build                   skip \`nx run-many -t build\`
+  --out FILE                   where the results go (default bench/results/latest.json)
+  --kafka-port P               port of the broker started for the benchmark alone (${FULL['kafka-port']}); the
+                               services' consumer group and topic names are fixed, so a broker shared with
+                               another running platform (tests) would mix their traffic with the benchmark's
+  --no-analyze                 do not ANALYZE the bench database before each measured run (autovacuum
+                               would on a production server)
+  --shared-kafka               use the usual local broker (127.0.0.1:19092) anyway
+                               (KAFKA_BROKERS / DATABASE_URL, when set, are used as they are)
+
+ push latency
+  --devices D                  devices connected over WebSocket (${FULL.devices}; quick ${QUICK.devices})
+  --devices-per-account K      devices per account (${FULL['devices-per-account']})
+  --fetchers-per-account F     devices per account that fetch (Email/changes + Email/get) on a push (${FULL['fetchers-per-account']})
+  --rate R                     messages per second over SMTP (${FULL.rate})
+  --duration S                 seconds of sending per run (${FULL.duration}; quick ${QUICK.duration})
+  --senders N                  SMTP sessions sending them, pipelined (${FULL.senders})
+  --sweep R1,R2,…              also one run at each of these rates (latency against load)
+ ingest
+  --ingest-messages N          small messages per run (${FULL['ingest-messages']}; quick ${QUICK['ingest-messages']})
+  --ingest-large-messages N    large messages per run (${FULL['ingest-large-messages']}; quick ${QUICK['ingest-large-messages']}; 0 skips)
+  --ingest-sessions N          concurrent SMTP sessions (${FULL['ingest-sessions']})
+  --ingest-window N            transactions in flight per session (${FULL['ingest-window']})
+  --size BYTES                 small message size (${FULL.size})
+  --large-size BYTES           large message size (${FULL['large-size']})
+ catch-up
+  --catchup-changes N          messages delivered while the device is offline (${FULL['catchup-changes']}; quick ${QUICK['catchup-changes']})
+  --catchup-page N             maxChanges per Email/changes call (${FULL['catchup-page']}; the server caps it at 5000)
+ connection density
+  --connections C              idle sockets on the one push-delivery process (${FULL.connections}; quick ${QUICK.connections})
+  --fanout-devices N           devices of the fan-out account, shared by the sockets (${FULL['fanout-devices']}; quick ${QUICK['fanout-devices']})
+  --fanout-rounds N            pushes timed to all sockets per run (${FULL['fanout-rounds']})
+  --workers N                  client processes holding the sockets (${FULL.workers})
+  --source-addresses N         loopback source addresses 127.0.0.2… (${FULL['source-addresses']})
+  --ping-interval-ms MS        WS_PING_INTERVAL_MS of push-delivery (${FULL['ping-interval-ms']}; quick ${QUICK['ping-interval-ms']})
+  --idle-seconds S             idle window for the CPU measurement (${FULL['idle-seconds']}; quick ${QUICK['idle-seconds']})
+  --settle-seconds S           wait before reading memory (${FULL['settle-seconds']}; quick ${QUICK['settle-seconds']})
+`;
+
+export function parseOptions(argv = process.argv.slice(2)) {
+  const numeric = Object.keys(FULL);
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      profile: { type: 'boolean', default: false },
+      'no-build': { type: 'boolean', default: false },
+      'shared-kafka': { type: 'boolean', default: false },
+      'no-analyze': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+      only: { type: 'string' },
+      sweep: { type: 'string' },
+      out: { type: 'string' },
+      ...Object.fromEntries(numeric.map((name) => [name, { type: 'string' }])),
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    process.exit(0);
+  }
+  const defaults = values.quick ? QUICK : FULL;
+  const options = {
+    quick: values.quick,
+    profile: values.profile,
+    build: !values['no-build'],
+    out: values.out,
+  };
+  for (const name of numeric) {
+    const raw = values[name];
+    const value = raw === undefined ? defaults[name] : Number(raw);
+    if (!Number.isFinite(value) || value < 0)
+      throw new Error(`--${name} must be a non-negative number, not ${raw}`);
+    options[camel(name)] = value;
+  }
+  options.sweep = values.sweep
+    ? values.sweep
+        .split(',')
+        .map(Number)
+        .filter((rate) => rate > 0)
+    : [];
+  options.scenarios = values.only ? values.only.split(',').map((name) => name.trim()) : [...SCENARIOS];
+  for (const name of options.scenarios) {
+    if (!SCENARIOS.includes(name))
+      throw new Error(`--only: unknown scenario ${name} (known: ${SCENARIOS.join(', ')})`);
+  }
+  if (options.repeat < 1) throw new Error('--repeat must be at least 1');
+  if (options.devicesPerAccount < 1 || options.devicesPerAccount > 1000)
+    throw new Error('--devices-per-account must be 1…1000');
+  if (options.fanoutDevices > 1000)
+    throw new Error('--fanout-devices is at most 1000 (the registry allows 1000 per account)');
+  return options;
+}
+
+function camel(name) {
+  return name.replace(/-([a-z])/g, (_, letter) => letter.toUpperCase());
+}

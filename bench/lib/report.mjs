@@ -1,0 +1,148 @@
+// The targets the numbers are judged against, and the table printed at the end of a run.
+import { median } from './stats.mjs';
+
+export const TARGETS = {
+  push_latency_ms: { p50: 10, p99: 50, at: '100 msg/s with 10,000 devices' },
+  ingest_msgs_per_s: { min: 1500, at: '4 KB messages, stored' },
+  idle_conn_bytes: { max: 6144, at: 'the largest socket count' },
+  catchup_10k_ms: { max: 1000 },
+  baseline: {
+    description: 'classic stack on this machine: Postfix + Dovecot IDLE',
+    push_latency_p50_ms: 506,
+    delivered_msgs_per_s: 175,
+    idle_client_bytes: 645 * 1024,
+  },
+};
+
+function verdict(ok) {
+  if (ok === null) return '';
+  return ok ? 'met' : 'MISSED';
+}
+
+function fmt(value, digits = 1) {
+  if (value === null || value === undefined) return '-';
+  if (typeof value !== 'number') return String(value);
+  return value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(digits);
+}
+
+export function printTable(results) {
+  const rows = [];
+  const latency = results.details.pushLatency;
+  if (latency) {
+    const push = results.push_latency_ms;
+    const fetch = results.fetch_latency_ms;
+    const achieved = median(latency.runs.map((run) => run.achievedRatePerS));
+    const skipped = latency.runs.reduce((total, run) => total + run.counters.skipped, 0);
+    const at = `${latency.rate} msg/s offered (${achieved} sent${skipped ? `; ${skipped} skipped, every account busy` : ''}), ${latency.devices.toLocaleString('en-US')} devices`;
+    rows.push([
+      `push latency p50 / p95 / p99 / max (ms)`,
+      `${fmt(push.p50)} / ${fmt(push.p95)} / ${fmt(push.p99)} / ${fmt(push.max)}`,
+      'p50 ≤ 10, p99 ≤ 50',
+      verdict(push.p50 !== null && push.p50 <= 10 && push.p99 <= 50),
+      at,
+    ]);
+    rows.push([
+      `fetch latency p50 / p95 / p99 / max (ms)`,
+      `${fmt(fetch.p50)} / ${fmt(fetch.p95)} / ${fmt(fetch.p99)} / ${fmt(fetch.max)}`,
+      '',
+      '',
+      'to the end of Email/get',
+    ]);
+    const stages = latency.stages;
+    if (stages?.smtp250ToChangePublishedMs?.p50 != null) {
+      rows.push([
+        '  of which 250 → change published p50/p99',
+        `${fmt(stages.smtp250ToChangePublishedMs.p50)} / ${fmt(stages.smtp250ToChangePublishedMs.p99)}`,
+        '',
+        '',
+        'ingest → Kafka → mailbox store',
+      ]);
+      rows.push([
+        '  and change published → device p50/p99',
+        `${fmt(stages.changePublishedToDeviceMs.p50)} / ${fmt(stages.changePublishedToDeviceMs.p99)}`,
+        '',
+        '',
+        'Kafka → push-delivery → socket',
+      ]);
+    }
+    for (const point of latency.sweep ?? []) {
+      rows.push([
+        `  at ${point.rate} msg/s: push p50 / p99`,
+        `${fmt(point.push_latency_ms.p50)} / ${fmt(point.push_latency_ms.p99)}`,
+        '',
+        '',
+        `fetch p50 ${fmt(point.fetch_latency_ms.p50)}`,
+      ]);
+    }
+  }
+  const ingest = results.details.ingest;
+  if (ingest) {
+    rows.push([
+      `ingest stored, ${Math.round(ingest.small.sizeBytes / 1024)} KB (msg/s)`,
+      fmt(ingest.small.storedMsgsPerS),
+      '≥ 1,500',
+      verdict(ingest.small.storedMsgsPerS === null ? false : ingest.small.storedMsgsPerS >= 1500),
+      `accepted ${fmt(ingest.small.acceptedMsgsPerS)} msg/s; steady ${fmt(ingest.small.steadyStoredMsgsPerS)}`,
+    ]);
+    if (ingest.large)
+      rows.push([
+        `ingest stored, ${Math.round(ingest.large.sizeBytes / 1024)} KB (msg/s)`,
+        fmt(ingest.large.storedMsgsPerS),
+        '',
+        '',
+        `${fmt(ingest.large.storedMiBPerS)} MiB/s`,
+      ]);
+  }
+  const catchup = results.details.catchup;
+  if (catchup) {
+    rows.push([
+      `catch-up of ${catchup.changes.toLocaleString('en-US')} changes (ms)`,
+      fmt(catchup.catchupMs),
+      '< 1,000',
+      verdict(catchup.changes === 10_000 ? catchup.catchupMs < 1000 : null),
+      `${catchup.changesCalls} Email/changes calls; with headers ${fmt(catchup.withHeadersMs)} ms`,
+    ]);
+  }
+  const density = results.details.density;
+  if (density) {
+    rows.push([
+      `idle socket memory (bytes/socket)`,
+      fmt(density.idle_conn_bytes),
+      '≤ 6,144',
+      verdict(density.idle_conn_bytes <= 6144),
+      `at ${density.connections.toLocaleString('en-US')} sockets, one process; ${fmt(density.marginalBytesPerSocket)} B per added socket; ${fmt(density.connectsPerS)} connects/s`,
+    ]);
+    rows.push([
+      `idle CPU (% of a core)`,
+      fmt(density.idleCpuPercentOfOneCore, 2),
+      '',
+      '',
+      `pings every ${density.pingIntervalMs / 1000} s; ${fmt(density.idleCpuWithoutSocketsPercent, 2)} % with no sockets`,
+    ]);
+    rows.push([
+      `fan-out to all sockets (ms)`,
+      fmt(density.fanoutAllMs),
+      '',
+      '',
+      `SMTP 250 → last socket; median socket ${fmt(density.fanoutMedianMs)} ms`,
+    ]);
+  }
+  const headers = ['metric', 'result (median)', 'target', '', 'conditions'];
+  const widths = headers.map((header, column) =>
+    Math.max(header.length, ...rows.map((row) => String(row[column]).length)),
+  );
+  const line = (cells) => cells.map((cell, column) => String(cell).padEnd(widths[column])).join('  ');
+  console.log('');
+  console.log(line(headers));
+  console.log(widths.map((width) => '-'.repeat(width)).join('  '));
+  for (const row of rows) console.log(line(row));
+  const machine = results.machine;
+  console.log(
+    `\n${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.nodeVersion}, Kafka ${machine.kafkaVersion}, PostgreSQL ${machine.postgresVersion}; ${results.repeat} repeat(s), ${results.durationS} s`,
+  );
+  const others = results.environment.otherProcessesCpuSeconds;
+  if (others.length)
+    console.log(
+      `other processes on the machine meanwhile (CPU s): ${others.map((entry) => `${entry.name} ${entry.cpuSeconds}`).join(', ')}`,
+    );
+}

@@ -1,0 +1,709 @@
+// `npm run bench`: runs the platform as `npm start` does (infrastructure from tools/infra, the four
+// services from their build) on a fresh database, and measures push latency, ingest throughput,
+// catch-up after being offline and connection density. Prints a table and writes
+// bench/results/latest.json. `npm run bench -- --help` lists the flags.
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { DevicePool, loopbackAddresses } from './lib/device-pool.mjs';
+import { RUN_TAG } from './lib/messages.mjs';
+import { parseOptions } from './lib/options.mjs';
+import { openDatabase, postgresPids, waitRecipientKnown } from './lib/platform-probes.mjs';
+import {
+  descendantsOf,
+  findKafkaPid,
+  kafkaVersionOf,
+  loadAverage,
+  machineInfo,
+  otherCpuBetween,
+  ProcessSampler,
+  snapshotAllCpu,
+} from './lib/procstat.mjs';
+import { Progress } from './lib/progress.mjs';
+import { startStageTracer } from './lib/stage-tracer.mjs';
+import { waitForQuiet } from './lib/quiesce.mjs';
+import { median, medianOfSummaries } from './lib/stats.mjs';
+import { measureCatchup, prepareCatchup, summarizeCatchup } from './scenarios/catchup.mjs';
+import { runDensity } from './scenarios/density.mjs';
+import { runIngest } from './scenarios/ingest.mjs';
+import { runPushLatency } from './scenarios/push-latency.mjs';
+import { createAccounts } from './scenarios/setup.mjs';
+import { warmUp } from './scenarios/warmup.mjs';
+import { summarizeProfile } from './lib/cpuprofile.mjs';
+import { INSPECTOR_LINE } from './lib/inspector.mjs';
+import { printTable, TARGETS } from './lib/report.mjs';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const resultsDir = join(repoRoot, 'bench/results');
+const profileDir = join(resultsDir, 'profiles');
+const logDir = join(resultsDir, 'logs');
+const SERVICES = ['device-registry', 'mailbox', 'ingest', 'push-delivery'];
+const DOMAIN = 'bench.example';
+
+const options = parseOptions();
+const progress = new Progress();
+const log = (message) => progress.log(`[bench] ${message}`);
+const startedAt = new Date();
+const cpuAtStart = snapshotAllCpu();
+const loadBefore = loadAverage();
+
+let infra;
+let platform;
+let db;
+let activePool = null;
+let stopping = false;
+
+async function cleanup() {
+  await activePool?.close().catch(() => undefined);
+  await db?.end().catch(() => undefined);
+  await platform?.stop().catch((error) => log(`stopping the platform failed: ${error.message}`));
+  await infra?.stop().catch(() => undefined);
+}
+
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    progress.finishLine();
+    log('interrupted; stopping what the benchmark started');
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+try {
+  await main();
+} catch (error) {
+  progress.finishLine();
+  console.error(`[bench] failed: ${error?.stack ?? error}`);
+  await cleanup();
+  process.exit(1);
+}
+
+async function main() {
+  mkdirSync(resultsDir, { recursive: true });
+  rmSync(logDir, { recursive: true, force: true });
+  if (options.profile) {
+    rmSync(profileDir, { recursive: true, force: true });
+    mkdirSync(profileDir, { recursive: true });
+  }
+  log(
+    `${options.quick ? 'quick' : 'full'} run, ${options.repeat} repeat(s), scenarios: ${options.scenarios.join(', ')}`,
+  );
+  if (options.build) await build();
+
+  const { startPlatform, RegistryClient, DeviceClient } = await import('@pushmail/testing');
+  const { ensureInfrastructure, kafkaVersion } = await import('../tools/infra/index.mjs');
+
+  // The services' consumer group and topic names are fixed: on a broker shared with another
+  // running platform (someone's tests) both would consume each other's mail. A broker of its own,
+  // on fresh storage, keeps the benchmark's traffic apart.
+  const dedicatedKafka = !process.env.KAFKA_BROKERS && !options.sharedKafka;
+  if (dedicatedKafka) process.env.PUSHMAIL_KAFKA_PORT = String(options.kafkaPort);
+  progress.start('infrastructure (Kafka, Postgres)', null);
+  infra = await ensureInfrastructure({ purpose: 'start', log, fresh: dedicatedKafka });
+  progress.done(infra.kafkaBrokers);
+  const infraBrokers = infra.kafkaBrokers;
+  const kafkaPid = findKafkaPid(infraBrokers);
+
+  const wants = (scenario) => options.scenarios.includes(scenario);
+  const serviceEnv = {
+    'device-registry': {
+      MAX_DEVICES_PER_ACCOUNT: String(Math.max(10, options.devicesPerAccount, options.fanoutDevices)),
+    },
+    'push-delivery': { WS_PING_INTERVAL_MS: String(options.pingIntervalMs) },
+  };
+  const env = options.profile
+    ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${profileDir}`.trim() }
+    : {};
+  // Read when the density run restarts push-delivery with an inspector, to force a GC before
+  // reading memory.
+  let inspectorUrl;
+  const onLogLine = (service, line) => {
+    const match = service === 'push-delivery' ? INSPECTOR_LINE.exec(line) : null;
+    if (match) inspectorUrl = match[1];
+  };
+  progress.start('platform (4 services)', null);
+  platform = await startPlatform({
+    onLogLine,
+    kafkaBrokers: infra.kafkaBrokers,
+    databaseUrl: infra.databaseUrl,
+    freshDatabase: true,
+    mode: 'development',
+    mailDomains: [DOMAIN],
+    logDirectory: logDir,
+    serviceEnv,
+    env,
+  });
+  progress.done(`smtp ${platform.smtp.port}, push ${platform.ports.push}`);
+  db = await openDatabase(platform.databaseUrl);
+  const postgresVersion = (await db.query('SHOW server_version')).rows[0].server_version;
+  const postgresSettings = Object.fromEntries(
+    (
+      await db.query(
+        `SELECT name, setting FROM pg_settings WHERE name IN ('autovacuum', 'shared_buffers', 'synchronous_commit', 'max_connections', 'fsync')`,
+      )
+    ).rows.map((row) => [row.name, row.setting]),
+  );
+
+  const pgPids = await postgresPids(db);
+  const targets = {
+    ...Object.fromEntries(
+      SERVICES.map((service) => [service, () => [platform.processes.get(service)?.pid].filter(Boolean)]),
+    ),
+    kafka: () => (kafkaPid ? [kafkaPid] : []),
+    'postgres (bench db)': () => pgPids.ours,
+    'postgres (background)': () => pgPids.background,
+    'bench (load generator)': () => [process.pid],
+    'bench (socket clients)': () => activePool?.pids ?? [],
+  };
+  const refreshPgPids = async () => Object.assign(pgPids, await postgresPids(db));
+  const sampler = () => new ProcessSampler(targets);
+  const ourPids = () =>
+    new Set([
+      process.pid,
+      ...descendantsOf(process.pid),
+      ...(kafkaPid ? [kafkaPid] : []),
+      ...pgPids.ours,
+      ...pgPids.background,
+    ]);
+
+  const registry = new RegistryClient(platform.registryUrl, platform.adminToken);
+  const details = {};
+  // Seconds spent before each measured run for the platform to store what earlier runs sent.
+  const backlogWaits = [];
+  /**
+   * Before each measured run: the backlog of earlier runs is worked off, and the bench database's
+   * planner statistics are refreshed, as autovacuum would do on a production server (it may be
+   * off on a development one; see machine.postgresSettings).
+   */
+  const beforeMeasuredRun = async () => {
+    backlogWaits.push(await waitForQuiet(infra.kafkaBrokers, { progress }));
+    if (options.analyze) await db.query('ANALYZE');
+  };
+  const scenarioOther = {};
+  // Every message of the run gets its own sequence number (in its subject and Message-ID).
+  let seq = 1_000_000;
+  const take = (count) => {
+    const start = seq;
+    seq += count + 1;
+    return start;
+  };
+
+  // ---- accounts and devices --------------------------------------------------------------
+  const latencyAccounts = Math.ceil(options.devices / options.devicesPerAccount);
+  const accounts = wants('latency')
+    ? await createAccounts({
+        registry,
+        domain: DOMAIN,
+        prefix: 'lat',
+        accounts: latencyAccounts,
+        devicesPerAccount: options.devicesPerAccount,
+        progress,
+        label: 'setup: latency devices',
+      })
+    : wants('ingest')
+      ? await createAccounts({
+          registry,
+          domain: DOMAIN,
+          prefix: 'ing',
+          accounts: 100,
+          devicesPerAccount: 0,
+          progress,
+          label: 'setup: ingest accounts',
+        })
+      : [];
+  const [fanoutAccount] = wants('density')
+    ? await createAccounts({
+        registry,
+        domain: DOMAIN,
+        prefix: 'fan',
+        accounts: 1,
+        devicesPerAccount: options.fanoutDevices,
+        progress,
+        label: 'setup: fan-out devices',
+      })
+    : [];
+  const [catchupAccount] = wants('catchup')
+    ? await createAccounts({
+        registry,
+        domain: DOMAIN,
+        prefix: 'cat',
+        accounts: 1,
+        devicesPerAccount: 1,
+        progress,
+        label: 'setup: catch-up device',
+      })
+    : [];
+  const lastCreated = [accounts.at(-1), fanoutAccount, catchupAccount].filter(Boolean);
+  progress.start('setup: ingest learns accounts', null);
+  for (const account of lastCreated) await waitRecipientKnown(platform.smtp, account.address);
+  progress.done();
+  const warmAddresses = [...accounts, fanoutAccount].filter(Boolean).map((account) => account.address);
+  if (warmAddresses.length > 0)
+    await warmUp({
+      platform,
+      db,
+      addresses: warmAddresses,
+      progress,
+      seqStart: take(warmAddresses.length + 1),
+    });
+  await refreshPgPids();
+  // Services open database connections as they need them; the sampler should see them all.
+  const pgRefresher = setInterval(() => void refreshPgPids().catch(() => undefined), 2000);
+  pgRefresher.unref();
+
+  /**
+   * With --profile, every service is restarted around a measured scenario: a profile is written
+   * when its process ends, so each then covers one scenario. Returns the new pids.
+   */
+  const restartForProfile = async () => {
+    progress.start('profile: restart services', null);
+    await Promise.all(SERVICES.map((service) => platform.restart(service)));
+    await refreshPgPids();
+    if (accounts.length > 0) await waitRecipientKnown(platform.smtp, accounts.at(-1).address);
+    progress.done();
+    return Object.fromEntries(SERVICES.map((service) => [service, platform.processes.get(service).pid]));
+  };
+
+  // ---- push latency ------------------------------------------------------------------------
+  if (wants('latency')) {
+    const before = snapshotAllCpu();
+    const profilePids = options.profile ? await restartForProfile() : {};
+    const pool = await DevicePool.start(options.workers);
+    activePool = pool;
+    const devices = [];
+    for (const account of accounts) {
+      account.fetchers = Math.min(options.fetchersPerAccount, account.devices.length);
+      account.devices.forEach((device, index) =>
+        devices.push({ token: device.token, accountId: account.accountId, fetch: index < account.fetchers }),
+      );
+    }
+    progress.start(`latency: connect ${devices.length} devices`, devices.length);
+    const connected = await pool.connect(platform.websocketUrl, devices, {
+      localAddresses: loopbackAddresses(options.sourceAddresses),
+      concurrency: 50,
+      onProgress: (count, failed) => progress.update(count, failed ? `${failed} failed` : ''),
+    });
+    progress.done(
+      `${connected.connected} connected${connected.failed ? `, ${connected.failed} failed: ${connected.errors[0]}` : ''}`,
+    );
+    if (connected.failed > 0)
+      throw new Error(`${connected.failed} devices could not connect: ${connected.errors.join('; ')}`);
+    const tracer = await startStageTracer(infra.kafkaBrokers);
+    const runs = [];
+    for (let run = 1; run <= options.repeat; run += 1) {
+      await beforeMeasuredRun();
+      const result = await runPushLatency({
+        tracer,
+        platform,
+        pool,
+        accounts,
+        rate: options.rate,
+        duration: options.duration,
+        senders: options.senders,
+        sizeBytes: options.size,
+        progress,
+        label: `latency ${run}/${options.repeat}: ${options.rate} msg/s`,
+        seqStart: take(Math.ceil(options.rate * options.duration) + 1),
+        sampler: sampler(),
+      });
+      runs.push(result);
+    }
+    const sweep = [];
+    for (const rate of options.sweep) {
+      await beforeMeasuredRun();
+      const result = await runPushLatency({
+        tracer,
+        platform,
+        pool,
+        accounts,
+        rate,
+        duration: options.duration,
+        senders: options.senders,
+        sizeBytes: options.size,
+        progress,
+        label: `latency sweep: ${rate} msg/s`,
+        seqStart: take(Math.ceil(rate * options.duration) + 1),
+        sampler: sampler(),
+      });
+      sweep.push({
+        rate,
+        push_latency_ms: result.push_latency_ms,
+        fetch_latency_ms: result.fetch_latency_ms,
+        stages: result.stages,
+        achievedRatePerS: result.achievedRatePerS,
+        skipped: result.counters.skipped,
+      });
+    }
+    await tracer.stop();
+    if (pool.errors.length) log(`device errors: ${pool.errors.slice(0, 3).join(' | ')}`);
+    await pool.close();
+    activePool = null;
+    details.pushLatency = {
+      devices: devices.length,
+      accounts: accounts.length,
+      devicesPerAccount: options.devicesPerAccount,
+      fetchersPerAccount: options.fetchersPerAccount,
+      rate: options.rate,
+      durationS: options.duration,
+      senders: options.senders,
+      messageBytes: options.size,
+      push_latency_ms: medianOfSummaries(runs.map((run) => run.push_latency_ms)),
+      fetch_latency_ms: medianOfSummaries(runs.map((run) => run.fetch_latency_ms)),
+      stages: {
+        smtp250ToChangePublishedMs: medianOfSummaries(
+          runs.map((run) => run.stages?.smtp250ToChangePublishedMs),
+        ),
+        changePublishedToDeviceMs: medianOfSummaries(
+          runs.map((run) => run.stages?.changePublishedToDeviceMs),
+        ),
+      },
+      runs,
+      deviceErrors: pool.errors.slice(0, 5),
+      sweep,
+      profilePids,
+      profileWindow: spanOf(runs.map((run) => run.window)),
+    };
+    scenarioOther.latency = otherCpuBetween(before, snapshotAllCpu(), ourPids());
+  }
+
+  // ---- ingest throughput ---------------------------------------------------------------------
+  if (wants('ingest')) {
+    const before = snapshotAllCpu();
+    const profilePids = options.profile ? await restartForProfile() : {};
+    const addresses = accounts.map((account) => account.address);
+    const small = [];
+    const large = [];
+    for (let run = 1; run <= options.repeat; run += 1) {
+      await beforeMeasuredRun();
+      small.push(
+        await runIngest({
+          platform,
+          db,
+          addresses,
+          messages: options.ingestMessages,
+          sizeBytes: options.size,
+          sessions: options.ingestSessions,
+          window: options.ingestWindow,
+          progress,
+          label: `ingest ${run}/${options.repeat}: ${kib(options.size)}`,
+          sampler: sampler(),
+          seqStart: take(options.ingestMessages + 1),
+        }),
+      );
+      if (options.ingestLargeMessages > 0) {
+        await beforeMeasuredRun();
+        large.push(
+          await runIngest({
+            platform,
+            db,
+            addresses,
+            messages: options.ingestLargeMessages,
+            sizeBytes: options.largeSize,
+            sessions: options.ingestSessions,
+            window: options.ingestWindow,
+            progress,
+            label: `ingest ${run}/${options.repeat}: ${kib(options.largeSize)}`,
+            sampler: sampler(),
+            seqStart: take(options.ingestLargeMessages + 1),
+          }),
+        );
+      }
+    }
+    if (options.profile) await restartForProfile();
+    details.ingest = {
+      small: { ...ingestMedians(small), runs: small },
+      large: options.ingestLargeMessages > 0 ? { ...ingestMedians(large), runs: large } : null,
+      profilePids,
+      profileWindow: spanOf([...small, ...large].map((run) => run.window)),
+    };
+    scenarioOther.ingest = otherCpuBetween(before, snapshotAllCpu(), ourPids());
+  }
+
+  // ---- catch-up --------------------------------------------------------------------------------
+  if (wants('catchup')) {
+    const before = snapshotAllCpu();
+    await beforeMeasuredRun();
+    const prepared = await prepareCatchup({
+      platform,
+      db,
+      DeviceClient,
+      account: catchupAccount,
+      changes: options.catchupChanges,
+      sessions: options.ingestSessions,
+      window: options.ingestWindow,
+      sizeBytes: options.size,
+      progress,
+      seqStart: take(options.catchupChanges + 2),
+    });
+    // Reconnects are cheap, so at least three, even for one repeat.
+    const reconnects = Math.max(3, options.repeat);
+    const runs = [];
+    progress.start(`catch-up: reconnect (${options.catchupChanges} changes)`, reconnects);
+    for (let run = 1; run <= reconnects; run += 1) {
+      runs.push(await measureCatchup({ platform, DeviceClient, prepared, page: options.catchupPage }));
+      progress.update(run, `${runs.at(-1).catchupMs} ms`);
+    }
+    progress.done();
+    details.catchup = {
+      ...summarizeCatchup(runs),
+      page: options.catchupPage,
+      delivery: {
+        delivered: prepared.delivered,
+        oneAccountStoredMsgsPerS: prepared.oneAccountStoredMsgsPerS,
+        storeTransactions: prepared.storeTransactions,
+        messagesPerTransaction: prepared.messagesPerTransaction,
+      },
+      runs,
+    };
+    scenarioOther.catchup = otherCpuBetween(before, snapshotAllCpu(), ourPids());
+  }
+
+  // ---- connection density ------------------------------------------------------------------------
+  if (wants('density')) {
+    const before = snapshotAllCpu();
+    // The harness reads serviceEnv at each (re)start: the restarted push-delivery gets an inspector
+    // on a free loopback port, used only to force a garbage collection before memory is read.
+    serviceEnv['push-delivery'].NODE_OPTIONS =
+      `${env.NODE_OPTIONS ?? process.env.NODE_OPTIONS ?? ''} --inspect=127.0.0.1:0`.trim();
+    const runs = [];
+    for (let run = 1; run <= options.repeat; run += 1) {
+      inspectorUrl = undefined;
+      await beforeMeasuredRun();
+      runs.push(
+        await runDensity({
+          inspectorUrl: () => inspectorUrl,
+          platform,
+          account: fanoutAccount,
+          connections: options.connections,
+          workers: options.workers,
+          sourceAddresses: options.sourceAddresses,
+          idleSeconds: options.idleSeconds,
+          settleSeconds: options.settleSeconds,
+          fanoutRounds: options.fanoutRounds,
+          progress,
+          label: `density ${run}/${options.repeat}`,
+          seqStart: take(options.fanoutRounds + 1),
+          onPool: (pool) => (activePool = pool),
+        }),
+      );
+    }
+    details.density = {
+      connections: runs[0].connections,
+      idle_conn_bytes: median(runs.map((run) => run.idle_conn_bytes)),
+      marginalBytesPerSocket: median(runs.map((run) => run.marginalBytesPerSocket)),
+      connectsPerS: median(runs.map((run) => run.steps.at(-1).connectsPerS)),
+      idleCpuPercentOfOneCore: median(runs.map((run) => run.idle.cpuPercentOfOneCore)),
+      idleCpuWithoutSocketsPercent: median(runs.map((run) => run.idle.withoutSocketsCpuPercentOfOneCore)),
+      fanoutAllMs: median(runs.map((run) => run.fanout.allMs)),
+      fanoutMedianMs: median(runs.map((run) => run.fanout.medianMs)),
+      pingIntervalMs: options.pingIntervalMs,
+      runs,
+    };
+    scenarioOther.density = otherCpuBetween(before, snapshotAllCpu(), ourPids());
+  }
+
+  // ---- wrap up -------------------------------------------------------------------------------------
+  const overallOther = otherCpuBetween(cpuAtStart, snapshotAllCpu(), ourPids());
+  clearInterval(pgRefresher);
+  progress.start('stopping the platform', null);
+  await db.end();
+  db = undefined;
+  await platform.stop();
+  platform = undefined;
+  await infra.stop();
+  infra = undefined;
+  progress.done();
+
+  const profiles = options.profile ? collectProfiles(details) : undefined;
+
+  const results = assemble({
+    details,
+    machine: {
+      ...machineInfo(),
+      kafkaVersion: kafkaVersionOf(kafkaPid) ?? kafkaVersion(),
+      postgresVersion,
+      postgresSettings,
+    },
+    environment: {
+      backlogWaitSeconds: backlogWaits,
+      sharedMachine: true,
+      kafkaBrokers: infraBrokers,
+      kafkaDedicatedToBenchmark: dedicatedKafka,
+      note: 'Run on a machine shared with other engineers running builds and tests; CPU used by processes outside the benchmark is listed per scenario (by process name).',
+      loadAverageBefore: loadBefore,
+      loadAverageAfter: loadAverage(),
+      otherProcessesCpuSeconds: overallOther,
+      otherProcessesCpuSecondsByScenario: scenarioOther,
+      logDirectory: relative(repoRoot, logDir),
+    },
+    profiles,
+  });
+  const out = options.out ? resolve(options.out) : join(resultsDir, 'latest.json');
+  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+  mkdirSync(join(resultsDir, 'runs'), { recursive: true });
+  copyFileSync(
+    out,
+    join(
+      resultsDir,
+      'runs',
+      `${startedAt.toISOString().replace(/[:.]/g, '-')}-${options.quick ? 'quick' : 'full'}.json`,
+    ),
+  );
+  printTable(results);
+  if (profiles) printProfiles(profiles);
+  console.log(`\nresults: ${relative(process.cwd(), out)}`);
+}
+
+function assemble({ details, machine, environment, profiles }) {
+  const finishedAt = new Date();
+  const catchup = details.catchup;
+  return {
+    schemaVersion: 1,
+    runTag: RUN_TAG,
+    mode: options.quick ? 'quick' : 'full',
+    command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    durationS: Math.round((finishedAt - startedAt) / 1000),
+    repeat: options.repeat,
+    aggregation: 'each number is the median over the repeated runs',
+    push_latency_ms: pick(details.pushLatency?.push_latency_ms),
+    fetch_latency_ms: pick(details.pushLatency?.fetch_latency_ms),
+    ingest_msgs_per_s: details.ingest?.small.storedMsgsPerS ?? null,
+    ingest_accepted_msgs_per_s: details.ingest?.small.acceptedMsgsPerS ?? null,
+    ingest_large_msgs_per_s: details.ingest?.large?.storedMsgsPerS ?? null,
+    idle_conn_bytes: details.density?.idle_conn_bytes ?? null,
+    connections: details.density?.connections ?? null,
+    fanout_all_ms: details.density?.fanoutAllMs ?? null,
+    catchup_10k_ms: catchup && catchup.changes === 10_000 ? catchup.catchupMs : null,
+    catchup_ms: catchup?.catchupMs ?? null,
+    catchup_changes: catchup?.changes ?? null,
+    targets: TARGETS,
+    parameters: { ...options, scenarios: options.scenarios },
+    machine,
+    environment,
+    details,
+    ...(profiles ? { profiles } : {}),
+  };
+}
+
+/** The smallest window holding all of `windows` ({ fromMs, toMs }). */
+function spanOf(windows) {
+  return {
+    fromMs: Math.min(...windows.map((window) => window.fromMs)),
+    toMs: Math.max(...windows.map((window) => window.toMs)),
+  };
+}
+
+function pick(summary) {
+  if (!summary) return null;
+  return { p50: summary.p50, p95: summary.p95, p99: summary.p99, max: summary.max };
+}
+
+function ingestMedians(runs) {
+  return {
+    messages: runs[0]?.messages,
+    sizeBytes: runs[0]?.sizeBytes,
+    storedMsgsPerS: median(runs.map((run) => run.storedMsgsPerS)),
+    acceptedMsgsPerS: median(runs.map((run) => run.acceptedMsgsPerS)),
+    steadyStoredMsgsPerS: median(runs.map((run) => run.steadyStoredMsgsPerS)),
+    storedMiBPerS: median(runs.map((run) => run.storedMiBPerS)),
+    smtpAcceptP50Ms: median(runs.map((run) => run.smtp_accept_ms.p50)),
+    smtpAcceptP99Ms: median(runs.map((run) => run.smtp_accept_ms.p99)),
+  };
+}
+
+/**
+ * Renames the profiles of the runs they cover after their service and summarises them: the four
+ * services during the ingest run, and push-delivery while idle with sockets and during fan-out.
+ */
+function collectProfiles(details) {
+  const summary = {};
+  if (!existsSync(profileDir)) return summary;
+  const files = readdirSync(profileDir).filter((file) => file.endsWith('.cpuprofile'));
+  const claim = (pid, name) => {
+    const file = files.find((entry) => entry.split('.')[3] === String(pid));
+    if (!file) return null;
+    const named = join(profileDir, name);
+    renameSync(join(profileDir, file), named);
+    return named;
+  };
+  const latency = details.pushLatency;
+  for (const [service, pid] of Object.entries(latency?.profilePids ?? {})) {
+    const file = claim(pid, `${service}.latency.cpuprofile`);
+    if (file) {
+      summary[`${service} (latency)`] = {
+        file: relative(repoRoot, file),
+        ...summarizeProfile(file, { window: latency.profileWindow }),
+      };
+    }
+  }
+  const ingest = details.ingest;
+  for (const [service, pid] of Object.entries(ingest?.profilePids ?? {})) {
+    const file = claim(pid, `${service}.ingest.cpuprofile`);
+    if (file)
+      summary[`${service} (ingest)`] = {
+        file: relative(repoRoot, file),
+        ...summarizeProfile(file, { window: ingest.profileWindow }),
+      };
+  }
+  const density = details.density?.runs.at(-1);
+  if (density) {
+    const file = claim(density.pushDeliveryPid, 'push-delivery.density.cpuprofile');
+    if (file) {
+      summary['push-delivery (idle sockets)'] = {
+        file: relative(repoRoot, file),
+        ...summarizeProfile(file, { window: density.windows.idle }),
+      };
+      summary['push-delivery (fan-out)'] = {
+        file: relative(repoRoot, file),
+        ...summarizeProfile(file, { window: density.windows.fanout }),
+      };
+    }
+  }
+  return summary;
+}
+
+function printProfiles(profiles) {
+  for (const [service, profile] of Object.entries(profiles)) {
+    console.log(`\n${service}: ${profile.busyMs} ms of CPU in the window (top self time)`);
+    for (const entry of profile.topFunctions.slice(0, 10))
+      console.log(`  ${String(entry.percent).padStart(5)}%  ${entry.name}`);
+    console.log(
+      `  by package: ${profile.topPackages
+        .slice(0, 6)
+        .map((entry) => `${entry.name} ${entry.percent}%`)
+        .join(', ')}`,
+    );
+  }
+}
+
+function kib(bytes) {
+  return `${Math.round(bytes / 1024)} KB`;
+}
+
+function build() {
+  progress.start('build (nx run-many -t build)', null);
+  return new Promise((resolveBuild, reject) => {
+    const child = spawn('npx', ['nx', 'run-many', '-t', 'build', '--output-style=static'], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code === 0) {
+        progress.done('ok');
+        resolveBuild();
+      } else {
+        progress.finishLine();
+        reject(new Error(`the build failed (${code}):\n${output.slice(-4000)}`));
+      }
+    });
+  });
+}

@@ -1,0 +1,224 @@
+// Push latency: mail sent over SMTP at a fixed rate to random accounts whose devices are connected
+// with push enabled. For each message and device: SMTP 250 → StateChange on the device; and for
+// the fetching device: SMTP 250 → end of its Email/changes + Email/get that returned the message.
+import { buildMessage, seqOfSubject } from '../lib/messages.mjs';
+import { SmtpPool } from '../lib/smtp-pipeline.mjs';
+import { nowMs, sleep, summarize } from '../lib/stats.mjs';
+
+const MESSAGE_TIMEOUT_MS = 10_000;
+
+/**
+ * One run of `duration` seconds. `accounts` are [{ address, accountId, devices, fetchers }], with
+ * their devices already connected in `pool`. An account has at most one message in flight, so a
+ * StateChange is never ambiguous; with many accounts and a short latency that hardly limits the
+ * choice.
+ */
+export async function runPushLatency({
+  tracer,
+  seqStart = 0,
+  platform,
+  pool,
+  accounts,
+  rate,
+  duration,
+  senders,
+  sizeBytes,
+  progress,
+  label,
+  sampler,
+}) {
+  const smtp = await SmtpPool.open(platform.smtp.host, platform.smtp.port, senders);
+  const idle = accounts.map((account) => account);
+  const inFlight = new Map();
+  const bySeq = new Map();
+  const pushSamples = [];
+  const fetchSamples = [];
+  const acceptSamples = [];
+  const finished = [];
+  const counters = {
+    sent: 0,
+    accepted: 0,
+    refused: 0,
+    skipped: 0,
+    timedOut: 0,
+    missingPushes: 0,
+    missingFetches: 0,
+    unmatched: 0,
+  };
+  let seq = seqStart;
+
+  // Accounts whose message timed out: a late StateChange of theirs would be taken for the next
+  // message's, so they rest until their fetching device has seen the late message (by its subject).
+  const resting = new Map();
+  const release = (message, timedOut = false) => {
+    if (message.done) return;
+    message.done = true;
+    inFlight.delete(message.account.accountId);
+    bySeq.delete(message.seq);
+    if (timedOut && message.account.fetchers > 0 && message.fetchedAt === undefined) {
+      resting.set(message.seq, message.account);
+    } else if (!timedOut) {
+      idle.push(message.account);
+    }
+  };
+  const finish = (message, timedOut = false) => {
+    if (message.done) return;
+    if (message.t250 !== undefined) {
+      for (const at of message.pushes) pushSamples.push(at - message.t250);
+      if (message.fetchedAt !== undefined) fetchSamples.push(message.fetchedAt - message.t250);
+      if (message.pushes.length > 0)
+        finished.push({
+          accountId: message.account.accountId,
+          sentAt: message.sentAt,
+          t250: message.t250,
+          pushes: message.pushes,
+        });
+    }
+    if (timedOut) {
+      counters.timedOut += 1;
+      counters.missingPushes += Math.max(0, message.account.devices.length - message.pushes.length);
+      if (message.account.fetchers > 0 && message.fetchedAt === undefined) counters.missingFetches += 1;
+    }
+    release(message, timedOut);
+  };
+  const maybeFinish = (message) => {
+    if (message.t250 === undefined) return;
+    if (message.pushes.length < message.account.devices.length) return;
+    if (message.account.fetchers > 0 && message.fetchedAt === undefined) return;
+    finish(message);
+  };
+
+  pool.onEvents = ({ push, fetch }) => {
+    for (let index = 0; index < push.length; index += 2) {
+      const message = inFlight.get(push[index]);
+      if (!message) {
+        counters.unmatched += 1;
+        continue;
+      }
+      message.pushes.push(push[index + 1]);
+      maybeFinish(message);
+    }
+    for (let index = 0; index < fetch.length; index += 3) {
+      const fetchedSeq = seqOfSubject(fetch[index]);
+      const rested = resting.get(fetchedSeq);
+      if (rested) {
+        resting.delete(fetchedSeq);
+        // The late push reached the devices about when the fetch began; a second is ample.
+        setTimeout(() => idle.push(rested), 1000).unref();
+      }
+      const message = bySeq.get(fetchedSeq);
+      if (!message) continue;
+      message.fetchedAt ??= fetch[index + 2];
+      maybeFinish(message);
+    }
+  };
+
+  const sendOne = () => {
+    if (idle.length === 0) {
+      counters.skipped += 1;
+      return;
+    }
+    const pick = Math.floor(Math.random() * idle.length);
+    const account = idle[pick];
+    idle[pick] = idle[idle.length - 1];
+    idle.pop();
+    const message = {
+      seq: ++seq,
+      account,
+      sentAt: nowMs(),
+      t250: undefined,
+      pushes: [],
+      fetchedAt: undefined,
+      done: false,
+    };
+    inFlight.set(account.accountId, message);
+    bySeq.set(message.seq, message);
+    counters.sent += 1;
+    smtp
+      .send({
+        from: 'sender@bench.example',
+        to: account.address,
+        data: buildMessage({ seq: message.seq, to: account.address, sizeBytes }),
+      })
+      .then((reply) => {
+        if (reply.code === 250) {
+          counters.accepted += 1;
+          message.t250 = reply.at;
+          acceptSamples.push(reply.at - message.sentAt);
+          maybeFinish(message);
+        } else {
+          counters.refused += 1;
+          release(message);
+        }
+      })
+      .catch(() => {
+        counters.refused += 1;
+        release(message);
+      });
+  };
+
+  const reaper = setInterval(() => {
+    const now = nowMs();
+    for (const message of inFlight.values())
+      if (now - message.sentAt > MESSAGE_TIMEOUT_MS) finish(message, true);
+  }, 250);
+
+  await pool.setMode('latency');
+  const total = Math.round(rate * duration);
+  progress.start(label, total);
+  sampler?.start();
+  const started = nowMs();
+  try {
+    while (counters.sent + counters.skipped < total) {
+      const due = Math.min(total, Math.floor(((nowMs() - started) * rate) / 1000) + 1);
+      while (counters.sent + counters.skipped < due) sendOne();
+      progress.update(
+        counters.sent,
+        `250s ${counters.accepted}  pushes ${pushSamples.length}  fetches ${fetchSamples.length}  in flight ${inFlight.size}`,
+      );
+      const nextDue = started + ((counters.sent + counters.skipped) * 1000) / rate;
+      await sleep(Math.max(0, nextDue - nowMs()));
+    }
+    const drainDeadline = nowMs() + MESSAGE_TIMEOUT_MS + 1000;
+    while (inFlight.size > 0 && nowMs() < drainDeadline) await sleep(20);
+  } finally {
+    clearInterval(reaper);
+    for (const message of [...inFlight.values()]) finish(message, true);
+    pool.onEvents = null;
+    await smtp.close();
+  }
+  const elapsedS = (nowMs() - started) / 1000;
+  // Where the time went, for messages whose change the tracer saw published.
+  const toPublished = [];
+  const toDevice = [];
+  if (tracer) {
+    await sleep(500);
+    for (const message of finished) {
+      const publishedAt = tracer.publishedAfter(message.accountId, message.sentAt);
+      if (publishedAt === undefined || publishedAt > Math.min(...message.pushes) + 1) continue;
+      toPublished.push(publishedAt - message.t250);
+      for (const at of message.pushes) toDevice.push(at - publishedAt);
+    }
+  }
+  const usage = sampler?.stop();
+  progress.done(`sent ${counters.sent}, pushes ${pushSamples.length}, fetches ${fetchSamples.length}`);
+  await pool.setMode('none');
+  return {
+    window: { fromMs: Math.round(started), toMs: Math.round(started + elapsedS * 1000) },
+    offeredRatePerS: rate,
+    achievedRatePerS: Math.round((counters.accepted / duration) * 10) / 10,
+    durationS: Math.round(elapsedS * 10) / 10,
+    push_latency_ms: summarize(pushSamples),
+    fetch_latency_ms: summarize(fetchSamples),
+    smtp_accept_ms: summarize(acceptSamples),
+    stages: tracer
+      ? {
+          smtp250ToChangePublishedMs: summarize(toPublished),
+          changePublishedToDeviceMs: summarize(toDevice),
+          note: 'change published = CreateTime of the mailbox.changed record (mailbox stored the message and published); millisecond resolution',
+        }
+      : null,
+    counters: { ...counters, accountsStillResting: resting.size },
+    usage,
+  };
+}

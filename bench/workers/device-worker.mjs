@@ -1,0 +1,262 @@
+// Holds many device WebSockets for the benchmark, in a process of its own so the clients' CPU and
+// open files are not the measured service's. Driven over IPC by bench/run.mjs:
+//   connect  → opens the sockets (spread over several loopback source addresses), enables push
+//   mode     → 'latency' reports each new StateChange and, for fetching devices, the Email/get end
+//              'fanout'  records the first StateChange of every socket after 'arm'
+//              'none'    ignores pushes
+//   close    → closes every socket and exits
+import WebSocket from 'ws';
+import { nowMs, sleep } from '../lib/stats.mjs';
+
+const sockets = [];
+let mode = 'none';
+let armed = false;
+let pushEvents = [];
+let fetchEvents = [];
+let flushTimer = null;
+
+const send = (message) => process.send?.(message);
+
+process.on('message', (message) => {
+  handle(message).catch((error) => send({ evt: 'error', message: String(error?.stack ?? error) }));
+});
+process.on('disconnect', () => process.exit(0));
+
+async function handle(message) {
+  switch (message.cmd) {
+    case 'connect':
+      return connectAll(message);
+    case 'mode':
+      mode = message.mode;
+      armed = false;
+      return send({ evt: 'ack', id: message.id });
+    case 'arm':
+      for (const socket of sockets) socket.firstPushAt = null;
+      armed = true;
+      return send({ evt: 'ack', id: message.id });
+    case 'collect': {
+      const times = [];
+      let missing = 0;
+      for (const socket of sockets) {
+        if (!socket.open) continue;
+        if (socket.firstPushAt === null) missing += 1;
+        else times.push(socket.firstPushAt);
+      }
+      return send({ evt: 'collected', id: message.id, times, missing });
+    }
+    case 'count':
+      return send({ evt: 'count', id: message.id, open: sockets.filter((socket) => socket.open).length });
+    case 'close':
+      await closeAll();
+      send({ evt: 'closed', id: message.id });
+      return setTimeout(() => process.exit(0), 50);
+  }
+}
+
+async function connectAll({ id, url, devices, localAddresses, concurrency = 100, retryForMs = 60_000 }) {
+  let next = 0;
+  let connected = 0;
+  let failed = 0;
+  const errors = [];
+  const progress = setInterval(() => send({ evt: 'progress', id, connected, failed }), 250);
+  const lane = async () => {
+    while (next < devices.length) {
+      const index = next++;
+      const device = devices[index];
+      const localAddress = localAddresses.length ? localAddresses[index % localAddresses.length] : undefined;
+      try {
+        sockets.push(await connectWithRetry(url, device, localAddress, retryForMs));
+        connected += 1;
+      } catch (error) {
+        failed += 1;
+        if (errors.length < 5) errors.push(String(error?.message ?? error));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, devices.length) }, lane));
+  clearInterval(progress);
+  send({ evt: 'connected', id, connected, failed, errors });
+}
+
+async function connectWithRetry(url, device, localAddress, retryForMs) {
+  const deadline = Date.now() + retryForMs;
+  let delay = 100;
+  for (;;) {
+    try {
+      return await connectOne(url, device, localAddress);
+    } catch (error) {
+      // A token registered a moment ago reaches push-delivery through Kafka: 401 until then.
+      if (Date.now() + delay > deadline) throw error;
+      await sleep(delay);
+      delay = Math.min(delay * 2, 2000);
+    }
+  }
+}
+
+function connectOne(url, device, localAddress) {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, 'jmap', {
+      headers: { authorization: `Bearer ${device.token}` },
+      perMessageDeflate: false,
+      handshakeTimeout: 20_000,
+      ...(localAddress ? { localAddress } : {}),
+    });
+    const socket = {
+      ws,
+      accountId: device.accountId,
+      fetch: Boolean(device.fetch),
+      open: false,
+      lastEmailState: null,
+      emailState: null,
+      fetching: false,
+      pendingPushAt: null,
+      onResponse: null,
+      requestCounter: 0,
+      firstPushAt: null,
+    };
+    ws.once('unexpected-response', (_request, response) => {
+      reject(new Error(`upgrade refused with HTTP ${response.statusCode}`));
+      ws.terminate();
+    });
+    ws.once('error', reject);
+    ws.once('open', async () => {
+      socket.open = true;
+      ws.on('error', () => undefined);
+      ws.on('close', () => (socket.open = false));
+      ws.on('message', (data) => onMessage(socket, data));
+      ws.send(JSON.stringify({ '@type': 'WebSocketPushEnable', dataTypes: null }));
+      try {
+        if (socket.fetch) {
+          // The state the device starts from; later fetches ask what changed since.
+          const [[, result]] = await request(socket, [
+            ['Email/get', { accountId: socket.accountId, ids: [] }, 'g'],
+          ]);
+          socket.emailState = result.state;
+        } else {
+          // A round trip, so push is known to be enabled once this resolves.
+          await request(socket, [['Core/echo', {}, 'e']], ['urn:ietf:params:jmap:core']);
+        }
+        resolve(socket);
+      } catch (error) {
+        ws.terminate();
+        reject(error);
+      }
+    });
+  });
+}
+
+function request(socket, methodCalls, using = ['urn:ietf:params:jmap:core', 'urn:ietf:params:jmap:mail']) {
+  return new Promise((resolve, reject) => {
+    const id = `r${++socket.requestCounter}`;
+    const timer = setTimeout(() => {
+      socket.onResponse = null;
+      reject(new Error('JMAP request timed out'));
+    }, 30_000);
+    socket.onResponse = (message) => {
+      clearTimeout(timer);
+      socket.onResponse = null;
+      if (message['@type'] === 'Response') resolve(message.methodResponses);
+      else reject(new Error(`request failed: ${JSON.stringify(message).slice(0, 300)}`));
+    };
+    socket.ws.send(JSON.stringify({ '@type': 'Request', id, using, methodCalls }));
+  });
+}
+
+function onMessage(socket, data) {
+  const at = nowMs();
+  if (mode === 'fanout' && armed && socket.firstPushAt === null && socket.onResponse === null) {
+    // Timed without parsing: only StateChanges reach an idle socket.
+    socket.firstPushAt = at;
+    return;
+  }
+  if (mode !== 'latency' && socket.onResponse === null) return;
+  const message = JSON.parse(data.toString());
+  if (message['@type'] !== 'StateChange') {
+    socket.onResponse?.(message);
+    return;
+  }
+  if (mode !== 'latency') return;
+  const emailState = message.changed?.[socket.accountId]?.Email;
+  if (emailState === undefined || emailState === socket.lastEmailState) return;
+  socket.lastEmailState = emailState;
+  pushEvents.push(socket.accountId, at);
+  scheduleFlush();
+  if (!socket.fetch) return;
+  if (socket.fetching) {
+    socket.pendingPushAt ??= at;
+    return;
+  }
+  void fetchChanges(socket, at);
+}
+
+/** What a mail client does on a StateChange: Email/changes since its state, then Email/get of the new ids. */
+async function fetchChanges(socket, pushAt) {
+  socket.fetching = true;
+  try {
+    let more = true;
+    while (more) {
+      const responses = await request(socket, [
+        [
+          'Email/changes',
+          { accountId: socket.accountId, sinceState: socket.emailState, maxChanges: 256 },
+          'c',
+        ],
+        [
+          'Email/get',
+          {
+            accountId: socket.accountId,
+            '#ids': { resultOf: 'c', name: 'Email/changes', path: '/created' },
+            properties: ['subject', 'from', 'receivedAt', 'preview'],
+          },
+          'g',
+        ],
+      ]);
+      const at = nowMs();
+      const changes = responses.find(([name]) => name === 'Email/changes')?.[1];
+      const got = responses.find(([name]) => name === 'Email/get')?.[1];
+      if (!changes || !got) throw new Error(`unexpected answer ${JSON.stringify(responses).slice(0, 300)}`);
+      socket.emailState = changes.newState;
+      for (const email of got.list ?? []) fetchEvents.push(email.subject, pushAt, at);
+      scheduleFlush();
+      more = changes.hasMoreChanges;
+      if (!more && socket.pendingPushAt !== null) {
+        pushAt = socket.pendingPushAt;
+        socket.pendingPushAt = null;
+        more = true;
+      }
+    }
+  } catch (error) {
+    send({ evt: 'fetchError', message: String(error?.message ?? error) });
+  } finally {
+    socket.fetching = false;
+  }
+}
+
+function scheduleFlush() {
+  flushTimer ??= setTimeout(() => {
+    flushTimer = null;
+    if (pushEvents.length === 0 && fetchEvents.length === 0) return;
+    send({ evt: 'events', push: pushEvents, fetch: fetchEvents });
+    pushEvents = [];
+    fetchEvents = [];
+  }, 10);
+}
+
+async function closeAll() {
+  const closing = sockets.map(
+    (socket) =>
+      new Promise((resolve) => {
+        if (!socket.open) return resolve();
+        socket.ws.once('close', resolve);
+        socket.ws.close(1000);
+        setTimeout(() => {
+          socket.ws.terminate();
+          resolve();
+        }, 3000).unref();
+      }),
+  );
+  await Promise.all(closing);
+  sockets.length = 0;
+}
+
+send({ evt: 'ready' });
