@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import {
   type CanActivate,
@@ -7,19 +6,16 @@ import {
   Injectable,
   UnauthorizedException,
 } from '@nestjs/common';
+import { BearerTokenMatcher } from '@pushmail/platform';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../config/registry-config.js';
 
-/**
- * Admits a request carrying `Authorization: Bearer <ADMIN_TOKEN>`. Both sides are reduced to
- * SHA-256 digests first, so the comparison takes the same time whatever the length or content
- * of what was presented.
- */
+/** Admits a request carrying `Authorization: Bearer <ADMIN_TOKEN>`. */
 @Injectable()
 export class AdminTokenGuard implements CanActivate {
-  private readonly expectedDigest: Buffer;
+  private readonly matcher: BearerTokenMatcher;
 
   constructor(@Inject(REGISTRY_CONFIG) config: Pick<RegistryConfig, 'ADMIN_TOKEN'>) {
-    this.expectedDigest = digest(config.ADMIN_TOKEN);
+    this.matcher = new BearerTokenMatcher(config.ADMIN_TOKEN);
   }
 
   canActivate(context: ExecutionContext): boolean {
@@ -34,14 +30,6 @@ export class AdminTokenGuard implements CanActivate {
   }
 
   admits(authorization: string | undefined): boolean {
-    const match = /^Bearer[ ]+(\S+)\s*$/i.exec(authorization ?? '');
-    const presented = match?.[1] ?? '';
-    // Compare even when nothing usable was sent, so a missing header costs the same as a wrong one.
-    const equal = timingSafeEqual(digest(presented), this.expectedDigest);
-    return equal && presented.length > 0;
+    return this.matcher.admits(authorization);
   }
-}
-
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
 }

@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import {
   type CanActivate,
@@ -8,31 +7,27 @@ import {
   ServiceUnavailableException,
   UnauthorizedException,
 } from '@nestjs/common';
+import { BearerTokenMatcher } from '@pushmail/platform';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../config/registry-config.js';
 
-/**
- * Admits service-to-service calls carrying `Authorization: Bearer <INTERNAL_TOKEN>`, compared
- * through SHA-256 digests so the time taken tells nothing about the token.
- */
+/** Admits service-to-service calls carrying `Authorization: Bearer <INTERNAL_TOKEN>`. */
 @Injectable()
 export class InternalTokenGuard implements CanActivate {
-  private readonly expectedDigest: Buffer | undefined;
+  private readonly matcher: BearerTokenMatcher | undefined;
 
   constructor(@Inject(REGISTRY_CONFIG) config: Pick<RegistryConfig, 'INTERNAL_TOKEN'>) {
-    this.expectedDigest = config.INTERNAL_TOKEN === undefined ? undefined : digest(config.INTERNAL_TOKEN);
+    this.matcher = config.INTERNAL_TOKEN === undefined ? undefined : new BearerTokenMatcher(config.INTERNAL_TOKEN);
   }
 
   canActivate(context: ExecutionContext): boolean {
-    if (!this.expectedDigest) {
+    if (!this.matcher) {
       throw new ServiceUnavailableException({
         error: 'internal_api_disabled',
         message: 'INTERNAL_TOKEN is not configured on device-registry',
       });
     }
     const request = context.switchToHttp().getRequest<IncomingMessage>();
-    const match = /^Bearer[ ]+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
-    const presented = match?.[1] ?? '';
-    if (!timingSafeEqual(digest(presented), this.expectedDigest) || presented.length === 0) {
+    if (!this.matcher.admits(request.headers.authorization)) {
       throw new UnauthorizedException({
         error: 'unauthorized',
         message: 'a valid internal bearer token is required',
@@ -40,8 +35,4 @@ export class InternalTokenGuard implements CanActivate {
     }
     return true;
   }
-}
-
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
 }

@@ -15,7 +15,7 @@ import {
 } from '@nestjs/common';
 import { DEFAULT_CORE_LIMITS } from '@pushmail/jmap';
 import { z } from 'zod';
-import { readBody } from '../http/read-body.js';
+import { readBody } from '@pushmail/platform';
 import { InternalTokenGuard } from '../jmap/internal-token.guard.js';
 import { BlobStore, type StoredBlob } from './blob-store.service.js';
 

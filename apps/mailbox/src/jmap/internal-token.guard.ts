@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import {
   type CanActivate,
@@ -7,19 +6,16 @@ import {
   Injectable,
   UnauthorizedException,
 } from '@nestjs/common';
+import { BearerTokenMatcher } from '@pushmail/platform';
 import { MAILBOX_CONFIG, type MailboxConfig } from '../config/mailbox-config.js';
 
-/**
- * Admits internal callers carrying `Authorization: Bearer <INTERNAL_TOKEN>`. Both sides are
- * reduced to SHA-256 digests first, so the comparison takes the same time whatever the length
- * or content of what was presented.
- */
+/** Admits internal callers carrying `Authorization: Bearer <INTERNAL_TOKEN>`. */
 @Injectable()
 export class InternalTokenGuard implements CanActivate {
-  private readonly expectedDigest: Buffer;
+  private readonly matcher: BearerTokenMatcher;
 
   constructor(@Inject(MAILBOX_CONFIG) config: Pick<MailboxConfig, 'INTERNAL_TOKEN'>) {
-    this.expectedDigest = digest(config.INTERNAL_TOKEN);
+    this.matcher = new BearerTokenMatcher(config.INTERNAL_TOKEN);
   }
 
   canActivate(context: ExecutionContext): boolean {
@@ -34,14 +30,6 @@ export class InternalTokenGuard implements CanActivate {
   }
 
   admits(authorization: string | undefined): boolean {
-    const match = /^Bearer[ ]+(\S+)\s*$/i.exec(authorization ?? '');
-    const presented = match?.[1] ?? '';
-    // Compare even when nothing usable was sent, so a missing header costs the same as a wrong one.
-    const equal = timingSafeEqual(digest(presented), this.expectedDigest);
-    return equal && presented.length > 0;
+    return this.matcher.admits(authorization);
   }
-}
-
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
 }

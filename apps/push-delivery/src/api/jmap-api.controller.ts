@@ -4,7 +4,7 @@ import { DEFAULT_CORE_LIMITS, parseRequestBody, requestError, type ProblemDetail
 import type { AuthenticatedDevice } from '../auth/device-authenticator.js';
 import { CurrentDevice, DeviceAuthGuard } from '../auth/device-auth.guard.js';
 import { JmapExecutor } from './jmap-executor.service.js';
-import { readBody } from './read-body.js';
+import { readBody } from '@pushmail/platform';
 
 /** JMAP over HTTP (RFC 8620 §3.1): one request per POST. */
 @Controller('jmap')

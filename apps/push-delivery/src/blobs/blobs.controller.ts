@@ -3,7 +3,7 @@ import { Controller, Get, Inject, Param, Post, Query, Req, Res, UseGuards } from
 import { DEFAULT_CORE_LIMITS, requestError, type ProblemDetails } from '@pushmail/jmap';
 import type { Logger } from 'pino';
 import { MailboxError } from '../api/mailbox-client.js';
-import { readBody } from '../api/read-body.js';
+import { readBody } from '@pushmail/platform';
 import type { AuthenticatedDevice } from '../auth/device-authenticator.js';
 import { CurrentDevice, DeviceAuthGuard } from '../auth/device-auth.guard.js';
 import { PUSH_LOGGER } from '../config/push-config.js';
