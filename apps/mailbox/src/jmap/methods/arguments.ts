@@ -96,12 +96,27 @@ export interface SetArguments {
   destroy: string[];
 }
 
+/** `ifInState` of a /set or /import (RFC 8620 §5.3): the write goes ahead only from that state. */
+export function assertInState(
+  typeName: string,
+  current: number | string,
+  ifInState: string | undefined,
+): void {
+  if (ifInState !== undefined && ifInState !== String(current)) {
+    throw new MethodError(
+      'stateMismatch',
+      `the ${typeName} state is ${current}, not ${ifInState.slice(0, 64)}`,
+    );
+  }
+}
+
 /** The arguments every /set takes (RFC 8620 §5.3), within maxObjectsInSet. */
 export function setArguments(args: Record<string, unknown>, maxObjects: number): SetArguments {
   const map = (name: string): Record<string, unknown> => {
     const value = args[name];
     if (value === undefined || value === null) return {};
-    if (typeof value !== 'object' || Array.isArray(value)) throw invalidArguments(`"${name}" must be null or a map`);
+    if (typeof value !== 'object' || Array.isArray(value))
+      throw invalidArguments(`"${name}" must be null or a map`);
     return value as Record<string, unknown>;
   };
   const create = map('create');
@@ -109,7 +124,10 @@ export function setArguments(args: Record<string, unknown>, maxObjects: number):
   const destroy = optionalStringList(args, 'destroy') ?? [];
   const count = Object.keys(create).length + Object.keys(update).length + destroy.length;
   if (count > maxObjects) {
-    throw new MethodError('requestTooLarge', `${count} objects in one call; maxObjectsInSet is ${maxObjects}`);
+    throw new MethodError(
+      'requestTooLarge',
+      `${count} objects in one call; maxObjectsInSet is ${maxObjects}`,
+    );
   }
   return { ifInState: optionalString(args, 'ifInState'), create, update, destroy };
 }

@@ -14,7 +14,13 @@ import { BlobStore } from '../../blobs/blob-store.service.js';
 import { AccountWrite } from '../../changes/account-write.js';
 import { MAILBOX_LOGGER } from '../../config/mailbox-config.js';
 import { type InsertedEmail, insertEmail } from '../../emails/email-store.js';
-import { invalidArguments, optionalString, orNull, requireAccountId } from '../../jmap/methods/arguments.js';
+import {
+  assertInState,
+  invalidArguments,
+  optionalString,
+  orNull,
+  requireAccountId,
+} from '../../jmap/methods/arguments.js';
 import { readSet } from '../../jmap/methods/email-patch.js';
 import { resolveCreationId } from '../../jmap/methods/email.methods.js';
 import { utcDate } from '../../jmap/query/email-filter.js';
@@ -54,12 +60,7 @@ export class ImportEmailsUseCase {
 
     const outcome = await this.dataSource.transaction(async (manager) => {
       const write = await AccountWrite.open(manager, accountId);
-      if (ifInState !== undefined && ifInState !== String(write.before.emailModseq)) {
-        throw new MethodError(
-          'stateMismatch',
-          `the Email state is ${write.before.emailModseq}, not ${ifInState.slice(0, 64)}`,
-        );
-      }
+      assertInState('Email', write.before.emailModseq, ifInState);
       const mailboxes = await mailboxIdsOf(manager, accountId);
       const resolveMailbox = (id: string): string | undefined => {
         const resolved = resolveCreationId(id, context);

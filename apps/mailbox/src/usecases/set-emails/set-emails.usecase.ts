@@ -3,7 +3,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import {
   DEFAULT_CORE_LIMITS,
   type MethodContext,
-  MethodError,
   type SetError,
   setError,
 } from '@pushmail/jmap';
@@ -21,7 +20,7 @@ import {
   updateEmail,
 } from '../../emails/email-store.js';
 import { applyEmailPatch } from '../../jmap/methods/email-patch.js';
-import { orNull, requireAccountId, setArguments } from '../../jmap/methods/arguments.js';
+import { assertInState, orNull, requireAccountId, setArguments } from '../../jmap/methods/arguments.js';
 import { resolveCreationId } from '../../jmap/methods/email.methods.js';
 import { mailboxIdsOf } from '../../mailboxes/mailbox-store.js';
 import { composeMessage } from '../../mime/compose-message.js';
@@ -59,12 +58,7 @@ export class SetEmailsUseCase {
 
     const outcome = await this.dataSource.transaction(async (manager) => {
       const write = await AccountWrite.open(manager, accountId);
-      if (ifInState !== undefined && ifInState !== String(write.before.emailModseq)) {
-        throw new MethodError(
-          'stateMismatch',
-          `the Email state is ${write.before.emailModseq}, not ${ifInState.slice(0, 64)}`,
-        );
-      }
+      assertInState('Email', write.before.emailModseq, ifInState);
       const mailboxes = await mailboxIdsOf(manager, accountId);
       const resolveMailbox = (id: string): string | undefined => {
         const resolved = resolve(id);

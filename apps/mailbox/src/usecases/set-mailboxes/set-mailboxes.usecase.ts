@@ -3,7 +3,6 @@ import {
   DEFAULT_CORE_LIMITS,
   isObject,
   type MethodContext,
-  MethodError,
   type SetError,
   setError,
 } from '@pushmail/jmap';
@@ -13,7 +12,13 @@ import { AccountWrite } from '../../changes/account-write.js';
 import { MAILBOX_LOGGER } from '../../config/mailbox-config.js';
 import { destroyEmail, lockEmails, updateEmail } from '../../emails/email-store.js';
 import { newMailboxId } from '../../ids/random-id.js';
-import { optionalBoolean, orNull, requireAccountId, setArguments } from '../../jmap/methods/arguments.js';
+import {
+  assertInState,
+  optionalBoolean,
+  orNull,
+  requireAccountId,
+  setArguments,
+} from '../../jmap/methods/arguments.js';
 import { resolveCreationId } from '../../jmap/methods/email.methods.js';
 import { loadMailboxNodes } from '../../mailboxes/load-mailboxes.js';
 import {
@@ -57,12 +62,7 @@ export class SetMailboxesUseCase {
 
     const outcome = await this.dataSource.transaction(async (manager) => {
       const write = await AccountWrite.open(manager, accountId);
-      if (ifInState !== undefined && ifInState !== String(write.before.mailboxModseq)) {
-        throw new MethodError(
-          'stateMismatch',
-          `the Mailbox state is ${write.before.mailboxModseq}, not ${ifInState.slice(0, 64)}`,
-        );
-      }
+      assertInState('Mailbox', write.before.mailboxModseq, ifInState);
       const nodes = await loadMailboxNodes(manager, accountId, true);
 
       for (const [creationId, value] of Object.entries(create)) {
