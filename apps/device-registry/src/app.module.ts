@@ -1,17 +1,16 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { createLogger, HealthModule } from '@pushmail/platform';
+import { createLogger, HealthModule, MessagingModule } from '@pushmail/platform';
 import type { Logger } from 'pino';
 import { AccessModule } from './access/access.module.js';
 import { AccountsModule } from './accounts/accounts.module.js';
 import { RegistryConfigModule } from './config/registry-config.module.js';
-import type { RegistryConfig } from './config/registry-config.js';
+import { REGISTRY_CONFIG, REGISTRY_LOGGER, type RegistryConfig } from './config/registry-config.js';
 import { DatabaseModule } from './database/database.module.js';
 import { ConsoleModule } from './console/console.module.js';
 import { DevicesModule } from './devices/devices.module.js';
 import { DiagnosticsModule } from './diagnostics/diagnostics.module.js';
 import { JsonExceptionFilter } from './http/json-exception.filter.js';
-import { MessagingModule } from './messaging/messaging.module.js';
 import { OpenApiModule } from './openapi/openapi.module.js';
 import { PoliciesModule } from './policies/policies.module.js';
 import { SelfTestModule } from './selftest/selftest.module.js';
@@ -27,7 +26,11 @@ export class AppModule {
         RegistryConfigModule.register(config, logger),
         HealthModule,
         DatabaseModule.register(),
-        MessagingModule,
+        MessagingModule.register({
+          clientId: 'device-registry',
+          configToken: REGISTRY_CONFIG,
+          loggerToken: REGISTRY_LOGGER,
+        }),
         AccountsModule,
         DevicesModule,
         AccessModule,

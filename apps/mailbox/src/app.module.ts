@@ -1,7 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { createLogger, HealthModule } from '@pushmail/platform';
+import { createLogger, HealthModule, MessagingModule } from '@pushmail/platform';
 import type { Logger } from 'pino';
 import { ChangesModule } from './changes/changes.module.js';
+import { MAILBOX_CONFIG, MAILBOX_LOGGER } from './config/mailbox-config.js';
 import { MailboxConfigModule } from './config/mailbox-config.module.js';
 import {
   DEFAULT_RUNTIME_OPTIONS,
@@ -9,7 +10,6 @@ import {
   type MailboxRuntimeOptions,
 } from './config/mailbox-config.js';
 import { JmapModule } from './jmap/jmap.module.js';
-import { MessagingModule } from './messaging/messaging.module.js';
 import { StoreModule } from './store/store.module.js';
 import { StoreDeliveryModule } from './usecases/store-delivery/store-delivery.module.js';
 
@@ -26,7 +26,11 @@ export class AppModule {
         MailboxConfigModule.register(config, logger, options),
         HealthModule,
         StoreModule,
-        MessagingModule,
+        MessagingModule.register({
+          clientId: 'mailbox',
+          configToken: MAILBOX_CONFIG,
+          loggerToken: MAILBOX_LOGGER,
+        }),
         ChangesModule,
         StoreDeliveryModule,
         JmapModule,

@@ -2,17 +2,18 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { deviceEventTopic, deviceTrailTopic } from '@pushmail/contracts';
 import { SpanKind } from '@opentelemetry/api';
 import {
-  createKafka,
   EventConsumer,
   EventProducer,
   extractTraceContext,
+  KAFKA,
   ReadinessRegistry,
   startSpan,
   type ConsumedEvent,
   type TraceSpan,
 } from '@pushmail/platform';
+import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import { REGISTRY_CONFIG, REGISTRY_LOGGER, type RegistryConfig } from '../config/registry-config.js';
+import { REGISTRY_LOGGER } from '../config/registry-config.js';
 import { TrailStore } from './trail-store.service.js';
 
 const PRUNE_EVERY_MS = 60_000;
@@ -28,21 +29,17 @@ export class TrailConsumers implements OnApplicationBootstrap, OnApplicationShut
   private pruneTimer: NodeJS.Timeout | undefined;
 
   constructor(
+    @Inject(KAFKA) private readonly kafka: Kafka,
     @Inject(TrailStore) private readonly store: TrailStore,
     @Inject(EventProducer) private readonly deadLetters: EventProducer,
     @Inject(ReadinessRegistry) private readonly readiness: ReadinessRegistry,
-    @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
     @Inject(REGISTRY_LOGGER) logger: Logger,
   ) {
     this.log = logger.child({ component: 'diagnostics' });
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    const kafka = createKafka({
-      brokers: this.config.KAFKA_BROKERS,
-      clientId: 'device-registry-trail',
-      logger: this.log,
-    });
+    const kafka = this.kafka;
     const trail = new EventConsumer(kafka, this.deadLetters, this.log, {
       topic: deviceTrailTopic,
       groupId: 'device-registry-trail',

@@ -19,7 +19,7 @@ import {
   MAILBOX_RUNTIME_OPTIONS,
   type MailboxRuntimeOptions,
 } from '../../config/mailbox-config.js';
-import { KAFKA } from '../../messaging/messaging.module.js';
+import { KAFKA } from '@pushmail/platform';
 import { isPermanentStoreError } from '../../store/store-errors.js';
 import { StoreDeliveryUseCase } from './store-delivery.usecase.js';
 
