@@ -1,11 +1,11 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
-import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildMessage,
   expectEventually,
+  isolatedDeliveryGroup,
   RegistryClient,
   sendMail,
   SmtpSession,
@@ -97,7 +97,7 @@ describe('SMTP ingest under hostile clients', () => {
   const accepted: string[] = [];
 
   beforeAll(async () => {
-    const group = await freshGroupAtEnd('mailbox-hostile-smtp');
+    const group = await isolatedDeliveryGroup(kafkaBrokers, 'mailbox-hostile-smtp');
     platform = await startPlatform({
       kafkaBrokers,
       databaseUrl,
@@ -445,31 +445,6 @@ describe('SMTP ingest under hostile clients', () => {
       expect(stored).toContain(marker);
   });
 });
-
-/** A consumer group of this run's own, starting at the end of what other runs left on the shared broker. */
-async function freshGroupAtEnd(prefix: string): Promise<string> {
-  const groupId = `${prefix}-${randomBytes(5).toString('hex')}`;
-  const topic = 'pushmail.mail.arrived.v1';
-  const admin = new Kafka({
-    clientId: 'e2e-setup',
-    brokers: kafkaBrokers.split(','),
-    logLevel: logLevel.NOTHING,
-  }).admin();
-  await admin.connect();
-  try {
-    if ((await admin.listTopics()).includes(topic)) {
-      const ends = await admin.fetchTopicOffsets(topic);
-      await admin.setOffsets({
-        groupId,
-        topic,
-        partitions: ends.map((end) => ({ partition: end.partition, offset: end.high })),
-      });
-    }
-  } finally {
-    await admin.disconnect();
-  }
-  return groupId;
-}
 
 function requiredEnv(name: string): string {
   const value = process.env[name];

@@ -1,9 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectEventually, sendMail, startPlatform, type RunningPlatform } from '@pushmail/testing';
+import {
+  expectEventually,
+  isolatedDeliveryGroup,
+  sendMail,
+  startPlatform,
+  type RunningPlatform,
+} from '@pushmail/testing';
 import {
   accountWithDevices,
-  isolatedDeliveryGroup,
   type JmapAccount,
   type JmapDevice,
   openWebSocket,

@@ -1,5 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
+import { randomUUID } from 'node:crypto';
 import JamClient from 'jmap-jam';
 import { DeviceClient, expectEventually, RegistryClient, type RunningPlatform } from '@pushmail/testing';
 
@@ -164,30 +163,4 @@ export function requiredEnv(name: string): string {
   if (!value)
     throw new Error(`${name} must be set: run the suite with \`npm test\`, which starts Kafka and Postgres`);
   return value;
-}
-
-/**
- * A delivery consumer group of this run's own, starting at the current end of the mail topic: on a
- * broker shared with other runs, the default group would split the partitions with their mailboxes
- * (and their databases). Pass it to mailbox as MAILBOX_DELIVERY_GROUP.
- */
-export async function isolatedDeliveryGroup(brokers: string): Promise<string> {
-  const groupId = `mailbox-e2e-${randomBytes(6).toString('hex')}`;
-  const kafka = new Kafka({ brokers: brokers.split(','), clientId: 'e2e-setup', logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const topic = 'pushmail.mail.arrived.v1';
-    if ((await admin.listTopics()).includes(topic)) {
-      const ends = await admin.fetchTopicOffsets(topic);
-      await admin.setOffsets({
-        groupId,
-        topic,
-        partitions: ends.map((end) => ({ partition: end.partition, offset: end.high })),
-      });
-    }
-  } finally {
-    await admin.disconnect();
-  }
-  return groupId;
 }

@@ -8,10 +8,10 @@ import {
   startPlatform,
   type RunningPlatform,
   type StateChange,
+  isolatedDeliveryGroup,
 } from '@pushmail/testing';
 import {
   accountWithDevices,
-  isolatedDeliveryGroup,
   EventSourceReader,
   expandTemplate,
   type JmapAccount,

@@ -51,15 +51,28 @@ describe('ingest while Kafka is down', () => {
     const registry = new RegistryClient(platform.registryUrl, platform.adminToken);
     const address = `outage-${randomUUID().slice(0, 8)}@example.com`;
     const { accountId } = await registry.createAccount(address, 'a long enough password');
-    const device = await registry.registerDevice(address, 'a long enough password', { deviceId: 'outage-phone' });
+    const device = await registry.registerDevice(address, 'a long enough password', {
+      deviceId: 'outage-phone',
+    });
     const client = await expectEventually(() => DeviceClient.connect(platform.websocketUrl, device.token));
     try {
-      const [[, before]] = (await client.request([['Email/get', { accountId, ids: [] }, 'g']])) as [Invocation];
+      const [[, before]] = (await client.request([['Email/get', { accountId, ids: [] }, 'g']])) as [
+        Invocation,
+      ];
       client.enablePush();
 
       await broker.stop();
-      const message = buildMessage({ from: 'sender@elsewhere.example', to: address, subject: 'during the outage', text: 'kept' });
-      const refused = await sendMail(platform.smtp.host, platform.smtp.port, { from: 'sender@elsewhere.example', to: [address], message });
+      const message = buildMessage({
+        from: 'sender@elsewhere.example',
+        to: address,
+        subject: 'during the outage',
+        text: 'kept',
+      });
+      const refused = await sendMail(platform.smtp.host, platform.smtp.port, {
+        from: 'sender@elsewhere.example',
+        to: [address],
+        message,
+      });
       expect(refused.data?.code).toBe(451);
       expect(refused.data?.text).toMatch(/4\.3\.0/);
 
@@ -80,7 +93,15 @@ describe('ingest while Kafka is down', () => {
       await client.nextStateChange(60_000, (change) => change.changed[accountId]?.['Email'] !== undefined);
       const responses = await client.request([
         ['Email/changes', { accountId, sinceState: before['state'] }, 'c'],
-        ['Email/get', { accountId, '#ids': { resultOf: 'c', name: 'Email/changes', path: '/created' }, properties: ['subject'] }, 'g'],
+        [
+          'Email/get',
+          {
+            accountId,
+            '#ids': { resultOf: 'c', name: 'Email/changes', path: '/created' },
+            properties: ['subject'],
+          },
+          'g',
+        ],
       ]);
       expect(responses[1]![1]['list']).toEqual([expect.objectContaining({ subject: 'during the outage' })]);
     } finally {

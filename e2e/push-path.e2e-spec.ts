@@ -39,29 +39,44 @@ describe('the push path: register, push, fetch', () => {
     const address = `user-${randomUUID().slice(0, 8)}@example.com`;
     const password = `pw-${randomUUID()}`;
     const { accountId } = await registry.createAccount(address, password);
-    const device = await registry.registerDevice(address, password, { deviceId: `phone-${randomUUID().slice(0, 8)}` });
+    const device = await registry.registerDevice(address, password, {
+      deviceId: `phone-${randomUUID().slice(0, 8)}`,
+    });
     expect(device.accountId).toBe(accountId);
     return { address, password, accountId, device };
   }
 
   async function connectWhenKnown(token: string): Promise<DeviceClient> {
     // The device edge learns of a new token through the credentials topic, a few milliseconds later.
-    return expectEventually(() => DeviceClient.connect(platform.websocketUrl, token), { timeoutMs: 10_000, intervalMs: 50 });
+    return expectEventually(() => DeviceClient.connect(platform.websocketUrl, token), {
+      timeoutMs: 10_000,
+      intervalMs: 50,
+    });
   }
 
   it('pushes a StateChange within a second of the SMTP 250, and the device fetches the mail', async () => {
     const { address, accountId, device } = await newAccountWithDevice();
     const client = await connectWhenKnown(device.token);
     try {
-      const [[, before]] = (await client.request([['Email/get', { accountId, ids: [] }, 'g0']])) as [Invocation];
+      const [[, before]] = (await client.request([['Email/get', { accountId, ids: [] }, 'g0']])) as [
+        Invocation,
+      ];
       const sinceState = before['state'] as string;
       client.enablePush(undefined, null);
       // Push must be enabled before the mail is sent, or the test would measure a catch-up instead.
       await client.request([['Core/echo', { ping: true }, 'e']]);
 
       const subject = `Hello ${randomUUID().slice(0, 6)}`;
-      const transport = nodemailer.createTransport({ host: platform.smtp.host, port: platform.smtp.port, secure: false, ignoreTLS: true });
-      const stateChange = client.nextStateChange(5000, (change) => change.changed[accountId]?.['Email'] !== undefined);
+      const transport = nodemailer.createTransport({
+        host: platform.smtp.host,
+        port: platform.smtp.port,
+        secure: false,
+        ignoreTLS: true,
+      });
+      const stateChange = client.nextStateChange(
+        5000,
+        (change) => change.changed[accountId]?.['Email'] !== undefined,
+      );
       const info = await transport.sendMail({
         from: 'Sender Person <sender@elsewhere.example>',
         to: address,
@@ -106,7 +121,12 @@ describe('the push path: register, push, fetch', () => {
     const result = await sendMail(platform.smtp.host, platform.smtp.port, {
       from: 'someone@elsewhere.example',
       to: [`nobody-${randomUUID().slice(0, 8)}@example.com`],
-      message: buildMessage({ from: 'someone@elsewhere.example', to: 'nobody@example.com', subject: 'x', text: 'x' }),
+      message: buildMessage({
+        from: 'someone@elsewhere.example',
+        to: 'nobody@example.com',
+        subject: 'x',
+        text: 'x',
+      }),
     });
     expect(result.rcpt[0]!.code).toBe(550);
     expect(result.rcpt[0]!.text).toMatch(/5\.1\.1/);
@@ -115,31 +135,68 @@ describe('the push path: register, push, fetch', () => {
 
   it('answers 552 to a message over the size limit and keeps serving', async () => {
     const { address } = await newAccountWithDevice();
-    const big = buildMessage({ from: 'a@elsewhere.example', to: address, subject: 'big', text: 'x'.repeat(300 * 1024) });
-    const result = await sendMail(platform.smtp.host, platform.smtp.port, { from: 'a@elsewhere.example', to: [address], message: big });
+    const big = buildMessage({
+      from: 'a@elsewhere.example',
+      to: address,
+      subject: 'big',
+      text: 'x'.repeat(300 * 1024),
+    });
+    const result = await sendMail(platform.smtp.host, platform.smtp.port, {
+      from: 'a@elsewhere.example',
+      to: [address],
+      message: big,
+    });
     expect(result.data?.code).toBe(552);
 
     const small = buildMessage({ from: 'a@elsewhere.example', to: address, subject: 'small', text: 'fits' });
-    const again = await sendMail(platform.smtp.host, platform.smtp.port, { from: 'a@elsewhere.example', to: [address], message: small });
+    const again = await sendMail(platform.smtp.host, platform.smtp.port, {
+      from: 'a@elsewhere.example',
+      to: [address],
+      message: small,
+    });
     expect(again.data?.code).toBe(250);
   });
 
   it('stores a message sent twice with the same bytes only once', async () => {
     const { address, accountId, device } = await newAccountWithDevice();
-    const message = buildMessage({ from: 'dup@elsewhere.example', to: address, subject: 'once', text: 'only one copy' });
+    const message = buildMessage({
+      from: 'dup@elsewhere.example',
+      to: address,
+      subject: 'once',
+      text: 'only one copy',
+    });
     for (let attempt = 0; attempt < 2; attempt += 1) {
-      const result = await sendMail(platform.smtp.host, platform.smtp.port, { from: 'dup@elsewhere.example', to: [address], message });
+      const result = await sendMail(platform.smtp.host, platform.smtp.port, {
+        from: 'dup@elsewhere.example',
+        to: [address],
+        message,
+      });
       expect(result.data?.code).toBe(250);
     }
     const client = await connectWhenKnown(device.token);
     try {
       await expectEventually(async () => {
-        const [[, query]] = (await client.request([['Email/query', { accountId, calculateTotal: true }, 'q']])) as [Invocation];
+        const [[, query]] = (await client.request([
+          ['Email/query', { accountId, calculateTotal: true }, 'q'],
+        ])) as [Invocation];
         expect(query['ids']).toHaveLength(1);
       });
       // A later mail proves the duplicate was processed (and dropped), not merely still in flight.
-      const later = buildMessage({ from: 'dup@elsewhere.example', to: address, subject: 'later', text: 'after' });
-      expect((await sendMail(platform.smtp.host, platform.smtp.port, { from: 'dup@elsewhere.example', to: [address], message: later })).data?.code).toBe(250);
+      const later = buildMessage({
+        from: 'dup@elsewhere.example',
+        to: address,
+        subject: 'later',
+        text: 'after',
+      });
+      expect(
+        (
+          await sendMail(platform.smtp.host, platform.smtp.port, {
+            from: 'dup@elsewhere.example',
+            to: [address],
+            message: later,
+          })
+        ).data?.code,
+      ).toBe(250);
       await expectEventually(async () => {
         const [[, query]] = (await client.request([['Email/query', { accountId }, 'q']])) as [Invocation];
         expect(query['ids']).toHaveLength(2);
@@ -152,6 +209,7 @@ describe('the push path: register, push, fetch', () => {
 
 function requiredEnv(name: string): string {
   const value = process.env[name];
-  if (!value) throw new Error(`${name} must be set: run the suite with \`npm test\`, which starts Kafka and Postgres`);
+  if (!value)
+    throw new Error(`${name} must be set: run the suite with \`npm test\`, which starts Kafka and Postgres`);
   return value;
 }

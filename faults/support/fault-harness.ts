@@ -3,13 +3,13 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { expect } from 'vitest';
 import {
   buildMessage,
   DeviceClient,
   expectEventually,
+  isolatedDeliveryGroup,
   freePort,
   RegistryClient,
   sendMail,
@@ -32,33 +32,6 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/**
- * A consumer group of this run's own, committed at the end of what other runs left on a shared
- * broker, so the mailbox under test stores only this run's mail.
- */
-export async function freshGroupAtEnd(brokers: string, prefix: string): Promise<string> {
-  const groupId = `${prefix}-${randomBytes(5).toString('hex')}`;
-  const admin = new Kafka({
-    clientId: 'faults-setup',
-    brokers: brokers.split(','),
-    logLevel: logLevel.NOTHING,
-  }).admin();
-  await admin.connect();
-  try {
-    if ((await admin.listTopics()).includes(MAIL_ARRIVED)) {
-      const ends = await admin.fetchTopicOffsets(MAIL_ARRIVED);
-      await admin.setOffsets({
-        groupId,
-        topic: MAIL_ARRIVED,
-        partitions: ends.map((end) => ({ partition: end.partition, offset: end.high })),
-      });
-    }
-  } finally {
-    await admin.disconnect();
-  }
-  return groupId;
-}
-
 export interface FaultPlatform {
   platform: RunningPlatform;
   internalToken: string;
@@ -73,7 +46,7 @@ export async function startFaultPlatform(
   scenario: string,
   options: { kafkaBrokers: string; databaseUrl: string } & Partial<PlatformOptions>,
 ): Promise<FaultPlatform> {
-  const group = await freshGroupAtEnd(options.kafkaBrokers, `mailbox-fault-${scenario}`);
+  const group = await isolatedDeliveryGroup(options.kafkaBrokers, `mailbox-fault-${scenario}`);
   const internalToken = randomBytes(32).toString('base64url');
   const logDirectory = `test-artifacts/logs/faults/${scenario}`;
   const serviceEnv = options.serviceEnv ?? {};

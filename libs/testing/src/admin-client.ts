@@ -17,7 +17,8 @@ export class RegistryClient {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${this.adminToken}` },
       body: JSON.stringify({ address, password }),
     });
-    if (response.status !== 201) throw new Error(`create account: HTTP ${response.status} ${await response.text()}`);
+    if (response.status !== 201)
+      throw new Error(`create account: HTTP ${response.status} ${await response.text()}`);
     return (await response.json()) as { accountId: string; address: string };
   }
 

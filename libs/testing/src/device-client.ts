@@ -65,7 +65,9 @@ export class DeviceClient {
   }
 
   enablePush(pushState?: string, dataTypes: string[] | null = null): void {
-    this.socket.send(JSON.stringify({ '@type': 'WebSocketPushEnable', dataTypes, ...(pushState ? { pushState } : {}) }));
+    this.socket.send(
+      JSON.stringify({ '@type': 'WebSocketPushEnable', dataTypes, ...(pushState ? { pushState } : {}) }),
+    );
   }
 
   sendRaw(text: string): void {
@@ -86,14 +88,20 @@ export class DeviceClient {
   }
 
   /** Resolves with the first StateChange received after `since` messages (default: any not yet taken). */
-  nextStateChange(timeoutMs = 5000, predicate: (change: StateChange) => boolean = () => true): Promise<StateChange> {
+  nextStateChange(
+    timeoutMs = 5000,
+    predicate: (change: StateChange) => boolean = () => true,
+  ): Promise<StateChange> {
     return this.waitFor(
       (message) => message['@type'] === 'StateChange' && predicate(message as unknown as StateChange),
       timeoutMs,
     ) as unknown as Promise<StateChange>;
   }
 
-  waitFor(match: (message: Record<string, unknown>) => boolean, timeoutMs: number): Promise<Record<string, unknown>> {
+  waitFor(
+    match: (message: Record<string, unknown>) => boolean,
+    timeoutMs: number,
+  ): Promise<Record<string, unknown>> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters.delete(waiter);

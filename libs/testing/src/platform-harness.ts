@@ -165,7 +165,9 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
       }
       await new Promise((done) => setTimeout(done, 150));
     }
-    throw new Error(`${service} not ready after ${options.readyTimeoutMs ?? 180_000} ms:\n${(recentOutput.get(service) ?? []).join('\n')}`);
+    throw new Error(
+      `${service} not ready after ${options.readyTimeoutMs ?? 180_000} ms:\n${(recentOutput.get(service) ?? []).join('\n')}`,
+    );
   };
 
   const stopService = async (service: ServiceName, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> => {
@@ -250,7 +252,9 @@ export function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }

@@ -92,7 +92,8 @@ export async function sendMail(
     const mailFrom = await session.command(`MAIL FROM:<${mail.from}>`);
     const rcpt: SmtpReply[] = [];
     for (const to of mail.to) rcpt.push(await session.command(`RCPT TO:<${to}>`));
-    if (mailFrom.code !== 250 || !rcpt.some((reply) => reply.code === 250)) return { greeting, mailFrom, rcpt };
+    if (mailFrom.code !== 250 || !rcpt.some((reply) => reply.code === 250))
+      return { greeting, mailFrom, rcpt };
     const data = await session.data(mail.message);
     return { greeting, mailFrom, rcpt, data };
   } finally {
@@ -100,7 +101,13 @@ export async function sendMail(
   }
 }
 
-export function buildMessage(fields: { from: string; to: string; subject: string; text: string; messageId?: string }): string {
+export function buildMessage(fields: {
+  from: string;
+  to: string;
+  subject: string;
+  text: string;
+  messageId?: string;
+}): string {
   return [
     `From: ${fields.from}`,
     `To: ${fields.to}`,
