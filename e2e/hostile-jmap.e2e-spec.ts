@@ -1,10 +1,10 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
+import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DeviceClient,
+  isolatedDeliveryGroup,
   expectEventually,
   RegistryClient,
   startPlatform,
@@ -31,7 +31,9 @@ describe('the JMAP edge under hostile clients', () => {
       logDirectory: 'test-artifacts/logs/hostile-jmap',
       serviceEnv: {
         'push-delivery': { WS_MAX_MESSAGE_BYTES: String(WS_MAX_MESSAGE_BYTES) },
-        mailbox: { MAILBOX_DELIVERY_GROUP: await freshGroupAtEnd('mailbox-hostile-jmap') },
+        mailbox: {
+          MAILBOX_DELIVERY_GROUP: await isolatedDeliveryGroup(kafkaBrokers, 'mailbox-hostile-jmap'),
+        },
       },
     });
     registry = new RegistryClient(platform.registryUrl, platform.adminToken);
@@ -406,59 +408,17 @@ describe('the JMAP edge under hostile clients', () => {
   });
 });
 
-/** A consumer group of this run's own, starting at the end of what other runs left on the shared broker. */
-async function freshGroupAtEnd(prefix: string): Promise<string> {
-  const groupId = `${prefix}-${randomBytes(5).toString('hex')}`;
-  const topic = 'pushmail.mail.arrived.v1';
-  const admin = new Kafka({
-    clientId: 'e2e-setup',
-    brokers: kafkaBrokers.split(','),
-    logLevel: logLevel.NOTHING,
-  }).admin();
-  await admin.connect();
-  try {
-    if ((await admin.listTopics()).includes(topic)) {
-      const ends = await admin.fetchTopicOffsets(topic);
-      await admin.setOffsets({
-        groupId,
-        topic,
-        partitions: ends.map((end) => ({ partition: end.partition, offset: end.high })),
-      });
-    }
-  } finally {
-    await admin.disconnect();
-  }
-  return groupId;
-}
-
 /**
  * A POST whose answer may come before the body is sent (the server refuses an oversized body early
  * and closes): the reply counts, a failed write of the rest does not.
  */
-/**
- * Posts a body the server answers before reading it all. The server may close the connection while
- * the body is still being written; when that reset beats the answer to the client, the post is
- * tried again (at most three times), so the test asserts what the server says, not a TCP race.
- */
-async function postAnsweredEarly(
+/** Posts a body the server answers before it has read it all. */
+function postAnsweredEarly(
   url: string,
   token: string,
   body: Buffer,
 ): Promise<{ status: number; body: string }> {
-  let lastError: Error | undefined;
-  for (let attempt = 1; attempt <= 3; attempt += 1) {
-    try {
-      return await postOnce(url, token, body);
-    } catch (error) {
-      lastError = error as Error;
-    }
-  }
-  throw lastError ?? new Error('no answer');
-}
-
-function postOnce(url: string, token: string, body: Buffer): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    let answered = false;
     const request = httpRequest(
       url,
       {
@@ -470,7 +430,6 @@ function postOnce(url: string, token: string, body: Buffer): Promise<{ status: n
         },
       },
       (response) => {
-        answered = true;
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('end', () =>
@@ -484,13 +443,7 @@ function postOnce(url: string, token: string, body: Buffer): Promise<{ status: n
       reject(new Error('no answer within 15 s'));
     }, 15_000);
     request.on('close', () => clearTimeout(timer));
-    request.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EPIPE' && error.code !== 'ECONNRESET') return reject(error);
-      // The reset may come before the answer was read: give the answer a moment, then try again.
-      setTimeout(() => {
-        if (!answered) reject(new Error(`connection ${error.code} before the answer`));
-      }, 2000);
-    });
+    request.on('error', reject);
     request.end(body);
   });
 }
