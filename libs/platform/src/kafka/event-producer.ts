@@ -1,20 +1,51 @@
 import { encodeEvent, type TopicDefinition } from '@pushmail/contracts';
-import type { Kafka, Producer, RecordMetadata } from 'kafkajs';
+import type { Kafka, Message, Producer, RecordMetadata, TopicMessages } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
+
+/** One caller's events, waiting for the next produce request. */
+interface PendingPublish {
+  topic: string;
+  messages: Message[];
+  bytes: number;
+  resolve: (metadata: RecordMetadata[]) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Events of callers that arrive while a request is in flight are gathered into the next request, up
+ * to this many bytes of keys and values; one caller's events are never split.
+ */
+const DEFAULT_MAX_GATHERED_BYTES = 1024 * 1024;
+
+const DISCONNECT_DRAIN_MS = 15_000;
+
+export interface EventProducerOptions {
+  maxGatheredBytes?: number;
+}
 
 /**
  * Publishes validated events. Idempotent producer with acknowledgement from every in-sync
  * replica: a resolved `publish` means the broker has the events durably.
+ *
+ * The idempotent producer keeps one request in flight, so concurrent callers would each wait for
+ * every request queued before theirs. Instead, what arrives while a request is in flight goes out
+ * together in the next one (in arrival order, so each key's order holds): the cost of a request is
+ * paid per batch, not per caller, and a caller waits for at most one request ahead of its own.
  */
 export class EventProducer {
   private readonly producer: Producer;
   private connected = false;
+  private readonly pending: PendingPublish[] = [];
+  private sending: Promise<void> | undefined;
+  private readonly maxGatheredBytes: number;
 
   constructor(
     kafka: Kafka,
     private readonly logger: Logger,
+    options: EventProducerOptions = {},
   ) {
+    this.maxGatheredBytes = options.maxGatheredBytes ?? DEFAULT_MAX_GATHERED_BYTES;
     this.producer = kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
@@ -45,8 +76,44 @@ export class EventProducer {
     const messages = events.map((event) =>
       encodeEvent(topic, event, typeof headers === 'function' ? headers(event) : headers),
     );
-    if (!this.connected) await this.connect();
-    return this.producer.send({ topic: topic.name, acks: -1, messages });
+    return this.enqueue(topic.name, messages);
+  }
+
+  private enqueue(topic: string, messages: Message[]): Promise<RecordMetadata[]> {
+    let bytes = 0;
+    for (const message of messages) bytes += sizeOf(message.key) + sizeOf(message.value);
+    return new Promise<RecordMetadata[]>((resolve, reject) => {
+      this.pending.push({ topic, messages, bytes, resolve, reject });
+      this.sending ??= this.sendPending().finally(() => {
+        this.sending = undefined;
+      });
+    });
+  }
+
+  private async sendPending(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.takeBatch();
+      try {
+        if (!this.connected) await this.connect();
+        const metadata = await this.producer.sendBatch({ acks: -1, topicMessages: topicMessagesOf(batch) });
+        for (const publish of batch) {
+          publish.resolve(metadata.filter((entry) => entry.topicName === publish.topic));
+        }
+      } catch (error) {
+        // Nothing in the batch is known to be stored: every caller hears of it and may retry.
+        for (const publish of batch) publish.reject(error);
+      }
+    }
+  }
+
+  private takeBatch(): PendingPublish[] {
+    let count = 1;
+    let bytes = this.pending[0]!.bytes;
+    while (count < this.pending.length && bytes + this.pending[count]!.bytes <= this.maxGatheredBytes) {
+      bytes += this.pending[count]!.bytes;
+      count += 1;
+    }
+    return this.pending.splice(0, count);
   }
 
   /** Publishes already-encoded bytes, for replaying dead letters exactly as they were. */
@@ -54,11 +121,13 @@ export class EventProducer {
     topic: string,
     message: { key: string | null; value: Buffer; headers: Record<string, string> },
   ): Promise<void> {
-    if (!this.connected) await this.connect();
-    await this.producer.send({ topic, acks: -1, messages: [message] });
+    await this.enqueue(topic, [message]);
   }
 
   async disconnect(): Promise<void> {
+    // Callers already waiting get their answer before the connection goes (within a bound: a
+    // broker that is down fails them by its own timeouts).
+    if (this.sending) await Promise.race([this.sending, sleep(DISCONNECT_DRAIN_MS)]);
     try {
       await this.producer.disconnect();
     } catch (error) {
@@ -66,4 +135,24 @@ export class EventProducer {
     }
     this.connected = false;
   }
+}
+
+function sizeOf(part: Message['key'] | Message['value']): number {
+  if (part === null || part === undefined) return 0;
+  return typeof part === 'string' ? Buffer.byteLength(part) : part.length;
+}
+
+/** Groups the batch's messages by topic, keeping arrival order within each topic. */
+function topicMessagesOf(batch: readonly PendingPublish[]): TopicMessages[] {
+  const byTopic = new Map<string, Message[]>();
+  for (const publish of batch) {
+    const messages = byTopic.get(publish.topic);
+    if (messages) messages.push(...publish.messages);
+    else byTopic.set(publish.topic, [...publish.messages]);
+  }
+  return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
