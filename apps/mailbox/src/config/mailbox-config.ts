@@ -15,6 +15,11 @@ export const mailboxConfigSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9._-]{1,200}$/, 'letters, digits, ".", "_" and "-" only')
     .default('mailbox'),
+  /**
+   * Partitions of mail-arrived stored at once by one replica: each has a database connection of its
+   * own while it stores, so this stays well below the pool's 10.
+   */
+  DELIVERY_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(6).default(3),
 });
 
 export type MailboxConfig = z.infer<typeof mailboxConfigSchema>;

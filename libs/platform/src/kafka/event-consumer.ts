@@ -26,6 +26,11 @@ export interface EventConsumerOptions<S extends z.ZodType> {
   /** Handles one event alone, used to isolate a poison event when a batch fails. */
   handleOne?: (event: ConsumedEvent<z.infer<S>>) => Promise<void>;
   maxBatchSize?: number;
+  /**
+   * Batches of this many partitions are handled at once. Events are keyed by account, so batches of
+   * different partitions never share an account and each account's order holds.
+   */
+  partitionsConsumedConcurrently?: number;
 }
 
 /**
@@ -70,6 +75,7 @@ export class EventConsumer<S extends z.ZodType> {
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
       eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
         const maxBatch = this.options.maxBatchSize ?? 200;
         for (let start = 0; start < batch.messages.length; start += maxBatch) {

@@ -15,7 +15,9 @@ import {
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import {
+  MAILBOX_CONFIG,
   MAILBOX_LOGGER,
+  type MailboxConfig,
   MAILBOX_RUNTIME_OPTIONS,
   type MailboxRuntimeOptions,
 } from '../../config/mailbox-config.js';
@@ -39,11 +41,13 @@ export class DeliveryConsumer implements OnApplicationBootstrap, OnModuleDestroy
     @Inject(ReadinessRegistry) private readonly readiness: ReadinessRegistry,
     @Inject(MAILBOX_LOGGER) private readonly logger: Logger,
     @Inject(MAILBOX_RUNTIME_OPTIONS) options: MailboxRuntimeOptions,
+    @Inject(MAILBOX_CONFIG) config: MailboxConfig,
   ) {
     this.consumer = new EventConsumer(kafka, producer, logger, {
       topic: mailArrivedTopic,
       groupId: options.deliveryGroupId,
       fromBeginning: true,
+      partitionsConsumedConcurrently: config.DELIVERY_PARTITIONS_CONCURRENTLY,
       handleBatch: (events) => this.store(events),
       handleOne: (consumed) => this.store([consumed]),
     });
