@@ -56,6 +56,47 @@ export class BlobStore implements OnApplicationBootstrap, OnModuleDestroy {
     return { blobId, type, size: data.length };
   }
 
+  /**
+   * Stores many blobs in one statement (the raw messages of a delivery batch); returns each one's
+   * id, in the order given.
+   */
+  async putMany(
+    blobs: ReadonlyArray<{ accountId: string; data: Buffer; type: string }>,
+    manager: EntityManager,
+  ): Promise<StoredBlob[]> {
+    const stored = blobs.map((blob) => ({
+      blobId: blobIdOf(blob.data),
+      type: blob.type,
+      size: blob.data.length,
+    }));
+    // One row per (account, id): an upsert may not touch the same row twice in a statement.
+    const rows = new Map<string, { accountId: string; blobId: string; type: string; data: Buffer }>();
+    blobs.forEach((blob, index) => {
+      const { blobId } = stored[index]!;
+      rows.set(`${blob.accountId}/${blobId}`, {
+        accountId: blob.accountId,
+        blobId,
+        type: blob.type,
+        data: blob.data,
+      });
+    });
+    const parameters: unknown[] = [];
+    const values: string[] = [];
+    for (const row of rows.values()) {
+      const base = parameters.length;
+      parameters.push(row.accountId, row.blobId, row.type, row.data.length, row.data);
+      values.push(`($${base + 1}::uuid, $${base + 2}, $${base + 3}, $${base + 4}::int, $${base + 5}::bytea)`);
+    }
+    if (values.length > 0) {
+      await manager.query(
+        `INSERT INTO mailbox.blobs (account_id, id, type, size, data) VALUES ${values.join(', ')}
+         ON CONFLICT (account_id, id) DO UPDATE SET created_at = now()`,
+        parameters,
+      );
+    }
+    return stored;
+  }
+
   /** A stored blob or a part of a stored message; undefined when the account has no such blob. */
   async get(
     accountId: string,

@@ -47,14 +47,16 @@ export class AccountWrite {
 
   /** Must run inside a transaction; the lock is released when it ends. */
   static async open(manager: EntityManager, accountId: string): Promise<AccountWrite> {
-    await manager.query(
-      'INSERT INTO mailbox.account_state (account_id) VALUES ($1) ON CONFLICT (account_id) DO NOTHING',
-      [accountId],
-    );
-    const rows: StateRow[] = await manager.query(
-      `SELECT ${STATE_COLUMNS} FROM mailbox.account_state WHERE account_id = $1 FOR UPDATE`,
-      [accountId],
-    );
+    const lock = `SELECT ${STATE_COLUMNS} FROM mailbox.account_state WHERE account_id = $1 FOR UPDATE`;
+    // An account's state row exists from its first change on, so one statement is the usual case.
+    let rows: StateRow[] = await manager.query(lock, [accountId]);
+    if (rows.length === 0) {
+      await manager.query(
+        'INSERT INTO mailbox.account_state (account_id) VALUES ($1) ON CONFLICT (account_id) DO NOTHING',
+        [accountId],
+      );
+      rows = await manager.query(lock, [accountId]);
+    }
     return new AccountWrite(manager, accountId, statesOf(rows[0])!);
   }
 
@@ -99,22 +101,15 @@ export class AccountWrite {
       threadModseq: touched('Thread') ? modseq : this.before.threadModseq,
       deliveryModseq: this.delivered ? modseq : this.before.deliveryModseq,
     };
+    // The new states and the change rows in one round trip.
     await this.manager.query(
-      `UPDATE mailbox.account_state
-          SET modseq = $2, email_modseq = $3, mailbox_modseq = $4, thread_modseq = $5, delivery_modseq = $6,
-              updated_at = now()
-        WHERE account_id = $1`,
-      [
-        this.accountId,
-        after.modseq,
-        after.emailModseq,
-        after.mailboxModseq,
-        after.threadModseq,
-        after.deliveryModseq,
-      ],
-    );
-    await this.manager.query(
-      `INSERT INTO mailbox.changes (account_id, modseq, type, object_id, kind)
+      `WITH state AS (
+         UPDATE mailbox.account_state
+            SET modseq = $2, email_modseq = $6, mailbox_modseq = $7, thread_modseq = $8, delivery_modseq = $9,
+                updated_at = now()
+          WHERE account_id = $1
+       )
+       INSERT INTO mailbox.changes (account_id, modseq, type, object_id, kind)
        SELECT $1, $2, change.type, change.object_id, change.kind
          FROM unnest($3::text[], $4::text[], $5::text[]) AS change (type, object_id, kind)`,
       [
@@ -123,6 +118,10 @@ export class AccountWrite {
         rows.map((row) => row.type),
         rows.map((row) => row.objectId),
         rows.map((row) => row.kind),
+        after.emailModseq,
+        after.mailboxModseq,
+        after.threadModseq,
+        after.deliveryModseq,
       ],
     );
     return after;

@@ -31,6 +31,13 @@ export class MailboxChangesPublisher {
     cause: ChangeCause,
     /** Per account, the trace context its event continues (`traceparent` headers). */
     traceHeaders: ReadonlyMap<string, Record<string, string>> = new Map(),
+    /** What the caller just committed, when it knows: the created ids need not be read back. */
+    committed: ReadonlyArray<{
+      accountId: string;
+      previousModseq: number;
+      modseq: number;
+      createdEmailIds: string[];
+    }> = [],
   ): Promise<MailboxChangedV1[]> {
     if (accountIds.length === 0) return [];
     const pending: Array<{
@@ -53,14 +60,9 @@ export class MailboxChangesPublisher {
 
     const occurredAt = new Date().toISOString();
     const events: MailboxChangedV1[] = [];
+    const committedBy = new Map(committed.map((change) => [change.accountId, change]));
     for (const row of pending) {
-      const created: Array<{ id: string }> = await this.dataSource.query(
-        `SELECT id FROM mailbox.emails
-          WHERE account_id = $1 AND created_modseq > $2 AND created_modseq <= $3
-          ORDER BY created_modseq, received_at, id
-          LIMIT ${MAX_CREATED_IDS}`,
-        [row.account_id, row.published_modseq, row.modseq],
-      );
+      const created = await this.createdSince(row, committedBy.get(row.account_id));
       const states = statesOf(row)!;
       // Only the types that changed since the last announcement: a flag change moves no thread.
       const changed = changedSince(states, row.published_modseq);
@@ -70,7 +72,7 @@ export class MailboxChangesPublisher {
         state: String(states.modseq),
         changed,
         cause: states.deliveryModseq > Number(row.published_modseq) ? 'delivery' : cause,
-        createdEmailIds: created.map((email) => email.id),
+        createdEmailIds: created,
         occurredAt,
       });
     }
@@ -88,5 +90,28 @@ export class MailboxChangesPublisher {
       [pending.map((row) => row.account_id), pending.map((row) => row.modseq)],
     );
     return events;
+  }
+
+  /** Ids of the emails created between the last announced state and the current one. */
+  private async createdSince(
+    row: { account_id: string; published_modseq: string; modseq: string },
+    committed: { previousModseq: number; modseq: number; createdEmailIds: string[] } | undefined,
+  ): Promise<string[]> {
+    // Only the caller's own commit is unannounced: it knows what it created.
+    if (
+      committed &&
+      committed.previousModseq === Number(row.published_modseq) &&
+      committed.modseq === Number(row.modseq)
+    ) {
+      return committed.createdEmailIds.slice(0, MAX_CREATED_IDS);
+    }
+    const created: Array<{ id: string }> = await this.dataSource.query(
+      `SELECT id FROM mailbox.emails
+        WHERE account_id = $1 AND created_modseq > $2 AND created_modseq <= $3
+        ORDER BY created_modseq, received_at, id
+        LIMIT ${MAX_CREATED_IDS}`,
+      [row.account_id, row.published_modseq, row.modseq],
+    );
+    return created.map((email) => email.id);
   }
 }

@@ -90,9 +90,10 @@ describe(StoreDeliveryUseCase.name, () => {
     const twiceInOneBatch = await useCase.execute([event, { ...event, eventId: randomUUID() }]);
 
     expect(first.changes).toEqual([
-      { accountId, modseq: 1, createdEmailIds: [expect.stringMatching(/^M[a-z2-7]{20}$/)] },
+      { accountId, previousModseq: 0, modseq: 1, createdEmailIds: [expect.stringMatching(/^M[a-z2-7]{20}$/)] },
     ]);
     expect(first.published).toHaveLength(1);
+    expect(first.published[0]!.createdEmailIds).toEqual(first.changes[0]!.createdEmailIds);
     expect(again).toEqual({ changes: [], published: [] });
     expect(twiceInOneBatch).toEqual({ changes: [], published: [] });
     expect(await emailCount(accountId)).toBe(1);

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { MailArrivedV1, MailboxChangedV1 } from '@pushmail/contracts';
 import type { Logger } from 'pino';
-import { DataSource, type EntityManager } from 'typeorm';
-import { BlobStore } from '../../blobs/blob-store.service.js';
+import { DataSource } from 'typeorm';
+import { BlobStore, type StoredBlob } from '../../blobs/blob-store.service.js';
 import { AccountWrite } from '../../changes/account-write.js';
 import { MAILBOX_LOGGER } from '../../config/mailbox-config.js';
 import { insertEmail } from '../../emails/email-store.js';
@@ -25,7 +25,8 @@ interface PreparedDelivery {
 
 export interface AccountDeliveryChange {
   accountId: string;
-  /** The account's new state. */
+  /** The account's state before and after. */
+  previousModseq: number;
   modseq: number;
   createdEmailIds: string[];
 }
@@ -68,9 +69,28 @@ export class StoreDeliveryUseCase {
     const accountIds = [...byAccount.keys()].sort();
 
     const changes = await this.dataSource.transaction(async (manager) => {
-      const changed: AccountDeliveryChange[] = [];
+      // First every account's lock and its new deliveries, then the raw messages of all of them in
+      // one statement, then each account's emails and changes.
+      const pending: Array<{ write: AccountWrite; fresh: PreparedDelivery[] }> = [];
       for (const accountId of accountIds) {
-        const change = await this.storeForAccount(manager, accountId, byAccount.get(accountId)!);
+        const write = await AccountWrite.open(manager, accountId);
+        const fresh = await this.freshDeliveries(write, byAccount.get(accountId)!);
+        if (fresh.length > 0) pending.push({ write, fresh });
+      }
+      const deliveriesToStore = pending.flatMap(({ fresh }) => fresh);
+      const blobs = await this.blobs.putMany(
+        deliveriesToStore.map((delivery) => ({
+          accountId: delivery.accountId,
+          data: delivery.raw,
+          type: 'message/rfc822',
+        })),
+        manager,
+      );
+      const blobOf = new Map(deliveriesToStore.map((delivery, index) => [delivery, blobs[index]!]));
+
+      const changed: AccountDeliveryChange[] = [];
+      for (const { write, fresh } of pending) {
+        const change = await this.storeForAccount(write, fresh, blobOf);
         if (change) changed.push(change);
       }
       return changed;
@@ -80,7 +100,7 @@ export class StoreDeliveryUseCase {
     emailsStored.inc(stored);
     deliveriesAlreadyStored.inc(deliveries.length - stored);
 
-    const published = await this.publisher.publishPending(accountIds, 'delivery', traceHeaders);
+    const published = await this.publisher.publishPending(accountIds, 'delivery', traceHeaders, changes);
     return { changes, published };
   }
 
@@ -103,33 +123,36 @@ export class StoreDeliveryUseCase {
     };
   }
 
-  private async storeForAccount(
-    manager: EntityManager,
-    accountId: string,
+  /** The deliveries not stored before (the same event may come again), each once. */
+  private async freshDeliveries(
+    write: AccountWrite,
     deliveries: PreparedDelivery[],
-  ): Promise<AccountDeliveryChange | null> {
-    // Held until commit: the account's changes are serialised, so its modseq moves by exactly one.
-    const write = await AccountWrite.open(manager, accountId);
-
-    const known: Array<{ delivery_id: string }> = await manager.query(
+  ): Promise<PreparedDelivery[]> {
+    const known: Array<{ delivery_id: string }> = await write.manager.query(
       'SELECT delivery_id FROM mailbox.emails WHERE account_id = $1 AND delivery_id = ANY($2::text[])',
-      [accountId, deliveries.map((delivery) => delivery.deliveryId)],
+      [write.accountId, deliveries.map((delivery) => delivery.deliveryId)],
     );
     const seen = new Set(known.map((row) => row.delivery_id));
-    const fresh = deliveries.filter((delivery) => {
+    return deliveries.filter((delivery) => {
       if (seen.has(delivery.deliveryId)) return false;
       seen.add(delivery.deliveryId);
       return true;
     });
-    if (fresh.length === 0) return null;
+  }
 
+  private async storeForAccount(
+    write: AccountWrite,
+    fresh: PreparedDelivery[],
+    blobOf: ReadonlyMap<PreparedDelivery, StoredBlob>,
+  ): Promise<AccountDeliveryChange | null> {
     const mailboxes = await ensureDefaultMailboxes(write);
     const inboxId = mailboxes.get('inbox');
-    if (!inboxId) throw new Error(`account ${accountId} has no inbox after creating the default mailboxes`);
+    if (!inboxId)
+      throw new Error(`account ${write.accountId} has no inbox after creating the default mailboxes`);
 
     const createdEmailIds: string[] = [];
     for (const delivery of fresh) {
-      const blob = await this.blobs.put(accountId, delivery.raw, 'message/rfc822', manager);
+      const blob = blobOf.get(delivery)!;
       const inserted = await insertEmail(write, {
         deliveryId: delivery.deliveryId,
         blobId: blob.blobId,
@@ -144,6 +167,11 @@ export class StoreDeliveryUseCase {
     if (createdEmailIds.length > 0) write.markDelivery();
     if (!write.changedSomething) return null;
     const after = await write.commit();
-    return { accountId, modseq: after.modseq, createdEmailIds };
+    return {
+      accountId: write.accountId,
+      previousModseq: write.before.modseq,
+      modseq: after.modseq,
+      createdEmailIds,
+    };
   }
 }
