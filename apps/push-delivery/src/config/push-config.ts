@@ -25,8 +25,12 @@ export const pushConfigSchema = z.object({
   WS_MAX_MESSAGE_BYTES: positiveMs.default(10_000_000),
   /** A socket whose unsent bytes pile up past this is too slow to keep and is closed with 1008. */
   WS_MAX_BUFFERED_BYTES: positiveMs.default(4 * 1024 * 1024),
-  /** Changes of one account arriving within this window go out as one StateChange. */
-  PUSH_COALESCE_MS: z.coerce.number().int().min(0).default(2),
+  /**
+   * Changes of one account arriving within this window go out as one StateChange. 0 (the default):
+   * each consumer batch's changes are merged per account and go out at the end of the batch, with no
+   * timer in the way.
+   */
+  PUSH_COALESCE_MS: z.coerce.number().int().min(0).default(0),
   /** Sustained JMAP requests per second one device may make, and the burst it may save up. */
   DEVICE_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(50),
   DEVICE_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(100),

@@ -58,9 +58,30 @@ describe(ChangeCoalescer.name, () => {
     expect(flushed[0]).toMatchObject({ changed: { Email: '12' }, state: '12' });
   });
 
-  it('sends at once without a window', () => {
+  it('without a window merges a batch per account and sends it when the batch ends, with no timer', () => {
     const coalescer = new ChangeCoalescer(0, (change) => flushed.push(change));
-    coalescer.add(alice, { Email: 'a' }, 'a');
+    coalescer.add(alice, { Email: '3', Mailbox: '3' }, '3');
+    coalescer.add(bob, { Email: '7' }, '7');
+    coalescer.add(alice, { Email: '4' }, '4');
+    expect(flushed).toEqual([]);
+
+    coalescer.flushBatch();
+    expect(flushed).toHaveLength(2);
+    expect(flushed.find((change) => change.accountId === alice)).toMatchObject({
+      changed: { Email: '4', Mailbox: '3' },
+      state: '4',
+    });
+    expect(coalescer.pendingAccounts).toBe(0);
+    coalescer.flushBatch();
+    expect(flushed).toHaveLength(2);
+  });
+
+  it('leaves sending to the timers when there is a window', () => {
+    const coalescer = new ChangeCoalescer(2, (change) => flushed.push(change));
+    coalescer.add(alice, { Email: '1' }, '1');
+    coalescer.flushBatch();
+    expect(flushed).toEqual([]);
+    vi.advanceTimersByTime(2);
     expect(flushed).toHaveLength(1);
   });
 

@@ -10,11 +10,13 @@ export interface AccountChange {
 }
 
 /**
- * Merges an account's changes arriving within `windowMs` into one StateChange: a delivery
- * touching Email, Thread and Mailbox as separate events reaches the device once.
+ * Merges an account's changes into one StateChange: those of one consumer batch (a burst of
+ * deliveries reaches the device once), and with a window, those arriving within `windowMs`.
+ * Without a window nothing waits for a timer: the batch's changes go out when `flushBatch` is called
+ * at the end of the batch.
  */
 export class ChangeCoalescer {
-  private readonly pending = new Map<string, { change: AccountChange; timer: NodeJS.Timeout }>();
+  private readonly pending = new Map<string, { change: AccountChange; timer: NodeJS.Timeout | undefined }>();
 
   constructor(
     private readonly windowMs: number,
@@ -42,7 +44,7 @@ export class ChangeCoalescer {
     if (traceHeaders?.traceparent) change.traceHeaders = traceHeaders;
     mergeInto(change, changed, state);
     if (this.windowMs <= 0) {
-      this.flush(change);
+      this.pending.set(accountId, { change, timer: undefined });
       return;
     }
     const timer = setTimeout(() => {
@@ -50,6 +52,14 @@ export class ChangeCoalescer {
       this.flush(change);
     }, this.windowMs);
     this.pending.set(accountId, { change, timer });
+  }
+
+  /** Sends what a batch gathered, without a window; with one, the timers send it. */
+  flushBatch(): void {
+    if (this.windowMs > 0) return;
+    const changes = [...this.pending.values()];
+    this.pending.clear();
+    for (const { change } of changes) this.flush(change);
   }
 
   /** Drops what is waiting: on shutdown the sockets are closing and devices catch up on reconnect. */

@@ -42,6 +42,7 @@ export class MailboxChangesConsumer implements OnApplicationBootstrap, BeforeApp
         const receivedAt = performance.now();
         for (const { event, headers } of events)
           this.coalescer.add(event.accountId, event.changed, event.state, receivedAt, headers);
+        this.coalescer.flushBatch();
       },
     });
   }

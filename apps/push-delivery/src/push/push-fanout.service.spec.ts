@@ -72,10 +72,25 @@ describe(PushFanout.name, () => {
   it('writes the change to the EventSource streams of the account too, once per push state', () => {
     const streams = new EventSourceRegistry();
     const written: string[] = [];
-    const writer: StreamWriter = { write: (chunk) => written.push(chunk) > 0, end: () => undefined, writableLength: 0 };
-    streams.add(new EventStream(accountId, writer, { types: new Set(['Email']), closeAfterState: false, pingSeconds: 0 }));
+    const writer: StreamWriter = {
+      write: (chunk) => written.push(chunk) > 0,
+      end: () => undefined,
+      writableLength: 0,
+    };
+    streams.add(
+      new EventStream(accountId, writer, {
+        types: new Set(['Email']),
+        closeAfterState: false,
+        pingSeconds: 0,
+      }),
+    );
     const fanout = new PushFanout(new ConnectionRegistry(new PushMetrics()), new PushMetrics(), streams);
-    const change = { accountId, changed: { Email: '7', Mailbox: '7' }, state: '7', receivedAt: performance.now() };
+    const change = {
+      accountId,
+      changed: { Email: '7', Mailbox: '7' },
+      state: '7',
+      receivedAt: performance.now(),
+    };
 
     expect(fanout.deliver(change)).toBe(1);
     expect(fanout.deliver(change)).toBe(0);
