@@ -186,4 +186,15 @@ describe(previewOf.name, () => {
     expect(Array.from(preview)).toHaveLength(256);
     expect(preview.endsWith('😀')).toBe(true);
   });
+
+  it('collapses whitespace runs, trims both ends and counts the spaces it keeps', () => {
+    expect(previewOf('\n\n  Hello\t\t world \u00a0\u2003 again  \r\n', null)).toBe('Hello world again');
+    expect(previewOf(' '.repeat(10_000) + 'late start', null)).toBe('late start');
+    expect(Array.from(previewOf('ab '.repeat(200), null))).toHaveLength(256);
+    expect(previewOf('ab '.repeat(200), null).endsWith(' ')).toBe(false);
+  });
+
+  it('reads no further than the first 16 K characters of a long body', () => {
+    expect(previewOf(' '.repeat(16 * 1024) + 'beyond', null)).toBe('');
+  });
 });

@@ -224,12 +224,32 @@ function readHeaderBlock(bytes: Buffer): RawHeader[] {
 /** The first characters of the text, whitespace collapsed; from the HTML when there is no text part. */
 export function previewOf(text: string | null, html: string | null): string {
   const source = text ?? (html === null ? '' : htmlToPlain(html.slice(0, 64 * 1024)));
-  const collapsed = source
-    .slice(0, 16 * 1024)
-    .replace(/\s+/g, ' ')
-    .trim();
-  return Array.from(collapsed).slice(0, PREVIEW_LENGTH).join('');
+  // Reads only as far as the preview needs (at most 16 K code units): a long body costs no more
+  // than a short one.
+  const limit = Math.min(source.length, 16 * 1024);
+  let preview = '';
+  let characters = 0;
+  let space = false;
+  for (let index = 0; index < limit && characters < PREVIEW_LENGTH;) {
+    const character = String.fromCodePoint(source.codePointAt(index)!);
+    index += character.length;
+    if (WHITESPACE.test(character)) {
+      space = characters > 0;
+      continue;
+    }
+    if (space) {
+      preview += ' ';
+      characters += 1;
+      space = false;
+      if (characters === PREVIEW_LENGTH) break;
+    }
+    preview += character;
+    characters += 1;
+  }
+  return preview;
 }
+
+const WHITESPACE = /^\s$/;
 
 function htmlToPlain(html: string): string {
   return html
