@@ -222,9 +222,17 @@ function readMessage(stream: SMTPServerDataStream, maxBytes: number): Promise<Bu
       if (size <= maxBytes) chunks.push(chunk);
       else chunks = [];
     });
-    stream.once('end', () => resolve(size > maxBytes ? undefined : Buffer.concat(chunks, size)));
-    // A client that disconnects mid-DATA destroys the stream without an end.
-    stream.once('error', () => reject(new ClientGoneError('the client left during DATA')));
-    stream.once('close', () => reject(new ClientGoneError('the client left during DATA')));
+    let ended = false;
+    stream.once('end', () => {
+      ended = true;
+      resolve(size > maxBytes ? undefined : Buffer.concat(chunks, size));
+    });
+    // A client that disconnects mid-DATA destroys the stream without an end. The stream also closes
+    // after a normal end: no error (and its stack trace) is built for that.
+    const gone = () => {
+      if (!ended) reject(new ClientGoneError('the client left during DATA'));
+    };
+    stream.once('error', gone);
+    stream.once('close', gone);
   });
 }
