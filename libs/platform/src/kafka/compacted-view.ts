@@ -36,7 +36,8 @@ export class CompactedTopicView<S extends z.ZodType> {
     this.log = logger.child({ component: 'view', topic: options.topic.name });
     this.consumer = kafka.consumer({
       groupId: `${options.groupPrefix}-${randomUUID()}`,
-      maxWaitTimeInMs: 50,
+      // A fetch answers as soon as there is data; the wait only bounds how often an idle consumer asks.
+      maxWaitTimeInMs: 500,
       allowAutoTopicCreation: false,
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 5000 },
     });

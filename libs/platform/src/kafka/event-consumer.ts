@@ -56,7 +56,8 @@ export class EventConsumer<S extends z.ZodType> {
       groupId: options.groupId,
       sessionTimeout: 30_000,
       heartbeatInterval: 3000,
-      maxWaitTimeInMs: 100,
+      // A fetch answers as soon as there is data; the wait only bounds how often an idle consumer asks.
+      maxWaitTimeInMs: 500,
       allowAutoTopicCreation: false,
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 5000 },
     });
