@@ -54,6 +54,8 @@ export class JmapSocketGateway implements OnApplicationBootstrap, OnModuleDestro
     this.log = logger.child({ component: 'socket' });
     this.wss = new WebSocketServer({
       noServer: true,
+      // The connection registry already tracks every socket; a second set would cost memory per socket.
+      clientTracking: false,
       maxPayload: config.WS_MAX_MESSAGE_BYTES,
       perMessageDeflate: false,
       handleProtocols: (protocols) => (protocols.has(JMAP_SUBPROTOCOL) ? JMAP_SUBPROTOCOL : false),

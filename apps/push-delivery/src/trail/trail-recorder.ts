@@ -16,13 +16,16 @@ export interface TrailBatch {
 const FOLDED_KINDS = new Set<DeviceTrailRecordV1['kind']>(['ping', 'pong', 'pushSent']);
 const MAX_RECORDS_PER_BATCH = 500;
 
+/** A record as buffered: the time is kept as a number and formatted only when the batch goes out. */
+type BufferedRecord = Omit<DeviceTrailRecordV1, 'at'> & { at?: string; atMs: number };
+
 /**
  * Keeps diagnostic records in memory until the next flush. Recording is a synchronous array push,
  * so the push path never waits on Kafka; past `maxBuffered` records new ones are dropped and
  * counted rather than let memory grow while Kafka is away.
  */
 export class TrailBuffer {
-  private byAccount = new Map<string, DeviceTrailRecordV1[]>();
+  private byAccount = new Map<string, BufferedRecord[]>();
   private buffered = 0;
   dropped = 0;
   readonly source = `push-delivery-${hostname()}-${process.pid}`;
@@ -43,14 +46,15 @@ export class TrailBuffer {
       last.deviceId === input.deviceId
     ) {
       last.count = (last.count ?? 1) + 1;
-      last.at = input.at ?? new Date().toISOString();
+      last.at = input.at;
+      last.atMs = Date.now();
       return;
     }
     if (this.buffered >= this.maxBuffered) {
       this.dropped += 1;
       return;
     }
-    const record: DeviceTrailRecordV1 = { ...input, at: input.at ?? new Date().toISOString() };
+    const record: BufferedRecord = { ...input, atMs: Date.now() };
     if (record.detail !== undefined) record.detail = record.detail.slice(0, 500);
     records.push(record);
     this.byAccount.set(accountId, records);
@@ -69,10 +73,14 @@ export class TrailBuffer {
           batchId: randomUUID(),
           accountId,
           source: this.source,
-          records: records.slice(start, start + MAX_RECORDS_PER_BATCH),
+          records: records.slice(start, start + MAX_RECORDS_PER_BATCH).map(toRecord),
         });
       }
     }
     return batches;
   }
+}
+
+function toRecord({ atMs, at, ...rest }: BufferedRecord): DeviceTrailRecordV1 {
+  return { ...rest, at: at ?? new Date(atMs).toISOString() };
 }
