@@ -100,17 +100,27 @@ export class SelfTestService {
         return this.report(account, hops, started);
       }
       socket = connected.socket;
+      const handshakeMs = Date.now() - opened;
       const frames = new FrameReader(socket);
-      hops.push({
-        name: 'websocket',
-        ok: true,
-        ms: Date.now() - opened,
-        detail: 'connected and push enabled',
-      });
       socket.send(JSON.stringify({ '@type': 'WebSocketPushEnable', dataTypes: null }));
       // An answered request proves the push enable was read before the mail goes out.
       socket.send(request('echo', [['Core/echo', { selftest: true }, 'e']]));
-      await frames.next((frame) => frame['requestId'] === 'echo', remaining());
+      const echoed = await frames
+        .next((frame) => frame['requestId'] === 'echo', remaining())
+        .then(
+          () => true,
+          () => false,
+        );
+      if (!echoed) {
+        hops.push({
+          name: 'websocket',
+          ok: false,
+          ms: null,
+          detail: `connected, but Core/echo had no answer before the ${input.timeoutMs} ms ran out`,
+        });
+        return this.report(account, hops, started);
+      }
+      hops.push({ name: 'websocket', ok: true, ms: handshakeMs, detail: 'connected and push enabled' });
 
       const start = await positions;
       if ('error' in start) watch.error = start.error;
