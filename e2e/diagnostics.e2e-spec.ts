@@ -328,6 +328,64 @@ describe('device diagnostics: trail, findings and the self-test', () => {
     }
   });
 
+  it('records JMAP requests over HTTP by method name, with their result and duration', async () => {
+    const { address, password, accountId } = await newAccount();
+    const device = await registry.registerDevice(address, password, { deviceId: 'http-laptop' });
+    const call = (methodCalls: unknown[]) =>
+      fetch(`http://${platform.host}:${platform.ports.push}/jmap/api`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${device.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          using: ['urn:ietf:params:jmap:core', 'urn:ietf:params:jmap:mail'],
+          methodCalls,
+        }),
+      });
+    // push-delivery learns of the new device from Kafka.
+    await expectEventually(async () => expect((await call([['Core/echo', {}, 'e']])).status).toBe(200), {
+      timeoutMs: 10_000,
+      intervalMs: 50,
+    });
+    const fetched = await call([
+      ['Email/query', { accountId }, 'q'],
+      ['Email/get', { accountId, '#ids': { resultOf: 'q', name: 'Email/query', path: '/ids' } }, 'g'],
+    ]);
+    expect(fetched.status).toBe(200);
+    const unknown = await call([['Email/frobnicate', { accountId }, 'f']]);
+    expect(unknown.status).toBe(200);
+
+    type RequestRecord = {
+      kind: string;
+      request?: { methods: string[]; ok: boolean; durationMs: number; error?: string };
+    };
+    const requests = await expectEventually(
+      async () => {
+        const { body } = await admin<{ records: RequestRecord[] }>(
+          'GET',
+          `/admin/accounts/${accountId}/devices/${device.deviceId}/trail`,
+        );
+        const found = body.records
+          .filter((record) => record.kind === 'request')
+          .map((record) => record.request);
+        expect(found.map((request) => request?.methods)).toEqual(
+          expect.arrayContaining([['Email/query', 'Email/get'], ['Email/frobnicate']]),
+        );
+        return found;
+      },
+      { timeoutMs: 20_000, intervalMs: 200 },
+    );
+    const byMethods = (methods: string[]) =>
+      requests.find((request) => JSON.stringify(request?.methods) === JSON.stringify(methods));
+    expect(byMethods(['Email/query', 'Email/get'])).toEqual({
+      methods: ['Email/query', 'Email/get'],
+      ok: true,
+      durationMs: expect.any(Number),
+    });
+    expect(byMethods(['Email/frobnicate'])).toMatchObject({ ok: false, error: 'unknownMethod' });
+    expect(
+      requests.flatMap((request) => request?.methods ?? []).some((name) => name.startsWith('HTTP')),
+    ).toBe(false);
+  });
+
   it('reports a partnership not connected for longer than the stale limit', async () => {
     const { address, password, accountId } = await newAccount();
     const device = await registry.registerDevice(address, password, { deviceId: 'drawer-phone' });

@@ -19,11 +19,19 @@ import { startLocalKafka, type LocalKafka } from '@pushmail/infra';
 const databaseUrl = process.env['DATABASE_URL'];
 if (!databaseUrl) throw new Error('DATABASE_URL must be set: run the suite with `npm test`');
 
+interface SelfTestReport {
+  ok: boolean;
+  stoppedAt: string | null;
+  diagnosis: string;
+  hops: { name: string; ok: boolean; ms: number | null; detail: string }[];
+  totalMs: number;
+}
+
 /**
  * The broker is this suite's own, so that it can be stopped under a running platform without
  * disturbing the other suites.
  */
-describe('ingest while Kafka is down', () => {
+describe('the platform while Kafka is down', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'pushmail-outage-'));
   let ports: { port: number; controllerPort: number };
   let broker: LocalKafka;
@@ -106,6 +114,53 @@ describe('ingest while Kafka is down', () => {
       expect(responses[1]![1]['list']).toEqual([expect.objectContaining({ subject: 'during the outage' })]);
     } finally {
       client.close();
+    }
+  });
+
+  it('names Kafka as the broken hop in the self-test while the broker is down, within the time asked', async () => {
+    const registry = new RegistryClient(platform.registryUrl, platform.adminToken);
+    const address = `selftest-${randomUUID().slice(0, 8)}@example.com`;
+    const { accountId } = await registry.createAccount(address, 'a long enough password');
+    const device = await registry.registerDevice(address, 'a long enough password', {
+      deviceId: 'selftest-phone',
+    });
+    // push-delivery knows the device before the broker goes.
+    const client = await expectEventually(() => DeviceClient.connect(platform.websocketUrl, device.token));
+    client.close();
+    await client.waitForClose();
+
+    await broker.stop();
+    try {
+      const timeoutMs = 20_000;
+      const asked = Date.now();
+      const response = await fetch(`${platform.registryUrl}/admin/selftest`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${platform.adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ accountId, deviceToken: device.token, timeoutMs }),
+      });
+      const elapsedMs = Date.now() - asked;
+      expect(response.status).toBe(200);
+      const report = (await response.json()) as SelfTestReport;
+      const described = JSON.stringify(report);
+
+      expect(report.ok).toBe(false);
+      expect(report.stoppedAt, described).toBe('kafka');
+      expect(report.diagnosis).toMatch(/^Kafka is unreachable: /);
+      expect(report.diagnosis).toContain(broker.brokers);
+      expect(
+        report.hops.map((hop) => [hop.name, hop.ok]),
+        described,
+      ).toEqual([
+        ['websocket', true],
+        ['smtp', false],
+        ['kafka', false],
+      ]);
+      expect(report.hops[1]?.detail).toMatch(/^message answered 451 4\.3\.0/);
+      expect(report.hops[2]?.detail).toMatch(/^unreachable from device-registry too: /);
+      expect(elapsedMs).toBeLessThan(timeoutMs);
+      expect(report.totalMs).toBeLessThanOrEqual(elapsedMs);
+    } finally {
+      broker = await startLocalKafka({ ...ports, dataDir, log: () => undefined });
     }
   });
 });

@@ -168,6 +168,36 @@ describe('docker-compose.yml', () => {
     ]);
   });
 
+  it("points device-registry's self-test and console counters at the services that listen there", () => {
+    const registry = compose.services['device-registry']!.environment!;
+    /** Whether `host` is a service on a network device-registry shares, with `port` set in its environment. */
+    const listens = (host: string, port: string) => {
+      const service = compose.services[host];
+      return (
+        service !== undefined &&
+        (service.networks ?? []).some((network) =>
+          (compose.services['device-registry']!.networks ?? []).includes(network),
+        ) &&
+        Object.entries(service.environment ?? {}).some(
+          ([name, value]) => name.endsWith('_PORT') && value === port,
+        )
+      );
+    };
+    expect(listens(registry['SELFTEST_SMTP_HOST']!, registry['SELFTEST_SMTP_PORT']!)).toBe(true);
+    expect(compose.services[registry['SELFTEST_SMTP_HOST']!]?.environment?.['SMTP_PORT']).toBe(
+      registry['SELFTEST_SMTP_PORT'],
+    );
+    const socket = new URL(registry['SELFTEST_JMAP_WS_URL']!);
+    expect([socket.hostname, socket.port, socket.pathname]).toEqual(['push-delivery', '8080', '/jmap/ws']);
+    const counters = registry['CONSOLE_METRICS_URLS']!.split(',').map((pair) => pair.split('='));
+    expect(counters.map(([name]) => name).sort()).toEqual([...serviceNames].sort());
+    for (const [name, address] of counters) {
+      const url = new URL(address!);
+      expect(url.hostname).toBe(name);
+      expect(url.port).toBe(String(serviceExpectations[name as (typeof serviceNames)[number]].httpPort));
+    }
+  });
+
   it('creates the topics with the script generated from the contracts before any service starts', () => {
     const topics = compose.services['topics']!;
     expect(isJob(topics)).toBe(true);

@@ -355,6 +355,65 @@ describe('Kubernetes manifests', () => {
     },
   );
 
+  it.each(full)(
+    "$name: device-registry's self-test and console counters reach Services of the right pods and ports",
+    ({ objects }) => {
+      const registry = serviceDeployment(objects, 'device-registry');
+      const env = environmentOf(objects, registry.spec.template.spec.containers[0]!);
+      const registryLabels = registry.spec.template.metadata.labels;
+      const policies = ofKind<NetworkPolicy>(objects, 'NetworkPolicy');
+      /** The workload and container port a Service port leads to, if the registry may reach it. */
+      const reach = (host: string, port: number) => {
+        const service = objects.find(
+          (object) => object.kind === 'Service' && object.metadata.name === host,
+        ) as
+          | (KubeObject & {
+              spec: { selector: Record<string, string>; ports: { port: number; targetPort: string }[] };
+            })
+          | undefined;
+        const servicePort = service?.spec.ports.find((candidate) => candidate.port === port);
+        if (!service || !servicePort) return undefined;
+        const workload = workloads(objects).find((candidate) =>
+          selects({ matchLabels: service.spec.selector }, candidate.spec.template.metadata.labels),
+        )!;
+        const admitted = policies
+          .filter((policy) => selects(policy.spec.podSelector, workload.spec.template.metadata.labels))
+          .flatMap((policy) => policy.spec.ingress ?? [])
+          .some(
+            (rule) =>
+              (rule.ports ?? []).some((candidate) => candidate.port === servicePort.targetPort) &&
+              (!rule.from ||
+                rule.from.some(
+                  (source) => source.podSelector && selects(source.podSelector, registryLabels),
+                )),
+          );
+        return { workload: workload.metadata.name, port: servicePort.targetPort, admitted };
+      };
+      expect(reach(env['SELFTEST_SMTP_HOST']!, Number(env['SELFTEST_SMTP_PORT']))).toEqual({
+        workload: 'ingest',
+        port: 'smtp',
+        admitted: true,
+      });
+      const socket = new URL(env['SELFTEST_JMAP_WS_URL']!);
+      expect(socket.pathname).toBe('/jmap/ws');
+      expect(reach(socket.hostname, Number(socket.port))).toEqual({
+        workload: 'push-delivery',
+        port: 'http',
+        admitted: true,
+      });
+      const counters = env['CONSOLE_METRICS_URLS']!.split(',').map((pair) => pair.split('='));
+      expect(counters.length).toBeGreaterThan(0);
+      for (const [name, address] of counters) {
+        const url = new URL(address!);
+        expect(reach(url.hostname, Number(url.port)), name).toEqual({
+          workload: name,
+          port: 'http',
+          admitted: true,
+        });
+      }
+    },
+  );
+
   it.each(['base', 'overlays/production', 'overlays/operators'])(
     '%s: push-delivery scales on its open sockets',
     (name) => {

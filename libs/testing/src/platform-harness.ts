@@ -93,6 +93,16 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
       REGISTRY_HTTP_PORT: String(ports.registry),
       ADMIN_TOKEN: adminToken,
       PUBLIC_JMAP_URL: `${publicUrl}/.well-known/jmap`,
+      // The self-test and the console's live counters reach the services where this run put them.
+      SELFTEST_SMTP_HOST: host,
+      SELFTEST_SMTP_PORT: String(ports.smtp),
+      SELFTEST_JMAP_WS_URL: `ws://${host}:${ports.push}/jmap/ws`,
+      CONSOLE_METRICS_URLS: [
+        `ingest=http://${host}:${ports.ingest}`,
+        `mailbox=http://${host}:${ports.mailbox}`,
+        `device-registry=http://${host}:${ports.registry}`,
+        `push-delivery=http://${host}:${ports.push}`,
+      ].join(','),
     },
     mailbox: { MAILBOX_HTTP_PORT: String(ports.mailbox) },
     ingest: {

@@ -153,12 +153,24 @@ describe(diagnoseDevice.name, () => {
     );
   });
 
-  it('counts a JMAP call over HTTP as a fetch', () => {
+  it('counts a blob download, and a JMAP call recorded by route by an older push-delivery, as a fetch', () => {
+    for (const route of ['HTTP GET /jmap/download/a/b/c', 'HTTP POST /jmap/api']) {
+      const trail = [
+        entry('pushSent', 300),
+        entry('request', 299, { request: { methods: [route], ok: true, durationMs: 8 } }),
+      ];
+      expect(diagnoseDevice(device(), trail, account, settings).findings).toEqual([]);
+    }
+  });
+
+  it('does not count a request that reads no mail as a fetch', () => {
     const trail = [
       entry('pushSent', 300),
-      entry('request', 299, { request: { methods: ['HTTP POST /jmap/api'], ok: true, durationMs: 8 } }),
+      entry('request', 299, { request: { methods: ['Core/echo'], ok: true, durationMs: 2 } }),
     ];
-    expect(diagnoseDevice(device(), trail, account, settings).findings).toEqual([]);
+    expect(
+      diagnoseDevice(device(), trail, account, settings).findings.map((finding) => finding.code),
+    ).toEqual(['pushesNotFetched']);
   });
 
   it('does not report pushes the device fetched afterwards', () => {

@@ -238,8 +238,9 @@ function unfetched(trail: readonly TrailEntry[], settings: DiagnosisSettings): F
       (entry.request?.methods ?? []).some(
         (name) =>
           FETCH_METHODS.has(name) ||
-          name.startsWith('HTTP POST /jmap/api') ||
-          name.startsWith('HTTP GET /jmap/download'),
+          name.startsWith('HTTP GET /jmap/download') ||
+          // Trail records kept from before HTTP requests were recorded by JMAP method name.
+          name.startsWith('HTTP POST /jmap/api'),
       ),
   );
   const pushes = trail.slice(lastFetch + 1).filter((entry) => entry.kind === 'pushSent');

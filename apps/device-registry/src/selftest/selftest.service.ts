@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { decodeEvent, mailArrivedTopic, mailboxChangedTopic } from '@pushmail/contracts';
 import { createKafka } from '@pushmail/platform';
-import type { Consumer } from 'kafkajs';
+import type { Consumer, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
 import { AccountsService } from '../accounts/accounts.service.js';
@@ -35,7 +35,7 @@ export interface SelfTestReport {
 const WHERE: Record<HopName, string> = {
   websocket: 'the device cannot open its WebSocket: push-delivery is unreachable or refuses the token',
   smtp: 'ingest did not accept the message over SMTP',
-  kafka: 'ingest answered but the mail-arrived event did not reach Kafka',
+  kafka: 'the mail-arrived event did not get through Kafka',
   store: 'the event is in Kafka but mailbox did not store it (is mailbox running and consuming?)',
   push: 'mailbox stored the mail but push-delivery sent no StateChange to the socket',
   fetch: 'the device was told but could not fetch the mail',
@@ -46,6 +46,22 @@ interface Watch {
   storeAt?: number;
   error?: string;
 }
+
+/** Where a partition of a watched topic stood before the mail was sent. */
+type Position = { topic: string; partition: number; offset: string };
+
+/**
+ * How long finding where the topics stand may take. It is also the check that Kafka answers at
+ * all: with the broker down, the client's own retries would otherwise hold the test.
+ */
+const KAFKA_PROBE_MS = 5000;
+
+/** How far the SMTP conversation got: a refusal of the message itself is ingest's answer to Kafka. */
+type SmtpStage = 'connect' | 'envelope' | 'message';
+type SmtpResult =
+  | { ok: true; detail: string }
+  /** `code` is null when no reply came (refused connection, time ran out). */
+  | { ok: false; stage: SmtpStage; code: number | null; detail: string };
 
 /**
  * Sends the platform a mail as an outside server would and follows it as the device: SMTP 250,
@@ -72,10 +88,9 @@ export class SelfTestService {
     const marker = `pushmail-selftest-${randomUUID()}`;
     const hops: Hop[] = [];
     const watch: Watch = {};
-    const consumer = await this.watchKafka(input.accountId, marker, watch).catch((error: unknown) => {
-      watch.error = error instanceof Error ? error.message : String(error);
-      return undefined;
-    });
+    // Asked while the socket opens; awaited before the mail goes out, so no event is missed.
+    const positions = this.kafkaPositions(Math.min(remaining(), KAFKA_PROBE_MS));
+    let consumer: Promise<Consumer | undefined> | undefined;
     let socket: WebSocket | undefined;
     try {
       const opened = Date.now();
@@ -85,23 +100,43 @@ export class SelfTestService {
         return this.report(account, hops, started);
       }
       socket = connected.socket;
+      const handshakeMs = Date.now() - opened;
       const frames = new FrameReader(socket);
-      hops.push({
-        name: 'websocket',
-        ok: true,
-        ms: Date.now() - opened,
-        detail: 'connected and push enabled',
-      });
       socket.send(JSON.stringify({ '@type': 'WebSocketPushEnable', dataTypes: null }));
       // An answered request proves the push enable was read before the mail goes out.
       socket.send(request('echo', [['Core/echo', { selftest: true }, 'e']]));
-      await frames.next((frame) => frame['requestId'] === 'echo', remaining());
+      const echoed = await frames
+        .next((frame) => frame['requestId'] === 'echo', remaining())
+        .then(
+          () => true,
+          () => false,
+        );
+      if (!echoed) {
+        hops.push({
+          name: 'websocket',
+          ok: false,
+          ms: null,
+          detail: `connected, but Core/echo had no answer before the ${input.timeoutMs} ms ran out`,
+        });
+        return this.report(account, hops, started);
+      }
+      hops.push({ name: 'websocket', ok: true, ms: handshakeMs, detail: 'connected and push enabled' });
+
+      const start = await positions;
+      if ('error' in start) watch.error = start.error;
+      else
+        consumer = this.follow(start, input.accountId, marker, watch).catch((error: unknown) => {
+          watch.error = messageOf(error);
+          return undefined;
+        });
 
       const sentAt = Date.now();
       const smtp = await this.sendMail(account.address, marker, remaining());
       const smtpMs = Date.now() - sentAt;
-      hops.push({ name: 'smtp', ok: smtp.ok, ms: smtp.ok ? smtpMs : null, detail: smtp.detail });
-      if (!smtp.ok) return this.report(account, hops, started);
+      if (!smtp.ok) {
+        return this.smtpFailed(account, hops, started, smtp, watch.error);
+      }
+      hops.push({ name: 'smtp', ok: true, ms: smtpMs, detail: smtp.detail });
 
       const pushed = await frames
         // Leave time to ask mailbox afterwards, so a missing push is told apart from a missing mail.
@@ -131,14 +166,22 @@ export class SelfTestService {
               ms: Math.max(0, watch.kafkaAt - sentAt),
               detail: 'mail-arrived event seen',
             }
-          : {
-              name: 'kafka',
-              ok: false,
-              ms: null,
-              detail: watch.error
-                ? `could not read Kafka: ${watch.error}`
-                : 'no mail-arrived event for this message',
-            },
+          : watch.error !== undefined && fetched.found
+            ? {
+                // mailbox only learns of mail from Kafka: the event went through, unseen from here.
+                name: 'kafka',
+                ok: true,
+                ms: null,
+                detail: `not observed, as device-registry could not read Kafka (${watch.error}); mailbox has the message, so the event went through`,
+              }
+            : {
+                name: 'kafka',
+                ok: false,
+                ms: null,
+                detail: watch.error
+                  ? `could not read Kafka: ${watch.error}`
+                  : 'no mail-arrived event for this message',
+              },
       );
       // The change event is read by a group that may lag; the mail was stored no later than it was pushed.
       const storedMs = Math.min(
@@ -171,8 +214,48 @@ export class SelfTestService {
       return this.report(account, hops, started);
     } finally {
       socket?.close(1000, 'self-test done');
-      await consumer?.disconnect().catch(() => undefined);
+      // Not awaited: a consumer still joining its group must not hold the answer back.
+      void consumer?.then((joined) => joined?.disconnect()).catch(() => undefined);
     }
+  }
+
+  /**
+   * SMTP did not take the mail. ingest answers the message itself with a temporary failure (or
+   * not in time) when it cannot hand it to Kafka; when this service cannot reach Kafka either,
+   * Kafka is the broken hop.
+   */
+  private smtpFailed(
+    account: { accountId: string; address: string },
+    hops: Hop[],
+    started: number,
+    smtp: Extract<SmtpResult, { ok: false }>,
+    kafkaError: string | undefined,
+  ): SelfTestReport {
+    const messageNotTaken =
+      smtp.stage === 'message' && (smtp.code === null || (smtp.code >= 400 && smtp.code < 500));
+    if (!messageNotTaken) {
+      hops.push({ name: 'smtp', ok: false, ms: null, detail: smtp.detail });
+      return this.report(account, hops, started);
+    }
+    if (kafkaError === undefined) {
+      hops.push({
+        name: 'smtp',
+        ok: false,
+        ms: null,
+        detail: `${smtp.detail}; ingest answers so when it cannot hand a message to Kafka within INGEST_PUBLISH_TIMEOUT_MS: check ingest's connection to Kafka and its log`,
+      });
+      return this.report(account, hops, started);
+    }
+    hops.push(
+      { name: 'smtp', ok: false, ms: null, detail: smtp.detail },
+      { name: 'kafka', ok: false, ms: null, detail: `unreachable from device-registry too: ${kafkaError}` },
+    );
+    return this.report(account, hops, started, {
+      stoppedAt: 'kafka',
+      diagnosis:
+        `Kafka is unreachable: ingest did not take the message (${smtp.detail}), as when it cannot hand mail to Kafka, ` +
+        `and device-registry cannot reach the brokers (${this.config.KAFKA_BROKERS.join(', ')}) either: ${kafkaError}`,
+    });
   }
 
   private async fetchMarker(
@@ -212,36 +295,42 @@ export class SelfTestService {
     };
   }
 
+  /** The first failed hop is where mail stopped, unless the evidence names the hop behind it. */
   private report(
     account: { accountId: string; address: string },
     hops: Hop[],
     started: number,
+    cause?: { stoppedAt: HopName; diagnosis: string },
   ): SelfTestReport {
     const failed = hops.find((hop) => !hop.ok);
     return {
       accountId: account.accountId,
       address: account.address,
       ok: failed === undefined,
-      stoppedAt: failed?.name ?? null,
-      diagnosis: failed ? `${WHERE[failed.name]}: ${failed.detail}` : 'every hop answered',
+      stoppedAt: cause?.stoppedAt ?? failed?.name ?? null,
+      diagnosis:
+        cause?.diagnosis ?? (failed ? `${WHERE[failed.name]}: ${failed.detail}` : 'every hop answered'),
       hops,
       startedAt: new Date(started).toISOString(),
       totalMs: Date.now() - started,
     };
   }
 
-  private async sendMail(
-    address: string,
-    marker: string,
-    timeoutMs: number,
-  ): Promise<{ ok: boolean; detail: string }> {
+  private async sendMail(address: string, marker: string, timeoutMs: number): Promise<SmtpResult> {
     const { SELFTEST_SMTP_HOST: host, SELFTEST_SMTP_PORT: port } = this.config;
     let probe: SmtpProbe | undefined;
+    let stage: SmtpStage = 'connect';
     try {
       const opened = await SmtpProbe.open(host, port, timeoutMs);
       probe = opened.probe;
       if (opened.greeting.code !== 220)
-        return { ok: false, detail: `greeting ${opened.greeting.code} ${opened.greeting.text}` };
+        return {
+          ok: false,
+          stage,
+          code: opened.greeting.code,
+          detail: `greeting ${opened.greeting.code} ${opened.greeting.text}`,
+        };
+      stage = 'envelope';
       for (const line of [
         'EHLO selftest.pushmail.invalid',
         'MAIL FROM:<selftest@pushmail.invalid>',
@@ -249,10 +338,16 @@ export class SelfTestService {
       ]) {
         const reply = await probe.command(line, timeoutMs);
         if (reply.code >= 400)
-          return { ok: false, detail: `${line.split(':')[0]} answered ${reply.code} ${reply.text}` };
+          return {
+            ok: false,
+            stage,
+            code: reply.code,
+            detail: `${line.split(':')[0]} answered ${reply.code} ${reply.text}`,
+          };
       }
       const ready = await probe.command('DATA', timeoutMs);
-      if (ready.code !== 354) return { ok: false, detail: `DATA answered ${ready.code} ${ready.text}` };
+      if (ready.code !== 354)
+        return { ok: false, stage, code: ready.code, detail: `DATA answered ${ready.code} ${ready.text}` };
       const message = [
         'From: pushmail self-test <selftest@pushmail.invalid>',
         `To: <${address}>`,
@@ -262,41 +357,60 @@ export class SelfTestService {
         '',
         'Sent by the connectivity self-test; it may be deleted.',
       ].join('\r\n');
+      stage = 'message';
       const accepted = await probe.data(message, timeoutMs);
       if (accepted.code !== 250)
-        return { ok: false, detail: `message answered ${accepted.code} ${accepted.text}` };
+        return {
+          ok: false,
+          stage,
+          code: accepted.code,
+          detail: `message answered ${accepted.code} ${accepted.text}`,
+        };
       return { ok: true, detail: `250 from ${host}:${port}` };
     } catch (error) {
-      return {
-        ok: false,
-        detail: `${host}:${port}: ${error instanceof Error ? error.message : String(error)}`,
-      };
+      return { ok: false, stage, code: null, detail: `${host}:${port}: ${messageOf(error)}` };
     } finally {
       probe?.close();
     }
   }
 
-  /** Reads both topics from the offsets as they were before the mail, with a group of its own. */
-  private async watchKafka(accountId: string, marker: string, watch: Watch): Promise<Consumer> {
-    const kafka = createKafka({
-      brokers: this.config.KAFKA_BROKERS,
-      clientId: 'device-registry-selftest',
-      logger: this.log,
-    });
-    const admin = kafka.admin();
-    await admin.connect();
-    let starts: { topic: string; partition: number; offset: string }[];
-    try {
-      starts = [];
+  /**
+   * Where both topics end before the mail is sent, read with a client of its own. Bounded, and
+   * its failure is the answer to whether this service can reach Kafka at all.
+   */
+  private async kafkaPositions(timeoutMs: number): Promise<Position[] | { error: string }> {
+    const admin = this.kafka().admin();
+    let timer: NodeJS.Timeout | undefined;
+    const read = (async () => {
+      await admin.connect();
+      const positions: Position[] = [];
       for (const topic of [mailArrivedTopic.name, mailboxChangedTopic.name]) {
         for (const entry of await admin.fetchTopicOffsets(topic)) {
-          starts.push({ topic, partition: entry.partition, offset: entry.high });
+          positions.push({ topic, partition: entry.partition, offset: entry.high });
         }
       }
+      return positions;
+    })();
+    const late = new Promise<{ error: string }>((resolve) => {
+      timer = setTimeout(() => resolve({ error: `Kafka did not answer within ${timeoutMs} ms` }), timeoutMs);
+    });
+    try {
+      return await Promise.race([read.catch((error: unknown) => ({ error: messageOf(error) })), late]);
     } finally {
-      await admin.disconnect();
+      clearTimeout(timer);
+      // Also stops the client's retries when the time ran out first.
+      void admin.disconnect().catch(() => undefined);
     }
-    const consumer = kafka.consumer({
+  }
+
+  /** Reads both topics from where they stood before the mail, with a group of its own. */
+  private async follow(
+    positions: Position[],
+    accountId: string,
+    marker: string,
+    watch: Watch,
+  ): Promise<Consumer> {
+    const consumer = this.kafka().consumer({
       groupId: `device-registry-selftest-${randomUUID()}`,
       maxWaitTimeInMs: 100,
     });
@@ -328,9 +442,21 @@ export class SelfTestService {
         }
       },
     });
-    for (const start of starts) consumer.seek(start);
+    for (const position of positions) consumer.seek(position);
     return consumer;
   }
+
+  private kafka(): Kafka {
+    return createKafka({
+      brokers: this.config.KAFKA_BROKERS,
+      clientId: 'device-registry-selftest',
+      logger: this.log,
+    });
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function request(id: string, methodCalls: unknown[]): string {

@@ -1,8 +1,16 @@
-import { Controller, HttpCode, Inject, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Controller, HttpCode, Inject, Optional, Post, Req, Res, UseGuards } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { DEFAULT_CORE_LIMITS, parseRequestBody, requestError, type ProblemDetails } from '@pushmail/jmap';
+import {
+  DEFAULT_CORE_LIMITS,
+  parseRequestBody,
+  requestError,
+  type Invocation,
+  type ProblemDetails,
+} from '@pushmail/jmap';
 import type { AuthenticatedDevice } from '../auth/device-authenticator.js';
 import { CurrentDevice, DeviceAuthGuard } from '../auth/device-auth.guard.js';
+import { requestTrail, TrailsJmapMethods, type RequestOutcome } from '../trail/request-trail.js';
+import { DeviceTrail } from '../trail/trail.service.js';
 import { JmapExecutor } from './jmap-executor.service.js';
 import { readBody } from '@pushmail/platform';
 
@@ -10,35 +18,49 @@ import { readBody } from '@pushmail/platform';
 @Controller('jmap')
 @UseGuards(DeviceAuthGuard)
 export class JmapApiController {
-  constructor(@Inject(JmapExecutor) private readonly executor: JmapExecutor) {}
+  constructor(
+    @Inject(JmapExecutor) private readonly executor: JmapExecutor,
+    @Optional() @Inject(DeviceTrail) private readonly trail?: DeviceTrail,
+  ) {}
 
   @Post('api')
   @HttpCode(200)
+  @TrailsJmapMethods()
   async api(
     @CurrentDevice() device: AuthenticatedDevice,
     @Req() request: IncomingMessage,
     @Res() response: ServerResponse,
   ): Promise<void> {
     this.executor.received('http');
+    const started = performance.now();
+    // Recorded once answered, by method name, as over the WebSocket.
+    const answered = (methodCalls: readonly Invocation[], outcome: RequestOutcome): void =>
+      this.trail?.record(device.accountId, {
+        deviceId: device.deviceId,
+        kind: 'request',
+        request: requestTrail(methodCalls, outcome, performance.now() - started),
+      });
     const body = await readBody(request, DEFAULT_CORE_LIMITS.maxSizeRequest);
     if (!body) {
       // The rest of an oversized body is never read, so the connection cannot be reused.
       response.setHeader('connection', 'close');
-      sendProblem(
-        response,
-        requestError(
-          'limit',
-          `the request is over maxSizeRequest (${DEFAULT_CORE_LIMITS.maxSizeRequest} bytes)`,
-          'maxSizeRequest',
-        ),
+      const problem = requestError(
+        'limit',
+        `the request is over maxSizeRequest (${DEFAULT_CORE_LIMITS.maxSizeRequest} bytes)`,
+        'maxSizeRequest',
       );
-      return;
+      sendProblem(response, problem);
+      return answered([], { ok: false, problem });
     }
     const parsed = parseRequestBody(body, DEFAULT_CORE_LIMITS);
-    if (!parsed.ok) return sendProblem(response, parsed.problem);
+    if (!parsed.ok) {
+      sendProblem(response, parsed.problem);
+      return answered([], parsed);
+    }
     const result = await this.executor.execute(device, parsed.request);
-    if (!result.ok) return sendProblem(response, result.problem);
-    sendJson(response, 200, 'application/json', result.response);
+    if (result.ok) sendJson(response, 200, 'application/json', result.response);
+    else sendProblem(response, result.problem);
+    answered(parsed.request.methodCalls, result);
   }
 }
 

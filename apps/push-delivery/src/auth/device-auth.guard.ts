@@ -7,10 +7,12 @@ import {
   type CanActivate,
   type ExecutionContext,
 } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { clientAddressOf, DeviceAuthenticator } from './device-auth.service.js';
 import type { AuthenticatedDevice } from './device-authenticator.js';
 import { DeviceLastSeen } from './device-last-seen.js';
+import { TRAILS_JMAP_METHODS } from '../trail/request-trail.js';
 import { DeviceTrail } from '../trail/trail.service.js';
 
 type AuthenticatedRequest = IncomingMessage & { device?: AuthenticatedDevice };
@@ -29,6 +31,7 @@ export class DeviceAuthGuard implements CanActivate {
   constructor(
     @Inject(DeviceAuthenticator) private readonly authenticator: DeviceAuthenticator,
     @Inject(DeviceLastSeen) private readonly lastSeen: DeviceLastSeen,
+    @Inject(Reflector) private readonly reflector: Reflector,
     @Optional() @Inject(DeviceTrail) private readonly trail?: DeviceTrail,
   ) {}
 
@@ -44,7 +47,11 @@ export class DeviceAuthGuard implements CanActivate {
         new Date(),
         clientAddressOf(request) ?? undefined,
       );
-      this.recordRequest(outcome.device, request, http.getResponse<ServerResponse>());
+      const recordsItself = this.reflector.getAllAndOverride<boolean | undefined>(TRAILS_JMAP_METHODS, [
+        context.getHandler(),
+        context.getClass(),
+      ]);
+      if (!recordsItself) this.recordRequest(outcome.device, request, http.getResponse<ServerResponse>());
       return true;
     }
     if (outcome.device) {
@@ -63,8 +70,8 @@ export class DeviceAuthGuard implements CanActivate {
   }
 
   /**
-   * HTTP calls go into the device's trail once answered; the JMAP method names are not known
-   * here, so the route stands for them (a device fetching over HTTP is still seen fetching).
+   * The other device routes (session, blobs, EventSource, token) go into the device's trail by
+   * route once answered; the JMAP API records its method names itself, as the socket does.
    */
   private recordRequest(
     device: AuthenticatedDevice,

@@ -14,6 +14,7 @@ import type { MailboxApi } from '../api/mailbox-client.js';
 import { DeviceLastSeen } from '../auth/device-last-seen.js';
 import { PUSH_LOGGER } from '../config/push-config.js';
 import { PushMetrics } from '../metrics/push-metrics.js';
+import { requestTrail } from '../trail/request-trail.js';
 import { DeviceTrail } from '../trail/trail.service.js';
 import { CloseCode, type DeviceConnection } from './device-connection.js';
 
@@ -71,23 +72,10 @@ export class ClientMessageHandler {
       connection.send(
         result.ok ? responseFrame(id, result.response) : requestErrorMessage(id, result.problem),
       );
-      const failed = result.ok
-        ? result.response.methodResponses.find(([name]) => name === 'error')
-        : undefined;
-      const failure = !result.ok
-        ? 'request error'
-        : failed
-          ? String((failed[1] as { type?: unknown }).type ?? 'error')
-          : undefined;
       this.trail?.record(connection.accountId, {
         deviceId: connection.device.deviceId,
         kind: 'request',
-        request: {
-          methods: request.methodCalls.slice(0, 64).map(([name]) => name.slice(0, 100)),
-          ok: failure === undefined,
-          durationMs: Math.round(performance.now() - startedAt),
-          ...(failure !== undefined ? { error: failure.slice(0, 200) } : {}),
-        },
+        request: requestTrail(request.methodCalls, result, performance.now() - startedAt),
       });
     } finally {
       connection.requestFinished();

@@ -1,0 +1,117 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { deviceTrailRecordV1 } from '@pushmail/contracts';
+import type { JmapRequest } from '@pushmail/jmap';
+import { describe, expect, it } from 'vitest';
+import { PushMetrics } from '../metrics/push-metrics.js';
+import type { SessionService } from '../session/session.service.js';
+import { silentLogger } from '../testing/fake-socket.js';
+import type { TrailInput } from '../trail/trail-recorder.js';
+import type { DeviceTrail } from '../trail/trail.service.js';
+import { JmapApiController } from './jmap-api.controller.js';
+import { JmapExecutor } from './jmap-executor.service.js';
+import { MailboxError, type MailboxApi, type MailboxResponse } from './mailbox-client.js';
+
+const accountId = '3d9b2f4a-6c1e-4a7b-8d2f-5e6a7b8c9d0e';
+const device = { accountId, deviceId: 'laptop', tokenSha256: 'd'.repeat(64) };
+const using = ['urn:ietf:params:jmap:core', 'urn:ietf:params:jmap:mail'];
+
+class FakeMailbox implements MailboxApi {
+  down = false;
+
+  async execute(_accountId: string, request: JmapRequest): Promise<MailboxResponse> {
+    if (this.down) throw new MailboxError('unavailable', 'connection refused');
+    return {
+      methodResponses: request.methodCalls.map(([name, , id]) => [name, { list: [] }, id]),
+      sessionState: 'mailbox',
+    };
+  }
+
+  async accountState(): Promise<never> {
+    throw new Error('not used over HTTP');
+  }
+}
+
+class RecordingTrail {
+  readonly records: { accountId: string; input: TrailInput }[] = [];
+
+  record(accountId: string, input: TrailInput): void {
+    this.records.push({ accountId, input });
+  }
+}
+
+class CapturedResponse {
+  statusCode = 200;
+  readonly headers = new Map<string, unknown>();
+  body = '';
+
+  setHeader(name: string, value: unknown): void {
+    this.headers.set(name.toLowerCase(), value);
+  }
+
+  end(bytes: Buffer): void {
+    this.body = bytes.toString('utf8');
+  }
+}
+
+function setUp() {
+  const mailbox = new FakeMailbox();
+  const sessions = { stateOf: () => 'session-1' } as unknown as SessionService;
+  const executor = new JmapExecutor(mailbox, sessions, new PushMetrics(), silentLogger);
+  const trail = new RecordingTrail();
+  const controller = new JmapApiController(executor, trail as unknown as DeviceTrail);
+  const post = async (body: string) => {
+    const request = Object.assign(Readable.from([Buffer.from(body)]), {
+      headers: { 'content-length': String(Buffer.byteLength(body)) },
+    }) as unknown as IncomingMessage;
+    const response = new CapturedResponse();
+    await controller.api(device, request, response as unknown as ServerResponse);
+    return response;
+  };
+  return { mailbox, trail, post };
+}
+
+describe(JmapApiController.name, () => {
+  it('records an HTTP request in the trail by its JMAP method names, with result and duration', async () => {
+    const { trail, post } = setUp();
+    const response = await post(
+      JSON.stringify({
+        using,
+        methodCalls: [
+          ['Email/query', { accountId }, 'q'],
+          ['Email/get', { accountId, '#ids': { resultOf: 'q', name: 'Email/query', path: '/ids' } }, 'g'],
+        ],
+      }),
+    );
+    expect(response.statusCode).toBe(200);
+    expect(trail.records).toHaveLength(1);
+    const [{ accountId: recordedAccount, input }] = trail.records as [(typeof trail.records)[number]];
+    expect(recordedAccount).toBe(accountId);
+    expect(input).toEqual({
+      deviceId: 'laptop',
+      kind: 'request',
+      request: { methods: ['Email/query', 'Email/get'], ok: true, durationMs: expect.any(Number) },
+    });
+    expect(input.request?.durationMs).toBeGreaterThanOrEqual(0);
+    expect(deviceTrailRecordV1.safeParse({ ...input, at: new Date().toISOString() }).success).toBe(true);
+  });
+
+  it('records the method error a call was answered with', async () => {
+    const { mailbox, trail, post } = setUp();
+    mailbox.down = true;
+    const response = await post(JSON.stringify({ using, methodCalls: [['Email/get', { accountId }, 'g']] }));
+    expect(response.statusCode).toBe(200);
+    expect(trail.records.map((entry) => entry.input.request)).toEqual([
+      { methods: ['Email/get'], ok: false, durationMs: expect.any(Number), error: 'serverUnavailable' },
+    ]);
+  });
+
+  it('records a body that is not a JMAP request as a request error without methods', async () => {
+    const { trail, post } = setUp();
+    const response = await post('{not json');
+    expect(response.statusCode).toBe(400);
+    expect(trail.records.map((entry) => entry.input.request)).toEqual([
+      { methods: [], ok: false, durationMs: expect.any(Number), error: 'request error: notJSON' },
+    ]);
+  });
+});
