@@ -1,7 +1,8 @@
 import { encodeEvent, type TopicDefinition } from '@pushmail/contracts';
-import type { Kafka, Producer, RecordMetadata } from 'kafkajs';
+import type { Kafka, Message, Producer, RecordMetadata } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
+import { type KafkaMetrics, processKafkaMetrics } from '../metrics/kafka-metrics.js';
 
 /**
  * Publishes validated events. Idempotent producer with acknowledgement from every in-sync
@@ -14,6 +15,7 @@ export class EventProducer {
   constructor(
     kafka: Kafka,
     private readonly logger: Logger,
+    private readonly metrics: KafkaMetrics = processKafkaMetrics(),
   ) {
     this.producer = kafka.producer({
       idempotent: true,
@@ -45,8 +47,7 @@ export class EventProducer {
     const messages = events.map((event) =>
       encodeEvent(topic, event, typeof headers === 'function' ? headers(event) : headers),
     );
-    if (!this.connected) await this.connect();
-    return this.producer.send({ topic: topic.name, acks: -1, messages });
+    return this.send(topic.name, messages);
   }
 
   /** Publishes already-encoded bytes, for replaying dead letters exactly as they were. */
@@ -54,8 +55,20 @@ export class EventProducer {
     topic: string,
     message: { key: string | null; value: Buffer; headers: Record<string, string> },
   ): Promise<void> {
-    if (!this.connected) await this.connect();
-    await this.producer.send({ topic, acks: -1, messages: [message] });
+    await this.send(topic, [message]);
+  }
+
+  private async send(topic: string, messages: Message[]): Promise<RecordMetadata[]> {
+    const counts = this.metrics.producedTo(topic);
+    try {
+      if (!this.connected) await this.connect();
+      const metadata = await this.producer.send({ topic, acks: -1, messages });
+      counts.produced.inc(messages.length);
+      return metadata;
+    } catch (error) {
+      counts.failed.inc(messages.length);
+      throw error;
+    }
   }
 
   async disconnect(): Promise<void> {
