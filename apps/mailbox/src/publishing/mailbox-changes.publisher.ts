@@ -8,6 +8,14 @@ import { changedSince } from '../changes/change-log.js';
 
 export type ChangeCause = MailboxChangedV1['cause'];
 
+/** Where an account's change came from, carried on its announcement. */
+export interface ChangeOrigin {
+  /** The trace context the event continues (`traceparent` headers). */
+  traceHeaders?: Record<string, string>;
+  /** For a delivery: when ingest accepted the earliest message stored by this change. */
+  acceptedAt?: Date;
+}
+
 const MAX_CREATED_IDS = 1000;
 
 /**
@@ -29,8 +37,7 @@ export class MailboxChangesPublisher {
   async publishPending(
     accountIds: readonly string[],
     cause: ChangeCause,
-    /** Per account, the trace context its event continues (`traceparent` headers). */
-    traceHeaders: ReadonlyMap<string, Record<string, string>> = new Map(),
+    origins: ReadonlyMap<string, ChangeOrigin> = new Map(),
   ): Promise<MailboxChangedV1[]> {
     if (accountIds.length === 0) return [];
     const pending: Array<{
@@ -64,21 +71,24 @@ export class MailboxChangesPublisher {
       const states = statesOf(row)!;
       // Only the types that changed since the last announcement: a flag change moves no thread.
       const changed = changedSince(states, row.published_modseq);
+      const eventCause = states.deliveryModseq > Number(row.published_modseq) ? 'delivery' : cause;
+      const acceptedAt = eventCause === 'delivery' ? origins.get(row.account_id)?.acceptedAt : undefined;
       events.push({
         eventId: randomUUID(),
         accountId: row.account_id,
         state: String(states.modseq),
         changed,
-        cause: states.deliveryModseq > Number(row.published_modseq) ? 'delivery' : cause,
+        cause: eventCause,
         createdEmailIds: created.map((email) => email.id),
         occurredAt,
+        ...(acceptedAt ? { acceptedAt: acceptedAt.toISOString() } : {}),
       });
     }
 
     await this.producer.publish(
       mailboxChangedTopic,
       events,
-      (event) => traceHeaders.get(event.accountId) ?? {},
+      (event) => origins.get(event.accountId)?.traceHeaders ?? {},
     );
     await this.dataSource.query(
       `UPDATE mailbox.account_state AS state

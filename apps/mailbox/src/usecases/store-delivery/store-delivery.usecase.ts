@@ -7,13 +7,9 @@ import { AccountWrite } from '../../changes/account-write.js';
 import { MAILBOX_LOGGER } from '../../config/mailbox-config.js';
 import { insertEmail } from '../../emails/email-store.js';
 import { ensureDefaultMailboxes } from '../../mailboxes/default-mailboxes.js';
-import {
-  deliveriesAlreadyStored,
-  emailsStored,
-  messagesStoredUnparsed,
-} from '../../metrics/mailbox-metrics.js';
+import { MailboxMetrics } from '../../metrics/mailbox-metrics.js';
 import { parseMessage, type ParsedMessage } from '../../mime/parse-message.js';
-import { MailboxChangesPublisher } from '../../publishing/mailbox-changes.publisher.js';
+import { type ChangeOrigin, MailboxChangesPublisher } from '../../publishing/mailbox-changes.publisher.js';
 
 interface PreparedDelivery {
   accountId: string;
@@ -28,6 +24,8 @@ export interface AccountDeliveryChange {
   /** The account's new state. */
   modseq: number;
   createdEmailIds: string[];
+  /** When ingest accepted the earliest message this change stored. */
+  acceptedAt: Date;
 }
 
 export interface StoreDeliveryResult {
@@ -48,6 +46,7 @@ export class StoreDeliveryUseCase {
     @Inject(MailboxChangesPublisher) private readonly publisher: MailboxChangesPublisher,
     @Inject(BlobStore) private readonly blobs: BlobStore,
     @Inject(MAILBOX_LOGGER) private readonly logger: Logger,
+    @Inject(MailboxMetrics) private readonly metrics: MailboxMetrics,
   ) {}
 
   async execute(
@@ -67,6 +66,7 @@ export class StoreDeliveryUseCase {
     // Locking accounts in one global order keeps two concurrent batches from deadlocking.
     const accountIds = [...byAccount.keys()].sort();
 
+    const storeStarted = performance.now();
     const changes = await this.dataSource.transaction(async (manager) => {
       const changed: AccountDeliveryChange[] = [];
       for (const accountId of accountIds) {
@@ -75,12 +75,18 @@ export class StoreDeliveryUseCase {
       }
       return changed;
     });
+    this.metrics.storeSeconds.observe((performance.now() - storeStarted) / 1000);
 
     const stored = changes.reduce((total, change) => total + change.createdEmailIds.length, 0);
-    emailsStored.inc(stored);
-    deliveriesAlreadyStored.inc(deliveries.length - stored);
+    this.metrics.emailsStored.inc(stored);
+    this.metrics.deliveriesAlreadyStored.inc(deliveries.length - stored);
 
-    const published = await this.publisher.publishPending(accountIds, 'delivery', traceHeaders);
+    const origins = new Map<string, ChangeOrigin>();
+    for (const [accountId, headers] of traceHeaders) origins.set(accountId, { traceHeaders: headers });
+    for (const { accountId, acceptedAt } of changes)
+      origins.set(accountId, { ...origins.get(accountId), acceptedAt });
+    const published = await this.publisher.publishPending(accountIds, 'delivery', origins);
+    this.metrics.deliveryEventsHandled.inc(deliveries.length);
     return { changes, published };
   }
 
@@ -88,7 +94,7 @@ export class StoreDeliveryUseCase {
     const raw = Buffer.from(event.rawBase64, 'base64');
     const parsed = await parseMessage(raw);
     if (parsed.parseError) {
-      messagesStoredUnparsed.inc();
+      this.metrics.messagesStoredUnparsed.inc();
       this.logger.warn(
         { accountId: event.accountId, deliveryId: event.deliveryId, reason: parsed.parseError },
         'storing a message whose MIME structure could not be parsed with its header fields only',
@@ -128,7 +134,9 @@ export class StoreDeliveryUseCase {
     if (!inboxId) throw new Error(`account ${accountId} has no inbox after creating the default mailboxes`);
 
     const createdEmailIds: string[] = [];
+    let acceptedAt = fresh[0]!.receivedAt;
     for (const delivery of fresh) {
+      if (delivery.receivedAt < acceptedAt) acceptedAt = delivery.receivedAt;
       const blob = await this.blobs.put(accountId, delivery.raw, 'message/rfc822', manager);
       const inserted = await insertEmail(write, {
         deliveryId: delivery.deliveryId,
@@ -144,6 +152,6 @@ export class StoreDeliveryUseCase {
     if (createdEmailIds.length > 0) write.markDelivery();
     if (!write.changedSomething) return null;
     const after = await write.commit();
-    return { accountId, modseq: after.modseq, createdEmailIds };
+    return { accountId, modseq: after.modseq, createdEmailIds, acceptedAt };
   }
 }
