@@ -90,7 +90,12 @@ describe(StoreDeliveryUseCase.name, () => {
     const twiceInOneBatch = await useCase.execute([event, { ...event, eventId: randomUUID() }]);
 
     expect(first.changes).toEqual([
-      { accountId, modseq: 1, createdEmailIds: [expect.stringMatching(/^M[a-z2-7]{20}$/)] },
+      {
+        accountId,
+        modseq: 1,
+        createdEmailIds: [expect.stringMatching(/^M[a-z2-7]{20}$/)],
+        acceptedAt: new Date(event.receivedAt),
+      },
     ]);
     expect(first.published).toHaveLength(1);
     expect(again).toEqual({ changes: [], published: [] });
@@ -127,7 +132,8 @@ describe(StoreDeliveryUseCase.name, () => {
 
   it('stores a produced event and announces the new state', async () => {
     const accountId = randomUUID();
-    await produce(mailArrivedEvent(accountId, rawMessage({ subject: 'announce me' })));
+    const event = mailArrivedEvent(accountId, rawMessage({ subject: 'announce me' }));
+    await produce(event);
 
     // Other services on the shared broker may announce the same event first: wait for this store's.
     const { announced, rows } = await expectEventually(async () => {
@@ -151,6 +157,7 @@ describe(StoreDeliveryUseCase.name, () => {
       changed: { Email: '1', Mailbox: '1', Thread: '1', EmailDelivery: '1' },
       cause: 'delivery',
       createdEmailIds: [rows[0]!.id],
+      acceptedAt: event.receivedAt,
     });
   });
 
