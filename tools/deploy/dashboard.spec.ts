@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KafkaMetrics } from '@pushmail/platform';
-import { Registry } from 'prom-client';
+import { Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { RegistryMetrics } from '../../apps/device-registry/src/metrics/registry-metrics.js';
 import { IngestMetrics } from '../../apps/ingest/src/metrics/ingest-metrics.js';
@@ -50,7 +50,7 @@ function exposedSeries(): Map<string, Set<string>> {
   for (const metric of registry.getMetricsAsArray()) {
     // prom-client keeps a metric's label names on the metric; its typings leave them out.
     const labels = new Set((metric as unknown as { labelNames: string[] }).labelNames);
-    if (metric.type === 'histogram') {
+    if (metric instanceof Histogram) {
       series.set(`${metric.name}_bucket`, new Set([...labels, 'le']));
       series.set(`${metric.name}_sum`, labels);
       series.set(`${metric.name}_count`, labels);
