@@ -23,7 +23,7 @@ export async function runIngest({
 }) {
   const mailboxUrl = `http://${platform.host}:${platform.ports.mailbox}`;
   const storedMetric = () =>
-    readMetric(mailboxUrl, 'mailbox_emails_stored_total').then((value) => value ?? 0);
+    readMetric(mailboxUrl, 'pushmail_mailbox_emails_stored_total').then((value) => value ?? 0);
   const baseCount = await countEmails(db, accountFilter);
   const wallStart = new Date();
   const baseMetric = await storedMetric();

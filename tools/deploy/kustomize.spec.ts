@@ -154,4 +154,67 @@ resources: [namespace.yaml, deployment.yaml]
     });
     expect(() => renderKustomization(root)).toThrow(/Deployment\/web is declared twice/);
   });
+
+  it('generates a ConfigMap from files under its directory, keyed by file name or by the key given, after the resources', () => {
+    const root = tree({
+      'base/kustomization.yaml': 'resources: [deployment.yaml]\n',
+      'base/deployment.yaml': deployment,
+      'overlay/kustomization.yaml': `
+namespace: shop
+resources: [../base]
+configMapGenerator:
+  - name: dashboards
+    files: [grafana/board.json, renamed.json=grafana/other.json]
+    options:
+      disableNameSuffixHash: true
+      labels: { grafana_dashboard: '1' }
+      annotations: { note: kept }
+labels:
+  - pairs: { team: web }
+`,
+      'overlay/grafana/board.json': '{"title":"board"}\n',
+      'overlay/grafana/other.json': '{"title":"other"}\n',
+    });
+    const objects = renderKustomization(join(root, 'overlay'));
+    expect(objects.map((object) => `${object.kind}/${object.metadata.name}`)).toEqual([
+      'Deployment/web',
+      'ConfigMap/dashboards',
+    ]);
+    expect(objects[1]).toEqual({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name: 'dashboards',
+        namespace: 'shop',
+        labels: { grafana_dashboard: '1', team: 'web' },
+        annotations: { note: 'kept' },
+      },
+      data: { 'board.json': '{"title":"board"}\n', 'renamed.json': '{"title":"other"}\n' },
+    });
+  });
+
+  it('refuses a generated ConfigMap whose name kustomize would suffix with a hash', () => {
+    const root = tree({
+      'kustomization.yaml': 'configMapGenerator:\n  - name: settings\n    files: [a.txt]\n',
+      'a.txt': 'a',
+    });
+    expect(() => renderKustomization(root)).toThrow(/disableNameSuffixHash: true/);
+  });
+
+  it('refuses a generator that reads a file outside its kustomization directory', () => {
+    const root = tree({
+      'overlay/kustomization.yaml':
+        'configMapGenerator:\n  - name: settings\n    files: [../secret.txt]\n    options: { disableNameSuffixHash: true }\n',
+      'secret.txt': 'a',
+    });
+    expect(() => renderKustomization(join(root, 'overlay'))).toThrow(/outside the kustomization's directory/);
+  });
+
+  it('refuses a generator field it does not implement', () => {
+    const root = tree({
+      'kustomization.yaml':
+        'configMapGenerator:\n  - name: settings\n    literals: [a=b]\n    options: { disableNameSuffixHash: true }\n',
+    });
+    expect(() => renderKustomization(root)).toThrow(/field "literals" is not supported/);
+  });
 });

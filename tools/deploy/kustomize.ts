@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 
@@ -9,9 +9,11 @@ import { parseAllDocuments } from 'yaml';
  * implement rather than ignoring it, so a kustomization that uses more fails loudly here instead of
  * rendering differently from `kubectl kustomize`.
  *
- * Implemented: `resources` (files and directories holding a kustomization.yaml), `patches` (files
- * with strategic-merge patches, matched by kind and name), `namespace`, `labels` (without selectors),
- * `images`. Applied in kustomize's order: patches, namespace, labels, images.
+ * Implemented: `resources` (files and directories holding a kustomization.yaml), `configMapGenerator`
+ * (from files inside the kustomization's directory, with labels and annotations, and without the
+ * name hash, which this renderer does not compute), `patches` (files with strategic-merge patches,
+ * matched by kind and name), `namespace`, `labels` (without selectors), `images`. Applied in
+ * kustomize's order: resources then generated objects, patches, namespace, labels, images.
  */
 
 export type KubeObject = {
@@ -37,11 +39,23 @@ interface ImageEntry {
   digest?: string;
 }
 
+interface ConfigMapGeneratorEntry {
+  name: string;
+  /** `path`, keyed by the file's name, or `key=path`. */
+  files?: string[];
+  options?: {
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    disableNameSuffixHash?: boolean;
+  };
+}
+
 interface Kustomization {
   apiVersion?: string;
   kind?: string;
   namespace?: string;
   resources?: string[];
+  configMapGenerator?: ConfigMapGeneratorEntry[];
   patches?: { path: string }[];
   labels?: LabelsEntry[];
   images?: ImageEntry[];
@@ -52,10 +66,13 @@ const supportedFields = new Set([
   'kind',
   'namespace',
   'resources',
+  'configMapGenerator',
   'patches',
   'labels',
   'images',
 ]);
+const supportedGeneratorFields = new Set(['name', 'files', 'options']);
+const supportedGeneratorOptions = new Set(['labels', 'annotations', 'disableNameSuffixHash']);
 
 /** Kinds that are not namespaced, among those this repository could plausibly use. */
 const clusterScoped = new Set([
@@ -118,6 +135,13 @@ export function renderKustomization(directory: string): KubeObject[] {
     }
   }
 
+  for (const entry of kustomization.configMapGenerator ?? []) {
+    const generated = generateConfigMap(root, entry);
+    if (objects.some((other) => sameId(other, generated)))
+      throw new Error(`${root}: ${idOf(generated)} is declared twice`);
+    objects.push(generated);
+  }
+
   for (const { path } of kustomization.patches ?? []) {
     const file = resolve(root, path);
     for (const patch of readYamlDocuments(file)) objects = applyPatch(objects, patch, file);
@@ -129,6 +153,37 @@ export function renderKustomization(directory: string): KubeObject[] {
     objects = objects.map((object) => addLabels(object, labels));
   for (const image of kustomization.images ?? []) objects = objects.map((object) => setImage(object, image));
   return objects;
+}
+
+function generateConfigMap(root: string, entry: ConfigMapGeneratorEntry): KubeObject {
+  const where = `${join(root, 'kustomization.yaml')}: configMapGenerator ${entry.name}`;
+  for (const field of Object.keys(entry)) {
+    if (!supportedGeneratorFields.has(field))
+      throw new Error(`${where}: field "${field}" is not supported by this renderer`);
+  }
+  for (const field of Object.keys(entry.options ?? {})) {
+    if (!supportedGeneratorOptions.has(field))
+      throw new Error(`${where}: option "${field}" is not supported by this renderer`);
+  }
+  // kustomize would append a hash of the content to the name; this renderer does not compute it.
+  if (entry.options?.disableNameSuffixHash !== true)
+    throw new Error(`${where}: only generators with options.disableNameSuffixHash: true are supported`);
+  const data: Record<string, string> = {};
+  for (const file of entry.files ?? []) {
+    const separator = file.indexOf('=');
+    const path = separator >= 0 ? file.slice(separator + 1) : file;
+    const key = separator >= 0 ? file.slice(0, separator) : basename(path);
+    const resolved = resolve(root, path);
+    // kustomize's default load restrictor: a kustomization reads files only under its own directory.
+    if (relative(root, resolved).startsWith('..') || isAbsolute(relative(root, resolved)))
+      throw new Error(`${where}: ${path} is outside the kustomization's directory`);
+    if (key in data) throw new Error(`${where}: key ${key} is given twice`);
+    data[key] = readFileSync(resolved, 'utf8');
+  }
+  const metadata: KubeObject['metadata'] = { name: entry.name };
+  if (entry.options?.labels) metadata.labels = { ...entry.options.labels };
+  if (entry.options?.annotations) metadata['annotations'] = { ...entry.options.annotations };
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata, data };
 }
 
 export const idOf = (object: KubeObject) =>

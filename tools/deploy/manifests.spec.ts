@@ -453,6 +453,21 @@ describe('Kubernetes manifests', () => {
     expect(config['KAFKA_BROKERS']).toBe('pushmail-kafka-bootstrap.kafka.svc:9092');
   });
 
+  it.each(['overlays/production', 'overlays/operators'])(
+    "%s: ships the push-path dashboard in a ConfigMap that Grafana's dashboard sidecar loads",
+    (name) => {
+      const map = target(name).find(
+        (object) => object.kind === 'ConfigMap' && object.metadata.name === 'pushmail-grafana-dashboards',
+      )!;
+      expect(map.metadata.namespace).toBe('pushmail');
+      expect(map.metadata.labels).toMatchObject({ grafana_dashboard: '1' });
+      const data = map['data'] as Record<string, string>;
+      expect(JSON.parse(data['push-path.json']!)).toMatchObject({ uid: 'pushmail-push-path' });
+      // The API server refuses a ConfigMap over 1 MiB.
+      expect(Buffer.byteLength(JSON.stringify(data))).toBeLessThan(1024 * 1024);
+    },
+  );
+
   it('production: runs released images from a registry, spread over zones and nodes', () => {
     for (const service of serviceNames) {
       const pod = serviceDeployment(target('overlays/production'), service).spec.template.spec as PodSpec & {

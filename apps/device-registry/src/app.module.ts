@@ -11,6 +11,7 @@ import { ConsoleModule } from './console/console.module.js';
 import { DevicesModule } from './devices/devices.module.js';
 import { DiagnosticsModule } from './diagnostics/diagnostics.module.js';
 import { JsonExceptionFilter } from './http/json-exception.filter.js';
+import { MetricsModule } from './metrics/registry-metrics.js';
 import { OpenApiModule } from './openapi/openapi.module.js';
 import { PoliciesModule } from './policies/policies.module.js';
 import { SelfTestModule } from './selftest/selftest.module.js';
@@ -25,6 +26,7 @@ export class AppModule {
       imports: [
         RegistryConfigModule.register(config, logger),
         HealthModule,
+        MetricsModule,
         DatabaseModule.register(),
         MessagingModule.register({
           clientId: 'device-registry',

@@ -10,4 +10,6 @@ export * from './kafka/kafka-client.js';
 export * from './kafka/messaging.module.js';
 export * from './kafka/topics-admin.js';
 export * from './logging/logger.js';
+export * from './metrics/kafka-metrics.js';
+export * from './metrics/registered-metric.js';
 export * from './tracing/tracing.js';

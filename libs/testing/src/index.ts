@@ -2,5 +2,6 @@ export * from './admin-client.js';
 export * from './delivery-group.js';
 export * from './device-client.js';
 export * from './expect-eventually.js';
+export * from './metrics-scrape.js';
 export * from './platform-harness.js';
 export * from './smtp-client.js';

@@ -1,13 +1,20 @@
 import type { EventProducer } from '@pushmail/platform';
 import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { describe, expect, it, vi } from 'vitest';
+import { RegistryMetrics } from '../metrics/registry-metrics.js';
 import { AccountPublisher } from './account-publisher.service.js';
 
 function publisherWithLog() {
   const warn = vi.fn();
   const logger = { warn } as unknown as Logger;
-  const publisher = new AccountPublisher({} as DataSource, {} as EventProducer, logger);
+  const publisher = new AccountPublisher(
+    {} as DataSource,
+    {} as EventProducer,
+    logger,
+    new RegistryMetrics(new Registry()),
+  );
   return { publisher, warn };
 }
 

@@ -16,6 +16,7 @@ import { DeviceEventRecord } from '../device-events/entities/device-event-record
 import { DeviceToken } from '../devices/entities/device-token.entity.js';
 import { Device } from '../devices/entities/device.entity.js';
 import { describeError } from '../http/describe-error.js';
+import { RegistryMetrics } from '../metrics/registry-metrics.js';
 import { effectivePolicyOf } from '../policies/effective-policy.js';
 import { DeviceWipe } from '../wipes/entities/device-wipe.entity.js';
 import { type AccountState, buildAccountSnapshots } from './account-snapshots.js';
@@ -41,6 +42,7 @@ export class AccountPublisher {
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(EventProducer) private readonly producer: EventProducer,
     @Inject(REGISTRY_LOGGER) private readonly logger: Logger,
+    @Inject(RegistryMetrics) private readonly metrics: RegistryMetrics,
   ) {}
 
   /**
@@ -145,6 +147,8 @@ export class AccountPublisher {
         })
         .execute();
       await runner.commitTransaction();
+      // Counted once the outbox rows are gone: a rolled-back attempt publishes the same events again.
+      for (const record of pendingEvents) this.metrics.deviceEventPublished(record.payload.type);
       return 'published';
     } catch (error) {
       if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);

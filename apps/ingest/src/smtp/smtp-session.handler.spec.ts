@@ -202,8 +202,8 @@ describe(SmtpSessionHandler.name, () => {
     rcpt(handler, session, 'alice@example.com');
     await data(handler, session, Buffer.from('x\r\n')).reply;
 
-    const sessions = await registry.getSingleMetric('pushmail_smtp_sessions_total')!.get();
-    const replies = await registry.getSingleMetric('pushmail_smtp_replies_total')!.get();
+    const sessions = await registry.getSingleMetric('pushmail_ingest_smtp_sessions_total')!.get();
+    const replies = await registry.getSingleMetric('pushmail_ingest_smtp_replies_total')!.get();
     const byCode = Object.fromEntries(replies.values.map((value) => [value.labels['code'], value.value]));
     expect(sessions.values[0]!.value).toBe(1);
     expect(byCode).toEqual({ '220': 1, '550': 1, '250': 2 });

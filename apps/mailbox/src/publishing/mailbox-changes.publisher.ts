@@ -8,6 +8,16 @@ import { changedSince } from '../changes/change-log.js';
 
 export type ChangeCause = MailboxChangedV1['cause'];
 
+/** Where an account's change came from, carried on its announcement. */
+export interface ChangeOrigin {
+  /** The trace context the event continues (`traceparent` headers). */
+  traceHeaders?: Record<string, string>;
+  /** For a delivery: when ingest accepted the earliest message stored by this change. */
+  acceptedAt?: Date;
+  /** What the caller just committed for the account: its created ids need not be read back. */
+  committed?: { previousModseq: number; modseq: number; createdEmailIds: string[] };
+}
+
 const MAX_CREATED_IDS = 1000;
 
 /**
@@ -29,15 +39,7 @@ export class MailboxChangesPublisher {
   async publishPending(
     accountIds: readonly string[],
     cause: ChangeCause,
-    /** Per account, the trace context its event continues (`traceparent` headers). */
-    traceHeaders: ReadonlyMap<string, Record<string, string>> = new Map(),
-    /** What the caller just committed, when it knows: the created ids need not be read back. */
-    committed: ReadonlyArray<{
-      accountId: string;
-      previousModseq: number;
-      modseq: number;
-      createdEmailIds: string[];
-    }> = [],
+    origins: ReadonlyMap<string, ChangeOrigin> = new Map(),
   ): Promise<MailboxChangedV1[]> {
     if (accountIds.length === 0) return [];
     const pending: Array<{
@@ -60,27 +62,29 @@ export class MailboxChangesPublisher {
 
     const occurredAt = new Date().toISOString();
     const events: MailboxChangedV1[] = [];
-    const committedBy = new Map(committed.map((change) => [change.accountId, change]));
     for (const row of pending) {
-      const created = await this.createdSince(row, committedBy.get(row.account_id));
+      const created = await this.createdSince(row, origins.get(row.account_id)?.committed);
       const states = statesOf(row)!;
       // Only the types that changed since the last announcement: a flag change moves no thread.
       const changed = changedSince(states, row.published_modseq);
+      const eventCause = states.deliveryModseq > Number(row.published_modseq) ? 'delivery' : cause;
+      const acceptedAt = eventCause === 'delivery' ? origins.get(row.account_id)?.acceptedAt : undefined;
       events.push({
         eventId: randomUUID(),
         accountId: row.account_id,
         state: String(states.modseq),
         changed,
-        cause: states.deliveryModseq > Number(row.published_modseq) ? 'delivery' : cause,
+        cause: eventCause,
         createdEmailIds: created,
         occurredAt,
+        ...(acceptedAt ? { acceptedAt: acceptedAt.toISOString() } : {}),
       });
     }
 
     await this.producer.publish(
       mailboxChangedTopic,
       events,
-      (event) => traceHeaders.get(event.accountId) ?? {},
+      (event) => origins.get(event.accountId)?.traceHeaders ?? {},
     );
     await this.dataSource.query(
       `UPDATE mailbox.account_state AS state
@@ -95,7 +99,7 @@ export class MailboxChangesPublisher {
   /** Ids of the emails created between the last announced state and the current one. */
   private async createdSince(
     row: { account_id: string; published_modseq: string; modseq: string },
-    committed: { previousModseq: number; modseq: number; createdEmailIds: string[] } | undefined,
+    committed: ChangeOrigin['committed'],
   ): Promise<string[]> {
     // Only the caller's own commit is unannounced: it knows what it created.
     if (

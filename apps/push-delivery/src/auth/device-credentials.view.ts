@@ -5,6 +5,7 @@ import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { PUSH_LOGGER } from '../config/push-config.js';
 import { KAFKA } from '../messaging/messaging.module.js';
+import { PushMetrics } from '../metrics/push-metrics.js';
 import type { CredentialLookup } from './device-authenticator.js';
 import { DeviceCredentialIndex, type DeviceCredential } from './device-credential-index.js';
 
@@ -26,6 +27,7 @@ export class DeviceCredentialsView implements CredentialLookup, OnModuleInit, On
     @Inject(KAFKA) kafka: Kafka,
     @Inject(PUSH_LOGGER) logger: Logger,
     @Inject(ReadinessRegistry) private readonly readiness: ReadinessRegistry,
+    @Inject(PushMetrics) private readonly metrics: PushMetrics,
   ) {
     this.log = logger.child({ component: 'device-credentials' });
     this.view = new CompactedTopicView(kafka, logger, {
@@ -91,6 +93,7 @@ export class DeviceCredentialsView implements CredentialLookup, OnModuleInit, On
 
   private apply(accountId: string, snapshot: DeviceCredentialsV1 | undefined): void {
     this.index.replaceAccount(accountId, snapshot);
+    this.metrics.deviceSnapshotsApplied.inc();
     for (const listener of this.listeners) {
       try {
         listener(accountId, snapshot);

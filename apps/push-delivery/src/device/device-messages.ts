@@ -52,26 +52,32 @@ export interface NoticeMemory {
   wipeId?: string;
 }
 
+/** One message for the device's socket, and what it tells. */
+export interface DeviceNotice {
+  kind: 'wipe' | 'status' | 'policy';
+  message: string;
+}
+
 /**
  * The messages a socket should receive for the device's state now, given what it was told: on
  * connect the wipe command comes first, then quarantine, then the policy; later only changes.
  */
-export function noticesFor(memory: NoticeMemory, state: DeviceState): string[] {
-  const messages: string[] = [];
+export function noticesFor(memory: NoticeMemory, state: DeviceState): DeviceNotice[] {
+  const messages: DeviceNotice[] = [];
   if (state.pendingWipe && memory.wipeId !== state.pendingWipe.wipeId) {
-    messages.push(deviceWipeMessage(state.pendingWipe));
+    messages.push({ kind: 'wipe', message: deviceWipeMessage(state.pendingWipe) });
     memory.wipeId = state.pendingWipe.wipeId;
   }
   if (state.access === 'allowed' || state.access === 'quarantined') {
     const firstContact = memory.status === undefined;
     if (memory.status !== state.access && (!firstContact || state.access === 'quarantined')) {
-      messages.push(deviceStatusMessage(state));
+      messages.push({ kind: 'status', message: deviceStatusMessage(state) });
     }
     memory.status = state.access;
   }
   const policyKey = state.policy ? `${state.policy.policyId}:${state.policy.version}` : 'none';
   if (memory.policy !== policyKey && !(memory.policy === undefined && policyKey === 'none')) {
-    messages.push(devicePolicyMessage(state));
+    messages.push({ kind: 'policy', message: devicePolicyMessage(state) });
   }
   memory.policy = policyKey;
   return messages;

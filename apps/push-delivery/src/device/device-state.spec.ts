@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DeviceCredentialsV1 } from '@pushmail/contracts';
 import { describe, expect, it } from 'vitest';
-import { noticesFor, type NoticeMemory } from './device-messages.js';
+import { type DeviceNotice, noticesFor, type NoticeMemory } from './device-messages.js';
 import { deviceStateOf, mailRefusalOf } from './device-state.js';
 
 const accountId = randomUUID();
@@ -33,8 +33,8 @@ function snapshot(device: Partial<DeviceEntry> = {}, withPolicy = false): Device
   };
 }
 
-const parse = (messages: string[]) =>
-  messages.map((message) => JSON.parse(message) as Record<string, unknown>);
+const parse = (notices: DeviceNotice[]) =>
+  notices.map((notice) => JSON.parse(notice.message) as Record<string, unknown>);
 
 describe(mailRefusalOf.name, () => {
   it('lets an allowed device without a policy have mail', () => {
@@ -98,7 +98,9 @@ describe(noticesFor.name, () => {
     };
     const memory: NoticeMemory = {};
     const state = deviceStateOf(snapshot({ access: 'quarantined', pendingWipe }, true), 'phone');
-    const first = parse(noticesFor(memory, state));
+    const notices = noticesFor(memory, state);
+    expect(notices.map((notice) => notice.kind)).toEqual(['wipe', 'status', 'policy']);
+    const first = parse(notices);
     expect(first.map((message) => message['@type'])).toEqual(['DeviceWipe', 'DeviceStatus', 'DevicePolicy']);
     expect(first[0]).toMatchObject({ wipeId, kind: 'account' });
     expect(first[1]).toMatchObject({ status: 'quarantined' });

@@ -1,54 +1,129 @@
-import { Global, Injectable, Module } from '@nestjs/common';
-import { Counter, Gauge, Histogram, register, type Metric } from 'prom-client';
+import { Global, Module } from '@nestjs/common';
+import { registeredMetric } from '@pushmail/platform';
+import { Counter, Gauge, Histogram, register as defaultRegistry, type Registry } from 'prom-client';
 
 export type JmapTransport = 'http' | 'websocket';
 
 /**
- * The service's metrics on the default registry, which the health module serves on /metrics.
- * Metrics are looked up before they are created: the registry is process-wide and a process
- * (a test run) may build the module more than once.
+ * What the device edge did about a device after its account's credentials snapshot changed (or
+ * when it connected): cut its socket because its access ended, or told it of a wipe, of its
+ * quarantine or release, of a new policy, and released mail held back from it.
  */
-@Injectable()
+export const deviceActions = ['disconnect', 'wipe', 'status', 'policy', 'release'] as const;
+export type DeviceAction = (typeof deviceActions)[number];
+
+/**
+ * The service's metrics, served on /metrics by the platform's health module. Events produced and
+ * consumed are counted by the platform's Kafka metrics.
+ */
 export class PushMetrics {
-  readonly openSockets = once(
-    'pushmail_push_open_sockets',
-    () => new Gauge({ name: 'pushmail_push_open_sockets', help: 'Device WebSockets open on this replica.' }),
-  );
+  readonly openSockets: Gauge;
+  readonly stateChangesSent: Counter;
+  readonly fanoutSeconds: Histogram;
+  readonly pushLatencySeconds: Histogram;
+  readonly jmapRequests: Counter<'transport'>;
+  readonly deviceSnapshotsApplied: Counter;
+  readonly deviceActions: Counter<'action'>;
+  private readonly actions: Record<DeviceAction, { inc(): void }>;
 
-  readonly stateChangesSent = once(
-    'pushmail_push_state_changes_sent_total',
-    () =>
-      new Counter({
-        name: 'pushmail_push_state_changes_sent_total',
-        help: 'StateChange messages written to device sockets.',
-      }),
-  );
+  constructor(registry: Registry = defaultRegistry) {
+    const registers = [registry];
+    this.openSockets = registeredMetric(
+      registry,
+      'pushmail_push_open_sockets',
+      () =>
+        new Gauge({
+          name: 'pushmail_push_open_sockets',
+          help: 'Device WebSockets open on this replica.',
+          registers,
+        }),
+    );
+    this.stateChangesSent = registeredMetric(
+      registry,
+      'pushmail_push_state_changes_sent_total',
+      () =>
+        new Counter({
+          name: 'pushmail_push_state_changes_sent_total',
+          help: 'StateChange messages written to device sockets and EventSource streams.',
+          registers,
+        }),
+    );
+    this.fanoutSeconds = registeredMetric(
+      registry,
+      'pushmail_push_fanout_seconds',
+      () =>
+        new Histogram({
+          name: 'pushmail_push_fanout_seconds',
+          help: "From receipt of an account's change to the last StateChange handed to its sockets.",
+          buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+          registers,
+        }),
+    );
+    this.pushLatencySeconds = registeredMetric(
+      registry,
+      'pushmail_push_latency_seconds',
+      () =>
+        new Histogram({
+          name: 'pushmail_push_latency_seconds',
+          help: 'From the SMTP acceptance of a message to the StateChange announcing it written to the sockets of its account, one observation per pushed change.',
+          buckets: [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 0.75, 1, 2.5, 5, 10, 30],
+          registers,
+        }),
+    );
+    this.jmapRequests = registeredMetric(
+      registry,
+      'pushmail_push_jmap_requests_total',
+      () =>
+        new Counter<'transport'>({
+          name: 'pushmail_push_jmap_requests_total',
+          help: 'JMAP requests received from devices, by transport.',
+          labelNames: ['transport'],
+          registers,
+        }),
+    );
+    this.deviceSnapshotsApplied = registeredMetric(
+      registry,
+      'pushmail_push_device_snapshots_applied_total',
+      () =>
+        new Counter({
+          name: 'pushmail_push_device_snapshots_applied_total',
+          help: "Accounts' device credentials snapshots (access, wipes, policy, tokens) applied by this replica.",
+          registers,
+        }),
+    );
+    this.deviceActions = registeredMetric(
+      registry,
+      'pushmail_push_device_actions_total',
+      () =>
+        new Counter<'action'>({
+          name: 'pushmail_push_device_actions_total',
+          help: 'What the edge did about connected devices: disconnect (access ended), wipe, status (quarantined or allowed), policy, release (held mail released).',
+          labelNames: ['action'],
+          registers,
+        }),
+    );
+    const child = (action: DeviceAction) => {
+      const counter = this.deviceActions.labels({ action });
+      counter.inc(0);
+      return counter;
+    };
+    this.actions = {
+      disconnect: child('disconnect'),
+      wipe: child('wipe'),
+      status: child('status'),
+      policy: child('policy'),
+      release: child('release'),
+    };
+  }
 
-  readonly fanoutSeconds = once(
-    'pushmail_push_fanout_seconds',
-    () =>
-      new Histogram({
-        name: 'pushmail_push_fanout_seconds',
-        help: "From receipt of an account's change to the last StateChange handed to its sockets.",
-        buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
-      }),
-  );
-
-  readonly jmapRequests = once(
-    'pushmail_jmap_requests_total',
-    () =>
-      new Counter<'transport'>({
-        name: 'pushmail_jmap_requests_total',
-        help: 'JMAP requests received from devices, by transport.',
-        labelNames: ['transport'],
-      }),
-  );
-}
-
-function once<M extends Metric>(name: string, create: () => M): M {
-  return (register.getSingleMetric(name) as M | undefined) ?? create();
+  deviceAction(action: DeviceAction): void {
+    this.actions[action].inc();
+  }
 }
 
 @Global()
-@Module({ providers: [PushMetrics], exports: [PushMetrics] })
+@Module({
+  providers: [{ provide: PushMetrics, useFactory: () => new PushMetrics() }],
+  exports: [PushMetrics],
+})
 export class MetricsModule {}

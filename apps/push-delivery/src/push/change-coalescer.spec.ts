@@ -30,6 +30,21 @@ describe(ChangeCoalescer.name, () => {
     expect(coalescer.pendingAccounts).toBe(0);
   });
 
+  it('keeps the earliest acceptance time of the merged events, for the push latency', () => {
+    const coalescer = new ChangeCoalescer(2, (change) => flushed.push(change));
+    coalescer.add(alice, { Email: '1' }, '1', 1, undefined, 5_000);
+    coalescer.add(alice, { Email: '2' }, '2', 2);
+    coalescer.add(alice, { Email: '3' }, '3', 3, undefined, 4_000);
+    coalescer.add(alice, { Email: '4' }, '4', 4, undefined, 6_000);
+    coalescer.add(bob, { Email: '1' }, '1', 5);
+    vi.advanceTimersByTime(2);
+
+    expect(flushed.map((change) => [change.accountId, change.acceptedAt])).toEqual([
+      [alice, 4_000],
+      [bob, undefined],
+    ]);
+  });
+
   it('keeps accounts apart', () => {
     const coalescer = new ChangeCoalescer(5, (change) => flushed.push(change));
     coalescer.add(alice, { Email: '3' }, '3');

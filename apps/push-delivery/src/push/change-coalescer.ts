@@ -7,6 +7,8 @@ export interface AccountChange {
   receivedAt: number;
   /** The trace context of the newest merged event (`traceparent` headers), when it carried one. */
   traceHeaders?: Record<string, string>;
+  /** Epoch ms of the SMTP acceptance of the earliest message the merged events announce, when known. */
+  acceptedAt?: number;
 }
 
 /**
@@ -33,15 +35,20 @@ export class ChangeCoalescer {
     state: string,
     receivedAt: number = performance.now(),
     traceHeaders?: Record<string, string>,
+    /** Epoch ms of the acceptance of the earliest message the event announces, when it says. */
+    acceptedAt?: number,
   ): void {
     const waiting = this.pending.get(accountId);
     if (waiting) {
       mergeInto(waiting.change, changed, state);
       if (traceHeaders?.traceparent) waiting.change.traceHeaders = traceHeaders;
+      if (acceptedAt !== undefined)
+        waiting.change.acceptedAt = Math.min(waiting.change.acceptedAt ?? acceptedAt, acceptedAt);
       return;
     }
     const change: AccountChange = { accountId, changed: {}, state, receivedAt };
     if (traceHeaders?.traceparent) change.traceHeaders = traceHeaders;
+    if (acceptedAt !== undefined) change.acceptedAt = acceptedAt;
     mergeInto(change, changed, state);
     if (this.windowMs <= 0) {
       this.pending.set(accountId, { change, timer: undefined });

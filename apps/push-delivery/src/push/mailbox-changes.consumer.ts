@@ -40,8 +40,10 @@ export class MailboxChangesConsumer implements OnApplicationBootstrap, BeforeApp
       fromBeginning: false,
       handleBatch: async (events) => {
         const receivedAt = performance.now();
-        for (const { event, headers } of events)
-          this.coalescer.add(event.accountId, event.changed, event.state, receivedAt, headers);
+        for (const { event, headers } of events) {
+          const acceptedAt = event.acceptedAt === undefined ? undefined : Date.parse(event.acceptedAt);
+          this.coalescer.add(event.accountId, event.changed, event.state, receivedAt, headers, acceptedAt);
+        }
         this.coalescer.flushBatch();
       },
     });

@@ -1,3 +1,4 @@
+import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { EventStream, type StreamWriter } from '../eventsource/event-stream.js';
 import { EventSourceRegistry } from '../eventsource/eventsource-registry.js';
@@ -97,5 +98,43 @@ describe(PushFanout.name, () => {
     expect(written).toEqual([
       `event: state\nid: 7\ndata: {"@type":"StateChange","changed":{"${accountId}":{"Email":"7"}}}\n\n`,
     ]);
+  });
+
+  it('observes the push latency from the acceptance of the mail, only for a change it pushed', async () => {
+    const metrics = new PushMetrics(new Registry());
+    const registry = new ConnectionRegistry(metrics);
+    socketOf(registry, accountId, null);
+    const fanout = new PushFanout(registry, metrics, new EventSourceRegistry());
+    const acceptedAt = Date.now() - 150;
+
+    fanout.deliver({
+      accountId,
+      changed: { Email: '1' },
+      state: '1',
+      receivedAt: performance.now(),
+      acceptedAt,
+    });
+    fanout.deliver({
+      accountId,
+      changed: { Email: '1' },
+      state: '1',
+      receivedAt: performance.now(),
+      acceptedAt,
+    });
+    fanout.deliver({ accountId, changed: { Email: '2' }, state: '2', receivedAt: performance.now() });
+    const nobodyListens = '00000000-0000-4000-8000-000000000000';
+    fanout.deliver({
+      accountId: nobodyListens,
+      changed: { Email: '1' },
+      state: '1',
+      receivedAt: 0,
+      acceptedAt,
+    });
+
+    const latency = await metrics.pushLatencySeconds.get();
+    const value = (name: string) => latency.values.find((sample) => sample.metricName === name)?.value;
+    expect(value('pushmail_push_latency_seconds_count')).toBe(1);
+    expect(value('pushmail_push_latency_seconds_sum')).toBeGreaterThanOrEqual(0.15);
+    expect(value('pushmail_push_latency_seconds_sum')).toBeLessThan(5);
   });
 });

@@ -51,7 +51,12 @@ export class PushFanout {
       if (payload !== null && connection.deliverStateChange(payload)) sent += 1;
     }
     for (const stream of [...streams]) if (stream.deliver(change.changed, change.state)) sent += 1;
-    if (sent > 0) this.metrics.stateChangesSent.inc(sent);
+    if (sent > 0) {
+      this.metrics.stateChangesSent.inc(sent);
+      // Wall clocks of two hosts: skew shows here, so a reading below zero is taken as zero.
+      if (change.acceptedAt !== undefined)
+        this.metrics.pushLatencySeconds.observe(Math.max(0, Date.now() - change.acceptedAt) / 1000);
+    }
     if (change.traceHeaders) this.traceFanout(change, connections.size + streams.size, sent);
     this.metrics.fanoutSeconds.observe((performance.now() - change.receivedAt) / 1000);
     return sent;

@@ -13,6 +13,7 @@ import { DeviceLastSeen } from '../auth/device-last-seen.js';
 import { PUSH_CONFIG, PUSH_LOGGER, type PushConfig } from '../config/push-config.js';
 import { noticesFor } from '../device/device-messages.js';
 import { deviceStateOf, mailRefusalOf } from '../device/device-state.js';
+import { PushMetrics } from '../metrics/push-metrics.js';
 import { WEBSOCKET_PATH } from '../session/session.service.js';
 import { DeviceTrail } from '../trail/trail.service.js';
 import { ClientMessageHandler } from './client-message.handler.js';
@@ -50,6 +51,7 @@ export class JmapSocketGateway implements OnApplicationBootstrap, OnModuleDestro
     @Inject(ConnectionRegistry) private readonly registry: ConnectionRegistry,
     @Inject(ClientMessageHandler) private readonly handler: ClientMessageHandler,
     @Inject(DeviceTrail) private readonly trail: DeviceTrail,
+    @Inject(PushMetrics) private readonly metrics: PushMetrics,
   ) {
     this.log = logger.child({ component: 'socket' });
     this.wss = new WebSocketServer({
@@ -174,6 +176,7 @@ export class JmapSocketGateway implements OnApplicationBootstrap, OnModuleDestro
       }
       this.log.info({ accountId, deviceId: connection.device.deviceId, reason }, 'disconnecting a device');
       connection.closeWhenAnswered(CloseCode.accessRevoked, reason, REVOCATION_GRACE_MS);
+      this.metrics.deviceAction('disconnect');
     }
   }
 
@@ -186,10 +189,14 @@ export class JmapSocketGateway implements OnApplicationBootstrap, OnModuleDestro
       this.credentials.snapshotOf(connection.accountId),
       connection.device.deviceId,
     );
-    for (const message of noticesFor(connection.notices, state)) connection.send(message);
+    for (const notice of noticesFor(connection.notices, state)) {
+      connection.send(notice.message);
+      this.metrics.deviceAction(notice.kind);
+    }
     const wasHeld = connection.mailHeld;
     connection.mailHeld = mailRefusalOf(state) !== undefined;
     if (wasHeld && !connection.mailHeld) {
+      this.metrics.deviceAction('release');
       this.handler.resumeMail(connection).catch((error: unknown) => {
         this.log.warn(
           { err: error, accountId: connection.accountId },

@@ -19,5 +19,11 @@ export const mailboxChangedV1 = z.object({
   /** Ids of emails created by this change, when the cause is a delivery. */
   createdEmailIds: z.array(z.string().max(64)).max(1000).default([]),
   occurredAt: isoTimestamp,
+  /**
+   * For a delivery: when ingest accepted the earliest message this change announces (its
+   * mail-arrived `receivedAt`), so the edge can measure acceptance-to-push latency. Absent for
+   * other causes and for a delivery announced again after its first announcement failed.
+   */
+  acceptedAt: isoTimestamp.optional(),
 });
 export type MailboxChangedV1 = z.infer<typeof mailboxChangedV1>;

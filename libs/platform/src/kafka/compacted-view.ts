@@ -3,6 +3,11 @@ import { decodeEvent, type TopicDefinition } from '@pushmail/contracts';
 import type { Consumer, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
+import {
+  type ConsumedTopicMetrics,
+  type KafkaMetrics,
+  processKafkaMetrics,
+} from '../metrics/kafka-metrics.js';
 
 export interface CompactedViewOptions<S extends z.ZodType> {
   topic: TopicDefinition<S>;
@@ -11,6 +16,8 @@ export interface CompactedViewOptions<S extends z.ZodType> {
   /** Orders snapshots of one key; an older one arriving late is ignored. */
   revisionOf: (event: z.infer<S>) => number;
   onChange?: (key: string, next: z.infer<S> | undefined, previous: z.infer<S> | undefined) => void;
+  /** Where snapshots read and lag are counted; the process's metrics unless given. */
+  metrics?: KafkaMetrics;
 }
 
 /**
@@ -22,6 +29,7 @@ export class CompactedTopicView<S extends z.ZodType> {
   private readonly entries = new Map<string, z.infer<S>>();
   private readonly consumer: Consumer;
   private readonly log: Logger;
+  private readonly metrics: ConsumedTopicMetrics;
   private caughtUp = false;
   private resolveReady!: () => void;
   readonly ready = new Promise<void>((resolve) => {
@@ -34,6 +42,7 @@ export class CompactedTopicView<S extends z.ZodType> {
     private readonly options: CompactedViewOptions<S>,
   ) {
     this.log = logger.child({ component: 'view', topic: options.topic.name });
+    this.metrics = (options.metrics ?? processKafkaMetrics()).consumerOf(options.topic.name);
     this.consumer = kafka.consumer({
       groupId: `${options.groupPrefix}-${randomUUID()}`,
       // A fetch answers as soon as there is data; the wait only bounds how often an idle consumer asks.
@@ -79,9 +88,13 @@ export class CompactedTopicView<S extends z.ZodType> {
           const key = message.key?.toString('utf8');
           if (key !== undefined) this.apply(key, message.value);
         }
+        const last = batch.messages[batch.messages.length - 1];
+        if (last) {
+          this.metrics.consumed.inc(batch.messages.length);
+          this.metrics.position(batch.partition, batch.highWatermark, Number(last.offset) + 1);
+        }
         const target = targets.get(batch.partition);
         if (target !== undefined && BigInt(batch.highWatermark) >= target) {
-          const last = batch.messages[batch.messages.length - 1];
           if (last && BigInt(last.offset) + 1n >= target) targets.delete(batch.partition);
         }
         checkCaughtUp();
@@ -98,7 +111,8 @@ export class CompactedTopicView<S extends z.ZodType> {
         await admin.connect();
         const targets = new Map<number, bigint>();
         for (const partition of await admin.fetchTopicOffsets(this.options.topic.name)) {
-          if (BigInt(partition.high) > BigInt(partition.low)) targets.set(partition.partition, BigInt(partition.high));
+          if (BigInt(partition.high) > BigInt(partition.low))
+            targets.set(partition.partition, BigInt(partition.high));
         }
         return targets;
       } catch (error) {
@@ -113,6 +127,7 @@ export class CompactedTopicView<S extends z.ZodType> {
 
   async stop(): Promise<void> {
     await this.consumer.disconnect();
+    this.metrics.forgetPartitions();
   }
 
   private apply(key: string, value: Buffer | null): void {

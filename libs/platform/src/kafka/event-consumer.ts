@@ -2,6 +2,12 @@ import { decodeEvent, deadLetterTopic, type TopicDefinition } from '@pushmail/co
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
+import {
+  type ConsumedTopicMetrics,
+  type DeadLetterReason,
+  type KafkaMetrics,
+  processKafkaMetrics,
+} from '../metrics/kafka-metrics.js';
 import type { EventProducer } from './event-producer.js';
 
 export interface ConsumedEvent<T> {
@@ -31,6 +37,8 @@ export interface EventConsumerOptions<S extends z.ZodType> {
    * different partitions never share an account and each account's order holds.
    */
   partitionsConsumedConcurrently?: number;
+  /** Where events consumed, lag and dead letters are counted; the process's metrics unless given. */
+  metrics?: KafkaMetrics;
 }
 
 /**
@@ -44,6 +52,7 @@ export class EventConsumer<S extends z.ZodType> {
   private readonly consumer: Consumer;
   private running = false;
   private readonly log: Logger;
+  private readonly metrics: ConsumedTopicMetrics;
 
   constructor(
     kafka: Kafka,
@@ -52,6 +61,7 @@ export class EventConsumer<S extends z.ZodType> {
     private readonly options: EventConsumerOptions<S>,
   ) {
     this.log = logger.child({ component: 'consumer', topic: options.topic.name, groupId: options.groupId });
+    this.metrics = (options.metrics ?? processKafkaMetrics()).consumerOf(options.topic.name);
     this.consumer = kafka.consumer({
       groupId: options.groupId,
       sessionTimeout: 30_000,
@@ -69,9 +79,15 @@ export class EventConsumer<S extends z.ZodType> {
 
   async start(): Promise<void> {
     await this.consumer.connect();
-    await this.consumer.subscribe({ topics: [this.options.topic.name], fromBeginning: this.options.fromBeginning });
+    await this.consumer.subscribe({
+      topics: [this.options.topic.name],
+      fromBeginning: this.options.fromBeginning,
+    });
     this.consumer.on(this.consumer.events.CRASH, (event) => {
       this.log.error({ err: event.payload.error, restart: event.payload.restart }, 'consumer crashed');
+    });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
+      this.metrics.keepPartitions(event.payload.memberAssignment[this.options.topic.name] ?? []);
     });
     await this.consumer.run({
       autoCommit: false,
@@ -79,18 +95,33 @@ export class EventConsumer<S extends z.ZodType> {
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
       eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
         const maxBatch = this.options.maxBatchSize ?? 200;
+        const first = batch.messages[0];
+        // Set before the work, so a batch that keeps failing shows as lag rather than as caught up.
+        if (first) this.metrics.position(batch.partition, batch.highWatermark, Number(first.offset));
         for (let start = 0; start < batch.messages.length; start += maxBatch) {
           if (!isRunning() || isStale()) return;
           const chunk = batch.messages.slice(start, start + maxBatch);
-          const done = await this.processChunk(batch.topic, batch.partition, chunk, heartbeat, () => isRunning() && !isStale());
+          const done = await this.processChunk(
+            batch.topic,
+            batch.partition,
+            chunk,
+            heartbeat,
+            () => isRunning() && !isStale(),
+          );
           if (!done) return;
           const last = chunk[chunk.length - 1];
           if (last) {
             await this.consumer.commitOffsets([
-              { topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
+              {
+                topic: batch.topic,
+                partition: batch.partition,
+                offset: (BigInt(last.offset) + 1n).toString(),
+              },
             ]);
             // The next fetch starts after the resolved offset, not the committed one.
             resolveOffset(last.offset);
+            this.metrics.consumed.inc(chunk.length);
+            this.metrics.position(batch.partition, batch.highWatermark, Number(last.offset) + 1);
           }
         }
       },
@@ -101,6 +132,7 @@ export class EventConsumer<S extends z.ZodType> {
   async stop(): Promise<void> {
     this.running = false;
     await this.consumer.disconnect();
+    this.metrics.forgetPartitions();
   }
 
   private async processChunk(
@@ -114,9 +146,15 @@ export class EventConsumer<S extends z.ZodType> {
     for (const message of messages) {
       const decoded = decodeEvent(this.options.topic, message.value);
       if (decoded.ok) {
-        valid.push({ event: decoded.event, topic, partition, offset: message.offset, headers: headersOf(message) });
+        valid.push({
+          event: decoded.event,
+          topic,
+          partition,
+          offset: message.offset,
+          headers: headersOf(message),
+        });
       } else {
-        await this.deadLetter(topic, partition, message, decoded.reason);
+        await this.deadLetter(topic, partition, message, decoded.reason, 'invalid');
       }
     }
     if (valid.length === 0) return true;
@@ -154,10 +192,13 @@ export class EventConsumer<S extends z.ZodType> {
         } catch (error) {
           if (error instanceof PoisonEventError) {
             const original = messages.find((message) => message.offset === item.offset);
-            if (original) await this.deadLetter(topic, partition, original, error.message);
+            if (original) await this.deadLetter(topic, partition, original, error.message, 'rejected');
             break;
           }
-          this.log.warn({ err: error, attempt, offset: item.offset }, 'handling an event failed; retrying it');
+          this.log.warn(
+            { err: error, attempt, offset: item.offset },
+            'handling an event failed; retrying it',
+          );
           if (!stillOwned()) return false;
           await heartbeat().catch(() => undefined);
           await sleep(Math.min(5000, 100 * 2 ** attempt));
@@ -167,7 +208,13 @@ export class EventConsumer<S extends z.ZodType> {
     return true;
   }
 
-  private async deadLetter(topic: string, partition: number, message: KafkaMessage, reason: string): Promise<void> {
+  private async deadLetter(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    reason: string,
+    kind: DeadLetterReason,
+  ): Promise<void> {
     this.log.warn({ partition, offset: message.offset, reason }, 'sending an event to the dead-letter topic');
     await this.deadLetters.publish(deadLetterTopic, [
       {
@@ -182,6 +229,7 @@ export class EventConsumer<S extends z.ZodType> {
         failedAt: new Date().toISOString(),
       },
     ]);
+    this.metrics.deadLettered(kind);
   }
 }
 

@@ -128,7 +128,9 @@ describe(EventProducer.name, () => {
 
   it('keeps a request under the byte bound without splitting one caller’s events', async () => {
     const { kafka, requests } = fakeKafka();
-    const producer = new EventProducer(kafka, pino({ level: 'silent' }), { maxGatheredBytes: 600 });
+    const producer = new EventProducer(kafka, pino({ level: 'silent' }), undefined, {
+      maxGatheredBytes: 600,
+    });
     const first = producer.publish(mailboxChangedTopic, [change(acc(1))]);
     await tick();
     // Each encoded change is about 200 bytes: three fit, the fourth caller's two do not.

@@ -2,6 +2,7 @@ import { encodeEvent, type TopicDefinition } from '@pushmail/contracts';
 import type { Kafka, Message, Producer, RecordMetadata, TopicMessages } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
+import { type KafkaMetrics, processKafkaMetrics } from '../metrics/kafka-metrics.js';
 
 /** One caller's events, waiting for the next produce request. */
 interface PendingPublish {
@@ -43,6 +44,7 @@ export class EventProducer {
   constructor(
     kafka: Kafka,
     private readonly logger: Logger,
+    private readonly metrics: KafkaMetrics = processKafkaMetrics(),
     options: EventProducerOptions = {},
   ) {
     this.maxGatheredBytes = options.maxGatheredBytes ?? DEFAULT_MAX_GATHERED_BYTES;
@@ -97,11 +99,15 @@ export class EventProducer {
         if (!this.connected) await this.connect();
         const metadata = await this.producer.sendBatch({ acks: -1, topicMessages: topicMessagesOf(batch) });
         for (const publish of batch) {
+          this.metrics.producedTo(publish.topic).produced.inc(publish.messages.length);
           publish.resolve(metadata.filter((entry) => entry.topicName === publish.topic));
         }
       } catch (error) {
         // Nothing in the batch is known to be stored: every caller hears of it and may retry.
-        for (const publish of batch) publish.reject(error);
+        for (const publish of batch) {
+          this.metrics.producedTo(publish.topic).failed.inc(publish.messages.length);
+          publish.reject(error);
+        }
       }
     }
   }

@@ -90,7 +90,13 @@ describe(StoreDeliveryUseCase.name, () => {
     const twiceInOneBatch = await useCase.execute([event, { ...event, eventId: randomUUID() }]);
 
     expect(first.changes).toEqual([
-      { accountId, previousModseq: 0, modseq: 1, createdEmailIds: [expect.stringMatching(/^M[a-z2-7]{20}$/)] },
+      {
+        accountId,
+        previousModseq: 0,
+        modseq: 1,
+        createdEmailIds: [expect.stringMatching(/^M[a-z2-7]{20}$/)],
+        acceptedAt: new Date(event.receivedAt),
+      },
     ]);
     expect(first.published).toHaveLength(1);
     expect(first.published[0]!.createdEmailIds).toEqual(first.changes[0]!.createdEmailIds);
@@ -128,7 +134,8 @@ describe(StoreDeliveryUseCase.name, () => {
 
   it('stores a produced event and announces the new state', async () => {
     const accountId = randomUUID();
-    await produce(mailArrivedEvent(accountId, rawMessage({ subject: 'announce me' })));
+    const event = mailArrivedEvent(accountId, rawMessage({ subject: 'announce me' }));
+    await produce(event);
 
     // Other services on the shared broker may announce the same event first: wait for this store's.
     const { announced, rows } = await expectEventually(async () => {
@@ -140,9 +147,14 @@ describe(StoreDeliveryUseCase.name, () => {
         .map((message) => decodeEvent(mailboxChangedTopic, message.value))
         .find(
           (decoded) =>
-            decoded.ok && decoded.event.accountId === accountId && decoded.event.createdEmailIds[0] === rows[0]?.id,
+            decoded.ok &&
+            decoded.event.accountId === accountId &&
+            decoded.event.createdEmailIds[0] === rows[0]?.id,
         );
-      if (!match?.ok) throw new Error(`no mailbox-changed event of this store yet (rows ${rows.length}, events ${changed.messages.length})`);
+      if (!match?.ok)
+        throw new Error(
+          `no mailbox-changed event of this store yet (rows ${rows.length}, events ${changed.messages.length})`,
+        );
       return { announced: match.event, rows };
     });
     expect(rows).toEqual([{ id: expect.any(String), subject: 'announce me' }]);
@@ -152,6 +164,7 @@ describe(StoreDeliveryUseCase.name, () => {
       changed: { Email: '1', Mailbox: '1', Thread: '1', EmailDelivery: '1' },
       cause: 'delivery',
       createdEmailIds: [rows[0]!.id],
+      acceptedAt: event.receivedAt,
     });
   });
 

@@ -7,13 +7,9 @@ import { AccountWrite } from '../../changes/account-write.js';
 import { MAILBOX_LOGGER } from '../../config/mailbox-config.js';
 import { insertEmail } from '../../emails/email-store.js';
 import { ensureDefaultMailboxes } from '../../mailboxes/default-mailboxes.js';
-import {
-  deliveriesAlreadyStored,
-  emailsStored,
-  messagesStoredUnparsed,
-} from '../../metrics/mailbox-metrics.js';
+import { MailboxMetrics } from '../../metrics/mailbox-metrics.js';
 import { parseMessage, type ParsedMessage } from '../../mime/parse-message.js';
-import { MailboxChangesPublisher } from '../../publishing/mailbox-changes.publisher.js';
+import { type ChangeOrigin, MailboxChangesPublisher } from '../../publishing/mailbox-changes.publisher.js';
 
 interface PreparedDelivery {
   accountId: string;
@@ -29,6 +25,8 @@ export interface AccountDeliveryChange {
   previousModseq: number;
   modseq: number;
   createdEmailIds: string[];
+  /** When ingest accepted the earliest message this change stored. */
+  acceptedAt: Date;
 }
 
 export interface StoreDeliveryResult {
@@ -49,6 +47,7 @@ export class StoreDeliveryUseCase {
     @Inject(MailboxChangesPublisher) private readonly publisher: MailboxChangesPublisher,
     @Inject(BlobStore) private readonly blobs: BlobStore,
     @Inject(MAILBOX_LOGGER) private readonly logger: Logger,
+    @Inject(MailboxMetrics) private readonly metrics: MailboxMetrics,
   ) {}
 
   async execute(
@@ -68,6 +67,7 @@ export class StoreDeliveryUseCase {
     // Locking accounts in one global order keeps two concurrent batches from deadlocking.
     const accountIds = [...byAccount.keys()].sort();
 
+    const storeStarted = performance.now();
     const changes = await this.dataSource.transaction(async (manager) => {
       // First every account's lock and its new deliveries, then the raw messages of all of them in
       // one statement, then each account's emails and changes.
@@ -95,12 +95,22 @@ export class StoreDeliveryUseCase {
       }
       return changed;
     });
+    this.metrics.storeSeconds.observe((performance.now() - storeStarted) / 1000);
 
     const stored = changes.reduce((total, change) => total + change.createdEmailIds.length, 0);
-    emailsStored.inc(stored);
-    deliveriesAlreadyStored.inc(deliveries.length - stored);
+    this.metrics.emailsStored.inc(stored);
+    this.metrics.deliveriesAlreadyStored.inc(deliveries.length - stored);
 
-    const published = await this.publisher.publishPending(accountIds, 'delivery', traceHeaders, changes);
+    const origins = new Map<string, ChangeOrigin>();
+    for (const [accountId, headers] of traceHeaders) origins.set(accountId, { traceHeaders: headers });
+    for (const { accountId, acceptedAt, previousModseq, modseq, createdEmailIds } of changes)
+      origins.set(accountId, {
+        ...origins.get(accountId),
+        acceptedAt,
+        committed: { previousModseq, modseq, createdEmailIds },
+      });
+    const published = await this.publisher.publishPending(accountIds, 'delivery', origins);
+    this.metrics.deliveryEventsHandled.inc(deliveries.length);
     return { changes, published };
   }
 
@@ -108,7 +118,7 @@ export class StoreDeliveryUseCase {
     const raw = Buffer.from(event.rawBase64, 'base64');
     const parsed = await parseMessage(raw);
     if (parsed.parseError) {
-      messagesStoredUnparsed.inc();
+      this.metrics.messagesStoredUnparsed.inc();
       this.logger.warn(
         { accountId: event.accountId, deliveryId: event.deliveryId, reason: parsed.parseError },
         'storing a message whose MIME structure could not be parsed with its header fields only',
@@ -151,7 +161,9 @@ export class StoreDeliveryUseCase {
       throw new Error(`account ${write.accountId} has no inbox after creating the default mailboxes`);
 
     const createdEmailIds: string[] = [];
+    let acceptedAt = fresh[0]!.receivedAt;
     for (const delivery of fresh) {
+      if (delivery.receivedAt < acceptedAt) acceptedAt = delivery.receivedAt;
       const blob = blobOf.get(delivery)!;
       const inserted = await insertEmail(write, {
         deliveryId: delivery.deliveryId,
@@ -172,6 +184,7 @@ export class StoreDeliveryUseCase {
       previousModseq: write.before.modseq,
       modseq: after.modseq,
       createdEmailIds,
+      acceptedAt,
     };
   }
 }

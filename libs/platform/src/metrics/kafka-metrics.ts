@@ -1,0 +1,165 @@
+import { Counter, Gauge, register, type Registry } from 'prom-client';
+import { registeredMetric } from './registered-metric.js';
+
+/** Why a consumed event went to the dead-letter topic. */
+export type DeadLetterReason = 'invalid' | 'rejected';
+
+interface Increment {
+  inc(value?: number): void;
+}
+
+/**
+ * Events produced and consumed per topic, consumer lag per partition and dead letters, for every
+ * service that uses the platform's producer, consumer and compacted views. Labelled children are
+ * looked up once per topic (and partition) and kept, so counting on the hot path costs an addition.
+ */
+export class KafkaMetrics {
+  readonly produced: Counter<'topic'>;
+  readonly produceFailed: Counter<'topic'>;
+  readonly consumed: Counter<'topic'>;
+  readonly consumerLag: Gauge<'topic' | 'partition'>;
+  readonly deadLettered: Counter<'topic' | 'reason'>;
+  private readonly producedTopics = new Map<string, ProducedTopicMetrics>();
+
+  constructor(registry: Registry = register) {
+    const registers = [registry];
+    this.produced = registeredMetric(
+      registry,
+      'pushmail_kafka_events_produced_total',
+      () =>
+        new Counter({
+          name: 'pushmail_kafka_events_produced_total',
+          help: 'Events the broker acknowledged, by topic.',
+          labelNames: ['topic'],
+          registers,
+        }),
+    );
+    this.produceFailed = registeredMetric(
+      registry,
+      'pushmail_kafka_events_produce_failed_total',
+      () =>
+        new Counter({
+          name: 'pushmail_kafka_events_produce_failed_total',
+          help: 'Events whose publish failed (the caller retries or reports it), by topic.',
+          labelNames: ['topic'],
+          registers,
+        }),
+    );
+    this.consumed = registeredMetric(
+      registry,
+      'pushmail_kafka_events_consumed_total',
+      () =>
+        new Counter({
+          name: 'pushmail_kafka_events_consumed_total',
+          help: 'Events read and finished with (handled, applied to a view or dead-lettered), by topic.',
+          labelNames: ['topic'],
+          registers,
+        }),
+    );
+    this.consumerLag = registeredMetric(
+      registry,
+      'pushmail_kafka_consumer_lag',
+      () =>
+        new Gauge({
+          name: 'pushmail_kafka_consumer_lag',
+          help: "Events on a partition this process's consumer has not finished yet: high watermark minus next offset, as of the last batch.",
+          labelNames: ['topic', 'partition'],
+          registers,
+        }),
+    );
+    this.deadLettered = registeredMetric(
+      registry,
+      'pushmail_kafka_events_dead_lettered_total',
+      () =>
+        new Counter({
+          name: 'pushmail_kafka_events_dead_lettered_total',
+          help: 'Consumed events sent to the dead-letter topic, by source topic and reason (invalid: failed validation; rejected: the handler refused it).',
+          labelNames: ['topic', 'reason'],
+          registers,
+        }),
+    );
+  }
+
+  producedTo(topic: string): ProducedTopicMetrics {
+    let metrics = this.producedTopics.get(topic);
+    if (!metrics) {
+      metrics = {
+        produced: initialised(this.produced.labels({ topic })),
+        failed: initialised(this.produceFailed.labels({ topic })),
+      };
+      this.producedTopics.set(topic, metrics);
+    }
+    return metrics;
+  }
+
+  /** One consumer's view of its topic: its series start at zero, so they show before the first event. */
+  consumerOf(topic: string): ConsumedTopicMetrics {
+    return new ConsumedTopicMetrics(this, topic);
+  }
+}
+
+export interface ProducedTopicMetrics {
+  produced: Increment;
+  failed: Increment;
+}
+
+export class ConsumedTopicMetrics {
+  readonly consumed: Increment;
+  private readonly deadLetters: Record<DeadLetterReason, Increment>;
+  private readonly lagByPartition = new Map<number, Gauge.Internal<'topic' | 'partition'>>();
+
+  constructor(
+    private readonly metrics: KafkaMetrics,
+    readonly topic: string,
+  ) {
+    this.consumed = initialised(metrics.consumed.labels({ topic }));
+    this.deadLetters = {
+      invalid: initialised(metrics.deadLettered.labels({ topic, reason: 'invalid' })),
+      rejected: initialised(metrics.deadLettered.labels({ topic, reason: 'rejected' })),
+    };
+  }
+
+  deadLettered(reason: DeadLetterReason): void {
+    this.deadLetters[reason].inc();
+  }
+
+  /** Where the consumer stands on a partition: `nextOffset` is the first offset it has not finished. */
+  position(partition: number, highWatermark: string, nextOffset: number): void {
+    let gauge = this.lagByPartition.get(partition);
+    if (!gauge) {
+      gauge = this.metrics.consumerLag.labels({ topic: this.topic, partition: String(partition) });
+      this.lagByPartition.set(partition, gauge);
+    }
+    gauge.set(Math.max(0, Number(highWatermark) - nextOffset));
+  }
+
+  /** After a rebalance: a partition now read by another member is no longer this one's lag to report. */
+  keepPartitions(assigned: readonly number[]): void {
+    for (const partition of [...this.lagByPartition.keys()]) {
+      if (!assigned.includes(partition)) this.forget(partition);
+    }
+  }
+
+  forgetPartitions(): void {
+    for (const partition of [...this.lagByPartition.keys()]) this.forget(partition);
+  }
+
+  private forget(partition: number): void {
+    this.lagByPartition.delete(partition);
+    this.metrics.consumerLag.remove({ topic: this.topic, partition: String(partition) });
+  }
+}
+
+/** A counter child that shows as 0 from the start instead of being absent until its first event. */
+function initialised(child: Increment): Increment {
+  child.inc(0);
+  return child;
+}
+
+let processMetrics: KafkaMetrics | undefined;
+
+/** The metrics of this process's producers and consumers, on prom-client's default registry. */
+export function processKafkaMetrics(): KafkaMetrics {
+  processMetrics ??= new KafkaMetrics();
+  return processMetrics;
+}
