@@ -1,4 +1,4 @@
-import { mailArrivedTopic } from '@pushmail/contracts';
+import { deviceEventTopic, deviceTrailTopic, mailArrivedTopic } from '@pushmail/contracts';
 import kafkajs from 'kafkajs';
 
 const { Kafka, logLevel } = kafkajs;
@@ -10,6 +10,27 @@ const { Kafka, logLevel } = kafkajs;
  */
 export async function isolatedDeliveryGroup(brokers: string, prefix = 'mailbox-e2e'): Promise<string> {
   const groupId = `${prefix}-${Math.random().toString(16).slice(2, 12)}`;
+  await startGroupsAtEnd(brokers, [{ groupId, topic: mailArrivedTopic.name }]);
+  return groupId;
+}
+
+/**
+ * device-registry's trail consumer groups of this run's own (the group and `<group>-decisions`),
+ * committed at the current end of their topics; pass it as TRAIL_CONSUMER_GROUP.
+ */
+export async function isolatedTrailGroup(brokers: string, prefix = 'registry-trail-e2e'): Promise<string> {
+  const groupId = `${prefix}-${Math.random().toString(16).slice(2, 12)}`;
+  await startGroupsAtEnd(brokers, [
+    { groupId, topic: deviceTrailTopic.name },
+    { groupId: `${groupId}-decisions`, topic: deviceEventTopic.name },
+  ]);
+  return groupId;
+}
+
+async function startGroupsAtEnd(
+  brokers: string,
+  groups: ReadonlyArray<{ groupId: string; topic: string }>,
+): Promise<void> {
   const admin = new Kafka({
     brokers: brokers.split(','),
     clientId: 'test-setup',
@@ -17,8 +38,9 @@ export async function isolatedDeliveryGroup(brokers: string, prefix = 'mailbox-e
   }).admin();
   await admin.connect();
   try {
-    const topic = mailArrivedTopic.name;
-    if ((await admin.listTopics()).includes(topic)) {
+    const topics = await admin.listTopics();
+    for (const { groupId, topic } of groups) {
+      if (!topics.includes(topic)) continue;
       const ends = await admin.fetchTopicOffsets(topic);
       await admin.setOffsets({
         groupId,
@@ -29,5 +51,4 @@ export async function isolatedDeliveryGroup(brokers: string, prefix = 'mailbox-e
   } finally {
     await admin.disconnect();
   }
-  return groupId;
 }

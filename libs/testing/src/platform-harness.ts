@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { isolatedDeliveryGroup, isolatedTrailGroup } from './delivery-group.js';
 
 export const SERVICE_NAMES = ['device-registry', 'mailbox', 'ingest', 'push-delivery'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -36,6 +37,13 @@ export interface PlatformOptions {
   logDirectory?: string;
   onLogLine?: (service: ServiceName, line: string) => void;
   readyTimeoutMs?: number;
+  /**
+   * Gives this run consumer groups of its own (mailbox's delivery group and device-registry's trail
+   * groups), starting at the current end of their topics, so that runs sharing a broker never take
+   * each other's events into their own databases. Default: on in `test` mode. A group given in
+   * `env`/`serviceEnv` wins.
+   */
+  isolateConsumerGroups?: boolean;
 }
 
 export interface RunningPlatform {
@@ -78,12 +86,30 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     ? await createDatabase(options.databaseUrl, `pm_${randomBytes(6).toString('hex')}`)
     : options.databaseUrl;
   const publicUrl = `http://${host}:${ports.push}`;
+  const mode = options.mode ?? 'test';
+  const isolate = options.isolateConsumerGroups ?? mode === 'test';
+  const given = (service: ServiceName, name: string): boolean =>
+    options.env?.[name] !== undefined || options.serviceEnv?.[service]?.[name] !== undefined;
+  const groups: { mailbox: Record<string, string>; registry: Record<string, string> } = {
+    mailbox: {},
+    registry: {},
+  };
+  if (isolate && !given('mailbox', 'MAILBOX_DELIVERY_GROUP'))
+    groups.mailbox['MAILBOX_DELIVERY_GROUP'] = await isolatedDeliveryGroup(
+      options.kafkaBrokers,
+      'mailbox-test',
+    );
+  if (isolate && !given('device-registry', 'TRAIL_CONSUMER_GROUP'))
+    groups.registry['TRAIL_CONSUMER_GROUP'] = await isolatedTrailGroup(
+      options.kafkaBrokers,
+      'registry-trail-test',
+    );
 
   const common: Record<string, string> = {
     KAFKA_BROKERS: options.kafkaBrokers,
     DATABASE_URL: databaseUrl,
     HTTP_HOST: host,
-    PUSHMAIL_MODE: options.mode ?? 'test',
+    PUSHMAIL_MODE: mode,
     INTERNAL_TOKEN: internalToken,
     LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'info',
     ...options.env,
@@ -91,6 +117,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   const envOf: Record<ServiceName, Record<string, string>> = {
     'device-registry': {
       REGISTRY_HTTP_PORT: String(ports.registry),
+      ...groups.registry,
       ADMIN_TOKEN: adminToken,
       PUBLIC_JMAP_URL: `${publicUrl}/.well-known/jmap`,
       // The self-test and the console's live counters reach the services where this run put them.
@@ -104,7 +131,10 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
         `push-delivery=http://${host}:${ports.push}`,
       ].join(','),
     },
-    mailbox: { MAILBOX_HTTP_PORT: String(ports.mailbox) },
+    mailbox: {
+      MAILBOX_HTTP_PORT: String(ports.mailbox),
+      ...groups.mailbox,
+    },
     ingest: {
       INGEST_HTTP_PORT: String(ports.ingest),
       SMTP_PORT: String(ports.smtp),

@@ -27,6 +27,15 @@ export const registryConfigSchema = z.object({
   /** The device diagnostic trail keeps this many days, and at most this many records per device. */
   TRAIL_RETENTION_DAYS: z.coerce.number().min(0.001).max(90).default(7),
   TRAIL_MAX_PER_DEVICE: z.coerce.number().int().min(10).max(100_000).default(2000),
+  /**
+   * The consumer groups that read the trail into this deployment's database: this one for
+   * push-delivery's trail, and `<this>-decisions` for the device events. Every replica shares them;
+   * a second deployment on the same broker needs its own.
+   */
+  TRAIL_CONSUMER_GROUP: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,180}$/, 'letters, digits, ".", "_" and "-" only')
+    .default('device-registry-trail'),
   /** A device not connected for this many days has a stale partnership. */
   DIAG_STALE_DAYS: z.coerce.number().min(0.001).max(3650).default(14),
   /** Pushes left unfetched this long count as never fetched. */

@@ -13,7 +13,7 @@ import {
 } from '@pushmail/platform';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import { REGISTRY_LOGGER } from '../config/registry-config.js';
+import { REGISTRY_CONFIG, REGISTRY_LOGGER, type RegistryConfig } from '../config/registry-config.js';
 import { TrailStore } from './trail-store.service.js';
 
 const PRUNE_EVERY_MS = 60_000;
@@ -34,6 +34,7 @@ export class TrailConsumers implements OnApplicationBootstrap, OnApplicationShut
     @Inject(EventProducer) private readonly deadLetters: EventProducer,
     @Inject(ReadinessRegistry) private readonly readiness: ReadinessRegistry,
     @Inject(REGISTRY_LOGGER) logger: Logger,
+    @Inject(REGISTRY_CONFIG) private readonly config: Pick<RegistryConfig, 'TRAIL_CONSUMER_GROUP'>,
   ) {
     this.log = logger.child({ component: 'diagnostics' });
   }
@@ -42,7 +43,7 @@ export class TrailConsumers implements OnApplicationBootstrap, OnApplicationShut
     const kafka = this.kafka;
     const trail = new EventConsumer(kafka, this.deadLetters, this.log, {
       topic: deviceTrailTopic,
-      groupId: 'device-registry-trail',
+      groupId: this.config.TRAIL_CONSUMER_GROUP,
       fromBeginning: true,
       handleBatch: async (events) => {
         const spans = traceRecording(events);
@@ -55,7 +56,7 @@ export class TrailConsumers implements OnApplicationBootstrap, OnApplicationShut
     });
     const decisions = new EventConsumer(kafka, this.deadLetters, this.log, {
       topic: deviceEventTopic,
-      groupId: 'device-registry-trail-decisions',
+      groupId: `${this.config.TRAIL_CONSUMER_GROUP}-decisions`,
       fromBeginning: true,
       handleBatch: (events) => this.store.appendDeviceEvents(events.map((item) => item.event)),
     });
