@@ -429,6 +429,22 @@ describe('device diagnostics: trail, findings and the self-test', () => {
     expect(healthy.body).toMatchObject({ ok: true, stoppedAt: null });
     for (const hop of healthy.body.hops) expect(hop.ms).toBeGreaterThanOrEqual(0);
 
+    // The CLI takes the device token from the environment, out of shell history and the process list.
+    const cli = await promisify(execFile)(
+      process.execPath,
+      ['tools/admin/cli.mjs', 'selftest', address, '--timeout', '30000'],
+      {
+        env: {
+          ...process.env,
+          PUSHMAIL_ADMIN_TOKEN: platform.adminToken,
+          PUSHMAIL_REGISTRY_URL: platform.registryUrl,
+          PUSHMAIL_DEVICE_TOKEN: device.token,
+        },
+      },
+    );
+    expect(cli.stdout).toContain('every hop answered');
+    expect(cli.stdout).toMatch(/ok +fetch/);
+
     await platform.stopService('mailbox');
     try {
       const broken = await admin<SelfTestReport>('POST', '/admin/selftest', {

@@ -51,13 +51,15 @@ diagnostics (why doesn't this phone get mail?)
                                                 the organisation's devices with a finding, one
                                                 account's devices, or one device with evidence and fix
   trail <account> <deviceId> [--limit N]        a device's timeline, newest first
-  selftest <account> --token <deviceToken> [--timeout MS]
+  selftest <account> [--token <deviceToken>] [--timeout MS]
                                                 send the account a mail and follow it as the device:
-                                                SMTP, Kafka, store, push, fetch
+                                                SMTP, Kafka, store, push, fetch; the device token
+                                                from PUSHMAIL_DEVICE_TOKEN, where shell history and
+                                                the process list do not see it, else --token
 
   openapi                                       print the admin API's OpenAPI document
 
-environment: PUSHMAIL_ADMIN_TOKEN (else ~/.cache/pushmail/admin-token),
+environment: PUSHMAIL_ADMIN_TOKEN (else ~/.cache/pushmail/admin-token), PUSHMAIL_DEVICE_TOKEN,
              PUSHMAIL_REGISTRY_URL (default http://127.0.0.1:8081)`;
 
 class CliError extends Error {}
@@ -503,7 +505,7 @@ async function diagnostics(group, first, rest, values, show) {
   const accountId = await accountIdOf(first);
   const report = await call('POST', '/admin/selftest', {
     accountId,
-    deviceToken: required(values.token, '--token'),
+    deviceToken: required(values.token ?? process.env.PUSHMAIL_DEVICE_TOKEN, 'PUSHMAIL_DEVICE_TOKEN or --token'),
     ...(values.timeout ? { timeoutMs: Number(values.timeout) } : {}),
   });
   const hops = report.hops.map(
