@@ -1,4 +1,5 @@
 export * from './admin-client.js';
+export * from './container-specs.js';
 export * from './delivery-group.js';
 export * from './device-client.js';
 export * from './expect-eventually.js';
