@@ -7,3 +7,4 @@ export * from './metrics-scrape.js';
 export { startPlatformInContainers, type ContainerPlatformOptions } from './platform-containers.js';
 export * from './platform-harness.js';
 export * from './smtp-client.js';
+export * from './start-pushmail.js';
