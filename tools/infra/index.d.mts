@@ -28,5 +28,11 @@ export function ensureInfrastructure(options?: {
   fresh?: boolean;
 }): Promise<Infrastructure>;
 
+/**
+ * True when a Docker engine answers (the docker client alone is not enough). PUSHMAIL_INFRA=local
+ * makes it false and PUSHMAIL_INFRA=docker true without asking.
+ */
+export function hasDockerEngine(): Promise<boolean>;
+
 export const DEFAULT_KAFKA_VERSION: string;
 export function kafkaVersion(): string;

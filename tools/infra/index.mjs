@@ -8,6 +8,7 @@ import { resolvePostgres } from './postgres.mjs';
 
 export { startLocalKafka } from './kafka.mjs';
 export { resolvePostgres } from './postgres.mjs';
+export { hasDockerEngine } from './common.mjs';
 
 const noop = async () => {};
 const never = new Promise(() => {});

@@ -18,14 +18,10 @@ export interface PlatformPorts {
   ingest: number;
 }
 
-export interface PlatformOptions {
-  kafkaBrokers: string;
-  databaseUrl: string;
-  /** Creates a database of its own (dropped on stop), so parallel runs never share data. */
-  freshDatabase?: boolean;
-  /** Fixed ports; any left out is picked free. */
+/** What both runtimes (local processes and containers) accept. */
+export interface CommonPlatformOptions {
+  /** Fixed ports (on the Docker host, for containers); any left out is picked free. */
   ports?: Partial<PlatformPorts>;
-  host?: string;
   mailDomains?: string[];
   adminToken?: string;
   internalToken?: string;
@@ -37,6 +33,14 @@ export interface PlatformOptions {
   logDirectory?: string;
   onLogLine?: (service: ServiceName, line: string) => void;
   readyTimeoutMs?: number;
+}
+
+export interface PlatformOptions extends CommonPlatformOptions {
+  kafkaBrokers: string;
+  databaseUrl: string;
+  /** Creates a database of its own (dropped on stop), so parallel runs never share data. */
+  freshDatabase?: boolean;
+  host?: string;
   /**
    * Gives this run consumer groups of its own (mailbox's delivery group and device-registry's trail
    * groups), starting at the current end of their topics, so that runs sharing a broker never take
@@ -47,6 +51,8 @@ export interface PlatformOptions {
 }
 
 export interface RunningPlatform {
+  /** How the services run: as local processes from the built output, or as containers. */
+  runtime: 'processes' | 'containers';
   host: string;
   ports: PlatformPorts;
   smtp: { host: string; port: number };
@@ -54,8 +60,12 @@ export interface RunningPlatform {
   websocketUrl: string;
   registryUrl: string;
   adminToken: string;
+  /** The database the services use, as the test reaches it. */
   databaseUrl: string;
+  /** The Kafka bootstrap servers, as the test reaches them. */
+  kafkaBrokers: string;
   mailDomains: string[];
+  /** The service processes; empty when the services run as containers. */
   processes: Map<ServiceName, ChildProcess>;
   /** Stops one service (SIGTERM, or SIGKILL for a crash) and starts it again, waiting until ready. */
   restart(service: ServiceName, signal?: NodeJS.Signals): Promise<void>;
@@ -238,6 +248,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   }
 
   return {
+    runtime: 'processes',
     host,
     ports,
     smtp: { host, port: ports.smtp },
@@ -246,6 +257,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     registryUrl: `http://${host}:${ports.registry}`,
     adminToken,
     databaseUrl,
+    kafkaBrokers: options.kafkaBrokers,
     mailDomains,
     processes,
     stopService,
