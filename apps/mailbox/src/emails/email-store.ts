@@ -28,30 +28,32 @@ export interface InsertedEmail {
  */
 export async function insertEmail(write: AccountWrite, email: NewEmail): Promise<InsertedEmail | null> {
   const { parsed } = email;
-  const existingThread = await threadOf(write, parsed);
-  const threadId = existingThread ?? newThreadId();
+  const newThread = newThreadId();
   const json = (value: unknown): string | null => (value === null ? null : JSON.stringify(value));
   const mailboxIds = Object.fromEntries(email.mailboxIds.map((id) => [id, true]));
   const keywords = Object.fromEntries(email.keywords.map((keyword) => [keyword, true]));
-  const inserted: Array<{ id: string }> = await write.manager.query(
+  const subject = subjectSortKey(parsed.subject);
+  const referenced = [...(parsed.inReplyTo ?? []), ...(parsed.references ?? [])];
+  // The thread is found and the email stored in one round trip (see THREAD_OF for the rule).
+  const inserted: Array<{ id: string; thread_id: string }> = await write.manager.query(
     `INSERT INTO mailbox.emails (
        id, account_id, delivery_id, thread_id, mailbox_ids, keywords, received_at, size,
        subject, "from", sender, "to", cc, bcc, reply_to, message_id, in_reply_to, "references", sent_at,
        preview, text_body, html_body, has_attachment, attachments, blob_id,
        sort_subject, sort_from, sort_to, created_modseq, updated_modseq
      ) VALUES (
-       $1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8,
+       $1, $2, $3, COALESCE((${THREAD_OF}), $4), $5::jsonb, $6::jsonb, $7, $8,
        $9, $10::jsonb, $11::jsonb, $12::jsonb, $13::jsonb, $14::jsonb, $15::jsonb, $16, $17::jsonb, $18::jsonb, $19,
        $20, $21, $22, $23, $24::jsonb, $25,
        $26, $27, $28, $29, $29
      )
      ON CONFLICT (account_id, delivery_id) DO NOTHING
-     RETURNING id`,
+     RETURNING id, thread_id`,
     [
       newEmailId(),
       write.accountId,
       email.deliveryId,
-      threadId,
+      newThread,
       JSON.stringify(mailboxIds),
       JSON.stringify(keywords),
       email.receivedAt,
@@ -73,41 +75,34 @@ export async function insertEmail(write: AccountWrite, email: NewEmail): Promise
       parsed.hasAttachment,
       JSON.stringify(parsed.attachments),
       email.blobId,
-      subjectSortKey(parsed.subject),
+      subject,
       addressSortKey(parsed.from),
       addressSortKey(parsed.to),
       write.modseq,
+      referenced,
     ],
   );
-  const id = inserted[0]?.id;
-  if (id === undefined) return null;
-  write.record('Email', id, 'created');
-  write.record('Thread', threadId, existingThread === null ? 'created' : 'updated');
+  const row = inserted[0];
+  if (row === undefined) return null;
+  write.record('Email', row.id, 'created');
+  write.record('Thread', row.thread_id, row.thread_id === newThread ? 'created' : 'updated');
   recordMailboxes(write, null, { mailboxIds, keywords });
-  return { id, threadId, blobId: email.blobId, size: email.size };
+  return { id: row.id, threadId: row.thread_id, blobId: email.blobId, size: email.size };
 }
 
 /**
- * The thread a message joins: that of the earliest stored message it replies to or references, or
- * that replies to or references it (when it arrives after its answer), provided the base subjects
- * agree, so a reply that starts another topic starts another thread.
+ * The thread a message joins: that of the earliest stored message it replies to or references
+ * ($30), or that replies to or references it ($16, its Message-ID, when it arrives after its
+ * answer), provided the base subjects ($26) agree, so a reply that starts another topic starts
+ * another thread. With neither references nor a Message-ID the planner folds it to nothing.
  */
-async function threadOf(write: AccountWrite, parsed: ParsedMessage): Promise<string | null> {
-  const referenced = [...(parsed.inReplyTo ?? []), ...(parsed.references ?? [])];
-  if (referenced.length === 0 && parsed.messageId === null) return null;
-  const subject = subjectSortKey(parsed.subject);
-  const rows: Array<{ thread_id: string }> = await write.manager.query(
-    `SELECT thread_id FROM mailbox.emails
-      WHERE account_id = $1
-        AND (message_id = ANY($2::text[])
-             OR ($3::text IS NOT NULL AND (in_reply_to ? $3::text OR "references" ? $3::text)))
-        AND ($4 = '' OR sort_subject = '' OR sort_subject = $4)
+const THREAD_OF = `SELECT thread_id FROM mailbox.emails
+      WHERE account_id = $2
+        AND (message_id = ANY($30::text[])
+             OR ($16::text IS NOT NULL AND (in_reply_to ? $16::text OR "references" ? $16::text)))
+        AND ($26::text = '' OR sort_subject = '' OR sort_subject = $26::text)
       ORDER BY received_at, id
-      LIMIT 1`,
-    [write.accountId, referenced, parsed.messageId, subject],
-  );
-  return rows[0]?.thread_id ?? null;
-}
+      LIMIT 1`;
 
 export interface EmailState extends CountedEmail {
   id: string;

@@ -12,13 +12,16 @@ export const DEFAULT_MAILBOXES: ReadonlyArray<{ role: MailboxRole; name: string;
   { role: 'trash', name: 'Trash', sortOrder: 6 },
 ];
 
-/** Creates whichever standard mailboxes the account lacks, within `write`; returns each role's mailbox. */
-export async function ensureDefaultMailboxes(write: AccountWrite): Promise<Map<MailboxRole, string>> {
-  const existing: Array<{ id: string; role: MailboxRole }> = await write.manager.query(
-    'SELECT id, role FROM mailbox.mailboxes WHERE account_id = $1 AND role IS NOT NULL',
-    [write.accountId],
-  );
-  const byRole = new Map(existing.map((row) => [row.role, row.id]));
+/**
+ * Creates whichever standard mailboxes the account lacks, within `write`; returns each role's
+ * mailbox. `known` is the account's mailboxes by role when the caller already read them under the
+ * account's lock.
+ */
+export async function ensureDefaultMailboxes(
+  write: AccountWrite,
+  known?: ReadonlyMap<MailboxRole, string>,
+): Promise<Map<MailboxRole, string>> {
+  const byRole = new Map(known ?? (await mailboxesByRole(write)));
   for (const mailbox of DEFAULT_MAILBOXES) {
     if (byRole.has(mailbox.role)) continue;
     const inserted: Array<{ id: string }> = await write.manager.query(
@@ -34,4 +37,12 @@ export async function ensureDefaultMailboxes(write: AccountWrite): Promise<Map<M
     }
   }
   return byRole;
+}
+
+async function mailboxesByRole(write: AccountWrite): Promise<Map<MailboxRole, string>> {
+  const existing: Array<{ id: string; role: MailboxRole }> = await write.manager.query(
+    'SELECT id, role FROM mailbox.mailboxes WHERE account_id = $1 AND role IS NOT NULL',
+    [write.accountId],
+  );
+  return new Map(existing.map((row) => [row.role, row.id]));
 }

@@ -7,6 +7,7 @@ import { AccountWrite } from '../../changes/account-write.js';
 import { MAILBOX_LOGGER } from '../../config/mailbox-config.js';
 import { insertEmail } from '../../emails/email-store.js';
 import { ensureDefaultMailboxes } from '../../mailboxes/default-mailboxes.js';
+import type { MailboxRole } from '../../store/entities/mailbox.entity.js';
 import { MailboxMetrics } from '../../metrics/mailbox-metrics.js';
 import { parseMessage, type ParsedMessage } from '../../mime/parse-message.js';
 import { type ChangeOrigin, MailboxChangesPublisher } from '../../publishing/mailbox-changes.publisher.js';
@@ -71,11 +72,15 @@ export class StoreDeliveryUseCase {
     const changes = await this.dataSource.transaction(async (manager) => {
       // First every account's lock and its new deliveries, then the raw messages of all of them in
       // one statement, then each account's emails and changes.
-      const pending: Array<{ write: AccountWrite; fresh: PreparedDelivery[] }> = [];
+      const pending: Array<{
+        write: AccountWrite;
+        fresh: PreparedDelivery[];
+        mailboxes: Map<MailboxRole, string>;
+      }> = [];
       for (const accountId of accountIds) {
         const write = await AccountWrite.open(manager, accountId);
-        const fresh = await this.freshDeliveries(write, byAccount.get(accountId)!);
-        if (fresh.length > 0) pending.push({ write, fresh });
+        const { fresh, mailboxes } = await this.freshDeliveries(write, byAccount.get(accountId)!);
+        if (fresh.length > 0) pending.push({ write, fresh, mailboxes });
       }
       const deliveriesToStore = pending.flatMap(({ fresh }) => fresh);
       const blobs = await this.blobs.putMany(
@@ -89,8 +94,8 @@ export class StoreDeliveryUseCase {
       const blobOf = new Map(deliveriesToStore.map((delivery, index) => [delivery, blobs[index]!]));
 
       const changed: AccountDeliveryChange[] = [];
-      for (const { write, fresh } of pending) {
-        const change = await this.storeForAccount(write, fresh, blobOf);
+      for (const { write, fresh, mailboxes } of pending) {
+        const change = await this.storeForAccount(write, fresh, mailboxes, blobOf);
         if (change) changed.push(change);
       }
       return changed;
@@ -133,29 +138,38 @@ export class StoreDeliveryUseCase {
     };
   }
 
-  /** The deliveries not stored before (the same event may come again), each once. */
+  /**
+   * The deliveries not stored before (the same event may come again), each once, and the account's
+   * mailboxes by role: one statement, read under the account's lock.
+   */
   private async freshDeliveries(
     write: AccountWrite,
     deliveries: PreparedDelivery[],
-  ): Promise<PreparedDelivery[]> {
-    const known: Array<{ delivery_id: string }> = await write.manager.query(
-      'SELECT delivery_id FROM mailbox.emails WHERE account_id = $1 AND delivery_id = ANY($2::text[])',
+  ): Promise<{ fresh: PreparedDelivery[]; mailboxes: Map<MailboxRole, string> }> {
+    const [row]: Array<{ known: string[]; roles: Record<string, string> | null }> = await write.manager.query(
+      `SELECT ARRAY(SELECT delivery_id FROM mailbox.emails
+                     WHERE account_id = $1 AND delivery_id = ANY($2::text[])) AS known,
+              (SELECT json_object_agg(role, id) FROM mailbox.mailboxes
+                WHERE account_id = $1 AND role IS NOT NULL) AS roles`,
       [write.accountId, deliveries.map((delivery) => delivery.deliveryId)],
     );
-    const seen = new Set(known.map((row) => row.delivery_id));
-    return deliveries.filter((delivery) => {
+    const seen = new Set(row?.known ?? []);
+    const fresh = deliveries.filter((delivery) => {
       if (seen.has(delivery.deliveryId)) return false;
       seen.add(delivery.deliveryId);
       return true;
     });
+    const mailboxes = new Map(Object.entries(row?.roles ?? {}) as Array<[MailboxRole, string]>);
+    return { fresh, mailboxes };
   }
 
   private async storeForAccount(
     write: AccountWrite,
     fresh: PreparedDelivery[],
+    known: ReadonlyMap<MailboxRole, string>,
     blobOf: ReadonlyMap<PreparedDelivery, StoredBlob>,
   ): Promise<AccountDeliveryChange | null> {
-    const mailboxes = await ensureDefaultMailboxes(write);
+    const mailboxes = await ensureDefaultMailboxes(write, known);
     const inboxId = mailboxes.get('inbox');
     if (!inboxId)
       throw new Error(`account ${write.accountId} has no inbox after creating the default mailboxes`);
