@@ -16,7 +16,9 @@ const states = (overrides: Partial<AccountStates>): AccountStates => ({ ...INITI
 describe(stateStrings.name, () => {
   it('gives each type the modseq of its last change, and the push state the account modseq', () => {
     expect(
-      stateStrings(states({ modseq: 7, emailModseq: 7, mailboxModseq: 6, threadModseq: 4, deliveryModseq: 5 })),
+      stateStrings(
+        states({ modseq: 7, emailModseq: 7, mailboxModseq: 6, threadModseq: 4, deliveryModseq: 5 }),
+      ),
     ).toEqual({
       state: '7',
       changed: { Email: '7', Mailbox: '6', Thread: '4', EmailDelivery: '5' },

@@ -58,7 +58,10 @@ export function stateStrings(states: AccountStates): {
  * The types whose state moved after push state `since`, with their states: exactly what a device
  * that saw `since` has missed. A state this server never issued (or a future one) gets every type.
  */
-export function changedSince(states: AccountStates, since: string | undefined): Partial<Record<ChangedTypeName, string>> {
+export function changedSince(
+  states: AccountStates,
+  since: string | undefined,
+): Partial<Record<ChangedTypeName, string>> {
   const all = stateStrings(states).changed;
   const from = since === undefined ? null : parseState(since);
   if (from === null || from > states.modseq) return all;

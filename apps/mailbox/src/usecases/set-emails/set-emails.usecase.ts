@@ -1,11 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  DEFAULT_CORE_LIMITS,
-  type MethodContext,
-  type SetError,
-  setError,
-} from '@pushmail/jmap';
+import { DEFAULT_CORE_LIMITS, type MethodContext, type SetError, setError } from '@pushmail/jmap';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { BlobStore } from '../../blobs/blob-store.service.js';

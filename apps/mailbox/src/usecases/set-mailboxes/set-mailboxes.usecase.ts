@@ -1,11 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  DEFAULT_CORE_LIMITS,
-  isObject,
-  type MethodContext,
-  type SetError,
-  setError,
-} from '@pushmail/jmap';
+import { DEFAULT_CORE_LIMITS, isObject, type MethodContext, type SetError, setError } from '@pushmail/jmap';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { AccountWrite } from '../../changes/account-write.js';
