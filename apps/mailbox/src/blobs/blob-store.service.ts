@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { DataSource, type EntityManager } from 'typeorm';
 import { MAILBOX_LOGGER } from '../config/mailbox-config.js';
 import { extractPart } from '../mime/extract-part.js';
+import { preparedQuery } from '../store/prepared-query.js';
 import { blobIdOf, parseBlobId } from './blob-ids.js';
 
 export interface StoredBlob {
@@ -88,7 +89,10 @@ export class BlobStore implements OnApplicationBootstrap, OnModuleDestroy {
       values.push(`($${base + 1}::uuid, $${base + 2}, $${base + 3}, $${base + 4}::int, $${base + 5}::bytea)`);
     }
     if (values.length > 0) {
-      await manager.query(
+      // One statement text per number of rows, so each is prepared once per connection.
+      await preparedQuery(
+        manager,
+        `mailbox.put-blobs-${values.length}`,
         `INSERT INTO mailbox.blobs (account_id, id, type, size, data) VALUES ${values.join(', ')}
          ON CONFLICT (account_id, id) DO UPDATE SET created_at = now()`,
         parameters,

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { preparedQuery } from '../store/prepared-query.js';
 import type { ChangeKind, ChangeType } from '../store/entities/change.entity.js';
 import { type AccountStates, mergeKinds } from './change-log.js';
 
@@ -49,13 +50,13 @@ export class AccountWrite {
   static async open(manager: EntityManager, accountId: string): Promise<AccountWrite> {
     const lock = `SELECT ${STATE_COLUMNS} FROM mailbox.account_state WHERE account_id = $1 FOR UPDATE`;
     // An account's state row exists from its first change on, so one statement is the usual case.
-    let rows: StateRow[] = await manager.query(lock, [accountId]);
+    let rows = await preparedQuery<StateRow>(manager, 'mailbox.lock-account', lock, [accountId]);
     if (rows.length === 0) {
       await manager.query(
         'INSERT INTO mailbox.account_state (account_id) VALUES ($1) ON CONFLICT (account_id) DO NOTHING',
         [accountId],
       );
-      rows = await manager.query(lock, [accountId]);
+      rows = await preparedQuery<StateRow>(manager, 'mailbox.lock-account', lock, [accountId]);
     }
     return new AccountWrite(manager, accountId, statesOf(rows[0])!);
   }
@@ -102,7 +103,9 @@ export class AccountWrite {
       deliveryModseq: this.delivered ? modseq : this.before.deliveryModseq,
     };
     // The new states and the change rows in one round trip.
-    await this.manager.query(
+    await preparedQuery(
+      this.manager,
+      'mailbox.commit-account-write',
       `WITH state AS (
          UPDATE mailbox.account_state
             SET modseq = $2, email_modseq = $6, mailbox_modseq = $7, thread_modseq = $8, delivery_modseq = $9,

@@ -1,4 +1,5 @@
 import type { AccountWrite } from '../changes/account-write.js';
+import { preparedQuery } from '../store/prepared-query.js';
 import { newEmailId, newThreadId } from '../ids/random-id.js';
 import type { ParsedMessage } from '../mime/parse-message.js';
 import { addressSortKey, subjectSortKey } from '../mime/sort-keys.js';
@@ -35,7 +36,9 @@ export async function insertEmail(write: AccountWrite, email: NewEmail): Promise
   const subject = subjectSortKey(parsed.subject);
   const referenced = [...(parsed.inReplyTo ?? []), ...(parsed.references ?? [])];
   // The thread is found and the email stored in one round trip (see THREAD_OF for the rule).
-  const inserted: Array<{ id: string; thread_id: string }> = await write.manager.query(
+  const inserted = await preparedQuery<{ id: string; thread_id: string }>(
+    write.manager,
+    'mailbox.insert-email',
     `INSERT INTO mailbox.emails (
        id, account_id, delivery_id, thread_id, mailbox_ids, keywords, received_at, size,
        subject, "from", sender, "to", cc, bcc, reply_to, message_id, in_reply_to, "references", sent_at,

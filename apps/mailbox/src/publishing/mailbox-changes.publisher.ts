@@ -5,6 +5,7 @@ import { EventProducer } from '@pushmail/platform';
 import { DataSource } from 'typeorm';
 import { STATE_COLUMNS, statesOf } from '../changes/account-write.js';
 import { changedSince } from '../changes/change-log.js';
+import { preparedQuery } from '../store/prepared-query.js';
 
 export type ChangeCause = MailboxChangedV1['cause'];
 
@@ -51,7 +52,9 @@ export class MailboxChangesPublisher {
       thread_modseq: string;
       delivery_modseq: string;
       changes_horizon: string;
-    }> = await this.dataSource.query(
+    }> = await preparedQuery(
+      this.dataSource,
+      'mailbox.unannounced-states',
       `SELECT account_id, published_modseq, ${STATE_COLUMNS}
            FROM mailbox.account_state
           WHERE account_id = ANY($1::uuid[]) AND modseq > published_modseq
@@ -86,7 +89,9 @@ export class MailboxChangesPublisher {
       events,
       (event) => origins.get(event.accountId)?.traceHeaders ?? {},
     );
-    await this.dataSource.query(
+    await preparedQuery(
+      this.dataSource,
+      'mailbox.mark-announced',
       `UPDATE mailbox.account_state AS state
           SET published_modseq = GREATEST(state.published_modseq, announced.modseq)
          FROM unnest($1::uuid[], $2::bigint[]) AS announced (account_id, modseq)

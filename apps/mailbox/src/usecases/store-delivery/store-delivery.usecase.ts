@@ -9,6 +9,7 @@ import { insertEmail } from '../../emails/email-store.js';
 import { ensureDefaultMailboxes } from '../../mailboxes/default-mailboxes.js';
 import type { MailboxRole } from '../../store/entities/mailbox.entity.js';
 import { MailboxMetrics } from '../../metrics/mailbox-metrics.js';
+import { preparedQuery } from '../../store/prepared-query.js';
 import { parseMessage, type ParsedMessage } from '../../mime/parse-message.js';
 import { type ChangeOrigin, MailboxChangesPublisher } from '../../publishing/mailbox-changes.publisher.js';
 
@@ -146,7 +147,9 @@ export class StoreDeliveryUseCase {
     write: AccountWrite,
     deliveries: PreparedDelivery[],
   ): Promise<{ fresh: PreparedDelivery[]; mailboxes: Map<MailboxRole, string> }> {
-    const [row]: Array<{ known: string[]; roles: Record<string, string> | null }> = await write.manager.query(
+    const [row] = await preparedQuery<{ known: string[]; roles: Record<string, string> | null }>(
+      write.manager,
+      'mailbox.known-deliveries-and-roles',
       `SELECT ARRAY(SELECT delivery_id FROM mailbox.emails
                      WHERE account_id = $1 AND delivery_id = ANY($2::text[])) AS known,
               (SELECT json_object_agg(role, id) FROM mailbox.mailboxes
