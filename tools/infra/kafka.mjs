@@ -414,8 +414,11 @@ function onExit() {
 }
 
 /**
- * While a broker runs, SIGINT/SIGTERM/SIGHUP stop it before this process goes. When nothing else
- * listens for the signal, the process then exits with the status the signal would have given it.
+ * While a broker runs, SIGINT/SIGTERM/SIGHUP stop it before this process goes, and the process then
+ * exits with the status the signal would have given it. When the program handles the signal itself
+ * (npm start, the benchmark), it stops the broker in its own order — after the services it started,
+ * which still need the broker while they drain — so the broker is left to it; the exit hook remains
+ * the backstop.
  */
 function track(broker) {
   running.add(broker);
@@ -423,10 +426,9 @@ function track(broker) {
   process.on('exit', onExit);
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
     const handler = async () => {
-      // Counted before stopping, which removes this handler.
-      const alone = process.listenerCount(signal) === 1;
+      if (process.listenerCount(signal) > 1) return;
       await Promise.allSettled([...running].map((b) => b.stop()));
-      if (alone) process.exit(128 + os.constants.signals[signal]);
+      process.exit(128 + os.constants.signals[signal]);
     };
     signalHandlers.set(signal, handler);
     process.on(signal, handler);
