@@ -9,9 +9,7 @@ const { Kafka, logLevel } = kafkajs;
  * (and their databases); pass it to mailbox as MAILBOX_DELIVERY_GROUP.
  */
 export async function isolatedDeliveryGroup(brokers: string, prefix = 'mailbox-e2e'): Promise<string> {
-  const groupId = `${prefix}-${Math.random().toString(16).slice(2, 12)}`;
-  await startGroupsAtEnd(brokers, [{ groupId, topic: mailArrivedTopic.name }]);
-  return groupId;
+  return (await isolatedGroups(brokers, { delivery: prefix })).delivery!;
 }
 
 /**
@@ -19,12 +17,25 @@ export async function isolatedDeliveryGroup(brokers: string, prefix = 'mailbox-e
  * committed at the current end of their topics; pass it as TRAIL_CONSUMER_GROUP.
  */
 export async function isolatedTrailGroup(brokers: string, prefix = 'registry-trail-e2e'): Promise<string> {
-  const groupId = `${prefix}-${Math.random().toString(16).slice(2, 12)}`;
-  await startGroupsAtEnd(brokers, [
-    { groupId, topic: deviceTrailTopic.name },
-    { groupId: `${groupId}-decisions`, topic: deviceEventTopic.name },
-  ]);
-  return groupId;
+  return (await isolatedGroups(brokers, { trail: prefix })).trail!;
+}
+
+/** Both kinds at once, on one admin connection: the ids of those asked for (by their prefixes). */
+export async function isolatedGroups(
+  brokers: string,
+  prefixes: { delivery?: string; trail?: string },
+): Promise<{ delivery?: string; trail?: string }> {
+  const id = (prefix: string) => `${prefix}-${Math.random().toString(16).slice(2, 12)}`;
+  const delivery = prefixes.delivery === undefined ? undefined : id(prefixes.delivery);
+  const trail = prefixes.trail === undefined ? undefined : id(prefixes.trail);
+  const groups: Array<{ groupId: string; topic: string }> = [];
+  if (delivery) groups.push({ groupId: delivery, topic: mailArrivedTopic.name });
+  if (trail) {
+    groups.push({ groupId: trail, topic: deviceTrailTopic.name });
+    groups.push({ groupId: `${trail}-decisions`, topic: deviceEventTopic.name });
+  }
+  if (groups.length > 0) await startGroupsAtEnd(brokers, groups);
+  return { delivery, trail };
 }
 
 async function startGroupsAtEnd(

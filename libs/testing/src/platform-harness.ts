@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { isolatedDeliveryGroup, isolatedTrailGroup } from './delivery-group.js';
+import { isolatedGroups } from './delivery-group.js';
 
 export const SERVICE_NAMES = ['device-registry', 'mailbox', 'ingest', 'push-delivery'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -100,20 +100,16 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   const isolate = options.isolateConsumerGroups ?? mode === 'test';
   const given = (service: ServiceName, name: string): boolean =>
     options.env?.[name] !== undefined || options.serviceEnv?.[service]?.[name] !== undefined;
+  const isolated = isolate
+    ? await isolatedGroups(options.kafkaBrokers, {
+        ...(given('mailbox', 'MAILBOX_DELIVERY_GROUP') ? {} : { delivery: 'mailbox-test' }),
+        ...(given('device-registry', 'TRAIL_CONSUMER_GROUP') ? {} : { trail: 'registry-trail-test' }),
+      })
+    : {};
   const groups: { mailbox: Record<string, string>; registry: Record<string, string> } = {
-    mailbox: {},
-    registry: {},
+    mailbox: isolated.delivery ? { MAILBOX_DELIVERY_GROUP: isolated.delivery } : {},
+    registry: isolated.trail ? { TRAIL_CONSUMER_GROUP: isolated.trail } : {},
   };
-  if (isolate && !given('mailbox', 'MAILBOX_DELIVERY_GROUP'))
-    groups.mailbox['MAILBOX_DELIVERY_GROUP'] = await isolatedDeliveryGroup(
-      options.kafkaBrokers,
-      'mailbox-test',
-    );
-  if (isolate && !given('device-registry', 'TRAIL_CONSUMER_GROUP'))
-    groups.registry['TRAIL_CONSUMER_GROUP'] = await isolatedTrailGroup(
-      options.kafkaBrokers,
-      'registry-trail-test',
-    );
 
   const common: Record<string, string> = {
     KAFKA_BROKERS: options.kafkaBrokers,
