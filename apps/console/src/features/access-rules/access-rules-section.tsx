@@ -3,7 +3,7 @@ import type { Run } from '../../components/api-guard.js';
 import { type Column, DataTable } from '../../components/data-table.js';
 import { Field, Form, SelectField } from '../../components/form.js';
 import { RowAction } from '../../components/row-action.js';
-import { useApiResource } from '../../components/use-api-resource.js';
+import { useApiResource } from '../../components/api-hooks.js';
 
 const FIELDS: readonly Column<AccessRule>[] = [
   { header: 'Match', cell: (rule) => rule.matchField },

@@ -3,7 +3,7 @@ import type { Run } from '../../components/api-guard.js';
 import { type Column, DataTable } from '../../components/data-table.js';
 import { when } from '../../components/format.js';
 import { LabelledSection } from '../../components/labelled-section.js';
-import { useApiResource } from '../../components/use-api-resource.js';
+import { useApiResource } from '../../components/api-hooks.js';
 import { devicePath } from './device-path.js';
 
 const COLUMNS: readonly Column<TrailRecord>[] = [

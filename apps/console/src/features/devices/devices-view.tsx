@@ -6,7 +6,7 @@ import { when } from '../../components/format.js';
 import { LabelledSection } from '../../components/labelled-section.js';
 import { StatusMessage } from '../../components/messages.js';
 import { RowAction } from '../../components/row-action.js';
-import { useApiResource } from '../../components/use-api-resource.js';
+import { useApiResource } from '../../components/api-hooks.js';
 import { requestWipe, WipeDialog, type WipeKind } from '../wipes/wipe-dialog.js';
 import { DeviceTable } from './device-table.js';
 import { DeviceTimeline } from './device-timeline.js';

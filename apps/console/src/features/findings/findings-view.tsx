@@ -6,7 +6,7 @@ import { Form, SelectField } from '../../components/form.js';
 import { when } from '../../components/format.js';
 import { Note } from '../../components/messages.js';
 import { StatusBadge } from '../../components/status-badge.js';
-import { useApiResource } from '../../components/use-api-resource.js';
+import { useApiResource } from '../../components/api-hooks.js';
 import { FindingList } from './finding-list.js';
 
 type Severity = Finding['severity'];

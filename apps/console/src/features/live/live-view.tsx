@@ -4,7 +4,7 @@ import { when } from '../../components/format.js';
 import { KeyValueTable } from '../../components/key-value-table.js';
 import { LabelledSection } from '../../components/labelled-section.js';
 import { Loading, Note } from '../../components/messages.js';
-import { usePolling } from '../../components/use-api-resource.js';
+import { usePolling } from '../../components/api-hooks.js';
 
 const REFRESH_MS = 5000;
 

@@ -1,7 +1,7 @@
 import { api, type Policy } from '../../api.js';
 import type { Run } from '../../components/api-guard.js';
 import { type Column, DataTable } from '../../components/data-table.js';
-import { useApiResource } from '../../components/use-api-resource.js';
+import { useApiResource } from '../../components/api-hooks.js';
 
 const COLUMNS: readonly Column<Policy>[] = [
   { header: 'Name', cell: (policy) => policy.name },

@@ -4,7 +4,7 @@ import type { Run } from '../../components/api-guard.js';
 import { type Column, DataTable } from '../../components/data-table.js';
 import { StatusMessage } from '../../components/messages.js';
 import { RowAction } from '../../components/row-action.js';
-import { useApiResource } from '../../components/use-api-resource.js';
+import { useApiResource } from '../../components/api-hooks.js';
 import { devicePath } from '../devices/device-path.js';
 
 type Decision = 'allowed' | 'blocked';
