@@ -31,10 +31,12 @@ describe(findKustomize.name, () => {
 
   it('names what to install when neither kustomize nor kubectl is on PATH', () => {
     const script = `import('./tools/deploy/find-kustomize.mjs').then((m) => m.findKustomize()).catch((e) => console.log(e.message))`;
+    // A PATH holding nothing but an empty directory: node is started by its absolute path.
+    const emptyBin = tree({});
     const message = execFileSync(process.execPath, ['-e', script], {
       cwd: repositoryRoot,
       encoding: 'utf8',
-      env: { PATH: dirname(process.execPath) },
+      env: { PATH: emptyBin },
     });
     expect(message).toMatch(/neither kustomize nor kubectl is on PATH/);
     expect(message).toMatch(/apt-get install kubernetes-client/);
