@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { cacheDir, canConnect, defaultLog, fileSize, run, sleep, tailFile, withLock } from './common.mjs';
-import { kafkaIsReady, probeKafka } from './kafka-protocol.mjs';
+import { kafkaIsReady, probeKafka } from './kafka-probe.mjs';
 
 export const DEFAULT_KAFKA_VERSION = '4.4.0';
 const HOST = '127.0.0.1';

@@ -3,6 +3,7 @@
 // integration and end-to-end projects and prints one summary line.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { findKustomize } from '../deploy/find-kustomize.mjs';
 import { ensureInfrastructure } from '../infra/index.mjs';
 
 const log = (message) => console.log(`[test] ${message}`);
@@ -17,6 +18,15 @@ function run(command, args, env = {}) {
 }
 
 const started = Date.now();
+// The unit tier renders k8s/ with the real kustomize: say what to install before starting anything.
+if (projects.includes('unit')) {
+  try {
+    findKustomize();
+  } catch (error) {
+    console.error(`[test] ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+}
 // A run of its own: a fresh broker data directory on a port apart from `npm start`'s.
 process.env.PUSHMAIL_KAFKA_PORT ??= '19192';
 const infra = await ensureInfrastructure({ purpose: 'test', fresh: true, log });

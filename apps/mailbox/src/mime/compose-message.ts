@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import MailComposer from 'nodemailer/lib/mail-composer';
 import type { EmailAddressValue } from './parse-message.js';
 
 export interface DraftAttachment {
@@ -27,139 +28,63 @@ export interface Draft {
   attachments: DraftAttachment[];
 }
 
-const CRLF = '\r\n';
+/** Line breaks (and in an address, angle brackets) cannot come from a draft into a header. */
+const addresses = (list: EmailAddressValue[] | null) =>
+  list && list.length > 0
+    ? list.map(({ name, email }) => ({
+        name: (name ?? '').replace(/[\r\n]/g, ' '),
+        address: email.replace(/[\r\n<>]/g, ''),
+      }))
+    : undefined;
+
+const angled = (ids: string[] | null) => (ids && ids.length > 0 ? ids.map((id) => `<${id}>`) : undefined);
 
 /**
- * An RFC 5322 message for a draft: headers encoded per RFC 2047, the text and HTML bodies as
- * multipart/alternative, attachments around them as multipart/mixed, every line within 998 octets.
+ * A body in its canonical form (RFC 2046 §4.1.1): CRLF line ends, also inside a base64 body. An empty
+ * body is one empty line, since nodemailer leaves out a part whose content is an empty string.
  */
-export function composeMessage(draft: Draft, now: Date = new Date()): Buffer {
-  const headers: string[] = [];
-  const addressHeader = (name: string, addresses: EmailAddressValue[] | null) => {
-    if (addresses && addresses.length > 0)
-      headers.push(`${name}: ${addresses.map(formatAddress).join(`,${CRLF} `)}`);
-  };
-  headers.push(`Date: ${rfc5322Date(draft.sentAt ?? now)}`);
-  addressHeader('From', draft.from);
-  addressHeader('Sender', draft.sender);
-  addressHeader('To', draft.to);
-  addressHeader('Cc', draft.cc);
-  addressHeader('Bcc', draft.bcc);
-  addressHeader('Reply-To', draft.replyTo);
-  if (draft.subject !== null) headers.push(`Subject: ${encodeWords(draft.subject)}`);
+const canonical = (text: string | null) =>
+  text === null ? undefined : text === '' ? '\r\n' : text.replace(/\r?\n/g, '\r\n');
+
+/**
+ * An RFC 5322 message for a draft, composed by nodemailer: headers encoded per RFC 2047, the text
+ * and HTML bodies as multipart/alternative, attachments around them as multipart/mixed, CRLF line
+ * ends, every line within 998 octets. A draft keeps its Bcc header, as RFC 8621 stores it.
+ */
+export async function composeMessage(draft: Draft, now: Date = new Date()): Promise<Buffer> {
   const domain = draft.from?.[0]?.email.split('@')[1] ?? 'pushmail.invalid';
-  headers.push(`Message-ID: <${draft.messageId ?? `${randomBytes(12).toString('hex')}@${domain}`}>`);
-  if (draft.inReplyTo?.length)
-    headers.push(`In-Reply-To: ${draft.inReplyTo.map((id) => `<${id}>`).join(' ')}`);
-  if (draft.references?.length) {
-    headers.push(`References: ${draft.references.map((id) => `<${id}>`).join(`${CRLF} `)}`);
-  }
-  headers.push('MIME-Version: 1.0');
-
-  const body = bodyEntity(draft);
-  const entity =
-    draft.attachments.length === 0
-      ? body
-      : multipart('mixed', [body, ...draft.attachments.map(attachmentEntity)]);
-  return Buffer.from(`${headers.join(CRLF)}${CRLF}${entity}`, 'utf8');
-}
-
-/** A MIME entity: its header lines, a blank line, its content. */
-function entityOf(headers: string[], content: string): string {
-  return `${headers.join(CRLF)}${CRLF}${CRLF}${content}`;
-}
-
-function bodyEntity(draft: Draft): string {
-  const text = draft.textBody === null ? null : textEntity('plain', draft.textBody);
-  const html = draft.htmlBody === null ? null : textEntity('html', draft.htmlBody);
-  if (text && html) return multipart('alternative', [text, html]);
-  return text ?? html ?? textEntity('plain', '');
-}
-
-function textEntity(subtype: 'plain' | 'html', content: string): string {
-  const normalized = content.replace(/\r?\n/g, CRLF);
-  const plain =
-    /^[\x20-\x7e\r\n\t]*$/.test(normalized) && normalized.split(CRLF).every((line) => line.length <= 998);
-  return entityOf(
-    [
-      `Content-Type: text/${subtype}; charset=utf-8`,
-      `Content-Transfer-Encoding: ${plain ? '7bit' : 'base64'}`,
-    ],
-    plain
-      ? `${normalized}${normalized.endsWith(CRLF) ? '' : CRLF}`
-      : base64Lines(Buffer.from(normalized, 'utf8')),
-  );
-}
-
-function attachmentEntity(attachment: DraftAttachment): string {
-  const name = attachment.name === null ? '' : `; ${parameter('filename', attachment.name)}`;
-  return entityOf(
-    [
-      `Content-Type: ${attachment.type}${attachment.name === null ? '' : `; ${parameter('name', attachment.name)}`}`,
-      `Content-Disposition: ${attachment.disposition}${name}`,
-      ...(attachment.cid ? [`Content-ID: <${attachment.cid}>`] : []),
-      'Content-Transfer-Encoding: base64',
-    ],
-    base64Lines(attachment.data),
-  );
-}
-
-function multipart(subtype: 'mixed' | 'alternative', parts: string[]): string {
-  const boundary = `=_${randomBytes(12).toString('hex')}`;
-  return entityOf(
-    [`Content-Type: multipart/${subtype}; boundary="${boundary}"`],
-    `${parts.map((part) => `--${boundary}${CRLF}${part}`).join(CRLF)}${CRLF}--${boundary}--${CRLF}`,
-  );
-}
-
-function base64Lines(data: Buffer): string {
-  const encoded = data.toString('base64');
-  const lines: string[] = [];
-  for (let index = 0; index < encoded.length; index += 76) lines.push(encoded.slice(index, index + 76));
-  return `${lines.join(CRLF)}${CRLF}`;
-}
-
-/** `Name <address>`, the name quoted or encoded as needed. */
-export function formatAddress(address: EmailAddressValue): string {
-  const email = address.email.replace(/[\r\n<>]/g, '');
-  if (!address.name) return email;
-  const name = address.name.replace(/[\r\n]/g, ' ');
-  if (!/^[\x20-\x7e]*$/.test(name)) return `${encodeWords(name)} <${email}>`;
-  return /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~ ]+$/.test(name)
-    ? `${name} <${email}>`
-    : `"${name.replace(/(["\\])/g, '\\$1')}" <${email}>`;
-}
-
-/**
- * RFC 2047 B-encoded words for a header value that is not plain ASCII, each at most 75 characters and
- * never splitting a character.
- */
-export function encodeWords(value: string): string {
-  const clean = value.replace(/[\r\n]+/g, ' ');
-  if (/^[\x20-\x7e]*$/.test(clean) && clean.length <= 900) return clean;
-  const words: string[] = [];
-  let chunk = '';
-  for (const character of clean) {
-    if (Buffer.byteLength(chunk + character, 'utf8') > 45) {
-      words.push(chunk);
-      chunk = '';
-    }
-    chunk += character;
-  }
-  if (chunk.length > 0) words.push(chunk);
-  return words.map((word) => `=?UTF-8?B?${Buffer.from(word, 'utf8').toString('base64')}?=`).join(`${CRLF} `);
-}
-
-/** A MIME parameter, as RFC 2231 extended notation when the value is not plain ASCII. */
-function parameter(name: string, value: string): string {
-  if (/^[\x20-\x7e]*$/.test(value) && !/["\\]/.test(value)) return `${name}="${value}"`;
-  return `${name}*=utf-8''${encodeURIComponent(value).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`;
-}
-
-const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-export function rfc5322Date(date: Date): string {
-  const two = (value: number) => String(value).padStart(2, '0');
-  return `${DAYS[date.getUTCDay()]}, ${two(date.getUTCDate())} ${MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()} ${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())} +0000`;
+  const node = new MailComposer({
+    date: draft.sentAt ?? now,
+    from: addresses(draft.from),
+    sender: addresses(draft.sender),
+    to: addresses(draft.to),
+    cc: addresses(draft.cc),
+    bcc: addresses(draft.bcc),
+    replyTo: addresses(draft.replyTo),
+    subject: draft.subject ?? undefined,
+    messageId: `<${draft.messageId ?? `${randomBytes(12).toString('hex')}@${domain}`}>`,
+    inReplyTo: angled(draft.inReplyTo)?.join(' '),
+    references: angled(draft.references),
+    // With neither body, the message still has one: an empty text/plain part.
+    text: canonical(draft.textBody ?? (draft.htmlBody === null ? '' : null)),
+    html: canonical(draft.htmlBody),
+    attachments: draft.attachments.map((attachment) => ({
+      content: attachment.data,
+      contentType: attachment.type,
+      filename: attachment.name ?? false,
+      contentDisposition: attachment.disposition,
+      // As a header rather than nodemailer's `cid`, which would move the part into a
+      // multipart/related beside the HTML: the part stays where the draft put it.
+      ...(attachment.cid ? { headers: { 'Content-ID': `<${attachment.cid}>` } } : {}),
+      contentTransferEncoding: 'base64',
+    })),
+    textEncoding: 'base64',
+    newline: 'windows',
+    xMailer: false,
+    // Nothing in a draft may make the composer read a file or fetch a URL.
+    disableFileAccess: true,
+    disableUrlAccess: true,
+  }).compile();
+  node.keepBcc = true;
+  return node.build();
 }

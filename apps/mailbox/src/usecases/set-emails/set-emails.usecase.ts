@@ -142,7 +142,7 @@ export class SetEmailsUseCase {
     if (missing.length > 0)
       return { error: setError('blobNotFound', 'attachments name unknown blobs', { notFound: missing }) };
 
-    const raw = composeMessage({ ...draft, attachments });
+    const raw = await composeMessage({ ...draft, attachments });
     const blob = await this.blobs.put(write.accountId, raw, 'message/rfc822', write.manager);
     const inserted = await insertEmail(write, {
       deliveryId: `draft:${randomUUID()}`,

@@ -1,0 +1,63 @@
+// Whether a broker is up and serving, asked through kafkajs's admin client: an open port alone says
+// nothing about whether the controller has admitted the broker.
+import kafkajs from 'kafkajs';
+
+const { Kafka, logLevel } = kafkajs;
+
+let quieted = false;
+
+/**
+ * kafkajs's request queue schedules timers with negative delays (harmless), which Node reports on
+ * stderr: drop that one warning and hand every other to the listeners that were there.
+ */
+function quietNegativeTimeouts() {
+  if (quieted) return;
+  quieted = true;
+  const listeners = process.listeners('warning');
+  process.removeAllListeners('warning');
+  process.on('warning', (warning) => {
+    if (warning.name === 'TimeoutNegativeWarning') return;
+    for (const listener of listeners) listener.call(process, warning);
+  });
+}
+
+/**
+ * Asks host:port for the cluster's metadata. Resolves with the brokers it lists, the cluster id and
+ * the controller (-1 when there is none yet); rejects when the peer is not a Kafka broker or does
+ * not answer within timeoutMs.
+ */
+export async function probeKafka(host, port, { timeoutMs = 5000 } = {}) {
+  quietNegativeTimeouts();
+  const admin = new Kafka({
+    clientId: 'pushmail-infra-probe',
+    brokers: [`${host}:${port}`],
+    connectionTimeout: timeoutMs,
+    requestTimeout: timeoutMs,
+    // One question, no retries: the callers poll.
+    retry: { retries: 0 },
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  let timer;
+  const deadline = new Promise((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`no answer from ${host}:${port} within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+  });
+  try {
+    const { brokers, clusterId, controller } = await Promise.race([
+      admin.connect().then(() => admin.describeCluster()),
+      deadline,
+    ]);
+    return { brokers, clusterId, controllerId: controller ?? -1 };
+  } finally {
+    clearTimeout(timer);
+    await admin.disconnect().catch(() => {});
+  }
+}
+
+/** True once the broker on host:port serves metadata that lists itself and names a controller. */
+export async function kafkaIsReady(host, port, options) {
+  const metadata = await probeKafka(host, port, options);
+  return metadata.controllerId >= 0 && metadata.brokers.some((broker) => broker.port === port);
+}
