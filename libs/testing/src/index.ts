@@ -1,7 +1,17 @@
+// The device and SMTP clients live beside the code that serves them, so that the self-test and
+// the tools use the same ones; tests take them from here.
+export {
+  DeviceClient,
+  UpgradeRefusedError,
+  type CloseInfo,
+  type DeviceClientOptions,
+  type Invocation,
+  type ServerMessage,
+  type StateChange,
+} from '@pushmail/jmap';
 export * from './admin-client.js';
 export * from './container-specs.js';
 export * from './delivery-group.js';
-export * from './device-client.js';
 export * from './expect-eventually.js';
 export * from './metrics-scrape.js';
 export { startPlatformInContainers, type ContainerPlatformOptions } from './platform-containers.js';
