@@ -1,5 +1,5 @@
-// The device and SMTP clients live beside the code that serves them, so that the self-test and
-// the tools use the same ones; tests take them from here.
+// The device and SMTP clients live in the shared libraries, so that the self-test, the tools and
+// the benchmark use the same ones; tests take them from here.
 export {
   DeviceClient,
   UpgradeRefusedError,
@@ -9,6 +9,7 @@ export {
   type ServerMessage,
   type StateChange,
 } from '@pushmail/jmap';
+export { buildMessage, sendMail, SmtpSession, type SmtpReply } from '@pushmail/platform';
 export * from './admin-client.js';
 export * from './container-specs.js';
 export * from './delivery-group.js';
@@ -16,5 +17,4 @@ export * from './expect-eventually.js';
 export * from './metrics-scrape.js';
 export { startPlatformInContainers, type ContainerPlatformOptions } from './platform-containers.js';
 export * from './platform-harness.js';
-export * from './smtp-client.js';
 export * from './start-pushmail.js';
