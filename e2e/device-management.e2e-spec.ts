@@ -8,15 +8,12 @@ import {
   expectEventually,
   freePort,
   sendMail,
-  startPlatform,
   type Invocation,
   type RunningPlatform,
 } from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-
-const kafkaBrokers = requiredEnv('KAFKA_BROKERS');
-const databaseUrl = requiredEnv('DATABASE_URL');
+import { kafkaBrokers, startSuitePlatform } from './support/e2e-platform.js';
 
 const DEVICE_LIMIT = 3;
 const FAILURE_DELAY_MS = 100;
@@ -140,13 +137,9 @@ describe('device management: partnerships, access, policies and remote wipe, enf
 
   beforeAll(async () => {
     const registryPort = await freePort();
-    platform = await startPlatform({
-      kafkaBrokers,
-      databaseUrl,
-      freshDatabase: true,
+    platform = await startSuitePlatform('device-management', {
       mailDomains: ['example.com'],
       ports: { registry: registryPort },
-      logDirectory: 'test-artifacts/logs/device-management',
       serviceEnv: {
         'device-registry': {
           MAX_DEVICES_PER_ACCOUNT: String(DEVICE_LIMIT),
@@ -891,10 +884,4 @@ async function readDeviceEvents(accountId: string, count: number): Promise<Devic
     await consumer.disconnect();
   }
   return events;
-}
-
-function requiredEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} must be set for the end-to-end tests`);
-  return value;
 }
