@@ -77,13 +77,14 @@ export class DeviceClient {
   closeInfo: CloseInfo | undefined;
   private readonly waiters = new Set<Waiter>();
   private readonly closeListeners = new Set<(info: CloseInfo) => void>();
+  private readonly messageListeners = new Set<(message: ServerMessage) => void>();
   private requestCounter = 0;
 
   private constructor(
     private readonly socket: WebSocket,
     private readonly options: DeviceClientOptions,
   ) {
-    socket.on('message', (data) => this.onMessage(data));
+    socket.on('message', (data) => this.receive(data));
     socket.on('error', () => undefined);
     socket.on('close', (code, reason) => {
       const info = { code, reason: reason.toString(), at: performance.now() };
@@ -125,6 +126,17 @@ export class DeviceClient {
         response.on('error', refuse);
       });
     });
+  }
+
+  /** Whether a request or a wait is outstanding, so an arriving frame may be its answer. */
+  get waiting(): boolean {
+    return this.waiters.size > 0;
+  }
+
+  /** Calls `listener` with every message parsed from now on; returns the function that stops it. */
+  onMessage(listener: (message: ServerMessage) => void): () => void {
+    this.messageListeners.add(listener);
+    return () => this.messageListeners.delete(listener);
   }
 
   get isOpen(): boolean {
@@ -206,6 +218,12 @@ export class DeviceClient {
     });
   }
 
+  /** Resolves when the socket closes, however long that takes. */
+  closed(): Promise<CloseInfo> {
+    if (this.closeInfo) return Promise.resolve(this.closeInfo);
+    return new Promise((resolve) => this.closeListeners.add(resolve));
+  }
+
   close(code = 1000, reason?: string): void {
     if (!this.closeInfo) this.socket.close(code, reason);
   }
@@ -215,7 +233,7 @@ export class DeviceClient {
     this.socket.terminate();
   }
 
-  private onMessage(data: RawData): void {
+  private receive(data: RawData): void {
     const at = performance.now();
     if (this.options.onFrame?.(data, at)) return;
     let message: ServerMessage;
@@ -226,6 +244,7 @@ export class DeviceClient {
     }
     message['_receivedAt'] = at;
     if (this.options.keepReceived !== false) this.received.push(message);
+    for (const listener of this.messageListeners) listener(message);
     for (const waiter of this.waiters) {
       if (waiter.match(message)) {
         this.waiters.delete(waiter);
