@@ -3,10 +3,9 @@ import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectEventually, RegistryClient, startPlatform, type RunningPlatform } from '@pushmail/testing';
+import { expectEventually, RegistryClient, type RunningPlatform } from '@pushmail/testing';
+import { startSuitePlatform } from './support/e2e-platform.js';
 
-const kafkaBrokers = requiredEnv('KAFKA_BROKERS');
-const databaseUrl = requiredEnv('DATABASE_URL');
 const chromiumPath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const screenshots = 'test-artifacts/console';
 
@@ -24,13 +23,9 @@ describe('the operations console', () => {
   beforeAll(async () => {
     mkdirSync(screenshots, { recursive: true });
     const [push, mailbox, smtp] = [await freePort(), await freePort(), await freePort()];
-    platform = await startPlatform({
-      kafkaBrokers,
-      databaseUrl,
-      freshDatabase: true,
+    platform = await startSuitePlatform('console', {
       mailDomains: ['example.com'],
       ports: { push, mailbox, smtp },
-      logDirectory: 'test-artifacts/logs/console',
       serviceEnv: {
         'device-registry': {
           CONSOLE_METRICS_URLS: `push-delivery=http://127.0.0.1:${push},mailbox=http://127.0.0.1:${mailbox}`,
@@ -212,10 +207,4 @@ async function freePort(): Promise<number> {
   const port = typeof address === 'object' && address ? address.port : 0;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
-}
-
-function requiredEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} must be set for the end-to-end tests`);
-  return value;
 }

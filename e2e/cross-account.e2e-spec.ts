@@ -5,14 +5,11 @@ import {
   expectEventually,
   RegistryClient,
   sendMail,
-  startPlatform,
   type Invocation,
   type RunningPlatform,
 } from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const kafkaBrokers = requiredEnv('KAFKA_BROKERS');
-const databaseUrl = requiredEnv('DATABASE_URL');
+import { startSuitePlatform } from './support/e2e-platform.js';
 
 const CORE = 'urn:ietf:params:jmap:core';
 const MAIL = 'urn:ietf:params:jmap:mail';
@@ -55,12 +52,8 @@ describe('a device reaches only its own account', () => {
   let bobData: AccountData;
 
   beforeAll(async () => {
-    platform = await startPlatform({
-      kafkaBrokers,
-      databaseUrl,
-      freshDatabase: true,
+    platform = await startSuitePlatform('cross-account', {
       mailDomains: ['example.com'],
-      logDirectory: 'test-artifacts/logs/cross-account',
     });
     registry = new RegistryClient(platform.registryUrl, platform.adminToken);
     alice = await newAccount('alice');
@@ -346,9 +339,3 @@ describe('a device reaches only its own account', () => {
     expect(names).not.toContain('stolen');
   });
 });
-
-function requiredEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} must be set for the end-to-end tests`);
-  return value;
-}

@@ -12,12 +12,10 @@ import {
   expectEventually,
   RegistryClient,
   sendMail,
-  startPlatform,
   type RunningPlatform,
 } from '@pushmail/testing';
+import { kafkaBrokers, startSuitePlatform } from './support/e2e-platform.js';
 
-const kafkaBrokers = requiredEnv('KAFKA_BROKERS');
-const databaseUrl = requiredEnv('DATABASE_URL');
 const run = promisify(execFile);
 const MAIL_ARRIVED = 'pushmail.mail.arrived.v1';
 
@@ -77,11 +75,7 @@ describe('dead letters: a poison event is set aside, the partition moves on, and
     } finally {
       await admin.disconnect();
     }
-    platform = await startPlatform({
-      kafkaBrokers,
-      databaseUrl,
-      freshDatabase: true,
-      logDirectory: 'test-artifacts/logs/dead-letters',
+    platform = await startSuitePlatform('dead-letters', {
       serviceEnv: { mailbox: { MAILBOX_DELIVERY_GROUP: group } },
     });
     db = new pg.Client({ connectionString: platform.databaseUrl });
@@ -191,9 +185,3 @@ describe('dead letters: a poison event is set aside, the partition moves on, and
     expect(await deadLettersOf(group, accountId)).toHaveLength(2);
   });
 });
-
-function requiredEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} must be set: run the suite with \`npm test\``);
-  return value;
-}

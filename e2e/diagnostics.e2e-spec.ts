@@ -10,12 +10,9 @@ import {
   expectEventually,
   RegistryClient,
   sendMail,
-  startPlatform,
   type RunningPlatform,
 } from '@pushmail/testing';
-
-const kafkaBrokers = requiredEnv('KAFKA_BROKERS');
-const databaseUrl = requiredEnv('DATABASE_URL');
+import { startSuitePlatform } from './support/e2e-platform.js';
 
 const PING_INTERVAL_MS = 1500;
 /** The proxy's idle timeout: shorter than the ping interval, as a misconfigured NAT or load balancer. */
@@ -54,13 +51,9 @@ describe('device diagnostics: trail, findings and the self-test', () => {
 
   beforeAll(async () => {
     const [smtp, push] = [await freePort(), await freePort()];
-    platform = await startPlatform({
-      kafkaBrokers,
-      databaseUrl,
-      freshDatabase: true,
+    platform = await startSuitePlatform('diagnostics', {
       mailDomains: ['example.com'],
       ports: { smtp, push },
-      logDirectory: 'test-artifacts/logs/diagnostics',
       serviceEnv: {
         'push-delivery': { WS_PING_INTERVAL_MS: String(PING_INTERVAL_MS), TRAIL_FLUSH_MS: '100' },
         'device-registry': {
@@ -531,10 +524,4 @@ async function freePort(): Promise<number> {
   const port = typeof address === 'object' && address ? address.port : 0;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
-}
-
-function requiredEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} must be set for the end-to-end tests`);
-  return value;
 }

@@ -7,13 +7,10 @@ import {
   isolatedDeliveryGroup,
   expectEventually,
   RegistryClient,
-  startPlatform,
   type Invocation,
   type RunningPlatform,
 } from '@pushmail/testing';
-
-const kafkaBrokers = requiredEnv('KAFKA_BROKERS');
-const databaseUrl = requiredEnv('DATABASE_URL');
+import { kafkaBrokers, startSuitePlatform } from './support/e2e-platform.js';
 
 const WS_MAX_MESSAGE_BYTES = 1_000_000;
 const USING = ['urn:ietf:params:jmap:core', 'urn:ietf:params:jmap:mail'];
@@ -24,11 +21,7 @@ describe('the JMAP edge under hostile clients', () => {
   let pushUrl: string;
 
   beforeAll(async () => {
-    platform = await startPlatform({
-      kafkaBrokers,
-      databaseUrl,
-      freshDatabase: true,
-      logDirectory: 'test-artifacts/logs/hostile-jmap',
+    platform = await startSuitePlatform('hostile-jmap', {
       serviceEnv: {
         'push-delivery': { WS_MAX_MESSAGE_BYTES: String(WS_MAX_MESSAGE_BYTES) },
         mailbox: {
@@ -446,10 +439,4 @@ function postAnsweredEarly(
     request.on('error', reject);
     request.end(body);
   });
-}
-
-function requiredEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} must be set: run the suite with \`npm test\``);
-  return value;
 }

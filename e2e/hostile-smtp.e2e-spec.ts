@@ -9,12 +9,9 @@ import {
   RegistryClient,
   sendMail,
   SmtpSession,
-  startPlatform,
   type RunningPlatform,
 } from '@pushmail/testing';
-
-const kafkaBrokers = requiredEnv('KAFKA_BROKERS');
-const databaseUrl = requiredEnv('DATABASE_URL');
+import { kafkaBrokers, startSuitePlatform } from './support/e2e-platform.js';
 
 const MAX_MESSAGE_BYTES = 512 * 1024;
 const MAX_RECIPIENTS = 3;
@@ -98,11 +95,7 @@ describe('SMTP ingest under hostile clients', () => {
 
   beforeAll(async () => {
     const group = await isolatedDeliveryGroup(kafkaBrokers, 'mailbox-hostile-smtp');
-    platform = await startPlatform({
-      kafkaBrokers,
-      databaseUrl,
-      freshDatabase: true,
-      logDirectory: 'test-artifacts/logs/hostile-smtp',
+    platform = await startSuitePlatform('hostile-smtp', {
       serviceEnv: {
         mailbox: { MAILBOX_DELIVERY_GROUP: group },
         ingest: {
@@ -445,9 +438,3 @@ describe('SMTP ingest under hostile clients', () => {
       expect(stored).toContain(marker);
   });
 });
-
-function requiredEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} must be set: run the suite with \`npm test\``);
-  return value;
-}

@@ -1,22 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  expectEventually,
-  isolatedDeliveryGroup,
-  sendMail,
-  startPlatform,
-  type RunningPlatform,
-} from '@pushmail/testing';
-import {
-  accountWithDevices,
-  type JmapAccount,
-  type JmapDevice,
-  openWebSocket,
-  requiredEnv,
-} from './jmap-client-kit.js';
-
-const kafkaBrokers = requiredEnv('KAFKA_BROKERS');
-const databaseUrl = requiredEnv('DATABASE_URL');
+import { expectEventually, isolatedDeliveryGroup, sendMail, type RunningPlatform } from '@pushmail/testing';
+import { accountWithDevices, type JmapAccount, type JmapDevice, openWebSocket } from './jmap-client-kit.js';
+import { kafkaBrokers, startSuitePlatform } from './support/e2e-platform.js';
 
 type Args = Record<string, unknown>;
 
@@ -82,13 +68,9 @@ describe('JMAP mail API: blobs, queries and errors', () => {
     ((await call('Email/get', { ids: [id], properties }))['list'] as Args[])[0]!;
 
   beforeAll(async () => {
-    platform = await startPlatform({
-      kafkaBrokers,
-      databaseUrl,
-      freshDatabase: true,
+    platform = await startSuitePlatform('jmap-api', {
       mailDomains: ['example.com'],
       serviceEnv: { mailbox: { MAILBOX_DELIVERY_GROUP: await isolatedDeliveryGroup(kafkaBrokers) } },
-      logDirectory: 'test-artifacts/logs/jmap-api',
     });
     account = await accountWithDevices(platform, 1);
     device = account.devices[0]!;

@@ -157,10 +157,3 @@ export class EventSourceReader {
     }
   }
 }
-
-export function requiredEnv(name: string): string {
-  const value = process.env[name];
-  if (!value)
-    throw new Error(`${name} must be set: run the suite with \`npm test\`, which starts Kafka and Postgres`);
-  return value;
-}

@@ -5,7 +5,6 @@ import {
   expectEventually,
   type Invocation,
   sendMail,
-  startPlatform,
   type RunningPlatform,
   type StateChange,
   isolatedDeliveryGroup,
@@ -17,11 +16,8 @@ import {
   type JmapAccount,
   type JmapDevice,
   openWebSocket,
-  requiredEnv,
 } from './jmap-client-kit.js';
-
-const kafkaBrokers = requiredEnv('KAFKA_BROKERS');
-const databaseUrl = requiredEnv('DATABASE_URL');
+import { kafkaBrokers, startSuitePlatform } from './support/e2e-platform.js';
 
 type Args = Record<string, unknown>;
 
@@ -118,13 +114,9 @@ describe('JMAP two-way sync across devices', () => {
   };
 
   beforeAll(async () => {
-    platform = await startPlatform({
-      kafkaBrokers,
-      databaseUrl,
-      freshDatabase: true,
+    platform = await startSuitePlatform('jmap-sync', {
       mailDomains: ['example.com'],
       serviceEnv: { mailbox: { MAILBOX_DELIVERY_GROUP: await isolatedDeliveryGroup(kafkaBrokers) } },
-      logDirectory: 'test-artifacts/logs/jmap-sync',
     });
     account = await accountWithDevices(platform, 2);
     [deviceA, deviceB] = account.devices as [JmapDevice, JmapDevice];

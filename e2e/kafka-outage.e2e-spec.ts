@@ -10,14 +10,14 @@ import {
   freePort,
   RegistryClient,
   sendMail,
+  requiredEnv,
   startPlatform,
   type Invocation,
   type RunningPlatform,
 } from '@pushmail/testing';
 import { startLocalKafka, type LocalKafka } from '@pushmail/infra';
 
-const databaseUrl = process.env['DATABASE_URL'];
-if (!databaseUrl) throw new Error('DATABASE_URL must be set: run the suite with `npm test`');
+const databaseUrl = requiredEnv('DATABASE_URL');
 
 interface SelfTestReport {
   ok: boolean;

@@ -15,14 +15,11 @@ import {
   RegistryClient,
   scrapeMetrics,
   sendMail,
-  startPlatform,
   type RunningPlatform,
   type ScrapedMetrics,
 } from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const kafkaBrokers = requiredEnv('KAFKA_BROKERS');
-const databaseUrl = requiredEnv('DATABASE_URL');
+import { kafkaBrokers, startSuitePlatform } from './support/e2e-platform.js';
 
 type Service = 'ingest' | 'mailbox' | 'push-delivery' | 'device-registry';
 
@@ -103,12 +100,8 @@ describe('metrics: every service shows the push path on /metrics', () => {
   let registry: RegistryClient;
 
   beforeAll(async () => {
-    platform = await startPlatform({
-      kafkaBrokers,
-      databaseUrl,
-      freshDatabase: true,
+    platform = await startSuitePlatform('metrics', {
       serviceEnv: { mailbox: { MAILBOX_DELIVERY_GROUP: await isolatedDeliveryGroup(kafkaBrokers) } },
-      logDirectory: 'test-artifacts/logs/metrics',
     });
     registry = new RegistryClient(platform.registryUrl, platform.adminToken);
   });
@@ -204,11 +197,4 @@ function problems(metrics: ScrapedMetrics, expected: readonly Expected[]): strin
     else if (mustMove && !(value > 0)) found.push(`${series} is ${value}, expected above 0`);
   }
   return found;
-}
-
-function requiredEnv(name: string): string {
-  const value = process.env[name];
-  if (!value)
-    throw new Error(`${name} must be set: run the suite with \`npm test\`, which starts Kafka and Postgres`);
-  return value;
 }

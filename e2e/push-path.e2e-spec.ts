@@ -7,25 +7,18 @@ import {
   expectEventually,
   RegistryClient,
   sendMail,
-  startPlatform,
   type Invocation,
   type RunningPlatform,
 } from '@pushmail/testing';
-
-const kafkaBrokers = requiredEnv('KAFKA_BROKERS');
-const databaseUrl = requiredEnv('DATABASE_URL');
+import { startSuitePlatform } from './support/e2e-platform.js';
 
 describe('the push path: register, push, fetch', () => {
   let platform: RunningPlatform;
   let registry: RegistryClient;
 
   beforeAll(async () => {
-    platform = await startPlatform({
-      kafkaBrokers,
-      databaseUrl,
-      freshDatabase: true,
+    platform = await startSuitePlatform('push-path', {
       mailDomains: ['example.com'],
-      logDirectory: 'test-artifacts/logs/push-path',
       serviceEnv: { ingest: { SMTP_MAX_MESSAGE_BYTES: String(256 * 1024) } },
     });
     registry = new RegistryClient(platform.registryUrl, platform.adminToken);
@@ -206,10 +199,3 @@ describe('the push path: register, push, fetch', () => {
     }
   });
 });
-
-function requiredEnv(name: string): string {
-  const value = process.env[name];
-  if (!value)
-    throw new Error(`${name} must be set: run the suite with \`npm test\`, which starts Kafka and Postgres`);
-  return value;
-}

@@ -8,12 +8,9 @@ import {
   expectEventually,
   RegistryClient,
   sendMail,
-  startPlatform,
   type RunningPlatform,
 } from '@pushmail/testing';
-
-const kafkaBrokers = requiredEnv('KAFKA_BROKERS');
-const databaseUrl = requiredEnv('DATABASE_URL');
+import { startSuitePlatform } from './support/e2e-platform.js';
 
 interface CollectedSpan {
   service: string;
@@ -108,12 +105,8 @@ describe('tracing one mail across the services', () => {
 
   beforeAll(async () => {
     const endpoint = await collector.listen();
-    platform = await startPlatform({
-      kafkaBrokers,
-      databaseUrl,
-      freshDatabase: true,
+    platform = await startSuitePlatform('tracing', {
       mailDomains: ['example.com'],
-      logDirectory: 'test-artifacts/logs/tracing',
       env: { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' },
       serviceEnv: { 'push-delivery': { TRAIL_FLUSH_MS: '100' } },
     });
@@ -194,9 +187,3 @@ describe('tracing one mail across the services', () => {
     ).toBe(1);
   });
 });
-
-function requiredEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} must be set for the e2e tests`);
-  return value;
-}

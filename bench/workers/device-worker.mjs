@@ -5,7 +5,8 @@
 //              'fanout'  records the first StateChange of every socket after 'arm'
 //              'none'    ignores pushes
 //   close    → closes every socket and exits
-import WebSocket from 'ws';
+// The sockets are the platform's one device client (libs/jmap), which the benchmark builds first.
+import { DeviceClient } from '@pushmail/jmap';
 import { nowMs, sleep } from '../lib/stats.mjs';
 
 const sockets = [];
@@ -93,89 +94,70 @@ async function connectWithRetry(url, device, localAddress, retryForMs) {
   }
 }
 
-function connectOne(url, device, localAddress) {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, 'jmap', {
-      headers: { authorization: `Bearer ${device.token}` },
-      perMessageDeflate: false,
-      handshakeTimeout: 20_000,
-      ...(localAddress ? { localAddress } : {}),
-    });
-    const socket = {
-      ws,
-      accountId: device.accountId,
-      fetch: Boolean(device.fetch),
-      open: false,
-      lastEmailState: null,
-      emailState: null,
-      fetching: false,
-      pendingPushAt: null,
-      onResponse: null,
-      requestCounter: 0,
-      firstPushAt: null,
-    };
-    ws.once('unexpected-response', (_request, response) => {
-      reject(new Error(`upgrade refused with HTTP ${response.statusCode}`));
-      ws.terminate();
-    });
-    ws.once('error', reject);
-    ws.once('open', async () => {
-      socket.open = true;
-      ws.on('error', () => undefined);
-      ws.on('close', () => (socket.open = false));
-      ws.on('message', (data) => onMessage(socket, data));
-      ws.send(JSON.stringify({ '@type': 'WebSocketPushEnable', dataTypes: null }));
-      try {
-        if (socket.fetch) {
-          // The state the device starts from; later fetches ask what changed since.
-          const [[, result]] = await request(socket, [
-            ['Email/get', { accountId: socket.accountId, ids: [] }, 'g'],
-          ]);
-          socket.emailState = result.state;
-        } else {
-          // A round trip, so push is known to be enabled once this resolves.
-          await request(socket, [['Core/echo', {}, 'e']], ['urn:ietf:params:jmap:core']);
-        }
-        resolve(socket);
-      } catch (error) {
-        ws.terminate();
-        reject(error);
-      }
-    });
+async function connectOne(url, device, localAddress) {
+  const socket = {
+    client: null,
+    accountId: device.accountId,
+    fetch: Boolean(device.fetch),
+    lastEmailState: null,
+    emailState: null,
+    fetching: false,
+    pendingPushAt: null,
+    frameAt: 0,
+    firstPushAt: null,
+    get open() {
+      return this.client?.isOpen ?? false;
+    },
+  };
+  socket.client = await DeviceClient.connect(url, {
+    token: device.token,
+    perMessageDeflate: false,
+    handshakeTimeoutMs: 20_000,
+    keepReceived: false,
+    ...(localAddress ? { localAddress } : {}),
+    onFrame: () => onFrame(socket),
   });
+  socket.client.onMessage((message) => onMessage(socket, message));
+  socket.client.enablePush();
+  try {
+    if (socket.fetch) {
+      // The state the device starts from; later fetches ask what changed since.
+      const [[, result]] = await request(socket, [
+        ['Email/get', { accountId: socket.accountId, ids: [] }, 'g'],
+      ]);
+      socket.emailState = result.state;
+    } else {
+      // A round trip, so push is known to be enabled once this resolves.
+      await request(socket, [['Core/echo', {}, 'e']], ['urn:ietf:params:jmap:core']);
+    }
+    return socket;
+  } catch (error) {
+    socket.client.terminate();
+    throw error;
+  }
 }
 
 function request(socket, methodCalls, using = ['urn:ietf:params:jmap:core', 'urn:ietf:params:jmap:mail']) {
-  return new Promise((resolve, reject) => {
-    const id = `r${++socket.requestCounter}`;
-    const timer = setTimeout(() => {
-      socket.onResponse = null;
-      reject(new Error('JMAP request timed out'));
-    }, 30_000);
-    socket.onResponse = (message) => {
-      clearTimeout(timer);
-      socket.onResponse = null;
-      if (message['@type'] === 'Response') resolve(message.methodResponses);
-      else reject(new Error(`request failed: ${JSON.stringify(message).slice(0, 300)}`));
-    };
-    socket.ws.send(JSON.stringify({ '@type': 'Request', id, using, methodCalls }));
-  });
+  return socket.client.request(methodCalls, using, 30_000);
 }
 
-function onMessage(socket, data) {
+/** Sees each frame before it is parsed; true leaves it unparsed. */
+function onFrame(socket) {
   const at = nowMs();
-  if (mode === 'fanout' && armed && socket.firstPushAt === null && socket.onResponse === null) {
+  socket.frameAt = at;
+  // A request is outstanding: the frame may be its answer, so it is parsed.
+  if (socket.client?.waiting) return false;
+  if (mode === 'fanout' && armed && socket.firstPushAt === null) {
     // Timed without parsing: only StateChanges reach an idle socket.
     socket.firstPushAt = at;
-    return;
+    return true;
   }
-  if (mode !== 'latency' && socket.onResponse === null) return;
-  const message = JSON.parse(data.toString());
-  if (message['@type'] !== 'StateChange') {
-    socket.onResponse?.(message);
-    return;
-  }
-  if (mode !== 'latency') return;
+  return mode !== 'latency';
+}
+
+function onMessage(socket, message) {
+  if (mode !== 'latency' || message['@type'] !== 'StateChange') return;
+  const at = socket.frameAt;
   const emailState = message.changed?.[socket.accountId]?.Email;
   if (emailState === undefined || emailState === socket.lastEmailState) return;
   socket.lastEmailState = emailState;
@@ -247,12 +229,11 @@ async function closeAll() {
     (socket) =>
       new Promise((resolve) => {
         if (!socket.open) return resolve();
-        socket.ws.once('close', resolve);
-        socket.ws.close(1000);
-        setTimeout(() => {
-          socket.ws.terminate();
+        socket.client.close(1000);
+        socket.client.waitForClose(3000).then(resolve, () => {
+          socket.client.terminate();
           resolve();
-        }, 3000).unref();
+        });
       }),
   );
   await Promise.all(closing);

@@ -22,11 +22,7 @@ import {
 
 export const MAIL_ARRIVED = 'pushmail.mail.arrived.v1';
 
-export function requiredEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} must be set: run the suite with \`npm run test:faults\``);
-  return value;
-}
+export { requiredEnv } from '@pushmail/testing';
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

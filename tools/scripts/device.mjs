@@ -2,16 +2,22 @@
 // token, enables push and, on every StateChange, fetches what changed and prints it.
 //   PUSHMAIL_DEVICE_TOKEN=<device-token> npm run device [-- ws-url]
 // The token comes from the environment so that it never appears in a command line or its echo.
-import WebSocket from 'ws';
+// It speaks through the platform's one device client, from libs/jmap as `npm start` builds it.
+import { existsSync } from 'node:fs';
+
+if (!existsSync(new URL('../../libs/jmap/dist/index.js', import.meta.url))) {
+  console.error('libs/jmap is not built: run `npm run build` (or `npm start`) first');
+  process.exit(2);
+}
+const { DeviceClient, UpgradeRefusedError } = await import('@pushmail/jmap');
 
 const token = process.env.PUSHMAIL_DEVICE_TOKEN;
 const [url = 'ws://127.0.0.1:8080/jmap/ws'] = process.argv.slice(2);
-if (!token) {
+if (!token || url === '--help' || url === '-h') {
   console.error('usage: PUSHMAIL_DEVICE_TOKEN=<device-token> npm run device [-- ws://host:8080/jmap/ws]');
-  process.exit(2);
+  process.exit(token ? 0 : 2);
 }
 
-const using = ['urn:ietf:params:jmap:core', 'urn:ietf:params:jmap:mail'];
 const sessionUrl = url.replace(/^ws/, 'http').replace(/\/jmap\/ws$/, '/.well-known/jmap');
 const sessionResponse = await fetch(sessionUrl, { headers: { authorization: `Bearer ${token}` } });
 if (!sessionResponse.ok) {
@@ -22,38 +28,35 @@ const session = await sessionResponse.json();
 const accountId = session.primaryAccounts['urn:ietf:params:jmap:mail'];
 console.log(`session for ${session.username} (account ${accountId})`);
 
-const socket = new WebSocket(url, 'jmap', { headers: { authorization: `Bearer ${token}` } });
-let emailState;
-let counter = 0;
-const pending = new Map();
-
-function call(methodCalls) {
-  const id = `r${++counter}`;
-  socket.send(JSON.stringify({ '@type': 'Request', id, using, methodCalls }));
-  return new Promise((resolve) => pending.set(id, resolve));
+let device;
+try {
+  device = await DeviceClient.connect(url, { token, keepReceived: false });
+} catch (error) {
+  console.error(
+    error instanceof UpgradeRefusedError ? `connection refused: HTTP ${error.status}` : String(error),
+  );
+  process.exit(1);
 }
 
-socket.on('open', async () => {
-  const [[, got]] = await call([['Email/get', { accountId, ids: [] }, '0']]);
-  emailState = got.state;
-  socket.send(JSON.stringify({ '@type': 'WebSocketPushEnable', dataTypes: null }));
-  console.log(`connected; push enabled; waiting for mail (Email state ${emailState})`);
-});
-
-socket.on('message', async (data) => {
-  const message = JSON.parse(data.toString());
-  if (message['@type'] === 'Response' || message['@type'] === 'RequestError') {
-    pending.get(message.requestId)?.(message.methodResponses ?? [['error', message, '']]);
-    pending.delete(message.requestId);
-    return;
-  }
+const [[, got]] = await device.request([['Email/get', { accountId, ids: [] }, '0']]);
+let emailState = got.state;
+// Changes are fetched one after the other, so each starts from the state the last one reached.
+let fetching = Promise.resolve();
+device.onMessage((message) => {
+  if (message['@type'] === 'Response' || message['@type'] === 'RequestError') return;
   if (message['@type'] !== 'StateChange') {
-    console.log('server:', JSON.stringify(message));
+    console.log('server:', JSON.stringify({ ...message, _receivedAt: undefined }));
     return;
   }
   console.log(`${new Date().toISOString()} StateChange ${JSON.stringify(message.changed)}`);
   if (!message.changed[accountId]?.Email) return;
-  const responses = await call([
+  fetching = fetching.then(printNewMail).catch((error) => console.error(`fetch failed: ${error.message}`));
+});
+device.enablePush();
+console.log(`connected; push enabled; waiting for mail (Email state ${emailState})`);
+
+async function printNewMail() {
+  const responses = await device.request([
     ['Email/changes', { accountId, sinceState: emailState }, 'c'],
     [
       'Email/get',
@@ -71,14 +74,9 @@ socket.on('message', async (data) => {
     const from = (email.from ?? []).map((a) => a.email).join(', ');
     console.log(`  new mail from ${from}: "${email.subject}" — ${email.preview}`);
   }
-});
+}
 
-socket.on('unexpected-response', (_request, response) => {
-  console.error(`connection refused: HTTP ${response.statusCode}`);
-  process.exit(1);
-});
-socket.on('close', (code, reason) => {
-  console.log(`socket closed: ${code} ${reason.toString()}`);
-  process.exit(code === 1000 ? 0 : 1);
-});
-process.on('SIGINT', () => socket.close(1000));
+process.on('SIGINT', () => device.close(1000));
+const { code, reason } = await device.closed();
+console.log(`socket closed: ${code} ${reason}`);
+process.exit(code === 1000 ? 0 : 1);

@@ -13,6 +13,7 @@ import {
 import { createKafka, createLogger, loadConfig } from '@pushmail/platform';
 import type { Consumer } from 'kafkajs';
 import pg from 'pg';
+import { expectEventually, requiredEnv } from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppModule } from './app.module.js';
 import { registryConfigSchema } from './config/registry-config.js';
@@ -514,26 +515,4 @@ async function readSnapshots(
   } finally {
     await consumer.disconnect();
   }
-}
-
-async function expectEventually(
-  probe: () => unknown,
-  { timeoutMs = 10_000, intervalMs = 50 } = {},
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await probe();
-      return;
-    } catch (error) {
-      if (Date.now() >= deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, intervalMs));
-    }
-  }
-}
-
-function requiredEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} must be set for the integration tests`);
-  return value;
 }

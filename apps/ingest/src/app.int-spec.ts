@@ -14,6 +14,7 @@ import {
 import { createKafka, createLogger, ensureTopics, EventProducer, loadConfig } from '@pushmail/platform';
 import type { Consumer, Kafka } from 'kafkajs';
 import nodemailer from 'nodemailer';
+import { expectEventually } from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppModule } from './app.module.js';
 import { ingestConfigSchema, type IngestConfig } from './config/ingest-config.js';
@@ -29,18 +30,8 @@ let kafka: Kafka;
 let producer: EventProducer;
 let consumer: Consumer;
 const arrived: MailArrivedV1[] = [];
-
-async function expectEventually<T>(probe: () => T | Promise<T>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await probe();
-    } catch (error) {
-      if (Date.now() >= deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-}
+/** The broker is shared with the other suites: events may take a while. */
+const EVENTUALLY = { timeoutMs: 15_000, intervalMs: 50 };
 
 function snapshot(address: string, overrides: Partial<AccountSnapshotV1> = {}): AccountSnapshotV1 {
   return {
@@ -231,7 +222,7 @@ describe(AppModule.name, () => {
       const found = arrived.find((candidate) => candidate.deliveryId === deliveryId);
       expect(found).toBeDefined();
       return found!;
-    });
+    }, EVENTUALLY);
     expect(event.accountId).toBe(known.accountId);
     expect(Buffer.from(event.rawBase64, 'base64').equals(raw)).toBe(true);
     expect(event.sizeBytes).toBe(raw.length);
@@ -286,14 +277,16 @@ describe(AppModule.name, () => {
     const later = snapshot(`later.${randomBytes(3).toString('hex')}@${domain}`);
     await producer.publish(accountTopic, [later]);
 
-    await expectEventually(async () =>
-      expect((await send(smtpPort, [later.address], message('later'))).code).toBe(250),
+    await expectEventually(
+      async () => expect((await send(smtpPort, [later.address], message('later'))).code).toBe(250),
+      EVENTUALLY,
     );
 
     await producer.publish(accountTopic, [{ ...later, revision: 2, status: 'disabled' }]);
 
-    await expectEventually(async () =>
-      expect((await send(smtpPort, [later.address], message('gone'))).code).toBe(550),
+    await expectEventually(
+      async () => expect((await send(smtpPort, [later.address], message('gone'))).code).toBe(550),
+      EVENTUALLY,
     );
   });
 });
@@ -310,17 +303,19 @@ describe(SmtpLifecycleService.name, () => {
     client.write(`Subject: ${subject}\r\n\r\n`);
 
     const closing = app.close();
-    await expectEventually(() => expect(app.get(SmtpListener).isListening).toBe(false));
+    await expectEventually(() => expect(app.get(SmtpListener).isListening).toBe(false), EVENTUALLY);
     client.write('the rest of the message\r\n.\r\n');
 
     expect(await client.reply()).toMatch(/^250 2\.0\.0 Ok: queued as /);
     client.close();
     await closing;
     await expect(RawSmtp.open(smtpPort)).rejects.toThrow(/ECONNREFUSED/);
-    await expectEventually(() =>
-      expect(
-        arrived.some((event) => Buffer.from(event.rawBase64, 'base64').toString().includes(subject)),
-      ).toBe(true),
+    await expectEventually(
+      () =>
+        expect(
+          arrived.some((event) => Buffer.from(event.rawBase64, 'base64').toString().includes(subject)),
+        ).toBe(true),
+      EVENTUALLY,
     );
   });
 });

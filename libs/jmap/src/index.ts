@@ -4,3 +4,4 @@ export * from './errors.js';
 export * from './request.js';
 export * from './result-reference.js';
 export * from './websocket.js';
+export * from './client/device-client.js';

@@ -13,3 +13,4 @@ export * from './logging/logger.js';
 export * from './metrics/kafka-metrics.js';
 export * from './metrics/registered-metric.js';
 export * from './tracing/tracing.js';
+export * from './smtp/smtp-client.js';

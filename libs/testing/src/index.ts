@@ -1,10 +1,21 @@
+// The device and SMTP clients live in the shared libraries, so that the self-test, the tools and
+// the benchmark use the same ones; tests take them from here.
+export {
+  DeviceClient,
+  UpgradeRefusedError,
+  type CloseInfo,
+  type DeviceClientOptions,
+  type Invocation,
+  type ServerMessage,
+  type StateChange,
+} from '@pushmail/jmap';
+export { buildMessage, sendMail, SmtpSession, type SmtpReply } from '@pushmail/platform';
 export * from './admin-client.js';
 export * from './container-specs.js';
 export * from './delivery-group.js';
-export * from './device-client.js';
 export * from './expect-eventually.js';
 export * from './metrics-scrape.js';
 export { startPlatformInContainers, type ContainerPlatformOptions } from './platform-containers.js';
 export * from './platform-harness.js';
-export * from './smtp-client.js';
+export * from './required-env.js';
 export * from './start-pushmail.js';

@@ -3,6 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createLogger, migrateWithLock } from '@pushmail/platform';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
+import { requiredEnv } from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RegistryConfig } from '../config/registry-config.js';
 import { REGISTRY_SCHEMA, registryDataSourceOptions } from '../database/data-source-options.js';
@@ -100,9 +101,3 @@ describe(TrailStore.name, () => {
     expect(trail.find((entry) => entry.kind === 'accessDecision')?.detail).toContain('allowed -> blocked');
   });
 });
-
-function requiredEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} must be set for the integration tests`);
-  return value;
-}

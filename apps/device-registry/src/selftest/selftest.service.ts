@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { decodeEvent, mailArrivedTopic, mailboxChangedTopic } from '@pushmail/contracts';
-import { createKafka } from '@pushmail/platform';
+import { DeviceClient, UpgradeRefusedError } from '@pushmail/jmap';
+import { buildMessage, createKafka, SmtpSession } from '@pushmail/platform';
 import type { Consumer, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import WebSocket from 'ws';
 import { AccountsService } from '../accounts/accounts.service.js';
 import { REGISTRY_CONFIG, REGISTRY_LOGGER, type RegistryConfig } from '../config/registry-config.js';
 import type { SelfTestDto } from './dto/selftest.dto.js';
-import { SmtpProbe } from './smtp-probe.js';
 
 export type HopName = 'websocket' | 'smtp' | 'kafka' | 'store' | 'push' | 'fetch';
 
@@ -91,7 +90,7 @@ export class SelfTestService {
     // Asked while the socket opens; awaited before the mail goes out, so no event is missed.
     const positions = this.kafkaPositions(Math.min(remaining(), KAFKA_PROBE_MS));
     let consumer: Promise<Consumer | undefined> | undefined;
-    let socket: WebSocket | undefined;
+    let socket: DeviceClient | undefined;
     try {
       const opened = Date.now();
       const connected = await openSocket(this.config.SELFTEST_JMAP_WS_URL, input.deviceToken, remaining());
@@ -101,12 +100,10 @@ export class SelfTestService {
       }
       socket = connected.socket;
       const handshakeMs = Date.now() - opened;
-      const frames = new FrameReader(socket);
-      socket.send(JSON.stringify({ '@type': 'WebSocketPushEnable', dataTypes: null }));
+      socket.enablePush();
       // An answered request proves the push enable was read before the mail goes out.
-      socket.send(request('echo', [['Core/echo', { selftest: true }, 'e']]));
-      const echoed = await frames
-        .next((frame) => frame['requestId'] === 'echo', remaining())
+      const echoed = await socket
+        .request([['Core/echo', { selftest: true }, 'e']], undefined, remaining())
         .then(
           () => true,
           () => false,
@@ -138,9 +135,9 @@ export class SelfTestService {
       }
       hops.push({ name: 'smtp', ok: true, ms: smtpMs, detail: smtp.detail });
 
-      const pushed = await frames
+      const pushed = await socket
         // Leave time to ask mailbox afterwards, so a missing push is told apart from a missing mail.
-        .next(
+        .firstMatching(
           (frame) => frame['@type'] === 'StateChange',
           Math.max(1, remaining() - Math.min(5000, input.timeoutMs / 4)),
         )
@@ -150,10 +147,10 @@ export class SelfTestService {
       // an event on the topic proves little when another consumer could have written it.
       const fetchStarted = Date.now();
       // A StateChange may be for another change of the account: ask again until the time is up.
-      let fetched = await this.fetchMarker(socket, frames, input.accountId, marker, remaining());
+      let fetched = await this.fetchMarker(socket, input.accountId, marker, remaining());
       while (!fetched.found && fetched.answered && deadline - Date.now() > 300) {
         await new Promise((resolve) => setTimeout(resolve, 250));
-        fetched = await this.fetchMarker(socket, frames, input.accountId, marker, remaining());
+        fetched = await this.fetchMarker(socket, input.accountId, marker, remaining());
       }
       const fetchedAt = Date.now();
       // Kafka is read by a fresh group: give it what time is left to catch up before judging.
@@ -259,34 +256,35 @@ export class SelfTestService {
   }
 
   private async fetchMarker(
-    socket: WebSocket,
-    frames: FrameReader,
+    socket: DeviceClient,
     accountId: string,
     marker: string,
     timeoutMs: number,
   ): Promise<{ found: boolean; answered: boolean; detail: string }> {
-    const id = `fetch-${randomUUID()}`;
-    socket.send(
-      request(id, [
+    const answer = await socket
+      .request(
         [
-          'Email/query',
-          { accountId, sort: [{ property: 'receivedAt', isAscending: false }], limit: 10 },
-          'q',
+          [
+            'Email/query',
+            { accountId, sort: [{ property: 'receivedAt', isAscending: false }], limit: 10 },
+            'q',
+          ],
+          [
+            'Email/get',
+            {
+              accountId,
+              '#ids': { resultOf: 'q', name: 'Email/query', path: '/ids' },
+              properties: ['subject'],
+            },
+            'g',
+          ],
         ],
-        [
-          'Email/get',
-          {
-            accountId,
-            '#ids': { resultOf: 'q', name: 'Email/query', path: '/ids' },
-            properties: ['subject'],
-          },
-          'g',
-        ],
-      ]),
-    );
-    const answer = await frames.next((frame) => frame['requestId'] === id, timeoutMs).catch(() => undefined);
+        undefined,
+        timeoutMs,
+      )
+      .catch(() => undefined);
     if (!answer) return { found: false, answered: false, detail: 'no answer to Email/get' };
-    const text = JSON.stringify(answer['methodResponses'] ?? answer);
+    const text = JSON.stringify(answer);
     if (text.includes(marker)) return { found: true, answered: true, detail: 'found' };
     return {
       found: false,
@@ -318,17 +316,17 @@ export class SelfTestService {
 
   private async sendMail(address: string, marker: string, timeoutMs: number): Promise<SmtpResult> {
     const { SELFTEST_SMTP_HOST: host, SELFTEST_SMTP_PORT: port } = this.config;
-    let probe: SmtpProbe | undefined;
+    let session: SmtpSession | undefined;
     let stage: SmtpStage = 'connect';
     try {
-      const opened = await SmtpProbe.open(host, port, timeoutMs);
-      probe = opened.probe;
+      const opened = await SmtpSession.open(host, port, timeoutMs);
+      session = opened.session;
       if (opened.greeting.code !== 220)
         return {
           ok: false,
           stage,
           code: opened.greeting.code,
-          detail: `greeting ${opened.greeting.code} ${opened.greeting.text}`,
+          detail: `greeting ${opened.greeting.code} ${opened.greeting.message}`,
         };
       stage = 'envelope';
       for (const line of [
@@ -336,41 +334,39 @@ export class SelfTestService {
         'MAIL FROM:<selftest@pushmail.invalid>',
         `RCPT TO:<${address}>`,
       ]) {
-        const reply = await probe.command(line, timeoutMs);
+        const reply = await session.command(line, timeoutMs);
         if (reply.code >= 400)
           return {
             ok: false,
             stage,
             code: reply.code,
-            detail: `${line.split(':')[0]} answered ${reply.code} ${reply.text}`,
+            detail: `${line.split(':')[0]} answered ${reply.code} ${reply.message}`,
           };
       }
-      const ready = await probe.command('DATA', timeoutMs);
+      const ready = await session.command('DATA', timeoutMs);
       if (ready.code !== 354)
-        return { ok: false, stage, code: ready.code, detail: `DATA answered ${ready.code} ${ready.text}` };
-      const message = [
-        'From: pushmail self-test <selftest@pushmail.invalid>',
-        `To: <${address}>`,
-        `Subject: ${marker}`,
-        `Message-ID: <${marker}@pushmail.invalid>`,
-        `Date: ${new Date().toUTCString()}`,
-        '',
-        'Sent by the connectivity self-test; it may be deleted.',
-      ].join('\r\n');
+        return { ok: false, stage, code: ready.code, detail: `DATA answered ${ready.code} ${ready.message}` };
+      const message = buildMessage({
+        from: 'pushmail self-test <selftest@pushmail.invalid>',
+        to: `<${address}>`,
+        subject: marker,
+        messageId: `<${marker}@pushmail.invalid>`,
+        text: 'Sent by the connectivity self-test; it may be deleted.',
+      });
       stage = 'message';
-      const accepted = await probe.data(message, timeoutMs);
+      const accepted = await session.messageBody(message, timeoutMs);
       if (accepted.code !== 250)
         return {
           ok: false,
           stage,
           code: accepted.code,
-          detail: `message answered ${accepted.code} ${accepted.text}`,
+          detail: `message answered ${accepted.code} ${accepted.message}`,
         };
       return { ok: true, detail: `250 from ${host}:${port}` };
     } catch (error) {
       return { ok: false, stage, code: null, detail: `${host}:${port}: ${messageOf(error)}` };
     } finally {
-      probe?.close();
+      session?.close();
     }
   }
 
@@ -459,80 +455,18 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function request(id: string, methodCalls: unknown[]): string {
-  return JSON.stringify({
-    '@type': 'Request',
-    id,
-    using: ['urn:ietf:params:jmap:core', 'urn:ietf:params:jmap:mail'],
-    methodCalls,
-  });
-}
-
-type Frame = Record<string, unknown>;
-
-class FrameReader {
-  private readonly frames: Frame[] = [];
-  private readonly waiters = new Set<() => void>();
-
-  constructor(socket: WebSocket) {
-    socket.on('message', (data) => {
-      try {
-        this.frames.push(JSON.parse(String(data)) as Frame);
-      } catch {
-        return;
-      }
-      for (const wake of this.waiters) wake();
-    });
-  }
-
-  next(match: (frame: Frame) => boolean, timeoutMs: number): Promise<Frame> {
-    return new Promise((resolve, reject) => {
-      const check = (): boolean => {
-        const index = this.frames.findIndex(match);
-        if (index < 0) return false;
-        const [frame] = this.frames.splice(index, 1);
-        resolve(frame as Frame);
-        return true;
-      };
-      if (check()) return;
-      const wake = (): void => {
-        if (check()) done();
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(`nothing matching within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const done = (): void => {
-        clearTimeout(timer);
-        this.waiters.delete(wake);
-      };
-      this.waiters.add(wake);
-    });
-  }
-}
-
-function openSocket(
+async function openSocket(
   url: string,
   token: string,
   timeoutMs: number,
-): Promise<{ ok: true; socket: WebSocket } | { ok: false; detail: string }> {
-  return new Promise((resolve) => {
-    const socket = new WebSocket(url, 'jmap', {
-      headers: { authorization: `Bearer ${token}` },
-      handshakeTimeout: timeoutMs,
-    });
-    socket.once('open', () => resolve({ ok: true, socket }));
-    socket.once('unexpected-response', (_request, response) => {
-      let body = '';
-      response.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-      response.on('end', () => {
-        const detail = (JSON.parse(body || '{}') as { detail?: string }).detail ?? '';
-        resolve({ ok: false, detail: `HTTP ${response.statusCode ?? 0} ${detail}`.trim() });
-      });
-      response.on('error', () => resolve({ ok: false, detail: `HTTP ${response.statusCode ?? 0}` }));
-    });
-    socket.once('error', (error) => resolve({ ok: false, detail: `${url}: ${error.message}` }));
-  });
+): Promise<{ ok: true; socket: DeviceClient } | { ok: false; detail: string }> {
+  try {
+    return { ok: true, socket: await DeviceClient.connect(url, { token, handshakeTimeoutMs: timeoutMs }) };
+  } catch (error) {
+    if (error instanceof UpgradeRefusedError)
+      return { ok: false, detail: `HTTP ${error.status} ${error.detail}`.trim() };
+    return { ok: false, detail: `${url}: ${messageOf(error)}` };
+  }
 }
 
 async function until(condition: () => boolean, timeoutMs: number): Promise<void> {

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { decodeEvent, mailboxChangedTopic, type MailboxChangedV1 } from '@pushmail/contracts';
 import { CORE_CAPABILITY, type Invocation, MAIL_CAPABILITY } from '@pushmail/jmap';
+import { expectEventually } from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectEventually } from '../../testing/expect-eventually.js';
 import { mailArrivedEvent, rawMessage } from '../../testing/mail-fixtures.js';
 import {
   collectFromNow,
@@ -37,14 +37,17 @@ describe(SetEmailsUseCase.name, () => {
     return result;
   };
   const announced = (state: string): Promise<MailboxChangedV1> =>
-    expectEventually(() => {
-      const event = changed.messages
-        .map((message) => decodeEvent(mailboxChangedTopic, message.value))
-        .flatMap((decoded) => (decoded.ok ? [decoded.event] : []))
-        .find((event) => event.accountId === accountId && event.state === state);
-      if (!event) throw new Error(`state ${state} not announced yet`);
-      return event;
-    });
+    expectEventually(
+      () => {
+        const event = changed.messages
+          .map((message) => decodeEvent(mailboxChangedTopic, message.value))
+          .flatMap((decoded) => (decoded.ok ? [decoded.event] : []))
+          .find((event) => event.accountId === accountId && event.state === state);
+        if (!event) throw new Error(`state ${state} not announced yet`);
+        return event;
+      },
+      { timeoutMs: 20_000 },
+    );
   const internal = (path: string, init: RequestInit = {}) =>
     fetch(`${harness.baseUrl}${path}`, {
       ...init,

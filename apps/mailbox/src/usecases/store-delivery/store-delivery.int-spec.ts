@@ -8,8 +8,8 @@ import {
   type MailArrivedV1,
 } from '@pushmail/contracts';
 import type { Producer } from 'kafkajs';
+import { expectEventually } from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectEventually } from '../../testing/expect-eventually.js';
 import { mailArrivedEvent, rawMessage } from '../../testing/mail-fixtures.js';
 import {
   collectFromNow,
@@ -18,6 +18,9 @@ import {
   startMailboxApp,
 } from '../../testing/mailbox-harness.js';
 import { StoreDeliveryUseCase } from './store-delivery.usecase.js';
+
+/** A delivery goes through a consumer group joining on the shared broker: allow it time. */
+const STORED = { timeoutMs: 20_000 };
 
 describe(StoreDeliveryUseCase.name, () => {
   let harness: MailboxTestApp;
@@ -125,8 +128,9 @@ describe(StoreDeliveryUseCase.name, () => {
     await produce(event);
     const second = await produce(event);
 
-    await expectEventually(async () =>
-      expect(await committedOffset(second.partition)).toBeGreaterThan(second.offset),
+    await expectEventually(
+      async () => expect(await committedOffset(second.partition)).toBeGreaterThan(second.offset),
+      STORED,
     );
     expect(await emailCount(accountId)).toBe(1);
     expect(await accountState(accountId)).toEqual({ modseq: 1, deliveryModseq: 1 });
@@ -156,7 +160,7 @@ describe(StoreDeliveryUseCase.name, () => {
           `no mailbox-changed event of this store yet (rows ${rows.length}, events ${changed.messages.length})`,
         );
       return { announced: match.event, rows };
-    });
+    }, STORED);
     expect(rows).toEqual([{ id: expect.any(String), subject: 'announce me' }]);
     expect(announced).toMatchObject({
       accountId,
@@ -179,7 +183,7 @@ describe(StoreDeliveryUseCase.name, () => {
     // Same key, same partition: it is only consumed once the invalid one has been dealt with.
     await produce(mailArrivedEvent(accountId, rawMessage({ subject: 'after the poison' })));
 
-    await expectEventually(async () => expect(await emailCount(accountId)).toBe(1));
+    await expectEventually(async () => expect(await emailCount(accountId)).toBe(1), STORED);
     const letter = await expectEventually(() => {
       const found = deadLetters.messages
         .map((message) => decodeEvent(deadLetterTopic, message.value))
@@ -191,7 +195,7 @@ describe(StoreDeliveryUseCase.name, () => {
         );
       if (!found?.ok) throw new Error('no dead letter yet');
       return found.event;
-    });
+    }, STORED);
     expect(letter).toMatchObject({
       sourceTopic: mailArrivedTopic.name,
       partition: metadata!.partition,

@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import { expect } from 'vitest';
+import {
+  buildMessage,
+  DeviceClient,
+  expectEventually,
+  requiredEnv,
+  sendMail,
+  startPlatform,
+  type DeviceClientOptions,
+  type PlatformOptions,
+  type RegistryClient,
+  type RunningPlatform,
+} from '@pushmail/testing';
+
+/** The shared broker and database every suite runs against; each suite gets a fresh database. */
+export const kafkaBrokers = requiredEnv('KAFKA_BROKERS');
+export const databaseUrl = requiredEnv('DATABASE_URL');
+
+/** Starts the four services for one suite, on a database of its own, logging to test-artifacts/logs/<suite>. */
+export function startSuitePlatform(
+  suite: string,
+  options: Omit<PlatformOptions, 'kafkaBrokers' | 'databaseUrl' | 'logDirectory'> = {},
+): Promise<RunningPlatform> {
+  return startPlatform({
+    kafkaBrokers,
+    databaseUrl,
+    freshDatabase: true,
+    logDirectory: `test-artifacts/logs/${suite}`,
+    ...options,
+  });
+}
+
+/** The device edge's HTTP base (JMAP API, session, blobs). */
+export function pushUrlOf(platform: RunningPlatform): string {
+  return `http://${platform.host}:${platform.ports.push}`;
+}
+
+/** A new account with a password, created through the admin API. */
+export async function newAccount(
+  registry: RegistryClient,
+  { domain = 'example.com', prefix = 'user' }: { domain?: string; prefix?: string } = {},
+): Promise<{ accountId: string; address: string; password: string }> {
+  const address = `${prefix}-${randomUUID().slice(0, 8)}@${domain}`;
+  const password = `pw-${randomUUID()}`;
+  const { accountId } = await registry.createAccount(address, password);
+  return { accountId, address, password };
+}
+
+/** Hands a plain message for `to` to ingest over SMTP and expects the 250. */
+export async function deliver(
+  platform: RunningPlatform,
+  to: string,
+  subject: string,
+  { text = 'hello', from = 'sender@elsewhere.example' }: { text?: string; from?: string } = {},
+): Promise<void> {
+  const result = await sendMail(platform.smtp.host, platform.smtp.port, {
+    from,
+    to: [to],
+    message: buildMessage({ from, to, subject, text }),
+  });
+  expect(result.data?.code).toBe(250);
+}
+
+/** Connects once push-delivery knows the credentials: they reach it through Kafka a moment later. */
+export function connectWhenKnown(
+  platform: RunningPlatform,
+  auth: string | DeviceClientOptions,
+): Promise<DeviceClient> {
+  return expectEventually(() => DeviceClient.connect(platform.websocketUrl, auth), {
+    timeoutMs: 10_000,
+    intervalMs: 50,
+  });
+}
