@@ -7,11 +7,10 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { deviceTrailTopic } from '@pushmail/contracts';
-import { EventProducer } from '@pushmail/platform';
+import { EventProducer, KAFKA } from '@pushmail/platform';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { PUSH_CONFIG, PUSH_LOGGER, type PushConfig } from '../config/push-config.js';
-import { KAFKA } from '../messaging/messaging.module.js';
 import { TrailBuffer, type TrailInput } from './trail-recorder.js';
 
 /**
