@@ -454,6 +454,19 @@ describe('Kubernetes manifests', () => {
     expect(config['KAFKA_BROKERS']).toBe('pushmail-kafka-bootstrap.kafka.svc:9092');
   });
 
+  it.each(full)(
+    '$name: services create the topics only where no operator owns them (dev), and verify them in production',
+    ({ name, objects }) => {
+      const owned = name === 'overlays/production' || name === 'overlays/operators';
+      for (const service of serviceNames) {
+        const container = serviceDeployment(objects, service).spec.template.spec.containers[0]!;
+        const config = loadConfig(serviceExpectations[service].config, environmentOf(objects, container));
+        expect(config['KAFKA_TOPICS'], service).toBe(owned ? 'verify' : 'create');
+        expect(config['KAFKA_REPLICATION_FACTOR'], service).toBe(owned ? 3 : 1);
+      }
+    },
+  );
+
   it.each(['overlays/production', 'overlays/operators'])(
     "%s: ships the push-path dashboard in a ConfigMap that Grafana's dashboard sidecar loads",
     (name) => {

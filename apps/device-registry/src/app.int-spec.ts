@@ -10,7 +10,7 @@ import {
   type DeviceCredentialsV1,
   deviceCredentialsTopic,
 } from '@pushmail/contracts';
-import { createKafka, createLogger, loadConfig } from '@pushmail/platform';
+import { connectMessaging, createKafka, createLogger, loadConfig } from '@pushmail/platform';
 import type { Consumer } from 'kafkajs';
 import pg from 'pg';
 import { expectEventually, requiredEnv } from '@pushmail/testing';
@@ -59,6 +59,7 @@ describe(AppModule.name, () => {
       { logger: false, bodyParser: false },
     );
     configureHttp(app);
+    await connectMessaging(app);
     await app.listen(0, '127.0.0.1');
     const address = app.getHttpServer().address() as AddressInfo;
     baseUrl = `http://127.0.0.1:${address.port}`;

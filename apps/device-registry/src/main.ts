@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { createLogger, loadConfig, NestJsonLogger, startTracing } from '@pushmail/platform';
+import { connectMessaging, createLogger, loadConfig, NestJsonLogger, startTracing } from '@pushmail/platform';
 import { AppModule } from './app.module.js';
 import { registryConfigSchema } from './config/registry-config.js';
 import { configureHttp } from './http/configure-http.js';
@@ -20,6 +20,7 @@ async function bootstrap(): Promise<void> {
   app.enableShutdownHooks();
   // Migrations, topics and the producer are all in place once `listen` returns: they run in the
   // modules' init hooks, which complete before the server accepts connections.
+  await connectMessaging(app);
   await app.listen(config.REGISTRY_HTTP_PORT, config.HTTP_HOST);
   if (config.INTERNAL_TOKEN === undefined) {
     logger.warn(

@@ -11,7 +11,14 @@ import {
   type AccountSnapshotV1,
   type MailArrivedV1,
 } from '@pushmail/contracts';
-import { createKafka, createLogger, ensureTopics, EventProducer, loadConfig } from '@pushmail/platform';
+import {
+  connectMessaging,
+  createKafka,
+  createLogger,
+  ensureTopics,
+  EventProducer,
+  loadConfig,
+} from '@pushmail/platform';
 import type { Consumer, Kafka } from 'kafkajs';
 import nodemailer from 'nodemailer';
 import { expectEventually } from '@pushmail/testing';
@@ -60,6 +67,7 @@ async function startApp(
   config: IngestConfig,
 ): Promise<{ app: INestApplication; smtpPort: number; httpUrl: string }> {
   const app = await NestFactory.create(AppModule.register(config, logger), { logger: false });
+  await connectMessaging(app);
   await app.listen(0, '127.0.0.1');
   await app.get(SmtpLifecycleService).serving;
   const smtpPort = app.get(SmtpListener).address!.port;

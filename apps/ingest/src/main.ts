@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { createLogger, loadConfig, NestJsonLogger, startTracing } from '@pushmail/platform';
+import { connectMessaging, createLogger, loadConfig, NestJsonLogger, startTracing } from '@pushmail/platform';
 import { AppModule } from './app.module.js';
 import { ingestConfigSchema } from './config/ingest-config.js';
 import { SmtpLifecycleService } from './smtp/smtp-lifecycle.service.js';
@@ -16,6 +16,7 @@ async function bootstrap(): Promise<void> {
     logger: new NestJsonLogger(logger),
   });
   app.enableShutdownHooks();
+  await connectMessaging(app);
   await app.listen(config.INGEST_HTTP_PORT, config.HTTP_HOST);
   logger.info({ port: config.INGEST_HTTP_PORT, domains: config.MAIL_DOMAINS }, 'ingest HTTP listening');
   // SMTP opens later, once the accounts are known; if it cannot, the service is of no use.

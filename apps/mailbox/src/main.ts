@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { createLogger, loadConfig, NestJsonLogger, startTracing } from '@pushmail/platform';
+import { connectMessaging, createLogger, loadConfig, NestJsonLogger, startTracing } from '@pushmail/platform';
 import { AppModule } from './app.module.js';
 import { mailboxConfigSchema } from './config/mailbox-config.js';
 import { configureHttp } from './http/configure-http.js';
@@ -22,7 +22,8 @@ async function bootstrap(): Promise<void> {
   configureHttp(app);
   app.enableShutdownHooks();
   // Migrations run, topics exist and the producer is connected once the init hooks complete; the
-  // consumer starts in the bootstrap hooks right after, all before the server accepts connections.
+  // consumer starts right after, all before the server accepts connections.
+  await connectMessaging(app);
   await app.listen(config.MAILBOX_HTTP_PORT, config.HTTP_HOST);
   logger.info({ port: config.MAILBOX_HTTP_PORT, host: config.HTTP_HOST }, 'mailbox listening');
 }

@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { createLogger, HealthModule } from '@pushmail/platform';
+import { createLogger, HealthModule, MessagingModule } from '@pushmail/platform';
 import type { Logger } from 'pino';
 import { ApiModule } from './api/api.module.js';
 import { AuthModule } from './auth/auth.module.js';
@@ -7,7 +7,6 @@ import { BlobsModule } from './blobs/blobs.module.js';
 import { PUSH_CONFIG, PUSH_LOGGER, type PushConfig } from './config/push-config.js';
 import { DeviceModule } from './device/device.module.js';
 import { EventSourceModule } from './eventsource/eventsource.module.js';
-import { MessagingModule } from './messaging/messaging.module.js';
 import { MetricsModule } from './metrics/push-metrics.js';
 import { PushModule } from './push/push.module.js';
 import { SessionModule } from './session/session.module.js';
@@ -28,7 +27,11 @@ export class AppModule {
       imports: [
         HealthModule,
         MetricsModule,
-        MessagingModule,
+        MessagingModule.register({
+          clientId: 'push-delivery',
+          configToken: PUSH_CONFIG,
+          loggerToken: PUSH_LOGGER,
+        }),
         TrailModule,
         AuthModule,
         DeviceModule,

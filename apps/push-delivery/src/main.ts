@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { createLogger, loadConfig, startTracing } from '@pushmail/platform';
+import { connectMessaging, createLogger, loadConfig, startTracing } from '@pushmail/platform';
 import { createPushApp } from './bootstrap.js';
 import { pushConfigSchema } from './config/push-config.js';
 
@@ -12,6 +12,7 @@ try {
   const config = loadConfig(pushConfigSchema);
   const app = await createPushApp(config, logger);
   app.enableShutdownHooks();
+  await connectMessaging(app);
   await app.listen(config.PUSH_HTTP_PORT, config.HTTP_HOST);
   logger.info(
     {

@@ -7,7 +7,7 @@ import {
   mailboxChangedTopic,
   type DeviceCredentialsV1,
 } from '@pushmail/contracts';
-import { createKafka, createLogger, EventProducer } from '@pushmail/platform';
+import { connectMessaging, createKafka, createLogger, EventProducer } from '@pushmail/platform';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -112,6 +112,7 @@ describe('push-delivery', () => {
       WS_MAX_MESSAGE_BYTES: '65536',
     });
     app = await createPushApp(config, logger);
+    await connectMessaging(app);
     await app.listen(0, '127.0.0.1');
     const { port } = app.getHttpServer().address() as AddressInfo;
     baseUrl = `http://127.0.0.1:${port}`;

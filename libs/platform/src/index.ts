@@ -7,6 +7,8 @@ export * from './kafka/compacted-view.js';
 export * from './kafka/event-consumer.js';
 export * from './kafka/event-producer.js';
 export * from './kafka/kafka-client.js';
+export * from './kafka/kafka-event-transport.js';
+export * from './kafka/messaging-config.js';
 export * from './kafka/messaging.module.js';
 export * from './kafka/topics-admin.js';
 export * from './logging/logger.js';

@@ -1,12 +1,12 @@
 import { fileURLToPath } from 'node:url';
-import { csv, port, runtimeMode } from '@pushmail/platform';
+import { csv, messagingConfigShape, port, runtimeMode } from '@pushmail/platform';
 import { z } from 'zod';
 
 export const registryConfigSchema = z.object({
   REGISTRY_HTTP_PORT: port.default(8081),
   HTTP_HOST: z.string().min(1).default('0.0.0.0'),
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection URL'),
-  KAFKA_BROKERS: csv.pipe(z.array(z.string()).min(1, 'must name at least one broker')),
+  ...messagingConfigShape,
   /** Secret: compared only through digests, never logged. */
   ADMIN_TOKEN: z.string().min(24),
   PUSHMAIL_MODE: runtimeMode,

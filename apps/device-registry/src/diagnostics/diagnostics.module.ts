@@ -7,8 +7,8 @@ import { TrailConsumers } from './trail-consumers.service.js';
 import { TrailStore } from './trail-store.service.js';
 
 @Module({
-  controllers: [DiagnosticsController],
-  providers: [TrailStore, TrailConsumers, DiagnosticsService, DevicesService, AccountsService],
+  controllers: [DiagnosticsController, TrailConsumers],
+  providers: [TrailStore, DiagnosticsService, DevicesService, AccountsService],
   exports: [DiagnosticsService],
 })
 export class DiagnosticsModule {}

@@ -1,80 +1,78 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { deviceEventTopic, deviceTrailTopic } from '@pushmail/contracts';
+import { Controller, Inject, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
 import { SpanKind } from '@opentelemetry/api';
 import {
-  EventConsumer,
-  EventProducer,
+  deviceEventTopic,
+  deviceTrailTopic,
+  type DeviceEventV1,
+  type DeviceTrailV1,
+} from '@pushmail/contracts';
+import {
   extractTraceContext,
-  KAFKA,
-  ReadinessRegistry,
   startSpan,
+  subscription,
   type ConsumedEvent,
+  type ProviderLookup,
   type TraceSpan,
 } from '@pushmail/platform';
-import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { REGISTRY_CONFIG, REGISTRY_LOGGER, type RegistryConfig } from '../config/registry-config.js';
 import { TrailStore } from './trail-store.service.js';
 
 const PRUNE_EVERY_MS = 60_000;
 
+const trailGroup = (get: ProviderLookup): string => get<RegistryConfig>(REGISTRY_CONFIG).TRAIL_CONSUMER_GROUP;
+
 /**
  * Reads push-delivery's trail and the registry's own device events into the bounded trail table,
  * and prunes what is past retention.
  */
-@Injectable()
+@Controller()
 export class TrailConsumers implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly consumers: EventConsumer<never>[] = [];
   private readonly log: Logger;
   private pruneTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    @Inject(KAFKA) private readonly kafka: Kafka,
     @Inject(TrailStore) private readonly store: TrailStore,
-    @Inject(EventProducer) private readonly deadLetters: EventProducer,
-    @Inject(ReadinessRegistry) private readonly readiness: ReadinessRegistry,
     @Inject(REGISTRY_LOGGER) logger: Logger,
-    @Inject(REGISTRY_CONFIG) private readonly config: Pick<RegistryConfig, 'TRAIL_CONSUMER_GROUP'>,
   ) {
     this.log = logger.child({ component: 'diagnostics' });
   }
 
-  async onApplicationBootstrap(): Promise<void> {
-    const kafka = this.kafka;
-    const trail = new EventConsumer(kafka, this.deadLetters, this.log, {
-      topic: deviceTrailTopic,
-      groupId: this.config.TRAIL_CONSUMER_GROUP,
+  @EventPattern<string>(
+    deviceTrailTopic.name,
+    subscription((get) => ({ groupId: trailGroup(get), fromBeginning: true, readiness: 'trail-consumers' })),
+  )
+  async recordTrail(@Payload() events: ConsumedEvent<DeviceTrailV1>[]): Promise<void> {
+    const spans = traceRecording(events);
+    try {
+      await this.store.appendBatches(events.map((item) => item.event));
+    } finally {
+      for (const span of spans) span.end();
+    }
+  }
+
+  @EventPattern<string>(
+    deviceEventTopic.name,
+    subscription((get) => ({
+      groupId: `${trailGroup(get)}-decisions`,
       fromBeginning: true,
-      handleBatch: async (events) => {
-        const spans = traceRecording(events);
-        try {
-          await this.store.appendBatches(events.map((item) => item.event));
-        } finally {
-          for (const span of spans) span.end();
-        }
-      },
-    });
-    const decisions = new EventConsumer(kafka, this.deadLetters, this.log, {
-      topic: deviceEventTopic,
-      groupId: `${this.config.TRAIL_CONSUMER_GROUP}-decisions`,
-      fromBeginning: true,
-      handleBatch: (events) => this.store.appendDeviceEvents(events.map((item) => item.event)),
-    });
-    this.consumers.push(
-      trail as unknown as EventConsumer<never>,
-      decisions as unknown as EventConsumer<never>,
-    );
-    await Promise.all([trail.start(), decisions.start()]);
-    this.readiness.register('trail-consumers', () => this.consumers.every((consumer) => consumer.isRunning));
+      readiness: 'trail-consumers',
+    })),
+  )
+  async recordDecisions(@Payload() events: ConsumedEvent<DeviceEventV1>[]): Promise<void> {
+    await this.store.appendDeviceEvents(events.map((item) => item.event));
+  }
+
+  onApplicationBootstrap(): void {
     this.pruneTimer = setInterval(() => {
       this.store.prune().catch((error: unknown) => this.log.warn({ err: error }, 'pruning the trail failed'));
     }, PRUNE_EVERY_MS);
     this.pruneTimer.unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  onApplicationShutdown(): void {
     clearInterval(this.pruneTimer);
-    await Promise.all(this.consumers.map((consumer) => consumer.stop().catch(() => undefined)));
   }
 }
 

@@ -1,11 +1,11 @@
 import { hostname } from 'node:os';
-import { csv, port } from '@pushmail/platform';
+import { csv, messagingConfigShape, port } from '@pushmail/platform';
 import { z } from 'zod';
 
 const positiveInt = (max: number) => z.coerce.number().int().min(1).max(max);
 
 export const ingestConfigSchema = z.object({
-  KAFKA_BROKERS: csv.pipe(z.array(z.string()).min(1, 'must name at least one broker')),
+  ...messagingConfigShape,
   HTTP_HOST: z.string().min(1).default('0.0.0.0'),
   INGEST_HTTP_PORT: port.default(8083),
   SMTP_PORT: port.default(2525),

@@ -5,11 +5,10 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { accountTopic } from '@pushmail/contracts';
-import { CompactedTopicView, ReadinessRegistry } from '@pushmail/platform';
+import { CompactedTopicView, KAFKA, ReadinessRegistry } from '@pushmail/platform';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { INGEST_LOGGER } from '../config/ingest-config.js';
-import { KAFKA } from '../kafka/kafka.tokens.js';
 import { RecipientDirectory } from './recipient-directory.js';
 
 /** This replica's copy of every account, read from the compacted account topic into the directory. */
@@ -40,7 +39,6 @@ export class AccountsViewService implements OnApplicationBootstrap, BeforeApplic
     return this.view.isCaughtUp;
   }
 
-  // After onModuleInit, so the topics exist by the time the view asks for their offsets.
   async onApplicationBootstrap(): Promise<void> {
     this.readiness.register('accounts-view', () => this.view.isCaughtUp);
     await this.view.start();

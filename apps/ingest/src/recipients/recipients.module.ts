@@ -1,11 +1,9 @@
 import { Module } from '@nestjs/common';
 import { INGEST_CONFIG, type IngestConfig } from '../config/ingest-config.js';
-import { KafkaModule } from '../kafka/kafka.module.js';
 import { AccountsViewService } from './accounts-view.service.js';
 import { RecipientDirectory } from './recipient-directory.js';
 
 @Module({
-  imports: [KafkaModule],
   providers: [
     {
       provide: RecipientDirectory,

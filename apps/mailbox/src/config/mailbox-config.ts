@@ -1,11 +1,11 @@
-import { csv, port } from '@pushmail/platform';
+import { messagingConfigShape, port } from '@pushmail/platform';
 import { z } from 'zod';
 
 export const mailboxConfigSchema = z.object({
   MAILBOX_HTTP_PORT: port.default(8082),
   HTTP_HOST: z.string().min(1).default('0.0.0.0'),
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection URL'),
-  KAFKA_BROKERS: csv.pipe(z.array(z.string()).min(1, 'must name at least one broker')),
+  ...messagingConfigShape,
   /** Secret shared with push-delivery: compared only through digests, never logged. */
   INTERNAL_TOKEN: z.string().min(24),
   /** How long the per-account change log answers `/changes` before a client must resync. */

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { allTopics, mailArrivedTopic, type TopicDefinition } from '@pushmail/contracts';
-import { createKafka, createLogger, ensureTopics, loadConfig } from '@pushmail/platform';
+import { connectMessaging, createKafka, createLogger, ensureTopics, loadConfig } from '@pushmail/platform';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import pg from 'pg';
 import { AppModule } from '../app.module.js';
@@ -119,6 +119,7 @@ export async function startMailboxApp(): Promise<MailboxTestApp> {
     },
   );
   configureHttp(app);
+  await connectMessaging(app);
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as AddressInfo;
   const db = new pg.Pool({ connectionString: database.url, max: 2 });

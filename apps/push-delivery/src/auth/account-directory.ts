@@ -1,10 +1,9 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { accountTopic } from '@pushmail/contracts';
-import { CompactedTopicView, ReadinessRegistry } from '@pushmail/platform';
+import { CompactedTopicView, KAFKA, ReadinessRegistry } from '@pushmail/platform';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { PUSH_LOGGER } from '../config/push-config.js';
-import { KAFKA } from '../messaging/messaging.module.js';
 
 /** Account addresses, which credential snapshots do not carry; the session resource names accounts by them. */
 @Injectable()

@@ -1,10 +1,9 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { deviceCredentialsTopic, type DeviceCredentialsV1 } from '@pushmail/contracts';
-import { CompactedTopicView, ReadinessRegistry } from '@pushmail/platform';
+import { CompactedTopicView, KAFKA, ReadinessRegistry } from '@pushmail/platform';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { PUSH_LOGGER } from '../config/push-config.js';
-import { KAFKA } from '../messaging/messaging.module.js';
 import { PushMetrics } from '../metrics/push-metrics.js';
 import type { CredentialLookup } from './device-authenticator.js';
 import { DeviceCredentialIndex, type DeviceCredential } from './device-credential-index.js';

@@ -1,4 +1,4 @@
-import { csv, port, runtimeMode } from '@pushmail/platform';
+import { messagingConfigShape, port, runtimeMode } from '@pushmail/platform';
 import { z } from 'zod';
 
 const positiveMs = z.coerce.number().int().positive();
@@ -6,7 +6,7 @@ const positiveMs = z.coerce.number().int().positive();
 export const pushConfigSchema = z.object({
   PUSH_HTTP_PORT: port.default(8080),
   HTTP_HOST: z.string().min(1).default('0.0.0.0'),
-  KAFKA_BROKERS: csv.pipe(z.array(z.string()).min(1, 'must name at least one broker')),
+  ...messagingConfigShape,
   /** Where devices reach this service; the session resource builds every URL from it. */
   PUBLIC_URL: z
     .url({ protocol: /^https?$/ })

@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { EventSourceModule } from '../eventsource/eventsource.module.js';
 import { SocketModule } from '../socket/socket.module.js';
-import { MailboxChangesConsumer } from './mailbox-changes.consumer.js';
+import { MailboxChangesController } from './mailbox-changes.controller.js';
 import { PushFanout } from './push-fanout.service.js';
 
 @Module({
   imports: [SocketModule, EventSourceModule],
-  providers: [PushFanout, MailboxChangesConsumer],
+  controllers: [MailboxChangesController],
+  providers: [PushFanout],
 })
 export class PushModule {}

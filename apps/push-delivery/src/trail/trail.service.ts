@@ -1,17 +1,15 @@
 import {
+  type BeforeApplicationShutdown,
   Global,
   Inject,
   Injectable,
   Module,
   type OnApplicationBootstrap,
-  type OnApplicationShutdown,
 } from '@nestjs/common';
 import { deviceTrailTopic } from '@pushmail/contracts';
 import { EventProducer } from '@pushmail/platform';
-import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { PUSH_CONFIG, PUSH_LOGGER, type PushConfig } from '../config/push-config.js';
-import { KAFKA } from '../messaging/messaging.module.js';
 import { TrailBuffer, type TrailInput } from './trail-recorder.js';
 
 /**
@@ -20,9 +18,8 @@ import { TrailBuffer, type TrailInput } from './trail-recorder.js';
  * effort and must never hold back mail), and the drop is logged.
  */
 @Injectable()
-export class DeviceTrail implements OnApplicationBootstrap, OnApplicationShutdown {
+export class DeviceTrail implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly buffer: TrailBuffer;
-  private readonly producer: EventProducer;
   private readonly log: Logger;
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
@@ -30,13 +27,12 @@ export class DeviceTrail implements OnApplicationBootstrap, OnApplicationShutdow
   private traceHeaders = new Map<string, Record<string, string>>();
 
   constructor(
-    @Inject(KAFKA) kafka: Kafka,
+    @Inject(EventProducer) private readonly producer: EventProducer,
     @Inject(PUSH_CONFIG) private readonly config: PushConfig,
     @Inject(PUSH_LOGGER) logger: Logger,
   ) {
     this.log = logger.child({ component: 'trail' });
     this.buffer = new TrailBuffer(config.TRAIL_MAX_BUFFERED);
-    this.producer = new EventProducer(kafka, this.log);
   }
 
   record(accountId: string, input: TrailInput): void {
@@ -55,10 +51,10 @@ export class DeviceTrail implements OnApplicationBootstrap, OnApplicationShutdow
     this.timer.unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** After the sockets closed (module destroy), before the service's producer closes. */
+  async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     await this.flush();
-    await this.producer.disconnect().catch(() => undefined);
   }
 
   flush(): Promise<void> {

@@ -27,10 +27,17 @@ export interface EventConsumerOptions<S extends z.ZodType> {
   topic: TopicDefinition<S>;
   groupId: string;
   fromBeginning: boolean;
-  /** Handles a batch; resolves only once its effects are durable. Offsets are committed after. */
-  handleBatch: (events: ConsumedEvent<z.infer<S>>[]) => Promise<void>;
-  /** Handles one event alone, used to isolate a poison event when a batch fails. */
-  handleOne?: (event: ConsumedEvent<z.infer<S>>) => Promise<void>;
+  /**
+   * Handles a batch of one partition; resolves only once its effects are durable. Offsets are
+   * committed after. `attempt` counts the tries of this batch, from 1.
+   */
+  handleBatch: (events: ConsumedEvent<z.infer<S>>[], attempt: number) => Promise<void>;
+  /**
+   * After this many failed tries of a batch, its events are handled one at a time (each a batch of
+   * one), so that one that keeps failing can be told from the others. A `PoisonEventError` does
+   * that at once; without this setting, any other failure retries the whole batch.
+   */
+  isolateAfterAttempts?: number;
   maxBatchSize?: number;
   /**
    * Batches of this many partitions are handled at once. Events are keyed by account, so batches of
@@ -161,10 +168,11 @@ export class EventConsumer<S extends z.ZodType> {
 
     for (let attempt = 1; ; attempt += 1) {
       try {
-        await this.options.handleBatch(valid);
+        await this.options.handleBatch(valid, attempt);
         return true;
       } catch (error) {
-        if (error instanceof PoisonEventError || (this.options.handleOne && attempt >= 3)) {
+        const isolateAfter = this.options.isolateAfterAttempts;
+        if (error instanceof PoisonEventError || (isolateAfter !== undefined && attempt >= isolateAfter)) {
           return this.processOneByOne(topic, partition, messages, valid, heartbeat, stillOwned);
         }
         this.log.warn({ err: error, attempt, partition }, 'handling a batch failed; retrying the same batch');
@@ -183,11 +191,10 @@ export class EventConsumer<S extends z.ZodType> {
     heartbeat: () => Promise<void>,
     stillOwned: () => boolean,
   ): Promise<boolean> {
-    const handleOne = this.options.handleOne ?? ((event) => this.options.handleBatch([event]));
     for (const item of valid) {
       for (let attempt = 1; ; attempt += 1) {
         try {
-          await handleOne(item);
+          await this.options.handleBatch([item], attempt);
           break;
         } catch (error) {
           if (error instanceof PoisonEventError) {

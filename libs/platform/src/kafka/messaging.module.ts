@@ -12,16 +12,17 @@ import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { ReadinessRegistry } from '../health/health.module.js';
 import { EventProducer } from './event-producer.js';
+import { KafkaEventTransport } from './kafka-event-transport.js';
 import { createKafka } from './kafka-client.js';
-import { ensureTopics } from './topics-admin.js';
+import type { MessagingConfig } from './messaging-config.js';
+import { KAFKA, MESSAGING_LOGGER } from './messaging.tokens.js';
+import { prepareTopics } from './topics-admin.js';
 
-/** The service's one Kafka client; every consumer and view of the service shares it. */
-export const KAFKA = Symbol('KAFKA');
-const MESSAGING_LOGGER = Symbol('MESSAGING_LOGGER');
+export { KAFKA } from './messaging.tokens.js';
 
 export interface MessagingOptions {
   clientId: string;
-  /** Provider of the service's validated config, which carries KAFKA_BROKERS. */
+  /** Provider of the service's validated config, which carries the `messagingConfigShape` settings. */
   configToken: InjectionToken;
   loggerToken: InjectionToken;
 }
@@ -29,14 +30,11 @@ export interface MessagingOptions {
 @Injectable()
 class MessagingLifecycle implements OnModuleInit, OnApplicationShutdown {
   constructor(
-    @Inject(KAFKA) private readonly kafka: Kafka,
     @Inject(EventProducer) private readonly producer: EventProducer,
     @Inject(ReadinessRegistry) private readonly readiness: ReadinessRegistry,
-    @Inject(MESSAGING_LOGGER) private readonly logger: Logger,
   ) {}
 
   async onModuleInit(): Promise<void> {
-    await ensureTopics(this.kafka, allTopics, this.logger);
     await this.producer.connect();
     this.readiness.register('kafka-producer', () => this.producer.isConnected);
   }
@@ -48,8 +46,10 @@ class MessagingLifecycle implements OnModuleInit, OnApplicationShutdown {
 }
 
 /**
- * The Kafka client and the event producer of a service that publishes: topics ensured and the
- * producer connected before the service takes traffic, the producer closed last.
+ * The service's Kafka client (`KAFKA`), its event producer, and the transport that serves its
+ * `@EventPattern` handlers (`connectMessaging`). The topics are created or verified before the
+ * client is handed to anyone, so no view or consumer starts before they exist; the producer is
+ * connected before the service takes traffic and closed last.
  */
 @Module({})
 export class MessagingModule {
@@ -62,17 +62,21 @@ export class MessagingModule {
         {
           provide: KAFKA,
           inject: [options.configToken, options.loggerToken],
-          useFactory: (config: { KAFKA_BROKERS: string[] }, logger: Logger) =>
-            createKafka({ brokers: config.KAFKA_BROKERS, clientId: options.clientId, logger }),
+          useFactory: async (config: MessagingConfig, logger: Logger) => {
+            const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: options.clientId, logger });
+            await prepareTopics(kafka, allTopics, logger, config);
+            return kafka;
+          },
         },
         {
           provide: EventProducer,
           inject: [KAFKA, options.loggerToken],
           useFactory: (kafka: Kafka, logger: Logger) => new EventProducer(kafka, logger),
         },
+        KafkaEventTransport,
         MessagingLifecycle,
       ],
-      exports: [KAFKA, EventProducer],
+      exports: [KAFKA, EventProducer, KafkaEventTransport],
     };
   }
 }

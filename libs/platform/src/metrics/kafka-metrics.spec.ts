@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { encodeEvent, mailboxChangedTopic, type MailboxChangedV1 } from '@pushmail/contracts';
-import type { EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { EventConsumer } from '../kafka/event-consumer.js';
 import { EventProducer } from '../kafka/event-producer.js';
+import { fakeKafka, kafkaMessage } from '../kafka/fake-kafka.js';
 import { KafkaMetrics } from './kafka-metrics.js';
 
 const logger = pino({ level: 'silent' });
@@ -23,59 +24,7 @@ function change(): MailboxChangedV1 {
   };
 }
 
-/** A Kafka client whose producer acknowledges (or fails) every send and whose consumer is driven by hand. */
-function fakeKafka(options: { failSends?: boolean } = {}) {
-  const listeners = new Map<string, (event: { payload: Record<string, unknown> }) => void>();
-  let eachBatch: ((payload: EachBatchPayload) => Promise<void>) | undefined;
-  const committed: string[] = [];
-  const kafka = {
-    producer: () => ({
-      on: () => undefined,
-      connect: async () => undefined,
-      disconnect: async () => undefined,
-      sendBatch: async () => {
-        if (options.failSends) throw new Error('broker unavailable');
-        return [];
-      },
-    }),
-    consumer: () => ({
-      events: { CRASH: 'crash', GROUP_JOIN: 'group-join' },
-      on: (name: string, listener: (event: { payload: Record<string, unknown> }) => void) =>
-        listeners.set(name, listener),
-      connect: async () => undefined,
-      disconnect: async () => undefined,
-      subscribe: async () => undefined,
-      run: async (config: { eachBatch: (payload: EachBatchPayload) => Promise<void> }) => {
-        eachBatch = config.eachBatch;
-      },
-      commitOffsets: async (offsets: { offset: string }[]) => {
-        committed.push(...offsets.map((entry) => entry.offset));
-      },
-    }),
-  } as unknown as Kafka;
-  return {
-    kafka,
-    committed,
-    async deliver(partition: number, highWatermark: string, messages: KafkaMessage[]): Promise<void> {
-      await eachBatch!({
-        batch: { topic, partition, highWatermark, messages },
-        heartbeat: async () => undefined,
-        isRunning: () => true,
-        isStale: () => false,
-        resolveOffset: () => undefined,
-      } as unknown as EachBatchPayload);
-    },
-    joinGroup(assignment: Record<string, number[]>): void {
-      listeners.get('group-join')!({ payload: { memberAssignment: assignment } });
-    },
-  };
-}
-
-function message(offset: number, value: Buffer): KafkaMessage {
-  return { offset: String(offset), key: null, value, headers: {}, timestamp: '0', attributes: 0 };
-}
-
-const valid = (offset: number) => message(offset, encodeEvent(mailboxChangedTopic, change()).value);
+const valid = (offset: number) => kafkaMessage(offset, encodeEvent(mailboxChangedTopic, change()).value);
 
 async function sample(
   registry: Registry,
@@ -136,7 +85,7 @@ describe(KafkaMetrics.name, () => {
     const handled: MailboxChangedV1[] = [];
     await consumerOn(fake.kafka, new KafkaMetrics(registry), handled).start();
 
-    await fake.deliver(2, '10', [valid(4), valid(5), valid(6)]);
+    await fake.deliver(topic, 2, '10', [valid(4), valid(5), valid(6)]);
 
     expect(handled).toHaveLength(3);
     expect(fake.committed).toEqual(['7']);
@@ -149,7 +98,7 @@ describe(KafkaMetrics.name, () => {
     const fake = fakeKafka();
     await consumerOn(fake.kafka, new KafkaMetrics(registry)).start();
 
-    await fake.deliver(0, '2', [valid(0), message(1, Buffer.from('{"not":"an event"}'))]);
+    await fake.deliver(topic, 0, '2', [valid(0), kafkaMessage(1, Buffer.from('{"not":"an event"}'))]);
 
     expect(
       await sample(registry, 'pushmail_kafka_events_dead_lettered_total', { topic, reason: 'invalid' }),
@@ -166,8 +115,8 @@ describe(KafkaMetrics.name, () => {
     const fake = fakeKafka();
     const consumer = consumerOn(fake.kafka, new KafkaMetrics(registry));
     await consumer.start();
-    await fake.deliver(0, '1', [valid(0)]);
-    await fake.deliver(1, '1', [valid(0)]);
+    await fake.deliver(topic, 0, '1', [valid(0)]);
+    await fake.deliver(topic, 1, '1', [valid(0)]);
 
     fake.joinGroup({ [topic]: [1] });
 

@@ -1,14 +1,13 @@
 import { Module } from '@nestjs/common';
 import { EventProducer } from '@pushmail/platform';
 import { INGEST_CONFIG, type IngestConfig } from '../../config/ingest-config.js';
-import { KafkaModule } from '../../kafka/kafka.module.js';
 import { IngestMetrics } from '../../metrics/ingest-metrics.js';
 import { MetricsModule } from '../../metrics/metrics.module.js';
 import { AcceptMessage } from './accept-message.use-case.js';
 import { KafkaMailArrivedPublisher } from './mail-arrived-publisher.js';
 
 @Module({
-  imports: [KafkaModule, MetricsModule],
+  imports: [MetricsModule],
   providers: [
     {
       provide: AcceptMessage,

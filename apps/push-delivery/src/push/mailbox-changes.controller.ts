@@ -1,0 +1,44 @@
+import { Controller, Inject, type BeforeApplicationShutdown } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { mailboxChangedTopic, type MailboxChangedV1 } from '@pushmail/contracts';
+import { subscription, type ConsumedEvent } from '@pushmail/platform';
+import { PUSH_CONFIG, type PushConfig } from '../config/push-config.js';
+import { ChangeCoalescer } from './change-coalescer.js';
+import { PushFanout } from './push-fanout.service.js';
+
+/**
+ * Every replica reads every mailbox change (a consumer group of its own, from the latest offset:
+ * a device that was offline catches up from its push state, not from history).
+ */
+const everyChange = subscription(() => ({
+  groupId: `push-delivery-${hostname()}-${randomBytes(6).toString('hex')}`,
+  fromBeginning: false,
+  readiness: 'mailbox-changes-consumer',
+}));
+
+/** Pushes each mailbox change to the sockets this replica holds. */
+@Controller()
+export class MailboxChangesController implements BeforeApplicationShutdown {
+  private readonly coalescer: ChangeCoalescer;
+
+  constructor(@Inject(PUSH_CONFIG) config: PushConfig, @Inject(PushFanout) fanout: PushFanout) {
+    this.coalescer = new ChangeCoalescer(config.PUSH_COALESCE_MS, (change) => fanout.deliver(change));
+  }
+
+  @EventPattern<string>(mailboxChangedTopic.name, everyChange)
+  handle(@Payload() events: ConsumedEvent<MailboxChangedV1>[]): void {
+    const receivedAt = performance.now();
+    for (const { event, headers } of events) {
+      const acceptedAt = event.acceptedAt === undefined ? undefined : Date.parse(event.acceptedAt);
+      this.coalescer.add(event.accountId, event.changed, event.state, receivedAt, headers, acceptedAt);
+    }
+    this.coalescer.flushBatch();
+  }
+
+  /** The transport stopped consuming first (module destroy); what is still coalescing goes. */
+  beforeApplicationShutdown(): void {
+    this.coalescer.dispose();
+  }
+}

@@ -1,0 +1,193 @@
+import { randomUUID } from 'node:crypto';
+import {
+  deadLetterTopic,
+  encodeEvent,
+  mailboxChangedTopic,
+  type DeadLetterV1,
+  type MailboxChangedV1,
+} from '@pushmail/contracts';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { KafkaMetrics } from '../metrics/kafka-metrics.js';
+import {
+  type ConsumedEvent,
+  EventConsumer,
+  type EventConsumerOptions,
+  PoisonEventError,
+} from './event-consumer.js';
+import { EventProducer } from './event-producer.js';
+import { fakeKafka, kafkaMessage } from './fake-kafka.js';
+
+const logger = pino({ level: 'silent' });
+const topic = mailboxChangedTopic.name;
+type Handler = EventConsumerOptions<typeof mailboxChangedTopic.schema>['handleBatch'];
+
+function change(accountId: string = randomUUID()): MailboxChangedV1 {
+  return {
+    eventId: randomUUID(),
+    accountId,
+    state: '1',
+    changed: { Email: '1' },
+    cause: 'delivery',
+    createdEmailIds: [],
+    occurredAt: new Date().toISOString(),
+  };
+}
+
+const valid = (offset: number, accountId?: string) =>
+  kafkaMessage(offset, encodeEvent(mailboxChangedTopic, change(accountId)).value);
+
+async function started(handleBatch: Handler, options: { isolateAfterAttempts?: number } = {}) {
+  const fake = fakeKafka();
+  const metrics = new KafkaMetrics(new Registry());
+  const consumer = new EventConsumer(fake.kafka, new EventProducer(fake.kafka, logger, metrics), logger, {
+    topic: mailboxChangedTopic,
+    groupId: 'consumer-spec',
+    fromBeginning: true,
+    metrics,
+    handleBatch,
+    ...options,
+  });
+  await consumer.start();
+  const deadLetters = (): DeadLetterV1[] =>
+    fake.sent
+      .filter((request) => request.topic === deadLetterTopic.name)
+      .flatMap((request) =>
+        request.messages.map((message) => JSON.parse(String(message.value)) as DeadLetterV1),
+      );
+  return { fake, consumer, deadLetters };
+}
+
+const accountsOf = (events: ConsumedEvent<MailboxChangedV1>[]) => events.map((item) => item.event.accountId);
+
+describe(EventConsumer.name, () => {
+  it('commits a batch’s offsets only once its handler resolved', async () => {
+    let finish!: () => void;
+    const { fake } = await started(() => new Promise<void>((resolve) => (finish = resolve)));
+
+    const delivery = fake.deliver(topic, 3, '12', [valid(10), valid(11)]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(fake.committed).toEqual([]);
+    finish();
+    await delivery;
+
+    expect(fake.committed).toEqual(['12']);
+    expect(fake.resolved).toEqual(['11']);
+  });
+
+  it('retries the same batch after a transient failure and commits once it succeeds', async () => {
+    const tries: string[][] = [];
+    const attempts: number[] = [];
+    const { fake, deadLetters } = await started(async (events, attempt) => {
+      tries.push(accountsOf(events));
+      attempts.push(attempt);
+      if (attempt < 3) throw new Error('database restarting');
+    });
+    const first = randomUUID();
+    const second = randomUUID();
+
+    await fake.deliver(topic, 0, '2', [valid(0, first), valid(1, second)]);
+
+    expect(tries).toEqual([
+      [first, second],
+      [first, second],
+      [first, second],
+    ]);
+    expect(attempts).toEqual([1, 2, 3]);
+    expect(fake.committed).toEqual(['2']);
+    expect(deadLetters()).toEqual([]);
+  });
+
+  it('dead-letters a message that fails the schema with its original bytes, and hands on the rest', async () => {
+    const handled: string[] = [];
+    const { fake, deadLetters } = await started(async (events) => {
+      handled.push(...accountsOf(events));
+    });
+    const account = randomUUID();
+    const garbage = Buffer.from('{"not":"an event"}');
+
+    await fake.deliver(topic, 1, '3', [valid(0, account), kafkaMessage(1, garbage), valid(2, account)]);
+
+    expect(handled).toEqual([account, account]);
+    const [letter, ...others] = deadLetters();
+    expect(others).toEqual([]);
+    expect(letter).toMatchObject({
+      sourceTopic: topic,
+      partition: 1,
+      offset: '1',
+      consumerGroup: 'consumer-spec',
+      valueBase64: garbage.toString('base64'),
+    });
+    expect(letter!.reason).toContain(topic);
+    expect(fake.committed).toEqual(['3']);
+  });
+
+  it('isolates a poison event: the others are handled one by one, only it is dead-lettered', async () => {
+    const poison = randomUUID();
+    const good = [randomUUID(), randomUUID()];
+    const handledAlone: string[] = [];
+    const { fake, deadLetters } = await started(async (events) => {
+      if (accountsOf(events).includes(poison)) throw new PoisonEventError('cannot be stored');
+      if (events.length === 1) handledAlone.push(...accountsOf(events));
+    });
+    const original = valid(5, poison);
+
+    await fake.deliver(topic, 2, '8', [valid(4, good[0]), original, valid(6, good[1])]);
+
+    expect(handledAlone).toEqual(good);
+    expect(deadLetters()).toEqual([
+      expect.objectContaining({
+        offset: '5',
+        reason: 'cannot be stored',
+        valueBase64: original.value!.toString('base64'),
+      }),
+    ]);
+    expect(fake.committed).toEqual(['7']);
+  });
+
+  it('handles a batch that keeps failing one event at a time after the configured tries', async () => {
+    const sizes: number[] = [];
+    const { fake } = await started(
+      async (events) => {
+        sizes.push(events.length);
+        if (events.length > 1) throw new Error('fails as a batch');
+      },
+      { isolateAfterAttempts: 2 },
+    );
+
+    await fake.deliver(topic, 0, '2', [valid(0), valid(1)]);
+
+    expect(sizes).toEqual([2, 2, 1, 1]);
+    expect(fake.committed).toEqual(['2']);
+  });
+
+  it('stops retrying and commits nothing once a rebalance took the partition away', async () => {
+    let tries = 0;
+    const { fake, deadLetters } = await started(async () => {
+      tries += 1;
+      fake.ownership.stale = true;
+      throw new Error('database restarting');
+    });
+
+    await fake.deliver(topic, 4, '1', [valid(0)]);
+
+    expect(tries).toBe(1);
+    expect(fake.committed).toEqual([]);
+    expect(fake.resolved).toEqual([]);
+    expect(deadLetters()).toEqual([]);
+  });
+
+  it('hands nothing on once the consumer stops, leaving the batch to the next owner', async () => {
+    let tries = 0;
+    const { fake } = await started(async () => {
+      tries += 1;
+    });
+    fake.ownership.running = false;
+
+    await fake.deliver(topic, 0, '1', [valid(0)]);
+
+    expect(tries).toBe(0);
+    expect(fake.committed).toEqual([]);
+  });
+});

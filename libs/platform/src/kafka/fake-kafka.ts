@@ -1,0 +1,78 @@
+import type { EachBatchPayload, Kafka, KafkaMessage, TopicMessages } from 'kafkajs';
+
+/**
+ * For unit specs: a Kafka client whose producer acknowledges (or fails) every send and records it,
+ * and whose consumer is driven by hand, one batch at a time. Not part of the library's entry point.
+ */
+export function fakeKafka(options: { failSends?: boolean } = {}) {
+  const listeners = new Map<string, (event: { payload: Record<string, unknown> }) => void>();
+  let eachBatch: ((payload: EachBatchPayload) => Promise<void>) | undefined;
+  const committed: string[] = [];
+  const resolved: string[] = [];
+  const sent: TopicMessages[] = [];
+  const groupIds: string[] = [];
+  const ownership = { running: true, stale: false };
+  const kafka = {
+    producer: () => ({
+      on: () => undefined,
+      connect: async () => undefined,
+      disconnect: async () => undefined,
+      sendBatch: async ({ topicMessages }: { topicMessages: TopicMessages[] }) => {
+        if (options.failSends) throw new Error('broker unavailable');
+        sent.push(...topicMessages);
+        return [];
+      },
+    }),
+    consumer: ({ groupId }: { groupId: string }) => {
+      groupIds.push(groupId);
+      return {
+        events: { CRASH: 'crash', GROUP_JOIN: 'group-join' },
+        on: (name: string, listener: (event: { payload: Record<string, unknown> }) => void) =>
+          listeners.set(name, listener),
+        connect: async () => undefined,
+        disconnect: async () => undefined,
+        subscribe: async () => undefined,
+        run: async (config: { eachBatch: (payload: EachBatchPayload) => Promise<void> }) => {
+          eachBatch = config.eachBatch;
+        },
+        commitOffsets: async (offsets: { offset: string }[]) => {
+          committed.push(...offsets.map((entry) => entry.offset));
+        },
+      };
+    },
+  } as unknown as Kafka;
+  return {
+    kafka,
+    /** Offsets committed, in order (each the offset after the last handled message). */
+    committed,
+    /** Offsets resolved for the next fetch. */
+    resolved,
+    /** What the producer sent, per request and topic. */
+    sent,
+    /** The consumer groups of the consumers created. */
+    groupIds,
+    /** Set `running` or `stale` to take the partition away from the batch in hand. */
+    ownership,
+    async deliver(
+      topic: string,
+      partition: number,
+      highWatermark: string,
+      messages: KafkaMessage[],
+    ): Promise<void> {
+      await eachBatch!({
+        batch: { topic, partition, highWatermark, messages },
+        heartbeat: async () => undefined,
+        isRunning: () => ownership.running,
+        isStale: () => ownership.stale,
+        resolveOffset: (offset: string) => resolved.push(offset),
+      } as unknown as EachBatchPayload);
+    },
+    joinGroup(assignment: Record<string, number[]>): void {
+      listeners.get('group-join')!({ payload: { memberAssignment: assignment } });
+    },
+  };
+}
+
+export function kafkaMessage(offset: number, value: Buffer): KafkaMessage {
+  return { offset: String(offset), key: null, value, headers: {}, timestamp: '0', attributes: 0 };
+}
