@@ -7,7 +7,7 @@ import { AccountWrite } from '../../changes/account-write.js';
 import { MAILBOX_LOGGER } from '../../config/mailbox-config.js';
 import { insertEmail } from '../../emails/email-store.js';
 import { ensureDefaultMailboxes } from '../../mailboxes/default-mailboxes.js';
-import type { MailboxRole } from '../../store/entities/mailbox.entity.js';
+import type { MailboxRole } from '../../store/query-builder.js';
 import { MailboxMetrics } from '../../metrics/mailbox-metrics.js';
 import { preparedQuery } from '../../store/prepared-query.js';
 import { parseMessage, type ParsedMessage } from '../../mime/parse-message.js';
