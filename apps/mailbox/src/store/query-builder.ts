@@ -25,10 +25,10 @@ export const mailboxDb = new Kysely<MailboxDatabase>({
   },
 });
 
-/** Runs a built query on `on` (the transaction's manager, or the pool). */
-export async function runQuery<R>(on: EntityManager | DataSource, query: Compilable<R>): Promise<R[]> {
+/** Runs a built query on `on` (the transaction's manager, or the pool) and returns its rows. */
+export function runQuery<R>(on: EntityManager | DataSource, query: Compilable<R>): Promise<R[]> {
   const compiled = query.compile();
-  return (await on.query(compiled.sql, [...compiled.parameters])) as R[];
+  return preparedQuery<R>(on, undefined, compiled.sql, compiled.parameters);
 }
 
 /**
