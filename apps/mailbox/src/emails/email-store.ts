@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import type { AccountWrite } from '../changes/account-write.js';
 import { newEmailId, newThreadId } from '../ids/random-id.js';
-import { mailboxDb, runPrepared, runQuery } from '../store/query-builder.js';
-import { emailInsert, type NewEmail } from './email.js';
+import { mailboxDb, PreparedStatement, runQuery } from '../store/query-builder.js';
+import { EMAIL_INSERT_COLUMNS, type EmailInsert, emailInsert, type NewEmail } from './email.js';
 import { type CountedEmail, mailboxesAffected } from './mailbox-effects.js';
 
 export interface InsertedEmail {
@@ -12,50 +12,32 @@ export interface InsertedEmail {
   size: number;
 }
 
-/**
- * Stores one email within `write` and records what it changed: the email, its thread, and the
- * counts of its mailboxes. Returns null when the same delivery was stored before.
- */
-export async function insertEmail(write: AccountWrite, email: NewEmail): Promise<InsertedEmail | null> {
-  const newThread = newThreadId();
-  // The thread is found and the email stored in one round trip, as one named prepared statement:
-  // the statement is on the hot path of every delivery.
-  const [row] = await runPrepared(
-    write.manager,
-    'mailbox.insert-email',
-    insertEmailQuery(email, {
-      id: newEmailId(),
-      newThread,
-      accountId: write.accountId,
-      modseq: write.modseq,
-    }),
-  );
-  if (row === undefined) return null;
-  write.record('Email', row.id, 'created');
-  write.record('Thread', row.thread_id, row.thread_id === newThread ? 'created' : 'updated');
-  recordMailboxes(write, null, email);
-  return { id: row.id, threadId: row.thread_id, blobId: email.blobId, size: email.size };
-}
+type InsertEmailValues = EmailInsert & {
+  /** The thread the email starts when it joins none. */
+  new_thread: string;
+  /** The Message-IDs it replies to or references. */
+  referenced: string[];
+};
 
-/** Its text is the same for every email, which a named prepared statement needs. */
-export function insertEmailQuery(
-  email: NewEmail,
-  stored: { id: string; newThread: string; accountId: string; modseq: number },
-) {
-  const row = emailInsert(email, stored);
-  const referenced = [...(email.inReplyTo ?? []), ...(email.references ?? [])];
-  return mailboxDb
-    .insertInto('mailbox.emails')
-    .values((eb) => ({
-      ...row,
-      thread_id: eb.fn.coalesce(
-        threadOf(stored.accountId, row.message_id ?? null, row.sort_subject ?? '', referenced),
-        eb.val(stored.newThread),
-      ),
-    }))
-    .onConflict((conflict) => conflict.columns(['account_id', 'delivery_id']).doNothing())
-    .returning(['id', 'thread_id']);
-}
+/**
+ * The thread is found and the email stored in one round trip, as one named prepared statement: it
+ * runs once for every delivered message.
+ */
+export const INSERT_EMAIL = new PreparedStatement<InsertEmailValues, { id: string; thread_id: string }>(
+  'mailbox.insert-email',
+  (slot) =>
+    mailboxDb
+      .insertInto('mailbox.emails')
+      .values((eb) => ({
+        ...(Object.fromEntries(EMAIL_INSERT_COLUMNS.map((column) => [column, slot(column)])) as EmailInsert),
+        thread_id: eb.fn.coalesce(
+          threadOf(slot('account_id'), slot('message_id'), slot('sort_subject'), slot('referenced')),
+          eb.val(slot('new_thread')),
+        ),
+      }))
+      .onConflict((conflict) => conflict.columns(['account_id', 'delivery_id']).doNothing())
+      .returning(['id', 'thread_id']),
+);
 
 /**
  * The thread a message joins: that of the earliest stored message it replies to or references, or
@@ -77,7 +59,34 @@ function threadOf(accountId: string, messageId: string | null, subjectKey: strin
     )
     .orderBy('received_at')
     .orderBy('id')
-    .limit(1);
+    .limit(sql.lit(1));
+}
+
+/** The values INSERT_EMAIL stores `email` with. */
+export function insertEmailValues(
+  email: NewEmail,
+  stored: { id: string; newThread: string; accountId: string; modseq: number },
+): InsertEmailValues {
+  return {
+    ...emailInsert(email, stored),
+    new_thread: stored.newThread,
+    referenced: [...(email.inReplyTo ?? []), ...(email.references ?? [])],
+  };
+}
+
+/**
+ * Stores one email within `write` and records what it changed: the email, its thread, and the
+ * counts of its mailboxes. Returns null when the same delivery was stored before.
+ */
+export async function insertEmail(write: AccountWrite, email: NewEmail): Promise<InsertedEmail | null> {
+  const newThread = newThreadId();
+  const stored = { id: newEmailId(), newThread, accountId: write.accountId, modseq: write.modseq };
+  const [row] = await INSERT_EMAIL.run(write.manager, insertEmailValues(email, stored));
+  if (row === undefined) return null;
+  write.record('Email', row.id, 'created');
+  write.record('Thread', row.thread_id, row.thread_id === newThread ? 'created' : 'updated');
+  recordMailboxes(write, null, email);
+  return { id: row.id, threadId: row.thread_id, blobId: email.blobId, size: email.size };
 }
 
 export interface EmailState extends CountedEmail {

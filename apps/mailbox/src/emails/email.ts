@@ -90,6 +90,30 @@ export const EMAIL_COLUMNS = [
 
 export type EmailColumns = Pick<EmailRow, (typeof EMAIL_COLUMNS)[number]>;
 
+/** Besides what an `Email` reads, a new row gets these; its thread_id is the store's to find. */
+const STORE_COLUMNS = [
+  'account_id',
+  'delivery_id',
+  'sort_subject',
+  'sort_from',
+  'sort_to',
+  'created_modseq',
+  'updated_modseq',
+] as const;
+
+type EmailInsertColumn =
+  Exclude<(typeof EMAIL_COLUMNS)[number], 'thread_id'> | (typeof STORE_COLUMNS)[number];
+
+/** The columns a new email is written to. */
+export const EMAIL_INSERT_COLUMNS: readonly EmailInsertColumn[] = [
+  ...EMAIL_COLUMNS.filter(
+    (column): column is Exclude<(typeof EMAIL_COLUMNS)[number], 'thread_id'> => column !== 'thread_id',
+  ),
+  ...STORE_COLUMNS,
+];
+
+export type EmailInsert = Required<Pick<Insertable<EmailsTable>, EmailInsertColumn>>;
+
 /** Parsed MIME and what the store decided about it, as an email to store. */
 export function newEmail(
   message: MessageFields & { parseError?: string | null },
@@ -132,7 +156,7 @@ export function emailFromRow(row: EmailColumns): Email {
 export function emailInsert(
   email: NewEmail,
   stored: { id: string; accountId: string; modseq: number },
-): Omit<Insertable<EmailsTable>, 'thread_id'> {
+): EmailInsert {
   return {
     id: stored.id,
     account_id: stored.accountId,
