@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { preparedQuery } from '../store/prepared-query.js';
-import type { ChangeKind, ChangeType } from '../store/entities/change.entity.js';
+import type { ChangeKind, ChangeType } from '../store/query-builder.js';
 import { type AccountStates, mergeKinds } from './change-log.js';
 
 interface StateRow {

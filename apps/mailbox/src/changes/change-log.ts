@@ -1,5 +1,5 @@
 import type { ChangedTypeName } from '@pushmail/contracts';
-import type { ChangeKind, ChangeType } from '../store/entities/change.entity.js';
+import type { ChangeKind, ChangeType } from '../store/query-builder.js';
 
 /** An account's counters; an account that never received mail has all of them at zero. */
 export interface AccountStates {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { ChangeType } from '../store/entities/change.entity.js';
+import type { ChangeType } from '../store/query-builder.js';
 import { STATE_COLUMNS, statesOf } from './account-write.js';
 import {
   type AccountStates,

@@ -1,20 +1,9 @@
+import { sql } from 'kysely';
 import type { AccountWrite } from '../changes/account-write.js';
-import { preparedQuery } from '../store/prepared-query.js';
 import { newEmailId, newThreadId } from '../ids/random-id.js';
-import type { ParsedMessage } from '../mime/parse-message.js';
-import { addressSortKey, subjectSortKey } from '../mime/sort-keys.js';
+import { mailboxDb, PreparedStatement, runQuery } from '../store/query-builder.js';
+import { EMAIL_INSERT_COLUMNS, type EmailInsert, emailInsert, type NewEmail } from './email.js';
 import { type CountedEmail, mailboxesAffected } from './mailbox-effects.js';
-
-export interface NewEmail {
-  /** The idempotency key: a second insert with the same key stores nothing. */
-  deliveryId: string;
-  blobId: string;
-  size: number;
-  parsed: ParsedMessage;
-  receivedAt: Date;
-  mailboxIds: readonly string[];
-  keywords: readonly string[];
-}
 
 export interface InsertedEmail {
   id: string;
@@ -23,89 +12,82 @@ export interface InsertedEmail {
   size: number;
 }
 
+type InsertEmailValues = EmailInsert & {
+  /** The thread the email starts when it joins none. */
+  new_thread: string;
+  /** The Message-IDs it replies to or references. */
+  referenced: string[];
+};
+
+/**
+ * The thread is found and the email stored in one round trip, as one named prepared statement: it
+ * runs once for every delivered message.
+ */
+export const INSERT_EMAIL = new PreparedStatement<InsertEmailValues, { id: string; thread_id: string }>(
+  'mailbox.insert-email',
+  (slot) =>
+    mailboxDb
+      .insertInto('mailbox.emails')
+      .values((eb) => ({
+        ...(Object.fromEntries(EMAIL_INSERT_COLUMNS.map((column) => [column, slot(column)])) as EmailInsert),
+        thread_id: eb.fn.coalesce(
+          threadOf(slot('account_id'), slot('message_id'), slot('sort_subject'), slot('referenced')),
+          eb.val(slot('new_thread')),
+        ),
+      }))
+      .onConflict((conflict) => conflict.columns(['account_id', 'delivery_id']).doNothing())
+      .returning(['id', 'thread_id']),
+);
+
+/**
+ * The thread a message joins: that of the earliest stored message it replies to or references, or
+ * that replies to or references it (its Message-ID, when it arrives after its answer), provided
+ * the base subjects agree, so a reply that starts another topic starts another thread. With neither
+ * references nor a Message-ID the planner folds it to nothing.
+ */
+function threadOf(accountId: string, messageId: string | null, subjectKey: string, referenced: string[]) {
+  return mailboxDb
+    .selectFrom('mailbox.emails')
+    .select('thread_id')
+    .where('account_id', '=', accountId)
+    .where(
+      sql<boolean>`(message_id = ANY(${referenced}::text[])
+        OR (${messageId}::text IS NOT NULL AND (in_reply_to ? ${messageId}::text OR "references" ? ${messageId}::text)))`,
+    )
+    .where(
+      sql<boolean>`(${subjectKey}::text = '' OR sort_subject = '' OR sort_subject = ${subjectKey}::text)`,
+    )
+    .orderBy('received_at')
+    .orderBy('id')
+    .limit(sql.lit(1));
+}
+
+/** The values INSERT_EMAIL stores `email` with. */
+export function insertEmailValues(
+  email: NewEmail,
+  stored: { id: string; newThread: string; accountId: string; modseq: number },
+): InsertEmailValues {
+  return {
+    ...emailInsert(email, stored),
+    new_thread: stored.newThread,
+    referenced: [...(email.inReplyTo ?? []), ...(email.references ?? [])],
+  };
+}
+
 /**
  * Stores one email within `write` and records what it changed: the email, its thread, and the
  * counts of its mailboxes. Returns null when the same delivery was stored before.
  */
 export async function insertEmail(write: AccountWrite, email: NewEmail): Promise<InsertedEmail | null> {
-  const { parsed } = email;
   const newThread = newThreadId();
-  const json = (value: unknown): string | null => (value === null ? null : JSON.stringify(value));
-  const mailboxIds = Object.fromEntries(email.mailboxIds.map((id) => [id, true]));
-  const keywords = Object.fromEntries(email.keywords.map((keyword) => [keyword, true]));
-  const subject = subjectSortKey(parsed.subject);
-  const referenced = [...(parsed.inReplyTo ?? []), ...(parsed.references ?? [])];
-  // The thread is found and the email stored in one round trip (see THREAD_OF for the rule).
-  const inserted = await preparedQuery<{ id: string; thread_id: string }>(
-    write.manager,
-    'mailbox.insert-email',
-    `INSERT INTO mailbox.emails (
-       id, account_id, delivery_id, thread_id, mailbox_ids, keywords, received_at, size,
-       subject, "from", sender, "to", cc, bcc, reply_to, message_id, in_reply_to, "references", sent_at,
-       preview, text_body, html_body, has_attachment, attachments, blob_id,
-       sort_subject, sort_from, sort_to, created_modseq, updated_modseq
-     ) VALUES (
-       $1, $2, $3, COALESCE((${THREAD_OF}), $4), $5::jsonb, $6::jsonb, $7, $8,
-       $9, $10::jsonb, $11::jsonb, $12::jsonb, $13::jsonb, $14::jsonb, $15::jsonb, $16, $17::jsonb, $18::jsonb, $19,
-       $20, $21, $22, $23, $24::jsonb, $25,
-       $26, $27, $28, $29, $29
-     )
-     ON CONFLICT (account_id, delivery_id) DO NOTHING
-     RETURNING id, thread_id`,
-    [
-      newEmailId(),
-      write.accountId,
-      email.deliveryId,
-      newThread,
-      JSON.stringify(mailboxIds),
-      JSON.stringify(keywords),
-      email.receivedAt,
-      email.size,
-      parsed.subject,
-      json(parsed.from),
-      json(parsed.sender),
-      json(parsed.to),
-      json(parsed.cc),
-      json(parsed.bcc),
-      json(parsed.replyTo),
-      parsed.messageId,
-      json(parsed.inReplyTo),
-      json(parsed.references),
-      parsed.sentAt,
-      parsed.preview,
-      parsed.textBody,
-      parsed.htmlBody,
-      parsed.hasAttachment,
-      JSON.stringify(parsed.attachments),
-      email.blobId,
-      subject,
-      addressSortKey(parsed.from),
-      addressSortKey(parsed.to),
-      write.modseq,
-      referenced,
-    ],
-  );
-  const row = inserted[0];
+  const stored = { id: newEmailId(), newThread, accountId: write.accountId, modseq: write.modseq };
+  const [row] = await INSERT_EMAIL.run(write.manager, insertEmailValues(email, stored));
   if (row === undefined) return null;
   write.record('Email', row.id, 'created');
   write.record('Thread', row.thread_id, row.thread_id === newThread ? 'created' : 'updated');
-  recordMailboxes(write, null, { mailboxIds, keywords });
+  recordMailboxes(write, null, email);
   return { id: row.id, threadId: row.thread_id, blobId: email.blobId, size: email.size };
 }
-
-/**
- * The thread a message joins: that of the earliest stored message it replies to or references
- * ($30), or that replies to or references it ($16, its Message-ID, when it arrives after its
- * answer), provided the base subjects ($26) agree, so a reply that starts another topic starts
- * another thread. With neither references nor a Message-ID the planner folds it to nothing.
- */
-const THREAD_OF = `SELECT thread_id FROM mailbox.emails
-      WHERE account_id = $2
-        AND (message_id = ANY($30::text[])
-             OR ($16::text IS NOT NULL AND (in_reply_to ? $16::text OR "references" ? $16::text)))
-        AND ($26::text = '' OR sort_subject = '' OR sort_subject = $26::text)
-      ORDER BY received_at, id
-      LIMIT 1`;
 
 export interface EmailState extends CountedEmail {
   id: string;
@@ -118,21 +100,24 @@ export async function lockEmails(
   ids: readonly string[],
 ): Promise<Map<string, EmailState>> {
   if (ids.length === 0) return new Map();
-  const rows: Array<{
-    id: string;
-    thread_id: string;
-    mailbox_ids: Record<string, boolean>;
-    keywords: Record<string, boolean>;
-  }> = await write.manager.query(
-    `SELECT id, thread_id, mailbox_ids, keywords FROM mailbox.emails
-      WHERE account_id = $1 AND id = ANY($2::text[])
-      FOR UPDATE`,
-    [write.accountId, [...new Set(ids)]],
+  const rows = await runQuery(
+    write.manager,
+    mailboxDb
+      .selectFrom('mailbox.emails')
+      .select(['id', 'thread_id', 'mailbox_ids', 'keywords'])
+      .where('account_id', '=', write.accountId)
+      .where('id', '=', sql<string>`ANY(${[...new Set(ids)]}::text[])`)
+      .forUpdate(),
   );
   return new Map(
     rows.map((row) => [
       row.id,
-      { id: row.id, threadId: row.thread_id, mailboxIds: row.mailbox_ids, keywords: row.keywords },
+      {
+        id: row.id,
+        threadId: row.thread_id,
+        mailboxIds: row.mailbox_ids as EmailState['mailboxIds'],
+        keywords: row.keywords as EmailState['keywords'],
+      },
     ]),
   );
 }
@@ -144,16 +129,17 @@ export async function updateEmail(
   after: CountedEmail,
 ): Promise<boolean> {
   if (sameSet(before.mailboxIds, after.mailboxIds) && sameSet(before.keywords, after.keywords)) return false;
-  await write.manager.query(
-    `UPDATE mailbox.emails SET mailbox_ids = $3::jsonb, keywords = $4::jsonb, updated_modseq = $5
-      WHERE account_id = $1 AND id = $2`,
-    [
-      write.accountId,
-      before.id,
-      JSON.stringify(after.mailboxIds),
-      JSON.stringify(after.keywords),
-      write.modseq,
-    ],
+  await runQuery(
+    write.manager,
+    mailboxDb
+      .updateTable('mailbox.emails')
+      .set({
+        mailbox_ids: JSON.stringify(after.mailboxIds),
+        keywords: JSON.stringify(after.keywords),
+        updated_modseq: write.modseq,
+      })
+      .where('account_id', '=', write.accountId)
+      .where('id', '=', before.id),
   );
   write.record('Email', before.id, 'updated');
   recordMailboxes(write, before, after);
@@ -162,16 +148,23 @@ export async function updateEmail(
 
 /** Deletes an email; its thread is updated, or destroyed with its last email. */
 export async function destroyEmail(write: AccountWrite, email: EmailState): Promise<void> {
-  await write.manager.query('DELETE FROM mailbox.emails WHERE account_id = $1 AND id = $2', [
-    write.accountId,
-    email.id,
-  ]);
-  const left: Array<{ n: number }> = await write.manager.query(
-    'SELECT count(*)::int AS n FROM mailbox.emails WHERE account_id = $1 AND thread_id = $2',
-    [write.accountId, email.threadId],
+  await runQuery(
+    write.manager,
+    mailboxDb
+      .deleteFrom('mailbox.emails')
+      .where('account_id', '=', write.accountId)
+      .where('id', '=', email.id),
+  );
+  const [left] = await runQuery(
+    write.manager,
+    mailboxDb
+      .selectFrom('mailbox.emails')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('account_id', '=', write.accountId)
+      .where('thread_id', '=', email.threadId),
   );
   write.record('Email', email.id, 'destroyed');
-  write.record('Thread', email.threadId, (left[0]?.n ?? 0) > 0 ? 'updated' : 'destroyed');
+  write.record('Thread', email.threadId, Number(left?.n ?? 0) > 0 ? 'updated' : 'destroyed');
   recordMailboxes(write, email, null);
 }
 

@@ -1,6 +1,6 @@
 import type { AccountWrite } from '../changes/account-write.js';
 import { newMailboxId } from '../ids/random-id.js';
-import type { MailboxRole } from '../store/entities/mailbox.entity.js';
+import type { MailboxRole } from '../store/query-builder.js';
 
 /** The mailboxes every account has, one per standard role. */
 export const DEFAULT_MAILBOXES: ReadonlyArray<{ role: MailboxRole; name: string; sortOrder: number }> = [

@@ -1,38 +1,10 @@
 import { type AddressObject, type Attachment, parseAddressHeader, simpleParser } from 'mailparser';
+import type { AttachmentInfo, EmailAddressValue, MessageFields } from '../emails/email.js';
 
-export interface EmailAddressValue {
-  name: string | null;
-  email: string;
-}
-
-export interface AttachmentInfo {
-  partId: string;
-  type: string;
-  name: string | null;
-  size: number;
-  disposition: string | null;
-  cid: string | null;
-}
+export type { AttachmentInfo, EmailAddressValue } from '../emails/email.js';
 
 /** What the store keeps of a message besides its exact bytes. */
-export interface ParsedMessage {
-  subject: string | null;
-  from: EmailAddressValue[] | null;
-  sender: EmailAddressValue[] | null;
-  to: EmailAddressValue[] | null;
-  cc: EmailAddressValue[] | null;
-  bcc: EmailAddressValue[] | null;
-  replyTo: EmailAddressValue[] | null;
-  /** The first Message-ID, without angle brackets. */
-  messageId: string | null;
-  inReplyTo: string[] | null;
-  references: string[] | null;
-  sentAt: Date | null;
-  textBody: string | null;
-  htmlBody: string | null;
-  preview: string;
-  hasAttachment: boolean;
-  attachments: AttachmentInfo[];
+export interface ParsedMessage extends MessageFields {
   /** Set when the MIME structure could not be read and only the header block was used. */
   parseError: string | null;
 }

@@ -1,4 +1,4 @@
-import type { EmailAddressValue } from './parse-message.js';
+import type { EmailAddressValue } from '../emails/email.js';
 
 /** Longer keys sort the same as their first characters; capping keeps the index small. */
 const MAX_SORT_KEY_LENGTH = 256;

@@ -1,7 +1,7 @@
 import { DataSource, type EntityManager, type QueryRunner } from 'typeorm';
 
 interface PgClient {
-  query(config: { name: string; text: string; values: readonly unknown[] }): Promise<{ rows: unknown[] }>;
+  query(config: { name?: string; text: string; values: readonly unknown[] }): Promise<{ rows: unknown[] }>;
 }
 
 /**
@@ -9,10 +9,11 @@ interface PgClient {
  * per connection and can reuse its plan, instead of parsing and planning it on every call (on the
  * email insert that is about a third of its cost). `name` must stand for exactly one `text`.
  * Inside a transaction it runs on the transaction's connection; otherwise on a pooled one.
+ * Without a name the statement is parsed each time, as any other.
  */
 export async function preparedQuery<T>(
   on: EntityManager | DataSource,
-  name: string,
+  name: string | undefined,
   text: string,
   values: readonly unknown[],
 ): Promise<T[]> {
@@ -30,11 +31,11 @@ export async function preparedQuery<T>(
 
 async function run<T>(
   runner: QueryRunner,
-  name: string,
+  name: string | undefined,
   text: string,
   values: readonly unknown[],
 ): Promise<T[]> {
   const client = (await runner.connect()) as PgClient;
-  const result = await client.query({ name, text, values });
+  const result = await client.query(name === undefined ? { text, values } : { name, text, values });
   return result.rows as T[];
 }

@@ -2,7 +2,7 @@ import { MethodError } from '@pushmail/jmap';
 import type { DataSource } from 'typeorm';
 import { checkSinceState } from '../../changes/change-log.js';
 import type { ChangesService } from '../../changes/changes.service.js';
-import type { ChangeType } from '../../store/entities/change.entity.js';
+import type { ChangeType } from '../../store/query-builder.js';
 import { invalidArguments, optionalUnsignedInt, requireAccountId, requireString } from './arguments.js';
 import { readSnapshot } from './read-snapshot.js';
 

@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest';
+import type { Email } from '../../emails/email.js';
 import {
   DEFAULT_BODY_PART_PROPERTIES,
   DEFAULT_EMAIL_PROPERTIES,
   emailView,
   type EmailViewOptions,
-  type StoredEmail,
   truncateUtf8,
   utcDate,
 } from './email-view.js';
 
 const blobId = `B${'a'.repeat(64)}`;
 
-const email: StoredEmail = {
+const email: Email = {
   id: 'Mabcdefghijklmnopqrst',
   blobId,
   threadId: 'Tabcdefghijklmnopqrst',

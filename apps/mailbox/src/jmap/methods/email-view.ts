@@ -1,34 +1,6 @@
 import { partBlobId } from '../../blobs/blob-ids.js';
-import type { AttachmentInfo, EmailAddressValue } from '../../mime/parse-message.js';
+import type { Email } from '../../emails/email.js';
 import { HTML_PART_ID, TEXT_PART_ID } from '../../mime/parse-message.js';
-
-/** The stored fields an Email object is built from. */
-export interface StoredEmail {
-  id: string;
-  blobId: string;
-  threadId: string;
-  mailboxIds: Record<string, boolean>;
-  keywords: Record<string, boolean>;
-  size: number;
-  receivedAt: Date;
-  subject: string | null;
-  from: EmailAddressValue[] | null;
-  sender: EmailAddressValue[] | null;
-  to: EmailAddressValue[] | null;
-  cc: EmailAddressValue[] | null;
-  bcc: EmailAddressValue[] | null;
-  replyTo: EmailAddressValue[] | null;
-  messageId: string | null;
-  inReplyTo: string[] | null;
-  references: string[] | null;
-  sentAt: Date | null;
-  preview: string;
-  /** Null when the message has no text/plain part, or when the caller did not need the bodies. */
-  textBody: string | null;
-  htmlBody: string | null;
-  hasAttachment: boolean;
-  attachments: AttachmentInfo[];
-}
 
 export const EMAIL_PROPERTIES = [
   'id',
@@ -102,7 +74,7 @@ interface BodyPart {
 }
 
 /** An Email object with exactly the requested properties (`id` always). */
-export function emailView(email: StoredEmail, options: EmailViewOptions): Record<string, unknown> {
+export function emailView(email: Email, options: EmailViewOptions): Record<string, unknown> {
   const view: Record<string, unknown> = { id: email.id };
   const textPart =
     email.textBody === null ? null : textBodyPart(email.blobId, TEXT_PART_ID, 'text/plain', email.textBody);

@@ -1,11 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DEFAULT_CORE_LIMITS, isObject, type MethodContext, MethodError } from '@pushmail/jmap';
+import { type Compilable, sql } from 'kysely';
 import { DataSource, type EntityManager } from 'typeorm';
 import { BlobStore } from '../../blobs/blob-store.service.js';
 import { checkSinceState } from '../../changes/change-log.js';
 import { ChangesService } from '../../changes/changes.service.js';
 import { isJmapId } from '../../ids/random-id.js';
-import { type AttachmentInfo, type EmailAddressValue, parseMessage } from '../../mime/parse-message.js';
+import { type Email, EMAIL_COLUMNS, type EmailColumns, emailFromRow } from '../../emails/email.js';
+import { parseMessage } from '../../mime/parse-message.js';
+import { mailboxDb, runQuery } from '../../store/query-builder.js';
 import { compileEmailFilter } from '../query/email-filter.js';
 import { compileEmailSort } from '../query/email-sort.js';
 import { SqlParams } from '../query/sql-params.js';
@@ -29,7 +32,6 @@ import {
   EMAIL_PROPERTIES,
   emailView,
   type EmailViewOptions,
-  type StoredEmail,
 } from './email-view.js';
 import { readSnapshot } from './read-snapshot.js';
 
@@ -60,32 +62,6 @@ const DEFAULT_PARSE_PROPERTIES = [
 ];
 /** Metadata a parsed message does not have: null when asked for. */
 const NOT_IN_A_PARSED_MESSAGE = ['id', 'threadId', 'mailboxIds', 'keywords', 'receivedAt'];
-
-interface EmailRow {
-  id: string;
-  blob_id: string;
-  thread_id: string;
-  mailbox_ids: Record<string, boolean>;
-  keywords: Record<string, boolean>;
-  size: number;
-  received_at: Date;
-  subject: string | null;
-  from: EmailAddressValue[] | null;
-  sender: EmailAddressValue[] | null;
-  to: EmailAddressValue[] | null;
-  cc: EmailAddressValue[] | null;
-  bcc: EmailAddressValue[] | null;
-  reply_to: EmailAddressValue[] | null;
-  message_id: string | null;
-  in_reply_to: string[] | null;
-  references: string[] | null;
-  sent_at: Date | null;
-  preview: string;
-  text_body: string | null;
-  html_body: string | null;
-  has_attachment: boolean;
-  attachments: AttachmentInfo[];
-}
 
 /** A compiled Email/query: the SQL of the visible emails and how they are ordered. */
 interface CompiledQuery {
@@ -121,19 +97,9 @@ export class EmailMethods {
 
     return readSnapshot(this.dataSource, async (manager) => {
       const states = await this.changes.readStates(accountId, manager);
-      const rows: EmailRow[] =
-        lookup.length === 0
-          ? []
-          : await manager.query(
-              `SELECT id, blob_id, thread_id, mailbox_ids, keywords, size, received_at, subject, "from", sender,
-                      "to", cc, bcc, reply_to, message_id, in_reply_to, "references", sent_at, preview,
-                      has_attachment, attachments,
-                      ${needsBodies ? 'text_body, html_body' : 'NULL AS text_body, NULL AS html_body'}
-                 FROM mailbox.emails
-                WHERE account_id = $1 AND id = ANY($2::text[])`,
-              [accountId, lookup],
-            );
-      const found = new Map(rows.map((row) => [row.id, storedEmail(row)]));
+      const rows =
+        lookup.length === 0 ? [] : await runQuery(manager, emailsById(accountId, lookup, needsBodies));
+      const found = new Map(rows.map((row) => [row.id, emailFromRow(row)]));
       return {
         accountId,
         state: String(states.emailModseq),
@@ -307,19 +273,17 @@ export class EmailMethods {
         notParsable.push(blobId);
         continue;
       }
-      const view = emailView(
-        {
-          id: '',
-          blobId,
-          threadId: '',
-          mailboxIds: {},
-          keywords: {},
-          size: blob.size,
-          receivedAt: new Date(0),
-          ...message,
-        },
-        options,
-      );
+      const email: Email = {
+        id: '',
+        blobId,
+        threadId: '',
+        mailboxIds: {},
+        keywords: {},
+        size: blob.size,
+        receivedAt: new Date(0),
+        ...message,
+      };
+      const view = emailView(email, options);
       delete view['id'];
       for (const property of NOT_IN_A_PARSED_MESSAGE)
         if (properties.includes(property)) view[property] = null;
@@ -415,30 +379,15 @@ export function resolveCreationId(id: string, context: MethodContext): string {
   return id.startsWith('#') ? (context.createdIds.get(id.slice(1)) ?? id) : id;
 }
 
-function storedEmail(row: EmailRow): StoredEmail {
-  return {
-    id: row.id,
-    blobId: row.blob_id,
-    threadId: row.thread_id,
-    mailboxIds: row.mailbox_ids,
-    keywords: row.keywords,
-    size: row.size,
-    receivedAt: row.received_at,
-    subject: row.subject,
-    from: row.from,
-    sender: row.sender,
-    to: row.to,
-    cc: row.cc,
-    bcc: row.bcc,
-    replyTo: row.reply_to,
-    messageId: row.message_id,
-    inReplyTo: row.in_reply_to,
-    references: row.references,
-    sentAt: row.sent_at,
-    preview: row.preview,
-    textBody: row.text_body,
-    htmlBody: row.html_body,
-    hasAttachment: row.has_attachment,
-    attachments: row.attachments,
-  };
+/** The bodies are read only when a requested property needs them: they are most of a row. */
+function emailsById(accountId: string, ids: string[], withBodies: boolean): Compilable<EmailColumns> {
+  const emails = mailboxDb
+    .selectFrom('mailbox.emails')
+    .where('account_id', '=', accountId)
+    .where('id', '=', sql<string>`ANY(${ids}::text[])`);
+  if (withBodies) return emails.select(EMAIL_COLUMNS);
+  const headers = EMAIL_COLUMNS.filter((column) => column !== 'text_body' && column !== 'html_body');
+  return emails
+    .select(headers)
+    .select([sql<null>`NULL`.as('text_body'), sql<null>`NULL`.as('html_body')]) as Compilable<EmailColumns>;
 }

@@ -13,6 +13,7 @@ import { DataSource } from 'typeorm';
 import { BlobStore } from '../../blobs/blob-store.service.js';
 import { AccountWrite } from '../../changes/account-write.js';
 import { MAILBOX_LOGGER } from '../../config/mailbox-config.js';
+import { newEmail } from '../../emails/email.js';
 import { type InsertedEmail, insertEmail } from '../../emails/email-store.js';
 import {
   assertInState,
@@ -79,15 +80,17 @@ export class ImportEmailsUseCase {
         }
         // A part of a message is its own blob only once stored as one.
         const stored = await this.blobs.put(accountId, blob.data, 'message/rfc822', manager);
-        const inserted = await insertEmail(write, {
-          deliveryId: `import:${randomUUID()}`,
-          blobId: stored.blobId,
-          size: stored.size,
-          parsed: await parseMessage(blob.data),
-          receivedAt: request.receivedAt,
-          mailboxIds: request.mailboxIds,
-          keywords: request.keywords,
-        });
+        const inserted = await insertEmail(
+          write,
+          newEmail(await parseMessage(blob.data), {
+            deliveryId: `import:${randomUUID()}`,
+            blobId: stored.blobId,
+            size: stored.size,
+            receivedAt: request.receivedAt,
+            mailboxIds: request.mailboxIds,
+            keywords: request.keywords,
+          }),
+        );
         if (!inserted) throw new Error('a fresh import id collided with a stored delivery');
         created[creationId] = inserted;
         context.createdIds.set(creationId, inserted.id);
@@ -115,8 +118,8 @@ export class ImportEmailsUseCase {
 
 interface ImportRequest {
   blobId: string;
-  mailboxIds: string[];
-  keywords: string[];
+  mailboxIds: Record<string, boolean>;
+  keywords: Record<string, boolean>;
   receivedAt: Date;
 }
 
@@ -156,8 +159,8 @@ function readImport(
     };
   return {
     blobId: blobId as string,
-    mailboxIds: Object.keys(mailboxIds!),
-    keywords: Object.keys(keywords!),
+    mailboxIds: mailboxIds!,
+    keywords: keywords!,
     receivedAt,
   };
 }

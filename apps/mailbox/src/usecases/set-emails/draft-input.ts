@@ -1,26 +1,27 @@
 import { isObject, type SetError, setError } from '@pushmail/jmap';
+import type { Email, EmailAddressValue, MessageFields } from '../../emails/email.js';
 import type { DraftAttachment } from '../../mime/compose-message.js';
-import type { EmailAddressValue } from '../../mime/parse-message.js';
 import { readSet } from '../../jmap/methods/email-patch.js';
 
+/** The fields of a message that an Email/set create can give. */
+type DraftFields =
+  | 'from'
+  | 'sender'
+  | 'to'
+  | 'cc'
+  | 'bcc'
+  | 'replyTo'
+  | 'subject'
+  | 'sentAt'
+  | 'messageId'
+  | 'inReplyTo'
+  | 'references'
+  | 'textBody'
+  | 'htmlBody';
+
 /** An Email/set create (RFC 8621 §4.6), checked, with attachments still as blob ids. */
-export interface DraftInput {
-  mailboxIds: string[];
-  keywords: string[];
+export interface DraftInput extends Pick<MessageFields, DraftFields>, Pick<Email, 'mailboxIds' | 'keywords'> {
   receivedAt: Date | null;
-  from: EmailAddressValue[] | null;
-  sender: EmailAddressValue[] | null;
-  to: EmailAddressValue[] | null;
-  cc: EmailAddressValue[] | null;
-  bcc: EmailAddressValue[] | null;
-  replyTo: EmailAddressValue[] | null;
-  subject: string | null;
-  sentAt: Date | null;
-  messageId: string | null;
-  inReplyTo: string[] | null;
-  references: string[] | null;
-  textBody: string | null;
-  htmlBody: string | null;
   attachments: Array<Omit<DraftAttachment, 'data'> & { blobId: string }>;
 }
 
@@ -91,8 +92,8 @@ export function readDraft(value: unknown, resolveMailbox: (id: string) => string
   return {
     ok: true,
     draft: {
-      mailboxIds: Object.keys(mailboxIds!),
-      keywords: Object.keys(keywords!),
+      mailboxIds: mailboxIds!,
+      keywords: keywords!,
       receivedAt: receivedAt!,
       ...addresses,
       subject: (subject as string | null | undefined) ?? null,

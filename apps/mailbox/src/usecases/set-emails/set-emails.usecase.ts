@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { BlobStore } from '../../blobs/blob-store.service.js';
 import { AccountWrite } from '../../changes/account-write.js';
 import { MAILBOX_LOGGER } from '../../config/mailbox-config.js';
+import { newEmail } from '../../emails/email.js';
 import {
   destroyEmail,
   type EmailState,
@@ -144,15 +145,17 @@ export class SetEmailsUseCase {
 
     const raw = await composeMessage({ ...draft, attachments });
     const blob = await this.blobs.put(write.accountId, raw, 'message/rfc822', write.manager);
-    const inserted = await insertEmail(write, {
-      deliveryId: `draft:${randomUUID()}`,
-      blobId: blob.blobId,
-      size: blob.size,
-      parsed: await parseMessage(raw),
-      receivedAt: draft.receivedAt ?? new Date(),
-      mailboxIds: draft.mailboxIds,
-      keywords: draft.keywords,
-    });
+    const inserted = await insertEmail(
+      write,
+      newEmail(await parseMessage(raw), {
+        deliveryId: `draft:${randomUUID()}`,
+        blobId: blob.blobId,
+        size: blob.size,
+        receivedAt: draft.receivedAt ?? new Date(),
+        mailboxIds: draft.mailboxIds,
+        keywords: draft.keywords,
+      }),
+    );
     if (!inserted) throw new Error('a fresh draft id collided with a stored delivery');
     return inserted;
   }

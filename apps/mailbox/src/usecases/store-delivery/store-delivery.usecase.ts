@@ -5,9 +5,10 @@ import { DataSource } from 'typeorm';
 import { BlobStore, type StoredBlob } from '../../blobs/blob-store.service.js';
 import { AccountWrite } from '../../changes/account-write.js';
 import { MAILBOX_LOGGER } from '../../config/mailbox-config.js';
+import { newEmail } from '../../emails/email.js';
 import { insertEmail } from '../../emails/email-store.js';
 import { ensureDefaultMailboxes } from '../../mailboxes/default-mailboxes.js';
-import type { MailboxRole } from '../../store/entities/mailbox.entity.js';
+import type { MailboxRole } from '../../store/query-builder.js';
 import { MailboxMetrics } from '../../metrics/mailbox-metrics.js';
 import { preparedQuery } from '../../store/prepared-query.js';
 import { parseMessage, type ParsedMessage } from '../../mime/parse-message.js';
@@ -182,15 +183,17 @@ export class StoreDeliveryUseCase {
     for (const delivery of fresh) {
       if (delivery.receivedAt < acceptedAt) acceptedAt = delivery.receivedAt;
       const blob = blobOf.get(delivery)!;
-      const inserted = await insertEmail(write, {
-        deliveryId: delivery.deliveryId,
-        blobId: blob.blobId,
-        size: blob.size,
-        parsed: delivery.parsed,
-        receivedAt: delivery.receivedAt,
-        mailboxIds: [inboxId],
-        keywords: [],
-      });
+      const inserted = await insertEmail(
+        write,
+        newEmail(delivery.parsed, {
+          deliveryId: delivery.deliveryId,
+          blobId: blob.blobId,
+          size: blob.size,
+          receivedAt: delivery.receivedAt,
+          mailboxIds: { [inboxId]: true },
+          keywords: {},
+        }),
+      );
       if (inserted) createdEmailIds.push(inserted.id);
     }
     if (createdEmailIds.length > 0) write.markDelivery();

@@ -1,0 +1,89 @@
+// Generated from the migrations by apps/mailbox/src/store/schema/schema.int-spec.ts: do not edit.
+// After adding a migration, run
+//   npx vitest run --project integration apps/mailbox/src/store/schema --update
+// and commit the result.
+import type { Generated, Int8, Json, Timestamp } from './schema/column-types.js';
+
+export interface AccountStateTable {
+  account_id: string;
+  modseq: Generated<Int8>;
+  delivery_modseq: Generated<Int8>;
+  published_modseq: Generated<Int8>;
+  changes_horizon: Generated<Int8>;
+  created_at: Generated<Timestamp>;
+  updated_at: Generated<Timestamp>;
+  email_modseq: Generated<Int8>;
+  mailbox_modseq: Generated<Int8>;
+  thread_modseq: Generated<Int8>;
+}
+
+export interface BlobsTable {
+  account_id: string;
+  id: string;
+  type: string;
+  size: number;
+  data: Buffer;
+  created_at: Generated<Timestamp>;
+}
+
+export interface ChangesTable {
+  account_id: string;
+  type: 'Email' | 'Mailbox' | 'Thread';
+  modseq: Int8;
+  object_id: string;
+  kind: 'created' | 'updated' | 'destroyed';
+  at: Generated<Timestamp>;
+}
+
+export interface EmailsTable {
+  id: string;
+  account_id: string;
+  delivery_id: string;
+  thread_id: string;
+  mailbox_ids: Json;
+  keywords: Generated<Json>;
+  received_at: Timestamp;
+  size: number;
+  subject: string | null;
+  from: Json | null;
+  to: Json | null;
+  cc: Json | null;
+  reply_to: Json | null;
+  message_id: string | null;
+  in_reply_to: Json | null;
+  references: Json | null;
+  sent_at: Timestamp | null;
+  preview: Generated<string>;
+  text_body: string | null;
+  html_body: string | null;
+  has_attachment: Generated<boolean>;
+  attachments: Generated<Json>;
+  created_modseq: Int8;
+  updated_modseq: Int8;
+  blob_id: string;
+  sender: Json | null;
+  bcc: Json | null;
+  sort_subject: Generated<string>;
+  sort_from: Generated<string>;
+  sort_to: Generated<string>;
+}
+
+export interface MailboxesTable {
+  id: string;
+  account_id: string;
+  name: string;
+  role: 'inbox' | 'archive' | 'drafts' | 'sent' | 'trash' | 'junk' | null;
+  parent_id: string | null;
+  sort_order: Generated<number>;
+  created_modseq: Int8;
+  updated_modseq: Int8;
+  is_subscribed: Generated<boolean>;
+}
+
+export interface MailboxDatabase {
+  'mailbox.account_state': AccountStateTable;
+  'mailbox.blobs': BlobsTable;
+  'mailbox.changes': ChangesTable;
+  'mailbox.emails': EmailsTable;
+  'mailbox.mailboxes': MailboxesTable;
+}
