@@ -26,6 +26,8 @@ describe('registryConfigSchema', () => {
       HTTP_HOST: '0.0.0.0',
       DATABASE_URL: required.DATABASE_URL,
       KAFKA_BROKERS: ['127.0.0.1:19092', '127.0.0.1:19094'],
+      KAFKA_TOPICS: 'create',
+      KAFKA_REPLICATION_FACTOR: 1,
       ADMIN_TOKEN,
       PUSHMAIL_MODE: 'development',
       MAX_DEVICES_PER_ACCOUNT: 10,

@@ -17,23 +17,11 @@ import {
   PoisonEventError,
 } from './event-consumer.js';
 import { EventProducer } from './event-producer.js';
-import { fakeKafka, kafkaMessage } from './fake-kafka.js';
+import { fakeKafka, kafkaMessage, mailboxChange as change } from './fake-kafka.js';
 
 const logger = pino({ level: 'silent' });
 const topic = mailboxChangedTopic.name;
 type Handler = EventConsumerOptions<typeof mailboxChangedTopic.schema>['handleBatch'];
-
-function change(accountId: string = randomUUID()): MailboxChangedV1 {
-  return {
-    eventId: randomUUID(),
-    accountId,
-    state: '1',
-    changed: { Email: '1' },
-    cause: 'delivery',
-    createdEmailIds: [],
-    occurredAt: new Date().toISOString(),
-  };
-}
 
 const valid = (offset: number, accountId?: string) =>
   kafkaMessage(offset, encodeEvent(mailboxChangedTopic, change(accountId)).value);

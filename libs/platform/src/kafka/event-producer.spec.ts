@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import { deviceEventTopic, mailboxChangedTopic, type MailboxChangedV1 } from '@pushmail/contracts';
+import { deviceEventTopic, mailboxChangedTopic } from '@pushmail/contracts';
 import type { Kafka, ProducerBatch, RecordMetadata } from 'kafkajs';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { EventProducer } from './event-producer.js';
+import { mailboxChange as change } from './fake-kafka.js';
 
 /** A producer whose requests complete only when the test says so. */
 function fakeKafka() {
@@ -34,18 +34,6 @@ function fakeKafka() {
 }
 
 const acc = (n: number) => `00000000-0000-4000-8000-00000000000${n}`;
-
-function change(accountId: string): MailboxChangedV1 {
-  return {
-    eventId: randomUUID(),
-    accountId,
-    state: '1',
-    changed: { Email: '1' },
-    cause: 'delivery',
-    createdEmailIds: [],
-    occurredAt: new Date().toISOString(),
-  };
-}
 
 const keysOf = (request: { batch: ProducerBatch }, topic: string) =>
   request.batch.topicMessages

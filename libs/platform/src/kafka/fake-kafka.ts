@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import type { MailboxChangedV1 } from '@pushmail/contracts';
 import type { EachBatchPayload, Kafka, KafkaMessage, TopicMessages } from 'kafkajs';
 
 /**
@@ -75,4 +77,17 @@ export function fakeKafka(options: { failSends?: boolean } = {}) {
 
 export function kafkaMessage(offset: number, value: Buffer): KafkaMessage {
   return { offset: String(offset), key: null, value, headers: {}, timestamp: '0', attributes: 0 };
+}
+
+/** A valid mailbox change, the event the specs consume and produce. */
+export function mailboxChange(accountId: string = randomUUID()): MailboxChangedV1 {
+  return {
+    eventId: randomUUID(),
+    accountId,
+    state: '1',
+    changed: { Email: '1' },
+    cause: 'delivery',
+    createdEmailIds: [],
+    occurredAt: new Date().toISOString(),
+  };
 }

@@ -13,7 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ReadinessRegistry } from '../health/health.module.js';
 import { type ConsumedEvent, PoisonEventError } from './event-consumer.js';
 import { EventProducer } from './event-producer.js';
-import { fakeKafka, kafkaMessage } from './fake-kafka.js';
+import { fakeKafka, kafkaMessage, mailboxChange } from './fake-kafka.js';
 import {
   connectMessaging,
   KafkaBatchContext,
@@ -80,16 +80,7 @@ afterEach(async () => {
   await Promise.all(apps.splice(0).map((app) => app.close()));
 });
 
-const change = (accountId: string) =>
-  encodeEvent(mailboxChangedTopic, {
-    eventId: randomUUID(),
-    accountId,
-    state: '1',
-    changed: { Email: '1' },
-    cause: 'delivery',
-    createdEmailIds: [],
-    occurredAt: new Date().toISOString(),
-  }).value;
+const change = (accountId: string) => encodeEvent(mailboxChangedTopic, mailboxChange(accountId)).value;
 
 describe(KafkaEventTransport.name, () => {
   it('serves an @EventPattern handler a partition’s batch with its context, then commits', async () => {

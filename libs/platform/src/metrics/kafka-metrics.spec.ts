@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { encodeEvent, mailboxChangedTopic, type MailboxChangedV1 } from '@pushmail/contracts';
 import type { Kafka } from 'kafkajs';
 import { pino } from 'pino';
@@ -6,23 +5,11 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { EventConsumer } from '../kafka/event-consumer.js';
 import { EventProducer } from '../kafka/event-producer.js';
-import { fakeKafka, kafkaMessage } from '../kafka/fake-kafka.js';
+import { fakeKafka, kafkaMessage, mailboxChange as change } from '../kafka/fake-kafka.js';
 import { KafkaMetrics } from './kafka-metrics.js';
 
 const logger = pino({ level: 'silent' });
 const topic = mailboxChangedTopic.name;
-
-function change(): MailboxChangedV1 {
-  return {
-    eventId: randomUUID(),
-    accountId: randomUUID(),
-    state: '1',
-    changed: { Email: '1' },
-    cause: 'delivery',
-    createdEmailIds: [],
-    occurredAt: new Date().toISOString(),
-  };
-}
 
 const valid = (offset: number) => kafkaMessage(offset, encodeEvent(mailboxChangedTopic, change()).value);
 
