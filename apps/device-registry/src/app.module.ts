@@ -7,14 +7,11 @@ import { AccountsModule } from './accounts/accounts.module.js';
 import { RegistryConfigModule } from './config/registry-config.module.js';
 import { REGISTRY_CONFIG, REGISTRY_LOGGER, type RegistryConfig } from './config/registry-config.js';
 import { DatabaseModule } from './database/database.module.js';
-import { ConsoleModule } from './console/console.module.js';
 import { DevicesModule } from './devices/devices.module.js';
-import { DiagnosticsModule } from './diagnostics/diagnostics.module.js';
 import { JsonExceptionFilter } from './http/json-exception.filter.js';
 import { MetricsModule } from './metrics/registry-metrics.js';
 import { OpenApiModule } from './openapi/openapi.module.js';
 import { PoliciesModule } from './policies/policies.module.js';
-import { SelfTestModule } from './selftest/selftest.module.js';
 import { SettingsModule } from './settings/settings.module.js';
 import { WipesModule } from './wipes/wipes.module.js';
 
@@ -40,9 +37,6 @@ export class AppModule {
         WipesModule,
         SettingsModule,
         OpenApiModule,
-        DiagnosticsModule,
-        SelfTestModule,
-        ConsoleModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: JsonExceptionFilter }],
     };

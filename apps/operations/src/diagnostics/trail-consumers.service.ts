@@ -13,7 +13,7 @@ import {
 } from '@pushmail/platform';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import { REGISTRY_CONFIG, REGISTRY_LOGGER, type RegistryConfig } from '../config/registry-config.js';
+import { OPERATIONS_CONFIG, OPERATIONS_LOGGER, type OperationsConfig } from '../config/operations-config.js';
 import { TrailStore } from './trail-store.service.js';
 
 const PRUNE_EVERY_MS = 60_000;
@@ -33,8 +33,8 @@ export class TrailConsumers implements OnApplicationBootstrap, OnApplicationShut
     @Inject(TrailStore) private readonly store: TrailStore,
     @Inject(EventProducer) private readonly deadLetters: EventProducer,
     @Inject(ReadinessRegistry) private readonly readiness: ReadinessRegistry,
-    @Inject(REGISTRY_LOGGER) logger: Logger,
-    @Inject(REGISTRY_CONFIG) private readonly config: Pick<RegistryConfig, 'TRAIL_CONSUMER_GROUP'>,
+    @Inject(OPERATIONS_LOGGER) logger: Logger,
+    @Inject(OPERATIONS_CONFIG) private readonly config: Pick<OperationsConfig, 'TRAIL_CONSUMER_GROUP'>,
   ) {
     this.log = logger.child({ component: 'diagnostics' });
   }

@@ -4,8 +4,8 @@ import { createLogger, migrateWithLock } from '@pushmail/platform';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RegistryConfig } from '../config/registry-config.js';
-import { REGISTRY_SCHEMA, registryDataSourceOptions } from '../database/data-source-options.js';
+import type { OperationsConfig } from '../config/operations-config.js';
+import { OPERATIONS_SCHEMA, operationsDataSourceOptions } from '../database/data-source-options.js';
 import { TrailStore } from './trail-store.service.js';
 
 const ADMIN_URL = requiredEnv('DATABASE_URL');
@@ -23,13 +23,13 @@ describe(TrailStore.name, () => {
     await admin.end();
     const url = new URL(ADMIN_URL);
     url.pathname = `/${databaseName}`;
-    dataSource = new DataSource(registryDataSourceOptions(url.toString()));
+    dataSource = new DataSource(operationsDataSourceOptions(url.toString()));
     await dataSource.initialize();
-    await migrateWithLock(dataSource, REGISTRY_SCHEMA, createLogger('device-registry', 'warn'));
+    await migrateWithLock(dataSource, OPERATIONS_SCHEMA, createLogger('operations', 'warn'));
     store = new TrailStore(dataSource, {
       TRAIL_MAX_PER_DEVICE: CAP,
       TRAIL_RETENTION_DAYS: 1,
-    } as RegistryConfig);
+    } as OperationsConfig);
   });
 
   afterAll(async () => {
