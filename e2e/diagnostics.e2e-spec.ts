@@ -67,6 +67,9 @@ describe('device diagnostics: trail, findings and the self-test', () => {
           MAX_DEVICES_PER_ACCOUNT: '3',
           SIGN_IN_LOCKOUT_THRESHOLD: '3',
           SIGN_IN_FAILURE_DELAY_MS: '0',
+        },
+        operations: {
+          MAX_DEVICES_PER_ACCOUNT: '3',
           DIAG_FETCH_GRACE_MS: '500',
           SELFTEST_SMTP_HOST: '127.0.0.1',
           SELFTEST_SMTP_PORT: String(smtp),
@@ -88,7 +91,8 @@ describe('device diagnostics: trail, findings and the self-test', () => {
     path: string,
     body?: unknown,
   ): Promise<{ status: number; body: T }> {
-    const response = await fetch(`${platform.registryUrl}${path}`, {
+    // Through operations, as the console calls: diagnostics are its own, the rest goes on to the registry.
+    const response = await fetch(`${platform.operationsUrl}${path}`, {
       method,
       headers: {
         authorization: `Bearer ${platform.adminToken}`,
@@ -225,7 +229,7 @@ describe('device diagnostics: trail, findings and the self-test', () => {
         env: {
           ...process.env,
           PUSHMAIL_ADMIN_TOKEN: platform.adminToken,
-          PUSHMAIL_REGISTRY_URL: platform.registryUrl,
+          PUSHMAIL_ADMIN_URL: platform.operationsUrl,
         },
       },
     );
@@ -437,7 +441,7 @@ describe('device diagnostics: trail, findings and the self-test', () => {
         env: {
           ...process.env,
           PUSHMAIL_ADMIN_TOKEN: platform.adminToken,
-          PUSHMAIL_REGISTRY_URL: platform.registryUrl,
+          PUSHMAIL_ADMIN_URL: platform.operationsUrl,
           PUSHMAIL_DEVICE_TOKEN: device.token,
         },
       },
@@ -463,7 +467,7 @@ describe('device diagnostics: trail, findings and the self-test', () => {
   }, 120_000);
 
   it('refuses the diagnostics API without the admin credential', async () => {
-    const response = await fetch(`${platform.registryUrl}/admin/findings`);
+    const response = await fetch(`${platform.operationsUrl}/admin/findings`);
     expect(response.status).toBe(401);
   });
 });
