@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createLogger, loadConfig } from '@pushmail/platform';
-import { isolatedTrailGroup } from '@pushmail/testing';
+import { createDatabase, dropDatabase, isolatedTrailGroup } from '@pushmail/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppModule } from './app.module.js';
@@ -65,19 +65,14 @@ describe(AppModule.name, () => {
   let baseUrl: string;
   let db: pg.Client;
   let registry: Awaited<ReturnType<typeof startRegistry>>;
-  const databaseName = `pm_${randomBytes(6).toString('hex')}`;
+  let databaseUrl: string;
 
   beforeAll(async () => {
-    const admin = new pg.Client({ connectionString: ADMIN_URL });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE "${databaseName}"`);
-    await admin.end();
-    const url = new URL(ADMIN_URL);
-    url.pathname = `/${databaseName}`;
+    databaseUrl = await createDatabase(ADMIN_URL, `pm_${randomBytes(6).toString('hex')}`);
     registry = await startRegistry();
 
     const config = loadConfig(operationsConfigSchema, {
-      DATABASE_URL: url.toString(),
+      DATABASE_URL: databaseUrl,
       KAFKA_BROKERS,
       ADMIN_TOKEN,
       PUSHMAIL_MODE: 'test',
@@ -92,7 +87,7 @@ describe(AppModule.name, () => {
     await app.listen(0, '127.0.0.1');
     baseUrl = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
 
-    db = new pg.Client({ connectionString: url.toString() });
+    db = new pg.Client({ connectionString: databaseUrl });
     await db.connect();
   });
 
@@ -100,10 +95,7 @@ describe(AppModule.name, () => {
     await db?.end();
     await app?.close();
     await new Promise((resolve) => registry?.server.close(resolve));
-    const admin = new pg.Client({ connectionString: ADMIN_URL });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
-    await admin.end();
+    if (databaseUrl) await dropDatabase(ADMIN_URL, databaseUrl);
   });
 
   const asAdmin = (path: string, init: RequestInit = {}) =>

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '@pushmail/platform';
+import { loadConfig } from '@pushmail/platform';
 import { describe, expect, it } from 'vitest';
 import { operationsConfigSchema } from './operations-config.js';
 
@@ -8,16 +8,6 @@ const required = {
   KAFKA_BROKERS: '127.0.0.1:19092, 127.0.0.1:19094',
   ADMIN_TOKEN,
 };
-
-function configError(env: Record<string, string>): string {
-  try {
-    loadConfig(operationsConfigSchema, env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.message;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('operationsConfigSchema', () => {
   it('applies the defaults', () => {
@@ -43,24 +33,20 @@ describe('operationsConfigSchema', () => {
     });
   });
 
+  const load = (env: Record<string, string>) => () => loadConfig(operationsConfigSchema, env);
+
   it('names each missing required variable', () => {
-    const message = configError({});
-    expect(message).toMatch(/DATABASE_URL/);
-    expect(message).toMatch(/KAFKA_BROKERS/);
-    expect(message).toMatch(/ADMIN_TOKEN/);
+    for (const name of ['DATABASE_URL', 'KAFKA_BROKERS', 'ADMIN_TOKEN']) expect(load({})).toThrow(name);
   });
 
   it('refuses a short admin token without printing it', () => {
-    const message = configError({ ...required, ADMIN_TOKEN: 'too-short-secret' });
-    expect(message).toMatch(/ADMIN_TOKEN/);
-    expect(message).not.toContain('too-short-secret');
+    expect(load({ ...required, ADMIN_TOKEN: 'too-short-secret' })).toThrow(/ADMIN_TOKEN/);
+    expect(load({ ...required, ADMIN_TOKEN: 'too-short-secret' })).not.toThrow(/too-short-secret/);
   });
 
   it('refuses a registry URL that is not HTTP, a bad consumer group and a non-WebSocket self-test URL', () => {
-    expect(configError({ ...required, REGISTRY_URL: 'ftp://registry' })).toMatch(/REGISTRY_URL/);
-    expect(configError({ ...required, TRAIL_CONSUMER_GROUP: 'a group' })).toMatch(/TRAIL_CONSUMER_GROUP/);
-    expect(configError({ ...required, SELFTEST_JMAP_WS_URL: 'http://x/jmap/ws' })).toMatch(
-      /SELFTEST_JMAP_WS_URL/,
-    );
+    expect(load({ ...required, REGISTRY_URL: 'ftp://registry' })).toThrow(/REGISTRY_URL/);
+    expect(load({ ...required, TRAIL_CONSUMER_GROUP: 'a group' })).toThrow(/TRAIL_CONSUMER_GROUP/);
+    expect(load({ ...required, SELFTEST_JMAP_WS_URL: 'http://x/jmap/ws' })).toThrow(/SELFTEST_JMAP_WS_URL/);
   });
 });
