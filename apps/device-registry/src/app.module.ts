@@ -1,12 +1,12 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { createLogger, HealthModule, MessagingModule } from '@pushmail/platform';
+import { createLogger, DatabaseModule, HealthModule, MessagingModule } from '@pushmail/platform';
 import type { Logger } from 'pino';
 import { AccessModule } from './access/access.module.js';
 import { AccountsModule } from './accounts/accounts.module.js';
 import { RegistryConfigModule } from './config/registry-config.module.js';
 import { REGISTRY_CONFIG, REGISTRY_LOGGER, type RegistryConfig } from './config/registry-config.js';
-import { DatabaseModule } from './database/database.module.js';
+import { REGISTRY_SCHEMA, registryDataSourceOptions } from './database/data-source-options.js';
 import { DevicesModule } from './devices/devices.module.js';
 import { JsonExceptionFilter } from './http/json-exception.filter.js';
 import { MetricsModule } from './metrics/registry-metrics.js';
@@ -24,7 +24,12 @@ export class AppModule {
         RegistryConfigModule.register(config, logger),
         HealthModule,
         MetricsModule,
-        DatabaseModule.register(),
+        DatabaseModule.register({
+          schema: REGISTRY_SCHEMA,
+          dataSourceOptions: registryDataSourceOptions,
+          configToken: REGISTRY_CONFIG,
+          loggerToken: REGISTRY_LOGGER,
+        }),
         MessagingModule.register({
           clientId: 'device-registry',
           configToken: REGISTRY_CONFIG,

@@ -1,11 +1,11 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { createLogger, HealthModule, MessagingModule } from '@pushmail/platform';
+import { createLogger, DatabaseModule, HealthModule, MessagingModule } from '@pushmail/platform';
 import type { Logger } from 'pino';
 import { ConsoleModule } from './console/console.module.js';
 import { OperationsConfigModule } from './config/operations-config.module.js';
 import { OPERATIONS_CONFIG, OPERATIONS_LOGGER, type OperationsConfig } from './config/operations-config.js';
-import { DatabaseModule } from './database/database.module.js';
+import { OPERATIONS_SCHEMA, operationsDataSourceOptions } from './database/data-source-options.js';
 import { DiagnosticsModule } from './diagnostics/diagnostics.module.js';
 import { JsonExceptionFilter } from './http/json-exception.filter.js';
 import { OpenApiModule } from './openapi/openapi.module.js';
@@ -21,7 +21,12 @@ export class AppModule {
       imports: [
         OperationsConfigModule.register(config, logger),
         HealthModule,
-        DatabaseModule.register(),
+        DatabaseModule.register({
+          schema: OPERATIONS_SCHEMA,
+          dataSourceOptions: operationsDataSourceOptions,
+          configToken: OPERATIONS_CONFIG,
+          loggerToken: OPERATIONS_LOGGER,
+        }),
         MessagingModule.register({
           clientId: 'operations',
           configToken: OPERATIONS_CONFIG,
