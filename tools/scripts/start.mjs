@@ -1,4 +1,4 @@
-// `npm start`: brings up whatever infrastructure is not configured, then the four services, and
+// `npm start`: brings up whatever infrastructure is not configured, then the five services, and
 // prints where to reach them. Ctrl-C stops everything it started.
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
