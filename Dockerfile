@@ -5,7 +5,8 @@
 #   docker build --target mailbox         -t pushmail/mailbox .
 #   docker build --target device-registry -t pushmail/device-registry .
 #   docker build --target push-delivery   -t pushmail/push-delivery .
-# Every target shares the build and the production node_modules layers, so building all four costs
+#   docker build --target operations      -t pushmail/operations .
+# Every target shares the build and the production node_modules layers, so building all five costs
 # one compilation.
 
 ARG NODE_IMAGE=node:24-slim
@@ -89,8 +90,6 @@ CMD ["node", "dist/apps/mailbox/main.js"]
 
 FROM runtime AS device-registry
 COPY --from=build /src/dist/apps/device-registry ./dist/apps/device-registry
-# The operations console's static files, served under /console/.
-COPY --from=build /src/dist/apps/console ./dist/apps/console
 # Admin and device registration API, health and metrics.
 EXPOSE 8081
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
@@ -104,3 +103,13 @@ EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
   CMD ["node", "healthcheck.mjs", "PUSH_HTTP_PORT", "8080"]
 CMD ["node", "dist/apps/push-delivery/main.js"]
+
+FROM runtime AS operations
+COPY --from=build /src/dist/apps/operations ./dist/apps/operations
+# The operations console's static files, served under /console/.
+COPY --from=build /src/dist/apps/console ./dist/apps/console
+# Diagnostics and self-test API, the console, the admin calls it forwards, health and metrics.
+EXPOSE 8084
+HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
+  CMD ["node", "healthcheck.mjs", "OPERATIONS_HTTP_PORT", "8084"]
+CMD ["node", "dist/apps/operations/main.js"]

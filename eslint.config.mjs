@@ -14,6 +14,7 @@ const depConstraints = [
   { sourceTag: 'scope:mailbox', onlyDependOnLibsWithTags: ['scope:shared', 'scope:mailbox'] },
   { sourceTag: 'scope:device-registry', onlyDependOnLibsWithTags: ['scope:shared', 'scope:device-registry'] },
   { sourceTag: 'scope:push-delivery', onlyDependOnLibsWithTags: ['scope:shared', 'scope:push-delivery'] },
+  { sourceTag: 'scope:operations', onlyDependOnLibsWithTags: ['scope:shared', 'scope:operations'] },
 ];
 
 export default tseslint.config(

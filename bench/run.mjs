@@ -39,7 +39,7 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const resultsDir = join(repoRoot, 'bench/results');
 const profileDir = join(resultsDir, 'profiles');
 const logDir = join(resultsDir, 'logs');
-const SERVICES = ['device-registry', 'mailbox', 'ingest', 'push-delivery'];
+const SERVICES = ['device-registry', 'mailbox', 'ingest', 'push-delivery', 'operations'];
 const DOMAIN = 'bench.example';
 
 const options = parseOptions();
@@ -130,7 +130,7 @@ async function main() {
     const match = service === 'push-delivery' ? INSPECTOR_LINE.exec(line) : null;
     if (match) inspectorUrl = match[1];
   };
-  progress.start('platform (4 services)', null);
+  progress.start(`platform (${SERVICES.length} services)`, null);
   platform = await startPlatform({
     onLogLine,
     kafkaBrokers: infra.kafkaBrokers,

@@ -27,7 +27,7 @@ describe('the operations console', () => {
       mailDomains: ['example.com'],
       ports: { push, mailbox, smtp },
       serviceEnv: {
-        'device-registry': {
+        operations: {
           CONSOLE_METRICS_URLS: `push-delivery=http://127.0.0.1:${push},mailbox=http://127.0.0.1:${mailbox}`,
           SELFTEST_SMTP_PORT: String(smtp),
           SELFTEST_JMAP_WS_URL: `ws://127.0.0.1:${push}/jmap/ws`,
@@ -111,7 +111,7 @@ describe('the operations console', () => {
   }
 
   it('asks for the admin token, refuses a wrong one and signs in with the right one', async () => {
-    await page.goto(`${platform.registryUrl}/console/`);
+    await page.goto(`${platform.operationsUrl}/console/`);
     const tokenField = page.getByLabel('Admin token');
     await tokenField.fill('not-the-admin-token-at-all-000000');
     await page.getByRole('button', { name: 'Sign in' }).click();

@@ -60,6 +60,9 @@ describe('device diagnostics: trail, findings and the self-test', () => {
           MAX_DEVICES_PER_ACCOUNT: '3',
           SIGN_IN_LOCKOUT_THRESHOLD: '3',
           SIGN_IN_FAILURE_DELAY_MS: '0',
+        },
+        operations: {
+          MAX_DEVICES_PER_ACCOUNT: '3',
           DIAG_FETCH_GRACE_MS: '500',
           SELFTEST_SMTP_HOST: '127.0.0.1',
           SELFTEST_SMTP_PORT: String(smtp),
@@ -81,7 +84,8 @@ describe('device diagnostics: trail, findings and the self-test', () => {
     path: string,
     body?: unknown,
   ): Promise<{ status: number; body: T }> {
-    const response = await fetch(`${platform.registryUrl}${path}`, {
+    // Through operations, as the console calls: diagnostics are its own, the rest goes on to the registry.
+    const response = await fetch(`${platform.operationsUrl}${path}`, {
       method,
       headers: {
         authorization: `Bearer ${platform.adminToken}`,
@@ -218,7 +222,7 @@ describe('device diagnostics: trail, findings and the self-test', () => {
         env: {
           ...process.env,
           PUSHMAIL_ADMIN_TOKEN: platform.adminToken,
-          PUSHMAIL_REGISTRY_URL: platform.registryUrl,
+          PUSHMAIL_ADMIN_URL: platform.operationsUrl,
         },
       },
     );
@@ -430,7 +434,7 @@ describe('device diagnostics: trail, findings and the self-test', () => {
         env: {
           ...process.env,
           PUSHMAIL_ADMIN_TOKEN: platform.adminToken,
-          PUSHMAIL_REGISTRY_URL: platform.registryUrl,
+          PUSHMAIL_ADMIN_URL: platform.operationsUrl,
           PUSHMAIL_DEVICE_TOKEN: device.token,
         },
       },
@@ -456,7 +460,7 @@ describe('device diagnostics: trail, findings and the self-test', () => {
   }, 120_000);
 
   it('refuses the diagnostics API without the admin credential', async () => {
-    const response = await fetch(`${platform.registryUrl}/admin/findings`);
+    const response = await fetch(`${platform.operationsUrl}/admin/findings`);
     expect(response.status).toBe(401);
   });
 });

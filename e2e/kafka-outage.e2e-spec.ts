@@ -133,7 +133,7 @@ describe('the platform while Kafka is down', () => {
     try {
       const timeoutMs = 20_000;
       const asked = Date.now();
-      const response = await fetch(`${platform.registryUrl}/admin/selftest`, {
+      const response = await fetch(`${platform.operationsUrl}/admin/selftest`, {
         method: 'POST',
         headers: { authorization: `Bearer ${platform.adminToken}`, 'content-type': 'application/json' },
         body: JSON.stringify({ accountId, deviceToken: device.token, timeoutMs }),
@@ -156,7 +156,7 @@ describe('the platform while Kafka is down', () => {
         ['kafka', false],
       ]);
       expect(report.hops[1]?.detail).toMatch(/^message answered 451 4\.3\.0/);
-      expect(report.hops[2]?.detail).toMatch(/^unreachable from device-registry too: /);
+      expect(report.hops[2]?.detail).toMatch(/^unreachable from operations too: /);
       expect(elapsedMs).toBeLessThan(timeoutMs);
       expect(report.totalMs).toBeLessThanOrEqual(elapsedMs);
     } finally {

@@ -181,7 +181,7 @@ describe('tracing one mail across the services', () => {
       'pushmail.account_id': accountId,
       'pushmail.sockets': '1',
     });
-    expect(chain.trail).toMatchObject({ service: 'device-registry', parentSpanId: chain.fanout.spanId });
+    expect(chain.trail).toMatchObject({ service: 'operations', parentSpanId: chain.fanout.spanId });
     expect(
       new Set([chain.smtp, chain.store, chain.fanout, chain.trail].map((span) => span.traceId)).size,
     ).toBe(1);

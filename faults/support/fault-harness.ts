@@ -37,7 +37,7 @@ export interface FaultPlatform {
   logDirectory: string;
 }
 
-/** The four services on a fresh database with a delivery group of their own. */
+/** The five services on a fresh database with a delivery group of their own. */
 export async function startFaultPlatform(
   scenario: string,
   options: { kafkaBrokers: string; databaseUrl: string } & Partial<PlatformOptions>,

@@ -1,6 +1,7 @@
-// `npm run admin -- <command>`: the administrator's common calls to device-registry's admin API.
+// `npm run admin -- <command>`: the administrator's common calls to the admin API, through the
+// operations service (which answers diagnostics itself and forwards the rest to device-registry).
 // Plain ESM on Node built-ins and fetch. The admin token comes from PUSHMAIL_ADMIN_TOKEN or
-// ~/.cache/pushmail/admin-token (written by `npm start`); the URL from PUSHMAIL_REGISTRY_URL.
+// ~/.cache/pushmail/admin-token (written by `npm start`); the URL from PUSHMAIL_ADMIN_URL.
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -60,7 +61,8 @@ diagnostics (why doesn't this phone get mail?)
   openapi                                       print the admin API's OpenAPI document
 
 environment: PUSHMAIL_ADMIN_TOKEN (else ~/.cache/pushmail/admin-token), PUSHMAIL_DEVICE_TOKEN,
-             PUSHMAIL_REGISTRY_URL (default http://127.0.0.1:8081)`;
+             PUSHMAIL_ADMIN_URL (the operations service, default http://127.0.0.1:8084; device-registry's
+             own URL, also taken from PUSHMAIL_REGISTRY_URL, serves all but findings, trail and selftest)`;
 
 class CliError extends Error {}
 
@@ -113,7 +115,11 @@ function adminToken() {
   }
 }
 
-const baseUrl = (process.env.PUSHMAIL_REGISTRY_URL || 'http://127.0.0.1:8081').replace(/\/+$/, '');
+const baseUrl = (
+  process.env.PUSHMAIL_ADMIN_URL ||
+  process.env.PUSHMAIL_REGISTRY_URL ||
+  'http://127.0.0.1:8084'
+).replace(/\/+$/, '');
 
 async function call(method, path, body) {
   let response;
@@ -129,7 +135,7 @@ async function call(method, path, body) {
     });
   } catch (error) {
     throw new CliError(
-      `device-registry is not reachable at ${baseUrl} (${error.cause?.code ?? error.message})`,
+      `the admin API is not reachable at ${baseUrl} (${error.cause?.code ?? error.message})`,
     );
   }
   const text = await response.text();

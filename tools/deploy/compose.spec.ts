@@ -80,7 +80,7 @@ const services = Object.entries(compose.services);
 const isJob = (service: ComposeService) => service.restart === 'no';
 
 describe('docker-compose.yml', () => {
-  it('names the project, and runs Kafka 4.1 in KRaft mode, Postgres 17 and the four services', () => {
+  it('names the project, and runs Kafka 4.1 in KRaft mode, Postgres 17 and the five services', () => {
     expect(compose.name).toBe('pushmail');
     expect(compose.services['kafka']?.image).toMatch(/^apache\/kafka:4\.1\.\d+$/);
     expect(compose.services['kafka']?.environment?.['KAFKA_PROCESS_ROLES']).toBe('broker,controller');
@@ -150,7 +150,7 @@ describe('docker-compose.yml', () => {
     },
   );
 
-  it('publishes SMTP 2525, JMAP 8080 and the registry 8081 (and Kafka on loopback), and keeps mailbox and Postgres internal', () => {
+  it('publishes SMTP 2525, JMAP 8080, the registry 8081 and operations 8084 (and Kafka on loopback), and keeps mailbox and Postgres internal', () => {
     const published = services.flatMap(([name, service]) =>
       (service.ports ?? []).map((port) => `${name} ${port}`),
     );
@@ -158,6 +158,7 @@ describe('docker-compose.yml', () => {
       'device-registry 127.0.0.1:8081:8081',
       'ingest 127.0.0.1:2525:2525',
       'kafka 127.0.0.1:9094:9094',
+      'operations 127.0.0.1:8084:8084',
       'push-delivery 127.0.0.1:8080:8080',
     ]);
     expect(compose.networks['data']?.internal).toBe(true);
@@ -168,28 +169,30 @@ describe('docker-compose.yml', () => {
     ]);
   });
 
-  it("points device-registry's self-test and console counters at the services that listen there", () => {
-    const registry = compose.services['device-registry']!.environment!;
-    /** Whether `host` is a service on a network device-registry shares, with `port` set in its environment. */
+  it("points operations' self-test, console counters and registry calls at the services that listen there", () => {
+    const operations = compose.services['operations']!.environment!;
+    /** Whether `host` is a service on a network operations shares, with `port` set in its environment. */
     const listens = (host: string, port: string) => {
       const service = compose.services[host];
       return (
         service !== undefined &&
         (service.networks ?? []).some((network) =>
-          (compose.services['device-registry']!.networks ?? []).includes(network),
+          (compose.services['operations']!.networks ?? []).includes(network),
         ) &&
         Object.entries(service.environment ?? {}).some(
           ([name, value]) => name.endsWith('_PORT') && value === port,
         )
       );
     };
-    expect(listens(registry['SELFTEST_SMTP_HOST']!, registry['SELFTEST_SMTP_PORT']!)).toBe(true);
-    expect(compose.services[registry['SELFTEST_SMTP_HOST']!]?.environment?.['SMTP_PORT']).toBe(
-      registry['SELFTEST_SMTP_PORT'],
+    expect(listens(operations['SELFTEST_SMTP_HOST']!, operations['SELFTEST_SMTP_PORT']!)).toBe(true);
+    expect(compose.services[operations['SELFTEST_SMTP_HOST']!]?.environment?.['SMTP_PORT']).toBe(
+      operations['SELFTEST_SMTP_PORT'],
     );
-    const socket = new URL(registry['SELFTEST_JMAP_WS_URL']!);
+    const registry = new URL(operations['REGISTRY_URL']!);
+    expect(listens(registry.hostname, registry.port)).toBe(true);
+    const socket = new URL(operations['SELFTEST_JMAP_WS_URL']!);
     expect([socket.hostname, socket.port, socket.pathname]).toEqual(['push-delivery', '8080', '/jmap/ws']);
-    const counters = registry['CONSOLE_METRICS_URLS']!.split(',').map((pair) => pair.split('='));
+    const counters = operations['CONSOLE_METRICS_URLS']!.split(',').map((pair) => pair.split('='));
     expect(counters.map(([name]) => name).sort()).toEqual([...serviceNames].sort());
     for (const [name, address] of counters) {
       const url = new URL(address!);

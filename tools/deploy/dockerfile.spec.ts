@@ -137,8 +137,8 @@ describe('Dockerfile', () => {
       expect(stage(service).from).toBe('runtime');
       expect(all(service, 'COPY').map((instruction) => instruction.args)).toEqual([
         `--from=build /src/dist/apps/${service} ./dist/apps/${service}`,
-        // device-registry also serves the operations console's static files.
-        ...(service === 'device-registry' ? ['--from=build /src/dist/apps/console ./dist/apps/console'] : []),
+        // operations also serves the operations console's static files.
+        ...(service === 'operations' ? ['--from=build /src/dist/apps/console ./dist/apps/console'] : []),
       ]);
       const exposed = all(service, 'EXPOSE').flatMap((instruction) =>
         instruction.args.split(/\s+/).map(Number),

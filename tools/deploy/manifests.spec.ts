@@ -356,13 +356,13 @@ describe('Kubernetes manifests', () => {
   );
 
   it.each(full)(
-    "$name: device-registry's self-test and console counters reach Services of the right pods and ports",
+    "$name: operations' self-test, console counters and registry calls reach Services of the right pods and ports",
     ({ objects }) => {
-      const registry = serviceDeployment(objects, 'device-registry');
-      const env = environmentOf(objects, registry.spec.template.spec.containers[0]!);
-      const registryLabels = registry.spec.template.metadata.labels;
+      const operations = serviceDeployment(objects, 'operations');
+      const env = environmentOf(objects, operations.spec.template.spec.containers[0]!);
+      const operationsLabels = operations.spec.template.metadata.labels;
       const policies = ofKind<NetworkPolicy>(objects, 'NetworkPolicy');
-      /** The workload and container port a Service port leads to, if the registry may reach it. */
+      /** The workload and container port a Service port leads to, if operations may reach it. */
       const reach = (host: string, port: number) => {
         const service = objects.find(
           (object) => object.kind === 'Service' && object.metadata.name === host,
@@ -384,7 +384,7 @@ describe('Kubernetes manifests', () => {
               (rule.ports ?? []).some((candidate) => candidate.port === servicePort.targetPort) &&
               (!rule.from ||
                 rule.from.some(
-                  (source) => source.podSelector && selects(source.podSelector, registryLabels),
+                  (source) => source.podSelector && selects(source.podSelector, operationsLabels),
                 )),
           );
         return { workload: workload.metadata.name, port: servicePort.targetPort, admitted };
@@ -398,6 +398,12 @@ describe('Kubernetes manifests', () => {
       expect(socket.pathname).toBe('/jmap/ws');
       expect(reach(socket.hostname, Number(socket.port))).toEqual({
         workload: 'push-delivery',
+        port: 'http',
+        admitted: true,
+      });
+      const registry = new URL(env['REGISTRY_URL']!);
+      expect(reach(registry.hostname, Number(registry.port))).toEqual({
+        workload: 'device-registry',
         port: 'http',
         admitted: true,
       });
@@ -444,7 +450,7 @@ describe('Kubernetes manifests', () => {
       expect(resource.spec.config).toMatchObject({ ...topic.config, 'min.insync.replicas': '2' });
     }
     expect(ofKind(objects, 'Cluster').map((cluster) => cluster.metadata.name)).toEqual(['pushmail-db']);
-    for (const service of ['mailbox', 'device-registry'] as const) {
+    for (const service of ['mailbox', 'device-registry', 'operations'] as const) {
       const container = serviceDeployment(objects, service).spec.template.spec.containers[0]!;
       expect(container.env?.find((variable) => variable.name === 'DATABASE_URL')?.valueFrom).toEqual({
         secretKeyRef: { name: 'pushmail-db-app', key: 'uri' },

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { registryConfigSchema } from '../../apps/device-registry/src/config/registry-config.js';
 import { ingestConfigSchema } from '../../apps/ingest/src/config/ingest-config.js';
 import { mailboxConfigSchema } from '../../apps/mailbox/src/config/mailbox-config.js';
+import { operationsConfigSchema } from '../../apps/operations/src/config/operations-config.js';
 import { pushConfigSchema } from '../../apps/push-delivery/src/config/push-config.js';
 
 /**
@@ -46,6 +47,13 @@ export const serviceExpectations = {
     httpPort: 8080,
     extraPorts: {},
     drainSeconds: 30,
+  },
+  operations: {
+    config: operationsConfigSchema,
+    httpPortVariable: 'OPERATIONS_HTTP_PORT',
+    httpPort: 8084,
+    extraPorts: {},
+    drainSeconds: 20,
   },
 } satisfies Record<string, ServiceExpectations>;
 

@@ -104,8 +104,15 @@ describe(AppModule.name, () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({
       status: 'ready',
-      checks: { postgres: true, 'kafka-producer': true, 'trail-consumers': true },
+      checks: { postgres: true, 'kafka-producer': true },
     });
+  });
+
+  it('keeps no device trail: it moved to the operations service', async () => {
+    const { rows } = await db.query<{ trail: string | null }>(
+      "SELECT to_regclass('registry.device_trail')::text AS trail",
+    );
+    expect(rows[0]?.trail).toBeNull();
   });
 
   it('creates an account with a lower-cased address and an argon2id password hash', async () => {

@@ -1,20 +1,17 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { createLogger, HealthModule, MessagingModule } from '@pushmail/platform';
+import { createLogger, DatabaseModule, HealthModule, MessagingModule } from '@pushmail/platform';
 import type { Logger } from 'pino';
 import { AccessModule } from './access/access.module.js';
 import { AccountsModule } from './accounts/accounts.module.js';
 import { RegistryConfigModule } from './config/registry-config.module.js';
 import { REGISTRY_CONFIG, REGISTRY_LOGGER, type RegistryConfig } from './config/registry-config.js';
-import { DatabaseModule } from './database/database.module.js';
-import { ConsoleModule } from './console/console.module.js';
+import { REGISTRY_SCHEMA, registryDataSourceOptions } from './database/data-source-options.js';
 import { DevicesModule } from './devices/devices.module.js';
-import { DiagnosticsModule } from './diagnostics/diagnostics.module.js';
 import { JsonExceptionFilter } from './http/json-exception.filter.js';
 import { MetricsModule } from './metrics/registry-metrics.js';
 import { OpenApiModule } from './openapi/openapi.module.js';
 import { PoliciesModule } from './policies/policies.module.js';
-import { SelfTestModule } from './selftest/selftest.module.js';
 import { SettingsModule } from './settings/settings.module.js';
 import { WipesModule } from './wipes/wipes.module.js';
 
@@ -27,7 +24,12 @@ export class AppModule {
         RegistryConfigModule.register(config, logger),
         HealthModule,
         MetricsModule,
-        DatabaseModule.register(),
+        DatabaseModule.register({
+          schema: REGISTRY_SCHEMA,
+          dataSourceOptions: registryDataSourceOptions,
+          configToken: REGISTRY_CONFIG,
+          loggerToken: REGISTRY_LOGGER,
+        }),
         MessagingModule.register({
           clientId: 'device-registry',
           configToken: REGISTRY_CONFIG,
@@ -40,9 +42,6 @@ export class AppModule {
         WipesModule,
         SettingsModule,
         OpenApiModule,
-        DiagnosticsModule,
-        SelfTestModule,
-        ConsoleModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: JsonExceptionFilter }],
     };

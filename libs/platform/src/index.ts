@@ -1,4 +1,5 @@
 export * from './config/load-config.js';
+export * from './database/database.module.js';
 export * from './database/migrate.js';
 export * from './health/health.module.js';
 export * from './http/bearer-token.js';

@@ -9,7 +9,7 @@ import { SERVICE_NAMES } from './platform-harness.js';
 
 const input: ContainerPlanInput = {
   host: 'docker.test',
-  hostPorts: { smtp: 40025, push: 40080, registry: 40081, mailbox: 40082, ingest: 40083 },
+  hostPorts: { smtp: 40025, push: 40080, registry: 40081, mailbox: 40082, ingest: 40083, operations: 40084 },
   images: { ingest: 'pushmail/ingest:dev' },
   dockerContext: '/src/pushmail',
   postgresPassword: 'p@ss/word',
@@ -33,17 +33,20 @@ describe(planContainerPlatform.name, () => {
     const url = 'postgres://pushmail:p%40ss%2Fword@postgres:5432/pushmail';
     expect(env('device-registry')['DATABASE_URL']).toBe(url);
     expect(env('mailbox')['DATABASE_URL']).toBe(url);
+    expect(env('operations')['DATABASE_URL']).toBe(url);
     expect(env('ingest')).not.toHaveProperty('DATABASE_URL');
     expect(env('push-delivery')).not.toHaveProperty('DATABASE_URL');
     expect(plan.postgres).toMatchObject({ alias: 'postgres', user: 'pushmail', database: 'pushmail', url });
     expect(new URL(url).password).toBe(encodeURIComponent('p@ss/word'));
   });
 
-  it('shares one internal token between the services that talk to each other, and the admin token with the registry only', () => {
+  it('shares one internal token between the services that talk to each other, and the admin token with the registry and operations only', () => {
     for (const service of ['device-registry', 'mailbox', 'push-delivery'] as const)
       expect(env(service)['INTERNAL_TOKEN']).toBe(input.internalToken);
     expect(env('ingest')).not.toHaveProperty('INTERNAL_TOKEN');
     expect(env('device-registry')['ADMIN_TOKEN']).toBe(input.adminToken);
+    expect(env('operations')['ADMIN_TOKEN']).toBe(input.adminToken);
+    expect(env('operations')).not.toHaveProperty('INTERNAL_TOKEN');
     for (const service of ['mailbox', 'ingest', 'push-delivery'] as const)
       expect(env(service)).not.toHaveProperty('ADMIN_TOKEN');
   });
@@ -60,24 +63,28 @@ describe(planContainerPlatform.name, () => {
       sessionUrl: 'http://docker.test:40080/.well-known/jmap',
       websocketUrl: 'ws://docker.test:40080/jmap/ws',
       registryUrl: 'http://docker.test:40081',
+      operationsUrl: 'http://docker.test:40084',
     });
   });
 
-  it('lets push-delivery reach mailbox and the registry by their aliases on the network', () => {
+  it('lets push-delivery reach mailbox and the registry, and operations the registry, by their aliases on the network', () => {
     expect(env('push-delivery')['MAILBOX_URL']).toBe('http://mailbox:8082');
     expect(env('push-delivery')['REGISTRY_URL']).toBe('http://device-registry:8081');
+    expect(env('operations')['REGISTRY_URL']).toBe('http://device-registry:8081');
   });
 
   it('sends the self-test and the console counters through the network, as the services see each other', () => {
-    expect(env('device-registry')['SELFTEST_SMTP_HOST']).toBe('ingest');
-    expect(env('device-registry')['SELFTEST_SMTP_PORT']).toBe('2525');
-    expect(env('device-registry')['SELFTEST_JMAP_WS_URL']).toBe('ws://push-delivery:8080/jmap/ws');
-    expect(env('device-registry')['CONSOLE_METRICS_URLS']!.split(',').sort()).toEqual([
+    expect(env('operations')['SELFTEST_SMTP_HOST']).toBe('ingest');
+    expect(env('operations')['SELFTEST_SMTP_PORT']).toBe('2525');
+    expect(env('operations')['SELFTEST_JMAP_WS_URL']).toBe('ws://push-delivery:8080/jmap/ws');
+    expect(env('operations')['CONSOLE_METRICS_URLS']!.split(',').sort()).toEqual([
       'device-registry=http://device-registry:8081',
       'ingest=http://ingest:8083',
       'mailbox=http://mailbox:8082',
+      'operations=http://operations:8084',
       'push-delivery=http://push-delivery:8080',
     ]);
+    expect(env('device-registry')).not.toHaveProperty('SELFTEST_SMTP_HOST');
   });
 
   it('makes every service listen on all interfaces of its container, on the port the plan publishes', () => {
@@ -86,6 +93,7 @@ describe(planContainerPlatform.name, () => {
       mailbox: 'MAILBOX_HTTP_PORT',
       ingest: 'INGEST_HTTP_PORT',
       'push-delivery': 'PUSH_HTTP_PORT',
+      operations: 'OPERATIONS_HTTP_PORT',
     } as const;
     for (const service of SERVICE_NAMES) {
       const spec = plan.services[service];
@@ -105,6 +113,7 @@ describe(planContainerPlatform.name, () => {
     expect(plan.services['push-delivery'].exposedPorts).toEqual([{ container: 8080, host: 40080 }]);
     expect(plan.services['device-registry'].exposedPorts).toEqual([{ container: 8081, host: 40081 }]);
     expect(plan.services.mailbox.exposedPorts).toEqual([{ container: 8082, host: 40082 }]);
+    expect(plan.services.operations.exposedPorts).toEqual([{ container: 8084, host: 40084 }]);
     expect(plan.services.mailbox.hostUrl).toBe('http://docker.test:40082');
     expect(plan.services.mailbox.networkUrl).toBe('http://mailbox:8082');
   });
@@ -154,6 +163,7 @@ describe(chosenImages.name, () => {
       mailbox: 'pushmail/mailbox:ci-42',
       'device-registry': 'pushmail/device-registry:ci-42',
       'push-delivery': 'pushmail/push-delivery:ci-42',
+      operations: 'pushmail/operations:ci-42',
     });
     expect(chosenImages({ mailbox: 'mine:latest' }, undefined)).toEqual({ mailbox: 'mine:latest' });
     expect(chosenImages(undefined, undefined)).toEqual({});

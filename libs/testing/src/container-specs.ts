@@ -11,6 +11,7 @@ export const CONTAINER_PORTS: PlatformPorts = {
   registry: 8081,
   mailbox: 8082,
   ingest: 8083,
+  operations: 8084,
 };
 
 /**
@@ -28,6 +29,7 @@ const STOP_TIMEOUT_MS: Record<ServiceName, number> = {
   mailbox: 30_000,
   ingest: 40_000,
   'push-delivery': 30_000,
+  operations: 20_000,
 };
 
 /** The key of `PlatformPorts` each service's HTTP port (health, metrics, API) is under. */
@@ -36,6 +38,7 @@ const HTTP_PORT_OF: Record<ServiceName, keyof PlatformPorts> = {
   mailbox: 'mailbox',
   ingest: 'ingest',
   'push-delivery': 'push',
+  operations: 'operations',
 };
 
 const PUBLISHED_PORTS_OF: Record<ServiceName, Array<keyof PlatformPorts>> = {
@@ -43,6 +46,7 @@ const PUBLISHED_PORTS_OF: Record<ServiceName, Array<keyof PlatformPorts>> = {
   mailbox: ['mailbox'],
   ingest: ['smtp', 'ingest'],
   'push-delivery': ['push'],
+  operations: ['operations'],
 };
 
 export interface ContainerPlanInput {
@@ -97,6 +101,7 @@ export interface ContainerPlan {
     sessionUrl: string;
     websocketUrl: string;
     registryUrl: string;
+    operationsUrl: string;
   };
 }
 
@@ -104,7 +109,7 @@ const networkHttpUrl = (service: ServiceName): string =>
   `http://${service}:${CONTAINER_PORTS[HTTP_PORT_OF[service]]}`;
 
 /**
- * The four services as containers on one network with Kafka and Postgres: the counterpart of
+ * The five services as containers on one network with Kafka and Postgres: the counterpart of
  * docker-compose.yml for a test run, with no I/O, so that it is checked without a Docker engine.
  * Addresses between services use network aliases; the URLs handed to devices (the JMAP session and
  * WebSocket) use the Docker host and the published ports, because that is where the test's clients
@@ -129,6 +134,12 @@ export function planContainerPlatform(input: ContainerPlanInput): ContainerPlan 
       ADMIN_TOKEN: input.adminToken,
       INTERNAL_TOKEN: input.internalToken,
       PUBLIC_JMAP_URL: `${publicUrl}/.well-known/jmap`,
+    },
+    operations: {
+      OPERATIONS_HTTP_PORT: String(CONTAINER_PORTS.operations),
+      DATABASE_URL: databaseUrl,
+      ADMIN_TOKEN: input.adminToken,
+      REGISTRY_URL: networkHttpUrl('device-registry'),
       // The self-test hands its mail to ingest and connects as the device over the platform's
       // network, as the services see each other.
       SELFTEST_SMTP_HOST: 'ingest',
@@ -199,6 +210,7 @@ export function planContainerPlatform(input: ContainerPlanInput): ContainerPlan 
       sessionUrl: `${publicUrl}/.well-known/jmap`,
       websocketUrl: `ws://${input.host}:${input.hostPorts.push}/jmap/ws`,
       registryUrl: `http://${input.host}:${input.hostPorts.registry}`,
+      operationsUrl: `http://${input.host}:${input.hostPorts.operations}`,
     },
   };
 }

@@ -13,10 +13,10 @@ export async function isolatedDeliveryGroup(brokers: string, prefix = 'mailbox-e
 }
 
 /**
- * device-registry's trail consumer groups of this run's own (the group and `<group>-decisions`),
+ * operations' trail consumer groups of this run's own (the group and `<group>-decisions`),
  * committed at the current end of their topics; pass it as TRAIL_CONSUMER_GROUP.
  */
-export async function isolatedTrailGroup(brokers: string, prefix = 'registry-trail-e2e'): Promise<string> {
+export async function isolatedTrailGroup(brokers: string, prefix = 'operations-trail-e2e'): Promise<string> {
   return (await isolatedGroups(brokers, { trail: prefix })).trail!;
 }
 

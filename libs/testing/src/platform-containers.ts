@@ -160,7 +160,7 @@ function buildImage(tc: TestcontainersModule, context: string, target: string): 
 }
 
 /**
- * Starts the four services from their images, with a Kafka broker and a PostgreSQL database of their
+ * Starts the five services from their images, with a Kafka broker and a PostgreSQL database of their
  * own, all on a Docker network of this run's, and resolves once every service answers ready. The
  * services' ports are published on fixed host ports, so the URLs stay valid when a service is
  * stopped and started again. Needs a Docker engine and the testcontainers packages.
@@ -185,6 +185,7 @@ export async function startPlatformInContainers(
     registry: options.ports?.registry ?? (await freePort()),
     mailbox: options.ports?.mailbox ?? (await freePort()),
     ingest: options.ports?.ingest ?? (await freePort()),
+    operations: options.ports?.operations ?? (await freePort()),
   };
   const adminToken = options.adminToken ?? `pma_${randomBytes(24).toString('base64url')}`;
   const mailDomains = options.mailDomains ?? ['example.com'];
@@ -335,6 +336,7 @@ export async function startPlatformInContainers(
     sessionUrl: plan.endpoints.sessionUrl,
     websocketUrl: plan.endpoints.websocketUrl,
     registryUrl: plan.endpoints.registryUrl,
+    operationsUrl: plan.endpoints.operationsUrl,
     adminToken,
     databaseUrl: postgres.getConnectionUri(),
     kafkaBrokers: `${kafka.getHost()}:${kafka.getMappedPort(KAFKA.hostListenerPort)}`,

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { isolatedGroups } from './delivery-group.js';
 
-export const SERVICE_NAMES = ['device-registry', 'mailbox', 'ingest', 'push-delivery'] as const;
+export const SERVICE_NAMES = ['device-registry', 'mailbox', 'ingest', 'push-delivery', 'operations'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export interface PlatformPorts {
@@ -16,6 +16,7 @@ export interface PlatformPorts {
   registry: number;
   mailbox: number;
   ingest: number;
+  operations: number;
 }
 
 /** What both runtimes (local processes and containers) accept. */
@@ -42,7 +43,7 @@ export interface PlatformOptions extends CommonPlatformOptions {
   freshDatabase?: boolean;
   host?: string;
   /**
-   * Gives this run consumer groups of its own (mailbox's delivery group and device-registry's trail
+   * Gives this run consumer groups of its own (mailbox's delivery group and operations' trail
    * groups), starting at the current end of their topics, so that runs sharing a broker never take
    * each other's events into their own databases. Default: on in `test` mode. A group given in
    * `env`/`serviceEnv` wins.
@@ -59,6 +60,8 @@ export interface RunningPlatform {
   sessionUrl: string;
   websocketUrl: string;
   registryUrl: string;
+  /** The operations service: trail, findings, self-test, the console, and every other admin call forwarded. */
+  operationsUrl: string;
   adminToken: string;
   /** The database the services use, as the test reaches it. */
   databaseUrl: string;
@@ -77,7 +80,7 @@ export interface RunningPlatform {
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /**
- * Starts the four services from their built output, against the given broker and database, and
+ * Starts the five services from their built output, against the given broker and database, and
  * resolves once every one answers ready. Used by `npm start`, the end-to-end tests and the benchmarks.
  */
 export async function startPlatform(options: PlatformOptions): Promise<RunningPlatform> {
@@ -88,6 +91,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     registry: options.ports?.registry ?? (await freePort()),
     mailbox: options.ports?.mailbox ?? (await freePort()),
     ingest: options.ports?.ingest ?? (await freePort()),
+    operations: options.ports?.operations ?? (await freePort()),
   };
   const adminToken = options.adminToken ?? `pma_${randomBytes(24).toString('base64url')}`;
   const internalToken = options.internalToken ?? randomBytes(32).toString('base64url');
@@ -103,12 +107,12 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   const isolated = isolate
     ? await isolatedGroups(options.kafkaBrokers, {
         ...(given('mailbox', 'MAILBOX_DELIVERY_GROUP') ? {} : { delivery: 'mailbox-test' }),
-        ...(given('device-registry', 'TRAIL_CONSUMER_GROUP') ? {} : { trail: 'registry-trail-test' }),
+        ...(given('operations', 'TRAIL_CONSUMER_GROUP') ? {} : { trail: 'operations-trail-test' }),
       })
     : {};
-  const groups: { mailbox: Record<string, string>; registry: Record<string, string> } = {
+  const groups: { mailbox: Record<string, string>; operations: Record<string, string> } = {
     mailbox: isolated.delivery ? { MAILBOX_DELIVERY_GROUP: isolated.delivery } : {},
-    registry: isolated.trail ? { TRAIL_CONSUMER_GROUP: isolated.trail } : {},
+    operations: isolated.trail ? { TRAIL_CONSUMER_GROUP: isolated.trail } : {},
   };
 
   const common: Record<string, string> = {
@@ -123,9 +127,14 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   const envOf: Record<ServiceName, Record<string, string>> = {
     'device-registry': {
       REGISTRY_HTTP_PORT: String(ports.registry),
-      ...groups.registry,
       ADMIN_TOKEN: adminToken,
       PUBLIC_JMAP_URL: `${publicUrl}/.well-known/jmap`,
+    },
+    operations: {
+      OPERATIONS_HTTP_PORT: String(ports.operations),
+      ...groups.operations,
+      ADMIN_TOKEN: adminToken,
+      REGISTRY_URL: `http://${host}:${ports.registry}`,
       // The self-test and the console's live counters reach the services where this run put them.
       SELFTEST_SMTP_HOST: host,
       SELFTEST_SMTP_PORT: String(ports.smtp),
@@ -135,6 +144,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
         `mailbox=http://${host}:${ports.mailbox}`,
         `device-registry=http://${host}:${ports.registry}`,
         `push-delivery=http://${host}:${ports.push}`,
+        `operations=http://${host}:${ports.operations}`,
       ].join(','),
     },
     mailbox: {
@@ -159,6 +169,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     mailbox: ports.mailbox,
     ingest: ports.ingest,
     'push-delivery': ports.push,
+    operations: ports.operations,
   };
 
   const processes = new Map<ServiceName, ChildProcess>();
@@ -251,6 +262,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     sessionUrl: `${publicUrl}/.well-known/jmap`,
     websocketUrl: `ws://${host}:${ports.push}/jmap/ws`,
     registryUrl: `http://${host}:${ports.registry}`,
+    operationsUrl: `http://${host}:${ports.operations}`,
     adminToken,
     databaseUrl,
     kafkaBrokers: options.kafkaBrokers,

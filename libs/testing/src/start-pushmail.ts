@@ -68,7 +68,7 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
  * Starts pushmail for a test suite: from the project's images with testcontainers where a Docker
  * engine is (or PUSHMAIL_TEST_RUNTIME=containers), else from the built services as local
  * processes. Either way the suite gets the same `RunningPlatform`: the SMTP address, the JMAP
- * session URL, the registry URL and admin token, and control over each service.
+ * session URL, the registry and operations URLs and the admin token, and control over each service.
  */
 export async function startPushmail(options: PushmailOptions = {}): Promise<RunningPlatform> {
   const choice = await chooseRuntime({

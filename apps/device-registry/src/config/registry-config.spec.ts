@@ -35,16 +35,6 @@ describe('registryConfigSchema', () => {
       SIGN_IN_LOCKOUT_WINDOW_SECONDS: 900,
       SIGN_IN_LOCKOUT_SECONDS: 900,
       SIGN_IN_FAILURE_DELAY_MS: 250,
-      TRAIL_RETENTION_DAYS: 7,
-      TRAIL_MAX_PER_DEVICE: 2000,
-      TRAIL_CONSUMER_GROUP: 'device-registry-trail',
-      DIAG_STALE_DAYS: 14,
-      DIAG_FETCH_GRACE_MS: 120_000,
-      SELFTEST_SMTP_HOST: '127.0.0.1',
-      SELFTEST_SMTP_PORT: 2525,
-      SELFTEST_JMAP_WS_URL: 'ws://127.0.0.1:8080/jmap/ws',
-      CONSOLE_METRICS_URLS: [],
-      CONSOLE_DIR: expect.stringMatching(/console\/?$/),
     });
   });
 

@@ -10,7 +10,8 @@ import { OrgSettings } from '../settings/entities/org-settings.entity.js';
 import { DeviceWipe } from '../wipes/entities/device-wipe.entity.js';
 import { CreateRegistryTables1795737600000 } from './migrations/1795737600000-create-registry-tables.js';
 import { DeviceManagement1795824000000 } from './migrations/1795824000000-device-management.js';
-import { DeviceTrail1795910400000 } from '../diagnostics/migrations/1795910400000-device-trail.js';
+import { DeviceTrail1795910400000 } from './migrations/1795910400000-device-trail.js';
+import { DropDeviceTrail1796083200000 } from './migrations/1796083200000-drop-device-trail.js';
 
 export const REGISTRY_SCHEMA = 'registry';
 
@@ -31,6 +32,7 @@ export const registryMigrations = [
   CreateRegistryTables1795737600000,
   DeviceManagement1795824000000,
   DeviceTrail1795910400000,
+  DropDeviceTrail1796083200000,
 ];
 
 export function registryDataSourceOptions(databaseUrl: string): DataSourceOptions {

@@ -7,10 +7,7 @@ import { AccessController } from '../access/access.controller.js';
 import { AccountsController } from '../accounts/accounts.controller.js';
 import { AdminDevicesController, AdminOrgDevicesController } from '../devices/admin-devices.controller.js';
 import { DevicesController } from '../devices/devices.controller.js';
-import { LiveCountersController } from '../console/live-counters.controller.js';
-import { DiagnosticsController } from '../diagnostics/diagnostics.controller.js';
 import { PoliciesController } from '../policies/policies.controller.js';
-import { SelfTestController } from '../selftest/selftest.controller.js';
 import { SettingsController } from '../settings/settings.controller.js';
 import { WipesController } from '../wipes/wipes.controller.js';
 import { buildOpenApiDocument } from './openapi-document.js';
@@ -26,9 +23,6 @@ const documentedControllers = [
   WipesController,
   OpenApiController,
   DevicesController,
-  DiagnosticsController,
-  SelfTestController,
-  LiveCountersController,
 ];
 
 /** `METHOD /path/{param}` for every route Nest serves from these controllers. */

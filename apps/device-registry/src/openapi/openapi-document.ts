@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { createAccessRuleSchema, setExemptionSchema } from '../access/dto/access.dto.js';
 import { createAccountSchema } from '../accounts/dto/create-account.dto.js';
 import { registerDeviceSchema } from '../devices/dto/register-device.dto.js';
-import { diagnosticsPaths, diagnosticsSchemas } from '../diagnostics/openapi-paths.js';
 import { createPolicySchema, updatePolicySchema } from '../policies/dto/policy.dto.js';
 import { requestWipeSchema } from '../wipes/dto/wipe.dto.js';
 
@@ -219,7 +218,7 @@ const responses: Record<string, Json> = Object.fromEntries(
   ).map(([code, description]) => [`E${code}`, jsonResponse(description, ref('Error'))]),
 );
 
-const tags = ['accounts', 'devices', 'access', 'policies', 'wipes', 'settings', 'diagnostics', 'device'];
+const tags = ['accounts', 'devices', 'access', 'policies', 'wipes', 'settings', 'device'];
 
 /** The OpenAPI 3.1 description of device-registry's admin API and device endpoints, served as JSON. */
 export function buildOpenApiDocument(): Json {
@@ -520,7 +519,6 @@ export function buildOpenApiDocument(): Json {
           ...errors(400, 401, 404),
         }),
       },
-      ...diagnosticsPaths,
       '/v1/devices': {
         post: {
           operationId: 'registerDevice',
@@ -555,7 +553,7 @@ export function buildOpenApiDocument(): Json {
         adminToken: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN of device-registry.' },
         deviceToken: { type: 'http', scheme: 'bearer', description: 'A device token (`pmd_...`).' },
       },
-      schemas: { ...schemas, ...diagnosticsSchemas },
+      schemas,
       responses,
     },
   };

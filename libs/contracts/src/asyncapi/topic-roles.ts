@@ -148,6 +148,11 @@ export const topicRoles: Readonly<Record<string, TopicRole>> = {
     producers: ['device-registry'],
     consumers: [
       {
+        service: 'operations',
+        group: 'operations-trail-decisions',
+        how: "One group shared by every replica; each decision becomes a record of the device's trail, beside its sockets and pushes.",
+      },
+      {
         service: 'other teams (audit, MDM, analytics)',
         group: 'chosen by the consumer',
         how: 'Any group; read from the beginning for history or from the latest offset for live reactions. push-delivery does not read it: it enforces from the credentials snapshot, which is written before the events of the same change.',
@@ -170,8 +175,8 @@ export const topicRoles: Readonly<Record<string, TopicRole>> = {
     producers: ['push-delivery'],
     consumers: [
       {
-        service: 'device-registry',
-        group: 'device-registry-trail',
+        service: 'operations',
+        group: 'operations-trail',
         how: 'One group shared by every replica; records are kept in a bounded table (retention and a per-device cap) behind the diagnostics admin API.',
       },
       {

@@ -1,4 +1,4 @@
-import type { DeviceSummary } from '../devices/devices.service.js';
+import type { DeviceSummary } from '../registry/registry-types.js';
 import type { TrailEntry } from './trail-store.service.js';
 
 export type FindingSeverity = 'info' | 'warning' | 'error';

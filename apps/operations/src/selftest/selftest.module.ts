@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
-import { AccountsService } from '../accounts/accounts.service.js';
 import { SelfTestController } from './selftest.controller.js';
 import { SelfTestService } from './selftest.service.js';
 
-@Module({ controllers: [SelfTestController], providers: [SelfTestService, AccountsService] })
+@Module({ controllers: [SelfTestController], providers: [SelfTestService] })
 export class SelfTestModule {}

@@ -16,12 +16,12 @@ import {
   type TraceSpan,
 } from '@pushmail/platform';
 import type { Logger } from 'pino';
-import { REGISTRY_CONFIG, REGISTRY_LOGGER, type RegistryConfig } from '../config/registry-config.js';
+import { OPERATIONS_CONFIG, OPERATIONS_LOGGER, type OperationsConfig } from '../config/operations-config.js';
 import { TrailStore } from './trail-store.service.js';
 
 const PRUNE_EVERY_MS = 60_000;
 
-const trailGroup = (get: ProviderLookup): string => get<RegistryConfig>(REGISTRY_CONFIG).TRAIL_CONSUMER_GROUP;
+const trailGroup = (get: ProviderLookup): string => get<OperationsConfig>(OPERATIONS_CONFIG).TRAIL_CONSUMER_GROUP;
 
 /**
  * Reads push-delivery's trail and the registry's own device events into the bounded trail table,
@@ -34,7 +34,7 @@ export class TrailConsumers implements OnApplicationBootstrap, OnApplicationShut
 
   constructor(
     @Inject(TrailStore) private readonly store: TrailStore,
-    @Inject(REGISTRY_LOGGER) logger: Logger,
+    @Inject(OPERATIONS_LOGGER) logger: Logger,
   ) {
     this.log = logger.child({ component: 'diagnostics' });
   }

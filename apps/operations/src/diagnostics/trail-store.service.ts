@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DeviceEventV1, DeviceTrailRecordV1, DeviceTrailV1 } from '@pushmail/contracts';
 import { DataSource } from 'typeorm';
-import { REGISTRY_CONFIG, type RegistryConfig } from '../config/registry-config.js';
+import { OPERATIONS_CONFIG, type OperationsConfig } from '../config/operations-config.js';
 
 /** One stored trail record as the admin API shows it. */
 export interface TrailEntry extends DeviceTrailRecordV1 {
@@ -29,7 +29,7 @@ const MAX_QUERY = 5000;
 export class TrailStore {
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
-    @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
+    @Inject(OPERATIONS_CONFIG) private readonly config: OperationsConfig,
   ) {}
 
   async appendBatches(batches: readonly DeviceTrailV1[]): Promise<void> {
@@ -74,7 +74,7 @@ export class TrailStore {
 
   async forDevice(accountId: string, deviceId: string, limit = MAX_QUERY): Promise<TrailEntry[]> {
     const rows = await this.dataSource.query<TrailRow[]>(
-      `SELECT id, account_id, device_id, kind, at, data, source FROM registry.device_trail
+      `SELECT id, account_id, device_id, kind, at, data, source FROM operations.device_trail
         WHERE account_id = $1 AND (device_id = $2 OR device_id IS NULL)
         ORDER BY at DESC, id DESC LIMIT $3`,
       [accountId, deviceId, Math.min(limit, MAX_QUERY)],
@@ -85,7 +85,7 @@ export class TrailStore {
   /** Records that name no device the registry knows: refused over-limit registrations, unknown ids. */
   async forAccount(accountId: string, limit = MAX_QUERY): Promise<TrailEntry[]> {
     const rows = await this.dataSource.query<TrailRow[]>(
-      `SELECT id, account_id, device_id, kind, at, data, source FROM registry.device_trail
+      `SELECT id, account_id, device_id, kind, at, data, source FROM operations.device_trail
         WHERE account_id = $1 ORDER BY at DESC, id DESC LIMIT $2`,
       [accountId, Math.min(limit, MAX_QUERY)],
     );
@@ -96,7 +96,7 @@ export class TrailStore {
   async prune(): Promise<number> {
     const days = this.config.TRAIL_RETENTION_DAYS;
     const result = await this.dataSource.query<[unknown, number]>(
-      `DELETE FROM registry.device_trail WHERE at < now() - make_interval(secs => $1)`,
+      `DELETE FROM operations.device_trail WHERE at < now() - make_interval(secs => $1)`,
       [days * 86_400],
     );
     return result[1] ?? 0;
@@ -115,7 +115,7 @@ export class TrailStore {
     if (rows.length === 0) return;
     await this.dataSource.transaction(async (manager) => {
       await manager.query(
-        `INSERT INTO registry.device_trail (account_id, device_id, kind, at, data, source)
+        `INSERT INTO operations.device_trail (account_id, device_id, kind, at, data, source)
          SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::timestamptz[], $5::jsonb[], $6::varchar[])`,
         [
           rows.map((row) => row.accountId),
@@ -130,10 +130,10 @@ export class TrailStore {
       // Device ids never hold '|' (see the registration schema), so it separates the pair safely.
       const touched = [...new Set(rows.map((row) => `${row.accountId}|${row.deviceId ?? ''}`))];
       await manager.query(
-        `DELETE FROM registry.device_trail t USING (
+        `DELETE FROM operations.device_trail t USING (
            SELECT id FROM (
              SELECT id, row_number() OVER (PARTITION BY account_id, device_id ORDER BY at DESC, id DESC) AS n
-               FROM registry.device_trail
+               FROM operations.device_trail
               WHERE account_id = ANY($3::uuid[])
                 AND (account_id::text || '|' || coalesce(device_id, '')) = ANY($1::text[])
            ) ranked WHERE n > $2

@@ -1,12 +1,12 @@
 import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createLogger, migrateWithLock } from '@pushmail/platform';
-import pg from 'pg';
+import { createDatabase, dropDatabase } from '@pushmail/testing';
 import { DataSource } from 'typeorm';
 import { requiredEnv } from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RegistryConfig } from '../config/registry-config.js';
-import { REGISTRY_SCHEMA, registryDataSourceOptions } from '../database/data-source-options.js';
+import type { OperationsConfig } from '../config/operations-config.js';
+import { OPERATIONS_SCHEMA, operationsDataSourceOptions } from '../database/data-source-options.js';
 import { TrailStore } from './trail-store.service.js';
 
 const ADMIN_URL = requiredEnv('DATABASE_URL');
@@ -15,30 +15,22 @@ const CAP = 10;
 describe(TrailStore.name, () => {
   let dataSource: DataSource;
   let store: TrailStore;
-  const databaseName = `pm_${randomBytes(6).toString('hex')}`;
+  let databaseUrl: string;
 
   beforeAll(async () => {
-    const admin = new pg.Client({ connectionString: ADMIN_URL });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE "${databaseName}"`);
-    await admin.end();
-    const url = new URL(ADMIN_URL);
-    url.pathname = `/${databaseName}`;
-    dataSource = new DataSource(registryDataSourceOptions(url.toString()));
+    databaseUrl = await createDatabase(ADMIN_URL, `pm_${randomBytes(6).toString('hex')}`);
+    dataSource = new DataSource(operationsDataSourceOptions(databaseUrl));
     await dataSource.initialize();
-    await migrateWithLock(dataSource, REGISTRY_SCHEMA, createLogger('device-registry', 'warn'));
+    await migrateWithLock(dataSource, OPERATIONS_SCHEMA, createLogger('operations', 'warn'));
     store = new TrailStore(dataSource, {
       TRAIL_MAX_PER_DEVICE: CAP,
       TRAIL_RETENTION_DAYS: 1,
-    } as RegistryConfig);
+    } as OperationsConfig);
   });
 
   afterAll(async () => {
     await dataSource?.destroy();
-    const admin = new pg.Client({ connectionString: ADMIN_URL });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
-    await admin.end();
+    if (databaseUrl) await dropDatabase(ADMIN_URL, databaseUrl);
   });
 
   const batch = (accountId: string, deviceId: string, count: number, start = Date.now()) => ({

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AccountsService } from '../accounts/accounts.service.js';
-import { REGISTRY_CONFIG, type RegistryConfig } from '../config/registry-config.js';
-import { type DeviceSummary, DevicesService } from '../devices/devices.service.js';
+import { OPERATIONS_CONFIG, type OperationsConfig } from '../config/operations-config.js';
 import { type DeviceDiagnosis, diagnoseDevice, type DiagnosisSettings } from './findings.js';
 import { type TrailEntry, TrailStore } from './trail-store.service.js';
+import { RegistryClient } from '../registry/registry-client.js';
+import type { DeviceSummary } from '../registry/registry-types.js';
 
 export interface OrgFindings {
   devices: DeviceDiagnosis[];
@@ -18,18 +18,17 @@ const PAGE = 200;
 export class DiagnosticsService {
   constructor(
     @Inject(TrailStore) private readonly trail: TrailStore,
-    @Inject(DevicesService) private readonly devices: DevicesService,
-    @Inject(AccountsService) private readonly accounts: AccountsService,
-    @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
+    @Inject(RegistryClient) private readonly registry: RegistryClient,
+    @Inject(OPERATIONS_CONFIG) private readonly config: OperationsConfig,
   ) {}
 
   async trailOf(accountId: string, deviceId: string, limit: number): Promise<TrailEntry[]> {
-    await this.devices.get(accountId, deviceId);
+    await this.registry.device(accountId, deviceId);
     return this.trail.forDevice(accountId, deviceId, limit);
   }
 
   async diagnoseDevice(accountId: string, deviceId: string): Promise<DeviceDiagnosis> {
-    const device = await this.devices.get(accountId, deviceId);
+    const device = await this.registry.device(accountId, deviceId);
     const [trail, account] = await Promise.all([
       this.trail.forDevice(accountId, deviceId),
       this.accountFacts(accountId),
@@ -38,7 +37,7 @@ export class DiagnosticsService {
   }
 
   async diagnoseAccount(accountId: string): Promise<DeviceDiagnosis[]> {
-    const { devices } = await this.devices.listForAccount(accountId);
+    const { devices } = await this.registry.devicesOf(accountId);
     return this.diagnoseDevicesOf(accountId, devices);
   }
 
@@ -49,7 +48,7 @@ export class DiagnosticsService {
     let examined = 0;
     let cursor: string | undefined;
     do {
-      const page = await this.devices.search({ limit: PAGE, ...(cursor ? { cursor } : {}) });
+      const page = await this.registry.devices({ limit: PAGE, ...(cursor ? { cursor } : {}) });
       examined += page.devices.length;
       const byAccount = new Map<string, DeviceSummary[]>();
       for (const device of page.devices) {
@@ -83,7 +82,7 @@ export class DiagnosticsService {
   }
 
   private async accountFacts(accountId: string) {
-    const account = await this.accounts.get(accountId);
+    const account = await this.registry.account(accountId);
     return {
       deviceCount: account.deviceCount,
       deviceLimit: this.config.MAX_DEVICES_PER_ACCOUNT,

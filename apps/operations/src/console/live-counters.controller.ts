@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, UseGuards } from '@nestjs/common';
 import { AdminTokenGuard } from '../auth/admin-token.guard.js';
-import { REGISTRY_CONFIG, type RegistryConfig } from '../config/registry-config.js';
+import { OPERATIONS_CONFIG, type OperationsConfig } from '../config/operations-config.js';
 
 export interface MetricSample {
   name: string;
@@ -23,7 +23,7 @@ const MAX_SAMPLES = 60;
 @Controller('admin/live')
 @UseGuards(AdminTokenGuard)
 export class LiveCountersController {
-  constructor(@Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig) {}
+  constructor(@Inject(OPERATIONS_CONFIG) private readonly config: OperationsConfig) {}
 
   @Get()
   async counters(): Promise<{ at: string; services: ServiceCounters[] }> {

@@ -5,8 +5,8 @@ import { DeviceClient, UpgradeRefusedError } from '@pushmail/jmap';
 import { buildMessage, createKafka, SmtpSession } from '@pushmail/platform';
 import type { Consumer, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import { AccountsService } from '../accounts/accounts.service.js';
-import { REGISTRY_CONFIG, REGISTRY_LOGGER, type RegistryConfig } from '../config/registry-config.js';
+import { OPERATIONS_CONFIG, OPERATIONS_LOGGER, type OperationsConfig } from '../config/operations-config.js';
+import { RegistryClient } from '../registry/registry-client.js';
 import type { SelfTestDto } from './dto/selftest.dto.js';
 
 export type HopName = 'websocket' | 'smtp' | 'kafka' | 'store' | 'push' | 'fetch';
@@ -72,15 +72,15 @@ export class SelfTestService {
   private readonly log: Logger;
 
   constructor(
-    @Inject(AccountsService) private readonly accounts: AccountsService,
-    @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
-    @Inject(REGISTRY_LOGGER) logger: Logger,
+    @Inject(RegistryClient) private readonly registry: RegistryClient,
+    @Inject(OPERATIONS_CONFIG) private readonly config: OperationsConfig,
+    @Inject(OPERATIONS_LOGGER) logger: Logger,
   ) {
     this.log = logger.child({ component: 'selftest' });
   }
 
   async run(input: SelfTestDto): Promise<SelfTestReport> {
-    const account = await this.accounts.get(input.accountId);
+    const account = await this.registry.account(input.accountId);
     const started = Date.now();
     const deadline = started + input.timeoutMs;
     const remaining = (): number => Math.max(1, deadline - Date.now());
@@ -169,7 +169,7 @@ export class SelfTestService {
                 name: 'kafka',
                 ok: true,
                 ms: null,
-                detail: `not observed, as device-registry could not read Kafka (${watch.error}); mailbox has the message, so the event went through`,
+                detail: `not observed, as operations could not read Kafka (${watch.error}); mailbox has the message, so the event went through`,
               }
             : {
                 name: 'kafka',
@@ -245,13 +245,13 @@ export class SelfTestService {
     }
     hops.push(
       { name: 'smtp', ok: false, ms: null, detail: smtp.detail },
-      { name: 'kafka', ok: false, ms: null, detail: `unreachable from device-registry too: ${kafkaError}` },
+      { name: 'kafka', ok: false, ms: null, detail: `unreachable from operations too: ${kafkaError}` },
     );
     return this.report(account, hops, started, {
       stoppedAt: 'kafka',
       diagnosis:
         `Kafka is unreachable: ingest did not take the message (${smtp.detail}), as when it cannot hand mail to Kafka, ` +
-        `and device-registry cannot reach the brokers (${this.config.KAFKA_BROKERS.join(', ')}) either: ${kafkaError}`,
+        `and operations cannot reach the brokers (${this.config.KAFKA_BROKERS.join(', ')}) either: ${kafkaError}`,
     });
   }
 
@@ -407,7 +407,7 @@ export class SelfTestService {
     watch: Watch,
   ): Promise<Consumer> {
     const consumer = this.kafka().consumer({
-      groupId: `device-registry-selftest-${randomUUID()}`,
+      groupId: `operations-selftest-${randomUUID()}`,
       maxWaitTimeInMs: 100,
     });
     await consumer.connect();
@@ -445,7 +445,7 @@ export class SelfTestService {
   private kafka(): Kafka {
     return createKafka({
       brokers: this.config.KAFKA_BROKERS,
-      clientId: 'device-registry-selftest',
+      clientId: 'operations-selftest',
       logger: this.log,
     });
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DeviceSummary } from '../devices/devices.service.js';
+import type { DeviceSummary } from '../registry/registry-types.js';
 import { diagnoseDevice, type AccountFacts, type DiagnosisSettings } from './findings.js';
 import type { TrailEntry } from './trail-store.service.js';
 

@@ -1,0 +1,179 @@
+import 'reflect-metadata';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { connectMessaging, createLogger, loadConfig } from '@pushmail/platform';
+import { createDatabase, dropDatabase, isolatedTrailGroup } from '@pushmail/testing';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppModule } from './app.module.js';
+import { operationsConfigSchema } from './config/operations-config.js';
+import { configureHttp } from './http/configure-http.js';
+
+const ADMIN_URL = requiredEnv('DATABASE_URL');
+const KAFKA_BROKERS = requiredEnv('KAFKA_BROKERS');
+const ADMIN_TOKEN = `int-admin-${randomBytes(24).toString('base64url')}`;
+
+interface SeenRequest {
+  method: string;
+  url: string;
+  authorization: string | undefined;
+  body: string;
+}
+
+/**
+ * device-registry's admin API as operations sees it over HTTP: a real server that answers a few
+ * routes and records what it was asked.
+ */
+async function startRegistry(): Promise<{ server: Server; url: string; seen: SeenRequest[] }> {
+  const seen: SeenRequest[] = [];
+  const read = async (request: IncomingMessage) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  };
+  const server = createServer((request, response) => {
+    void read(request).then((body) => {
+      seen.push({
+        method: request.method ?? '',
+        url: request.url ?? '',
+        authorization: request.headers.authorization,
+        body,
+      });
+      const json = (status: number, value: unknown) =>
+        response
+          .writeHead(status, { 'content-type': 'application/json; charset=utf-8' })
+          .end(JSON.stringify(value));
+      if (request.url?.startsWith('/admin/devices?')) return json(200, { devices: [], nextCursor: null });
+      if (request.url === '/admin/openapi.json')
+        return json(200, { openapi: '3.1.0', info: { title: 'registry', version: '1' }, paths: {} });
+      if (request.url?.startsWith('/admin/accounts/') && request.url.includes('/devices/'))
+        return json(404, { error: 'device_not_found', message: 'the account has no device x' });
+      if (request.method === 'POST' && request.url?.startsWith('/admin/access/rules?'))
+        return json(201, { ruleId: 'r-1', echoed: JSON.parse(body) as unknown });
+      return json(404, { error: 'not_found' });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
+}
+
+describe(AppModule.name, () => {
+  let app: NestExpressApplication;
+  let baseUrl: string;
+  let db: pg.Client;
+  let registry: Awaited<ReturnType<typeof startRegistry>>;
+  let databaseUrl: string;
+
+  beforeAll(async () => {
+    databaseUrl = await createDatabase(ADMIN_URL, `pm_${randomBytes(6).toString('hex')}`);
+    registry = await startRegistry();
+
+    const config = loadConfig(operationsConfigSchema, {
+      DATABASE_URL: databaseUrl,
+      KAFKA_BROKERS,
+      ADMIN_TOKEN,
+      PUSHMAIL_MODE: 'test',
+      REGISTRY_URL: registry.url,
+      TRAIL_CONSUMER_GROUP: await isolatedTrailGroup(KAFKA_BROKERS, 'operations-trail-int'),
+    });
+    app = await NestFactory.create<NestExpressApplication>(
+      AppModule.register(config, createLogger('operations', 'warn')),
+      { logger: false, bodyParser: false },
+    );
+    configureHttp(app);
+    await connectMessaging(app);
+    await app.listen(0, '127.0.0.1');
+    baseUrl = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+
+    db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+  });
+
+  afterAll(async () => {
+    await db?.end();
+    await app?.close();
+    await new Promise((resolve) => registry?.server.close(resolve));
+    if (databaseUrl) await dropDatabase(ADMIN_URL, databaseUrl);
+  });
+
+  const asAdmin = (path: string, init: RequestInit = {}) =>
+    fetch(`${baseUrl}${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(init.headers as Record<string, string>) },
+    });
+
+  it('is ready once Postgres, the Kafka producer and the trail consumers are', async () => {
+    const response = await fetch(`${baseUrl}/health/ready`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      status: 'ready',
+      checks: { postgres: true, 'kafka-producer': true, 'trail-consumers': true },
+    });
+    expect((await fetch(`${baseUrl}/metrics`)).status).toBe(200);
+  });
+
+  it('keeps the trail in its own schema', async () => {
+    const { rows } = await db.query<{ trail: string | null }>(
+      "SELECT to_regclass('operations.device_trail')::text AS trail",
+    );
+    expect(rows[0]?.trail).toBe('operations.device_trail');
+  });
+
+  it('answers its own admin routes only with the admin token, reading devices from the registry', async () => {
+    expect((await fetch(`${baseUrl}/admin/findings`)).status).toBe(401);
+    const response = await asAdmin('/admin/findings?minimum=warning');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ devices: [], examined: 0 });
+    expect(registry.seen.at(-1)).toMatchObject({
+      method: 'GET',
+      url: '/admin/devices?limit=200',
+      authorization: `Bearer ${ADMIN_TOKEN}`,
+    });
+  });
+
+  it("passes on the registry's refusal of an unknown device", async () => {
+    const response = await asAdmin(`/admin/accounts/${randomUUID()}/devices/no-such-phone/trail`);
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({ error: 'device_not_found' });
+  });
+
+  it("forwards any other admin call to the registry as it came, with the caller's bearer, and its answer back", async () => {
+    const before = registry.seen.length;
+    const response = await fetch(`${baseUrl}/admin/access/rules?dry=1`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer whatever-the-caller-sent', 'content-type': 'application/json' },
+      body: JSON.stringify({ matchField: 'model', pattern: 'X*', access: 'blocked' }),
+    });
+    expect(response.status).toBe(201);
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await response.json()).toEqual({
+      ruleId: 'r-1',
+      echoed: { matchField: 'model', pattern: 'X*', access: 'blocked' },
+    });
+    expect(registry.seen.slice(before)).toEqual([
+      {
+        method: 'POST',
+        url: '/admin/access/rules?dry=1',
+        authorization: 'Bearer whatever-the-caller-sent',
+        body: JSON.stringify({ matchField: 'model', pattern: 'X*', access: 'blocked' }),
+      },
+    ]);
+  });
+
+  it("serves the registry's OpenAPI document with the diagnostics paths added", async () => {
+    const response = await asAdmin('/admin/openapi.json');
+    expect(response.status).toBe(200);
+    const document = (await response.json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(document.paths)).toContain('/admin/selftest');
+    expect(Object.keys(document.paths)).toContain('/admin/findings');
+  });
+});
+
+function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} must be set for the integration tests`);
+  return value;
+}

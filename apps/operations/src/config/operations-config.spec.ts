@@ -1,0 +1,52 @@
+import { loadConfig } from '@pushmail/platform';
+import { describe, expect, it } from 'vitest';
+import { operationsConfigSchema } from './operations-config.js';
+
+const ADMIN_TOKEN = 'a-secret-admin-token-0123456789';
+const required = {
+  DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres',
+  KAFKA_BROKERS: '127.0.0.1:19092, 127.0.0.1:19094',
+  ADMIN_TOKEN,
+};
+
+describe('operationsConfigSchema', () => {
+  it('applies the defaults', () => {
+    expect(loadConfig(operationsConfigSchema, required)).toEqual({
+      OPERATIONS_HTTP_PORT: 8084,
+      HTTP_HOST: '0.0.0.0',
+      DATABASE_URL: required.DATABASE_URL,
+      KAFKA_BROKERS: ['127.0.0.1:19092', '127.0.0.1:19094'],
+      ADMIN_TOKEN,
+      PUSHMAIL_MODE: 'development',
+      REGISTRY_URL: 'http://127.0.0.1:8081',
+      MAX_DEVICES_PER_ACCOUNT: 10,
+      TRAIL_RETENTION_DAYS: 7,
+      TRAIL_MAX_PER_DEVICE: 2000,
+      TRAIL_CONSUMER_GROUP: 'operations-trail',
+      DIAG_STALE_DAYS: 14,
+      DIAG_FETCH_GRACE_MS: 120_000,
+      SELFTEST_SMTP_HOST: '127.0.0.1',
+      SELFTEST_SMTP_PORT: 2525,
+      SELFTEST_JMAP_WS_URL: 'ws://127.0.0.1:8080/jmap/ws',
+      CONSOLE_METRICS_URLS: [],
+      CONSOLE_DIR: expect.stringMatching(/console\/?$/),
+    });
+  });
+
+  const load = (env: Record<string, string>) => () => loadConfig(operationsConfigSchema, env);
+
+  it('names each missing required variable', () => {
+    for (const name of ['DATABASE_URL', 'KAFKA_BROKERS', 'ADMIN_TOKEN']) expect(load({})).toThrow(name);
+  });
+
+  it('refuses a short admin token without printing it', () => {
+    expect(load({ ...required, ADMIN_TOKEN: 'too-short-secret' })).toThrow(/ADMIN_TOKEN/);
+    expect(load({ ...required, ADMIN_TOKEN: 'too-short-secret' })).not.toThrow(/too-short-secret/);
+  });
+
+  it('refuses a registry URL that is not HTTP, a bad consumer group and a non-WebSocket self-test URL', () => {
+    expect(load({ ...required, REGISTRY_URL: 'ftp://registry' })).toThrow(/REGISTRY_URL/);
+    expect(load({ ...required, TRAIL_CONSUMER_GROUP: 'a group' })).toThrow(/TRAIL_CONSUMER_GROUP/);
+    expect(load({ ...required, SELFTEST_JMAP_WS_URL: 'http://x/jmap/ws' })).toThrow(/SELFTEST_JMAP_WS_URL/);
+  });
+});

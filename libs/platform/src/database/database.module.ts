@@ -1,0 +1,73 @@
+import {
+  type DynamicModule,
+  Inject,
+  Injectable,
+  type InjectionToken,
+  Module,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import type { Logger } from 'pino';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { ReadinessRegistry } from '../health/health.module.js';
+import { migrateWithLock } from './migrate.js';
+
+const DATABASE_SCHEMA = Symbol('DATABASE_SCHEMA');
+const DATABASE_LOGGER = Symbol('DATABASE_LOGGER');
+
+export interface DatabaseOptions {
+  /** The Postgres schema the service owns; its migrations table lives there. */
+  schema: string;
+  /** The service's datasource (entities, migrations) for a connection URL. */
+  dataSourceOptions: (databaseUrl: string) => DataSourceOptions;
+  /** Provider of the service's validated config, which carries DATABASE_URL. */
+  configToken: InjectionToken;
+  loggerToken: InjectionToken;
+}
+
+/** Brings the schema up to date before anything reads it: hooks run before the server listens. */
+@Injectable()
+class DatabaseLifecycle implements OnModuleInit {
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(ReadinessRegistry) private readonly readiness: ReadinessRegistry,
+    @Inject(DATABASE_SCHEMA) private readonly schema: string,
+    @Inject(DATABASE_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await migrateWithLock(this.dataSource, this.schema, this.logger);
+    this.readiness.register('postgres', async () => {
+      await this.dataSource.query('SELECT 1');
+      return true;
+    });
+  }
+}
+
+/**
+ * A service's one TypeORM datasource on its own schema, migrated under the advisory lock before the
+ * service takes traffic, and its readiness check.
+ */
+@Module({})
+export class DatabaseModule {
+  static register(options: DatabaseOptions): DynamicModule {
+    return {
+      module: DatabaseModule,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          inject: [options.configToken],
+          useFactory: (config: { DATABASE_URL: string }) => ({
+            ...options.dataSourceOptions(config.DATABASE_URL),
+            retryAttempts: 5,
+            retryDelay: 2000,
+          }),
+        }),
+      ],
+      providers: [
+        { provide: DATABASE_SCHEMA, useValue: options.schema },
+        { provide: DATABASE_LOGGER, useExisting: options.loggerToken },
+        DatabaseLifecycle,
+      ],
+    };
+  }
+}
