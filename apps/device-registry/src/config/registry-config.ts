@@ -1,4 +1,4 @@
-import { csv, messagingConfigShape, port, runtimeMode } from '@pushmail/platform';
+import { messagingConfigShape, port, runtimeMode } from '@pushmail/platform';
 import { z } from 'zod';
 
 export const registryConfigSchema = z.object({
