@@ -10,12 +10,16 @@ import {
   Query,
   UseGuards,
 } from '@nestjs/common';
+import { ApiOperation, ApiSecurity } from '@pushmail/platform';
 import { AdminTokenGuard } from '../auth/admin-token.guard.js';
 import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
 import { type AccessRuleView, AccessService, type ExemptionView } from './access.service.js';
 import {
+  accessRuleSchema,
+  accessRulesSchema,
   type CreateAccessRuleDto,
   createAccessRuleSchema,
+  exemptionsSchema,
   listExemptionsQuerySchema,
   ruleIdParamSchema,
 } from './dto/access.dto.js';
@@ -23,10 +27,18 @@ import {
 /** Organisation-wide access rules and the list of per-device exemptions. */
 @Controller('admin/access')
 @UseGuards(AdminTokenGuard)
+@ApiSecurity('adminToken')
 export class AccessController {
   constructor(@Inject(AccessService) private readonly access: AccessService) {}
 
   @Get('rules')
+  @ApiOperation({
+    operationId: 'listAccessRules',
+    summary: 'Access rules',
+    tags: ['access'],
+    responses: { 200: { description: 'Rules', schema: accessRulesSchema } },
+    errors: [401],
+  })
   async listRules(): Promise<{ rules: AccessRuleView[] }> {
     return { rules: await this.access.listRules() };
   }
@@ -34,6 +46,13 @@ export class AccessController {
   /** Applies at once: existing partnerships are decided again, connected devices feel it. */
   @Post('rules')
   @HttpCode(201)
+  @ApiOperation({
+    operationId: 'createAccessRule',
+    summary: 'Add a rule; partnerships are decided again at once',
+    tags: ['access'],
+    responses: { 201: { description: 'The rule', schema: accessRuleSchema } },
+    errors: [400, 401, 409],
+  })
   createRule(
     @Body(new ZodValidationPipe(createAccessRuleSchema)) body: CreateAccessRuleDto,
   ): Promise<AccessRuleView> {
@@ -42,6 +61,13 @@ export class AccessController {
 
   @Delete('rules/:ruleId')
   @HttpCode(204)
+  @ApiOperation({
+    operationId: 'deleteAccessRule',
+    summary: 'Delete a rule; partnerships are decided again at once',
+    tags: ['access'],
+    responses: { 204: { description: 'Deleted' } },
+    errors: [400, 401, 404],
+  })
   async deleteRule(
     @Param('ruleId', new ZodValidationPipe(ruleIdParamSchema, 'ruleId')) ruleId: string,
   ): Promise<void> {
@@ -49,6 +75,13 @@ export class AccessController {
   }
 
   @Get('exemptions')
+  @ApiOperation({
+    operationId: 'listExemptions',
+    summary: 'Per-device exemptions',
+    tags: ['access'],
+    responses: { 200: { description: 'Exemptions', schema: exemptionsSchema } },
+    errors: [400, 401],
+  })
   async listExemptions(
     @Query(new ZodValidationPipe(listExemptionsQuerySchema, 'query')) query: { accountId?: string },
   ): Promise<{ exemptions: ExemptionView[] }> {

@@ -1,9 +1,11 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Put, Query, UseGuards } from '@nestjs/common';
+import { ApiOperation, ApiSecurity } from '@pushmail/platform';
 import { AdminTokenGuard } from '../auth/admin-token.guard.js';
 import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
 import { assignPolicySchema } from '../policies/dto/policy.dto.js';
 import { PoliciesService } from '../policies/policies.service.js';
 import { type AccountPage, AccountsService, type AccountSummary } from './accounts.service.js';
+import { accountPageSchema, accountSchema, createdAccountSchema } from './dto/account.response.js';
 import { type CreateAccountDto, createAccountSchema } from './dto/create-account.dto.js';
 import {
   accountIdParamSchema,
@@ -16,6 +18,7 @@ const accountIdPipe = new ZodValidationPipe(accountIdParamSchema, 'accountId');
 
 @Controller('admin/accounts')
 @UseGuards(AdminTokenGuard)
+@ApiSecurity('adminToken')
 export class AccountsController {
   constructor(
     @Inject(CreateAccount) private readonly createAccount: CreateAccount,
@@ -25,11 +28,25 @@ export class AccountsController {
 
   @Post()
   @HttpCode(201)
+  @ApiOperation({
+    operationId: 'createAccount',
+    summary: 'Create an account',
+    tags: ['accounts'],
+    responses: { 201: { description: 'Created', schema: createdAccountSchema } },
+    errors: [400, 401, 409],
+  })
   create(@Body(new ZodValidationPipe(createAccountSchema)) body: CreateAccountDto): Promise<CreatedAccount> {
     return this.createAccount.execute(body);
   }
 
   @Get()
+  @ApiOperation({
+    operationId: 'listAccounts',
+    summary: 'List accounts in address order',
+    tags: ['accounts'],
+    responses: { 200: { description: 'A page of accounts', schema: accountPageSchema } },
+    errors: [400, 401],
+  })
   list(
     @Query(new ZodValidationPipe(listAccountsQuerySchema, 'query')) query: ListAccountsQuery,
   ): Promise<AccountPage> {
@@ -37,6 +54,13 @@ export class AccountsController {
   }
 
   @Get(':accountId')
+  @ApiOperation({
+    operationId: 'getAccount',
+    summary: 'One account, with its lockout state',
+    tags: ['accounts'],
+    responses: { 200: { description: 'The account', schema: accountSchema } },
+    errors: [400, 401, 404],
+  })
   get(@Param('accountId', accountIdPipe) accountId: string): Promise<AccountSummary> {
     return this.accounts.get(accountId);
   }
@@ -44,12 +68,26 @@ export class AccountsController {
   /** Lifts a sign-in lockout at once. */
   @Post(':accountId/unlock')
   @HttpCode(200)
+  @ApiOperation({
+    operationId: 'unlockAccount',
+    summary: 'Lift a sign-in lockout',
+    tags: ['accounts'],
+    responses: { 200: { description: 'The account, unlocked', schema: accountSchema } },
+    errors: [400, 401, 404],
+  })
   unlock(@Param('accountId', accountIdPipe) accountId: string): Promise<AccountSummary> {
     return this.accounts.unlock(accountId);
   }
 
   /** The account's own policy, or null to follow the organisation default. */
   @Put(':accountId/policy')
+  @ApiOperation({
+    operationId: 'assignPolicy',
+    summary: 'Give the account its own policy (or null to follow the default)',
+    tags: ['policies', 'accounts'],
+    responses: { 200: { description: 'The account', schema: accountSchema } },
+    errors: [400, 401, 404],
+  })
   async assignPolicy(
     @Param('accountId', accountIdPipe) accountId: string,
     @Body(new ZodValidationPipe(assignPolicySchema)) body: { policyId: string | null },

@@ -11,15 +11,22 @@ import {
   Query,
   UseGuards,
 } from '@nestjs/common';
+import { ApiOperation, ApiSecurity } from '@pushmail/platform';
 import type { ExemptionView } from '../access/access.service.js';
 import { AccessService } from '../access/access.service.js';
-import { type SetExemptionDto, setExemptionSchema } from '../access/dto/access.dto.js';
+import { exemptionSchema, type SetExemptionDto, setExemptionSchema } from '../access/dto/access.dto.js';
 import { accountIdParamSchema } from '../accounts/dto/list-accounts.dto.js';
 import { AdminTokenGuard } from '../auth/admin-token.guard.js';
 import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
-import { cancelWipeQuerySchema, type RequestWipeDto, requestWipeSchema } from '../wipes/dto/wipe.dto.js';
+import {
+  cancelWipeQuerySchema,
+  type RequestWipeDto,
+  requestWipeSchema,
+  wipeSchema,
+} from '../wipes/dto/wipe.dto.js';
 import { type WipeView, WipesService } from '../wipes/wipes.service.js';
 import { type DevicePage, type DeviceSummary, DevicesService } from './devices.service.js';
+import { accountDevicesSchema, devicePageSchema, deviceSchema } from './dto/device.response.js';
 import { deviceIdSchema } from './dto/register-device.dto.js';
 import { type SearchDevicesQuery, searchDevicesQuerySchema } from './dto/search-devices.dto.js';
 import { RemoveDevice } from './usecases/remove-device/remove-device.usecase.js';
@@ -30,6 +37,7 @@ const deviceIdPipe = new ZodValidationPipe(deviceIdSchema, 'deviceId');
 /** One account's partnerships: list, inspect, change access, wipe, remove. */
 @Controller('admin/accounts/:accountId/devices')
 @UseGuards(AdminTokenGuard)
+@ApiSecurity('adminToken')
 export class AdminDevicesController {
   constructor(
     @Inject(DevicesService) private readonly devices: DevicesService,
@@ -39,6 +47,13 @@ export class AdminDevicesController {
   ) {}
 
   @Get()
+  @ApiOperation({
+    operationId: 'listAccountDevices',
+    summary: "The account's partnerships",
+    tags: ['devices'],
+    responses: { 200: { description: 'Devices', schema: accountDevicesSchema } },
+    errors: [400, 401, 404],
+  })
   list(
     @Param('accountId', accountIdPipe) accountId: string,
   ): Promise<{ accountId: string; devices: DeviceSummary[] }> {
@@ -46,6 +61,13 @@ export class AdminDevicesController {
   }
 
   @Get(':deviceId')
+  @ApiOperation({
+    operationId: 'getDevice',
+    summary: 'One partnership',
+    tags: ['devices'],
+    responses: { 200: { description: 'The device', schema: deviceSchema } },
+    errors: [400, 401, 404],
+  })
   get(
     @Param('accountId', accountIdPipe) accountId: string,
     @Param('deviceId', deviceIdPipe) deviceId: string,
@@ -56,6 +78,13 @@ export class AdminDevicesController {
   /** Ends the partnership: the device's tokens stop working and its place under the limit is free. */
   @Delete(':deviceId')
   @HttpCode(204)
+  @ApiOperation({
+    operationId: 'removeDevice',
+    summary: 'End the partnership: tokens die, the place under the limit is freed',
+    tags: ['devices'],
+    responses: { 204: { description: 'Removed' } },
+    errors: [400, 401, 404],
+  })
   async remove(
     @Param('accountId', accountIdPipe) accountId: string,
     @Param('deviceId', deviceIdPipe) deviceId: string,
@@ -65,6 +94,13 @@ export class AdminDevicesController {
 
   /** Always allow or always block this device of this account (an exemption from the rules). */
   @Put(':deviceId/access')
+  @ApiOperation({
+    operationId: 'setDeviceAccess',
+    summary: 'Always allow or always block this device of this account (an exemption)',
+    tags: ['access', 'devices'],
+    responses: { 200: { description: 'The exemption', schema: exemptionSchema } },
+    errors: [400, 401, 404],
+  })
   setAccess(
     @Param('accountId', accountIdPipe) accountId: string,
     @Param('deviceId', deviceIdPipe) deviceId: string,
@@ -76,6 +112,13 @@ export class AdminDevicesController {
   /** Drops the exemption: the rules and the default decide again. */
   @Delete(':deviceId/access')
   @HttpCode(204)
+  @ApiOperation({
+    operationId: 'clearDeviceAccess',
+    summary: 'Drop the exemption: rules and the default decide again',
+    tags: ['access', 'devices'],
+    responses: { 204: { description: 'Cleared' } },
+    errors: [400, 401, 404],
+  })
   async clearAccess(
     @Param('accountId', accountIdPipe) accountId: string,
     @Param('deviceId', deviceIdPipe) deviceId: string,
@@ -85,6 +128,13 @@ export class AdminDevicesController {
 
   @Post(':deviceId/wipe')
   @HttpCode(202)
+  @ApiOperation({
+    operationId: 'requestWipe',
+    summary: 'Ask the device to wipe itself (full) or this account’s data (account)',
+    tags: ['wipes', 'devices'],
+    responses: { 202: { description: 'The wipe, pending until the device confirms', schema: wipeSchema } },
+    errors: [400, 401, 404, 409],
+  })
   requestWipe(
     @Param('accountId', accountIdPipe) accountId: string,
     @Param('deviceId', deviceIdPipe) deviceId: string,
@@ -94,6 +144,13 @@ export class AdminDevicesController {
   }
 
   @Delete(':deviceId/wipe')
+  @ApiOperation({
+    operationId: 'cancelWipe',
+    summary: 'Withdraw a pending wipe',
+    tags: ['wipes', 'devices'],
+    responses: { 200: { description: 'The cancelled wipe', schema: wipeSchema } },
+    errors: [400, 401, 404],
+  })
   cancelWipe(
     @Param('accountId', accountIdPipe) accountId: string,
     @Param('deviceId', deviceIdPipe) deviceId: string,
@@ -106,10 +163,18 @@ export class AdminDevicesController {
 /** Partnerships across the organisation. */
 @Controller('admin/devices')
 @UseGuards(AdminTokenGuard)
+@ApiSecurity('adminToken')
 export class AdminOrgDevicesController {
   constructor(@Inject(DevicesService) private readonly devices: DevicesService) {}
 
   @Get()
+  @ApiOperation({
+    operationId: 'searchDevices',
+    summary: 'Search partnerships across the organisation',
+    tags: ['devices'],
+    responses: { 200: { description: 'A page of devices', schema: devicePageSchema } },
+    errors: [400, 401],
+  })
   search(
     @Query(new ZodValidationPipe(searchDevicesQuerySchema, 'query')) query: SearchDevicesQuery,
   ): Promise<DevicePage> {

@@ -1,20 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import { Body, Controller, HttpCode, Inject, Post, Req, Res, UnauthorizedException } from '@nestjs/common';
-import type { DeviceAccessLevel } from '@pushmail/contracts';
+import { ApiOperation } from '@pushmail/platform';
 import { sha256Hex } from '../credentials/device-token.js';
 import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
+import { registrationSchema, type RegistrationResponse, rotatedTokenSchema } from './dto/device.response.js';
 import { type RegisterDeviceDto, registerDeviceSchema } from './dto/register-device.dto.js';
 import { RegisterDevice } from './usecases/register-device/register-device.usecase.js';
 import { RotateDeviceToken } from './usecases/rotate-device-token/rotate-device-token.usecase.js';
-
-export interface RegistrationResponse {
-  accountId: string;
-  deviceId: string;
-  token: string;
-  sessionUrl: string | null;
-  access: DeviceAccessLevel;
-  accessRule: string;
-}
 
 /** The device-facing side: a device proves the account's password once and receives its own token. */
 @Controller('v1/devices')
@@ -26,6 +18,17 @@ export class DevicesController {
 
   /** 201 for a new partnership, 200 when an existing one was refreshed. */
   @Post()
+  @ApiOperation({
+    operationId: 'registerDevice',
+    summary: "A device signs in with the account's password and receives its own token",
+    tags: ['device'],
+    security: [],
+    responses: {
+      200: { description: 'An existing partnership, refreshed', schema: registrationSchema },
+      201: { description: 'A new partnership', schema: registrationSchema },
+    },
+    errors: [400, 401, 403, 429],
+  })
   async register(
     @Body(new ZodValidationPipe(registerDeviceSchema)) body: RegisterDeviceDto,
     @Req() request: IncomingMessage & { ip?: string },
@@ -46,6 +49,14 @@ export class DevicesController {
   /** Trades the device's current token (the bearer) for a new one; the old one stops working at once. */
   @Post('token')
   @HttpCode(200)
+  @ApiOperation({
+    operationId: 'rotateDeviceToken',
+    summary: 'Trade the current device token for a new one; the old one stops at once',
+    tags: ['device'],
+    security: ['deviceToken'],
+    responses: { 200: { description: 'The new token', schema: rotatedTokenSchema } },
+    errors: [401, 403],
+  })
   async rotate(
     @Req() request: IncomingMessage,
   ): Promise<{ accountId: string; deviceId: string; token: string }> {

@@ -1,12 +1,17 @@
 import { Controller, Get, Inject, Param, Query, UseGuards } from '@nestjs/common';
 import { accountIdParamSchema } from '../accounts/dto/list-accounts.dto.js';
+import { ApiOperation, ApiSecurity } from '@pushmail/platform';
 import { AdminTokenGuard } from '../auth/admin-token.guard.js';
 import { deviceIdSchema } from '../devices/dto/register-device.dto.js';
 import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
 import { DiagnosticsService, type OrgFindings } from './diagnostics.service.js';
 import {
+  accountFindingsSchema,
+  deviceDiagnosisSchema,
   type FindingsQuery,
   findingsQuerySchema,
+  orgFindingsSchema,
+  trailSchema,
   type TrailQuery,
   trailQuerySchema,
 } from './dto/diagnostics.dto.js';
@@ -19,10 +24,18 @@ const deviceIdPipe = new ZodValidationPipe(deviceIdSchema, 'deviceId');
 /** Why doesn't this phone get mail: a device's trail and what it shows, per device and across the organisation. */
 @Controller('admin')
 @UseGuards(AdminTokenGuard)
+@ApiSecurity('adminToken')
 export class DiagnosticsController {
   constructor(@Inject(DiagnosticsService) private readonly diagnostics: DiagnosticsService) {}
 
   @Get('accounts/:accountId/devices/:deviceId/trail')
+  @ApiOperation({
+    operationId: 'getDeviceTrail',
+    summary: "A device's diagnostic trail, newest first (records without a device concern the whole account)",
+    tags: ['diagnostics'],
+    responses: { 200: { description: 'The trail', schema: trailSchema } },
+    errors: [400, 401, 404],
+  })
   async trail(
     @Param('accountId', accountIdPipe) accountId: string,
     @Param('deviceId', deviceIdPipe) deviceId: string,
@@ -32,6 +45,13 @@ export class DiagnosticsController {
   }
 
   @Get('accounts/:accountId/devices/:deviceId/findings')
+  @ApiOperation({
+    operationId: 'getDeviceFindings',
+    summary: 'Why this device does (not) get mail: its status and each finding with evidence and fix',
+    tags: ['diagnostics'],
+    responses: { 200: { description: 'The diagnosis', schema: deviceDiagnosisSchema } },
+    errors: [400, 401, 404],
+  })
   deviceFindings(
     @Param('accountId', accountIdPipe) accountId: string,
     @Param('deviceId', deviceIdPipe) deviceId: string,
@@ -40,6 +60,13 @@ export class DiagnosticsController {
   }
 
   @Get('accounts/:accountId/findings')
+  @ApiOperation({
+    operationId: 'getAccountFindings',
+    summary: 'The diagnosis of every device of an account',
+    tags: ['diagnostics'],
+    responses: { 200: { description: 'One diagnosis per device', schema: accountFindingsSchema } },
+    errors: [400, 401, 404],
+  })
   async accountFindings(
     @Param('accountId', accountIdPipe) accountId: string,
   ): Promise<{ accountId: string; devices: DeviceDiagnosis[] }> {
@@ -47,6 +74,13 @@ export class DiagnosticsController {
   }
 
   @Get('findings')
+  @ApiOperation({
+    operationId: 'listFindings',
+    summary: 'Every device of the organisation with a finding, worst first',
+    tags: ['diagnostics'],
+    responses: { 200: { description: 'Devices with a finding', schema: orgFindingsSchema } },
+    errors: [400, 401],
+  })
   orgFindings(
     @Query(new ZodValidationPipe(findingsQuerySchema, 'query')) query: FindingsQuery,
   ): Promise<OrgFindings> {

@@ -1,15 +1,27 @@
-import { Controller, Get, Header, UseGuards } from '@nestjs/common';
+import { Controller, Get, Header, Inject, UseGuards } from '@nestjs/common';
+import { ApiOperation, ApiSecurity, type Json } from '@pushmail/platform';
+import { z } from 'zod';
 import { AdminTokenGuard } from '../auth/admin-token.guard.js';
-import { buildOpenApiDocument } from './openapi-document.js';
+
+/** The service's generated OpenAPI document. */
+export const OPENAPI_DOCUMENT = Symbol('OPENAPI_DOCUMENT');
 
 @Controller('admin')
 @UseGuards(AdminTokenGuard)
+@ApiSecurity('adminToken')
 export class OpenApiController {
-  private readonly document = buildOpenApiDocument();
+  constructor(@Inject(OPENAPI_DOCUMENT) private readonly document: Json) {}
 
   @Get('openapi.json')
   @Header('cache-control', 'no-store')
-  openapi(): Record<string, unknown> {
+  @ApiOperation({
+    operationId: 'getOpenApi',
+    summary: 'This document',
+    tags: ['settings'],
+    responses: { 200: { description: 'The OpenAPI document', schema: z.looseObject({}) } },
+    errors: [401],
+  })
+  openapi(): Json {
     return this.document;
   }
 }

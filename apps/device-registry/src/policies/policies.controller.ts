@@ -1,10 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, UseGuards } from '@nestjs/common';
+import { ApiOperation, ApiSecurity } from '@pushmail/platform';
 import { AdminTokenGuard } from '../auth/admin-token.guard.js';
 import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
 import {
   type CreatePolicyDto,
   createPolicySchema,
+  policiesSchema,
   policyIdParamSchema,
+  policySchema,
   type UpdatePolicyDto,
   updatePolicySchema,
 } from './dto/policy.dto.js';
@@ -14,27 +17,56 @@ const policyIdPipe = new ZodValidationPipe(policyIdParamSchema, 'policyId');
 
 @Controller('admin/policies')
 @UseGuards(AdminTokenGuard)
+@ApiSecurity('adminToken')
 export class PoliciesController {
   constructor(@Inject(PoliciesService) private readonly policies: PoliciesService) {}
 
   @Get()
+  @ApiOperation({
+    operationId: 'listPolicies',
+    summary: 'Device policies',
+    tags: ['policies'],
+    responses: { 200: { description: 'Policies', schema: policiesSchema } },
+    errors: [401],
+  })
   async list(): Promise<{ policies: PolicyView[] }> {
     return { policies: await this.policies.list() };
   }
 
   @Post()
   @HttpCode(201)
+  @ApiOperation({
+    operationId: 'createPolicy',
+    summary: 'Create a policy',
+    tags: ['policies'],
+    responses: { 201: { description: 'The policy', schema: policySchema } },
+    errors: [400, 401, 409],
+  })
   create(@Body(new ZodValidationPipe(createPolicySchema)) body: CreatePolicyDto): Promise<PolicyView> {
     return this.policies.create(body);
   }
 
   @Get(':policyId')
+  @ApiOperation({
+    operationId: 'getPolicy',
+    summary: 'One policy',
+    tags: ['policies'],
+    responses: { 200: { description: 'The policy', schema: policySchema } },
+    errors: [400, 401, 404],
+  })
   get(@Param('policyId', policyIdPipe) policyId: string): Promise<PolicyView> {
     return this.policies.get(policyId);
   }
 
   /** A new version: every device under it receives it at once and must acknowledge it again. */
   @Put(':policyId')
+  @ApiOperation({
+    operationId: 'updatePolicy',
+    summary: 'Change a policy: a new version every device under it must acknowledge',
+    tags: ['policies'],
+    responses: { 200: { description: 'The policy', schema: policySchema } },
+    errors: [400, 401, 404, 409],
+  })
   update(
     @Param('policyId', policyIdPipe) policyId: string,
     @Body(new ZodValidationPipe(updatePolicySchema)) body: UpdatePolicyDto,
@@ -44,6 +76,13 @@ export class PoliciesController {
 
   @Delete(':policyId')
   @HttpCode(204)
+  @ApiOperation({
+    operationId: 'deletePolicy',
+    summary: 'Delete a policy no account uses',
+    tags: ['policies'],
+    responses: { 204: { description: 'Deleted' } },
+    errors: [400, 401, 404, 409],
+  })
   async remove(@Param('policyId', policyIdPipe) policyId: string): Promise<void> {
     await this.policies.remove(policyId);
   }
