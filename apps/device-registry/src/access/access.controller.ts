@@ -10,7 +10,7 @@ import {
   Query,
   UseGuards,
 } from '@nestjs/common';
-import { ApiOperation, ApiSecurity } from '@pushmail/platform';
+import { ApiOperation, ApiSecurity, ApiTags } from '@pushmail/platform';
 import { AdminTokenGuard } from '../auth/admin-token.guard.js';
 import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
 import { type AccessRuleView, AccessService, type ExemptionView } from './access.service.js';
@@ -28,6 +28,7 @@ import {
 @Controller('admin/access')
 @UseGuards(AdminTokenGuard)
 @ApiSecurity('adminToken')
+@ApiTags('access')
 export class AccessController {
   constructor(@Inject(AccessService) private readonly access: AccessService) {}
 
@@ -35,7 +36,6 @@ export class AccessController {
   @ApiOperation({
     operationId: 'listAccessRules',
     summary: 'Access rules',
-    tags: ['access'],
     responses: { 200: { description: 'Rules', schema: accessRulesSchema } },
     errors: [401],
   })
@@ -49,7 +49,6 @@ export class AccessController {
   @ApiOperation({
     operationId: 'createAccessRule',
     summary: 'Add a rule; partnerships are decided again at once',
-    tags: ['access'],
     responses: { 201: { description: 'The rule', schema: accessRuleSchema } },
     errors: [400, 401, 409],
   })
@@ -64,7 +63,6 @@ export class AccessController {
   @ApiOperation({
     operationId: 'deleteAccessRule',
     summary: 'Delete a rule; partnerships are decided again at once',
-    tags: ['access'],
     responses: { 204: { description: 'Deleted' } },
     errors: [400, 401, 404],
   })
@@ -78,7 +76,6 @@ export class AccessController {
   @ApiOperation({
     operationId: 'listExemptions',
     summary: 'Per-device exemptions',
-    tags: ['access'],
     responses: { 200: { description: 'Exemptions', schema: exemptionsSchema } },
     errors: [400, 401],
   })

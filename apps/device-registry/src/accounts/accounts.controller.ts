@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Put, Query, UseGuards } from '@nestjs/common';
-import { ApiOperation, ApiSecurity } from '@pushmail/platform';
+import { ApiOperation, ApiSecurity, ApiTags } from '@pushmail/platform';
 import { AdminTokenGuard } from '../auth/admin-token.guard.js';
 import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
 import { assignPolicySchema } from '../policies/dto/policy.dto.js';
@@ -19,6 +19,7 @@ const accountIdPipe = new ZodValidationPipe(accountIdParamSchema, 'accountId');
 @Controller('admin/accounts')
 @UseGuards(AdminTokenGuard)
 @ApiSecurity('adminToken')
+@ApiTags('accounts')
 export class AccountsController {
   constructor(
     @Inject(CreateAccount) private readonly createAccount: CreateAccount,
@@ -31,7 +32,6 @@ export class AccountsController {
   @ApiOperation({
     operationId: 'createAccount',
     summary: 'Create an account',
-    tags: ['accounts'],
     responses: { 201: { description: 'Created', schema: createdAccountSchema } },
     errors: [400, 401, 409],
   })
@@ -43,7 +43,6 @@ export class AccountsController {
   @ApiOperation({
     operationId: 'listAccounts',
     summary: 'List accounts in address order',
-    tags: ['accounts'],
     responses: { 200: { description: 'A page of accounts', schema: accountPageSchema } },
     errors: [400, 401],
   })
@@ -57,7 +56,6 @@ export class AccountsController {
   @ApiOperation({
     operationId: 'getAccount',
     summary: 'One account, with its lockout state',
-    tags: ['accounts'],
     responses: { 200: { description: 'The account', schema: accountSchema } },
     errors: [400, 401, 404],
   })
@@ -71,7 +69,6 @@ export class AccountsController {
   @ApiOperation({
     operationId: 'unlockAccount',
     summary: 'Lift a sign-in lockout',
-    tags: ['accounts'],
     responses: { 200: { description: 'The account, unlocked', schema: accountSchema } },
     errors: [400, 401, 404],
   })

@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, UseGuards } from '@nestjs/common';
-import { ApiOperation, ApiSecurity } from '@pushmail/platform';
+import { ApiOperation, ApiSecurity, ApiTags } from '@pushmail/platform';
 import { AdminTokenGuard } from '../auth/admin-token.guard.js';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../config/registry-config.js';
 import { liveCountersSchema, type MetricSample, type ServiceCounters } from './dto/live-counters.dto.js';
@@ -12,6 +12,7 @@ const MAX_SAMPLES = 60;
 @Controller('admin/live')
 @UseGuards(AdminTokenGuard)
 @ApiSecurity('adminToken')
+@ApiTags('diagnostics')
 export class LiveCountersController {
   constructor(@Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig) {}
 
@@ -20,7 +21,6 @@ export class LiveCountersController {
     operationId: 'getLiveCounters',
     summary:
       "The console's live counters: sockets, message rates and consumer lag from each service's /metrics",
-    tags: ['diagnostics'],
     responses: {
       200: { description: 'Samples per service (CONSOLE_METRICS_URLS)', schema: liveCountersSchema },
     },

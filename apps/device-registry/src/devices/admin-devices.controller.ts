@@ -11,7 +11,7 @@ import {
   Query,
   UseGuards,
 } from '@nestjs/common';
-import { ApiOperation, ApiSecurity } from '@pushmail/platform';
+import { ApiOperation, ApiSecurity, ApiTags } from '@pushmail/platform';
 import type { ExemptionView } from '../access/access.service.js';
 import { AccessService } from '../access/access.service.js';
 import { exemptionSchema, type SetExemptionDto, setExemptionSchema } from '../access/dto/access.dto.js';
@@ -38,6 +38,7 @@ const deviceIdPipe = new ZodValidationPipe(deviceIdSchema, 'deviceId');
 @Controller('admin/accounts/:accountId/devices')
 @UseGuards(AdminTokenGuard)
 @ApiSecurity('adminToken')
+@ApiTags('devices')
 export class AdminDevicesController {
   constructor(
     @Inject(DevicesService) private readonly devices: DevicesService,
@@ -50,7 +51,6 @@ export class AdminDevicesController {
   @ApiOperation({
     operationId: 'listAccountDevices',
     summary: "The account's partnerships",
-    tags: ['devices'],
     responses: { 200: { description: 'Devices', schema: accountDevicesSchema } },
     errors: [400, 401, 404],
   })
@@ -64,7 +64,6 @@ export class AdminDevicesController {
   @ApiOperation({
     operationId: 'getDevice',
     summary: 'One partnership',
-    tags: ['devices'],
     responses: { 200: { description: 'The device', schema: deviceSchema } },
     errors: [400, 401, 404],
   })
@@ -81,7 +80,6 @@ export class AdminDevicesController {
   @ApiOperation({
     operationId: 'removeDevice',
     summary: 'End the partnership: tokens die, the place under the limit is freed',
-    tags: ['devices'],
     responses: { 204: { description: 'Removed' } },
     errors: [400, 401, 404],
   })
@@ -164,6 +162,7 @@ export class AdminDevicesController {
 @Controller('admin/devices')
 @UseGuards(AdminTokenGuard)
 @ApiSecurity('adminToken')
+@ApiTags('devices')
 export class AdminOrgDevicesController {
   constructor(@Inject(DevicesService) private readonly devices: DevicesService) {}
 
@@ -171,7 +170,6 @@ export class AdminOrgDevicesController {
   @ApiOperation({
     operationId: 'searchDevices',
     summary: 'Search partnerships across the organisation',
-    tags: ['devices'],
     responses: { 200: { description: 'A page of devices', schema: devicePageSchema } },
     errors: [400, 401],
   })

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { Body, Controller, HttpCode, Inject, Post, Req, Res, UnauthorizedException } from '@nestjs/common';
-import { ApiOperation } from '@pushmail/platform';
+import { ApiOperation, ApiTags } from '@pushmail/platform';
 import { sha256Hex } from '../credentials/device-token.js';
 import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
 import { registrationSchema, type RegistrationResponse, rotatedTokenSchema } from './dto/device.response.js';
@@ -10,6 +10,7 @@ import { RotateDeviceToken } from './usecases/rotate-device-token/rotate-device-
 
 /** The device-facing side: a device proves the account's password once and receives its own token. */
 @Controller('v1/devices')
+@ApiTags('device')
 export class DevicesController {
   constructor(
     @Inject(RegisterDevice) private readonly registerDevice: RegisterDevice,
@@ -21,7 +22,6 @@ export class DevicesController {
   @ApiOperation({
     operationId: 'registerDevice',
     summary: "A device signs in with the account's password and receives its own token",
-    tags: ['device'],
     security: [],
     responses: {
       200: { description: 'An existing partnership, refreshed', schema: registrationSchema },
@@ -52,7 +52,6 @@ export class DevicesController {
   @ApiOperation({
     operationId: 'rotateDeviceToken',
     summary: 'Trade the current device token for a new one; the old one stops at once',
-    tags: ['device'],
     security: ['deviceToken'],
     responses: { 200: { description: 'The new token', schema: rotatedTokenSchema } },
     errors: [401, 403],

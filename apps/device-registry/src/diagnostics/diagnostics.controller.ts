@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Param, Query, UseGuards } from '@nestjs/common';
 import { accountIdParamSchema } from '../accounts/dto/list-accounts.dto.js';
-import { ApiOperation, ApiSecurity } from '@pushmail/platform';
+import { ApiOperation, ApiSecurity, ApiTags } from '@pushmail/platform';
 import { AdminTokenGuard } from '../auth/admin-token.guard.js';
 import { deviceIdSchema } from '../devices/dto/register-device.dto.js';
 import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
@@ -25,6 +25,7 @@ const deviceIdPipe = new ZodValidationPipe(deviceIdSchema, 'deviceId');
 @Controller('admin')
 @UseGuards(AdminTokenGuard)
 @ApiSecurity('adminToken')
+@ApiTags('diagnostics')
 export class DiagnosticsController {
   constructor(@Inject(DiagnosticsService) private readonly diagnostics: DiagnosticsService) {}
 
@@ -32,7 +33,6 @@ export class DiagnosticsController {
   @ApiOperation({
     operationId: 'getDeviceTrail',
     summary: "A device's diagnostic trail, newest first (records without a device concern the whole account)",
-    tags: ['diagnostics'],
     responses: { 200: { description: 'The trail', schema: trailSchema } },
     errors: [400, 401, 404],
   })
@@ -48,7 +48,6 @@ export class DiagnosticsController {
   @ApiOperation({
     operationId: 'getDeviceFindings',
     summary: 'Why this device does (not) get mail: its status and each finding with evidence and fix',
-    tags: ['diagnostics'],
     responses: { 200: { description: 'The diagnosis', schema: deviceDiagnosisSchema } },
     errors: [400, 401, 404],
   })
@@ -63,7 +62,6 @@ export class DiagnosticsController {
   @ApiOperation({
     operationId: 'getAccountFindings',
     summary: 'The diagnosis of every device of an account',
-    tags: ['diagnostics'],
     responses: { 200: { description: 'One diagnosis per device', schema: accountFindingsSchema } },
     errors: [400, 401, 404],
   })
@@ -77,7 +75,6 @@ export class DiagnosticsController {
   @ApiOperation({
     operationId: 'listFindings',
     summary: 'Every device of the organisation with a finding, worst first',
-    tags: ['diagnostics'],
     responses: { 200: { description: 'Devices with a finding', schema: orgFindingsSchema } },
     errors: [400, 401],
   })

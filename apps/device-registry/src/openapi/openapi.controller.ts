@@ -1,5 +1,5 @@
 import { Controller, Get, Header, Inject, UseGuards } from '@nestjs/common';
-import { ApiOperation, ApiSecurity, type Json } from '@pushmail/platform';
+import { ApiOperation, ApiSecurity, ApiTags, type Json } from '@pushmail/platform';
 import { z } from 'zod';
 import { AdminTokenGuard } from '../auth/admin-token.guard.js';
 
@@ -9,6 +9,7 @@ export const OPENAPI_DOCUMENT = Symbol('OPENAPI_DOCUMENT');
 @Controller('admin')
 @UseGuards(AdminTokenGuard)
 @ApiSecurity('adminToken')
+@ApiTags('settings')
 export class OpenApiController {
   constructor(@Inject(OPENAPI_DOCUMENT) private readonly document: Json) {}
 
@@ -17,7 +18,6 @@ export class OpenApiController {
   @ApiOperation({
     operationId: 'getOpenApi',
     summary: 'This document',
-    tags: ['settings'],
     responses: { 200: { description: 'The OpenAPI document', schema: z.looseObject({}) } },
     errors: [401],
   })

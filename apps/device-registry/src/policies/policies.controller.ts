@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, UseGuards } from '@nestjs/common';
-import { ApiOperation, ApiSecurity } from '@pushmail/platform';
+import { ApiOperation, ApiSecurity, ApiTags } from '@pushmail/platform';
 import { AdminTokenGuard } from '../auth/admin-token.guard.js';
 import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
 import {
@@ -18,6 +18,7 @@ const policyIdPipe = new ZodValidationPipe(policyIdParamSchema, 'policyId');
 @Controller('admin/policies')
 @UseGuards(AdminTokenGuard)
 @ApiSecurity('adminToken')
+@ApiTags('policies')
 export class PoliciesController {
   constructor(@Inject(PoliciesService) private readonly policies: PoliciesService) {}
 
@@ -25,7 +26,6 @@ export class PoliciesController {
   @ApiOperation({
     operationId: 'listPolicies',
     summary: 'Device policies',
-    tags: ['policies'],
     responses: { 200: { description: 'Policies', schema: policiesSchema } },
     errors: [401],
   })
@@ -38,7 +38,6 @@ export class PoliciesController {
   @ApiOperation({
     operationId: 'createPolicy',
     summary: 'Create a policy',
-    tags: ['policies'],
     responses: { 201: { description: 'The policy', schema: policySchema } },
     errors: [400, 401, 409],
   })
@@ -50,7 +49,6 @@ export class PoliciesController {
   @ApiOperation({
     operationId: 'getPolicy',
     summary: 'One policy',
-    tags: ['policies'],
     responses: { 200: { description: 'The policy', schema: policySchema } },
     errors: [400, 401, 404],
   })
@@ -63,7 +61,6 @@ export class PoliciesController {
   @ApiOperation({
     operationId: 'updatePolicy',
     summary: 'Change a policy: a new version every device under it must acknowledge',
-    tags: ['policies'],
     responses: { 200: { description: 'The policy', schema: policySchema } },
     errors: [400, 401, 404, 409],
   })
@@ -79,7 +76,6 @@ export class PoliciesController {
   @ApiOperation({
     operationId: 'deletePolicy',
     summary: 'Delete a policy no account uses',
-    tags: ['policies'],
     responses: { 204: { description: 'Deleted' } },
     errors: [400, 401, 404, 409],
   })

@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Inject, Post, UseGuards } from '@nestjs/common';
-import { ApiOperation, ApiSecurity } from '@pushmail/platform';
+import { ApiOperation, ApiSecurity, ApiTags } from '@pushmail/platform';
 import { AdminTokenGuard } from '../auth/admin-token.guard.js';
 import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
 import { type SelfTestDto, selfTestReportSchema, selfTestSchema } from './dto/selftest.dto.js';
@@ -8,6 +8,7 @@ import { type SelfTestReport, SelfTestService } from './selftest.service.js';
 @Controller('admin/selftest')
 @UseGuards(AdminTokenGuard)
 @ApiSecurity('adminToken')
+@ApiTags('diagnostics')
 export class SelfTestController {
   constructor(@Inject(SelfTestService) private readonly selfTest: SelfTestService) {}
 
@@ -17,7 +18,6 @@ export class SelfTestController {
   @ApiOperation({
     operationId: 'runSelfTest',
     summary: 'Send the account a mail and follow it as the device: SMTP, Kafka, store, push, fetch',
-    tags: ['diagnostics'],
     responses: {
       200: { description: 'Each hop with its time, or where mail stopped', schema: selfTestReportSchema },
     },

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Inject, Put, UseGuards } from '@nestjs/common';
-import { ApiOperation, ApiSecurity } from '@pushmail/platform';
+import { ApiOperation, ApiSecurity, ApiTags } from '@pushmail/platform';
 import { AccessService } from '../access/access.service.js';
 import { AdminTokenGuard } from '../auth/admin-token.guard.js';
 import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
@@ -14,6 +14,7 @@ import {
 @Controller('admin/settings')
 @UseGuards(AdminTokenGuard)
 @ApiSecurity('adminToken')
+@ApiTags('settings')
 export class SettingsController {
   constructor(
     @Inject(AccessService) private readonly access: AccessService,
@@ -24,7 +25,6 @@ export class SettingsController {
   @ApiOperation({
     operationId: 'getSettings',
     summary: 'Organisation defaults',
-    tags: ['settings'],
     responses: { 200: { description: 'Settings', schema: settingsSchema } },
     errors: [401],
   })
@@ -40,7 +40,6 @@ export class SettingsController {
   @ApiOperation({
     operationId: 'updateSettings',
     summary: 'Change the default access and/or default policy',
-    tags: ['settings'],
     responses: { 200: { description: 'Settings', schema: settingsSchema } },
     errors: [400, 401, 404],
   })

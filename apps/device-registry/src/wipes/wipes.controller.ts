@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Param, Query, UseGuards } from '@nestjs/common';
-import { ApiOperation, ApiSecurity } from '@pushmail/platform';
+import { ApiOperation, ApiSecurity, ApiTags } from '@pushmail/platform';
 import { AdminTokenGuard } from '../auth/admin-token.guard.js';
 import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
 import {
@@ -15,6 +15,7 @@ import { type WipeView, WipesService } from './wipes.service.js';
 @Controller('admin/wipes')
 @UseGuards(AdminTokenGuard)
 @ApiSecurity('adminToken')
+@ApiTags('wipes')
 export class WipesController {
   constructor(@Inject(WipesService) private readonly wipes: WipesService) {}
 
@@ -22,7 +23,6 @@ export class WipesController {
   @ApiOperation({
     operationId: 'listWipes',
     summary: 'Remote wipes, newest first',
-    tags: ['wipes'],
     responses: { 200: { description: 'Wipes', schema: wipesSchema } },
     errors: [400, 401],
   })
@@ -36,7 +36,6 @@ export class WipesController {
   @ApiOperation({
     operationId: 'getWipe',
     summary: 'One wipe',
-    tags: ['wipes'],
     responses: { 200: { description: 'The wipe', schema: wipeSchema } },
     errors: [400, 401, 404],
   })

@@ -14,7 +14,8 @@ export interface ApiResponseSpec {
 export interface ApiOperationSpec {
   operationId: string;
   summary: string;
-  tags: readonly string[];
+  /** Overrides the controller's `@ApiTags`. */
+  tags?: readonly string[];
   /** The success responses by status; the route's status code (`@HttpCode` or Nest's default) must be one. */
   responses: Readonly<Record<number, ApiResponseSpec>>;
   /** Error statuses, each a reference to the document's shared problem response of that status. */
@@ -25,6 +26,7 @@ export interface ApiOperationSpec {
 
 export const API_OPERATION_METADATA = 'pushmail:api-operation';
 export const API_SECURITY_METADATA = 'pushmail:api-security';
+export const API_TAGS_METADATA = 'pushmail:api-tags';
 
 /** Describes a route for the generated OpenAPI document. */
 export function ApiOperation(spec: ApiOperationSpec): MethodDecorator {
@@ -38,5 +40,12 @@ export function ApiOperation(spec: ApiOperationSpec): MethodDecorator {
 export function ApiSecurity(...schemes: string[]): ClassDecorator {
   return (target) => {
     Reflect.defineMetadata(API_SECURITY_METADATA, schemes, target);
+  };
+}
+
+/** The tags of every operation of the controller that names none of its own. */
+export function ApiTags(...tags: string[]): ClassDecorator {
+  return (target) => {
+    Reflect.defineMetadata(API_TAGS_METADATA, tags, target);
   };
 }

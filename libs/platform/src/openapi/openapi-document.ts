@@ -8,7 +8,12 @@ import {
 } from '@nestjs/common/constants.js';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
 import { z } from 'zod';
-import { API_OPERATION_METADATA, API_SECURITY_METADATA, type ApiOperationSpec } from './api-operation.js';
+import {
+  API_OPERATION_METADATA,
+  API_SECURITY_METADATA,
+  API_TAGS_METADATA,
+  type ApiOperationSpec,
+} from './api-operation.js';
 
 export type Json = { [key: string]: unknown };
 
@@ -167,7 +172,9 @@ function describeOperation(
   const operation: Json = {
     operationId: spec.operationId,
     summary: spec.summary,
-    tags: [...spec.tags],
+    tags: [
+      ...(spec.tags ?? (Reflect.getMetadata(API_TAGS_METADATA, controller) as string[] | undefined) ?? []),
+    ],
     security: security.map((scheme) => ({ [scheme]: [] })),
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(requestBody ? { requestBody } : {}),
