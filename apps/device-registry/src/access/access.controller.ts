@@ -33,12 +33,7 @@ export class AccessController {
   constructor(@Inject(AccessService) private readonly access: AccessService) {}
 
   @Get('rules')
-  @ApiOperation({
-    operationId: 'listAccessRules',
-    summary: 'Access rules',
-    responses: { 200: { description: 'Rules', schema: accessRulesSchema } },
-    errors: [401],
-  })
+  @ApiOperation('listAccessRules', 'Access rules', { 200: ['Rules', accessRulesSchema] }, [401])
   async listRules(): Promise<{ rules: AccessRuleView[] }> {
     return { rules: await this.access.listRules() };
   }
@@ -46,12 +41,12 @@ export class AccessController {
   /** Applies at once: existing partnerships are decided again, connected devices feel it. */
   @Post('rules')
   @HttpCode(201)
-  @ApiOperation({
-    operationId: 'createAccessRule',
-    summary: 'Add a rule; partnerships are decided again at once',
-    responses: { 201: { description: 'The rule', schema: accessRuleSchema } },
-    errors: [400, 401, 409],
-  })
+  @ApiOperation(
+    'createAccessRule',
+    'Add a rule; partnerships are decided again at once',
+    { 201: ['The rule', accessRuleSchema] },
+    [400, 401, 409],
+  )
   createRule(
     @Body(new ZodValidationPipe(createAccessRuleSchema)) body: CreateAccessRuleDto,
   ): Promise<AccessRuleView> {
@@ -60,12 +55,12 @@ export class AccessController {
 
   @Delete('rules/:ruleId')
   @HttpCode(204)
-  @ApiOperation({
-    operationId: 'deleteAccessRule',
-    summary: 'Delete a rule; partnerships are decided again at once',
-    responses: { 204: { description: 'Deleted' } },
-    errors: [400, 401, 404],
-  })
+  @ApiOperation(
+    'deleteAccessRule',
+    'Delete a rule; partnerships are decided again at once',
+    { 204: 'Deleted' },
+    [400, 401, 404],
+  )
   async deleteRule(
     @Param('ruleId', new ZodValidationPipe(ruleIdParamSchema, 'ruleId')) ruleId: string,
   ): Promise<void> {
@@ -73,12 +68,12 @@ export class AccessController {
   }
 
   @Get('exemptions')
-  @ApiOperation({
-    operationId: 'listExemptions',
-    summary: 'Per-device exemptions',
-    responses: { 200: { description: 'Exemptions', schema: exemptionsSchema } },
-    errors: [400, 401],
-  })
+  @ApiOperation(
+    'listExemptions',
+    'Per-device exemptions',
+    { 200: ['Exemptions', exemptionsSchema] },
+    [400, 401],
+  )
   async listExemptions(
     @Query(new ZodValidationPipe(listExemptionsQuerySchema, 'query')) query: { accountId?: string },
   ): Promise<{ exemptions: ExemptionView[] }> {

@@ -29,23 +29,23 @@ export class AccountsController {
 
   @Post()
   @HttpCode(201)
-  @ApiOperation({
-    operationId: 'createAccount',
-    summary: 'Create an account',
-    responses: { 201: { description: 'Created', schema: createdAccountSchema } },
-    errors: [400, 401, 409],
-  })
+  @ApiOperation(
+    'createAccount',
+    'Create an account',
+    { 201: ['Created', createdAccountSchema] },
+    [400, 401, 409],
+  )
   create(@Body(new ZodValidationPipe(createAccountSchema)) body: CreateAccountDto): Promise<CreatedAccount> {
     return this.createAccount.execute(body);
   }
 
   @Get()
-  @ApiOperation({
-    operationId: 'listAccounts',
-    summary: 'List accounts in address order',
-    responses: { 200: { description: 'A page of accounts', schema: accountPageSchema } },
-    errors: [400, 401],
-  })
+  @ApiOperation(
+    'listAccounts',
+    'List accounts in address order',
+    { 200: ['A page of accounts', accountPageSchema] },
+    [400, 401],
+  )
   list(
     @Query(new ZodValidationPipe(listAccountsQuerySchema, 'query')) query: ListAccountsQuery,
   ): Promise<AccountPage> {
@@ -53,12 +53,12 @@ export class AccountsController {
   }
 
   @Get(':accountId')
-  @ApiOperation({
-    operationId: 'getAccount',
-    summary: 'One account, with its lockout state',
-    responses: { 200: { description: 'The account', schema: accountSchema } },
-    errors: [400, 401, 404],
-  })
+  @ApiOperation(
+    'getAccount',
+    'One account, with its lockout state',
+    { 200: ['The account', accountSchema] },
+    [400, 401, 404],
+  )
   get(@Param('accountId', accountIdPipe) accountId: string): Promise<AccountSummary> {
     return this.accounts.get(accountId);
   }
@@ -66,25 +66,25 @@ export class AccountsController {
   /** Lifts a sign-in lockout at once. */
   @Post(':accountId/unlock')
   @HttpCode(200)
-  @ApiOperation({
-    operationId: 'unlockAccount',
-    summary: 'Lift a sign-in lockout',
-    responses: { 200: { description: 'The account, unlocked', schema: accountSchema } },
-    errors: [400, 401, 404],
-  })
+  @ApiOperation(
+    'unlockAccount',
+    'Lift a sign-in lockout',
+    { 200: ['The account, unlocked', accountSchema] },
+    [400, 401, 404],
+  )
   unlock(@Param('accountId', accountIdPipe) accountId: string): Promise<AccountSummary> {
     return this.accounts.unlock(accountId);
   }
 
   /** The account's own policy, or null to follow the organisation default. */
   @Put(':accountId/policy')
-  @ApiOperation({
-    operationId: 'assignPolicy',
-    summary: 'Give the account its own policy (or null to follow the default)',
-    tags: ['policies', 'accounts'],
-    responses: { 200: { description: 'The account', schema: accountSchema } },
-    errors: [400, 401, 404],
-  })
+  @ApiOperation(
+    'assignPolicy',
+    'Give the account its own policy (or null to follow the default)',
+    { 200: ['The account', accountSchema] },
+    [400, 401, 404],
+    { tags: ['policies', 'accounts'] },
+  )
   async assignPolicy(
     @Param('accountId', accountIdPipe) accountId: string,
     @Body(new ZodValidationPipe(assignPolicySchema)) body: { policyId: string | null },

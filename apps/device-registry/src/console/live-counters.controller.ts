@@ -17,15 +17,12 @@ export class LiveCountersController {
   constructor(@Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig) {}
 
   @Get()
-  @ApiOperation({
-    operationId: 'getLiveCounters',
-    summary:
-      "The console's live counters: sockets, message rates and consumer lag from each service's /metrics",
-    responses: {
-      200: { description: 'Samples per service (CONSOLE_METRICS_URLS)', schema: liveCountersSchema },
-    },
-    errors: [401],
-  })
+  @ApiOperation(
+    'getLiveCounters',
+    "The console's live counters: sockets, message rates and consumer lag from each service's /metrics",
+    { 200: ['Samples per service (CONSOLE_METRICS_URLS)', liveCountersSchema] },
+    [401],
+  )
   async counters(): Promise<{ at: string; services: ServiceCounters[] }> {
     const targets = this.config.CONSOLE_METRICS_URLS.map((pair) => {
       const [service, ...url] = pair.split('=');

@@ -48,12 +48,12 @@ export class AdminDevicesController {
   ) {}
 
   @Get()
-  @ApiOperation({
-    operationId: 'listAccountDevices',
-    summary: "The account's partnerships",
-    responses: { 200: { description: 'Devices', schema: accountDevicesSchema } },
-    errors: [400, 401, 404],
-  })
+  @ApiOperation(
+    'listAccountDevices',
+    "The account's partnerships",
+    { 200: ['Devices', accountDevicesSchema] },
+    [400, 401, 404],
+  )
   list(
     @Param('accountId', accountIdPipe) accountId: string,
   ): Promise<{ accountId: string; devices: DeviceSummary[] }> {
@@ -61,12 +61,7 @@ export class AdminDevicesController {
   }
 
   @Get(':deviceId')
-  @ApiOperation({
-    operationId: 'getDevice',
-    summary: 'One partnership',
-    responses: { 200: { description: 'The device', schema: deviceSchema } },
-    errors: [400, 401, 404],
-  })
+  @ApiOperation('getDevice', 'One partnership', { 200: ['The device', deviceSchema] }, [400, 401, 404])
   get(
     @Param('accountId', accountIdPipe) accountId: string,
     @Param('deviceId', deviceIdPipe) deviceId: string,
@@ -77,12 +72,12 @@ export class AdminDevicesController {
   /** Ends the partnership: the device's tokens stop working and its place under the limit is free. */
   @Delete(':deviceId')
   @HttpCode(204)
-  @ApiOperation({
-    operationId: 'removeDevice',
-    summary: 'End the partnership: tokens die, the place under the limit is freed',
-    responses: { 204: { description: 'Removed' } },
-    errors: [400, 401, 404],
-  })
+  @ApiOperation(
+    'removeDevice',
+    'End the partnership: tokens die, the place under the limit is freed',
+    { 204: 'Removed' },
+    [400, 401, 404],
+  )
   async remove(
     @Param('accountId', accountIdPipe) accountId: string,
     @Param('deviceId', deviceIdPipe) deviceId: string,
@@ -92,13 +87,13 @@ export class AdminDevicesController {
 
   /** Always allow or always block this device of this account (an exemption from the rules). */
   @Put(':deviceId/access')
-  @ApiOperation({
-    operationId: 'setDeviceAccess',
-    summary: 'Always allow or always block this device of this account (an exemption)',
-    tags: ['access', 'devices'],
-    responses: { 200: { description: 'The exemption', schema: exemptionSchema } },
-    errors: [400, 401, 404],
-  })
+  @ApiOperation(
+    'setDeviceAccess',
+    'Always allow or always block this device of this account (an exemption)',
+    { 200: ['The exemption', exemptionSchema] },
+    [400, 401, 404],
+    { tags: ['access', 'devices'] },
+  )
   setAccess(
     @Param('accountId', accountIdPipe) accountId: string,
     @Param('deviceId', deviceIdPipe) deviceId: string,
@@ -110,13 +105,13 @@ export class AdminDevicesController {
   /** Drops the exemption: the rules and the default decide again. */
   @Delete(':deviceId/access')
   @HttpCode(204)
-  @ApiOperation({
-    operationId: 'clearDeviceAccess',
-    summary: 'Drop the exemption: rules and the default decide again',
-    tags: ['access', 'devices'],
-    responses: { 204: { description: 'Cleared' } },
-    errors: [400, 401, 404],
-  })
+  @ApiOperation(
+    'clearDeviceAccess',
+    'Drop the exemption: rules and the default decide again',
+    { 204: 'Cleared' },
+    [400, 401, 404],
+    { tags: ['access', 'devices'] },
+  )
   async clearAccess(
     @Param('accountId', accountIdPipe) accountId: string,
     @Param('deviceId', deviceIdPipe) deviceId: string,
@@ -126,13 +121,13 @@ export class AdminDevicesController {
 
   @Post(':deviceId/wipe')
   @HttpCode(202)
-  @ApiOperation({
-    operationId: 'requestWipe',
-    summary: 'Ask the device to wipe itself (full) or this account’s data (account)',
-    tags: ['wipes', 'devices'],
-    responses: { 202: { description: 'The wipe, pending until the device confirms', schema: wipeSchema } },
-    errors: [400, 401, 404, 409],
-  })
+  @ApiOperation(
+    'requestWipe',
+    'Ask the device to wipe itself (full) or this account’s data (account)',
+    { 202: ['The wipe, pending until the device confirms', wipeSchema] },
+    [400, 401, 404, 409],
+    { tags: ['wipes', 'devices'] },
+  )
   requestWipe(
     @Param('accountId', accountIdPipe) accountId: string,
     @Param('deviceId', deviceIdPipe) deviceId: string,
@@ -142,13 +137,13 @@ export class AdminDevicesController {
   }
 
   @Delete(':deviceId/wipe')
-  @ApiOperation({
-    operationId: 'cancelWipe',
-    summary: 'Withdraw a pending wipe',
-    tags: ['wipes', 'devices'],
-    responses: { 200: { description: 'The cancelled wipe', schema: wipeSchema } },
-    errors: [400, 401, 404],
-  })
+  @ApiOperation(
+    'cancelWipe',
+    'Withdraw a pending wipe',
+    { 200: ['The cancelled wipe', wipeSchema] },
+    [400, 401, 404],
+    { tags: ['wipes', 'devices'] },
+  )
   cancelWipe(
     @Param('accountId', accountIdPipe) accountId: string,
     @Param('deviceId', deviceIdPipe) deviceId: string,
@@ -167,12 +162,12 @@ export class AdminOrgDevicesController {
   constructor(@Inject(DevicesService) private readonly devices: DevicesService) {}
 
   @Get()
-  @ApiOperation({
-    operationId: 'searchDevices',
-    summary: 'Search partnerships across the organisation',
-    responses: { 200: { description: 'A page of devices', schema: devicePageSchema } },
-    errors: [400, 401],
-  })
+  @ApiOperation(
+    'searchDevices',
+    'Search partnerships across the organisation',
+    { 200: ['A page of devices', devicePageSchema] },
+    [400, 401],
+  )
   search(
     @Query(new ZodValidationPipe(searchDevicesQuerySchema, 'query')) query: SearchDevicesQuery,
   ): Promise<DevicePage> {

@@ -19,16 +19,16 @@ export class DevicesController {
 
   /** 201 for a new partnership, 200 when an existing one was refreshed. */
   @Post()
-  @ApiOperation({
-    operationId: 'registerDevice',
-    summary: "A device signs in with the account's password and receives its own token",
-    security: [],
-    responses: {
-      200: { description: 'An existing partnership, refreshed', schema: registrationSchema },
-      201: { description: 'A new partnership', schema: registrationSchema },
+  @ApiOperation(
+    'registerDevice',
+    "A device signs in with the account's password and receives its own token",
+    {
+      200: ['An existing partnership, refreshed', registrationSchema],
+      201: ['A new partnership', registrationSchema],
     },
-    errors: [400, 401, 403, 429],
-  })
+    [400, 401, 403, 429],
+    { security: [] },
+  )
   async register(
     @Body(new ZodValidationPipe(registerDeviceSchema)) body: RegisterDeviceDto,
     @Req() request: IncomingMessage & { ip?: string },
@@ -49,13 +49,13 @@ export class DevicesController {
   /** Trades the device's current token (the bearer) for a new one; the old one stops working at once. */
   @Post('token')
   @HttpCode(200)
-  @ApiOperation({
-    operationId: 'rotateDeviceToken',
-    summary: 'Trade the current device token for a new one; the old one stops at once',
-    security: ['deviceToken'],
-    responses: { 200: { description: 'The new token', schema: rotatedTokenSchema } },
-    errors: [401, 403],
-  })
+  @ApiOperation(
+    'rotateDeviceToken',
+    'Trade the current device token for a new one; the old one stops at once',
+    { 200: ['The new token', rotatedTokenSchema] },
+    [401, 403],
+    { security: ['deviceToken'] },
+  )
   async rotate(
     @Req() request: IncomingMessage,
   ): Promise<{ accountId: string; deviceId: string; token: string }> {

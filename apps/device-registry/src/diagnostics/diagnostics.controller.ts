@@ -30,12 +30,12 @@ export class DiagnosticsController {
   constructor(@Inject(DiagnosticsService) private readonly diagnostics: DiagnosticsService) {}
 
   @Get('accounts/:accountId/devices/:deviceId/trail')
-  @ApiOperation({
-    operationId: 'getDeviceTrail',
-    summary: "A device's diagnostic trail, newest first (records without a device concern the whole account)",
-    responses: { 200: { description: 'The trail', schema: trailSchema } },
-    errors: [400, 401, 404],
-  })
+  @ApiOperation(
+    'getDeviceTrail',
+    "A device's diagnostic trail, newest first (records without a device concern the whole account)",
+    { 200: ['The trail', trailSchema] },
+    [400, 401, 404],
+  )
   async trail(
     @Param('accountId', accountIdPipe) accountId: string,
     @Param('deviceId', deviceIdPipe) deviceId: string,
@@ -45,12 +45,12 @@ export class DiagnosticsController {
   }
 
   @Get('accounts/:accountId/devices/:deviceId/findings')
-  @ApiOperation({
-    operationId: 'getDeviceFindings',
-    summary: 'Why this device does (not) get mail: its status and each finding with evidence and fix',
-    responses: { 200: { description: 'The diagnosis', schema: deviceDiagnosisSchema } },
-    errors: [400, 401, 404],
-  })
+  @ApiOperation(
+    'getDeviceFindings',
+    'Why this device does (not) get mail: its status and each finding with evidence and fix',
+    { 200: ['The diagnosis', deviceDiagnosisSchema] },
+    [400, 401, 404],
+  )
   deviceFindings(
     @Param('accountId', accountIdPipe) accountId: string,
     @Param('deviceId', deviceIdPipe) deviceId: string,
@@ -59,12 +59,12 @@ export class DiagnosticsController {
   }
 
   @Get('accounts/:accountId/findings')
-  @ApiOperation({
-    operationId: 'getAccountFindings',
-    summary: 'The diagnosis of every device of an account',
-    responses: { 200: { description: 'One diagnosis per device', schema: accountFindingsSchema } },
-    errors: [400, 401, 404],
-  })
+  @ApiOperation(
+    'getAccountFindings',
+    'The diagnosis of every device of an account',
+    { 200: ['One diagnosis per device', accountFindingsSchema] },
+    [400, 401, 404],
+  )
   async accountFindings(
     @Param('accountId', accountIdPipe) accountId: string,
   ): Promise<{ accountId: string; devices: DeviceDiagnosis[] }> {
@@ -72,12 +72,12 @@ export class DiagnosticsController {
   }
 
   @Get('findings')
-  @ApiOperation({
-    operationId: 'listFindings',
-    summary: 'Every device of the organisation with a finding, worst first',
-    responses: { 200: { description: 'Devices with a finding', schema: orgFindingsSchema } },
-    errors: [400, 401],
-  })
+  @ApiOperation(
+    'listFindings',
+    'Every device of the organisation with a finding, worst first',
+    { 200: ['Devices with a finding', orgFindingsSchema] },
+    [400, 401],
+  )
   orgFindings(
     @Query(new ZodValidationPipe(findingsQuerySchema, 'query')) query: FindingsQuery,
   ): Promise<OrgFindings> {

@@ -15,12 +15,7 @@ export class OpenApiController {
 
   @Get('openapi.json')
   @Header('cache-control', 'no-store')
-  @ApiOperation({
-    operationId: 'getOpenApi',
-    summary: 'This document',
-    responses: { 200: { description: 'The OpenAPI document', schema: z.looseObject({}) } },
-    errors: [401],
-  })
+  @ApiOperation('getOpenApi', 'This document', { 200: ['The OpenAPI document', z.looseObject({})] }, [401])
   openapi(): Json {
     return this.document;
   }

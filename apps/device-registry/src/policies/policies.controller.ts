@@ -23,47 +23,32 @@ export class PoliciesController {
   constructor(@Inject(PoliciesService) private readonly policies: PoliciesService) {}
 
   @Get()
-  @ApiOperation({
-    operationId: 'listPolicies',
-    summary: 'Device policies',
-    responses: { 200: { description: 'Policies', schema: policiesSchema } },
-    errors: [401],
-  })
+  @ApiOperation('listPolicies', 'Device policies', { 200: ['Policies', policiesSchema] }, [401])
   async list(): Promise<{ policies: PolicyView[] }> {
     return { policies: await this.policies.list() };
   }
 
   @Post()
   @HttpCode(201)
-  @ApiOperation({
-    operationId: 'createPolicy',
-    summary: 'Create a policy',
-    responses: { 201: { description: 'The policy', schema: policySchema } },
-    errors: [400, 401, 409],
-  })
+  @ApiOperation('createPolicy', 'Create a policy', { 201: ['The policy', policySchema] }, [400, 401, 409])
   create(@Body(new ZodValidationPipe(createPolicySchema)) body: CreatePolicyDto): Promise<PolicyView> {
     return this.policies.create(body);
   }
 
   @Get(':policyId')
-  @ApiOperation({
-    operationId: 'getPolicy',
-    summary: 'One policy',
-    responses: { 200: { description: 'The policy', schema: policySchema } },
-    errors: [400, 401, 404],
-  })
+  @ApiOperation('getPolicy', 'One policy', { 200: ['The policy', policySchema] }, [400, 401, 404])
   get(@Param('policyId', policyIdPipe) policyId: string): Promise<PolicyView> {
     return this.policies.get(policyId);
   }
 
   /** A new version: every device under it receives it at once and must acknowledge it again. */
   @Put(':policyId')
-  @ApiOperation({
-    operationId: 'updatePolicy',
-    summary: 'Change a policy: a new version every device under it must acknowledge',
-    responses: { 200: { description: 'The policy', schema: policySchema } },
-    errors: [400, 401, 404, 409],
-  })
+  @ApiOperation(
+    'updatePolicy',
+    'Change a policy: a new version every device under it must acknowledge',
+    { 200: ['The policy', policySchema] },
+    [400, 401, 404, 409],
+  )
   update(
     @Param('policyId', policyIdPipe) policyId: string,
     @Body(new ZodValidationPipe(updatePolicySchema)) body: UpdatePolicyDto,
@@ -73,12 +58,7 @@ export class PoliciesController {
 
   @Delete(':policyId')
   @HttpCode(204)
-  @ApiOperation({
-    operationId: 'deletePolicy',
-    summary: 'Delete a policy no account uses',
-    responses: { 204: { description: 'Deleted' } },
-    errors: [400, 401, 404, 409],
-  })
+  @ApiOperation('deletePolicy', 'Delete a policy no account uses', { 204: 'Deleted' }, [400, 401, 404, 409])
   async remove(@Param('policyId', policyIdPipe) policyId: string): Promise<void> {
     await this.policies.remove(policyId);
   }

@@ -15,14 +15,12 @@ export class SelfTestController {
   /** Always 200 once it ran: a failing hop is the answer, not an error of this endpoint. */
   @Post()
   @HttpCode(200)
-  @ApiOperation({
-    operationId: 'runSelfTest',
-    summary: 'Send the account a mail and follow it as the device: SMTP, Kafka, store, push, fetch',
-    responses: {
-      200: { description: 'Each hop with its time, or where mail stopped', schema: selfTestReportSchema },
-    },
-    errors: [400, 401, 404],
-  })
+  @ApiOperation(
+    'runSelfTest',
+    'Send the account a mail and follow it as the device: SMTP, Kafka, store, push, fetch',
+    { 200: ['Each hop with its time, or where mail stopped', selfTestReportSchema] },
+    [400, 401, 404],
+  )
   run(@Body(new ZodValidationPipe(selfTestSchema)) body: SelfTestDto): Promise<SelfTestReport> {
     return this.selfTest.run(body);
   }

@@ -22,12 +22,7 @@ export class SettingsController {
   ) {}
 
   @Get()
-  @ApiOperation({
-    operationId: 'getSettings',
-    summary: 'Organisation defaults',
-    responses: { 200: { description: 'Settings', schema: settingsSchema } },
-    errors: [401],
-  })
+  @ApiOperation('getSettings', 'Organisation defaults', { 200: ['Settings', settingsSchema] }, [401])
   async get(): Promise<OrgSettingsView> {
     return {
       defaultAccess: await this.access.defaultAccess(),
@@ -37,12 +32,12 @@ export class SettingsController {
 
   /** Takes effect at once for every partnership the change concerns. */
   @Put()
-  @ApiOperation({
-    operationId: 'updateSettings',
-    summary: 'Change the default access and/or default policy',
-    responses: { 200: { description: 'Settings', schema: settingsSchema } },
-    errors: [400, 401, 404],
-  })
+  @ApiOperation(
+    'updateSettings',
+    'Change the default access and/or default policy',
+    { 200: ['Settings', settingsSchema] },
+    [400, 401, 404],
+  )
   async update(
     @Body(new ZodValidationPipe(updateSettingsSchema)) body: UpdateSettingsDto,
   ): Promise<OrgSettingsView> {

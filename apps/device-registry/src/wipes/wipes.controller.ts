@@ -20,12 +20,7 @@ export class WipesController {
   constructor(@Inject(WipesService) private readonly wipes: WipesService) {}
 
   @Get()
-  @ApiOperation({
-    operationId: 'listWipes',
-    summary: 'Remote wipes, newest first',
-    responses: { 200: { description: 'Wipes', schema: wipesSchema } },
-    errors: [400, 401],
-  })
+  @ApiOperation('listWipes', 'Remote wipes, newest first', { 200: ['Wipes', wipesSchema] }, [400, 401])
   async list(
     @Query(new ZodValidationPipe(listWipesQuerySchema, 'query')) query: ListWipesQuery,
   ): Promise<{ wipes: WipeView[] }> {
@@ -33,12 +28,7 @@ export class WipesController {
   }
 
   @Get(':wipeId')
-  @ApiOperation({
-    operationId: 'getWipe',
-    summary: 'One wipe',
-    responses: { 200: { description: 'The wipe', schema: wipeSchema } },
-    errors: [400, 401, 404],
-  })
+  @ApiOperation('getWipe', 'One wipe', { 200: ['The wipe', wipeSchema] }, [400, 401, 404])
   get(
     @Param('wipeId', new ZodValidationPipe(wipeIdParamSchema, 'wipeId')) wipeId: string,
   ): Promise<WipeView> {

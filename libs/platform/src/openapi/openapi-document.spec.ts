@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Body, Controller, Get, HttpCode, Param, type PipeTransform, Post, Query } from '@nestjs/common';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ApiOperation, ApiSecurity } from './api-operation.js';
+import { ApiOperation, ApiSecurity, ApiTags } from './api-operation.js';
 import { buildOpenApiDocument, type OpenApiDocumentOptions } from './openapi-document.js';
 
 class ZodPipe implements PipeTransform {
@@ -22,39 +22,23 @@ const noteIdSchema = z.uuid().describe('The note id.');
 
 @Controller('notes')
 @ApiSecurity('token')
+@ApiTags('notes')
 class NotesController {
   @Get()
-  @ApiOperation({
-    operationId: 'listNotes',
-    summary: 'Notes',
-    tags: ['notes'],
-    responses: { 200: { description: 'The notes', schema: z.object({ notes: z.array(noteSchema) }) } },
-    errors: [400],
-  })
+  @ApiOperation('listNotes', 'Notes', { 200: ['The notes', z.object({ notes: z.array(noteSchema) })] }, [400])
   list(@Query(new ZodPipe(listQuerySchema)) query: unknown): unknown {
     return query;
   }
 
   @Post()
   @HttpCode(201)
-  @ApiOperation({
-    operationId: 'createNote',
-    summary: 'Write a note',
-    tags: ['notes'],
-    security: [],
-    responses: { 201: { description: 'The note', schema: noteSchema } },
-  })
+  @ApiOperation('createNote', 'Write a note', { 201: ['The note', noteSchema] }, [], { security: [] })
   create(@Body(new ZodPipe(newNoteSchema)) body: unknown): unknown {
     return body;
   }
 
   @Get(':noteId')
-  @ApiOperation({
-    operationId: 'getNote',
-    summary: 'One note',
-    tags: ['notes'],
-    responses: { 200: { description: 'The note', schema: noteSchema } },
-  })
+  @ApiOperation('getNote', 'One note', { 200: ['The note', noteSchema] }, [], { tags: ['notes', 'reading'] })
   get(@Param('noteId', new ZodPipe(noteIdSchema)) noteId: string): string {
     return noteId;
   }
@@ -113,9 +97,11 @@ describe(buildOpenApiDocument.name, () => {
     ).toEqual({ type: 'array', items: { $ref: '#/components/schemas/Note' } });
   });
 
-  it('takes the security of the controller unless the operation names its own', () => {
+  it('takes the security and tags of the controller unless the operation names its own', () => {
     expect(document['paths']['/notes'].get.security).toEqual([{ token: [] }]);
     expect(document['paths']['/notes'].post.security).toEqual([]);
+    expect(document['paths']['/notes'].get.tags).toEqual(['notes']);
+    expect(document['paths']['/notes/{noteId}'].get.tags).toEqual(['notes', 'reading']);
   });
 
   it('refers errors to the shared problem responses', () => {
@@ -139,7 +125,7 @@ describe(buildOpenApiDocument.name, () => {
     @Controller('wrong')
     class WrongStatusController {
       @Post()
-      @ApiOperation({ operationId: 'x', summary: 'x', tags: [], responses: { 200: { description: 'x' } } })
+      @ApiOperation('x', 'x', { 200: 'x' })
       create(): string {
         return '';
       }

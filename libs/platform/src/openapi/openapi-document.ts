@@ -160,12 +160,13 @@ function describeOperation(
   }
 
   const responses: Json = {};
-  for (const [code, { description, schema }] of Object.entries(spec.responses)) {
+  for (const [code, declared] of Object.entries(spec.responses)) {
+    const [description, schema] = typeof declared === 'string' ? [declared] : declared;
     responses[code] = schema
       ? { description, content: { 'application/json': { schema: response.add(schema) } } }
       : { description };
   }
-  for (const code of spec.errors ?? []) responses[String(code)] = { $ref: `#/components/responses/E${code}` };
+  for (const code of spec.errors) responses[String(code)] = { $ref: `#/components/responses/E${code}` };
 
   const security =
     spec.security ?? (Reflect.getMetadata(API_SECURITY_METADATA, controller) as string[] | undefined) ?? [];
