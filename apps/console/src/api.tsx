@@ -36,93 +36,15 @@ export async function api<T>(
   return parsed as T;
 }
 
-export interface Account {
-  accountId: string;
-  address: string;
-  status: string;
-  deviceCount: number;
-  lockedUntil: string | null;
-}
-
-export interface Device {
-  accountId: string;
-  address: string;
-  deviceId: string;
-  deviceType: string;
-  model: string;
-  access: 'allowed' | 'blocked' | 'quarantined';
-  accessReason: string | null;
-  status: 'active' | 'wiped';
-  lastSyncAt: string | null;
-  pendingWipe: { kind: string; requestedAt: string } | null;
-}
-
-export interface Finding {
-  code: string;
-  severity: 'info' | 'warning' | 'error';
-  title: string;
-  evidence: Record<string, unknown>;
-  fix: string;
-}
-
-export interface Diagnosis {
-  accountId: string;
-  deviceId: string;
-  address: string;
-  status: 'ok' | 'info' | 'warning' | 'error';
-  lastSyncAt: string | null;
-  findings: Finding[];
-}
-
-export interface TrailRecord {
-  id: string;
-  kind: string;
-  at: string;
-  detail?: string;
-  count?: number;
-  close?: { code: number; reason: string; by: string; lifetimeMs: number };
-  request?: { methods: string[]; ok: boolean; durationMs: number; error?: string };
-  auth?: { status: number; reason: string };
-}
-
-export interface Hop {
-  name: string;
-  ok: boolean;
-  ms: number | null;
-  detail: string;
-}
-
-export interface SelfTestReport {
-  ok: boolean;
-  stoppedAt: string | null;
-  diagnosis: string;
-  hops: Hop[];
-  totalMs: number;
-}
-
-export interface AccessRule {
-  ruleId: string;
-  matchField: string;
-  pattern: string;
-  access: string;
-  description: string | null;
-}
-
-export interface Policy {
-  policyId: string;
-  name: string;
-  version: number;
-  isDefault: boolean;
-  assignedAccounts: number;
-  settings: Record<string, unknown>;
-}
-
-export interface LiveCounters {
-  at: string;
-  services: {
-    service: string;
-    ok: boolean;
-    error?: string;
-    samples: { name: string; labels: string; value: number }[];
-  }[];
-}
+export type {
+  AccessRule,
+  Account,
+  Device,
+  Diagnosis,
+  Finding,
+  Hop,
+  LiveCounters,
+  Policy,
+  SelfTestReport,
+  TrailRecord,
+} from './admin-api.js';

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -11,6 +12,8 @@ import {
   deviceCredentialsTopic,
 } from '@pushmail/contracts';
 import { connectMessaging, createKafka, createLogger, loadConfig } from '@pushmail/platform';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import type { Consumer } from 'kafkajs';
 import pg from 'pg';
 import { expectEventually, requiredEnv } from '@pushmail/testing';
@@ -158,6 +161,40 @@ describe(AppModule.name, () => {
       error: 'unauthorized',
       message: 'a valid admin bearer token is required',
     });
+  });
+
+  it('serves at /admin/openapi.json exactly the generated document committed as openapi.json', async () => {
+    const committed = JSON.parse(
+      readFileSync(new URL('../openapi.json', import.meta.url), 'utf8'),
+    ) as unknown;
+    const response = await adminRequest('GET', '/admin/openapi.json');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual(committed);
+  });
+
+  it('answers in the shapes its OpenAPI document gives', async () => {
+    const document = JSON.parse(readFileSync(new URL('../openapi.json', import.meta.url), 'utf8')) as object;
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    addFormats.default(ajv);
+    ajv.addSchema({ ...document, $id: 'openapi' });
+    const expectShape = async (response: Response, schema: string) => {
+      const validate = ajv.compile({ $ref: `openapi#/components/schemas/${schema}` });
+      const body: unknown = await response.json();
+      expect(validate(body), `${schema}: ${ajv.errorsText(validate.errors)}`).toBe(true);
+    };
+    const { accountId, address } = await createAccount();
+    const registered = await register({ address, password: 'correct horse', deviceId: 'shape-phone' });
+    expect(registered.status).toBe(201);
+    await expectShape(registered, 'Registration');
+    await expectShape(await adminRequest('GET', `/admin/accounts/${accountId}`), 'Account');
+    await expectShape(await adminRequest('GET', '/admin/accounts?limit=2'), 'AccountPage');
+    await expectShape(
+      await adminRequest('GET', `/admin/accounts/${accountId}/devices/shape-phone`),
+      'Device',
+    );
+    await expectShape(await adminRequest('GET', `/admin/devices?accountId=${accountId}`), 'DevicePage');
+    await expectShape(await adminRequest('GET', '/admin/settings'), 'Settings');
+    await expectShape(await adminRequest('GET', '/admin/accounts/not-a-uuid'), 'Error');
   });
 
   it('answers 400 with a clear message to malformed JSON and invalid input', async () => {

@@ -16,4 +16,6 @@ export * from './logging/logger.js';
 export * from './metrics/kafka-metrics.js';
 export * from './metrics/registered-metric.js';
 export * from './tracing/tracing.js';
+export * from './openapi/api-operation.js';
+export * from './openapi/openapi-document.js';
 export * from './smtp/smtp-client.js';

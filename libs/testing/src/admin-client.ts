@@ -1,25 +1,37 @@
-export interface RegisteredDevice {
-  accountId: string;
-  deviceId: string;
-  token: string;
+import type { DeviceRegistryApiComponents, DeviceRegistryApiPaths } from '@pushmail/contracts/admin-api';
+import createClient, { type Client } from 'openapi-fetch';
+
+export type RegisteredDevice = Pick<
+  DeviceRegistryApiComponents['schemas']['Registration'],
+  'accountId' | 'deviceId' | 'token'
+>;
+
+/** A typed client of device-registry's HTTP API, its types generated from the service's OpenAPI document. */
+export function deviceRegistryApi(baseUrl: string, bearerToken?: string): Client<DeviceRegistryApiPaths> {
+  return createClient<DeviceRegistryApiPaths>({
+    baseUrl,
+    ...(bearerToken ? { headers: { authorization: `Bearer ${bearerToken}` } } : {}),
+  });
 }
 
 /** The calls an administrator and a device make to device-registry, over its public HTTP API. */
 export class RegistryClient {
-  constructor(
-    private readonly baseUrl: string,
-    private readonly adminToken: string,
-  ) {}
+  private readonly admin: Client<DeviceRegistryApiPaths>;
+  private readonly device: Client<DeviceRegistryApiPaths>;
+
+  constructor(baseUrl: string, adminToken: string) {
+    this.admin = deviceRegistryApi(baseUrl, adminToken);
+    this.device = deviceRegistryApi(baseUrl);
+  }
 
   async createAccount(address: string, password: string): Promise<{ accountId: string; address: string }> {
-    const response = await fetch(`${this.baseUrl}/admin/accounts`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${this.adminToken}` },
-      body: JSON.stringify({ address, password }),
+    const { data, error, response } = await this.admin.POST('/admin/accounts', {
+      body: { address, password },
     });
-    if (response.status !== 201)
-      throw new Error(`create account: HTTP ${response.status} ${await response.text()}`);
-    return (await response.json()) as { accountId: string; address: string };
+    if (response.status !== 201 || !data) {
+      throw new Error(`create account: HTTP ${response.status} ${JSON.stringify(error)}`);
+    }
+    return data;
   }
 
   async registerDevice(
@@ -27,14 +39,10 @@ export class RegistryClient {
     password: string,
     device: { deviceId: string; deviceType?: string; model?: string },
   ): Promise<RegisteredDevice> {
-    const response = await fetch(`${this.baseUrl}/v1/devices`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ address, password, deviceType: 'phone', model: 'test', ...device }),
+    const { data, error, response } = await this.device.POST('/v1/devices', {
+      body: { address, password, deviceType: 'phone', model: 'test', ...device },
     });
-    if (response.status !== 201 && response.status !== 200) {
-      throw new Error(`register device: HTTP ${response.status} ${await response.text()}`);
-    }
-    return (await response.json()) as RegisteredDevice;
+    if (!data) throw new Error(`register device: HTTP ${response.status} ${JSON.stringify(error)}`);
+    return data;
   }
 }

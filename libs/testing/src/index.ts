@@ -15,6 +15,7 @@ export * from './container-specs.js';
 export * from './delivery-group.js';
 export * from './expect-eventually.js';
 export * from './metrics-scrape.js';
+export * from './openapi-files.js';
 export { startPlatformInContainers, type ContainerPlatformOptions } from './platform-containers.js';
 export * from './platform-harness.js';
 export * from './required-env.js';

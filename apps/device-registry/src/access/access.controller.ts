@@ -10,12 +10,16 @@ import {
   Query,
   UseGuards,
 } from '@nestjs/common';
+import { ApiOperation, ApiSecurity, ApiTags } from '@pushmail/platform';
 import { AdminTokenGuard } from '../auth/admin-token.guard.js';
 import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
 import { type AccessRuleView, AccessService, type ExemptionView } from './access.service.js';
 import {
+  accessRuleSchema,
+  accessRulesSchema,
   type CreateAccessRuleDto,
   createAccessRuleSchema,
+  exemptionsSchema,
   listExemptionsQuerySchema,
   ruleIdParamSchema,
 } from './dto/access.dto.js';
@@ -23,10 +27,13 @@ import {
 /** Organisation-wide access rules and the list of per-device exemptions. */
 @Controller('admin/access')
 @UseGuards(AdminTokenGuard)
+@ApiSecurity('adminToken')
+@ApiTags('access')
 export class AccessController {
   constructor(@Inject(AccessService) private readonly access: AccessService) {}
 
   @Get('rules')
+  @ApiOperation('listAccessRules', 'Access rules', { 200: ['Rules', accessRulesSchema] }, [401])
   async listRules(): Promise<{ rules: AccessRuleView[] }> {
     return { rules: await this.access.listRules() };
   }
@@ -34,6 +41,12 @@ export class AccessController {
   /** Applies at once: existing partnerships are decided again, connected devices feel it. */
   @Post('rules')
   @HttpCode(201)
+  @ApiOperation(
+    'createAccessRule',
+    'Add a rule; partnerships are decided again at once',
+    { 201: ['The rule', accessRuleSchema] },
+    [400, 401, 409],
+  )
   createRule(
     @Body(new ZodValidationPipe(createAccessRuleSchema)) body: CreateAccessRuleDto,
   ): Promise<AccessRuleView> {
@@ -42,6 +55,12 @@ export class AccessController {
 
   @Delete('rules/:ruleId')
   @HttpCode(204)
+  @ApiOperation(
+    'deleteAccessRule',
+    'Delete a rule; partnerships are decided again at once',
+    { 204: 'Deleted' },
+    [400, 401, 404],
+  )
   async deleteRule(
     @Param('ruleId', new ZodValidationPipe(ruleIdParamSchema, 'ruleId')) ruleId: string,
   ): Promise<void> {
@@ -49,6 +68,12 @@ export class AccessController {
   }
 
   @Get('exemptions')
+  @ApiOperation(
+    'listExemptions',
+    'Per-device exemptions',
+    { 200: ['Exemptions', exemptionsSchema] },
+    [400, 401],
+  )
   async listExemptions(
     @Query(new ZodValidationPipe(listExemptionsQuerySchema, 'query')) query: { accountId?: string },
   ): Promise<{ exemptions: ExemptionView[] }> {

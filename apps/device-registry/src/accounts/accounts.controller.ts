@@ -1,9 +1,11 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Put, Query, UseGuards } from '@nestjs/common';
+import { ApiOperation, ApiSecurity, ApiTags } from '@pushmail/platform';
 import { AdminTokenGuard } from '../auth/admin-token.guard.js';
 import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
 import { assignPolicySchema } from '../policies/dto/policy.dto.js';
 import { PoliciesService } from '../policies/policies.service.js';
 import { type AccountPage, AccountsService, type AccountSummary } from './accounts.service.js';
+import { accountPageSchema, accountSchema, createdAccountSchema } from './dto/account.response.js';
 import { type CreateAccountDto, createAccountSchema } from './dto/create-account.dto.js';
 import {
   accountIdParamSchema,
@@ -16,6 +18,8 @@ const accountIdPipe = new ZodValidationPipe(accountIdParamSchema, 'accountId');
 
 @Controller('admin/accounts')
 @UseGuards(AdminTokenGuard)
+@ApiSecurity('adminToken')
+@ApiTags('accounts')
 export class AccountsController {
   constructor(
     @Inject(CreateAccount) private readonly createAccount: CreateAccount,
@@ -25,11 +29,23 @@ export class AccountsController {
 
   @Post()
   @HttpCode(201)
+  @ApiOperation(
+    'createAccount',
+    'Create an account',
+    { 201: ['Created', createdAccountSchema] },
+    [400, 401, 409],
+  )
   create(@Body(new ZodValidationPipe(createAccountSchema)) body: CreateAccountDto): Promise<CreatedAccount> {
     return this.createAccount.execute(body);
   }
 
   @Get()
+  @ApiOperation(
+    'listAccounts',
+    'List accounts in address order',
+    { 200: ['A page of accounts', accountPageSchema] },
+    [400, 401],
+  )
   list(
     @Query(new ZodValidationPipe(listAccountsQuerySchema, 'query')) query: ListAccountsQuery,
   ): Promise<AccountPage> {
@@ -37,6 +53,12 @@ export class AccountsController {
   }
 
   @Get(':accountId')
+  @ApiOperation(
+    'getAccount',
+    'One account, with its lockout state',
+    { 200: ['The account', accountSchema] },
+    [400, 401, 404],
+  )
   get(@Param('accountId', accountIdPipe) accountId: string): Promise<AccountSummary> {
     return this.accounts.get(accountId);
   }
@@ -44,12 +66,25 @@ export class AccountsController {
   /** Lifts a sign-in lockout at once. */
   @Post(':accountId/unlock')
   @HttpCode(200)
+  @ApiOperation(
+    'unlockAccount',
+    'Lift a sign-in lockout',
+    { 200: ['The account, unlocked', accountSchema] },
+    [400, 401, 404],
+  )
   unlock(@Param('accountId', accountIdPipe) accountId: string): Promise<AccountSummary> {
     return this.accounts.unlock(accountId);
   }
 
   /** The account's own policy, or null to follow the organisation default. */
   @Put(':accountId/policy')
+  @ApiOperation(
+    'assignPolicy',
+    'Give the account its own policy (or null to follow the default)',
+    { 200: ['The account', accountSchema] },
+    [400, 401, 404],
+    { tags: ['policies', 'accounts'] },
+  )
   async assignPolicy(
     @Param('accountId', accountIdPipe) accountId: string,
     @Body(new ZodValidationPipe(assignPolicySchema)) body: { policyId: string | null },

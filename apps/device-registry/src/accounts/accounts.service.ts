@@ -2,26 +2,11 @@ import { BadRequestException, Inject, Injectable, NotFoundException } from '@nes
 import { DataSource, In } from 'typeorm';
 import { Device } from '../devices/entities/device.entity.js';
 import type { ListAccountsQuery } from './dto/list-accounts.dto.js';
-import { Account, type AccountStatus } from './entities/account.entity.js';
+import { Account } from './entities/account.entity.js';
+import type { AccountResponse } from './dto/account.response.js';
 
-export interface AccountSummary {
-  accountId: string;
-  address: string;
-  displayName: string | null;
-  status: AccountStatus;
-  revision: number;
-  /** Below `revision` while a snapshot still waits to reach Kafka. */
-  publishedRevision: number;
-  deviceCount: number;
-  /** The account's own policy; null when it follows the organisation's default. */
-  policyId: string | null;
-  /** Failed sign-ins in the current window. */
-  failedSignIns: number;
-  /** Set while sign-ins are refused after too many failures. */
-  lockedUntil: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
+/** An account as the admin API shows it: the shape its OpenAPI document gives. */
+export type AccountSummary = AccountResponse;
 
 export interface AccountPage {
   accounts: AccountSummary[];

@@ -11,15 +11,22 @@ import {
   Query,
   UseGuards,
 } from '@nestjs/common';
+import { ApiOperation, ApiSecurity, ApiTags } from '@pushmail/platform';
 import type { ExemptionView } from '../access/access.service.js';
 import { AccessService } from '../access/access.service.js';
-import { type SetExemptionDto, setExemptionSchema } from '../access/dto/access.dto.js';
+import { exemptionSchema, type SetExemptionDto, setExemptionSchema } from '../access/dto/access.dto.js';
 import { accountIdParamSchema } from '../accounts/dto/list-accounts.dto.js';
 import { AdminTokenGuard } from '../auth/admin-token.guard.js';
 import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
-import { cancelWipeQuerySchema, type RequestWipeDto, requestWipeSchema } from '../wipes/dto/wipe.dto.js';
+import {
+  cancelWipeQuerySchema,
+  type RequestWipeDto,
+  requestWipeSchema,
+  wipeSchema,
+} from '../wipes/dto/wipe.dto.js';
 import { type WipeView, WipesService } from '../wipes/wipes.service.js';
 import { type DevicePage, type DeviceSummary, DevicesService } from './devices.service.js';
+import { accountDevicesSchema, devicePageSchema, deviceSchema } from './dto/device.response.js';
 import { deviceIdSchema } from './dto/register-device.dto.js';
 import { type SearchDevicesQuery, searchDevicesQuerySchema } from './dto/search-devices.dto.js';
 import { RemoveDevice } from './usecases/remove-device/remove-device.usecase.js';
@@ -30,6 +37,8 @@ const deviceIdPipe = new ZodValidationPipe(deviceIdSchema, 'deviceId');
 /** One account's partnerships: list, inspect, change access, wipe, remove. */
 @Controller('admin/accounts/:accountId/devices')
 @UseGuards(AdminTokenGuard)
+@ApiSecurity('adminToken')
+@ApiTags('devices')
 export class AdminDevicesController {
   constructor(
     @Inject(DevicesService) private readonly devices: DevicesService,
@@ -39,6 +48,12 @@ export class AdminDevicesController {
   ) {}
 
   @Get()
+  @ApiOperation(
+    'listAccountDevices',
+    "The account's partnerships",
+    { 200: ['Devices', accountDevicesSchema] },
+    [400, 401, 404],
+  )
   list(
     @Param('accountId', accountIdPipe) accountId: string,
   ): Promise<{ accountId: string; devices: DeviceSummary[] }> {
@@ -46,6 +61,7 @@ export class AdminDevicesController {
   }
 
   @Get(':deviceId')
+  @ApiOperation('getDevice', 'One partnership', { 200: ['The device', deviceSchema] }, [400, 401, 404])
   get(
     @Param('accountId', accountIdPipe) accountId: string,
     @Param('deviceId', deviceIdPipe) deviceId: string,
@@ -56,6 +72,12 @@ export class AdminDevicesController {
   /** Ends the partnership: the device's tokens stop working and its place under the limit is free. */
   @Delete(':deviceId')
   @HttpCode(204)
+  @ApiOperation(
+    'removeDevice',
+    'End the partnership: tokens die, the place under the limit is freed',
+    { 204: 'Removed' },
+    [400, 401, 404],
+  )
   async remove(
     @Param('accountId', accountIdPipe) accountId: string,
     @Param('deviceId', deviceIdPipe) deviceId: string,
@@ -65,6 +87,13 @@ export class AdminDevicesController {
 
   /** Always allow or always block this device of this account (an exemption from the rules). */
   @Put(':deviceId/access')
+  @ApiOperation(
+    'setDeviceAccess',
+    'Always allow or always block this device of this account (an exemption)',
+    { 200: ['The exemption', exemptionSchema] },
+    [400, 401, 404],
+    { tags: ['access', 'devices'] },
+  )
   setAccess(
     @Param('accountId', accountIdPipe) accountId: string,
     @Param('deviceId', deviceIdPipe) deviceId: string,
@@ -76,6 +105,13 @@ export class AdminDevicesController {
   /** Drops the exemption: the rules and the default decide again. */
   @Delete(':deviceId/access')
   @HttpCode(204)
+  @ApiOperation(
+    'clearDeviceAccess',
+    'Drop the exemption: rules and the default decide again',
+    { 204: 'Cleared' },
+    [400, 401, 404],
+    { tags: ['access', 'devices'] },
+  )
   async clearAccess(
     @Param('accountId', accountIdPipe) accountId: string,
     @Param('deviceId', deviceIdPipe) deviceId: string,
@@ -85,6 +121,13 @@ export class AdminDevicesController {
 
   @Post(':deviceId/wipe')
   @HttpCode(202)
+  @ApiOperation(
+    'requestWipe',
+    'Ask the device to wipe itself (full) or this account’s data (account)',
+    { 202: ['The wipe, pending until the device confirms', wipeSchema] },
+    [400, 401, 404, 409],
+    { tags: ['wipes', 'devices'] },
+  )
   requestWipe(
     @Param('accountId', accountIdPipe) accountId: string,
     @Param('deviceId', deviceIdPipe) deviceId: string,
@@ -94,6 +137,13 @@ export class AdminDevicesController {
   }
 
   @Delete(':deviceId/wipe')
+  @ApiOperation(
+    'cancelWipe',
+    'Withdraw a pending wipe',
+    { 200: ['The cancelled wipe', wipeSchema] },
+    [400, 401, 404],
+    { tags: ['wipes', 'devices'] },
+  )
   cancelWipe(
     @Param('accountId', accountIdPipe) accountId: string,
     @Param('deviceId', deviceIdPipe) deviceId: string,
@@ -106,10 +156,18 @@ export class AdminDevicesController {
 /** Partnerships across the organisation. */
 @Controller('admin/devices')
 @UseGuards(AdminTokenGuard)
+@ApiSecurity('adminToken')
+@ApiTags('devices')
 export class AdminOrgDevicesController {
   constructor(@Inject(DevicesService) private readonly devices: DevicesService) {}
 
   @Get()
+  @ApiOperation(
+    'searchDevices',
+    'Search partnerships across the organisation',
+    { 200: ['A page of devices', devicePageSchema] },
+    [400, 401],
+  )
   search(
     @Query(new ZodValidationPipe(searchDevicesQuerySchema, 'query')) query: SearchDevicesQuery,
   ): Promise<DevicePage> {

@@ -1,23 +1,16 @@
 import type { IncomingMessage } from 'node:http';
 import { Body, Controller, HttpCode, Inject, Post, Req, Res, UnauthorizedException } from '@nestjs/common';
-import type { DeviceAccessLevel } from '@pushmail/contracts';
+import { ApiOperation, ApiTags } from '@pushmail/platform';
 import { sha256Hex } from '../credentials/device-token.js';
 import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
+import { registrationSchema, type RegistrationResponse, rotatedTokenSchema } from './dto/device.response.js';
 import { type RegisterDeviceDto, registerDeviceSchema } from './dto/register-device.dto.js';
 import { RegisterDevice } from './usecases/register-device/register-device.usecase.js';
 import { RotateDeviceToken } from './usecases/rotate-device-token/rotate-device-token.usecase.js';
 
-export interface RegistrationResponse {
-  accountId: string;
-  deviceId: string;
-  token: string;
-  sessionUrl: string | null;
-  access: DeviceAccessLevel;
-  accessRule: string;
-}
-
 /** The device-facing side: a device proves the account's password once and receives its own token. */
 @Controller('v1/devices')
+@ApiTags('device')
 export class DevicesController {
   constructor(
     @Inject(RegisterDevice) private readonly registerDevice: RegisterDevice,
@@ -26,6 +19,16 @@ export class DevicesController {
 
   /** 201 for a new partnership, 200 when an existing one was refreshed. */
   @Post()
+  @ApiOperation(
+    'registerDevice',
+    "A device signs in with the account's password and receives its own token",
+    {
+      200: ['An existing partnership, refreshed', registrationSchema],
+      201: ['A new partnership', registrationSchema],
+    },
+    [400, 401, 403, 429],
+    { security: [] },
+  )
   async register(
     @Body(new ZodValidationPipe(registerDeviceSchema)) body: RegisterDeviceDto,
     @Req() request: IncomingMessage & { ip?: string },
@@ -46,6 +49,13 @@ export class DevicesController {
   /** Trades the device's current token (the bearer) for a new one; the old one stops working at once. */
   @Post('token')
   @HttpCode(200)
+  @ApiOperation(
+    'rotateDeviceToken',
+    'Trade the current device token for a new one; the old one stops at once',
+    { 200: ['The new token', rotatedTokenSchema] },
+    [401, 403],
+    { security: ['deviceToken'] },
+  )
   async rotate(
     @Req() request: IncomingMessage,
   ): Promise<{ accountId: string; deviceId: string; token: string }> {

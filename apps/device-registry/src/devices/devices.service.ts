@@ -4,40 +4,10 @@ import { DataSource } from 'typeorm';
 import { Account } from '../accounts/entities/account.entity.js';
 import type { SearchDevicesQuery } from './dto/search-devices.dto.js';
 import type { AccessSource, DeviceAuthMethod, DeviceStatus } from './entities/device.entity.js';
+import type { DeviceResponse } from './dto/device.response.js';
 
-export interface DeviceSummary {
-  accountId: string;
-  address: string;
-  deviceId: string;
-  deviceType: string;
-  model: string;
-  os: string | null;
-  userAgent: string | null;
-  access: DeviceAccessLevel;
-  /** The rule that decided `access`. */
-  accessReason: string | null;
-  accessSource: AccessSource;
-  accessRuleId: string | null;
-  accessDecidedAt: string;
-  /** This device's per-account exemption, if an administrator set one. */
-  exemption: 'allowed' | 'blocked' | null;
-  authMethod: DeviceAuthMethod;
-  status: DeviceStatus;
-  wipedAt: string | null;
-  firstSyncAt: string | null;
-  lastSyncAt: string | null;
-  lastSeenAddress: string | null;
-  /** The account's policy now in force, if any. */
-  policy: { policyId: string; name: string; version: number } | null;
-  acknowledgedPolicy: { policyId: string; version: number; acknowledgedAt: string | null } | null;
-  /** True when there is no policy or the device acknowledged the version in force. */
-  policyAcknowledged: boolean;
-  pendingWipe: { wipeId: string; kind: DeviceWipeKind; requestedBy: string; requestedAt: string } | null;
-  /** Unrevoked tokens; a registered device normally has exactly one. */
-  liveTokens: number;
-  createdAt: string;
-  updatedAt: string;
-}
+/** A partnership as the admin API shows it: the shape its OpenAPI document gives. */
+export type DeviceSummary = DeviceResponse;
 
 export interface DevicePage {
   devices: DeviceSummary[];

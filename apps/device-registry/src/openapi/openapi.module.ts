@@ -1,5 +1,9 @@
 import { Module } from '@nestjs/common';
-import { OpenApiController } from './openapi.controller.js';
+import { deviceRegistryOpenApi } from './openapi-document.js';
+import { OPENAPI_DOCUMENT, OpenApiController } from './openapi.controller.js';
 
-@Module({ controllers: [OpenApiController] })
+@Module({
+  controllers: [OpenApiController],
+  providers: [{ provide: OPENAPI_DOCUMENT, useFactory: deviceRegistryOpenApi }],
+})
 export class OpenApiModule {}

@@ -1,29 +1,20 @@
 import { Body, Controller, Get, Inject, Put, UseGuards } from '@nestjs/common';
-import { type DeviceAccessLevel, deviceAccessLevels } from '@pushmail/contracts';
-import { z } from 'zod';
+import { ApiOperation, ApiSecurity, ApiTags } from '@pushmail/platform';
 import { AccessService } from '../access/access.service.js';
 import { AdminTokenGuard } from '../auth/admin-token.guard.js';
 import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
 import { PoliciesService } from '../policies/policies.service.js';
-
-export interface OrgSettingsView {
-  /** Access of a device that no exemption or rule decides. */
-  defaultAccess: DeviceAccessLevel;
-  /** The policy of every account without its own; null for none. */
-  defaultPolicyId: string | null;
-}
-
-const updateSettingsSchema = z
-  .object({
-    defaultAccess: z.enum(deviceAccessLevels).optional(),
-    defaultPolicyId: z.uuid().nullable().optional(),
-  })
-  .refine((body) => body.defaultAccess !== undefined || body.defaultPolicyId !== undefined, {
-    message: 'give defaultAccess, defaultPolicyId or both',
-  });
+import {
+  type OrgSettingsView,
+  settingsSchema,
+  type UpdateSettingsDto,
+  updateSettingsSchema,
+} from './dto/settings.dto.js';
 
 @Controller('admin/settings')
 @UseGuards(AdminTokenGuard)
+@ApiSecurity('adminToken')
+@ApiTags('settings')
 export class SettingsController {
   constructor(
     @Inject(AccessService) private readonly access: AccessService,
@@ -31,6 +22,7 @@ export class SettingsController {
   ) {}
 
   @Get()
+  @ApiOperation('getSettings', 'Organisation defaults', { 200: ['Settings', settingsSchema] }, [401])
   async get(): Promise<OrgSettingsView> {
     return {
       defaultAccess: await this.access.defaultAccess(),
@@ -40,12 +32,14 @@ export class SettingsController {
 
   /** Takes effect at once for every partnership the change concerns. */
   @Put()
+  @ApiOperation(
+    'updateSettings',
+    'Change the default access and/or default policy',
+    { 200: ['Settings', settingsSchema] },
+    [400, 401, 404],
+  )
   async update(
-    @Body(new ZodValidationPipe(updateSettingsSchema))
-    body: {
-      defaultAccess?: DeviceAccessLevel;
-      defaultPolicyId?: string | null;
-    },
+    @Body(new ZodValidationPipe(updateSettingsSchema)) body: UpdateSettingsDto,
   ): Promise<OrgSettingsView> {
     if (body.defaultPolicyId !== undefined) await this.policies.setDefault(body.defaultPolicyId);
     if (body.defaultAccess !== undefined) await this.access.setDefaultAccess(body.defaultAccess);

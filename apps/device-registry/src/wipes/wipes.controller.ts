@@ -1,17 +1,26 @@
 import { Controller, Get, Inject, Param, Query, UseGuards } from '@nestjs/common';
-import { z } from 'zod';
+import { ApiOperation, ApiSecurity, ApiTags } from '@pushmail/platform';
 import { AdminTokenGuard } from '../auth/admin-token.guard.js';
 import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
-import { type ListWipesQuery, listWipesQuerySchema } from './dto/wipe.dto.js';
+import {
+  type ListWipesQuery,
+  listWipesQuerySchema,
+  wipeIdParamSchema,
+  wipeSchema,
+  wipesSchema,
+} from './dto/wipe.dto.js';
 import { type WipeView, WipesService } from './wipes.service.js';
 
 /** The record of remote wipes: who asked, when, and when each device confirmed. */
 @Controller('admin/wipes')
 @UseGuards(AdminTokenGuard)
+@ApiSecurity('adminToken')
+@ApiTags('wipes')
 export class WipesController {
   constructor(@Inject(WipesService) private readonly wipes: WipesService) {}
 
   @Get()
+  @ApiOperation('listWipes', 'Remote wipes, newest first', { 200: ['Wipes', wipesSchema] }, [400, 401])
   async list(
     @Query(new ZodValidationPipe(listWipesQuerySchema, 'query')) query: ListWipesQuery,
   ): Promise<{ wipes: WipeView[] }> {
@@ -19,7 +28,10 @@ export class WipesController {
   }
 
   @Get(':wipeId')
-  get(@Param('wipeId', new ZodValidationPipe(z.uuid(), 'wipeId')) wipeId: string): Promise<WipeView> {
+  @ApiOperation('getWipe', 'One wipe', { 200: ['The wipe', wipeSchema] }, [400, 401, 404])
+  get(
+    @Param('wipeId', new ZodValidationPipe(wipeIdParamSchema, 'wipeId')) wipeId: string,
+  ): Promise<WipeView> {
     return this.wipes.get(wipeId);
   }
 }

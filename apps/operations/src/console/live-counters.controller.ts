@@ -1,19 +1,8 @@
 import { Controller, Get, Inject, UseGuards } from '@nestjs/common';
+import { ApiOperation, ApiSecurity, ApiTags } from '@pushmail/platform';
 import { AdminTokenGuard } from '../auth/admin-token.guard.js';
 import { OPERATIONS_CONFIG, type OperationsConfig } from '../config/operations-config.js';
-
-export interface MetricSample {
-  name: string;
-  labels: string;
-  value: number;
-}
-
-export interface ServiceCounters {
-  service: string;
-  ok: boolean;
-  error?: string;
-  samples: MetricSample[];
-}
+import { liveCountersSchema, type MetricSample, type ServiceCounters } from './dto/live-counters.dto.js';
 
 /** Metric names worth a glance on the console: sockets, message rates, consumer lag. */
 const INTERESTING = /socket|connection|state_?change|message|mail|push|lag|consumer|delivered|stored/i;
@@ -22,10 +11,18 @@ const MAX_SAMPLES = 60;
 /** The live counters of the console: a few of each service's Prometheus metrics, read on request. */
 @Controller('admin/live')
 @UseGuards(AdminTokenGuard)
+@ApiSecurity('adminToken')
+@ApiTags('diagnostics')
 export class LiveCountersController {
   constructor(@Inject(OPERATIONS_CONFIG) private readonly config: OperationsConfig) {}
 
   @Get()
+  @ApiOperation(
+    'getLiveCounters',
+    "The console's live counters: sockets, message rates and consumer lag from each service's /metrics",
+    { 200: ['Samples per service (CONSOLE_METRICS_URLS)', liveCountersSchema] },
+    [401],
+  )
   async counters(): Promise<{ at: string; services: ServiceCounters[] }> {
     const targets = this.config.CONSOLE_METRICS_URLS.map((pair) => {
       const [service, ...url] = pair.split('=');

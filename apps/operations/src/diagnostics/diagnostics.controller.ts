@@ -1,11 +1,16 @@
 import { Controller, Get, Inject, Param, Query, UseGuards } from '@nestjs/common';
+import { ApiOperation, ApiSecurity, ApiTags } from '@pushmail/platform';
 import { AdminTokenGuard } from '../auth/admin-token.guard.js';
 import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
 import { accountIdParamSchema, deviceIdSchema } from '../registry/registry-types.js';
 import { DiagnosticsService, type OrgFindings } from './diagnostics.service.js';
 import {
+  accountFindingsSchema,
+  deviceDiagnosisSchema,
   type FindingsQuery,
   findingsQuerySchema,
+  orgFindingsSchema,
+  trailSchema,
   type TrailQuery,
   trailQuerySchema,
 } from './dto/diagnostics.dto.js';
@@ -18,10 +23,18 @@ const deviceIdPipe = new ZodValidationPipe(deviceIdSchema, 'deviceId');
 /** Why doesn't this phone get mail: a device's trail and what it shows, per device and across the organisation. */
 @Controller('admin')
 @UseGuards(AdminTokenGuard)
+@ApiSecurity('adminToken')
+@ApiTags('diagnostics')
 export class DiagnosticsController {
   constructor(@Inject(DiagnosticsService) private readonly diagnostics: DiagnosticsService) {}
 
   @Get('accounts/:accountId/devices/:deviceId/trail')
+  @ApiOperation(
+    'getDeviceTrail',
+    "A device's diagnostic trail, newest first (records without a device concern the whole account)",
+    { 200: ['The trail', trailSchema] },
+    [400, 401, 404],
+  )
   async trail(
     @Param('accountId', accountIdPipe) accountId: string,
     @Param('deviceId', deviceIdPipe) deviceId: string,
@@ -31,6 +44,12 @@ export class DiagnosticsController {
   }
 
   @Get('accounts/:accountId/devices/:deviceId/findings')
+  @ApiOperation(
+    'getDeviceFindings',
+    'Why this device does (not) get mail: its status and each finding with evidence and fix',
+    { 200: ['The diagnosis', deviceDiagnosisSchema] },
+    [400, 401, 404],
+  )
   deviceFindings(
     @Param('accountId', accountIdPipe) accountId: string,
     @Param('deviceId', deviceIdPipe) deviceId: string,
@@ -39,6 +58,12 @@ export class DiagnosticsController {
   }
 
   @Get('accounts/:accountId/findings')
+  @ApiOperation(
+    'getAccountFindings',
+    'The diagnosis of every device of an account',
+    { 200: ['One diagnosis per device', accountFindingsSchema] },
+    [400, 401, 404],
+  )
   async accountFindings(
     @Param('accountId', accountIdPipe) accountId: string,
   ): Promise<{ accountId: string; devices: DeviceDiagnosis[] }> {
@@ -46,6 +71,12 @@ export class DiagnosticsController {
   }
 
   @Get('findings')
+  @ApiOperation(
+    'listFindings',
+    'Every device of the organisation with a finding, worst first',
+    { 200: ['Devices with a finding', orgFindingsSchema] },
+    [400, 401],
+  )
   orgFindings(
     @Query(new ZodValidationPipe(findingsQuerySchema, 'query')) query: FindingsQuery,
   ): Promise<OrgFindings> {

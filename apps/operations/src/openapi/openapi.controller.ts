@@ -1,34 +1,28 @@
 import { Controller, Get, Header, Inject, UseGuards } from '@nestjs/common';
+import type { Json } from '@pushmail/platform';
 import { AdminTokenGuard } from '../auth/admin-token.guard.js';
-import { diagnosticsPaths, diagnosticsSchemas } from '../diagnostics/openapi-paths.js';
 import { RegistryClient } from '../registry/registry-client.js';
+import { withOperations } from './openapi-document.js';
 
-type Json = Record<string, unknown>;
+/** Operations' own part of the admin API's document, generated once from its controllers. */
+export const OPERATIONS_OPENAPI = Symbol('OPERATIONS_OPENAPI');
 
 /**
  * The admin API as the console and the CLI see it through operations: device-registry's document
- * with operations' own operations (trail, findings, self-test, live counters) added.
+ * with operations' own operations (trail, findings, self-test, live counters) added. Committed as
+ * `apps/operations/openapi.json`.
  */
 @Controller('admin')
 @UseGuards(AdminTokenGuard)
 export class OpenApiController {
-  constructor(@Inject(RegistryClient) private readonly registry: RegistryClient) {}
+  constructor(
+    @Inject(RegistryClient) private readonly registry: RegistryClient,
+    @Inject(OPERATIONS_OPENAPI) private readonly own: Json,
+  ) {}
 
   @Get('openapi.json')
   @Header('cache-control', 'no-store')
   async openapi(): Promise<Json> {
-    return withOperations(await this.registry.openApiDocument());
+    return withOperations(await this.registry.openApiDocument(), this.own);
   }
-}
-
-export function withOperations(registryDocument: Json): Json {
-  const components = (registryDocument['components'] ?? {}) as Json;
-  const tags = (registryDocument['tags'] ?? []) as Json[];
-  return {
-    ...registryDocument,
-    servers: [{ url: 'http://127.0.0.1:8084', description: 'A local operations service' }],
-    tags: [...tags, { name: 'diagnostics' }],
-    paths: { ...(registryDocument['paths'] as Json), ...diagnosticsPaths },
-    components: { ...components, schemas: { ...(components['schemas'] as Json), ...diagnosticsSchemas } },
-  };
 }

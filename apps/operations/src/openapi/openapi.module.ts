@@ -1,5 +1,9 @@
 import { Module } from '@nestjs/common';
-import { OpenApiController } from './openapi.controller.js';
+import { operationsOpenApi } from './openapi-document.js';
+import { OPERATIONS_OPENAPI, OpenApiController } from './openapi.controller.js';
 
-@Module({ controllers: [OpenApiController] })
+@Module({
+  controllers: [OpenApiController],
+  providers: [{ provide: OPERATIONS_OPENAPI, useFactory: operationsOpenApi }],
+})
 export class OpenApiModule {}

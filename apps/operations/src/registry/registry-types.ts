@@ -6,12 +6,13 @@ import { z } from 'zod';
  * Path parameters are checked here as device-registry checks them, so a bad one is refused before
  * the registry is asked.
  */
-export const accountIdParamSchema = z.uuid();
+export const accountIdParamSchema = z.uuid().describe('The account id.');
 export const deviceIdSchema = z
   .string()
   .min(1)
   .max(128)
-  .regex(/^[A-Za-z0-9._:-]+$/, 'may contain only letters, digits and . _ : -');
+  .regex(/^[A-Za-z0-9._:-]+$/, 'may contain only letters, digits and . _ : -')
+  .describe('The device id the device registered with (or the one derived for a standard client).');
 
 /** `GET /admin/accounts/{accountId}`, the fields operations uses. */
 export interface AccountSummary {

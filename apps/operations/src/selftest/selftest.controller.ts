@@ -1,17 +1,26 @@
 import { Body, Controller, HttpCode, Inject, Post, UseGuards } from '@nestjs/common';
+import { ApiOperation, ApiSecurity, ApiTags } from '@pushmail/platform';
 import { AdminTokenGuard } from '../auth/admin-token.guard.js';
 import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
-import { type SelfTestDto, selfTestSchema } from './dto/selftest.dto.js';
+import { type SelfTestDto, selfTestReportSchema, selfTestSchema } from './dto/selftest.dto.js';
 import { type SelfTestReport, SelfTestService } from './selftest.service.js';
 
 @Controller('admin/selftest')
 @UseGuards(AdminTokenGuard)
+@ApiSecurity('adminToken')
+@ApiTags('diagnostics')
 export class SelfTestController {
   constructor(@Inject(SelfTestService) private readonly selfTest: SelfTestService) {}
 
   /** Always 200 once it ran: a failing hop is the answer, not an error of this endpoint. */
   @Post()
   @HttpCode(200)
+  @ApiOperation(
+    'runSelfTest',
+    'Send the account a mail and follow it as the device: SMTP, Kafka, store, push, fetch',
+    { 200: ['Each hop with its time, or where mail stopped', selfTestReportSchema] },
+    [400, 401, 404],
+  )
   run(@Body(new ZodValidationPipe(selfTestSchema)) body: SelfTestDto): Promise<SelfTestReport> {
     return this.selfTest.run(body);
   }

@@ -1,4 +1,4 @@
-import { deviceAccessLevels } from '@pushmail/contracts';
+import { deviceAccessLevels, isoTimestamp } from '@pushmail/contracts';
 import { z } from 'zod';
 
 export const createAccessRuleSchema = z.object({
@@ -22,6 +22,32 @@ export const setExemptionSchema = z.object({
 });
 export type SetExemptionDto = z.output<typeof setExemptionSchema>;
 
-export const listExemptionsQuerySchema = z.object({ accountId: z.uuid().optional() });
+export const listExemptionsQuerySchema = z.object({
+  accountId: z.uuid().optional().describe('Only this account.'),
+});
 
-export const ruleIdParamSchema = z.uuid();
+export const ruleIdParamSchema = z.uuid().describe('The rule id.');
+
+export const accessRuleSchema = z
+  .object({
+    ruleId: z.uuid(),
+    matchField: z.enum(['deviceType', 'model']),
+    pattern: z.string().describe('Case-insensitive, whole value; `*` matches any run of characters.'),
+    access: z.enum(deviceAccessLevels),
+    description: z.string().nullable(),
+    createdAt: isoTimestamp,
+  })
+  .meta({ id: 'AccessRule' });
+
+export const exemptionSchema = z
+  .object({
+    accountId: z.uuid(),
+    deviceId: z.string(),
+    access: z.enum(['allowed', 'blocked']),
+    note: z.string().nullable(),
+    createdAt: isoTimestamp,
+  })
+  .meta({ id: 'Exemption' });
+
+export const accessRulesSchema = z.object({ rules: z.array(accessRuleSchema) });
+export const exemptionsSchema = z.object({ exemptions: z.array(exemptionSchema) });

@@ -5,7 +5,8 @@ export const deviceIdSchema = z
   .string()
   .min(1)
   .max(128)
-  .regex(/^[A-Za-z0-9._:-]+$/, 'may contain only letters, digits and . _ : -');
+  .regex(/^[A-Za-z0-9._:-]+$/, 'may contain only letters, digits and . _ : -')
+  .describe('The device id the device registered with (or the one derived for a standard client).');
 
 const optionalText = (max: number) =>
   z

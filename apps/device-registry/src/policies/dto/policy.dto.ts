@@ -1,4 +1,4 @@
-import { devicePolicySettingsV1 } from '@pushmail/contracts';
+import { devicePolicySettingsV1, isoTimestamp } from '@pushmail/contracts';
 import { z } from 'zod';
 
 const settingsInput = devicePolicySettingsV1.partial();
@@ -33,4 +33,19 @@ export const assignPolicySchema = z.object({
   policyId: z.uuid().nullable(),
 });
 
-export const policyIdParamSchema = z.uuid();
+export const policyIdParamSchema = z.uuid().describe('The policy id.');
+
+export const policySchema = z
+  .object({
+    policyId: z.uuid(),
+    name: z.string(),
+    version: z.int().describe('Grows with every change; devices acknowledge a version.'),
+    settings: devicePolicySettingsV1.meta({ id: 'PolicySettings' }),
+    isDefault: z.boolean(),
+    assignedAccounts: z.int(),
+    createdAt: isoTimestamp,
+    updatedAt: isoTimestamp,
+  })
+  .meta({ id: 'Policy' });
+
+export const policiesSchema = z.object({ policies: z.array(policySchema) });

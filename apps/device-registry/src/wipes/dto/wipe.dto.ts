@@ -1,4 +1,4 @@
-import { deviceWipeKinds } from '@pushmail/contracts';
+import { deviceWipeKinds, isoTimestamp } from '@pushmail/contracts';
 import { z } from 'zod';
 
 export const requestWipeSchema = z.object({
@@ -10,12 +10,31 @@ export const requestWipeSchema = z.object({
 export type RequestWipeDto = z.output<typeof requestWipeSchema>;
 
 export const cancelWipeQuerySchema = z.object({
-  cancelledBy: z.string().trim().min(1).max(200).default('administrator'),
+  cancelledBy: z.string().trim().min(1).max(200).default('administrator').describe('Who withdraws it.'),
 });
 
 export const listWipesQuerySchema = z.object({
-  accountId: z.uuid().optional(),
-  status: z.enum(['pending', 'confirmed', 'cancelled']).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
+  accountId: z.uuid().optional().describe('Only this account.'),
+  status: z.enum(['pending', 'confirmed', 'cancelled']).optional().describe('Only this status.'),
+  limit: z.coerce.number().int().min(1).max(500).default(100).describe('At most this many.'),
 });
+
+export const wipeIdParamSchema = z.uuid().describe('The wipe id.');
 export type ListWipesQuery = z.output<typeof listWipesQuerySchema>;
+
+export const wipeSchema = z
+  .object({
+    wipeId: z.uuid(),
+    accountId: z.uuid(),
+    deviceId: z.string(),
+    kind: z.enum(deviceWipeKinds),
+    status: z.enum(['pending', 'confirmed', 'cancelled']),
+    requestedBy: z.string(),
+    requestedAt: isoTimestamp,
+    confirmedAt: isoTimestamp.nullable(),
+    cancelledAt: isoTimestamp.nullable(),
+    cancelledBy: z.string().nullable(),
+  })
+  .meta({ id: 'Wipe' });
+
+export const wipesSchema = z.object({ wipes: z.array(wipeSchema) });

@@ -1,0 +1,69 @@
+import { readFileSync } from 'node:fs';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import {
+  documentedOperations,
+  expectCommittedDocument,
+  expectGeneratedTypes,
+  servedOperations,
+} from '@pushmail/testing';
+import { describe, expect, it } from 'vitest';
+import { documentedControllers, operationsOpenApi, withOperations } from './openapi-document.js';
+import { OpenApiController } from './openapi.controller.js';
+
+const REGENERATE = 'npx vitest run --project unit apps/operations/src/openapi -u';
+
+/** device-registry's committed document, which device-registry serves (its own specs check that). */
+const registryDocument = JSON.parse(
+  readFileSync(new URL('../../../device-registry/openapi.json', import.meta.url), 'utf8'),
+) as Record<string, unknown>;
+
+describe(withOperations.name, () => {
+  it("adds operations' routes to device-registry's document and stays a valid OpenAPI 3.1 document", async () => {
+    const validator = new Validator();
+    const result = await validator.validate(withOperations(registryDocument));
+    expect(result.errors).toBeUndefined();
+    expect(result.valid).toBe(true);
+    expect(validator.version).toBe('3.1');
+  });
+
+  it('describes exactly the admin routes operations answers itself', () => {
+    expect(documentedOperations(operationsOpenApi())).toEqual(servedOperations(documentedControllers));
+  });
+
+  it('describes every route operations serves, its own document included', () => {
+    const documented = documentedOperations(withOperations(registryDocument));
+    expect(documented).toEqual(
+      expect.arrayContaining(servedOperations([...documentedControllers, OpenApiController])),
+    );
+  });
+
+  it('asks for the admin credential on every operation of its own', () => {
+    const paths = operationsOpenApi()['paths'] as Record<string, Record<string, { security?: unknown }>>;
+    for (const [path, item] of Object.entries(paths)) {
+      for (const [method, operation] of Object.entries(item)) {
+        expect(operation.security, `${method} ${path}`).toEqual([{ adminToken: [] }]);
+      }
+    }
+  });
+
+  it('refuses an operation that both documents describe', () => {
+    expect(() => withOperations(withOperations(registryDocument))).toThrow(/in both documents/);
+  });
+
+  it('is what apps/operations/openapi.json holds', async () => {
+    await expectCommittedDocument(
+      withOperations(registryDocument),
+      new URL('../../openapi.json', import.meta.url),
+      REGENERATE,
+    );
+  });
+
+  it('is what the clients’ generated types of its own operations were generated from', async () => {
+    await expectGeneratedTypes(
+      operationsOpenApi(),
+      new URL('../../../../libs/contracts/src/admin-api/operations-api.ts', import.meta.url),
+      "apps/operations/src/openapi/openapi-document.ts (operations' own operations)",
+      REGENERATE,
+    );
+  });
+});

@@ -1,0 +1,1468 @@
+// Generated from apps/device-registry/openapi.json by openapi-typescript: do not edit by hand.
+// Regenerate: npx vitest run --project unit apps/device-registry/src/openapi -u
+export interface paths {
+  '/admin/openapi.json': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** This document */
+    get: operations['getOpenApi'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/admin/accounts': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List accounts in address order */
+    get: operations['listAccounts'];
+    put?: never;
+    /** Create an account */
+    post: operations['createAccount'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/admin/accounts/{accountId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One account, with its lockout state */
+    get: operations['getAccount'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/admin/accounts/{accountId}/unlock': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Lift a sign-in lockout */
+    post: operations['unlockAccount'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/admin/accounts/{accountId}/policy': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /** Give the account its own policy (or null to follow the default) */
+    put: operations['assignPolicy'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/admin/accounts/{accountId}/devices': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The account's partnerships */
+    get: operations['listAccountDevices'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/admin/accounts/{accountId}/devices/{deviceId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One partnership */
+    get: operations['getDevice'];
+    put?: never;
+    post?: never;
+    /** End the partnership: tokens die, the place under the limit is freed */
+    delete: operations['removeDevice'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/admin/accounts/{accountId}/devices/{deviceId}/access': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /** Always allow or always block this device of this account (an exemption) */
+    put: operations['setDeviceAccess'];
+    post?: never;
+    /** Drop the exemption: rules and the default decide again */
+    delete: operations['clearDeviceAccess'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/admin/accounts/{accountId}/devices/{deviceId}/wipe': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Ask the device to wipe itself (full) or this account’s data (account) */
+    post: operations['requestWipe'];
+    /** Withdraw a pending wipe */
+    delete: operations['cancelWipe'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/admin/devices': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Search partnerships across the organisation */
+    get: operations['searchDevices'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/admin/access/rules': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Access rules */
+    get: operations['listAccessRules'];
+    put?: never;
+    /** Add a rule; partnerships are decided again at once */
+    post: operations['createAccessRule'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/admin/access/rules/{ruleId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Delete a rule; partnerships are decided again at once */
+    delete: operations['deleteAccessRule'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/admin/access/exemptions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Per-device exemptions */
+    get: operations['listExemptions'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/admin/settings': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Organisation defaults */
+    get: operations['getSettings'];
+    /** Change the default access and/or default policy */
+    put: operations['updateSettings'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/admin/policies': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Device policies */
+    get: operations['listPolicies'];
+    put?: never;
+    /** Create a policy */
+    post: operations['createPolicy'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/admin/policies/{policyId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One policy */
+    get: operations['getPolicy'];
+    /** Change a policy: a new version every device under it must acknowledge */
+    put: operations['updatePolicy'];
+    post?: never;
+    /** Delete a policy no account uses */
+    delete: operations['deletePolicy'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/admin/wipes': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Remote wipes, newest first */
+    get: operations['listWipes'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/admin/wipes/{wipeId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One wipe */
+    get: operations['getWipe'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/devices': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** A device signs in with the account's password and receives its own token */
+    post: operations['registerDevice'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/devices/token': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Trade the current device token for a new one; the old one stops at once */
+    post: operations['rotateDeviceToken'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+}
+export type webhooks = Record<string, never>;
+export interface components {
+  schemas: {
+    PolicySettings: {
+      pinRequired: boolean;
+      minPinLength: number;
+      lockAfterIdleSeconds: number | null;
+      wipeAfterFailedUnlocks: number | null;
+      syncWindowDays: number | null;
+      maxAttachmentBytes: number | null;
+    };
+    Error: {
+      /** @description A stable machine-readable code, e.g. `device_limit_reached`, `account_locked`, `device_blocked`. */
+      error: string;
+      /** @description What went wrong and what to do about it. */
+      message?: string;
+    } & {
+      [key: string]: unknown;
+    };
+    AccountPage: {
+      accounts: components['schemas']['Account'][];
+      nextCursor: string | null;
+    };
+    Account: {
+      /** Format: uuid */
+      accountId: string;
+      /** Format: email */
+      address: string;
+      displayName: string | null;
+      /** @enum {string} */
+      status: 'active' | 'disabled' | 'deleted';
+      revision: number;
+      /** @description Below `revision` while a snapshot still waits to reach Kafka. */
+      publishedRevision: number;
+      deviceCount: number;
+      /** @description The account’s own policy; null follows the default. */
+      policyId: string | null;
+      /** @description Failed sign-ins in the current window. */
+      failedSignIns: number;
+      /** @description Set while sign-ins are refused after too many failures. */
+      lockedUntil: string | null;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      updatedAt: string;
+    };
+    /** @description A partnership: one device of one account. */
+    Device: {
+      /** Format: uuid */
+      accountId: string;
+      address: string;
+      deviceId: string;
+      deviceType: string;
+      model: string;
+      os: string | null;
+      userAgent: string | null;
+      /** @enum {string} */
+      access: 'allowed' | 'blocked' | 'quarantined';
+      /** @description The rule that decided `access`. */
+      accessReason: string | null;
+      /** @enum {string} */
+      accessSource: 'exemption' | 'rule' | 'default';
+      accessRuleId: string | null;
+      /** Format: date-time */
+      accessDecidedAt: string;
+      exemption: ('allowed' | 'blocked') | null;
+      /** @enum {string} */
+      authMethod: 'token' | 'password';
+      /** @enum {string} */
+      status: 'active' | 'wiped';
+      wipedAt: string | null;
+      firstSyncAt: string | null;
+      lastSyncAt: string | null;
+      lastSeenAddress: string | null;
+      policy: {
+        /** Format: uuid */
+        policyId: string;
+        name: string;
+        version: number;
+      } | null;
+      acknowledgedPolicy: {
+        /** Format: uuid */
+        policyId: string;
+        version: number;
+        acknowledgedAt: string | null;
+      } | null;
+      policyAcknowledged: boolean;
+      pendingWipe: {
+        /** Format: uuid */
+        wipeId: string;
+        /** @enum {string} */
+        kind: 'full' | 'account';
+        requestedBy: string;
+        /** Format: date-time */
+        requestedAt: string;
+      } | null;
+      liveTokens: number;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      updatedAt: string;
+    };
+    Exemption: {
+      /** Format: uuid */
+      accountId: string;
+      deviceId: string;
+      /** @enum {string} */
+      access: 'allowed' | 'blocked';
+      note: string | null;
+      /** Format: date-time */
+      createdAt: string;
+    };
+    Wipe: {
+      /** Format: uuid */
+      wipeId: string;
+      /** Format: uuid */
+      accountId: string;
+      deviceId: string;
+      /** @enum {string} */
+      kind: 'full' | 'account';
+      /** @enum {string} */
+      status: 'pending' | 'confirmed' | 'cancelled';
+      requestedBy: string;
+      /** Format: date-time */
+      requestedAt: string;
+      confirmedAt: string | null;
+      cancelledAt: string | null;
+      cancelledBy: string | null;
+    };
+    DevicePage: {
+      devices: components['schemas']['Device'][];
+      nextCursor: string | null;
+    };
+    AccessRule: {
+      /** Format: uuid */
+      ruleId: string;
+      /** @enum {string} */
+      matchField: 'deviceType' | 'model';
+      /** @description Case-insensitive, whole value; `*` matches any run of characters. */
+      pattern: string;
+      /** @enum {string} */
+      access: 'allowed' | 'blocked' | 'quarantined';
+      description: string | null;
+      /** Format: date-time */
+      createdAt: string;
+    };
+    Settings: {
+      /**
+       * @description Access of a device that no exemption or rule decides.
+       * @enum {string}
+       */
+      defaultAccess: 'allowed' | 'blocked' | 'quarantined';
+      /** @description The policy of every account without its own; null for none. */
+      defaultPolicyId: string | null;
+    };
+    Policy: {
+      /** Format: uuid */
+      policyId: string;
+      name: string;
+      /** @description Grows with every change; devices acknowledge a version. */
+      version: number;
+      settings: components['schemas']['PolicySettings'];
+      isDefault: boolean;
+      assignedAccounts: number;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      updatedAt: string;
+    };
+    Registration: {
+      /** Format: uuid */
+      accountId: string;
+      deviceId: string;
+      /** @description The device token: shown once, stored only as a digest. */
+      token: string;
+      sessionUrl: string | null;
+      /** @enum {string} */
+      access: 'allowed' | 'blocked' | 'quarantined';
+      accessRule: string;
+    };
+  };
+  responses: {
+    /** @description The request is malformed; `message` names each bad field. */
+    E400: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        'application/json': components['schemas']['Error'];
+      };
+    };
+    /** @description The admin bearer token is missing or wrong. */
+    E401: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        'application/json': components['schemas']['Error'];
+      };
+    };
+    /** @description Refused: `error` says why (device limit, blocked device, disabled account, wiped device). */
+    E403: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        'application/json': components['schemas']['Error'];
+      };
+    };
+    /** @description No such account, device, rule, policy or wipe. */
+    E404: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        'application/json': components['schemas']['Error'];
+      };
+    };
+    /** @description Conflicts with the current state (duplicate, pending wipe, policy in use). */
+    E409: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        'application/json': components['schemas']['Error'];
+      };
+    };
+    /** @description Too many failed sign-ins: the account is locked (see `lockedUntil` and `Retry-After`). */
+    E429: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        'application/json': components['schemas']['Error'];
+      };
+    };
+  };
+  parameters: never;
+  requestBodies: never;
+  headers: never;
+  pathItems: never;
+}
+export type $defs = Record<string, never>;
+export interface operations {
+  getOpenApi: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The OpenAPI document */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            [key: string]: unknown;
+          };
+        };
+      };
+      401: components['responses']['E401'];
+    };
+  };
+  listAccounts: {
+    parameters: {
+      query?: {
+        /** @description Page size. */
+        limit?: number;
+        /** @description The `nextCursor` of the previous page. */
+        cursor?: string;
+        /** @description Only the account with this address (case-insensitive). */
+        address?: string;
+        /** @description Only accounts locked out now by failed sign-ins. */
+        locked?: 'true' | 'false';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of accounts */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AccountPage'];
+        };
+      };
+      400: components['responses']['E400'];
+      401: components['responses']['E401'];
+    };
+  };
+  createAccount: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          address: string;
+          password: string;
+          displayName?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** Format: uuid */
+            accountId: string;
+            address: string;
+          };
+        };
+      };
+      400: components['responses']['E400'];
+      401: components['responses']['E401'];
+      409: components['responses']['E409'];
+    };
+  };
+  getAccount: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The account id. */
+        accountId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The account */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Account'];
+        };
+      };
+      400: components['responses']['E400'];
+      401: components['responses']['E401'];
+      404: components['responses']['E404'];
+    };
+  };
+  unlockAccount: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The account id. */
+        accountId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The account, unlocked */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Account'];
+        };
+      };
+      400: components['responses']['E400'];
+      401: components['responses']['E401'];
+      404: components['responses']['E404'];
+    };
+  };
+  assignPolicy: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The account id. */
+        accountId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          policyId: string | null;
+        };
+      };
+    };
+    responses: {
+      /** @description The account */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Account'];
+        };
+      };
+      400: components['responses']['E400'];
+      401: components['responses']['E401'];
+      404: components['responses']['E404'];
+    };
+  };
+  listAccountDevices: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The account id. */
+        accountId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Devices */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** Format: uuid */
+            accountId: string;
+            devices: components['schemas']['Device'][];
+          };
+        };
+      };
+      400: components['responses']['E400'];
+      401: components['responses']['E401'];
+      404: components['responses']['E404'];
+    };
+  };
+  getDevice: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The account id. */
+        accountId: string;
+        /** @description The device id the device registered with (or the one derived for a standard client). */
+        deviceId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The device */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Device'];
+        };
+      };
+      400: components['responses']['E400'];
+      401: components['responses']['E401'];
+      404: components['responses']['E404'];
+    };
+  };
+  removeDevice: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The account id. */
+        accountId: string;
+        /** @description The device id the device registered with (or the one derived for a standard client). */
+        deviceId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Removed */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['E400'];
+      401: components['responses']['E401'];
+      404: components['responses']['E404'];
+    };
+  };
+  setDeviceAccess: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The account id. */
+        accountId: string;
+        /** @description The device id the device registered with (or the one derived for a standard client). */
+        deviceId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @enum {string} */
+          access: 'allowed' | 'blocked';
+          note?: string | null;
+        };
+      };
+    };
+    responses: {
+      /** @description The exemption */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Exemption'];
+        };
+      };
+      400: components['responses']['E400'];
+      401: components['responses']['E401'];
+      404: components['responses']['E404'];
+    };
+  };
+  clearDeviceAccess: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The account id. */
+        accountId: string;
+        /** @description The device id the device registered with (or the one derived for a standard client). */
+        deviceId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Cleared */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['E400'];
+      401: components['responses']['E401'];
+      404: components['responses']['E404'];
+    };
+  };
+  requestWipe: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The account id. */
+        accountId: string;
+        /** @description The device id the device registered with (or the one derived for a standard client). */
+        deviceId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @enum {string} */
+          kind: 'full' | 'account';
+          /** @default administrator */
+          requestedBy?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The wipe, pending until the device confirms */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Wipe'];
+        };
+      };
+      400: components['responses']['E400'];
+      401: components['responses']['E401'];
+      404: components['responses']['E404'];
+      409: components['responses']['E409'];
+    };
+  };
+  cancelWipe: {
+    parameters: {
+      query?: {
+        /** @description Who withdraws it. */
+        cancelledBy?: string;
+      };
+      header?: never;
+      path: {
+        /** @description The account id. */
+        accountId: string;
+        /** @description The device id the device registered with (or the one derived for a standard client). */
+        deviceId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The cancelled wipe */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Wipe'];
+        };
+      };
+      400: components['responses']['E400'];
+      401: components['responses']['E401'];
+      404: components['responses']['E404'];
+    };
+  };
+  searchDevices: {
+    parameters: {
+      query?: {
+        /** @description Only this account. */
+        accountId?: string;
+        /** @description Only this access level. */
+        access?: 'allowed' | 'blocked' | 'quarantined';
+        /** @description Only this status. */
+        status?: 'active' | 'wiped';
+        /** @description Part of the device id, model, device type, user agent or account address. */
+        q?: string;
+        /** @description Not synced since (or never). */
+        syncedBefore?: string;
+        /** @description Synced since. */
+        syncedSince?: string;
+        /** @description Page size. */
+        limit?: number;
+        /** @description The `nextCursor` of the previous page. */
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of devices */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DevicePage'];
+        };
+      };
+      400: components['responses']['E400'];
+      401: components['responses']['E401'];
+    };
+  };
+  listAccessRules: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Rules */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            rules: components['schemas']['AccessRule'][];
+          };
+        };
+      };
+      401: components['responses']['E401'];
+    };
+  };
+  createAccessRule: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @enum {string} */
+          matchField: 'deviceType' | 'model';
+          pattern: string;
+          /** @enum {string} */
+          access: 'allowed' | 'blocked' | 'quarantined';
+          description?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The rule */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AccessRule'];
+        };
+      };
+      400: components['responses']['E400'];
+      401: components['responses']['E401'];
+      409: components['responses']['E409'];
+    };
+  };
+  deleteAccessRule: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The rule id. */
+        ruleId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['E400'];
+      401: components['responses']['E401'];
+      404: components['responses']['E404'];
+    };
+  };
+  listExemptions: {
+    parameters: {
+      query?: {
+        /** @description Only this account. */
+        accountId?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Exemptions */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            exemptions: components['schemas']['Exemption'][];
+          };
+        };
+      };
+      400: components['responses']['E400'];
+      401: components['responses']['E401'];
+    };
+  };
+  getSettings: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Settings */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Settings'];
+        };
+      };
+      401: components['responses']['E401'];
+    };
+  };
+  updateSettings: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @enum {string} */
+          defaultAccess?: 'allowed' | 'blocked' | 'quarantined';
+          defaultPolicyId?: string | null;
+        };
+      };
+    };
+    responses: {
+      /** @description Settings */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Settings'];
+        };
+      };
+      400: components['responses']['E400'];
+      401: components['responses']['E401'];
+      404: components['responses']['E404'];
+    };
+  };
+  listPolicies: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Policies */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            policies: components['schemas']['Policy'][];
+          };
+        };
+      };
+      401: components['responses']['E401'];
+    };
+  };
+  createPolicy: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          name: string;
+          /** @default {} */
+          settings?: {
+            pinRequired?: boolean;
+            minPinLength?: number;
+            lockAfterIdleSeconds?: number | null;
+            wipeAfterFailedUnlocks?: number | null;
+            syncWindowDays?: number | null;
+            maxAttachmentBytes?: number | null;
+          };
+        };
+      };
+    };
+    responses: {
+      /** @description The policy */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Policy'];
+        };
+      };
+      400: components['responses']['E400'];
+      401: components['responses']['E401'];
+      409: components['responses']['E409'];
+    };
+  };
+  getPolicy: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The policy id. */
+        policyId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The policy */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Policy'];
+        };
+      };
+      400: components['responses']['E400'];
+      401: components['responses']['E401'];
+      404: components['responses']['E404'];
+    };
+  };
+  updatePolicy: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The policy id. */
+        policyId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          name?: string;
+          settings?: {
+            pinRequired?: boolean;
+            minPinLength?: number;
+            lockAfterIdleSeconds?: number | null;
+            wipeAfterFailedUnlocks?: number | null;
+            syncWindowDays?: number | null;
+            maxAttachmentBytes?: number | null;
+          };
+        };
+      };
+    };
+    responses: {
+      /** @description The policy */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Policy'];
+        };
+      };
+      400: components['responses']['E400'];
+      401: components['responses']['E401'];
+      404: components['responses']['E404'];
+      409: components['responses']['E409'];
+    };
+  };
+  deletePolicy: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The policy id. */
+        policyId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['E400'];
+      401: components['responses']['E401'];
+      404: components['responses']['E404'];
+      409: components['responses']['E409'];
+    };
+  };
+  listWipes: {
+    parameters: {
+      query?: {
+        /** @description Only this account. */
+        accountId?: string;
+        /** @description Only this status. */
+        status?: 'pending' | 'confirmed' | 'cancelled';
+        /** @description At most this many. */
+        limit?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Wipes */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            wipes: components['schemas']['Wipe'][];
+          };
+        };
+      };
+      400: components['responses']['E400'];
+      401: components['responses']['E401'];
+    };
+  };
+  getWipe: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The wipe id. */
+        wipeId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The wipe */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Wipe'];
+        };
+      };
+      400: components['responses']['E400'];
+      401: components['responses']['E401'];
+      404: components['responses']['E404'];
+    };
+  };
+  registerDevice: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          address: string;
+          password: string;
+          /** @description The device id the device registered with (or the one derived for a standard client). */
+          deviceId: string;
+          deviceType: string;
+          model: string;
+          os?: string | null;
+          userAgent?: string | null;
+        };
+      };
+    };
+    responses: {
+      /** @description An existing partnership, refreshed */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Registration'];
+        };
+      };
+      /** @description A new partnership */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Registration'];
+        };
+      };
+      400: components['responses']['E400'];
+      401: components['responses']['E401'];
+      403: components['responses']['E403'];
+      429: components['responses']['E429'];
+    };
+  };
+  rotateDeviceToken: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The new token */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** Format: uuid */
+            accountId: string;
+            deviceId: string;
+            token: string;
+          };
+        };
+      };
+      401: components['responses']['E401'];
+      403: components['responses']['E403'];
+    };
+  };
+}

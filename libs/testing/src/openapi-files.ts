@@ -1,0 +1,71 @@
+import 'reflect-metadata';
+import { fileURLToPath } from 'node:url';
+import { RequestMethod } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
+
+type Json = Record<string, unknown>;
+
+/** `METHOD /path/{param}` for every route Nest serves from these controllers. */
+export function servedOperations(controllers: readonly (new (...args: never[]) => unknown)[]): string[] {
+  const operations: string[] = [];
+  for (const controller of controllers) {
+    const base = String(Reflect.getMetadata(PATH_METADATA, controller));
+    const prototype = controller.prototype as Record<string, unknown>;
+    for (const name of Object.getOwnPropertyNames(prototype)) {
+      const handler = prototype[name];
+      if (typeof handler !== 'function' || name === 'constructor') continue;
+      const path = Reflect.getMetadata(PATH_METADATA, handler) as string | undefined;
+      const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
+      if (path === undefined || method === undefined) continue;
+      const full = `/${[base, path].filter((part) => part && part !== '/').join('/')}`.replace(
+        /:(\w+)/g,
+        '{$1}',
+      );
+      operations.push(`${RequestMethod[method]} ${full}`);
+    }
+  }
+  return operations.sort();
+}
+
+/** `METHOD /path/{param}` for every operation an OpenAPI document describes. */
+export function documentedOperations(document: Json): string[] {
+  const paths = document['paths'] as Record<string, Record<string, unknown>>;
+  return Object.entries(paths)
+    .flatMap(([path, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`))
+    .sort();
+}
+
+/** Asserts that `file` holds `text` (with `-u`, rewrites it). vitest is loaded here, in a test, only. */
+async function expectFile(text: string, file: URL, regenerate: string): Promise<void> {
+  const { expect } = await import('vitest');
+  await expect(text, `${file.pathname} is stale: ${regenerate}`).toMatchFileSnapshot(fileURLToPath(file));
+}
+
+/** Formatted as the repository formats files, so that formatting it never makes it drift. */
+async function formatted(text: string, file: URL): Promise<string> {
+  const { format, resolveConfig } = await import('prettier');
+  const filepath = fileURLToPath(file);
+  return format(text, { ...(await resolveConfig(filepath)), filepath });
+}
+
+/** Fails (and with `-u` rewrites the file) unless `file` holds the document, formatted. */
+export async function expectCommittedDocument(document: Json, file: URL, regenerate: string): Promise<void> {
+  await expectFile(await formatted(JSON.stringify(document), file), file, regenerate);
+}
+
+/** Fails (and with `-u` rewrites the file) unless `file` holds the types openapi-typescript generates. */
+export async function expectGeneratedTypes(
+  document: Json,
+  file: URL,
+  source: string,
+  regenerate: string,
+): Promise<void> {
+  const { default: openapiTS, astToString } = await import('openapi-typescript');
+  const types = astToString(await openapiTS(document as unknown as Parameters<typeof openapiTS>[0]));
+  const header = [
+    `// Generated from ${source} by openapi-typescript: do not edit by hand.`,
+    `// Regenerate: ${regenerate}`,
+    '',
+  ].join('\n');
+  await expectFile(await formatted(header + types, file), file, regenerate);
+}
