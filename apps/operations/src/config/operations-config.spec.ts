@@ -16,6 +16,8 @@ describe('operationsConfigSchema', () => {
       HTTP_HOST: '0.0.0.0',
       DATABASE_URL: required.DATABASE_URL,
       KAFKA_BROKERS: ['127.0.0.1:19092', '127.0.0.1:19094'],
+      KAFKA_TOPICS: 'create',
+      KAFKA_REPLICATION_FACTOR: 1,
       ADMIN_TOKEN,
       PUSHMAIL_MODE: 'development',
       REGISTRY_URL: 'http://127.0.0.1:8081',
