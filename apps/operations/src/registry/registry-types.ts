@@ -1,8 +1,9 @@
-import type { DeviceAccessLevel, DeviceWipeKind } from '@pushmail/contracts';
+import type { DeviceRegistryApiComponents } from '@pushmail/contracts/admin-api';
 import { z } from 'zod';
 
 /**
- * The parts of device-registry's admin API that operations reads, as that API answers them.
+ * The parts of device-registry's admin API that operations reads, in the types generated from its
+ * OpenAPI document (apps/device-registry/openapi.json).
  * Path parameters are checked here as device-registry checks them, so a bad one is refused before
  * the registry is asked.
  */
@@ -14,49 +15,13 @@ export const deviceIdSchema = z
   .regex(/^[A-Za-z0-9._:-]+$/, 'may contain only letters, digits and . _ : -')
   .describe('The device id the device registered with (or the one derived for a standard client).');
 
-/** `GET /admin/accounts/{accountId}`, the fields operations uses. */
-export interface AccountSummary {
-  accountId: string;
-  address: string;
-  deviceCount: number;
-  /** Failed sign-ins in the current window. */
-  failedSignIns: number;
-  /** Set while sign-ins are refused after too many failures. */
-  lockedUntil: string | null;
-}
+type Schemas = DeviceRegistryApiComponents['schemas'];
+
+/** An account as `GET /admin/accounts/{accountId}` answers it. */
+export type AccountSummary = Schemas['Account'];
 
 /** A device as `GET /admin/accounts/{accountId}/devices/{deviceId}` answers it. */
-export interface DeviceSummary {
-  accountId: string;
-  address: string;
-  deviceId: string;
-  deviceType: string;
-  model: string;
-  os: string | null;
-  userAgent: string | null;
-  access: DeviceAccessLevel;
-  /** The rule that decided `access`. */
-  accessReason: string | null;
-  accessSource: 'exemption' | 'rule' | 'default';
-  accessRuleId: string | null;
-  accessDecidedAt: string;
-  exemption: 'allowed' | 'blocked' | null;
-  authMethod: 'token' | 'password';
-  status: 'active' | 'wiped';
-  wipedAt: string | null;
-  firstSyncAt: string | null;
-  lastSyncAt: string | null;
-  lastSeenAddress: string | null;
-  policy: { policyId: string; name: string; version: number } | null;
-  acknowledgedPolicy: { policyId: string; version: number; acknowledgedAt: string | null } | null;
-  policyAcknowledged: boolean;
-  pendingWipe: { wipeId: string; kind: DeviceWipeKind; requestedBy: string; requestedAt: string } | null;
-  liveTokens: number;
-  createdAt: string;
-  updatedAt: string;
-}
+export type DeviceSummary = Schemas['Device'];
 
-export interface DevicePage {
-  devices: DeviceSummary[];
-  nextCursor: string | null;
-}
+/** A page of `GET /admin/devices`. */
+export type DevicePage = Schemas['DevicePage'];
