@@ -8,6 +8,7 @@ import {
   buildMessage,
   DeviceClient,
   expectEventually,
+  freePort,
   RegistryClient,
   sendMail,
   type RunningPlatform,
@@ -515,13 +516,4 @@ class IdleCuttingProxy {
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createTcpServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }

@@ -10,6 +10,7 @@ import {
   sendMail,
   SmtpSession,
   type RunningPlatform,
+  waitForRecipient,
 } from '@pushmail/testing';
 import { kafkaBrokers, startSuitePlatform } from './support/e2e-platform.js';
 
@@ -120,20 +121,7 @@ describe('SMTP ingest under hostile clients', () => {
   async function newAccount(): Promise<{ address: string; accountId: string }> {
     const newAddress = `hostile-${randomUUID().slice(0, 8)}@example.com`;
     const { accountId: id } = await registry.createAccount(newAddress, 'a long enough password');
-    // ingest learns of accounts through a compacted topic: wait until it accepts the address.
-    await expectEventually(
-      async () => {
-        const { session } = await SmtpSession.open(platform.smtp.host, platform.smtp.port);
-        try {
-          await session.command('EHLO probe.example');
-          await session.command('MAIL FROM:<probe@elsewhere.example>');
-          expect((await session.command(`RCPT TO:<${newAddress}>`)).code).toBe(250);
-        } finally {
-          await session.quit();
-        }
-      },
-      { timeoutMs: 15_000, intervalMs: 100 },
-    );
+    await waitForRecipient(platform.smtp, newAddress);
     return { address: newAddress, accountId: id };
   }
 

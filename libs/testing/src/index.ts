@@ -17,5 +17,6 @@ export * from './expect-eventually.js';
 export * from './metrics-scrape.js';
 export { startPlatformInContainers, type ContainerPlatformOptions } from './platform-containers.js';
 export * from './platform-harness.js';
+export * from './recipient.js';
 export * from './required-env.js';
 export * from './start-pushmail.js';
