@@ -13,7 +13,7 @@ import {
   sendMail,
   type RunningPlatform,
 } from '@pushmail/testing';
-import { startSuitePlatform } from './support/e2e-platform.js';
+import { newAccount as newAccountOf, startSuitePlatform } from './support/e2e-platform.js';
 
 const PING_INTERVAL_MS = 1500;
 /** The proxy's idle timeout: shorter than the ping interval, as a misconfigured NAT or load balancer. */
@@ -94,12 +94,7 @@ describe('device diagnostics: trail, findings and the self-test', () => {
     return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
   }
 
-  async function newAccount() {
-    const address = `diag-${randomUUID().slice(0, 8)}@example.com`;
-    const password = `pw-${randomUUID()}`;
-    const { accountId } = await registry.createAccount(address, password);
-    return { address, password, accountId };
-  }
+  const newAccount = () => newAccountOf(registry, { prefix: 'diag' });
 
   async function findingsOf(accountId: string, deviceId: string): Promise<Diagnosis> {
     const { status, body } = await admin<Diagnosis>(
