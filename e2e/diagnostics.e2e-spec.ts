@@ -5,12 +5,11 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  buildMessage,
   DeviceClient,
   expectEventually,
   freePort,
   RegistryClient,
-  sendMail,
+  sendPlainMail,
   type RunningPlatform,
 } from '@pushmail/testing';
 import { newAccount as newAccountOf, startSuitePlatform } from './support/e2e-platform.js';
@@ -297,16 +296,11 @@ describe('device diagnostics: trail, findings and the self-test', () => {
     try {
       client.enablePush(undefined, null);
       await client.request([['Core/echo', {}, 'e']]);
-      const message = buildMessage({
+      const sent = await sendPlainMail(platform.smtp, {
         from: 'bob@elsewhere.example',
         to: address,
         subject: 'unread',
         text: 'never fetched',
-      });
-      const sent = await sendMail(platform.smtp.host, platform.smtp.port, {
-        from: 'bob@elsewhere.example',
-        to: [address],
-        message,
       });
       expect(sent.data?.code).toBe(250);
       await client.nextStateChange(10_000);

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import {
-  buildMessage,
   DeviceClient,
   expectEventually,
   requiredEnv,
-  sendMail,
+  sendPlainMail,
   startPlatform,
   type DeviceClientOptions,
   type PlatformOptions,
@@ -54,11 +53,7 @@ export async function deliver(
   subject: string,
   { text = 'hello', from = 'sender@elsewhere.example' }: { text?: string; from?: string } = {},
 ): Promise<void> {
-  const result = await sendMail(platform.smtp.host, platform.smtp.port, {
-    from,
-    to: [to],
-    message: buildMessage({ from, to, subject, text }),
-  });
+  const result = await sendPlainMail(platform.smtp, { from, to, subject, text });
   expect(result.data?.code).toBe(250);
 }
 

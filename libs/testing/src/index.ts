@@ -9,7 +9,7 @@ export {
   type ServerMessage,
   type StateChange,
 } from '@pushmail/jmap';
-export { buildMessage, sendMail, SmtpSession, type SmtpReply } from '@pushmail/platform';
+export { buildMessage, sendMail, sendPlainMail, SmtpSession, type SmtpReply } from '@pushmail/platform';
 export * from './admin-client.js';
 export * from './container-specs.js';
 export * from './delivery-group.js';
