@@ -13,9 +13,9 @@ import {
 import { importOptional } from './optional-module.js';
 import {
   SERVICE_NAMES,
-  freePort,
+  adminTokenOf,
+  choosePorts,
   type CommonPlatformOptions,
-  type PlatformPorts,
   type RunningPlatform,
   type ServiceName,
 } from './platform-harness.js';
@@ -99,14 +99,8 @@ export async function startPlatformInContainers(
   });
   const host = runtime.info.containerRuntime.host;
   const runId = randomBytes(6).toString('hex');
-  const hostPorts: PlatformPorts = {
-    smtp: options.ports?.smtp ?? (await freePort()),
-    push: options.ports?.push ?? (await freePort()),
-    registry: options.ports?.registry ?? (await freePort()),
-    mailbox: options.ports?.mailbox ?? (await freePort()),
-    ingest: options.ports?.ingest ?? (await freePort()),
-  };
-  const adminToken = options.adminToken ?? `pma_${randomBytes(24).toString('base64url')}`;
+  const hostPorts = await choosePorts(options.ports);
+  const adminToken = adminTokenOf(options);
   const mailDomains = options.mailDomains ?? ['example.com'];
   const plan: ContainerPlan = planContainerPlatform({
     host,

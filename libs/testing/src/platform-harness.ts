@@ -80,16 +80,26 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
  * Starts the four services from their built output, against the given broker and database, and
  * resolves once every one answers ready. Used by `npm start`, the end-to-end tests and the benchmarks.
  */
+/** The ports asked for, and a free one for each service not named. */
+export async function choosePorts(requested: Partial<PlatformPorts> = {}): Promise<PlatformPorts> {
+  return {
+    smtp: requested.smtp ?? (await freePort()),
+    push: requested.push ?? (await freePort()),
+    registry: requested.registry ?? (await freePort()),
+    mailbox: requested.mailbox ?? (await freePort()),
+    ingest: requested.ingest ?? (await freePort()),
+  };
+}
+
+/** An administrator token in the form device-registry expects, unless the caller gives one. */
+export function adminTokenOf(options: CommonPlatformOptions): string {
+  return options.adminToken ?? `pma_${randomBytes(24).toString('base64url')}`;
+}
+
 export async function startPlatform(options: PlatformOptions): Promise<RunningPlatform> {
   const host = options.host ?? '127.0.0.1';
-  const ports: PlatformPorts = {
-    smtp: options.ports?.smtp ?? (await freePort()),
-    push: options.ports?.push ?? (await freePort()),
-    registry: options.ports?.registry ?? (await freePort()),
-    mailbox: options.ports?.mailbox ?? (await freePort()),
-    ingest: options.ports?.ingest ?? (await freePort()),
-  };
-  const adminToken = options.adminToken ?? `pma_${randomBytes(24).toString('base64url')}`;
+  const ports = await choosePorts(options.ports);
+  const adminToken = adminTokenOf(options);
   const internalToken = options.internalToken ?? randomBytes(32).toString('base64url');
   const mailDomains = options.mailDomains ?? ['example.com'];
   const databaseUrl = options.freshDatabase
