@@ -16,7 +16,7 @@ import { DeviceChanges, SetResults } from '../../jmap/methods/device-change.js';
 import { readSet } from '../../jmap/methods/email-patch.js';
 import { resolveCreationId } from '../../jmap/methods/email.methods.js';
 import { utcDate } from '../../jmap/query/email-filter.js';
-import { mailboxIdsOf } from '../../mailboxes/mailbox-store.js';
+import { mailboxResolver } from '../../mailboxes/mailbox-store.js';
 import { parseMessage } from '../../mime/parse-message.js';
 
 /**
@@ -51,11 +51,9 @@ export class ImportEmailsUseCase {
       'Email',
       ifInState,
       async (write) => {
-        const mailboxes = await mailboxIdsOf(write.manager, accountId);
-        const resolveMailbox = (id: string): string | undefined => {
-          const resolved = resolveCreationId(id, context);
-          return mailboxes.has(resolved) ? resolved : undefined;
-        };
+        const resolveMailbox = await mailboxResolver(write.manager, accountId, (id) =>
+          resolveCreationId(id, context),
+        );
         for (const [creationId, value] of Object.entries(emails)) {
           const request = readImport(value, resolveMailbox);
           if ('error' in request) {

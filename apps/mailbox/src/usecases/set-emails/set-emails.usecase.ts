@@ -16,7 +16,7 @@ import { applyEmailPatch } from '../../jmap/methods/email-patch.js';
 import { requireAccountId, setArguments } from '../../jmap/methods/arguments.js';
 import { DeviceChanges, SetResults } from '../../jmap/methods/device-change.js';
 import { resolveCreationId } from '../../jmap/methods/email.methods.js';
-import { mailboxIdsOf } from '../../mailboxes/mailbox-store.js';
+import { mailboxResolver } from '../../mailboxes/mailbox-store.js';
 import { composeMessage } from '../../mime/compose-message.js';
 import { parseMessage } from '../../mime/parse-message.js';
 import { type DraftInput, readDraft } from './draft-input.js';
@@ -44,11 +44,7 @@ export class SetEmailsUseCase {
       'Email',
       ifInState,
       async (write) => {
-        const mailboxes = await mailboxIdsOf(write.manager, accountId);
-        const resolveMailbox = (id: string): string | undefined => {
-          const resolved = resolve(id);
-          return mailboxes.has(resolved) ? resolved : undefined;
-        };
+        const resolveMailbox = await mailboxResolver(write.manager, accountId, resolve);
 
         for (const [creationId, value] of Object.entries(create)) {
           const draft = readDraft(value, resolveMailbox);
