@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectEventually, RegistryClient, type RunningPlatform } from '@pushmail/testing';
+import { expectEventually, freePort, RegistryClient, type RunningPlatform } from '@pushmail/testing';
 import { startSuitePlatform } from './support/e2e-platform.js';
 
 const chromiumPath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
@@ -199,12 +198,3 @@ describe('the operations console', () => {
     await page.screenshot({ path: `${screenshots}/08-live.png`, fullPage: true });
   });
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   buildMessage,
-  DeviceClient,
+  type DeviceClient,
   expectEventually,
   RegistryClient,
   sendMail,
@@ -9,7 +9,7 @@ import {
   type RunningPlatform,
 } from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSuitePlatform } from './support/e2e-platform.js';
+import { connectWhenKnown, newAccount as newAccountOf, startSuitePlatform } from './support/e2e-platform.js';
 
 const CORE = 'urn:ietf:params:jmap:core';
 const MAIL = 'urn:ietf:params:jmap:mail';
@@ -69,13 +69,9 @@ describe('a device reaches only its own account', () => {
   });
 
   async function newAccount(name: string): Promise<Account> {
-    const address = `${name}-${randomUUID().slice(0, 8)}@example.com`;
-    const password = `pw-${randomUUID()}`;
-    const { accountId } = await registry.createAccount(address, password);
+    const { accountId, address, password } = await newAccountOf(registry, { prefix: name });
     const { token } = await registry.registerDevice(address, password, { deviceId: `${name}-phone` });
-    const device = await expectEventually(() => DeviceClient.connect(platform.websocketUrl, token), {
-      intervalMs: 50,
-    });
+    const device = await connectWhenKnown(platform, token);
     return { accountId, address, device, token };
   }
 

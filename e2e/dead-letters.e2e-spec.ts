@@ -11,7 +11,7 @@ import {
   buildMessage,
   expectEventually,
   RegistryClient,
-  sendMail,
+  sendPlainMail,
   type RunningPlatform,
 } from '@pushmail/testing';
 import { kafkaBrokers, startSuitePlatform } from './support/e2e-platform.js';
@@ -143,16 +143,11 @@ describe('dead letters: a poison event is set aside, the partition moves on, and
     expect(JSON.parse(Buffer.from(letter!.valueBase64, 'base64').toString('utf8'))).toEqual(event);
 
     // Same key, same partition: a later mail is stored only if the consumer moved past the poison.
-    const later = buildMessage({
+    const sent = await sendPlainMail(platform.smtp, {
       from: 'sender@elsewhere.example',
       to: address,
       subject: 'after the poison',
       text: 'later',
-    });
-    const sent = await sendMail(platform.smtp.host, platform.smtp.port, {
-      from: 'sender@elsewhere.example',
-      to: [address],
-      message: later,
     });
     expect(sent.data?.code).toBe(250);
     await expectEventually(async () => expect(await subjectsOf(accountId)).toEqual(['after the poison']), {

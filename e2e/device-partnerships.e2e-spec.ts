@@ -1,3 +1,4 @@
+import { MAIL_CAPABILITY } from '@pushmail/jmap';
 import { expectEventually, type Invocation } from '@pushmail/testing';
 import { describe, expect, it } from 'vitest';
 import {
@@ -6,7 +7,6 @@ import {
   DEVICE_LIMIT,
   deviceManagementSuite,
   FAILURE_DELAY_MS,
-  MAIL,
   type Json,
 } from './support/device-management.js';
 
@@ -45,7 +45,7 @@ describe('device partnerships: how many, how a device signs in, and its credenti
     });
     expect(session.status).toBe(200);
     const body = (await session.json()) as { primaryAccounts: Record<string, string>; username: string };
-    expect(body.primaryAccounts[MAIL]).toBe(accountId);
+    expect(body.primaryAccounts[MAIL_CAPABILITY]).toBe(accountId);
 
     const answer = await dm.jmapOverHttp(basic(address, password, 'thunder-1'), [
       ['Mailbox/get', { accountId }, 'm'],

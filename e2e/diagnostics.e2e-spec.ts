@@ -5,14 +5,14 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  buildMessage,
   DeviceClient,
   expectEventually,
+  freePort,
   RegistryClient,
-  sendMail,
+  sendPlainMail,
   type RunningPlatform,
 } from '@pushmail/testing';
-import { startSuitePlatform } from './support/e2e-platform.js';
+import { newAccount as newAccountOf, startSuitePlatform } from './support/e2e-platform.js';
 
 const PING_INTERVAL_MS = 1500;
 /** The proxy's idle timeout: shorter than the ping interval, as a misconfigured NAT or load balancer. */
@@ -97,12 +97,7 @@ describe('device diagnostics: trail, findings and the self-test', () => {
     return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
   }
 
-  async function newAccount() {
-    const address = `diag-${randomUUID().slice(0, 8)}@example.com`;
-    const password = `pw-${randomUUID()}`;
-    const { accountId } = await registry.createAccount(address, password);
-    return { address, password, accountId };
-  }
+  const newAccount = () => newAccountOf(registry, { prefix: 'diag' });
 
   async function findingsOf(accountId: string, deviceId: string): Promise<Diagnosis> {
     const { status, body } = await admin<Diagnosis>(
@@ -305,16 +300,11 @@ describe('device diagnostics: trail, findings and the self-test', () => {
     try {
       client.enablePush(undefined, null);
       await client.request([['Core/echo', {}, 'e']]);
-      const message = buildMessage({
+      const sent = await sendPlainMail(platform.smtp, {
         from: 'bob@elsewhere.example',
         to: address,
         subject: 'unread',
         text: 'never fetched',
-      });
-      const sent = await sendMail(platform.smtp.host, platform.smtp.port, {
-        from: 'bob@elsewhere.example',
-        to: [address],
-        message,
       });
       expect(sent.data?.code).toBe(250);
       await client.nextStateChange(10_000);
@@ -519,13 +509,4 @@ class IdleCuttingProxy {
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createTcpServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }

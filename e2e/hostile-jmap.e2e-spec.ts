@@ -10,7 +10,7 @@ import {
   type Invocation,
   type RunningPlatform,
 } from '@pushmail/testing';
-import { kafkaBrokers, startSuitePlatform } from './support/e2e-platform.js';
+import { connectWhenKnown, kafkaBrokers, newAccount, startSuitePlatform } from './support/e2e-platform.js';
 
 const WS_MAX_MESSAGE_BYTES = 1_000_000;
 const USING = ['urn:ietf:params:jmap:core', 'urn:ietf:params:jmap:mail'];
@@ -38,15 +38,10 @@ describe('the JMAP edge under hostile clients', () => {
   });
 
   async function newDevice(name = 'phone') {
-    const address = `jmap-hostile-${randomUUID().slice(0, 8)}@example.com`;
-    const password = `pw-${randomUUID()}`;
-    const { accountId } = await registry.createAccount(address, password);
+    const { address, password, accountId } = await newAccount(registry, { prefix: 'jmap-hostile' });
     const deviceId = `${name}-${randomUUID().slice(0, 6)}`;
     const device = await registry.registerDevice(address, password, { deviceId });
-    const client = await expectEventually(() => DeviceClient.connect(platform.websocketUrl, device.token), {
-      timeoutMs: 10_000,
-      intervalMs: 50,
-    });
+    const client = await connectWhenKnown(platform, device.token);
     return { address, password, accountId, deviceId, token: device.token, client };
   }
 

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   deviceCredentialsTopic,
   deviceEventTopic,
@@ -8,18 +7,20 @@ import {
   accountTopic,
 } from '@pushmail/contracts';
 import {
-  buildMessage,
-  DeviceClient,
   expectEventually,
   isolatedDeliveryGroup,
   RegistryClient,
   scrapeMetrics,
-  sendMail,
   type RunningPlatform,
   type ScrapedMetrics,
 } from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kafkaBrokers, startSuitePlatform } from './support/e2e-platform.js';
+import {
+  connectedDevice,
+  deliverAndAwaitPush,
+  kafkaBrokers,
+  startSuitePlatform,
+} from './support/e2e-platform.js';
 
 type Service = 'ingest' | 'mailbox' | 'push-delivery' | 'device-registry';
 
@@ -121,35 +122,10 @@ describe('metrics: every service shows the push path on /metrics', () => {
   };
 
   it('moves the series of every hop when a mail reaches a connected device, and of the device events', async () => {
-    const address = `metrics-${randomUUID().slice(0, 8)}@example.com`;
-    const password = `pw-${randomUUID()}`;
-    const { accountId } = await registry.createAccount(address, password);
-    const deviceId = `phone-${randomUUID().slice(0, 8)}`;
-    const device = await registry.registerDevice(address, password, { deviceId });
-    const client = await expectEventually(() => DeviceClient.connect(platform.websocketUrl, device.token), {
-      timeoutMs: 10_000,
-      intervalMs: 50,
-    });
+    const device = await connectedDevice(platform, registry, 'metrics');
+    const { accountId, deviceId, client } = device;
     try {
-      client.enablePush(undefined, null);
-      await client.request([['Core/echo', { ping: true }, 'e']]);
-
-      const pushed = client.nextStateChange(
-        10_000,
-        (change) => change.changed[accountId]?.['Email'] !== undefined,
-      );
-      const sent = await sendMail(platform.smtp.host, platform.smtp.port, {
-        from: 'sender@elsewhere.example',
-        to: [address],
-        message: buildMessage({
-          from: 'sender@elsewhere.example',
-          to: address,
-          subject: 'metered',
-          text: 'hello',
-        }),
-      });
-      expect(sent.data?.code).toBe(250);
-      await pushed;
+      await deliverAndAwaitPush(platform, device, 'metered');
 
       // Waited for before asking: the command can reach the socket before the answer reaches the test.
       const wiped = client.waitFor((message) => message['@type'] === 'DeviceWipe', 10_000);

@@ -3,14 +3,13 @@ import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildMessage,
-  DeviceClient,
   expectEventually,
   RegistryClient,
   sendMail,
   type Invocation,
   type RunningPlatform,
 } from '@pushmail/testing';
-import { startSuitePlatform } from './support/e2e-platform.js';
+import { connectWhenKnown, newAccount, startSuitePlatform } from './support/e2e-platform.js';
 
 describe('the push path: register, push, fetch', () => {
   let platform: RunningPlatform;
@@ -29,9 +28,7 @@ describe('the push path: register, push, fetch', () => {
   });
 
   async function newAccountWithDevice() {
-    const address = `user-${randomUUID().slice(0, 8)}@example.com`;
-    const password = `pw-${randomUUID()}`;
-    const { accountId } = await registry.createAccount(address, password);
+    const { address, password, accountId } = await newAccount(registry);
     const device = await registry.registerDevice(address, password, {
       deviceId: `phone-${randomUUID().slice(0, 8)}`,
     });
@@ -39,17 +36,9 @@ describe('the push path: register, push, fetch', () => {
     return { address, password, accountId, device };
   }
 
-  async function connectWhenKnown(token: string): Promise<DeviceClient> {
-    // The device edge learns of a new token through the credentials topic, a few milliseconds later.
-    return expectEventually(() => DeviceClient.connect(platform.websocketUrl, token), {
-      timeoutMs: 10_000,
-      intervalMs: 50,
-    });
-  }
-
   it('pushes a StateChange within a second of the SMTP 250, and the device fetches the mail', async () => {
     const { address, accountId, device } = await newAccountWithDevice();
-    const client = await connectWhenKnown(device.token);
+    const client = await connectWhenKnown(platform, device.token);
     try {
       const [[, before]] = (await client.request([['Email/get', { accountId, ids: [] }, 'g0']])) as [
         Invocation,
@@ -166,7 +155,7 @@ describe('the push path: register, push, fetch', () => {
       });
       expect(result.data?.code).toBe(250);
     }
-    const client = await connectWhenKnown(device.token);
+    const client = await connectWhenKnown(platform, device.token);
     try {
       await expectEventually(async () => {
         const [[, query]] = (await client.request([

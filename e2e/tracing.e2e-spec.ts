@@ -1,16 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  buildMessage,
-  DeviceClient,
-  expectEventually,
-  RegistryClient,
-  sendMail,
-  type RunningPlatform,
-} from '@pushmail/testing';
-import { startSuitePlatform } from './support/e2e-platform.js';
+import { expectEventually, RegistryClient, type RunningPlatform } from '@pushmail/testing';
+import { connectedDevice, deliverAndAwaitPush, startSuitePlatform } from './support/e2e-platform.js';
 
 interface CollectedSpan {
   service: string;
@@ -119,35 +111,10 @@ describe('tracing one mail across the services', () => {
   });
 
   it('follows a mail from the SMTP session through the mailbox and the push to the device trail in one trace', async () => {
-    const address = `user-${randomUUID().slice(0, 8)}@example.com`;
-    const password = `pw-${randomUUID()}`;
-    const { accountId } = await registry.createAccount(address, password);
-    const device = await registry.registerDevice(address, password, {
-      deviceId: `phone-${randomUUID().slice(0, 8)}`,
-    });
-    const client = await expectEventually(() => DeviceClient.connect(platform.websocketUrl, device.token), {
-      timeoutMs: 10_000,
-      intervalMs: 50,
-    });
+    const device = await connectedDevice(platform, registry);
+    const { accountId, client } = device;
     try {
-      client.enablePush(undefined, null);
-      await client.request([['Core/echo', { ping: true }, 'e']]);
-      const stateChange = client.nextStateChange(
-        10_000,
-        (change) => change.changed[accountId]?.['Email'] !== undefined,
-      );
-      const result = await sendMail(platform.smtp.host, platform.smtp.port, {
-        from: 'sender@elsewhere.example',
-        to: [address],
-        message: buildMessage({
-          from: 'sender@elsewhere.example',
-          to: address,
-          subject: 'Traced',
-          text: 'Follow me.',
-        }),
-      });
-      expect(result.data?.code).toBe(250);
-      await stateChange;
+      await deliverAndAwaitPush(platform, device, 'Traced', 'Follow me.');
     } finally {
       client.close();
     }

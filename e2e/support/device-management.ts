@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { decodeEvent, deviceEventTopic, type DeviceEventV1 } from '@pushmail/contracts';
+import { CORE_CAPABILITY, DEVICE_CAPABILITY, MAIL_CAPABILITY } from '@pushmail/jmap';
 import { createKafka, createLogger } from '@pushmail/platform';
 import {
   DeviceClient,
@@ -14,9 +15,8 @@ import { connectWhenKnown, deliver, kafkaBrokers, pushUrlOf, startSuitePlatform 
 
 export const DEVICE_LIMIT = 3;
 export const FAILURE_DELAY_MS = 100;
-export const CORE = 'urn:ietf:params:jmap:core';
-export const MAIL = 'urn:ietf:params:jmap:mail';
-export const DEVICE = 'urn:pushmail:params:jmap:device';
+/** What a device of these suites declares it uses: mail and the device-management methods. */
+const USING = [CORE_CAPABILITY, MAIL_CAPABILITY, DEVICE_CAPABILITY];
 
 export type Json = Record<string, unknown>;
 
@@ -123,7 +123,7 @@ export class DeviceManagementSuite {
 
   /** Connects once push-delivery knows the credentials (they travel through Kafka). */
   async connect(headers: Record<string, string>): Promise<DeviceClient> {
-    const socket = await connectWhenKnown(this.platform, { headers, using: [CORE, MAIL, DEVICE] });
+    const socket = await connectWhenKnown(this.platform, { headers, using: USING });
     this.sockets.push(socket);
     return socket;
   }
@@ -146,7 +146,7 @@ export class DeviceManagementSuite {
     const response = await fetch(`${this.pushUrl}/jmap/api`, {
       method: 'POST',
       headers: { ...headers, 'content-type': 'application/json' },
-      body: JSON.stringify({ using: [CORE, MAIL, DEVICE], methodCalls }),
+      body: JSON.stringify({ using: USING, methodCalls }),
     });
     return { status: response.status, body: (await response.json()) as Json };
   }

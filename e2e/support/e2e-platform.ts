@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import {
-  buildMessage,
   DeviceClient,
   expectEventually,
   requiredEnv,
-  sendMail,
+  sendPlainMail,
   startPlatform,
   type DeviceClientOptions,
   type PlatformOptions,
@@ -54,11 +53,7 @@ export async function deliver(
   subject: string,
   { text = 'hello', from = 'sender@elsewhere.example' }: { text?: string; from?: string } = {},
 ): Promise<void> {
-  const result = await sendMail(platform.smtp.host, platform.smtp.port, {
-    from,
-    to: [to],
-    message: buildMessage({ from, to, subject, text }),
-  });
+  const result = await sendPlainMail(platform.smtp, { from, to, subject, text });
   expect(result.data?.code).toBe(250);
 }
 
@@ -71,4 +66,44 @@ export function connectWhenKnown(
     timeoutMs: 10_000,
     intervalMs: 50,
   });
+}
+
+export interface ConnectedDevice {
+  accountId: string;
+  address: string;
+  password: string;
+  deviceId: string;
+  token: string;
+  client: DeviceClient;
+}
+
+/** A new account with one registered device, connected with push enabled and its first request answered. */
+export async function connectedDevice(
+  platform: RunningPlatform,
+  registry: RegistryClient,
+  prefix = 'user',
+): Promise<ConnectedDevice> {
+  const { accountId, address, password } = await newAccount(registry, { prefix });
+  const deviceId = `phone-${randomUUID().slice(0, 8)}`;
+  const { token } = await registry.registerDevice(address, password, { deviceId });
+  const client = await connectWhenKnown(platform, token);
+  client.enablePush(undefined, null);
+  // Answered, so push is known to be enabled before any mail is sent.
+  await client.request([['Core/echo', { ping: true }, 'e']]);
+  return { accountId, address, password, deviceId, token, client };
+}
+
+/** Delivers a mail to the device's account and resolves once the device was pushed the Email change. */
+export async function deliverAndAwaitPush(
+  platform: RunningPlatform,
+  device: ConnectedDevice,
+  subject: string,
+  text = 'hello',
+): Promise<void> {
+  const pushed = device.client.nextStateChange(
+    10_000,
+    (change) => change.changed[device.accountId]?.['Email'] !== undefined,
+  );
+  await deliver(platform, device.address, subject, { text });
+  await pushed;
 }

@@ -13,11 +13,11 @@ import {
   freePort,
   RegistryClient,
   sendMail,
-  SmtpSession,
   startPlatform,
   type Invocation,
   type PlatformOptions,
   type RunningPlatform,
+  waitForRecipient,
 } from '@pushmail/testing';
 
 export const MAIL_ARRIVED = 'pushmail.mail.arrived.v1';
@@ -123,21 +123,9 @@ export async function createAccounts(platform: RunningPlatform, count: number): 
     const { accountId } = await registry.createAccount(address, password);
     accounts.push({ address, accountId, password });
   }
-  // ingest learns of accounts through a compacted topic; mail starts once it accepts each one.
+  // Mail starts once ingest accepts each one.
   for (const account of accounts) {
-    await expectEventually(
-      async () => {
-        const { session } = await SmtpSession.open(platform.smtp.host, platform.smtp.port);
-        try {
-          await session.command('EHLO probe.example');
-          await session.command('MAIL FROM:<probe@elsewhere.example>');
-          expect((await session.command(`RCPT TO:<${account.address}>`)).code).toBe(250);
-        } finally {
-          await session.quit();
-        }
-      },
-      { timeoutMs: 20_000, intervalMs: 100 },
-    );
+    await waitForRecipient(platform.smtp, account.address, 20_000);
   }
   return accounts;
 }

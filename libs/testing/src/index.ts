@@ -9,7 +9,7 @@ export {
   type ServerMessage,
   type StateChange,
 } from '@pushmail/jmap';
-export { buildMessage, sendMail, SmtpSession, type SmtpReply } from '@pushmail/platform';
+export { buildMessage, sendMail, sendPlainMail, SmtpSession, type SmtpReply } from '@pushmail/platform';
 export * from './admin-client.js';
 export * from './container-specs.js';
 export * from './delivery-group.js';
@@ -18,5 +18,6 @@ export * from './metrics-scrape.js';
 export * from './openapi-files.js';
 export { startPlatformInContainers, type ContainerPlatformOptions } from './platform-containers.js';
 export * from './platform-harness.js';
+export * from './recipient.js';
 export * from './required-env.js';
 export * from './start-pushmail.js';

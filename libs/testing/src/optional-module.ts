@@ -1,6 +1,7 @@
 /**
- * Imports a package the kit needs only on some machines (testcontainers, where a Docker engine is),
- * so that a plain `npm ci` never has to install it. When the package itself is missing, the error
+ * Imports a package the kit needs only for one runtime (testcontainers, where a Docker engine is),
+ * when that runtime is asked for, so that the other never loads it and a repository using the kit
+ * without it still runs on processes. When the package itself is missing, the error
  * names it and the command that installs it; any other failure (a broken install, a missing
  * dependency of the package) is passed on as it is.
  */

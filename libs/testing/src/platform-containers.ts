@@ -13,12 +13,14 @@ import {
 import { importOptional } from './optional-module.js';
 import {
   SERVICE_NAMES,
-  freePort,
+  adminTokenOf,
+  choosePorts,
   type CommonPlatformOptions,
-  type PlatformPorts,
   type RunningPlatform,
   type ServiceName,
 } from './platform-harness.js';
+import type { StartedTestContainer, StartedNetwork } from 'testcontainers';
+import type { StartedPostgreSqlContainer } from '@testcontainers/postgresql';
 
 export interface ContainerPlatformOptions extends CommonPlatformOptions {
   /**
@@ -35,91 +37,9 @@ export interface ContainerPlatformOptions extends CommonPlatformOptions {
   postgresImage?: string;
 }
 
-// The parts of testcontainers (and its Kafka and PostgreSQL modules) used here. The packages are
-// optional, so their types are declared here rather than imported: the kit type-checks and installs
-// without them.
-export interface StartedContainer {
-  getHost(): string;
-  getMappedPort(port: number): number;
-  stop(options?: { timeout?: number; remove?: boolean }): Promise<unknown>;
-}
-
-export interface ContainerDefinition<Started extends StartedContainer = StartedContainer> {
-  withNetwork(network: StartedNetwork): this;
-  withNetworkAliases(...aliases: string[]): this;
-  withHostname(hostname: string): this;
-  withEnvironment(environment: Record<string, string>): this;
-  withExposedPorts(...ports: Array<number | { container: number; host: number }>): this;
-  withLabels(labels: Record<string, string>): this;
-  withWaitStrategy(waitStrategy: WaitStrategy): this;
-  withStartupTimeout(startupTimeoutMs: number): this;
-  withLogConsumer(consumer: (stream: Readable) => unknown): this;
-  withDroppedCapabilities(...capabilities: string[]): this;
-  withSecurityOpt(...securityOptions: string[]): this;
-  start(): Promise<Started>;
-}
-
-/** Built by `Wait` and handed back to a container; never looked into here. */
-export type WaitStrategy = object;
-
-export interface HttpWaitStrategy extends WaitStrategy {
-  forStatusCode(statusCode: number): HttpWaitStrategy;
-}
-
-export interface StartedNetwork {
-  getName(): string;
-  stop(): Promise<unknown>;
-}
-
-export interface DockerfileBuilder {
-  withTarget(target: string): DockerfileBuilder;
-  withBuildkit(): DockerfileBuilder;
-  build(image?: string, options?: { deleteOnExit: boolean }): Promise<unknown>;
-}
-
-/** A container as the runtime client lists it (a dockerode Container). */
-export type ListedContainer = object;
-
-export interface TestcontainersModule {
-  GenericContainer: {
-    new (image: string): ContainerDefinition;
-    fromDockerfile(context: string, dockerfileName?: string): DockerfileBuilder;
-  };
-  Network: new () => { start(): Promise<StartedNetwork> };
-  Wait: {
-    forHttp(path: string, port: number, options?: { abortOnContainerExit?: boolean }): HttpWaitStrategy;
-  };
-  getContainerRuntimeClient(): Promise<{
-    info: { containerRuntime: { host: string } };
-    container: {
-      fetchByLabel(
-        label: string,
-        value: string,
-        options?: { status?: Array<'created' | 'restarting' | 'running' | 'paused' | 'exited'> },
-      ): Promise<ListedContainer | undefined>;
-      stop(container: ListedContainer, options?: { timeout: number }): Promise<void>;
-      remove(container: ListedContainer, options?: { removeVolumes: boolean }): Promise<void>;
-    };
-  }>;
-}
-
-export interface KafkaModule {
-  KafkaContainer: new (image: string) => ContainerDefinition;
-}
-
-export interface StartedPostgres extends StartedContainer {
-  getConnectionUri(): string;
-}
-
-export interface PostgresDefinition extends ContainerDefinition<StartedPostgres> {
-  withDatabase(database: string): this;
-  withUsername(username: string): this;
-  withPassword(password: string): this;
-}
-
-export interface PostgresModule {
-  PostgreSqlContainer: new (image: string) => PostgresDefinition;
-}
+type TestcontainersModule = typeof import('testcontainers');
+type KafkaModule = typeof import('@testcontainers/kafka');
+type PostgresModule = typeof import('@testcontainers/postgresql');
 
 const CONTAINER_PACKAGES = ['testcontainers', '@testcontainers/kafka', '@testcontainers/postgresql'];
 
@@ -179,15 +99,8 @@ export async function startPlatformInContainers(
   });
   const host = runtime.info.containerRuntime.host;
   const runId = randomBytes(6).toString('hex');
-  const hostPorts: PlatformPorts = {
-    smtp: options.ports?.smtp ?? (await freePort()),
-    push: options.ports?.push ?? (await freePort()),
-    registry: options.ports?.registry ?? (await freePort()),
-    mailbox: options.ports?.mailbox ?? (await freePort()),
-    ingest: options.ports?.ingest ?? (await freePort()),
-    operations: options.ports?.operations ?? (await freePort()),
-  };
-  const adminToken = options.adminToken ?? `pma_${randomBytes(24).toString('base64url')}`;
+  const hostPorts = await choosePorts(options.ports);
+  const adminToken = adminTokenOf(options);
   const mailDomains = options.mailDomains ?? ['example.com'];
   const plan: ContainerPlan = planContainerPlatform({
     host,
@@ -206,11 +119,11 @@ export async function startPlatformInContainers(
   const readyTimeoutMs = options.readyTimeoutMs ?? 180_000;
 
   const logs = serviceLogs(options);
-  const running = new Map<ServiceName, StartedContainer>();
+  const running = new Map<ServiceName, StartedTestContainer>();
   const images = new Map<ServiceName, string>();
   let network: StartedNetwork | undefined;
-  let kafka: StartedContainer | undefined;
-  let postgres: StartedPostgres | undefined;
+  let kafka: StartedTestContainer | undefined;
+  let postgres: StartedPostgreSqlContainer | undefined;
 
   // A run never has more than one container per service; the bound only guards against a loop.
   const removeLeftovers = async (service: ServiceName): Promise<void> => {

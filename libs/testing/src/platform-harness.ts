@@ -79,21 +79,31 @@ export interface RunningPlatform {
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
+/** The ports asked for, and a free one for each service not named. */
+export async function choosePorts(requested: Partial<PlatformPorts> = {}): Promise<PlatformPorts> {
+  return {
+    smtp: requested.smtp ?? (await freePort()),
+    push: requested.push ?? (await freePort()),
+    registry: requested.registry ?? (await freePort()),
+    mailbox: requested.mailbox ?? (await freePort()),
+    ingest: requested.ingest ?? (await freePort()),
+    operations: requested.operations ?? (await freePort()),
+  };
+}
+
+/** An administrator token in the form device-registry expects, unless the caller gives one. */
+export function adminTokenOf(options: CommonPlatformOptions): string {
+  return options.adminToken ?? `pma_${randomBytes(24).toString('base64url')}`;
+}
+
 /**
  * Starts the five services from their built output, against the given broker and database, and
  * resolves once every one answers ready. Used by `npm start`, the end-to-end tests and the benchmarks.
  */
 export async function startPlatform(options: PlatformOptions): Promise<RunningPlatform> {
   const host = options.host ?? '127.0.0.1';
-  const ports: PlatformPorts = {
-    smtp: options.ports?.smtp ?? (await freePort()),
-    push: options.ports?.push ?? (await freePort()),
-    registry: options.ports?.registry ?? (await freePort()),
-    mailbox: options.ports?.mailbox ?? (await freePort()),
-    ingest: options.ports?.ingest ?? (await freePort()),
-    operations: options.ports?.operations ?? (await freePort()),
-  };
-  const adminToken = options.adminToken ?? `pma_${randomBytes(24).toString('base64url')}`;
+  const ports = await choosePorts(options.ports);
+  const adminToken = adminTokenOf(options);
   const internalToken = options.internalToken ?? randomBytes(32).toString('base64url');
   const mailDomains = options.mailDomains ?? ['example.com'];
   const databaseUrl = options.freshDatabase

@@ -1,6 +1,6 @@
+import { sql } from 'kysely';
 import type { EntityManager } from 'typeorm';
-import { preparedQuery } from '../store/prepared-query.js';
-import type { ChangeKind, ChangeType } from '../store/query-builder.js';
+import { type ChangeKind, type ChangeType, PreparedStatement } from '../store/query-builder.js';
 import { type AccountStates, mergeKinds } from './change-log.js';
 
 interface StateRow {
@@ -27,6 +27,41 @@ export function statesOf(row: StateRow | undefined): AccountStates | undefined {
   };
 }
 
+const LOCK_ACCOUNT = new PreparedStatement<{ accountId: string }, StateRow>(
+  'mailbox.lock-account',
+  (slot) =>
+    sql<StateRow>`SELECT ${sql.raw(STATE_COLUMNS)} FROM mailbox.account_state
+      WHERE account_id = ${slot('accountId')} FOR UPDATE`,
+);
+
+interface CommitValues {
+  accountId: string;
+  modseq: number;
+  emailModseq: number;
+  mailboxModseq: number;
+  threadModseq: number;
+  deliveryModseq: number;
+  types: string[];
+  objectIds: string[];
+  kinds: string[];
+}
+
+/** The new states and the change rows in one round trip. */
+const COMMIT_ACCOUNT_WRITE = new PreparedStatement<CommitValues, never>(
+  'mailbox.commit-account-write',
+  (slot) => sql<never>`WITH state AS (
+      UPDATE mailbox.account_state
+         SET modseq = ${slot('modseq')}, email_modseq = ${slot('emailModseq')},
+             mailbox_modseq = ${slot('mailboxModseq')}, thread_modseq = ${slot('threadModseq')},
+             delivery_modseq = ${slot('deliveryModseq')}, updated_at = now()
+       WHERE account_id = ${slot('accountId')}
+    )
+    INSERT INTO mailbox.changes (account_id, modseq, type, object_id, kind)
+    SELECT ${slot('accountId')}, ${slot('modseq')}, change.type, change.object_id, change.kind
+      FROM unnest(${slot('types')}::text[], ${slot('objectIds')}::text[], ${slot('kinds')}::text[])
+           AS change (type, object_id, kind)`,
+);
+
 /**
  * One change transaction of one account. Opening it locks the account's state row until the
  * transaction ends, so an account's changes are serialised and its modseq moves by exactly one per
@@ -48,15 +83,14 @@ export class AccountWrite {
 
   /** Must run inside a transaction; the lock is released when it ends. */
   static async open(manager: EntityManager, accountId: string): Promise<AccountWrite> {
-    const lock = `SELECT ${STATE_COLUMNS} FROM mailbox.account_state WHERE account_id = $1 FOR UPDATE`;
     // An account's state row exists from its first change on, so one statement is the usual case.
-    let rows = await preparedQuery<StateRow>(manager, 'mailbox.lock-account', lock, [accountId]);
+    let rows = await LOCK_ACCOUNT.run(manager, { accountId });
     if (rows.length === 0) {
       await manager.query(
         'INSERT INTO mailbox.account_state (account_id) VALUES ($1) ON CONFLICT (account_id) DO NOTHING',
         [accountId],
       );
-      rows = await preparedQuery<StateRow>(manager, 'mailbox.lock-account', lock, [accountId]);
+      rows = await LOCK_ACCOUNT.run(manager, { accountId });
     }
     return new AccountWrite(manager, accountId, statesOf(rows[0])!);
   }
@@ -102,31 +136,17 @@ export class AccountWrite {
       threadModseq: touched('Thread') ? modseq : this.before.threadModseq,
       deliveryModseq: this.delivered ? modseq : this.before.deliveryModseq,
     };
-    // The new states and the change rows in one round trip.
-    await preparedQuery(
-      this.manager,
-      'mailbox.commit-account-write',
-      `WITH state AS (
-         UPDATE mailbox.account_state
-            SET modseq = $2, email_modseq = $6, mailbox_modseq = $7, thread_modseq = $8, delivery_modseq = $9,
-                updated_at = now()
-          WHERE account_id = $1
-       )
-       INSERT INTO mailbox.changes (account_id, modseq, type, object_id, kind)
-       SELECT $1, $2, change.type, change.object_id, change.kind
-         FROM unnest($3::text[], $4::text[], $5::text[]) AS change (type, object_id, kind)`,
-      [
-        this.accountId,
-        modseq,
-        rows.map((row) => row.type),
-        rows.map((row) => row.objectId),
-        rows.map((row) => row.kind),
-        after.emailModseq,
-        after.mailboxModseq,
-        after.threadModseq,
-        after.deliveryModseq,
-      ],
-    );
+    await COMMIT_ACCOUNT_WRITE.run(this.manager, {
+      accountId: this.accountId,
+      modseq,
+      emailModseq: after.emailModseq,
+      mailboxModseq: after.mailboxModseq,
+      threadModseq: after.threadModseq,
+      deliveryModseq: after.deliveryModseq,
+      types: rows.map((row) => row.type),
+      objectIds: rows.map((row) => row.objectId),
+      kinds: rows.map((row) => row.kind),
+    });
     return after;
   }
 }

@@ -5,6 +5,7 @@ import {
   PostgresAdapter,
   PostgresIntrospector,
   PostgresQueryCompiler,
+  type RawBuilder,
   type Selectable,
 } from 'kysely';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -41,15 +42,17 @@ class Slot {
  * the named prepared statement `name` (see preparedQuery): PostgreSQL parses it once per connection,
  * and a call only puts its values in order, without building or compiling anything.
  */
-export class PreparedStatement<V extends Record<string, unknown>, R> {
+export class PreparedStatement<V extends object, R> {
   readonly text: string;
   private readonly keys: ReadonlyArray<keyof V & string>;
 
   constructor(
     readonly name: string,
-    build: (slot: <K extends keyof V & string>(key: K) => V[K]) => Compilable<R>,
+    build: (slot: <K extends keyof V & string>(key: K) => V[K]) => Compilable<R> | RawBuilder<R>,
   ) {
-    const compiled = build((key) => new Slot(key) as never).compile();
+    const query = build((key) => new Slot(key) as never);
+    // SQL that reads best as SQL (a CTE, unnest) is a `sql` template with slots, compiled the same way.
+    const compiled = 'isRawBuilder' in query ? query.compile(mailboxDb) : query.compile();
     this.text = compiled.sql;
     this.keys = compiled.parameters.map((parameter) => {
       if (!(parameter instanceof Slot))

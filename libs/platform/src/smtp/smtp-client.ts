@@ -183,3 +183,15 @@ export function buildMessage(fields: {
     '',
   ].join('\r\n');
 }
+
+/** One plain-text message from `from` to `to`, as `sendMail` hands it over. */
+export function sendPlainMail(
+  smtp: { host: string; port: number },
+  fields: { from: string; to: string; subject: string; text: string },
+): ReturnType<typeof sendMail> {
+  return sendMail(smtp.host, smtp.port, {
+    from: fields.from,
+    to: [fields.to],
+    message: buildMessage(fields),
+  });
+}

@@ -40,28 +40,12 @@ export const MAX_QUERY_LIMIT = 500;
 /** A queryChanges answer lists at most this many ids before the client is told to query again. */
 const MAX_QUERY_CHANGES = 10_000;
 
-/** RFC 8621 §4.9: the properties Email/parse returns by default. */
-const DEFAULT_PARSE_PROPERTIES = [
-  'messageId',
-  'inReplyTo',
-  'references',
-  'sender',
-  'from',
-  'to',
-  'cc',
-  'bcc',
-  'replyTo',
-  'subject',
-  'sentAt',
-  'hasAttachment',
-  'preview',
-  'bodyValues',
-  'textBody',
-  'htmlBody',
-  'attachments',
-];
 /** Metadata a parsed message does not have: null when asked for. */
 const NOT_IN_A_PARSED_MESSAGE = ['id', 'threadId', 'mailboxIds', 'keywords', 'receivedAt'];
+/** RFC 8621 §4.9: by default Email/parse returns what the message itself says. */
+const DEFAULT_PARSE_PROPERTIES = EMAIL_PROPERTIES.filter(
+  (property) => !['blobId', 'size', ...NOT_IN_A_PARSED_MESSAGE].includes(property),
+);
 
 /** A compiled Email/query: the SQL of the visible emails and how they are ordered. */
 interface CompiledQuery {
@@ -125,14 +109,7 @@ export class EmailMethods {
       const states = await this.changes.readStates(accountId, manager);
       let total: number | undefined;
       const countTotal = async (): Promise<number> => {
-        total ??= (
-          (await manager.query(
-            `SELECT count(*)::int AS total FROM (${query.visible}) AS v`,
-            query.params,
-          )) as Array<{
-            total: number;
-          }>
-        )[0]!.total;
+        total ??= await countVisible(manager, query);
         return total;
       };
 
@@ -224,14 +201,7 @@ export class EmailMethods {
       }
       let total: number | undefined;
       if (calculateTotal) {
-        total = (
-          (await manager.query(
-            `SELECT count(*)::int AS total FROM (${query.visible}) AS v`,
-            query.params,
-          )) as Array<{
-            total: number;
-          }>
-        )[0]!.total;
+        total = await countVisible(manager, query);
       }
       return {
         accountId,
@@ -356,6 +326,14 @@ function compileQuery(args: Record<string, unknown>, accountId: string): Compile
     ranked: `SELECT v.id, (row_number() OVER (ORDER BY ${order.orderBy('v')}) - 1)::int AS idx FROM (${visible}) AS v`,
     dependsOnThread: filter.dependsOnThread || order.dependsOnKeywords,
   };
+}
+
+async function countVisible(manager: EntityManager, query: CompiledQuery): Promise<number> {
+  const rows: Array<{ total: number }> = await manager.query(
+    `SELECT count(*)::int AS total FROM (${query.visible}) AS v`,
+    query.params,
+  );
+  return rows[0]!.total;
 }
 
 function viewOptions(args: Record<string, unknown>, properties: string[]): EmailViewOptions {

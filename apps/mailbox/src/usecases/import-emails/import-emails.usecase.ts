@@ -8,39 +8,27 @@ import {
   type SetError,
   setError,
 } from '@pushmail/jmap';
-import type { Logger } from 'pino';
-import { DataSource } from 'typeorm';
 import { BlobStore } from '../../blobs/blob-store.service.js';
-import { AccountWrite } from '../../changes/account-write.js';
-import { MAILBOX_LOGGER } from '../../config/mailbox-config.js';
 import { newEmail } from '../../emails/email.js';
 import { type InsertedEmail, insertEmail } from '../../emails/email-store.js';
-import {
-  assertInState,
-  invalidArguments,
-  optionalString,
-  orNull,
-  requireAccountId,
-} from '../../jmap/methods/arguments.js';
+import { invalidArguments, optionalString, requireAccountId } from '../../jmap/methods/arguments.js';
+import { DeviceChanges, SetResults } from '../../jmap/methods/device-change.js';
 import { readSet } from '../../jmap/methods/email-patch.js';
 import { resolveCreationId } from '../../jmap/methods/email.methods.js';
 import { utcDate } from '../../jmap/query/email-filter.js';
-import { mailboxIdsOf } from '../../mailboxes/mailbox-store.js';
+import { mailboxResolver } from '../../mailboxes/mailbox-store.js';
 import { parseMessage } from '../../mime/parse-message.js';
-import { MailboxChangesPublisher } from '../../publishing/mailbox-changes.publisher.js';
 
 /**
  * Email/import (RFC 8621 §4.8): messages uploaded as blobs become emails in the given mailboxes, in
- * one transaction, recorded and announced like any other change. Importing is not a delivery, so
+ * one device change of the account (see DeviceChanges). Importing is not a delivery, so
  * the EmailDelivery state stays.
  */
 @Injectable()
 export class ImportEmailsUseCase {
   constructor(
-    @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(BlobStore) private readonly blobs: BlobStore,
-    @Inject(MailboxChangesPublisher) private readonly publisher: MailboxChangesPublisher,
-    @Inject(MAILBOX_LOGGER) private readonly logger: Logger,
+    @Inject(DeviceChanges) private readonly changes: DeviceChanges,
   ) {}
 
   async execute(args: Record<string, unknown>, context: MethodContext): Promise<Record<string, unknown>> {
@@ -56,63 +44,51 @@ export class ImportEmailsUseCase {
         `${count} imports; maxObjectsInSet is ${DEFAULT_CORE_LIMITS.maxObjectsInSet}`,
       );
     }
-    const created: Record<string, InsertedEmail> = {};
-    const notCreated: Record<string, SetError> = {};
+    const results = new SetResults<InsertedEmail>();
 
-    const outcome = await this.dataSource.transaction(async (manager) => {
-      const write = await AccountWrite.open(manager, accountId);
-      assertInState('Email', write.before.emailModseq, ifInState);
-      const mailboxes = await mailboxIdsOf(manager, accountId);
-      const resolveMailbox = (id: string): string | undefined => {
-        const resolved = resolveCreationId(id, context);
-        return mailboxes.has(resolved) ? resolved : undefined;
-      };
-      for (const [creationId, value] of Object.entries(emails)) {
-        const request = readImport(value, resolveMailbox);
-        if ('error' in request) {
-          notCreated[creationId] = request.error;
-          continue;
-        }
-        const blob = await this.blobs.get(accountId, request.blobId, manager);
-        if (!blob) {
-          notCreated[creationId] = setError('blobNotFound', 'no such blob', { notFound: [request.blobId] });
-          continue;
-        }
-        // A part of a message is its own blob only once stored as one.
-        const stored = await this.blobs.put(accountId, blob.data, 'message/rfc822', manager);
-        const inserted = await insertEmail(
-          write,
-          newEmail(await parseMessage(blob.data), {
-            deliveryId: `import:${randomUUID()}`,
-            blobId: stored.blobId,
-            size: stored.size,
-            receivedAt: request.receivedAt,
-            mailboxIds: request.mailboxIds,
-            keywords: request.keywords,
-          }),
-        );
-        if (!inserted) throw new Error('a fresh import id collided with a stored delivery');
-        created[creationId] = inserted;
-        context.createdIds.set(creationId, inserted.id);
-      }
-      const after = await write.commit();
-      return { before: write.before.emailModseq, after: after.emailModseq, changed: after !== write.before };
-    });
-
-    if (outcome.changed) {
-      await this.publisher
-        .publishPending([accountId], 'update')
-        .catch((error: unknown) =>
-          this.logger.warn({ err: error, accountId }, 'announcing an import failed; it will be repeated'),
-        );
-    }
-    return {
+    const change = await this.changes.apply(
       accountId,
-      oldState: String(outcome.before),
-      newState: String(outcome.after),
-      created: orNull(created),
-      notCreated: orNull(notCreated),
-    };
+      'Email',
+      ifInState,
+      async (write) => {
+        const resolveMailbox = await mailboxResolver(write.manager, accountId, (id) =>
+          resolveCreationId(id, context),
+        );
+        for (const [creationId, value] of Object.entries(emails)) {
+          const request = readImport(value, resolveMailbox);
+          if ('error' in request) {
+            results.notCreated[creationId] = request.error;
+            continue;
+          }
+          const blob = await this.blobs.get(accountId, request.blobId, write.manager);
+          if (!blob) {
+            results.notCreated[creationId] = setError('blobNotFound', 'no such blob', {
+              notFound: [request.blobId],
+            });
+            continue;
+          }
+          // A part of a message is its own blob only once stored as one.
+          const stored = await this.blobs.put(accountId, blob.data, 'message/rfc822', write.manager);
+          const inserted = await insertEmail(
+            write,
+            newEmail(await parseMessage(blob.data), {
+              deliveryId: `import:${randomUUID()}`,
+              blobId: stored.blobId,
+              size: stored.size,
+              receivedAt: request.receivedAt,
+              mailboxIds: request.mailboxIds,
+              keywords: request.keywords,
+            }),
+          );
+          if (!inserted) throw new Error('a fresh import id collided with a stored delivery');
+          results.created[creationId] = inserted;
+          context.createdIds.set(creationId, inserted.id);
+        }
+      },
+      () => 'update',
+    );
+    const { created, notCreated } = results.answer(accountId, change);
+    return { accountId, oldState: change.oldState, newState: change.newState, created, notCreated };
   }
 }
 

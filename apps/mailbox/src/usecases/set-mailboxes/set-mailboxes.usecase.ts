@@ -1,18 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DEFAULT_CORE_LIMITS, isObject, type MethodContext, type SetError, setError } from '@pushmail/jmap';
-import type { Logger } from 'pino';
-import { DataSource } from 'typeorm';
-import { AccountWrite } from '../../changes/account-write.js';
-import { MAILBOX_LOGGER } from '../../config/mailbox-config.js';
 import { destroyEmail, lockEmails, updateEmail } from '../../emails/email-store.js';
 import { newMailboxId } from '../../ids/random-id.js';
-import {
-  assertInState,
-  optionalBoolean,
-  orNull,
-  requireAccountId,
-  setArguments,
-} from '../../jmap/methods/arguments.js';
+import { optionalBoolean, requireAccountId, setArguments } from '../../jmap/methods/arguments.js';
+import { DeviceChanges, SetResults } from '../../jmap/methods/device-change.js';
 import { resolveCreationId } from '../../jmap/methods/email.methods.js';
 import { loadMailboxNodes } from '../../mailboxes/load-mailboxes.js';
 import {
@@ -23,7 +14,6 @@ import {
   subtreeHeight,
   wouldCycle,
 } from '../../mailboxes/mailbox-tree.js';
-import { MailboxChangesPublisher } from '../../publishing/mailbox-changes.publisher.js';
 
 const SETTABLE = ['name', 'parentId', 'role', 'sortOrder', 'isSubscribed'];
 const MAX_NAME_LENGTH = 255;
@@ -34,11 +24,7 @@ const MAX_NAME_LENGTH = 255;
  */
 @Injectable()
 export class SetMailboxesUseCase {
-  constructor(
-    @Inject(DataSource) private readonly dataSource: DataSource,
-    @Inject(MailboxChangesPublisher) private readonly publisher: MailboxChangesPublisher,
-    @Inject(MAILBOX_LOGGER) private readonly logger: Logger,
-  ) {}
+  constructor(@Inject(DeviceChanges) private readonly changes: DeviceChanges) {}
 
   async execute(args: Record<string, unknown>, context: MethodContext): Promise<Record<string, unknown>> {
     const { accountId } = context;
@@ -47,154 +33,127 @@ export class SetMailboxesUseCase {
     const removeEmails = optionalBoolean(args, 'onDestroyRemoveEmails', false);
     const resolve = (id: string) => resolveCreationId(id, context);
 
-    const created: Record<string, Record<string, unknown>> = {};
-    const notCreated: Record<string, SetError> = {};
-    const updated: Record<string, null> = {};
-    const notUpdated: Record<string, SetError> = {};
-    const destroyed: string[] = [];
-    const notDestroyed: Record<string, SetError> = {};
+    const results = new SetResults<Record<string, unknown>>();
+    const { created, notCreated, updated, notUpdated, destroyed, notDestroyed } = results;
 
-    const outcome = await this.dataSource.transaction(async (manager) => {
-      const write = await AccountWrite.open(manager, accountId);
-      assertInState('Mailbox', write.before.mailboxModseq, ifInState);
-      const nodes = await loadMailboxNodes(manager, accountId, true);
-
-      for (const [creationId, value] of Object.entries(create)) {
-        const checked = validate(value, null, nodes, resolve);
-        if ('error' in checked) {
-          notCreated[creationId] = checked.error;
-          continue;
-        }
-        const node = { ...checked.node, id: newMailboxId() };
-        await manager.query(
-          `INSERT INTO mailbox.mailboxes (id, account_id, name, role, parent_id, sort_order, is_subscribed, created_modseq, updated_modseq)
-           VALUES ($1, $2, $3, NULL, $4, $5, $6, $7, $7)`,
-          [node.id, accountId, node.name, node.parentId, node.sortOrder, node.isSubscribed, write.modseq],
-        );
-        nodes.set(node.id, node);
-        write.record('Mailbox', node.id, 'created');
-        context.createdIds.set(creationId, node.id);
-        created[creationId] = {
-          id: node.id,
-          sortOrder: node.sortOrder,
-          isSubscribed: node.isSubscribed,
-          totalEmails: 0,
-          unreadEmails: 0,
-          totalThreads: 0,
-          unreadThreads: 0,
-          myRights: {
-            mayReadItems: true,
-            mayAddItems: true,
-            mayRemoveItems: true,
-            maySetSeen: true,
-            maySetKeywords: true,
-            mayCreateChild: true,
-            mayRename: true,
-            mayDelete: true,
-            maySubmit: true,
-          },
-        };
-      }
-
-      for (const [rawId, patch] of Object.entries(update)) {
-        const id = resolve(rawId);
-        const current = nodes.get(id);
-        if (!current) {
-          notUpdated[rawId] = setError('notFound');
-          continue;
-        }
-        const checked = validate(patch, current, nodes, resolve);
-        if ('error' in checked) {
-          notUpdated[rawId] = checked.error;
-          continue;
-        }
-        const next = checked.node;
-        await manager.query(
-          `UPDATE mailbox.mailboxes SET name = $3, parent_id = $4, sort_order = $5, is_subscribed = $6, updated_modseq = $7
-            WHERE account_id = $1 AND id = $2`,
-          [accountId, id, next.name, next.parentId, next.sortOrder, next.isSubscribed, write.modseq],
-        );
-        nodes.set(id, { ...next, id });
-        write.record('Mailbox', id, 'updated');
-        updated[id] = null;
-      }
-
-      // Children first, so a parent destroyed together with its children is empty by its turn.
-      const destroyIds = destroy.map(resolve);
-      const depth = (id: string) => (nodes.has(id) ? depthUnder(nodes, nodes.get(id)!.parentId) : 0);
-      for (const id of [...destroyIds].sort((a, b) => depth(b) - depth(a))) {
-        const current = nodes.get(id);
-        if (!current) {
-          notDestroyed[id] = setError('notFound');
-          continue;
-        }
-        if (current.role !== null) {
-          notDestroyed[id] = setError('forbidden', `the ${current.role} mailbox cannot be destroyed`);
-          continue;
-        }
-        if ([...nodes.values()].some((node) => node.parentId === id)) {
-          notDestroyed[id] = setError('mailboxHasChild', 'destroy or move its child mailboxes first');
-          continue;
-        }
-        const held: Array<{ id: string }> = await manager.query(
-          `SELECT id FROM mailbox.emails WHERE account_id = $1 AND mailbox_ids @> jsonb_build_object($2::text, true)`,
-          [accountId, id],
-        );
-        if (held.length > 0 && !removeEmails) {
-          notDestroyed[id] = setError(
-            'mailboxHasEmail',
-            'it holds emails; set onDestroyRemoveEmails to remove them',
-          );
-          continue;
-        }
-        const emails = await lockEmails(
-          write,
-          held.map((row) => row.id),
-        );
-        for (const email of emails.values()) {
-          const { [id]: _removed, ...rest } = email.mailboxIds;
-          // An email only here goes with the mailbox; one also elsewhere just leaves it.
-          if (Object.keys(rest).length === 0) await destroyEmail(write, email);
-          else await updateEmail(write, email, { mailboxIds: rest, keywords: email.keywords });
-        }
-        await manager.query('DELETE FROM mailbox.mailboxes WHERE account_id = $1 AND id = $2', [
-          accountId,
-          id,
-        ]);
-        nodes.delete(id);
-        write.record('Mailbox', id, 'destroyed');
-        destroyed.push(id);
-      }
-
-      const after = await write.commit();
-      return {
-        before: write.before.mailboxModseq,
-        after: after.mailboxModseq,
-        changed: after !== write.before,
-      };
-    });
-
-    if (outcome.changed) {
-      await this.publisher
-        .publishPending([accountId], 'mailbox')
-        .catch((error: unknown) =>
-          this.logger.warn(
-            { err: error, accountId },
-            'announcing a mailbox change failed; it will be repeated',
-          ),
-        );
-    }
-    return {
+    const change = await this.changes.apply(
       accountId,
-      oldState: String(outcome.before),
-      newState: String(outcome.after),
-      created: orNull(created),
-      updated: orNull(updated),
-      destroyed: destroyed.length === 0 ? null : destroyed,
-      notCreated: orNull(notCreated),
-      notUpdated: orNull(notUpdated),
-      notDestroyed: orNull(notDestroyed),
-    };
+      'Mailbox',
+      ifInState,
+      async (write) => {
+        const { manager } = write;
+        const nodes = await loadMailboxNodes(manager, accountId, true);
+
+        for (const [creationId, value] of Object.entries(create)) {
+          const checked = validate(value, null, nodes, resolve);
+          if ('error' in checked) {
+            notCreated[creationId] = checked.error;
+            continue;
+          }
+          const node = { ...checked.node, id: newMailboxId() };
+          await manager.query(
+            `INSERT INTO mailbox.mailboxes (id, account_id, name, role, parent_id, sort_order, is_subscribed, created_modseq, updated_modseq)
+           VALUES ($1, $2, $3, NULL, $4, $5, $6, $7, $7)`,
+            [node.id, accountId, node.name, node.parentId, node.sortOrder, node.isSubscribed, write.modseq],
+          );
+          nodes.set(node.id, node);
+          write.record('Mailbox', node.id, 'created');
+          context.createdIds.set(creationId, node.id);
+          created[creationId] = {
+            id: node.id,
+            sortOrder: node.sortOrder,
+            isSubscribed: node.isSubscribed,
+            totalEmails: 0,
+            unreadEmails: 0,
+            totalThreads: 0,
+            unreadThreads: 0,
+            myRights: {
+              mayReadItems: true,
+              mayAddItems: true,
+              mayRemoveItems: true,
+              maySetSeen: true,
+              maySetKeywords: true,
+              mayCreateChild: true,
+              mayRename: true,
+              mayDelete: true,
+              maySubmit: true,
+            },
+          };
+        }
+
+        for (const [rawId, patch] of Object.entries(update)) {
+          const id = resolve(rawId);
+          const current = nodes.get(id);
+          if (!current) {
+            notUpdated[rawId] = setError('notFound');
+            continue;
+          }
+          const checked = validate(patch, current, nodes, resolve);
+          if ('error' in checked) {
+            notUpdated[rawId] = checked.error;
+            continue;
+          }
+          const next = checked.node;
+          await manager.query(
+            `UPDATE mailbox.mailboxes SET name = $3, parent_id = $4, sort_order = $5, is_subscribed = $6, updated_modseq = $7
+            WHERE account_id = $1 AND id = $2`,
+            [accountId, id, next.name, next.parentId, next.sortOrder, next.isSubscribed, write.modseq],
+          );
+          nodes.set(id, { ...next, id });
+          write.record('Mailbox', id, 'updated');
+          updated[id] = null;
+        }
+
+        // Children first, so a parent destroyed together with its children is empty by its turn.
+        const destroyIds = destroy.map(resolve);
+        const depth = (id: string) => (nodes.has(id) ? depthUnder(nodes, nodes.get(id)!.parentId) : 0);
+        for (const id of [...destroyIds].sort((a, b) => depth(b) - depth(a))) {
+          const current = nodes.get(id);
+          if (!current) {
+            notDestroyed[id] = setError('notFound');
+            continue;
+          }
+          if (current.role !== null) {
+            notDestroyed[id] = setError('forbidden', `the ${current.role} mailbox cannot be destroyed`);
+            continue;
+          }
+          if ([...nodes.values()].some((node) => node.parentId === id)) {
+            notDestroyed[id] = setError('mailboxHasChild', 'destroy or move its child mailboxes first');
+            continue;
+          }
+          const held: Array<{ id: string }> = await manager.query(
+            `SELECT id FROM mailbox.emails WHERE account_id = $1 AND mailbox_ids @> jsonb_build_object($2::text, true)`,
+            [accountId, id],
+          );
+          if (held.length > 0 && !removeEmails) {
+            notDestroyed[id] = setError(
+              'mailboxHasEmail',
+              'it holds emails; set onDestroyRemoveEmails to remove them',
+            );
+            continue;
+          }
+          const emails = await lockEmails(
+            write,
+            held.map((row) => row.id),
+          );
+          for (const email of emails.values()) {
+            const { [id]: _removed, ...rest } = email.mailboxIds;
+            // An email only here goes with the mailbox; one also elsewhere just leaves it.
+            if (Object.keys(rest).length === 0) await destroyEmail(write, email);
+            else await updateEmail(write, email, { mailboxIds: rest, keywords: email.keywords });
+          }
+          await manager.query('DELETE FROM mailbox.mailboxes WHERE account_id = $1 AND id = $2', [
+            accountId,
+            id,
+          ]);
+          nodes.delete(id);
+          write.record('Mailbox', id, 'destroyed');
+          destroyed.push(id);
+        }
+      },
+      () => 'mailbox',
+    );
+    return results.answer(accountId, change);
   }
 }
 

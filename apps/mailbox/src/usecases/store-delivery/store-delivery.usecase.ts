@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { MailArrivedV1, MailboxChangedV1 } from '@pushmail/contracts';
+import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { BlobStore, type StoredBlob } from '../../blobs/blob-store.service.js';
@@ -8,11 +9,28 @@ import { MAILBOX_LOGGER } from '../../config/mailbox-config.js';
 import { newEmail } from '../../emails/email.js';
 import { insertEmail } from '../../emails/email-store.js';
 import { ensureDefaultMailboxes } from '../../mailboxes/default-mailboxes.js';
-import type { MailboxRole } from '../../store/query-builder.js';
+import { type MailboxRole, PreparedStatement } from '../../store/query-builder.js';
 import { MailboxMetrics } from '../../metrics/mailbox-metrics.js';
-import { preparedQuery } from '../../store/prepared-query.js';
 import { parseMessage, type ParsedMessage } from '../../mime/parse-message.js';
 import { type ChangeOrigin, MailboxChangesPublisher } from '../../publishing/mailbox-changes.publisher.js';
+
+interface KnownRow {
+  known: string[];
+  roles: Record<string, string> | null;
+}
+
+/** Which of the deliveries are stored already, and the account's mailboxes by role: one statement. */
+const KNOWN_DELIVERIES_AND_ROLES = new PreparedStatement<
+  { accountId: string; deliveryIds: string[] },
+  KnownRow
+>(
+  'mailbox.known-deliveries-and-roles',
+  (slot) =>
+    sql<KnownRow>`SELECT ARRAY(SELECT delivery_id FROM mailbox.emails
+                    WHERE account_id = ${slot('accountId')} AND delivery_id = ANY(${slot('deliveryIds')}::text[])) AS known,
+             (SELECT json_object_agg(role, id) FROM mailbox.mailboxes
+               WHERE account_id = ${slot('accountId')} AND role IS NOT NULL) AS roles`,
+);
 
 interface PreparedDelivery {
   accountId: string;
@@ -148,15 +166,10 @@ export class StoreDeliveryUseCase {
     write: AccountWrite,
     deliveries: PreparedDelivery[],
   ): Promise<{ fresh: PreparedDelivery[]; mailboxes: Map<MailboxRole, string> }> {
-    const [row] = await preparedQuery<{ known: string[]; roles: Record<string, string> | null }>(
-      write.manager,
-      'mailbox.known-deliveries-and-roles',
-      `SELECT ARRAY(SELECT delivery_id FROM mailbox.emails
-                     WHERE account_id = $1 AND delivery_id = ANY($2::text[])) AS known,
-              (SELECT json_object_agg(role, id) FROM mailbox.mailboxes
-                WHERE account_id = $1 AND role IS NOT NULL) AS roles`,
-      [write.accountId, deliveries.map((delivery) => delivery.deliveryId)],
-    );
+    const [row] = await KNOWN_DELIVERIES_AND_ROLES.run(write.manager, {
+      accountId: write.accountId,
+      deliveryIds: deliveries.map((delivery) => delivery.deliveryId),
+    });
     const seen = new Set(row?.known ?? []);
     const fresh = deliveries.filter((delivery) => {
       if (seen.has(delivery.deliveryId)) return false;

@@ -1,0 +1,90 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { SetError } from '@pushmail/jmap';
+import type { Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import { AccountWrite } from '../../changes/account-write.js';
+import { MAILBOX_LOGGER } from '../../config/mailbox-config.js';
+import { type ChangeCause, MailboxChangesPublisher } from '../../publishing/mailbox-changes.publisher.js';
+import { assertInState, orNull } from './arguments.js';
+
+/** A device's change of one type, with the states its answer reports. */
+export interface DeviceChange<T> {
+  result: T;
+  oldState: string;
+  newState: string;
+}
+
+/**
+ * How a device's /set and /import change an account: in one change transaction of the account,
+ * like a delivery, refused unless the type's state is `ifInState` (RFC 8620 §5.3), and announced
+ * on the mailbox-changed topic after the commit, so the account's other devices are pushed a
+ * StateChange.
+ */
+@Injectable()
+export class DeviceChanges {
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(MailboxChangesPublisher) private readonly publisher: MailboxChangesPublisher,
+    @Inject(MAILBOX_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async apply<T>(
+    accountId: string,
+    type: 'Email' | 'Mailbox',
+    ifInState: string | undefined,
+    work: (write: AccountWrite) => Promise<T>,
+    cause: (result: T) => ChangeCause,
+  ): Promise<DeviceChange<T>> {
+    const stateOf = type === 'Email' ? 'emailModseq' : 'mailboxModseq';
+    const outcome = await this.dataSource.transaction(async (manager) => {
+      const write = await AccountWrite.open(manager, accountId);
+      assertInState(type, write.before[stateOf], ifInState);
+      const result = await work(write);
+      const after = await write.commit();
+      return {
+        result,
+        before: write.before[stateOf],
+        after: after[stateOf],
+        changed: after !== write.before,
+      };
+    });
+    if (outcome.changed) await this.announce(accountId, cause(outcome.result));
+    return { result: outcome.result, oldState: String(outcome.before), newState: String(outcome.after) };
+  }
+
+  /** The change is durable; a failed announcement is repeated by the sweeper, not reported to the device. */
+  private async announce(accountId: string, cause: ChangeCause): Promise<void> {
+    try {
+      await this.publisher.publishPending([accountId], cause);
+    } catch (error) {
+      this.logger.warn(
+        { err: error, accountId, cause },
+        'announcing a device change failed; it will be repeated',
+      );
+    }
+  }
+}
+
+/** What a /set call collects, and its answer (RFC 8620 §5.5). */
+export class SetResults<Created> {
+  readonly created: Record<string, Created> = {};
+  readonly notCreated: Record<string, SetError> = {};
+  readonly updated: Record<string, null> = {};
+  readonly notUpdated: Record<string, SetError> = {};
+  readonly destroyed: string[] = [];
+  readonly notDestroyed: Record<string, SetError> = {};
+
+  answer(accountId: string, change: DeviceChange<unknown>): Record<string, unknown> {
+    return {
+      accountId,
+      oldState: change.oldState,
+      newState: change.newState,
+      created: orNull(this.created),
+      updated: orNull(this.updated),
+      destroyed: this.destroyed.length === 0 ? null : this.destroyed,
+      notCreated: orNull(this.notCreated),
+      notUpdated: orNull(this.notUpdated),
+      notDestroyed: orNull(this.notDestroyed),
+    };
+  }
+}
