@@ -37,12 +37,16 @@ describe('module boundaries', () => {
     expect(violations.join('\n')).toMatch(/Circular dependency between "contracts" and "testing"/);
   });
 
-  it('forbids a runtime library from depending on the test kit by its tags', async () => {
+  it("forbids a service's production code from depending on the test kit by its tags", async () => {
+    // The runtime libraries are all dependencies of the test kit (a probe there reports a cycle), so the
+    // tag rule is shown where production code would reach for the kit: an app's source file.
     const violations = await boundaryViolations(
-      'libs/jmap/src/boundary-probe.ts',
+      'apps/ingest/src/boundary-probe.ts',
       "import { expectEventually } from '@pushmail/testing';\nexport const probe = expectEventually;\n",
     );
-    expect(violations.join('\n')).toMatch(/tagged with "type:util" can only depend on libs tagged with "type:contracts", "type:util"/);
+    expect(violations.join('\n')).toMatch(
+      /tagged with "type:app" can only depend on libs tagged with "type:contracts", "type:util", "type:data"/,
+    );
   });
 
   it('lets an app use the contracts and platform libraries', async () => {
