@@ -1,16 +1,19 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
-import { createLogger, HealthModule, MessagingModule } from '@pushmail/platform';
-import type { Logger } from 'pino';
+import {
+  CONFIG,
+  ConfigModule,
+  HealthModule,
+  LOGGER,
+  MessagingModule,
+  type ServiceContext,
+} from '@pushmail/platform';
 import { AccessModule } from './access/access.module.js';
 import { AccountsModule } from './accounts/accounts.module.js';
-import { RegistryConfigModule } from './config/registry-config.module.js';
-import { REGISTRY_CONFIG, REGISTRY_LOGGER, type RegistryConfig } from './config/registry-config.js';
+import type { RegistryConfig } from './config/registry-config.js';
 import { DatabaseModule } from './database/database.module.js';
 import { ConsoleModule } from './console/console.module.js';
 import { DevicesModule } from './devices/devices.module.js';
 import { DiagnosticsModule } from './diagnostics/diagnostics.module.js';
-import { JsonExceptionFilter } from './http/json-exception.filter.js';
 import { MetricsModule } from './metrics/registry-metrics.js';
 import { OpenApiModule } from './openapi/openapi.module.js';
 import { PoliciesModule } from './policies/policies.module.js';
@@ -20,18 +23,18 @@ import { WipesModule } from './wipes/wipes.module.js';
 
 @Module({})
 export class AppModule {
-  static register(config: RegistryConfig, logger: Logger = createLogger('device-registry')): DynamicModule {
+  static register(context: ServiceContext<RegistryConfig>): DynamicModule {
     return {
       module: AppModule,
       imports: [
-        RegistryConfigModule.register(config, logger),
+        ConfigModule.forRoot(context),
         HealthModule,
         MetricsModule,
         DatabaseModule.register(),
         MessagingModule.register({
-          clientId: 'device-registry',
-          configToken: REGISTRY_CONFIG,
-          loggerToken: REGISTRY_LOGGER,
+          clientId: context.name,
+          configToken: CONFIG,
+          loggerToken: LOGGER,
         }),
         AccountsModule,
         DevicesModule,
@@ -44,7 +47,6 @@ export class AppModule {
         SelfTestModule,
         ConsoleModule,
       ],
-      providers: [{ provide: APP_FILTER, useClass: JsonExceptionFilter }],
     };
   }
 }

@@ -1,16 +1,14 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { createLogger, HealthModule } from '@pushmail/platform';
-import type { Logger } from 'pino';
-import { ConfigModule } from './config/config.module.js';
+import { ConfigModule, HealthModule, type ServiceContext } from '@pushmail/platform';
 import type { IngestConfig } from './config/ingest-config.js';
 import { SmtpModule } from './smtp/smtp.module.js';
 
 @Module({})
 export class AppModule {
-  static register(config: IngestConfig, logger: Logger = createLogger('ingest')): DynamicModule {
+  static register(context: ServiceContext<IngestConfig>): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.register(config, logger), HealthModule, SmtpModule],
+      imports: [ConfigModule.forRoot(context), HealthModule, SmtpModule],
     };
   }
 }

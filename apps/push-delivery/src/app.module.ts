@@ -1,10 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { createLogger, HealthModule } from '@pushmail/platform';
-import type { Logger } from 'pino';
+import { ConfigModule, HealthModule, type ServiceContext } from '@pushmail/platform';
 import { ApiModule } from './api/api.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { BlobsModule } from './blobs/blobs.module.js';
-import { PUSH_CONFIG, PUSH_LOGGER, type PushConfig } from './config/push-config.js';
+import type { PushConfig } from './config/push-config.js';
 import { DeviceModule } from './device/device.module.js';
 import { EventSourceModule } from './eventsource/eventsource.module.js';
 import { MessagingModule } from './messaging/messaging.module.js';
@@ -16,16 +15,11 @@ import { TrailModule } from './trail/trail.service.js';
 
 @Module({})
 export class AppModule {
-  static register(config: PushConfig, logger: Logger = createLogger('push-delivery')): DynamicModule {
+  static register(context: ServiceContext<PushConfig>): DynamicModule {
     return {
       module: AppModule,
-      global: true,
-      providers: [
-        { provide: PUSH_CONFIG, useValue: config },
-        { provide: PUSH_LOGGER, useValue: logger },
-      ],
-      exports: [PUSH_CONFIG, PUSH_LOGGER],
       imports: [
+        ConfigModule.forRoot(context),
         HealthModule,
         MetricsModule,
         MessagingModule,

@@ -27,7 +27,7 @@ describe('registryConfigSchema', () => {
       DATABASE_URL: required.DATABASE_URL,
       KAFKA_BROKERS: ['127.0.0.1:19092', '127.0.0.1:19094'],
       ADMIN_TOKEN,
-      PUSHMAIL_MODE: 'development',
+      LOG_LEVEL: 'info',
       MAX_DEVICES_PER_ACCOUNT: 10,
       SIGN_IN_LOCKOUT_THRESHOLD: 5,
       SIGN_IN_LOCKOUT_WINDOW_SECONDS: 900,
@@ -51,13 +51,13 @@ describe('registryConfigSchema', () => {
       ...required,
       REGISTRY_HTTP_PORT: '9000',
       MAX_DEVICES_PER_ACCOUNT: '3',
-      PUSHMAIL_MODE: 'test',
+      LOG_LEVEL: 'warn',
       PUBLIC_JMAP_URL: 'http://localhost:8080/.well-known/jmap',
     });
     expect(config).toMatchObject({
       REGISTRY_HTTP_PORT: 9000,
       MAX_DEVICES_PER_ACCOUNT: 3,
-      PUSHMAIL_MODE: 'test',
+      LOG_LEVEL: 'warn',
       PUBLIC_JMAP_URL: 'http://localhost:8080/.well-known/jmap',
     });
   });

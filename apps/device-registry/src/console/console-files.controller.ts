@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { extname, normalize, resolve, sep } from 'node:path';
 import { Controller, Get, Inject, NotFoundException, Param, Res } from '@nestjs/common';
-import { REGISTRY_CONFIG, type RegistryConfig } from '../config/registry-config.js';
+import { CONFIG } from '@pushmail/platform';
+import { type RegistryConfig } from '../config/registry-config.js';
 
 /** The part of Express's response the console files need. */
 interface Response {
@@ -29,7 +30,7 @@ const TYPES: Record<string, string> = {
 export class ConsoleFilesController {
   private readonly root: string;
 
-  constructor(@Inject(REGISTRY_CONFIG) config: RegistryConfig) {
+  constructor(@Inject(CONFIG) config: RegistryConfig) {
     this.root = resolve(config.CONSOLE_DIR);
   }
 

@@ -1,6 +1,7 @@
 import { Controller, Get, Inject, UseGuards } from '@nestjs/common';
+import { CONFIG } from '@pushmail/platform';
 import { AdminTokenGuard } from '../auth/admin-token.guard.js';
-import { REGISTRY_CONFIG, type RegistryConfig } from '../config/registry-config.js';
+import { type RegistryConfig } from '../config/registry-config.js';
 
 export interface MetricSample {
   name: string;
@@ -23,7 +24,7 @@ const MAX_SAMPLES = 60;
 @Controller('admin/live')
 @UseGuards(AdminTokenGuard)
 export class LiveCountersController {
-  constructor(@Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig) {}
+  constructor(@Inject(CONFIG) private readonly config: RegistryConfig) {}
 
   @Get()
   async counters(): Promise<{ at: string; services: ServiceCounters[] }> {

@@ -1,9 +1,9 @@
 import { type DynamicModule, Inject, Injectable, Module, type OnModuleInit } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { migrateWithLock, ReadinessRegistry } from '@pushmail/platform';
+import { CONFIG, LOGGER, migrateWithLock, ReadinessRegistry } from '@pushmail/platform';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import { REGISTRY_CONFIG, REGISTRY_LOGGER, type RegistryConfig } from '../config/registry-config.js';
+import { type RegistryConfig } from '../config/registry-config.js';
 import { REGISTRY_SCHEMA, registryDataSourceOptions } from './data-source-options.js';
 
 /** Brings the schema up to date before anything reads it: hooks run before the server listens. */
@@ -12,7 +12,7 @@ class DatabaseLifecycle implements OnModuleInit {
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(ReadinessRegistry) private readonly readiness: ReadinessRegistry,
-    @Inject(REGISTRY_LOGGER) private readonly logger: Logger,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -31,7 +31,7 @@ export class DatabaseModule {
       module: DatabaseModule,
       imports: [
         TypeOrmModule.forRootAsync({
-          inject: [REGISTRY_CONFIG],
+          inject: [CONFIG],
           useFactory: (config: RegistryConfig) => ({
             ...registryDataSourceOptions(config.DATABASE_URL),
             retryAttempts: 5,

@@ -1,8 +1,8 @@
 import { Controller, Get, Inject, Param, Query, UseGuards } from '@nestjs/common';
+import { ZodValidationPipe } from '@pushmail/platform';
 import { accountIdParamSchema } from '../accounts/dto/list-accounts.dto.js';
 import { AdminTokenGuard } from '../auth/admin-token.guard.js';
 import { deviceIdSchema } from '../devices/dto/register-device.dto.js';
-import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
 import { DiagnosticsService, type OrgFindings } from './diagnostics.service.js';
 import {
   type FindingsQuery,

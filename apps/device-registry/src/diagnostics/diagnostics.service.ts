@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { CONFIG } from '@pushmail/platform';
 import { AccountsService } from '../accounts/accounts.service.js';
-import { REGISTRY_CONFIG, type RegistryConfig } from '../config/registry-config.js';
+import { type RegistryConfig } from '../config/registry-config.js';
 import { type DeviceSummary, DevicesService } from '../devices/devices.service.js';
 import { type DeviceDiagnosis, diagnoseDevice, type DiagnosisSettings } from './findings.js';
 import { type TrailEntry, TrailStore } from './trail-store.service.js';
@@ -20,7 +21,7 @@ export class DiagnosticsService {
     @Inject(TrailStore) private readonly trail: TrailStore,
     @Inject(DevicesService) private readonly devices: DevicesService,
     @Inject(AccountsService) private readonly accounts: AccountsService,
-    @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
+    @Inject(CONFIG) private readonly config: RegistryConfig,
   ) {}
 
   async trailOf(accountId: string, deviceId: string, limit: number): Promise<TrailEntry[]> {

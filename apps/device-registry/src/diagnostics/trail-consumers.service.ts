@@ -2,18 +2,20 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { deviceEventTopic, deviceTrailTopic } from '@pushmail/contracts';
 import { SpanKind } from '@opentelemetry/api';
 import {
+  CONFIG,
+  type ConsumedEvent,
   EventConsumer,
   EventProducer,
   extractTraceContext,
   KAFKA,
+  LOGGER,
   ReadinessRegistry,
   startSpan,
-  type ConsumedEvent,
   type TraceSpan,
 } from '@pushmail/platform';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import { REGISTRY_CONFIG, REGISTRY_LOGGER, type RegistryConfig } from '../config/registry-config.js';
+import { type RegistryConfig } from '../config/registry-config.js';
 import { TrailStore } from './trail-store.service.js';
 
 const PRUNE_EVERY_MS = 60_000;
@@ -33,8 +35,8 @@ export class TrailConsumers implements OnApplicationBootstrap, OnApplicationShut
     @Inject(TrailStore) private readonly store: TrailStore,
     @Inject(EventProducer) private readonly deadLetters: EventProducer,
     @Inject(ReadinessRegistry) private readonly readiness: ReadinessRegistry,
-    @Inject(REGISTRY_LOGGER) logger: Logger,
-    @Inject(REGISTRY_CONFIG) private readonly config: Pick<RegistryConfig, 'TRAIL_CONSUMER_GROUP'>,
+    @Inject(LOGGER) logger: Logger,
+    @Inject(CONFIG) private readonly config: Pick<RegistryConfig, 'TRAIL_CONSUMER_GROUP'>,
   ) {
     this.log = logger.child({ component: 'diagnostics' });
   }

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { decodeEvent, mailArrivedTopic, mailboxChangedTopic } from '@pushmail/contracts';
-import { createKafka } from '@pushmail/platform';
+import { CONFIG, createKafka, LOGGER } from '@pushmail/platform';
 import type { Consumer, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
 import { AccountsService } from '../accounts/accounts.service.js';
-import { REGISTRY_CONFIG, REGISTRY_LOGGER, type RegistryConfig } from '../config/registry-config.js';
+import { type RegistryConfig } from '../config/registry-config.js';
 import type { SelfTestDto } from './dto/selftest.dto.js';
 import { SmtpProbe } from './smtp-probe.js';
 
@@ -74,8 +74,8 @@ export class SelfTestService {
 
   constructor(
     @Inject(AccountsService) private readonly accounts: AccountsService,
-    @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
-    @Inject(REGISTRY_LOGGER) logger: Logger,
+    @Inject(CONFIG) private readonly config: RegistryConfig,
+    @Inject(LOGGER) logger: Logger,
   ) {
     this.log = logger.child({ component: 'selftest' });
   }

@@ -6,10 +6,17 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { allTopics } from '@pushmail/contracts';
-import { createKafka, ensureTopics, EventProducer, ReadinessRegistry } from '@pushmail/platform';
+import {
+  CONFIG,
+  createKafka,
+  ensureTopics,
+  EventProducer,
+  LOGGER,
+  ReadinessRegistry,
+} from '@pushmail/platform';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import { INGEST_CONFIG, INGEST_LOGGER, type IngestConfig } from '../config/ingest-config.js';
+import { type IngestConfig } from '../config/ingest-config.js';
 import { KAFKA } from './kafka.tokens.js';
 
 /**
@@ -23,7 +30,7 @@ class KafkaLifecycle implements OnModuleInit, BeforeApplicationShutdown {
     @Inject(KAFKA) private readonly kafka: Kafka,
     @Inject(EventProducer) private readonly producer: EventProducer,
     @Inject(ReadinessRegistry) private readonly readiness: ReadinessRegistry,
-    @Inject(INGEST_LOGGER) private readonly logger: Logger,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -41,13 +48,13 @@ class KafkaLifecycle implements OnModuleInit, BeforeApplicationShutdown {
   providers: [
     {
       provide: KAFKA,
-      inject: [INGEST_CONFIG, INGEST_LOGGER],
+      inject: [CONFIG, LOGGER],
       useFactory: (config: IngestConfig, logger: Logger): Kafka =>
         createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'ingest', logger }),
     },
     {
       provide: EventProducer,
-      inject: [KAFKA, INGEST_LOGGER],
+      inject: [KAFKA, LOGGER],
       useFactory: (kafka: Kafka, logger: Logger) => new EventProducer(kafka, logger),
     },
     KafkaLifecycle,

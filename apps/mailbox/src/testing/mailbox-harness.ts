@@ -1,15 +1,13 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { allTopics, mailArrivedTopic, type TopicDefinition } from '@pushmail/contracts';
-import { createKafka, createLogger, ensureTopics, loadConfig } from '@pushmail/platform';
+import { createKafka, createLogger, createServiceApp, ensureTopics, loadConfig } from '@pushmail/platform';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import pg from 'pg';
-import { AppModule } from '../app.module.js';
 import { mailboxConfigSchema } from '../config/mailbox-config.js';
-import { configureHttp } from '../http/configure-http.js';
+import { mailboxService } from '../service.js';
 
 export function requiredEnv(name: string): string {
   const value = process.env[name];
@@ -110,15 +108,9 @@ export async function startMailboxApp(): Promise<MailboxTestApp> {
     KAFKA_BROKERS: brokers,
     INTERNAL_TOKEN: internalToken,
     MAILBOX_HTTP_PORT: '0',
+    MAILBOX_DELIVERY_GROUP: deliveryGroupId,
   });
-  const app = await NestFactory.create<NestExpressApplication>(
-    AppModule.register(config, logger, { deliveryGroupId }),
-    {
-      logger: false,
-      bodyParser: false,
-    },
-  );
-  configureHttp(app);
+  const app = await createServiceApp(mailboxService, config, logger, { frameworkLogs: false });
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as AddressInfo;
   const db = new pg.Pool({ connectionString: database.url, max: 2 });

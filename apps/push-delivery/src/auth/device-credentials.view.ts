@@ -1,9 +1,8 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { deviceCredentialsTopic, type DeviceCredentialsV1 } from '@pushmail/contracts';
-import { CompactedTopicView, ReadinessRegistry } from '@pushmail/platform';
+import { CompactedTopicView, LOGGER, ReadinessRegistry } from '@pushmail/platform';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import { PUSH_LOGGER } from '../config/push-config.js';
 import { KAFKA } from '../messaging/messaging.module.js';
 import { PushMetrics } from '../metrics/push-metrics.js';
 import type { CredentialLookup } from './device-authenticator.js';
@@ -25,7 +24,7 @@ export class DeviceCredentialsView implements CredentialLookup, OnModuleInit, On
 
   constructor(
     @Inject(KAFKA) kafka: Kafka,
-    @Inject(PUSH_LOGGER) logger: Logger,
+    @Inject(LOGGER) logger: Logger,
     @Inject(ReadinessRegistry) private readonly readiness: ReadinessRegistry,
     @Inject(PushMetrics) private readonly metrics: PushMetrics,
   ) {

@@ -3,10 +3,9 @@ import { Controller, Get, Inject, Param, Post, Query, Req, Res, UseGuards } from
 import { DEFAULT_CORE_LIMITS, requestError, type ProblemDetails } from '@pushmail/jmap';
 import type { Logger } from 'pino';
 import { MailboxError } from '../api/mailbox-client.js';
-import { readBody } from '@pushmail/platform';
+import { LOGGER, readBody } from '@pushmail/platform';
 import type { AuthenticatedDevice } from '../auth/device-authenticator.js';
 import { CurrentDevice, DeviceAuthGuard } from '../auth/device-auth.guard.js';
-import { PUSH_LOGGER } from '../config/push-config.js';
 import { BLOB_STORE_API, type BlobStoreApi } from './blob-store.client.js';
 import { contentDisposition, downloadType } from './download-headers.js';
 
@@ -22,7 +21,7 @@ export class BlobsController {
 
   constructor(
     @Inject(BLOB_STORE_API) private readonly blobs: BlobStoreApi,
-    @Inject(PUSH_LOGGER) logger: Logger,
+    @Inject(LOGGER) logger: Logger,
   ) {
     this.log = logger.child({ component: 'blobs' });
   }

@@ -7,10 +7,10 @@ import {
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { mailboxChangedTopic } from '@pushmail/contracts';
-import { EventConsumer, ReadinessRegistry } from '@pushmail/platform';
+import { CONFIG, EventConsumer, LOGGER, ReadinessRegistry } from '@pushmail/platform';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import { PUSH_CONFIG, PUSH_LOGGER, type PushConfig } from '../config/push-config.js';
+import { type PushConfig } from '../config/push-config.js';
 import { DeadLetterProducer, KAFKA } from '../messaging/messaging.module.js';
 import { ChangeCoalescer } from './change-coalescer.js';
 import { PushFanout } from './push-fanout.service.js';
@@ -28,8 +28,8 @@ export class MailboxChangesConsumer implements OnApplicationBootstrap, BeforeApp
   constructor(
     @Inject(KAFKA) kafka: Kafka,
     @Inject(DeadLetterProducer) deadLetters: DeadLetterProducer,
-    @Inject(PUSH_CONFIG) config: PushConfig,
-    @Inject(PUSH_LOGGER) logger: Logger,
+    @Inject(CONFIG) config: PushConfig,
+    @Inject(LOGGER) logger: Logger,
     @Inject(PushFanout) fanout: PushFanout,
     @Inject(ReadinessRegistry) private readonly readiness: ReadinessRegistry,
   ) {

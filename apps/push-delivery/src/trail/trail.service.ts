@@ -7,10 +7,10 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { deviceTrailTopic } from '@pushmail/contracts';
-import { EventProducer } from '@pushmail/platform';
+import { CONFIG, EventProducer, LOGGER } from '@pushmail/platform';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import { PUSH_CONFIG, PUSH_LOGGER, type PushConfig } from '../config/push-config.js';
+import { type PushConfig } from '../config/push-config.js';
 import { KAFKA } from '../messaging/messaging.module.js';
 import { TrailBuffer, type TrailInput } from './trail-recorder.js';
 
@@ -31,8 +31,8 @@ export class DeviceTrail implements OnApplicationBootstrap, OnApplicationShutdow
 
   constructor(
     @Inject(KAFKA) kafka: Kafka,
-    @Inject(PUSH_CONFIG) private readonly config: PushConfig,
-    @Inject(PUSH_LOGGER) logger: Logger,
+    @Inject(CONFIG) private readonly config: PushConfig,
+    @Inject(LOGGER) logger: Logger,
   ) {
     this.log = logger.child({ component: 'trail' });
     this.buffer = new TrailBuffer(config.TRAIL_MAX_BUFFERED);

@@ -2,25 +2,21 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy }
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { mailArrivedTopic, type MailArrivedV1 } from '@pushmail/contracts';
 import {
+  CONFIG,
+  type ConsumedEvent,
   contextWithSpan,
   EventConsumer,
   EventProducer,
   extractTraceContext,
   injectTraceHeaders,
+  LOGGER,
   PoisonEventError,
   ReadinessRegistry,
   startSpan,
-  type ConsumedEvent,
 } from '@pushmail/platform';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import {
-  MAILBOX_CONFIG,
-  MAILBOX_LOGGER,
-  type MailboxConfig,
-  MAILBOX_RUNTIME_OPTIONS,
-  type MailboxRuntimeOptions,
-} from '../../config/mailbox-config.js';
+import type { MailboxConfig } from '../../config/mailbox-config.js';
 import { KAFKA } from '@pushmail/platform';
 import { isPermanentStoreError } from '../../store/store-errors.js';
 import { StoreDeliveryUseCase } from './store-delivery.usecase.js';
@@ -39,13 +35,12 @@ export class DeliveryConsumer implements OnApplicationBootstrap, OnModuleDestroy
     @Inject(EventProducer) producer: EventProducer,
     @Inject(StoreDeliveryUseCase) private readonly storeDelivery: StoreDeliveryUseCase,
     @Inject(ReadinessRegistry) private readonly readiness: ReadinessRegistry,
-    @Inject(MAILBOX_LOGGER) private readonly logger: Logger,
-    @Inject(MAILBOX_RUNTIME_OPTIONS) options: MailboxRuntimeOptions,
-    @Inject(MAILBOX_CONFIG) config: MailboxConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(CONFIG) config: MailboxConfig,
   ) {
     this.consumer = new EventConsumer(kafka, producer, logger, {
       topic: mailArrivedTopic,
-      groupId: options.deliveryGroupId,
+      groupId: config.MAILBOX_DELIVERY_GROUP,
       fromBeginning: true,
       partitionsConsumedConcurrently: config.DELIVERY_PARTITIONS_CONCURRENTLY,
       handleBatch: (events) => this.store(events),
