@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import type { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { Logger } from 'pino';
+import type { DestinationStream, Logger } from 'pino';
 import type { z } from 'zod';
 import type { ServiceContext } from '../config/config.module.js';
 import { type BaseConfig, loadConfig, secretKeysOf } from '../config/load-config.js';
@@ -51,23 +51,32 @@ export async function createServiceApp<S extends z.ZodObject>(
   return app;
 }
 
+export interface BootstrapOptions {
+  /** The environment the config is read from. */
+  env?: Record<string, string | undefined>;
+  /** Where log lines go; stdout unless a test captures them. */
+  destination?: DestinationStream;
+  /** Ends the process after a failed start. */
+  exit?: (code: number) => void;
+}
+
 /**
  * Starts a service the one way: tracing before anything else, config read and validated once, a
  * JSON logger whose redaction comes from the secrets the schema marks, the shared HTTP setup,
  * shutdown hooks, and on any failure one JSON line naming what went wrong and exit status 1.
+ * Resolves with the listening application, or undefined once a failure is reported.
  */
 export async function bootstrapService<S extends z.ZodObject>(
   definition: ServiceDefinition<S>,
-): Promise<void> {
+  { env = process.env, destination, exit = exitSoon }: BootstrapOptions = {},
+): Promise<NestExpressApplication | undefined> {
   // Before the application exists, so every span it starts goes to the exporter (a no-op unless OTLP is configured).
-  startTracing(definition.name);
-  let logger = createLogger(definition.name, { secrets: secretKeysOf(definition.configSchema) });
+  startTracing(definition.name, env);
+  const secrets = secretKeysOf(definition.configSchema);
+  let logger = createLogger(definition.name, { level: env['LOG_LEVEL'], secrets, destination });
   try {
-    const config = loadConfig(definition.configSchema) as z.infer<S> & BaseConfig;
-    logger = createLogger(definition.name, {
-      level: config.LOG_LEVEL,
-      secrets: secretKeysOf(definition.configSchema),
-    });
+    const config = loadConfig(definition.configSchema, env) as z.infer<S> & BaseConfig;
+    logger = createLogger(definition.name, { level: config.LOG_LEVEL, secrets, destination });
     const context = { name: definition.name, config, logger };
     const app = await createServiceApp(definition, config, logger);
     await app.init();
@@ -76,20 +85,20 @@ export async function bootstrapService<S extends z.ZodObject>(
     await app.listen(port, config.HTTP_HOST);
     logger.info({ port, host: config.HTTP_HOST }, `${definition.name} listening`);
     await definition.afterListen?.(app, context);
+    return app;
   } catch (error) {
-    failStartup(definition.name, logger, error);
+    // A ConfigError names the bad variables and never carries values; other errors are logged by
+    // type and message only (a database error carries the query's parameters).
+    const described =
+      error instanceof Error ? { type: error.name, message: error.message } : { message: String(error) };
+    logger.fatal({ error: described }, `${definition.name} failed to start`);
+    exit(1);
+    return undefined;
   }
 }
 
-/**
- * One JSON line and exit status 1. A ConfigError names the bad variables and never carries values;
- * other errors are logged by type and message only (a database error carries query parameters).
- */
-export function failStartup(name: string, logger: Logger, error: unknown): void {
-  const described =
-    error instanceof Error ? { type: error.name, message: error.message } : { message: String(error) };
-  logger.fatal({ err: described }, `${name} failed to start`);
-  process.exitCode = 1;
+function exitSoon(code: number): void {
+  process.exitCode = code;
   // Kafka clients may hold the event loop open; a service that cannot start must exit.
-  setTimeout(() => process.exit(1), 1000).unref();
+  setTimeout(() => process.exit(code), 1000).unref();
 }
