@@ -11,6 +11,7 @@ import {
 } from '@pushmail/contracts';
 import { createKafka, createLogger, createServiceApp, loadConfig } from '@pushmail/platform';
 import type { Consumer } from 'kafkajs';
+import { requiredEnv } from '@pushmail/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppModule } from './app.module.js';
@@ -526,10 +527,4 @@ async function expectEventually(
       await new Promise((resolve) => setTimeout(resolve, intervalMs));
     }
   }
-}
-
-function requiredEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} must be set for the integration tests`);
-  return value;
 }

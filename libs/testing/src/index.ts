@@ -6,5 +6,6 @@ export * from './expect-eventually.js';
 export * from './metrics-scrape.js';
 export { startPlatformInContainers, type ContainerPlatformOptions } from './platform-containers.js';
 export * from './platform-harness.js';
+export * from './required-env.js';
 export * from './smtp-client.js';
 export * from './start-pushmail.js';

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createLogger, migrateWithLock } from '@pushmail/platform';
+import { requiredEnv } from '@pushmail/testing';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -100,9 +101,3 @@ describe(TrailStore.name, () => {
     expect(trail.find((entry) => entry.kind === 'accessDecision')?.detail).toContain('allowed -> blocked');
   });
 });
-
-function requiredEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} must be set for the integration tests`);
-  return value;
-}

@@ -6,14 +6,12 @@ import { allTopics, mailArrivedTopic, type TopicDefinition } from '@pushmail/con
 import { createKafka, createLogger, createServiceApp, ensureTopics, loadConfig } from '@pushmail/platform';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import pg from 'pg';
+import { z } from 'zod';
 import { mailboxConfigSchema } from '../config/mailbox-config.js';
 import { mailboxService } from '../service.js';
 
-export function requiredEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} must be set for integration tests`);
-  return value;
-}
+/** The shared broker and database the integration tests run against; a missing one is named. */
+const testEnvSchema = z.object({ KAFKA_BROKERS: z.string(), DATABASE_URL: z.string() });
 
 export interface TestDatabase {
   url: string;
@@ -94,8 +92,9 @@ export interface MailboxTestApp {
 
 /** The whole service against a fresh database and the shared broker, with a delivery group of its own. */
 export async function startMailboxApp(): Promise<MailboxTestApp> {
-  const brokers = requiredEnv('KAFKA_BROKERS');
-  const database = await createTestDatabase(requiredEnv('DATABASE_URL'));
+  const env = loadConfig(testEnvSchema);
+  const brokers = env.KAFKA_BROKERS;
+  const database = await createTestDatabase(env.DATABASE_URL);
   const logger = createLogger('mailbox', process.env['LOG_LEVEL'] ?? 'warn');
   const kafka = createKafka({ brokers: brokers.split(','), clientId: 'mailbox-test', logger });
   await ensureTopics(kafka, allTopics, logger);
