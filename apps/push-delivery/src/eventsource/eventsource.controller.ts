@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Controller, Get, Headers, Inject, Query, Req, Res, UseGuards } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { LOGGER } from '@pushmail/platform';
+import { LOGGER, ProblemException } from '@pushmail/platform';
 import { MAILBOX_API } from '../api/jmap-executor.service.js';
 import type { MailboxApi } from '../api/mailbox-client.js';
 import type { AuthenticatedDevice } from '../auth/device-authenticator.js';
@@ -37,18 +37,12 @@ export class EventSourceController {
   ): Promise<void> {
     const parsed = parseEventSourceOptions(query);
     if (!parsed.ok) {
-      const body = JSON.stringify({
+      throw new ProblemException({
         type: 'about:blank',
         status: 400,
         title: 'Bad Request',
         detail: parsed.detail,
       });
-      response.writeHead(400, {
-        'content-type': 'application/problem+json; charset=utf-8',
-        'content-length': Buffer.byteLength(body),
-      });
-      response.end(body);
-      return;
     }
     response.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',

@@ -2,7 +2,7 @@ import type { ArgumentsHost } from '@nestjs/common';
 import { BadRequestException, HttpException, NotFoundException } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { type ErrorResponse, HttpExceptionFilter } from './exception.filter.js';
+import { type ErrorResponse, HttpExceptionFilter, ProblemException } from './exception.filter.js';
 
 function recordingResponse(headersSent = false) {
   const sent: { status?: number; body?: unknown; headers: Record<string, string> } = { headers: {} };
@@ -60,11 +60,12 @@ describe(HttpExceptionFilter.name, () => {
       detail: 'slow down',
       retryAfterMs: 1500,
     };
-    new HttpExceptionFilter(recordingLogger().logger).catch(new HttpException(problem, 429), host);
+    new HttpExceptionFilter(recordingLogger().logger).catch(new ProblemException(problem), host);
     expect(sent.status).toBe(429);
     expect(sent.body).toEqual(problem);
     expect(sent.headers).toEqual({
       'content-type': 'application/problem+json; charset=utf-8',
+      'cache-control': 'no-store',
       'retry-after': '2',
     });
   });

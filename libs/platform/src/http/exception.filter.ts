@@ -12,15 +12,23 @@ export interface ErrorResponse {
 }
 
 /** An RFC 7807 problem (a JMAP request-level error is one), answered as `application/problem+json`. */
-interface ProblemBody {
+export interface ProblemBody {
   type: string;
   status: number;
   retryAfterMs?: number;
 }
 
+/** Answers a problem: its status, its body, `application/problem+json`, never cached. */
+export class ProblemException<P extends ProblemBody = ProblemBody> extends HttpException {
+  constructor(readonly problem: P) {
+    super(problem, problem.status);
+  }
+}
+
 /**
  * Every error answer of every service. An HttpException answers its status with its body (an
- * object as it is, a string as `{ error }`); a problem body goes out as `application/problem+json`.
+ * object as it is, a string as `{ error }`); a problem body goes out as `application/problem+json`,
+ * not to be cached.
  * A `Retry-After` comes from `retryAfterSeconds` on the exception or `retryAfterMs` in a problem.
  * Anything else is a 500 `{ error: 'internal_error' }`, logged through `describeError` only: the raw
  * error of a failed query carries its parameters.
@@ -40,7 +48,10 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const body = exception.getResponse();
     const retryAfter = retryAfterSecondsOf(exception, body);
     if (retryAfter !== undefined) response.setHeader('Retry-After', String(retryAfter));
-    if (isProblem(body)) response.setHeader('Content-Type', 'application/problem+json; charset=utf-8');
+    if (isProblem(body)) {
+      response.setHeader('Content-Type', 'application/problem+json; charset=utf-8');
+      response.setHeader('Cache-Control', 'no-store');
+    }
     response.status(exception.getStatus()).json(typeof body === 'string' ? { error: body } : body);
   }
 }
