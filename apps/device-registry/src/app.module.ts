@@ -1,15 +1,6 @@
-import { type DynamicModule, Module } from '@nestjs/common';
-import {
-  CONFIG,
-  ConfigModule,
-  HealthModule,
-  LOGGER,
-  MessagingModule,
-  type ServiceContext,
-} from '@pushmail/platform';
+import { Module } from '@nestjs/common';
 import { AccessModule } from './access/access.module.js';
 import { AccountsModule } from './accounts/accounts.module.js';
-import type { RegistryConfig } from './config/registry-config.js';
 import { DatabaseModule } from './database/database.module.js';
 import { ConsoleModule } from './console/console.module.js';
 import { DevicesModule } from './devices/devices.module.js';
@@ -21,32 +12,20 @@ import { SelfTestModule } from './selftest/selftest.module.js';
 import { SettingsModule } from './settings/settings.module.js';
 import { WipesModule } from './wipes/wipes.module.js';
 
-@Module({})
-export class AppModule {
-  static register(context: ServiceContext<RegistryConfig>): DynamicModule {
-    return {
-      module: AppModule,
-      imports: [
-        ConfigModule.forRoot(context),
-        HealthModule,
-        MetricsModule,
-        DatabaseModule.register(),
-        MessagingModule.register({
-          clientId: context.name,
-          configToken: CONFIG,
-          loggerToken: LOGGER,
-        }),
-        AccountsModule,
-        DevicesModule,
-        AccessModule,
-        PoliciesModule,
-        WipesModule,
-        SettingsModule,
-        OpenApiModule,
-        DiagnosticsModule,
-        SelfTestModule,
-        ConsoleModule,
-      ],
-    };
-  }
-}
+@Module({
+  imports: [
+    MetricsModule,
+    DatabaseModule.register(),
+    AccountsModule,
+    DevicesModule,
+    AccessModule,
+    PoliciesModule,
+    WipesModule,
+    SettingsModule,
+    OpenApiModule,
+    DiagnosticsModule,
+    SelfTestModule,
+    ConsoleModule,
+  ],
+})
+export class AppModule {}

@@ -5,7 +5,8 @@ import { registryConfigSchema } from './config/registry-config.js';
 export const registryService: ServiceDefinition<typeof registryConfigSchema> = {
   name: 'device-registry',
   configSchema: registryConfigSchema,
-  module: (context) => AppModule.register(context),
+  module: AppModule,
+  messaging: true,
   port: 'REGISTRY_HTTP_PORT',
   http: { json: { limit: 64 * 1024 } },
   afterListen: (_app, { config, logger }) => {

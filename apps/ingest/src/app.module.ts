@@ -1,14 +1,7 @@
-import { type DynamicModule, Module } from '@nestjs/common';
-import { ConfigModule, HealthModule, type ServiceContext } from '@pushmail/platform';
-import type { IngestConfig } from './config/ingest-config.js';
+import { Module } from '@nestjs/common';
 import { SmtpModule } from './smtp/smtp.module.js';
 
-@Module({})
-export class AppModule {
-  static register(context: ServiceContext<IngestConfig>): DynamicModule {
-    return {
-      module: AppModule,
-      imports: [ConfigModule.forRoot(context), HealthModule, SmtpModule],
-    };
-  }
-}
+@Module({
+  imports: [SmtpModule],
+})
+export class AppModule {}

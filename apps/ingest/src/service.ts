@@ -6,7 +6,7 @@ import { SmtpLifecycleService } from './smtp/smtp-lifecycle.service.js';
 export const ingestService: ServiceDefinition<typeof ingestConfigSchema> = {
   name: 'ingest',
   configSchema: ingestConfigSchema,
-  module: (context) => AppModule.register(context),
+  module: AppModule,
   port: 'INGEST_HTTP_PORT',
   afterListen: (app, { config, logger }) => {
     logger.info({ domains: config.MAIL_DOMAINS }, 'accepting mail for these domains');

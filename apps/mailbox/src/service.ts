@@ -9,7 +9,8 @@ const BODY_LIMIT_BYTES = DEFAULT_CORE_LIMITS.maxSizeRequest + 64 * 1024;
 export const mailboxService: ServiceDefinition<typeof mailboxConfigSchema> = {
   name: 'mailbox',
   configSchema: mailboxConfigSchema,
-  module: (context) => AppModule.register(context),
+  module: AppModule,
+  messaging: true,
   port: 'MAILBOX_HTTP_PORT',
   http: {
     json: {

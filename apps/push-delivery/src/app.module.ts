@@ -1,9 +1,7 @@
-import { Module, type DynamicModule } from '@nestjs/common';
-import { ConfigModule, HealthModule, type ServiceContext } from '@pushmail/platform';
+import { Module } from '@nestjs/common';
 import { ApiModule } from './api/api.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { BlobsModule } from './blobs/blobs.module.js';
-import type { PushConfig } from './config/push-config.js';
 import { DeviceModule } from './device/device.module.js';
 import { EventSourceModule } from './eventsource/eventsource.module.js';
 import { MessagingModule } from './messaging/messaging.module.js';
@@ -13,26 +11,19 @@ import { SessionModule } from './session/session.module.js';
 import { SocketModule } from './socket/socket.module.js';
 import { TrailModule } from './trail/trail.service.js';
 
-@Module({})
-export class AppModule {
-  static register(context: ServiceContext<PushConfig>): DynamicModule {
-    return {
-      module: AppModule,
-      imports: [
-        ConfigModule.forRoot(context),
-        HealthModule,
-        MetricsModule,
-        MessagingModule,
-        TrailModule,
-        AuthModule,
-        DeviceModule,
-        SessionModule,
-        ApiModule,
-        SocketModule,
-        BlobsModule,
-        EventSourceModule,
-        PushModule,
-      ],
-    };
-  }
-}
+@Module({
+  imports: [
+    MetricsModule,
+    MessagingModule,
+    TrailModule,
+    AuthModule,
+    DeviceModule,
+    SessionModule,
+    ApiModule,
+    SocketModule,
+    BlobsModule,
+    EventSourceModule,
+    PushModule,
+  ],
+})
+export class AppModule {}

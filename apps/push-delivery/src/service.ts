@@ -9,7 +9,7 @@ import { pushConfigSchema } from './config/push-config.js';
 export const pushService: ServiceDefinition<typeof pushConfigSchema> = {
   name: 'push-delivery',
   configSchema: pushConfigSchema,
-  module: (context) => AppModule.register(context),
+  module: AppModule,
   port: 'PUSH_HTTP_PORT',
   afterListen: (_app, { config, logger }) => {
     logger.info({ publicUrl: config.PUBLIC_URL, mailboxUrl: config.MAILBOX_URL }, 'serving devices');

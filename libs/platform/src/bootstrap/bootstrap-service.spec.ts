@@ -3,7 +3,6 @@ import { Writable } from 'node:stream';
 import { Module } from '@nestjs/common';
 import { describe, expect, it } from 'vitest';
 import { baseConfigSchema, bearerToken, port } from '../config/load-config.js';
-import { ConfigModule } from '../config/config.module.js';
 import { bootstrapService, type ServiceDefinition } from './bootstrap-service.js';
 
 @Module({})
@@ -14,7 +13,7 @@ const schema = baseConfigSchema.extend({ TEST_HTTP_PORT: port.default(0), ADMIN_
 const definition: ServiceDefinition<typeof schema> = {
   name: 'bootstrap-test',
   configSchema: schema,
-  module: (context) => ({ module: EmptyModule, imports: [ConfigModule.forRoot(context)] }),
+  module: EmptyModule,
   port: 'TEST_HTTP_PORT',
 };
 

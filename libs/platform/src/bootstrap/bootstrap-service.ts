@@ -1,12 +1,14 @@
 import 'reflect-metadata';
-import type { DynamicModule } from '@nestjs/common';
+import { type DynamicModule, Module, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { DestinationStream, Logger } from 'pino';
 import type { z } from 'zod';
-import type { ServiceContext } from '../config/config.module.js';
+import { CONFIG, ConfigModule, LOGGER, type ServiceContext } from '../config/config.module.js';
 import { type BaseConfig, loadConfig, secretKeysOf } from '../config/load-config.js';
+import { HealthModule } from '../health/health.module.js';
 import { configureHttp, type HttpOptions } from '../http/configure-http.js';
+import { MessagingModule } from '../kafka/messaging.module.js';
 import { createLogger, NestJsonLogger } from '../logging/logger.js';
 import { startTracing } from '../tracing/tracing.js';
 
@@ -17,8 +19,14 @@ export interface ServiceDefinition<S extends z.ZodObject> {
   name: string;
   /** The service's config schema, an extension of `baseConfigSchema`; it marks the secrets. */
   configSchema: S;
-  /** The root module, given the context that `ConfigModule.forRoot` makes global. */
-  module: (context: ServiceContext<z.infer<S>>) => DynamicModule;
+  /**
+   * The module of the service's features. The platform puts it under a root that provides the
+   * config, logger and name (`ConfigModule`), health and metrics, and, with `messaging`, the Kafka
+   * client and producer.
+   */
+  module: Type<unknown>;
+  /** Whether the service publishes events through the shared `MessagingModule`. */
+  messaging?: boolean;
   /** The config variable holding the HTTP port. */
   port: PortKey<z.infer<S>>;
   http?: HttpOptions;
@@ -41,14 +49,32 @@ export async function createServiceApp<S extends z.ZodObject>(
   logger: Logger,
   options: { frameworkLogs?: boolean } = {},
 ): Promise<NestExpressApplication> {
-  const context = { name: definition.name, config, logger };
-  const app = await NestFactory.create<NestExpressApplication>(definition.module(context), {
-    logger: options.frameworkLogs === false ? false : new NestJsonLogger(logger),
-    bodyParser: false,
-  });
+  const app = await NestFactory.create<NestExpressApplication>(
+    rootModule(definition, { name: definition.name, config, logger }),
+    {
+      logger: options.frameworkLogs === false ? false : new NestJsonLogger(logger),
+      bodyParser: false,
+    },
+  );
   configureHttp(app, definition.http);
   app.enableShutdownHooks();
   return app;
+}
+
+@Module({})
+class ServiceRootModule {}
+
+function rootModule<S extends z.ZodObject>(
+  definition: ServiceDefinition<S>,
+  context: ServiceContext<z.infer<S>>,
+): DynamicModule {
+  const messaging = definition.messaging
+    ? [MessagingModule.register({ clientId: context.name, configToken: CONFIG, loggerToken: LOGGER })]
+    : [];
+  return {
+    module: ServiceRootModule,
+    imports: [ConfigModule.forRoot(context), HealthModule, ...messaging, definition.module],
+  };
 }
 
 export interface BootstrapOptions {
