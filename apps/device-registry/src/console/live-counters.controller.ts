@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, UseGuards } from '@nestjs/common';
 import { CONFIG } from '@pushmail/platform';
 import { AdminTokenGuard } from '../auth/admin-token.guard.js';
-import { type RegistryConfig } from '../config/registry-config.js';
+import type { RegistryConfig } from '../config/registry-config.js';
 
 export interface MetricSample {
   name: string;

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import { CONFIG } from '@pushmail/platform';
 import { Account } from '../accounts/entities/account.entity.js';
-import { type RegistryConfig } from '../config/registry-config.js';
+import type { RegistryConfig } from '../config/registry-config.js';
 import {
   AccountDisabledException,
   AccountLockedException,

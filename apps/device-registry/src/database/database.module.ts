@@ -3,7 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { CONFIG, LOGGER, migrateWithLock, ReadinessRegistry } from '@pushmail/platform';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import { type RegistryConfig } from '../config/registry-config.js';
+import type { RegistryConfig } from '../config/registry-config.js';
 import { REGISTRY_SCHEMA, registryDataSourceOptions } from './data-source-options.js';
 
 /** Brings the schema up to date before anything reads it: hooks run before the server listens. */

@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { CONFIG } from '@pushmail/platform';
 import type { AccessDecision } from '../access/access-decision.js';
 import { AccessService } from '../access/access.service.js';
-import { type RegistryConfig } from '../config/registry-config.js';
+import type { RegistryConfig } from '../config/registry-config.js';
 import { recordDeviceEvent } from '../device-events/record-device-event.js';
 import { DeviceLimitReachedException, DeviceWipedException } from './devices.errors.js';
 import { Device, type DeviceAuthMethod } from './entities/device.entity.js';

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG } from '@pushmail/platform';
 import { AccountsService } from '../accounts/accounts.service.js';
-import { type RegistryConfig } from '../config/registry-config.js';
+import type { RegistryConfig } from '../config/registry-config.js';
 import { type DeviceSummary, DevicesService } from '../devices/devices.service.js';
 import { type DeviceDiagnosis, diagnoseDevice, type DiagnosisSettings } from './findings.js';
 import { type TrailEntry, TrailStore } from './trail-store.service.js';

@@ -15,7 +15,7 @@ import {
 } from '@pushmail/platform';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import { type RegistryConfig } from '../config/registry-config.js';
+import type { RegistryConfig } from '../config/registry-config.js';
 import { TrailStore } from './trail-store.service.js';
 
 const PRUNE_EVERY_MS = 60_000;

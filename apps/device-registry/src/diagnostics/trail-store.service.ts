@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { DeviceEventV1, DeviceTrailRecordV1, DeviceTrailV1 } from '@pushmail/contracts';
 import { DataSource } from 'typeorm';
 import { CONFIG } from '@pushmail/platform';
-import { type RegistryConfig } from '../config/registry-config.js';
+import type { RegistryConfig } from '../config/registry-config.js';
 
 /** One stored trail record as the admin API shows it. */
 export interface TrailEntry extends DeviceTrailRecordV1 {

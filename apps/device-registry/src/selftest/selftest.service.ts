@@ -6,7 +6,7 @@ import type { Consumer, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
 import { AccountsService } from '../accounts/accounts.service.js';
-import { type RegistryConfig } from '../config/registry-config.js';
+import type { RegistryConfig } from '../config/registry-config.js';
 import type { SelfTestDto } from './dto/selftest.dto.js';
 import { SmtpProbe } from './smtp-probe.js';
 

@@ -16,7 +16,7 @@ import {
 } from '@pushmail/platform';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import { type IngestConfig } from '../config/ingest-config.js';
+import type { IngestConfig } from '../config/ingest-config.js';
 import { KAFKA } from './kafka.tokens.js';
 
 /**

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CONFIG } from '@pushmail/platform';
-import { type IngestConfig } from '../config/ingest-config.js';
+import type { IngestConfig } from '../config/ingest-config.js';
 import { KafkaModule } from '../kafka/kafka.module.js';
 import { AccountsViewService } from './accounts-view.service.js';
 import { RecipientDirectory } from './recipient-directory.js';

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { CONFIG, LOGGER } from '@pushmail/platform';
-import { type IngestConfig } from '../config/ingest-config.js';
+import type { IngestConfig } from '../config/ingest-config.js';
 import { IngestMetrics } from '../metrics/ingest-metrics.js';
 import { MetricsModule } from '../metrics/metrics.module.js';
 import { RecipientDirectory } from '../recipients/recipient-directory.js';

@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy }
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { CONFIG, LOGGER } from '@pushmail/platform';
-import { type MailboxConfig } from '../config/mailbox-config.js';
+import type { MailboxConfig } from '../config/mailbox-config.js';
 
 const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
 

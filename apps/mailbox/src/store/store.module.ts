@@ -3,7 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { CONFIG, LOGGER, migrateWithLock, ReadinessRegistry } from '@pushmail/platform';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import { type MailboxConfig } from '../config/mailbox-config.js';
+import type { MailboxConfig } from '../config/mailbox-config.js';
 import { MAILBOX_SCHEMA, mailboxDataSourceOptions } from './data-source-options.js';
 
 /**

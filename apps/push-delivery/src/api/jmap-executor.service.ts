@@ -10,7 +10,7 @@ import {
 import { CONFIG, LOGGER } from '@pushmail/platform';
 import { AccountDirectory } from '../auth/account-directory.js';
 import type { AuthenticatedDevice } from '../auth/device-authenticator.js';
-import { type PushConfig } from '../config/push-config.js';
+import type { PushConfig } from '../config/push-config.js';
 import { DeviceGate } from '../device/device-gate.service.js';
 import { PushMetrics, type JmapTransport } from '../metrics/push-metrics.js';
 import { SessionService } from '../session/session.service.js';

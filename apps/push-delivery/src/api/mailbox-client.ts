@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { changedTypeNames, type ChangedTypeName } from '@pushmail/contracts';
 import { isObject, type Invocation, type JmapRequest } from '@pushmail/jmap';
 import { CONFIG } from '@pushmail/platform';
-import { type PushConfig } from '../config/push-config.js';
+import type { PushConfig } from '../config/push-config.js';
 
 export interface MailboxResponse {
   methodResponses: Invocation[];

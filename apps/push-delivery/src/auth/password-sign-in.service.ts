@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { CONFIG, LOGGER } from '@pushmail/platform';
-import { type PushConfig } from '../config/push-config.js';
+import type { PushConfig } from '../config/push-config.js';
 import { credentialsKey, deviceIdentityOf, parseBasic } from './basic-credentials.js';
 import { type AuthOutcome, WWW_AUTHENTICATE_BASIC } from './device-authenticator.js';
 import { DeviceCredentialsView } from './device-credentials.view.js';

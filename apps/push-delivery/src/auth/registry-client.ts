@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { isObject } from '@pushmail/jmap';
 import { CONFIG } from '@pushmail/platform';
-import { type PushConfig } from '../config/push-config.js';
+import type { PushConfig } from '../config/push-config.js';
 
 /** device-registry could not be asked (down, slow, or broken): the device should retry later. */
 export class RegistryUnavailableError extends Error {

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { isObject } from '@pushmail/jmap';
 import { CONFIG } from '@pushmail/platform';
 import { MailboxError } from '../api/mailbox-client.js';
-import { type PushConfig } from '../config/push-config.js';
+import type { PushConfig } from '../config/push-config.js';
 
 /** mailbox's header for a blob's media type: the body always travels as opaque bytes. */
 export const BLOB_TYPE_HEADER = 'x-pushmail-blob-type';

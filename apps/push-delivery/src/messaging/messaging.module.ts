@@ -3,7 +3,7 @@ import { allTopics } from '@pushmail/contracts';
 import { CONFIG, createKafka, ensureTopics, EventProducer, LOGGER } from '@pushmail/platform';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import { type PushConfig } from '../config/push-config.js';
+import type { PushConfig } from '../config/push-config.js';
 
 export const KAFKA = Symbol('KAFKA');
 

@@ -10,7 +10,7 @@ import { mailboxChangedTopic } from '@pushmail/contracts';
 import { CONFIG, EventConsumer, LOGGER, ReadinessRegistry } from '@pushmail/platform';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import { type PushConfig } from '../config/push-config.js';
+import type { PushConfig } from '../config/push-config.js';
 import { DeadLetterProducer, KAFKA } from '../messaging/messaging.module.js';
 import { ChangeCoalescer } from './change-coalescer.js';
 import { PushFanout } from './push-fanout.service.js';

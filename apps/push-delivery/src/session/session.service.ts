@@ -10,7 +10,7 @@ import { CONFIG } from '@pushmail/platform';
 import { AccountDirectory } from '../auth/account-directory.js';
 import { sha256Hex, type AuthenticatedDevice } from '../auth/device-authenticator.js';
 import { DeviceCredentialsView } from '../auth/device-credentials.view.js';
-import { type PushConfig } from '../config/push-config.js';
+import type { PushConfig } from '../config/push-config.js';
 
 export const WEBSOCKET_PATH = '/jmap/ws';
 

@@ -11,7 +11,7 @@ import { sha256Hex, type AuthenticatedDevice } from '../auth/device-authenticato
 import { revocationReason } from '../auth/device-credential-index.js';
 import { DeviceCredentialsView } from '../auth/device-credentials.view.js';
 import { DeviceLastSeen } from '../auth/device-last-seen.js';
-import { type PushConfig } from '../config/push-config.js';
+import type { PushConfig } from '../config/push-config.js';
 import { noticesFor } from '../device/device-messages.js';
 import { deviceStateOf, mailRefusalOf } from '../device/device-state.js';
 import { PushMetrics } from '../metrics/push-metrics.js';

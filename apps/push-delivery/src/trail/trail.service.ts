@@ -10,7 +10,7 @@ import { deviceTrailTopic } from '@pushmail/contracts';
 import { CONFIG, EventProducer, LOGGER } from '@pushmail/platform';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import { type PushConfig } from '../config/push-config.js';
+import type { PushConfig } from '../config/push-config.js';
 import { KAFKA } from '../messaging/messaging.module.js';
 import { TrailBuffer, type TrailInput } from './trail-recorder.js';
 

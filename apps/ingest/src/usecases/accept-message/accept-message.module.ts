@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CONFIG, EventProducer } from '@pushmail/platform';
-import { type IngestConfig } from '../../config/ingest-config.js';
+import type { IngestConfig } from '../../config/ingest-config.js';
 import { KafkaModule } from '../../kafka/kafka.module.js';
 import { IngestMetrics } from '../../metrics/ingest-metrics.js';
 import { MetricsModule } from '../../metrics/metrics.module.js';

@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { CONFIG } from '@pushmail/platform';
 import { lockAccessConfiguration } from '../../../access/access-lock.js';
 import { bumpAccountRevision, lockAccount } from '../../../accounts/account-revision.js';
-import { type RegistryConfig } from '../../../config/registry-config.js';
+import type { RegistryConfig } from '../../../config/registry-config.js';
 import { issueDeviceToken } from '../../../credentials/device-token.js';
 import { SignIn } from '../../../credentials/sign-in.service.js';
 import { AccountPublisher } from '../../../publishing/account-publisher.service.js';
