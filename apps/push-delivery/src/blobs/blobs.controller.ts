@@ -4,7 +4,6 @@ import {
   Get,
   Header,
   HttpCode,
-  HttpException,
   Inject,
   Param,
   Post,
@@ -79,7 +78,7 @@ export class BlobsController {
       const type = (request.headers['content-type'] ?? 'application/octet-stream').slice(0, 255);
       return await this.blobs.upload(accountId, type, data);
     } catch (error) {
-      if (error instanceof HttpException) throw error;
+      if (error instanceof ProblemException) throw error;
       return this.unavailable(response, error, accountId);
     } finally {
       const left = (this.uploading.get(accountId) ?? 1) - 1;
