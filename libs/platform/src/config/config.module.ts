@@ -1,15 +1,12 @@
-import { type DynamicModule, Inject, Module } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import type { Logger } from 'pino';
 
-/** The service's validated configuration (the output of its config schema). */
+/** The service's validated configuration (the output of its config schema): `@Inject(CONFIG) config: MailboxConfig`. */
 export const CONFIG = Symbol('CONFIG');
 /** The service's JSON logger, with the redaction its config schema asks for. */
 export const LOGGER = Symbol('LOGGER');
 /** The service's name, as in its logs, traces and Kafka client id. */
 export const SERVICE_NAME = Symbol('SERVICE_NAME');
-
-export const InjectConfig = (): ParameterDecorator => Inject(CONFIG);
-export const InjectLogger = (): ParameterDecorator => Inject(LOGGER);
 
 export interface ServiceContext<C extends object = object> {
   name: string;
