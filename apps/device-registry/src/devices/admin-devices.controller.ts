@@ -11,12 +11,12 @@ import {
   Query,
   UseGuards,
 } from '@nestjs/common';
+import { ZodValidationPipe } from '@pushmail/platform';
 import type { ExemptionView } from '../access/access.service.js';
 import { AccessService } from '../access/access.service.js';
 import { type SetExemptionDto, setExemptionSchema } from '../access/dto/access.dto.js';
 import { accountIdParamSchema } from '../accounts/dto/list-accounts.dto.js';
 import { AdminTokenGuard } from '../auth/admin-token.guard.js';
-import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
 import { cancelWipeQuerySchema, type RequestWipeDto, requestWipeSchema } from '../wipes/dto/wipe.dto.js';
 import { type WipeView, WipesService } from '../wipes/wipes.service.js';
 import { type DevicePage, type DeviceSummary, DevicesService } from './devices.service.js';

@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import { Body, Controller, HttpCode, Inject, Post, Req, Res, UnauthorizedException } from '@nestjs/common';
 import type { DeviceAccessLevel } from '@pushmail/contracts';
+import { ZodValidationPipe } from '@pushmail/platform';
 import { sha256Hex } from '../credentials/device-token.js';
-import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
 import { type RegisterDeviceDto, registerDeviceSchema } from './dto/register-device.dto.js';
 import { RegisterDevice } from './usecases/register-device/register-device.usecase.js';
 import { RotateDeviceToken } from './usecases/rotate-device-token/rotate-device-token.usecase.js';

@@ -1,9 +1,9 @@
 import { Body, Controller, Get, Inject, Put, UseGuards } from '@nestjs/common';
 import { type DeviceAccessLevel, deviceAccessLevels } from '@pushmail/contracts';
 import { z } from 'zod';
+import { ZodValidationPipe } from '@pushmail/platform';
 import { AccessService } from '../access/access.service.js';
 import { AdminTokenGuard } from '../auth/admin-token.guard.js';
-import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
 import { PoliciesService } from '../policies/policies.service.js';
 
 export interface OrgSettingsView {

@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Param, Query, UseGuards } from '@nestjs/common';
 import { z } from 'zod';
+import { ZodValidationPipe } from '@pushmail/platform';
 import { AdminTokenGuard } from '../auth/admin-token.guard.js';
-import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
 import { type ListWipesQuery, listWipesQuerySchema } from './dto/wipe.dto.js';
 import { type WipeView, WipesService } from './wipes.service.js';
 

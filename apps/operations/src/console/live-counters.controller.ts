@@ -1,6 +1,7 @@
 import { Controller, Get, Inject, UseGuards } from '@nestjs/common';
+import { CONFIG } from '@pushmail/platform';
 import { AdminTokenGuard } from '../auth/admin-token.guard.js';
-import { OPERATIONS_CONFIG, type OperationsConfig } from '../config/operations-config.js';
+import type { OperationsConfig } from '../config/operations-config.js';
 
 export interface MetricSample {
   name: string;
@@ -23,7 +24,7 @@ const MAX_SAMPLES = 60;
 @Controller('admin/live')
 @UseGuards(AdminTokenGuard)
 export class LiveCountersController {
-  constructor(@Inject(OPERATIONS_CONFIG) private readonly config: OperationsConfig) {}
+  constructor(@Inject(CONFIG) private readonly config: OperationsConfig) {}
 
   @Get()
   async counters(): Promise<{ at: string; services: ServiceCounters[] }> {

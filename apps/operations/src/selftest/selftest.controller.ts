@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Inject, Post, UseGuards } from '@nestjs/common';
+import { ZodValidationPipe } from '@pushmail/platform';
 import { AdminTokenGuard } from '../auth/admin-token.guard.js';
-import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
 import { type SelfTestDto, selfTestSchema } from './dto/selftest.dto.js';
 import { type SelfTestReport, SelfTestService } from './selftest.service.js';
 

@@ -10,9 +10,9 @@ import {
 } from '@pushmail/jmap';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
+import { LOGGER } from '@pushmail/platform';
 import { BlobStore } from '../../blobs/blob-store.service.js';
 import { AccountWrite } from '../../changes/account-write.js';
-import { MAILBOX_LOGGER } from '../../config/mailbox-config.js';
 import { newEmail } from '../../emails/email.js';
 import { type InsertedEmail, insertEmail } from '../../emails/email-store.js';
 import {
@@ -40,7 +40,7 @@ export class ImportEmailsUseCase {
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(BlobStore) private readonly blobs: BlobStore,
     @Inject(MailboxChangesPublisher) private readonly publisher: MailboxChangesPublisher,
-    @Inject(MAILBOX_LOGGER) private readonly logger: Logger,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async execute(args: Record<string, unknown>, context: MethodContext): Promise<Record<string, unknown>> {

@@ -2,8 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DEFAULT_CORE_LIMITS, isObject, type MethodContext, type SetError, setError } from '@pushmail/jmap';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
+import { LOGGER } from '@pushmail/platform';
 import { AccountWrite } from '../../changes/account-write.js';
-import { MAILBOX_LOGGER } from '../../config/mailbox-config.js';
 import { destroyEmail, lockEmails, updateEmail } from '../../emails/email-store.js';
 import { newMailboxId } from '../../ids/random-id.js';
 import {
@@ -37,7 +37,7 @@ export class SetMailboxesUseCase {
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(MailboxChangesPublisher) private readonly publisher: MailboxChangesPublisher,
-    @Inject(MAILBOX_LOGGER) private readonly logger: Logger,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async execute(args: Record<string, unknown>, context: MethodContext): Promise<Record<string, unknown>> {

@@ -2,9 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { MailArrivedV1, MailboxChangedV1 } from '@pushmail/contracts';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
+import { LOGGER } from '@pushmail/platform';
 import { BlobStore, type StoredBlob } from '../../blobs/blob-store.service.js';
 import { AccountWrite } from '../../changes/account-write.js';
-import { MAILBOX_LOGGER } from '../../config/mailbox-config.js';
 import { newEmail } from '../../emails/email.js';
 import { insertEmail } from '../../emails/email-store.js';
 import { ensureDefaultMailboxes } from '../../mailboxes/default-mailboxes.js';
@@ -49,7 +49,7 @@ export class StoreDeliveryUseCase {
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(MailboxChangesPublisher) private readonly publisher: MailboxChangesPublisher,
     @Inject(BlobStore) private readonly blobs: BlobStore,
-    @Inject(MAILBOX_LOGGER) private readonly logger: Logger,
+    @Inject(LOGGER) private readonly logger: Logger,
     @Inject(MailboxMetrics) private readonly metrics: MailboxMetrics,
   ) {}
 

@@ -12,7 +12,8 @@ export interface ValidationProblem {
  */
 export class ZodValidationPipe<S extends z.ZodType> implements PipeTransform<unknown, z.output<S>> {
   constructor(
-    private readonly schema: S,
+    /** Public: the OpenAPI document reads each route's schema from its pipe. */
+    readonly schema: S,
     /** Names the request part in a problem about the whole value, e.g. `body` or a path parameter. */
     private readonly part = 'body',
   ) {}
