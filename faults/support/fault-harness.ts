@@ -78,7 +78,6 @@ export async function startExtraMailbox(
       KAFKA_BROKERS: fault.kafkaBrokers,
       DATABASE_URL: fault.databaseUrl,
       HTTP_HOST: '127.0.0.1',
-      PUSHMAIL_MODE: 'test',
       INTERNAL_TOKEN: fault.internalToken,
       LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'info',
       MAILBOX_HTTP_PORT: String(port),

@@ -2,7 +2,6 @@ import 'reflect-metadata';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import {
   type AccountSnapshotV1,
@@ -11,7 +10,7 @@ import {
   type DeviceCredentialsV1,
   deviceCredentialsTopic,
 } from '@pushmail/contracts';
-import { connectMessaging, createKafka, createLogger, loadConfig } from '@pushmail/platform';
+import { createKafka, createLogger, createServiceApp, loadConfig } from '@pushmail/platform';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import type { Consumer } from 'kafkajs';
@@ -20,7 +19,7 @@ import { expectEventually, requiredEnv } from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppModule } from './app.module.js';
 import { registryConfigSchema } from './config/registry-config.js';
-import { configureHttp } from './http/configure-http.js';
+import { registryService } from './service.js';
 
 const ADMIN_URL = requiredEnv('DATABASE_URL');
 const KAFKA_BROKERS = requiredEnv('KAFKA_BROKERS');
@@ -51,18 +50,14 @@ describe(AppModule.name, () => {
       DATABASE_URL: databaseUrl,
       KAFKA_BROKERS,
       ADMIN_TOKEN,
-      PUSHMAIL_MODE: 'test',
       MAX_DEVICES_PER_ACCOUNT: String(DEVICE_LIMIT),
       SIGN_IN_FAILURE_DELAY_MS: '10',
       PUBLIC_JMAP_URL: SESSION_URL,
       INTERNAL_TOKEN,
     });
-    app = await NestFactory.create<NestExpressApplication>(
-      AppModule.register(config, createLogger('device-registry', 'warn')),
-      { logger: false, bodyParser: false },
-    );
-    configureHttp(app);
-    await connectMessaging(app);
+    app = await createServiceApp(registryService, config, createLogger('device-registry', 'warn'), {
+      frameworkLogs: false,
+    });
     await app.listen(0, '127.0.0.1');
     const address = app.getHttpServer().address() as AddressInfo;
     baseUrl = `http://127.0.0.1:${address.port}`;

@@ -2,7 +2,6 @@ import 'reflect-metadata';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import {
   accountTopic,
   allTopics,
@@ -12,9 +11,9 @@ import {
   type MailArrivedV1,
 } from '@pushmail/contracts';
 import {
-  connectMessaging,
   createKafka,
   createLogger,
+  createServiceApp,
   ensureTopics,
   EventProducer,
   loadConfig,
@@ -27,6 +26,7 @@ import { AppModule } from './app.module.js';
 import { ingestConfigSchema, type IngestConfig } from './config/ingest-config.js';
 import { SmtpLifecycleService } from './smtp/smtp-lifecycle.service.js';
 import { SmtpListener } from './smtp/smtp-listener.js';
+import { ingestService } from './service.js';
 
 const brokers = process.env['KAFKA_BROKERS'] ?? '127.0.0.1:19092';
 const logger = createLogger('ingest-test', process.env['LOG_LEVEL'] ?? 'silent');
@@ -66,8 +66,7 @@ function configFor(overrides: Record<string, string> = {}): IngestConfig {
 async function startApp(
   config: IngestConfig,
 ): Promise<{ app: INestApplication; smtpPort: number; httpUrl: string }> {
-  const app = await NestFactory.create(AppModule.register(config, logger), { logger: false });
-  await connectMessaging(app);
+  const app = await createServiceApp(ingestService, config, logger, { frameworkLogs: false });
   await app.listen(0, '127.0.0.1');
   await app.get(SmtpLifecycleService).serving;
   const smtpPort = app.get(SmtpListener).address!.port;

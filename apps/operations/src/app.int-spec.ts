@@ -3,15 +3,14 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { connectMessaging, createLogger, loadConfig } from '@pushmail/platform';
+import { createLogger, createServiceApp, loadConfig } from '@pushmail/platform';
 import { createDatabase, dropDatabase, isolatedTrailGroup, requiredEnv } from '@pushmail/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppModule } from './app.module.js';
 import { operationsConfigSchema } from './config/operations-config.js';
-import { configureHttp } from './http/configure-http.js';
+import { operationsService } from './service.js';
 
 const ADMIN_URL = requiredEnv('DATABASE_URL');
 const KAFKA_BROKERS = requiredEnv('KAFKA_BROKERS');
@@ -79,16 +78,12 @@ describe(AppModule.name, () => {
       DATABASE_URL: databaseUrl,
       KAFKA_BROKERS,
       ADMIN_TOKEN,
-      PUSHMAIL_MODE: 'test',
       REGISTRY_URL: registry.url,
       TRAIL_CONSUMER_GROUP: await isolatedTrailGroup(KAFKA_BROKERS, 'operations-trail-int'),
     });
-    app = await NestFactory.create<NestExpressApplication>(
-      AppModule.register(config, createLogger('operations', 'warn')),
-      { logger: false, bodyParser: false },
-    );
-    configureHttp(app);
-    await connectMessaging(app);
+    app = await createServiceApp(operationsService, config, createLogger('operations', 'warn'), {
+      frameworkLogs: false,
+    });
     await app.listen(0, '127.0.0.1');
     baseUrl = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
 

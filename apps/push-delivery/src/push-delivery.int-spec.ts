@@ -7,13 +7,13 @@ import {
   mailboxChangedTopic,
   type DeviceCredentialsV1,
 } from '@pushmail/contracts';
-import { connectMessaging, createKafka, createLogger, EventProducer } from '@pushmail/platform';
+import { createKafka, createLogger, createServiceApp, EventProducer } from '@pushmail/platform';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { DeviceClient, expectEventually } from '@pushmail/testing';
-import { createPushApp } from './bootstrap.js';
 import { pushConfigSchema } from './config/push-config.js';
+import { pushService } from './service.js';
 
 const kafkaBrokers = process.env['KAFKA_BROKERS'];
 if (!kafkaBrokers) throw new Error('KAFKA_BROKERS must point at the test broker');
@@ -108,11 +108,9 @@ describe('push-delivery', () => {
       INTERNAL_TOKEN: internalToken,
       MAILBOX_URL: `http://127.0.0.1:${(mailbox.address() as AddressInfo).port}`,
       PUBLIC_URL: 'http://push.example.test',
-      PUSHMAIL_MODE: 'test',
       WS_MAX_MESSAGE_BYTES: '65536',
     });
-    app = await createPushApp(config, logger);
-    await connectMessaging(app);
+    app = await createServiceApp(pushService, config, logger);
     await app.listen(0, '127.0.0.1');
     const { port } = app.getHttpServer().address() as AddressInfo;
     baseUrl = `http://127.0.0.1:${port}`;
@@ -248,7 +246,7 @@ describe('push-delivery', () => {
 
     const closed = device.waitForClose(1000);
     await producer.publish(deviceCredentialsTopic, [credentials('blocked')]);
-    expect(await closed).toEqual({ code: 4003, reason: 'device blocked by administrator' });
+    expect(await closed).toMatchObject({ code: 4003, reason: 'device blocked by administrator' });
     expect((await session(token)).status).toBe(403);
   });
 
@@ -263,6 +261,6 @@ describe('push-delivery', () => {
     appClosed = true;
     await app.close();
 
-    expect(await closed).toEqual({ code: 1012, reason: 'service restart' });
+    expect(await closed).toMatchObject({ code: 1012, reason: 'service restart' });
   });
 });

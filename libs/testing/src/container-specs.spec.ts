@@ -16,7 +16,6 @@ const input: ContainerPlanInput = {
   adminToken: `pma_${'a'.repeat(40)}`,
   internalToken: 'i'.repeat(43),
   mailDomains: ['example.com', 'example.org'],
-  mode: 'test',
   logLevel: 'debug',
 };
 

@@ -62,7 +62,6 @@ export interface ContainerPlanInput {
   adminToken: string;
   internalToken: string;
   mailDomains: string[];
-  mode: 'production' | 'development' | 'test';
   logLevel: string;
   env?: Record<string, string>;
   serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>;
@@ -123,7 +122,6 @@ export function planContainerPlatform(input: ContainerPlanInput): ContainerPlan 
     `@${POSTGRES.alias}:${POSTGRES.port}/${POSTGRES.database}`;
   const common: Record<string, string> = {
     KAFKA_BROKERS: kafkaBrokers,
-    PUSHMAIL_MODE: input.mode,
     LOG_LEVEL: input.logLevel,
     HTTP_HOST: '0.0.0.0',
   };

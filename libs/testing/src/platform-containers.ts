@@ -111,7 +111,6 @@ export async function startPlatformInContainers(
     adminToken,
     internalToken: options.internalToken ?? randomBytes(32).toString('base64url'),
     mailDomains,
-    mode: options.mode ?? 'test',
     logLevel: process.env['LOG_LEVEL'] ?? 'info',
     env: options.env,
     serviceEnv: options.serviceEnv,

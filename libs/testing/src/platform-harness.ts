@@ -129,7 +129,6 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     KAFKA_BROKERS: options.kafkaBrokers,
     DATABASE_URL: databaseUrl,
     HTTP_HOST: host,
-    PUSHMAIL_MODE: mode,
     INTERNAL_TOKEN: internalToken,
     LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'info',
     ...options.env,

@@ -10,9 +10,8 @@ import {
   Query,
   UseGuards,
 } from '@nestjs/common';
-import { ApiOperation, ApiSecurity, ApiTags } from '@pushmail/platform';
+import { ApiOperation, ApiSecurity, ApiTags, ZodValidationPipe } from '@pushmail/platform';
 import { AdminTokenGuard } from '../auth/admin-token.guard.js';
-import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
 import { type AccessRuleView, AccessService, type ExemptionView } from './access.service.js';
 import {
   accessRuleSchema,

@@ -1,7 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Put, Query, UseGuards } from '@nestjs/common';
-import { ApiOperation, ApiSecurity, ApiTags } from '@pushmail/platform';
+import { ApiOperation, ApiSecurity, ApiTags, ZodValidationPipe } from '@pushmail/platform';
 import { AdminTokenGuard } from '../auth/admin-token.guard.js';
-import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
 import { assignPolicySchema } from '../policies/dto/policy.dto.js';
 import { PoliciesService } from '../policies/policies.service.js';
 import { type AccountPage, AccountsService, type AccountSummary } from './accounts.service.js';

@@ -29,7 +29,7 @@ describe('registryConfigSchema', () => {
       KAFKA_TOPICS: 'create',
       KAFKA_REPLICATION_FACTOR: 1,
       ADMIN_TOKEN,
-      PUSHMAIL_MODE: 'development',
+      LOG_LEVEL: 'info',
       MAX_DEVICES_PER_ACCOUNT: 10,
       SIGN_IN_LOCKOUT_THRESHOLD: 5,
       SIGN_IN_LOCKOUT_WINDOW_SECONDS: 900,
@@ -43,13 +43,13 @@ describe('registryConfigSchema', () => {
       ...required,
       REGISTRY_HTTP_PORT: '9000',
       MAX_DEVICES_PER_ACCOUNT: '3',
-      PUSHMAIL_MODE: 'test',
+      LOG_LEVEL: 'warn',
       PUBLIC_JMAP_URL: 'http://localhost:8080/.well-known/jmap',
     });
     expect(config).toMatchObject({
       REGISTRY_HTTP_PORT: 9000,
       MAX_DEVICES_PER_ACCOUNT: 3,
-      PUSHMAIL_MODE: 'test',
+      LOG_LEVEL: 'warn',
       PUBLIC_JMAP_URL: 'http://localhost:8080/.well-known/jmap',
     });
   });

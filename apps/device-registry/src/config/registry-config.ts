@@ -1,22 +1,19 @@
-import { messagingConfigShape, port, runtimeMode } from '@pushmail/platform';
+import { baseConfigSchema, bearerToken, port, positiveInt, postgresUrl } from '@pushmail/platform';
 import { z } from 'zod';
 
-export const registryConfigSchema = z.object({
+export const registryConfigSchema = baseConfigSchema.extend({
   REGISTRY_HTTP_PORT: port.default(8081),
-  HTTP_HOST: z.string().min(1).default('0.0.0.0'),
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection URL'),
-  ...messagingConfigShape,
-  /** Secret: compared only through digests, never logged. */
-  ADMIN_TOKEN: z.string().min(24),
-  PUSHMAIL_MODE: runtimeMode,
-  MAX_DEVICES_PER_ACCOUNT: z.coerce.number().int().min(1).max(1000).default(10),
+  DATABASE_URL: postgresUrl,
+  /** Compared only through digests. */
+  ADMIN_TOKEN: bearerToken(),
+  MAX_DEVICES_PER_ACCOUNT: positiveInt(1000).default(10),
   /** Where a newly registered device finds the JMAP session resource. */
   PUBLIC_JMAP_URL: z.url({ protocol: /^https?$/ }).optional(),
   /**
    * Secret: the bearer push-delivery presents on `/internal/*` (password sign-ins of standard
    * clients, policy acknowledgements, wipe confirmations). Without it those endpoints answer 503.
    */
-  INTERNAL_TOKEN: z.string().min(24).optional(),
+  INTERNAL_TOKEN: bearerToken().optional(),
   /** Failed sign-ins of one account within the window that lock it. */
   SIGN_IN_LOCKOUT_THRESHOLD: z.coerce.number().int().min(1).max(100).default(5),
   SIGN_IN_LOCKOUT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
@@ -26,6 +23,3 @@ export const registryConfigSchema = z.object({
 });
 
 export type RegistryConfig = z.infer<typeof registryConfigSchema>;
-
-export const REGISTRY_CONFIG = Symbol('REGISTRY_CONFIG');
-export const REGISTRY_LOGGER = Symbol('REGISTRY_LOGGER');

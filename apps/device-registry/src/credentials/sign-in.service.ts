@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
+import { CONFIG } from '@pushmail/platform';
 import { Account } from '../accounts/entities/account.entity.js';
-import { REGISTRY_CONFIG, type RegistryConfig } from '../config/registry-config.js';
+import type { RegistryConfig } from '../config/registry-config.js';
 import {
   AccountDisabledException,
   AccountLockedException,
@@ -31,7 +32,7 @@ export class SignIn {
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(PasswordHasher) private readonly hasher: PasswordHasher,
-    @Inject(REGISTRY_CONFIG) private readonly config: LockoutConfig,
+    @Inject(CONFIG) private readonly config: LockoutConfig,
   ) {}
 
   /** The account id, or an exception that is the answer (401, 403 disabled, 429 locked). */

@@ -11,13 +11,12 @@ import {
   Query,
   UseGuards,
 } from '@nestjs/common';
-import { ApiOperation, ApiSecurity, ApiTags } from '@pushmail/platform';
+import { ApiOperation, ApiSecurity, ApiTags, ZodValidationPipe } from '@pushmail/platform';
 import type { ExemptionView } from '../access/access.service.js';
 import { AccessService } from '../access/access.service.js';
 import { exemptionSchema, type SetExemptionDto, setExemptionSchema } from '../access/dto/access.dto.js';
 import { accountIdParamSchema } from '../accounts/dto/list-accounts.dto.js';
 import { AdminTokenGuard } from '../auth/admin-token.guard.js';
-import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
 import {
   cancelWipeQuerySchema,
   type RequestWipeDto,

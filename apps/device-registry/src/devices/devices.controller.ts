@@ -1,8 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { Body, Controller, HttpCode, Inject, Post, Req, Res, UnauthorizedException } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@pushmail/platform';
+import { ApiOperation, ApiTags, ZodValidationPipe } from '@pushmail/platform';
 import { sha256Hex } from '../credentials/device-token.js';
-import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
 import { registrationSchema, type RegistrationResponse, rotatedTokenSchema } from './dto/device.response.js';
 import { type RegisterDeviceDto, registerDeviceSchema } from './dto/register-device.dto.js';
 import { RegisterDevice } from './usecases/register-device/register-device.usecase.js';

@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Inject, Post, UseGuards } from '@nestjs/common';
+import { ZodValidationPipe } from '@pushmail/platform';
 import { InternalTokenGuard } from '../auth/internal-token.guard.js';
-import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
 import { WipesService } from '../wipes/wipes.service.js';
 import {
   type AcknowledgePolicyDto,

@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { CONFIG } from '@pushmail/platform';
 import type { AccessDecision } from '../access/access-decision.js';
 import { AccessService } from '../access/access.service.js';
-import { REGISTRY_CONFIG, type RegistryConfig } from '../config/registry-config.js';
+import type { RegistryConfig } from '../config/registry-config.js';
 import { recordDeviceEvent } from '../device-events/record-device-event.js';
 import { DeviceLimitReachedException, DeviceWipedException } from './devices.errors.js';
 import { Device, type DeviceAuthMethod } from './entities/device.entity.js';
@@ -33,7 +34,7 @@ export interface PartnershipOutcome {
 export class Partnerships {
   constructor(
     @Inject(AccessService) private readonly access: AccessService,
-    @Inject(REGISTRY_CONFIG) private readonly config: Pick<RegistryConfig, 'MAX_DEVICES_PER_ACCOUNT'>,
+    @Inject(CONFIG) private readonly config: Pick<RegistryConfig, 'MAX_DEVICES_PER_ACCOUNT'>,
   ) {}
 
   async upsert(

@@ -7,15 +7,13 @@ import {
   type DevicePolicyV1,
   type DeviceWipeCommandV1,
 } from '@pushmail/contracts';
-import { EventProducer } from '@pushmail/platform';
+import { describeError, EventProducer, LOGGER } from '@pushmail/platform';
 import type { Logger } from 'pino';
 import { DataSource, type EntityManager } from 'typeorm';
 import { Account } from '../accounts/entities/account.entity.js';
-import { REGISTRY_LOGGER } from '../config/registry-config.js';
 import { DeviceEventRecord } from '../device-events/entities/device-event-record.entity.js';
 import { DeviceToken } from '../devices/entities/device-token.entity.js';
 import { Device } from '../devices/entities/device.entity.js';
-import { describeError } from '../http/describe-error.js';
 import { RegistryMetrics } from '../metrics/registry-metrics.js';
 import { effectivePolicyOf } from '../policies/effective-policy.js';
 import { DeviceWipe } from '../wipes/entities/device-wipe.entity.js';
@@ -41,7 +39,7 @@ export class AccountPublisher {
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(EventProducer) private readonly producer: EventProducer,
-    @Inject(REGISTRY_LOGGER) private readonly logger: Logger,
+    @Inject(LOGGER) private readonly logger: Logger,
     @Inject(RegistryMetrics) private readonly metrics: RegistryMetrics,
   ) {}
 

@@ -1,9 +1,8 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
+import { describeError, LOGGER } from '@pushmail/platform';
 import { Account } from '../accounts/entities/account.entity.js';
-import { REGISTRY_LOGGER } from '../config/registry-config.js';
-import { describeError } from '../http/describe-error.js';
 import { AccountPublisher } from './account-publisher.service.js';
 
 const INTERVAL_MS = 2000;
@@ -24,7 +23,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(AccountPublisher) private readonly publisher: AccountPublisher,
-    @Inject(REGISTRY_LOGGER) private readonly logger: Logger,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   onApplicationBootstrap(): void {

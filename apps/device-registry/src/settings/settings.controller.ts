@@ -1,8 +1,7 @@
 import { Body, Controller, Get, Inject, Put, UseGuards } from '@nestjs/common';
-import { ApiOperation, ApiSecurity, ApiTags } from '@pushmail/platform';
+import { ApiOperation, ApiSecurity, ApiTags, ZodValidationPipe } from '@pushmail/platform';
 import { AccessService } from '../access/access.service.js';
 import { AdminTokenGuard } from '../auth/admin-token.guard.js';
-import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
 import { PoliciesService } from '../policies/policies.service.js';
 import {
   type OrgSettingsView,

@@ -1,12 +1,8 @@
 import { hostname } from 'node:os';
-import { csv, messagingConfigShape, port } from '@pushmail/platform';
+import { baseConfigSchema, csv, port, positiveInt } from '@pushmail/platform';
 import { z } from 'zod';
 
-const positiveInt = (max: number) => z.coerce.number().int().min(1).max(max);
-
-export const ingestConfigSchema = z.object({
-  ...messagingConfigShape,
-  HTTP_HOST: z.string().min(1).default('0.0.0.0'),
+export const ingestConfigSchema = baseConfigSchema.extend({
   INGEST_HTTP_PORT: port.default(8083),
   SMTP_PORT: port.default(2525),
   SMTP_HOST: z.string().min(1).default('0.0.0.0'),
@@ -29,6 +25,3 @@ export const ingestConfigSchema = z.object({
 });
 
 export type IngestConfig = z.infer<typeof ingestConfigSchema>;
-
-export const INGEST_CONFIG = Symbol('INGEST_CONFIG');
-export const INGEST_LOGGER = Symbol('INGEST_LOGGER');

@@ -5,10 +5,9 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { accountTopic } from '@pushmail/contracts';
-import { CompactedTopicView, KAFKA, ReadinessRegistry } from '@pushmail/platform';
+import { CompactedTopicView, KAFKA, LOGGER, ReadinessRegistry } from '@pushmail/platform';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import { INGEST_LOGGER } from '../config/ingest-config.js';
 import { RecipientDirectory } from './recipient-directory.js';
 
 /** This replica's copy of every account, read from the compacted account topic into the directory. */
@@ -20,7 +19,7 @@ export class AccountsViewService implements OnApplicationBootstrap, BeforeApplic
     @Inject(KAFKA) kafka: Kafka,
     @Inject(RecipientDirectory) directory: RecipientDirectory,
     @Inject(ReadinessRegistry) private readonly readiness: ReadinessRegistry,
-    @Inject(INGEST_LOGGER) logger: Logger,
+    @Inject(LOGGER) logger: Logger,
   ) {
     this.view = new CompactedTopicView(kafka, logger, {
       topic: accountTopic,

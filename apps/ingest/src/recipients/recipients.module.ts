@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
-import { INGEST_CONFIG, type IngestConfig } from '../config/ingest-config.js';
+import { CONFIG } from '@pushmail/platform';
+import type { IngestConfig } from '../config/ingest-config.js';
 import { AccountsViewService } from './accounts-view.service.js';
 import { RecipientDirectory } from './recipient-directory.js';
 
@@ -7,7 +8,7 @@ import { RecipientDirectory } from './recipient-directory.js';
   providers: [
     {
       provide: RecipientDirectory,
-      inject: [INGEST_CONFIG],
+      inject: [CONFIG],
       useFactory: (config: IngestConfig) => new RecipientDirectory(config.MAIL_DOMAINS),
     },
     AccountsViewService,

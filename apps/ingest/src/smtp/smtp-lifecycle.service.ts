@@ -1,7 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { ReadinessRegistry } from '@pushmail/platform';
+import { LOGGER, ReadinessRegistry } from '@pushmail/platform';
 import type { Logger } from 'pino';
-import { INGEST_LOGGER } from '../config/ingest-config.js';
 import { AccountsViewService } from '../recipients/accounts-view.service.js';
 import { SmtpListener } from './smtp-listener.js';
 
@@ -26,7 +25,7 @@ export class SmtpLifecycleService implements OnApplicationBootstrap, OnModuleDes
     @Inject(SmtpListener) private readonly listener: SmtpListener,
     @Inject(AccountsViewService) private readonly accounts: AccountsViewService,
     @Inject(ReadinessRegistry) private readonly readiness: ReadinessRegistry,
-    @Inject(INGEST_LOGGER) private readonly logger: Logger,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.serving = new Promise<void>((resolve, reject) => {
       this.resolveServing = resolve;

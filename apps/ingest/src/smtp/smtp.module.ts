@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { INGEST_CONFIG, INGEST_LOGGER, type IngestConfig } from '../config/ingest-config.js';
+import { CONFIG, LOGGER } from '@pushmail/platform';
+import type { IngestConfig } from '../config/ingest-config.js';
 import { IngestMetrics } from '../metrics/ingest-metrics.js';
 import { MetricsModule } from '../metrics/metrics.module.js';
 import { RecipientDirectory } from '../recipients/recipient-directory.js';
@@ -18,7 +19,7 @@ const DRAIN_TIMEOUT_MS = 10_000;
   providers: [
     {
       provide: SmtpSessionHandler,
-      inject: [RecipientDirectory, AcceptMessage, IngestMetrics, INGEST_LOGGER, INGEST_CONFIG],
+      inject: [RecipientDirectory, AcceptMessage, IngestMetrics, LOGGER, CONFIG],
       useFactory: (
         directory: RecipientDirectory,
         acceptMessage: AcceptMessage,
@@ -34,7 +35,7 @@ const DRAIN_TIMEOUT_MS = 10_000;
     },
     {
       provide: SmtpListener,
-      inject: [SmtpSessionHandler, INGEST_LOGGER, INGEST_CONFIG],
+      inject: [SmtpSessionHandler, LOGGER, CONFIG],
       useFactory: (handler: SmtpSessionHandler, logger: Logger, config: IngestConfig) =>
         new SmtpListener(
           handler,

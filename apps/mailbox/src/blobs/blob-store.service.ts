@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { DataSource, type EntityManager } from 'typeorm';
-import { MAILBOX_LOGGER } from '../config/mailbox-config.js';
+import { LOGGER } from '@pushmail/platform';
 import { extractPart } from '../mime/extract-part.js';
 import { preparedQuery } from '../store/prepared-query.js';
 import { blobIdOf, parseBlobId } from './blob-ids.js';
@@ -28,7 +28,7 @@ export class BlobStore implements OnApplicationBootstrap, OnModuleDestroy {
 
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
-    @Inject(MAILBOX_LOGGER) private readonly logger: Logger,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   onApplicationBootstrap(): void {

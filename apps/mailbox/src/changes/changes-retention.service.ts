@@ -1,7 +1,8 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import { MAILBOX_CONFIG, MAILBOX_LOGGER, type MailboxConfig } from '../config/mailbox-config.js';
+import { CONFIG, LOGGER } from '@pushmail/platform';
+import type { MailboxConfig } from '../config/mailbox-config.js';
 
 const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
 
@@ -17,8 +18,8 @@ export class ChangesRetentionService implements OnApplicationBootstrap, OnModule
 
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
-    @Inject(MAILBOX_CONFIG) private readonly config: Pick<MailboxConfig, 'CHANGES_RETENTION_DAYS'>,
-    @Inject(MAILBOX_LOGGER) private readonly logger: Logger,
+    @Inject(CONFIG) private readonly config: Pick<MailboxConfig, 'CHANGES_RETENTION_DAYS'>,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   onApplicationBootstrap(): void {

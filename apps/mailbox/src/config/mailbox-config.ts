@@ -1,13 +1,11 @@
-import { messagingConfigShape, port } from '@pushmail/platform';
+import { baseConfigSchema, bearerToken, port, postgresUrl } from '@pushmail/platform';
 import { z } from 'zod';
 
-export const mailboxConfigSchema = z.object({
+export const mailboxConfigSchema = baseConfigSchema.extend({
   MAILBOX_HTTP_PORT: port.default(8082),
-  HTTP_HOST: z.string().min(1).default('0.0.0.0'),
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection URL'),
-  ...messagingConfigShape,
-  /** Secret shared with push-delivery: compared only through digests, never logged. */
-  INTERNAL_TOKEN: z.string().min(24),
+  DATABASE_URL: postgresUrl,
+  /** Shared with push-delivery; compared only through digests. */
+  INTERNAL_TOKEN: bearerToken(),
   /** How long the per-account change log answers `/changes` before a client must resync. */
   CHANGES_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   /** The consumer group every replica shares to store deliveries; a separate deployment needs its own. */
@@ -23,15 +21,3 @@ export const mailboxConfigSchema = z.object({
 });
 
 export type MailboxConfig = z.infer<typeof mailboxConfigSchema>;
-
-export const MAILBOX_CONFIG = Symbol('MAILBOX_CONFIG');
-export const MAILBOX_LOGGER = Symbol('MAILBOX_LOGGER');
-
-/** Settings that are not environment variables: fixed in production, varied by tests. */
-export interface MailboxRuntimeOptions {
-  /** The consumer group that stores deliveries; every replica of the service shares it. */
-  deliveryGroupId: string;
-}
-
-export const DEFAULT_RUNTIME_OPTIONS: MailboxRuntimeOptions = { deliveryGroupId: 'mailbox' };
-export const MAILBOX_RUNTIME_OPTIONS = Symbol('MAILBOX_RUNTIME_OPTIONS');

@@ -8,9 +8,9 @@ import {
   type MethodRegistry,
 } from '@pushmail/jmap';
 import type { Logger } from 'pino';
+import { LOGGER } from '@pushmail/platform';
 import { changedSince, stateStrings } from '../changes/change-log.js';
 import { ChangesService } from '../changes/changes.service.js';
-import { MAILBOX_LOGGER } from '../config/mailbox-config.js';
 import { ImportEmailsUseCase } from '../usecases/import-emails/import-emails.usecase.js';
 import { ProvisionAccount } from '../usecases/provision-account/provision-account.service.js';
 import { SetEmailsUseCase } from '../usecases/set-emails/set-emails.usecase.js';
@@ -53,7 +53,7 @@ export class JmapService {
     @Inject(IdentityMethods) private readonly identities: IdentityMethods,
     @Inject(ProvisionAccount) private readonly provisioning: ProvisionAccount,
     @Inject(ChangesService) private readonly changes: ChangesService,
-    @Inject(MAILBOX_LOGGER) private readonly logger: Logger,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.methods = new Map<string, MethodHandler>([
       ['Core/echo', async (args) => args],

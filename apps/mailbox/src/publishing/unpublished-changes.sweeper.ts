@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import { MAILBOX_LOGGER } from '../config/mailbox-config.js';
+import { LOGGER } from '@pushmail/platform';
 import { MailboxChangesPublisher } from './mailbox-changes.publisher.js';
 
 const SWEEP_INTERVAL_MS = 5000;
@@ -21,7 +21,7 @@ export class UnpublishedChangesSweeper implements OnApplicationBootstrap, OnModu
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(MailboxChangesPublisher) private readonly publisher: MailboxChangesPublisher,
-    @Inject(MAILBOX_LOGGER) private readonly logger: Logger,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   onApplicationBootstrap(): void {

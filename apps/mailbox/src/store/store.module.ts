@@ -1,9 +1,9 @@
 import { Inject, Injectable, Module, type OnModuleInit } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { migrateWithLock, ReadinessRegistry } from '@pushmail/platform';
+import { CONFIG, LOGGER, migrateWithLock, ReadinessRegistry } from '@pushmail/platform';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import { MAILBOX_CONFIG, MAILBOX_LOGGER, type MailboxConfig } from '../config/mailbox-config.js';
+import type { MailboxConfig } from '../config/mailbox-config.js';
 import { MAILBOX_SCHEMA, mailboxDataSourceOptions } from './data-source-options.js';
 
 /**
@@ -15,7 +15,7 @@ class StoreLifecycle implements OnModuleInit {
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(ReadinessRegistry) private readonly readiness: ReadinessRegistry,
-    @Inject(MAILBOX_LOGGER) private readonly logger: Logger,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -34,7 +34,7 @@ class StoreLifecycle implements OnModuleInit {
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({
-      inject: [MAILBOX_CONFIG],
+      inject: [CONFIG],
       useFactory: (config: MailboxConfig) => ({
         ...mailboxDataSourceOptions(config.DATABASE_URL),
         retryAttempts: 5,

@@ -1,21 +1,17 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { allTopics, mailArrivedTopic, type TopicDefinition } from '@pushmail/contracts';
-import { connectMessaging, createKafka, createLogger, ensureTopics, loadConfig } from '@pushmail/platform';
+import { createKafka, createLogger, createServiceApp, ensureTopics, loadConfig } from '@pushmail/platform';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import pg from 'pg';
-import { AppModule } from '../app.module.js';
+import { z } from 'zod';
 import { mailboxConfigSchema } from '../config/mailbox-config.js';
-import { configureHttp } from '../http/configure-http.js';
+import { mailboxService } from '../service.js';
 
-export function requiredEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} must be set for integration tests`);
-  return value;
-}
+/** The shared broker and database the integration tests run against; a missing one is named. */
+const testEnvSchema = z.object({ KAFKA_BROKERS: z.string(), DATABASE_URL: z.string() });
 
 export interface TestDatabase {
   url: string;
@@ -96,8 +92,9 @@ export interface MailboxTestApp {
 
 /** The whole service against a fresh database and the shared broker, with a delivery group of its own. */
 export async function startMailboxApp(): Promise<MailboxTestApp> {
-  const brokers = requiredEnv('KAFKA_BROKERS');
-  const database = await createTestDatabase(requiredEnv('DATABASE_URL'));
+  const env = loadConfig(testEnvSchema);
+  const brokers = env.KAFKA_BROKERS;
+  const database = await createTestDatabase(env.DATABASE_URL);
   const logger = createLogger('mailbox', process.env['LOG_LEVEL'] ?? 'warn');
   const kafka = createKafka({ brokers: brokers.split(','), clientId: 'mailbox-test', logger });
   await ensureTopics(kafka, allTopics, logger);
@@ -110,16 +107,9 @@ export async function startMailboxApp(): Promise<MailboxTestApp> {
     KAFKA_BROKERS: brokers,
     INTERNAL_TOKEN: internalToken,
     MAILBOX_HTTP_PORT: '0',
+    MAILBOX_DELIVERY_GROUP: deliveryGroupId,
   });
-  const app = await NestFactory.create<NestExpressApplication>(
-    AppModule.register(config, logger, { deliveryGroupId }),
-    {
-      logger: false,
-      bodyParser: false,
-    },
-  );
-  configureHttp(app);
-  await connectMessaging(app);
+  const app = await createServiceApp(mailboxService, config, logger, { frameworkLogs: false });
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as AddressInfo;
   const db = new pg.Pool({ connectionString: database.url, max: 2 });

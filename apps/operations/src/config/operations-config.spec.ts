@@ -19,7 +19,7 @@ describe('operationsConfigSchema', () => {
       KAFKA_TOPICS: 'create',
       KAFKA_REPLICATION_FACTOR: 1,
       ADMIN_TOKEN,
-      PUSHMAIL_MODE: 'development',
+      LOG_LEVEL: 'info',
       REGISTRY_URL: 'http://127.0.0.1:8081',
       MAX_DEVICES_PER_ACCOUNT: 10,
       TRAIL_RETENTION_DAYS: 7,

@@ -1,22 +1,27 @@
 import { fileURLToPath } from 'node:url';
-import { csv, messagingConfigShape, port, runtimeMode } from '@pushmail/platform';
+import {
+  baseConfigSchema,
+  bearerToken,
+  csv,
+  httpUrl,
+  port,
+  positiveInt,
+  postgresUrl,
+} from '@pushmail/platform';
 import { z } from 'zod';
 
-export const operationsConfigSchema = z.object({
+export const operationsConfigSchema = baseConfigSchema.extend({
   OPERATIONS_HTTP_PORT: port.default(8084),
-  HTTP_HOST: z.string().min(1).default('0.0.0.0'),
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection URL'),
-  ...messagingConfigShape,
+  DATABASE_URL: postgresUrl,
   /**
-   * Secret: the bearer of every `/admin` call, here and at device-registry (the same token). Compared
-   * only through digests, never logged; operations presents it to device-registry's admin API.
+   * The bearer of every `/admin` call, here and at device-registry (the same token). Compared only
+   * through digests; operations presents it to device-registry's admin API.
    */
-  ADMIN_TOKEN: z.string().min(24),
-  PUSHMAIL_MODE: runtimeMode,
+  ADMIN_TOKEN: bearerToken(),
   /** device-registry's HTTP API: accounts and devices are read there, and the console's other admin calls go there. */
-  REGISTRY_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:8081'),
+  REGISTRY_URL: httpUrl.default('http://127.0.0.1:8081'),
   /** The limit device-registry enforces (its MAX_DEVICES_PER_ACCOUNT), for the finding of a full account. */
-  MAX_DEVICES_PER_ACCOUNT: z.coerce.number().int().min(1).max(1000).default(10),
+  MAX_DEVICES_PER_ACCOUNT: positiveInt(1000).default(10),
   /** The device diagnostic trail keeps this many days, and at most this many records per device. */
   TRAIL_RETENTION_DAYS: z.coerce.number().min(0.001).max(90).default(7),
   TRAIL_MAX_PER_DEVICE: z.coerce.number().int().min(10).max(100_000).default(2000),
@@ -47,6 +52,3 @@ export const operationsConfigSchema = z.object({
 });
 
 export type OperationsConfig = z.infer<typeof operationsConfigSchema>;
-
-export const OPERATIONS_CONFIG = Symbol('OPERATIONS_CONFIG');
-export const OPERATIONS_LOGGER = Symbol('OPERATIONS_LOGGER');

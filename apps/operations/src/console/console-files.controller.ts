@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { extname, normalize, resolve, sep } from 'node:path';
 import { Controller, Get, Inject, NotFoundException, Param, Res } from '@nestjs/common';
-import { OPERATIONS_CONFIG, type OperationsConfig } from '../config/operations-config.js';
+import { CONFIG } from '@pushmail/platform';
+import type { OperationsConfig } from '../config/operations-config.js';
 
 /** The part of Express's response the console files need. */
 interface Response {
@@ -29,7 +30,7 @@ const TYPES: Record<string, string> = {
 export class ConsoleFilesController {
   private readonly root: string;
 
-  constructor(@Inject(OPERATIONS_CONFIG) config: OperationsConfig) {
+  constructor(@Inject(CONFIG) config: OperationsConfig) {
     this.root = resolve(config.CONSOLE_DIR);
   }
 

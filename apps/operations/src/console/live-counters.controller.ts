@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, UseGuards } from '@nestjs/common';
-import { ApiOperation, ApiSecurity, ApiTags } from '@pushmail/platform';
+import { ApiOperation, ApiSecurity, ApiTags, CONFIG } from '@pushmail/platform';
 import { AdminTokenGuard } from '../auth/admin-token.guard.js';
-import { OPERATIONS_CONFIG, type OperationsConfig } from '../config/operations-config.js';
+import type { OperationsConfig } from '../config/operations-config.js';
 import { liveCountersSchema, type MetricSample, type ServiceCounters } from './dto/live-counters.dto.js';
 
 /** Metric names worth a glance on the console: sockets, message rates, consumer lag. */
@@ -14,7 +14,7 @@ const MAX_SAMPLES = 60;
 @ApiSecurity('adminToken')
 @ApiTags('diagnostics')
 export class LiveCountersController {
-  constructor(@Inject(OPERATIONS_CONFIG) private readonly config: OperationsConfig) {}
+  constructor(@Inject(CONFIG) private readonly config: OperationsConfig) {}
 
   @Get()
   @ApiOperation(

@@ -1,7 +1,6 @@
 import { Controller, Get, Inject, Param, Query, UseGuards } from '@nestjs/common';
-import { ApiOperation, ApiSecurity, ApiTags } from '@pushmail/platform';
+import { ApiOperation, ApiSecurity, ApiTags, ZodValidationPipe } from '@pushmail/platform';
 import { AdminTokenGuard } from '../auth/admin-token.guard.js';
-import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
 import { accountIdParamSchema, deviceIdSchema } from '../registry/registry-types.js';
 import { DiagnosticsService, type OrgFindings } from './diagnostics.service.js';
 import {

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { OPERATIONS_CONFIG, type OperationsConfig } from '../config/operations-config.js';
+import { CONFIG } from '@pushmail/platform';
+import type { OperationsConfig } from '../config/operations-config.js';
 import { type DeviceDiagnosis, diagnoseDevice, type DiagnosisSettings } from './findings.js';
 import { type TrailEntry, TrailStore } from './trail-store.service.js';
 import { RegistryClient } from '../registry/registry-client.js';
@@ -19,7 +20,7 @@ export class DiagnosticsService {
   constructor(
     @Inject(TrailStore) private readonly trail: TrailStore,
     @Inject(RegistryClient) private readonly registry: RegistryClient,
-    @Inject(OPERATIONS_CONFIG) private readonly config: OperationsConfig,
+    @Inject(CONFIG) private readonly config: OperationsConfig,
   ) {}
 
   async trailOf(accountId: string, deviceId: string, limit: number): Promise<TrailEntry[]> {

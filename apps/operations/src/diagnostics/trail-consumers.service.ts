@@ -8,20 +8,22 @@ import {
   type DeviceTrailV1,
 } from '@pushmail/contracts';
 import {
+  CONFIG,
+  type ConsumedEvent,
   extractTraceContext,
+  LOGGER,
+  type ProviderLookup,
   startSpan,
   subscription,
-  type ConsumedEvent,
-  type ProviderLookup,
   type TraceSpan,
 } from '@pushmail/platform';
 import type { Logger } from 'pino';
-import { OPERATIONS_CONFIG, OPERATIONS_LOGGER, type OperationsConfig } from '../config/operations-config.js';
+import type { OperationsConfig } from '../config/operations-config.js';
 import { TrailStore } from './trail-store.service.js';
 
 const PRUNE_EVERY_MS = 60_000;
 
-const trailGroup = (get: ProviderLookup): string => get<OperationsConfig>(OPERATIONS_CONFIG).TRAIL_CONSUMER_GROUP;
+const trailGroup = (get: ProviderLookup): string => get<OperationsConfig>(CONFIG).TRAIL_CONSUMER_GROUP;
 
 /**
  * Reads push-delivery's trail and the registry's own device events into the bounded trail table,
@@ -34,7 +36,7 @@ export class TrailConsumers implements OnApplicationBootstrap, OnApplicationShut
 
   constructor(
     @Inject(TrailStore) private readonly store: TrailStore,
-    @Inject(OPERATIONS_LOGGER) logger: Logger,
+    @Inject(LOGGER) logger: Logger,
   ) {
     this.log = logger.child({ component: 'diagnostics' });
   }

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DeviceEventV1, DeviceTrailRecordV1, DeviceTrailV1 } from '@pushmail/contracts';
 import { DataSource } from 'typeorm';
-import { OPERATIONS_CONFIG, type OperationsConfig } from '../config/operations-config.js';
+import { CONFIG } from '@pushmail/platform';
+import type { OperationsConfig } from '../config/operations-config.js';
 
 /** One stored trail record as the admin API shows it. */
 export interface TrailEntry extends DeviceTrailRecordV1 {
@@ -29,7 +30,7 @@ const MAX_QUERY = 5000;
 export class TrailStore {
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
-    @Inject(OPERATIONS_CONFIG) private readonly config: OperationsConfig,
+    @Inject(CONFIG) private readonly config: OperationsConfig,
   ) {}
 
   async appendBatches(batches: readonly DeviceTrailV1[]): Promise<void> {

@@ -1,5 +1,6 @@
 import { BadGatewayException, HttpException, Inject, Injectable } from '@nestjs/common';
-import { OPERATIONS_CONFIG, type OperationsConfig } from '../config/operations-config.js';
+import { CONFIG } from '@pushmail/platform';
+import type { OperationsConfig } from '../config/operations-config.js';
 import type { AccountSummary, DevicePage, DeviceSummary } from './registry-types.js';
 
 const TIMEOUT_MS = 10_000;
@@ -13,7 +14,7 @@ export class RegistryClient {
   private readonly base: string;
   private readonly authorization: string;
 
-  constructor(@Inject(OPERATIONS_CONFIG) config: Pick<OperationsConfig, 'REGISTRY_URL' | 'ADMIN_TOKEN'>) {
+  constructor(@Inject(CONFIG) config: Pick<OperationsConfig, 'REGISTRY_URL' | 'ADMIN_TOKEN'>) {
     this.base = config.REGISTRY_URL.replace(/\/+$/, '');
     this.authorization = `Bearer ${config.ADMIN_TOKEN}`;
   }

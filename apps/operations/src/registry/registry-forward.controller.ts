@@ -1,5 +1,6 @@
 import { All, Controller, Inject, Req, Res } from '@nestjs/common';
-import { OPERATIONS_CONFIG, type OperationsConfig } from '../config/operations-config.js';
+import { CONFIG } from '@pushmail/platform';
+import type { OperationsConfig } from '../config/operations-config.js';
 
 /** The parts of Express's request and response the forwarding needs. */
 interface ForwardedRequest {
@@ -28,7 +29,7 @@ const PASSED_HEADERS = ['content-type', 'cache-control', 'retry-after', 'locatio
 export class RegistryForwardController {
   private readonly base: string;
 
-  constructor(@Inject(OPERATIONS_CONFIG) config: Pick<OperationsConfig, 'REGISTRY_URL'>) {
+  constructor(@Inject(CONFIG) config: Pick<OperationsConfig, 'REGISTRY_URL'>) {
     this.base = config.REGISTRY_URL.replace(/\/+$/, '');
   }
 

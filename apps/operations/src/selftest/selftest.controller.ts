@@ -1,7 +1,6 @@
 import { Body, Controller, HttpCode, Inject, Post, UseGuards } from '@nestjs/common';
-import { ApiOperation, ApiSecurity, ApiTags } from '@pushmail/platform';
+import { ApiOperation, ApiSecurity, ApiTags, ZodValidationPipe } from '@pushmail/platform';
 import { AdminTokenGuard } from '../auth/admin-token.guard.js';
-import { ZodValidationPipe } from '../http/zod-validation.pipe.js';
 import { type SelfTestDto, selfTestReportSchema, selfTestSchema } from './dto/selftest.dto.js';
 import { type SelfTestReport, SelfTestService } from './selftest.service.js';
 

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { decodeEvent, mailArrivedTopic, mailboxChangedTopic } from '@pushmail/contracts';
 import { DeviceClient, UpgradeRefusedError } from '@pushmail/jmap';
-import { buildMessage, createKafka, SmtpSession } from '@pushmail/platform';
+import { buildMessage, CONFIG, createKafka, LOGGER, SmtpSession } from '@pushmail/platform';
 import type { Consumer, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import { OPERATIONS_CONFIG, OPERATIONS_LOGGER, type OperationsConfig } from '../config/operations-config.js';
+import type { OperationsConfig } from '../config/operations-config.js';
 import { RegistryClient } from '../registry/registry-client.js';
 import type { SelfTestDto } from './dto/selftest.dto.js';
 
@@ -73,8 +73,8 @@ export class SelfTestService {
 
   constructor(
     @Inject(RegistryClient) private readonly registry: RegistryClient,
-    @Inject(OPERATIONS_CONFIG) private readonly config: OperationsConfig,
-    @Inject(OPERATIONS_LOGGER) logger: Logger,
+    @Inject(CONFIG) private readonly config: OperationsConfig,
+    @Inject(LOGGER) logger: Logger,
   ) {
     this.log = logger.child({ component: 'selftest' });
   }

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { deviceTrailRecordV1 } from '@pushmail/contracts';
 import type { JmapRequest } from '@pushmail/jmap';
+import { ProblemException } from '@pushmail/platform';
 import { describe, expect, it } from 'vitest';
 import { PushMetrics } from '../metrics/push-metrics.js';
 import type { SessionService } from '../session/session.service.js';
@@ -108,8 +109,13 @@ describe(JmapApiController.name, () => {
 
   it('records a body that is not a JMAP request as a request error without methods', async () => {
     const { trail, post } = setUp();
-    const response = await post('{not json');
-    expect(response.statusCode).toBe(400);
+    const refusal = await post('{not json').then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refusal).toBeInstanceOf(ProblemException);
+    expect((refusal as ProblemException).getStatus()).toBe(400);
+    expect((refusal as ProblemException).problem.type).toBe('urn:ietf:params:jmap:error:notJSON');
     expect(trail.records.map((entry) => entry.input.request)).toEqual([
       { methods: [], ok: false, durationMs: expect.any(Number), error: 'request error: notJSON' },
     ]);

@@ -1,18 +1,12 @@
 import { Controller, HttpCode, Inject, Optional, Post, Req, Res, UseGuards } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import {
-  DEFAULT_CORE_LIMITS,
-  parseRequestBody,
-  requestError,
-  type Invocation,
-  type ProblemDetails,
-} from '@pushmail/jmap';
+import { DEFAULT_CORE_LIMITS, parseRequestBody, requestError, type Invocation } from '@pushmail/jmap';
+import { ProblemException, readBody } from '@pushmail/platform';
 import type { AuthenticatedDevice } from '../auth/device-authenticator.js';
 import { CurrentDevice, DeviceAuthGuard } from '../auth/device-auth.guard.js';
 import { requestTrail, TrailsJmapMethods, type RequestOutcome } from '../trail/request-trail.js';
 import { DeviceTrail } from '../trail/trail.service.js';
 import { JmapExecutor } from './jmap-executor.service.js';
-import { readBody } from '@pushmail/platform';
 
 /** JMAP over HTTP (RFC 8620 §3.1): one request per POST. */
 @Controller('jmap')
@@ -49,32 +43,29 @@ export class JmapApiController {
         `the request is over maxSizeRequest (${DEFAULT_CORE_LIMITS.maxSizeRequest} bytes)`,
         'maxSizeRequest',
       );
-      sendProblem(response, problem);
-      return answered([], { ok: false, problem });
+      answered([], { ok: false, problem });
+      throw new ProblemException(problem);
     }
     const parsed = parseRequestBody(body, DEFAULT_CORE_LIMITS);
     if (!parsed.ok) {
-      sendProblem(response, parsed.problem);
-      return answered([], parsed);
+      answered([], parsed);
+      throw new ProblemException(parsed.problem);
     }
     const result = await this.executor.execute(device, parsed.request);
-    if (result.ok) sendJson(response, 200, 'application/json', result.response);
-    else sendProblem(response, result.problem);
     answered(parsed.request.methodCalls, result);
+    if (!result.ok) throw new ProblemException(result.problem);
+    writeJson(response, result.response);
   }
 }
 
-function sendProblem(response: ServerResponse, problem: ProblemDetails): void {
-  if (problem.retryAfterMs !== undefined) {
-    response.setHeader('retry-after', String(Math.max(1, Math.ceil(problem.retryAfterMs / 1000))));
-  }
-  sendJson(response, problem.status, 'application/problem+json', problem);
-}
-
-function sendJson(response: ServerResponse, status: number, contentType: string, body: unknown): void {
+/**
+ * The answer to every JMAP API call, written straight to the socket: on this path the framework's
+ * serialisation and ETag hashing would cost more than the answer. Problems go through the filter.
+ */
+function writeJson(response: ServerResponse, body: unknown): void {
   const bytes = Buffer.from(JSON.stringify(body));
-  response.statusCode = status;
-  response.setHeader('content-type', `${contentType}; charset=utf-8`);
+  response.statusCode = 200;
+  response.setHeader('content-type', 'application/json; charset=utf-8');
   response.setHeader('content-length', bytes.length);
   response.setHeader('cache-control', 'no-store');
   response.end(bytes);

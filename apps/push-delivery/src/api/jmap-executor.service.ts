@@ -7,9 +7,10 @@ import {
   type JmapResponse,
   type ProblemDetails,
 } from '@pushmail/jmap';
+import { CONFIG, LOGGER } from '@pushmail/platform';
 import { AccountDirectory } from '../auth/account-directory.js';
 import type { AuthenticatedDevice } from '../auth/device-authenticator.js';
-import { PUSH_CONFIG, PUSH_LOGGER, type PushConfig } from '../config/push-config.js';
+import type { PushConfig } from '../config/push-config.js';
 import { DeviceGate } from '../device/device-gate.service.js';
 import { PushMetrics, type JmapTransport } from '../metrics/push-metrics.js';
 import { SessionService } from '../session/session.service.js';
@@ -35,12 +36,12 @@ export class JmapExecutor {
     @Inject(MAILBOX_API) private readonly mailbox: MailboxApi,
     @Inject(SessionService) private readonly sessions: SessionService,
     @Inject(PushMetrics) private readonly metrics: PushMetrics,
-    @Inject(PUSH_LOGGER) logger: Logger,
+    @Inject(LOGGER) logger: Logger,
     /** Device management: runs device methods and holds mail back from devices that may not have it. */
     @Optional() @Inject(DeviceGate) private readonly deviceGate?: DeviceGate,
     /** The account's address, which mailbox needs for Identity/get. */
     @Optional() @Inject(AccountDirectory) private readonly accounts?: AccountDirectory,
-    @Optional() @Inject(PUSH_CONFIG) config?: PushConfig,
+    @Optional() @Inject(CONFIG) config?: PushConfig,
   ) {
     this.log = logger.child({ component: 'jmap' });
     this.rateLimiter = new DeviceRateLimiter(

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { changedTypeNames, type ChangedTypeName } from '@pushmail/contracts';
 import { isObject, type Invocation, type JmapRequest } from '@pushmail/jmap';
-import { PUSH_CONFIG, type PushConfig } from '../config/push-config.js';
+import { CONFIG } from '@pushmail/platform';
+import type { PushConfig } from '../config/push-config.js';
 
 export interface MailboxResponse {
   methodResponses: Invocation[];
@@ -49,7 +50,7 @@ const REFUSED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH
 export class MailboxClient implements MailboxApi {
   private readonly authorization: string;
 
-  constructor(@Inject(PUSH_CONFIG) private readonly config: PushConfig) {
+  constructor(@Inject(CONFIG) private readonly config: PushConfig) {
     this.authorization = `Bearer ${config.INTERNAL_TOKEN}`;
   }
 

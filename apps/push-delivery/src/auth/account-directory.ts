@@ -1,9 +1,8 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { accountTopic } from '@pushmail/contracts';
-import { CompactedTopicView, KAFKA, ReadinessRegistry } from '@pushmail/platform';
+import { CompactedTopicView, KAFKA, LOGGER, ReadinessRegistry } from '@pushmail/platform';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import { PUSH_LOGGER } from '../config/push-config.js';
 
 /** Account addresses, which credential snapshots do not carry; the session resource names accounts by them. */
 @Injectable()
@@ -12,7 +11,7 @@ export class AccountDirectory implements OnModuleInit, OnApplicationShutdown {
 
   constructor(
     @Inject(KAFKA) kafka: Kafka,
-    @Inject(PUSH_LOGGER) logger: Logger,
+    @Inject(LOGGER) logger: Logger,
     @Inject(ReadinessRegistry) private readonly readiness: ReadinessRegistry,
   ) {
     this.view = new CompactedTopicView(kafka, logger, {

@@ -1,9 +1,8 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { deviceCredentialsTopic, type DeviceCredentialsV1 } from '@pushmail/contracts';
-import { CompactedTopicView, KAFKA, ReadinessRegistry } from '@pushmail/platform';
+import { CompactedTopicView, KAFKA, LOGGER, ReadinessRegistry } from '@pushmail/platform';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import { PUSH_LOGGER } from '../config/push-config.js';
 import { PushMetrics } from '../metrics/push-metrics.js';
 import type { CredentialLookup } from './device-authenticator.js';
 import { DeviceCredentialIndex, type DeviceCredential } from './device-credential-index.js';
@@ -24,7 +23,7 @@ export class DeviceCredentialsView implements CredentialLookup, OnModuleInit, On
 
   constructor(
     @Inject(KAFKA) kafka: Kafka,
-    @Inject(PUSH_LOGGER) logger: Logger,
+    @Inject(LOGGER) logger: Logger,
     @Inject(ReadinessRegistry) private readonly readiness: ReadinessRegistry,
     @Inject(PushMetrics) private readonly metrics: PushMetrics,
   ) {

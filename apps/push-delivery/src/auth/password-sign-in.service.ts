@@ -1,7 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { PUSH_CONFIG, PUSH_LOGGER, type PushConfig } from '../config/push-config.js';
+import { CONFIG, LOGGER } from '@pushmail/platform';
+import type { PushConfig } from '../config/push-config.js';
 import { credentialsKey, deviceIdentityOf, parseBasic } from './basic-credentials.js';
 import { type AuthOutcome, WWW_AUTHENTICATE_BASIC } from './device-authenticator.js';
 import { DeviceCredentialsView } from './device-credentials.view.js';
@@ -39,8 +40,8 @@ export class PasswordSignIn {
   constructor(
     @Inject(RegistryClient) private readonly registry: RegistryClient,
     @Inject(DeviceCredentialsView) private readonly credentials: DeviceCredentialsView,
-    @Inject(PUSH_CONFIG) private readonly config: PushConfig,
-    @Inject(PUSH_LOGGER) logger: Logger,
+    @Inject(CONFIG) private readonly config: PushConfig,
+    @Inject(LOGGER) logger: Logger,
   ) {
     this.log = logger.child({ component: 'password-sign-in' });
     credentials.onAccountChanged((accountId) => this.forgetAccount(accountId));

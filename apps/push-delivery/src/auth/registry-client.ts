@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { isObject } from '@pushmail/jmap';
-import { PUSH_CONFIG, type PushConfig } from '../config/push-config.js';
+import { CONFIG } from '@pushmail/platform';
+import type { PushConfig } from '../config/push-config.js';
 
 /** device-registry could not be asked (down, slow, or broken): the device should retry later. */
 export class RegistryUnavailableError extends Error {
@@ -51,7 +52,7 @@ export interface ActivityReport {
 export class RegistryClient {
   private readonly authorization: string;
 
-  constructor(@Inject(PUSH_CONFIG) private readonly config: PushConfig) {
+  constructor(@Inject(CONFIG) private readonly config: PushConfig) {
     this.authorization = `Bearer ${config.INTERNAL_TOKEN}`;
   }
 

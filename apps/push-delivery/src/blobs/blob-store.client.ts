@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { isObject } from '@pushmail/jmap';
+import { CONFIG } from '@pushmail/platform';
 import { MailboxError } from '../api/mailbox-client.js';
-import { PUSH_CONFIG, type PushConfig } from '../config/push-config.js';
+import type { PushConfig } from '../config/push-config.js';
 
 /** mailbox's header for a blob's media type: the body always travels as opaque bytes. */
 export const BLOB_TYPE_HEADER = 'x-pushmail-blob-type';
@@ -32,7 +33,7 @@ export const BLOB_STORE_API = Symbol('BLOB_STORE_API');
 export class BlobStoreClient implements BlobStoreApi {
   private readonly authorization: string;
 
-  constructor(@Inject(PUSH_CONFIG) private readonly config: PushConfig) {
+  constructor(@Inject(CONFIG) private readonly config: PushConfig) {
     this.authorization = `Bearer ${config.INTERNAL_TOKEN}`;
   }
 

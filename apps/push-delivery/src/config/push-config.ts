@@ -1,30 +1,20 @@
-import { messagingConfigShape, port, runtimeMode } from '@pushmail/platform';
+import { baseConfigSchema, bearerToken, httpUrl, port, positiveInt } from '@pushmail/platform';
 import { z } from 'zod';
 
-const positiveMs = z.coerce.number().int().positive();
-
-export const pushConfigSchema = z.object({
+export const pushConfigSchema = baseConfigSchema.extend({
   PUSH_HTTP_PORT: port.default(8080),
-  HTTP_HOST: z.string().min(1).default('0.0.0.0'),
-  ...messagingConfigShape,
   /** Where devices reach this service; the session resource builds every URL from it. */
-  PUBLIC_URL: z
-    .url({ protocol: /^https?$/ })
-    .default('http://localhost:8080')
-    .transform((url) => url.replace(/\/+$/, '')),
-  MAILBOX_URL: z
-    .url({ protocol: /^https?$/ })
-    .default('http://127.0.0.1:8082')
-    .transform((url) => url.replace(/\/+$/, '')),
-  /** Secret shared with mailbox's internal endpoint; never logged. */
-  INTERNAL_TOKEN: z.string().min(24),
+  PUBLIC_URL: httpUrl.default('http://localhost:8080'),
+  MAILBOX_URL: httpUrl.default('http://127.0.0.1:8082'),
+  /** Shared with mailbox's internal endpoint. */
+  INTERNAL_TOKEN: bearerToken(),
   /** How long a call to mailbox may take before the device is answered without it. */
-  MAILBOX_TIMEOUT_MS: positiveMs.default(15_000),
-  WS_PING_INTERVAL_MS: positiveMs.default(30_000),
+  MAILBOX_TIMEOUT_MS: positiveInt().default(15_000),
+  WS_PING_INTERVAL_MS: positiveInt().default(30_000),
   /** The WebSocket maxPayload: a bigger frame closes the socket with 1009. */
-  WS_MAX_MESSAGE_BYTES: positiveMs.default(10_000_000),
+  WS_MAX_MESSAGE_BYTES: positiveInt().default(10_000_000),
   /** A socket whose unsent bytes pile up past this is too slow to keep and is closed with 1008. */
-  WS_MAX_BUFFERED_BYTES: positiveMs.default(4 * 1024 * 1024),
+  WS_MAX_BUFFERED_BYTES: positiveInt().default(4 * 1024 * 1024),
   /**
    * Changes of one account arriving within this window go out as one StateChange. 0 (the default):
    * each consumer batch's changes are merged per account and go out at the end of the batch, with no
@@ -34,17 +24,13 @@ export const pushConfigSchema = z.object({
   /** Sustained JMAP requests per second one device may make, and the burst it may save up. */
   DEVICE_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(50),
   DEVICE_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(100),
-  PUSHMAIL_MODE: runtimeMode,
   /** device-registry, for password sign-ins of standard clients, policy acknowledgements and wipe confirmations. */
-  REGISTRY_URL: z
-    .url({ protocol: /^https?$/ })
-    .default('http://127.0.0.1:8081')
-    .transform((url) => url.replace(/\/+$/, '')),
-  REGISTRY_TIMEOUT_MS: positiveMs.default(10_000),
+  REGISTRY_URL: httpUrl.default('http://127.0.0.1:8081'),
+  REGISTRY_TIMEOUT_MS: positiveInt().default(10_000),
   /** How long a successful password sign-in is remembered (keyed by a digest of the credentials). */
   PASSWORD_AUTH_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
   /** How often devices' last sync times are reported to device-registry. */
-  DEVICE_ACTIVITY_FLUSH_MS: positiveMs.default(10_000),
+  DEVICE_ACTIVITY_FLUSH_MS: positiveInt().default(10_000),
   /** How often the device diagnostic trail is published; 0 turns recording off. */
   TRAIL_FLUSH_MS: z.coerce.number().int().min(0).default(1000),
   /** Trail records held between flushes at most; past it new ones are dropped, never the push path slowed. */
@@ -52,6 +38,3 @@ export const pushConfigSchema = z.object({
 });
 
 export type PushConfig = z.infer<typeof pushConfigSchema>;
-
-export const PUSH_CONFIG = Symbol('PUSH_CONFIG');
-export const PUSH_LOGGER = Symbol('PUSH_LOGGER');

@@ -5,9 +5,10 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { CONFIG, LOGGER } from '@pushmail/platform';
 import { DeviceLastSeen } from '../auth/device-last-seen.js';
 import { RegistryClient } from '../auth/registry-client.js';
-import { PUSH_CONFIG, PUSH_LOGGER, type PushConfig } from '../config/push-config.js';
+import type { PushConfig } from '../config/push-config.js';
 
 const MAX_PER_REPORT = 5000;
 
@@ -25,8 +26,8 @@ export class DeviceActivityReporter implements OnApplicationBootstrap, BeforeApp
   constructor(
     @Inject(DeviceLastSeen) private readonly lastSeen: DeviceLastSeen,
     @Inject(RegistryClient) private readonly registry: RegistryClient,
-    @Inject(PUSH_CONFIG) private readonly config: PushConfig,
-    @Inject(PUSH_LOGGER) logger: Logger,
+    @Inject(CONFIG) private readonly config: PushConfig,
+    @Inject(LOGGER) logger: Logger,
   ) {
     this.log = logger.child({ component: 'device-activity' });
   }

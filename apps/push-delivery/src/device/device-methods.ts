@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DEVICE_CAPABILITY, type Invocation } from '@pushmail/jmap';
 import type { Logger } from 'pino';
+import { LOGGER } from '@pushmail/platform';
 import type { AuthenticatedDevice } from '../auth/device-authenticator.js';
 import { DeviceCredentialsView } from '../auth/device-credentials.view.js';
 import { RegistryClient, RegistryUnavailableError } from '../auth/registry-client.js';
-import { PUSH_LOGGER } from '../config/push-config.js';
 import { deviceStateOf } from './device-state.js';
 
 /** How long an acknowledgement waits for this replica to see it before answering. */
@@ -27,7 +27,7 @@ export class DeviceMethods {
   constructor(
     @Inject(DeviceCredentialsView) private readonly credentials: DeviceCredentialsView,
     @Inject(RegistryClient) private readonly registry: RegistryClient,
-    @Inject(PUSH_LOGGER) logger: Logger,
+    @Inject(LOGGER) logger: Logger,
   ) {
     this.log = logger.child({ component: 'device-methods' });
   }

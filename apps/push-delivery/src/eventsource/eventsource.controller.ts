@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Controller, Get, Headers, Inject, Query, Req, Res, UseGuards } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { LOGGER, ProblemException } from '@pushmail/platform';
 import { MAILBOX_API } from '../api/jmap-executor.service.js';
 import type { MailboxApi } from '../api/mailbox-client.js';
 import type { AuthenticatedDevice } from '../auth/device-authenticator.js';
 import { CurrentDevice, DeviceAuthGuard } from '../auth/device-auth.guard.js';
-import { PUSH_LOGGER } from '../config/push-config.js';
 import { EventStream } from './event-stream.js';
 import { EventSourceRegistry } from './eventsource-registry.js';
 import { parseEventSourceOptions } from './eventsource-options.js';
@@ -22,7 +22,7 @@ export class EventSourceController {
   constructor(
     @Inject(EventSourceRegistry) private readonly registry: EventSourceRegistry,
     @Inject(MAILBOX_API) private readonly mailbox: MailboxApi,
-    @Inject(PUSH_LOGGER) logger: Logger,
+    @Inject(LOGGER) logger: Logger,
   ) {
     this.log = logger.child({ component: 'eventsource' });
   }
@@ -37,18 +37,12 @@ export class EventSourceController {
   ): Promise<void> {
     const parsed = parseEventSourceOptions(query);
     if (!parsed.ok) {
-      const body = JSON.stringify({
+      throw new ProblemException({
         type: 'about:blank',
         status: 400,
         title: 'Bad Request',
         detail: parsed.detail,
       });
-      response.writeHead(400, {
-        'content-type': 'application/problem+json; charset=utf-8',
-        'content-length': Buffer.byteLength(body),
-      });
-      response.end(body);
-      return;
     }
     response.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',

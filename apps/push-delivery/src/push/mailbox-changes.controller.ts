@@ -3,8 +3,8 @@ import { EventPattern, Payload } from '@nestjs/microservices';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { mailboxChangedTopic, type MailboxChangedV1 } from '@pushmail/contracts';
-import { subscription, type ConsumedEvent } from '@pushmail/platform';
-import { PUSH_CONFIG, type PushConfig } from '../config/push-config.js';
+import { CONFIG, subscription, type ConsumedEvent } from '@pushmail/platform';
+import type { PushConfig } from '../config/push-config.js';
 import { ChangeCoalescer } from './change-coalescer.js';
 import { PushFanout } from './push-fanout.service.js';
 
@@ -23,7 +23,7 @@ const everyChange = subscription(() => ({
 export class MailboxChangesController implements BeforeApplicationShutdown {
   private readonly coalescer: ChangeCoalescer;
 
-  constructor(@Inject(PUSH_CONFIG) config: PushConfig, @Inject(PushFanout) fanout: PushFanout) {
+  constructor(@Inject(CONFIG) config: PushConfig, @Inject(PushFanout) fanout: PushFanout) {
     this.coalescer = new ChangeCoalescer(config.PUSH_COALESCE_MS, (change) => fanout.deliver(change));
   }
 

@@ -6,10 +6,11 @@ import {
   SUBMISSION_CAPABILITY,
   WEBSOCKET_CAPABILITY,
 } from '@pushmail/jmap';
+import { CONFIG } from '@pushmail/platform';
 import { AccountDirectory } from '../auth/account-directory.js';
 import { sha256Hex, type AuthenticatedDevice } from '../auth/device-authenticator.js';
 import { DeviceCredentialsView } from '../auth/device-credentials.view.js';
-import { PUSH_CONFIG, type PushConfig } from '../config/push-config.js';
+import type { PushConfig } from '../config/push-config.js';
 
 export const WEBSOCKET_PATH = '/jmap/ws';
 
@@ -45,7 +46,7 @@ export interface JmapSession {
 @Injectable()
 export class SessionService {
   constructor(
-    @Inject(PUSH_CONFIG) private readonly config: PushConfig,
+    @Inject(CONFIG) private readonly config: PushConfig,
     @Inject(AccountDirectory) private readonly accounts: AccountDirectory,
     @Inject(DeviceCredentialsView) private readonly credentials: DeviceCredentialsView,
   ) {}

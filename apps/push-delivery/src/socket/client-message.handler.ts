@@ -9,10 +9,10 @@ import {
   type JmapResponse,
 } from '@pushmail/jmap';
 import type { Logger } from 'pino';
+import { LOGGER } from '@pushmail/platform';
 import { JmapExecutor, MAILBOX_API } from '../api/jmap-executor.service.js';
 import type { MailboxApi } from '../api/mailbox-client.js';
 import { DeviceLastSeen } from '../auth/device-last-seen.js';
-import { PUSH_LOGGER } from '../config/push-config.js';
 import { PushMetrics } from '../metrics/push-metrics.js';
 import { requestTrail } from '../trail/request-trail.js';
 import { DeviceTrail } from '../trail/trail.service.js';
@@ -31,7 +31,7 @@ export class ClientMessageHandler {
     @Inject(MAILBOX_API) private readonly mailbox: MailboxApi,
     @Inject(DeviceLastSeen) private readonly lastSeen: DeviceLastSeen,
     @Inject(PushMetrics) private readonly metrics: PushMetrics,
-    @Inject(PUSH_LOGGER) logger: Logger,
+    @Inject(LOGGER) logger: Logger,
     @Optional() @Inject(DeviceTrail) private readonly trail?: DeviceTrail,
   ) {
     this.log = logger.child({ component: 'socket' });

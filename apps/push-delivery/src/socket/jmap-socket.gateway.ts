@@ -5,12 +5,13 @@ import type { Duplex } from 'node:stream';
 import type { DeviceCredentialsV1 } from '@pushmail/contracts';
 import type { Logger } from 'pino';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { CONFIG, LOGGER } from '@pushmail/platform';
 import { clientAddressOf, DeviceAuthenticator } from '../auth/device-auth.service.js';
 import { sha256Hex, type AuthenticatedDevice } from '../auth/device-authenticator.js';
 import { revocationReason } from '../auth/device-credential-index.js';
 import { DeviceCredentialsView } from '../auth/device-credentials.view.js';
 import { DeviceLastSeen } from '../auth/device-last-seen.js';
-import { PUSH_CONFIG, PUSH_LOGGER, type PushConfig } from '../config/push-config.js';
+import type { PushConfig } from '../config/push-config.js';
 import { noticesFor } from '../device/device-messages.js';
 import { deviceStateOf, mailRefusalOf } from '../device/device-state.js';
 import { PushMetrics } from '../metrics/push-metrics.js';
@@ -43,8 +44,8 @@ export class JmapSocketGateway implements OnApplicationBootstrap, OnModuleDestro
 
   constructor(
     @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
-    @Inject(PUSH_CONFIG) private readonly config: PushConfig,
-    @Inject(PUSH_LOGGER) logger: Logger,
+    @Inject(CONFIG) private readonly config: PushConfig,
+    @Inject(LOGGER) logger: Logger,
     @Inject(DeviceCredentialsView) private readonly credentials: DeviceCredentialsView,
     @Inject(DeviceAuthenticator) private readonly authenticator: DeviceAuthenticator,
     @Inject(DeviceLastSeen) private readonly lastSeen: DeviceLastSeen,

@@ -7,9 +7,9 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { deviceTrailTopic } from '@pushmail/contracts';
-import { EventProducer } from '@pushmail/platform';
+import { CONFIG, EventProducer, LOGGER } from '@pushmail/platform';
 import type { Logger } from 'pino';
-import { PUSH_CONFIG, PUSH_LOGGER, type PushConfig } from '../config/push-config.js';
+import type { PushConfig } from '../config/push-config.js';
 import { TrailBuffer, type TrailInput } from './trail-recorder.js';
 
 /**
@@ -28,8 +28,8 @@ export class DeviceTrail implements OnApplicationBootstrap, BeforeApplicationShu
 
   constructor(
     @Inject(EventProducer) private readonly producer: EventProducer,
-    @Inject(PUSH_CONFIG) private readonly config: PushConfig,
-    @Inject(PUSH_LOGGER) logger: Logger,
+    @Inject(CONFIG) private readonly config: PushConfig,
+    @Inject(LOGGER) logger: Logger,
   ) {
     this.log = logger.child({ component: 'trail' });
     this.buffer = new TrailBuffer(config.TRAIL_MAX_BUFFERED);

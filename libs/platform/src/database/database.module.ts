@@ -1,28 +1,18 @@
-import {
-  type DynamicModule,
-  Inject,
-  Injectable,
-  type InjectionToken,
-  Module,
-  type OnModuleInit,
-} from '@nestjs/common';
+import { type DynamicModule, Inject, Injectable, Module, type OnModuleInit } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Logger } from 'pino';
 import { DataSource, type DataSourceOptions } from 'typeorm';
+import { CONFIG, LOGGER } from '../config/config.module.js';
 import { ReadinessRegistry } from '../health/health.module.js';
 import { migrateWithLock } from './migrate.js';
 
 const DATABASE_SCHEMA = Symbol('DATABASE_SCHEMA');
-const DATABASE_LOGGER = Symbol('DATABASE_LOGGER');
 
 export interface DatabaseOptions {
   /** The Postgres schema the service owns; its migrations table lives there. */
   schema: string;
   /** The service's datasource (entities, migrations) for a connection URL. */
   dataSourceOptions: (databaseUrl: string) => DataSourceOptions;
-  /** Provider of the service's validated config, which carries DATABASE_URL. */
-  configToken: InjectionToken;
-  loggerToken: InjectionToken;
 }
 
 /** Brings the schema up to date before anything reads it: hooks run before the server listens. */
@@ -32,7 +22,7 @@ class DatabaseLifecycle implements OnModuleInit {
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(ReadinessRegistry) private readonly readiness: ReadinessRegistry,
     @Inject(DATABASE_SCHEMA) private readonly schema: string,
-    @Inject(DATABASE_LOGGER) private readonly logger: Logger,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -46,7 +36,7 @@ class DatabaseLifecycle implements OnModuleInit {
 
 /**
  * A service's one TypeORM datasource on its own schema, migrated under the advisory lock before the
- * service takes traffic, and its readiness check.
+ * service takes traffic, and its readiness check. The service's config (`CONFIG`) carries DATABASE_URL.
  */
 @Module({})
 export class DatabaseModule {
@@ -55,7 +45,7 @@ export class DatabaseModule {
       module: DatabaseModule,
       imports: [
         TypeOrmModule.forRootAsync({
-          inject: [options.configToken],
+          inject: [CONFIG],
           useFactory: (config: { DATABASE_URL: string }) => ({
             ...options.dataSourceOptions(config.DATABASE_URL),
             retryAttempts: 5,
@@ -63,11 +53,7 @@ export class DatabaseModule {
           }),
         }),
       ],
-      providers: [
-        { provide: DATABASE_SCHEMA, useValue: options.schema },
-        { provide: DATABASE_LOGGER, useExisting: options.loggerToken },
-        DatabaseLifecycle,
-      ],
+      providers: [{ provide: DATABASE_SCHEMA, useValue: options.schema }, DatabaseLifecycle],
     };
   }
 }

@@ -14,7 +14,8 @@ export async function migrateWithLock(dataSource: DataSource, schema: string, lo
     await runner.query('SELECT pg_advisory_lock(hashtext($1))', [lockKey]);
     await runner.query(`CREATE SCHEMA IF NOT EXISTS "${schema.replace(/"/g, '')}"`);
     const applied = await dataSource.runMigrations({ transaction: 'each' });
-    if (applied.length > 0) logger.info({ migrations: applied.map((migration) => migration.name) }, 'applied migrations');
+    if (applied.length > 0)
+      logger.info({ migrations: applied.map((migration) => migration.name) }, 'applied migrations');
   } finally {
     await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]).catch(() => undefined);
     await runner.release();

@@ -10,6 +10,7 @@ import {
 } from '@pushmail/contracts';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { LOGGER } from '../config/config.module.js';
 import { ReadinessRegistry } from '../health/health.module.js';
 import { type ConsumedEvent, PoisonEventError } from './event-consumer.js';
 import { EventProducer } from './event-producer.js';
@@ -20,7 +21,7 @@ import {
   KafkaEventTransport,
   subscription,
 } from './kafka-event-transport.js';
-import { KAFKA, MESSAGING_LOGGER } from './messaging.tokens.js';
+import { KAFKA } from './messaging.tokens.js';
 
 const logger = pino({ level: 'silent' });
 const topic = mailboxChangedTopic.name;
@@ -61,7 +62,7 @@ async function appWith(controller: typeof ChangesController) {
     controllers: [controller],
     providers: [
       { provide: KAFKA, useValue: fake.kafka },
-      { provide: MESSAGING_LOGGER, useValue: logger },
+      { provide: LOGGER, useValue: logger },
       { provide: GROUP, useValue: 'changes-group' },
       { provide: EventProducer, inject: [KAFKA], useFactory: () => new EventProducer(fake.kafka, logger) },
       ReadinessRegistry,

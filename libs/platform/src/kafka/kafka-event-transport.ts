@@ -19,10 +19,11 @@ import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { lastValueFrom, type Observable, throwError } from 'rxjs';
 import type { z } from 'zod';
+import { LOGGER } from '../config/config.module.js';
 import { ReadinessRegistry } from '../health/health.module.js';
 import { type ConsumedEvent, EventConsumer } from './event-consumer.js';
 import { EventProducer } from './event-producer.js';
-import { KAFKA, MESSAGING_LOGGER } from './messaging.tokens.js';
+import { KAFKA } from './messaging.tokens.js';
 
 const SUBSCRIPTION = 'pushmail.kafka.subscription';
 
@@ -101,7 +102,7 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
     @Inject(KAFKA) private readonly kafka: Kafka,
     @Inject(EventProducer) private readonly deadLetters: EventProducer,
     @Inject(ReadinessRegistry) private readonly readiness: ReadinessRegistry,
-    @Inject(MESSAGING_LOGGER) private readonly log: Logger,
+    @Inject(LOGGER) private readonly log: Logger,
   ) {
     super();
   }

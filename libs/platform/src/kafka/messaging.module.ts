@@ -2,7 +2,6 @@ import {
   type DynamicModule,
   Inject,
   Injectable,
-  type InjectionToken,
   Module,
   type OnApplicationShutdown,
   type OnModuleInit,
@@ -10,21 +9,19 @@ import {
 import { allTopics } from '@pushmail/contracts';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
+import { CONFIG, LOGGER } from '../config/config.module.js';
 import { ReadinessRegistry } from '../health/health.module.js';
 import { EventProducer } from './event-producer.js';
 import { KafkaEventTransport } from './kafka-event-transport.js';
 import { createKafka } from './kafka-client.js';
 import type { MessagingConfig } from './messaging-config.js';
-import { KAFKA, MESSAGING_LOGGER } from './messaging.tokens.js';
+import { KAFKA } from './messaging.tokens.js';
 import { prepareTopics } from './topics-admin.js';
 
 export { KAFKA } from './messaging.tokens.js';
 
 export interface MessagingOptions {
   clientId: string;
-  /** Provider of the service's validated config, which carries the `messagingConfigShape` settings. */
-  configToken: InjectionToken;
-  loggerToken: InjectionToken;
 }
 
 @Injectable()
@@ -58,10 +55,9 @@ export class MessagingModule {
       module: MessagingModule,
       global: true,
       providers: [
-        { provide: MESSAGING_LOGGER, useExisting: options.loggerToken },
         {
           provide: KAFKA,
-          inject: [options.configToken, options.loggerToken],
+          inject: [CONFIG, LOGGER],
           useFactory: async (config: MessagingConfig, logger: Logger) => {
             const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: options.clientId, logger });
             await prepareTopics(kafka, allTopics, logger, config);
@@ -70,7 +66,7 @@ export class MessagingModule {
         },
         {
           provide: EventProducer,
-          inject: [KAFKA, options.loggerToken],
+          inject: [KAFKA, LOGGER],
           useFactory: (kafka: Kafka, logger: Logger) => new EventProducer(kafka, logger),
         },
         KafkaEventTransport,

@@ -1,3 +1,2 @@
 /** The service's one Kafka client; every consumer and view of the service shares it. */
 export const KAFKA = Symbol('KAFKA');
-export const MESSAGING_LOGGER = Symbol('MESSAGING_LOGGER');

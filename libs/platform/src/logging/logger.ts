@@ -1,8 +1,8 @@
 import type { LoggerService } from '@nestjs/common';
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 /** Paths never written to a log line, whatever a caller passes. */
-export const REDACTED_PATHS = [
+const ALWAYS_REDACTED = [
   'password',
   'token',
   'authorization',
@@ -14,19 +14,35 @@ export const REDACTED_PATHS = [
   'headers.authorization',
   'req.headers.authorization',
   'req.headers.cookie',
-  'config.ADMIN_TOKEN',
-  'config.INTERNAL_TOKEN',
-  'config.DATABASE_URL',
 ];
 
-export function createLogger(service: string, level = process.env['LOG_LEVEL'] ?? 'info'): Logger {
-  return pino({
+export interface LoggerOptions {
+  level?: string;
+  /**
+   * Config variables marked secret in the service's schema (`secretKeysOf`): redacted at the top
+   * of a line, one level down (`{ config: { ADMIN_TOKEN } }`) and wherever a config is logged.
+   */
+  secrets?: readonly string[];
+  /** Where lines go; stdout unless a test captures them. */
+  destination?: DestinationStream;
+}
+
+/** The redaction paths for a service whose config marks `secrets`. */
+export function redactedPaths(secrets: readonly string[] = []): string[] {
+  return [...ALWAYS_REDACTED, ...secrets.flatMap((key) => [key, `*.${key}`])];
+}
+
+/** A service's JSON logger; a string second argument is just the level (tests). */
+export function createLogger(service: string, levelOrOptions: string | LoggerOptions = {}): Logger {
+  const options = typeof levelOrOptions === 'string' ? { level: levelOrOptions } : levelOrOptions;
+  const settings = {
     name: service,
-    level,
+    level: options.level ?? process.env['LOG_LEVEL'] ?? 'info',
     base: { service },
-    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    redact: { paths: redactedPaths(options.secrets), censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
-  });
+  };
+  return options.destination ? pino(settings, options.destination) : pino(settings);
 }
 
 /** Routes Nest's own logging into the service's JSON logger. */
@@ -59,4 +75,20 @@ export function redactUrl(url: string): string {
   } catch {
     return '[unparseable url]';
   }
+}
+
+/**
+ * What of an error may reach a log line. Database errors carry the query parameters (password
+ * hashes, token digests) as enumerable properties, which a generic error serializer would print.
+ */
+export function describeError(error: unknown): { type: string; message: string; code?: string } {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return {
+      type: error.name,
+      message: error.message.slice(0, 500),
+      ...(typeof code === 'string' ? { code } : {}),
+    };
+  }
+  return { type: typeof error, message: 'non-error value thrown' };
 }

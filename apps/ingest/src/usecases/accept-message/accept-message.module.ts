@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { EventProducer } from '@pushmail/platform';
-import { INGEST_CONFIG, type IngestConfig } from '../../config/ingest-config.js';
+import { CONFIG, EventProducer } from '@pushmail/platform';
+import type { IngestConfig } from '../../config/ingest-config.js';
 import { IngestMetrics } from '../../metrics/ingest-metrics.js';
 import { MetricsModule } from '../../metrics/metrics.module.js';
 import { AcceptMessage } from './accept-message.use-case.js';
@@ -11,7 +11,7 @@ import { KafkaMailArrivedPublisher } from './mail-arrived-publisher.js';
   providers: [
     {
       provide: AcceptMessage,
-      inject: [EventProducer, IngestMetrics, INGEST_CONFIG],
+      inject: [EventProducer, IngestMetrics, CONFIG],
       useFactory: (producer: EventProducer, metrics: IngestMetrics, config: IngestConfig) =>
         new AcceptMessage(new KafkaMailArrivedPublisher(producer), metrics, {
           publishTimeoutMs: config.INGEST_PUBLISH_TIMEOUT_MS,

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { SetError } from '@pushmail/jmap';
+import { LOGGER } from '@pushmail/platform';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { AccountWrite } from '../../changes/account-write.js';
-import { MAILBOX_LOGGER } from '../../config/mailbox-config.js';
 import { type ChangeCause, MailboxChangesPublisher } from '../../publishing/mailbox-changes.publisher.js';
 import { assertInState, orNull } from './arguments.js';
 
@@ -25,7 +25,7 @@ export class DeviceChanges {
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(MailboxChangesPublisher) private readonly publisher: MailboxChangesPublisher,
-    @Inject(MAILBOX_LOGGER) private readonly logger: Logger,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async apply<T>(

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
+import { LOGGER } from '@pushmail/platform';
 import { AccountWrite } from '../../changes/account-write.js';
-import { MAILBOX_LOGGER } from '../../config/mailbox-config.js';
 import { DEFAULT_MAILBOXES, ensureDefaultMailboxes } from '../../mailboxes/default-mailboxes.js';
 import { MailboxChangesPublisher } from '../../publishing/mailbox-changes.publisher.js';
 
@@ -21,7 +21,7 @@ export class ProvisionAccount {
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(MailboxChangesPublisher) private readonly publisher: MailboxChangesPublisher,
-    @Inject(MAILBOX_LOGGER) private readonly logger: Logger,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async ensure(accountId: string): Promise<void> {

@@ -3,6 +3,7 @@ import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { mailArrivedTopic, type MailArrivedV1 } from '@pushmail/contracts';
 import {
+  CONFIG,
   contextWithSpan,
   extractTraceContext,
   injectTraceHeaders,
@@ -13,20 +14,15 @@ import {
   subscription,
   type ConsumedEvent,
 } from '@pushmail/platform';
-import {
-  MAILBOX_CONFIG,
-  type MailboxConfig,
-  MAILBOX_RUNTIME_OPTIONS,
-  type MailboxRuntimeOptions,
-} from '../../config/mailbox-config.js';
+import type { MailboxConfig } from '../../config/mailbox-config.js';
 import { isPermanentStoreError } from '../../store/store-errors.js';
 import { StoreDeliveryUseCase } from './store-delivery.usecase.js';
 
 /** Every replica stores in one shared group, several partitions at once (docs/guarantees.md, hop 2). */
 const deliveries = subscription((get: ProviderLookup) => ({
-  groupId: get<MailboxRuntimeOptions>(MAILBOX_RUNTIME_OPTIONS).deliveryGroupId,
+  groupId: get<MailboxConfig>(CONFIG).MAILBOX_DELIVERY_GROUP,
   fromBeginning: true,
-  partitionsConsumedConcurrently: get<MailboxConfig>(MAILBOX_CONFIG).DELIVERY_PARTITIONS_CONCURRENTLY,
+  partitionsConsumedConcurrently: get<MailboxConfig>(CONFIG).DELIVERY_PARTITIONS_CONCURRENTLY,
   // A batch that keeps failing for another reason than a known permanent one is retried event by
   // event, so one bad message cannot hold its partition.
   isolateAfterAttempts: 3,

@@ -3,9 +3,9 @@ import type { MailArrivedV1, MailboxChangedV1 } from '@pushmail/contracts';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
+import { LOGGER } from '@pushmail/platform';
 import { BlobStore, type StoredBlob } from '../../blobs/blob-store.service.js';
 import { AccountWrite } from '../../changes/account-write.js';
-import { MAILBOX_LOGGER } from '../../config/mailbox-config.js';
 import { newEmail } from '../../emails/email.js';
 import { insertEmail } from '../../emails/email-store.js';
 import { ensureDefaultMailboxes } from '../../mailboxes/default-mailboxes.js';
@@ -67,7 +67,7 @@ export class StoreDeliveryUseCase {
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(MailboxChangesPublisher) private readonly publisher: MailboxChangesPublisher,
     @Inject(BlobStore) private readonly blobs: BlobStore,
-    @Inject(MAILBOX_LOGGER) private readonly logger: Logger,
+    @Inject(LOGGER) private readonly logger: Logger,
     @Inject(MailboxMetrics) private readonly metrics: MailboxMetrics,
   ) {}
 

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { DeviceAccessLevel } from '@pushmail/contracts';
 import { DataSource } from 'typeorm';
+import { CONFIG } from '@pushmail/platform';
 import { lockAccessConfiguration } from '../../../access/access-lock.js';
 import { bumpAccountRevision, lockAccount } from '../../../accounts/account-revision.js';
-import { REGISTRY_CONFIG, type RegistryConfig } from '../../../config/registry-config.js';
+import type { RegistryConfig } from '../../../config/registry-config.js';
 import { issueDeviceToken } from '../../../credentials/device-token.js';
 import { SignIn } from '../../../credentials/sign-in.service.js';
 import { AccountPublisher } from '../../../publishing/account-publisher.service.js';
@@ -42,7 +43,7 @@ export class RegisterDevice {
     @Inject(SignIn) private readonly signIn: SignIn,
     @Inject(Partnerships) private readonly partnerships: Partnerships,
     @Inject(AccountPublisher) private readonly publisher: AccountPublisher,
-    @Inject(REGISTRY_CONFIG) private readonly config: Pick<RegistryConfig, 'PUBLIC_JMAP_URL'>,
+    @Inject(CONFIG) private readonly config: Pick<RegistryConfig, 'PUBLIC_JMAP_URL'>,
   ) {}
 
   async execute(input: RegisterDeviceDto, clientAddress: string | null): Promise<RegisteredDevice> {
