@@ -22,7 +22,7 @@ import {
   startSuitePlatform,
 } from './support/e2e-platform.js';
 
-type Service = 'ingest' | 'mailbox' | 'push-delivery' | 'device-registry';
+type Service = 'ingest' | 'mailbox' | 'push-delivery' | 'device-registry' | 'operations';
 
 /**
  * A series the flow must show: `moved` ones must be above zero after one mail reached a
@@ -89,6 +89,8 @@ const expectations: Record<Service, Expected[]> = {
     moved('pushmail_registry_device_events_published_total', { type: 'registered' }),
     moved('pushmail_registry_device_events_published_total', { type: 'wipeRequested' }),
     exposed('pushmail_registry_device_events_published_total', { type: 'removed' }),
+  ],
+  operations: [
     consumed(deviceEventTopic.name),
     consumed(deviceTrailTopic.name),
     lag(deviceEventTopic.name),
@@ -117,6 +119,7 @@ describe('metrics: every service shows the push path on /metrics', () => {
       mailbox: platform.ports.mailbox,
       'push-delivery': platform.ports.push,
       'device-registry': platform.ports.registry,
+      operations: platform.ports.operations,
     }[service];
     return `http://${platform.host}:${port}`;
   };
