@@ -11,7 +11,7 @@ import {
   type ListAccountsQuery,
   listAccountsQuerySchema,
 } from './dto/list-accounts.dto.js';
-import { CreateAccount, type CreatedAccount } from './usecases/create-account/create-account.usecase.js';
+import { CreateAccount, type CreatedAccount } from '../usecases/create-account/create-account.usecase.js';
 
 const accountIdPipe = new ZodValidationPipe(accountIdParamSchema, 'accountId');
 

@@ -28,7 +28,7 @@ import { type DevicePage, type DeviceSummary, DevicesService } from './devices.s
 import { accountDevicesSchema, devicePageSchema, deviceSchema } from './dto/device.response.js';
 import { deviceIdSchema } from './dto/register-device.dto.js';
 import { type SearchDevicesQuery, searchDevicesQuerySchema } from './dto/search-devices.dto.js';
-import { RemoveDevice } from './usecases/remove-device/remove-device.usecase.js';
+import { RemoveDevice } from '../usecases/remove-device/remove-device.usecase.js';
 
 const accountIdPipe = new ZodValidationPipe(accountIdParamSchema, 'accountId');
 const deviceIdPipe = new ZodValidationPipe(deviceIdSchema, 'deviceId');

@@ -1,17 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DeviceAccessLevel } from '@pushmail/contracts';
 import { DataSource } from 'typeorm';
-import { lockAccessConfiguration } from '../../../access/access-lock.js';
-import { bumpAccountRevision, lockAccount, revisionOf } from '../../../accounts/account-revision.js';
-import { SignIn } from '../../../credentials/sign-in.service.js';
-import { AccountPublisher } from '../../../publishing/account-publisher.service.js';
+import { lockAccessConfiguration } from '../../access/access-lock.js';
+import { bumpAccountRevision, lockAccount, revisionOf } from '../../accounts/account-revision.js';
+import { SignIn } from '../../credentials/sign-in.service.js';
+import { AccountPublisher } from '../../publishing/account-publisher.service.js';
 import {
   AccountDisabledException,
   DeviceBlockedException,
   InvalidCredentialsException,
-} from '../../devices.errors.js';
-import type { AuthenticateDeviceDto } from '../../dto/internal.dto.js';
-import { Partnerships } from '../../partnerships.service.js';
+} from '../../devices/devices.errors.js';
+import type { AuthenticateDeviceDto } from '../../devices/dto/internal.dto.js';
+import { Partnerships } from '../../devices/partnerships.service.js';
 
 export interface AuthenticatedPrincipal {
   accountId: string;

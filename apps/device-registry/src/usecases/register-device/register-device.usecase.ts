@@ -3,20 +3,20 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { DeviceAccessLevel } from '@pushmail/contracts';
 import { DataSource } from 'typeorm';
 import { CONFIG } from '@pushmail/platform';
-import { lockAccessConfiguration } from '../../../access/access-lock.js';
-import { bumpAccountRevision, lockAccount } from '../../../accounts/account-revision.js';
-import type { RegistryConfig } from '../../../config/registry-config.js';
-import { issueDeviceToken } from '../../../credentials/device-token.js';
-import { SignIn } from '../../../credentials/sign-in.service.js';
-import { AccountPublisher } from '../../../publishing/account-publisher.service.js';
+import { lockAccessConfiguration } from '../../access/access-lock.js';
+import { bumpAccountRevision, lockAccount } from '../../accounts/account-revision.js';
+import type { RegistryConfig } from '../../config/registry-config.js';
+import { issueDeviceToken } from '../../credentials/device-token.js';
+import { SignIn } from '../../credentials/sign-in.service.js';
+import { AccountPublisher } from '../../publishing/account-publisher.service.js';
 import {
   AccountDisabledException,
   DeviceBlockedException,
   InvalidCredentialsException,
-} from '../../devices.errors.js';
-import type { RegisterDeviceDto } from '../../dto/register-device.dto.js';
-import { DeviceToken } from '../../entities/device-token.entity.js';
-import { Partnerships } from '../../partnerships.service.js';
+} from '../../devices/devices.errors.js';
+import type { RegisterDeviceDto } from '../../devices/dto/register-device.dto.js';
+import { DeviceToken } from '../../devices/entities/device-token.entity.js';
+import { Partnerships } from '../../devices/partnerships.service.js';
 
 export interface RegisteredDevice {
   /** False when the device already had a partnership with the account, which was refreshed. */
