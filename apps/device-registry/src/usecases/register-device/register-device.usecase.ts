@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { DeviceAccessLevel } from '@pushmail/contracts';
 import { DataSource } from 'typeorm';
@@ -15,7 +14,7 @@ import {
   InvalidCredentialsException,
 } from '../../devices/devices.errors.js';
 import type { RegisterDeviceDto } from '../../devices/dto/register-device.dto.js';
-import { DeviceToken } from '../../devices/entities/device-token.entity.js';
+import { replaceDeviceToken } from '../../devices/device-tokens.js';
 import { Partnerships } from '../../devices/partnerships.service.js';
 
 export interface RegisteredDevice {
@@ -66,14 +65,7 @@ export class RegisterDevice {
         if (partnership.changed) await bumpAccountRevision(manager, accountId);
         return { ...partnership, blocked: true as const };
       }
-      const key = { accountId, deviceId: input.deviceId };
-      await manager
-        .createQueryBuilder()
-        .update(DeviceToken)
-        .set({ revokedAt: () => 'clock_timestamp()' })
-        .where('account_id = :accountId AND device_id = :deviceId AND revoked_at IS NULL', key)
-        .execute();
-      await manager.insert(DeviceToken, { id: randomUUID(), ...key, tokenSha256: issued.sha256 });
+      await replaceDeviceToken(manager, { accountId, deviceId: input.deviceId }, issued.sha256);
       await bumpAccountRevision(manager, accountId);
       return { ...partnership, blocked: false as const };
     });
