@@ -2,19 +2,15 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { DeviceAccessLevel } from '@pushmail/contracts';
 import { DataSource } from 'typeorm';
 import { CONFIG } from '@pushmail/platform';
-import { lockAccessConfiguration } from '../../access/access-lock.js';
-import { bumpAccountRevision, lockAccount } from '../../accounts/account-revision.js';
+import { bumpAccountRevision } from '../../accounts/account-revision.js';
 import type { RegistryConfig } from '../../config/registry-config.js';
 import { issueDeviceToken } from '../../credentials/device-token.js';
 import { SignIn } from '../../credentials/sign-in.service.js';
 import { AccountPublisher } from '../../publishing/account-publisher.service.js';
-import {
-  AccountDisabledException,
-  DeviceBlockedException,
-  InvalidCredentialsException,
-} from '../../devices/devices.errors.js';
+import { DeviceBlockedException } from '../../devices/devices.errors.js';
 import type { RegisterDeviceDto } from '../../devices/dto/register-device.dto.js';
 import { replaceDeviceToken } from '../../devices/device-tokens.js';
+import { lockSignedInAccount } from '../../devices/lock-signed-in-account.js';
 import { Partnerships } from '../../devices/partnerships.service.js';
 
 export interface RegisteredDevice {
@@ -50,11 +46,7 @@ export class RegisterDevice {
     const issued = issueDeviceToken();
 
     const outcome = await this.dataSource.transaction(async (manager) => {
-      await lockAccessConfiguration(manager, 'shared');
-      const account = await lockAccount(manager, accountId);
-      // The account may have changed while the password was being checked.
-      if (!account || account.status === 'deleted') throw new InvalidCredentialsException();
-      if (account.status !== 'active') throw new AccountDisabledException();
+      await lockSignedInAccount(manager, accountId);
 
       const partnership = await this.partnerships.upsert(manager, accountId, {
         ...input,
