@@ -1,17 +1,5 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Inject,
-  Param,
-  Post,
-  Query,
-  UseGuards,
-} from '@nestjs/common';
-import { ApiOperation, ApiSecurity, ApiTags, ZodValidationPipe } from '@pushmail/platform';
-import { AdminTokenGuard } from '../auth/admin-token.guard.js';
+import { Body, Delete, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { ApiOperation, ZodValidationPipe, AdminController } from '@pushmail/platform';
 import { type AccessRuleView, AccessService, type ExemptionView } from './access.service.js';
 import {
   accessRuleSchema,
@@ -24,10 +12,7 @@ import {
 } from './dto/access.dto.js';
 
 /** Organisation-wide access rules and the list of per-device exemptions. */
-@Controller('admin/access')
-@UseGuards(AdminTokenGuard)
-@ApiSecurity('adminToken')
-@ApiTags('access')
+@AdminController('admin/access', 'access')
 export class AccessController {
   constructor(@Inject(AccessService) private readonly access: AccessService) {}
 

@@ -1,6 +1,5 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Put, Query, UseGuards } from '@nestjs/common';
-import { ApiOperation, ApiSecurity, ApiTags, ZodValidationPipe } from '@pushmail/platform';
-import { AdminTokenGuard } from '../auth/admin-token.guard.js';
+import { Body, Get, HttpCode, Inject, Param, Post, Put, Query } from '@nestjs/common';
+import { ApiOperation, ZodValidationPipe, AdminController } from '@pushmail/platform';
 import { assignPolicySchema } from '../policies/dto/policy.dto.js';
 import { PoliciesService } from '../policies/policies.service.js';
 import { type AccountPage, AccountsService, type AccountSummary } from './accounts.service.js';
@@ -11,14 +10,11 @@ import {
   type ListAccountsQuery,
   listAccountsQuerySchema,
 } from './dto/list-accounts.dto.js';
-import { CreateAccount, type CreatedAccount } from './usecases/create-account/create-account.usecase.js';
+import { CreateAccount, type CreatedAccount } from '../usecases/create-account/create-account.usecase.js';
 
 const accountIdPipe = new ZodValidationPipe(accountIdParamSchema, 'accountId');
 
-@Controller('admin/accounts')
-@UseGuards(AdminTokenGuard)
-@ApiSecurity('adminToken')
-@ApiTags('accounts')
+@AdminController('admin/accounts', 'accounts')
 export class AccountsController {
   constructor(
     @Inject(CreateAccount) private readonly createAccount: CreateAccount,

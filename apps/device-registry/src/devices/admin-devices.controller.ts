@@ -1,22 +1,9 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Inject,
-  Param,
-  Post,
-  Put,
-  Query,
-  UseGuards,
-} from '@nestjs/common';
-import { ApiOperation, ApiSecurity, ApiTags, ZodValidationPipe } from '@pushmail/platform';
+import { Body, Delete, Get, HttpCode, Inject, Param, Post, Put, Query } from '@nestjs/common';
+import { ApiOperation, ZodValidationPipe, AdminController } from '@pushmail/platform';
 import type { ExemptionView } from '../access/access.service.js';
 import { AccessService } from '../access/access.service.js';
 import { exemptionSchema, type SetExemptionDto, setExemptionSchema } from '../access/dto/access.dto.js';
 import { accountIdParamSchema } from '../accounts/dto/list-accounts.dto.js';
-import { AdminTokenGuard } from '../auth/admin-token.guard.js';
 import {
   cancelWipeQuerySchema,
   type RequestWipeDto,
@@ -28,16 +15,13 @@ import { type DevicePage, type DeviceSummary, DevicesService } from './devices.s
 import { accountDevicesSchema, devicePageSchema, deviceSchema } from './dto/device.response.js';
 import { deviceIdSchema } from './dto/register-device.dto.js';
 import { type SearchDevicesQuery, searchDevicesQuerySchema } from './dto/search-devices.dto.js';
-import { RemoveDevice } from './usecases/remove-device/remove-device.usecase.js';
+import { RemoveDevice } from '../usecases/remove-device/remove-device.usecase.js';
 
 const accountIdPipe = new ZodValidationPipe(accountIdParamSchema, 'accountId');
 const deviceIdPipe = new ZodValidationPipe(deviceIdSchema, 'deviceId');
 
 /** One account's partnerships: list, inspect, change access, wipe, remove. */
-@Controller('admin/accounts/:accountId/devices')
-@UseGuards(AdminTokenGuard)
-@ApiSecurity('adminToken')
-@ApiTags('devices')
+@AdminController('admin/accounts/:accountId/devices', 'devices')
 export class AdminDevicesController {
   constructor(
     @Inject(DevicesService) private readonly devices: DevicesService,
@@ -153,10 +137,7 @@ export class AdminDevicesController {
 }
 
 /** Partnerships across the organisation. */
-@Controller('admin/devices')
-@UseGuards(AdminTokenGuard)
-@ApiSecurity('adminToken')
-@ApiTags('devices')
+@AdminController('admin/devices', 'devices')
 export class AdminOrgDevicesController {
   constructor(@Inject(DevicesService) private readonly devices: DevicesService) {}
 

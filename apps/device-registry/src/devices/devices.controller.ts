@@ -4,8 +4,8 @@ import { ApiOperation, ApiTags, ZodValidationPipe } from '@pushmail/platform';
 import { sha256Hex } from '../credentials/device-token.js';
 import { registrationSchema, type RegistrationResponse, rotatedTokenSchema } from './dto/device.response.js';
 import { type RegisterDeviceDto, registerDeviceSchema } from './dto/register-device.dto.js';
-import { RegisterDevice } from './usecases/register-device/register-device.usecase.js';
-import { RotateDeviceToken } from './usecases/rotate-device-token/rotate-device-token.usecase.js';
+import { RegisterDevice } from '../usecases/register-device/register-device.usecase.js';
+import { RotateDeviceToken } from '../usecases/rotate-device-token/rotate-device-token.usecase.js';
 
 /** The device-facing side: a device proves the account's password once and receives its own token. */
 @Controller('v1/devices')

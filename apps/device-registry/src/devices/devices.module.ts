@@ -8,12 +8,12 @@ import { DevicesController } from './devices.controller.js';
 import { DevicesService } from './devices.service.js';
 import { InternalDevicesController } from './internal-devices.controller.js';
 import { Partnerships } from './partnerships.service.js';
-import { AcknowledgePolicy } from './usecases/acknowledge-policy/acknowledge-policy.usecase.js';
-import { AuthenticateDevice } from './usecases/authenticate-device/authenticate-device.usecase.js';
-import { RecordActivity } from './usecases/record-activity/record-activity.usecase.js';
-import { RegisterDevice } from './usecases/register-device/register-device.usecase.js';
-import { RemoveDevice } from './usecases/remove-device/remove-device.usecase.js';
-import { RotateDeviceToken } from './usecases/rotate-device-token/rotate-device-token.usecase.js';
+import { AcknowledgePolicy } from '../usecases/acknowledge-policy/acknowledge-policy.usecase.js';
+import { AuthenticateDevice } from '../usecases/authenticate-device/authenticate-device.usecase.js';
+import { RecordActivity } from '../usecases/record-activity/record-activity.usecase.js';
+import { RegisterDevice } from '../usecases/register-device/register-device.usecase.js';
+import { RemoveDevice } from '../usecases/remove-device/remove-device.usecase.js';
+import { RotateDeviceToken } from '../usecases/rotate-device-token/rotate-device-token.usecase.js';
 
 @Module({
   imports: [CredentialsModule, PublishingModule, AccessModule, WipesModule],

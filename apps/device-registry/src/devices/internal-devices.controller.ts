@@ -15,16 +15,16 @@ import {
 import {
   AcknowledgePolicy,
   type PolicyAcknowledged,
-} from './usecases/acknowledge-policy/acknowledge-policy.usecase.js';
+} from '../usecases/acknowledge-policy/acknowledge-policy.usecase.js';
 import {
   AuthenticateDevice,
   type AuthenticatedPrincipal,
-} from './usecases/authenticate-device/authenticate-device.usecase.js';
-import { RecordActivity } from './usecases/record-activity/record-activity.usecase.js';
+} from '../usecases/authenticate-device/authenticate-device.usecase.js';
+import { RecordActivity } from '../usecases/record-activity/record-activity.usecase.js';
 import {
   RotateDeviceToken,
   type RotatedToken,
-} from './usecases/rotate-device-token/rotate-device-token.usecase.js';
+} from '../usecases/rotate-device-token/rotate-device-token.usecase.js';
 
 /**
  * What push-delivery asks on behalf of a device it holds: never reachable without INTERNAL_TOKEN.

@@ -1,15 +1,11 @@
-import { Controller, Get, Header, Inject, UseGuards } from '@nestjs/common';
-import { ApiOperation, ApiSecurity, ApiTags, type Json } from '@pushmail/platform';
+import { Get, Header, Inject } from '@nestjs/common';
+import { ApiOperation, type Json, AdminController } from '@pushmail/platform';
 import { z } from 'zod';
-import { AdminTokenGuard } from '../auth/admin-token.guard.js';
 
 /** The service's generated OpenAPI document. */
 export const OPENAPI_DOCUMENT = Symbol('OPENAPI_DOCUMENT');
 
-@Controller('admin')
-@UseGuards(AdminTokenGuard)
-@ApiSecurity('adminToken')
-@ApiTags('settings')
+@AdminController('admin', 'settings')
 export class OpenApiController {
   constructor(@Inject(OPENAPI_DOCUMENT) private readonly document: Json) {}
 

@@ -1,6 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, UseGuards } from '@nestjs/common';
-import { ApiOperation, ApiSecurity, ApiTags, ZodValidationPipe } from '@pushmail/platform';
-import { AdminTokenGuard } from '../auth/admin-token.guard.js';
+import { Body, Delete, Get, HttpCode, Inject, Param, Post, Put } from '@nestjs/common';
+import { ApiOperation, ZodValidationPipe, AdminController } from '@pushmail/platform';
 import {
   type CreatePolicyDto,
   createPolicySchema,
@@ -14,10 +13,7 @@ import { PoliciesService, type PolicyView } from './policies.service.js';
 
 const policyIdPipe = new ZodValidationPipe(policyIdParamSchema, 'policyId');
 
-@Controller('admin/policies')
-@UseGuards(AdminTokenGuard)
-@ApiSecurity('adminToken')
-@ApiTags('policies')
+@AdminController('admin/policies', 'policies')
 export class PoliciesController {
   constructor(@Inject(PoliciesService) private readonly policies: PoliciesService) {}
 

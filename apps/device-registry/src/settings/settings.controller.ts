@@ -1,7 +1,6 @@
-import { Body, Controller, Get, Inject, Put, UseGuards } from '@nestjs/common';
-import { ApiOperation, ApiSecurity, ApiTags, ZodValidationPipe } from '@pushmail/platform';
+import { Body, Get, Inject, Put } from '@nestjs/common';
+import { ApiOperation, ZodValidationPipe, AdminController } from '@pushmail/platform';
 import { AccessService } from '../access/access.service.js';
-import { AdminTokenGuard } from '../auth/admin-token.guard.js';
 import { PoliciesService } from '../policies/policies.service.js';
 import {
   type OrgSettingsView,
@@ -10,10 +9,7 @@ import {
   updateSettingsSchema,
 } from './dto/settings.dto.js';
 
-@Controller('admin/settings')
-@UseGuards(AdminTokenGuard)
-@ApiSecurity('adminToken')
-@ApiTags('settings')
+@AdminController('admin/settings', 'settings')
 export class SettingsController {
   constructor(
     @Inject(AccessService) private readonly access: AccessService,

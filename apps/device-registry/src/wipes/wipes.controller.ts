@@ -1,6 +1,5 @@
-import { Controller, Get, Inject, Param, Query, UseGuards } from '@nestjs/common';
-import { ApiOperation, ApiSecurity, ApiTags, ZodValidationPipe } from '@pushmail/platform';
-import { AdminTokenGuard } from '../auth/admin-token.guard.js';
+import { Get, Inject, Param, Query } from '@nestjs/common';
+import { ApiOperation, ZodValidationPipe, AdminController } from '@pushmail/platform';
 import {
   type ListWipesQuery,
   listWipesQuerySchema,
@@ -11,10 +10,7 @@ import {
 import { type WipeView, WipesService } from './wipes.service.js';
 
 /** The record of remote wipes: who asked, when, and when each device confirmed. */
-@Controller('admin/wipes')
-@UseGuards(AdminTokenGuard)
-@ApiSecurity('adminToken')
-@ApiTags('wipes')
+@AdminController('admin/wipes', 'wipes')
 export class WipesController {
   constructor(@Inject(WipesService) private readonly wipes: WipesService) {}
 

@@ -3,7 +3,7 @@ import { ConflictException, Inject, Injectable, NotFoundException } from '@nestj
 import { DataSource, type EntityManager } from 'typeorm';
 import { bumpAccountRevision, lockAccount, revisionOf } from '../accounts/account-revision.js';
 import { recordDeviceEvent } from '../device-events/record-device-event.js';
-import { DeviceToken } from '../devices/entities/device-token.entity.js';
+import { revokeDeviceTokens } from '../devices/device-tokens.js';
 import { Device } from '../devices/entities/device.entity.js';
 import { AccountPublisher } from '../publishing/account-publisher.service.js';
 import type { ListWipesQuery, RequestWipeDto } from './dto/wipe.dto.js';
@@ -118,15 +118,7 @@ export class WipesService {
         { accountId, deviceId },
         { status: 'wiped', wipedAt: () => 'clock_timestamp()', updatedAt: () => 'clock_timestamp()' },
       );
-      await manager
-        .createQueryBuilder()
-        .update(DeviceToken)
-        .set({ revokedAt: () => 'clock_timestamp()' })
-        .where('account_id = :accountId AND device_id = :deviceId AND revoked_at IS NULL', {
-          accountId,
-          deviceId,
-        })
-        .execute();
+      await revokeDeviceTokens(manager, { accountId, deviceId });
       const confirmed = await manager.findOneByOrFail(DeviceWipe, { id: wipeId });
       await recordDeviceEvent(manager, {
         accountId,

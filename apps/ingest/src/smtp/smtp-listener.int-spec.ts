@@ -6,7 +6,7 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IngestMetrics } from '../metrics/ingest-metrics.js';
 import { RecipientDirectory } from '../recipients/recipient-directory.js';
-import { AcceptMessage } from '../usecases/accept-message/accept-message.use-case.js';
+import { AcceptMessage } from '../usecases/accept-message/accept-message.usecase.js';
 import { KafkaMailArrivedPublisher } from '../usecases/accept-message/mail-arrived-publisher.js';
 import { SmtpListener } from './smtp-listener.js';
 import { SmtpSessionHandler } from './smtp-session.handler.js';

@@ -7,7 +7,7 @@ import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import { describe, expect, it } from 'vitest';
 import { IngestMetrics } from '../metrics/ingest-metrics.js';
 import { RecipientDirectory } from '../recipients/recipient-directory.js';
-import { AcceptMessage } from '../usecases/accept-message/accept-message.use-case.js';
+import { AcceptMessage } from '../usecases/accept-message/accept-message.usecase.js';
 import type { MailArrivedPublisher } from '../usecases/accept-message/mail-arrived-publisher.js';
 import { SmtpSessionHandler, type SmtpSessionLimits } from './smtp-session.handler.js';
 

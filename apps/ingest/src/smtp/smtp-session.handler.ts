@@ -7,10 +7,7 @@ import type {
 } from 'smtp-server';
 import type { IngestMetrics } from '../metrics/ingest-metrics.js';
 import { normalizeAddress, type RecipientDirectory } from '../recipients/recipient-directory.js';
-import {
-  PublishFailedError,
-  type AcceptMessage,
-} from '../usecases/accept-message/accept-message.use-case.js';
+import { PublishFailedError, type AcceptMessage } from '../usecases/accept-message/accept-message.usecase.js';
 import { SmtpReplies, SmtpReplyError } from './smtp-replies.js';
 
 export interface SmtpSessionLimits {

@@ -7,7 +7,7 @@ import { MetricsModule } from '../metrics/metrics.module.js';
 import { RecipientDirectory } from '../recipients/recipient-directory.js';
 import { RecipientsModule } from '../recipients/recipients.module.js';
 import { AcceptMessageModule } from '../usecases/accept-message/accept-message.module.js';
-import { AcceptMessage } from '../usecases/accept-message/accept-message.use-case.js';
+import { AcceptMessage } from '../usecases/accept-message/accept-message.usecase.js';
 import { SmtpLifecycleService } from './smtp-lifecycle.service.js';
 import { SmtpListener } from './smtp-listener.js';
 import { SmtpSessionHandler } from './smtp-session.handler.js';

@@ -3,7 +3,7 @@ import { BlobsModule } from '../blobs/blobs.module.js';
 import { ChangesModule } from '../changes/changes.module.js';
 import { PublishingModule } from '../publishing/publishing.module.js';
 import { ImportEmailsUseCase } from '../usecases/import-emails/import-emails.usecase.js';
-import { ProvisionAccount } from '../usecases/provision-account/provision-account.service.js';
+import { ProvisionAccount } from '../usecases/provision-account/provision-account.usecase.js';
 import { SetEmailsUseCase } from '../usecases/set-emails/set-emails.usecase.js';
 import { SetMailboxesUseCase } from '../usecases/set-mailboxes/set-mailboxes.usecase.js';
 import { InternalTokenGuard } from './internal-token.guard.js';

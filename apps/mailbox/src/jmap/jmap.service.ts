@@ -12,7 +12,7 @@ import { LOGGER } from '@pushmail/platform';
 import { changedSince, stateStrings } from '../changes/change-log.js';
 import { ChangesService } from '../changes/changes.service.js';
 import { ImportEmailsUseCase } from '../usecases/import-emails/import-emails.usecase.js';
-import { ProvisionAccount } from '../usecases/provision-account/provision-account.service.js';
+import { ProvisionAccount } from '../usecases/provision-account/provision-account.usecase.js';
 import { SetEmailsUseCase } from '../usecases/set-emails/set-emails.usecase.js';
 import { SetMailboxesUseCase } from '../usecases/set-mailboxes/set-mailboxes.usecase.js';
 import { EmailMethods } from './methods/email.methods.js';

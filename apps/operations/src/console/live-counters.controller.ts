@@ -1,6 +1,5 @@
-import { Controller, Get, Inject, UseGuards } from '@nestjs/common';
-import { ApiOperation, ApiSecurity, ApiTags, CONFIG } from '@pushmail/platform';
-import { AdminTokenGuard } from '../auth/admin-token.guard.js';
+import { Get, Inject } from '@nestjs/common';
+import { ApiOperation, CONFIG, AdminController } from '@pushmail/platform';
 import type { OperationsConfig } from '../config/operations-config.js';
 import { liveCountersSchema, type MetricSample, type ServiceCounters } from './dto/live-counters.dto.js';
 
@@ -9,10 +8,7 @@ const INTERESTING = /socket|connection|state_?change|message|mail|push|lag|consu
 const MAX_SAMPLES = 60;
 
 /** The live counters of the console: a few of each service's Prometheus metrics, read on request. */
-@Controller('admin/live')
-@UseGuards(AdminTokenGuard)
-@ApiSecurity('adminToken')
-@ApiTags('diagnostics')
+@AdminController('admin/live', 'diagnostics')
 export class LiveCountersController {
   constructor(@Inject(CONFIG) private readonly config: OperationsConfig) {}
 

@@ -1,6 +1,5 @@
-import { Controller, Get, Inject, Param, Query, UseGuards } from '@nestjs/common';
-import { ApiOperation, ApiSecurity, ApiTags, ZodValidationPipe } from '@pushmail/platform';
-import { AdminTokenGuard } from '../auth/admin-token.guard.js';
+import { Get, Inject, Param, Query } from '@nestjs/common';
+import { ApiOperation, ZodValidationPipe, AdminController } from '@pushmail/platform';
 import { accountIdParamSchema, deviceIdSchema } from '../registry/registry-types.js';
 import { DiagnosticsService, type OrgFindings } from './diagnostics.service.js';
 import {
@@ -20,10 +19,7 @@ const accountIdPipe = new ZodValidationPipe(accountIdParamSchema, 'accountId');
 const deviceIdPipe = new ZodValidationPipe(deviceIdSchema, 'deviceId');
 
 /** Why doesn't this phone get mail: a device's trail and what it shows, per device and across the organisation. */
-@Controller('admin')
-@UseGuards(AdminTokenGuard)
-@ApiSecurity('adminToken')
-@ApiTags('diagnostics')
+@AdminController('admin', 'diagnostics')
 export class DiagnosticsController {
   constructor(@Inject(DiagnosticsService) private readonly diagnostics: DiagnosticsService) {}
 

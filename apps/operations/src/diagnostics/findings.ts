@@ -1,38 +1,14 @@
+import type { z } from 'zod';
 import type { DeviceSummary } from '../registry/registry-types.js';
 import type { TrailEntry } from './trail-store.service.js';
+import type { deviceDiagnosisSchema, findingSchema } from './dto/diagnostics.dto.js';
 
-export type FindingSeverity = 'info' | 'warning' | 'error';
-export type DeviceStatusVerdict = 'ok' | FindingSeverity;
-
-export type FindingCode =
-  | 'idleConnectionCut'
-  | 'reconnectStorm'
-  | 'policyNotAcknowledged'
-  | 'quarantined'
-  | 'blocked'
-  | 'partnershipLimitReached'
-  | 'authFailures'
-  | 'pushesNotFetched'
-  | 'stalePartnership'
-  | 'wipePending';
-
-export interface Finding {
-  code: FindingCode;
-  severity: FindingSeverity;
-  title: string;
-  /** The facts from the trail or the registry that show it. */
-  evidence: Record<string, unknown>;
-  fix: string;
-}
-
-export interface DeviceDiagnosis {
-  accountId: string;
-  deviceId: string;
-  address: string;
-  status: DeviceStatusVerdict;
-  lastSyncAt: string | null;
-  findings: Finding[];
-}
+/** A finding and a device's diagnosis, as the operations API answers them (one shape, from its DTOs). */
+export type Finding = z.output<typeof findingSchema>;
+export type FindingCode = Finding['code'];
+export type FindingSeverity = Finding['severity'];
+export type DeviceDiagnosis = z.output<typeof deviceDiagnosisSchema>;
+export type DeviceStatusVerdict = DeviceDiagnosis['status'];
 
 export interface AccountFacts {
   deviceCount: number;

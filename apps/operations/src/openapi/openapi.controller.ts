@@ -1,6 +1,5 @@
 import { Controller, Get, Header, Inject, UseGuards } from '@nestjs/common';
-import type { Json } from '@pushmail/platform';
-import { AdminTokenGuard } from '../auth/admin-token.guard.js';
+import { AdminTokenGuard, type Json } from '@pushmail/platform';
 import { RegistryClient } from '../registry/registry-client.js';
 import { withOperations } from './openapi-document.js';
 

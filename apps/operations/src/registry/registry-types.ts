@@ -8,12 +8,7 @@ import { z } from 'zod';
  * the registry is asked.
  */
 export const accountIdParamSchema = z.uuid().describe('The account id.');
-export const deviceIdSchema = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(/^[A-Za-z0-9._:-]+$/, 'may contain only letters, digits and . _ : -')
-  .describe('The device id the device registered with (or the one derived for a standard client).');
+export { deviceIdSchema } from '@pushmail/contracts';
 
 type Schemas = DeviceRegistryApiComponents['schemas'];
 

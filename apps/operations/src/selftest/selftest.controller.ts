@@ -1,13 +1,9 @@
-import { Body, Controller, HttpCode, Inject, Post, UseGuards } from '@nestjs/common';
-import { ApiOperation, ApiSecurity, ApiTags, ZodValidationPipe } from '@pushmail/platform';
-import { AdminTokenGuard } from '../auth/admin-token.guard.js';
+import { Body, HttpCode, Inject, Post } from '@nestjs/common';
+import { ApiOperation, ZodValidationPipe, AdminController } from '@pushmail/platform';
 import { type SelfTestDto, selfTestReportSchema, selfTestSchema } from './dto/selftest.dto.js';
 import { type SelfTestReport, SelfTestService } from './selftest.service.js';
 
-@Controller('admin/selftest')
-@UseGuards(AdminTokenGuard)
-@ApiSecurity('adminToken')
-@ApiTags('diagnostics')
+@AdminController('admin/selftest', 'diagnostics')
 export class SelfTestController {
   constructor(@Inject(SelfTestService) private readonly selfTest: SelfTestService) {}
 

@@ -1,23 +1,8 @@
 import { z } from 'zod';
-import { accountAddress } from '../../accounts/dto/account-address.js';
-import { deviceIdSchema } from './register-device.dto.js';
+import { deviceIdSchema, optionalText, registerDeviceSchema } from './register-device.dto.js';
 
-const optionalText = (max: number) =>
-  z
-    .string()
-    .trim()
-    .max(max)
-    .nullish()
-    .transform((value) => (value ? value : null));
-
-export const authenticateDeviceSchema = z.object({
-  address: accountAddress,
-  password: z.string().min(1).max(1024),
-  deviceId: deviceIdSchema,
-  deviceType: z.string().trim().min(1).max(64),
-  model: z.string().trim().min(1).max(128),
-  os: optionalText(128),
-  userAgent: optionalText(512),
+/** What a device signs in with: what it registers with, plus its address as push-delivery saw it. */
+export const authenticateDeviceSchema = registerDeviceSchema.extend({
   /** The device's own address as push-delivery saw it. */
   clientAddress: optionalText(64),
 });

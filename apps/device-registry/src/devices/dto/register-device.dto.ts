@@ -1,14 +1,11 @@
+import { deviceIdSchema } from '@pushmail/contracts';
 import { z } from 'zod';
 import { accountAddress } from '../../accounts/dto/account-address.js';
 
-export const deviceIdSchema = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(/^[A-Za-z0-9._:-]+$/, 'may contain only letters, digits and . _ : -')
-  .describe('The device id the device registered with (or the one derived for a standard client).');
+export { deviceIdSchema };
 
-const optionalText = (max: number) =>
+/** Optional free text: trimmed, bounded, and null when absent or empty. */
+export const optionalText = (max: number) =>
   z
     .string()
     .trim()

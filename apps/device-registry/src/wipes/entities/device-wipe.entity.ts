@@ -1,20 +1,12 @@
 import type { DeviceWipeKind } from '@pushmail/contracts';
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity } from 'typeorm';
+import { DeviceRecord } from '../../devices/entities/device-record.js';
 
 export type WipeStatus = 'pending' | 'confirmed' | 'cancelled';
 
 /** A remote wipe: who asked, when, and when the device confirmed it. Kept after the partnership ends. */
 @Entity({ name: 'device_wipes' })
-export class DeviceWipe {
-  @PrimaryColumn({ type: 'uuid' })
-  id!: string;
-
-  @Column({ name: 'account_id', type: 'uuid' })
-  accountId!: string;
-
-  @Column({ name: 'device_id', type: 'varchar', length: 128 })
-  deviceId!: string;
-
+export class DeviceWipe extends DeviceRecord {
   @Column({ type: 'varchar', length: 16 })
   kind!: DeviceWipeKind;
 

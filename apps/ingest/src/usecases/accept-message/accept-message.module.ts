@@ -3,7 +3,7 @@ import { CONFIG, EventProducer } from '@pushmail/platform';
 import type { IngestConfig } from '../../config/ingest-config.js';
 import { IngestMetrics } from '../../metrics/ingest-metrics.js';
 import { MetricsModule } from '../../metrics/metrics.module.js';
-import { AcceptMessage } from './accept-message.use-case.js';
+import { AcceptMessage } from './accept-message.usecase.js';
 import { KafkaMailArrivedPublisher } from './mail-arrived-publisher.js';
 
 @Module({

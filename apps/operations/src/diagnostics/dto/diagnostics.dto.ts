@@ -52,6 +52,7 @@ export const findingSchema = z
     ]),
     severity: z.enum(['info', 'warning', 'error']),
     title: z.string(),
+    // The facts from the trail or the registry that show it.
     evidence: z.record(z.string(), z.unknown()),
     fix: z.string(),
   })

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { ActivityDto } from '../../dto/internal.dto.js';
+import type { ActivityDto } from '../../devices/dto/internal.dto.js';
 
 /**
  * First and last sync and the last address, reported in batches by push-delivery. Not part of any

@@ -1,12 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { DataSource, IsNull } from 'typeorm';
-import { bumpAccountRevision, lockAccount, revisionOf } from '../../../accounts/account-revision.js';
-import { issueDeviceToken } from '../../../credentials/device-token.js';
-import { AccountPublisher } from '../../../publishing/account-publisher.service.js';
-import { DeviceWipedException } from '../../devices.errors.js';
-import { DeviceToken } from '../../entities/device-token.entity.js';
-import { Device } from '../../entities/device.entity.js';
+import { bumpAccountRevision, lockAccount, revisionOf } from '../../accounts/account-revision.js';
+import { issueDeviceToken } from '../../credentials/device-token.js';
+import { AccountPublisher } from '../../publishing/account-publisher.service.js';
+import { replaceDeviceToken } from '../../devices/device-tokens.js';
+import { DeviceWipedException } from '../../devices/devices.errors.js';
+import { DeviceToken } from '../../devices/entities/device-token.entity.js';
+import { Device } from '../../devices/entities/device.entity.js';
 
 export interface RotatedToken {
   accountId: string;
@@ -32,12 +32,10 @@ export class RotateDeviceToken {
     tokenSha256: string,
     expected?: { accountId: string; deviceId: string },
   ): Promise<RotatedToken> {
-    const found = await this.dataSource
-      .getRepository(DeviceToken)
-      .findOne({
-        where: { tokenSha256, revokedAt: IsNull() },
-        select: { id: true, accountId: true, deviceId: true },
-      });
+    const found = await this.dataSource.getRepository(DeviceToken).findOne({
+      where: { tokenSha256, revokedAt: IsNull() },
+      select: { id: true, accountId: true, deviceId: true },
+    });
     if (
       !found ||
       (expected && (expected.accountId !== found.accountId || expected.deviceId !== found.deviceId))
@@ -53,21 +51,7 @@ export class RotateDeviceToken {
       const device = await manager.findOneBy(Device, { accountId, deviceId });
       if (!device) throw invalidToken();
       if (device.status === 'wiped') throw new DeviceWipedException();
-      await manager
-        .createQueryBuilder()
-        .update(DeviceToken)
-        .set({ revokedAt: () => 'clock_timestamp()' })
-        .where('account_id = :accountId AND device_id = :deviceId AND revoked_at IS NULL', {
-          accountId,
-          deviceId,
-        })
-        .execute();
-      await manager.insert(DeviceToken, {
-        id: randomUUID(),
-        accountId,
-        deviceId,
-        tokenSha256: issued.sha256,
-      });
+      await replaceDeviceToken(manager, { accountId, deviceId }, issued.sha256);
       await bumpAccountRevision(manager, accountId);
       return revisionOf(manager, accountId);
     });

@@ -3,7 +3,7 @@ import { mailArrivedV1, type MailArrivedV1 } from '@pushmail/contracts';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { IngestMetrics } from '../../metrics/ingest-metrics.js';
-import { AcceptMessage, PublishFailedError, type IncomingMessage } from './accept-message.use-case.js';
+import { AcceptMessage, PublishFailedError, type IncomingMessage } from './accept-message.usecase.js';
 import { deliveryIdOf } from './delivery-id.js';
 import type { MailArrivedPublisher } from './mail-arrived-publisher.js';
 

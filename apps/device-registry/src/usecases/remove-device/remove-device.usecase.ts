@@ -1,10 +1,10 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { bumpAccountRevision, lockAccount } from '../../../accounts/account-revision.js';
-import { recordDeviceEvent } from '../../../device-events/record-device-event.js';
-import { AccountPublisher } from '../../../publishing/account-publisher.service.js';
-import { cancelPendingWipes } from '../../../wipes/wipes.service.js';
-import { Device } from '../../entities/device.entity.js';
+import { bumpAccountRevision, lockAccount } from '../../accounts/account-revision.js';
+import { recordDeviceEvent } from '../../device-events/record-device-event.js';
+import { AccountPublisher } from '../../publishing/account-publisher.service.js';
+import { cancelPendingWipes } from '../../wipes/wipes.service.js';
+import { Device } from '../../devices/entities/device.entity.js';
 
 /** Ends a partnership: the device's tokens go with it and it frees a place under the device limit. */
 @Injectable()

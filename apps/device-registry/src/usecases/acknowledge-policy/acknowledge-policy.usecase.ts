@@ -1,11 +1,11 @@
 import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { bumpAccountRevision, lockAccount, revisionOf } from '../../../accounts/account-revision.js';
-import { recordDeviceEvent } from '../../../device-events/record-device-event.js';
-import { effectivePolicyOf } from '../../../policies/effective-policy.js';
-import { AccountPublisher } from '../../../publishing/account-publisher.service.js';
-import type { AcknowledgePolicyDto } from '../../dto/internal.dto.js';
-import { Device } from '../../entities/device.entity.js';
+import { bumpAccountRevision, lockAccount, revisionOf } from '../../accounts/account-revision.js';
+import { recordDeviceEvent } from '../../device-events/record-device-event.js';
+import { effectivePolicyOf } from '../../policies/effective-policy.js';
+import { AccountPublisher } from '../../publishing/account-publisher.service.js';
+import type { AcknowledgePolicyDto } from '../../devices/dto/internal.dto.js';
+import { Device } from '../../devices/entities/device.entity.js';
 
 export interface PolicyAcknowledged {
   policyId: string;

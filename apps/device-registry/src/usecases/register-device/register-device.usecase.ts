@@ -1,22 +1,17 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { DeviceAccessLevel } from '@pushmail/contracts';
 import { DataSource } from 'typeorm';
 import { CONFIG } from '@pushmail/platform';
-import { lockAccessConfiguration } from '../../../access/access-lock.js';
-import { bumpAccountRevision, lockAccount } from '../../../accounts/account-revision.js';
-import type { RegistryConfig } from '../../../config/registry-config.js';
-import { issueDeviceToken } from '../../../credentials/device-token.js';
-import { SignIn } from '../../../credentials/sign-in.service.js';
-import { AccountPublisher } from '../../../publishing/account-publisher.service.js';
-import {
-  AccountDisabledException,
-  DeviceBlockedException,
-  InvalidCredentialsException,
-} from '../../devices.errors.js';
-import type { RegisterDeviceDto } from '../../dto/register-device.dto.js';
-import { DeviceToken } from '../../entities/device-token.entity.js';
-import { Partnerships } from '../../partnerships.service.js';
+import { bumpAccountRevision } from '../../accounts/account-revision.js';
+import type { RegistryConfig } from '../../config/registry-config.js';
+import { issueDeviceToken } from '../../credentials/device-token.js';
+import { SignIn } from '../../credentials/sign-in.service.js';
+import { AccountPublisher } from '../../publishing/account-publisher.service.js';
+import { DeviceBlockedException } from '../../devices/devices.errors.js';
+import type { RegisterDeviceDto } from '../../devices/dto/register-device.dto.js';
+import { replaceDeviceToken } from '../../devices/device-tokens.js';
+import { lockSignedInAccount } from '../../devices/lock-signed-in-account.js';
+import { Partnerships } from '../../devices/partnerships.service.js';
 
 export interface RegisteredDevice {
   /** False when the device already had a partnership with the account, which was refreshed. */
@@ -51,11 +46,7 @@ export class RegisterDevice {
     const issued = issueDeviceToken();
 
     const outcome = await this.dataSource.transaction(async (manager) => {
-      await lockAccessConfiguration(manager, 'shared');
-      const account = await lockAccount(manager, accountId);
-      // The account may have changed while the password was being checked.
-      if (!account || account.status === 'deleted') throw new InvalidCredentialsException();
-      if (account.status !== 'active') throw new AccountDisabledException();
+      await lockSignedInAccount(manager, accountId);
 
       const partnership = await this.partnerships.upsert(manager, accountId, {
         ...input,
@@ -66,14 +57,7 @@ export class RegisterDevice {
         if (partnership.changed) await bumpAccountRevision(manager, accountId);
         return { ...partnership, blocked: true as const };
       }
-      const key = { accountId, deviceId: input.deviceId };
-      await manager
-        .createQueryBuilder()
-        .update(DeviceToken)
-        .set({ revokedAt: () => 'clock_timestamp()' })
-        .where('account_id = :accountId AND device_id = :deviceId AND revoked_at IS NULL', key)
-        .execute();
-      await manager.insert(DeviceToken, { id: randomUUID(), ...key, tokenSha256: issued.sha256 });
+      await replaceDeviceToken(manager, { accountId, deviceId: input.deviceId }, issued.sha256);
       await bumpAccountRevision(manager, accountId);
       return { ...partnership, blocked: false as const };
     });

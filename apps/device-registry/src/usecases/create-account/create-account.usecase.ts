@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { ConflictException, Inject, Injectable } from '@nestjs/common';
 import { DataSource, QueryFailedError } from 'typeorm';
-import { PasswordHasher } from '../../../credentials/password-hasher.js';
-import { AccountPublisher } from '../../../publishing/account-publisher.service.js';
-import type { CreateAccountDto } from '../../dto/create-account.dto.js';
-import { Account } from '../../entities/account.entity.js';
+import { PasswordHasher } from '../../credentials/password-hasher.js';
+import { AccountPublisher } from '../../publishing/account-publisher.service.js';
+import type { CreateAccountDto } from '../../accounts/dto/create-account.dto.js';
+import { Account } from '../../accounts/entities/account.entity.js';
 
 export interface CreatedAccount {
   accountId: string;

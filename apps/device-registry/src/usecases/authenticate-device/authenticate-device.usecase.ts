@@ -1,17 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DeviceAccessLevel } from '@pushmail/contracts';
 import { DataSource } from 'typeorm';
-import { lockAccessConfiguration } from '../../../access/access-lock.js';
-import { bumpAccountRevision, lockAccount, revisionOf } from '../../../accounts/account-revision.js';
-import { SignIn } from '../../../credentials/sign-in.service.js';
-import { AccountPublisher } from '../../../publishing/account-publisher.service.js';
-import {
-  AccountDisabledException,
-  DeviceBlockedException,
-  InvalidCredentialsException,
-} from '../../devices.errors.js';
-import type { AuthenticateDeviceDto } from '../../dto/internal.dto.js';
-import { Partnerships } from '../../partnerships.service.js';
+import { bumpAccountRevision, revisionOf } from '../../accounts/account-revision.js';
+import { SignIn } from '../../credentials/sign-in.service.js';
+import { AccountPublisher } from '../../publishing/account-publisher.service.js';
+import { DeviceBlockedException } from '../../devices/devices.errors.js';
+import type { AuthenticateDeviceDto } from '../../devices/dto/internal.dto.js';
+import { lockSignedInAccount } from '../../devices/lock-signed-in-account.js';
+import { Partnerships } from '../../devices/partnerships.service.js';
 
 export interface AuthenticatedPrincipal {
   accountId: string;
@@ -41,10 +37,7 @@ export class AuthenticateDevice {
   async execute(input: AuthenticateDeviceDto): Promise<AuthenticatedPrincipal> {
     const accountId = await this.signIn.verify(input.address, input.password);
     const outcome = await this.dataSource.transaction(async (manager) => {
-      await lockAccessConfiguration(manager, 'shared');
-      const account = await lockAccount(manager, accountId);
-      if (!account || account.status === 'deleted') throw new InvalidCredentialsException();
-      if (account.status !== 'active') throw new AccountDisabledException();
+      const account = await lockSignedInAccount(manager, accountId);
       const partnership = await this.partnerships.upsert(manager, accountId, {
         deviceId: input.deviceId,
         deviceType: input.deviceType,
