@@ -199,49 +199,22 @@ async function main() {
 
   // ---- accounts and devices --------------------------------------------------------------
   const latencyAccounts = Math.ceil(options.devices / options.devicesPerAccount);
+  /** The accounts of one part of the run, or none when that part is not run. */
+  const setUp = (wanted, prefix, accounts, devicesPerAccount, label) =>
+    wanted
+      ? createAccounts({ registry, domain: DOMAIN, prefix, accounts, devicesPerAccount, progress, label })
+      : Promise.resolve([]);
   const accounts = wants('latency')
-    ? await createAccounts({
-        registry,
-        domain: DOMAIN,
-        prefix: 'lat',
-        accounts: latencyAccounts,
-        devicesPerAccount: options.devicesPerAccount,
-        progress,
-        label: 'setup: latency devices',
-      })
-    : wants('ingest')
-      ? await createAccounts({
-          registry,
-          domain: DOMAIN,
-          prefix: 'ing',
-          accounts: 100,
-          devicesPerAccount: 0,
-          progress,
-          label: 'setup: ingest accounts',
-        })
-      : [];
-  const [fanoutAccount] = wants('density')
-    ? await createAccounts({
-        registry,
-        domain: DOMAIN,
-        prefix: 'fan',
-        accounts: 1,
-        devicesPerAccount: options.fanoutDevices,
-        progress,
-        label: 'setup: fan-out devices',
-      })
-    : [];
-  const [catchupAccount] = wants('catchup')
-    ? await createAccounts({
-        registry,
-        domain: DOMAIN,
-        prefix: 'cat',
-        accounts: 1,
-        devicesPerAccount: 1,
-        progress,
-        label: 'setup: catch-up device',
-      })
-    : [];
+    ? await setUp(true, 'lat', latencyAccounts, options.devicesPerAccount, 'setup: latency devices')
+    : await setUp(wants('ingest'), 'ing', 100, 0, 'setup: ingest accounts');
+  const [fanoutAccount] = await setUp(
+    wants('density'),
+    'fan',
+    1,
+    options.fanoutDevices,
+    'setup: fan-out devices',
+  );
+  const [catchupAccount] = await setUp(wants('catchup'), 'cat', 1, 1, 'setup: catch-up device');
   const lastCreated = [accounts.at(-1), fanoutAccount, catchupAccount].filter(Boolean);
   progress.start('setup: ingest learns accounts', null);
   for (const account of lastCreated) await waitRecipientKnown(platform.smtp, account.address);
