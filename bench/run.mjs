@@ -271,29 +271,10 @@ async function main() {
     if (connected.failed > 0)
       throw new Error(`${connected.failed} devices could not connect: ${connected.errors.join('; ')}`);
     const tracer = await startStageTracer(infra.kafkaBrokers);
-    const runs = [];
-    for (let run = 1; run <= options.repeat; run += 1) {
+    /** One measured run at `rate` messages per second, after the backlog of earlier runs. */
+    const measureLatency = async (rate, label) => {
       await beforeMeasuredRun();
-      const result = await runPushLatency({
-        tracer,
-        platform,
-        pool,
-        accounts,
-        rate: options.rate,
-        duration: options.duration,
-        senders: options.senders,
-        sizeBytes: options.size,
-        progress,
-        label: `latency ${run}/${options.repeat}: ${options.rate} msg/s`,
-        seqStart: take(Math.ceil(options.rate * options.duration) + 1),
-        sampler: sampler(),
-      });
-      runs.push(result);
-    }
-    const sweep = [];
-    for (const rate of options.sweep) {
-      await beforeMeasuredRun();
-      const result = await runPushLatency({
+      return runPushLatency({
         tracer,
         platform,
         pool,
@@ -303,10 +284,20 @@ async function main() {
         senders: options.senders,
         sizeBytes: options.size,
         progress,
-        label: `latency sweep: ${rate} msg/s`,
+        label,
         seqStart: take(Math.ceil(rate * options.duration) + 1),
         sampler: sampler(),
       });
+    };
+    const runs = [];
+    for (let run = 1; run <= options.repeat; run += 1) {
+      runs.push(
+        await measureLatency(options.rate, `latency ${run}/${options.repeat}: ${options.rate} msg/s`),
+      );
+    }
+    const sweep = [];
+    for (const rate of options.sweep) {
+      const result = await measureLatency(rate, `latency sweep: ${rate} msg/s`);
       sweep.push({
         rate,
         push_latency_ms: result.push_latency_ms,
