@@ -199,49 +199,22 @@ async function main() {
 
   // ---- accounts and devices --------------------------------------------------------------
   const latencyAccounts = Math.ceil(options.devices / options.devicesPerAccount);
+  /** The accounts of one part of the run, or none when that part is not run. */
+  const setUp = (wanted, prefix, accounts, devicesPerAccount, label) =>
+    wanted
+      ? createAccounts({ registry, domain: DOMAIN, prefix, accounts, devicesPerAccount, progress, label })
+      : Promise.resolve([]);
   const accounts = wants('latency')
-    ? await createAccounts({
-        registry,
-        domain: DOMAIN,
-        prefix: 'lat',
-        accounts: latencyAccounts,
-        devicesPerAccount: options.devicesPerAccount,
-        progress,
-        label: 'setup: latency devices',
-      })
-    : wants('ingest')
-      ? await createAccounts({
-          registry,
-          domain: DOMAIN,
-          prefix: 'ing',
-          accounts: 100,
-          devicesPerAccount: 0,
-          progress,
-          label: 'setup: ingest accounts',
-        })
-      : [];
-  const [fanoutAccount] = wants('density')
-    ? await createAccounts({
-        registry,
-        domain: DOMAIN,
-        prefix: 'fan',
-        accounts: 1,
-        devicesPerAccount: options.fanoutDevices,
-        progress,
-        label: 'setup: fan-out devices',
-      })
-    : [];
-  const [catchupAccount] = wants('catchup')
-    ? await createAccounts({
-        registry,
-        domain: DOMAIN,
-        prefix: 'cat',
-        accounts: 1,
-        devicesPerAccount: 1,
-        progress,
-        label: 'setup: catch-up device',
-      })
-    : [];
+    ? await setUp(true, 'lat', latencyAccounts, options.devicesPerAccount, 'setup: latency devices')
+    : await setUp(wants('ingest'), 'ing', 100, 0, 'setup: ingest accounts');
+  const [fanoutAccount] = await setUp(
+    wants('density'),
+    'fan',
+    1,
+    options.fanoutDevices,
+    'setup: fan-out devices',
+  );
+  const [catchupAccount] = await setUp(wants('catchup'), 'cat', 1, 1, 'setup: catch-up device');
   const lastCreated = [accounts.at(-1), fanoutAccount, catchupAccount].filter(Boolean);
   progress.start('setup: ingest learns accounts', null);
   for (const account of lastCreated) await waitRecipientKnown(platform.smtp, account.address);
@@ -298,29 +271,10 @@ async function main() {
     if (connected.failed > 0)
       throw new Error(`${connected.failed} devices could not connect: ${connected.errors.join('; ')}`);
     const tracer = await startStageTracer(infra.kafkaBrokers);
-    const runs = [];
-    for (let run = 1; run <= options.repeat; run += 1) {
+    /** One measured run at `rate` messages per second, after the backlog of earlier runs. */
+    const measureLatency = async (rate, label) => {
       await beforeMeasuredRun();
-      const result = await runPushLatency({
-        tracer,
-        platform,
-        pool,
-        accounts,
-        rate: options.rate,
-        duration: options.duration,
-        senders: options.senders,
-        sizeBytes: options.size,
-        progress,
-        label: `latency ${run}/${options.repeat}: ${options.rate} msg/s`,
-        seqStart: take(Math.ceil(options.rate * options.duration) + 1),
-        sampler: sampler(),
-      });
-      runs.push(result);
-    }
-    const sweep = [];
-    for (const rate of options.sweep) {
-      await beforeMeasuredRun();
-      const result = await runPushLatency({
+      return runPushLatency({
         tracer,
         platform,
         pool,
@@ -330,10 +284,20 @@ async function main() {
         senders: options.senders,
         sizeBytes: options.size,
         progress,
-        label: `latency sweep: ${rate} msg/s`,
+        label,
         seqStart: take(Math.ceil(rate * options.duration) + 1),
         sampler: sampler(),
       });
+    };
+    const runs = [];
+    for (let run = 1; run <= options.repeat; run += 1) {
+      runs.push(
+        await measureLatency(options.rate, `latency ${run}/${options.repeat}: ${options.rate} msg/s`),
+      );
+    }
+    const sweep = [];
+    for (const rate of options.sweep) {
+      const result = await measureLatency(rate, `latency sweep: ${rate} msg/s`);
       sweep.push({
         rate,
         push_latency_ms: result.push_latency_ms,

@@ -19,8 +19,7 @@ import {
   loadConfig,
 } from '@pushmail/platform';
 import type { Consumer, Kafka } from 'kafkajs';
-import nodemailer from 'nodemailer';
-import { expectEventually } from '@pushmail/testing';
+import { expectEventually, submitMessage } from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppModule } from './app.module.js';
 import { ingestConfigSchema, type IngestConfig } from './config/ingest-config.js';
@@ -86,28 +85,6 @@ function message(subject: string, body = 'hello'): Buffer {
       '',
     ].join('\r\n'),
   );
-}
-
-interface SmtpOutcome {
-  code: number;
-  response: string;
-}
-
-async function send(port: number, to: string[], raw: Buffer): Promise<SmtpOutcome> {
-  const transport = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true });
-  try {
-    const info = await transport.sendMail({
-      envelope: { from: 'sender@elsewhere.example', to },
-      raw,
-    });
-    return { code: Number(info.response.slice(0, 3)), response: info.response };
-  } catch (error) {
-    const failure = error as { responseCode?: number; response?: string };
-    if (failure.responseCode === undefined) throw error;
-    return { code: failure.responseCode, response: failure.response ?? '' };
-  } finally {
-    transport.close();
-  }
 }
 
 /** A bare SMTP client for steps nodemailer does not expose (pausing inside DATA). */
@@ -218,7 +195,7 @@ describe(AppModule.name, () => {
   it('answers 250 only once the event is on the mail-arrived topic, with the raw bytes', async () => {
     const raw = message('first');
 
-    const outcome = await send(smtpPort, [known.address.toUpperCase()], raw);
+    const outcome = await submitMessage(smtpPort, [known.address.toUpperCase()], raw);
 
     expect(outcome.code).toBe(250);
     expect(outcome.response).toMatch(/^250 2\.0\.0 Ok: queued as [0-9A-F]{16}$/);
@@ -241,7 +218,11 @@ describe(AppModule.name, () => {
   });
 
   it('refuses an unknown user of a hosted domain with 550 5.1.1', async () => {
-    const outcome = await send(smtpPort, [`nobody-${randomUUID().slice(0, 8)}@${domain}`], message('nobody'));
+    const outcome = await submitMessage(
+      smtpPort,
+      [`nobody-${randomUUID().slice(0, 8)}@${domain}`],
+      message('nobody'),
+    );
 
     expect(outcome.code).toBe(550);
     expect(outcome.response).toMatch(
@@ -250,7 +231,7 @@ describe(AppModule.name, () => {
   });
 
   it('refuses a domain it does not host with 550 5.7.1', async () => {
-    const outcome = await send(smtpPort, ['someone@elsewhere.example'], message('relay'));
+    const outcome = await submitMessage(smtpPort, ['someone@elsewhere.example'], message('relay'));
 
     expect(outcome).toEqual({ code: 550, response: '550 5.7.1 Relay access denied' });
   });
@@ -270,8 +251,8 @@ describe(AppModule.name, () => {
   it('refuses an undeclared message over the size limit with 552 5.3.4 and keeps serving', async () => {
     const big = message('big', 'x'.repeat(maxMessageBytes + 1));
 
-    const refused = await send(smtpPort, [known.address], big);
-    const small = await send(smtpPort, [known.address], message('small'));
+    const refused = await submitMessage(smtpPort, [known.address], big);
+    const small = await submitMessage(smtpPort, [known.address], message('small'));
 
     expect(refused).toEqual({
       code: 552,
@@ -285,14 +266,14 @@ describe(AppModule.name, () => {
     await producer.publish(accountTopic, [later]);
 
     await expectEventually(
-      async () => expect((await send(smtpPort, [later.address], message('later'))).code).toBe(250),
+      async () => expect((await submitMessage(smtpPort, [later.address], message('later'))).code).toBe(250),
       EVENTUALLY,
     );
 
     await producer.publish(accountTopic, [{ ...later, revision: 2, status: 'disabled' }]);
 
     await expectEventually(
-      async () => expect((await send(smtpPort, [later.address], message('gone'))).code).toBe(550),
+      async () => expect((await submitMessage(smtpPort, [later.address], message('gone'))).code).toBe(550),
       EVENTUALLY,
     );
   });

@@ -22,6 +22,7 @@ export * from './kafka/topics-admin.js';
 export * from './logging/logger.js';
 export * from './metrics/kafka-metrics.js';
 export * from './metrics/registered-metric.js';
+export * from './scheduling/periodic-task.js';
 export * from './tracing/tracing.js';
 export * from './openapi/api-operation.js';
 export * from './openapi/openapi-document.js';

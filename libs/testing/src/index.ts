@@ -20,4 +20,5 @@ export { startPlatformInContainers, type ContainerPlatformOptions } from './plat
 export * from './platform-harness.js';
 export * from './recipient.js';
 export * from './required-env.js';
+export * from './smtp-outcome.js';
 export * from './start-pushmail.js';

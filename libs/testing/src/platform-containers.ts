@@ -1,7 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import type { Readable } from 'node:stream';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   KAFKA,
@@ -11,6 +9,7 @@ import {
   type ServiceContainerSpec,
 } from './container-specs.js';
 import { importOptional } from './optional-module.js';
+import { serviceLogs } from './service-logs.js';
 import {
   SERVICE_NAMES,
   adminTokenOf,
@@ -261,41 +260,5 @@ export async function startPlatformInContainers(
       await startService(service);
     },
     stop: stopAll,
-  };
-}
-
-/** Each service's output: to a file per service, to a callback per line, and the last lines kept. */
-function serviceLogs(options: Pick<CommonPlatformOptions, 'logDirectory' | 'onLogLine'>) {
-  const files = new Map<ServiceName, WriteStream>();
-  const tails = new Map<ServiceName, string[]>();
-  if (options.logDirectory) mkdirSync(options.logDirectory, { recursive: true });
-  return {
-    follow(service: ServiceName, stream: Readable): void {
-      let file = files.get(service);
-      if (!file && options.logDirectory) {
-        file = createWriteStream(join(options.logDirectory, `${service}.log`), { flags: 'a' });
-        files.set(service, file);
-      }
-      const tail: string[] = [];
-      tails.set(service, tail);
-      stream.on('data', (chunk: Buffer | string) => {
-        const text = typeof chunk === 'string' ? chunk : chunk.toString('utf8');
-        file?.write(text);
-        for (const line of text.split('\n')) {
-          if (line.length === 0) continue;
-          tail.push(line);
-          if (tail.length > 40) tail.shift();
-          options.onLogLine?.(service, line);
-        }
-      });
-      stream.on('error', () => undefined);
-    },
-    recent(service: ServiceName): string {
-      return (tails.get(service) ?? []).join('\n');
-    },
-    close(): void {
-      for (const file of files.values()) file.end();
-      files.clear();
-    },
   };
 }

@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { isolatedGroups } from './delivery-group.js';
+import { serviceLogs } from './service-logs.js';
 
 export const SERVICE_NAMES = ['device-registry', 'mailbox', 'ingest', 'push-delivery', 'operations'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -182,9 +182,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   };
 
   const processes = new Map<ServiceName, ChildProcess>();
-  const logFiles = new Map<ServiceName, WriteStream>();
-  const recentOutput = new Map<ServiceName, string[]>();
-  if (options.logDirectory) mkdirSync(options.logDirectory, { recursive: true });
+  const logs = serviceLogs(options);
 
   const launch = (service: ServiceName): ChildProcess => {
     const child = spawn(process.execPath, [join(repoRoot, 'dist/apps', service, 'main.js')], {
@@ -192,24 +190,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
       env: { ...process.env, ...common, ...envOf[service], ...options.serviceEnv?.[service] },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let file = logFiles.get(service);
-    if (!file && options.logDirectory) {
-      file = createWriteStream(join(options.logDirectory, `${service}.log`), { flags: 'a' });
-      logFiles.set(service, file);
-    }
-    const tail: string[] = [];
-    recentOutput.set(service, tail);
-    const onData = (chunk: Buffer) => {
-      file?.write(chunk);
-      for (const line of chunk.toString('utf8').split('\n')) {
-        if (line.length === 0) continue;
-        tail.push(line);
-        if (tail.length > 40) tail.shift();
-        options.onLogLine?.(service, line);
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
+    logs.follow(service, ...[child.stdout, child.stderr].filter((stream) => stream !== null));
     processes.set(service, child);
     return child;
   };
@@ -220,7 +201,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     while (Date.now() < deadline) {
       if (child.exitCode !== null || child.signalCode !== null) {
         throw new Error(
-          `${service} exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${(recentOutput.get(service) ?? []).join('\n')}`,
+          `${service} exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${logs.recent(service)}`,
         );
       }
       try {
@@ -232,7 +213,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
       await new Promise((done) => setTimeout(done, 150));
     }
     throw new Error(
-      `${service} not ready after ${options.readyTimeoutMs ?? 180_000} ms:\n${(recentOutput.get(service) ?? []).join('\n')}`,
+      `${service} not ready after ${options.readyTimeoutMs ?? 180_000} ms:\n${logs.recent(service)}`,
     );
   };
 
@@ -252,7 +233,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
 
   const stopAll = async () => {
     await Promise.all(SERVICE_NAMES.map((service) => stopService(service)));
-    for (const file of logFiles.values()) file.end();
+    logs.close();
   };
 
   try {

@@ -1,5 +1,5 @@
-import { registeredMetric } from '@pushmail/platform';
-import { Counter, Histogram, register as defaultRegistry, type Registry } from 'prom-client';
+import { registeredCounter, registeredHistogram } from '@pushmail/platform';
+import { type Counter, type Histogram, register as defaultRegistry, type Registry } from 'prom-client';
 
 /**
  * The service's Prometheus metrics, served on /metrics by the platform's health module. Events
@@ -13,40 +13,21 @@ export class IngestMetrics {
   private readonly repliesByCode = new Map<number, { inc(): void }>();
 
   constructor(registry: Registry = defaultRegistry) {
-    const registers = [registry];
-    this.sessions = registeredMetric(
-      registry,
-      'pushmail_ingest_smtp_sessions_total',
-      () =>
-        new Counter({
-          name: 'pushmail_ingest_smtp_sessions_total',
-          help: 'SMTP connections opened, including those refused at connect',
-          registers,
-        }),
-    );
-    this.replies = registeredMetric(
-      registry,
-      'pushmail_ingest_smtp_replies_total',
-      () =>
-        new Counter({
-          name: 'pushmail_ingest_smtp_replies_total',
-          help: 'SMTP replies decided by ingest (connect, MAIL, RCPT, end of DATA), by reply code',
-          labelNames: ['code'],
-          registers,
-        }),
-    );
-    this.publishSeconds = registeredMetric(
-      registry,
-      'pushmail_ingest_publish_seconds',
-      () =>
-        new Histogram({
-          name: 'pushmail_ingest_publish_seconds',
-          help: "Time to publish one message's events to Kafka, by outcome",
-          labelNames: ['outcome'],
-          buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-          registers,
-        }),
-    );
+    this.sessions = registeredCounter(registry, {
+      name: 'pushmail_ingest_smtp_sessions_total',
+      help: 'SMTP connections opened, including those refused at connect',
+    });
+    this.replies = registeredCounter(registry, {
+      name: 'pushmail_ingest_smtp_replies_total',
+      help: 'SMTP replies decided by ingest (connect, MAIL, RCPT, end of DATA), by reply code',
+      labelNames: ['code'],
+    });
+    this.publishSeconds = registeredHistogram(registry, {
+      name: 'pushmail_ingest_publish_seconds',
+      help: "Time to publish one message's events to Kafka, by outcome",
+      labelNames: ['outcome'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    });
   }
 
   reply(code: number): void {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { connect, createServer, type Socket } from 'node:net';
 import { createKafka, createLogger, EventProducer } from '@pushmail/platform';
-import nodemailer from 'nodemailer';
+import { type SmtpOutcome, submitMessage } from '@pushmail/testing';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IngestMetrics } from '../metrics/ingest-metrics.js';
@@ -43,21 +43,9 @@ async function open(port: number): Promise<{ socket: Socket; greeting: string }>
   return { socket, greeting };
 }
 
-async function send(port: number): Promise<{ code: number; response: string }> {
-  const transport = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true });
-  try {
-    const info = await transport.sendMail({
-      envelope: { from: 'sender@elsewhere.example', to: [address] },
-      raw: `Subject: ${randomUUID()}\r\n\r\nhello\r\n`,
-    });
-    return { code: Number(info.response.slice(0, 3)), response: info.response };
-  } catch (error) {
-    const failure = error as { responseCode?: number; response?: string };
-    if (failure.responseCode === undefined) throw error;
-    return { code: failure.responseCode, response: failure.response ?? '' };
-  } finally {
-    transport.close();
-  }
+/** A fresh message to the one known address. */
+function send(port: number): Promise<SmtpOutcome> {
+  return submitMessage(port, [address], `Subject: ${randomUUID()}\r\n\r\nhello\r\n`);
 }
 
 describe(SmtpListener.name, () => {

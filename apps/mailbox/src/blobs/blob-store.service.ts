@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { DataSource, type EntityManager } from 'typeorm';
-import { LOGGER } from '@pushmail/platform';
+import { LOGGER, PeriodicTask } from '@pushmail/platform';
 import { extractPart } from '../mime/extract-part.js';
 import { preparedQuery } from '../store/prepared-query.js';
 import { blobIdOf, parseBlobId } from './blob-ids.js';
@@ -23,8 +23,14 @@ const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
 /** The account's blobs: uploads, and the raw bytes of every message. */
 @Injectable()
 export class BlobStore implements OnApplicationBootstrap, OnModuleDestroy {
-  private timer: NodeJS.Timeout | undefined;
-  private pruning: Promise<unknown> | undefined;
+  private readonly pruning = new PeriodicTask(
+    PRUNE_INTERVAL_MS,
+    async () => {
+      const pruned = await this.prune();
+      if (pruned > 0) this.logger.info({ pruned }, 'pruned unreferenced blobs');
+    },
+    (error) => this.logger.warn({ err: error }, 'pruning blobs failed; will retry'),
+  );
 
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
@@ -32,13 +38,11 @@ export class BlobStore implements OnApplicationBootstrap, OnModuleDestroy {
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => this.schedulePrune(), PRUNE_INTERVAL_MS);
-    this.timer.unref();
+    this.pruning.start();
   }
 
   async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    await this.pruning;
+    await this.pruning.stop();
   }
 
   /** Stores bytes (again: an upload of known bytes renews the blob's lease) and returns its id. */
@@ -148,17 +152,5 @@ export class BlobStore implements OnApplicationBootstrap, OnModuleDestroy {
       [olderThanHours],
     );
     return rows[0]?.pruned ?? 0;
-  }
-
-  private schedulePrune(): void {
-    if (this.pruning) return;
-    this.pruning = this.prune()
-      .then((pruned) => {
-        if (pruned > 0) this.logger.info({ pruned }, 'pruned unreferenced blobs');
-      })
-      .catch((error: unknown) => this.logger.warn({ err: error }, 'pruning blobs failed; will retry'))
-      .finally(() => {
-        this.pruning = undefined;
-      });
   }
 }

@@ -3,7 +3,8 @@ import type { EntityManager } from 'typeorm';
 import { type ChangeKind, type ChangeType, PreparedStatement } from '../store/query-builder.js';
 import { type AccountStates, mergeKinds } from './change-log.js';
 
-interface StateRow {
+/** The states columns of mailbox.account_state, as Postgres returns them. */
+export interface StateRow {
   modseq: string;
   email_modseq: string;
   mailbox_modseq: string;

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import { CONFIG, LOGGER } from '@pushmail/platform';
+import { CONFIG, LOGGER, PeriodicTask } from '@pushmail/platform';
 import type { MailboxConfig } from '../config/mailbox-config.js';
 
 const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
@@ -13,8 +13,14 @@ const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
  */
 @Injectable()
 export class ChangesRetentionService implements OnApplicationBootstrap, OnModuleDestroy {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly pruning = new PeriodicTask(
+    PRUNE_INTERVAL_MS,
+    async () => {
+      const pruned = await this.prune();
+      if (pruned > 0) this.logger.info({ pruned }, 'pruned old change log rows');
+    },
+    (error) => this.logger.warn({ err: error }, 'pruning the change log failed; will retry'),
+  );
 
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
@@ -23,14 +29,11 @@ export class ChangesRetentionService implements OnApplicationBootstrap, OnModule
   ) {}
 
   onApplicationBootstrap(): void {
-    this.schedule();
-    this.timer = setInterval(() => this.schedule(), PRUNE_INTERVAL_MS);
-    this.timer.unref();
+    this.pruning.start({ runNow: true });
   }
 
   async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+    await this.pruning.stop();
   }
 
   /** Returns how many change rows were dropped. */
@@ -50,19 +53,5 @@ export class ChangesRetentionService implements OnApplicationBootstrap, OnModule
       [olderThanDays],
     );
     return rows[0]?.pruned ?? 0;
-  }
-
-  private schedule(): void {
-    if (this.running) return;
-    this.running = this.prune()
-      .then((pruned) => {
-        if (pruned > 0) this.logger.info({ pruned }, 'pruned old change log rows');
-      })
-      .catch((error: unknown) =>
-        this.logger.warn({ err: error }, 'pruning the change log failed; will retry'),
-      )
-      .finally(() => {
-        this.running = undefined;
-      });
   }
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer';
+import type { MessageFields } from '../emails/email.js';
 import type { EmailAddressValue } from './parse-message.js';
 
 export interface DraftAttachment {
@@ -10,23 +11,13 @@ export interface DraftAttachment {
   cid: string | null;
 }
 
-/** What an Email/set create gives to build a message from (RFC 8621 §4.6). */
-export interface Draft {
-  from: EmailAddressValue[] | null;
-  sender: EmailAddressValue[] | null;
-  to: EmailAddressValue[] | null;
-  cc: EmailAddressValue[] | null;
-  bcc: EmailAddressValue[] | null;
-  replyTo: EmailAddressValue[] | null;
-  subject: string | null;
-  sentAt: Date | null;
-  messageId: string | null;
-  inReplyTo: string[] | null;
-  references: string[] | null;
-  textBody: string | null;
-  htmlBody: string | null;
+/**
+ * What an Email/set create gives to build a message from (RFC 8621 §4.6): the fields a message
+ * says about itself, with the attachments' bytes instead of what a reader learns of them.
+ */
+export type Draft = Omit<MessageFields, 'preview' | 'hasAttachment' | 'attachments'> & {
   attachments: DraftAttachment[];
-}
+};
 
 /** Line breaks (and in an address, angle brackets) cannot come from a draft into a header. */
 const addresses = (list: EmailAddressValue[] | null) =>

@@ -3,7 +3,7 @@ import { Injectable, Inject } from '@nestjs/common';
 import { mailboxChangedTopic, type MailboxChangedV1 } from '@pushmail/contracts';
 import { EventProducer } from '@pushmail/platform';
 import { DataSource } from 'typeorm';
-import { STATE_COLUMNS, statesOf } from '../changes/account-write.js';
+import { STATE_COLUMNS, type StateRow, statesOf } from '../changes/account-write.js';
 import { changedSince } from '../changes/change-log.js';
 import { preparedQuery } from '../store/prepared-query.js';
 
@@ -43,16 +43,7 @@ export class MailboxChangesPublisher {
     origins: ReadonlyMap<string, ChangeOrigin> = new Map(),
   ): Promise<MailboxChangedV1[]> {
     if (accountIds.length === 0) return [];
-    const pending: Array<{
-      account_id: string;
-      published_modseq: string;
-      modseq: string;
-      email_modseq: string;
-      mailbox_modseq: string;
-      thread_modseq: string;
-      delivery_modseq: string;
-      changes_horizon: string;
-    }> = await preparedQuery(
+    const pending: Array<StateRow & { account_id: string; published_modseq: string }> = await preparedQuery(
       this.dataSource,
       'mailbox.unannounced-states',
       `SELECT account_id, published_modseq, ${STATE_COLUMNS}

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import { LOGGER } from '@pushmail/platform';
+import { LOGGER, PeriodicTask } from '@pushmail/platform';
 import { MailboxChangesPublisher } from './mailbox-changes.publisher.js';
 
 const SWEEP_INTERVAL_MS = 5000;
@@ -15,8 +15,14 @@ const BATCH = 500;
  */
 @Injectable()
 export class UnpublishedChangesSweeper implements OnApplicationBootstrap, OnModuleDestroy {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly sweeping = new PeriodicTask(
+    SWEEP_INTERVAL_MS,
+    async () => {
+      const announced = await this.sweep();
+      if (announced > 0) this.logger.info({ announced }, 'announced changes whose first announcement failed');
+    },
+    (error) => this.logger.warn({ err: error }, 'announcing unannounced changes failed; will retry'),
+  );
 
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
@@ -25,13 +31,11 @@ export class UnpublishedChangesSweeper implements OnApplicationBootstrap, OnModu
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => this.schedule(), SWEEP_INTERVAL_MS);
-    this.timer.unref();
+    this.sweeping.start();
   }
 
   async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+    await this.sweeping.stop();
   }
 
   /** Returns how many accounts' changes were announced. */
@@ -49,20 +53,5 @@ export class UnpublishedChangesSweeper implements OnApplicationBootstrap, OnModu
       'update',
     );
     return published.length;
-  }
-
-  private schedule(): void {
-    if (this.running) return;
-    this.running = this.sweep()
-      .then((announced) => {
-        if (announced > 0)
-          this.logger.info({ announced }, 'announced changes whose first announcement failed');
-      })
-      .catch((error: unknown) =>
-        this.logger.warn({ err: error }, 'announcing unannounced changes failed; will retry'),
-      )
-      .finally(() => {
-        this.running = undefined;
-      });
   }
 }

@@ -18,16 +18,24 @@ export function deviceStatusMessage(state: DeviceState): string {
   });
 }
 
-export function devicePolicyMessage(state: DeviceState): string {
-  return JSON.stringify({
-    '@type': 'DevicePolicy',
+/** The device's policy, the version of it the device acknowledged and whether it must. */
+export function policyStanding(state: DeviceState): {
+  policy: DeviceState['policy'];
+  acknowledgedVersion: number | null;
+  acknowledgementRequired: boolean;
+} {
+  return {
     policy: state.policy,
     acknowledgedVersion:
       state.policy && state.acknowledged?.policyId === state.policy.policyId
         ? state.acknowledged.version
         : null,
     acknowledgementRequired: state.acknowledgementRequired,
-  });
+  };
+}
+
+export function devicePolicyMessage(state: DeviceState): string {
+  return JSON.stringify({ '@type': 'DevicePolicy', ...policyStanding(state) });
 }
 
 export function deviceWipeMessage(wipe: DeviceWipeCommandV1): string {

@@ -6,6 +6,7 @@ import type { AuthenticatedDevice } from '../auth/device-authenticator.js';
 import { DeviceCredentialsView } from '../auth/device-credentials.view.js';
 import { RegistryClient, RegistryUnavailableError } from '../auth/registry-client.js';
 import { deviceStateOf } from './device-state.js';
+import { policyStanding } from './device-messages.js';
 
 /** How long an acknowledgement waits for this replica to see it before answering. */
 const VIEW_WAIT_MS = 5000;
@@ -72,12 +73,7 @@ export class DeviceMethods {
     const state = deviceStateOf(this.credentials.snapshotOf(device.accountId), device.deviceId);
     return {
       accountId: device.accountId,
-      policy: state.policy,
-      acknowledgedVersion:
-        state.policy && state.acknowledged?.policyId === state.policy.policyId
-          ? state.acknowledged.version
-          : null,
-      acknowledgementRequired: state.acknowledgementRequired,
+      ...policyStanding(state),
       deviceStatus: state.pendingWipe ? 'wipePending' : state.access,
     };
   }

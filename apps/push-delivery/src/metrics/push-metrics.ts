@@ -1,6 +1,12 @@
 import { Global, Module } from '@nestjs/common';
-import { registeredMetric } from '@pushmail/platform';
-import { Counter, Gauge, Histogram, register as defaultRegistry, type Registry } from 'prom-client';
+import { registeredCounter, registeredGauge, registeredHistogram } from '@pushmail/platform';
+import {
+  type Counter,
+  type Gauge,
+  type Histogram,
+  register as defaultRegistry,
+  type Registry,
+} from 'prom-client';
 
 export type JmapTransport = 'http' | 'websocket';
 
@@ -27,81 +33,38 @@ export class PushMetrics {
   private readonly actions: Record<DeviceAction, { inc(): void }>;
 
   constructor(registry: Registry = defaultRegistry) {
-    const registers = [registry];
-    this.openSockets = registeredMetric(
-      registry,
-      'pushmail_push_open_sockets',
-      () =>
-        new Gauge({
-          name: 'pushmail_push_open_sockets',
-          help: 'Device WebSockets open on this replica.',
-          registers,
-        }),
-    );
-    this.stateChangesSent = registeredMetric(
-      registry,
-      'pushmail_push_state_changes_sent_total',
-      () =>
-        new Counter({
-          name: 'pushmail_push_state_changes_sent_total',
-          help: 'StateChange messages written to device sockets and EventSource streams.',
-          registers,
-        }),
-    );
-    this.fanoutSeconds = registeredMetric(
-      registry,
-      'pushmail_push_fanout_seconds',
-      () =>
-        new Histogram({
-          name: 'pushmail_push_fanout_seconds',
-          help: "From receipt of an account's change to the last StateChange handed to its sockets.",
-          buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
-          registers,
-        }),
-    );
-    this.pushLatencySeconds = registeredMetric(
-      registry,
-      'pushmail_push_latency_seconds',
-      () =>
-        new Histogram({
-          name: 'pushmail_push_latency_seconds',
-          help: 'From the SMTP acceptance of a message to the StateChange announcing it written to the sockets of its account, one observation per pushed change.',
-          buckets: [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 0.75, 1, 2.5, 5, 10, 30],
-          registers,
-        }),
-    );
-    this.jmapRequests = registeredMetric(
-      registry,
-      'pushmail_push_jmap_requests_total',
-      () =>
-        new Counter<'transport'>({
-          name: 'pushmail_push_jmap_requests_total',
-          help: 'JMAP requests received from devices, by transport.',
-          labelNames: ['transport'],
-          registers,
-        }),
-    );
-    this.deviceSnapshotsApplied = registeredMetric(
-      registry,
-      'pushmail_push_device_snapshots_applied_total',
-      () =>
-        new Counter({
-          name: 'pushmail_push_device_snapshots_applied_total',
-          help: "Accounts' device credentials snapshots (access, wipes, policy, tokens) applied by this replica.",
-          registers,
-        }),
-    );
-    this.deviceActions = registeredMetric(
-      registry,
-      'pushmail_push_device_actions_total',
-      () =>
-        new Counter<'action'>({
-          name: 'pushmail_push_device_actions_total',
-          help: 'What the edge did about connected devices: disconnect (access ended), wipe, status (quarantined or allowed), policy, release (held mail released).',
-          labelNames: ['action'],
-          registers,
-        }),
-    );
+    this.openSockets = registeredGauge(registry, {
+      name: 'pushmail_push_open_sockets',
+      help: 'Device WebSockets open on this replica.',
+    });
+    this.stateChangesSent = registeredCounter(registry, {
+      name: 'pushmail_push_state_changes_sent_total',
+      help: 'StateChange messages written to device sockets and EventSource streams.',
+    });
+    this.fanoutSeconds = registeredHistogram(registry, {
+      name: 'pushmail_push_fanout_seconds',
+      help: "From receipt of an account's change to the last StateChange handed to its sockets.",
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    });
+    this.pushLatencySeconds = registeredHistogram(registry, {
+      name: 'pushmail_push_latency_seconds',
+      help: 'From the SMTP acceptance of a message to the StateChange announcing it written to the sockets of its account, one observation per pushed change.',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 0.75, 1, 2.5, 5, 10, 30],
+    });
+    this.jmapRequests = registeredCounter(registry, {
+      name: 'pushmail_push_jmap_requests_total',
+      help: 'JMAP requests received from devices, by transport.',
+      labelNames: ['transport'],
+    });
+    this.deviceSnapshotsApplied = registeredCounter(registry, {
+      name: 'pushmail_push_device_snapshots_applied_total',
+      help: "Accounts' device credentials snapshots (access, wipes, policy, tokens) applied by this replica.",
+    });
+    this.deviceActions = registeredCounter(registry, {
+      name: 'pushmail_push_device_actions_total',
+      help: 'What the edge did about connected devices: disconnect (access ended), wipe, status (quarantined or allowed), policy, release (held mail released).',
+      labelNames: ['action'],
+    });
     const child = (action: DeviceAction) => {
       const counter = this.deviceActions.labels({ action });
       counter.inc(0);

@@ -107,20 +107,15 @@ describe(PushFanout.name, () => {
     const fanout = new PushFanout(registry, metrics, new EventSourceRegistry());
     const acceptedAt = Date.now() - 150;
 
-    fanout.deliver({
+    const accepted = () => ({
       accountId,
       changed: { Email: '1' },
       state: '1',
       receivedAt: performance.now(),
       acceptedAt,
     });
-    fanout.deliver({
-      accountId,
-      changed: { Email: '1' },
-      state: '1',
-      receivedAt: performance.now(),
-      acceptedAt,
-    });
+    fanout.deliver(accepted());
+    fanout.deliver(accepted());
     fanout.deliver({ accountId, changed: { Email: '2' }, state: '2', receivedAt: performance.now() });
     const nobodyListens = '00000000-0000-4000-8000-000000000000';
     fanout.deliver({

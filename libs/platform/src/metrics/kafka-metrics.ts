@@ -1,5 +1,5 @@
-import { Counter, Gauge, register, type Registry } from 'prom-client';
-import { registeredMetric } from './registered-metric.js';
+import { type Counter, type Gauge, register, type Registry } from 'prom-client';
+import { registeredCounter, registeredGauge } from './registered-metric.js';
 
 /** Why a consumed event went to the dead-letter topic. */
 export type DeadLetterReason = 'invalid' | 'rejected';
@@ -22,62 +22,31 @@ export class KafkaMetrics {
   private readonly producedTopics = new Map<string, ProducedTopicMetrics>();
 
   constructor(registry: Registry = register) {
-    const registers = [registry];
-    this.produced = registeredMetric(
-      registry,
-      'pushmail_kafka_events_produced_total',
-      () =>
-        new Counter({
-          name: 'pushmail_kafka_events_produced_total',
-          help: 'Events the broker acknowledged, by topic.',
-          labelNames: ['topic'],
-          registers,
-        }),
-    );
-    this.produceFailed = registeredMetric(
-      registry,
-      'pushmail_kafka_events_produce_failed_total',
-      () =>
-        new Counter({
-          name: 'pushmail_kafka_events_produce_failed_total',
-          help: 'Events whose publish failed (the caller retries or reports it), by topic.',
-          labelNames: ['topic'],
-          registers,
-        }),
-    );
-    this.consumed = registeredMetric(
-      registry,
-      'pushmail_kafka_events_consumed_total',
-      () =>
-        new Counter({
-          name: 'pushmail_kafka_events_consumed_total',
-          help: 'Events read and finished with (handled, applied to a view or dead-lettered), by topic.',
-          labelNames: ['topic'],
-          registers,
-        }),
-    );
-    this.consumerLag = registeredMetric(
-      registry,
-      'pushmail_kafka_consumer_lag',
-      () =>
-        new Gauge({
-          name: 'pushmail_kafka_consumer_lag',
-          help: "Events on a partition this process's consumer has not finished yet: high watermark minus next offset, as of the last batch.",
-          labelNames: ['topic', 'partition'],
-          registers,
-        }),
-    );
-    this.deadLettered = registeredMetric(
-      registry,
-      'pushmail_kafka_events_dead_lettered_total',
-      () =>
-        new Counter({
-          name: 'pushmail_kafka_events_dead_lettered_total',
-          help: 'Consumed events sent to the dead-letter topic, by source topic and reason (invalid: failed validation; rejected: the handler refused it).',
-          labelNames: ['topic', 'reason'],
-          registers,
-        }),
-    );
+    this.produced = registeredCounter(registry, {
+      name: 'pushmail_kafka_events_produced_total',
+      help: 'Events the broker acknowledged, by topic.',
+      labelNames: ['topic'],
+    });
+    this.produceFailed = registeredCounter(registry, {
+      name: 'pushmail_kafka_events_produce_failed_total',
+      help: 'Events whose publish failed (the caller retries or reports it), by topic.',
+      labelNames: ['topic'],
+    });
+    this.consumed = registeredCounter(registry, {
+      name: 'pushmail_kafka_events_consumed_total',
+      help: 'Events read and finished with (handled, applied to a view or dead-lettered), by topic.',
+      labelNames: ['topic'],
+    });
+    this.consumerLag = registeredGauge(registry, {
+      name: 'pushmail_kafka_consumer_lag',
+      help: "Events on a partition this process's consumer has not finished yet: high watermark minus next offset, as of the last batch.",
+      labelNames: ['topic', 'partition'],
+    });
+    this.deadLettered = registeredCounter(registry, {
+      name: 'pushmail_kafka_events_dead_lettered_total',
+      help: 'Consumed events sent to the dead-letter topic, by source topic and reason (invalid: failed validation; rejected: the handler refused it).',
+      labelNames: ['topic', 'reason'],
+    });
   }
 
   producedTo(topic: string): ProducedTopicMetrics {

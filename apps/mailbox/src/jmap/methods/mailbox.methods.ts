@@ -3,7 +3,8 @@ import { DEFAULT_CORE_LIMITS, type MethodContext, MethodError } from '@pushmail/
 import { DataSource } from 'typeorm';
 import { checkSinceState } from '../../changes/change-log.js';
 import { ChangesService } from '../../changes/changes.service.js';
-import { loadMailboxNodes } from '../../mailboxes/load-mailboxes.js';
+import { loadMailboxNodes, type MailboxNodeRow } from '../../mailboxes/load-mailboxes.js';
+import { OWNER_RIGHTS, ROLE_RIGHTS } from '../../mailboxes/mailbox-rights.js';
 import { descendantsOf, queryMailboxes } from '../../mailboxes/mailbox-tree.js';
 import {
   idsArgument,
@@ -34,29 +35,7 @@ export const MAILBOX_PROPERTIES = [
   'isSubscribed',
 ] as const;
 
-/** The owner of an account may do everything with its mailboxes. */
-const OWNER_RIGHTS = {
-  mayReadItems: true,
-  mayAddItems: true,
-  mayRemoveItems: true,
-  maySetSeen: true,
-  maySetKeywords: true,
-  mayCreateChild: true,
-  mayRename: true,
-  mayDelete: true,
-  maySubmit: true,
-};
-
-/** A mailbox with a standard role can be renamed or moved, never deleted. */
-const ROLE_RIGHTS = { ...OWNER_RIGHTS, mayDelete: false };
-
-interface MailboxRow {
-  id: string;
-  name: string;
-  parent_id: string | null;
-  role: string | null;
-  sort_order: number;
-  is_subscribed: boolean;
+interface MailboxRow extends MailboxNodeRow {
   total_emails: number;
   unread_emails: number;
   total_threads: number;

@@ -6,6 +6,7 @@ import { optionalBoolean, requireAccountId, setArguments } from '../../jmap/meth
 import { DeviceChanges, SetResults } from '../../jmap/methods/device-change.js';
 import { resolveCreationId } from '../../jmap/methods/email.methods.js';
 import { loadMailboxNodes } from '../../mailboxes/load-mailboxes.js';
+import { OWNER_RIGHTS } from '../../mailboxes/mailbox-rights.js';
 import {
   depthUnder,
   MAX_MAILBOX_DEPTH,
@@ -67,17 +68,7 @@ export class SetMailboxesUseCase {
             unreadEmails: 0,
             totalThreads: 0,
             unreadThreads: 0,
-            myRights: {
-              mayReadItems: true,
-              mayAddItems: true,
-              mayRemoveItems: true,
-              maySetSeen: true,
-              maySetKeywords: true,
-              mayCreateChild: true,
-              mayRename: true,
-              mayDelete: true,
-              maySubmit: true,
-            },
+            myRights: { ...OWNER_RIGHTS },
           };
         }
 
