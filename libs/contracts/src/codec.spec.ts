@@ -44,7 +44,10 @@ describe('decodeEvent', () => {
   });
 
   it('reports which field broke the schema', () => {
-    const decoded = decodeEvent(mailboxChangedTopic, Buffer.from(JSON.stringify({ accountId: randomUUID() })));
+    const decoded = decodeEvent(
+      mailboxChangedTopic,
+      Buffer.from(JSON.stringify({ accountId: randomUUID() })),
+    );
     expect(decoded.ok).toBe(false);
     expect(decoded.ok ? '' : decoded.reason).toMatch(/eventId/);
   });

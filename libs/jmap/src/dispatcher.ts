@@ -10,7 +10,10 @@ export interface MethodContext {
   createdIds: Map<string, string>;
 }
 
-export type MethodHandler = (args: Record<string, unknown>, context: MethodContext) => Promise<Record<string, unknown>>;
+export type MethodHandler = (
+  args: Record<string, unknown>,
+  context: MethodContext,
+) => Promise<Record<string, unknown>>;
 
 export interface MethodRegistry {
   get(name: string): MethodHandler | undefined;
@@ -38,7 +41,11 @@ export async function dispatchRequest(
   for (const [name, rawArgs, callId] of request.methodCalls) {
     const handler = methods.get(name);
     if (!handler) {
-      responses.push(['error', { type: 'unknownMethod', description: `unknown method ${name.slice(0, 100)}` }, callId]);
+      responses.push([
+        'error',
+        { type: 'unknownMethod', description: `unknown method ${name.slice(0, 100)}` },
+        callId,
+      ]);
       continue;
     }
     const capability = capabilityOfMethod(name);
@@ -63,7 +70,11 @@ export async function dispatchRequest(
         responses.push(['error', error.toResponseArguments(), callId]);
       } else {
         hooks.onUnexpectedError?.(name, error);
-        responses.push(['error', { type: 'serverFail', description: 'the server could not complete this call' }, callId]);
+        responses.push([
+          'error',
+          { type: 'serverFail', description: 'the server could not complete this call' },
+          callId,
+        ]);
       }
     }
   }

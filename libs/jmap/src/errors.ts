@@ -53,7 +53,11 @@ export class MethodError extends Error {
   }
 
   toResponseArguments(): Record<string, unknown> {
-    return { type: this.type, ...(this.message !== this.type ? { description: this.message } : {}), ...this.extra };
+    return {
+      type: this.type,
+      ...(this.message !== this.type ? { description: this.message } : {}),
+      ...this.extra,
+    };
   }
 }
 
@@ -84,6 +88,10 @@ export interface SetError {
   existingId?: string;
 }
 
-export function setError(type: SetErrorType, description?: string, extra: Omit<SetError, 'type' | 'description'> = {}): SetError {
+export function setError(
+  type: SetErrorType,
+  description?: string,
+  extra: Omit<SetError, 'type' | 'description'> = {},
+): SetError {
   return { type, ...(description !== undefined ? { description } : {}), ...extra };
 }

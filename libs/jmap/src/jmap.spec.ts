@@ -16,18 +16,31 @@ describe(parseRequestBody.name, () => {
   });
 
   it('answers notRequest for a malformed invocation', () => {
-    const result = parseRequestBody(JSON.stringify({ using: [core], methodCalls: [['Core/echo', {}]] }), DEFAULT_CORE_LIMITS);
+    const result = parseRequestBody(
+      JSON.stringify({ using: [core], methodCalls: [['Core/echo', {}]] }),
+      DEFAULT_CORE_LIMITS,
+    );
     expect(result.ok ? null : result.problem.type).toBe('urn:ietf:params:jmap:error:notRequest');
   });
 
   it('answers unknownCapability for a capability the server lacks', () => {
-    const result = parseRequestBody(JSON.stringify({ using: ['urn:example:nope'], methodCalls: [] }), DEFAULT_CORE_LIMITS);
+    const result = parseRequestBody(
+      JSON.stringify({ using: ['urn:example:nope'], methodCalls: [] }),
+      DEFAULT_CORE_LIMITS,
+    );
     expect(result.ok ? null : result.problem.type).toBe('urn:ietf:params:jmap:error:unknownCapability');
   });
 
   it('answers limit with the limit name past maxCallsInRequest', () => {
-    const calls = Array.from({ length: DEFAULT_CORE_LIMITS.maxCallsInRequest + 1 }, (_, i) => ['Core/echo', {}, `c${i}`]);
-    const result = parseRequestBody(JSON.stringify({ using: [core], methodCalls: calls }), DEFAULT_CORE_LIMITS);
+    const calls = Array.from({ length: DEFAULT_CORE_LIMITS.maxCallsInRequest + 1 }, (_, i) => [
+      'Core/echo',
+      {},
+      `c${i}`,
+    ]);
+    const result = parseRequestBody(
+      JSON.stringify({ using: [core], methodCalls: calls }),
+      DEFAULT_CORE_LIMITS,
+    );
     expect(result.ok ? null : [result.problem.type, result.problem.limit]).toEqual([
       'urn:ietf:params:jmap:error:limit',
       'maxCallsInRequest',
@@ -59,9 +72,12 @@ describe(dispatchRequest.name, () => {
     ['Core/echo', echo],
     ['Email/query', ids],
     ['Email/get', async (args) => ({ list: (args['ids'] as string[]).map((id) => ({ id })) })],
-    ['Boom/get', async () => {
-      throw new Error('database down');
-    }],
+    [
+      'Boom/get',
+      async () => {
+        throw new Error('database down');
+      },
+    ],
   ]);
 
   it('resolves a result reference from an earlier call', async () => {
@@ -70,7 +86,11 @@ describe(dispatchRequest.name, () => {
         using: [core, mail],
         methodCalls: [
           ['Email/query', { accountId: 'acc' }, 'q'],
-          ['Email/get', { accountId: 'acc', '#ids': { resultOf: 'q', name: 'Email/query', path: '/ids' } }, 'g'],
+          [
+            'Email/get',
+            { accountId: 'acc', '#ids': { resultOf: 'q', name: 'Email/query', path: '/ids' } },
+            'g',
+          ],
         ],
       },
       'acc',
@@ -103,7 +123,13 @@ describe(dispatchRequest.name, () => {
 
   it('answers unknownMethod for a method whose capability is not in "using"', async () => {
     const { methodResponses } = await dispatchRequest(
-      { using: [core], methodCalls: [['Email/query', { accountId: 'acc' }, 'q'], ['Core/echo', {}, 'e']] },
+      {
+        using: [core],
+        methodCalls: [
+          ['Email/query', { accountId: 'acc' }, 'q'],
+          ['Core/echo', {}, 'e'],
+        ],
+      },
       'acc',
       methods,
     );
@@ -124,7 +150,9 @@ describe(dispatchRequest.name, () => {
       },
       'acc',
       methods,
-      { authorize: (name) => (name.startsWith('Email/') ? new MethodError('forbidden', 'policy') : undefined) },
+      {
+        authorize: (name) => (name.startsWith('Email/') ? new MethodError('forbidden', 'policy') : undefined),
+      },
     );
     expect(methodResponses).toEqual([
       ['error', { type: 'forbidden', description: 'policy' }, 'q'],
@@ -135,7 +163,10 @@ describe(dispatchRequest.name, () => {
 
 describe(parseClientMessage.name, () => {
   it('reads a WebSocketPushEnable with a push state', () => {
-    const result = parseClientMessage(JSON.stringify({ '@type': 'WebSocketPushEnable', dataTypes: null, pushState: '7' }), DEFAULT_CORE_LIMITS);
+    const result = parseClientMessage(
+      JSON.stringify({ '@type': 'WebSocketPushEnable', dataTypes: null, pushState: '7' }),
+      DEFAULT_CORE_LIMITS,
+    );
     expect(result).toEqual({ ok: true, message: { kind: 'pushEnable', dataTypes: null, pushState: '7' } });
   });
 

@@ -23,7 +23,14 @@ const MAX_JSON_DEPTH = 64;
 export function parseRequestBody(body: string | Buffer, limits: CoreLimits): ParseResult {
   const size = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
   if (size > limits.maxSizeRequest) {
-    return { ok: false, problem: requestError('limit', `request is ${size} bytes; maxSizeRequest is ${limits.maxSizeRequest}`, 'maxSizeRequest') };
+    return {
+      ok: false,
+      problem: requestError(
+        'limit',
+        `request is ${size} bytes; maxSizeRequest is ${limits.maxSizeRequest}`,
+        'maxSizeRequest',
+      ),
+    };
   }
   let json: unknown;
   try {
@@ -36,12 +43,19 @@ export function parseRequestBody(body: string | Buffer, limits: CoreLimits): Par
 
 export function validateRequest(json: unknown, limits: CoreLimits): ParseResult {
   if (depthOf(json) > MAX_JSON_DEPTH) {
-    return { ok: false, problem: requestError('notRequest', `JSON nested deeper than ${MAX_JSON_DEPTH} levels`) };
+    return {
+      ok: false,
+      problem: requestError('notRequest', `JSON nested deeper than ${MAX_JSON_DEPTH} levels`),
+    };
   }
-  if (!isObject(json)) return { ok: false, problem: requestError('notRequest', 'the request must be a JSON object') };
+  if (!isObject(json))
+    return { ok: false, problem: requestError('notRequest', 'the request must be a JSON object') };
   const { using, methodCalls, createdIds } = json;
   if (!Array.isArray(using) || !using.every((item) => typeof item === 'string')) {
-    return { ok: false, problem: requestError('notRequest', '"using" must be an array of capability strings') };
+    return {
+      ok: false,
+      problem: requestError('notRequest', '"using" must be an array of capability strings'),
+    };
   }
   if (!Array.isArray(methodCalls)) {
     return { ok: false, problem: requestError('notRequest', '"methodCalls" must be an array') };
@@ -56,21 +70,33 @@ export function validateRequest(json: unknown, limits: CoreLimits): ParseResult 
     ) {
       return {
         ok: false,
-        problem: requestError('notRequest', `methodCalls[${index}] must be [name: string, arguments: object, callId: string]`),
+        problem: requestError(
+          'notRequest',
+          `methodCalls[${index}] must be [name: string, arguments: object, callId: string]`,
+        ),
       };
     }
   }
   if (createdIds !== undefined && !isStringRecord(createdIds)) {
     return { ok: false, problem: requestError('notRequest', '"createdIds" must map ids to ids') };
   }
-  const unknown = (using as string[]).filter((capability) => !(SUPPORTED_CAPABILITIES as readonly string[]).includes(capability));
+  const unknown = (using as string[]).filter(
+    (capability) => !(SUPPORTED_CAPABILITIES as readonly string[]).includes(capability),
+  );
   if (unknown.length > 0) {
-    return { ok: false, problem: requestError('unknownCapability', `unknown capabilities: ${unknown.join(', ')}`) };
+    return {
+      ok: false,
+      problem: requestError('unknownCapability', `unknown capabilities: ${unknown.join(', ')}`),
+    };
   }
   if (methodCalls.length > limits.maxCallsInRequest) {
     return {
       ok: false,
-      problem: requestError('limit', `${methodCalls.length} method calls; maxCallsInRequest is ${limits.maxCallsInRequest}`, 'maxCallsInRequest'),
+      problem: requestError(
+        'limit',
+        `${methodCalls.length} method calls; maxCallsInRequest is ${limits.maxCallsInRequest}`,
+        'maxCallsInRequest',
+      ),
     };
   }
   return {

@@ -23,10 +23,14 @@ export function resolveResultReferences(
     }
     const plain = key.slice(1);
     if (plain in args) throw new MethodError('invalidArguments', `both "${plain}" and "${key}" given`);
-    if (!isReference(value)) throw new MethodError('invalidResultReference', `"${key}" is not a ResultReference`);
+    if (!isReference(value))
+      throw new MethodError('invalidResultReference', `"${key}" is not a ResultReference`);
     const source = previous.find(([name, , callId]) => callId === value.resultOf && name === value.name);
     if (!source) {
-      throw new MethodError('invalidResultReference', `no earlier ${value.name} response with call id ${value.resultOf}`);
+      throw new MethodError(
+        'invalidResultReference',
+        `no earlier ${value.name} response with call id ${value.resultOf}`,
+      );
     }
     resolved[plain] = evaluatePointer(source[1], value.path);
   }
@@ -35,14 +39,18 @@ export function resolveResultReferences(
 
 function isReference(value: unknown): value is ResultReference {
   return (
-    isObject(value) && typeof value['resultOf'] === 'string' && typeof value['name'] === 'string' && typeof value['path'] === 'string'
+    isObject(value) &&
+    typeof value['resultOf'] === 'string' &&
+    typeof value['name'] === 'string' &&
+    typeof value['path'] === 'string'
   );
 }
 
 /** JSON Pointer (RFC 6901) with JMAP's `*` extension: map over an array and flatten nested arrays. */
 export function evaluatePointer(document: unknown, pointer: string): unknown {
   if (pointer === '') return document;
-  if (!pointer.startsWith('/')) throw new MethodError('invalidResultReference', `path "${pointer}" must start with "/"`);
+  if (!pointer.startsWith('/'))
+    throw new MethodError('invalidResultReference', `path "${pointer}" must start with "/"`);
   const tokens = pointer
     .slice(1)
     .split('/')
@@ -63,6 +71,7 @@ function walk(node: unknown, tokens: string[], pointer: string): unknown {
     }
     return walk(node[Number(token)], rest, pointer);
   }
-  if (isObject(node) && Object.prototype.hasOwnProperty.call(node, token)) return walk(node[token], rest, pointer);
+  if (isObject(node) && Object.prototype.hasOwnProperty.call(node, token))
+    return walk(node[token], rest, pointer);
   throw new MethodError('invalidResultReference', `path "${pointer}" does not resolve`);
 }

@@ -160,7 +160,7 @@ export const topicRoles: Readonly<Record<string, TopicRole>> = {
     ],
     keyDescription: 'The account id (UUID).',
     ordering:
-      "Events of one account are on one partition in the order device-registry committed them, and are published right after the credentials snapshot of the same change. Delivery is at least once: a redelivered event carries the same `eventId`. An event with `deviceId: null` concerns every device of the account (a policy change).",
+      'Events of one account are on one partition in the order device-registry committed them, and are published right after the credentials snapshot of the same change. Delivery is at least once: a redelivered event carries the same `eventId`. An event with `deviceId: null` concerns every device of the account (a policy change).',
     example: {
       eventId: '2c9d7e41-5a3b-4f8e-9d1c-7b6a5e4d3c2b',
       accountId: exampleAccountId,
@@ -168,7 +168,11 @@ export const topicRoles: Readonly<Record<string, TopicRole>> = {
       type: 'accessChanged',
       occurredAt: exampleTime,
       actor: 'administrator',
-      access: { level: 'blocked', previous: 'allowed', rule: 'exemption: this device of this account is always blocked' },
+      access: {
+        level: 'blocked',
+        previous: 'allowed',
+        rule: 'exemption: this device of this account is always blocked',
+      },
     },
   },
   [deviceTrailTopic.name]: {

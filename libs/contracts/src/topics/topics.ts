@@ -77,7 +77,11 @@ export const deadLetterTopic = defineTopic({
   schema: deadLetterV1,
   key: (event) => event.key ?? `${event.sourceTopic}/${event.partition}/${event.offset}`,
   partitions: 3,
-  config: { 'cleanup.policy': 'delete', 'retention.ms': String(30 * DAY_MS), 'max.message.bytes': String(64 * 1024 * 1024) },
+  config: {
+    'cleanup.policy': 'delete',
+    'retention.ms': String(30 * DAY_MS),
+    'max.message.bytes': String(64 * 1024 * 1024),
+  },
 });
 
 /** Every topic pushmail owns, for the tool that creates them and for the contract document. */
