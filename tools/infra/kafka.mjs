@@ -17,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { cacheDir, canConnect, defaultLog, fileSize, run, sleep, tailFile, withLock } from './common.mjs';
+import { ensureHostTools } from './host-tools.mjs';
 import { kafkaIsReady, probeKafka } from './kafka-probe.mjs';
 
 export const DEFAULT_KAFKA_VERSION = '4.4.0';
@@ -87,6 +88,7 @@ function pom(dependencies) {
 }
 
 async function copyDependencies(workDir, name, dependencies, outputDir) {
+  ensureHostTools(['mvn']);
   const pomFile = path.join(workDir, `${name}.xml`);
   writeFileSync(pomFile, pom(dependencies));
   await run(
@@ -470,6 +472,7 @@ function failureReport(message, dataDir, logOffset) {
 export async function startLocalKafka({ port, controllerPort, dataDir, log = defaultLog, fresh = false }) {
   const brokers = `${HOST}:${port}`;
   const version = kafkaVersion();
+  ensureHostTools(['java'], { log });
   await checkJava();
   const libsDir = await ensureKafkaLibs({ version, log });
   mkdirSync(dataDir, { recursive: true });

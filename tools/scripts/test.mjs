@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { findKustomize } from '../deploy/find-kustomize.mjs';
+import { ensureHostTools } from '../infra/host-tools.mjs';
 import { ensureInfrastructure } from '../infra/index.mjs';
 
 const log = (message) => console.log(`[test] ${message}`);
@@ -22,6 +23,15 @@ const started = Date.now();
 if (projects.includes('unit')) {
   try {
     findKustomize();
+  } catch (error) {
+    console.error(`[test] ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+}
+// The console's end-to-end tests drive a real Chromium: found, or installed where that is possible.
+if (projects.includes('e2e')) {
+  try {
+    process.env.CHROMIUM_PATH = ensureHostTools(['chromium'], { log }).chromium;
   } catch (error) {
     console.error(`[test] ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
