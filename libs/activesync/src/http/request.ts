@@ -274,8 +274,11 @@ function parseEncodedQuery(rawQuery: string): ActiveSyncRequest {
 
   const deviceIdLength = byte('device id length');
   if (deviceIdLength === 0 || deviceIdLength > 32) invalid('the device id length is not 1 to 32 bytes');
-  // The device id travels as raw bytes; its hexadecimal form is what the plain query would carry.
-  const deviceId = take(deviceIdLength, 'device id').toString('hex');
+  // [MS-ASHTTP]'s own example carries the id's characters ("v140Device"); clients that use a binary
+  // id (a GUID) send raw bytes, which become their hexadecimal form, as other servers do too.
+  const rawDeviceId = take(deviceIdLength, 'device id');
+  const asText = rawDeviceId.toString('latin1');
+  const deviceId = DEVICE_ID.test(asText) ? asText : rawDeviceId.toString('hex');
 
   const policyKeyLength = byte('policy key length');
   let policyKey: string | undefined;
