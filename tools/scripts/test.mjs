@@ -38,7 +38,7 @@ if (projects.includes('e2e')) {
   }
 }
 // The integration tier cross-checks the ActiveSync codec against libwbxml: found, or installed where
-// that is possible, before any test starts (the test itself only looks the tools up).
+// that is possible, before any test starts (the test asks again, for runs that skip this script).
 if (projects.includes('integration')) {
   try {
     ensureHostTools(['wbxml'], { log });
