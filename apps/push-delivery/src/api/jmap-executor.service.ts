@@ -15,7 +15,7 @@ import { DeviceGate } from '../device/device-gate.service.js';
 import { PushMetrics, type JmapTransport } from '../metrics/push-metrics.js';
 import { SessionService } from '../session/session.service.js';
 import { DeviceRateLimiter } from './device-rate-limiter.js';
-import { MailboxClient, MailboxError, type MailboxApi } from './mailbox-client.js';
+import { MailboxClient, MailboxError, MailboxRefusedRequest, type MailboxApi } from './mailbox-client.js';
 
 export type ExecuteResult = { ok: true; response: JmapResponse } | { ok: false; problem: ProblemDetails };
 
@@ -103,6 +103,7 @@ export class JmapExecutor {
           },
         };
       } catch (error) {
+        if (error instanceof MailboxRefusedRequest) return { ok: false, problem: error.problem };
         const mailboxError =
           error instanceof MailboxError ? error : new MailboxError('failed', String(error));
         this.log.warn(
