@@ -46,7 +46,7 @@ export class CancellableClient extends pg.Client {
     const call = (args: unknown[]): never => (super.query as (...args: unknown[]) => never).apply(this, args);
     if (!signal || submittable) return call(params);
     const callbackIndex = params.findIndex((param, index) => index > 0 && typeof param === 'function');
-    if (signal.aborted) {
+    if (signal.aborted && !endsTransaction(config)) {
       const error = new StatementCancelledError();
       if (callbackIndex < 0) return Promise.reject(error) as never;
       process.nextTick(() => (params[callbackIndex] as QueryCallback)(error));
@@ -86,6 +86,12 @@ export class CancellableClient extends pg.Client {
     socket.once('connect', () => socket.end(request));
     socket.setTimeout(5000, () => socket.destroy());
   }
+}
+
+/** What closes a transaction still goes out after the request ended, or the pool would get it back open. */
+function endsTransaction(config: unknown): boolean {
+  const text = typeof config === 'string' ? config : (config as { text?: unknown } | null)?.text;
+  return typeof text === 'string' && /^\s*(ROLLBACK|COMMIT|END|ABORT|RELEASE)\b/i.test(text);
 }
 
 export interface StatementLimits {
