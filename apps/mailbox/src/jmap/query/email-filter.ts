@@ -35,7 +35,7 @@ const THREAD_KEYWORD_CONDITIONS = [
 const TEXT_CONDITIONS = ['text', 'from', 'to', 'cc', 'bcc', 'subject', 'body'];
 
 /**
- * How wide a filter may be (docs/jmap-limits.md). Each text term is a LIKE over every email of the
+ * How wide a filter may be (docs/adr/0061). Each text term is a LIKE over every email of the
  * account, so a filter's cost grows with its terms; past these it answers `unsupportedFilter`
  * ("syntactically valid, but the server cannot process it", RFC 8621 §4.4) before any SQL runs.
  * RFC 8621 has no capability property for these, so they are documented, not advertised.

@@ -58,10 +58,14 @@ describe(JmapService.name, () => {
     harness = await startMailboxApp();
     await harness.app
       .get(StoreDeliveryUseCase)
-      .execute([mailArrivedEvent(alice, rawMessage({ subject: 'small' }), { receivedAt: '2026-03-01T10:00:00Z' })]);
+      .execute([
+        mailArrivedEvent(alice, rawMessage({ subject: 'small' }), { receivedAt: '2026-03-01T10:00:00Z' }),
+      ]);
     const seed = await harness.app
       .get(StoreDeliveryUseCase)
-      .execute([mailArrivedEvent(bob, rawMessage({ subject: 'thread' }), { receivedAt: '2026-03-01T10:00:00Z' })]);
+      .execute([
+        mailArrivedEvent(bob, rawMessage({ subject: 'thread' }), { receivedAt: '2026-03-01T10:00:00Z' }),
+      ]);
     // One thread of 20,000 emails, copied from a stored one.
     await harness.db.query(
       `INSERT INTO mailbox.emails
@@ -113,6 +117,43 @@ describe(JmapService.name, () => {
     expect(response.status).toBe(400);
     expect(response.body).toMatchObject({ type: 'urn:ietf:params:jmap:error:limit', status: 400 });
     expect(['maxSizeReferences', 'maxSizeResponse']).toContain(response.body['limit']);
+  });
+
+  it('answers SearchSnippet/get with notFound null when every email was found, a list otherwise', async () => {
+    const [[, query]] = (await call(alice, [['Email/query', { accountId: alice }, 'q']])) as [Invocation];
+    const ids = query['ids'] as string[];
+    const responses = await call(alice, [
+      ['SearchSnippet/get', { accountId: alice, filter: { text: 'small' }, emailIds: ids }, 'all'],
+      [
+        'SearchSnippet/get',
+        { accountId: alice, filter: { text: 'small' }, emailIds: [...ids, 'Mnone'] },
+        'some',
+      ],
+    ]);
+    expect(responses[0]![1]).toMatchObject({ notFound: null, list: [{ emailId: ids[0] }] });
+    expect(responses[1]![1]).toMatchObject({ notFound: ['Mnone'] });
+  });
+
+  it('answers Email/import of a blob that does not exist with invalidProperties on blobId (RFC 8621 §4.8)', async () => {
+    const [[, mailboxes]] = (await call(alice, [['Mailbox/get', { accountId: alice, ids: null }, 'm']])) as [
+      Invocation,
+    ];
+    const inbox = (mailboxes['list'] as Array<{ id: string; role: string }>).find(
+      (box) => box.role === 'inbox',
+    )!;
+    const [[, imported]] = (await call(alice, [
+      [
+        'Email/import',
+        {
+          accountId: alice,
+          emails: { k1: { blobId: `B${'0'.repeat(64)}`, mailboxIds: { [inbox.id]: true } } },
+        },
+        'i',
+      ],
+    ])) as [Invocation];
+    expect(imported['notCreated']).toEqual({
+      k1: { type: 'invalidProperties', description: expect.any(String), properties: ['blobId'] },
+    });
   });
 
   it('cancels the running query in PostgreSQL when its caller hangs up', async () => {
