@@ -31,8 +31,12 @@ export interface DispatchHooks {
   signal?: AbortSignal;
 }
 
-/** The methods that only read; any other may have changed data by the time it answers. */
 const READ_ONLY = /\/(get|query|queryChanges|changes|parse)$|^Core\/echo$/;
+
+/** Whether a method only reads; any other may have changed data by the time it answers. */
+export function isReadOnlyMethod(name: string): boolean {
+  return READ_ONLY.test(name);
+}
 
 /**
  * Runs a request's method calls in order (RFC 8620 §3.3): result references are resolved against
@@ -91,7 +95,7 @@ export async function dispatchRequest(
       }
       const refusal = hooks.authorize?.(name, args);
       if (refusal) throw refusal;
-      if (!READ_ONLY.test(name)) written = true;
+      if (!isReadOnlyMethod(name)) written = true;
       const response = await handler(args, context);
       budget.chargeResponse(response);
       responses.push([name, response, callId]);

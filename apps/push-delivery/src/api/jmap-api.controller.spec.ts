@@ -124,23 +124,21 @@ describe(JmapApiController.name, () => {
     ]);
   });
 
-  it.each([
-    ['text/plain'],
-    ['text/plain; charset=utf-8'],
-    ['application/x-www-form-urlencoded'],
-    [null],
-  ])('answers notJSON to a request of type %s without running it', async (contentType) => {
-    const { trail, post } = setUp();
-    const body = JSON.stringify({ using, methodCalls: [['Email/get', { accountId }, 'g']] });
-    const refusal = await post(body, contentType).then(
-      () => undefined,
-      (error: unknown) => error,
-    );
-    expect(refusal).toBeInstanceOf(ProblemException);
-    expect((refusal as ProblemException).getStatus()).toBe(400);
-    expect((refusal as ProblemException).problem.type).toBe('urn:ietf:params:jmap:error:notJSON');
-    expect(trail.records.map((entry) => entry.input.request?.methods)).toEqual([[]]);
-  });
+  it.each([['text/plain'], ['text/plain; charset=utf-8'], ['application/x-www-form-urlencoded'], [null]])(
+    'answers notJSON to a request of type %s without running it',
+    async (contentType) => {
+      const { trail, post } = setUp();
+      const body = JSON.stringify({ using, methodCalls: [['Email/get', { accountId }, 'g']] });
+      const refusal = await post(body, contentType).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(refusal).toBeInstanceOf(ProblemException);
+      expect((refusal as ProblemException).getStatus()).toBe(400);
+      expect((refusal as ProblemException).problem.type).toBe('urn:ietf:params:jmap:error:notJSON');
+      expect(trail.records.map((entry) => entry.input.request?.methods)).toEqual([[]]);
+    },
+  );
 });
 
 describe(isJsonContentType.name, () => {

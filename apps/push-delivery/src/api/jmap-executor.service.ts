@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import {
   DEFAULT_CORE_LIMITS,
   requestError,
+  RequestProblem,
   type JmapRequest,
   type JmapResponse,
   type ProblemDetails,
@@ -103,7 +104,9 @@ export class JmapExecutor {
           },
         };
       } catch (error) {
-        if (error instanceof MailboxRefusedRequest) return { ok: false, problem: error.problem };
+        if (error instanceof MailboxRefusedRequest || error instanceof RequestProblem) {
+          return { ok: false, problem: error.problem };
+        }
         const mailboxError =
           error instanceof MailboxError ? error : new MailboxError('failed', String(error));
         this.log.warn(
