@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DeviceCredentialsV1 } from '@pushmail/contracts';
 import { DEVICE_CAPABILITY, type Invocation, type JmapRequest, RequestProblem } from '@pushmail/jmap';
 import { describe, expect, it } from 'vitest';
-import type { MailboxResponse } from '../api/mailbox-client.js';
+import { MailboxRefusedRequest, type MailboxResponse } from '../api/mailbox-client.js';
 import type { DeviceCredentialsView } from '../auth/device-credentials.view.js';
 import type { RegistryClient } from '../auth/registry-client.js';
 import { silentLogger } from '../testing/fake-socket.js';
@@ -210,6 +210,40 @@ describe(DeviceGate.name, () => {
       'Email/set',
       'DevicePolicy/get',
       'requestTooLarge',
+      'requestTooLarge',
+    ]);
+  });
+
+  it('answers requestTooLarge when mailbox refuses a later run as over budget after a write', async () => {
+    const { gate, forward } = setUp();
+    let runs = 0;
+    const refusingSecondRun = async (request: JmapRequest): Promise<MailboxResponse> => {
+      runs += 1;
+      if (runs === 2) {
+        throw new MailboxRefusedRequest({
+          type: 'urn:ietf:params:jmap:error:limit',
+          status: 400,
+          detail: 'over maxSizeResponse',
+          limit: 'maxSizeResponse',
+        });
+      }
+      return forward(request);
+    };
+    const { methodResponses } = await gate.run(
+      device,
+      {
+        using: [core, mail, DEVICE_CAPABILITY],
+        methodCalls: [
+          ['Email/set', { accountId }, 's'],
+          ['DevicePolicy/get', { accountId }, 'p'],
+          ['Email/get', { accountId, ids: [] }, 'g'],
+        ],
+      },
+      refusingSecondRun,
+    );
+    expect(methodResponses.map(([name, args]) => (name === 'error' ? args['type'] : name))).toEqual([
+      'Email/set',
+      'DevicePolicy/get',
       'requestTooLarge',
     ]);
   });

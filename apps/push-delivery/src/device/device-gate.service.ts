@@ -9,7 +9,7 @@ import {
   RequestProblem,
   resolveResultReferences,
 } from '@pushmail/jmap';
-import type { MailboxResponse } from '../api/mailbox-client.js';
+import { MailboxRefusedRequest, type MailboxResponse } from '../api/mailbox-client.js';
 import type { AuthenticatedDevice } from '../auth/device-authenticator.js';
 import { DeviceCredentialsView } from '../auth/device-credentials.view.js';
 import { DeviceMethods, isDeviceMethod } from './device-methods.js';
@@ -80,11 +80,31 @@ export class DeviceGate {
         }
         return;
       }
-      const answered = await forward({
-        using: mailUsing,
-        methodCalls: calls,
-        ...(createdIds ? { createdIds } : {}),
-      });
+      let answered: MailboxResponse;
+      try {
+        answered = await forward({
+          using: mailUsing,
+          methodCalls: calls,
+          ...(createdIds ? { createdIds } : {}),
+        });
+      } catch (error) {
+        // mailbox refused this run as over budget; what ran before it here must still be answered.
+        if (
+          !(error instanceof MailboxRefusedRequest) ||
+          error.problem.type !== 'urn:ietf:params:jmap:error:limit' ||
+          !written
+        ) {
+          throw error;
+        }
+        exceeded = new BudgetExceeded(
+          error.problem.limit === 'maxSizeReferences' ? 'maxSizeReferences' : 'maxSizeResponse',
+          budget.limits[
+            error.problem.limit === 'maxSizeReferences' ? 'maxSizeReferences' : 'maxSizeResponse'
+          ],
+        );
+        for (const call of calls) answer(call);
+        return;
+      }
       if (calls.some(([name]) => !isReadOnlyMethod(name))) written = true;
       for (const invocation of answered.methodResponses) answer(invocation);
       createdIds = answered.createdIds ?? createdIds;
