@@ -170,7 +170,8 @@ describe('JMAP mail API: blobs, queries and errors', () => {
     const created = (imported['created'] as Record<string, Args>)['one']!;
     expect(created).toMatchObject({ blobId: uploaded.blobId, size: Buffer.byteLength(message) });
     expect((imported['notCreated'] as Record<string, Args>)['missing']).toMatchObject({
-      type: 'blobNotFound',
+      type: 'invalidProperties',
+      properties: ['blobId'],
     });
     expect(
       await getEmail(created['id'] as string, [

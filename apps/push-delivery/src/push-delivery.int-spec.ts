@@ -144,14 +144,15 @@ describe('push-delivery', () => {
     });
   });
 
-  it('answers 401 with a Bearer challenge to an unknown token, on the session resource and on the upgrade', async () => {
+  it('answers 401 with a Basic and a Bearer challenge to an unknown token, on the session resource and on the upgrade', async () => {
     const stranger = `pmd_${randomBytes(32).toString('base64url')}`;
+    const both = 'Basic realm="pushmail", charset="UTF-8", Bearer realm="pushmail"';
     const response = await session(stranger);
     expect(response.status).toBe(401);
-    expect(response.headers.get('www-authenticate')).toBe('Bearer realm="pushmail"');
+    expect(response.headers.get('www-authenticate')).toBe(both);
 
     const upgrade = await refusedUpgrade(wsUrl, { authorization: `Bearer ${stranger}` }, 'jmap');
-    expect(upgrade).toEqual({ status: 401, wwwAuthenticate: 'Bearer realm="pushmail"' });
+    expect(upgrade).toEqual({ status: 401, wwwAuthenticate: both });
   });
 
   it('refuses an upgrade without the jmap subprotocol with 400', async () => {

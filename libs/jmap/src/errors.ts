@@ -19,6 +19,18 @@ export function requestError(type: RequestErrorType, detail: string, limit?: str
   };
 }
 
+/**
+ * A request-level problem found while the request ran, after it parsed (a budget went past its
+ * limit): the whole request is answered with `problem`, as if it had been refused at the door.
+ */
+export class RequestProblem extends Error {
+  override readonly name = 'RequestProblem';
+
+  constructor(readonly problem: ProblemDetails) {
+    super(problem.detail);
+  }
+}
+
 /** Method-level error types (RFC 8620 §3.6.2 and the per-method errors of RFC 8620/8621). */
 export type MethodErrorType =
   | 'serverUnavailable'

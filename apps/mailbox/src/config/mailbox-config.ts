@@ -1,9 +1,9 @@
-import { baseConfigSchema, bearerToken, port, postgresUrl } from '@pushmail/platform';
+import { baseConfigSchema, bearerToken, databaseConfigShape, port } from '@pushmail/platform';
 import { z } from 'zod';
 
 export const mailboxConfigSchema = baseConfigSchema.extend({
   MAILBOX_HTTP_PORT: port.default(8082),
-  DATABASE_URL: postgresUrl,
+  ...databaseConfigShape,
   /** Shared with push-delivery; compared only through digests. */
   INTERNAL_TOKEN: bearerToken(),
   /** How long the per-account change log answers `/changes` before a client must resync. */

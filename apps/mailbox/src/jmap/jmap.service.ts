@@ -8,7 +8,7 @@ import {
   type MethodRegistry,
 } from '@pushmail/jmap';
 import type { Logger } from 'pino';
-import { LOGGER } from '@pushmail/platform';
+import { currentRequestSignal, LOGGER } from '@pushmail/platform';
 import { changedSince, stateStrings } from '../changes/change-log.js';
 import { ChangesService } from '../changes/changes.service.js';
 import { ImportEmailsUseCase } from '../usecases/import-emails/import-emails.usecase.js';
@@ -88,9 +88,16 @@ export class JmapService {
           ? (args, context) => this.identities.get(args, { ...context, ...caller })
           : this.methods.get(name),
     };
+    // The caller (push-delivery) hangs up when its device leaves or its own timeout passes: the
+    // calls not yet run are not started, and the running statement is cancelled.
+    const signal = currentRequestSignal();
     const result = await dispatchRequest(request, accountId, registry, {
-      onUnexpectedError: (method, error) =>
-        this.logger.error({ err: error, method, accountId }, 'a JMAP method failed'),
+      ...(signal ? { signal } : {}),
+      onUnexpectedError: (method, error) => {
+        if (signal?.aborted)
+          this.logger.info({ method, accountId }, 'a JMAP method stopped: its request ended');
+        else this.logger.error({ err: error, method, accountId }, 'a JMAP method failed');
+      },
     });
     return {
       methodResponses: result.methodResponses,

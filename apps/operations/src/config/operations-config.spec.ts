@@ -15,6 +15,7 @@ describe('operationsConfigSchema', () => {
       OPERATIONS_HTTP_PORT: 8084,
       HTTP_HOST: '0.0.0.0',
       DATABASE_URL: required.DATABASE_URL,
+      DATABASE_STATEMENT_TIMEOUT_MS: 30_000,
       KAFKA_BROKERS: ['127.0.0.1:19092', '127.0.0.1:19094'],
       KAFKA_TOPICS: 'create',
       KAFKA_REPLICATION_FACTOR: 1,

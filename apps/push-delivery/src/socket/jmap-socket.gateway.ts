@@ -261,7 +261,12 @@ function textOf(data: RawData): string {
 }
 
 /** Answers a refused upgrade with a plain HTTP response, as the handshake is still HTTP. */
-function reject(socket: Duplex, status: number, detail: string, headers: Record<string, string> = {}): void {
+function reject(
+  socket: Duplex,
+  status: number,
+  detail: string,
+  headers: Record<string, string | string[]> = {},
+): void {
   if (!socket.writable) {
     socket.destroy();
     return;
@@ -272,7 +277,9 @@ function reject(socket: Duplex, status: number, detail: string, headers: Record<
     'Connection: close',
     'Content-Type: application/json; charset=utf-8',
     `Content-Length: ${Buffer.byteLength(body)}`,
-    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+    ...Object.entries(headers).flatMap(([name, value]) =>
+      (Array.isArray(value) ? value : [value]).map((line) => `${name}: ${line}`),
+    ),
   ];
   socket.once('finish', () => socket.destroy());
   socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);

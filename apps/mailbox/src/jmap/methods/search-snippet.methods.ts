@@ -37,6 +37,7 @@ export class SearchSnippetMethods {
               [accountId, lookup],
             );
       const found = new Map(rows.map((row) => [row.id, row]));
+      const notFound = emailIds.filter((id) => !found.has(id));
       return {
         accountId,
         list: emailIds
@@ -46,7 +47,8 @@ export class SearchSnippetMethods {
             const body = row.text_body ?? (row.html_body === null ? null : previewOf(null, row.html_body));
             return { emailId: id, ...searchSnippet(terms, row.subject, body) };
           }),
-        notFound: emailIds.filter((id) => !found.has(id)),
+        // RFC 8621 §5.1: null, not an empty list, when every email was found.
+        notFound: notFound.length === 0 ? null : notFound,
       };
     });
   }
