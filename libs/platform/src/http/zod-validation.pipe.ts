@@ -9,7 +9,6 @@ export interface ValidationProblem {
 // C0 controls (NUL included, which PostgreSQL refuses in text), DEL and C1 controls, and UTF-16
 // surrogates that are not part of a pair (JSON can spell them, UTF-8 cannot carry them).
 const UNACCEPTABLE_TEXT =
-  // eslint-disable-next-line no-control-regex
   /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const MAX_PROBLEMS = 10;
 const MAX_DEPTH = 32;
