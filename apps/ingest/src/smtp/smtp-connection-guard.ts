@@ -55,7 +55,7 @@ export class SmtpConnectionGuard {
       // The data stream would otherwise wait for the socket to close; ending it now answers the
       // handler, which keeps nothing of the message.
       stream.destroy();
-    }, this.settings.dataTimeoutMs);
+    }, this.settings.dataTimeoutMs).unref();
     const received = () => {
       clearTimeout(this.dataTimer);
       this.dataTimer = undefined;
@@ -74,7 +74,7 @@ export class SmtpConnectionGuard {
       this.commandTimer = setTimeout(
         () => this.end(SmtpReplies.commandTimeout(), 'a command line took longer than its limit'),
         this.settings.commandTimeoutMs,
-      );
+      ).unref();
     }
   }
 
