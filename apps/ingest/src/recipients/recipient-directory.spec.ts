@@ -100,10 +100,11 @@ describe(RecipientDirectory.name, () => {
       accountId: admin.accountId,
       address: 'postmaster@example.com',
     });
+    // The bare postmaster (RFC 5321 §4.1.1.3) is the first hosted domain's.
     expect(directory.resolve('postmaster')).toEqual({
       kind: 'account',
       accountId: admin.accountId,
-      address: 'postmaster',
+      address: 'postmaster@example.com',
     });
     expect(directory.resolve('postmaster@example.org')).toMatchObject({ accountId: orgPostmaster.accountId });
   });

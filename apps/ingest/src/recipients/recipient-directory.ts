@@ -20,10 +20,13 @@ export class RecipientDirectory {
   private readonly hostedDomains: ReadonlySet<string>;
   private readonly accountByAddress = new Map<string, string>();
   private readonly postmasterAccount: string;
+  /** What the bare `postmaster` stands for: the postmaster of the first hosted domain. */
+  private readonly postmasterAddress: string;
 
   constructor(hostedDomains: readonly string[], postmasterAccount?: string) {
     this.hostedDomains = new Set(hostedDomains.map((domain) => domain.toLowerCase()));
-    this.postmasterAccount = normalizeAddress(postmasterAccount ?? `postmaster@${hostedDomains[0] ?? ''}`);
+    this.postmasterAddress = normalizeAddress(`postmaster@${hostedDomains[0] ?? ''}`);
+    this.postmasterAccount = normalizeAddress(postmasterAccount ?? this.postmasterAddress);
   }
 
   get size(): number {
@@ -45,12 +48,11 @@ export class RecipientDirectory {
   }
 
   resolve(rawAddress: string): RecipientResolution {
-    const address = normalizeAddress(rawAddress);
+    const named = normalizeAddress(rawAddress);
+    const address = named === 'postmaster' ? this.postmasterAddress : named;
     const at = address.lastIndexOf('@');
-    const bare = at < 0;
-    if (!bare && !this.hostedDomains.has(address.slice(at + 1))) return { kind: 'foreign-domain', address };
-    const postmaster = (bare ? address : address.slice(0, at)) === 'postmaster';
-    if (bare && !postmaster) return { kind: 'foreign-domain', address };
+    if (at < 0 || !this.hostedDomains.has(address.slice(at + 1))) return { kind: 'foreign-domain', address };
+    const postmaster = address.slice(0, at) === 'postmaster';
     const accountId =
       this.accountByAddress.get(address) ??
       (postmaster ? this.accountByAddress.get(this.postmasterAccount) : undefined);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
-import type { MailArrivedV1 } from '@pushmail/contracts';
+import { mailArrivedV1, type MailArrivedV1 } from '@pushmail/contracts';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
@@ -178,9 +178,15 @@ describe(SmtpSessionHandler.name, () => {
       250,
     );
 
+    const bare = newSession();
+    expect(rcpt(handler, bare, 'postmaster').code).toBe(250);
+    expect((await data(handler, bare, Buffer.from('Subject: bare\r\n\r\nreport\r\n')).reply).code).toBe(250);
+
     expect(publisher.published.map((event) => [event.accountId, event.envelope.rcptTo])).toEqual([
       [alice.accountId, 'postmaster@example.com'],
+      [alice.accountId, 'postmaster@example.com'],
     ]);
+    for (const event of publisher.published) expect(mailArrivedV1.safeParse(event).success).toBe(true);
   });
 
   it('defers mail to the postmaster with 451 4.3.0 while no account takes it', () => {

@@ -21,6 +21,11 @@ export interface SmtpSessionLimits {
 
 type Done = (error?: Error | null) => void;
 
+interface AcceptedRecipient {
+  address: string;
+  accountId: string;
+}
+
 const MAX_SENDER_LENGTH = 320;
 const MAX_HELO_LENGTH = 255;
 const MAX_ERROR_DELAY_MS = 5000;
@@ -36,7 +41,9 @@ const NON_ASCII = /[^\x00-\x7f]/;
 export class SmtpSessionHandler {
   // Keyed by the envelope, which smtp-server replaces for every transaction (MAIL, RSET, after
   // DATA), so a transaction's accepted recipients disappear with it.
-  private readonly transactions = new WeakMap<SMTPServerEnvelope, Map<string, string>>();
+  // Each accepted recipient as the client named it (normalized), with the address and account it
+  // resolved to: the bare `postmaster` resolves to a full address.
+  private readonly transactions = new WeakMap<SMTPServerEnvelope, Map<string, AcceptedRecipient>>();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly refusedRecipients = new WeakMap<SMTPServerSession, number>();
   private readonly log: Logger;
@@ -100,7 +107,7 @@ export class SmtpSessionHandler {
         );
         return this.reject(SmtpReplies.postmasterUnassigned(), done);
       case 'account':
-        accepted.set(resolution.address, resolution.accountId);
+        accepted.set(normalized, { address: resolution.address, accountId: resolution.accountId });
         this.metrics.reply(250);
         return done();
     }
@@ -210,13 +217,13 @@ export class SmtpSessionHandler {
     const recipients: { address: string; accountId: string }[] = [];
     for (const recipient of envelope.rcptTo) {
       const address = normalizeAddress(recipient.address);
-      const accountId = accepted.get(address);
-      if (accountId !== undefined) recipients.push({ address, accountId });
+      const resolved = accepted.get(address);
+      if (resolved !== undefined) recipients.push(resolved);
     }
     return recipients;
   }
 
-  private transactionOf(envelope: SMTPServerEnvelope): Map<string, string> {
+  private transactionOf(envelope: SMTPServerEnvelope): Map<string, AcceptedRecipient> {
     let accepted = this.transactions.get(envelope);
     if (!accepted) {
       accepted = new Map();
