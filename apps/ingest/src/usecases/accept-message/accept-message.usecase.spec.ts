@@ -161,7 +161,7 @@ describe(AcceptMessage.name, () => {
     await useCase.execute(
       message({
         mailFrom: 'x>\r\nBcc: victim@example.com',
-        smtp: { clientAddress: '::ffff:192.0.2.1', heloName: 'evil (x);\r\nX-Forged: 1', sessionId: 's' },
+        smtp: { clientAddress: '::ffff:192.0.2.1', heloName: 'evil (x);\r\nX-Forged: 1 ünï', sessionId: 's' },
       }),
     );
 
@@ -169,6 +169,7 @@ describe(AcceptMessage.name, () => {
     expect(trace.split('\r\n')).toHaveLength(5);
     expect(trace).not.toMatch(/^(Bcc|X-Forged):/m);
     expect(trace).toContain('([192.0.2.1])');
+    expect(trace).toMatch(/^Received: from [\x21-\x7e]+ \(/m);
     expect(rest.toString()).toMatch(/^From: a@elsewhere\.example\r\n/);
   });
 

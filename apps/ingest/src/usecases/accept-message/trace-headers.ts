@@ -29,8 +29,9 @@ export function traceHeaders(trace: TraceInfo): Buffer {
 
 // A value the client chose lands in a header: nothing in it may end the field or open a
 // comment or a new clause, whatever the SMTP layer already let through.
+// A HELO name or address literal is ASCII (RFC 5321 §4.1.2): anything else becomes '?' too.
 function token(value: string): string {
-  return value.replace(/[\x00-\x20\x7f()<>;\\"]/g, '?').slice(0, 255);
+  return value.replace(/[^\x21-\x7e]|[()<>;\\"]/g, '?').slice(0, 255);
 }
 
 function pathText(value: string): string {
