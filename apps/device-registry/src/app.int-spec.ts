@@ -511,6 +511,30 @@ describe(AppModule.name, () => {
     expect(await liveTokens()).toEqual([sha256(token)]);
   });
 
+  it('lets a quarantined device rotate its token, as it lets one register', async () => {
+    const { address } = await createAccount();
+    const model = `Quarantined ${randomUUID().slice(0, 6)}`;
+    const rule = await adminPost('/admin/access/rules', {
+      matchField: 'model',
+      pattern: model,
+      access: 'quarantined',
+    });
+    expect(rule.status).toBe(201);
+    const registered = await register({ address, password: 'correct horse', deviceId: 'kiosk', model });
+    expect(registered.status).toBe(201);
+    const { token, access } = (await registered.json()) as { token: string; access: string };
+    expect(access).toBe('quarantined');
+
+    const rotated = await fetch(`${baseUrl}/v1/devices/token`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(rotated.status).toBe(200);
+    expect(((await rotated.json()) as { token: string }).token).not.toBe(token);
+    const { ruleId } = (await rule.json()) as { ruleId: string };
+    expect((await adminRequest('DELETE', `/admin/access/rules/${ruleId}`)).status).toBe(204);
+  });
+
   it('refuses to delete a policy in use and keeps each version change', async () => {
     const { accountId } = await createAccount();
     const created = await adminPost('/admin/policies', {
