@@ -14,6 +14,27 @@ export function startLocalKafka(options: {
   fresh?: boolean;
 }): Promise<LocalKafka>;
 
+/**
+ * A broker's client and controller ports, chosen outside the kernel's ephemeral port range and free
+ * now: no outgoing connection can take them while the broker is down, so keep them across restarts.
+ */
+export function brokerPorts(options?: PortPickOptions): Promise<{ port: number; controllerPort: number }>;
+
+/** `count` distinct free ports outside the kernel's ephemeral range. */
+export function pickListenPorts(count: number, options?: PortPickOptions): Promise<number[]>;
+
+/** The range the kernel assigns outgoing connections' local ports from. */
+export function ephemeralPortRange(): { low: number; high: number };
+
+export interface PortPickOptions {
+  /** Only ports in this range (default: 10000-65535), less the ephemeral range. */
+  within?: { low: number; high: number };
+  ephemeral?: { low: number; high: number };
+  isFree?: (port: number) => Promise<boolean>;
+  random?: () => number;
+  attempts?: number;
+}
+
 export interface Infrastructure {
   kafkaBrokers: string;
   databaseUrl: string;

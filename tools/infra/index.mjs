@@ -9,6 +9,7 @@ import { resolvePostgres } from './postgres.mjs';
 export { startLocalKafka } from './kafka.mjs';
 export { resolvePostgres } from './postgres.mjs';
 export { hasDockerEngine } from './common.mjs';
+export { brokerPorts, ephemeralPortRange, pickListenPorts } from './ports.mjs';
 
 const noop = async () => {};
 const never = new Promise(() => {});

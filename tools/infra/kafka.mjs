@@ -18,6 +18,7 @@ import path from 'node:path';
 
 import { cacheDir, canConnect, defaultLog, fileSize, run, sleep, tailFile, withLock } from './common.mjs';
 import { ensureHostTools } from './host-tools.mjs';
+import { ephemeralPortRange } from './ports.mjs';
 import { kafkaIsReady, probeKafka } from './kafka-probe.mjs';
 
 export const DEFAULT_KAFKA_VERSION = '4.4.0';
@@ -476,6 +477,13 @@ export async function startLocalKafka({ port, controllerPort, dataDir, log = def
   await checkJava();
   const libsDir = await ensureKafkaLibs({ version, log });
   mkdirSync(dataDir, { recursive: true });
+  const ephemeral = ephemeralPortRange();
+  for (const taken of [port, controllerPort].filter((p) => p >= ephemeral.low && p <= ephemeral.high)) {
+    log(
+      `port ${taken} is in the kernel's ephemeral range ${ephemeral.low}-${ephemeral.high}: an outgoing ` +
+        'connection may take it while the broker is down, and a restart then fails (use brokerPorts())',
+    );
+  }
 
   return withLock(
     path.join(dataDir, 'start.lock'),
