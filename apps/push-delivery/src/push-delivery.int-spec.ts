@@ -109,6 +109,7 @@ describe('push-delivery', () => {
       MAILBOX_URL: `http://127.0.0.1:${(mailbox.address() as AddressInfo).port}`,
       PUBLIC_URL: 'http://push.example.test',
       WS_MAX_MESSAGE_BYTES: '65536',
+      PUSH_MAX_CONNECTIONS_PER_DEVICE: '2',
     });
     app = await createServiceApp(pushService, config, logger);
     await app.listen(0, '127.0.0.1');
@@ -193,6 +194,52 @@ describe('push-delivery', () => {
     const device = await DeviceClient.connect(wsUrl, token);
     device.sendRaw('x'.repeat(65_537));
     expect((await device.waitForClose()).code).toBe(1009);
+  });
+
+  it("closes a device's oldest socket with 4029 when it opens more than PUSH_MAX_CONNECTIONS_PER_DEVICE", async () => {
+    const sockets = [];
+    try {
+      for (let opened = 0; opened < 3; opened += 1) sockets.push(await DeviceClient.connect(wsUrl, token));
+      expect(await sockets[0]!.waitForClose(5000)).toMatchObject({
+        code: 4029,
+        reason: 'replaced by a newer connection of this device: at most 2 per device',
+      });
+      expect(sockets.slice(1).map((socket) => socket.isOpen)).toEqual([true, true]);
+      const [, answer] = await Promise.all([
+        sockets[2]!.request([['Core/echo', { still: 'here' }, 'e']]),
+        sockets[1]!.request([['Core/echo', {}, 'f']]),
+      ]);
+      expect(answer).toHaveLength(1);
+    } finally {
+      for (const socket of sockets) socket.close();
+    }
+  });
+
+  it("ends a device's oldest EventSource stream with a close event when it opens more than the cap", async () => {
+    const controllers: AbortController[] = [];
+    const open = async () => {
+      const controller = new AbortController();
+      controllers.push(controller);
+      const response = await fetch(`${baseUrl}/jmap/eventsource?types=*&closeafter=no&ping=0`, {
+        headers: { authorization: `Bearer ${token}` },
+        signal: controller.signal,
+      });
+      expect(response.status).toBe(200);
+      return response;
+    };
+    try {
+      const oldest = await open();
+      await open();
+      await open();
+      // The oldest stream's body ends, with the reason as its last event.
+      const text = await oldest.text();
+      expect(text).toContain('retry: 60000');
+      expect(text).toMatch(
+        /event: close\ndata: \{"type":"urn:ietf:params:jmap:error:limit","detail":"replaced by a newer connection of this device: at most 2 per device"\}/,
+      );
+    } finally {
+      for (const controller of controllers) controller.abort();
+    }
   });
 
   it('catches a device with a stale push state up as soon as it enables push', async () => {

@@ -19,6 +19,8 @@ export const CloseCode = {
   tryAgainLater: 1013,
   /** Application range (RFC 6455 §7.4.2): the device lost its right to connect. */
   accessRevoked: 4003,
+  /** Application range, after HTTP 429: the device opened more sockets than it may hold, and this, its oldest, gave way. */
+  tooManyConnections: 4029,
 } as const;
 
 /** Which data types a socket wants pushed (RFC 8887 §4.3.5); null means every type. */
@@ -77,6 +79,10 @@ export class DeviceConnection {
 
   get accountId(): string {
     return this.device.accountId;
+  }
+
+  get deviceId(): string {
+    return this.device.deviceId;
   }
 
   /** True once this side decided to close (revocation, restart, too slow, missed pong). */

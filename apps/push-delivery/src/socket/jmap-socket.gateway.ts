@@ -12,6 +12,7 @@ import { revocationReason } from '../auth/device-credential-index.js';
 import { DeviceCredentialsView } from '../auth/device-credentials.view.js';
 import { DeviceLastSeen } from '../auth/device-last-seen.js';
 import type { PushConfig } from '../config/push-config.js';
+import { connectionsOverCap, replacedReason } from '../device/connection-cap.js';
 import { noticesFor } from '../device/device-messages.js';
 import { deviceStateOf, mailRefusalOf } from '../device/device-state.js';
 import { PushMetrics } from '../metrics/push-metrics.js';
@@ -152,6 +153,7 @@ export class JmapSocketGateway implements OnApplicationBootstrap, OnModuleDestro
       kind: 'connected',
       ...(clientAddress ? { clientAddress } : {}),
     });
+    this.capConnections(device);
     this.lastSeen.touch(device.accountId, device.deviceId, new Date(), clientAddress ?? undefined);
     // Before any message is read: a pending wipe is the first thing the device hears.
     this.applyDeviceState(connection);
@@ -166,6 +168,20 @@ export class JmapSocketGateway implements OnApplicationBootstrap, OnModuleDestro
         this.log.error({ err: error, accountId: device.accountId }, 'handling a device message failed');
       });
     });
+  }
+
+  /** One socket more than a device may hold closes its oldest (see connection-cap.ts for why not the newest). */
+  private capConnections(device: AuthenticatedDevice): void {
+    const max = this.config.PUSH_MAX_CONNECTIONS_PER_DEVICE;
+    const open = [...this.registry.ofAccount(device.accountId)].filter((connection) => connection.isOpen);
+    for (const oldest of connectionsOverCap(open, device.deviceId, max)) {
+      this.log.debug(
+        { accountId: device.accountId, deviceId: device.deviceId, max },
+        'closing the oldest socket of a device over its connection cap',
+      );
+      oldest.close(CloseCode.tooManyConnections, replacedReason(max));
+      this.metrics.limited('websocketsPerDevice');
+    }
   }
 
   private enforceAccess(accountId: string, snapshot: DeviceCredentialsV1 | undefined): void {
