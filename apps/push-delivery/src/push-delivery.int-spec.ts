@@ -14,6 +14,8 @@ import WebSocket from 'ws';
 import { DeviceClient, expectEventually } from '@pushmail/testing';
 import { pushConfigSchema } from './config/push-config.js';
 import { pushService } from './service.js';
+import { DeviceTrail } from './trail/trail.service.js';
+import type { TrailInput } from './trail/trail-recorder.js';
 
 const kafkaBrokers = process.env['KAFKA_BROKERS'];
 if (!kafkaBrokers) throw new Error('KAFKA_BROKERS must point at the test broker');
@@ -239,6 +241,44 @@ describe('push-delivery', () => {
       );
     } finally {
       for (const controller of controllers) controller.abort();
+    }
+  });
+
+  it('records who started each close: a client close frame, the server failing a too-big frame, a drop with no frame', async () => {
+    const trail = app.get(DeviceTrail);
+    const closes: Array<NonNullable<TrailInput['close']>> = [];
+    const record = trail.record.bind(trail);
+    trail.record = (recordedAccountId, input) => {
+      if (input.kind === 'disconnected' && input.close) closes.push(input.close);
+      record(recordedAccountId, input);
+    };
+    try {
+      const polite = await DeviceClient.connect(wsUrl, token);
+      polite.close(1000, 'bye');
+      await polite.waitForClose();
+      await expectEventually(() => expect(closes).toHaveLength(1));
+
+      const oversized = await DeviceClient.connect(wsUrl, token);
+      oversized.sendRaw('x'.repeat(65_537));
+      await oversized.waitForClose();
+      await expectEventually(() => expect(closes).toHaveLength(2));
+
+      const dropped = await DeviceClient.connect(wsUrl, token);
+      dropped.terminate();
+      await expectEventually(() => expect(closes).toHaveLength(3));
+
+      expect(closes[0]).toMatchObject({
+        code: 1000,
+        reason: 'bye',
+        by: 'client',
+        initiator: 'clientCloseFrame',
+      });
+      expect(closes[1]).toMatchObject({ code: 1009, by: 'server', initiator: 'server' });
+      expect(closes[1]?.reason).toMatch(/^protocol error: /);
+      expect(closes[2]).toMatchObject({ code: 1006, by: 'network', initiator: 'silentCut' });
+      for (const close of closes) expect(close.idleMs).toBeLessThan(1000);
+    } finally {
+      trail.record = record;
     }
   });
 

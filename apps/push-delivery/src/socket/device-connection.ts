@@ -60,9 +60,12 @@ export class DeviceConnection {
    * StateChanges are dropped, and the device is caught up once it may have mail again.
    */
   mailHeld = false;
-  /** For the diagnostic trail: when the socket opened, and why the server ended it. */
+  /** For the diagnostic trail: when the socket opened, when anything last passed, and why the server ended it. */
   readonly openedAt = Date.now();
+  lastActivityAt = this.openedAt;
   cutForMissedPong = false;
+  /** Set when `ws` failed the connection for a frame the client sent; it then reports 1006. */
+  protocolError: { code: number; reason: string } | undefined;
   /** Called for each StateChange handed to the socket, so the trail sees pushes without the push path knowing it. */
   onPushSent: (() => void) | undefined;
   private closing = false;
@@ -102,7 +105,13 @@ export class DeviceConnection {
       return false;
     }
     this.socket.send(payload);
+    this.touch();
     return true;
+  }
+
+  /** Something passed on the socket (a message, a ping or pong): it was not idle. */
+  touch(): void {
+    this.lastActivityAt = Date.now();
   }
 
   /** False once a close is decided, even while the answers still running are let out. */

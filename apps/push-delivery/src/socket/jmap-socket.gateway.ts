@@ -19,6 +19,7 @@ import { PushMetrics } from '../metrics/push-metrics.js';
 import { WEBSOCKET_PATH } from '../session/session.service.js';
 import { DeviceTrail } from '../trail/trail.service.js';
 import { ClientMessageHandler } from './client-message.handler.js';
+import { closeRecord, protocolErrorCode } from './close-record.js';
 import { ConnectionRegistry } from './connection-registry.js';
 import { CloseCode, DeviceConnection } from './device-connection.js';
 import { heartbeat } from './heartbeat.js';
@@ -133,9 +134,16 @@ export class JmapSocketGateway implements OnApplicationBootstrap, OnModuleDestro
     const connection = new DeviceConnection(ws, device, {
       maxBufferedBytes: this.config.WS_MAX_BUFFERED_BYTES,
     });
-    ws.on('error', (error) =>
-      this.log.debug({ err: error, accountId: device.accountId }, 'device socket error'),
-    );
+    ws.on('error', (error: Error & { code?: string }) => {
+      // ws fails the connection itself for a bad frame (too big, bad UTF-8) and then reports 1006:
+      // remember it was this side's close, with the code it sent.
+      if (error.code?.startsWith('WS_ERR_'))
+        connection.protocolError ??= {
+          code: protocolErrorCode(error.code),
+          reason: `protocol error: ${error.message}`,
+        };
+      this.log.debug({ err: error, accountId: device.accountId }, 'device socket error');
+    });
     ws.on('close', (code: number, reason: Buffer) => {
       this.registry.remove(connection);
       this.recordClose(connection, code, reason.toString('utf8'));
@@ -159,11 +167,13 @@ export class JmapSocketGateway implements OnApplicationBootstrap, OnModuleDestro
     this.applyDeviceState(connection);
     ws.on('pong', () => {
       connection.alive = true;
+      connection.touch();
       this.trail.record(device.accountId, { deviceId: device.deviceId, kind: 'pong' });
       this.lastSeen.touch(device.accountId, device.deviceId);
     });
     ws.on('message', (data) => {
       connection.alive = true;
+      connection.touch();
       this.handler.handle(connection, textOf(data)).catch((error: unknown) => {
         this.log.error({ err: error, accountId: device.accountId }, 'handling a device message failed');
       });
@@ -233,19 +243,22 @@ export class JmapSocketGateway implements OnApplicationBootstrap, OnModuleDestro
   }
 
   private recordClose(connection: DeviceConnection, code: number, reason: string): void {
-    const by = connection.closedByServer ? 'server' : code === 1006 ? 'network' : 'client';
-    const why = connection.cutForMissedPong ? 'no pong since the previous ping' : reason;
+    const { close, detail } = closeRecord({
+      code,
+      reason,
+      closedByServer: connection.closedByServer,
+      cutForMissedPong: connection.cutForMissedPong,
+      protocolError: connection.protocolError,
+      openedAt: connection.openedAt,
+      lastActivityAt: connection.lastActivityAt,
+      now: Date.now(),
+      pingIntervalMs: this.config.WS_PING_INTERVAL_MS,
+    });
     this.trail.record(connection.accountId, {
       deviceId: connection.device.deviceId,
       kind: 'disconnected',
-      detail: `closed by the ${by}: ${code}${why ? ` ${why}` : ''}`,
-      close: {
-        code,
-        reason: why.slice(0, 200),
-        by,
-        lifetimeMs: Date.now() - connection.openedAt,
-        pingIntervalMs: this.config.WS_PING_INTERVAL_MS,
-      },
+      detail,
+      close,
     });
   }
 
