@@ -33,10 +33,11 @@ export const pushConfigSchema = baseConfigSchema.extend({
   /**
    * WebSocketPushEnable messages one device may send per minute sustained, and the burst it may save
    * up: each one with a pushState reads the account's state from mailbox. Past it the device is
-   * answered a RequestError of type `urn:ietf:params:jmap:error:limit` and its push stays as it was.
+   * answered a RequestError of type `urn:ietf:params:jmap:error:limit`; a socket that already had
+   * push keeps it as it was, one without push is closed with 1013 so its client reconnects later.
    */
-  PUSH_ENABLE_RATE_PER_MINUTE: z.coerce.number().positive().default(12),
-  PUSH_ENABLE_BURST: z.coerce.number().int().min(1).default(5),
+  PUSH_ENABLE_RATE_PER_MINUTE: z.coerce.number().positive().default(30),
+  PUSH_ENABLE_BURST: z.coerce.number().int().min(1).default(10),
   /** device-registry, for password sign-ins of standard clients, policy acknowledgements and wipe confirmations. */
   REGISTRY_URL: httpUrl.default('http://127.0.0.1:8081'),
   REGISTRY_TIMEOUT_MS: positiveInt().default(10_000),

@@ -72,7 +72,7 @@ function setUp(config?: Partial<PushConfig>) {
   const connection = new DeviceConnection(socket, device, { maxBufferedBytes: 1_000_000 });
   const send = (message: unknown) =>
     handler.handle(connection, typeof message === 'string' ? message : JSON.stringify(message));
-  return { mailbox, lastSeen, socket, connection, send };
+  return { mailbox, lastSeen, socket, connection, send, handlerOf: () => handler };
 }
 
 describe(ClientMessageHandler.name, () => {
@@ -97,6 +97,28 @@ describe(ClientMessageHandler.name, () => {
     expect(String(errors[0]?.['detail'])).toMatch(/at most 1 per minute \(bursts of 2\)/);
     expect(connection.push?.dataTypes).toEqual(new Set(['Email']));
     expect(connection.isOpen).toBe(true);
+  });
+
+  it('closes a socket without push with 1013 when its push enable is refused, so the client reconnects later', async () => {
+    const { mailbox, connection, send, handlerOf } = setUp({
+      PUSH_ENABLE_RATE_PER_MINUTE: 1,
+      PUSH_ENABLE_BURST: 1,
+    });
+    await send({ '@type': 'WebSocketPushEnable', dataTypes: null, pushState: '1' });
+    expect(connection.push).not.toBeNull();
+
+    // The same device on a new socket, as after a reconnect: the device's one token is spent.
+    const socket = new FakeSocket();
+    const reconnected = new DeviceConnection(socket, device, { maxBufferedBytes: 1_000_000 });
+    await handlerOf().handle(
+      reconnected,
+      JSON.stringify({ '@type': 'WebSocketPushEnable', dataTypes: null, pushState: '1' }),
+    );
+
+    expect(socket.messages()[0]).toMatchObject({ '@type': 'RequestError', limit: 'pushEnable' });
+    expect(socket.closed?.code).toBe(CloseCode.tryAgainLater);
+    expect(socket.closed?.reason).toMatch(/^too many push enables from this device; reconnect in \d+ s$/);
+    expect(mailbox.stateReads).toBe(1);
   });
 
   it('catches a device up at once when its pushState is stale', async () => {

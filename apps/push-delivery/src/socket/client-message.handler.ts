@@ -42,8 +42,8 @@ export class ClientMessageHandler {
   ) {
     this.log = logger.child({ component: 'socket' });
     this.pushEnables = new DeviceRateLimiter(
-      (config?.PUSH_ENABLE_RATE_PER_MINUTE ?? 12) / 60,
-      config?.PUSH_ENABLE_BURST ?? 5,
+      (config?.PUSH_ENABLE_RATE_PER_MINUTE ?? 30) / 60,
+      config?.PUSH_ENABLE_BURST ?? 10,
     );
   }
 
@@ -97,8 +97,10 @@ export class ClientMessageHandler {
 
   /**
    * RFC 8887 gives WebSocketPushEnable no response and no id, so a refusal is a RequestError
-   * without a requestId (§4.3.4), of the JMAP type for a limit (RFC 8620 §3.6.1). The device's push
-   * stays as it was: a device that already had push keeps receiving StateChanges.
+   * without a requestId (§4.3.4), of the JMAP type for a limit (RFC 8620 §3.6.1). A device that
+   * already had push on this socket keeps it as it was. One that had none would sit on a socket
+   * that never pushes (clients ignore a RequestError nobody asked for), so its socket is closed with
+   * 1013 Try Again Later, which clients answer by reconnecting later, when a push enable is let through.
    */
   private refusePushEnable(connection: DeviceConnection, waitMs: number): void {
     this.metrics.limited('pushEnable');
@@ -113,6 +115,11 @@ export class ClientMessageHandler {
         retryAfterMs: waitMs,
       }),
     );
+    if (!connection.push)
+      connection.close(
+        CloseCode.tryAgainLater,
+        `too many push enables from this device; reconnect in ${Math.ceil(waitMs / 1000)} s`,
+      );
   }
 
   /**
