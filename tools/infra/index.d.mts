@@ -35,6 +35,39 @@ export interface PortPickOptions {
   attempts?: number;
 }
 
+export interface LocalKafkaNode {
+  nodeId: number;
+  port: number;
+  controllerPort: number;
+  brokers: string;
+  readonly running: boolean;
+  /** Starts the node again on its ports and data; resolves once it serves metadata. */
+  start: () => Promise<void>;
+  /** Ends it as a crash would: SIGKILL to its process group, no controlled shutdown. */
+  kill: () => Promise<void>;
+  /** A controlled shutdown (SIGTERM). */
+  stop: () => Promise<void>;
+}
+
+export interface LocalKafkaCluster {
+  /** Every node's address, comma-separated, for KAFKA_BROKERS. */
+  brokers: string;
+  clusterId: string;
+  nodes: LocalKafkaNode[];
+  stop: () => Promise<void>;
+}
+
+/**
+ * A KRaft cluster of brokers (each also a controller) from the same Maven artifacts: replication
+ * factor = number of nodes, min.insync.replicas = minInsync (default 2). Give it brokerPorts().
+ */
+export function startLocalKafkaCluster(options: {
+  nodes: Array<{ port: number; controllerPort: number }>;
+  dataDir: string;
+  minInsync?: number;
+  log?: (message: string) => void;
+}): Promise<LocalKafkaCluster>;
+
 export interface Infrastructure {
   kafkaBrokers: string;
   databaseUrl: string;
