@@ -1,4 +1,5 @@
 import { deviceEventTopic, deviceTrailTopic, mailArrivedTopic } from '@pushmail/contracts';
+import { fixKafkajsRequestQueueTimers } from '@pushmail/platform';
 import kafkajs from 'kafkajs';
 
 const { Kafka, logLevel } = kafkajs;
@@ -42,6 +43,7 @@ async function startGroupsAtEnd(
   brokers: string,
   groups: ReadonlyArray<{ groupId: string; topic: string }>,
 ): Promise<void> {
+  fixKafkajsRequestQueueTimers();
   const admin = new Kafka({
     brokers: brokers.split(','),
     clientId: 'test-setup',

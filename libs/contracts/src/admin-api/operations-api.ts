@@ -130,6 +130,9 @@ export interface components {
         reason: string;
         /** @enum {string} */
         by: 'client' | 'server' | 'network';
+        /** @enum {string} */
+        initiator?: 'clientCloseFrame' | 'server' | 'silentCut';
+        idleMs?: number;
         lifetimeMs: number;
         pingIntervalMs?: number;
       };
@@ -159,6 +162,7 @@ export interface components {
       code:
         | 'idleConnectionCut'
         | 'reconnectStorm'
+        | 'abusiveReconnects'
         | 'policyNotAcknowledged'
         | 'quarantined'
         | 'blocked'
