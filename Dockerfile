@@ -109,7 +109,7 @@ COPY --from=build /src/dist/apps/operations ./dist/apps/operations
 # The operations console's static files, served under /console/.
 COPY --from=build /src/dist/apps/console ./dist/apps/console
 # Diagnostics and self-test API, the console, the admin calls it forwards, health and metrics.
-EXPOSE 8084
+EXPOSE 8085
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
-  CMD ["node", "healthcheck.mjs", "OPERATIONS_HTTP_PORT", "8084"]
+  CMD ["node", "healthcheck.mjs", "OPERATIONS_HTTP_PORT", "8085"]
 CMD ["node", "dist/apps/operations/main.js"]

@@ -51,7 +51,7 @@ export const serviceExpectations = {
   operations: {
     config: operationsConfigSchema,
     httpPortVariable: 'OPERATIONS_HTTP_PORT',
-    httpPort: 8084,
+    httpPort: 8085,
     extraPorts: {},
     drainSeconds: 20,
   },

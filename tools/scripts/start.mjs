@@ -83,7 +83,7 @@ try {
       registry: Number(process.env.REGISTRY_HTTP_PORT || 8081),
       mailbox: Number(process.env.MAILBOX_HTTP_PORT || 8082),
       ingest: Number(process.env.INGEST_HTTP_PORT || 8083),
-      operations: Number(process.env.OPERATIONS_HTTP_PORT || 8084),
+      operations: Number(process.env.OPERATIONS_HTTP_PORT || 8085),
     },
     onLogLine: printLine,
   });

@@ -11,7 +11,7 @@ export const CONTAINER_PORTS: PlatformPorts = {
   registry: 8081,
   mailbox: 8082,
   ingest: 8083,
-  operations: 8084,
+  operations: 8085,
 };
 
 /**
