@@ -20,7 +20,11 @@ export const activeSyncService: ServiceDefinition<typeof activeSyncConfigSchema>
   },
   afterListen: (_app, { config, logger }) => {
     logger.info(
-      { publicUrl: config.ACTIVESYNC_PUBLIC_URL, mailboxUrl: config.MAILBOX_URL, registryUrl: config.REGISTRY_URL },
+      {
+        publicUrl: config.ACTIVESYNC_PUBLIC_URL,
+        mailboxUrl: config.MAILBOX_URL,
+        registryUrl: config.REGISTRY_URL,
+      },
       'serving ActiveSync devices',
     );
   },

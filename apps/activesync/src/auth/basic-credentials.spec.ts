@@ -5,12 +5,26 @@ const basic = (value: string) => `Basic ${Buffer.from(value, 'utf8').toString('b
 
 describe(parseBasic.name, () => {
   it('reads the address, lower-cased, with or without a domain prefix, and a password with colons', () => {
-    expect(parseBasic(basic('Alice@Example.COM:pa:ss'))).toEqual({ address: 'alice@example.com', password: 'pa:ss' });
-    expect(parseBasic(basic('CORP\\alice@example.com:pw'))).toEqual({ address: 'alice@example.com', password: 'pw' });
+    expect(parseBasic(basic('Alice@Example.COM:pa:ss'))).toEqual({
+      address: 'alice@example.com',
+      password: 'pa:ss',
+    });
+    expect(parseBasic(basic('CORP\\alice@example.com:pw'))).toEqual({
+      address: 'alice@example.com',
+      password: 'pw',
+    });
   });
 
   it('refuses what is not an address and a password', () => {
-    for (const header of [undefined, '', 'Bearer x', 'Basic !!!', basic('alice:pw'), basic('a@b:'), basic(':pw')]) {
+    for (const header of [
+      undefined,
+      '',
+      'Bearer x',
+      'Basic !!!',
+      basic('alice:pw'),
+      basic('a@b:'),
+      basic(':pw'),
+    ]) {
       expect(parseBasic(header), String(header)).toBeUndefined();
     }
   });

@@ -4,7 +4,13 @@ import type { Logger } from 'pino';
 import type { ActiveSyncConfig } from '../config/activesync-config.js';
 import { DeviceViews } from '../registry/device-views.js';
 import { RegistryClient, RegistryUnavailableError } from '../registry/registry-client.js';
-import { BASIC_CHALLENGE, parseBasic, parseBearer, signInKey, type PasswordCredentials } from './basic-credentials.js';
+import {
+  BASIC_CHALLENGE,
+  parseBasic,
+  parseBearer,
+  signInKey,
+  type PasswordCredentials,
+} from './basic-credentials.js';
 
 /** How long a sign-in waits for this replica to see the partnership the registry just created or refreshed. */
 const VIEW_WAIT_MS = 5000;
@@ -69,7 +75,12 @@ export class EasAuthenticator {
 
   async authenticate(authorization: string | undefined, device: DeviceDescription): Promise<AuthOutcome> {
     if (!this.views.isCaughtUp) {
-      return { ok: false, http: 503, detail: 'device views are still loading', headers: { 'Retry-After': '5' } };
+      return {
+        ok: false,
+        http: 503,
+        detail: 'device views are still loading',
+        headers: { 'Retry-After': '5' },
+      };
     }
     const token = parseBearer(authorization);
     if (token !== undefined) return this.bearer(token, device);
@@ -78,10 +89,25 @@ export class EasAuthenticator {
       return { ok: false, http: 401, detail: 'sign in with the address and password', headers: CHALLENGE };
     }
     const model = device.model ?? device.deviceType;
-    const key = signInKey([credentials.address, credentials.password, device.deviceId, device.deviceType, model, device.os ?? '']);
+    const key = signInKey([
+      credentials.address,
+      credentials.password,
+      device.deviceId,
+      device.deviceType,
+      model,
+      device.os ?? '',
+    ]);
     const cached = this.cache.get(key);
     if (cached && cached.expiresAt > Date.now()) {
-      return { ok: true, device: { accountId: cached.accountId, deviceId: device.deviceId, address: cached.address, credentials } };
+      return {
+        ok: true,
+        device: {
+          accountId: cached.accountId,
+          deviceId: device.deviceId,
+          address: cached.address,
+          credentials,
+        },
+      };
     }
     let pending = this.inFlight.get(key);
     if (!pending) {
@@ -94,19 +120,28 @@ export class EasAuthenticator {
   /** Signs in afresh, so the partnership carries what the device just told about itself (Settings). */
   async refresh(credentials: PasswordCredentials, device: DeviceDescription): Promise<AuthOutcome> {
     const model = device.model ?? device.deviceType;
-    const key = signInKey([credentials.address, credentials.password, device.deviceId, device.deviceType, model, device.os ?? '']);
+    const key = signInKey([
+      credentials.address,
+      credentials.password,
+      device.deviceId,
+      device.deviceType,
+      model,
+      device.os ?? '',
+    ]);
     return this.signIn(key, credentials, device, model);
   }
 
   private bearer(token: string, device: DeviceDescription): AuthOutcome {
     const holder = this.views.deviceOfToken(token);
-    if (!holder) return { ok: false, http: 401, detail: 'unknown or revoked device token', headers: CHALLENGE };
+    if (!holder)
+      return { ok: false, http: 401, detail: 'unknown or revoked device token', headers: CHALLENGE };
     // A token opens only the partnership it was issued to, never another DeviceId.
     if (holder.deviceId !== device.deviceId) {
       return { ok: false, http: 403, detail: 'this device token belongs to another DeviceId' };
     }
     const address = this.views.addressOf(holder.accountId);
-    if (!address) return { ok: false, http: 503, detail: 'account is still loading', headers: { 'Retry-After': '5' } };
+    if (!address)
+      return { ok: false, http: 503, detail: 'account is still loading', headers: { 'Retry-After': '5' } };
     return { ok: true, device: { accountId: holder.accountId, deviceId: holder.deviceId, address } };
   }
 
@@ -129,12 +164,21 @@ export class EasAuthenticator {
         clientAddress: device.clientAddress,
       });
     } catch (error) {
-      this.log.warn({ reason: error instanceof RegistryUnavailableError ? error.message : 'unknown' }, 'sign-in failed');
-      return { ok: false, http: 503, detail: 'sign-in is unavailable right now', headers: { 'Retry-After': '5' } };
+      this.log.warn(
+        { reason: error instanceof RegistryUnavailableError ? error.message : 'unknown' },
+        'sign-in failed',
+      );
+      return {
+        ok: false,
+        http: 503,
+        detail: 'sign-in is unavailable right now',
+        headers: { 'Retry-After': '5' },
+      };
     }
     if (!answer.ok) {
       const { refusal } = answer;
-      if (refusal.status === 401) return { ok: false, http: 401, detail: 'wrong address or password', headers: CHALLENGE };
+      if (refusal.status === 401)
+        return { ok: false, http: 401, detail: 'wrong address or password', headers: CHALLENGE };
       if (refusal.status === 429) {
         return {
           ok: false,
@@ -144,17 +188,27 @@ export class EasAuthenticator {
         };
       }
       if (refusal.error === 'device_blocked') return { ok: false, status: 129, detail: refusal.message };
-      if (refusal.error === 'device_limit_reached') return { ok: false, status: 177, detail: refusal.message };
+      if (refusal.error === 'device_limit_reached')
+        return { ok: false, status: 177, detail: refusal.message };
       if (refusal.status === 400) return { ok: false, http: 400, detail: refusal.message };
       return { ok: false, http: 403, detail: refusal.message };
     }
     const principal = answer.value;
     if (!(await this.views.waitForRevision(principal.accountId, principal.revision, VIEW_WAIT_MS))) {
-      return { ok: false, http: 503, detail: 'the partnership is still loading', headers: { 'Retry-After': '1' } };
+      return {
+        ok: false,
+        http: 503,
+        detail: 'the partnership is still loading',
+        headers: { 'Retry-After': '1' },
+      };
     }
     const ttlMs = this.config.PASSWORD_AUTH_CACHE_SECONDS * 1000;
     if (ttlMs > 0) {
-      this.cache.set(key, { accountId: principal.accountId, address: principal.address, expiresAt: Date.now() + ttlMs });
+      this.cache.set(key, {
+        accountId: principal.accountId,
+        address: principal.address,
+        expiresAt: Date.now() + ttlMs,
+      });
       let keys = this.keysByAccount.get(principal.accountId);
       if (!keys) {
         keys = new Set();
@@ -164,7 +218,12 @@ export class EasAuthenticator {
     }
     return {
       ok: true,
-      device: { accountId: principal.accountId, deviceId: device.deviceId, address: principal.address, credentials },
+      device: {
+        accountId: principal.accountId,
+        deviceId: device.deviceId,
+        address: principal.address,
+        credentials,
+      },
     };
   }
 

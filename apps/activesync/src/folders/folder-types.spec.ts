@@ -3,7 +3,9 @@ import { folderTypeOf, hierarchyChanges, hierarchyOf } from './folder-types.js';
 
 describe(folderTypeOf.name, () => {
   it('gives Inbox 2, Drafts 3, Deleted Items 4, Sent Items 5, Outbox 6 and user folders 12', () => {
-    expect(['inbox', 'drafts', 'trash', 'sent', 'outbox', 'junk', null].map(folderTypeOf)).toEqual([2, 3, 4, 5, 6, 12, 12]);
+    expect(['inbox', 'drafts', 'trash', 'sent', 'outbox', 'junk', null].map(folderTypeOf)).toEqual([
+      2, 3, 4, 5, 6, 12, 12,
+    ]);
   });
 });
 
@@ -20,6 +22,10 @@ describe(hierarchyChanges.name, () => {
       { id: 'child', parentId: 'parent', name: 'Child', role: null },
       { id: 'parent', parentId: null, name: 'Parent', role: null },
     ]);
-    expect(hierarchyChanges(held, current)).toEqual({ added: ['parent', 'child'], updated: ['x'], deleted: ['old'] });
+    expect(hierarchyChanges(held, current)).toEqual({
+      added: ['parent', 'child'],
+      updated: ['x'],
+      deleted: ['old'],
+    });
   });
 });

@@ -27,7 +27,11 @@ export function folderTypeOf(role: string | null): number {
 export function hierarchyOf(folders: readonly MailFolder[]): Record<string, HeldFolder> {
   const hierarchy: Record<string, HeldFolder> = {};
   for (const folder of folders) {
-    hierarchy[folder.id] = { parentId: folder.parentId ?? '0', name: folder.name, type: folderTypeOf(folder.role) };
+    hierarchy[folder.id] = {
+      parentId: folder.parentId ?? '0',
+      name: folder.name,
+      type: folderTypeOf(folder.role),
+    };
   }
   return hierarchy;
 }
@@ -39,18 +43,26 @@ export interface HierarchyChanges {
 }
 
 /** What changed from what the device holds to what the account has; parents are added before children. */
-export function hierarchyChanges(held: Record<string, HeldFolder>, current: Record<string, HeldFolder>): HierarchyChanges {
+export function hierarchyChanges(
+  held: Record<string, HeldFolder>,
+  current: Record<string, HeldFolder>,
+): HierarchyChanges {
   const added = Object.keys(current).filter((id) => !(id in held));
   const depth = (id: string): number => {
     let level = 0;
-    for (let at = current[id]?.parentId; at && at !== '0' && level < 64; at = current[at]?.parentId) level += 1;
+    for (let at = current[id]?.parentId; at && at !== '0' && level < 64; at = current[at]?.parentId)
+      level += 1;
     return level;
   };
   added.sort((a, b) => depth(a) - depth(b));
   const updated = Object.keys(current).filter((id) => {
     const before = held[id];
     const after = current[id];
-    return before && after && (before.name !== after.name || before.parentId !== after.parentId || before.type !== after.type);
+    return (
+      before &&
+      after &&
+      (before.name !== after.name || before.parentId !== after.parentId || before.type !== after.type)
+    );
   });
   const deleted = Object.keys(held).filter((id) => !(id in current));
   return { added, updated, deleted };

@@ -160,7 +160,11 @@ export class MailStore {
   }
 
   /** The messages by id; ids the account does not have are left out. */
-  async emails(accountId: string, ids: string[], bodies: { text: boolean; html: boolean }): Promise<EmailDetail[]> {
+  async emails(
+    accountId: string,
+    ids: string[],
+    bodies: { text: boolean; html: boolean },
+  ): Promise<EmailDetail[]> {
     const details: EmailDetail[] = [];
     for (let start = 0; start < ids.length; start += PAGE) {
       const responses = await this.mailbox.call(accountId, [
@@ -276,7 +280,10 @@ export class MailStore {
     return failed;
   }
 
-  private async setMailboxes(accountId: string, args: Record<string, unknown>): Promise<Record<string, unknown>> {
+  private async setMailboxes(
+    accountId: string,
+    args: Record<string, unknown>,
+  ): Promise<Record<string, unknown>> {
     const responses = await this.mailbox.call(accountId, [['Mailbox/set', { accountId, ...args }, 'm']]);
     return answerOf(responses, 'm');
   }

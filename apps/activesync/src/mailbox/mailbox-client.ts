@@ -64,7 +64,8 @@ export class MailboxClient implements MailboxApi {
     if (!response.ok) throw await failure(response);
     const body: unknown = await response.json().catch(() => undefined);
     const responses = isObject(body) ? body['methodResponses'] : undefined;
-    if (!Array.isArray(responses)) throw new MailboxError('failed', 'mailbox answered a malformed JMAP response');
+    if (!Array.isArray(responses))
+      throw new MailboxError('failed', 'mailbox answered a malformed JMAP response');
     return responses as Invocation[];
   }
 
@@ -96,7 +97,10 @@ export class MailboxClient implements MailboxApi {
       });
     } catch (error) {
       if (error instanceof Error && error.name === 'TimeoutError') {
-        throw new MailboxError('failed', `mailbox did not answer within ${this.config.MAILBOX_TIMEOUT_MS} ms`);
+        throw new MailboxError(
+          'failed',
+          `mailbox did not answer within ${this.config.MAILBOX_TIMEOUT_MS} ms`,
+        );
       }
       const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
       const code = typeof cause?.code === 'string' ? cause.code : undefined;
@@ -121,7 +125,8 @@ export function answerOf(responses: Invocation[], callId: string): Record<string
   const answer = responses.find((invocation) => invocation[2] === callId);
   if (!answer) throw new MailboxError('failed', `mailbox gave no answer to ${callId}`);
   if (answer[0] === 'error') {
-    const type = isObject(answer[1]) && typeof answer[1]['type'] === 'string' ? answer[1]['type'] : 'serverFail';
+    const type =
+      isObject(answer[1]) && typeof answer[1]['type'] === 'string' ? answer[1]['type'] : 'serverFail';
     throw new MethodFailedError(callId, type);
   }
   return answer[1];

@@ -1,6 +1,12 @@
 import { Global, Module } from '@nestjs/common';
 import { registeredCounter, registeredGauge, registeredHistogram } from '@pushmail/platform';
-import { type Counter, type Gauge, type Histogram, register as defaultRegistry, type Registry } from 'prom-client';
+import {
+  type Counter,
+  type Gauge,
+  type Histogram,
+  register as defaultRegistry,
+  type Registry,
+} from 'prom-client';
 
 /** The gateway's metrics, served on /metrics by the platform's health module. */
 export class ActiveSyncMetrics {

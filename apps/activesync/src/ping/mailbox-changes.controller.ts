@@ -26,7 +26,9 @@ export class MailboxChangesController {
     @Inject(DeviceViews) views: DeviceViews,
   ) {
     views.onAccountChanged((accountId) =>
-      pings.standingChanged(accountId, (deviceKey) => standingKey(views.standingOf(accountId, deviceKey.slice(accountId.length + 1)))),
+      pings.standingChanged(accountId, (deviceKey) =>
+        standingKey(views.standingOf(accountId, deviceKey.slice(accountId.length + 1))),
+      ),
     );
   }
 
@@ -37,7 +39,10 @@ export class MailboxChangesController {
       if (event.changed.Email === undefined && event.changed.Mailbox === undefined) continue;
       const acceptedAt = event.acceptedAt === undefined ? undefined : Date.parse(event.acceptedAt);
       const known = accounts.get(event.accountId);
-      accounts.set(event.accountId, known === undefined ? acceptedAt : acceptedAt === undefined ? known : Math.min(known, acceptedAt));
+      accounts.set(
+        event.accountId,
+        known === undefined ? acceptedAt : acceptedAt === undefined ? known : Math.min(known, acceptedAt),
+      );
     }
     for (const [accountId, acceptedAt] of accounts) this.pings.mailChanged(accountId, acceptedAt);
   }

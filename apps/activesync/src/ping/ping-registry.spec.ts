@@ -7,7 +7,16 @@ function setUp() {
   return new PingRegistry(new ActiveSyncMetrics(new Registry()));
 }
 
-const park = (registry: PingRegistry, options: { deviceId?: string; check?: () => Promise<string[]>; heartbeatMs?: number; signal?: AbortSignal; standing?: string } = {}) =>
+const park = (
+  registry: PingRegistry,
+  options: {
+    deviceId?: string;
+    check?: () => Promise<string[]>;
+    heartbeatMs?: number;
+    signal?: AbortSignal;
+    standing?: string;
+  } = {},
+) =>
   registry.park({
     accountId: 'acc',
     deviceId: options.deviceId ?? 'phone',

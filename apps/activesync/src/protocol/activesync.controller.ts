@@ -71,7 +71,11 @@ export class ActiveSyncController {
       this.failure(error, command),
     );
     this.send(response, reply);
-    this.metrics.commandAnswered(command, 'body' in reply ? statusOfBody(reply.body) : `http_${reply.http}`, performance.now() - startedAt);
+    this.metrics.commandAnswered(
+      command,
+      'body' in reply ? statusOfBody(reply.body) : `http_${reply.http}`,
+      performance.now() - startedAt,
+    );
   }
 
   private async handle(
@@ -96,7 +100,12 @@ export class ActiveSyncController {
     if (!outcome.ok) {
       // The body is never read for a refused request; drain it so the answer reaches the client.
       request.resume();
-      if ('http' in outcome) return { http: outcome.http, detail: outcome.detail, ...(outcome.headers ? { headers: outcome.headers } : {}) };
+      if ('http' in outcome)
+        return {
+          http: outcome.http,
+          detail: outcome.detail,
+          ...(outcome.headers ? { headers: outcome.headers } : {}),
+        };
       return this.refusal(eas, outcome.status, outcome.detail);
     }
 
@@ -148,7 +157,12 @@ export class ActiveSyncController {
   private async describe(request: IncomingMessage, eas: ActiveSyncRequest): Promise<DeviceDescription> {
     const userAgent = headerText(request.headers['user-agent'], 512);
     const address = parseBasic(request.headers.authorization)?.address;
-    const known = address ? await this.devices.describedAs(eas.deviceId, (accountId) => this.views.addressOf(accountId) === address) : null;
+    const known = address
+      ? await this.devices.describedAs(
+          eas.deviceId,
+          (accountId) => this.views.addressOf(accountId) === address,
+        )
+      : null;
     return {
       deviceId: eas.deviceId,
       deviceType: eas.deviceType.slice(0, 64),
@@ -165,7 +179,11 @@ export class ActiveSyncController {
 
   private failure(error: unknown, command: string): EasReply {
     if (error instanceof MailboxError && error.kind === 'unavailable') {
-      return { http: 503, detail: 'the mail store is unavailable; retry shortly', headers: { 'Retry-After': '5' } };
+      return {
+        http: 503,
+        detail: 'the mail store is unavailable; retry shortly',
+        headers: { 'Retry-After': '5' },
+      };
     }
     this.log.error({ err: error, command }, 'an ActiveSync command failed');
     return { http: 500, detail: 'the command failed on the server; retry later' };

@@ -23,7 +23,8 @@ export class AutodiscoverController {
     const xml = body.toString('utf8');
     const address = /<EMailAddress>\s*([^<\s]{3,320})\s*<\/EMailAddress>/i.exec(xml)?.[1];
     const schema = /<AcceptableResponseSchema>\s*([^<\s]+)\s*<\/AcceptableResponseSchema>/i.exec(xml)?.[1];
-    if (!address || !/^[^\s@]+@[^\s@]+$/.test(address)) return send(response, 400, errorDocument('600', 'Invalid Request'));
+    if (!address || !/^[^\s@]+@[^\s@]+$/.test(address))
+      return send(response, 400, errorDocument('600', 'Invalid Request'));
     if (schema !== undefined && schema !== RESPONSE_SCHEMA) {
       return send(response, 200, errorDocument('601', 'Provider is not available'));
     }

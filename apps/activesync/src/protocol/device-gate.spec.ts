@@ -36,7 +36,9 @@ describe(gateOf.name, () => {
   it('asks for provisioning without a key, a refresh after a policy change, and refuses a foreign key', () => {
     expect(gateOf('Sync', allowed, none, undefined, '14.1')).toMatchObject({ ok: false, status: 142 });
     expect(gateOf('Sync', allowed, none, '0', '14.1')).toMatchObject({ ok: false, status: 142 });
-    expect(gateOf('Sync', allowed, { ...acknowledged, policyVersion: 1 }, '1234', '14.1')).toMatchObject({ status: 143 });
+    expect(gateOf('Sync', allowed, { ...acknowledged, policyVersion: 1 }, '1234', '14.1')).toMatchObject({
+      status: 143,
+    });
     expect(gateOf('Sync', allowed, acknowledged, '999', '14.1')).toMatchObject({ status: 144 });
   });
 
@@ -47,21 +49,45 @@ describe(gateOf.name, () => {
   });
 
   it('answers a block with 129 and a pending wipe with 140 until the device provisions', () => {
-    expect(gateOf('Provision', { ...allowed, access: 'blocked' }, acknowledged, '1234', '16.1')).toMatchObject({ status: 129 });
-    const wipe = { wipeId: randomUUID(), kind: 'full' as const, requestedBy: 'admin', requestedAt: new Date().toISOString() };
-    expect(gateOf('Ping', { ...allowed, pendingWipe: wipe }, acknowledged, '1234', '14.1')).toMatchObject({ status: 140 });
-    expect(gateOf('Provision', { ...allowed, pendingWipe: wipe }, acknowledged, '1234', '14.1')).toEqual({ ok: true });
+    expect(
+      gateOf('Provision', { ...allowed, access: 'blocked' }, acknowledged, '1234', '16.1'),
+    ).toMatchObject({ status: 129 });
+    const wipe = {
+      wipeId: randomUUID(),
+      kind: 'full' as const,
+      requestedBy: 'admin',
+      requestedAt: new Date().toISOString(),
+    };
+    expect(gateOf('Ping', { ...allowed, pendingWipe: wipe }, acknowledged, '1234', '14.1')).toMatchObject({
+      status: 140,
+    });
+    expect(gateOf('Provision', { ...allowed, pendingWipe: wipe }, acknowledged, '1234', '14.1')).toEqual({
+      ok: true,
+    });
   });
 
   it('blocks a pre-16.1 device whose account-only wipe it cannot carry, rather than wiping the whole phone', () => {
-    const wipe = { wipeId: randomUUID(), kind: 'account' as const, requestedBy: 'admin', requestedAt: new Date().toISOString() };
-    expect(gateOf('Provision', { ...allowed, pendingWipe: wipe }, acknowledged, '1234', '14.1')).toMatchObject({ status: 129 });
-    expect(gateOf('Provision', { ...allowed, pendingWipe: wipe }, acknowledged, '1234', '16.1')).toEqual({ ok: true });
+    const wipe = {
+      wipeId: randomUUID(),
+      kind: 'account' as const,
+      requestedBy: 'admin',
+      requestedAt: new Date().toISOString(),
+    };
+    expect(
+      gateOf('Provision', { ...allowed, pendingWipe: wipe }, acknowledged, '1234', '14.1'),
+    ).toMatchObject({ status: 129 });
+    expect(gateOf('Provision', { ...allowed, pendingWipe: wipe }, acknowledged, '1234', '16.1')).toEqual({
+      ok: true,
+    });
   });
 
   it('refuses a device the account no longer lists, and a disabled account', () => {
-    expect(gateOf('Sync', { ...allowed, known: false }, acknowledged, '1234', '14.1')).toMatchObject({ status: 129 });
-    expect(gateOf('Sync', { ...allowed, accountActive: false }, acknowledged, '1234', '14.1')).toMatchObject({ status: 130 });
+    expect(gateOf('Sync', { ...allowed, known: false }, acknowledged, '1234', '14.1')).toMatchObject({
+      status: 129,
+    });
+    expect(gateOf('Sync', { ...allowed, accountActive: false }, acknowledged, '1234', '14.1')).toMatchObject({
+      status: 130,
+    });
   });
 });
 

@@ -19,22 +19,41 @@ const BEFORE_PROVISIONING = new Set(['Provision', 'Settings']);
  * policy it has not acknowledged (142 no key, 143 a newer policy, 144 a key it was never given).
  * A device that acknowledged the policy in force is never challenged again for that version.
  */
-export function gateOf(command: string, standing: DeviceStanding, device: ProvisionedKey, headerKey: string | undefined, protocolVersion: string): GateVerdict {
-  if (!standing.accountActive) return { ok: false, status: CommonStatus.AccessDenied, reason: 'account disabled' };
+export function gateOf(
+  command: string,
+  standing: DeviceStanding,
+  device: ProvisionedKey,
+  headerKey: string | undefined,
+  protocolVersion: string,
+): GateVerdict {
+  if (!standing.accountActive)
+    return { ok: false, status: CommonStatus.AccessDenied, reason: 'account disabled' };
   if (!standing.known || standing.wiped) {
-    return { ok: false, status: CommonStatus.DeviceIsBlockedForThisUser, reason: 'device is not a partner of the account' };
+    return {
+      ok: false,
+      status: CommonStatus.DeviceIsBlockedForThisUser,
+      reason: 'device is not a partner of the account',
+    };
   }
   if (standing.pendingWipe) {
     // Account-only wipe exists from 16.1 on; an older client would have to wipe the whole phone,
     // which the administrator did not ask for: it is blocked instead, until the partnership is removed.
     if (standing.pendingWipe.kind === 'account' && protocolVersion !== '16.1') {
-      return { ok: false, status: CommonStatus.DeviceIsBlockedForThisUser, reason: 'account-only wipe pending; this protocol version cannot carry it' };
+      return {
+        ok: false,
+        status: CommonStatus.DeviceIsBlockedForThisUser,
+        reason: 'account-only wipe pending; this protocol version cannot carry it',
+      };
     }
     if (command === 'Provision') return { ok: true };
     return { ok: false, status: CommonStatus.RemoteWipeRequested, reason: 'remote wipe pending' };
   }
   if (standing.access === 'blocked') {
-    return { ok: false, status: CommonStatus.DeviceIsBlockedForThisUser, reason: standing.accessRule ?? 'device blocked' };
+    return {
+      ok: false,
+      status: CommonStatus.DeviceIsBlockedForThisUser,
+      reason: standing.accessRule ?? 'device blocked',
+    };
   }
   if (BEFORE_PROVISIONING.has(command)) return { ok: true };
   const policy = standing.policy;
@@ -45,7 +64,11 @@ export function gateOf(command: string, standing: DeviceStanding, device: Provis
     return { ok: false, status: CommonStatus.InvalidPolicyKey, reason: 'unknown policy key' };
   }
   if (device.policyId !== policy.policyId || device.policyVersion !== policy.version) {
-    return { ok: false, status: CommonStatus.PolicyRefresh, reason: `policy ${policy.version} not yet acknowledged` };
+    return {
+      ok: false,
+      status: CommonStatus.PolicyRefresh,
+      reason: `policy ${policy.version} not yet acknowledged`,
+    };
   }
   return { ok: true };
 }

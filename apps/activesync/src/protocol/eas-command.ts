@@ -18,7 +18,8 @@ export interface EasCommandContext {
 }
 
 /** A command's answer: a WBXML document, or an HTTP status without one. */
-export type EasReply = { body: WbxmlElement } | { http: number; detail: string; headers?: Record<string, string> };
+export type EasReply =
+  { body: WbxmlElement } | { http: number; detail: string; headers?: Record<string, string> };
 
 /** One ActiveSync command (`Cmd=`), a use case of its own. */
 export interface EasCommand {

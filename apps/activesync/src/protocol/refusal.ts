@@ -5,7 +5,12 @@ import type { EasReply } from './eas-command.js';
 import { COMMAND_ROOTS, statusInBody } from './eas-status.js';
 
 /** A refusal as the command's Status (14.1 and later) or the HTTP status 14.0 knows it by. */
-export function refusalReply(command: string, protocolVersion: string, status: number, detail: string): EasReply {
+export function refusalReply(
+  command: string,
+  protocolVersion: string,
+  status: number,
+  detail: string,
+): EasReply {
   const root = COMMAND_ROOTS[command];
   if (!root || !statusInBody(protocolVersion)) return { http: httpStatusOf(status), detail };
   return { body: el(root.page, root.tag, el(root.page, 'Status', String(status))) };

@@ -37,7 +37,10 @@ export class DeviceViews implements OnModuleInit, OnApplicationShutdown {
   private readonly byTokenDigest = new Map<string, { accountId: string; deviceId: string }>();
   private readonly digestsByAccount = new Map<string, string[]>();
   private readonly listeners: DeviceListener[] = [];
-  private readonly revisionWaiters = new Map<string, Set<{ revision: number; resolve: (ok: boolean) => void }>>();
+  private readonly revisionWaiters = new Map<
+    string,
+    Set<{ revision: number; resolve: (ok: boolean) => void }>
+  >();
   private readonly log: Logger;
 
   constructor(
@@ -105,7 +108,8 @@ export class DeviceViews implements OnModuleInit, OnApplicationShutdown {
         resolve: (reached: boolean) => {
           clearTimeout(timer);
           set.delete(waiter);
-          if (set.size === 0 && this.revisionWaiters.get(accountId) === set) this.revisionWaiters.delete(accountId);
+          if (set.size === 0 && this.revisionWaiters.get(accountId) === set)
+            this.revisionWaiters.delete(accountId);
           resolve(reached);
         },
       };

@@ -122,7 +122,8 @@ export class RegistryClient {
     }
     if (response.ok) {
       const value = read(json);
-      if (value === undefined) throw new RegistryUnavailableError('device-registry answered something unexpected');
+      if (value === undefined)
+        throw new RegistryUnavailableError('device-registry answered something unexpected');
       return { ok: true, value };
     }
     const record = isObject(json) ? json : {};
@@ -136,7 +137,8 @@ export class RegistryClient {
       refusal: {
         status: response.status,
         error: typeof record['error'] === 'string' ? record['error'] : 'refused',
-        message: typeof record['message'] === 'string' ? record['message'] : `refused (HTTP ${response.status})`,
+        message:
+          typeof record['message'] === 'string' ? record['message'] : `refused (HTTP ${response.status})`,
         ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterSeconds: retryAfter } : {}),
       },
     };
@@ -144,5 +146,7 @@ export class RegistryClient {
 }
 
 function revisionOnly(value: unknown): { revision: number } | undefined {
-  return isObject(value) && typeof value['revision'] === 'number' ? { revision: value['revision'] } : undefined;
+  return isObject(value) && typeof value['revision'] === 'number'
+    ? { revision: value['revision'] }
+    : undefined;
 }

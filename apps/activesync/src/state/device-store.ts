@@ -32,7 +32,11 @@ export class DeviceStore {
     deviceId: string,
     belongs: (accountId: string) => boolean,
   ): Promise<{ model: string | null; os: string | null } | null> {
-    const rows = await this.devices.find({ where: { deviceId }, select: { accountId: true, model: true, os: true }, take: 20 });
+    const rows = await this.devices.find({
+      where: { deviceId },
+      select: { accountId: true, model: true, os: true },
+      take: 20,
+    });
     const row = rows.find((candidate) => belongs(candidate.accountId));
     return row ? { model: row.model, os: row.os } : null;
   }
@@ -51,7 +55,10 @@ export class DeviceStore {
         lastCommand: contact.command,
         lastSeenAt: () => 'now()',
       })
-      .orUpdate(['device_type', 'user_agent', 'protocol_version', 'last_command', 'last_seen_at'], ['account_id', 'device_id'])
+      .orUpdate(
+        ['device_type', 'user_agent', 'protocol_version', 'last_command', 'last_seen_at'],
+        ['account_id', 'device_id'],
+      )
       .execute();
     const device = await this.find(contact.accountId, contact.deviceId);
     if (!device) throw new Error('device row vanished after upsert');

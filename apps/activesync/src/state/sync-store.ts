@@ -17,16 +17,16 @@ export function nextSyncKey(key: string | null): string {
 /** Where each device's SyncKeys live, with what the device holds under them and the last answer. */
 @Injectable()
 export class SyncStore {
-  private readonly folderStates: Repository<FolderState>;
-  private readonly syncStates: Repository<SyncState>;
+  private readonly folderRepo: Repository<FolderState>;
+  private readonly syncRepo: Repository<SyncState>;
 
   constructor(@Inject(DataSource) dataSource: DataSource) {
-    this.folderStates = dataSource.getRepository(FolderState);
-    this.syncStates = dataSource.getRepository(SyncState);
+    this.folderRepo = dataSource.getRepository(FolderState);
+    this.syncRepo = dataSource.getRepository(SyncState);
   }
 
   folderState(accountId: string, deviceId: string): Promise<FolderState | null> {
-    return this.folderStates.findOneBy({ accountId, deviceId });
+    return this.folderRepo.findOneBy({ accountId, deviceId });
   }
 
   /**
@@ -40,8 +40,8 @@ export class SyncStore {
     state: { syncKey: string; folders: Record<string, HeldFolder>; response: Buffer },
   ): Promise<boolean> {
     if (fromKey === '0') {
-      await this.syncStates.delete({ accountId, deviceId });
-      await this.folderStates.upsert(
+      await this.syncRepo.delete({ accountId, deviceId });
+      await this.folderRepo.upsert(
         {
           accountId,
           deviceId,
@@ -54,16 +54,27 @@ export class SyncStore {
       );
       return true;
     }
-    const result = await this.folderStates.update(
+    const result = await this.folderRepo.update(
       { accountId, deviceId, syncKey: fromKey },
-      { syncKey: state.syncKey, folders: state.folders, previousKey: fromKey, previousResponse: state.response },
+      {
+        syncKey: state.syncKey,
+        folders: state.folders,
+        previousKey: fromKey,
+        previousResponse: state.response,
+      },
     );
     return (result.affected ?? 0) > 0;
   }
 
   /** Changes the folders the device holds without a new key (FolderCreate and friends carry their own key). */
-  async replaceFolders(accountId: string, deviceId: string, syncKey: string, folders: Record<string, HeldFolder>, fromKey: string): Promise<boolean> {
-    const result = await this.folderStates.update(
+  async replaceFolders(
+    accountId: string,
+    deviceId: string,
+    syncKey: string,
+    folders: Record<string, HeldFolder>,
+    fromKey: string,
+  ): Promise<boolean> {
+    const result = await this.folderRepo.update(
       { accountId, deviceId, syncKey: fromKey },
       { syncKey, folders, previousKey: null, previousResponse: null },
     );
@@ -71,17 +82,31 @@ export class SyncStore {
   }
 
   syncState(accountId: string, deviceId: string, collectionId: string): Promise<SyncState | null> {
-    return this.syncStates.findOneBy({ accountId, deviceId, collectionId });
+    return this.syncRepo.findOneBy({ accountId, deviceId, collectionId });
   }
 
   syncStates(accountId: string, deviceId: string): Promise<SyncState[]> {
-    return this.syncStates.findBy({ accountId, deviceId });
+    return this.syncRepo.findBy({ accountId, deviceId });
   }
 
   /** A collection starts afresh (SyncKey 0): nothing held. */
-  async resetSyncState(accountId: string, deviceId: string, collectionId: string, syncKey: string): Promise<void> {
-    await this.syncStates.upsert(
-      { accountId, deviceId, collectionId, syncKey, emailState: null, items: {}, previousKey: null, previousResponse: null },
+  async resetSyncState(
+    accountId: string,
+    deviceId: string,
+    collectionId: string,
+    syncKey: string,
+  ): Promise<void> {
+    await this.syncRepo.upsert(
+      {
+        accountId,
+        deviceId,
+        collectionId,
+        syncKey,
+        emailState: null,
+        items: {},
+        previousKey: null,
+        previousResponse: null,
+      },
       ['accountId', 'deviceId', 'collectionId'],
     );
   }
@@ -94,7 +119,7 @@ export class SyncStore {
     fromKey: string,
     next: { syncKey: string; emailState: string | null; items: Record<string, HeldItem>; response: Buffer },
   ): Promise<boolean> {
-    const result = await this.syncStates.update(
+    const result = await this.syncRepo.update(
       { accountId, deviceId, collectionId, syncKey: fromKey },
       {
         syncKey: next.syncKey,
@@ -117,13 +142,13 @@ export class SyncStore {
     const state = await this.syncState(accountId, deviceId, collectionId);
     if (!state) return;
     change(state.items);
-    await this.syncStates.update(
+    await this.syncRepo.update(
       { accountId, deviceId, collectionId, syncKey: state.syncKey },
       { items: state.items, emailState: null },
     );
   }
 
   async dropSyncState(accountId: string, deviceId: string, collectionId: string): Promise<void> {
-    await this.syncStates.delete({ accountId, deviceId, collectionId });
+    await this.syncRepo.delete({ accountId, deviceId, collectionId });
   }
 }

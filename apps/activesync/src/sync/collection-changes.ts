@@ -23,7 +23,11 @@ export class CollectionChanges {
     @Inject(FolderView) private readonly view: FolderView,
   ) {}
 
-  async pending(request: FolderViewRequest, state: Pick<SyncState, 'emailState' | 'items'>, force = false): Promise<PendingChanges> {
+  async pending(
+    request: FolderViewRequest,
+    state: Pick<SyncState, 'emailState' | 'items'>,
+    force = false,
+  ): Promise<PendingChanges> {
     if (!force && state.emailState !== null && request.standing.access !== 'quarantined') {
       if ((await this.mail.emailState(request.accountId)) === state.emailState) return { changes: NONE };
     }

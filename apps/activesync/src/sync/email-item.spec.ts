@@ -25,9 +25,15 @@ const detail: EmailDetail = {
 
 describe(servedBody.name, () => {
   it('serves plain text, HTML or MIME as preferred, with the full size', () => {
-    expect(servedBody(detail, { type: 1, allOrNone: false })).toMatchObject({ type: 1, data: detail.text, truncated: false });
+    expect(servedBody(detail, { type: 1, allOrNone: false })).toMatchObject({
+      type: 1,
+      data: detail.text,
+      truncated: false,
+    });
     expect(servedBody(detail, { type: 2, allOrNone: false })).toMatchObject({ type: 2, data: detail.html });
-    expect(servedBody(detail, { type: 4, allOrNone: false }, Buffer.from('Subject: x\r\n\r\nbody'))).toMatchObject({
+    expect(
+      servedBody(detail, { type: 4, allOrNone: false }, Buffer.from('Subject: x\r\n\r\nbody')),
+    ).toMatchObject({
       type: 4,
       data: 'Subject: x\r\n\r\nbody',
     });
@@ -37,7 +43,10 @@ describe(servedBody.name, () => {
     const cut = servedBody(detail, { type: 1, truncationSize: 7, allOrNone: false });
     expect(cut).toMatchObject({ truncated: true, estimatedSize: Buffer.byteLength(detail.text!) });
     expect(Buffer.byteLength(cut.data)).toBeLessThanOrEqual(7);
-    expect(servedBody(detail, { type: 1, truncationSize: 7, allOrNone: true })).toMatchObject({ data: '', truncated: true });
+    expect(servedBody(detail, { type: 1, truncationSize: 7, allOrNone: true })).toMatchObject({
+      data: '',
+      truncated: true,
+    });
   });
 });
 
@@ -50,7 +59,12 @@ describe(truncateUtf8.name, () => {
 
 describe(formatAddresses.name, () => {
   it('quotes names and joins with commas', () => {
-    expect(formatAddresses([{ name: 'Bob "B"', email: 'b@x.y' }, { name: null, email: 'c@x.y' }])).toBe('"Bob B" <b@x.y>, c@x.y');
+    expect(
+      formatAddresses([
+        { name: 'Bob "B"', email: 'b@x.y' },
+        { name: null, email: 'c@x.y' },
+      ]),
+    ).toBe('"Bob B" <b@x.y>, c@x.y');
   });
 });
 

@@ -110,8 +110,15 @@ export function flagElements(read: boolean, flagged: boolean): WbxmlElement[] {
 }
 
 /** A message as an EAS Email item: the ApplicationData of a Sync Add or a Fetch. */
-export function emailApplicationData(detail: EmailDetail, body: ServedBody, tag = 'ApplicationData', page: 'AirSync' | 'ItemOperations' | 'Search' = 'AirSync'): WbxmlElement {
-  const attachments = detail.attachments.filter((attachment) => attachment.disposition !== 'inline' || !attachment.cid);
+export function emailApplicationData(
+  detail: EmailDetail,
+  body: ServedBody,
+  tag = 'ApplicationData',
+  page: 'AirSync' | 'ItemOperations' | 'Search' = 'AirSync',
+): WbxmlElement {
+  const attachments = detail.attachments.filter(
+    (attachment) => attachment.disposition !== 'inline' || !attachment.cid,
+  );
   return el(
     page,
     tag,

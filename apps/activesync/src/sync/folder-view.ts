@@ -37,7 +37,8 @@ export class FolderView {
   async contents(request: FolderViewRequest): Promise<FolderContents> {
     if (request.standing.access === 'quarantined') {
       const items = new Map<string, { read: boolean; flagged: boolean }>();
-      if (request.collectionId === request.inboxId) items.set(QUARANTINE_NOTICE_ID, { read: false, flagged: false });
+      if (request.collectionId === request.inboxId)
+        items.set(QUARANTINE_NOTICE_ID, { read: false, flagged: false });
       return { state: 'quarantined', items };
     }
     const windows = [
@@ -45,13 +46,24 @@ export class FolderView {
       request.standing.policy?.settings.syncWindowDays ?? undefined,
     ].filter((days): days is number => days !== undefined);
     const after = windows.length > 0 ? new Date(Date.now() - Math.min(...windows) * DAY_MS) : undefined;
-    return this.mail.contents(request.accountId, request.collectionId, this.config.SYNC_MAX_ITEMS_PER_FOLDER, after);
+    return this.mail.contents(
+      request.accountId,
+      request.collectionId,
+      this.config.SYNC_MAX_ITEMS_PER_FOLDER,
+      after,
+    );
   }
 
   /** The messages by id, the quarantine notice among them when asked for. */
-  async emails(request: FolderViewRequest, ids: string[], bodies: { text: boolean; html: boolean }): Promise<EmailDetail[]> {
+  async emails(
+    request: FolderViewRequest,
+    ids: string[],
+    bodies: { text: boolean; html: boolean },
+  ): Promise<EmailDetail[]> {
     if (request.standing.access === 'quarantined') {
-      return ids.includes(QUARANTINE_NOTICE_ID) ? [quarantineNotice(request.address, request.standing.accessRule)] : [];
+      return ids.includes(QUARANTINE_NOTICE_ID)
+        ? [quarantineNotice(request.address, request.standing.accessRule)]
+        : [];
     }
     return this.mail.emails(request.accountId, ids, bodies);
   }

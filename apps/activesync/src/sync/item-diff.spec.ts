@@ -12,14 +12,21 @@ describe(itemChanges.name, () => {
       ['a', flags(true)],
       ['b', flags(false)],
     ]);
-    expect(itemChanges(held, current)).toEqual({ added: ['new2', 'new1'], changed: ['a'], deleted: ['gone'] });
+    expect(itemChanges(held, current)).toEqual({
+      added: ['new2', 'new1'],
+      changed: ['a'],
+      deleted: ['gone'],
+    });
   });
 });
 
 describe(windowOf.name, () => {
   it('takes removals, then changes, then the newest additions, and says when more wait', () => {
     const changes = { added: ['n1', 'n2', 'n3'], changed: ['c1'], deleted: ['d1'] };
-    expect(windowOf(changes, 3)).toEqual({ window: { added: ['n1'], changed: ['c1'], deleted: ['d1'] }, more: true });
+    expect(windowOf(changes, 3)).toEqual({
+      window: { added: ['n1'], changed: ['c1'], deleted: ['d1'] },
+      more: true,
+    });
     expect(windowOf(changes, 5)).toEqual({ window: changes, more: false });
   });
 });

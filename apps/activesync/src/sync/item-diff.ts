@@ -9,7 +9,10 @@ export interface ItemChanges {
 }
 
 /** What the device must be told so that what it holds matches the folder: additions, flag changes, removals. */
-export function itemChanges(held: Record<string, HeldItem>, current: ReadonlyMap<string, ItemFlags>): ItemChanges {
+export function itemChanges(
+  held: Record<string, HeldItem>,
+  current: ReadonlyMap<string, ItemFlags>,
+): ItemChanges {
   const added: string[] = [];
   const changed: string[] = [];
   for (const [id, flags] of current) {

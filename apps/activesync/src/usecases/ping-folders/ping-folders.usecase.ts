@@ -59,7 +59,14 @@ export class PingFolders implements EasCommand {
         const min = this.config.PING_MIN_HEARTBEAT_SECONDS;
         const max = this.config.PING_MAX_HEARTBEAT_SECONDS;
         if (seconds < min || seconds > max) {
-          return { body: el('Ping', 'Ping', p('Status', String(PingStatus.HeartbeatOutOfBounds)), p('HeartbeatInterval', String(seconds < min ? min : max))) };
+          return {
+            body: el(
+              'Ping',
+              'Ping',
+              p('Status', String(PingStatus.HeartbeatOutOfBounds)),
+              p('HeartbeatInterval', String(seconds < min ? min : max)),
+            ),
+          };
         }
         heartbeat = seconds;
       }
@@ -71,17 +78,31 @@ export class PingFolders implements EasCommand {
     }
     if (!heartbeat || !folders || folders.length === 0) return reply(PingStatus.MissingParameters);
     if (folders.length > this.config.PING_MAX_FOLDERS) {
-      return { body: el('Ping', 'Ping', p('Status', String(PingStatus.TooManyFolders)), p('MaxFolders', String(this.config.PING_MAX_FOLDERS))) };
+      return {
+        body: el(
+          'Ping',
+          'Ping',
+          p('Status', String(PingStatus.TooManyFolders)),
+          p('MaxFolders', String(this.config.PING_MAX_FOLDERS)),
+        ),
+      };
     }
     const hierarchy = await this.store.folderState(accountId, deviceId);
-    if (!hierarchy || folders.some((id) => !(id in hierarchy.folders))) return reply(PingStatus.HierarchySyncRequired);
-    if (context.body) await this.devices.update(accountId, deviceId, { pingFolders: folders, pingHeartbeatSeconds: heartbeat });
+    if (!hierarchy || folders.some((id) => !(id in hierarchy.folders)))
+      return reply(PingStatus.HierarchySyncRequired);
+    if (context.body)
+      await this.devices.update(accountId, deviceId, {
+        pingFolders: folders,
+        pingHeartbeatSeconds: heartbeat,
+      });
 
     const watched = folders;
     const inboxId = Object.entries(hierarchy.folders).find(([, folder]) => folder.type === 2)?.[0];
     const check = async (): Promise<string[]> => {
       const standing = this.views.standingOf(accountId, deviceId);
-      const states = new Map((await this.store.syncStates(accountId, deviceId)).map((state) => [state.collectionId, state]));
+      const states = new Map(
+        (await this.store.syncStates(accountId, deviceId)).map((state) => [state.collectionId, state]),
+      );
       const changed: string[] = [];
       for (const collectionId of watched) {
         const state = states.get(collectionId);
@@ -91,7 +112,8 @@ export class PingFolders implements EasCommand {
           { accountId, address: context.device.address, standing, collectionId, inboxId },
           state,
         );
-        if (found.changes.added.length + found.changes.changed.length + found.changes.deleted.length > 0) changed.push(collectionId);
+        if (found.changes.added.length + found.changes.changed.length + found.changes.deleted.length > 0)
+          changed.push(collectionId);
       }
       return changed;
     };
@@ -124,5 +146,12 @@ function reply(status: number): EasReply {
 }
 
 function changed(folders: string[]): EasReply {
-  return { body: el('Ping', 'Ping', p('Status', String(PingStatus.Changes)), p('Folders', ...folders.map((id) => p('Folder', id)))) };
+  return {
+    body: el(
+      'Ping',
+      'Ping',
+      p('Status', String(PingStatus.Changes)),
+      p('Folders', ...folders.map((id) => p('Folder', id))),
+    ),
+  };
 }

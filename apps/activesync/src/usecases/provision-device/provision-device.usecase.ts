@@ -52,7 +52,9 @@ export class ProvisionDevice implements EasCommand {
 
     // 14.1 and later send their DeviceInformation inside Provision.
     const information = child(body, 'DeviceInformation', 'Settings');
-    const informationReply = information ? await this.settings.recordDeviceInformation(context, information) : undefined;
+    const informationReply = information
+      ? await this.settings.recordDeviceInformation(context, information)
+      : undefined;
 
     const wipe = context.standing.pendingWipe;
     const wipeAck = child(body, 'RemoteWipe', 'Provision') ?? accountOnlyWipe(body);
@@ -60,18 +62,31 @@ export class ProvisionDevice implements EasCommand {
       const accountOnly = wipe.kind === 'account';
       if (wipeAck && childText(wipeAck, 'Status', 'Provision') !== undefined) {
         const confirmed = await this.confirmWipe(accountId, deviceId, wipe.wipeId);
-        if (!confirmed) return { http: 503, detail: 'the wipe could not be recorded; retry shortly', headers: { 'Retry-After': '5' } };
+        if (!confirmed)
+          return {
+            http: 503,
+            detail: 'the wipe could not be recorded; retry shortly',
+            headers: { 'Retry-After': '5' },
+          };
         this.log.info({ accountId, deviceId, wipeId: wipe.wipeId }, 'remote wipe confirmed by the device');
         return reply(ProvisionStatus.Success, informationReply);
       }
-      return reply(ProvisionStatus.Success, informationReply, accountOnly ? el('Provision', 'AccountOnlyRemoteWipe') : el('Provision', 'RemoteWipe'));
+      return reply(
+        ProvisionStatus.Success,
+        informationReply,
+        accountOnly ? el('Provision', 'AccountOnlyRemoteWipe') : el('Provision', 'RemoteWipe'),
+      );
     }
 
     const policyRequest = child(child(body, 'Policies', 'Provision') ?? body, 'Policy', 'Provision');
     if (!policyRequest) return reply(ProvisionStatus.ProtocolError, informationReply);
     const policyType = childText(policyRequest, 'PolicyType', 'Provision');
     if (policyType !== POLICY_TYPE) {
-      return reply(ProvisionStatus.Success, informationReply, policies(el('Provision', 'PolicyType', policyType ?? ''), status(PolicyStatus.UnknownPolicyType)));
+      return reply(
+        ProvisionStatus.Success,
+        informationReply,
+        policies(el('Provision', 'PolicyType', policyType ?? ''), status(PolicyStatus.UnknownPolicyType)),
+      );
     }
     const acknowledgedKey = childText(policyRequest, 'PolicyKey', 'Provision');
     const acknowledgedStatus = childText(policyRequest, 'Status', 'Provision');
@@ -94,8 +109,15 @@ export class ProvisionDevice implements EasCommand {
     }
 
     // Phase two: the acknowledgement.
-    if (context.record.temporaryPolicyKey === null || acknowledgedKey !== String(context.record.temporaryPolicyKey)) {
-      return reply(ProvisionStatus.Success, informationReply, policies(el('Provision', 'PolicyType', POLICY_TYPE), status(PolicyStatus.WrongPolicyKey)));
+    if (
+      context.record.temporaryPolicyKey === null ||
+      acknowledgedKey !== String(context.record.temporaryPolicyKey)
+    ) {
+      return reply(
+        ProvisionStatus.Success,
+        informationReply,
+        policies(el('Provision', 'PolicyType', POLICY_TYPE), status(PolicyStatus.WrongPolicyKey)),
+      );
     }
     if (acknowledgedStatus !== '1') {
       // The device could not apply the policy: it gets no key, and cannot sync.
@@ -104,10 +126,19 @@ export class ProvisionDevice implements EasCommand {
     if (policy) {
       let answer: Awaited<ReturnType<RegistryClient['acknowledgePolicy']>>;
       try {
-        answer = await this.registry.acknowledgePolicy({ accountId, deviceId, policyId: policy.policyId, version: policy.version });
+        answer = await this.registry.acknowledgePolicy({
+          accountId,
+          deviceId,
+          policyId: policy.policyId,
+          version: policy.version,
+        });
       } catch (error) {
         if (error instanceof RegistryUnavailableError) {
-          return { http: 503, detail: 'the acknowledgement could not be recorded; retry shortly', headers: { 'Retry-After': '5' } };
+          return {
+            http: 503,
+            detail: 'the acknowledgement could not be recorded; retry shortly',
+            headers: { 'Retry-After': '5' },
+          };
         }
         throw error;
       }
@@ -124,7 +155,11 @@ export class ProvisionDevice implements EasCommand {
     return reply(
       ProvisionStatus.Success,
       informationReply,
-      policies(el('Provision', 'PolicyType', POLICY_TYPE), status(PolicyStatus.Success), el('Provision', 'PolicyKey', String(finalKey))),
+      policies(
+        el('Provision', 'PolicyType', POLICY_TYPE),
+        status(PolicyStatus.Success),
+        el('Provision', 'PolicyKey', String(finalKey)),
+      ),
     );
   }
 
@@ -155,5 +190,7 @@ function reply(value: number, information?: WbxmlElement, ...rest: WbxmlElement[
 
 /** The 16.1 AccountOnlyRemoteWipe acknowledgement, when the codec knows the tag. */
 function accountOnlyWipe(body: WbxmlElement): WbxmlElement | undefined {
-  return tokenOf('Provision', 'AccountOnlyRemoteWipe') ? child(body, 'AccountOnlyRemoteWipe', 'Provision') : undefined;
+  return tokenOf('Provision', 'AccountOnlyRemoteWipe')
+    ? child(body, 'AccountOnlyRemoteWipe', 'Provision')
+    : undefined;
 }

@@ -35,9 +35,14 @@ export function provisionDocument(settings: DevicePolicySettingsV1 | null): Wbxm
     p('PasswordRecoveryEnabled', '0'),
     p('RequireDeviceEncryption', '0'),
     p('AttachmentsEnabled', '1'),
-    pinRequired && settings && settings.minPinLength > 0 && p('MinDevicePasswordLength', String(settings.minPinLength)),
-    settings?.lockAfterIdleSeconds != null && p('MaxInactivityTimeDeviceLock', String(settings.lockAfterIdleSeconds)),
-    settings?.wipeAfterFailedUnlocks != null && p('MaxDevicePasswordFailedAttempts', String(settings.wipeAfterFailedUnlocks)),
+    pinRequired &&
+      settings &&
+      settings.minPinLength > 0 &&
+      p('MinDevicePasswordLength', String(settings.minPinLength)),
+    settings?.lockAfterIdleSeconds != null &&
+      p('MaxInactivityTimeDeviceLock', String(settings.lockAfterIdleSeconds)),
+    settings?.wipeAfterFailedUnlocks != null &&
+      p('MaxDevicePasswordFailedAttempts', String(settings.wipeAfterFailedUnlocks)),
     settings?.maxAttachmentBytes != null && p('MaxAttachmentSize', String(settings.maxAttachmentBytes)),
     p('AllowSimpleDevicePassword', '1'),
     p('DevicePasswordExpiration', '0'),

@@ -14,7 +14,12 @@ import { type EmailDetail, type ItemFlags, MailStore, type MailFolder } from '..
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
 import type { HeldItem } from '../../state/entities/sync-state.entity.js';
 import { nextSyncKey, SyncStore } from '../../state/sync-store.js';
-import { BodyType, bodyOptionsOf, chosenPreference, type BodyPreference } from '../../sync/body-preference.js';
+import {
+  BodyType,
+  bodyOptionsOf,
+  chosenPreference,
+  type BodyPreference,
+} from '../../sync/body-preference.js';
 import { CollectionChanges } from '../../sync/collection-changes.js';
 import { emailApplicationData, flagElements, servedBody } from '../../sync/email-item.js';
 import { FolderView, type FolderViewRequest } from '../../sync/folder-view.js';
@@ -34,7 +39,8 @@ export const SyncStatus = {
 } as const;
 
 const DEFAULT_WINDOW_SIZE = 100;
-const a = (tag: string, ...content: Array<WbxmlElement | string | false | undefined>) => el('AirSync', tag, ...content);
+const a = (tag: string, ...content: Array<WbxmlElement | string | false | undefined>) =>
+  el('AirSync', tag, ...content);
 
 interface CollectionRequest {
   element: WbxmlElement;
@@ -78,7 +84,12 @@ export class SyncEmail implements EasCommand {
     for (const element of collectionsElement ? children(collectionsElement, 'Collection', 'AirSync') : []) {
       const syncKey = childText(element, 'SyncKey', 'AirSync');
       const collectionId = childText(element, 'CollectionId', 'AirSync');
-      if (syncKey === undefined || collectionId === undefined || syncKey.length > 64 || collectionId.length > 64) {
+      if (
+        syncKey === undefined ||
+        collectionId === undefined ||
+        syncKey.length > 64 ||
+        collectionId.length > 64
+      ) {
         return top(SyncStatus.ProtocolError);
       }
       requests.push({ element, syncKey, collectionId });
@@ -92,7 +103,8 @@ export class SyncEmail implements EasCommand {
 
     return this.lock.run(`${accountId}/${deviceId}`, async () => {
       const answers: WbxmlElement[] = [];
-      for (const request of requests) answers.push(await this.collection(context, request, folders, windowSize));
+      for (const request of requests)
+        answers.push(await this.collection(context, request, folders, windowSize));
       return { body: el('AirSync', 'Sync', a('Collections', ...answers)) };
     });
   }
@@ -131,15 +143,30 @@ export class SyncEmail implements EasCommand {
     };
     const held: Record<string, HeldItem> = { ...state.items };
 
-    const responses = await this.applyClientCommands(context, element, collectionId, held, folders, viewRequest, preference);
+    const responses = await this.applyClientCommands(
+      context,
+      element,
+      collectionId,
+      held,
+      folders,
+      viewRequest,
+      preference,
+    );
 
     const getChanges = childText(element, 'GetChanges', 'AirSync') !== '0';
-    const windowSize = sizeOf(childText(element, 'WindowSize', 'AirSync'), this.config.SYNC_MAX_WINDOW_SIZE) ?? globalWindow ?? DEFAULT_WINDOW_SIZE;
+    const windowSize =
+      sizeOf(childText(element, 'WindowSize', 'AirSync'), this.config.SYNC_MAX_WINDOW_SIZE) ??
+      globalWindow ??
+      DEFAULT_WINDOW_SIZE;
     const commands: WbxmlElement[] = [];
     let more = false;
     let emailState = state.emailState;
     if (getChanges) {
-      const found = await this.pending.pending(viewRequest, { emailState: state.emailState, items: held }, responses.changedByClient);
+      const found = await this.pending.pending(
+        viewRequest,
+        { emailState: state.emailState, items: held },
+        responses.changedByClient,
+      );
       const { window, more: hasMore } = windowOf(found.changes, windowSize);
       more = hasMore;
       for (const id of window.deleted) {
@@ -148,7 +175,9 @@ export class SyncEmail implements EasCommand {
       }
       for (const id of window.changed) {
         const flags = found.contents!.items.get(id)!;
-        commands.push(a('Change', a('ServerId', id), a('ApplicationData', ...flagElements(flags.read, flags.flagged))));
+        commands.push(
+          a('Change', a('ServerId', id), a('ApplicationData', ...flagElements(flags.read, flags.flagged))),
+        );
         held[id] = { ...flags };
       }
       if (window.added.length > 0) {
@@ -158,7 +187,9 @@ export class SyncEmail implements EasCommand {
           const detail = byId.get(id);
           // Gone between listing and reading: it is simply not held, and the next Sync settles it.
           if (!detail) continue;
-          commands.push(a('Add', a('ServerId', id), await this.applicationData(accountId, detail, preference)));
+          commands.push(
+            a('Add', a('ServerId', id), await this.applicationData(accountId, detail, preference)),
+          );
           held[id] = { ...found.contents!.items.get(id)! };
         }
       }
@@ -205,20 +236,30 @@ export class SyncEmail implements EasCommand {
       elements.push(a(kind, a('ServerId', id), a('Status', String(value))));
 
     for (const command of commands.children) {
-      if (typeof command !== 'object' || command instanceof Uint8Array || command.page !== 'AirSync') continue;
+      if (typeof command !== 'object' || command instanceof Uint8Array || command.page !== 'AirSync')
+        continue;
       const serverId = childText(command, 'ServerId', 'AirSync');
       if (command.tag === 'Add') {
         // Email items are created by delivery and by sending, not by a device's Sync.
         const clientId = childText(command, 'ClientId', 'AirSync') ?? '';
-        elements.push(a('Add', a('ClientId', clientId.slice(0, 64)), a('Status', String(SyncStatus.ConversionError))));
+        elements.push(
+          a('Add', a('ClientId', clientId.slice(0, 64)), a('Status', String(SyncStatus.ConversionError))),
+        );
         continue;
       }
       if (serverId === undefined || serverId.length > 64) continue;
       if (command.tag === 'Fetch') {
-        const [detail] = held[serverId] ? await this.view.emails(viewRequest, [serverId], { text: true, html: true }) : [];
+        const [detail] = held[serverId]
+          ? await this.view.emails(viewRequest, [serverId], { text: true, html: true })
+          : [];
         elements.push(
           detail
-            ? a('Fetch', a('ServerId', serverId), a('Status', '1'), await this.applicationData(accountId, detail, preference))
+            ? a(
+                'Fetch',
+                a('ServerId', serverId),
+                a('Status', '1'),
+                await this.applicationData(accountId, detail, preference),
+              )
             : a('Fetch', a('ServerId', serverId), a('Status', String(SyncStatus.ObjectNotFound))),
         );
         continue;
@@ -226,7 +267,8 @@ export class SyncEmail implements EasCommand {
       // Only what the device was given in this collection can be changed through it: another
       // account's ids, or this account's from elsewhere, are "not found".
       if (!held[serverId] || quarantined) {
-        if (command.tag === 'Change' || command.tag === 'Delete') failed(command.tag, serverId, SyncStatus.ObjectNotFound);
+        if (command.tag === 'Change' || command.tag === 'Delete')
+          failed(command.tag, serverId, SyncStatus.ObjectNotFound);
         continue;
       }
       if (command.tag === 'Change') {
@@ -267,8 +309,15 @@ export class SyncEmail implements EasCommand {
     return { elements, changedByClient };
   }
 
-  private async applicationData(accountId: string, detail: EmailDetail, preference: BodyPreference): Promise<WbxmlElement> {
-    const mime = preference.type === BodyType.Mime && detail.blobId ? (await this.mail.blob(accountId, detail.blobId))?.data : undefined;
+  private async applicationData(
+    accountId: string,
+    detail: EmailDetail,
+    preference: BodyPreference,
+  ): Promise<WbxmlElement> {
+    const mime =
+      preference.type === BodyType.Mime && detail.blobId
+        ? (await this.mail.blob(accountId, detail.blobId))?.data
+        : undefined;
     return emailApplicationData(detail, servedBody(detail, preference, mime));
   }
 }
@@ -301,4 +350,3 @@ function sizeOf(text: string | undefined, max: number): number | undefined {
 function isUnlisted(state: string): boolean {
   return state === 'quarantined';
 }
-

@@ -30,7 +30,8 @@ export class SyncFolderHierarchy implements EasCommand {
     const { accountId, deviceId } = context.device;
     const state = key === '0' ? null : await this.store.folderState(accountId, deviceId);
     if (key !== '0') {
-      if (state?.previousKey === key && state.previousResponse) return { body: decodeWbxml(state.previousResponse) };
+      if (state?.previousKey === key && state.previousResponse)
+        return { body: decodeWbxml(state.previousResponse) };
       if (!state || state.syncKey !== key) return reply(FolderSyncStatus.InvalidSyncKey);
     }
     const current = hierarchyOf(await this.mail.folders(accountId));
@@ -39,7 +40,12 @@ export class SyncFolderHierarchy implements EasCommand {
     const nextKey = nextSyncKey(state?.syncKey ?? null);
     const folder = (id: string) => {
       const entry = current[id]!;
-      return [h('ServerId', id), h('ParentId', entry.parentId), h('DisplayName', entry.name), h('Type', String(entry.type))];
+      return [
+        h('ServerId', id),
+        h('ParentId', entry.parentId),
+        h('DisplayName', entry.name),
+        h('Type', String(entry.type)),
+      ];
     };
     const body = el(
       'FolderHierarchy',

@@ -5,7 +5,13 @@ import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas
 import { DeviceStore } from '../../state/device-store.js';
 
 /** Settings statuses ([MS-ASCMD] 2.2.3.177.13). */
-const SettingsStatus = { Success: 1, ProtocolError: 2, AccessDenied: 3, ServerUnavailable: 4, InvalidArguments: 5 } as const;
+const SettingsStatus = {
+  Success: 1,
+  ProtocolError: 2,
+  AccessDenied: 3,
+  ServerUnavailable: 4,
+  InvalidArguments: 5,
+} as const;
 
 const text = (element: WbxmlElement, tag: string, max: number): string | null => {
   const value = childText(element, tag, 'Settings')?.trim();
@@ -28,7 +34,10 @@ export class UpdateSettings implements EasCommand {
 
   async execute(context: EasCommandContext): Promise<EasReply> {
     const body = context.body;
-    if (!body) return { body: el('Settings', 'Settings', el('Settings', 'Status', String(SettingsStatus.ProtocolError))) };
+    if (!body)
+      return {
+        body: el('Settings', 'Settings', el('Settings', 'Status', String(SettingsStatus.ProtocolError))),
+      };
     const parts: WbxmlElement[] = [];
     const information = child(body, 'DeviceInformation', 'Settings');
     if (information) parts.push(await this.recordDeviceInformation(context, information));
@@ -36,7 +45,12 @@ export class UpdateSettings implements EasCommand {
     if (oof) {
       parts.push(
         child(oof, 'Get', 'Settings')
-          ? el('Settings', 'Oof', el('Settings', 'Status', '1'), el('Settings', 'Get', el('Settings', 'OofState', '0')))
+          ? el(
+              'Settings',
+              'Oof',
+              el('Settings', 'Status', '1'),
+              el('Settings', 'Get', el('Settings', 'OofState', '0')),
+            )
           : // Setting an out-of-office reply is not supported: said plainly, not pretended.
             el('Settings', 'Oof', el('Settings', 'Status', String(SettingsStatus.AccessDenied))),
       );
@@ -48,12 +62,18 @@ export class UpdateSettings implements EasCommand {
           'Settings',
           'UserInformation',
           el('Settings', 'Status', '1'),
-          el('Settings', 'Get', el('Settings', 'EmailAddresses', el('Settings', 'SMTPAddress', context.device.address))),
+          el(
+            'Settings',
+            'Get',
+            el('Settings', 'EmailAddresses', el('Settings', 'SMTPAddress', context.device.address)),
+          ),
         ),
       );
     }
     if (child(body, 'DevicePassword', 'Settings')) {
-      parts.push(el('Settings', 'DevicePassword', el('Settings', 'Status', String(SettingsStatus.AccessDenied))));
+      parts.push(
+        el('Settings', 'DevicePassword', el('Settings', 'Status', String(SettingsStatus.AccessDenied))),
+      );
     }
     return { body: el('Settings', 'Settings', el('Settings', 'Status', '1'), ...parts) };
   }
@@ -62,9 +82,17 @@ export class UpdateSettings implements EasCommand {
    * Keeps what the device told of itself and refreshes its partnership in device-registry with it
    * (through a sign-in with the request's own credentials; a device using a token keeps it here).
    */
-  async recordDeviceInformation(context: EasCommandContext, information: WbxmlElement): Promise<WbxmlElement> {
+  async recordDeviceInformation(
+    context: EasCommandContext,
+    information: WbxmlElement,
+  ): Promise<WbxmlElement> {
     const set = child(information, 'Set', 'Settings');
-    if (!set) return el('Settings', 'DeviceInformation', el('Settings', 'Status', String(SettingsStatus.ProtocolError)));
+    if (!set)
+      return el(
+        'Settings',
+        'DeviceInformation',
+        el('Settings', 'Status', String(SettingsStatus.ProtocolError)),
+      );
     const model = text(set, 'Model', 128);
     const os = text(set, 'OS', 128);
     const friendlyName = text(set, 'FriendlyName', 128);
@@ -75,7 +103,11 @@ export class UpdateSettings implements EasCommand {
     });
     const credentials = context.device.credentials;
     if (credentials && (model !== context.description.model || os !== context.description.os)) {
-      await this.authenticator.refresh(credentials, { ...context.description, model: model ?? context.description.model, os: os ?? context.description.os });
+      await this.authenticator.refresh(credentials, {
+        ...context.description,
+        model: model ?? context.description.model,
+        os: os ?? context.description.os,
+      });
     }
     return el('Settings', 'DeviceInformation', el('Settings', 'Status', '1'));
   }
