@@ -563,6 +563,256 @@ describe('activesync gateway', () => {
     });
   });
 
+  describe('other commands', () => {
+    const primed = async () => {
+      const account = await newAccount();
+      const client = phone(account);
+      const hierarchy = await folderSync(client, '0');
+      const inbox = mailbox.folderId(account.accountId, 'inbox');
+      const start = await sync(client, inbox, '0');
+      return {
+        account,
+        client,
+        inbox,
+        folderKey: childText(hierarchy.body!, 'SyncKey')!,
+        key: childText(collectionOf(start.body), 'SyncKey')!,
+      };
+    };
+
+    it('estimates the changes the next Sync would bring', async () => {
+      const { account, client, inbox, key } = await primed();
+      mailbox.deliver(account.accountId, { subject: 'a', from: 'b@x.y', to: account.address, text: 'a' });
+      mailbox.deliver(account.accountId, { subject: 'b', from: 'b@x.y', to: account.address, text: 'b' });
+      const answer = await client.command(
+        'GetItemEstimate',
+        el(
+          'GetItemEstimate',
+          'GetItemEstimate',
+          el(
+            'GetItemEstimate',
+            'Collections',
+            el(
+              'GetItemEstimate',
+              'Collection',
+              el('AirSync', 'SyncKey', key),
+              el('GetItemEstimate', 'CollectionId', inbox),
+            ),
+          ),
+        ),
+      );
+      const response = child(answer.body!, 'Response')!;
+      expect(childText(response, 'Status')).toBe('1');
+      expect(childText(child(response, 'Collection')!, 'Estimate')).toBe('2');
+    });
+
+    it('fetches a message body and its MIME, and finds nothing of another account', async () => {
+      const { account, client, inbox } = await primed();
+      const id = mailbox.deliver(account.accountId, {
+        subject: 'fetch me',
+        from: 'b@x.y',
+        to: account.address,
+        text: 'the whole body',
+      });
+      const fetchOf = (serverId: string, type: number) =>
+        client.command(
+          'ItemOperations',
+          el(
+            'ItemOperations',
+            'ItemOperations',
+            el(
+              'ItemOperations',
+              'Fetch',
+              el('ItemOperations', 'Store', 'Mailbox'),
+              el('AirSync', 'CollectionId', inbox),
+              el('AirSync', 'ServerId', serverId),
+              el(
+                'ItemOperations',
+                'Options',
+                el('AirSyncBase', 'BodyPreference', el('AirSyncBase', 'Type', String(type))),
+              ),
+            ),
+          ),
+        );
+      const plain = child(child((await fetchOf(id, 1)).body!, 'Response')!, 'Fetch')!;
+      expect(childText(plain, 'Status')).toBe('1');
+      expect(childText(child(child(plain, 'Properties')!, 'Body')!, 'Data')).toBe('the whole body');
+      const mime = child(child((await fetchOf(id, 4)).body!, 'Response')!, 'Fetch')!;
+      expect(childText(child(child(mime, 'Properties')!, 'Body')!, 'Data')).toContain('Subject: fetch me');
+      const other = await newAccount();
+      const foreign = mailbox.deliver(other.accountId, {
+        subject: 'secret',
+        from: 'b@x.y',
+        to: other.address,
+        text: 'secret',
+      });
+      const refused = child(child((await fetchOf(foreign, 1)).body!, 'Response')!, 'Fetch')!;
+      expect(childText(refused, 'Status')).toBe('6');
+      expect(JSON.stringify(refused)).not.toContain('secret');
+    });
+
+    it('moves a message between folders without echoing the move back', async () => {
+      const { account, client, inbox, key } = await primed();
+      const id = mailbox.deliver(account.accountId, {
+        subject: 'move me',
+        from: 'b@x.y',
+        to: account.address,
+        text: 'x',
+      });
+      const got = collectionOf((await sync(client, inbox, key)).body);
+      const projects = mailbox.folderId(account.accountId, 'Projects');
+      const projectsStart = collectionOf((await sync(client, projects, '0')).body);
+      const moved = await client.command(
+        'MoveItems',
+        el(
+          'Move',
+          'MoveItems',
+          el(
+            'Move',
+            'Move',
+            el('Move', 'SrcMsgId', id),
+            el('Move', 'SrcFldId', inbox),
+            el('Move', 'DstFldId', projects),
+          ),
+        ),
+      );
+      const response = child(moved.body!, 'Response')!;
+      expect(childText(response, 'Status')).toBe('3');
+      expect(Object.keys(mailbox.emails.get(account.accountId)!.get(id)!.mailboxIds)).toEqual([projects]);
+      expect(
+        child(collectionOf((await sync(client, inbox, childText(got, 'SyncKey')!)).body), 'Commands'),
+      ).toBeUndefined();
+      expect(
+        child(
+          collectionOf((await sync(client, projects, childText(projectsStart, 'SyncKey')!)).body),
+          'Commands',
+        ),
+      ).toBeUndefined();
+      const stranger = await client.command(
+        'MoveItems',
+        el(
+          'Move',
+          'MoveItems',
+          el(
+            'Move',
+            'Move',
+            el('Move', 'SrcMsgId', 'M-unknown'),
+            el('Move', 'SrcFldId', inbox),
+            el('Move', 'DstFldId', projects),
+          ),
+        ),
+      );
+      expect(childText(child(stranger.body!, 'Response')!, 'Status')).toBe('1');
+    });
+
+    it('creates, renames and deletes a folder, each moving the FolderSync key', async () => {
+      const { account, client, folderKey } = await primed();
+      const created = await client.command(
+        'FolderCreate',
+        el(
+          'FolderHierarchy',
+          'FolderCreate',
+          el('FolderHierarchy', 'SyncKey', folderKey),
+          el('FolderHierarchy', 'ParentId', '0'),
+          el('FolderHierarchy', 'DisplayName', 'Receipts'),
+          el('FolderHierarchy', 'Type', '12'),
+        ),
+      );
+      expect(statusOf(created.body)).toBe('1');
+      const serverId = childText(created.body!, 'ServerId')!;
+      expect(mailbox.mailboxes.get(account.accountId)!.get(serverId)?.name).toBe('Receipts');
+      const renamed = await client.command(
+        'FolderUpdate',
+        el(
+          'FolderHierarchy',
+          'FolderUpdate',
+          el('FolderHierarchy', 'SyncKey', childText(created.body!, 'SyncKey')!),
+          el('FolderHierarchy', 'ServerId', serverId),
+          el('FolderHierarchy', 'ParentId', '0'),
+          el('FolderHierarchy', 'DisplayName', 'Bills'),
+        ),
+      );
+      expect(statusOf(renamed.body)).toBe('1');
+      const inbox = mailbox.folderId(account.accountId, 'inbox');
+      const special = await client.command(
+        'FolderDelete',
+        el(
+          'FolderHierarchy',
+          'FolderDelete',
+          el('FolderHierarchy', 'SyncKey', childText(renamed.body!, 'SyncKey')!),
+          el('FolderHierarchy', 'ServerId', inbox),
+        ),
+      );
+      expect(statusOf(special.body)).toBe('3');
+      const deleted = await client.command(
+        'FolderDelete',
+        el(
+          'FolderHierarchy',
+          'FolderDelete',
+          el('FolderHierarchy', 'SyncKey', childText(renamed.body!, 'SyncKey')!),
+          el('FolderHierarchy', 'ServerId', serverId),
+        ),
+      );
+      expect(statusOf(deleted.body)).toBe('1');
+      const next = await folderSync(client, childText(deleted.body!, 'SyncKey')!);
+      expect(childText(child(next.body!, 'Changes')!, 'Count')).toBe('0');
+    });
+
+    it('searches the mailbox by text', async () => {
+      const { account, client } = await primed();
+      mailbox.deliver(account.accountId, {
+        subject: 'Quarterly invoice',
+        from: 'b@x.y',
+        to: account.address,
+        text: 'pay',
+      });
+      mailbox.deliver(account.accountId, {
+        subject: 'Lunch',
+        from: 'b@x.y',
+        to: account.address,
+        text: 'soup',
+      });
+      const answer = await client.command(
+        'Search',
+        el(
+          'Search',
+          'Search',
+          el(
+            'Search',
+            'Store',
+            el('Search', 'Name', 'Mailbox'),
+            el(
+              'Search',
+              'Query',
+              el('Search', 'And', el('AirSync', 'Class', 'Email'), el('Search', 'FreeText', 'invoice')),
+            ),
+            el('Search', 'Options', el('Search', 'Range', '0-9')),
+          ),
+        ),
+      );
+      const store = child(child(answer.body!, 'Response')!, 'Store')!;
+      expect(childText(store, 'Status')).toBe('1');
+      expect(childText(store, 'Total')).toBe('1');
+      expect(childText(child(child(store, 'Result')!, 'Properties')!, 'Subject')).toBe('Quarterly invoice');
+    });
+
+    it('answers SendMail, SmartReply and SmartForward with Status 137 rather than dropping the message', async () => {
+      const { client } = await primed();
+      for (const command of ['SendMail', 'SmartReply', 'SmartForward']) {
+        const answer = await client.command(
+          command,
+          el(
+            'ComposeMail',
+            command,
+            el('ComposeMail', 'ClientId', '1'),
+            el('ComposeMail', 'Mime', 'Subject: x\r\n\r\nbody'),
+          ),
+        );
+        expect(answer.status, command).toBe(200);
+        expect(statusOf(answer.body), command).toBe('137');
+      }
+    });
+  });
+
   describe('Ping', () => {
     const ping = (
       client: EasTestClient,

@@ -16,6 +16,20 @@ import { DeviceStore } from './state/device-store.js';
 import { SyncStore } from './state/sync-store.js';
 import { CollectionChanges } from './sync/collection-changes.js';
 import { FolderView } from './sync/folder-view.js';
+import {
+  CreateFolder,
+  DeleteFolder,
+  UpdateFolder,
+} from './usecases/change-folders/change-folders.usecase.js';
+import { EstimateItems } from './usecases/estimate-items/estimate-items.usecase.js';
+import { FetchItems } from './usecases/fetch-items/fetch-items.usecase.js';
+import { MoveItems } from './usecases/move-items/move-items.usecase.js';
+import {
+  RefuseSendMail,
+  RefuseSmartForward,
+  RefuseSmartReply,
+} from './usecases/refuse-sending/refuse-sending.usecase.js';
+import { SearchMailbox } from './usecases/search-mailbox/search-mailbox.usecase.js';
 import { PingFolders } from './usecases/ping-folders/ping-folders.usecase.js';
 import { ProvisionDevice } from './usecases/provision-device/provision-device.usecase.js';
 import { SyncEmail } from './usecases/sync-email/sync-email.usecase.js';
@@ -23,7 +37,23 @@ import { SyncFolderHierarchy } from './usecases/sync-folder-hierarchy/sync-folde
 import { UpdateSettings } from './usecases/update-settings/update-settings.usecase.js';
 
 /** Every ActiveSync command the gateway answers, one use case each. */
-const commands = [ProvisionDevice, UpdateSettings, SyncFolderHierarchy, SyncEmail, PingFolders];
+const commands = [
+  ProvisionDevice,
+  UpdateSettings,
+  SyncFolderHierarchy,
+  CreateFolder,
+  UpdateFolder,
+  DeleteFolder,
+  SyncEmail,
+  PingFolders,
+  EstimateItems,
+  FetchItems,
+  MoveItems,
+  SearchMailbox,
+  RefuseSendMail,
+  RefuseSmartReply,
+  RefuseSmartForward,
+];
 
 @Module({
   imports: [
