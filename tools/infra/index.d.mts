@@ -36,3 +36,5 @@ export function hasDockerEngine(): Promise<boolean>;
 
 export const DEFAULT_KAFKA_VERSION: string;
 export function kafkaVersion(): string;
+
+export { ensureHostTools, HOST_TOOLS, onPath, type HostTool } from './host-tools.mjs';

@@ -9,6 +9,7 @@ import { resolvePostgres } from './postgres.mjs';
 export { startLocalKafka } from './kafka.mjs';
 export { resolvePostgres } from './postgres.mjs';
 export { hasDockerEngine } from './common.mjs';
+export { ensureHostTools, HOST_TOOLS, onPath } from './host-tools.mjs';
 
 const noop = async () => {};
 const never = new Promise(() => {});
