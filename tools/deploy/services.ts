@@ -4,6 +4,7 @@ import { ingestConfigSchema } from '../../apps/ingest/src/config/ingest-config.j
 import { mailboxConfigSchema } from '../../apps/mailbox/src/config/mailbox-config.js';
 import { operationsConfigSchema } from '../../apps/operations/src/config/operations-config.js';
 import { pushConfigSchema } from '../../apps/push-delivery/src/config/push-config.js';
+import { activeSyncConfigSchema } from '../../apps/activesync/src/config/activesync-config.js';
 
 /**
  * What every deployment of a service must agree on: the configuration schema it validates at boot,
@@ -51,9 +52,16 @@ export const serviceExpectations = {
   operations: {
     config: operationsConfigSchema,
     httpPortVariable: 'OPERATIONS_HTTP_PORT',
-    httpPort: 8084,
+    httpPort: 8085,
     extraPorts: {},
     drainSeconds: 20,
+  },
+  activesync: {
+    config: activeSyncConfigSchema,
+    httpPortVariable: 'ACTIVESYNC_HTTP_PORT',
+    httpPort: 8084,
+    extraPorts: {},
+    drainSeconds: 30,
   },
 } satisfies Record<string, ServiceExpectations>;
 

@@ -11,7 +11,8 @@ export const CONTAINER_PORTS: PlatformPorts = {
   registry: 8081,
   mailbox: 8082,
   ingest: 8083,
-  operations: 8084,
+  operations: 8085,
+  activesync: 8084,
 };
 
 /**
@@ -30,6 +31,7 @@ const STOP_TIMEOUT_MS: Record<ServiceName, number> = {
   ingest: 40_000,
   'push-delivery': 30_000,
   operations: 20_000,
+  activesync: 30_000,
 };
 
 /** The key of `PlatformPorts` each service's HTTP port (health, metrics, API) is under. */
@@ -39,6 +41,7 @@ const HTTP_PORT_OF: Record<ServiceName, keyof PlatformPorts> = {
   ingest: 'ingest',
   'push-delivery': 'push',
   operations: 'operations',
+  activesync: 'activesync',
 };
 
 const PUBLISHED_PORTS_OF: Record<ServiceName, Array<keyof PlatformPorts>> = {
@@ -47,6 +50,7 @@ const PUBLISHED_PORTS_OF: Record<ServiceName, Array<keyof PlatformPorts>> = {
   ingest: ['smtp', 'ingest'],
   'push-delivery': ['push'],
   operations: ['operations'],
+  activesync: ['activesync'],
 };
 
 export interface ContainerPlanInput {
@@ -101,6 +105,7 @@ export interface ContainerPlan {
     websocketUrl: string;
     registryUrl: string;
     operationsUrl: string;
+    activesyncUrl: string;
   };
 }
 
@@ -163,6 +168,14 @@ export function planContainerPlatform(input: ContainerPlanInput): ContainerPlan 
       MAILBOX_URL: networkHttpUrl('mailbox'),
       REGISTRY_URL: networkHttpUrl('device-registry'),
     },
+    activesync: {
+      ACTIVESYNC_HTTP_PORT: String(CONTAINER_PORTS.activesync),
+      DATABASE_URL: databaseUrl,
+      INTERNAL_TOKEN: input.internalToken,
+      ACTIVESYNC_PUBLIC_URL: `http://${input.host}:${input.hostPorts.activesync}`,
+      MAILBOX_URL: networkHttpUrl('mailbox'),
+      REGISTRY_URL: networkHttpUrl('device-registry'),
+    },
   };
 
   const spec = (service: ServiceName): ServiceContainerSpec => {
@@ -209,6 +222,7 @@ export function planContainerPlatform(input: ContainerPlanInput): ContainerPlan 
       websocketUrl: `ws://${input.host}:${input.hostPorts.push}/jmap/ws`,
       registryUrl: `http://${input.host}:${input.hostPorts.registry}`,
       operationsUrl: `http://${input.host}:${input.hostPorts.operations}`,
+      activesyncUrl: `http://${input.host}:${input.hostPorts.activesync}`,
     },
   };
 }

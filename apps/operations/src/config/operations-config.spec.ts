@@ -12,7 +12,7 @@ const required = {
 describe('operationsConfigSchema', () => {
   it('applies the defaults', () => {
     expect(loadConfig(operationsConfigSchema, required)).toEqual({
-      OPERATIONS_HTTP_PORT: 8084,
+      OPERATIONS_HTTP_PORT: 8085,
       HTTP_HOST: '0.0.0.0',
       DATABASE_URL: required.DATABASE_URL,
       DATABASE_STATEMENT_TIMEOUT_MS: 30_000,

@@ -11,7 +11,7 @@ import {
 import { z } from 'zod';
 
 export const operationsConfigSchema = baseConfigSchema.extend({
-  OPERATIONS_HTTP_PORT: port.default(8084),
+  OPERATIONS_HTTP_PORT: port.default(8085),
   ...databaseConfigShape,
   /**
    * The bearer of every `/admin` call, here and at device-registry (the same token). Compared only
