@@ -1,10 +1,17 @@
-import { baseConfigSchema, bearerToken, httpUrl, port, positiveInt, postgresUrl } from '@pushmail/platform';
+import {
+  baseConfigSchema,
+  bearerToken,
+  databaseConfigShape,
+  httpUrl,
+  port,
+  positiveInt,
+} from '@pushmail/platform';
 import { z } from 'zod';
 
 export const activeSyncConfigSchema = baseConfigSchema
   .extend({
     ACTIVESYNC_HTTP_PORT: port.default(8084),
-    DATABASE_URL: postgresUrl,
+    ...databaseConfigShape,
     /** Where phones reach this service: Autodiscover hands out `<PUBLIC_URL>/Microsoft-Server-ActiveSync`. */
     ACTIVESYNC_PUBLIC_URL: httpUrl.default('http://localhost:8084'),
     MAILBOX_URL: httpUrl.default('http://127.0.0.1:8082'),
