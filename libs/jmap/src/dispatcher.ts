@@ -8,6 +8,11 @@ export interface MethodContext {
   accountId: string;
   /** Ids created earlier in this request, by creation id (RFC 8620 §3.3 createdIds). */
   createdIds: Map<string, string>;
+  /**
+   * Responses of implicit calls a method made (EmailSubmission/set's onSuccessUpdateEmail is an
+   * implicit Email/set, RFC 8621 §7.5): they follow the method's own response, with its call id.
+   */
+  followUps?: Array<[name: string, args: Record<string, unknown>]>;
 }
 
 export type MethodHandler = (
@@ -64,7 +69,10 @@ export async function dispatchRequest(
       }
       const refusal = hooks.authorize?.(name, args);
       if (refusal) throw refusal;
+      const followUps: NonNullable<MethodContext['followUps']> = [];
+      context.followUps = followUps;
       responses.push([name, await handler(args, context), callId]);
+      for (const [followUp, followUpArgs] of followUps) responses.push([followUp, followUpArgs, callId]);
     } catch (error) {
       if (error instanceof MethodError) {
         responses.push(['error', error.toResponseArguments(), callId]);

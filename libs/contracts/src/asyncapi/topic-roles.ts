@@ -108,7 +108,7 @@ export const topicRoles: Readonly<Record<string, TopicRole>> = {
     consumers: [
       {
         service: 'mailbox',
-        group: 'mailbox-delivery-status',
+        group: 'mailbox-status',
         how: "One group shared by every replica; each event updates the submission's `deliveryStatus` for its recipient and is committed after.",
       },
     ],

@@ -53,7 +53,9 @@ describe('mailDeliveryStatusTopic', () => {
       attempts: 1,
       occurredAt: new Date().toISOString(),
     };
-    expect(() => encodeEvent(mailDeliveryStatusTopic, event)).toThrow(/delivered/);
-    expect(encodeEvent(mailDeliveryStatusTopic, { ...event, delivered: 'no' }).key).toBe(event.accountId);
+    expect(() => encodeEvent(mailDeliveryStatusTopic, event as never)).toThrow(/delivered/);
+    expect(encodeEvent(mailDeliveryStatusTopic, { ...event, delivered: 'no' as const }).key).toBe(
+      event.accountId,
+    );
   });
 });
