@@ -1,4 +1,4 @@
-// `npm start`: brings up whatever infrastructure is not configured, then the five services, and
+// `npm start`: brings up whatever infrastructure is not configured, then the six services, and
 // prints where to reach them. Ctrl-C stops everything it started.
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -38,7 +38,14 @@ async function ensureDatabase(adminUrl, name) {
   return url.toString();
 }
 
-const colors = { 'device-registry': 35, mailbox: 34, ingest: 32, 'push-delivery': 36, operations: 33 };
+const colors = {
+  'device-registry': 35,
+  mailbox: 34,
+  ingest: 32,
+  'push-delivery': 36,
+  operations: 33,
+  outbound: 31,
+};
 function printLine(service, line) {
   let text = line;
   try {

@@ -9,7 +9,15 @@ import { SERVICE_NAMES } from './platform-harness.js';
 
 const input: ContainerPlanInput = {
   host: 'docker.test',
-  hostPorts: { smtp: 40025, push: 40080, registry: 40081, mailbox: 40082, ingest: 40083, operations: 40084 },
+  hostPorts: {
+    smtp: 40025,
+    push: 40080,
+    registry: 40081,
+    mailbox: 40082,
+    ingest: 40083,
+    operations: 40084,
+    outbound: 40086,
+  },
   images: { ingest: 'pushmail/ingest:dev' },
   dockerContext: '/src/pushmail',
   postgresPassword: 'p@ss/word',
@@ -81,6 +89,7 @@ describe(planContainerPlatform.name, () => {
       'ingest=http://ingest:8083',
       'mailbox=http://mailbox:8082',
       'operations=http://operations:8084',
+      'outbound=http://outbound:8086',
       'push-delivery=http://push-delivery:8080',
     ]);
     expect(env('device-registry')).not.toHaveProperty('SELFTEST_SMTP_HOST');
@@ -93,6 +102,7 @@ describe(planContainerPlatform.name, () => {
       ingest: 'INGEST_HTTP_PORT',
       'push-delivery': 'PUSH_HTTP_PORT',
       operations: 'OPERATIONS_HTTP_PORT',
+      outbound: 'OUTBOUND_HTTP_PORT',
     } as const;
     for (const service of SERVICE_NAMES) {
       const spec = plan.services[service];
@@ -163,6 +173,7 @@ describe(chosenImages.name, () => {
       'device-registry': 'pushmail/device-registry:ci-42',
       'push-delivery': 'pushmail/push-delivery:ci-42',
       operations: 'pushmail/operations:ci-42',
+      outbound: 'pushmail/outbound:ci-42',
     });
     expect(chosenImages({ mailbox: 'mine:latest' }, undefined)).toEqual({ mailbox: 'mine:latest' });
     expect(chosenImages(undefined, undefined)).toEqual({});

@@ -12,6 +12,7 @@ export const CONTAINER_PORTS: PlatformPorts = {
   mailbox: 8082,
   ingest: 8083,
   operations: 8084,
+  outbound: 8086,
 };
 
 /**
@@ -30,6 +31,7 @@ const STOP_TIMEOUT_MS: Record<ServiceName, number> = {
   ingest: 40_000,
   'push-delivery': 30_000,
   operations: 20_000,
+  outbound: 90_000,
 };
 
 /** The key of `PlatformPorts` each service's HTTP port (health, metrics, API) is under. */
@@ -39,6 +41,7 @@ const HTTP_PORT_OF: Record<ServiceName, keyof PlatformPorts> = {
   ingest: 'ingest',
   'push-delivery': 'push',
   operations: 'operations',
+  outbound: 'outbound',
 };
 
 const PUBLISHED_PORTS_OF: Record<ServiceName, Array<keyof PlatformPorts>> = {
@@ -47,6 +50,7 @@ const PUBLISHED_PORTS_OF: Record<ServiceName, Array<keyof PlatformPorts>> = {
   ingest: ['smtp', 'ingest'],
   'push-delivery': ['push'],
   operations: ['operations'],
+  outbound: ['outbound'],
 };
 
 export interface ContainerPlanInput {
@@ -108,7 +112,7 @@ const networkHttpUrl = (service: ServiceName): string =>
   `http://${service}:${CONTAINER_PORTS[HTTP_PORT_OF[service]]}`;
 
 /**
- * The five services as containers on one network with Kafka and Postgres: the counterpart of
+ * The six services as containers on one network with Kafka and Postgres: the counterpart of
  * docker-compose.yml for a test run, with no I/O, so that it is checked without a Docker engine.
  * Addresses between services use network aliases; the URLs handed to devices (the JMAP session and
  * WebSocket) use the Docker host and the published ports, because that is where the test's clients
@@ -162,6 +166,11 @@ export function planContainerPlatform(input: ContainerPlanInput): ContainerPlan 
       PUBLIC_URL: publicUrl,
       MAILBOX_URL: networkHttpUrl('mailbox'),
       REGISTRY_URL: networkHttpUrl('device-registry'),
+    },
+    outbound: {
+      OUTBOUND_HTTP_PORT: String(CONTAINER_PORTS.outbound),
+      DATABASE_URL: databaseUrl,
+      MAIL_DOMAINS: input.mailDomains.join(','),
     },
   };
 

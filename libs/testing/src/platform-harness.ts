@@ -7,7 +7,14 @@ import pg from 'pg';
 import { isolatedGroups } from './delivery-group.js';
 import { serviceLogs } from './service-logs.js';
 
-export const SERVICE_NAMES = ['device-registry', 'mailbox', 'ingest', 'push-delivery', 'operations'] as const;
+export const SERVICE_NAMES = [
+  'device-registry',
+  'mailbox',
+  'ingest',
+  'push-delivery',
+  'operations',
+  'outbound',
+] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export interface PlatformPorts {
@@ -17,6 +24,7 @@ export interface PlatformPorts {
   mailbox: number;
   ingest: number;
   operations: number;
+  outbound: number;
 }
 
 /** What both runtimes (local processes and containers) accept. */
@@ -88,6 +96,7 @@ export async function choosePorts(requested: Partial<PlatformPorts> = {}): Promi
     mailbox: requested.mailbox ?? (await freePort()),
     ingest: requested.ingest ?? (await freePort()),
     operations: requested.operations ?? (await freePort()),
+    outbound: requested.outbound ?? (await freePort()),
   };
 }
 
@@ -97,7 +106,7 @@ export function adminTokenOf(options: CommonPlatformOptions): string {
 }
 
 /**
- * Starts the five services from their built output, against the given broker and database, and
+ * Starts the six services from their built output, against the given broker and database, and
  * resolves once every one answers ready. Used by `npm start`, the end-to-end tests and the benchmarks.
  */
 export async function startPlatform(options: PlatformOptions): Promise<RunningPlatform> {
@@ -118,11 +127,17 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     ? await isolatedGroups(options.kafkaBrokers, {
         ...(given('mailbox', 'MAILBOX_DELIVERY_GROUP') ? {} : { delivery: 'mailbox-test' }),
         ...(given('operations', 'TRAIL_CONSUMER_GROUP') ? {} : { trail: 'operations-trail-test' }),
+        ...(given('outbound', 'OUTBOUND_GROUP') ? {} : { outbound: 'outbound-test' }),
       })
     : {};
-  const groups: { mailbox: Record<string, string>; operations: Record<string, string> } = {
+  const groups: {
+    mailbox: Record<string, string>;
+    operations: Record<string, string>;
+    outbound: Record<string, string>;
+  } = {
     mailbox: isolated.delivery ? { MAILBOX_DELIVERY_GROUP: isolated.delivery } : {},
     operations: isolated.trail ? { TRAIL_CONSUMER_GROUP: isolated.trail } : {},
+    outbound: isolated.outbound ? { OUTBOUND_GROUP: isolated.outbound } : {},
   };
 
   const common: Record<string, string> = {
@@ -154,6 +169,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
         `device-registry=http://${host}:${ports.registry}`,
         `push-delivery=http://${host}:${ports.push}`,
         `operations=http://${host}:${ports.operations}`,
+        `outbound=http://${host}:${ports.outbound}`,
       ].join(','),
     },
     mailbox: {
@@ -172,6 +188,11 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
       MAILBOX_URL: `http://${host}:${ports.mailbox}`,
       REGISTRY_URL: `http://${host}:${ports.registry}`,
     },
+    outbound: {
+      OUTBOUND_HTTP_PORT: String(ports.outbound),
+      MAIL_DOMAINS: mailDomains.join(','),
+      ...groups.outbound,
+    },
   };
   const healthPort: Record<ServiceName, number> = {
     'device-registry': ports.registry,
@@ -179,6 +200,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     ingest: ports.ingest,
     'push-delivery': ports.push,
     operations: ports.operations,
+    outbound: ports.outbound,
   };
 
   const processes = new Map<ServiceName, ChildProcess>();
