@@ -91,6 +91,7 @@ try {
       mailbox: Number(process.env.MAILBOX_HTTP_PORT || 8082),
       ingest: Number(process.env.INGEST_HTTP_PORT || 8083),
       operations: Number(process.env.OPERATIONS_HTTP_PORT || 8084),
+      outbound: Number(process.env.OUTBOUND_HTTP_PORT || 8086),
     },
     onLogLine: printLine,
   });
@@ -103,6 +104,7 @@ try {
     device registry        ${platform.registryUrl}
     console                ${platform.operationsUrl}/console/
     admin API              ${platform.operationsUrl}/admin  (npm run admin reaches it by default)
+    outbound (sending)     http://${platform.host}:${platform.ports.outbound}/metrics  (smarthost: set RELAY_URL)
     admin token            in ${join(cacheDir, 'admin-token')}  (export PUSHMAIL_ADMIN_TOKEN="$(cat ${join(cacheDir, 'admin-token')})")
     Kafka                  ${infra.kafkaBrokers}
 
