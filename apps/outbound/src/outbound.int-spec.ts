@@ -10,6 +10,7 @@ import {
 } from '@pushmail/contracts';
 import { createLogger, EventProducer } from '@pushmail/platform';
 import { expectEventually, scrapeMetrics } from '@pushmail/testing';
+import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeliverQueuedUseCase } from './usecases/deliver-queued/deliver-queued.usecase.js';
 import {
@@ -131,6 +132,29 @@ describe(DeliverQueuedUseCase.name, () => {
     const [message] = receivedBy(`remote-${tag}`);
     expect(message).toMatchObject({ mailFrom: sender, rcptTo: [`bob@${remote}`] });
     expect(message!.raw.toString()).toContain('Hello.');
+  });
+
+  it('signs mail from a hosted domain with its DKIM key, which an independent verifier accepts', async () => {
+    const event = submission([`dkim@${remote}`], `dkim-${tag}`);
+    await producer.publish(mailSubmittedTopic, [event]);
+    await statusOf(event.submissionId, 'yes');
+    const [message] = receivedBy(`dkim-${tag}`);
+    expect(message!.raw.toString()).toMatch(/^DKIM-Signature: /m);
+    const record = (await (await fetch(`${outbound.baseUrl}/dkim/${hosted}`)).json()) as {
+      name: string;
+      value: string;
+    };
+    expect(record.name).toMatch(new RegExp(`^pm\\d{6}\\._domainkey\\.${hosted.replaceAll('.', '\\.')}$`));
+    const verdict = await dkimVerify(message!.raw, {
+      resolver: async (name, type) => {
+        if (type === 'TXT' && name === record.name) return [[record.value]];
+        throw Object.assign(new Error(`no ${type} record for ${name}`), { code: 'ENOTFOUND' });
+      },
+    });
+    expect(verdict.results.map((result) => [result.signingDomain, result.status.result])).toEqual([
+      [hosted, 'pass'],
+    ]);
+    expect((await fetch(`${outbound.baseUrl}/dkim/not-hosted.example`)).status).toBe(404);
   });
 
   it('retries a 4xx with backoff and delivers once when the receiver accepts', async () => {

@@ -2,13 +2,14 @@ import { Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { OutboundMetrics } from '../../metrics/outbound-metrics.js';
 import { Outbox } from '../../publishing/outbox.js';
+import { DkimModule } from '../../dkim/dkim.module.js';
 import { RecipientsModule } from '../../recipients/recipients.module.js';
 import { DeliverQueuedUseCase } from './deliver-queued.usecase.js';
 import { DeliveryWorker } from './delivery-worker.service.js';
 import { SmtpSender } from './smtp-sender.js';
 
 @Module({
-  imports: [RecipientsModule],
+  imports: [RecipientsModule, DkimModule],
   providers: [
     {
       provide: OutboundMetrics,

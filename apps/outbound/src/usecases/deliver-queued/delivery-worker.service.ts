@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy }
 import { CONFIG, LOGGER, PeriodicTask } from '@pushmail/platform';
 import type { Logger } from 'pino';
 import type { OutboundConfig } from '../../config/outbound-config.js';
+import { DkimKeys } from '../../dkim/dkim-keys.service.js';
 import { AccountsViewService } from '../../recipients/accounts-view.service.js';
 import { DeliverQueuedUseCase } from './deliver-queued.usecase.js';
 import { SmtpSender } from './smtp-sender.js';
@@ -20,12 +21,14 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(DeliverQueuedUseCase) private readonly deliver: DeliverQueuedUseCase,
     @Inject(AccountsViewService) private readonly accounts: AccountsViewService,
     @Inject(SmtpSender) private readonly smtp: SmtpSender,
+    @Inject(DkimKeys) private readonly dkim: DkimKeys,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.working = new PeriodicTask(
       config.QUEUE_POLL_MS,
       async () => {
         await this.accounts.caughtUp;
+        await this.dkim.loaded;
         while (
           (await this.deliver.execute(this.config.DELIVERY_CONCURRENCY)) === this.config.DELIVERY_CONCURRENCY
         ) {

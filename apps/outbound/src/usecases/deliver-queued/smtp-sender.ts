@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG } from '@pushmail/platform';
 import nodemailer, { type Transporter, type TransportOptions } from 'nodemailer';
 import type { OutboundConfig } from '../../config/outbound-config.js';
+import { DkimKeys } from '../../dkim/dkim-keys.service.js';
 
 export type SendOutcome =
   | { kind: 'delivered'; reply: string; remoteHost: string }
@@ -32,7 +33,10 @@ export class SmtpSender {
   private readonly overrides: Map<string, Route>;
   private readonly relay: Transporter | undefined;
 
-  constructor(@Inject(CONFIG) private readonly config: OutboundConfig) {
+  constructor(
+    @Inject(CONFIG) private readonly config: OutboundConfig,
+    @Inject(DkimKeys) private readonly dkim: DkimKeys,
+  ) {
     this.resolver = new Resolver({ timeout: 5000, tries: 2 });
     if (config.DNS_SERVERS) this.resolver.setServers(config.DNS_SERVERS);
     this.overrides = new Map((config.MX_OVERRIDES ?? []).map((route) => [route.domain, route]));
@@ -109,7 +113,14 @@ export class SmtpSender {
     remoteHost: string,
   ): Promise<SendOutcome> {
     try {
-      const info = (await transport.sendMail({ envelope, raw })) as { response?: string };
+      // Mail from a hosted domain leaves signed with that domain's key.
+      const key = this.dkim.signingKeyFor(envelope.from);
+      const dkim = key
+        ? { domainName: key.domain, keySelector: key.selector, privateKey: key.privateKey }
+        : undefined;
+      const info = (await transport.sendMail({ envelope, raw, ...(dkim ? { dkim } : {}) })) as {
+        response?: string;
+      };
       return { kind: 'delivered', reply: oneLine(info.response ?? '250 accepted'), remoteHost };
     } catch (error) {
       const failure = error as NodemailerError;
