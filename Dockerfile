@@ -7,7 +7,8 @@
 #   docker build --target push-delivery   -t pushmail/push-delivery .
 #   docker build --target operations      -t pushmail/operations .
 #   docker build --target activesync      -t pushmail/activesync .
-# Every target shares the build and the production node_modules layers, so building all six costs
+#   docker build --target outbound        -t pushmail/outbound .
+# Every target shares the build and the production node_modules layers, so building all seven costs
 # one compilation.
 
 ARG NODE_IMAGE=node:24-slim
@@ -126,3 +127,11 @@ EXPOSE 8084
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
   CMD ["node", "healthcheck.mjs", "ACTIVESYNC_HTTP_PORT", "8084"]
 CMD ["node", "dist/apps/activesync/main.js"]
+
+FROM runtime AS outbound
+COPY --from=build /src/dist/apps/outbound ./dist/apps/outbound
+# Health and metrics only: it takes no mail from anyone.
+EXPOSE 8086
+HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
+  CMD ["node", "healthcheck.mjs", "OUTBOUND_HTTP_PORT", "8086"]
+CMD ["node", "dist/apps/outbound/main.js"]

@@ -16,6 +16,7 @@ const depConstraints = [
   { sourceTag: 'scope:push-delivery', onlyDependOnLibsWithTags: ['scope:shared', 'scope:push-delivery'] },
   { sourceTag: 'scope:operations', onlyDependOnLibsWithTags: ['scope:shared', 'scope:operations'] },
   { sourceTag: 'scope:activesync', onlyDependOnLibsWithTags: ['scope:shared', 'scope:activesync'] },
+  { sourceTag: 'scope:outbound', onlyDependOnLibsWithTags: ['scope:shared', 'scope:outbound'] },
 ];
 
 export default tseslint.config(

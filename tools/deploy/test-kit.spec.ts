@@ -18,6 +18,7 @@ const plan = planContainerPlatform({
     ingest: 41083,
     operations: 41084,
     activesync: 41086,
+    outbound: 41087,
   },
   dockerContext: repositoryRoot,
   postgresPassword: 'c'.repeat(24),

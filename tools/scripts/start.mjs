@@ -45,6 +45,7 @@ const colors = {
   'push-delivery': 36,
   operations: 33,
   activesync: 31,
+  outbound: 91,
 };
 function printLine(service, line) {
   let text = line;
@@ -92,6 +93,7 @@ try {
       ingest: Number(process.env.INGEST_HTTP_PORT || 8083),
       operations: Number(process.env.OPERATIONS_HTTP_PORT || 8085),
       activesync: Number(process.env.ACTIVESYNC_HTTP_PORT || 8084),
+      outbound: Number(process.env.OUTBOUND_HTTP_PORT || 8086),
     },
     onLogLine: printLine,
   });
@@ -105,6 +107,7 @@ try {
     ActiveSync (phones)    ${platform.activesyncUrl}/Microsoft-Server-ActiveSync   (Autodiscover: ${platform.activesyncUrl}/autodiscover/autodiscover.xml)
     console                ${platform.operationsUrl}/console/
     admin API              ${platform.operationsUrl}/admin  (npm run admin reaches it by default)
+    outbound (sending)     http://${platform.host}:${platform.ports.outbound}/metrics  (smarthost: set RELAY_URL)
     admin token            in ${join(cacheDir, 'admin-token')}  (export PUSHMAIL_ADMIN_TOKEN="$(cat ${join(cacheDir, 'admin-token')})")
     Kafka                  ${infra.kafkaBrokers}
 

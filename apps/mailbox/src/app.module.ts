@@ -3,6 +3,7 @@ import { DatabaseModule } from '@pushmail/platform';
 import { ChangesModule } from './changes/changes.module.js';
 import { JmapModule } from './jmap/jmap.module.js';
 import { MAILBOX_SCHEMA, mailboxDataSourceOptions } from './store/data-source-options.js';
+import { RecordDeliveryStatusModule } from './usecases/record-delivery-status/record-delivery-status.module.js';
 import { StoreDeliveryModule } from './usecases/store-delivery/store-delivery.module.js';
 
 @Module({
@@ -12,6 +13,7 @@ import { StoreDeliveryModule } from './usecases/store-delivery/store-delivery.mo
     DatabaseModule.register({ schema: MAILBOX_SCHEMA, dataSourceOptions: mailboxDataSourceOptions }),
     ChangesModule,
     StoreDeliveryModule,
+    RecordDeliveryStatusModule,
     JmapModule,
   ],
 })

@@ -9,6 +9,11 @@ export interface MethodContext {
   accountId: string;
   /** Ids created earlier in this request, by creation id (RFC 8620 §3.3 createdIds). */
   createdIds: Map<string, string>;
+  /**
+   * Responses of implicit calls a method made (EmailSubmission/set's onSuccessUpdateEmail is an
+   * implicit Email/set, RFC 8621 §7.5): they follow the method's own response, with its call id.
+   */
+  followUps?: Array<[name: string, args: Record<string, unknown>]>;
 }
 
 export type MethodHandler = (
@@ -96,9 +101,15 @@ export async function dispatchRequest(
       const refusal = hooks.authorize?.(name, args);
       if (refusal) throw refusal;
       if (!isReadOnlyMethod(name)) written = true;
+      const followUps: NonNullable<MethodContext['followUps']> = [];
+      context.followUps = followUps;
       const response = await handler(args, context);
       budget.chargeResponse(response);
       responses.push([name, response, callId]);
+      for (const [followUp, followUpArgs] of followUps) {
+        budget.chargeResponse(followUpArgs);
+        responses.push([followUp, followUpArgs, callId]);
+      }
     } catch (error) {
       if (error instanceof BudgetExceeded) {
         if (!written) throw new RequestProblem(error.toProblem());

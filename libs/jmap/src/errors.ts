@@ -90,7 +90,16 @@ export type SetErrorType =
   | 'blobNotFound'
   | 'tooManyKeywords'
   | 'tooManyMailboxes'
-  | 'invalidEmail';
+  | 'invalidEmail'
+  // EmailSubmission/set (RFC 8621 §7.5)
+  | 'forbiddenMailFrom'
+  | 'forbiddenFrom'
+  | 'forbiddenToSend'
+  | 'tooManyRecipients'
+  | 'noRecipients'
+  | 'invalidRecipients'
+  | 'cannotUnsend'
+  | 'emailNotFound';
 
 export interface SetError {
   type: SetErrorType;
@@ -98,6 +107,12 @@ export interface SetError {
   properties?: string[];
   notFound?: string[];
   existingId?: string;
+  /** tooLarge on a submission: the largest message the server sends. */
+  maxSize?: number;
+  /** tooManyRecipients: the most recipients one submission may have. */
+  maxRecipients?: number;
+  /** invalidRecipients: the addresses that are not valid. */
+  invalidRecipients?: string[];
 }
 
 export function setError(

@@ -17,6 +17,7 @@ const input: ContainerPlanInput = {
     ingest: 40083,
     operations: 40085,
     activesync: 40084,
+    outbound: 40086,
   },
   images: { ingest: 'pushmail/ingest:dev' },
   dockerContext: '/src/pushmail',
@@ -91,6 +92,7 @@ describe(planContainerPlatform.name, () => {
       'ingest=http://ingest:8083',
       'mailbox=http://mailbox:8082',
       'operations=http://operations:8085',
+      'outbound=http://outbound:8086',
       'push-delivery=http://push-delivery:8080',
     ]);
     expect(env('device-registry')).not.toHaveProperty('SELFTEST_SMTP_HOST');
@@ -104,6 +106,7 @@ describe(planContainerPlatform.name, () => {
       'push-delivery': 'PUSH_HTTP_PORT',
       operations: 'OPERATIONS_HTTP_PORT',
       activesync: 'ACTIVESYNC_HTTP_PORT',
+      outbound: 'OUTBOUND_HTTP_PORT',
     } as const;
     for (const service of SERVICE_NAMES) {
       const spec = plan.services[service];
@@ -175,6 +178,7 @@ describe(chosenImages.name, () => {
       'push-delivery': 'pushmail/push-delivery:ci-42',
       operations: 'pushmail/operations:ci-42',
       activesync: 'pushmail/activesync:ci-42',
+      outbound: 'pushmail/outbound:ci-42',
     });
     expect(chosenImages({ mailbox: 'mine:latest' }, undefined)).toEqual({ mailbox: 'mine:latest' });
     expect(chosenImages(undefined, undefined)).toEqual({});

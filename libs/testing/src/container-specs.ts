@@ -13,6 +13,7 @@ export const CONTAINER_PORTS: PlatformPorts = {
   ingest: 8083,
   operations: 8085,
   activesync: 8084,
+  outbound: 8086,
 };
 
 /**
@@ -32,6 +33,7 @@ const STOP_TIMEOUT_MS: Record<ServiceName, number> = {
   'push-delivery': 30_000,
   operations: 20_000,
   activesync: 30_000,
+  outbound: 90_000,
 };
 
 /** The key of `PlatformPorts` each service's HTTP port (health, metrics, API) is under. */
@@ -42,6 +44,7 @@ const HTTP_PORT_OF: Record<ServiceName, keyof PlatformPorts> = {
   'push-delivery': 'push',
   operations: 'operations',
   activesync: 'activesync',
+  outbound: 'outbound',
 };
 
 const PUBLISHED_PORTS_OF: Record<ServiceName, Array<keyof PlatformPorts>> = {
@@ -51,6 +54,7 @@ const PUBLISHED_PORTS_OF: Record<ServiceName, Array<keyof PlatformPorts>> = {
   'push-delivery': ['push'],
   operations: ['operations'],
   activesync: ['activesync'],
+  outbound: ['outbound'],
 };
 
 export interface ContainerPlanInput {
@@ -113,7 +117,7 @@ const networkHttpUrl = (service: ServiceName): string =>
   `http://${service}:${CONTAINER_PORTS[HTTP_PORT_OF[service]]}`;
 
 /**
- * The five services as containers on one network with Kafka and Postgres: the counterpart of
+ * The six services as containers on one network with Kafka and Postgres: the counterpart of
  * docker-compose.yml for a test run, with no I/O, so that it is checked without a Docker engine.
  * Addresses between services use network aliases; the URLs handed to devices (the JMAP session and
  * WebSocket) use the Docker host and the published ports, because that is where the test's clients
@@ -175,6 +179,11 @@ export function planContainerPlatform(input: ContainerPlanInput): ContainerPlan 
       ACTIVESYNC_PUBLIC_URL: `http://${input.host}:${input.hostPorts.activesync}`,
       MAILBOX_URL: networkHttpUrl('mailbox'),
       REGISTRY_URL: networkHttpUrl('device-registry'),
+    },
+    outbound: {
+      OUTBOUND_HTTP_PORT: String(CONTAINER_PORTS.outbound),
+      DATABASE_URL: databaseUrl,
+      MAIL_DOMAINS: input.mailDomains.join(','),
     },
   };
 

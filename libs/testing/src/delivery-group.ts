@@ -1,4 +1,10 @@
-import { deviceEventTopic, deviceTrailTopic, mailArrivedTopic } from '@pushmail/contracts';
+import {
+  deviceEventTopic,
+  deviceTrailTopic,
+  mailArrivedTopic,
+  mailDeliveryStatusTopic,
+  mailSubmittedTopic,
+} from '@pushmail/contracts';
 import { fixKafkajsRequestQueueTimers } from '@pushmail/platform';
 import kafkajs from 'kafkajs';
 
@@ -24,19 +30,25 @@ export async function isolatedTrailGroup(brokers: string, prefix = 'operations-t
 /** Both kinds at once, on one admin connection: the ids of those asked for (by their prefixes). */
 export async function isolatedGroups(
   brokers: string,
-  prefixes: { delivery?: string; trail?: string },
-): Promise<{ delivery?: string; trail?: string }> {
+  prefixes: { delivery?: string; trail?: string; outbound?: string },
+): Promise<{ delivery?: string; trail?: string; outbound?: string }> {
   const id = (prefix: string) => `${prefix}-${Math.random().toString(16).slice(2, 12)}`;
   const delivery = prefixes.delivery === undefined ? undefined : id(prefixes.delivery);
   const trail = prefixes.trail === undefined ? undefined : id(prefixes.trail);
+  const outbound = prefixes.outbound === undefined ? undefined : id(prefixes.outbound);
   const groups: Array<{ groupId: string; topic: string }> = [];
-  if (delivery) groups.push({ groupId: delivery, topic: mailArrivedTopic.name });
+  if (delivery) {
+    groups.push({ groupId: delivery, topic: mailArrivedTopic.name });
+    // mailbox's delivery-status group is named after its delivery group.
+    groups.push({ groupId: `${delivery}-status`, topic: mailDeliveryStatusTopic.name });
+  }
+  if (outbound) groups.push({ groupId: outbound, topic: mailSubmittedTopic.name });
   if (trail) {
     groups.push({ groupId: trail, topic: deviceTrailTopic.name });
     groups.push({ groupId: `${trail}-decisions`, topic: deviceEventTopic.name });
   }
   if (groups.length > 0) await startGroupsAtEnd(brokers, groups);
-  return { delivery, trail };
+  return { delivery, trail, outbound };
 }
 
 async function startGroupsAtEnd(

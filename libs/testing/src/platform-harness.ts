@@ -14,6 +14,7 @@ export const SERVICE_NAMES = [
   'push-delivery',
   'operations',
   'activesync',
+  'outbound',
 ] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
@@ -25,6 +26,7 @@ export interface PlatformPorts {
   ingest: number;
   operations: number;
   activesync: number;
+  outbound: number;
 }
 
 /** What both runtimes (local processes and containers) accept. */
@@ -99,6 +101,7 @@ export async function choosePorts(requested: Partial<PlatformPorts> = {}): Promi
     ingest: requested.ingest ?? (await freePort()),
     operations: requested.operations ?? (await freePort()),
     activesync: requested.activesync ?? (await freePort()),
+    outbound: requested.outbound ?? (await freePort()),
   };
 }
 
@@ -129,11 +132,17 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     ? await isolatedGroups(options.kafkaBrokers, {
         ...(given('mailbox', 'MAILBOX_DELIVERY_GROUP') ? {} : { delivery: 'mailbox-test' }),
         ...(given('operations', 'TRAIL_CONSUMER_GROUP') ? {} : { trail: 'operations-trail-test' }),
+        ...(given('outbound', 'OUTBOUND_GROUP') ? {} : { outbound: 'outbound-test' }),
       })
     : {};
-  const groups: { mailbox: Record<string, string>; operations: Record<string, string> } = {
+  const groups: {
+    mailbox: Record<string, string>;
+    operations: Record<string, string>;
+    outbound: Record<string, string>;
+  } = {
     mailbox: isolated.delivery ? { MAILBOX_DELIVERY_GROUP: isolated.delivery } : {},
     operations: isolated.trail ? { TRAIL_CONSUMER_GROUP: isolated.trail } : {},
+    outbound: isolated.outbound ? { OUTBOUND_GROUP: isolated.outbound } : {},
   };
 
   const common: Record<string, string> = {
@@ -166,6 +175,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
         `push-delivery=http://${host}:${ports.push}`,
         `operations=http://${host}:${ports.operations}`,
         `activesync=http://${host}:${ports.activesync}`,
+        `outbound=http://${host}:${ports.outbound}`,
       ].join(','),
     },
     mailbox: {
@@ -190,6 +200,11 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
       MAILBOX_URL: `http://${host}:${ports.mailbox}`,
       REGISTRY_URL: `http://${host}:${ports.registry}`,
     },
+    outbound: {
+      OUTBOUND_HTTP_PORT: String(ports.outbound),
+      MAIL_DOMAINS: mailDomains.join(','),
+      ...groups.outbound,
+    },
   };
   const healthPort: Record<ServiceName, number> = {
     'device-registry': ports.registry,
@@ -198,6 +213,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     'push-delivery': ports.push,
     operations: ports.operations,
     activesync: ports.activesync,
+    outbound: ports.outbound,
   };
 
   const processes = new Map<ServiceName, ChildProcess>();

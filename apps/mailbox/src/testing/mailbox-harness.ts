@@ -2,7 +2,12 @@ import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { allTopics, mailArrivedTopic, type TopicDefinition } from '@pushmail/contracts';
+import {
+  allTopics,
+  mailArrivedTopic,
+  mailDeliveryStatusTopic,
+  type TopicDefinition,
+} from '@pushmail/contracts';
 import { createKafka, createLogger, createServiceApp, ensureTopics, loadConfig } from '@pushmail/platform';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import pg from 'pg';
@@ -91,7 +96,7 @@ export interface MailboxTestApp {
 }
 
 /** The whole service against a fresh database and the shared broker, with a delivery group of its own. */
-export async function startMailboxApp(): Promise<MailboxTestApp> {
+export async function startMailboxApp(overrides: Record<string, string> = {}): Promise<MailboxTestApp> {
   const env = loadConfig(testEnvSchema);
   const brokers = env.KAFKA_BROKERS;
   const database = await createTestDatabase(env.DATABASE_URL);
@@ -100,6 +105,7 @@ export async function startMailboxApp(): Promise<MailboxTestApp> {
   await ensureTopics(kafka, allTopics, logger);
   const deliveryGroupId = `mailbox-test-${randomBytes(6).toString('hex')}`;
   await startGroupAtEnd(kafka, deliveryGroupId, mailArrivedTopic.name);
+  await startGroupAtEnd(kafka, `${deliveryGroupId}-status`, mailDeliveryStatusTopic.name);
 
   const internalToken = randomBytes(32).toString('base64url');
   const config = loadConfig(mailboxConfigSchema, {
@@ -108,6 +114,7 @@ export async function startMailboxApp(): Promise<MailboxTestApp> {
     INTERNAL_TOKEN: internalToken,
     MAILBOX_HTTP_PORT: '0',
     MAILBOX_DELIVERY_GROUP: deliveryGroupId,
+    ...overrides,
   });
   const app = await createServiceApp(mailboxService, config, logger, { frameworkLogs: false });
   await app.listen(0, '127.0.0.1');
