@@ -34,11 +34,11 @@ export async function parseMessage(raw: Buffer): Promise<ParsedMessage> {
       checksumAlgo: false,
     });
     const headerValue = (name: string): string | undefined => headerLineValue(mail.headerLines, name);
-    const html = typeof mail.html === 'string' && mail.html.length > 0 ? clean(mail.html) : null;
-    const text = typeof mail.text === 'string' && mail.text.trim().length > 0 ? clean(mail.text) : null;
+    const html = typeof mail.html === 'string' && mail.html.length > 0 ? mail.html : null;
+    const text = typeof mail.text === 'string' && mail.text.trim().length > 0 ? mail.text : null;
     const attachments = mail.attachments.map((attachment, index) => attachmentInfo(attachment, index));
     return {
-      subject: mail.subject === undefined ? null : clean(mail.subject),
+      subject: mail.subject ?? null,
       from: addresses(mail.from),
       sender: addresses(senderOf(mail.headers.get('sender'))),
       to: addresses(mail.to),
@@ -69,7 +69,7 @@ export function parseHeaderBlockOnly(raw: Buffer, reason: string): ParsedMessage
     headers.filter((header) => header.name === name).map((header) => header.value);
   const subject = first('subject');
   return {
-    subject: subject === undefined ? null : clean(subject),
+    subject: subject ?? null,
     from: addressHeader(all('from')),
     sender: addressHeader(all('sender')),
     to: addressHeader(all('to')),
@@ -92,11 +92,11 @@ export function parseHeaderBlockOnly(raw: Buffer, reason: string): ParsedMessage
 function attachmentInfo(attachment: Attachment, index: number): AttachmentInfo {
   return {
     partId: String(FIRST_ATTACHMENT_PART_ID + index),
-    type: clean(attachment.contentType || 'application/octet-stream').toLowerCase(),
-    name: attachment.filename ? clean(attachment.filename) : null,
+    type: (attachment.contentType || 'application/octet-stream').toLowerCase(),
+    name: attachment.filename || null,
     size: attachment.size,
-    disposition: attachment.contentDisposition ? clean(attachment.contentDisposition).toLowerCase() : null,
-    cid: attachment.cid ? clean(attachment.cid) : null,
+    disposition: attachment.contentDisposition ? attachment.contentDisposition.toLowerCase() : null,
+    cid: attachment.cid || null,
   };
 }
 
@@ -116,8 +116,8 @@ function addresses(value: AddressObject | AddressObject[] | undefined): EmailAdd
         visit(entry.group);
         continue;
       }
-      const name = entry.name ? clean(entry.name).trim() : '';
-      const email = entry.address ? clean(entry.address).trim() : '';
+      const name = entry.name ? entry.name.trim() : '';
+      const email = entry.address ? entry.address.trim() : '';
       if (name || email) result.push({ name: name || null, email });
     }
   };
@@ -134,19 +134,28 @@ function addressHeader(values: string[]): EmailAddressValue[] | null {
   }
 }
 
-/** Message-IDs without angle brackets, from a header value or several. */
+/**
+ * Message-IDs without angle brackets, from a header value or several: the last `MAX_REFERENCES` of
+ * them, each cut to `MAX_MESSAGE_ID_LENGTH`. One pass over the input, whatever its length.
+ */
 export function messageIdsOf(value: string | string[] | undefined): string[] {
   if (value === undefined) return [];
   const ids: string[] = [];
+  const keep = (id: string): void => {
+    if (id.length === 0) return;
+    ids.push(id.slice(0, MAX_MESSAGE_ID_LENGTH));
+    // Trimmed in halves, so that keeping the last ones costs constant time per id.
+    if (ids.length >= 2 * MAX_REFERENCES) ids.splice(0, ids.length - MAX_REFERENCES);
+  };
   for (const item of Array.isArray(value) ? value : [value]) {
-    const bracketed = [...item.matchAll(/<([^<>\s]+)>/g)].map((match) => match[1]!);
-    if (bracketed.length > 0) ids.push(...bracketed);
-    else ids.push(...item.split(/\s+/).filter((token) => token.length > 0));
+    let bracketed = false;
+    for (const match of item.matchAll(/<([^<>\s]+)>/g)) {
+      bracketed = true;
+      keep(match[1]!);
+    }
+    if (!bracketed) for (const token of item.matchAll(/\S+/g)) keep(token[0]);
   }
-  return ids
-    .map((id) => clean(id).slice(0, MAX_MESSAGE_ID_LENGTH))
-    .filter((id) => id.length > 0)
-    .slice(-MAX_REFERENCES);
+  return ids.slice(-MAX_REFERENCES);
 }
 
 function nonEmpty<T>(values: T[]): T[] | null {
@@ -223,19 +232,54 @@ export function previewOf(text: string | null, html: string | null): string {
 
 const WHITESPACE = /^\s$/;
 
-function htmlToPlain(html: string): string {
-  return html
-    .replace(/<(style|script|head)\b[^>]*>[\s\S]*?<\/\1\s*>/gi, ' ')
-    .replace(/<[^>]*>/g, ' ')
-    .replace(/&nbsp;/gi, ' ')
-    .replace(/&lt;/gi, '<')
-    .replace(/&gt;/gi, '>')
-    .replace(/&quot;/gi, '"')
-    .replace(/&#39;|&apos;/gi, "'")
-    .replace(/&amp;/gi, '&');
-}
+/** Elements whose content is not text to show. */
+const HIDDEN_ELEMENT = /^<(style|script|head)\b/i;
+const ENTITY = /&(nbsp|lt|gt|quot|#39|apos|amp);/gi;
+const ENTITIES: Record<string, string> = {
+  nbsp: ' ',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  '#39': "'",
+  apos: "'",
+  amp: '&',
+};
 
-/** Postgres text and jsonb cannot hold NUL; a message that contains one must still be stored. */
-function clean(value: string): string {
-  return value.includes('\u0000') ? value.replaceAll('\u0000', '') : value;
+/**
+ * The text of an HTML body for its preview: tags become spaces, the content of style, script and
+ * head is dropped, a few entities are decoded. One pass: each tag ends at the next `>`, and where a
+ * hidden element's end tag was looked for and not found, it is not looked for again (a body of `<`
+ * or of unclosed `<style>` would otherwise cost quadratic time).
+ */
+function htmlToPlain(html: string): string {
+  // Each hidden element's next end tag, as last looked for; `at` -1: there is none to the end. Tags
+  // are read left to right, so what was found stays right until it is passed.
+  const endTags = new Map<string, { at: number; length: number }>();
+  const endTagFrom = (name: string, from: number): { at: number; length: number } | undefined => {
+    let found = endTags.get(name);
+    if (found === undefined || (found.at >= 0 && found.at < from)) {
+      const pattern = new RegExp(`</${name}\\s*>`, 'gi');
+      pattern.lastIndex = from;
+      const match = pattern.exec(html);
+      found = match ? { at: match.index, length: match[0].length } : { at: -1, length: 0 };
+      endTags.set(name, found);
+    }
+    return found.at < 0 ? undefined : found;
+  };
+  let text = '';
+  let index = 0;
+  while (index < html.length) {
+    const open = html.indexOf('<', index);
+    if (open < 0) break;
+    const close = html.indexOf('>', open + 1);
+    // No `>` after this `<`: nothing from here on is a tag.
+    if (close < 0) break;
+    text += html.slice(index, open);
+    const hidden = HIDDEN_ELEMENT.exec(html.slice(open, open + 8));
+    const end = hidden ? endTagFrom(hidden[1]!.toLowerCase(), close + 1) : undefined;
+    text += ' ';
+    index = end ? end.at + end.length : close + 1;
+  }
+  text += html.slice(index);
+  return text.replace(ENTITY, (_match, name: string) => ENTITIES[name.toLowerCase()]!);
 }
