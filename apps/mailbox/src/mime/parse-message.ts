@@ -19,6 +19,15 @@ const MAX_MESSAGE_ID_LENGTH = 512;
 const MAX_REFERENCES = 100;
 /** The fallback reads the header block only from this much of the message. */
 const MAX_FALLBACK_HEADER_BYTES = 4 * 1024 * 1024;
+/**
+ * What the MIME parser reads of a message before it gives up (and the fallback below reads the header
+ * fields only). Its cost per part and per header byte is not linear everywhere, so these caps are
+ * what bound it: the input-cost tests hold both.
+ */
+export const MAX_MIME_PARTS = 1000;
+export const MAX_PART_HEADER_BYTES = 1024 * 1024;
+/** How much of an HTML body its preview is read from. */
+const MAX_PREVIEW_HTML_LENGTH = 64 * 1024;
 
 /**
  * Reads the fields the store keeps from a raw RFC 5322 message. Never throws: a message the MIME
@@ -32,6 +41,8 @@ export async function parseMessage(raw: Buffer): Promise<ParsedMessage> {
       skipTextToHtml: true,
       keepCidLinks: true,
       checksumAlgo: false,
+      maxChildNodes: MAX_MIME_PARTS,
+      maxHeadSize: MAX_PART_HEADER_BYTES,
     });
     const headerValue = (name: string): string | undefined => headerLineValue(mail.headerLines, name);
     const html = typeof mail.html === 'string' && mail.html.length > 0 ? mail.html : null;
@@ -188,23 +199,25 @@ function readHeaderBlock(bytes: Buffer): RawHeader[] {
   const text = bytes.toString('utf8');
   const end = text.search(/\r?\n\r?\n/);
   const block = end < 0 ? text : text.slice(0, end);
-  const headers: RawHeader[] = [];
+  // A folded field's lines are joined once it is complete: appending them one by one would copy
+  // the value again for every line.
+  const fields: Array<{ name: string; lines: string[] }> = [];
   for (const line of block.split(/\r?\n/)) {
-    const last = headers[headers.length - 1];
-    if (/^[ \t]/.test(line) && last) {
-      last.value += ` ${line.trim()}`;
+    const last = fields[fields.length - 1];
+    if ((line.startsWith(' ') || line.startsWith('\t')) && last) {
+      last.lines.push(line.trim());
       continue;
     }
     const colon = line.indexOf(':');
     if (colon <= 0) continue;
-    headers.push({ name: line.slice(0, colon).trim().toLowerCase(), value: line.slice(colon + 1).trim() });
+    fields.push({ name: line.slice(0, colon).trim().toLowerCase(), lines: [line.slice(colon + 1).trim()] });
   }
-  return headers;
+  return fields.map(({ name, lines }) => ({ name, value: lines.join(' ') }));
 }
 
 /** The first characters of the text, whitespace collapsed; from the HTML when there is no text part. */
 export function previewOf(text: string | null, html: string | null): string {
-  const source = text ?? (html === null ? '' : htmlToPlain(html.slice(0, 64 * 1024)));
+  const source = text ?? (html === null ? '' : htmlToPlain(html.slice(0, MAX_PREVIEW_HTML_LENGTH)));
   // Reads only as far as the preview needs (at most 16 K code units): a long body costs no more
   // than a short one.
   const limit = Math.min(source.length, 16 * 1024);

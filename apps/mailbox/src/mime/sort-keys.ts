@@ -42,7 +42,7 @@ export function baseSubject(subject: string | null): string {
 
 /** The subject sort key (collation i;unicode-casemap). */
 export function subjectSortKey(subject: string | null): string {
-  return baseSubject(subject).toLowerCase().slice(0, MAX_SORT_KEY_LENGTH);
+  return sortKey(baseSubject(subject));
 }
 
 /**
@@ -52,6 +52,17 @@ export function subjectSortKey(subject: string | null): string {
 export function addressSortKey(addresses: readonly EmailAddressValue[] | null): string {
   const first = addresses?.[0];
   if (!first) return '';
-  const key = first.name && first.name.trim().length > 0 ? first.name.trim() : first.email;
-  return key.toLowerCase().slice(0, MAX_SORT_KEY_LENGTH);
+  const name = first.name?.trim() ?? '';
+  return sortKey(name.length > 0 ? name : first.email);
+}
+
+/**
+ * The first characters of `text`, case folded. Only what the key keeps is folded (lower case may
+ * be longer than upper case, hence the margin): the cost does not grow with the text.
+ */
+function sortKey(text: string): string {
+  return text
+    .slice(0, 2 * MAX_SORT_KEY_LENGTH)
+    .toLowerCase()
+    .slice(0, MAX_SORT_KEY_LENGTH);
 }
