@@ -92,6 +92,10 @@ describe(parseHeaderBlockOnly.name, COST_TEST, () => {
     ['folded lines', (n: number) => message([`Subject: a${'\r\n b'.repeat(1000 * n)}`])],
     ['many fields', (n: number) => message(Array.from({ length: 500 * n }, (_, i) => `X-F${i}: v`))],
     ['addresses', (n: number) => message([`To: ${'a@example.org, '.repeat(1000 * n)}`])],
+    [
+      'a long date',
+      (n: number) => message([`Date: Tue, 3 Mar 2026 10:15:00${' +0100 (CET)'.repeat(1000 * n)}`]),
+    ],
   ])('costs linear time in a header block of %s', async (_name, make) => {
     await expectLinear(make, (raw) => parseHeaderBlockOnly(raw, 'test'));
   });
@@ -124,6 +128,10 @@ describe(parseMessage.name, COST_TEST, () => {
       (n: number) => message([`To: ${'=?UTF-16BE?B?2AA=?= <a@b.example>, '.repeat(300 * n)}`]),
     ],
     ['references', (n: number) => message([`References: ${'<a@b.example> '.repeat(1000 * n)}`])],
+    [
+      'a long date',
+      (n: number) => message([`Date: Tue, 3 Mar 2026 10:15:00${' +0100 (CET)'.repeat(1000 * n)}`]),
+    ],
     ['many fields', (n: number) => message(Array.from({ length: 1000 * n }, (_, i) => `X-F${i}: v`))],
     [
       'parameters',
