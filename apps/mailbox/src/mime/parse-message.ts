@@ -245,8 +245,8 @@ export function previewOf(text: string | null, html: string | null): string {
 
 const WHITESPACE = /^\s$/;
 
-/** Elements whose content is not text to show. */
-const HIDDEN_ELEMENT = /^<(style|script|head)\b/i;
+/** Where an element whose content is not text to show may start. */
+const HIDDEN_ELEMENT = /<(style|script|head)\b/gi;
 const ENTITY = /&(nbsp|lt|gt|quot|#39|apos|amp);/gi;
 const ENTITIES: Record<string, string> = {
   nbsp: ' ',
@@ -259,40 +259,71 @@ const ENTITIES: Record<string, string> = {
 };
 
 /**
- * The text of an HTML body for its preview: tags become spaces, the content of style, script and
- * head is dropped, a few entities are decoded. One pass: each tag ends at the next `>`, and where a
- * hidden element's end tag was looked for and not found, it is not looked for again (a body of `<`
- * or of unclosed `<style>` would otherwise cost quadratic time).
+ * The text of an HTML body for its preview: the content of style, script and head is dropped, tags
+ * become spaces, a few entities are decoded. The same as replacing
+ * `<(style|script|head)\b[^>]*>[\s\S]*?<\/\1\s*>`, then `<[^>]*>`, then the entities, but in time
+ * linear in the body: those patterns look for a `>` or an end tag afresh from every `<` or start tag,
+ * which on a body of `<` or of unclosed `<style>` costs quadratic time. Here every search goes
+ * forward from the last, and what one found (or did not find) answers the next.
  */
 function htmlToPlain(html: string): string {
-  // Each hidden element's next end tag, as last looked for; `at` -1: there is none to the end. Tags
-  // are read left to right, so what was found stays right until it is passed.
-  const endTags = new Map<string, { at: number; length: number }>();
-  const endTagFrom = (name: string, from: number): { at: number; length: number } | undefined => {
-    let found = endTags.get(name);
-    if (found === undefined || (found.at >= 0 && found.at < from)) {
-      const pattern = new RegExp(`</${name}\\s*>`, 'gi');
+  return tagsAsSpaces(withoutHiddenElements(html)).replace(
+    ENTITY,
+    (_match, name: string) => ENTITIES[name.toLowerCase()]!,
+  );
+}
+
+/**
+ * A search for the next match of `pattern` at or after a position, for positions that only grow:
+ * a match found further on answers every position up to it, and none found answers every later one.
+ */
+function forwardSearch(
+  text: string,
+  pattern: RegExp,
+): (from: number) => { at: number; length: number } | undefined {
+  let found: { at: number; length: number } | null | undefined;
+  return (from) => {
+    if (found === undefined || (found !== null && found.at < from)) {
       pattern.lastIndex = from;
-      const match = pattern.exec(html);
-      found = match ? { at: match.index, length: match[0].length } : { at: -1, length: 0 };
-      endTags.set(name, found);
+      const match = pattern.exec(text);
+      found = match ? { at: match.index, length: match[0].length } : null;
     }
-    return found.at < 0 ? undefined : found;
+    return found ?? undefined;
   };
+}
+
+function withoutHiddenElements(html: string): string {
+  const nextGreaterThan = forwardSearch(html, />/g);
+  const endTags = new Map<string, (from: number) => { at: number; length: number } | undefined>();
+  const opening = new RegExp(HIDDEN_ELEMENT.source, 'gi');
+  let text = '';
+  let copied = 0;
+  for (let match = opening.exec(html); match; match = opening.exec(html)) {
+    const name = match[1]!.toLowerCase();
+    const close = nextGreaterThan(match.index + match[0].length);
+    let endTag = endTags.get(name);
+    if (!endTag) endTags.set(name, (endTag = forwardSearch(html, new RegExp(`</${name}\\s*>`, 'gi'))));
+    const end = close ? endTag(close.at + 1) : undefined;
+    if (!end) {
+      opening.lastIndex = match.index + 1;
+      continue;
+    }
+    text += `${html.slice(copied, match.index)} `;
+    copied = end.at + end.length;
+    opening.lastIndex = copied;
+  }
+  return text + html.slice(copied);
+}
+
+function tagsAsSpaces(html: string): string {
   let text = '';
   let index = 0;
-  while (index < html.length) {
+  for (;;) {
     const open = html.indexOf('<', index);
-    if (open < 0) break;
-    const close = html.indexOf('>', open + 1);
-    // No `>` after this `<`: nothing from here on is a tag.
-    if (close < 0) break;
-    text += html.slice(index, open);
-    const hidden = HIDDEN_ELEMENT.exec(html.slice(open, open + 8));
-    const end = hidden ? endTagFrom(hidden[1]!.toLowerCase(), close + 1) : undefined;
-    text += ' ';
-    index = end ? end.at + end.length : close + 1;
+    // No `<`, or no `>` after it: nothing from here on is a tag.
+    const close = open < 0 ? -1 : html.indexOf('>', open + 1);
+    if (close < 0) return text + html.slice(index);
+    text += `${html.slice(index, open)} `;
+    index = close + 1;
   }
-  text += html.slice(index);
-  return text.replace(ENTITY, (_match, name: string) => ENTITIES[name.toLowerCase()]!);
 }
