@@ -63,6 +63,7 @@ function ledgerOf(
       seen: want.filter((marker) => seen.has(marker)).length,
       pushesAfterRestart: phone.pushesSinceMark,
       retried: phone.failedRequests,
+      anomalies: phone.anomalies.slice(0, 3),
     };
   });
   const expected = rows.reduce((total, row) => total + row.expected, 0);
@@ -92,7 +93,7 @@ function printLedger(ledger: EasLedger): void {
         .join(', ')}`,
       ...ledger.phones.map(
         (row) =>
-          `  phone ${row.phone}: seen ${row.seen}/${row.expected} | pushes after restart ${row.pushesAfterRestart} | requests retried ${row.retried}`,
+          `  phone ${row.phone}: seen ${row.seen}/${row.expected} | pushes after restart ${row.pushesAfterRestart} | requests retried ${row.retried}${row.anomalies.length ? ` | ${row.anomalies.join('; ')}` : ''}`,
       ),
     ].join('\n'),
   );
