@@ -36,6 +36,7 @@ interface EasLedger {
     seen: number;
     pushesAfterRestart: number;
     retried: number;
+    anomalies: string[];
   }>;
 }
 
