@@ -16,6 +16,21 @@ export class EasDevice {
     this.token = token;
     this.inboxId = '';
     this.syncKey = '0';
+    /** Commands answered 5xx or cut, and sent again (as a phone does) with the same SyncKey. */
+    this.retries = 0;
+  }
+
+  /** A command that failed on the server or on the way is sent again after a pause, up to 5 times. */
+  async retrying(cmd, body) {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.command(cmd, body);
+      } catch (error) {
+        if (attempt >= 5 || (error.httpStatus !== undefined && error.httpStatus < 500)) throw error;
+        this.retries += 1;
+        await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+      }
+    }
   }
 
   /** One POST; resolves with the decoded answer and when its last byte arrived (nowMs clock). */
@@ -51,7 +66,11 @@ export class EasDevice {
             const at = now();
             const data = Buffer.concat(chunks);
             if (response.statusCode !== 200 || response.headers['content-type'] !== WBXML) {
-              reject(new Error(`${cmd}: HTTP ${response.statusCode} ${data.toString('utf8').slice(0, 200)}`));
+              const error = new Error(
+                `${cmd}: HTTP ${response.statusCode} ${data.toString('utf8').slice(0, 200)}`,
+              );
+              error.httpStatus = response.statusCode;
+              reject(error);
               return;
             }
             resolve({ body: decodeWbxml(data), at });
@@ -66,7 +85,7 @@ export class EasDevice {
   }
 
   async folderSync() {
-    const { body } = await this.command(
+    const { body } = await this.retrying(
       'FolderSync',
       el('FolderHierarchy', 'FolderSync', el('FolderHierarchy', 'SyncKey', '0')),
     );
@@ -80,7 +99,7 @@ export class EasDevice {
   async syncToEnd() {
     let added = 0;
     for (;;) {
-      const { body } = await this.command(
+      const { body } = await this.retrying(
         'Sync',
         el(
           'AirSync',

@@ -240,6 +240,7 @@ export async function runEasPush({
     counters,
     errors: errors.slice(0, 5),
     errorCount: errors.length,
+    commandsRetried: phones.reduce((total, phone) => total + phone.device.retries, 0),
     usage,
   };
 }
