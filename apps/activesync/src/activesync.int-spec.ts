@@ -257,6 +257,33 @@ describe('activesync gateway', () => {
     });
   });
 
+  describe('two accounts', () => {
+    it("gives one account's credentials with another's DeviceId only that account's own partnership and mail", async () => {
+      const owner = await newAccount();
+      const intruder = await newAccount();
+      mailbox.deliver(owner.accountId, {
+        subject: 'Owner only',
+        from: 'b@x.y',
+        to: owner.address,
+        text: 'private',
+      });
+      const ownersPhone = phone(owner);
+      const ownerKey = childText((await folderSync(ownersPhone, '0')).body!, 'SyncKey')!;
+      const impostor = phone(intruder, ownersPhone.options.deviceId);
+      expect(statusOf((await folderSync(impostor, ownerKey)).body)).toBe('9');
+      const hierarchy = await folderSync(impostor, '0');
+      const ids = children(child(hierarchy.body!, 'Changes')!, 'Add').map((add) =>
+        childText(add, 'ServerId'),
+      );
+      expect(ids).toContain(mailbox.folderId(intruder.accountId, 'inbox'));
+      expect(ids).not.toContain(mailbox.folderId(owner.accountId, 'inbox'));
+      const foreignInbox = mailbox.folderId(owner.accountId, 'inbox');
+      expect(statusOf(collectionOf((await sync(impostor, foreignInbox, '0')).body))).toBe('12');
+      expect(intruder.devices.has(ownersPhone.options.deviceId)).toBe(true);
+      expect(owner.devices.get(ownersPhone.options.deviceId)).toBeDefined();
+    });
+  });
+
   describe('Provision', () => {
     it('asks for provisioning (Status 142), hands out the policy, and never challenges again for the same version', async () => {
       const account = await newAccount({ policy: true });
@@ -385,6 +412,51 @@ describe('activesync gateway', () => {
         os: 'iOS 18.1',
       });
       expect(JSON.stringify(registry.calls)).not.toContain('356938035643809');
+    });
+  });
+
+  describe('quarantine', () => {
+    it('shows a quarantined device one explanatory message in its Inbox, and the real mail once it is allowed', async () => {
+      const account = await newAccount();
+      await registry.change(account, (changed) => (changed.newDeviceAccess = 'quarantined'));
+      mailbox.deliver(account.accountId, {
+        subject: 'Private',
+        from: 'b@x.y',
+        to: account.address,
+        text: 'secret',
+      });
+      const client = phone(account);
+      await folderSync(client, '0');
+      const inbox = mailbox.folderId(account.accountId, 'inbox');
+      const start = await sync(client, inbox, '0');
+      const held = collectionOf(
+        (await sync(client, inbox, childText(collectionOf(start.body), 'SyncKey')!)).body,
+      );
+      const adds = children(child(held, 'Commands')!, 'Add');
+      expect(adds).toHaveLength(1);
+      expect(childText(child(adds[0]!, 'ApplicationData')!, 'Subject')).toBe(
+        'Your device is waiting for approval',
+      );
+      expect(JSON.stringify(held)).not.toContain('secret');
+      await registry.change(
+        account,
+        (changed) => (changed.devices.get(client.options.deviceId)!.access = 'allowed'),
+      );
+      // Until this replica sees the release, a Sync still shows the notice; each answer moves the key.
+      let key = childText(held, 'SyncKey')!;
+      const seen: string[] = [];
+      await expectEventually(async () => {
+        const released = collectionOf((await sync(client, inbox, key)).body);
+        key = childText(released, 'SyncKey')!;
+        const commands = child(released, 'Commands');
+        for (const command of commands ? commands.children : []) {
+          if (typeof command === 'object' && !(command instanceof Uint8Array))
+            seen.push(`${command.tag} ${childText(command, 'ServerId')}`);
+        }
+        expect(seen).toEqual(
+          expect.arrayContaining(['Delete pushmail-quarantine-notice', expect.stringMatching(/^Add M/)]),
+        );
+      });
     });
   });
 

@@ -62,6 +62,11 @@ export const topicRoles: Readonly<Record<string, TopicRole>> = {
         group: 'push-delivery-<host>-<random>',
         how: 'A group of its own per replica, so every replica sees every change for the sockets it holds; it starts at the latest offset.',
       },
+      {
+        service: 'activesync',
+        group: 'activesync-<host>-<random>',
+        how: 'A group of its own per replica, so every replica sees every change for the Pings it holds parked; it starts at the latest offset.',
+      },
     ],
     keyDescription: 'The account id (UUID).',
     ordering:
@@ -89,6 +94,11 @@ export const topicRoles: Readonly<Record<string, TopicRole>> = {
         group: 'push-delivery-accounts-<random>',
         how: 'Every replica reads the whole compacted topic from the beginning into memory; nothing is committed.',
       },
+      {
+        service: 'activesync',
+        group: 'activesync-accounts-<random>',
+        how: 'Every replica reads the whole compacted topic from the beginning into memory; nothing is committed.',
+      },
     ],
     keyDescription: 'The account id (UUID). Compaction keeps the latest snapshot per key.',
     ordering:
@@ -107,6 +117,11 @@ export const topicRoles: Readonly<Record<string, TopicRole>> = {
       {
         service: 'push-delivery',
         group: 'push-delivery-credentials-<random>',
+        how: 'Every replica reads the whole compacted topic from the beginning into memory; nothing is committed.',
+      },
+      {
+        service: 'activesync',
+        group: 'activesync-credentials-<random>',
         how: 'Every replica reads the whole compacted topic from the beginning into memory; nothing is committed.',
       },
     ],
@@ -209,7 +224,7 @@ export const topicRoles: Readonly<Record<string, TopicRole>> = {
   },
   [deadLetterTopic.name]: {
     // Every consumer group that validates events writes here: mail-arrived's and mailbox-changed's.
-    producers: ['mailbox', 'push-delivery'],
+    producers: ['mailbox', 'push-delivery', 'activesync'],
     consumers: [
       {
         service: 'operators',
