@@ -232,7 +232,10 @@ async function main() {
   progress.start('setup: ingest learns accounts', null);
   for (const account of lastCreated) await waitRecipientKnown(platform.smtp, account.address);
   progress.done();
-  const warmAddresses = [...accounts, fanoutAccount].filter(Boolean).map((account) => account.address);
+  // EAS accounts too: an account's first mail is slower (its mailboxes, the services' code paths), not what a parked Ping waits.
+  const warmAddresses = [...accounts, fanoutAccount, ...easAccounts]
+    .filter(Boolean)
+    .map((account) => account.address);
   if (warmAddresses.length > 0)
     await warmUp({
       platform,
