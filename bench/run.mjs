@@ -28,6 +28,7 @@ import { median, medianOfSummaries } from './lib/stats.mjs';
 import { measureCatchup, prepareCatchup, summarizeCatchup } from './scenarios/catchup.mjs';
 import { runDensity } from './scenarios/density.mjs';
 import { runIngest } from './scenarios/ingest.mjs';
+import { runEasPush } from './scenarios/eas-push.mjs';
 import { runPushLatency } from './scenarios/push-latency.mjs';
 import { createAccounts } from './scenarios/setup.mjs';
 import { warmUp } from './scenarios/warmup.mjs';
@@ -39,7 +40,7 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const resultsDir = join(repoRoot, 'bench/results');
 const profileDir = join(resultsDir, 'profiles');
 const logDir = join(resultsDir, 'logs');
-const SERVICES = ['device-registry', 'mailbox', 'ingest', 'push-delivery', 'operations'];
+const SERVICES = ['device-registry', 'mailbox', 'ingest', 'push-delivery', 'operations', 'activesync'];
 const DOMAIN = 'bench.example';
 
 const options = parseOptions();
@@ -116,11 +117,14 @@ async function main() {
   const wants = (scenario) => options.scenarios.includes(scenario);
   const serviceEnv = {
     'device-registry': {
-      MAX_DEVICES_PER_ACCOUNT: String(Math.max(10, options.devicesPerAccount, options.fanoutDevices)),
+      MAX_DEVICES_PER_ACCOUNT: String(
+        Math.max(10, options.devicesPerAccount, options.fanoutDevices, options.easDevicesPerAccount),
+      ),
     },
     'push-delivery': { WS_PING_INTERVAL_MS: String(options.pingIntervalMs) },
     // Every bench session comes from this one address; the per-address cap is for the internet.
     ingest: { SMTP_MAX_CLIENTS_PER_ADDRESS: '100000' },
+    activesync: {},
   };
   const env = options.profile
     ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${profileDir}`.trim() }
@@ -128,9 +132,11 @@ async function main() {
   // Read when the density run restarts push-delivery with an inspector, to force a GC before
   // reading memory.
   let inspectorUrl;
+  let easInspectorUrl;
   const onLogLine = (service, line) => {
-    const match = service === 'push-delivery' ? INSPECTOR_LINE.exec(line) : null;
-    if (match) inspectorUrl = match[1];
+    const match = service === 'push-delivery' || service === 'activesync' ? INSPECTOR_LINE.exec(line) : null;
+    if (match && service === 'push-delivery') inspectorUrl = match[1];
+    if (match && service === 'activesync') easInspectorUrl = match[1];
   };
   progress.start(`platform (${SERVICES.length} services)`, null);
   platform = await startPlatform({
@@ -217,11 +223,21 @@ async function main() {
     'setup: fan-out devices',
   );
   const [catchupAccount] = await setUp(wants('catchup'), 'cat', 1, 1, 'setup: catch-up device');
-  const lastCreated = [accounts.at(-1), fanoutAccount, catchupAccount].filter(Boolean);
+  const easAccounts = await setUp(
+    wants('eas'),
+    'eas',
+    Math.ceil(options.easDevices / options.easDevicesPerAccount),
+    options.easDevicesPerAccount,
+    'setup: EAS phones',
+  );
+  const lastCreated = [accounts.at(-1), fanoutAccount, catchupAccount, easAccounts.at(-1)].filter(Boolean);
   progress.start('setup: ingest learns accounts', null);
   for (const account of lastCreated) await waitRecipientKnown(platform.smtp, account.address);
   progress.done();
-  const warmAddresses = [...accounts, fanoutAccount].filter(Boolean).map((account) => account.address);
+  // EAS accounts too: an account's first mail is slower (its mailboxes, the services' code paths), not what a parked Ping waits.
+  const warmAddresses = [...accounts, fanoutAccount, ...easAccounts]
+    .filter(Boolean)
+    .map((account) => account.address);
   if (warmAddresses.length > 0)
     await warmUp({
       platform,
@@ -477,6 +493,51 @@ async function main() {
     scenarioOther.density = otherCpuBetween(before, snapshotAllCpu(), ourPids());
   }
 
+  // ---- ActiveSync Direct Push -------------------------------------------------------------------------
+  if (wants('eas')) {
+    const before = snapshotAllCpu();
+    // A clean gateway with an inspector on a free loopback port, used only to force a garbage
+    // collection before its memory is read.
+    serviceEnv.activesync.NODE_OPTIONS =
+      `${env.NODE_OPTIONS ?? process.env.NODE_OPTIONS ?? ''} --inspect=127.0.0.1:0`.trim();
+    const runs = [];
+    for (let run = 1; run <= options.repeat; run += 1) {
+      easInspectorUrl = undefined;
+      progress.start(`eas ${run}/${options.repeat}: restart activesync`, null);
+      await platform.restart('activesync');
+      progress.done();
+      await beforeMeasuredRun();
+      runs.push(
+        await runEasPush({
+          platform,
+          accounts: easAccounts,
+          rate: options.easRate,
+          duration: options.easDuration,
+          senders: options.senders,
+          sizeBytes: options.size,
+          heartbeatSeconds: options.easHeartbeat,
+          seqStart: take(Math.ceil(options.easRate * options.easDuration) + 1),
+          progress,
+          inspectorUrl: () => easInspectorUrl,
+          sampler: sampler(),
+        }),
+      );
+    }
+    details.eas = {
+      phones: runs[0].phones,
+      accounts: runs[0].accounts,
+      devicesPerAccount: options.easDevicesPerAccount,
+      rate: options.easRate,
+      durationS: options.easDuration,
+      heartbeatSeconds: options.easHeartbeat,
+      eas_push_latency_ms: medianOfSummaries(runs.map((run) => run.eas_push_latency_ms)),
+      parkedPingRssBytes: median(runs.map((run) => run.memory.rssBytesPerPing)),
+      parkedPingHeapBytes: median(runs.map((run) => run.memory.heapBytesPerPing)),
+      runs,
+    };
+    scenarioOther.eas = otherCpuBetween(before, snapshotAllCpu(), ourPids());
+  }
+
   // ---- wrap up -------------------------------------------------------------------------------------
   const overallOther = otherCpuBetween(cpuAtStart, snapshotAllCpu(), ourPids());
   clearInterval(pgRefresher);
@@ -554,6 +615,11 @@ function assemble({ details, machine, environment, profiles }) {
     catchup_10k_ms: catchup && catchup.changes === 10_000 ? catchup.catchupMs : null,
     catchup_ms: catchup?.catchupMs ?? null,
     catchup_changes: catchup?.changes ?? null,
+    eas_push_latency_ms: pick(details.eas?.eas_push_latency_ms),
+    eas_parked_ping_bytes: details.eas?.parkedPingRssBytes ?? null,
+    eas_parked_ping_bytes_measure: details.eas
+      ? 'RSS of the gateway process after a forced full GC, before and after parking N Pings, divided by N (JS heap per Ping: details.eas.parkedPingHeapBytes)'
+      : null,
     targets: TARGETS,
     parameters: { ...options, scenarios: options.scenarios },
     machine,

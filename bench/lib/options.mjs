@@ -1,7 +1,7 @@
 // Command-line flags of `npm run bench`. Every size and rate is a flag; --quick picks small ones.
 import { parseArgs } from 'node:util';
 
-export const SCENARIOS = ['latency', 'ingest', 'catchup', 'density'];
+export const SCENARIOS = ['latency', 'ingest', 'catchup', 'density', 'eas'];
 
 const FULL = {
   repeat: 3,
@@ -28,6 +28,11 @@ const FULL = {
   'kafka-port': 29092,
   'catchup-changes': 10_000,
   'catchup-page': 5000,
+  'eas-devices': 5000,
+  'eas-devices-per-account': 1,
+  'eas-rate': 100,
+  'eas-duration': 60,
+  'eas-heartbeat': 900,
 };
 
 const QUICK = {
@@ -45,6 +50,9 @@ const QUICK = {
   'idle-seconds': 5,
   'settle-seconds': 2,
   'catchup-changes': 1000,
+  'eas-devices': 200,
+  'eas-rate': 20,
+  'eas-duration': 8,
 };
 
 const HELP = `npm run bench -- [flags]
@@ -81,6 +89,12 @@ const HELP = `npm run bench -- [flags]
  catch-up
   --catchup-changes N          messages delivered while the device is offline (${FULL['catchup-changes']}; quick ${QUICK['catchup-changes']})
   --catchup-page N             maxChanges per Email/changes call (${FULL['catchup-page']}; the server caps it at 5000)
+ ActiveSync Direct Push (eas)
+  --eas-devices N              phones with a parked Ping on the gateway (${FULL['eas-devices']}; quick ${QUICK['eas-devices']})
+  --eas-devices-per-account K  phones per account (${FULL['eas-devices-per-account']})
+  --eas-rate R                 messages per second over SMTP (${FULL['eas-rate']}; quick ${QUICK['eas-rate']})
+  --eas-duration S             seconds of sending (${FULL['eas-duration']}; quick ${QUICK['eas-duration']})
+  --eas-heartbeat S            the Pings' HeartbeatInterval (${FULL['eas-heartbeat']}; 60…3540)
  connection density
   --connections C              idle sockets on the one push-delivery process (${FULL.connections}; quick ${QUICK.connections})
   --fanout-devices N           devices of the fan-out account, shared by the sockets (${FULL['fanout-devices']}; quick ${QUICK['fanout-devices']})
@@ -142,6 +156,10 @@ export function parseOptions(argv = process.argv.slice(2)) {
   if (options.repeat < 1) throw new Error('--repeat must be at least 1');
   if (options.devicesPerAccount < 1 || options.devicesPerAccount > 1000)
     throw new Error('--devices-per-account must be 1…1000');
+  if (options.easDevicesPerAccount < 1 || options.easDevicesPerAccount > 1000)
+    throw new Error('--eas-devices-per-account must be 1…1000');
+  if (options.easHeartbeat < 60 || options.easHeartbeat > 3540)
+    throw new Error("--eas-heartbeat must be 60…3540 (the gateway's heartbeat bounds)");
   if (options.fanoutDevices > 1000)
     throw new Error('--fanout-devices is at most 1000 (the registry allows 1000 per account)');
   return options;

@@ -6,6 +6,8 @@ export const TARGETS = {
   ingest_msgs_per_s: { min: 1500, at: '4 KB messages, stored' },
   idle_conn_bytes: { max: 6144, at: 'the largest socket count' },
   catchup_10k_ms: { max: 1000 },
+  eas_push_latency_ms: { p50: 10, p99: 50, at: '100 msg/s with 5,000 parked Pings' },
+  eas_parked_ping_bytes: { max: 8192 },
   baseline: {
     description: 'classic stack on this machine: Postfix + Dovecot IDLE',
     push_latency_p50_ms: 506,
@@ -125,6 +127,24 @@ export function printTable(results) {
       '',
       '',
       `SMTP 250 → last socket; median socket ${fmt(density.fanoutMedianMs)} ms`,
+    ]);
+  }
+  const eas = results.details.eas;
+  if (eas) {
+    const push = results.eas_push_latency_ms;
+    rows.push([
+      'EAS push latency p50 / p95 / p99 / max (ms)',
+      `${fmt(push.p50)} / ${fmt(push.p95)} / ${fmt(push.p99)} / ${fmt(push.max)}`,
+      'p50 ≤ 10, p99 ≤ 50',
+      verdict(push.p50 !== null && push.p50 <= 10 && push.p99 <= 50),
+      `SMTP 250 → Ping answer; ${eas.rate} msg/s offered, ${eas.phones.toLocaleString('en-US')} parked Pings`,
+    ]);
+    rows.push([
+      'memory per parked Ping (bytes)',
+      fmt(eas.parkedPingRssBytes),
+      '≤ 8,192',
+      verdict(eas.parkedPingRssBytes === null ? null : eas.parkedPingRssBytes <= 8192),
+      `gateway RSS after GC; JS heap ${fmt(eas.parkedPingHeapBytes)} B per Ping`,
     ]);
   }
   const headers = ['metric', 'result (median)', 'target', '', 'conditions'];

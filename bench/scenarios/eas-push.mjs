@@ -1,0 +1,251 @@
+// EAS Direct Push: N phones with a parked Ping each on the ActiveSync gateway, mail sent over SMTP
+// at R msg/s to random accounts. Measures SMTP 250 → Ping response (Status 2) for every phone of
+// the recipient account, and the gateway's memory per parked Ping (before and after parking N).
+// A phone whose Ping returned Syncs the Inbox and parks a new Ping, as a real one does.
+import { collectGarbage } from '../lib/inspector.mjs';
+import { buildMessage } from '../lib/messages.mjs';
+import { readMetric } from '../lib/platform-probes.mjs';
+import { readProcess } from '../lib/procstat.mjs';
+import { SmtpPool } from '../lib/smtp-pipeline.mjs';
+import { nowMs, sleep, summarize } from '../lib/stats.mjs';
+import { closeEasAgent, EasDevice } from '../lib/eas-device.mjs';
+
+const MESSAGE_TIMEOUT_MS = 15_000;
+/** After a phone re-sent its Ping, the account rests this long so the Ping is parked when mail comes. */
+const REPARK_MS = 300;
+
+async function inLanes(items, lanes, work) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(lanes, items.length) }, async () => {
+      while (next < items.length) await work(items[next++]);
+    }),
+  );
+}
+
+/**
+ * `accounts`: [{ address, accountId, devices: [{ deviceId, token }] }] from setup. The gateway was
+ * started with an inspector (`inspectorUrl()`), used only to force a collection before memory is read.
+ */
+export async function runEasPush({
+  platform,
+  accounts,
+  rate,
+  duration,
+  senders,
+  sizeBytes,
+  heartbeatSeconds,
+  seqStart,
+  progress,
+  inspectorUrl,
+  sampler,
+}) {
+  const baseUrl = platform.activesyncUrl;
+  const pid = () => platform.processes.get('activesync').pid;
+  const phones = accounts.flatMap((account) =>
+    account.devices.map((device) => ({
+      account,
+      device: new EasDevice(baseUrl, { address: account.address, accountId: account.accountId, ...device }),
+      parked: null,
+    })),
+  );
+  const errors = [];
+
+  progress.start(`eas: ${phones.length} phones FolderSync + Sync`, phones.length);
+  let ready = 0;
+  await inLanes(phones, 20, async (phone) => {
+    await phone.device.folderSync();
+    await phone.device.syncToEnd();
+    progress.update(++ready);
+  });
+  progress.done();
+
+  const settledMemory = async () => {
+    const url = inspectorUrl();
+    const gcForced = url
+      ? await collectGarbage(url).then(
+          () => true,
+          () => false,
+        )
+      : false;
+    await sleep(500);
+    return {
+      rssBytes: readProcess(pid()).rssBytes,
+      heapBytes: await readMetric(baseUrl, 'nodejs_heap_size_used_bytes'),
+      gcForced,
+    };
+  };
+  await sleep(2000);
+  const before = await settledMemory();
+
+  // Each phone's loop: park a Ping; on Status 2 note the time, Sync, park again.
+  let running = true;
+  const onPushed = new Map(); // accountId -> (phone, at) => void
+  const park = (phone) => {
+    phone.parked = phone.device
+      .ping(heartbeatSeconds, nowMs)
+      .then(async ({ status, at }) => {
+        if (!running) return;
+        if (status === '2') {
+          onPushed.get(phone.account.accountId)?.(phone, at);
+          await phone.device.syncToEnd();
+        } else if (status !== '1') {
+          errors.push(`Ping Status ${status}`);
+          await sleep(1000);
+        }
+        if (running) park(phone);
+      })
+      .catch((error) => {
+        if (!running) return;
+        errors.push(error.message);
+        setTimeout(() => running && park(phone), 1000).unref();
+      });
+  };
+  progress.start(`eas: park ${phones.length} Pings`, phones.length);
+  for (const phone of phones) park(phone);
+  const parkDeadline = nowMs() + 120_000;
+  let parked = 0;
+  while (nowMs() < parkDeadline) {
+    parked = (await readMetric(baseUrl, 'pushmail_activesync_parked_pings')) ?? 0;
+    progress.update(parked);
+    if (parked >= phones.length) break;
+    await sleep(250);
+  }
+  progress.done(`${parked} parked`);
+  await sleep(2000);
+  const after = await settledMemory();
+  const parkedForMemory = (await readMetric(baseUrl, 'pushmail_activesync_parked_pings')) ?? 0;
+  const perPing = (now, then) =>
+    now !== null && then !== null && parkedForMemory > 0 ? Math.round((now - then) / parkedForMemory) : null;
+  const memory = {
+    parkedPings: parkedForMemory,
+    measure:
+      'RSS of the gateway process after a forced full GC, before and after parking, divided by the Pings parked',
+    rssBytesPerPing: perPing(after.rssBytes, before.rssBytes),
+    heapBytesPerPing: perPing(after.heapBytes, before.heapBytes),
+    rssMiBBefore: round(before.rssBytes / 1048576),
+    rssMiBAfter: round(after.rssBytes / 1048576),
+    heapMiBBefore: before.heapBytes === null ? null : round(before.heapBytes / 1048576),
+    heapMiBAfter: after.heapBytes === null ? null : round(after.heapBytes / 1048576),
+    gcForced: before.gcForced && after.gcForced,
+  };
+
+  // ---- latency: one message in flight per account, so every Ping answer is the message's ----
+  const smtp = await SmtpPool.open(platform.smtp.host, platform.smtp.port, senders);
+  const idle = [...accounts];
+  const inFlight = new Map();
+  const samples = [];
+  const counters = { sent: 0, accepted: 0, refused: 0, skipped: 0, timedOut: 0, missingPushes: 0 };
+  let seq = seqStart;
+
+  const finish = (message, timedOut = false) => {
+    if (message.done) return;
+    message.done = true;
+    inFlight.delete(message.account.accountId);
+    onPushed.delete(message.account.accountId);
+    if (message.t250 !== undefined) for (const at of message.pushes) samples.push(at - message.t250);
+    if (timedOut) {
+      counters.timedOut += 1;
+      counters.missingPushes += message.account.devices.length - message.pushes.length;
+    }
+    // Back in the pool once its phones have had time to Sync and park again.
+    setTimeout(() => idle.push(message.account), timedOut ? 5000 : REPARK_MS).unref();
+  };
+  const maybeFinish = (message) => {
+    if (message.t250 !== undefined && message.pushes.length >= message.account.devices.length)
+      finish(message);
+  };
+  const sendOne = () => {
+    if (idle.length === 0) {
+      counters.skipped += 1;
+      return;
+    }
+    const pick = Math.floor(Math.random() * idle.length);
+    const account = idle[pick];
+    idle[pick] = idle[idle.length - 1];
+    idle.pop();
+    const message = { seq: ++seq, account, sentAt: nowMs(), t250: undefined, pushes: [], done: false };
+    inFlight.set(account.accountId, message);
+    onPushed.set(account.accountId, (_phone, at) => {
+      message.pushes.push(at);
+      maybeFinish(message);
+    });
+    counters.sent += 1;
+    smtp
+      .send({
+        from: 'sender@bench.example',
+        to: account.address,
+        data: buildMessage({ seq: message.seq, to: account.address, sizeBytes }),
+      })
+      .then((reply) => {
+        if (reply.code === 250) {
+          counters.accepted += 1;
+          message.t250 = reply.at;
+          maybeFinish(message);
+        } else {
+          counters.refused += 1;
+          finish(message);
+        }
+      })
+      .catch(() => {
+        counters.refused += 1;
+        finish(message);
+      });
+  };
+  const reaper = setInterval(() => {
+    const now = nowMs();
+    for (const message of inFlight.values())
+      if (now - message.sentAt > MESSAGE_TIMEOUT_MS) finish(message, true);
+  }, 250);
+
+  const total = Math.round(rate * duration);
+  progress.start(`eas: push latency, ${rate} msg/s, ${phones.length} parked Pings`, total);
+  sampler?.start();
+  const started = nowMs();
+  try {
+    while (counters.sent + counters.skipped < total) {
+      const due = Math.min(total, Math.floor(((nowMs() - started) * rate) / 1000) + 1);
+      while (counters.sent + counters.skipped < due) sendOne();
+      progress.update(
+        counters.sent,
+        `250s ${counters.accepted}  Ping answers ${samples.length}  in flight ${inFlight.size}`,
+      );
+      const nextDue = started + ((counters.sent + counters.skipped) * 1000) / rate;
+      await sleep(Math.max(0, nextDue - nowMs()));
+    }
+    const drainDeadline = nowMs() + MESSAGE_TIMEOUT_MS + 1000;
+    while (inFlight.size > 0 && nowMs() < drainDeadline) await sleep(20);
+  } finally {
+    clearInterval(reaper);
+    for (const message of [...inFlight.values()]) finish(message, true);
+    await smtp.close();
+  }
+  const elapsedS = (nowMs() - started) / 1000;
+  const usage = sampler?.stop();
+  progress.done(`sent ${counters.sent}, Ping answers ${samples.length}`);
+
+  running = false;
+  // The parked Pings end with their sockets; their loops see `running` false and stop.
+  closeEasAgent();
+  return {
+    phones: phones.length,
+    accounts: accounts.length,
+    heartbeatSeconds,
+    offeredRatePerS: rate,
+    achievedRatePerS: Math.round((counters.accepted / duration) * 10) / 10,
+    durationS: Math.round(elapsedS * 10) / 10,
+    window: { fromMs: Math.round(started), toMs: Math.round(started + elapsedS * 1000) },
+    eas_push_latency_ms: summarize(samples),
+    memory,
+    counters,
+    errors: errors.slice(0, 5),
+    errorCount: errors.length,
+    commandsRetried: phones.reduce((total, phone) => total + phone.device.retries, 0),
+    usage,
+  };
+}
+
+function round(value, digits = 1) {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}
