@@ -18,6 +18,7 @@ export * from './kafka/event-consumer.js';
 export * from './kafka/event-producer.js';
 export * from './kafka/kafka-client.js';
 export * from './kafka/kafka-event-transport.js';
+export * from './kafka/kafkajs-offset-commit.js';
 export * from './kafka/kafkajs-request-queue.js';
 export * from './kafka/messaging-config.js';
 export * from './kafka/messaging.module.js';

@@ -118,13 +118,15 @@ export class EventConsumer<S extends z.ZodType> {
           if (!done) return;
           const last = chunk[chunk.length - 1];
           if (last) {
-            await this.consumer.commitOffsets([
-              {
-                topic: batch.topic,
-                partition: batch.partition,
-                offset: (BigInt(last.offset) + 1n).toString(),
-              },
-            ]);
+            await commitOrRejoin(() =>
+              this.consumer.commitOffsets([
+                {
+                  topic: batch.topic,
+                  partition: batch.partition,
+                  offset: (BigInt(last.offset) + 1n).toString(),
+                },
+              ]),
+            );
             // The next fetch starts after the resolved offset, not the committed one.
             resolveOffset(last.offset);
             this.metrics.consumed.inc(chunk.length);
@@ -247,6 +249,42 @@ export function headersOf(message: KafkaMessage): Record<string, string> {
     headers[name] = Array.isArray(value) ? value.map(String).join(',') : value.toString();
   }
   return headers;
+}
+
+/** Commit errors that mean this member must join the group again (the commit itself is then moot). */
+const REJOIN_ERRORS: ReadonlySet<string> = new Set([
+  'UNKNOWN_MEMBER_ID',
+  'ILLEGAL_GENERATION',
+  'REBALANCE_IN_PROGRESS',
+  'NOT_COORDINATOR_FOR_GROUP',
+]);
+
+/**
+ * The group-membership error inside a failed commit, if that is what it is. kafkajs's retry hands such
+ * a (non-retriable) error back wrapped in a `KafkaJSNonRetriableError`; thrown from the batch handler
+ * like that, the consumer crashes for good, as kafkajs restarts only after retriable errors. The error
+ * itself (its `type` read by kafkajs's runner) makes the runner join the group again instead.
+ */
+export function rejoinCause(error: unknown): (Error & { type: string }) | undefined {
+  for (let current = error, depth = 0; current instanceof Error && depth < 10; depth += 1) {
+    const type = (current as { type?: unknown }).type;
+    if (typeof type === 'string' && REJOIN_ERRORS.has(type)) return current as Error & { type: string };
+    current = current.cause;
+  }
+  return undefined;
+}
+
+/**
+ * Commits, or, when the member has lost its place in the group, throws the membership error so that
+ * kafkajs joins again. The batch's effects are durable; its offsets stay uncommitted and the
+ * partition's next owner handles it again, which every handler tolerates (at-least-once).
+ */
+export async function commitOrRejoin(commit: () => Promise<void>): Promise<void> {
+  try {
+    await commit();
+  } catch (error) {
+    throw rejoinCause(error) ?? error;
+  }
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,5 +1,6 @@
 import kafkajs, { type Kafka, type KafkaConfig, type logLevel as LogLevel } from 'kafkajs';
 import type { Logger } from 'pino';
+import { fixKafkajsOffsetCommitCoordinator } from './kafkajs-offset-commit.js';
 import { fixKafkajsRequestQueueTimers } from './kafkajs-request-queue.js';
 
 const { Kafka: KafkaClient, logLevel } = kafkajs;
@@ -18,6 +19,7 @@ export function createKafka(settings: KafkaSettings): Kafka {
   const log = settings.logger.child({ component: 'kafka' });
   routeProcessWarnings(settings.logger);
   fixKafkajsRequestQueueTimers();
+  fixKafkajsOffsetCommitCoordinator();
   const config: KafkaConfig = {
     clientId: settings.clientId,
     brokers: settings.brokers,

@@ -22,18 +22,12 @@ function portRange(): { low: number; high: number } | undefined {
 }
 
 /**
- * NOT YET PASSING, and so not named *.fault-spec.ts (the faults project does not run it). To run it,
- * rename it to kafka-cluster.fault-spec.ts, build, and `npx vitest run --project faults faults/kafka-cluster.fault-spec.ts`
+ * Run: build, then `npx vitest run --project faults faults/kafka-cluster.fault-spec.ts`
  * (PUSHMAIL_CLUSTER_PORTS=25000-25999 keeps the brokers' ports in a range).
- * Last run: through the SIGKILL of the busiest partition's leader and a rolling restart of all three
- * brokers, the ledger held (699 sent, 699 answered 250, 977 deliveries stored, 0 duplicates, replies
- * only 250 and 451), and every device saw all its mail through Email/changes; it failed because the
- * devices' last StateChange did not name the current state within 30 s. push-delivery's log shows why:
- * after the rolling restart moved the group coordinator, its consumer sent an OffsetCommit to the old
- * coordinator every 5 s for over two minutes, each answered "This is not the correct coordinator for
- * this group", without finding the new one, until its session expired ("The coordinator is not aware
- * of this member"); meanwhile it pushed nothing. The consumer should look the coordinator up again
- * (or restart) on NOT_COORDINATOR: that is the open finding.
+ * What it found: after a restart moved a group's coordinator, kafkajs kept committing to the old one
+ * (NOT_COORDINATOR) until the member's session expired (`kafkajs-offset-commit.ts`), and a commit
+ * then refused with UNKNOWN_MEMBER_ID crashed the consumer for good (`commitOrRejoin` in
+ * `event-consumer.ts`).
  *
  * What production runs: three brokers, every topic replicated three times, acks from all in-sync
  * replicas with min.insync.replicas=2. The cluster is this file's own, as its brokers are killed.
