@@ -62,6 +62,11 @@ export const topicRoles: Readonly<Record<string, TopicRole>> = {
         group: 'push-delivery-<host>-<random>',
         how: 'A group of its own per replica, so every replica sees every change for the sockets it holds; it starts at the latest offset.',
       },
+      {
+        service: 'activesync',
+        group: 'activesync-<host>-<random>',
+        how: 'A group of its own per replica, so every replica sees every change for the Pings parked on it (a change answers them Status 2); it starts at the latest offset.',
+      },
     ],
     keyDescription: 'The account id (UUID).',
     ordering:
@@ -89,6 +94,11 @@ export const topicRoles: Readonly<Record<string, TopicRole>> = {
         group: 'push-delivery-accounts-<random>',
         how: 'Every replica reads the whole compacted topic from the beginning into memory; nothing is committed.',
       },
+      {
+        service: 'activesync',
+        group: 'activesync-accounts-<random>',
+        how: 'Every replica reads the whole compacted topic from the beginning into memory (addresses for sign-in and for the device model) and is ready once caught up; nothing is committed.',
+      },
     ],
     keyDescription: 'The account id (UUID). Compaction keeps the latest snapshot per key.',
     ordering:
@@ -108,6 +118,11 @@ export const topicRoles: Readonly<Record<string, TopicRole>> = {
         service: 'push-delivery',
         group: 'push-delivery-credentials-<random>',
         how: 'Every replica reads the whole compacted topic from the beginning into memory; nothing is committed.',
+      },
+      {
+        service: 'activesync',
+        group: 'activesync-credentials-<random>',
+        how: 'Every replica reads the whole compacted topic from the beginning into memory (device tokens, access, policy, wipes; a change ends the parked Pings it concerns) and is ready once caught up; nothing is committed.',
       },
     ],
     keyDescription: 'The account id (UUID). Compaction keeps the latest snapshot per key.',
