@@ -11,6 +11,7 @@ import { ActiveSyncController } from './protocol/activesync.controller.js';
 import { AutodiscoverController } from './protocol/autodiscover.controller.js';
 import { EAS_COMMANDS, type EasCommand } from './protocol/eas-command.js';
 import { DeviceViews } from './registry/device-views.js';
+import { DeviceActivityReporter } from './registry/device-activity.reporter.js';
 import { RegistryClient } from './registry/registry-client.js';
 import { DeviceStore } from './state/device-store.js';
 import { SyncStore } from './state/sync-store.js';
@@ -64,6 +65,7 @@ const commands = [
   providers: [
     DeviceViews,
     RegistryClient,
+    DeviceActivityReporter,
     EasAuthenticator,
     { provide: MAILBOX_API, useClass: MailboxClient },
     MailStore,
