@@ -388,6 +388,51 @@ describe('activesync gateway', () => {
     });
   });
 
+  describe('quarantine', () => {
+    it('shows a quarantined device one explanatory message in its Inbox, and the real mail once it is allowed', async () => {
+      const account = await newAccount();
+      await registry.change(account, (changed) => (changed.newDeviceAccess = 'quarantined'));
+      mailbox.deliver(account.accountId, {
+        subject: 'Private',
+        from: 'b@x.y',
+        to: account.address,
+        text: 'secret',
+      });
+      const client = phone(account);
+      await folderSync(client, '0');
+      const inbox = mailbox.folderId(account.accountId, 'inbox');
+      const start = await sync(client, inbox, '0');
+      const held = collectionOf(
+        (await sync(client, inbox, childText(collectionOf(start.body), 'SyncKey')!)).body,
+      );
+      const adds = children(child(held, 'Commands')!, 'Add');
+      expect(adds).toHaveLength(1);
+      expect(childText(child(adds[0]!, 'ApplicationData')!, 'Subject')).toBe(
+        'Your device is waiting for approval',
+      );
+      expect(JSON.stringify(held)).not.toContain('secret');
+      await registry.change(
+        account,
+        (changed) => (changed.devices.get(client.options.deviceId)!.access = 'allowed'),
+      );
+      // Until this replica sees the release, a Sync still shows the notice; each answer moves the key.
+      let key = childText(held, 'SyncKey')!;
+      const seen: string[] = [];
+      await expectEventually(async () => {
+        const released = collectionOf((await sync(client, inbox, key)).body);
+        key = childText(released, 'SyncKey')!;
+        const commands = child(released, 'Commands');
+        for (const command of commands ? commands.children : []) {
+          if (typeof command === 'object' && !(command instanceof Uint8Array))
+            seen.push(`${command.tag} ${childText(command, 'ServerId')}`);
+        }
+        expect(seen).toEqual(
+          expect.arrayContaining(['Delete pushmail-quarantine-notice', expect.stringMatching(/^Add M/)]),
+        );
+      });
+    });
+  });
+
   describe('FolderSync', () => {
     it('lists the folders with their EAS types, answers a retried key identically and an unknown key Status 9', async () => {
       const account = await newAccount();

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ActiveSyncRequestError, parseActiveSyncRequest } from './request.js';
 
@@ -197,5 +198,33 @@ describe(parseActiveSyncRequest.name, () => {
       ),
     ).toBe('unknown-parameter');
     expect(reasonOf(() => parseActiveSyncRequest(`${PATH}?not*base64`, {}))).toBe('invalid-encoded-query');
+  });
+
+  it('throws only ActiveSyncRequestError for any base64 query or query string', () => {
+    const onlyRequestErrors = (url: string, headers: Record<string, string>) => {
+      try {
+        const request = parseActiveSyncRequest(url, headers);
+        expect(request.deviceId).toMatch(/^[A-Za-z0-9._-]{1,64}$/);
+        expect(request.deviceType).toMatch(/^[A-Za-z0-9._-]{1,64}$/);
+      } catch (error) {
+        expect(error).toBeInstanceOf(ActiveSyncRequestError);
+      }
+    };
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 80 }), (bytes) => {
+        onlyRequestErrors(`${PATH}?${Buffer.from(bytes).toString('base64')}`, {});
+      }),
+      { numRuns: 2000 },
+    );
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'binary', maxLength: 120 }),
+        fc.string({ maxLength: 12 }),
+        (query, version) => {
+          onlyRequestErrors(`${PATH}?${query}`, { 'MS-ASProtocolVersion': version });
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });

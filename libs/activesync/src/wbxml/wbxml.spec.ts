@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { child, childText, children, decodeWbxml, el, encodeWbxml, textOf, WbxmlError } from './wbxml.js';
+import {
+  child,
+  childText,
+  children,
+  decodeWbxml,
+  el,
+  encodeWbxml,
+  isCodePageName,
+  opaqueOf,
+  textOf,
+  tokenOf,
+  WbxmlError,
+} from './wbxml.js';
 
 // [MS-ASWBXML] 4.1 encodes this Sync response (a new contact) byte by byte; these are its first bytes.
 const SPEC_EXAMPLE_PREFIX =
@@ -143,5 +155,37 @@ describe('child', () => {
     expect(child(doc, 'SyncKey', 'FolderHierarchy')).toBeUndefined();
     expect(children(doc, 'Status')).toHaveLength(1);
     expect(textOf(undefined)).toBeUndefined();
+  });
+});
+
+describe(el.name, () => {
+  it('leaves out absent children, flattens arrays and refuses a tag its page lacks', () => {
+    expect(
+      el('Ping', 'Folders', undefined, null, false, [el('Ping', 'Folder', 'a'), el('Ping', 'Folder', 'b')]),
+    ).toEqual({
+      page: 'Ping',
+      tag: 'Folders',
+      children: [el('Ping', 'Folder', 'a'), el('Ping', 'Folder', 'b')],
+    });
+    expect(() => el('Ping', 'Sync')).toThrow(WbxmlError);
+  });
+});
+
+describe(tokenOf.name, () => {
+  it('gives the page number and token of a tag, and nothing for an unknown one', () => {
+    expect(tokenOf('AirSyncBase', 'Body')).toEqual({ page: 17, token: 0x0a });
+    expect(tokenOf('Find', 'Picture')).toEqual({ page: 25, token: 0x22 });
+    expect(tokenOf('AirNotify', 'Notify')).toBeUndefined();
+    expect(isCodePageName('GAL')).toBe(true);
+    expect(isCodePageName('Gal')).toBe(false);
+  });
+});
+
+describe(opaqueOf.name, () => {
+  it('joins the opaque children of an element', () => {
+    expect(opaqueOf(el('ComposeMail', 'Mime', new Uint8Array([1]), 'x', new Uint8Array([2, 3])))).toEqual(
+      new Uint8Array([1, 2, 3]),
+    );
+    expect(opaqueOf(el('ComposeMail', 'Mime', 'text'))).toBeUndefined();
   });
 });

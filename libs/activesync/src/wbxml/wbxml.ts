@@ -95,8 +95,6 @@ export function allTags(): Array<{ page: CodePageName; tag: string; token: numbe
 // ---------------------------------------------------------------------------------------------
 // Encoding
 
-const utf8 = new TextEncoder();
-
 class ByteWriter {
   private buffer = Buffer.allocUnsafe(256);
   length = 0;
@@ -119,6 +117,15 @@ class ByteWriter {
     this.reserve(value.length);
     this.buffer.set(value, this.length);
     this.length += value.length;
+  }
+
+  /** A string as UTF-8 followed by the NUL that ends an inline string. */
+  inlineString(value: string): void {
+    const length = Buffer.byteLength(value, 'utf8');
+    this.reserve(length + 1);
+    this.buffer.write(value, this.length, length, 'utf8');
+    this.length += length;
+    this.buffer[this.length++] = 0;
   }
 
   multibyteInt(value: number): void {
@@ -176,8 +183,7 @@ export function encodeWbxml(root: WbxmlElement): Buffer {
         if (node.includes('\0')) throw new WbxmlError('invalid-text', 'text may not contain a NUL character');
         if (!node.isWellFormed()) throw new WbxmlError('invalid-text', 'text contains a lone surrogate');
         out.byte(STR_I);
-        out.bytes(utf8.encode(node));
-        out.byte(0);
+        out.inlineString(node);
       } else if (node instanceof Uint8Array) {
         out.byte(OPAQUE);
         out.multibyteInt(node.length);
