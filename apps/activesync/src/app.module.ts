@@ -14,6 +14,7 @@ import { DeviceViews } from './registry/device-views.js';
 import { DeviceActivityReporter } from './registry/device-activity.reporter.js';
 import { RegistryClient } from './registry/registry-client.js';
 import { DeviceStore } from './state/device-store.js';
+import { DeviceTrail } from './trail/device-trail.js';
 import { SyncStore } from './state/sync-store.js';
 import { CollectionChanges } from './sync/collection-changes.js';
 import { FolderView } from './sync/folder-view.js';
@@ -66,6 +67,7 @@ const commands = [
     DeviceViews,
     RegistryClient,
     DeviceActivityReporter,
+    DeviceTrail,
     EasAuthenticator,
     { provide: MAILBOX_API, useClass: MailboxClient },
     MailStore,
