@@ -257,6 +257,33 @@ describe('activesync gateway', () => {
     });
   });
 
+  describe('two accounts', () => {
+    it("gives one account's credentials with another's DeviceId only that account's own partnership and mail", async () => {
+      const owner = await newAccount();
+      const intruder = await newAccount();
+      mailbox.deliver(owner.accountId, {
+        subject: 'Owner only',
+        from: 'b@x.y',
+        to: owner.address,
+        text: 'private',
+      });
+      const ownersPhone = phone(owner);
+      const ownerKey = childText((await folderSync(ownersPhone, '0')).body!, 'SyncKey')!;
+      const impostor = phone(intruder, ownersPhone.options.deviceId);
+      expect(statusOf((await folderSync(impostor, ownerKey)).body)).toBe('9');
+      const hierarchy = await folderSync(impostor, '0');
+      const ids = children(child(hierarchy.body!, 'Changes')!, 'Add').map((add) =>
+        childText(add, 'ServerId'),
+      );
+      expect(ids).toContain(mailbox.folderId(intruder.accountId, 'inbox'));
+      expect(ids).not.toContain(mailbox.folderId(owner.accountId, 'inbox'));
+      const foreignInbox = mailbox.folderId(owner.accountId, 'inbox');
+      expect(statusOf(collectionOf((await sync(impostor, foreignInbox, '0')).body))).toBe('12');
+      expect(intruder.devices.has(ownersPhone.options.deviceId)).toBe(true);
+      expect(owner.devices.get(ownersPhone.options.deviceId)).toBeDefined();
+    });
+  });
+
   describe('Provision', () => {
     it('asks for provisioning (Status 142), hands out the policy, and never challenges again for the same version', async () => {
       const account = await newAccount({ policy: true });

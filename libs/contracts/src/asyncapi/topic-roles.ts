@@ -65,7 +65,7 @@ export const topicRoles: Readonly<Record<string, TopicRole>> = {
       {
         service: 'activesync',
         group: 'activesync-<host>-<random>',
-        how: 'A group of its own per replica, so every replica sees every change for the Pings parked on it (a change answers them Status 2); it starts at the latest offset.',
+        how: 'A group of its own per replica, so every replica sees every change for the Pings it holds parked; it starts at the latest offset.',
       },
     ],
     keyDescription: 'The account id (UUID).',
@@ -97,7 +97,7 @@ export const topicRoles: Readonly<Record<string, TopicRole>> = {
       {
         service: 'activesync',
         group: 'activesync-accounts-<random>',
-        how: 'Every replica reads the whole compacted topic from the beginning into memory (addresses for sign-in and for the device model) and is ready once caught up; nothing is committed.',
+        how: 'Every replica reads the whole compacted topic from the beginning into memory; nothing is committed.',
       },
     ],
     keyDescription: 'The account id (UUID). Compaction keeps the latest snapshot per key.',
@@ -122,7 +122,7 @@ export const topicRoles: Readonly<Record<string, TopicRole>> = {
       {
         service: 'activesync',
         group: 'activesync-credentials-<random>',
-        how: 'Every replica reads the whole compacted topic from the beginning into memory (device tokens, access, policy, wipes; a change ends the parked Pings it concerns) and is ready once caught up; nothing is committed.',
+        how: 'Every replica reads the whole compacted topic from the beginning into memory; nothing is committed.',
       },
     ],
     keyDescription: 'The account id (UUID). Compaction keeps the latest snapshot per key.',
@@ -224,7 +224,7 @@ export const topicRoles: Readonly<Record<string, TopicRole>> = {
   },
   [deadLetterTopic.name]: {
     // Every consumer group that validates events writes here: mail-arrived's and mailbox-changed's.
-    producers: ['mailbox', 'push-delivery'],
+    producers: ['mailbox', 'push-delivery', 'activesync'],
     consumers: [
       {
         service: 'operators',
