@@ -234,6 +234,10 @@ const deviceColumns: Column<Schemas['Device']>[] = [
   ['DEVICE', (device) => device.deviceId],
   ['TYPE', (device) => device.deviceType],
   ['MODEL', (device) => device.model],
+  [
+    'PROTOCOL',
+    (device) => (device.protocolVersion ? `${device.protocol} ${device.protocolVersion}` : device.protocol),
+  ],
   ['ACCESS', (device) => (device.status === 'wiped' ? 'wiped' : device.access)],
   ['DECIDED BY', (device) => device.accessReason],
   [
@@ -245,6 +249,8 @@ const deviceColumns: Column<Schemas['Device']>[] = [
   ],
   ['WIPE', (device) => (device.pendingWipe ? `${device.pendingWipe.kind} pending` : '')],
   ['LAST SYNC', (device) => device.lastSyncAt ?? 'never'],
+  ['LAST COMMAND', (device) => device.lastCommand ?? ''],
+  ['HEARTBEAT', (device) => (device.heartbeatSeconds === null ? '' : `${device.heartbeatSeconds}s`)],
 ];
 
 interface Output {

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { RegistryMetrics } from '../../apps/device-registry/src/metrics/registry-metrics.js';
 import { IngestMetrics } from '../../apps/ingest/src/metrics/ingest-metrics.js';
 import { MailboxMetrics } from '../../apps/mailbox/src/metrics/mailbox-metrics.js';
+import { ActiveSyncMetrics } from '../../apps/activesync/src/metrics/activesync-metrics.js';
 import { PushMetrics } from '../../apps/push-delivery/src/metrics/push-metrics.js';
 import { repositoryRoot } from './kustomize.js';
 
@@ -36,7 +37,7 @@ const graphs = dashboard.panels.filter((panel) => panel.type !== 'row');
 const targetLabels = new Set(['namespace', 'pod', 'job', 'instance']);
 
 /**
- * Every series the four services expose, with the labels each carries: the metric classes are
+ * Every series the services expose, with the labels each carries: the metric classes are
  * built on a registry of their own, exactly as the services build them on the default one.
  */
 function exposedSeries(): Map<string, Set<string>> {
@@ -45,6 +46,7 @@ function exposedSeries(): Map<string, Set<string>> {
   new MailboxMetrics(registry);
   new PushMetrics(registry);
   new RegistryMetrics(registry);
+  new ActiveSyncMetrics(registry);
   new KafkaMetrics(registry);
   const series = new Map<string, Set<string>>();
   for (const metric of registry.getMetricsAsArray()) {

@@ -11,8 +11,10 @@ import { ActiveSyncController } from './protocol/activesync.controller.js';
 import { AutodiscoverController } from './protocol/autodiscover.controller.js';
 import { EAS_COMMANDS, type EasCommand } from './protocol/eas-command.js';
 import { DeviceViews } from './registry/device-views.js';
+import { DeviceActivityReporter } from './registry/device-activity.reporter.js';
 import { RegistryClient } from './registry/registry-client.js';
 import { DeviceStore } from './state/device-store.js';
+import { DeviceTrail } from './trail/device-trail.js';
 import { SyncStore } from './state/sync-store.js';
 import { CollectionChanges } from './sync/collection-changes.js';
 import { FolderView } from './sync/folder-view.js';
@@ -64,6 +66,8 @@ const commands = [
   providers: [
     DeviceViews,
     RegistryClient,
+    DeviceActivityReporter,
+    DeviceTrail,
     EasAuthenticator,
     { provide: MAILBOX_API, useClass: MailboxClient },
     MailStore,

@@ -592,6 +592,79 @@ describe(AppModule.name, () => {
     expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(800);
   });
 
+  it('lists an ActiveSync device with its protocol, version, last command and heartbeat as the gateway reports them', async () => {
+    const { accountId, address } = await createAccount();
+    const internal = (path: string, body: unknown) =>
+      fetch(`${baseUrl}/internal/v1${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${INTERNAL_TOKEN}` },
+        body: JSON.stringify(body),
+      });
+    const base = { address, password: 'correct horse', deviceType: 'iPhone', model: 'iPhone' };
+    expect((await internal('/authenticate', { ...base, deviceId: 'eas-phone' })).status).toBe(200);
+    expect((await internal('/authenticate', { ...base, deviceId: 'jmap-client' })).status).toBe(200);
+    const seenAt = new Date().toISOString();
+    const reported = await internal('/devices/activity', {
+      sightings: [
+        {
+          accountId,
+          deviceId: 'eas-phone',
+          seenAt,
+          clientAddress: '192.0.2.7',
+          activesync: { protocolVersion: '16.1', lastCommand: 'Ping', heartbeatSeconds: 900 },
+        },
+        { accountId, deviceId: 'jmap-client', seenAt, clientAddress: null },
+      ],
+    });
+    expect(await reported.json()).toEqual({ updated: 2 });
+    const listed = (await (await adminRequest('GET', `/admin/accounts/${accountId}/devices`)).json()) as {
+      devices: Array<Record<string, unknown>>;
+    };
+    const byId = new Map(listed.devices.map((device) => [device['deviceId'], device]));
+    expect(byId.get('eas-phone')).toMatchObject({
+      protocol: 'activesync',
+      protocolVersion: '16.1',
+      lastCommand: 'Ping',
+      heartbeatSeconds: 900,
+      lastSeenAddress: '192.0.2.7',
+    });
+    expect(byId.get('eas-phone')!['lastCommandAt']).toEqual(expect.any(String));
+    expect(byId.get('jmap-client')).toMatchObject({
+      protocol: 'jmap',
+      protocolVersion: null,
+      lastCommand: null,
+      heartbeatSeconds: null,
+    });
+    // A later report without a heartbeat keeps the last one; nonsense is refused.
+    await internal('/devices/activity', {
+      sightings: [
+        {
+          accountId,
+          deviceId: 'eas-phone',
+          seenAt: new Date().toISOString(),
+          clientAddress: null,
+          activesync: { protocolVersion: '16.1', lastCommand: 'Sync', heartbeatSeconds: null },
+        },
+      ],
+    });
+    const one = (await (
+      await adminRequest('GET', `/admin/accounts/${accountId}/devices/eas-phone`)
+    ).json()) as Record<string, unknown>;
+    expect(one).toMatchObject({ lastCommand: 'Sync', heartbeatSeconds: 900 });
+    const bad = await internal('/devices/activity', {
+      sightings: [
+        {
+          accountId,
+          deviceId: 'eas-phone',
+          seenAt,
+          clientAddress: null,
+          activesync: { protocolVersion: '16.1; DROP', lastCommand: 'Ping', heartbeatSeconds: 9 },
+        },
+      ],
+    });
+    expect(bad.status).toBe(400);
+  });
+
   it('republishes through the relay an account whose snapshot never reached Kafka', async () => {
     const { accountId, address } = await createAccount();
     await register({ address, password: 'correct horse', deviceId: 'watch' });

@@ -33,6 +33,10 @@ export const activeSyncConfigSchema = baseConfigSchema
     SYNC_MAX_WINDOW_SIZE: positiveInt(512).default(512),
     /** The most messages of one folder the gateway keeps in step with a device (newest first). */
     SYNC_MAX_ITEMS_PER_FOLDER: positiveInt(100_000).default(10_000),
+    /** How often the devices seen (version, last command, heartbeat) are reported to device-registry. */
+    DEVICE_ACTIVITY_FLUSH_MS: positiveInt().default(10_000),
+    /** How often the diagnostic trail is published to Kafka; 0 keeps no trail. */
+    TRAIL_FLUSH_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   })
   .refine((config) => config.PING_MIN_HEARTBEAT_SECONDS <= config.PING_MAX_HEARTBEAT_SECONDS, {
     message: 'PING_MIN_HEARTBEAT_SECONDS must not exceed PING_MAX_HEARTBEAT_SECONDS',

@@ -17,6 +17,7 @@ import { parseBasic } from '../auth/basic-credentials.js';
 import type { ActiveSyncConfig } from '../config/activesync-config.js';
 import { MailboxError } from '../mailbox/mailbox-client.js';
 import { ActiveSyncMetrics } from '../metrics/activesync-metrics.js';
+import { DeviceActivityReporter } from '../registry/device-activity.reporter.js';
 import { DeviceViews } from '../registry/device-views.js';
 import { DeviceStore } from '../state/device-store.js';
 import { gateOf } from './device-gate.js';
@@ -43,6 +44,7 @@ export class ActiveSyncController {
     @Inject(DeviceViews) private readonly views: DeviceViews,
     @Inject(DeviceStore) private readonly devices: DeviceStore,
     @Inject(ActiveSyncMetrics) private readonly metrics: ActiveSyncMetrics,
+    @Inject(DeviceActivityReporter) private readonly activity: DeviceActivityReporter,
     @Inject(CONFIG) private readonly config: ActiveSyncConfig,
     @Inject(LOGGER) logger: Logger,
   ) {
@@ -132,6 +134,14 @@ export class ActiveSyncController {
       deviceId: eas.deviceId,
       deviceType: eas.deviceType,
       userAgent: description.userAgent,
+      protocolVersion: eas.protocolVersion,
+      command: eas.cmd,
+    });
+    this.activity.seen({
+      accountId: outcome.device.accountId,
+      deviceId: eas.deviceId,
+      seenAt: new Date(),
+      clientAddress: description.clientAddress,
       protocolVersion: eas.protocolVersion,
       command: eas.cmd,
     });

@@ -44,6 +44,7 @@ export interface ActivityReport {
   deviceId: string;
   seenAt: string;
   clientAddress: string | null;
+  activesync?: { protocolVersion: string; lastCommand: string; heartbeatSeconds: number | null };
 }
 
 /**

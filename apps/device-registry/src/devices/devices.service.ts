@@ -34,6 +34,11 @@ interface DeviceRow {
   first_sync_at: Date | null;
   last_sync_at: Date | null;
   last_seen_address: string | null;
+  protocol: 'jmap' | 'activesync';
+  protocol_version: string | null;
+  last_command: string | null;
+  last_command_at: Date | null;
+  heartbeat_seconds: number | null;
   policy_id: string | null;
   policy_name: string | null;
   policy_version: number | null;
@@ -53,6 +58,7 @@ const SELECT_DEVICES = `
   SELECT d.account_id, a.address, d.device_id, d.device_type, d.model, d.os, d.user_agent, d.access,
          d.access_reason, d.access_source, d.access_rule_id, d.access_decided_at, e.access AS exemption_access,
          d.auth_method, d.status, d.wiped_at, d.first_sync_at, d.last_sync_at, d.last_seen_address,
+         d.protocol, d.protocol_version, d.last_command, d.last_command_at, d.heartbeat_seconds,
          p.id AS policy_id, p.name AS policy_name, p.version AS policy_version,
          d.acknowledged_policy_id, d.acknowledged_policy_version, d.policy_acknowledged_at,
          w.id AS wipe_id, w.kind AS wipe_kind, w.requested_by AS wipe_requested_by, w.requested_at AS wipe_requested_at,
@@ -179,6 +185,11 @@ function summaryOf(row: DeviceRow): DeviceSummary {
     firstSyncAt: iso(row.first_sync_at),
     lastSyncAt: iso(row.last_sync_at),
     lastSeenAddress: row.last_seen_address,
+    protocol: row.protocol,
+    protocolVersion: row.protocol_version,
+    lastCommand: row.last_command,
+    lastCommandAt: iso(row.last_command_at),
+    heartbeatSeconds: row.heartbeat_seconds,
     policy,
     acknowledgedPolicy: acknowledged,
     policyAcknowledged:

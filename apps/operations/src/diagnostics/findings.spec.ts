@@ -34,6 +34,11 @@ function device(overrides: Partial<DeviceSummary> = {}): DeviceSummary {
     firstSyncAt: now.toISOString(),
     lastSyncAt: now.toISOString(),
     lastSeenAddress: null,
+    protocol: 'jmap',
+    protocolVersion: null,
+    lastCommand: null,
+    lastCommandAt: null,
+    heartbeatSeconds: null,
     policy: null,
     acknowledgedPolicy: null,
     policyAcknowledged: true,
@@ -220,6 +225,79 @@ describe(diagnoseDevice.name, () => {
     expect(storm?.title).toBe('10 connections within 5 minutes, most closed by the server');
     expect(storm?.evidence).toMatchObject({ closedBy: { server: 10, clientCloseFrame: 0, silentCut: 0 } });
     expect(diagnosis.findings.map((finding) => finding.code)).not.toContain('abusiveReconnects');
+  });
+
+  describe('ActiveSync devices', () => {
+    const eas = () => device({ protocol: 'activesync', protocolVersion: '16.1', lastCommand: 'Ping' });
+    const parked = (secondsAgo: number, heartbeatSeconds: number) =>
+      entry('ping', secondsAgo, { activesync: { command: 'Ping', heartbeatSeconds } });
+    const answered = (secondsAgo: number, status = '1') =>
+      entry('request', secondsAgo, {
+        request: { methods: ['Ping'], ok: true, durationMs: 1 },
+        activesync: { command: 'Ping', status },
+      });
+
+    it('names a heartbeat the network cuts before it expires, with the heartbeat bound to set', () => {
+      const cut = (secondsAgo: number, lifetimeMs: number) =>
+        entry('disconnected', secondsAgo, {
+          close: { code: 0, reason: 'Ping', by: 'network', lifetimeMs, pingIntervalMs: 900_000 },
+          activesync: { command: 'Ping', heartbeatSeconds: 900 },
+        });
+      const diagnosis = diagnoseDevice(eas(), [cut(2000, 300_000), cut(1000, 300_500)], account, settings);
+      const finding = diagnosis.findings.find((candidate) => candidate.code === 'idleConnectionCut');
+      expect(finding?.title).toContain('Parked Pings');
+      expect(finding?.evidence).toMatchObject({ cuts: 2, heartbeatMs: 900_000 });
+      expect(finding?.fix).toContain('PING_MAX_HEARTBEAT_SECONDS=240');
+      expect(finding?.fix).not.toContain('WS_PING_INTERVAL_MS');
+    });
+
+    it('does not blame the network for Pings answered at their heartbeat', () => {
+      const diagnosis = diagnoseDevice(
+        eas(),
+        [parked(400, 120), answered(280), parked(279, 120), answered(159)],
+        account,
+        settings,
+      );
+      expect(diagnosis).toMatchObject({ status: 'ok', findings: [] });
+    });
+
+    it('reports a provisioning loop: three challenges for the same policy version', () => {
+      const policyId = '3f0c8a52-6b1e-4d7a-9c2f-5e8d1b4a7c90';
+      const challenge = (secondsAgo: number, policyVersion: number) =>
+        entry('policyDecision', secondsAgo, {
+          activesync: { command: 'Provision', status: 'challenge', policyId, policyVersion },
+        });
+      const looping = diagnoseDevice(
+        eas(),
+        [challenge(300, 2), challenge(200, 2), challenge(100, 2)],
+        account,
+        settings,
+      );
+      const finding = looping.findings.find((candidate) => candidate.code === 'provisioningLoop');
+      expect(finding).toMatchObject({
+        severity: 'error',
+        evidence: { challenges: 3, policyId, policyVersion: 2 },
+      });
+      // One challenge per policy version is how a policy change is meant to go.
+      const moving = diagnoseDevice(
+        eas(),
+        [challenge(300, 1), challenge(200, 2), challenge(100, 3)],
+        account,
+        settings,
+      );
+      expect(moving.findings.map((candidate) => candidate.code)).not.toContain('provisioningLoop');
+    });
+
+    it('reports a Ping parked past its heartbeat and grace with no answer, and one answered far too late', () => {
+      const hanging = diagnoseDevice(eas(), [parked(600, 300)], account, settings);
+      const finding = hanging.findings.find((candidate) => candidate.code === 'pingsNotReturning');
+      expect(finding?.evidence).toMatchObject({ pings: 1, heartbeatSeconds: 300, overdueMs: 240_000 });
+      const late = diagnoseDevice(eas(), [parked(1000, 60), answered(100)], account, settings);
+      expect(late.findings.map((candidate) => candidate.code)).toContain('pingsNotReturning');
+      // Still within heartbeat + grace: not yet a finding.
+      const waiting = diagnoseDevice(eas(), [parked(200, 300)], account, settings);
+      expect(waiting.findings.map((candidate) => candidate.code)).not.toContain('pingsNotReturning');
+    });
   });
 
   it('reports a reconnect storm of ten connections within five minutes', () => {

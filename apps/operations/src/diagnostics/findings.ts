@@ -36,6 +36,10 @@ const MIN_IDLE_CUT_MS = 1000;
 /** push-delivery's close code for a socket that gave way because its device opened more than its cap. */
 const REPLACED_OVER_CAP = 4029;
 const AUTH_FAILURES = 3;
+/** Provision challenges for one policy version after which a device is in a loop. */
+const PROVISION_LOOP_CHALLENGES = 3;
+/** How long past its heartbeat a parked Ping may take before it counts as never returning. */
+const PING_GRACE_MS = 60_000;
 const FETCH_METHODS = new Set(['Email/get', 'Email/changes', 'Email/query', 'Email/queryChanges']);
 
 /** Diagnoses one device from its trail (newest first or in any order) and what the registry knows. */
@@ -50,9 +54,11 @@ export function diagnoseDevice(
     .sort((a, b) => a.at.localeCompare(b.at));
   const abusive = abusiveReconnects(own);
   const findings = [
-    idleCut(own, settings),
+    idleCut(own, settings, device),
     // One cause, one finding: a client that closes its own connections is not also a storm.
     abusive ?? reconnectStorm(own),
+    provisioningLoop(own),
+    pingsNotReturning(own, settings),
     policyLoop(device, own),
     access(device),
     limit(account),
@@ -100,7 +106,11 @@ function clientEnded(close: Close): 'closeFrame' | 'dropped' | 'replacedOverCap'
  * Sockets cut silently (no close frame either way) after sitting idle, before the first ping could
  * keep them busy: a middlebox idle timeout. Closes the client or the server made never count.
  */
-function idleCut(trail: readonly TrailEntry[], settings: DiagnosisSettings): Finding | undefined {
+function idleCut(
+  trail: readonly TrailEntry[],
+  settings: DiagnosisSettings,
+  device: DeviceSummary,
+): Finding | undefined {
   const cuts = trail.filter(
     (entry) =>
       entry.kind === 'disconnected' &&
@@ -116,6 +126,25 @@ function idleCut(trail: readonly TrailEntry[], settings: DiagnosisSettings): Fin
   const pingIntervalMs = cuts[cuts.length - 1]?.close?.pingIntervalMs ?? settings.defaultPingIntervalMs;
   // Leave a margin below the observed timeout: timers on both sides drift.
   const suggested = Math.max(1000, Math.floor((observed * 0.8) / 1000) * 1000);
+  if (device.protocol === 'activesync') {
+    const heartbeat = Math.max(60, Math.floor(suggested / 1000));
+    return {
+      code: 'idleConnectionCut',
+      severity: 'error',
+      title: `Parked Pings are cut after about ${seconds(observed)}, before their ${seconds(pingIntervalMs)} heartbeat`,
+      evidence: {
+        cuts: cuts.length,
+        observedLifetimeMs: observed,
+        shortestLifetimeMs: lifetimes[0],
+        longestLifetimeMs: lifetimes[lifetimes.length - 1],
+        heartbeatMs: pingIntervalMs,
+        lastCutAt: cuts[cuts.length - 1]?.at,
+      },
+      fix:
+        `Something between the phone and the gateway (NAT, firewall, proxy or load balancer) closes requests idle for about ${seconds(observed)}. ` +
+        `Raise that idle timeout above ${seconds(pingIntervalMs)}, or set PING_MAX_HEARTBEAT_SECONDS=${heartbeat} on activesync so phones are told (Ping Status 5) to park shorter.`,
+    };
+  }
   return {
     code: 'idleConnectionCut',
     severity: 'error',
@@ -173,6 +202,68 @@ function abusiveReconnects(trail: readonly TrailEntry[]): Finding | undefined {
     fix:
       "The closes are the client's own (its close frames, connections it dropped while in use, or sockets replaced because it held more than PUSH_MAX_CONNECTIONS_PER_DEVICE), " +
       "not the network's or the service's: the client reconnects in a loop. Update or reconfigure the client; if it keeps on, block the device (PUT .../devices/{deviceId}/access). Nothing between the device and the service needs changing.",
+  };
+}
+
+/** A device handed Provision challenges over and over for the same policy version. */
+function provisioningLoop(trail: readonly TrailEntry[]): Finding | undefined {
+  const challenges = new Map<string, TrailEntry[]>();
+  for (const entry of trail) {
+    if (entry.kind !== 'policyDecision' || entry.activesync?.command !== 'Provision') continue;
+    if (entry.activesync.status !== 'challenge') continue;
+    const key = `${entry.activesync.policyId ?? 'none'}/${entry.activesync.policyVersion ?? 0}`;
+    challenges.set(key, [...(challenges.get(key) ?? []), entry]);
+  }
+  const [worstKey, worstEntries] = [...challenges].sort((a, b) => b[1].length - a[1].length)[0] ?? [];
+  if (!worstKey || !worstEntries || worstEntries.length < PROVISION_LOOP_CHALLENGES) return undefined;
+  const first = worstEntries[0]!;
+  const last = worstEntries[worstEntries.length - 1]!;
+  return {
+    code: 'provisioningLoop',
+    severity: 'error',
+    title: `Asked to provision ${worstEntries.length} times for the same policy version`,
+    evidence: {
+      challenges: worstEntries.length,
+      policyId: first.activesync?.policyId ?? null,
+      policyVersion: first.activesync?.policyVersion ?? null,
+      firstAt: first.at,
+      lastAt: last.at,
+    },
+    fix: 'The device never finishes Provision (it does not send the acknowledgement, or drops the policy key it was given). Look at its timeline; if it cannot meet the policy, assign the account a policy it supports or exempt the device; otherwise remove the account from the phone and add it again.',
+  };
+}
+
+/** Parked Pings that ran past their heartbeat and grace without an answer reaching the device. */
+function pingsNotReturning(trail: readonly TrailEntry[], settings: DiagnosisSettings): Finding | undefined {
+  const stuck: Array<{ at: string; heartbeatSeconds: number; overdueMs: number }> = [];
+  trail.forEach((entry, index) => {
+    if (entry.kind !== 'ping' || entry.activesync?.command !== 'Ping') return;
+    const heartbeatMs = (entry.activesync.heartbeatSeconds ?? 0) * 1000;
+    const parkedAt = Date.parse(entry.at);
+    const ended = trail
+      .slice(index + 1)
+      .find(
+        (later) =>
+          (later.kind === 'request' && later.activesync?.command === 'Ping') || later.kind === 'disconnected',
+      );
+    const endedAt = ended ? Date.parse(ended.at) : settings.now.getTime();
+    const overdueMs = endedAt - parkedAt - heartbeatMs - PING_GRACE_MS;
+    if (overdueMs > 0) stuck.push({ at: entry.at, heartbeatSeconds: heartbeatMs / 1000, overdueMs });
+  });
+  if (stuck.length === 0) return undefined;
+  const last = stuck[stuck.length - 1]!;
+  return {
+    code: 'pingsNotReturning',
+    severity: 'error',
+    title: `${stuck.length} parked Ping${stuck.length === 1 ? '' : 's'} ran past the heartbeat without an answer`,
+    evidence: {
+      pings: stuck.length,
+      lastParkedAt: last.at,
+      heartbeatSeconds: last.heartbeatSeconds,
+      overdueMs: last.overdueMs,
+      graceMs: PING_GRACE_MS,
+    },
+    fix: 'The gateway should answer every Ping at its heartbeat at the latest. Check that the activesync replica holding it is alive (a replica killed without closing its connections leaves Pings hanging until the client times out) and that a proxy in front of it does not buffer responses.',
   };
 }
 

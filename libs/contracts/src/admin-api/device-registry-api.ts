@@ -425,6 +425,18 @@ export interface components {
       firstSyncAt: string | null;
       lastSyncAt: string | null;
       lastSeenAddress: string | null;
+      /**
+       * @description How the device syncs: JMAP or Exchange ActiveSync.
+       * @enum {string}
+       */
+      protocol: 'jmap' | 'activesync';
+      /** @description The ActiveSync protocol version it last used. */
+      protocolVersion: string | null;
+      /** @description The last ActiveSync command it sent. */
+      lastCommand: string | null;
+      lastCommandAt: string | null;
+      /** @description The Ping heartbeat it asked for, in seconds. */
+      heartbeatSeconds: number | null;
       policy: {
         /** Format: uuid */
         policyId: string;

@@ -148,6 +148,14 @@ export interface components {
       };
       count?: number;
       clientAddress?: string;
+      activesync?: {
+        command: string;
+        status?: string;
+        heartbeatSeconds?: number;
+        /** Format: uuid */
+        policyId?: string;
+        policyVersion?: number;
+      };
       id: string;
       /** Format: uuid */
       accountId: string;
@@ -170,7 +178,9 @@ export interface components {
         | 'authFailures'
         | 'pushesNotFetched'
         | 'stalePartnership'
-        | 'wipePending';
+        | 'wipePending'
+        | 'provisioningLoop'
+        | 'pingsNotReturning';
       /** @enum {string} */
       severity: 'info' | 'warning' | 'error';
       title: string;

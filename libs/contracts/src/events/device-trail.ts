@@ -58,6 +58,20 @@ export const deviceTrailRecordV1 = z.object({
   /** How many like records this one stands for when the producer sampled (pings, pushes). */
   count: z.int().positive().optional(),
   clientAddress: z.string().max(100).optional(),
+  /**
+   * From the ActiveSync gateway: the command, with a parked Ping's heartbeat (`ping` when parked,
+   * `disconnected` when its connection closed before the answer, `request` when answered) or the
+   * policy a Provision challenge asked for (`policyDecision`).
+   */
+  activesync: z
+    .object({
+      command: z.string().min(1).max(32),
+      status: z.string().max(16).optional(),
+      heartbeatSeconds: z.int().positive().optional(),
+      policyId: z.uuid().optional(),
+      policyVersion: z.int().min(0).optional(),
+    })
+    .optional(),
 });
 export type DeviceTrailRecordV1 = z.infer<typeof deviceTrailRecordV1>;
 

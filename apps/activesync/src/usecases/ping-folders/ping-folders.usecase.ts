@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { child, childText, children, el } from '@pushmail/activesync';
 import { CONFIG } from '@pushmail/platform';
+import { DeviceTrail } from '../../trail/device-trail.js';
 import type { ActiveSyncConfig } from '../../config/activesync-config.js';
 import { MailStore } from '../../mailbox/mail-store.js';
 import { PingRegistry } from '../../ping/ping-registry.js';
@@ -44,6 +45,7 @@ export class PingFolders implements EasCommand {
     @Inject(MailStore) private readonly mail: MailStore,
     @Inject(CollectionChanges) private readonly pending: CollectionChanges,
     @Inject(CONFIG) private readonly config: ActiveSyncConfig,
+    @Inject(DeviceTrail) private readonly trail: DeviceTrail,
   ) {}
 
   async execute(context: EasCommandContext): Promise<EasReply> {
@@ -120,6 +122,9 @@ export class PingFolders implements EasCommand {
 
     const now = await check();
     if (now.length > 0) return changed(now);
+    const parkedAt = Date.now();
+    const activesync = { command: 'Ping', heartbeatSeconds: heartbeat };
+    this.trail.record(accountId, { deviceId, kind: 'ping', activesync });
     const end = await this.pings.park({
       accountId,
       deviceId,
@@ -128,6 +133,24 @@ export class PingFolders implements EasCommand {
       check,
       signal: context.signal,
     });
+    const lifetimeMs = Date.now() - parkedAt;
+    if (end.reason === 'gone') {
+      // The connection closed before the heartbeat or a change answered it.
+      this.trail.record(accountId, {
+        deviceId,
+        kind: 'disconnected',
+        detail: `Ping connection closed after ${lifetimeMs} ms of a ${heartbeat} s heartbeat`,
+        close: { code: 0, reason: 'Ping', by: 'network', lifetimeMs, pingIntervalMs: heartbeat * 1000 },
+        activesync,
+      });
+    } else {
+      this.trail.record(accountId, {
+        deviceId,
+        kind: 'request',
+        request: { methods: ['Ping'], ok: true, durationMs: lifetimeMs },
+        activesync: { ...activesync, status: end.reason },
+      });
+    }
     if (end.reason === 'changed') return changed(end.folders);
     if (end.reason === 'standing') {
       const standing = this.views.standingOf(accountId, deviceId);

@@ -8,6 +8,7 @@ import { CommonStatus } from '../../protocol/eas-status.js';
 import { DeviceViews } from '../../registry/device-views.js';
 import { RegistryClient, RegistryUnavailableError } from '../../registry/registry-client.js';
 import { DeviceStore } from '../../state/device-store.js';
+import { DeviceTrail } from '../../trail/device-trail.js';
 import { UpdateSettings } from '../update-settings/update-settings.usecase.js';
 import { provisionDocument } from './provision-document.js';
 
@@ -40,6 +41,7 @@ export class ProvisionDevice implements EasCommand {
     @Inject(DeviceViews) private readonly views: DeviceViews,
     @Inject(RegistryClient) private readonly registry: RegistryClient,
     @Inject(UpdateSettings) private readonly settings: UpdateSettings,
+    @Inject(DeviceTrail) private readonly trail: DeviceTrail,
     @Inject(LOGGER) logger: Logger,
   ) {
     this.log = logger.child({ component: 'provision' });
@@ -96,6 +98,16 @@ export class ProvisionDevice implements EasCommand {
       // Phase one: the policy and a temporary key.
       const temporaryKey = newPolicyKey();
       await this.devices.update(accountId, deviceId, { temporaryPolicyKey: temporaryKey });
+      this.trail.record(accountId, {
+        deviceId,
+        kind: 'policyDecision',
+        detail: policy ? `Provision challenge for policy version ${policy.version}` : 'Provision challenge',
+        activesync: {
+          command: 'Provision',
+          status: 'challenge',
+          ...(policy ? { policyId: policy.policyId, policyVersion: policy.version } : {}),
+        },
+      });
       return reply(
         ProvisionStatus.Success,
         informationReply,

@@ -30,6 +30,15 @@ export function DeviceTable({
       ),
     },
     {
+      header: 'Protocol',
+      cell: (device) => (
+        <>
+          {device.protocol === 'activesync' ? 'ActiveSync' : 'JMAP'}
+          {device.protocolVersion && <div className="muted">{device.protocolVersion}</div>}
+        </>
+      ),
+    },
+    {
       header: 'Status',
       cell: (device) => <StatusBadge status={diagnoses.get(device.deviceId)?.status ?? 'ok'} />,
     },
@@ -43,6 +52,20 @@ export function DeviceTable({
       ),
     },
     { header: 'Last sync', cell: (device) => when(device.lastSyncAt) },
+    {
+      header: 'Last command',
+      cell: (device) =>
+        device.lastCommand ? (
+          <>
+            {device.lastCommand}
+            {device.heartbeatSeconds !== null && (
+              <div className="muted">heartbeat {device.heartbeatSeconds} s</div>
+            )}
+          </>
+        ) : (
+          ''
+        ),
+    },
     { header: 'Findings', cell: (device) => <FindingList diagnosis={diagnoses.get(device.deviceId)} /> },
     {
       header: 'Actions',

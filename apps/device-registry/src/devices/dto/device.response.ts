@@ -22,6 +22,11 @@ export const deviceSchema = z
     firstSyncAt: isoTimestamp.nullable(),
     lastSyncAt: isoTimestamp.nullable(),
     lastSeenAddress: z.string().nullable(),
+    protocol: z.enum(['jmap', 'activesync']).describe('How the device syncs: JMAP or Exchange ActiveSync.'),
+    protocolVersion: z.string().nullable().describe('The ActiveSync protocol version it last used.'),
+    lastCommand: z.string().nullable().describe('The last ActiveSync command it sent.'),
+    lastCommandAt: isoTimestamp.nullable(),
+    heartbeatSeconds: z.int().nullable().describe('The Ping heartbeat it asked for, in seconds.'),
     policy: z.object({ policyId: z.uuid(), name: z.string(), version: z.int() }).nullable(),
     acknowledgedPolicy: z
       .object({ policyId: z.uuid(), version: z.int(), acknowledgedAt: isoTimestamp.nullable() })

@@ -31,6 +31,14 @@ export const activitySchema = z.object({
         ...deviceRef,
         seenAt: z.iso.datetime({ offset: true }),
         clientAddress: optionalText(64),
+        /** Sent by the ActiveSync gateway: marks the partnership as ActiveSync and what it last did. */
+        activesync: z
+          .object({
+            protocolVersion: z.string().regex(/^\d{1,2}\.\d{1,2}$/),
+            lastCommand: z.string().regex(/^[A-Za-z]{1,32}$/),
+            heartbeatSeconds: z.int().min(1).max(86_400).nullable(),
+          })
+          .optional(),
       }),
     )
     .max(10_000),

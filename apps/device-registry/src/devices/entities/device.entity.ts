@@ -4,6 +4,7 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
 export type AccessSource = 'exemption' | 'rule' | 'default';
 export type DeviceAuthMethod = 'token' | 'password';
 export type DeviceStatus = 'active' | 'wiped';
+export type DeviceProtocol = 'jmap' | 'activesync';
 
 /** A partnership: one device of one account, however often it registers again. */
 @Entity({ name: 'devices' })
@@ -70,6 +71,23 @@ export class Device {
 
   @Column({ name: 'last_seen_address', type: 'varchar', length: 64, nullable: true })
   lastSeenAddress!: string | null;
+
+  /** `activesync` once the gateway reports the device; every other device speaks JMAP. */
+  @Column({ type: 'varchar', length: 16, default: 'jmap' })
+  protocol!: DeviceProtocol;
+
+  @Column({ name: 'protocol_version', type: 'varchar', length: 8, nullable: true })
+  protocolVersion!: string | null;
+
+  @Column({ name: 'last_command', type: 'varchar', length: 32, nullable: true })
+  lastCommand!: string | null;
+
+  @Column({ name: 'last_command_at', type: 'timestamptz', nullable: true })
+  lastCommandAt!: Date | null;
+
+  /** The Ping heartbeat the device asked for, in seconds (ActiveSync). */
+  @Column({ name: 'heartbeat_seconds', type: 'integer', nullable: true })
+  heartbeatSeconds!: number | null;
 
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

@@ -50,6 +50,8 @@ export const findingSchema = z
       'pushesNotFetched',
       'stalePartnership',
       'wipePending',
+      'provisioningLoop',
+      'pingsNotReturning',
     ]),
     severity: z.enum(['info', 'warning', 'error']),
     title: z.string(),
