@@ -1,4 +1,5 @@
 import { simpleParser } from 'mailparser';
+import { decodePartBody, findPart, parseBodyStructure, STRUCTURE_PART_PREFIX } from './body-structure.js';
 import { HTML_PART_ID, TEXT_PART_ID } from './parse-message.js';
 
 export interface ExtractedPart {
@@ -11,6 +12,12 @@ export interface ExtractedPart {
  * the text body, the HTML body, then the attachments in order. Undefined for a part that is not there.
  */
 export async function extractPart(raw: Buffer, partId: string): Promise<ExtractedPart | undefined> {
+  if (partId.startsWith(STRUCTURE_PART_PREFIX)) {
+    const part = findPart(parseBodyStructure(raw), partId);
+    if (!part) return undefined;
+    const charset = part.charset === null ? '' : `; charset=${part.charset}`;
+    return { data: decodePartBody(part).data, type: `${part.type}${charset}` };
+  }
   let mail;
   try {
     mail = await simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, keepCidLinks: true });
