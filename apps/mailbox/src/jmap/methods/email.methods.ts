@@ -370,7 +370,12 @@ function viewOptions(
   defaults: readonly string[],
 ): EmailViewOptions {
   const email = propertiesWithHeaders(args, 'properties', known, defaults);
-  const body = propertiesWithHeaders(args, 'bodyProperties', BODY_PART_PROPERTIES, DEFAULT_BODY_PART_PROPERTIES);
+  const body = propertiesWithHeaders(
+    args,
+    'bodyProperties',
+    BODY_PART_PROPERTIES,
+    DEFAULT_BODY_PART_PROPERTIES,
+  );
   return {
     properties: email.properties,
     headerProperties: email.headers,
