@@ -96,6 +96,7 @@ const broken = Buffer.concat([
     [
       'From: ada@example.org',
       'Subject: broken',
+      'X-Note: naïve café \\ back',
       'Content-Type: multipart/mixed; boundary=b',
       '',
       '--b',
@@ -382,6 +383,33 @@ describe(JmapService.name, () => {
     ) as unknown as Record<string, unknown>;
     expect(image['header:Content-Type']).toBe(' image/png');
     expect(image['header:Content-ID:asMessageIds']).toEqual(['logo@example.org']);
+  });
+
+  it('filters Email/query by header: the field present, or its value containing a string', async () => {
+    const query = async (header: unknown): Promise<Invocation> => {
+      const [response] = await call([['Email/query', { accountId: alice, filter: { header } }, 'q']]);
+      return response!;
+    };
+    const matches = async (header: unknown): Promise<string[]> => {
+      const [name, result] = await query(header);
+      expect(name).toBe('Email/query');
+      return (result['ids'] as string[]).sort();
+    };
+    expect(await matches(['X-Trace'])).toEqual([ids['nested']]);
+    expect(await matches(['x-trace', 'SECOND'])).toEqual([ids['nested']]);
+    expect(await matches(['X-Trace', 'third'])).toEqual([]);
+    expect(await matches(['Subject'])).toEqual([ids['nested'], ids['broken'], ids['deep']].sort());
+    expect(await matches(['Subject', 'of the quarter'])).toEqual([ids['nested']]);
+    expect(await matches(['X-Note', 'café'])).toEqual([ids['broken']]);
+    expect(await matches(['X-Note', '\\ back'])).toEqual([ids['broken']]);
+    expect(await matches(['X-Note', '%'])).toEqual([]);
+    // Content-Type of a body part is not a header field of the message.
+    expect(await matches(['Content-ID'])).toEqual([]);
+    for (const bad of [[], ['X-A\u0000'], ['X A'], ['Subject', 1], ['a', 'b', 'c'], 'Subject']) {
+      const [name, result] = await query(bad);
+      expect(name).toBe('error');
+      expect(result['type']).toBe('invalidArguments');
+    }
   });
 
   it('refuses header properties with control characters, unknown forms and forms the field does not allow', async () => {

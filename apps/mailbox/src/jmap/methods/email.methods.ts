@@ -20,7 +20,6 @@ import {
   optionalInt,
   optionalString,
   optionalUnsignedInt,
-  propertiesArgument,
   requireAccountId,
   requireString,
 } from './arguments.js';
