@@ -412,6 +412,42 @@ describe(JmapService.name, () => {
     }
   });
 
+  it('copies blobs with Blob/copy within the account and answers fromAccountNotFound for any other', async () => {
+    const email = await getEmail(ids['nested']!, { properties: ['blobId', 'bodyStructure'] });
+    const image = leaves(email['bodyStructure'] as Part).find((part) => part.type === 'image/png')!;
+    const messageBlobId = email['blobId'] as string;
+    const missing = `B${'0'.repeat(64)}`;
+    const [[name, result]] = (await call([
+      [
+        'Blob/copy',
+        { fromAccountId: alice, accountId: alice, blobIds: [messageBlobId, image.blobId, missing] },
+        'c',
+      ],
+    ])) as [Invocation];
+    expect(name).toBe('Blob/copy');
+    expect(result).toMatchObject({ fromAccountId: alice, accountId: alice });
+    const copied = result['copied'] as Record<string, string>;
+    expect(copied[messageBlobId]).toBe(messageBlobId);
+    expect((await download(copied[image.blobId!]!)).equals(png)).toBe(true);
+    expect(result['notCopied']).toEqual({ [missing]: expect.objectContaining({ type: 'blobNotFound' }) });
+
+    const [[otherName, other]] = (await call([
+      ['Blob/copy', { fromAccountId: randomUUID(), accountId: alice, blobIds: [messageBlobId] }, 'c'],
+    ])) as [Invocation];
+    expect(otherName).toBe('error');
+    expect(other['type']).toBe('fromAccountNotFound');
+    const [[toName, to]] = (await call([
+      ['Blob/copy', { fromAccountId: alice, accountId: randomUUID(), blobIds: [messageBlobId] }, 'c'],
+    ])) as [Invocation];
+    expect(toName).toBe('error');
+    expect(to['type']).toBe('accountNotFound');
+    const [[badName, bad]] = (await call([
+      ['Blob/copy', { fromAccountId: alice, accountId: alice, blobIds: 'all' }, 'c'],
+    ])) as [Invocation];
+    expect(badName).toBe('error');
+    expect(bad['type']).toBe('invalidArguments');
+  });
+
   it('refuses header properties with control characters, unknown forms and forms the field does not allow', async () => {
     const refused = [
       'header:X-Bad\u0000Name',

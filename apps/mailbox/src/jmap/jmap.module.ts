@@ -9,6 +9,7 @@ import { SetMailboxesUseCase } from '../usecases/set-mailboxes/set-mailboxes.use
 import { InternalTokenGuard } from './internal-token.guard.js';
 import { JmapController } from './jmap.controller.js';
 import { JmapService } from './jmap.service.js';
+import { BlobMethods } from './methods/blob.methods.js';
 import { DeviceChanges } from './methods/device-change.js';
 import { EmailMethods } from './methods/email.methods.js';
 import { IdentityMethods } from './methods/identity.methods.js';
@@ -23,6 +24,7 @@ import { ThreadMethods } from './methods/thread.methods.js';
     InternalTokenGuard,
     JmapService,
     EmailMethods,
+    BlobMethods,
     MailboxMethods,
     ThreadMethods,
     SearchSnippetMethods,

@@ -15,6 +15,7 @@ import { ImportEmailsUseCase } from '../usecases/import-emails/import-emails.use
 import { ProvisionAccount } from '../usecases/provision-account/provision-account.usecase.js';
 import { SetEmailsUseCase } from '../usecases/set-emails/set-emails.usecase.js';
 import { SetMailboxesUseCase } from '../usecases/set-mailboxes/set-mailboxes.usecase.js';
+import { BlobMethods } from './methods/blob.methods.js';
 import { EmailMethods } from './methods/email.methods.js';
 import { IdentityMethods } from './methods/identity.methods.js';
 import { MailboxMethods } from './methods/mailbox.methods.js';
@@ -44,6 +45,7 @@ export class JmapService {
 
   constructor(
     @Inject(EmailMethods) emails: EmailMethods,
+    @Inject(BlobMethods) blobs: BlobMethods,
     @Inject(MailboxMethods) mailboxes: MailboxMethods,
     @Inject(ThreadMethods) threads: ThreadMethods,
     @Inject(SearchSnippetMethods) snippets: SearchSnippetMethods,
@@ -70,6 +72,7 @@ export class JmapService {
       ['Email/import', (args, context) => importEmails.execute(args, context)],
       ['Email/parse', (args, context) => emails.parse(args, context)],
       ['Email/copy', (args, context) => emails.copy(args, context)],
+      ['Blob/copy', (args, context) => blobs.copy(args, context)],
       ['Thread/get', (args, context) => threads.get(args, context)],
       ['Thread/changes', (args, context) => threads.changesSince(args, context)],
       ['SearchSnippet/get', (args, context) => snippets.get(args, context)],
