@@ -412,6 +412,22 @@ describe(JmapService.name, () => {
     }
   });
 
+  it('answers bodyStructure and header properties from Email/parse too', async () => {
+    const stored = await getEmail(ids['nested']!, { properties: ['blobId', 'bodyStructure'] });
+    const blobId = stored['blobId'] as string;
+    const [[name, result]] = (await call([
+      [
+        'Email/parse',
+        { accountId: alice, blobIds: [blobId], properties: ['bodyStructure', 'header:Subject:asText'] },
+        'p',
+      ],
+    ])) as [Invocation];
+    expect(name).toBe('Email/parse');
+    const parsed = (result['parsed'] as Record<string, Record<string, unknown>>)[blobId]!;
+    expect(parsed['header:Subject:asText']).toBe('Résumé of the  quarter');
+    expect(parsed['bodyStructure']).toEqual(stored['bodyStructure']);
+  });
+
   it('copies blobs with Blob/copy within the account and answers fromAccountNotFound for any other', async () => {
     const email = await getEmail(ids['nested']!, { properties: ['blobId', 'bodyStructure'] });
     const image = leaves(email['bodyStructure'] as Part).find((part) => part.type === 'image/png')!;
