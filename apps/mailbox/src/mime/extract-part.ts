@@ -9,7 +9,8 @@ export interface ExtractedPart {
 
 /**
  * The decoded content of one body part of a raw message, by the part ids Email/get hands out:
- * the text body, the HTML body, then the attachments in order. Undefined for a part that is not there.
+ * the text body, the HTML body, then the attachments in order, and `p1`, `p2`… for the leaf parts of
+ * the body structure. Undefined for a part that is not there.
  */
 export async function extractPart(raw: Buffer, partId: string): Promise<ExtractedPart | undefined> {
   if (partId.startsWith(STRUCTURE_PART_PREFIX)) {

@@ -46,7 +46,7 @@ const MAX_QUERY_CHANGES = 10_000;
 /** Metadata a parsed message does not have: null when asked for. */
 const NOT_IN_A_PARSED_MESSAGE = ['id', 'threadId', 'mailboxIds', 'keywords', 'receivedAt'];
 /** RFC 8621 §4.9: by default Email/parse returns what the message itself says. */
-const DEFAULT_PARSE_PROPERTIES = EMAIL_PROPERTIES.filter(
+const DEFAULT_PARSE_PROPERTIES = DEFAULT_EMAIL_PROPERTIES.filter(
   (property) => !['blobId', 'size', ...NOT_IN_A_PARSED_MESSAGE].includes(property),
 );
 
