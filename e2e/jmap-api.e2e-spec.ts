@@ -443,6 +443,99 @@ describe('JMAP mail API: blobs, queries and errors', () => {
     });
   });
 
+  it('gives a client the body structure, header properties and the bytes of every part', async () => {
+    const pdf = Buffer.from('%PDF-1.4\n% attached\n%%EOF\n');
+    const message = [
+      'From: =?utf-8?q?Ada_L=C3=B6velace?= <ada@elsewhere.example>',
+      `To: ${account.address}`,
+      'Subject: =?utf-8?q?Gr=C3=BC=C3=9Fe?= with parts',
+      `Message-ID: <${randomUUID()}@elsewhere.example>`,
+      'X-Tag: one',
+      'X-Tag: two',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="m"',
+      '',
+      '--m',
+      'Content-Type: multipart/alternative; boundary="a"',
+      '',
+      '--a',
+      'Content-Type: text/plain; charset=iso-8859-1',
+      'Content-Transfer-Encoding: quoted-printable',
+      '',
+      'Caf=E9',
+      '--a',
+      'Content-Type: text/html; charset=utf-8',
+      '',
+      '<p>Café</p>',
+      '--a--',
+      '--m',
+      'Content-Type: application/pdf; name="report.pdf"',
+      'Content-Disposition: attachment',
+      'Content-Transfer-Encoding: base64',
+      '',
+      pdf.toString('base64'),
+      '--m--',
+      '',
+    ].join('\r\n');
+    const id = await deliver(message);
+    const email = (
+      (
+        await call('Email/get', {
+          ids: [id],
+          properties: [
+            'bodyStructure',
+            'bodyValues',
+            'header:Subject:asText',
+            'header:From:asAddresses',
+            'header:X-Tag:all',
+          ],
+          bodyProperties: [
+            'partId',
+            'blobId',
+            'size',
+            'type',
+            'charset',
+            'name',
+            'header:Content-Type:asText',
+          ],
+          fetchAllBodyValues: true,
+        })
+      )['list'] as Args[]
+    )[0]!;
+    expect(email['header:Subject:asText']).toBe('Grüße with parts');
+    expect(email['header:From:asAddresses']).toEqual([
+      { name: 'Ada Lövelace', email: 'ada@elsewhere.example' },
+    ]);
+    expect(email['header:X-Tag:all']).toEqual([' one', ' two']);
+    type Part = Args & { subParts?: Part[]; partId: string | null; blobId: string | null };
+    const root = email['bodyStructure'] as Part;
+    expect(root).toMatchObject({ type: 'multipart/mixed', partId: null });
+    const [alternative, attachment] = root.subParts as [Part, Part];
+    expect(alternative.subParts!.map((part) => [part['type'], part['charset']])).toEqual([
+      ['text/plain', 'iso-8859-1'],
+      ['text/html', 'utf-8'],
+    ]);
+    expect(attachment).toMatchObject({
+      type: 'application/pdf',
+      name: 'report.pdf',
+      size: pdf.length,
+      'header:Content-Type:asText': 'application/pdf; name="report.pdf"',
+    });
+    const values = email['bodyValues'] as Record<string, { value: string }>;
+    expect(values[alternative.subParts![0]!.partId!]!.value).toBe('Café');
+
+    const response = await device.jam.downloadBlob({
+      accountId: account.accountId,
+      blobId: attachment.blobId!,
+      mimeType: 'application/pdf',
+      fileName: 'report.pdf',
+    });
+    expect(Buffer.from(await response.arrayBuffer()).equals(pdf)).toBe(true);
+
+    const refused = await errorOf('Email/get', { ids: [id], properties: ['header:X-Bad\u0001Name'] });
+    expect(refused).toMatchObject({ type: 'invalidArguments' });
+  });
+
   it('answers the standard method errors', async () => {
     const id = (await allIds())[0]!;
     const cases: Array<[string, Args, string]> = [
@@ -452,7 +545,8 @@ describe('JMAP mail API: blobs, queries and errors', () => {
       ['Email/set', { destroy: Array.from({ length: 501 }, (_, index) => `M${index}`) }, 'requestTooLarge'],
       ['Email/set', { ifInState: '999999', update: { [id]: { 'keywords/$seen': true } } }, 'stateMismatch'],
       ['Email/changes', { sinceState: 'bogus' }, 'cannotCalculateChanges'],
-      ['Email/query', { filter: { header: ['X-Spam'] } }, 'unsupportedFilter'],
+      ['Email/query', { filter: { color: 'red' } }, 'unsupportedFilter'],
+      ['Email/query', { filter: { header: ['X-Spam\u0000'] } }, 'invalidArguments'],
       ['Email/query', { sort: [{ property: 'color' }] }, 'unsupportedSort'],
       ['Email/copy', { fromAccountId: account.accountId, create: {} }, 'invalidArguments'],
       ['Email/copy', { fromAccountId: randomUUID(), create: {} }, 'fromAccountNotFound'],

@@ -6,7 +6,8 @@ export function blobIdOf(data: Buffer): string {
 }
 
 const STORED_BLOB_ID = /^B[0-9a-f]{64}$/;
-const PART_BLOB_ID = /^(B[0-9a-f]{64})_([1-9][0-9]{0,4})$/;
+/** `_1`.. are the stored text bodies and attachments, `_p1`.. the leaf parts of the body structure. */
+const PART_BLOB_ID = /^(B[0-9a-f]{64})_(p?[1-9][0-9]{0,4})$/;
 
 export type BlobReference =
   { kind: 'stored'; blobId: string } | { kind: 'part'; blobId: string; partId: string };

@@ -14,6 +14,7 @@ import { EmailSubmissionMethods } from './methods/email-submission.methods.js';
 import { InternalTokenGuard } from './internal-token.guard.js';
 import { JmapController } from './jmap.controller.js';
 import { JmapService } from './jmap.service.js';
+import { BlobMethods } from './methods/blob.methods.js';
 import { DeviceChanges } from './methods/device-change.js';
 import { EmailMethods } from './methods/email.methods.js';
 import { IdentityMethods } from './methods/identity.methods.js';
@@ -28,6 +29,7 @@ import { ThreadMethods } from './methods/thread.methods.js';
     InternalTokenGuard,
     JmapService,
     EmailMethods,
+    BlobMethods,
     MailboxMethods,
     ThreadMethods,
     SearchSnippetMethods,

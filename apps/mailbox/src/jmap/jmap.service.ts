@@ -18,6 +18,7 @@ import { SetIdentitiesUseCase } from '../usecases/set-identities/set-identities.
 import { SetMailboxesUseCase } from '../usecases/set-mailboxes/set-mailboxes.usecase.js';
 import { SubmitEmailsUseCase } from '../usecases/submit-emails/submit-emails.usecase.js';
 import { IdentitiesService } from '../identities/identities.service.js';
+import { BlobMethods } from './methods/blob.methods.js';
 import { EmailMethods } from './methods/email.methods.js';
 import { EmailSubmissionMethods } from './methods/email-submission.methods.js';
 import { IdentityMethods } from './methods/identity.methods.js';
@@ -48,6 +49,7 @@ export class JmapService {
 
   constructor(
     @Inject(EmailMethods) emails: EmailMethods,
+    @Inject(BlobMethods) blobs: BlobMethods,
     @Inject(MailboxMethods) mailboxes: MailboxMethods,
     @Inject(ThreadMethods) threads: ThreadMethods,
     @Inject(SearchSnippetMethods) snippets: SearchSnippetMethods,
@@ -78,6 +80,7 @@ export class JmapService {
       ['Email/import', (args, context) => importEmails.execute(args, context)],
       ['Email/parse', (args, context) => emails.parse(args, context)],
       ['Email/copy', (args, context) => emails.copy(args, context)],
+      ['Blob/copy', (args, context) => blobs.copy(args, context)],
       ['Thread/get', (args, context) => threads.get(args, context)],
       ['Thread/changes', (args, context) => threads.changesSince(args, context)],
       ['SearchSnippet/get', (args, context) => snippets.get(args, context)],

@@ -1,4 +1,5 @@
 import { simpleParser } from 'mailparser';
+import { decodePartBody, findPart, parseBodyStructure, STRUCTURE_PART_PREFIX } from './body-structure.js';
 import { HTML_PART_ID, MAX_MIME_PARTS, MAX_PART_HEADER_BYTES, TEXT_PART_ID } from './parse-message.js';
 
 export interface ExtractedPart {
@@ -8,9 +9,16 @@ export interface ExtractedPart {
 
 /**
  * The decoded content of one body part of a raw message, by the part ids Email/get hands out:
- * the text body, the HTML body, then the attachments in order. Undefined for a part that is not there.
+ * the text body, the HTML body, then the attachments in order, and `p1`, `p2`… for the leaf parts of
+ * the body structure. Undefined for a part that is not there.
  */
 export async function extractPart(raw: Buffer, partId: string): Promise<ExtractedPart | undefined> {
+  if (partId.startsWith(STRUCTURE_PART_PREFIX)) {
+    const part = findPart(parseBodyStructure(raw), partId);
+    if (!part) return undefined;
+    const charset = part.charset === null ? '' : `; charset=${part.charset}`;
+    return { data: decodePartBody(part).data, type: `${part.type}${charset}` };
+  }
   let mail;
   try {
     mail = await simpleParser(raw, {

@@ -41,7 +41,9 @@ const email: Email = {
 
 const options = (overrides: Partial<EmailViewOptions> = {}): EmailViewOptions => ({
   properties: DEFAULT_EMAIL_PROPERTIES,
+  headerProperties: [],
   bodyProperties: DEFAULT_BODY_PART_PROPERTIES,
+  bodyHeaderProperties: [],
   fetchTextBodyValues: false,
   fetchHTMLBodyValues: false,
   fetchAllBodyValues: false,

@@ -1,6 +1,15 @@
 import { partBlobId } from '../../blobs/blob-ids.js';
 import type { Email } from '../../emails/email.js';
+import {
+  decodePartBody,
+  decodePartText,
+  type MimePart,
+  type RawHeader,
+  walkParts,
+} from '../../mime/body-structure.js';
 import { HTML_PART_ID, TEXT_PART_ID } from '../../mime/parse-message.js';
+import { headerPropertyValue, type HeaderProperty, parseHeaderProperty } from './header-properties.js';
+import { invalidArguments, optionalStringList } from './arguments.js';
 
 export const EMAIL_PROPERTIES = [
   'id',
@@ -27,10 +36,17 @@ export const EMAIL_PROPERTIES = [
   'textBody',
   'htmlBody',
   'attachments',
+  'headers',
+  'bodyStructure',
 ] as const;
 
-/** RFC 8621 §4.5's default list: every property this server knows. */
-export const DEFAULT_EMAIL_PROPERTIES: readonly string[] = EMAIL_PROPERTIES;
+/** RFC 8621 §4.5's default list: everything but `headers` and `bodyStructure`. */
+export const DEFAULT_EMAIL_PROPERTIES: readonly string[] = EMAIL_PROPERTIES.filter(
+  (property) => property !== 'headers' && property !== 'bodyStructure',
+);
+
+/** The properties that need the raw message read and its MIME structure parsed. */
+export const PROPERTIES_NEEDING_RAW = ['headers', 'bodyStructure'];
 
 /** The properties that need the stored bodies read. */
 export const BODY_PROPERTIES_NEEDING_CONTENT = ['bodyValues', 'textBody', 'htmlBody'];
@@ -46,13 +62,56 @@ export const BODY_PART_PROPERTIES = [
   'cid',
   'language',
   'location',
+  'headers',
+  'subParts',
 ] as const;
 
-export const DEFAULT_BODY_PART_PROPERTIES: readonly string[] = BODY_PART_PROPERTIES;
+/** RFC 8621 §4.2's default `bodyProperties`. */
+export const DEFAULT_BODY_PART_PROPERTIES: readonly string[] = BODY_PART_PROPERTIES.filter(
+  (property) => property !== 'headers' && property !== 'subParts',
+);
+
+/**
+ * A `properties` or `bodyProperties` argument: the known names and `header:` properties (RFC 8621
+ * §4.1.3). A malformed header property or an unknown name is `invalidArguments`.
+ */
+export function propertiesWithHeaders(
+  args: Record<string, unknown>,
+  name: string,
+  known: readonly string[],
+  defaults: readonly string[],
+): { properties: string[]; headers: HeaderProperty[] } {
+  const requested = optionalStringList(args, name);
+  if (requested === null) return { properties: [...defaults], headers: [] };
+  const headers: HeaderProperty[] = [];
+  const unknown: string[] = [];
+  for (const property of requested) {
+    const header = parseHeaderProperty(property);
+    if (header) headers.push(header);
+    else if (!known.includes(property)) unknown.push(property);
+  }
+  if (unknown.length > 0) {
+    throw invalidArguments(
+      `unknown ${name}: ${unknown
+        .slice(0, 10)
+        .map((value) => value.replace(/[^\x20-\x7e]/g, '?').slice(0, 100))
+        .join(', ')}`,
+    );
+  }
+  return { properties: requested, headers };
+}
+
+/** The raw message of an email, read only when a requested property needs it. */
+export interface RawMessage {
+  headers: RawHeader[];
+  structure: MimePart;
+}
 
 export interface EmailViewOptions {
   properties: readonly string[];
+  headerProperties: readonly HeaderProperty[];
   bodyProperties: readonly string[];
+  bodyHeaderProperties: readonly HeaderProperty[];
   fetchTextBodyValues: boolean;
   fetchHTMLBodyValues: boolean;
   fetchAllBodyValues: boolean;
@@ -74,7 +133,11 @@ interface BodyPart {
 }
 
 /** An Email object with exactly the requested properties (`id` always). */
-export function emailView(email: Email, options: EmailViewOptions): Record<string, unknown> {
+export function emailView(
+  email: Email,
+  options: EmailViewOptions,
+  raw?: RawMessage,
+): Record<string, unknown> {
   const view: Record<string, unknown> = { id: email.id };
   const textPart =
     email.textBody === null ? null : textBodyPart(email.blobId, TEXT_PART_ID, 'text/plain', email.textBody);
@@ -107,6 +170,8 @@ export function emailView(email: Email, options: EmailViewOptions): Record<strin
     preview: () => email.preview,
     textBody: () => textBody.map(pickPart),
     htmlBody: () => htmlBody.map(pickPart),
+    headers: () => raw?.headers.map(headerView) ?? [],
+    bodyStructure: () => (raw ? structureView(email.blobId, raw.structure, options) : null),
     attachments: () =>
       email.attachments.map((attachment) =>
         pickPart({
@@ -139,12 +204,64 @@ export function emailView(email: Email, options: EmailViewOptions): Record<strin
         const { value, isTruncated } = truncateUtf8(content, options.maxBodyValueBytes);
         bodyValues[partId] = { value, isEncodingProblem: false, isTruncated };
       }
+      // RFC 8621 §4.2: every text/* part of the body structure, decoded from its charset.
+      if (options.fetchAllBodyValues && raw) {
+        for (const part of walkParts(raw.structure)) {
+          if (part.partId === null || !part.type.startsWith('text/')) continue;
+          const decoded = decodePartText(part);
+          const { value, isTruncated } = truncateUtf8(decoded.value, options.maxBodyValueBytes);
+          bodyValues[part.partId] = { value, isEncodingProblem: decoded.isEncodingProblem, isTruncated };
+        }
+      }
       return bodyValues;
     },
   };
   for (const property of options.properties) {
     const value = values[property];
     if (value) view[property] = value();
+  }
+  for (const header of options.headerProperties) {
+    view[header.property] = headerPropertyValue(raw?.headers ?? [], header);
+  }
+  return view;
+}
+
+function headerView(header: RawHeader): { name: string; value: string } {
+  return { name: header.name, value: header.value };
+}
+
+/** An EmailBodyPart tree (RFC 8621 §4.1.4) with the requested body properties. */
+function structureView(
+  messageBlobId: string,
+  part: MimePart,
+  options: EmailViewOptions,
+): Record<string, unknown> {
+  const all: Record<string, () => unknown> = {
+    partId: () => part.partId,
+    blobId: () => (part.partId === null ? null : partBlobId(messageBlobId, part.partId)),
+    size: () => (part.subParts === null ? decodePartBody(part).data.length : 0),
+    headers: () => part.headers.map(headerView),
+    name: () => part.name,
+    type: () => part.type,
+    charset: () => part.charset,
+    disposition: () => part.disposition,
+    cid: () => part.cid,
+    language: () => part.language,
+    location: () => part.location,
+  };
+  const view: Record<string, unknown> = {};
+  for (const property of options.bodyProperties) {
+    const value = all[property];
+    if (value) view[property] = value();
+  }
+  for (const header of options.bodyHeaderProperties) {
+    view[header.property] = headerPropertyValue(part.headers, header);
+  }
+  // A tree needs its branches: a multipart always lists its sub-parts.
+  if (part.subParts !== null) {
+    view['subParts'] = part.subParts.map((child) => structureView(messageBlobId, child, options));
+  } else if (options.bodyProperties.includes('subParts')) {
+    view['subParts'] = null;
   }
   return view;
 }

@@ -7,6 +7,7 @@ import { checkSinceState } from '../../changes/change-log.js';
 import { ChangesService } from '../../changes/changes.service.js';
 import { isJmapId } from '../../ids/random-id.js';
 import { type Email, EMAIL_COLUMNS, type EmailColumns, emailFromRow } from '../../emails/email.js';
+import { parseBodyStructure, readHeaders } from '../../mime/body-structure.js';
 import { parseMessage } from '../../mime/parse-message.js';
 import { mailboxDb, runQuery } from '../../store/query-builder.js';
 import { compileEmailFilter } from '../query/email-filter.js';
@@ -19,7 +20,6 @@ import {
   optionalInt,
   optionalString,
   optionalUnsignedInt,
-  propertiesArgument,
   requireAccountId,
   requireString,
 } from './arguments.js';
@@ -32,6 +32,9 @@ import {
   EMAIL_PROPERTIES,
   emailView,
   type EmailViewOptions,
+  PROPERTIES_NEEDING_RAW,
+  propertiesWithHeaders,
+  type RawMessage,
 } from './email-view.js';
 import { readSnapshot } from './read-snapshot.js';
 
@@ -43,7 +46,7 @@ const MAX_QUERY_CHANGES = 10_000;
 /** Metadata a parsed message does not have: null when asked for. */
 const NOT_IN_A_PARSED_MESSAGE = ['id', 'threadId', 'mailboxIds', 'keywords', 'receivedAt'];
 /** RFC 8621 §4.9: by default Email/parse returns what the message itself says. */
-const DEFAULT_PARSE_PROPERTIES = EMAIL_PROPERTIES.filter(
+const DEFAULT_PARSE_PROPERTIES = DEFAULT_EMAIL_PROPERTIES.filter(
   (property) => !['blobId', 'size', ...NOT_IN_A_PARSED_MESSAGE].includes(property),
 );
 
@@ -74,8 +77,8 @@ export class EmailMethods {
     const ids = idsArgument(args, DEFAULT_CORE_LIMITS.maxObjectsInGet, true)!.map((id) =>
       resolveCreationId(id, context),
     );
-    const properties = propertiesArgument(args, 'properties', EMAIL_PROPERTIES, DEFAULT_EMAIL_PROPERTIES);
-    const options = viewOptions(args, properties);
+    const options = viewOptions(args, EMAIL_PROPERTIES, DEFAULT_EMAIL_PROPERTIES);
+    const { properties } = options;
     const needsBodies = properties.some((property) => BODY_PROPERTIES_NEEDING_CONTENT.includes(property));
     const lookup = ids.filter(isJmapId);
 
@@ -84,10 +87,22 @@ export class EmailMethods {
       const rows =
         lookup.length === 0 ? [] : await runQuery(manager, emailsById(accountId, lookup, needsBodies));
       const found = new Map(rows.map((row) => [row.id, emailFromRow(row)]));
+      const raws = needsRaw(options)
+        ? await this.rawMessages(
+            manager,
+            accountId,
+            [...found.values()].map((email) => email.blobId),
+          )
+        : new Map<string, RawMessage>();
       return {
         accountId,
         state: String(states.emailModseq),
-        list: ids.filter((id) => found.has(id)).map((id) => emailView(found.get(id)!, options)),
+        list: ids
+          .filter((id) => found.has(id))
+          .map((id) => {
+            const email = found.get(id)!;
+            return emailView(email, options, raws.get(email.blobId));
+          }),
         notFound: ids.filter((id) => !found.has(id)),
       };
     });
@@ -223,12 +238,8 @@ export class EmailMethods {
     const { accountId } = context;
     requireAccountId(args);
     const blobIds = idsArgument({ ids: args['blobIds'] }, DEFAULT_CORE_LIMITS.maxObjectsInGet, true)!;
-    const properties = propertiesArgument(args, 'properties', EMAIL_PROPERTIES, [
-      ...DEFAULT_PARSE_PROPERTIES,
-      'blobId',
-      'size',
-    ]);
-    const options = viewOptions(args, properties);
+    const options = viewOptions(args, EMAIL_PROPERTIES, [...DEFAULT_PARSE_PROPERTIES, 'blobId', 'size']);
+    const { properties } = options;
     const parsed: Record<string, Record<string, unknown>> = {};
     const notParsable: string[] = [];
     const notFound: string[] = [];
@@ -253,7 +264,7 @@ export class EmailMethods {
         receivedAt: new Date(0),
         ...message,
       };
-      const view = emailView(email, options);
+      const view = emailView(email, options, needsRaw(options) ? rawMessage(blob.data) : undefined);
       delete view['id'];
       for (const property of NOT_IN_A_PARSED_MESSAGE)
         if (properties.includes(property)) view[property] = null;
@@ -276,6 +287,22 @@ export class EmailMethods {
       );
     }
     throw new MethodError('fromAccountNotFound', 'these credentials reach no other account to copy from');
+  }
+
+  /** The raw messages of these blobs, header fields and MIME structure read. */
+  private async rawMessages(
+    manager: EntityManager,
+    accountId: string,
+    blobIds: string[],
+  ): Promise<Map<string, RawMessage>> {
+    const raws = new Map<string, RawMessage>();
+    if (blobIds.length === 0) return raws;
+    const rows: Array<{ id: string; data: Buffer }> = await manager.query(
+      'SELECT id, data FROM mailbox.blobs WHERE account_id = $1 AND id = ANY($2::text[])',
+      [accountId, [...new Set(blobIds)]],
+    );
+    for (const row of rows) raws.set(row.id, rawMessage(row.data));
+    return raws;
   }
 
   /** The ids of every email in the threads of `emailIds`, and in threads that changed in the range. */
@@ -336,20 +363,41 @@ async function countVisible(manager: EntityManager, query: CompiledQuery): Promi
   return rows[0]!.total;
 }
 
-function viewOptions(args: Record<string, unknown>, properties: string[]): EmailViewOptions {
+function viewOptions(
+  args: Record<string, unknown>,
+  known: readonly string[],
+  defaults: readonly string[],
+): EmailViewOptions {
+  const email = propertiesWithHeaders(args, 'properties', known, defaults);
+  const body = propertiesWithHeaders(
+    args,
+    'bodyProperties',
+    BODY_PART_PROPERTIES,
+    DEFAULT_BODY_PART_PROPERTIES,
+  );
   return {
-    properties,
-    bodyProperties: propertiesArgument(
-      args,
-      'bodyProperties',
-      BODY_PART_PROPERTIES,
-      DEFAULT_BODY_PART_PROPERTIES,
-    ),
+    properties: email.properties,
+    headerProperties: email.headers,
+    bodyProperties: body.properties,
+    bodyHeaderProperties: body.headers,
     fetchTextBodyValues: optionalBoolean(args, 'fetchTextBodyValues', false),
     fetchHTMLBodyValues: optionalBoolean(args, 'fetchHTMLBodyValues', false),
     fetchAllBodyValues: optionalBoolean(args, 'fetchAllBodyValues', false),
     maxBodyValueBytes: optionalUnsignedInt(args, 'maxBodyValueBytes') ?? 0,
   };
+}
+
+/** Whether a requested property needs the raw message: header fields, the structure, all body values. */
+function needsRaw(options: EmailViewOptions): boolean {
+  return (
+    options.headerProperties.length > 0 ||
+    options.properties.some((property) => PROPERTIES_NEEDING_RAW.includes(property)) ||
+    (options.fetchAllBodyValues && options.properties.includes('bodyValues'))
+  );
+}
+
+function rawMessage(data: Buffer): RawMessage {
+  return { headers: readHeaders(data).headers, structure: parseBodyStructure(data) };
 }
 
 /** `#creationId` in an id argument names an object created earlier in the request (RFC 8620 §5.3). */

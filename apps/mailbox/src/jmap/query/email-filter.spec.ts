@@ -67,7 +67,7 @@ describe(compileEmailFilter.name, () => {
   });
 
   it('answers unsupportedFilter for an unknown condition or operator', () => {
-    expect(errorType({ header: ['X-Spam'] })).toBe('unsupportedFilter');
+    expect(errorType({ color: 'red' })).toBe('unsupportedFilter');
     expect(errorType({ operator: 'XOR', conditions: [] })).toBe('unsupportedFilter');
   });
 
@@ -76,6 +76,9 @@ describe(compileEmailFilter.name, () => {
     expect(errorType({ before: '2026-01-01' })).toBe('invalidArguments');
     expect(errorType({ hasKeyword: 'bad keyword' })).toBe('invalidArguments');
     expect(errorType({ hasAttachment: 'yes' })).toBe('invalidArguments');
+    expect(errorType({ header: [] })).toBe('invalidArguments');
+    expect(errorType({ header: ['X-Bad\u0000Name'] })).toBe('invalidArguments');
+    expect(errorType({ header: ['Subject', 7] })).toBe('invalidArguments');
     expect(errorType({ minSize: -1 })).toBe('invalidArguments');
     expect(errorType({ operator: 'AND' })).toBe('invalidArguments');
     expect(errorType([])).toBe('invalidArguments');

@@ -23,6 +23,7 @@ export const EMAIL_FILTER_CONDITIONS = [
   'bcc',
   'subject',
   'body',
+  'header',
 ] as const;
 
 const THREAD_KEYWORD_CONDITIONS = [
@@ -32,7 +33,7 @@ const THREAD_KEYWORD_CONDITIONS = [
 ];
 
 /** The conditions that search text: each is a scan of the bodies and address lists of the account. */
-const TEXT_CONDITIONS = ['text', 'from', 'to', 'cc', 'bcc', 'subject', 'body'];
+const TEXT_CONDITIONS = ['text', 'from', 'to', 'cc', 'bcc', 'subject', 'body', 'header'];
 
 /**
  * How wide a filter may be (docs/adr/0051). Each text term is a LIKE over every email of the
@@ -115,7 +116,7 @@ function compileNode(node: unknown, params: SqlParams, state: FilterState, depth
       state.textTerms += 1;
       if (state.textTerms > EMAIL_FILTER_LIMITS.maxTextTerms) {
         throw tooWide(
-          `a filter has at most ${EMAIL_FILTER_LIMITS.maxTextTerms} text conditions (text, from, to, cc, bcc, subject, body)`,
+          `a filter has at most ${EMAIL_FILTER_LIMITS.maxTextTerms} text conditions (text, from, to, cc, bcc, subject, body, header)`,
         );
       }
     }
@@ -179,9 +180,56 @@ function condition(name: string, value: unknown, params: SqlParams): string {
       const pattern = params.add(containsPattern(text(name, value)));
       return `(coalesce(e.text_body, '') ILIKE ${pattern} OR coalesce(e.html_body, '') ILIKE ${pattern})`;
     }
+    case 'header':
+      return headerCondition(value, params);
     default:
       throw new MethodError('unsupportedFilter', `unsupported filter condition: ${name}`);
   }
+}
+
+/** Octets as Postgres `encode(..., 'escape')` writes them: NUL and high bytes octal, `\\` doubled. */
+function escapeOctets(bytes: Buffer): string {
+  let escaped = '';
+  for (const byte of bytes) {
+    if (byte === 0x5c) escaped += '\\\\';
+    else if (byte === 0 || byte >= 0x80) escaped += `\\${byte.toString(8).padStart(3, '0')}`;
+    else escaped += String.fromCharCode(byte);
+  }
+  return escaped;
+}
+
+/** RFC 5322 ftext: printable US-ASCII except the colon. */
+const FIELD_NAME = /^[\x21-\x39\x3b-\x7e]{1,998}$/;
+/** Only the start of a raw message is read for its header block. */
+const HEADER_BLOCK_BYTES = 256 * 1024;
+
+/**
+ * `header: [name]` matches an email with a header field of that name; `[name, value]` one whose
+ * field value contains `value` (RFC 8621 §4.4.1). Read from the stored message's header block, as
+ * octets: the value is matched against the field as it is in the message (folding undone, encoded
+ * words not decoded), ASCII letters compared without case. Counted as a text term: it scans the
+ * account's messages.
+ */
+function headerCondition(value: unknown, params: SqlParams): string {
+  if (!Array.isArray(value) || value.length < 1 || value.length > 2) {
+    throw invalid('"header" must be [name] or [name, value]');
+  }
+  const [name, contains] = value as unknown[];
+  if (typeof name !== 'string' || !FIELD_NAME.test(name)) {
+    throw invalid('"header" names an invalid header field');
+  }
+  const nameParam = params.add(name.toLowerCase());
+  const block = `regexp_replace(split_part(replace(encode(substring(b.data from 1 for ${HEADER_BLOCK_BYTES}), 'escape'), E'\\r\\n', E'\\n'), E'\\n\\n', 1), E'\\n[ \\t]+', ' ', 'g')`;
+  let valueMatch = '';
+  if (contains !== undefined) {
+    // The stored octets are read with Postgres's `escape` encoding (never an error, whatever the
+    // bytes), so the term is compared as its UTF-8 octets written the same way.
+    const term = escapeOctets(Buffer.from(text('header', contains), 'utf8'));
+    valueMatch = ` AND substr(line, strpos(line, ':') + 1) ILIKE ${params.add(containsPattern(term))}`;
+  }
+  return `EXISTS (SELECT 1 FROM mailbox.blobs AS b, regexp_split_to_table(${block}, E'\\n') AS line
+      WHERE b.account_id = e.account_id AND b.id = e.blob_id AND strpos(line, ':') > 1
+        AND lower(rtrim(split_part(line, ':', 1), E' \\t')) = ${nameParam}${valueMatch})`;
 }
 
 function threadMates(): string {
