@@ -215,8 +215,13 @@ async function main() {
   const lags = async () => {
     const { groups } = await admin.listGroups();
     const lag = { mailbox: await groupLag(admin, 'mailbox', MAIL_ARRIVED) };
-    for (const { groupId } of groups.filter((group) => group.groupId.startsWith('push-delivery-')))
-      lag[groupId] = await groupLag(admin, groupId, MAILBOX_CHANGED);
+    // Each push-delivery instance has a group of its own; its compacted views' groups (which
+    // commit nothing on the change topic) are left out.
+    for (const { groupId } of groups.filter((group) => group.groupId.startsWith('push-delivery-'))) {
+      const [committed] = await admin.fetchOffsets({ groupId, topics: [MAILBOX_CHANGED] });
+      if (committed?.partitions.some((partition) => Number(partition.offset) >= 0))
+        lag[groupId] = await groupLag(admin, groupId, MAILBOX_CHANGED);
+    }
     return lag;
   };
 
@@ -311,13 +316,21 @@ async function main() {
 /**
  * A service's RSS levels off when the least-squares slope of its samples in the last third of the
  * run is at most --rss-slope-mib-per-hour. Kafka (a JVM growing its heap) and the soak's own
- * processes are shown but not judged; fewer than 3 samples in the last third are not judged.
+ * processes are shown but not judged. A run under JUDGED_AFTER_S (warm-up growth would dominate)
+ * or with fewer than 3 samples in its last third is not judged.
  */
+const JUDGED_AFTER_S = 15 * 60;
 function rssVerdicts(samples) {
   const end = samples.at(-1).atS;
   const tail = samples.filter((row) => row.atS >= (end * 2) / 3);
+  const judged = end >= JUDGED_AFTER_S && tail.length >= 3;
   return SERVICES.map((name) => {
-    if (tail.length < 3) return { name, fails: false, text: `not judged (${tail.length} samples)` };
+    if (!judged)
+      return {
+        name,
+        fails: false,
+        text: `not judged (run under 15 min or under 3 samples in its last third)`,
+      };
     const points = tail.map((row) => [row.atS / 3600, row.rss[name]]);
     const slope = leastSquaresSlope(points);
     return {
