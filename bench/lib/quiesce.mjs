@@ -8,10 +8,15 @@ const { Kafka, logLevel } = kafkajs;
 const MAIL_ARRIVED_TOPIC = 'pushmail.mail.arrived.v1';
 const MAILBOX_GROUP = 'mailbox';
 
-export async function mailboxLag(admin) {
+export function mailboxLag(admin) {
+  return groupLag(admin, MAILBOX_GROUP, MAIL_ARRIVED_TOPIC);
+}
+
+/** Events of `topic` that consumer group `groupId` has not yet committed, over all partitions. */
+export async function groupLag(admin, groupId, topic) {
   const [ends, committed] = await Promise.all([
-    admin.fetchTopicOffsets(MAIL_ARRIVED_TOPIC),
-    admin.fetchOffsets({ groupId: MAILBOX_GROUP, topics: [MAIL_ARRIVED_TOPIC] }),
+    admin.fetchTopicOffsets(topic),
+    admin.fetchOffsets({ groupId, topics: [topic] }),
   ]);
   const done = new Map(
     (committed[0]?.partitions ?? []).map((partition) => [partition.partition, BigInt(partition.offset)]),

@@ -382,6 +382,61 @@ describe('activesync gateway', () => {
       expect(account.devices.get(client.options.deviceId)!.status).toBe('wiped');
     });
 
+    it('carries out an account-only wipe on a 16.1 device with AccountOnlyRemoteWipe, and blocks an older one', async () => {
+      const account = await newAccount();
+      const modern = phone(account, undefined, '16.1');
+      const older = phone(account, undefined, '14.1');
+      expect(statusOf((await folderSync(modern, '0')).body)).toBe('1');
+      expect(statusOf((await folderSync(older, '0')).body)).toBe('1');
+      const wipeId = randomUUID();
+      await registry.change(account, (changed) => {
+        for (const client of [modern, older]) {
+          changed.devices.get(client.options.deviceId)!.pendingWipe = {
+            wipeId,
+            kind: 'account',
+            requestedBy: 'admin',
+            requestedAt: new Date().toISOString(),
+          };
+        }
+      });
+      await expectEventually(async () => expect(statusOf((await folderSync(modern, '0')).body)).toBe('140'));
+      expect(statusOf((await folderSync(older, '0')).body)).toBe('129');
+      const asked = await modern.command(
+        'Provision',
+        el(
+          'Provision',
+          'Provision',
+          el(
+            'Provision',
+            'Policies',
+            el('Provision', 'Policy', el('Provision', 'PolicyType', 'MS-EAS-Provisioning-WBXML')),
+          ),
+        ),
+      );
+      expect(asked.status).toBe(200);
+      expect(child(asked.body!, 'AccountOnlyRemoteWipe')).toBeDefined();
+      expect(child(asked.body!, 'RemoteWipe')).toBeUndefined();
+      const confirmed = await modern.command(
+        'Provision',
+        el(
+          'Provision',
+          'Provision',
+          el('Provision', 'AccountOnlyRemoteWipe', el('Provision', 'Status', '1')),
+        ),
+      );
+      expect(statusOf(confirmed.body)).toBe('1');
+      expect(
+        registry.calls.some(
+          (call) =>
+            call.path.endsWith('wipe-confirmations') &&
+            call.body['wipeId'] === wipeId &&
+            call.body['deviceId'] === modern.options.deviceId,
+        ),
+      ).toBe(true);
+      expect(account.devices.get(modern.options.deviceId)!.status).toBe('wiped');
+      expect(account.devices.get(older.options.deviceId)!.status).not.toBe('wiped');
+    });
+
     it('records Settings DeviceInformation in the partnership, without the IMEI', async () => {
       const account = await newAccount();
       const client = phone(account);

@@ -511,6 +511,51 @@ describe(AppModule.name, () => {
     expect(await liveTokens()).toEqual([sha256(token)]);
   });
 
+  it('refuses a registration of a blocked or wipe-pending device as a rotation does, minting no token', async () => {
+    const { accountId, address } = await createAccount();
+    const registerAgain = () => register({ address, password: 'correct horse', deviceId: 'rereg-phone' });
+    const first = await registerAgain();
+    expect(first.status).toBe(201);
+    const { token } = (await first.json()) as { token: string };
+    const liveTokens = async () =>
+      (
+        await db.query<{ token_sha256: string }>(
+          `SELECT token_sha256 FROM registry.device_tokens
+            WHERE account_id = $1 AND device_id = 'rereg-phone' AND revoked_at IS NULL`,
+          [accountId],
+        )
+      ).rows.map((row) => row.token_sha256);
+    const devicePath = `/admin/accounts/${accountId}/devices/rereg-phone`;
+
+    const wipe = await adminPost(`${devicePath}/wipe`, { kind: 'full', requestedBy: 'helpdesk' });
+    expect(wipe.status).toBe(202);
+    const whileWipePending = await registerAgain();
+    expect(whileWipePending.status).toBe(403);
+    expect(whileWipePending.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    const pendingBody = (await whileWipePending.json()) as Record<string, unknown>;
+    expect(pendingBody).toMatchObject({ type: 'about:blank', status: 403, error: 'wipe_pending' });
+    expect(pendingBody).not.toHaveProperty('token');
+    expect(await liveTokens()).toEqual([sha256(token)]);
+
+    expect((await adminRequest('DELETE', `${devicePath}/wipe`)).status).toBeLessThan(300);
+    const blocked = await fetch(`${baseUrl}${devicePath}/access`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
+      body: JSON.stringify({ access: 'blocked', note: 'lost' }),
+    });
+    expect(blocked.status).toBe(200);
+    const whileBlocked = await registerAgain();
+    expect(whileBlocked.status).toBe(403);
+    expect(await whileBlocked.json()).toMatchObject({ status: 403, error: 'device_blocked' });
+    expect(await liveTokens()).toEqual([sha256(token)]);
+
+    expect((await adminRequest('DELETE', `${devicePath}/access`)).status).toBeLessThan(300);
+    const allowed = await registerAgain();
+    expect(allowed.status).toBe(200);
+    const renewed = (await allowed.json()) as { token: string };
+    expect(await liveTokens()).toEqual([sha256(renewed.token)]);
+  });
+
   it('lets a quarantined device rotate its token, as it lets one register', async () => {
     const { address } = await createAccount();
     const model = `Quarantined ${randomUUID().slice(0, 6)}`;

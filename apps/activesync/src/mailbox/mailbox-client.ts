@@ -7,13 +7,16 @@ const MAIL_USING = ['urn:ietf:params:jmap:core', 'urn:ietf:params:jmap:mail'];
 
 /**
  * Why mailbox gave no answer. `unavailable`: it never got there, so retrying later is safe.
- * `failed`: it may have run (a timeout) or mailbox answered something unusable.
+ * `failed`: it may have run (a timeout) or mailbox answered something unusable. `connectionLost`
+ * marks a `failed` whose connection was dropped under it (a keep-alive socket mailbox closed):
+ * a transient fault, which a phone may retry shortly.
  */
 export class MailboxError extends Error {
   override readonly name = 'MailboxError';
   constructor(
     readonly kind: 'unavailable' | 'failed',
     message: string,
+    readonly connectionLost = false,
   ) {
     super(message);
   }
@@ -41,6 +44,10 @@ export interface MailboxApi {
 export const MAILBOX_API = Symbol('MAILBOX_API');
 
 const REFUSED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+/** The connection was dropped after the request may have been sent (a stale keep-alive socket). */
+const DROPPED = new Set(['UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'ECONNRESET', 'EPIPE']);
+/** JMAP methods that only read: a call made of these alone can be sent again without effect. */
+const READ_ONLY_METHOD = /\/(get|query|changes|queryChanges)$/;
 
 /** mailbox's internal JMAP and blob endpoints, authenticated with INTERNAL_TOKEN, as push-delivery calls them. */
 @Injectable()
@@ -52,7 +59,9 @@ export class MailboxClient implements MailboxApi {
   }
 
   async call(accountId: string, calls: Invocation[], address?: string): Promise<Invocation[]> {
+    const readOnly = calls.every(([method]) => READ_ONLY_METHOD.test(method));
     const response = await this.fetch('/internal/jmap', {
+      idempotent: readOnly,
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json' },
       body: JSON.stringify({
@@ -72,7 +81,7 @@ export class MailboxClient implements MailboxApi {
   async blob(accountId: string, blobId: string): Promise<{ type: string; data: Buffer } | undefined> {
     const response = await this.fetch(
       `/internal/blobs/${encodeURIComponent(accountId)}/${encodeURIComponent(blobId)}`,
-      { method: 'GET', headers: {} },
+      { idempotent: true, method: 'GET', headers: {} },
     );
     if (response.status === 404 || response.status === 400) {
       await response.body?.cancel().catch(() => undefined);
@@ -85,14 +94,32 @@ export class MailboxClient implements MailboxApi {
     };
   }
 
+  /**
+   * One request to mailbox. A read (`idempotent`) whose connection is dropped under it is sent once
+   * more: the pooled keep-alive socket mailbox closed is gone, and the retry opens a fresh one. A
+   * write is never sent twice; its dropped connection reaches the caller as `connectionLost`.
+   */
   private async fetch(
+    path: string,
+    init: { idempotent: boolean; method: string; headers: Record<string, string>; body?: string },
+  ): Promise<Response> {
+    try {
+      return await this.fetchOnce(path, init);
+    } catch (error) {
+      if (!init.idempotent || !(error instanceof MailboxError) || !error.connectionLost) throw error;
+      return this.fetchOnce(path, init);
+    }
+  }
+
+  private async fetchOnce(
     path: string,
     init: { method: string; headers: Record<string, string>; body?: string },
   ): Promise<Response> {
     try {
       return await fetch(`${this.config.MAILBOX_URL}${path}`, {
-        ...init,
+        method: init.method,
         headers: { ...init.headers, authorization: this.authorization },
+        ...(init.body !== undefined ? { body: init.body } : {}),
         signal: AbortSignal.timeout(this.config.MAILBOX_TIMEOUT_MS),
       });
     } catch (error) {
@@ -107,6 +134,7 @@ export class MailboxClient implements MailboxApi {
       throw new MailboxError(
         code && REFUSED.has(code) ? 'unavailable' : 'failed',
         `mailbox unreachable (${code ?? 'network error'})`,
+        code !== undefined && DROPPED.has(code),
       );
     }
   }

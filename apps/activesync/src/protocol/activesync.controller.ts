@@ -16,6 +16,7 @@ import { type DeviceDescription, EasAuthenticator } from '../auth/eas-authentica
 import { parseBasic } from '../auth/basic-credentials.js';
 import type { ActiveSyncConfig } from '../config/activesync-config.js';
 import { MailboxError } from '../mailbox/mailbox-client.js';
+import { mailboxFailureReply } from './mailbox-failure.js';
 import { ActiveSyncMetrics } from '../metrics/activesync-metrics.js';
 import { DeviceActivityReporter } from '../registry/device-activity.reporter.js';
 import { DeviceViews } from '../registry/device-views.js';
@@ -188,12 +189,11 @@ export class ActiveSyncController {
   }
 
   private failure(error: unknown, command: string): EasReply {
-    if (error instanceof MailboxError && error.kind === 'unavailable') {
-      return {
-        http: 503,
-        detail: 'the mail store is unavailable; retry shortly',
-        headers: { 'Retry-After': '5' },
-      };
+    const transient = mailboxFailureReply(error);
+    if (transient) {
+      if (error instanceof MailboxError && error.connectionLost)
+        this.log.warn({ command, reason: error.message }, 'mailbox dropped the connection');
+      return transient;
     }
     this.log.error({ err: error, command }, 'an ActiveSync command failed');
     return { http: 500, detail: 'the command failed on the server; retry later' };

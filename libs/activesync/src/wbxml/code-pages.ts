@@ -428,6 +428,8 @@ export const CODE_PAGES = {
       ApplicationName: 0x38,
       ApprovedApplicationList: 0x39,
       Hash: 0x3a,
+      // 16.1: wipe only the account's data, not the whole device.
+      AccountOnlyRemoteWipe: 0x3b,
     },
   },
   Search: {

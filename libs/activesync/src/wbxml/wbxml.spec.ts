@@ -175,6 +175,7 @@ describe(tokenOf.name, () => {
   it('gives the page number and token of a tag, and nothing for an unknown one', () => {
     expect(tokenOf('AirSyncBase', 'Body')).toEqual({ page: 17, token: 0x0a });
     expect(tokenOf('Find', 'Picture')).toEqual({ page: 25, token: 0x22 });
+    expect(tokenOf('Provision', 'AccountOnlyRemoteWipe')).toEqual({ page: 14, token: 0x3b });
     expect(tokenOf('AirNotify', 'Notify')).toBeUndefined();
     expect(isCodePageName('GAL')).toBe(true);
     expect(isCodePageName('Gal')).toBe(false);

@@ -12,6 +12,8 @@ import type { RegisterDeviceDto } from '../../devices/dto/register-device.dto.js
 import { replaceDeviceToken } from '../../devices/device-tokens.js';
 import { lockSignedInAccount } from '../../devices/lock-signed-in-account.js';
 import { Partnerships } from '../../devices/partnerships.service.js';
+import { Device } from '../../devices/entities/device.entity.js';
+import { refuseTokenIfBarred } from '../../devices/token-refusal.js';
 
 export interface RegisteredDevice {
   /** False when the device already had a partnership with the account, which was refreshed. */
@@ -29,7 +31,8 @@ export interface RegisteredDevice {
 /**
  * The partnership between an account and a device: the first registration creates it, a later one
  * with the same device id refreshes it (metadata, last seen address) and replaces its token. A
- * blocked device is recorded (so an administrator can see and allow it) but gets no token.
+ * blocked device is recorded (so an administrator can see and allow it) but gets no token; a wiped
+ * device, or one with a wipe waiting for it, is refused (403) like a token rotation.
  */
 @Injectable()
 export class RegisterDevice {
@@ -57,6 +60,10 @@ export class RegisterDevice {
         if (partnership.changed) await bumpAccountRevision(manager, accountId);
         return { ...partnership, blocked: true as const };
       }
+      // A refreshed partnership gets no token while the device is wiped or a wipe waits for it,
+      // as a rotation gets none; the refusal rolls the refresh back.
+      const device = await manager.findOneByOrFail(Device, { accountId, deviceId: input.deviceId });
+      await refuseTokenIfBarred(manager, device);
       await replaceDeviceToken(manager, { accountId, deviceId: input.deviceId }, issued.sha256);
       await bumpAccountRevision(manager, accountId);
       return { ...partnership, blocked: false as const };

@@ -4,14 +4,9 @@ import { bumpAccountRevision, lockAccount, revisionOf } from '../../accounts/acc
 import { issueDeviceToken } from '../../credentials/device-token.js';
 import { AccountPublisher } from '../../publishing/account-publisher.service.js';
 import { replaceDeviceToken } from '../../devices/device-tokens.js';
-import {
-  DeviceBlockedException,
-  DeviceWipedException,
-  DeviceWipePendingException,
-} from '../../devices/devices.errors.js';
+import { refuseTokenIfBarred } from '../../devices/token-refusal.js';
 import { DeviceToken } from '../../devices/entities/device-token.entity.js';
 import { Device } from '../../devices/entities/device.entity.js';
-import { DeviceWipe } from '../../wipes/entities/device-wipe.entity.js';
 
 export interface RotatedToken {
   accountId: string;
@@ -60,17 +55,7 @@ export class RotateDeviceToken {
       if (!(await manager.existsBy(DeviceToken, { id: found.id, revokedAt: IsNull() }))) throw invalidToken();
       const device = await manager.findOneBy(Device, { accountId, deviceId });
       if (!device) throw invalidToken();
-      if (device.status === 'wiped') throw new DeviceWipedException();
-      if (device.access === 'blocked') {
-        throw new DeviceBlockedException({
-          rule: device.accessReason ?? 'blocked',
-          source: device.accessSource,
-          ruleId: device.accessRuleId,
-        });
-      }
-      if (await manager.existsBy(DeviceWipe, { accountId, deviceId, status: 'pending' })) {
-        throw new DeviceWipePendingException();
-      }
+      await refuseTokenIfBarred(manager, device);
       await replaceDeviceToken(manager, { accountId, deviceId }, issued.sha256);
       await bumpAccountRevision(manager, accountId);
       return revisionOf(manager, accountId);
