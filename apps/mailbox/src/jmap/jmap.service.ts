@@ -15,6 +15,7 @@ import { ImportEmailsUseCase } from '../usecases/import-emails/import-emails.use
 import { ProvisionAccount } from '../usecases/provision-account/provision-account.usecase.js';
 import { SetEmailsUseCase } from '../usecases/set-emails/set-emails.usecase.js';
 import { SetMailboxesUseCase } from '../usecases/set-mailboxes/set-mailboxes.usecase.js';
+import { requireAccountId } from './methods/arguments.js';
 import { EmailMethods } from './methods/email.methods.js';
 import { IdentityMethods } from './methods/identity.methods.js';
 import { MailboxMethods } from './methods/mailbox.methods.js';
@@ -55,24 +56,27 @@ export class JmapService {
     @Inject(ChangesService) private readonly changes: ChangesService,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
+    const accountMethods: Record<string, MethodHandler> = {
+      'Mailbox/get': (args, context) => mailboxes.get(args, context),
+      'Mailbox/changes': (args, context) => mailboxes.changesSince(args, context),
+      'Mailbox/query': (args, context) => mailboxes.query(args, context),
+      'Mailbox/queryChanges': (args, context) => mailboxes.queryChanges(args, context),
+      'Mailbox/set': (args, context) => setMailboxes.execute(args, context),
+      'Email/get': (args, context) => emails.get(args, context),
+      'Email/query': (args, context) => emails.query(args, context),
+      'Email/queryChanges': (args, context) => emails.queryChanges(args, context),
+      'Email/changes': (args, context) => emails.changesSince(args, context),
+      'Email/set': (args, context) => setEmails.execute(args, context),
+      'Email/import': (args, context) => importEmails.execute(args, context),
+      'Email/parse': (args, context) => emails.parse(args, context),
+      'Email/copy': (args, context) => emails.copy(args, context),
+      'Thread/get': (args, context) => threads.get(args, context),
+      'Thread/changes': (args, context) => threads.changesSince(args, context),
+      'SearchSnippet/get': (args, context) => snippets.get(args, context),
+    };
     this.methods = new Map<string, MethodHandler>([
       ['Core/echo', async (args) => args],
-      ['Mailbox/get', (args, context) => mailboxes.get(args, context)],
-      ['Mailbox/changes', (args, context) => mailboxes.changesSince(args, context)],
-      ['Mailbox/query', (args, context) => mailboxes.query(args, context)],
-      ['Mailbox/queryChanges', (args, context) => mailboxes.queryChanges(args, context)],
-      ['Mailbox/set', (args, context) => setMailboxes.execute(args, context)],
-      ['Email/get', (args, context) => emails.get(args, context)],
-      ['Email/query', (args, context) => emails.query(args, context)],
-      ['Email/queryChanges', (args, context) => emails.queryChanges(args, context)],
-      ['Email/changes', (args, context) => emails.changesSince(args, context)],
-      ['Email/set', (args, context) => setEmails.execute(args, context)],
-      ['Email/import', (args, context) => importEmails.execute(args, context)],
-      ['Email/parse', (args, context) => emails.parse(args, context)],
-      ['Email/copy', (args, context) => emails.copy(args, context)],
-      ['Thread/get', (args, context) => threads.get(args, context)],
-      ['Thread/changes', (args, context) => threads.changesSince(args, context)],
-      ['SearchSnippet/get', (args, context) => snippets.get(args, context)],
+      ...Object.entries(accountMethods).map(([name, handler]) => [name, ofAccount(handler)] as const),
     ]);
   }
 
@@ -85,7 +89,7 @@ export class JmapService {
     const registry: MethodRegistry = {
       get: (name) =>
         name === 'Identity/get'
-          ? (args, context) => this.identities.get(args, { ...context, ...caller })
+          ? ofAccount((args, context) => this.identities.get(args, { ...context, ...caller }))
           : this.methods.get(name),
     };
     const result = await dispatchRequest(request, accountId, registry, {
@@ -107,4 +111,15 @@ export class JmapService {
       changed: since === undefined ? stateStrings(states).changed : changedSince(states, since),
     };
   }
+}
+
+/**
+ * A method of the caller's account: RFC 8620 requires its accountId argument, once for every method
+ * here (the dispatcher has already refused any account but the caller's).
+ */
+function ofAccount(handler: MethodHandler): MethodHandler {
+  return async (args, context) => {
+    requireAccountId(args);
+    return handler(args, context);
+  };
 }

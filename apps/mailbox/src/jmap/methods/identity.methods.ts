@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DEFAULT_CORE_LIMITS, type MethodContext } from '@pushmail/jmap';
-import { idsArgument, propertiesArgument, requireAccountId } from './arguments.js';
+import { idsArgument, propertiesArgument } from './arguments.js';
 
 const IDENTITY_PROPERTIES = [
   'id',
@@ -27,7 +27,6 @@ export interface IdentityContext extends MethodContext {
 export class IdentityMethods {
   async get(args: Record<string, unknown>, context: IdentityContext): Promise<Record<string, unknown>> {
     const { accountId, address } = context;
-    requireAccountId(args);
     const ids = idsArgument(args, DEFAULT_CORE_LIMITS.maxObjectsInGet, false);
     const properties = propertiesArgument(args, 'properties', IDENTITY_PROPERTIES, IDENTITY_PROPERTIES);
     const identity = address === undefined ? undefined : identityOf(accountId, address);

@@ -11,7 +11,7 @@ import {
 import { BlobStore } from '../../blobs/blob-store.service.js';
 import { newEmail } from '../../emails/email.js';
 import { type InsertedEmail, insertEmail } from '../../emails/email-store.js';
-import { invalidArguments, optionalString, requireAccountId } from '../../jmap/methods/arguments.js';
+import { invalidArguments, optionalString } from '../../jmap/methods/arguments.js';
 import { DeviceChanges, SetResults } from '../../jmap/methods/device-change.js';
 import { readSet } from '../../jmap/methods/email-patch.js';
 import { resolveCreationId } from '../../jmap/methods/email.methods.js';
@@ -33,7 +33,6 @@ export class ImportEmailsUseCase {
 
   async execute(args: Record<string, unknown>, context: MethodContext): Promise<Record<string, unknown>> {
     const { accountId } = context;
-    requireAccountId(args);
     const ifInState = optionalString(args, 'ifInState');
     const emails = args['emails'];
     if (!isObject(emails)) throw invalidArguments('"emails" must map creation ids to EmailImport objects');

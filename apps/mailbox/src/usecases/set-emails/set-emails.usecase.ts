@@ -13,7 +13,7 @@ import {
   updateEmail,
 } from '../../emails/email-store.js';
 import { applyEmailPatch } from '../../jmap/methods/email-patch.js';
-import { requireAccountId, setArguments } from '../../jmap/methods/arguments.js';
+import { setArguments } from '../../jmap/methods/arguments.js';
 import { DeviceChanges, SetResults } from '../../jmap/methods/device-change.js';
 import { resolveCreationId } from '../../jmap/methods/email.methods.js';
 import { mailboxResolver } from '../../mailboxes/mailbox-store.js';
@@ -34,7 +34,6 @@ export class SetEmailsUseCase {
 
   async execute(args: Record<string, unknown>, context: MethodContext): Promise<Record<string, unknown>> {
     const { accountId } = context;
-    requireAccountId(args);
     const { ifInState, create, update, destroy } = setArguments(args, DEFAULT_CORE_LIMITS.maxObjectsInSet);
     const resolve = (id: string) => resolveCreationId(id, context);
     const results = new SetResults<InsertedEmail>();
