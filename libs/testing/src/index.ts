@@ -18,6 +18,7 @@ export * from './metrics-scrape.js';
 export * from './openapi-files.js';
 export { startPlatformInContainers, type ContainerPlatformOptions } from './platform-containers.js';
 export * from './platform-harness.js';
+export * from './policy-settings.js';
 export * from './recipient.js';
 export * from './required-env.js';
 export * from './smtp-outcome.js';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { accountTopic, deviceCredentialsTopic, encodeEvent } from '@pushmail/contracts';
+import { policySettings } from '@pushmail/testing';
 import { describe, expect, it } from 'vitest';
 import { type AccountState, buildAccountSnapshots } from './account-snapshots.js';
 
@@ -78,14 +79,7 @@ describe(buildAccountSnapshots.name, () => {
       policyId,
       name: 'standard',
       version: 3,
-      settings: {
-        pinRequired: true,
-        minPinLength: 6,
-        lockAfterIdleSeconds: 300,
-        wipeAfterFailedUnlocks: null,
-        syncWindowDays: 30,
-        maxAttachmentBytes: null,
-      },
+      settings: policySettings({ wipeAfterFailedUnlocks: null, syncWindowDays: 30 }),
     };
     const pendingWipe = {
       wipeId,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DeviceCredentialsV1 } from '@pushmail/contracts';
 import { DEVICE_CAPABILITY, type Invocation, type JmapRequest } from '@pushmail/jmap';
+import { policySettings } from '@pushmail/testing';
 import { describe, expect, it } from 'vitest';
 import type { MailboxResponse } from '../api/mailbox-client.js';
 import type { DeviceCredentialsView } from '../auth/device-credentials.view.js';
@@ -27,14 +28,12 @@ function setUp(initial: Partial<DeviceCredentialsV1['devices'][number]> = {}, wi
             policyId,
             name: 'p',
             version: 1,
-            settings: {
-              pinRequired: true,
+            settings: policySettings({
               minPinLength: 4,
               lockAfterIdleSeconds: null,
               wipeAfterFailedUnlocks: null,
               syncWindowDays: null,
-              maxAttachmentBytes: null,
-            },
+            }),
           },
         }
       : {}),

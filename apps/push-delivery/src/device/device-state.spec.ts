@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DeviceCredentialsV1 } from '@pushmail/contracts';
+import { policySettings } from '@pushmail/testing';
 import { describe, expect, it } from 'vitest';
 import { type DeviceNotice, noticesFor, type NoticeMemory } from './device-messages.js';
 import { deviceStateOf, mailRefusalOf } from './device-state.js';
@@ -11,14 +12,7 @@ const policy = {
   policyId,
   name: 'standard',
   version: 2,
-  settings: {
-    pinRequired: true,
-    minPinLength: 6,
-    lockAfterIdleSeconds: 300,
-    wipeAfterFailedUnlocks: 10,
-    syncWindowDays: 14,
-    maxAttachmentBytes: null,
-  },
+  settings: policySettings(),
 };
 type DeviceEntry = DeviceCredentialsV1['devices'][number];
 
