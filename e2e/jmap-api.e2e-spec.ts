@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectEventually, isolatedDeliveryGroup, sendMail, type RunningPlatform } from '@pushmail/testing';
+import {
+  expectEventually,
+  isolatedDeliveryGroup,
+  mailboxIdsByRole,
+  sendMail,
+  type RunningPlatform,
+} from '@pushmail/testing';
 import { accountWithDevices, type JmapAccount, type JmapDevice, openWebSocket } from './jmap-client-kit.js';
 import { kafkaBrokers, startSuitePlatform } from './support/e2e-platform.js';
 
@@ -74,11 +80,7 @@ describe('JMAP mail API: blobs, queries and errors', () => {
     });
     account = await accountWithDevices(platform, 1);
     device = account.devices[0]!;
-    const mailboxes = (await call('Mailbox/get', { ids: null }))['list'] as Array<{
-      id: string;
-      role: string;
-    }>;
-    roles = Object.fromEntries(mailboxes.map((mailbox) => [mailbox.role, mailbox.id]));
+    roles = mailboxIdsByRole(await call('Mailbox/get', { ids: null }));
   });
 
   afterAll(async () => {

@@ -8,6 +8,8 @@ import {
   type RunningPlatform,
   type StateChange,
   isolatedDeliveryGroup,
+  DEFAULT_MAILBOX_ROLES,
+  mailboxIdsByRole,
 } from '@pushmail/testing';
 import {
   accountWithDevices,
@@ -120,10 +122,7 @@ describe('JMAP two-way sync across devices', () => {
     });
     account = await accountWithDevices(platform, 2);
     [deviceA, deviceB] = account.devices as [JmapDevice, JmapDevice];
-    const mailboxes = (await call(deviceA, 'Mailbox/get', { accountId: account.accountId, ids: null }))[
-      'list'
-    ] as MailboxCounts[];
-    roles = Object.fromEntries(mailboxes.map((mailbox) => [mailbox.role, mailbox.id]));
+    roles = mailboxIdsByRole(await call(deviceA, 'Mailbox/get', { accountId: account.accountId, ids: null }));
     for (const subject of ['first', 'second', 'third']) await deliver(subject);
     await expectEventually(async () => expect(await inboxIds()).toHaveLength(3));
   });
@@ -154,14 +153,7 @@ describe('JMAP two-way sync across devices', () => {
     const mailboxes = (await call(device, 'Mailbox/get', { accountId: fresh.accountId, ids: null }))[
       'list'
     ] as MailboxCounts[];
-    expect(mailboxes.map((mailbox) => mailbox.role).sort()).toEqual([
-      'archive',
-      'drafts',
-      'inbox',
-      'junk',
-      'sent',
-      'trash',
-    ]);
+    expect(mailboxes.map((mailbox) => mailbox.role).sort()).toEqual(DEFAULT_MAILBOX_ROLES);
     expect(mailboxes.every((mailbox) => mailbox.totalEmails === 0 && mailbox.unreadThreads === 0)).toBe(true);
 
     const [identity] = (await call(device, 'Identity/get', { accountId: fresh.accountId, ids: null }))[

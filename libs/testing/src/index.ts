@@ -14,6 +14,7 @@ export * from './admin-client.js';
 export * from './container-specs.js';
 export * from './delivery-group.js';
 export * from './expect-eventually.js';
+export * from './mailboxes.js';
 export * from './metrics-scrape.js';
 export * from './openapi-files.js';
 export { startPlatformInContainers, type ContainerPlatformOptions } from './platform-containers.js';
