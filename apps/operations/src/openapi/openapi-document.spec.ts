@@ -58,12 +58,13 @@ describe(withOperations.name, () => {
     );
   });
 
-  it('is what the clients’ generated types of its own operations were generated from', async () => {
+  it('is what the clients’ generated types of the admin API were generated from', async () => {
     await expectGeneratedTypes(
-      operationsOpenApi(),
-      new URL('../../../../libs/contracts/src/admin-api/operations-api.ts', import.meta.url),
-      "apps/operations/src/openapi/openapi-document.ts (operations' own operations)",
+      withOperations(registryDocument),
+      new URL('../../../../libs/contracts/src/admin-api/admin-api.ts', import.meta.url),
+      'apps/operations/openapi.json',
       REGENERATE,
     );
-  });
+    // openapi-typescript and prettier load and run over the whole document: seconds on a busy machine.
+  }, 30_000);
 });
