@@ -117,11 +117,9 @@ describe(DeviceGate.name, () => {
       },
       forward,
     );
-    expect(answer.methodResponses[0]).toEqual([
-      'error',
-      expect.objectContaining({ type: 'policyAcknowledgementRequired', version: 1 }),
-      'before',
-    ]);
+    expect(answer.methodResponses[0]).toEqual(
+      methodError('before', 'policyAcknowledgementRequired', { version: 1 }),
+    );
     expect(answer.methodResponses[1]).toEqual([
       'DevicePolicy/acknowledge',
       expect.objectContaining({ acknowledged: true, version: 1 }),
@@ -140,11 +138,7 @@ describe(DeviceGate.name, () => {
       { using: [core], methodCalls: [['DevicePolicy/get', {}, 'g']] },
       forward,
     );
-    expect(without.methodResponses[0]).toEqual([
-      'error',
-      expect.objectContaining({ type: 'unknownMethod' }),
-      'g',
-    ]);
+    expect(without.methodResponses[0]).toEqual(methodError('g', 'unknownMethod'));
     const other = await gate.run(
       device,
       {
@@ -153,11 +147,7 @@ describe(DeviceGate.name, () => {
       },
       forward,
     );
-    expect(other.methodResponses[0]).toEqual([
-      'error',
-      expect.objectContaining({ type: 'accountNotFound' }),
-      'g',
-    ]);
+    expect(other.methodResponses[0]).toEqual(methodError('g', 'accountNotFound'));
     const own = await gate.run(
       device,
       { using: [core, DEVICE_CAPABILITY], methodCalls: [['DevicePolicy/get', {}, 'g']] },
@@ -170,3 +160,8 @@ describe(DeviceGate.name, () => {
     ]);
   });
 });
+
+/** The answer to call `callId` when it failed with a method error of `type` (and these arguments). */
+function methodError(callId: string, type: string, args: Record<string, unknown> = {}): unknown[] {
+  return ['error', expect.objectContaining({ type, ...args }), callId];
+}
