@@ -69,6 +69,25 @@ describe('JMAP two-way sync across devices', () => {
       })
     )['ids'] as string[];
 
+  /**
+   * Turns push on for `socket`, has device A set `keyword` on the first inbox email, and answers the
+   * StateChange the socket is pushed for it.
+   */
+  const pushOfKeyword = async (
+    socket: Awaited<ReturnType<typeof openWebSocket>>,
+    keyword: string,
+  ): Promise<StateChange> => {
+    socket.enablePush(undefined, null);
+    await socket.request([['Core/echo', {}, 'ready']]);
+    const [id] = (await inboxIds()) as [string];
+    const pushed = socket.nextStateChange(5000);
+    await call(deviceA, 'Email/set', {
+      accountId: account.accountId,
+      update: { [id]: { [`keywords/${keyword}`]: true } },
+    });
+    return pushed;
+  };
+
   const counts = async (device: JmapDevice): Promise<MailboxCounts[]> =>
     (await call(device, 'Mailbox/get', { accountId: account.accountId, ids: null }))[
       'list'
@@ -279,15 +298,7 @@ describe('JMAP two-way sync across devices', () => {
       emailState = (await call(deviceB, 'Email/get', { accountId: account.accountId, ids: [] }))[
         'state'
       ] as string;
-      first.enablePush(undefined, null);
-      await first.request([['Core/echo', {}, 'ready']]);
-      const [a] = (await inboxIds()) as [string];
-      const pushed = first.nextStateChange(5000);
-      await call(deviceA, 'Email/set', {
-        accountId: account.accountId,
-        update: { [a]: { 'keywords/$answered': true } },
-      });
-      pushState = (await pushed).pushState!;
+      pushState = (await pushOfKeyword(first, '$answered')).pushState!;
       emailState = (
         await call(deviceB, 'Email/changes', { accountId: account.accountId, sinceState: emailState })
       )['newState'] as string;
@@ -396,15 +407,7 @@ describe('JMAP two-way sync across devices', () => {
   it('keeps EmailDelivery for new mail only: device changes move Email and Mailbox, not EmailDelivery', async () => {
     const socket = await openWebSocket(deviceB);
     try {
-      socket.enablePush(undefined, null);
-      await socket.request([['Core/echo', {}, 'ready']]);
-      const [id] = (await inboxIds()) as [string];
-      const flagged = socket.nextStateChange(5000);
-      await call(deviceA, 'Email/set', {
-        accountId: account.accountId,
-        update: { [id]: { 'keywords/$forwarded': true } },
-      });
-      const flagChange = (await flagged).changed[account.accountId]!;
+      const flagChange = (await pushOfKeyword(socket, '$forwarded')).changed[account.accountId]!;
       expect(Object.keys(flagChange).sort()).toEqual(['Email']);
 
       const delivered = socket.nextStateChange(
