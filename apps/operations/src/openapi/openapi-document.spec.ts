@@ -20,7 +20,8 @@ const registryDocument = JSON.parse(
 describe(withOperations.name, () => {
   it("adds operations' routes to device-registry's document and stays a valid OpenAPI 3.1 document", async () => {
     await expectValidOpenApi31(withOperations(registryDocument));
-  });
+    // The validator loads with the first check: seconds on a busy machine.
+  }, 30_000);
 
   it('describes exactly the admin routes operations answers itself', () => {
     expect(documentedOperations(operationsOpenApi())).toEqual(servedOperations(documentedControllers));
