@@ -6,7 +6,9 @@
 #   docker build --target device-registry -t pushmail/device-registry .
 #   docker build --target push-delivery   -t pushmail/push-delivery .
 #   docker build --target operations      -t pushmail/operations .
-# Every target shares the build and the production node_modules layers, so building all five costs
+#   docker build --target activesync      -t pushmail/activesync .
+#   docker build --target outbound        -t pushmail/outbound .
+# Every target shares the build and the production node_modules layers, so building all seven costs
 # one compilation.
 
 ARG NODE_IMAGE=node:24-slim
@@ -26,6 +28,7 @@ COPY package.json package-lock.json ./
 COPY libs/contracts/package.json libs/contracts/package.json
 COPY libs/platform/package.json libs/platform/package.json
 COPY libs/jmap/package.json libs/jmap/package.json
+COPY libs/activesync/package.json libs/activesync/package.json
 COPY libs/testing/package.json libs/testing/package.json
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --no-audit --no-fund
@@ -41,6 +44,7 @@ COPY package.json package-lock.json ./
 COPY libs/contracts/package.json libs/contracts/package.json
 COPY libs/platform/package.json libs/platform/package.json
 COPY libs/jmap/package.json libs/jmap/package.json
+COPY libs/activesync/package.json libs/activesync/package.json
 COPY libs/testing/package.json libs/testing/package.json
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --omit=dev --no-audit --no-fund \
@@ -66,6 +70,8 @@ COPY --from=build /src/libs/platform/package.json ./libs/platform/package.json
 COPY --from=build /src/libs/platform/dist ./libs/platform/dist
 COPY --from=build /src/libs/jmap/package.json ./libs/jmap/package.json
 COPY --from=build /src/libs/jmap/dist ./libs/jmap/dist
+COPY --from=build /src/libs/activesync/package.json ./libs/activesync/package.json
+COPY --from=build /src/libs/activesync/dist ./libs/activesync/dist
 COPY tools/deploy/healthcheck.mjs ./healthcheck.mjs
 # The image's own `node` user, by number, so that Kubernetes' runAsNonRoot can verify it.
 USER 1000:1000
@@ -109,7 +115,23 @@ COPY --from=build /src/dist/apps/operations ./dist/apps/operations
 # The operations console's static files, served under /console/.
 COPY --from=build /src/dist/apps/console ./dist/apps/console
 # Diagnostics and self-test API, the console, the admin calls it forwards, health and metrics.
+EXPOSE 8085
+HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
+  CMD ["node", "healthcheck.mjs", "OPERATIONS_HTTP_PORT", "8085"]
+CMD ["node", "dist/apps/operations/main.js"]
+
+FROM runtime AS activesync
+COPY --from=build /src/dist/apps/activesync ./dist/apps/activesync
+# Exchange ActiveSync for phones' mail apps (/Microsoft-Server-ActiveSync, Autodiscover), health and metrics.
 EXPOSE 8084
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
-  CMD ["node", "healthcheck.mjs", "OPERATIONS_HTTP_PORT", "8084"]
-CMD ["node", "dist/apps/operations/main.js"]
+  CMD ["node", "healthcheck.mjs", "ACTIVESYNC_HTTP_PORT", "8084"]
+CMD ["node", "dist/apps/activesync/main.js"]
+
+FROM runtime AS outbound
+COPY --from=build /src/dist/apps/outbound ./dist/apps/outbound
+# Health and metrics only: it takes no mail from anyone.
+EXPOSE 8086
+HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
+  CMD ["node", "healthcheck.mjs", "OUTBOUND_HTTP_PORT", "8086"]
+CMD ["node", "dist/apps/outbound/main.js"]

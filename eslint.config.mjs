@@ -15,6 +15,8 @@ const depConstraints = [
   { sourceTag: 'scope:device-registry', onlyDependOnLibsWithTags: ['scope:shared', 'scope:device-registry'] },
   { sourceTag: 'scope:push-delivery', onlyDependOnLibsWithTags: ['scope:shared', 'scope:push-delivery'] },
   { sourceTag: 'scope:operations', onlyDependOnLibsWithTags: ['scope:shared', 'scope:operations'] },
+  { sourceTag: 'scope:activesync', onlyDependOnLibsWithTags: ['scope:shared', 'scope:activesync'] },
+  { sourceTag: 'scope:outbound', onlyDependOnLibsWithTags: ['scope:shared', 'scope:outbound'] },
 ];
 
 export default tseslint.config(

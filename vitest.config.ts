@@ -22,6 +22,7 @@ const shared = {
       '@pushmail/contracts': lib('contracts'),
       '@pushmail/platform': lib('platform'),
       '@pushmail/jmap': lib('jmap'),
+      '@pushmail/activesync': lib('activesync'),
       '@pushmail/testing': lib('testing'),
     },
   },

@@ -119,6 +119,8 @@ async function main() {
       MAX_DEVICES_PER_ACCOUNT: String(Math.max(10, options.devicesPerAccount, options.fanoutDevices)),
     },
     'push-delivery': { WS_PING_INTERVAL_MS: String(options.pingIntervalMs) },
+    // Every bench session comes from this one address; the per-address cap is for the internet.
+    ingest: { SMTP_MAX_CLIENTS_PER_ADDRESS: '100000' },
   };
   const env = options.profile
     ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${profileDir}`.trim() }

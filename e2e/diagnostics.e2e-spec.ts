@@ -14,9 +14,12 @@ import {
 } from '@pushmail/testing';
 import { newAccount as newAccountOf, startSuitePlatform } from './support/e2e-platform.js';
 
-const PING_INTERVAL_MS = 1500;
-/** The proxy's idle timeout: shorter than the ping interval, as a misconfigured NAT or load balancer. */
-const PROXY_IDLE_MS = 300;
+const PING_INTERVAL_MS = 3000;
+/**
+ * The proxy's idle timeout: shorter than the ping interval, as a misconfigured NAT or load balancer,
+ * and over the second below which a connection's end is the client's own drop, not an idle cut.
+ */
+const PROXY_IDLE_MS = 1200;
 
 interface Finding {
   code: string;
@@ -162,13 +165,13 @@ describe('device diagnostics: trail, findings and the self-test', () => {
     expect(finding.evidence['observedLifetimeMs']).toBeLessThan(PING_INTERVAL_MS);
     expect(finding.fix).toMatch(/WS_PING_INTERVAL_MS=\d+/);
 
-    const { body } = await admin<{ records: { kind: string; close?: { by: string; code: number } }[] }>(
-      'GET',
-      `/admin/accounts/${accountId}/devices/${device.deviceId}/trail`,
-    );
+    const { body } = await admin<{
+      records: { kind: string; close?: { by: string; initiator?: string; code: number } }[];
+    }>('GET', `/admin/accounts/${accountId}/devices/${device.deviceId}/trail`);
     expect(body.records.filter((record) => record.kind === 'connected').length).toBeGreaterThanOrEqual(3);
     expect(body.records.find((record) => record.kind === 'disconnected')?.close).toMatchObject({
       by: 'network',
+      initiator: 'silentCut',
       code: 1006,
     });
   });
@@ -271,17 +274,27 @@ describe('device diagnostics: trail, findings and the self-test', () => {
     );
   });
 
-  it('reports a reconnect storm', async () => {
+  it('reports a client that opens and ends its own connections in a loop as reconnecting abusively, not as a network cut', async () => {
     const { address, password, accountId } = await newAccount();
     const device = await registry.registerDevice(address, password, { deviceId: 'storm-phone' });
-    await connectTimes(device.token, 10);
+    for (let attempt = 0; attempt < 12; attempt += 1) {
+      const client = await connectWhenKnown(platform.websocketUrl, device.token);
+      // Half with a close frame, half dropped with none, as a client killed mid-loop would.
+      if (attempt % 2 === 0) client.close();
+      else client.terminate();
+      await client.waitForClose();
+    }
     const finding = await eventuallyFinding(
       accountId,
       device.deviceId,
-      'reconnectStorm',
-      (candidate) => Number(candidate.evidence['connects']) >= 10,
+      'abusiveReconnects',
+      (candidate) => Number(candidate.evidence['connectionsEnded']) >= 12,
     );
     expect(finding.severity).toBe('warning');
+    expect(finding.evidence).toMatchObject({ closeFrames: 6, droppedWhileActive: 6 });
+    const codes = (await findingsOf(accountId, device.deviceId)).findings.map((entry) => entry.code);
+    expect(codes).not.toContain('idleConnectionCut');
+    expect(codes).not.toContain('reconnectStorm');
   });
 
   it('reports an account locked after repeated failed sign-ins', async () => {

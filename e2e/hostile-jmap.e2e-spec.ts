@@ -153,6 +153,28 @@ describe('the JMAP edge under hostile clients', () => {
       });
     });
 
+    it('answers result references that double the response with every call with a limit RequestError', async () => {
+      const { client, accountId } = await newDevice();
+      try {
+        const methodCalls: Invocation[] = [['Core/echo', { seed: 'x'.repeat(64) }, 'c0']];
+        for (let index = 1; index < 32; index += 1) {
+          const previous = { resultOf: `c${index - 1}`, name: 'Core/echo', path: '' };
+          methodCalls.push(['Core/echo', { '#a': previous, '#b': previous }, `c${index}`]);
+        }
+        const error = nextRequestError(client, 30_000);
+        client.sendRaw(JSON.stringify({ '@type': 'Request', id: 'doubling', using: USING, methodCalls }));
+        expect(await error).toMatchObject({
+          type: 'urn:ietf:params:jmap:error:limit',
+          requestId: 'doubling',
+        });
+        expect(['maxSizeReferences', 'maxSizeResponse']).toContain((await error)['limit']);
+        await expectUsable(client, accountId);
+        await expectPushDeliveryUp();
+      } finally {
+        client.close();
+      }
+    });
+
     it('answers unknown methods and malformed arguments with method errors, not a crash', async () => {
       await survivedOnNewDevice(async (client, accountId) => {
         const responses = await client.request([
@@ -313,6 +335,44 @@ describe('the JMAP edge under hostile clients', () => {
       );
       expect(fine.status).toBe(200);
       await expectPushDeliveryUp();
+    });
+
+    it('answers a POST that is not application/json with notJSON and runs nothing, so no web page can send one with Basic credentials', async () => {
+      const { token, client, accountId } = await newDevice();
+      try {
+        const body = JSON.stringify({
+          using: USING,
+          methodCalls: [['Mailbox/set', { accountId, create: { m: { name: 'planted' } } }, 's']],
+        });
+        for (const contentType of [
+          'text/plain',
+          'application/x-www-form-urlencoded',
+          'multipart/form-data',
+        ]) {
+          const response = await post(token, body, { 'content-type': contentType });
+          expect(response.status, contentType).toBe(400);
+          expect(((await response.json()) as { type: string }).type).toBe(
+            'urn:ietf:params:jmap:error:notJSON',
+          );
+        }
+        const [[, mailboxes]] = (await client.request([['Mailbox/get', { accountId, ids: null }, 'm']])) as [
+          Invocation,
+        ];
+        expect((mailboxes['list'] as Array<{ name: string }>).map((box) => box.name)).not.toContain(
+          'planted',
+        );
+      } finally {
+        client.close();
+      }
+    });
+
+    it('offers both Basic and Bearer when it answers 401', async () => {
+      const body = JSON.stringify({ using: USING, methodCalls: [['Core/echo', {}, 'e']] });
+      const response = await post(undefined, body);
+      expect(response.status).toBe(401);
+      expect(response.headers.get('www-authenticate')).toBe(
+        'Basic realm="pushmail", charset="UTF-8", Bearer realm="pushmail"',
+      );
     });
 
     it('refuses missing, malformed and unknown credentials with 401, at HTTP and at the upgrade', async () => {

@@ -18,6 +18,9 @@ const MAX_MESSAGE_BYTES = 512 * 1024;
 const MAX_RECIPIENTS = 3;
 const MAX_CLIENTS = 12;
 const SOCKET_TIMEOUT_MS = 2500;
+const DATA_TIMEOUT_MS = 6000;
+const MAX_ERRORS = 20;
+const POSTMASTER_ACCOUNT = `postmaster-desk-${randomUUID().slice(0, 8)}@example.com`;
 
 /** A socket that speaks raw bytes, for clients a well-behaved library would never imitate. */
 class RawClient {
@@ -104,6 +107,10 @@ describe('SMTP ingest under hostile clients', () => {
           SMTP_MAX_RECIPIENTS: String(MAX_RECIPIENTS),
           SMTP_MAX_CLIENTS: String(MAX_CLIENTS),
           SMTP_SOCKET_TIMEOUT_MS: String(SOCKET_TIMEOUT_MS),
+          SMTP_DATA_TIMEOUT_MS: String(DATA_TIMEOUT_MS),
+          SMTP_MAX_ERRORS: String(MAX_ERRORS),
+          SMTP_ERROR_DELAY_MS: '20',
+          POSTMASTER_ACCOUNT,
         },
       },
     });
@@ -395,6 +402,102 @@ describe('SMTP ingest under hostile clients', () => {
       for (const client of clients) client.destroy();
     }
     await expectEventually(() => expectStillServing(), { timeoutMs: 10_000, intervalMs: 200 });
+  });
+
+  it('closes with 421 4.4.2 a DATA trickled one byte at a time past its total time, storing nothing of it', async () => {
+    const client = await RawClient.open(platform.smtp.port);
+    const marker = `trickled-${randomUUID()}`;
+    try {
+      await client.waitForReplies(1);
+      client.write(
+        `EHLO drip.example\r\nMAIL FROM:<drip@elsewhere.example>\r\nRCPT TO:<${address}>\r\nDATA\r\n`,
+      );
+      await client.waitForReplies(5);
+      const body = `From: drip@elsewhere.example\r\nSubject: ${marker}\r\n\r\n${'d'.repeat(400)}\r\n.\r\n`;
+      // Each byte well within the idle timeout: only the total limit can end this.
+      for (const byte of body) {
+        if (client.isClosed) break;
+        client.write(byte);
+        await new Promise((resolve) => setTimeout(resolve, SOCKET_TIMEOUT_MS / 10));
+      }
+      await client.waitClosed(DATA_TIMEOUT_MS * 2);
+      expect(client.replies().at(-1)).toMatch(/^421 4\.4\.2 /);
+    } finally {
+      client.destroy();
+    }
+    const { rows } = await db.query('SELECT 1 FROM mailbox.emails WHERE subject = $1', [marker]);
+    expect(rows).toHaveLength(0);
+    await expectStillServing();
+  });
+
+  it(`closes with 421 4.7.0 a session that guesses recipients past its error budget (${MAX_ERRORS})`, async () => {
+    const client = await RawClient.open(platform.smtp.port);
+    try {
+      await client.waitForReplies(1);
+      client.write('EHLO guesser.example\r\nMAIL FROM:<guess@elsewhere.example>\r\n');
+      for (let index = 0; index < MAX_ERRORS + 10; index += 1) {
+        client.write(`RCPT TO:<guess-${index}-${randomUUID().slice(0, 6)}@example.com>\r\n`);
+      }
+      await client.waitClosed(30_000);
+      const replies = client.replies();
+      expect(replies.filter((reply) => reply.startsWith('550 '))).toHaveLength(MAX_ERRORS);
+      expect(replies.at(-1)).toMatch(/^421 4\.7\.0 /);
+    } finally {
+      client.destroy();
+    }
+    await expectStillServing();
+  });
+
+  it('answers 555 to unknown MAIL FROM parameters and 553 5.6.7 to a UTF-8 sender without SMTPUTF8', async () => {
+    const { session } = await SmtpSession.open(platform.smtp.host, platform.smtp.port);
+    try {
+      const ehlo = await session.command('EHLO params.example');
+      expect(ehlo.message).toContain('SMTPUTF8');
+      expect((await session.command('MAIL FROM:<p@elsewhere.example> X-UNKNOWN=1')).text).toMatch(
+        /^555 5\.5\.4 /,
+      );
+      expect((await session.command('MAIL FROM:<pär@elsewhere.example>')).text).toMatch(/^553 5\.6\.7 /);
+      expect((await session.command('MAIL FROM:<pär@elsewhere.example> SMTPUTF8')).code).toBe(250);
+      expect((await session.command(`RCPT TO:<${address}>`)).code).toBe(250);
+      const marker = `utf8-sender-${randomUUID()}`;
+      await expectTaken(session, { from: 'pär@elsewhere.example', subject: marker, text: 'ok' });
+    } finally {
+      await session.quit();
+    }
+  });
+
+  it('accepts postmaster@ of a hosted domain and stores it for the postmaster account', async () => {
+    const { accountId: postmasterId } = await registry.createAccount(
+      POSTMASTER_ACCOUNT,
+      'a long enough password',
+    );
+    await waitForRecipient(platform.smtp, POSTMASTER_ACCOUNT);
+    const marker = `abuse-report-${randomUUID()}`;
+    const result = await sendMail(platform.smtp.host, platform.smtp.port, {
+      from: 'reporter@elsewhere.example',
+      to: ['PostMaster@example.com'],
+      message: buildMessage({
+        from: 'reporter@elsewhere.example',
+        to: 'postmaster@example.com',
+        subject: marker,
+        text: 'hi',
+      }),
+    });
+    expect(result.rcpt.map((reply) => reply.code)).toEqual([250]);
+    expect(result.data?.code).toBe(250);
+
+    const stored = await expectEventually(
+      async () => {
+        const { rows } = await db.query<{ account_id: string }>(
+          'SELECT account_id FROM mailbox.emails WHERE subject = $1',
+          [marker],
+        );
+        expect(rows).toHaveLength(1);
+        return rows[0]!;
+      },
+      { timeoutMs: 30_000, intervalMs: 250 },
+    );
+    expect(stored.account_id).toBe(postmasterId);
   });
 
   it('stored every message it answered 250, exactly once', async () => {

@@ -5,6 +5,7 @@ import {
   isolatedDeliveryGroup,
   mailboxIdsByRole,
   sendMail,
+  splitTraceFields,
   type RunningPlatform,
 } from '@pushmail/testing';
 import { accountWithDevices, type JmapAccount, type JmapDevice, openWebSocket } from './jmap-client-kit.js';
@@ -87,7 +88,7 @@ describe('JMAP mail API: blobs, queries and errors', () => {
     await platform?.stop();
   });
 
-  it("downloads a message's raw bytes exactly as they were sent over SMTP", async () => {
+  it("downloads a message's raw bytes exactly as they were sent over SMTP, after ingest's trace fields", async () => {
     const message = raw({
       subject: 'Byte for byte',
       messageId: `${randomUUID()}@elsewhere.example`,
@@ -95,7 +96,6 @@ describe('JMAP mail API: blobs, queries and errors', () => {
     });
     const id = await deliver(message);
     const email = await getEmail(id, ['blobId', 'size', 'textBody']);
-    expect(email['size']).toBe(Buffer.byteLength(message));
 
     const response = await device.jam.downloadBlob({
       accountId: account.accountId,
@@ -105,7 +105,11 @@ describe('JMAP mail API: blobs, queries and errors', () => {
     });
     expect(response.headers.get('content-type')).toBe('message/rfc822');
     expect(response.headers.get('content-disposition')).toContain('message.eml');
-    expect(Buffer.from(await response.arrayBuffer()).equals(Buffer.from(message, 'utf8'))).toBe(true);
+    const stored = Buffer.from(await response.arrayBuffer());
+    const { trace, sent } = splitTraceFields(stored);
+    expect(trace).toMatch(/^Return-Path: <[^>]*>\r\nReceived: from [^\r\n]+\r\n(?:\t[^\r\n]+\r\n)+$/);
+    expect(sent.equals(Buffer.from(message, 'utf8'))).toBe(true);
+    expect(email['size']).toBe(stored.length);
 
     const textPart = (email['textBody'] as Array<{ blobId: string }>)[0]!;
     const part = await device.jam.downloadBlob({
@@ -172,7 +176,8 @@ describe('JMAP mail API: blobs, queries and errors', () => {
     const created = (imported['created'] as Record<string, Args>)['one']!;
     expect(created).toMatchObject({ blobId: uploaded.blobId, size: Buffer.byteLength(message) });
     expect((imported['notCreated'] as Record<string, Args>)['missing']).toMatchObject({
-      type: 'blobNotFound',
+      type: 'invalidProperties',
+      properties: ['blobId'],
     });
     expect(
       await getEmail(created['id'] as string, [

@@ -7,7 +7,6 @@ import {
   buildMessage,
   DeviceClient,
   expectEventually,
-  freePort,
   RegistryClient,
   sendMail,
   requiredEnv,
@@ -15,7 +14,7 @@ import {
   type Invocation,
   type RunningPlatform,
 } from '@pushmail/testing';
-import { startLocalKafka, type LocalKafka } from '@pushmail/infra';
+import { brokerPorts, startLocalKafka, type LocalKafka } from '@pushmail/infra';
 
 const databaseUrl = requiredEnv('DATABASE_URL');
 
@@ -38,7 +37,8 @@ describe('the platform while Kafka is down', () => {
   let platform: RunningPlatform;
 
   beforeAll(async () => {
-    ports = { port: await freePort(), controllerPort: await freePort() };
+    // Outside the ephemeral range: no outgoing connection takes them while the broker is stopped.
+    ports = await brokerPorts();
     broker = await startLocalKafka({ ...ports, dataDir, log: () => undefined });
     platform = await startPlatform({
       kafkaBrokers: broker.brokers,

@@ -1,8 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLocalKafka, type LocalKafka } from '@pushmail/infra';
-import { freePort } from '@pushmail/testing';
+import { brokerPorts, startLocalKafka, type LocalKafka } from '@pushmail/infra';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   OwnPostgres,
@@ -23,7 +22,8 @@ describe('Kafka and Postgres restarts while mail flows and devices are connected
   let fault: FaultPlatform;
 
   beforeAll(async () => {
-    kafkaPorts = { port: await freePort(), controllerPort: await freePort() };
+    // Outside the ephemeral range: no outgoing connection takes them while the broker is stopped.
+    kafkaPorts = await brokerPorts();
     [broker, postgres] = await Promise.all([
       startLocalKafka({ ...kafkaPorts, dataDir: kafkaDir, log: () => undefined }),
       OwnPostgres.start(),

@@ -278,6 +278,9 @@ interface SentMessage {
  */
 export class MailLoad {
   readonly messages: SentMessage[] = [];
+  /** Every attempt's final SMTP reply code, and attempts that ended without a reply. */
+  readonly replyCodes = new Map<number, number>();
+  attemptsWithoutReply = 0;
   private running = true;
   private loops: Promise<void>[] = [];
   private sequence = 0;
@@ -336,11 +339,13 @@ export class MailLoad {
           );
           const final = result.data ?? result.rcpt.find((reply) => reply.code !== 250) ?? result.mailFrom;
           message.lastReply = `${final.code} ${final.text}`;
+          this.replyCodes.set(final.code, (this.replyCodes.get(final.code) ?? 0) + 1);
           if (result.data?.code === 250 && result.rcpt.every((reply) => reply.code === 250))
             message.outcome = 'answered';
           else if (final.code >= 500 && this.running) message.outcome = 'refused';
         } catch (error) {
           message.lastReply = (error as Error).message;
+          this.attemptsWithoutReply += 1;
         }
         if (message.outcome === 'pending') await sleep(200);
       }
@@ -381,6 +386,8 @@ export interface Ledger {
   retried: number;
   stored: number;
   duplicates: number;
+  /** Final SMTP reply code of every attempt, and attempts that got no reply at all. */
+  replies: Record<string, number>;
   devices: Array<{
     device: string;
     expected: number;
@@ -486,6 +493,10 @@ export async function settleAndCheck(
     retried: load.messages.filter((message) => message.attempts > 1).length,
     stored: stored.length,
     duplicates,
+    replies: {
+      ...Object.fromEntries([...load.replyCodes].sort((a, b) => a[0] - b[0])),
+      ...(load.attemptsWithoutReply > 0 ? { 'no reply': load.attemptsWithoutReply } : {}),
+    },
     devices: deviceRows,
   };
   printLedger(ledger);
@@ -517,6 +528,9 @@ export function printLedger(ledger: Ledger): void {
     `[ledger] ${ledger.scenario}`,
     `  sent ${ledger.sent} | answered 250 ${ledger.answered250} (${ledger.deliveriesAnswered} deliveries) | retried ${ledger.retried} | refused ${ledger.refused} | abandoned ${ledger.abandoned}`,
     `  stored ${ledger.stored} | duplicates ${ledger.duplicates}`,
+    `  replies ${Object.entries(ledger.replies)
+      .map(([code, count]) => `${code}: ${count}`)
+      .join(' | ')}`,
     ...ledger.devices.map(
       (device) =>
         `  device ${device.device}: seen ${device.seen}/${device.expected} | reconnects ${device.reconnects} | push caught up ${device.pushCaughtUp ? 'yes' : 'NO'}`,

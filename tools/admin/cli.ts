@@ -67,7 +67,7 @@ diagnostics (why doesn't this phone get mail?)
   openapi                                       print the admin API's OpenAPI document
 
 environment: PUSHMAIL_ADMIN_TOKEN (else ~/.cache/pushmail/admin-token), PUSHMAIL_DEVICE_TOKEN,
-             PUSHMAIL_ADMIN_URL (the operations service, default http://127.0.0.1:8084; device-registry's
+             PUSHMAIL_ADMIN_URL (the operations service, default http://127.0.0.1:8085; device-registry's
              own URL, also taken from PUSHMAIL_REGISTRY_URL, serves all but findings, trail and selftest)`;
 
 class CliError extends Error {}
@@ -129,7 +129,7 @@ function adminToken(): string {
 const baseUrl = (
   process.env['PUSHMAIL_ADMIN_URL'] ||
   process.env['PUSHMAIL_REGISTRY_URL'] ||
-  'http://127.0.0.1:8084'
+  'http://127.0.0.1:8085'
 ).replace(/\/+$/, '');
 
 let client: Client<AdminApiPaths> | undefined;

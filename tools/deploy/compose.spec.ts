@@ -150,15 +150,16 @@ describe('docker-compose.yml', () => {
     },
   );
 
-  it('publishes SMTP 2525, JMAP 8080, the registry 8081 and operations 8084 (and Kafka on loopback), and keeps mailbox and Postgres internal', () => {
+  it('publishes SMTP 2525, JMAP 8080, the registry 8081, ActiveSync 8084 and operations 8085 (and Kafka on loopback), and keeps mailbox and Postgres internal', () => {
     const published = services.flatMap(([name, service]) =>
       (service.ports ?? []).map((port) => `${name} ${port}`),
     );
     expect(published.sort()).toEqual([
+      'activesync 127.0.0.1:8084:8084',
       'device-registry 127.0.0.1:8081:8081',
       'ingest 127.0.0.1:2525:2525',
       'kafka 127.0.0.1:9094:9094',
-      'operations 127.0.0.1:8084:8084',
+      'operations 127.0.0.1:8085:8085',
       'push-delivery 127.0.0.1:8080:8080',
     ]);
     expect(compose.networks['data']?.internal).toBe(true);

@@ -318,7 +318,7 @@ describe('Kubernetes manifests', () => {
           }
         }
       }
-      expect(openToAll.sort()).toEqual(['ingest:smtp', 'push-delivery:http']);
+      expect(openToAll.sort()).toEqual(['activesync:http', 'ingest:smtp', 'push-delivery:http']);
 
       const mailbox = policies.filter(
         (policy) =>
@@ -330,6 +330,7 @@ describe('Kubernetes manifests', () => {
       const fromNamespaces = sources.filter((source) => source.namespaceSelector);
       expect(sources.filter((source) => source.podSelector).map((source) => source.podSelector)).toEqual([
         { matchLabels: { 'app.kubernetes.io/name': 'push-delivery' } },
+        { matchLabels: { 'app.kubernetes.io/name': 'activesync' } },
       ]);
       // Only Prometheus, in production, from outside the namespace.
       for (const source of fromNamespaces)

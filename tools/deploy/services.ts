@@ -3,7 +3,9 @@ import { registryConfigSchema } from '../../apps/device-registry/src/config/regi
 import { ingestConfigSchema } from '../../apps/ingest/src/config/ingest-config.js';
 import { mailboxConfigSchema } from '../../apps/mailbox/src/config/mailbox-config.js';
 import { operationsConfigSchema } from '../../apps/operations/src/config/operations-config.js';
+import { outboundConfigSchema } from '../../apps/outbound/src/config/outbound-config.js';
 import { pushConfigSchema } from '../../apps/push-delivery/src/config/push-config.js';
+import { activeSyncConfigSchema } from '../../apps/activesync/src/config/activesync-config.js';
 
 /**
  * What every deployment of a service must agree on: the configuration schema it validates at boot,
@@ -51,9 +53,23 @@ export const serviceExpectations = {
   operations: {
     config: operationsConfigSchema,
     httpPortVariable: 'OPERATIONS_HTTP_PORT',
-    httpPort: 8084,
+    httpPort: 8085,
     extraPorts: {},
     drainSeconds: 20,
+  },
+  activesync: {
+    config: activeSyncConfigSchema,
+    httpPortVariable: 'ACTIVESYNC_HTTP_PORT',
+    httpPort: 8084,
+    extraPorts: {},
+    drainSeconds: 30,
+  },
+  outbound: {
+    config: outboundConfigSchema,
+    httpPortVariable: 'OUTBOUND_HTTP_PORT',
+    httpPort: 8086,
+    extraPorts: {},
+    drainSeconds: 90,
   },
 } satisfies Record<string, ServiceExpectations>;
 
@@ -65,6 +81,7 @@ export const placeholderSecrets: Record<string, string> = {
   'pushmail-secrets/database-url': 'postgres://pushmail:placeholder@postgres:5432/pushmail',
   'pushmail-secrets/admin-token': `pma_${'a'.repeat(43)}`,
   'pushmail-secrets/internal-token': 'b'.repeat(43),
+  'pushmail-secrets/relay-url': 'smtp://pushmail:placeholder@smarthost.example.com:587',
   'pushmail-secrets/postgres-password': 'c'.repeat(43),
   'pushmail-db-app/uri': 'postgresql://pushmail:placeholder@pushmail-db-rw.pushmail:5432/pushmail',
 };

@@ -10,7 +10,16 @@ import { serviceExpectations, serviceNames } from './services.js';
 // expectations as docker-compose.yml and the Kubernetes manifests.
 const plan = planContainerPlatform({
   host: 'localhost',
-  hostPorts: { smtp: 41025, push: 41080, registry: 41081, mailbox: 41082, ingest: 41083, operations: 41084 },
+  hostPorts: {
+    smtp: 41025,
+    push: 41080,
+    registry: 41081,
+    mailbox: 41082,
+    ingest: 41083,
+    operations: 41084,
+    activesync: 41086,
+    outbound: 41087,
+  },
   dockerContext: repositoryRoot,
   postgresPassword: 'c'.repeat(24),
   adminToken: `pma_${'a'.repeat(43)}`,

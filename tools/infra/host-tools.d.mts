@@ -1,9 +1,11 @@
 export interface HostTool {
+  /** The names on PATH; any one of them will do, unless `all` says each is needed. */
   commands: string[];
+  all?: boolean;
   debianPackage: string;
   purpose: string;
 }
-export declare const HOST_TOOLS: Record<'java' | 'mvn' | 'chromium', HostTool>;
+export declare const HOST_TOOLS: Record<'java' | 'mvn' | 'chromium' | 'wbxml', HostTool>;
 export declare function onPath(command: string): string | undefined;
 export declare function ensureHostTools(
   names: Array<keyof typeof HOST_TOOLS>,

@@ -1,5 +1,5 @@
 // The programs pushmail runs beside Node: a JDK and Maven for the locally run Kafka broker, Chromium
-// for the console's end-to-end tests. They are found on PATH; where one is missing and this is a
+// for the console's end-to-end tests, libwbxml's converters to cross-check the ActiveSync codec. They are found on PATH; where one is missing and this is a
 // Debian machine run as root (a fresh development machine, CI), it is installed from Debian's
 // packages, so `npm start` and `npm test` need no setup step of their own. Anywhere else the error
 // names the package to install. PUSHMAIL_NO_APT=1 turns the installing off.
@@ -16,6 +16,13 @@ export const HOST_TOOLS = {
     commands: ['chromium', 'chromium-browser', 'google-chrome'],
     debianPackage: 'chromium',
     purpose: "the console's end-to-end tests",
+  },
+  // An independent WBXML implementation; both of its converters are needed, so `all` is set.
+  wbxml: {
+    commands: ['wbxml2xml', 'xml2wbxml'],
+    all: true,
+    debianPackage: 'libwbxml2-utils',
+    purpose: "the ActiveSync codec's cross-check",
   },
 };
 
@@ -35,7 +42,12 @@ function locate(name) {
   if (name === 'chromium' && process.env.CHROMIUM_PATH && existsSync(process.env.CHROMIUM_PATH)) {
     return process.env.CHROMIUM_PATH;
   }
-  for (const command of HOST_TOOLS[name].commands) {
+  const tool = HOST_TOOLS[name];
+  if (tool.all) {
+    const found = tool.commands.map((command) => onPath(command));
+    return found.every((path) => path !== undefined) ? found[0] : undefined;
+  }
+  for (const command of tool.commands) {
     const found = onPath(command);
     if (found) return found;
   }

@@ -1,4 +1,6 @@
-import { dirname } from 'node:path';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ensureHostTools } from './host-tools.mjs';
 
@@ -27,5 +29,20 @@ describe('ensureHostTools', () => {
     expect(() => ensureHostTools(['mvn', 'chromium'])).toThrow(
       /missing mvn .*chromium .*apt-get install maven chromium/,
     );
+  });
+
+  it('counts a tool that needs several commands as missing until each is on PATH', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'host-tools-'));
+    try {
+      writeFileSync(join(dir, 'wbxml2xml'), '#!/bin/sh\n');
+      chmodSync(join(dir, 'wbxml2xml'), 0o755);
+      process.env['PATH'] = dir;
+      process.env['PUSHMAIL_NO_APT'] = '1';
+      expect(() => ensureHostTools(['wbxml'])).toThrow(/missing wbxml .*apt-get install libwbxml2-utils/);
+      writeFileSync(join(dir, 'xml2wbxml'), '#!/bin/sh\n');
+      expect(ensureHostTools(['wbxml'])).toEqual({ wbxml: join(dir, 'wbxml2xml') });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

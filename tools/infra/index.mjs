@@ -6,9 +6,11 @@ import { cacheDir, canConnect, defaultLog, hasDockerEngine } from './common.mjs'
 import { DEFAULT_KAFKA_VERSION, kafkaIsReady, kafkaVersion, startLocalKafka } from './kafka.mjs';
 import { resolvePostgres } from './postgres.mjs';
 
-export { startLocalKafka } from './kafka.mjs';
+export { startLocalKafka, startLocalKafkaCluster } from './kafka.mjs';
 export { resolvePostgres } from './postgres.mjs';
 export { hasDockerEngine } from './common.mjs';
+export { ensureHostTools, HOST_TOOLS, onPath } from './host-tools.mjs';
+export { brokerPorts, ephemeralPortRange, pickListenPorts } from './ports.mjs';
 
 const noop = async () => {};
 const never = new Promise(() => {});

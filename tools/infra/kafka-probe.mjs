@@ -1,24 +1,41 @@
 // Whether a broker is up and serving, asked through kafkajs's admin client: an open port alone says
 // nothing about whether the controller has admitted the broker.
+import { createRequire } from 'node:module';
 import kafkajs from 'kafkajs';
 
 const { Kafka, logLevel } = kafkajs;
 
-let quieted = false;
+const require = createRequire(import.meta.url);
+let fixed = false;
 
 /**
- * kafkajs's request queue schedules timers with negative delays (harmless), which Node reports on
- * stderr: drop that one warning and hand every other to the listeners that were there.
+ * kafkajs 2.2.4's request queue schedules its next check `throttledUntil - Date.now()` ms ahead with
+ * `throttledUntil` at -1 until a broker throttles, so every response sets a timer with a negative
+ * delay (Node runs it after 1 ms and warns). The same method, with the delay held at 1 ms or more;
+ * the services' copy of this fix is libs/platform's kafkajs-request-queue.ts (the tools cannot import it).
  */
-function quietNegativeTimeouts() {
-  if (quieted) return;
-  quieted = true;
-  const listeners = process.listeners('warning');
-  process.removeAllListeners('warning');
-  process.on('warning', (warning) => {
-    if (warning.name === 'TimeoutNegativeWarning') return;
-    for (const listener of listeners) listener.call(process, warning);
-  });
+export function fixKafkajsRequestQueueTimers() {
+  if (fixed) return true;
+  const RequestQueue = require('kafkajs/src/network/requestQueue/index.js');
+  const prototype = RequestQueue.prototype;
+  if (!String(prototype.scheduleCheckPendingRequests).includes('this.throttledUntil - Date.now()'))
+    return false;
+  prototype.scheduleCheckPendingRequests = function scheduleCheckPendingRequests() {
+    if (this.throttleCheckTimeoutId) return;
+    const untilThrottleEnds = this.throttledUntil - Date.now();
+    const delay =
+      this.pending.length > 0
+        ? untilThrottleEnds > 0
+          ? untilThrottleEnds
+          : 10
+        : Math.max(1, untilThrottleEnds);
+    this.throttleCheckTimeoutId = setTimeout(() => {
+      this.throttleCheckTimeoutId = null;
+      this.checkPendingRequests();
+    }, delay);
+  };
+  fixed = true;
+  return true;
 }
 
 /**
@@ -27,7 +44,7 @@ function quietNegativeTimeouts() {
  * not answer within timeoutMs.
  */
 export async function probeKafka(host, port, { timeoutMs = 5000 } = {}) {
-  quietNegativeTimeouts();
+  fixKafkajsRequestQueueTimers();
   const admin = new Kafka({
     clientId: 'pushmail-infra-probe',
     brokers: [`${host}:${port}`],

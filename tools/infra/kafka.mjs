@@ -18,6 +18,7 @@ import path from 'node:path';
 
 import { cacheDir, canConnect, defaultLog, fileSize, run, sleep, tailFile, withLock } from './common.mjs';
 import { ensureHostTools } from './host-tools.mjs';
+import { ephemeralPortRange } from './ports.mjs';
 import { kafkaIsReady, probeKafka } from './kafka-probe.mjs';
 
 export const DEFAULT_KAFKA_VERSION = '4.4.0';
@@ -218,11 +219,26 @@ export async function ensureKafkaLibs({ version = kafkaVersion(), log = defaultL
 // ---------------------------------------------------------------------------------------------
 // Configuration and storage
 
-function serverProperties({ port, controllerPort, logDir }) {
+/**
+ * One node's configuration. A single broker bootstraps a dynamic quorum of itself; a cluster's nodes
+ * are each broker and controller, with the voters fixed in the configuration.
+ */
+function serverProperties({
+  port,
+  controllerPort,
+  logDir,
+  nodeId = NODE_ID,
+  voters,
+  replication = 1,
+  minInsync = 1,
+}) {
+  const quorum = voters
+    ? `controller.quorum.voters=${voters}`
+    : `controller.quorum.bootstrap.servers=${HOST}:${controllerPort}`;
   return `# Written on every start; edits are lost.
 process.roles=broker,controller
-node.id=${NODE_ID}
-controller.quorum.bootstrap.servers=${HOST}:${controllerPort}
+node.id=${nodeId}
+${quorum}
 listeners=PLAINTEXT://${HOST}:${port},CONTROLLER://${HOST}:${controllerPort}
 advertised.listeners=PLAINTEXT://${HOST}:${port},CONTROLLER://${HOST}:${controllerPort}
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
@@ -230,14 +246,14 @@ inter.broker.listener.name=PLAINTEXT
 controller.listener.names=CONTROLLER
 log.dirs=${logDir}
 
-# One broker: every internal topic must make do with a single replica.
-default.replication.factor=1
-min.insync.replicas=1
-offsets.topic.replication.factor=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
+# Every topic, the internal ones included, has this many replicas and needs this many in sync.
+default.replication.factor=${replication}
+min.insync.replicas=${minInsync}
+offsets.topic.replication.factor=${replication}
+transaction.state.log.replication.factor=${replication}
+transaction.state.log.min.isr=${minInsync}
+share.coordinator.state.topic.replication.factor=${replication}
+share.coordinator.state.topic.min.isr=${minInsync}
 # Fewer internal partitions make the first consumer group and transaction on a fresh broker quick.
 offsets.topic.num.partitions=5
 transaction.state.log.num.partitions=5
@@ -476,6 +492,13 @@ export async function startLocalKafka({ port, controllerPort, dataDir, log = def
   await checkJava();
   const libsDir = await ensureKafkaLibs({ version, log });
   mkdirSync(dataDir, { recursive: true });
+  const ephemeral = ephemeralPortRange();
+  for (const taken of [port, controllerPort].filter((p) => p >= ephemeral.low && p <= ephemeral.high)) {
+    log(
+      `port ${taken} is in the kernel's ephemeral range ${ephemeral.low}-${ephemeral.high}: an outgoing ` +
+        'connection may take it while the broker is down, and a restart then fails (use brokerPorts())',
+    );
+  }
 
   return withLock(
     path.join(dataDir, 'start.lock'),
@@ -494,110 +517,240 @@ export async function startLocalKafka({ port, controllerPort, dataDir, log = def
       writeFileSync(log4jFile, log4jProperties(path.join(dataDir, 'server.log')));
       await ensureFormatted({ libsDir, dataDir, logDir, configFile, controllerPort, version, log });
 
-      const logOffset = fileSize(path.join(dataDir, 'server.log'));
-      const outFd = openSync(path.join(dataDir, 'kafka.out'), 'w');
-      let child;
-      try {
-        child = spawn(
-          'sh',
-          [
-            '-c',
-            SUPERVISOR,
-            'kafka-supervisor',
-            javaCommand(),
-            ...jvmArgs(libsDir, log4jFile, dataDir),
-            'kafka.Kafka',
-            configFile,
-          ],
-          { cwd: dataDir, stdio: ['pipe', outFd, outFd], detached: true },
-        );
-      } finally {
-        closeSync(outFd);
-      }
-      // The broker lives as long as this process, but must not by itself keep it alive.
-      child.unref();
-      child.stdin.unref?.();
-      child.stdin.on('error', () => {});
-
-      let stopping;
-      let gone = false;
-      const broker = {
-        pgid: child.pid,
-        stop() {
-          stopping ??= (async () => {
-            if (gone) return;
-            // Whoever awaits the stop needs the process kept alive until the broker is gone.
-            child.ref();
-            child.stdin.destroy();
-            const ended = await Promise.race([
-              exited.then(() => true),
-              sleep(STOP_GRACE_MS + 5000, false, { ref: false }),
-            ]);
-            if (!ended) {
-              log(`Kafka did not stop within ${STOP_GRACE_MS / 1000} s; killing it`);
-              killGroup(broker.pgid, 'SIGKILL');
-              await exited;
-            }
-          })();
-          return stopping;
-        },
-      };
-      const exited = new Promise((resolve) =>
-        child.once('exit', (code) => {
-          // The watchdog outlives the broker; it is ended while it still holds the group id, so
-          // the signal cannot reach a group that has since been reused.
-          killGroup(broker.pgid, 'SIGKILL');
-          gone = true;
-          child.stdin.destroy();
-          untrack(broker);
-          resolve(code);
-        }),
-      );
-      const spawnError = new Promise((_, reject) => child.once('error', reject));
-      track(broker);
-
-      const started = Date.now();
-      log(`starting Kafka ${version} on ${brokers} (data in ${dataDir})`);
-      try {
-        await Promise.race([
-          waitUntilReady(),
-          exited.then((code) => {
-            throw new Error(
-              failureReport(`Kafka exited with code ${code} while starting`, dataDir, logOffset),
-            );
-          }),
-          spawnError,
-        ]);
-      } catch (err) {
-        await broker.stop();
-        throw err;
-      }
-      log(`Kafka ready on ${brokers} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      return { brokers, stop: () => broker.stop(), reused: false, exited };
-
-      async function waitUntilReady() {
-        let lastError;
-        while (Date.now() - started < READY_TIMEOUT_MS) {
-          if (stopping) throw new Error('Kafka was stopped while starting');
-          try {
-            if (await kafkaIsReady(HOST, port, { timeoutMs: 3000 })) return;
-            lastError = new Error('broker answers but is not yet registered with the controller');
-          } catch (err) {
-            lastError = err;
-          }
-          await sleep(200);
-        }
-        throw new Error(
-          failureReport(
-            `Kafka did not become ready on ${brokers} within ${READY_TIMEOUT_MS / 1000} s (last probe: ${lastError?.message})`,
-            dataDir,
-            logOffset,
-          ),
-        );
-      }
+      return launchKafka({ dataDir, configFile, log4jFile, libsDir, port, version, log });
     },
     { log, what: `start of the Kafka broker in ${dataDir}`, timeoutMs: READY_TIMEOUT_MS + 60_000 },
   );
+}
+
+/**
+ * Starts a KRaft cluster of `nodes.length` brokers on 127.0.0.1 from the same Maven artifacts as the
+ * single broker: every node is broker and controller, the voters are fixed, and every topic has one
+ * replica per node with `minInsync` of them required in sync (what production runs: 3 and 2).
+ * Resolves once every node serves metadata. Each node can be killed, stopped and started again on
+ * its own ports, which should come from brokerPorts() so that nothing takes them meanwhile.
+ *
+ * @param {{ nodes: Array<{ port: number, controllerPort: number }>, dataDir: string, minInsync?: number, log?: (message: string) => void }} options
+ */
+export async function startLocalKafkaCluster({ nodes, dataDir, minInsync = 2, log = defaultLog }) {
+  if (nodes.length < 1) throw new Error('a cluster needs at least one node');
+  const version = kafkaVersion();
+  ensureHostTools(['java'], { log });
+  await checkJava();
+  const libsDir = await ensureKafkaLibs({ version, log });
+  const voters = nodes.map((node, index) => `${index + 1}@${HOST}:${node.controllerPort}`).join(',');
+  const clusterId = newClusterId();
+  const handles = await Promise.all(
+    nodes.map(async (node, index) => {
+      const nodeId = index + 1;
+      const nodeDir = path.join(dataDir, `node-${nodeId}`);
+      rmSync(nodeDir, { recursive: true, force: true });
+      mkdirSync(nodeDir, { recursive: true });
+      const logDir = path.join(nodeDir, 'kraft-logs');
+      const configFile = path.join(nodeDir, 'server.properties');
+      const log4jFile = path.join(nodeDir, 'log4j2.properties');
+      writeFileSync(
+        configFile,
+        serverProperties({
+          ...node,
+          logDir,
+          nodeId,
+          voters,
+          replication: nodes.length,
+          minInsync: Math.min(minInsync, nodes.length),
+        }),
+      );
+      writeFileSync(log4jFile, log4jProperties(path.join(nodeDir, 'server.log')));
+      const toolLog4j = path.join(nodeDir, 'log4j2-tools.properties');
+      writeFileSync(toolLog4j, toolLog4jProperties());
+      await run(
+        javaCommand(),
+        [
+          `-Dlog4j2.configurationFile=${toolLog4j}`,
+          '-cp',
+          path.join(libsDir, '*'),
+          'kafka.tools.StorageTool',
+          'format',
+          '--cluster-id',
+          clusterId,
+          '--config',
+          configFile,
+        ],
+        { timeoutMs: 120_000 },
+      );
+      return clusterNode({
+        nodeId,
+        ...node,
+        launch: () =>
+          launchKafka({ dataDir: nodeDir, configFile, log4jFile, libsDir, port: node.port, version, log }),
+      });
+    }),
+  );
+  log(`formatted a ${nodes.length}-node Kafka cluster ${clusterId} in ${dataDir}`);
+  try {
+    // A node waits for a majority of voters, so they start together.
+    await Promise.all(handles.map((handle) => handle.start()));
+  } catch (err) {
+    await Promise.allSettled(handles.map((handle) => handle.stop()));
+    throw err;
+  }
+  return {
+    brokers: nodes.map((node) => `${HOST}:${node.port}`).join(','),
+    clusterId,
+    nodes: handles,
+    stop: async () => {
+      await Promise.allSettled(handles.map((handle) => handle.stop()));
+    },
+  };
+}
+
+/** One node of a cluster: started, killed, stopped and started again on the same ports and data. */
+function clusterNode({ nodeId, port, controllerPort, launch }) {
+  let current;
+  return {
+    nodeId,
+    port,
+    controllerPort,
+    brokers: `${HOST}:${port}`,
+    get running() {
+      return current !== undefined;
+    },
+    async start() {
+      if (current) return;
+      current = await launch();
+    },
+    /** Ends the broker as a crash would (SIGKILL to its process group): no controlled shutdown. */
+    async kill() {
+      const running = current;
+      current = undefined;
+      await running?.kill('SIGKILL');
+    },
+    /** A controlled shutdown (SIGTERM), as a rolling restart does. */
+    async stop() {
+      const running = current;
+      current = undefined;
+      await running?.stop();
+    },
+  };
+}
+
+/**
+ * Runs a configured and formatted broker under the supervisor and resolves once it serves metadata
+ * on `port`. The handle's `kill` sends a signal to the broker's whole process group (the JVM and its
+ * supervisor), as a crash would end it.
+ */
+async function launchKafka({ dataDir, configFile, log4jFile, libsDir, port, version, log }) {
+  const brokers = `${HOST}:${port}`;
+  const logOffset = fileSize(path.join(dataDir, 'server.log'));
+  const outFd = openSync(path.join(dataDir, 'kafka.out'), 'w');
+  let child;
+  try {
+    child = spawn(
+      'sh',
+      [
+        '-c',
+        SUPERVISOR,
+        'kafka-supervisor',
+        javaCommand(),
+        ...jvmArgs(libsDir, log4jFile, dataDir),
+        'kafka.Kafka',
+        configFile,
+      ],
+      { cwd: dataDir, stdio: ['pipe', outFd, outFd], detached: true },
+    );
+  } finally {
+    closeSync(outFd);
+  }
+  // The broker lives as long as this process, but must not by itself keep it alive.
+  child.unref();
+  child.stdin.unref?.();
+  child.stdin.on('error', () => {});
+
+  let stopping;
+  let gone = false;
+  const broker = {
+    pgid: child.pid,
+    stop() {
+      stopping ??= (async () => {
+        if (gone) return;
+        // Whoever awaits the stop needs the process kept alive until the broker is gone.
+        child.ref();
+        child.stdin.destroy();
+        const ended = await Promise.race([
+          exited.then(() => true),
+          sleep(STOP_GRACE_MS + 5000, false, { ref: false }),
+        ]);
+        if (!ended) {
+          log(`Kafka did not stop within ${STOP_GRACE_MS / 1000} s; killing it`);
+          killGroup(broker.pgid, 'SIGKILL');
+          await exited;
+        }
+      })();
+      return stopping;
+    },
+  };
+  const exited = new Promise((resolve) =>
+    child.once('exit', (code) => {
+      // The watchdog outlives the broker; it is ended while it still holds the group id, so
+      // the signal cannot reach a group that has since been reused.
+      killGroup(broker.pgid, 'SIGKILL');
+      gone = true;
+      child.stdin.destroy();
+      untrack(broker);
+      resolve(code);
+    }),
+  );
+  const spawnError = new Promise((_, reject) => child.once('error', reject));
+  track(broker);
+
+  const started = Date.now();
+  log(`starting Kafka ${version} on ${brokers} (data in ${dataDir})`);
+  try {
+    await Promise.race([
+      waitUntilReady(),
+      exited.then((code) => {
+        throw new Error(failureReport(`Kafka exited with code ${code} while starting`, dataDir, logOffset));
+      }),
+      spawnError,
+    ]);
+  } catch (err) {
+    await broker.stop();
+    throw err;
+  }
+  log(`Kafka ready on ${brokers} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return {
+    brokers,
+    stop: () => broker.stop(),
+    kill: async (signal = 'SIGKILL') => {
+      // Whoever awaits the end needs the process kept alive until the broker is gone.
+      child.ref();
+      killGroup(broker.pgid, signal);
+      await exited;
+    },
+    reused: false,
+    exited,
+  };
+
+  async function waitUntilReady() {
+    let lastError;
+    while (Date.now() - started < READY_TIMEOUT_MS) {
+      if (stopping) throw new Error('Kafka was stopped while starting');
+      try {
+        if (await kafkaIsReady(HOST, port, { timeoutMs: 3000 })) return;
+        lastError = new Error('broker answers but is not yet registered with the controller');
+      } catch (err) {
+        lastError = err;
+      }
+      await sleep(200);
+    }
+    throw new Error(
+      failureReport(
+        `Kafka did not become ready on ${brokers} within ${READY_TIMEOUT_MS / 1000} s (last probe: ${lastError?.message})`,
+        dataDir,
+        logOffset,
+      ),
+    );
+  }
 }
 
 /**

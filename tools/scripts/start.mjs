@@ -1,4 +1,4 @@
-// `npm start`: brings up whatever infrastructure is not configured, then the five services, and
+// `npm start`: brings up whatever infrastructure is not configured, then the six services, and
 // prints where to reach them. Ctrl-C stops everything it started.
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -38,7 +38,15 @@ async function ensureDatabase(adminUrl, name) {
   return url.toString();
 }
 
-const colors = { 'device-registry': 35, mailbox: 34, ingest: 32, 'push-delivery': 36, operations: 33 };
+const colors = {
+  'device-registry': 35,
+  mailbox: 34,
+  ingest: 32,
+  'push-delivery': 36,
+  operations: 33,
+  activesync: 31,
+  outbound: 91,
+};
 function printLine(service, line) {
   let text = line;
   try {
@@ -83,7 +91,9 @@ try {
       registry: Number(process.env.REGISTRY_HTTP_PORT || 8081),
       mailbox: Number(process.env.MAILBOX_HTTP_PORT || 8082),
       ingest: Number(process.env.INGEST_HTTP_PORT || 8083),
-      operations: Number(process.env.OPERATIONS_HTTP_PORT || 8084),
+      operations: Number(process.env.OPERATIONS_HTTP_PORT || 8085),
+      activesync: Number(process.env.ACTIVESYNC_HTTP_PORT || 8084),
+      outbound: Number(process.env.OUTBOUND_HTTP_PORT || 8086),
     },
     onLogLine: printLine,
   });
@@ -94,8 +104,10 @@ try {
     JMAP session           ${platform.sessionUrl}
     JMAP WebSocket         ${platform.websocketUrl}
     device registry        ${platform.registryUrl}
+    ActiveSync (phones)    ${platform.activesyncUrl}/Microsoft-Server-ActiveSync   (Autodiscover: ${platform.activesyncUrl}/autodiscover/autodiscover.xml)
     console                ${platform.operationsUrl}/console/
     admin API              ${platform.operationsUrl}/admin  (npm run admin reaches it by default)
+    outbound (sending)     http://${platform.host}:${platform.ports.outbound}/metrics  (smarthost: set RELAY_URL)
     admin token            in ${join(cacheDir, 'admin-token')}  (export PUSHMAIL_ADMIN_TOKEN="$(cat ${join(cacheDir, 'admin-token')})")
     Kafka                  ${infra.kafkaBrokers}
 

@@ -37,6 +37,16 @@ if (projects.includes('e2e')) {
     process.exit(1);
   }
 }
+// The integration tier cross-checks the ActiveSync codec against libwbxml: found, or installed where
+// that is possible, before any test starts (the test asks again, for runs that skip this script).
+if (projects.includes('integration')) {
+  try {
+    ensureHostTools(['wbxml'], { log });
+  } catch (error) {
+    console.error(`[test] ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+}
 // A run of its own: a fresh broker data directory on a port apart from `npm start`'s.
 process.env.PUSHMAIL_KAFKA_PORT ??= '19192';
 const infra = await ensureInfrastructure({ purpose: 'test', fresh: true, log });

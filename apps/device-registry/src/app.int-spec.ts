@@ -215,6 +215,34 @@ describe(AppModule.name, () => {
     expect((await fetch(`${baseUrl}/health/live`)).status).toBe(200);
   });
 
+  it('answers a 400 problem, never a 500, to control characters in any admin or device string', async () => {
+    const { accountId } = await createAccount();
+    const attempts = [
+      adminPost('/admin/accounts', {
+        address: `nul-${randomUUID()}@example.org`,
+        password: 'a long enough password',
+        displayName: 'Eve\u0000',
+      }),
+      adminPost('/admin/access/rules', { matchField: 'model', pattern: 'Bad\u0001*', access: 'blocked' }),
+      adminPost('/admin/policies', { name: 'p\u001b[31m' }),
+      adminRequest('GET', `/admin/accounts?cursor=${encodeURIComponent('a\u0000')}`),
+      adminRequest('GET', `/admin/accounts/${accountId}/devices/x%00y`),
+      register({ address: 'a@example.org', password: 'x', deviceId: 'phone-1', model: 'Pixel\u0000' }),
+    ];
+    for (const response of await Promise.all(attempts)) {
+      expect(response.status).toBe(400);
+      expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(await response.json()).toMatchObject({
+        type: 'about:blank',
+        status: 400,
+        error: 'invalid_request',
+        message: expect.stringMatching(/must not contain control characters/),
+      });
+    }
+    const { rows } = await db.query("SELECT 1 FROM registry.accounts WHERE address LIKE 'nul-%'");
+    expect(rows).toEqual([]);
+  });
+
   it('registers a device and refreshes the same partnership when it registers again', async () => {
     const { accountId, address } = await createAccount();
     const first = await register({
@@ -426,6 +454,77 @@ describe(AppModule.name, () => {
       accessSource: 'default',
       accessReason: 'organisation default: allowed',
     });
+  });
+
+  it('mints no token for a blocked or wipe-pending device, so the token it holds is the one that works once allowed', async () => {
+    const { accountId, address } = await createAccount();
+    const registered = (await (
+      await register({ address, password: 'correct horse', deviceId: 'held-phone' })
+    ).json()) as { token: string };
+    const rotate = (token: string) =>
+      fetch(`${baseUrl}/v1/devices/token`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    const liveTokens = async () =>
+      (
+        await db.query<{ token_sha256: string }>(
+          `SELECT token_sha256 FROM registry.device_tokens
+            WHERE account_id = $1 AND device_id = 'held-phone' AND revoked_at IS NULL`,
+          [accountId],
+        )
+      ).rows.map((row) => row.token_sha256);
+    const devicePath = `/admin/accounts/${accountId}/devices/held-phone`;
+    const put = (path: string, body: unknown) =>
+      fetch(`${baseUrl}${path}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
+        body: JSON.stringify(body),
+      });
+
+    expect((await put(`${devicePath}/access`, { access: 'blocked', note: 'lost' })).status).toBe(200);
+    const whileBlocked = await rotate(registered.token);
+    expect(whileBlocked.status).toBe(403);
+    expect(whileBlocked.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    const blockedBody = (await whileBlocked.json()) as Record<string, unknown>;
+    expect(blockedBody).toMatchObject({ type: 'about:blank', status: 403, error: 'device_blocked' });
+    expect(blockedBody).not.toHaveProperty('token');
+    expect(await liveTokens()).toEqual([sha256(registered.token)]);
+
+    expect((await adminRequest('DELETE', `${devicePath}/access`)).status).toBeLessThan(300);
+    const wipe = await adminPost(`${devicePath}/wipe`, { kind: 'account', requestedBy: 'helpdesk' });
+    expect(wipe.status).toBe(202);
+    const whileWipePending = await rotate(registered.token);
+    expect(whileWipePending.status).toBe(403);
+    expect(await whileWipePending.json()).toMatchObject({ status: 403, error: 'wipe_pending' });
+    expect(await liveTokens()).toEqual([sha256(registered.token)]);
+
+    expect((await adminRequest('DELETE', `${devicePath}/wipe`)).status).toBeLessThan(300);
+    const allowed = await rotate(registered.token);
+    expect(allowed.status).toBe(200);
+    const { token } = (await allowed.json()) as { token: string };
+    expect(await liveTokens()).toEqual([sha256(token)]);
+  });
+
+  it('lets a quarantined device rotate its token, as it lets one register', async () => {
+    const { address } = await createAccount();
+    const model = `Quarantined ${randomUUID().slice(0, 6)}`;
+    const rule = await adminPost('/admin/access/rules', {
+      matchField: 'model',
+      pattern: model,
+      access: 'quarantined',
+    });
+    expect(rule.status).toBe(201);
+    const registered = await register({ address, password: 'correct horse', deviceId: 'kiosk', model });
+    expect(registered.status).toBe(201);
+    const { token, access } = (await registered.json()) as { token: string; access: string };
+    expect(access).toBe('quarantined');
+
+    const rotated = await fetch(`${baseUrl}/v1/devices/token`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(rotated.status).toBe(200);
+    expect(((await rotated.json()) as { token: string }).token).not.toBe(token);
+    const { ruleId } = (await rule.json()) as { ruleId: string };
+    expect((await adminRequest('DELETE', `/admin/access/rules/${ruleId}`)).status).toBe(204);
   });
 
   it('refuses to delete a policy in use and keeps each version change', async () => {

@@ -19,7 +19,7 @@ import {
   loadConfig,
 } from '@pushmail/platform';
 import type { Consumer, Kafka } from 'kafkajs';
-import { expectEventually, submitMessage } from '@pushmail/testing';
+import { expectEventually, splitTraceFields, submitMessage } from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppModule } from './app.module.js';
 import { ingestConfigSchema, type IngestConfig } from './config/ingest-config.js';
@@ -208,8 +208,11 @@ describe(AppModule.name, () => {
       return found!;
     }, EVENTUALLY);
     expect(event.accountId).toBe(known.accountId);
-    expect(Buffer.from(event.rawBase64, 'base64').equals(raw)).toBe(true);
-    expect(event.sizeBytes).toBe(raw.length);
+    const stored = Buffer.from(event.rawBase64, 'base64');
+    const { trace, sent } = splitTraceFields(stored);
+    expect(sent.equals(raw)).toBe(true);
+    expect(trace).toMatch(/^Return-Path: <sender@elsewhere\.example>\r\nReceived: from /);
+    expect(event.sizeBytes).toBe(stored.length);
     expect(event.envelope).toEqual({
       mailFrom: 'sender@elsewhere.example',
       rcptTo: known.address.toLowerCase(),

@@ -14,6 +14,8 @@ import WebSocket from 'ws';
 import { DeviceClient, expectEventually } from '@pushmail/testing';
 import { pushConfigSchema } from './config/push-config.js';
 import { pushService } from './service.js';
+import { DeviceTrail } from './trail/trail.service.js';
+import type { TrailInput } from './trail/trail-recorder.js';
 
 const kafkaBrokers = process.env['KAFKA_BROKERS'];
 if (!kafkaBrokers) throw new Error('KAFKA_BROKERS must point at the test broker');
@@ -109,6 +111,7 @@ describe('push-delivery', () => {
       MAILBOX_URL: `http://127.0.0.1:${(mailbox.address() as AddressInfo).port}`,
       PUBLIC_URL: 'http://push.example.test',
       WS_MAX_MESSAGE_BYTES: '65536',
+      PUSH_MAX_CONNECTIONS_PER_DEVICE: '2',
     });
     app = await createServiceApp(pushService, config, logger);
     await app.listen(0, '127.0.0.1');
@@ -144,14 +147,15 @@ describe('push-delivery', () => {
     });
   });
 
-  it('answers 401 with a Bearer challenge to an unknown token, on the session resource and on the upgrade', async () => {
+  it('answers 401 with a Basic and a Bearer challenge to an unknown token, on the session resource and on the upgrade', async () => {
     const stranger = `pmd_${randomBytes(32).toString('base64url')}`;
+    const both = 'Basic realm="pushmail", charset="UTF-8", Bearer realm="pushmail"';
     const response = await session(stranger);
     expect(response.status).toBe(401);
-    expect(response.headers.get('www-authenticate')).toBe('Bearer realm="pushmail"');
+    expect(response.headers.get('www-authenticate')).toBe(both);
 
     const upgrade = await refusedUpgrade(wsUrl, { authorization: `Bearer ${stranger}` }, 'jmap');
-    expect(upgrade).toEqual({ status: 401, wwwAuthenticate: 'Bearer realm="pushmail"' });
+    expect(upgrade).toEqual({ status: 401, wwwAuthenticate: both });
   });
 
   it('refuses an upgrade without the jmap subprotocol with 400', async () => {
@@ -193,6 +197,90 @@ describe('push-delivery', () => {
     const device = await DeviceClient.connect(wsUrl, token);
     device.sendRaw('x'.repeat(65_537));
     expect((await device.waitForClose()).code).toBe(1009);
+  });
+
+  it("closes a device's oldest socket with 4029 when it opens more than PUSH_MAX_CONNECTIONS_PER_DEVICE", async () => {
+    const sockets = [];
+    try {
+      for (let opened = 0; opened < 3; opened += 1) sockets.push(await DeviceClient.connect(wsUrl, token));
+      expect(await sockets[0]!.waitForClose(5000)).toMatchObject({
+        code: 4029,
+        reason: 'replaced by a newer connection of this device: at most 2 per device',
+      });
+      expect(sockets.slice(1).map((socket) => socket.isOpen)).toEqual([true, true]);
+      const [, answer] = await Promise.all([
+        sockets[2]!.request([['Core/echo', { still: 'here' }, 'e']]),
+        sockets[1]!.request([['Core/echo', {}, 'f']]),
+      ]);
+      expect(answer).toHaveLength(1);
+    } finally {
+      for (const socket of sockets) socket.close();
+    }
+  });
+
+  it("ends a device's oldest EventSource stream with a close event when it opens more than the cap", async () => {
+    const controllers: AbortController[] = [];
+    const open = async () => {
+      const controller = new AbortController();
+      controllers.push(controller);
+      const response = await fetch(`${baseUrl}/jmap/eventsource?types=*&closeafter=no&ping=0`, {
+        headers: { authorization: `Bearer ${token}` },
+        signal: controller.signal,
+      });
+      expect(response.status).toBe(200);
+      return response;
+    };
+    try {
+      const oldest = await open();
+      await open();
+      await open();
+      // The oldest stream's body ends, with the reason as its last event.
+      const text = await oldest.text();
+      expect(text).toContain('retry: 60000');
+      expect(text).toMatch(
+        /event: close\ndata: \{"type":"urn:ietf:params:jmap:error:limit","detail":"replaced by a newer connection of this device: at most 2 per device"\}/,
+      );
+    } finally {
+      for (const controller of controllers) controller.abort();
+    }
+  });
+
+  it('records who started each close: a client close frame, the server failing a too-big frame, a drop with no frame', async () => {
+    const trail = app.get(DeviceTrail);
+    const closes: Array<NonNullable<TrailInput['close']>> = [];
+    const record = trail.record.bind(trail);
+    trail.record = (recordedAccountId, input) => {
+      if (input.kind === 'disconnected' && input.close) closes.push(input.close);
+      record(recordedAccountId, input);
+    };
+    try {
+      const polite = await DeviceClient.connect(wsUrl, token);
+      polite.close(1000, 'bye');
+      await polite.waitForClose();
+      await expectEventually(() => expect(closes).toHaveLength(1));
+
+      const oversized = await DeviceClient.connect(wsUrl, token);
+      oversized.sendRaw('x'.repeat(65_537));
+      await oversized.waitForClose();
+      await expectEventually(() => expect(closes).toHaveLength(2));
+
+      const dropped = await DeviceClient.connect(wsUrl, token);
+      dropped.terminate();
+      await expectEventually(() => expect(closes).toHaveLength(3));
+
+      expect(closes[0]).toMatchObject({
+        code: 1000,
+        reason: 'bye',
+        by: 'client',
+        initiator: 'clientCloseFrame',
+      });
+      expect(closes[1]).toMatchObject({ code: 1009, by: 'server', initiator: 'server' });
+      expect(closes[1]?.reason).toMatch(/^protocol error: /);
+      expect(closes[2]).toMatchObject({ code: 1006, by: 'network', initiator: 'silentCut' });
+      for (const close of closes) expect(close.idleMs).toBeLessThan(1000);
+    } finally {
+      trail.record = record;
+    }
   });
 
   it('catches a device with a stale push state up as soon as it enables push', async () => {

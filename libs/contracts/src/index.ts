@@ -7,6 +7,7 @@ export * from './events/device-event.js';
 export * from './events/device-trail.js';
 export * from './events/device-policy.js';
 export * from './events/mail-arrived.js';
+export * from './events/mail-submitted.js';
 export * from './events/mailbox-changed.js';
 export * from './topics/topic.js';
 export * from './topics/topics.js';

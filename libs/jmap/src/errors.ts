@@ -19,6 +19,18 @@ export function requestError(type: RequestErrorType, detail: string, limit?: str
   };
 }
 
+/**
+ * A request-level problem found while the request ran, after it parsed (a budget went past its
+ * limit): the whole request is answered with `problem`, as if it had been refused at the door.
+ */
+export class RequestProblem extends Error {
+  override readonly name = 'RequestProblem';
+
+  constructor(readonly problem: ProblemDetails) {
+    super(problem.detail);
+  }
+}
+
 /** Method-level error types (RFC 8620 §3.6.2 and the per-method errors of RFC 8620/8621). */
 export type MethodErrorType =
   | 'serverUnavailable'
@@ -78,7 +90,16 @@ export type SetErrorType =
   | 'blobNotFound'
   | 'tooManyKeywords'
   | 'tooManyMailboxes'
-  | 'invalidEmail';
+  | 'invalidEmail'
+  // EmailSubmission/set (RFC 8621 §7.5)
+  | 'forbiddenMailFrom'
+  | 'forbiddenFrom'
+  | 'forbiddenToSend'
+  | 'tooManyRecipients'
+  | 'noRecipients'
+  | 'invalidRecipients'
+  | 'cannotUnsend'
+  | 'emailNotFound';
 
 export interface SetError {
   type: SetErrorType;
@@ -86,6 +107,12 @@ export interface SetError {
   properties?: string[];
   notFound?: string[];
   existingId?: string;
+  /** tooLarge on a submission: the largest message the server sends. */
+  maxSize?: number;
+  /** tooManyRecipients: the most recipients one submission may have. */
+  maxRecipients?: number;
+  /** invalidRecipients: the addresses that are not valid. */
+  invalidRecipients?: string[];
 }
 
 export function setError(

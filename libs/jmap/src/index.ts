@@ -1,3 +1,4 @@
+export * from './budget.js';
 export * from './capabilities.js';
 export * from './dispatcher.js';
 export * from './errors.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CORE_LIMITS } from './capabilities.js';
-import { dispatchRequest, type MethodHandler } from './dispatcher.js';
+import { dispatchRequest, type MethodHandler, type MethodRegistry } from './dispatcher.js';
 import { MethodError } from './errors.js';
 import { parseRequestBody } from './request.js';
 import { evaluatePointer } from './result-reference.js';
@@ -118,6 +118,30 @@ describe(dispatchRequest.name, () => {
       'accountNotFound',
       'serverFail',
       'Core/echo',
+    ]);
+  });
+
+  it("puts the responses of a method's implicit calls right after its own, with its call id", async () => {
+    const registry: MethodRegistry = {
+      get: (name) =>
+        name === 'EmailSubmission/set'
+          ? async (_args, context) => {
+              context.followUps?.push(['Email/set', { updated: { M1: null } }]);
+              return { created: { k: { id: 'S1' } } };
+            }
+          : undefined,
+    };
+    const { methodResponses } = await dispatchRequest(
+      {
+        using: [core, mail, 'urn:ietf:params:jmap:submission'],
+        methodCalls: [['EmailSubmission/set', {}, 's']],
+      },
+      'acc',
+      registry,
+    );
+    expect(methodResponses).toEqual([
+      ['EmailSubmission/set', { created: { k: { id: 'S1' } } }, 's'],
+      ['Email/set', { updated: { M1: null } }, 's'],
     ]);
   });
 

@@ -1,3 +1,4 @@
+import type { RequestBudget } from './budget.js';
 import { MethodError } from './errors.js';
 import { isObject, type Invocation } from './request.js';
 
@@ -9,11 +10,13 @@ interface ResultReference {
 
 /**
  * Replaces every `#name` argument by the value its result reference points at (RFC 8620 §3.7).
- * Throws `invalidResultReference` when the reference is malformed or points at nothing.
+ * Throws `invalidResultReference` when the reference is malformed or points at nothing, and
+ * BudgetExceeded when the values resolved in this request grow past `budget`.
  */
 export function resolveResultReferences(
   args: Record<string, unknown>,
   previous: readonly Invocation[],
+  budget?: RequestBudget,
 ): Record<string, unknown> {
   const resolved: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(args)) {
@@ -32,7 +35,9 @@ export function resolveResultReferences(
         `no earlier ${value.name} response with call id ${value.resultOf}`,
       );
     }
-    resolved[plain] = evaluatePointer(source[1], value.path);
+    const target = evaluatePointer(source[1], value.path);
+    budget?.chargeReference(target);
+    resolved[plain] = target;
   }
   return resolved;
 }

@@ -9,7 +9,16 @@ import { SERVICE_NAMES } from './platform-harness.js';
 
 const input: ContainerPlanInput = {
   host: 'docker.test',
-  hostPorts: { smtp: 40025, push: 40080, registry: 40081, mailbox: 40082, ingest: 40083, operations: 40084 },
+  hostPorts: {
+    smtp: 40025,
+    push: 40080,
+    registry: 40081,
+    mailbox: 40082,
+    ingest: 40083,
+    operations: 40085,
+    activesync: 40084,
+    outbound: 40086,
+  },
   images: { ingest: 'pushmail/ingest:dev' },
   dockerContext: '/src/pushmail',
   postgresPassword: 'p@ss/word',
@@ -62,7 +71,8 @@ describe(planContainerPlatform.name, () => {
       sessionUrl: 'http://docker.test:40080/.well-known/jmap',
       websocketUrl: 'ws://docker.test:40080/jmap/ws',
       registryUrl: 'http://docker.test:40081',
-      operationsUrl: 'http://docker.test:40084',
+      operationsUrl: 'http://docker.test:40085',
+      activesyncUrl: 'http://docker.test:40084',
     });
   });
 
@@ -77,10 +87,12 @@ describe(planContainerPlatform.name, () => {
     expect(env('operations')['SELFTEST_SMTP_PORT']).toBe('2525');
     expect(env('operations')['SELFTEST_JMAP_WS_URL']).toBe('ws://push-delivery:8080/jmap/ws');
     expect(env('operations')['CONSOLE_METRICS_URLS']!.split(',').sort()).toEqual([
+      'activesync=http://activesync:8084',
       'device-registry=http://device-registry:8081',
       'ingest=http://ingest:8083',
       'mailbox=http://mailbox:8082',
-      'operations=http://operations:8084',
+      'operations=http://operations:8085',
+      'outbound=http://outbound:8086',
       'push-delivery=http://push-delivery:8080',
     ]);
     expect(env('device-registry')).not.toHaveProperty('SELFTEST_SMTP_HOST');
@@ -93,6 +105,8 @@ describe(planContainerPlatform.name, () => {
       ingest: 'INGEST_HTTP_PORT',
       'push-delivery': 'PUSH_HTTP_PORT',
       operations: 'OPERATIONS_HTTP_PORT',
+      activesync: 'ACTIVESYNC_HTTP_PORT',
+      outbound: 'OUTBOUND_HTTP_PORT',
     } as const;
     for (const service of SERVICE_NAMES) {
       const spec = plan.services[service];
@@ -112,7 +126,7 @@ describe(planContainerPlatform.name, () => {
     expect(plan.services['push-delivery'].exposedPorts).toEqual([{ container: 8080, host: 40080 }]);
     expect(plan.services['device-registry'].exposedPorts).toEqual([{ container: 8081, host: 40081 }]);
     expect(plan.services.mailbox.exposedPorts).toEqual([{ container: 8082, host: 40082 }]);
-    expect(plan.services.operations.exposedPorts).toEqual([{ container: 8084, host: 40084 }]);
+    expect(plan.services.operations.exposedPorts).toEqual([{ container: 8085, host: 40085 }]);
     expect(plan.services.mailbox.hostUrl).toBe('http://docker.test:40082');
     expect(plan.services.mailbox.networkUrl).toBe('http://mailbox:8082');
   });
@@ -163,6 +177,8 @@ describe(chosenImages.name, () => {
       'device-registry': 'pushmail/device-registry:ci-42',
       'push-delivery': 'pushmail/push-delivery:ci-42',
       operations: 'pushmail/operations:ci-42',
+      activesync: 'pushmail/activesync:ci-42',
+      outbound: 'pushmail/outbound:ci-42',
     });
     expect(chosenImages({ mailbox: 'mine:latest' }, undefined)).toEqual({ mailbox: 'mine:latest' });
     expect(chosenImages(undefined, undefined)).toEqual({});

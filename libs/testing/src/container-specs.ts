@@ -11,7 +11,9 @@ export const CONTAINER_PORTS: PlatformPorts = {
   registry: 8081,
   mailbox: 8082,
   ingest: 8083,
-  operations: 8084,
+  operations: 8085,
+  activesync: 8084,
+  outbound: 8086,
 };
 
 /**
@@ -30,6 +32,8 @@ const STOP_TIMEOUT_MS: Record<ServiceName, number> = {
   ingest: 40_000,
   'push-delivery': 30_000,
   operations: 20_000,
+  activesync: 30_000,
+  outbound: 90_000,
 };
 
 /** The key of `PlatformPorts` each service's HTTP port (health, metrics, API) is under. */
@@ -39,6 +43,8 @@ const HTTP_PORT_OF: Record<ServiceName, keyof PlatformPorts> = {
   ingest: 'ingest',
   'push-delivery': 'push',
   operations: 'operations',
+  activesync: 'activesync',
+  outbound: 'outbound',
 };
 
 const PUBLISHED_PORTS_OF: Record<ServiceName, Array<keyof PlatformPorts>> = {
@@ -47,6 +53,8 @@ const PUBLISHED_PORTS_OF: Record<ServiceName, Array<keyof PlatformPorts>> = {
   ingest: ['smtp', 'ingest'],
   'push-delivery': ['push'],
   operations: ['operations'],
+  activesync: ['activesync'],
+  outbound: ['outbound'],
 };
 
 export interface ContainerPlanInput {
@@ -101,6 +109,7 @@ export interface ContainerPlan {
     websocketUrl: string;
     registryUrl: string;
     operationsUrl: string;
+    activesyncUrl: string;
   };
 }
 
@@ -108,7 +117,7 @@ const networkHttpUrl = (service: ServiceName): string =>
   `http://${service}:${CONTAINER_PORTS[HTTP_PORT_OF[service]]}`;
 
 /**
- * The five services as containers on one network with Kafka and Postgres: the counterpart of
+ * The six services as containers on one network with Kafka and Postgres: the counterpart of
  * docker-compose.yml for a test run, with no I/O, so that it is checked without a Docker engine.
  * Addresses between services use network aliases; the URLs handed to devices (the JMAP session and
  * WebSocket) use the Docker host and the published ports, because that is where the test's clients
@@ -163,6 +172,19 @@ export function planContainerPlatform(input: ContainerPlanInput): ContainerPlan 
       MAILBOX_URL: networkHttpUrl('mailbox'),
       REGISTRY_URL: networkHttpUrl('device-registry'),
     },
+    activesync: {
+      ACTIVESYNC_HTTP_PORT: String(CONTAINER_PORTS.activesync),
+      DATABASE_URL: databaseUrl,
+      INTERNAL_TOKEN: input.internalToken,
+      ACTIVESYNC_PUBLIC_URL: `http://${input.host}:${input.hostPorts.activesync}`,
+      MAILBOX_URL: networkHttpUrl('mailbox'),
+      REGISTRY_URL: networkHttpUrl('device-registry'),
+    },
+    outbound: {
+      OUTBOUND_HTTP_PORT: String(CONTAINER_PORTS.outbound),
+      DATABASE_URL: databaseUrl,
+      MAIL_DOMAINS: input.mailDomains.join(','),
+    },
   };
 
   const spec = (service: ServiceName): ServiceContainerSpec => {
@@ -209,6 +231,7 @@ export function planContainerPlatform(input: ContainerPlanInput): ContainerPlan 
       websocketUrl: `ws://${input.host}:${input.hostPorts.push}/jmap/ws`,
       registryUrl: `http://${input.host}:${input.hostPorts.registry}`,
       operationsUrl: `http://${input.host}:${input.hostPorts.operations}`,
+      activesyncUrl: `http://${input.host}:${input.hostPorts.activesync}`,
     },
   };
 }

@@ -1,4 +1,11 @@
-import { deviceEventTopic, deviceTrailTopic, mailArrivedTopic } from '@pushmail/contracts';
+import {
+  deviceEventTopic,
+  deviceTrailTopic,
+  mailArrivedTopic,
+  mailDeliveryStatusTopic,
+  mailSubmittedTopic,
+} from '@pushmail/contracts';
+import { fixKafkajsRequestQueueTimers } from '@pushmail/platform';
 import kafkajs, { type Kafka as KafkaClient } from 'kafkajs';
 
 const { Kafka, logLevel } = kafkajs;
@@ -23,19 +30,25 @@ export async function isolatedTrailGroup(brokers: string, prefix = 'operations-t
 /** Both kinds at once, on one admin connection: the ids of those asked for (by their prefixes). */
 export async function isolatedGroups(
   brokers: string,
-  prefixes: { delivery?: string; trail?: string },
-): Promise<{ delivery?: string; trail?: string }> {
+  prefixes: { delivery?: string; trail?: string; outbound?: string },
+): Promise<{ delivery?: string; trail?: string; outbound?: string }> {
   const id = (prefix: string) => `${prefix}-${Math.random().toString(16).slice(2, 12)}`;
   const delivery = prefixes.delivery === undefined ? undefined : id(prefixes.delivery);
   const trail = prefixes.trail === undefined ? undefined : id(prefixes.trail);
+  const outbound = prefixes.outbound === undefined ? undefined : id(prefixes.outbound);
   const groups: Array<{ groupId: string; topic: string }> = [];
-  if (delivery) groups.push({ groupId: delivery, topic: mailArrivedTopic.name });
+  if (delivery) {
+    groups.push({ groupId: delivery, topic: mailArrivedTopic.name });
+    // mailbox's delivery-status group is named after its delivery group.
+    groups.push({ groupId: `${delivery}-status`, topic: mailDeliveryStatusTopic.name });
+  }
+  if (outbound) groups.push({ groupId: outbound, topic: mailSubmittedTopic.name });
   if (trail) {
     groups.push({ groupId: trail, topic: deviceTrailTopic.name });
     groups.push({ groupId: `${trail}-decisions`, topic: deviceEventTopic.name });
   }
   if (groups.length > 0) await startGroupsAtEnd(brokers, groups);
-  return { delivery, trail };
+  return { delivery, trail, outbound };
 }
 
 /**
@@ -46,6 +59,7 @@ export async function startGroupsAtEnd(
   broker: string | KafkaClient,
   groups: ReadonlyArray<{ groupId: string; topic: string }>,
 ): Promise<void> {
+  fixKafkajsRequestQueueTimers();
   const kafka =
     typeof broker === 'string'
       ? new Kafka({ brokers: broker.split(','), clientId: 'test-setup', logLevel: logLevel.NOTHING })

@@ -25,3 +25,4 @@ export * from './recipient.js';
 export * from './required-env.js';
 export * from './smtp-outcome.js';
 export * from './start-pushmail.js';
+export * from './trace-fields.js';

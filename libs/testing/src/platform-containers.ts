@@ -248,6 +248,7 @@ export async function startPlatformInContainers(
     websocketUrl: plan.endpoints.websocketUrl,
     registryUrl: plan.endpoints.registryUrl,
     operationsUrl: plan.endpoints.operationsUrl,
+    activesyncUrl: plan.endpoints.activesyncUrl,
     adminToken,
     databaseUrl: postgres.getConnectionUri(),
     kafkaBrokers: `${kafka.getHost()}:${kafka.getMappedPort(KAFKA.hostListenerPort)}`,

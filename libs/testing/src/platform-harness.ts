@@ -7,7 +7,15 @@ import pg from 'pg';
 import { isolatedGroups } from './delivery-group.js';
 import { serviceLogs } from './service-logs.js';
 
-export const SERVICE_NAMES = ['device-registry', 'mailbox', 'ingest', 'push-delivery', 'operations'] as const;
+export const SERVICE_NAMES = [
+  'device-registry',
+  'mailbox',
+  'ingest',
+  'push-delivery',
+  'operations',
+  'activesync',
+  'outbound',
+] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export interface PlatformPorts {
@@ -17,6 +25,8 @@ export interface PlatformPorts {
   mailbox: number;
   ingest: number;
   operations: number;
+  activesync: number;
+  outbound: number;
 }
 
 /** What both runtimes (local processes and containers) accept. */
@@ -62,6 +72,8 @@ export interface RunningPlatform {
   registryUrl: string;
   /** The operations service: trail, findings, self-test, the console, and every other admin call forwarded. */
   operationsUrl: string;
+  /** The ActiveSync gateway: `/Microsoft-Server-ActiveSync` and `/autodiscover/autodiscover.xml` under it. */
+  activesyncUrl: string;
   adminToken: string;
   /** The database the services use, as the test reaches it. */
   databaseUrl: string;
@@ -88,6 +100,8 @@ export async function choosePorts(requested: Partial<PlatformPorts> = {}): Promi
     mailbox: requested.mailbox ?? (await freePort()),
     ingest: requested.ingest ?? (await freePort()),
     operations: requested.operations ?? (await freePort()),
+    activesync: requested.activesync ?? (await freePort()),
+    outbound: requested.outbound ?? (await freePort()),
   };
 }
 
@@ -97,7 +111,7 @@ export function adminTokenOf(options: CommonPlatformOptions): string {
 }
 
 /**
- * Starts the five services from their built output, against the given broker and database, and
+ * Starts the six services from their built output, against the given broker and database, and
  * resolves once every one answers ready. Used by `npm start`, the end-to-end tests and the benchmarks.
  */
 export async function startPlatform(options: PlatformOptions): Promise<RunningPlatform> {
@@ -118,11 +132,17 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     ? await isolatedGroups(options.kafkaBrokers, {
         ...(given('mailbox', 'MAILBOX_DELIVERY_GROUP') ? {} : { delivery: 'mailbox-test' }),
         ...(given('operations', 'TRAIL_CONSUMER_GROUP') ? {} : { trail: 'operations-trail-test' }),
+        ...(given('outbound', 'OUTBOUND_GROUP') ? {} : { outbound: 'outbound-test' }),
       })
     : {};
-  const groups: { mailbox: Record<string, string>; operations: Record<string, string> } = {
+  const groups: {
+    mailbox: Record<string, string>;
+    operations: Record<string, string>;
+    outbound: Record<string, string>;
+  } = {
     mailbox: isolated.delivery ? { MAILBOX_DELIVERY_GROUP: isolated.delivery } : {},
     operations: isolated.trail ? { TRAIL_CONSUMER_GROUP: isolated.trail } : {},
+    outbound: isolated.outbound ? { OUTBOUND_GROUP: isolated.outbound } : {},
   };
 
   const common: Record<string, string> = {
@@ -154,6 +174,8 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
         `device-registry=http://${host}:${ports.registry}`,
         `push-delivery=http://${host}:${ports.push}`,
         `operations=http://${host}:${ports.operations}`,
+        `activesync=http://${host}:${ports.activesync}`,
+        `outbound=http://${host}:${ports.outbound}`,
       ].join(','),
     },
     mailbox: {
@@ -172,6 +194,17 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
       MAILBOX_URL: `http://${host}:${ports.mailbox}`,
       REGISTRY_URL: `http://${host}:${ports.registry}`,
     },
+    activesync: {
+      ACTIVESYNC_HTTP_PORT: String(ports.activesync),
+      ACTIVESYNC_PUBLIC_URL: `http://${host}:${ports.activesync}`,
+      MAILBOX_URL: `http://${host}:${ports.mailbox}`,
+      REGISTRY_URL: `http://${host}:${ports.registry}`,
+    },
+    outbound: {
+      OUTBOUND_HTTP_PORT: String(ports.outbound),
+      MAIL_DOMAINS: mailDomains.join(','),
+      ...groups.outbound,
+    },
   };
   const healthPort: Record<ServiceName, number> = {
     'device-registry': ports.registry,
@@ -179,6 +212,8 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     ingest: ports.ingest,
     'push-delivery': ports.push,
     operations: ports.operations,
+    activesync: ports.activesync,
+    outbound: ports.outbound,
   };
 
   const processes = new Map<ServiceName, ChildProcess>();
@@ -253,6 +288,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     websocketUrl: `ws://${host}:${ports.push}/jmap/ws`,
     registryUrl: `http://${host}:${ports.registry}`,
     operationsUrl: `http://${host}:${ports.operations}`,
+    activesyncUrl: `http://${host}:${ports.activesync}`,
     adminToken,
     databaseUrl,
     kafkaBrokers: options.kafkaBrokers,

@@ -23,6 +23,24 @@ echo "topic pushmail.mailbox.changed.v1"
 "$bin/kafka-configs.sh" --bootstrap-server "$bootstrap" --alter --entity-type topics --entity-name pushmail.mailbox.changed.v1 \
   --add-config cleanup.policy=delete,retention.ms=259200000
 
+echo "topic pushmail.mail.submitted.v1"
+"$bin/kafka-topics.sh" --bootstrap-server "$bootstrap" --create --if-not-exists \
+  --topic pushmail.mail.submitted.v1 --partitions 6 --replication-factor 1 \
+  --config cleanup.policy=delete \
+  --config retention.ms=604800000 \
+  --config max.message.bytes=50331648 \
+  --config min.insync.replicas=1
+"$bin/kafka-configs.sh" --bootstrap-server "$bootstrap" --alter --entity-type topics --entity-name pushmail.mail.submitted.v1 \
+  --add-config cleanup.policy=delete,retention.ms=604800000,max.message.bytes=50331648,min.insync.replicas=1
+
+echo "topic pushmail.mail.delivery-status.v1"
+"$bin/kafka-topics.sh" --bootstrap-server "$bootstrap" --create --if-not-exists \
+  --topic pushmail.mail.delivery-status.v1 --partitions 6 --replication-factor 1 \
+  --config cleanup.policy=delete \
+  --config retention.ms=604800000
+"$bin/kafka-configs.sh" --bootstrap-server "$bootstrap" --alter --entity-type topics --entity-name pushmail.mail.delivery-status.v1 \
+  --add-config cleanup.policy=delete,retention.ms=604800000
+
 echo "topic pushmail.account.v1"
 "$bin/kafka-topics.sh" --bootstrap-server "$bootstrap" --create --if-not-exists \
   --topic pushmail.account.v1 --partitions 3 --replication-factor 1 \

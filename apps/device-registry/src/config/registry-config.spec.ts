@@ -20,6 +20,7 @@ describe('registryConfigSchema', () => {
     expect(loadConfig(registryConfigSchema, required)).toEqual({
       ...baseConfigDefaults,
       REGISTRY_HTTP_PORT: 8081,
+      DATABASE_STATEMENT_TIMEOUT_MS: 30_000,
       MAX_DEVICES_PER_ACCOUNT: 10,
       SIGN_IN_LOCKOUT_THRESHOLD: 5,
       SIGN_IN_LOCKOUT_WINDOW_SECONDS: 900,

@@ -1,9 +1,9 @@
-import { baseConfigSchema, bearerToken, port, positiveInt, postgresUrl } from '@pushmail/platform';
+import { baseConfigSchema, bearerToken, databaseConfigShape, port, positiveInt } from '@pushmail/platform';
 import { z } from 'zod';
 
 export const registryConfigSchema = baseConfigSchema.extend({
   REGISTRY_HTTP_PORT: port.default(8081),
-  DATABASE_URL: postgresUrl,
+  ...databaseConfigShape,
   /** Compared only through digests. */
   ADMIN_TOKEN: bearerToken(),
   MAX_DEVICES_PER_ACCOUNT: positiveInt(1000).default(10),

@@ -12,6 +12,7 @@ import { CreateRegistryTables1795737600000 } from './migrations/1795737600000-cr
 import { DeviceManagement1795824000000 } from './migrations/1795824000000-device-management.js';
 import { DeviceTrail1795910400000 } from './migrations/1795910400000-device-trail.js';
 import { DropDeviceTrail1796083200000 } from './migrations/1796083200000-drop-device-trail.js';
+import { SignInThrottle1796256000000 } from './migrations/1796256000000-sign-in-throttle.js';
 
 export const REGISTRY_SCHEMA = 'registry';
 
@@ -33,6 +34,7 @@ export const registryMigrations = [
   DeviceManagement1795824000000,
   DeviceTrail1795910400000,
   DropDeviceTrail1796083200000,
+  SignInThrottle1796256000000,
 ];
 
 export function registryDataSourceOptions(databaseUrl: string): DataSourceOptions {

@@ -46,24 +46,45 @@ export class DeviceLimitReachedException extends ForbiddenException {
   }
 }
 
+/** A 403 that is also an RFC 7807 problem (`application/problem+json`), `error` and `message` kept. */
+function forbiddenProblem(body: { error: string; message: string; [field: string]: unknown }) {
+  return { type: 'about:blank', status: 403, title: 'Forbidden', detail: body.message, ...body };
+}
+
 export class DeviceBlockedException extends ForbiddenException {
-  constructor(decision: AccessDecision) {
-    super({
-      error: 'device_blocked',
-      rule: decision.rule,
-      ruleSource: decision.source,
-      ...(decision.ruleId ? { ruleId: decision.ruleId } : {}),
-      message: `this device may not sync this account (${decision.rule}); an administrator can allow it`,
-    });
+  constructor(decision: Pick<AccessDecision, 'rule' | 'source' | 'ruleId'>) {
+    super(
+      forbiddenProblem({
+        error: 'device_blocked',
+        rule: decision.rule,
+        ruleSource: decision.source,
+        ...(decision.ruleId ? { ruleId: decision.ruleId } : {}),
+        message: `this device may not sync this account (${decision.rule}); an administrator can allow it`,
+      }),
+    );
   }
 }
 
 export class DeviceWipedException extends ForbiddenException {
   constructor() {
-    super({
-      error: 'device_wiped',
-      message:
-        'this device was remotely wiped; an administrator must remove the partnership before it can sync again',
-    });
+    super(
+      forbiddenProblem({
+        error: 'device_wiped',
+        message:
+          'this device was remotely wiped; an administrator must remove the partnership before it can sync again',
+      }),
+    );
+  }
+}
+
+/** A device that is to be wiped gets the wipe, not a fresh credential. */
+export class DeviceWipePendingException extends ForbiddenException {
+  constructor() {
+    super(
+      forbiddenProblem({
+        error: 'wipe_pending',
+        message: 'a remote wipe is waiting for this device; it gets no new token',
+      }),
+    );
   }
 }

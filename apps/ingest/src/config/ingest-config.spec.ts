@@ -19,8 +19,14 @@ describe('ingestConfigSchema', () => {
       SMTP_MAX_RECIPIENTS: 100,
       SMTP_MAX_CLIENTS: 1000,
       SMTP_SOCKET_TIMEOUT_MS: 60_000,
+      SMTP_MAX_CLIENTS_PER_ADDRESS: 20,
+      SMTP_COMMAND_TIMEOUT_MS: 120_000,
+      SMTP_DATA_TIMEOUT_MS: 600_000,
+      SMTP_MAX_ERRORS: 20,
+      SMTP_ERROR_DELAY_MS: 100,
       INGEST_PUBLISH_TIMEOUT_MS: 8000,
     });
+    expect(config.POSTMASTER_ACCOUNT).toBeUndefined();
     expect(config.SMTP_HOSTNAME.length).toBeGreaterThan(0);
   });
 

@@ -20,7 +20,30 @@ export const ingestConfigSchema = baseConfigSchema.extend({
   SMTP_MAX_MESSAGE_BYTES: positiveInt(32 * 1024 * 1024).default(10 * 1024 * 1024),
   SMTP_MAX_RECIPIENTS: positiveInt(10_000).default(100),
   SMTP_MAX_CLIENTS: positiveInt(1_000_000).default(1000),
+  /** How many connections one client address may hold at once; more are refused with 421 4.7.0. */
+  SMTP_MAX_CLIENTS_PER_ADDRESS: positiveInt(1_000_000).default(20),
+  /** Idle time: how long the client may send nothing while the server waits for it. */
   SMTP_SOCKET_TIMEOUT_MS: positiveInt(3_600_000).default(60_000),
+  // RFC 5321 §4.5.3.2 gives a client 5 minutes for a MAIL or RCPT reply and 10 for the end of
+  // DATA; a trickling client resets the idle timer with every byte, so these bound the total.
+  /** Total time a command line may take, from its first byte to its line end. */
+  SMTP_COMMAND_TIMEOUT_MS: positiveInt(3_600_000).default(120_000),
+  /** Total time from the 354 to the end of the message. */
+  SMTP_DATA_TIMEOUT_MS: positiveInt(3_600_000).default(600_000),
+  /** Error replies (5xx) a session may provoke before it is closed with 421 4.7.0. */
+  SMTP_MAX_ERRORS: positiveInt(10_000).default(20),
+  /** Each refused recipient after the first waits this much longer than the one before, up to 5 s. */
+  SMTP_ERROR_DELAY_MS: z.coerce.number().int().min(0).max(5000).default(100),
+  /**
+   * Where mail to `postmaster@<hosted domain>` goes when that address is not itself an account
+   * (RFC 5321 §4.5.1): the address of an account under a hosted domain. Unset: the
+   * `postmaster@` address of the first hosted domain.
+   */
+  POSTMASTER_ACCOUNT: z
+    .string()
+    .regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address')
+    .transform((address) => address.toLowerCase())
+    .optional(),
   INGEST_PUBLISH_TIMEOUT_MS: positiveInt(600_000).default(8000),
 });
 

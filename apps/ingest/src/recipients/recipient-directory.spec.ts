@@ -32,7 +32,8 @@ describe(RecipientDirectory.name, () => {
     directory.applyChange(account({ address: 'bob@elsewhere.example' }), undefined);
 
     expect(directory.resolve('bob@elsewhere.example').kind).toBe('foreign-domain');
-    expect(directory.resolve('postmaster').kind).toBe('foreign-domain');
+    expect(directory.resolve('someone').kind).toBe('foreign-domain');
+    expect(directory.resolve('postmaster@elsewhere.example').kind).toBe('foreign-domain');
     expect(directory.resolve('bob@sub.example.com').kind).toBe('foreign-domain');
   });
 
@@ -85,5 +86,38 @@ describe(RecipientDirectory.name, () => {
       kind: 'account',
       accountId: second.accountId,
     });
+  });
+
+  it("gives postmaster@ of every hosted domain to that address's own account, else to the postmaster account", () => {
+    const directory = new RecipientDirectory(['example.com', 'example.org'], 'Admin@Example.com');
+    const admin = account({ address: 'admin@example.com' });
+    const orgPostmaster = account({ address: 'postmaster@example.org' });
+    directory.applyChange(admin, undefined);
+    directory.applyChange(orgPostmaster, undefined);
+
+    expect(directory.resolve('PostMaster@Example.com')).toEqual({
+      kind: 'account',
+      accountId: admin.accountId,
+      address: 'postmaster@example.com',
+    });
+    // The bare postmaster (RFC 5321 §4.1.1.3) is the first hosted domain's.
+    expect(directory.resolve('postmaster')).toEqual({
+      kind: 'account',
+      accountId: admin.accountId,
+      address: 'postmaster@example.com',
+    });
+    expect(directory.resolve('postmaster@example.org')).toMatchObject({ accountId: orgPostmaster.accountId });
+  });
+
+  it('defaults the postmaster account to postmaster@ of the first domain, and says when there is none', () => {
+    const directory = new RecipientDirectory(['example.com', 'example.org']);
+
+    expect(directory.resolve('postmaster@example.org')).toEqual({
+      kind: 'postmaster-unassigned',
+      address: 'postmaster@example.org',
+    });
+    const postmaster = account({ address: 'postmaster@example.com' });
+    directory.applyChange(postmaster, undefined);
+    expect(directory.resolve('postmaster@example.org')).toMatchObject({ accountId: postmaster.accountId });
   });
 });

@@ -9,7 +9,8 @@ import { RecipientDirectory } from './recipient-directory.js';
     {
       provide: RecipientDirectory,
       inject: [CONFIG],
-      useFactory: (config: IngestConfig) => new RecipientDirectory(config.MAIL_DOMAINS),
+      useFactory: (config: IngestConfig) =>
+        new RecipientDirectory(config.MAIL_DOMAINS, config.POSTMASTER_ACCOUNT),
     },
     AccountsViewService,
   ],

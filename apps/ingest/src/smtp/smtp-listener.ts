@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { SMTPServer } from 'smtp-server';
+import { SMTPServer, type SMTPServerSession } from 'smtp-server';
+import { SmtpConnectionGuard, type SmtpConnection, type SmtpGuardSettings } from './smtp-connection-guard.js';
 import { SmtpReplies } from './smtp-replies.js';
 import type { SmtpSessionHandler } from './smtp-session.handler.js';
 
@@ -13,12 +14,14 @@ export interface SmtpListenerSettings {
   socketTimeoutMs: number;
   /** How long a shutdown waits for messages in DATA or being published. */
   drainTimeoutMs: number;
+  guard: SmtpGuardSettings;
 }
 
 /** The SMTP socket server: starts listening, and on stop lets transactions in flight finish. */
 export class SmtpListener {
   private readonly server: SMTPServer;
   private readonly log: Logger;
+  private readonly guards = new WeakMap<SMTPServerSession, SmtpConnectionGuard>();
   private listening = false;
   private started = false;
 
@@ -39,10 +42,23 @@ export class SmtpListener {
       socketTimeout: settings.socketTimeoutMs,
       closeTimeout: settings.drainTimeoutMs,
       logger: false,
-      onConnect: (session, done) => handler.onConnect(session, this.server.connections.size, done),
+      onConnect: (session, done) => {
+        let fromSameAddress = 0;
+        let connection: SmtpConnection | undefined;
+        for (const open of this.server.connections) {
+          if (open.remoteAddress === session.remoteAddress) fromSameAddress += 1;
+          if (open.session === session) connection = open;
+        }
+        if (connection)
+          this.guards.set(session, new SmtpConnectionGuard(connection, settings.guard, this.log));
+        handler.onConnect(session, this.server.connections.size, fromSameAddress, done);
+      },
       onMailFrom: (address, session, done) => handler.onMailFrom(address, session, done),
       onRcptTo: (address, session, done) => handler.onRcptTo(address, session, done),
-      onData: (stream, session, done) => handler.onData(stream, session, done),
+      onData: (stream, session, done) => {
+        this.guards.get(session)?.watchData(stream);
+        handler.onData(stream, session, done);
+      },
     });
     // Errors of single client connections (resets, protocol garbage) arrive here; without a
     // listener they would crash the process.

@@ -14,8 +14,19 @@ export class SmtpReplyError extends Error {
 // it would derive them from the reply code alone), so each text carries the right one.
 export const SmtpReplies = {
   tooManyConnections: () => new SmtpReplyError(421, '4.7.0 Too many connections'),
+  tooManyConnectionsFromAddress: () =>
+    new SmtpReplyError(421, '4.7.0 Too many connections from your address, try again later'),
+  tooManyErrors: () => new SmtpReplyError(421, '4.7.0 Too many errors, closing connection'),
+  commandTimeout: () => new SmtpReplyError(421, '4.4.2 Command took too long, closing connection'),
+  dataTimeout: () => new SmtpReplyError(421, '4.4.2 Message took too long to send, closing connection'),
   shuttingDown: () => new SmtpReplyError(421, '4.3.2 Service shutting down'),
   senderTooLong: () => new SmtpReplyError(501, '5.1.7 Sender address too long'),
+  unknownParameters: (names: readonly string[]) =>
+    new SmtpReplyError(555, `5.5.4 Unsupported parameter(s): ${names.join(' ').slice(0, 100)}`),
+  utf8AddressWithoutSmtpUtf8: () =>
+    new SmtpReplyError(553, '5.6.7 Non-ASCII address requires the SMTPUTF8 parameter'),
+  postmasterUnassigned: () =>
+    new SmtpReplyError(451, '4.3.0 The postmaster mailbox is not set up yet, please retry'),
   relayDenied: () => new SmtpReplyError(550, '5.7.1 Relay access denied'),
   noSuchUser: (address: string) =>
     new SmtpReplyError(550, `5.1.1 <${address}>: Recipient address rejected: no such user`),

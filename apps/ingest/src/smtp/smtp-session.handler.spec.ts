@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
-import type { MailArrivedV1 } from '@pushmail/contracts';
+import { mailArrivedV1, type MailArrivedV1 } from '@pushmail/contracts';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
@@ -44,7 +44,7 @@ const alice = { accountId: randomUUID(), address: 'alice@example.com' };
 const bob = { accountId: randomUUID(), address: 'bob@example.com' };
 
 function setup(limits: Partial<SmtpSessionLimits> = {}, publishTimeoutMs = 1000) {
-  const directory = new RecipientDirectory(['example.com']);
+  const directory = new RecipientDirectory(['example.com'], alice.address);
   for (const account of [alice, bob]) {
     directory.applyChange(
       { ...account, revision: 1, status: 'active', updatedAt: new Date().toISOString() },
@@ -56,12 +56,19 @@ function setup(limits: Partial<SmtpSessionLimits> = {}, publishTimeoutMs = 1000)
   const metrics = new IngestMetrics(registry);
   const handler = new SmtpSessionHandler(
     directory,
-    new AcceptMessage(publisher, metrics, { publishTimeoutMs }),
+    new AcceptMessage(publisher, metrics, { publishTimeoutMs, hostname: 'mx.example.com' }),
     metrics,
     pino({ level: 'silent' }),
-    { maxMessageBytes: 1000, maxRecipients: 3, maxClients: 2, ...limits },
+    {
+      maxMessageBytes: 1000,
+      maxRecipients: 3,
+      maxClients: 2,
+      maxClientsPerAddress: 2,
+      errorDelayMs: 0,
+      ...limits,
+    },
   );
-  return { handler, publisher, registry };
+  return { handler, publisher, registry, directory };
 }
 
 function newSession(): SMTPServerSession {
@@ -109,10 +116,111 @@ describe(SmtpSessionHandler.name, () => {
   it('accepts a connection within the limit and refuses one past it with 421 4.7.0', () => {
     const { handler } = setup({ maxClients: 2 });
     const outcomes: (Reply | 'greeted')[] = [];
-    handler.onConnect(newSession(), 2, (error) => outcomes.push(error ? asReply(error) : 'greeted'));
-    handler.onConnect(newSession(), 3, (error) => outcomes.push(error ? asReply(error) : 'greeted'));
+    handler.onConnect(newSession(), 2, 1, (error) => outcomes.push(error ? asReply(error) : 'greeted'));
+    handler.onConnect(newSession(), 3, 1, (error) => outcomes.push(error ? asReply(error) : 'greeted'));
 
     expect(outcomes).toEqual(['greeted', { code: 421, text: '4.7.0 Too many connections' }]);
+  });
+
+  it('refuses a connection past the per-address limit with 421 4.7.0', () => {
+    const { handler } = setup({ maxClients: 100, maxClientsPerAddress: 3 });
+    const outcomes: (Reply | 'greeted')[] = [];
+    handler.onConnect(newSession(), 10, 3, (error) => outcomes.push(error ? asReply(error) : 'greeted'));
+    handler.onConnect(newSession(), 10, 4, (error) => outcomes.push(error ? asReply(error) : 'greeted'));
+
+    expect(outcomes).toEqual([
+      'greeted',
+      { code: 421, text: '4.7.0 Too many connections from your address, try again later' },
+    ]);
+  });
+
+  it('refuses MAIL FROM parameters it does not advertise with 555 5.5.4', () => {
+    const { handler } = setup();
+    const answer = (args: Record<string, string | boolean> | false): Reply => {
+      let reply: Reply | undefined;
+      handler.onMailFrom({ address: 'a@elsewhere.example', args } as never, newSession(), (error) => {
+        reply = asReply(error);
+      });
+      return reply!;
+    };
+
+    expect(answer({ SIZE: '10', BODY: '8BITMIME', SMTPUTF8: true }).code).toBe(250);
+    expect(answer(false).code).toBe(250);
+    expect(answer({ XFOO: 'bar' })).toEqual({ code: 555, text: '5.5.4 Unsupported parameter(s): XFOO' });
+    expect(answer({ RET: 'FULL' }).code).toBe(555);
+  });
+
+  it('refuses a UTF-8 sender or recipient without SMTPUTF8 with 553 5.6.7, and takes it with', () => {
+    const { handler } = setup();
+    const session = newSession();
+    let reply: Reply | undefined;
+    handler.onMailFrom({ address: 'jöran@elsewhere.example', args: false }, session, (error) => {
+      reply = asReply(error);
+    });
+    expect(reply).toEqual({ code: 553, text: '5.6.7 Non-ASCII address requires the SMTPUTF8 parameter' });
+    expect(rcpt(handler, session, 'ålice@example.com').code).toBe(553);
+
+    session.envelope.smtpUtf8 = true;
+    handler.onMailFrom({ address: 'jöran@elsewhere.example', args: { SMTPUTF8: true } }, session, (error) => {
+      reply = asReply(error);
+    });
+    expect(reply!.code).toBe(250);
+    expect(rcpt(handler, session, 'ålice@example.com').code).toBe(550);
+  });
+
+  it('accepts postmaster@ of a hosted domain and delivers it to the postmaster account', async () => {
+    const { handler, publisher } = setup();
+    const session = newSession();
+
+    expect(rcpt(handler, session, 'PostMaster@example.com').code).toBe(250);
+    expect(rcpt(handler, session, 'postmaster').code).toBe(250);
+    expect((await data(handler, session, Buffer.from('Subject: abuse\r\n\r\nreport\r\n')).reply).code).toBe(
+      250,
+    );
+
+    const bare = newSession();
+    expect(rcpt(handler, bare, 'postmaster').code).toBe(250);
+    expect((await data(handler, bare, Buffer.from('Subject: bare\r\n\r\nreport\r\n')).reply).code).toBe(250);
+
+    expect(publisher.published.map((event) => [event.accountId, event.envelope.rcptTo])).toEqual([
+      [alice.accountId, 'postmaster@example.com'],
+      [alice.accountId, 'postmaster@example.com'],
+    ]);
+    for (const event of publisher.published) expect(mailArrivedV1.safeParse(event).success).toBe(true);
+  });
+
+  it('defers mail to the postmaster with 451 4.3.0 while no account takes it', () => {
+    const { handler, directory } = setup();
+    directory.applyChange(undefined, {
+      ...alice,
+      revision: 1,
+      status: 'active',
+      updatedAt: new Date().toISOString(),
+    });
+
+    expect(rcpt(handler, newSession(), 'postmaster@example.com')).toEqual({
+      code: 451,
+      text: '4.3.0 The postmaster mailbox is not set up yet, please retry',
+    });
+  });
+
+  it('answers refused recipients ever more slowly within one session', async () => {
+    const { handler } = setup({ errorDelayMs: 40 });
+    const session = newSession();
+    const timed = () =>
+      new Promise<number>((resolve) => {
+        const started = performance.now();
+        handler.onRcptTo({ address: 'nobody@example.com', args: false }, session, () =>
+          resolve(performance.now() - started),
+        );
+      });
+
+    const first = await timed();
+    await timed();
+    const third = await timed();
+
+    expect(first).toBeLessThan(40);
+    expect(third).toBeGreaterThanOrEqual(75);
   });
 
   it('refuses a recipient under a domain it does not host as relaying', () => {
@@ -162,7 +270,11 @@ describe(SmtpSessionHandler.name, () => {
     expect(publisher.published.map((event) => event.accountId).sort()).toEqual(
       [alice.accountId, bob.accountId].sort(),
     );
-    expect(Buffer.from(publisher.published[0]!.rawBase64, 'base64').equals(raw)).toBe(true);
+    const stored = Buffer.from(publisher.published[0]!.rawBase64, 'base64');
+    expect(stored.subarray(stored.length - raw.length).equals(raw)).toBe(true);
+    expect(stored.toString()).toMatch(
+      /^Return-Path: <sender@elsewhere\.example>\r\nReceived: from mx\.elsewhere\.example /,
+    );
     expect(publisher.published[0]!.smtp).toEqual({
       clientAddress: '192.0.2.10',
       heloName: 'mx.elsewhere.example',
@@ -196,7 +308,7 @@ describe(SmtpSessionHandler.name, () => {
 
   it('counts sessions and replies by code', async () => {
     const { handler, registry } = setup();
-    handler.onConnect(newSession(), 1, () => undefined);
+    handler.onConnect(newSession(), 1, 1, () => undefined);
     const session = newSession();
     rcpt(handler, session, 'nobody@example.com');
     rcpt(handler, session, 'alice@example.com');

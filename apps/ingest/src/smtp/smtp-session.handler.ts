@@ -14,12 +14,25 @@ export interface SmtpSessionLimits {
   maxMessageBytes: number;
   maxRecipients: number;
   maxClients: number;
+  maxClientsPerAddress: number;
+  /** Added per refused recipient after the first one of a session, up to MAX_ERROR_DELAY_MS. */
+  errorDelayMs: number;
 }
 
 type Done = (error?: Error | null) => void;
 
+interface AcceptedRecipient {
+  address: string;
+  accountId: string;
+}
+
 const MAX_SENDER_LENGTH = 320;
 const MAX_HELO_LENGTH = 255;
+const MAX_ERROR_DELAY_MS = 5000;
+// What the EHLO reply advertises (SIZE, 8BITMIME, SMTPUTF8): RFC 5321 §4.1.1.11 wants 555 for
+// any other parameter. DSN is not advertised, so RCPT takes none.
+const MAIL_PARAMETERS: ReadonlySet<string> = new Set(['SIZE', 'BODY', 'SMTPUTF8']);
+const NON_ASCII = /[^\x00-\x7f]/;
 
 /**
  * The decisions of an SMTP session: who may connect, which recipients are ours, and what
@@ -28,8 +41,11 @@ const MAX_HELO_LENGTH = 255;
 export class SmtpSessionHandler {
   // Keyed by the envelope, which smtp-server replaces for every transaction (MAIL, RSET, after
   // DATA), so a transaction's accepted recipients disappear with it.
-  private readonly transactions = new WeakMap<SMTPServerEnvelope, Map<string, string>>();
+  // Each accepted recipient as the client named it (normalized), with the address and account it
+  // resolved to: the bare `postmaster` resolves to a full address.
+  private readonly transactions = new WeakMap<SMTPServerEnvelope, Map<string, AcceptedRecipient>>();
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly refusedRecipients = new WeakMap<SMTPServerSession, number>();
   private readonly log: Logger;
 
   constructor(
@@ -42,24 +58,37 @@ export class SmtpSessionHandler {
     this.log = logger.child({ component: 'smtp' });
   }
 
-  /** `openConnections` counts this one too. */
-  onConnect(session: SMTPServerSession, openConnections: number, done: Done): void {
+  /** Both counts include this connection. */
+  onConnect(session: SMTPServerSession, openConnections: number, fromSameAddress: number, done: Done): void {
     this.metrics.sessions.inc();
     if (openConnections > this.limits.maxClients) {
       return this.reject(SmtpReplies.tooManyConnections(), done);
+    }
+    if (fromSameAddress > this.limits.maxClientsPerAddress) {
+      return this.reject(SmtpReplies.tooManyConnectionsFromAddress(), done);
     }
     this.metrics.reply(220);
     done();
   }
 
-  onMailFrom(address: SMTPServerAddress, _session: SMTPServerSession, done: Done): void {
+  onMailFrom(address: SMTPServerAddress, session: SMTPServerSession, done: Done): void {
     // The declared SIZE was already checked by smtp-server, which knows the limit.
+    const unknown = parameterNames(address).filter((name) => !MAIL_PARAMETERS.has(name));
+    if (unknown.length > 0) return this.reject(SmtpReplies.unknownParameters(unknown), done);
     if (address.address.length > MAX_SENDER_LENGTH) return this.reject(SmtpReplies.senderTooLong(), done);
+    if (NON_ASCII.test(address.address) && !session.envelope.smtpUtf8) {
+      return this.reject(SmtpReplies.utf8AddressWithoutSmtpUtf8(), done);
+    }
     this.metrics.reply(250);
     done();
   }
 
   onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, done: Done): void {
+    const unknown = parameterNames(address);
+    if (unknown.length > 0) return this.reject(SmtpReplies.unknownParameters(unknown), done);
+    if (NON_ASCII.test(address.address) && !session.envelope.smtpUtf8) {
+      return this.reject(SmtpReplies.utf8AddressWithoutSmtpUtf8(), done);
+    }
     const accepted = this.transactionOf(session.envelope);
     const normalized = normalizeAddress(address.address);
     if (!accepted.has(normalized) && accepted.size >= this.limits.maxRecipients) {
@@ -68,11 +97,17 @@ export class SmtpSessionHandler {
     const resolution = this.directory.resolve(normalized);
     switch (resolution.kind) {
       case 'foreign-domain':
-        return this.reject(SmtpReplies.relayDenied(), done);
+        return this.refuseRecipient(session, SmtpReplies.relayDenied(), done);
       case 'unknown-user':
-        return this.reject(SmtpReplies.noSuchUser(address.address), done);
+        return this.refuseRecipient(session, SmtpReplies.noSuchUser(address.address), done);
+      case 'postmaster-unassigned':
+        this.log.error(
+          { sessionId: session.id },
+          'mail to the postmaster deferred: no account takes it (see POSTMASTER_ACCOUNT)',
+        );
+        return this.reject(SmtpReplies.postmasterUnassigned(), done);
       case 'account':
-        accepted.set(resolution.address, resolution.accountId);
+        accepted.set(normalized, { address: resolution.address, accountId: resolution.accountId });
         this.metrics.reply(250);
         return done();
     }
@@ -151,6 +186,7 @@ export class SmtpSessionHandler {
           heloName: String(session.hostNameAppearsAs || '').slice(0, MAX_HELO_LENGTH),
           sessionId: session.id,
         },
+        protocol: protocolOf(session),
         receivedAt,
       });
       this.log.info(
@@ -181,13 +217,13 @@ export class SmtpSessionHandler {
     const recipients: { address: string; accountId: string }[] = [];
     for (const recipient of envelope.rcptTo) {
       const address = normalizeAddress(recipient.address);
-      const accountId = accepted.get(address);
-      if (accountId !== undefined) recipients.push({ address, accountId });
+      const resolved = accepted.get(address);
+      if (resolved !== undefined) recipients.push(resolved);
     }
     return recipients;
   }
 
-  private transactionOf(envelope: SMTPServerEnvelope): Map<string, string> {
+  private transactionOf(envelope: SMTPServerEnvelope): Map<string, AcceptedRecipient> {
     let accepted = this.transactions.get(envelope);
     if (!accepted) {
       accepted = new Map();
@@ -200,6 +236,28 @@ export class SmtpSessionHandler {
     this.metrics.reply(reply.responseCode);
     done(reply);
   }
+
+  /**
+   * Each refused recipient of a session is answered a little later than the one before, so
+   * guessing addresses gets slower as it goes; smtp-server reads no further command meanwhile.
+   */
+  private refuseRecipient(session: SMTPServerSession, reply: SmtpReplyError, done: Done): void {
+    const refused = this.refusedRecipients.get(session) ?? 0;
+    this.refusedRecipients.set(session, refused + 1);
+    const delayMs = Math.min(MAX_ERROR_DELAY_MS, refused * this.limits.errorDelayMs);
+    if (delayMs === 0) return this.reject(reply, done);
+    setTimeout(() => this.reject(reply, done), delayMs).unref();
+  }
+}
+
+/** The `with` clause of `Received:` (RFC 5321 §4.4, RFC 6531 §3.7.4); no TLS or AUTH here. */
+function protocolOf(session: SMTPServerSession): string {
+  if (session.envelope.smtpUtf8) return 'UTF8SMTP';
+  return session.openingCommand === 'HELO' ? 'SMTP' : 'ESMTP';
+}
+
+function parameterNames(address: SMTPServerAddress): string[] {
+  return address.args ? Object.keys(address.args) : [];
 }
 
 class ClientGoneError extends Error {

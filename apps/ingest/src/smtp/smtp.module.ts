@@ -31,6 +31,8 @@ const DRAIN_TIMEOUT_MS = 10_000;
           maxMessageBytes: config.SMTP_MAX_MESSAGE_BYTES,
           maxRecipients: config.SMTP_MAX_RECIPIENTS,
           maxClients: config.SMTP_MAX_CLIENTS,
+          maxClientsPerAddress: config.SMTP_MAX_CLIENTS_PER_ADDRESS,
+          errorDelayMs: config.SMTP_ERROR_DELAY_MS,
         }),
     },
     {
@@ -46,6 +48,11 @@ const DRAIN_TIMEOUT_MS = 10_000;
             maxMessageBytes: config.SMTP_MAX_MESSAGE_BYTES,
             socketTimeoutMs: config.SMTP_SOCKET_TIMEOUT_MS,
             drainTimeoutMs: DRAIN_TIMEOUT_MS,
+            guard: {
+              commandTimeoutMs: config.SMTP_COMMAND_TIMEOUT_MS,
+              dataTimeoutMs: config.SMTP_DATA_TIMEOUT_MS,
+              maxErrors: config.SMTP_MAX_ERRORS,
+            },
           },
           logger,
         ),

@@ -9,12 +9,14 @@ export interface StateRow {
   email_modseq: string;
   mailbox_modseq: string;
   thread_modseq: string;
+  identity_modseq: string;
+  submission_modseq: string;
   delivery_modseq: string;
   changes_horizon: string;
 }
 
 export const STATE_COLUMNS =
-  'modseq, email_modseq, mailbox_modseq, thread_modseq, delivery_modseq, changes_horizon';
+  'modseq, email_modseq, mailbox_modseq, thread_modseq, identity_modseq, submission_modseq, delivery_modseq, changes_horizon';
 
 export function statesOf(row: StateRow | undefined): AccountStates | undefined {
   if (!row) return undefined;
@@ -23,6 +25,8 @@ export function statesOf(row: StateRow | undefined): AccountStates | undefined {
     emailModseq: Number(row.email_modseq),
     mailboxModseq: Number(row.mailbox_modseq),
     threadModseq: Number(row.thread_modseq),
+    identityModseq: Number(row.identity_modseq),
+    submissionModseq: Number(row.submission_modseq),
     deliveryModseq: Number(row.delivery_modseq),
     changesHorizon: Number(row.changes_horizon),
   };
@@ -41,6 +45,8 @@ interface CommitValues {
   emailModseq: number;
   mailboxModseq: number;
   threadModseq: number;
+  identityModseq: number;
+  submissionModseq: number;
   deliveryModseq: number;
   types: string[];
   objectIds: string[];
@@ -54,6 +60,7 @@ const COMMIT_ACCOUNT_WRITE = new PreparedStatement<CommitValues, never>(
       UPDATE mailbox.account_state
          SET modseq = ${slot('modseq')}, email_modseq = ${slot('emailModseq')},
              mailbox_modseq = ${slot('mailboxModseq')}, thread_modseq = ${slot('threadModseq')},
+             identity_modseq = ${slot('identityModseq')}, submission_modseq = ${slot('submissionModseq')},
              delivery_modseq = ${slot('deliveryModseq')}, updated_at = now()
        WHERE account_id = ${slot('accountId')}
     )
@@ -135,6 +142,8 @@ export class AccountWrite {
       emailModseq: touched('Email') ? modseq : this.before.emailModseq,
       mailboxModseq: touched('Mailbox') ? modseq : this.before.mailboxModseq,
       threadModseq: touched('Thread') ? modseq : this.before.threadModseq,
+      identityModseq: touched('Identity') ? modseq : this.before.identityModseq,
+      submissionModseq: touched('EmailSubmission') ? modseq : this.before.submissionModseq,
       deliveryModseq: this.delivered ? modseq : this.before.deliveryModseq,
     };
     await COMMIT_ACCOUNT_WRITE.run(this.manager, {
@@ -143,6 +152,8 @@ export class AccountWrite {
       emailModseq: after.emailModseq,
       mailboxModseq: after.mailboxModseq,
       threadModseq: after.threadModseq,
+      identityModseq: after.identityModseq,
+      submissionModseq: after.submissionModseq,
       deliveryModseq: after.deliveryModseq,
       types: rows.map((row) => row.type),
       objectIds: rows.map((row) => row.objectId),

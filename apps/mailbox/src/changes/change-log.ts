@@ -8,6 +8,8 @@ export interface AccountStates {
   emailModseq: number;
   mailboxModseq: number;
   threadModseq: number;
+  identityModseq: number;
+  submissionModseq: number;
   deliveryModseq: number;
   changesHorizon: number;
 }
@@ -17,6 +19,8 @@ export const INITIAL_STATES: AccountStates = {
   emailModseq: 0,
   mailboxModseq: 0,
   threadModseq: 0,
+  identityModseq: 0,
+  submissionModseq: 0,
   deliveryModseq: 0,
   changesHorizon: 0,
 };
@@ -30,6 +34,10 @@ export function typeModseq(states: AccountStates, type: ChangeType): number {
       return states.mailboxModseq;
     case 'Thread':
       return states.threadModseq;
+    case 'Identity':
+      return states.identityModseq;
+    case 'EmailSubmission':
+      return states.submissionModseq;
   }
 }
 

@@ -1,9 +1,9 @@
-import { baseConfigSchema, bearerToken, port, postgresUrl } from '@pushmail/platform';
+import { baseConfigSchema, bearerToken, databaseConfigShape, port, positiveInt } from '@pushmail/platform';
 import { z } from 'zod';
 
 export const mailboxConfigSchema = baseConfigSchema.extend({
   MAILBOX_HTTP_PORT: port.default(8082),
-  DATABASE_URL: postgresUrl,
+  ...databaseConfigShape,
   /** Shared with push-delivery; compared only through digests. */
   INTERNAL_TOKEN: bearerToken(),
   /** How long the per-account change log answers `/changes` before a client must resync. */
@@ -18,6 +18,19 @@ export const mailboxConfigSchema = baseConfigSchema.extend({
    * own while it stores, so this stays well below the pool's 10.
    */
   DELIVERY_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(6).default(3),
+  /**
+   * The group every replica shares to keep submissions' deliveryStatus current; by default
+   * `<MAILBOX_DELIVERY_GROUP>-status`, so a separate deployment gets its own with the other.
+   */
+  MAILBOX_DELIVERY_STATUS_GROUP: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,200}$/, 'letters, digits, ".", "_" and "-" only')
+    .optional(),
+  /** Per-account sending limits (EmailSubmission/set): messages in any hour, recipients of one message. */
+  SUBMISSION_MAX_PER_HOUR: positiveInt(1_000_000).default(200),
+  SUBMISSION_MAX_RECIPIENTS: positiveInt(10_000).default(100),
+  // The event carries the message base64-encoded and must fit mail-submitted's 48 MiB.
+  SUBMISSION_MAX_BYTES: positiveInt(32 * 1024 * 1024).default(10 * 1024 * 1024),
 });
 
 export type MailboxConfig = z.infer<typeof mailboxConfigSchema>;

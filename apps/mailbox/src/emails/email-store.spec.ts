@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { hostileString, isStorable } from '../testing/hostile-strings.js';
 import { newEmail } from './email.js';
 import { INSERT_EMAIL, insertEmailValues } from './email-store.js';
 
@@ -49,6 +51,71 @@ describe(insertEmailValues.name, () => {
     expect(values.sender).toBeNull();
     expect(values.sort_subject).toBe('plans');
     expect(values.referenced).toEqual(['m1@example.org', 'm0@example.org', 'm1@example.org']);
+  });
+
+  it('makes every string that reaches a column storable, whatever the message said', () => {
+    const address = fc.record({ name: fc.option(hostileString), email: hostileString });
+    const addresses = fc.option(fc.array(address, { maxLength: 3 }));
+    const hostileEmail = fc.record({
+      subject: fc.option(hostileString),
+      from: addresses,
+      sender: addresses,
+      to: addresses,
+      cc: addresses,
+      bcc: addresses,
+      replyTo: addresses,
+      messageId: fc.option(hostileString),
+      inReplyTo: fc.option(fc.array(hostileString, { maxLength: 3 })),
+      references: fc.option(fc.array(hostileString, { maxLength: 3 })),
+      textBody: fc.option(hostileString),
+      htmlBody: fc.option(hostileString),
+      preview: hostileString,
+      // A sort key is cut at 256 code units, which may split a surrogate pair.
+      longSubject: fc.nat({ max: 300 }).map((length) => 'a'.repeat(length) + '😀'.repeat(4)),
+      attachments: fc.array(
+        fc.record({
+          name: fc.option(hostileString),
+          type: hostileString,
+          disposition: fc.option(hostileString),
+          cid: fc.option(hostileString),
+        }),
+        { maxLength: 2 },
+      ),
+      keyword: hostileString,
+    });
+    const strings = (value: unknown): string[] =>
+      typeof value === 'string'
+        ? [value]
+        : Array.isArray(value)
+          ? value.flatMap(strings)
+          : value !== null && typeof value === 'object' && !(value instanceof Date)
+            ? Object.entries(value).flatMap(([key, entry]) => [key, ...strings(entry)])
+            : [];
+    fc.assert(
+      fc.property(hostileEmail, fc.boolean(), (fields, longSubject) => {
+        const email = {
+          ...full,
+          ...fields,
+          subject: longSubject ? fields.longSubject : fields.subject,
+          attachments: fields.attachments.map((attachment, index) => ({
+            ...attachment,
+            partId: String(3 + index),
+            size: 1,
+          })),
+          keywords: { [fields.keyword]: true },
+        };
+        const values = insertEmailValues(email, stored);
+        for (const [column, value] of Object.entries(values)) {
+          const found =
+            (typeof value === 'string' && value.startsWith('[')) ||
+            (typeof value === 'string' && value.startsWith('{'))
+              ? strings(JSON.parse(value))
+              : strings(value);
+          for (const text of found) expect(isStorable(text), `${column}: ${JSON.stringify(text)}`).toBe(true);
+          if (typeof value === 'string') expect(value).not.toMatch(/\\u(?:d[89a-f][0-9a-f]{2}|0000)/i);
+        }
+      }),
+    );
   });
 
   it('does not store the parse error', () => {

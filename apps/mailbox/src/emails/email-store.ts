@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { AccountWrite } from '../changes/account-write.js';
 import { newEmailId, newThreadId } from '../ids/random-id.js';
 import { mailboxDb, PreparedStatement, runQuery } from '../store/query-builder.js';
+import { storable } from '../store/storable-text.js';
 import { EMAIL_INSERT_COLUMNS, type EmailInsert, emailInsert, type NewEmail } from './email.js';
 import { type CountedEmail, mailboxesAffected } from './mailbox-effects.js';
 
@@ -70,7 +71,7 @@ export function insertEmailValues(
   return {
     ...emailInsert(email, stored),
     new_thread: stored.newThread,
-    referenced: [...(email.inReplyTo ?? []), ...(email.references ?? [])],
+    referenced: storable([...(email.inReplyTo ?? []), ...(email.references ?? [])]),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { Insertable } from 'kysely';
 import { addressSortKey, subjectSortKey } from '../mime/sort-keys.js';
 import type { EmailRow } from '../store/query-builder.js';
+import { storable } from '../store/storable-text.js';
 import type { EmailsTable } from '../store/schema.generated.js';
 
 export interface EmailAddressValue {
@@ -152,12 +153,17 @@ export function emailFromRow(row: EmailColumns): Email {
   };
 }
 
-/** The row of a new email, with the sort keys Email/query orders by; its thread is the store's to find. */
+/**
+ * The row of a new email, with the sort keys Email/query orders by; its thread is the store's to find.
+ * This is where what a message says becomes a row, so this is where it is made storable: every string
+ * of the email, and every string derived from it (a sort key cut short), is valid Unicode without NUL.
+ */
 export function emailInsert(
-  email: NewEmail,
+  unchecked: NewEmail,
   stored: { id: string; accountId: string; modseq: number },
 ): EmailInsert {
-  return {
+  const email = storable(unchecked);
+  return storable({
     id: stored.id,
     account_id: stored.accountId,
     delivery_id: email.deliveryId,
@@ -187,7 +193,7 @@ export function emailInsert(
     sort_to: addressSortKey(email.to),
     created_modseq: stored.modseq,
     updated_modseq: stored.modseq,
-  };
+  });
 }
 
 function json(value: unknown): string | null {

@@ -11,7 +11,14 @@ import {
   Query,
   UseGuards,
 } from '@nestjs/common';
-import { DEFAULT_CORE_LIMITS, type JmapResponse, requestError, validateRequest } from '@pushmail/jmap';
+import {
+  DEFAULT_CORE_LIMITS,
+  type JmapResponse,
+  requestError,
+  RequestProblem,
+  validateRequest,
+} from '@pushmail/jmap';
+import { ProblemException } from '@pushmail/platform';
 import { accountIdParam, internalJmapRequestSchema } from './dto/internal-jmap-request.dto.js';
 import { InternalTokenGuard } from './internal-token.guard.js';
 import { type AccountStatesView, JmapService } from './jmap.service.js';
@@ -33,11 +40,17 @@ export class JmapController {
     }
     const parsed = validateRequest(envelope.data.request, DEFAULT_CORE_LIMITS);
     if (!parsed.ok) throw new HttpException(parsed.problem, parsed.problem.status);
-    return this.jmap.execute(
-      envelope.data.accountId,
-      parsed.request,
-      envelope.data.address === undefined ? {} : { address: envelope.data.address },
-    );
+    try {
+      return await this.jmap.execute(
+        envelope.data.accountId,
+        parsed.request,
+        envelope.data.address === undefined ? {} : { address: envelope.data.address },
+      );
+    } catch (error) {
+      // A request over its budget (docs/adr/0051): push-delivery passes the problem on to the device.
+      if (error instanceof RequestProblem) throw new ProblemException(error.problem);
+      throw error;
+    }
   }
 
   /**

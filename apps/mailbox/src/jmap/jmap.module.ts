@@ -6,6 +6,11 @@ import { ImportEmailsUseCase } from '../usecases/import-emails/import-emails.use
 import { ProvisionAccount } from '../usecases/provision-account/provision-account.usecase.js';
 import { SetEmailsUseCase } from '../usecases/set-emails/set-emails.usecase.js';
 import { SetMailboxesUseCase } from '../usecases/set-mailboxes/set-mailboxes.usecase.js';
+import { SetIdentitiesUseCase } from '../usecases/set-identities/set-identities.usecase.js';
+import { SubmitEmailsUseCase } from '../usecases/submit-emails/submit-emails.usecase.js';
+import { IdentitiesService } from '../identities/identities.service.js';
+import { SubmissionOutbox } from '../submissions/submission-outbox.js';
+import { EmailSubmissionMethods } from './methods/email-submission.methods.js';
 import { InternalTokenGuard } from './internal-token.guard.js';
 import { JmapController } from './jmap.controller.js';
 import { JmapService } from './jmap.service.js';
@@ -32,6 +37,11 @@ import { ThreadMethods } from './methods/thread.methods.js';
     ImportEmailsUseCase,
     SetMailboxesUseCase,
     ProvisionAccount,
+    IdentitiesService,
+    SetIdentitiesUseCase,
+    EmailSubmissionMethods,
+    SubmitEmailsUseCase,
+    SubmissionOutbox,
   ],
 })
 export class JmapModule {}

@@ -8,15 +8,19 @@ import {
   type MethodRegistry,
 } from '@pushmail/jmap';
 import type { Logger } from 'pino';
-import { LOGGER } from '@pushmail/platform';
+import { currentRequestSignal, LOGGER } from '@pushmail/platform';
 import { changedSince, stateStrings } from '../changes/change-log.js';
 import { ChangesService } from '../changes/changes.service.js';
 import { ImportEmailsUseCase } from '../usecases/import-emails/import-emails.usecase.js';
 import { ProvisionAccount } from '../usecases/provision-account/provision-account.usecase.js';
 import { SetEmailsUseCase } from '../usecases/set-emails/set-emails.usecase.js';
+import { SetIdentitiesUseCase } from '../usecases/set-identities/set-identities.usecase.js';
 import { SetMailboxesUseCase } from '../usecases/set-mailboxes/set-mailboxes.usecase.js';
+import { SubmitEmailsUseCase } from '../usecases/submit-emails/submit-emails.usecase.js';
+import { IdentitiesService } from '../identities/identities.service.js';
 import { requireAccountId } from './methods/arguments.js';
 import { EmailMethods } from './methods/email.methods.js';
+import { EmailSubmissionMethods } from './methods/email-submission.methods.js';
 import { IdentityMethods } from './methods/identity.methods.js';
 import { MailboxMethods } from './methods/mailbox.methods.js';
 import { SearchSnippetMethods } from './methods/search-snippet.methods.js';
@@ -33,7 +37,7 @@ export interface AccountStatesView {
   changed: Partial<Record<ChangedTypeName, string>>;
 }
 
-/** What the edge knows of the caller besides the account: its address, for Identity/get. */
+/** What the edge knows of the caller besides the account: the address it owns and sends from. */
 export interface CallerInfo {
   address?: string;
 }
@@ -51,7 +55,11 @@ export class JmapService {
     @Inject(SetEmailsUseCase) setEmails: SetEmailsUseCase,
     @Inject(ImportEmailsUseCase) importEmails: ImportEmailsUseCase,
     @Inject(SetMailboxesUseCase) setMailboxes: SetMailboxesUseCase,
-    @Inject(IdentityMethods) private readonly identities: IdentityMethods,
+    @Inject(IdentityMethods) identities: IdentityMethods,
+    @Inject(SetIdentitiesUseCase) private readonly setIdentities: SetIdentitiesUseCase,
+    @Inject(EmailSubmissionMethods) submissions: EmailSubmissionMethods,
+    @Inject(SubmitEmailsUseCase) private readonly submitEmails: SubmitEmailsUseCase,
+    @Inject(IdentitiesService) private readonly identityDirectory: IdentitiesService,
     @Inject(ProvisionAccount) private readonly provisioning: ProvisionAccount,
     @Inject(ChangesService) private readonly changes: ChangesService,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -73,6 +81,12 @@ export class JmapService {
       'Thread/get': (args, context) => threads.get(args, context),
       'Thread/changes': (args, context) => threads.changesSince(args, context),
       'SearchSnippet/get': (args, context) => snippets.get(args, context),
+      'Identity/get': (args, context) => identities.get(args, context),
+      'Identity/changes': (args, context) => identities.changesSince(args, context),
+      'EmailSubmission/get': (args, context) => submissions.get(args, context),
+      'EmailSubmission/changes': (args, context) => submissions.changesSince(args, context),
+      'EmailSubmission/query': (args, context) => submissions.query(args, context),
+      'EmailSubmission/queryChanges': (args, context) => submissions.queryChanges(args, context),
     };
     this.methods = new Map<string, MethodHandler>([
       ['Core/echo', async (args) => args],
@@ -86,15 +100,32 @@ export class JmapService {
 
   async execute(accountId: string, request: JmapRequest, caller: CallerInfo = {}): Promise<JmapResponse> {
     await this.provisioning.ensure(accountId);
+    if (
+      request.methodCalls.some(
+        ([name]) => name.startsWith('Identity/') || name.startsWith('EmailSubmission/'),
+      )
+    ) {
+      await this.identityDirectory.ensureDefault(accountId, caller.address);
+    }
+    // The two methods that decide what an account may send as need the address it owns.
     const registry: MethodRegistry = {
       get: (name) =>
-        name === 'Identity/get'
-          ? ofAccount((args, context) => this.identities.get(args, { ...context, ...caller }))
-          : this.methods.get(name),
+        name === 'Identity/set'
+          ? (args, context) => this.setIdentities.execute(args, Object.assign(context, caller))
+          : name === 'EmailSubmission/set'
+            ? (args, context) => this.submitEmails.execute(args, Object.assign(context, caller))
+            : this.methods.get(name),
     };
+    // The caller (push-delivery) hangs up when its device leaves or its own timeout passes: the
+    // calls not yet run are not started, and the running statement is cancelled.
+    const signal = currentRequestSignal();
     const result = await dispatchRequest(request, accountId, registry, {
-      onUnexpectedError: (method, error) =>
-        this.logger.error({ err: error, method, accountId }, 'a JMAP method failed'),
+      ...(signal ? { signal } : {}),
+      onUnexpectedError: (method, error) => {
+        if (signal?.aborted)
+          this.logger.info({ method, accountId }, 'a JMAP method stopped: its request ended');
+        else this.logger.error({ err: error, method, accountId }, 'a JMAP method failed');
+      },
     });
     return {
       methodResponses: result.methodResponses,

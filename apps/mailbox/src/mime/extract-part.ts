@@ -1,5 +1,5 @@
 import { simpleParser } from 'mailparser';
-import { HTML_PART_ID, TEXT_PART_ID } from './parse-message.js';
+import { HTML_PART_ID, MAX_MIME_PARTS, MAX_PART_HEADER_BYTES, TEXT_PART_ID } from './parse-message.js';
 
 export interface ExtractedPart {
   data: Buffer;
@@ -13,7 +13,13 @@ export interface ExtractedPart {
 export async function extractPart(raw: Buffer, partId: string): Promise<ExtractedPart | undefined> {
   let mail;
   try {
-    mail = await simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, keepCidLinks: true });
+    mail = await simpleParser(raw, {
+      skipHtmlToText: true,
+      skipTextToHtml: true,
+      keepCidLinks: true,
+      maxChildNodes: MAX_MIME_PARTS,
+      maxHeadSize: MAX_PART_HEADER_BYTES,
+    });
   } catch {
     return undefined;
   }

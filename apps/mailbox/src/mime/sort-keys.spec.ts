@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { addressSortKey, baseSubject, subjectSortKey } from './sort-keys.js';
 
@@ -7,6 +8,47 @@ describe(baseSubject.name, () => {
     expect(baseSubject('[team] Re[2]: Lunch')).toBe('Lunch');
     expect(baseSubject('AW: Lunch (fwd)')).toBe('Lunch');
     expect(baseSubject('  Lunch   plans ')).toBe('Lunch plans');
+  });
+
+  it('strips exactly what stripping prefix and trailer patterns until nothing changes strips', () => {
+    // The plain way to write it, quadratic in the number of markers: the reference for short subjects.
+    const prefix = /^\s*(?:\[[^\]]*\]\s*)?(?:(?:re|fwd?|aw|sv|antw|vs|wg)(?:\s*\[\d+\])?\s*:\s*)+/i;
+    const trailer = /\s*\((?:fwd)\)\s*$/i;
+    const reference = (subject: string): string => {
+      let value = subject.replace(/\s+/g, ' ').trim();
+      for (;;) {
+        const stripped = value.replace(prefix, '').replace(trailer, '').trim();
+        if (stripped === value) return value;
+        value = stripped;
+      }
+    };
+    const piece = fc.constantFrom(
+      'Re:',
+      'RE :',
+      'fwd:',
+      'Fw:',
+      'AW:',
+      're[2]:',
+      '[list]',
+      '[',
+      ']',
+      '(fwd)',
+      '(FWD)',
+      ' ',
+      '\t',
+      'x',
+      'Lunch',
+      ':',
+      '(',
+      'é',
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 12 }), (pieces) => {
+        const subject = pieces.join('');
+        expect(baseSubject(subject)).toBe(reference(subject));
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('keeps a subject that only looks like a prefix', () => {

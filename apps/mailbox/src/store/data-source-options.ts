@@ -1,11 +1,16 @@
 import type { DataSourceOptions } from 'typeorm';
 import { CreateMailboxTables1795737600000 } from './migrations/1795737600000-create-mailbox-tables.js';
 import { AddSyncAndBlobs1795824000000 } from './migrations/1795824000000-add-sync-and-blobs.js';
+import { AddSubmissions1796000000000 } from './migrations/1796000000000-add-submissions.js';
 
 export const MAILBOX_SCHEMA = 'mailbox';
 
 /** Listed explicitly, oldest first: a bundle or a glob cannot silently drop or reorder one. */
-export const mailboxMigrations = [CreateMailboxTables1795737600000, AddSyncAndBlobs1795824000000];
+export const mailboxMigrations = [
+  CreateMailboxTables1795737600000,
+  AddSyncAndBlobs1795824000000,
+  AddSubmissions1796000000000,
+];
 
 export function mailboxDataSourceOptions(databaseUrl: string): DataSourceOptions {
   return {

@@ -15,6 +15,8 @@ export interface AccountStateTable {
   email_modseq: Generated<Int8>;
   mailbox_modseq: Generated<Int8>;
   thread_modseq: Generated<Int8>;
+  identity_modseq: Generated<Int8>;
+  submission_modseq: Generated<Int8>;
 }
 
 export interface BlobsTable {
@@ -28,11 +30,25 @@ export interface BlobsTable {
 
 export interface ChangesTable {
   account_id: string;
-  type: 'Email' | 'Mailbox' | 'Thread';
+  type: 'Email' | 'Mailbox' | 'Thread' | 'Identity' | 'EmailSubmission';
   modseq: Int8;
   object_id: string;
   kind: 'created' | 'updated' | 'destroyed';
   at: Generated<Timestamp>;
+}
+
+export interface EmailSubmissionsTable {
+  id: string;
+  account_id: string;
+  identity_id: string;
+  email_id: string;
+  thread_id: string;
+  envelope: Json;
+  send_at: Timestamp;
+  undo_status: 'pending' | 'final' | 'canceled';
+  delivery_status: Json;
+  created_modseq: Int8;
+  updated_modseq: Int8;
 }
 
 export interface EmailsTable {
@@ -68,6 +84,20 @@ export interface EmailsTable {
   sort_to: Generated<string>;
 }
 
+export interface IdentitiesTable {
+  id: string;
+  account_id: string;
+  name: Generated<string>;
+  email: string;
+  reply_to: Json | null;
+  bcc: Json | null;
+  text_signature: Generated<string>;
+  html_signature: Generated<string>;
+  may_delete: Generated<boolean>;
+  created_modseq: Int8;
+  updated_modseq: Int8;
+}
+
 export interface MailboxesTable {
   id: string;
   account_id: string;
@@ -80,10 +110,20 @@ export interface MailboxesTable {
   is_subscribed: Generated<boolean>;
 }
 
+export interface SubmissionOutboxTable {
+  submission_id: string;
+  account_id: string;
+  event: Json;
+  created_at: Generated<Timestamp>;
+}
+
 export interface MailboxDatabase {
   'mailbox.account_state': AccountStateTable;
   'mailbox.blobs': BlobsTable;
   'mailbox.changes': ChangesTable;
+  'mailbox.email_submissions': EmailSubmissionsTable;
   'mailbox.emails': EmailsTable;
+  'mailbox.identities': IdentitiesTable;
   'mailbox.mailboxes': MailboxesTable;
+  'mailbox.submission_outbox': SubmissionOutboxTable;
 }

@@ -48,3 +48,30 @@ export function mailArrivedEvent(
     ...overrides,
   };
 }
+
+/**
+ * A message whose words decode to what PostgreSQL cannot hold: lone UTF-16 surrogates (RFC 2047
+ * `UTF-16BE` words of one half of a pair) in the From and To names, the subject and an attachment's
+ * filename, and NULs in a header and the body.
+ */
+export function unstorableTextMessage(subjectTag: string): string {
+  return [
+    'From: =?UTF-16BE?B?2AA=?= <ada@example.org>',
+    'To: =?UTF-16BE?B?3AA=?= <bob@example.com>, "Nul\u0000Name" <carol@example.com>',
+    `Subject: ${subjectTag} =?UTF-16BE?B?2AA=?=`,
+    `Message-ID: <${randomBytes(8).toString('hex')}@example.org>`,
+    'Content-Type: multipart/mixed; boundary=b',
+    '',
+    '--b',
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    'body with a NUL \u0000 in it',
+    '--b',
+    'Content-Type: application/octet-stream',
+    'Content-Disposition: attachment; filename="=?UTF-16BE?B?2AA=?=.bin"',
+    '',
+    'data',
+    '--b--',
+    '',
+  ].join('\r\n');
+}

@@ -2,7 +2,12 @@ import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { allTopics, mailArrivedTopic, type TopicDefinition } from '@pushmail/contracts';
+import {
+  allTopics,
+  mailArrivedTopic,
+  mailDeliveryStatusTopic,
+  type TopicDefinition,
+} from '@pushmail/contracts';
 import { createKafka, createLogger, createServiceApp, ensureTopics, loadConfig } from '@pushmail/platform';
 import { createTestDatabase, startGroupsAtEnd } from '@pushmail/testing';
 import type { Kafka, KafkaMessage } from 'kafkajs';
@@ -46,7 +51,7 @@ export interface MailboxTestApp {
 }
 
 /** The whole service against a fresh database and the shared broker, with a delivery group of its own. */
-export async function startMailboxApp(): Promise<MailboxTestApp> {
+export async function startMailboxApp(overrides: Record<string, string> = {}): Promise<MailboxTestApp> {
   const env = loadConfig(testEnvSchema);
   const brokers = env.KAFKA_BROKERS;
   const database = await createTestDatabase(env.DATABASE_URL);
@@ -54,7 +59,10 @@ export async function startMailboxApp(): Promise<MailboxTestApp> {
   const kafka = createKafka({ brokers: brokers.split(','), clientId: 'mailbox-test', logger });
   await ensureTopics(kafka, allTopics, logger);
   const deliveryGroupId = `mailbox-test-${randomBytes(6).toString('hex')}`;
-  await startGroupsAtEnd(kafka, [{ groupId: deliveryGroupId, topic: mailArrivedTopic.name }]);
+  await startGroupsAtEnd(kafka, [
+    { groupId: deliveryGroupId, topic: mailArrivedTopic.name },
+    { groupId: `${deliveryGroupId}-status`, topic: mailDeliveryStatusTopic.name },
+  ]);
 
   const internalToken = randomBytes(32).toString('base64url');
   const config = loadConfig(mailboxConfigSchema, {
@@ -63,6 +71,7 @@ export async function startMailboxApp(): Promise<MailboxTestApp> {
     INTERNAL_TOKEN: internalToken,
     MAILBOX_HTTP_PORT: '0',
     MAILBOX_DELIVERY_GROUP: deliveryGroupId,
+    ...overrides,
   });
   const app = await createServiceApp(mailboxService, config, logger, { frameworkLogs: false });
   await app.listen(0, '127.0.0.1');

@@ -9,7 +9,8 @@ describe('operationsConfigSchema', () => {
   it('applies the defaults', () => {
     expect(loadConfig(operationsConfigSchema, required)).toEqual({
       ...baseConfigDefaults,
-      OPERATIONS_HTTP_PORT: 8084,
+      OPERATIONS_HTTP_PORT: 8085,
+      DATABASE_STATEMENT_TIMEOUT_MS: 30_000,
       REGISTRY_URL: 'http://127.0.0.1:8081',
       MAX_DEVICES_PER_ACCOUNT: 10,
       TRAIL_RETENTION_DAYS: 7,

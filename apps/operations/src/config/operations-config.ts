@@ -6,13 +6,13 @@ import {
   httpUrl,
   port,
   positiveInt,
-  postgresUrl,
+  databaseConfigShape,
 } from '@pushmail/platform';
 import { z } from 'zod';
 
 export const operationsConfigSchema = baseConfigSchema.extend({
-  OPERATIONS_HTTP_PORT: port.default(8084),
-  DATABASE_URL: postgresUrl,
+  OPERATIONS_HTTP_PORT: port.default(8085),
+  ...databaseConfigShape,
   /**
    * The bearer of every `/admin` call, here and at device-registry (the same token). Compared only
    * through digests; operations presents it to device-registry's admin API.

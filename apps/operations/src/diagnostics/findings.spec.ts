@@ -99,6 +99,129 @@ describe(diagnoseDevice.name, () => {
     expect(diagnosis.findings.map((finding) => finding.code)).not.toContain('idleConnectionCut');
   });
 
+  /** A connect and its close, `secondsAgo`, as push-delivery records them. */
+  function session(secondsAgo: number, close: NonNullable<TrailEntry['close']>): TrailEntry[] {
+    return [
+      entry('connected', secondsAgo),
+      entry('disconnected', secondsAgo - close.lifetimeMs / 1000, { close }),
+    ];
+  }
+  const codesOf = (trail: TrailEntry[]) =>
+    diagnoseDevice(device(), trail, account, settings).findings.map((finding) => finding.code);
+
+  it('reports a client that opened and closed 168 sockets in five minutes as reconnecting abusively, not as a network cut', () => {
+    // As push-delivery recorded them before it said who started a close: no close frame, a few ms old.
+    const legacy = Array.from({ length: 168 }, (_, index) =>
+      session(290 - index * 1.7, {
+        code: 1006,
+        reason: '',
+        by: 'network',
+        lifetimeMs: index % 40,
+        pingIntervalMs: 30_000,
+      }),
+    ).flat();
+    const diagnosis = diagnoseDevice(device(), legacy, account, settings);
+    expect(diagnosis.findings.map((finding) => finding.code)).toEqual(['abusiveReconnects']);
+    expect(diagnosis.findings[0]).toMatchObject({
+      severity: 'warning',
+      evidence: { connectionsEnded: 168, droppedWhileActive: 168, closeFrames: 0 },
+    });
+    expect(diagnosis.findings[0]?.title).toMatch(/^The client itself ended 168 connections within 5 minutes/);
+    expect(diagnosis.findings[0]?.fix).not.toMatch(/WS_PING_INTERVAL_MS/);
+
+    // As it records them now: who started each close, and how long the socket had been idle.
+    const recorded = Array.from({ length: 168 }, (_, index) =>
+      session(290 - index * 1.7, {
+        code: 1006,
+        reason: '',
+        by: 'network',
+        initiator: 'silentCut',
+        idleMs: 3,
+        lifetimeMs: 5,
+        pingIntervalMs: 30_000,
+      }),
+    ).flat();
+    expect(codesOf(recorded)).toEqual(['abusiveReconnects']);
+  });
+
+  it("counts close frames of the client and sockets replaced over the cap as the client's own closes", () => {
+    const frames = Array.from({ length: 6 }, (_, index) =>
+      session(200 - index * 10, {
+        code: 1000,
+        reason: '',
+        by: 'client',
+        initiator: 'clientCloseFrame',
+        idleMs: 50,
+        lifetimeMs: 50,
+      }),
+    ).flat();
+    const replaced = Array.from({ length: 6 }, (_, index) =>
+      session(100 - index * 10, {
+        code: 4029,
+        reason: 'replaced by a newer connection of this device: at most 4 per device',
+        by: 'server',
+        initiator: 'server',
+        idleMs: 2000,
+        lifetimeMs: 9000,
+      }),
+    ).flat();
+    const diagnosis = diagnoseDevice(device(), [...frames, ...replaced], account, settings);
+    expect(diagnosis.findings.map((finding) => finding.code)).toEqual(['abusiveReconnects']);
+    expect(diagnosis.findings[0]?.evidence).toMatchObject({
+      closeFrames: 6,
+      replacedOverCap: 6,
+      droppedWhileActive: 0,
+    });
+  });
+
+  it('names a middlebox only for silent cuts of idle sockets, never for a missed pong or a busy socket', () => {
+    const silent = (secondsAgo: number, idleMs: number) =>
+      entry('disconnected', secondsAgo, {
+        close: {
+          code: 1006,
+          reason: '',
+          by: 'network',
+          initiator: 'silentCut',
+          idleMs,
+          lifetimeMs: idleMs + 20,
+          pingIntervalMs: 30_000,
+        },
+      });
+    expect(codesOf([silent(100, 10_000), silent(80, 10_000)])).toContain('idleConnectionCut');
+    expect(codesOf([silent(100, 20), silent(80, 40)])).not.toContain('idleConnectionCut');
+    const missedPong = (secondsAgo: number) =>
+      entry('disconnected', secondsAgo, {
+        close: {
+          code: 1006,
+          reason: 'no pong since the previous ping',
+          by: 'server',
+          initiator: 'silentCut',
+          idleMs: 5_000,
+          lifetimeMs: 20_000,
+          pingIntervalMs: 30_000,
+        },
+      });
+    expect(codesOf([missedPong(100), missedPong(80)])).not.toContain('idleConnectionCut');
+  });
+
+  it('says who closed the connections of a reconnect storm the client did not make', () => {
+    const byServer = Array.from({ length: 10 }, (_, index) =>
+      session(200 - index * 10, {
+        code: 1013,
+        reason: 'mail store unavailable; reconnect to catch up',
+        by: 'server',
+        initiator: 'server',
+        idleMs: 100,
+        lifetimeMs: 2000,
+      }),
+    ).flat();
+    const diagnosis = diagnoseDevice(device(), byServer, account, settings);
+    const storm = diagnosis.findings.find((finding) => finding.code === 'reconnectStorm');
+    expect(storm?.title).toBe('10 connections within 5 minutes, most closed by the server');
+    expect(storm?.evidence).toMatchObject({ closedBy: { server: 10, clientCloseFrame: 0, silentCut: 0 } });
+    expect(diagnosis.findings.map((finding) => finding.code)).not.toContain('abusiveReconnects');
+  });
+
   it('reports a reconnect storm of ten connections within five minutes', () => {
     const trail = Array.from({ length: 10 }, (_, index) => entry('connected', 200 - index * 10));
     expect(

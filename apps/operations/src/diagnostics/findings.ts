@@ -28,6 +28,13 @@ export interface DiagnosisSettings {
 const STORM_WINDOW_MS = 5 * 60_000;
 const STORM_CONNECTS = 10;
 const IDLE_CUTS = 2;
+/**
+ * No NAT, firewall or load balancer cuts a connection for idleness in under a second: a connection
+ * that ended with no close frame while it had been idle for less was dropped by its client.
+ */
+const MIN_IDLE_CUT_MS = 1000;
+/** push-delivery's close code for a socket that gave way because its device opened more than its cap. */
+const REPLACED_OVER_CAP = 4029;
 const AUTH_FAILURES = 3;
 const FETCH_METHODS = new Set(['Email/get', 'Email/changes', 'Email/query', 'Email/queryChanges']);
 
@@ -41,9 +48,11 @@ export function diagnoseDevice(
   const own = [...trail]
     .filter((entry) => entry.deviceId === device.deviceId)
     .sort((a, b) => a.at.localeCompare(b.at));
+  const abusive = abusiveReconnects(own);
   const findings = [
     idleCut(own, settings),
-    reconnectStorm(own),
+    // One cause, one finding: a client that closes its own connections is not also a storm.
+    abusive ?? reconnectStorm(own),
     policyLoop(device, own),
     access(device),
     limit(account),
@@ -68,13 +77,37 @@ function worst(findings: readonly Finding[]): DeviceStatusVerdict {
   return findings.length > 0 ? 'info' : 'ok';
 }
 
-/** Sockets dropped by the network before the first ping could keep them busy: a middlebox idle timeout. */
+type Close = NonNullable<TrailEntry['close']>;
+type Initiator = NonNullable<Close['initiator']>;
+
+/** Who started a close; records from before push-delivery said so are read from which side closed. */
+function initiatorOf(close: Close): Initiator {
+  if (close.initiator) return close.initiator;
+  return close.by === 'client' ? 'clientCloseFrame' : close.by === 'server' ? 'server' : 'silentCut';
+}
+
+/** How the client itself ended a connection, if it did; undefined when the network or the server did. */
+function clientEnded(close: Close): 'closeFrame' | 'dropped' | 'replacedOverCap' | undefined {
+  const initiator = initiatorOf(close);
+  if (initiator === 'clientCloseFrame') return 'closeFrame';
+  if (initiator === 'server') return close.code === REPLACED_OVER_CAP ? 'replacedOverCap' : undefined;
+  // A connection that ended under a socket that was not idle was dropped by its client, not a middlebox.
+  if (close.by === 'network' && (close.idleMs ?? close.lifetimeMs) < MIN_IDLE_CUT_MS) return 'dropped';
+  return undefined;
+}
+
+/**
+ * Sockets cut silently (no close frame either way) after sitting idle, before the first ping could
+ * keep them busy: a middlebox idle timeout. Closes the client or the server made never count.
+ */
 function idleCut(trail: readonly TrailEntry[], settings: DiagnosisSettings): Finding | undefined {
   const cuts = trail.filter(
     (entry) =>
       entry.kind === 'disconnected' &&
       entry.close !== undefined &&
+      initiatorOf(entry.close) === 'silentCut' &&
       entry.close.by === 'network' &&
+      (entry.close.idleMs ?? entry.close.lifetimeMs) >= MIN_IDLE_CUT_MS &&
       entry.close.lifetimeMs < (entry.close.pingIntervalMs ?? settings.defaultPingIntervalMs),
   );
   if (cuts.length < IDLE_CUTS) return undefined;
@@ -101,6 +134,48 @@ function idleCut(trail: readonly TrailEntry[], settings: DiagnosisSettings): Fin
   };
 }
 
+/**
+ * A client that opens connections and ends them itself, over and over: close frames of its own,
+ * connections dropped while in use, or sockets that gave way because it held more than its cap.
+ */
+function abusiveReconnects(trail: readonly TrailEntry[]): Finding | undefined {
+  const ended = trail
+    .filter((entry) => entry.kind === 'disconnected' && entry.close !== undefined)
+    .map((entry) => ({ at: Date.parse(entry.at), close: entry.close!, how: clientEnded(entry.close!) }))
+    .filter((entry) => entry.how !== undefined);
+  let best = 0;
+  let bestStart = 0;
+  for (let start = 0, end = 0; end < ended.length; end += 1) {
+    while ((ended[end]?.at ?? 0) - (ended[start]?.at ?? 0) > STORM_WINDOW_MS) start += 1;
+    if (end - start + 1 > best) {
+      best = end - start + 1;
+      bestStart = start;
+    }
+  }
+  if (best < STORM_CONNECTS) return undefined;
+  const window = ended.slice(bestStart, bestStart + best);
+  const count = (how: string) => window.filter((entry) => entry.how === how).length;
+  const lifetimes = window.map((entry) => entry.close.lifetimeMs).sort((a, b) => a - b);
+  const median = lifetimes[Math.floor(lifetimes.length / 2)] ?? 0;
+  return {
+    code: 'abusiveReconnects',
+    severity: 'warning',
+    title: `The client itself ended ${best} connections within 5 minutes, after about ${seconds(median)} each`,
+    evidence: {
+      connectionsEnded: best,
+      windowMs: STORM_WINDOW_MS,
+      from: new Date(window[0]?.at ?? 0).toISOString(),
+      closeFrames: count('closeFrame'),
+      droppedWhileActive: count('dropped'),
+      replacedOverCap: count('replacedOverCap'),
+      medianLifetimeMs: median,
+    },
+    fix:
+      "The closes are the client's own (its close frames, connections it dropped while in use, or sockets replaced because it held more than PUSH_MAX_CONNECTIONS_PER_DEVICE), " +
+      "not the network's or the service's: the client reconnects in a loop. Update or reconfigure the client; if it keeps on, block the device (PUT .../devices/{deviceId}/access). Nothing between the device and the service needs changing.",
+  };
+}
+
 function reconnectStorm(trail: readonly TrailEntry[]): Finding | undefined {
   const connects = trail.filter((entry) => entry.kind === 'connected').map((entry) => Date.parse(entry.at));
   let best = 0;
@@ -113,16 +188,37 @@ function reconnectStorm(trail: readonly TrailEntry[]): Finding | undefined {
     }
   }
   if (best < STORM_CONNECTS) return undefined;
+  const from = connects[bestStart] ?? 0;
+  const until = from + STORM_WINDOW_MS;
+  const closedBy = { clientCloseFrame: 0, server: 0, silentCut: 0 };
+  for (const entry of trail) {
+    const at = Date.parse(entry.at);
+    if (entry.kind === 'disconnected' && entry.close && at >= from && at <= until)
+      closedBy[initiatorOf(entry.close)] += 1;
+  }
+  const most = (Object.entries(closedBy) as Array<[Initiator, number]>).sort((a, b) => b[1] - a[1])[0];
+  const who =
+    !most || most[1] === 0
+      ? ''
+      : most[0] === 'server'
+        ? ', most closed by the server'
+        : most[0] === 'silentCut'
+          ? ', most cut silently'
+          : ', most closed by the client';
   return {
     code: 'reconnectStorm',
     severity: 'warning',
-    title: `${best} connections within 5 minutes`,
+    title: `${best} connections within 5 minutes${who}`,
     evidence: {
       connects: best,
       windowMs: STORM_WINDOW_MS,
-      from: new Date(connects[bestStart] ?? 0).toISOString(),
+      from: new Date(from).toISOString(),
+      closedBy,
     },
-    fix: 'The device reconnects in a loop: look at the close codes in its timeline; a client that reconnects without backoff should be updated.',
+    fix:
+      most?.[0] === 'server'
+        ? "The service keeps closing this device's connections: read the close codes and reasons in its timeline (access, restarts, a slow reader)."
+        : 'Connections keep ending with no close frame: look at the close codes in the timeline and at the network between the device and the service; a client that reconnects without backoff should be updated.',
   };
 }
 

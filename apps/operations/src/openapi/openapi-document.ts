@@ -70,7 +70,7 @@ export function withOperations(registryDocument: Json, own: Json = operationsOpe
   );
   return {
     ...registryDocument,
-    servers: [{ url: 'http://127.0.0.1:8084', description: 'A local operations service' }],
+    servers: [{ url: 'http://127.0.0.1:8085', description: 'A local operations service' }],
     tags: [...tags(registryDocument), ...tags(own).filter((tag) => !registryTags.has(tag['name']))],
     paths: merged,
     components: { ...(registryDocument['components'] as Json), ...components },

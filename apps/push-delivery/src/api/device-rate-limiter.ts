@@ -31,6 +31,10 @@ export class DeviceRateLimiter {
     return `${this.perSecond} per second (bursts of ${this.burst})`;
   }
 
+  describePerMinute(): string {
+    return `${+(this.perSecond * 60).toFixed(2)} per minute (bursts of ${this.burst})`;
+  }
+
   get trackedDevices(): number {
     return this.buckets.size;
   }

@@ -9,7 +9,7 @@ import type { SessionService } from '../session/session.service.js';
 import { silentLogger } from '../testing/fake-socket.js';
 import type { TrailInput } from '../trail/trail-recorder.js';
 import type { DeviceTrail } from '../trail/trail.service.js';
-import { JmapApiController } from './jmap-api.controller.js';
+import { isJsonContentType, JmapApiController } from './jmap-api.controller.js';
 import { JmapExecutor } from './jmap-executor.service.js';
 import { MailboxError, type MailboxApi, type MailboxResponse } from './mailbox-client.js';
 
@@ -61,9 +61,12 @@ function setUp() {
   const executor = new JmapExecutor(mailbox, sessions, new PushMetrics(), silentLogger);
   const trail = new RecordingTrail();
   const controller = new JmapApiController(executor, trail as unknown as DeviceTrail);
-  const post = async (body: string) => {
+  const post = async (body: string, contentType: string | null = 'application/json') => {
     const request = Object.assign(Readable.from([Buffer.from(body)]), {
-      headers: { 'content-length': String(Buffer.byteLength(body)) },
+      headers: {
+        'content-length': String(Buffer.byteLength(body)),
+        ...(contentType === null ? {} : { 'content-type': contentType }),
+      },
     }) as unknown as IncomingMessage;
     const response = new CapturedResponse();
     await controller.api(device, request, response as unknown as ServerResponse);
@@ -119,5 +122,31 @@ describe(JmapApiController.name, () => {
     expect(trail.records.map((entry) => entry.input.request)).toEqual([
       { methods: [], ok: false, durationMs: expect.any(Number), error: 'request error: notJSON' },
     ]);
+  });
+
+  it.each([['text/plain'], ['text/plain; charset=utf-8'], ['application/x-www-form-urlencoded'], [null]])(
+    'answers notJSON to a request of type %s without running it',
+    async (contentType) => {
+      const { trail, post } = setUp();
+      const body = JSON.stringify({ using, methodCalls: [['Email/get', { accountId }, 'g']] });
+      const refusal = await post(body, contentType).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(refusal).toBeInstanceOf(ProblemException);
+      expect((refusal as ProblemException).getStatus()).toBe(400);
+      expect((refusal as ProblemException).problem.type).toBe('urn:ietf:params:jmap:error:notJSON');
+      expect(trail.records.map((entry) => entry.input.request?.methods)).toEqual([[]]);
+    },
+  );
+});
+
+describe(isJsonContentType.name, () => {
+  it('accepts application/json in UTF-8 only', () => {
+    expect(isJsonContentType('application/json')).toBe(true);
+    expect(isJsonContentType('Application/JSON; charset="UTF-8"')).toBe(true);
+    expect(isJsonContentType('application/json; charset=iso-8859-1')).toBe(false);
+    expect(isJsonContentType('application/jsonx')).toBe(false);
+    expect(isJsonContentType('text/plain')).toBe(false);
   });
 });

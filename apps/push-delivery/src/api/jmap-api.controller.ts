@@ -46,6 +46,14 @@ export class JmapApiController {
       answered([], { ok: false, problem });
       throw new ProblemException(problem);
     }
+    if (!isJsonContentType(request.headers['content-type'])) {
+      const problem = requestError(
+        'notJSON',
+        'the request must have Content-Type: application/json (RFC 8620 §3.1)',
+      );
+      answered([], { ok: false, problem });
+      throw new ProblemException(problem);
+    }
     const parsed = parseRequestBody(body, DEFAULT_CORE_LIMITS);
     if (!parsed.ok) {
       answered([], parsed);
@@ -56,6 +64,22 @@ export class JmapApiController {
     if (!result.ok) throw new ProblemException(result.problem);
     writeJson(response, result.response);
   }
+}
+
+/**
+ * `application/json`, in UTF-8 if a charset is given. Anything else is refused before it is parsed:
+ * a web page can send `text/plain`, a form or a typeless body across origins without asking
+ * (no CORS preflight), with whatever Basic credentials the browser holds for this server; it
+ * cannot send `application/json` without the preflight this server never grants.
+ */
+export function isJsonContentType(header: string | undefined): boolean {
+  if (header === undefined) return false;
+  const [type, ...parameters] = header.split(';').map((part) => part.trim().toLowerCase());
+  if (type !== 'application/json') return false;
+  return parameters.every((parameter) => {
+    const [name, value] = parameter.split('=', 2).map((part) => part.trim().replace(/^"|"$/g, ''));
+    return name !== 'charset' || value === 'utf-8' || value === 'utf8';
+  });
 }
 
 /**

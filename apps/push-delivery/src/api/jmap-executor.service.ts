@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import {
   DEFAULT_CORE_LIMITS,
   requestError,
+  RequestProblem,
   type JmapRequest,
   type JmapResponse,
   type ProblemDetails,
@@ -15,7 +16,7 @@ import { DeviceGate } from '../device/device-gate.service.js';
 import { PushMetrics, type JmapTransport } from '../metrics/push-metrics.js';
 import { SessionService } from '../session/session.service.js';
 import { DeviceRateLimiter } from './device-rate-limiter.js';
-import { MailboxClient, MailboxError, type MailboxApi } from './mailbox-client.js';
+import { MailboxClient, MailboxError, MailboxRefusedRequest, type MailboxApi } from './mailbox-client.js';
 
 export type ExecuteResult = { ok: true; response: JmapResponse } | { ok: false; problem: ProblemDetails };
 
@@ -103,6 +104,9 @@ export class JmapExecutor {
           },
         };
       } catch (error) {
+        if (error instanceof MailboxRefusedRequest || error instanceof RequestProblem) {
+          return { ok: false, problem: error.problem };
+        }
         const mailboxError =
           error instanceof MailboxError ? error : new MailboxError('failed', String(error));
         this.log.warn(

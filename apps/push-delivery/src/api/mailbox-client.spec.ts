@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pushConfigSchema, type PushConfig } from '../config/push-config.js';
-import { MailboxClient, MailboxError } from './mailbox-client.js';
+import { runWithRequestSignal } from '@pushmail/platform';
+import { MailboxClient, MailboxError, MailboxRefusedRequest } from './mailbox-client.js';
 
 const accountId = '2c9a4f1e-3b5d-4c7e-8f90-a1b2c3d4e5f6';
 const internalToken = 'internal-token-for-tests-0123456789';
@@ -42,6 +43,44 @@ describe(MailboxClient.name, () => {
   const servers: Server[] = [];
   afterEach(async () => {
     await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
+  });
+
+  it('passes on a request-level problem mailbox answers, such as a request over its budget', async () => {
+    const problem = {
+      type: 'urn:ietf:params:jmap:error:limit',
+      status: 400,
+      detail: 'the response would be larger than maxSizeResponse',
+      limit: 'maxSizeResponse',
+    };
+    const { server, url } = await fakeMailbox((_req, _body, res) => json(res, 400, problem));
+    servers.push(server);
+
+    const error = await new MailboxClient(configFor(url))
+      .execute(accountId, request)
+      .catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(MailboxRefusedRequest);
+    expect((error as MailboxRefusedRequest).problem).toEqual(problem);
+  });
+
+  it('hangs up on mailbox as soon as the request it serves has ended', async () => {
+    const device = new AbortController();
+    let hungUp!: () => void;
+    const closed = new Promise<void>((resolve) => (hungUp = resolve));
+    const { server, url } = await fakeMailbox((req) => {
+      // mailbox is working on it (no answer yet) when the device leaves.
+      req.socket.once('close', hungUp);
+      device.abort();
+    });
+    servers.push(server);
+
+    const error = await runWithRequestSignal(device.signal, () =>
+      new MailboxClient(configFor(url)).execute(accountId, request),
+    ).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(MailboxError);
+    expect((error as MailboxError).message).toMatch(/device left/);
+    await closed;
   });
 
   it('posts the account and request with the internal bearer token and returns the answer', async () => {

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { changedTypeNames, type ChangedTypeName } from '@pushmail/contracts';
-import { isObject, type Invocation, type JmapRequest } from '@pushmail/jmap';
-import { CONFIG } from '@pushmail/platform';
+import { isObject, type Invocation, type JmapRequest, type ProblemDetails } from '@pushmail/jmap';
+import { CONFIG, currentRequestSignal } from '@pushmail/platform';
 import type { PushConfig } from '../config/push-config.js';
 
 export interface MailboxResponse {
@@ -28,6 +28,17 @@ export class MailboxError extends Error {
     message: string,
   ) {
     super(message);
+  }
+}
+
+/**
+ * mailbox refused the request as a whole with a JMAP request-level problem (a request over its
+ * budget): the device gets that problem, not an error per call.
+ */
+export class MailboxRefusedRequest extends Error {
+  override readonly name = 'MailboxRefusedRequest';
+  constructor(readonly problem: ProblemDetails) {
+    super(problem.detail);
   }
 }
 
@@ -100,9 +111,13 @@ export class MailboxClient implements MailboxApi {
           'content-type': 'application/json',
           accept: 'application/json',
         },
-        signal: AbortSignal.timeout(this.config.MAILBOX_TIMEOUT_MS),
+        signal: signalFor(this.config.MAILBOX_TIMEOUT_MS),
       });
     } catch (error) {
+      if (error instanceof Error && error.name === 'AbortError') {
+        // The device went away: mailbox sees the connection close and cancels what it was running.
+        throw new MailboxError('failed', 'the device left before mailbox answered');
+      }
       if (error instanceof Error && error.name === 'TimeoutError') {
         throw new MailboxError(
           'failed',
@@ -114,6 +129,10 @@ export class MailboxClient implements MailboxApi {
         code && REFUSED.has(code) ? 'unavailable' : 'failed',
         `mailbox unreachable (${code ?? String(error)})`,
       );
+    }
+    if (response.status === 400 && path === '/internal/jmap') {
+      const problem = await jmapProblemOf(response);
+      if (problem) throw new MailboxRefusedRequest(problem);
     }
     if (!response.ok) {
       await response.body?.cancel().catch(() => undefined);
@@ -128,6 +147,31 @@ export class MailboxClient implements MailboxApi {
       throw new MailboxError('failed', 'mailbox answered something that is not JSON');
     }
   }
+}
+
+/** Ends with the timeout, or earlier with the request being served (the device hung up). */
+function signalFor(timeoutMs: number): AbortSignal {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const request = currentRequestSignal();
+  return request ? AbortSignal.any([timeout, request]) : timeout;
+}
+
+async function jmapProblemOf(response: Response): Promise<ProblemDetails | undefined> {
+  const body: unknown = await response.json().catch(() => undefined);
+  if (
+    !isObject(body) ||
+    typeof body['type'] !== 'string' ||
+    !body['type'].startsWith('urn:ietf:params:jmap:error:') ||
+    typeof body['detail'] !== 'string'
+  ) {
+    return undefined;
+  }
+  return {
+    type: body['type'] as ProblemDetails['type'],
+    status: 400,
+    detail: body['detail'],
+    ...(typeof body['limit'] === 'string' ? { limit: body['limit'] } : {}),
+  };
 }
 
 function causeCode(error: unknown): string | undefined {

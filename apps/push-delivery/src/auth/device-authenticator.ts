@@ -1,9 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { DeviceCredential } from './device-credential-index.js';
 
-export const WWW_AUTHENTICATE = 'Bearer realm="pushmail"';
+export const WWW_AUTHENTICATE_BEARER = 'Bearer realm="pushmail"';
 /** Offered when a client tried a password: standard clients understand Basic. */
 export const WWW_AUTHENTICATE_BASIC = 'Basic realm="pushmail", charset="UTF-8"';
+/**
+ * Both schemes a device may use, one challenge per header line (RFC 9110 §11.6.1): a standard
+ * client sends its password only once it is offered Basic.
+ */
+export const WWW_AUTHENTICATE = [WWW_AUTHENTICATE_BASIC, WWW_AUTHENTICATE_BEARER];
 
 /** Where credentials are looked up; until it has caught up, an unknown token may just be new. */
 export interface CredentialLookup {
@@ -32,7 +37,7 @@ export type AuthOutcome =
       /** The device that was refused, when it is known (blocked, wiped): for its diagnostic trail. */
       device?: { accountId: string; deviceId: string };
       /** Extra response headers: a challenge, Retry-After. */
-      headers?: Record<string, string>;
+      headers?: Record<string, string | string[]>;
     };
 
 /** Real tokens are 48 characters; anything far longer is not worth hashing. */
@@ -53,7 +58,12 @@ export function authenticateBearer(header: string | undefined, credentials: Cred
   }
   const token = header && header.length <= MAX_TOKEN_LENGTH + 16 ? BEARER.exec(header)?.[1] : undefined;
   if (!token || token.length > MAX_TOKEN_LENGTH) {
-    return { ok: false, status: 401, detail: 'a device token is required: Authorization: Bearer <token>' };
+    return {
+      ok: false,
+      status: 401,
+      detail:
+        "credentials are required: a device token (Bearer) or the account's address and password (Basic)",
+    };
   }
   const tokenSha256 = sha256Hex(token);
   const credential = credentials.lookup(tokenSha256);

@@ -24,6 +24,20 @@ export const pushConfigSchema = baseConfigSchema.extend({
   /** Sustained JMAP requests per second one device may make, and the burst it may save up. */
   DEVICE_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(50),
   DEVICE_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(100),
+  /**
+   * WebSockets one device may hold open on a replica, and separately EventSource streams. One more
+   * closes the device's oldest (WebSocket close code 4029; an EventSource stream gets a `close` event),
+   * as that is the one a silently dropped network left behind.
+   */
+  PUSH_MAX_CONNECTIONS_PER_DEVICE: z.coerce.number().int().min(1).max(100).default(4),
+  /**
+   * WebSocketPushEnable messages one device may send per minute sustained, and the burst it may save
+   * up: each one with a pushState reads the account's state from mailbox. Past it the device is
+   * answered a RequestError of type `urn:ietf:params:jmap:error:limit`; a socket that already had
+   * push keeps it as it was, one without push is closed with 1013 so its client reconnects later.
+   */
+  PUSH_ENABLE_RATE_PER_MINUTE: z.coerce.number().positive().default(30),
+  PUSH_ENABLE_BURST: z.coerce.number().int().min(1).default(10),
   /** device-registry, for password sign-ins of standard clients, policy acknowledgements and wipe confirmations. */
   REGISTRY_URL: httpUrl.default('http://127.0.0.1:8081'),
   REGISTRY_TIMEOUT_MS: positiveInt().default(10_000),

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { DeviceCredentialsV1 } from '@pushmail/contracts';
-import { DEVICE_CAPABILITY, type Invocation, type JmapRequest } from '@pushmail/jmap';
+import { DEVICE_CAPABILITY, type Invocation, type JmapRequest, RequestProblem } from '@pushmail/jmap';
 import { policySettings } from '@pushmail/testing';
 import { describe, expect, it } from 'vitest';
-import type { MailboxResponse } from '../api/mailbox-client.js';
+import { MailboxRefusedRequest, type MailboxResponse } from '../api/mailbox-client.js';
 import type { DeviceCredentialsView } from '../auth/device-credentials.view.js';
 import type { RegistryClient } from '../auth/registry-client.js';
 import { silentLogger } from '../testing/fake-socket.js';
@@ -157,6 +157,83 @@ describe(DeviceGate.name, () => {
       'DevicePolicy/get',
       expect.objectContaining({ accountId, acknowledgementRequired: true, deviceStatus: 'allowed' }),
       'g',
+    ]);
+  });
+
+  it('counts the mailbox runs of one request against one budget, around device calls', async () => {
+    const { gate, forward } = setUp();
+    const big = 'x'.repeat(9_000_000);
+    const request: JmapRequest = {
+      using: [core, mail, DEVICE_CAPABILITY],
+      methodCalls: [
+        ['Core/echo', { big }, 'a'],
+        ['DevicePolicy/get', { accountId }, 'p'],
+        ['Core/echo', { big }, 'b'],
+      ],
+    };
+    const error = await gate.run(device, request, forward).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(RequestProblem);
+    expect((error as RequestProblem).problem).toMatchObject({
+      type: 'urn:ietf:params:jmap:error:limit',
+      limit: 'maxSizeResponse',
+    });
+  });
+
+  it('keeps the answer of a write and answers requestTooLarge for the calls past the budget', async () => {
+    const { gate, forward } = setUp();
+    const big = 'x'.repeat(9_000_000);
+    const { methodResponses } = await gate.run(
+      device,
+      {
+        using: [core, mail, DEVICE_CAPABILITY],
+        methodCalls: [
+          ['Email/set', { accountId, big }, 's'],
+          ['DevicePolicy/get', { accountId }, 'p'],
+          ['Core/echo', { big }, 'b'],
+          ['Email/get', { accountId, ids: [] }, 'g'],
+        ],
+      },
+      forward,
+    );
+    expect(methodResponses.map(([name, args]) => (name === 'error' ? args['type'] : name))).toEqual([
+      'Email/set',
+      'DevicePolicy/get',
+      'requestTooLarge',
+      'requestTooLarge',
+    ]);
+  });
+
+  it('answers requestTooLarge when mailbox refuses a later run as over budget after a write', async () => {
+    const { gate, forward } = setUp();
+    let runs = 0;
+    const refusingSecondRun = async (request: JmapRequest): Promise<MailboxResponse> => {
+      runs += 1;
+      if (runs === 2) {
+        throw new MailboxRefusedRequest({
+          type: 'urn:ietf:params:jmap:error:limit',
+          status: 400,
+          detail: 'over maxSizeResponse',
+          limit: 'maxSizeResponse',
+        });
+      }
+      return forward(request);
+    };
+    const { methodResponses } = await gate.run(
+      device,
+      {
+        using: [core, mail, DEVICE_CAPABILITY],
+        methodCalls: [
+          ['Email/set', { accountId }, 's'],
+          ['DevicePolicy/get', { accountId }, 'p'],
+          ['Email/get', { accountId, ids: [] }, 'g'],
+        ],
+      },
+      refusingSecondRun,
+    );
+    expect(methodResponses.map(([name, args]) => (name === 'error' ? args['type'] : name))).toEqual([
+      'Email/set',
+      'DevicePolicy/get',
+      'requestTooLarge',
     ]);
   });
 });

@@ -1,11 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
+  BudgetExceeded,
   DEVICE_CAPABILITY,
   type Invocation,
+  isReadOnlyMethod,
   type JmapRequest,
+  RequestBudget,
+  RequestProblem,
   resolveResultReferences,
 } from '@pushmail/jmap';
-import type { MailboxResponse } from '../api/mailbox-client.js';
+import { MailboxRefusedRequest, type MailboxResponse } from '../api/mailbox-client.js';
 import type { AuthenticatedDevice } from '../auth/device-authenticator.js';
 import { DeviceCredentialsView } from '../auth/device-credentials.view.js';
 import { DeviceMethods, isDeviceMethod } from './device-methods.js';
@@ -18,6 +22,10 @@ export type ForwardToMailbox = (request: JmapRequest) => Promise<MailboxResponse
  * refused with a clear method error while the device is quarantined, owes a policy
  * acknowledgement, or has a wipe to carry out. Calls run in order; consecutive mail calls go to
  * mailbox together, so result references among them still work.
+ *
+ * mailbox counts each run against the request budget (docs/adr/0051); the runs of one request
+ * together are counted here, with the same rule: past the budget, the whole request answers
+ * `limit` while nothing was written, and `requestTooLarge` for the rest once something was.
  */
 @Injectable()
 export class DeviceGate {
@@ -38,6 +46,25 @@ export class DeviceGate {
     }
 
     const responses: Invocation[] = [];
+    const budget = new RequestBudget();
+    let written = false;
+    let exceeded: BudgetExceeded | undefined;
+    /** Adds answers in order, counting them; past the budget the rest answer requestTooLarge. */
+    const answer = (invocation: Invocation): void => {
+      if (exceeded) {
+        responses.push(['error', { type: 'requestTooLarge', description: exceeded.message }, invocation[2]]);
+        return;
+      }
+      try {
+        budget.chargeResponse(invocation[1]);
+        responses.push(invocation);
+      } catch (error) {
+        if (!(error instanceof BudgetExceeded)) throw error;
+        if (!written) throw new RequestProblem(error.toProblem());
+        exceeded = error;
+        responses.push(['error', { type: 'requestTooLarge', description: error.message }, invocation[2]]);
+      }
+    };
     let createdIds = request.createdIds;
     let sessionState: string | undefined;
     let run: Invocation[] = [];
@@ -49,18 +76,39 @@ export class DeviceGate {
       const refusal = this.refusal(device);
       if (refusal) {
         for (const [name, args, callId] of calls) {
-          responses.push(name === 'Core/echo' ? [name, args, callId] : ['error', refusal, callId]);
+          answer(name === 'Core/echo' ? [name, args, callId] : ['error', refusal, callId]);
         }
         return;
       }
-      const answer = await forward({
-        using: mailUsing,
-        methodCalls: calls,
-        ...(createdIds ? { createdIds } : {}),
-      });
-      responses.push(...answer.methodResponses);
-      createdIds = answer.createdIds ?? createdIds;
-      sessionState = answer.sessionState;
+      let answered: MailboxResponse;
+      try {
+        answered = await forward({
+          using: mailUsing,
+          methodCalls: calls,
+          ...(createdIds ? { createdIds } : {}),
+        });
+      } catch (error) {
+        // mailbox refused this run as over budget; what ran before it here must still be answered.
+        if (
+          !(error instanceof MailboxRefusedRequest) ||
+          error.problem.type !== 'urn:ietf:params:jmap:error:limit' ||
+          !written
+        ) {
+          throw error;
+        }
+        exceeded = new BudgetExceeded(
+          error.problem.limit === 'maxSizeReferences' ? 'maxSizeReferences' : 'maxSizeResponse',
+          budget.limits[
+            error.problem.limit === 'maxSizeReferences' ? 'maxSizeReferences' : 'maxSizeResponse'
+          ],
+        );
+        for (const call of calls) answer(call);
+        return;
+      }
+      if (calls.some(([name]) => !isReadOnlyMethod(name))) written = true;
+      for (const invocation of answered.methodResponses) answer(invocation);
+      createdIds = answered.createdIds ?? createdIds;
+      sessionState = answered.sessionState;
     };
     for (const call of request.methodCalls) {
       if (!isDeviceMethod(call[0])) {
@@ -68,18 +116,29 @@ export class DeviceGate {
         continue;
       }
       await flush();
+      if (exceeded) {
+        answer(call);
+        continue;
+      }
       let resolved: Invocation;
       try {
-        resolved = [call[0], resolveResultReferences(call[1], responses), call[2]];
-      } catch {
-        responses.push([
+        resolved = [call[0], resolveResultReferences(call[1], responses, budget), call[2]];
+      } catch (error) {
+        if (error instanceof BudgetExceeded) {
+          if (!written) throw new RequestProblem(error.toProblem());
+          exceeded = error;
+          answer(call);
+          continue;
+        }
+        answer([
           'error',
           { type: 'invalidResultReference', description: 'a result reference could not be resolved' },
           call[2],
         ]);
         continue;
       }
-      responses.push(await this.methods.call(device, request.using, resolved));
+      if (!isReadOnlyMethod(call[0])) written = true;
+      answer(await this.methods.call(device, request.using, resolved));
     }
     await flush();
     return {

@@ -17,6 +17,7 @@ function stream(options: Partial<EventSourceOptions> = {}) {
   const closed: EventStream[] = [];
   const eventStream = new EventStream(
     accountId,
+    'phone',
     writer,
     { types: null, closeAfterState: false, pingSeconds: 0, ...options },
     (s) => closed.push(s),
@@ -85,6 +86,21 @@ describe(EventStream.name, () => {
     eventStream.deliver({ Email: '3' }, '3');
     expect(isEnded()).toBe(true);
     expect(closed).toEqual([eventStream]);
+    expect(eventStream.deliver({ Email: '4' }, '4')).toBe(false);
+  });
+
+  it('ends a replaced stream with a close event that says why and a retry that holds the client back', () => {
+    const { eventStream, events, isEnded, closed } = stream();
+    eventStream.end({ type: 'urn:ietf:params:jmap:error:limit', detail: 'replaced' });
+    expect(isEnded()).toBe(true);
+    expect(closed).toEqual([eventStream]);
+    expect(events()).toEqual([
+      {
+        event: 'close',
+        id: undefined,
+        data: { type: 'urn:ietf:params:jmap:error:limit', detail: 'replaced' },
+      },
+    ]);
     expect(eventStream.deliver({ Email: '4' }, '4')).toBe(false);
   });
 

@@ -11,6 +11,12 @@ export interface StreamWriter {
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 
 /**
+ * How long an EventSource client told to go away waits before reconnecting (the SSE `retry` field):
+ * the default of a few seconds would have a replaced stream's client come straight back.
+ */
+export const REPLACED_RETRY_MS = 60_000;
+
+/**
  * One device's EventSource connection (RFC 8620 §7.3). A `state` event carries a StateChange and the
  * push state as its id, so a reconnecting client's Last-Event-ID says what it has seen; `ping`
  * events keep the connection alive and never set an id.
@@ -22,9 +28,11 @@ export class EventStream {
   private closed = false;
   /** The newest push state sent, so nothing older is sent after it. */
   private lastSent: bigint | undefined;
+  readonly openedAt = Date.now();
 
   constructor(
     readonly accountId: string,
+    readonly deviceId: string,
     private readonly writer: StreamWriter,
     private readonly options: EventSourceOptions,
     private readonly onClose: (stream: EventStream) => void = () => undefined,
@@ -57,6 +65,16 @@ export class EventStream {
       return true;
     }
     return this.send(changed, pushState);
+  }
+
+  /**
+   * Ends the stream with a `close` event that says why (RFC 8620 §7.3 gives SSE no close status)
+   * and a `retry` that keeps the client from reconnecting at once.
+   */
+  end(reason: { type: string; detail: string }, retryMs = REPLACED_RETRY_MS): void {
+    if (this.closed) return;
+    this.writer.write(`retry: ${retryMs}\nevent: close\ndata: ${JSON.stringify(reason)}\n\n`);
+    this.close();
   }
 
   close(): void {

@@ -1,11 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Controller, Get, Headers, Inject, Query, Req, Res, UseGuards } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { LOGGER, ProblemException } from '@pushmail/platform';
+import { CONFIG, LOGGER, ProblemException } from '@pushmail/platform';
 import { MAILBOX_API } from '../api/jmap-executor.service.js';
 import type { MailboxApi } from '../api/mailbox-client.js';
 import type { AuthenticatedDevice } from '../auth/device-authenticator.js';
 import { CurrentDevice, DeviceAuthGuard } from '../auth/device-auth.guard.js';
+import type { PushConfig } from '../config/push-config.js';
+import { connectionsOverCap, replacedReason } from '../device/connection-cap.js';
+import { PushMetrics } from '../metrics/push-metrics.js';
 import { EventStream } from './event-stream.js';
 import { EventSourceRegistry } from './eventsource-registry.js';
 import { parseEventSourceOptions } from './eventsource-options.js';
@@ -23,8 +26,20 @@ export class EventSourceController {
     @Inject(EventSourceRegistry) private readonly registry: EventSourceRegistry,
     @Inject(MAILBOX_API) private readonly mailbox: MailboxApi,
     @Inject(LOGGER) logger: Logger,
+    @Inject(CONFIG) private readonly config: PushConfig,
+    @Inject(PushMetrics) private readonly metrics: PushMetrics,
   ) {
     this.log = logger.child({ component: 'eventsource' });
+  }
+
+  /** One stream more than a device may hold ends its oldest (see connection-cap.ts for why not the newest). */
+  private capStreams(device: AuthenticatedDevice): void {
+    const max = this.config.PUSH_MAX_CONNECTIONS_PER_DEVICE;
+    const open = [...this.registry.ofAccount(device.accountId)].filter((stream) => !stream.isClosed);
+    for (const oldest of connectionsOverCap(open, device.deviceId, max)) {
+      oldest.end({ type: 'urn:ietf:params:jmap:error:limit', detail: replacedReason(max) });
+      this.metrics.limited('eventStreamsPerDevice');
+    }
   }
 
   @Get()
@@ -56,11 +71,12 @@ export class EventSourceController {
     request.socket.setNoDelay(true);
     request.socket.setTimeout(0);
 
-    const stream = new EventStream(device.accountId, response, parsed.options, (closed) =>
+    const stream = new EventStream(device.accountId, device.deviceId, response, parsed.options, (closed) =>
       this.registry.remove(closed),
     );
     response.on('close', () => stream.close());
     this.registry.add(stream);
+    this.capStreams(device);
     if (lastEventId === undefined || lastEventId.length === 0) return;
 
     stream.beginCatchUp();

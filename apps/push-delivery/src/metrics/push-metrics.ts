@@ -18,6 +18,10 @@ export type JmapTransport = 'http' | 'websocket';
 export const deviceActions = ['disconnect', 'wipe', 'status', 'policy', 'release'] as const;
 export type DeviceAction = (typeof deviceActions)[number];
 
+/** The per-device limits that can turn a device away: sockets, EventSource streams, push enables. */
+export const deviceLimits = ['websocketsPerDevice', 'eventStreamsPerDevice', 'pushEnable'] as const;
+export type DeviceLimit = (typeof deviceLimits)[number];
+
 /**
  * The service's metrics, served on /metrics by the platform's health module. Events produced and
  * consumed are counted by the platform's Kafka metrics.
@@ -30,6 +34,7 @@ export class PushMetrics {
   readonly jmapRequests: Counter<'transport'>;
   readonly deviceSnapshotsApplied: Counter;
   readonly deviceActions: Counter<'action'>;
+  readonly deviceLimited: Counter<'limit'>;
   private readonly actions: Record<DeviceAction, { inc(): void }>;
 
   constructor(registry: Registry = defaultRegistry) {
@@ -65,6 +70,12 @@ export class PushMetrics {
       help: 'What the edge did about connected devices: disconnect (access ended), wipe, status (quarantined or allowed), policy, release (held mail released).',
       labelNames: ['action'],
     });
+    this.deviceLimited = registeredCounter(registry, {
+      name: 'pushmail_push_device_limited_total',
+      help: 'Times a per-device limit held: websocketsPerDevice and eventStreamsPerDevice (the oldest connection closed), pushEnable (a WebSocketPushEnable refused).',
+      labelNames: ['limit'],
+    });
+    for (const limit of deviceLimits) this.deviceLimited.labels({ limit }).inc(0);
     const child = (action: DeviceAction) => {
       const counter = this.deviceActions.labels({ action });
       counter.inc(0);
@@ -81,6 +92,10 @@ export class PushMetrics {
 
   deviceAction(action: DeviceAction): void {
     this.actions[action].inc();
+  }
+
+  limited(limit: DeviceLimit): void {
+    this.deviceLimited.inc({ limit });
   }
 }
 

@@ -79,7 +79,7 @@ describe(PushFanout.name, () => {
       writableLength: 0,
     };
     streams.add(
-      new EventStream(accountId, writer, {
+      new EventStream(accountId, 'phone', writer, {
         types: new Set(['Email']),
         closeAfterState: false,
         pingSeconds: 0,

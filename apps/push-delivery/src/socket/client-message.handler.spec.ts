@@ -8,6 +8,7 @@ import {
   type MailboxResponse,
 } from '../api/mailbox-client.js';
 import { DeviceLastSeen } from '../auth/device-last-seen.js';
+import type { PushConfig } from '../config/push-config.js';
 import { PushMetrics } from '../metrics/push-metrics.js';
 import type { SessionService } from '../session/session.service.js';
 import { FakeSocket, silentLogger } from '../testing/fake-socket.js';
@@ -44,21 +45,82 @@ class FakeMailbox implements MailboxApi {
   }
 }
 
-function setUp() {
-  const mailbox = new FakeMailbox();
+class CountingMailbox extends FakeMailbox {
+  stateReads = 0;
+  override async accountState(): Promise<AccountPushState> {
+    this.stateReads += 1;
+    return super.accountState();
+  }
+}
+
+function setUp(config?: Partial<PushConfig>) {
+  const mailbox = new CountingMailbox();
   const metrics = new PushMetrics();
   const lastSeen = new DeviceLastSeen();
   const sessions = { stateOf: () => 'session-1' } as unknown as SessionService;
   const executor = new JmapExecutor(mailbox, sessions, metrics, silentLogger);
-  const handler = new ClientMessageHandler(executor, mailbox, lastSeen, metrics, silentLogger);
+  const handler = new ClientMessageHandler(
+    executor,
+    mailbox,
+    lastSeen,
+    metrics,
+    silentLogger,
+    undefined,
+    config as PushConfig | undefined,
+  );
   const socket = new FakeSocket();
   const connection = new DeviceConnection(socket, device, { maxBufferedBytes: 1_000_000 });
   const send = (message: unknown) =>
     handler.handle(connection, typeof message === 'string' ? message : JSON.stringify(message));
-  return { mailbox, lastSeen, socket, connection, send };
+  return { mailbox, lastSeen, socket, connection, send, handlerOf: () => handler };
 }
 
 describe(ClientMessageHandler.name, () => {
+  it('answers push enables past the rate with a limit RequestError, without reading mailbox, and keeps push as it was', async () => {
+    const { mailbox, socket, connection, send } = setUp({
+      PUSH_ENABLE_RATE_PER_MINUTE: 1,
+      PUSH_ENABLE_BURST: 2,
+    });
+    for (let sent = 0; sent < 50; sent += 1)
+      await send({ '@type': 'WebSocketPushEnable', dataTypes: ['Email'], pushState: String(sent) });
+
+    expect(mailbox.stateReads).toBe(2);
+    const errors = socket.messages().filter((message) => message['@type'] === 'RequestError');
+    expect(errors).toHaveLength(48);
+    expect(errors[0]).toMatchObject({
+      type: 'urn:ietf:params:jmap:error:limit',
+      status: 429,
+      limit: 'pushEnable',
+      retryAfterMs: expect.any(Number),
+    });
+    expect(errors[0]).not.toHaveProperty('requestId');
+    expect(String(errors[0]?.['detail'])).toMatch(/at most 1 per minute \(bursts of 2\)/);
+    expect(connection.push?.dataTypes).toEqual(new Set(['Email']));
+    expect(connection.isOpen).toBe(true);
+  });
+
+  it('closes a socket without push with 1013 when its push enable is refused, so the client reconnects later', async () => {
+    const { mailbox, connection, send, handlerOf } = setUp({
+      PUSH_ENABLE_RATE_PER_MINUTE: 1,
+      PUSH_ENABLE_BURST: 1,
+    });
+    await send({ '@type': 'WebSocketPushEnable', dataTypes: null, pushState: '1' });
+    expect(connection.push).not.toBeNull();
+
+    // The same device on a new socket, as after a reconnect: the device's one token is spent.
+    const socket = new FakeSocket();
+    const reconnected = new DeviceConnection(socket, device, { maxBufferedBytes: 1_000_000 });
+    await handlerOf().handle(
+      reconnected,
+      JSON.stringify({ '@type': 'WebSocketPushEnable', dataTypes: null, pushState: '1' }),
+    );
+
+    expect(socket.messages()[0]).toMatchObject({ '@type': 'RequestError', limit: 'pushEnable' });
+    expect(socket.closed?.code).toBe(CloseCode.tryAgainLater);
+    expect(socket.closed?.reason).toMatch(/^too many push enables from this device; reconnect in \d+ s$/);
+    expect(mailbox.stateReads).toBe(1);
+  });
+
   it('catches a device up at once when its pushState is stale', async () => {
     const { socket, connection, send } = setUp();
     await send({ '@type': 'WebSocketPushEnable', dataTypes: ['Email', 'Mailbox'], pushState: '40' });

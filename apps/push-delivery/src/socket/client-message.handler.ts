@@ -2,6 +2,7 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import {
   DEFAULT_CORE_LIMITS,
   parseClientMessage,
+  requestError,
   requestErrorMessage,
   responseMessage,
   stateChangeMessage,
@@ -9,10 +10,12 @@ import {
   type JmapResponse,
 } from '@pushmail/jmap';
 import type { Logger } from 'pino';
-import { LOGGER } from '@pushmail/platform';
+import { CONFIG, LOGGER } from '@pushmail/platform';
+import { DeviceRateLimiter } from '../api/device-rate-limiter.js';
 import { JmapExecutor, MAILBOX_API } from '../api/jmap-executor.service.js';
 import type { MailboxApi } from '../api/mailbox-client.js';
 import { DeviceLastSeen } from '../auth/device-last-seen.js';
+import type { PushConfig } from '../config/push-config.js';
 import { PushMetrics } from '../metrics/push-metrics.js';
 import { requestTrail } from '../trail/request-trail.js';
 import { DeviceTrail } from '../trail/trail.service.js';
@@ -25,6 +28,8 @@ import { CloseCode, type DeviceConnection } from './device-connection.js';
 @Injectable()
 export class ClientMessageHandler {
   private readonly log: Logger;
+  /** Each WebSocketPushEnable with a pushState reads mailbox: a device may not make that cost at will. */
+  private readonly pushEnables: DeviceRateLimiter;
 
   constructor(
     @Inject(JmapExecutor) private readonly executor: JmapExecutor,
@@ -33,8 +38,13 @@ export class ClientMessageHandler {
     @Inject(PushMetrics) private readonly metrics: PushMetrics,
     @Inject(LOGGER) logger: Logger,
     @Optional() @Inject(DeviceTrail) private readonly trail?: DeviceTrail,
+    @Optional() @Inject(CONFIG) config?: PushConfig,
   ) {
     this.log = logger.child({ component: 'socket' });
+    this.pushEnables = new DeviceRateLimiter(
+      (config?.PUSH_ENABLE_RATE_PER_MINUTE ?? 30) / 60,
+      config?.PUSH_ENABLE_BURST ?? 10,
+    );
   }
 
   async handle(connection: DeviceConnection, text: string): Promise<void> {
@@ -52,8 +62,11 @@ export class ClientMessageHandler {
       case 'request':
         this.executor.received('websocket');
         return this.request(connection, message.id, message.request);
-      case 'pushEnable':
+      case 'pushEnable': {
+        const waitMs = this.pushEnables.take(`${connection.accountId}/${connection.deviceId}`);
+        if (waitMs > 0) return this.refusePushEnable(connection, waitMs);
         return this.enablePush(connection, message.dataTypes, message.pushState);
+      }
       case 'pushDisable':
         connection.disablePush();
         return;
@@ -80,6 +93,33 @@ export class ClientMessageHandler {
     } finally {
       connection.requestFinished();
     }
+  }
+
+  /**
+   * RFC 8887 gives WebSocketPushEnable no response and no id, so a refusal is a RequestError
+   * without a requestId (§4.3.4), of the JMAP type for a limit (RFC 8620 §3.6.1). A device that
+   * already had push on this socket keeps it as it was. One that had none would sit on a socket
+   * that never pushes (clients ignore a RequestError nobody asked for), so its socket is closed with
+   * 1013 Try Again Later, which clients answer by reconnecting later, when a push enable is let through.
+   */
+  private refusePushEnable(connection: DeviceConnection, waitMs: number): void {
+    this.metrics.limited('pushEnable');
+    connection.send(
+      requestErrorMessage(undefined, {
+        ...requestError(
+          'limit',
+          `too many WebSocketPushEnable messages from this device: at most ${this.pushEnables.describePerMinute()}; retry in ${waitMs} ms`,
+          'pushEnable',
+        ),
+        status: 429,
+        retryAfterMs: waitMs,
+      }),
+    );
+    if (!connection.push)
+      connection.close(
+        CloseCode.tryAgainLater,
+        `too many push enables from this device; reconnect in ${Math.ceil(waitMs / 1000)} s`,
+      );
   }
 
   /**

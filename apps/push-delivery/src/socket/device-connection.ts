@@ -19,6 +19,8 @@ export const CloseCode = {
   tryAgainLater: 1013,
   /** Application range (RFC 6455 §7.4.2): the device lost its right to connect. */
   accessRevoked: 4003,
+  /** Application range, after HTTP 429: the device opened more sockets than it may hold, and this, its oldest, gave way. */
+  tooManyConnections: 4029,
 } as const;
 
 /** Which data types a socket wants pushed (RFC 8887 §4.3.5); null means every type. */
@@ -58,9 +60,12 @@ export class DeviceConnection {
    * StateChanges are dropped, and the device is caught up once it may have mail again.
    */
   mailHeld = false;
-  /** For the diagnostic trail: when the socket opened, and why the server ended it. */
+  /** For the diagnostic trail: when the socket opened, when anything last passed, and why the server ended it. */
   readonly openedAt = Date.now();
+  lastActivityAt = this.openedAt;
   cutForMissedPong = false;
+  /** Set when `ws` failed the connection for a frame the client sent; it then reports 1006. */
+  protocolError: { code: number; reason: string } | undefined;
   /** Called for each StateChange handed to the socket, so the trail sees pushes without the push path knowing it. */
   onPushSent: (() => void) | undefined;
   private closing = false;
@@ -77,6 +82,10 @@ export class DeviceConnection {
 
   get accountId(): string {
     return this.device.accountId;
+  }
+
+  get deviceId(): string {
+    return this.device.deviceId;
   }
 
   /** True once this side decided to close (revocation, restart, too slow, missed pong). */
@@ -96,7 +105,13 @@ export class DeviceConnection {
       return false;
     }
     this.socket.send(payload);
+    this.touch();
     return true;
+  }
+
+  /** Something passed on the socket (a message, a ping or pong): it was not idle. */
+  touch(): void {
+    this.lastActivityAt = Date.now();
   }
 
   /** False once a close is decided, even while the answers still running are let out. */

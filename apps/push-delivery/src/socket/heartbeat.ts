@@ -20,6 +20,7 @@ export function heartbeat(registry: ConnectionRegistry): { pinged: number; termi
     if (!connection.isOpen) continue;
     try {
       connection.socket.ping();
+      connection.touch();
       pinged += 1;
     } catch {
       // The socket closed between the check and the ping; its close event removes it.

@@ -12,12 +12,14 @@ import { revocationReason } from '../auth/device-credential-index.js';
 import { DeviceCredentialsView } from '../auth/device-credentials.view.js';
 import { DeviceLastSeen } from '../auth/device-last-seen.js';
 import type { PushConfig } from '../config/push-config.js';
+import { connectionsOverCap, replacedReason } from '../device/connection-cap.js';
 import { noticesFor } from '../device/device-messages.js';
 import { deviceStateOf, mailRefusalOf } from '../device/device-state.js';
 import { PushMetrics } from '../metrics/push-metrics.js';
 import { WEBSOCKET_PATH } from '../session/session.service.js';
 import { DeviceTrail } from '../trail/trail.service.js';
 import { ClientMessageHandler } from './client-message.handler.js';
+import { closeRecord, protocolErrorCode } from './close-record.js';
 import { ConnectionRegistry } from './connection-registry.js';
 import { CloseCode, DeviceConnection } from './device-connection.js';
 import { heartbeat } from './heartbeat.js';
@@ -132,9 +134,16 @@ export class JmapSocketGateway implements OnApplicationBootstrap, OnModuleDestro
     const connection = new DeviceConnection(ws, device, {
       maxBufferedBytes: this.config.WS_MAX_BUFFERED_BYTES,
     });
-    ws.on('error', (error) =>
-      this.log.debug({ err: error, accountId: device.accountId }, 'device socket error'),
-    );
+    ws.on('error', (error: Error & { code?: string }) => {
+      // ws fails the connection itself for a bad frame (too big, bad UTF-8) and then reports 1006:
+      // remember it was this side's close, with the code it sent.
+      if (error.code?.startsWith('WS_ERR_'))
+        connection.protocolError ??= {
+          code: protocolErrorCode(error.code),
+          reason: `protocol error: ${error.message}`,
+        };
+      this.log.debug({ err: error, accountId: device.accountId }, 'device socket error');
+    });
     ws.on('close', (code: number, reason: Buffer) => {
       this.registry.remove(connection);
       this.recordClose(connection, code, reason.toString('utf8'));
@@ -152,20 +161,37 @@ export class JmapSocketGateway implements OnApplicationBootstrap, OnModuleDestro
       kind: 'connected',
       ...(clientAddress ? { clientAddress } : {}),
     });
+    this.capConnections(device);
     this.lastSeen.touch(device.accountId, device.deviceId, new Date(), clientAddress ?? undefined);
     // Before any message is read: a pending wipe is the first thing the device hears.
     this.applyDeviceState(connection);
     ws.on('pong', () => {
       connection.alive = true;
+      connection.touch();
       this.trail.record(device.accountId, { deviceId: device.deviceId, kind: 'pong' });
       this.lastSeen.touch(device.accountId, device.deviceId);
     });
     ws.on('message', (data) => {
       connection.alive = true;
+      connection.touch();
       this.handler.handle(connection, textOf(data)).catch((error: unknown) => {
         this.log.error({ err: error, accountId: device.accountId }, 'handling a device message failed');
       });
     });
+  }
+
+  /** One socket more than a device may hold closes its oldest (see connection-cap.ts for why not the newest). */
+  private capConnections(device: AuthenticatedDevice): void {
+    const max = this.config.PUSH_MAX_CONNECTIONS_PER_DEVICE;
+    const open = [...this.registry.ofAccount(device.accountId)].filter((connection) => connection.isOpen);
+    for (const oldest of connectionsOverCap(open, device.deviceId, max)) {
+      this.log.debug(
+        { accountId: device.accountId, deviceId: device.deviceId, max },
+        'closing the oldest socket of a device over its connection cap',
+      );
+      oldest.close(CloseCode.tooManyConnections, replacedReason(max));
+      this.metrics.limited('websocketsPerDevice');
+    }
   }
 
   private enforceAccess(accountId: string, snapshot: DeviceCredentialsV1 | undefined): void {
@@ -217,19 +243,22 @@ export class JmapSocketGateway implements OnApplicationBootstrap, OnModuleDestro
   }
 
   private recordClose(connection: DeviceConnection, code: number, reason: string): void {
-    const by = connection.closedByServer ? 'server' : code === 1006 ? 'network' : 'client';
-    const why = connection.cutForMissedPong ? 'no pong since the previous ping' : reason;
+    const { close, detail } = closeRecord({
+      code,
+      reason,
+      closedByServer: connection.closedByServer,
+      cutForMissedPong: connection.cutForMissedPong,
+      protocolError: connection.protocolError,
+      openedAt: connection.openedAt,
+      lastActivityAt: connection.lastActivityAt,
+      now: Date.now(),
+      pingIntervalMs: this.config.WS_PING_INTERVAL_MS,
+    });
     this.trail.record(connection.accountId, {
       deviceId: connection.device.deviceId,
       kind: 'disconnected',
-      detail: `closed by the ${by}: ${code}${why ? ` ${why}` : ''}`,
-      close: {
-        code,
-        reason: why.slice(0, 200),
-        by,
-        lifetimeMs: Date.now() - connection.openedAt,
-        pingIntervalMs: this.config.WS_PING_INTERVAL_MS,
-      },
+      detail,
+      close,
     });
   }
 
@@ -261,7 +290,12 @@ function textOf(data: RawData): string {
 }
 
 /** Answers a refused upgrade with a plain HTTP response, as the handshake is still HTTP. */
-function reject(socket: Duplex, status: number, detail: string, headers: Record<string, string> = {}): void {
+function reject(
+  socket: Duplex,
+  status: number,
+  detail: string,
+  headers: Record<string, string | string[]> = {},
+): void {
   if (!socket.writable) {
     socket.destroy();
     return;
@@ -272,7 +306,9 @@ function reject(socket: Duplex, status: number, detail: string, headers: Record<
     'Connection: close',
     'Content-Type: application/json; charset=utf-8',
     `Content-Length: ${Buffer.byteLength(body)}`,
-    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+    ...Object.entries(headers).flatMap(([name, value]) =>
+      (Array.isArray(value) ? value : [value]).map((line) => `${name}: ${line}`),
+    ),
   ];
   socket.once('finish', () => socket.destroy());
   socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);

@@ -479,6 +479,9 @@ export interface components {
         reason: string;
         /** @enum {string} */
         by: 'client' | 'server' | 'network';
+        /** @enum {string} */
+        initiator?: 'clientCloseFrame' | 'server' | 'silentCut';
+        idleMs?: number;
         lifetimeMs: number;
         pingIntervalMs?: number;
       };
@@ -508,6 +511,7 @@ export interface components {
       code:
         | 'idleConnectionCut'
         | 'reconnectStorm'
+        | 'abusiveReconnects'
         | 'policyNotAcknowledged'
         | 'quarantined'
         | 'blocked'

@@ -6,6 +6,8 @@ import {
   deviceTrailTopic,
   mailArrivedTopic,
   mailboxChangedTopic,
+  mailDeliveryStatusTopic,
+  mailSubmittedTopic,
 } from '../topics/topics.js';
 
 export interface TopicConsumerRole {
@@ -30,7 +32,7 @@ const exampleTime = '2026-03-14T09:26:53.589Z';
 
 export const topicRoles: Readonly<Record<string, TopicRole>> = {
   [mailArrivedTopic.name]: {
-    producers: ['ingest'],
+    producers: ['ingest', 'outbound'],
     consumers: [
       {
         service: 'mailbox',
@@ -62,6 +64,11 @@ export const topicRoles: Readonly<Record<string, TopicRole>> = {
         group: 'push-delivery-<host>-<random>',
         how: 'A group of its own per replica, so every replica sees every change for the sockets it holds; it starts at the latest offset.',
       },
+      {
+        service: 'activesync',
+        group: 'activesync-<host>-<random>',
+        how: 'A group of its own per replica, so every replica sees every change for the Pings it holds parked; it starts at the latest offset.',
+      },
     ],
     keyDescription: 'The account id (UUID).',
     ordering:
@@ -73,6 +80,54 @@ export const topicRoles: Readonly<Record<string, TopicRole>> = {
       changed: { Email: '42', Mailbox: '42', Thread: '42', EmailDelivery: '42' },
       cause: 'delivery',
       createdEmailIds: ['M7f3a'],
+      occurredAt: exampleTime,
+    },
+  },
+  [mailSubmittedTopic.name]: {
+    producers: ['mailbox'],
+    consumers: [
+      {
+        service: 'outbound',
+        group: 'outbound',
+        how: 'One group shared by every replica; offsets are committed once every recipient of the submission is in the durable queue (or handed to mail-arrived for a hosted address).',
+      },
+    ],
+    keyDescription: 'The sending account id (UUID).',
+    ordering:
+      'Submissions of one account are on one partition in the order mailbox stored them. mailbox publishes a submission only after its row is committed, and again until the broker acknowledged it (an outbox), so a redelivered event is possible and carries the same `submissionId`: outbound queues each recipient of a submission once.',
+    example: {
+      eventId: '3e2d1c0b-9a8f-4e7d-8c6b-5a4f3e2d1c0b',
+      accountId: exampleAccountId,
+      submissionId: 'S3f9a2c41d7e0b6a8',
+      emailId: 'M7f3a',
+      submittedAt: exampleTime,
+      envelope: { mailFrom: 'alice@example.com', rcptTo: ['bob@elsewhere.example'] },
+      sizeBytes: 78,
+      rawBase64: Buffer.from(
+        'From: Alice <alice@example.com>\r\nTo: bob@elsewhere.example\r\nSubject: Noon\r\n\r\nSee you.\r\n',
+      ).toString('base64'),
+    },
+  },
+  [mailDeliveryStatusTopic.name]: {
+    producers: ['outbound'],
+    consumers: [
+      {
+        service: 'mailbox',
+        group: 'mailbox-status',
+        how: "One group shared by every replica; each event updates the submission's `deliveryStatus` for its recipient and is committed after.",
+      },
+    ],
+    keyDescription: 'The sending account id (UUID).',
+    ordering:
+      'Events of one submission are on one partition in the order outbound decided them; a final outcome (`yes`, `no`) is never followed by another for the same recipient. Delivery is at least once: applying an event twice changes nothing.',
+    example: {
+      eventId: '4f3e2d1c-0b9a-4f8e-9d7c-6b5a4f3e2d1c',
+      accountId: exampleAccountId,
+      submissionId: 'S3f9a2c41d7e0b6a8',
+      recipient: 'bob@elsewhere.example',
+      delivered: 'yes',
+      smtpReply: '250 2.0.0 Ok: queued as 4F3E2D',
+      attempts: 1,
       occurredAt: exampleTime,
     },
   },
@@ -88,6 +143,16 @@ export const topicRoles: Readonly<Record<string, TopicRole>> = {
         service: 'push-delivery',
         group: 'push-delivery-accounts-<random>',
         how: 'Every replica reads the whole compacted topic from the beginning into memory; nothing is committed.',
+      },
+      {
+        service: 'activesync',
+        group: 'activesync-accounts-<random>',
+        how: 'Every replica reads the whole compacted topic from the beginning into memory; nothing is committed.',
+      },
+      {
+        service: 'outbound',
+        group: 'outbound-accounts-<random>',
+        how: 'Every replica reads the whole compacted topic from the beginning into memory, to hand mail for hosted addresses to mail-arrived; nothing is committed.',
       },
     ],
     keyDescription: 'The account id (UUID). Compaction keeps the latest snapshot per key.',
@@ -107,6 +172,11 @@ export const topicRoles: Readonly<Record<string, TopicRole>> = {
       {
         service: 'push-delivery',
         group: 'push-delivery-credentials-<random>',
+        how: 'Every replica reads the whole compacted topic from the beginning into memory; nothing is committed.',
+      },
+      {
+        service: 'activesync',
+        group: 'activesync-credentials-<random>',
         how: 'Every replica reads the whole compacted topic from the beginning into memory; nothing is committed.',
       },
     ],
@@ -202,14 +272,21 @@ export const topicRoles: Readonly<Record<string, TopicRole>> = {
           deviceId: 'alice-phone',
           kind: 'disconnected',
           at: exampleTime,
-          close: { code: 1006, reason: '', by: 'network', lifetimeMs: 240000 },
+          close: {
+            code: 1006,
+            reason: '',
+            by: 'network',
+            initiator: 'silentCut',
+            idleMs: 240000,
+            lifetimeMs: 240000,
+          },
         },
       ],
     },
   },
   [deadLetterTopic.name]: {
     // Every consumer group that validates events writes here: mail-arrived's and mailbox-changed's.
-    producers: ['mailbox', 'push-delivery'],
+    producers: ['mailbox', 'push-delivery', 'activesync', 'outbound'],
     consumers: [
       {
         service: 'operators',

@@ -27,7 +27,18 @@ export const deviceTrailRecordV1 = z.object({
     .object({
       code: z.int().min(0).max(4999),
       reason: z.string().max(200),
+      /** Which side ended the connection: `network` when no close frame came (see `initiator`). */
       by: z.enum(['client', 'server', 'network']),
+      /**
+       * Who started the close, read before any cause is named: `clientCloseFrame` (the client sent a
+       * close frame first), `server` (push-delivery closed it: access ended, restart, too slow, over
+       * the connection cap, or a protocol error of the client), `silentCut` (no close frame either
+       * way: the TCP connection ended or went quiet under the socket, cut by the network or dropped
+       * by the client without closing). Absent in records written before it existed.
+       */
+      initiator: z.enum(['clientCloseFrame', 'server', 'silentCut']).optional(),
+      /** How long nothing had passed either way on the socket when it ended. */
+      idleMs: z.int().min(0).optional(),
       lifetimeMs: z.int().min(0),
       /** The ping interval in force, so a reader can tell a cut before the first ping. */
       pingIntervalMs: z.int().positive().optional(),

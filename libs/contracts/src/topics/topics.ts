@@ -5,6 +5,7 @@ import { deviceEventV1 } from '../events/device-event.js';
 import { deviceTrailV1 } from '../events/device-trail.js';
 import { mailArrivedV1 } from '../events/mail-arrived.js';
 import { mailboxChangedV1 } from '../events/mailbox-changed.js';
+import { mailDeliveryStatusV1, mailSubmittedV1 } from '../events/mail-submitted.js';
 import { defineTopic } from './topic.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -31,6 +32,30 @@ export const mailboxChangedTopic = defineTopic({
   key: (event) => event.accountId,
   partitions: 6,
   config: { 'cleanup.policy': 'delete', 'retention.ms': String(3 * DAY_MS) },
+});
+
+export const mailSubmittedTopic = defineTopic({
+  name: 'pushmail.mail.submitted.v1',
+  description: 'One event per message a device submitted for delivery, with its envelope and raw message.',
+  schema: mailSubmittedV1,
+  key: (event) => event.accountId,
+  partitions: 6,
+  config: {
+    'cleanup.policy': 'delete',
+    'retention.ms': String(7 * DAY_MS),
+    // A submission is at most the submission size limit, base64-encoded.
+    'max.message.bytes': String(48 * 1024 * 1024),
+    'min.insync.replicas': '1',
+  },
+});
+
+export const mailDeliveryStatusTopic = defineTopic({
+  name: 'pushmail.mail.delivery-status.v1',
+  description: 'How the delivery of one recipient of a submission went: delivered, deferred or failed.',
+  schema: mailDeliveryStatusV1,
+  key: (event) => event.accountId,
+  partitions: 6,
+  config: { 'cleanup.policy': 'delete', 'retention.ms': String(7 * DAY_MS) },
 });
 
 export const accountTopic = defineTopic({
@@ -88,6 +113,8 @@ export const deadLetterTopic = defineTopic({
 export const allTopics = [
   mailArrivedTopic,
   mailboxChangedTopic,
+  mailSubmittedTopic,
+  mailDeliveryStatusTopic,
   accountTopic,
   deviceCredentialsTopic,
   deviceEventTopic,

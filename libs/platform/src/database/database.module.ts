@@ -5,6 +5,7 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { CONFIG, LOGGER } from '../config/config.module.js';
 import { ReadinessRegistry } from '../health/health.module.js';
 import { migrateWithLock } from './migrate.js';
+import { withStatementLimits } from './statement-limits.js';
 
 const DATABASE_SCHEMA = Symbol('DATABASE_SCHEMA');
 
@@ -36,7 +37,9 @@ class DatabaseLifecycle implements OnModuleInit {
 
 /**
  * A service's one TypeORM datasource on its own schema, migrated under the advisory lock before the
- * service takes traffic, and its readiness check. The service's config (`CONFIG`) carries DATABASE_URL.
+ * service takes traffic, and its readiness check. The service's config (`CONFIG`) carries the
+ * variables of `databaseConfigShape`: every statement has its timeout, and is cancelled when the
+ * request that sent it ends (withStatementLimits).
  */
 @Module({})
 export class DatabaseModule {
@@ -46,8 +49,10 @@ export class DatabaseModule {
       imports: [
         TypeOrmModule.forRootAsync({
           inject: [CONFIG],
-          useFactory: (config: { DATABASE_URL: string }) => ({
-            ...options.dataSourceOptions(config.DATABASE_URL),
+          useFactory: (config: { DATABASE_URL: string; DATABASE_STATEMENT_TIMEOUT_MS?: number }) => ({
+            ...withStatementLimits(options.dataSourceOptions(config.DATABASE_URL), {
+              statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+            }),
             retryAttempts: 5,
             retryDelay: 2000,
           }),

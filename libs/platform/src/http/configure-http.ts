@@ -2,6 +2,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Logger } from 'pino';
 import { LOGGER } from '../config/config.module.js';
 import { HttpExceptionFilter } from './exception.filter.js';
+import { RequestSignalInterceptor } from './request-signal.js';
 
 /** The answer to a request body the JSON parser refused. */
 export interface BodyRejection {
@@ -23,7 +24,8 @@ export interface HttpOptions {
 
 /**
  * The one HTTP setup: no framework banner, the JSON body parser (if any) with its refusals answered
- * in JSON, and every error answered by `HttpExceptionFilter`.
+ * in JSON, every error answered by `HttpExceptionFilter`, and every request's work (its database
+ * statements included) cancelled when its client goes away (`currentRequestSignal`).
  */
 export function configureHttp(app: NestExpressApplication, options: HttpOptions = {}): void {
   app.disable('x-powered-by');
@@ -32,6 +34,7 @@ export function configureHttp(app: NestExpressApplication, options: HttpOptions 
     app.use(rejectUnreadableBody(options.json.describe ?? describeBodyError(options.json.limit)));
   }
   app.useGlobalFilters(new HttpExceptionFilter(app.get<Logger>(LOGGER)));
+  app.useGlobalInterceptors(new RequestSignalInterceptor());
 }
 
 type ErrorMiddleware = (

@@ -41,4 +41,34 @@ describe(ZodValidationPipe.name, () => {
     const param = rejectionOf(() => new ZodValidationPipe(z.uuid(), 'accountId').transform('nope'));
     expect((param.getResponse() as { message: string }).message).toMatch(/^accountId: /);
   });
+
+  it('answers a 400 problem, naming the field, to a control character or unpaired surrogate in any string', () => {
+    const nested = z.object({ name: z.string(), tags: z.array(z.object({ label: z.string() })) });
+    const pipe = new ZodValidationPipe(nested);
+    for (const bad of ['a\u0000b', 'tab\there', 'line\nbreak', '\u007f', '\u0085', '\ud800x', 'x\udc00']) {
+      const error = rejectionOf(() =>
+        pipe.transform({ name: 'ok', tags: [{ label: 'fine' }, { label: bad }] }),
+      );
+      const body = error.getResponse() as Record<string, unknown>;
+      expect(body).toMatchObject({
+        type: 'about:blank',
+        status: 400,
+        title: 'Bad Request',
+        error: 'invalid_request',
+        problems: [
+          { path: 'tags.1.label', message: 'must not contain control characters or unpaired surrogates' },
+        ],
+      });
+      expect(JSON.stringify(body)).not.toContain(JSON.stringify(bad).slice(1, -1));
+    }
+    expect(pipe.transform({ name: 'Grüße 😀 — ok', tags: [] })).toEqual({ name: 'Grüße 😀 — ok', tags: [] });
+  });
+
+  it('checks the value before the schema, so no schema can forget it', () => {
+    const anything = new ZodValidationPipe(z.unknown());
+
+    expect(() => anything.transform({ deep: { deeper: ['x\u0000'] } })).toThrow(BadRequestException);
+    expect(() => anything.transform({ 'key\u0001': 1 })).toThrow(BadRequestException);
+    expect(() => new ZodValidationPipe(z.string(), 'cursor').transform('a\u0000')).toThrow(/^cursor: /);
+  });
 });

@@ -1,5 +1,5 @@
 import { deviceEventTopic, mailboxChangedTopic } from '@pushmail/contracts';
-import type { Kafka, ProducerBatch, RecordMetadata } from 'kafkajs';
+import kafkajs, { type Kafka, type ProducerBatch, type RecordMetadata } from 'kafkajs';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { EventProducer } from './event-producer.js';
@@ -43,6 +43,26 @@ const keysOf = (request: { batch: ProducerBatch }, topic: string) =>
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 describe(EventProducer.name, () => {
+  it('is an idempotent producer that never gives up on a batch, so kafkajs keeps its sequence numbers sound', () => {
+    const warnings: string[] = [];
+    const kafka = new kafkajs.Kafka({
+      brokers: ['127.0.0.1:1'],
+      logLevel: kafkajs.logLevel.WARN,
+      logCreator: () => (entry) => warnings.push(entry.log.message),
+    });
+    const made: Array<Parameters<Kafka['producer']>[0]> = [];
+    const recording = {
+      producer: (config: Parameters<Kafka['producer']>[0]) => {
+        made.push(config);
+        return kafka.producer(config);
+      },
+    } as unknown as Kafka;
+    new EventProducer(recording, pino({ level: 'silent' }));
+    expect(made[0]).toMatchObject({ idempotent: true, maxInFlightRequests: 1 });
+    expect(made[0]?.retry?.retries).toBe(Number.MAX_SAFE_INTEGER);
+    expect(warnings.filter((message) => /retries|idempotent/i.test(message))).toEqual([]);
+  });
+
   it('sends a lone publish at once and gathers those that arrive meanwhile into the next request, in order', async () => {
     const { kafka, requests } = fakeKafka();
     const producer = new EventProducer(kafka, pino({ level: 'silent' }));

@@ -52,7 +52,13 @@ export class EventProducer {
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
-      retry: { initialRetryTime: 100, maxRetryTime: 1000, retries: 3 },
+      // An idempotent producer must not give up on a batch: kafkajs hands a later batch the sequence
+      // numbers of one it abandoned, and if the broker had in fact written the abandoned one it takes
+      // the later batch for a duplicate and drops it while answering success. So a batch is retried
+      // (at most a second apart) until the broker answers; callers that cannot wait bound their own
+      // wait (ingest answers 451 after INGEST_PUBLISH_TIMEOUT_MS, and its client's retry carries the
+      // same delivery ids). Errors the broker reports as final still fail the batch at once.
+      retry: { initialRetryTime: 100, maxRetryTime: 1000, retries: Number.MAX_SAFE_INTEGER },
     });
     this.producer.on('producer.disconnect', () => {
       this.connected = false;

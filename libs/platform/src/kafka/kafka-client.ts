@@ -1,5 +1,6 @@
 import kafkajs, { type Kafka, type KafkaConfig, type logLevel as LogLevel } from 'kafkajs';
 import type { Logger } from 'pino';
+import { fixKafkajsRequestQueueTimers } from './kafkajs-request-queue.js';
 
 const { Kafka: KafkaClient, logLevel } = kafkajs;
 
@@ -16,6 +17,7 @@ export function createKafka(settings: KafkaSettings): Kafka {
   process.env['KAFKAJS_NO_PARTITIONER_WARNING'] ??= '1';
   const log = settings.logger.child({ component: 'kafka' });
   routeProcessWarnings(settings.logger);
+  fixKafkajsRequestQueueTimers();
   const config: KafkaConfig = {
     clientId: settings.clientId,
     brokers: settings.brokers,
@@ -37,17 +39,12 @@ export function createKafka(settings: KafkaSettings): Kafka {
 
 let warningsRouted = false;
 
-/**
- * kafkajs schedules timers with negative delays (its request queue's bug, harmless), which Node
- * reports on stderr as plain text on every start. Route process warnings into the JSON log instead
- * and drop that one.
- */
+/** Process warnings go into the JSON log rather than onto stderr as plain text. */
 function routeProcessWarnings(logger: Logger): void {
   if (warningsRouted) return;
   warningsRouted = true;
   process.removeAllListeners('warning');
   process.on('warning', (warning) => {
-    if (warning.name === 'TimeoutNegativeWarning') return;
     logger.warn({ warning: { name: warning.name, message: warning.message } }, 'process warning');
   });
 }

@@ -4,9 +4,14 @@ import { bumpAccountRevision, lockAccount, revisionOf } from '../../accounts/acc
 import { issueDeviceToken } from '../../credentials/device-token.js';
 import { AccountPublisher } from '../../publishing/account-publisher.service.js';
 import { replaceDeviceToken } from '../../devices/device-tokens.js';
-import { DeviceWipedException } from '../../devices/devices.errors.js';
+import {
+  DeviceBlockedException,
+  DeviceWipedException,
+  DeviceWipePendingException,
+} from '../../devices/devices.errors.js';
 import { DeviceToken } from '../../devices/entities/device-token.entity.js';
 import { Device } from '../../devices/entities/device.entity.js';
+import { DeviceWipe } from '../../wipes/entities/device-wipe.entity.js';
 
 export interface RotatedToken {
   accountId: string;
@@ -19,6 +24,11 @@ export interface RotatedToken {
 /**
  * Replaces a device's token with a new one. There is no overlap: the old token is revoked in the
  * same transaction, and the snapshot published before the answer no longer carries it.
+ *
+ * A device that may not sync gets no new token, as a registration gets none: a blocked device
+ * (403 `device_blocked`), a wiped one, and one with a wipe waiting for it. The refusal changes
+ * nothing, so the token it already holds is still the one that works once an administrator
+ * allows it again. A quarantined device rotates, as it registers: it is admitted, without mail.
  */
 @Injectable()
 export class RotateDeviceToken {
@@ -51,6 +61,16 @@ export class RotateDeviceToken {
       const device = await manager.findOneBy(Device, { accountId, deviceId });
       if (!device) throw invalidToken();
       if (device.status === 'wiped') throw new DeviceWipedException();
+      if (device.access === 'blocked') {
+        throw new DeviceBlockedException({
+          rule: device.accessReason ?? 'blocked',
+          source: device.accessSource,
+          ruleId: device.accessRuleId,
+        });
+      }
+      if (await manager.existsBy(DeviceWipe, { accountId, deviceId, status: 'pending' })) {
+        throw new DeviceWipePendingException();
+      }
       await replaceDeviceToken(manager, { accountId, deviceId }, issued.sha256);
       await bumpAccountRevision(manager, accountId);
       return revisionOf(manager, accountId);

@@ -15,6 +15,7 @@ import { KafkaMailArrivedPublisher } from './mail-arrived-publisher.js';
       useFactory: (producer: EventProducer, metrics: IngestMetrics, config: IngestConfig) =>
         new AcceptMessage(new KafkaMailArrivedPublisher(producer), metrics, {
           publishTimeoutMs: config.INGEST_PUBLISH_TIMEOUT_MS,
+          hostname: config.SMTP_HOSTNAME,
         }),
     },
   ],

@@ -25,9 +25,18 @@ function message(overrides: Partial<IncomingMessage> = {}): IncomingMessage {
     mailFrom: 'a@elsewhere.example',
     recipients: [{ address: 'alice@example.com', accountId: randomUUID() }],
     smtp: { clientAddress: '192.0.2.10', heloName: 'mx.elsewhere.example', sessionId: 'abc123' },
+    protocol: 'ESMTP',
     receivedAt: new Date('2030-01-02T03:04:05.000Z'),
     ...overrides,
   };
+}
+
+/** The stored bytes split into the trace fields ingest prepends and what follows them. */
+function splitTrace(stored: Buffer): { trace: string; rest: Buffer } {
+  const text = stored.toString('latin1');
+  const match = /^Return-Path: <[^\r\n]*>\r\nReceived: [^\r\n]*(?:\r\n[ \t][^\r\n]*)*\r\n/.exec(text);
+  if (!match) throw new Error(`no trace fields at the top of: ${text.slice(0, 200)}`);
+  return { trace: match[0], rest: stored.subarray(Buffer.byteLength(match[0], 'latin1')) };
 }
 
 function setup(options: { publishTimeoutMs?: number; maxPublishBytes?: number } = {}) {
@@ -35,13 +44,14 @@ function setup(options: { publishTimeoutMs?: number; maxPublishBytes?: number } 
   const registry = new Registry();
   const useCase = new AcceptMessage(publisher, new IngestMetrics(registry), {
     publishTimeoutMs: options.publishTimeoutMs ?? 1000,
+    hostname: 'mx.example.com',
     ...(options.maxPublishBytes === undefined ? {} : { maxPublishBytes: options.maxPublishBytes }),
   });
   return { publisher, registry, useCase };
 }
 
 describe(AcceptMessage.name, () => {
-  it('publishes one valid event per recipient account, carrying the raw bytes, in one call', async () => {
+  it('publishes one valid event per recipient account, carrying the trace fields then the bytes as sent, in one call', async () => {
     const { publisher, useCase } = setup();
     const alice = randomUUID();
     const bob = randomUUID();
@@ -60,9 +70,10 @@ describe(AcceptMessage.name, () => {
     expect(call!.events.map((event) => event.accountId)).toEqual([alice, bob]);
     for (const event of call!.events) {
       expect(mailArrivedV1.safeParse(event).success).toBe(true);
-      expect(Buffer.from(event.rawBase64, 'base64').equals(incoming.raw)).toBe(true);
+      const stored = Buffer.from(event.rawBase64, 'base64');
+      expect(splitTrace(stored).rest.equals(incoming.raw)).toBe(true);
       expect(event.deliveryId).toBe(deliveryIdOf(event.accountId, incoming.raw));
-      expect(event.sizeBytes).toBe(incoming.raw.length);
+      expect(event.sizeBytes).toBe(stored.length);
       expect(event.receivedAt).toBe('2030-01-02T03:04:05.000Z');
       expect(event.smtp).toEqual(incoming.smtp);
     }
@@ -128,5 +139,49 @@ describe(AcceptMessage.name, () => {
     const exposition = await registry.getSingleMetricAsString('pushmail_ingest_publish_seconds');
     expect(exposition).toContain('pushmail_ingest_publish_seconds_count{outcome="ok"} 1');
     expect(exposition).toContain('pushmail_ingest_publish_seconds_count{outcome="failed"} 1');
+  });
+
+  it('prepends Return-Path and a Received field naming the client, this server and the queue id', async () => {
+    const { publisher, useCase } = setup();
+
+    const accepted = await useCase.execute(message({ protocol: 'UTF8SMTP' }));
+
+    const { trace } = splitTrace(Buffer.from(publisher.calls[0]!.events[0]!.rawBase64, 'base64'));
+    expect(trace).toBe(
+      'Return-Path: <a@elsewhere.example>\r\n' +
+        'Received: from mx.elsewhere.example ([192.0.2.10])\r\n' +
+        `\tby mx.example.com with UTF8SMTP id ${accepted.queueId};\r\n` +
+        '\tWed, 02 Jan 2030 03:04:05 +0000\r\n',
+    );
+  });
+
+  it('keeps client-chosen values from breaking out of the trace fields', async () => {
+    const { publisher, useCase } = setup();
+
+    await useCase.execute(
+      message({
+        mailFrom: 'x>\r\nBcc: victim@example.com',
+        smtp: { clientAddress: '::ffff:192.0.2.1', heloName: 'evil (x);\r\nX-Forged: 1 ünï', sessionId: 's' },
+      }),
+    );
+
+    const { trace, rest } = splitTrace(Buffer.from(publisher.calls[0]!.events[0]!.rawBase64, 'base64'));
+    expect(trace.split('\r\n')).toHaveLength(5);
+    expect(trace).not.toMatch(/^(Bcc|X-Forged):/m);
+    expect(trace).toContain('([192.0.2.1])');
+    expect(trace).toMatch(/^Received: from [\x21-\x7e]+ \(/m);
+    expect(rest.toString()).toMatch(/^From: a@elsewhere\.example\r\n/);
+  });
+
+  it('gives a retry of the same bytes the same delivery id although its trace fields differ', async () => {
+    const { publisher, useCase } = setup();
+    const incoming = message();
+
+    const first = await useCase.execute(incoming);
+    const retry = await useCase.execute({ ...incoming, receivedAt: new Date('2030-01-02T03:09:00.000Z') });
+
+    expect(retry.deliveryIds).toEqual(first.deliveryIds);
+    const [one, two] = publisher.calls.map((call) => call.events[0]!.rawBase64);
+    expect(one).not.toBe(two);
   });
 });

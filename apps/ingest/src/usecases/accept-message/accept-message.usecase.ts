@@ -5,14 +5,17 @@ import { contextWithSpan, injectTraceHeaders, startSpan } from '@pushmail/platfo
 import type { IngestMetrics } from '../../metrics/ingest-metrics.js';
 import { deliveryIdOf } from './delivery-id.js';
 import type { MailArrivedPublisher } from './mail-arrived-publisher.js';
+import { traceHeaders } from './trace-headers.js';
 
 export interface IncomingMessage {
-  /** The message exactly as received in DATA. */
+  /** The message exactly as received in DATA; the stored copy gets trace fields in front. */
   raw: Buffer;
   mailFrom: string;
   /** Accepted recipients with the account each resolved to at RCPT time. */
   recipients: readonly { address: string; accountId: string }[];
   smtp: { clientAddress: string; heloName: string; sessionId: string };
+  /** `ESMTP`, `SMTP` or `UTF8SMTP`, for the `Received:` field. */
+  protocol: string;
   receivedAt: Date;
 }
 
@@ -30,6 +33,8 @@ export class PublishFailedError extends Error {
 
 export interface AcceptMessageOptions {
   publishTimeoutMs: number;
+  /** This server's name in the `Received:` field. */
+  hostname: string;
   /**
    * Events of one message are published together up to this many bytes. A large message to many
    * accounts would otherwise make one produce request bigger than the broker accepts; splitting
@@ -59,7 +64,7 @@ export class AcceptMessage {
 
   async execute(message: IncomingMessage): Promise<AcceptedMessage> {
     const queueId = randomBytes(8).toString('hex').toUpperCase();
-    const events = this.eventsOf(message);
+    const events = this.eventsOf(message, queueId);
     // The trace of the message starts here and follows its events through every service.
     const span = startSpan('smtp.message', {
       attributes: {
@@ -102,8 +107,25 @@ export class AcceptMessage {
     };
   }
 
-  private eventsOf(message: IncomingMessage): MailArrivedV1[] {
-    const rawBase64 = message.raw.toString('base64');
+  /**
+   * The stored message is the trace fields followed by the bytes as sent. The delivery id stays a
+   * hash of the bytes as sent: the trace differs on every attempt (queue id, time), and a
+   * client's retry of the same message must still be the same delivery.
+   */
+  private eventsOf(message: IncomingMessage, queueId: string): MailArrivedV1[] {
+    const stored = Buffer.concat([
+      traceHeaders({
+        mailFrom: message.mailFrom,
+        heloName: message.smtp.heloName,
+        clientAddress: message.smtp.clientAddress,
+        hostname: this.options.hostname,
+        protocol: message.protocol,
+        queueId,
+        receivedAt: message.receivedAt,
+      }),
+      message.raw,
+    ]);
+    const rawBase64 = stored.toString('base64');
     const receivedAt = message.receivedAt.toISOString();
     const seen = new Set<string>();
     const events: MailArrivedV1[] = [];
@@ -117,7 +139,7 @@ export class AcceptMessage {
         receivedAt,
         envelope: { mailFrom: message.mailFrom, rcptTo: recipient.address },
         smtp: message.smtp,
-        sizeBytes: message.raw.length,
+        sizeBytes: stored.length,
         rawBase64,
       });
     }

@@ -4,7 +4,7 @@ import { z } from 'zod';
 export const internalJmapRequestSchema = z.object({
   accountId: z.uuid(),
   request: z.unknown(),
-  /** The account's address as the edge knows it, for Identity/get. */
+  /** The account's address as the edge knows it: the one address it owns and may send from. */
   address: z.string().min(3).max(320).optional(),
 });
 

@@ -20,20 +20,22 @@ export function optionalBoolean(args: Record<string, unknown>, name: string, fal
   return value;
 }
 
+/** RFC 8620 §1.3 UnsignedInt: an integer from 0 to 2^53-1, exactly JavaScript's safe integers from 0. */
 export function optionalUnsignedInt(args: Record<string, unknown>, name: string): number | undefined {
   const value = args[name];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw invalidArguments(`"${name}" must be a non-negative integer`);
+    throw invalidArguments(`"${name}" must be an UnsignedInt: an integer from 0 to 2^53-1`);
   }
   return value;
 }
 
+/** RFC 8620 §1.3 Int: an integer from -2^53+1 to 2^53-1, exactly JavaScript's safe integers. */
 export function optionalInt(args: Record<string, unknown>, name: string): number | undefined {
   const value = args[name];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'number' || !Number.isSafeInteger(value))
-    throw invalidArguments(`"${name}" must be an integer`);
+    throw invalidArguments(`"${name}" must be an Int: an integer from -2^53+1 to 2^53-1`);
   return value;
 }
 

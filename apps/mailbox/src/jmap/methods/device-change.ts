@@ -4,6 +4,8 @@ import { LOGGER } from '@pushmail/platform';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { AccountWrite } from '../../changes/account-write.js';
+import { typeModseq } from '../../changes/change-log.js';
+import type { ChangeType } from '../../store/query-builder.js';
 import { type ChangeCause, MailboxChangesPublisher } from '../../publishing/mailbox-changes.publisher.js';
 import { assertInState, orNull } from './arguments.js';
 
@@ -30,21 +32,20 @@ export class DeviceChanges {
 
   async apply<T>(
     accountId: string,
-    type: 'Email' | 'Mailbox',
+    type: Exclude<ChangeType, 'Thread'>,
     ifInState: string | undefined,
     work: (write: AccountWrite) => Promise<T>,
     cause: (result: T) => ChangeCause,
   ): Promise<DeviceChange<T>> {
-    const stateOf = type === 'Email' ? 'emailModseq' : 'mailboxModseq';
     const outcome = await this.dataSource.transaction(async (manager) => {
       const write = await AccountWrite.open(manager, accountId);
-      assertInState(type, write.before[stateOf], ifInState);
+      assertInState(type, typeModseq(write.before, type), ifInState);
       const result = await work(write);
       const after = await write.commit();
       return {
         result,
-        before: write.before[stateOf],
-        after: after[stateOf],
+        before: typeModseq(write.before, type),
+        after: typeModseq(after, type),
         changed: after !== write.before,
       };
     });

@@ -1,61 +1,43 @@
-import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DEFAULT_CORE_LIMITS, type MethodContext } from '@pushmail/jmap';
+import { listIdentities } from '../../identities/identity-store.js';
+import { IDENTITY_PROPERTIES } from '../../identities/identity.js';
 import { idsArgument, propertiesArgument } from './arguments.js';
+import { readSnapshot } from './read-snapshot.js';
+import { TypeMethods } from './type-methods.js';
 
-const IDENTITY_PROPERTIES = [
-  'id',
-  'name',
-  'email',
-  'replyTo',
-  'bcc',
-  'textSignature',
-  'htmlSignature',
-  'mayDelete',
-];
-
-/** The account's one identity carries its address, which the edge passes with each request. */
+/** The caller's address as the edge knows it: the address the account owns and may send from. */
 export interface IdentityContext extends MethodContext {
   address?: string;
 }
 
 /**
- * Identity/get (RFC 8621 §6.1): the account's own address, the one identity it may send as. It changes
- * only when the address does, so its state is derived from the address.
+ * Identity/get and Identity/changes (RFC 8621 §6.1–6.2): the account's identities, one for its own
+ * address (which cannot be destroyed) and any it created for that address with other names or
+ * signatures.
  */
 @Injectable()
-export class IdentityMethods {
-  async get(args: Record<string, unknown>, context: IdentityContext): Promise<Record<string, unknown>> {
-    const { accountId, address } = context;
+export class IdentityMethods extends TypeMethods {
+  protected readonly type = 'Identity';
+
+  async get(args: Record<string, unknown>, context: MethodContext): Promise<Record<string, unknown>> {
+    const { accountId } = context;
     const ids = idsArgument(args, DEFAULT_CORE_LIMITS.maxObjectsInGet, false);
     const properties = propertiesArgument(args, 'properties', IDENTITY_PROPERTIES, IDENTITY_PROPERTIES);
-    const identity = address === undefined ? undefined : identityOf(accountId, address);
-    const list = identity && (ids === null || ids.includes(identity.id)) ? [identity] : [];
-    return {
-      accountId,
-      state: createHash('sha256')
-        .update(address ?? '')
-        .digest('hex')
-        .slice(0, 16),
-      list: list.map((item) =>
-        Object.fromEntries(
-          ['id', ...properties].map((property) => [property, item[property as keyof typeof item]]),
+    return readSnapshot(this.dataSource, async (manager) => {
+      const states = await this.changes.readStates(accountId, manager);
+      const list = await listIdentities(manager, accountId, ids);
+      const found = new Set(list.map((identity) => identity.id));
+      return {
+        accountId,
+        state: String(states.identityModseq),
+        list: list.map((identity) =>
+          Object.fromEntries(
+            ['id', ...properties].map((property) => [property, identity[property as keyof typeof identity]]),
+          ),
         ),
-      ),
-      notFound: ids === null ? [] : ids.filter((id) => id !== identity?.id),
-    };
+        notFound: ids === null ? [] : ids.filter((id) => !found.has(id)),
+      };
+    });
   }
-}
-
-function identityOf(accountId: string, address: string) {
-  return {
-    id: `I${accountId.replaceAll('-', '')}`,
-    name: '',
-    email: address,
-    replyTo: null,
-    bcc: null,
-    textSignature: '',
-    htmlSignature: '',
-    mayDelete: false,
-  };
 }

@@ -37,12 +37,15 @@ export class SearchSnippetMethods {
               [accountId, lookup],
             );
       const found = new Map(rows.map((row) => [row.id, row]));
+      const { list, notFound } = listFound(emailIds, found, (row, id) => {
+        const body = row.text_body ?? (row.html_body === null ? null : previewOf(null, row.html_body));
+        return { emailId: id, ...searchSnippet(terms, row.subject, body) };
+      });
       return {
         accountId,
-        ...listFound(emailIds, found, (row, id) => {
-          const body = row.text_body ?? (row.html_body === null ? null : previewOf(null, row.html_body));
-          return { emailId: id, ...searchSnippet(terms, row.subject, body) };
-        }),
+        list,
+        // RFC 8621 §5.1: null, not an empty list, when every email was found.
+        notFound: notFound.length === 0 ? null : notFound,
       };
     });
   }

@@ -11,8 +11,9 @@ import { readSnapshot } from './read-snapshot.js';
 export const MAX_CHANGES_PER_CALL = 5000;
 
 /**
- * The methods of a type the change log records (Email, Mailbox, Thread): each reads in one snapshot
- * with the account's states of that snapshot, and Foo/changes is the same for all of them.
+ * The methods of a type the change log records (Email, Mailbox, Thread, Identity, EmailSubmission):
+ * each reads in one snapshot with the account's states of that snapshot, and Foo/changes is the same
+ * for all of them.
  */
 export abstract class TypeMethods {
   protected abstract readonly type: ChangeType;

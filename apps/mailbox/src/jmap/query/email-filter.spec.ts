@@ -1,6 +1,6 @@
 import { MethodError } from '@pushmail/jmap';
 import { describe, expect, it } from 'vitest';
-import { compileEmailFilter, searchTerms, utcDate } from './email-filter.js';
+import { compileEmailFilter, EMAIL_FILTER_LIMITS, searchTerms, utcDate } from './email-filter.js';
 import { containsPattern, SqlParams } from './sql-params.js';
 
 const compile = (filter: unknown) => {
@@ -84,7 +84,54 @@ describe(compileEmailFilter.name, () => {
   it('refuses filters nested without end', () => {
     let filter: unknown = { subject: 'x' };
     for (let depth = 0; depth < 40; depth += 1) filter = { operator: 'AND', conditions: [filter] };
-    expect(errorType(filter)).toBe('invalidArguments');
+    expect(errorType(filter)).toBe('unsupportedFilter');
+  });
+
+  it('refuses a filter with thousands of text terms before any SQL is built', () => {
+    const conditions = Array.from({ length: 70_000 }, (_, index) => ({ text: `term${index}` }));
+    const params = new SqlParams(1);
+    let error: unknown;
+    try {
+      compileEmailFilter({ operator: 'OR', conditions }, params);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(MethodError);
+    expect((error as MethodError).type).toBe('unsupportedFilter');
+    expect((error as MethodError).message).toMatch(/at most \d+/);
+    // Never near PostgreSQL's 65535 bind parameters.
+    expect(params.values.length).toBeLessThanOrEqual(EMAIL_FILTER_LIMITS.maxTextTerms);
+  });
+
+  it('accepts a filter at its limits and refuses one condition more', () => {
+    const terms = (count: number) => Array.from({ length: count }, (_, index) => ({ subject: `s${index}` }));
+    expect(
+      errorType({ operator: 'OR', conditions: terms(EMAIL_FILTER_LIMITS.maxTextTerms) }),
+    ).toBeUndefined();
+    expect(errorType({ operator: 'OR', conditions: terms(EMAIL_FILTER_LIMITS.maxTextTerms + 1) })).toBe(
+      'unsupportedFilter',
+    );
+    const keywords = (count: number) => Array.from({ length: count }, () => ({ hasKeyword: '$seen' }));
+    expect(
+      errorType({ operator: 'AND', conditions: keywords(EMAIL_FILTER_LIMITS.maxConditions - 1) }),
+    ).toBeUndefined();
+    expect(errorType({ operator: 'AND', conditions: keywords(EMAIL_FILTER_LIMITS.maxConditions) })).toBe(
+      'unsupportedFilter',
+    );
+    expect(errorType({ body: 'x'.repeat(EMAIL_FILTER_LIMITS.maxTextLength + 1) })).toBe('unsupportedFilter');
+    expect(
+      errorType({
+        inMailboxOtherThan: Array.from({ length: EMAIL_FILTER_LIMITS.maxMailboxIds + 1 }, String),
+      }),
+    ).toBe('unsupportedFilter');
+  });
+
+  it('takes sizes up to 2^53-1 as bigint and refuses anything outside UnsignedInt', () => {
+    const { where, params } = compile({ minSize: 2 ** 31, maxSize: Number.MAX_SAFE_INTEGER });
+    expect(where).toBe('(e.size >= $2::bigint AND e.size < $3::bigint)');
+    expect(params).toEqual([2 ** 31, Number.MAX_SAFE_INTEGER]);
+    for (const bad of [-1, 1.5, 2 ** 53, '10', null])
+      expect(errorType({ minSize: bad })).toBe('invalidArguments');
   });
 });
 

@@ -31,6 +31,28 @@ const THREAD_KEYWORD_CONDITIONS = [
   'noneInThreadHaveKeyword',
 ];
 
+/** The conditions that search text: each is a scan of the bodies and address lists of the account. */
+const TEXT_CONDITIONS = ['text', 'from', 'to', 'cc', 'bcc', 'subject', 'body'];
+
+/**
+ * How wide a filter may be (docs/adr/0051). Each text term is a LIKE over every email of the
+ * account, so a filter's cost grows with its terms; past these it answers `unsupportedFilter`
+ * ("syntactically valid, but the server cannot process it", RFC 8621 §4.4) before any SQL runs.
+ * RFC 8621 has no capability property for these, so they are documented, not advertised.
+ */
+export const EMAIL_FILTER_LIMITS = {
+  /** FilterOperators nested inside each other. */
+  maxDepth: 16,
+  /** FilterOperators and FilterConditions in the whole filter. */
+  maxConditions: 64,
+  /** text, from, to, cc, bcc, subject and body conditions in the whole filter. */
+  maxTextTerms: 16,
+  /** Characters of one text term. */
+  maxTextLength: 1024,
+  /** Mailbox ids of one inMailboxOtherThan. */
+  maxMailboxIds: 256,
+} as const;
+
 export interface CompiledEmailFilter {
   /** A boolean SQL expression over the emails table aliased `e`. */
   where: string;
@@ -40,21 +62,32 @@ export interface CompiledEmailFilter {
 
 /** Compiles a Filter (a FilterCondition or a FilterOperator tree) into SQL; throws the JMAP errors. */
 export function compileEmailFilter(filter: unknown, params: SqlParams): CompiledEmailFilter {
-  const state = { dependsOnThread: false };
+  const state: FilterState = { dependsOnThread: false, conditions: 0, textTerms: 0 };
   const where = filter === undefined || filter === null ? 'TRUE' : compileNode(filter, params, state, 0);
   return { where, dependsOnThread: state.dependsOnThread };
 }
 
-const MAX_FILTER_DEPTH = 16;
+const MAX_FILTER_DEPTH = EMAIL_FILTER_LIMITS.maxDepth;
 
-function compileNode(
-  node: unknown,
-  params: SqlParams,
-  state: { dependsOnThread: boolean },
-  depth: number,
-): string {
+interface FilterState {
+  dependsOnThread: boolean;
+  conditions: number;
+  textTerms: number;
+}
+
+function tooWide(description: string): MethodError {
+  return new MethodError('unsupportedFilter', description);
+}
+
+function compileNode(node: unknown, params: SqlParams, state: FilterState, depth: number): string {
   if (!isObject(node)) throw invalid('a filter must be an object');
-  if (depth > MAX_FILTER_DEPTH) throw invalid(`filters nest at most ${MAX_FILTER_DEPTH} deep`);
+  if (depth > MAX_FILTER_DEPTH) throw tooWide(`filters nest at most ${MAX_FILTER_DEPTH} deep`);
+  state.conditions += 1;
+  if (state.conditions > EMAIL_FILTER_LIMITS.maxConditions) {
+    throw tooWide(
+      `a filter has at most ${EMAIL_FILTER_LIMITS.maxConditions} FilterOperators and FilterConditions`,
+    );
+  }
   if ('operator' in node) {
     const { operator, conditions } = node;
     const extra = Object.keys(node).filter((key) => key !== 'operator' && key !== 'conditions');
@@ -78,6 +111,14 @@ function compileNode(
       throw new MethodError('unsupportedFilter', `unsupported filter condition: ${name.slice(0, 64)}`);
     }
     if (THREAD_KEYWORD_CONDITIONS.includes(name)) state.dependsOnThread = true;
+    if (TEXT_CONDITIONS.includes(name)) {
+      state.textTerms += 1;
+      if (state.textTerms > EMAIL_FILTER_LIMITS.maxTextTerms) {
+        throw tooWide(
+          `a filter has at most ${EMAIL_FILTER_LIMITS.maxTextTerms} text conditions (text, from, to, cc, bcc, subject, body)`,
+        );
+      }
+    }
     clauses.push(condition(name, value, params));
   }
   return clauses.length === 0 ? 'TRUE' : `(${clauses.join(' AND ')})`;
@@ -91,6 +132,9 @@ function condition(name: string, value: unknown, params: SqlParams): string {
       if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) {
         throw invalid('"inMailboxOtherThan" must be an array of mailbox ids');
       }
+      if (value.length > EMAIL_FILTER_LIMITS.maxMailboxIds) {
+        throw tooWide(`"inMailboxOtherThan" lists at most ${EMAIL_FILTER_LIMITS.maxMailboxIds} mailboxes`);
+      }
       return `EXISTS (SELECT 1 FROM jsonb_object_keys(e.mailbox_ids) AS mailbox_id WHERE mailbox_id <> ALL(${params.add(value)}::text[]))`;
     }
     case 'before':
@@ -98,9 +142,10 @@ function condition(name: string, value: unknown, params: SqlParams): string {
     case 'after':
       return `e.received_at >= ${params.add(utcDate(name, value))}`;
     case 'minSize':
-      return `e.size >= ${params.add(unsigned(name, value))}`;
+      // An UnsignedInt goes up to 2^53-1 (RFC 8620 §1.3): compared as bigint, not as the column's integer.
+      return `e.size >= ${params.add(unsigned(name, value))}::bigint`;
     case 'maxSize':
-      return `e.size < ${params.add(unsigned(name, value))}`;
+      return `e.size < ${params.add(unsigned(name, value))}::bigint`;
     case 'allInThreadHaveKeyword':
       return `NOT EXISTS (${threadMates()} AND NOT other.keywords ? ${params.add(keyword(name, value))})`;
     case 'someInThreadHaveKeyword':
@@ -160,12 +205,15 @@ function id(name: string, value: unknown): string {
 
 function text(name: string, value: unknown): string {
   if (typeof value !== 'string') throw invalid(`"${name}" must be a string`);
+  if (value.length > EMAIL_FILTER_LIMITS.maxTextLength) {
+    throw tooWide(`"${name}" is longer than ${EMAIL_FILTER_LIMITS.maxTextLength} characters`);
+  }
   return value.replaceAll('\u0000', '');
 }
 
 function unsigned(name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw invalid(`"${name}" must be a non-negative integer`);
+    throw invalid(`"${name}" must be an UnsignedInt: an integer from 0 to 2^53-1`);
   }
   return value;
 }

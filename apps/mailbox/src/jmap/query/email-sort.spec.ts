@@ -1,6 +1,6 @@
 import type { MethodError } from '@pushmail/jmap';
 import { describe, expect, it } from 'vitest';
-import { compileEmailSort } from './email-sort.js';
+import { compileEmailSort, MAX_COMPARATORS } from './email-sort.js';
 import { SqlParams } from './sql-params.js';
 
 describe(compileEmailSort.name, () => {
@@ -24,6 +24,18 @@ describe(compileEmailSort.name, () => {
     );
     expect(params.values).toEqual(['$flagged']);
     expect(order.dependsOnKeywords).toBe(true);
+  });
+
+  it('refuses more comparators than MAX_COMPARATORS with unsupportedSort', () => {
+    const sort = (count: number) => Array.from({ length: count }, () => ({ property: 'size' }));
+    expect(() => compileEmailSort(sort(MAX_COMPARATORS), new SqlParams())).not.toThrow();
+    let error: unknown;
+    try {
+      compileEmailSort(sort(MAX_COMPARATORS + 1), new SqlParams());
+    } catch (caught) {
+      error = caught;
+    }
+    expect((error as MethodError).type).toBe('unsupportedSort');
   });
 
   it('keeps emails without a Date header together', () => {

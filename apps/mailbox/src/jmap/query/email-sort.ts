@@ -29,12 +29,18 @@ const COLUMN: Record<string, string> = {
   sentAt: 'sent_at',
 };
 
+/** Comparators of one sort: each is one more ORDER BY term over every email of the account. */
+export const MAX_COMPARATORS = 8;
+
 /** Compiles a sort (Comparator[]); newest first when none is given. */
 export function compileEmailSort(sort: unknown, params: SqlParams): EmailOrder {
   if (sort === undefined || sort === null || (Array.isArray(sort) && sort.length === 0)) {
     return { orderBy: (alias) => `${alias}.received_at DESC, ${alias}.id ASC`, dependsOnKeywords: false };
   }
   if (!Array.isArray(sort)) throw invalid('"sort" must be null or an array of comparators');
+  if (sort.length > MAX_COMPARATORS) {
+    throw new MethodError('unsupportedSort', `a sort has at most ${MAX_COMPARATORS} comparators`);
+  }
   let dependsOnKeywords = false;
   const terms: Array<(alias: string) => string> = [];
   for (const comparator of sort) {

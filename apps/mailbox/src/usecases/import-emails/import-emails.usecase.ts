@@ -53,8 +53,9 @@ export class ImportEmailsUseCase extends EmailWrites {
           }
           const blob = await this.blobs.get(accountId, request.blobId, write.manager);
           if (!blob) {
-            results.notCreated[creationId] = setError('blobNotFound', 'no such blob', {
-              notFound: [request.blobId],
+            // RFC 8621 §4.8: a blobId that names nothing is an invalid property, not blobNotFound.
+            results.notCreated[creationId] = setError('invalidProperties', 'no blob with this blobId', {
+              properties: ['blobId'],
             });
             continue;
           }

@@ -10,7 +10,7 @@ import {
 import type { Producer } from 'kafkajs';
 import { DEFAULT_MAILBOX_ROLES, expectEventually } from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mailArrivedEvent, rawMessage } from '../../testing/mail-fixtures.js';
+import { mailArrivedEvent, rawMessage, unstorableTextMessage } from '../../testing/mail-fixtures.js';
 import {
   collectFromNow,
   type CollectedMessages,
@@ -218,5 +218,44 @@ describe(StoreDeliveryUseCase.name, () => {
     );
     expect(rows[0]).toMatchObject({ subject: 'unparseable', text_body: null });
     expect(rows[0]!.raw.equals(Buffer.from(raw))).toBe(true);
+  });
+
+  it('stores a consumed message whose names decode to lone surrogates and NULs, and dead-letters nothing', async () => {
+    const accountId = randomUUID();
+    const raw = unstorableTextMessage('surrogates');
+    await produce(mailArrivedEvent(accountId, raw));
+
+    const row = await expectEventually(async () => {
+      const { rows } = await harness.db.query<{
+        subject: string;
+        from: unknown;
+        to: unknown;
+        attachments: Array<{ name: string }>;
+        text_body: string;
+        data: Buffer;
+      }>(
+        `SELECT email.subject, email."from", email."to", email.attachments, email.text_body, blob.data
+           FROM mailbox.emails AS email
+           JOIN mailbox.blobs AS blob ON blob.account_id = email.account_id AND blob.id = email.blob_id
+          WHERE email.account_id = $1`,
+        [accountId],
+      );
+      expect(rows).toHaveLength(1);
+      return rows[0]!;
+    }, STORED);
+
+    expect(row.from).toEqual([{ name: '\ufffd', email: 'ada@example.org' }]);
+    expect(row.to).toEqual([
+      { name: '\ufffd', email: 'bob@example.com' },
+      { name: 'NulName', email: 'carol@example.com' },
+    ]);
+    expect(row.subject).toBe('surrogates \ufffd');
+    expect(row.attachments[0]!.name).toBe('\ufffd.bin');
+    expect(row.text_body).toContain('body with a NUL  in it');
+    expect(row.data.equals(Buffer.from(raw))).toBe(true);
+    const lettersOfThisAccount = deadLetters.messages
+      .map((message) => decodeEvent(deadLetterTopic, message.value))
+      .filter((decoded) => decoded.ok && decoded.event.key === accountId);
+    expect(lettersOfThisAccount).toEqual([]);
   });
 });

@@ -41,6 +41,7 @@ export const findingSchema = z
     code: z.enum([
       'idleConnectionCut',
       'reconnectStorm',
+      'abusiveReconnects',
       'policyNotAcknowledged',
       'quarantined',
       'blocked',

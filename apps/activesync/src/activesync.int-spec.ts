@@ -1,0 +1,1001 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { child, childText, children, el, textOf, type WbxmlElement } from '@pushmail/activesync';
+import { mailboxChangedTopic } from '@pushmail/contracts';
+import { createKafka, createLogger, createServiceApp, EventProducer } from '@pushmail/platform';
+import { expectEventually } from '@pushmail/testing';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { activeSyncConfigSchema } from './config/activesync-config.js';
+import { activeSyncService } from './service.js';
+import { EasTestClient } from './testing/eas-client.js';
+import { FakeMailbox } from './testing/fake-mailbox.js';
+import { FakeRegistry, type FakeAccount } from './testing/fake-registry.js';
+
+const kafkaBrokers = process.env['KAFKA_BROKERS'];
+const databaseUrl = process.env['DATABASE_URL'];
+if (!kafkaBrokers || !databaseUrl)
+  throw new Error('KAFKA_BROKERS and DATABASE_URL must point at the test broker and database');
+
+const internalToken = randomBytes(24).toString('base64url');
+const PASSWORD = 'correct horse battery staple';
+const policy = () => ({
+  policyId: randomUUID(),
+  name: 'phones',
+  version: 1,
+  settings: {
+    pinRequired: true,
+    minPinLength: 6,
+    lockAfterIdleSeconds: 300,
+    wipeAfterFailedUnlocks: 10,
+    syncWindowDays: null,
+    maxAttachmentBytes: null,
+  },
+});
+
+const statusOf = (body: WbxmlElement | undefined) => (body ? childText(body, 'Status') : undefined);
+
+describe('activesync gateway', () => {
+  const logger = createLogger('activesync-test', 'warn');
+  const producer = new EventProducer(
+    createKafka({ brokers: kafkaBrokers.split(','), clientId: 'activesync-test', logger }),
+    logger,
+  );
+  const mailbox = new FakeMailbox(internalToken);
+  const registry = new FakeRegistry(internalToken, producer);
+  const database = `eas_${randomBytes(5).toString('hex')}`;
+  let app: NestExpressApplication;
+  let baseUrl: string;
+
+  const phone = (
+    account: FakeAccount,
+    deviceId = `phone${randomBytes(3).toString('hex')}`,
+    version = '14.1',
+  ) => new EasTestClient(baseUrl, { address: account.address, password: PASSWORD, deviceId, version });
+
+  const newAccount = async (options: { policy?: boolean; maxDevices?: number } = {}) => {
+    const account = await registry.addAccount({
+      address: `eas-${randomBytes(4).toString('hex')}@example.com`,
+      password: PASSWORD,
+      policy: options.policy ? policy() : null,
+      ...(options.maxDevices ? { maxDevices: options.maxDevices } : {}),
+    });
+    mailbox.provision(account.accountId);
+    return account;
+  };
+
+  /** Both phases of Provision; the client keeps the final key. */
+  const provision = async (client: EasTestClient) => {
+    const request = (key?: string) =>
+      el(
+        'Provision',
+        'Provision',
+        el(
+          'Provision',
+          'Policies',
+          el(
+            'Provision',
+            'Policy',
+            el('Provision', 'PolicyType', 'MS-EAS-Provisioning-WBXML'),
+            key && el('Provision', 'PolicyKey', key),
+            key && el('Provision', 'Status', '1'),
+          ),
+        ),
+      );
+    const first = await client.command('Provision', request());
+    const temporary = childText(child(child(first.body!, 'Policies')!, 'Policy')!, 'PolicyKey')!;
+    const second = await client.command('Provision', request(temporary));
+    client.policyKey = childText(child(child(second.body!, 'Policies')!, 'Policy')!, 'PolicyKey')!;
+    return { first, second };
+  };
+
+  const folderSync = (client: EasTestClient, key: string) =>
+    client.command('FolderSync', el('FolderHierarchy', 'FolderSync', el('FolderHierarchy', 'SyncKey', key)));
+
+  const sync = (
+    client: EasTestClient,
+    collectionId: string,
+    key: string,
+    extra: Array<WbxmlElement | false | undefined> = [],
+  ) =>
+    client.command(
+      'Sync',
+      el(
+        'AirSync',
+        'Sync',
+        el(
+          'AirSync',
+          'Collections',
+          el(
+            'AirSync',
+            'Collection',
+            el('AirSync', 'SyncKey', key),
+            el('AirSync', 'CollectionId', collectionId),
+            ...extra,
+          ),
+        ),
+      ),
+    );
+
+  const collectionOf = (body: WbxmlElement | undefined) => child(child(body!, 'Collections')!, 'Collection')!;
+
+  beforeAll(async () => {
+    const admin = new pg.Client({ connectionString: databaseUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE "${database}"`);
+    await admin.end();
+    const url = new URL(databaseUrl);
+    url.pathname = `/${database}`;
+    await producer.connect();
+    await mailbox.start();
+    await registry.start();
+    const config = activeSyncConfigSchema.parse({
+      KAFKA_BROKERS: kafkaBrokers,
+      DATABASE_URL: url.toString(),
+      INTERNAL_TOKEN: internalToken,
+      MAILBOX_URL: mailbox.url,
+      REGISTRY_URL: registry.url,
+      ACTIVESYNC_PUBLIC_URL: 'https://mail.example.test',
+      PING_MIN_HEARTBEAT_SECONDS: '1',
+      PING_MAX_HEARTBEAT_SECONDS: '600',
+      ACTIVESYNC_MAX_REQUEST_BYTES: '65536',
+    });
+    app = await createServiceApp(activeSyncService, config, logger);
+    await activeSyncService.beforeListen?.(app, { name: 'activesync', config, logger });
+    await app.listen(0, '127.0.0.1');
+    baseUrl = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+    await expectEventually(async () => expect((await fetch(`${baseUrl}/health/ready`)).status).toBe(200), {
+      timeoutMs: 60_000,
+      intervalMs: 200,
+    });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await producer.disconnect();
+    await mailbox.stop();
+    await registry.stop();
+    const admin = new pg.Client({ connectionString: databaseUrl });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+    await admin.end();
+  });
+
+  describe('discovery and sign-in', () => {
+    it('advertises 14.0, 14.1 and 16.1 and its commands on OPTIONS', async () => {
+      const response = await fetch(`${baseUrl}/Microsoft-Server-ActiveSync`, { method: 'OPTIONS' });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('ms-asprotocolversions')).toBe('14.0,14.1,16.1');
+      const commands = response.headers.get('ms-asprotocolcommands')!.split(',');
+      expect(commands).toEqual(
+        expect.arrayContaining(['Sync', 'FolderSync', 'Ping', 'Provision', 'Settings', 'ItemOperations']),
+      );
+    });
+
+    it('answers Autodiscover in any letter case with the MobileSync URL, echoing the address', async () => {
+      for (const path of [
+        '/autodiscover/autodiscover.xml',
+        '/Autodiscover/Autodiscover.xml',
+        '/AUTODISCOVER/AUTODISCOVER.XML',
+      ]) {
+        const response = await fetch(`${baseUrl}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'text/xml' },
+          body:
+            '<?xml version="1.0" encoding="utf-8"?><Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/mobilesync/requestschema/2006">' +
+            '<Request><EMailAddress>alice@example.com</EMailAddress><AcceptableResponseSchema>http://schemas.microsoft.com/exchange/autodiscover/mobilesync/responseschema/2006</AcceptableResponseSchema></Request></Autodiscover>',
+        });
+        const xml = await response.text();
+        expect(response.status, path).toBe(200);
+        expect(xml).toContain('<Type>MobileSync</Type>');
+        expect(xml).toContain('<Url>https://mail.example.test/Microsoft-Server-ActiveSync</Url>');
+        expect(xml).toContain('<EMailAddress>alice@example.com</EMailAddress>');
+      }
+      const bad = await fetch(`${baseUrl}/autodiscover/autodiscover.xml`, {
+        method: 'POST',
+        body: '<nonsense',
+      });
+      expect(bad.status).toBe(400);
+    });
+
+    it('challenges a request without credentials or with a wrong password with 401 Basic', async () => {
+      const account = await newAccount();
+      const client = phone(account);
+      const anonymous = await client.command('FolderSync', undefined, { headers: { authorization: '' } });
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.headers.get('www-authenticate')).toMatch(/^Basic realm="pushmail"/);
+      const wrong = new EasTestClient(baseUrl, { ...client.options, password: 'wrong' });
+      const refused = await wrong.command(
+        'FolderSync',
+        el('FolderHierarchy', 'FolderSync', el('FolderHierarchy', 'SyncKey', '0')),
+      );
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get('www-authenticate')).toMatch(/^Basic/);
+    });
+
+    it('refuses a malformed request line and malformed WBXML with 400, an oversized body with 413', async () => {
+      const account = await newAccount();
+      const client = phone(account);
+      const noDevice = await fetch(`${baseUrl}/Microsoft-Server-ActiveSync?Cmd=Sync`, {
+        method: 'POST',
+        headers: { 'ms-asprotocolversion': '14.1' },
+      });
+      expect(noDevice.status).toBe(400);
+      const oldVersion = await fetch(
+        `${baseUrl}/Microsoft-Server-ActiveSync?Cmd=Sync&User=a&DeviceId=abc&DeviceType=x`,
+        {
+          method: 'POST',
+          headers: { 'ms-asprotocolversion': '2.5', authorization: client.authorization },
+        },
+      );
+      expect(oldVersion.status).toBe(400);
+      const url = `${baseUrl}/Microsoft-Server-ActiveSync?Cmd=FolderSync&User=a&DeviceId=${client.options.deviceId}&DeviceType=iPhone`;
+      const headers = { 'ms-asprotocolversion': '14.1', authorization: client.authorization };
+      const garbage = await fetch(url, {
+        method: 'POST',
+        headers,
+        body: new Uint8Array([3, 1, 106, 0, 0x45, 0x99]),
+      });
+      expect(garbage.status).toBe(400);
+      const truncated = await fetch(url, {
+        method: 'POST',
+        headers,
+        body: new Uint8Array([3, 1, 106, 0, 0, 7, 0x56]),
+      });
+      expect(truncated.status).toBe(400);
+      const huge = await fetch(url, { method: 'POST', headers, body: new Uint8Array(70_000) });
+      expect(huge.status).toBe(413);
+      expect((await fetch(`${baseUrl}/health/live`)).status).toBe(200);
+    });
+
+    it('serves health and the gateway metrics', async () => {
+      expect((await fetch(`${baseUrl}/health/ready`)).status).toBe(200);
+      const metrics = await (await fetch(`${baseUrl}/metrics`)).text();
+      expect(metrics).toContain('pushmail_activesync_commands_total');
+      expect(metrics).toContain('pushmail_activesync_parked_pings');
+    });
+  });
+
+  describe('two accounts', () => {
+    it("gives one account's credentials with another's DeviceId only that account's own partnership and mail", async () => {
+      const owner = await newAccount();
+      const intruder = await newAccount();
+      mailbox.deliver(owner.accountId, {
+        subject: 'Owner only',
+        from: 'b@x.y',
+        to: owner.address,
+        text: 'private',
+      });
+      const ownersPhone = phone(owner);
+      const ownerKey = childText((await folderSync(ownersPhone, '0')).body!, 'SyncKey')!;
+      const impostor = phone(intruder, ownersPhone.options.deviceId);
+      expect(statusOf((await folderSync(impostor, ownerKey)).body)).toBe('9');
+      const hierarchy = await folderSync(impostor, '0');
+      const ids = children(child(hierarchy.body!, 'Changes')!, 'Add').map((add) =>
+        childText(add, 'ServerId'),
+      );
+      expect(ids).toContain(mailbox.folderId(intruder.accountId, 'inbox'));
+      expect(ids).not.toContain(mailbox.folderId(owner.accountId, 'inbox'));
+      const foreignInbox = mailbox.folderId(owner.accountId, 'inbox');
+      expect(statusOf(collectionOf((await sync(impostor, foreignInbox, '0')).body))).toBe('12');
+      expect(intruder.devices.has(ownersPhone.options.deviceId)).toBe(true);
+      expect(owner.devices.get(ownersPhone.options.deviceId)).toBeDefined();
+    });
+  });
+
+  describe('Provision', () => {
+    it('asks for provisioning (Status 142), hands out the policy, and never challenges again for the same version', async () => {
+      const account = await newAccount({ policy: true });
+      const client = phone(account);
+      expect(statusOf((await folderSync(client, '0')).body)).toBe('142');
+      const { first, second } = await provision(client);
+      const doc = child(
+        child(child(child(first.body!, 'Policies')!, 'Policy')!, 'Data')!,
+        'EASProvisionDoc',
+      )!;
+      expect(childText(doc, 'DevicePasswordEnabled')).toBe('1');
+      expect(childText(doc, 'MinDevicePasswordLength')).toBe('6');
+      expect(childText(doc, 'MaxInactivityTimeDeviceLock')).toBe('300');
+      expect(statusOf(second.body)).toBe('1');
+      expect(client.policyKey).toMatch(/^[1-9][0-9]*$/);
+      const ack = registry.calls.find(
+        (call) =>
+          call.path.endsWith('policy-acknowledgements') && call.body['accountId'] === account.accountId,
+      );
+      expect(ack?.body).toMatchObject({ version: 1, policyId: account.policy!.policyId });
+      for (let attempt = 0; attempt < 3; attempt += 1) {
+        expect(statusOf((await folderSync(client, '0')).body)).toBe('1');
+      }
+    });
+
+    it('asks for a refresh (143) after the policy changes, and refuses a key it never gave (144)', async () => {
+      const account = await newAccount({ policy: true });
+      const client = phone(account);
+      await provision(client);
+      expect(statusOf((await folderSync(client, '0')).body)).toBe('1');
+      await registry.change(account, (changed) => (changed.policy = { ...changed.policy!, version: 2 }));
+      await expectEventually(async () => expect(statusOf((await folderSync(client, '0')).body)).toBe('143'));
+      await provision(client);
+      expect(statusOf((await folderSync(client, '0')).body)).toBe('1');
+      client.policyKey = '12345';
+      expect(statusOf((await folderSync(client, '0')).body)).toBe('144');
+    });
+
+    it('answers 449 to an unprovisioned 14.0 device', async () => {
+      const account = await newAccount({ policy: true });
+      const client = phone(account, undefined, '14.0');
+      expect((await folderSync(client, '0')).status).toBe(449);
+      await provision(client);
+      expect((await folderSync(client, '0')).status).toBe(200);
+    });
+
+    it('answers a blocked device Status 129 and the device limit Status 177', async () => {
+      const account = await newAccount({ maxDevices: 1 });
+      const first = phone(account);
+      expect(statusOf((await folderSync(first, '0')).body)).toBe('1');
+      expect(statusOf((await folderSync(phone(account), '0')).body)).toBe('177');
+      await registry.change(
+        account,
+        (changed) => (changed.devices.get(first.options.deviceId)!.access = 'blocked'),
+      );
+      await expectEventually(async () => expect(statusOf((await folderSync(first, '0')).body)).toBe('129'));
+    });
+
+    it('carries out a remote wipe: Status 140, then RemoteWipe, then the confirmation recorded in device-registry', async () => {
+      const account = await newAccount();
+      const client = phone(account);
+      expect(statusOf((await folderSync(client, '0')).body)).toBe('1');
+      const wipeId = randomUUID();
+      await registry.change(account, (changed) => {
+        changed.devices.get(client.options.deviceId)!.pendingWipe = {
+          wipeId,
+          kind: 'full',
+          requestedBy: 'admin',
+          requestedAt: new Date().toISOString(),
+        };
+      });
+      await expectEventually(async () => expect(statusOf((await folderSync(client, '0')).body)).toBe('140'));
+      const asked = await client.command(
+        'Provision',
+        el(
+          'Provision',
+          'Provision',
+          el(
+            'Provision',
+            'Policies',
+            el('Provision', 'Policy', el('Provision', 'PolicyType', 'MS-EAS-Provisioning-WBXML')),
+          ),
+        ),
+      );
+      expect(child(asked.body!, 'RemoteWipe')).toBeDefined();
+      const confirmed = await client.command(
+        'Provision',
+        el('Provision', 'Provision', el('Provision', 'RemoteWipe', el('Provision', 'Status', '1'))),
+      );
+      expect(statusOf(confirmed.body)).toBe('1');
+      expect(
+        registry.calls.some(
+          (call) => call.path.endsWith('wipe-confirmations') && call.body['wipeId'] === wipeId,
+        ),
+      ).toBe(true);
+      expect(account.devices.get(client.options.deviceId)!.status).toBe('wiped');
+    });
+
+    it('records Settings DeviceInformation in the partnership, without the IMEI', async () => {
+      const account = await newAccount();
+      const client = phone(account);
+      const answer = await client.command(
+        'Settings',
+        el(
+          'Settings',
+          'Settings',
+          el(
+            'Settings',
+            'DeviceInformation',
+            el(
+              'Settings',
+              'Set',
+              el('Settings', 'Model', 'iPhone15,2'),
+              el('Settings', 'IMEI', '356938035643809'),
+              el('Settings', 'OS', 'iOS 18.1'),
+            ),
+          ),
+          el('Settings', 'Oof', el('Settings', 'Get', el('Settings', 'BodyType', 'Text'))),
+        ),
+      );
+      expect(statusOf(answer.body)).toBe('1');
+      expect(childText(child(answer.body!, 'DeviceInformation')!, 'Status')).toBe('1');
+      expect(childText(child(child(answer.body!, 'Oof')!, 'Get')!, 'OofState')).toBe('0');
+      expect(account.devices.get(client.options.deviceId)).toMatchObject({
+        model: 'iPhone15,2',
+        os: 'iOS 18.1',
+      });
+      expect(JSON.stringify(registry.calls)).not.toContain('356938035643809');
+    });
+  });
+
+  describe('quarantine', () => {
+    it('shows a quarantined device one explanatory message in its Inbox, and the real mail once it is allowed', async () => {
+      const account = await newAccount();
+      await registry.change(account, (changed) => (changed.newDeviceAccess = 'quarantined'));
+      mailbox.deliver(account.accountId, {
+        subject: 'Private',
+        from: 'b@x.y',
+        to: account.address,
+        text: 'secret',
+      });
+      const client = phone(account);
+      await folderSync(client, '0');
+      const inbox = mailbox.folderId(account.accountId, 'inbox');
+      const start = await sync(client, inbox, '0');
+      const held = collectionOf(
+        (await sync(client, inbox, childText(collectionOf(start.body), 'SyncKey')!)).body,
+      );
+      const adds = children(child(held, 'Commands')!, 'Add');
+      expect(adds).toHaveLength(1);
+      expect(childText(child(adds[0]!, 'ApplicationData')!, 'Subject')).toBe(
+        'Your device is waiting for approval',
+      );
+      expect(JSON.stringify(held)).not.toContain('secret');
+      await registry.change(
+        account,
+        (changed) => (changed.devices.get(client.options.deviceId)!.access = 'allowed'),
+      );
+      // Until this replica sees the release, a Sync still shows the notice; each answer moves the key.
+      let key = childText(held, 'SyncKey')!;
+      const seen: string[] = [];
+      await expectEventually(async () => {
+        const released = collectionOf((await sync(client, inbox, key)).body);
+        key = childText(released, 'SyncKey')!;
+        const commands = child(released, 'Commands');
+        for (const command of commands ? commands.children : []) {
+          if (typeof command === 'object' && !(command instanceof Uint8Array))
+            seen.push(`${command.tag} ${childText(command, 'ServerId')}`);
+        }
+        expect(seen).toEqual(
+          expect.arrayContaining(['Delete pushmail-quarantine-notice', expect.stringMatching(/^Add M/)]),
+        );
+      });
+    });
+  });
+
+  describe('FolderSync', () => {
+    it('lists the folders with their EAS types, answers a retried key identically and an unknown key Status 9', async () => {
+      const account = await newAccount();
+      const client = phone(account);
+      const first = await folderSync(client, '0');
+      const changes = child(first.body!, 'Changes')!;
+      const types = Object.fromEntries(
+        children(changes, 'Add').map((add) => [childText(add, 'DisplayName'), childText(add, 'Type')]),
+      );
+      expect(types).toEqual({ Inbox: '2', Drafts: '3', Sent: '5', Trash: '4', Projects: '12' });
+      const key = childText(first.body!, 'SyncKey')!;
+      const next = await folderSync(client, key);
+      expect(childText(child(next.body!, 'Changes')!, 'Count')).toBe('0');
+      const retried = await folderSync(client, key);
+      expect(retried.bytes.equals(next.bytes)).toBe(true);
+      expect(statusOf((await folderSync(client, '{00000000-0000-0000-0000-000000000000}7')).body)).toBe('9');
+      expect(statusOf((await folderSync(phone(account), childText(next.body!, 'SyncKey')!)).body)).toBe('9');
+    });
+  });
+
+  describe('Sync', () => {
+    const bodyPreference = (type: number, truncation?: number) =>
+      el(
+        'AirSync',
+        'Options',
+        el(
+          'AirSyncBase',
+          'BodyPreference',
+          el('AirSyncBase', 'Type', String(type)),
+          truncation !== undefined && el('AirSyncBase', 'TruncationSize', String(truncation)),
+        ),
+      );
+
+    const ready = async () => {
+      const account = await newAccount();
+      const client = phone(account);
+      await folderSync(client, '0');
+      const inbox = mailbox.folderId(account.accountId, 'inbox');
+      const start = await sync(client, inbox, '0');
+      return { account, client, inbox, key: childText(collectionOf(start.body), 'SyncKey')! };
+    };
+
+    it('delivers new mail WindowSize at a time with MoreAvailable, with the preferred body truncated', async () => {
+      const { account, client, inbox, key } = await ready();
+      for (let index = 0; index < 3; index += 1) {
+        mailbox.deliver(account.accountId, {
+          subject: `Hello ${index}`,
+          from: 'bob@example.com',
+          to: account.address,
+          text: `Body number ${index} is long enough`,
+        });
+      }
+      const first = collectionOf(
+        (await sync(client, inbox, key, [el('AirSync', 'WindowSize', '2'), bodyPreference(1, 10)])).body,
+      );
+      expect(child(first, 'MoreAvailable')).toBeDefined();
+      const adds = children(child(first, 'Commands')!, 'Add');
+      expect(adds).toHaveLength(2);
+      const data = child(adds[0]!, 'ApplicationData')!;
+      expect(childText(data, 'Subject')).toBe('Hello 2');
+      const body = child(data, 'Body')!;
+      expect(childText(body, 'Type')).toBe('1');
+      expect(childText(body, 'Truncated')).toBe('1');
+      expect(childText(body, 'Data')).toBe('Body numbe');
+      const second = collectionOf(
+        (
+          await sync(client, inbox, childText(first, 'SyncKey')!, [
+            el('AirSync', 'WindowSize', '2'),
+            bodyPreference(2),
+          ])
+        ).body,
+      );
+      expect(child(second, 'MoreAvailable')).toBeUndefined();
+      expect(
+        children(child(second, 'Commands')!, 'Add').map((add) =>
+          childText(child(add, 'ApplicationData')!, 'Subject'),
+        ),
+      ).toEqual(['Hello 0']);
+    });
+
+    it('applies read flags, follow-up flags and deletes from the device, as moves to the trash unless told otherwise', async () => {
+      const { account, client, inbox, key } = await ready();
+      const read = mailbox.deliver(account.accountId, {
+        subject: 'a',
+        from: 'b@x.y',
+        to: account.address,
+        text: 'a',
+      });
+      const moved = mailbox.deliver(account.accountId, {
+        subject: 'b',
+        from: 'b@x.y',
+        to: account.address,
+        text: 'b',
+      });
+      const destroyed = mailbox.deliver(account.accountId, {
+        subject: 'c',
+        from: 'b@x.y',
+        to: account.address,
+        text: 'c',
+      });
+      const got = collectionOf((await sync(client, inbox, key)).body);
+      const change = (id: string, ...data: WbxmlElement[]) =>
+        el('AirSync', 'Change', el('AirSync', 'ServerId', id), el('AirSync', 'ApplicationData', ...data));
+      const after = collectionOf(
+        (
+          await sync(client, inbox, childText(got, 'SyncKey')!, [
+            el(
+              'AirSync',
+              'Commands',
+              change(read, el('Email', 'Read', '1'), el('Email', 'Flag', el('Email', 'Status', '2'))),
+              el('AirSync', 'Delete', el('AirSync', 'ServerId', moved)),
+              change('M-of-someone-else', el('Email', 'Read', '1')),
+            ),
+          ])
+        ).body,
+      );
+      const emails = mailbox.emails.get(account.accountId)!;
+      expect(emails.get(read)!.keywords).toEqual({ $seen: true, $flagged: true });
+      expect(Object.keys(emails.get(moved)!.mailboxIds)).toEqual([
+        mailbox.folderId(account.accountId, 'trash'),
+      ]);
+      const failed = children(child(after, 'Responses')!, 'Change');
+      expect(
+        failed.map((response) => [childText(response, 'ServerId'), childText(response, 'Status')]),
+      ).toEqual([['M-of-someone-else', '8']]);
+      // The device's own changes are not echoed back to it.
+      expect(child(after, 'Commands')).toBeUndefined();
+      const hard = collectionOf(
+        (
+          await sync(client, inbox, childText(after, 'SyncKey')!, [
+            el('AirSync', 'DeletesAsMoves', '0'),
+            el('AirSync', 'Commands', el('AirSync', 'Delete', el('AirSync', 'ServerId', destroyed))),
+          ])
+        ).body,
+      );
+      expect(statusOf(hard)).toBe('1');
+      expect(emails.has(destroyed)).toBe(false);
+    });
+
+    it('tells the device of changes made elsewhere, answers a retried key identically and an unknown key Status 3', async () => {
+      const { account, client, inbox, key } = await ready();
+      const id = mailbox.deliver(account.accountId, {
+        subject: 'x',
+        from: 'b@x.y',
+        to: account.address,
+        text: 'x',
+      });
+      const got = collectionOf((await sync(client, inbox, key)).body);
+      mailbox.emails.get(account.accountId)!.get(id)!.keywords = { $seen: true };
+      mailbox.bump(account.accountId);
+      const request = () => sync(client, inbox, childText(got, 'SyncKey')!);
+      const changed = await request();
+      const change = child(child(collectionOf(changed.body), 'Commands')!, 'Change')!;
+      expect(childText(child(change, 'ApplicationData')!, 'Read')).toBe('1');
+      const retried = await request();
+      expect(retried.bytes.equals(changed.bytes)).toBe(true);
+      mailbox.emails.get(account.accountId)!.delete(id);
+      mailbox.bump(account.accountId);
+      const deleted = collectionOf(
+        (await sync(client, inbox, childText(collectionOf(changed.body), 'SyncKey')!)).body,
+      );
+      expect(childText(child(child(deleted, 'Commands')!, 'Delete')!, 'ServerId')).toBe(id);
+      expect(
+        statusOf(collectionOf((await sync(client, inbox, '{11111111-1111-1111-1111-111111111111}4')).body)),
+      ).toBe('3');
+      const other = phone(account);
+      expect(statusOf((await sync(other, inbox, childText(deleted, 'SyncKey')!)).body)).toBe('12');
+      await folderSync(other, '0');
+      // Another device's key means nothing for this one.
+      expect(statusOf(collectionOf((await sync(other, inbox, childText(deleted, 'SyncKey')!)).body))).toBe(
+        '3',
+      );
+    });
+  });
+
+  describe('other commands', () => {
+    const primed = async () => {
+      const account = await newAccount();
+      const client = phone(account);
+      const hierarchy = await folderSync(client, '0');
+      const inbox = mailbox.folderId(account.accountId, 'inbox');
+      const start = await sync(client, inbox, '0');
+      return {
+        account,
+        client,
+        inbox,
+        folderKey: childText(hierarchy.body!, 'SyncKey')!,
+        key: childText(collectionOf(start.body), 'SyncKey')!,
+      };
+    };
+
+    it('estimates the changes the next Sync would bring', async () => {
+      const { account, client, inbox, key } = await primed();
+      mailbox.deliver(account.accountId, { subject: 'a', from: 'b@x.y', to: account.address, text: 'a' });
+      mailbox.deliver(account.accountId, { subject: 'b', from: 'b@x.y', to: account.address, text: 'b' });
+      const answer = await client.command(
+        'GetItemEstimate',
+        el(
+          'GetItemEstimate',
+          'GetItemEstimate',
+          el(
+            'GetItemEstimate',
+            'Collections',
+            el(
+              'GetItemEstimate',
+              'Collection',
+              el('AirSync', 'SyncKey', key),
+              el('GetItemEstimate', 'CollectionId', inbox),
+            ),
+          ),
+        ),
+      );
+      const response = child(answer.body!, 'Response')!;
+      expect(childText(response, 'Status')).toBe('1');
+      expect(childText(child(response, 'Collection')!, 'Estimate')).toBe('2');
+    });
+
+    it('fetches a message body and its MIME, and finds nothing of another account', async () => {
+      const { account, client, inbox } = await primed();
+      const id = mailbox.deliver(account.accountId, {
+        subject: 'fetch me',
+        from: 'b@x.y',
+        to: account.address,
+        text: 'the whole body',
+      });
+      const fetchOf = (serverId: string, type: number) =>
+        client.command(
+          'ItemOperations',
+          el(
+            'ItemOperations',
+            'ItemOperations',
+            el(
+              'ItemOperations',
+              'Fetch',
+              el('ItemOperations', 'Store', 'Mailbox'),
+              el('AirSync', 'CollectionId', inbox),
+              el('AirSync', 'ServerId', serverId),
+              el(
+                'ItemOperations',
+                'Options',
+                el('AirSyncBase', 'BodyPreference', el('AirSyncBase', 'Type', String(type))),
+              ),
+            ),
+          ),
+        );
+      const plain = child(child((await fetchOf(id, 1)).body!, 'Response')!, 'Fetch')!;
+      expect(childText(plain, 'Status')).toBe('1');
+      expect(childText(child(child(plain, 'Properties')!, 'Body')!, 'Data')).toBe('the whole body');
+      const mime = child(child((await fetchOf(id, 4)).body!, 'Response')!, 'Fetch')!;
+      expect(childText(child(child(mime, 'Properties')!, 'Body')!, 'Data')).toContain('Subject: fetch me');
+      const other = await newAccount();
+      const foreign = mailbox.deliver(other.accountId, {
+        subject: 'secret',
+        from: 'b@x.y',
+        to: other.address,
+        text: 'secret',
+      });
+      const refused = child(child((await fetchOf(foreign, 1)).body!, 'Response')!, 'Fetch')!;
+      expect(childText(refused, 'Status')).toBe('6');
+      expect(JSON.stringify(refused)).not.toContain('secret');
+    });
+
+    it('moves a message between folders without echoing the move back', async () => {
+      const { account, client, inbox, key } = await primed();
+      const id = mailbox.deliver(account.accountId, {
+        subject: 'move me',
+        from: 'b@x.y',
+        to: account.address,
+        text: 'x',
+      });
+      const got = collectionOf((await sync(client, inbox, key)).body);
+      const projects = mailbox.folderId(account.accountId, 'Projects');
+      const projectsStart = collectionOf((await sync(client, projects, '0')).body);
+      const moved = await client.command(
+        'MoveItems',
+        el(
+          'Move',
+          'MoveItems',
+          el(
+            'Move',
+            'Move',
+            el('Move', 'SrcMsgId', id),
+            el('Move', 'SrcFldId', inbox),
+            el('Move', 'DstFldId', projects),
+          ),
+        ),
+      );
+      const response = child(moved.body!, 'Response')!;
+      expect(childText(response, 'Status')).toBe('3');
+      expect(Object.keys(mailbox.emails.get(account.accountId)!.get(id)!.mailboxIds)).toEqual([projects]);
+      expect(
+        child(collectionOf((await sync(client, inbox, childText(got, 'SyncKey')!)).body), 'Commands'),
+      ).toBeUndefined();
+      expect(
+        child(
+          collectionOf((await sync(client, projects, childText(projectsStart, 'SyncKey')!)).body),
+          'Commands',
+        ),
+      ).toBeUndefined();
+      const stranger = await client.command(
+        'MoveItems',
+        el(
+          'Move',
+          'MoveItems',
+          el(
+            'Move',
+            'Move',
+            el('Move', 'SrcMsgId', 'M-unknown'),
+            el('Move', 'SrcFldId', inbox),
+            el('Move', 'DstFldId', projects),
+          ),
+        ),
+      );
+      expect(childText(child(stranger.body!, 'Response')!, 'Status')).toBe('1');
+    });
+
+    it('creates, renames and deletes a folder, each moving the FolderSync key', async () => {
+      const { account, client, folderKey } = await primed();
+      const created = await client.command(
+        'FolderCreate',
+        el(
+          'FolderHierarchy',
+          'FolderCreate',
+          el('FolderHierarchy', 'SyncKey', folderKey),
+          el('FolderHierarchy', 'ParentId', '0'),
+          el('FolderHierarchy', 'DisplayName', 'Receipts'),
+          el('FolderHierarchy', 'Type', '12'),
+        ),
+      );
+      expect(statusOf(created.body)).toBe('1');
+      const serverId = childText(created.body!, 'ServerId')!;
+      expect(mailbox.mailboxes.get(account.accountId)!.get(serverId)?.name).toBe('Receipts');
+      const renamed = await client.command(
+        'FolderUpdate',
+        el(
+          'FolderHierarchy',
+          'FolderUpdate',
+          el('FolderHierarchy', 'SyncKey', childText(created.body!, 'SyncKey')!),
+          el('FolderHierarchy', 'ServerId', serverId),
+          el('FolderHierarchy', 'ParentId', '0'),
+          el('FolderHierarchy', 'DisplayName', 'Bills'),
+        ),
+      );
+      expect(statusOf(renamed.body)).toBe('1');
+      const inbox = mailbox.folderId(account.accountId, 'inbox');
+      const special = await client.command(
+        'FolderDelete',
+        el(
+          'FolderHierarchy',
+          'FolderDelete',
+          el('FolderHierarchy', 'SyncKey', childText(renamed.body!, 'SyncKey')!),
+          el('FolderHierarchy', 'ServerId', inbox),
+        ),
+      );
+      expect(statusOf(special.body)).toBe('3');
+      const deleted = await client.command(
+        'FolderDelete',
+        el(
+          'FolderHierarchy',
+          'FolderDelete',
+          el('FolderHierarchy', 'SyncKey', childText(renamed.body!, 'SyncKey')!),
+          el('FolderHierarchy', 'ServerId', serverId),
+        ),
+      );
+      expect(statusOf(deleted.body)).toBe('1');
+      const next = await folderSync(client, childText(deleted.body!, 'SyncKey')!);
+      expect(childText(child(next.body!, 'Changes')!, 'Count')).toBe('0');
+    });
+
+    it('searches the mailbox by text', async () => {
+      const { account, client } = await primed();
+      mailbox.deliver(account.accountId, {
+        subject: 'Quarterly invoice',
+        from: 'b@x.y',
+        to: account.address,
+        text: 'pay',
+      });
+      mailbox.deliver(account.accountId, {
+        subject: 'Lunch',
+        from: 'b@x.y',
+        to: account.address,
+        text: 'soup',
+      });
+      const answer = await client.command(
+        'Search',
+        el(
+          'Search',
+          'Search',
+          el(
+            'Search',
+            'Store',
+            el('Search', 'Name', 'Mailbox'),
+            el(
+              'Search',
+              'Query',
+              el('Search', 'And', el('AirSync', 'Class', 'Email'), el('Search', 'FreeText', 'invoice')),
+            ),
+            el('Search', 'Options', el('Search', 'Range', '0-9')),
+          ),
+        ),
+      );
+      const store = child(child(answer.body!, 'Response')!, 'Store')!;
+      expect(childText(store, 'Status')).toBe('1');
+      expect(childText(store, 'Total')).toBe('1');
+      expect(childText(child(child(store, 'Result')!, 'Properties')!, 'Subject')).toBe('Quarterly invoice');
+    });
+
+    it('answers SendMail, SmartReply and SmartForward with Status 137 rather than dropping the message', async () => {
+      const { client } = await primed();
+      for (const command of ['SendMail', 'SmartReply', 'SmartForward']) {
+        const answer = await client.command(
+          command,
+          el(
+            'ComposeMail',
+            command,
+            el('ComposeMail', 'ClientId', '1'),
+            el('ComposeMail', 'Mime', 'Subject: x\r\n\r\nbody'),
+          ),
+        );
+        expect(answer.status, command).toBe(200);
+        expect(statusOf(answer.body), command).toBe('137');
+      }
+    });
+  });
+
+  describe('Ping', () => {
+    const ping = (
+      client: EasTestClient,
+      heartbeat: number | undefined,
+      folders: string[] | undefined,
+      signal?: AbortSignal,
+    ) =>
+      client.command(
+        'Ping',
+        heartbeat === undefined && folders === undefined
+          ? undefined
+          : el(
+              'Ping',
+              'Ping',
+              heartbeat !== undefined && el('Ping', 'HeartbeatInterval', String(heartbeat)),
+              folders &&
+                el(
+                  'Ping',
+                  'Folders',
+                  ...folders.map((id) =>
+                    el('Ping', 'Folder', el('Ping', 'Id', id), el('Ping', 'Class', 'Email')),
+                  ),
+                ),
+            ),
+        signal ? { signal } : {},
+      );
+
+    const synced = async () => {
+      const account = await newAccount();
+      const client = phone(account);
+      await folderSync(client, '0');
+      const inbox = mailbox.folderId(account.accountId, 'inbox');
+      const start = await sync(client, inbox, '0');
+      await sync(client, inbox, childText(collectionOf(start.body), 'SyncKey')!);
+      return { account, client, inbox };
+    };
+
+    const announce = (accountId: string) =>
+      producer.publish(mailboxChangedTopic, [
+        {
+          eventId: randomUUID(),
+          accountId,
+          state: mailbox.state(accountId),
+          changed: { Email: `e${mailbox.state(accountId)}` },
+          cause: 'delivery',
+          createdEmailIds: [],
+          occurredAt: new Date().toISOString(),
+          acceptedAt: new Date().toISOString(),
+        },
+      ]);
+
+    it('returns Status 2 with the folder the moment its mail changes, and Status 1 at the heartbeat', async () => {
+      const { account, client, inbox } = await synced();
+      expect(statusOf((await ping(client, 1, [inbox])).body)).toBe('1');
+      const parked = ping(client, 300, [inbox]);
+      await expectEventually(async () =>
+        expect(await (await fetch(`${baseUrl}/metrics`)).text()).toMatch(
+          /pushmail_activesync_parked_pings [1-9]/,
+        ),
+      );
+      mailbox.deliver(account.accountId, { subject: 'new', from: 'b@x.y', to: account.address, text: 'new' });
+      await announce(account.accountId);
+      const answer = await parked;
+      expect(statusOf(answer.body)).toBe('2');
+      expect(children(child(answer.body!, 'Folders')!, 'Folder').map((folder) => textOf(folder))).toEqual([
+        inbox,
+      ]);
+    });
+
+    it('answers a heartbeat out of bounds Status 5 with the bound, and an empty Ping reuses the last folders', async () => {
+      const { account, client, inbox } = await synced();
+      const low = await ping(client, 0, [inbox]);
+      expect(statusOf(low.body)).toBe('5');
+      expect(childText(low.body!, 'HeartbeatInterval')).toBe('1');
+      expect(childText((await ping(client, 5000, [inbox])).body!, 'HeartbeatInterval')).toBe('600');
+      expect(statusOf((await ping(phone(account), undefined, undefined)).body)).toBe('3');
+      expect(statusOf((await ping(client, 1, [inbox])).body)).toBe('1');
+      mailbox.deliver(account.accountId, { subject: 'new', from: 'b@x.y', to: account.address, text: 'new' });
+      // Already changed when it arrives: answered at once, with the remembered folders.
+      const empty = await ping(client, undefined, undefined);
+      expect(statusOf(empty.body)).toBe('2');
+    });
+
+    it('ends a parked Ping when the same device sends a second one', async () => {
+      const { client, inbox } = await synced();
+      const first = ping(client, 300, [inbox]);
+      await expectEventually(async () =>
+        expect(await (await fetch(`${baseUrl}/metrics`)).text()).toMatch(
+          /pushmail_activesync_parked_pings [1-9]/,
+        ),
+      );
+      const second = ping(client, 1, [inbox]);
+      expect(statusOf((await first).body)).toBe('1');
+      expect(statusOf((await second).body)).toBe('1');
+    });
+
+    it('ends a parked Ping within a second of a block, answering Status 129', async () => {
+      const { account, client, inbox } = await synced();
+      const parked = ping(client, 300, [inbox]);
+      await expectEventually(async () =>
+        expect(await (await fetch(`${baseUrl}/metrics`)).text()).toMatch(
+          /pushmail_activesync_parked_pings [1-9]/,
+        ),
+      );
+      const blockedAt = Date.now();
+      await registry.change(
+        account,
+        (changed) => (changed.devices.get(client.options.deviceId)!.access = 'blocked'),
+      );
+      expect(statusOf((await parked).body)).toBe('129');
+      expect(Date.now() - blockedAt).toBeLessThan(5000);
+    });
+  });
+});

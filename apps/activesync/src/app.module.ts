@@ -1,0 +1,83 @@
+import { Module } from '@nestjs/common';
+import { DatabaseModule } from '@pushmail/platform';
+import { EasAuthenticator } from './auth/eas-authenticator.js';
+import { ACTIVESYNC_SCHEMA, activeSyncDataSourceOptions } from './database/data-source-options.js';
+import { MailStore } from './mailbox/mail-store.js';
+import { MAILBOX_API, MailboxClient } from './mailbox/mailbox-client.js';
+import { MetricsModule } from './metrics/activesync-metrics.js';
+import { MailboxChangesController } from './ping/mailbox-changes.controller.js';
+import { PingRegistry } from './ping/ping-registry.js';
+import { ActiveSyncController } from './protocol/activesync.controller.js';
+import { AutodiscoverController } from './protocol/autodiscover.controller.js';
+import { EAS_COMMANDS, type EasCommand } from './protocol/eas-command.js';
+import { DeviceViews } from './registry/device-views.js';
+import { RegistryClient } from './registry/registry-client.js';
+import { DeviceStore } from './state/device-store.js';
+import { SyncStore } from './state/sync-store.js';
+import { CollectionChanges } from './sync/collection-changes.js';
+import { FolderView } from './sync/folder-view.js';
+import {
+  CreateFolder,
+  DeleteFolder,
+  UpdateFolder,
+} from './usecases/change-folders/change-folders.usecase.js';
+import { EstimateItems } from './usecases/estimate-items/estimate-items.usecase.js';
+import { FetchItems } from './usecases/fetch-items/fetch-items.usecase.js';
+import { MoveItems } from './usecases/move-items/move-items.usecase.js';
+import {
+  RefuseSendMail,
+  RefuseSmartForward,
+  RefuseSmartReply,
+} from './usecases/refuse-sending/refuse-sending.usecase.js';
+import { SearchMailbox } from './usecases/search-mailbox/search-mailbox.usecase.js';
+import { PingFolders } from './usecases/ping-folders/ping-folders.usecase.js';
+import { ProvisionDevice } from './usecases/provision-device/provision-device.usecase.js';
+import { SyncEmail } from './usecases/sync-email/sync-email.usecase.js';
+import { SyncFolderHierarchy } from './usecases/sync-folder-hierarchy/sync-folder-hierarchy.usecase.js';
+import { UpdateSettings } from './usecases/update-settings/update-settings.usecase.js';
+
+/** Every ActiveSync command the gateway answers, one use case each. */
+const commands = [
+  ProvisionDevice,
+  UpdateSettings,
+  SyncFolderHierarchy,
+  CreateFolder,
+  UpdateFolder,
+  DeleteFolder,
+  SyncEmail,
+  PingFolders,
+  EstimateItems,
+  FetchItems,
+  MoveItems,
+  SearchMailbox,
+  RefuseSendMail,
+  RefuseSmartReply,
+  RefuseSmartForward,
+];
+
+@Module({
+  imports: [
+    MetricsModule,
+    DatabaseModule.register({ schema: ACTIVESYNC_SCHEMA, dataSourceOptions: activeSyncDataSourceOptions }),
+  ],
+  controllers: [ActiveSyncController, AutodiscoverController, MailboxChangesController],
+  providers: [
+    DeviceViews,
+    RegistryClient,
+    EasAuthenticator,
+    { provide: MAILBOX_API, useClass: MailboxClient },
+    MailStore,
+    DeviceStore,
+    SyncStore,
+    FolderView,
+    CollectionChanges,
+    PingRegistry,
+    ...commands,
+    {
+      provide: EAS_COMMANDS,
+      inject: commands,
+      useFactory: (...handlers: EasCommand[]) => handlers,
+    },
+  ],
+})
+export class AppModule {}

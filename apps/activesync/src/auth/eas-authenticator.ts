@@ -1,0 +1,236 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CONFIG, LOGGER } from '@pushmail/platform';
+import type { Logger } from 'pino';
+import type { ActiveSyncConfig } from '../config/activesync-config.js';
+import { DeviceViews } from '../registry/device-views.js';
+import { RegistryClient, RegistryUnavailableError } from '../registry/registry-client.js';
+import {
+  BASIC_CHALLENGE,
+  parseBasic,
+  parseBearer,
+  signInKey,
+  type PasswordCredentials,
+} from './basic-credentials.js';
+
+/** How long a sign-in waits for this replica to see the partnership the registry just created or refreshed. */
+const VIEW_WAIT_MS = 5000;
+
+/** Who asks, as the device describes itself in its request line, headers and Settings. */
+export interface DeviceDescription {
+  deviceId: string;
+  deviceType: string;
+  model: string | null;
+  os: string | null;
+  userAgent: string | null;
+  clientAddress: string | null;
+}
+
+export interface AuthenticatedDevice {
+  accountId: string;
+  deviceId: string;
+  address: string;
+  /** The Basic credentials the request carried, to refresh the partnership after Settings. */
+  credentials?: PasswordCredentials;
+}
+
+/**
+ * A refusal. `http`: answered with that HTTP status (and headers). `status`: the account and
+ * device are known but the device may not sync: answered as the command's Status (129 blocked,
+ * 177 device limit), or the HTTP equivalent for 14.0.
+ */
+export type AuthOutcome =
+  | { ok: true; device: AuthenticatedDevice }
+  | { ok: false; http: number; detail: string; headers?: Record<string, string> }
+  | { ok: false; status: number; detail: string };
+
+interface CachedSignIn {
+  accountId: string;
+  address: string;
+  expiresAt: number;
+}
+
+/**
+ * Basic (address and password) through device-registry's sign-in, the same one push-delivery
+ * uses for standard JMAP clients: same lockout, same audit, and the same partnership, keyed by the
+ * EAS DeviceId. A success is remembered briefly under a digest of the credentials and forgotten
+ * when the account's devices change. A device token (Bearer) is the alternative, for the DeviceId it
+ * was issued to.
+ */
+@Injectable()
+export class EasAuthenticator {
+  private readonly cache = new Map<string, CachedSignIn>();
+  private readonly keysByAccount = new Map<string, Set<string>>();
+  private readonly inFlight = new Map<string, Promise<AuthOutcome>>();
+  private readonly log: Logger;
+
+  constructor(
+    @Inject(RegistryClient) private readonly registry: RegistryClient,
+    @Inject(DeviceViews) private readonly views: DeviceViews,
+    @Inject(CONFIG) private readonly config: ActiveSyncConfig,
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    this.log = logger.child({ component: 'eas-authenticator' });
+    views.onAccountChanged((accountId) => this.forget(accountId));
+  }
+
+  async authenticate(authorization: string | undefined, device: DeviceDescription): Promise<AuthOutcome> {
+    if (!this.views.isCaughtUp) {
+      return {
+        ok: false,
+        http: 503,
+        detail: 'device views are still loading',
+        headers: { 'Retry-After': '5' },
+      };
+    }
+    const token = parseBearer(authorization);
+    if (token !== undefined) return this.bearer(token, device);
+    const credentials = parseBasic(authorization);
+    if (!credentials) {
+      return { ok: false, http: 401, detail: 'sign in with the address and password', headers: CHALLENGE };
+    }
+    const model = device.model ?? device.deviceType;
+    const key = signInKey([
+      credentials.address,
+      credentials.password,
+      device.deviceId,
+      device.deviceType,
+      model,
+      device.os ?? '',
+    ]);
+    const cached = this.cache.get(key);
+    if (cached && cached.expiresAt > Date.now()) {
+      return {
+        ok: true,
+        device: {
+          accountId: cached.accountId,
+          deviceId: device.deviceId,
+          address: cached.address,
+          credentials,
+        },
+      };
+    }
+    let pending = this.inFlight.get(key);
+    if (!pending) {
+      pending = this.signIn(key, credentials, device, model).finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, pending);
+    }
+    return pending;
+  }
+
+  /** Signs in afresh, so the partnership carries what the device just told about itself (Settings). */
+  async refresh(credentials: PasswordCredentials, device: DeviceDescription): Promise<AuthOutcome> {
+    const model = device.model ?? device.deviceType;
+    const key = signInKey([
+      credentials.address,
+      credentials.password,
+      device.deviceId,
+      device.deviceType,
+      model,
+      device.os ?? '',
+    ]);
+    return this.signIn(key, credentials, device, model);
+  }
+
+  private bearer(token: string, device: DeviceDescription): AuthOutcome {
+    const holder = this.views.deviceOfToken(token);
+    if (!holder)
+      return { ok: false, http: 401, detail: 'unknown or revoked device token', headers: CHALLENGE };
+    // A token opens only the partnership it was issued to, never another DeviceId.
+    if (holder.deviceId !== device.deviceId) {
+      return { ok: false, http: 403, detail: 'this device token belongs to another DeviceId' };
+    }
+    const address = this.views.addressOf(holder.accountId);
+    if (!address)
+      return { ok: false, http: 503, detail: 'account is still loading', headers: { 'Retry-After': '5' } };
+    return { ok: true, device: { accountId: holder.accountId, deviceId: holder.deviceId, address } };
+  }
+
+  private async signIn(
+    key: string,
+    credentials: PasswordCredentials,
+    device: DeviceDescription,
+    model: string,
+  ): Promise<AuthOutcome> {
+    let answer: Awaited<ReturnType<RegistryClient['signIn']>>;
+    try {
+      answer = await this.registry.signIn({
+        address: credentials.address,
+        password: credentials.password,
+        deviceId: device.deviceId,
+        deviceType: device.deviceType,
+        model: model.slice(0, 128),
+        os: device.os,
+        userAgent: device.userAgent,
+        clientAddress: device.clientAddress,
+      });
+    } catch (error) {
+      this.log.warn(
+        { reason: error instanceof RegistryUnavailableError ? error.message : 'unknown' },
+        'sign-in failed',
+      );
+      return {
+        ok: false,
+        http: 503,
+        detail: 'sign-in is unavailable right now',
+        headers: { 'Retry-After': '5' },
+      };
+    }
+    if (!answer.ok) {
+      const { refusal } = answer;
+      if (refusal.status === 401)
+        return { ok: false, http: 401, detail: 'wrong address or password', headers: CHALLENGE };
+      if (refusal.status === 429) {
+        return {
+          ok: false,
+          http: 429,
+          detail: refusal.message,
+          headers: { 'Retry-After': String(refusal.retryAfterSeconds ?? 60) },
+        };
+      }
+      if (refusal.error === 'device_blocked') return { ok: false, status: 129, detail: refusal.message };
+      if (refusal.error === 'device_limit_reached')
+        return { ok: false, status: 177, detail: refusal.message };
+      if (refusal.status === 400) return { ok: false, http: 400, detail: refusal.message };
+      return { ok: false, http: 403, detail: refusal.message };
+    }
+    const principal = answer.value;
+    if (!(await this.views.waitForRevision(principal.accountId, principal.revision, VIEW_WAIT_MS))) {
+      return {
+        ok: false,
+        http: 503,
+        detail: 'the partnership is still loading',
+        headers: { 'Retry-After': '1' },
+      };
+    }
+    const ttlMs = this.config.PASSWORD_AUTH_CACHE_SECONDS * 1000;
+    if (ttlMs > 0) {
+      this.cache.set(key, {
+        accountId: principal.accountId,
+        address: principal.address,
+        expiresAt: Date.now() + ttlMs,
+      });
+      let keys = this.keysByAccount.get(principal.accountId);
+      if (!keys) {
+        keys = new Set();
+        this.keysByAccount.set(principal.accountId, keys);
+      }
+      keys.add(key);
+    }
+    return {
+      ok: true,
+      device: {
+        accountId: principal.accountId,
+        deviceId: device.deviceId,
+        address: principal.address,
+        credentials,
+      },
+    };
+  }
+
+  private forget(accountId: string): void {
+    for (const key of this.keysByAccount.get(accountId) ?? []) this.cache.delete(key);
+    this.keysByAccount.delete(accountId);
+  }
+}
+
+const CHALLENGE = { 'WWW-Authenticate': BASIC_CHALLENGE };

@@ -1,0 +1,29 @@
+import type { DataSourceOptions } from 'typeorm';
+import { EasDevice } from '../state/entities/eas-device.entity.js';
+import { FolderState } from '../state/entities/folder-state.entity.js';
+import { SyncState } from '../state/entities/sync-state.entity.js';
+import { CreateActiveSyncTables1796169600000 } from './migrations/1796169600000-create-activesync-tables.js';
+
+export const ACTIVESYNC_SCHEMA = 'activesync';
+
+export const activeSyncEntities = [EasDevice, FolderState, SyncState];
+
+/** Listed explicitly, oldest first: a bundle or a glob cannot silently drop or reorder one. */
+export const activeSyncMigrations = [CreateActiveSyncTables1796169600000];
+
+export function activeSyncDataSourceOptions(databaseUrl: string): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: databaseUrl,
+    schema: ACTIVESYNC_SCHEMA,
+    applicationName: 'activesync',
+    entities: activeSyncEntities,
+    migrations: activeSyncMigrations,
+    migrationsTableName: 'migrations',
+    synchronize: false,
+    migrationsRun: false,
+    logging: false,
+    poolSize: 10,
+    extra: { statement_timeout: 15_000 },
+  };
+}

@@ -1,0 +1,353 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { isObject, type Invocation } from '@pushmail/jmap';
+import { answerOf, MAILBOX_API, type MailboxApi } from './mailbox-client.js';
+
+/** A JMAP mailbox as the gateway needs it. */
+export interface MailFolder {
+  id: string;
+  parentId: string | null;
+  name: string;
+  role: string | null;
+}
+
+/** The flags EAS carries for a message. */
+export interface ItemFlags {
+  read: boolean;
+  flagged: boolean;
+}
+
+export interface FolderContents {
+  /** The account's Email state the listing was read at. */
+  state: string;
+  /** Email id -> flags, newest first. */
+  items: Map<string, ItemFlags>;
+}
+
+export interface EmailAddress {
+  name: string | null;
+  email: string;
+}
+
+export interface EmailAttachment {
+  blobId: string;
+  name: string | null;
+  type: string;
+  size: number;
+  cid: string | null;
+  disposition: string | null;
+}
+
+/** What a Sync Add, an ItemOperations Fetch or a Search result shows of a message. */
+export interface EmailDetail {
+  id: string;
+  blobId: string;
+  mailboxIds: string[];
+  threadId: string;
+  flags: ItemFlags;
+  size: number;
+  receivedAt: string;
+  subject: string;
+  from: EmailAddress[];
+  to: EmailAddress[];
+  cc: EmailAddress[];
+  replyTo: EmailAddress[];
+  messageId: string | null;
+  preview: string;
+  text: string | null;
+  html: string | null;
+  attachments: EmailAttachment[];
+  hasAttachment: boolean;
+}
+
+/** Mailbox's limits: 500 ids per /get and per /query page, 32 calls per request. */
+const PAGE = 500;
+const PAGES_PER_REQUEST = 12;
+
+const EMAIL_DETAIL_PROPERTIES = [
+  'id',
+  'blobId',
+  'threadId',
+  'mailboxIds',
+  'keywords',
+  'size',
+  'receivedAt',
+  'subject',
+  'from',
+  'to',
+  'cc',
+  'replyTo',
+  'messageId',
+  'preview',
+  'textBody',
+  'htmlBody',
+  'attachments',
+  'hasAttachment',
+  'bodyValues',
+];
+
+/**
+ * The account's mail, read and changed through mailbox's internal JMAP API: the gateway holds no
+ * mail of its own, so every change a phone makes is a JMAP change every other device sees.
+ */
+@Injectable()
+export class MailStore {
+  constructor(@Inject(MAILBOX_API) private readonly mailbox: MailboxApi) {}
+
+  async folders(accountId: string): Promise<MailFolder[]> {
+    const responses = await this.mailbox.call(accountId, [
+      ['Mailbox/get', { accountId, properties: ['id', 'parentId', 'name', 'role'] }, 'f'],
+    ]);
+    const list = answerOf(responses, 'f')['list'];
+    return (Array.isArray(list) ? list : []).filter(isObject).map((mailbox) => ({
+      id: String(mailbox['id']),
+      parentId: typeof mailbox['parentId'] === 'string' ? mailbox['parentId'] : null,
+      name: typeof mailbox['name'] === 'string' ? mailbox['name'] : '',
+      role: typeof mailbox['role'] === 'string' ? mailbox['role'] : null,
+    }));
+  }
+
+  /** The account's current Email state. */
+  async emailState(accountId: string): Promise<string> {
+    const responses = await this.mailbox.call(accountId, [['Email/get', { accountId, ids: [] }, 's']]);
+    return String(answerOf(responses, 's')['state']);
+  }
+
+  /** The folder's messages (newest first, at most `max`, received after `after` when given) and their flags. */
+  async contents(accountId: string, mailboxId: string, max: number, after?: Date): Promise<FolderContents> {
+    const items = new Map<string, ItemFlags>();
+    const filter = { inMailbox: mailboxId, ...(after ? { after: after.toISOString() } : {}) };
+    let state = '';
+    let position = 0;
+    for (;;) {
+      const calls: Invocation[] = [];
+      for (let page = 0; page < PAGES_PER_REQUEST && position + page * PAGE < max; page += 1) {
+        const at = position + page * PAGE;
+        calls.push([
+          'Email/query',
+          {
+            accountId,
+            filter,
+            sort: [{ property: 'receivedAt', isAscending: false }],
+            position: at,
+            limit: Math.min(PAGE, max - at),
+          },
+          `q${page}`,
+        ]);
+        calls.push([
+          'Email/get',
+          {
+            accountId,
+            '#ids': { resultOf: `q${page}`, name: 'Email/query', path: '/ids' },
+            properties: ['id', 'keywords'],
+          },
+          `g${page}`,
+        ]);
+      }
+      const responses = await this.mailbox.call(accountId, calls);
+      let exhausted = false;
+      for (let page = 0; page < calls.length / 2; page += 1) {
+        const got = answerOf(responses, `g${page}`);
+        state ||= String(got['state']);
+        const list = Array.isArray(got['list']) ? got['list'].filter(isObject) : [];
+        for (const email of list) items.set(String(email['id']), flagsOf(email['keywords']));
+        const ids = answerOf(responses, `q${page}`)['ids'];
+        if (!Array.isArray(ids) || ids.length < PAGE) exhausted = true;
+      }
+      position += (calls.length / 2) * PAGE;
+      if (exhausted || position >= max) break;
+    }
+    return { state, items };
+  }
+
+  /** The messages by id; ids the account does not have are left out. */
+  async emails(
+    accountId: string,
+    ids: string[],
+    bodies: { text: boolean; html: boolean },
+  ): Promise<EmailDetail[]> {
+    const details: EmailDetail[] = [];
+    for (let start = 0; start < ids.length; start += PAGE) {
+      const responses = await this.mailbox.call(accountId, [
+        [
+          'Email/get',
+          {
+            accountId,
+            ids: ids.slice(start, start + PAGE),
+            properties: EMAIL_DETAIL_PROPERTIES,
+            fetchTextBodyValues: bodies.text,
+            fetchHTMLBodyValues: bodies.html,
+          },
+          'e',
+        ],
+      ]);
+      const list = answerOf(responses, 'e')['list'];
+      for (const email of Array.isArray(list) ? list.filter(isObject) : []) details.push(detailOf(email));
+    }
+    return details;
+  }
+
+  /** Sets read and flagged; returns the ids mailbox did not update (unknown to the account). */
+  async setFlags(accountId: string, changes: Map<string, Partial<ItemFlags>>): Promise<Set<string>> {
+    const update: Record<string, Record<string, boolean | null>> = {};
+    for (const [id, flags] of changes) {
+      const patch: Record<string, boolean | null> = {};
+      if (flags.read !== undefined) patch['keywords/$seen'] = flags.read ? true : null;
+      if (flags.flagged !== undefined) patch['keywords/$flagged'] = flags.flagged ? true : null;
+      update[id] = patch;
+    }
+    return this.setEmails(accountId, { update });
+  }
+
+  /** Moves messages into `mailboxId` (out of every other); returns the ids that were not moved. */
+  async move(accountId: string, ids: string[], mailboxId: string): Promise<Set<string>> {
+    const update: Record<string, Record<string, unknown>> = {};
+    for (const id of ids) update[id] = { mailboxIds: { [mailboxId]: true } };
+    return this.setEmails(accountId, { update });
+  }
+
+  /** Destroys messages; returns the ids that were not destroyed. */
+  async destroy(accountId: string, ids: string[]): Promise<Set<string>> {
+    return this.setEmails(accountId, { destroy: ids });
+  }
+
+  async createFolder(
+    accountId: string,
+    name: string,
+    parentId: string | null,
+  ): Promise<{ ok: true; id: string } | { ok: false; type: string }> {
+    const answer = await this.setMailboxes(accountId, { create: { n: { name, parentId } } });
+    const created = isObject(answer['created']) ? answer['created']['n'] : undefined;
+    if (isObject(created) && typeof created['id'] === 'string') return { ok: true, id: created['id'] };
+    return { ok: false, type: errorType(answer['notCreated'], 'n') };
+  }
+
+  async updateFolder(
+    accountId: string,
+    id: string,
+    name: string,
+    parentId: string | null,
+  ): Promise<{ ok: true } | { ok: false; type: string }> {
+    const answer = await this.setMailboxes(accountId, { update: { [id]: { name, parentId } } });
+    if (isObject(answer['updated']) && id in answer['updated']) return { ok: true };
+    return { ok: false, type: errorType(answer['notUpdated'], id) };
+  }
+
+  async destroyFolder(accountId: string, id: string): Promise<{ ok: true } | { ok: false; type: string }> {
+    const answer = await this.setMailboxes(accountId, { destroy: [id], onDestroyRemoveEmails: true });
+    if (Array.isArray(answer['destroyed']) && answer['destroyed'].includes(id)) return { ok: true };
+    return { ok: false, type: errorType(answer['notDestroyed'], id) };
+  }
+
+  /** Messages matching free text (in one folder, when given), newest first: a page and the total. */
+  async search(
+    accountId: string,
+    text: string,
+    mailboxId: string | undefined,
+    position: number,
+    limit: number,
+  ): Promise<{ ids: string[]; total: number }> {
+    const responses = await this.mailbox.call(accountId, [
+      [
+        'Email/query',
+        {
+          accountId,
+          filter: { text, ...(mailboxId ? { inMailbox: mailboxId } : {}) },
+          sort: [{ property: 'receivedAt', isAscending: false }],
+          position,
+          limit,
+          calculateTotal: true,
+        },
+        's',
+      ],
+    ]);
+    const answer = answerOf(responses, 's');
+    const ids = Array.isArray(answer['ids']) ? answer['ids'].map(String) : [];
+    return { ids, total: typeof answer['total'] === 'number' ? answer['total'] : ids.length };
+  }
+
+  blob(accountId: string, blobId: string): Promise<{ type: string; data: Buffer } | undefined> {
+    return this.mailbox.blob(accountId, blobId);
+  }
+
+  private async setEmails(accountId: string, args: Record<string, unknown>): Promise<Set<string>> {
+    const failed = new Set<string>();
+    const responses = await this.mailbox.call(accountId, [['Email/set', { accountId, ...args }, 's']]);
+    const answer = answerOf(responses, 's');
+    for (const key of ['notUpdated', 'notDestroyed']) {
+      const refused = answer[key];
+      if (isObject(refused)) for (const id of Object.keys(refused)) failed.add(id);
+    }
+    return failed;
+  }
+
+  private async setMailboxes(
+    accountId: string,
+    args: Record<string, unknown>,
+  ): Promise<Record<string, unknown>> {
+    const responses = await this.mailbox.call(accountId, [['Mailbox/set', { accountId, ...args }, 'm']]);
+    return answerOf(responses, 'm');
+  }
+}
+
+export function flagsOf(keywords: unknown): ItemFlags {
+  const set = isObject(keywords) ? keywords : {};
+  return { read: set['$seen'] === true, flagged: set['$flagged'] === true };
+}
+
+function errorType(refusals: unknown, key: string): string {
+  const refusal = isObject(refusals) ? refusals[key] : undefined;
+  return isObject(refusal) && typeof refusal['type'] === 'string' ? refusal['type'] : 'serverFail';
+}
+
+function addresses(value: unknown): EmailAddress[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter(isObject).map((address) => ({
+    name: typeof address['name'] === 'string' ? address['name'] : null,
+    email: typeof address['email'] === 'string' ? address['email'] : '',
+  }));
+}
+
+function bodyText(email: Record<string, unknown>, part: 'textBody' | 'htmlBody'): string | null {
+  const parts = Array.isArray(email[part]) ? email[part].filter(isObject) : [];
+  const values = isObject(email['bodyValues']) ? email['bodyValues'] : {};
+  const texts = parts
+    .map((body) => (typeof body['partId'] === 'string' ? values[body['partId']] : undefined))
+    .filter(isObject)
+    .map((value) => (typeof value['value'] === 'string' ? value['value'] : ''));
+  return texts.length === 0 ? null : texts.join('\n');
+}
+
+function detailOf(email: Record<string, unknown>): EmailDetail {
+  const attachments = (Array.isArray(email['attachments']) ? email['attachments'] : [])
+    .filter(isObject)
+    .filter((part) => typeof part['blobId'] === 'string')
+    .map((part) => ({
+      blobId: String(part['blobId']),
+      name: typeof part['name'] === 'string' ? part['name'] : null,
+      type: typeof part['type'] === 'string' ? part['type'] : 'application/octet-stream',
+      size: typeof part['size'] === 'number' ? part['size'] : 0,
+      cid: typeof part['cid'] === 'string' ? part['cid'] : null,
+      disposition: typeof part['disposition'] === 'string' ? part['disposition'] : null,
+    }));
+  const messageIds = Array.isArray(email['messageId']) ? email['messageId'] : [];
+  return {
+    id: String(email['id']),
+    blobId: String(email['blobId']),
+    mailboxIds: isObject(email['mailboxIds']) ? Object.keys(email['mailboxIds']) : [],
+    threadId: String(email['threadId'] ?? ''),
+    flags: flagsOf(email['keywords']),
+    size: typeof email['size'] === 'number' ? email['size'] : 0,
+    receivedAt: typeof email['receivedAt'] === 'string' ? email['receivedAt'] : new Date(0).toISOString(),
+    subject: typeof email['subject'] === 'string' ? email['subject'] : '',
+    from: addresses(email['from']),
+    to: addresses(email['to']),
+    cc: addresses(email['cc']),
+    replyTo: addresses(email['replyTo']),
+    messageId: typeof messageIds[0] === 'string' ? messageIds[0] : null,
+    preview: typeof email['preview'] === 'string' ? email['preview'] : '',
+    text: bodyText(email, 'textBody'),
+    html: bodyText(email, 'htmlBody'),
+    attachments,
+    hasAttachment: email['hasAttachment'] === true,
+  };
+}

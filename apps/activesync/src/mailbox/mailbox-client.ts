@@ -1,0 +1,133 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { isObject, type Invocation } from '@pushmail/jmap';
+import { CONFIG } from '@pushmail/platform';
+import type { ActiveSyncConfig } from '../config/activesync-config.js';
+
+const MAIL_USING = ['urn:ietf:params:jmap:core', 'urn:ietf:params:jmap:mail'];
+
+/**
+ * Why mailbox gave no answer. `unavailable`: it never got there, so retrying later is safe.
+ * `failed`: it may have run (a timeout) or mailbox answered something unusable.
+ */
+export class MailboxError extends Error {
+  override readonly name = 'MailboxError';
+  constructor(
+    readonly kind: 'unavailable' | 'failed',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A JMAP method answered with an error object (RFC 8620 §3.6.2). */
+export class MethodFailedError extends Error {
+  override readonly name = 'MethodFailedError';
+  constructor(
+    readonly method: string,
+    readonly type: string,
+  ) {
+    super(`${method} answered ${type}`);
+  }
+}
+
+/** The gateway's calls to mailbox, also implemented by fakes in tests. */
+export interface MailboxApi {
+  /** Runs the calls for the account; each answer is the method's arguments, in call order. */
+  call(accountId: string, calls: Invocation[], address?: string): Promise<Invocation[]>;
+  /** A blob of the account (a message's MIME, an attachment); undefined when it has none by that id. */
+  blob(accountId: string, blobId: string): Promise<{ type: string; data: Buffer } | undefined>;
+}
+
+export const MAILBOX_API = Symbol('MAILBOX_API');
+
+const REFUSED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/** mailbox's internal JMAP and blob endpoints, authenticated with INTERNAL_TOKEN, as push-delivery calls them. */
+@Injectable()
+export class MailboxClient implements MailboxApi {
+  private readonly authorization: string;
+
+  constructor(@Inject(CONFIG) private readonly config: ActiveSyncConfig) {
+    this.authorization = `Bearer ${config.INTERNAL_TOKEN}`;
+  }
+
+  async call(accountId: string, calls: Invocation[], address?: string): Promise<Invocation[]> {
+    const response = await this.fetch('/internal/jmap', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({
+        accountId,
+        request: { using: MAIL_USING, methodCalls: calls },
+        ...(address ? { address } : {}),
+      }),
+    });
+    if (!response.ok) throw await failure(response);
+    const body: unknown = await response.json().catch(() => undefined);
+    const responses = isObject(body) ? body['methodResponses'] : undefined;
+    if (!Array.isArray(responses))
+      throw new MailboxError('failed', 'mailbox answered a malformed JMAP response');
+    return responses as Invocation[];
+  }
+
+  async blob(accountId: string, blobId: string): Promise<{ type: string; data: Buffer } | undefined> {
+    const response = await this.fetch(
+      `/internal/blobs/${encodeURIComponent(accountId)}/${encodeURIComponent(blobId)}`,
+      { method: 'GET', headers: {} },
+    );
+    if (response.status === 404 || response.status === 400) {
+      await response.body?.cancel().catch(() => undefined);
+      return undefined;
+    }
+    if (!response.ok) throw await failure(response);
+    return {
+      type: response.headers.get('x-pushmail-blob-type') ?? 'application/octet-stream',
+      data: Buffer.from(await response.arrayBuffer()),
+    };
+  }
+
+  private async fetch(
+    path: string,
+    init: { method: string; headers: Record<string, string>; body?: string },
+  ): Promise<Response> {
+    try {
+      return await fetch(`${this.config.MAILBOX_URL}${path}`, {
+        ...init,
+        headers: { ...init.headers, authorization: this.authorization },
+        signal: AbortSignal.timeout(this.config.MAILBOX_TIMEOUT_MS),
+      });
+    } catch (error) {
+      if (error instanceof Error && error.name === 'TimeoutError') {
+        throw new MailboxError(
+          'failed',
+          `mailbox did not answer within ${this.config.MAILBOX_TIMEOUT_MS} ms`,
+        );
+      }
+      const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
+      const code = typeof cause?.code === 'string' ? cause.code : undefined;
+      throw new MailboxError(
+        code && REFUSED.has(code) ? 'unavailable' : 'failed',
+        `mailbox unreachable (${code ?? 'network error'})`,
+      );
+    }
+  }
+}
+
+async function failure(response: Response): Promise<MailboxError> {
+  await response.body?.cancel().catch(() => undefined);
+  return new MailboxError(
+    response.status === 502 || response.status === 503 ? 'unavailable' : 'failed',
+    `mailbox answered HTTP ${response.status}`,
+  );
+}
+
+/** The arguments of the answer to call `callId`; a method error becomes a `MethodFailedError`. */
+export function answerOf(responses: Invocation[], callId: string): Record<string, unknown> {
+  const answer = responses.find((invocation) => invocation[2] === callId);
+  if (!answer) throw new MailboxError('failed', `mailbox gave no answer to ${callId}`);
+  if (answer[0] === 'error') {
+    const type =
+      isObject(answer[1]) && typeof answer[1]['type'] === 'string' ? answer[1]['type'] : 'serverFail';
+    throw new MethodFailedError(callId, type);
+  }
+  return answer[1];
+}

@@ -1,0 +1,49 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Controller, Inject } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import { mailboxChangedTopic, type MailboxChangedV1 } from '@pushmail/contracts';
+import { subscription, type ConsumedEvent } from '@pushmail/platform';
+import { standingKey } from '../protocol/refusal.js';
+import { DeviceViews } from '../registry/device-views.js';
+import { PingRegistry } from './ping-registry.js';
+
+/**
+ * Every replica reads every mailbox change (a consumer group of its own, from the latest offset:
+ * a device that was away catches up with its next Sync, not from history), like push-delivery.
+ */
+const everyChange = subscription(() => ({
+  groupId: `activesync-${hostname()}-${randomBytes(6).toString('hex')}`,
+  fromBeginning: false,
+  readiness: 'mailbox-changes-consumer',
+}));
+
+/** Wakes the parked Pings of an account whose mail changed, and of a device whose standing moved. */
+@Controller()
+export class MailboxChangesController {
+  constructor(
+    @Inject(PingRegistry) private readonly pings: PingRegistry,
+    @Inject(DeviceViews) views: DeviceViews,
+  ) {
+    views.onAccountChanged((accountId) =>
+      pings.standingChanged(accountId, (deviceKey) =>
+        standingKey(views.standingOf(accountId, deviceKey.slice(accountId.length + 1))),
+      ),
+    );
+  }
+
+  @EventPattern<string>(mailboxChangedTopic.name, everyChange)
+  handle(@Payload() events: ConsumedEvent<MailboxChangedV1>[]): void {
+    const accounts = new Map<string, number | undefined>();
+    for (const { event } of events) {
+      if (event.changed.Email === undefined && event.changed.Mailbox === undefined) continue;
+      const acceptedAt = event.acceptedAt === undefined ? undefined : Date.parse(event.acceptedAt);
+      const known = accounts.get(event.accountId);
+      accounts.set(
+        event.accountId,
+        known === undefined ? acceptedAt : acceptedAt === undefined ? known : Math.min(known, acceptedAt),
+      );
+    }
+    for (const [accountId, acceptedAt] of accounts) this.pings.mailChanged(accountId, acceptedAt);
+  }
+}

@@ -1,0 +1,69 @@
+import { Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { ActiveSyncMetrics } from '../metrics/activesync-metrics.js';
+import { PingRegistry } from './ping-registry.js';
+
+function setUp() {
+  return new PingRegistry(new ActiveSyncMetrics(new Registry()));
+}
+
+const park = (
+  registry: PingRegistry,
+  options: {
+    deviceId?: string;
+    check?: () => Promise<string[]>;
+    heartbeatMs?: number;
+    signal?: AbortSignal;
+    standing?: string;
+  } = {},
+) =>
+  registry.park({
+    accountId: 'acc',
+    deviceId: options.deviceId ?? 'phone',
+    heartbeatMs: options.heartbeatMs ?? 60_000,
+    standing: options.standing ?? 'allowed',
+    check: options.check ?? (async () => []),
+    signal: options.signal ?? new AbortController().signal,
+  });
+
+describe(PingRegistry.name, () => {
+  it('ends a Ping with the changed folders once a change of its account touches them', async () => {
+    const registry = setUp();
+    let changed: string[] = [];
+    const ping = park(registry, { check: async () => changed });
+    registry.mailChanged('acc');
+    await Promise.resolve();
+    expect(registry.size).toBe(1);
+    changed = ['inbox'];
+    registry.mailChanged('other');
+    registry.mailChanged('acc');
+    await expect(ping).resolves.toEqual({ reason: 'changed', folders: ['inbox'] });
+    expect(registry.size).toBe(0);
+  });
+
+  it('ends the first Ping of a device when it sends a second', async () => {
+    const registry = setUp();
+    const first = park(registry);
+    const second = park(registry);
+    await expect(first).resolves.toEqual({ reason: 'superseded' });
+    expect(registry.size).toBe(1);
+    registry.beforeApplicationShutdown();
+    await expect(second).resolves.toEqual({ reason: 'shutdown' });
+  });
+
+  it('ends at the heartbeat, when the device goes away, and when its standing moves', async () => {
+    const registry = setUp();
+    await expect(park(registry, { heartbeatMs: 5 })).resolves.toEqual({ reason: 'heartbeat' });
+    const gone = new AbortController();
+    const leaving = park(registry, { signal: gone.signal });
+    gone.abort();
+    await expect(leaving).resolves.toEqual({ reason: 'gone' });
+    const blocked = park(registry, { deviceId: 'a' });
+    const unaffected = park(registry, { deviceId: 'b' });
+    registry.standingChanged('acc', (key) => (key === 'acc/a' ? 'blocked' : 'allowed'));
+    await expect(blocked).resolves.toEqual({ reason: 'standing' });
+    expect(registry.size).toBe(1);
+    registry.beforeApplicationShutdown();
+    await expect(unaffected).resolves.toEqual({ reason: 'shutdown' });
+  });
+});

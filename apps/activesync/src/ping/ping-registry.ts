@@ -1,0 +1,135 @@
+import { Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
+import { ActiveSyncMetrics } from '../metrics/activesync-metrics.js';
+
+/** Why a parked Ping ended. */
+export type PingEnd =
+  | { reason: 'changed'; folders: string[] }
+  | { reason: 'heartbeat' }
+  | { reason: 'superseded' }
+  | { reason: 'standing' }
+  | { reason: 'gone' }
+  | { reason: 'shutdown' };
+
+/** Asks whether any of the parked Ping's folders changed; the folders that did. */
+export type ChangeCheck = () => Promise<string[]>;
+
+interface ParkedPing {
+  accountId: string;
+  deviceKey: string;
+  check: ChangeCheck;
+  /** A standing snapshot to compare: block, quarantine, policy, wipe. */
+  standing: string;
+  finish: (end: PingEnd) => void;
+  checking: boolean;
+  recheck: boolean;
+  acceptedAt?: number;
+}
+
+/**
+ * The Pings parked on this replica, by device and by account. A mailbox change of the account
+ * makes each of its Pings look at its folders; a change of the device's standing ends it at once;
+ * a second Ping of the same device ends the first; the heartbeat ends it with nothing changed.
+ * A parked Ping costs a closure, a timer and two map entries, nothing per folder.
+ */
+@Injectable()
+export class PingRegistry implements BeforeApplicationShutdown {
+  private readonly byDevice = new Map<string, ParkedPing>();
+  private readonly byAccount = new Map<string, Set<ParkedPing>>();
+
+  constructor(@Inject(ActiveSyncMetrics) private readonly metrics: ActiveSyncMetrics) {}
+
+  get size(): number {
+    return this.byDevice.size;
+  }
+
+  /** Parks a Ping until a change, its heartbeat, a newer Ping of the device or `signal`. */
+  park(options: {
+    accountId: string;
+    deviceId: string;
+    heartbeatMs: number;
+    standing: string;
+    check: ChangeCheck;
+    signal: AbortSignal;
+  }): Promise<PingEnd> {
+    const deviceKey = `${options.accountId}/${options.deviceId}`;
+    this.byDevice.get(deviceKey)?.finish({ reason: 'superseded' });
+    return new Promise<PingEnd>((resolve) => {
+      const ping: ParkedPing = {
+        accountId: options.accountId,
+        deviceKey,
+        check: options.check,
+        standing: options.standing,
+        checking: false,
+        recheck: false,
+        finish: (end) => {
+          if (this.byDevice.get(deviceKey) !== ping) return;
+          clearTimeout(timer);
+          options.signal.removeEventListener('abort', onAbort);
+          this.byDevice.delete(deviceKey);
+          const pings = this.byAccount.get(ping.accountId);
+          pings?.delete(ping);
+          if (pings?.size === 0) this.byAccount.delete(ping.accountId);
+          this.metrics.parkedPings.set(this.byDevice.size);
+          this.metrics.pingEnds.inc({ reason: end.reason });
+          if (end.reason === 'changed' && ping.acceptedAt !== undefined) {
+            this.metrics.pushLatencySeconds.observe(Math.max(0, Date.now() - ping.acceptedAt) / 1000);
+          }
+          resolve(end);
+        },
+      };
+      const onAbort = () => ping.finish({ reason: 'gone' });
+      const timer = setTimeout(() => ping.finish({ reason: 'heartbeat' }), options.heartbeatMs);
+      options.signal.addEventListener('abort', onAbort, { once: true });
+      this.byDevice.set(deviceKey, ping);
+      let pings = this.byAccount.get(options.accountId);
+      if (!pings) {
+        pings = new Set();
+        this.byAccount.set(options.accountId, pings);
+      }
+      pings.add(ping);
+      this.metrics.parkedPings.set(this.byDevice.size);
+      if (options.signal.aborted) onAbort();
+    });
+  }
+
+  /** The account's mail changed: each of its parked Pings looks whether one of its folders did. */
+  mailChanged(accountId: string, acceptedAt?: number): void {
+    for (const ping of this.byAccount.get(accountId) ?? []) {
+      if (acceptedAt !== undefined) ping.acceptedAt = Math.min(ping.acceptedAt ?? acceptedAt, acceptedAt);
+      void this.runCheck(ping);
+    }
+  }
+
+  /** The account's devices changed: every parked Ping whose device's standing moved ends now. */
+  standingChanged(accountId: string, standingOf: (deviceKey: string) => string): void {
+    for (const ping of [...(this.byAccount.get(accountId) ?? [])]) {
+      if (standingOf(ping.deviceKey) !== ping.standing) ping.finish({ reason: 'standing' });
+    }
+  }
+
+  /** Parked Pings are answered before the server closes: devices Ping again, on another replica. */
+  beforeApplicationShutdown(): void {
+    for (const ping of [...this.byDevice.values()]) ping.finish({ reason: 'shutdown' });
+  }
+
+  private async runCheck(ping: ParkedPing): Promise<void> {
+    if (ping.checking) {
+      ping.recheck = true;
+      return;
+    }
+    ping.checking = true;
+    try {
+      do {
+        ping.recheck = false;
+        const changed = await ping.check().catch(() => [] as string[]);
+        if (changed.length > 0) {
+          ping.finish({ reason: 'changed', folders: changed });
+          return;
+        }
+      } while (ping.recheck && this.byDevice.get(ping.deviceKey) === ping);
+      if (ping.acceptedAt !== undefined) delete ping.acceptedAt;
+    } finally {
+      ping.checking = false;
+    }
+  }
+}

@@ -1,0 +1,228 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Controller, Inject, Options, Post, Req, Res } from '@nestjs/common';
+import {
+  ActiveSyncRequestError,
+  decodeWbxml,
+  encodeWbxml,
+  parseActiveSyncRequest,
+  SUPPORTED_PROTOCOL_VERSIONS,
+  WbxmlError,
+  type ActiveSyncRequest,
+  type WbxmlElement,
+} from '@pushmail/activesync';
+import { CONFIG, LOGGER, readBody } from '@pushmail/platform';
+import type { Logger } from 'pino';
+import { type DeviceDescription, EasAuthenticator } from '../auth/eas-authenticator.js';
+import { parseBasic } from '../auth/basic-credentials.js';
+import type { ActiveSyncConfig } from '../config/activesync-config.js';
+import { MailboxError } from '../mailbox/mailbox-client.js';
+import { ActiveSyncMetrics } from '../metrics/activesync-metrics.js';
+import { DeviceViews } from '../registry/device-views.js';
+import { DeviceStore } from '../state/device-store.js';
+import { gateOf } from './device-gate.js';
+import { EAS_COMMANDS, type EasCommand, type EasReply } from './eas-command.js';
+import { COMMAND_ROOTS, SUPPORTED_COMMANDS } from './eas-status.js';
+import { refusalReply } from './refusal.js';
+
+export const WBXML_TYPE = 'application/vnd.ms-sync.wbxml';
+const SERVER_VERSION = '16.1';
+
+/**
+ * `/Microsoft-Server-ActiveSync`: OPTIONS tells a phone what this server speaks; every command is a
+ * POST with the command and device in the query and a WBXML body. Each one is authenticated
+ * through device-registry, gated by the device's standing (wipe, block, policy), then run.
+ */
+@Controller()
+export class ActiveSyncController {
+  private readonly commands: Map<string, EasCommand>;
+  private readonly log: Logger;
+
+  constructor(
+    @Inject(EAS_COMMANDS) commands: EasCommand[],
+    @Inject(EasAuthenticator) private readonly authenticator: EasAuthenticator,
+    @Inject(DeviceViews) private readonly views: DeviceViews,
+    @Inject(DeviceStore) private readonly devices: DeviceStore,
+    @Inject(ActiveSyncMetrics) private readonly metrics: ActiveSyncMetrics,
+    @Inject(CONFIG) private readonly config: ActiveSyncConfig,
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    this.commands = new Map(commands.map((command) => [command.command, command]));
+    this.log = logger.child({ component: 'activesync' });
+  }
+
+  @Options('Microsoft-Server-ActiveSync')
+  options(@Res() response: ServerResponse): void {
+    response.statusCode = 200;
+    response.setHeader('Allow', 'OPTIONS,POST');
+    response.setHeader('MS-Server-ActiveSync', SERVER_VERSION);
+    response.setHeader('MS-ASProtocolVersions', SUPPORTED_PROTOCOL_VERSIONS.join(','));
+    response.setHeader('MS-ASProtocolCommands', SUPPORTED_COMMANDS.join(','));
+    response.setHeader('Public', 'OPTIONS,POST');
+    response.setHeader('Cache-Control', 'private');
+    response.setHeader('Content-Length', '0');
+    response.end();
+  }
+
+  @Post('Microsoft-Server-ActiveSync')
+  async post(@Req() request: IncomingMessage, @Res() response: ServerResponse): Promise<void> {
+    const startedAt = performance.now();
+    let command = 'unknown';
+    const reply = await this.handle(request, response, (name) => (command = name)).catch((error: unknown) =>
+      this.failure(error, command),
+    );
+    this.send(response, reply);
+    this.metrics.commandAnswered(
+      command,
+      'body' in reply ? statusOfBody(reply.body) : `http_${reply.http}`,
+      performance.now() - startedAt,
+    );
+  }
+
+  private async handle(
+    request: IncomingMessage,
+    response: ServerResponse,
+    named: (command: string) => void,
+  ): Promise<EasReply> {
+    let eas: ActiveSyncRequest;
+    try {
+      eas = parseActiveSyncRequest(request.url ?? '/', request.headers);
+    } catch (error) {
+      if (error instanceof ActiveSyncRequestError) return { http: 400, detail: error.message };
+      throw error;
+    }
+    named(eas.cmd);
+    const handler = this.commands.get(eas.cmd);
+    const root = COMMAND_ROOTS[eas.cmd];
+    if (!handler || !root) return { http: 501, detail: `${eas.cmd} is not supported by this server` };
+
+    const description = await this.describe(request, eas);
+    const outcome = await this.authenticator.authenticate(request.headers.authorization, description);
+    if (!outcome.ok) {
+      // The body is never read for a refused request; drain it so the answer reaches the client.
+      request.resume();
+      if ('http' in outcome)
+        return {
+          http: outcome.http,
+          detail: outcome.detail,
+          ...(outcome.headers ? { headers: outcome.headers } : {}),
+        };
+      return this.refusal(eas, outcome.status, outcome.detail);
+    }
+
+    const bytes = await readBody(request, this.config.ACTIVESYNC_MAX_REQUEST_BYTES);
+    if (!bytes) {
+      response.setHeader('Connection', 'close');
+      return { http: 413, detail: `requests are at most ${this.config.ACTIVESYNC_MAX_REQUEST_BYTES} bytes` };
+    }
+    let body: WbxmlElement | undefined;
+    if (bytes.length > 0) {
+      try {
+        body = decodeWbxml(bytes);
+      } catch (error) {
+        if (error instanceof WbxmlError) return { http: 400, detail: `malformed WBXML: ${error.message}` };
+        throw error;
+      }
+      if (body.page !== root.page || body.tag !== root.tag) {
+        return { http: 400, detail: `a ${eas.cmd} request must be a ${root.page}:${root.tag} document` };
+      }
+    }
+
+    const record = await this.devices.touch({
+      accountId: outcome.device.accountId,
+      deviceId: eas.deviceId,
+      deviceType: eas.deviceType,
+      userAgent: description.userAgent,
+      protocolVersion: eas.protocolVersion,
+      command: eas.cmd,
+    });
+    const standing = this.views.standingOf(outcome.device.accountId, eas.deviceId);
+    const verdict = gateOf(eas.cmd, standing, record, eas.policyKey, eas.protocolVersion);
+    if (!verdict.ok) return this.refusal(eas, verdict.status, verdict.reason);
+
+    const closed = new AbortController();
+    response.once('close', () => closed.abort());
+    return handler.execute({
+      request: eas,
+      protocolVersion: eas.protocolVersion,
+      device: outcome.device,
+      description,
+      record,
+      standing,
+      body,
+      signal: closed.signal,
+    });
+  }
+
+  /** The device as its request describes it, with the model and OS it told in Settings. */
+  private async describe(request: IncomingMessage, eas: ActiveSyncRequest): Promise<DeviceDescription> {
+    const userAgent = headerText(request.headers['user-agent'], 512);
+    const address = parseBasic(request.headers.authorization)?.address;
+    const known = address
+      ? await this.devices.describedAs(
+          eas.deviceId,
+          (accountId) => this.views.addressOf(accountId) === address,
+        )
+      : null;
+    return {
+      deviceId: eas.deviceId,
+      deviceType: eas.deviceType.slice(0, 64),
+      model: known?.model ?? null,
+      os: known?.os ?? null,
+      userAgent,
+      clientAddress: request.socket.remoteAddress?.replace(/^::ffff:/, '').slice(0, 64) ?? null,
+    };
+  }
+
+  private refusal(eas: ActiveSyncRequest, status: number, detail: string): EasReply {
+    return refusalReply(eas.cmd, eas.protocolVersion, status, detail);
+  }
+
+  private failure(error: unknown, command: string): EasReply {
+    if (error instanceof MailboxError && error.kind === 'unavailable') {
+      return {
+        http: 503,
+        detail: 'the mail store is unavailable; retry shortly',
+        headers: { 'Retry-After': '5' },
+      };
+    }
+    this.log.error({ err: error, command }, 'an ActiveSync command failed');
+    return { http: 500, detail: 'the command failed on the server; retry later' };
+  }
+
+  private send(response: ServerResponse, reply: EasReply): void {
+    if (response.writableEnded || response.destroyed) return;
+    response.setHeader('MS-Server-ActiveSync', SERVER_VERSION);
+    response.setHeader('Cache-Control', 'private');
+    if ('body' in reply) {
+      const bytes = encodeWbxml(reply.body);
+      response.statusCode = 200;
+      response.setHeader('Content-Type', WBXML_TYPE);
+      response.setHeader('Content-Length', bytes.length);
+      response.end(bytes);
+      return;
+    }
+    for (const [name, value] of Object.entries(reply.headers ?? {})) response.setHeader(name, value);
+    const text = Buffer.from(`${reply.detail}\n`, 'utf8');
+    response.statusCode = reply.http;
+    response.setHeader('Content-Type', 'text/plain; charset=utf-8');
+    response.setHeader('Content-Length', text.length);
+    response.end(text);
+  }
+}
+
+function headerText(value: string | string[] | undefined, max: number): string | null {
+  const single = Array.isArray(value) ? value[0] : value;
+  const trimmed = single?.trim();
+  return trimmed ? trimmed.slice(0, max) : null;
+}
+
+/** The top Status of an answer, for the metrics: `ok` without one. */
+function statusOfBody(body: WbxmlElement): string {
+  for (const node of body.children) {
+    if (typeof node === 'object' && !(node instanceof Uint8Array) && node.tag === 'Status') {
+      const text = node.children.find((part) => typeof part === 'string');
+      return typeof text === 'string' ? text.slice(0, 4) : 'ok';
+    }
+  }
+  return 'ok';
+}

@@ -1,0 +1,30 @@
+import type { ActiveSyncRequest, WbxmlElement } from '@pushmail/activesync';
+import type { AuthenticatedDevice, DeviceDescription } from '../auth/eas-authenticator.js';
+import type { DeviceStanding } from '../registry/device-views.js';
+import type { EasDevice } from '../state/entities/eas-device.entity.js';
+
+/** Everything a command needs to know about the request it answers. */
+export interface EasCommandContext {
+  request: ActiveSyncRequest;
+  protocolVersion: string;
+  device: AuthenticatedDevice;
+  description: DeviceDescription;
+  record: EasDevice;
+  standing: DeviceStanding;
+  /** The decoded request body; undefined for an empty one (an empty Ping reuses the last). */
+  body: WbxmlElement | undefined;
+  /** Aborted when the device goes away before it is answered (a parked Ping). */
+  signal: AbortSignal;
+}
+
+/** A command's answer: a WBXML document, or an HTTP status without one. */
+export type EasReply =
+  { body: WbxmlElement } | { http: number; detail: string; headers?: Record<string, string> };
+
+/** One ActiveSync command (`Cmd=`), a use case of its own. */
+export interface EasCommand {
+  readonly command: string;
+  execute(context: EasCommandContext): Promise<EasReply>;
+}
+
+export const EAS_COMMANDS = Symbol('EAS_COMMANDS');

@@ -1,0 +1,45 @@
+import type { CodePageName } from '@pushmail/activesync';
+
+/** Status values every command may carry at its top ([MS-ASCMD] 2.2.2 common status codes). */
+export const CommonStatus = {
+  InvalidContent: 101,
+  InvalidWBXML: 102,
+  ServerError: 110,
+  ServerErrorRetryLater: 111,
+  DeviceIsBlockedForThisUser: 129,
+  AccessDenied: 130,
+  DeviceNotFullyProvisionable: 139,
+  RemoteWipeRequested: 140,
+  DeviceNotProvisioned: 142,
+  PolicyRefresh: 143,
+  InvalidPolicyKey: 144,
+  CommandNotSupported: 137,
+  MaximumDevicesReached: 177,
+} as const;
+
+/** The top element of each command's request and response, and the code page it lives on. */
+export const COMMAND_ROOTS: Record<string, { page: CodePageName; tag: string }> = {
+  Sync: { page: 'AirSync', tag: 'Sync' },
+  FolderSync: { page: 'FolderHierarchy', tag: 'FolderSync' },
+  FolderCreate: { page: 'FolderHierarchy', tag: 'FolderCreate' },
+  FolderUpdate: { page: 'FolderHierarchy', tag: 'FolderUpdate' },
+  FolderDelete: { page: 'FolderHierarchy', tag: 'FolderDelete' },
+  Ping: { page: 'Ping', tag: 'Ping' },
+  Provision: { page: 'Provision', tag: 'Provision' },
+  Settings: { page: 'Settings', tag: 'Settings' },
+  ItemOperations: { page: 'ItemOperations', tag: 'ItemOperations' },
+  MoveItems: { page: 'Move', tag: 'MoveItems' },
+  GetItemEstimate: { page: 'GetItemEstimate', tag: 'GetItemEstimate' },
+  Search: { page: 'Search', tag: 'Search' },
+  SendMail: { page: 'ComposeMail', tag: 'SendMail' },
+  SmartReply: { page: 'ComposeMail', tag: 'SmartReply' },
+  SmartForward: { page: 'ComposeMail', tag: 'SmartForward' },
+};
+
+/** The commands this gateway answers, as OPTIONS advertises them. */
+export const SUPPORTED_COMMANDS = Object.keys(COMMAND_ROOTS);
+
+/** Whether the protocol version carries errors as Status values (14.1 and later) rather than HTTP codes. */
+export function statusInBody(protocolVersion: string): boolean {
+  return protocolVersion !== '14.0';
+}

@@ -1,0 +1,162 @@
+import { createHash } from 'node:crypto';
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  accountTopic,
+  deviceCredentialsTopic,
+  type DeviceCredentialsV1,
+  type DevicePolicyV1,
+  type DeviceWipeCommandV1,
+} from '@pushmail/contracts';
+import { CompactedTopicView, KAFKA, LOGGER, ReadinessRegistry } from '@pushmail/platform';
+import type { Kafka } from 'kafkajs';
+import type { Logger } from 'pino';
+
+export type DeviceListener = (accountId: string, snapshot: DeviceCredentialsV1 | undefined) => void;
+
+/** Everything the gateway must know about one device before it runs a command for it. */
+export interface DeviceStanding {
+  /** False when the account's snapshot does not (or no longer) list the device. */
+  known: boolean;
+  accountActive: boolean;
+  access: 'allowed' | 'blocked' | 'quarantined';
+  accessRule: string | null;
+  wiped: boolean;
+  pendingWipe: DeviceWipeCommandV1 | null;
+  policy: DevicePolicyV1 | null;
+}
+
+/**
+ * This replica's copy of every account's devices (access, policy, wipes, token digests) and of every
+ * account's address, read from the compacted topics device-registry publishes, exactly as
+ * push-delivery reads them: a block, a policy change or a wipe is in force here within moments.
+ */
+@Injectable()
+export class DeviceViews implements OnModuleInit, OnApplicationShutdown {
+  private readonly credentials: CompactedTopicView<typeof deviceCredentialsTopic.schema>;
+  private readonly accounts: CompactedTopicView<typeof accountTopic.schema>;
+  private readonly byTokenDigest = new Map<string, { accountId: string; deviceId: string }>();
+  private readonly digestsByAccount = new Map<string, string[]>();
+  private readonly listeners: DeviceListener[] = [];
+  private readonly revisionWaiters = new Map<
+    string,
+    Set<{ revision: number; resolve: (ok: boolean) => void }>
+  >();
+  private readonly log: Logger;
+
+  constructor(
+    @Inject(KAFKA) kafka: Kafka,
+    @Inject(LOGGER) logger: Logger,
+    @Inject(ReadinessRegistry) private readonly readiness: ReadinessRegistry,
+  ) {
+    this.log = logger.child({ component: 'device-views' });
+    this.credentials = new CompactedTopicView(kafka, logger, {
+      topic: deviceCredentialsTopic,
+      groupPrefix: 'activesync-credentials',
+      revisionOf: (snapshot) => snapshot.revision,
+      onChange: (accountId, snapshot) => this.apply(accountId, snapshot),
+    });
+    this.accounts = new CompactedTopicView(kafka, logger, {
+      topic: accountTopic,
+      groupPrefix: 'activesync-accounts',
+      revisionOf: (snapshot) => snapshot.revision,
+    });
+  }
+
+  get isCaughtUp(): boolean {
+    return this.credentials.isCaughtUp && this.accounts.isCaughtUp;
+  }
+
+  addressOf(accountId: string): string | undefined {
+    return this.accounts.get(accountId)?.address;
+  }
+
+  snapshotOf(accountId: string): DeviceCredentialsV1 | undefined {
+    return this.credentials.get(accountId);
+  }
+
+  /** The device a bearer token stands for, if any device of an active account holds it. */
+  deviceOfToken(token: string): { accountId: string; deviceId: string } | undefined {
+    return this.byTokenDigest.get(createHash('sha256').update(token, 'utf8').digest('hex'));
+  }
+
+  standingOf(accountId: string, deviceId: string): DeviceStanding {
+    const snapshot = this.credentials.get(accountId);
+    const entry = snapshot?.devices.find((device) => device.deviceId === deviceId);
+    return {
+      known: entry !== undefined,
+      accountActive: snapshot?.accountStatus === 'active',
+      access: entry?.access ?? 'blocked',
+      accessRule: entry?.accessRule ?? null,
+      wiped: entry?.status === 'wiped',
+      pendingWipe: entry?.pendingWipe ?? null,
+      policy: snapshot?.policy ?? null,
+    };
+  }
+
+  /** Resolves true once this replica holds the account's snapshot at `revision` or later. */
+  waitForRevision(accountId: string, revision: number, timeoutMs: number): Promise<boolean> {
+    if ((this.credentials.get(accountId)?.revision ?? -1) >= revision) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      let waiters = this.revisionWaiters.get(accountId);
+      if (!waiters) {
+        waiters = new Set();
+        this.revisionWaiters.set(accountId, waiters);
+      }
+      const set = waiters;
+      const waiter = {
+        revision,
+        resolve: (reached: boolean) => {
+          clearTimeout(timer);
+          set.delete(waiter);
+          if (set.size === 0 && this.revisionWaiters.get(accountId) === set)
+            this.revisionWaiters.delete(accountId);
+          resolve(reached);
+        },
+      };
+      const timer = setTimeout(() => waiter.resolve(false), timeoutMs);
+      set.add(waiter);
+    });
+  }
+
+  onAccountChanged(listener: DeviceListener): void {
+    this.listeners.push(listener);
+  }
+
+  async onModuleInit(): Promise<void> {
+    this.readiness.register('device-views', () => this.isCaughtUp);
+    await Promise.all([this.credentials.start(), this.accounts.start()]);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all([this.credentials.stop(), this.accounts.stop()]);
+  }
+
+  private apply(accountId: string, snapshot: DeviceCredentialsV1 | undefined): void {
+    for (const digest of this.digestsByAccount.get(accountId) ?? []) {
+      if (this.byTokenDigest.get(digest)?.accountId === accountId) this.byTokenDigest.delete(digest);
+    }
+    this.digestsByAccount.delete(accountId);
+    if (snapshot?.accountStatus === 'active') {
+      const digests: string[] = [];
+      for (const device of snapshot.devices) {
+        if (device.status === 'wiped') continue;
+        for (const digest of device.tokenSha256) {
+          this.byTokenDigest.set(digest, { accountId, deviceId: device.deviceId });
+          digests.push(digest);
+        }
+      }
+      this.digestsByAccount.set(accountId, digests);
+    }
+    for (const listener of this.listeners) {
+      try {
+        listener(accountId, snapshot);
+      } catch (error) {
+        this.log.error({ err: error, accountId }, 'a device listener failed');
+      }
+    }
+    const waiters = this.revisionWaiters.get(accountId);
+    if (waiters && snapshot) {
+      for (const waiter of [...waiters]) if (snapshot.revision >= waiter.revision) waiter.resolve(true);
+    }
+  }
+}

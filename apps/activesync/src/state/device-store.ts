@@ -1,0 +1,71 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, type Repository } from 'typeorm';
+import { EasDevice } from './entities/eas-device.entity.js';
+
+export interface DeviceContact {
+  accountId: string;
+  deviceId: string;
+  deviceType: string;
+  userAgent: string | null;
+  protocolVersion: string;
+  command: string;
+}
+
+/** The gateway's record of each EAS partnership: created on first contact, refreshed by every command. */
+@Injectable()
+export class DeviceStore {
+  private readonly devices: Repository<EasDevice>;
+
+  constructor(@Inject(DataSource) dataSource: DataSource) {
+    this.devices = dataSource.getRepository(EasDevice);
+  }
+
+  find(accountId: string, deviceId: string): Promise<EasDevice | null> {
+    return this.devices.findOneBy({ accountId, deviceId });
+  }
+
+  /**
+   * The model and OS a device told in Settings, from its row under the account `belongs` picks
+   * (a phone may hold several accounts under one DeviceId).
+   */
+  async describedAs(
+    deviceId: string,
+    belongs: (accountId: string) => boolean,
+  ): Promise<{ model: string | null; os: string | null } | null> {
+    const rows = await this.devices.find({
+      where: { deviceId },
+      select: { accountId: true, model: true, os: true },
+      take: 20,
+    });
+    const row = rows.find((candidate) => belongs(candidate.accountId));
+    return row ? { model: row.model, os: row.os } : null;
+  }
+
+  /** Records the contact and returns the device as it now stands. */
+  async touch(contact: DeviceContact): Promise<EasDevice> {
+    await this.devices
+      .createQueryBuilder()
+      .insert()
+      .values({
+        accountId: contact.accountId,
+        deviceId: contact.deviceId,
+        deviceType: contact.deviceType,
+        userAgent: contact.userAgent,
+        protocolVersion: contact.protocolVersion,
+        lastCommand: contact.command,
+        lastSeenAt: () => 'now()',
+      })
+      .orUpdate(
+        ['device_type', 'user_agent', 'protocol_version', 'last_command', 'last_seen_at'],
+        ['account_id', 'device_id'],
+      )
+      .execute();
+    const device = await this.find(contact.accountId, contact.deviceId);
+    if (!device) throw new Error('device row vanished after upsert');
+    return device;
+  }
+
+  async update(accountId: string, deviceId: string, changes: Partial<EasDevice>): Promise<void> {
+    await this.devices.update({ accountId, deviceId }, changes);
+  }
+}

@@ -1,0 +1,96 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CONFIG } from '@pushmail/platform';
+import type { ActiveSyncConfig } from '../config/activesync-config.js';
+import { type EmailDetail, type FolderContents, MailStore } from '../mailbox/mail-store.js';
+import type { DeviceStanding } from '../registry/device-views.js';
+
+/** The ServerId of the one message a quarantined device sees in its Inbox. */
+export const QUARANTINE_NOTICE_ID = 'pushmail-quarantine-notice';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** EAS FilterType (1 day ... 1 month) in days; 0 and unknown: no limit. */
+const FILTER_DAYS: Record<number, number> = { 1: 1, 2: 3, 3: 7, 4: 14, 5: 31 };
+
+export interface FolderViewRequest {
+  accountId: string;
+  address: string;
+  standing: DeviceStanding;
+  collectionId: string;
+  inboxId: string | undefined;
+  /** The Sync's FilterType, if any. */
+  filterType?: number;
+}
+
+/**
+ * A folder as a device may see it: its messages within the sync window (the device's FilterType
+ * and the policy's, whichever is narrower), or, while the device is quarantined, nothing but one
+ * message in the Inbox explaining why, as Exchange does, until an administrator allows it.
+ */
+@Injectable()
+export class FolderView {
+  constructor(
+    @Inject(MailStore) private readonly mail: MailStore,
+    @Inject(CONFIG) private readonly config: ActiveSyncConfig,
+  ) {}
+
+  async contents(request: FolderViewRequest): Promise<FolderContents> {
+    if (request.standing.access === 'quarantined') {
+      const items = new Map<string, { read: boolean; flagged: boolean }>();
+      if (request.collectionId === request.inboxId)
+        items.set(QUARANTINE_NOTICE_ID, { read: false, flagged: false });
+      return { state: 'quarantined', items };
+    }
+    const windows = [
+      request.filterType === undefined ? undefined : FILTER_DAYS[request.filterType],
+      request.standing.policy?.settings.syncWindowDays ?? undefined,
+    ].filter((days): days is number => days !== undefined);
+    const after = windows.length > 0 ? new Date(Date.now() - Math.min(...windows) * DAY_MS) : undefined;
+    return this.mail.contents(
+      request.accountId,
+      request.collectionId,
+      this.config.SYNC_MAX_ITEMS_PER_FOLDER,
+      after,
+    );
+  }
+
+  /** The messages by id, the quarantine notice among them when asked for. */
+  async emails(
+    request: FolderViewRequest,
+    ids: string[],
+    bodies: { text: boolean; html: boolean },
+  ): Promise<EmailDetail[]> {
+    if (request.standing.access === 'quarantined') {
+      return ids.includes(QUARANTINE_NOTICE_ID)
+        ? [quarantineNotice(request.address, request.standing.accessRule)]
+        : [];
+    }
+    return this.mail.emails(request.accountId, ids, bodies);
+  }
+}
+
+export function quarantineNotice(address: string, rule: string | null): EmailDetail {
+  const text =
+    'This device is quarantined: an administrator must allow it before it receives mail for ' +
+    `${address}.${rule ? ` (${rule})` : ''}\n\nYour mail is safe and will appear here as soon as the device is allowed.`;
+  return {
+    id: QUARANTINE_NOTICE_ID,
+    blobId: '',
+    mailboxIds: [],
+    threadId: QUARANTINE_NOTICE_ID,
+    flags: { read: false, flagged: false },
+    size: text.length,
+    receivedAt: new Date().toISOString(),
+    subject: 'Your device is waiting for approval',
+    from: [{ name: 'pushmail', email: address }],
+    to: [{ name: null, email: address }],
+    cc: [],
+    replyTo: [],
+    messageId: null,
+    preview: text.slice(0, 256),
+    text,
+    html: null,
+    attachments: [],
+    hasAttachment: false,
+  };
+}

@@ -1,0 +1,157 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { child, childText, children, el } from '@pushmail/activesync';
+import { CONFIG } from '@pushmail/platform';
+import type { ActiveSyncConfig } from '../../config/activesync-config.js';
+import { MailStore } from '../../mailbox/mail-store.js';
+import { PingRegistry } from '../../ping/ping-registry.js';
+import { gateOf } from '../../protocol/device-gate.js';
+import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
+import { refusalReply, standingKey } from '../../protocol/refusal.js';
+import { DeviceViews } from '../../registry/device-views.js';
+import { DeviceStore } from '../../state/device-store.js';
+import { SyncStore } from '../../state/sync-store.js';
+import { CollectionChanges } from '../../sync/collection-changes.js';
+
+/** Ping statuses ([MS-ASCMD] 2.2.3.177.11). */
+export const PingStatus = {
+  Expired: 1,
+  Changes: 2,
+  MissingParameters: 3,
+  SyntaxError: 4,
+  HeartbeatOutOfBounds: 5,
+  TooManyFolders: 6,
+  HierarchySyncRequired: 7,
+  ServerError: 8,
+} as const;
+
+const p = (tag: string, ...content: Parameters<typeof el>[2][]) => el('Ping', tag, ...content);
+
+/**
+ * Ping (Direct Push): parks the request until one of its folders changes (Status 2 with those
+ * folders) or its heartbeat passes (Status 1). The account's changes arrive through
+ * `pushmail.mailbox.changed.v1`; a block, policy change or wipe ends the Ping at once and the
+ * answer says what the device must do. An empty Ping reuses the last folders and heartbeat.
+ */
+@Injectable()
+export class PingFolders implements EasCommand {
+  readonly command = 'Ping';
+
+  constructor(
+    @Inject(PingRegistry) private readonly pings: PingRegistry,
+    @Inject(SyncStore) private readonly store: SyncStore,
+    @Inject(DeviceStore) private readonly devices: DeviceStore,
+    @Inject(DeviceViews) private readonly views: DeviceViews,
+    @Inject(MailStore) private readonly mail: MailStore,
+    @Inject(CollectionChanges) private readonly pending: CollectionChanges,
+    @Inject(CONFIG) private readonly config: ActiveSyncConfig,
+  ) {}
+
+  async execute(context: EasCommandContext): Promise<EasReply> {
+    const { accountId, deviceId } = context.device;
+    let heartbeat = context.record.pingHeartbeatSeconds;
+    let folders = context.record.pingFolders;
+    if (context.body) {
+      const interval = childText(context.body, 'HeartbeatInterval', 'Ping');
+      const list = child(context.body, 'Folders', 'Ping');
+      if (interval !== undefined) {
+        const seconds = Number(interval);
+        if (!Number.isInteger(seconds)) return reply(PingStatus.SyntaxError);
+        const min = this.config.PING_MIN_HEARTBEAT_SECONDS;
+        const max = this.config.PING_MAX_HEARTBEAT_SECONDS;
+        if (seconds < min || seconds > max) {
+          return {
+            body: el(
+              'Ping',
+              'Ping',
+              p('Status', String(PingStatus.HeartbeatOutOfBounds)),
+              p('HeartbeatInterval', String(seconds < min ? min : max)),
+            ),
+          };
+        }
+        heartbeat = seconds;
+      }
+      if (list) {
+        const ids = children(list, 'Folder', 'Ping').map((folder) => childText(folder, 'Id', 'Ping'));
+        if (ids.some((id) => id === undefined || id.length > 64)) return reply(PingStatus.SyntaxError);
+        folders = [...new Set(ids as string[])];
+      }
+    }
+    if (!heartbeat || !folders || folders.length === 0) return reply(PingStatus.MissingParameters);
+    if (folders.length > this.config.PING_MAX_FOLDERS) {
+      return {
+        body: el(
+          'Ping',
+          'Ping',
+          p('Status', String(PingStatus.TooManyFolders)),
+          p('MaxFolders', String(this.config.PING_MAX_FOLDERS)),
+        ),
+      };
+    }
+    const hierarchy = await this.store.folderState(accountId, deviceId);
+    if (!hierarchy || folders.some((id) => !(id in hierarchy.folders)))
+      return reply(PingStatus.HierarchySyncRequired);
+    if (context.body)
+      await this.devices.update(accountId, deviceId, {
+        pingFolders: folders,
+        pingHeartbeatSeconds: heartbeat,
+      });
+
+    const watched = folders;
+    const inboxId = Object.entries(hierarchy.folders).find(([, folder]) => folder.type === 2)?.[0];
+    const check = async (): Promise<string[]> => {
+      const standing = this.views.standingOf(accountId, deviceId);
+      const states = new Map(
+        (await this.store.syncStates(accountId, deviceId)).map((state) => [state.collectionId, state]),
+      );
+      const changed: string[] = [];
+      for (const collectionId of watched) {
+        const state = states.get(collectionId);
+        // A folder the device never synced has nothing it could be told about.
+        if (!state || state.syncKey === '0') continue;
+        const found = await this.pending.pending(
+          { accountId, address: context.device.address, standing, collectionId, inboxId },
+          state,
+        );
+        if (found.changes.added.length + found.changes.changed.length + found.changes.deleted.length > 0)
+          changed.push(collectionId);
+      }
+      return changed;
+    };
+
+    const now = await check();
+    if (now.length > 0) return changed(now);
+    const end = await this.pings.park({
+      accountId,
+      deviceId,
+      heartbeatMs: heartbeat * 1000,
+      standing: standingKey(context.standing),
+      check,
+      signal: context.signal,
+    });
+    if (end.reason === 'changed') return changed(end.folders);
+    if (end.reason === 'standing') {
+      const standing = this.views.standingOf(accountId, deviceId);
+      const record = (await this.devices.find(accountId, deviceId)) ?? context.record;
+      const verdict = gateOf('Ping', standing, record, context.request.policyKey, context.protocolVersion);
+      if (!verdict.ok) return refusalReply('Ping', context.protocolVersion, verdict.status, verdict.reason);
+      // Still allowed, but what the device may see moved (a quarantine lifted): it looks again.
+      return changed(watched);
+    }
+    return reply(PingStatus.Expired);
+  }
+}
+
+function reply(status: number): EasReply {
+  return { body: el('Ping', 'Ping', p('Status', String(status))) };
+}
+
+function changed(folders: string[]): EasReply {
+  return {
+    body: el(
+      'Ping',
+      'Ping',
+      p('Status', String(PingStatus.Changes)),
+      p('Folders', ...folders.map((id) => p('Folder', id))),
+    ),
+  };
+}

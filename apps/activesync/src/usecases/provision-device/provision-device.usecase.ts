@@ -1,0 +1,196 @@
+import { randomInt } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { child, childText, el, tokenOf, type WbxmlElement } from '@pushmail/activesync';
+import { LOGGER } from '@pushmail/platform';
+import type { Logger } from 'pino';
+import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
+import { CommonStatus } from '../../protocol/eas-status.js';
+import { DeviceViews } from '../../registry/device-views.js';
+import { RegistryClient, RegistryUnavailableError } from '../../registry/registry-client.js';
+import { DeviceStore } from '../../state/device-store.js';
+import { UpdateSettings } from '../update-settings/update-settings.usecase.js';
+import { provisionDocument } from './provision-document.js';
+
+const POLICY_TYPE = 'MS-EAS-Provisioning-WBXML';
+const VIEW_WAIT_MS = 5000;
+
+/** Provision statuses ([MS-ASPROV] 2.2.2.54.1) and Policy statuses (2.2.2.54.2). */
+const ProvisionStatus = { Success: 1, ProtocolError: 2, ServerError: 3 } as const;
+const PolicyStatus = { Success: 1, UnknownPolicyType: 3, WrongPolicyKey: 5 } as const;
+
+/** A policy key: a 32-bit unsigned number other than 0, which means "none". */
+function newPolicyKey(): number {
+  return randomInt(1, 0xffffffff);
+}
+
+/**
+ * Provision, in its two phases: the device asks, and gets the account's policy as an
+ * EASProvisionDoc with a temporary key; it applies the policy and acknowledges with that key, and
+ * only then gets the key that lets it sync, recorded in device-registry like a JMAP device's
+ * acknowledgement. A pending remote wipe is answered instead with RemoteWipe (or, for 16.1,
+ * AccountOnlyRemoteWipe), and the device's confirmation is recorded in device-registry.
+ */
+@Injectable()
+export class ProvisionDevice implements EasCommand {
+  readonly command = 'Provision';
+  private readonly log: Logger;
+
+  constructor(
+    @Inject(DeviceStore) private readonly devices: DeviceStore,
+    @Inject(DeviceViews) private readonly views: DeviceViews,
+    @Inject(RegistryClient) private readonly registry: RegistryClient,
+    @Inject(UpdateSettings) private readonly settings: UpdateSettings,
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    this.log = logger.child({ component: 'provision' });
+  }
+
+  async execute(context: EasCommandContext): Promise<EasReply> {
+    const body = context.body;
+    if (!body) return reply(ProvisionStatus.ProtocolError);
+    const { accountId, deviceId } = context.device;
+
+    // 14.1 and later send their DeviceInformation inside Provision.
+    const information = child(body, 'DeviceInformation', 'Settings');
+    const informationReply = information
+      ? await this.settings.recordDeviceInformation(context, information)
+      : undefined;
+
+    const wipe = context.standing.pendingWipe;
+    const wipeAck = child(body, 'RemoteWipe', 'Provision') ?? accountOnlyWipe(body);
+    if (wipe) {
+      const accountOnly = wipe.kind === 'account';
+      if (wipeAck && childText(wipeAck, 'Status', 'Provision') !== undefined) {
+        const confirmed = await this.confirmWipe(accountId, deviceId, wipe.wipeId);
+        if (!confirmed)
+          return {
+            http: 503,
+            detail: 'the wipe could not be recorded; retry shortly',
+            headers: { 'Retry-After': '5' },
+          };
+        this.log.info({ accountId, deviceId, wipeId: wipe.wipeId }, 'remote wipe confirmed by the device');
+        return reply(ProvisionStatus.Success, informationReply);
+      }
+      return reply(
+        ProvisionStatus.Success,
+        informationReply,
+        accountOnly ? el('Provision', 'AccountOnlyRemoteWipe') : el('Provision', 'RemoteWipe'),
+      );
+    }
+
+    const policyRequest = child(child(body, 'Policies', 'Provision') ?? body, 'Policy', 'Provision');
+    if (!policyRequest) return reply(ProvisionStatus.ProtocolError, informationReply);
+    const policyType = childText(policyRequest, 'PolicyType', 'Provision');
+    if (policyType !== POLICY_TYPE) {
+      return reply(
+        ProvisionStatus.Success,
+        informationReply,
+        policies(el('Provision', 'PolicyType', policyType ?? ''), status(PolicyStatus.UnknownPolicyType)),
+      );
+    }
+    const acknowledgedKey = childText(policyRequest, 'PolicyKey', 'Provision');
+    const acknowledgedStatus = childText(policyRequest, 'Status', 'Provision');
+    const policy = context.standing.policy;
+
+    if (acknowledgedKey === undefined) {
+      // Phase one: the policy and a temporary key.
+      const temporaryKey = newPolicyKey();
+      await this.devices.update(accountId, deviceId, { temporaryPolicyKey: temporaryKey });
+      return reply(
+        ProvisionStatus.Success,
+        informationReply,
+        policies(
+          el('Provision', 'PolicyType', POLICY_TYPE),
+          status(PolicyStatus.Success),
+          el('Provision', 'PolicyKey', String(temporaryKey)),
+          el('Provision', 'Data', provisionDocument(policy?.settings ?? null)),
+        ),
+      );
+    }
+
+    // Phase two: the acknowledgement.
+    if (
+      context.record.temporaryPolicyKey === null ||
+      acknowledgedKey !== String(context.record.temporaryPolicyKey)
+    ) {
+      return reply(
+        ProvisionStatus.Success,
+        informationReply,
+        policies(el('Provision', 'PolicyType', POLICY_TYPE), status(PolicyStatus.WrongPolicyKey)),
+      );
+    }
+    if (acknowledgedStatus !== '1') {
+      // The device could not apply the policy: it gets no key, and cannot sync.
+      return { body: el('Provision', 'Provision', status(CommonStatus.DeviceNotFullyProvisionable)) };
+    }
+    if (policy) {
+      let answer: Awaited<ReturnType<RegistryClient['acknowledgePolicy']>>;
+      try {
+        answer = await this.registry.acknowledgePolicy({
+          accountId,
+          deviceId,
+          policyId: policy.policyId,
+          version: policy.version,
+        });
+      } catch (error) {
+        if (error instanceof RegistryUnavailableError) {
+          return {
+            http: 503,
+            detail: 'the acknowledgement could not be recorded; retry shortly',
+            headers: { 'Retry-After': '5' },
+          };
+        }
+        throw error;
+      }
+      if (!answer.ok) return { http: 409, detail: answer.refusal.message };
+      await this.views.waitForRevision(accountId, answer.value.revision, VIEW_WAIT_MS);
+    }
+    const finalKey = newPolicyKey();
+    await this.devices.update(accountId, deviceId, {
+      temporaryPolicyKey: null,
+      policyKey: finalKey,
+      policyId: policy?.policyId ?? null,
+      policyVersion: policy?.version ?? null,
+    });
+    return reply(
+      ProvisionStatus.Success,
+      informationReply,
+      policies(
+        el('Provision', 'PolicyType', POLICY_TYPE),
+        status(PolicyStatus.Success),
+        el('Provision', 'PolicyKey', String(finalKey)),
+      ),
+    );
+  }
+
+  private async confirmWipe(accountId: string, deviceId: string, wipeId: string): Promise<boolean> {
+    try {
+      const answer = await this.registry.confirmWipe({ accountId, deviceId, wipeId });
+      if (answer.ok) await this.views.waitForRevision(accountId, answer.value.revision, VIEW_WAIT_MS);
+      // A refusal means the registry already holds it confirmed (or the wipe is gone): nothing left to record.
+      return true;
+    } catch (error) {
+      if (error instanceof RegistryUnavailableError) return false;
+      throw error;
+    }
+  }
+}
+
+function status(value: number): WbxmlElement {
+  return el('Provision', 'Status', String(value));
+}
+
+function policies(...content: WbxmlElement[]): WbxmlElement {
+  return el('Provision', 'Policies', el('Provision', 'Policy', ...content));
+}
+
+function reply(value: number, information?: WbxmlElement, ...rest: WbxmlElement[]): EasReply {
+  return { body: el('Provision', 'Provision', status(value), information, ...rest) };
+}
+
+/** The 16.1 AccountOnlyRemoteWipe acknowledgement, when the codec knows the tag. */
+function accountOnlyWipe(body: WbxmlElement): WbxmlElement | undefined {
+  return tokenOf('Provision', 'AccountOnlyRemoteWipe')
+    ? child(body, 'AccountOnlyRemoteWipe', 'Provision')
+    : undefined;
+}

@@ -1,0 +1,69 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { child, childText, el, type WbxmlElement } from '@pushmail/activesync';
+import { MailStore } from '../../mailbox/mail-store.js';
+import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
+import { bodyOptionsOf, chosenPreference } from '../../sync/body-preference.js';
+import { emailApplicationData, servedBody } from '../../sync/email-item.js';
+
+/** Search statuses ([MS-ASCMD] 2.2.3.177.14; the Store's 2.2.3.177.15). */
+const SearchStatus = { Success: 1, ServerError: 3, BadRequest: 2 } as const;
+const StoreStatus = { Success: 1, InvalidRequest: 2, ServerError: 3 } as const;
+const MAX_RESULTS = 100;
+
+const s = (tag: string, ...content: Parameters<typeof el>[2][]) => el('Search', tag, ...content);
+
+/** Search of the Mailbox store by free text, in one folder or all; other stores are refused plainly. */
+@Injectable()
+export class SearchMailbox implements EasCommand {
+  readonly command = 'Search';
+
+  constructor(@Inject(MailStore) private readonly mail: MailStore) {}
+
+  async execute(context: EasCommandContext): Promise<EasReply> {
+    const store = context.body ? child(context.body, 'Store', 'Search') : undefined;
+    if (!store) return { body: s('Search', s('Status', String(SearchStatus.BadRequest))) };
+    const answer = (status: number, ...content: WbxmlElement[]) =>
+      ({
+        body: s(
+          'Search',
+          s('Status', String(SearchStatus.Success)),
+          s('Response', s('Store', s('Status', String(status)), ...content)),
+        ),
+      }) as EasReply;
+    if (
+      childText(store, 'Name', 'Search')?.toLowerCase() !== 'mailbox' ||
+      context.standing.access === 'quarantined'
+    ) {
+      return answer(StoreStatus.InvalidRequest);
+    }
+    const query = child(store, 'Query', 'Search');
+    const and = query ? (child(query, 'And', 'Search') ?? query) : undefined;
+    const text = and ? childText(and, 'FreeText', 'Search')?.trim() : undefined;
+    if (!text || text.length > 256) return answer(StoreStatus.InvalidRequest);
+    const collectionId = and ? childText(and, 'CollectionId', 'AirSync') : undefined;
+    const options = child(store, 'Options', 'Search');
+    const range = /^(\d{1,6})-(\d{1,6})$/.exec((options && childText(options, 'Range', 'Search')) ?? '0-99');
+    const first = Number(range?.[1] ?? 0);
+    const last = Math.max(first, Math.min(Number(range?.[2] ?? 99), first + MAX_RESULTS - 1));
+    const { ids, total } = await this.mail.search(
+      context.device.accountId,
+      text,
+      collectionId,
+      first,
+      last - first + 1,
+    );
+    const details = await this.mail.emails(context.device.accountId, ids, { text: true, html: true });
+    const preference = chosenPreference(bodyOptionsOf(options));
+    const results = details.map((detail) =>
+      s(
+        'Result',
+        el('AirSync', 'Class', 'Email'),
+        s('LongId', detail.id),
+        el('AirSync', 'CollectionId', detail.mailboxIds[0] ?? ''),
+        emailApplicationData(detail, servedBody(detail, preference), 'Properties', 'Search'),
+      ),
+    );
+    const end = details.length === 0 ? first : first + details.length - 1;
+    return answer(StoreStatus.Success, ...results, s('Range', `${first}-${end}`), s('Total', String(total)));
+  }
+}

@@ -1,0 +1,352 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  child,
+  childText,
+  children,
+  decodeWbxml,
+  el,
+  encodeWbxml,
+  type WbxmlElement,
+} from '@pushmail/activesync';
+import { CONFIG } from '@pushmail/platform';
+import type { ActiveSyncConfig } from '../../config/activesync-config.js';
+import { type EmailDetail, type ItemFlags, MailStore, type MailFolder } from '../../mailbox/mail-store.js';
+import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
+import type { HeldItem } from '../../state/entities/sync-state.entity.js';
+import { nextSyncKey, SyncStore } from '../../state/sync-store.js';
+import {
+  BodyType,
+  bodyOptionsOf,
+  chosenPreference,
+  type BodyPreference,
+} from '../../sync/body-preference.js';
+import { CollectionChanges } from '../../sync/collection-changes.js';
+import { emailApplicationData, flagElements, servedBody } from '../../sync/email-item.js';
+import { FolderView, type FolderViewRequest } from '../../sync/folder-view.js';
+import { windowOf } from '../../sync/item-diff.js';
+import { KeyedLock } from '../../sync/keyed-lock.js';
+
+/** Sync statuses ([MS-ASCMD] 2.2.3.177.16). */
+export const SyncStatus = {
+  Success: 1,
+  InvalidSyncKey: 3,
+  ProtocolError: 4,
+  ServerError: 5,
+  ConversionError: 6,
+  ObjectNotFound: 8,
+  HierarchyChanged: 12,
+  IncompleteRequest: 13,
+} as const;
+
+const DEFAULT_WINDOW_SIZE = 100;
+const a = (tag: string, ...content: Array<WbxmlElement | string | false | undefined>) =>
+  el('AirSync', tag, ...content);
+
+interface CollectionRequest {
+  element: WbxmlElement;
+  syncKey: string;
+  collectionId: string;
+}
+
+/** The folders of the account this Sync needs to know: by id, and which is the Inbox and the trash. */
+interface AccountFolders {
+  byId: Map<string, MailFolder>;
+  inboxId: string | undefined;
+  trashId: string | undefined;
+}
+
+/**
+ * Sync for email collections: SyncKey 0 starts a collection, then each Sync applies the device's
+ * changes (read, flag, delete as a move to Deleted Items or for good, per DeletesAsMoves) through
+ * mailbox, and answers what the device has yet to learn, WindowSize at a time with MoreAvailable.
+ * The answer that moved a collection from a key is kept: the same key again gets the same answer,
+ * and a key the gateway never gave (or gave to another device or collection) gets Status 3.
+ */
+@Injectable()
+export class SyncEmail implements EasCommand {
+  readonly command = 'Sync';
+  private readonly lock = new KeyedLock();
+
+  constructor(
+    @Inject(MailStore) private readonly mail: MailStore,
+    @Inject(SyncStore) private readonly store: SyncStore,
+    @Inject(FolderView) private readonly view: FolderView,
+    @Inject(CollectionChanges) private readonly pending: CollectionChanges,
+    @Inject(CONFIG) private readonly config: ActiveSyncConfig,
+  ) {}
+
+  async execute(context: EasCommandContext): Promise<EasReply> {
+    const body = context.body;
+    // An empty Sync asks to repeat the last one; the gateway does not keep requests, so the device sends it whole.
+    if (!body) return top(SyncStatus.IncompleteRequest);
+    const collectionsElement = child(body, 'Collections', 'AirSync');
+    const requests: CollectionRequest[] = [];
+    for (const element of collectionsElement ? children(collectionsElement, 'Collection', 'AirSync') : []) {
+      const syncKey = childText(element, 'SyncKey', 'AirSync');
+      const collectionId = childText(element, 'CollectionId', 'AirSync');
+      if (
+        syncKey === undefined ||
+        collectionId === undefined ||
+        syncKey.length > 64 ||
+        collectionId.length > 64
+      ) {
+        return top(SyncStatus.ProtocolError);
+      }
+      requests.push({ element, syncKey, collectionId });
+    }
+    if (requests.length === 0) return top(SyncStatus.IncompleteRequest);
+    const { accountId, deviceId } = context.device;
+    const hierarchy = await this.store.folderState(accountId, deviceId);
+    if (!hierarchy) return top(SyncStatus.HierarchyChanged);
+    const folders = foldersOf(await this.mail.folders(accountId));
+    const windowSize = sizeOf(childText(body, 'WindowSize', 'AirSync'), this.config.SYNC_MAX_WINDOW_SIZE);
+
+    return this.lock.run(`${accountId}/${deviceId}`, async () => {
+      const answers: WbxmlElement[] = [];
+      for (const request of requests)
+        answers.push(await this.collection(context, request, folders, windowSize));
+      return { body: el('AirSync', 'Sync', a('Collections', ...answers)) };
+    });
+  }
+
+  private async collection(
+    context: EasCommandContext,
+    request: CollectionRequest,
+    folders: AccountFolders,
+    globalWindow: number | undefined,
+  ): Promise<WbxmlElement> {
+    const { accountId, deviceId } = context.device;
+    const { syncKey, collectionId, element } = request;
+    const status = (value: number, key = syncKey) =>
+      a('Collection', a('SyncKey', key), a('CollectionId', collectionId), a('Status', String(value)));
+    if (!folders.byId.has(collectionId)) return status(SyncStatus.HierarchyChanged);
+
+    if (syncKey === '0') {
+      const first = nextSyncKey(null);
+      await this.store.resetSyncState(accountId, deviceId, collectionId, first);
+      return status(SyncStatus.Success, first);
+    }
+    const state = await this.store.syncState(accountId, deviceId, collectionId);
+    if (state?.previousKey === syncKey && state.previousResponse) return replayed(state.previousResponse);
+    if (!state || state.syncKey !== syncKey) return status(SyncStatus.InvalidSyncKey, '0');
+
+    const options = child(element, 'Options', 'AirSync');
+    const preference = chosenPreference(bodyOptionsOf(options));
+    const filter = Number(options ? childText(options, 'FilterType', 'AirSync') : undefined);
+    const viewRequest: FolderViewRequest = {
+      accountId,
+      address: context.device.address,
+      standing: context.standing,
+      collectionId,
+      inboxId: folders.inboxId,
+      ...(Number.isInteger(filter) ? { filterType: filter } : {}),
+    };
+    const held: Record<string, HeldItem> = { ...state.items };
+
+    const responses = await this.applyClientCommands(
+      context,
+      element,
+      collectionId,
+      held,
+      folders,
+      viewRequest,
+      preference,
+    );
+
+    const getChanges = childText(element, 'GetChanges', 'AirSync') !== '0';
+    const windowSize =
+      sizeOf(childText(element, 'WindowSize', 'AirSync'), this.config.SYNC_MAX_WINDOW_SIZE) ??
+      globalWindow ??
+      DEFAULT_WINDOW_SIZE;
+    const commands: WbxmlElement[] = [];
+    let more = false;
+    let emailState = state.emailState;
+    if (getChanges) {
+      const found = await this.pending.pending(
+        viewRequest,
+        { emailState: state.emailState, items: held },
+        responses.changedByClient,
+      );
+      const { window, more: hasMore } = windowOf(found.changes, windowSize);
+      more = hasMore;
+      for (const id of window.deleted) {
+        commands.push(a('Delete', a('ServerId', id)));
+        delete held[id];
+      }
+      for (const id of window.changed) {
+        const flags = found.contents!.items.get(id)!;
+        commands.push(
+          a('Change', a('ServerId', id), a('ApplicationData', ...flagElements(flags.read, flags.flagged))),
+        );
+        held[id] = { ...flags };
+      }
+      if (window.added.length > 0) {
+        const details = await this.view.emails(viewRequest, window.added, { text: true, html: true });
+        const byId = new Map(details.map((detail) => [detail.id, detail]));
+        for (const id of window.added) {
+          const detail = byId.get(id);
+          // Gone between listing and reading: it is simply not held, and the next Sync settles it.
+          if (!detail) continue;
+          commands.push(
+            a('Add', a('ServerId', id), await this.applicationData(accountId, detail, preference)),
+          );
+          held[id] = { ...found.contents!.items.get(id)! };
+        }
+      }
+      if (found.contents) emailState = more || isUnlisted(found.contents.state) ? null : found.contents.state;
+    }
+
+    const nextKey = nextSyncKey(syncKey);
+    const answer = a(
+      'Collection',
+      a('SyncKey', nextKey),
+      a('CollectionId', collectionId),
+      a('Status', String(SyncStatus.Success)),
+      responses.elements.length > 0 && a('Responses', ...responses.elements),
+      more && a('MoreAvailable'),
+      commands.length > 0 && a('Commands', ...commands),
+    );
+    const advanced = await this.store.advanceSyncState(accountId, deviceId, collectionId, syncKey, {
+      syncKey: nextKey,
+      emailState,
+      items: held,
+      response: encodeWbxml(el('AirSync', 'Sync', a('Collections', answer))),
+    });
+    return advanced ? answer : status(SyncStatus.InvalidSyncKey, '0');
+  }
+
+  /** The device's own changes, applied through mailbox; `held` follows them so they are not echoed back. */
+  private async applyClientCommands(
+    context: EasCommandContext,
+    collection: WbxmlElement,
+    collectionId: string,
+    held: Record<string, HeldItem>,
+    folders: AccountFolders,
+    viewRequest: FolderViewRequest,
+    preference: BodyPreference,
+  ): Promise<{ elements: WbxmlElement[]; changedByClient: boolean }> {
+    const commands = child(collection, 'Commands', 'AirSync');
+    const elements: WbxmlElement[] = [];
+    if (!commands) return { elements, changedByClient: false };
+    const { accountId } = context.device;
+    const quarantined = context.standing.access === 'quarantined';
+    const flagChanges = new Map<string, Partial<ItemFlags>>();
+    const deletes: string[] = [];
+    const failed = (kind: 'Change' | 'Delete', id: string, value: number) =>
+      elements.push(a(kind, a('ServerId', id), a('Status', String(value))));
+
+    for (const command of commands.children) {
+      if (typeof command !== 'object' || command instanceof Uint8Array || command.page !== 'AirSync')
+        continue;
+      const serverId = childText(command, 'ServerId', 'AirSync');
+      if (command.tag === 'Add') {
+        // Email items are created by delivery and by sending, not by a device's Sync.
+        const clientId = childText(command, 'ClientId', 'AirSync') ?? '';
+        elements.push(
+          a('Add', a('ClientId', clientId.slice(0, 64)), a('Status', String(SyncStatus.ConversionError))),
+        );
+        continue;
+      }
+      if (serverId === undefined || serverId.length > 64) continue;
+      if (command.tag === 'Fetch') {
+        const [detail] = held[serverId]
+          ? await this.view.emails(viewRequest, [serverId], { text: true, html: true })
+          : [];
+        elements.push(
+          detail
+            ? a(
+                'Fetch',
+                a('ServerId', serverId),
+                a('Status', '1'),
+                await this.applicationData(accountId, detail, preference),
+              )
+            : a('Fetch', a('ServerId', serverId), a('Status', String(SyncStatus.ObjectNotFound))),
+        );
+        continue;
+      }
+      // Only what the device was given in this collection can be changed through it: another
+      // account's ids, or this account's from elsewhere, are "not found".
+      if (!held[serverId] || quarantined) {
+        if (command.tag === 'Change' || command.tag === 'Delete')
+          failed(command.tag, serverId, SyncStatus.ObjectNotFound);
+        continue;
+      }
+      if (command.tag === 'Change') {
+        const data = child(command, 'ApplicationData', 'AirSync');
+        const read = data ? childText(data, 'Read', 'Email') : undefined;
+        const flag = data ? child(data, 'Flag', 'Email') : undefined;
+        const patch: Partial<ItemFlags> = {};
+        if (read === '0' || read === '1') patch.read = read === '1';
+        if (flag) patch.flagged = childText(flag, 'Status', 'Email') === '2';
+        if (Object.keys(patch).length > 0) flagChanges.set(serverId, patch);
+      } else if (command.tag === 'Delete') {
+        deletes.push(serverId);
+      }
+    }
+
+    let changedByClient = false;
+    if (flagChanges.size > 0) {
+      const notUpdated = await this.mail.setFlags(accountId, flagChanges);
+      for (const [id, patch] of flagChanges) {
+        if (notUpdated.has(id)) failed('Change', id, SyncStatus.ObjectNotFound);
+        else held[id] = { ...held[id]!, ...patch };
+      }
+      changedByClient = true;
+    }
+    if (deletes.length > 0) {
+      const asMoves = childText(collection, 'DeletesAsMoves', 'AirSync') !== '0';
+      const trash = folders.trashId;
+      const notDone =
+        asMoves && trash && trash !== collectionId
+          ? await this.mail.move(accountId, deletes, trash)
+          : await this.mail.destroy(accountId, deletes);
+      for (const id of deletes) {
+        if (notDone.has(id)) failed('Delete', id, SyncStatus.ObjectNotFound);
+        else delete held[id];
+      }
+      changedByClient = true;
+    }
+    return { elements, changedByClient };
+  }
+
+  private async applicationData(
+    accountId: string,
+    detail: EmailDetail,
+    preference: BodyPreference,
+  ): Promise<WbxmlElement> {
+    const mime =
+      preference.type === BodyType.Mime && detail.blobId
+        ? (await this.mail.blob(accountId, detail.blobId))?.data
+        : undefined;
+    return emailApplicationData(detail, servedBody(detail, preference, mime));
+  }
+}
+
+function top(status: number): EasReply {
+  return { body: el('AirSync', 'Sync', a('Status', String(status))) };
+}
+
+function replayed(response: Buffer): WbxmlElement {
+  const collections = child(decodeWbxml(response), 'Collections', 'AirSync');
+  const collection = collections ? child(collections, 'Collection', 'AirSync') : undefined;
+  if (!collection) throw new Error('a stored Sync answer holds no collection');
+  return collection;
+}
+
+function foldersOf(list: MailFolder[]): AccountFolders {
+  return {
+    byId: new Map(list.map((folder) => [folder.id, folder])),
+    inboxId: list.find((folder) => folder.role === 'inbox')?.id,
+    trashId: list.find((folder) => folder.role === 'trash')?.id,
+  };
+}
+
+function sizeOf(text: string | undefined, max: number): number | undefined {
+  const value = Number(text);
+  return Number.isInteger(value) && value > 0 ? Math.min(value, max) : undefined;
+}
+
+/** The quarantine view has no JMAP state: it is listed afresh every time. */
+function isUnlisted(state: string): boolean {
+  return state === 'quarantined';
+}

@@ -1,0 +1,227 @@
+import { Injectable } from '@nestjs/common';
+import { DEFAULT_CORE_LIMITS, MethodError, type MethodContext } from '@pushmail/jmap';
+import type { EntityManager } from 'typeorm';
+import { checkSinceState } from '../../changes/change-log.js';
+import {
+  SUBMISSION_COLUMNS,
+  SUBMISSION_PROPERTIES,
+  type SubmissionRow,
+  submissionOf,
+} from '../../submissions/submission.js';
+import {
+  idsArgument,
+  invalidArguments,
+  optionalBoolean,
+  optionalInt,
+  optionalString,
+  optionalUnsignedInt,
+  propertiesArgument,
+  requireString,
+} from './arguments.js';
+import { readSnapshot } from './read-snapshot.js';
+import { TypeMethods } from './type-methods.js';
+
+/** The most submissions a query considers; older ones are reached by filtering on time. */
+const MAX_QUERY_RESULTS = 10_000;
+
+interface SubmissionQuery {
+  where: string[];
+  params: unknown[];
+  orderBy: string;
+}
+
+/**
+ * EmailSubmission/get, changes, query and queryChanges (RFC 8621 §7.1–7.4). `set` is the
+ * submit-emails use case.
+ */
+@Injectable()
+export class EmailSubmissionMethods extends TypeMethods {
+  protected readonly type = 'EmailSubmission';
+
+  async get(args: Record<string, unknown>, context: MethodContext): Promise<Record<string, unknown>> {
+    const { accountId } = context;
+    const ids = idsArgument(args, DEFAULT_CORE_LIMITS.maxObjectsInGet, false);
+    const properties = propertiesArgument(args, 'properties', SUBMISSION_PROPERTIES, SUBMISSION_PROPERTIES);
+    return readSnapshot(this.dataSource, async (manager) => {
+      const states = await this.changes.readStates(accountId, manager);
+      const rows: SubmissionRow[] = await manager.query(
+        `SELECT ${SUBMISSION_COLUMNS} FROM mailbox.email_submissions
+          WHERE account_id = $1 AND ($2::text[] IS NULL OR id = ANY($2::text[]))
+          ORDER BY send_at, id
+          LIMIT $3`,
+        [accountId, ids, DEFAULT_CORE_LIMITS.maxObjectsInGet],
+      );
+      const found = new Set(rows.map((row) => row.id));
+      return {
+        accountId,
+        state: String(states.submissionModseq),
+        list: rows.map((row) => {
+          const submission = submissionOf(row);
+          return Object.fromEntries(
+            ['id', ...properties].map((property) => [
+              property,
+              submission[property as keyof typeof submission],
+            ]),
+          );
+        }),
+        notFound: ids === null ? [] : ids.filter((id) => !found.has(id)),
+      };
+    });
+  }
+
+  async query(args: Record<string, unknown>, context: MethodContext): Promise<Record<string, unknown>> {
+    const { accountId } = context;
+    const query = submissionQuery(args);
+    const position = optionalInt(args, 'position') ?? 0;
+    const anchor = optionalString(args, 'anchor');
+    const anchorOffset = optionalInt(args, 'anchorOffset') ?? 0;
+    const limit = optionalUnsignedInt(args, 'limit');
+    const calculateTotal = optionalBoolean(args, 'calculateTotal', false);
+    return readSnapshot(this.dataSource, async (manager) => {
+      const states = await this.changes.readStates(accountId, manager);
+      const ids = await this.matching(manager, accountId, query);
+      let start = position < 0 ? Math.max(0, ids.length + position) : position;
+      if (anchor !== undefined) {
+        const index = ids.indexOf(anchor);
+        if (index < 0) throw new MethodError('anchorNotFound', 'the anchor is not in the results');
+        start = Math.max(0, index + anchorOffset);
+      }
+      return {
+        accountId,
+        queryState: String(states.submissionModseq),
+        canCalculateChanges: true,
+        position: start,
+        ids: ids.slice(start, limit === undefined ? undefined : start + limit),
+        ...(calculateTotal ? { total: ids.length } : {}),
+      };
+    });
+  }
+
+  /** Every submission changed since the old state is removed and, where it still matches, added back. */
+  async queryChanges(
+    args: Record<string, unknown>,
+    context: MethodContext,
+  ): Promise<Record<string, unknown>> {
+    const { accountId } = context;
+    const sinceQueryState = requireString(args, 'sinceQueryState');
+    const maxChanges = optionalUnsignedInt(args, 'maxChanges');
+    if (maxChanges === 0) throw invalidArguments('"maxChanges" must be greater than 0');
+    const query = submissionQuery(args);
+    const calculateTotal = optionalBoolean(args, 'calculateTotal', false);
+    return readSnapshot(this.dataSource, async (manager) => {
+      const states = await this.changes.readStates(accountId, manager);
+      const since = checkSinceState(sinceQueryState, states);
+      if (!since.ok) throw new MethodError('cannotCalculateChanges', since.reason);
+      const ids = await this.matching(manager, accountId, query);
+      const changed = new Set(
+        await this.changes.changedIds(
+          manager,
+          accountId,
+          'EmailSubmission',
+          since.since,
+          states.modseq,
+          10_000,
+        ),
+      );
+      const removed = [...changed].sort();
+      const added = ids.flatMap((id, index) => (changed.has(id) ? [{ id, index }] : []));
+      if (maxChanges !== undefined && removed.length + added.length > maxChanges) {
+        throw new MethodError('tooManyChanges', `more than ${maxChanges} changes; query again`);
+      }
+      return {
+        accountId,
+        oldQueryState: sinceQueryState,
+        newQueryState: String(states.submissionModseq),
+        ...(calculateTotal ? { total: ids.length } : {}),
+        removed,
+        added,
+      };
+    });
+  }
+
+  private async matching(
+    manager: EntityManager,
+    accountId: string,
+    query: SubmissionQuery,
+  ): Promise<string[]> {
+    const rows: Array<{ id: string }> = await manager.query(
+      `SELECT id FROM mailbox.email_submissions
+        WHERE account_id = $1 ${query.where.map((condition) => `AND ${condition}`).join(' ')}
+        ORDER BY ${query.orderBy}
+        LIMIT ${MAX_QUERY_RESULTS}`,
+      [accountId, ...query.params],
+    );
+    return rows.map((row) => row.id);
+  }
+}
+
+const SORT_COLUMNS: Readonly<Record<string, string>> = {
+  emailId: 'email_id',
+  threadId: 'thread_id',
+  sentAt: 'send_at',
+};
+
+/** The filter (RFC 8621 §7.3: identityIds, emailIds, threadIds, undoStatus, before, after) and sort. */
+function submissionQuery(args: Record<string, unknown>): SubmissionQuery {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const param = (value: unknown) => {
+    params.push(value);
+    return `$${params.length + 1}`;
+  };
+  const filter = args['filter'];
+  if (filter !== undefined && filter !== null) {
+    if (typeof filter !== 'object' || Array.isArray(filter))
+      throw new MethodError('unsupportedFilter', 'the filter must be a FilterCondition object');
+    for (const [key, value] of Object.entries(filter as Record<string, unknown>)) {
+      const list = () => {
+        if (!Array.isArray(value) || !value.every((item) => typeof item === 'string') || value.length > 1000)
+          throw new MethodError('unsupportedFilter', `"${key.slice(0, 64)}" must be a list of ids`);
+        return value;
+      };
+      const time = () => {
+        if (typeof value !== 'string' || Number.isNaN(Date.parse(value)))
+          throw new MethodError('unsupportedFilter', `"${key}" must be a UTCDate`);
+        return value;
+      };
+      switch (key) {
+        case 'identityIds':
+          where.push(`identity_id = ANY(${param(list())}::text[])`);
+          break;
+        case 'emailIds':
+          where.push(`email_id = ANY(${param(list())}::text[])`);
+          break;
+        case 'threadIds':
+          where.push(`thread_id = ANY(${param(list())}::text[])`);
+          break;
+        case 'undoStatus':
+          if (value !== 'pending' && value !== 'final' && value !== 'canceled')
+            throw new MethodError('unsupportedFilter', '"undoStatus" must be pending, final or canceled');
+          where.push(`undo_status = ${param(value)}`);
+          break;
+        case 'before':
+          where.push(`send_at < ${param(time())}::timestamptz`);
+          break;
+        case 'after':
+          where.push(`send_at >= ${param(time())}::timestamptz`);
+          break;
+        default:
+          throw new MethodError('unsupportedFilter', `unknown filter property "${key.slice(0, 64)}"`);
+      }
+    }
+  }
+  const sort = args['sort'];
+  const order: string[] = [];
+  if (sort !== undefined && sort !== null) {
+    if (!Array.isArray(sort) || sort.length > 3)
+      throw new MethodError('unsupportedSort', '"sort" must be a list');
+    for (const comparator of sort) {
+      const { property, isAscending } = (comparator ?? {}) as Record<string, unknown>;
+      const column = typeof property === 'string' ? SORT_COLUMNS[property] : undefined;
+      if (!column) throw new MethodError('unsupportedSort', 'sort by emailId, threadId or sentAt');
+      order.push(`${column} ${isAscending === false ? 'DESC' : 'ASC'}`);
+    }
+  }
+  order.push('send_at ASC', 'id ASC');
+  return { where, params, orderBy: order.join(', ') };
+}

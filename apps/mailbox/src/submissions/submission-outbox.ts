@@ -1,0 +1,91 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { mailSubmittedTopic, type MailSubmittedV1 } from '@pushmail/contracts';
+import { EventProducer, LOGGER, PeriodicTask } from '@pushmail/platform';
+import type { Logger } from 'pino';
+import { DataSource, type EntityManager } from 'typeorm';
+
+const SWEEP_INTERVAL_MS = 2000;
+/** Younger rows are still being published by the request that wrote them. */
+const GRACE_SECONDS = 2;
+// Each event carries a whole message: a few per produce request.
+const BATCH = 5;
+
+/**
+ * The outbox of submissions: a submission's event is written in the transaction that stores the
+ * submission, published after the commit, and deleted only once Kafka acknowledged it. A publish
+ * that fails (or a crash between commit and publish) is repeated by the sweep, so no accepted
+ * submission is lost; outbound queues a submission's recipients once, whatever is repeated.
+ */
+@Injectable()
+export class SubmissionOutbox implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly sweeping = new PeriodicTask(
+    SWEEP_INTERVAL_MS,
+    async () => {
+      const published = await this.sweep();
+      if (published > 0) this.logger.info({ published }, 'published submissions whose first publish failed');
+    },
+    (error) => this.logger.warn({ err: error }, 'publishing submissions from the outbox failed; will retry'),
+  );
+
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(EventProducer) private readonly producer: EventProducer,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.sweeping.start();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.sweeping.stop();
+  }
+
+  /** Inside the submission's transaction. */
+  async add(manager: EntityManager, event: MailSubmittedV1): Promise<void> {
+    await manager.query(
+      'INSERT INTO mailbox.submission_outbox (submission_id, account_id, event) VALUES ($1, $2, $3)',
+      [event.submissionId, event.accountId, JSON.stringify(event)],
+    );
+  }
+
+  /** After the commit; a failure is left to the sweep and not reported to the device. */
+  async publish(submissionIds: readonly string[]): Promise<void> {
+    if (submissionIds.length === 0) return;
+    try {
+      await this.publishRows(
+        await this.dataSource.query(
+          'SELECT submission_id, event FROM mailbox.submission_outbox WHERE submission_id = ANY($1::text[])',
+          [[...submissionIds]],
+        ),
+      );
+    } catch (error) {
+      this.logger.warn({ err: error }, 'publishing a submission failed; the outbox will repeat it');
+    }
+  }
+
+  /** Returns how many submissions were published. */
+  async sweep(): Promise<number> {
+    const rows: Array<{ submission_id: string; event: MailSubmittedV1 }> = await this.dataSource.query(
+      `SELECT submission_id, event FROM mailbox.submission_outbox
+        WHERE created_at < now() - make_interval(secs => $1)
+        ORDER BY created_at
+        LIMIT ${BATCH}`,
+      [GRACE_SECONDS],
+    );
+    await this.publishRows(rows);
+    return rows.length;
+  }
+
+  private async publishRows(rows: Array<{ submission_id: string; event: MailSubmittedV1 }>): Promise<void> {
+    if (rows.length === 0) return;
+    await this.producer.publish(
+      mailSubmittedTopic,
+      rows.map((row) => row.event),
+    );
+    await this.dataSource.query(
+      'DELETE FROM mailbox.submission_outbox WHERE submission_id = ANY($1::text[])',
+      [rows.map((row) => row.submission_id)],
+    );
+  }
+}

@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import { CORE_CAPABILITY, type Invocation, MAIL_CAPABILITY } from '@pushmail/jmap';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BLOB_TYPE_HEADER } from '../../blobs/blobs.controller.js';
+import { mailArrivedEvent, rawMessage, unstorableTextMessage } from '../../testing/mail-fixtures.js';
+import { type MailboxTestApp, startMailboxApp } from '../../testing/mailbox-harness.js';
+import { StoreDeliveryUseCase } from '../store-delivery/store-delivery.usecase.js';
+import { ImportEmailsUseCase } from './import-emails.usecase.js';
+
+const using = [CORE_CAPABILITY, MAIL_CAPABILITY];
+
+describe(ImportEmailsUseCase.name, () => {
+  let harness: MailboxTestApp;
+  const accountId = randomUUID();
+  let inboxId: string;
+
+  const call = async (methodCalls: Invocation[]): Promise<Invocation[]> => {
+    const response = await fetch(`${harness.baseUrl}/internal/jmap`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${harness.internalToken}` },
+      body: JSON.stringify({ accountId, request: { using, methodCalls } }),
+    });
+    expect(response.status).toBe(200);
+    return ((await response.json()) as { methodResponses: Invocation[] }).methodResponses;
+  };
+  const upload = async (data: Buffer): Promise<string> => {
+    const response = await fetch(`${harness.baseUrl}/internal/blobs/${accountId}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${harness.internalToken}`, [BLOB_TYPE_HEADER]: 'message/rfc822' },
+      body: data,
+    });
+    expect(response.status).toBe(201);
+    return ((await response.json()) as { blobId: string }).blobId;
+  };
+
+  beforeAll(async () => {
+    harness = await startMailboxApp();
+    // The account and its mailboxes come with its first delivery.
+    await harness.app
+      .get(StoreDeliveryUseCase)
+      .execute([mailArrivedEvent(accountId, rawMessage({ subject: 'first' }))]);
+    const [[, mailboxes]] = (await call([['Mailbox/get', { accountId, ids: null }, 'm']])) as [Invocation];
+    inboxId = (mailboxes['list'] as Array<{ id: string; role: string }>).find(
+      (box) => box.role === 'inbox',
+    )!.id;
+  });
+
+  afterAll(async () => {
+    await harness?.close();
+  });
+
+  it('imports a message whose names decode to lone surrogates and NULs, shown as a mail client shows them', async () => {
+    const raw = Buffer.from(unstorableTextMessage('imported'));
+    const blobId = await upload(raw);
+
+    const [[name, imported]] = (await call([
+      ['Email/import', { accountId, emails: { one: { blobId, mailboxIds: { [inboxId]: true } } } }, 'i'],
+    ])) as [Invocation];
+
+    expect(name).toBe('Email/import');
+    const created = (imported['created'] as Record<string, { id: string; blobId: string }>)['one']!;
+    expect(created.blobId).toBe(blobId);
+    const [[, got]] = (await call([
+      [
+        'Email/get',
+        { accountId, ids: [created.id], properties: ['subject', 'from', 'to', 'attachments', 'preview'] },
+        'g',
+      ],
+    ])) as [Invocation];
+    expect((got['list'] as unknown[])[0]).toMatchObject({
+      subject: 'imported \ufffd',
+      from: [{ name: '\ufffd', email: 'ada@example.org' }],
+      to: [
+        { name: '\ufffd', email: 'bob@example.com' },
+        { name: 'NulName', email: 'carol@example.com' },
+      ],
+      attachments: [{ name: '\ufffd.bin' }],
+      preview: 'body with a NUL  in it',
+    });
+    const download = await fetch(`${harness.baseUrl}/internal/blobs/${accountId}/${blobId}`, {
+      headers: { authorization: `Bearer ${harness.internalToken}` },
+    });
+    expect(Buffer.from(await download.arrayBuffer()).equals(raw)).toBe(true);
+  });
+});

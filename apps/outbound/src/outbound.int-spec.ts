@@ -1,0 +1,317 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import {
+  accountTopic,
+  mailArrivedTopic,
+  type MailArrivedV1,
+  mailDeliveryStatusTopic,
+  type MailDeliveryStatusV1,
+  mailSubmittedTopic,
+  type MailSubmittedV1,
+} from '@pushmail/contracts';
+import { createLogger, EventProducer } from '@pushmail/platform';
+import { expectEventually, scrapeMetrics } from '@pushmail/testing';
+import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeliverQueuedUseCase } from './usecases/deliver-queued/deliver-queued.usecase.js';
+import {
+  collectFromNow,
+  type OutboundTestApp,
+  type OutboundTestEnv,
+  prepareOutboundEnv,
+  startOutboundApp,
+} from './testing/outbound-harness.js';
+import { type SmtpReceiver, startSmtpReceiver } from './testing/smtp-receiver.js';
+
+const tag = randomBytes(4).toString('hex');
+const hosted = `hosted-${tag}.example`;
+const remote = `elsewhere-${tag}.example`;
+const senderAccount = randomUUID();
+const sender = `alice@${hosted}`;
+const localAccount = randomUUID();
+const local = `carol@${hosted}`;
+
+function submission(rcptTo: string[], subject = `s-${randomBytes(4).toString('hex')}`): MailSubmittedV1 {
+  const raw = Buffer.from(
+    `From: Alice <${sender}>\r\nTo: ${rcptTo.join(', ')}\r\nSubject: ${subject}\r\nMessage-ID: <${subject}@${hosted}>\r\n\r\nHello.\r\n`,
+  );
+  return {
+    eventId: randomUUID(),
+    accountId: senderAccount,
+    submissionId: `S${randomBytes(8).toString('hex')}`,
+    emailId: `M${randomBytes(4).toString('hex')}`,
+    submittedAt: new Date().toISOString(),
+    envelope: { mailFrom: sender, rcptTo },
+    sizeBytes: raw.length,
+    rawBase64: raw.toString('base64'),
+  };
+}
+
+describe(DeliverQueuedUseCase.name, () => {
+  let env: OutboundTestEnv;
+  let mx: SmtpReceiver;
+  let outbound: OutboundTestApp;
+  let producer: EventProducer;
+  let arrived: { events: MailArrivedV1[]; stop(): Promise<void> };
+  let statuses: { events: MailDeliveryStatusV1[]; stop(): Promise<void> };
+  const attemptsOf = new Map<string, number>();
+
+  const config = (overrides: Record<string, string> = {}) => ({
+    MAIL_DOMAINS: hosted,
+    MX_OVERRIDES: `${remote}=127.0.0.1:${mx.port}`,
+    RETRY_BASE_MS: '300',
+    RETRY_MAX_MS: '600',
+    QUEUE_MAX_AGE_MS: String(10 * 60 * 1000),
+    ...overrides,
+  });
+  const statusOf = (submissionId: string, delivered: MailDeliveryStatusV1['delivered']) =>
+    expectEventually(
+      () => {
+        const found = statuses.events.find(
+          (event) => event.submissionId === submissionId && event.delivered === delivered,
+        );
+        if (!found) throw new Error(`no ${delivered} status for ${submissionId} yet`);
+        return found;
+      },
+      { timeoutMs: 30_000 },
+    );
+  const receivedBy = (subject: string) =>
+    mx.received.filter((message) => message.raw.toString().includes(`Subject: ${subject}\r\n`));
+
+  beforeAll(async () => {
+    env = await prepareOutboundEnv();
+    mx = await startSmtpReceiver({ disabledCommands: ['STARTTLS'] });
+    mx.judge = (recipient) => {
+      const [localPart] = recipient.split('@') as [string];
+      if (localPart.startsWith('refuse'))
+        return { accept: false, code: 550, message: '5.1.1 no such mailbox' };
+      if (localPart.startsWith('busy')) return { accept: false, code: 451, message: '4.3.0 busy, try later' };
+      if (localPart.startsWith('twice')) {
+        const seen = (attemptsOf.get(recipient) ?? 0) + 1;
+        attemptsOf.set(recipient, seen);
+        if (seen <= 2) return { accept: false, code: 451, message: '4.7.1 greylisted' };
+      }
+      return { accept: true };
+    };
+    producer = new EventProducer(env.kafka, createLogger('test', 'warn'));
+    await producer.connect();
+    await producer.publish(accountTopic, [
+      {
+        accountId: localAccount,
+        revision: 1,
+        address: local,
+        status: 'active',
+        updatedAt: new Date().toISOString(),
+      },
+      {
+        accountId: senderAccount,
+        revision: 1,
+        address: sender,
+        status: 'active',
+        updatedAt: new Date().toISOString(),
+      },
+    ]);
+    arrived = await collectFromNow(env.kafka, mailArrivedTopic);
+    statuses = await collectFromNow(env.kafka, mailDeliveryStatusTopic);
+    outbound = await startOutboundApp(env, config());
+  });
+
+  afterAll(async () => {
+    await outbound?.close();
+    await producer?.disconnect();
+    await arrived?.stop();
+    await statuses?.stop();
+    await mx?.close();
+    await env?.database.drop();
+  });
+
+  it('delivers to a remote domain through its MX host and reports the 250', async () => {
+    const event = submission([`bob@${remote}`], `remote-${tag}`);
+    await producer.publish(mailSubmittedTopic, [event]);
+    const status = await statusOf(event.submissionId, 'yes');
+    expect(status.smtpReply).toMatch(/^250 /);
+    const [message] = receivedBy(`remote-${tag}`);
+    expect(message).toMatchObject({ mailFrom: sender, rcptTo: [`bob@${remote}`] });
+    expect(message!.raw.toString()).toContain('Hello.');
+  });
+
+  it('signs mail from a hosted domain with its DKIM key, which an independent verifier accepts', async () => {
+    const event = submission([`dkim@${remote}`], `dkim-${tag}`);
+    await producer.publish(mailSubmittedTopic, [event]);
+    await statusOf(event.submissionId, 'yes');
+    const [message] = receivedBy(`dkim-${tag}`);
+    expect(message!.raw.toString()).toMatch(/^DKIM-Signature: /m);
+    const record = (await (await fetch(`${outbound.baseUrl}/dkim/${hosted}`)).json()) as {
+      name: string;
+      value: string;
+    };
+    expect(record.name).toMatch(new RegExp(`^pm\\d{6}\\._domainkey\\.${hosted.replaceAll('.', '\\.')}$`));
+    const verdict = await dkimVerify(message!.raw, {
+      resolver: async (name, type) => {
+        if (type === 'TXT' && name === record.name) return [[record.value]];
+        throw Object.assign(new Error(`no ${type} record for ${name}`), { code: 'ENOTFOUND' });
+      },
+    });
+    expect(verdict.results.map((result) => [result.signingDomain, result.status.result])).toEqual([
+      [hosted, 'pass'],
+    ]);
+    expect((await fetch(`${outbound.baseUrl}/dkim/not-hosted.example`)).status).toBe(404);
+  });
+
+  it('retries a 4xx with backoff and delivers once when the receiver accepts', async () => {
+    const event = submission([`twice@${remote}`], `twice-${tag}`);
+    await producer.publish(mailSubmittedTopic, [event]);
+    const deferred = await statusOf(event.submissionId, 'queued');
+    expect(deferred.smtpReply).toMatch(/^451 /);
+    const delivered = await statusOf(event.submissionId, 'yes');
+    expect(delivered.attempts).toBe(3);
+    expect(receivedBy(`twice-${tag}`)).toHaveLength(1);
+  });
+
+  it('bounces a 5xx: a DSN in the sender Inbox and deliveryStatus no', async () => {
+    const event = submission([`refuse@${remote}`], `refused-${tag}`);
+    await producer.publish(mailSubmittedTopic, [event]);
+    const status = await statusOf(event.submissionId, 'no');
+    expect(status.smtpReply).toMatch(/^550 /);
+    const dsn = await expectEventually(
+      () => {
+        const found = arrived.events.find(
+          (candidate) =>
+            candidate.accountId === senderAccount && candidate.smtp.sessionId === event.submissionId,
+        );
+        if (!found) throw new Error('no DSN yet');
+        return found;
+      },
+      { timeoutMs: 20_000 },
+    );
+    expect(dsn.envelope).toEqual({ mailFrom: '', rcptTo: sender });
+    const text = Buffer.from(dsn.rawBase64, 'base64').toString();
+    expect(text).toMatch(/Content-Type: multipart\/report; report-type=delivery-status/);
+    expect(text).toContain(`Final-Recipient: rfc822; refuse@${remote}`);
+    expect(text).toContain('Status: 5.1.1');
+    expect(receivedBy(`refused-${tag}`)).toHaveLength(0);
+  });
+
+  it('hands a hosted recipient to mail-arrived, never to SMTP, with the id ingest would give it', async () => {
+    const event = submission([local, `nobody@${hosted}`], `local-${tag}`);
+    await producer.publish(mailSubmittedTopic, [event]);
+    await statusOf(event.submissionId, 'yes');
+    const copy = await expectEventually(
+      () => {
+        const found = arrived.events.find((candidate) => candidate.accountId === localAccount);
+        if (!found) throw new Error('not handed over yet');
+        return found;
+      },
+      { timeoutMs: 20_000 },
+    );
+    const raw = Buffer.from(event.rawBase64, 'base64');
+    expect(copy.deliveryId).toBe(
+      createHash('sha256').update(localAccount).update('\n').update(raw).digest('hex'),
+    );
+    expect(copy.envelope).toEqual({ mailFrom: sender, rcptTo: local });
+    // An address of a hosted domain that no account has bounces at once.
+    const unknown = await statusOf(event.submissionId, 'no');
+    expect(unknown.recipient).toBe(`nobody@${hosted}`);
+    expect(unknown.smtpReply).toMatch(/^550 5\.1\.1/);
+    expect(receivedBy(`local-${tag}`)).toHaveLength(0);
+  });
+
+  it('keeps deferred mail across a restart and delivers it once after', async () => {
+    const event = submission([`busy-restart@${remote}`], `restart-${tag}`);
+    await producer.publish(mailSubmittedTopic, [event]);
+    await statusOf(event.submissionId, 'queued');
+    await outbound.close();
+    // The receiver recovers while the service is down.
+    const judge = mx.judge;
+    mx.judge = (recipient) => (recipient.startsWith('busy-restart') ? { accept: true } : judge(recipient));
+    outbound = await startOutboundApp(env, config({ QUEUE_MAX_AGE_MS: '4000' }));
+    await statusOf(event.submissionId, 'yes');
+    expect(receivedBy(`restart-${tag}`)).toHaveLength(1);
+  });
+
+  it('bounces mail still deferred when its time in the queue is up', async () => {
+    const event = submission([`busy@${remote}`], `expired-${tag}`);
+    await producer.publish(mailSubmittedTopic, [event]);
+    const status = await statusOf(event.submissionId, 'no');
+    expect(status.smtpReply).toMatch(/^451 /);
+    const dsn = await expectEventually(
+      () => {
+        const found = arrived.events.find(
+          (candidate) =>
+            candidate.accountId === senderAccount && candidate.smtp.sessionId === event.submissionId,
+        );
+        if (!found) throw new Error('no DSN yet');
+        return found;
+      },
+      { timeoutMs: 20_000 },
+    );
+    expect(Buffer.from(dsn.rawBase64, 'base64').toString()).toContain('Status: 4.4.7');
+  });
+
+  it('shows the queue on /metrics', async () => {
+    const metrics = await scrapeMetrics(outbound.baseUrl);
+    expect(metrics.value('pushmail_outbound_delivered_total', { route: 'smtp' })).toBeGreaterThanOrEqual(1);
+    expect(metrics.value('pushmail_outbound_bounced_total')).toBeGreaterThanOrEqual(1);
+    expect(metrics.value('pushmail_outbound_deferred_total')).toBeGreaterThanOrEqual(1);
+    expect(metrics.value('pushmail_outbound_queue_size', { status: 'deferred' })).toBe(0);
+    expect(metrics.value('pushmail_outbound_oldest_age_seconds')).toBe(0);
+  });
+});
+
+describe('SmtpSender through a smarthost', () => {
+  let env: OutboundTestEnv;
+  let relay: SmtpReceiver;
+  let outbound: OutboundTestApp;
+  let producer: EventProducer;
+  let statuses: { events: MailDeliveryStatusV1[]; stop(): Promise<void> };
+
+  beforeAll(async () => {
+    env = await prepareOutboundEnv();
+    relay = await startSmtpReceiver({
+      authOptional: false,
+      authMethods: ['PLAIN', 'LOGIN'],
+      onAuth(auth, _session, callback) {
+        if (auth.username === 'pushmail' && auth.password === 'relay-secret')
+          return callback(null, { user: 'pushmail' });
+        return callback(new Error('535 5.7.8 bad credentials'));
+      },
+    });
+    producer = new EventProducer(env.kafka, createLogger('test', 'warn'));
+    await producer.connect();
+    statuses = await collectFromNow(env.kafka, mailDeliveryStatusTopic);
+    outbound = await startOutboundApp(env, {
+      MAIL_DOMAINS: hosted,
+      RELAY_URL: `smtp://pushmail:relay-secret@127.0.0.1:${relay.port}`,
+      RELAY_TLS_VERIFY: 'false',
+    });
+  });
+
+  afterAll(async () => {
+    await outbound?.close();
+    await producer?.disconnect();
+    await statuses?.stop();
+    await relay?.close();
+    await env?.database.drop();
+  });
+
+  it('sends every remote recipient through the smarthost, authenticated over STARTTLS', async () => {
+    const event = submission([`dave@far-${tag}.example`], `relay-${tag}`);
+    await producer.publish(mailSubmittedTopic, [event]);
+    await expectEventually(
+      () => {
+        if (
+          !statuses.events.some(
+            (status) => status.submissionId === event.submissionId && status.delivered === 'yes',
+          )
+        )
+          throw new Error('not delivered yet');
+      },
+      { timeoutMs: 30_000 },
+    );
+    expect(relay.received).toHaveLength(1);
+    expect(relay.received[0]).toMatchObject({
+      rcptTo: [`dave@far-${tag}.example`],
+      secure: true,
+      user: 'pushmail',
+    });
+  });
+});

@@ -1,0 +1,65 @@
+import type { AddressInfo } from 'node:net';
+import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+
+export interface ReceivedMessage {
+  mailFrom: string;
+  rcptTo: string[];
+  raw: Buffer;
+  secure: boolean;
+  user: string | undefined;
+}
+
+/** What the receiver answers a recipient: accept, or an SMTP error with its code. */
+export type RecipientVerdict = { accept: true } | { accept: false; code: number; message: string };
+
+export interface SmtpReceiver {
+  port: number;
+  received: ReceivedMessage[];
+  /** Decides each RCPT; by default every recipient is accepted. */
+  judge: (recipient: string) => RecipientVerdict;
+  close(): Promise<void>;
+}
+
+/** A real SMTP server on loopback, playing a remote MX host or a smarthost. */
+export async function startSmtpReceiver(options: Partial<SMTPServerOptions> = {}): Promise<SmtpReceiver> {
+  const receiver: SmtpReceiver = {
+    port: 0,
+    received: [],
+    judge: () => ({ accept: true }),
+    close: async () => undefined,
+  };
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: [],
+    logger: false,
+    ...options,
+    onRcptTo(address, _session, callback) {
+      const verdict = receiver.judge(address.address);
+      if (verdict.accept) return callback();
+      const error = new Error(verdict.message) as Error & { responseCode: number };
+      error.responseCode = verdict.code;
+      return callback(error);
+    },
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', () => {
+        receiver.received.push({
+          mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          rcptTo: session.envelope.rcptTo.map((rcpt) => rcpt.address),
+          raw: Buffer.concat(chunks),
+          secure: session.secure,
+          user: session.user as string | undefined,
+        });
+        callback(null, 'Ok: queued here');
+      });
+    },
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  receiver.port = (server.server.address() as AddressInfo).port;
+  receiver.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  return receiver;
+}

@@ -1,0 +1,346 @@
+import { randomUUID } from 'node:crypto';
+import {
+  child,
+  childText,
+  children,
+  decodeWbxml,
+  el,
+  encodeWbxml,
+  textOf,
+  type WbxmlElement,
+} from '@pushmail/activesync';
+import { expectEventually, RegistryClient, type RunningPlatform } from '@pushmail/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectWhenKnown, deliver, newAccount, startSuitePlatform } from './support/e2e-platform.js';
+
+/** A phone's mail app: nothing but HTTP and WBXML against the gateway's public endpoints. */
+class PhoneClient {
+  policyKey: string | undefined;
+
+  constructor(
+    private readonly baseUrl: string,
+    private readonly address: string,
+    private readonly password: string,
+    readonly deviceId: string,
+  ) {}
+
+  async command(
+    cmd: string,
+    body?: WbxmlElement,
+  ): Promise<{ status: number; body: WbxmlElement | undefined }> {
+    const query = new URLSearchParams({
+      Cmd: cmd,
+      User: this.address,
+      DeviceId: this.deviceId,
+      DeviceType: 'iPhone',
+    });
+    const response = await fetch(`${this.baseUrl}/Microsoft-Server-ActiveSync?${query}`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${this.address}:${this.password}`).toString('base64')}`,
+        'content-type': 'application/vnd.ms-sync.wbxml',
+        'ms-asprotocolversion': '16.1',
+        'user-agent': 'Apple-iPhone15C2/2201.100',
+        ...(this.policyKey ? { 'x-ms-policykey': this.policyKey } : {}),
+      },
+      ...(body ? { body: new Uint8Array(encodeWbxml(body)) } : {}),
+    });
+    const bytes = Buffer.from(await response.arrayBuffer());
+    const wbxml =
+      response.headers.get('content-type') === 'application/vnd.ms-sync.wbxml' && bytes.length > 0;
+    return { status: response.status, body: wbxml ? decodeWbxml(bytes) : undefined };
+  }
+
+  async provision(): Promise<WbxmlElement> {
+    const request = (key?: string) =>
+      el(
+        'Provision',
+        'Provision',
+        el(
+          'Provision',
+          'Policies',
+          el(
+            'Provision',
+            'Policy',
+            el('Provision', 'PolicyType', 'MS-EAS-Provisioning-WBXML'),
+            key && el('Provision', 'PolicyKey', key),
+            key && el('Provision', 'Status', '1'),
+          ),
+        ),
+      );
+    const first = await this.command('Provision', request());
+    const policy = child(child(first.body!, 'Policies')!, 'Policy')!;
+    const second = await this.command('Provision', request(childText(policy, 'PolicyKey')));
+    this.policyKey = childText(child(child(second.body!, 'Policies')!, 'Policy')!, 'PolicyKey');
+    return child(child(policy, 'Data')!, 'EASProvisionDoc')!;
+  }
+
+  folderSync(key: string) {
+    return this.command(
+      'FolderSync',
+      el('FolderHierarchy', 'FolderSync', el('FolderHierarchy', 'SyncKey', key)),
+    );
+  }
+
+  async sync(collectionId: string, key: string, ...extra: WbxmlElement[]): Promise<WbxmlElement> {
+    const answer = await this.command(
+      'Sync',
+      el(
+        'AirSync',
+        'Sync',
+        el(
+          'AirSync',
+          'Collections',
+          el(
+            'AirSync',
+            'Collection',
+            el('AirSync', 'SyncKey', key),
+            el('AirSync', 'CollectionId', collectionId),
+            el('AirSync', 'Options', el('AirSyncBase', 'BodyPreference', el('AirSyncBase', 'Type', '1'))),
+            ...extra,
+          ),
+        ),
+      ),
+    );
+    return child(child(answer.body!, 'Collections')!, 'Collection')!;
+  }
+
+  ping(folders: string[], heartbeat = 600) {
+    return this.command(
+      'Ping',
+      el(
+        'Ping',
+        'Ping',
+        el('Ping', 'HeartbeatInterval', String(heartbeat)),
+        el(
+          'Ping',
+          'Folders',
+          ...folders.map((id) => el('Ping', 'Folder', el('Ping', 'Id', id), el('Ping', 'Class', 'Email'))),
+        ),
+      ),
+    );
+  }
+}
+
+const USING = ['urn:ietf:params:jmap:core', 'urn:ietf:params:jmap:mail', 'urn:pushmail:params:jmap:device'];
+
+const statusOf = (body: WbxmlElement | undefined) => (body ? childText(body, 'Status') : undefined);
+
+describe('a phone on Exchange ActiveSync', () => {
+  let platform: RunningPlatform;
+  let registry: RegistryClient;
+  const admin = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${platform.registryUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${platform.adminToken}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return {
+      status: response.status,
+      body: (await response.json().catch(() => ({}))) as Record<string, unknown>,
+    };
+  };
+  const parked = async () =>
+    expectEventually(
+      async () =>
+        expect(await (await fetch(`${platform.activesyncUrl}/metrics`)).text()).toMatch(
+          /pushmail_activesync_parked_pings [1-9]/,
+        ),
+      { timeoutMs: 10_000 },
+    );
+
+  beforeAll(async () => {
+    platform = await startSuitePlatform('activesync');
+    registry = new RegistryClient(platform.registryUrl, platform.adminToken);
+  });
+
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  it('adds the account, provisions, syncs, and is pushed new mail; changes flow both ways with a JMAP device', async () => {
+    const { accountId, address, password } = await newAccount(registry, { prefix: 'eas' });
+    const policy = await admin('POST', '/admin/policies', {
+      name: `phones-${randomUUID().slice(0, 6)}`,
+      settings: { pinRequired: true, minPinLength: 6 },
+    });
+    expect(
+      (await admin('PUT', `/admin/accounts/${accountId}/policy`, { policyId: policy.body['policyId'] }))
+        .status,
+    ).toBe(200);
+
+    const discovered = await fetch(`${platform.activesyncUrl}/Autodiscover/Autodiscover.xml`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/xml' },
+      body: `<?xml version="1.0"?><Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/mobilesync/requestschema/2006"><Request><EMailAddress>${address}</EMailAddress><AcceptableResponseSchema>http://schemas.microsoft.com/exchange/autodiscover/mobilesync/responseschema/2006</AcceptableResponseSchema></Request></Autodiscover>`,
+    });
+    const url = /<Url>([^<]+)<\/Url>/.exec(await discovered.text())?.[1];
+    expect(url).toBe(`${platform.activesyncUrl}/Microsoft-Server-ActiveSync`);
+    const options = await fetch(url!, { method: 'OPTIONS' });
+    expect(options.headers.get('ms-asprotocolversions')).toContain('16.1');
+
+    const phone = new PhoneClient(
+      platform.activesyncUrl,
+      address,
+      password,
+      `EAS${randomUUID().slice(0, 8)}`,
+    );
+    expect(statusOf((await phone.folderSync('0')).body)).toBe('142');
+    const doc = await phone.provision();
+    expect(childText(doc, 'MinDevicePasswordLength')).toBe('6');
+    expect(phone.policyKey).toMatch(/^[1-9]\d*$/);
+    const settings = await phone.command(
+      'Settings',
+      el(
+        'Settings',
+        'Settings',
+        el(
+          'Settings',
+          'DeviceInformation',
+          el('Settings', 'Set', el('Settings', 'Model', 'iPhone15,2'), el('Settings', 'OS', 'iOS 18.1')),
+        ),
+      ),
+    );
+    expect(statusOf(settings.body)).toBe('1');
+    await expectEventually(async () => {
+      const device = await admin('GET', `/admin/accounts/${accountId}/devices/${phone.deviceId}`);
+      expect(device.body).toMatchObject({ model: 'iPhone15,2', os: 'iOS 18.1', authMethod: 'password' });
+    });
+
+    const hierarchy = await phone.folderSync('0');
+    expect(statusOf(hierarchy.body)).toBe('1');
+    const inbox = children(child(hierarchy.body!, 'Changes')!, 'Add').find(
+      (add) => childText(add, 'Type') === '2',
+    )!;
+    const inboxId = childText(inbox, 'ServerId')!;
+    let key = childText(await phone.sync(inboxId, '0'), 'SyncKey')!;
+    key = childText(await phone.sync(inboxId, key), 'SyncKey')!;
+
+    const ping = phone.ping([inboxId]);
+    await parked();
+    await deliver(platform, address, 'Pushed to the phone', { text: 'Body of the pushed mail' });
+    const woken = await ping;
+    expect(statusOf(woken.body)).toBe('2');
+    expect(children(child(woken.body!, 'Folders')!, 'Folder').map((folder) => textOf(folder))).toEqual([
+      inboxId,
+    ]);
+
+    const got = await phone.sync(inboxId, key);
+    const add = child(child(got, 'Commands')!, 'Add')!;
+    const emailId = childText(add, 'ServerId')!;
+    const data = child(add, 'ApplicationData')!;
+    expect(childText(data, 'Subject')).toBe('Pushed to the phone');
+    expect(childText(child(data, 'Body')!, 'Data')).toContain('Body of the pushed mail');
+    key = childText(got, 'SyncKey')!;
+
+    // The phone reads it; a JMAP device of the same account sees it read.
+    const jmapDevice = await registry.registerDevice(address, password, {
+      deviceId: `jmap-${randomUUID().slice(0, 8)}`,
+    });
+    const jmap = await connectWhenKnown(platform, jmapDevice.token);
+    try {
+      // The account's policy binds the JMAP device too.
+      const acknowledged = await jmap.request(
+        [['DevicePolicy/acknowledge', { accountId, version: 1 }, 'a']],
+        USING,
+      );
+      expect(acknowledged[0]).toEqual([
+        'DevicePolicy/acknowledge',
+        expect.objectContaining({ acknowledged: true }),
+        'a',
+      ]);
+      const read = await phone.sync(
+        inboxId,
+        key,
+        el(
+          'AirSync',
+          'Commands',
+          el(
+            'AirSync',
+            'Change',
+            el('AirSync', 'ServerId', emailId),
+            el('AirSync', 'ApplicationData', el('Email', 'Read', '1')),
+          ),
+        ),
+      );
+      key = childText(read, 'SyncKey')!;
+      const answer = await jmap.request([
+        ['Email/get', { accountId, ids: [emailId], properties: ['keywords'] }, 'g'],
+      ]);
+      expect(answer[0]).toMatchObject(['Email/get', { list: [{ keywords: { $seen: true } }] }, 'g']);
+
+      // The JMAP device flags it; the parked Ping returns and the phone's Sync carries the flag.
+      const flagPing = phone.ping([inboxId]);
+      await parked();
+      await jmap.request([
+        ['Email/set', { accountId, update: { [emailId]: { 'keywords/$flagged': true } } }, 's'],
+      ]);
+      expect(statusOf((await flagPing).body)).toBe('2');
+      const flagged = await phone.sync(inboxId, key);
+      const change = child(child(flagged, 'Commands')!, 'Change')!;
+      expect(childText(child(child(change, 'ApplicationData')!, 'Flag')!, 'Status')).toBe('2');
+    } finally {
+      jmap.close();
+    }
+
+    // An administrator blocks the phone: its parked Ping ends with Status 129.
+    const blockedPing = phone.ping([inboxId]);
+    await parked();
+    expect(
+      (
+        await admin('PUT', `/admin/accounts/${accountId}/devices/${phone.deviceId}/access`, {
+          access: 'blocked',
+        })
+      ).status,
+    ).toBe(200);
+    expect(statusOf((await blockedPing).body)).toBe('129');
+  });
+
+  it('carries out a remote wipe asked for while the phone has a Ping parked, and records the confirmation', async () => {
+    const { accountId, address, password } = await newAccount(registry, { prefix: 'easwipe' });
+    const phone = new PhoneClient(
+      platform.activesyncUrl,
+      address,
+      password,
+      `EAS${randomUUID().slice(0, 8)}`,
+    );
+    await phone.provision();
+    const hierarchy = await phone.folderSync('0');
+    const inboxId = childText(
+      children(child(hierarchy.body!, 'Changes')!, 'Add').find((add) => childText(add, 'Type') === '2')!,
+      'ServerId',
+    )!;
+    const key = childText(await phone.sync(inboxId, '0'), 'SyncKey')!;
+    await phone.sync(inboxId, key);
+    const ping = phone.ping([inboxId]);
+    await parked();
+    const wipe = await admin('POST', `/admin/accounts/${accountId}/devices/${phone.deviceId}/wipe`, {
+      kind: 'full',
+      requestedBy: 'e2e',
+    });
+    expect(wipe.status).toBe(202);
+    expect(statusOf((await ping).body)).toBe('140');
+    const asked = await phone.command(
+      'Provision',
+      el(
+        'Provision',
+        'Provision',
+        el(
+          'Provision',
+          'Policies',
+          el('Provision', 'Policy', el('Provision', 'PolicyType', 'MS-EAS-Provisioning-WBXML')),
+        ),
+      ),
+    );
+    expect(child(asked.body!, 'RemoteWipe')).toBeDefined();
+    const confirmed = await phone.command(
+      'Provision',
+      el('Provision', 'Provision', el('Provision', 'RemoteWipe', el('Provision', 'Status', '1'))),
+    );
+    expect(statusOf(confirmed.body)).toBe('1');
+    await expectEventually(async () => {
+      const device = await admin('GET', `/admin/accounts/${accountId}/devices/${phone.deviceId}`);
+      expect(device.body['status']).toBe('wiped');
+    });
+  });
+});

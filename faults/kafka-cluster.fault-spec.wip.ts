@@ -1,0 +1,128 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { brokerPorts, startLocalKafkaCluster, type LocalKafkaCluster } from '@pushmail/infra';
+import kafkajs, { type Admin } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  MAIL_ARRIVED,
+  requiredEnv,
+  runUnderLoad,
+  startFaultPlatform,
+  type FaultPlatform,
+} from './support/fault-harness.js';
+
+const databaseUrl = requiredEnv('DATABASE_URL');
+const NODES = 3;
+
+/** Where the brokers' ports come from: PUSHMAIL_CLUSTER_PORTS=25000-25999 keeps them in a range. */
+function portRange(): { low: number; high: number } | undefined {
+  const match = /^(\d+)-(\d+)$/.exec(process.env['PUSHMAIL_CLUSTER_PORTS'] ?? '');
+  return match ? { low: Number(match[1]), high: Number(match[2]) } : undefined;
+}
+
+/**
+ * NOT YET PASSING, and so not named *.fault-spec.ts (the faults project does not run it). To run it,
+ * rename it to kafka-cluster.fault-spec.ts, build, and `npx vitest run --project faults faults/kafka-cluster.fault-spec.ts`
+ * (PUSHMAIL_CLUSTER_PORTS=25000-25999 keeps the brokers' ports in a range).
+ * Last run: through the SIGKILL of the busiest partition's leader and a rolling restart of all three
+ * brokers, the ledger held (699 sent, 699 answered 250, 977 deliveries stored, 0 duplicates, replies
+ * only 250 and 451), and every device saw all its mail through Email/changes; it failed because the
+ * devices' last StateChange did not name the current state within 30 s. push-delivery's log shows why:
+ * after the rolling restart moved the group coordinator, its consumer sent an OffsetCommit to the old
+ * coordinator every 5 s for over two minutes, each answered "This is not the correct coordinator for
+ * this group", without finding the new one, until its session expired ("The coordinator is not aware
+ * of this member"); meanwhile it pushed nothing. The consumer should look the coordinator up again
+ * (or restart) on NOT_COORDINATOR: that is the open finding.
+ *
+ * What production runs: three brokers, every topic replicated three times, acks from all in-sync
+ * replicas with min.insync.replicas=2. The cluster is this file's own, as its brokers are killed.
+ */
+describe('a three-broker Kafka cluster losing brokers while mail flows', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'pushmail-fault-cluster-'));
+  let cluster: LocalKafkaCluster;
+  let fault: FaultPlatform;
+  let admin: Admin;
+
+  beforeAll(async () => {
+    const within = portRange();
+    const nodes = [];
+    for (let node = 0; node < NODES; node += 1) nodes.push(await brokerPorts(within ? { within } : {}));
+    cluster = await startLocalKafkaCluster({ nodes, dataDir, minInsync: 2, log: () => undefined });
+    fault = await startFaultPlatform('kafka-cluster', {
+      kafkaBrokers: cluster.brokers,
+      databaseUrl,
+      env: { KAFKA_REPLICATION_FACTOR: String(NODES) },
+    });
+    admin = new kafkajs.Kafka({
+      clientId: 'fault-cluster',
+      brokers: cluster.brokers.split(','),
+      logLevel: kafkajs.logLevel.NOTHING,
+    }).admin();
+    await admin.connect();
+  }, 600_000);
+
+  afterAll(async () => {
+    await admin?.disconnect();
+    await fault?.platform.stop();
+    await cluster?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  /** The leader of the mail topic's partition holding the most events. */
+  async function leaderOfBusiestPartition(): Promise<{ partition: number; leader: number; high: number }> {
+    const offsets = await admin.fetchTopicOffsets(MAIL_ARRIVED);
+    const busiest = [...offsets].sort((a, b) => Number(b.high) - Number(a.high))[0]!;
+    const metadata = await admin.fetchTopicMetadata({ topics: [MAIL_ARRIVED] });
+    const partition = metadata.topics[0]!.partitions.find(
+      (entry) => entry.partitionId === busiest.partition,
+    )!;
+    return { partition: busiest.partition, leader: partition.leader, high: Number(busiest.high) };
+  }
+
+  /** Every partition of every topic back to all replicas in sync, as a rolling restart waits for. */
+  async function fullyReplicated(): Promise<void> {
+    await expect
+      .poll(
+        async () => {
+          const metadata = await admin.fetchTopicMetadata({ topics: [] });
+          return metadata.topics
+            .flatMap((topic) => topic.partitions.map((entry) => ({ topic: topic.name, ...entry })))
+            .filter((entry) => entry.isr.length < NODES)
+            .map((entry) => `${entry.topic}/${entry.partitionId}`);
+        },
+        { timeout: 180_000, interval: 500 },
+      )
+      .toEqual([]);
+  }
+
+  it('loses and doubles nothing when the busiest partition loses its leader to SIGKILL, and through a rolling restart of every broker', async () => {
+    const topics = await admin.fetchTopicMetadata({ topics: [MAIL_ARRIVED] });
+    expect(topics.topics[0]!.partitions.every((entry) => entry.replicas.length === NODES)).toBe(true);
+
+    const ledger = await runUnderLoad('kafka-cluster', fault, async (load) => {
+      const busiest = await leaderOfBusiestPartition();
+      expect(busiest.high).toBeGreaterThan(0);
+      const victim = cluster.nodes.find((node) => node.nodeId === busiest.leader)!;
+      console.log(`[fault] kill -9 broker ${victim.nodeId}, leader of ${MAIL_ARRIVED}/${busiest.partition}`);
+      await victim.kill();
+      // Two brokers are still min.insync.replicas: mail keeps being answered 250.
+      await load.flowing(20, 180_000);
+      await victim.start();
+      await fullyReplicated();
+      await load.flowing(10, 180_000);
+
+      for (const node of cluster.nodes) {
+        console.log(`[fault] rolling restart: broker ${node.nodeId}`);
+        await node.stop();
+        await load.flowing(5, 180_000);
+        await node.start();
+        await fullyReplicated();
+      }
+    });
+
+    // Every attempt was answered 250 or 451 (a temporary failure the sender retries), never a 5xx.
+    expect(Object.keys(ledger.replies).filter((code) => code !== '250' && code !== '451')).toEqual([]);
+    expect(ledger.duplicates).toBe(0);
+  }, 900_000);
+});

@@ -1,0 +1,56 @@
+// MoveItems ([MS-ASCMD] 2.2.1.12): moves items between folders.
+import { children, el, type WbxmlElement } from '../wbxml/wbxml.js';
+import { COMMON_STATUS, RequestReader } from './common.js';
+
+/** MoveItems Status values ([MS-ASCMD] 2.2.3.177.10). */
+export const MOVE_ITEMS_STATUS = {
+  InvalidSource: 1,
+  InvalidDestination: 2,
+  Success: 3,
+  SameSourceAndDestination: 4,
+  Failure: 5,
+  Locked: 7,
+} as const;
+
+export const MAX_MOVES = 1000;
+
+export interface MoveItemsRequest {
+  moves: Array<{ srcMsgId: string; srcFldId: string; dstFldId: string }>;
+}
+
+export interface MoveItemsResponse {
+  responses: Array<{ srcMsgId: string; status: number; dstMsgId?: string }>;
+}
+
+// MoveItems has only per-item Status values; a malformed request is answered with InvalidXML.
+const r = new RequestReader('MoveItems', COMMON_STATUS.InvalidXML);
+
+export function readMoveItemsRequest(root: WbxmlElement): MoveItemsRequest {
+  r.root(root, 'Move', 'MoveItems');
+  const moves = children(root, 'Move', 'Move');
+  if (moves.length === 0) r.fail('MoveItems holds no Move');
+  if (moves.length > MAX_MOVES) r.fail(`more than ${MAX_MOVES} moves`);
+  return {
+    moves: moves.map((m) => ({
+      srcMsgId: r.requiredText(m, 'SrcMsgId', 'Move', 64),
+      srcFldId: r.requiredText(m, 'SrcFldId', 'Move', 64),
+      dstFldId: r.requiredText(m, 'DstFldId', 'Move', 64),
+    })),
+  };
+}
+
+export function buildMoveItemsResponse(response: MoveItemsResponse): WbxmlElement {
+  return el(
+    'Move',
+    'MoveItems',
+    response.responses.map((entry) =>
+      el(
+        'Move',
+        'Response',
+        el('Move', 'SrcMsgId', entry.srcMsgId),
+        el('Move', 'Status', String(entry.status)),
+        entry.dstMsgId !== undefined && el('Move', 'DstMsgId', entry.dstMsgId),
+      ),
+    ),
+  );
+}

@@ -1,0 +1,14 @@
+export * from './wbxml/wbxml.js';
+export { CODE_PAGES } from './wbxml/code-pages.js';
+export * from './http/request.js';
+export * from './commands/common.js';
+export * from './commands/sync.js';
+export * from './commands/folder-sync.js';
+export * from './commands/ping.js';
+export * from './commands/provision.js';
+export * from './commands/settings.js';
+export * from './commands/get-item-estimate.js';
+export * from './commands/item-operations.js';
+export * from './commands/move-items.js';
+export * from './commands/search.js';
+export * from './commands/compose-mail.js';
