@@ -364,40 +364,27 @@ async function main() {
     const addresses = accounts.map((account) => account.address);
     const small = [];
     const large = [];
-    for (let run = 1; run <= options.repeat; run += 1) {
+    /** One measured run of `messages` messages of `sizeBytes` each. */
+    const measuredIngest = async (run, messages, sizeBytes) => {
       await beforeMeasuredRun();
-      small.push(
-        await runIngest({
-          platform,
-          db,
-          addresses,
-          messages: options.ingestMessages,
-          sizeBytes: options.size,
-          sessions: options.ingestSessions,
-          window: options.ingestWindow,
-          progress,
-          label: `ingest ${run}/${options.repeat}: ${kib(options.size)}`,
-          sampler: sampler(),
-          seqStart: take(options.ingestMessages + 1),
-        }),
-      );
+      return runIngest({
+        platform,
+        db,
+        addresses,
+        messages,
+        sizeBytes,
+        sessions: options.ingestSessions,
+        window: options.ingestWindow,
+        progress,
+        label: `ingest ${run}/${options.repeat}: ${kib(sizeBytes)}`,
+        sampler: sampler(),
+        seqStart: take(messages + 1),
+      });
+    };
+    for (let run = 1; run <= options.repeat; run += 1) {
+      small.push(await measuredIngest(run, options.ingestMessages, options.size));
       if (options.ingestLargeMessages > 0) {
-        await beforeMeasuredRun();
-        large.push(
-          await runIngest({
-            platform,
-            db,
-            addresses,
-            messages: options.ingestLargeMessages,
-            sizeBytes: options.largeSize,
-            sessions: options.ingestSessions,
-            window: options.ingestWindow,
-            progress,
-            label: `ingest ${run}/${options.repeat}: ${kib(options.largeSize)}`,
-            sampler: sampler(),
-            seqStart: take(options.ingestLargeMessages + 1),
-          }),
-        );
+        large.push(await measuredIngest(run, options.ingestLargeMessages, options.largeSize));
       }
     }
     if (options.profile) await restartForProfile();

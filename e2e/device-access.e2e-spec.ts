@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Invocation } from '@pushmail/testing';
+import { type Invocation, policySettings } from '@pushmail/testing';
 import { describe, expect, it } from 'vitest';
 import { basic, bearer, deviceManagementSuite, type Json } from './support/device-management.js';
 
@@ -182,14 +182,7 @@ describe('device access: rules, quarantine, blocks and policies, enforced live',
 
     const created = await dm.admin('POST', '/admin/policies', {
       name: `strict-${randomUUID().slice(0, 6)}`,
-      settings: {
-        pinRequired: true,
-        minPinLength: 6,
-        lockAfterIdleSeconds: 300,
-        wipeAfterFailedUnlocks: 10,
-        syncWindowDays: 14,
-        maxAttachmentBytes: 5_000_000,
-      },
+      settings: policySettings({ maxAttachmentBytes: 5_000_000 }),
     });
     expect(created.status).toBe(201);
     const policyId = created.body['policyId'] as string;

@@ -135,6 +135,20 @@ describe('device diagnostics: trail, findings and the self-test', () => {
     return expectEventually(() => DeviceClient.connect(url, token), { timeoutMs: 10_000, intervalMs: 50 });
   }
 
+  /** Connects `times` times in a row, each time doing `whileOpen` (if given) and closing again. */
+  async function connectTimes(
+    token: string,
+    times: number,
+    whileOpen: (client: DeviceClient) => Promise<unknown> = async () => undefined,
+  ): Promise<void> {
+    for (let attempt = 0; attempt < times; attempt += 1) {
+      const client = await connectWhenKnown(platform.websocketUrl, token);
+      await whileOpen(client);
+      client.close();
+      await client.waitForClose();
+    }
+  }
+
   it('names a middlebox that cuts idle sockets before the first ping, with the observed lifetime and the interval to set', async () => {
     const { address, password, accountId } = await newAccount();
     const device = await registry.registerDevice(address, password, { deviceId: 'cut-phone' });
@@ -173,12 +187,7 @@ describe('device diagnostics: trail, findings and the self-test', () => {
       (await admin('PUT', `/admin/accounts/${accountId}/policy`, { policyId: policy.body.policyId })).status,
     ).toBe(200);
     const device = await registry.registerDevice(address, password, { deviceId: 'stubborn-phone' });
-    for (let attempt = 0; attempt < 2; attempt += 1) {
-      const client = await connectWhenKnown(platform.websocketUrl, device.token);
-      await client.request([['Core/echo', { hello: true }, 'e']]);
-      client.close();
-      await client.waitForClose();
-    }
+    await connectTimes(device.token, 2, (client) => client.request([['Core/echo', { hello: true }, 'e']]));
     const finding = await eventuallyFinding(
       accountId,
       device.deviceId,

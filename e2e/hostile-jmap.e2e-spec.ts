@@ -54,6 +54,19 @@ describe('the JMAP edge under hostile clients', () => {
     expect(name).toBe('Email/get');
   }
 
+  /** Runs `abuse` on a fresh device's socket, then checks that the same socket still answers. */
+  async function survivedOnNewDevice(
+    abuse: (client: DeviceClient, accountId: string) => Promise<void>,
+  ): Promise<void> {
+    const { client, accountId } = await newDevice();
+    try {
+      await abuse(client, accountId);
+      await expectUsable(client, accountId);
+    } finally {
+      client.close();
+    }
+  }
+
   async function expectPushDeliveryUp(): Promise<void> {
     const process = platform.processes.get('push-delivery')!;
     expect(process.exitCode).toBeNull();
@@ -89,8 +102,7 @@ describe('the JMAP edge under hostile clients', () => {
 
   describe('over the WebSocket', () => {
     it('answers text that is not JSON with a notJSON RequestError and keeps the socket', async () => {
-      const { client, accountId } = await newDevice();
-      try {
+      await survivedOnNewDevice(async (client) => {
         for (const garbage of [
           '{',
           'null',
@@ -103,15 +115,11 @@ describe('the JMAP edge under hostile clients', () => {
           client.sendRaw(garbage);
           expect((await error)['type']).toMatch(/^urn:ietf:params:jmap:error:(notJSON|notRequest)$/);
         }
-        await expectUsable(client, accountId);
-      } finally {
-        client.close();
-      }
+      });
     });
 
     it('answers deep nesting, an unknown @type and too many method calls with request errors, naming the request id', async () => {
-      const { client, accountId } = await newDevice();
-      try {
+      await survivedOnNewDevice(async (client) => {
         let error = nextRequestError(client);
         client.sendRaw(
           `{"@type":"Request","id":"deep","using":[],"methodCalls":[],"x":${'['.repeat(50_000)}${']'.repeat(50_000)}}`,
@@ -142,11 +150,7 @@ describe('the JMAP edge under hostile clients', () => {
           JSON.stringify({ '@type': 'Request', id: 'cap', using: ['urn:example:nope'], methodCalls: [] }),
         );
         expect(await error).toMatchObject({ type: 'urn:ietf:params:jmap:error:unknownCapability' });
-
-        await expectUsable(client, accountId);
-      } finally {
-        client.close();
-      }
+      });
     });
 
     it('answers result references that double the response with every call with a limit RequestError', async () => {
@@ -172,8 +176,7 @@ describe('the JMAP edge under hostile clients', () => {
     });
 
     it('answers unknown methods and malformed arguments with method errors, not a crash', async () => {
-      const { client, accountId } = await newDevice();
-      try {
+      await survivedOnNewDevice(async (client, accountId) => {
         const responses = await client.request([
           ['Nope/get', {}, 'a'],
           ['Email/get', { accountId, ids: 'not a list' }, 'b'],
@@ -188,11 +191,8 @@ describe('the JMAP edge under hostile clients', () => {
         ]);
         expect(responses).toHaveLength(6);
         for (const [name] of responses) expect(name).toBe('error');
-        await expectUsable(client, accountId);
-        await expectPushDeliveryUp();
-      } finally {
-        client.close();
-      }
+      });
+      await expectPushDeliveryUp();
     });
 
     it(`closes the socket with 1009 for a frame over the limit (${WS_MAX_MESSAGE_BYTES} bytes), and serves the device again after it reconnects`, async () => {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   expectEventually,
   isolatedDeliveryGroup,
+  mailboxIdsByRole,
   sendMail,
   splitTraceFields,
   type RunningPlatform,
@@ -80,11 +81,7 @@ describe('JMAP mail API: blobs, queries and errors', () => {
     });
     account = await accountWithDevices(platform, 1);
     device = account.devices[0]!;
-    const mailboxes = (await call('Mailbox/get', { ids: null }))['list'] as Array<{
-      id: string;
-      role: string;
-    }>;
-    roles = Object.fromEntries(mailboxes.map((mailbox) => [mailbox.role, mailbox.id]));
+    roles = mailboxIdsByRole(await call('Mailbox/get', { ids: null }));
   });
 
   afterAll(async () => {

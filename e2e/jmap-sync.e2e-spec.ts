@@ -8,6 +8,8 @@ import {
   type RunningPlatform,
   type StateChange,
   isolatedDeliveryGroup,
+  DEFAULT_MAILBOX_ROLES,
+  mailboxIdsByRole,
 } from '@pushmail/testing';
 import {
   accountWithDevices,
@@ -67,6 +69,25 @@ describe('JMAP two-way sync across devices', () => {
       })
     )['ids'] as string[];
 
+  /**
+   * Turns push on for `socket`, has device A set `keyword` on the first inbox email, and answers the
+   * StateChange the socket is pushed for it.
+   */
+  const pushOfKeyword = async (
+    socket: Awaited<ReturnType<typeof openWebSocket>>,
+    keyword: string,
+  ): Promise<StateChange> => {
+    socket.enablePush(undefined, null);
+    await socket.request([['Core/echo', {}, 'ready']]);
+    const [id] = (await inboxIds()) as [string];
+    const pushed = socket.nextStateChange(5000);
+    await call(deviceA, 'Email/set', {
+      accountId: account.accountId,
+      update: { [id]: { [`keywords/${keyword}`]: true } },
+    });
+    return pushed;
+  };
+
   const counts = async (device: JmapDevice): Promise<MailboxCounts[]> =>
     (await call(device, 'Mailbox/get', { accountId: account.accountId, ids: null }))[
       'list'
@@ -120,10 +141,7 @@ describe('JMAP two-way sync across devices', () => {
     });
     account = await accountWithDevices(platform, 2);
     [deviceA, deviceB] = account.devices as [JmapDevice, JmapDevice];
-    const mailboxes = (await call(deviceA, 'Mailbox/get', { accountId: account.accountId, ids: null }))[
-      'list'
-    ] as MailboxCounts[];
-    roles = Object.fromEntries(mailboxes.map((mailbox) => [mailbox.role, mailbox.id]));
+    roles = mailboxIdsByRole(await call(deviceA, 'Mailbox/get', { accountId: account.accountId, ids: null }));
     for (const subject of ['first', 'second', 'third']) await deliver(subject);
     await expectEventually(async () => expect(await inboxIds()).toHaveLength(3));
   });
@@ -154,14 +172,7 @@ describe('JMAP two-way sync across devices', () => {
     const mailboxes = (await call(device, 'Mailbox/get', { accountId: fresh.accountId, ids: null }))[
       'list'
     ] as MailboxCounts[];
-    expect(mailboxes.map((mailbox) => mailbox.role).sort()).toEqual([
-      'archive',
-      'drafts',
-      'inbox',
-      'junk',
-      'sent',
-      'trash',
-    ]);
+    expect(mailboxes.map((mailbox) => mailbox.role).sort()).toEqual(DEFAULT_MAILBOX_ROLES);
     expect(mailboxes.every((mailbox) => mailbox.totalEmails === 0 && mailbox.unreadThreads === 0)).toBe(true);
 
     const [identity] = (await call(device, 'Identity/get', { accountId: fresh.accountId, ids: null }))[
@@ -287,15 +298,7 @@ describe('JMAP two-way sync across devices', () => {
       emailState = (await call(deviceB, 'Email/get', { accountId: account.accountId, ids: [] }))[
         'state'
       ] as string;
-      first.enablePush(undefined, null);
-      await first.request([['Core/echo', {}, 'ready']]);
-      const [a] = (await inboxIds()) as [string];
-      const pushed = first.nextStateChange(5000);
-      await call(deviceA, 'Email/set', {
-        accountId: account.accountId,
-        update: { [a]: { 'keywords/$answered': true } },
-      });
-      pushState = (await pushed).pushState!;
+      pushState = (await pushOfKeyword(first, '$answered')).pushState!;
       emailState = (
         await call(deviceB, 'Email/changes', { accountId: account.accountId, sinceState: emailState })
       )['newState'] as string;
@@ -404,15 +407,7 @@ describe('JMAP two-way sync across devices', () => {
   it('keeps EmailDelivery for new mail only: device changes move Email and Mailbox, not EmailDelivery', async () => {
     const socket = await openWebSocket(deviceB);
     try {
-      socket.enablePush(undefined, null);
-      await socket.request([['Core/echo', {}, 'ready']]);
-      const [id] = (await inboxIds()) as [string];
-      const flagged = socket.nextStateChange(5000);
-      await call(deviceA, 'Email/set', {
-        accountId: account.accountId,
-        update: { [id]: { 'keywords/$forwarded': true } },
-      });
-      const flagChange = (await flagged).changed[account.accountId]!;
+      const flagChange = (await pushOfKeyword(socket, '$forwarded')).changed[account.accountId]!;
       expect(Object.keys(flagChange).sort()).toEqual(['Email']);
 
       const delivered = socket.nextStateChange(

@@ -55,14 +55,20 @@ describe('the platform while Kafka is down', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('answers 451 while Kafka is stopped, and the retried mail arrives once Kafka is back', async () => {
+  /** A new account with one device, connected to push-delivery (which therefore knows it). */
+  const connectedDevice = async (name: string) => {
     const registry = new RegistryClient(platform.registryUrl, platform.adminToken);
-    const address = `outage-${randomUUID().slice(0, 8)}@example.com`;
+    const address = `${name}-${randomUUID().slice(0, 8)}@example.com`;
     const { accountId } = await registry.createAccount(address, 'a long enough password');
     const device = await registry.registerDevice(address, 'a long enough password', {
-      deviceId: 'outage-phone',
+      deviceId: `${name}-phone`,
     });
     const client = await expectEventually(() => DeviceClient.connect(platform.websocketUrl, device.token));
+    return { address, accountId, device, client };
+  };
+
+  it('answers 451 while Kafka is stopped, and the retried mail arrives once Kafka is back', async () => {
+    const { address, accountId, client } = await connectedDevice('outage');
     try {
       const [[, before]] = (await client.request([['Email/get', { accountId, ids: [] }, 'g']])) as [
         Invocation,
@@ -118,14 +124,8 @@ describe('the platform while Kafka is down', () => {
   });
 
   it('names Kafka as the broken hop in the self-test while the broker is down, within the time asked', async () => {
-    const registry = new RegistryClient(platform.registryUrl, platform.adminToken);
-    const address = `selftest-${randomUUID().slice(0, 8)}@example.com`;
-    const { accountId } = await registry.createAccount(address, 'a long enough password');
-    const device = await registry.registerDevice(address, 'a long enough password', {
-      deviceId: 'selftest-phone',
-    });
     // push-delivery knows the device before the broker goes.
-    const client = await expectEventually(() => DeviceClient.connect(platform.websocketUrl, device.token));
+    const { accountId, device, client } = await connectedDevice('selftest');
     client.close();
     await client.waitForClose();
 

@@ -15,7 +15,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import type { Consumer } from 'kafkajs';
 import pg from 'pg';
-import { expectEventually, requiredEnv } from '@pushmail/testing';
+import { createTestDatabase, expectEventually, requiredEnv, type TestDatabase } from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppModule } from './app.module.js';
 import { registryConfigSchema } from './config/registry-config.js';
@@ -33,18 +33,13 @@ const sha256 = (value: string) => createHash('sha256').update(value).digest('hex
 describe(AppModule.name, () => {
   let app: NestExpressApplication;
   let baseUrl: string;
+  let database: TestDatabase;
   let databaseUrl: string;
   let db: pg.Client;
-  const databaseName = `pm_${randomBytes(6).toString('hex')}`;
 
   beforeAll(async () => {
-    const admin = new pg.Client({ connectionString: ADMIN_URL });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE "${databaseName}"`);
-    await admin.end();
-    const url = new URL(ADMIN_URL);
-    url.pathname = `/${databaseName}`;
-    databaseUrl = url.toString();
+    database = await createTestDatabase(ADMIN_URL);
+    databaseUrl = database.url;
 
     const config = loadConfig(registryConfigSchema, {
       DATABASE_URL: databaseUrl,
@@ -69,10 +64,7 @@ describe(AppModule.name, () => {
   afterAll(async () => {
     await db?.end();
     await app?.close();
-    const admin = new pg.Client({ connectionString: ADMIN_URL });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
-    await admin.end();
+    await database?.drop();
   });
 
   const adminPost = (path: string, body: unknown, token = ADMIN_TOKEN) =>

@@ -1,9 +1,16 @@
 import { Module } from '@nestjs/common';
-import { StoreModule } from './store/store.module.js';
+import { DatabaseModule } from '@pushmail/platform';
+import { OUTBOUND_SCHEMA, outboundDataSourceOptions } from './store/data-source-options.js';
 import { DeliverQueuedModule } from './usecases/deliver-queued/deliver-queued.module.js';
 import { QueueSubmissionModule } from './usecases/queue-submission/queue-submission.module.js';
 
 @Module({
-  imports: [StoreModule, QueueSubmissionModule, DeliverQueuedModule],
+  imports: [
+    // TypeORM destroys the datasource on shutdown after every module's destroy hook, so the
+    // consumer has finished its batch by then.
+    DatabaseModule.register({ schema: OUTBOUND_SCHEMA, dataSourceOptions: outboundDataSourceOptions }),
+    QueueSubmissionModule,
+    DeliverQueuedModule,
+  ],
 })
 export class AppModule {}

@@ -1,14 +1,14 @@
-import type { DeviceRegistryApiComponents, DeviceRegistryApiPaths } from '@pushmail/contracts/admin-api';
+import type { AdminApiComponents, AdminApiPaths } from '@pushmail/contracts/admin-api';
 import createClient, { type Client } from 'openapi-fetch';
 
 export type RegisteredDevice = Pick<
-  DeviceRegistryApiComponents['schemas']['Registration'],
+  AdminApiComponents['schemas']['Registration'],
   'accountId' | 'deviceId' | 'token'
 >;
 
 /** A typed client of device-registry's HTTP API, its types generated from the service's OpenAPI document. */
-export function deviceRegistryApi(baseUrl: string, bearerToken?: string): Client<DeviceRegistryApiPaths> {
-  return createClient<DeviceRegistryApiPaths>({
+export function deviceRegistryApi(baseUrl: string, bearerToken?: string): Client<AdminApiPaths> {
+  return createClient<AdminApiPaths>({
     baseUrl,
     ...(bearerToken ? { headers: { authorization: `Bearer ${bearerToken}` } } : {}),
   });
@@ -16,8 +16,8 @@ export function deviceRegistryApi(baseUrl: string, bearerToken?: string): Client
 
 /** The calls an administrator and a device make to device-registry, over its public HTTP API. */
 export class RegistryClient {
-  private readonly admin: Client<DeviceRegistryApiPaths>;
-  private readonly device: Client<DeviceRegistryApiPaths>;
+  private readonly admin: Client<AdminApiPaths>;
+  private readonly device: Client<AdminApiPaths>;
 
   constructor(baseUrl: string, adminToken: string) {
     this.admin = deviceRegistryApi(baseUrl, adminToken);

@@ -6,7 +6,7 @@ import {
   mailSubmittedTopic,
 } from '@pushmail/contracts';
 import { fixKafkajsRequestQueueTimers } from '@pushmail/platform';
-import kafkajs from 'kafkajs';
+import kafkajs, { type Kafka as KafkaClient } from 'kafkajs';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -51,21 +51,27 @@ export async function isolatedGroups(
   return { delivery, trail, outbound };
 }
 
-async function startGroupsAtEnd(
-  brokers: string,
+/**
+ * Commits each fresh group's offsets at the current end of its topic (one not created yet is left
+ * alone), so it reads only what is produced from now on and not what other runs left on the broker.
+ */
+export async function startGroupsAtEnd(
+  broker: string | KafkaClient,
   groups: ReadonlyArray<{ groupId: string; topic: string }>,
 ): Promise<void> {
   fixKafkajsRequestQueueTimers();
-  const admin = new Kafka({
-    brokers: brokers.split(','),
-    clientId: 'test-setup',
-    logLevel: logLevel.NOTHING,
-  }).admin();
+  const kafka =
+    typeof broker === 'string'
+      ? new Kafka({ brokers: broker.split(','), clientId: 'test-setup', logLevel: logLevel.NOTHING })
+      : broker;
+  const admin = kafka.admin();
   await admin.connect();
   try {
     const topics = await admin.listTopics();
     for (const { groupId, topic } of groups) {
       if (!topics.includes(topic)) continue;
+      // Explicit offsets: resetOffsets commits -1 ("latest"), which the consumer takes for no offset
+      // at all and then reads from the beginning.
       const ends = await admin.fetchTopicOffsets(topic);
       await admin.setOffsets({
         groupId,

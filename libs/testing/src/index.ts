@@ -11,9 +11,12 @@ export {
 } from '@pushmail/jmap';
 export { buildMessage, sendMail, sendPlainMail, SmtpSession, type SmtpReply } from '@pushmail/platform';
 export * from './admin-client.js';
+export * from './config-fixtures.js';
 export * from './container-specs.js';
 export * from './delivery-group.js';
+export * from './device-fixtures.js';
 export * from './expect-eventually.js';
+export * from './mailboxes.js';
 export * from './metrics-scrape.js';
 export * from './openapi-files.js';
 export { startPlatformInContainers, type ContainerPlatformOptions } from './platform-containers.js';

@@ -35,6 +35,19 @@ export function documentedOperations(document: Json): string[] {
     .sort();
 }
 
+/** Asserts that `document` is a valid OpenAPI 3.1 document. vitest is loaded here, in a test, only. */
+export async function expectValidOpenApi31(document: Json): Promise<void> {
+  const [{ expect }, { Validator }] = await Promise.all([
+    import('vitest'),
+    import('@seriousme/openapi-schema-validator'),
+  ]);
+  const validator = new Validator();
+  const result = await validator.validate(document);
+  expect(result.errors).toBeUndefined();
+  expect(result.valid).toBe(true);
+  expect(validator.version).toBe('3.1');
+}
+
 /** Asserts that `file` holds `text` (with `-u`, rewrites it). vitest is loaded here, in a test, only. */
 async function expectFile(text: string, file: URL, regenerate: string): Promise<void> {
   const { expect } = await import('vitest');

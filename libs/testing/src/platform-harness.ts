@@ -307,6 +307,17 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   };
 }
 
+export interface TestDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+/** A database of its own for one test file, to drop afterwards. */
+export async function createTestDatabase(adminUrl: string): Promise<TestDatabase> {
+  const url = await createDatabase(adminUrl, `pm_${randomBytes(6).toString('hex')}`);
+  return { url, drop: () => dropDatabase(adminUrl, url) };
+}
+
 export async function createDatabase(adminUrl: string, name: string): Promise<string> {
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();

@@ -5,14 +5,9 @@ import { PoliciesService } from '../policies/policies.service.js';
 import { type AccountPage, AccountsService, type AccountSummary } from './accounts.service.js';
 import { accountPageSchema, accountSchema, createdAccountSchema } from './dto/account.response.js';
 import { type CreateAccountDto, createAccountSchema } from './dto/create-account.dto.js';
-import {
-  accountIdParamSchema,
-  type ListAccountsQuery,
-  listAccountsQuerySchema,
-} from './dto/list-accounts.dto.js';
+import { type ListAccountsQuery, listAccountsQuerySchema } from './dto/list-accounts.dto.js';
+import { accountIdPipe } from '../devices/dto/device-path.js';
 import { CreateAccount, type CreatedAccount } from '../usecases/create-account/create-account.usecase.js';
-
-const accountIdPipe = new ZodValidationPipe(accountIdParamSchema, 'accountId');
 
 @AdminController('admin/accounts', 'accounts')
 export class AccountsController {

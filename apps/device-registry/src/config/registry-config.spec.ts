@@ -1,13 +1,9 @@
 import { ConfigError, loadConfig } from '@pushmail/platform';
+import { baseConfigDefaults, requiredServiceEnv } from '@pushmail/testing';
 import { describe, expect, it } from 'vitest';
 import { registryConfigSchema } from './registry-config.js';
 
-const ADMIN_TOKEN = 'a-secret-admin-token-0123456789';
-const required = {
-  DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres',
-  KAFKA_BROKERS: '127.0.0.1:19092, 127.0.0.1:19094',
-  ADMIN_TOKEN,
-};
+const required = requiredServiceEnv;
 
 function configError(env: Record<string, string>): string {
   try {
@@ -22,15 +18,9 @@ function configError(env: Record<string, string>): string {
 describe('registryConfigSchema', () => {
   it('applies the defaults', () => {
     expect(loadConfig(registryConfigSchema, required)).toEqual({
+      ...baseConfigDefaults,
       REGISTRY_HTTP_PORT: 8081,
-      HTTP_HOST: '0.0.0.0',
-      DATABASE_URL: required.DATABASE_URL,
       DATABASE_STATEMENT_TIMEOUT_MS: 30_000,
-      KAFKA_BROKERS: ['127.0.0.1:19092', '127.0.0.1:19094'],
-      KAFKA_TOPICS: 'create',
-      KAFKA_REPLICATION_FACTOR: 1,
-      ADMIN_TOKEN,
-      LOG_LEVEL: 'info',
       MAX_DEVICES_PER_ACCOUNT: 10,
       SIGN_IN_LOCKOUT_THRESHOLD: 5,
       SIGN_IN_LOCKOUT_WINDOW_SECONDS: 900,

@@ -1,33 +1,20 @@
-import { Body, Delete, Get, HttpCode, Inject, Param, Post, Put, Query } from '@nestjs/common';
+import { Delete, Get, HttpCode, Inject, Param, Query } from '@nestjs/common';
 import { ApiOperation, ZodValidationPipe, AdminController } from '@pushmail/platform';
-import type { ExemptionView } from '../access/access.service.js';
-import { AccessService } from '../access/access.service.js';
-import { exemptionSchema, type SetExemptionDto, setExemptionSchema } from '../access/dto/access.dto.js';
-import { accountIdParamSchema } from '../accounts/dto/list-accounts.dto.js';
-import {
-  cancelWipeQuerySchema,
-  type RequestWipeDto,
-  requestWipeSchema,
-  wipeSchema,
-} from '../wipes/dto/wipe.dto.js';
-import { type WipeView, WipesService } from '../wipes/wipes.service.js';
 import { type DevicePage, type DeviceSummary, DevicesService } from './devices.service.js';
+import { accountIdPipe, deviceIdPipe } from './dto/device-path.js';
 import { accountDevicesSchema, devicePageSchema, deviceSchema } from './dto/device.response.js';
-import { deviceIdSchema } from './dto/register-device.dto.js';
 import { type SearchDevicesQuery, searchDevicesQuerySchema } from './dto/search-devices.dto.js';
 import { RemoveDevice } from '../usecases/remove-device/remove-device.usecase.js';
 
-const accountIdPipe = new ZodValidationPipe(accountIdParamSchema, 'accountId');
-const deviceIdPipe = new ZodValidationPipe(deviceIdSchema, 'deviceId');
-
-/** One account's partnerships: list, inspect, change access, wipe, remove. */
+/**
+ * One account's partnerships: list, inspect, remove. A device's access exemption and its wipes are
+ * under the same path, in access/ and wipes/.
+ */
 @AdminController('admin/accounts/:accountId/devices', 'devices')
 export class AdminDevicesController {
   constructor(
     @Inject(DevicesService) private readonly devices: DevicesService,
     @Inject(RemoveDevice) private readonly removeDevice: RemoveDevice,
-    @Inject(AccessService) private readonly access: AccessService,
-    @Inject(WipesService) private readonly wipes: WipesService,
   ) {}
 
   @Get()
@@ -66,73 +53,6 @@ export class AdminDevicesController {
     @Param('deviceId', deviceIdPipe) deviceId: string,
   ): Promise<void> {
     await this.removeDevice.execute(accountId, deviceId);
-  }
-
-  /** Always allow or always block this device of this account (an exemption from the rules). */
-  @Put(':deviceId/access')
-  @ApiOperation(
-    'setDeviceAccess',
-    'Always allow or always block this device of this account (an exemption)',
-    { 200: ['The exemption', exemptionSchema] },
-    [400, 401, 404],
-    { tags: ['access', 'devices'] },
-  )
-  setAccess(
-    @Param('accountId', accountIdPipe) accountId: string,
-    @Param('deviceId', deviceIdPipe) deviceId: string,
-    @Body(new ZodValidationPipe(setExemptionSchema)) body: SetExemptionDto,
-  ): Promise<ExemptionView> {
-    return this.access.setExemption(accountId, deviceId, body.access, body.note);
-  }
-
-  /** Drops the exemption: the rules and the default decide again. */
-  @Delete(':deviceId/access')
-  @HttpCode(204)
-  @ApiOperation(
-    'clearDeviceAccess',
-    'Drop the exemption: rules and the default decide again',
-    { 204: 'Cleared' },
-    [400, 401, 404],
-    { tags: ['access', 'devices'] },
-  )
-  async clearAccess(
-    @Param('accountId', accountIdPipe) accountId: string,
-    @Param('deviceId', deviceIdPipe) deviceId: string,
-  ): Promise<void> {
-    await this.access.clearExemption(accountId, deviceId);
-  }
-
-  @Post(':deviceId/wipe')
-  @HttpCode(202)
-  @ApiOperation(
-    'requestWipe',
-    'Ask the device to wipe itself (full) or this account’s data (account)',
-    { 202: ['The wipe, pending until the device confirms', wipeSchema] },
-    [400, 401, 404, 409],
-    { tags: ['wipes', 'devices'] },
-  )
-  requestWipe(
-    @Param('accountId', accountIdPipe) accountId: string,
-    @Param('deviceId', deviceIdPipe) deviceId: string,
-    @Body(new ZodValidationPipe(requestWipeSchema)) body: RequestWipeDto,
-  ): Promise<WipeView> {
-    return this.wipes.request(accountId, deviceId, body);
-  }
-
-  @Delete(':deviceId/wipe')
-  @ApiOperation(
-    'cancelWipe',
-    'Withdraw a pending wipe',
-    { 200: ['The cancelled wipe', wipeSchema] },
-    [400, 401, 404],
-    { tags: ['wipes', 'devices'] },
-  )
-  cancelWipe(
-    @Param('accountId', accountIdPipe) accountId: string,
-    @Param('deviceId', deviceIdPipe) deviceId: string,
-    @Query(new ZodValidationPipe(cancelWipeQuerySchema, 'query')) query: { cancelledBy: string },
-  ): Promise<WipeView> {
-    return this.wipes.cancel(accountId, deviceId, query.cancelledBy);
   }
 }
 

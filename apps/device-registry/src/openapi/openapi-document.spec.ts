@@ -1,8 +1,7 @@
-import { Validator } from '@seriousme/openapi-schema-validator';
 import {
   documentedOperations,
   expectCommittedDocument,
-  expectGeneratedTypes,
+  expectValidOpenApi31,
   servedOperations,
 } from '@pushmail/testing';
 import { describe, expect, it } from 'vitest';
@@ -12,12 +11,9 @@ const REGENERATE = 'npx vitest run --project unit apps/device-registry/src/opena
 
 describe(deviceRegistryOpenApi.name, () => {
   it('is a valid OpenAPI 3.1 document', async () => {
-    const validator = new Validator();
-    const result = await validator.validate(deviceRegistryOpenApi());
-    expect(result.errors).toBeUndefined();
-    expect(result.valid).toBe(true);
-    expect(validator.version).toBe('3.1');
-  });
+    await expectValidOpenApi31(deviceRegistryOpenApi());
+    // The validator loads with the first check: seconds on a busy machine.
+  }, 30_000);
 
   it('describes every admin and device route the service serves, and nothing else', () => {
     expect(documentedOperations(deviceRegistryOpenApi())).toEqual(servedOperations(documentedControllers));
@@ -37,15 +33,6 @@ describe(deviceRegistryOpenApi.name, () => {
     await expectCommittedDocument(
       deviceRegistryOpenApi(),
       new URL('../../openapi.json', import.meta.url),
-      REGENERATE,
-    );
-  });
-
-  it('is what the clients’ generated types were generated from', async () => {
-    await expectGeneratedTypes(
-      deviceRegistryOpenApi(),
-      new URL('../../../../libs/contracts/src/admin-api/device-registry-api.ts', import.meta.url),
-      'apps/device-registry/openapi.json',
       REGENERATE,
     );
   });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { accountTopic, deviceCredentialsTopic, encodeEvent } from '@pushmail/contracts';
+import { devicePolicy, pendingWipe, policySettings } from '@pushmail/testing';
 import { describe, expect, it } from 'vitest';
 import { type AccountState, buildAccountSnapshots } from './account-snapshots.js';
 
@@ -72,27 +73,12 @@ describe(buildAccountSnapshots.name, () => {
   });
 
   it('carries the access rule, wipe state, acknowledged policy and the account policy', () => {
-    const policyId = randomUUID();
-    const wipeId = randomUUID();
-    const policy = {
-      policyId,
-      name: 'standard',
+    const policy = devicePolicy({
       version: 3,
-      settings: {
-        pinRequired: true,
-        minPinLength: 6,
-        lockAfterIdleSeconds: 300,
-        wipeAfterFailedUnlocks: null,
-        syncWindowDays: 30,
-        maxAttachmentBytes: null,
-      },
-    };
-    const pendingWipe = {
-      wipeId,
-      kind: 'account' as const,
-      requestedBy: 'helpdesk',
-      requestedAt: '2026-01-02T03:04:05.678Z',
-    };
+      settings: policySettings({ wipeAfterFailedUnlocks: null, syncWindowDays: 30 }),
+    });
+    const { policyId } = policy;
+    const wipe = pendingWipe({ kind: 'account', requestedAt: '2026-01-02T03:04:05.678Z' });
     const { credentials } = buildAccountSnapshots(
       state({
         policy,
@@ -103,7 +89,7 @@ describe(buildAccountSnapshots.name, () => {
             accessRule: 'organisation default: quarantined',
             status: 'active',
             acknowledgedPolicy: { policyId, version: 2 },
-            pendingWipe,
+            pendingWipe: wipe,
           },
         ],
       }),
@@ -116,7 +102,7 @@ describe(buildAccountSnapshots.name, () => {
       accessRule: 'organisation default: quarantined',
       status: 'active',
       acknowledgedPolicy: { policyId, version: 2 },
-      pendingWipe,
+      pendingWipe: wipe,
     });
     expect(() => encodeEvent(deviceCredentialsTopic, credentials)).not.toThrow();
   });

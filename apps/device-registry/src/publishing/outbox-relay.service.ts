@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import { describeError, LOGGER } from '@pushmail/platform';
+import { describeError, LOGGER, PeriodicTask } from '@pushmail/platform';
 import { Account } from '../accounts/entities/account.entity.js';
 import { AccountPublisher } from './account-publisher.service.js';
 
@@ -15,8 +15,13 @@ const BATCH = 100;
  */
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
-  private timer: NodeJS.Timeout | undefined;
-  private current: Promise<void> | undefined;
+  private readonly passes = new PeriodicTask(
+    INTERVAL_MS,
+    async () => {
+      await this.runOnce();
+    },
+    (error) => this.report(0, 1, error),
+  );
   private stopped = false;
   private failingSince: number | undefined;
 
@@ -27,13 +32,12 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   ) {}
 
   onApplicationBootstrap(): void {
-    this.schedule(0);
+    this.passes.start({ runNow: true });
   }
 
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
-    await this.current;
+    await this.passes.stop();
   }
 
   /** One pass over the accounts that owe a snapshot; returns how many it published. */
@@ -60,19 +64,6 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     }
     this.report(published, failures, firstFailure);
     return published;
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.current = this.runOnce()
-        .then(() => undefined)
-        .catch((error: unknown) => this.report(0, 1, error))
-        .finally(() => {
-          this.current = undefined;
-          this.schedule(INTERVAL_MS);
-        });
-    }, delayMs);
   }
 
   /** A broker outage fails every pass; say so once when it starts and once when it ends. */

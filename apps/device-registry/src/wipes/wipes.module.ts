@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { PublishingModule } from '../publishing/publishing.module.js';
+import { DeviceWipesController } from './device-wipes.controller.js';
 import { WipesController } from './wipes.controller.js';
 import { WipesService } from './wipes.service.js';
 
 @Module({
   imports: [PublishingModule],
-  controllers: [WipesController],
+  controllers: [WipesController, DeviceWipesController],
   providers: [WipesService],
   exports: [WipesService],
 })

@@ -1,7 +1,7 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { DataSource, type EntityManager } from 'typeorm';
-import { LOGGER, PeriodicTask } from '@pushmail/platform';
+import { LOGGER, PeriodicChore } from '@pushmail/platform';
 import { extractPart } from '../mime/extract-part.js';
 import { preparedQuery } from '../store/prepared-query.js';
 import { blobIdOf, parseBlobId } from './blob-ids.js';
@@ -22,27 +22,21 @@ const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
 
 /** The account's blobs: uploads, and the raw bytes of every message. */
 @Injectable()
-export class BlobStore implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly pruning = new PeriodicTask(
-    PRUNE_INTERVAL_MS,
-    async () => {
-      const pruned = await this.prune();
-      if (pruned > 0) this.logger.info({ pruned }, 'pruned unreferenced blobs');
-    },
-    (error) => this.logger.warn({ err: error }, 'pruning blobs failed; will retry'),
-  );
-
+export class BlobStore extends PeriodicChore {
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
-    @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.pruning.start();
+    @Inject(LOGGER) protected readonly logger: Logger,
+  ) {
+    super({
+      intervalMs: PRUNE_INTERVAL_MS,
+      counted: 'pruned',
+      done: 'pruned unreferenced blobs',
+      failed: 'pruning blobs failed; will retry',
+    });
   }
 
-  async onModuleDestroy(): Promise<void> {
-    await this.pruning.stop();
+  protected runChore(): Promise<number> {
+    return this.prune();
   }
 
   /** Stores bytes (again: an upload of known bytes renews the blob's lease) and returns its id. */

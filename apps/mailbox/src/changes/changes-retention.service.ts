@@ -1,7 +1,7 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import { CONFIG, LOGGER, PeriodicTask } from '@pushmail/platform';
+import { CONFIG, LOGGER, PeriodicChore } from '@pushmail/platform';
 import type { MailboxConfig } from '../config/mailbox-config.js';
 
 const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
@@ -12,28 +12,23 @@ const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
  * instead of an incomplete list. Safe to run from every replica at once.
  */
 @Injectable()
-export class ChangesRetentionService implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly pruning = new PeriodicTask(
-    PRUNE_INTERVAL_MS,
-    async () => {
-      const pruned = await this.prune();
-      if (pruned > 0) this.logger.info({ pruned }, 'pruned old change log rows');
-    },
-    (error) => this.logger.warn({ err: error }, 'pruning the change log failed; will retry'),
-  );
-
+export class ChangesRetentionService extends PeriodicChore {
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(CONFIG) private readonly config: Pick<MailboxConfig, 'CHANGES_RETENTION_DAYS'>,
-    @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.pruning.start({ runNow: true });
+    @Inject(LOGGER) protected readonly logger: Logger,
+  ) {
+    super({
+      intervalMs: PRUNE_INTERVAL_MS,
+      runAtStart: true,
+      counted: 'pruned',
+      done: 'pruned old change log rows',
+      failed: 'pruning the change log failed; will retry',
+    });
   }
 
-  async onModuleDestroy(): Promise<void> {
-    await this.pruning.stop();
+  protected runChore(): Promise<number> {
+    return this.prune();
   }
 
   /** Returns how many change rows were dropped. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { CORE_CAPABILITY, type Invocation, MAIL_CAPABILITY } from '@pushmail/jmap';
+import { CORE_CAPABILITY, type Invocation, MAIL_CAPABILITY, SUBMISSION_CAPABILITY } from '@pushmail/jmap';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChangesRetentionService } from '../changes/changes-retention.service.js';
 import { mailArrivedEvent, rawMessage } from '../testing/mail-fixtures.js';
@@ -266,6 +266,28 @@ describe(JmapController.name, () => {
     expect(badAccount.status).toBe(400);
     const unknownMethod = await call(alice, [['Email/frobnicate', { accountId: alice }, 'x']]);
     expect(unknownMethod[0]![1]['type']).toBe('unknownMethod');
+  });
+
+  it('answers invalidArguments to any method of the account called without its accountId', async () => {
+    const names = [
+      ...['Mailbox/get', 'Mailbox/changes', 'Mailbox/query', 'Mailbox/queryChanges', 'Mailbox/set'],
+      ...['Email/get', 'Email/query', 'Email/queryChanges', 'Email/changes', 'Email/set'],
+      ...['Email/import', 'Email/parse', 'Email/copy', 'Thread/get', 'Thread/changes'],
+      ...['SearchSnippet/get', 'Identity/get'],
+    ];
+    const response = await post({
+      accountId: alice,
+      request: {
+        using: [...using, SUBMISSION_CAPABILITY],
+        methodCalls: names.map((name, index): Invocation => [name, {}, `c${index}`]),
+      },
+    });
+    const responses = response.body['methodResponses'] as Invocation[];
+    expect(responses).toHaveLength(names.length);
+    for (const [name, args] of responses) {
+      expect(name).toBe('error');
+      expect(args).toEqual({ type: 'invalidArguments', description: '"accountId" is required' });
+    }
   });
 
   it('echoes Core/echo and answers sessionState', async () => {

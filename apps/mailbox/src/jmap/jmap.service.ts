@@ -19,6 +19,7 @@ import { SetMailboxesUseCase } from '../usecases/set-mailboxes/set-mailboxes.use
 import { SubmitEmailsUseCase } from '../usecases/submit-emails/submit-emails.usecase.js';
 import { IdentitiesService } from '../identities/identities.service.js';
 import { BlobMethods } from './methods/blob.methods.js';
+import { requireAccountId } from './methods/arguments.js';
 import { EmailMethods } from './methods/email.methods.js';
 import { EmailSubmissionMethods } from './methods/email-submission.methods.js';
 import { IdentityMethods } from './methods/identity.methods.js';
@@ -65,31 +66,34 @@ export class JmapService {
     @Inject(ChangesService) private readonly changes: ChangesService,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
+    const accountMethods: Record<string, MethodHandler> = {
+      'Mailbox/get': (args, context) => mailboxes.get(args, context),
+      'Mailbox/changes': (args, context) => mailboxes.changesSince(args, context),
+      'Mailbox/query': (args, context) => mailboxes.query(args, context),
+      'Mailbox/queryChanges': (args, context) => mailboxes.queryChanges(args, context),
+      'Mailbox/set': (args, context) => setMailboxes.execute(args, context),
+      'Email/get': (args, context) => emails.get(args, context),
+      'Email/query': (args, context) => emails.query(args, context),
+      'Email/queryChanges': (args, context) => emails.queryChanges(args, context),
+      'Email/changes': (args, context) => emails.changesSince(args, context),
+      'Email/set': (args, context) => setEmails.execute(args, context),
+      'Email/import': (args, context) => importEmails.execute(args, context),
+      'Email/parse': (args, context) => emails.parse(args, context),
+      'Email/copy': (args, context) => emails.copy(args, context),
+      'Blob/copy': (args, context) => blobs.copy(args, context),
+      'Thread/get': (args, context) => threads.get(args, context),
+      'Thread/changes': (args, context) => threads.changesSince(args, context),
+      'SearchSnippet/get': (args, context) => snippets.get(args, context),
+      'Identity/get': (args, context) => identities.get(args, context),
+      'Identity/changes': (args, context) => identities.changesSince(args, context),
+      'EmailSubmission/get': (args, context) => submissions.get(args, context),
+      'EmailSubmission/changes': (args, context) => submissions.changesSince(args, context),
+      'EmailSubmission/query': (args, context) => submissions.query(args, context),
+      'EmailSubmission/queryChanges': (args, context) => submissions.queryChanges(args, context),
+    };
     this.methods = new Map<string, MethodHandler>([
       ['Core/echo', async (args) => args],
-      ['Mailbox/get', (args, context) => mailboxes.get(args, context)],
-      ['Mailbox/changes', (args, context) => mailboxes.changesSince(args, context)],
-      ['Mailbox/query', (args, context) => mailboxes.query(args, context)],
-      ['Mailbox/queryChanges', (args, context) => mailboxes.queryChanges(args, context)],
-      ['Mailbox/set', (args, context) => setMailboxes.execute(args, context)],
-      ['Email/get', (args, context) => emails.get(args, context)],
-      ['Email/query', (args, context) => emails.query(args, context)],
-      ['Email/queryChanges', (args, context) => emails.queryChanges(args, context)],
-      ['Email/changes', (args, context) => emails.changesSince(args, context)],
-      ['Email/set', (args, context) => setEmails.execute(args, context)],
-      ['Email/import', (args, context) => importEmails.execute(args, context)],
-      ['Email/parse', (args, context) => emails.parse(args, context)],
-      ['Email/copy', (args, context) => emails.copy(args, context)],
-      ['Blob/copy', (args, context) => blobs.copy(args, context)],
-      ['Thread/get', (args, context) => threads.get(args, context)],
-      ['Thread/changes', (args, context) => threads.changesSince(args, context)],
-      ['SearchSnippet/get', (args, context) => snippets.get(args, context)],
-      ['Identity/get', (args, context) => identities.get(args, context)],
-      ['Identity/changes', (args, context) => identities.changesSince(args, context)],
-      ['EmailSubmission/get', (args, context) => submissions.get(args, context)],
-      ['EmailSubmission/changes', (args, context) => submissions.changesSince(args, context)],
-      ['EmailSubmission/query', (args, context) => submissions.query(args, context)],
-      ['EmailSubmission/queryChanges', (args, context) => submissions.queryChanges(args, context)],
+      ...Object.entries(accountMethods).map(([name, handler]) => [name, ofAccount(handler)] as const),
     ]);
   }
 
@@ -141,4 +145,15 @@ export class JmapService {
       changed: since === undefined ? stateStrings(states).changed : changedSince(states, since),
     };
   }
+}
+
+/**
+ * A method of the caller's account: RFC 8620 requires its accountId argument, once for every method
+ * here (the dispatcher has already refused any account but the caller's).
+ */
+function ofAccount(handler: MethodHandler): MethodHandler {
+  return async (args, context) => {
+    requireAccountId(args);
+    return handler(args, context);
+  };
 }

@@ -1,7 +1,7 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import { LOGGER, PeriodicTask } from '@pushmail/platform';
+import { LOGGER, PeriodicChore } from '@pushmail/platform';
 import { MailboxChangesPublisher } from './mailbox-changes.publisher.js';
 
 const SWEEP_INTERVAL_MS = 5000;
@@ -14,28 +14,22 @@ const BATCH = 500;
  * committed): a device's write is answered once it is durable, and its push follows when it can.
  */
 @Injectable()
-export class UnpublishedChangesSweeper implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly sweeping = new PeriodicTask(
-    SWEEP_INTERVAL_MS,
-    async () => {
-      const announced = await this.sweep();
-      if (announced > 0) this.logger.info({ announced }, 'announced changes whose first announcement failed');
-    },
-    (error) => this.logger.warn({ err: error }, 'announcing unannounced changes failed; will retry'),
-  );
-
+export class UnpublishedChangesSweeper extends PeriodicChore {
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(MailboxChangesPublisher) private readonly publisher: MailboxChangesPublisher,
-    @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.sweeping.start();
+    @Inject(LOGGER) protected readonly logger: Logger,
+  ) {
+    super({
+      intervalMs: SWEEP_INTERVAL_MS,
+      counted: 'announced',
+      done: 'announced changes whose first announcement failed',
+      failed: 'announcing unannounced changes failed; will retry',
+    });
   }
 
-  async onModuleDestroy(): Promise<void> {
-    await this.sweeping.stop();
+  protected runChore(): Promise<number> {
+    return this.sweep();
   }
 
   /** Returns how many accounts' changes were announced. */

@@ -9,6 +9,7 @@ import {
   type TopicDefinition,
 } from '@pushmail/contracts';
 import { createKafka, createLogger, createServiceApp, ensureTopics, loadConfig } from '@pushmail/platform';
+import { createTestDatabase, startGroupsAtEnd } from '@pushmail/testing';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import pg from 'pg';
 import { z } from 'zod';
@@ -18,52 +19,6 @@ import { mailboxService } from '../service.js';
 /** The shared broker and database the integration tests run against; a missing one is named. */
 const testEnvSchema = z.object({ KAFKA_BROKERS: z.string(), DATABASE_URL: z.string() });
 
-export interface TestDatabase {
-  url: string;
-  drop(): Promise<void>;
-}
-
-/** A database of its own for one test file, dropped afterwards. */
-export async function createTestDatabase(adminUrl: string): Promise<TestDatabase> {
-  const name = `pm_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await client.end();
-    },
-  };
-}
-
-/**
- * Commits a fresh group's offsets at the current end of `topic`, so it reads only what is produced
- * from now on and not everything other tests left on the shared broker.
- */
-export async function startGroupAtEnd(kafka: Kafka, groupId: string, topic: string): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    // Explicit offsets: resetOffsets commits -1 ("latest"), which the consumer takes for no offset at
-    // all and then reads from the beginning.
-    const ends = await admin.fetchTopicOffsets(topic);
-    await admin.setOffsets({
-      groupId,
-      topic,
-      partitions: ends.map((end) => ({ partition: end.partition, offset: end.high })),
-    });
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 export interface CollectedMessages {
   messages: KafkaMessage[];
   stop(): Promise<void>;
@@ -72,7 +27,7 @@ export interface CollectedMessages {
 /** Collects everything produced to `topic` from now on, with a group of its own. */
 export async function collectFromNow(kafka: Kafka, topic: TopicDefinition): Promise<CollectedMessages> {
   const groupId = `mailbox-test-reader-${randomBytes(6).toString('hex')}`;
-  await startGroupAtEnd(kafka, groupId, topic.name);
+  await startGroupsAtEnd(kafka, [{ groupId, topic: topic.name }]);
   const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
   const messages: KafkaMessage[] = [];
   await consumer.connect();
@@ -104,8 +59,10 @@ export async function startMailboxApp(overrides: Record<string, string> = {}): P
   const kafka = createKafka({ brokers: brokers.split(','), clientId: 'mailbox-test', logger });
   await ensureTopics(kafka, allTopics, logger);
   const deliveryGroupId = `mailbox-test-${randomBytes(6).toString('hex')}`;
-  await startGroupAtEnd(kafka, deliveryGroupId, mailArrivedTopic.name);
-  await startGroupAtEnd(kafka, `${deliveryGroupId}-status`, mailDeliveryStatusTopic.name);
+  await startGroupsAtEnd(kafka, [
+    { groupId: deliveryGroupId, topic: mailArrivedTopic.name },
+    { groupId: `${deliveryGroupId}-status`, topic: mailDeliveryStatusTopic.name },
+  ]);
 
   const internalToken = randomBytes(32).toString('base64url');
   const config = loadConfig(mailboxConfigSchema, {

@@ -1,26 +1,16 @@
 import { loadConfig } from '@pushmail/platform';
+import { baseConfigDefaults, requiredServiceEnv } from '@pushmail/testing';
 import { describe, expect, it } from 'vitest';
 import { operationsConfigSchema } from './operations-config.js';
 
-const ADMIN_TOKEN = 'a-secret-admin-token-0123456789';
-const required = {
-  DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres',
-  KAFKA_BROKERS: '127.0.0.1:19092, 127.0.0.1:19094',
-  ADMIN_TOKEN,
-};
+const required = requiredServiceEnv;
 
 describe('operationsConfigSchema', () => {
   it('applies the defaults', () => {
     expect(loadConfig(operationsConfigSchema, required)).toEqual({
+      ...baseConfigDefaults,
       OPERATIONS_HTTP_PORT: 8085,
-      HTTP_HOST: '0.0.0.0',
-      DATABASE_URL: required.DATABASE_URL,
       DATABASE_STATEMENT_TIMEOUT_MS: 30_000,
-      KAFKA_BROKERS: ['127.0.0.1:19092', '127.0.0.1:19094'],
-      KAFKA_TOPICS: 'create',
-      KAFKA_REPLICATION_FACTOR: 1,
-      ADMIN_TOKEN,
-      LOG_LEVEL: 'info',
       REGISTRY_URL: 'http://127.0.0.1:8081',
       MAX_DEVICES_PER_ACCOUNT: 10,
       TRAIL_RETENTION_DAYS: 7,

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { Validator } from '@seriousme/openapi-schema-validator';
 import {
   documentedOperations,
   expectCommittedDocument,
   expectGeneratedTypes,
+  expectValidOpenApi31,
   servedOperations,
 } from '@pushmail/testing';
 import { describe, expect, it } from 'vitest';
@@ -19,12 +19,9 @@ const registryDocument = JSON.parse(
 
 describe(withOperations.name, () => {
   it("adds operations' routes to device-registry's document and stays a valid OpenAPI 3.1 document", async () => {
-    const validator = new Validator();
-    const result = await validator.validate(withOperations(registryDocument));
-    expect(result.errors).toBeUndefined();
-    expect(result.valid).toBe(true);
-    expect(validator.version).toBe('3.1');
-  });
+    await expectValidOpenApi31(withOperations(registryDocument));
+    // The validator loads with the first check: seconds on a busy machine.
+  }, 30_000);
 
   it('describes exactly the admin routes operations answers itself', () => {
     expect(documentedOperations(operationsOpenApi())).toEqual(servedOperations(documentedControllers));
@@ -58,12 +55,13 @@ describe(withOperations.name, () => {
     );
   });
 
-  it('is what the clients’ generated types of its own operations were generated from', async () => {
+  it('is what the clients’ generated types of the admin API were generated from', async () => {
     await expectGeneratedTypes(
-      operationsOpenApi(),
-      new URL('../../../../libs/contracts/src/admin-api/operations-api.ts', import.meta.url),
-      "apps/operations/src/openapi/openapi-document.ts (operations' own operations)",
+      withOperations(registryDocument),
+      new URL('../../../../libs/contracts/src/admin-api/admin-api.ts', import.meta.url),
+      'apps/operations/openapi.json',
       REGENERATE,
     );
-  });
+    // openapi-typescript and prettier load and run over the whole document: seconds on a busy machine.
+  }, 30_000);
 });

@@ -1,4 +1,4 @@
-import type { DeviceRegistryApiComponents } from '@pushmail/contracts/admin-api';
+import type { AdminApiComponents } from '@pushmail/contracts/admin-api';
 import { z } from 'zod';
 
 /**
@@ -10,7 +10,7 @@ import { z } from 'zod';
 export const accountIdParamSchema = z.uuid().describe('The account id.');
 export { deviceIdSchema } from '@pushmail/contracts';
 
-type Schemas = DeviceRegistryApiComponents['schemas'];
+type Schemas = AdminApiComponents['schemas'];
 
 /** An account as `GET /admin/accounts/{accountId}` answers it. */
 export type AccountSummary = Schemas['Account'];

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DeviceCredentialsV1 } from '@pushmail/contracts';
 import { DEVICE_CAPABILITY, type Invocation, type JmapRequest, RequestProblem } from '@pushmail/jmap';
+import { policySettings } from '@pushmail/testing';
 import { describe, expect, it } from 'vitest';
 import { MailboxRefusedRequest, type MailboxResponse } from '../api/mailbox-client.js';
 import type { DeviceCredentialsView } from '../auth/device-credentials.view.js';
@@ -27,14 +28,12 @@ function setUp(initial: Partial<DeviceCredentialsV1['devices'][number]> = {}, wi
             policyId,
             name: 'p',
             version: 1,
-            settings: {
-              pinRequired: true,
+            settings: policySettings({
               minPinLength: 4,
               lockAfterIdleSeconds: null,
               wipeAfterFailedUnlocks: null,
               syncWindowDays: null,
-              maxAttachmentBytes: null,
-            },
+            }),
           },
         }
       : {}),
@@ -118,11 +117,9 @@ describe(DeviceGate.name, () => {
       },
       forward,
     );
-    expect(answer.methodResponses[0]).toEqual([
-      'error',
-      expect.objectContaining({ type: 'policyAcknowledgementRequired', version: 1 }),
-      'before',
-    ]);
+    expect(answer.methodResponses[0]).toEqual(
+      methodError('before', 'policyAcknowledgementRequired', { version: 1 }),
+    );
     expect(answer.methodResponses[1]).toEqual([
       'DevicePolicy/acknowledge',
       expect.objectContaining({ acknowledged: true, version: 1 }),
@@ -141,11 +138,7 @@ describe(DeviceGate.name, () => {
       { using: [core], methodCalls: [['DevicePolicy/get', {}, 'g']] },
       forward,
     );
-    expect(without.methodResponses[0]).toEqual([
-      'error',
-      expect.objectContaining({ type: 'unknownMethod' }),
-      'g',
-    ]);
+    expect(without.methodResponses[0]).toEqual(methodError('g', 'unknownMethod'));
     const other = await gate.run(
       device,
       {
@@ -154,11 +147,7 @@ describe(DeviceGate.name, () => {
       },
       forward,
     );
-    expect(other.methodResponses[0]).toEqual([
-      'error',
-      expect.objectContaining({ type: 'accountNotFound' }),
-      'g',
-    ]);
+    expect(other.methodResponses[0]).toEqual(methodError('g', 'accountNotFound'));
     const own = await gate.run(
       device,
       { using: [core, DEVICE_CAPABILITY], methodCalls: [['DevicePolicy/get', {}, 'g']] },
@@ -248,3 +237,8 @@ describe(DeviceGate.name, () => {
     ]);
   });
 });
+
+/** The answer to call `callId` when it failed with a method error of `type` (and these arguments). */
+function methodError(callId: string, type: string, args: Record<string, unknown> = {}): unknown[] {
+  return ['error', expect.objectContaining({ type, ...args }), callId];
+}

@@ -1,25 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { DeviceCredentialsV1 } from '@pushmail/contracts';
+import { devicePolicy, pendingWipe } from '@pushmail/testing';
 import { describe, expect, it } from 'vitest';
 import { type DeviceNotice, noticesFor, type NoticeMemory } from './device-messages.js';
 import { deviceStateOf, mailRefusalOf } from './device-state.js';
 
 const accountId = randomUUID();
-const policyId = randomUUID();
+const policy = devicePolicy({ version: 2 });
+const { policyId } = policy;
 const wipeId = randomUUID();
-const policy = {
-  policyId,
-  name: 'standard',
-  version: 2,
-  settings: {
-    pinRequired: true,
-    minPinLength: 6,
-    lockAfterIdleSeconds: 300,
-    wipeAfterFailedUnlocks: 10,
-    syncWindowDays: 14,
-    maxAttachmentBytes: null,
-  },
-};
 type DeviceEntry = DeviceCredentialsV1['devices'][number];
 
 function snapshot(device: Partial<DeviceEntry> = {}, withPolicy = false): DeviceCredentialsV1 {
@@ -67,14 +56,8 @@ describe(mailRefusalOf.name, () => {
   });
 
   it('puts a pending wipe before anything else', () => {
-    const pendingWipe = {
-      wipeId,
-      kind: 'full' as const,
-      requestedBy: 'helpdesk',
-      requestedAt: new Date().toISOString(),
-    };
     const refusal = mailRefusalOf(
-      deviceStateOf(snapshot({ access: 'quarantined', pendingWipe }, true), 'phone'),
+      deviceStateOf(snapshot({ access: 'quarantined', pendingWipe: pendingWipe({ wipeId }) }, true), 'phone'),
     );
     expect(refusal).toMatchObject({ type: 'forbidden', deviceStatus: 'wipePending', wipeId });
   });
@@ -90,14 +73,9 @@ describe(noticesFor.name, () => {
   });
 
   it('sends the wipe command first, then the quarantine, then the policy, each once', () => {
-    const pendingWipe = {
-      wipeId,
-      kind: 'account' as const,
-      requestedBy: 'helpdesk',
-      requestedAt: new Date().toISOString(),
-    };
     const memory: NoticeMemory = {};
-    const state = deviceStateOf(snapshot({ access: 'quarantined', pendingWipe }, true), 'phone');
+    const wipe = pendingWipe({ wipeId, kind: 'account' });
+    const state = deviceStateOf(snapshot({ access: 'quarantined', pendingWipe: wipe }, true), 'phone');
     const notices = noticesFor(memory, state);
     expect(notices.map((notice) => notice.kind)).toEqual(['wipe', 'status', 'policy']);
     const first = parse(notices);

@@ -1,3 +1,6 @@
+import type { OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import type { Logger } from 'pino';
+
 /**
  * A chore a service repeats every `intervalMs` while it runs (pruning, sweeping): one run at a
  * time (a tick while a run is in progress is skipped), a failed run is reported to `onFailure` and
@@ -33,5 +36,50 @@ export class PeriodicTask {
       .finally(() => {
         this.running = undefined;
       });
+  }
+}
+
+/** How a service's chore runs and what it says about it. */
+export interface ChoreOptions {
+  intervalMs: number;
+  /** The first run starts at bootstrap instead of after one interval. */
+  runAtStart?: boolean;
+  /** The log field for what a run did, e.g. `pruned`. */
+  counted: string;
+  /** Logged (with the count) after a run that did something. */
+  done: string;
+  /** Logged (with the error) after a failed run, which is tried again at the next tick. */
+  failed: string;
+}
+
+/**
+ * A provider that repeats a chore while the service runs: its PeriodicTask starts once the
+ * application has bootstrapped and stops, waiting for a run in progress, before the module's
+ * connections close. A run answers how much it did; a count above zero is logged.
+ */
+export abstract class PeriodicChore implements OnApplicationBootstrap, OnModuleDestroy {
+  protected abstract readonly logger: Logger;
+  private readonly task: PeriodicTask;
+
+  constructor(private readonly chore: ChoreOptions) {
+    this.task = new PeriodicTask(
+      chore.intervalMs,
+      async () => {
+        const count = await this.runChore();
+        if (count > 0) this.logger.info({ [chore.counted]: count }, chore.done);
+      },
+      (error) => this.logger.warn({ err: error }, chore.failed),
+    );
+  }
+
+  /** One run of the chore; answers how much it did. */
+  protected abstract runChore(): Promise<number>;
+
+  onApplicationBootstrap(): void {
+    this.task.start({ runNow: this.chore.runAtStart ?? false });
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.task.stop();
   }
 }

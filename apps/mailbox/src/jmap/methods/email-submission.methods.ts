@@ -1,8 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DEFAULT_CORE_LIMITS, MethodError, type MethodContext } from '@pushmail/jmap';
-import { DataSource, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { checkSinceState } from '../../changes/change-log.js';
-import { ChangesService } from '../../changes/changes.service.js';
 import {
   SUBMISSION_COLUMNS,
   SUBMISSION_PROPERTIES,
@@ -17,11 +16,10 @@ import {
   optionalString,
   optionalUnsignedInt,
   propertiesArgument,
-  requireAccountId,
   requireString,
 } from './arguments.js';
-import { answerChanges } from './changes-method.js';
 import { readSnapshot } from './read-snapshot.js';
+import { TypeMethods } from './type-methods.js';
 
 /** The most submissions a query considers; older ones are reached by filtering on time. */
 const MAX_QUERY_RESULTS = 10_000;
@@ -37,15 +35,11 @@ interface SubmissionQuery {
  * submit-emails use case.
  */
 @Injectable()
-export class EmailSubmissionMethods {
-  constructor(
-    @Inject(DataSource) private readonly dataSource: DataSource,
-    @Inject(ChangesService) private readonly changes: ChangesService,
-  ) {}
+export class EmailSubmissionMethods extends TypeMethods {
+  protected readonly type = 'EmailSubmission';
 
   async get(args: Record<string, unknown>, context: MethodContext): Promise<Record<string, unknown>> {
     const { accountId } = context;
-    requireAccountId(args);
     const ids = idsArgument(args, DEFAULT_CORE_LIMITS.maxObjectsInGet, false);
     const properties = propertiesArgument(args, 'properties', SUBMISSION_PROPERTIES, SUBMISSION_PROPERTIES);
     return readSnapshot(this.dataSource, async (manager) => {
@@ -75,13 +69,8 @@ export class EmailSubmissionMethods {
     });
   }
 
-  changesSince(args: Record<string, unknown>, context: MethodContext): Promise<Record<string, unknown>> {
-    return answerChanges(this.dataSource, this.changes, 'EmailSubmission', args, context.accountId);
-  }
-
   async query(args: Record<string, unknown>, context: MethodContext): Promise<Record<string, unknown>> {
     const { accountId } = context;
-    requireAccountId(args);
     const query = submissionQuery(args);
     const position = optionalInt(args, 'position') ?? 0;
     const anchor = optionalString(args, 'anchor');
@@ -114,7 +103,6 @@ export class EmailSubmissionMethods {
     context: MethodContext,
   ): Promise<Record<string, unknown>> {
     const { accountId } = context;
-    requireAccountId(args);
     const sinceQueryState = requireString(args, 'sinceQueryState');
     const maxChanges = optionalUnsignedInt(args, 'maxChanges');
     if (maxChanges === 0) throw invalidArguments('"maxChanges" must be greater than 0');

@@ -20,10 +20,8 @@ import {
   optionalInt,
   optionalString,
   optionalUnsignedInt,
-  requireAccountId,
   requireString,
 } from './arguments.js';
-import { answerChanges } from './changes-method.js';
 import {
   BODY_PART_PROPERTIES,
   BODY_PROPERTIES_NEEDING_CONTENT,
@@ -36,7 +34,7 @@ import {
   propertiesWithHeaders,
   type RawMessage,
 } from './email-view.js';
-import { readSnapshot } from './read-snapshot.js';
+import { listFound, TypeMethods } from './type-methods.js';
 
 export const DEFAULT_QUERY_LIMIT = 50;
 export const MAX_QUERY_LIMIT = 500;
@@ -64,16 +62,19 @@ interface CompiledQuery {
  * needs a second account). Always within the caller's account.
  */
 @Injectable()
-export class EmailMethods {
+export class EmailMethods extends TypeMethods {
+  protected readonly type = 'Email';
+
   constructor(
-    @Inject(DataSource) private readonly dataSource: DataSource,
-    @Inject(ChangesService) private readonly changes: ChangesService,
+    @Inject(DataSource) dataSource: DataSource,
+    @Inject(ChangesService) changes: ChangesService,
     @Inject(BlobStore) private readonly blobs: BlobStore,
-  ) {}
+  ) {
+    super(dataSource, changes);
+  }
 
   async get(args: Record<string, unknown>, context: MethodContext): Promise<Record<string, unknown>> {
     const { accountId } = context;
-    requireAccountId(args);
     const ids = idsArgument(args, DEFAULT_CORE_LIMITS.maxObjectsInGet, true)!.map((id) =>
       resolveCreationId(id, context),
     );
@@ -82,8 +83,7 @@ export class EmailMethods {
     const needsBodies = properties.some((property) => BODY_PROPERTIES_NEEDING_CONTENT.includes(property));
     const lookup = ids.filter(isJmapId);
 
-    return readSnapshot(this.dataSource, async (manager) => {
-      const states = await this.changes.readStates(accountId, manager);
+    return this.withStates(accountId, async (manager, states) => {
       const rows =
         lookup.length === 0 ? [] : await runQuery(manager, emailsById(accountId, lookup, needsBodies));
       const found = new Map(rows.map((row) => [row.id, emailFromRow(row)]));
@@ -97,20 +97,13 @@ export class EmailMethods {
       return {
         accountId,
         state: String(states.emailModseq),
-        list: ids
-          .filter((id) => found.has(id))
-          .map((id) => {
-            const email = found.get(id)!;
-            return emailView(email, options, raws.get(email.blobId));
-          }),
-        notFound: ids.filter((id) => !found.has(id)),
+        ...listFound(ids, found, (email) => emailView(email, options, raws.get(email.blobId))),
       };
     });
   }
 
   async query(args: Record<string, unknown>, context: MethodContext): Promise<Record<string, unknown>> {
     const { accountId } = context;
-    requireAccountId(args);
     const query = compileQuery(args, accountId);
     const requestedLimit = optionalUnsignedInt(args, 'limit');
     const limit = Math.min(requestedLimit ?? DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT);
@@ -120,8 +113,7 @@ export class EmailMethods {
     const calculateTotal = optionalBoolean(args, 'calculateTotal', false);
     const next = query.params.length + 1;
 
-    return readSnapshot(this.dataSource, async (manager) => {
-      const states = await this.changes.readStates(accountId, manager);
+    return this.withStates(accountId, async (manager, states) => {
       let total: number | undefined;
       const countTotal = async (): Promise<number> => {
         total ??= await countVisible(manager, query);
@@ -170,7 +162,6 @@ export class EmailMethods {
     context: MethodContext,
   ): Promise<Record<string, unknown>> {
     const { accountId } = context;
-    requireAccountId(args);
     const sinceQueryState = requireString(args, 'sinceQueryState');
     const maxChanges = optionalUnsignedInt(args, 'maxChanges');
     if (maxChanges === 0) throw invalidArguments('"maxChanges" must be greater than 0');
@@ -180,8 +171,7 @@ export class EmailMethods {
     const expandThreads = optionalBoolean(args, 'collapseThreads', false) || query.dependsOnThread;
     const cap = Math.min(maxChanges ?? MAX_QUERY_CHANGES, MAX_QUERY_CHANGES);
 
-    return readSnapshot(this.dataSource, async (manager) => {
-      const states = await this.changes.readStates(accountId, manager);
+    return this.withStates(accountId, async (manager, states) => {
       const since = checkSinceState(sinceQueryState, states);
       if (!since.ok) throw new MethodError('cannotCalculateChanges', since.reason);
       const changed = new Set(
@@ -229,14 +219,9 @@ export class EmailMethods {
     });
   }
 
-  changesSince(args: Record<string, unknown>, context: MethodContext): Promise<Record<string, unknown>> {
-    return answerChanges(this.dataSource, this.changes, 'Email', args, context.accountId);
-  }
-
   /** Email/parse (RFC 8621 §4.9): blobs read as messages, without storing them. */
   async parse(args: Record<string, unknown>, context: MethodContext): Promise<Record<string, unknown>> {
     const { accountId } = context;
-    requireAccountId(args);
     const blobIds = idsArgument({ ids: args['blobIds'] }, DEFAULT_CORE_LIMITS.maxObjectsInGet, true)!;
     const options = viewOptions(args, EMAIL_PROPERTIES, [...DEFAULT_PARSE_PROPERTIES, 'blobId', 'size']);
     const { properties } = options;
@@ -278,7 +263,6 @@ export class EmailMethods {
    * credentials reach one account only, so there is never a second account to copy from.
    */
   async copy(args: Record<string, unknown>, context: MethodContext): Promise<Record<string, unknown>> {
-    requireAccountId(args);
     const fromAccountId = requireString(args, 'fromAccountId');
     if (!isObject(args['create'])) throw invalidArguments('"create" must map creation ids to Email copies');
     if (fromAccountId === context.accountId) {

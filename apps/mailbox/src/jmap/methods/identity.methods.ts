@@ -1,12 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DEFAULT_CORE_LIMITS, type MethodContext } from '@pushmail/jmap';
-import { DataSource } from 'typeorm';
-import { ChangesService } from '../../changes/changes.service.js';
 import { listIdentities } from '../../identities/identity-store.js';
 import { IDENTITY_PROPERTIES } from '../../identities/identity.js';
-import { idsArgument, propertiesArgument, requireAccountId } from './arguments.js';
-import { answerChanges } from './changes-method.js';
+import { idsArgument, propertiesArgument } from './arguments.js';
 import { readSnapshot } from './read-snapshot.js';
+import { TypeMethods } from './type-methods.js';
 
 /** The caller's address as the edge knows it: the address the account owns and may send from. */
 export interface IdentityContext extends MethodContext {
@@ -19,15 +17,11 @@ export interface IdentityContext extends MethodContext {
  * signatures.
  */
 @Injectable()
-export class IdentityMethods {
-  constructor(
-    @Inject(DataSource) private readonly dataSource: DataSource,
-    @Inject(ChangesService) private readonly changes: ChangesService,
-  ) {}
+export class IdentityMethods extends TypeMethods {
+  protected readonly type = 'Identity';
 
   async get(args: Record<string, unknown>, context: MethodContext): Promise<Record<string, unknown>> {
     const { accountId } = context;
-    requireAccountId(args);
     const ids = idsArgument(args, DEFAULT_CORE_LIMITS.maxObjectsInGet, false);
     const properties = propertiesArgument(args, 'properties', IDENTITY_PROPERTIES, IDENTITY_PROPERTIES);
     return readSnapshot(this.dataSource, async (manager) => {
@@ -45,9 +39,5 @@ export class IdentityMethods {
         notFound: ids === null ? [] : ids.filter((id) => !found.has(id)),
       };
     });
-  }
-
-  changesSince(args: Record<string, unknown>, context: MethodContext): Promise<Record<string, unknown>> {
-    return answerChanges(this.dataSource, this.changes, 'Identity', args, context.accountId);
   }
 }

@@ -1,8 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DEFAULT_CORE_LIMITS, type MethodContext, MethodError } from '@pushmail/jmap';
-import { DataSource } from 'typeorm';
 import { checkSinceState } from '../../changes/change-log.js';
-import { ChangesService } from '../../changes/changes.service.js';
 import { loadMailboxNodes, type MailboxNodeRow } from '../../mailboxes/load-mailboxes.js';
 import { OWNER_RIGHTS, ROLE_RIGHTS } from '../../mailboxes/mailbox-rights.js';
 import { descendantsOf, queryMailboxes } from '../../mailboxes/mailbox-tree.js';
@@ -14,12 +12,10 @@ import {
   optionalString,
   optionalUnsignedInt,
   propertiesArgument,
-  requireAccountId,
   requireString,
 } from './arguments.js';
-import { answerChanges } from './changes-method.js';
 import { resolveCreationId } from './email.methods.js';
-import { readSnapshot } from './read-snapshot.js';
+import { TypeMethods } from './type-methods.js';
 
 export const MAILBOX_PROPERTIES = [
   'id',
@@ -47,23 +43,18 @@ interface MailboxRow extends MailboxNodeRow {
  * emails in the same snapshot as the state, so they are exact for that state.
  */
 @Injectable()
-export class MailboxMethods {
-  constructor(
-    @Inject(DataSource) private readonly dataSource: DataSource,
-    @Inject(ChangesService) private readonly changes: ChangesService,
-  ) {}
+export class MailboxMethods extends TypeMethods {
+  protected readonly type = 'Mailbox';
 
   async get(args: Record<string, unknown>, context: MethodContext): Promise<Record<string, unknown>> {
     const { accountId } = context;
-    requireAccountId(args);
     const ids =
       idsArgument(args, DEFAULT_CORE_LIMITS.maxObjectsInGet, false)?.map((id) =>
         resolveCreationId(id, context),
       ) ?? null;
     const properties = propertiesArgument(args, 'properties', MAILBOX_PROPERTIES, MAILBOX_PROPERTIES);
 
-    return readSnapshot(this.dataSource, async (manager) => {
-      const states = await this.changes.readStates(accountId, manager);
+    return this.withStates(accountId, async (manager, states) => {
       // Unread: neither $seen nor $draft (RFC 8621 §2); a thread is unread if one of its emails here is.
       const rows: MailboxRow[] = await manager.query(
         `SELECT mailbox.id, mailbox.name, mailbox.parent_id, mailbox.role, mailbox.sort_order, mailbox.is_subscribed,
@@ -95,13 +86,8 @@ export class MailboxMethods {
     });
   }
 
-  changesSince(args: Record<string, unknown>, context: MethodContext): Promise<Record<string, unknown>> {
-    return answerChanges(this.dataSource, this.changes, 'Mailbox', args, context.accountId);
-  }
-
   async query(args: Record<string, unknown>, context: MethodContext): Promise<Record<string, unknown>> {
     const { accountId } = context;
-    requireAccountId(args);
     const options = queryOptions(args);
     const position = optionalInt(args, 'position') ?? 0;
     const anchor = optionalString(args, 'anchor');
@@ -109,8 +95,7 @@ export class MailboxMethods {
     const limit = optionalUnsignedInt(args, 'limit');
     const calculateTotal = optionalBoolean(args, 'calculateTotal', false);
 
-    return readSnapshot(this.dataSource, async (manager) => {
-      const states = await this.changes.readStates(accountId, manager);
+    return this.withStates(accountId, async (manager, states) => {
       const ids = queryMailboxes(await loadMailboxNodes(manager, accountId), options);
       let start = position < 0 ? Math.max(0, ids.length + position) : position;
       if (anchor !== undefined) {
@@ -138,15 +123,13 @@ export class MailboxMethods {
     context: MethodContext,
   ): Promise<Record<string, unknown>> {
     const { accountId } = context;
-    requireAccountId(args);
     const sinceQueryState = requireString(args, 'sinceQueryState');
     const maxChanges = optionalUnsignedInt(args, 'maxChanges');
     if (maxChanges === 0) throw invalidArguments('"maxChanges" must be greater than 0');
     const options = queryOptions(args);
     const calculateTotal = optionalBoolean(args, 'calculateTotal', false);
 
-    return readSnapshot(this.dataSource, async (manager) => {
-      const states = await this.changes.readStates(accountId, manager);
+    return this.withStates(accountId, async (manager, states) => {
       const since = checkSinceState(sinceQueryState, states);
       if (!since.ok) throw new MethodError('cannotCalculateChanges', since.reason);
       const nodes = await loadMailboxNodes(manager, accountId);

@@ -6,8 +6,9 @@ import { previewOf } from '../../mime/parse-message.js';
 import { compileEmailFilter, searchTerms } from '../query/email-filter.js';
 import { SqlParams } from '../query/sql-params.js';
 import { searchSnippet } from '../search/search-snippet.js';
-import { idsArgument, requireAccountId } from './arguments.js';
+import { idsArgument } from './arguments.js';
 import { readSnapshot } from './read-snapshot.js';
+import { listFound } from './type-methods.js';
 
 /** SearchSnippet/get (RFC 8621 §5.1): where the search of an Email/query matched each email. */
 @Injectable()
@@ -16,7 +17,6 @@ export class SearchSnippetMethods {
 
   async get(args: Record<string, unknown>, context: MethodContext): Promise<Record<string, unknown>> {
     const { accountId } = context;
-    requireAccountId(args);
     const emailIds = idsArgument({ ids: args['emailIds'] }, DEFAULT_CORE_LIMITS.maxObjectsInGet, true)!;
     // Compiled only to answer a malformed filter the way Email/query would.
     compileEmailFilter(args['filter'], new SqlParams());
@@ -37,16 +37,13 @@ export class SearchSnippetMethods {
               [accountId, lookup],
             );
       const found = new Map(rows.map((row) => [row.id, row]));
-      const notFound = emailIds.filter((id) => !found.has(id));
+      const { list, notFound } = listFound(emailIds, found, (row, id) => {
+        const body = row.text_body ?? (row.html_body === null ? null : previewOf(null, row.html_body));
+        return { emailId: id, ...searchSnippet(terms, row.subject, body) };
+      });
       return {
         accountId,
-        list: emailIds
-          .filter((id) => found.has(id))
-          .map((id) => {
-            const row = found.get(id)!;
-            const body = row.text_body ?? (row.html_body === null ? null : previewOf(null, row.html_body));
-            return { emailId: id, ...searchSnippet(terms, row.subject, body) };
-          }),
+        list,
         // RFC 8621 §5.1: null, not an empty list, when every email was found.
         notFound: notFound.length === 0 ? null : notFound,
       };

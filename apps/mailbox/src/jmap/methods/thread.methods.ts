@@ -1,34 +1,26 @@
-import { Injectable, Inject } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DEFAULT_CORE_LIMITS, type MethodContext } from '@pushmail/jmap';
-import { DataSource } from 'typeorm';
-import { ChangesService } from '../../changes/changes.service.js';
 import { isJmapId } from '../../ids/random-id.js';
-import { idsArgument, propertiesArgument, requireAccountId } from './arguments.js';
-import { answerChanges } from './changes-method.js';
+import { idsArgument, propertiesArgument } from './arguments.js';
 import { resolveCreationId } from './email.methods.js';
-import { readSnapshot } from './read-snapshot.js';
+import { listFound, TypeMethods } from './type-methods.js';
 
 const THREAD_PROPERTIES = ['id', 'emailIds'] as const;
 
 /** Thread/get and Thread/changes (RFC 8621 §3): a thread is its emails, oldest first. */
 @Injectable()
-export class ThreadMethods {
-  constructor(
-    @Inject(DataSource) private readonly dataSource: DataSource,
-    @Inject(ChangesService) private readonly changes: ChangesService,
-  ) {}
+export class ThreadMethods extends TypeMethods {
+  protected readonly type = 'Thread';
 
   async get(args: Record<string, unknown>, context: MethodContext): Promise<Record<string, unknown>> {
     const { accountId } = context;
-    requireAccountId(args);
     const ids = idsArgument(args, DEFAULT_CORE_LIMITS.maxObjectsInGet, true)!.map((id) =>
       resolveCreationId(id, context),
     );
     const properties = propertiesArgument(args, 'properties', THREAD_PROPERTIES, THREAD_PROPERTIES);
     const lookup = ids.filter(isJmapId);
 
-    return readSnapshot(this.dataSource, async (manager) => {
-      const states = await this.changes.readStates(accountId, manager);
+    return this.withStates(accountId, async (manager, states) => {
       const rows: Array<{ thread_id: string; email_ids: string[] }> =
         lookup.length === 0
           ? []
@@ -43,15 +35,10 @@ export class ThreadMethods {
       return {
         accountId,
         state: String(states.threadModseq),
-        list: ids
-          .filter((id) => found.has(id))
-          .map((id) => (properties.includes('emailIds') ? { id, emailIds: found.get(id) } : { id })),
-        notFound: ids.filter((id) => !found.has(id)),
+        ...listFound(ids, found, (emailIds, id) =>
+          properties.includes('emailIds') ? { id, emailIds } : { id },
+        ),
       };
     });
-  }
-
-  changesSince(args: Record<string, unknown>, context: MethodContext): Promise<Record<string, unknown>> {
-    return answerChanges(this.dataSource, this.changes, 'Thread', args, context.accountId);
   }
 }

@@ -1,9 +1,8 @@
 import 'reflect-metadata';
 import { createLogger, migrateWithLock } from '@pushmail/platform';
-import { requiredEnv } from '@pushmail/testing';
+import { createTestDatabase, requiredEnv, type TestDatabase } from '@pushmail/testing';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../testing/mailbox-harness.js';
 import { MAILBOX_SCHEMA, mailboxDataSourceOptions } from '../data-source-options.js';
 import { allowedValuesOf, type AllowedValues, type ColumnInfo, renderSchema } from './render-schema.js';
 

@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import {
   DEFAULT_CORE_LIMITS,
   isObject,
@@ -8,16 +7,14 @@ import {
   type SetError,
   setError,
 } from '@pushmail/jmap';
-import { BlobStore } from '../../blobs/blob-store.service.js';
-import { newEmail } from '../../emails/email.js';
-import { type InsertedEmail, insertEmail } from '../../emails/email-store.js';
-import { invalidArguments, optionalString, requireAccountId } from '../../jmap/methods/arguments.js';
-import { DeviceChanges, SetResults } from '../../jmap/methods/device-change.js';
+import type { InsertedEmail } from '../../emails/email-store.js';
+import { EmailWrites } from '../../emails/email-writes.js';
+import { invalidArguments, optionalString } from '../../jmap/methods/arguments.js';
+import { SetResults } from '../../jmap/methods/device-change.js';
 import { readSet } from '../../jmap/methods/email-patch.js';
 import { resolveCreationId } from '../../jmap/methods/email.methods.js';
 import { utcDate } from '../../jmap/query/email-filter.js';
 import { mailboxResolver } from '../../mailboxes/mailbox-store.js';
-import { parseMessage } from '../../mime/parse-message.js';
 
 /**
  * Email/import (RFC 8621 §4.8): messages uploaded as blobs become emails in the given mailboxes, in
@@ -25,15 +22,9 @@ import { parseMessage } from '../../mime/parse-message.js';
  * the EmailDelivery state stays.
  */
 @Injectable()
-export class ImportEmailsUseCase {
-  constructor(
-    @Inject(BlobStore) private readonly blobs: BlobStore,
-    @Inject(DeviceChanges) private readonly changes: DeviceChanges,
-  ) {}
-
+export class ImportEmailsUseCase extends EmailWrites {
   async execute(args: Record<string, unknown>, context: MethodContext): Promise<Record<string, unknown>> {
     const { accountId } = context;
-    requireAccountId(args);
     const ifInState = optionalString(args, 'ifInState');
     const emails = args['emails'];
     if (!isObject(emails)) throw invalidArguments('"emails" must map creation ids to EmailImport objects');
@@ -69,19 +60,7 @@ export class ImportEmailsUseCase {
             continue;
           }
           // A part of a message is its own blob only once stored as one.
-          const stored = await this.blobs.put(accountId, blob.data, 'message/rfc822', write.manager);
-          const inserted = await insertEmail(
-            write,
-            newEmail(await parseMessage(blob.data), {
-              deliveryId: `import:${randomUUID()}`,
-              blobId: stored.blobId,
-              size: stored.size,
-              receivedAt: request.receivedAt,
-              mailboxIds: request.mailboxIds,
-              keywords: request.keywords,
-            }),
-          );
-          if (!inserted) throw new Error('a fresh import id collided with a stored delivery');
+          const inserted = await this.storeMessage(write, blob.data, 'import', request);
           results.created[creationId] = inserted;
           context.createdIds.set(creationId, inserted.id);
         }

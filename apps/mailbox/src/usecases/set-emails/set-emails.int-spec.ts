@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { decodeEvent, mailboxChangedTopic, type MailboxChangedV1 } from '@pushmail/contracts';
 import { CORE_CAPABILITY, type Invocation, MAIL_CAPABILITY } from '@pushmail/jmap';
-import { expectEventually } from '@pushmail/testing';
+import { expectEventually, mailboxIdsByRole } from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mailArrivedEvent, rawMessage } from '../../testing/mail-fixtures.js';
 import {
@@ -67,11 +67,7 @@ describe(SetEmailsUseCase.name, () => {
         mailArrivedEvent(accountId, rawMessage({ subject: 'two' })),
       ]);
     emails = result.changes[0]!.createdEmailIds;
-    const mailboxes = (await one('Mailbox/get', { ids: null }))['list'] as Array<{
-      id: string;
-      role: string;
-    }>;
-    roles = Object.fromEntries(mailboxes.map((mailbox) => [mailbox.role, mailbox.id]));
+    roles = mailboxIdsByRole(await one('Mailbox/get', { ids: null }));
   });
 
   afterAll(async () => {

@@ -1,24 +1,20 @@
-import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DEFAULT_CORE_LIMITS, type MethodContext, type SetError, setError } from '@pushmail/jmap';
-import { BlobStore } from '../../blobs/blob-store.service.js';
 import type { AccountWrite } from '../../changes/account-write.js';
-import { newEmail } from '../../emails/email.js';
 import {
   destroyEmail,
   type EmailState,
   type InsertedEmail,
-  insertEmail,
   lockEmails,
   updateEmail,
 } from '../../emails/email-store.js';
+import { EmailWrites } from '../../emails/email-writes.js';
 import { applyEmailPatch } from '../../jmap/methods/email-patch.js';
-import { requireAccountId, setArguments } from '../../jmap/methods/arguments.js';
-import { DeviceChanges, SetResults } from '../../jmap/methods/device-change.js';
+import { setArguments } from '../../jmap/methods/arguments.js';
+import { SetResults } from '../../jmap/methods/device-change.js';
 import { resolveCreationId } from '../../jmap/methods/email.methods.js';
 import { mailboxResolver } from '../../mailboxes/mailbox-store.js';
 import { composeMessage } from '../../mime/compose-message.js';
-import { parseMessage } from '../../mime/parse-message.js';
 import { type DraftInput, readDraft } from './draft-input.js';
 
 /**
@@ -26,15 +22,9 @@ import { type DraftInput, readDraft } from './draft-input.js';
  * destroys emails, all in one device change of the account (see DeviceChanges).
  */
 @Injectable()
-export class SetEmailsUseCase {
-  constructor(
-    @Inject(BlobStore) private readonly blobs: BlobStore,
-    @Inject(DeviceChanges) private readonly changes: DeviceChanges,
-  ) {}
-
+export class SetEmailsUseCase extends EmailWrites {
   async execute(args: Record<string, unknown>, context: MethodContext): Promise<Record<string, unknown>> {
     const { accountId } = context;
-    requireAccountId(args);
     const { ifInState, create, update, destroy } = setArguments(args, DEFAULT_CORE_LIMITS.maxObjectsInSet);
     const resolve = (id: string) => resolveCreationId(id, context);
     const results = new SetResults<InsertedEmail>();
@@ -115,20 +105,10 @@ export class SetEmailsUseCase {
     if (missing.length > 0)
       return { error: setError('blobNotFound', 'attachments name unknown blobs', { notFound: missing }) };
 
-    const raw = await composeMessage({ ...draft, attachments });
-    const blob = await this.blobs.put(write.accountId, raw, 'message/rfc822', write.manager);
-    const inserted = await insertEmail(
-      write,
-      newEmail(await parseMessage(raw), {
-        deliveryId: `draft:${randomUUID()}`,
-        blobId: blob.blobId,
-        size: blob.size,
-        receivedAt: draft.receivedAt ?? new Date(),
-        mailboxIds: draft.mailboxIds,
-        keywords: draft.keywords,
-      }),
-    );
-    if (!inserted) throw new Error('a fresh draft id collided with a stored delivery');
-    return inserted;
+    return this.storeMessage(write, await composeMessage({ ...draft, attachments }), 'draft', {
+      mailboxIds: draft.mailboxIds,
+      keywords: draft.keywords,
+      receivedAt: draft.receivedAt ?? new Date(),
+    });
   }
 }

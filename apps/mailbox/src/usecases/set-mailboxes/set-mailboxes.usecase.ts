@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DEFAULT_CORE_LIMITS, isObject, type MethodContext, type SetError, setError } from '@pushmail/jmap';
 import { destroyEmail, lockEmails, updateEmail } from '../../emails/email-store.js';
 import { newMailboxId } from '../../ids/random-id.js';
-import { optionalBoolean, requireAccountId, setArguments } from '../../jmap/methods/arguments.js';
+import { optionalBoolean, setArguments } from '../../jmap/methods/arguments.js';
 import { DeviceChanges, SetResults } from '../../jmap/methods/device-change.js';
 import { resolveCreationId } from '../../jmap/methods/email.methods.js';
 import { loadMailboxNodes } from '../../mailboxes/load-mailboxes.js';
@@ -29,7 +29,6 @@ export class SetMailboxesUseCase {
 
   async execute(args: Record<string, unknown>, context: MethodContext): Promise<Record<string, unknown>> {
     const { accountId } = context;
-    requireAccountId(args);
     const { ifInState, create, update, destroy } = setArguments(args, DEFAULT_CORE_LIMITS.maxObjectsInSet);
     const removeEmails = optionalBoolean(args, 'onDestroyRemoveEmails', false);
     const resolve = (id: string) => resolveCreationId(id, context);

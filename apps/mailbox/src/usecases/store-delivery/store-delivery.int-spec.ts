@@ -8,7 +8,7 @@ import {
   type MailArrivedV1,
 } from '@pushmail/contracts';
 import type { Producer } from 'kafkajs';
-import { expectEventually } from '@pushmail/testing';
+import { DEFAULT_MAILBOX_ROLES, expectEventually } from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mailArrivedEvent, rawMessage, unstorableTextMessage } from '../../testing/mail-fixtures.js';
 import {
@@ -111,14 +111,7 @@ describe(StoreDeliveryUseCase.name, () => {
       'SELECT role FROM mailbox.mailboxes WHERE account_id = $1',
       [accountId],
     );
-    expect(mailboxes.map((row: { role: string }) => row.role).sort()).toEqual([
-      'archive',
-      'drafts',
-      'inbox',
-      'junk',
-      'sent',
-      'trash',
-    ]);
+    expect(mailboxes.map((row: { role: string }) => row.role).sort()).toEqual(DEFAULT_MAILBOX_ROLES);
   });
 
   it('stores the same event consumed twice from the topic once', async () => {

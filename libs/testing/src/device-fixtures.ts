@@ -1,0 +1,34 @@
+import { randomUUID } from 'node:crypto';
+import type { DevicePolicySettingsV1, DevicePolicyV1, DeviceWipeCommandV1 } from '@pushmail/contracts';
+
+/**
+ * Device policy settings for a test: a six-digit PIN, locked after five idle minutes, wiped after
+ * ten failed unlocks, two weeks of mail and no attachment limit, but for what `overrides` says.
+ */
+export function policySettings(overrides: Partial<DevicePolicySettingsV1> = {}): DevicePolicySettingsV1 {
+  return {
+    pinRequired: true,
+    minPinLength: 6,
+    lockAfterIdleSeconds: 300,
+    wipeAfterFailedUnlocks: 10,
+    syncWindowDays: 14,
+    maxAttachmentBytes: null,
+    ...overrides,
+  };
+}
+
+/** A policy named `standard` with a fresh id, version 1 and the settings above, but for `overrides`. */
+export function devicePolicy(overrides: Partial<DevicePolicyV1> = {}): DevicePolicyV1 {
+  return { policyId: randomUUID(), name: 'standard', version: 1, settings: policySettings(), ...overrides };
+}
+
+/** A wipe a helpdesk asked for just now, with a fresh id, but for `overrides`. */
+export function pendingWipe(overrides: Partial<DeviceWipeCommandV1> = {}): DeviceWipeCommandV1 {
+  return {
+    wipeId: randomUUID(),
+    kind: 'full',
+    requestedBy: 'helpdesk',
+    requestedAt: new Date().toISOString(),
+    ...overrides,
+  };
+}
