@@ -54,7 +54,7 @@ describe('device administration: events, the command line and the API document',
     await dm.registeredToken(address, 'correct horse battery', 'cli-phone');
 
     expect(await cli('devices', 'list', address)).toMatch(
-      /cli-phone\s+phone\s+Pixel 10\s+allowed\s+organisation default: allowed/,
+      /cli-phone\s+phone\s+Pixel 10\s+jmap\s+allowed\s+organisation default: allowed/,
     );
     const blocked = JSON.parse(await cli('devices', 'block', address, 'cli-phone', '--note', 'lost')) as Json;
     expect(blocked).toMatchObject({ access: 'blocked', note: 'lost' });
