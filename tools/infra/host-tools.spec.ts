@@ -1,7 +1,7 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { ensureHostTools } from './host-tools.mjs';
 
 describe('ensureHostTools', () => {
@@ -26,6 +26,12 @@ describe('ensureHostTools', () => {
   it('names the Debian packages of the missing tools when it may not install them', () => {
     process.env['PATH'] = dirname(process.execPath);
     process.env['PUSHMAIL_NO_APT'] = '1';
+    // `npm test` points CHROMIUM_PATH at the browser it found; here chromium must be missing.
+    const chromiumPath = process.env['CHROMIUM_PATH'];
+    delete process.env['CHROMIUM_PATH'];
+    onTestFinished(() => {
+      if (chromiumPath !== undefined) process.env['CHROMIUM_PATH'] = chromiumPath;
+    });
     expect(() => ensureHostTools(['mvn', 'chromium'])).toThrow(
       /missing mvn .*chromium .*apt-get install maven chromium/,
     );
