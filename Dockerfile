@@ -29,6 +29,7 @@ COPY libs/contracts/package.json libs/contracts/package.json
 COPY libs/platform/package.json libs/platform/package.json
 COPY libs/jmap/package.json libs/jmap/package.json
 COPY libs/activesync/package.json libs/activesync/package.json
+COPY libs/edge/package.json libs/edge/package.json
 COPY libs/testing/package.json libs/testing/package.json
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --no-audit --no-fund
@@ -45,6 +46,7 @@ COPY libs/contracts/package.json libs/contracts/package.json
 COPY libs/platform/package.json libs/platform/package.json
 COPY libs/jmap/package.json libs/jmap/package.json
 COPY libs/activesync/package.json libs/activesync/package.json
+COPY libs/edge/package.json libs/edge/package.json
 COPY libs/testing/package.json libs/testing/package.json
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --omit=dev --no-audit --no-fund \
@@ -72,6 +74,8 @@ COPY --from=build /src/libs/jmap/package.json ./libs/jmap/package.json
 COPY --from=build /src/libs/jmap/dist ./libs/jmap/dist
 COPY --from=build /src/libs/activesync/package.json ./libs/activesync/package.json
 COPY --from=build /src/libs/activesync/dist ./libs/activesync/dist
+COPY --from=build /src/libs/edge/package.json ./libs/edge/package.json
+COPY --from=build /src/libs/edge/dist ./libs/edge/dist
 COPY tools/deploy/healthcheck.mjs ./healthcheck.mjs
 # The image's own `node` user, by number, so that Kubernetes' runAsNonRoot can verify it.
 USER 1000:1000

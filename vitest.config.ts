@@ -23,6 +23,7 @@ const shared = {
       '@pushmail/platform': lib('platform'),
       '@pushmail/jmap': lib('jmap'),
       '@pushmail/activesync': lib('activesync'),
+      '@pushmail/edge': lib('edge'),
       '@pushmail/testing': lib('testing'),
     },
   },

@@ -12,7 +12,7 @@ import { AutodiscoverController } from './protocol/autodiscover.controller.js';
 import { EAS_COMMANDS, type EasCommand } from './protocol/eas-command.js';
 import { DeviceViews } from './registry/device-views.js';
 import { DeviceActivityReporter } from './registry/device-activity.reporter.js';
-import { RegistryClient } from './registry/registry-client.js';
+import { RegistryClient } from '@pushmail/edge';
 import { DeviceStore } from './state/device-store.js';
 import { DeviceTrail } from './trail/device-trail.js';
 import { SyncStore } from './state/sync-store.js';

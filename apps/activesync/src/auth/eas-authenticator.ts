@@ -1,16 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
+import {
+  parseBasic,
+  RegistryClient,
+  RegistryUnavailableError,
+  SignInCache,
+  type PasswordCredentials,
+} from '@pushmail/edge';
 import { CONFIG, LOGGER } from '@pushmail/platform';
 import type { Logger } from 'pino';
 import type { ActiveSyncConfig } from '../config/activesync-config.js';
 import { DeviceViews } from '../registry/device-views.js';
-import { RegistryClient, RegistryUnavailableError } from '../registry/registry-client.js';
-import {
-  BASIC_CHALLENGE,
-  parseBasic,
-  parseBearer,
-  signInKey,
-  type PasswordCredentials,
-} from './basic-credentials.js';
+import { BASIC_CHALLENGE, parseBearer, signInKey } from './basic-credentials.js';
 
 /** How long a sign-in waits for this replica to see the partnership the registry just created or refreshed. */
 const VIEW_WAIT_MS = 5000;
@@ -46,7 +46,6 @@ export type AuthOutcome =
 interface CachedSignIn {
   accountId: string;
   address: string;
-  expiresAt: number;
 }
 
 /**
@@ -58,19 +57,18 @@ interface CachedSignIn {
  */
 @Injectable()
 export class EasAuthenticator {
-  private readonly cache = new Map<string, CachedSignIn>();
-  private readonly keysByAccount = new Map<string, Set<string>>();
-  private readonly inFlight = new Map<string, Promise<AuthOutcome>>();
+  private readonly signIns: SignInCache<CachedSignIn, AuthOutcome>;
   private readonly log: Logger;
 
   constructor(
     @Inject(RegistryClient) private readonly registry: RegistryClient,
     @Inject(DeviceViews) private readonly views: DeviceViews,
-    @Inject(CONFIG) private readonly config: ActiveSyncConfig,
+    @Inject(CONFIG) config: ActiveSyncConfig,
     @Inject(LOGGER) logger: Logger,
   ) {
     this.log = logger.child({ component: 'eas-authenticator' });
-    views.onAccountChanged((accountId) => this.forget(accountId));
+    this.signIns = new SignInCache(() => config.PASSWORD_AUTH_CACHE_SECONDS * 1000);
+    views.onAccountChanged((accountId) => this.signIns.forgetAccount(accountId));
   }
 
   async authenticate(authorization: string | undefined, device: DeviceDescription): Promise<AuthOutcome> {
@@ -84,7 +82,7 @@ export class EasAuthenticator {
     }
     const token = parseBearer(authorization);
     if (token !== undefined) return this.bearer(token, device);
-    const credentials = parseBasic(authorization);
+    const credentials = parseBasic(authorization, { domainPrefix: true });
     if (!credentials) {
       return { ok: false, http: 401, detail: 'sign in with the address and password', headers: CHALLENGE };
     }
@@ -97,8 +95,8 @@ export class EasAuthenticator {
       model,
       device.os ?? '',
     ]);
-    const cached = this.cache.get(key);
-    if (cached && cached.expiresAt > Date.now()) {
+    const cached = this.signIns.get(key);
+    if (cached) {
       return {
         ok: true,
         device: {
@@ -109,12 +107,7 @@ export class EasAuthenticator {
         },
       };
     }
-    let pending = this.inFlight.get(key);
-    if (!pending) {
-      pending = this.signIn(key, credentials, device, model).finally(() => this.inFlight.delete(key));
-      this.inFlight.set(key, pending);
-    }
-    return pending;
+    return this.signIns.once(key, () => this.signIn(key, credentials, device, model));
   }
 
   /** Signs in afresh, so the partnership carries what the device just told about itself (Settings). */
@@ -202,20 +195,10 @@ export class EasAuthenticator {
         headers: { 'Retry-After': '1' },
       };
     }
-    const ttlMs = this.config.PASSWORD_AUTH_CACHE_SECONDS * 1000;
-    if (ttlMs > 0) {
-      this.cache.set(key, {
-        accountId: principal.accountId,
-        address: principal.address,
-        expiresAt: Date.now() + ttlMs,
-      });
-      let keys = this.keysByAccount.get(principal.accountId);
-      if (!keys) {
-        keys = new Set();
-        this.keysByAccount.set(principal.accountId, keys);
-      }
-      keys.add(key);
-    }
+    this.signIns.remember(key, principal.accountId, {
+      accountId: principal.accountId,
+      address: principal.address,
+    });
     return {
       ok: true,
       device: {
@@ -225,11 +208,6 @@ export class EasAuthenticator {
         credentials,
       },
     };
-  }
-
-  private forget(accountId: string): void {
-    for (const key of this.keysByAccount.get(accountId) ?? []) this.cache.delete(key);
-    this.keysByAccount.delete(accountId);
   }
 }
 

@@ -10,10 +10,10 @@ import {
   type ActiveSyncRequest,
   type WbxmlElement,
 } from '@pushmail/activesync';
+import { parseBasic } from '@pushmail/edge';
 import { CONFIG, LOGGER, readBody } from '@pushmail/platform';
 import type { Logger } from 'pino';
 import { type DeviceDescription, EasAuthenticator } from '../auth/eas-authenticator.js';
-import { parseBasic } from '../auth/basic-credentials.js';
 import type { ActiveSyncConfig } from '../config/activesync-config.js';
 import { MailboxError } from '../mailbox/mailbox-client.js';
 import { mailboxFailureReply } from './mailbox-failure.js';
@@ -167,7 +167,7 @@ export class ActiveSyncController {
   /** The device as its request describes it, with the model and OS it told in Settings. */
   private async describe(request: IncomingMessage, eas: ActiveSyncRequest): Promise<DeviceDescription> {
     const userAgent = headerText(request.headers['user-agent'], 512);
-    const address = parseBasic(request.headers.authorization)?.address;
+    const address = parseBasic(request.headers.authorization, { domainPrefix: true })?.address;
     const known = address
       ? await this.devices.describedAs(
           eas.deviceId,

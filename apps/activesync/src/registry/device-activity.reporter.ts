@@ -8,7 +8,7 @@ import { CONFIG, LOGGER } from '@pushmail/platform';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { ActiveSyncConfig } from '../config/activesync-config.js';
-import { RegistryClient, type ActivityReport } from './registry-client.js';
+import { RegistryClient, type ActivityReport } from '@pushmail/edge';
 
 const MAX_PER_REPORT = 5000;
 

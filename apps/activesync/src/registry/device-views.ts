@@ -7,6 +7,7 @@ import {
   type DevicePolicyV1,
   type DeviceWipeCommandV1,
 } from '@pushmail/contracts';
+import { RevisionWaiters } from '@pushmail/edge';
 import { CompactedTopicView, KAFKA, LOGGER, ReadinessRegistry } from '@pushmail/platform';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -37,10 +38,9 @@ export class DeviceViews implements OnModuleInit, OnApplicationShutdown {
   private readonly byTokenDigest = new Map<string, { accountId: string; deviceId: string }>();
   private readonly digestsByAccount = new Map<string, string[]>();
   private readonly listeners: DeviceListener[] = [];
-  private readonly revisionWaiters = new Map<
-    string,
-    Set<{ revision: number; resolve: (ok: boolean) => void }>
-  >();
+  private readonly revisionWaiters = new RevisionWaiters(
+    (accountId) => this.credentials.get(accountId)?.revision,
+  );
   private readonly log: Logger;
 
   constructor(
@@ -95,27 +95,7 @@ export class DeviceViews implements OnModuleInit, OnApplicationShutdown {
 
   /** Resolves true once this replica holds the account's snapshot at `revision` or later. */
   waitForRevision(accountId: string, revision: number, timeoutMs: number): Promise<boolean> {
-    if ((this.credentials.get(accountId)?.revision ?? -1) >= revision) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      let waiters = this.revisionWaiters.get(accountId);
-      if (!waiters) {
-        waiters = new Set();
-        this.revisionWaiters.set(accountId, waiters);
-      }
-      const set = waiters;
-      const waiter = {
-        revision,
-        resolve: (reached: boolean) => {
-          clearTimeout(timer);
-          set.delete(waiter);
-          if (set.size === 0 && this.revisionWaiters.get(accountId) === set)
-            this.revisionWaiters.delete(accountId);
-          resolve(reached);
-        },
-      };
-      const timer = setTimeout(() => waiter.resolve(false), timeoutMs);
-      set.add(waiter);
-    });
+    return this.revisionWaiters.wait(accountId, revision, timeoutMs);
   }
 
   onAccountChanged(listener: DeviceListener): void {
@@ -154,9 +134,6 @@ export class DeviceViews implements OnModuleInit, OnApplicationShutdown {
         this.log.error({ err: error, accountId }, 'a device listener failed');
       }
     }
-    const waiters = this.revisionWaiters.get(accountId);
-    if (waiters && snapshot) {
-      for (const waiter of [...waiters]) if (snapshot.revision >= waiter.revision) waiter.resolve(true);
-    }
+    if (snapshot) this.revisionWaiters.reached(accountId, snapshot.revision);
   }
 }

@@ -5,7 +5,7 @@ import { DeviceAuthenticator } from './device-auth.service.js';
 import { DeviceCredentialsView } from './device-credentials.view.js';
 import { DeviceLastSeen } from './device-last-seen.js';
 import { PasswordSignIn } from './password-sign-in.service.js';
-import { RegistryClient } from './registry-client.js';
+import { RegistryClient } from '@pushmail/edge';
 
 @Module({
   providers: [

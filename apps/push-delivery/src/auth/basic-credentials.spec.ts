@@ -1,31 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { credentialsKey, deviceIdentityOf, parseBasic } from './basic-credentials.js';
-
-const basic = (value: string) => `Basic ${Buffer.from(value, 'utf8').toString('base64')}`;
-
-describe(parseBasic.name, () => {
-  it('reads the address (lower-cased) and a password that may contain colons', () => {
-    expect(parseBasic(basic('Alice@Example.COM:pa:ss wörd'))).toEqual({
-      address: 'alice@example.com',
-      password: 'pa:ss wörd',
-    });
-  });
-
-  it('refuses what is not Basic credentials of an address', () => {
-    for (const header of [
-      undefined,
-      '',
-      'Bearer abc',
-      'Basic !!!',
-      basic('no-colon'),
-      basic(':pw'),
-      basic('alice:pw'),
-      basic('a@b:'),
-    ]) {
-      expect(parseBasic(header), String(header)).toBeUndefined();
-    }
-  });
-});
+import { credentialsKey, deviceIdentityOf } from './basic-credentials.js';
 
 describe(deviceIdentityOf.name, () => {
   it('takes the device id and description from the headers', () => {

@@ -1,10 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { PasswordCredentials } from '@pushmail/edge';
 import { sha256Hex } from './device-authenticator.js';
-
-export interface PasswordCredentials {
-  address: string;
-  password: string;
-}
 
 /** What a standard client tells about itself, for its partnership and the access rules. */
 export interface DeviceIdentity {
@@ -15,9 +11,7 @@ export interface DeviceIdentity {
   userAgent: string | null;
 }
 
-const BASIC = /^Basic +([A-Za-z0-9+/]+=*) *$/i;
 const DEVICE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-const MAX_PASSWORD_LENGTH = 1024;
 
 export const DEVICE_ID_HEADER = 'x-device-id';
 export const DEVICE_TYPE_HEADER = 'x-device-type';
@@ -25,25 +19,6 @@ export const DEVICE_MODEL_HEADER = 'x-device-model';
 export const DEVICE_OS_HEADER = 'x-device-os';
 /** The type recorded for a client that does not say. */
 export const DEFAULT_DEVICE_TYPE = 'jmap-client';
-
-export function isBasicAuthorization(header: string | undefined): boolean {
-  return header !== undefined && /^Basic /i.test(header);
-}
-
-/** `Authorization: Basic base64(address:password)` (RFC 7617, UTF-8); undefined when malformed. */
-export function parseBasic(header: string | undefined): PasswordCredentials | undefined {
-  if (!header || header.length > 2 * (320 + MAX_PASSWORD_LENGTH) + 16) return undefined;
-  const encoded = BASIC.exec(header)?.[1];
-  if (!encoded) return undefined;
-  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon <= 0) return undefined;
-  const address = decoded.slice(0, colon).trim().toLowerCase();
-  const password = decoded.slice(colon + 1);
-  if (!/^[^\s@]+@[^\s@]+$/.test(address) || address.length > 320) return undefined;
-  if (password.length === 0 || password.length > MAX_PASSWORD_LENGTH) return undefined;
-  return { address, password };
-}
 
 /**
  * The client's device id from `X-Device-Id` or the `deviceId` query parameter; a client that sends

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
-import { isBasicAuthorization } from './basic-credentials.js';
+import { isBasicAuthorization } from '@pushmail/edge';
 import {
   authenticateBearer,
   type AuthOutcome,

@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { deviceCredentialsTopic, type DeviceCredentialsV1 } from '@pushmail/contracts';
+import { RevisionWaiters } from '@pushmail/edge';
 import { CompactedTopicView, KAFKA, LOGGER, ReadinessRegistry } from '@pushmail/platform';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -14,10 +15,7 @@ export type CredentialsListener = (accountId: string, snapshot: DeviceCredential
 export class DeviceCredentialsView implements CredentialLookup, OnModuleInit, OnApplicationShutdown {
   private readonly index = new DeviceCredentialIndex();
   private readonly listeners: CredentialsListener[] = [];
-  private readonly revisionWaiters = new Map<
-    string,
-    Set<{ revision: number; resolve: (reached: boolean) => void }>
-  >();
+  private readonly revisionWaiters = new RevisionWaiters((accountId) => this.view.get(accountId)?.revision);
   private readonly view: CompactedTopicView<typeof deviceCredentialsTopic.schema>;
   private readonly log: Logger;
 
@@ -53,26 +51,7 @@ export class DeviceCredentialsView implements CredentialLookup, OnModuleInit, On
    * after `timeoutMs`: a change device-registry just made is then in force here too.
    */
   waitForRevision(accountId: string, revision: number, timeoutMs: number): Promise<boolean> {
-    if ((this.view.get(accountId)?.revision ?? -1) >= revision) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      let waiters = this.revisionWaiters.get(accountId);
-      if (!waiters) {
-        waiters = new Set();
-        this.revisionWaiters.set(accountId, waiters);
-      }
-      const waiter = {
-        revision,
-        resolve: (reached: boolean) => {
-          clearTimeout(timer);
-          waiters.delete(waiter);
-          if (waiters.size === 0 && this.revisionWaiters.get(accountId) === waiters)
-            this.revisionWaiters.delete(accountId);
-          resolve(reached);
-        },
-      };
-      const timer = setTimeout(() => waiter.resolve(false), timeoutMs);
-      waiters.add(waiter);
-    });
+    return this.revisionWaiters.wait(accountId, revision, timeoutMs);
   }
 
   /** Called after the index holds the account's new snapshot, e.g. to disconnect revoked devices. */
@@ -100,9 +79,6 @@ export class DeviceCredentialsView implements CredentialLookup, OnModuleInit, On
       }
     }
     // After the listeners: whoever waited for this revision finds its effects already applied.
-    const waiters = this.revisionWaiters.get(accountId);
-    if (waiters && snapshot) {
-      for (const waiter of [...waiters]) if (snapshot.revision >= waiter.revision) waiter.resolve(true);
-    }
+    if (snapshot) this.revisionWaiters.reached(accountId, snapshot.revision);
   }
 }

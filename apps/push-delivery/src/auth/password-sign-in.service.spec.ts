@@ -4,7 +4,7 @@ import type { PushConfig } from '../config/push-config.js';
 import { silentLogger } from '../testing/fake-socket.js';
 import type { CredentialsListener, DeviceCredentialsView } from './device-credentials.view.js';
 import { PasswordSignIn } from './password-sign-in.service.js';
-import type { RegistryClient } from './registry-client.js';
+import type { RegistryClient } from '@pushmail/edge';
 
 const accountId = randomUUID();
 const basic = (password: string) =>

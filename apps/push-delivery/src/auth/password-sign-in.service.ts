@@ -3,10 +3,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { CONFIG, LOGGER } from '@pushmail/platform';
 import type { PushConfig } from '../config/push-config.js';
-import { credentialsKey, deviceIdentityOf, parseBasic } from './basic-credentials.js';
+import { parseBasic, RegistryClient, RegistryUnavailableError, SignInCache } from '@pushmail/edge';
+import { credentialsKey, deviceIdentityOf } from './basic-credentials.js';
 import { type AuthOutcome, WWW_AUTHENTICATE_BASIC } from './device-authenticator.js';
 import { DeviceCredentialsView } from './device-credentials.view.js';
-import { RegistryClient, RegistryUnavailableError } from './registry-client.js';
 
 /** How long a sign-in waits for this replica to see the partnership the registry just created. */
 const VIEW_WAIT_MS = 5000;
@@ -14,7 +14,6 @@ const VIEW_WAIT_MS = 5000;
 interface CachedSignIn {
   accountId: string;
   deviceId: string;
-  expiresAt: number;
 }
 
 export interface PasswordSignInRequest {
@@ -32,23 +31,22 @@ export interface PasswordSignInRequest {
  */
 @Injectable()
 export class PasswordSignIn {
-  private readonly cache = new Map<string, CachedSignIn>();
-  private readonly keysByAccount = new Map<string, Set<string>>();
-  private readonly inFlight = new Map<string, Promise<AuthOutcome>>();
+  private readonly signIns: SignInCache<CachedSignIn, AuthOutcome>;
   private readonly log: Logger;
 
   constructor(
     @Inject(RegistryClient) private readonly registry: RegistryClient,
     @Inject(DeviceCredentialsView) private readonly credentials: DeviceCredentialsView,
-    @Inject(CONFIG) private readonly config: PushConfig,
+    @Inject(CONFIG) config: PushConfig,
     @Inject(LOGGER) logger: Logger,
   ) {
     this.log = logger.child({ component: 'password-sign-in' });
-    credentials.onAccountChanged((accountId) => this.forgetAccount(accountId));
+    this.signIns = new SignInCache(() => config.PASSWORD_AUTH_CACHE_SECONDS * 1000);
+    credentials.onAccountChanged((accountId) => this.signIns.forgetAccount(accountId));
   }
 
   get cachedSignIns(): number {
-    return this.cache.size;
+    return this.signIns.size;
   }
 
   async authenticate(request: PasswordSignInRequest): Promise<AuthOutcome> {
@@ -58,21 +56,12 @@ export class PasswordSignIn {
     if (!identity.ok) return { ok: false, status: 400, detail: identity.detail };
     const key = credentialsKey(credentials, identity.identity);
 
-    const cached = this.cache.get(key);
-    if (cached && cached.expiresAt > Date.now()) {
-      return { ok: true, device: { accountId: cached.accountId, deviceId: cached.deviceId } };
-    }
+    const cached = this.signIns.get(key);
+    if (cached) return { ok: true, device: cached };
     // Requests of one client arriving together cost one password check, not one each.
-    let pending = this.inFlight.get(key);
-    if (!pending) {
-      pending = this.signIn(key, {
-        ...credentials,
-        ...identity.identity,
-        clientAddress: request.clientAddress,
-      }).finally(() => this.inFlight.delete(key));
-      this.inFlight.set(key, pending);
-    }
-    return pending;
+    return this.signIns.once(key, () =>
+      this.signIn(key, { ...credentials, ...identity.identity, clientAddress: request.clientAddress }),
+    );
   }
 
   private async signIn(key: string, request: Parameters<RegistryClient['signIn']>[0]): Promise<AuthOutcome> {
@@ -114,26 +103,9 @@ export class PasswordSignIn {
         headers: { 'Retry-After': '1' },
       };
     }
-    const ttlMs = this.config.PASSWORD_AUTH_CACHE_SECONDS * 1000;
-    if (ttlMs > 0) {
-      this.cache.set(key, {
-        accountId: principal.accountId,
-        deviceId: principal.deviceId,
-        expiresAt: Date.now() + ttlMs,
-      });
-      let keys = this.keysByAccount.get(principal.accountId);
-      if (!keys) {
-        keys = new Set();
-        this.keysByAccount.set(principal.accountId, keys);
-      }
-      keys.add(key);
-    }
-    return { ok: true, device: { accountId: principal.accountId, deviceId: principal.deviceId } };
-  }
-
-  private forgetAccount(accountId: string): void {
-    for (const key of this.keysByAccount.get(accountId) ?? []) this.cache.delete(key);
-    this.keysByAccount.delete(accountId);
+    const device = { accountId: principal.accountId, deviceId: principal.deviceId };
+    this.signIns.remember(key, principal.accountId, device);
+    return { ok: true, device };
   }
 }
 

@@ -7,7 +7,7 @@ import {
 import type { Logger } from 'pino';
 import { CONFIG, LOGGER } from '@pushmail/platform';
 import { DeviceLastSeen } from '../auth/device-last-seen.js';
-import { RegistryClient } from '../auth/registry-client.js';
+import { RegistryClient } from '@pushmail/edge';
 import type { PushConfig } from '../config/push-config.js';
 
 const MAX_PER_REPORT = 5000;

@@ -5,7 +5,7 @@ import { policySettings } from '@pushmail/testing';
 import { describe, expect, it } from 'vitest';
 import { MailboxRefusedRequest, type MailboxResponse } from '../api/mailbox-client.js';
 import type { DeviceCredentialsView } from '../auth/device-credentials.view.js';
-import type { RegistryClient } from '../auth/registry-client.js';
+import type { RegistryClient } from '@pushmail/edge';
 import { silentLogger } from '../testing/fake-socket.js';
 import { DeviceGate } from './device-gate.service.js';
 import { DeviceMethods } from './device-methods.js';

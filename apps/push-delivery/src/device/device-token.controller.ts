@@ -2,7 +2,7 @@ import { Controller, HttpCode, HttpException, Inject, Post, UseGuards } from '@n
 import { CurrentDevice, DeviceAuthGuard } from '../auth/device-auth.guard.js';
 import type { AuthenticatedDevice } from '../auth/device-authenticator.js';
 import { DeviceCredentialsView } from '../auth/device-credentials.view.js';
-import { RegistryClient, RegistryUnavailableError } from '../auth/registry-client.js';
+import { RegistryClient, RegistryUnavailableError } from '@pushmail/edge';
 
 const VIEW_WAIT_MS = 5000;
 

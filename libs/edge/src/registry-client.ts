@@ -1,24 +1,31 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { isObject } from '@pushmail/jmap';
 import { CONFIG } from '@pushmail/platform';
-import type { ActiveSyncConfig } from '../config/activesync-config.js';
+
+/** What a device-edge service's config holds for calling device-registry. */
+export interface RegistryClientConfig {
+  REGISTRY_URL: string;
+  REGISTRY_TIMEOUT_MS: number;
+  INTERNAL_TOKEN: string;
+}
 
 /** device-registry could not be asked (down, slow, or broken): the device should retry later. */
 export class RegistryUnavailableError extends Error {
   override readonly name = 'RegistryUnavailableError';
 }
 
-/** device-registry refused (4xx): `error` is its stable code, `message` its explanation. */
+/** device-registry answered with a refusal (4xx): `error` is its stable code, `message` its explanation. */
 export interface RegistryRefusal {
   status: number;
   error: string;
   message: string;
+  body: Record<string, unknown>;
   retryAfterSeconds?: number;
 }
 
 export type RegistryAnswer<T> = { ok: true; value: T } | { ok: false; refusal: RegistryRefusal };
 
-export interface SignInRequest {
+export interface PasswordSignInRequest {
   address: string;
   password: string;
   deviceId: string;
@@ -44,48 +51,63 @@ export interface ActivityReport {
   deviceId: string;
   seenAt: string;
   clientAddress: string | null;
+  /** What an ActiveSync device adds: its protocol version, last command and Ping heartbeat. */
   activesync?: { protocolVersion: string; lastCommand: string; heartbeatSeconds: number | null };
 }
 
 /**
- * device-registry's internal API, as push-delivery uses it: sign-ins (same lockout, same audit,
- * the same partnership as JMAP devices), policy acknowledgements and wipe confirmations.
+ * device-registry's internal API as the device-edge services (push-delivery, the ActiveSync
+ * gateway) use it: password sign-ins (one lockout, one audit, one partnership per device), policy
+ * acknowledgements, wipe confirmations, token rotations and activity reports. Authenticated with
+ * INTERNAL_TOKEN (never logged).
  */
 @Injectable()
 export class RegistryClient {
   private readonly authorization: string;
 
-  constructor(@Inject(CONFIG) private readonly config: ActiveSyncConfig) {
+  constructor(@Inject(CONFIG) private readonly config: RegistryClientConfig) {
     this.authorization = `Bearer ${config.INTERNAL_TOKEN}`;
   }
 
-  signIn(request: SignInRequest): Promise<RegistryAnswer<SignedInPrincipal>> {
-    return this.post('/internal/v1/authenticate', request, (value) =>
-      isObject(value) &&
-      typeof value['accountId'] === 'string' &&
-      typeof value['deviceId'] === 'string' &&
-      typeof value['revision'] === 'number' &&
-      (value['access'] === 'allowed' || value['access'] === 'blocked' || value['access'] === 'quarantined')
-        ? (value as unknown as SignedInPrincipal)
-        : undefined,
-    );
+  signIn(request: PasswordSignInRequest): Promise<RegistryAnswer<SignedInPrincipal>> {
+    return this.post('/internal/v1/authenticate', request, isPrincipal);
   }
 
   acknowledgePolicy(body: {
     accountId: string;
     deviceId: string;
     version: number;
-    policyId: string;
-  }): Promise<RegistryAnswer<{ revision: number }>> {
-    return this.post('/internal/v1/devices/policy-acknowledgements', body, revisionOnly);
+    policyId?: string;
+  }): Promise<RegistryAnswer<{ policyId: string; version: number; revision: number }>> {
+    return this.post('/internal/v1/devices/policy-acknowledgements', body, (value) =>
+      isObject(value) && typeof value['revision'] === 'number' && typeof value['version'] === 'number'
+        ? (value as { policyId: string; version: number; revision: number })
+        : undefined,
+    );
   }
 
   confirmWipe(body: {
     accountId: string;
     deviceId: string;
     wipeId: string;
-  }): Promise<RegistryAnswer<{ revision: number }>> {
-    return this.post('/internal/v1/devices/wipe-confirmations', body, revisionOnly);
+  }): Promise<RegistryAnswer<{ wipeId: string; confirmedAt: string | null; revision: number }>> {
+    return this.post('/internal/v1/devices/wipe-confirmations', body, (value) =>
+      isObject(value) && typeof value['revision'] === 'number'
+        ? (value as { wipeId: string; confirmedAt: string | null; revision: number })
+        : undefined,
+    );
+  }
+
+  rotateToken(body: {
+    accountId: string;
+    deviceId: string;
+    tokenSha256: string;
+  }): Promise<RegistryAnswer<{ token: string; revision: number }>> {
+    return this.post('/internal/v1/devices/token-rotations', body, (value) =>
+      isObject(value) && typeof value['token'] === 'string' && typeof value['revision'] === 'number'
+        ? { token: value['token'], revision: value['revision'] }
+        : undefined,
+    );
   }
 
   reportActivity(sightings: readonly ActivityReport[]): Promise<RegistryAnswer<{ updated: number }>> {
@@ -140,14 +162,22 @@ export class RegistryClient {
         error: typeof record['error'] === 'string' ? record['error'] : 'refused',
         message:
           typeof record['message'] === 'string' ? record['message'] : `refused (HTTP ${response.status})`,
+        body: record,
         ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterSeconds: retryAfter } : {}),
       },
     };
   }
 }
 
-function revisionOnly(value: unknown): { revision: number } | undefined {
-  return isObject(value) && typeof value['revision'] === 'number'
-    ? { revision: value['revision'] }
-    : undefined;
+function isPrincipal(value: unknown): SignedInPrincipal | undefined {
+  if (
+    isObject(value) &&
+    typeof value['accountId'] === 'string' &&
+    typeof value['deviceId'] === 'string' &&
+    typeof value['revision'] === 'number' &&
+    (value['access'] === 'allowed' || value['access'] === 'blocked' || value['access'] === 'quarantined')
+  ) {
+    return value as unknown as SignedInPrincipal;
+  }
+  return undefined;
 }
