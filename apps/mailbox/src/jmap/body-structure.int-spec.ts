@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { CORE_CAPABILITY, type Invocation, MAIL_CAPABILITY } from '@pushmail/jmap';
+import type { Invocation } from '@pushmail/jmap';
 import PostalMime from 'postal-mime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobStore } from '../blobs/blob-store.service.js';
@@ -8,8 +8,6 @@ import { mailArrivedEvent } from '../testing/mail-fixtures.js';
 import { type MailboxTestApp, startMailboxApp } from '../testing/mailbox-harness.js';
 import { StoreDeliveryUseCase } from '../usecases/store-delivery/store-delivery.usecase.js';
 import { JmapService } from './jmap.service.js';
-
-const using = [CORE_CAPABILITY, MAIL_CAPABILITY];
 
 const png = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
@@ -158,15 +156,7 @@ describe(JmapService.name, () => {
   const alice = randomUUID();
   const ids: Record<string, string> = {};
 
-  const call = async (methodCalls: Invocation[]): Promise<Invocation[]> => {
-    const response = await fetch(`${harness.baseUrl}/internal/jmap`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${harness.internalToken}` },
-      body: JSON.stringify({ accountId: alice, request: { using, methodCalls } }),
-    });
-    expect(response.status).toBe(200);
-    return ((await response.json()) as { methodResponses: Invocation[] }).methodResponses;
-  };
+  const call = (methodCalls: Invocation[]) => harness.jmap(alice, methodCalls);
   const getEmail = async (id: string, args: Record<string, unknown>): Promise<Record<string, unknown>> => {
     const [[name, result]] = (await call([['Email/get', { accountId: alice, ids: [id], ...args }, 'g']])) as [
       Invocation,

@@ -31,20 +31,8 @@ describe(JmapService.name, () => {
   const alice = randomUUID();
   const bob = randomUUID();
 
-  const post = async (body: unknown, signal?: AbortSignal) => {
-    const response = await fetch(`${harness.baseUrl}/internal/jmap`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${harness.internalToken}` },
-      body: JSON.stringify(body),
-      ...(signal ? { signal } : {}),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-  };
-  const call = async (accountId: string, methodCalls: Invocation[]): Promise<Invocation[]> => {
-    const response = await post({ accountId, request: { using, methodCalls } });
-    expect(response.status).toBe(200);
-    return response.body['methodResponses'] as Invocation[];
-  };
+  const post = (body: unknown, signal?: AbortSignal) => harness.postJmap(body, signal ? { signal } : {});
+  const call = (accountId: string, methodCalls: Invocation[]) => harness.jmap(accountId, methodCalls);
   const slowQueryRunning = async (): Promise<boolean> => {
     const { rows } = await harness.db.query(
       `SELECT 1 FROM pg_stat_activity

@@ -17,22 +17,8 @@ describe(JmapController.name, () => {
   let malloryEmailId: string;
   let malloryThreadId: string;
 
-  const post = async (
-    body: unknown,
-    token = harness.internalToken,
-  ): Promise<{ status: number; body: Record<string, unknown> }> => {
-    const response = await fetch(`${harness.baseUrl}/internal/jmap`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: typeof body === 'string' ? body : JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-  };
-  const call = async (accountId: string, methodCalls: Invocation[]): Promise<Invocation[]> => {
-    const response = await post({ accountId, request: { using, methodCalls } });
-    expect(response.status).toBe(200);
-    return response.body['methodResponses'] as Invocation[];
-  };
+  const post = (body: unknown, token?: string) => harness.postJmap(body, token ? { token } : {});
+  const call = (accountId: string, methodCalls: Invocation[]) => harness.jmap(accountId, methodCalls);
   const deliver = async (
     accountId: string,
     subject: string,

@@ -8,6 +8,7 @@ import {
   mailDeliveryStatusTopic,
   type TopicDefinition,
 } from '@pushmail/contracts';
+import { CORE_CAPABILITY, type Invocation, MAIL_CAPABILITY } from '@pushmail/jmap';
 import { createKafka, createLogger, createServiceApp, ensureTopics, loadConfig } from '@pushmail/platform';
 import { createTestDatabase, startGroupsAtEnd } from '@pushmail/testing';
 import type { Kafka, KafkaMessage } from 'kafkajs';
@@ -40,6 +41,13 @@ export async function collectFromNow(kafka: Kafka, topic: TopicDefinition): Prom
   return { messages, stop: () => consumer.disconnect() };
 }
 
+export interface JmapCallOptions {
+  /** The capabilities the request uses: core and mail unless named. */
+  using?: readonly string[];
+  /** The caller's address, which push-delivery passes along for the submission methods. */
+  address?: string | null;
+}
+
 export interface MailboxTestApp {
   app: NestExpressApplication;
   baseUrl: string;
@@ -47,6 +55,22 @@ export interface MailboxTestApp {
   kafka: Kafka;
   deliveryGroupId: string;
   internalToken: string;
+  /** A request to the service with the internal token, as the other services make it. */
+  internal(path: string, init?: RequestInit): Promise<Response>;
+  /** POSTs `body` (a string as it is) to /internal/jmap with `token`: the status and the parsed answer. */
+  postJmap(
+    body: unknown,
+    init?: { token?: string; signal?: AbortSignal },
+  ): Promise<{ status: number; body: Record<string, unknown> }>;
+  /** One JMAP request of the account; throws unless it is answered with 200. */
+  jmap(accountId: string, methodCalls: Invocation[], options?: JmapCallOptions): Promise<Invocation[]>;
+  /** One method call of the account; throws unless that method answers (rather than an error). */
+  jmapMethod(
+    accountId: string,
+    name: string,
+    args: Record<string, unknown>,
+    options?: JmapCallOptions,
+  ): Promise<Record<string, unknown>>;
   close(): Promise<void>;
 }
 
@@ -77,14 +101,52 @@ export async function startMailboxApp(overrides: Record<string, string> = {}): P
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as AddressInfo;
   const db = new pg.Pool({ connectionString: database.url, max: 2 });
+  const baseUrl = `http://127.0.0.1:${address.port}`;
+
+  const internal = (path: string, init: RequestInit = {}) =>
+    fetch(`${baseUrl}${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${internalToken}`, ...(init.headers as Record<string, string>) },
+    });
+  const postJmap: MailboxTestApp['postJmap'] = async (body, { token = internalToken, signal } = {}) => {
+    const response = await fetch(`${baseUrl}/internal/jmap`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+      ...(signal ? { signal } : {}),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+  const jmap: MailboxTestApp['jmap'] = async (accountId, methodCalls, options = {}) => {
+    const { using = [CORE_CAPABILITY, MAIL_CAPABILITY], address } = options;
+    const response = await postJmap({
+      accountId,
+      request: { using, methodCalls },
+      ...(address ? { address } : {}),
+    });
+    if (response.status !== 200)
+      throw new Error(`/internal/jmap answered ${response.status}: ${JSON.stringify(response.body)}`);
+    return response.body['methodResponses'] as Invocation[];
+  };
+  const jmapMethod: MailboxTestApp['jmapMethod'] = async (accountId, name, args, options) => {
+    const [[answered, result]] = (await jmap(accountId, [[name, { accountId, ...args }, 'c']], options)) as [
+      Invocation,
+    ];
+    if (answered !== name) throw new Error(`${name} answered ${answered}: ${JSON.stringify(result)}`);
+    return result;
+  };
 
   return {
     app,
-    baseUrl: `http://127.0.0.1:${address.port}`,
+    baseUrl,
     db,
     kafka,
     deliveryGroupId,
     internalToken,
+    internal,
+    postJmap,
+    jmap,
+    jmapMethod,
     close: async () => {
       await app.close();
       await db.end();

@@ -1,25 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import { DEFAULT_CORE_LIMITS, MethodError, type MethodContext } from '@pushmail/jmap';
 import type { EntityManager } from 'typeorm';
-import { checkSinceState } from '../../changes/change-log.js';
 import {
   SUBMISSION_COLUMNS,
   SUBMISSION_PROPERTIES,
   type SubmissionRow,
   submissionOf,
 } from '../../submissions/submission.js';
+import { idsArgument, propertiesArgument } from './arguments.js';
 import {
-  idsArgument,
-  invalidArguments,
-  optionalBoolean,
-  optionalInt,
-  optionalString,
-  optionalUnsignedInt,
-  propertiesArgument,
-  requireString,
-} from './arguments.js';
-import { readSnapshot } from './read-snapshot.js';
-import { TypeMethods } from './type-methods.js';
+  queryAnswer,
+  queryChangesAnswer,
+  queryChangesArguments,
+  queryWindowArguments,
+  sinceModseq,
+} from './query-results.js';
+import { listRows, TypeMethods } from './type-methods.js';
 
 /** The most submissions a query considers; older ones are reached by filtering on time. */
 const MAX_QUERY_RESULTS = 10_000;
@@ -42,8 +38,7 @@ export class EmailSubmissionMethods extends TypeMethods {
     const { accountId } = context;
     const ids = idsArgument(args, DEFAULT_CORE_LIMITS.maxObjectsInGet, false);
     const properties = propertiesArgument(args, 'properties', SUBMISSION_PROPERTIES, SUBMISSION_PROPERTIES);
-    return readSnapshot(this.dataSource, async (manager) => {
-      const states = await this.changes.readStates(accountId, manager);
+    return this.withStates(accountId, async (manager, states) => {
       const rows: SubmissionRow[] = await manager.query(
         `SELECT ${SUBMISSION_COLUMNS} FROM mailbox.email_submissions
           WHERE account_id = $1 AND ($2::text[] IS NULL OR id = ANY($2::text[]))
@@ -51,11 +46,10 @@ export class EmailSubmissionMethods extends TypeMethods {
           LIMIT $3`,
         [accountId, ids, DEFAULT_CORE_LIMITS.maxObjectsInGet],
       );
-      const found = new Set(rows.map((row) => row.id));
       return {
         accountId,
         state: String(states.submissionModseq),
-        list: rows.map((row) => {
+        ...listRows(ids, rows, (row) => {
           const submission = submissionOf(row);
           return Object.fromEntries(
             ['id', ...properties].map((property) => [
@@ -64,7 +58,6 @@ export class EmailSubmissionMethods extends TypeMethods {
             ]),
           );
         }),
-        notFound: ids === null ? [] : ids.filter((id) => !found.has(id)),
       };
     });
   }
@@ -72,28 +65,10 @@ export class EmailSubmissionMethods extends TypeMethods {
   async query(args: Record<string, unknown>, context: MethodContext): Promise<Record<string, unknown>> {
     const { accountId } = context;
     const query = submissionQuery(args);
-    const position = optionalInt(args, 'position') ?? 0;
-    const anchor = optionalString(args, 'anchor');
-    const anchorOffset = optionalInt(args, 'anchorOffset') ?? 0;
-    const limit = optionalUnsignedInt(args, 'limit');
-    const calculateTotal = optionalBoolean(args, 'calculateTotal', false);
-    return readSnapshot(this.dataSource, async (manager) => {
-      const states = await this.changes.readStates(accountId, manager);
+    const window = queryWindowArguments(args);
+    return this.withStates(accountId, async (manager, states) => {
       const ids = await this.matching(manager, accountId, query);
-      let start = position < 0 ? Math.max(0, ids.length + position) : position;
-      if (anchor !== undefined) {
-        const index = ids.indexOf(anchor);
-        if (index < 0) throw new MethodError('anchorNotFound', 'the anchor is not in the results');
-        start = Math.max(0, index + anchorOffset);
-      }
-      return {
-        accountId,
-        queryState: String(states.submissionModseq),
-        canCalculateChanges: true,
-        position: start,
-        ids: ids.slice(start, limit === undefined ? undefined : start + limit),
-        ...(calculateTotal ? { total: ids.length } : {}),
-      };
+      return queryAnswer(accountId, states.submissionModseq, ids, window);
     });
   }
 
@@ -103,39 +78,15 @@ export class EmailSubmissionMethods extends TypeMethods {
     context: MethodContext,
   ): Promise<Record<string, unknown>> {
     const { accountId } = context;
-    const sinceQueryState = requireString(args, 'sinceQueryState');
-    const maxChanges = optionalUnsignedInt(args, 'maxChanges');
-    if (maxChanges === 0) throw invalidArguments('"maxChanges" must be greater than 0');
+    const asked = queryChangesArguments(args);
     const query = submissionQuery(args);
-    const calculateTotal = optionalBoolean(args, 'calculateTotal', false);
-    return readSnapshot(this.dataSource, async (manager) => {
-      const states = await this.changes.readStates(accountId, manager);
-      const since = checkSinceState(sinceQueryState, states);
-      if (!since.ok) throw new MethodError('cannotCalculateChanges', since.reason);
+    return this.withStates(accountId, async (manager, states) => {
+      const since = sinceModseq(asked.sinceQueryState, states);
       const ids = await this.matching(manager, accountId, query);
       const changed = new Set(
-        await this.changes.changedIds(
-          manager,
-          accountId,
-          'EmailSubmission',
-          since.since,
-          states.modseq,
-          10_000,
-        ),
+        await this.changes.changedIds(manager, accountId, 'EmailSubmission', since, states.modseq, 10_000),
       );
-      const removed = [...changed].sort();
-      const added = ids.flatMap((id, index) => (changed.has(id) ? [{ id, index }] : []));
-      if (maxChanges !== undefined && removed.length + added.length > maxChanges) {
-        throw new MethodError('tooManyChanges', `more than ${maxChanges} changes; query again`);
-      }
-      return {
-        accountId,
-        oldQueryState: sinceQueryState,
-        newQueryState: String(states.submissionModseq),
-        ...(calculateTotal ? { total: ids.length } : {}),
-        removed,
-        added,
-      };
+      return queryChangesAnswer(accountId, asked, states.submissionModseq, ids, changed);
     });
   }
 

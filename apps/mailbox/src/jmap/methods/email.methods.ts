@@ -3,7 +3,6 @@ import { DEFAULT_CORE_LIMITS, isObject, type MethodContext, MethodError } from '
 import { type Compilable, sql } from 'kysely';
 import { DataSource, type EntityManager } from 'typeorm';
 import { BlobStore } from '../../blobs/blob-store.service.js';
-import { checkSinceState } from '../../changes/change-log.js';
 import { ChangesService } from '../../changes/changes.service.js';
 import { isJmapId } from '../../ids/random-id.js';
 import { type Email, EMAIL_COLUMNS, type EmailColumns, emailFromRow } from '../../emails/email.js';
@@ -17,7 +16,6 @@ import {
   idsArgument,
   invalidArguments,
   optionalBoolean,
-  optionalInt,
   optionalString,
   optionalUnsignedInt,
   requireString,
@@ -34,6 +32,7 @@ import {
   propertiesWithHeaders,
   type RawMessage,
 } from './email-view.js';
+import { queryChangesArguments, queryWindowArguments, sinceModseq } from './query-results.js';
 import { listFound, TypeMethods } from './type-methods.js';
 
 export const DEFAULT_QUERY_LIMIT = 50;
@@ -105,12 +104,14 @@ export class EmailMethods extends TypeMethods {
   async query(args: Record<string, unknown>, context: MethodContext): Promise<Record<string, unknown>> {
     const { accountId } = context;
     const query = compileQuery(args, accountId);
-    const requestedLimit = optionalUnsignedInt(args, 'limit');
+    const {
+      limit: requestedLimit,
+      position,
+      anchor,
+      anchorOffset,
+      calculateTotal,
+    } = queryWindowArguments(args);
     const limit = Math.min(requestedLimit ?? DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT);
-    const position = optionalInt(args, 'position') ?? 0;
-    const anchor = optionalString(args, 'anchor');
-    const anchorOffset = optionalInt(args, 'anchorOffset') ?? 0;
-    const calculateTotal = optionalBoolean(args, 'calculateTotal', false);
     const next = query.params.length + 1;
 
     return this.withStates(accountId, async (manager, states) => {
@@ -162,29 +163,19 @@ export class EmailMethods extends TypeMethods {
     context: MethodContext,
   ): Promise<Record<string, unknown>> {
     const { accountId } = context;
-    const sinceQueryState = requireString(args, 'sinceQueryState');
-    const maxChanges = optionalUnsignedInt(args, 'maxChanges');
-    if (maxChanges === 0) throw invalidArguments('"maxChanges" must be greater than 0');
+    const { sinceQueryState, maxChanges, calculateTotal } = queryChangesArguments(args);
     optionalString(args, 'upToId');
-    const calculateTotal = optionalBoolean(args, 'calculateTotal', false);
     const query = compileQuery(args, accountId);
     const expandThreads = optionalBoolean(args, 'collapseThreads', false) || query.dependsOnThread;
     const cap = Math.min(maxChanges ?? MAX_QUERY_CHANGES, MAX_QUERY_CHANGES);
 
     return this.withStates(accountId, async (manager, states) => {
-      const since = checkSinceState(sinceQueryState, states);
-      if (!since.ok) throw new MethodError('cannotCalculateChanges', since.reason);
+      const since = sinceModseq(sinceQueryState, states);
       const changed = new Set(
-        await this.changes.changedIds(manager, accountId, 'Email', since.since, states.modseq, cap + 1),
+        await this.changes.changedIds(manager, accountId, 'Email', since, states.modseq, cap + 1),
       );
       if (expandThreads && changed.size > 0) {
-        for (const id of await this.threadMatesOf(
-          manager,
-          accountId,
-          [...changed],
-          since.since,
-          states.modseq,
-        )) {
+        for (const id of await this.threadMatesOf(manager, accountId, [...changed], since, states.modseq)) {
           changed.add(id);
         }
       }

@@ -1,21 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { DEFAULT_CORE_LIMITS, type MethodContext, MethodError } from '@pushmail/jmap';
-import { checkSinceState } from '../../changes/change-log.js';
 import { loadMailboxNodes, type MailboxNodeRow } from '../../mailboxes/load-mailboxes.js';
 import { OWNER_RIGHTS, ROLE_RIGHTS } from '../../mailboxes/mailbox-rights.js';
 import { descendantsOf, queryMailboxes } from '../../mailboxes/mailbox-tree.js';
-import {
-  idsArgument,
-  invalidArguments,
-  optionalBoolean,
-  optionalInt,
-  optionalString,
-  optionalUnsignedInt,
-  propertiesArgument,
-  requireString,
-} from './arguments.js';
+import { idsArgument, optionalBoolean, propertiesArgument } from './arguments.js';
 import { resolveCreationId } from './email.methods.js';
-import { TypeMethods } from './type-methods.js';
+import {
+  queryAnswer,
+  queryChangesAnswer,
+  queryChangesArguments,
+  queryWindowArguments,
+  sinceModseq,
+} from './query-results.js';
+import { listRows, TypeMethods } from './type-methods.js';
 
 export const MAILBOX_PROPERTIES = [
   'id',
@@ -76,12 +73,10 @@ export class MailboxMethods extends TypeMethods {
           `more than ${DEFAULT_CORE_LIMITS.maxObjectsInGet} mailboxes; ask for ids`,
         );
       }
-      const found = new Set(rows.map((row) => row.id));
       return {
         accountId,
         state: String(states.mailboxModseq),
-        list: rows.map((row) => pick(mailboxObject(row), properties)),
-        notFound: ids === null ? [] : ids.filter((id) => !found.has(id)),
+        ...listRows(ids, rows, (row) => pick(mailboxObject(row), properties)),
       };
     });
   }
@@ -89,28 +84,11 @@ export class MailboxMethods extends TypeMethods {
   async query(args: Record<string, unknown>, context: MethodContext): Promise<Record<string, unknown>> {
     const { accountId } = context;
     const options = queryOptions(args);
-    const position = optionalInt(args, 'position') ?? 0;
-    const anchor = optionalString(args, 'anchor');
-    const anchorOffset = optionalInt(args, 'anchorOffset') ?? 0;
-    const limit = optionalUnsignedInt(args, 'limit');
-    const calculateTotal = optionalBoolean(args, 'calculateTotal', false);
+    const window = queryWindowArguments(args);
 
     return this.withStates(accountId, async (manager, states) => {
       const ids = queryMailboxes(await loadMailboxNodes(manager, accountId), options);
-      let start = position < 0 ? Math.max(0, ids.length + position) : position;
-      if (anchor !== undefined) {
-        const index = ids.indexOf(anchor);
-        if (index < 0) throw new MethodError('anchorNotFound', 'the anchor is not in the results');
-        start = Math.max(0, index + anchorOffset);
-      }
-      return {
-        accountId,
-        queryState: String(states.mailboxModseq),
-        canCalculateChanges: true,
-        position: start,
-        ids: ids.slice(start, limit === undefined ? undefined : start + limit),
-        ...(calculateTotal ? { total: ids.length } : {}),
-      };
+      return queryAnswer(accountId, states.mailboxModseq, ids, window);
     });
   }
 
@@ -123,36 +101,20 @@ export class MailboxMethods extends TypeMethods {
     context: MethodContext,
   ): Promise<Record<string, unknown>> {
     const { accountId } = context;
-    const sinceQueryState = requireString(args, 'sinceQueryState');
-    const maxChanges = optionalUnsignedInt(args, 'maxChanges');
-    if (maxChanges === 0) throw invalidArguments('"maxChanges" must be greater than 0');
+    const asked = queryChangesArguments(args);
     const options = queryOptions(args);
-    const calculateTotal = optionalBoolean(args, 'calculateTotal', false);
 
     return this.withStates(accountId, async (manager, states) => {
-      const since = checkSinceState(sinceQueryState, states);
-      if (!since.ok) throw new MethodError('cannotCalculateChanges', since.reason);
+      const since = sinceModseq(asked.sinceQueryState, states);
       const nodes = await loadMailboxNodes(manager, accountId);
       const ids = queryMailboxes(nodes, options);
       const changed = new Set(
-        await this.changes.changedIds(manager, accountId, 'Mailbox', since.since, states.modseq, 10_000),
+        await this.changes.changedIds(manager, accountId, 'Mailbox', since, states.modseq, 10_000),
       );
       if (options.sortAsTree || options.filterAsTree) {
         for (const id of [...changed]) for (const below of descendantsOf(nodes, id)) changed.add(below);
       }
-      const removed = [...changed].sort();
-      const added = ids.flatMap((id, index) => (changed.has(id) ? [{ id, index }] : []));
-      if (maxChanges !== undefined && removed.length + added.length > maxChanges) {
-        throw new MethodError('tooManyChanges', `more than ${maxChanges} changes; query again`);
-      }
-      return {
-        accountId,
-        oldQueryState: sinceQueryState,
-        newQueryState: String(states.mailboxModseq),
-        ...(calculateTotal ? { total: ids.length } : {}),
-        removed,
-        added,
-      };
+      return queryChangesAnswer(accountId, asked, states.mailboxModseq, ids, changed);
     });
   }
 }

@@ -1,10 +1,11 @@
 import { Inject } from '@nestjs/common';
 import { type MethodContext, MethodError } from '@pushmail/jmap';
 import { DataSource, type EntityManager } from 'typeorm';
-import { type AccountStates, checkSinceState } from '../../changes/change-log.js';
+import type { AccountStates } from '../../changes/change-log.js';
 import { ChangesService } from '../../changes/changes.service.js';
 import type { ChangeType } from '../../store/query-builder.js';
 import { invalidArguments, optionalUnsignedInt, requireString } from './arguments.js';
+import { sinceModseq } from './query-results.js';
 import { readSnapshot } from './read-snapshot.js';
 
 /** The most ids one /changes answer carries, whatever maxChanges asks for. */
@@ -46,9 +47,8 @@ export abstract class TypeMethods {
     const limit = Math.min(maxChanges ?? MAX_CHANGES_PER_CALL, MAX_CHANGES_PER_CALL);
 
     return this.withStates(accountId, async (manager, states) => {
-      const since = checkSinceState(sinceState, states);
-      if (!since.ok) throw new MethodError('cannotCalculateChanges', since.reason);
-      const result = await this.changes.changesSince(manager, accountId, type, states, since.since, limit);
+      const since = sinceModseq(sinceState, states);
+      const result = await this.changes.changesSince(manager, accountId, type, states, since, limit);
       if (!result.ok) {
         throw new MethodError(
           'cannotCalculateChanges',
@@ -79,4 +79,17 @@ export function listFound<T>(
     list: ids.filter((id) => found.has(id)).map((id) => view(found.get(id)!, id)),
     notFound: ids.filter((id) => !found.has(id)),
   };
+}
+
+/**
+ * The list and notFound of a /get answer whose rows come in the store's order; `ids` null asks for
+ * every object.
+ */
+export function listRows<T extends { id: string }>(
+  ids: readonly string[] | null,
+  rows: readonly T[],
+  view: (row: T) => Record<string, unknown>,
+): { list: Record<string, unknown>[]; notFound: string[] } {
+  const found = new Set(rows.map((row) => row.id));
+  return { list: rows.map(view), notFound: ids === null ? [] : ids.filter((id) => !found.has(id)) };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { CORE_CAPABILITY, type Invocation, MAIL_CAPABILITY } from '@pushmail/jmap';
+import type { Invocation } from '@pushmail/jmap';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BLOB_TYPE_HEADER } from '../../blobs/blobs.controller.js';
 import { mailArrivedEvent, rawMessage, unstorableTextMessage } from '../../testing/mail-fixtures.js';
@@ -7,26 +7,16 @@ import { type MailboxTestApp, startMailboxApp } from '../../testing/mailbox-harn
 import { StoreDeliveryUseCase } from '../store-delivery/store-delivery.usecase.js';
 import { ImportEmailsUseCase } from './import-emails.usecase.js';
 
-const using = [CORE_CAPABILITY, MAIL_CAPABILITY];
-
 describe(ImportEmailsUseCase.name, () => {
   let harness: MailboxTestApp;
   const accountId = randomUUID();
   let inboxId: string;
 
-  const call = async (methodCalls: Invocation[]): Promise<Invocation[]> => {
-    const response = await fetch(`${harness.baseUrl}/internal/jmap`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${harness.internalToken}` },
-      body: JSON.stringify({ accountId, request: { using, methodCalls } }),
-    });
-    expect(response.status).toBe(200);
-    return ((await response.json()) as { methodResponses: Invocation[] }).methodResponses;
-  };
+  const call = (methodCalls: Invocation[]) => harness.jmap(accountId, methodCalls);
   const upload = async (data: Buffer): Promise<string> => {
-    const response = await fetch(`${harness.baseUrl}/internal/blobs/${accountId}`, {
+    const response = await harness.internal(`/internal/blobs/${accountId}`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${harness.internalToken}`, [BLOB_TYPE_HEADER]: 'message/rfc822' },
+      headers: { [BLOB_TYPE_HEADER]: 'message/rfc822' },
       body: data,
     });
     expect(response.status).toBe(201);
@@ -77,9 +67,7 @@ describe(ImportEmailsUseCase.name, () => {
       attachments: [{ name: '\ufffd.bin' }],
       preview: 'body with a NUL  in it',
     });
-    const download = await fetch(`${harness.baseUrl}/internal/blobs/${accountId}/${blobId}`, {
-      headers: { authorization: `Bearer ${harness.internalToken}` },
-    });
+    const download = await harness.internal(`/internal/blobs/${accountId}/${blobId}`);
     expect(Buffer.from(await download.arrayBuffer()).equals(raw)).toBe(true);
   });
 });

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { decodeEvent, mailboxChangedTopic, type MailboxChangedV1 } from '@pushmail/contracts';
-import { CORE_CAPABILITY, type Invocation, MAIL_CAPABILITY } from '@pushmail/jmap';
 import { expectEventually, mailboxIdsByRole } from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mailArrivedEvent, rawMessage } from '../../testing/mail-fixtures.js';
@@ -13,8 +12,6 @@ import {
 import { StoreDeliveryUseCase } from '../store-delivery/store-delivery.usecase.js';
 import { SetEmailsUseCase } from './set-emails.usecase.js';
 
-const using = [CORE_CAPABILITY, MAIL_CAPABILITY];
-
 describe(SetEmailsUseCase.name, () => {
   let harness: MailboxTestApp;
   let changed: CollectedMessages;
@@ -22,20 +19,7 @@ describe(SetEmailsUseCase.name, () => {
   let roles: Record<string, string>;
   let emails: string[];
 
-  const call = async (methodCalls: Invocation[]): Promise<Invocation[]> => {
-    const response = await fetch(`${harness.baseUrl}/internal/jmap`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${harness.internalToken}` },
-      body: JSON.stringify({ accountId, request: { using, methodCalls } }),
-    });
-    expect(response.status).toBe(200);
-    return ((await response.json()) as { methodResponses: Invocation[] }).methodResponses;
-  };
-  const one = async (name: string, args: Record<string, unknown>): Promise<Record<string, unknown>> => {
-    const [[answered, result]] = (await call([[name, { accountId, ...args }, 'c']])) as [Invocation];
-    expect(answered).toBe(name);
-    return result;
-  };
+  const one = (name: string, args: Record<string, unknown>) => harness.jmapMethod(accountId, name, args);
   const announced = (state: string): Promise<MailboxChangedV1> =>
     expectEventually(
       () => {
@@ -48,14 +32,7 @@ describe(SetEmailsUseCase.name, () => {
       },
       { timeoutMs: 20_000 },
     );
-  const internal = (path: string, init: RequestInit = {}) =>
-    fetch(`${harness.baseUrl}${path}`, {
-      ...init,
-      headers: {
-        authorization: `Bearer ${harness.internalToken}`,
-        ...(init.headers as Record<string, string>),
-      },
-    });
+  const internal = (path: string, init?: RequestInit) => harness.internal(path, init);
 
   beforeAll(async () => {
     harness = await startMailboxApp();

@@ -30,24 +30,10 @@ describe(SubmitEmailsUseCase.name, () => {
   let roles: Record<string, string>;
   let identityId: string;
 
-  const call = async (methodCalls: Invocation[], caller: string | null = address): Promise<Invocation[]> => {
-    const response = await fetch(`${harness.baseUrl}/internal/jmap`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${harness.internalToken}` },
-      body: JSON.stringify({
-        accountId,
-        request: { using, methodCalls },
-        ...(caller ? { address: caller } : {}),
-      }),
-    });
-    expect(response.status).toBe(200);
-    return ((await response.json()) as { methodResponses: Invocation[] }).methodResponses;
-  };
-  const one = async (name: string, args: Record<string, unknown>): Promise<Record<string, unknown>> => {
-    const [[answered, result]] = (await call([[name, { accountId, ...args }, 'c']])) as [Invocation];
-    expect(answered, JSON.stringify(result)).toBe(name);
-    return result;
-  };
+  const call = (methodCalls: Invocation[], caller: string | null = address) =>
+    harness.jmap(accountId, methodCalls, { using, address: caller });
+  const one = (name: string, args: Record<string, unknown>) =>
+    harness.jmapMethod(accountId, name, args, { using, address });
   const submitted = (): MailSubmittedV1[] =>
     submittedEvents.messages
       .map((message) => decodeEvent(mailSubmittedTopic, message.value))
