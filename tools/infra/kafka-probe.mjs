@@ -1,42 +1,10 @@
 // Whether a broker is up and serving, asked through kafkajs's admin client: an open port alone says
 // nothing about whether the controller has admitted the broker.
-import { createRequire } from 'node:module';
 import kafkajs from 'kafkajs';
+// Node runs the platform's TypeScript as it is: the services and this probe share one copy of the fix.
+import { fixKafkajsRequestQueueTimers } from '../../libs/platform/src/kafka/kafkajs-request-queue.ts';
 
 const { Kafka, logLevel } = kafkajs;
-
-const require = createRequire(import.meta.url);
-let fixed = false;
-
-/**
- * kafkajs 2.2.4's request queue schedules its next check `throttledUntil - Date.now()` ms ahead with
- * `throttledUntil` at -1 until a broker throttles, so every response sets a timer with a negative
- * delay (Node runs it after 1 ms and warns). The same method, with the delay held at 1 ms or more;
- * the services' copy of this fix is libs/platform's kafkajs-request-queue.ts (the tools cannot import it).
- */
-export function fixKafkajsRequestQueueTimers() {
-  if (fixed) return true;
-  const RequestQueue = require('kafkajs/src/network/requestQueue/index.js');
-  const prototype = RequestQueue.prototype;
-  if (!String(prototype.scheduleCheckPendingRequests).includes('this.throttledUntil - Date.now()'))
-    return false;
-  prototype.scheduleCheckPendingRequests = function scheduleCheckPendingRequests() {
-    if (this.throttleCheckTimeoutId) return;
-    const untilThrottleEnds = this.throttledUntil - Date.now();
-    const delay =
-      this.pending.length > 0
-        ? untilThrottleEnds > 0
-          ? untilThrottleEnds
-          : 10
-        : Math.max(1, untilThrottleEnds);
-    this.throttleCheckTimeoutId = setTimeout(() => {
-      this.throttleCheckTimeoutId = null;
-      this.checkPendingRequests();
-    }, delay);
-  };
-  fixed = true;
-  return true;
-}
 
 /**
  * Asks host:port for the cluster's metadata. Resolves with the brokers it lists, the cluster id and

@@ -5,7 +5,7 @@ import { DataSource, type EntityManager, QueryFailedError } from 'typeorm';
 import { bumpAccountRevision, lockAccount } from '../accounts/account-revision.js';
 import { recordDeviceEvent } from '../device-events/record-device-event.js';
 import { Device } from '../devices/entities/device.entity.js';
-import { AccountPublisher } from '../publishing/account-publisher.service.js';
+import { AccountChanges } from '../publishing/account-changes.service.js';
 import { OrgSettings } from '../settings/entities/org-settings.entity.js';
 import { type AccessDecision, decideAccess, type DeviceForDecision } from './access-decision.js';
 import { lockAccessConfiguration } from './access-lock.js';
@@ -39,7 +39,7 @@ export interface ExemptionView {
 export class AccessService {
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
-    @Inject(AccountPublisher) private readonly publisher: AccountPublisher,
+    @Inject(AccountChanges) private readonly changes: AccountChanges,
   ) {}
 
   /** The decision for one device, inside a transaction holding the shared configuration lock. */
@@ -64,7 +64,7 @@ export class AccessService {
 
   async createRule(input: CreateAccessRuleDto): Promise<AccessRuleView> {
     const id = randomUUID();
-    const accounts = await this.reconfigure(async (manager) => {
+    await this.reconfigure(async (manager) => {
       try {
         await manager.insert(AccessRule, {
           id,
@@ -83,18 +83,16 @@ export class AccessService {
         throw error;
       }
     });
-    await this.publisher.publishManyAfterCommit(accounts);
     const rule = await this.dataSource.getRepository(AccessRule).findOneByOrFail({ id });
     return ruleView(rule);
   }
 
   async deleteRule(ruleId: string): Promise<void> {
-    const accounts = await this.reconfigure(async (manager) => {
+    await this.reconfigure(async (manager) => {
       const result = await manager.delete(AccessRule, { id: ruleId });
       if (!result.affected)
         throw new NotFoundException({ error: 'rule_not_found', message: `no access rule ${ruleId}` });
     });
-    await this.publisher.publishManyAfterCommit(accounts);
   }
 
   async defaultAccess(): Promise<DeviceAccessLevel> {
@@ -102,14 +100,13 @@ export class AccessService {
   }
 
   async setDefaultAccess(level: DeviceAccessLevel): Promise<void> {
-    const accounts = await this.reconfigure(async (manager) => {
+    await this.reconfigure(async (manager) => {
       await manager.update(
         OrgSettings,
         { id: 1 },
         { defaultAccess: level, updatedAt: () => 'clock_timestamp()' },
       );
     });
-    await this.publisher.publishManyAfterCommit(accounts);
   }
 
   async listExemptions(accountId?: string): Promise<ExemptionView[]> {
@@ -131,14 +128,13 @@ export class AccessService {
     access: ExemptionAccess,
     note: string | null,
   ): Promise<ExemptionView> {
-    await this.dataSource.transaction(async (manager) => {
+    await this.changes.commit(accountId, async (manager) => {
       await lockAccessConfiguration(manager, 'shared');
       if (!(await lockAccount(manager, accountId))) throw accountNotFound(accountId);
       await manager.upsert(DeviceExemption, { accountId, deviceId, access, note }, ['accountId', 'deviceId']);
       if (await this.redecideDevices(manager, { accountId, deviceId }))
         await bumpAccountRevision(manager, accountId);
     });
-    await this.publisher.publishAfterCommit(accountId);
     const exemption = await this.dataSource
       .getRepository(DeviceExemption)
       .findOneByOrFail({ accountId, deviceId });
@@ -146,7 +142,7 @@ export class AccessService {
   }
 
   async clearExemption(accountId: string, deviceId: string): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
+    await this.changes.commit(accountId, async (manager) => {
       await lockAccessConfiguration(manager, 'shared');
       if (!(await lockAccount(manager, accountId))) throw accountNotFound(accountId);
       const result = await manager.delete(DeviceExemption, { accountId, deviceId });
@@ -159,12 +155,11 @@ export class AccessService {
       if (await this.redecideDevices(manager, { accountId, deviceId }))
         await bumpAccountRevision(manager, accountId);
     });
-    await this.publisher.publishAfterCommit(accountId);
   }
 
-  /** Runs a change to the configuration, then re-decides every partnership; returns the accounts that changed. */
-  private async reconfigure(change: (manager: EntityManager) => Promise<void>): Promise<string[]> {
-    return this.dataSource.transaction(async (manager) => {
+  /** Runs a change to the configuration, then re-decides every partnership and publishes the accounts that changed. */
+  private async reconfigure(change: (manager: EntityManager) => Promise<void>): Promise<void> {
+    await this.changes.commitMany(async (manager) => {
       await lockAccessConfiguration(manager, 'exclusive');
       await change(manager);
       const changed = await this.planChanges(manager, {});

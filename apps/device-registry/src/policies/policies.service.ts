@@ -5,7 +5,7 @@ import { DataSource, type EntityManager, IsNull, QueryFailedError } from 'typeor
 import { bumpAccountRevision, lockAccount } from '../accounts/account-revision.js';
 import { Account } from '../accounts/entities/account.entity.js';
 import { recordDeviceEvent } from '../device-events/record-device-event.js';
-import { AccountPublisher } from '../publishing/account-publisher.service.js';
+import { AccountChanges } from '../publishing/account-changes.service.js';
 import { OrgSettings } from '../settings/entities/org-settings.entity.js';
 import type { CreatePolicyDto, UpdatePolicyDto } from './dto/policy.dto.js';
 import { effectivePolicyOf } from './effective-policy.js';
@@ -32,7 +32,7 @@ export interface PolicyView {
 export class PoliciesService {
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
-    @Inject(AccountPublisher) private readonly publisher: AccountPublisher,
+    @Inject(AccountChanges) private readonly changes: AccountChanges,
   ) {}
 
   async list(): Promise<PolicyView[]> {
@@ -59,7 +59,7 @@ export class PoliciesService {
   }
 
   async update(policyId: string, input: UpdatePolicyDto): Promise<PolicyView> {
-    const accounts = await this.dataSource.transaction(async (manager) => {
+    await this.changes.commitMany(async (manager) => {
       const policy = await manager
         .createQueryBuilder(Policy, 'policy')
         .setLock('pessimistic_write')
@@ -85,7 +85,6 @@ export class PoliciesService {
       await this.markPolicyChanged(manager, affected);
       return affected;
     });
-    await this.publisher.publishManyAfterCommit(accounts);
     return this.get(policyId);
   }
 
@@ -109,7 +108,7 @@ export class PoliciesService {
 
   /** Gives an account its own policy, or (null) lets it follow the default again. */
   async assign(accountId: string, policyId: string | null): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
+    await this.changes.commit(accountId, async (manager) => {
       if (!(await lockAccount(manager, accountId))) {
         throw new NotFoundException({ error: 'account_not_found', message: `no account ${accountId}` });
       }
@@ -122,7 +121,6 @@ export class PoliciesService {
         await this.markPolicyChanged(manager, [accountId]);
       }
     });
-    await this.publisher.publishAfterCommit(accountId);
   }
 
   async defaultPolicyId(): Promise<string | null> {
@@ -130,7 +128,7 @@ export class PoliciesService {
   }
 
   async setDefault(policyId: string | null): Promise<void> {
-    const accounts = await this.dataSource.transaction(async (manager) => {
+    await this.changes.commitMany(async (manager) => {
       if (policyId !== null && !(await manager.existsBy(Policy, { id: policyId })))
         throw policyNotFound(policyId);
       const settings = await manager
@@ -149,7 +147,6 @@ export class PoliciesService {
       await this.markPolicyChanged(manager, affected);
       return affected;
     });
-    await this.publisher.publishManyAfterCommit(accounts);
   }
 
   /** Locks, records the event and bumps each account, in id order. */

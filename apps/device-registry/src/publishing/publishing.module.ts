@@ -1,9 +1,10 @@
 import { Module } from '@nestjs/common';
+import { AccountChanges } from './account-changes.service.js';
 import { AccountPublisher } from './account-publisher.service.js';
 import { OutboxRelay } from './outbox-relay.service.js';
 
 @Module({
-  providers: [AccountPublisher, OutboxRelay],
-  exports: [AccountPublisher],
+  providers: [AccountPublisher, AccountChanges, OutboxRelay],
+  exports: [AccountPublisher, AccountChanges],
 })
 export class PublishingModule {}

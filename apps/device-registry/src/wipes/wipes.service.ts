@@ -5,7 +5,7 @@ import { bumpAccountRevision, lockAccount, revisionOf } from '../accounts/accoun
 import { recordDeviceEvent } from '../device-events/record-device-event.js';
 import { revokeDeviceTokens } from '../devices/device-tokens.js';
 import { Device } from '../devices/entities/device.entity.js';
-import { AccountPublisher } from '../publishing/account-publisher.service.js';
+import { AccountChanges } from '../publishing/account-changes.service.js';
 import type { ListWipesQuery, RequestWipeDto } from './dto/wipe.dto.js';
 import { DeviceWipe } from './entities/device-wipe.entity.js';
 
@@ -31,12 +31,12 @@ export interface WipeView {
 export class WipesService {
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
-    @Inject(AccountPublisher) private readonly publisher: AccountPublisher,
+    @Inject(AccountChanges) private readonly changes: AccountChanges,
   ) {}
 
   async request(accountId: string, deviceId: string, input: RequestWipeDto): Promise<WipeView> {
     const wipeId = randomUUID();
-    await this.dataSource.transaction(async (manager) => {
+    await this.changes.commit(accountId, async (manager) => {
       const device = await lockedDevice(manager, accountId, deviceId);
       if (device.status === 'wiped') {
         throw new ConflictException({ error: 'device_wiped', message: 'this device has already been wiped' });
@@ -67,12 +67,11 @@ export class WipesService {
       });
       await bumpAccountRevision(manager, accountId);
     });
-    await this.publisher.publishAfterCommit(accountId);
     return this.get(wipeId);
   }
 
   async cancel(accountId: string, deviceId: string, cancelledBy: string): Promise<WipeView> {
-    const wipeId = await this.dataSource.transaction(async (manager) => {
+    const wipeId = await this.changes.commit(accountId, async (manager) => {
       await lockedDevice(manager, accountId, deviceId);
       const pending = await manager.findOneBy(DeviceWipe, { accountId, deviceId, status: 'pending' });
       if (!pending)
@@ -84,7 +83,6 @@ export class WipesService {
       await bumpAccountRevision(manager, accountId);
       return pending.id;
     });
-    await this.publisher.publishAfterCommit(accountId);
     return this.get(wipeId);
   }
 
@@ -94,7 +92,7 @@ export class WipesService {
     deviceId: string,
     wipeId: string,
   ): Promise<{ wipe: WipeView; revision: number }> {
-    const revision = await this.dataSource.transaction(async (manager) => {
+    const revision = await this.changes.commit(accountId, async (manager) => {
       await lockedDevice(manager, accountId, deviceId);
       const wipe = await manager.findOneBy(DeviceWipe, {
         id: wipeId,
@@ -130,7 +128,6 @@ export class WipesService {
       await bumpAccountRevision(manager, accountId);
       return revisionOf(manager, accountId);
     });
-    await this.publisher.publishAfterCommit(accountId);
     return { wipe: await this.get(wipeId), revision };
   }
 

@@ -1,15 +1,14 @@
-import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { defineMigration } from '@pushmail/platform';
 
 /**
  * The gateway's own state, per partnership: what the device was told about its policy, what it
  * watches with Ping, and for each folder hierarchy and collection the SyncKey it holds, the JMAP
  * state and ServerIds behind that key, and the last answer (so a retried request is answered the same).
  */
-export class CreateActiveSyncTables1796169600000 implements MigrationInterface {
-  name = 'CreateActiveSyncTables1796169600000';
-
-  async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`
+export const CreateActiveSyncTables1796169600000 = defineMigration({
+  name: 'CreateActiveSyncTables1796169600000',
+  up: [
+    `
       CREATE TABLE activesync.devices (
         account_id uuid NOT NULL,
         device_id varchar(128) NOT NULL,
@@ -29,10 +28,10 @@ export class CreateActiveSyncTables1796169600000 implements MigrationInterface {
         last_seen_at timestamptz NOT NULL DEFAULT now(),
         created_at timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (account_id, device_id)
-      )`);
+      )`,
     // Before authentication only the DeviceId is known: the model a device told is found by it.
-    await queryRunner.query('CREATE INDEX devices_device_id_idx ON activesync.devices (device_id)');
-    await queryRunner.query(`
+    'CREATE INDEX devices_device_id_idx ON activesync.devices (device_id)',
+    `
       CREATE TABLE activesync.folder_states (
         account_id uuid NOT NULL,
         device_id varchar(128) NOT NULL,
@@ -42,8 +41,8 @@ export class CreateActiveSyncTables1796169600000 implements MigrationInterface {
         previous_response bytea,
         updated_at timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (account_id, device_id)
-      )`);
-    await queryRunner.query(`
+      )`,
+    `
       CREATE TABLE activesync.sync_states (
         account_id uuid NOT NULL,
         device_id varchar(128) NOT NULL,
@@ -55,12 +54,11 @@ export class CreateActiveSyncTables1796169600000 implements MigrationInterface {
         previous_response bytea,
         updated_at timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (account_id, device_id, collection_id)
-      )`);
-  }
-
-  async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query('DROP TABLE activesync.sync_states');
-    await queryRunner.query('DROP TABLE activesync.folder_states');
-    await queryRunner.query('DROP TABLE activesync.devices');
-  }
-}
+      )`,
+  ],
+  down: [
+    'DROP TABLE activesync.sync_states',
+    'DROP TABLE activesync.folder_states',
+    'DROP TABLE activesync.devices',
+  ],
+});

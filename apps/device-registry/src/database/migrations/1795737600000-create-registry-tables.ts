@@ -1,10 +1,9 @@
-import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { defineMigration } from '@pushmail/platform';
 
-export class CreateRegistryTables1795737600000 implements MigrationInterface {
-  name = 'CreateRegistryTables1795737600000';
-
-  async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`
+export const CreateRegistryTables1795737600000 = defineMigration({
+  name: 'CreateRegistryTables1795737600000',
+  up: [
+    `
       CREATE TABLE registry.accounts (
         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
         address varchar(320) NOT NULL,
@@ -18,13 +17,11 @@ export class CreateRegistryTables1795737600000 implements MigrationInterface {
         CONSTRAINT accounts_address_key UNIQUE (address),
         CONSTRAINT accounts_address_lower_case CHECK (address = lower(address)),
         CONSTRAINT accounts_status_check CHECK (status IN ('active', 'disabled', 'deleted'))
-      )`);
+      )`,
     // What the outbox relay scans every few seconds: only accounts that still owe a snapshot.
-    await queryRunner.query(
-      `CREATE INDEX accounts_unpublished_idx ON registry.accounts (updated_at) WHERE published_revision < revision`,
-    );
+    `CREATE INDEX accounts_unpublished_idx ON registry.accounts (updated_at) WHERE published_revision < revision`,
 
-    await queryRunner.query(`
+    `
       CREATE TABLE registry.devices (
         account_id uuid NOT NULL REFERENCES registry.accounts (id) ON DELETE CASCADE,
         device_id varchar(128) NOT NULL,
@@ -41,9 +38,9 @@ export class CreateRegistryTables1795737600000 implements MigrationInterface {
         updated_at timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (account_id, device_id),
         CONSTRAINT devices_access_check CHECK (access IN ('allowed', 'blocked', 'quarantined'))
-      )`);
+      )`,
 
-    await queryRunner.query(`
+    `
       CREATE TABLE registry.device_tokens (
         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
         account_id uuid NOT NULL,
@@ -54,15 +51,8 @@ export class CreateRegistryTables1795737600000 implements MigrationInterface {
         CONSTRAINT device_tokens_token_sha256_key UNIQUE (token_sha256),
         CONSTRAINT device_tokens_device_fkey FOREIGN KEY (account_id, device_id)
           REFERENCES registry.devices (account_id, device_id) ON DELETE CASCADE
-      )`);
-    await queryRunner.query(
-      `CREATE INDEX device_tokens_live_idx ON registry.device_tokens (account_id, device_id) WHERE revoked_at IS NULL`,
-    );
-  }
-
-  async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`DROP TABLE registry.device_tokens`);
-    await queryRunner.query(`DROP TABLE registry.devices`);
-    await queryRunner.query(`DROP TABLE registry.accounts`);
-  }
-}
+      )`,
+    `CREATE INDEX device_tokens_live_idx ON registry.device_tokens (account_id, device_id) WHERE revoked_at IS NULL`,
+  ],
+  down: [`DROP TABLE registry.device_tokens`, `DROP TABLE registry.devices`, `DROP TABLE registry.accounts`],
+});

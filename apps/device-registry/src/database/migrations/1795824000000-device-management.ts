@@ -1,11 +1,10 @@
-import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { defineMigration } from '@pushmail/platform';
 
 /** Access rules, policies, remote wipes, sign-in lockout and the device event outbox. */
-export class DeviceManagement1795824000000 implements MigrationInterface {
-  name = 'DeviceManagement1795824000000';
-
-  async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`
+export const DeviceManagement1795824000000 = defineMigration({
+  name: 'DeviceManagement1795824000000',
+  up: [
+    `
       CREATE TABLE registry.policies (
         id uuid PRIMARY KEY,
         name varchar(100) NOT NULL,
@@ -15,21 +14,19 @@ export class DeviceManagement1795824000000 implements MigrationInterface {
         updated_at timestamptz NOT NULL DEFAULT now(),
         CONSTRAINT policies_name_key UNIQUE (name),
         CONSTRAINT policies_version_check CHECK (version > 0)
-      )`);
+      )`,
 
-    await queryRunner.query(`
+    `
       ALTER TABLE registry.accounts
         ADD COLUMN policy_id uuid REFERENCES registry.policies (id) ON DELETE RESTRICT,
         ADD COLUMN failed_sign_ins integer NOT NULL DEFAULT 0,
         ADD COLUMN failure_window_started_at timestamptz,
-        ADD COLUMN locked_until timestamptz`);
-    await queryRunner.query(
-      `CREATE INDEX accounts_locked_idx ON registry.accounts (locked_until) WHERE locked_until IS NOT NULL`,
-    );
-    await queryRunner.query(`CREATE INDEX accounts_policy_idx ON registry.accounts (policy_id)`);
+        ADD COLUMN locked_until timestamptz`,
+    `CREATE INDEX accounts_locked_idx ON registry.accounts (locked_until) WHERE locked_until IS NOT NULL`,
+    `CREATE INDEX accounts_policy_idx ON registry.accounts (policy_id)`,
 
     // One row: the organisation-wide defaults.
-    await queryRunner.query(`
+    `
       CREATE TABLE registry.org_settings (
         id smallint PRIMARY KEY DEFAULT 1,
         default_access varchar(16) NOT NULL DEFAULT 'allowed',
@@ -37,10 +34,10 @@ export class DeviceManagement1795824000000 implements MigrationInterface {
         updated_at timestamptz NOT NULL DEFAULT now(),
         CONSTRAINT org_settings_single_row CHECK (id = 1),
         CONSTRAINT org_settings_default_access_check CHECK (default_access IN ('allowed', 'blocked', 'quarantined'))
-      )`);
-    await queryRunner.query(`INSERT INTO registry.org_settings (id) VALUES (1)`);
+      )`,
+    `INSERT INTO registry.org_settings (id) VALUES (1)`,
 
-    await queryRunner.query(`
+    `
       CREATE TABLE registry.access_rules (
         id uuid PRIMARY KEY,
         match_field varchar(16) NOT NULL,
@@ -50,14 +47,12 @@ export class DeviceManagement1795824000000 implements MigrationInterface {
         created_at timestamptz NOT NULL DEFAULT now(),
         CONSTRAINT access_rules_match_field_check CHECK (match_field IN ('deviceType', 'model')),
         CONSTRAINT access_rules_access_check CHECK (access IN ('allowed', 'blocked', 'quarantined'))
-      )`);
-    await queryRunner.query(
-      `CREATE UNIQUE INDEX access_rules_pattern_key ON registry.access_rules (match_field, lower(pattern))`,
-    );
+      )`,
+    `CREATE UNIQUE INDEX access_rules_pattern_key ON registry.access_rules (match_field, lower(pattern))`,
 
     // Kept apart from the partnership so it can be set before the device first connects and
     // survives the partnership's removal.
-    await queryRunner.query(`
+    `
       CREATE TABLE registry.device_exemptions (
         account_id uuid NOT NULL REFERENCES registry.accounts (id) ON DELETE CASCADE,
         device_id varchar(128) NOT NULL,
@@ -66,9 +61,9 @@ export class DeviceManagement1795824000000 implements MigrationInterface {
         created_at timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (account_id, device_id),
         CONSTRAINT device_exemptions_access_check CHECK (access IN ('allowed', 'blocked'))
-      )`);
+      )`,
 
-    await queryRunner.query(`
+    `
       ALTER TABLE registry.devices
         ADD COLUMN access_source varchar(16) NOT NULL DEFAULT 'default',
         ADD COLUMN access_rule_id uuid,
@@ -81,14 +76,12 @@ export class DeviceManagement1795824000000 implements MigrationInterface {
         ADD COLUMN policy_acknowledged_at timestamptz,
         ADD CONSTRAINT devices_access_source_check CHECK (access_source IN ('exemption', 'rule', 'default')),
         ADD CONSTRAINT devices_auth_method_check CHECK (auth_method IN ('token', 'password')),
-        ADD CONSTRAINT devices_status_check CHECK (status IN ('active', 'wiped'))`);
-    await queryRunner.query(
-      `UPDATE registry.devices SET access_reason = 'organisation default: allowed' WHERE access_reason IS NULL`,
-    );
-    await queryRunner.query(`CREATE INDEX devices_last_sync_idx ON registry.devices (last_sync_at)`);
+        ADD CONSTRAINT devices_status_check CHECK (status IN ('active', 'wiped'))`,
+    `UPDATE registry.devices SET access_reason = 'organisation default: allowed' WHERE access_reason IS NULL`,
+    `CREATE INDEX devices_last_sync_idx ON registry.devices (last_sync_at)`,
 
     // No foreign key to the partnership: who asked for a wipe, and when it was confirmed, outlive it.
-    await queryRunner.query(`
+    `
       CREATE TABLE registry.device_wipes (
         id uuid PRIMARY KEY,
         account_id uuid NOT NULL REFERENCES registry.accounts (id) ON DELETE CASCADE,
@@ -102,45 +95,38 @@ export class DeviceManagement1795824000000 implements MigrationInterface {
         cancelled_by varchar(200),
         CONSTRAINT device_wipes_kind_check CHECK (kind IN ('full', 'account')),
         CONSTRAINT device_wipes_status_check CHECK (status IN ('pending', 'confirmed', 'cancelled'))
-      )`);
-    await queryRunner.query(
-      `CREATE UNIQUE INDEX device_wipes_one_pending ON registry.device_wipes (account_id, device_id) WHERE status = 'pending'`,
-    );
-    await queryRunner.query(
-      `CREATE INDEX device_wipes_account_idx ON registry.device_wipes (account_id, requested_at DESC)`,
-    );
+      )`,
+    `CREATE UNIQUE INDEX device_wipes_one_pending ON registry.device_wipes (account_id, device_id) WHERE status = 'pending'`,
+    `CREATE INDEX device_wipes_account_idx ON registry.device_wipes (account_id, requested_at DESC)`,
 
     // The outbox of device events: written in the transaction of the change, published (and
     // deleted) with the account's snapshot.
-    await queryRunner.query(`
+    `
       CREATE TABLE registry.device_events (
         seq bigserial PRIMARY KEY,
         account_id uuid NOT NULL,
         payload jsonb NOT NULL,
         created_at timestamptz NOT NULL DEFAULT now()
-      )`);
-    await queryRunner.query(
-      `CREATE INDEX device_events_account_idx ON registry.device_events (account_id, seq)`,
-    );
-  }
-
-  async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`DROP TABLE registry.device_events`);
-    await queryRunner.query(`DROP TABLE registry.device_wipes`);
-    await queryRunner.query(`DROP INDEX registry.devices_last_sync_idx`);
-    await queryRunner.query(`
+      )`,
+    `CREATE INDEX device_events_account_idx ON registry.device_events (account_id, seq)`,
+  ],
+  down: [
+    `DROP TABLE registry.device_events`,
+    `DROP TABLE registry.device_wipes`,
+    `DROP INDEX registry.devices_last_sync_idx`,
+    `
       ALTER TABLE registry.devices
         DROP COLUMN access_source, DROP COLUMN access_rule_id, DROP COLUMN access_decided_at,
         DROP COLUMN auth_method, DROP COLUMN status, DROP COLUMN wiped_at,
         DROP COLUMN acknowledged_policy_id, DROP COLUMN acknowledged_policy_version,
-        DROP COLUMN policy_acknowledged_at`);
-    await queryRunner.query(`DROP TABLE registry.device_exemptions`);
-    await queryRunner.query(`DROP TABLE registry.access_rules`);
-    await queryRunner.query(`DROP TABLE registry.org_settings`);
-    await queryRunner.query(`
+        DROP COLUMN policy_acknowledged_at`,
+    `DROP TABLE registry.device_exemptions`,
+    `DROP TABLE registry.access_rules`,
+    `DROP TABLE registry.org_settings`,
+    `
       ALTER TABLE registry.accounts
         DROP COLUMN policy_id, DROP COLUMN failed_sign_ins, DROP COLUMN failure_window_started_at,
-        DROP COLUMN locked_until`);
-    await queryRunner.query(`DROP TABLE registry.policies`);
-  }
-}
+        DROP COLUMN locked_until`,
+    `DROP TABLE registry.policies`,
+  ],
+});

@@ -1,11 +1,10 @@
-import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { defineMigration } from '@pushmail/platform';
 
 /** The device diagnostic trail: bounded by retention and a per-device cap, pruned by the service. */
-export class DeviceTrail1795910400000 implements MigrationInterface {
-  name = 'DeviceTrail1795910400000';
-
-  async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`
+export const DeviceTrail1795910400000 = defineMigration({
+  name: 'DeviceTrail1795910400000',
+  up: [
+    `
       CREATE TABLE registry.device_trail (
         id bigserial PRIMARY KEY,
         account_id uuid NOT NULL,
@@ -15,14 +14,9 @@ export class DeviceTrail1795910400000 implements MigrationInterface {
         data jsonb NOT NULL,
         source varchar(200) NOT NULL,
         received_at timestamptz NOT NULL DEFAULT now()
-      )`);
-    await queryRunner.query(
-      `CREATE INDEX device_trail_device_idx ON registry.device_trail (account_id, device_id, at DESC)`,
-    );
-    await queryRunner.query(`CREATE INDEX device_trail_at_idx ON registry.device_trail (at)`);
-  }
-
-  async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`DROP TABLE registry.device_trail`);
-  }
-}
+      )`,
+    `CREATE INDEX device_trail_device_idx ON registry.device_trail (account_id, device_id, at DESC)`,
+    `CREATE INDEX device_trail_at_idx ON registry.device_trail (at)`,
+  ],
+  down: [`DROP TABLE registry.device_trail`],
+});

@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DeviceAccessLevel } from '@pushmail/contracts';
-import { DataSource } from 'typeorm';
 import { bumpAccountRevision, revisionOf } from '../../accounts/account-revision.js';
 import { SignIn } from '../../credentials/sign-in.service.js';
-import { AccountPublisher } from '../../publishing/account-publisher.service.js';
+import { AccountChanges } from '../../publishing/account-changes.service.js';
 import { DeviceBlockedException } from '../../devices/devices.errors.js';
 import type { AuthenticateDeviceDto } from '../../devices/dto/internal.dto.js';
 import { lockSignedInAccount } from '../../devices/lock-signed-in-account.js';
@@ -28,29 +27,31 @@ export interface AuthenticatedPrincipal {
 @Injectable()
 export class AuthenticateDevice {
   constructor(
-    @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(SignIn) private readonly signIn: SignIn,
     @Inject(Partnerships) private readonly partnerships: Partnerships,
-    @Inject(AccountPublisher) private readonly publisher: AccountPublisher,
+    @Inject(AccountChanges) private readonly changes: AccountChanges,
   ) {}
 
   async execute(input: AuthenticateDeviceDto): Promise<AuthenticatedPrincipal> {
     const accountId = await this.signIn.verify(input.address, input.password);
-    const outcome = await this.dataSource.transaction(async (manager) => {
-      const account = await lockSignedInAccount(manager, accountId);
-      const partnership = await this.partnerships.upsert(manager, accountId, {
-        deviceId: input.deviceId,
-        deviceType: input.deviceType,
-        model: input.model,
-        os: input.os,
-        userAgent: input.userAgent,
-        clientAddress: input.clientAddress,
-        authMethod: 'password',
-      });
-      if (partnership.changed) await bumpAccountRevision(manager, accountId);
-      return { ...partnership, address: account.address, revision: await revisionOf(manager, accountId) };
-    });
-    if (outcome.changed) await this.publisher.publishAfterCommit(accountId);
+    const outcome = await this.changes.commit(
+      accountId,
+      async (manager) => {
+        const account = await lockSignedInAccount(manager, accountId);
+        const partnership = await this.partnerships.upsert(manager, accountId, {
+          deviceId: input.deviceId,
+          deviceType: input.deviceType,
+          model: input.model,
+          os: input.os,
+          userAgent: input.userAgent,
+          clientAddress: input.clientAddress,
+          authMethod: 'password',
+        });
+        if (partnership.changed) await bumpAccountRevision(manager, accountId);
+        return { ...partnership, address: account.address, revision: await revisionOf(manager, accountId) };
+      },
+      (result) => result.changed,
+    );
     if (outcome.decision.level === 'blocked') throw new DeviceBlockedException(outcome.decision);
     return {
       accountId,

@@ -1,12 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DeviceAccessLevel } from '@pushmail/contracts';
-import { DataSource } from 'typeorm';
 import { CONFIG } from '@pushmail/platform';
 import { bumpAccountRevision } from '../../accounts/account-revision.js';
 import type { RegistryConfig } from '../../config/registry-config.js';
 import { issueDeviceToken } from '../../credentials/device-token.js';
 import { SignIn } from '../../credentials/sign-in.service.js';
-import { AccountPublisher } from '../../publishing/account-publisher.service.js';
+import { AccountChanges } from '../../publishing/account-changes.service.js';
 import { DeviceBlockedException } from '../../devices/devices.errors.js';
 import type { RegisterDeviceDto } from '../../devices/dto/register-device.dto.js';
 import { replaceDeviceToken } from '../../devices/device-tokens.js';
@@ -37,10 +36,9 @@ export interface RegisteredDevice {
 @Injectable()
 export class RegisterDevice {
   constructor(
-    @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(SignIn) private readonly signIn: SignIn,
     @Inject(Partnerships) private readonly partnerships: Partnerships,
-    @Inject(AccountPublisher) private readonly publisher: AccountPublisher,
+    @Inject(AccountChanges) private readonly changes: AccountChanges,
     @Inject(CONFIG) private readonly config: Pick<RegistryConfig, 'PUBLIC_JMAP_URL'>,
   ) {}
 
@@ -48,7 +46,7 @@ export class RegisterDevice {
     const accountId = await this.signIn.verify(input.address, input.password);
     const issued = issueDeviceToken();
 
-    const outcome = await this.dataSource.transaction(async (manager) => {
+    const outcome = await this.changes.commit(accountId, async (manager) => {
       await lockSignedInAccount(manager, accountId);
 
       const partnership = await this.partnerships.upsert(manager, accountId, {
@@ -68,8 +66,6 @@ export class RegisterDevice {
       await bumpAccountRevision(manager, accountId);
       return { ...partnership, blocked: false as const };
     });
-
-    await this.publisher.publishAfterCommit(accountId);
     if (outcome.blocked) throw new DeviceBlockedException(outcome.decision);
     return {
       created: outcome.created,

@@ -1,21 +1,17 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { bumpAccountRevision, lockAccount } from '../../accounts/account-revision.js';
 import { recordDeviceEvent } from '../../device-events/record-device-event.js';
-import { AccountPublisher } from '../../publishing/account-publisher.service.js';
+import { AccountChanges } from '../../publishing/account-changes.service.js';
 import { cancelPendingWipes } from '../../wipes/wipes.service.js';
 import { Device } from '../../devices/entities/device.entity.js';
 
 /** Ends a partnership: the device's tokens go with it and it frees a place under the device limit. */
 @Injectable()
 export class RemoveDevice {
-  constructor(
-    @Inject(DataSource) private readonly dataSource: DataSource,
-    @Inject(AccountPublisher) private readonly publisher: AccountPublisher,
-  ) {}
+  constructor(@Inject(AccountChanges) private readonly changes: AccountChanges) {}
 
   async execute(accountId: string, deviceId: string, removedBy = 'administrator'): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
+    await this.changes.commit(accountId, async (manager) => {
       if (!(await lockAccount(manager, accountId))) {
         throw new NotFoundException({ error: 'account_not_found', message: `no account ${accountId}` });
       }
@@ -31,6 +27,5 @@ export class RemoveDevice {
       await recordDeviceEvent(manager, { accountId, deviceId, type: 'removed', actor: removedBy });
       await bumpAccountRevision(manager, accountId);
     });
-    await this.publisher.publishAfterCommit(accountId);
   }
 }

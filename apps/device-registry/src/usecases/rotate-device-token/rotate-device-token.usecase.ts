@@ -2,7 +2,7 @@ import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { DataSource, IsNull } from 'typeorm';
 import { bumpAccountRevision, lockAccount, revisionOf } from '../../accounts/account-revision.js';
 import { issueDeviceToken } from '../../credentials/device-token.js';
-import { AccountPublisher } from '../../publishing/account-publisher.service.js';
+import { AccountChanges } from '../../publishing/account-changes.service.js';
 import { replaceDeviceToken } from '../../devices/device-tokens.js';
 import { refuseTokenIfBarred } from '../../devices/token-refusal.js';
 import { DeviceToken } from '../../devices/entities/device-token.entity.js';
@@ -29,7 +29,7 @@ export interface RotatedToken {
 export class RotateDeviceToken {
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
-    @Inject(AccountPublisher) private readonly publisher: AccountPublisher,
+    @Inject(AccountChanges) private readonly changes: AccountChanges,
   ) {}
 
   /** `expected` pins the device when the caller already knows it (push-delivery authenticated it). */
@@ -49,7 +49,7 @@ export class RotateDeviceToken {
     }
     const { accountId, deviceId } = found;
     const issued = issueDeviceToken();
-    const revision = await this.dataSource.transaction(async (manager) => {
+    const revision = await this.changes.commit(accountId, async (manager) => {
       await lockAccount(manager, accountId);
       // Another rotation may have won the race for the account lock.
       if (!(await manager.existsBy(DeviceToken, { id: found.id, revokedAt: IsNull() }))) throw invalidToken();
@@ -60,7 +60,6 @@ export class RotateDeviceToken {
       await bumpAccountRevision(manager, accountId);
       return revisionOf(manager, accountId);
     });
-    await this.publisher.publishAfterCommit(accountId);
     return { accountId, deviceId, token: issued.token, revision };
   }
 }

@@ -1,10 +1,9 @@
-import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { defineMigration } from '@pushmail/platform';
 
-export class CreateMailboxTables1795737600000 implements MigrationInterface {
-  name = 'CreateMailboxTables1795737600000';
-
-  async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`
+export const CreateMailboxTables1795737600000 = defineMigration({
+  name: 'CreateMailboxTables1795737600000',
+  up: [
+    `
       CREATE TABLE mailbox.account_state (
         account_id uuid PRIMARY KEY,
         modseq bigint NOT NULL DEFAULT 0,
@@ -16,9 +15,9 @@ export class CreateMailboxTables1795737600000 implements MigrationInterface {
         CONSTRAINT account_state_counters_check CHECK (
           modseq >= 0 AND delivery_modseq <= modseq AND published_modseq <= modseq AND changes_horizon <= modseq
         )
-      )`);
+      )`,
 
-    await queryRunner.query(`
+    `
       CREATE TABLE mailbox.mailboxes (
         id text PRIMARY KEY,
         account_id uuid NOT NULL REFERENCES mailbox.account_state (account_id) ON DELETE CASCADE,
@@ -29,14 +28,12 @@ export class CreateMailboxTables1795737600000 implements MigrationInterface {
         created_modseq bigint NOT NULL,
         updated_modseq bigint NOT NULL,
         CONSTRAINT mailboxes_role_check CHECK (role IN ('inbox', 'archive', 'drafts', 'sent', 'trash', 'junk'))
-      )`);
+      )`,
     // RFC 8621 allows one mailbox per role; this is also what makes creating the defaults idempotent.
-    await queryRunner.query(
-      `CREATE UNIQUE INDEX mailboxes_account_role_key ON mailbox.mailboxes (account_id, role) WHERE role IS NOT NULL`,
-    );
-    await queryRunner.query(`CREATE INDEX mailboxes_account_idx ON mailbox.mailboxes (account_id)`);
+    `CREATE UNIQUE INDEX mailboxes_account_role_key ON mailbox.mailboxes (account_id, role) WHERE role IS NOT NULL`,
+    `CREATE INDEX mailboxes_account_idx ON mailbox.mailboxes (account_id)`,
 
-    await queryRunner.query(`
+    `
       CREATE TABLE mailbox.emails (
         id text PRIMARY KEY,
         account_id uuid NOT NULL REFERENCES mailbox.account_state (account_id) ON DELETE CASCADE,
@@ -64,28 +61,18 @@ export class CreateMailboxTables1795737600000 implements MigrationInterface {
         created_modseq bigint NOT NULL,
         updated_modseq bigint NOT NULL,
         CONSTRAINT emails_account_delivery_key UNIQUE (account_id, delivery_id)
-      )`);
+      )`,
     // Email/query's default order, and the tie-breaker that makes paging stable.
-    await queryRunner.query(
-      `CREATE INDEX emails_account_received_idx ON mailbox.emails (account_id, received_at, id)`,
-    );
+    `CREATE INDEX emails_account_received_idx ON mailbox.emails (account_id, received_at, id)`,
     // Threading looks replies up by the Message-ID they answer.
-    await queryRunner.query(
-      `CREATE INDEX emails_account_message_id_idx ON mailbox.emails (account_id, message_id) WHERE message_id IS NOT NULL`,
-    );
-    await queryRunner.query(
-      `CREATE INDEX emails_account_thread_idx ON mailbox.emails (account_id, thread_id)`,
-    );
+    `CREATE INDEX emails_account_message_id_idx ON mailbox.emails (account_id, message_id) WHERE message_id IS NOT NULL`,
+    `CREATE INDEX emails_account_thread_idx ON mailbox.emails (account_id, thread_id)`,
     // Which emails a not-yet-announced state created.
-    await queryRunner.query(
-      `CREATE INDEX emails_account_created_modseq_idx ON mailbox.emails (account_id, created_modseq)`,
-    );
-    await queryRunner.query(
-      `CREATE INDEX emails_mailbox_ids_idx ON mailbox.emails USING gin (mailbox_ids jsonb_path_ops)`,
-    );
+    `CREATE INDEX emails_account_created_modseq_idx ON mailbox.emails (account_id, created_modseq)`,
+    `CREATE INDEX emails_mailbox_ids_idx ON mailbox.emails USING gin (mailbox_ids jsonb_path_ops)`,
 
     // The primary key leads with (account_id, type, modseq): it is the index `/changes` reads.
-    await queryRunner.query(`
+    `
       CREATE TABLE mailbox.changes (
         account_id uuid NOT NULL,
         type text NOT NULL,
@@ -96,15 +83,14 @@ export class CreateMailboxTables1795737600000 implements MigrationInterface {
         CONSTRAINT changes_pkey PRIMARY KEY (account_id, type, modseq, object_id),
         CONSTRAINT changes_type_check CHECK (type IN ('Email', 'Mailbox', 'Thread')),
         CONSTRAINT changes_kind_check CHECK (kind IN ('created', 'updated', 'destroyed'))
-      )`);
+      )`,
     // Retention prunes by age.
-    await queryRunner.query(`CREATE INDEX changes_at_idx ON mailbox.changes (at)`);
-  }
-
-  async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`DROP TABLE mailbox.changes`);
-    await queryRunner.query(`DROP TABLE mailbox.emails`);
-    await queryRunner.query(`DROP TABLE mailbox.mailboxes`);
-    await queryRunner.query(`DROP TABLE mailbox.account_state`);
-  }
-}
+    `CREATE INDEX changes_at_idx ON mailbox.changes (at)`,
+  ],
+  down: [
+    `DROP TABLE mailbox.changes`,
+    `DROP TABLE mailbox.emails`,
+    `DROP TABLE mailbox.mailboxes`,
+    `DROP TABLE mailbox.account_state`,
+  ],
+});

@@ -1,24 +1,23 @@
-import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { defineMigration } from '@pushmail/platform';
 
 /**
  * Sending (RFC 8621 §6–7): the identities an account sends as, its submissions with their delivery
  * status, and the outbox of submissions not yet handed to Kafka. Both types get a state of their own
  * and rows in the change log.
  */
-export class AddSubmissions1796000000000 implements MigrationInterface {
-  name = 'AddSubmissions1796000000000';
-
-  async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`
+export const AddSubmissions1796000000000 = defineMigration({
+  name: 'AddSubmissions1796000000000',
+  up: [
+    `
       ALTER TABLE mailbox.account_state
         ADD COLUMN identity_modseq bigint NOT NULL DEFAULT 0,
-        ADD COLUMN submission_modseq bigint NOT NULL DEFAULT 0`);
-    await queryRunner.query(`ALTER TABLE mailbox.changes DROP CONSTRAINT changes_type_check`);
-    await queryRunner.query(`
+        ADD COLUMN submission_modseq bigint NOT NULL DEFAULT 0`,
+    `ALTER TABLE mailbox.changes DROP CONSTRAINT changes_type_check`,
+    `
       ALTER TABLE mailbox.changes ADD CONSTRAINT changes_type_check
-        CHECK (type IN ('Email', 'Mailbox', 'Thread', 'Identity', 'EmailSubmission'))`);
+        CHECK (type IN ('Email', 'Mailbox', 'Thread', 'Identity', 'EmailSubmission'))`,
 
-    await queryRunner.query(`
+    `
       CREATE TABLE mailbox.identities (
         id text PRIMARY KEY,
         account_id uuid NOT NULL REFERENCES mailbox.account_state (account_id) ON DELETE CASCADE,
@@ -31,10 +30,10 @@ export class AddSubmissions1796000000000 implements MigrationInterface {
         may_delete boolean NOT NULL DEFAULT true,
         created_modseq bigint NOT NULL,
         updated_modseq bigint NOT NULL
-      )`);
-    await queryRunner.query(`CREATE INDEX identities_account_idx ON mailbox.identities (account_id)`);
+      )`,
+    `CREATE INDEX identities_account_idx ON mailbox.identities (account_id)`,
 
-    await queryRunner.query(`
+    `
       CREATE TABLE mailbox.email_submissions (
         id text PRIMARY KEY,
         account_id uuid NOT NULL REFERENCES mailbox.account_state (account_id) ON DELETE CASCADE,
@@ -48,36 +47,29 @@ export class AddSubmissions1796000000000 implements MigrationInterface {
         created_modseq bigint NOT NULL,
         updated_modseq bigint NOT NULL,
         CONSTRAINT email_submissions_undo_status_check CHECK (undo_status IN ('pending', 'final', 'canceled'))
-      )`);
+      )`,
     // The hourly limit counts an account's recent submissions; queries list them by time.
-    await queryRunner.query(
-      `CREATE INDEX email_submissions_account_send_at_idx ON mailbox.email_submissions (account_id, send_at, id)`,
-    );
+    `CREATE INDEX email_submissions_account_send_at_idx ON mailbox.email_submissions (account_id, send_at, id)`,
 
     // Written in the submission's transaction, deleted once Kafka acknowledged the event.
-    await queryRunner.query(`
+    `
       CREATE TABLE mailbox.submission_outbox (
         submission_id text PRIMARY KEY,
         account_id uuid NOT NULL,
         event jsonb NOT NULL,
         created_at timestamptz NOT NULL DEFAULT now()
-      )`);
-    await queryRunner.query(
-      `CREATE INDEX submission_outbox_created_idx ON mailbox.submission_outbox (created_at)`,
-    );
-  }
-
-  async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`DROP TABLE mailbox.submission_outbox`);
-    await queryRunner.query(`DROP TABLE mailbox.email_submissions`);
-    await queryRunner.query(`DROP TABLE mailbox.identities`);
-    await queryRunner.query(`DELETE FROM mailbox.changes WHERE type IN ('Identity', 'EmailSubmission')`);
-    await queryRunner.query(`ALTER TABLE mailbox.changes DROP CONSTRAINT changes_type_check`);
-    await queryRunner.query(`
+      )`,
+    `CREATE INDEX submission_outbox_created_idx ON mailbox.submission_outbox (created_at)`,
+  ],
+  down: [
+    `DROP TABLE mailbox.submission_outbox`,
+    `DROP TABLE mailbox.email_submissions`,
+    `DROP TABLE mailbox.identities`,
+    `DELETE FROM mailbox.changes WHERE type IN ('Identity', 'EmailSubmission')`,
+    `ALTER TABLE mailbox.changes DROP CONSTRAINT changes_type_check`,
+    `
       ALTER TABLE mailbox.changes ADD CONSTRAINT changes_type_check
-        CHECK (type IN ('Email', 'Mailbox', 'Thread'))`);
-    await queryRunner.query(
-      `ALTER TABLE mailbox.account_state DROP COLUMN identity_modseq, DROP COLUMN submission_modseq`,
-    );
-  }
-}
+        CHECK (type IN ('Email', 'Mailbox', 'Thread'))`,
+    `ALTER TABLE mailbox.account_state DROP COLUMN identity_modseq, DROP COLUMN submission_modseq`,
+  ],
+});

@@ -1,11 +1,10 @@
-import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { defineMigration } from '@pushmail/platform';
 
 /** The durable queue: submitted messages, one delivery per recipient, and the outbox of events. */
-export class CreateOutboundTables1796100000000 implements MigrationInterface {
-  name = 'CreateOutboundTables1796100000000';
-
-  async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`
+export const CreateOutboundTables1796100000000 = defineMigration({
+  name: 'CreateOutboundTables1796100000000',
+  up: [
+    `
       CREATE TABLE outbound.messages (
         submission_id text PRIMARY KEY,
         account_id uuid NOT NULL,
@@ -14,8 +13,8 @@ export class CreateOutboundTables1796100000000 implements MigrationInterface {
         raw bytea NOT NULL,
         submitted_at timestamptz NOT NULL,
         created_at timestamptz NOT NULL DEFAULT now()
-      )`);
-    await queryRunner.query(`
+      )`,
+    `
       CREATE TABLE outbound.deliveries (
         id bigserial PRIMARY KEY,
         submission_id text NOT NULL REFERENCES outbound.messages (submission_id) ON DELETE CASCADE,
@@ -32,23 +31,16 @@ export class CreateOutboundTables1796100000000 implements MigrationInterface {
         CONSTRAINT deliveries_status_check CHECK (status IN ('queued', 'deferred', 'delivered', 'bounced')),
         -- A redelivered submission queues each recipient once.
         CONSTRAINT deliveries_submission_recipient_key UNIQUE (submission_id, recipient)
-      )`);
+      )`,
     // The worker's claim: what is due, oldest first.
-    await queryRunner.query(
-      `CREATE INDEX deliveries_due_idx ON outbound.deliveries (next_attempt_at) WHERE status IN ('queued', 'deferred')`,
-    );
-    await queryRunner.query(`
+    `CREATE INDEX deliveries_due_idx ON outbound.deliveries (next_attempt_at) WHERE status IN ('queued', 'deferred')`,
+    `
       CREATE TABLE outbound.outbox (
         id bigserial PRIMARY KEY,
         topic text NOT NULL,
         event jsonb NOT NULL,
         created_at timestamptz NOT NULL DEFAULT now()
-      )`);
-  }
-
-  async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`DROP TABLE outbound.outbox`);
-    await queryRunner.query(`DROP TABLE outbound.deliveries`);
-    await queryRunner.query(`DROP TABLE outbound.messages`);
-  }
-}
+      )`,
+  ],
+  down: [`DROP TABLE outbound.outbox`, `DROP TABLE outbound.deliveries`, `DROP TABLE outbound.messages`],
+});
