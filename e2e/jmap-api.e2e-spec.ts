@@ -107,7 +107,9 @@ describe('JMAP mail API: blobs, queries and errors', () => {
     expect(response.headers.get('content-disposition')).toContain('message.eml');
     const stored = Buffer.from(await response.arrayBuffer());
     const { trace, sent } = splitTraceFields(stored);
-    expect(trace).toMatch(/^Return-Path: <[^>]*>\r\nReceived: from [^\r\n]+\r\n(?:\t[^\r\n]+\r\n)+$/);
+    expect(trace).toMatch(
+      /^Return-Path: <[^>]*>\r\n(?:(?:Authentication-Results|Received-SPF): [^\r\n]*\r\n(?:[ \t][^\r\n]*\r\n)*)*Received: from [^\r\n]+\r\n(?:\t[^\r\n]+\r\n)+$/,
+    );
     expect(sent.equals(Buffer.from(message, 'utf8'))).toBe(true);
     expect(email['size']).toBe(stored.length);
 

@@ -10,7 +10,7 @@ import {
 } from '@pushmail/contracts';
 import { createLogger, EventProducer } from '@pushmail/platform';
 import { expectEventually, scrapeMetrics } from '@pushmail/testing';
-import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
+import { dkimVerify } from 'mailauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeliverQueuedUseCase } from './usecases/deliver-queued/deliver-queued.usecase.js';
 import {

@@ -15,6 +15,7 @@ export * from './config-fixtures.js';
 export * from './container-specs.js';
 export * from './delivery-group.js';
 export * from './device-fixtures.js';
+export * from './dns-zone.js';
 export * from './expect-eventually.js';
 export * from './mailboxes.js';
 export * from './metrics-scrape.js';

@@ -10,10 +10,15 @@ export interface SmtpOutcome {
  * Hands `raw` to the SMTP server on 127.0.0.1:`port` the way a sending server would, and returns
  * the reply that decided it, whether the server accepted the message or refused it.
  */
-export async function submitMessage(port: number, to: string[], raw: string | Buffer): Promise<SmtpOutcome> {
+export async function submitMessage(
+  port: number,
+  to: string[],
+  raw: string | Buffer,
+  from = 'sender@elsewhere.example',
+): Promise<SmtpOutcome> {
   const transport = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true });
   try {
-    const info = await transport.sendMail({ envelope: { from: 'sender@elsewhere.example', to }, raw });
+    const info = await transport.sendMail({ envelope: { from, to }, raw });
     return { code: Number(info.response.slice(0, 3)), response: info.response };
   } catch (error) {
     const failure = error as { responseCode?: number; response?: string };

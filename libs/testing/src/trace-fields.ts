@@ -1,8 +1,10 @@
-const LEADING_TRACE_FIELD = /^(?:Return-Path|Received):[^\n]*\n(?:[ \t][^\n]*\n)*/i;
+const LEADING_TRACE_FIELD =
+  /^(?:Return-Path|Received|Authentication-Results|Received-SPF):[^\n]*\n(?:[ \t][^\n]*\n)*/i;
 
 /**
  * Ingest stores each message with the `Return-Path:` and `Received:` fields it prepends
- * (RFC 5321 §4.4) in front of the bytes the client sent; this splits the two apart.
+ * (RFC 5321 §4.4), and the results of its sender checks (`Authentication-Results:`,
+ * `Received-SPF:`), in front of the bytes the client sent; this splits the two apart.
  */
 export function splitTraceFields(stored: Buffer): { trace: string; sent: Buffer } {
   // latin1 maps each byte to one character, so lengths in the text are lengths in bytes.

@@ -1,8 +1,9 @@
 import { hostname } from 'node:os';
 import { baseConfigSchema, csv, port, positiveInt } from '@pushmail/platform';
 import { z } from 'zod';
+import { domainPolicies, inboundAuthPolicy } from '../usecases/authenticate-sender/inbound-auth-policy.js';
 
-export const ingestConfigSchema = baseConfigSchema.extend({
+const ingestConfigFields = baseConfigSchema.extend({
   INGEST_HTTP_PORT: port.default(8083),
   SMTP_PORT: port.default(2525),
   SMTP_HOST: z.string().min(1).default('0.0.0.0'),
@@ -45,6 +46,26 @@ export const ingestConfigSchema = baseConfigSchema.extend({
     .transform((address) => address.toLowerCase())
     .optional(),
   INGEST_PUBLISH_TIMEOUT_MS: positiveInt(600_000).default(8000),
+  /** Per hosted domain, what a DMARC failure does: `example.com=reject,example.org=mark`. */
+  INBOUND_AUTH_POLICY: domainPolicies.default(new Map()),
+  /** The policy of a hosted domain that INBOUND_AUTH_POLICY does not name. */
+  INBOUND_AUTH_DEFAULT_POLICY: inboundAuthPolicy.default('mark'),
+  /** Time for all the DNS lookups of one message's sender checks. */
+  INBOUND_AUTH_TIMEOUT_MS: positiveInt(120_000).default(10_000),
+  /** Resolvers for the sender checks (`1.1.1.1,[::1]:53`); unset: the system's. */
+  DNS_SERVERS: csv.pipe(z.array(z.string().min(1))).optional(),
+});
+
+export const ingestConfigSchema = ingestConfigFields.superRefine((config, context) => {
+  for (const domain of config.INBOUND_AUTH_POLICY.keys()) {
+    if (!config.MAIL_DOMAINS.includes(domain)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['INBOUND_AUTH_POLICY'],
+        message: `${domain} is not one of MAIL_DOMAINS`,
+      });
+    }
+  }
 });
 
 export type IngestConfig = z.infer<typeof ingestConfigSchema>;

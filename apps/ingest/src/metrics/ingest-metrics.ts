@@ -9,6 +9,7 @@ export class IngestMetrics {
   readonly sessions: Counter;
   readonly replies: Counter<'code'>;
   readonly publishSeconds: Histogram<'outcome'>;
+  readonly senderChecks: Counter<'dmarc' | 'action'>;
   /** One labelled child per reply code seen, so a reply costs no label lookup. */
   private readonly repliesByCode = new Map<number, { inc(): void }>();
 
@@ -27,6 +28,11 @@ export class IngestMetrics {
       help: "Time to publish one message's events to Kafka, by outcome",
       labelNames: ['outcome'],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    });
+    this.senderChecks = registeredCounter(registry, {
+      name: 'pushmail_ingest_sender_checks_total',
+      help: 'Messages whose sender was checked, by DMARC result and what was done (accept, reject, defer)',
+      labelNames: ['dmarc', 'action'],
     });
   }
 

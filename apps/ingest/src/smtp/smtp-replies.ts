@@ -34,5 +34,11 @@ export const SmtpReplies = {
   messageTooBig: () => new SmtpReplyError(552, '5.3.4 Message size exceeds fixed maximum message size'),
   noValidRecipients: () => new SmtpReplyError(554, '5.5.1 No valid recipients'),
   temporaryFailure: () => new SmtpReplyError(451, '4.3.0 Temporary failure, please retry'),
+  dmarcRejected: (authorDomain: string) =>
+    new SmtpReplyError(
+      550,
+      `5.7.1 Message rejected: it fails the DMARC policy of ${authorDomain.replace(/[^\x21-\x7e]/g, '?').slice(0, 255)}`,
+    ),
+  senderCheckDeferred: () => new SmtpReplyError(451, '4.4.3 Could not check the sender (DNS), please retry'),
   queued: (queueId: string) => `2.0.0 Ok: queued as ${queueId}`,
 } as const;

@@ -8,6 +8,7 @@ import type {
 import type { IngestMetrics } from '../metrics/ingest-metrics.js';
 import { normalizeAddress, type RecipientDirectory } from '../recipients/recipient-directory.js';
 import { PublishFailedError, type AcceptMessage } from '../usecases/accept-message/accept-message.usecase.js';
+import type { AuthenticateSender } from '../usecases/authenticate-sender/authenticate-sender.usecase.js';
 import { SmtpReplies, SmtpReplyError } from './smtp-replies.js';
 
 export interface SmtpSessionLimits {
@@ -54,6 +55,8 @@ export class SmtpSessionHandler {
     private readonly metrics: IngestMetrics,
     logger: Logger,
     private readonly limits: SmtpSessionLimits,
+    /** Without it, no sender checks: the message is stored as it came. */
+    private readonly authenticateSender?: AuthenticateSender,
   ) {
     this.log = logger.child({ component: 'smtp' });
   }
@@ -176,18 +179,25 @@ export class SmtpSessionHandler {
     const recipients = this.recipientsOf(session.envelope);
     if (recipients.length === 0) throw SmtpReplies.noValidRecipients();
     const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+    const heloName = String(session.hostNameAppearsAs || '').slice(0, MAX_HELO_LENGTH);
+    const authenticationFields = await this.checkSender(session, {
+      raw,
+      mailFrom,
+      clientAddress: session.remoteAddress,
+      heloName,
+      recipientDomains: recipients.map((recipient) =>
+        recipient.address.slice(recipient.address.lastIndexOf('@') + 1),
+      ),
+    });
     try {
       const accepted = await this.acceptMessage.execute({
         raw,
         mailFrom,
         recipients,
-        smtp: {
-          clientAddress: session.remoteAddress,
-          heloName: String(session.hostNameAppearsAs || '').slice(0, MAX_HELO_LENGTH),
-          sessionId: session.id,
-        },
+        smtp: { clientAddress: session.remoteAddress, heloName, sessionId: session.id },
         protocol: protocolOf(session),
         receivedAt,
+        ...(authenticationFields === undefined ? {} : { authenticationFields }),
       });
       this.log.info(
         {
@@ -210,6 +220,23 @@ export class SmtpSessionHandler {
       );
       throw SmtpReplies.temporaryFailure();
     }
+  }
+
+  /** The fields to store above the message, or an SmtpReplyError when the policy refuses it. */
+  private async checkSender(
+    session: SMTPServerSession,
+    sender: Parameters<AuthenticateSender['execute']>[0],
+  ): Promise<string | undefined> {
+    if (!this.authenticateSender) return undefined;
+    const decision = await this.authenticateSender.execute(sender);
+    this.metrics.senderChecks.inc({ dmarc: decision.verdict.dmarc, action: decision.action });
+    if (decision.action === 'accept') return decision.fields;
+    this.log.info(
+      { sessionId: session.id, verdict: decision.verdict, action: decision.action },
+      'message refused by the sender checks',
+    );
+    if (decision.action === 'reject') throw SmtpReplies.dmarcRejected(decision.verdict.authorDomain ?? '');
+    throw SmtpReplies.senderCheckDeferred();
   }
 
   private recipientsOf(envelope: SMTPServerEnvelope): { address: string; accountId: string }[] {

@@ -8,6 +8,8 @@ import { RecipientDirectory } from '../recipients/recipient-directory.js';
 import { RecipientsModule } from '../recipients/recipients.module.js';
 import { AcceptMessageModule } from '../usecases/accept-message/accept-message.module.js';
 import { AcceptMessage } from '../usecases/accept-message/accept-message.usecase.js';
+import { AuthenticateSenderModule } from '../usecases/authenticate-sender/authenticate-sender.module.js';
+import { AuthenticateSender } from '../usecases/authenticate-sender/authenticate-sender.usecase.js';
 import { SmtpLifecycleService } from './smtp-lifecycle.service.js';
 import { SmtpListener } from './smtp-listener.js';
 import { SmtpSessionHandler } from './smtp-session.handler.js';
@@ -15,25 +17,33 @@ import { SmtpSessionHandler } from './smtp-session.handler.js';
 const DRAIN_TIMEOUT_MS = 10_000;
 
 @Module({
-  imports: [RecipientsModule, AcceptMessageModule, MetricsModule],
+  imports: [RecipientsModule, AcceptMessageModule, AuthenticateSenderModule, MetricsModule],
   providers: [
     {
       provide: SmtpSessionHandler,
-      inject: [RecipientDirectory, AcceptMessage, IngestMetrics, LOGGER, CONFIG],
+      inject: [RecipientDirectory, AcceptMessage, IngestMetrics, LOGGER, CONFIG, AuthenticateSender],
       useFactory: (
         directory: RecipientDirectory,
         acceptMessage: AcceptMessage,
         metrics: IngestMetrics,
         logger: Logger,
         config: IngestConfig,
+        authenticateSender: AuthenticateSender,
       ) =>
-        new SmtpSessionHandler(directory, acceptMessage, metrics, logger, {
-          maxMessageBytes: config.SMTP_MAX_MESSAGE_BYTES,
-          maxRecipients: config.SMTP_MAX_RECIPIENTS,
-          maxClients: config.SMTP_MAX_CLIENTS,
-          maxClientsPerAddress: config.SMTP_MAX_CLIENTS_PER_ADDRESS,
-          errorDelayMs: config.SMTP_ERROR_DELAY_MS,
-        }),
+        new SmtpSessionHandler(
+          directory,
+          acceptMessage,
+          metrics,
+          logger,
+          {
+            maxMessageBytes: config.SMTP_MAX_MESSAGE_BYTES,
+            maxRecipients: config.SMTP_MAX_RECIPIENTS,
+            maxClients: config.SMTP_MAX_CLIENTS,
+            maxClientsPerAddress: config.SMTP_MAX_CLIENTS_PER_ADDRESS,
+            errorDelayMs: config.SMTP_ERROR_DELAY_MS,
+          },
+          authenticateSender,
+        ),
     },
     {
       provide: SmtpListener,

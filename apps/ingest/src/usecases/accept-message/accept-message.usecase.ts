@@ -17,6 +17,8 @@ export interface IncomingMessage {
   /** `ESMTP`, `SMTP` or `UTF8SMTP`, for the `Received:` field. */
   protocol: string;
   receivedAt: Date;
+  /** The sender checks' fields to store above the message (see `traceHeaders`). */
+  authenticationFields?: string;
 }
 
 export interface AcceptedMessage {
@@ -122,6 +124,9 @@ export class AcceptMessage {
         protocol: message.protocol,
         queueId,
         receivedAt: message.receivedAt,
+        ...(message.authenticationFields === undefined
+          ? {}
+          : { authenticationFields: message.authenticationFields }),
       }),
       message.raw,
     ]);
@@ -155,7 +160,7 @@ export class AcceptMessage {
   }
 }
 
-function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+export function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
   // The work may still settle after the timeout; its late failure must not become unhandled.
   work.catch(() => undefined);
   let timer: NodeJS.Timeout | undefined;

@@ -10,6 +10,11 @@ export interface TraceInfo {
   protocol: string;
   queueId: string;
   receivedAt: Date;
+  /**
+   * `Authentication-Results:` (and `Received-SPF:`) as this server wrote them, CRLF-ended: they go
+   * between `Return-Path:` and `Received:`, as if added on top once the message was received.
+   */
+  authenticationFields?: string;
 }
 
 /**
@@ -24,7 +29,10 @@ export function traceHeaders(trace: TraceInfo): Buffer {
     `Received: from ${token(trace.heloName) || 'unknown'} (${addressLiteral(trace.clientAddress)})\r\n` +
     `\tby ${token(trace.hostname)} with ${trace.protocol} id ${trace.queueId};\r\n` +
     `\t${rfc5322Date(trace.receivedAt)}\r\n`;
-  return Buffer.from(`Return-Path: <${pathText(trace.mailFrom)}>\r\n${received}`, 'utf8');
+  return Buffer.from(
+    `Return-Path: <${pathText(trace.mailFrom)}>\r\n${trace.authenticationFields ?? ''}${received}`,
+    'utf8',
+  );
 }
 
 // A value the client chose lands in a header: nothing in it may end the field or open a
