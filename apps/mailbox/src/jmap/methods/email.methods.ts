@@ -48,7 +48,7 @@ const DEFAULT_PARSE_PROPERTIES = DEFAULT_EMAIL_PROPERTIES.filter(
 );
 
 /** A compiled Email/query: the SQL of the visible emails and how they are ordered. */
-interface CompiledQuery {
+export interface CompiledQuery {
   params: unknown[];
   /** The emails in the results, as a subquery with the columns the order needs. */
   visible: string;
@@ -309,7 +309,8 @@ export class EmailMethods extends TypeMethods {
   }
 }
 
-function compileQuery(args: Record<string, unknown>, accountId: string): CompiledQuery {
+/** Email/query's SQL for these arguments: `$1` is the account, the filter's values follow. */
+export function compileQuery(args: Record<string, unknown>, accountId: string): CompiledQuery {
   const params = new SqlParams(1);
   const filter = compileEmailFilter(args['filter'], params);
   const order = compileEmailSort(args['sort'], params);

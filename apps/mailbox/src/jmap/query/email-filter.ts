@@ -148,11 +148,11 @@ function condition(name: string, value: unknown, params: SqlParams): string {
     case 'maxSize':
       return `e.size < ${params.add(unsigned(name, value))}::bigint`;
     case 'allInThreadHaveKeyword':
-      return `NOT EXISTS (${threadMates()} AND NOT other.keywords ? ${params.add(keyword(name, value))})`;
+      return `e.thread_id IN (${threadsWhere('bool_and', params.add(keyword(name, value)))})`;
     case 'someInThreadHaveKeyword':
-      return `EXISTS (${threadMates()} AND other.keywords ? ${params.add(keyword(name, value))})`;
+      return `e.thread_id IN (${threadsWhere('bool_or', params.add(keyword(name, value)))})`;
     case 'noneInThreadHaveKeyword':
-      return `NOT EXISTS (${threadMates()} AND other.keywords ? ${params.add(keyword(name, value))})`;
+      return `NOT (e.thread_id IN (${threadsWhere('bool_or', params.add(keyword(name, value)))}))`;
     case 'hasKeyword':
       return `e.keywords ? ${params.add(keyword(name, value))}`;
     case 'notKeyword':
@@ -232,8 +232,16 @@ function headerCondition(value: unknown, params: SqlParams): string {
         AND lower(rtrim(split_part(line, ':', 1), E' \\t')) = ${nameParam}${valueMatch})`;
 }
 
-function threadMates(): string {
-  return 'SELECT 1 FROM mailbox.emails AS other WHERE other.account_id = e.account_id AND other.thread_id = e.thread_id';
+/**
+ * The threads of the account for which `aggregate` of "has the keyword" holds over all their emails.
+ * Not correlated with the outer email: PostgreSQL computes it once, in one pass over the account's
+ * emails, and looks each outer email's thread up in the result (a hash), so a thread of n emails
+ * costs n, not n² as a per-email scan of its thread mates would (docs/adr/0051). `$1` is the
+ * account id in every query the filter is compiled into.
+ */
+function threadsWhere(aggregate: 'bool_and' | 'bool_or', keywordParam: string): string {
+  return `SELECT other.thread_id FROM mailbox.emails AS other WHERE other.account_id = $1
+    GROUP BY other.thread_id HAVING ${aggregate}(other.keywords ? ${keywordParam})`;
 }
 
 /** The names and addresses of an address-list column as one searchable string. */
