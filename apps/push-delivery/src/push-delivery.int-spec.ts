@@ -11,7 +11,7 @@ import { createKafka, createLogger, createServiceApp, EventProducer } from '@pus
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { DeviceClient, expectEventually } from '@pushmail/testing';
+import { DeviceClient, expectEventually, scrapeMetrics } from '@pushmail/testing';
 import { pushConfigSchema } from './config/push-config.js';
 import { pushService } from './service.js';
 import { DeviceTrail } from './trail/trail.service.js';
@@ -48,6 +48,8 @@ describe('push-delivery', () => {
     logger,
   );
   const mailboxCalls: Array<{ url: string; authorization: string | undefined; body: string }> = [];
+  /** Requests the fake mailbox holds without answering, and how each one ended. */
+  const heldCalls: Array<{ ended: 'open' | 'aborted' }> = [];
   const mailboxState = {
     state: '100',
     changed: { Email: 'e100', Mailbox: 'm100', Thread: 't100', EmailDelivery: 'd100' },
@@ -89,6 +91,15 @@ describe('push-delivery', () => {
         mailboxCalls.push({ url: request.url ?? '', authorization: request.headers.authorization, body });
         if (request.headers.authorization !== `Bearer ${internalToken}`) {
           response.writeHead(401).end();
+          return;
+        }
+        if (body.includes('"hold-this-call"')) {
+          // An expensive call: never answered; it ends only when push-delivery hangs up.
+          const held: { ended: 'open' | 'aborted' } = { ended: 'open' };
+          heldCalls.push(held);
+          response.once('close', () => {
+            if (!response.writableFinished) held.ended = 'aborted';
+          });
           return;
         }
         const answer =
@@ -295,6 +306,68 @@ describe('push-delivery', () => {
       expect(Object.keys(change.changed[accountId]!)).toEqual(['Email']);
     } finally {
       device.close();
+    }
+  });
+
+  it('cancels the running calls of a socket that closes: mailbox sees them aborted, the in-flight count drops to 0, nothing is written to the socket', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    // Every send on a server socket that is no longer open is recorded (the service runs in this process).
+    const writesAfterClose: number[] = [];
+    const originalSend = WebSocket.prototype.send;
+    WebSocket.prototype.send = function (this: WebSocket, ...args: Parameters<WebSocket['send']>) {
+      if (this.readyState !== WebSocket.OPEN) writesAfterClose.push(this.readyState);
+      return originalSend.apply(this, args);
+    } as WebSocket['send'];
+    const inFlight = async () =>
+      (await scrapeMetrics(baseUrl)).value('pushmail_push_jmap_requests_in_flight');
+    try {
+      heldCalls.length = 0;
+      const device = await DeviceClient.connect(wsUrl, token);
+      const pending = [1, 2, 3].map((index) =>
+        device
+          .request([['Core/echo', { marker: 'hold-this-call', index }, `c${index}`]], undefined, 60_000)
+          .then(
+            () => 'answered',
+            () => 'socket closed',
+          ),
+      );
+      await expectEventually(
+        async () => {
+          expect(heldCalls).toHaveLength(3);
+          expect(await inFlight()).toBe(3);
+        },
+        { timeoutMs: 10_000, intervalMs: 50 },
+      );
+
+      device.close(1000, 'done waiting');
+      expect(await Promise.all(pending)).toEqual(['socket closed', 'socket closed', 'socket closed']);
+      await expectEventually(
+        async () => {
+          expect(heldCalls.map((call) => call.ended)).toEqual(['aborted', 'aborted', 'aborted']);
+          expect(await inFlight()).toBe(0);
+        },
+        { timeoutMs: 10_000, intervalMs: 50 },
+      );
+      // The budget is back: the same device runs its full maxConcurrentRequests again at once.
+      const again = await DeviceClient.connect(wsUrl, token);
+      const answers = await Promise.all(
+        [1, 2, 3, 4].map((index) => again.request([['Core/echo', { index }, `e${index}`]])),
+      );
+      expect(answers.map((answer) => answer[0]?.[0])).toEqual([
+        'Core/echo',
+        'Core/echo',
+        'Core/echo',
+        'Core/echo',
+      ]);
+      again.close();
+      await again.waitForClose();
+      expect(writesAfterClose).toEqual([]);
+      expect(unhandled).toEqual([]);
+    } finally {
+      WebSocket.prototype.send = originalSend;
+      process.off('unhandledRejection', onUnhandled);
     }
   });
 

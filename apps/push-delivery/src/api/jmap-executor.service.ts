@@ -8,7 +8,7 @@ import {
   type JmapResponse,
   type ProblemDetails,
 } from '@pushmail/jmap';
-import { CONFIG, LOGGER } from '@pushmail/platform';
+import { CONFIG, currentRequestSignal, LOGGER } from '@pushmail/platform';
 import { AccountDirectory } from '../auth/account-directory.js';
 import type { AuthenticatedDevice } from '../auth/device-authenticator.js';
 import type { PushConfig } from '../config/push-config.js';
@@ -85,6 +85,7 @@ export class JmapExecutor {
       };
     }
     this.inFlight.set(key, running + 1);
+    this.metrics.jmapRequestsInFlight.inc();
     try {
       const sessionState = this.sessions.stateOf(device);
       try {
@@ -109,7 +110,9 @@ export class JmapExecutor {
         }
         const mailboxError =
           error instanceof MailboxError ? error : new MailboxError('failed', String(error));
-        this.log.warn(
+        // The device left (its socket closed, its HTTP request ended): an expected end, not a fault.
+        const deviceLeft = currentRequestSignal()?.aborted === true;
+        this.log[deviceLeft ? 'debug' : 'warn'](
           { accountId: device.accountId, kind: mailboxError.kind, reason: mailboxError.message },
           'mailbox gave no answer',
         );
@@ -131,6 +134,7 @@ export class JmapExecutor {
         };
       }
     } finally {
+      this.metrics.jmapRequestsInFlight.dec();
       const left = (this.inFlight.get(key) ?? 1) - 1;
       if (left <= 0) this.inFlight.delete(key);
       else this.inFlight.set(key, left);

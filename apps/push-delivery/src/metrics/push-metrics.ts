@@ -32,6 +32,7 @@ export class PushMetrics {
   readonly fanoutSeconds: Histogram;
   readonly pushLatencySeconds: Histogram;
   readonly jmapRequests: Counter<'transport'>;
+  readonly jmapRequestsInFlight: Gauge;
   readonly deviceSnapshotsApplied: Counter;
   readonly deviceActions: Counter<'action'>;
   readonly deviceLimited: Counter<'limit'>;
@@ -60,6 +61,10 @@ export class PushMetrics {
       name: 'pushmail_push_jmap_requests_total',
       help: 'JMAP requests received from devices, by transport.',
       labelNames: ['transport'],
+    });
+    this.jmapRequestsInFlight = registeredGauge(registry, {
+      name: 'pushmail_push_jmap_requests_in_flight',
+      help: 'JMAP requests of devices being run on mailbox now, over either transport; one whose device left is cancelled and leaves this count at once.',
     });
     this.deviceSnapshotsApplied = registeredCounter(registry, {
       name: 'pushmail_push_device_snapshots_applied_total',

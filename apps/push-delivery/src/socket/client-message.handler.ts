@@ -10,7 +10,7 @@ import {
   type JmapResponse,
 } from '@pushmail/jmap';
 import type { Logger } from 'pino';
-import { CONFIG, LOGGER } from '@pushmail/platform';
+import { CONFIG, LOGGER, runWithRequestSignal } from '@pushmail/platform';
 import { DeviceRateLimiter } from '../api/device-rate-limiter.js';
 import { JmapExecutor, MAILBOX_API } from '../api/jmap-executor.service.js';
 import type { MailboxApi } from '../api/mailbox-client.js';
@@ -81,7 +81,13 @@ export class ClientMessageHandler {
     connection.requestStarted();
     const startedAt = performance.now();
     try {
-      const result = await this.executor.execute(connection.device, request);
+      // The socket's signal: when it closes, the call to mailbox is cancelled (and with it the
+      // statement mailbox runs for it), and the request's budget is given back at once.
+      const result = await runWithRequestSignal(connection.signal, () =>
+        this.executor.execute(connection.device, request),
+      );
+      // Nobody is left to read the answer, and a closed socket must not be written to.
+      if (connection.signal.aborted) return;
       connection.send(
         result.ok ? responseFrame(id, result.response) : requestErrorMessage(id, result.problem),
       );
@@ -162,7 +168,10 @@ export class ClientMessageHandler {
     connection.beginCatchUp();
     let catchUp: string | undefined;
     try {
-      const current = await this.mailbox.accountState(connection.accountId);
+      const current = await runWithRequestSignal(connection.signal, () =>
+        this.mailbox.accountState(connection.accountId),
+      );
+      if (connection.signal.aborted) return;
       if (current.state !== pushState && connection.push) {
         const changed = connection.push.filter(current.changed);
         if (Object.keys(changed).length > 0)

@@ -49,4 +49,12 @@ describe(PushSubscription.name, () => {
     expect(subscription.filterKey).toBe(new PushSubscription(['Email', 'Mailbox']).filterKey);
     expect(new PushSubscription(null).filter({ Thread: '4' })).toEqual({ Thread: '4' });
   });
+
+  it('aborts the signal its requests run under once the socket has closed, and only then', () => {
+    const socket = new FakeSocket();
+    const connection = new DeviceConnection(socket, device, { maxBufferedBytes: 1000 });
+    expect(connection.signal.aborted).toBe(false);
+    connection.socketClosed();
+    expect(connection.signal.aborted).toBe(true);
+  });
 });

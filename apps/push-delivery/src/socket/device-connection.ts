@@ -72,6 +72,8 @@ export class DeviceConnection {
   private catchUpsPending = 0;
   private held: string[] = [];
   private requestsInFlight = 0;
+  /** Aborted when the socket has closed: the requests it was running stop, as nobody can read their answers. */
+  private readonly ended = new AbortController();
   private closeAfterRequests: { code: number; reason: string; timer: NodeJS.Timeout } | undefined;
 
   constructor(
@@ -117,6 +119,19 @@ export class DeviceConnection {
   /** False once a close is decided, even while the answers still running are let out. */
   get isAccepting(): boolean {
     return this.isOpen && this.closeAfterRequests === undefined;
+  }
+
+  /** The signal every request of this socket runs under (`runWithRequestSignal`). */
+  get signal(): AbortSignal {
+    return this.ended.signal;
+  }
+
+  /** The socket is gone (either side closed it, or the network did): what it was running is cancelled. */
+  socketClosed(): void {
+    if (this.closeAfterRequests) clearTimeout(this.closeAfterRequests.timer);
+    this.closeAfterRequests = undefined;
+    this.held = [];
+    this.ended.abort(new Error('the device closed its socket'));
   }
 
   requestStarted(): void {

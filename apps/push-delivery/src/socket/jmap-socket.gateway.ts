@@ -145,6 +145,7 @@ export class JmapSocketGateway implements OnApplicationBootstrap, OnModuleDestro
       this.log.debug({ err: error, accountId: device.accountId }, 'device socket error');
     });
     ws.on('close', (code: number, reason: Buffer) => {
+      connection.socketClosed();
       this.registry.remove(connection);
       this.recordClose(connection, code, reason.toString('utf8'));
     });
