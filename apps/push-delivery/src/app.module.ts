@@ -8,7 +8,7 @@ import { MetricsModule } from './metrics/push-metrics.js';
 import { PushModule } from './push/push.module.js';
 import { SessionModule } from './session/session.module.js';
 import { SocketModule } from './socket/socket.module.js';
-import { TrailModule } from './trail/trail.service.js';
+import { TrailModule } from '@pushmail/edge';
 
 @Module({
   imports: [

@@ -14,8 +14,7 @@ import WebSocket from 'ws';
 import { DeviceClient, expectEventually, scrapeMetrics } from '@pushmail/testing';
 import { pushConfigSchema } from './config/push-config.js';
 import { pushService } from './service.js';
-import { DeviceTrail } from './trail/trail.service.js';
-import type { TrailInput } from './trail/trail-recorder.js';
+import { DeviceTrail, type TrailInput } from '@pushmail/edge';
 
 const kafkaBrokers = process.env['KAFKA_BROKERS'];
 if (!kafkaBrokers) throw new Error('KAFKA_BROKERS must point at the test broker');

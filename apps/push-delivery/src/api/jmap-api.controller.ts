@@ -5,7 +5,7 @@ import { ProblemException, readBody } from '@pushmail/platform';
 import type { AuthenticatedDevice } from '../auth/device-authenticator.js';
 import { CurrentDevice, DeviceAuthGuard } from '../auth/device-auth.guard.js';
 import { requestTrail, TrailsJmapMethods, type RequestOutcome } from '../trail/request-trail.js';
-import { DeviceTrail } from '../trail/trail.service.js';
+import { DeviceTrail } from '@pushmail/edge';
 import { JmapExecutor } from './jmap-executor.service.js';
 
 /** JMAP over HTTP (RFC 8620 §3.1): one request per POST. */

@@ -13,7 +13,7 @@ import { clientAddressOf, DeviceAuthenticator } from './device-auth.service.js';
 import type { AuthenticatedDevice } from './device-authenticator.js';
 import { DeviceLastSeen } from './device-last-seen.js';
 import { TRAILS_JMAP_METHODS } from '../trail/request-trail.js';
-import { DeviceTrail } from '../trail/trail.service.js';
+import { DeviceTrail } from '@pushmail/edge';
 
 type AuthenticatedRequest = IncomingMessage & { device?: AuthenticatedDevice };
 

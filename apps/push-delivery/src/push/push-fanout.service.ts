@@ -5,7 +5,7 @@ import { contextWithSpan, extractTraceContext, injectTraceHeaders, startSpan } f
 import { EventSourceRegistry } from '../eventsource/eventsource-registry.js';
 import { PushMetrics } from '../metrics/push-metrics.js';
 import { ConnectionRegistry } from '../socket/connection-registry.js';
-import { DeviceTrail } from '../trail/trail.service.js';
+import { DeviceTrail } from '@pushmail/edge';
 import { newerState, type AccountChange } from './change-coalescer.js';
 
 /** Hands an account's change to every push-enabled socket and EventSource stream of the account here. */

@@ -18,7 +18,7 @@ import { DeviceLastSeen } from '../auth/device-last-seen.js';
 import type { PushConfig } from '../config/push-config.js';
 import { PushMetrics } from '../metrics/push-metrics.js';
 import { requestTrail } from '../trail/request-trail.js';
-import { DeviceTrail } from '../trail/trail.service.js';
+import { DeviceTrail } from '@pushmail/edge';
 import { CloseCode, type DeviceConnection } from './device-connection.js';
 
 /**

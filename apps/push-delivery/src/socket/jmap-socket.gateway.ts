@@ -17,7 +17,7 @@ import { noticesFor } from '../device/device-messages.js';
 import { deviceStateOf, mailRefusalOf } from '../device/device-state.js';
 import { PushMetrics } from '../metrics/push-metrics.js';
 import { WEBSOCKET_PATH } from '../session/session.service.js';
-import { DeviceTrail } from '../trail/trail.service.js';
+import { DeviceTrail } from '@pushmail/edge';
 import { ClientMessageHandler } from './client-message.handler.js';
 import { closeRecord, protocolErrorCode } from './close-record.js';
 import { ConnectionRegistry } from './connection-registry.js';

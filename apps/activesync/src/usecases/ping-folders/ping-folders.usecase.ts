@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { child, childText, children, el } from '@pushmail/activesync';
 import { CONFIG } from '@pushmail/platform';
-import { DeviceTrail } from '../../trail/device-trail.js';
+import { DeviceTrail } from '@pushmail/edge';
 import type { ActiveSyncConfig } from '../../config/activesync-config.js';
 import { MailStore } from '../../mailbox/mail-store.js';
 import { PingRegistry } from '../../ping/ping-registry.js';

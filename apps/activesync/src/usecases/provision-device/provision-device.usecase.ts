@@ -6,9 +6,8 @@ import type { Logger } from 'pino';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
 import { CommonStatus } from '../../protocol/eas-status.js';
 import { DeviceViews } from '../../registry/device-views.js';
-import { RegistryClient, RegistryUnavailableError } from '@pushmail/edge';
+import { RegistryClient, RegistryUnavailableError, DeviceTrail } from '@pushmail/edge';
 import { DeviceStore } from '../../state/device-store.js';
-import { DeviceTrail } from '../../trail/device-trail.js';
 import { UpdateSettings } from '../update-settings/update-settings.usecase.js';
 import { provisionDocument } from './provision-document.js';
 

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { DeviceTrailRecordV1 } from '@pushmail/contracts';
 
 /** What the socket and auth code hand over; `at` defaults to now. */
@@ -28,9 +27,12 @@ export class TrailBuffer {
   private byAccount = new Map<string, BufferedRecord[]>();
   private buffered = 0;
   dropped = 0;
-  readonly source = `push-delivery-${hostname()}-${process.pid}`;
 
-  constructor(private readonly maxBuffered: number) {}
+  /** @param source the replica the records come from, as operations shows it */
+  constructor(
+    private readonly maxBuffered: number,
+    readonly source: string,
+  ) {}
 
   get size(): number {
     return this.buffered;
@@ -42,6 +44,9 @@ export class TrailBuffer {
     if (
       last &&
       FOLDED_KINDS.has(input.kind) &&
+      // An ActiveSync Ping record carries its own heartbeat and folders, which a fold would lose.
+      input.activesync === undefined &&
+      last.activesync === undefined &&
       last.kind === input.kind &&
       last.deviceId === input.deviceId
     ) {

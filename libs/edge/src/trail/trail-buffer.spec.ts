@@ -1,12 +1,12 @@
 import { deviceTrailV1 } from '@pushmail/contracts';
 import { describe, expect, it } from 'vitest';
-import { TrailBuffer } from './trail-recorder.js';
+import { TrailBuffer } from './trail-buffer.js';
 
 const accountId = '6f1c2a7e-3b9d-4c51-9e0a-2d7b8c4f1a36';
 
 describe(TrailBuffer.name, () => {
   it('folds consecutive pings of one device into one record with a count', () => {
-    const buffer = new TrailBuffer(100);
+    const buffer = new TrailBuffer(100, 'test');
     buffer.record(accountId, { deviceId: 'phone', kind: 'ping' });
     buffer.record(accountId, { deviceId: 'phone', kind: 'ping' });
     buffer.record(accountId, { deviceId: 'phone', kind: 'ping' });
@@ -19,7 +19,7 @@ describe(TrailBuffer.name, () => {
   });
 
   it('drops records past its bound instead of growing, and counts them', () => {
-    const buffer = new TrailBuffer(2);
+    const buffer = new TrailBuffer(2, 'test');
     for (const kind of ['connected', 'disconnected', 'connected'] as const)
       buffer.record(accountId, { deviceId: 'a', kind });
     expect(buffer.size).toBe(2);
@@ -27,7 +27,7 @@ describe(TrailBuffer.name, () => {
   });
 
   it('drains batches the topic schema accepts, and is empty afterwards', () => {
-    const buffer = new TrailBuffer(100);
+    const buffer = new TrailBuffer(100, 'test');
     buffer.record(accountId, {
       deviceId: 'phone',
       kind: 'disconnected',

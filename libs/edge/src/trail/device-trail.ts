@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import {
   type BeforeApplicationShutdown,
   Global,
@@ -7,10 +8,17 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { deviceTrailTopic } from '@pushmail/contracts';
-import { CONFIG, EventProducer, LOGGER } from '@pushmail/platform';
+import { CONFIG, EventProducer, LOGGER, SERVICE_NAME } from '@pushmail/platform';
 import type { Logger } from 'pino';
-import type { PushConfig } from '../config/push-config.js';
-import { TrailBuffer, type TrailInput } from './trail-recorder.js';
+import { TrailBuffer, type TrailInput } from './trail-buffer.js';
+
+/** What a device-edge service's config says about its trail; a flush interval of 0 turns it off. */
+export interface DeviceTrailConfig {
+  TRAIL_FLUSH_MS: number;
+  TRAIL_MAX_BUFFERED?: number;
+}
+
+const DEFAULT_MAX_BUFFERED = 20_000;
 
 /**
  * The device diagnostic trail: callers record synchronously into memory, a timer publishes the
@@ -28,11 +36,15 @@ export class DeviceTrail implements OnApplicationBootstrap, BeforeApplicationShu
 
   constructor(
     @Inject(EventProducer) private readonly producer: EventProducer,
-    @Inject(CONFIG) private readonly config: PushConfig,
+    @Inject(CONFIG) private readonly config: DeviceTrailConfig,
+    @Inject(SERVICE_NAME) serviceName: string,
     @Inject(LOGGER) logger: Logger,
   ) {
     this.log = logger.child({ component: 'trail' });
-    this.buffer = new TrailBuffer(config.TRAIL_MAX_BUFFERED);
+    this.buffer = new TrailBuffer(
+      config.TRAIL_MAX_BUFFERED ?? DEFAULT_MAX_BUFFERED,
+      `${serviceName}-${hostname()}-${process.pid}`,
+    );
   }
 
   record(accountId: string, input: TrailInput): void {
