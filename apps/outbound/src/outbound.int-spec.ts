@@ -9,12 +9,11 @@ import {
   type MailSubmittedV1,
 } from '@pushmail/contracts';
 import { createLogger, EventProducer } from '@pushmail/platform';
-import { expectEventually, scrapeMetrics } from '@pushmail/testing';
+import { collectEventsFromNow, expectEventually, scrapeMetrics } from '@pushmail/testing';
 import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeliverQueuedUseCase } from './usecases/deliver-queued/deliver-queued.usecase.js';
 import {
-  collectFromNow,
   type OutboundTestApp,
   type OutboundTestEnv,
   prepareOutboundEnv,
@@ -110,8 +109,8 @@ describe(DeliverQueuedUseCase.name, () => {
         updatedAt: new Date().toISOString(),
       },
     ]);
-    arrived = await collectFromNow(env.kafka, mailArrivedTopic);
-    statuses = await collectFromNow(env.kafka, mailDeliveryStatusTopic);
+    arrived = await collectEventsFromNow(env.kafka, mailArrivedTopic);
+    statuses = await collectEventsFromNow(env.kafka, mailDeliveryStatusTopic);
     outbound = await startOutboundApp(env, config());
   });
 
@@ -277,7 +276,7 @@ describe('SmtpSender through a smarthost', () => {
     });
     producer = new EventProducer(env.kafka, createLogger('test', 'warn'));
     await producer.connect();
-    statuses = await collectFromNow(env.kafka, mailDeliveryStatusTopic);
+    statuses = await collectEventsFromNow(env.kafka, mailDeliveryStatusTopic);
     outbound = await startOutboundApp(env, {
       MAIL_DOMAINS: hosted,
       RELAY_URL: `smtp://pushmail:relay-secret@127.0.0.1:${relay.port}`,

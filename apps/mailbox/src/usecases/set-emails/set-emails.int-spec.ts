@@ -1,20 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { decodeEvent, mailboxChangedTopic, type MailboxChangedV1 } from '@pushmail/contracts';
-import { expectEventually, mailboxIdsByRole } from '@pushmail/testing';
+import { mailboxChangedTopic, type MailboxChangedV1 } from '@pushmail/contracts';
+import {
+  type CollectedEvents,
+  collectEventsFromNow,
+  expectEventually,
+  mailboxIdsByRole,
+} from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mailArrivedEvent, rawMessage } from '../../testing/mail-fixtures.js';
-import {
-  collectFromNow,
-  type CollectedMessages,
-  type MailboxTestApp,
-  startMailboxApp,
-} from '../../testing/mailbox-harness.js';
+import { type MailboxTestApp, startMailboxApp } from '../../testing/mailbox-harness.js';
 import { StoreDeliveryUseCase } from '../store-delivery/store-delivery.usecase.js';
 import { SetEmailsUseCase } from './set-emails.usecase.js';
 
 describe(SetEmailsUseCase.name, () => {
   let harness: MailboxTestApp;
-  let changed: CollectedMessages;
+  let changed: CollectedEvents<MailboxChangedV1>;
   const accountId = randomUUID();
   let roles: Record<string, string>;
   let emails: string[];
@@ -23,10 +23,7 @@ describe(SetEmailsUseCase.name, () => {
   const announced = (state: string): Promise<MailboxChangedV1> =>
     expectEventually(
       () => {
-        const event = changed.messages
-          .map((message) => decodeEvent(mailboxChangedTopic, message.value))
-          .flatMap((decoded) => (decoded.ok ? [decoded.event] : []))
-          .find((event) => event.accountId === accountId && event.state === state);
+        const event = changed.events.find((event) => event.accountId === accountId && event.state === state);
         if (!event) throw new Error(`state ${state} not announced yet`);
         return event;
       },
@@ -36,7 +33,7 @@ describe(SetEmailsUseCase.name, () => {
 
   beforeAll(async () => {
     harness = await startMailboxApp();
-    changed = await collectFromNow(harness.kafka, mailboxChangedTopic);
+    changed = await collectEventsFromNow(harness.kafka, mailboxChangedTopic);
     const result = await harness.app
       .get(StoreDeliveryUseCase)
       .execute([
