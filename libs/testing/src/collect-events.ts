@@ -3,6 +3,7 @@ import { decodeEvent, type TopicDefinition } from '@pushmail/contracts';
 import type { Kafka } from 'kafkajs';
 import type { z } from 'zod';
 import { startGroupsAtEnd } from './delivery-group.js';
+import { expectEventually } from './expect-eventually.js';
 
 export interface CollectedEvents<T> {
   /** In the order they were read; a message that is not a valid event of the topic is left out. */
@@ -28,4 +29,21 @@ export async function collectEventsFromNow<S extends z.ZodType>(
     },
   });
   return { events, stop: () => consumer.disconnect() };
+}
+
+/** The first collected event that `matches`, once it has been read; `what` names it when none comes. */
+export function expectEvent<T>(
+  collected: CollectedEvents<T>,
+  matches: (event: T) => boolean,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<T> {
+  return expectEventually(
+    () => {
+      const found = collected.events.find(matches);
+      if (found === undefined) throw new Error(`no ${what} yet`);
+      return found;
+    },
+    { timeoutMs },
+  );
 }

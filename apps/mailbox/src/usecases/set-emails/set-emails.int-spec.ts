@@ -1,11 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mailboxChangedTopic, type MailboxChangedV1 } from '@pushmail/contracts';
-import {
-  type CollectedEvents,
-  collectEventsFromNow,
-  expectEventually,
-  mailboxIdsByRole,
-} from '@pushmail/testing';
+import { type CollectedEvents, collectEventsFromNow, expectEvent, mailboxIdsByRole } from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mailArrivedEvent, rawMessage } from '../../testing/mail-fixtures.js';
 import { type MailboxTestApp, startMailboxApp } from '../../testing/mailbox-harness.js';
@@ -21,13 +16,10 @@ describe(SetEmailsUseCase.name, () => {
 
   const one = (name: string, args: Record<string, unknown>) => harness.jmapMethod(accountId, name, args);
   const announced = (state: string): Promise<MailboxChangedV1> =>
-    expectEventually(
-      () => {
-        const event = changed.events.find((event) => event.accountId === accountId && event.state === state);
-        if (!event) throw new Error(`state ${state} not announced yet`);
-        return event;
-      },
-      { timeoutMs: 20_000 },
+    expectEvent(
+      changed,
+      (event) => event.accountId === accountId && event.state === state,
+      `announcement of state ${state}`,
     );
   const internal = (path: string, init?: RequestInit) => harness.internal(path, init);
 

@@ -13,6 +13,7 @@ import {
   type CollectedEvents,
   collectEventsFromNow,
   DEFAULT_MAILBOX_ROLES,
+  expectEvent,
   expectEventually,
 } from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -173,13 +174,12 @@ describe(StoreDeliveryUseCase.name, () => {
     await produce(mailArrivedEvent(accountId, rawMessage({ subject: 'after the poison' })));
 
     await expectEventually(async () => expect(await emailCount(accountId)).toBe(1), STORED);
-    const letter = await expectEventually(() => {
-      const found = deadLetters.events.find(
-        (event) => event.consumerGroup === harness.deliveryGroupId && event.key === accountId,
-      );
-      if (!found) throw new Error('no dead letter yet');
-      return found;
-    }, STORED);
+    const letter = await expectEvent(
+      deadLetters,
+      (event) => event.consumerGroup === harness.deliveryGroupId && event.key === accountId,
+      'dead letter',
+      STORED.timeoutMs,
+    );
     expect(letter).toMatchObject({
       sourceTopic: mailArrivedTopic.name,
       partition: metadata!.partition,
