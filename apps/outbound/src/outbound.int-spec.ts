@@ -9,12 +9,17 @@ import {
   type MailSubmittedV1,
 } from '@pushmail/contracts';
 import { createLogger, EventProducer } from '@pushmail/platform';
-import { expectEventually, scrapeMetrics } from '@pushmail/testing';
+import {
+  type CollectedEvents,
+  collectEventsFromNow,
+  expectEvent,
+  expectEventually,
+  scrapeMetrics,
+} from '@pushmail/testing';
 import { dkimVerify } from 'mailauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeliverQueuedUseCase } from './usecases/deliver-queued/deliver-queued.usecase.js';
 import {
-  collectFromNow,
   type OutboundTestApp,
   type OutboundTestEnv,
   prepareOutboundEnv,
@@ -51,8 +56,8 @@ describe(DeliverQueuedUseCase.name, () => {
   let mx: SmtpReceiver;
   let outbound: OutboundTestApp;
   let producer: EventProducer;
-  let arrived: { events: MailArrivedV1[]; stop(): Promise<void> };
-  let statuses: { events: MailDeliveryStatusV1[]; stop(): Promise<void> };
+  let arrived: CollectedEvents<MailArrivedV1>;
+  let statuses: CollectedEvents<MailDeliveryStatusV1>;
   const attemptsOf = new Map<string, number>();
 
   const config = (overrides: Record<string, string> = {}) => ({
@@ -64,15 +69,18 @@ describe(DeliverQueuedUseCase.name, () => {
     ...overrides,
   });
   const statusOf = (submissionId: string, delivered: MailDeliveryStatusV1['delivered']) =>
-    expectEventually(
-      () => {
-        const found = statuses.events.find(
-          (event) => event.submissionId === submissionId && event.delivered === delivered,
-        );
-        if (!found) throw new Error(`no ${delivered} status for ${submissionId} yet`);
-        return found;
-      },
-      { timeoutMs: 30_000 },
+    expectEvent(
+      statuses,
+      (event) => event.submissionId === submissionId && event.delivered === delivered,
+      `${delivered} status for ${submissionId}`,
+      30_000,
+    );
+  /** The DSN of a submission, on its way to the sender's Inbox. */
+  const dsnOf = (submissionId: string) =>
+    expectEvent(
+      arrived,
+      (event) => event.accountId === senderAccount && event.smtp.sessionId === submissionId,
+      `DSN of ${submissionId}`,
     );
   const receivedBy = (subject: string) =>
     mx.received.filter((message) => message.raw.toString().includes(`Subject: ${subject}\r\n`));
@@ -110,8 +118,8 @@ describe(DeliverQueuedUseCase.name, () => {
         updatedAt: new Date().toISOString(),
       },
     ]);
-    arrived = await collectFromNow(env.kafka, mailArrivedTopic);
-    statuses = await collectFromNow(env.kafka, mailDeliveryStatusTopic);
+    arrived = await collectEventsFromNow(env.kafka, mailArrivedTopic);
+    statuses = await collectEventsFromNow(env.kafka, mailDeliveryStatusTopic);
     outbound = await startOutboundApp(env, config());
   });
 
@@ -172,17 +180,7 @@ describe(DeliverQueuedUseCase.name, () => {
     await producer.publish(mailSubmittedTopic, [event]);
     const status = await statusOf(event.submissionId, 'no');
     expect(status.smtpReply).toMatch(/^550 /);
-    const dsn = await expectEventually(
-      () => {
-        const found = arrived.events.find(
-          (candidate) =>
-            candidate.accountId === senderAccount && candidate.smtp.sessionId === event.submissionId,
-        );
-        if (!found) throw new Error('no DSN yet');
-        return found;
-      },
-      { timeoutMs: 20_000 },
-    );
+    const dsn = await dsnOf(event.submissionId);
     expect(dsn.envelope).toEqual({ mailFrom: '', rcptTo: sender });
     const text = Buffer.from(dsn.rawBase64, 'base64').toString();
     expect(text).toMatch(/Content-Type: multipart\/report; report-type=delivery-status/);
@@ -195,14 +193,7 @@ describe(DeliverQueuedUseCase.name, () => {
     const event = submission([local, `nobody@${hosted}`], `local-${tag}`);
     await producer.publish(mailSubmittedTopic, [event]);
     await statusOf(event.submissionId, 'yes');
-    const copy = await expectEventually(
-      () => {
-        const found = arrived.events.find((candidate) => candidate.accountId === localAccount);
-        if (!found) throw new Error('not handed over yet');
-        return found;
-      },
-      { timeoutMs: 20_000 },
-    );
+    const copy = await expectEvent(arrived, (candidate) => candidate.accountId === localAccount, 'hand-over');
     const raw = Buffer.from(event.rawBase64, 'base64');
     expect(copy.deliveryId).toBe(
       createHash('sha256').update(localAccount).update('\n').update(raw).digest('hex'),
@@ -233,17 +224,7 @@ describe(DeliverQueuedUseCase.name, () => {
     await producer.publish(mailSubmittedTopic, [event]);
     const status = await statusOf(event.submissionId, 'no');
     expect(status.smtpReply).toMatch(/^451 /);
-    const dsn = await expectEventually(
-      () => {
-        const found = arrived.events.find(
-          (candidate) =>
-            candidate.accountId === senderAccount && candidate.smtp.sessionId === event.submissionId,
-        );
-        if (!found) throw new Error('no DSN yet');
-        return found;
-      },
-      { timeoutMs: 20_000 },
-    );
+    const dsn = await dsnOf(event.submissionId);
     expect(Buffer.from(dsn.rawBase64, 'base64').toString()).toContain('Status: 4.4.7');
   });
 
@@ -262,7 +243,7 @@ describe('SmtpSender through a smarthost', () => {
   let relay: SmtpReceiver;
   let outbound: OutboundTestApp;
   let producer: EventProducer;
-  let statuses: { events: MailDeliveryStatusV1[]; stop(): Promise<void> };
+  let statuses: CollectedEvents<MailDeliveryStatusV1>;
 
   beforeAll(async () => {
     env = await prepareOutboundEnv();
@@ -277,7 +258,7 @@ describe('SmtpSender through a smarthost', () => {
     });
     producer = new EventProducer(env.kafka, createLogger('test', 'warn'));
     await producer.connect();
-    statuses = await collectFromNow(env.kafka, mailDeliveryStatusTopic);
+    statuses = await collectEventsFromNow(env.kafka, mailDeliveryStatusTopic);
     outbound = await startOutboundApp(env, {
       MAIL_DOMAINS: hosted,
       RELAY_URL: `smtp://pushmail:relay-secret@127.0.0.1:${relay.port}`,

@@ -14,6 +14,7 @@ export * from './http/exception.filter.js';
 export * from './http/read-body.js';
 export * from './http/request-signal.js';
 export * from './http/zod-validation.pipe.js';
+export * from './kafka/accounts-view.js';
 export * from './kafka/compacted-view.js';
 export * from './kafka/event-consumer.js';
 export * from './kafka/event-producer.js';

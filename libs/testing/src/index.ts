@@ -11,6 +11,7 @@ export {
 } from '@pushmail/jmap';
 export { buildMessage, sendMail, sendPlainMail, SmtpSession, type SmtpReply } from '@pushmail/platform';
 export * from './admin-client.js';
+export * from './collect-events.js';
 export * from './config-fixtures.js';
 export * from './container-specs.js';
 export * from './delivery-group.js';

@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
-import { CONFIG } from '@pushmail/platform';
+import { AccountsView, CONFIG } from '@pushmail/platform';
 import type { IngestConfig } from '../config/ingest-config.js';
-import { AccountsViewService } from './accounts-view.service.js';
 import { RecipientDirectory } from './recipient-directory.js';
 
 @Module({
@@ -12,8 +11,8 @@ import { RecipientDirectory } from './recipient-directory.js';
       useFactory: (config: IngestConfig) =>
         new RecipientDirectory(config.MAIL_DOMAINS, config.POSTMASTER_ACCOUNT),
     },
-    AccountsViewService,
+    AccountsView.provider('ingest-accounts', RecipientDirectory),
   ],
-  exports: [RecipientDirectory, AccountsViewService],
+  exports: [RecipientDirectory, AccountsView],
 })
 export class RecipientsModule {}

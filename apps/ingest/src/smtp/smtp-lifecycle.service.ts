@@ -1,7 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { LOGGER, ReadinessRegistry } from '@pushmail/platform';
+import { AccountsView, LOGGER, ReadinessRegistry } from '@pushmail/platform';
 import type { Logger } from 'pino';
-import { AccountsViewService } from '../recipients/accounts-view.service.js';
 import { SmtpListener } from './smtp-listener.js';
 
 /**
@@ -23,7 +22,7 @@ export class SmtpLifecycleService implements OnApplicationBootstrap, OnModuleDes
 
   constructor(
     @Inject(SmtpListener) private readonly listener: SmtpListener,
-    @Inject(AccountsViewService) private readonly accounts: AccountsViewService,
+    @Inject(AccountsView) private readonly accounts: AccountsView,
     @Inject(ReadinessRegistry) private readonly readiness: ReadinessRegistry,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {

@@ -24,6 +24,57 @@ async function deadPort(): Promise<number> {
   return port;
 }
 
+/**
+ * The SMTP session and listener on a real message path down to Kafka's client, which points at a
+ * broker that does not exist; one address is known.
+ */
+async function startListener(limits: {
+  maxClients: number;
+  maxClientsPerAddress: number;
+  socketTimeoutMs: number;
+  guard: { commandTimeoutMs: number; dataTimeoutMs: number; maxErrors: number };
+}): Promise<{ producer: EventProducer; handler: SmtpSessionHandler; listener: SmtpListener; port: number }> {
+  const kafka = createKafka({ brokers: [`127.0.0.1:${await deadPort()}`], clientId: 'ingest-test', logger });
+  const producer = new EventProducer(kafka, logger);
+  const directory = new RecipientDirectory(['example.com']);
+  directory.applyChange(
+    { accountId: randomUUID(), revision: 1, address, status: 'active', updatedAt: new Date().toISOString() },
+    undefined,
+  );
+  const metrics = new IngestMetrics(new Registry());
+  const handler = new SmtpSessionHandler(
+    directory,
+    new AcceptMessage(new KafkaMailArrivedPublisher(producer), metrics, {
+      publishTimeoutMs: 1500,
+      hostname: 'mx.ingest.test',
+    }),
+    metrics,
+    logger,
+    {
+      maxMessageBytes: 64 * 1024,
+      maxRecipients: 10,
+      maxClients: limits.maxClients,
+      maxClientsPerAddress: limits.maxClientsPerAddress,
+      errorDelayMs: 0,
+    },
+  );
+  const listener = new SmtpListener(
+    handler,
+    {
+      host: '127.0.0.1',
+      port: 0,
+      hostname: 'mx.ingest.test',
+      maxMessageBytes: 64 * 1024,
+      socketTimeoutMs: limits.socketTimeoutMs,
+      drainTimeoutMs: 2000,
+      guard: limits.guard,
+    },
+    logger,
+  );
+  const { port } = await listener.start();
+  return { producer, handler, listener, port };
+}
+
 /** Resolves with the first complete reply line from the server that matches. */
 function replyMatching(socket: Socket, pattern = /^\d{3} [^\r\n]*\r\n/m): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -56,55 +107,12 @@ describe(SmtpListener.name, () => {
   let port: number;
 
   beforeAll(async () => {
-    // The message path is real down to Kafka's client, but the broker it points at does not exist.
-    const kafka = createKafka({
-      brokers: [`127.0.0.1:${await deadPort()}`],
-      clientId: 'ingest-test',
-      logger,
-    });
-    producer = new EventProducer(kafka, logger);
-    const directory = new RecipientDirectory(['example.com']);
-    directory.applyChange(
-      {
-        accountId: randomUUID(),
-        revision: 1,
-        address,
-        status: 'active',
-        updatedAt: new Date().toISOString(),
-      },
-      undefined,
-    );
-    const metrics = new IngestMetrics(new Registry());
-    handler = new SmtpSessionHandler(
-      directory,
-      new AcceptMessage(new KafkaMailArrivedPublisher(producer), metrics, {
-        publishTimeoutMs: 1500,
-        hostname: 'mx.ingest.test',
-      }),
-      metrics,
-      logger,
-      {
-        maxMessageBytes: 64 * 1024,
-        maxRecipients: 10,
-        maxClients: 2,
-        maxClientsPerAddress: 2,
-        errorDelayMs: 0,
-      },
-    );
-    listener = new SmtpListener(
-      handler,
-      {
-        host: '127.0.0.1',
-        port: 0,
-        hostname: 'mx.ingest.test',
-        maxMessageBytes: 64 * 1024,
-        socketTimeoutMs: 10_000,
-        drainTimeoutMs: 2000,
-        guard: { commandTimeoutMs: 60_000, dataTimeoutMs: 60_000, maxErrors: 100 },
-      },
-      logger,
-    );
-    ({ port } = await listener.start());
+    ({ producer, handler, listener, port } = await startListener({
+      maxClients: 2,
+      maxClientsPerAddress: 2,
+      socketTimeoutMs: 10_000,
+      guard: { commandTimeoutMs: 60_000, dataTimeoutMs: 60_000, maxErrors: 100 },
+    }));
   });
 
   afterAll(async () => {
@@ -216,55 +224,13 @@ describe(SmtpConnectionGuard.name, () => {
   }
 
   beforeAll(async () => {
-    const kafka = createKafka({
-      brokers: [`127.0.0.1:${await deadPort()}`],
-      clientId: 'ingest-test',
-      logger,
-    });
-    producer = new EventProducer(kafka, logger);
-    const directory = new RecipientDirectory(['example.com']);
-    directory.applyChange(
-      {
-        accountId: randomUUID(),
-        revision: 1,
-        address,
-        status: 'active',
-        updatedAt: new Date().toISOString(),
-      },
-      undefined,
-    );
-    const metrics = new IngestMetrics(new Registry());
-    const handler = new SmtpSessionHandler(
-      directory,
-      new AcceptMessage(new KafkaMailArrivedPublisher(producer), metrics, {
-        publishTimeoutMs: 1500,
-        hostname: 'mx.ingest.test',
-      }),
-      metrics,
-      logger,
-      {
-        maxMessageBytes: 64 * 1024,
-        maxRecipients: 10,
-        maxClients: 100,
-        maxClientsPerAddress: 3,
-        errorDelayMs: 0,
-      },
-    );
-    listener = new SmtpListener(
-      handler,
-      {
-        host: '127.0.0.1',
-        port: 0,
-        hostname: 'mx.ingest.test',
-        maxMessageBytes: 64 * 1024,
-        // Far longer than the total limits: every byte below comes well within it.
-        socketTimeoutMs: 30_000,
-        drainTimeoutMs: 2000,
-        guard: settings,
-      },
-      logger,
-    );
-    ({ port } = await listener.start());
+    ({ producer, listener, port } = await startListener({
+      maxClients: 100,
+      maxClientsPerAddress: 3,
+      // Far longer than the total limits: every byte below comes well within it.
+      socketTimeoutMs: 30_000,
+      guard: settings,
+    }));
   });
 
   afterEach(() => {

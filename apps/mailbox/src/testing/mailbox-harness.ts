@@ -2,16 +2,11 @@ import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import {
-  allTopics,
-  mailArrivedTopic,
-  mailDeliveryStatusTopic,
-  type TopicDefinition,
-} from '@pushmail/contracts';
+import { allTopics, mailArrivedTopic, mailDeliveryStatusTopic } from '@pushmail/contracts';
 import { CORE_CAPABILITY, type Invocation, MAIL_CAPABILITY } from '@pushmail/jmap';
 import { createKafka, createLogger, createServiceApp, ensureTopics, loadConfig } from '@pushmail/platform';
 import { createTestDatabase, startGroupsAtEnd } from '@pushmail/testing';
-import type { Kafka, KafkaMessage } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import pg from 'pg';
 import { z } from 'zod';
 import { mailboxConfigSchema } from '../config/mailbox-config.js';
@@ -19,27 +14,6 @@ import { mailboxService } from '../service.js';
 
 /** The shared broker and database the integration tests run against; a missing one is named. */
 const testEnvSchema = z.object({ KAFKA_BROKERS: z.string(), DATABASE_URL: z.string() });
-
-export interface CollectedMessages {
-  messages: KafkaMessage[];
-  stop(): Promise<void>;
-}
-
-/** Collects everything produced to `topic` from now on, with a group of its own. */
-export async function collectFromNow(kafka: Kafka, topic: TopicDefinition): Promise<CollectedMessages> {
-  const groupId = `mailbox-test-reader-${randomBytes(6).toString('hex')}`;
-  await startGroupsAtEnd(kafka, [{ groupId, topic: topic.name }]);
-  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
-  const messages: KafkaMessage[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topics: [topic.name], fromBeginning: false });
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      messages.push(message);
-    },
-  });
-  return { messages, stop: () => consumer.disconnect() };
-}
 
 export interface JmapCallOptions {
   /** The capabilities the request uses: core and mail unless named. */

@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
-import { CONFIG } from '@pushmail/platform';
+import { AccountsView, CONFIG } from '@pushmail/platform';
 import type { OutboundConfig } from '../config/outbound-config.js';
-import { AccountsViewService } from './accounts-view.service.js';
 import { LocalRecipients } from './local-recipients.js';
 
 @Module({
@@ -11,8 +10,9 @@ import { LocalRecipients } from './local-recipients.js';
       inject: [CONFIG],
       useFactory: (config: OutboundConfig) => new LocalRecipients(config.MAIL_DOMAINS),
     },
-    AccountsViewService,
+    // Mail for a hosted address never leaves over SMTP: every account is known before sending.
+    AccountsView.provider('outbound-accounts', LocalRecipients),
   ],
-  exports: [LocalRecipients, AccountsViewService],
+  exports: [LocalRecipients, AccountsView],
 })
 export class RecipientsModule {}

@@ -2,55 +2,15 @@ import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { allTopics, decodeEvent, mailSubmittedTopic, type TopicDefinition } from '@pushmail/contracts';
+import { allTopics, mailSubmittedTopic } from '@pushmail/contracts';
 import { createKafka, createLogger, createServiceApp, ensureTopics, loadConfig } from '@pushmail/platform';
+import { createTestDatabase, startGroupsAtEnd, type TestDatabase } from '@pushmail/testing';
 import type { Kafka } from 'kafkajs';
-import pg from 'pg';
 import { z } from 'zod';
 import { outboundConfigSchema } from '../config/outbound-config.js';
 import { outboundService } from '../service.js';
 
 const testEnvSchema = z.object({ KAFKA_BROKERS: z.string(), DATABASE_URL: z.string() });
-
-export interface TestDatabase {
-  url: string;
-  drop(): Promise<void>;
-}
-
-export async function createTestDatabase(adminUrl: string): Promise<TestDatabase> {
-  const name = `pm_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await client.end();
-    },
-  };
-}
-
-/** Commits a fresh group's offsets at the current end of `topic`, so it reads only what comes next. */
-export async function startGroupAtEnd(kafka: Kafka, groupId: string, topic: string): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const ends = await admin.fetchTopicOffsets(topic);
-    await admin.setOffsets({
-      groupId,
-      topic,
-      partitions: ends.map((end) => ({ partition: end.partition, offset: end.high })),
-    });
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 export interface OutboundTestEnv {
   kafka: Kafka;
@@ -66,7 +26,7 @@ export async function prepareOutboundEnv(): Promise<OutboundTestEnv> {
   const kafka = createKafka({ brokers: env.KAFKA_BROKERS.split(','), clientId: 'outbound-test', logger });
   await ensureTopics(kafka, allTopics, logger);
   const groupId = `outbound-test-${randomBytes(6).toString('hex')}`;
-  await startGroupAtEnd(kafka, groupId, mailSubmittedTopic.name);
+  await startGroupsAtEnd(kafka, [{ groupId, topic: mailSubmittedTopic.name }]);
   return { kafka, brokers: env.KAFKA_BROKERS, database: await createTestDatabase(env.DATABASE_URL), groupId };
 }
 
@@ -95,24 +55,4 @@ export async function startOutboundApp(
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as AddressInfo;
   return { app, baseUrl: `http://127.0.0.1:${address.port}`, close: () => app.close() };
-}
-
-/** Every valid event produced to `topic` from now on, read with a group of its own. */
-export async function collectFromNow<S extends z.ZodType>(
-  kafka: Kafka,
-  topic: TopicDefinition<S>,
-): Promise<{ events: Array<z.infer<S>>; stop(): Promise<void> }> {
-  const groupId = `outbound-test-reader-${randomBytes(6).toString('hex')}`;
-  await startGroupAtEnd(kafka, groupId, topic.name);
-  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
-  const events: Array<z.infer<S>> = [];
-  await consumer.connect();
-  await consumer.subscribe({ topics: [topic.name], fromBeginning: false });
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      const decoded = decodeEvent(topic, message.value);
-      if (decoded.ok) events.push(decoded.event);
-    },
-  });
-  return { events, stop: () => consumer.disconnect() };
 }

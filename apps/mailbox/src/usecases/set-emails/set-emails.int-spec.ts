@@ -1,42 +1,31 @@
 import { randomUUID } from 'node:crypto';
-import { decodeEvent, mailboxChangedTopic, type MailboxChangedV1 } from '@pushmail/contracts';
-import { expectEventually, mailboxIdsByRole } from '@pushmail/testing';
+import { mailboxChangedTopic, type MailboxChangedV1 } from '@pushmail/contracts';
+import { type CollectedEvents, collectEventsFromNow, expectEvent, mailboxIdsByRole } from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mailArrivedEvent, rawMessage } from '../../testing/mail-fixtures.js';
-import {
-  collectFromNow,
-  type CollectedMessages,
-  type MailboxTestApp,
-  startMailboxApp,
-} from '../../testing/mailbox-harness.js';
+import { type MailboxTestApp, startMailboxApp } from '../../testing/mailbox-harness.js';
 import { StoreDeliveryUseCase } from '../store-delivery/store-delivery.usecase.js';
 import { SetEmailsUseCase } from './set-emails.usecase.js';
 
 describe(SetEmailsUseCase.name, () => {
   let harness: MailboxTestApp;
-  let changed: CollectedMessages;
+  let changed: CollectedEvents<MailboxChangedV1>;
   const accountId = randomUUID();
   let roles: Record<string, string>;
   let emails: string[];
 
   const one = (name: string, args: Record<string, unknown>) => harness.jmapMethod(accountId, name, args);
   const announced = (state: string): Promise<MailboxChangedV1> =>
-    expectEventually(
-      () => {
-        const event = changed.messages
-          .map((message) => decodeEvent(mailboxChangedTopic, message.value))
-          .flatMap((decoded) => (decoded.ok ? [decoded.event] : []))
-          .find((event) => event.accountId === accountId && event.state === state);
-        if (!event) throw new Error(`state ${state} not announced yet`);
-        return event;
-      },
-      { timeoutMs: 20_000 },
+    expectEvent(
+      changed,
+      (event) => event.accountId === accountId && event.state === state,
+      `announcement of state ${state}`,
     );
   const internal = (path: string, init?: RequestInit) => harness.internal(path, init);
 
   beforeAll(async () => {
     harness = await startMailboxApp();
-    changed = await collectFromNow(harness.kafka, mailboxChangedTopic);
+    changed = await collectEventsFromNow(harness.kafka, mailboxChangedTopic);
     const result = await harness.app
       .get(StoreDeliveryUseCase)
       .execute([

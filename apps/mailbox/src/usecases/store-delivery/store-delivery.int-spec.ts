@@ -1,22 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import {
   deadLetterTopic,
-  decodeEvent,
+  type DeadLetterV1,
   encodeEvent,
   mailArrivedTopic,
   mailboxChangedTopic,
+  type MailboxChangedV1,
   type MailArrivedV1,
 } from '@pushmail/contracts';
 import type { Producer } from 'kafkajs';
-import { DEFAULT_MAILBOX_ROLES, expectEventually } from '@pushmail/testing';
+import {
+  type CollectedEvents,
+  collectEventsFromNow,
+  DEFAULT_MAILBOX_ROLES,
+  expectEvent,
+  expectEventually,
+} from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mailArrivedEvent, rawMessage, unstorableTextMessage } from '../../testing/mail-fixtures.js';
-import {
-  collectFromNow,
-  type CollectedMessages,
-  type MailboxTestApp,
-  startMailboxApp,
-} from '../../testing/mailbox-harness.js';
+import { type MailboxTestApp, startMailboxApp } from '../../testing/mailbox-harness.js';
 import { StoreDeliveryUseCase } from './store-delivery.usecase.js';
 
 /** A delivery goes through a consumer group joining on the shared broker: allow it time. */
@@ -26,16 +28,16 @@ describe(StoreDeliveryUseCase.name, () => {
   let harness: MailboxTestApp;
   let useCase: StoreDeliveryUseCase;
   let producer: Producer;
-  let changed: CollectedMessages;
-  let deadLetters: CollectedMessages;
+  let changed: CollectedEvents<MailboxChangedV1>;
+  let deadLetters: CollectedEvents<DeadLetterV1>;
 
   beforeAll(async () => {
     harness = await startMailboxApp();
     useCase = harness.app.get(StoreDeliveryUseCase);
     producer = harness.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
-    changed = await collectFromNow(harness.kafka, mailboxChangedTopic);
-    deadLetters = await collectFromNow(harness.kafka, deadLetterTopic);
+    changed = await collectEventsFromNow(harness.kafka, mailboxChangedTopic);
+    deadLetters = await collectEventsFromNow(harness.kafka, deadLetterTopic);
   });
 
   afterAll(async () => {
@@ -140,19 +142,14 @@ describe(StoreDeliveryUseCase.name, () => {
         'SELECT id, subject FROM mailbox.emails WHERE account_id = $1',
         [accountId],
       );
-      const match = changed.messages
-        .map((message) => decodeEvent(mailboxChangedTopic, message.value))
-        .find(
-          (decoded) =>
-            decoded.ok &&
-            decoded.event.accountId === accountId &&
-            decoded.event.createdEmailIds[0] === rows[0]?.id,
-        );
-      if (!match?.ok)
+      const match = changed.events.find(
+        (event) => event.accountId === accountId && event.createdEmailIds[0] === rows[0]?.id,
+      );
+      if (!match)
         throw new Error(
-          `no mailbox-changed event of this store yet (rows ${rows.length}, events ${changed.messages.length})`,
+          `no mailbox-changed event of this store yet (rows ${rows.length}, events ${changed.events.length})`,
         );
-      return { announced: match.event, rows };
+      return { announced: match, rows };
     }, STORED);
     expect(rows).toEqual([{ id: expect.any(String), subject: 'announce me' }]);
     expect(announced).toMatchObject({
@@ -177,18 +174,12 @@ describe(StoreDeliveryUseCase.name, () => {
     await produce(mailArrivedEvent(accountId, rawMessage({ subject: 'after the poison' })));
 
     await expectEventually(async () => expect(await emailCount(accountId)).toBe(1), STORED);
-    const letter = await expectEventually(() => {
-      const found = deadLetters.messages
-        .map((message) => decodeEvent(deadLetterTopic, message.value))
-        .find(
-          (decoded) =>
-            decoded.ok &&
-            decoded.event.consumerGroup === harness.deliveryGroupId &&
-            decoded.event.key === accountId,
-        );
-      if (!found?.ok) throw new Error('no dead letter yet');
-      return found.event;
-    }, STORED);
+    const letter = await expectEvent(
+      deadLetters,
+      (event) => event.consumerGroup === harness.deliveryGroupId && event.key === accountId,
+      'dead letter',
+      STORED.timeoutMs,
+    );
     expect(letter).toMatchObject({
       sourceTopic: mailArrivedTopic.name,
       partition: metadata!.partition,
@@ -253,9 +244,7 @@ describe(StoreDeliveryUseCase.name, () => {
     expect(row.attachments[0]!.name).toBe('\ufffd.bin');
     expect(row.text_body).toContain('body with a NUL  in it');
     expect(row.data.equals(Buffer.from(raw))).toBe(true);
-    const lettersOfThisAccount = deadLetters.messages
-      .map((message) => decodeEvent(deadLetterTopic, message.value))
-      .filter((decoded) => decoded.ok && decoded.event.key === accountId);
+    const lettersOfThisAccount = deadLetters.events.filter((event) => event.key === accountId);
     expect(lettersOfThisAccount).toEqual([]);
   });
 });

@@ -1,20 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import {
-  decodeEvent,
-  mailDeliveryStatusTopic,
-  mailSubmittedTopic,
-  type MailSubmittedV1,
-} from '@pushmail/contracts';
+import { mailDeliveryStatusTopic, mailSubmittedTopic, type MailSubmittedV1 } from '@pushmail/contracts';
 import { CORE_CAPABILITY, type Invocation, MAIL_CAPABILITY, SUBMISSION_CAPABILITY } from '@pushmail/jmap';
 import { createLogger, EventProducer } from '@pushmail/platform';
-import { expectEventually } from '@pushmail/testing';
+import { type CollectedEvents, collectEventsFromNow, expectEventually } from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  collectFromNow,
-  type CollectedMessages,
-  type MailboxTestApp,
-  startMailboxApp,
-} from '../../testing/mailbox-harness.js';
+import { type MailboxTestApp, startMailboxApp } from '../../testing/mailbox-harness.js';
 import { SubmitEmailsUseCase } from './submit-emails.usecase.js';
 
 const using = [CORE_CAPABILITY, MAIL_CAPABILITY, SUBMISSION_CAPABILITY];
@@ -23,7 +13,7 @@ const MAX_BYTES = 8000;
 
 describe(SubmitEmailsUseCase.name, () => {
   let harness: MailboxTestApp;
-  let submittedEvents: CollectedMessages;
+  let submittedEvents: CollectedEvents<MailSubmittedV1>;
   let producer: EventProducer;
   const accountId = randomUUID();
   const address = `alice-${accountId.slice(0, 8)}@example.com`;
@@ -35,9 +25,7 @@ describe(SubmitEmailsUseCase.name, () => {
   const one = (name: string, args: Record<string, unknown>) =>
     harness.jmapMethod(accountId, name, args, { using, address });
   const submitted = (): MailSubmittedV1[] =>
-    submittedEvents.messages
-      .map((message) => decodeEvent(mailSubmittedTopic, message.value))
-      .flatMap((decoded) => (decoded.ok && decoded.event.accountId === accountId ? [decoded.event] : []));
+    submittedEvents.events.filter((event) => event.accountId === accountId);
   const draft = async (fields: Record<string, unknown>): Promise<string> => {
     const result = await one('Email/set', {
       create: {
@@ -71,7 +59,7 @@ describe(SubmitEmailsUseCase.name, () => {
       SUBMISSION_MAX_RECIPIENTS: '3',
       SUBMISSION_MAX_BYTES: String(MAX_BYTES),
     });
-    submittedEvents = await collectFromNow(harness.kafka, mailSubmittedTopic);
+    submittedEvents = await collectEventsFromNow(harness.kafka, mailSubmittedTopic);
     producer = new EventProducer(harness.kafka, createLogger('test', 'warn'));
     await producer.connect();
     const mailboxes = (await one('Mailbox/get', { ids: null }))['list'] as Array<{

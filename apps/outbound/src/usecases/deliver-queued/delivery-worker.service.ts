@@ -1,9 +1,8 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { CONFIG, LOGGER, PeriodicTask } from '@pushmail/platform';
+import { AccountsView, CONFIG, LOGGER, PeriodicTask } from '@pushmail/platform';
 import type { Logger } from 'pino';
 import type { OutboundConfig } from '../../config/outbound-config.js';
 import { DkimKeys } from '../../dkim/dkim-keys.service.js';
-import { AccountsViewService } from '../../recipients/accounts-view.service.js';
 import { DeliverQueuedUseCase } from './deliver-queued.usecase.js';
 import { SmtpSender } from './smtp-sender.js';
 
@@ -19,7 +18,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     @Inject(CONFIG) private readonly config: OutboundConfig,
     @Inject(DeliverQueuedUseCase) private readonly deliver: DeliverQueuedUseCase,
-    @Inject(AccountsViewService) private readonly accounts: AccountsViewService,
+    @Inject(AccountsView) private readonly accounts: AccountsView,
     @Inject(SmtpSender) private readonly smtp: SmtpSender,
     @Inject(DkimKeys) private readonly dkim: DkimKeys,
     @Inject(LOGGER) private readonly logger: Logger,
