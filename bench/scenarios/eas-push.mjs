@@ -3,7 +3,7 @@
 // the recipient account, and the gateway's memory per parked Ping (before and after parking N).
 // A phone whose Ping returned Syncs the Inbox and parks a new Ping, as a real one does.
 import { collectGarbage } from '../lib/inspector.mjs';
-import { buildMessage } from '../lib/messages.mjs';
+import { offerAtRate, sendBenchMessage, takeIdle } from '../lib/paced-mail.mjs';
 import { readMetric } from '../lib/platform-probes.mjs';
 import { readProcess } from '../lib/procstat.mjs';
 import { SmtpPool } from '../lib/smtp-pipeline.mjs';
@@ -156,71 +156,35 @@ export async function runEasPush({
       finish(message);
   };
   const sendOne = () => {
-    if (idle.length === 0) {
-      counters.skipped += 1;
-      return;
-    }
-    const pick = Math.floor(Math.random() * idle.length);
-    const account = idle[pick];
-    idle[pick] = idle[idle.length - 1];
-    idle.pop();
+    const account = takeIdle(idle, counters);
+    if (!account) return;
     const message = { seq: ++seq, account, sentAt: nowMs(), t250: undefined, pushes: [], done: false };
     inFlight.set(account.accountId, message);
     onPushed.set(account.accountId, (_phone, at) => {
       message.pushes.push(at);
       maybeFinish(message);
     });
-    counters.sent += 1;
-    smtp
-      .send({
-        from: 'sender@bench.example',
-        to: account.address,
-        data: buildMessage({ seq: message.seq, to: account.address, sizeBytes }),
-      })
-      .then((reply) => {
-        if (reply.code === 250) {
-          counters.accepted += 1;
-          message.t250 = reply.at;
-          maybeFinish(message);
-        } else {
-          counters.refused += 1;
-          finish(message);
-        }
-      })
-      .catch(() => {
-        counters.refused += 1;
-        finish(message);
-      });
+    sendBenchMessage(smtp, message, {
+      sizeBytes,
+      counters,
+      onAccepted: () => maybeFinish(message),
+      onRefused: () => finish(message),
+    });
   };
-  const reaper = setInterval(() => {
-    const now = nowMs();
-    for (const message of inFlight.values())
-      if (now - message.sentAt > MESSAGE_TIMEOUT_MS) finish(message, true);
-  }, 250);
 
-  const total = Math.round(rate * duration);
-  progress.start(`eas: push latency, ${rate} msg/s, ${phones.length} parked Pings`, total);
-  sampler?.start();
-  const started = nowMs();
-  try {
-    while (counters.sent + counters.skipped < total) {
-      const due = Math.min(total, Math.floor(((nowMs() - started) * rate) / 1000) + 1);
-      while (counters.sent + counters.skipped < due) sendOne();
-      progress.update(
-        counters.sent,
-        `250s ${counters.accepted}  Ping answers ${samples.length}  in flight ${inFlight.size}`,
-      );
-      const nextDue = started + ((counters.sent + counters.skipped) * 1000) / rate;
-      await sleep(Math.max(0, nextDue - nowMs()));
-    }
-    const drainDeadline = nowMs() + MESSAGE_TIMEOUT_MS + 1000;
-    while (inFlight.size > 0 && nowMs() < drainDeadline) await sleep(20);
-  } finally {
-    clearInterval(reaper);
-    for (const message of [...inFlight.values()]) finish(message, true);
-    await smtp.close();
-  }
-  const elapsedS = (nowMs() - started) / 1000;
+  const status = () =>
+    `250s ${counters.accepted}  Ping answers ${samples.length}  in flight ${inFlight.size}`;
+  const { started, elapsedS } = await offerAtRate(
+    { counters, inFlight, sendOne, finish, timeoutMs: MESSAGE_TIMEOUT_MS },
+    {
+      rate,
+      duration,
+      progress,
+      sampler,
+      status,
+      label: `eas: push latency, ${rate} msg/s, ${phones.length} parked Pings`,
+    },
+  ).finally(() => smtp.close());
   const usage = sampler?.stop();
   progress.done(`sent ${counters.sent}, Ping answers ${samples.length}`);
 

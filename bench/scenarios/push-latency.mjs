@@ -1,7 +1,8 @@
 // Push latency: mail sent over SMTP at a fixed rate to random accounts whose devices are connected
 // with push enabled. For each message and device: SMTP 250 → StateChange on the device; and for
 // the fetching device: SMTP 250 → end of its Email/changes + Email/get that returned the message.
-import { buildMessage, seqOfSubject } from '../lib/messages.mjs';
+import { seqOfSubject } from '../lib/messages.mjs';
+import { offerAtRate, sendBenchMessage, takeIdle } from '../lib/paced-mail.mjs';
 import { SmtpPool } from '../lib/smtp-pipeline.mjs';
 import { nowMs, sleep, summarize } from '../lib/stats.mjs';
 
@@ -114,14 +115,8 @@ export async function runPushLatency({
   };
 
   const sendOne = () => {
-    if (idle.length === 0) {
-      counters.skipped += 1;
-      return;
-    }
-    const pick = Math.floor(Math.random() * idle.length);
-    const account = idle[pick];
-    idle[pick] = idle[idle.length - 1];
-    idle.pop();
+    const account = takeIdle(idle, counters);
+    if (!account) return;
     const message = {
       seq: ++seq,
       account,
@@ -133,61 +128,27 @@ export async function runPushLatency({
     };
     inFlight.set(account.accountId, message);
     bySeq.set(message.seq, message);
-    counters.sent += 1;
-    smtp
-      .send({
-        from: 'sender@bench.example',
-        to: account.address,
-        data: buildMessage({ seq: message.seq, to: account.address, sizeBytes }),
-      })
-      .then((reply) => {
-        if (reply.code === 250) {
-          counters.accepted += 1;
-          message.t250 = reply.at;
-          acceptSamples.push(reply.at - message.sentAt);
-          maybeFinish(message);
-        } else {
-          counters.refused += 1;
-          release(message);
-        }
-      })
-      .catch(() => {
-        counters.refused += 1;
-        release(message);
-      });
+    sendBenchMessage(smtp, message, {
+      sizeBytes,
+      counters,
+      onAccepted: () => {
+        acceptSamples.push(message.t250 - message.sentAt);
+        maybeFinish(message);
+      },
+      onRefused: () => release(message),
+    });
   };
 
-  const reaper = setInterval(() => {
-    const now = nowMs();
-    for (const message of inFlight.values())
-      if (now - message.sentAt > MESSAGE_TIMEOUT_MS) finish(message, true);
-  }, 250);
-
   await pool.setMode('latency');
-  const total = Math.round(rate * duration);
-  progress.start(label, total);
-  sampler?.start();
-  const started = nowMs();
-  try {
-    while (counters.sent + counters.skipped < total) {
-      const due = Math.min(total, Math.floor(((nowMs() - started) * rate) / 1000) + 1);
-      while (counters.sent + counters.skipped < due) sendOne();
-      progress.update(
-        counters.sent,
-        `250s ${counters.accepted}  pushes ${pushSamples.length}  fetches ${fetchSamples.length}  in flight ${inFlight.size}`,
-      );
-      const nextDue = started + ((counters.sent + counters.skipped) * 1000) / rate;
-      await sleep(Math.max(0, nextDue - nowMs()));
-    }
-    const drainDeadline = nowMs() + MESSAGE_TIMEOUT_MS + 1000;
-    while (inFlight.size > 0 && nowMs() < drainDeadline) await sleep(20);
-  } finally {
-    clearInterval(reaper);
-    for (const message of [...inFlight.values()]) finish(message, true);
+  const status = () =>
+    `250s ${counters.accepted}  pushes ${pushSamples.length}  fetches ${fetchSamples.length}  in flight ${inFlight.size}`;
+  const { started, elapsedS } = await offerAtRate(
+    { counters, inFlight, sendOne, finish, timeoutMs: MESSAGE_TIMEOUT_MS },
+    { rate, duration, progress, sampler, label, status },
+  ).finally(async () => {
     pool.onEvents = null;
     await smtp.close();
-  }
-  const elapsedS = (nowMs() - started) / 1000;
+  });
   // Where the time went, for messages whose change the tracer saw published.
   const toPublished = [];
   const toDevice = [];

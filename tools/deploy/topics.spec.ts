@@ -1,4 +1,7 @@
 import { allTopics } from '@pushmail/contracts';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { format, resolveConfig } from 'prettier';
 import { describe, expect, it } from 'vitest';
@@ -17,21 +20,20 @@ describe(createTopicsScript.name, () => {
   });
 
   it('creates every topic with its partitions and sets every configuration entry of the contract', () => {
-    const script = createTopicsScript();
+    const calls = runWithRecordingKafkaTools(createTopicsScript());
     for (const topic of allTopics) {
-      expect(script).toContain(
-        `--topic ${topic.name} --partitions ${topic.partitions} --replication-factor 1`,
+      const configs = Object.entries(topic.config).map(([name, value]) => `${name}=${value}`);
+      expect(calls).toContain(
+        `kafka-topics.sh --bootstrap-server kafka:9092 --create --if-not-exists --topic ${topic.name} ` +
+          `--partitions ${topic.partitions} --replication-factor 1 ` +
+          configs.map((config) => `--config ${config}`).join(' '),
       );
-      for (const [name, value] of Object.entries(topic.config)) {
-        expect(script).toContain(`--config ${name}=${value}`);
-      }
-      const alter = script.split('\n').findIndex((line) => line.includes(`--entity-name ${topic.name}`));
-      expect(script.split('\n')[alter + 1]).toBe(
-        `  --add-config ${Object.entries(topic.config)
-          .map(([name, value]) => `${name}=${value}`)
-          .join(',')}`,
+      expect(calls).toContain(
+        `kafka-configs.sh --bootstrap-server kafka:9092 --alter --entity-type topics --entity-name ${topic.name} ` +
+          `--add-config ${configs.join(',')}`,
       );
     }
+    expect(calls).toHaveLength(allTopics.length * 2);
   });
 
   it('stops at the first failing command', () => {
@@ -64,3 +66,21 @@ describe(kafkaTopicResources.name, () => {
     }
   });
 });
+
+/** Runs the script against stand-ins for Kafka's command-line tools; answers the commands it ran. */
+function runWithRecordingKafkaTools(script: string): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'create-topics-'));
+  try {
+    for (const tool of ['kafka-topics.sh', 'kafka-configs.sh']) {
+      writeFileSync(join(dir, tool), `#!/bin/sh\necho "${tool} $*" >> "$CALLS"\n`, { mode: 0o755 });
+    }
+    writeFileSync(join(dir, 'calls'), '');
+    execFileSync('sh', ['-c', script], {
+      env: { PATH: process.env.PATH, KAFKA_BIN: dir, CALLS: join(dir, 'calls') },
+      stdio: 'ignore',
+    });
+    return readFileSync(join(dir, 'calls'), 'utf8').trim().split('\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

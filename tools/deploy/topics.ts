@@ -34,21 +34,27 @@ export function createTopicsScript(
     "# Creates pushmail's topics with their partitions and configuration (single broker: one replica).",
     'set -eu',
     `bootstrap="\${KAFKA_BOOTSTRAP:-${bootstrap}}"`,
-    'bin=/opt/kafka/bin',
+    'bin="${KAFKA_BIN:-/opt/kafka/bin}"',
+    '',
+    '# create_topic NAME PARTITIONS CONFIG: created when missing, with CONFIG (name=value,...) set either way.',
+    'create_topic() {',
+    '  echo "topic $1"',
+    '  topic=$1 partitions=$2 configs=$3',
+    '  set --',
+    '  saved_ifs=$IFS',
+    '  IFS=,',
+    '  for entry in $configs; do set -- "$@" --config "$entry"; done',
+    '  IFS=$saved_ifs',
+    '  "$bin/kafka-topics.sh" --bootstrap-server "$bootstrap" --create --if-not-exists \\',
+    '    --topic "$topic" --partitions "$partitions" --replication-factor 1 "$@"',
+    '  "$bin/kafka-configs.sh" --bootstrap-server "$bootstrap" --alter --entity-type topics \\',
+    '    --entity-name "$topic" --add-config "$configs"',
+    '}',
+    '',
   ];
   for (const topic of topics) {
-    const configs = Object.entries(topic.config);
-    lines.push(
-      '',
-      `echo "topic ${topic.name}"`,
-      `"$bin/kafka-topics.sh" --bootstrap-server "$bootstrap" --create --if-not-exists \\`,
-      `  --topic ${topic.name} --partitions ${topic.partitions} --replication-factor 1 \\`,
-      ...configs.map(
-        ([name, value], index) => `  --config ${name}=${value}${index < configs.length - 1 ? ' \\' : ''}`,
-      ),
-      `"$bin/kafka-configs.sh" --bootstrap-server "$bootstrap" --alter --entity-type topics --entity-name ${topic.name} \\`,
-      `  --add-config ${configs.map(([name, value]) => `${name}=${value}`).join(',')}`,
-    );
+    const configs = Object.entries(topic.config).map(([name, value]) => `${name}=${value}`);
+    lines.push(`create_topic ${topic.name} ${topic.partitions} ${configs.join(',')}`);
   }
   return `${lines.join('\n')}\n`;
 }

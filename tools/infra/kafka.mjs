@@ -340,6 +340,31 @@ function jvmArgs(libsDir, log4jFile, dataDir) {
 }
 
 /**
+ * Formats a KRaft log directory for the cluster: `standalone` for a single node that is its own
+ * controller quorum; the nodes of a cluster list their voters in their configuration instead.
+ */
+async function formatStorage({ dir, libsDir, clusterId, configFile, standalone }) {
+  const toolLog4j = path.join(dir, 'log4j2-tools.properties');
+  writeFileSync(toolLog4j, toolLog4jProperties());
+  await run(
+    javaCommand(),
+    [
+      `-Dlog4j2.configurationFile=${toolLog4j}`,
+      '-cp',
+      path.join(libsDir, '*'),
+      'kafka.tools.StorageTool',
+      'format',
+      '--cluster-id',
+      clusterId,
+      '--config',
+      configFile,
+      ...(standalone ? ['--standalone'] : []),
+    ],
+    { timeoutMs: 120_000 },
+  );
+}
+
+/**
  * Formats the metadata log once per data directory. A directory formatted for another controller
  * port is wiped, because the single-voter quorum records the controller's endpoint at format time;
  * so is one written by another Kafka version, whose metadata version an older broker cannot read.
@@ -363,24 +388,7 @@ async function ensureFormatted({ libsDir, dataDir, logDir, configFile, controlle
   rmSync(logDir, { recursive: true, force: true });
 
   const clusterId = newClusterId();
-  const toolLog4j = path.join(dataDir, 'log4j2-tools.properties');
-  writeFileSync(toolLog4j, toolLog4jProperties());
-  await run(
-    javaCommand(),
-    [
-      `-Dlog4j2.configurationFile=${toolLog4j}`,
-      '-cp',
-      path.join(libsDir, '*'),
-      'kafka.tools.StorageTool',
-      'format',
-      '--cluster-id',
-      clusterId,
-      '--config',
-      configFile,
-      '--standalone',
-    ],
-    { timeoutMs: 120_000 },
-  );
+  await formatStorage({ dir: dataDir, libsDir, clusterId, configFile, standalone: true });
   writeFileSync(
     stampFile,
     JSON.stringify({ clusterId, controllerPort, kafkaVersion: version, nodeId: NODE_ID }, null, 2),
@@ -561,23 +569,7 @@ export async function startLocalKafkaCluster({ nodes, dataDir, minInsync = 2, lo
         }),
       );
       writeFileSync(log4jFile, log4jProperties(path.join(nodeDir, 'server.log')));
-      const toolLog4j = path.join(nodeDir, 'log4j2-tools.properties');
-      writeFileSync(toolLog4j, toolLog4jProperties());
-      await run(
-        javaCommand(),
-        [
-          `-Dlog4j2.configurationFile=${toolLog4j}`,
-          '-cp',
-          path.join(libsDir, '*'),
-          'kafka.tools.StorageTool',
-          'format',
-          '--cluster-id',
-          clusterId,
-          '--config',
-          configFile,
-        ],
-        { timeoutMs: 120_000 },
-      );
+      await formatStorage({ dir: nodeDir, libsDir, clusterId, configFile, standalone: false });
       return clusterNode({
         nodeId,
         ...node,

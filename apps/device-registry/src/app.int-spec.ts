@@ -82,6 +82,16 @@ describe(AppModule.name, () => {
       body: JSON.stringify({ deviceType: 'phone', model: 'Pixel 10', ...body }),
     });
 
+  /** The digests of the device's tokens that are not revoked. */
+  async function liveTokensOf(accountId: string, deviceId: string): Promise<string[]> {
+    const result = await db.query<{ token_sha256: string }>(
+      `SELECT token_sha256 FROM registry.device_tokens
+        WHERE account_id = $1 AND device_id = $2 AND revoked_at IS NULL`,
+      [accountId, deviceId],
+    );
+    return result.rows.map((row) => row.token_sha256);
+  }
+
   async function createAccount(password = 'correct horse'): Promise<{ accountId: string; address: string }> {
     const address = `user-${randomUUID()}@example.org`;
     const response = await adminPost('/admin/accounts', { address, password });
@@ -463,14 +473,6 @@ describe(AppModule.name, () => {
     ).json()) as { token: string };
     const rotate = (token: string) =>
       fetch(`${baseUrl}/v1/devices/token`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
-    const liveTokens = async () =>
-      (
-        await db.query<{ token_sha256: string }>(
-          `SELECT token_sha256 FROM registry.device_tokens
-            WHERE account_id = $1 AND device_id = 'held-phone' AND revoked_at IS NULL`,
-          [accountId],
-        )
-      ).rows.map((row) => row.token_sha256);
     const devicePath = `/admin/accounts/${accountId}/devices/held-phone`;
     const put = (path: string, body: unknown) =>
       fetch(`${baseUrl}${path}`, {
@@ -486,7 +488,7 @@ describe(AppModule.name, () => {
     const blockedBody = (await whileBlocked.json()) as Record<string, unknown>;
     expect(blockedBody).toMatchObject({ type: 'about:blank', status: 403, error: 'device_blocked' });
     expect(blockedBody).not.toHaveProperty('token');
-    expect(await liveTokens()).toEqual([sha256(registered.token)]);
+    expect(await liveTokensOf(accountId, 'held-phone')).toEqual([sha256(registered.token)]);
 
     expect((await adminRequest('DELETE', `${devicePath}/access`)).status).toBeLessThan(300);
     const wipe = await adminPost(`${devicePath}/wipe`, { kind: 'account', requestedBy: 'helpdesk' });
@@ -494,13 +496,13 @@ describe(AppModule.name, () => {
     const whileWipePending = await rotate(registered.token);
     expect(whileWipePending.status).toBe(403);
     expect(await whileWipePending.json()).toMatchObject({ status: 403, error: 'wipe_pending' });
-    expect(await liveTokens()).toEqual([sha256(registered.token)]);
+    expect(await liveTokensOf(accountId, 'held-phone')).toEqual([sha256(registered.token)]);
 
     expect((await adminRequest('DELETE', `${devicePath}/wipe`)).status).toBeLessThan(300);
     const allowed = await rotate(registered.token);
     expect(allowed.status).toBe(200);
     const { token } = (await allowed.json()) as { token: string };
-    expect(await liveTokens()).toEqual([sha256(token)]);
+    expect(await liveTokensOf(accountId, 'held-phone')).toEqual([sha256(token)]);
   });
 
   it('refuses a registration of a blocked or wipe-pending device as a rotation does, minting no token', async () => {
@@ -509,14 +511,6 @@ describe(AppModule.name, () => {
     const first = await registerAgain();
     expect(first.status).toBe(201);
     const { token } = (await first.json()) as { token: string };
-    const liveTokens = async () =>
-      (
-        await db.query<{ token_sha256: string }>(
-          `SELECT token_sha256 FROM registry.device_tokens
-            WHERE account_id = $1 AND device_id = 'rereg-phone' AND revoked_at IS NULL`,
-          [accountId],
-        )
-      ).rows.map((row) => row.token_sha256);
     const devicePath = `/admin/accounts/${accountId}/devices/rereg-phone`;
 
     const wipe = await adminPost(`${devicePath}/wipe`, { kind: 'full', requestedBy: 'helpdesk' });
@@ -527,7 +521,7 @@ describe(AppModule.name, () => {
     const pendingBody = (await whileWipePending.json()) as Record<string, unknown>;
     expect(pendingBody).toMatchObject({ type: 'about:blank', status: 403, error: 'wipe_pending' });
     expect(pendingBody).not.toHaveProperty('token');
-    expect(await liveTokens()).toEqual([sha256(token)]);
+    expect(await liveTokensOf(accountId, 'rereg-phone')).toEqual([sha256(token)]);
 
     expect((await adminRequest('DELETE', `${devicePath}/wipe`)).status).toBeLessThan(300);
     const blocked = await fetch(`${baseUrl}${devicePath}/access`, {
@@ -539,13 +533,13 @@ describe(AppModule.name, () => {
     const whileBlocked = await registerAgain();
     expect(whileBlocked.status).toBe(403);
     expect(await whileBlocked.json()).toMatchObject({ status: 403, error: 'device_blocked' });
-    expect(await liveTokens()).toEqual([sha256(token)]);
+    expect(await liveTokensOf(accountId, 'rereg-phone')).toEqual([sha256(token)]);
 
     expect((await adminRequest('DELETE', `${devicePath}/access`)).status).toBeLessThan(300);
     const allowed = await registerAgain();
     expect(allowed.status).toBe(200);
     const renewed = (await allowed.json()) as { token: string };
-    expect(await liveTokens()).toEqual([sha256(renewed.token)]);
+    expect(await liveTokensOf(accountId, 'rereg-phone')).toEqual([sha256(renewed.token)]);
   });
 
   it('lets a quarantined device rotate its token, as it lets one register', async () => {

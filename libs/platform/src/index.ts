@@ -11,6 +11,7 @@ export * from './http/bearer-token.guard.js';
 export * from './http/admin-controller.js';
 export * from './http/configure-http.js';
 export * from './http/exception.filter.js';
+export * from './http/internal-controller.js';
 export * from './http/read-body.js';
 export * from './http/request-signal.js';
 export * from './http/zod-validation.pipe.js';

@@ -1,6 +1,5 @@
-import { Body, Controller, HttpCode, Inject, Post, UseGuards } from '@nestjs/common';
-import { ZodValidationPipe } from '@pushmail/platform';
-import { InternalTokenGuard } from '../auth/internal-token.guard.js';
+import { Body, HttpCode, Inject, Post } from '@nestjs/common';
+import { InternalController, ZodValidationPipe } from '@pushmail/platform';
 import { WipesService } from '../wipes/wipes.service.js';
 import {
   type AcknowledgePolicyDto,
@@ -31,8 +30,7 @@ import {
  * Answers carry the account revision whose snapshot reflects the change, so push-delivery can wait
  * for its own view to catch up before it answers the device.
  */
-@Controller('internal/v1')
-@UseGuards(InternalTokenGuard)
+@InternalController('internal/v1')
 export class InternalDevicesController {
   constructor(
     @Inject(AuthenticateDevice) private readonly authenticateDevice: AuthenticateDevice,

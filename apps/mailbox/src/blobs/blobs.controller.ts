@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   BadRequestException,
-  Controller,
   Get,
   Headers,
   HttpException,
@@ -11,12 +10,10 @@ import {
   Post,
   Req,
   Res,
-  UseGuards,
 } from '@nestjs/common';
 import { DEFAULT_CORE_LIMITS } from '@pushmail/jmap';
 import { z } from 'zod';
-import { readBody } from '@pushmail/platform';
-import { InternalTokenGuard } from '../jmap/internal-token.guard.js';
+import { InternalController, readBody } from '@pushmail/platform';
 import { BlobStore, type StoredBlob } from './blob-store.service.js';
 
 /** The media type travels in its own header: the body is always sent as opaque bytes. */
@@ -29,8 +26,7 @@ const mediaType = z
   .regex(/^[\x20-\x7e]+$/);
 
 /** Internal only: push-delivery serves uploads and downloads to devices and stores blobs here. */
-@Controller('internal/blobs')
-@UseGuards(InternalTokenGuard)
+@InternalController('internal/blobs')
 export class BlobsController {
   constructor(@Inject(BlobStore) private readonly blobs: BlobStore) {}
 

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { InternalTokenGuard } from '../jmap/internal-token.guard.js';
+import { InternalTokenGuard } from '@pushmail/platform';
 import { BlobStore } from './blob-store.service.js';
 import { BlobsController } from './blobs.controller.js';
 

@@ -1,7 +1,6 @@
 import {
   BadRequestException,
   Body,
-  Controller,
   Get,
   HttpCode,
   HttpException,
@@ -9,7 +8,6 @@ import {
   Param,
   Post,
   Query,
-  UseGuards,
 } from '@nestjs/common';
 import {
   DEFAULT_CORE_LIMITS,
@@ -18,14 +16,12 @@ import {
   RequestProblem,
   validateRequest,
 } from '@pushmail/jmap';
-import { ProblemException } from '@pushmail/platform';
+import { InternalController, ProblemException } from '@pushmail/platform';
 import { accountIdParam, internalJmapRequestSchema } from './dto/internal-jmap-request.dto.js';
-import { InternalTokenGuard } from './internal-token.guard.js';
 import { type AccountStatesView, JmapService } from './jmap.service.js';
 
 /** Internal only: push-delivery authenticates devices and forwards their JMAP calls here. */
-@Controller('internal/jmap')
-@UseGuards(InternalTokenGuard)
+@InternalController('internal/jmap')
 export class JmapController {
   constructor(@Inject(JmapService) private readonly jmap: JmapService) {}
 

@@ -11,7 +11,7 @@ import { SubmitEmailsUseCase } from '../usecases/submit-emails/submit-emails.use
 import { IdentitiesService } from '../identities/identities.service.js';
 import { SubmissionOutbox } from '../submissions/submission-outbox.js';
 import { EmailSubmissionMethods } from './methods/email-submission.methods.js';
-import { InternalTokenGuard } from './internal-token.guard.js';
+import { InternalTokenGuard } from '@pushmail/platform';
 import { JmapController } from './jmap.controller.js';
 import { JmapService } from './jmap.service.js';
 import { BlobMethods } from './methods/blob.methods.js';
