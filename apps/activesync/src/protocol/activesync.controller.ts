@@ -76,7 +76,7 @@ export class ActiveSyncController {
     this.send(response, reply);
     this.metrics.commandAnswered(
       command,
-      'body' in reply ? statusOfBody(reply.body) : `http_${reply.http}`,
+      'body' in reply ? statusOfBody(reply.body) : 'empty' in reply ? 'ok' : `http_${reply.http}`,
       performance.now() - startedAt,
     );
   }
@@ -209,6 +209,12 @@ export class ActiveSyncController {
       response.setHeader('Content-Type', WBXML_TYPE);
       response.setHeader('Content-Length', bytes.length);
       response.end(bytes);
+      return;
+    }
+    if ('empty' in reply) {
+      response.statusCode = 200;
+      response.setHeader('Content-Length', '0');
+      response.end();
       return;
     }
     for (const [name, value] of Object.entries(reply.headers ?? {})) response.setHeader(name, value);
