@@ -343,6 +343,33 @@ describe('activesync gateway', () => {
       await expectEventually(async () => expect(statusOf((await folderSync(first, '0')).body)).toBe('129'));
     });
 
+    it('signs phones that are already partners in without the registry, and still refuses a blocked one within moments', async () => {
+      const account = await newAccount();
+      const phones = [phone(account), phone(account), phone(account)];
+      const signIns = () =>
+        registry.calls.filter(
+          (call) => call.path.endsWith('authenticate') && call.body['address'] === account.address,
+        ).length;
+      for (const each of phones) expect(statusOf((await folderSync(each, '0')).body)).toBe('1');
+      const partnered = signIns();
+      expect(partnered).toBe(3);
+
+      const answers = await Promise.all(
+        phones.flatMap((each) => [folderSync(each, '0'), folderSync(each, '0')]),
+      );
+      expect(answers.map((answer) => statusOf(answer.body))).toEqual(Array(6).fill('1'));
+      expect(signIns()).toBe(partnered);
+
+      const [kept, blocked] = phones as [EasTestClient, EasTestClient];
+      await registry.change(
+        account,
+        (changed) => (changed.devices.get(blocked.options.deviceId)!.access = 'blocked'),
+      );
+      await expectEventually(async () => expect(statusOf((await folderSync(blocked, '0')).body)).toBe('129'));
+      expect(statusOf((await folderSync(kept, '0')).body)).toBe('1');
+      expect(signIns()).toBe(partnered);
+    });
+
     it('carries out a remote wipe: Status 140, then RemoteWipe, then the confirmation recorded in device-registry', async () => {
       const account = await newAccount();
       const client = phone(account);

@@ -1,16 +1,11 @@
+import { createHmac, randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, LOGGER } from '@pushmail/platform';
 import type { Logger } from 'pino';
 import type { ActiveSyncConfig } from '../config/activesync-config.js';
 import { DeviceViews } from '../registry/device-views.js';
 import { RegistryClient, RegistryUnavailableError } from '../registry/registry-client.js';
-import {
-  BASIC_CHALLENGE,
-  parseBasic,
-  parseBearer,
-  signInKey,
-  type PasswordCredentials,
-} from './basic-credentials.js';
+import { BASIC_CHALLENGE, parseBasic, parseBearer, type PasswordCredentials } from './basic-credentials.js';
 
 /** How long a sign-in waits for this replica to see the partnership the registry just created or refreshed. */
 const VIEW_WAIT_MS = 5000;
@@ -52,9 +47,13 @@ interface CachedSignIn {
 /**
  * Basic (address and password) through device-registry's sign-in, the same one push-delivery
  * uses for standard JMAP clients: same lockout, same audit, and the same partnership, keyed by the
- * EAS DeviceId. A success is remembered briefly under a digest of the credentials and forgotten
- * when the account's devices change. A device token (Bearer) is the alternative, for the DeviceId it
- * was issued to.
+ * EAS DeviceId. A success is remembered for PASSWORD_AUTH_CACHE_SECONDS under a keyed digest of the
+ * credentials alone (never the password), so every phone of the account that is already its partner
+ * is let in without asking the registry again, however many there are and whatever they send; a
+ * DeviceId the account does not list yet still signs in through the registry. Whether the device
+ * may sync is decided afterwards, on every command, from this replica's device views (blocked,
+ * wiped, removed), so a revoked device is refused at once whatever is remembered here. A device
+ * token (Bearer) is the alternative, for the DeviceId it was issued to.
  */
 @Injectable()
 export class EasAuthenticator {
@@ -62,6 +61,8 @@ export class EasAuthenticator {
   private readonly keysByAccount = new Map<string, Set<string>>();
   private readonly inFlight = new Map<string, Promise<AuthOutcome>>();
   private readonly log: Logger;
+  /** Keys the credential digests: the remembered digests cannot be tried offline against passwords. */
+  private readonly digestKey = randomBytes(32);
 
   constructor(
     @Inject(RegistryClient) private readonly registry: RegistryClient,
@@ -70,7 +71,11 @@ export class EasAuthenticator {
     @Inject(LOGGER) logger: Logger,
   ) {
     this.log = logger.child({ component: 'eas-authenticator' });
-    views.onAccountChanged((accountId) => this.forget(accountId));
+    // A device joining or changing does not touch the account's credentials; an account that is no
+    // longer active does.
+    views.onAccountChanged((accountId, snapshot) => {
+      if (snapshot?.accountStatus !== 'active') this.forget(accountId);
+    });
   }
 
   async authenticate(authorization: string | undefined, device: DeviceDescription): Promise<AuthOutcome> {
@@ -89,16 +94,13 @@ export class EasAuthenticator {
       return { ok: false, http: 401, detail: 'sign in with the address and password', headers: CHALLENGE };
     }
     const model = device.model ?? device.deviceType;
-    const key = signInKey([
-      credentials.address,
-      credentials.password,
-      device.deviceId,
-      device.deviceType,
-      model,
-      device.os ?? '',
-    ]);
+    const key = this.credentialsKey(credentials);
     const cached = this.cache.get(key);
-    if (cached && cached.expiresAt > Date.now()) {
+    if (
+      cached &&
+      cached.expiresAt > Date.now() &&
+      this.views.standingOf(cached.accountId, device.deviceId).known
+    ) {
       return {
         ok: true,
         device: {
@@ -109,10 +111,13 @@ export class EasAuthenticator {
         },
       };
     }
-    let pending = this.inFlight.get(key);
+    // One sign-in at a time per credentials and device: a phone that opens several connections at once
+    // asks the registry once.
+    const flight = `${key}:${device.deviceId}`;
+    let pending = this.inFlight.get(flight);
     if (!pending) {
-      pending = this.signIn(key, credentials, device, model).finally(() => this.inFlight.delete(key));
-      this.inFlight.set(key, pending);
+      pending = this.signIn(key, credentials, device, model).finally(() => this.inFlight.delete(flight));
+      this.inFlight.set(flight, pending);
     }
     return pending;
   }
@@ -120,15 +125,14 @@ export class EasAuthenticator {
   /** Signs in afresh, so the partnership carries what the device just told about itself (Settings). */
   async refresh(credentials: PasswordCredentials, device: DeviceDescription): Promise<AuthOutcome> {
     const model = device.model ?? device.deviceType;
-    const key = signInKey([
-      credentials.address,
-      credentials.password,
-      device.deviceId,
-      device.deviceType,
-      model,
-      device.os ?? '',
-    ]);
-    return this.signIn(key, credentials, device, model);
+    return this.signIn(this.credentialsKey(credentials), credentials, device, model);
+  }
+
+  /** The credentials as the cache knows them: a keyed digest of the address and the password. */
+  private credentialsKey(credentials: PasswordCredentials): string {
+    return createHmac('sha256', this.digestKey)
+      .update(`${credentials.address.toLowerCase()}\u0000${credentials.password}`, 'utf8')
+      .digest('hex');
   }
 
   private bearer(token: string, device: DeviceDescription): AuthOutcome {
@@ -204,6 +208,7 @@ export class EasAuthenticator {
     }
     const ttlMs = this.config.PASSWORD_AUTH_CACHE_SECONDS * 1000;
     if (ttlMs > 0) {
+      this.sweep();
       this.cache.set(key, {
         accountId: principal.accountId,
         address: principal.address,
@@ -225,6 +230,17 @@ export class EasAuthenticator {
         credentials,
       },
     };
+  }
+
+  /** Drops what has expired once the cache is large, so that it stays bounded by the accounts in use. */
+  private sweep(): void {
+    if (this.cache.size < 10_000) return;
+    const now = Date.now();
+    for (const [key, entry] of this.cache) {
+      if (entry.expiresAt > now) continue;
+      this.cache.delete(key);
+      this.keysByAccount.get(entry.accountId)?.delete(key);
+    }
   }
 
   private forget(accountId: string): void {

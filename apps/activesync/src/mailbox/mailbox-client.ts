@@ -13,7 +13,8 @@ const MAIL_USING = [
  * Why mailbox gave no answer. `unavailable`: it never got there, so retrying later is safe.
  * `failed`: it may have run (a timeout) or mailbox answered something unusable. `connectionLost`
  * marks a `failed` whose connection was dropped under it (a keep-alive socket mailbox closed):
- * a transient fault, which a phone may retry shortly.
+ * a transient fault, which a phone may retry shortly; `timedOut` a `failed` that mailbox did not
+ * answer within MAILBOX_TIMEOUT_MS.
  */
 export class MailboxError extends Error {
   override readonly name = 'MailboxError';
@@ -21,6 +22,7 @@ export class MailboxError extends Error {
     readonly kind: 'unavailable' | 'failed',
     message: string,
     readonly connectionLost = false,
+    readonly timedOut = false,
   ) {
     super(message);
   }
@@ -150,6 +152,8 @@ export class MailboxClient implements MailboxApi {
         throw new MailboxError(
           'failed',
           `mailbox did not answer within ${this.config.MAILBOX_TIMEOUT_MS} ms`,
+          false,
+          true,
         );
       }
       const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
