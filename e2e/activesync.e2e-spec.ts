@@ -296,6 +296,101 @@ describe('a phone on Exchange ActiveSync', () => {
     expect(statusOf((await blockedPing).body)).toBe('129');
   });
 
+  it('sends from the phone through the submission path: delivered, kept in Sent, a retried ClientId not sent twice, the original quoted in a reply', async () => {
+    const alice = await newAccount(registry, { prefix: 'eassend' });
+    const bob = await newAccount(registry, { prefix: 'easrcpt' });
+    const sender = new PhoneClient(
+      platform.activesyncUrl,
+      alice.address,
+      alice.password,
+      `EAS${randomUUID().slice(0, 8)}`,
+    );
+    const receiver = new PhoneClient(
+      platform.activesyncUrl,
+      bob.address,
+      bob.password,
+      `EAS${randomUUID().slice(0, 8)}`,
+    );
+    const folderOf = async (phone: PhoneClient, type: string) => {
+      const hierarchy = await phone.folderSync('0');
+      const add = children(child(hierarchy.body!, 'Changes')!, 'Add').find(
+        (folder) => childText(folder, 'Type') === type,
+      );
+      return childText(add!, 'ServerId')!;
+    };
+    /** Syncs the folder until a message with the subject arrives; its ServerId and body text. */
+    const arrived = async (phone: PhoneClient, folderId: string, subject: string) => {
+      let key = childText(await phone.sync(folderId, '0'), 'SyncKey')!;
+      return expectEventually(
+        async () => {
+          const answer = await phone.sync(folderId, key);
+          key = childText(answer, 'SyncKey') ?? key;
+          const add = children(child(answer, 'Commands') ?? el('AirSync', 'Commands'), 'Add').find(
+            (item) => childText(child(item, 'ApplicationData')!, 'Subject') === subject,
+          );
+          expect(add, `${subject} in ${folderId}`).toBeDefined();
+          const data = child(add!, 'ApplicationData')!;
+          return {
+            serverId: childText(add!, 'ServerId')!,
+            text: childText(child(data, 'Body')!, 'Data') ?? '',
+          };
+        },
+        { timeoutMs: 20_000, intervalMs: 250 },
+      );
+    };
+    const sentFolder = await folderOf(sender, '5');
+    const bobInbox = await folderOf(receiver, '2');
+
+    const clientId = randomUUID().slice(0, 12);
+    const sendMail = () =>
+      sender.command(
+        'SendMail',
+        el(
+          'ComposeMail',
+          'SendMail',
+          el('ComposeMail', 'ClientId', clientId),
+          el('ComposeMail', 'SaveInSentItems'),
+          el(
+            'ComposeMail',
+            'Mime',
+            `To: ${bob.address}\r\nSubject: From the phone\r\n\r\nSent over ActiveSync\r\n`,
+          ),
+        ),
+      );
+    const sent = await sendMail();
+    expect(sent.status).toBe(200);
+    expect(sent.body).toBeUndefined();
+    // The phone lost the answer and sends again: told it was sent, and nothing goes twice.
+    expect(statusOf((await sendMail()).body)).toBe('118');
+
+    const received = await arrived(receiver, bobInbox, 'From the phone');
+    expect(received.text).toContain('Sent over ActiveSync');
+    await arrived(sender, sentFolder, 'From the phone');
+
+    // Bob answers from his phone with SmartReply; the server quotes the original.
+    const replied = await receiver.command(
+      'SmartReply',
+      el(
+        'ComposeMail',
+        'SmartReply',
+        el('ComposeMail', 'ClientId', randomUUID().slice(0, 12)),
+        el(
+          'ComposeMail',
+          'Source',
+          el('ComposeMail', 'FolderId', bobInbox),
+          el('ComposeMail', 'ItemId', received.serverId),
+        ),
+        el('ComposeMail', 'Mime', `To: ${alice.address}\r\nSubject: Re: From the phone\r\n\r\nGot it\r\n`),
+      ),
+    );
+    expect(replied.status).toBe(200);
+    expect(replied.body).toBeUndefined();
+    const aliceInbox = await folderOf(sender, '2');
+    const reply = await arrived(sender, aliceInbox, 'Re: From the phone');
+    expect(reply.text).toContain('Got it');
+    expect(reply.text).toContain('Sent over ActiveSync');
+  });
+
   it('carries out a remote wipe asked for while the phone has a Ping parked, and records the confirmation', async () => {
     const { accountId, address, password } = await newAccount(registry, { prefix: 'easwipe' });
     const phone = new PhoneClient(

@@ -140,6 +140,7 @@ describe('activesync gateway', () => {
       PING_MIN_HEARTBEAT_SECONDS: '1',
       PING_MAX_HEARTBEAT_SECONDS: '600',
       ACTIVESYNC_MAX_REQUEST_BYTES: '65536',
+      SEND_MAX_MESSAGE_BYTES: '32768',
     });
     app = await createServiceApp(activeSyncService, config, logger);
     await activeSyncService.beforeListen?.(app, { name: 'activesync', config, logger });
@@ -340,6 +341,33 @@ describe('activesync gateway', () => {
         (changed) => (changed.devices.get(first.options.deviceId)!.access = 'blocked'),
       );
       await expectEventually(async () => expect(statusOf((await folderSync(first, '0')).body)).toBe('129'));
+    });
+
+    it('signs phones that are already partners in without the registry, and still refuses a blocked one within moments', async () => {
+      const account = await newAccount();
+      const phones = [phone(account), phone(account), phone(account)];
+      const signIns = () =>
+        registry.calls.filter(
+          (call) => call.path.endsWith('authenticate') && call.body['address'] === account.address,
+        ).length;
+      for (const each of phones) expect(statusOf((await folderSync(each, '0')).body)).toBe('1');
+      const partnered = signIns();
+      expect(partnered).toBe(3);
+
+      const answers = await Promise.all(
+        phones.flatMap((each) => [folderSync(each, '0'), folderSync(each, '0')]),
+      );
+      expect(answers.map((answer) => statusOf(answer.body))).toEqual(Array(6).fill('1'));
+      expect(signIns()).toBe(partnered);
+
+      const [kept, blocked] = phones as [EasTestClient, EasTestClient];
+      await registry.change(
+        account,
+        (changed) => (changed.devices.get(blocked.options.deviceId)!.access = 'blocked'),
+      );
+      await expectEventually(async () => expect(statusOf((await folderSync(blocked, '0')).body)).toBe('129'));
+      expect(statusOf((await folderSync(kept, '0')).body)).toBe('1');
+      expect(signIns()).toBe(partnered);
     });
 
     it('carries out a remote wipe: Status 140, then RemoteWipe, then the confirmation recorded in device-registry', async () => {
@@ -922,21 +950,64 @@ describe('activesync gateway', () => {
       expect(childText(child(child(store, 'Result')!, 'Properties')!, 'Subject')).toBe('Quarterly invoice');
     });
 
-    it('answers SendMail, SmartReply and SmartForward with Status 137 rather than dropping the message', async () => {
-      const { client } = await primed();
-      for (const command of ['SendMail', 'SmartReply', 'SmartForward']) {
-        const answer = await client.command(
+    it('refuses a message it cannot send with the ComposeMail Status that says why, before sending anything', async () => {
+      const { account, client, inbox } = await primed();
+      const other = await newAccount();
+      const [theirs = '', mine = ''] = [other, account].map((owner) =>
+        mailbox.deliver(owner.accountId, {
+          subject: 'original',
+          from: 'b@x.y',
+          to: owner.address,
+          text: 't',
+        }),
+      );
+      const compose = (command: string, ...content: Array<WbxmlElement | false>) =>
+        client.command(command, el('ComposeMail', command, ...content));
+      const clientId = () => el('ComposeMail', 'ClientId', randomBytes(6).toString('hex'));
+      const message = el('ComposeMail', 'Mime', 'To: b@x.y\r\nSubject: x\r\n\r\nbody');
+      const reply = (command: string, source: Record<string, string>) =>
+        compose(
           command,
+          clientId(),
           el(
             'ComposeMail',
-            command,
-            el('ComposeMail', 'ClientId', '1'),
-            el('ComposeMail', 'Mime', 'Subject: x\r\n\r\nbody'),
+            'Source',
+            ...Object.entries(source).map(([tag, id]) => el('ComposeMail', tag, id)),
           ),
+          message,
         );
-        expect(answer.status, command).toBe(200);
-        expect(statusOf(answer.body), command).toBe('137');
+      const cases: Array<[string, Promise<{ status: number; body: WbxmlElement | undefined }>, string]> = [
+        ['no ClientId', compose('SendMail', message), '103'],
+        ['no message', compose('SendMail', clientId()), '107'],
+        [
+          'not a message',
+          compose('SendMail', clientId(), el('ComposeMail', 'Mime', 'no header here\r\n\r\nx')),
+          '107',
+        ],
+        [
+          'too large',
+          compose(
+            'SendMail',
+            clientId(),
+            el('ComposeMail', 'Mime', `Subject: big\r\n\r\n${'x'.repeat(40_000)}`),
+          ),
+          '122',
+        ],
+        ['a reply without Source', compose('SmartReply', clientId(), message), '103'],
+        [
+          'both ItemId and LongId',
+          reply('SmartReply', { FolderId: inbox, ItemId: mine, LongId: mine }),
+          '105',
+        ],
+        ["another account's message", reply('SmartForward', { LongId: theirs }), '150'],
+        ['a message in another folder', reply('SmartReply', { FolderId: 'elsewhere', ItemId: mine }), '150'],
+      ];
+      for (const [what, answer, status] of cases) {
+        const { status: http, body } = await answer;
+        expect(http, what).toBe(200);
+        expect(statusOf(body), what).toBe(status);
       }
+      expect([...mailbox.emails.get(account.accountId)!.keys()]).toEqual([mine]);
     });
   });
 

@@ -25,11 +25,9 @@ import {
 import { EstimateItems } from './usecases/estimate-items/estimate-items.usecase.js';
 import { FetchItems } from './usecases/fetch-items/fetch-items.usecase.js';
 import { MoveItems } from './usecases/move-items/move-items.usecase.js';
-import {
-  RefuseSendMail,
-  RefuseSmartForward,
-  RefuseSmartReply,
-} from './usecases/refuse-sending/refuse-sending.usecase.js';
+import { MailSubmission } from './usecases/send-mail/mail-submission.js';
+import { SendMail, SmartForward, SmartReply } from './usecases/send-mail/send-mail.usecase.js';
+import { SentMessages } from './usecases/send-mail/sent-messages.js';
 import { SearchMailbox } from './usecases/search-mailbox/search-mailbox.usecase.js';
 import { PingFolders } from './usecases/ping-folders/ping-folders.usecase.js';
 import { ProvisionDevice } from './usecases/provision-device/provision-device.usecase.js';
@@ -51,9 +49,9 @@ const commands = [
   FetchItems,
   MoveItems,
   SearchMailbox,
-  RefuseSendMail,
-  RefuseSmartReply,
-  RefuseSmartForward,
+  SendMail,
+  SmartReply,
+  SmartForward,
 ];
 
 @Module({
@@ -75,6 +73,8 @@ const commands = [
     FolderView,
     CollectionChanges,
     PingRegistry,
+    MailSubmission,
+    SentMessages,
     ...commands,
     {
       provide: EAS_COMMANDS,

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { SignInCache } from './sign-in-cache.js';
 
 describe(SignInCache.name, () => {
@@ -11,6 +11,21 @@ describe(SignInCache.name, () => {
     expect(cache.get('k1')).toBeUndefined();
     expect(cache.get('k2')).toBe('two');
     expect(cache.size).toBe(1);
+  });
+
+  it('drops expired entries once it is large', () => {
+    vi.useFakeTimers({ now: 0 });
+    try {
+      const cache = new SignInCache<string, string>(() => 1000);
+      for (let i = 0; i < 10_000; i += 1) cache.remember(`old-${i}`, `acc-${i}`, 'old');
+      expect(cache.size).toBe(10_000);
+      vi.setSystemTime(2000);
+      cache.remember('fresh', 'acc-fresh', 'fresh');
+      expect(cache.size).toBe(1);
+      expect(cache.get('fresh')).toBe('fresh');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('remembers nothing when the time to keep is zero', () => {

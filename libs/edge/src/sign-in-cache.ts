@@ -1,7 +1,11 @@
 interface Entry<T> {
   value: T;
+  accountId: string;
   expiresAt: number;
 }
+
+/** Past this many entries, expired ones are dropped as new ones come, so the cache stays bounded by the accounts in use. */
+const SWEEP_ABOVE = 10_000;
 
 /**
  * Successful password sign-ins, remembered briefly under a digest of everything that went into the
@@ -28,7 +32,8 @@ export class SignInCache<T, Outcome> {
   remember(key: string, accountId: string, value: T): void {
     const ttlMs = this.ttlMs();
     if (ttlMs <= 0) return;
-    this.entries.set(key, { value, expiresAt: Date.now() + ttlMs });
+    if (this.entries.size >= SWEEP_ABOVE) this.sweep();
+    this.entries.set(key, { value, accountId, expiresAt: Date.now() + ttlMs });
     let keys = this.keysByAccount.get(accountId);
     if (!keys) {
       keys = new Set();
@@ -40,6 +45,15 @@ export class SignInCache<T, Outcome> {
   forgetAccount(accountId: string): void {
     for (const key of this.keysByAccount.get(accountId) ?? []) this.entries.delete(key);
     this.keysByAccount.delete(accountId);
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const [key, entry] of this.entries) {
+      if (entry.expiresAt > now) continue;
+      this.entries.delete(key);
+      this.keysByAccount.get(entry.accountId)?.delete(key);
+    }
   }
 
   /** Runs `signIn` for `key` unless a sign-in of the same key is already under way. */

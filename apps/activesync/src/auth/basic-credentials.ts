@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
 /** Offered on every 401: phones' mail apps sign in with the account's address and password. */
@@ -9,9 +7,4 @@ export const BASIC_CHALLENGE = 'Basic realm="pushmail", charset="UTF-8"';
 export function parseBearer(header: string | undefined): string | undefined {
   if (!header || header.length > 600) return undefined;
   return BEARER.exec(header)?.[1];
-}
-
-/** A digest of everything that went into a sign-in decision, so the password itself is never kept. */
-export function signInKey(parts: readonly string[]): string {
-  return createHash('sha256').update(parts.join('\u0000'), 'utf8').digest('hex');
 }

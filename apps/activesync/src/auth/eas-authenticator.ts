@@ -1,3 +1,4 @@
+import { createHmac, randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   parseBasic,
@@ -10,7 +11,7 @@ import { CONFIG, LOGGER } from '@pushmail/platform';
 import type { Logger } from 'pino';
 import type { ActiveSyncConfig } from '../config/activesync-config.js';
 import { DeviceViews } from '../registry/device-views.js';
-import { BASIC_CHALLENGE, parseBearer, signInKey } from './basic-credentials.js';
+import { BASIC_CHALLENGE, parseBearer } from './basic-credentials.js';
 
 /** How long a sign-in waits for this replica to see the partnership the registry just created or refreshed. */
 const VIEW_WAIT_MS = 5000;
@@ -51,14 +52,20 @@ interface CachedSignIn {
 /**
  * Basic (address and password) through device-registry's sign-in, the same one push-delivery
  * uses for standard JMAP clients: same lockout, same audit, and the same partnership, keyed by the
- * EAS DeviceId. A success is remembered briefly under a digest of the credentials and forgotten
- * when the account's devices change. A device token (Bearer) is the alternative, for the DeviceId it
- * was issued to.
+ * EAS DeviceId. A success is remembered for PASSWORD_AUTH_CACHE_SECONDS under a keyed digest of the
+ * credentials alone (never the password), so every phone of the account that is already its partner
+ * is let in without asking the registry again, however many there are and whatever they send; a
+ * DeviceId the account does not list yet still signs in through the registry. Whether the device
+ * may sync is decided afterwards, on every command, from this replica's device views (blocked,
+ * wiped, removed), so a revoked device is refused at once whatever is remembered here. A device
+ * token (Bearer) is the alternative, for the DeviceId it was issued to.
  */
 @Injectable()
 export class EasAuthenticator {
   private readonly signIns: SignInCache<CachedSignIn, AuthOutcome>;
   private readonly log: Logger;
+  /** Keys the credential digests: the remembered digests cannot be tried offline against passwords. */
+  private readonly digestKey = randomBytes(32);
 
   constructor(
     @Inject(RegistryClient) private readonly registry: RegistryClient,
@@ -68,7 +75,11 @@ export class EasAuthenticator {
   ) {
     this.log = logger.child({ component: 'eas-authenticator' });
     this.signIns = new SignInCache(() => config.PASSWORD_AUTH_CACHE_SECONDS * 1000);
-    views.onAccountChanged((accountId) => this.signIns.forgetAccount(accountId));
+    // A device joining or changing does not touch the account's credentials; an account that is no
+    // longer active does.
+    views.onAccountChanged((accountId, snapshot) => {
+      if (snapshot?.accountStatus !== 'active') this.signIns.forgetAccount(accountId);
+    });
   }
 
   async authenticate(authorization: string | undefined, device: DeviceDescription): Promise<AuthOutcome> {
@@ -87,16 +98,9 @@ export class EasAuthenticator {
       return { ok: false, http: 401, detail: 'sign in with the address and password', headers: CHALLENGE };
     }
     const model = device.model ?? device.deviceType;
-    const key = signInKey([
-      credentials.address,
-      credentials.password,
-      device.deviceId,
-      device.deviceType,
-      model,
-      device.os ?? '',
-    ]);
+    const key = this.credentialsKey(credentials);
     const cached = this.signIns.get(key);
-    if (cached) {
+    if (cached && this.views.standingOf(cached.accountId, device.deviceId).known) {
       return {
         ok: true,
         device: {
@@ -107,21 +111,22 @@ export class EasAuthenticator {
         },
       };
     }
-    return this.signIns.once(key, () => this.signIn(key, credentials, device, model));
+    // One sign-in at a time per credentials and device: a phone that opens several connections at once
+    // asks the registry once.
+    return this.signIns.once(`${key}:${device.deviceId}`, () => this.signIn(key, credentials, device, model));
   }
 
   /** Signs in afresh, so the partnership carries what the device just told about itself (Settings). */
   async refresh(credentials: PasswordCredentials, device: DeviceDescription): Promise<AuthOutcome> {
     const model = device.model ?? device.deviceType;
-    const key = signInKey([
-      credentials.address,
-      credentials.password,
-      device.deviceId,
-      device.deviceType,
-      model,
-      device.os ?? '',
-    ]);
-    return this.signIn(key, credentials, device, model);
+    return this.signIn(this.credentialsKey(credentials), credentials, device, model);
+  }
+
+  /** The credentials as the cache knows them: a keyed digest of the address and the password. */
+  private credentialsKey(credentials: PasswordCredentials): string {
+    return createHmac('sha256', this.digestKey)
+      .update(`${credentials.address.toLowerCase()}\u0000${credentials.password}`, 'utf8')
+      .digest('hex');
   }
 
   private bearer(token: string, device: DeviceDescription): AuthOutcome {

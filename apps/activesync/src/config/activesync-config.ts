@@ -24,6 +24,8 @@ export const activeSyncConfigSchema = baseConfigSchema
     PASSWORD_AUTH_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
     /** The largest WBXML request body read; a bigger one is answered 413 without being parsed. */
     ACTIVESYNC_MAX_REQUEST_BYTES: positiveInt().default(10_000_000),
+    /** The largest message a phone sends (SendMail, SmartReply and SmartForward with the original): Status 122 beyond. */
+    SEND_MAX_MESSAGE_BYTES: positiveInt().default(10 * 1024 * 1024),
     /** Ping heartbeat bounds in seconds: a Ping outside them is answered Status 5 with the nearest bound. */
     PING_MIN_HEARTBEAT_SECONDS: positiveInt(3540).default(60),
     PING_MAX_HEARTBEAT_SECONDS: positiveInt(3540).default(3540),

@@ -3,13 +3,18 @@ import { isObject, type Invocation } from '@pushmail/jmap';
 import { CONFIG } from '@pushmail/platform';
 import type { ActiveSyncConfig } from '../config/activesync-config.js';
 
-const MAIL_USING = ['urn:ietf:params:jmap:core', 'urn:ietf:params:jmap:mail'];
+const MAIL_USING = [
+  'urn:ietf:params:jmap:core',
+  'urn:ietf:params:jmap:mail',
+  'urn:ietf:params:jmap:submission',
+];
 
 /**
  * Why mailbox gave no answer. `unavailable`: it never got there, so retrying later is safe.
  * `failed`: it may have run (a timeout) or mailbox answered something unusable. `connectionLost`
  * marks a `failed` whose connection was dropped under it (a keep-alive socket mailbox closed):
- * a transient fault, which a phone may retry shortly.
+ * a transient fault, which a phone may retry shortly; `timedOut` a `failed` that mailbox did not
+ * answer within MAILBOX_TIMEOUT_MS.
  */
 export class MailboxError extends Error {
   override readonly name = 'MailboxError';
@@ -17,6 +22,7 @@ export class MailboxError extends Error {
     readonly kind: 'unavailable' | 'failed',
     message: string,
     readonly connectionLost = false,
+    readonly timedOut = false,
   ) {
     super(message);
   }
@@ -39,6 +45,8 @@ export interface MailboxApi {
   call(accountId: string, calls: Invocation[], address?: string): Promise<Invocation[]>;
   /** A blob of the account (a message's MIME, an attachment); undefined when it has none by that id. */
   blob(accountId: string, blobId: string): Promise<{ type: string; data: Buffer } | undefined>;
+  /** Stores bytes as a blob of the account (a message to import); answers its blobId. */
+  upload(accountId: string, data: Buffer, type: string): Promise<string>;
 }
 
 export const MAILBOX_API = Symbol('MAILBOX_API');
@@ -94,6 +102,21 @@ export class MailboxClient implements MailboxApi {
     };
   }
 
+  async upload(accountId: string, data: Buffer, type: string): Promise<string> {
+    const response = await this.fetch(`/internal/blobs/${encodeURIComponent(accountId)}`, {
+      // Storing the same bytes twice only stores one blob: a dropped upload may be sent again.
+      idempotent: true,
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream', 'x-pushmail-blob-type': type },
+      body: data,
+    });
+    if (!response.ok) throw await failure(response);
+    const body: unknown = await response.json().catch(() => undefined);
+    const blobId = isObject(body) ? body['blobId'] : undefined;
+    if (typeof blobId !== 'string') throw new MailboxError('failed', 'mailbox answered a malformed upload');
+    return blobId;
+  }
+
   /**
    * One request to mailbox. A read (`idempotent`) whose connection is dropped under it is sent once
    * more: the pooled keep-alive socket mailbox closed is gone, and the retry opens a fresh one. A
@@ -101,7 +124,7 @@ export class MailboxClient implements MailboxApi {
    */
   private async fetch(
     path: string,
-    init: { idempotent: boolean; method: string; headers: Record<string, string>; body?: string },
+    init: { idempotent: boolean; method: string; headers: Record<string, string>; body?: string | Buffer },
   ): Promise<Response> {
     try {
       return await this.fetchOnce(path, init);
@@ -113,13 +136,15 @@ export class MailboxClient implements MailboxApi {
 
   private async fetchOnce(
     path: string,
-    init: { method: string; headers: Record<string, string>; body?: string },
+    init: { method: string; headers: Record<string, string>; body?: string | Buffer },
   ): Promise<Response> {
     try {
       return await fetch(`${this.config.MAILBOX_URL}${path}`, {
         method: init.method,
         headers: { ...init.headers, authorization: this.authorization },
-        ...(init.body !== undefined ? { body: init.body } : {}),
+        ...(init.body !== undefined
+          ? { body: typeof init.body === 'string' ? init.body : new Uint8Array(init.body) }
+          : {}),
         signal: AbortSignal.timeout(this.config.MAILBOX_TIMEOUT_MS),
       });
     } catch (error) {
@@ -127,6 +152,8 @@ export class MailboxClient implements MailboxApi {
         throw new MailboxError(
           'failed',
           `mailbox did not answer within ${this.config.MAILBOX_TIMEOUT_MS} ms`,
+          false,
+          true,
         );
       }
       const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;

@@ -20,6 +20,7 @@ import { mailboxFailureReply } from './mailbox-failure.js';
 import { ActiveSyncMetrics } from '../metrics/activesync-metrics.js';
 import { DeviceActivityReporter } from '../registry/device-activity.reporter.js';
 import { DeviceViews } from '../registry/device-views.js';
+import { RegistryUnavailableError } from '../registry/registry-client.js';
 import { DeviceStore } from '../state/device-store.js';
 import { gateOf } from './device-gate.js';
 import { EAS_COMMANDS, type EasCommand, type EasReply } from './eas-command.js';
@@ -27,6 +28,7 @@ import { COMMAND_ROOTS, SUPPORTED_COMMANDS } from './eas-status.js';
 import { refusalReply } from './refusal.js';
 
 export const WBXML_TYPE = 'application/vnd.ms-sync.wbxml';
+const RETRY_SOON = { 'Retry-After': '5' };
 const SERVER_VERSION = '16.1';
 
 /**
@@ -76,7 +78,7 @@ export class ActiveSyncController {
     this.send(response, reply);
     this.metrics.commandAnswered(
       command,
-      'body' in reply ? statusOfBody(reply.body) : `http_${reply.http}`,
+      'body' in reply ? statusOfBody(reply.body) : 'empty' in reply ? 'ok' : `http_${reply.http}`,
       performance.now() - startedAt,
     );
   }
@@ -191,9 +193,17 @@ export class ActiveSyncController {
   private failure(error: unknown, command: string): EasReply {
     const transient = mailboxFailureReply(error);
     if (transient) {
-      if (error instanceof MailboxError && error.connectionLost)
-        this.log.warn({ command, reason: error.message }, 'mailbox dropped the connection');
+      if (error instanceof MailboxError && (error.connectionLost || error.timedOut))
+        this.log.warn({ command, reason: error.message }, 'mailbox did not answer');
       return transient;
+    }
+    if (error instanceof RegistryUnavailableError) {
+      this.log.warn({ command, reason: error.message }, 'device-registry did not answer');
+      return {
+        http: 503,
+        detail: 'sign-in and device records are unavailable; retry shortly',
+        headers: RETRY_SOON,
+      };
     }
     this.log.error({ err: error, command }, 'an ActiveSync command failed');
     return { http: 500, detail: 'the command failed on the server; retry later' };
@@ -209,6 +219,12 @@ export class ActiveSyncController {
       response.setHeader('Content-Type', WBXML_TYPE);
       response.setHeader('Content-Length', bytes.length);
       response.end(bytes);
+      return;
+    }
+    if ('empty' in reply) {
+      response.statusCode = 200;
+      response.setHeader('Content-Length', '0');
+      response.end();
       return;
     }
     for (const [name, value] of Object.entries(reply.headers ?? {})) response.setHeader(name, value);

@@ -17,9 +17,11 @@ export interface EasCommandContext {
   signal: AbortSignal;
 }
 
-/** A command's answer: a WBXML document, or an HTTP status without one. */
+/** A command's answer: a WBXML document, an empty success (SendMail), or an HTTP status without one. */
 export type EasReply =
-  { body: WbxmlElement } | { http: number; detail: string; headers?: Record<string, string> };
+  | { body: WbxmlElement }
+  | { empty: true }
+  | { http: number; detail: string; headers?: Record<string, string> };
 
 /** One ActiveSync command (`Cmd=`), a use case of its own. */
 export interface EasCommand {

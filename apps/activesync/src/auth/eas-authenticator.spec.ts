@@ -1,0 +1,136 @@
+import type { DeviceCredentialsV1 } from '@pushmail/contracts';
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { ActiveSyncConfig } from '../config/activesync-config.js';
+import type { DeviceListener, DeviceStanding, DeviceViews } from '../registry/device-views.js';
+import type { RegistryClient, SignInRequest } from '../registry/registry-client.js';
+import { EasAuthenticator, type DeviceDescription } from './eas-authenticator.js';
+
+const ACCOUNT = '6f1c3a4e-2b7d-4c59-9a1e-0d2f3b4c5d6e';
+const ADDRESS = 'alice@example.com';
+const PASSWORD = 'correct horse battery staple';
+const basic = (password = PASSWORD, address = ADDRESS) =>
+  `Basic ${Buffer.from(`${address}:${password}`).toString('base64')}`;
+
+/** The registry and this replica's device views, as far as sign-in uses them. */
+class Partnerships {
+  readonly signIns: SignInRequest[] = [];
+  readonly partners = new Set<string>();
+  listener: DeviceListener | undefined;
+
+  readonly registry = {
+    signIn: async (request: SignInRequest) => {
+      this.signIns.push(request);
+      if (request.password !== PASSWORD)
+        return { ok: false, refusal: { status: 401, error: 'invalid_credentials', message: 'no' } };
+      this.partners.add(request.deviceId);
+      return {
+        ok: true,
+        value: {
+          accountId: ACCOUNT,
+          address: ADDRESS,
+          deviceId: request.deviceId,
+          created: true,
+          access: 'allowed',
+          accessRule: 'default',
+          revision: this.signIns.length,
+        },
+      };
+    },
+  } as unknown as RegistryClient;
+
+  readonly views = {
+    isCaughtUp: true,
+    onAccountChanged: (listener: DeviceListener) => (this.listener = listener),
+    waitForRevision: async () => true,
+    standingOf: (_accountId: string, deviceId: string) =>
+      ({ known: this.partners.has(deviceId) }) as DeviceStanding,
+  } as unknown as DeviceViews;
+
+  authenticator(): EasAuthenticator {
+    return new EasAuthenticator(
+      this.registry,
+      this.views,
+      { PASSWORD_AUTH_CACHE_SECONDS: 60 } as ActiveSyncConfig,
+      pino({ level: 'silent' }),
+    );
+  }
+
+  changed(accountStatus: DeviceCredentialsV1['accountStatus']): void {
+    this.listener?.(ACCOUNT, { accountStatus } as DeviceCredentialsV1);
+  }
+}
+
+const phone = (deviceId: string): DeviceDescription => ({
+  deviceId,
+  deviceType: 'iPhone',
+  model: null,
+  os: null,
+  userAgent: 'Apple-iPhone15C2/2201.100',
+  clientAddress: '192.0.2.1',
+});
+
+describe(EasAuthenticator.name, () => {
+  it('asks the registry once per account for phones that are already partners, not once per phone', async () => {
+    const world = new Partnerships();
+    for (const id of ['one', 'two', 'three']) world.partners.add(id);
+    // A gateway that just started: every phone comes back at once.
+    const authenticator = world.authenticator();
+    const first = await authenticator.authenticate(basic(), phone('one'));
+    expect(first.ok).toBe(true);
+    const rest = await Promise.all(
+      ['two', 'three', 'one', 'two'].map((id) => authenticator.authenticate(basic(), phone(id))),
+    );
+    expect(rest.every((outcome) => outcome.ok)).toBe(true);
+    expect(world.signIns).toHaveLength(1);
+  });
+
+  it('signs a DeviceId the account does not list yet in through the registry', async () => {
+    const world = new Partnerships();
+    const authenticator = world.authenticator();
+    await authenticator.authenticate(basic(), phone('old'));
+    const fresh = await authenticator.authenticate(basic(), phone('new'));
+    expect(fresh).toMatchObject({ ok: true, device: { deviceId: 'new', accountId: ACCOUNT } });
+    expect(world.signIns.map((request) => request.deviceId)).toEqual(['old', 'new']);
+  });
+
+  it('never lets a wrong password in on the strength of a remembered sign-in', async () => {
+    const world = new Partnerships();
+    const authenticator = world.authenticator();
+    await authenticator.authenticate(basic(), phone('one'));
+    const wrong = await authenticator.authenticate(basic('guess'), phone('one'));
+    expect(wrong).toMatchObject({ ok: false, http: 401 });
+    expect(world.signIns).toHaveLength(2);
+  });
+
+  it('asks the registry again for a removed device, and forgets the account when it is disabled, not when a device changes', async () => {
+    const world = new Partnerships();
+    const authenticator = world.authenticator();
+    await authenticator.authenticate(basic(), phone('one'));
+    await authenticator.authenticate(basic(), phone('two'));
+    world.changed('active');
+    await authenticator.authenticate(basic(), phone('one'));
+    expect(world.signIns).toHaveLength(2);
+
+    // The administrator removes "two": it is no partner any more, so the registry decides again.
+    world.partners.delete('two');
+    await authenticator.authenticate(basic(), phone('two'));
+    expect(world.signIns).toHaveLength(3);
+
+    world.changed('disabled');
+    await authenticator.authenticate(basic(), phone('one'));
+    expect(world.signIns).toHaveLength(4);
+  });
+
+  it('remembers the credentials by a keyed digest, never the password itself', async () => {
+    const world = new Partnerships();
+    const authenticator = world.authenticator();
+    await authenticator.authenticate(basic(), phone('one'));
+    const remembered = JSON.stringify([
+      ...(authenticator as unknown as { signIns: { entries: Map<string, unknown> } }).signIns.entries,
+    ]);
+    expect(remembered).toContain(ACCOUNT);
+    expect(remembered).not.toContain(PASSWORD);
+    expect(remembered).not.toContain(Buffer.from(PASSWORD).toString('base64'));
+  });
+});

@@ -1,0 +1,187 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  ActiveSyncCommandError,
+  buildComposeMailStatus,
+  COMMON_STATUS,
+  readComposeMailRequest,
+  type ComposeCommand,
+  type ComposeMailRequest,
+} from '@pushmail/activesync';
+import { CONFIG, LOGGER } from '@pushmail/platform';
+import type { Logger } from 'pino';
+import type { ActiveSyncConfig } from '../../config/activesync-config.js';
+import { type EmailDetail, MailStore } from '../../mailbox/mail-store.js';
+import { MailboxError, MethodFailedError } from '../../mailbox/mailbox-client.js';
+import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
+import { FolderView } from '../../sync/folder-view.js';
+import { MailSubmission } from './mail-submission.js';
+import {
+  forwardedPart,
+  looksLikeMessage,
+  quotedPart,
+  withHeaders,
+  withPart,
+  type ExtraPart,
+} from './outgoing-message.js';
+import { SentMessages } from './sent-messages.js';
+
+/** A sent message is answered with an empty body (HTTP 200); a refusal with its Status. */
+type Outcome = { sent: true } | { status: number; reason: string };
+
+/**
+ * SendMail, SmartReply and SmartForward (14.0 and later: the ComposeMail body). The message goes
+ * through the platform's one submission path, mailbox's EmailSubmission/set, exactly as a JMAP
+ * client's does; SmartReply and SmartForward include the original unless the phone did
+ * (ReplaceMime). A ClientId already sent is Status 118, never a second copy.
+ */
+abstract class SendMessage implements EasCommand {
+  abstract readonly command: ComposeCommand;
+  private readonly log: Logger;
+
+  constructor(
+    @Inject(MailSubmission) private readonly submission: MailSubmission,
+    @Inject(SentMessages) private readonly sent: SentMessages,
+    @Inject(MailStore) private readonly mail: MailStore,
+    @Inject(FolderView) private readonly view: FolderView,
+    @Inject(CONFIG) private readonly config: ActiveSyncConfig,
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    this.log = logger.child({ component: 'send-mail' });
+  }
+
+  async execute(context: EasCommandContext): Promise<EasReply> {
+    const outcome = await this.send(context);
+    if ('sent' in outcome) return { empty: true };
+    this.log.info(
+      {
+        command: this.command,
+        deviceId: context.device.deviceId,
+        status: outcome.status,
+        reason: outcome.reason,
+      },
+      'a message was not sent',
+    );
+    return { body: buildComposeMailStatus(this.command, outcome.status) };
+  }
+
+  private async send(context: EasCommandContext): Promise<Outcome> {
+    if (!context.body) return { status: COMMON_STATUS.InvalidXML, reason: 'the request has no body' };
+    if (context.standing.access === 'quarantined')
+      return { status: COMMON_STATUS.AccessDenied, reason: 'a quarantined device does not send' };
+    let request: ComposeMailRequest;
+    try {
+      request = readComposeMailRequest(context.body, { maxMimeBytes: this.config.SEND_MAX_MESSAGE_BYTES });
+    } catch (error) {
+      if (error instanceof ActiveSyncCommandError) return { status: error.status, reason: error.message };
+      throw error;
+    }
+    if (request.source?.itemId !== undefined && request.source.longId !== undefined)
+      return { status: COMMON_STATUS.InvalidCombinationOfIDs, reason: 'Source names both ItemId and LongId' };
+    if (!looksLikeMessage(request.mime))
+      return { status: COMMON_STATUS.InvalidMIME, reason: 'the MIME does not start with header fields' };
+
+    const { accountId, deviceId } = context.device;
+    if (!(await this.sent.claim(accountId, deviceId, request.clientId)))
+      return { status: COMMON_STATUS.MessagePreviouslySent, reason: 'this ClientId was sent already' };
+    let outcome: Outcome;
+    try {
+      outcome = await this.submit(context, request);
+    } catch (error) {
+      // A method mailbox refused as a whole (RFC 8620 §3.6.2) changed nothing.
+      if (error instanceof MethodFailedError) {
+        await this.sent.release(accountId, deviceId, request.clientId);
+        return { status: COMMON_STATUS.ServerError, reason: error.message };
+      }
+      // Mailbox never got the request: nothing was sent, so the phone may send it again.
+      if (error instanceof MailboxError && error.kind === 'unavailable')
+        await this.sent.release(accountId, deviceId, request.clientId);
+      throw error;
+    }
+    if (!('sent' in outcome)) await this.sent.release(accountId, deviceId, request.clientId);
+    return outcome;
+  }
+
+  private async submit(context: EasCommandContext, request: ComposeMailRequest): Promise<Outcome> {
+    const { accountId, address } = context.device;
+    let mime = withHeaders(request.mime, [['From', `<${address}>`]]);
+    if (request.source) {
+      const original = await this.original(context, request.source);
+      if (!original)
+        return { status: COMMON_STATUS.ItemNotFound, reason: 'the original message is not there' };
+      if (this.command === 'SmartReply' && original.messageId) {
+        const id = `<${original.messageId}>`;
+        mime = withHeaders(mime, [
+          ['In-Reply-To', id],
+          ['References', id],
+        ]);
+      }
+      if (!request.replaceMime) {
+        const part = await this.originalPart(accountId, original);
+        if (!part) return { status: COMMON_STATUS.ItemNotFound, reason: 'the original message is not there' };
+        mime = withPart(mime, part);
+      }
+    }
+    if (mime.length > this.config.SEND_MAX_MESSAGE_BYTES)
+      return {
+        status: COMMON_STATUS.AttachmentIsTooLarge,
+        reason: `messages of at most ${this.config.SEND_MAX_MESSAGE_BYTES} bytes are sent`,
+      };
+    const result = await this.submission.send({ accountId, address }, mime, {
+      saveInSent: request.saveInSentItems,
+      extraRecipients: request.forwardees.map((forwardee) => forwardee.email),
+    });
+    return result.ok ? { sent: true } : { status: result.status, reason: result.reason };
+  }
+
+  /** The message answered or forwarded, if the account has it (and, by ItemId, in that folder). */
+  private async original(
+    context: EasCommandContext,
+    source: NonNullable<ComposeMailRequest['source']>,
+  ): Promise<EmailDetail | undefined> {
+    const id = source.itemId ?? source.longId;
+    if (id === undefined) return undefined;
+    const [detail] = await this.view.emails(
+      {
+        accountId: context.device.accountId,
+        address: context.device.address,
+        standing: context.standing,
+        collectionId: source.folderId ?? '',
+        inboxId: undefined,
+      },
+      [id],
+      { text: this.command === 'SmartReply', html: false },
+    );
+    if (!detail) return undefined;
+    if (source.itemId !== undefined && !detail.mailboxIds.includes(source.folderId ?? '')) return undefined;
+    return detail;
+  }
+
+  private async originalPart(accountId: string, original: EmailDetail): Promise<ExtraPart | undefined> {
+    if (this.command === 'SmartForward') {
+      const blob = await this.mail.blob(accountId, original.blobId);
+      return blob ? forwardedPart(blob.data) : undefined;
+    }
+    const from = original.from.map((who) => (who.name ? `${who.name} <${who.email}>` : who.email)).join(', ');
+    return quotedPart({
+      from,
+      sentAt: original.receivedAt,
+      subject: original.subject,
+      text: original.text ?? original.preview,
+    });
+  }
+}
+
+@Injectable()
+export class SendMail extends SendMessage {
+  readonly command = 'SendMail';
+}
+
+@Injectable()
+export class SmartReply extends SendMessage {
+  readonly command = 'SmartReply';
+}
+
+@Injectable()
+export class SmartForward extends SendMessage {
+  readonly command = 'SmartForward';
+}
