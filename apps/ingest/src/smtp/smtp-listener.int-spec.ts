@@ -9,6 +9,7 @@ import { RecipientDirectory } from '../recipients/recipient-directory.js';
 import { AcceptMessage } from '../usecases/accept-message/accept-message.usecase.js';
 import { KafkaMailArrivedPublisher } from '../usecases/accept-message/mail-arrived-publisher.js';
 import { SmtpConnectionGuard } from './smtp-connection-guard.js';
+import { startLoopbackListener } from '../testing/loopback-listener.js';
 import { SmtpListener } from './smtp-listener.js';
 import { SmtpSessionHandler } from './smtp-session.handler.js';
 
@@ -91,20 +92,7 @@ describe(SmtpListener.name, () => {
         errorDelayMs: 0,
       },
     );
-    listener = new SmtpListener(
-      handler,
-      {
-        host: '127.0.0.1',
-        port: 0,
-        hostname: 'mx.ingest.test',
-        maxMessageBytes: 64 * 1024,
-        socketTimeoutMs: 10_000,
-        drainTimeoutMs: 2000,
-        guard: { commandTimeoutMs: 60_000, dataTimeoutMs: 60_000, maxErrors: 100 },
-      },
-      logger,
-    );
-    ({ port } = await listener.start());
+    ({ listener, port } = await startLoopbackListener(handler, logger));
   });
 
   afterAll(async () => {
@@ -250,21 +238,11 @@ describe(SmtpConnectionGuard.name, () => {
         errorDelayMs: 0,
       },
     );
-    listener = new SmtpListener(
-      handler,
-      {
-        host: '127.0.0.1',
-        port: 0,
-        hostname: 'mx.ingest.test',
-        maxMessageBytes: 64 * 1024,
-        // Far longer than the total limits: every byte below comes well within it.
-        socketTimeoutMs: 30_000,
-        drainTimeoutMs: 2000,
-        guard: settings,
-      },
-      logger,
-    );
-    ({ port } = await listener.start());
+    ({ listener, port } = await startLoopbackListener(handler, logger, {
+      // Far longer than the total limits: every byte below comes well within it.
+      socketTimeoutMs: 30_000,
+      guard: settings,
+    }));
   });
 
   afterEach(() => {
