@@ -3,6 +3,7 @@ import { DatabaseModule } from '@pushmail/platform';
 import { OUTBOUND_SCHEMA, outboundDataSourceOptions } from './store/data-source-options.js';
 import { DeliverQueuedModule } from './usecases/deliver-queued/deliver-queued.module.js';
 import { QueueSubmissionModule } from './usecases/queue-submission/queue-submission.module.js';
+import { RotateDkimKeyModule } from './usecases/rotate-dkim-key/rotate-dkim-key.module.js';
 
 @Module({
   imports: [
@@ -11,6 +12,7 @@ import { QueueSubmissionModule } from './usecases/queue-submission/queue-submiss
     DatabaseModule.register({ schema: OUTBOUND_SCHEMA, dataSourceOptions: outboundDataSourceOptions }),
     QueueSubmissionModule,
     DeliverQueuedModule,
+    RotateDkimKeyModule,
   ],
 })
 export class AppModule {}

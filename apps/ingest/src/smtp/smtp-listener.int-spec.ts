@@ -9,6 +9,7 @@ import { RecipientDirectory } from '../recipients/recipient-directory.js';
 import { AcceptMessage } from '../usecases/accept-message/accept-message.usecase.js';
 import { KafkaMailArrivedPublisher } from '../usecases/accept-message/mail-arrived-publisher.js';
 import { SmtpConnectionGuard } from './smtp-connection-guard.js';
+import { startLoopbackListener } from '../testing/loopback-listener.js';
 import { SmtpListener } from './smtp-listener.js';
 import { SmtpSessionHandler } from './smtp-session.handler.js';
 
@@ -58,20 +59,10 @@ async function startListener(limits: {
       errorDelayMs: 0,
     },
   );
-  const listener = new SmtpListener(
-    handler,
-    {
-      host: '127.0.0.1',
-      port: 0,
-      hostname: 'mx.ingest.test',
-      maxMessageBytes: 64 * 1024,
-      socketTimeoutMs: limits.socketTimeoutMs,
-      drainTimeoutMs: 2000,
-      guard: limits.guard,
-    },
-    logger,
-  );
-  const { port } = await listener.start();
+  const { listener, port } = await startLoopbackListener(handler, logger, {
+    socketTimeoutMs: limits.socketTimeoutMs,
+    guard: limits.guard,
+  });
   return { producer, handler, listener, port };
 }
 

@@ -1,5 +1,13 @@
 import { hostname } from 'node:os';
-import { baseConfigSchema, csv, port, positiveInt, postgresUrl, secret } from '@pushmail/platform';
+import {
+  baseConfigSchema,
+  bearerToken,
+  csv,
+  port,
+  positiveInt,
+  postgresUrl,
+  secret,
+} from '@pushmail/platform';
 import { z } from 'zod';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -65,6 +73,17 @@ export const outboundConfigSchema = baseConfigSchema.extend({
   DELIVERY_CONCURRENCY: positiveInt(100).default(10),
   /** One SMTP attempt's budget (connect, greeting, each command). */
   SMTP_TIMEOUT_MS: positiveInt(600_000).default(60_000),
+  /** The bearer of outbound's `/admin` routes (DKIM keys), the same as operations'; unset: they answer 503. */
+  ADMIN_TOKEN: bearerToken().optional(),
+  /** After a rotation, how long the new key waits before it signs: time to publish its DNS record. */
+  DKIM_ROTATION_DELAY_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(30 * DAY_MS)
+    .default(2 * DAY_MS),
+  /** How long a retired key's record stays to publish, so mail it signed still verifies. */
+  DKIM_RETIRED_GRACE_MS: positiveInt(365 * DAY_MS).default(7 * DAY_MS),
 });
 
 export type OutboundConfig = z.infer<typeof outboundConfigSchema>;

@@ -7,8 +7,9 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IngestMetrics } from '../../metrics/ingest-metrics.js';
 import { RecipientDirectory } from '../../recipients/recipient-directory.js';
-import { SmtpListener } from '../../smtp/smtp-listener.js';
+import type { SmtpListener } from '../../smtp/smtp-listener.js';
 import { SmtpSessionHandler } from '../../smtp/smtp-session.handler.js';
+import { startLoopbackListener } from '../../testing/loopback-listener.js';
 import { AcceptMessage } from '../accept-message/accept-message.usecase.js';
 import { KafkaMailArrivedPublisher } from '../accept-message/mail-arrived-publisher.js';
 import { AuthenticateSender } from './authenticate-sender.usecase.js';
@@ -97,20 +98,7 @@ describe(AuthenticateSender.name, () => {
         timeoutMs: 5000,
       }),
     );
-    listener = new SmtpListener(
-      handler,
-      {
-        host: '127.0.0.1',
-        port: 0,
-        hostname: 'mx.ingest.test',
-        maxMessageBytes: 64 * 1024,
-        socketTimeoutMs: 10_000,
-        drainTimeoutMs: 2000,
-        guard: { commandTimeoutMs: 60_000, dataTimeoutMs: 60_000, maxErrors: 100 },
-      },
-      logger,
-    );
-    ({ port } = await listener.start());
+    ({ listener, port } = await startLoopbackListener(handler, logger));
     // The consumer reads from the end: wait until it has its partitions before anything is sent.
     await expectEventually(async () => {
       const probe = message('news@bank.example', bob.address);

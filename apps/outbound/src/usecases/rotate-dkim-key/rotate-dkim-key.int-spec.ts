@@ -1,0 +1,115 @@
+import { randomBytes } from 'node:crypto';
+import { expectEventually, fixtureZoneResolver, type FixtureZone } from '@pushmail/testing';
+import { dkimSign, dkimVerify } from 'mailauth';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DkimKey, DkimKeys } from '../../dkim/dkim-keys.service.js';
+import {
+  type OutboundTestApp,
+  type OutboundTestEnv,
+  prepareOutboundEnv,
+  startOutboundApp,
+} from '../../testing/outbound-harness.js';
+import type { DomainDkim } from './dto/domain-dkim.dto.js';
+import { RotateDkimKey } from './rotate-dkim-key.usecase.js';
+
+const hosted = `rotate-${randomBytes(4).toString('hex')}.test`;
+const adminToken = randomBytes(24).toString('hex');
+const ROTATION_DELAY_MS = 1500;
+
+async function signedBy(key: DkimKey, subject: string): Promise<Buffer> {
+  const raw = Buffer.from(
+    `From: <news@${hosted}>\r\nTo: <a@remote.example>\r\nSubject: ${subject}\r\n\r\nhello\r\n`,
+  );
+  const signer = { signingDomain: key.domain, selector: key.selector, privateKey: key.privateKey };
+  const { signatures } = await dkimSign(raw, { ...signer, signatureData: [signer] });
+  return Buffer.concat([Buffer.from(signatures), raw]);
+}
+
+/** What a remote verifier says of `message` when DNS holds the records `shown` tells to publish. */
+async function verifiedAgainst(shown: DomainDkim, message: Buffer): Promise<string[]> {
+  const zone: FixtureZone = Object.fromEntries(
+    shown.keys.map((key) => [key.record.name, { TXT: [key.record.value] }]),
+  );
+  const { results } = await dkimVerify(message, { resolver: fixtureZoneResolver(zone) });
+  return results.map((result) => result.status.result);
+}
+
+describe(RotateDkimKey.name, () => {
+  let env: OutboundTestEnv;
+  let outbound: OutboundTestApp;
+
+  const admin = (path: string, init: RequestInit = {}, token = adminToken) =>
+    fetch(`${outbound.baseUrl}/admin/domains/${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+    });
+
+  beforeAll(async () => {
+    env = await prepareOutboundEnv();
+    outbound = await startOutboundApp(env, {
+      MAIL_DOMAINS: hosted,
+      ADMIN_TOKEN: adminToken,
+      DKIM_ROTATION_DELAY_MS: String(ROTATION_DELAY_MS),
+    });
+  });
+
+  afterAll(async () => {
+    await outbound?.close();
+    await env?.database.drop();
+  });
+
+  it('rotates to a new selector that signs after the delay, while the old record stays to publish and verify', async () => {
+    const keys = outbound.app.get(DkimKeys);
+    const first = keys.signingKeyFor(`news@${hosted}`)!;
+    const signedBefore = await signedBy(first, 'before');
+
+    const before = (await (await admin(`${hosted}/dkim`)).json()) as DomainDkim;
+    const rotated = await admin(`${hosted}/dkim/rotate`, { method: 'POST' });
+    expect(rotated.status).toBe(200);
+    const after = (await rotated.json()) as DomainDkim;
+
+    expect(before.keys.map((key) => [key.selector, key.state, key.publishUntil])).toEqual([
+      [first.selector, 'signing', null],
+    ]);
+    expect(after.keys.map((key) => key.state)).toEqual(['signing', 'next']);
+    const [old, next] = after.keys as [DomainDkim['keys'][number], DomainDkim['keys'][number]];
+    expect(next.selector).not.toBe(old.selector);
+    expect(next.record.name).toBe(`${next.selector}._domainkey.${hosted}`);
+    expect(next.record.value).toMatch(/^v=DKIM1; k=rsa; p=[A-Za-z0-9+/=]{300,}$/);
+    expect(old.retiredAt).toBe(next.activeFrom);
+    expect(Date.parse(old.publishUntil!)).toBeGreaterThan(Date.parse(old.retiredAt!));
+    // Until the delay is over, the old key signs: the new record may not be in DNS yet.
+    expect(keys.signingKeyFor(`news@${hosted}`)!.selector).toBe(first.selector);
+
+    const second = await expectEventually(
+      () => {
+        const signing = keys.signingKeyFor(`news@${hosted}`)!;
+        expect(signing.selector).toBe(next.selector);
+        return signing;
+      },
+      { timeoutMs: ROTATION_DELAY_MS + 5000 },
+    );
+    const shown = (await (await admin(`${hosted}/dkim`)).json()) as DomainDkim;
+    expect(shown.keys.map((key) => [key.selector, key.state])).toEqual([
+      [first.selector, 'retired'],
+      [next.selector, 'signing'],
+    ]);
+    expect(await verifiedAgainst(shown, signedBefore)).toEqual(['pass']);
+    expect(await verifiedAgainst(shown, await signedBy(second, 'after'))).toEqual(['pass']);
+  });
+
+  it('refuses a second rotation while one is pending, with 409', async () => {
+    const first = await admin(`${hosted}/dkim/rotate`, { method: 'POST' });
+    const second = await admin(`${hosted}/dkim/rotate`, { method: 'POST' });
+
+    expect(first.status).toBe(200);
+    expect(second.status).toBe(409);
+    expect(await second.json()).toMatchObject({ error: 'rotation_pending' });
+  });
+
+  it('answers 404 for a domain not hosted here, 400 for a malformed one and 401 without the admin token', async () => {
+    expect((await admin('elsewhere.example/dkim')).status).toBe(404);
+    expect((await admin('bad%20domain/dkim')).status).toBe(400);
+    expect((await admin(`${hosted}/dkim`, {}, 'wrong-token-wrong-token-wrong')).status).toBe(401);
+  });
+});
