@@ -55,6 +55,22 @@ export class RequestBudget {
     this.referenceBytes += size;
   }
 
+  /**
+   * For a method that builds a big response piece by piece: throws BudgetExceeded as soon as the
+   * `pendingBytes` it has built would not fit, before it builds more. Nothing is counted: the
+   * response is, once it is returned.
+   */
+  assertResponseFits(pendingBytes: number): void {
+    if (pendingBytes > this.limits.maxSizeResponse - this.responseBytes) {
+      throw new BudgetExceeded('maxSizeResponse', this.limits.maxSizeResponse);
+    }
+  }
+
+  /** The bytes a response may still have. */
+  get responseBytesLeft(): number {
+    return this.limits.maxSizeResponse - this.responseBytes;
+  }
+
   /** Counts one method response; throws BudgetExceeded past the budget. */
   chargeResponse(response: unknown): void {
     const left = this.limits.maxSizeResponse - this.responseBytes;

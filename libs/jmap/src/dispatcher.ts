@@ -14,6 +14,8 @@ export interface MethodContext {
    * implicit Email/set, RFC 8621 §7.5): they follow the method's own response, with its call id.
    */
   followUps?: Array<[name: string, args: Record<string, unknown>]>;
+  /** What the request may still cost: a method that builds a big response checks it as it goes. */
+  budget?: RequestBudget;
 }
 
 export type MethodHandler = (
@@ -62,6 +64,7 @@ export async function dispatchRequest(
   const responses: Invocation[] = [];
   const context: MethodContext = { accountId, createdIds: new Map(Object.entries(request.createdIds ?? {})) };
   const budget = new RequestBudget(hooks.budget);
+  context.budget = budget;
   let written = false;
   let exceeded: BudgetExceeded | undefined;
   for (const [name, rawArgs, callId] of request.methodCalls) {

@@ -31,6 +31,11 @@ export const mailboxConfigSchema = baseConfigSchema.extend({
   SUBMISSION_MAX_RECIPIENTS: positiveInt(10_000).default(100),
   // The event carries the message base64-encoded and must fit mail-submitted's 48 MiB.
   SUBMISSION_MAX_BYTES: positiveInt(32 * 1024 * 1024).default(10 * 1024 * 1024),
+  /**
+   * The JSON bytes one JMAP request may answer (docs/adr/0051); Email/get and Email/parse stop
+   * building at it, so it also bounds what one request holds in memory.
+   */
+  JMAP_MAX_RESPONSE_BYTES: positiveInt(256 * 1024 * 1024).default(16_000_000),
 });
 
 export type MailboxConfig = z.infer<typeof mailboxConfigSchema>;

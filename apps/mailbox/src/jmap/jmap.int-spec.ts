@@ -101,7 +101,7 @@ describe(JmapController.name, () => {
     expect(list[0]!.threadId).toBe(list[2]!.threadId);
     expect(list[1]!.threadId).not.toBe(list[0]!.threadId);
     expect(list[2]!.bodyValues).toEqual({
-      '1': { value: 'Body of', isEncodingProblem: false, isTruncated: true },
+      p1: { value: 'Body of', isEncodingProblem: false, isTruncated: true },
     });
     expect(got['state']).toBe('3');
   });

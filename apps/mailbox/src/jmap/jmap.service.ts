@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ChangedTypeName } from '@pushmail/contracts';
 import {
+  DEFAULT_REQUEST_BUDGET,
   dispatchRequest,
   type JmapRequest,
   type JmapResponse,
@@ -8,9 +9,10 @@ import {
   type MethodRegistry,
 } from '@pushmail/jmap';
 import type { Logger } from 'pino';
-import { currentRequestSignal, LOGGER } from '@pushmail/platform';
+import { CONFIG, currentRequestSignal, LOGGER } from '@pushmail/platform';
 import { changedSince, stateStrings } from '../changes/change-log.js';
 import { ChangesService } from '../changes/changes.service.js';
+import type { MailboxConfig } from '../config/mailbox-config.js';
 import { ImportEmailsUseCase } from '../usecases/import-emails/import-emails.usecase.js';
 import { ProvisionAccount } from '../usecases/provision-account/provision-account.usecase.js';
 import { SetEmailsUseCase } from '../usecases/set-emails/set-emails.usecase.js';
@@ -65,6 +67,7 @@ export class JmapService {
     @Inject(ProvisionAccount) private readonly provisioning: ProvisionAccount,
     @Inject(ChangesService) private readonly changes: ChangesService,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(CONFIG) private readonly config: Pick<MailboxConfig, 'JMAP_MAX_RESPONSE_BYTES'>,
   ) {
     const accountMethods: Record<string, MethodHandler> = {
       'Mailbox/get': (args, context) => mailboxes.get(args, context),
@@ -124,6 +127,7 @@ export class JmapService {
     const signal = currentRequestSignal();
     const result = await dispatchRequest(request, accountId, registry, {
       ...(signal ? { signal } : {}),
+      budget: { ...DEFAULT_REQUEST_BUDGET, maxSizeResponse: this.config.JMAP_MAX_RESPONSE_BYTES },
       onUnexpectedError: (method, error) => {
         if (signal?.aborted)
           this.logger.info({ method, accountId }, 'a JMAP method stopped: its request ended');

@@ -70,7 +70,8 @@ export class DeviceChanges {
 export class SetResults<Created> {
   readonly created: Record<string, Created> = {};
   readonly notCreated: Record<string, SetError> = {};
-  readonly updated: Record<string, null> = {};
+  /** null, or the properties the server changed from what the client sent (RFC 8620 §5.3). */
+  readonly updated: Record<string, Record<string, unknown> | null> = {};
   readonly notUpdated: Record<string, SetError> = {};
   readonly destroyed: string[] = [];
   readonly notDestroyed: Record<string, SetError> = {};

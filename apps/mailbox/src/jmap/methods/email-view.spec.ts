@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Email } from '../../emails/email.js';
+import { parseBodyStructure, readHeaders } from '../../mime/body-structure.js';
 import {
   DEFAULT_BODY_PART_PROPERTIES,
   DEFAULT_EMAIL_PROPERTIES,
   emailView,
   type EmailViewOptions,
+  type RawMessage,
   truncateUtf8,
   utcDate,
 } from './email-view.js';
@@ -51,9 +53,44 @@ const options = (overrides: Partial<EmailViewOptions> = {}): EmailViewOptions =>
   ...overrides,
 });
 
+/** The message `email` was read from: text and HTML alternatives, then a PDF. */
+const message = Buffer.from(
+  [
+    'From: Ada <ada@example.org>',
+    'Subject: =?utf-8?q?Caf=C3=A9_plans?=',
+    'Content-Type: multipart/mixed; boundary="m"',
+    '',
+    '--m',
+    'Content-Type: multipart/alternative; boundary="a"',
+    '',
+    '--a',
+    'Content-Type: text/plain; charset=utf-8',
+    'Content-Transfer-Encoding: quoted-printable',
+    '',
+    'Hello Bob, caf=C3=A9?',
+    '--a',
+    'Content-Type: text/html; charset=utf-8',
+    '',
+    '<p>Hello Bob, café?</p>',
+    '--a--',
+    '--m',
+    'Content-Type: application/pdf; name="a.pdf"',
+    'Content-Disposition: attachment; filename="a.pdf"',
+    'Content-Transfer-Encoding: base64',
+    '',
+    'JVBERi0xLjQK',
+    '--m--',
+    '',
+  ].join('\r\n'),
+);
+const raw = (bytes: Buffer = message): RawMessage => ({
+  headers: readHeaders(bytes).headers,
+  structure: parseBodyStructure(bytes),
+});
+
 describe(emailView.name, () => {
   it('returns every default property, with no body values unless asked', () => {
-    const view = emailView(email, options());
+    const view = emailView(email, options(), raw());
 
     expect(Object.keys(view).sort()).toEqual([...DEFAULT_EMAIL_PROPERTIES].sort());
     expect(view).toMatchObject({
@@ -69,8 +106,8 @@ describe(emailView.name, () => {
     });
     expect(view['textBody']).toEqual([
       {
-        partId: '1',
-        blobId: `${blobId}_1`,
+        partId: 'p1',
+        blobId: `${blobId}_p1`,
         size: Buffer.byteLength('Hello Bob, café?'),
         name: null,
         type: 'text/plain',
@@ -82,38 +119,54 @@ describe(emailView.name, () => {
       },
     ]);
     expect((view['htmlBody'] as Array<{ partId: string; type: string }>)[0]).toMatchObject({
-      partId: '2',
+      partId: 'p2',
       type: 'text/html',
     });
-    expect((view['attachments'] as Array<{ partId: string; name: string }>)[0]).toMatchObject({
-      partId: '3',
-      name: 'a.pdf',
-    });
+    expect(view['attachments']).toMatchObject([{ partId: 'p3', name: 'a.pdf', type: 'application/pdf' }]);
+  });
+
+  it('names each part by the same id in the body lists and in bodyStructure', () => {
+    const view = emailView(
+      email,
+      options({ properties: ['bodyStructure', 'textBody', 'htmlBody', 'attachments'] }),
+      raw(),
+    );
+    const leaves: Array<{ partId: string; blobId: string }> = [];
+    const walk = (part: { partId: string | null; blobId: string; subParts?: unknown[] }) => {
+      if (part.partId !== null) leaves.push({ partId: part.partId, blobId: part.blobId });
+      for (const child of part.subParts ?? []) walk(child as typeof part);
+    };
+    walk(view['bodyStructure'] as Parameters<typeof walk>[0]);
+    const listed = ['textBody', 'htmlBody', 'attachments'].flatMap(
+      (list) => view[list] as Array<{ partId: string; blobId: string }>,
+    );
+    expect(listed.map(({ partId, blobId: id }) => ({ partId, blobId: id }))).toEqual(leaves);
   });
 
   it('returns only the requested properties, and always the id', () => {
     const view = emailView(
       email,
       options({ properties: ['subject', 'textBody'], bodyProperties: ['partId', 'type'] }),
+      raw(),
     );
 
     expect(view).toEqual({
       id: email.id,
       subject: 'Café plans',
-      textBody: [{ partId: '1', type: 'text/plain' }],
+      textBody: [{ partId: 'p1', type: 'text/plain' }],
     });
   });
 
   it('fetches the text, the HTML or all body values as asked', () => {
-    const text = emailView(email, options({ properties: ['bodyValues'], fetchTextBodyValues: true }));
-    const html = emailView(email, options({ properties: ['bodyValues'], fetchHTMLBodyValues: true }));
-    const all = emailView(email, options({ properties: ['bodyValues'], fetchAllBodyValues: true }));
+    const text = emailView(email, options({ properties: ['bodyValues'], fetchTextBodyValues: true }), raw());
+    const html = emailView(email, options({ properties: ['bodyValues'], fetchHTMLBodyValues: true }), raw());
+    const all = emailView(email, options({ properties: ['bodyValues'], fetchAllBodyValues: true }), raw());
 
-    expect(Object.keys(text['bodyValues'] as object)).toEqual(['1']);
-    expect(Object.keys(html['bodyValues'] as object)).toEqual(['2']);
+    expect(Object.keys(text['bodyValues'] as object)).toEqual(['p1']);
+    expect(Object.keys(html['bodyValues'] as object)).toEqual(['p2']);
     expect(all['bodyValues']).toEqual({
-      '1': { value: 'Hello Bob, café?', isEncodingProblem: false, isTruncated: false },
-      '2': { value: '<p>Hello Bob, café?</p>', isEncodingProblem: false, isTruncated: false },
+      p1: { value: 'Hello Bob, café?', isEncodingProblem: false, isTruncated: false },
+      p2: { value: '<p>Hello Bob, café?</p>', isEncodingProblem: false, isTruncated: false },
     });
   });
 
@@ -121,22 +174,38 @@ describe(emailView.name, () => {
     const view = emailView(
       email,
       options({ properties: ['bodyValues'], fetchTextBodyValues: true, maxBodyValueBytes: 15 }),
+      raw(),
     );
 
     // "Hello Bob, caf" is 14 bytes; the two-byte "é" would cross the limit.
     expect(view['bodyValues']).toEqual({
-      '1': { value: 'Hello Bob, caf', isEncodingProblem: false, isTruncated: true },
+      p1: { value: 'Hello Bob, caf', isEncodingProblem: false, isTruncated: true },
     });
   });
 
   it('lets the HTML part stand in for a missing text part', () => {
+    const htmlOnly = Buffer.from('Content-Type: text/html; charset=utf-8\r\n\r\n<p>Hi</p>\r\n');
     const view = emailView(
       { ...email, textBody: null },
       options({ properties: ['textBody', 'bodyValues'], fetchTextBodyValues: true }),
+      raw(htmlOnly),
     );
 
-    expect(view['textBody']).toMatchObject([{ partId: '2', type: 'text/html' }]);
-    expect(Object.keys(view['bodyValues'] as object)).toEqual(['2']);
+    expect(view['textBody']).toMatchObject([{ partId: 'p1', type: 'text/html' }]);
+    expect(Object.keys(view['bodyValues'] as object)).toEqual(['p1']);
+  });
+
+  it('answers body values as the store keeps text: no NUL, no lone surrogate', () => {
+    const bytes = Buffer.concat([
+      Buffer.from('Content-Type: text/plain; charset=utf-16be\r\n\r\n'),
+      Buffer.from([0x00, 0x61, 0x00, 0x00, 0xd8, 0x00, 0x00, 0x62]),
+    ]);
+    const view = emailView(
+      email,
+      options({ properties: ['bodyValues'], fetchTextBodyValues: true }),
+      raw(bytes),
+    );
+    expect((view['bodyValues'] as Record<string, { value: string }>)['p1']!.value).toBe('a\ufffdb');
   });
 });
 

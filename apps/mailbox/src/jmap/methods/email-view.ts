@@ -7,7 +7,8 @@ import {
   type RawHeader,
   walkParts,
 } from '../../mime/body-structure.js';
-import { HTML_PART_ID, TEXT_PART_ID } from '../../mime/parse-message.js';
+import { bodyLists } from '../../mime/body-lists.js';
+import { storable, storableText } from '../../store/storable-text.js';
 import { headerPropertyValue, type HeaderProperty, parseHeaderProperty } from './header-properties.js';
 import { invalidArguments, optionalStringList } from './arguments.js';
 
@@ -45,11 +46,18 @@ export const DEFAULT_EMAIL_PROPERTIES: readonly string[] = EMAIL_PROPERTIES.filt
   (property) => property !== 'headers' && property !== 'bodyStructure',
 );
 
-/** The properties that need the raw message read and its MIME structure parsed. */
-export const PROPERTIES_NEEDING_RAW = ['headers', 'bodyStructure'];
-
-/** The properties that need the stored bodies read. */
-export const BODY_PROPERTIES_NEEDING_CONTENT = ['bodyValues', 'textBody', 'htmlBody'];
+/**
+ * The properties that need the raw message read and its MIME structure parsed: the body lists are
+ * picked from the structure's parts (RFC 8621 §4.1.4), so that every list names a part by one id.
+ */
+export const PROPERTIES_NEEDING_RAW = [
+  'headers',
+  'bodyStructure',
+  'textBody',
+  'htmlBody',
+  'attachments',
+  'bodyValues',
+];
 
 export const BODY_PART_PROPERTIES = [
   'partId',
@@ -119,19 +127,6 @@ export interface EmailViewOptions {
   maxBodyValueBytes: number;
 }
 
-interface BodyPart {
-  partId: string;
-  blobId: string;
-  size: number;
-  name: string | null;
-  type: string;
-  charset: string | null;
-  disposition: string | null;
-  cid: string | null;
-  language: string[] | null;
-  location: string | null;
-}
-
 /** An Email object with exactly the requested properties (`id` always). */
 export function emailView(
   email: Email,
@@ -139,14 +134,8 @@ export function emailView(
   raw?: RawMessage,
 ): Record<string, unknown> {
   const view: Record<string, unknown> = { id: email.id };
-  const textPart =
-    email.textBody === null ? null : textBodyPart(email.blobId, TEXT_PART_ID, 'text/plain', email.textBody);
-  const htmlPart =
-    email.htmlBody === null ? null : textBodyPart(email.blobId, HTML_PART_ID, 'text/html', email.htmlBody);
-  // RFC 8621 §4.1.4: with only one alternative, it stands in for the other.
-  const textBody = [textPart ?? htmlPart].filter((part): part is BodyPart => part !== null);
-  const htmlBody = [htmlPart ?? textPart].filter((part): part is BodyPart => part !== null);
-  const pickPart = (part: BodyPart): Record<string, unknown> => pick(part, options.bodyProperties);
+  const lists = raw ? bodyLists(raw.structure) : { textBody: [], htmlBody: [], attachments: [] };
+  const listView = (parts: MimePart[]) => parts.map((part) => structureView(email.blobId, part, options));
 
   const values: Record<string, () => unknown> = {
     blobId: () => email.blobId,
@@ -168,50 +157,29 @@ export function emailView(
     sentAt: () => (email.sentAt === null ? null : utcDate(email.sentAt)),
     hasAttachment: () => email.hasAttachment,
     preview: () => email.preview,
-    textBody: () => textBody.map(pickPart),
-    htmlBody: () => htmlBody.map(pickPart),
+    textBody: () => listView(lists.textBody),
+    htmlBody: () => listView(lists.htmlBody),
     headers: () => raw?.headers.map(headerView) ?? [],
     bodyStructure: () => (raw ? structureView(email.blobId, raw.structure, options) : null),
-    attachments: () =>
-      email.attachments.map((attachment) =>
-        pickPart({
-          partId: attachment.partId,
-          blobId: partBlobId(email.blobId, attachment.partId),
-          size: attachment.size,
-          name: attachment.name,
-          type: attachment.type,
-          charset: null,
-          disposition: attachment.disposition,
-          cid: attachment.cid,
-          language: null,
-          location: null,
-        }),
-      ),
+    attachments: () => listView(lists.attachments),
     bodyValues: () => {
-      const parts = new Map<string, { part: BodyPart; content: string }>();
-      const include = (part: BodyPart | null, content: string | null): void => {
-        if (part && content !== null) parts.set(part.partId, { part, content });
-      };
-      const contentOf = (part: BodyPart): string | null =>
-        part.partId === TEXT_PART_ID ? email.textBody : email.htmlBody;
-      if (options.fetchTextBodyValues || options.fetchAllBodyValues)
-        for (const part of textBody) include(part, contentOf(part));
-      if (options.fetchHTMLBodyValues || options.fetchAllBodyValues)
-        for (const part of htmlBody) include(part, contentOf(part));
+      // RFC 8621 §4.2: the text/* parts of the lists asked for, or of the whole structure.
+      const parts = new Set<MimePart>();
+      if (options.fetchTextBodyValues) for (const part of lists.textBody) parts.add(part);
+      if (options.fetchHTMLBodyValues) for (const part of lists.htmlBody) parts.add(part);
+      if (options.fetchAllBodyValues && raw) for (const part of walkParts(raw.structure)) parts.add(part);
       const bodyValues: Record<string, { value: string; isEncodingProblem: boolean; isTruncated: boolean }> =
         {};
-      for (const [partId, { content }] of [...parts].sort(([a], [b]) => a.localeCompare(b))) {
-        const { value, isTruncated } = truncateUtf8(content, options.maxBodyValueBytes);
-        bodyValues[partId] = { value, isEncodingProblem: false, isTruncated };
-      }
-      // RFC 8621 §4.2: every text/* part of the body structure, decoded from its charset.
-      if (options.fetchAllBodyValues && raw) {
-        for (const part of walkParts(raw.structure)) {
-          if (part.partId === null || !part.type.startsWith('text/')) continue;
-          const decoded = decodePartText(part);
-          const { value, isTruncated } = truncateUtf8(decoded.value, options.maxBodyValueBytes);
-          bodyValues[part.partId] = { value, isEncodingProblem: decoded.isEncodingProblem, isTruncated };
-        }
+      for (const part of parts) {
+        if (part.partId === null || !part.type.startsWith('text/')) continue;
+        const decoded = decodePartText(part);
+        const { value, isTruncated } = truncateUtf8(decoded.value, options.maxBodyValueBytes);
+        // As the store keeps text: a lone surrogate shown as U+FFFD, no NUL.
+        bodyValues[part.partId] = {
+          value: storableText(value),
+          isEncodingProblem: decoded.isEncodingProblem,
+          isTruncated,
+        };
       }
       return bodyValues;
     },
@@ -240,8 +208,8 @@ function structureView(
     partId: () => part.partId,
     blobId: () => (part.partId === null ? null : partBlobId(messageBlobId, part.partId)),
     size: () => (part.subParts === null ? decodePartBody(part).data.length : 0),
-    headers: () => part.headers.map(headerView),
-    name: () => part.name,
+    headers: () => storable(part.headers.map(headerView)),
+    name: () => (part.name === null ? null : storableText(part.name)),
     type: () => part.type,
     charset: () => part.charset,
     disposition: () => part.disposition,
@@ -280,27 +248,4 @@ export function truncateUtf8(value: string, maxBytes: number): { value: string; 
 /** RFC 3339 in UTC, with the fraction left out when it is zero as RFC 8620 §1.4 requires. */
 export function utcDate(date: Date): string {
   return date.toISOString().replace('.000Z', 'Z');
-}
-
-function textBodyPart(messageBlobId: string, partId: string, type: string, content: string): BodyPart {
-  return {
-    partId,
-    blobId: partBlobId(messageBlobId, partId),
-    size: Buffer.byteLength(content, 'utf8'),
-    name: null,
-    type,
-    charset: 'utf-8',
-    disposition: null,
-    cid: null,
-    language: null,
-    location: null,
-  };
-}
-
-function pick(part: BodyPart, properties: readonly string[]): Record<string, unknown> {
-  const picked: Record<string, unknown> = {};
-  for (const property of properties) {
-    if (property in part) picked[property] = part[property as keyof BodyPart];
-  }
-  return picked;
 }

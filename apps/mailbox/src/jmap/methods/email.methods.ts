@@ -9,6 +9,7 @@ import { type Email, EMAIL_COLUMNS, type EmailColumns, emailFromRow } from '../.
 import { parseBodyStructure, readHeaders } from '../../mime/body-structure.js';
 import { parseMessage } from '../../mime/parse-message.js';
 import { mailboxDb, runQuery } from '../../store/query-builder.js';
+import { storable } from '../../store/storable-text.js';
 import { compileEmailFilter } from '../query/email-filter.js';
 import { compileEmailSort } from '../query/email-sort.js';
 import { SqlParams } from '../query/sql-params.js';
@@ -22,7 +23,6 @@ import {
 } from './arguments.js';
 import {
   BODY_PART_PROPERTIES,
-  BODY_PROPERTIES_NEEDING_CONTENT,
   DEFAULT_BODY_PART_PROPERTIES,
   DEFAULT_EMAIL_PROPERTIES,
   EMAIL_PROPERTIES,
@@ -34,6 +34,7 @@ import {
 } from './email-view.js';
 import { queryChangesArguments, queryWindowArguments, sinceModseq } from './query-results.js';
 import { listFound, TypeMethods } from './type-methods.js';
+import { ViewBudget } from './view-budget.js';
 
 export const DEFAULT_QUERY_LIMIT = 50;
 export const MAX_QUERY_LIMIT = 500;
@@ -78,25 +79,23 @@ export class EmailMethods extends TypeMethods {
       resolveCreationId(id, context),
     );
     const options = viewOptions(args, EMAIL_PROPERTIES, DEFAULT_EMAIL_PROPERTIES);
-    const { properties } = options;
-    const needsBodies = properties.some((property) => BODY_PROPERTIES_NEEDING_CONTENT.includes(property));
     const lookup = ids.filter(isJmapId);
 
     return this.withStates(accountId, async (manager, states) => {
-      const rows =
-        lookup.length === 0 ? [] : await runQuery(manager, emailsById(accountId, lookup, needsBodies));
+      const rows = lookup.length === 0 ? [] : await runQuery(manager, emailsById(accountId, lookup));
       const found = new Map(rows.map((row) => [row.id, emailFromRow(row)]));
-      const raws = needsRaw(options)
-        ? await this.rawMessages(
-            manager,
-            accountId,
-            [...found.values()].map((email) => email.blobId),
-          )
-        : new Map<string, RawMessage>();
+      // Views are built one message at a time and counted against what the response may still
+      // hold: memory holds one raw message and the views so far, never more than the budget.
+      const budget = new ViewBudget(context);
+      const views = new Map<string, Record<string, unknown>>();
+      for (const [id, email] of found) {
+        const raw = needsRaw(options) ? await this.rawMessage(manager, accountId, email.blobId) : undefined;
+        views.set(id, budget.charge(emailView(email, options, raw)));
+      }
       return {
         accountId,
         state: String(states.emailModseq),
-        ...listFound(ids, found, (email) => emailView(email, options, raws.get(email.blobId))),
+        ...listFound(ids, views, (view) => view),
       };
     });
   }
@@ -219,6 +218,7 @@ export class EmailMethods extends TypeMethods {
     const parsed: Record<string, Record<string, unknown>> = {};
     const notParsable: string[] = [];
     const notFound: string[] = [];
+    const budget = new ViewBudget(context);
     for (const blobId of blobIds) {
       const blob = await this.blobs.get(accountId, blobId);
       if (!blob) {
@@ -230,7 +230,9 @@ export class EmailMethods extends TypeMethods {
         notParsable.push(blobId);
         continue;
       }
-      const email: Email = {
+      // What the store would keep of the message (emailInsert makes every string storable the same
+      // way), so Email/parse answers what Email/get answers once the message is stored.
+      const email: Email = storable({
         id: '',
         blobId,
         threadId: '',
@@ -239,8 +241,10 @@ export class EmailMethods extends TypeMethods {
         size: blob.size,
         receivedAt: new Date(0),
         ...message,
-      };
-      const view = emailView(email, options, needsRaw(options) ? rawMessage(blob.data) : undefined);
+      });
+      const view = budget.charge(
+        emailView(email, options, needsRaw(options) ? rawMessage(blob.data) : undefined),
+      );
       delete view['id'];
       for (const property of NOT_IN_A_PARSED_MESSAGE)
         if (properties.includes(property)) view[property] = null;
@@ -264,20 +268,17 @@ export class EmailMethods extends TypeMethods {
     throw new MethodError('fromAccountNotFound', 'these credentials reach no other account to copy from');
   }
 
-  /** The raw messages of these blobs, header fields and MIME structure read. */
-  private async rawMessages(
+  /** The raw message of this blob, header fields and MIME structure read. */
+  private async rawMessage(
     manager: EntityManager,
     accountId: string,
-    blobIds: string[],
-  ): Promise<Map<string, RawMessage>> {
-    const raws = new Map<string, RawMessage>();
-    if (blobIds.length === 0) return raws;
-    const rows: Array<{ id: string; data: Buffer }> = await manager.query(
-      'SELECT id, data FROM mailbox.blobs WHERE account_id = $1 AND id = ANY($2::text[])',
-      [accountId, [...new Set(blobIds)]],
+    blobId: string,
+  ): Promise<RawMessage | undefined> {
+    const rows: Array<{ data: Buffer }> = await manager.query(
+      'SELECT data FROM mailbox.blobs WHERE account_id = $1 AND id = $2',
+      [accountId, blobId],
     );
-    for (const row of rows) raws.set(row.id, rawMessage(row.data));
-    return raws;
+    return rows[0] ? rawMessage(rows[0].data) : undefined;
   }
 
   /** The ids of every email in the threads of `emailIds`, and in threads that changed in the range. */
@@ -363,12 +364,11 @@ function viewOptions(
   };
 }
 
-/** Whether a requested property needs the raw message: header fields, the structure, all body values. */
+/** Whether a requested property needs the raw message: header fields, the structure, the bodies. */
 function needsRaw(options: EmailViewOptions): boolean {
   return (
     options.headerProperties.length > 0 ||
-    options.properties.some((property) => PROPERTIES_NEEDING_RAW.includes(property)) ||
-    (options.fetchAllBodyValues && options.properties.includes('bodyValues'))
+    options.properties.some((property) => PROPERTIES_NEEDING_RAW.includes(property))
   );
 }
 
@@ -381,15 +381,13 @@ export function resolveCreationId(id: string, context: MethodContext): string {
   return id.startsWith('#') ? (context.createdIds.get(id.slice(1)) ?? id) : id;
 }
 
-/** The bodies are read only when a requested property needs them: they are most of a row. */
-function emailsById(accountId: string, ids: string[], withBodies: boolean): Compilable<EmailColumns> {
-  const emails = mailboxDb
+/** The stored bodies are left out: the views read the message itself (see PROPERTIES_NEEDING_RAW). */
+function emailsById(accountId: string, ids: string[]): Compilable<EmailColumns> {
+  const headers = EMAIL_COLUMNS.filter((column) => column !== 'text_body' && column !== 'html_body');
+  return mailboxDb
     .selectFrom('mailbox.emails')
     .where('account_id', '=', accountId)
-    .where('id', '=', sql<string>`ANY(${ids}::text[])`);
-  if (withBodies) return emails.select(EMAIL_COLUMNS);
-  const headers = EMAIL_COLUMNS.filter((column) => column !== 'text_body' && column !== 'html_body');
-  return emails
+    .where('id', '=', sql<string>`ANY(${ids}::text[])`)
     .select(headers)
     .select([sql<null>`NULL`.as('text_body'), sql<null>`NULL`.as('html_body')]) as Compilable<EmailColumns>;
 }

@@ -6,6 +6,7 @@ import { optionalBoolean, setArguments } from '../../jmap/methods/arguments.js';
 import { DeviceChanges, SetResults } from '../../jmap/methods/device-change.js';
 import { resolveCreationId } from '../../jmap/methods/email.methods.js';
 import { loadMailboxNodes } from '../../mailboxes/load-mailboxes.js';
+import { mailboxName } from '../../mailboxes/mailbox-name.js';
 import { OWNER_RIGHTS } from '../../mailboxes/mailbox-rights.js';
 import {
   depthUnder,
@@ -17,7 +18,6 @@ import {
 } from '../../mailboxes/mailbox-tree.js';
 
 const SETTABLE = ['name', 'parentId', 'role', 'sortOrder', 'isSubscribed'];
-const MAX_NAME_LENGTH = 255;
 
 /**
  * Mailbox/set (RFC 8621 §2.5): nested mailboxes with unique sibling names. The six role mailboxes
@@ -61,6 +61,8 @@ export class SetMailboxesUseCase {
           context.createdIds.set(creationId, node.id);
           created[creationId] = {
             id: node.id,
+            // Sent back when the store changed it (to NFC), as RFC 8620 §5.3 asks of such values.
+            ...(isObject(value) && value['name'] !== node.name ? { name: node.name } : {}),
             sortOrder: node.sortOrder,
             isSubscribed: node.isSubscribed,
             totalEmails: 0,
@@ -91,7 +93,8 @@ export class SetMailboxesUseCase {
           );
           nodes.set(id, { ...next, id });
           write.record('Mailbox', id, 'updated');
-          updated[id] = null;
+          updated[id] =
+            isObject(patch) && 'name' in patch && patch['name'] !== next.name ? { name: next.name } : null;
         }
 
         // Children first, so a parent destroyed together with its children is empty by its turn.
@@ -170,15 +173,9 @@ function validate(
     : { name: '', parentId: null, role: null, sortOrder: 0, isSubscribed: true };
   const bad: string[] = [];
   if ('name' in value) {
-    const name = value['name'];
-    if (
-      typeof name !== 'string' ||
-      name.trim().length === 0 ||
-      name.length > MAX_NAME_LENGTH ||
-      /[\u0000-\u001f\u007f]/.test(name)
-    ) {
-      bad.push('name');
-    } else node.name = name;
+    const name = mailboxName(value['name']);
+    if (name === null) bad.push('name');
+    else node.name = name;
   } else if (!current) bad.push('name');
   if ('parentId' in value) {
     const parentId = value['parentId'];
