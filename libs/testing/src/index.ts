@@ -16,6 +16,7 @@ export * from './container-specs.js';
 export * from './delivery-group.js';
 export * from './device-fixtures.js';
 export * from './expect-eventually.js';
+export * from './fault-proxy.js';
 export * from './mailboxes.js';
 export * from './metrics-scrape.js';
 export * from './openapi-files.js';
