@@ -9,6 +9,8 @@ export interface LocalKafka {
 export function startLocalKafka(options: {
   port: number;
   controllerPort: number;
+  /** A second client listener whose clients are told to connect through advertisedPort (a proxy). */
+  proxied?: { port: number; advertisedPort: number };
   dataDir: string;
   log?: (message: string) => void;
   fresh?: boolean;

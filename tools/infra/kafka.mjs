@@ -226,6 +226,7 @@ export async function ensureKafkaLibs({ version = kafkaVersion(), log = defaultL
 function serverProperties({
   port,
   controllerPort,
+  proxied,
   logDir,
   nodeId = NODE_ID,
   voters,
@@ -239,9 +240,9 @@ function serverProperties({
 process.roles=broker,controller
 node.id=${nodeId}
 ${quorum}
-listeners=PLAINTEXT://${HOST}:${port},CONTROLLER://${HOST}:${controllerPort}
-advertised.listeners=PLAINTEXT://${HOST}:${port},CONTROLLER://${HOST}:${controllerPort}
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listeners=PLAINTEXT://${HOST}:${port},CONTROLLER://${HOST}:${controllerPort}${proxied ? `,PROXIED://${HOST}:${proxied.port}` : ''}
+advertised.listeners=PLAINTEXT://${HOST}:${port},CONTROLLER://${HOST}:${controllerPort}${proxied ? `,PROXIED://${HOST}:${proxied.advertisedPort}` : ''}
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${proxied ? ',PROXIED:PLAINTEXT' : ''}
 inter.broker.listener.name=PLAINTEXT
 controller.listener.names=CONTROLLER
 log.dirs=${logDir}
@@ -488,12 +489,22 @@ function failureReport(message, dataDir, logOffset) {
  * Starts a single-node KRaft broker listening on 127.0.0.1:port and resolves once it serves
  * metadata. A broker already answering on that port is reused (and left running by stop()).
  *
- * @param {{ port: number, controllerPort: number, dataDir: string, log?: (message: string) => void, fresh?: boolean }} options
- *   `fresh` discards the topics and offsets of earlier runs before starting.
+ * @param {{ port: number, controllerPort: number, proxied?: { port: number, advertisedPort: number }, dataDir: string, log?: (message: string) => void, fresh?: boolean }} options
+ *   `fresh` discards the topics and offsets of earlier runs before starting. `proxied` adds a second
+ *   client listener on `proxied.port` that tells its clients to connect to `proxied.advertisedPort`:
+ *   a fault-injecting proxy there sits between those clients and the broker for every connection
+ *   they make, while clients of `port` reach the broker directly.
  * @returns {Promise<{ brokers: string, stop: () => Promise<void>, reused: boolean, exited: Promise<number | null> }>}
  *   `exited` settles with the broker's exit code if it ends (for a reused broker it never settles).
  */
-export async function startLocalKafka({ port, controllerPort, dataDir, log = defaultLog, fresh = false }) {
+export async function startLocalKafka({
+  port,
+  controllerPort,
+  proxied,
+  dataDir,
+  log = defaultLog,
+  fresh = false,
+}) {
   const brokers = `${HOST}:${port}`;
   const version = kafkaVersion();
   ensureHostTools(['java'], { log });
@@ -521,7 +532,7 @@ export async function startLocalKafka({ port, controllerPort, dataDir, log = def
       if (fresh) rmSync(logDir, { recursive: true, force: true });
       const configFile = path.join(dataDir, 'server.properties');
       const log4jFile = path.join(dataDir, 'log4j2.properties');
-      writeFileSync(configFile, serverProperties({ port, controllerPort, logDir }));
+      writeFileSync(configFile, serverProperties({ port, controllerPort, proxied, logDir }));
       writeFileSync(log4jFile, log4jProperties(path.join(dataDir, 'server.log')));
       await ensureFormatted({ libsDir, dataDir, logDir, configFile, controllerPort, version, log });
 

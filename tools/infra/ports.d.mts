@@ -10,3 +10,4 @@ export function listenPortRanges(
 export function pickListenPorts(count: number, options?: PortPickOptions): Promise<number[]>;
 export function brokerPorts(options?: PortPickOptions): Promise<{ port: number; controllerPort: number }>;
 export function canListen(port: number, host?: string): Promise<boolean>;
+export function configuredListenRange(text?: string): { low: number; high: number } | undefined;

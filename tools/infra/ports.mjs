@@ -75,7 +75,7 @@ export function listenPortRanges(ephemeral, within = { low: LOWEST_LISTEN_PORT, 
  */
 export async function pickListenPorts(count, options = {}) {
   const ephemeral = options.ephemeral ?? ephemeralPortRange();
-  const ranges = listenPortRanges(ephemeral, options.within);
+  const ranges = listenPortRanges(ephemeral, options.within ?? configuredListenRange());
   const size = ranges.reduce((sum, range) => sum + range.high - range.low + 1, 0);
   if (size < count) {
     throw new Error(
@@ -98,6 +98,20 @@ export async function pickListenPorts(count, options = {}) {
     throw new Error(`found only ${picked.length} of ${count} free ports outside the ephemeral range`);
   }
   return picked;
+}
+
+/**
+ * `PUSHMAIL_LISTEN_PORTS` ("32000-32999"): where ports are picked when several runs share one
+ * machine and each keeps to its own range; undefined (anywhere from LOWEST_LISTEN_PORT up) if unset.
+ * @param {string | undefined} [text]
+ * @returns {{ low: number, high: number } | undefined}
+ */
+export function configuredListenRange(text = process.env.PUSHMAIL_LISTEN_PORTS) {
+  if (text === undefined || text.trim() === '') return undefined;
+  const range = parsePortRange(text.replace('-', ' '));
+  if (!range)
+    throw new Error(`PUSHMAIL_LISTEN_PORTS must be "low-high" (for example 32000-32999), not "${text}"`);
+  return range;
 }
 
 /** A broker's two ports (client and controller), to be kept across its restarts. */

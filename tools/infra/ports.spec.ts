@@ -1,6 +1,13 @@
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { brokerPorts, canListen, listenPortRanges, parsePortRange, pickListenPorts } from './ports.mjs';
+import {
+  brokerPorts,
+  canListen,
+  configuredListenRange,
+  listenPortRanges,
+  parsePortRange,
+  pickListenPorts,
+} from './ports.mjs';
 
 const linux = { low: 32_768, high: 60_999 };
 
@@ -58,6 +65,24 @@ describe('pickListenPorts', () => {
         isFree: async () => false,
       }),
     ).rejects.toThrow(/found only 0 of 2/);
+  });
+
+  it('keeps to the range PUSHMAIL_LISTEN_PORTS names, and refuses a range it cannot read', async () => {
+    expect(configuredListenRange(undefined)).toBeUndefined();
+    expect(configuredListenRange('32000-32767')).toEqual({ low: 32_000, high: 32_767 });
+    expect(() => configuredListenRange('32000')).toThrow(/PUSHMAIL_LISTEN_PORTS/);
+    const previous = process.env['PUSHMAIL_LISTEN_PORTS'];
+    process.env['PUSHMAIL_LISTEN_PORTS'] = '32100-32199';
+    try {
+      const ports = await pickListenPorts(5, { isFree: async () => true });
+      for (const port of ports) {
+        expect(port).toBeGreaterThanOrEqual(32_100);
+        expect(port).toBeLessThanOrEqual(32_199);
+      }
+    } finally {
+      if (previous === undefined) delete process.env['PUSHMAIL_LISTEN_PORTS'];
+      else process.env['PUSHMAIL_LISTEN_PORTS'] = previous;
+    }
   });
 
   it('gives a broker two distinct ports that are free to listen on now', async () => {

@@ -18,6 +18,7 @@ export * from './delivery-group.js';
 export * from './device-fixtures.js';
 export * from './dns-zone.js';
 export * from './expect-eventually.js';
+export * from './fault-proxy.js';
 export * from './mailboxes.js';
 export * from './metrics-scrape.js';
 export * from './openapi-files.js';
