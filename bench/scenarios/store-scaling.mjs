@@ -116,40 +116,29 @@ export async function runStoreScaling({
     await db.query('VACUUM (ANALYZE) mailbox.emails, mailbox.changes, mailbox.account_state');
     const fillSeconds = round((performance.now() - fillStarted) / 1000, 1);
     progress.done(`${fillSeconds} s`);
+    const measure = (runRate, runDuration, label, runSampler) =>
+      runPushLatency({
+        tracer,
+        platform,
+        pool,
+        accounts,
+        senders,
+        sizeBytes,
+        progress,
+        label,
+        rate: runRate,
+        duration: runDuration,
+        seqStart: take(Math.ceil(runRate * runDuration) + 1),
+        sampler: runSampler,
+      });
+    const step = `scaling ${size.toLocaleString('en-US')}/account`;
     // Unmeasured: one message per account, so each fetching device catches up on the filled
     // messages' changes now rather than in the first measured fetch.
-    await runPushLatency({
-      tracer,
-      platform,
-      pool,
-      accounts,
-      rate: accounts.length,
-      duration: 1,
-      senders,
-      sizeBytes,
-      progress,
-      label: `scaling ${size.toLocaleString('en-US')}/account: devices catch up`,
-      seqStart: take(accounts.length + 1),
-    });
+    await measure(accounts.length, 1, `${step}: devices catch up`);
     const runs = [];
     for (let run = 1; run <= repeat; run += 1) {
       await beforeMeasuredRun();
-      runs.push(
-        await runPushLatency({
-          tracer,
-          platform,
-          pool,
-          accounts,
-          rate,
-          duration,
-          senders,
-          sizeBytes,
-          progress,
-          label: `scaling ${size.toLocaleString('en-US')}/account ${run}/${repeat}: ${rate} msg/s`,
-          seqStart: take(Math.ceil(rate * duration) + 1),
-          sampler: sampler(),
-        }),
-      );
+      runs.push(await measure(rate, duration, `${step} ${run}/${repeat}: ${rate} msg/s`, sampler()));
     }
     const cpu = runs.map((run) => cpuMsPerMessage(run, serverProcesses));
     const pick = (field) => median(cpu.map((entry) => entry[field]));
