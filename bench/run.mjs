@@ -30,6 +30,8 @@ import { runDensity } from './scenarios/density.mjs';
 import { runIngest } from './scenarios/ingest.mjs';
 import { runEasPush } from './scenarios/eas-push.mjs';
 import { runPushLatency } from './scenarios/push-latency.mjs';
+import { cpuMsPerMessage, runClassicBaseline } from './scenarios/baseline.mjs';
+import { runStoreScaling } from './scenarios/store-scaling.mjs';
 import { createAccounts } from './scenarios/setup.mjs';
 import { warmUp } from './scenarios/warmup.mjs';
 import { summarizeProfile } from './lib/cpuprofile.mjs';
@@ -42,6 +44,8 @@ const profileDir = join(resultsDir, 'profiles');
 const logDir = join(resultsDir, 'logs');
 const SERVICES = ['device-registry', 'mailbox', 'ingest', 'push-delivery', 'operations', 'activesync'];
 const DOMAIN = 'bench.example';
+/** The server side of pushmail: what a message costs it, load generator and socket clients left out. */
+const SERVER_PROCESSES = [...SERVICES, 'kafka', 'postgres (bench db)', 'postgres (background)'];
 
 const options = parseOptions();
 const progress = new Progress();
@@ -95,7 +99,7 @@ async function main() {
   if (options.build) await build();
 
   const { startPlatform, RegistryClient, DeviceClient } = await import('@pushmail/testing');
-  const { ensureInfrastructure, kafkaVersion } = await import('../tools/infra/index.mjs');
+  const { ensureInfrastructure, kafkaVersion, pickListenPorts } = await import('../tools/infra/index.mjs');
 
   // The services' consumer group and topic names are fixed: on a broker shared with another
   // running platform (someone's tests) both would consume each other's mail. A broker of its own,
@@ -223,6 +227,13 @@ async function main() {
     'setup: fan-out devices',
   );
   const [catchupAccount] = await setUp(wants('catchup'), 'cat', 1, 1, 'setup: catch-up device');
+  const scalingAccounts = await setUp(
+    wants('scaling'),
+    'big',
+    options.scalingAccounts,
+    options.devicesPerAccount,
+    'setup: store-scaling devices',
+  );
   const easAccounts = await setUp(
     wants('eas'),
     'eas',
@@ -230,12 +241,18 @@ async function main() {
     options.easDevicesPerAccount,
     'setup: EAS phones',
   );
-  const lastCreated = [accounts.at(-1), fanoutAccount, catchupAccount, easAccounts.at(-1)].filter(Boolean);
+  const lastCreated = [
+    accounts.at(-1),
+    fanoutAccount,
+    catchupAccount,
+    easAccounts.at(-1),
+    scalingAccounts.at(-1),
+  ].filter(Boolean);
   progress.start('setup: ingest learns accounts', null);
   for (const account of lastCreated) await waitRecipientKnown(platform.smtp, account.address);
   progress.done();
   // EAS accounts too: an account's first mail is slower (its mailboxes, the services' code paths), not what a parked Ping waits.
-  const warmAddresses = [...accounts, fanoutAccount, ...easAccounts]
+  const warmAddresses = [...accounts, fanoutAccount, ...easAccounts, ...scalingAccounts]
     .filter(Boolean)
     .map((account) => account.address);
   if (warmAddresses.length > 0)
@@ -264,20 +281,18 @@ async function main() {
     return Object.fromEntries(SERVICES.map((service) => [service, platform.processes.get(service).pid]));
   };
 
-  // ---- push latency ------------------------------------------------------------------------
-  if (wants('latency')) {
-    const before = snapshotAllCpu();
-    const profilePids = options.profile ? await restartForProfile() : {};
+  /** A worker pool with every device of `accounts` connected, push enabled; the first `fetchers` of each fetch. */
+  const connectDevices = async (connecting, label) => {
     const pool = await DevicePool.start(options.workers);
     activePool = pool;
     const devices = [];
-    for (const account of accounts) {
+    for (const account of connecting) {
       account.fetchers = Math.min(options.fetchersPerAccount, account.devices.length);
       account.devices.forEach((device, index) =>
         devices.push({ token: device.token, accountId: account.accountId, fetch: index < account.fetchers }),
       );
     }
-    progress.start(`latency: connect ${devices.length} devices`, devices.length);
+    progress.start(`${label}: connect ${devices.length} devices`, devices.length);
     const connected = await pool.connect(platform.websocketUrl, devices, {
       localAddresses: loopbackAddresses(options.sourceAddresses),
       concurrency: 50,
@@ -288,6 +303,14 @@ async function main() {
     );
     if (connected.failed > 0)
       throw new Error(`${connected.failed} devices could not connect: ${connected.errors.join('; ')}`);
+    return { pool, devices };
+  };
+
+  // ---- push latency ------------------------------------------------------------------------
+  if (wants('latency')) {
+    const before = snapshotAllCpu();
+    const profilePids = options.profile ? await restartForProfile() : {};
+    const { pool, devices } = await connectDevices(accounts, 'latency');
     const tracer = await startStageTracer(infra.kafkaBrokers);
     /** One measured run at `rate` messages per second, after the backlog of earlier runs. */
     const measureLatency = async (rate, label) => {
@@ -348,6 +371,7 @@ async function main() {
           runs.map((run) => run.stages?.changePublishedToDeviceMs),
         ),
       },
+      cpu_ms_per_message: medianCpuMsPerMessage(runs),
       runs,
       deviceErrors: pool.errors.slice(0, 5),
       sweep,
@@ -355,6 +379,66 @@ async function main() {
       profileWindow: spanOf(runs.map((run) => run.window)),
     };
     scenarioOther.latency = otherCpuBetween(before, snapshotAllCpu(), ourPids());
+  }
+
+  // ---- classic-stack baseline ------------------------------------------------------------------
+  if (wants('baseline')) {
+    const before = snapshotAllCpu();
+    const latency = details.pushLatency;
+    details.baseline = await runClassicBaseline({
+      accounts,
+      ports: options.classicPort
+        ? [options.classicPort, options.classicPort + 1, options.classicPort + 2]
+        : await pickListenPorts(3),
+      domain: DOMAIN,
+      rate: options.rate,
+      duration: options.duration,
+      senders: options.senders,
+      sizeBytes: options.size,
+      repeat: options.repeat,
+      localAddresses: loopbackAddresses(options.sourceAddresses),
+      progress,
+      log,
+      take,
+      pushmail: {
+        push_latency_ms: latency.push_latency_ms,
+        fetch_latency_ms: latency.fetch_latency_ms,
+        cpu_ms_per_message: latency.cpu_ms_per_message,
+      },
+    });
+    scenarioOther.baseline = otherCpuBetween(before, snapshotAllCpu(), ourPids());
+  }
+
+  // ---- store scaling -----------------------------------------------------------------------------
+  if (wants('scaling')) {
+    const before = snapshotAllCpu();
+    const { pool } = await connectDevices(scalingAccounts, 'scaling');
+    const tracer = await startStageTracer(infra.kafkaBrokers);
+    try {
+      details.storeScaling = await runStoreScaling({
+        db,
+        platform,
+        tracer,
+        pool,
+        accounts: scalingAccounts,
+        sizes: options.scalingSizes,
+        rate: options.scalingRate,
+        duration: options.duration,
+        senders: options.senders,
+        sizeBytes: options.size,
+        repeat: options.repeat,
+        serverProcesses: SERVER_PROCESSES,
+        sampler,
+        beforeMeasuredRun,
+        take,
+        progress,
+      });
+    } finally {
+      await tracer.stop();
+      await pool.close();
+      activePool = null;
+    }
+    scenarioOther.scaling = otherCpuBetween(before, snapshotAllCpu(), ourPids());
   }
 
   // ---- ingest throughput ---------------------------------------------------------------------
@@ -602,6 +686,22 @@ function assemble({ details, machine, environment, profiles }) {
     catchup_10k_ms: catchup && catchup.changes === 10_000 ? catchup.catchupMs : null,
     catchup_ms: catchup?.catchupMs ?? null,
     catchup_changes: catchup?.changes ?? null,
+    cpu_ms_per_message: details.pushLatency?.cpu_ms_per_message ?? null,
+    store_scaling: details.storeScaling
+      ? {
+          steps: details.storeScaling.steps,
+          slopePerTenfold: details.storeScaling.slopePerTenfold,
+          lastOverFirst: details.storeScaling.lastOverFirst,
+        }
+      : null,
+    baseline: details.baseline
+      ? {
+          stack: details.baseline.stack,
+          push_latency_ms: pick(details.baseline.classic.push_latency_ms),
+          cpu_ms_per_message: details.baseline.classic.cpu_ms_per_message.total,
+          ratios: details.baseline.ratios,
+        }
+      : null,
     eas_push_latency_ms: pick(details.eas?.eas_push_latency_ms),
     eas_parked_ping_bytes: details.eas?.parkedPingRssBytes ?? null,
     eas_parked_ping_bytes_measure: details.eas
@@ -622,6 +722,13 @@ function spanOf(windows) {
     fromMs: Math.min(...windows.map((window) => window.fromMs)),
     toMs: Math.max(...windows.map((window) => window.toMs)),
   };
+}
+
+function medianCpuMsPerMessage(runs) {
+  const perRun = runs.map((run) => cpuMsPerMessage(run, SERVER_PROCESSES));
+  return Object.fromEntries(
+    Object.keys(perRun[0] ?? {}).map((name) => [name, median(perRun.map((entry) => entry[name]))]),
+  );
 }
 
 function pick(summary) {

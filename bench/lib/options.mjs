@@ -1,7 +1,12 @@
 // Command-line flags of `npm run bench`. Every size and rate is a flag; --quick picks small ones.
 import { parseArgs } from 'node:util';
 
-export const SCENARIOS = ['latency', 'ingest', 'catchup', 'density', 'eas'];
+export const SCENARIOS = ['latency', 'ingest', 'catchup', 'density', 'eas', 'baseline', 'scaling'];
+/**
+ * Run unless --only names others. The baseline needs Postfix and Dovecot, and store scaling fills
+ * mailboxes to hundreds of thousands of rows: both are asked for by name.
+ */
+const DEFAULT_SCENARIOS = SCENARIOS.filter((name) => name !== 'baseline' && name !== 'scaling');
 
 const FULL = {
   repeat: 3,
@@ -33,6 +38,9 @@ const FULL = {
   'eas-rate': 100,
   'eas-duration': 60,
   'eas-heartbeat': 900,
+  'classic-port': 0,
+  'scaling-accounts': 10,
+  'scaling-rate': 50,
 };
 
 const QUICK = {
@@ -53,13 +61,18 @@ const QUICK = {
   'eas-devices': 200,
   'eas-rate': 20,
   'eas-duration': 8,
+  'scaling-accounts': 6,
+  'scaling-rate': 30,
 };
+
+const FULL_SCALING_SIZES = [1000, 10_000, 100_000];
+const QUICK_SCALING_SIZES = [1000, 10_000];
 
 const HELP = `npm run bench -- [flags]
 
   --quick                      small sizes, one repeat (under two minutes)
   --repeat N                   runs per measurement; results are medians (full: 3, quick: 1)
-  --only a,b                   scenarios to run: ${SCENARIOS.join(', ')} (default: all)
+  --only a,b                   scenarios to run: ${SCENARIOS.join(', ')} (default: all but baseline)
   --profile                    services run with --cpu-prof; profiles cover the ingest run only
   --no-build                   skip \`nx run-many -t build\`
   --out FILE                   where the results go (default bench/results/latest.json)
@@ -95,6 +108,13 @@ const HELP = `npm run bench -- [flags]
   --eas-rate R                 messages per second over SMTP (${FULL['eas-rate']}; quick ${QUICK['eas-rate']})
   --eas-duration S             seconds of sending (${FULL['eas-duration']}; quick ${QUICK['eas-duration']})
   --eas-heartbeat S            the Pings' HeartbeatInterval (${FULL['eas-heartbeat']}; 60…3540)
+ classic-stack baseline (--only baseline; runs latency too, then the same load against the classic stack)
+  --classic-port P             Postfix SMTP on P, Dovecot LMTP on P+1 and IMAP on P+2 (default: free ports);
+                               Postfix and Dovecot come from Debian's packages, installed when missing (root)
+ store scaling (--only scaling)
+  --scaling-sizes N1,N2,…      stored messages per account at each step (full: ${FULL_SCALING_SIZES.join(',')}; quick: ${QUICK_SCALING_SIZES.join(',')})
+  --scaling-accounts N         accounts filled, each with --devices-per-account devices (${FULL['scaling-accounts']}; quick ${QUICK['scaling-accounts']})
+  --scaling-rate R             messages per second at each step (${FULL['scaling-rate']}; quick ${QUICK['scaling-rate']})
  connection density
   --connections C              idle sockets on the one push-delivery process (${FULL.connections}; quick ${QUICK.connections})
   --fanout-devices N           devices of the fan-out account, shared by the sockets (${FULL['fanout-devices']}; quick ${QUICK['fanout-devices']})
@@ -119,6 +139,7 @@ export function parseOptions(argv = process.argv.slice(2)) {
       help: { type: 'boolean', short: 'h', default: false },
       only: { type: 'string' },
       sweep: { type: 'string' },
+      'scaling-sizes': { type: 'string' },
       out: { type: 'string' },
       ...Object.fromEntries(numeric.map((name) => [name, { type: 'string' }])),
     },
@@ -148,7 +169,19 @@ export function parseOptions(argv = process.argv.slice(2)) {
         .map(Number)
         .filter((rate) => rate > 0)
     : [];
-  options.scenarios = values.only ? values.only.split(',').map((name) => name.trim()) : [...SCENARIOS];
+  options.scalingSizes = values['scaling-sizes']
+    ? values['scaling-sizes'].split(',').map(Number)
+    : values.quick
+      ? QUICK_SCALING_SIZES
+      : FULL_SCALING_SIZES;
+  if (options.scalingSizes.some((size) => !Number.isInteger(size) || size < 1))
+    throw new Error(`--scaling-sizes must be positive whole numbers, not ${values['scaling-sizes']}`);
+  options.scenarios = values.only
+    ? values.only.split(',').map((name) => name.trim())
+    : [...DEFAULT_SCENARIOS];
+  // The baseline is compared with pushmail's push latency in the same run.
+  if (options.scenarios.includes('baseline') && !options.scenarios.includes('latency'))
+    options.scenarios.unshift('latency');
   for (const name of options.scenarios) {
     if (!SCENARIOS.includes(name))
       throw new Error(`--only: unknown scenario ${name} (known: ${SCENARIOS.join(', ')})`);

@@ -266,3 +266,66 @@ export function round(value, digits = 1) {
   const factor = 10 ** digits;
   return Math.round(value * factor) / factor;
 }
+
+/**
+ * CPU seconds of a process and everything below it, the ended children included: a parent's
+ * cutime/cstime holds the children it has reaped, so a daemon that forks a process per connection
+ * or per delivery (Postfix, Dovecot) is counted whole.
+ */
+export function treeCpuSeconds(rootPid) {
+  let total = 0;
+  for (const pid of [rootPid, ...descendantsOf(rootPid)]) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total +=
+        (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS;
+    } catch {
+      // gone between listing and reading: its time is in its parent's reaped children from now on
+    }
+  }
+  return total;
+}
+
+/**
+ * Samples the whole process trees of named roots while a phase runs (same shape as
+ * ProcessSampler's result): `targets` maps a name to a function returning its root pids.
+ */
+export class TreeSampler {
+  constructor(targets) {
+    this.targets = targets;
+  }
+
+  read() {
+    return Object.fromEntries(
+      Object.entries(this.targets).map(([name, roots]) => [
+        name,
+        roots().reduce((total, pid) => total + treeCpuSeconds(pid), 0),
+      ]),
+    );
+  }
+
+  start() {
+    this.startedAt = performance.now();
+    this.first = this.read();
+    return this;
+  }
+
+  stop() {
+    const last = this.read();
+    const seconds = (performance.now() - this.startedAt) / 1000;
+    const processes = {};
+    for (const name of Object.keys(this.targets)) {
+      const cpuSeconds = last[name] - this.first[name];
+      const pids = this.targets[name]().flatMap((pid) => [pid, ...descendantsOf(pid)]);
+      const rssBytes = pids.reduce((total, pid) => total + (readProcess(pid)?.rssBytes ?? 0), 0);
+      processes[name] = {
+        cpuSeconds: round(cpuSeconds, 2),
+        cpuPercentOfOneCore: round((cpuSeconds / seconds) * 100, 1),
+        rssEndMiB: round(rssBytes / 1048576, 1),
+        processes: pids.length,
+      };
+    }
+    return { seconds: round(seconds, 2), processes };
+  }
+}

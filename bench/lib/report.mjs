@@ -8,12 +8,6 @@ export const TARGETS = {
   catchup_10k_ms: { max: 1000 },
   eas_push_latency_ms: { p50: 10, p99: 50, at: '100 msg/s with 5,000 parked Pings' },
   eas_parked_ping_bytes: { max: 8192 },
-  baseline: {
-    description: 'classic stack on this machine: Postfix + Dovecot IDLE',
-    push_latency_p50_ms: 506,
-    delivered_msgs_per_s: 175,
-    idle_client_bytes: 645 * 1024,
-  },
 };
 
 function verdict(ok) {
@@ -76,6 +70,45 @@ export function printTable(results) {
         `fetch p50 ${fmt(point.fetch_latency_ms.p50)}`,
       ]);
     }
+  }
+  const cpu = results.details.pushLatency?.cpu_ms_per_message;
+  if (cpu) {
+    rows.push([
+      'CPU per message, server side (ms)',
+      fmt(cpu.total, 2),
+      '',
+      '',
+      `${Object.entries(cpu)
+        .filter(([name, value]) => name !== 'total' && value >= 0.05)
+        .map(([name, value]) => `${name} ${fmt(value, 2)}`)
+        .join(', ')}`,
+    ]);
+  }
+  const baseline = results.details.baseline;
+  if (baseline) {
+    const push = baseline.classic.push_latency_ms;
+    rows.push([
+      'classic push p50 / p95 / p99 / max (ms)',
+      `${fmt(push.p50)} / ${fmt(push.p95)} / ${fmt(push.p99)} / ${fmt(push.max)}`,
+      '',
+      '',
+      `Postfix ${baseline.versions.postfix} → LMTP → Dovecot ${baseline.versions.dovecot.split(' ')[0]}, ${baseline.clients} IMAP IDLE clients, same load`,
+    ]);
+    rows.push([
+      'classic CPU per message (ms)',
+      fmt(baseline.classic.cpu_ms_per_message.total, 2),
+      '',
+      '',
+      `postfix ${fmt(baseline.classic.cpu_ms_per_message.postfix, 2)}, dovecot ${fmt(baseline.classic.cpu_ms_per_message.dovecot, 2)}`,
+    ]);
+    const ratios = baseline.ratios;
+    rows.push([
+      'classic ÷ pushmail: push p50 / p99 / CPU',
+      `${fmt(ratios.push_p50, 2)} / ${fmt(ratios.push_p99, 2)} / ${fmt(ratios.cpu_ms_per_message, 2)}`,
+      '',
+      '',
+      'same run; above 1, pushmail is ahead',
+    ]);
   }
   const ingest = results.details.ingest;
   if (ingest) {

@@ -1,5 +1,7 @@
 // The programs pushmail runs beside Node: a JDK and Maven for the locally run Kafka broker, Chromium
-// for the console's end-to-end tests, libwbxml's converters to cross-check the ActiveSync codec. They are found on PATH; where one is missing and this is a
+// for the console's end-to-end tests, libwbxml's converters to cross-check the ActiveSync codec,
+// Postfix and Dovecot for the benchmark's classic-stack baseline. They are found on PATH (daemons
+// that live outside it, by their Debian path); where one is missing and this is a
 // Debian machine run as root (a fresh development machine, CI), it is installed from Debian's
 // packages, so `npm start` and `npm test` need no setup step of their own. Anywhere else the error
 // names the package to install. PUSHMAIL_NO_APT=1 turns the installing off.
@@ -24,6 +26,27 @@ export const HOST_TOOLS = {
     debianPackage: 'libwbxml2-utils',
     purpose: "the ActiveSync codec's cross-check",
   },
+  // Installed unconfigured: the package must not set up and start a system mail server on port 25;
+  // the benchmark runs its own instance from a private configuration directory.
+  postfix: {
+    commands: ['postconf'],
+    files: ['/usr/lib/postfix/sbin/master'],
+    debianPackage: 'postfix',
+    preseed: 'postfix postfix/main_mailer_type select No configuration',
+    purpose: "the benchmark's classic-stack baseline (SMTP)",
+  },
+  'dovecot-imap': {
+    commands: ['dovecot'],
+    files: ['/usr/lib/dovecot/imap'],
+    debianPackage: 'dovecot-imapd',
+    purpose: "the benchmark's classic-stack baseline (IMAP IDLE)",
+  },
+  'dovecot-lmtp': {
+    commands: ['dovecot'],
+    files: ['/usr/lib/dovecot/lmtp'],
+    debianPackage: 'dovecot-lmtpd',
+    purpose: "the benchmark's classic-stack baseline (LMTP delivery)",
+  },
 };
 
 /** The absolute path of `command` on PATH, or undefined. */
@@ -43,6 +66,7 @@ function locate(name) {
     return process.env.CHROMIUM_PATH;
   }
   const tool = HOST_TOOLS[name];
+  if (tool.files?.some((file) => !existsSync(file))) return undefined;
   if (tool.all) {
     const found = tool.commands.map((command) => onPath(command));
     return found.every((path) => path !== undefined) ? found[0] : undefined;
@@ -83,6 +107,13 @@ export function ensureHostTools(names, { log = defaultLog } = {}) {
         stdio: ['ignore', 'ignore', 'inherit'],
         env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
       });
+    const preseeds = missing.map((name) => HOST_TOOLS[name].preseed).filter(Boolean);
+    if (preseeds.length > 0) {
+      execFileSync('debconf-set-selections', {
+        input: `${preseeds.join('\n')}\n`,
+        stdio: ['pipe', 'ignore', 'inherit'],
+      });
+    }
     if (!aptUpdated) {
       apt(['update', '-qq']);
       aptUpdated = true;

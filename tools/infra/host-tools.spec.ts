@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
-import { ensureHostTools } from './host-tools.mjs';
+import { ensureHostTools, HOST_TOOLS } from './host-tools.mjs';
 
 describe('ensureHostTools', () => {
   const saved = { PATH: process.env['PATH'], PUSHMAIL_NO_APT: process.env['PUSHMAIL_NO_APT'] };
@@ -48,6 +48,32 @@ describe('ensureHostTools', () => {
       writeFileSync(join(dir, 'xml2wbxml'), '#!/bin/sh\n');
       expect(ensureHostTools(['wbxml'])).toEqual({ wbxml: join(dir, 'wbxml2xml') });
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('counts a tool as missing while a program it needs outside PATH is absent', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'host-tools-'));
+    const tools = HOST_TOOLS as Record<string, (typeof HOST_TOOLS)['postfix']>;
+    tools['daemon-under-test'] = {
+      commands: ['node'],
+      files: [join(dir, 'master')],
+      debianPackage: 'daemon-package',
+      purpose: 'this test',
+    };
+    try {
+      process.env['PATH'] = dirname(process.execPath);
+      process.env['PUSHMAIL_NO_APT'] = '1';
+      const names = ['daemon-under-test'] as unknown as Array<keyof typeof HOST_TOOLS>;
+      expect(() => ensureHostTools(names)).toThrow(
+        /missing daemon-under-test .*apt-get install daemon-package/,
+      );
+      writeFileSync(join(dir, 'master'), '#!/bin/sh\n');
+      expect(ensureHostTools(names)).toEqual({
+        'daemon-under-test': join(dirname(process.execPath), 'node'),
+      });
+    } finally {
+      delete tools['daemon-under-test'];
       rmSync(dir, { recursive: true, force: true });
     }
   });
