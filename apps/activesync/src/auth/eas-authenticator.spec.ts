@@ -3,7 +3,7 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { ActiveSyncConfig } from '../config/activesync-config.js';
 import type { DeviceListener, DeviceStanding, DeviceViews } from '../registry/device-views.js';
-import type { RegistryClient, SignInRequest } from '../registry/registry-client.js';
+import type { RegistryClient, PasswordSignInRequest } from '@pushmail/edge';
 import { EasAuthenticator, type DeviceDescription } from './eas-authenticator.js';
 
 const ACCOUNT = '6f1c3a4e-2b7d-4c59-9a1e-0d2f3b4c5d6e';
@@ -14,12 +14,12 @@ const basic = (password = PASSWORD, address = ADDRESS) =>
 
 /** The registry and this replica's device views, as far as sign-in uses them. */
 class Partnerships {
-  readonly signIns: SignInRequest[] = [];
+  readonly signIns: PasswordSignInRequest[] = [];
   readonly partners = new Set<string>();
   listener: DeviceListener | undefined;
 
   readonly registry = {
-    signIn: async (request: SignInRequest) => {
+    signIn: async (request: PasswordSignInRequest) => {
       this.signIns.push(request);
       if (request.password !== PASSWORD)
         return { ok: false, refusal: { status: 401, error: 'invalid_credentials', message: 'no' } };

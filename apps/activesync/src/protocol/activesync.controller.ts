@@ -10,7 +10,7 @@ import {
   type ActiveSyncRequest,
   type WbxmlElement,
 } from '@pushmail/activesync';
-import { parseBasic } from '@pushmail/edge';
+import { parseBasic, RegistryUnavailableError } from '@pushmail/edge';
 import { CONFIG, LOGGER, readBody } from '@pushmail/platform';
 import type { Logger } from 'pino';
 import { type DeviceDescription, EasAuthenticator } from '../auth/eas-authenticator.js';
@@ -20,7 +20,6 @@ import { mailboxFailureReply } from './mailbox-failure.js';
 import { ActiveSyncMetrics } from '../metrics/activesync-metrics.js';
 import { DeviceActivityReporter } from '../registry/device-activity.reporter.js';
 import { DeviceViews } from '../registry/device-views.js';
-import { RegistryUnavailableError } from '../registry/registry-client.js';
 import { DeviceStore } from '../state/device-store.js';
 import { gateOf } from './device-gate.js';
 import { EAS_COMMANDS, type EasCommand, type EasReply } from './eas-command.js';
