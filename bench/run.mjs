@@ -412,14 +412,13 @@ async function main() {
   // ---- store scaling -----------------------------------------------------------------------------
   if (wants('scaling')) {
     const before = snapshotAllCpu();
-    const { pool } = await connectDevices(scalingAccounts, 'scaling');
     const tracer = await startStageTracer(infra.kafkaBrokers);
     try {
       details.storeScaling = await runStoreScaling({
         db,
         platform,
         tracer,
-        pool,
+        connectDevices: async () => (await connectDevices(scalingAccounts, 'scaling')).pool,
         accounts: scalingAccounts,
         sizes: options.scalingSizes,
         rate: options.scalingRate,
@@ -435,7 +434,6 @@ async function main() {
       });
     } finally {
       await tracer.stop();
-      await pool.close();
       activePool = null;
     }
     scenarioOther.scaling = otherCpuBetween(before, snapshotAllCpu(), ourPids());
