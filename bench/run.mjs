@@ -1,7 +1,8 @@
-// `npm run bench`: runs the platform as `npm start` does (infrastructure from tools/infra, the four
+// `npm run bench`: runs the platform as `npm start` does (infrastructure from tools/infra, the
 // services from their build) on a fresh database, and measures push latency, ingest throughput,
-// catch-up after being offline and connection density. Prints a table and writes
-// bench/results/latest.json. `npm run bench -- --help` lists the flags.
+// catch-up after being offline and connection density; on request (--only) the same push-latency
+// load against the classic stack (Postfix + Dovecot) and the cost per message as mailboxes grow.
+// Prints a table and writes bench/results/latest.json. `npm run bench -- --help` lists the flags.
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
