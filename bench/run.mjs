@@ -1,7 +1,8 @@
-// `npm run bench`: runs the platform as `npm start` does (infrastructure from tools/infra, the four
+// `npm run bench`: runs the platform as `npm start` does (infrastructure from tools/infra, the
 // services from their build) on a fresh database, and measures push latency, ingest throughput,
-// catch-up after being offline and connection density. Prints a table and writes
-// bench/results/latest.json. `npm run bench -- --help` lists the flags.
+// catch-up after being offline and connection density; on request (--only) the same push-latency
+// load against the classic stack (Postfix + Dovecot) and the cost per message as mailboxes grow.
+// Prints a table and writes bench/results/latest.json. `npm run bench -- --help` lists the flags.
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -412,14 +413,13 @@ async function main() {
   // ---- store scaling -----------------------------------------------------------------------------
   if (wants('scaling')) {
     const before = snapshotAllCpu();
-    const { pool } = await connectDevices(scalingAccounts, 'scaling');
     const tracer = await startStageTracer(infra.kafkaBrokers);
     try {
       details.storeScaling = await runStoreScaling({
         db,
         platform,
         tracer,
-        pool,
+        connectDevices: async () => (await connectDevices(scalingAccounts, 'scaling')).pool,
         accounts: scalingAccounts,
         sizes: options.scalingSizes,
         rate: options.scalingRate,
@@ -435,7 +435,6 @@ async function main() {
       });
     } finally {
       await tracer.stop();
-      await pool.close();
       activePool = null;
     }
     scenarioOther.scaling = otherCpuBetween(before, snapshotAllCpu(), ourPids());

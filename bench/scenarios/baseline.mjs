@@ -44,17 +44,24 @@ export async function runClassicBaseline({
 }) {
   const [smtpPort, lmtpPort, imapPort] = ports;
   progress.start('baseline: Postfix + Dovecot', null);
-  const stack = await startClassicStack({ smtpPort, lmtpPort, imapPort, domain, log });
+  const devices = accounts.flatMap((account) =>
+    account.devices.map((_device, index) => ({
+      address: account.address,
+      accountId: account.accountId,
+      fetch: index < account.fetchers,
+    })),
+  );
+  const stack = await startClassicStack({
+    smtpPort,
+    lmtpPort,
+    imapPort,
+    domain,
+    clients: devices.length,
+    log,
+  });
   progress.done(`smtp ${smtpPort}, lmtp ${lmtpPort}, imap ${imapPort}`);
   let pool;
   try {
-    const devices = accounts.flatMap((account) =>
-      account.devices.map((_device, index) => ({
-        address: account.address,
-        accountId: account.accountId,
-        fetch: index < account.fetchers,
-      })),
-    );
     progress.start(`baseline: ${devices.length} IMAP clients in IDLE`, devices.length);
     const connected = await ImapIdlePool.connect({
       ...stack.imap,
