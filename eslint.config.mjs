@@ -44,9 +44,15 @@ export default tseslint.config(
     },
   },
   {
-    // Tests may use the test kit; production code never can. mailbox's src/testing/ is its tests'
-    // harness, which its build leaves out.
-    files: ['**/*.spec.ts', '**/*.int-spec.ts', 'e2e/**/*.ts', 'apps/mailbox/src/testing/**/*.ts'],
+    // Tests may use the test kit; production code never can. mailbox's and the ActiveSync gateway's
+    // src/testing/ are their tests' harnesses, which their builds leave out.
+    files: [
+      '**/*.spec.ts',
+      '**/*.int-spec.ts',
+      'e2e/**/*.ts',
+      'apps/mailbox/src/testing/**/*.ts',
+      'apps/activesync/src/testing/**/*.ts',
+    ],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',
       '@nx/enforce-module-boundaries': [
