@@ -44,15 +44,9 @@ export default tseslint.config(
     },
   },
   {
-    // Tests may use the test kit; production code never can. mailbox's and outbound's src/testing/
-    // are their tests' harnesses, which their builds leave out.
-    files: [
-      '**/*.spec.ts',
-      '**/*.int-spec.ts',
-      'e2e/**/*.ts',
-      'apps/mailbox/src/testing/**/*.ts',
-      'apps/outbound/src/testing/**/*.ts',
-    ],
+    // Tests may use the test kit; production code never can. A service's src/testing/ holds its
+    // tests' harnesses, which its build leaves out.
+    files: ['**/*.spec.ts', '**/*.int-spec.ts', 'e2e/**/*.ts', 'apps/*/src/testing/**/*.ts'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',
       '@nx/enforce-module-boundaries': [

@@ -1,126 +1,36 @@
 import { randomUUID } from 'node:crypto';
+import { child, childText, children, el, textOf, type WbxmlElement } from '@pushmail/activesync';
 import {
-  child,
-  childText,
-  children,
-  decodeWbxml,
-  el,
-  encodeWbxml,
-  textOf,
-  type WbxmlElement,
-} from '@pushmail/activesync';
-import { expectEventually, RegistryClient, type RunningPlatform } from '@pushmail/testing';
+  EasClient,
+  easRequests,
+  expectEventually,
+  provisionPolicyOf,
+  RegistryClient,
+  syncCollectionOf,
+  type RunningPlatform,
+} from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectWhenKnown, deliver, newAccount, startSuitePlatform } from './support/e2e-platform.js';
 
-/** A phone's mail app: nothing but HTTP and WBXML against the gateway's public endpoints. */
-class PhoneClient {
-  policyKey: string | undefined;
+/** A phone's mail app (an iPhone on 16.1): nothing but HTTP and WBXML against the gateway's public endpoints. */
+const newPhone = (baseUrl: string, address: string, password: string, deviceId: string) =>
+  new EasClient(baseUrl, {
+    address,
+    password,
+    deviceId,
+    version: '16.1',
+    userAgent: 'Apple-iPhone15C2/2201.100',
+  });
 
-  constructor(
-    private readonly baseUrl: string,
-    private readonly address: string,
-    private readonly password: string,
-    readonly deviceId: string,
-  ) {}
+/** Both phases of Provision; answers the policy document the phone was given. */
+const provision = async (phone: EasClient): Promise<WbxmlElement> => {
+  const { first } = await phone.provision();
+  return child(child(provisionPolicyOf(first.body)!, 'Data')!, 'EASProvisionDoc')!;
+};
 
-  async command(
-    cmd: string,
-    body?: WbxmlElement,
-  ): Promise<{ status: number; body: WbxmlElement | undefined }> {
-    const query = new URLSearchParams({
-      Cmd: cmd,
-      User: this.address,
-      DeviceId: this.deviceId,
-      DeviceType: 'iPhone',
-    });
-    const response = await fetch(`${this.baseUrl}/Microsoft-Server-ActiveSync?${query}`, {
-      method: 'POST',
-      headers: {
-        authorization: `Basic ${Buffer.from(`${this.address}:${this.password}`).toString('base64')}`,
-        'content-type': 'application/vnd.ms-sync.wbxml',
-        'ms-asprotocolversion': '16.1',
-        'user-agent': 'Apple-iPhone15C2/2201.100',
-        ...(this.policyKey ? { 'x-ms-policykey': this.policyKey } : {}),
-      },
-      ...(body ? { body: new Uint8Array(encodeWbxml(body)) } : {}),
-    });
-    const bytes = Buffer.from(await response.arrayBuffer());
-    const wbxml =
-      response.headers.get('content-type') === 'application/vnd.ms-sync.wbxml' && bytes.length > 0;
-    return { status: response.status, body: wbxml ? decodeWbxml(bytes) : undefined };
-  }
-
-  async provision(): Promise<WbxmlElement> {
-    const request = (key?: string) =>
-      el(
-        'Provision',
-        'Provision',
-        el(
-          'Provision',
-          'Policies',
-          el(
-            'Provision',
-            'Policy',
-            el('Provision', 'PolicyType', 'MS-EAS-Provisioning-WBXML'),
-            key && el('Provision', 'PolicyKey', key),
-            key && el('Provision', 'Status', '1'),
-          ),
-        ),
-      );
-    const first = await this.command('Provision', request());
-    const policy = child(child(first.body!, 'Policies')!, 'Policy')!;
-    const second = await this.command('Provision', request(childText(policy, 'PolicyKey')));
-    this.policyKey = childText(child(child(second.body!, 'Policies')!, 'Policy')!, 'PolicyKey');
-    return child(child(policy, 'Data')!, 'EASProvisionDoc')!;
-  }
-
-  folderSync(key: string) {
-    return this.command(
-      'FolderSync',
-      el('FolderHierarchy', 'FolderSync', el('FolderHierarchy', 'SyncKey', key)),
-    );
-  }
-
-  async sync(collectionId: string, key: string, ...extra: WbxmlElement[]): Promise<WbxmlElement> {
-    const answer = await this.command(
-      'Sync',
-      el(
-        'AirSync',
-        'Sync',
-        el(
-          'AirSync',
-          'Collections',
-          el(
-            'AirSync',
-            'Collection',
-            el('AirSync', 'SyncKey', key),
-            el('AirSync', 'CollectionId', collectionId),
-            el('AirSync', 'Options', el('AirSyncBase', 'BodyPreference', el('AirSyncBase', 'Type', '1'))),
-            ...extra,
-          ),
-        ),
-      ),
-    );
-    return child(child(answer.body!, 'Collections')!, 'Collection')!;
-  }
-
-  ping(folders: string[], heartbeat = 600) {
-    return this.command(
-      'Ping',
-      el(
-        'Ping',
-        'Ping',
-        el('Ping', 'HeartbeatInterval', String(heartbeat)),
-        el(
-          'Ping',
-          'Folders',
-          ...folders.map((id) => el('Ping', 'Folder', el('Ping', 'Id', id), el('Ping', 'Class', 'Email'))),
-        ),
-      ),
-    );
-  }
-}
+/** A Sync of one folder asking for plain-text bodies; answers its collection. */
+const sync = async (phone: EasClient, collectionId: string, key: string, ...extra: WbxmlElement[]) =>
+  syncCollectionOf((await phone.sync(collectionId, key, easRequests.bodyPreference('1'), ...extra)).body)!;
 
 const USING = ['urn:ietf:params:jmap:core', 'urn:ietf:params:jmap:mail', 'urn:pushmail:params:jmap:device'];
 
@@ -179,14 +89,9 @@ describe('a phone on Exchange ActiveSync', () => {
     const options = await fetch(url!, { method: 'OPTIONS' });
     expect(options.headers.get('ms-asprotocolversions')).toContain('16.1');
 
-    const phone = new PhoneClient(
-      platform.activesyncUrl,
-      address,
-      password,
-      `EAS${randomUUID().slice(0, 8)}`,
-    );
+    const phone = newPhone(platform.activesyncUrl, address, password, `EAS${randomUUID().slice(0, 8)}`);
     expect(statusOf((await phone.folderSync('0')).body)).toBe('142');
-    const doc = await phone.provision();
+    const doc = await provision(phone);
     expect(childText(doc, 'MinDevicePasswordLength')).toBe('6');
     expect(phone.policyKey).toMatch(/^[1-9]\d*$/);
     const settings = await phone.command(
@@ -203,7 +108,7 @@ describe('a phone on Exchange ActiveSync', () => {
     );
     expect(statusOf(settings.body)).toBe('1');
     await expectEventually(async () => {
-      const device = await admin('GET', `/admin/accounts/${accountId}/devices/${phone.deviceId}`);
+      const device = await admin('GET', `/admin/accounts/${accountId}/devices/${phone.options.deviceId}`);
       expect(device.body).toMatchObject({ model: 'iPhone15,2', os: 'iOS 18.1', authMethod: 'password' });
     });
 
@@ -213,10 +118,10 @@ describe('a phone on Exchange ActiveSync', () => {
       (add) => childText(add, 'Type') === '2',
     )!;
     const inboxId = childText(inbox, 'ServerId')!;
-    let key = childText(await phone.sync(inboxId, '0'), 'SyncKey')!;
-    key = childText(await phone.sync(inboxId, key), 'SyncKey')!;
+    let key = childText(await sync(phone, inboxId, '0'), 'SyncKey')!;
+    key = childText(await sync(phone, inboxId, key), 'SyncKey')!;
 
-    const ping = phone.ping([inboxId]);
+    const ping = phone.ping(600, [inboxId]);
     await parked();
     await deliver(platform, address, 'Pushed to the phone', { text: 'Body of the pushed mail' });
     const woken = await ping;
@@ -225,7 +130,7 @@ describe('a phone on Exchange ActiveSync', () => {
       inboxId,
     ]);
 
-    const got = await phone.sync(inboxId, key);
+    const got = await sync(phone, inboxId, key);
     const add = child(child(got, 'Commands')!, 'Add')!;
     const emailId = childText(add, 'ServerId')!;
     const data = child(add, 'ApplicationData')!;
@@ -249,7 +154,8 @@ describe('a phone on Exchange ActiveSync', () => {
         expect.objectContaining({ acknowledged: true }),
         'a',
       ]);
-      const read = await phone.sync(
+      const read = await sync(
+        phone,
         inboxId,
         key,
         el(
@@ -270,13 +176,13 @@ describe('a phone on Exchange ActiveSync', () => {
       expect(answer[0]).toMatchObject(['Email/get', { list: [{ keywords: { $seen: true } }] }, 'g']);
 
       // The JMAP device flags it; the parked Ping returns and the phone's Sync carries the flag.
-      const flagPing = phone.ping([inboxId]);
+      const flagPing = phone.ping(600, [inboxId]);
       await parked();
       await jmap.request([
         ['Email/set', { accountId, update: { [emailId]: { 'keywords/$flagged': true } } }, 's'],
       ]);
       expect(statusOf((await flagPing).body)).toBe('2');
-      const flagged = await phone.sync(inboxId, key);
+      const flagged = await sync(phone, inboxId, key);
       const change = child(child(flagged, 'Commands')!, 'Change')!;
       expect(childText(child(child(change, 'ApplicationData')!, 'Flag')!, 'Status')).toBe('2');
     } finally {
@@ -284,11 +190,11 @@ describe('a phone on Exchange ActiveSync', () => {
     }
 
     // An administrator blocks the phone: its parked Ping ends with Status 129.
-    const blockedPing = phone.ping([inboxId]);
+    const blockedPing = phone.ping(600, [inboxId]);
     await parked();
     expect(
       (
-        await admin('PUT', `/admin/accounts/${accountId}/devices/${phone.deviceId}/access`, {
+        await admin('PUT', `/admin/accounts/${accountId}/devices/${phone.options.deviceId}/access`, {
           access: 'blocked',
         })
       ).status,
@@ -393,23 +299,18 @@ describe('a phone on Exchange ActiveSync', () => {
 
   it('carries out a remote wipe asked for while the phone has a Ping parked, and records the confirmation', async () => {
     const { accountId, address, password } = await newAccount(registry, { prefix: 'easwipe' });
-    const phone = new PhoneClient(
-      platform.activesyncUrl,
-      address,
-      password,
-      `EAS${randomUUID().slice(0, 8)}`,
-    );
-    await phone.provision();
+    const phone = newPhone(platform.activesyncUrl, address, password, `EAS${randomUUID().slice(0, 8)}`);
+    await provision(phone);
     const hierarchy = await phone.folderSync('0');
     const inboxId = childText(
       children(child(hierarchy.body!, 'Changes')!, 'Add').find((add) => childText(add, 'Type') === '2')!,
       'ServerId',
     )!;
-    const key = childText(await phone.sync(inboxId, '0'), 'SyncKey')!;
-    await phone.sync(inboxId, key);
-    const ping = phone.ping([inboxId]);
+    const key = childText(await sync(phone, inboxId, '0'), 'SyncKey')!;
+    await sync(phone, inboxId, key);
+    const ping = phone.ping(600, [inboxId]);
     await parked();
-    const wipe = await admin('POST', `/admin/accounts/${accountId}/devices/${phone.deviceId}/wipe`, {
+    const wipe = await admin('POST', `/admin/accounts/${accountId}/devices/${phone.options.deviceId}/wipe`, {
       kind: 'full',
       requestedBy: 'e2e',
     });
@@ -434,7 +335,7 @@ describe('a phone on Exchange ActiveSync', () => {
     );
     expect(statusOf(confirmed.body)).toBe('1');
     await expectEventually(async () => {
-      const device = await admin('GET', `/admin/accounts/${accountId}/devices/${phone.deviceId}`);
+      const device = await admin('GET', `/admin/accounts/${accountId}/devices/${phone.options.deviceId}`);
       expect(device.body['status']).toBe('wiped');
     });
   });

@@ -1,9 +1,21 @@
-// A phone's mail app for the EAS scenario: HTTP and WBXML only (the codec from @pushmail/activesync),
-// signed in with its device token as a Bearer. FolderSync, the Inbox synced to the end, then Pings.
+// A phone's mail app for the EAS scenario: HTTP and WBXML only (the codec and the client's request
+// documents from @pushmail/activesync), signed in with its device token as a Bearer. FolderSync, the
+// Inbox synced to the end, then Pings. It sends over node:http rather than the shared client's fetch:
+// a parked Ping may outlast fetch's five-minute header timeout, and the answer's arrival time is
+// taken at its last byte.
 import { Agent, request } from 'node:http';
-import { child, childText, children, decodeWbxml, el, encodeWbxml } from '@pushmail/activesync';
+import {
+  child,
+  childText,
+  children,
+  decodeWbxml,
+  easRequests,
+  el,
+  encodeWbxml,
+  syncCollectionOf,
+  WBXML_CONTENT_TYPE as WBXML,
+} from '@pushmail/activesync';
 
-const WBXML = 'application/vnd.ms-sync.wbxml';
 // One socket per parked Ping, as phones have: no limit per host, kept alive between commands.
 const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
 
@@ -85,10 +97,7 @@ export class EasDevice {
   }
 
   async folderSync() {
-    const { body } = await this.retrying(
-      'FolderSync',
-      el('FolderHierarchy', 'FolderSync', el('FolderHierarchy', 'SyncKey', '0')),
-    );
+    const { body } = await this.retrying('FolderSync', easRequests.folderSync('0'));
     const changes = child(body, 'Changes');
     const inbox = (changes ? children(changes, 'Add') : []).find((add) => childText(add, 'Type') === '2');
     if (!inbox) throw new Error(`FolderSync of ${this.deviceId} listed no Inbox`);
@@ -99,36 +108,17 @@ export class EasDevice {
   async syncToEnd() {
     let added = 0;
     for (;;) {
+      const later = this.syncKey !== '0';
       const { body } = await this.retrying(
         'Sync',
-        el(
-          'AirSync',
-          'Sync',
-          el(
-            'AirSync',
-            'Collections',
-            el(
-              'AirSync',
-              'Collection',
-              el('AirSync', 'SyncKey', this.syncKey),
-              el('AirSync', 'CollectionId', this.inboxId),
-              this.syncKey !== '0' && el('AirSync', 'WindowSize', '100'),
-              this.syncKey !== '0' &&
-                el(
-                  'AirSync',
-                  'Options',
-                  el(
-                    'AirSyncBase',
-                    'BodyPreference',
-                    el('AirSyncBase', 'Type', '1'),
-                    el('AirSyncBase', 'TruncationSize', '512'),
-                  ),
-                ),
-            ),
-          ),
+        easRequests.sync(
+          this.inboxId,
+          this.syncKey,
+          later && el('AirSync', 'WindowSize', '100'),
+          later && easRequests.bodyPreference('1', 512),
         ),
       );
-      const collection = child(child(body, 'Collections') ?? body, 'Collection');
+      const collection = syncCollectionOf(body);
       const status = collection ? childText(collection, 'Status') : childText(body, 'Status');
       if (status !== '1') throw new Error(`Sync of ${this.deviceId} answered Status ${status}`);
       const first = this.syncKey === '0';
@@ -141,20 +131,10 @@ export class EasDevice {
 
   /** Parks a Ping on the Inbox; resolves with its Status and when the answer arrived. */
   async ping(heartbeatSeconds, now) {
-    const { body, at } = await this.command(
-      'Ping',
-      el(
-        'Ping',
-        'Ping',
-        el('Ping', 'HeartbeatInterval', String(heartbeatSeconds)),
-        el(
-          'Ping',
-          'Folders',
-          el('Ping', 'Folder', el('Ping', 'Id', this.inboxId), el('Ping', 'Class', 'Email')),
-        ),
-      ),
-      { timeoutMs: (heartbeatSeconds + 60) * 1000, now },
-    );
+    const { body, at } = await this.command('Ping', easRequests.ping(heartbeatSeconds, [this.inboxId]), {
+      timeoutMs: (heartbeatSeconds + 60) * 1000,
+      now,
+    });
     return { status: childText(body, 'Status'), at };
   }
 }

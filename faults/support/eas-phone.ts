@@ -1,19 +1,15 @@
+import { child, childText, children, el, textOf, type WbxmlElement } from '@pushmail/activesync';
 import {
-  child,
-  childText,
-  children,
-  decodeWbxml,
-  el,
-  encodeWbxml,
-  textOf,
-  type WbxmlElement,
-} from '@pushmail/activesync';
+  EasClient,
+  easRequests,
+  provisionPolicyOf,
+  syncCollectionOf,
+  type EasResponse,
+} from '@pushmail/testing';
 import { sleep, type Mailbox } from './fault-harness.js';
 
 /** A request that got no usable answer: the connection broke, or the server answered 5xx / 429. */
 export class EasRequestFailed extends Error {}
-
-const WBXML = 'application/vnd.ms-sync.wbxml';
 
 /**
  * A phone's mail app as the fault suite drives it: HTTP and WBXML only, no code of the gateway.
@@ -26,7 +22,6 @@ const WBXML = 'application/vnd.ms-sync.wbxml';
  * it already holds, or a second ServerId with a subject it already has, is a doubled item.
  */
 export class EasPhone {
-  policyKey: string | undefined;
   inboxId = '';
   syncKey = '0';
   /** ServerId -> subject, as a device's local store holds them. */
@@ -43,13 +38,22 @@ export class EasPhone {
   private running = false;
   private loop: Promise<void> | undefined;
   private parked: AbortController | undefined;
+  private readonly client: EasClient;
 
   constructor(
-    private readonly baseUrl: string,
+    baseUrl: string,
     readonly account: Mailbox,
     readonly deviceId: string,
     private readonly heartbeatSeconds: number,
-  ) {}
+  ) {
+    this.client = new EasClient(baseUrl, {
+      address: account.address,
+      password: account.password,
+      deviceId,
+      deviceType: 'FaultPhone',
+      userAgent: 'FaultPhone/1.0',
+    });
+  }
 
   /** Provision (both phases), FolderSync, the Inbox synced from 0 to the end, then Pings in a loop. */
   async start(): Promise<void> {
@@ -93,16 +97,7 @@ export class EasPhone {
       this.parked = new AbortController();
       const answer = await this.command(
         'Ping',
-        el(
-          'Ping',
-          'Ping',
-          el('Ping', 'HeartbeatInterval', String(this.heartbeatSeconds)),
-          el(
-            'Ping',
-            'Folders',
-            el('Ping', 'Folder', el('Ping', 'Id', this.inboxId), el('Ping', 'Class', 'Email')),
-          ),
-        ),
+        easRequests.ping(this.heartbeatSeconds, [this.inboxId]),
         this.parked.signal,
       );
       status = childText(answer, 'Status');
@@ -135,37 +130,18 @@ export class EasPhone {
 
   /** One Sync from the current key; true when MoreAvailable. */
   private async syncOnce(): Promise<boolean> {
+    const later = this.syncKey !== '0';
     const answer = await this.command(
       'Sync',
-      el(
-        'AirSync',
-        'Sync',
-        el(
-          'AirSync',
-          'Collections',
-          el(
-            'AirSync',
-            'Collection',
-            el('AirSync', 'SyncKey', this.syncKey),
-            el('AirSync', 'CollectionId', this.inboxId),
-            this.syncKey !== '0' && el('AirSync', 'GetChanges', '1'),
-            this.syncKey !== '0' && el('AirSync', 'WindowSize', '50'),
-            this.syncKey !== '0' &&
-              el(
-                'AirSync',
-                'Options',
-                el(
-                  'AirSyncBase',
-                  'BodyPreference',
-                  el('AirSyncBase', 'Type', '1'),
-                  el('AirSyncBase', 'TruncationSize', '64'),
-                ),
-              ),
-          ),
-        ),
+      easRequests.sync(
+        this.inboxId,
+        this.syncKey,
+        later && el('AirSync', 'GetChanges', '1'),
+        later && el('AirSync', 'WindowSize', '50'),
+        later && easRequests.bodyPreference('1', 64),
       ),
     );
-    const collection = child(child(answer, 'Collections') ?? answer, 'Collection');
+    const collection = syncCollectionOf(answer);
     const status = collection ? childText(collection, 'Status') : childText(answer, 'Status');
     // Status 3 on a key the server gave would make a phone start over from 0: never after a crash.
     if (!collection || status !== '1') throw new Error(`Sync Status ${status} on key ${this.syncKey}`);
@@ -190,36 +166,16 @@ export class EasPhone {
   }
 
   private async provision(): Promise<void> {
-    const request = (key?: string) =>
-      el(
-        'Provision',
-        'Provision',
-        el(
-          'Provision',
-          'Policies',
-          el(
-            'Provision',
-            'Policy',
-            el('Provision', 'PolicyType', 'MS-EAS-Provisioning-WBXML'),
-            key !== undefined && el('Provision', 'PolicyKey', key),
-            key !== undefined && el('Provision', 'Status', '1'),
-          ),
-        ),
-      );
-    const keyOf = (answer: WbxmlElement) =>
-      textOf(child(child(child(answer, 'Policies')!, 'Policy')!, 'PolicyKey'));
-    const first = await this.command('Provision', request());
+    const keyOf = (answer: WbxmlElement) => textOf(child(provisionPolicyOf(answer)!, 'PolicyKey'));
+    const first = await this.command('Provision', easRequests.provision());
     const temporary = keyOf(first);
     if (!temporary) throw new Error(`Provision gave no key: ${JSON.stringify(first)}`);
-    const second = await this.command('Provision', request(temporary));
-    this.policyKey = keyOf(second) ?? temporary;
+    const second = await this.command('Provision', easRequests.provision(temporary));
+    this.client.policyKey = keyOf(second) ?? temporary;
   }
 
   private async folderSync(): Promise<void> {
-    const answer = await this.command(
-      'FolderSync',
-      el('FolderHierarchy', 'FolderSync', el('FolderHierarchy', 'SyncKey', '0')),
-    );
+    const answer = await this.command('FolderSync', easRequests.folderSync('0'));
     const changes = child(answer, 'Changes');
     const inbox = (changes ? children(changes, 'Add') : []).find((add) => childText(add, 'Type') === '2');
     if (!inbox) throw new Error('FolderSync listed no Inbox');
@@ -242,41 +198,18 @@ export class EasPhone {
 
   /** One POST; a broken connection or an answer of 5xx / 429 / 449 is an `EasRequestFailed`. */
   async command(cmd: string, body?: WbxmlElement, signal?: AbortSignal): Promise<WbxmlElement> {
-    const query = new URLSearchParams({
-      Cmd: cmd,
-      User: this.account.address,
-      DeviceId: this.deviceId,
-      DeviceType: 'FaultPhone',
-    });
-    let response: Response;
+    let response: EasResponse;
     try {
-      response = await fetch(`${this.baseUrl}/Microsoft-Server-ActiveSync?${query}`, {
-        method: 'POST',
-        headers: {
-          authorization: `Basic ${Buffer.from(`${this.account.address}:${this.account.password}`).toString('base64')}`,
-          'content-type': WBXML,
-          'ms-asprotocolversion': '14.1',
-          'user-agent': 'FaultPhone/1.0',
-          ...(this.policyKey ? { 'x-ms-policykey': this.policyKey } : {}),
-        },
-        ...(body ? { body: new Uint8Array(encodeWbxml(body)) } : {}),
-        signal: signal ?? AbortSignal.timeout(60_000),
-      });
+      response = await this.client.command(cmd, body, { signal: signal ?? AbortSignal.timeout(60_000) });
     } catch (error) {
       if (signal?.aborted && !this.running) throw error;
       throw new EasRequestFailed(`${cmd}: ${(error as Error).message}`);
     }
-    let bytes: Buffer;
-    try {
-      bytes = Buffer.from(await response.arrayBuffer());
-    } catch (error) {
-      throw new EasRequestFailed(`${cmd}: body cut: ${(error as Error).message}`);
-    }
     if (response.status >= 500 || response.status === 429)
       throw new EasRequestFailed(`${cmd}: HTTP ${response.status}`);
-    if (response.status !== 200 || response.headers.get('content-type') !== WBXML)
-      throw new Error(`${cmd}: HTTP ${response.status} ${bytes.toString('utf8').slice(0, 200)}`);
-    const answer = decodeWbxml(bytes);
+    if (response.status !== 200 || !response.body)
+      throw new Error(`${cmd}: HTTP ${response.status} ${response.bytes.toString('utf8').slice(0, 200)}`);
+    const answer = response.body;
     const status = childText(answer, 'Status');
     // 142/143/144: provision again, as a phone does, and tell the caller to repeat the command.
     if (cmd !== 'Provision' && (status === '142' || status === '143' || status === '144')) {

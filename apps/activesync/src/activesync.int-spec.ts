@@ -1,167 +1,41 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import { randomUUID } from 'node:crypto';
 import { child, childText, children, el, textOf, type WbxmlElement } from '@pushmail/activesync';
 import { mailboxChangedTopic } from '@pushmail/contracts';
-import { createKafka, createLogger, createServiceApp, EventProducer } from '@pushmail/platform';
-import { expectEventually } from '@pushmail/testing';
-import pg from 'pg';
+import { EasClient, expectEventually, syncCollectionOf } from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { activeSyncConfigSchema } from './config/activesync-config.js';
-import { activeSyncService } from './service.js';
-import { EasTestClient } from './testing/eas-client.js';
-import { FakeMailbox } from './testing/fake-mailbox.js';
-import { FakeRegistry, type FakeAccount } from './testing/fake-registry.js';
-
-const kafkaBrokers = process.env['KAFKA_BROKERS'];
-const databaseUrl = process.env['DATABASE_URL'];
-if (!kafkaBrokers || !databaseUrl)
-  throw new Error('KAFKA_BROKERS and DATABASE_URL must point at the test broker and database');
-
-const internalToken = randomBytes(24).toString('base64url');
-const PASSWORD = 'correct horse battery staple';
-const policy = () => ({
-  policyId: randomUUID(),
-  name: 'phones',
-  version: 1,
-  settings: {
-    pinRequired: true,
-    minPinLength: 6,
-    lockAfterIdleSeconds: 300,
-    wipeAfterFailedUnlocks: 10,
-    syncWindowDays: null,
-    maxAttachmentBytes: null,
-  },
-});
+import { GatewayHarness } from './testing/gateway-harness.js';
+import type { FakeAccount } from './testing/fake-registry.js';
 
 const statusOf = (body: WbxmlElement | undefined) => (body ? childText(body, 'Status') : undefined);
 
 describe('activesync gateway', () => {
-  const logger = createLogger('activesync-test', 'warn');
-  const producer = new EventProducer(
-    createKafka({ brokers: kafkaBrokers.split(','), clientId: 'activesync-test', logger }),
-    logger,
-  );
-  const mailbox = new FakeMailbox(internalToken);
-  const registry = new FakeRegistry(internalToken, producer);
-  const database = `eas_${randomBytes(5).toString('hex')}`;
-  let app: NestExpressApplication;
+  const gateway = new GatewayHarness('eas', {
+    ACTIVESYNC_MAX_REQUEST_BYTES: '65536',
+    SEND_MAX_MESSAGE_BYTES: '32768',
+  });
+  const { mailbox, registry, producer } = gateway;
   let baseUrl: string;
 
-  const phone = (
-    account: FakeAccount,
-    deviceId = `phone${randomBytes(3).toString('hex')}`,
-    version = '14.1',
-  ) => new EasTestClient(baseUrl, { address: account.address, password: PASSWORD, deviceId, version });
-
-  const newAccount = async (options: { policy?: boolean; maxDevices?: number } = {}) => {
-    const account = await registry.addAccount({
-      address: `eas-${randomBytes(4).toString('hex')}@example.com`,
-      password: PASSWORD,
-      policy: options.policy ? policy() : null,
-      ...(options.maxDevices ? { maxDevices: options.maxDevices } : {}),
-    });
-    mailbox.provision(account.accountId);
-    return account;
-  };
-
+  const phone = (account: FakeAccount, deviceId?: string, version?: string) =>
+    gateway.phone(account, deviceId, version);
+  const newAccount = (options: { policy?: boolean; maxDevices?: number } = {}) => gateway.newAccount(options);
   /** Both phases of Provision; the client keeps the final key. */
-  const provision = async (client: EasTestClient) => {
-    const request = (key?: string) =>
-      el(
-        'Provision',
-        'Provision',
-        el(
-          'Provision',
-          'Policies',
-          el(
-            'Provision',
-            'Policy',
-            el('Provision', 'PolicyType', 'MS-EAS-Provisioning-WBXML'),
-            key && el('Provision', 'PolicyKey', key),
-            key && el('Provision', 'Status', '1'),
-          ),
-        ),
-      );
-    const first = await client.command('Provision', request());
-    const temporary = childText(child(child(first.body!, 'Policies')!, 'Policy')!, 'PolicyKey')!;
-    const second = await client.command('Provision', request(temporary));
-    client.policyKey = childText(child(child(second.body!, 'Policies')!, 'Policy')!, 'PolicyKey')!;
-    return { first, second };
-  };
-
-  const folderSync = (client: EasTestClient, key: string) =>
-    client.command('FolderSync', el('FolderHierarchy', 'FolderSync', el('FolderHierarchy', 'SyncKey', key)));
-
+  const provision = (client: EasClient) => client.provision();
+  const folderSync = (client: EasClient, key: string) => client.folderSync(key);
   const sync = (
-    client: EasTestClient,
+    client: EasClient,
     collectionId: string,
     key: string,
     extra: Array<WbxmlElement | false | undefined> = [],
-  ) =>
-    client.command(
-      'Sync',
-      el(
-        'AirSync',
-        'Sync',
-        el(
-          'AirSync',
-          'Collections',
-          el(
-            'AirSync',
-            'Collection',
-            el('AirSync', 'SyncKey', key),
-            el('AirSync', 'CollectionId', collectionId),
-            ...extra,
-          ),
-        ),
-      ),
-    );
-
-  const collectionOf = (body: WbxmlElement | undefined) => child(child(body!, 'Collections')!, 'Collection')!;
+  ) => client.sync(collectionId, key, ...extra);
+  const collectionOf = (body: WbxmlElement | undefined) => syncCollectionOf(body)!;
 
   beforeAll(async () => {
-    const admin = new pg.Client({ connectionString: databaseUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE "${database}"`);
-    await admin.end();
-    const url = new URL(databaseUrl);
-    url.pathname = `/${database}`;
-    await producer.connect();
-    await mailbox.start();
-    await registry.start();
-    const config = activeSyncConfigSchema.parse({
-      KAFKA_BROKERS: kafkaBrokers,
-      DATABASE_URL: url.toString(),
-      INTERNAL_TOKEN: internalToken,
-      MAILBOX_URL: mailbox.url,
-      REGISTRY_URL: registry.url,
-      ACTIVESYNC_PUBLIC_URL: 'https://mail.example.test',
-      PING_MIN_HEARTBEAT_SECONDS: '1',
-      PING_MAX_HEARTBEAT_SECONDS: '600',
-      ACTIVESYNC_MAX_REQUEST_BYTES: '65536',
-      SEND_MAX_MESSAGE_BYTES: '32768',
-    });
-    app = await createServiceApp(activeSyncService, config, logger);
-    await activeSyncService.beforeListen?.(app, { name: 'activesync', config, logger });
-    await app.listen(0, '127.0.0.1');
-    baseUrl = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
-    await expectEventually(async () => expect((await fetch(`${baseUrl}/health/ready`)).status).toBe(200), {
-      timeoutMs: 60_000,
-      intervalMs: 200,
-    });
+    await gateway.start();
+    baseUrl = gateway.baseUrl;
   });
 
-  afterAll(async () => {
-    await app?.close();
-    await producer.disconnect();
-    await mailbox.stop();
-    await registry.stop();
-    const admin = new pg.Client({ connectionString: databaseUrl });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
-    await admin.end();
-  });
+  afterAll(() => gateway.stop());
 
   describe('discovery and sign-in', () => {
     it('advertises 14.0, 14.1 and 16.1 and its commands on OPTIONS', async () => {
@@ -206,7 +80,7 @@ describe('activesync gateway', () => {
       const anonymous = await client.command('FolderSync', undefined, { headers: { authorization: '' } });
       expect(anonymous.status).toBe(401);
       expect(anonymous.headers.get('www-authenticate')).toMatch(/^Basic realm="pushmail"/);
-      const wrong = new EasTestClient(baseUrl, { ...client.options, password: 'wrong' });
+      const wrong = new EasClient(baseUrl, { ...client.options, password: 'wrong' });
       const refused = await wrong.command(
         'FolderSync',
         el('FolderHierarchy', 'FolderSync', el('FolderHierarchy', 'SyncKey', '0')),
@@ -1013,7 +887,7 @@ describe('activesync gateway', () => {
 
   describe('Ping', () => {
     const ping = (
-      client: EasTestClient,
+      client: EasClient,
       heartbeat: number | undefined,
       folders: string[] | undefined,
       signal?: AbortSignal,

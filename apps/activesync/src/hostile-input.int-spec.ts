@@ -1,28 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { child, childText, children, el, encodeWbxml, type WbxmlElement } from '@pushmail/activesync';
-import { createKafka, createLogger, createServiceApp, EventProducer } from '@pushmail/platform';
-import { expectEventually } from '@pushmail/testing';
-import pg from 'pg';
+import {
+  easRequests,
+  expectEventually,
+  syncCollectionOf,
+  type EasClient,
+  type EasResponse,
+} from '@pushmail/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { activeSyncConfigSchema } from './config/activesync-config.js';
-import { activeSyncService } from './service.js';
-import { EasTestClient, type EasResponse } from './testing/eas-client.js';
-import { FakeMailbox } from './testing/fake-mailbox.js';
-import { FakeRegistry, type FakeAccount } from './testing/fake-registry.js';
+import { GatewayHarness } from './testing/gateway-harness.js';
+import type { FakeAccount } from './testing/fake-registry.js';
 
-const kafkaBrokers = process.env['KAFKA_BROKERS'];
-const databaseUrl = process.env['DATABASE_URL'];
-if (!kafkaBrokers || !databaseUrl)
-  throw new Error('KAFKA_BROKERS and DATABASE_URL must point at the test broker and database');
-
-const internalToken = randomBytes(24).toString('base64url');
-const PASSWORD = 'correct horse battery staple';
 const MAX_REQUEST_BYTES = 65_536;
 
 const statusOf = (body: WbxmlElement | undefined) => (body ? childText(body, 'Status') : undefined);
-const collectionOf = (body: WbxmlElement | undefined) => child(child(body!, 'Collections')!, 'Collection')!;
+const collectionOf = (body: WbxmlElement | undefined) => syncCollectionOf(body)!;
 
 /** A small deterministic generator, so a failing byte string can be reproduced. */
 function seeded(seed: number): () => number {
@@ -41,81 +33,37 @@ function seeded(seed: number): () => number {
  * service keeps answering, and no answer carries another account's data.
  */
 describe('ActiveSync hostile input', () => {
-  const logger = createLogger('activesync-hostile-test', 'warn');
-  const producer = new EventProducer(
-    createKafka({ brokers: kafkaBrokers.split(','), clientId: 'activesync-hostile-test', logger }),
-    logger,
-  );
-  const mailbox = new FakeMailbox(internalToken);
-  const registry = new FakeRegistry(internalToken, producer);
-  const database = `eas_hostile_${randomBytes(5).toString('hex')}`;
-  let app: NestExpressApplication;
+  const gateway = new GatewayHarness('eas-hostile', {
+    ACTIVESYNC_MAX_REQUEST_BYTES: String(MAX_REQUEST_BYTES),
+  });
+  const { mailbox, registry } = gateway;
   let baseUrl: string;
   /** Every answer the gateway gave in this file, checked for the victim's secrets. */
   const answers: Buffer[] = [];
 
-  const phone = (account: FakeAccount, deviceId = `phone${randomBytes(3).toString('hex')}`) =>
-    new EasTestClient(baseUrl, { address: account.address, password: PASSWORD, deviceId, version: '14.1' });
+  const phone = (account: FakeAccount, deviceId?: string) => gateway.phone(account, deviceId);
+  const newAccount = () => gateway.newAccount();
 
-  const newAccount = async () => {
-    const account = await registry.addAccount({
-      address: `eas-hostile-${randomBytes(4).toString('hex')}@example.com`,
-      password: PASSWORD,
-      policy: null,
-    });
-    mailbox.provision(account.accountId);
-    return account;
-  };
-
-  const send = async (client: EasTestClient, cmd: string, body?: WbxmlElement): Promise<EasResponse> => {
+  const send = async (client: EasClient, cmd: string, body?: WbxmlElement): Promise<EasResponse> => {
     const answer = await client.command(cmd, body);
     answers.push(answer.bytes);
     return answer;
   };
 
   /** POSTs raw bytes as `client`'s device; answers the HTTP status and the body. */
-  const raw = async (client: EasTestClient, cmd: string, bytes: Uint8Array) => {
-    const query = new URLSearchParams({
-      Cmd: cmd,
-      User: client.options.address,
-      DeviceId: client.options.deviceId,
-      DeviceType: 'iPhone',
-    });
-    const response = await fetch(`${baseUrl}/Microsoft-Server-ActiveSync?${query}`, {
-      method: 'POST',
-      headers: {
-        authorization: client.authorization,
-        'content-type': 'application/vnd.ms-sync.wbxml',
-        'ms-asprotocolversion': '14.1',
-      },
-      body: bytes,
-    });
-    const body = Buffer.from(await response.arrayBuffer());
-    answers.push(body);
-    return { status: response.status, body };
+  const raw = async (client: EasClient, cmd: string, bytes: Uint8Array) => {
+    const answer = await client.command(cmd, bytes);
+    answers.push(answer.bytes);
+    return { status: answer.status, body: answer.bytes };
   };
 
-  const folderSync = (client: EasTestClient, key: string) =>
-    send(client, 'FolderSync', el('FolderHierarchy', 'FolderSync', el('FolderHierarchy', 'SyncKey', key)));
+  const folderSync = (client: EasClient, key: string) =>
+    send(client, 'FolderSync', easRequests.folderSync(key));
 
   const syncDocument = (collectionId: string, key: string, ...extra: WbxmlElement[]) =>
-    el(
-      'AirSync',
-      'Sync',
-      el(
-        'AirSync',
-        'Collections',
-        el(
-          'AirSync',
-          'Collection',
-          el('AirSync', 'SyncKey', key),
-          el('AirSync', 'CollectionId', collectionId),
-          ...extra,
-        ),
-      ),
-    );
+    easRequests.sync(collectionId, key, ...extra);
 
-  const sync = (client: EasTestClient, collectionId: string, key: string, ...extra: WbxmlElement[]) =>
+  const sync = (client: EasClient, collectionId: string, key: string, ...extra: WbxmlElement[]) =>
     send(client, 'Sync', syncDocument(collectionId, key, ...extra));
 
   /** An account with a device that has synced its Inbox once, and one secret message in it. */
@@ -153,34 +101,8 @@ describe('ActiveSync hostile input', () => {
   };
 
   beforeAll(async () => {
-    const admin = new pg.Client({ connectionString: databaseUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE "${database}"`);
-    await admin.end();
-    const url = new URL(databaseUrl);
-    url.pathname = `/${database}`;
-    await producer.connect();
-    await mailbox.start();
-    await registry.start();
-    const config = activeSyncConfigSchema.parse({
-      KAFKA_BROKERS: kafkaBrokers,
-      DATABASE_URL: url.toString(),
-      INTERNAL_TOKEN: internalToken,
-      MAILBOX_URL: mailbox.url,
-      REGISTRY_URL: registry.url,
-      ACTIVESYNC_PUBLIC_URL: 'https://mail.example.test',
-      PING_MIN_HEARTBEAT_SECONDS: '1',
-      PING_MAX_HEARTBEAT_SECONDS: '600',
-      ACTIVESYNC_MAX_REQUEST_BYTES: String(MAX_REQUEST_BYTES),
-    });
-    app = await createServiceApp(activeSyncService, config, logger);
-    await activeSyncService.beforeListen?.(app, { name: 'activesync', config, logger });
-    await app.listen(0, '127.0.0.1');
-    baseUrl = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
-    await expectEventually(async () => expect((await fetch(`${baseUrl}/health/ready`)).status).toBe(200), {
-      timeoutMs: 60_000,
-      intervalMs: 200,
-    });
+    await gateway.start();
+    baseUrl = gateway.baseUrl;
     victim = await synced(victimSecret);
     // The victim's own answers carry its secret; only what others receive is checked.
     answers.length = 0;
@@ -190,16 +112,7 @@ describe('ActiveSync hostile input', () => {
     await expectHealthy();
   });
 
-  afterAll(async () => {
-    await app?.close();
-    await producer.disconnect();
-    await mailbox.stop();
-    await registry.stop();
-    const admin = new pg.Client({ connectionString: databaseUrl });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
-    await admin.end();
-  });
+  afterAll(() => gateway.stop());
 
   describe('malformed WBXML', () => {
     it('answers every truncation of a valid Sync document with 400 or a status, never a server error', async () => {

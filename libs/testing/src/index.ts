@@ -1,4 +1,4 @@
-// The device and SMTP clients live in the shared libraries, so that the self-test, the tools and
+// The device (JMAP and ActiveSync) and SMTP clients live in the shared libraries, so that the self-test, the tools and
 // the benchmark use the same ones; tests take them from here.
 export {
   DeviceClient,
@@ -9,6 +9,14 @@ export {
   type ServerMessage,
   type StateChange,
 } from '@pushmail/jmap';
+export {
+  easRequests,
+  EasClient,
+  provisionPolicyOf,
+  syncCollectionOf,
+  type EasClientOptions,
+  type EasResponse,
+} from '@pushmail/activesync';
 export { buildMessage, sendMail, sendPlainMail, SmtpSession, type SmtpReply } from '@pushmail/platform';
 export * from './admin-client.js';
 export * from './collect-events.js';

@@ -1,0 +1,132 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { createKafka, createLogger, createServiceApp, EventProducer } from '@pushmail/platform';
+import { EasClient, expectEventually, requiredEnv } from '@pushmail/testing';
+import pg from 'pg';
+import { expect } from 'vitest';
+import { activeSyncConfigSchema } from '../config/activesync-config.js';
+import { activeSyncService } from '../service.js';
+import { FakeMailbox } from './fake-mailbox.js';
+import { FakeRegistry, type FakeAccount } from './fake-registry.js';
+
+export const TEST_PASSWORD = 'correct horse battery staple';
+
+/** A policy asking for a PIN, as an administrator would set one for phones. */
+export const testPolicy = () => ({
+  policyId: randomUUID(),
+  name: 'phones',
+  version: 1,
+  settings: {
+    pinRequired: true,
+    minPinLength: 6,
+    lockAfterIdleSeconds: 300,
+    wipeAfterFailedUnlocks: 10,
+    syncWindowDays: null,
+    maxAttachmentBytes: null,
+  },
+});
+
+/**
+ * The gateway for an integration spec, as a phone reaches it: over HTTP, on a database of its own,
+ * with the shared test broker, a fake mailbox and a fake device-registry. `start` in the file's
+ * `beforeAll`, `stop` in its `afterAll` (which drops the database).
+ */
+export class GatewayHarness {
+  readonly logger;
+  readonly producer: EventProducer;
+  readonly mailbox: FakeMailbox;
+  readonly registry: FakeRegistry;
+  app: NestExpressApplication | undefined;
+  baseUrl = '';
+  private readonly internalToken = randomBytes(24).toString('base64url');
+  private readonly database = `eas_${randomBytes(5).toString('hex')}`;
+  private readonly databaseUrl = requiredEnv('DATABASE_URL');
+  private readonly kafkaBrokers = requiredEnv('KAFKA_BROKERS');
+
+  constructor(
+    private readonly name: string,
+    private readonly config: Record<string, string> = {},
+  ) {
+    this.logger = createLogger(name, 'warn');
+    this.producer = new EventProducer(
+      createKafka({ brokers: this.kafkaBrokers.split(','), clientId: name, logger: this.logger }),
+      this.logger,
+    );
+    this.mailbox = new FakeMailbox(this.internalToken);
+    this.registry = new FakeRegistry(this.internalToken, this.producer);
+  }
+
+  async start(): Promise<void> {
+    await this.adminQuery(`CREATE DATABASE "${this.database}"`);
+    const url = new URL(this.databaseUrl);
+    url.pathname = `/${this.database}`;
+    await this.producer.connect();
+    await this.mailbox.start();
+    await this.registry.start();
+    const config = activeSyncConfigSchema.parse({
+      KAFKA_BROKERS: this.kafkaBrokers,
+      DATABASE_URL: url.toString(),
+      INTERNAL_TOKEN: this.internalToken,
+      MAILBOX_URL: this.mailbox.url,
+      REGISTRY_URL: this.registry.url,
+      ACTIVESYNC_PUBLIC_URL: 'https://mail.example.test',
+      PING_MIN_HEARTBEAT_SECONDS: '1',
+      PING_MAX_HEARTBEAT_SECONDS: '600',
+      ...this.config,
+    });
+    const app = await createServiceApp(activeSyncService, config, this.logger);
+    this.app = app;
+    await activeSyncService.beforeListen?.(app, { name: 'activesync', config, logger: this.logger });
+    await app.listen(0, '127.0.0.1');
+    this.baseUrl = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+    await expectEventually(
+      async () => expect((await fetch(`${this.baseUrl}/health/ready`)).status).toBe(200),
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+  }
+
+  async stop(): Promise<void> {
+    await this.app?.close();
+    await this.producer.disconnect();
+    await this.mailbox.stop();
+    await this.registry.stop();
+    await this.adminQuery(`DROP DATABASE IF EXISTS "${this.database}" WITH (FORCE)`);
+  }
+
+  /** A fresh account with the test password and an empty mailbox; with `policy`, a PIN policy. */
+  async newAccount(options: { policy?: boolean; maxDevices?: number } = {}): Promise<FakeAccount> {
+    const account = await this.registry.addAccount({
+      address: `${this.name}-${randomBytes(4).toString('hex')}@example.com`,
+      password: TEST_PASSWORD,
+      policy: options.policy ? testPolicy() : null,
+      ...(options.maxDevices ? { maxDevices: options.maxDevices } : {}),
+    });
+    this.mailbox.provision(account.accountId);
+    return account;
+  }
+
+  /** A phone of `account` signing in with its password. */
+  phone(
+    account: FakeAccount,
+    deviceId = `phone${randomBytes(3).toString('hex')}`,
+    version = '14.1',
+  ): EasClient {
+    return new EasClient(this.baseUrl, {
+      address: account.address,
+      password: TEST_PASSWORD,
+      deviceId,
+      version,
+    });
+  }
+
+  private async adminQuery(sql: string): Promise<void> {
+    const admin = new pg.Client({ connectionString: this.databaseUrl });
+    await admin.connect();
+    try {
+      await admin.query(sql);
+    } finally {
+      await admin.end();
+    }
+  }
+}

@@ -1,0 +1,191 @@
+import { child, childText, decodeWbxml, el, encodeWbxml, type WbxmlElement } from '../wbxml/wbxml.js';
+
+export const WBXML_CONTENT_TYPE = 'application/vnd.ms-sync.wbxml';
+
+type Extra = WbxmlElement | false | undefined;
+
+/** The documents a phone's mail app sends, as a client builds them. */
+export const easRequests = {
+  /** Provision without a key (phase one), or acknowledging the temporary key (phase two). */
+  provision(policyKey?: string): WbxmlElement {
+    return el(
+      'Provision',
+      'Provision',
+      el(
+        'Provision',
+        'Policies',
+        el(
+          'Provision',
+          'Policy',
+          el('Provision', 'PolicyType', 'MS-EAS-Provisioning-WBXML'),
+          policyKey !== undefined && el('Provision', 'PolicyKey', policyKey),
+          policyKey !== undefined && el('Provision', 'Status', '1'),
+        ),
+      ),
+    );
+  },
+
+  folderSync(syncKey: string): WbxmlElement {
+    return el('FolderHierarchy', 'FolderSync', el('FolderHierarchy', 'SyncKey', syncKey));
+  },
+
+  /** A Sync of one collection; `extra` goes into the Collection after its key and id. */
+  sync(collectionId: string, syncKey: string, ...extra: Extra[]): WbxmlElement {
+    return el(
+      'AirSync',
+      'Sync',
+      el(
+        'AirSync',
+        'Collections',
+        el(
+          'AirSync',
+          'Collection',
+          el('AirSync', 'SyncKey', syncKey),
+          el('AirSync', 'CollectionId', collectionId),
+          ...extra,
+        ),
+      ),
+    );
+  },
+
+  /** Sync Options asking for bodies of `type` (1 plain text), cut at `truncationSize` when given. */
+  bodyPreference(type: string, truncationSize?: number): WbxmlElement {
+    return el(
+      'AirSync',
+      'Options',
+      el(
+        'AirSyncBase',
+        'BodyPreference',
+        el('AirSyncBase', 'Type', type),
+        truncationSize !== undefined && el('AirSyncBase', 'TruncationSize', String(truncationSize)),
+      ),
+    );
+  },
+
+  /** A Ping on the mail folders `folderIds`. */
+  ping(heartbeatSeconds: number, folderIds: readonly string[]): WbxmlElement {
+    return el(
+      'Ping',
+      'Ping',
+      el('Ping', 'HeartbeatInterval', String(heartbeatSeconds)),
+      el(
+        'Ping',
+        'Folders',
+        ...folderIds.map((id) => el('Ping', 'Folder', el('Ping', 'Id', id), el('Ping', 'Class', 'Email'))),
+      ),
+    );
+  },
+};
+
+/** The one collection of a Sync answer, if it has one. */
+export function syncCollectionOf(answer: WbxmlElement | undefined): WbxmlElement | undefined {
+  const collections = answer && child(answer, 'Collections');
+  return collections && child(collections, 'Collection');
+}
+
+/** The policy a Provision answer speaks of (its key, status and document). */
+export function provisionPolicyOf(answer: WbxmlElement | undefined): WbxmlElement | undefined {
+  const policies = answer && child(answer, 'Policies');
+  return policies && child(policies, 'Policy');
+}
+
+export interface EasClientOptions {
+  address: string;
+  deviceId: string;
+  /** Basic sign-in with the account's password; without it, `token` goes as a Bearer. */
+  password?: string;
+  token?: string;
+  deviceType?: string;
+  /** MS-ASProtocolVersion; 14.1 unless said. */
+  version?: string;
+  userAgent?: string;
+}
+
+export interface EasResponse {
+  status: number;
+  headers: Headers;
+  bytes: Buffer;
+  /** The decoded answer; undefined when it is empty or not WBXML. */
+  body: WbxmlElement | undefined;
+}
+
+/**
+ * A phone's mail app as tests, the fault suite and the benchmark drive it: HTTP and WBXML only,
+ * against the gateway's public endpoint, no code of the gateway. It keeps the policy key that
+ * Provision gave it and sends it with every command.
+ */
+export class EasClient {
+  policyKey: string | undefined;
+
+  constructor(
+    private readonly baseUrl: string,
+    readonly options: EasClientOptions,
+  ) {}
+
+  get authorization(): string {
+    const { address, password, token } = this.options;
+    return password !== undefined
+      ? `Basic ${Buffer.from(`${address}:${password}`).toString('base64')}`
+      : `Bearer ${token ?? ''}`;
+  }
+
+  /** One POST of `cmd`; whatever the gateway answers comes back, a network failure throws. */
+  async command(
+    cmd: string,
+    body?: WbxmlElement | Uint8Array,
+    extra: { signal?: AbortSignal; headers?: Record<string, string> } = {},
+  ): Promise<EasResponse> {
+    const query = new URLSearchParams({
+      Cmd: cmd,
+      User: this.options.address,
+      DeviceId: this.options.deviceId,
+      DeviceType: this.options.deviceType ?? 'iPhone',
+    });
+    const bytes = body instanceof Uint8Array ? body : body && new Uint8Array(encodeWbxml(body));
+    const response = await fetch(`${this.baseUrl}/Microsoft-Server-ActiveSync?${query}`, {
+      method: 'POST',
+      headers: {
+        authorization: this.authorization,
+        'content-type': WBXML_CONTENT_TYPE,
+        'ms-asprotocolversion': this.options.version ?? '14.1',
+        'user-agent': this.options.userAgent ?? 'TestPhone/1.0',
+        ...(this.policyKey ? { 'x-ms-policykey': this.policyKey } : {}),
+        ...extra.headers,
+      },
+      ...(bytes ? { body: bytes } : {}),
+      ...(extra.signal ? { signal: extra.signal } : {}),
+    });
+    const answer = Buffer.from(await response.arrayBuffer());
+    const isWbxml = response.headers.get('content-type') === WBXML_CONTENT_TYPE;
+    return {
+      status: response.status,
+      headers: response.headers,
+      bytes: answer,
+      body: isWbxml && answer.length > 0 ? decodeWbxml(answer) : undefined,
+    };
+  }
+
+  /** Both phases of Provision; the client keeps the final key. */
+  async provision(): Promise<{ first: EasResponse; second: EasResponse }> {
+    const first = await this.command('Provision', easRequests.provision());
+    const offered = provisionPolicyOf(first.body);
+    const temporary = offered && childText(offered, 'PolicyKey');
+    if (temporary === undefined) throw new Error(`Provision answered no key (HTTP ${first.status})`);
+    const second = await this.command('Provision', easRequests.provision(temporary));
+    const acknowledged = provisionPolicyOf(second.body);
+    this.policyKey = acknowledged && childText(acknowledged, 'PolicyKey');
+    return { first, second };
+  }
+
+  folderSync(syncKey = '0', extra?: { signal?: AbortSignal }): Promise<EasResponse> {
+    return this.command('FolderSync', easRequests.folderSync(syncKey), extra);
+  }
+
+  sync(collectionId: string, syncKey: string, ...extra: Extra[]): Promise<EasResponse> {
+    return this.command('Sync', easRequests.sync(collectionId, syncKey, ...extra));
+  }
+
+  ping(heartbeatSeconds: number, folderIds: readonly string[], signal?: AbortSignal): Promise<EasResponse> {
+    return this.command('Ping', easRequests.ping(heartbeatSeconds, folderIds), signal ? { signal } : {});
+  }
+}
