@@ -1,22 +1,24 @@
-import { sql } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import type { EntityManager } from 'typeorm';
 import { type ChangeKind, type ChangeType, PreparedStatement } from '../store/query-builder.js';
+import type { AccountStateTable } from '../store/schema.generated.js';
 import { type AccountStates, mergeKinds } from './change-log.js';
 
-/** The states columns of mailbox.account_state, as Postgres returns them. */
-export interface StateRow {
-  modseq: string;
-  email_modseq: string;
-  mailbox_modseq: string;
-  thread_modseq: string;
-  identity_modseq: string;
-  submission_modseq: string;
-  delivery_modseq: string;
-  changes_horizon: string;
-}
+const STATE_COLUMN_NAMES = [
+  'modseq',
+  'email_modseq',
+  'mailbox_modseq',
+  'thread_modseq',
+  'identity_modseq',
+  'submission_modseq',
+  'delivery_modseq',
+  'changes_horizon',
+] as const;
 
-export const STATE_COLUMNS =
-  'modseq, email_modseq, mailbox_modseq, thread_modseq, identity_modseq, submission_modseq, delivery_modseq, changes_horizon';
+/** The states columns of mailbox.account_state, as Postgres returns them. */
+export type StateRow = Pick<Selectable<AccountStateTable>, (typeof STATE_COLUMN_NAMES)[number]>;
+
+export const STATE_COLUMNS = STATE_COLUMN_NAMES.join(', ');
 
 export function statesOf(row: StateRow | undefined): AccountStates | undefined {
   if (!row) return undefined;

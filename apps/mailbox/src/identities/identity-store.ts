@@ -1,29 +1,45 @@
+import { type Selectable, sql } from 'kysely';
 import type { EntityManager } from 'typeorm';
 import type { AccountWrite } from '../changes/account-write.js';
 import type { EmailAddressValue } from '../emails/email.js';
+import { mailboxDb, runQuery } from '../store/query-builder.js';
+import type { IdentitiesTable } from '../store/schema.generated.js';
 import { defaultIdentityId, type Identity, sameAddress } from './identity.js';
 
-interface IdentityRow {
-  id: string;
-  name: string;
-  email: string;
-  reply_to: EmailAddressValue[] | null;
-  bcc: EmailAddressValue[] | null;
-  text_signature: string;
-  html_signature: string;
-  may_delete: boolean;
-}
+const IDENTITY_COLUMNS = [
+  'id',
+  'name',
+  'email',
+  'reply_to',
+  'bcc',
+  'text_signature',
+  'html_signature',
+  'may_delete',
+] as const;
+
+type IdentityRow = Pick<Selectable<IdentitiesTable>, (typeof IDENTITY_COLUMNS)[number]>;
 
 function identityOf(row: IdentityRow): Identity {
   return {
     id: row.id,
     name: row.name,
     email: row.email,
-    replyTo: row.reply_to,
-    bcc: row.bcc,
+    replyTo: row.reply_to as EmailAddressValue[] | null,
+    bcc: row.bcc as EmailAddressValue[] | null,
     textSignature: row.text_signature,
     htmlSignature: row.html_signature,
     mayDelete: row.may_delete,
+  };
+}
+
+/** The columns of what a client may change of an identity. */
+function editableColumns(identity: Identity) {
+  return {
+    name: identity.name,
+    reply_to: JSON.stringify(identity.replyTo),
+    bcc: JSON.stringify(identity.bcc),
+    text_signature: identity.textSignature,
+    html_signature: identity.htmlSignature,
   };
 }
 
@@ -32,12 +48,14 @@ export async function listIdentities(
   accountId: string,
   ids: readonly string[] | null = null,
 ): Promise<Identity[]> {
-  const rows: IdentityRow[] = await manager.query(
-    `SELECT id, name, email, reply_to, bcc, text_signature, html_signature, may_delete
-       FROM mailbox.identities
-      WHERE account_id = $1 AND ($2::text[] IS NULL OR id = ANY($2::text[]))
-      ORDER BY id`,
-    [accountId, ids],
+  const rows = await runQuery(
+    manager,
+    mailboxDb
+      .selectFrom('mailbox.identities')
+      .select(IDENTITY_COLUMNS)
+      .where('account_id', '=', accountId)
+      .$if(ids !== null, (query) => query.where('id', '=', sql<string>`ANY(${ids}::text[])`))
+      .orderBy('id'),
   );
   return rows.map(identityOf);
 }
@@ -64,50 +82,37 @@ export async function ensureDefaultIdentity(write: AccountWrite, address: string
 }
 
 export async function insertIdentity(write: AccountWrite, identity: Identity): Promise<void> {
-  await write.manager.query(
-    `INSERT INTO mailbox.identities
-       (id, account_id, name, email, reply_to, bcc, text_signature, html_signature, may_delete,
-        created_modseq, updated_modseq)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)`,
-    [
-      identity.id,
-      write.accountId,
-      identity.name,
-      identity.email,
-      JSON.stringify(identity.replyTo),
-      JSON.stringify(identity.bcc),
-      identity.textSignature,
-      identity.htmlSignature,
-      identity.mayDelete,
-      write.modseq,
-    ],
+  await runQuery(
+    write.manager,
+    mailboxDb.insertInto('mailbox.identities').values({
+      id: identity.id,
+      account_id: write.accountId,
+      email: identity.email,
+      may_delete: identity.mayDelete,
+      ...editableColumns(identity),
+      created_modseq: write.modseq,
+      updated_modseq: write.modseq,
+    }),
   );
   write.record('Identity', identity.id, 'created');
 }
 
 export async function updateIdentity(write: AccountWrite, identity: Identity): Promise<void> {
-  await write.manager.query(
-    `UPDATE mailbox.identities
-        SET name = $3, reply_to = $4, bcc = $5, text_signature = $6, html_signature = $7, updated_modseq = $8
-      WHERE id = $1 AND account_id = $2`,
-    [
-      identity.id,
-      write.accountId,
-      identity.name,
-      JSON.stringify(identity.replyTo),
-      JSON.stringify(identity.bcc),
-      identity.textSignature,
-      identity.htmlSignature,
-      write.modseq,
-    ],
+  await runQuery(
+    write.manager,
+    mailboxDb
+      .updateTable('mailbox.identities')
+      .set({ ...editableColumns(identity), updated_modseq: write.modseq })
+      .where('id', '=', identity.id)
+      .where('account_id', '=', write.accountId),
   );
   write.record('Identity', identity.id, 'updated');
 }
 
 export async function destroyIdentity(write: AccountWrite, id: string): Promise<void> {
-  await write.manager.query('DELETE FROM mailbox.identities WHERE id = $1 AND account_id = $2', [
-    id,
-    write.accountId,
-  ]);
+  await runQuery(
+    write.manager,
+    mailboxDb.deleteFrom('mailbox.identities').where('id', '=', id).where('account_id', '=', write.accountId),
+  );
   write.record('Identity', id, 'destroyed');
 }

@@ -1,12 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { SetError } from '@pushmail/jmap';
-import { LOGGER } from '@pushmail/platform';
-import type { Logger } from 'pino';
-import { DataSource } from 'typeorm';
-import { AccountWrite } from '../../changes/account-write.js';
+import { AccountChanges } from '../../changes/account-changes.js';
+import type { AccountWrite } from '../../changes/account-write.js';
 import { typeModseq } from '../../changes/change-log.js';
 import type { ChangeType } from '../../store/query-builder.js';
-import { type ChangeCause, MailboxChangesPublisher } from '../../publishing/mailbox-changes.publisher.js';
+import type { ChangeCause } from '../../publishing/mailbox-changes.publisher.js';
 import { assertInState, orNull } from './arguments.js';
 
 /** A device's change of one type, with the states its answer reports. */
@@ -24,11 +22,7 @@ export interface DeviceChange<T> {
  */
 @Injectable()
 export class DeviceChanges {
-  constructor(
-    @Inject(DataSource) private readonly dataSource: DataSource,
-    @Inject(MailboxChangesPublisher) private readonly publisher: MailboxChangesPublisher,
-    @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  constructor(@Inject(AccountChanges) private readonly accounts: AccountChanges) {}
 
   async apply<T>(
     accountId: string,
@@ -37,32 +31,12 @@ export class DeviceChanges {
     work: (write: AccountWrite) => Promise<T>,
     cause: (result: T) => ChangeCause,
   ): Promise<DeviceChange<T>> {
-    const outcome = await this.dataSource.transaction(async (manager) => {
-      const write = await AccountWrite.open(manager, accountId);
+    const { result, before, after } = await this.accounts.write(accountId, (write) => {
       assertInState(type, typeModseq(write.before, type), ifInState);
-      const result = await work(write);
-      const after = await write.commit();
-      return {
-        result,
-        before: typeModseq(write.before, type),
-        after: typeModseq(after, type),
-        changed: after !== write.before,
-      };
+      return work(write);
     });
-    if (outcome.changed) await this.announce(accountId, cause(outcome.result));
-    return { result: outcome.result, oldState: String(outcome.before), newState: String(outcome.after) };
-  }
-
-  /** The change is durable; a failed announcement is repeated by the sweeper, not reported to the device. */
-  private async announce(accountId: string, cause: ChangeCause): Promise<void> {
-    try {
-      await this.publisher.publishPending([accountId], cause);
-    } catch (error) {
-      this.logger.warn(
-        { err: error, accountId, cause },
-        'announcing a device change failed; it will be repeated',
-      );
-    }
+    if (after !== before) await this.accounts.announce([accountId], cause(result));
+    return { result, oldState: String(typeModseq(before, type)), newState: String(typeModseq(after, type)) };
   }
 }
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DEFAULT_CORE_LIMITS, MethodError, type MethodContext } from '@pushmail/jmap';
 import type { EntityManager } from 'typeorm';
+import type { AccountStates } from '../../changes/change-log.js';
 import {
   SUBMISSION_COLUMNS,
   SUBMISSION_PROPERTIES,
@@ -8,14 +9,7 @@ import {
   submissionOf,
 } from '../../submissions/submission.js';
 import { idsArgument, propertiesArgument } from './arguments.js';
-import {
-  queryAnswer,
-  queryChangesAnswer,
-  queryChangesArguments,
-  queryWindowArguments,
-  sinceModseq,
-} from './query-results.js';
-import { listRows, TypeMethods } from './type-methods.js';
+import { ListedQueryMethods, listRows } from './type-methods.js';
 
 /** The most submissions a query considers; older ones are reached by filtering on time. */
 const MAX_QUERY_RESULTS = 10_000;
@@ -31,7 +25,7 @@ interface SubmissionQuery {
  * submit-emails use case.
  */
 @Injectable()
-export class EmailSubmissionMethods extends TypeMethods {
+export class EmailSubmissionMethods extends ListedQueryMethods<SubmissionQuery> {
   protected readonly type = 'EmailSubmission';
 
   async get(args: Record<string, unknown>, context: MethodContext): Promise<Record<string, unknown>> {
@@ -62,35 +56,16 @@ export class EmailSubmissionMethods extends TypeMethods {
     });
   }
 
-  async query(args: Record<string, unknown>, context: MethodContext): Promise<Record<string, unknown>> {
-    const { accountId } = context;
-    const query = submissionQuery(args);
-    const window = queryWindowArguments(args);
-    return this.withStates(accountId, async (manager, states) => {
-      const ids = await this.matching(manager, accountId, query);
-      return queryAnswer(accountId, states.submissionModseq, ids, window);
-    });
+  protected queryOf(args: Record<string, unknown>): SubmissionQuery {
+    return submissionQuery(args);
   }
 
-  /** Every submission changed since the old state is removed and, where it still matches, added back. */
-  async queryChanges(
-    args: Record<string, unknown>,
-    context: MethodContext,
-  ): Promise<Record<string, unknown>> {
-    const { accountId } = context;
-    const asked = queryChangesArguments(args);
-    const query = submissionQuery(args);
-    return this.withStates(accountId, async (manager, states) => {
-      const since = sinceModseq(asked.sinceQueryState, states);
-      const ids = await this.matching(manager, accountId, query);
-      const changed = new Set(
-        await this.changes.changedIds(manager, accountId, 'EmailSubmission', since, states.modseq, 10_000),
-      );
-      return queryChangesAnswer(accountId, asked, states.submissionModseq, ids, changed);
-    });
+  protected queryStateOf(states: AccountStates): number {
+    return states.submissionModseq;
   }
 
-  private async matching(
+  /** A submission's place depends on nothing but itself. */
+  protected async matchingIds(
     manager: EntityManager,
     accountId: string,
     query: SubmissionQuery,

@@ -1,18 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { DEFAULT_CORE_LIMITS, type MethodContext, MethodError } from '@pushmail/jmap';
+import type { EntityManager } from 'typeorm';
+import type { AccountStates } from '../../changes/change-log.js';
 import { loadMailboxNodes, type MailboxNodeRow } from '../../mailboxes/load-mailboxes.js';
 import { OWNER_RIGHTS, ROLE_RIGHTS } from '../../mailboxes/mailbox-rights.js';
 import { descendantsOf, queryMailboxes } from '../../mailboxes/mailbox-tree.js';
 import { idsArgument, optionalBoolean, propertiesArgument } from './arguments.js';
 import { resolveCreationId } from './email.methods.js';
-import {
-  queryAnswer,
-  queryChangesAnswer,
-  queryChangesArguments,
-  queryWindowArguments,
-  sinceModseq,
-} from './query-results.js';
-import { listRows, TypeMethods } from './type-methods.js';
+import { ListedQueryMethods, listRows } from './type-methods.js';
 
 export const MAILBOX_PROPERTIES = [
   'id',
@@ -40,7 +35,7 @@ interface MailboxRow extends MailboxNodeRow {
  * emails in the same snapshot as the state, so they are exact for that state.
  */
 @Injectable()
-export class MailboxMethods extends TypeMethods {
+export class MailboxMethods extends ListedQueryMethods<MailboxQuery> {
   protected readonly type = 'Mailbox';
 
   async get(args: Record<string, unknown>, context: MethodContext): Promise<Record<string, unknown>> {
@@ -81,43 +76,30 @@ export class MailboxMethods extends TypeMethods {
     });
   }
 
-  async query(args: Record<string, unknown>, context: MethodContext): Promise<Record<string, unknown>> {
-    const { accountId } = context;
-    const options = queryOptions(args);
-    const window = queryWindowArguments(args);
-
-    return this.withStates(accountId, async (manager, states) => {
-      const ids = queryMailboxes(await loadMailboxNodes(manager, accountId), options);
-      return queryAnswer(accountId, states.mailboxModseq, ids, window);
-    });
+  protected queryOf(args: Record<string, unknown>): MailboxQuery {
+    return queryOptions(args);
   }
 
-  /**
-   * Mailbox/queryChanges: every mailbox changed since the old state (and, in a tree, everything below
-   * it) is removed and added again at its place in the new results.
-   */
-  async queryChanges(
-    args: Record<string, unknown>,
-    context: MethodContext,
-  ): Promise<Record<string, unknown>> {
-    const { accountId } = context;
-    const asked = queryChangesArguments(args);
-    const options = queryOptions(args);
+  protected queryStateOf(states: AccountStates): number {
+    return states.mailboxModseq;
+  }
 
-    return this.withStates(accountId, async (manager, states) => {
-      const since = sinceModseq(asked.sinceQueryState, states);
-      const nodes = await loadMailboxNodes(manager, accountId);
-      const ids = queryMailboxes(nodes, options);
-      const changed = new Set(
-        await this.changes.changedIds(manager, accountId, 'Mailbox', since, states.modseq, 10_000),
-      );
-      if (options.sortAsTree || options.filterAsTree) {
-        for (const id of [...changed]) for (const below of descendantsOf(nodes, id)) changed.add(below);
-      }
-      return queryChangesAnswer(accountId, asked, states.mailboxModseq, ids, changed);
-    });
+  /** In a tree, a mailbox's place depends on its ancestors': everything below a changed one changes too. */
+  protected async matchingIds(
+    manager: EntityManager,
+    accountId: string,
+    query: MailboxQuery,
+    changed?: Set<string>,
+  ): Promise<string[]> {
+    const nodes = await loadMailboxNodes(manager, accountId);
+    if (changed && (query.sortAsTree || query.filterAsTree)) {
+      for (const id of [...changed]) for (const below of descendantsOf(nodes, id)) changed.add(below);
+    }
+    return queryMailboxes(nodes, query);
   }
 }
+
+type MailboxQuery = ReturnType<typeof queryOptions>;
 
 function queryOptions(args: Record<string, unknown>) {
   return {

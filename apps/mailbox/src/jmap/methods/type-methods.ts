@@ -5,7 +5,13 @@ import type { AccountStates } from '../../changes/change-log.js';
 import { ChangesService } from '../../changes/changes.service.js';
 import type { ChangeType } from '../../store/query-builder.js';
 import { invalidArguments, optionalUnsignedInt, requireString } from './arguments.js';
-import { sinceModseq } from './query-results.js';
+import {
+  queryAnswer,
+  queryChangesAnswer,
+  queryChangesArguments,
+  queryWindowArguments,
+  sinceModseq,
+} from './query-results.js';
 import { readSnapshot } from './read-snapshot.js';
 
 /** The most ids one /changes answer carries, whatever maxChanges asks for. */
@@ -65,6 +71,65 @@ export abstract class TypeMethods {
         destroyed: result.destroyed,
         ...(type === 'Mailbox' ? { updatedProperties: null } : {}),
       };
+    });
+  }
+}
+
+/** The most changed ids a queryChanges of a listed type considers. */
+const MAX_LISTED_QUERY_CHANGES = 10_000;
+
+/**
+ * The types whose query results are listed whole in memory (mailboxes, submissions): Foo/query cuts
+ * its window from the list, and Foo/queryChanges removes every changed id and adds it back at its
+ * index in the new list.
+ */
+export abstract class ListedQueryMethods<Query> extends TypeMethods {
+  /** Reads the filter and sort of a query, refusing what the type does not support. */
+  protected abstract queryOf(args: Record<string, unknown>): Query;
+  /** The state of the type's query results. */
+  protected abstract queryStateOf(states: AccountStates): number;
+  /**
+   * Every id in the results, in order. Given `changed`, adds to it the ids whose place in the results
+   * depends on a changed one.
+   */
+  protected abstract matchingIds(
+    manager: EntityManager,
+    accountId: string,
+    query: Query,
+    changed?: Set<string>,
+  ): Promise<string[]>;
+
+  async query(args: Record<string, unknown>, context: MethodContext): Promise<Record<string, unknown>> {
+    const { accountId } = context;
+    const query = this.queryOf(args);
+    const window = queryWindowArguments(args);
+    return this.withStates(accountId, async (manager, states) => {
+      const ids = await this.matchingIds(manager, accountId, query);
+      return queryAnswer(accountId, this.queryStateOf(states), ids, window);
+    });
+  }
+
+  async queryChanges(
+    args: Record<string, unknown>,
+    context: MethodContext,
+  ): Promise<Record<string, unknown>> {
+    const { accountId } = context;
+    const asked = queryChangesArguments(args);
+    const query = this.queryOf(args);
+    return this.withStates(accountId, async (manager, states) => {
+      const since = sinceModseq(asked.sinceQueryState, states);
+      const changed = new Set(
+        await this.changes.changedIds(
+          manager,
+          accountId,
+          this.type,
+          since,
+          states.modseq,
+          MAX_LISTED_QUERY_CHANGES,
+        ),
+      );
+      const ids = await this.matchingIds(manager, accountId, query, changed);
+      return queryChangesAnswer(accountId, asked, this.queryStateOf(states), ids, changed);
     });
   }
 }

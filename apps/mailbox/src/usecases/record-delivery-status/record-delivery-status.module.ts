@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
-import { PublishingModule } from '../../publishing/publishing.module.js';
+import { ChangesModule } from '../../changes/changes.module.js';
 import { DeliveryStatusController } from './delivery-status.controller.js';
 import { RecordDeliveryStatusUseCase } from './record-delivery-status.usecase.js';
 
 @Module({
-  imports: [PublishingModule],
+  imports: [ChangesModule],
   controllers: [DeliveryStatusController],
   providers: [RecordDeliveryStatusUseCase],
   exports: [RecordDeliveryStatusUseCase],

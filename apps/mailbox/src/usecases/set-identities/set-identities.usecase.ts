@@ -9,6 +9,7 @@ import {
 } from '../../identities/identity-store.js';
 import {
   type Identity,
+  IDENTITY_PROPERTIES,
   isSafeAddress,
   isSafeName,
   isSignature,
@@ -135,16 +136,7 @@ function readIdentity(value: unknown, current: Identity | null): { value: Editab
     if (property in input && (current === null || input[property] !== current[property as keyof Identity]))
       return invalid(property, `"${property}" is set by the server`);
   }
-  const known = new Set([
-    'id',
-    'name',
-    'email',
-    'replyTo',
-    'bcc',
-    'textSignature',
-    'htmlSignature',
-    'mayDelete',
-  ]);
+  const known = new Set<string>(IDENTITY_PROPERTIES);
   const unknown = Object.keys(input).find((key) => !known.has(key));
   if (unknown !== undefined)
     return invalid(unknown.slice(0, 64), `unknown property "${unknown.slice(0, 64)}"`);

@@ -98,6 +98,20 @@ describe(SubmitEmailsUseCase.name, () => {
 
     const changes = await one('Identity/changes', { sinceState: got['state'] });
     expect(changes['created']).toEqual([(set['created'] as Record<string, { id: string }>)['work']!.id]);
+
+    const workId = (set['created'] as Record<string, { id: string }>)['work']!.id;
+    const update = {
+      name: 'Alice, working',
+      replyTo: [{ name: null, email: address }],
+      htmlSignature: '<p>A</p>',
+    };
+    expect((await one('Identity/set', { update: { [workId]: update } }))['updated']).toEqual({
+      [workId]: null,
+    });
+    const [work] = (await one('Identity/get', { ids: [workId] }))['list'] as unknown[];
+    expect(work).toMatchObject({ ...update, textSignature: '-- \nAlice', bcc: null, mayDelete: true });
+    expect((await one('Identity/set', { destroy: [workId] }))['destroyed']).toEqual([workId]);
+    expect((await one('Identity/get', { ids: [workId] }))['notFound']).toEqual([workId]);
   });
 
   it('submits a draft: stored final, filed in Sent as seen, and published without its Bcc once stored', async () => {
