@@ -7,20 +7,6 @@ import { DeviceBlockedException } from './devices.errors.js';
 import { lockSignedInAccount } from './lock-signed-in-account.js';
 import { type PartnershipInput, type PartnershipOutcome, Partnerships } from './partnerships.service.js';
 
-/** What the caller does for an admitted device, in the partnership's transaction. */
-export type AdmitDevice<T> = (
-  manager: EntityManager,
-  accountId: string,
-  partnership: PartnershipOutcome,
-) => Promise<{ admitted: T; changed: boolean }>;
-
-export interface SignedInDevice<T> {
-  accountId: string;
-  address: string;
-  partnership: PartnershipOutcome;
-  admitted: T;
-}
-
 /**
  * A device signing in with its account's address and password, to register or as a standard
  * client: the password is checked, then in one account change the partnership is created or
@@ -36,11 +22,7 @@ export class DeviceSignIn {
     @Inject(AccountChanges) private readonly changes: AccountChanges,
   ) {}
 
-  async execute<T>(
-    credentials: { address: string; password: string },
-    device: PartnershipInput,
-    admit: AdmitDevice<T>,
-  ): Promise<SignedInDevice<T>> {
+  async execute<T>({ credentials, device, admit }: DeviceSignInRequest<T>): Promise<SignedInDevice<T>> {
     const accountId = await this.signIn.verify(credentials.address, credentials.password);
     const outcome = await this.changes.commit(
       accountId,
@@ -69,4 +51,24 @@ export class DeviceSignIn {
       admitted: outcome.admitted,
     };
   }
+}
+
+export interface DeviceSignInRequest<T> {
+  credentials: { address: string; password: string };
+  device: PartnershipInput;
+  /** What the caller does for an admitted device, in the partnership's transaction. */
+  admit: AdmitDevice<T>;
+}
+
+export type AdmitDevice<T> = (
+  manager: EntityManager,
+  accountId: string,
+  partnership: PartnershipOutcome,
+) => Promise<{ admitted: T; changed: boolean }>;
+
+export interface SignedInDevice<T> {
+  accountId: string;
+  address: string;
+  partnership: PartnershipOutcome;
+  admitted: T;
 }

@@ -25,9 +25,9 @@ export class AuthenticateDevice {
   constructor(@Inject(DeviceSignIn) private readonly deviceSignIn: DeviceSignIn) {}
 
   async execute(input: AuthenticateDeviceDto): Promise<AuthenticatedPrincipal> {
-    const { accountId, address, partnership, admitted } = await this.deviceSignIn.execute(
-      input,
-      {
+    const { accountId, address, partnership, admitted } = await this.deviceSignIn.execute({
+      credentials: input,
+      device: {
         deviceId: input.deviceId,
         deviceType: input.deviceType,
         model: input.model,
@@ -36,11 +36,11 @@ export class AuthenticateDevice {
         clientAddress: input.clientAddress,
         authMethod: 'password',
       },
-      async (manager, accountId, { changed }) => {
+      admit: async (manager, accountId, { changed }) => {
         if (changed) await bumpAccountRevision(manager, accountId);
         return { admitted: { revision: await revisionOf(manager, accountId) }, changed };
       },
-    );
+    });
     return {
       accountId,
       address,

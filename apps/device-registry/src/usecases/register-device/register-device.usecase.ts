@@ -38,10 +38,10 @@ export class RegisterDevice {
 
   async execute(input: RegisterDeviceDto, clientAddress: string | null): Promise<RegisteredDevice> {
     const issued = issueDeviceToken();
-    const { accountId, partnership } = await this.deviceSignIn.execute(
-      input,
-      { ...input, clientAddress, authMethod: 'token' },
-      async (manager, accountId) => {
+    const { accountId, partnership } = await this.deviceSignIn.execute({
+      credentials: input,
+      device: { ...input, clientAddress, authMethod: 'token' },
+      admit: async (manager, accountId) => {
         // A refreshed partnership gets no token while the device is wiped or a wipe waits for it,
         // as a rotation gets none; the refusal rolls the refresh back.
         const device = await manager.findOneByOrFail(Device, { accountId, deviceId: input.deviceId });
@@ -50,7 +50,7 @@ export class RegisterDevice {
         await bumpAccountRevision(manager, accountId);
         return { admitted: undefined, changed: true };
       },
-    );
+    });
     return {
       created: partnership.created,
       accountId,
