@@ -4,7 +4,6 @@ import { CredentialsModule } from '../credentials/credentials.module.js';
 import { PublishingModule } from '../publishing/publishing.module.js';
 import { WipesModule } from '../wipes/wipes.module.js';
 import { AdminDevicesController, AdminOrgDevicesController } from './admin-devices.controller.js';
-import { DeviceSignIn } from './device-sign-in.service.js';
 import { DevicesController } from './devices.controller.js';
 import { DevicesService } from './devices.service.js';
 import { InternalDevicesController } from './internal-devices.controller.js';
@@ -27,7 +26,6 @@ import { RotateDeviceToken } from '../usecases/rotate-device-token/rotate-device
   providers: [
     DevicesService,
     Partnerships,
-    DeviceSignIn,
     RegisterDevice,
     AuthenticateDevice,
     RotateDeviceToken,

@@ -1,8 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DeviceAccessLevel } from '@pushmail/contracts';
 import { bumpAccountRevision, revisionOf } from '../../accounts/account-revision.js';
-import { DeviceSignIn } from '../../devices/device-sign-in.service.js';
+import { SignIn } from '../../credentials/sign-in.service.js';
+import { AccountChanges } from '../../publishing/account-changes.service.js';
+import { DeviceBlockedException } from '../../devices/devices.errors.js';
 import type { AuthenticateDeviceDto } from '../../devices/dto/internal.dto.js';
+import { lockSignedInAccount } from '../../devices/lock-signed-in-account.js';
+import { Partnerships } from '../../devices/partnerships.service.js';
 
 export interface AuthenticatedPrincipal {
   accountId: string;
@@ -22,33 +26,41 @@ export interface AuthenticatedPrincipal {
  */
 @Injectable()
 export class AuthenticateDevice {
-  constructor(@Inject(DeviceSignIn) private readonly deviceSignIn: DeviceSignIn) {}
+  constructor(
+    @Inject(SignIn) private readonly signIn: SignIn,
+    @Inject(Partnerships) private readonly partnerships: Partnerships,
+    @Inject(AccountChanges) private readonly changes: AccountChanges,
+  ) {}
 
   async execute(input: AuthenticateDeviceDto): Promise<AuthenticatedPrincipal> {
-    const { accountId, address, partnership, admitted } = await this.deviceSignIn.execute({
-      credentials: input,
-      device: {
-        deviceId: input.deviceId,
-        deviceType: input.deviceType,
-        model: input.model,
-        os: input.os,
-        userAgent: input.userAgent,
-        clientAddress: input.clientAddress,
-        authMethod: 'password',
+    const accountId = await this.signIn.verify(input.address, input.password);
+    const outcome = await this.changes.commit(
+      accountId,
+      async (manager) => {
+        const account = await lockSignedInAccount(manager, accountId);
+        const partnership = await this.partnerships.upsert(manager, accountId, {
+          deviceId: input.deviceId,
+          deviceType: input.deviceType,
+          model: input.model,
+          os: input.os,
+          userAgent: input.userAgent,
+          clientAddress: input.clientAddress,
+          authMethod: 'password',
+        });
+        if (partnership.changed) await bumpAccountRevision(manager, accountId);
+        return { ...partnership, address: account.address, revision: await revisionOf(manager, accountId) };
       },
-      admit: async (manager, accountId, { changed }) => {
-        if (changed) await bumpAccountRevision(manager, accountId);
-        return { admitted: { revision: await revisionOf(manager, accountId) }, changed };
-      },
-    });
+      (result) => result.changed,
+    );
+    if (outcome.decision.level === 'blocked') throw new DeviceBlockedException(outcome.decision);
     return {
       accountId,
-      address,
+      address: outcome.address,
       deviceId: input.deviceId,
-      created: partnership.created,
-      access: partnership.decision.level,
-      accessRule: partnership.decision.rule,
-      revision: admitted.revision,
+      created: outcome.created,
+      access: outcome.decision.level,
+      accessRule: outcome.decision.rule,
+      revision: outcome.revision,
     };
   }
 }
