@@ -9,6 +9,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { DevicePool, loopbackAddresses } from './lib/device-pool.mjs';
+import { cleanUpOnInterrupt, stopPlatform } from './lib/run-lifecycle.mjs';
 import { RUN_TAG } from './lib/messages.mjs';
 import { parseOptions } from './lib/options.mjs';
 import { openDatabase, postgresPids, waitRecipientKnown } from './lib/platform-probes.mjs';
@@ -59,24 +60,14 @@ let infra;
 let platform;
 let db;
 let activePool = null;
-let stopping = false;
 
 async function cleanup() {
   await activePool?.close().catch(() => undefined);
   await db?.end().catch(() => undefined);
-  await platform?.stop().catch((error) => log(`stopping the platform failed: ${error.message}`));
-  await infra?.stop().catch(() => undefined);
+  await stopPlatform({ platform, infra, log });
 }
 
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    progress.finishLine();
-    log('interrupted; stopping what the benchmark started');
-    void cleanup().finally(() => process.exit(130));
-  });
-}
+cleanUpOnInterrupt({ progress, log, runName: 'benchmark', cleanup });
 
 try {
   await main();

@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import kafkajs from 'kafkajs';
 
 import { DevicePool } from './lib/device-pool.mjs';
+import { cleanUpOnInterrupt, stopPlatform } from './lib/run-lifecycle.mjs';
 import { buildMessage, RUN_TAG, subjectOf } from './lib/messages.mjs';
 import { openDatabase, waitRecipientKnown } from './lib/platform-probes.mjs';
 import { findKafkaPid, readProcess } from './lib/procstat.mjs';
@@ -79,16 +80,9 @@ async function cleanup() {
   await pool?.close().catch(() => undefined);
   await admin?.disconnect().catch(() => undefined);
   await db?.end().catch(() => undefined);
-  await platform?.stop().catch((error) => log(`stopping the platform failed: ${error.message}`));
-  await infra?.stop().catch(() => undefined);
+  await stopPlatform({ platform, infra, log });
 }
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => {
-    progress.finishLine();
-    log('interrupted; stopping what the soak started');
-    void cleanup().finally(() => process.exit(130));
-  });
-}
+cleanUpOnInterrupt({ progress, log, runName: 'soak', cleanup });
 
 try {
   process.exitCode = await main();

@@ -623,6 +623,32 @@ describe(AppModule.name, () => {
     expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(800);
   });
 
+  it('records a blocked standard client at its first password sign-in and refuses it with a 403', async () => {
+    const { accountId, address } = await createAccount();
+    const exemption = await fetch(`${baseUrl}/admin/accounts/${accountId}/devices/blocked-client/access`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
+      body: JSON.stringify({ access: 'blocked', note: 'not this one' }),
+    });
+    expect(exemption.status).toBe(200);
+    const refused = await fetch(`${baseUrl}/internal/v1/authenticate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${INTERNAL_TOKEN}` },
+      body: JSON.stringify({
+        address,
+        password: 'correct horse',
+        deviceId: 'blocked-client',
+        deviceType: 'jmap-client',
+        model: 'Mail',
+      }),
+    });
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ status: 403, error: 'device_blocked' });
+    const device = await adminRequest('GET', `/admin/accounts/${accountId}/devices/blocked-client`);
+    expect(device.status).toBe(200);
+    expect(await device.json()).toMatchObject({ deviceId: 'blocked-client', access: 'blocked' });
+  });
+
   it('lists an ActiveSync device with its protocol, version, last command and heartbeat as the gateway reports them', async () => {
     const { accountId, address } = await createAccount();
     const internal = (path: string, body: unknown) =>

@@ -9,6 +9,7 @@ export * from './health/health.module.js';
 export * from './http/bearer-token.js';
 export * from './http/bearer-token.guard.js';
 export * from './http/admin-controller.js';
+export * from './http/api-view.js';
 export * from './http/configure-http.js';
 export * from './http/exception.filter.js';
 export * from './http/internal-controller.js';

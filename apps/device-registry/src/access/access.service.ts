@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import type { DeviceAccessLevel } from '@pushmail/contracts';
+import { apiView } from '@pushmail/platform';
 import { DataSource, type EntityManager, QueryFailedError } from 'typeorm';
 import { bumpAccountRevision, lockAccount } from '../accounts/account-revision.js';
 import { recordDeviceEvent } from '../device-events/record-device-event.js';
@@ -253,20 +254,10 @@ function accountNotFound(accountId: string): NotFoundException {
 function ruleView(rule: AccessRule): AccessRuleView {
   return {
     ruleId: rule.id,
-    matchField: rule.matchField,
-    pattern: rule.pattern,
-    access: rule.access,
-    description: rule.description,
-    createdAt: rule.createdAt.toISOString(),
+    ...apiView(rule, ['matchField', 'pattern', 'access', 'description', 'createdAt']),
   };
 }
 
 function exemptionView(exemption: DeviceExemption): ExemptionView {
-  return {
-    accountId: exemption.accountId,
-    deviceId: exemption.deviceId,
-    access: exemption.access,
-    note: exemption.note,
-    createdAt: exemption.createdAt.toISOString(),
-  };
+  return apiView(exemption, ['accountId', 'deviceId', 'access', 'note', 'createdAt']);
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { apiView } from '@pushmail/platform';
 import { DataSource, type EntityManager } from 'typeorm';
 import { bumpAccountRevision, lockAccount, revisionOf } from '../accounts/account-revision.js';
 import { recordDeviceEvent } from '../device-events/record-device-event.js';
@@ -188,25 +189,22 @@ async function lockedDevice(manager: EntityManager, accountId: string, deviceId:
 }
 
 function wipeOf(wipe: DeviceWipe) {
-  return {
-    wipeId: wipe.id,
-    kind: wipe.kind,
-    requestedBy: wipe.requestedBy,
-    requestedAt: wipe.requestedAt.toISOString(),
-  };
+  return { wipeId: wipe.id, ...apiView(wipe, ['kind', 'requestedBy', 'requestedAt']) };
 }
 
 function wipeView(wipe: DeviceWipe): WipeView {
   return {
     wipeId: wipe.id,
-    accountId: wipe.accountId,
-    deviceId: wipe.deviceId,
-    kind: wipe.kind,
-    status: wipe.status,
-    requestedBy: wipe.requestedBy,
-    requestedAt: wipe.requestedAt.toISOString(),
-    confirmedAt: wipe.confirmedAt?.toISOString() ?? null,
-    cancelledAt: wipe.cancelledAt?.toISOString() ?? null,
-    cancelledBy: wipe.cancelledBy,
+    ...apiView(wipe, [
+      'accountId',
+      'deviceId',
+      'kind',
+      'status',
+      'requestedBy',
+      'requestedAt',
+      'confirmedAt',
+      'cancelledAt',
+      'cancelledBy',
+    ]),
   };
 }

@@ -64,14 +64,14 @@ function entry(kind: TrailEntry['kind'], secondsAgo: number, extra: Partial<Trai
   };
 }
 
+/** The diagnosis of `trail` for the device (a healthy JMAP phone unless given), now. */
+function diagnose(trail: TrailEntry[], forDevice = device(), facts = account) {
+  return diagnoseDevice(forDevice, trail, facts, settings);
+}
+
 describe(diagnoseDevice.name, () => {
   it('finds nothing wrong with a healthy device', () => {
-    const diagnosis = diagnoseDevice(
-      device(),
-      [entry('connected', 60), entry('pong', 30)],
-      account,
-      settings,
-    );
+    const diagnosis = diagnose([entry('connected', 60), entry('pong', 30)]);
     expect(diagnosis).toMatchObject({ status: 'ok', findings: [] });
   });
 
@@ -80,12 +80,7 @@ describe(diagnoseDevice.name, () => {
       entry('disconnected', secondsAgo, {
         close: { code: 1006, reason: '', by: 'network', lifetimeMs, pingIntervalMs: 30_000 },
       });
-    const diagnosis = diagnoseDevice(
-      device(),
-      [cut(100, 10_100), cut(80, 9_900), cut(60, 10_000)],
-      account,
-      settings,
-    );
+    const diagnosis = diagnose([cut(100, 10_100), cut(80, 9_900), cut(60, 10_000)]);
     const finding = diagnosis.findings.find((candidate) => candidate.code === 'idleConnectionCut');
     expect(finding?.evidence).toMatchObject({ cuts: 3, observedLifetimeMs: 10_000, pingIntervalMs: 30_000 });
     expect(finding?.fix).toContain('WS_PING_INTERVAL_MS=8000');
@@ -95,12 +90,7 @@ describe(diagnoseDevice.name, () => {
   it('does not blame the network for sockets the server or the client closed', () => {
     const closed = (by: 'client' | 'server') =>
       entry('disconnected', 10, { close: { code: 1000, reason: '', by, lifetimeMs: 100 } });
-    const diagnosis = diagnoseDevice(
-      device(),
-      [closed('client'), closed('server'), closed('client')],
-      account,
-      settings,
-    );
+    const diagnosis = diagnose([closed('client'), closed('server'), closed('client')]);
     expect(diagnosis.findings.map((finding) => finding.code)).not.toContain('idleConnectionCut');
   });
 
@@ -111,21 +101,28 @@ describe(diagnoseDevice.name, () => {
       entry('disconnected', secondsAgo - close.lifetimeMs / 1000, { close }),
     ];
   }
-  const codesOf = (trail: TrailEntry[]) =>
-    diagnoseDevice(device(), trail, account, settings).findings.map((finding) => finding.code);
+  /** `count` sessions `stepSeconds` apart, the first `firstSecondsAgo`, the nth ended by `closeOf(n)`. */
+  function sessions(
+    count: number,
+    [firstSecondsAgo, stepSeconds]: [number, number],
+    closeOf: (index: number) => NonNullable<TrailEntry['close']>,
+  ): TrailEntry[] {
+    return Array.from({ length: count }, (_, index) =>
+      session(firstSecondsAgo - index * stepSeconds, closeOf(index)),
+    ).flat();
+  }
+  const codesOf = (trail: TrailEntry[]) => diagnose(trail).findings.map((finding) => finding.code);
 
   it('reports a client that opened and closed 168 sockets in five minutes as reconnecting abusively, not as a network cut', () => {
     // As push-delivery recorded them before it said who started a close: no close frame, a few ms old.
-    const legacy = Array.from({ length: 168 }, (_, index) =>
-      session(290 - index * 1.7, {
-        code: 1006,
-        reason: '',
-        by: 'network',
-        lifetimeMs: index % 40,
-        pingIntervalMs: 30_000,
-      }),
-    ).flat();
-    const diagnosis = diagnoseDevice(device(), legacy, account, settings);
+    const legacy = sessions(168, [290, 1.7], (index) => ({
+      code: 1006,
+      reason: '',
+      by: 'network',
+      lifetimeMs: index % 40,
+      pingIntervalMs: 30_000,
+    }));
+    const diagnosis = diagnose(legacy);
     expect(diagnosis.findings.map((finding) => finding.code)).toEqual(['abusiveReconnects']);
     expect(diagnosis.findings[0]).toMatchObject({
       severity: 'warning',
@@ -135,42 +132,36 @@ describe(diagnoseDevice.name, () => {
     expect(diagnosis.findings[0]?.fix).not.toMatch(/WS_PING_INTERVAL_MS/);
 
     // As it records them now: who started each close, and how long the socket had been idle.
-    const recorded = Array.from({ length: 168 }, (_, index) =>
-      session(290 - index * 1.7, {
-        code: 1006,
-        reason: '',
-        by: 'network',
-        initiator: 'silentCut',
-        idleMs: 3,
-        lifetimeMs: 5,
-        pingIntervalMs: 30_000,
-      }),
-    ).flat();
+    const recorded = sessions(168, [290, 1.7], () => ({
+      code: 1006,
+      reason: '',
+      by: 'network',
+      initiator: 'silentCut',
+      idleMs: 3,
+      lifetimeMs: 5,
+      pingIntervalMs: 30_000,
+    }));
     expect(codesOf(recorded)).toEqual(['abusiveReconnects']);
   });
 
   it("counts close frames of the client and sockets replaced over the cap as the client's own closes", () => {
-    const frames = Array.from({ length: 6 }, (_, index) =>
-      session(200 - index * 10, {
-        code: 1000,
-        reason: '',
-        by: 'client',
-        initiator: 'clientCloseFrame',
-        idleMs: 50,
-        lifetimeMs: 50,
-      }),
-    ).flat();
-    const replaced = Array.from({ length: 6 }, (_, index) =>
-      session(100 - index * 10, {
-        code: 4029,
-        reason: 'replaced by a newer connection of this device: at most 4 per device',
-        by: 'server',
-        initiator: 'server',
-        idleMs: 2000,
-        lifetimeMs: 9000,
-      }),
-    ).flat();
-    const diagnosis = diagnoseDevice(device(), [...frames, ...replaced], account, settings);
+    const frames = sessions(6, [200, 10], () => ({
+      code: 1000,
+      reason: '',
+      by: 'client',
+      initiator: 'clientCloseFrame',
+      idleMs: 50,
+      lifetimeMs: 50,
+    }));
+    const replaced = sessions(6, [100, 10], () => ({
+      code: 4029,
+      reason: 'replaced by a newer connection of this device: at most 4 per device',
+      by: 'server',
+      initiator: 'server',
+      idleMs: 2000,
+      lifetimeMs: 9000,
+    }));
+    const diagnosis = diagnose([...frames, ...replaced]);
     expect(diagnosis.findings.map((finding) => finding.code)).toEqual(['abusiveReconnects']);
     expect(diagnosis.findings[0]?.evidence).toMatchObject({
       closeFrames: 6,
@@ -210,17 +201,15 @@ describe(diagnoseDevice.name, () => {
   });
 
   it('says who closed the connections of a reconnect storm the client did not make', () => {
-    const byServer = Array.from({ length: 10 }, (_, index) =>
-      session(200 - index * 10, {
-        code: 1013,
-        reason: 'mail store unavailable; reconnect to catch up',
-        by: 'server',
-        initiator: 'server',
-        idleMs: 100,
-        lifetimeMs: 2000,
-      }),
-    ).flat();
-    const diagnosis = diagnoseDevice(device(), byServer, account, settings);
+    const byServer = sessions(10, [200, 10], () => ({
+      code: 1013,
+      reason: 'mail store unavailable; reconnect to catch up',
+      by: 'server',
+      initiator: 'server',
+      idleMs: 100,
+      lifetimeMs: 2000,
+    }));
+    const diagnosis = diagnose(byServer);
     const storm = diagnosis.findings.find((finding) => finding.code === 'reconnectStorm');
     expect(storm?.title).toBe('10 connections within 5 minutes, most closed by the server');
     expect(storm?.evidence).toMatchObject({ closedBy: { server: 10, clientCloseFrame: 0, silentCut: 0 } });
@@ -243,7 +232,7 @@ describe(diagnoseDevice.name, () => {
           close: { code: 0, reason: 'Ping', by: 'network', lifetimeMs, pingIntervalMs: 900_000 },
           activesync: { command: 'Ping', heartbeatSeconds: 900 },
         });
-      const diagnosis = diagnoseDevice(eas(), [cut(2000, 300_000), cut(1000, 300_500)], account, settings);
+      const diagnosis = diagnose([cut(2000, 300_000), cut(1000, 300_500)], eas());
       const finding = diagnosis.findings.find((candidate) => candidate.code === 'idleConnectionCut');
       expect(finding?.title).toContain('Parked Pings');
       expect(finding?.evidence).toMatchObject({ cuts: 2, heartbeatMs: 900_000 });
@@ -252,12 +241,7 @@ describe(diagnoseDevice.name, () => {
     });
 
     it('does not blame the network for Pings answered at their heartbeat', () => {
-      const diagnosis = diagnoseDevice(
-        eas(),
-        [parked(400, 120), answered(280), parked(279, 120), answered(159)],
-        account,
-        settings,
-      );
+      const diagnosis = diagnose([parked(400, 120), answered(280), parked(279, 120), answered(159)], eas());
       expect(diagnosis).toMatchObject({ status: 'ok', findings: [] });
     });
 
@@ -267,52 +251,38 @@ describe(diagnoseDevice.name, () => {
         entry('policyDecision', secondsAgo, {
           activesync: { command: 'Provision', status: 'challenge', policyId, policyVersion },
         });
-      const looping = diagnoseDevice(
-        eas(),
-        [challenge(300, 2), challenge(200, 2), challenge(100, 2)],
-        account,
-        settings,
-      );
+      const looping = diagnose([challenge(300, 2), challenge(200, 2), challenge(100, 2)], eas());
       const finding = looping.findings.find((candidate) => candidate.code === 'provisioningLoop');
       expect(finding).toMatchObject({
         severity: 'error',
         evidence: { challenges: 3, policyId, policyVersion: 2 },
       });
       // One challenge per policy version is how a policy change is meant to go.
-      const moving = diagnoseDevice(
-        eas(),
-        [challenge(300, 1), challenge(200, 2), challenge(100, 3)],
-        account,
-        settings,
-      );
+      const moving = diagnose([challenge(300, 1), challenge(200, 2), challenge(100, 3)], eas());
       expect(moving.findings.map((candidate) => candidate.code)).not.toContain('provisioningLoop');
     });
 
     it('reports a Ping parked past its heartbeat and grace with no answer, and one answered far too late', () => {
-      const hanging = diagnoseDevice(eas(), [parked(600, 300)], account, settings);
+      const hanging = diagnose([parked(600, 300)], eas());
       const finding = hanging.findings.find((candidate) => candidate.code === 'pingsNotReturning');
       expect(finding?.evidence).toMatchObject({ pings: 1, heartbeatSeconds: 300, overdueMs: 240_000 });
-      const late = diagnoseDevice(eas(), [parked(1000, 60), answered(100)], account, settings);
+      const late = diagnose([parked(1000, 60), answered(100)], eas());
       expect(late.findings.map((candidate) => candidate.code)).toContain('pingsNotReturning');
       // Still within heartbeat + grace: not yet a finding.
-      const waiting = diagnoseDevice(eas(), [parked(200, 300)], account, settings);
+      const waiting = diagnose([parked(200, 300)], eas());
       expect(waiting.findings.map((candidate) => candidate.code)).not.toContain('pingsNotReturning');
     });
   });
 
   it('reports a reconnect storm of ten connections within five minutes', () => {
     const trail = Array.from({ length: 10 }, (_, index) => entry('connected', 200 - index * 10));
-    expect(
-      diagnoseDevice(device(), trail, account, settings).findings.map((finding) => finding.code),
-    ).toContain('reconnectStorm');
+    expect(diagnose(trail).findings.map((finding) => finding.code)).toContain('reconnectStorm');
   });
 
   it('reports a device that keeps connecting without acknowledging its policy', () => {
-    const diagnosis = diagnoseDevice(
-      device({ policy: { policyId: accountId, name: 'strict', version: 2 }, policyAcknowledged: false }),
+    const diagnosis = diagnose(
       [entry('connected', 50), entry('connected', 20)],
-      account,
-      settings,
+      device({ policy: { policyId: accountId, name: 'strict', version: 2 }, policyAcknowledged: false }),
     );
     expect(diagnosis.findings[0]).toMatchObject({
       code: 'policyNotAcknowledged',
@@ -322,11 +292,9 @@ describe(diagnoseDevice.name, () => {
   });
 
   it('names the rule that quarantined a device', () => {
-    const diagnosis = diagnoseDevice(
-      device({ access: 'quarantined', accessReason: 'rule: model "x*" is quarantined' }),
+    const diagnosis = diagnose(
       [],
-      account,
-      settings,
+      device({ access: 'quarantined', accessReason: 'rule: model "x*" is quarantined' }),
     );
     expect(diagnosis.findings[0]).toMatchObject({
       code: 'quarantined',
@@ -335,14 +303,13 @@ describe(diagnoseDevice.name, () => {
   });
 
   it('reports the partnership limit, a locked account, pushes never fetched and a stale partnership', () => {
-    const codes = diagnoseDevice(
-      device({ lastSyncAt: new Date(now.getTime() - 20 * 86_400_000).toISOString() }),
+    const codes = diagnose(
       [
         entry('request', 600, { request: { methods: ['Email/get'], ok: true, durationMs: 3 } }),
         entry('pushSent', 300, { count: 4 }),
       ],
+      device({ lastSyncAt: new Date(now.getTime() - 20 * 86_400_000).toISOString() }),
       { deviceCount: 10, deviceLimit: 10, failedSignIns: 5, lockedUntil: now.toISOString() },
-      settings,
     ).findings.map((finding) => finding.code);
     expect(codes).toEqual(
       expect.arrayContaining([
@@ -360,7 +327,7 @@ describe(diagnoseDevice.name, () => {
         entry('pushSent', 300),
         entry('request', 299, { request: { methods: [route], ok: true, durationMs: 8 } }),
       ];
-      expect(diagnoseDevice(device(), trail, account, settings).findings).toEqual([]);
+      expect(diagnose(trail).findings).toEqual([]);
     }
   });
 
@@ -369,9 +336,7 @@ describe(diagnoseDevice.name, () => {
       entry('pushSent', 300),
       entry('request', 299, { request: { methods: ['Core/echo'], ok: true, durationMs: 2 } }),
     ];
-    expect(
-      diagnoseDevice(device(), trail, account, settings).findings.map((finding) => finding.code),
-    ).toEqual(['pushesNotFetched']);
+    expect(diagnose(trail).findings.map((finding) => finding.code)).toEqual(['pushesNotFetched']);
   });
 
   it('does not report pushes the device fetched afterwards', () => {
@@ -379,6 +344,6 @@ describe(diagnoseDevice.name, () => {
       entry('pushSent', 300),
       entry('request', 299, { request: { methods: ['Email/changes'], ok: true, durationMs: 3 } }),
     ];
-    expect(diagnoseDevice(device(), trail, account, settings).findings).toEqual([]);
+    expect(diagnose(trail).findings).toEqual([]);
   });
 });
