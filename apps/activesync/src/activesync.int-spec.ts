@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { child, childText, children, el, textOf, type WbxmlElement } from '@pushmail/activesync';
+import { child, childText, children, easRequests, el, textOf, type WbxmlElement } from '@pushmail/activesync';
 import { mailboxChangedTopic } from '@pushmail/contracts';
 import { EasClient, expectEventually, syncCollectionOf } from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,7 +27,13 @@ describe('activesync gateway', () => {
     collectionId: string,
     key: string,
     extra: Array<WbxmlElement | false | undefined> = [],
-  ) => client.sync(collectionId, key, ...extra);
+    /** Elements of the request itself (Wait, HeartbeatInterval, WindowSize). */
+    top: WbxmlElement[] = [],
+  ) => {
+    const request = easRequests.sync(collectionId, key, ...extra);
+    request.children.push(...top);
+    return client.command('Sync', request);
+  };
   const collectionOf = (body: WbxmlElement | undefined) => syncCollectionOf(body)!;
 
   beforeAll(async () => {
@@ -234,7 +240,7 @@ describe('activesync gateway', () => {
       expect(answers.map((answer) => statusOf(answer.body))).toEqual(Array(6).fill('1'));
       expect(signIns()).toBe(partnered);
 
-      const [kept, blocked] = phones as [EasTestClient, EasTestClient];
+      const [kept, blocked] = phones as [EasClient, EasClient];
       await registry.change(
         account,
         (changed) => (changed.devices.get(blocked.options.deviceId)!.access = 'blocked'),
@@ -966,6 +972,76 @@ describe('activesync gateway', () => {
       // Already changed when it arrives: answered at once, with the remembered folders.
       const empty = await ping(client, undefined, undefined);
       expect(statusOf(empty.body)).toBe('2');
+    });
+
+    /** A phone whose Inbox is synced, and the SyncKey it holds. */
+    const syncedAt = async () => {
+      const account = await newAccount();
+      const client = phone(account);
+      await folderSync(client, '0');
+      const inbox = mailbox.folderId(account.accountId, 'inbox');
+      const start = await sync(client, inbox, '0');
+      const second = await sync(client, inbox, childText(collectionOf(start.body), 'SyncKey')!);
+      return { account, client, inbox, key: childText(collectionOf(second.body), 'SyncKey')! };
+    };
+    const heldSync = (client: EasClient, inbox: string, key: string, ...top: WbxmlElement[]) =>
+      sync(client, inbox, key, [], top);
+    const subjectsOf = (body: WbxmlElement | undefined) =>
+      children(child(collectionOf(body), 'Commands') ?? el('AirSync', 'Commands'), 'Add').map((add) =>
+        childText(child(add, 'ApplicationData')!, 'Subject'),
+      );
+
+    it('repeats the last Sync for an empty one, at the key the phone holds now, and answers Status 13 with none to repeat', async () => {
+      const fresh = phone(await newAccount());
+      await folderSync(fresh, '0');
+      expect(statusOf((await fresh.command('Sync')).body)).toBe('13');
+
+      const { account, client, key } = await syncedAt();
+      mailbox.deliver(account.accountId, { subject: 'again', from: 'b@x.y', to: account.address, text: 'x' });
+      const repeated = await client.command('Sync');
+      expect(repeated.status).toBe(200);
+      expect(childText(collectionOf(repeated.body), 'Status')).toBe('1');
+      expect(childText(collectionOf(repeated.body), 'SyncKey')).not.toBe(key);
+      expect(subjectsOf(repeated.body)).toEqual(['again']);
+    });
+
+    it('holds a Sync with HeartbeatInterval until mail arrives, answers empty when it passes, and bounds it', async () => {
+      const { account, client, inbox, key } = await syncedAt();
+      const startedAt = Date.now();
+      const quiet = await heldSync(client, inbox, key, el('AirSync', 'HeartbeatInterval', '1'));
+      expect(quiet.status).toBe(200);
+      expect(quiet.body).toBeUndefined();
+      expect(Date.now() - startedAt).toBeGreaterThanOrEqual(900);
+
+      const held = heldSync(client, inbox, key, el('AirSync', 'HeartbeatInterval', '300'));
+      await expectEventually(async () =>
+        expect(await (await fetch(`${baseUrl}/metrics`)).text()).toMatch(
+          /pushmail_activesync_parked_pings [1-9]/,
+        ),
+      );
+      mailbox.deliver(account.accountId, { subject: 'woken', from: 'b@x.y', to: account.address, text: 'x' });
+      const deliveredAt = Date.now();
+      await announce(account.accountId);
+      const answer = await held;
+      expect(Date.now() - deliveredAt).toBeLessThan(5000);
+      expect(subjectsOf(answer.body)).toEqual(['woken']);
+
+      const high = await heldSync(
+        client,
+        inbox,
+        childText(collectionOf(answer.body), 'SyncKey')!,
+        el('AirSync', 'HeartbeatInterval', '5000'),
+      );
+      expect(statusOf(high.body)).toBe('14');
+      expect(childText(high.body!, 'Limit')).toBe('600');
+      const both = await heldSync(
+        client,
+        inbox,
+        key,
+        el('AirSync', 'Wait', '1'),
+        el('AirSync', 'HeartbeatInterval', '60'),
+      );
+      expect(statusOf(both.body)).toBe('4');
     });
 
     it('ends a parked Ping when the same device sends a second one', async () => {

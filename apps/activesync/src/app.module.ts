@@ -31,6 +31,8 @@ import { SentMessages } from './usecases/send-mail/sent-messages.js';
 import { SearchMailbox } from './usecases/search-mailbox/search-mailbox.usecase.js';
 import { PingFolders } from './usecases/ping-folders/ping-folders.usecase.js';
 import { ProvisionDevice } from './usecases/provision-device/provision-device.usecase.js';
+import { HoldSync } from './usecases/hold-sync/hold-sync.usecase.js';
+import { LastSyncRequests } from './usecases/hold-sync/last-sync-requests.js';
 import { SyncEmail } from './usecases/sync-email/sync-email.usecase.js';
 import { SyncFolderHierarchy } from './usecases/sync-folder-hierarchy/sync-folder-hierarchy.usecase.js';
 import { UpdateSettings } from './usecases/update-settings/update-settings.usecase.js';
@@ -43,7 +45,7 @@ const commands = [
   CreateFolder,
   UpdateFolder,
   DeleteFolder,
-  SyncEmail,
+  HoldSync,
   PingFolders,
   EstimateItems,
   FetchItems,
@@ -75,6 +77,8 @@ const commands = [
     PingRegistry,
     MailSubmission,
     SentMessages,
+    SyncEmail,
+    LastSyncRequests,
     ...commands,
     {
       provide: EAS_COMMANDS,

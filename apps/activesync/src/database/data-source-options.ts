@@ -2,13 +2,14 @@ import type { DataSourceOptions } from 'typeorm';
 import { EasDevice } from '../state/entities/eas-device.entity.js';
 import { FolderState } from '../state/entities/folder-state.entity.js';
 import { SyncState } from '../state/entities/sync-state.entity.js';
+import { LastSyncRequest } from '../usecases/hold-sync/last-sync-request.entity.js';
 import { SentMessage } from '../usecases/send-mail/sent-message.entity.js';
 import { CreateActiveSyncTables1796169600000 } from './migrations/1796169600000-create-activesync-tables.js';
 import { SentMessagesAndSyncRequests1796342400000 } from './migrations/1796342400000-sent-messages-and-sync-requests.js';
 
 export const ACTIVESYNC_SCHEMA = 'activesync';
 
-export const activeSyncEntities = [EasDevice, FolderState, SyncState, SentMessage];
+export const activeSyncEntities = [EasDevice, FolderState, SyncState, SentMessage, LastSyncRequest];
 
 /** Listed explicitly, oldest first: a bundle or a glob cannot silently drop or reorder one. */
 export const activeSyncMigrations = [

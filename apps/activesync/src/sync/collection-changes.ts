@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { MailStore, type FolderContents } from '../mailbox/mail-store.js';
+import type { DeviceStanding } from '../registry/device-views.js';
 import type { SyncState } from '../state/entities/sync-state.entity.js';
+import { SyncStore } from '../state/sync-store.js';
 import { FolderView, type FolderViewRequest } from './folder-view.js';
 import { itemChanges, type ItemChanges } from './item-diff.js';
 
@@ -21,7 +23,47 @@ export class CollectionChanges {
   constructor(
     @Inject(MailStore) private readonly mail: MailStore,
     @Inject(FolderView) private readonly view: FolderView,
+    @Inject(SyncStore) private readonly store: SyncStore,
   ) {}
+
+  /**
+   * Which of the collections have something to tell the device under the SyncKeys it holds now (a
+   * collection it never synced has nothing): what wakes a parked Ping or a held Sync.
+   */
+  async changedCollections(
+    device: {
+      accountId: string;
+      deviceId: string;
+      address: string;
+      standing: DeviceStanding;
+      inboxId: string | undefined;
+    },
+    collections: Array<{ collectionId: string; filterType?: number }>,
+  ): Promise<string[]> {
+    const { accountId, deviceId, address, standing, inboxId } = device;
+    const states = new Map(
+      (await this.store.syncStates(accountId, deviceId)).map((state) => [state.collectionId, state]),
+    );
+    const changed: string[] = [];
+    for (const { collectionId, filterType } of collections) {
+      const state = states.get(collectionId);
+      if (!state || state.syncKey === '0') continue;
+      const found = await this.pending(
+        {
+          accountId,
+          address,
+          standing,
+          collectionId,
+          inboxId,
+          ...(filterType === undefined ? {} : { filterType }),
+        },
+        state,
+      );
+      const { added, changed: flagged, deleted } = found.changes;
+      if (added.length + flagged.length + deleted.length > 0) changed.push(collectionId);
+    }
+    return changed;
+  }
 
   async pending(
     request: FolderViewRequest,

@@ -5,9 +5,9 @@ import { DeviceTrail } from '@pushmail/edge';
 import type { ActiveSyncConfig } from '../../config/activesync-config.js';
 import { MailStore } from '../../mailbox/mail-store.js';
 import { PingRegistry } from '../../ping/ping-registry.js';
-import { gateOf } from '../../protocol/device-gate.js';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
-import { refusalReply, standingKey } from '../../protocol/refusal.js';
+import { standingKey } from '../../protocol/refusal.js';
+import { refusalAfterStandingChange } from '../../protocol/standing-verdict.js';
 import { DeviceViews } from '../../registry/device-views.js';
 import { DeviceStore } from '../../state/device-store.js';
 import { SyncStore } from '../../state/sync-store.js';
@@ -100,25 +100,17 @@ export class PingFolders implements EasCommand {
 
     const watched = folders;
     const inboxId = Object.entries(hierarchy.folders).find(([, folder]) => folder.type === 2)?.[0];
-    const check = async (): Promise<string[]> => {
-      const standing = this.views.standingOf(accountId, deviceId);
-      const states = new Map(
-        (await this.store.syncStates(accountId, deviceId)).map((state) => [state.collectionId, state]),
+    const check = (): Promise<string[]> =>
+      this.pending.changedCollections(
+        {
+          accountId,
+          deviceId,
+          address: context.device.address,
+          standing: this.views.standingOf(accountId, deviceId),
+          inboxId,
+        },
+        watched.map((collectionId) => ({ collectionId })),
       );
-      const changed: string[] = [];
-      for (const collectionId of watched) {
-        const state = states.get(collectionId);
-        // A folder the device never synced has nothing it could be told about.
-        if (!state || state.syncKey === '0') continue;
-        const found = await this.pending.pending(
-          { accountId, address: context.device.address, standing, collectionId, inboxId },
-          state,
-        );
-        if (found.changes.added.length + found.changes.changed.length + found.changes.deleted.length > 0)
-          changed.push(collectionId);
-      }
-      return changed;
-    };
 
     const now = await check();
     if (now.length > 0) return changed(now);
@@ -153,12 +145,10 @@ export class PingFolders implements EasCommand {
     }
     if (end.reason === 'changed') return changed(end.folders);
     if (end.reason === 'standing') {
-      const standing = this.views.standingOf(accountId, deviceId);
-      const record = (await this.devices.find(accountId, deviceId)) ?? context.record;
-      const verdict = gateOf('Ping', standing, record, context.request.policyKey, context.protocolVersion);
-      if (!verdict.ok) return refusalReply('Ping', context.protocolVersion, verdict.status, verdict.reason);
       // Still allowed, but what the device may see moved (a quarantine lifted): it looks again.
-      return changed(watched);
+      return (
+        (await refusalAfterStandingChange(this.views, this.devices, context, 'Ping')) ?? changed(watched)
+      );
     }
     return reply(PingStatus.Expired);
   }

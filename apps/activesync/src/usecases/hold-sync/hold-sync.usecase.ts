@@ -1,0 +1,152 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { child, childText, el, type WbxmlElement } from '@pushmail/activesync';
+import { CONFIG } from '@pushmail/platform';
+import type { ActiveSyncConfig } from '../../config/activesync-config.js';
+import { PingRegistry } from '../../ping/ping-registry.js';
+import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
+import { standingKey } from '../../protocol/refusal.js';
+import { refusalAfterStandingChange } from '../../protocol/standing-verdict.js';
+import { DeviceViews } from '../../registry/device-views.js';
+import { DeviceStore } from '../../state/device-store.js';
+import { SyncStore } from '../../state/sync-store.js';
+import { CollectionChanges } from '../../sync/collection-changes.js';
+import { SyncEmail, SyncStatus } from '../sync-email/sync-email.usecase.js';
+import { LastSyncRequests } from './last-sync-requests.js';
+import { collectionsOf, holdOf, mergedRequest, repeatedRequest, withoutCommands } from './sync-request.js';
+
+/** Sync statuses of the request as a whole that only this layer gives ([MS-ASCMD] 2.2.3.177.16). */
+const InvalidWaitOrHeartbeat = 14;
+
+/**
+ * Sync as a phone speaks it around the collection work that SyncEmail does: an empty Sync repeats
+ * the last request at the keys the phone now holds, a Partial one changes only the collections it
+ * names, and a Sync with Wait or HeartbeatInterval that has nothing to tell is held, like a Ping and
+ * woken by the same mailbox changes, until one of its collections changes (answered then) or the
+ * interval passes (an empty answer: the phone keeps its keys and asks again).
+ */
+@Injectable()
+export class HoldSync implements EasCommand {
+  readonly command = 'Sync';
+
+  constructor(
+    @Inject(SyncEmail) private readonly sync: SyncEmail,
+    @Inject(LastSyncRequests) private readonly requests: LastSyncRequests,
+    @Inject(SyncStore) private readonly store: SyncStore,
+    @Inject(CollectionChanges) private readonly pending: CollectionChanges,
+    @Inject(PingRegistry) private readonly pings: PingRegistry,
+    @Inject(DeviceViews) private readonly views: DeviceViews,
+    @Inject(DeviceStore) private readonly devices: DeviceStore,
+    @Inject(CONFIG) private readonly config: ActiveSyncConfig,
+  ) {}
+
+  async execute(context: EasCommandContext): Promise<EasReply> {
+    const { accountId, deviceId } = context.device;
+    const sent = context.body;
+    const partial = sent !== undefined && child(sent, 'Partial', 'AirSync') !== undefined;
+    let request: WbxmlElement;
+    if (sent !== undefined && !partial) {
+      request = sent;
+    } else {
+      const last = await this.requests.find(accountId, deviceId);
+      if (!last) return top(SyncStatus.IncompleteRequest);
+      if (sent !== undefined) request = mergedRequest(last, sent);
+      else {
+        const keys = new Map(
+          (await this.store.syncStates(accountId, deviceId)).map((state) => [
+            state.collectionId,
+            state.syncKey,
+          ]),
+        );
+        request = repeatedRequest(last, (collectionId) => keys.get(collectionId));
+      }
+    }
+
+    const hold = holdOf(request, {
+      minHeartbeatSeconds: this.config.PING_MIN_HEARTBEAT_SECONDS,
+      maxHeartbeatSeconds: this.config.PING_MAX_HEARTBEAT_SECONDS,
+    });
+    if ('invalid' in hold)
+      return hold.invalid === 'both'
+        ? top(SyncStatus.ProtocolError)
+        : top(InvalidWaitOrHeartbeat, hold.limit);
+    if (collectionsOf(request).length > 0)
+      await this.requests.save(accountId, deviceId, withoutCommands(request));
+    const run = () => this.sync.execute({ ...context, body: request });
+    if (!hold.hold) return run();
+
+    const watched = await this.holdable(context, request);
+    if (!watched) return run();
+    const inboxId = Object.entries((await this.store.folderState(accountId, deviceId))?.folders ?? {}).find(
+      ([, folder]) => folder.type === 2,
+    )?.[0];
+    const check = (): Promise<string[]> =>
+      this.pending.changedCollections(
+        {
+          accountId,
+          deviceId,
+          address: context.device.address,
+          standing: this.views.standingOf(accountId, deviceId),
+          inboxId,
+        },
+        watched,
+      );
+    if ((await check()).length > 0) return run();
+    const end = await this.pings.park({
+      accountId,
+      deviceId,
+      heartbeatMs: hold.ms,
+      standing: standingKey(context.standing),
+      check,
+      signal: context.signal,
+    });
+    if (end.reason === 'changed') return run();
+    if (end.reason === 'standing')
+      return (await refusalAfterStandingChange(this.views, this.devices, context, 'Sync')) ?? run();
+    // The interval passed, a newer Sync or Ping of the device took over, or the server stops: nothing
+    // changed, so the phone keeps its keys.
+    return { empty: true };
+  }
+
+  /**
+   * The collections to watch while the Sync is held; undefined when it must be answered now: the
+   * phone sent changes (it needs their outcome), asks for no changes, starts a collection, or holds
+   * a key other than the one the gateway gave it last (a retry or an unknown key).
+   */
+  private async holdable(
+    context: EasCommandContext,
+    request: WbxmlElement,
+  ): Promise<Array<{ collectionId: string; filterType?: number }> | undefined> {
+    const collections = collectionsOf(request);
+    if (collections.length === 0) return undefined;
+    const keys = new Map(
+      (await this.store.syncStates(context.device.accountId, context.device.deviceId)).map((state) => [
+        state.collectionId,
+        state.syncKey,
+      ]),
+    );
+    const watched: Array<{ collectionId: string; filterType?: number }> = [];
+    for (const collection of collections) {
+      const syncKey = childText(collection, 'SyncKey', 'AirSync');
+      const collectionId = childText(collection, 'CollectionId', 'AirSync');
+      if (syncKey === undefined || collectionId === undefined || syncKey === '0') return undefined;
+      if (keys.get(collectionId) !== syncKey) return undefined;
+      if (childText(collection, 'GetChanges', 'AirSync') === '0') return undefined;
+      if (child(collection, 'Commands', 'AirSync')) return undefined;
+      const options = child(collection, 'Options', 'AirSync');
+      const filterType = Number(options ? childText(options, 'FilterType', 'AirSync') : undefined);
+      watched.push({ collectionId, ...(Number.isInteger(filterType) ? { filterType } : {}) });
+    }
+    return watched;
+  }
+}
+
+function top(status: number, limit?: number): EasReply {
+  return {
+    body: el(
+      'AirSync',
+      'Sync',
+      el('AirSync', 'Status', String(status)),
+      limit !== undefined && el('AirSync', 'Limit', String(limit)),
+    ),
+  };
+}
