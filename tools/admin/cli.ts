@@ -64,6 +64,12 @@ diagnostics (why doesn't this phone get mail?)
                                                 from PUSHMAIL_DEVICE_TOKEN, where shell history and
                                                 the process list do not see it, else --token
 
+sending (outbound)
+  domains dkim <domain> [show|rotate]           a hosted domain's DKIM keys and the DNS TXT records to
+                                                publish; rotate makes a new key (new selector) that signs
+                                                after outbound's DKIM_ROTATION_DELAY_MS, the old record
+                                                staying to publish for DKIM_RETIRED_GRACE_MS
+
   openapi                                       print the admin API's OpenAPI document
 
 environment: PUSHMAIL_ADMIN_TOKEN (else ~/.cache/pushmail/admin-token), PUSHMAIL_DEVICE_TOKEN,
@@ -269,6 +275,7 @@ async function run(argv: string[]): Promise<Output> {
 
   if (group === 'findings' || group === 'trail' || group === 'selftest')
     return diagnostics(group, action, rest, values, show);
+  if (group === 'domains' && action === 'dkim') return domainDkim(rest, show);
 
   switch (`${group} ${action ?? ''}`.trim()) {
     case 'accounts list': {
@@ -526,6 +533,42 @@ async function run(argv: string[]): Promise<Output> {
     default:
       throw new CliError(`unknown command "${positionals.join(' ')}"\n\n${USAGE}`);
   }
+}
+
+async function domainDkim(rest: string[], show: (value: unknown, text?: string) => Output): Promise<Output> {
+  const domain = required(rest[0], 'the domain');
+  const verb = rest[1] ?? 'show';
+  if (verb !== 'show' && verb !== 'rotate')
+    throw new CliError(`domains dkim: unknown "${verb}" (show or rotate)`);
+  const params = { params: { path: { domain } } };
+  const dkim = await answer(
+    verb === 'rotate'
+      ? api().POST('/admin/domains/{domain}/dkim/rotate', params)
+      : api().GET('/admin/domains/{domain}/dkim', params),
+  );
+  const when = (key: Schemas['DomainDkim']['keys'][number]) => {
+    if (key.state === 'next') return `signs from ${key.activeFrom}: publish its record now`;
+    if (key.state === 'retired') return `retired ${key.retiredAt}: keep its record until ${key.publishUntil}`;
+    return key.retiredAt ? `signs until ${key.retiredAt}` : `signs since ${key.activeFrom}`;
+  };
+  const records = dkim.keys.map((key) => {
+    // A TXT string holds at most 255 characters; zone files take several in parentheses.
+    const strings = key.record.value.match(/.{1,255}/g) ?? [];
+    return `${key.record.name}. IN TXT ( ${strings.map((part) => `"${part}"`).join(' ')} )`;
+  });
+  return show(
+    dkim,
+    [
+      table(dkim.keys, [
+        ['STATE', (key) => key.state],
+        ['SELECTOR', (key) => key.selector],
+        ['WHEN', when],
+      ]),
+      '',
+      'DNS records to publish:',
+      ...records,
+    ].join('\n'),
+  );
 }
 
 const findingColumns: Column<Schemas['DeviceDiagnosis']>[] = [

@@ -19,6 +19,8 @@ const ADMIN_TOKEN = `int-admin-${randomBytes(24).toString('base64url')}`;
 const committed = (path: string): unknown => JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8'));
 /** What device-registry serves at `/admin/openapi.json` (its own integration spec checks that). */
 const registryDocument = committed('../../device-registry/openapi.json');
+/** What outbound serves there (its own spec checks that). */
+const outboundDocument = committed('../../outbound/openapi.json');
 
 interface SeenRequest {
   method: string;
@@ -28,10 +30,12 @@ interface SeenRequest {
 }
 
 /**
- * device-registry's admin API as operations sees it over HTTP: a real server that answers a few
- * routes and records what it was asked.
+ * device-registry's (or outbound's) admin API as operations sees it over HTTP: a real server that
+ * answers a few routes and records what it was asked.
  */
-async function startRegistry(): Promise<{ server: Server; url: string; seen: SeenRequest[] }> {
+async function startRegistry(
+  openApiDocument = registryDocument,
+): Promise<{ server: Server; url: string; seen: SeenRequest[] }> {
   const seen: SeenRequest[] = [];
   const read = async (request: IncomingMessage) => {
     const chunks: Buffer[] = [];
@@ -51,7 +55,7 @@ async function startRegistry(): Promise<{ server: Server; url: string; seen: See
           .writeHead(status, { 'content-type': 'application/json; charset=utf-8' })
           .end(JSON.stringify(value));
       if (request.url?.startsWith('/admin/devices?')) return json(200, { devices: [], nextCursor: null });
-      if (request.url === '/admin/openapi.json') return json(200, registryDocument);
+      if (request.url === '/admin/openapi.json') return json(200, openApiDocument);
       if (request.url?.startsWith('/admin/accounts/') && request.url.includes('/devices/'))
         return json(404, { error: 'device_not_found', message: 'the account has no device x' });
       if (request.method === 'POST' && request.url?.startsWith('/admin/access/rules?'))
@@ -68,17 +72,20 @@ describe(AppModule.name, () => {
   let baseUrl: string;
   let db: pg.Client;
   let registry: Awaited<ReturnType<typeof startRegistry>>;
+  let outbound: Awaited<ReturnType<typeof startRegistry>>;
   let databaseUrl: string;
 
   beforeAll(async () => {
     databaseUrl = await createDatabase(ADMIN_URL, `pm_${randomBytes(6).toString('hex')}`);
     registry = await startRegistry();
+    outbound = await startRegistry(outboundDocument);
 
     const config = loadConfig(operationsConfigSchema, {
       DATABASE_URL: databaseUrl,
       KAFKA_BROKERS,
       ADMIN_TOKEN,
       REGISTRY_URL: registry.url,
+      OUTBOUND_URL: outbound.url,
       TRAIL_CONSUMER_GROUP: await isolatedTrailGroup(KAFKA_BROKERS, 'operations-trail-int'),
     });
     app = await createServiceApp(operationsService, config, createLogger('operations', 'warn'), {
@@ -95,6 +102,7 @@ describe(AppModule.name, () => {
     await db?.end();
     await app?.close();
     await new Promise((resolve) => registry?.server.close(resolve));
+    await new Promise((resolve) => outbound?.server.close(resolve));
     if (databaseUrl) await dropDatabase(ADMIN_URL, databaseUrl);
   });
 
@@ -162,12 +170,26 @@ describe(AppModule.name, () => {
     ]);
   });
 
-  it("serves exactly the committed openapi.json: the registry's document with its own paths added", async () => {
+  it("serves exactly the committed openapi.json: the registry's document with outbound's and its own paths added", async () => {
     const response = await asAdmin('/admin/openapi.json');
     expect(response.status).toBe(200);
     const document = (await response.json()) as { paths: Record<string, unknown> };
     expect(Object.keys(document.paths)).toContain('/admin/selftest');
     expect(Object.keys(document.paths)).toContain('/admin/findings');
+    expect(Object.keys(document.paths)).toContain('/admin/domains/{domain}/dkim/rotate');
     expect(document).toEqual(committed('../openapi.json'));
+  });
+
+  it('forwards the admin calls about sending to outbound with the caller’s bearer, and its answer back', async () => {
+    const response = await asAdmin('/admin/domains/example.com/dkim/rotate', { method: 'POST' });
+
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({ error: 'not_found' });
+    expect(outbound.seen.at(-1)).toMatchObject({
+      method: 'POST',
+      url: '/admin/domains/example.com/dkim/rotate',
+      authorization: `Bearer ${ADMIN_TOKEN}`,
+    });
+    expect(registry.seen.some((seen) => seen.url.startsWith('/admin/domains/'))).toBe(false);
   });
 });

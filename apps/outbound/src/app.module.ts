@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { DatabaseModule } from '@pushmail/platform';
+import { OpenApiModule } from './openapi/openapi.module.js';
 import { OUTBOUND_SCHEMA, outboundDataSourceOptions } from './store/data-source-options.js';
 import { DeliverQueuedModule } from './usecases/deliver-queued/deliver-queued.module.js';
 import { QueueSubmissionModule } from './usecases/queue-submission/queue-submission.module.js';
@@ -13,6 +14,7 @@ import { RotateDkimKeyModule } from './usecases/rotate-dkim-key/rotate-dkim-key.
     QueueSubmissionModule,
     DeliverQueuedModule,
     RotateDkimKeyModule,
+    OpenApiModule,
   ],
 })
 export class AppModule {}

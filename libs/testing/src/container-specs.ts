@@ -147,6 +147,7 @@ export function planContainerPlatform(input: ContainerPlanInput): ContainerPlan 
       DATABASE_URL: databaseUrl,
       ADMIN_TOKEN: input.adminToken,
       REGISTRY_URL: networkHttpUrl('device-registry'),
+      OUTBOUND_URL: networkHttpUrl('outbound'),
       // The self-test hands its mail to ingest and connects as the device over the platform's
       // network, as the services see each other.
       SELFTEST_SMTP_HOST: 'ingest',
@@ -183,6 +184,7 @@ export function planContainerPlatform(input: ContainerPlanInput): ContainerPlan 
     outbound: {
       OUTBOUND_HTTP_PORT: String(CONTAINER_PORTS.outbound),
       DATABASE_URL: databaseUrl,
+      ADMIN_TOKEN: input.adminToken,
       MAIL_DOMAINS: input.mailDomains.join(','),
     },
   };

@@ -164,6 +164,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
       ...groups.operations,
       ADMIN_TOKEN: adminToken,
       REGISTRY_URL: `http://${host}:${ports.registry}`,
+      OUTBOUND_URL: `http://${host}:${ports.outbound}`,
       // The self-test and the console's live counters reach the services where this run put them.
       SELFTEST_SMTP_HOST: host,
       SELFTEST_SMTP_PORT: String(ports.smtp),
@@ -202,6 +203,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     },
     outbound: {
       OUTBOUND_HTTP_PORT: String(ports.outbound),
+      ADMIN_TOKEN: adminToken,
       MAIL_DOMAINS: mailDomains.join(','),
       ...groups.outbound,
     },

@@ -16,10 +16,16 @@ const REGENERATE = 'npx vitest run --project unit apps/operations/src/openapi -u
 const registryDocument = JSON.parse(
   readFileSync(new URL('../../../device-registry/openapi.json', import.meta.url), 'utf8'),
 ) as Record<string, unknown>;
+/** outbound's committed document, which outbound serves. */
+const outboundDocument = JSON.parse(
+  readFileSync(new URL('../../../outbound/openapi.json', import.meta.url), 'utf8'),
+) as Record<string, unknown>;
+/** The admin API as operations serves it when both services answer. */
+const adminApi = () => withOperations(withOperations(registryDocument, outboundDocument));
 
 describe(withOperations.name, () => {
   it("adds operations' routes to device-registry's document and stays a valid OpenAPI 3.1 document", async () => {
-    await expectValidOpenApi31(withOperations(registryDocument));
+    await expectValidOpenApi31(adminApi());
     // The validator loads with the first check: seconds on a busy machine.
   }, 30_000);
 
@@ -48,16 +54,12 @@ describe(withOperations.name, () => {
   });
 
   it('is what apps/operations/openapi.json holds', async () => {
-    await expectCommittedDocument(
-      withOperations(registryDocument),
-      new URL('../../openapi.json', import.meta.url),
-      REGENERATE,
-    );
+    await expectCommittedDocument(adminApi(), new URL('../../openapi.json', import.meta.url), REGENERATE);
   });
 
   it('is what the clients’ generated types of the admin API were generated from', async () => {
     await expectGeneratedTypes(
-      withOperations(registryDocument),
+      adminApi(),
       new URL('../../../../libs/contracts/src/admin-api/admin-api.ts', import.meta.url),
       'apps/operations/openapi.json',
       REGENERATE,

@@ -350,6 +350,40 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/admin/domains/{domain}/dkim': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A hosted domain's DKIM keys and the DNS records to publish */
+    get: operations['getDomainDkim'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/admin/domains/{domain}/dkim/rotate': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Make a new DKIM key that signs after DKIM_ROTATION_DELAY_MS; the old record stays to publish for the grace time */
+    post: operations['rotateDomainDkim'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/admin/accounts/{accountId}/devices/{deviceId}/trail': {
     parameters: {
       query?: never;
@@ -575,6 +609,29 @@ export interface components {
       startedAt: string;
       totalMs: number;
     };
+    DomainDkim: {
+      domain: string;
+      keys: {
+        selector: string;
+        /**
+         * @description `signing` signs now; `next` signs from `activeFrom`; `retired` signed until `retiredAt`.
+         * @enum {string}
+         */
+        state: 'signing' | 'next' | 'retired';
+        /** Format: date-time */
+        activeFrom: string;
+        retiredAt: string | null;
+        /** @description Until when the record must stay in DNS; null: as long as the key is in use. */
+        publishUntil: string | null;
+        /** @description The DNS TXT record to publish. */
+        record: {
+          name: string;
+          /** @constant */
+          type: 'TXT';
+          value: string;
+        };
+      }[];
+    };
     PolicySettings: {
       pinRequired: boolean;
       minPinLength: number;
@@ -785,8 +842,8 @@ export interface components {
         'application/json': components['schemas']['Error'];
       };
     };
-    /** @description Refused: `error` says why (device limit, blocked device, disabled account, wiped device). */
-    E403: {
+    /** @description Conflicts with the current state (duplicate, pending wipe, policy in use). */
+    E409: {
       headers: {
         [name: string]: unknown;
       };
@@ -794,8 +851,8 @@ export interface components {
         'application/json': components['schemas']['Error'];
       };
     };
-    /** @description Conflicts with the current state (duplicate, pending wipe, policy in use). */
-    E409: {
+    /** @description Refused: `error` says why (device limit, blocked device, disabled account, wiped device). */
+    E403: {
       headers: {
         [name: string]: unknown;
       };
@@ -1688,6 +1745,59 @@ export interface operations {
       };
       401: components['responses']['E401'];
       403: components['responses']['E403'];
+    };
+  };
+  getDomainDkim: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A hosted domain (one of outbound’s MAIL_DOMAINS). */
+        domain: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The keys, signing, next and retired */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DomainDkim'];
+        };
+      };
+      400: components['responses']['E400'];
+      401: components['responses']['E401'];
+      404: components['responses']['E404'];
+    };
+  };
+  rotateDomainDkim: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A hosted domain (one of outbound’s MAIL_DOMAINS). */
+        domain: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The keys, the new one `next` */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DomainDkim'];
+        };
+      };
+      400: components['responses']['E400'];
+      401: components['responses']['E401'];
+      404: components['responses']['E404'];
+      409: components['responses']['E409'];
     };
   };
   getDeviceTrail: {

@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import { expectEventually, fixtureZoneResolver, type FixtureZone } from '@pushmail/testing';
 import { dkimSign, dkimVerify } from 'mailauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -105,6 +107,33 @@ describe(RotateDkimKey.name, () => {
     expect(first.status).toBe(200);
     expect(second.status).toBe(409);
     expect(await second.json()).toMatchObject({ error: 'rotation_pending' });
+  });
+
+  it('shows the keys and the zone-file records to publish with `npm run admin -- domains dkim <domain>`', async () => {
+    const cli = (...args: string[]) =>
+      promisify(execFile)(process.execPath, ['tools/admin/cli.ts', 'domains', 'dkim', ...args], {
+        env: { ...process.env, PUSHMAIL_ADMIN_URL: outbound.baseUrl, PUSHMAIL_ADMIN_TOKEN: adminToken },
+      });
+    const shown = (await (await admin(`${hosted}/dkim`)).json()) as DomainDkim;
+
+    const { stdout } = await cli(hosted);
+    const refused = await cli('elsewhere.example', 'show').catch(
+      (error: { code: number; stderr: string }) => error,
+    );
+
+    expect(stdout).toMatch(/^STATE\s+SELECTOR\s+WHEN\n/);
+    for (const key of shown.keys) {
+      expect(stdout).toMatch(new RegExp(`^${key.state}\\s+${key.selector}\\s+`, 'm'));
+      // The value split into TXT strings of at most 255 characters, joined again, is the record.
+      const line = stdout.split('\n').find((text) => text.startsWith(`${key.record.name}. IN TXT ( "`))!;
+      const strings = [...line.matchAll(/"([^"]*)"/g)].map((match) => match[1]!);
+      expect(strings.every((part) => part.length <= 255)).toBe(true);
+      expect(strings.join('')).toBe(key.record.value);
+    }
+    expect(refused).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/^admin: HTTP 404: .*not a domain hosted here/),
+    });
   });
 
   it('answers 404 for a domain not hosted here, 400 for a malformed one and 401 without the admin token', async () => {
