@@ -20,7 +20,7 @@ export type Draft = Omit<MessageFields, 'preview' | 'hasAttachment' | 'attachmen
 };
 
 /** Line breaks (and in an address, angle brackets) cannot come from a draft into a header. */
-const addresses = (list: EmailAddressValue[] | null) =>
+export const addresses = (list: EmailAddressValue[] | null) =>
   list && list.length > 0
     ? list.map(({ name, email }) => ({
         name: (name ?? '').replace(/[\r\n]/g, ' '),
@@ -28,13 +28,14 @@ const addresses = (list: EmailAddressValue[] | null) =>
       }))
     : undefined;
 
-const angled = (ids: string[] | null) => (ids && ids.length > 0 ? ids.map((id) => `<${id}>`) : undefined);
+export const angled = (ids: string[] | null) =>
+  ids && ids.length > 0 ? ids.map((id) => `<${id}>`) : undefined;
 
 /**
  * A body in its canonical form (RFC 2046 §4.1.1): CRLF line ends, also inside a base64 body. An empty
  * body is one empty line, since nodemailer leaves out a part whose content is an empty string.
  */
-const canonical = (text: string | null) =>
+export const canonical = (text: string | null) =>
   text === null ? undefined : text === '' ? '\r\n' : text.replace(/\r?\n/g, '\r\n');
 
 /**

@@ -2,6 +2,7 @@ import { isObject, type SetError, setError } from '@pushmail/jmap';
 import type { Email, EmailAddressValue, MessageFields } from '../../emails/email.js';
 import type { DraftAttachment } from '../../mime/compose-message.js';
 import { readSet } from '../../jmap/methods/email-patch.js';
+import { type DraftPart, readBodyLeaf, readDraftStructure, structureOfBodies } from './draft-structure.js';
 
 /** The fields of a message that an Email/set create can give. */
 type DraftFields =
@@ -23,6 +24,11 @@ type DraftFields =
 export interface DraftInput extends Pick<MessageFields, DraftFields>, Pick<Email, 'mailboxIds' | 'keywords'> {
   receivedAt: Date | null;
   attachments: Array<Omit<DraftAttachment, 'data'> & { blobId: string }>;
+  /**
+   * The MIME tree to compose, when the create gives one (`bodyStructure`) or its bodies refer to
+   * uploaded blobs; then `textBody`, `htmlBody` and `attachments` above are empty.
+   */
+  structure: DraftPart | null;
 }
 
 const ADDRESS_FIELDS = ['from', 'sender', 'to', 'cc', 'bcc', 'replyTo'] as const;
@@ -40,6 +46,7 @@ const SETTABLE = new Set<string>([
   'htmlBody',
   'bodyValues',
   'attachments',
+  'bodyStructure',
 ]);
 
 export type DraftOutcome = { ok: true; draft: DraftInput } | { ok: false; error: SetError };
@@ -51,7 +58,7 @@ export function readDraft(value: unknown, resolveMailbox: (id: string) => string
   if (unknown.length > 0) {
     return invalid(
       unknown,
-      'server-set, unknown or unsupported properties (bodyStructure and header:* are not supported)',
+      'server-set, unknown or unsupported properties (header:* properties are not supported)',
     );
   }
   const bad: string[] = [];
@@ -81,11 +88,12 @@ export function readDraft(value: unknown, resolveMailbox: (id: string) => string
 
   const bodyValues = isObject(value['bodyValues']) ? value['bodyValues'] : {};
   if (value['bodyValues'] !== undefined && !isObject(value['bodyValues'])) bad.push('bodyValues');
-  const textBody = bodyPart(value['textBody'], 'text/plain', bodyValues);
+  const structure = draftStructure(value, bodyValues as Record<string, unknown>, bad);
+  const textBody = structure === null ? bodyPart(value['textBody'], 'text/plain', bodyValues) : null;
   if (textBody === undefined) bad.push('textBody');
-  const htmlBody = bodyPart(value['htmlBody'], 'text/html', bodyValues);
+  const htmlBody = structure === null ? bodyPart(value['htmlBody'], 'text/html', bodyValues) : null;
   if (htmlBody === undefined) bad.push('htmlBody');
-  const attachments = attachmentList(value['attachments']);
+  const attachments = structure === null ? attachmentList(value['attachments']) : [];
   if (attachments === undefined) bad.push('attachments');
 
   if (bad.length > 0) return invalid(bad, 'these properties have invalid values');
@@ -104,6 +112,7 @@ export function readDraft(value: unknown, resolveMailbox: (id: string) => string
       textBody: textBody!,
       htmlBody: htmlBody!,
       attachments: attachments!,
+      structure,
     },
   };
 }
@@ -204,4 +213,56 @@ function attachmentList(value: unknown): DraftInput['attachments'] | undefined {
     });
   }
   return result;
+}
+
+/**
+ * The MIME tree of a create that gives `bodyStructure`, or whose `textBody`/`htmlBody` refer to
+ * uploaded blobs (RFC 8621 §4.6); null for one the simpler composer builds. Problems go to `bad`.
+ */
+function draftStructure(
+  value: Record<string, unknown>,
+  bodyValues: Record<string, unknown>,
+  bad: string[],
+): DraftPart | null {
+  const given = (key: string) => value[key] !== undefined && value[key] !== null;
+  if (given('bodyStructure')) {
+    const lists = ['textBody', 'htmlBody', 'attachments'].filter(given);
+    if (lists.length > 0) {
+      bad.push('bodyStructure', ...lists);
+      return null;
+    }
+    const read = readDraftStructure(value['bodyStructure'], bodyValues);
+    if (!read.ok) bad.push('bodyStructure');
+    return read.ok ? read.part : null;
+  }
+  const refersToBlob = (key: string) =>
+    Array.isArray(value[key]) && value[key].some((part) => isObject(part) && part['blobId'] != null);
+  if (!refersToBlob('textBody') && !refersToBlob('htmlBody')) return null;
+  const leaf = (key: string, type: string): DraftPart | null => {
+    if (!given(key)) return null;
+    const list = value[key];
+    const read = Array.isArray(list) && list.length === 1 ? readBodyLeaf(list[0], type, bodyValues) : null;
+    if (read?.ok) return read.part;
+    bad.push(key);
+    return null;
+  };
+  const text = leaf('textBody', 'text/plain');
+  const html = leaf('htmlBody', 'text/html');
+  const attachments = attachmentList(value['attachments']);
+  if (attachments === undefined) bad.push('attachments');
+  return structureOfBodies(
+    text,
+    html,
+    (attachments ?? []).map((attachment) => ({
+      type: attachment.type,
+      charset: null,
+      name: attachment.name,
+      disposition: attachment.disposition,
+      cid: attachment.cid,
+      language: null,
+      location: null,
+      subParts: null,
+      content: { blobId: attachment.blobId },
+    })),
+  );
 }

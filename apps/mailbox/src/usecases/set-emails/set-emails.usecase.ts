@@ -15,7 +15,9 @@ import { SetResults } from '../../jmap/methods/device-change.js';
 import { resolveCreationId } from '../../jmap/methods/email.methods.js';
 import { mailboxResolver } from '../../mailboxes/mailbox-store.js';
 import { composeMessage } from '../../mime/compose-message.js';
+import { type ComposablePart, composeStructure } from '../../mime/compose-structure.js';
 import { type DraftInput, readDraft } from './draft-input.js';
+import { type DraftPart, draftBlobIds, MAX_ATTACHMENTS_BYTES } from './draft-structure.js';
 
 /**
  * Email/set (RFC 8621 §4.6): creates drafts, changes keywords and mailboxes (whole or by patch), and
@@ -95,20 +97,52 @@ export class SetEmailsUseCase extends EmailWrites {
     write: AccountWrite,
     draft: DraftInput,
   ): Promise<InsertedEmail | { error: SetError }> {
-    const attachments = [];
+    const blobIds = draft.structure
+      ? draftBlobIds(draft.structure)
+      : draft.attachments.map((attachment) => attachment.blobId);
+    const blobs = new Map<string, Buffer>();
     const missing: string[] = [];
-    for (const attachment of draft.attachments) {
-      const blob = await this.blobs.get(write.accountId, attachment.blobId, write.manager);
-      if (!blob) missing.push(attachment.blobId);
-      else attachments.push({ ...attachment, data: blob.data });
+    let attachedBytes = 0;
+    for (const blobId of new Set(blobIds)) {
+      const blob = await this.blobs.get(write.accountId, blobId, write.manager);
+      if (!blob) missing.push(blobId);
+      else blobs.set(blobId, blob.data);
     }
     if (missing.length > 0)
-      return { error: setError('blobNotFound', 'attachments name unknown blobs', { notFound: missing }) };
+      return { error: setError('blobNotFound', 'the parts name unknown blobs', { notFound: missing }) };
+    for (const blobId of blobIds) attachedBytes += blobs.get(blobId)!.length;
+    if (attachedBytes > MAX_ATTACHMENTS_BYTES) {
+      return {
+        error: setError(
+          'tooLarge',
+          `the parts from blobs add up to more than maxSizeAttachmentsPerEmail (${MAX_ATTACHMENTS_BYTES} bytes)`,
+        ),
+      };
+    }
 
-    return this.storeMessage(write, await composeMessage({ ...draft, attachments }), 'draft', {
+    const raw = draft.structure
+      ? await composeStructure(draft, composable(draft.structure, blobs))
+      : await composeMessage({
+          ...draft,
+          attachments: draft.attachments.map((attachment) => ({
+            ...attachment,
+            data: blobs.get(attachment.blobId)!,
+          })),
+        });
+    return this.storeMessage(write, raw, 'draft', {
       mailboxIds: draft.mailboxIds,
       keywords: draft.keywords,
       receivedAt: draft.receivedAt ?? new Date(),
     });
   }
+}
+
+/** A draft's structure with its blobs' bytes in place of their ids. */
+function composable(part: DraftPart, blobs: ReadonlyMap<string, Buffer>): ComposablePart {
+  const { content, subParts, ...described } = part;
+  return {
+    ...described,
+    subParts: subParts === null ? null : subParts.map((child) => composable(child, blobs)),
+    data: content === null ? null : 'text' in content ? content.text : blobs.get(content.blobId)!,
+  };
 }

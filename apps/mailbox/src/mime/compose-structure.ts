@@ -1,0 +1,75 @@
+import { randomBytes } from 'node:crypto';
+import MimeNode from 'nodemailer/lib/mime-node';
+import { addresses, angled, canonical, type Draft } from './compose-message.js';
+
+/** The header fields of a draft: everything but its bodies. */
+export type DraftHeaderFields = Omit<Draft, 'textBody' | 'htmlBody' | 'attachments'>;
+
+/** A part to compose, its content at hand: text (sent as UTF-8) or bytes. */
+export interface ComposablePart {
+  type: string;
+  charset: string | null;
+  name: string | null;
+  disposition: string | null;
+  cid: string | null;
+  language: string[] | null;
+  location: string | null;
+  subParts: ComposablePart[] | null;
+  data: string | Buffer | null;
+}
+
+const NODE_OPTIONS = { newline: 'windows', disableFileAccess: true, disableUrlAccess: true } as const;
+
+/**
+ * An RFC 5322 message with exactly the MIME tree a draft gives (RFC 8621 §4.6 `bodyStructure`),
+ * composed by nodemailer as composeMessage composes the simpler drafts: headers encoded per RFC 2047,
+ * CRLF line ends, text as quoted-printable or base64 as it needs, other parts base64, Bcc kept.
+ */
+export async function composeStructure(
+  fields: DraftHeaderFields,
+  structure: ComposablePart,
+  now: Date = new Date(),
+): Promise<Buffer> {
+  const root = buildNode(structure, null);
+  root.keepBcc = true;
+  const domain = fields.from?.[0]?.email.split('@')[1] ?? 'pushmail.invalid';
+  const headers: Record<string, unknown> = {
+    from: addresses(fields.from),
+    sender: addresses(fields.sender),
+    to: addresses(fields.to),
+    cc: addresses(fields.cc),
+    bcc: addresses(fields.bcc),
+    'reply-to': addresses(fields.replyTo),
+    'in-reply-to': angled(fields.inReplyTo)?.join(' '),
+    references: angled(fields.references),
+    subject: fields.subject ?? undefined,
+    'message-id': `<${fields.messageId ?? `${randomBytes(12).toString('hex')}@${domain}`}>`,
+    date: fields.sentAt ?? now,
+  };
+  for (const [key, value] of Object.entries(headers)) if (value !== undefined) root.setHeader(key, value);
+  return root.build();
+}
+
+function buildNode(part: ComposablePart, parent: MimeNode | null): MimeNode {
+  const contentType =
+    part.subParts === null && part.type.startsWith('text/')
+      ? `${part.type}; charset=${part.charset ?? 'utf-8'}`
+      : part.type;
+  const options = { ...NODE_OPTIONS, ...(part.name ? { filename: part.name } : {}) };
+  const node = parent ? parent.createChild(contentType, options) : new MimeNode(contentType, options);
+  if (part.cid) node.setHeader('Content-ID', `<${part.cid}>`);
+  if (part.language) node.setHeader('Content-Language', part.language.join(', '));
+  if (part.location) node.setHeader('Content-Location', part.location);
+  if (part.subParts !== null) {
+    for (const child of part.subParts) buildNode(child, node);
+    return node;
+  }
+  if (part.disposition || part.name) node.setHeader('Content-Disposition', part.disposition ?? 'attachment');
+  if (typeof part.data === 'string') {
+    node.setContent(canonical(part.data) ?? '\r\n');
+  } else {
+    node.setHeader('Content-Transfer-Encoding', 'base64');
+    node.setContent(part.data ?? Buffer.alloc(0));
+  }
+  return node;
+}

@@ -1,0 +1,217 @@
+import { randomUUID } from 'node:crypto';
+
+import { CORE_CAPABILITY, type Invocation, MAIL_CAPABILITY } from '@pushmail/jmap';
+import PostalMime from 'postal-mime';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BlobStore } from '../../blobs/blob-store.service.js';
+import { BLOB_TYPE_HEADER } from '../../blobs/blobs.controller.js';
+import { mailArrivedEvent, rawMessage } from '../../testing/mail-fixtures.js';
+import { type MailboxTestApp, startMailboxApp } from '../../testing/mailbox-harness.js';
+import { StoreDeliveryUseCase } from '../store-delivery/store-delivery.usecase.js';
+import { MAX_DRAFT_DEPTH } from './draft-structure.js';
+import { SetEmailsUseCase } from './set-emails.usecase.js';
+
+const using = [CORE_CAPABILITY, MAIL_CAPABILITY];
+const png = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+type Part = { partId: string | null; blobId: string | null; type: string; name?: string; subParts?: Part[] };
+
+describe(`${SetEmailsUseCase.name} with bodyStructure`, () => {
+  let harness: MailboxTestApp;
+  const accountId = randomUUID();
+  let draftsId: string;
+
+  const call = async (name: string, args: Record<string, unknown>): Promise<Record<string, unknown>> => {
+    const response = await fetch(`${harness.baseUrl}/internal/jmap`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${harness.internalToken}` },
+      body: JSON.stringify({
+        accountId,
+        request: { using, methodCalls: [[name, { accountId, ...args }, 'c']] },
+      }),
+    });
+    expect(response.status).toBe(200);
+    const [[answered, result]] = ((await response.json()) as { methodResponses: Invocation[] })
+      .methodResponses as [Invocation];
+    expect(answered, JSON.stringify(result)).toBe(name);
+    return result;
+  };
+  const upload = async (data: Buffer, type: string): Promise<string> => {
+    const response = await fetch(`${harness.baseUrl}/internal/blobs/${accountId}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${harness.internalToken}`, [BLOB_TYPE_HEADER]: type },
+      body: data,
+    });
+    expect(response.status).toBe(201);
+    return ((await response.json()) as { blobId: string }).blobId;
+  };
+  const create = async (email: Record<string, unknown>) => {
+    const answer = await call('Email/set', { create: { k: { mailboxIds: { [draftsId]: true }, ...email } } });
+    return {
+      created: (answer['created'] as Record<string, { id: string; blobId: string }> | undefined)?.['k'],
+      error: (answer['notCreated'] as Record<string, Record<string, unknown>> | undefined)?.['k'],
+    };
+  };
+
+  beforeAll(async () => {
+    harness = await startMailboxApp();
+    await harness.app
+      .get(StoreDeliveryUseCase)
+      .execute([mailArrivedEvent(accountId, rawMessage({ subject: 'first' }))]);
+    const mailboxes = await call('Mailbox/get', { ids: null });
+    draftsId = (mailboxes['list'] as Array<{ id: string; role: string }>).find(
+      (box) => box.role === 'drafts',
+    )!.id;
+  });
+
+  afterAll(async () => {
+    await harness?.close();
+  });
+
+  it('stores a draft with the tree it was given, read back the same by Email/get and by another parser', async () => {
+    const image = await upload(png, 'image/png');
+    const { created, error } = await create({
+      from: [{ name: 'Ada Lövelace', email: 'ada@example.org' }],
+      to: [{ email: 'bob@example.com' }],
+      subject: 'Café with a picture',
+      bodyStructure: {
+        type: 'multipart/mixed',
+        subParts: [
+          {
+            type: 'multipart/alternative',
+            subParts: [
+              { partId: 'text', type: 'text/plain' },
+              {
+                type: 'multipart/related',
+                subParts: [
+                  { partId: 'html', type: 'text/html' },
+                  { blobId: image, type: 'image/png', cid: 'logo@example.org', disposition: 'inline' },
+                ],
+              },
+            ],
+          },
+          { blobId: image, type: 'image/png', name: 'logo.png', disposition: 'attachment', language: ['en'] },
+        ],
+      },
+      bodyValues: {
+        text: { value: 'Grüße, Bob\nline two' },
+        html: { value: '<p>Grüße, Bob <img src="cid:logo@example.org"></p>' },
+      },
+    });
+    expect(error).toBeUndefined();
+    const [email] = (
+      await call('Email/get', {
+        ids: [created!.id],
+        properties: ['subject', 'from', 'bodyStructure', 'textBody', 'htmlBody', 'attachments', 'bodyValues'],
+        bodyProperties: ['partId', 'blobId', 'type', 'name', 'cid', 'disposition', 'language'],
+        fetchAllBodyValues: true,
+      })
+    )['list'] as Array<Record<string, unknown>>;
+    expect(email!['subject']).toBe('Café with a picture');
+    expect(email!['from']).toEqual([{ name: 'Ada Lövelace', email: 'ada@example.org' }]);
+    const root = email!['bodyStructure'] as Part;
+    const shape = (part: Part): unknown =>
+      part.subParts ? [part.type, part.subParts.map(shape)] : part.type;
+    expect(shape(root)).toEqual([
+      'multipart/mixed',
+      [
+        ['multipart/alternative', ['text/plain', ['multipart/related', ['text/html', 'image/png']]]],
+        'image/png',
+      ],
+    ]);
+    expect(email!['attachments']).toMatchObject([
+      { type: 'image/png', cid: 'logo@example.org', disposition: 'inline' },
+      { type: 'image/png', name: 'logo.png', disposition: 'attachment', language: ['en'] },
+    ]);
+    const values = email!['bodyValues'] as Record<string, { value: string }>;
+    const [text] = email!['textBody'] as Part[];
+    expect(values[text!.partId!]!.value).toBe('Grüße, Bob\r\nline two');
+
+    const stored = await harness.app.get(BlobStore).get(accountId, created!.blobId);
+    const independent = await PostalMime.parse(stored!.data);
+    expect(independent.subject).toBe('Café with a picture');
+    expect(independent.text?.trim()).toBe('Grüße, Bob\nline two');
+    expect(
+      independent.attachments.map((file) => Buffer.from(file.content as ArrayBuffer).equals(png)),
+    ).toEqual([true, true]);
+  });
+
+  it('composes textBody and htmlBody from uploaded blobs', async () => {
+    const text = await upload(Buffer.from('from a blob: Grüße'), 'text/plain');
+    const { created, error } = await create({
+      subject: 'bodies from blobs',
+      textBody: [{ blobId: text, type: 'text/plain' }],
+      htmlBody: [{ partId: 'h', type: 'text/html' }],
+      bodyValues: { h: { value: '<p>html</p>' } },
+    });
+    expect(error).toBeUndefined();
+    const [email] = (
+      await call('Email/get', {
+        ids: [created!.id],
+        properties: ['textBody', 'bodyValues'],
+        fetchTextBodyValues: true,
+      })
+    )['list'] as Array<{ textBody: Part[]; bodyValues: Record<string, { value: string }> }>;
+    expect(email!.bodyValues[email!.textBody[0]!.partId!]!.value).toBe('from a blob: Grüße');
+  });
+
+  it('answers blobNotFound, invalidProperties and tooLarge as RFC 8621 §4.6 says', async () => {
+    const missing = await create({
+      bodyStructure: { type: 'multipart/mixed', subParts: [{ blobId: 'Gnothere', type: 'image/png' }] },
+    });
+    expect(missing.error).toMatchObject({ type: 'blobNotFound', notFound: ['Gnothere'] });
+
+    let deep: Record<string, unknown> = { partId: 't', type: 'text/plain' };
+    for (let level = 0; level <= MAX_DRAFT_DEPTH + 1; level += 1)
+      deep = { type: 'multipart/mixed', subParts: [deep] };
+    const hostile: Array<Record<string, unknown>> = [
+      { bodyStructure: deep, bodyValues: { t: { value: 'x' } } },
+      {
+        bodyStructure: {
+          type: 'multipart/mixed',
+          subParts: Array.from({ length: 1000 }, () => ({ partId: 't', type: 'text/plain' })),
+        },
+        bodyValues: { t: { value: 'x' } },
+      },
+      { bodyStructure: { partId: 'nothing', type: 'text/plain' } },
+      { bodyStructure: { partId: 't', type: 'image/png' }, bodyValues: { t: { value: 'x' } } },
+      {
+        bodyStructure: {
+          partId: 't',
+          type: 'text/plain',
+          headers: [{ name: 'Content-Transfer-Encoding', value: 'x' }],
+        },
+        bodyValues: { t: { value: 'x' } },
+      },
+      {
+        bodyStructure: { partId: 't', type: 'text/plain' },
+        bodyValues: { t: { value: 'x', isTruncated: true } },
+      },
+      { bodyStructure: { partId: 't', blobId: 'Gx', type: 'text/plain' }, bodyValues: { t: { value: 'x' } } },
+      { bodyStructure: { type: 'multipart/mixed', subParts: [] } },
+      { bodyStructure: { blobId: 'Gx', type: 'image/png', name: 'a\u0000b' } },
+      { bodyStructure: { blobId: 'Gx', type: 'not a type' } },
+      { bodyStructure: { partId: 't' }, textBody: [{ partId: 't' }], bodyValues: { t: { value: 'x' } } },
+    ];
+    for (const email of hostile) {
+      const { error } = await create(email);
+      expect(error, JSON.stringify(email).slice(0, 200)).toMatchObject({ type: 'invalidProperties' });
+      expect(error!['properties']).toContain('bodyStructure');
+    }
+
+    const big = await upload(Buffer.alloc(30_000_000, 1), 'application/octet-stream');
+    const tooLarge = await create({
+      bodyStructure: {
+        type: 'multipart/mixed',
+        subParts: [
+          { blobId: big, type: 'application/octet-stream' },
+          { blobId: big, type: 'application/octet-stream' },
+        ],
+      },
+    });
+    expect(tooLarge.error).toMatchObject({ type: 'tooLarge' });
+  });
+});
