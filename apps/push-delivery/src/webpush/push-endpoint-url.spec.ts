@@ -45,6 +45,10 @@ describe(isInternalAddress.name, () => {
     expect(isInternalAddress('2606:4700::1111')).toBe(false);
     expect(isInternalAddress('127.1.2.3')).toBe(true);
     expect(isInternalAddress('::ffff:127.0.0.1')).toBe(true);
+    expect(isInternalAddress('::ffff:7f00:1')).toBe(true);
+    expect(isInternalAddress('::1')).toBe(true);
+    expect(isInternalAddress('::127.0.0.1')).toBe(true);
+    expect(isInternalAddress('2002:7f00:1::1')).toBe(true);
     expect(isInternalAddress('not-an-address')).toBe(true);
   });
 });

@@ -25,8 +25,9 @@ for (const [network, prefix] of [
 ] as const)
   internal.addSubnet(network, prefix, 'ipv4');
 for (const [network, prefix] of [
-  ['::', 128],
-  ['::1', 128],
+  // IPv4-compatible (deprecated) and 6to4 addresses embed an IPv4 address, loopback included.
+  ['::', 96],
+  ['2002::', 16],
   ['64:ff9b::', 96],
   ['100::', 64],
   ['2001:db8::', 32],
