@@ -92,6 +92,12 @@ export const pushConfigSchema = baseConfigSchema.extend({
   WEBPUSH_MAX_EXPIRY_DAYS: positiveInt(365).default(7),
   WEBPUSH_MAX_SUBSCRIPTIONS_PER_ACCOUNT: positiveInt(1000).default(20),
   WEBPUSH_TIMEOUT_MS: positiveInt().default(10_000),
+  /**
+   * Pushes per second sent to one push service (a URL origin), and the burst saved up. Past it a
+   * subscription's push waits, absorbing later changes, instead of the service throttling us.
+   */
+  WEBPUSH_RATE_PER_SECOND: z.coerce.number().positive().default(50),
+  WEBPUSH_RATE_BURST: z.coerce.number().int().min(1).default(200),
 });
 
 export type PushConfig = z.infer<typeof pushConfigSchema>;

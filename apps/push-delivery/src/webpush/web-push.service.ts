@@ -1,6 +1,7 @@
 import { Global, Module, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { CONFIG, LOGGER, ReadinessRegistry } from '@pushmail/platform';
+import { DeviceRateLimiter } from '../api/device-rate-limiter.js';
 import type { PushConfig } from '../config/push-config.js';
 import type { AccountChange } from '../push/change-coalescer.js';
 import { PushSubscriptionMethods } from './push-subscription.methods.js';
@@ -12,6 +13,21 @@ const STATE_CHANGE_TTL_SECONDS = 24 * 3600;
 /** Attempts of one push, and the wait before the first retry (each next one four times longer). */
 const ATTEMPTS = 3;
 const FIRST_RETRY_MS = 2000;
+
+interface QueuedPush {
+  subscription: StoredSubscription;
+  accountId: string;
+  changed: Record<string, string>;
+  attempt: number;
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
+  }
+}
 
 export const WEB_PUSH = Symbol('WEB_PUSH');
 
@@ -25,6 +41,9 @@ export class WebPush implements OnModuleDestroy {
   readonly applicationServerKey: string;
   private readonly pending = new Set<Promise<void>>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly queued = new Map<string, QueuedPush>();
+  /** Per push service (URL origin): what one server may send it before it throttles or blocks us. */
+  private readonly serviceRate: DeviceRateLimiter;
   private closed = false;
 
   constructor(
@@ -32,8 +51,10 @@ export class WebPush implements OnModuleDestroy {
     private readonly sender: WebPushSender,
     config: PushConfig & { WEBPUSH_VAPID_PUBLIC_KEY: string },
     private readonly log: Logger,
+    private readonly retryBaseMs = FIRST_RETRY_MS,
   ) {
     this.applicationServerKey = config.WEBPUSH_VAPID_PUBLIC_KEY;
+    this.serviceRate = new DeviceRateLimiter(config.WEBPUSH_RATE_PER_SECOND, config.WEBPUSH_RATE_BURST);
     this.methods = new PushSubscriptionMethods(
       store,
       sender,
@@ -64,26 +85,63 @@ export class WebPush implements OnModuleDestroy {
           ([type]) => subscription.types === null || subscription.types.includes(type),
         ),
       );
-      if (Object.keys(changed).length === 0) continue;
-      const payload = JSON.stringify({ '@type': 'StateChange', changed: { [change.accountId]: changed } });
-      this.attempt(subscription, payload, 1);
+      if (Object.keys(changed).length > 0) this.enqueue(subscription, change.accountId, changed, 1, 0);
     }
   }
 
-  private attempt(subscription: StoredSubscription, payload: string, attempt: number): void {
+  /**
+   * One waiting push per subscription: a change arriving while one waits (for its push service's
+   * rate, or for a retry) is merged into it, newer type states winning, so the device gets one
+   * StateChange naming the latest state of every type, not a backlog.
+   */
+  private enqueue(
+    subscription: StoredSubscription,
+    accountId: string,
+    changed: Record<string, string>,
+    attempt: number,
+    delayMs: number,
+  ): void {
+    const waiting = this.queued.get(subscription.id);
+    if (waiting) {
+      // A retry carries older states than what waits; a fresh change newer ones.
+      waiting.changed = attempt > 1 ? { ...changed, ...waiting.changed } : { ...waiting.changed, ...changed };
+      waiting.attempt = Math.min(waiting.attempt, attempt);
+      return;
+    }
+    const entry: QueuedPush = { subscription, accountId, changed: { ...changed }, attempt };
+    this.queued.set(subscription.id, entry);
+    this.later(() => this.release(entry), delayMs);
+  }
+
+  /** Sends once the push service's bucket has a token; until then the entry keeps absorbing changes. */
+  private release(entry: QueuedPush): void {
+    if (this.closed) return;
+    const wait = this.serviceRate.take(originOf(entry.subscription.url));
+    if (wait > 0) return this.later(() => this.release(entry), wait);
+    this.queued.delete(entry.subscription.id);
+    const payload = JSON.stringify({ '@type': 'StateChange', changed: { [entry.accountId]: entry.changed } });
     const work = this.sender
-      .send(subscription, payload, STATE_CHANGE_TTL_SECONDS)
-      .then((outcome) => this.settle(subscription, payload, attempt, outcome));
+      .send(entry.subscription, payload, STATE_CHANGE_TTL_SECONDS)
+      .then((outcome) => this.settle(entry, outcome))
+      .catch((error: unknown) =>
+        this.log.warn({ err: error, subscriptionId: entry.subscription.id }, 'a web push failed'),
+      );
     this.pending.add(work);
     void work.finally(() => this.pending.delete(work));
   }
 
-  private async settle(
-    subscription: StoredSubscription,
-    payload: string,
-    attempt: number,
-    outcome: PushOutcome,
-  ): Promise<void> {
+  private later(run: () => void, delayMs: number): void {
+    if (delayMs <= 0) return run();
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      run();
+    }, delayMs);
+    timer.unref();
+    this.timers.add(timer);
+  }
+
+  private async settle(entry: QueuedPush, outcome: PushOutcome): Promise<void> {
+    const { subscription, attempt } = entry;
     if (outcome.kind === 'delivered') return;
     if (outcome.kind === 'gone') {
       // RFC 8030 §7.3: the subscription ended at the push service; pushing to it again is pointless.
@@ -94,24 +152,16 @@ export class WebPush implements OnModuleDestroy {
       await this.store.forget(subscription.id);
       return;
     }
-    if (
-      attempt >= ATTEMPTS ||
-      this.closed ||
-      (outcome.status !== undefined && outcome.status < 500 && outcome.status !== 429)
-    ) {
+    const retryable = outcome.status === undefined || outcome.status >= 500 || outcome.status === 429;
+    if (attempt >= ATTEMPTS || this.closed || !retryable) {
       this.log.info(
         { subscriptionId: subscription.id, reason: outcome.reason, attempt },
         'giving up on a web push; the device catches up with its next push or sync',
       );
       return;
     }
-    const wait = Math.max(outcome.retryAfterMs ?? 0, FIRST_RETRY_MS * 4 ** (attempt - 1));
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      if (!this.closed) this.attempt(subscription, payload, attempt + 1);
-    }, wait);
-    timer.unref();
-    this.timers.add(timer);
+    const wait = Math.max(outcome.retryAfterMs ?? 0, this.retryBaseMs * 4 ** (attempt - 1));
+    this.enqueue(subscription, entry.accountId, entry.changed, attempt + 1, wait);
   }
 
   /** Waits for pushes under way (bounded); retries not yet due are dropped. */
