@@ -179,7 +179,7 @@ export class PushSubscriptionMethods {
     if (expires === 'invalid') return invalid('expires must be a UTCDate in the future', ['expires']);
     const types = typesOf(value['types']);
     if (types === 'invalid') return invalid('types must be null or a list of type names', ['types']);
-    if ((await this.store.countOfAccount(accountId)) >= this.limits.maxPerAccount)
+    if ((await this.store.purgeExpiredAndCount(accountId)) >= this.limits.maxPerAccount)
       return {
         error: {
           type: 'overQuota',

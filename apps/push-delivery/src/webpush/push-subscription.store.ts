@@ -96,7 +96,11 @@ export class PushSubscriptionStore {
     return rows.map(fromRow);
   }
 
-  async countOfAccount(accountId: string): Promise<number> {
+  /** Forgets the account's expired subscriptions (nothing is pushed to them) and counts the rest. */
+  async purgeExpiredAndCount(accountId: string): Promise<number> {
+    await this.dataSource.query('DELETE FROM push.subscriptions WHERE account_id = $1 AND expires <= now()', [
+      accountId,
+    ]);
     const [row] = (await this.dataSource.query(
       'SELECT count(*)::int AS n FROM push.subscriptions WHERE account_id = $1',
       [accountId],

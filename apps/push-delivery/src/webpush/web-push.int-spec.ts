@@ -111,6 +111,7 @@ describe('Web Push (RFC 8620 §7.2, RFC 8291, RFC 8292)', () => {
       // The receiver is on loopback: allowed here only, by the switch for tests and development.
       WEBPUSH_ALLOW_PRIVATE_ENDPOINTS: 'true',
       WEBPUSH_MAX_EXPIRY_DAYS: '7',
+      WEBPUSH_MAX_SUBSCRIPTIONS_PER_ACCOUNT: '4',
     });
     app = await createServiceApp(pushService, config, logger);
     await app.listen(0, '127.0.0.1');
@@ -307,5 +308,20 @@ describe('Web Push (RFC 8620 §7.2, RFC 8291, RFC 8292)', () => {
       badTypes: expect.objectContaining({ type: 'invalidProperties', properties: ['types'] }),
     });
     expect(result['notDestroyed']).toEqual({ 'not-an-id': expect.objectContaining({ type: 'notFound' }) });
+  });
+
+  it('refuses a subscription past WEBPUSH_MAX_SUBSCRIPTIONS_PER_ACCOUNT with overQuota', async () => {
+    const create = Object.fromEntries(
+      ['q1', 'q2', 'q3', 'q4', 'q5'].map((key) => [
+        key,
+        { deviceClientId: key, url: `${receiver.url}/${key}`, keys: receiver.keys },
+      ]),
+    );
+    const [[, result]] = (await jmap([['PushSubscription/set', { create }, 's']])) as [Invocation];
+    const [[, all]] = (await jmap([['PushSubscription/get', { ids: null }, 'g']])) as [Invocation];
+    expect(all['list']).toHaveLength(4);
+    const refused = Object.values((result['notCreated'] ?? {}) as Record<string, { type: string }>);
+    expect(refused.length).toBeGreaterThanOrEqual(1);
+    expect(refused.every((error) => error.type === 'overQuota')).toBe(true);
   });
 });
