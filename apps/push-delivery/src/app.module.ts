@@ -9,10 +9,12 @@ import { PushModule } from './push/push.module.js';
 import { SessionModule } from './session/session.module.js';
 import { SocketModule } from './socket/socket.module.js';
 import { TrailModule } from '@pushmail/edge';
+import { WebPushModule } from './webpush/web-push.service.js';
 
 @Module({
   imports: [
     MetricsModule,
+    WebPushModule,
     TrailModule,
     AuthModule,
     DeviceModule,

@@ -2,6 +2,7 @@ export * from './bootstrap/bootstrap-service.js';
 export * from './config/config.module.js';
 export * from './config/load-config.js';
 export * from './database/database.module.js';
+export * from './database/data-source-options.js';
 export * from './database/define-migration.js';
 export * from './database/migrate.js';
 export * from './database/statement-limits.js';

@@ -37,3 +37,4 @@ export * from './required-env.js';
 export * from './smtp-outcome.js';
 export * from './start-pushmail.js';
 export * from './trace-fields.js';
+export * from './web-push-receiver.js';

@@ -1,4 +1,13 @@
-import { baseConfigSchema, bearerToken, httpUrl, port, positiveInt } from '@pushmail/platform';
+import {
+  baseConfigSchema,
+  bearerToken,
+  DEFAULT_STATEMENT_TIMEOUT_MS,
+  httpUrl,
+  port,
+  positiveInt,
+  postgresUrl,
+  secret,
+} from '@pushmail/platform';
 import { z } from 'zod';
 
 export const pushConfigSchema = baseConfigSchema.extend({
@@ -49,6 +58,46 @@ export const pushConfigSchema = baseConfigSchema.extend({
   TRAIL_FLUSH_MS: z.coerce.number().int().min(0).default(1000),
   /** Trail records held between flushes at most; past it new ones are dropped, never the push path slowed. */
   TRAIL_MAX_BUFFERED: z.coerce.number().int().min(100).default(20_000),
+  /**
+   * Web Push (RFC 8620 §7.2, RFC 8030/8291/8292): on when a VAPID key pair is given. Subscriptions
+   * live in push-delivery's own schema of this database, which every replica sees.
+   */
+  DATABASE_URL: postgresUrl.optional(),
+  DATABASE_STATEMENT_TIMEOUT_MS: positiveInt(24 * 3_600_000).default(DEFAULT_STATEMENT_TIMEOUT_MS),
+  /** The VAPID application server key pair (P-256, base64url): `npx web-push generate-vapid-keys`. */
+  WEBPUSH_VAPID_PUBLIC_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{87}$/, 'must be an uncompressed P-256 public key, base64url')
+    .optional(),
+  WEBPUSH_VAPID_PRIVATE_KEY: secret(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{43}$/, 'must be a P-256 private key, base64url')
+      .optional(),
+  ),
+  /** Who push services contact about this server's pushes (RFC 8292 §2.1): mailto: or https:. */
+  WEBPUSH_SUBJECT: z
+    .string()
+    .regex(/^(mailto:|https:\/\/)\S+$/, 'must be a mailto: or https: URL')
+    .default('mailto:postmaster@localhost'),
+  /**
+   * Lets subscriptions point at loopback and private addresses, and plain http: for development and
+   * tests only. Off, a URL inside the network is refused (SSRF), and so is any name resolving there.
+   */
+  WEBPUSH_ALLOW_PRIVATE_ENDPOINTS: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
+  /** The longest a subscription lives before the client must renew it (RFC 8620 §7.2 `expires`). */
+  WEBPUSH_MAX_EXPIRY_DAYS: positiveInt(365).default(7),
+  WEBPUSH_MAX_SUBSCRIPTIONS_PER_ACCOUNT: positiveInt(1000).default(20),
+  WEBPUSH_TIMEOUT_MS: positiveInt().default(10_000),
+  /**
+   * Pushes per second sent to one push service (a URL origin), and the burst saved up. Past it a
+   * subscription's push waits, absorbing later changes, instead of the service throttling us.
+   */
+  WEBPUSH_RATE_PER_SECOND: z.coerce.number().positive().default(50),
+  WEBPUSH_RATE_BURST: z.coerce.number().int().min(1).default(200),
 });
 
 export type PushConfig = z.infer<typeof pushConfigSchema>;

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DEVICE_CAPABILITY, type Invocation } from '@pushmail/jmap';
 import type { Logger } from 'pino';
 import { LOGGER } from '@pushmail/platform';
@@ -7,14 +7,18 @@ import { DeviceCredentialsView } from '../auth/device-credentials.view.js';
 import { RegistryClient, RegistryUnavailableError } from '@pushmail/edge';
 import { deviceStateOf } from './device-state.js';
 import { policyStanding } from './device-messages.js';
+import { WEB_PUSH, type WebPush } from '../webpush/web-push.service.js';
 
 /** How long an acknowledgement waits for this replica to see it before answering. */
 const VIEW_WAIT_MS = 5000;
 
 export const DEVICE_METHODS = ['DevicePolicy/get', 'DevicePolicy/acknowledge', 'DeviceWipe/confirm'] as const;
 
+/** Methods run here at the edge rather than by mailbox: device management and push subscriptions. */
 export function isDeviceMethod(name: string): boolean {
-  return name.startsWith('DevicePolicy/') || name.startsWith('DeviceWipe/');
+  return (
+    name.startsWith('DevicePolicy/') || name.startsWith('DeviceWipe/') || name.startsWith('PushSubscription/')
+  );
 }
 
 /**
@@ -29,6 +33,7 @@ export class DeviceMethods {
     @Inject(DeviceCredentialsView) private readonly credentials: DeviceCredentialsView,
     @Inject(RegistryClient) private readonly registry: RegistryClient,
     @Inject(LOGGER) logger: Logger,
+    @Optional() @Inject(WEB_PUSH) private readonly webPush?: WebPush | null,
   ) {
     this.log = logger.child({ component: 'device-methods' });
   }
@@ -43,6 +48,11 @@ export class DeviceMethods {
       { type, description, ...extra },
       callId,
     ];
+    if (name.startsWith('PushSubscription/')) {
+      // RFC 8620 §7.2: part of the core capability, and of the credentials' account (no accountId).
+      if (!this.webPush) return error('unknownMethod', 'Web Push is not offered by this server');
+      return this.webPush.methods.call(device.accountId, [name, args, callId]);
+    }
     if (!using.includes(DEVICE_CAPABILITY)) {
       return error('unknownMethod', `${name} needs "${DEVICE_CAPABILITY}" in "using"`);
     }

@@ -1,4 +1,4 @@
-import { Controller, Inject, type BeforeApplicationShutdown } from '@nestjs/common';
+import { Controller, Inject, Optional, type BeforeApplicationShutdown } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -6,6 +6,7 @@ import { mailboxChangedTopic, type MailboxChangedV1 } from '@pushmail/contracts'
 import { CONFIG, subscription, type ConsumedEvent } from '@pushmail/platform';
 import type { PushConfig } from '../config/push-config.js';
 import { ChangeCoalescer } from './change-coalescer.js';
+import { WEB_PUSH, type WebPush } from '../webpush/web-push.service.js';
 import { PushFanout } from './push-fanout.service.js';
 
 /**
@@ -23,8 +24,16 @@ const everyChange = subscription(() => ({
 export class MailboxChangesController implements BeforeApplicationShutdown {
   private readonly coalescer: ChangeCoalescer;
 
-  constructor(@Inject(CONFIG) config: PushConfig, @Inject(PushFanout) fanout: PushFanout) {
-    this.coalescer = new ChangeCoalescer(config.PUSH_COALESCE_MS, (change) => fanout.deliver(change));
+  constructor(
+    @Inject(CONFIG) config: PushConfig,
+    @Inject(PushFanout) fanout: PushFanout,
+    /** Web Push to subscriptions (RFC 8620 §7.2), when configured. */
+    @Optional() @Inject(WEB_PUSH) webPush?: WebPush | null,
+  ) {
+    this.coalescer = new ChangeCoalescer(config.PUSH_COALESCE_MS, (change) => {
+      webPush?.notify(change);
+      return fanout.deliver(change);
+    });
   }
 
   @EventPattern<string>(mailboxChangedTopic.name, everyChange)

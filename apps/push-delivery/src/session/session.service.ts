@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import {
   CORE_CAPABILITY,
   DEFAULT_CORE_LIMITS,
@@ -11,6 +11,10 @@ import { AccountDirectory } from '../auth/account-directory.js';
 import { sha256Hex, type AuthenticatedDevice } from '../auth/device-authenticator.js';
 import { DeviceCredentialsView } from '../auth/device-credentials.view.js';
 import type { PushConfig } from '../config/push-config.js';
+import { WEB_PUSH, type WebPush } from '../webpush/web-push.service.js';
+
+/** RFC 9749: Web Push with VAPID. */
+export const WEBPUSH_VAPID_CAPABILITY = 'urn:ietf:params:jmap:webpush-vapid';
 
 export const WEBSOCKET_PATH = '/jmap/ws';
 
@@ -49,6 +53,7 @@ export class SessionService {
     @Inject(CONFIG) private readonly config: PushConfig,
     @Inject(AccountDirectory) private readonly accounts: AccountDirectory,
     @Inject(DeviceCredentialsView) private readonly credentials: DeviceCredentialsView,
+    @Optional() @Inject(WEB_PUSH) private readonly webPush?: WebPush | null,
   ) {}
 
   sessionFor(device: AuthenticatedDevice): JmapSession {
@@ -67,6 +72,10 @@ export class SessionService {
           url: `${base.replace(/^http/, 'ws')}${WEBSOCKET_PATH}`,
           supportsPush: true,
         },
+        // RFC 9749: the key push services check this server's VAPID signatures against.
+        ...(this.webPush
+          ? { [WEBPUSH_VAPID_CAPABILITY]: { applicationServerKey: this.webPush.applicationServerKey } }
+          : {}),
       },
       accounts: {
         [accountId]: {
