@@ -205,19 +205,19 @@ describe('a phone on Exchange ActiveSync', () => {
   it('sends from the phone through the submission path: delivered, kept in Sent, a retried ClientId not sent twice, the original quoted in a reply', async () => {
     const alice = await newAccount(registry, { prefix: 'eassend' });
     const bob = await newAccount(registry, { prefix: 'easrcpt' });
-    const sender = new PhoneClient(
+    const sender = newPhone(
       platform.activesyncUrl,
       alice.address,
       alice.password,
       `EAS${randomUUID().slice(0, 8)}`,
     );
-    const receiver = new PhoneClient(
+    const receiver = newPhone(
       platform.activesyncUrl,
       bob.address,
       bob.password,
       `EAS${randomUUID().slice(0, 8)}`,
     );
-    const folderOf = async (phone: PhoneClient, type: string) => {
+    const folderOf = async (phone: EasClient, type: string) => {
       const hierarchy = await phone.folderSync('0');
       const add = children(child(hierarchy.body!, 'Changes')!, 'Add').find(
         (folder) => childText(folder, 'Type') === type,
@@ -225,11 +225,11 @@ describe('a phone on Exchange ActiveSync', () => {
       return childText(add!, 'ServerId')!;
     };
     /** Syncs the folder until a message with the subject arrives; its ServerId and body text. */
-    const arrived = async (phone: PhoneClient, folderId: string, subject: string) => {
-      let key = childText(await phone.sync(folderId, '0'), 'SyncKey')!;
+    const arrived = async (phone: EasClient, folderId: string, subject: string) => {
+      let key = childText(await sync(phone, folderId, '0'), 'SyncKey')!;
       return expectEventually(
         async () => {
-          const answer = await phone.sync(folderId, key);
+          const answer = await sync(phone, folderId, key);
           key = childText(answer, 'SyncKey') ?? key;
           const add = children(child(answer, 'Commands') ?? el('AirSync', 'Commands'), 'Add').find(
             (item) => childText(child(item, 'ApplicationData')!, 'Subject') === subject,

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { child, childText, children, easRequests, el, textOf, type WbxmlElement } from '@pushmail/activesync';
 import { mailboxChangedTopic } from '@pushmail/contracts';
 import { EasClient, expectEventually, syncCollectionOf } from '@pushmail/testing';
