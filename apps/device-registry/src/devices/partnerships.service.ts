@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { DeviceDescription } from '@pushmail/contracts';
 import type { EntityManager } from 'typeorm';
 import { CONFIG } from '@pushmail/platform';
 import type { AccessDecision } from '../access/access-decision.js';
@@ -8,13 +9,7 @@ import { recordDeviceEvent } from '../device-events/record-device-event.js';
 import { DeviceLimitReachedException, DeviceWipedException } from './devices.errors.js';
 import { Device, type DeviceAuthMethod } from './entities/device.entity.js';
 
-export interface PartnershipInput {
-  deviceId: string;
-  deviceType: string;
-  model: string;
-  os: string | null;
-  userAgent: string | null;
-  clientAddress: string | null;
+export interface PartnershipInput extends DeviceDescription {
   authMethod: DeviceAuthMethod;
 }
 
