@@ -9,6 +9,5 @@ export * from './events/device-policy.js';
 export * from './events/mail-arrived.js';
 export * from './events/mail-submitted.js';
 export * from './events/mailbox-changed.js';
-export * from './internal-api/device-description.js';
 export * from './topics/topic.js';
 export * from './topics/topics.js';

@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { DeviceDescription } from '@pushmail/contracts';
 import type { EntityManager } from 'typeorm';
 import { CONFIG } from '@pushmail/platform';
 import type { AccessDecision } from '../access/access-decision.js';
@@ -9,7 +8,13 @@ import { recordDeviceEvent } from '../device-events/record-device-event.js';
 import { DeviceLimitReachedException, DeviceWipedException } from './devices.errors.js';
 import { Device, type DeviceAuthMethod } from './entities/device.entity.js';
 
-export interface PartnershipInput extends DeviceDescription {
+export interface PartnershipInput {
+  deviceId: string;
+  deviceType: string;
+  model: string;
+  os: string | null;
+  userAgent: string | null;
+  clientAddress: string | null;
   authMethod: DeviceAuthMethod;
 }
 

@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { DeviceDescription } from '@pushmail/contracts';
 import { isObject } from '@pushmail/jmap';
 import { CONFIG } from '@pushmail/platform';
 import type { PushConfig } from '../config/push-config.js';
@@ -20,9 +19,15 @@ export interface RegistryRefusal {
 
 export type RegistryAnswer<T> = { ok: true; value: T } | { ok: false; refusal: RegistryRefusal };
 
-export interface PasswordSignInRequest extends DeviceDescription {
+export interface PasswordSignInRequest {
   address: string;
   password: string;
+  deviceId: string;
+  deviceType: string;
+  model: string;
+  os: string | null;
+  userAgent: string | null;
+  clientAddress: string | null;
 }
 
 export interface SignedInPrincipal {
