@@ -87,14 +87,7 @@ export class EasAuthenticator {
       return { ok: false, http: 401, detail: 'sign in with the address and password', headers: CHALLENGE };
     }
     const model = device.model ?? device.deviceType;
-    const key = signInKey([
-      credentials.address,
-      credentials.password,
-      device.deviceId,
-      device.deviceType,
-      model,
-      device.os ?? '',
-    ]);
+    const key = keyOf(credentials, device, model);
     const cached = this.signIns.get(key);
     if (cached) {
       return {
@@ -113,14 +106,7 @@ export class EasAuthenticator {
   /** Signs in afresh, so the partnership carries what the device just told about itself (Settings). */
   async refresh(credentials: PasswordCredentials, device: DeviceDescription): Promise<AuthOutcome> {
     const model = device.model ?? device.deviceType;
-    const key = signInKey([
-      credentials.address,
-      credentials.password,
-      device.deviceId,
-      device.deviceType,
-      model,
-      device.os ?? '',
-    ]);
+    const key = keyOf(credentials, device, model);
     return this.signIn(key, credentials, device, model);
   }
 
@@ -212,3 +198,15 @@ export class EasAuthenticator {
 }
 
 const CHALLENGE = { 'WWW-Authenticate': BASIC_CHALLENGE };
+
+/** The sign-in cache's key: everything that went into the registry's decision, as a digest. */
+function keyOf(credentials: PasswordCredentials, device: DeviceDescription, model: string): string {
+  return signInKey([
+    credentials.address,
+    credentials.password,
+    device.deviceId,
+    device.deviceType,
+    model,
+    device.os ?? '',
+  ]);
+}
