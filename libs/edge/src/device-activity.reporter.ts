@@ -1,5 +1,6 @@
 import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { FlushTimer } from './flush-timer.js';
 import type { ActivityReport, RegistryClient } from './registry-client.js';
 
 const MAX_PER_REPORT = 5000;
@@ -13,17 +14,17 @@ const MAX_PER_REPORT = 5000;
 export abstract class DeviceActivityReporterBase<Sighting>
   implements OnApplicationBootstrap, BeforeApplicationShutdown
 {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly flushes: FlushTimer;
   private failing = false;
   private readonly log: Logger;
 
   protected constructor(
     private readonly registry: RegistryClient,
-    private readonly flushMs: number,
+    flushMs: number,
     logger: Logger,
   ) {
     this.log = logger.child({ component: 'device-activity' });
+    this.flushes = new FlushTimer(flushMs, () => this.report());
   }
 
   /** Everything seen since the last report, taken out of the service's keeping. */
@@ -33,21 +34,16 @@ export abstract class DeviceActivityReporterBase<Sighting>
   protected abstract reportsOf(batch: Sighting[]): Promise<ActivityReport[]>;
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.flush(), this.flushMs);
-    this.timer.unref();
+    this.flushes.start();
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.flush();
+  beforeApplicationShutdown(): Promise<void> {
+    return this.flushes.stop();
   }
 
   /** Sends what was seen since the last report; one report at a time. */
   flush(): Promise<void> {
-    this.running ??= this.report().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
+    return this.flushes.flush();
   }
 
   private async report(): Promise<void> {

@@ -1,21 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { DeviceStanding } from '../registry/device-views.js';
+import { testPolicy } from '../testing/test-policy.js';
 import { gateOf, httpStatusOf } from './device-gate.js';
 
-const policy = {
-  policyId: randomUUID(),
-  name: 'phones',
-  version: 2,
-  settings: {
-    pinRequired: true,
-    minPinLength: 6,
-    lockAfterIdleSeconds: 300,
-    wipeAfterFailedUnlocks: 10,
-    syncWindowDays: null,
-    maxAttachmentBytes: null,
-  },
-};
+const policy = testPolicy(2);
 const allowed: DeviceStanding = {
   known: true,
   accountActive: true,

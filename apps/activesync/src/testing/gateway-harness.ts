@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createKafka, createLogger, createServiceApp, EventProducer } from '@pushmail/platform';
@@ -9,23 +9,9 @@ import { activeSyncConfigSchema } from '../config/activesync-config.js';
 import { activeSyncService } from '../service.js';
 import { FakeMailbox } from './fake-mailbox.js';
 import { FakeRegistry, type FakeAccount } from './fake-registry.js';
+import { testPolicy } from './test-policy.js';
 
 export const TEST_PASSWORD = 'correct horse battery staple';
-
-/** A policy asking for a PIN, as an administrator would set one for phones. */
-export const testPolicy = () => ({
-  policyId: randomUUID(),
-  name: 'phones',
-  version: 1,
-  settings: {
-    pinRequired: true,
-    minPinLength: 6,
-    lockAfterIdleSeconds: 300,
-    wipeAfterFailedUnlocks: 10,
-    syncWindowDays: null,
-    maxAttachmentBytes: null,
-  },
-});
 
 /**
  * The gateway for an integration spec, as a phone reaches it: over HTTP, on a database of its own,

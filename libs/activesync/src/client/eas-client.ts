@@ -1,3 +1,4 @@
+import { POLICY_TYPE } from '../commands/provision.js';
 import { child, childText, decodeWbxml, el, encodeWbxml, type WbxmlElement } from '../wbxml/wbxml.js';
 
 export const WBXML_CONTENT_TYPE = 'application/vnd.ms-sync.wbxml';
@@ -8,21 +9,12 @@ type Extra = WbxmlElement | false | undefined;
 export const easRequests = {
   /** Provision without a key (phase one), or acknowledging the temporary key (phase two). */
   provision(policyKey?: string): WbxmlElement {
-    return el(
-      'Provision',
-      'Provision',
-      el(
-        'Provision',
-        'Policies',
-        el(
-          'Provision',
-          'Policy',
-          el('Provision', 'PolicyType', 'MS-EAS-Provisioning-WBXML'),
-          policyKey !== undefined && el('Provision', 'PolicyKey', policyKey),
-          policyKey !== undefined && el('Provision', 'Status', '1'),
-        ),
-      ),
-    );
+    const acknowledgement = policyKey !== undefined && [
+      el('Provision', 'PolicyKey', policyKey),
+      el('Provision', 'Status', '1'),
+    ];
+    const policy = el('Provision', 'Policy', el('Provision', 'PolicyType', POLICY_TYPE), acknowledgement);
+    return el('Provision', 'Provision', el('Provision', 'Policies', policy));
   },
 
   folderSync(syncKey: string): WbxmlElement {
@@ -31,21 +23,10 @@ export const easRequests = {
 
   /** A Sync of one collection; `extra` goes into the Collection after its key and id. */
   sync(collectionId: string, syncKey: string, ...extra: Extra[]): WbxmlElement {
-    return el(
-      'AirSync',
-      'Sync',
-      el(
-        'AirSync',
-        'Collections',
-        el(
-          'AirSync',
-          'Collection',
-          el('AirSync', 'SyncKey', syncKey),
-          el('AirSync', 'CollectionId', collectionId),
-          ...extra,
-        ),
-      ),
-    );
+    const key = el('AirSync', 'SyncKey', syncKey);
+    const id = el('AirSync', 'CollectionId', collectionId);
+    const collection = el('AirSync', 'Collection', key, id, ...extra);
+    return el('AirSync', 'Sync', el('AirSync', 'Collections', collection));
   },
 
   /** Sync Options asking for bodies of `type` (1 plain text), cut at `truncationSize` when given. */

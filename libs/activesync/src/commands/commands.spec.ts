@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { easRequests } from '../client/eas-client.js';
 import { allTags, decodeWbxml, el, encodeWbxml, type WbxmlElement, type WbxmlNode } from '../wbxml/wbxml.js';
 import { ActiveSyncCommandError, COMMON_STATUS } from './common.js';
 import { buildComposeMailStatus, readComposeMailRequest } from './compose-mail.js';
@@ -278,21 +279,7 @@ describe(readProvisionRequest.name, () => {
       deviceInformation: { model: 'iPhone', os: 'iOS 18' },
       policy: { policyType: POLICY_TYPE },
     });
-    const ack = el(
-      'Provision',
-      'Provision',
-      el(
-        'Provision',
-        'Policies',
-        el(
-          'Provision',
-          'Policy',
-          el('Provision', 'PolicyType', POLICY_TYPE),
-          el('Provision', 'PolicyKey', '3942919513'),
-          el('Provision', 'Status', '1'),
-        ),
-      ),
-    );
+    const ack = easRequests.provision('3942919513');
     expect(readProvisionRequest(ack).policy).toEqual({
       policyType: POLICY_TYPE,
       policyKey: '3942919513',

@@ -10,6 +10,7 @@ import {
 import { deviceTrailTopic } from '@pushmail/contracts';
 import { CONFIG, EventProducer, LOGGER, SERVICE_NAME } from '@pushmail/platform';
 import type { Logger } from 'pino';
+import { FlushTimer } from '../flush-timer.js';
 import { TrailBuffer, type TrailInput } from './trail-buffer.js';
 
 /** What a device-edge service's config says about its trail; a flush interval of 0 turns it off. */
@@ -29,8 +30,7 @@ const DEFAULT_MAX_BUFFERED = 20_000;
 export class DeviceTrail implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly buffer: TrailBuffer;
   private readonly log: Logger;
-  private timer: NodeJS.Timeout | undefined;
-  private flushing: Promise<void> | undefined;
+  private readonly flushes: FlushTimer;
   /** Per account, the trace context of the last push, carried by the account's next batch. */
   private traceHeaders = new Map<string, Record<string, string>>();
 
@@ -45,6 +45,7 @@ export class DeviceTrail implements OnApplicationBootstrap, BeforeApplicationShu
       config.TRAIL_MAX_BUFFERED ?? DEFAULT_MAX_BUFFERED,
       `${serviceName}-${hostname()}-${process.pid}`,
     );
+    this.flushes = new FlushTimer(config.TRAIL_FLUSH_MS, () => this.publish());
   }
 
   record(accountId: string, input: TrailInput): void {
@@ -58,23 +59,16 @@ export class DeviceTrail implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   onApplicationBootstrap(): void {
-    if (this.config.TRAIL_FLUSH_MS === 0) return;
-    this.timer = setInterval(() => void this.flush(), this.config.TRAIL_FLUSH_MS);
-    this.timer.unref();
+    if (this.config.TRAIL_FLUSH_MS > 0) this.flushes.start();
   }
 
   /** After the sockets closed (module destroy), before the service's producer closes. */
-  async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.flush();
+  beforeApplicationShutdown(): Promise<void> {
+    return this.flushes.stop();
   }
 
   flush(): Promise<void> {
-    // One flush at a time: a slow broker must not pile up concurrent sends.
-    this.flushing ??= this.publish().finally(() => {
-      this.flushing = undefined;
-    });
-    return this.flushing;
+    return this.flushes.flush();
   }
 
   private async publish(): Promise<void> {
