@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DEFAULT_CORE_LIMITS, MethodError, type MethodContext } from '@pushmail/jmap';
 import type { EntityManager } from 'typeorm';
-import type { AccountStates } from '../../changes/change-log.js';
 import {
   SUBMISSION_COLUMNS,
   SUBMISSION_PROPERTIES,
@@ -56,13 +55,7 @@ export class EmailSubmissionMethods extends ListedQueryMethods<SubmissionQuery> 
     });
   }
 
-  protected queryOf(args: Record<string, unknown>): SubmissionQuery {
-    return submissionQuery(args);
-  }
-
-  protected queryStateOf(states: AccountStates): number {
-    return states.submissionModseq;
-  }
+  protected readonly queryOf = submissionQuery;
 
   /** A submission's place depends on nothing but itself. */
   protected async matchingIds(

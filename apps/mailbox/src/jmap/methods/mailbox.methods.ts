@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DEFAULT_CORE_LIMITS, type MethodContext, MethodError } from '@pushmail/jmap';
 import type { EntityManager } from 'typeorm';
-import type { AccountStates } from '../../changes/change-log.js';
 import { loadMailboxNodes, type MailboxNodeRow } from '../../mailboxes/load-mailboxes.js';
 import { OWNER_RIGHTS, ROLE_RIGHTS } from '../../mailboxes/mailbox-rights.js';
 import { descendantsOf, queryMailboxes } from '../../mailboxes/mailbox-tree.js';
@@ -76,13 +75,7 @@ export class MailboxMethods extends ListedQueryMethods<MailboxQuery> {
     });
   }
 
-  protected queryOf(args: Record<string, unknown>): MailboxQuery {
-    return queryOptions(args);
-  }
-
-  protected queryStateOf(states: AccountStates): number {
-    return states.mailboxModseq;
-  }
+  protected readonly queryOf = queryOptions;
 
   /** In a tree, a mailbox's place depends on its ancestors': everything below a changed one changes too. */
   protected async matchingIds(
