@@ -8,7 +8,7 @@ import {
   submissionOf,
 } from '../../submissions/submission.js';
 import { idsArgument, propertiesArgument } from './arguments.js';
-import { ListedQueryMethods, listRows } from './type-methods.js';
+import { ListedQueryMethods, listRows, pickProperties } from './type-methods.js';
 
 /** The most submissions a query considers; older ones are reached by filtering on time. */
 const MAX_QUERY_RESULTS = 10_000;
@@ -42,15 +42,7 @@ export class EmailSubmissionMethods extends ListedQueryMethods<SubmissionQuery> 
       return {
         accountId,
         state: String(states.submissionModseq),
-        ...listRows(ids, rows, (row) => {
-          const submission = submissionOf(row);
-          return Object.fromEntries(
-            ['id', ...properties].map((property) => [
-              property,
-              submission[property as keyof typeof submission],
-            ]),
-          );
-        }),
+        ...listRows(ids, rows, (row) => pickProperties(submissionOf(row), properties)),
       };
     });
   }

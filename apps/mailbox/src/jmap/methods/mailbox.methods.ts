@@ -6,7 +6,7 @@ import { OWNER_RIGHTS, ROLE_RIGHTS } from '../../mailboxes/mailbox-rights.js';
 import { descendantsOf, queryMailboxes } from '../../mailboxes/mailbox-tree.js';
 import { idsArgument, optionalBoolean, propertiesArgument } from './arguments.js';
 import { resolveCreationId } from './email.methods.js';
-import { ListedQueryMethods, listRows } from './type-methods.js';
+import { ListedQueryMethods, listRows, pickProperties } from './type-methods.js';
 
 export const MAILBOX_PROPERTIES = [
   'id',
@@ -70,7 +70,7 @@ export class MailboxMethods extends ListedQueryMethods<MailboxQuery> {
       return {
         accountId,
         state: String(states.mailboxModseq),
-        ...listRows(ids, rows, (row) => pick(mailboxObject(row), properties)),
+        ...listRows(ids, rows, (row) => pickProperties(mailboxObject(row), properties)),
       };
     });
   }
@@ -117,10 +117,4 @@ function mailboxObject(row: MailboxRow): Record<string, unknown> {
     myRights: { ...(row.role === null ? OWNER_RIGHTS : ROLE_RIGHTS) },
     isSubscribed: row.is_subscribed,
   };
-}
-
-function pick(object: Record<string, unknown>, properties: readonly string[]): Record<string, unknown> {
-  const picked: Record<string, unknown> = { id: object['id'] };
-  for (const property of properties) picked[property] = object[property];
-  return picked;
 }

@@ -144,6 +144,14 @@ export function listFound<T>(
   };
 }
 
+/** The view of an object with the requested properties and, always, its id (RFC 8620 §5.1). */
+export function pickProperties(object: object, properties: readonly string[]): Record<string, unknown> {
+  const values = object as Record<string, unknown>;
+  const picked: Record<string, unknown> = { id: values['id'] };
+  for (const property of properties) picked[property] = values[property];
+  return picked;
+}
+
 /**
  * The list and notFound of a /get answer whose rows come in the store's order; `ids` null asks for
  * every object.
