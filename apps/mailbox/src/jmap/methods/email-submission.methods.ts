@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DEFAULT_CORE_LIMITS, MethodError, type MethodContext } from '@pushmail/jmap';
 import type { EntityManager } from 'typeorm';
-import type { AccountStates } from '../../changes/change-log.js';
 import {
   SUBMISSION_COLUMNS,
   SUBMISSION_PROPERTIES,
@@ -9,7 +8,7 @@ import {
   submissionOf,
 } from '../../submissions/submission.js';
 import { idsArgument, propertiesArgument } from './arguments.js';
-import { ListedQueryMethods, listRows } from './type-methods.js';
+import { ListedQueryMethods, listRows, pickProperties } from './type-methods.js';
 
 /** The most submissions a query considers; older ones are reached by filtering on time. */
 const MAX_QUERY_RESULTS = 10_000;
@@ -43,26 +42,12 @@ export class EmailSubmissionMethods extends ListedQueryMethods<SubmissionQuery> 
       return {
         accountId,
         state: String(states.submissionModseq),
-        ...listRows(ids, rows, (row) => {
-          const submission = submissionOf(row);
-          return Object.fromEntries(
-            ['id', ...properties].map((property) => [
-              property,
-              submission[property as keyof typeof submission],
-            ]),
-          );
-        }),
+        ...listRows(ids, rows, (row) => pickProperties(submissionOf(row), properties)),
       };
     });
   }
 
-  protected queryOf(args: Record<string, unknown>): SubmissionQuery {
-    return submissionQuery(args);
-  }
-
-  protected queryStateOf(states: AccountStates): number {
-    return states.submissionModseq;
-  }
+  protected readonly queryOf = submissionQuery;
 
   /** A submission's place depends on nothing but itself. */
   protected async matchingIds(

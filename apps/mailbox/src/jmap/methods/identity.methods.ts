@@ -3,8 +3,7 @@ import { DEFAULT_CORE_LIMITS, type MethodContext } from '@pushmail/jmap';
 import { listIdentities } from '../../identities/identity-store.js';
 import { IDENTITY_PROPERTIES } from '../../identities/identity.js';
 import { idsArgument, propertiesArgument } from './arguments.js';
-import { readSnapshot } from './read-snapshot.js';
-import { TypeMethods } from './type-methods.js';
+import { listRows, pickProperties, TypeMethods } from './type-methods.js';
 
 /** The caller's address as the edge knows it: the address the account owns and may send from. */
 export interface IdentityContext extends MethodContext {
@@ -24,20 +23,12 @@ export class IdentityMethods extends TypeMethods {
     const { accountId } = context;
     const ids = idsArgument(args, DEFAULT_CORE_LIMITS.maxObjectsInGet, false);
     const properties = propertiesArgument(args, 'properties', IDENTITY_PROPERTIES, IDENTITY_PROPERTIES);
-    return readSnapshot(this.dataSource, async (manager) => {
-      const states = await this.changes.readStates(accountId, manager);
-      const list = await listIdentities(manager, accountId, ids);
-      const found = new Set(list.map((identity) => identity.id));
-      return {
-        accountId,
-        state: String(states.identityModseq),
-        list: list.map((identity) =>
-          Object.fromEntries(
-            ['id', ...properties].map((property) => [property, identity[property as keyof typeof identity]]),
-          ),
-        ),
-        notFound: ids === null ? [] : ids.filter((id) => !found.has(id)),
-      };
-    });
+    return this.withStates(accountId, async (manager, states) => ({
+      accountId,
+      state: String(states.identityModseq),
+      ...listRows(ids, await listIdentities(manager, accountId, ids), (identity) =>
+        pickProperties(identity, properties),
+      ),
+    }));
   }
 }

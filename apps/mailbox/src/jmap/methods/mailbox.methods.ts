@@ -1,13 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { DEFAULT_CORE_LIMITS, type MethodContext, MethodError } from '@pushmail/jmap';
 import type { EntityManager } from 'typeorm';
-import type { AccountStates } from '../../changes/change-log.js';
 import { loadMailboxNodes, type MailboxNodeRow } from '../../mailboxes/load-mailboxes.js';
 import { OWNER_RIGHTS, ROLE_RIGHTS } from '../../mailboxes/mailbox-rights.js';
 import { descendantsOf, queryMailboxes } from '../../mailboxes/mailbox-tree.js';
 import { idsArgument, optionalBoolean, propertiesArgument } from './arguments.js';
 import { resolveCreationId } from './email.methods.js';
-import { ListedQueryMethods, listRows } from './type-methods.js';
+import { ListedQueryMethods, listRows, pickProperties } from './type-methods.js';
 
 export const MAILBOX_PROPERTIES = [
   'id',
@@ -71,18 +70,12 @@ export class MailboxMethods extends ListedQueryMethods<MailboxQuery> {
       return {
         accountId,
         state: String(states.mailboxModseq),
-        ...listRows(ids, rows, (row) => pick(mailboxObject(row), properties)),
+        ...listRows(ids, rows, (row) => pickProperties(mailboxObject(row), properties)),
       };
     });
   }
 
-  protected queryOf(args: Record<string, unknown>): MailboxQuery {
-    return queryOptions(args);
-  }
-
-  protected queryStateOf(states: AccountStates): number {
-    return states.mailboxModseq;
-  }
+  protected readonly queryOf = queryOptions;
 
   /** In a tree, a mailbox's place depends on its ancestors': everything below a changed one changes too. */
   protected async matchingIds(
@@ -124,10 +117,4 @@ function mailboxObject(row: MailboxRow): Record<string, unknown> {
     myRights: { ...(row.role === null ? OWNER_RIGHTS : ROLE_RIGHTS) },
     isSubscribed: row.is_subscribed,
   };
-}
-
-function pick(object: Record<string, unknown>, properties: readonly string[]): Record<string, unknown> {
-  const picked: Record<string, unknown> = { id: object['id'] };
-  for (const property of properties) picked[property] = object[property];
-  return picked;
 }

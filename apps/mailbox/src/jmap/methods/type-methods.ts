@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { type MethodContext, MethodError } from '@pushmail/jmap';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { AccountStates } from '../../changes/change-log.js';
+import { type AccountStates, typeModseq } from '../../changes/change-log.js';
 import { ChangesService } from '../../changes/changes.service.js';
 import type { ChangeType } from '../../store/query-builder.js';
 import { invalidArguments, optionalUnsignedInt, requireString } from './arguments.js';
@@ -85,9 +85,7 @@ const MAX_LISTED_QUERY_CHANGES = 10_000;
  */
 export abstract class ListedQueryMethods<Query> extends TypeMethods {
   /** Reads the filter and sort of a query, refusing what the type does not support. */
-  protected abstract queryOf(args: Record<string, unknown>): Query;
-  /** The state of the type's query results. */
-  protected abstract queryStateOf(states: AccountStates): number;
+  protected abstract readonly queryOf: (args: Record<string, unknown>) => Query;
   /**
    * Every id in the results, in order. Given `changed`, adds to it the ids whose place in the results
    * depends on a changed one.
@@ -105,7 +103,7 @@ export abstract class ListedQueryMethods<Query> extends TypeMethods {
     const window = queryWindowArguments(args);
     return this.withStates(accountId, async (manager, states) => {
       const ids = await this.matchingIds(manager, accountId, query);
-      return queryAnswer(accountId, this.queryStateOf(states), ids, window);
+      return queryAnswer(accountId, typeModseq(states, this.type), ids, window);
     });
   }
 
@@ -129,7 +127,7 @@ export abstract class ListedQueryMethods<Query> extends TypeMethods {
         ),
       );
       const ids = await this.matchingIds(manager, accountId, query, changed);
-      return queryChangesAnswer(accountId, asked, this.queryStateOf(states), ids, changed);
+      return queryChangesAnswer(accountId, asked, typeModseq(states, this.type), ids, changed);
     });
   }
 }
@@ -144,6 +142,14 @@ export function listFound<T>(
     list: ids.filter((id) => found.has(id)).map((id) => view(found.get(id)!, id)),
     notFound: ids.filter((id) => !found.has(id)),
   };
+}
+
+/** The view of an object with the requested properties and, always, its id (RFC 8620 §5.1). */
+export function pickProperties(object: object, properties: readonly string[]): Record<string, unknown> {
+  const values = object as Record<string, unknown>;
+  const picked: Record<string, unknown> = { id: values['id'] };
+  for (const property of properties) picked[property] = values[property];
+  return picked;
 }
 
 /**
