@@ -5,6 +5,7 @@ import { EasClient, expectEventually, syncCollectionOf } from '@pushmail/testing
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayHarness } from './testing/gateway-harness.js';
 import type { FakeAccount } from './testing/fake-registry.js';
+import { TEST_CERTIFICATES } from './usecases/validate-certificates/test-certificates.js';
 
 const statusOf = (body: WbxmlElement | undefined) => (body ? childText(body, 'Status') : undefined);
 
@@ -828,6 +829,81 @@ describe('activesync gateway', () => {
       expect(childText(store, 'Status')).toBe('1');
       expect(childText(store, 'Total')).toBe('1');
       expect(childText(child(child(store, 'Result')!, 'Properties')!, 'Subject')).toBe('Quarterly invoice');
+    });
+
+    it('resolves the account itself and hosted addresses, checks certificates, and refuses meeting responses plainly', async () => {
+      const { account, client } = await primed();
+      const other = await newAccount();
+      const resolved = await client.command(
+        'ResolveRecipients',
+        el(
+          'ResolveRecipients',
+          'ResolveRecipients',
+          ...[
+            account.address.toUpperCase(),
+            account.address.split('@')[0]!,
+            other.address,
+            other.address.slice(0, 6),
+            'nobody@nowhere.example',
+          ].map((to) => el('ResolveRecipients', 'To', to)),
+        ),
+      );
+      expect(statusOf(resolved.body)).toBe('1');
+      const answers = children(resolved.body!, 'Response').map((response) => [
+        childText(response, 'Status'),
+        childText(child(response, 'Recipient') ?? el('ResolveRecipients', 'Recipient'), 'EmailAddress'),
+      ]);
+      expect(answers).toEqual([
+        ['1', account.address],
+        ['1', account.address],
+        ['1', other.address],
+        ['4', undefined],
+        ['4', undefined],
+      ]);
+
+      const validated = await client.command(
+        'ValidateCert',
+        el(
+          'ValidateCert',
+          'ValidateCert',
+          el(
+            'ValidateCert',
+            'CertificateChain',
+            el('ValidateCert', 'Certificate', TEST_CERTIFICATES.intermediate),
+            el('ValidateCert', 'Certificate', TEST_CERTIFICATES.root),
+          ),
+          el(
+            'ValidateCert',
+            'Certificates',
+            el('ValidateCert', 'Certificate', TEST_CERTIFICATES.signer),
+            el('ValidateCert', 'Certificate', 'bm90IGEgY2VydGlmaWNhdGU='),
+          ),
+        ),
+      );
+      expect(statusOf(validated.body)).toBe('1');
+      // The test root is nobody's trusted root; the second is no certificate at all.
+      expect(
+        children(validated.body!, 'Certificate').map((certificate) => childText(certificate, 'Status')),
+      ).toEqual(['4', '5']);
+      expect(statusOf((await client.command('ValidateCert', el('ValidateCert', 'ValidateCert'))).body)).toBe(
+        '2',
+      );
+
+      const meeting = await client.command(
+        'MeetingResponse',
+        el(
+          'MeetingResponse',
+          'MeetingResponse',
+          el(
+            'MeetingResponse',
+            'Request',
+            el('MeetingResponse', 'UserResponse', '1'),
+            el('MeetingResponse', 'RequestId', 'm1'),
+          ),
+        ),
+      );
+      const result = child(meeting.body!, 'Result')!;
+      expect([childText(result, 'RequestId'), childText(result, 'Status')]).toEqual(['m1', '2']);
     });
 
     it('refuses a message it cannot send with the ComposeMail Status that says why, before sending anything', async () => {

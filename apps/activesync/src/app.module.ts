@@ -31,6 +31,9 @@ import { SentMessages } from './usecases/send-mail/sent-messages.js';
 import { SearchMailbox } from './usecases/search-mailbox/search-mailbox.usecase.js';
 import { PingFolders } from './usecases/ping-folders/ping-folders.usecase.js';
 import { ProvisionDevice } from './usecases/provision-device/provision-device.usecase.js';
+import { AnswerMeetings } from './usecases/answer-meetings/answer-meetings.usecase.js';
+import { ResolveRecipients } from './usecases/resolve-recipients/resolve-recipients.usecase.js';
+import { ValidateCertificates } from './usecases/validate-certificates/validate-certificates.usecase.js';
 import { HoldSync } from './usecases/hold-sync/hold-sync.usecase.js';
 import { LastSyncRequests } from './usecases/hold-sync/last-sync-requests.js';
 import { SyncEmail } from './usecases/sync-email/sync-email.usecase.js';
@@ -54,6 +57,9 @@ const commands = [
   SendMail,
   SmartReply,
   SmartForward,
+  ResolveRecipients,
+  ValidateCertificates,
+  AnswerMeetings,
 ];
 
 @Module({

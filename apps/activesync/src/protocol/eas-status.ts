@@ -34,6 +34,9 @@ export const COMMAND_ROOTS: Record<string, { page: CodePageName; tag: string }> 
   SendMail: { page: 'ComposeMail', tag: 'SendMail' },
   SmartReply: { page: 'ComposeMail', tag: 'SmartReply' },
   SmartForward: { page: 'ComposeMail', tag: 'SmartForward' },
+  ResolveRecipients: { page: 'ResolveRecipients', tag: 'ResolveRecipients' },
+  ValidateCert: { page: 'ValidateCert', tag: 'ValidateCert' },
+  MeetingResponse: { page: 'MeetingResponse', tag: 'MeetingResponse' },
 };
 
 /** The commands this gateway answers, as OPTIONS advertises them. */

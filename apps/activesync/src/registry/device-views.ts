@@ -70,6 +70,17 @@ export class DeviceViews implements OnModuleInit, OnApplicationShutdown {
     return this.accounts.get(accountId)?.address;
   }
 
+  /** The active hosted accounts owning any of the addresses (lower-cased), in one pass over the directory. */
+  accountsOfAddresses(addresses: ReadonlySet<string>): Map<string, string> {
+    const found = new Map<string, string>();
+    if (addresses.size === 0) return found;
+    for (const account of this.accounts.values()) {
+      const address = account.address.toLowerCase();
+      if (account.status === 'active' && addresses.has(address)) found.set(address, account.accountId);
+    }
+    return found;
+  }
+
   snapshotOf(accountId: string): DeviceCredentialsV1 | undefined {
     return this.credentials.get(accountId);
   }

@@ -1,0 +1,37 @@
+import { Injectable } from '@nestjs/common';
+import { childText, children, el } from '@pushmail/activesync';
+import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
+
+/** MeetingResponse statuses ([MS-ASCMD] 2.2.3.177.9). */
+const MeetingStatus = { InvalidMeetingRequest: 2, ServerError: 4 } as const;
+
+const m = (tag: string, ...content: Parameters<typeof el>[2][]) => el('MeetingResponse', tag, ...content);
+
+/**
+ * MeetingResponse: pushmail is mail only and keeps no calendar, so no message is a meeting request
+ * it could accept or decline. Each request is answered Status 2 (invalid meeting request), plainly,
+ * rather than reported as accepted when nothing was sent to the organiser.
+ */
+@Injectable()
+export class AnswerMeetings implements EasCommand {
+  readonly command = 'MeetingResponse';
+
+  async execute(context: EasCommandContext): Promise<EasReply> {
+    const requests = context.body ? children(context.body, 'Request', 'MeetingResponse') : [];
+    if (requests.length === 0)
+      return { body: m('MeetingResponse', m('Result', m('Status', String(MeetingStatus.ServerError)))) };
+    return {
+      body: m(
+        'MeetingResponse',
+        ...requests.slice(0, 100).map((request) => {
+          const id = childText(request, 'RequestId', 'MeetingResponse');
+          return m(
+            'Result',
+            id !== undefined && m('RequestId', id.slice(0, 256)),
+            m('Status', String(MeetingStatus.InvalidMeetingRequest)),
+          );
+        }),
+      ),
+    };
+  }
+}
