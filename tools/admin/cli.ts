@@ -69,6 +69,9 @@ sending (outbound)
                                                 publish; rotate makes a new key (new selector) that signs
                                                 after outbound's DKIM_ROTATION_DELAY_MS, the old record
                                                 staying to publish for DKIM_RETIRED_GRACE_MS
+  queue list [--status queued|deferred] [--limit N]  the deliveries waiting to go out, oldest first
+  queue retry <deliveryId>                      try it at the next pass of the queue
+  queue cancel <deliveryId>                     bounce it (a DSN to the sender) at the next pass
 
   openapi                                       print the admin API's OpenAPI document
 
@@ -276,6 +279,7 @@ async function run(argv: string[]): Promise<Output> {
   if (group === 'findings' || group === 'trail' || group === 'selftest')
     return diagnostics(group, action, rest, values, show);
   if (group === 'domains' && action === 'dkim') return domainDkim(rest, show);
+  if (group === 'queue') return queue(action, rest, values, show);
 
   switch (`${group} ${action ?? ''}`.trim()) {
     case 'accounts list': {
@@ -569,6 +573,49 @@ async function domainDkim(rest: string[], show: (value: unknown, text?: string) 
       ...records,
     ].join('\n'),
   );
+}
+
+async function queue(
+  action: string | undefined,
+  rest: string[],
+  values: Values,
+  show: (value: unknown, text?: string) => Output,
+): Promise<Output> {
+  const columns: Column<Schemas['QueuedDelivery']>[] = [
+    ['DELIVERY', (delivery) => delivery.deliveryId],
+    ['STATUS', (delivery) => (delivery.cancelRequested ? 'cancelling' : delivery.status)],
+    ['FROM', (delivery) => delivery.sender],
+    ['TO', (delivery) => delivery.recipient],
+    ['ATTEMPTS', (delivery) => delivery.attempts],
+    ['NEXT', (delivery) => (delivery.inProgress ? 'in progress' : delivery.nextAttemptAt)],
+    ['LAST REPLY', (delivery) => delivery.lastReply ?? ''],
+  ];
+  if (action === 'list') {
+    const status = values.status as 'queued' | 'deferred' | undefined;
+    if (status !== undefined && status !== 'queued' && status !== 'deferred')
+      throw new CliError(`queue list: --status is queued or deferred, not ${status}`);
+    const page = await answer(
+      api().GET('/admin/queue', {
+        params: { query: { limit: Number(values.limit ?? '200'), ...(status ? { status } : {}) } },
+      }),
+    );
+    return show(page, table(page.deliveries, columns));
+  }
+  if (action === 'retry' || action === 'cancel') {
+    const params = { params: { path: { deliveryId: required(rest[0], 'the delivery id') } } };
+    const delivery = await answer(
+      action === 'retry'
+        ? api().POST('/admin/queue/{deliveryId}/retry', params)
+        : api().POST('/admin/queue/{deliveryId}/cancel', params),
+    );
+    return show(
+      delivery,
+      action === 'retry'
+        ? `delivery ${delivery.deliveryId} to ${delivery.recipient}: tried at the next pass`
+        : `delivery ${delivery.deliveryId} to ${delivery.recipient}: bounces at the next pass`,
+    );
+  }
+  throw new CliError(`unknown command "queue ${action ?? ''}" (list, retry or cancel)`);
 }
 
 const findingColumns: Column<Schemas['DeviceDiagnosis']>[] = [

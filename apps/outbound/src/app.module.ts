@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { DatabaseModule } from '@pushmail/platform';
+import { AdministerQueueModule } from './usecases/administer-queue/administer-queue.module.js';
 import { OpenApiModule } from './openapi/openapi.module.js';
 import { OUTBOUND_SCHEMA, outboundDataSourceOptions } from './store/data-source-options.js';
 import { DeliverQueuedModule } from './usecases/deliver-queued/deliver-queued.module.js';
@@ -14,6 +15,7 @@ import { RotateDkimKeyModule } from './usecases/rotate-dkim-key/rotate-dkim-key.
     QueueSubmissionModule,
     DeliverQueuedModule,
     RotateDkimKeyModule,
+    AdministerQueueModule,
     OpenApiModule,
   ],
 })

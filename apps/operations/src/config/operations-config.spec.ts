@@ -12,6 +12,7 @@ describe('operationsConfigSchema', () => {
       OPERATIONS_HTTP_PORT: 8085,
       DATABASE_STATEMENT_TIMEOUT_MS: 30_000,
       REGISTRY_URL: 'http://127.0.0.1:8081',
+      OUTBOUND_URL: 'http://127.0.0.1:8086',
       MAX_DEVICES_PER_ACCOUNT: 10,
       TRAIL_RETENTION_DAYS: 7,
       TRAIL_MAX_PER_DEVICE: 2000,

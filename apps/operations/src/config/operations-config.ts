@@ -20,7 +20,7 @@ export const operationsConfigSchema = baseConfigSchema.extend({
   ADMIN_TOKEN: bearerToken(),
   /** device-registry's HTTP API: accounts and devices are read there, and the console's other admin calls go there. */
   REGISTRY_URL: httpUrl.default('http://127.0.0.1:8081'),
-  /** outbound's HTTP API: the admin calls about sending (DKIM keys) go there. */
+  /** outbound's HTTP API: the admin calls about sending (DKIM keys, the queue) go there. */
   OUTBOUND_URL: httpUrl.default('http://127.0.0.1:8086'),
   /** The limit device-registry enforces (its MAX_DEVICES_PER_ACCOUNT), for the finding of a full account. */
   MAX_DEVICES_PER_ACCOUNT: positiveInt(1000).default(10),

@@ -7,7 +7,7 @@ import {
   forwardRequest,
 } from '../forwarding/forward-request.js';
 
-/** The admin calls about sending (`/admin/domains/...`: DKIM keys) go on to outbound as they came. */
+/** The admin calls about sending (`/admin/domains/...`: DKIM keys; `/admin/queue...`) go on to outbound as they came. */
 @Controller('admin')
 export class OutboundForwardController {
   private readonly base: string;
@@ -16,7 +16,7 @@ export class OutboundForwardController {
     this.base = config.OUTBOUND_URL.replace(/\/+$/, '');
   }
 
-  @All('domains/*path')
+  @All(['domains/*path', 'queue', 'queue/*path'])
   forward(@Req() request: ForwardedRequest, @Res() response: ForwardResponse): Promise<void> {
     return forwardRequest(
       { base: this.base, name: 'outbound', unavailable: 'outbound_unavailable' },

@@ -1,5 +1,6 @@
 import { buildOpenApiDocument, type Json } from '@pushmail/platform';
 import { z } from 'zod';
+import { QueueController } from '../usecases/administer-queue/queue.controller.js';
 import { DomainDkimController } from '../usecases/rotate-dkim-key/domain-dkim.controller.js';
 
 /** The problem body, as device-registry's and operations' documents name it. */
@@ -11,7 +12,7 @@ const problem = z
   .meta({ id: 'Error' });
 
 /** The controllers of outbound's admin API. Its own `GET /admin/openapi.json` is device-registry's operation. */
-export const documentedControllers = [DomainDkimController];
+export const documentedControllers = [DomainDkimController, QueueController];
 
 /**
  * The OpenAPI 3.1 description of outbound's admin API, generated from its controllers; committed as
@@ -22,7 +23,7 @@ export function outboundOpenApi(): Json {
     info: {
       title: 'pushmail outbound',
       version: '1.0.0',
-      summary: "Hosted domains' DKIM keys.",
+      summary: "Hosted domains' DKIM keys and the outbound queue.",
     },
     tags: ['sending'],
     securitySchemes: {
@@ -31,8 +32,8 @@ export function outboundOpenApi(): Json {
     errors: {
       400: 'The request is malformed; `message` names each bad field.',
       401: 'The admin bearer token is missing or wrong.',
-      404: 'No such hosted domain.',
-      409: 'Conflicts with the current state (a rotation already pending).',
+      404: 'No such hosted domain, or no such delivery waiting in the queue.',
+      409: 'Conflicts with the current state (a rotation already pending, a delivery being tried).',
     },
     errorSchema: problem,
     controllers: documentedControllers,

@@ -384,6 +384,57 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/admin/queue': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The deliveries waiting in the outbound queue, oldest first */
+    get: operations['listQueue'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/admin/queue/{deliveryId}/retry': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Try a queued or deferred delivery at the next pass of the queue */
+    post: operations['retryDelivery'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/admin/queue/{deliveryId}/cancel': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Bounce a queued or deferred delivery at the next pass: a DSN to the sender, deliveryStatus no */
+    post: operations['cancelDelivery'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/admin/accounts/{accountId}/devices/{deviceId}/trail': {
     parameters: {
       query?: never;
@@ -631,6 +682,34 @@ export interface components {
           value: string;
         };
       }[];
+    };
+    QueuePage: {
+      deliveries: components['schemas']['QueuedDelivery'][];
+    };
+    QueuedDelivery: {
+      deliveryId: string;
+      submissionId: string;
+      /** Format: uuid */
+      accountId: string;
+      sender: string;
+      recipient: string;
+      /** @enum {string} */
+      status: 'queued' | 'deferred';
+      attempts: number;
+      /** Format: date-time */
+      nextAttemptAt: string;
+      /**
+       * Format: date-time
+       * @description When it bounces if still not delivered.
+       */
+      expiresAt: string;
+      lastReply: string | null;
+      /** @description A replica is trying it right now. */
+      inProgress: boolean;
+      /** @description Cancelled: it bounces at the next pass of the queue. */
+      cancelRequested: boolean;
+      /** Format: date-time */
+      createdAt: string;
     };
     PolicySettings: {
       pinRequired: boolean;
@@ -1792,6 +1871,86 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['DomainDkim'];
+        };
+      };
+      400: components['responses']['E400'];
+      401: components['responses']['E401'];
+      404: components['responses']['E404'];
+      409: components['responses']['E409'];
+    };
+  };
+  listQueue: {
+    parameters: {
+      query?: {
+        /** @description Only `queued` (not tried yet) or `deferred` (to retry). */
+        status?: 'queued' | 'deferred';
+        limit?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The waiting deliveries */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['QueuePage'];
+        };
+      };
+      400: components['responses']['E400'];
+      401: components['responses']['E401'];
+    };
+  };
+  retryDelivery: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A queued delivery (one recipient of one submission). */
+        deliveryId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The delivery, due now */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['QueuedDelivery'];
+        };
+      };
+      400: components['responses']['E400'];
+      401: components['responses']['E401'];
+      404: components['responses']['E404'];
+      409: components['responses']['E409'];
+    };
+  };
+  cancelDelivery: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A queued delivery (one recipient of one submission). */
+        deliveryId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The delivery, to bounce */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['QueuedDelivery'];
         };
       };
       400: components['responses']['E400'];

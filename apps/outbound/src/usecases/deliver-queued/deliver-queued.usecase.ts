@@ -30,7 +30,12 @@ interface ClaimedDelivery {
   mail_from: string;
   submitted_at: Date;
   raw: Buffer;
+  /** Set when the administrator cancelled it: this pass bounces it instead of trying it. */
+  cancel_requested_at: Date | null;
 }
+
+/** The reply a delivery the administrator cancelled bounces with. */
+export const CANCELLED_REPLY = '550 5.7.1 Cancelled by the administrator';
 
 /**
  * One pass over the queue: claims what is due (skipping rows another replica holds), tries each
@@ -61,10 +66,11 @@ export class DeliverQueuedUseCase {
           FOR UPDATE SKIP LOCKED
        ), claimed AS (
          UPDATE outbound.deliveries AS delivery
-            SET next_attempt_at = now() + make_interval(secs => $2), updated_at = now()
+            SET next_attempt_at = now() + make_interval(secs => $2),
+                claimed_until = now() + make_interval(secs => $2), updated_at = now()
            FROM due WHERE delivery.id = due.id
          RETURNING delivery.id, delivery.submission_id, delivery.account_id, delivery.recipient,
-                   delivery.attempts, delivery.expires_at
+                   delivery.attempts, delivery.expires_at, delivery.cancel_requested_at
        )
        SELECT claimed.*, message.mail_from, message.submitted_at, message.raw
          FROM claimed JOIN outbound.messages AS message USING (submission_id)`,
@@ -77,6 +83,10 @@ export class DeliverQueuedUseCase {
 
   private async deliver(delivery: ClaimedDelivery): Promise<void> {
     try {
+      if (delivery.cancel_requested_at !== null) {
+        await this.record(delivery, { kind: 'permanent', reply: CANCELLED_REPLY, remoteHost: null });
+        return;
+      }
       const route = this.recipients.route(delivery.recipient);
       if (route.kind === 'local') {
         await this.record(
@@ -129,7 +139,8 @@ export class DeliverQueuedUseCase {
     await this.dataSource.transaction(async (manager) => {
       await manager.query(
         `UPDATE outbound.deliveries
-            SET status = $2, attempts = $3, last_reply = $4, remote_host = $5, next_attempt_at = $6, updated_at = now()
+            SET status = $2, attempts = $3, last_reply = $4, remote_host = $5, next_attempt_at = $6,
+                claimed_until = NULL, updated_at = now()
           WHERE id = $1`,
         [delivery.id, status, attempts, outcome.reply, outcome.remoteHost, nextAttemptAt],
       );

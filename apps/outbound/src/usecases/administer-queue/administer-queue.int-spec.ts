@@ -1,0 +1,183 @@
+import { execFile } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
+import {
+  mailArrivedTopic,
+  type MailArrivedV1,
+  mailDeliveryStatusTopic,
+  type MailDeliveryStatusV1,
+} from '@pushmail/contracts';
+import { expectEventually } from '@pushmail/testing';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  collectFromNow,
+  type OutboundTestApp,
+  type OutboundTestEnv,
+  prepareOutboundEnv,
+  startOutboundApp,
+} from '../../testing/outbound-harness.js';
+import { type SmtpReceiver, startSmtpReceiver } from '../../testing/smtp-receiver.js';
+import { CANCELLED_REPLY } from '../deliver-queued/deliver-queued.usecase.js';
+import { AdministerQueue } from './administer-queue.usecase.js';
+import type { QueuedDelivery, QueuePage } from './dto/queue.dto.js';
+
+const hosted = `queue-${randomBytes(4).toString('hex')}.test`;
+const remote = `remote-${randomBytes(4).toString('hex')}.example`;
+const sender = `sender@${hosted}`;
+const senderAccount = randomUUID();
+const adminToken = randomBytes(24).toString('hex');
+const EVENTUALLY = { timeoutMs: 30_000 };
+
+describe(AdministerQueue.name, () => {
+  let env: OutboundTestEnv;
+  let mx: SmtpReceiver;
+  let outbound: OutboundTestApp;
+  let db: pg.Client;
+  let statuses: { events: MailDeliveryStatusV1[]; stop(): Promise<void> };
+  let arrived: { events: MailArrivedV1[]; stop(): Promise<void> };
+  let receiverOpen = false;
+
+  const admin = async <T>(path: string, method = 'GET'): Promise<{ status: number; body: T }> => {
+    const response = await fetch(`${outbound.baseUrl}/admin/queue${path}`, {
+      method,
+      headers: { authorization: `Bearer ${adminToken}`, accept: 'application/json' },
+    });
+    return { status: response.status, body: (await response.json()) as T };
+  };
+  const waiting = async () => (await admin<QueuePage>('')).body.deliveries;
+
+  /**
+   * A submission of one message to `recipients`, queued as the mail-submitted consumer queues it:
+   * due now, due in an hour, or due in an hour and held by a replica (its lease running).
+   */
+  async function queueMessage(
+    recipients: string[],
+    state: 'due' | 'later' | 'held' = 'due',
+  ): Promise<string> {
+    const submissionId = `S${randomBytes(8).toString('hex')}`;
+    const raw = Buffer.from(`From: <${sender}>\r\nSubject: ${submissionId}\r\n\r\nhello\r\n`);
+    await db.query(
+      `INSERT INTO outbound.messages (submission_id, account_id, email_id, mail_from, raw, submitted_at)
+       VALUES ($1, $2, 'M1', $3, $4, now())`,
+      [submissionId, senderAccount, sender, raw],
+    );
+    for (const recipient of recipients) {
+      await db.query(
+        `INSERT INTO outbound.deliveries (submission_id, account_id, recipient, expires_at, next_attempt_at, claimed_until)
+         VALUES ($1, $2, $3, now() + interval '1 day', now() + make_interval(hours => $4), $5)`,
+        [
+          submissionId,
+          senderAccount,
+          recipient,
+          state === 'due' ? 0 : 1,
+          state === 'held' ? new Date(Date.now() + 3_600_000) : null,
+        ],
+      );
+    }
+    return submissionId;
+  }
+
+  beforeAll(async () => {
+    env = await prepareOutboundEnv();
+    mx = await startSmtpReceiver({ disabledCommands: ['STARTTLS'] });
+    mx.judge = () =>
+      receiverOpen ? { accept: true } : { accept: false, code: 451, message: '4.3.0 busy, try later' };
+    statuses = await collectFromNow(env.kafka, mailDeliveryStatusTopic);
+    arrived = await collectFromNow(env.kafka, mailArrivedTopic);
+    outbound = await startOutboundApp(env, {
+      MAIL_DOMAINS: hosted,
+      MX_OVERRIDES: `${remote}=127.0.0.1:${mx.port}`,
+      ADMIN_TOKEN: adminToken,
+      // A deferred delivery waits an hour: only the administrator brings it back sooner.
+      RETRY_BASE_MS: String(60 * 60 * 1000),
+    });
+    db = new pg.Client({ connectionString: env.database.url });
+    await db.connect();
+  });
+
+  afterAll(async () => {
+    await db?.end();
+    await outbound?.close();
+    await statuses?.stop();
+    await arrived?.stop();
+    await mx?.close();
+    await env?.database.drop();
+  });
+
+  it('lists the deferred deliveries, retries one now and bounces another on cancel', async () => {
+    const submissionId = await queueMessage([`one@${remote}`, `two@${remote}`]);
+    const deferred = await expectEventually(async () => {
+      const rows = (await waiting()).filter((row) => row.submissionId === submissionId);
+      expect(rows.map((row) => [row.recipient, row.status, row.attempts])).toEqual([
+        [`one@${remote}`, 'deferred', 1],
+        [`two@${remote}`, 'deferred', 1],
+      ]);
+      return rows as [QueuedDelivery, QueuedDelivery];
+    }, EVENTUALLY);
+    expect(deferred[0]).toMatchObject({
+      sender,
+      lastReply: expect.stringMatching(/^451 /),
+      inProgress: false,
+    });
+    receiverOpen = true;
+
+    const retried = await admin<QueuedDelivery>(`/${deferred[0].deliveryId}/retry`, 'POST');
+    const cancelled = await admin<QueuedDelivery>(`/${deferred[1].deliveryId}/cancel`, 'POST');
+
+    expect(retried.status).toBe(200);
+    expect(Date.parse(retried.body.nextAttemptAt)).toBeLessThanOrEqual(Date.now());
+    expect(cancelled).toMatchObject({ status: 202, body: { cancelRequested: true } });
+    await expectEventually(() => {
+      expect(mx.received.map((message) => message.rcptTo)).toEqual([[`one@${remote}`]]);
+      // The outbox publishes at least once: an outcome may come twice, never two different ones.
+      const outcomes = new Set(
+        statuses.events
+          .filter((event) => event.submissionId === submissionId && event.delivered !== 'queued')
+          .map((event) => `${event.recipient} ${event.delivered} ${event.smtpReply.slice(0, 3)}`),
+      );
+      expect([...outcomes].sort()).toEqual([`one@${remote} yes 250`, `two@${remote} no 550`]);
+      expect(
+        statuses.events.find((event) => event.recipient === `two@${remote}` && event.delivered === 'no'),
+      ).toMatchObject({
+        smtpReply: CANCELLED_REPLY,
+      });
+      const dsn = arrived.events.find(
+        (event) => event.accountId === senderAccount && event.envelope.rcptTo === sender,
+      );
+      expect(Buffer.from(dsn!.rawBase64, 'base64').toString()).toContain(
+        `Final-Recipient: rfc822; two@${remote}`,
+      );
+    }, EVENTUALLY);
+    expect((await waiting()).filter((row) => row.submissionId === submissionId)).toEqual([]);
+  });
+
+  it('answers 409 for a delivery a replica is trying, 404 for one not waiting and 400 for a malformed id', async () => {
+    const submissionId = await queueMessage([`held@${remote}`], 'held');
+    const [held] = (await waiting()).filter((row) => row.submissionId === submissionId);
+
+    const busy = await admin<{ error: string }>(`/${held!.deliveryId}/retry`, 'POST');
+    const missing = await admin<{ error: string }>('/999999999/cancel', 'POST');
+    const malformed = await admin<{ error: string }>('/abc/retry', 'POST');
+
+    expect(busy).toMatchObject({ status: 409, body: { error: 'delivery_in_progress' } });
+    expect((await waiting()).find((row) => row.deliveryId === held!.deliveryId)).toMatchObject({
+      inProgress: true,
+    });
+    expect(missing).toMatchObject({ status: 404, body: { error: 'not_found' } });
+    expect(malformed.status).toBe(400);
+  });
+
+  it('shows the queue with `npm run admin -- queue list`', async () => {
+    await queueMessage([`listed@${remote}`], 'later');
+
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['tools/admin/cli.ts', 'queue', 'list', '--status', 'queued'],
+      { env: { ...process.env, PUSHMAIL_ADMIN_URL: outbound.baseUrl, PUSHMAIL_ADMIN_TOKEN: adminToken } },
+    );
+
+    expect(stdout).toMatch(/^DELIVERY\s+STATUS\s+FROM\s+TO\s+ATTEMPTS\s+NEXT\s+LAST REPLY\n/);
+    expect(stdout).toMatch(new RegExp(`^\\d+\\s+queued\\s+${sender}\\s+listed@${remote}\\s+0\\s+`, 'm'));
+  });
+});
