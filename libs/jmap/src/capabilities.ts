@@ -5,6 +5,8 @@ export const WEBSOCKET_CAPABILITY = 'urn:ietf:params:jmap:websocket';
 export const DEVICE_CAPABILITY = 'urn:pushmail:params:jmap:device';
 /** Needed in `using` for Identity/get (RFC 8621 §6); sending mail is not offered. */
 export const SUBMISSION_CAPABILITY = 'urn:ietf:params:jmap:submission';
+/** VacationResponse/get and /set (RFC 8621 §8). */
+export const VACATION_RESPONSE_CAPABILITY = 'urn:ietf:params:jmap:vacationresponse';
 
 /** The core limits a server advertises in its session resource and enforces (RFC 8620 §2). */
 export interface CoreLimits {
@@ -33,6 +35,7 @@ export const SUPPORTED_CAPABILITIES = [
   CORE_CAPABILITY,
   MAIL_CAPABILITY,
   SUBMISSION_CAPABILITY,
+  VACATION_RESPONSE_CAPABILITY,
   WEBSOCKET_CAPABILITY,
   DEVICE_CAPABILITY,
 ] as const;
@@ -46,6 +49,7 @@ const CAPABILITY_OF_TYPE: Readonly<Record<string, string>> = {
   SearchSnippet: MAIL_CAPABILITY,
   Identity: SUBMISSION_CAPABILITY,
   EmailSubmission: SUBMISSION_CAPABILITY,
+  VacationResponse: VACATION_RESPONSE_CAPABILITY,
 };
 
 /**

@@ -21,6 +21,7 @@ import { IdentityMethods } from './methods/identity.methods.js';
 import { MailboxMethods } from './methods/mailbox.methods.js';
 import { SearchSnippetMethods } from './methods/search-snippet.methods.js';
 import { ThreadMethods } from './methods/thread.methods.js';
+import { VacationResponseMethods } from './methods/vacation-response.methods.js';
 
 @Module({
   imports: [ChangesModule, BlobsModule, PublishingModule],
@@ -44,6 +45,7 @@ import { ThreadMethods } from './methods/thread.methods.js';
     EmailSubmissionMethods,
     SubmitEmailsUseCase,
     SubmissionOutbox,
+    VacationResponseMethods,
   ],
 })
 export class JmapModule {}

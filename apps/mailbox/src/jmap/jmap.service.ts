@@ -28,6 +28,7 @@ import { IdentityMethods } from './methods/identity.methods.js';
 import { MailboxMethods } from './methods/mailbox.methods.js';
 import { SearchSnippetMethods } from './methods/search-snippet.methods.js';
 import { ThreadMethods } from './methods/thread.methods.js';
+import { VacationResponseMethods } from './methods/vacation-response.methods.js';
 
 /**
  * The session state this service reports. The session itself (accounts, capabilities) belongs to
@@ -67,6 +68,7 @@ export class JmapService {
     @Inject(ProvisionAccount) private readonly provisioning: ProvisionAccount,
     @Inject(ChangesService) private readonly changes: ChangesService,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(VacationResponseMethods) vacation: VacationResponseMethods,
     @Inject(CONFIG) private readonly config: Pick<MailboxConfig, 'JMAP_MAX_RESPONSE_BYTES'>,
   ) {
     const accountMethods: Record<string, MethodHandler> = {
@@ -88,6 +90,8 @@ export class JmapService {
       'Thread/changes': (args, context) => threads.changesSince(args, context),
       'SearchSnippet/get': (args, context) => snippets.get(args, context),
       'Identity/get': (args, context) => identities.get(args, context),
+      'VacationResponse/get': (args, context) => vacation.get(args, context),
+      'VacationResponse/set': (args, context) => vacation.set(args, context),
       'Identity/changes': (args, context) => identities.changesSince(args, context),
       'EmailSubmission/get': (args, context) => submissions.get(args, context),
       'EmailSubmission/changes': (args, context) => submissions.changesSince(args, context),

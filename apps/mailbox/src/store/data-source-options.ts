@@ -2,6 +2,7 @@ import type { DataSourceOptions } from 'typeorm';
 import { CreateMailboxTables1795737600000 } from './migrations/1795737600000-create-mailbox-tables.js';
 import { AddSyncAndBlobs1795824000000 } from './migrations/1795824000000-add-sync-and-blobs.js';
 import { AddSubmissions1796000000000 } from './migrations/1796000000000-add-submissions.js';
+import { AddVacationResponses1796100000000 } from './migrations/1796100000000-add-vacation-responses.js';
 
 export const MAILBOX_SCHEMA = 'mailbox';
 
@@ -10,6 +11,7 @@ export const mailboxMigrations = [
   CreateMailboxTables1795737600000,
   AddSyncAndBlobs1795824000000,
   AddSubmissions1796000000000,
+  AddVacationResponses1796100000000,
 ];
 
 export function mailboxDataSourceOptions(databaseUrl: string): DataSourceOptions {

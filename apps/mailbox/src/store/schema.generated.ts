@@ -117,6 +117,23 @@ export interface SubmissionOutboxTable {
   created_at: Generated<Timestamp>;
 }
 
+export interface VacationRepliesTable {
+  account_id: string;
+  sender: string;
+  replied_at: Timestamp;
+}
+
+export interface VacationResponsesTable {
+  account_id: string;
+  is_enabled: Generated<boolean>;
+  from_date: Timestamp | null;
+  to_date: Timestamp | null;
+  subject: string | null;
+  text_body: string | null;
+  html_body: string | null;
+  state: Generated<Int8>;
+}
+
 export interface MailboxDatabase {
   'mailbox.account_state': AccountStateTable;
   'mailbox.blobs': BlobsTable;
@@ -126,4 +143,6 @@ export interface MailboxDatabase {
   'mailbox.identities': IdentitiesTable;
   'mailbox.mailboxes': MailboxesTable;
   'mailbox.submission_outbox': SubmissionOutboxTable;
+  'mailbox.vacation_replies': VacationRepliesTable;
+  'mailbox.vacation_responses': VacationResponsesTable;
 }

@@ -43,10 +43,7 @@ export class SubmissionOutbox implements OnApplicationBootstrap, OnModuleDestroy
 
   /** Inside the submission's transaction. */
   async add(manager: EntityManager, event: MailSubmittedV1): Promise<void> {
-    await manager.query(
-      'INSERT INTO mailbox.submission_outbox (submission_id, account_id, event) VALUES ($1, $2, $3)',
-      [event.submissionId, event.accountId, JSON.stringify(event)],
-    );
+    await addToSubmissionOutbox(manager, event);
   }
 
   /** After the commit; a failure is left to the sweep and not reported to the device. */
@@ -88,4 +85,15 @@ export class SubmissionOutbox implements OnApplicationBootstrap, OnModuleDestroy
       [rows.map((row) => row.submission_id)],
     );
   }
+}
+
+/**
+ * Puts a submission's event in the outbox, inside the transaction that decided to send it; the
+ * outbox's sweep publishes it if no one publishes it sooner (vacation replies rely on that).
+ */
+export async function addToSubmissionOutbox(manager: EntityManager, event: MailSubmittedV1): Promise<void> {
+  await manager.query(
+    'INSERT INTO mailbox.submission_outbox (submission_id, account_id, event) VALUES ($1, $2, $3)',
+    [event.submissionId, event.accountId, JSON.stringify(event)],
+  );
 }

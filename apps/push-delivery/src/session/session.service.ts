@@ -4,6 +4,7 @@ import {
   DEFAULT_CORE_LIMITS,
   MAIL_CAPABILITY,
   SUBMISSION_CAPABILITY,
+  VACATION_RESPONSE_CAPABILITY,
   WEBSOCKET_CAPABILITY,
 } from '@pushmail/jmap';
 import { CONFIG } from '@pushmail/platform';
@@ -68,6 +69,7 @@ export class SessionService {
         },
         [MAIL_CAPABILITY]: {},
         [SUBMISSION_CAPABILITY]: {},
+        [VACATION_RESPONSE_CAPABILITY]: {},
         [WEBSOCKET_CAPABILITY]: {
           url: `${base.replace(/^http/, 'ws')}${WEBSOCKET_PATH}`,
           supportsPush: true,
@@ -89,10 +91,15 @@ export class SessionService {
               emailQuerySortOptions: [...MAIL_ACCOUNT_CAPABILITY.emailQuerySortOptions],
             },
             [SUBMISSION_CAPABILITY]: { ...SUBMISSION_ACCOUNT_CAPABILITY, submissionExtensions: {} },
+            [VACATION_RESPONSE_CAPABILITY]: {},
           },
         },
       },
-      primaryAccounts: { [MAIL_CAPABILITY]: accountId, [SUBMISSION_CAPABILITY]: accountId },
+      primaryAccounts: {
+        [MAIL_CAPABILITY]: accountId,
+        [SUBMISSION_CAPABILITY]: accountId,
+        [VACATION_RESPONSE_CAPABILITY]: accountId,
+      },
       username,
       apiUrl: `${base}/jmap/api`,
       downloadUrl: `${base}/jmap/download/{accountId}/{blobId}/{name}?accept={type}`,

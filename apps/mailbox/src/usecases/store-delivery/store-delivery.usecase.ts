@@ -12,6 +12,8 @@ import { ensureDefaultMailboxes } from '../../mailboxes/default-mailboxes.js';
 import { type MailboxRole, PreparedStatement } from '../../store/query-builder.js';
 import { MailboxMetrics } from '../../metrics/mailbox-metrics.js';
 import { parseMessage, type ParsedMessage } from '../../mime/parse-message.js';
+import { readHeaders } from '../../mime/body-structure.js';
+import { replyIfOnVacation } from '../../vacation/vacation-store.js';
 import { type ChangeOrigin, MailboxChangesPublisher } from '../../publishing/mailbox-changes.publisher.js';
 
 interface KnownRow {
@@ -37,6 +39,7 @@ interface PreparedDelivery {
   deliveryId: string;
   receivedAt: Date;
   raw: Buffer;
+  envelope: MailArrivedV1['envelope'];
   parsed: ParsedMessage;
 }
 
@@ -155,6 +158,7 @@ export class StoreDeliveryUseCase {
       receivedAt: new Date(event.receivedAt),
       raw,
       parsed,
+      envelope: event.envelope,
     };
   }
 
@@ -207,7 +211,19 @@ export class StoreDeliveryUseCase {
           keywords: {},
         }),
       );
-      if (inserted) createdEmailIds.push(inserted.id);
+      if (inserted) {
+        createdEmailIds.push(inserted.id);
+        await replyIfOnVacation(write.manager, {
+          accountId: write.accountId,
+          emailId: inserted.id,
+          receivedAt: delivery.receivedAt,
+          envelope: delivery.envelope,
+          headers: () => readHeaders(delivery.raw).headers,
+          subject: delivery.parsed.subject,
+          messageId: delivery.parsed.messageId,
+          references: delivery.parsed.references,
+        });
+      }
     }
     if (createdEmailIds.length > 0) write.markDelivery();
     if (!write.changedSomething) return null;

@@ -1,0 +1,174 @@
+import { randomUUID } from 'node:crypto';
+import { decodeEvent, mailSubmittedTopic, type MailSubmittedV1 } from '@pushmail/contracts';
+import {
+  CORE_CAPABILITY,
+  type Invocation,
+  MAIL_CAPABILITY,
+  VACATION_RESPONSE_CAPABILITY,
+} from '@pushmail/jmap';
+import { expectEventually } from '@pushmail/testing';
+import PostalMime from 'postal-mime';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VacationResponseMethods } from '../jmap/methods/vacation-response.methods.js';
+import { mailArrivedEvent, rawMessage } from '../testing/mail-fixtures.js';
+import {
+  collectFromNow,
+  type CollectedMessages,
+  type MailboxTestApp,
+  startMailboxApp,
+} from '../testing/mailbox-harness.js';
+import { StoreDeliveryUseCase } from '../usecases/store-delivery/store-delivery.usecase.js';
+
+const using = [CORE_CAPABILITY, MAIL_CAPABILITY, VACATION_RESPONSE_CAPABILITY];
+
+describe(VacationResponseMethods.name, () => {
+  let harness: MailboxTestApp;
+  let submittedEvents: CollectedMessages;
+  const accountId = randomUUID();
+
+  const call = async (name: string, args: Record<string, unknown>, use = using) => {
+    const response = await fetch(`${harness.baseUrl}/internal/jmap`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${harness.internalToken}` },
+      body: JSON.stringify({
+        accountId,
+        request: { using: use, methodCalls: [[name, { accountId, ...args }, 'c']] },
+      }),
+    });
+    expect(response.status).toBe(200);
+    const [[answered, result]] = ((await response.json()) as { methodResponses: Invocation[] })
+      .methodResponses as [Invocation];
+    return { answered, result };
+  };
+  const one = async (name: string, args: Record<string, unknown>): Promise<Record<string, unknown>> => {
+    const { answered, result } = await call(name, args);
+    expect(answered, JSON.stringify(result)).toBe(name);
+    return result;
+  };
+  const deliver = async (from: string, extraHeaders: string[] = [], receivedAt = new Date()) => {
+    const raw = `${extraHeaders.map((header) => `${header}\r\n`).join('')}${rawMessage({
+      subject: 'Lunch?',
+      from,
+      to: 'bob@example.com',
+      messageId: `${randomUUID()}@example.org`,
+    })}`;
+    await harness.app.get(StoreDeliveryUseCase).execute([
+      mailArrivedEvent(accountId, raw, {
+        envelope: { mailFrom: from, rcptTo: 'bob@example.com' },
+        receivedAt: receivedAt.toISOString(),
+      }),
+    ]);
+  };
+  const repliesQueued = async (): Promise<Array<{ rcpt: string; raw: Buffer }>> => {
+    const { rows } = await harness.db.query<{ event: MailSubmittedV1 }>(
+      `SELECT event FROM mailbox.submission_outbox WHERE account_id = $1 ORDER BY created_at`,
+      [accountId],
+    );
+    return rows.map(({ event }) => ({
+      rcpt: event.envelope.rcptTo[0]!,
+      raw: Buffer.from(event.rawBase64, 'base64'),
+    }));
+  };
+  const published = (): MailSubmittedV1[] =>
+    submittedEvents.messages
+      .map((message) => decodeEvent(mailSubmittedTopic, message.value))
+      .flatMap((decoded) => (decoded.ok && decoded.event.accountId === accountId ? [decoded.event] : []));
+
+  beforeAll(async () => {
+    harness = await startMailboxApp();
+    submittedEvents = await collectFromNow(harness.kafka, mailSubmittedTopic);
+    // The account comes with its first delivery (before any vacation).
+    await deliver('first@example.org');
+  });
+
+  afterAll(async () => {
+    await submittedEvents?.stop();
+    await harness?.close();
+  });
+
+  it('answers the singleton, disabled until set, and refuses to create or destroy one', async () => {
+    const got = await one('VacationResponse/get', { ids: null });
+    expect(got).toMatchObject({
+      state: '0',
+      list: [
+        {
+          id: 'singleton',
+          isEnabled: false,
+          fromDate: null,
+          toDate: null,
+          subject: null,
+          textBody: null,
+          htmlBody: null,
+        },
+      ],
+      notFound: [],
+    });
+    expect(await one('VacationResponse/get', { ids: ['other'], properties: ['isEnabled'] })).toMatchObject({
+      list: [],
+      notFound: ['other'],
+    });
+    const set = await one('VacationResponse/set', {
+      create: { x: { isEnabled: true } },
+      destroy: ['singleton'],
+      update: { other: { isEnabled: true }, singleton: { isEnabled: 'yes', subject: 'a\r\nBcc: x' } },
+    });
+    expect(set).toMatchObject({
+      notCreated: { x: { type: 'singleton' } },
+      notDestroyed: { singleton: { type: 'singleton' } },
+      notUpdated: {
+        other: { type: 'notFound' },
+        singleton: { type: 'invalidProperties', properties: ['isEnabled', 'subject'] },
+      },
+      newState: '0',
+    });
+    const { answered } = await call('VacationResponse/get', {}, [CORE_CAPABILITY, MAIL_CAPABILITY]);
+    expect(answered).toBe('error');
+  });
+
+  it('replies once per sender while active, through the submission outbox, and never to lists, bulk or robots', async () => {
+    const now = Date.now();
+    const enabled = await one('VacationResponse/set', {
+      ifInState: '0',
+      update: {
+        singleton: {
+          isEnabled: true,
+          fromDate: new Date(now - 3_600_000).toISOString(),
+          toDate: new Date(now + 3_600_000).toISOString(),
+          textBody: 'Away until Monday.',
+        },
+      },
+    });
+    expect(enabled).toMatchObject({ oldState: '0', newState: '1', updated: { singleton: null } });
+    const stale = await call('VacationResponse/set', { ifInState: '0', update: { singleton: {} } });
+    expect(stale.result).toMatchObject({ type: 'stateMismatch' });
+
+    await deliver('ada@example.org');
+    await deliver('ada@example.org');
+    await deliver('Ada@Example.org');
+    await deliver('news@example.net', ['Precedence: bulk']);
+    await deliver('list@example.net', ['List-Id: <team.example.net>']);
+    await deliver('robot@example.net', ['Auto-Submitted: auto-replied']);
+    await deliver('mailer-daemon@example.net');
+    await deliver('later@example.org', [], new Date(now + 2 * 3_600_000));
+
+    const queued = await repliesQueued();
+    expect(queued.map((reply) => reply.rcpt)).toEqual(['ada@example.org']);
+    const reply = await PostalMime.parse(queued[0]!.raw);
+    expect(reply.subject).toBe('Auto: Lunch?');
+    expect(reply.text?.trim()).toBe('Away until Monday.');
+    expect(reply.inReplyTo).toMatch(/@example\.org>$/);
+    expect(reply.headers.find((header) => header.key === 'auto-submitted')?.value).toBe('auto-replied');
+    expect(reply.from?.address).toBe('bob@example.com');
+
+    // The outbox's sweep hands it to Kafka, where outbound takes it as any submission.
+    const [event] = await expectEventually(
+      () => {
+        const events = published();
+        expect(events).toHaveLength(1);
+        return events;
+      },
+      { timeoutMs: 20_000 },
+    );
+    expect(event!.envelope).toEqual({ mailFrom: 'bob@example.com', rcptTo: ['ada@example.org'] });
+  });
+});

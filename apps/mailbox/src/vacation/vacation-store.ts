@@ -1,0 +1,163 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { envelopeAddress, mailSubmittedV1 } from '@pushmail/contracts';
+import type { EntityManager } from 'typeorm';
+import type { RawHeader } from '../mime/body-structure.js';
+import { composeMessage } from '../mime/compose-message.js';
+import { addToSubmissionOutbox } from '../submissions/submission-outbox.js';
+import {
+  autoReplyRefusal,
+  autoReplySubject,
+  DISABLED_VACATION,
+  isVacationActive,
+  VACATION_REPLY_PERIOD_DAYS,
+  type VacationResponse,
+} from './vacation-response.js';
+
+interface VacationRow {
+  is_enabled: boolean;
+  from_date: Date | null;
+  to_date: Date | null;
+  subject: string | null;
+  text_body: string | null;
+  html_body: string | null;
+  state: string;
+}
+
+/** The account's VacationResponse and its state; the disabled default (state 0) when never set. */
+export async function loadVacation(
+  manager: EntityManager,
+  accountId: string,
+  forUpdate = false,
+): Promise<{ vacation: VacationResponse; state: string }> {
+  const rows: VacationRow[] = await manager.query(
+    `SELECT is_enabled, from_date, to_date, subject, text_body, html_body, state::text AS state
+       FROM mailbox.vacation_responses WHERE account_id = $1${forUpdate ? ' FOR UPDATE' : ''}`,
+    [accountId],
+  );
+  const row = rows[0];
+  if (!row) return { vacation: DISABLED_VACATION, state: '0' };
+  return {
+    vacation: {
+      isEnabled: row.is_enabled,
+      fromDate: row.from_date,
+      toDate: row.to_date,
+      subject: row.subject,
+      textBody: row.text_body,
+      htmlBody: row.html_body,
+    },
+    state: row.state,
+  };
+}
+
+/** Stores the account's VacationResponse; returns its new state. */
+export async function saveVacation(
+  manager: EntityManager,
+  accountId: string,
+  vacation: VacationResponse,
+): Promise<string> {
+  const rows: Array<{ state: string }> = await manager.query(
+    `INSERT INTO mailbox.vacation_responses AS v
+       (account_id, is_enabled, from_date, to_date, subject, text_body, html_body, state)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, 1)
+     ON CONFLICT (account_id) DO UPDATE SET
+       is_enabled = EXCLUDED.is_enabled, from_date = EXCLUDED.from_date, to_date = EXCLUDED.to_date,
+       subject = EXCLUDED.subject, text_body = EXCLUDED.text_body, html_body = EXCLUDED.html_body,
+       state = v.state + 1
+     RETURNING state::text AS state`,
+    [
+      accountId,
+      vacation.isEnabled,
+      vacation.fromDate,
+      vacation.toDate,
+      vacation.subject,
+      vacation.textBody,
+      vacation.htmlBody,
+    ],
+  );
+  return rows[0]!.state;
+}
+
+/** What the store knows of a message that has just arrived for an account. */
+export interface ArrivedMessage {
+  accountId: string;
+  emailId: string;
+  receivedAt: Date;
+  envelope: { mailFrom: string; rcptTo: string };
+  /** Read only when the account is on vacation. */
+  headers: () => readonly RawHeader[];
+  subject: string | null;
+  messageId: string | null;
+  references: string[] | null;
+}
+
+/**
+ * Inside the transaction that stores `message`: while the account's VacationResponse is active,
+ * answers its sender through the submission outbox (outbound sends it as it sends any submission),
+ * at most once per sender in VACATION_REPLY_PERIOD_DAYS and never where RFC 3834 says not to.
+ * Returns whether a reply was queued.
+ */
+export async function replyIfOnVacation(manager: EntityManager, message: ArrivedMessage): Promise<boolean> {
+  const { vacation } = await loadVacation(manager, message.accountId);
+  if (!isVacationActive(vacation, message.receivedAt)) return false;
+  const accountAddress = message.envelope.rcptTo;
+  if (autoReplyRefusal(message.headers(), message.envelope.mailFrom, accountAddress) !== null) return false;
+  // An address outbound would refuse is no one to answer (and must not fail the delivery).
+  if (!envelopeAddress.safeParse(message.envelope.mailFrom).success) return false;
+  if (!envelopeAddress.safeParse(accountAddress).success) return false;
+
+  let reply: Buffer;
+  try {
+    const raw = await composeMessage(
+      {
+        from: [{ name: null, email: accountAddress }],
+        sender: null,
+        to: [{ name: null, email: message.envelope.mailFrom }],
+        cc: null,
+        bcc: null,
+        replyTo: null,
+        subject: autoReplySubject(vacation, message.subject),
+        sentAt: message.receivedAt,
+        messageId: null,
+        inReplyTo: message.messageId ? [message.messageId] : null,
+        references: message.messageId ? [...(message.references ?? []), message.messageId].slice(-100) : null,
+        textBody: vacation.textBody ?? (vacation.htmlBody === null ? '' : null),
+        htmlBody: vacation.htmlBody,
+        attachments: [],
+      },
+      message.receivedAt,
+    );
+    // RFC 3834 §3.1.7: the reply says it is one, so that the other side's responder stays silent.
+    reply = Buffer.concat([Buffer.from('Auto-Submitted: auto-replied\r\n'), raw]);
+  } catch {
+    return false;
+  }
+
+  // One row per sender: a reply is due when there is none, or the last is a period old.
+  const due: unknown[] = await manager.query(
+    `INSERT INTO mailbox.vacation_replies AS r (account_id, sender, replied_at) VALUES ($1, $2, $3)
+     ON CONFLICT (account_id, sender) DO UPDATE SET replied_at = EXCLUDED.replied_at
+       WHERE r.replied_at <= EXCLUDED.replied_at - make_interval(days => $4)
+     RETURNING 1`,
+    [
+      message.accountId,
+      message.envelope.mailFrom.toLowerCase(),
+      message.receivedAt,
+      VACATION_REPLY_PERIOD_DAYS,
+    ],
+  );
+  if (due.length === 0) return false;
+  await addToSubmissionOutbox(
+    manager,
+    mailSubmittedV1.parse({
+      eventId: randomUUID(),
+      accountId: message.accountId,
+      submissionId: `V${randomBytes(12).toString('hex')}`,
+      emailId: message.emailId,
+      submittedAt: message.receivedAt.toISOString(),
+      envelope: { mailFrom: accountAddress, rcptTo: [message.envelope.mailFrom] },
+      sizeBytes: reply.length,
+      rawBase64: reply.toString('base64'),
+    }),
+  );
+  return true;
+}
