@@ -158,16 +158,7 @@ describe('a phone on Exchange ActiveSync', () => {
         phone,
         inboxId,
         key,
-        el(
-          'AirSync',
-          'Commands',
-          el(
-            'AirSync',
-            'Change',
-            el('AirSync', 'ServerId', emailId),
-            el('AirSync', 'ApplicationData', el('Email', 'Read', '1')),
-          ),
-        ),
+        el('AirSync', 'Commands', easRequests.change(emailId, el('Email', 'Read', '1'))),
       );
       key = childText(read, 'SyncKey')!;
       const answer = await jmap.request([
@@ -316,23 +307,9 @@ describe('a phone on Exchange ActiveSync', () => {
     });
     expect(wipe.status).toBe(202);
     expect(statusOf((await ping).body)).toBe('140');
-    const asked = await phone.command(
-      'Provision',
-      el(
-        'Provision',
-        'Provision',
-        el(
-          'Provision',
-          'Policies',
-          el('Provision', 'Policy', el('Provision', 'PolicyType', 'MS-EAS-Provisioning-WBXML')),
-        ),
-      ),
-    );
+    const asked = await phone.command('Provision', easRequests.provision());
     expect(child(asked.body!, 'RemoteWipe')).toBeDefined();
-    const confirmed = await phone.command(
-      'Provision',
-      el('Provision', 'Provision', el('Provision', 'RemoteWipe', el('Provision', 'Status', '1'))),
-    );
+    const confirmed = await phone.command('Provision', easRequests.wipeConfirmation());
     expect(statusOf(confirmed.body)).toBe('1');
     await expectEventually(async () => {
       const device = await admin('GET', `/admin/accounts/${accountId}/devices/${phone.options.deviceId}`);

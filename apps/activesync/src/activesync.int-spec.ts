@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { child, childText, children, easRequests, el, textOf, type WbxmlElement } from '@pushmail/activesync';
 import { mailboxChangedTopic } from '@pushmail/contracts';
-import { EasClient, expectEventually, syncCollectionOf } from '@pushmail/testing';
+import { EasClient, easRequests, expectEventually, syncCollectionOf } from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayHarness } from './testing/gateway-harness.js';
 import type { FakeAccount } from './testing/fake-registry.js';
@@ -265,23 +265,9 @@ describe('activesync gateway', () => {
         };
       });
       await expectEventually(async () => expect(statusOf((await folderSync(client, '0')).body)).toBe('140'));
-      const asked = await client.command(
-        'Provision',
-        el(
-          'Provision',
-          'Provision',
-          el(
-            'Provision',
-            'Policies',
-            el('Provision', 'Policy', el('Provision', 'PolicyType', 'MS-EAS-Provisioning-WBXML')),
-          ),
-        ),
-      );
+      const asked = await client.command('Provision', easRequests.provision());
       expect(child(asked.body!, 'RemoteWipe')).toBeDefined();
-      const confirmed = await client.command(
-        'Provision',
-        el('Provision', 'Provision', el('Provision', 'RemoteWipe', el('Provision', 'Status', '1'))),
-      );
+      const confirmed = await client.command('Provision', easRequests.wipeConfirmation());
       expect(statusOf(confirmed.body)).toBe('1');
       expect(
         registry.calls.some(
@@ -310,18 +296,7 @@ describe('activesync gateway', () => {
       });
       await expectEventually(async () => expect(statusOf((await folderSync(modern, '0')).body)).toBe('140'));
       expect(statusOf((await folderSync(older, '0')).body)).toBe('129');
-      const asked = await modern.command(
-        'Provision',
-        el(
-          'Provision',
-          'Provision',
-          el(
-            'Provision',
-            'Policies',
-            el('Provision', 'Policy', el('Provision', 'PolicyType', 'MS-EAS-Provisioning-WBXML')),
-          ),
-        ),
-      );
+      const asked = await modern.command('Provision', easRequests.provision());
       expect(asked.status).toBe(200);
       expect(child(asked.body!, 'AccountOnlyRemoteWipe')).toBeDefined();
       expect(child(asked.body!, 'RemoteWipe')).toBeUndefined();
@@ -525,8 +500,7 @@ describe('activesync gateway', () => {
         text: 'c',
       });
       const got = collectionOf((await sync(client, inbox, key)).body);
-      const change = (id: string, ...data: WbxmlElement[]) =>
-        el('AirSync', 'Change', el('AirSync', 'ServerId', id), el('AirSync', 'ApplicationData', ...data));
+      const change = easRequests.change;
       const after = collectionOf(
         (
           await sync(client, inbox, childText(got, 'SyncKey')!, [
@@ -619,23 +593,7 @@ describe('activesync gateway', () => {
       const { account, client, inbox, key } = await primed();
       mailbox.deliver(account.accountId, { subject: 'a', from: 'b@x.y', to: account.address, text: 'a' });
       mailbox.deliver(account.accountId, { subject: 'b', from: 'b@x.y', to: account.address, text: 'b' });
-      const answer = await client.command(
-        'GetItemEstimate',
-        el(
-          'GetItemEstimate',
-          'GetItemEstimate',
-          el(
-            'GetItemEstimate',
-            'Collections',
-            el(
-              'GetItemEstimate',
-              'Collection',
-              el('AirSync', 'SyncKey', key),
-              el('GetItemEstimate', 'CollectionId', inbox),
-            ),
-          ),
-        ),
-      );
+      const answer = await client.command('GetItemEstimate', easRequests.getItemEstimate(inbox, key));
       const response = child(answer.body!, 'Response')!;
       expect(childText(response, 'Status')).toBe('1');
       expect(childText(child(response, 'Collection')!, 'Estimate')).toBe('2');

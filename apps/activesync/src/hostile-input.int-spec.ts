@@ -348,12 +348,7 @@ describe('ActiveSync hostile input', () => {
             el(
               'AirSync',
               'Commands',
-              el(
-                'AirSync',
-                'Change',
-                el('AirSync', 'ServerId', victim.messageId),
-                el('AirSync', 'ApplicationData', el('Email', 'Read', '1')),
-              ),
+              easRequests.change(victim.messageId, el('Email', 'Read', '1')),
               el('AirSync', 'Delete', el('AirSync', 'ServerId', victim.messageId)),
             ),
           )
@@ -419,20 +414,7 @@ describe('ActiveSync hostile input', () => {
       const estimate = await send(
         client,
         'GetItemEstimate',
-        el(
-          'GetItemEstimate',
-          'GetItemEstimate',
-          el(
-            'GetItemEstimate',
-            'Collections',
-            el(
-              'GetItemEstimate',
-              'Collection',
-              el('AirSync', 'SyncKey', victim.key),
-              el('GetItemEstimate', 'CollectionId', victim.inbox),
-            ),
-          ),
-        ),
+        easRequests.getItemEstimate(victim.inbox, victim.key),
       );
       expect(childText(child(estimate.body!, 'Response')!, 'Status')).not.toBe('1');
       const pinged = await send(

@@ -17,6 +17,11 @@ export const easRequests = {
     return el('Provision', 'Provision', el('Provision', 'Policies', policy));
   },
 
+  /** The device's answer to a remote wipe: done (Status 1). */
+  wipeConfirmation(): WbxmlElement {
+    return el('Provision', 'Provision', el('Provision', 'RemoteWipe', el('Provision', 'Status', '1')));
+  },
+
   folderSync(syncKey: string): WbxmlElement {
     return el('FolderHierarchy', 'FolderSync', el('FolderHierarchy', 'SyncKey', syncKey));
   },
@@ -27,6 +32,12 @@ export const easRequests = {
     const id = el('AirSync', 'CollectionId', collectionId);
     const collection = el('AirSync', 'Collection', key, id, ...extra);
     return el('AirSync', 'Sync', el('AirSync', 'Collections', collection));
+  },
+
+  /** A Sync Change of the item `serverId`: the new values of its ApplicationData (Read, Flag). */
+  change(serverId: string, ...data: WbxmlElement[]): WbxmlElement {
+    const id = el('AirSync', 'ServerId', serverId);
+    return el('AirSync', 'Change', id, el('AirSync', 'ApplicationData', ...data));
   },
 
   /** Sync Options asking for bodies of `type` (1 plain text), cut at `truncationSize` when given. */
@@ -41,6 +52,14 @@ export const easRequests = {
         truncationSize !== undefined && el('AirSyncBase', 'TruncationSize', String(truncationSize)),
       ),
     );
+  },
+
+  /** A GetItemEstimate of one collection from `syncKey`; `options` go into the Collection. */
+  getItemEstimate(collectionId: string, syncKey: string, ...options: Extra[]): WbxmlElement {
+    const key = el('AirSync', 'SyncKey', syncKey);
+    const id = el('GetItemEstimate', 'CollectionId', collectionId);
+    const collection = el('GetItemEstimate', 'Collection', key, id, ...options);
+    return el('GetItemEstimate', 'GetItemEstimate', el('GetItemEstimate', 'Collections', collection));
   },
 
   /** A Ping on the mail folders `folderIds`. */

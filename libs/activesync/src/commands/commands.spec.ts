@@ -285,11 +285,7 @@ describe(readProvisionRequest.name, () => {
       policyKey: '3942919513',
       status: 1,
     });
-    expect(
-      readProvisionRequest(
-        el('Provision', 'Provision', el('Provision', 'RemoteWipe', el('Provision', 'Status', '1'))),
-      ),
-    ).toEqual({
+    expect(readProvisionRequest(easRequests.wipeConfirmation())).toEqual({
       remoteWipeStatus: 1,
     });
   });
@@ -417,21 +413,7 @@ describe(readSettingsRequest.name, () => {
 describe(readGetItemEstimateRequest.name, () => {
   it('reads collections with the AirSync sync key and options, and builds estimates', () => {
     const request = readGetItemEstimateRequest(
-      el(
-        'GetItemEstimate',
-        'GetItemEstimate',
-        el(
-          'GetItemEstimate',
-          'Collections',
-          el(
-            'GetItemEstimate',
-            'Collection',
-            el('AirSync', 'SyncKey', '5'),
-            el('GetItemEstimate', 'CollectionId', 'inbox'),
-            el('AirSync', 'Options', el('AirSync', 'FilterType', '2')),
-          ),
-        ),
-      ),
+      easRequests.getItemEstimate('inbox', '5', el('AirSync', 'Options', el('AirSync', 'FilterType', '2'))),
     );
     expect(request).toEqual({ collections: [{ syncKey: '5', collectionId: 'inbox', filterType: 2 }] });
     expect(rejection(() => readGetItemEstimateRequest(el('GetItemEstimate', 'GetItemEstimate')))).toEqual({
