@@ -41,19 +41,13 @@ const LOCK_ACCOUNT = new PreparedStatement<{ accountId: string }, StateRow>(
       WHERE account_id = ${slot('accountId')} FOR UPDATE`,
 );
 
-interface CommitValues {
+/** The states after a change (the horizon moves only when the log is pruned) and its change rows. */
+type CommitValues = Omit<AccountStates, 'changesHorizon'> & {
   accountId: string;
-  modseq: number;
-  emailModseq: number;
-  mailboxModseq: number;
-  threadModseq: number;
-  identityModseq: number;
-  submissionModseq: number;
-  deliveryModseq: number;
   types: string[];
   objectIds: string[];
   kinds: string[];
-}
+};
 
 /** The new states and the change rows in one round trip. */
 const COMMIT_ACCOUNT_WRITE = new PreparedStatement<CommitValues, never>(
@@ -149,14 +143,8 @@ export class AccountWrite {
       deliveryModseq: this.delivered ? modseq : this.before.deliveryModseq,
     };
     await COMMIT_ACCOUNT_WRITE.run(this.manager, {
+      ...after,
       accountId: this.accountId,
-      modseq,
-      emailModseq: after.emailModseq,
-      mailboxModseq: after.mailboxModseq,
-      threadModseq: after.threadModseq,
-      identityModseq: after.identityModseq,
-      submissionModseq: after.submissionModseq,
-      deliveryModseq: after.deliveryModseq,
       types: rows.map((row) => row.type),
       objectIds: rows.map((row) => row.objectId),
       kinds: rows.map((row) => row.kind),

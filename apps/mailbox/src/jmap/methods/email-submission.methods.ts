@@ -8,7 +8,7 @@ import {
   submissionOf,
 } from '../../submissions/submission.js';
 import { idsArgument, propertiesArgument } from './arguments.js';
-import { ListedQueryMethods, listRows, pickProperties } from './type-methods.js';
+import { ListedQueryMethods } from './type-methods.js';
 
 /** The most submissions a query considers; older ones are reached by filtering on time. */
 const MAX_QUERY_RESULTS = 10_000;
@@ -31,7 +31,7 @@ export class EmailSubmissionMethods extends ListedQueryMethods<SubmissionQuery> 
     const { accountId } = context;
     const ids = idsArgument(args, DEFAULT_CORE_LIMITS.maxObjectsInGet, false);
     const properties = propertiesArgument(args, 'properties', SUBMISSION_PROPERTIES, SUBMISSION_PROPERTIES);
-    return this.withStates(accountId, async (manager, states) => {
+    return this.getAnswer(accountId, ids, properties, async (manager) => {
       const rows: SubmissionRow[] = await manager.query(
         `SELECT ${SUBMISSION_COLUMNS} FROM mailbox.email_submissions
           WHERE account_id = $1 AND ($2::text[] IS NULL OR id = ANY($2::text[]))
@@ -39,11 +39,7 @@ export class EmailSubmissionMethods extends ListedQueryMethods<SubmissionQuery> 
           LIMIT $3`,
         [accountId, ids, DEFAULT_CORE_LIMITS.maxObjectsInGet],
       );
-      return {
-        accountId,
-        state: String(states.submissionModseq),
-        ...listRows(ids, rows, (row) => pickProperties(submissionOf(row), properties)),
-      };
+      return rows.map(submissionOf);
     });
   }
 

@@ -3,7 +3,7 @@ import { DEFAULT_CORE_LIMITS, type MethodContext } from '@pushmail/jmap';
 import { listIdentities } from '../../identities/identity-store.js';
 import { IDENTITY_PROPERTIES } from '../../identities/identity.js';
 import { idsArgument, propertiesArgument } from './arguments.js';
-import { listRows, pickProperties, TypeMethods } from './type-methods.js';
+import { TypeMethods } from './type-methods.js';
 
 /** The caller's address as the edge knows it: the address the account owns and may send from. */
 export interface IdentityContext extends MethodContext {
@@ -23,12 +23,6 @@ export class IdentityMethods extends TypeMethods {
     const { accountId } = context;
     const ids = idsArgument(args, DEFAULT_CORE_LIMITS.maxObjectsInGet, false);
     const properties = propertiesArgument(args, 'properties', IDENTITY_PROPERTIES, IDENTITY_PROPERTIES);
-    return this.withStates(accountId, async (manager, states) => ({
-      accountId,
-      state: String(states.identityModseq),
-      ...listRows(ids, await listIdentities(manager, accountId, ids), (identity) =>
-        pickProperties(identity, properties),
-      ),
-    }));
+    return this.getAnswer(accountId, ids, properties, (manager) => listIdentities(manager, accountId, ids));
   }
 }

@@ -6,7 +6,7 @@ import { OWNER_RIGHTS, ROLE_RIGHTS } from '../../mailboxes/mailbox-rights.js';
 import { descendantsOf, queryMailboxes } from '../../mailboxes/mailbox-tree.js';
 import { idsArgument, optionalBoolean, propertiesArgument } from './arguments.js';
 import { resolveCreationId } from './email.methods.js';
-import { ListedQueryMethods, listRows, pickProperties } from './type-methods.js';
+import { ListedQueryMethods } from './type-methods.js';
 
 export const MAILBOX_PROPERTIES = [
   'id',
@@ -45,7 +45,7 @@ export class MailboxMethods extends ListedQueryMethods<MailboxQuery> {
       ) ?? null;
     const properties = propertiesArgument(args, 'properties', MAILBOX_PROPERTIES, MAILBOX_PROPERTIES);
 
-    return this.withStates(accountId, async (manager, states) => {
+    return this.getAnswer(accountId, ids, properties, async (manager) => {
       // Unread: neither $seen nor $draft (RFC 8621 §2); a thread is unread if one of its emails here is.
       const rows: MailboxRow[] = await manager.query(
         `SELECT mailbox.id, mailbox.name, mailbox.parent_id, mailbox.role, mailbox.sort_order, mailbox.is_subscribed,
@@ -67,11 +67,7 @@ export class MailboxMethods extends ListedQueryMethods<MailboxQuery> {
           `more than ${DEFAULT_CORE_LIMITS.maxObjectsInGet} mailboxes; ask for ids`,
         );
       }
-      return {
-        accountId,
-        state: String(states.mailboxModseq),
-        ...listRows(ids, rows, (row) => pickProperties(mailboxObject(row), properties)),
-      };
+      return rows.map(mailboxObject);
     });
   }
 
@@ -103,7 +99,7 @@ function queryOptions(args: Record<string, unknown>) {
   };
 }
 
-function mailboxObject(row: MailboxRow): Record<string, unknown> {
+function mailboxObject(row: MailboxRow) {
   return {
     id: row.id,
     name: row.name,

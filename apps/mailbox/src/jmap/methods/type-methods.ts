@@ -40,6 +40,28 @@ export abstract class TypeMethods {
     );
   }
 
+  /**
+   * A Foo/get answer (RFC 8620 §5.1): the objects `read` finds in one snapshot, in its order, with the
+   * requested properties and their ids; `ids` null asks for every object.
+   */
+  protected getAnswer(
+    accountId: string,
+    ids: readonly string[] | null,
+    properties: readonly string[],
+    read: (manager: EntityManager) => Promise<ReadonlyArray<{ id: string }>>,
+  ): Promise<Record<string, unknown>> {
+    return this.withStates(accountId, async (manager, states) => {
+      const objects = await read(manager);
+      const found = new Set(objects.map((object) => object.id));
+      return {
+        accountId,
+        state: String(typeModseq(states, this.type)),
+        list: objects.map((object) => pickProperties(object, properties)),
+        notFound: ids === null ? [] : ids.filter((id) => !found.has(id)),
+      };
+    });
+  }
+
   /** Foo/changes (RFC 8620 §5.2). */
   async changesSince(
     args: Record<string, unknown>,
@@ -144,23 +166,9 @@ export function listFound<T>(
   };
 }
 
-/** The view of an object with the requested properties and, always, its id (RFC 8620 §5.1). */
-export function pickProperties(object: object, properties: readonly string[]): Record<string, unknown> {
+function pickProperties(object: { id: string }, properties: readonly string[]): Record<string, unknown> {
   const values = object as Record<string, unknown>;
-  const picked: Record<string, unknown> = { id: values['id'] };
+  const picked: Record<string, unknown> = { id: object.id };
   for (const property of properties) picked[property] = values[property];
   return picked;
-}
-
-/**
- * The list and notFound of a /get answer whose rows come in the store's order; `ids` null asks for
- * every object.
- */
-export function listRows<T extends { id: string }>(
-  ids: readonly string[] | null,
-  rows: readonly T[],
-  view: (row: T) => Record<string, unknown>,
-): { list: Record<string, unknown>[]; notFound: string[] } {
-  const found = new Set(rows.map((row) => row.id));
-  return { list: rows.map(view), notFound: ids === null ? [] : ids.filter((id) => !found.has(id)) };
 }
