@@ -352,6 +352,65 @@ describe('activesync gateway', () => {
       });
       expect(JSON.stringify(registry.calls)).not.toContain('356938035643809');
     });
+    it('stores the out-of-office settings a phone sets and returns them to every phone of the account, and only of it', async () => {
+      const account = await newAccount();
+      const [first, second] = [phone(account), phone(account)];
+      const settings = (client: EasTestClient, oof: WbxmlElement) =>
+        client.command('Settings', el('Settings', 'Settings', el('Settings', 'Oof', oof)));
+      const oofStatus = (answer: { body: WbxmlElement | undefined }) =>
+        childText(child(answer.body!, 'Oof')!, 'Status');
+      const get = async (client: EasTestClient) =>
+        child(
+          child(
+            (await settings(client, el('Settings', 'Get', el('Settings', 'BodyType', 'Text')))).body!,
+            'Oof',
+          )!,
+          'Get',
+        )!;
+      const message = (audience: string, text: string) =>
+        el(
+          'Settings',
+          'OofMessage',
+          el('Settings', audience),
+          el('Settings', 'Enabled', '1'),
+          el('Settings', 'ReplyMessage', text),
+          el('Settings', 'BodyType', 'Text'),
+        );
+      const set = await settings(
+        first,
+        el(
+          'Settings',
+          'Set',
+          el('Settings', 'OofState', '1'),
+          message('AppliesToInternal', 'Away until Monday'),
+        ),
+      );
+      expect(oofStatus(set)).toBe('1');
+      const seen = await get(second);
+      expect(childText(seen, 'OofState')).toBe('1');
+      expect(childText(child(seen, 'OofMessage')!, 'ReplyMessage')).toBe('Away until Monday');
+      expect(childText(await get(phone(await newAccount())), 'OofState')).toBe('0');
+
+      const window = (start: string, end: string) =>
+        el(
+          'Settings',
+          'Set',
+          el('Settings', 'OofState', '2'),
+          el('Settings', 'StartTime', start),
+          el('Settings', 'EndTime', end),
+        );
+      const [christmas, eve] = ['2026-12-24T00:00:00.000Z', '2026-12-20T00:00:00.000Z'];
+      expect(oofStatus(await settings(first, window(christmas, eve)))).toBe('5');
+      const timed = window(eve, christmas);
+      expect(oofStatus(await settings(second, timed))).toBe('1');
+      const now = await get(first);
+      expect([childText(now, 'OofState'), childText(now, 'StartTime'), childText(now, 'EndTime')]).toEqual([
+        '2',
+        '2026-12-20T00:00:00.000Z',
+        '2026-12-24T00:00:00.000Z',
+      ]);
+      expect(childText(child(now, 'OofMessage')!, 'ReplyMessage')).toBe('Away until Monday');
+    });
   });
 
   describe('quarantine', () => {

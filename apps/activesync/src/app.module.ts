@@ -34,6 +34,7 @@ import { ProvisionDevice } from './usecases/provision-device/provision-device.us
 import { AnswerMeetings } from './usecases/answer-meetings/answer-meetings.usecase.js';
 import { ResolveRecipients } from './usecases/resolve-recipients/resolve-recipients.usecase.js';
 import { ValidateCertificates } from './usecases/validate-certificates/validate-certificates.usecase.js';
+import { OutOfOffice } from './usecases/set-out-of-office/out-of-office.js';
 import { HoldSync } from './usecases/hold-sync/hold-sync.usecase.js';
 import { LastSyncRequests } from './usecases/hold-sync/last-sync-requests.js';
 import { SyncEmail } from './usecases/sync-email/sync-email.usecase.js';
@@ -85,6 +86,7 @@ const commands = [
     SentMessages,
     SyncEmail,
     LastSyncRequests,
+    OutOfOffice,
     ...commands,
     {
       provide: EAS_COMMANDS,

@@ -4,17 +4,27 @@ import { FolderState } from '../state/entities/folder-state.entity.js';
 import { SyncState } from '../state/entities/sync-state.entity.js';
 import { LastSyncRequest } from '../usecases/hold-sync/last-sync-request.entity.js';
 import { SentMessage } from '../usecases/send-mail/sent-message.entity.js';
+import { OutOfOfficeSetting } from '../usecases/set-out-of-office/out-of-office.entity.js';
 import { CreateActiveSyncTables1796169600000 } from './migrations/1796169600000-create-activesync-tables.js';
 import { SentMessagesAndSyncRequests1796342400000 } from './migrations/1796342400000-sent-messages-and-sync-requests.js';
+import { OutOfOffice1796428800000 } from './migrations/1796428800000-out-of-office.js';
 
 export const ACTIVESYNC_SCHEMA = 'activesync';
 
-export const activeSyncEntities = [EasDevice, FolderState, SyncState, SentMessage, LastSyncRequest];
+export const activeSyncEntities = [
+  EasDevice,
+  FolderState,
+  SyncState,
+  SentMessage,
+  LastSyncRequest,
+  OutOfOfficeSetting,
+];
 
 /** Listed explicitly, oldest first: a bundle or a glob cannot silently drop or reorder one. */
 export const activeSyncMigrations = [
   CreateActiveSyncTables1796169600000,
   SentMessagesAndSyncRequests1796342400000,
+  OutOfOffice1796428800000,
 ];
 
 export function activeSyncDataSourceOptions(databaseUrl: string): DataSourceOptions {

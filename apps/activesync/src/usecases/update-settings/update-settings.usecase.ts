@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { child, childText, el, type WbxmlElement } from '@pushmail/activesync';
 import { EasAuthenticator } from '../../auth/eas-authenticator.js';
+import { OutOfOffice } from '../set-out-of-office/out-of-office.js';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
 import { DeviceStore } from '../../state/device-store.js';
 
@@ -20,8 +21,8 @@ const text = (element: WbxmlElement, tag: string, max: number): string | null =>
 
 /**
  * Settings: the device's DeviceInformation (model, OS, friendly name; the IMEI and phone number
- * are never kept) goes into its partnership, in device-registry as for any device; Oof is read
- * as disabled (pushmail has no out-of-office replies yet) and UserInformation gives the address.
+ * are never kept) goes into its partnership, in device-registry as for any device; Oof is stored
+ * and returned (OutOfOffice) and UserInformation gives the address.
  */
 @Injectable()
 export class UpdateSettings implements EasCommand {
@@ -30,6 +31,7 @@ export class UpdateSettings implements EasCommand {
   constructor(
     @Inject(DeviceStore) private readonly devices: DeviceStore,
     @Inject(EasAuthenticator) private readonly authenticator: EasAuthenticator,
+    @Inject(OutOfOffice) private readonly outOfOffice: OutOfOffice,
   ) {}
 
   async execute(context: EasCommandContext): Promise<EasReply> {
@@ -42,19 +44,8 @@ export class UpdateSettings implements EasCommand {
     const information = child(body, 'DeviceInformation', 'Settings');
     if (information) parts.push(await this.recordDeviceInformation(context, information));
     const oof = child(body, 'Oof', 'Settings');
-    if (oof) {
-      parts.push(
-        child(oof, 'Get', 'Settings')
-          ? el(
-              'Settings',
-              'Oof',
-              el('Settings', 'Status', '1'),
-              el('Settings', 'Get', el('Settings', 'OofState', '0')),
-            )
-          : // Setting an out-of-office reply is not supported: said plainly, not pretended.
-            el('Settings', 'Oof', el('Settings', 'Status', String(SettingsStatus.AccessDenied))),
-      );
-    }
+    if (oof)
+      parts.push(await this.outOfOffice.answer(context.device.accountId, oof, context.protocolVersion));
     const user = child(body, 'UserInformation', 'Settings');
     if (user) {
       parts.push(
