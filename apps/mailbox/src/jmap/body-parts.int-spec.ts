@@ -3,7 +3,7 @@ import { CORE_CAPABILITY, type Invocation, MAIL_CAPABILITY } from '@pushmail/jma
 import PostalMime from 'postal-mime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobStore } from '../blobs/blob-store.service.js';
-import { mailArrivedEvent, unstorableTextMessage } from '../testing/mail-fixtures.js';
+import { mailArrivedEvent, mimeEntity, unstorableTextMessage } from '../testing/mail-fixtures.js';
 import { type MailboxTestApp, startMailboxApp } from '../testing/mailbox-harness.js';
 import { StoreDeliveryUseCase } from '../usecases/store-delivery/store-delivery.usecase.js';
 import { JmapService } from './jmap.service.js';
@@ -18,50 +18,33 @@ const png = Buffer.from(
 );
 
 /** mixed { alternative { text (latin-1), related { html, inline png } }, text "notes.txt", message/rfc822 } */
-const nested = [
-  'From: Ada <ada@example.org>',
-  'To: Bob <bob@example.com>',
-  'Subject: parts',
-  'Message-ID: <parts-1@example.org>',
-  'Content-Type: multipart/mixed; boundary="outer"',
-  '',
-  '--outer',
-  'Content-Type: multipart/alternative; boundary="alt"',
-  '',
-  '--alt',
-  'Content-Type: text/plain; charset=iso-8859-1',
-  'Content-Transfer-Encoding: quoted-printable',
-  '',
-  'Caf=E9 au lait.',
-  '--alt',
-  'Content-Type: multipart/related; boundary="rel"',
-  '',
-  '--rel',
-  'Content-Type: text/html; charset=utf-8',
-  '',
-  '<p>Café <img src="cid:logo@example.org"></p>',
-  '--rel',
-  'Content-Type: image/png',
-  'Content-Transfer-Encoding: base64',
-  'Content-ID: <logo@example.org>',
-  '',
-  png.toString('base64'),
-  '--rel--',
-  '--alt--',
-  '--outer',
-  'Content-Type: text/plain; name="notes.txt"',
-  'Content-Disposition: attachment; filename="notes.txt"',
-  '',
-  'some notes',
-  '--outer',
-  'Content-Type: message/rfc822',
-  '',
-  'Subject: inner',
-  '',
-  'inner body',
-  '--outer--',
-  '',
-].join('\r\n');
+const nested = mimeEntity(
+  'multipart/mixed',
+  [
+    mimeEntity('multipart/alternative', [
+      mimeEntity('text/plain; charset=iso-8859-1', 'Caf=E9 au lait.', [
+        'Content-Transfer-Encoding: quoted-printable',
+      ]),
+      mimeEntity('multipart/related', [
+        mimeEntity('text/html; charset=utf-8', '<p>Café <img src="cid:logo@example.org"></p>'),
+        mimeEntity('image/png', png.toString('base64'), [
+          'Content-Transfer-Encoding: base64',
+          'Content-ID: <logo@example.org>',
+        ]),
+      ]),
+    ]),
+    mimeEntity('text/plain; name="notes.txt"', 'some notes', [
+      'Content-Disposition: attachment; filename="notes.txt"',
+    ]),
+    mimeEntity('message/rfc822', 'Subject: inner\r\n\r\ninner body'),
+  ],
+  [
+    'From: Ada <ada@example.org>',
+    'To: Bob <bob@example.com>',
+    'Subject: parts',
+    'Message-ID: <parts-1@example.org>',
+  ],
+);
 
 type Part = { partId: string | null; blobId: string | null; type: string; subParts?: Part[] };
 

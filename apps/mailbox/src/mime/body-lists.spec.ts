@@ -1,20 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bodyLists } from './body-lists.js';
+import { mimeEntity } from '../testing/mail-fixtures.js';
 import { type MimePart, parseBodyStructure, walkParts } from './body-structure.js';
-
-/** A MIME entity: the header fields, then the body (or the parts of a multipart). */
-function entity(type: string, body: string | string[], extra: string[] = []): string {
-  if (typeof body === 'string') return [`Content-Type: ${type}`, ...extra, '', body].join('\r\n');
-  const boundary = `b${Math.random().toString(36).slice(2)}`;
-  return [
-    `Content-Type: ${type}; boundary="${boundary}"`,
-    ...extra,
-    '',
-    ...body.flatMap((part) => [`--${boundary}`, part]),
-    `--${boundary}--`,
-    '',
-  ].join('\r\n');
-}
 
 const ids = (parts: MimePart[]) => parts.map((part) => part.partId);
 
@@ -24,19 +11,19 @@ describe(bodyLists.name, () => {
     //   text/plain A; multipart/alternative [multipart/mixed [text/plain B, image/jpeg C, text/plain D],
     //   multipart/related [text/html E, image/jpeg F]]; image/jpeg G (attachment);
     //   application/x-excel H; message/rfc822 J
-    const raw = entity('multipart/mixed', [
-      entity('text/plain', 'A'),
-      entity('multipart/alternative', [
-        entity('multipart/mixed', [
-          entity('text/plain', 'B'),
-          entity('image/jpeg', 'C', ['Content-Disposition: inline']),
-          entity('text/plain', 'D'),
+    const raw = mimeEntity('multipart/mixed', [
+      mimeEntity('text/plain', 'A'),
+      mimeEntity('multipart/alternative', [
+        mimeEntity('multipart/mixed', [
+          mimeEntity('text/plain', 'B'),
+          mimeEntity('image/jpeg', 'C', ['Content-Disposition: inline']),
+          mimeEntity('text/plain', 'D'),
         ]),
-        entity('multipart/related', [entity('text/html', 'E'), entity('image/jpeg', 'F')]),
+        mimeEntity('multipart/related', [mimeEntity('text/html', 'E'), mimeEntity('image/jpeg', 'F')]),
       ]),
-      entity('image/jpeg', 'G', ['Content-Disposition: attachment']),
-      entity('application/x-excel', 'H'),
-      entity('message/rfc822', 'Subject: J\r\n\r\nJ'),
+      mimeEntity('image/jpeg', 'G', ['Content-Disposition: attachment']),
+      mimeEntity('application/x-excel', 'H'),
+      mimeEntity('message/rfc822', 'Subject: J\r\n\r\nJ'),
     ]);
     const structure = parseBodyStructure(Buffer.from(raw));
     const leaves = [...walkParts(structure)].filter((part) => part.partId !== null);
@@ -56,7 +43,7 @@ describe(bodyLists.name, () => {
   });
 
   it('lets one alternative stand in for the other when a message has only HTML', () => {
-    const structure = parseBodyStructure(Buffer.from(entity('text/html', '<p>hi</p>')));
+    const structure = parseBodyStructure(Buffer.from(mimeEntity('text/html', '<p>hi</p>')));
     const lists = bodyLists(structure);
     expect(ids(lists.textBody)).toEqual(['p1']);
     expect(ids(lists.htmlBody)).toEqual(['p1']);
@@ -64,10 +51,13 @@ describe(bodyLists.name, () => {
   });
 
   it('takes a named text part after the first as an attachment, and only the first of multipart/related inline', () => {
-    const raw = entity('multipart/mixed', [
-      entity('text/plain', 'body'),
-      entity('text/plain; name="notes.txt"', 'notes'),
-      entity('multipart/related', [entity('text/html', '<img src="cid:x">'), entity('text/plain', 'x')]),
+    const raw = mimeEntity('multipart/mixed', [
+      mimeEntity('text/plain', 'body'),
+      mimeEntity('text/plain; name="notes.txt"', 'notes'),
+      mimeEntity('multipart/related', [
+        mimeEntity('text/html', '<img src="cid:x">'),
+        mimeEntity('text/plain', 'x'),
+      ]),
     ]);
     const lists = bodyLists(parseBodyStructure(Buffer.from(raw)));
     expect(ids(lists.textBody)).toEqual(['p1', 'p3']);
@@ -75,9 +65,9 @@ describe(bodyLists.name, () => {
   });
 
   it('lists every text part of a message of 1,500 parts', () => {
-    const raw = entity(
+    const raw = mimeEntity(
       'multipart/mixed',
-      Array.from({ length: 1500 }, (_, index) => entity('text/plain', `part ${index}`)),
+      Array.from({ length: 1500 }, (_, index) => mimeEntity('text/plain', `part ${index}`)),
     );
     const lists = bodyLists(parseBodyStructure(Buffer.from(raw)));
     expect(lists.textBody).toHaveLength(1500);

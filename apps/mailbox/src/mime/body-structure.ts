@@ -8,11 +8,8 @@ export interface RawHeader {
   value: string;
 }
 
-/** One MIME entity of a message (RFC 8621 §4.1.4), with its encoded body kept by offset. */
-export interface MimePart {
-  /** Null for a multipart: RFC 8621 gives ids to leaf parts only. */
-  partId: string | null;
-  headers: RawHeader[];
+/** What an EmailBodyPart says of itself (RFC 8621 §4.1.4), read from a message or given to compose one. */
+export interface PartFields {
   type: string;
   charset: string | null;
   name: string | null;
@@ -20,6 +17,18 @@ export interface MimePart {
   cid: string | null;
   language: string[] | null;
   location: string | null;
+}
+
+/** A part of `type` that says nothing else. */
+export function partOfType(type: string): PartFields {
+  return { type, charset: null, name: null, disposition: null, cid: null, language: null, location: null };
+}
+
+/** One MIME entity of a message (RFC 8621 §4.1.4), with its encoded body kept by offset. */
+export interface MimePart extends PartFields {
+  /** Null for a multipart: RFC 8621 gives ids to leaf parts only. */
+  partId: string | null;
+  headers: RawHeader[];
   transferEncoding: string;
   /** The encoded body: the bytes between the header block and the part's end. */
   body: Buffer;

@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { parseBodyStructure, decodePartText, decodePartBody, walkParts } from './body-structure.js';
+import {
+  decodePartBody,
+  decodePartText,
+  parseBodyStructure,
+  partOfType,
+  walkParts,
+} from './body-structure.js';
 import { type ComposablePart, composeStructure } from './compose-structure.js';
 import { parseMessage } from './parse-message.js';
 
 const part = (overrides: Partial<ComposablePart>): ComposablePart => ({
-  type: 'text/plain',
-  charset: null,
-  name: null,
-  disposition: null,
-  cid: null,
-  language: null,
-  location: null,
+  ...partOfType('text/plain'),
   subParts: null,
   data: null,
   ...overrides,

@@ -1,19 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import MimeNode from 'nodemailer/lib/mime-node';
+import type { PartFields } from './body-structure.js';
 import { addresses, angled, canonical, type Draft } from './compose-message.js';
 
 /** The header fields of a draft: everything but its bodies. */
 export type DraftHeaderFields = Omit<Draft, 'textBody' | 'htmlBody' | 'attachments'>;
 
 /** A part to compose, its content at hand: text (sent as UTF-8) or bytes. */
-export interface ComposablePart {
-  type: string;
-  charset: string | null;
-  name: string | null;
-  disposition: string | null;
-  cid: string | null;
-  language: string[] | null;
-  location: string | null;
+export interface ComposablePart extends PartFields {
   subParts: ComposablePart[] | null;
   data: string | Buffer | null;
 }

@@ -75,3 +75,17 @@ export function unstorableTextMessage(subjectTag: string): string {
     '',
   ].join('\r\n');
 }
+
+/** A MIME entity with CRLF line ends: the header fields, then the body or, for a multipart, its parts. */
+export function mimeEntity(type: string, body: string | string[], extra: string[] = []): string {
+  if (typeof body === 'string') return [`Content-Type: ${type}`, ...extra, '', body].join('\r\n');
+  const boundary = `b${randomBytes(6).toString('hex')}`;
+  return [
+    `Content-Type: ${type}; boundary="${boundary}"`,
+    ...extra,
+    '',
+    ...body.flatMap((part) => [`--${boundary}`, part]),
+    `--${boundary}--`,
+    '',
+  ].join('\r\n');
+}

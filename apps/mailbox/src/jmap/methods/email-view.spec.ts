@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Email } from '../../emails/email.js';
 import { parseBodyStructure, readHeaders } from '../../mime/body-structure.js';
+import { mimeEntity } from '../../testing/mail-fixtures.js';
 import {
   DEFAULT_BODY_PART_PROPERTIES,
   DEFAULT_EMAIL_PROPERTIES,
@@ -55,33 +56,22 @@ const options = (overrides: Partial<EmailViewOptions> = {}): EmailViewOptions =>
 
 /** The message `email` was read from: text and HTML alternatives, then a PDF. */
 const message = Buffer.from(
-  [
-    'From: Ada <ada@example.org>',
-    'Subject: =?utf-8?q?Caf=C3=A9_plans?=',
-    'Content-Type: multipart/mixed; boundary="m"',
-    '',
-    '--m',
-    'Content-Type: multipart/alternative; boundary="a"',
-    '',
-    '--a',
-    'Content-Type: text/plain; charset=utf-8',
-    'Content-Transfer-Encoding: quoted-printable',
-    '',
-    'Hello Bob, caf=C3=A9?',
-    '--a',
-    'Content-Type: text/html; charset=utf-8',
-    '',
-    '<p>Hello Bob, café?</p>',
-    '--a--',
-    '--m',
-    'Content-Type: application/pdf; name="a.pdf"',
-    'Content-Disposition: attachment; filename="a.pdf"',
-    'Content-Transfer-Encoding: base64',
-    '',
-    'JVBERi0xLjQK',
-    '--m--',
-    '',
-  ].join('\r\n'),
+  mimeEntity(
+    'multipart/mixed',
+    [
+      mimeEntity('multipart/alternative', [
+        mimeEntity('text/plain; charset=utf-8', 'Hello Bob, caf=C3=A9?', [
+          'Content-Transfer-Encoding: quoted-printable',
+        ]),
+        mimeEntity('text/html; charset=utf-8', '<p>Hello Bob, café?</p>'),
+      ]),
+      mimeEntity('application/pdf; name="a.pdf"', 'JVBERi0xLjQK', [
+        'Content-Disposition: attachment; filename="a.pdf"',
+        'Content-Transfer-Encoding: base64',
+      ]),
+    ],
+    ['From: Ada <ada@example.org>', 'Subject: =?utf-8?q?Caf=C3=A9_plans?='],
+  ),
 );
 const raw = (bytes: Buffer = message): RawMessage => ({
   headers: readHeaders(bytes).headers,

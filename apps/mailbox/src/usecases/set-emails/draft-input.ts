@@ -2,6 +2,7 @@ import { isObject, type SetError, setError } from '@pushmail/jmap';
 import type { Email, EmailAddressValue, MessageFields } from '../../emails/email.js';
 import type { DraftAttachment } from '../../mime/compose-message.js';
 import { readSet } from '../../jmap/methods/email-patch.js';
+import { partOfType } from '../../mime/body-structure.js';
 import { type DraftPart, readBodyLeaf, readDraftStructure, structureOfBodies } from './draft-structure.js';
 
 /** The fields of a message that an Email/set create can give. */
@@ -254,13 +255,10 @@ function draftStructure(
     text,
     html,
     (attachments ?? []).map((attachment) => ({
-      type: attachment.type,
-      charset: null,
+      ...partOfType(attachment.type),
       name: attachment.name,
       disposition: attachment.disposition,
       cid: attachment.cid,
-      language: null,
-      location: null,
       subParts: null,
       content: { blobId: attachment.blobId },
     })),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { partOfType } from '../../mime/body-structure.js';
 import { draftBlobIds, MAX_DRAFT_PARTS, readDraftStructure, structureOfBodies } from './draft-structure.js';
 
 const values = { t: { value: 'hello' } };
@@ -55,17 +56,7 @@ describe(readDraftStructure.name, () => {
 
 describe(structureOfBodies.name, () => {
   it('puts text and HTML in multipart/alternative and attachments around them in multipart/mixed', () => {
-    const leaf = (type: string) => ({
-      type,
-      charset: null,
-      name: null,
-      disposition: null,
-      cid: null,
-      language: null,
-      location: null,
-      subParts: null,
-      content: { blobId: type },
-    });
+    const leaf = (type: string) => ({ ...partOfType(type), subParts: null, content: { blobId: type } });
     const tree = structureOfBodies(leaf('text/plain'), leaf('text/html'), [leaf('application/pdf')]);
     expect(tree.type).toBe('multipart/mixed');
     expect(tree.subParts!.map((part) => part.type)).toEqual(['multipart/alternative', 'application/pdf']);

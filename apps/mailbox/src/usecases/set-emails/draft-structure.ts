@@ -1,14 +1,8 @@
 import { isObject } from '@pushmail/jmap';
+import { type PartFields, partOfType } from '../../mime/body-structure.js';
 
 /** One part of a message an Email/set create describes (RFC 8621 §4.6), its content still a reference. */
-export interface DraftPart {
-  type: string;
-  charset: string | null;
-  name: string | null;
-  disposition: string | null;
-  cid: string | null;
-  language: string[] | null;
-  location: string | null;
+export interface DraftPart extends PartFields {
   /** A multipart's parts; null for a leaf. */
   subParts: DraftPart[] | null;
   /** A leaf's content: text from `bodyValues`, or an uploaded blob. */
@@ -137,12 +131,8 @@ function readPart(
     const subParts = value['subParts'];
     if (!Array.isArray(subParts) || subParts.length === 0) return fail('a multipart needs subParts');
     return {
-      type,
-      charset: null,
-      name: null,
+      ...partOfType(type),
       disposition,
-      cid: null,
-      language: null,
       location,
       subParts: subParts.map((child) => readPart(child, bodyValues, depth + 1, counter)),
       content: null,
@@ -217,19 +207,13 @@ export function structureOfBodies(
 ): DraftPart {
   const bodies = [text, html].filter((part): part is DraftPart => part !== null);
   const multipart = (type: string, subParts: DraftPart[]): DraftPart => ({
-    type,
-    charset: null,
-    name: null,
-    disposition: null,
-    cid: null,
-    language: null,
-    location: null,
+    ...partOfType(type),
     subParts,
     content: null,
   });
-  const body =
+  const body: DraftPart =
     bodies.length === 0
-      ? { ...multipart('text/plain', []), subParts: null, charset: 'utf-8', content: { text: '' } }
+      ? { ...partOfType('text/plain'), charset: 'utf-8', subParts: null, content: { text: '' } }
       : bodies.length === 1
         ? bodies[0]!
         : multipart('multipart/alternative', bodies);
