@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { child, childText, children, easRequests, el, textOf, type WbxmlElement } from '@pushmail/activesync';
+import { child, childText, children, el, textOf, type WbxmlElement } from '@pushmail/activesync';
 import { mailboxChangedTopic } from '@pushmail/contracts';
 import { EasClient, easRequests, expectEventually, syncCollectionOf } from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -355,11 +355,11 @@ describe('activesync gateway', () => {
     it('stores the out-of-office settings a phone sets and returns them to every phone of the account, and only of it', async () => {
       const account = await newAccount();
       const [first, second] = [phone(account), phone(account)];
-      const settings = (client: EasTestClient, oof: WbxmlElement) =>
+      const settings = (client: EasClient, oof: WbxmlElement) =>
         client.command('Settings', el('Settings', 'Settings', el('Settings', 'Oof', oof)));
       const oofStatus = (answer: { body: WbxmlElement | undefined }) =>
         childText(child(answer.body!, 'Oof')!, 'Status');
-      const get = async (client: EasTestClient) =>
+      const get = async (client: EasClient) =>
         child(
           child(
             (await settings(client, el('Settings', 'Get', el('Settings', 'BodyType', 'Text')))).body!,

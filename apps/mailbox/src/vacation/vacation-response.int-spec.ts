@@ -1,29 +1,24 @@
 import { randomUUID } from 'node:crypto';
-import { decodeEvent, mailSubmittedTopic, type MailSubmittedV1 } from '@pushmail/contracts';
+import { mailSubmittedTopic, type MailSubmittedV1 } from '@pushmail/contracts';
 import {
   CORE_CAPABILITY,
   type Invocation,
   MAIL_CAPABILITY,
   VACATION_RESPONSE_CAPABILITY,
 } from '@pushmail/jmap';
-import { expectEventually } from '@pushmail/testing';
+import { type CollectedEvents, collectEventsFromNow, expectEventually } from '@pushmail/testing';
 import PostalMime from 'postal-mime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VacationResponseMethods } from '../jmap/methods/vacation-response.methods.js';
 import { mailArrivedEvent, rawMessage } from '../testing/mail-fixtures.js';
-import {
-  collectFromNow,
-  type CollectedMessages,
-  type MailboxTestApp,
-  startMailboxApp,
-} from '../testing/mailbox-harness.js';
+import { type MailboxTestApp, startMailboxApp } from '../testing/mailbox-harness.js';
 import { StoreDeliveryUseCase } from '../usecases/store-delivery/store-delivery.usecase.js';
 
 const using = [CORE_CAPABILITY, MAIL_CAPABILITY, VACATION_RESPONSE_CAPABILITY];
 
 describe(VacationResponseMethods.name, () => {
   let harness: MailboxTestApp;
-  let submittedEvents: CollectedMessages;
+  let submittedEvents: CollectedEvents<MailSubmittedV1>;
   const accountId = randomUUID();
 
   const call = async (name: string, args: Record<string, unknown>, use = using) => {
@@ -70,13 +65,11 @@ describe(VacationResponseMethods.name, () => {
     }));
   };
   const published = (): MailSubmittedV1[] =>
-    submittedEvents.messages
-      .map((message) => decodeEvent(mailSubmittedTopic, message.value))
-      .flatMap((decoded) => (decoded.ok && decoded.event.accountId === accountId ? [decoded.event] : []));
+    submittedEvents.events.filter((event) => event.accountId === accountId);
 
   beforeAll(async () => {
     harness = await startMailboxApp();
-    submittedEvents = await collectFromNow(harness.kafka, mailSubmittedTopic);
+    submittedEvents = await collectEventsFromNow(harness.kafka, mailSubmittedTopic);
     // The account comes with its first delivery (before any vacation).
     await deliver('first@example.org');
   });

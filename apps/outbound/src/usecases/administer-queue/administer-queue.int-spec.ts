@@ -7,11 +7,10 @@ import {
   mailDeliveryStatusTopic,
   type MailDeliveryStatusV1,
 } from '@pushmail/contracts';
-import { expectEventually } from '@pushmail/testing';
+import { collectEventsFromNow, expectEventually } from '@pushmail/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  collectFromNow,
   type OutboundTestApp,
   type OutboundTestEnv,
   prepareOutboundEnv,
@@ -83,8 +82,8 @@ describe(AdministerQueue.name, () => {
     mx = await startSmtpReceiver({ disabledCommands: ['STARTTLS'] });
     mx.judge = () =>
       receiverOpen ? { accept: true } : { accept: false, code: 451, message: '4.3.0 busy, try later' };
-    statuses = await collectFromNow(env.kafka, mailDeliveryStatusTopic);
-    arrived = await collectFromNow(env.kafka, mailArrivedTopic);
+    statuses = await collectEventsFromNow(env.kafka, mailDeliveryStatusTopic);
+    arrived = await collectEventsFromNow(env.kafka, mailArrivedTopic);
     outbound = await startOutboundApp(env, {
       MAIL_DOMAINS: hosted,
       MX_OVERRIDES: `${remote}=127.0.0.1:${mx.port}`,
