@@ -33,6 +33,7 @@ export async function statementTracker(db) {
                 shared_blks_hit + shared_blks_read AS blocks
            FROM pg_stat_statements
           WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+            AND query NOT LIKE '%pg_stat_statements%'
           ORDER BY total_exec_time DESC`,
       );
       const totalMs = statements.reduce((sum, row) => sum + row.total_ms, 0);
