@@ -13,6 +13,7 @@ import { cleanUpOnInterrupt, stopPlatform } from './lib/run-lifecycle.mjs';
 import { RUN_TAG } from './lib/messages.mjs';
 import { parseOptions } from './lib/options.mjs';
 import { openDatabase, postgresPids, waitRecipientKnown } from './lib/platform-probes.mjs';
+import { readSettings, statementTracker } from './lib/postgres-stats.mjs';
 import {
   descendantsOf,
   findKafkaPid,
@@ -57,6 +58,7 @@ const cpuAtStart = snapshotAllCpu();
 const loadBefore = loadAverage();
 
 let infra;
+let tunedPostgres;
 let platform;
 let db;
 let activePool = null;
@@ -65,6 +67,7 @@ async function cleanup() {
   await activePool?.close().catch(() => undefined);
   await db?.end().catch(() => undefined);
   await stopPlatform({ platform, infra, log });
+  await tunedPostgres?.stop();
 }
 
 cleanUpOnInterrupt({ progress, log, runName: 'benchmark', cleanup });
@@ -91,7 +94,17 @@ async function main() {
   if (options.build) await build();
 
   const { startPlatform, RegistryClient, DeviceClient } = await import('@pushmail/testing');
-  const { ensureInfrastructure, kafkaVersion, pickListenPorts } = await import('../tools/infra/index.mjs');
+  const { ensureInfrastructure, kafkaVersion, pickListenPorts, startTunedPostgres, RECORDED_SETTINGS } =
+    await import('../tools/infra/index.mjs');
+  // The database is one with the settings docs/performance.md recommends for production, whatever
+  // the machine's own server runs with, unless one is named.
+  if (options.databaseUrl) process.env.DATABASE_URL = options.databaseUrl;
+  else if (!process.env.DATABASE_URL) {
+    progress.start('PostgreSQL with production settings', null);
+    tunedPostgres = await startTunedPostgres({ port: options.postgresPort || undefined, log });
+    process.env.DATABASE_URL = tunedPostgres.url;
+    progress.done(tunedPostgres.url);
+  }
 
   // The services' consumer group and topic names are fixed: on a broker shared with another
   // running platform (someone's tests) both would consume each other's mail. A broker of its own,
@@ -149,13 +162,13 @@ async function main() {
   progress.done(`smtp ${platform.smtp.port}, push ${platform.ports.push}`);
   db = await openDatabase(platform.databaseUrl);
   const postgresVersion = (await db.query('SHOW server_version')).rows[0].server_version;
-  const postgresSettings = Object.fromEntries(
-    (
-      await db.query(
-        `SELECT name, setting FROM pg_settings WHERE name IN ('autovacuum', 'shared_buffers', 'synchronous_commit', 'max_connections', 'fsync')`,
-      )
-    ).rows.map((row) => [row.name, row.setting]),
-  );
+  const postgresSettings = {
+    server: tunedPostgres
+      ? 'private, production settings (tools/infra/postgres-tuned.mjs)'
+      : 'given (--database-url / DATABASE_URL)',
+    ...(await readSettings(db, RECORDED_SETTINGS)),
+  };
+  const statements = await statementTracker(db);
 
   const pgPids = await postgresPids(db);
   const targets = {
@@ -323,11 +336,13 @@ async function main() {
       });
     };
     const runs = [];
+    await statements?.start();
     for (let run = 1; run <= options.repeat; run += 1) {
       runs.push(
         await measureLatency(options.rate, `latency ${run}/${options.repeat}: ${options.rate} msg/s`),
       );
     }
+    const latencyStatements = await statements?.read();
     const sweep = [];
     for (const rate of options.sweep) {
       const result = await measureLatency(rate, `latency sweep: ${rate} msg/s`);
@@ -364,6 +379,7 @@ async function main() {
         ),
       },
       cpu_ms_per_message: medianCpuMsPerMessage(runs),
+      statements: latencyStatements ?? null,
       runs,
       deviceErrors: pool.errors.slice(0, 5),
       sweep,
@@ -371,34 +387,6 @@ async function main() {
       profileWindow: spanOf(runs.map((run) => run.window)),
     };
     scenarioOther.latency = otherCpuBetween(before, snapshotAllCpu(), ourPids());
-  }
-
-  // ---- classic-stack baseline ------------------------------------------------------------------
-  if (wants('baseline')) {
-    const before = snapshotAllCpu();
-    const latency = details.pushLatency;
-    details.baseline = await runClassicBaseline({
-      accounts,
-      ports: options.classicPort
-        ? [options.classicPort, options.classicPort + 1, options.classicPort + 2]
-        : await pickListenPorts(3),
-      domain: DOMAIN,
-      rate: options.rate,
-      duration: options.duration,
-      senders: options.senders,
-      sizeBytes: options.size,
-      repeat: options.repeat,
-      localAddresses: loopbackAddresses(options.sourceAddresses),
-      progress,
-      log,
-      take,
-      pushmail: {
-        push_latency_ms: latency.push_latency_ms,
-        fetch_latency_ms: latency.fetch_latency_ms,
-        cpu_ms_per_message: latency.cpu_ms_per_message,
-      },
-    });
-    scenarioOther.baseline = otherCpuBetween(before, snapshotAllCpu(), ourPids());
   }
 
   // ---- store scaling -----------------------------------------------------------------------------
@@ -455,6 +443,7 @@ async function main() {
         seqStart: take(messages + 1),
       });
     };
+    await statements?.start();
     for (let run = 1; run <= options.repeat; run += 1) {
       small.push(await measuredIngest(run, options.ingestMessages, options.size));
       if (options.ingestLargeMessages > 0) {
@@ -464,11 +453,47 @@ async function main() {
     if (options.profile) await restartForProfile();
     details.ingest = {
       small: { ...ingestMedians(small), runs: small },
+      statements: (await statements?.read()) ?? null,
       large: options.ingestLargeMessages > 0 ? { ...ingestMedians(large), runs: large } : null,
       profilePids,
       profileWindow: spanOf([...small, ...large].map((run) => run.window)),
     };
     scenarioOther.ingest = otherCpuBetween(before, snapshotAllCpu(), ourPids());
+  }
+
+  // ---- classic-stack baseline ------------------------------------------------------------------
+  if (wants('baseline')) {
+    const before = snapshotAllCpu();
+    const latency = details.pushLatency;
+    details.baseline = await runClassicBaseline({
+      accounts,
+      ports: options.classicPort
+        ? [options.classicPort, options.classicPort + 1, options.classicPort + 2]
+        : await pickListenPorts(3),
+      domain: DOMAIN,
+      rate: options.rate,
+      duration: options.duration,
+      senders: options.senders,
+      sizeBytes: options.size,
+      repeat: options.repeat,
+      localAddresses: loopbackAddresses(options.sourceAddresses),
+      progress,
+      log,
+      take,
+      ingest: {
+        addresses: accounts.map((account) => account.address),
+        messages: options.ingestMessages,
+        sessions: options.ingestSessions,
+        window: options.ingestWindow,
+      },
+      pushmail: {
+        push_latency_ms: latency.push_latency_ms,
+        fetch_latency_ms: latency.fetch_latency_ms,
+        cpu_ms_per_message: latency.cpu_ms_per_message,
+        ingest_msgs_per_s: details.ingest?.small.storedMsgsPerS ?? null,
+      },
+    });
+    scenarioOther.baseline = otherCpuBetween(before, snapshotAllCpu(), ourPids());
   }
 
   // ---- catch-up --------------------------------------------------------------------------------
@@ -609,6 +634,8 @@ async function main() {
   platform = undefined;
   await infra.stop();
   infra = undefined;
+  await tunedPostgres?.stop();
+  tunedPostgres = undefined;
   progress.done();
 
   const profiles = options.profile ? collectProfiles(details) : undefined;
@@ -689,6 +716,7 @@ function assemble({ details, machine, environment, profiles }) {
           stack: details.baseline.stack,
           push_latency_ms: pick(details.baseline.classic.push_latency_ms),
           cpu_ms_per_message: details.baseline.classic.cpu_ms_per_message.total,
+          ingest_msgs_per_s: details.baseline.classic.ingest?.storedMsgsPerS ?? null,
           ratios: details.baseline.ratios,
         }
       : null,

@@ -5,7 +5,7 @@
 // server: Postfix's master runs with its own configuration directory (`master -c`), Dovecot with
 // its own configuration file (`dovecot -c`), each in the foreground as a child of the benchmark.
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -179,7 +179,8 @@ function stopChild(child) {
 /**
  * Starts Postfix (SMTP on `smtpPort`) delivering `domain` over LMTP to Dovecot (LMTP on `lmtpPort`,
  * IMAP on `imapPort`, room for `clients` IMAP connections). Returns { smtp: { host, port }, imap: { host, port }, pids(), stop() };
- * `pids()` gives the two master processes, whose trees hold every process of the stack.
+ * `pids()` gives the two master processes, whose trees hold every process of the stack;
+ * `deliveredCount()` the messages Dovecot has stored (files in every Maildir's new/ and cur/).
  */
 export async function startClassicStack({
   smtpPort,
@@ -241,10 +242,28 @@ export async function startClassicStack({
     imap: { host: '127.0.0.1', port: imapPort },
     directory: dir,
     pids: () => [postfix.pid, dovecot.pid].filter(Boolean),
+    deliveredCount: async () => countMaildirMessages(join(dir, 'mail')),
     versions: {
       postfix: execFileSync('postconf', ['-d', '-h', 'mail_version'], { encoding: 'utf8' }).trim(),
       dovecot: execFileSync('dovecot', ['--version'], { encoding: 'utf8' }).trim(),
     },
     stop,
   };
+}
+
+/** Messages in every Maildir below `root` (`<domain>/<user>/Maildir/{new,cur}`). */
+function countMaildirMessages(root) {
+  const entries = (path) => {
+    try {
+      return readdirSync(path);
+    } catch {
+      return [];
+    }
+  };
+  let count = 0;
+  for (const domain of entries(root))
+    for (const user of entries(join(root, domain)))
+      for (const folder of ['new', 'cur'])
+        count += entries(join(root, domain, user, 'Maildir', folder)).length;
+  return count;
 }

@@ -39,6 +39,7 @@ const FULL = {
   'eas-duration': 60,
   'eas-heartbeat': 900,
   'classic-port': 0,
+  'postgres-port': 0,
   'scaling-accounts': 10,
   'scaling-rate': 50,
 };
@@ -83,6 +84,9 @@ const HELP = `npm run bench -- [flags]
                                would on a production server)
   --shared-kafka               use the usual local broker (127.0.0.1:19092) anyway
                                (KAFKA_BROKERS / DATABASE_URL, when set, are used as they are)
+  --database-url URL           use this PostgreSQL server instead of the private one the benchmark starts
+                               with the production settings of docs/performance.md (DATABASE_URL likewise)
+  --postgres-port P            port of that private server (default: a free one)
 
  push latency
   --devices D                  devices connected over WebSocket (${FULL.devices}; quick ${QUICK.devices})
@@ -108,7 +112,8 @@ const HELP = `npm run bench -- [flags]
   --eas-rate R                 messages per second over SMTP (${FULL['eas-rate']}; quick ${QUICK['eas-rate']})
   --eas-duration S             seconds of sending (${FULL['eas-duration']}; quick ${QUICK['eas-duration']})
   --eas-heartbeat S            the Pings' HeartbeatInterval (${FULL['eas-heartbeat']}; 60…3540)
- classic-stack baseline (--only baseline; runs latency too, then the same load against the classic stack)
+ classic-stack baseline (--baseline classic: pushmail's latency and ingest runs, then the same loads
+                               against the classic stack; --only baseline is the same)
   --classic-port P             Postfix SMTP on P, Dovecot LMTP on P+1 and IMAP on P+2 (default: free ports);
                                Postfix and Dovecot come from Debian's packages, installed when missing (root)
  store scaling (--only scaling)
@@ -141,6 +146,8 @@ export function parseOptions(argv = process.argv.slice(2)) {
       sweep: { type: 'string' },
       'scaling-sizes': { type: 'string' },
       out: { type: 'string' },
+      'database-url': { type: 'string' },
+      baseline: { type: 'string' },
       ...Object.fromEntries(numeric.map((name) => [name, { type: 'string' }])),
     },
     strict: true,
@@ -155,6 +162,7 @@ export function parseOptions(argv = process.argv.slice(2)) {
     profile: values.profile,
     build: !values['no-build'],
     out: values.out,
+    databaseUrl: values['database-url'],
   };
   for (const name of numeric) {
     const raw = values[name];
@@ -179,9 +187,15 @@ export function parseOptions(argv = process.argv.slice(2)) {
   options.scenarios = values.only
     ? values.only.split(',').map((name) => name.trim())
     : [...DEFAULT_SCENARIOS];
-  // The baseline is compared with pushmail's push latency in the same run.
-  if (options.scenarios.includes('baseline') && !options.scenarios.includes('latency'))
-    options.scenarios.unshift('latency');
+  if (values.baseline !== undefined) {
+    if (values.baseline !== 'classic')
+      throw new Error(`--baseline: the one baseline is classic (Postfix + Dovecot), not ${values.baseline}`);
+    if (!options.scenarios.includes('baseline')) options.scenarios.push('baseline');
+  }
+  // The baseline is compared with pushmail's push latency and ingest in the same run.
+  for (const measured of ['ingest', 'latency'])
+    if (options.scenarios.includes('baseline') && !options.scenarios.includes(measured))
+      options.scenarios.unshift(measured);
   for (const name of options.scenarios) {
     if (!SCENARIOS.includes(name))
       throw new Error(`--only: unknown scenario ${name} (known: ${SCENARIOS.join(', ')})`);

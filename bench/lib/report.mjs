@@ -101,6 +101,13 @@ export function printTable(results) {
       '',
       `postfix ${fmt(baseline.classic.cpu_ms_per_message.postfix, 2)}, dovecot ${fmt(baseline.classic.cpu_ms_per_message.dovecot, 2)}`,
     ]);
+    rows.push([
+      'classic ingest (stored msg/s)',
+      fmt(baseline.classic.ingest?.storedMsgsPerS),
+      '',
+      '',
+      `pushmail ÷ classic ${fmt(baseline.ratios.ingest, 2)}; CPU ${fmt(baseline.classic.ingest?.cpuMsPerStoredMessage, 2)} ms per stored message`,
+    ]);
     const ratios = baseline.ratios;
     rows.push([
       'classic ÷ pushmail: push p50 / p99 / CPU',

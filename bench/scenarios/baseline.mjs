@@ -1,11 +1,14 @@
 // The classic-stack baseline: the push-latency scenario, unchanged (same load generator, same
 // messages, same accounts, devices, rate and duration), run right after pushmail's against
-// Postfix → LMTP → Dovecot with IMAP clients in IDLE, so both are measured within minutes of each
-// other on the same machine. Ratios are classic ÷ pushmail: above 1, pushmail is ahead.
+// Postfix → LMTP → Dovecot with IMAP clients in IDLE, then the ingest scenario's load (no clients
+// connected, as in pushmail's ingest run) until Dovecot has stored every accepted message, so both
+// are measured within minutes of each other on the same machine. Latency ratios are classic ÷
+// pushmail and the ingest ratio pushmail ÷ classic: above 1, pushmail is ahead.
 import { startClassicStack, CLASSIC_PASSWORD } from '../lib/classic-stack.mjs';
 import { ImapIdlePool } from '../lib/imap-idle-pool.mjs';
 import { TreeSampler } from '../lib/procstat.mjs';
 import { median, medianOfSummaries } from '../lib/stats.mjs';
+import { runIngest } from './ingest.mjs';
 import { runPushLatency } from './push-latency.mjs';
 
 /** CPU milliseconds per accepted message of each named process group of a run, and their total. */
@@ -40,6 +43,7 @@ export async function runClassicBaseline({
   progress,
   log,
   take,
+  ingest,
   pushmail,
 }) {
   const [smtpPort, lmtpPort, imapPort] = ports;
@@ -97,6 +101,26 @@ export async function runClassicBaseline({
       runs.push(await measure(rate, duration, `baseline ${run}/${repeat}: ${rate} msg/s`));
     }
     const classicCpu = medianCpu(runs.map((run) => cpuMsPerMessage(run, ['postfix', 'dovecot'])));
+    await pool.close();
+    pool = null;
+    const ingestRuns = [];
+    for (let run = 1; run <= repeat; run += 1) {
+      ingestRuns.push(
+        await runIngest({
+          platform: { smtp: stack.smtp },
+          addresses: ingest.addresses,
+          messages: ingest.messages,
+          sizeBytes,
+          sessions: ingest.sessions,
+          window: ingest.window,
+          progress,
+          label: `baseline ingest ${run}/${repeat}`,
+          sampler: sampler(),
+          seqStart: take(ingest.messages + 1),
+          storedCount: stack.deliveredCount,
+        }),
+      );
+    }
     const classic = {
       push_latency_ms: medianOfSummaries(runs.map((run) => run.push_latency_ms)),
       fetch_latency_ms: medianOfSummaries(runs.map((run) => run.fetch_latency_ms)),
@@ -109,7 +133,16 @@ export async function runClassicBaseline({
         counters: run.counters,
         usage: run.usage,
       })),
-      clientErrors: pool.errors.slice(0, 5),
+      clientErrors: connected.pool.errors.slice(0, 5),
+      ingest: {
+        messages: ingest.messages,
+        sessions: ingest.sessions,
+        storedCountedBy: "files in Dovecot's Maildirs (new/ and cur/)",
+        storedMsgsPerS: median(ingestRuns.map((run) => run.storedMsgsPerS)),
+        acceptedMsgsPerS: median(ingestRuns.map((run) => run.acceptedMsgsPerS)),
+        cpuMsPerStoredMessage: median(ingestRuns.map(cpuPerStored)),
+        runs: ingestRuns,
+      },
     };
     const ratio = (a, b) => (a === null || b === null || !b ? null : round(a / b, 2));
     return {
@@ -129,12 +162,23 @@ export async function runClassicBaseline({
         push_p99: ratio(classic.push_latency_ms.p99, pushmail.push_latency_ms.p99),
         fetch_p50: ratio(classic.fetch_latency_ms.p50, pushmail.fetch_latency_ms.p50),
         cpu_ms_per_message: ratio(classic.cpu_ms_per_message.total, pushmail.cpu_ms_per_message.total),
+        ingest: ratio(pushmail.ingest_msgs_per_s, classic.ingest.storedMsgsPerS),
+        ingest_note: 'ingest is pushmail ÷ classic stored msg/s: above 1, pushmail is ahead',
       },
     };
   } finally {
     await pool?.close();
     await stack.stop();
   }
+}
+
+/** CPU milliseconds of Postfix and Dovecot per message stored in an ingest run. */
+function cpuPerStored(run) {
+  const seconds = ['postfix', 'dovecot'].reduce(
+    (sum, name) => sum + (run.usage?.processes[name]?.cpuSeconds ?? 0),
+    0,
+  );
+  return run.storedInDatabase ? round((seconds * 1000) / run.storedInDatabase, 2) : null;
 }
 
 function round(value, digits = 1) {

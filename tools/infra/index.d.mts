@@ -94,3 +94,6 @@ export const DEFAULT_KAFKA_VERSION: string;
 export function kafkaVersion(): string;
 
 export { ensureHostTools, HOST_TOOLS, onPath, type HostTool } from './host-tools.mjs';
+
+/** A private PostgreSQL 15 with the production settings of docs/performance.md. */
+export { productionSettings, RECORDED_SETTINGS, startTunedPostgres } from './postgres-tuned.mjs';

@@ -155,3 +155,4 @@ export async function ensureInfrastructure({ purpose = 'start', log = defaultLog
 }
 
 export { kafkaVersion, DEFAULT_KAFKA_VERSION };
+export { productionSettings, RECORDED_SETTINGS, startTunedPostgres } from './postgres-tuned.mjs';
