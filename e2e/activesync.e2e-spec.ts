@@ -193,7 +193,7 @@ describe('a phone on Exchange ActiveSync', () => {
     expect(statusOf((await blockedPing).body)).toBe('129');
   });
 
-  it('sends from the phone through the submission path: delivered, kept in Sent, a retried ClientId not sent twice, the original quoted in a reply', async () => {
+  it('sends from the phone through the submission path: delivered, kept in Sent, a retried ClientId not sent twice, the original quoted in a reply and attached to a forward', async () => {
     const alice = await newAccount(registry, { prefix: 'eassend' });
     const bob = await newAccount(registry, { prefix: 'easrcpt' });
     const sender = newPhone(
@@ -286,6 +286,40 @@ describe('a phone on Exchange ActiveSync', () => {
     const reply = await arrived(sender, aliceInbox, 'Re: From the phone');
     expect(reply.text).toContain('Got it');
     expect(reply.text).toContain('Sent over ActiveSync');
+
+    // Alice forwards Bob's reply to Carol, naming her only as a Forwardee: the original goes along.
+    const carol = await newAccount(registry, { prefix: 'easfwd' });
+    const carolPhone = new PhoneClient(
+      platform.activesyncUrl,
+      carol.address,
+      carol.password,
+      `EAS${randomUUID().slice(0, 8)}`,
+    );
+    const carolInbox = await folderOf(carolPhone, '2');
+    const forwarded = await sender.command(
+      'SmartForward',
+      el(
+        'ComposeMail',
+        'SmartForward',
+        el('ComposeMail', 'ClientId', randomUUID().slice(0, 12)),
+        el(
+          'ComposeMail',
+          'Source',
+          el('ComposeMail', 'FolderId', aliceInbox),
+          el('ComposeMail', 'ItemId', reply.serverId),
+        ),
+        el(
+          'ComposeMail',
+          'Forwardees',
+          el('ComposeMail', 'Forwardee', el('ComposeMail', 'ForwardeeEmail', carol.address)),
+        ),
+        el('ComposeMail', 'Mime', `Subject: Fwd: Re: From the phone\r\n\r\nSee below\r\n`),
+      ),
+    );
+    expect(forwarded.status).toBe(200);
+    expect(forwarded.body).toBeUndefined();
+    const fwd = await arrived(carolPhone, carolInbox, 'Fwd: Re: From the phone');
+    expect(fwd.text).toContain('See below');
   });
 
   it('carries out a remote wipe asked for while the phone has a Ping parked, and records the confirmation', async () => {

@@ -848,6 +848,61 @@ describe('activesync gateway', () => {
       expect(childText(child(child(store, 'Result')!, 'Properties')!, 'Subject')).toBe('Quarterly invoice');
     });
 
+    it('finds mail by free text for a 16.1 phone, and refuses an address-book Find', async () => {
+      const account = await newAccount();
+      const client = phone(account, undefined, '16.1');
+      await folderSync(client, '0');
+      const inbox = mailbox.folderId(account.accountId, 'inbox');
+      mailbox.deliver(account.accountId, {
+        subject: 'Quarterly invoice',
+        from: 'billing@x.y',
+        to: account.address,
+        text: 'pay',
+      });
+      mailbox.deliver(account.accountId, {
+        subject: 'Lunch',
+        from: 'bob@x.y',
+        to: account.address,
+        text: 'noon',
+      });
+      const find = (criterion: WbxmlElement) =>
+        client.command(
+          'Find',
+          el('Find', 'Find', el('Find', 'SearchId', randomUUID()), el('Find', 'ExecuteSearch', criterion)),
+        );
+      const answer = await find(
+        el(
+          'Find',
+          'MailBoxSearchCriterion',
+          el(
+            'Find',
+            'Query',
+            el('AirSync', 'Class', 'Email'),
+            el('AirSync', 'CollectionId', inbox),
+            el('Find', 'FreeText', 'invoice'),
+          ),
+          el('Find', 'Options', el('Find', 'Range', '0-9')),
+        ),
+      );
+      expect(statusOf(answer.body)).toBe('1');
+      const response = child(answer.body!, 'Response')!;
+      expect([
+        childText(response, 'Status'),
+        childText(response, 'Total'),
+        childText(response, 'Range'),
+      ]).toEqual(['1', '1', '0-0']);
+      const properties = child(child(response, 'Result')!, 'Properties')!;
+      expect([
+        childText(properties, 'Subject'),
+        childText(properties, 'From'),
+        childText(properties, 'Read'),
+      ]).toEqual(['Quarterly invoice', 'billing@x.y', '0']);
+      const gal = await find(
+        el('Find', 'GalSearchCriterion', el('Find', 'Query', el('Find', 'FreeText', 'bob'))),
+      );
+      expect(statusOf(gal.body)).toBe('2');
+    });
+
     it('resolves the account itself and hosted addresses, checks certificates, and refuses meeting responses plainly', async () => {
       const { account, client } = await primed();
       const other = await newAccount();

@@ -35,6 +35,7 @@ import { AnswerMeetings } from './usecases/answer-meetings/answer-meetings.useca
 import { ResolveRecipients } from './usecases/resolve-recipients/resolve-recipients.usecase.js';
 import { ValidateCertificates } from './usecases/validate-certificates/validate-certificates.usecase.js';
 import { OutOfOffice } from './usecases/set-out-of-office/out-of-office.js';
+import { FindMail } from './usecases/find-mail/find-mail.usecase.js';
 import { HoldSync } from './usecases/hold-sync/hold-sync.usecase.js';
 import { LastSyncRequests } from './usecases/hold-sync/last-sync-requests.js';
 import { SyncEmail } from './usecases/sync-email/sync-email.usecase.js';
@@ -61,6 +62,7 @@ const commands = [
   ResolveRecipients,
   ValidateCertificates,
   AnswerMeetings,
+  FindMail,
 ];
 
 @Module({

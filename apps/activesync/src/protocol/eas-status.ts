@@ -37,6 +37,7 @@ export const COMMAND_ROOTS: Record<string, { page: CodePageName; tag: string }> 
   ResolveRecipients: { page: 'ResolveRecipients', tag: 'ResolveRecipients' },
   ValidateCert: { page: 'ValidateCert', tag: 'ValidateCert' },
   MeetingResponse: { page: 'MeetingResponse', tag: 'MeetingResponse' },
+  Find: { page: 'Find', tag: 'Find' },
 };
 
 /** The commands this gateway answers, as OPTIONS advertises them. */

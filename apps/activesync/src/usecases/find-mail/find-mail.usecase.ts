@@ -1,0 +1,76 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { child, childText, el } from '@pushmail/activesync';
+import { MailStore } from '../../mailbox/mail-store.js';
+import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
+import { easDate, formatAddresses } from '../../sync/email-item.js';
+
+/** Find statuses ([MS-ASCMD] 2.2.3.177.7, 16.1). */
+const FindStatus = { Success: 1, InvalidRequest: 2 } as const;
+const MAX_RESULTS = 100;
+
+const f = (tag: string, ...content: Parameters<typeof el>[2][]) => el('Find', tag, ...content);
+
+/**
+ * Find (16.1) in the mailbox by free text, in one folder or all, newest first, at most 100 per
+ * request; each result carries what a list shows (subject, sender, date, preview, read). The GAL
+ * is not searched: pushmail has no address book, and says so with Status 2.
+ */
+@Injectable()
+export class FindMail implements EasCommand {
+  readonly command = 'Find';
+
+  constructor(@Inject(MailStore) private readonly mail: MailStore) {}
+
+  async execute(context: EasCommandContext): Promise<EasReply> {
+    const invalid: EasReply = { body: f('Find', f('Status', String(FindStatus.InvalidRequest))) };
+    const execute = context.body ? child(context.body, 'ExecuteSearch', 'Find') : undefined;
+    const criterion = execute ? child(execute, 'MailBoxSearchCriterion', 'Find') : undefined;
+    const query = criterion ? child(criterion, 'Query', 'Find') : undefined;
+    if (!query || context.standing.access === 'quarantined') return invalid;
+    const text = childText(query, 'FreeText', 'Find')?.trim();
+    const className = childText(query, 'Class', 'AirSync');
+    if (!text || text.length > 256 || (className !== undefined && className !== 'Email')) return invalid;
+    const collectionId = childText(query, 'CollectionId', 'AirSync');
+    const options = child(criterion!, 'Options', 'Find');
+    const range = /^(\d{1,6})-(\d{1,6})$/.exec((options && childText(options, 'Range', 'Find')) ?? '0-99');
+    if (!range) return invalid;
+    const first = Number(range[1]);
+    const last = Math.max(first, Math.min(Number(range[2]), first + MAX_RESULTS - 1));
+    const { accountId } = context.device;
+    const { ids, total } = await this.mail.search(accountId, text, collectionId, first, last - first + 1);
+    const details = await this.mail.emails(accountId, ids, { text: false, html: false });
+    const results = details.map((detail) =>
+      f(
+        'Result',
+        el('AirSync', 'Class', 'Email'),
+        el('AirSync', 'ServerId', detail.id),
+        el('AirSync', 'CollectionId', collectionId ?? detail.mailboxIds[0] ?? ''),
+        f(
+          'Properties',
+          el('Email', 'Subject', detail.subject),
+          el('Email', 'DateReceived', easDate(detail.receivedAt)),
+          el('Email', 'DisplayTo', detail.to.map((address) => address.name ?? address.email).join('; ')),
+          detail.cc.length > 0 && f('DisplayCc', formatAddresses(detail.cc)),
+          f('Preview', detail.preview.slice(0, 255)),
+          f('HasAttachments', detail.hasAttachment ? '1' : '0'),
+          el('Email', 'From', formatAddresses(detail.from)),
+          el('Email', 'Read', detail.flags.read ? '1' : '0'),
+        ),
+      ),
+    );
+    return {
+      body: f(
+        'Find',
+        f('Status', String(FindStatus.Success)),
+        f(
+          'Response',
+          el('ItemOperations', 'Store', 'Mailbox'),
+          f('Status', String(FindStatus.Success)),
+          ...results,
+          results.length > 0 && f('Range', `${first}-${first + results.length - 1}`),
+          f('Total', String(total)),
+        ),
+      ),
+    };
+  }
+}
