@@ -96,15 +96,10 @@ describe('a phone on Exchange ActiveSync', () => {
     expect(phone.policyKey).toMatch(/^[1-9]\d*$/);
     const settings = await phone.command(
       'Settings',
-      el(
-        'Settings',
-        'Settings',
-        el(
-          'Settings',
-          'DeviceInformation',
-          el('Settings', 'Set', el('Settings', 'Model', 'iPhone15,2'), el('Settings', 'OS', 'iOS 18.1')),
-        ),
-      ),
+      easRequests.deviceInformation([
+        ['Model', 'iPhone15,2'],
+        ['OS', 'iOS 18.1'],
+      ]),
     );
     expect(statusOf(settings.body)).toBe('1');
     await expectEventually(async () => {

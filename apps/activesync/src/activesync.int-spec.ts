@@ -326,20 +326,12 @@ describe('activesync gateway', () => {
       const client = phone(account);
       const answer = await client.command(
         'Settings',
-        el(
-          'Settings',
-          'Settings',
-          el(
-            'Settings',
-            'DeviceInformation',
-            el(
-              'Settings',
-              'Set',
-              el('Settings', 'Model', 'iPhone15,2'),
-              el('Settings', 'IMEI', '356938035643809'),
-              el('Settings', 'OS', 'iOS 18.1'),
-            ),
-          ),
+        easRequests.deviceInformation(
+          [
+            ['Model', 'iPhone15,2'],
+            ['IMEI', '356938035643809'],
+            ['OS', 'iOS 18.1'],
+          ],
           el('Settings', 'Oof', el('Settings', 'Get', el('Settings', 'BodyType', 'Text'))),
         ),
       );
@@ -824,24 +816,7 @@ describe('activesync gateway', () => {
         to: account.address,
         text: 'soup',
       });
-      const answer = await client.command(
-        'Search',
-        el(
-          'Search',
-          'Search',
-          el(
-            'Search',
-            'Store',
-            el('Search', 'Name', 'Mailbox'),
-            el(
-              'Search',
-              'Query',
-              el('Search', 'And', el('AirSync', 'Class', 'Email'), el('Search', 'FreeText', 'invoice')),
-            ),
-            el('Search', 'Options', el('Search', 'Range', '0-9')),
-          ),
-        ),
-      );
+      const answer = await client.command('Search', easRequests.searchMailbox('invoice', '0-9'));
       const store = child(child(answer.body!, 'Response')!, 'Store')!;
       expect(childText(store, 'Status')).toBe('1');
       expect(childText(store, 'Total')).toBe('1');

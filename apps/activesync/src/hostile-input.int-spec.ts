@@ -417,41 +417,10 @@ describe('ActiveSync hostile input', () => {
         easRequests.getItemEstimate(victim.inbox, victim.key),
       );
       expect(childText(child(estimate.body!, 'Response')!, 'Status')).not.toBe('1');
-      const pinged = await send(
-        client,
-        'Ping',
-        el(
-          'Ping',
-          'Ping',
-          el('Ping', 'HeartbeatInterval', '1'),
-          el(
-            'Ping',
-            'Folders',
-            el('Ping', 'Folder', el('Ping', 'Id', victim.inbox), el('Ping', 'Class', 'Email')),
-          ),
-        ),
-      );
+      const pinged = await send(client, 'Ping', easRequests.ping(1, [victim.inbox]));
       expect(['4', '7']).toContain(statusOf(pinged.body));
       // Search finds nothing of the victim's.
-      const searched = await send(
-        client,
-        'Search',
-        el(
-          'Search',
-          'Search',
-          el(
-            'Search',
-            'Store',
-            el('Search', 'Name', 'Mailbox'),
-            el(
-              'Search',
-              'Query',
-              el('Search', 'And', el('AirSync', 'Class', 'Email'), el('Search', 'FreeText', victimSecret)),
-            ),
-            el('Search', 'Options', el('Search', 'Range', '0-9')),
-          ),
-        ),
-      );
+      const searched = await send(client, 'Search', easRequests.searchMailbox(victimSecret, '0-9'));
       expect(searched.status).toBeLessThan(500);
     });
 
@@ -484,19 +453,7 @@ describe('ActiveSync hostile input', () => {
       expect([...victimDevices.keys()]).toEqual([victim.client.options.deviceId]);
       // The attacker's Ping under the same DeviceId does not end the victim's parked Ping.
       const victimParkedAt = Date.now();
-      const victimPing = victim.client.command(
-        'Ping',
-        el(
-          'Ping',
-          'Ping',
-          el('Ping', 'HeartbeatInterval', '3'),
-          el(
-            'Ping',
-            'Folders',
-            el('Ping', 'Folder', el('Ping', 'Id', victim.inbox), el('Ping', 'Class', 'Email')),
-          ),
-        ),
-      );
+      const victimPing = victim.client.command('Ping', easRequests.ping(3, [victim.inbox]));
       await expectEventually(async () =>
         expect(await (await fetch(`${baseUrl}/metrics`)).text()).toMatch(
           /pushmail_activesync_parked_pings [1-9]/,
@@ -504,20 +461,7 @@ describe('ActiveSync hostile input', () => {
       );
       const attackerInbox = mailbox.folderId(attacker.accountId, 'inbox');
       await sync(impostor, attackerInbox, '0');
-      const attackerPing = await send(
-        impostor,
-        'Ping',
-        el(
-          'Ping',
-          'Ping',
-          el('Ping', 'HeartbeatInterval', '1'),
-          el(
-            'Ping',
-            'Folders',
-            el('Ping', 'Folder', el('Ping', 'Id', attackerInbox), el('Ping', 'Class', 'Email')),
-          ),
-        ),
-      );
+      const attackerPing = await send(impostor, 'Ping', easRequests.ping(1, [attackerInbox]));
       expect(statusOf(attackerPing.body)).toBe('1');
       expect(statusOf((await victimPing).body)).toBe('1');
       // It ran to its own 3 s heartbeat rather than being ended by the other account's Ping.

@@ -1,6 +1,6 @@
 import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { FlushTimer } from './flush-timer.js';
+import { PeriodicTask } from '@pushmail/platform';
 import type { ActivityReport, RegistryClient } from './registry-client.js';
 
 const MAX_PER_REPORT = 5000;
@@ -14,7 +14,7 @@ const MAX_PER_REPORT = 5000;
 export abstract class DeviceActivityReporterBase<Sighting>
   implements OnApplicationBootstrap, BeforeApplicationShutdown
 {
-  private readonly flushes: FlushTimer;
+  private readonly flushes: PeriodicTask;
   private failing = false;
   private readonly log: Logger;
 
@@ -24,7 +24,11 @@ export abstract class DeviceActivityReporterBase<Sighting>
     logger: Logger,
   ) {
     this.log = logger.child({ component: 'device-activity' });
-    this.flushes = new FlushTimer(flushMs, () => this.report());
+    this.flushes = new PeriodicTask(
+      flushMs,
+      () => this.report(),
+      (error) => this.log.warn({ err: error }, 'reporting device activity failed'),
+    );
   }
 
   /** Everything seen since the last report, taken out of the service's keeping. */
@@ -37,13 +41,14 @@ export abstract class DeviceActivityReporterBase<Sighting>
     this.flushes.start();
   }
 
-  beforeApplicationShutdown(): Promise<void> {
-    return this.flushes.stop();
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.flushes.stop();
+    await this.flush();
   }
 
   /** Sends what was seen since the last report; one report at a time. */
   flush(): Promise<void> {
-    return this.flushes.flush();
+    return this.flushes.runNow();
   }
 
   private async report(): Promise<void> {

@@ -5,4 +5,3 @@ export * from './sign-in-cache.js';
 export * from './trail/device-trail.js';
 export * from './trail/trail-buffer.js';
 export * from './device-activity.reporter.js';
-export * from './flush-timer.js';

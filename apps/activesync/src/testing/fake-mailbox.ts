@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { FakeHttpService } from './fake-http-service.js';
 
 export interface FakeEmail {
   id: string;
@@ -21,29 +21,17 @@ type Call = [string, Args, string];
  * methods the gateway calls, with JMAP's semantics (states, back-references, /set refusals), and
  * the account checked on every call so one account never reads another's mail.
  */
-export class FakeMailbox {
+export class FakeMailbox extends FakeHttpService {
   readonly mailboxes = new Map<
     string,
     Map<string, { id: string; name: string; role: string | null; parentId: string | null }>
   >();
   readonly emails = new Map<string, Map<string, FakeEmail>>();
   private readonly states = new Map<string, number>();
-  private server: Server | undefined;
   private sequence = 0;
 
-  constructor(private readonly internalToken: string) {}
-
-  get url(): string {
-    return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
-  }
-
-  async start(): Promise<void> {
-    this.server = createServer((request, response) => void this.handle(request, response));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-  }
-
-  async stop(): Promise<void> {
-    await new Promise((resolve) => this.server?.close(resolve));
+  constructor(private readonly internalToken: string) {
+    super();
   }
 
   /** An account with Inbox, Drafts, Sent, Trash and one user folder. */
@@ -107,7 +95,7 @@ export class FakeMailbox {
     this.states.set(accountId, (this.states.get(accountId) ?? 0) + 1);
   }
 
-  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  protected async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
     if (request.headers.authorization !== `Bearer ${this.internalToken}`)

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   accountTopic,
   deviceCredentialsTopic,
@@ -9,6 +8,7 @@ import {
   type DeviceWipeCommandV1,
 } from '@pushmail/contracts';
 import type { EventProducer } from '@pushmail/platform';
+import { FakeHttpService } from './fake-http-service.js';
 
 interface FakeDevice {
   deviceId: string;
@@ -38,27 +38,15 @@ export interface FakeAccount {
  * device-registry's internal API in memory, publishing each account's devices to the real
  * compacted topics as the registry does, so the gateway's views see what they would in production.
  */
-export class FakeRegistry {
+export class FakeRegistry extends FakeHttpService {
   readonly accounts = new Map<string, FakeAccount>();
   readonly calls: Array<{ path: string; body: Record<string, unknown> }> = [];
-  private server: Server | undefined;
 
   constructor(
     private readonly internalToken: string,
     private readonly producer: EventProducer,
-  ) {}
-
-  get url(): string {
-    return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
-  }
-
-  async start(): Promise<void> {
-    this.server = createServer((request, response) => void this.handle(request, response));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-  }
-
-  async stop(): Promise<void> {
-    await new Promise((resolve) => this.server?.close(resolve));
+  ) {
+    super();
   }
 
   async addAccount(options: {
@@ -118,7 +106,7 @@ export class FakeRegistry {
     return account.revision;
   }
 
-  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  protected async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
     if (request.headers.authorization !== `Bearer ${this.internalToken}`)

@@ -62,6 +62,23 @@ export const easRequests = {
     return el('GetItemEstimate', 'GetItemEstimate', el('GetItemEstimate', 'Collections', collection));
   },
 
+  /** A Search of the mailbox for `freeText` in mail, first results `range` (e.g. `0-9`). */
+  searchMailbox(freeText: string, range: string): WbxmlElement {
+    const query = el(
+      'Search',
+      'Query',
+      el('Search', 'And', el('AirSync', 'Class', 'Email'), el('Search', 'FreeText', freeText)),
+    );
+    const options = el('Search', 'Options', el('Search', 'Range', range));
+    return el('Search', 'Search', el('Search', 'Store', el('Search', 'Name', 'Mailbox'), query, options));
+  },
+
+  /** Settings telling the device's information (`Model`, `OS`, ... in order); `more` goes after it. */
+  deviceInformation(fields: ReadonlyArray<readonly [string, string]>, ...more: Extra[]): WbxmlElement {
+    const set = el('Settings', 'Set', ...fields.map(([tag, value]) => el('Settings', tag, value)));
+    return el('Settings', 'Settings', el('Settings', 'DeviceInformation', set), ...more);
+  },
+
   /** A Ping on the mail folders `folderIds`. */
   ping(heartbeatSeconds: number, folderIds: readonly string[]): WbxmlElement {
     return el(

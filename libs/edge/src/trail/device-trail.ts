@@ -8,9 +8,8 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { deviceTrailTopic } from '@pushmail/contracts';
-import { CONFIG, EventProducer, LOGGER, SERVICE_NAME } from '@pushmail/platform';
+import { CONFIG, EventProducer, LOGGER, PeriodicTask, SERVICE_NAME } from '@pushmail/platform';
 import type { Logger } from 'pino';
-import { FlushTimer } from '../flush-timer.js';
 import { TrailBuffer, type TrailInput } from './trail-buffer.js';
 
 /** What a device-edge service's config says about its trail; a flush interval of 0 turns it off. */
@@ -30,7 +29,7 @@ const DEFAULT_MAX_BUFFERED = 20_000;
 export class DeviceTrail implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly buffer: TrailBuffer;
   private readonly log: Logger;
-  private readonly flushes: FlushTimer;
+  private readonly flushes: PeriodicTask;
   /** Per account, the trace context of the last push, carried by the account's next batch. */
   private traceHeaders = new Map<string, Record<string, string>>();
 
@@ -45,7 +44,11 @@ export class DeviceTrail implements OnApplicationBootstrap, BeforeApplicationShu
       config.TRAIL_MAX_BUFFERED ?? DEFAULT_MAX_BUFFERED,
       `${serviceName}-${hostname()}-${process.pid}`,
     );
-    this.flushes = new FlushTimer(config.TRAIL_FLUSH_MS, () => this.publish());
+    this.flushes = new PeriodicTask(
+      config.TRAIL_FLUSH_MS,
+      () => this.publish(),
+      (error) => this.log.warn({ err: error }, 'publishing the device trail failed'),
+    );
   }
 
   record(accountId: string, input: TrailInput): void {
@@ -63,12 +66,14 @@ export class DeviceTrail implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   /** After the sockets closed (module destroy), before the service's producer closes. */
-  beforeApplicationShutdown(): Promise<void> {
-    return this.flushes.stop();
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.flushes.stop();
+    await this.flush();
   }
 
+  /** Publishes what is buffered; one publish at a time, so a slow broker never piles up sends. */
   flush(): Promise<void> {
-    return this.flushes.flush();
+    return this.flushes.runNow();
   }
 
   private async publish(): Promise<void> {

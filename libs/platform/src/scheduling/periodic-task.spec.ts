@@ -39,4 +39,19 @@ describe(PeriodicTask.name, () => {
     expect(run).toHaveBeenCalledTimes(2);
     await task.stop();
   });
+
+  it('runs on demand, a caller during a run joining that run instead of starting another', async () => {
+    let release: () => void = () => undefined;
+    const run = vi.fn(() => new Promise<void>((resolve) => (release = resolve)));
+    const task = new PeriodicTask(60_000, run, () => undefined);
+    const first = task.runNow();
+    const second = task.runNow();
+    expect(second).toBe(first);
+    release();
+    await first;
+    const third = task.runNow();
+    release();
+    await third;
+    expect(run).toHaveBeenCalledTimes(2);
+  });
 });

@@ -29,6 +29,12 @@ export class PeriodicTask {
     await this.running;
   }
 
+  /** Runs now, or joins the run in progress; resolves when that run has finished. */
+  runNow(): Promise<void> {
+    this.tick();
+    return this.running ?? Promise.resolve();
+  }
+
   private tick(): void {
     if (this.running) return;
     this.running = this.run()
