@@ -301,4 +301,31 @@ describe(JmapController.name, () => {
     ]);
     expect(responses[1]![1]).toMatchObject({ oldState: '3', newState: '3', created: [] });
   });
+
+  it('moves every mailbox below a changed one in Mailbox/queryChanges of a tree', async () => {
+    const owner = randomUUID();
+    await deliver(owner, 'hello', '2026-03-04T10:00:00Z');
+    const method = (name: string, args: Record<string, unknown>) => harness.jmapMethod(owner, name, args);
+    const created = await method('Mailbox/set', {
+      create: {
+        work: { name: 'Work', parentId: null, sortOrder: 1 },
+        clients: { name: 'Clients', parentId: '#work' },
+        later: { name: 'Later', parentId: null, sortOrder: 5 },
+      },
+    });
+    const idOf = (key: string) => (created['created'] as Record<string, { id: string }>)[key]!.id;
+    const query = { sortAsTree: true, filter: { hasAnyRole: false } };
+    const before = await method('Mailbox/query', query);
+    expect(before['ids']).toEqual([idOf('work'), idOf('clients'), idOf('later')]);
+
+    await method('Mailbox/set', { update: { [idOf('work')]: { sortOrder: 10 } } });
+    const delta = await method('Mailbox/queryChanges', { ...query, sinceQueryState: before['queryState'] });
+    const after = await method('Mailbox/query', query);
+    expect(after['ids']).toEqual([idOf('later'), idOf('work'), idOf('clients')]);
+    expect(delta['removed']).toEqual([idOf('work'), idOf('clients')].sort());
+    const applied = (before['ids'] as string[]).filter((id) => !(delta['removed'] as string[]).includes(id));
+    for (const { id, index } of delta['added'] as Array<{ id: string; index: number }>)
+      applied.splice(index, 0, id);
+    expect(applied).toEqual(after['ids']);
+  });
 });
