@@ -71,6 +71,11 @@ export const outboundConfigSchema = baseConfigSchema.extend({
   QUEUE_POLL_MS: positiveInt(60_000).default(500),
   /** Deliveries in progress at once on one replica. */
   DELIVERY_CONCURRENCY: positiveInt(100).default(10),
+  /**
+   * How long a replica holds a delivery it tries; renewed every third of it while the attempt runs,
+   * so a replica that dies leaves its deliveries to the others this soon.
+   */
+  DELIVERY_LEASE_MS: z.coerce.number().int().min(1000).max(DAY_MS).default(60_000),
   /** One SMTP attempt's budget (connect, greeting, each command). */
   SMTP_TIMEOUT_MS: positiveInt(600_000).default(60_000),
   /** The bearer of outbound's `/admin` routes (DKIM keys), the same as operations'; unset: they answer 503. */

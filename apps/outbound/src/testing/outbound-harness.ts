@@ -6,6 +6,7 @@ import { allTopics, mailSubmittedTopic } from '@pushmail/contracts';
 import { createKafka, createLogger, createServiceApp, ensureTopics, loadConfig } from '@pushmail/platform';
 import { createTestDatabase, startGroupsAtEnd, type TestDatabase } from '@pushmail/testing';
 import type { Kafka } from 'kafkajs';
+import type pg from 'pg';
 import { z } from 'zod';
 import { outboundConfigSchema } from '../config/outbound-config.js';
 import { outboundService } from '../service.js';
@@ -55,4 +56,39 @@ export async function startOutboundApp(
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as AddressInfo;
   return { app, baseUrl: `http://127.0.0.1:${address.port}`, close: () => app.close() };
+}
+
+/**
+ * A submission of one message from `sender` to `recipients`, written to the queue as the
+ * mail-submitted consumer writes it: due `dueInMs` from now, and held by a replica for `heldForMs`
+ * (as a claim does: a lease running). Returns the submission id, which is also the subject.
+ */
+export async function queueDirectly(
+  db: pg.Client,
+  sender: string,
+  accountId: string,
+  recipients: string[],
+  { dueInMs = 0, heldForMs }: { dueInMs?: number; heldForMs?: number } = {},
+): Promise<string> {
+  const submissionId = `S${randomBytes(8).toString('hex')}`;
+  const raw = Buffer.from(`From: <${sender}>\r\nSubject: ${submissionId}\r\n\r\nhello\r\n`);
+  await db.query(
+    `INSERT INTO outbound.messages (submission_id, account_id, email_id, mail_from, raw, submitted_at)
+     VALUES ($1, $2, 'M1', $3, $4, now())`,
+    [submissionId, accountId, sender, raw],
+  );
+  for (const recipient of recipients) {
+    await db.query(
+      `INSERT INTO outbound.deliveries (submission_id, account_id, recipient, expires_at, next_attempt_at, claimed_until)
+       VALUES ($1, $2, $3, now() + interval '1 day', now() + make_interval(secs => $4::double precision / 1000), $5)`,
+      [
+        submissionId,
+        accountId,
+        recipient,
+        dueInMs,
+        heldForMs === undefined ? null : new Date(Date.now() + heldForMs),
+      ],
+    );
+  }
+  return submissionId;
 }

@@ -12,6 +12,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type OutboundTestApp,
+  queueDirectly,
   type OutboundTestEnv,
   prepareOutboundEnv,
   startOutboundApp,
@@ -27,6 +28,7 @@ const sender = `sender@${hosted}`;
 const senderAccount = randomUUID();
 const adminToken = randomBytes(24).toString('hex');
 const EVENTUALLY = { timeoutMs: 30_000 };
+const HOUR_MS = 60 * 60 * 1000;
 
 describe(AdministerQueue.name, () => {
   let env: OutboundTestEnv;
@@ -46,37 +48,6 @@ describe(AdministerQueue.name, () => {
   };
   const waiting = async () => (await admin<QueuePage>('')).body.deliveries;
 
-  /**
-   * A submission of one message to `recipients`, queued as the mail-submitted consumer queues it:
-   * due now, due in an hour, or due in an hour and held by a replica (its lease running).
-   */
-  async function queueMessage(
-    recipients: string[],
-    state: 'due' | 'later' | 'held' = 'due',
-  ): Promise<string> {
-    const submissionId = `S${randomBytes(8).toString('hex')}`;
-    const raw = Buffer.from(`From: <${sender}>\r\nSubject: ${submissionId}\r\n\r\nhello\r\n`);
-    await db.query(
-      `INSERT INTO outbound.messages (submission_id, account_id, email_id, mail_from, raw, submitted_at)
-       VALUES ($1, $2, 'M1', $3, $4, now())`,
-      [submissionId, senderAccount, sender, raw],
-    );
-    for (const recipient of recipients) {
-      await db.query(
-        `INSERT INTO outbound.deliveries (submission_id, account_id, recipient, expires_at, next_attempt_at, claimed_until)
-         VALUES ($1, $2, $3, now() + interval '1 day', now() + make_interval(hours => $4), $5)`,
-        [
-          submissionId,
-          senderAccount,
-          recipient,
-          state === 'due' ? 0 : 1,
-          state === 'held' ? new Date(Date.now() + 3_600_000) : null,
-        ],
-      );
-    }
-    return submissionId;
-  }
-
   beforeAll(async () => {
     env = await prepareOutboundEnv();
     mx = await startSmtpReceiver({ disabledCommands: ['STARTTLS'] });
@@ -89,7 +60,7 @@ describe(AdministerQueue.name, () => {
       MX_OVERRIDES: `${remote}=127.0.0.1:${mx.port}`,
       ADMIN_TOKEN: adminToken,
       // A deferred delivery waits an hour: only the administrator brings it back sooner.
-      RETRY_BASE_MS: String(60 * 60 * 1000),
+      RETRY_BASE_MS: String(HOUR_MS),
     });
     db = new pg.Client({ connectionString: env.database.url });
     await db.connect();
@@ -105,7 +76,7 @@ describe(AdministerQueue.name, () => {
   });
 
   it('lists the deferred deliveries, retries one now and bounces another on cancel', async () => {
-    const submissionId = await queueMessage([`one@${remote}`, `two@${remote}`]);
+    const submissionId = await queueDirectly(db, sender, senderAccount, [`one@${remote}`, `two@${remote}`]);
     const deferred = await expectEventually(async () => {
       const rows = (await waiting()).filter((row) => row.submissionId === submissionId);
       expect(rows.map((row) => [row.recipient, row.status, row.attempts])).toEqual([
@@ -152,7 +123,10 @@ describe(AdministerQueue.name, () => {
   });
 
   it('answers 409 for a delivery a replica is trying, 404 for one not waiting and 400 for a malformed id', async () => {
-    const submissionId = await queueMessage([`held@${remote}`], 'held');
+    const submissionId = await queueDirectly(db, sender, senderAccount, [`held@${remote}`], {
+      dueInMs: HOUR_MS,
+      heldForMs: HOUR_MS,
+    });
     const [held] = (await waiting()).filter((row) => row.submissionId === submissionId);
 
     const busy = await admin<{ error: string }>(`/${held!.deliveryId}/retry`, 'POST');
@@ -168,7 +142,7 @@ describe(AdministerQueue.name, () => {
   });
 
   it('shows the queue with `npm run admin -- queue list`', async () => {
-    await queueMessage([`listed@${remote}`], 'later');
+    await queueDirectly(db, sender, senderAccount, [`listed@${remote}`], { dueInMs: HOUR_MS });
 
     const { stdout } = await promisify(execFile)(
       process.execPath,

@@ -17,8 +17,7 @@ import { retryDelayMs } from './backoff.js';
 import { buildDsn } from './dsn.js';
 import { type SendOutcome, SmtpSender } from './smtp-sender.js';
 
-/** Long enough for any attempt to finish; a claim older than this belonged to a replica that died. */
-const CLAIM_LEASE_MS = 10 * 60 * 1000;
+import { LeaseRenewal } from './lease-renewal.js';
 
 interface ClaimedDelivery {
   id: string;
@@ -32,6 +31,8 @@ interface ClaimedDelivery {
   raw: Buffer;
   /** Set when the administrator cancelled it: this pass bounces it instead of trying it. */
   cancel_requested_at: Date | null;
+  /** Kept running while the attempt lasts; stopped before its outcome is recorded. */
+  lease?: LeaseRenewal;
 }
 
 /** The reply a delivery the administrator cancelled bounces with. */
@@ -74,7 +75,7 @@ export class DeliverQueuedUseCase {
        )
        SELECT claimed.*, message.mail_from, message.submitted_at, message.raw
          FROM claimed JOIN outbound.messages AS message USING (submission_id)`,
-      [limit, CLAIM_LEASE_MS / 1000],
+      [limit, this.config.DELIVERY_LEASE_MS / 1000],
     );
     await Promise.all(claimed.map((delivery) => this.deliver(delivery)));
     if (claimed.length > 0) await this.outbox.flush().catch(() => undefined);
@@ -82,6 +83,12 @@ export class DeliverQueuedUseCase {
   }
 
   private async deliver(delivery: ClaimedDelivery): Promise<void> {
+    delivery.lease = new LeaseRenewal(
+      this.dataSource,
+      delivery.id,
+      this.config.DELIVERY_LEASE_MS,
+      this.logger,
+    );
     try {
       if (delivery.cancel_requested_at !== null) {
         await this.record(delivery, { kind: 'permanent', reply: CANCELLED_REPLY, remoteHost: null });
@@ -115,6 +122,8 @@ export class DeliverQueuedUseCase {
         { err: error, deliveryId: delivery.id },
         'a delivery attempt failed unexpectedly; it will be retried',
       );
+    } finally {
+      await delivery.lease?.stop();
     }
   }
 
@@ -124,6 +133,7 @@ export class DeliverQueuedUseCase {
     outcome: SendOutcome,
     alsoInTransaction?: (manager: EntityManager) => Promise<void>,
   ): Promise<void> {
+    await delivery.lease?.stop();
     const attempts = delivery.attempts + 1;
     const now = new Date();
     const expired = outcome.kind === 'temporary' && now.getTime() >= new Date(delivery.expires_at).getTime();
