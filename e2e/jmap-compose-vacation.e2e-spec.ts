@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isolatedDeliveryGroup, mailboxIdsByRole, type RunningPlatform } from '@pushmail/testing';
+import { accountWithDevices, type JmapAccount, type JmapDevice } from './jmap-client-kit.js';
+import { kafkaBrokers, startSuitePlatform } from './support/e2e-platform.js';
+
+type Args = Record<string, unknown>;
+type Part = Args & { partId: string | null; blobId: string | null; type: string; subParts?: Part[] };
+
+const png = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+describe('JMAP through a client library: compose with a body structure, a vacation response', () => {
+  let platform: RunningPlatform;
+  let account: JmapAccount;
+  let device: JmapDevice;
+  let roles: Record<string, string>;
+
+  const call = async (method: string, args: Args): Promise<Args> => {
+    const [data] = await device.jam.request([
+      method as 'Core/echo',
+      { accountId: account.accountId, ...args } as never,
+    ]);
+    return data as Args;
+  };
+
+  beforeAll(async () => {
+    platform = await startSuitePlatform('jmap-compose-vacation', {
+      mailDomains: ['example.com'],
+      serviceEnv: { mailbox: { MAILBOX_DELIVERY_GROUP: await isolatedDeliveryGroup(kafkaBrokers) } },
+    });
+    account = await accountWithDevices(platform, 1);
+    device = account.devices[0]!;
+    roles = mailboxIdsByRole(await call('Mailbox/get', { ids: null }));
+  });
+
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  it('saves a draft composed from a body structure with an uploaded image, and reads it back', async () => {
+    const { blobId: image } = await device.jam.uploadBlob(
+      account.accountId,
+      new Blob([png], { type: 'image/png' }),
+    );
+    const set = await call('Email/set', {
+      create: {
+        draft: {
+          mailboxIds: { [roles['drafts']!]: true },
+          keywords: { $draft: true },
+          from: [{ name: 'Me', email: account.address }],
+          subject: 'With a picture',
+          bodyStructure: {
+            type: 'multipart/related',
+            subParts: [
+              { partId: 'html', type: 'text/html' },
+              { blobId: image, type: 'image/png', cid: 'pic@example.com', disposition: 'inline' },
+            ],
+          },
+          bodyValues: { html: { value: '<p>See <img src="cid:pic@example.com"></p>' } },
+        },
+      },
+    });
+    const created = (set['created'] as Record<string, { id: string }>)['draft']!;
+    const [email] = (
+      await call('Email/get', {
+        ids: [created.id],
+        properties: ['bodyStructure', 'htmlBody', 'attachments', 'header:Subject:asText'],
+        bodyProperties: ['partId', 'blobId', 'type', 'cid'],
+      })
+    )['list'] as Args[];
+    expect(email!['header:Subject:asText']).toBe('With a picture');
+    const root = email!['bodyStructure'] as Part;
+    expect(root.type).toBe('multipart/related');
+    expect(root.subParts!.map((part) => part.type)).toEqual(['text/html', 'image/png']);
+    const [html] = email!['htmlBody'] as Part[];
+    const [picture] = email!['attachments'] as Part[];
+    expect(html!.partId).toBe(root.subParts![0]!.partId);
+    expect(picture).toMatchObject({ partId: root.subParts![1]!.partId, cid: 'pic@example.com' });
+    const download = await device.jam.downloadBlob({
+      accountId: account.accountId,
+      blobId: picture!.blobId!,
+      mimeType: 'image/png',
+      fileName: 'pic.png',
+    });
+    expect(Buffer.from(await download.arrayBuffer()).equals(png)).toBe(true);
+  });
+
+  it('sets and reads the vacation response, advertised in the session', async () => {
+    const session = await device.jam.session;
+    expect(Object.keys(session.capabilities)).toContain('urn:ietf:params:jmap:vacationresponse');
+    const set = await call('VacationResponse/set', {
+      update: { singleton: { isEnabled: true, subject: 'Away', textBody: 'Back on Monday.' } },
+    });
+    expect(set['updated']).toEqual({ singleton: null });
+    const [vacation] = (await call('VacationResponse/get', { ids: ['singleton'] }))['list'] as Args[];
+    expect(vacation).toMatchObject({
+      id: 'singleton',
+      isEnabled: true,
+      subject: 'Away',
+      textBody: 'Back on Monday.',
+    });
+  });
+});
