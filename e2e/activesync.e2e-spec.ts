@@ -284,7 +284,7 @@ describe('a phone on Exchange ActiveSync', () => {
 
     // Alice forwards Bob's reply to Carol, naming her only as a Forwardee: the original goes along.
     const carol = await newAccount(registry, { prefix: 'easfwd' });
-    const carolPhone = new PhoneClient(
+    const carolPhone = newPhone(
       platform.activesyncUrl,
       carol.address,
       carol.password,
