@@ -1,6 +1,5 @@
-import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { PeriodicTask } from '@pushmail/platform';
+import { PeriodicFlush } from './periodic-flush.js';
 import type { ActivityReport, RegistryClient } from './registry-client.js';
 
 const MAX_PER_REPORT = 5000;
@@ -11,24 +10,15 @@ const MAX_PER_REPORT = 5000;
  * a time, every `flushMs` and once more at shutdown; a failed report gives its sightings back, to
  * go with the next one. A service says where its sightings come from and what it reports of them.
  */
-export abstract class DeviceActivityReporterBase<Sighting>
-  implements OnApplicationBootstrap, BeforeApplicationShutdown
-{
-  private readonly flushes: PeriodicTask;
+export abstract class DeviceActivityReporterBase<Sighting> extends PeriodicFlush {
   private failing = false;
-  private readonly log: Logger;
 
   protected constructor(
     private readonly registry: RegistryClient,
     flushMs: number,
     logger: Logger,
   ) {
-    this.log = logger.child({ component: 'device-activity' });
-    this.flushes = new PeriodicTask(
-      flushMs,
-      () => this.report(),
-      (error) => this.log.warn({ err: error }, 'reporting device activity failed'),
-    );
+    super(flushMs, logger.child({ component: 'device-activity' }));
   }
 
   /** Everything seen since the last report, taken out of the service's keeping. */
@@ -37,21 +27,8 @@ export abstract class DeviceActivityReporterBase<Sighting>
   protected abstract restore(unreported: Sighting[]): void;
   protected abstract reportsOf(batch: Sighting[]): Promise<ActivityReport[]>;
 
-  onApplicationBootstrap(): void {
-    this.flushes.start();
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.flushes.stop();
-    await this.flush();
-  }
-
-  /** Sends what was seen since the last report; one report at a time. */
-  flush(): Promise<void> {
-    return this.flushes.runNow();
-  }
-
-  private async report(): Promise<void> {
+  /** Sends what was seen since the last report. */
+  protected async send(): Promise<void> {
     const sightings = this.takeUnreported();
     for (let start = 0; start < sightings.length; start += MAX_PER_REPORT) {
       const batch = sightings.slice(start, start + MAX_PER_REPORT);

@@ -5,3 +5,4 @@ export * from './sign-in-cache.js';
 export * from './trail/device-trail.js';
 export * from './trail/trail-buffer.js';
 export * from './device-activity.reporter.js';
+export * from './periodic-flush.js';

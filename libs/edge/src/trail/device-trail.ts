@@ -1,15 +1,9 @@
 import { hostname } from 'node:os';
-import {
-  type BeforeApplicationShutdown,
-  Global,
-  Inject,
-  Injectable,
-  Module,
-  type OnApplicationBootstrap,
-} from '@nestjs/common';
+import { Global, Inject, Injectable, Module } from '@nestjs/common';
 import { deviceTrailTopic } from '@pushmail/contracts';
-import { CONFIG, EventProducer, LOGGER, PeriodicTask, SERVICE_NAME } from '@pushmail/platform';
+import { CONFIG, EventProducer, LOGGER, SERVICE_NAME } from '@pushmail/platform';
 import type { Logger } from 'pino';
+import { PeriodicFlush } from '../periodic-flush.js';
 import { TrailBuffer, type TrailInput } from './trail-buffer.js';
 
 /** What a device-edge service's config says about its trail; a flush interval of 0 turns it off. */
@@ -26,10 +20,8 @@ const DEFAULT_MAX_BUFFERED = 20_000;
  * effort and must never hold back mail), and the drop is logged.
  */
 @Injectable()
-export class DeviceTrail implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class DeviceTrail extends PeriodicFlush {
   private readonly buffer: TrailBuffer;
-  private readonly log: Logger;
-  private readonly flushes: PeriodicTask;
   /** Per account, the trace context of the last push, carried by the account's next batch. */
   private traceHeaders = new Map<string, Record<string, string>>();
 
@@ -39,15 +31,10 @@ export class DeviceTrail implements OnApplicationBootstrap, BeforeApplicationShu
     @Inject(SERVICE_NAME) serviceName: string,
     @Inject(LOGGER) logger: Logger,
   ) {
-    this.log = logger.child({ component: 'trail' });
+    super(config.TRAIL_FLUSH_MS, logger.child({ component: 'trail' }));
     this.buffer = new TrailBuffer(
       config.TRAIL_MAX_BUFFERED ?? DEFAULT_MAX_BUFFERED,
       `${serviceName}-${hostname()}-${process.pid}`,
-    );
-    this.flushes = new PeriodicTask(
-      config.TRAIL_FLUSH_MS,
-      () => this.publish(),
-      (error) => this.log.warn({ err: error }, 'publishing the device trail failed'),
     );
   }
 
@@ -61,22 +48,8 @@ export class DeviceTrail implements OnApplicationBootstrap, BeforeApplicationShu
     this.traceHeaders.set(accountId, headers);
   }
 
-  onApplicationBootstrap(): void {
-    if (this.config.TRAIL_FLUSH_MS > 0) this.flushes.start();
-  }
-
-  /** After the sockets closed (module destroy), before the service's producer closes. */
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.flushes.stop();
-    await this.flush();
-  }
-
-  /** Publishes what is buffered; one publish at a time, so a slow broker never piles up sends. */
-  flush(): Promise<void> {
-    return this.flushes.runNow();
-  }
-
-  private async publish(): Promise<void> {
+  /** Publishes the buffered records (after the sockets closed, at shutdown, before the producer closes). */
+  protected async send(): Promise<void> {
     const batches = this.buffer.drain();
     const traceHeaders = this.traceHeaders;
     this.traceHeaders = new Map();
