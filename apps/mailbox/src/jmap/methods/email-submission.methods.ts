@@ -26,6 +26,7 @@ interface SubmissionQuery {
 @Injectable()
 export class EmailSubmissionMethods extends ListedQueryMethods<SubmissionQuery> {
   protected readonly type = 'EmailSubmission';
+  protected readonly queryOf = submissionQuery;
 
   async get(args: Record<string, unknown>, context: MethodContext): Promise<Record<string, unknown>> {
     const { accountId } = context;
@@ -42,8 +43,6 @@ export class EmailSubmissionMethods extends ListedQueryMethods<SubmissionQuery> 
       return rows.map(submissionOf);
     });
   }
-
-  protected readonly queryOf = submissionQuery;
 
   /** A submission's place depends on nothing but itself. */
   protected async matchingIds(

@@ -36,6 +36,7 @@ interface MailboxRow extends MailboxNodeRow {
 @Injectable()
 export class MailboxMethods extends ListedQueryMethods<MailboxQuery> {
   protected readonly type = 'Mailbox';
+  protected readonly queryOf = queryOptions;
 
   async get(args: Record<string, unknown>, context: MethodContext): Promise<Record<string, unknown>> {
     const { accountId } = context;
@@ -70,8 +71,6 @@ export class MailboxMethods extends ListedQueryMethods<MailboxQuery> {
       return rows.map(mailboxObject);
     });
   }
-
-  protected readonly queryOf = queryOptions;
 
   /** In a tree, a mailbox's place depends on its ancestors': everything below a changed one changes too. */
   protected async matchingIds(
