@@ -180,7 +180,7 @@ describe(AppModule.name, () => {
     expect(document).toEqual(committed('../openapi.json'));
   });
 
-  it('forwards the admin calls about sending to outbound with the caller’s bearer, and its answer back', async () => {
+  it('forwards the admin calls about sending (DKIM keys, the queue) to outbound with the caller’s bearer, and its answer back', async () => {
     const response = await asAdmin('/admin/domains/example.com/dkim/rotate', { method: 'POST' });
 
     expect(response.status).toBe(404);
@@ -190,6 +190,9 @@ describe(AppModule.name, () => {
       url: '/admin/domains/example.com/dkim/rotate',
       authorization: `Bearer ${ADMIN_TOKEN}`,
     });
-    expect(registry.seen.some((seen) => seen.url.startsWith('/admin/domains/'))).toBe(false);
+    const queue = await asAdmin('/admin/queue?status=deferred');
+    expect(queue.status).toBe(404);
+    expect(outbound.seen.at(-1)).toMatchObject({ method: 'GET', url: '/admin/queue?status=deferred' });
+    expect(registry.seen.some((seen) => /^\/admin\/(domains|queue)/.test(seen.url))).toBe(false);
   });
 });

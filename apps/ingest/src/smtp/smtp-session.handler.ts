@@ -1,3 +1,4 @@
+import type { MailArrivedV1 } from '@pushmail/contracts';
 import type { Logger } from 'pino';
 import type {
   SMTPServerAddress,
@@ -180,7 +181,7 @@ export class SmtpSessionHandler {
     if (recipients.length === 0) throw SmtpReplies.noValidRecipients();
     const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
     const heloName = String(session.hostNameAppearsAs || '').slice(0, MAX_HELO_LENGTH);
-    const authenticationFields = await this.checkSender(session, {
+    const checked = await this.checkSender(session, {
       raw,
       mailFrom,
       clientAddress: session.remoteAddress,
@@ -197,7 +198,9 @@ export class SmtpSessionHandler {
         smtp: { clientAddress: session.remoteAddress, heloName, sessionId: session.id },
         protocol: protocolOf(session),
         receivedAt,
-        ...(authenticationFields === undefined ? {} : { authenticationFields }),
+        ...(checked === undefined
+          ? {}
+          : { authenticationFields: checked.fields, authentication: checked.authentication }),
       });
       this.log.info(
         {
@@ -222,15 +225,18 @@ export class SmtpSessionHandler {
     }
   }
 
-  /** The fields to store above the message, or an SmtpReplyError when the policy refuses it. */
+  /** The fields to store above the message and the results, or an SmtpReplyError when the policy refuses it. */
   private async checkSender(
     session: SMTPServerSession,
     sender: Parameters<AuthenticateSender['execute']>[0],
-  ): Promise<string | undefined> {
+  ): Promise<{ fields: string; authentication: NonNullable<MailArrivedV1['authentication']> } | undefined> {
     if (!this.authenticateSender) return undefined;
     const decision = await this.authenticateSender.execute(sender);
     this.metrics.senderChecks.inc({ dmarc: decision.verdict.dmarc, action: decision.action });
-    if (decision.action === 'accept') return decision.fields;
+    if (decision.action === 'accept') {
+      const { spf, dkim, dmarc, arc } = decision.verdict;
+      return { fields: decision.fields, authentication: { spf, dkim, dmarc, arc } };
+    }
     this.log.info(
       { sessionId: session.id, verdict: decision.verdict, action: decision.action },
       'message refused by the sender checks',

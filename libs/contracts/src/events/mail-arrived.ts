@@ -18,6 +18,18 @@ export const mailArrivedV1 = z.object({
     sessionId: z.string().max(64),
   }),
   sizeBytes: z.int().nonnegative(),
+  /**
+   * What ingest's sender checks found (RFC 8601 result keywords, e.g. `pass`, `fail`, `none`,
+   * `temperror`); absent where no check ran (mail handed over by outbound, DSNs).
+   */
+  authentication: z
+    .object({
+      spf: z.string().max(20),
+      dkim: z.string().max(20),
+      dmarc: z.string().max(20),
+      arc: z.string().max(20),
+    })
+    .optional(),
   /** The message exactly as received, base64. */
   rawBase64: z.base64(),
 });

@@ -19,6 +19,8 @@ export interface IncomingMessage {
   receivedAt: Date;
   /** The sender checks' fields to store above the message (see `traceHeaders`). */
   authenticationFields?: string;
+  /** The sender checks' results, for the events. */
+  authentication?: MailArrivedV1['authentication'];
 }
 
 export interface AcceptedMessage {
@@ -146,6 +148,7 @@ export class AcceptMessage {
         smtp: message.smtp,
         sizeBytes: stored.length,
         rawBase64,
+        ...(message.authentication === undefined ? {} : { authentication: message.authentication }),
       });
     }
     return events;

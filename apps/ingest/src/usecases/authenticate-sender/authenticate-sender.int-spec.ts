@@ -136,6 +136,7 @@ describe(AuthenticateSender.name, () => {
     expect(sent.equals(genuine.raw)).toBe(true);
     expect(trace).toMatch(/^Return-Path: <news@bank\.example>\r\n/);
     expect(trace).toMatch(/Authentication-Results: mx\.ingest\.test;[\s\S]*spf=pass[\s\S]*dmarc=pass/);
+    expect(event.authentication).toEqual({ spf: 'pass', dkim: 'none', dmarc: 'pass', arc: 'none' });
   });
 
   it('stores a forged sender marked dmarc=fail for a domain whose policy is mark', async () => {
@@ -152,6 +153,7 @@ describe(AuthenticateSender.name, () => {
     const { trace, sent } = splitTraceFields(Buffer.from(event.rawBase64, 'base64'));
     expect(sent.equals(forged.raw)).toBe(true);
     expect(trace).toMatch(/Authentication-Results: mx\.ingest\.test;[\s\S]*spf=fail[\s\S]*dmarc=fail/);
+    expect(event.authentication).toMatchObject({ spf: 'fail', dmarc: 'fail' });
     expect(trace).toMatch(/\r\nReceived: from /);
   });
 });
