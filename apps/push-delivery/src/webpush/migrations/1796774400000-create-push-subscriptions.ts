@@ -1,14 +1,13 @@
-import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { defineMigration } from '@pushmail/platform';
 
 /**
  * Web Push subscriptions (RFC 8620 §7.2), in a store every replica sees: any replica may push a
  * change, and `last_pushed_state` lets exactly one of them send each state.
  */
-export class CreatePushSubscriptions1796774400000 implements MigrationInterface {
-  name = 'CreatePushSubscriptions1796774400000';
-
-  async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`
+export const CreatePushSubscriptions1796774400000 = defineMigration({
+  name: 'CreatePushSubscriptions1796774400000',
+  up: [
+    `
       CREATE TABLE push.subscriptions (
         id uuid PRIMARY KEY,
         account_id uuid NOT NULL,
@@ -22,11 +21,8 @@ export class CreatePushSubscriptions1796774400000 implements MigrationInterface 
         types text[],
         last_pushed_state bigint,
         created_at timestamptz NOT NULL DEFAULT now()
-      )`);
-    await queryRunner.query('CREATE INDEX subscriptions_account ON push.subscriptions (account_id)');
-  }
-
-  async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query('DROP TABLE push.subscriptions');
-  }
-}
+      )`,
+    'CREATE INDEX subscriptions_account ON push.subscriptions (account_id)',
+  ],
+  down: ['DROP TABLE push.subscriptions'],
+});
