@@ -236,6 +236,30 @@ describe(DeliverQueuedUseCase.name, () => {
     expect(metrics.value('pushmail_outbound_queue_size', { status: 'deferred' })).toBe(0);
     expect(metrics.value('pushmail_outbound_oldest_age_seconds')).toBe(0);
   });
+
+  it('renews the lease of an attempt that outlasts it, so no other replica takes it twice', async () => {
+    await outbound.close();
+    outbound = await startOutboundApp(env, config({ DELIVERY_LEASE_MS: '3000' }));
+    // A replica's next pass waits for its batch; only another replica could claim a lapsed lease.
+    const replica = await startOutboundApp(env, config({ DELIVERY_LEASE_MS: '3000' }));
+    const rcptAttempts = new Map<string, number>();
+    const judge = mx.judge;
+    mx.judge = (recipient) => {
+      if (!recipient.startsWith('slow')) return judge(recipient);
+      rcptAttempts.set(recipient, (rcptAttempts.get(recipient) ?? 0) + 1);
+      return { accept: true, delayMs: 7000 };
+    };
+    const event = submission([`slow@${remote}`], `slow-${tag}`);
+    await producer.publish(mailSubmittedTopic, [event]);
+    try {
+      await statusOf(event.submissionId, 'yes');
+    } finally {
+      await replica.close();
+    }
+    // Without renewal, the other replica's pass 3 s into the 7 s attempt would have claimed it again.
+    expect(rcptAttempts.get(`slow@${remote}`)).toBe(1);
+    expect(receivedBy(`slow-${tag}`)).toHaveLength(1);
+  });
 });
 
 describe('SmtpSender through a smarthost', () => {

@@ -71,6 +71,16 @@ export const outboundConfigSchema = baseConfigSchema.extend({
   QUEUE_POLL_MS: positiveInt(60_000).default(500),
   /** Deliveries in progress at once on one replica. */
   DELIVERY_CONCURRENCY: positiveInt(100).default(10),
+  /**
+   * How long a claimed delivery is held by its replica; renewed every third of it while the attempt
+   * runs, so a replica that dies gives its deliveries back this long after, however long attempts take.
+   */
+  DELIVERY_LEASE_MS: z.coerce
+    .number()
+    .int()
+    .min(3000)
+    .max(DAY_MS)
+    .default(10 * 60 * 1000),
   /** One SMTP attempt's budget (connect, greeting, each command). */
   SMTP_TIMEOUT_MS: positiveInt(600_000).default(60_000),
   /** The bearer of outbound's `/admin` routes (DKIM keys), the same as operations'; unset: they answer 503. */

@@ -17,9 +17,6 @@ import { retryDelayMs } from './backoff.js';
 import { buildDsn } from './dsn.js';
 import { type SendOutcome, SmtpSender } from './smtp-sender.js';
 
-/** Long enough for any attempt to finish; a claim older than this belonged to a replica that died. */
-const CLAIM_LEASE_MS = 10 * 60 * 1000;
-
 interface ClaimedDelivery {
   id: string;
   submission_id: string;
@@ -36,7 +33,8 @@ interface ClaimedDelivery {
  * One pass over the queue: claims what is due (skipping rows another replica holds), tries each
  * recipient, and records the outcome with its events in one transaction. A claim is a lease: a
  * replica that dies mid-attempt leaves its rows to be tried again once the lease ends, so nothing
- * is lost; the receiver may then see a message twice if the crash came after its final 250.
+ * is lost; the receiver may then see a message twice if the crash came after its final 250. The
+ * lease is renewed while the attempts run, so a short one never lets a slow attempt be taken twice.
  */
 @Injectable()
 export class DeliverQueuedUseCase {
@@ -68,11 +66,41 @@ export class DeliverQueuedUseCase {
        )
        SELECT claimed.*, message.mail_from, message.submitted_at, message.raw
          FROM claimed JOIN outbound.messages AS message USING (submission_id)`,
-      [limit, CLAIM_LEASE_MS / 1000],
+      [limit, this.config.DELIVERY_LEASE_MS / 1000],
     );
-    await Promise.all(claimed.map((delivery) => this.deliver(delivery)));
+    const running = new Map(claimed.map((delivery) => [delivery.id, delivery.attempts]));
+    const renewal = setInterval(
+      () =>
+        void this.renewLease(running).catch((error: unknown) =>
+          this.logger.warn({ err: error }, 'renewing the lease of running deliveries failed'),
+        ),
+      this.config.DELIVERY_LEASE_MS / 3,
+    );
+    try {
+      await Promise.all(
+        claimed.map((delivery) => this.deliver(delivery).finally(() => running.delete(delivery.id))),
+      );
+    } finally {
+      clearInterval(renewal);
+    }
     if (claimed.length > 0) await this.outbox.flush().catch(() => undefined);
     return claimed.length;
+  }
+
+  /**
+   * Extends the claim of deliveries still being tried. A row whose outcome was recorded meanwhile
+   * has more attempts than when it was claimed and is left alone (its next attempt is its own).
+   */
+  private async renewLease(running: Map<string, number>): Promise<void> {
+    if (running.size === 0) return;
+    await this.dataSource.query(
+      `UPDATE outbound.deliveries AS delivery
+          SET next_attempt_at = now() + make_interval(secs => $3), updated_at = now()
+         FROM unnest($1::bigint[], $2::int[]) AS held (id, attempts)
+        WHERE delivery.id = held.id AND delivery.attempts = held.attempts
+          AND delivery.status IN ('queued', 'deferred')`,
+      [[...running.keys()], [...running.values()], this.config.DELIVERY_LEASE_MS / 1000],
+    );
   }
 
   private async deliver(delivery: ClaimedDelivery): Promise<void> {
