@@ -1,0 +1,181 @@
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { expectEventually } from '@pushmail/testing';
+import { SMTPServer } from 'smtp-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createAccounts,
+  LiveDevice,
+  requiredEnv,
+  startFaultPlatform,
+  type FaultPlatform,
+} from './support/fault-harness.js';
+
+const kafkaBrokers = requiredEnv('KAFKA_BROKERS');
+const databaseUrl = requiredEnv('DATABASE_URL');
+
+const USING = ['urn:ietf:params:jmap:core', 'urn:ietf:params:jmap:mail', 'urn:ietf:params:jmap:submission'];
+const REMOTE = 'remote-mx.example';
+const MESSAGES = 200;
+const SENDERS = 4;
+/** Deliveries outbound works at once: the most attempts a SIGKILL can cut short. */
+const CONCURRENCY = 10;
+/** The receiver takes this long to answer DATA, so that attempts are in flight when the kill comes. */
+const DATA_REPLY_DELAY_MS = 150;
+
+/** A remote MX host that counts, per subject, the copies it answered 250 to. */
+async function startCountingMx(): Promise<{
+  port: number;
+  acknowledged: Map<string, number>;
+  close(): Promise<void>;
+}> {
+  const acknowledged = new Map<string, number>();
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream, _session, callback) {
+      let head = '';
+      stream.on('data', (chunk: Buffer) => {
+        if (head.length < 4096) head += chunk.toString('latin1');
+      });
+      stream.on('end', () => {
+        const subject = /^Subject: (.*)$/im.exec(head)?.[1]?.trim() ?? '';
+        setTimeout(() => {
+          acknowledged.set(subject, (acknowledged.get(subject) ?? 0) + 1);
+          callback();
+        }, DATA_REPLY_DELAY_MS);
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  return {
+    port: (server.server.address() as AddressInfo).port,
+    acknowledged,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe('outbound killed with SIGKILL while 200 submissions are on their way to a remote MX host', () => {
+  let fault: FaultPlatform;
+  let mx: Awaited<ReturnType<typeof startCountingMx>>;
+  const devices: LiveDevice[] = [];
+
+  beforeAll(async () => {
+    mx = await startCountingMx();
+    fault = await startFaultPlatform('outbound-sigkill', {
+      kafkaBrokers,
+      databaseUrl,
+      serviceEnv: {
+        outbound: {
+          MX_OVERRIDES: `${REMOTE}=127.0.0.1:${mx.port}`,
+          QUEUE_POLL_MS: '200',
+          DELIVERY_CONCURRENCY: String(CONCURRENCY),
+          // A killed replica's deliveries come back this long after it died.
+          DELIVERY_LEASE_MS: '5000',
+          RETRY_BASE_MS: '1000',
+          RETRY_MAX_MS: '2000',
+        },
+      },
+    });
+    const accounts = await createAccounts(fault.platform, SENDERS);
+    for (const [index, account] of accounts.entries())
+      devices.push(await LiveDevice.register(fault.platform, account, `sender-${index}`));
+  }, 300_000);
+
+  afterAll(async () => {
+    for (const device of devices) await device.stop();
+    await fault?.platform.stop();
+    await mx?.close();
+  });
+
+  it('delivers every accepted submission at least once; duplicates only from attempts the kill cut short', async () => {
+    const tag = randomBytes(4).toString('hex');
+    const submitted: string[] = [];
+    const submitOne = async (device: LiveDevice, index: number): Promise<void> => {
+      const client = await device.connected();
+      const accountId = device.account.accountId;
+      const [identitiesCall, mailboxesCall] = await client.request(
+        [
+          ['Identity/get', { accountId, ids: null }, 'i'],
+          ['Mailbox/get', { accountId, ids: null, properties: ['role'] }, 'm'],
+        ],
+        USING,
+        30_000,
+      );
+      const identities = identitiesCall![1];
+      const mailboxes = mailboxesCall![1];
+      const identityId = (identities['list'] as Array<{ id: string }>)[0]!.id;
+      const drafts = (mailboxes['list'] as Array<{ id: string; role: string }>).find(
+        (mailbox) => mailbox.role === 'drafts',
+      )!.id;
+      const subject = `fault ${tag} #${index}`;
+      const responses = await client.request(
+        [
+          [
+            'Email/set',
+            {
+              accountId,
+              create: {
+                draft: {
+                  mailboxIds: { [drafts]: true },
+                  keywords: { $draft: true },
+                  from: [{ name: null, email: device.account.address }],
+                  to: [{ name: null, email: `rcpt-${index}@${REMOTE}` }],
+                  subject,
+                  textBody: [{ partId: 'body', type: 'text/plain' }],
+                  bodyValues: { body: { value: `Message ${index} of the outbound fault run.` } },
+                },
+              },
+            },
+            'draft',
+          ],
+          ['EmailSubmission/set', { accountId, create: { send: { identityId, emailId: '#draft' } } }, 'send'],
+        ],
+        USING,
+        30_000,
+      );
+      const created = responses[1]?.[1]['created'] as Record<string, { id: string }> | undefined;
+      expect(created?.['send']?.id, JSON.stringify(responses[1])).toBeDefined();
+      submitted.push(subject);
+    };
+
+    // Each device submits its share one after another (push-delivery allows 4 requests in flight).
+    const submitting = Promise.all(
+      devices.map(async (device, lane) => {
+        for (let index = lane; index < MESSAGES; index += devices.length) await submitOne(device, index);
+      }),
+    );
+    const arrived = () => [...mx.acknowledged.keys()].filter((subject) => subject.includes(tag)).length;
+    await expectEventually(
+      async () => {
+        if (arrived() < 20) throw new Error(`${arrived()} at the receiver`);
+      },
+      { timeoutMs: 120_000, intervalMs: 50 },
+    );
+    const atKill = arrived();
+    await fault.platform.restart('outbound', 'SIGKILL');
+    await submitting;
+    expect(submitted).toHaveLength(MESSAGES);
+
+    await expectEventually(
+      async () => {
+        const missing = submitted.filter((subject) => !mx.acknowledged.has(subject));
+        if (missing.length > 0) throw new Error(`${missing.length} not at the receiver, e.g. ${missing[0]}`);
+      },
+      { timeoutMs: 120_000, intervalMs: 250 },
+    );
+    const copies = submitted.reduce((total, subject) => total + (mx.acknowledged.get(subject) ?? 0), 0);
+    const duplicates = copies - submitted.length;
+    console.log(
+      [
+        '[ledger] outbound-sigkill',
+        `  submitted ${submitted.length} | at the receiver when killed ${atKill} | delivered ${submitted.length} | lost 0`,
+        `  duplicates the receiver answered 250 to ${duplicates} (bound: ${CONCURRENCY}, the attempts in flight)`,
+      ].join('\n'),
+    );
+    // A copy is sent twice only when the kill came after the receiver's 250 and before outbound
+    // recorded it: at most the attempts in flight at that moment.
+    expect(duplicates).toBeLessThanOrEqual(CONCURRENCY);
+  }, 300_000);
+});
