@@ -647,15 +647,15 @@ async function main() {
       runs.push(result);
     }
     details.outbound = {
-      rate: options.outboundRate,
-      durationS: options.outboundDuration,
-      accounts: outboundAccounts.length,
-      messageBytes: options.size,
       submit_to_remote_ms: medianOfSummaries(runs.map((run) => run.submit_to_remote_ms)),
       outboundMsgsPerS: median(runs.map((run) => run.outboundMsgsPerS)),
       cpu_ms_per_message: medianCpu(runs.map((run) => run.cpu_ms_per_message)),
       lost: runs.reduce((total, run) => total + run.counters.lost, 0),
       duplicates: runs.reduce((total, run) => total + run.counters.duplicates, 0),
+      rate: options.outboundRate,
+      durationS: options.outboundDuration,
+      accounts: outboundAccounts.length,
+      messageBytes: options.size,
       runs,
     };
     scenarioOther.outbound = otherCpuBetween(before, snapshotAllCpu(), ourPids());

@@ -11,8 +11,11 @@ import {
   type FaultPlatform,
 } from './support/fault-harness.js';
 
-const kafkaBrokers = requiredEnv('KAFKA_BROKERS');
-const databaseUrl = requiredEnv('DATABASE_URL');
+/** The shared broker and the Postgres server the platform gets a fresh database on. */
+const infrastructure = {
+  kafkaBrokers: requiredEnv('KAFKA_BROKERS'),
+  databaseUrl: requiredEnv('DATABASE_URL'),
+};
 
 const USING = ['urn:ietf:params:jmap:core', 'urn:ietf:params:jmap:mail', 'urn:ietf:params:jmap:submission'];
 const REMOTE = 'remote-mx.example';
@@ -64,8 +67,7 @@ describe('outbound killed with SIGKILL while 200 submissions are on their way to
   beforeAll(async () => {
     mx = await startCountingMx();
     fault = await startFaultPlatform('outbound-sigkill', {
-      kafkaBrokers,
-      databaseUrl,
+      ...infrastructure,
       serviceEnv: {
         outbound: {
           MX_OVERRIDES: `${REMOTE}=127.0.0.1:${mx.port}`,
