@@ -7,72 +7,9 @@ import { offerAtRate } from '../lib/paced-mail.mjs';
 import { nowMs, sleep, summarize } from '../lib/stats.mjs';
 
 export const REMOTE_DOMAIN = 'remote.bench.example';
-const USING = ['urn:ietf:params:jmap:core', 'urn:ietf:params:jmap:mail', 'urn:ietf:params:jmap:submission'];
 const SUBMIT_TIMEOUT_MS = 30_000;
 /** push-delivery's maxConcurrentRequests per device: a sender with this many in flight is busy. */
 const MAX_IN_FLIGHT_PER_DEVICE = 4;
-
-/** Each account's device connected, with its identity and Drafts mailbox looked up once. */
-async function connectSenders(DeviceClient, platform, accounts) {
-  return Promise.all(
-    accounts.map(async (account) => {
-      const client = await DeviceClient.connect(platform.websocketUrl, account.devices[0].token);
-      const [[, identities], [, mailboxes]] = await client.request(
-        [
-          ['Identity/get', { accountId: account.accountId, ids: null }, 'i'],
-          ['Mailbox/get', { accountId: account.accountId, ids: null, properties: ['role'] }, 'm'],
-        ],
-        USING,
-        SUBMIT_TIMEOUT_MS,
-      );
-      const identityId = identities.list?.[0]?.id;
-      const draftsId = mailboxes.list?.find((mailbox) => mailbox.role === 'drafts')?.id;
-      if (!identityId || !draftsId)
-        throw new Error(
-          `account ${account.address}: no identity or Drafts mailbox (${JSON.stringify(identities)})`,
-        );
-      return { account, client, identityId, draftsId, inFlight: 0 };
-    }),
-  );
-}
-
-/** The draft and its submission, in one request; answers the created submission id or throws. */
-async function submit(sender, seq, body) {
-  const { account, client, identityId, draftsId } = sender;
-  const responses = await client.request(
-    [
-      [
-        'Email/set',
-        {
-          accountId: account.accountId,
-          create: {
-            draft: {
-              mailboxIds: { [draftsId]: true },
-              keywords: { $draft: true },
-              from: [{ name: 'Bench Sender', email: account.address }],
-              to: [{ name: null, email: `rcpt-${seq % 100}@${REMOTE_DOMAIN}` }],
-              subject: subjectOf(seq),
-              textBody: [{ partId: 'body', type: 'text/plain' }],
-              bodyValues: { body: { value: body } },
-            },
-          },
-        },
-        'draft',
-      ],
-      [
-        'EmailSubmission/set',
-        { accountId: account.accountId, create: { send: { identityId, emailId: '#draft' } } },
-        'send',
-      ],
-    ],
-    USING,
-    SUBMIT_TIMEOUT_MS,
-  );
-  const [name, result] = responses[1] ?? [];
-  const id = name === 'EmailSubmission/set' ? result.created?.send?.id : undefined;
-  if (!id) throw new Error(`not submitted: ${JSON.stringify(responses).slice(0, 300)}`);
-  return id;
-}
 
 /** Waits until the sink has every one of `seqs` (or throws after `timeoutMs`). */
 async function arrivedAll(sink, seqs, timeoutMs) {
@@ -104,8 +41,21 @@ export async function runOutbound({
   seqStart,
   sampler,
 }) {
+  // The test kit is built by the bench's first step, so it is loaded only now.
+  const { jmapSenderOf, submitDraft } = await import('@pushmail/testing');
   progress.start(`${label}: connect ${accounts.length} senders, warm up`, null);
-  const senders = await connectSenders(DeviceClient, platform, accounts);
+  const senders = await Promise.all(
+    accounts.map(async (account) => {
+      const client = await DeviceClient.connect(platform.websocketUrl, account.devices[0].token);
+      return Object.assign(await jmapSenderOf(client, account, SUBMIT_TIMEOUT_MS), { inFlight: 0 });
+    }),
+  );
+  const submit = (sender, seq, text) =>
+    submitDraft(
+      sender,
+      { to: [`rcpt-${seq % 100}@${REMOTE_DOMAIN}`], subject: subjectOf(seq), text },
+      SUBMIT_TIMEOUT_MS,
+    );
   const body = 'x'.repeat(Math.max(16, sizeBytes - 600)).replace(/(.{76})/g, '$1\n');
   const warmUp = senders.map((sender, index) => seqStart + index);
   await Promise.all(senders.map((sender, index) => submit(sender, warmUp[index], body)));
