@@ -33,8 +33,10 @@ import { runDensity } from './scenarios/density.mjs';
 import { runIngest } from './scenarios/ingest.mjs';
 import { runEasPush } from './scenarios/eas-push.mjs';
 import { runPushLatency } from './scenarios/push-latency.mjs';
-import { cpuMsPerMessage, runClassicBaseline } from './scenarios/baseline.mjs';
+import { cpuMsPerMessage, medianCpu, runClassicBaseline } from './scenarios/baseline.mjs';
 import { runStoreScaling } from './scenarios/store-scaling.mjs';
+import { REMOTE_DOMAIN, runOutbound } from './scenarios/outbound.mjs';
+import { startSmtpSink } from './lib/smtp-sink.mjs';
 import { createAccounts } from './scenarios/setup.mjs';
 import { warmUp } from './scenarios/warmup.mjs';
 import { summarizeProfile } from './lib/cpuprofile.mjs';
@@ -62,9 +64,11 @@ let tunedPostgres;
 let platform;
 let db;
 let activePool = null;
+let sink;
 
 async function cleanup() {
   await activePool?.close().catch(() => undefined);
+  await sink?.close().catch(() => undefined);
   await db?.end().catch(() => undefined);
   await stopPlatform({ platform, infra, log });
   await tunedPostgres?.stop();
@@ -134,7 +138,15 @@ async function main() {
     // Every bench session comes from this one address; the per-address cap is for the internet.
     ingest: { SMTP_MAX_CLIENTS_PER_ADDRESS: '100000' },
     activesync: {},
+    outbound: {},
   };
+  if (wants('outbound')) {
+    // The remote domain's MX host is the bench's sink, routed the way outbound's tests route theirs.
+    sink = await startSmtpSink({ port: options.sinkPort });
+    serviceEnv.outbound.MX_OVERRIDES = `${REMOTE_DOMAIN}=127.0.0.1:${sink.port}`;
+    // A few bench accounts send it all; the hourly cap per account is for abuse.
+    serviceEnv.mailbox = { SUBMISSION_MAX_PER_HOUR: '1000000' };
+  }
   const env = options.profile
     ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${profileDir}`.trim() }
     : {};
@@ -176,6 +188,7 @@ async function main() {
       SERVICES.map((service) => [service, () => [platform.processes.get(service)?.pid].filter(Boolean)]),
     ),
     kafka: () => (kafkaPid ? [kafkaPid] : []),
+    outbound: () => [platform.processes.get('outbound')?.pid].filter(Boolean),
     'postgres (bench db)': () => pgPids.ours,
     'postgres (background)': () => pgPids.background,
     'bench (load generator)': () => [process.pid],
@@ -239,6 +252,13 @@ async function main() {
     options.devicesPerAccount,
     'setup: store-scaling devices',
   );
+  const outboundAccounts = await setUp(
+    wants('outbound'),
+    'out',
+    options.outboundAccounts,
+    1,
+    'setup: sending devices',
+  );
   const easAccounts = await setUp(
     wants('eas'),
     'eas',
@@ -252,6 +272,7 @@ async function main() {
     catchupAccount,
     easAccounts.at(-1),
     scalingAccounts.at(-1),
+    outboundAccounts.at(-1),
   ].filter(Boolean);
   progress.start('setup: ingest learns accounts', null);
   for (const account of lastCreated) await waitRecipientKnown(platform.smtp, account.address);
@@ -624,6 +645,47 @@ async function main() {
     scenarioOther.eas = otherCpuBetween(before, snapshotAllCpu(), ourPids());
   }
 
+  // ---- sending (outbound) ------------------------------------------------------------------------------
+  if (wants('outbound')) {
+    const before = snapshotAllCpu();
+    const runs = [];
+    for (let run = 1; run <= options.repeat; run += 1) {
+      await beforeMeasuredRun();
+      const result = await runOutbound({
+        DeviceClient,
+        platform,
+        sink,
+        accounts: outboundAccounts,
+        rate: options.outboundRate,
+        duration: options.outboundDuration,
+        sizeBytes: options.size,
+        progress,
+        label: `outbound ${run}/${options.repeat}: ${options.outboundRate} msg/s`,
+        seqStart: take(Math.ceil(options.outboundRate * options.outboundDuration) + outboundAccounts.length),
+        sampler: sampler(),
+      });
+      // Per message delivered to the sink: the sending side is mailbox (submission) and outbound.
+      result.cpu_ms_per_message = cpuMsPerMessage(
+        { counters: { accepted: result.counters.delivered }, usage: result.usage },
+        [...SERVER_PROCESSES, 'outbound'],
+      );
+      runs.push(result);
+    }
+    details.outbound = {
+      submit_to_remote_ms: medianOfSummaries(runs.map((run) => run.submit_to_remote_ms)),
+      outboundMsgsPerS: median(runs.map((run) => run.outboundMsgsPerS)),
+      cpu_ms_per_message: medianCpu(runs.map((run) => run.cpu_ms_per_message)),
+      lost: runs.reduce((total, run) => total + run.counters.lost, 0),
+      duplicates: runs.reduce((total, run) => total + run.counters.duplicates, 0),
+      rate: options.outboundRate,
+      durationS: options.outboundDuration,
+      accounts: outboundAccounts.length,
+      messageBytes: options.size,
+      runs,
+    };
+    scenarioOther.outbound = otherCpuBetween(before, snapshotAllCpu(), ourPids());
+  }
+
   // ---- wrap up -------------------------------------------------------------------------------------
   const overallOther = otherCpuBetween(cpuAtStart, snapshotAllCpu(), ourPids());
   clearInterval(pgRefresher);
@@ -636,6 +698,8 @@ async function main() {
   infra = undefined;
   await tunedPostgres?.stop();
   tunedPostgres = undefined;
+  await sink?.close();
+  sink = undefined;
   progress.done();
 
   const profiles = options.profile ? collectProfiles(details) : undefined;
@@ -720,6 +784,9 @@ function assemble({ details, machine, environment, profiles }) {
           ratios: details.baseline.ratios,
         }
       : null,
+    submit_to_remote_ms: pick(details.outbound?.submit_to_remote_ms),
+    outbound_msgs_per_s: details.outbound?.outboundMsgsPerS ?? null,
+    outbound_cpu_ms_per_message: details.outbound?.cpu_ms_per_message.outbound ?? null,
     eas_push_latency_ms: pick(details.eas?.eas_push_latency_ms),
     eas_parked_ping_bytes: details.eas?.parkedPingRssBytes ?? null,
     eas_parked_ping_bytes_measure: details.eas
@@ -743,10 +810,7 @@ function spanOf(windows) {
 }
 
 function medianCpuMsPerMessage(runs) {
-  const perRun = runs.map((run) => cpuMsPerMessage(run, SERVER_PROCESSES));
-  return Object.fromEntries(
-    Object.keys(perRun[0] ?? {}).map((name) => [name, median(perRun.map((entry) => entry[name]))]),
-  );
+  return medianCpu(runs.map((run) => cpuMsPerMessage(run, SERVER_PROCESSES)));
 }
 
 function pick(summary) {

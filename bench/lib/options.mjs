@@ -1,7 +1,16 @@
 // Command-line flags of `npm run bench`. Every size and rate is a flag; --quick picks small ones.
 import { parseArgs } from 'node:util';
 
-export const SCENARIOS = ['latency', 'ingest', 'catchup', 'density', 'eas', 'baseline', 'scaling'];
+export const SCENARIOS = [
+  'latency',
+  'ingest',
+  'catchup',
+  'density',
+  'eas',
+  'outbound',
+  'baseline',
+  'scaling',
+];
 /**
  * Run unless --only names others. The baseline needs Postfix and Dovecot, and store scaling fills
  * mailboxes to hundreds of thousands of rows: both are asked for by name.
@@ -42,6 +51,10 @@ const FULL = {
   'postgres-port': 0,
   'scaling-accounts': 10,
   'scaling-rate': 50,
+  'outbound-rate': 20,
+  'outbound-duration': 20,
+  'outbound-accounts': 20,
+  'sink-port': 0,
 };
 
 const QUICK = {
@@ -64,6 +77,9 @@ const QUICK = {
   'eas-duration': 8,
   'scaling-accounts': 6,
   'scaling-rate': 30,
+  'outbound-rate': 10,
+  'outbound-duration': 10,
+  'outbound-accounts': 10,
 };
 
 const FULL_SCALING_SIZES = [1000, 10_000, 100_000];
@@ -112,6 +128,11 @@ const HELP = `npm run bench -- [flags]
   --eas-rate R                 messages per second over SMTP (${FULL['eas-rate']}; quick ${QUICK['eas-rate']})
   --eas-duration S             seconds of sending (${FULL['eas-duration']}; quick ${QUICK['eas-duration']})
   --eas-heartbeat S            the Pings' HeartbeatInterval (${FULL['eas-heartbeat']}; 60…3540)
+ sending (outbound)
+  --outbound-rate R            JMAP submissions per second to a remote domain (${FULL['outbound-rate']}; quick ${QUICK['outbound-rate']})
+  --outbound-duration S        seconds of submitting (${FULL['outbound-duration']}; quick ${QUICK['outbound-duration']})
+  --outbound-accounts N        sending accounts, one device each (${FULL['outbound-accounts']}; quick ${QUICK['outbound-accounts']})
+  --sink-port P                port of the SMTP sink playing the remote MX host (default: a free one)
  classic-stack baseline (--baseline classic: pushmail's latency and ingest runs, then the same loads
                                against the classic stack; --only baseline is the same)
   --classic-port P             Postfix SMTP on P, Dovecot LMTP on P+1 and IMAP on P+2 (default: free ports);

@@ -187,6 +187,31 @@ export function printTable(results) {
       `gateway RSS after GC; JS heap ${fmt(eas.parkedPingHeapBytes)} B per Ping`,
     ]);
   }
+  const outbound = results.details.outbound;
+  if (outbound) {
+    const submit = results.submit_to_remote_ms;
+    rows.push([
+      'submit → remote p50 / p95 / p99 / max (ms)',
+      `${fmt(submit.p50)} / ${fmt(submit.p95)} / ${fmt(submit.p99)} / ${fmt(submit.max)}`,
+      '',
+      '',
+      `EmailSubmission/set response → sink's end of DATA; ${outbound.rate} msg/s offered by ${outbound.accounts} devices`,
+    ]);
+    rows.push([
+      'outbound delivered (msg/s)',
+      fmt(outbound.outboundMsgsPerS),
+      '',
+      '',
+      `first to last arrival; lost ${outbound.lost}, duplicates ${outbound.duplicates}`,
+    ]);
+    rows.push([
+      'outbound CPU per message (ms)',
+      fmt(outbound.cpu_ms_per_message.outbound, 2),
+      '',
+      '',
+      `mailbox ${fmt(outbound.cpu_ms_per_message.mailbox, 2)}, all server processes ${fmt(outbound.cpu_ms_per_message.total, 2)}`,
+    ]);
+  }
   const headers = ['metric', 'result (median)', 'target', '', 'conditions'];
   const widths = headers.map((header, column) =>
     Math.max(header.length, ...rows.map((row) => String(row[column]).length)),

@@ -25,7 +25,7 @@ export function cpuMsPerMessage(run, names) {
 }
 
 /** Field by field median of cpuMsPerMessage results. */
-function medianCpu(perRun) {
+export function medianCpu(perRun) {
   const names = Object.keys(perRun[0] ?? {});
   return Object.fromEntries(names.map((name) => [name, median(perRun.map((entry) => entry[name]))]));
 }

@@ -27,6 +27,7 @@ export * from './device-fixtures.js';
 export * from './dns-zone.js';
 export * from './expect-eventually.js';
 export * from './fault-proxy.js';
+export * from './jmap-submission.js';
 export * from './mailboxes.js';
 export * from './metrics-scrape.js';
 export * from './openapi-files.js';

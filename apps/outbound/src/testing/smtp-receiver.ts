@@ -9,8 +9,9 @@ export interface ReceivedMessage {
   user: string | undefined;
 }
 
-/** What the receiver answers a recipient: accept, or an SMTP error with its code. */
-export type RecipientVerdict = { accept: true } | { accept: false; code: number; message: string };
+/** What the receiver answers a recipient: accept (after `delayMs`, a slow server), or an SMTP error with its code. */
+export type RecipientVerdict =
+  { accept: true; delayMs?: number } | { accept: false; code: number; message: string };
 
 export interface SmtpReceiver {
   port: number;
@@ -35,7 +36,10 @@ export async function startSmtpReceiver(options: Partial<SMTPServerOptions> = {}
     ...options,
     onRcptTo(address, _session, callback) {
       const verdict = receiver.judge(address.address);
-      if (verdict.accept) return callback();
+      if (verdict.accept) {
+        if (verdict.delayMs) return void setTimeout(() => callback(), verdict.delayMs);
+        return callback();
+      }
       const error = new Error(verdict.message) as Error & { responseCode: number };
       error.responseCode = verdict.code;
       return callback(error);
