@@ -38,7 +38,8 @@ const sha256 = (data: Buffer): string => createHash('sha256').update(data).diges
 
 /**
  * The sent message within what was stored: ingest may put trace fields (`Return-Path:`,
- * `Received:`, RFC 5321 §4.4) in front of it, and nothing else. Returns the stored bytes without as
+ * `Received:`, RFC 5321 §4.4) and its sender checks' results (`Authentication-Results:`,
+ * `Received-SPF:`) in front of it, and nothing else. Returns the stored bytes without as
  * many leading trace fields as it takes to reach a message that was sent.
  */
 function sentMessageIn(stored: Buffer, sent: ReadonlyMap<string, number>): number | undefined {
@@ -47,7 +48,10 @@ function sentMessageIn(stored: Buffer, sent: ReadonlyMap<string, number>): numbe
     const index = sent.get(sha256(rest));
     if (index !== undefined) return index;
     const text = rest.toString('latin1');
-    const field = /^(?:return-path|received):[^\r\n]*\r\n(?:[ \t][^\r\n]*\r\n)*/i.exec(text);
+    const field =
+      /^(?:return-path|received|authentication-results|received-spf):[^\r\n]*\r\n(?:[ \t][^\r\n]*\r\n)*/i.exec(
+        text,
+      );
     if (!field) return undefined;
     rest = rest.subarray(field[0].length);
   }

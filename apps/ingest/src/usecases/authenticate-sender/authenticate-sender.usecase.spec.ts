@@ -2,7 +2,12 @@ import { generateKeyPairSync } from 'node:crypto';
 import { fixtureZoneResolver, type FixtureZone } from '@pushmail/testing';
 import { dkimSign } from 'mailauth';
 import { describe, expect, it } from 'vitest';
-import { AuthenticateSender, type SenderDecision } from './authenticate-sender.usecase.js';
+import {
+  AuthenticateSender,
+  headerWithinCheckLimits,
+  SENDER_CHECK_LIMITS,
+  type SenderDecision,
+} from './authenticate-sender.usecase.js';
 import type { InboundAuthPolicy } from './inbound-auth-policy.js';
 
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -165,6 +170,25 @@ describe(AuthenticateSender.name, () => {
     expect(fieldsOf(relaxed)).toBe(
       'Authentication-Results: mx.hosted.test;\r\n dmarc=temperror (timed out after 50 ms)\r\n',
     );
+  });
+
+  it('does not hand a header past its limits to the checks: refused under reject, marked permerror under mark', async () => {
+    const folded = (lines: number) =>
+      Buffer.from(
+        `From: <ceo@bank.example>\r\nSubject: s\r\nX-Pad: a\r\n${' b\r\n'.repeat(lines)}\r\nhello\r\n`,
+      );
+    // 200,000 folded lines held the checks for minutes; now they are not even started.
+    const huge = folded(200_000);
+    const rejected = await check(authenticator(), huge, { mailFrom: 'someone@elsewhere.example' });
+    expect(rejected).toEqual({ action: 'reject', verdict: expect.objectContaining({ dmarc: 'permerror' }) });
+    const marked = await check(authenticator(), huge, { domains: ['relaxed.test'] });
+    expect(fieldsOf(marked)).toMatch(/dmarc=permerror \(header too large to check\)/);
+
+    expect(headerWithinCheckLimits(folded(SENDER_CHECK_LIMITS.linesPerField - 1))).toBe(true);
+    expect(headerWithinCheckLimits(folded(SENDER_CHECK_LIMITS.linesPerField))).toBe(false);
+    const long = Buffer.from(`${'X-A: b\r\n'.repeat(SENDER_CHECK_LIMITS.headerBytes / 8 + 1)}\r\nhi\r\n`);
+    expect(headerWithinCheckLimits(long)).toBe(false);
+    expect(headerWithinCheckLimits(message('ceo@bank.example'))).toBe(true);
   });
 
   it('keeps every line of the fields it writes a field start or a continuation', async () => {
