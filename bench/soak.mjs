@@ -27,6 +27,14 @@ const SERVICES = ['device-registry', 'mailbox', 'ingest', 'push-delivery', 'oper
 const MAIL_ARRIVED = 'pushmail.mail.arrived.v1';
 const MAILBOX_CHANGED = 'pushmail.mailbox.changed.v1';
 const DEAD_LETTER = 'pushmail.dead-letter.v1';
+/**
+ * A service's RSS levels off when the least-squares slope of its samples in the last third of the
+ * run is at most --rss-slope-mib-per-hour. Kafka (a JVM growing its heap) and the soak's own
+ * processes are shown but not judged. A run under JUDGED_AFTER_S (warm-up growth would dominate)
+ * or with fewer than 3 samples in its last third is not judged. Declared up here: the verdict is
+ * read at the end of the run, which starts below.
+ */
+const JUDGED_AFTER_S = 15 * 60;
 
 const { values: flags } = parseArgs({
   options: {
@@ -307,13 +315,6 @@ async function main() {
   return failures.length ? 1 : 0;
 }
 
-/**
- * A service's RSS levels off when the least-squares slope of its samples in the last third of the
- * run is at most --rss-slope-mib-per-hour. Kafka (a JVM growing its heap) and the soak's own
- * processes are shown but not judged. A run under JUDGED_AFTER_S (warm-up growth would dominate)
- * or with fewer than 3 samples in its last third is not judged.
- */
-const JUDGED_AFTER_S = 15 * 60;
 function rssVerdicts(samples) {
   const end = samples.at(-1).atS;
   const tail = samples.filter((row) => row.atS >= (end * 2) / 3);
