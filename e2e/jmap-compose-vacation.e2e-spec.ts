@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isolatedDeliveryGroup, mailboxIdsByRole, type RunningPlatform } from '@pushmail/testing';
-import { accountWithDevices, type JmapAccount, type JmapDevice } from './jmap-client-kit.js';
+import { accountWithDevices, type JmapAccount, type JmapDevice, openWebSocket } from './jmap-client-kit.js';
 import { kafkaBrokers, startSuitePlatform } from './support/e2e-platform.js';
 
 type Args = Record<string, unknown>;
@@ -39,7 +39,7 @@ describe('JMAP through a client library: compose with a body structure, a vacati
     await platform?.stop();
   });
 
-  it('saves a draft composed from a body structure with an uploaded image, and reads it back', async () => {
+  it('saves a draft composed from a body structure with an uploaded image and header properties, and reads it back', async () => {
     const { blobId: image } = await device.jam.uploadBlob(
       account.accountId,
       new Blob([png], { type: 'image/png' }),
@@ -51,11 +51,20 @@ describe('JMAP through a client library: compose with a body structure, a vacati
           keywords: { $draft: true },
           from: [{ name: 'Me', email: account.address }],
           subject: 'With a picture',
+          'header:X-Mood:asText': 'Grüße',
+          'header:List-Unsubscribe:asURLs': ['mailto:leave@example.com'],
+          'header:Resent-To:asAddresses': [{ name: 'Zoë', email: 'zoe@example.com' }],
           bodyStructure: {
             type: 'multipart/related',
             subParts: [
               { partId: 'html', type: 'text/html' },
-              { blobId: image, type: 'image/png', cid: 'pic@example.com', disposition: 'inline' },
+              {
+                blobId: image,
+                type: 'image/png',
+                cid: 'pic@example.com',
+                disposition: 'inline',
+                'header:Content-Description:asText': 'a tiny picture',
+              },
             ],
           },
           bodyValues: { html: { value: '<p>See <img src="cid:pic@example.com"></p>' } },
@@ -66,18 +75,51 @@ describe('JMAP through a client library: compose with a body structure, a vacati
     const [email] = (
       await call('Email/get', {
         ids: [created.id],
-        properties: ['bodyStructure', 'htmlBody', 'attachments', 'header:Subject:asText'],
-        bodyProperties: ['partId', 'blobId', 'type', 'cid'],
+        properties: [
+          'bodyStructure',
+          'htmlBody',
+          'attachments',
+          'header:Subject:asText',
+          'header:X-Mood:asText',
+          'header:List-Unsubscribe:asURLs',
+          'header:Resent-To:asAddresses',
+        ],
+        bodyProperties: ['partId', 'blobId', 'type', 'cid', 'header:Content-Description:asText'],
       })
     )['list'] as Args[];
-    expect(email!['header:Subject:asText']).toBe('With a picture');
+    expect(email).toMatchObject({
+      'header:Subject:asText': 'With a picture',
+      'header:X-Mood:asText': 'Grüße',
+      'header:List-Unsubscribe:asURLs': ['mailto:leave@example.com'],
+      'header:Resent-To:asAddresses': [{ name: 'Zoë', email: 'zoe@example.com' }],
+    });
     const root = email!['bodyStructure'] as Part;
     expect(root.type).toBe('multipart/related');
     expect(root.subParts!.map((part) => part.type)).toEqual(['text/html', 'image/png']);
     const [html] = email!['htmlBody'] as Part[];
     const [picture] = email!['attachments'] as Part[];
     expect(html!.partId).toBe(root.subParts![0]!.partId);
-    expect(picture).toMatchObject({ partId: root.subParts![1]!.partId, cid: 'pic@example.com' });
+    expect(picture).toMatchObject({
+      partId: root.subParts![1]!.partId,
+      cid: 'pic@example.com',
+      'header:Content-Description:asText': 'a tiny picture',
+    });
+
+    // A header property the RFC does not allow is refused, naming it, through the same library.
+    const refused = await call('Email/set', {
+      create: {
+        bad: {
+          mailboxIds: { [roles['drafts']!]: true },
+          subject: 'twice',
+          'header:Subject:asText': 'twice',
+          'header:X\u0001Bad': 'x',
+        },
+      },
+    });
+    expect((refused['notCreated'] as Record<string, Args>)['bad']).toMatchObject({
+      type: 'invalidProperties',
+      properties: ['header:X\u0001Bad'],
+    });
     const download = await device.jam.downloadBlob({
       accountId: account.accountId,
       blobId: picture!.blobId!,
@@ -87,12 +129,23 @@ describe('JMAP through a client library: compose with a body structure, a vacati
     expect(Buffer.from(await download.arrayBuffer()).equals(png)).toBe(true);
   });
 
-  it('sets and reads the vacation response, advertised in the session', async () => {
+  it('sets and reads the vacation response, advertised in the session, and pushes its change', async () => {
     const session = await device.jam.session;
     expect(Object.keys(session.capabilities)).toContain('urn:ietf:params:jmap:vacationresponse');
-    const set = await call('VacationResponse/set', {
-      update: { singleton: { isEnabled: true, subject: 'Away', textBody: 'Back on Monday.' } },
-    });
+    const socket = await openWebSocket(device);
+    let set: Args;
+    try {
+      socket.enablePush(undefined, ['VacationResponse']);
+      const pushed = socket.nextStateChange(20_000);
+      set = await call('VacationResponse/set', {
+        update: { singleton: { isEnabled: true, subject: 'Away', textBody: 'Back on Monday.' } },
+      });
+      expect(await pushed).toMatchObject({
+        changed: { [account.accountId]: { VacationResponse: set['newState'] } },
+      });
+    } finally {
+      socket.close();
+    }
     expect(set['updated']).toEqual({ singleton: null });
     const [vacation] = (await call('VacationResponse/get', { ids: ['singleton'] }))['list'] as Args[];
     expect(vacation).toMatchObject({

@@ -404,6 +404,15 @@ describe('push-delivery', () => {
     });
     expect(stateChanges().length).toBe(before + 1);
 
+    // A VacationResponse change travels beside `changed` and is pushed like the others.
+    const vacation = device.nextStateChange(2000, (change) => change.pushState === String(state + 3));
+    await producer.publish(mailboxChangedTopic, [
+      { ...mailboxChanged({}, String(state + 3)), alsoChanged: { VacationResponse: `v${state + 3}` } },
+    ]);
+    expect(await vacation).toMatchObject({
+      changed: { [accountId]: { VacationResponse: `v${state + 3}` } },
+    });
+
     const closed = device.waitForClose(1000);
     await producer.publish(deviceCredentialsTopic, [credentials('blocked')]);
     expect(await closed).toMatchObject({ code: 4003, reason: 'device blocked by administrator' });

@@ -12,6 +12,7 @@ const STATE_COLUMN_NAMES = [
   'identity_modseq',
   'submission_modseq',
   'delivery_modseq',
+  'vacation_modseq',
   'changes_horizon',
 ] as const;
 
@@ -30,6 +31,7 @@ export function statesOf(row: StateRow | undefined): AccountStates | undefined {
     identityModseq: Number(row.identity_modseq),
     submissionModseq: Number(row.submission_modseq),
     deliveryModseq: Number(row.delivery_modseq),
+    vacationModseq: Number(row.vacation_modseq),
     changesHorizon: Number(row.changes_horizon),
   };
 }
@@ -57,7 +59,8 @@ const COMMIT_ACCOUNT_WRITE = new PreparedStatement<CommitValues, never>(
          SET modseq = ${slot('modseq')}, email_modseq = ${slot('emailModseq')},
              mailbox_modseq = ${slot('mailboxModseq')}, thread_modseq = ${slot('threadModseq')},
              identity_modseq = ${slot('identityModseq')}, submission_modseq = ${slot('submissionModseq')},
-             delivery_modseq = ${slot('deliveryModseq')}, updated_at = now()
+             delivery_modseq = ${slot('deliveryModseq')}, vacation_modseq = ${slot('vacationModseq')},
+             updated_at = now()
        WHERE account_id = ${slot('accountId')}
     )
     INSERT INTO mailbox.changes (account_id, modseq, type, object_id, kind)
@@ -77,6 +80,7 @@ export class AccountWrite {
     { type: ChangeType; objectId: string; kind: ChangeKind | null }
   >();
   private delivered = false;
+  private vacationChanged = false;
 
   private constructor(
     readonly manager: EntityManager,
@@ -116,8 +120,13 @@ export class AccountWrite {
     this.delivered = true;
   }
 
+  /** The VacationResponse changed in this transaction: its state moves (it has no change log). */
+  markVacationChange(): void {
+    this.vacationChanged = true;
+  }
+
   get changedSomething(): boolean {
-    return this.rows().length > 0;
+    return this.rows().length > 0 || this.vacationChanged;
   }
 
   rows(): Array<{ type: ChangeType; objectId: string; kind: ChangeKind }> {
@@ -129,7 +138,7 @@ export class AccountWrite {
   /** Writes the change log and the new states; returns the states after, or those before if nothing changed. */
   async commit(): Promise<AccountStates> {
     const rows = this.rows();
-    if (rows.length === 0) return this.before;
+    if (!this.changedSomething) return this.before;
     const modseq = this.modseq;
     const touched = (type: ChangeType) => rows.some((row) => row.type === type);
     const after: AccountStates = {
@@ -141,6 +150,7 @@ export class AccountWrite {
       identityModseq: touched('Identity') ? modseq : this.before.identityModseq,
       submissionModseq: touched('EmailSubmission') ? modseq : this.before.submissionModseq,
       deliveryModseq: this.delivered ? modseq : this.before.deliveryModseq,
+      vacationModseq: this.vacationChanged ? modseq : this.before.vacationModseq,
     };
     await COMMIT_ACCOUNT_WRITE.run(this.manager, {
       ...after,

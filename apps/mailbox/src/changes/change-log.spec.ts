@@ -17,11 +17,18 @@ describe(stateStrings.name, () => {
   it('gives each type the modseq of its last change, and the push state the account modseq', () => {
     expect(
       stateStrings(
-        states({ modseq: 7, emailModseq: 7, mailboxModseq: 6, threadModseq: 4, deliveryModseq: 5 }),
+        states({
+          modseq: 7,
+          emailModseq: 7,
+          mailboxModseq: 6,
+          threadModseq: 4,
+          deliveryModseq: 5,
+          vacationModseq: 2,
+        }),
       ),
     ).toEqual({
       state: '7',
-      changed: { Email: '7', Mailbox: '6', Thread: '4', EmailDelivery: '5' },
+      changed: { Email: '7', Mailbox: '6', Thread: '4', EmailDelivery: '5', VacationResponse: '2' },
     });
   });
 });
@@ -33,12 +40,19 @@ describe(changedSince.name, () => {
     expect(changedSince(now, '8')).toEqual({ Email: '9' });
     expect(changedSince(now, '4')).toEqual({ Email: '9', Mailbox: '8' });
     expect(changedSince(now, '9')).toEqual({});
+    expect(changedSince({ ...now, modseq: 10, vacationModseq: 10 }, '9')).toEqual({ VacationResponse: '10' });
   });
 
   it('lists every type for a state it never issued', () => {
-    expect(Object.keys(changedSince(now, 'junk'))).toEqual(['Email', 'Mailbox', 'Thread', 'EmailDelivery']);
-    expect(Object.keys(changedSince(now, '10'))).toHaveLength(4);
-    expect(Object.keys(changedSince(now, undefined))).toHaveLength(4);
+    expect(Object.keys(changedSince(now, 'junk'))).toEqual([
+      'Email',
+      'Mailbox',
+      'Thread',
+      'EmailDelivery',
+      'VacationResponse',
+    ]);
+    expect(Object.keys(changedSince(now, '10'))).toHaveLength(5);
+    expect(Object.keys(changedSince(now, undefined))).toHaveLength(5);
   });
 });
 

@@ -1,4 +1,4 @@
-import type { ChangedTypeName } from '@pushmail/contracts';
+import type { PushedTypeName } from '@pushmail/contracts';
 import type { ChangeKind, ChangeType } from '../store/query-builder.js';
 
 /** An account's counters; an account that never received mail has all of them at zero. */
@@ -11,6 +11,7 @@ export interface AccountStates {
   identityModseq: number;
   submissionModseq: number;
   deliveryModseq: number;
+  vacationModseq: number;
   changesHorizon: number;
 }
 
@@ -22,6 +23,7 @@ export const INITIAL_STATES: AccountStates = {
   identityModseq: 0,
   submissionModseq: 0,
   deliveryModseq: 0,
+  vacationModseq: 0,
   changesHorizon: 0,
 };
 
@@ -41,23 +43,24 @@ export function typeModseq(states: AccountStates, type: ChangeType): number {
   }
 }
 
-function typeStates(states: AccountStates): Record<ChangedTypeName, number> {
+function typeStates(states: AccountStates): Record<PushedTypeName, number> {
   return {
     Email: states.emailModseq,
     Mailbox: states.mailboxModseq,
     Thread: states.threadModseq,
     EmailDelivery: states.deliveryModseq,
+    VacationResponse: states.vacationModseq,
   };
 }
 
 /** The push state and every data type's state. */
 export function stateStrings(states: AccountStates): {
   state: string;
-  changed: Record<ChangedTypeName, string>;
+  changed: Record<PushedTypeName, string>;
 } {
-  const changed = {} as Record<ChangedTypeName, string>;
+  const changed = {} as Record<PushedTypeName, string>;
   for (const [type, modseq] of Object.entries(typeStates(states))) {
-    changed[type as ChangedTypeName] = String(modseq);
+    changed[type as PushedTypeName] = String(modseq);
   }
   return { state: String(states.modseq), changed };
 }
@@ -69,13 +72,13 @@ export function stateStrings(states: AccountStates): {
 export function changedSince(
   states: AccountStates,
   since: string | undefined,
-): Partial<Record<ChangedTypeName, string>> {
+): Partial<Record<PushedTypeName, string>> {
   const all = stateStrings(states).changed;
   const from = since === undefined ? null : parseState(since);
   if (from === null || from > states.modseq) return all;
-  const changed: Partial<Record<ChangedTypeName, string>> = {};
+  const changed: Partial<Record<PushedTypeName, string>> = {};
   for (const [type, modseq] of Object.entries(typeStates(states))) {
-    if (modseq > from) changed[type as ChangedTypeName] = String(modseq);
+    if (modseq > from) changed[type as PushedTypeName] = String(modseq);
   }
   return changed;
 }

@@ -2,14 +2,18 @@ import { randomBytes } from 'node:crypto';
 import MimeNode from 'nodemailer/lib/mime-node';
 import type { PartFields } from './body-structure.js';
 import { addresses, angled, canonical, type Draft } from './compose-message.js';
+import type { DraftHeader } from './draft-headers.js';
 
-/** The header fields of a draft: everything but its bodies. */
-export type DraftHeaderFields = Omit<Draft, 'textBody' | 'htmlBody' | 'attachments'>;
+/** The header fields of a draft: everything but its bodies, and those it gives as `header:*`. */
+export type DraftHeaderFields = Omit<Draft, 'textBody' | 'htmlBody' | 'attachments'> & {
+  headers?: DraftHeader[];
+};
 
 /** A part to compose, its content at hand: text (sent as UTF-8) or bytes. */
 export interface ComposablePart extends PartFields {
   subParts: ComposablePart[] | null;
   data: string | Buffer | null;
+  headers?: DraftHeader[];
 }
 
 const NODE_OPTIONS = { newline: 'windows', disableFileAccess: true, disableUrlAccess: true } as const;
@@ -27,6 +31,7 @@ export async function composeStructure(
   const root = buildNode(structure, null);
   root.keepBcc = true;
   const domain = fields.from?.[0]?.email.split('@')[1] ?? 'pushmail.invalid';
+  const own = new Set((fields.headers ?? []).map((header) => header.name));
   const headers: Record<string, unknown> = {
     from: addresses(fields.from),
     sender: addresses(fields.sender),
@@ -37,10 +42,13 @@ export async function composeStructure(
     'in-reply-to': angled(fields.inReplyTo)?.join(' '),
     references: angled(fields.references),
     subject: fields.subject ?? undefined,
-    'message-id': `<${fields.messageId ?? `${randomBytes(12).toString('hex')}@${domain}`}>`,
-    date: fields.sentAt ?? now,
+    'message-id': own.has('message-id')
+      ? undefined
+      : `<${fields.messageId ?? `${randomBytes(12).toString('hex')}@${domain}`}>`,
+    date: own.has('date') ? undefined : (fields.sentAt ?? now),
   };
   for (const [key, value] of Object.entries(headers)) if (value !== undefined) root.setHeader(key, value);
+  addHeaders(root, fields.headers);
   return root.build();
 }
 
@@ -54,6 +62,7 @@ function buildNode(part: ComposablePart, parent: MimeNode | null): MimeNode {
   if (part.cid) node.setHeader('Content-ID', `<${part.cid}>`);
   if (part.language) node.setHeader('Content-Language', part.language.join(', '));
   if (part.location) node.setHeader('Content-Location', part.location);
+  addHeaders(node, part.headers);
   if (part.subParts !== null) {
     for (const child of part.subParts) buildNode(child, node);
     return node;
@@ -66,4 +75,15 @@ function buildNode(part: ComposablePart, parent: MimeNode | null): MimeNode {
     node.setContent(part.data ?? Buffer.alloc(0));
   }
   return node;
+}
+
+/**
+ * Header fields already encoded: written as given, folded by nodemailer unless raw. Added, not set,
+ * so `:all` gives every instance.
+ */
+function addHeaders(node: MimeNode, headers: DraftHeader[] | undefined): void {
+  for (const header of headers ?? []) {
+    const prepared = { prepared: true, foldLines: header.fold, value: header.value };
+    node.addHeader(header.field, prepared as unknown as string);
+  }
 }

@@ -60,7 +60,7 @@ export class MailboxChangesPublisher {
       const created = await this.createdSince(row, origins.get(row.account_id)?.committed);
       const states = statesOf(row)!;
       // Only the types that changed since the last announcement: a flag change moves no thread.
-      const changed = changedSince(states, row.published_modseq);
+      const { VacationResponse, ...changed } = changedSince(states, row.published_modseq);
       const eventCause = states.deliveryModseq > Number(row.published_modseq) ? 'delivery' : cause;
       const acceptedAt = eventCause === 'delivery' ? origins.get(row.account_id)?.acceptedAt : undefined;
       events.push({
@@ -68,6 +68,7 @@ export class MailboxChangesPublisher {
         accountId: row.account_id,
         state: String(states.modseq),
         changed,
+        ...(VacationResponse === undefined ? {} : { alsoChanged: { VacationResponse } }),
         cause: eventCause,
         createdEmailIds: created,
         occurredAt,

@@ -17,6 +17,7 @@ export interface AccountStateTable {
   thread_modseq: Generated<Int8>;
   identity_modseq: Generated<Int8>;
   submission_modseq: Generated<Int8>;
+  vacation_modseq: Generated<Int8>;
 }
 
 export interface BlobsTable {
@@ -131,7 +132,6 @@ export interface VacationResponsesTable {
   subject: string | null;
   text_body: string | null;
   html_body: string | null;
-  state: Generated<Int8>;
 }
 
 export interface MailboxDatabase {

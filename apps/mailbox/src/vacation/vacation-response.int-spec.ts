@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { mailSubmittedTopic, type MailSubmittedV1 } from '@pushmail/contracts';
+import {
+  mailboxChangedTopic,
+  type MailboxChangedV1,
+  mailSubmittedTopic,
+  type MailSubmittedV1,
+} from '@pushmail/contracts';
 import {
   CORE_CAPABILITY,
   type Invocation,
@@ -19,6 +24,7 @@ const using = [CORE_CAPABILITY, MAIL_CAPABILITY, VACATION_RESPONSE_CAPABILITY];
 describe(VacationResponseMethods.name, () => {
   let harness: MailboxTestApp;
   let submittedEvents: CollectedEvents<MailSubmittedV1>;
+  let changeEvents: CollectedEvents<MailboxChangedV1>;
   const accountId = randomUUID();
 
   const call = async (name: string, args: Record<string, unknown>, use = using) => {
@@ -70,12 +76,14 @@ describe(VacationResponseMethods.name, () => {
   beforeAll(async () => {
     harness = await startMailboxApp();
     submittedEvents = await collectEventsFromNow(harness.kafka, mailSubmittedTopic);
+    changeEvents = await collectEventsFromNow(harness.kafka, mailboxChangedTopic);
     // The account comes with its first delivery (before any vacation).
     await deliver('first@example.org');
   });
 
   afterAll(async () => {
     await submittedEvents?.stop();
+    await changeEvents?.stop();
     await harness?.close();
   });
 
@@ -122,7 +130,27 @@ describe(VacationResponseMethods.name, () => {
         },
       },
     });
-    expect(enabled).toMatchObject({ oldState: '0', newState: '1', updated: { singleton: null } });
+    expect(enabled).toMatchObject({ oldState: '0', updated: { singleton: null } });
+    const newState = enabled['newState'] as string;
+    expect(newState).not.toBe('0');
+    expect(await one('VacationResponse/get', { ids: null })).toMatchObject({ state: newState });
+    // The change is announced like any other: devices are pushed a StateChange naming the type.
+    const announced = await expectEventually(
+      () => {
+        const event = changeEvents.events.find(
+          (candidate) => candidate.accountId === accountId && candidate.alsoChanged?.VacationResponse,
+        );
+        expect(event).toBeDefined();
+        return event!;
+      },
+      { timeoutMs: 20_000 },
+    );
+    expect(announced).toMatchObject({
+      state: newState,
+      changed: {},
+      alsoChanged: { VacationResponse: newState },
+      cause: 'update',
+    });
     const stale = await call('VacationResponse/set', { ifInState: '0', update: { singleton: {} } });
     expect(stale.result).toMatchObject({ type: 'stateMismatch' });
 

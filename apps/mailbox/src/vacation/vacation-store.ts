@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { envelopeAddress, mailSubmittedV1 } from '@pushmail/contracts';
 import type { EntityManager } from 'typeorm';
+import type { AccountWrite } from '../changes/account-write.js';
 import type { RawHeader } from '../mime/body-structure.js';
 import { composeMessage } from '../mime/compose-message.js';
 import { addToSubmissionOutbox } from '../submissions/submission-outbox.js';
@@ -14,28 +15,34 @@ import {
 } from './vacation-response.js';
 
 interface VacationRow {
-  is_enabled: boolean;
+  is_enabled: boolean | null;
   from_date: Date | null;
   to_date: Date | null;
   subject: string | null;
   text_body: string | null;
   html_body: string | null;
-  state: string;
+  state: string | null;
 }
 
-/** The account's VacationResponse and its state; the disabled default (state 0) when never set. */
+/**
+ * The account's VacationResponse and its state (the modseq of its last change, kept with the
+ * account's other states); the disabled default, state 0, when never set.
+ */
 export async function loadVacation(
   manager: EntityManager,
   accountId: string,
-  forUpdate = false,
 ): Promise<{ vacation: VacationResponse; state: string }> {
   const rows: VacationRow[] = await manager.query(
-    `SELECT is_enabled, from_date, to_date, subject, text_body, html_body, state::text AS state
-       FROM mailbox.vacation_responses WHERE account_id = $1${forUpdate ? ' FOR UPDATE' : ''}`,
+    `SELECT v.is_enabled, v.from_date, v.to_date, v.subject, v.text_body, v.html_body,
+            s.vacation_modseq::text AS state
+       FROM (SELECT $1::uuid AS account_id) AS a
+       LEFT JOIN mailbox.account_state s ON s.account_id = a.account_id
+       LEFT JOIN mailbox.vacation_responses v ON v.account_id = a.account_id`,
     [accountId],
   );
-  const row = rows[0];
-  if (!row) return { vacation: DISABLED_VACATION, state: '0' };
+  const row = rows[0]!;
+  const state = row.state ?? '0';
+  if (row.is_enabled === null) return { vacation: DISABLED_VACATION, state };
   return {
     vacation: {
       isEnabled: row.is_enabled,
@@ -45,27 +52,24 @@ export async function loadVacation(
       textBody: row.text_body,
       htmlBody: row.html_body,
     },
-    state: row.state,
+    state,
   };
 }
 
-/** Stores the account's VacationResponse; returns its new state. */
-export async function saveVacation(
-  manager: EntityManager,
-  accountId: string,
-  vacation: VacationResponse,
-): Promise<string> {
-  const rows: Array<{ state: string }> = await manager.query(
+/**
+ * Stores the account's VacationResponse, in the change transaction of its account (`write`), which
+ * moves the VacationResponse state and is announced like any other change.
+ */
+export async function saveVacation(write: AccountWrite, vacation: VacationResponse): Promise<void> {
+  await write.manager.query(
     `INSERT INTO mailbox.vacation_responses AS v
-       (account_id, is_enabled, from_date, to_date, subject, text_body, html_body, state)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, 1)
+       (account_id, is_enabled, from_date, to_date, subject, text_body, html_body)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
      ON CONFLICT (account_id) DO UPDATE SET
        is_enabled = EXCLUDED.is_enabled, from_date = EXCLUDED.from_date, to_date = EXCLUDED.to_date,
-       subject = EXCLUDED.subject, text_body = EXCLUDED.text_body, html_body = EXCLUDED.html_body,
-       state = v.state + 1
-     RETURNING state::text AS state`,
+       subject = EXCLUDED.subject, text_body = EXCLUDED.text_body, html_body = EXCLUDED.html_body`,
     [
-      accountId,
+      write.accountId,
       vacation.isEnabled,
       vacation.fromDate,
       vacation.toDate,
@@ -74,7 +78,7 @@ export async function saveVacation(
       vacation.htmlBody,
     ],
   );
-  return rows[0]!.state;
+  write.markVacationChange();
 }
 
 /** What the store knows of a message that has just arrived for an account. */

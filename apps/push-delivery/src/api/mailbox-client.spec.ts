@@ -114,14 +114,21 @@ describe(MailboxClient.name, () => {
       expect(req.url).toBe(`/internal/jmap/state/${accountId}`);
       json(res, 200, {
         state: '9',
-        changed: { Email: 'e9', Mailbox: 'm2', Thread: 't9', EmailDelivery: 'd9', Bogus: 1 },
+        changed: {
+          Email: 'e9',
+          Mailbox: 'm2',
+          Thread: 't9',
+          EmailDelivery: 'd9',
+          VacationResponse: 'v3',
+          Bogus: 1,
+        },
       });
     });
     servers.push(server);
 
     expect(await new MailboxClient(configFor(url)).accountState(accountId)).toEqual({
       state: '9',
-      changed: { Email: 'e9', Mailbox: 'm2', Thread: 't9', EmailDelivery: 'd9' },
+      changed: { Email: 'e9', Mailbox: 'm2', Thread: 't9', EmailDelivery: 'd9', VacationResponse: 'v3' },
     });
   });
 

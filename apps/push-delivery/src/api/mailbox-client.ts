@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { changedTypeNames, type ChangedTypeName } from '@pushmail/contracts';
+import { pushedTypeNames, type PushedTypeName } from '@pushmail/contracts';
 import { isObject, type Invocation, type JmapRequest, type ProblemDetails } from '@pushmail/jmap';
 import { CONFIG, currentRequestSignal } from '@pushmail/platform';
 import type { PushConfig } from '../config/push-config.js';
@@ -13,7 +13,7 @@ export interface MailboxResponse {
 export interface AccountPushState {
   /** The account's overall state: the push state devices resume from. */
   state: string;
-  changed: Partial<Record<ChangedTypeName, string>>;
+  changed: Partial<Record<PushedTypeName, string>>;
 }
 
 /**
@@ -93,8 +93,8 @@ export class MailboxClient implements MailboxApi {
     if (!isObject(body) || typeof body['state'] !== 'string' || !isObject(body['changed'])) {
       throw new MailboxError('failed', 'mailbox answered a malformed account state');
     }
-    const changed: Partial<Record<ChangedTypeName, string>> = {};
-    for (const type of changedTypeNames) {
+    const changed: Partial<Record<PushedTypeName, string>> = {};
+    for (const type of pushedTypeNames) {
       const value = body['changed'][type];
       if (typeof value === 'string') changed[type] = value;
     }

@@ -2,7 +2,7 @@ import { Controller, Inject, Optional, type BeforeApplicationShutdown } from '@n
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { mailboxChangedTopic, type MailboxChangedV1 } from '@pushmail/contracts';
+import { mailboxChangedTopic, type MailboxChangedV1, pushedChanges } from '@pushmail/contracts';
 import { CONFIG, subscription, type ConsumedEvent } from '@pushmail/platform';
 import type { PushConfig } from '../config/push-config.js';
 import { ChangeCoalescer } from './change-coalescer.js';
@@ -41,7 +41,7 @@ export class MailboxChangesController implements BeforeApplicationShutdown {
     const receivedAt = performance.now();
     for (const { event, headers } of events) {
       const acceptedAt = event.acceptedAt === undefined ? undefined : Date.parse(event.acceptedAt);
-      this.coalescer.add(event.accountId, event.changed, event.state, receivedAt, headers, acceptedAt);
+      this.coalescer.add(event.accountId, pushedChanges(event), event.state, receivedAt, headers, acceptedAt);
     }
     this.coalescer.flushBatch();
   }

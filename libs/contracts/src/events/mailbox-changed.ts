@@ -6,6 +6,18 @@ export const changedTypeNames = ['Email', 'Mailbox', 'Thread', 'EmailDelivery'] 
 export type ChangedTypeName = (typeof changedTypeNames)[number];
 
 /**
+ * Types whose changes are announced since after v1 was first published. They travel in
+ * `alsoChanged`, not `changed`: a v1 reader that predates them rejects a `changed` key it does not
+ * know, but ignores a field it does not know, so these events stay readable by every v1 consumer.
+ */
+export const laterChangedTypeNames = ['VacationResponse'] as const;
+export type LaterChangedTypeName = (typeof laterChangedTypeNames)[number];
+
+/** Every type a StateChange of an account's mail can name. */
+export const pushedTypeNames = [...changedTypeNames, ...laterChangedTypeNames] as const;
+export type PushedTypeName = (typeof pushedTypeNames)[number];
+
+/**
  * An account's mail changed. `changed` maps each JMAP data type that changed to its new state
  * string, exactly what a JMAP StateChange carries; `state` is the account's overall state.
  */
@@ -14,6 +26,8 @@ export const mailboxChangedV1 = z.object({
   accountId,
   state: z.string().min(1).max(64),
   changed: z.partialRecord(z.enum(changedTypeNames), z.string().min(1).max(64)),
+  /** Like `changed`, for the types of `laterChangedTypeNames`; a StateChange carries both. */
+  alsoChanged: z.partialRecord(z.enum(laterChangedTypeNames), z.string().min(1).max(64)).optional(),
   /** Why it changed, for consumers that care (a delivery, a device's update, ...). */
   cause: z.enum(['delivery', 'update', 'destroy', 'mailbox']),
   /** Ids of emails created by this change, when the cause is a delivery. */
@@ -27,3 +41,8 @@ export const mailboxChangedV1 = z.object({
   acceptedAt: isoTimestamp.optional(),
 });
 export type MailboxChangedV1 = z.infer<typeof mailboxChangedV1>;
+
+/** What a StateChange for the event carries: `changed` and `alsoChanged` together. */
+export function pushedChanges(event: MailboxChangedV1): Partial<Record<PushedTypeName, string>> {
+  return { ...event.changed, ...event.alsoChanged };
+}

@@ -7,6 +7,7 @@ import {
   setError,
 } from '@pushmail/jmap';
 import { DataSource } from 'typeorm';
+import { AccountChanges } from '../../changes/account-changes.js';
 import { loadVacation, saveVacation } from '../../vacation/vacation-store.js';
 import {
   applyVacationPatch,
@@ -24,7 +25,10 @@ import { readSnapshot } from './read-snapshot.js';
  */
 @Injectable()
 export class VacationResponseMethods {
-  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(AccountChanges) private readonly accounts: AccountChanges,
+  ) {}
 
   async get(args: Record<string, unknown>, context: MethodContext): Promise<Record<string, unknown>> {
     const { accountId } = context;
@@ -45,15 +49,10 @@ export class VacationResponseMethods {
   async set(args: Record<string, unknown>, context: MethodContext): Promise<Record<string, unknown>> {
     const { accountId } = context;
     const { ifInState, create, update, destroy } = setArguments(args, DEFAULT_CORE_LIMITS.maxObjectsInSet);
-    return this.dataSource.transaction(async (manager) => {
-      // The row is locked, so that two sets in a row see each other's state; the account must exist.
-      await manager.query(
-        `INSERT INTO mailbox.vacation_responses (account_id)
-         SELECT $1 WHERE EXISTS (SELECT 1 FROM mailbox.account_state WHERE account_id = $1)
-         ON CONFLICT (account_id) DO NOTHING`,
-        [accountId],
-      );
-      const current = await loadVacation(manager, accountId, true);
+    // In a change transaction of the account (its row locked, so two sets in a row see each other's
+    // state), announced after the commit: the account's devices are pushed a StateChange.
+    const { result, before, after } = await this.accounts.write(accountId, async (write) => {
+      const current = await loadVacation(write.manager, accountId);
       if (ifInState !== undefined && ifInState !== current.state) {
         throw new MethodError('stateMismatch', 'the VacationResponse changed since that state');
       }
@@ -77,12 +76,10 @@ export class VacationResponseMethods {
         vacation = applied.vacation;
         updated[id] = null;
       }
-      const newState =
-        Object.keys(updated).length > 0 ? await saveVacation(manager, accountId, vacation) : current.state;
+      if (Object.keys(updated).length > 0) await saveVacation(write, vacation);
       return {
         accountId,
         oldState: current.state,
-        newState,
         created: null,
         updated: orNull(updated),
         destroyed: null,
@@ -91,5 +88,7 @@ export class VacationResponseMethods {
         notDestroyed: orNull(notDestroyed),
       };
     });
+    if (after !== before) await this.accounts.announce([accountId], 'update');
+    return { ...result, newState: String(after.vacationModseq) };
   }
 }

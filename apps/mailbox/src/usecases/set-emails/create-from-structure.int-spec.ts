@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 
 import { CORE_CAPABILITY, type Invocation, MAIL_CAPABILITY } from '@pushmail/jmap';
+import libmime from 'libmime';
+import { simpleParser } from 'mailparser';
 import PostalMime from 'postal-mime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobStore } from '../../blobs/blob-store.service.js';
@@ -156,6 +158,143 @@ describe(`${SetEmailsUseCase.name} with bodyStructure`, () => {
       })
     )['list'] as Array<{ textBody: Part[]; bodyValues: Record<string, { value: string }> }>;
     expect(email!.bodyValues[email!.textBody[0]!.partId!]!.value).toBe('from a blob: Grüße');
+  });
+
+  it('writes header:* properties of the Email and of its parts, read back the same by Email/get and by another parser', async () => {
+    const long = 'Grüße aus Köln, '.repeat(12).trim();
+    const given = {
+      'header:Subject:asText': long,
+      'header:X-Mood:asText': 'Ça va',
+      'header:Resent-To:asAddresses': [{ name: 'Zoë Ünal', email: 'zoe@example.org' }],
+      'header:X-Teams:asGroupedAddresses': [
+        { name: 'Team, A', addresses: [{ name: null, email: 'a@example.org' }] },
+      ],
+      'header:List-Archive:asURLs': ['https://example.org/archive'],
+      'header:X-Ref:asMessageIds': ['one@example.org', 'two@example.org'],
+      'header:X-When:asDate': '2026-01-02T03:04:05Z',
+      'header:X-Raw': ' as given',
+      'header:X-Tag:asText:all': ['first', 'second'],
+    };
+    const { created, error } = await create({
+      ...given,
+      // The message id a header property gives replaces the one the server would make up.
+      'header:Message-ID:asMessageIds': ['given@example.org'],
+      bodyStructure: {
+        type: 'multipart/mixed',
+        subParts: [
+          { partId: 't', type: 'text/plain', 'header:X-Part-Note:asText': 'Ünïcode part' },
+          {
+            blobId: await upload(png, 'image/png'),
+            type: 'image/png',
+            'header:Content-Description:asText': 'a tiny picture',
+          },
+        ],
+      },
+      bodyValues: { t: { value: 'body' } },
+    });
+    expect(error).toBeUndefined();
+    const [email] = (
+      await call('Email/get', {
+        ids: [created!.id],
+        properties: [...Object.keys(given), 'messageId', 'bodyStructure'],
+        bodyProperties: [
+          'type',
+          'header:X-Part-Note:asText',
+          'header:Content-Description:asText',
+          'subParts',
+        ],
+      })
+    )['list'] as Array<Record<string, unknown>>;
+    expect(email).toMatchObject({ ...given, messageId: ['given@example.org'] });
+    expect((email!['bodyStructure'] as { subParts: unknown[] }).subParts).toMatchObject([
+      { type: 'text/plain', 'header:X-Part-Note:asText': 'Ünïcode part' },
+      { type: 'image/png', 'header:Content-Description:asText': 'a tiny picture' },
+    ]);
+
+    const stored = (await harness.app.get(BlobStore).get(accountId, created!.blobId))!.data;
+    const head = stored.subarray(0, stored.indexOf('\r\n\r\n')).toString('latin1');
+    expect(head).toMatch(/^Subject: =\?UTF-8\?Q\?[\x21-\x7e]+\?=\r\n /m);
+    expect(head.split('\r\n').every((line) => line.length <= 78 && /^[\x20-\x7e\t]*$/.test(line))).toBe(true);
+    expect(head.match(/^Message-ID:/gim)).toHaveLength(1);
+    const independent = await simpleParser(stored);
+    expect(independent.subject).toBe(long);
+    expect(libmime.decodeWords(independent.headers.get('x-mood') as string)).toBe('Ça va');
+    expect(independent.headers.get('x-tag')).toEqual(['first', 'second']);
+    expect(libmime.decodeWords(independent.headers.get('resent-to') as string)).toBe(
+      'Zoë Ünal <zoe@example.org>',
+    );
+    expect(independent.headers.get('x-when')).toBe('Fri, 02 Jan 2026 03:04:05 +0000');
+    expect(independent.messageId).toBe('<given@example.org>');
+  });
+
+  it('writes header:* properties of a create made of textBody and htmlBody', async () => {
+    const { created, error } = await create({
+      'header:X-Simple:asText': 'Ja, genau',
+      'header:List-Post:asURLs': ['mailto:list@example.org'],
+      textBody: [{ partId: 't', type: 'text/plain' }],
+      htmlBody: [{ partId: 'h', type: 'text/html' }],
+      bodyValues: { t: { value: 'plain' }, h: { value: '<p>html</p>' } },
+    });
+    expect(error).toBeUndefined();
+    const [email] = (
+      await call('Email/get', {
+        ids: [created!.id],
+        properties: [
+          'header:X-Simple:asText',
+          'header:List-Post:asURLs',
+          'textBody',
+          'htmlBody',
+          'bodyValues',
+        ],
+        fetchAllBodyValues: true,
+      })
+    )['list'] as Array<Record<string, unknown> & { bodyValues: Record<string, { value: string }> }>;
+    expect(email).toMatchObject({
+      'header:X-Simple:asText': 'Ja, genau',
+      'header:List-Post:asURLs': ['mailto:list@example.org'],
+    });
+    expect(Object.values(email!.bodyValues).map((body) => body.value)).toEqual(['plain', '<p>html</p>']);
+  });
+
+  it('refuses header:* properties RFC 8621 §4.6 does not allow, naming them', async () => {
+    const refusals: Array<[Record<string, unknown>, string[]]> = [
+      [{ 'header:X\u0001Bad': 'x', 'header:X-Fine': 'x' }, ['header:X\u0001Bad']],
+      [{ 'header:Bad:Name:asText': 'x' }, ['header:Bad:Name:asText']],
+      [{ subject: 'twice', 'header:Subject:asText': 'twice' }, ['header:Subject:asText', 'subject']],
+      [
+        { sentAt: '2026-01-01T00:00:00Z', 'header:Date:asDate': '2026-01-01T00:00:00Z' },
+        ['header:Date:asDate', 'sentAt'],
+      ],
+      [{ 'header:Content-Type': ' text/html' }, ['header:Content-Type']],
+      [{ 'header:From:asText': 'x' }, ['header:From:asText']],
+      [{ 'header:X-When:asDate': 'yesterday' }, ['header:X-When:asDate']],
+      [{ 'header:X-Raw': 'injected\r\nBcc: someone@example.org' }, ['header:X-Raw']],
+      [
+        {
+          'header:X-Both:asText': 'top',
+          bodyStructure: { partId: 't', type: 'text/plain', 'header:X-Both:asText': 'part' },
+          bodyValues: { t: { value: 'x' } },
+        },
+        ['bodyStructure'],
+      ],
+    ];
+    for (const [email, properties] of refusals) {
+      const { error } = await create(email);
+      expect(error, JSON.stringify(email)).toMatchObject({ type: 'invalidProperties', properties });
+    }
+    const partRefusals = [
+      { partId: 't', type: 'text/plain', 'header:Content-Transfer-Encoding': ' base64' },
+      { partId: 't', type: 'text/plain', 'header:Content-Type': ' text/html' },
+      { partId: 't', type: 'text/plain', disposition: 'inline', 'header:Content-Disposition': ' inline' },
+      { partId: 't', type: 'text/plain', 'header:X\u007fBad:asText': 'x' },
+    ];
+    for (const bodyStructure of partRefusals) {
+      const { error } = await create({ bodyStructure, bodyValues: { t: { value: 'x' } } });
+      expect(error, JSON.stringify(bodyStructure)).toMatchObject({
+        type: 'invalidProperties',
+        properties: ['bodyStructure'],
+      });
+    }
   });
 
   it('answers blobNotFound, invalidProperties and tooLarge as RFC 8621 §4.6 says', async () => {

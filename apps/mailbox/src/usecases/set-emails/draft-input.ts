@@ -3,6 +3,7 @@ import type { Email, EmailAddressValue, MessageFields } from '../../emails/email
 import type { DraftAttachment } from '../../mime/compose-message.js';
 import { readSet } from '../../jmap/methods/email-patch.js';
 import { partOfType } from '../../mime/body-structure.js';
+import { type DraftHeader, headerPropertyNames, readDraftHeaders } from '../../mime/draft-headers.js';
 import { type DraftPart, readBodyLeaf, readDraftStructure, structureOfBodies } from './draft-structure.js';
 
 /** The fields of a message that an Email/set create can give. */
@@ -30,7 +31,24 @@ export interface DraftInput extends Pick<MessageFields, DraftFields>, Pick<Email
    * uploaded blobs; then `textBody`, `htmlBody` and `attachments` above are empty.
    */
   structure: DraftPart | null;
+  /** Header fields given as `header:*` properties, in order (RFC 8621 §4.1.3). */
+  headers: DraftHeader[];
 }
+
+/** The header field each convenience property stands for: giving both is invalidProperties. */
+const CONVENIENCE_FIELDS: Record<string, string> = {
+  from: 'from',
+  sender: 'sender',
+  to: 'to',
+  cc: 'cc',
+  bcc: 'bcc',
+  replyTo: 'reply-to',
+  subject: 'subject',
+  sentAt: 'date',
+  messageId: 'message-id',
+  inReplyTo: 'in-reply-to',
+  references: 'references',
+};
 
 const ADDRESS_FIELDS = ['from', 'sender', 'to', 'cc', 'bcc', 'replyTo'] as const;
 const SETTABLE = new Set<string>([
@@ -55,11 +73,20 @@ export type DraftOutcome = { ok: true; draft: DraftInput } | { ok: false; error:
 /** Reads a create object; anything this server cannot build a message from is invalidProperties. */
 export function readDraft(value: unknown, resolveMailbox: (id: string) => string | undefined): DraftOutcome {
   if (!isObject(value)) return invalid(['*'], 'a create must be an Email object');
-  const unknown = Object.keys(value).filter((key) => !SETTABLE.has(key));
-  if (unknown.length > 0) {
+  const unknown = Object.keys(value).filter((key) => !SETTABLE.has(key) && !key.startsWith('header:'));
+  if (unknown.length > 0) return invalid(unknown, 'server-set, unknown or unsupported properties');
+  const headers = readDraftHeaders(value);
+  if (!headers.ok) {
     return invalid(
-      unknown,
-      'server-set, unknown or unsupported properties (header:* properties are not supported)',
+      headers.properties,
+      'header properties need a valid field name, a form the field allows and a value of that form, each field once',
+    );
+  }
+  const headerConflicts = topLevelHeaderConflicts(value);
+  if (headerConflicts.length > 0) {
+    return invalid(
+      headerConflicts,
+      'a header field is given twice, or a Content-* field is given on the Email rather than on a body part',
     );
   }
   const bad: string[] = [];
@@ -89,7 +116,12 @@ export function readDraft(value: unknown, resolveMailbox: (id: string) => string
 
   const bodyValues = isObject(value['bodyValues']) ? value['bodyValues'] : {};
   if (value['bodyValues'] !== undefined && !isObject(value['bodyValues'])) bad.push('bodyValues');
-  const structure = draftStructure(value, bodyValues as Record<string, unknown>, bad);
+  const structure = draftStructure(
+    value,
+    bodyValues as Record<string, unknown>,
+    bad,
+    headers.headers.length > 0,
+  );
   const textBody = structure === null ? bodyPart(value['textBody'], 'text/plain', bodyValues) : null;
   if (textBody === undefined) bad.push('textBody');
   const htmlBody = structure === null ? bodyPart(value['htmlBody'], 'text/html', bodyValues) : null;
@@ -114,8 +146,37 @@ export function readDraft(value: unknown, resolveMailbox: (id: string) => string
       htmlBody: htmlBody!,
       attachments: attachments!,
       structure,
+      headers: headers.headers,
     },
   };
+}
+
+/**
+ * RFC 8621 §4.6: a field given both as a convenience property and as `header:*`, a `Content-*`
+ * field on the Email, and a field of the top-level body part the Email already gives.
+ */
+function topLevelHeaderConflicts(value: Record<string, unknown>): string[] {
+  const given = (key: string) => value[key] !== undefined;
+  const fieldOf = (key: string) => key.slice('header:'.length).split(':')[0]!.toLowerCase();
+  const convenience = new Set(
+    Object.keys(CONVENIENCE_FIELDS)
+      .filter(given)
+      .map((key) => CONVENIENCE_FIELDS[key]!),
+  );
+  const conflicts = Object.keys(value).filter(
+    (key) =>
+      key.startsWith('header:') && (convenience.has(fieldOf(key)) || fieldOf(key).startsWith('content-')),
+  );
+  for (const key of Object.keys(CONVENIENCE_FIELDS)) {
+    if (given(key) && conflicts.some((header) => fieldOf(header) === CONVENIENCE_FIELDS[key]))
+      conflicts.push(key);
+  }
+  const root = value['bodyStructure'];
+  if (isObject(root)) {
+    const onEmail = new Set([...convenience, ...headerPropertyNames(value)]);
+    if (headerPropertyNames(root).some((name) => onEmail.has(name))) conflicts.push('bodyStructure');
+  }
+  return conflicts;
 }
 
 function invalid(properties: string[], description: string): DraftOutcome {
@@ -224,6 +285,7 @@ function draftStructure(
   value: Record<string, unknown>,
   bodyValues: Record<string, unknown>,
   bad: string[],
+  hasHeaders: boolean,
 ): DraftPart | null {
   const given = (key: string) => value[key] !== undefined && value[key] !== null;
   if (given('bodyStructure')) {
@@ -238,7 +300,8 @@ function draftStructure(
   }
   const refersToBlob = (key: string) =>
     Array.isArray(value[key]) && value[key].some((part) => isObject(part) && part['blobId'] != null);
-  if (!refersToBlob('textBody') && !refersToBlob('htmlBody')) return null;
+  // The simpler composer writes no header fields of the draft's own: a create with any goes here.
+  if (!hasHeaders && !refersToBlob('textBody') && !refersToBlob('htmlBody')) return null;
   const leaf = (key: string, type: string): DraftPart | null => {
     if (!given(key)) return null;
     const list = value[key];

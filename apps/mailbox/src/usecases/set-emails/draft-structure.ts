@@ -1,5 +1,6 @@
 import { isObject } from '@pushmail/jmap';
 import { type PartFields, partOfType } from '../../mime/body-structure.js';
+import { type DraftHeader, readDraftHeaders } from '../../mime/draft-headers.js';
 
 /** One part of a message an Email/set create describes (RFC 8621 §4.6), its content still a reference. */
 export interface DraftPart extends PartFields {
@@ -7,7 +8,23 @@ export interface DraftPart extends PartFields {
   subParts: DraftPart[] | null;
   /** A leaf's content: text from `bodyValues`, or an uploaded blob. */
   content: { text: string } | { blobId: string } | null;
+  /** Header fields the part gives as `header:*` properties. */
+  headers?: DraftHeader[];
 }
+
+/**
+ * The header field each part property stands for (RFC 8621 §4.1.4): giving both is refused.
+ * Content-Type and Content-Transfer-Encoding are the server's to write (from `type`, `charset`
+ * and `name`, and the encoding it picks), so a part cannot give them as `header:*`.
+ */
+const PART_FIELDS: Record<string, string[]> = {
+  'content-type': ['*'],
+  'content-transfer-encoding': ['*'],
+  'content-disposition': ['disposition', 'name'],
+  'content-id': ['cid'],
+  'content-language': ['language'],
+  'content-location': ['location'],
+};
 
 /** `maxSizeAttachmentsPerEmail` of the mail capability the session advertises: past it, tooLarge. */
 export const MAX_ATTACHMENTS_BYTES = 50_000_000;
@@ -98,15 +115,11 @@ function readPart(
     (typeof rawType === 'string' && rawType.toLowerCase().startsWith('multipart/'));
   const allowed = isMultipart ? MULTIPART_PROPERTIES : LEAF_PROPERTIES;
   const unknown = Object.keys(value).filter(
-    (key) => !allowed.has(key) && !(key === 'headers' && isEmptyList(value[key])),
+    (key) =>
+      !allowed.has(key) && !key.startsWith('header:') && !(key === 'headers' && isEmptyList(value[key])),
   );
   if (unknown.length > 0) {
-    fail(
-      `unsupported part properties: ${unknown
-        .slice(0, 5)
-        .map((key) => key.replace(/[^\x20-\x7e]/g, '?').slice(0, 64))
-        .join(', ')}`,
-    );
+    fail(`unsupported part properties: ${unknown.slice(0, 5).map(printable).join(', ')}`);
   }
   const optionalString = (key: string, pattern?: RegExp): string | null => {
     const entry = value[key];
@@ -120,6 +133,16 @@ function readPart(
     }
     return entry;
   };
+  const headers = readDraftHeaders(value);
+  if (!headers.ok)
+    fail(`invalid header properties: ${headers.properties.slice(0, 5).map(printable).join(', ')}`);
+  for (const header of headers.ok ? headers.headers : []) {
+    const properties = PART_FIELDS[header.name];
+    if (properties?.includes('*')) fail(`${printable(header.field)} is the server's to write`);
+    const twice = properties?.find((property) => value[property] !== undefined && value[property] !== null);
+    if (twice) fail(`${printable(header.field)} and "${twice}" give the same header field`);
+  }
+  const partHeaders = headers.ok && headers.headers.length > 0 ? { headers: headers.headers } : {};
   const type = (optionalString('type') ?? (isMultipart ? 'multipart/mixed' : 'text/plain')).toLowerCase();
   if (!MEDIA_TYPE.test(type)) fail('"type" must be a media type');
   const disposition = optionalString('disposition', /^(attachment|inline)$/i)?.toLowerCase() ?? null;
@@ -136,6 +159,7 @@ function readPart(
       location,
       subParts: subParts.map((child) => readPart(child, bodyValues, depth + 1, counter)),
       content: null,
+      ...partHeaders,
     };
   }
 
@@ -183,7 +207,12 @@ function readPart(
     location,
     subParts: null,
     content,
+    ...partHeaders,
   };
+}
+
+function printable(value: string): string {
+  return value.replace(/[^\x20-\x7e]/g, '?').slice(0, 64);
 }
 
 function isEmptyList(value: unknown): boolean {

@@ -73,7 +73,7 @@ describe(SetEmailsUseCase.name, () => {
     const all = await internal(`/internal/jmap/state/${accountId}?since=nonsense`);
     expect(await all.json()).toEqual({
       state: '3',
-      changed: { Email: '3', Mailbox: '3', Thread: '3', EmailDelivery: '1' },
+      changed: { Email: '3', Mailbox: '3', Thread: '3', EmailDelivery: '1', VacationResponse: '0' },
     });
   });
 
