@@ -3,6 +3,7 @@ import { CreateMailboxTables1795737600000 } from './migrations/1795737600000-cre
 import { AddSyncAndBlobs1795824000000 } from './migrations/1795824000000-add-sync-and-blobs.js';
 import { AddSubmissions1796000000000 } from './migrations/1796000000000-add-submissions.js';
 import { AddVacationResponses1796100000000 } from './migrations/1796100000000-add-vacation-responses.js';
+import { IndexPendingSubmissions1796200000000 } from './migrations/1796200000000-index-pending-submissions.js';
 
 export const MAILBOX_SCHEMA = 'mailbox';
 
@@ -12,6 +13,7 @@ export const mailboxMigrations = [
   AddSyncAndBlobs1795824000000,
   AddSubmissions1796000000000,
   AddVacationResponses1796100000000,
+  IndexPendingSubmissions1796200000000,
 ];
 
 export function mailboxDataSourceOptions(databaseUrl: string): DataSourceOptions {

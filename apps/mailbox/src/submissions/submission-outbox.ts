@@ -9,6 +9,9 @@ const SWEEP_INTERVAL_MS = 2000;
 const GRACE_SECONDS = 2;
 // Each event carries a whole message: a few per produce request.
 const BATCH = 5;
+/** A delayed submission waits in the outbox until it is released (`final`) or canceled (deleted). */
+const NOT_PENDING = `NOT EXISTS (SELECT 1 FROM mailbox.email_submissions pending
+  WHERE pending.id = submission_outbox.submission_id AND pending.undo_status = 'pending')`;
 
 /**
  * The outbox of submissions: a submission's event is written in the transaction that stores the
@@ -52,7 +55,8 @@ export class SubmissionOutbox implements OnApplicationBootstrap, OnModuleDestroy
     try {
       await this.publishRows(
         await this.dataSource.query(
-          'SELECT submission_id, event FROM mailbox.submission_outbox WHERE submission_id = ANY($1::text[])',
+          `SELECT submission_id, event FROM mailbox.submission_outbox
+            WHERE submission_id = ANY($1::text[]) AND ${NOT_PENDING}`,
           [[...submissionIds]],
         ),
       );
@@ -65,7 +69,7 @@ export class SubmissionOutbox implements OnApplicationBootstrap, OnModuleDestroy
   async sweep(): Promise<number> {
     const rows: Array<{ submission_id: string; event: MailSubmittedV1 }> = await this.dataSource.query(
       `SELECT submission_id, event FROM mailbox.submission_outbox
-        WHERE created_at < now() - make_interval(secs => $1)
+        WHERE created_at < now() - make_interval(secs => $1) AND ${NOT_PENDING}
         ORDER BY created_at
         LIMIT ${BATCH}`,
       [GRACE_SECONDS],
