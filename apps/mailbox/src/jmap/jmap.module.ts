@@ -8,7 +8,6 @@ import { SetEmailsUseCase } from '../usecases/set-emails/set-emails.usecase.js';
 import { SetMailboxesUseCase } from '../usecases/set-mailboxes/set-mailboxes.usecase.js';
 import { SetIdentitiesUseCase } from '../usecases/set-identities/set-identities.usecase.js';
 import { SubmitEmailsUseCase } from '../usecases/submit-emails/submit-emails.usecase.js';
-import { ReleaseSubmissionsUseCase } from '../usecases/release-submissions/release-submissions.usecase.js';
 import { IdentitiesService } from '../identities/identities.service.js';
 import { SubmissionOutbox } from '../submissions/submission-outbox.js';
 import { EmailSubmissionMethods } from './methods/email-submission.methods.js';
@@ -46,7 +45,6 @@ import { VacationResponseMethods } from './methods/vacation-response.methods.js'
     EmailSubmissionMethods,
     SubmitEmailsUseCase,
     SubmissionOutbox,
-    ReleaseSubmissionsUseCase,
     VacationResponseMethods,
   ],
 })

@@ -3,6 +3,8 @@ import { mailSubmittedTopic, type MailSubmittedV1 } from '@pushmail/contracts';
 import { EventProducer, LOGGER, PeriodicTask } from '@pushmail/platform';
 import type { Logger } from 'pino';
 import { DataSource, type EntityManager } from 'typeorm';
+import { AccountChanges } from '../changes/account-changes.js';
+import { releaseDueSubmissions } from './release-submissions.js';
 
 const SWEEP_INTERVAL_MS = 2000;
 /** Younger rows are still being published by the request that wrote them. */
@@ -24,6 +26,8 @@ export class SubmissionOutbox implements OnApplicationBootstrap, OnModuleDestroy
   private readonly sweeping = new PeriodicTask(
     SWEEP_INTERVAL_MS,
     async () => {
+      // Delayed submissions that are due become final, and go out now.
+      await this.publish(await releaseDueSubmissions(this.dataSource, this.accounts));
       const published = await this.sweep();
       if (published > 0) this.logger.info({ published }, 'published submissions whose first publish failed');
     },
@@ -34,6 +38,7 @@ export class SubmissionOutbox implements OnApplicationBootstrap, OnModuleDestroy
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(EventProducer) private readonly producer: EventProducer,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(AccountChanges) private readonly accounts: AccountChanges,
   ) {}
 
   onApplicationBootstrap(): void {

@@ -49,7 +49,7 @@ interface Created {
  * is published after the commit (and repeated until Kafka has it), so an accepted submission is never
  * lost. Only the account's own address sends, within its hourly and per-message limits. With
  * `SUBMISSION_DELAY_SECONDS` a submission stays `pending` that long (its event held in the outbox,
- * see ReleaseSubmissionsUseCase) and may be canceled meanwhile; otherwise it is `final` at once.
+ * see releaseDueSubmissions) and may be canceled meanwhile; otherwise it is `final` at once.
  */
 @Injectable()
 export class SubmitEmailsUseCase {

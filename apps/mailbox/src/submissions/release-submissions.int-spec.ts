@@ -3,12 +3,12 @@ import { mailSubmittedTopic, type MailSubmittedV1 } from '@pushmail/contracts';
 import { CORE_CAPABILITY, MAIL_CAPABILITY, SUBMISSION_CAPABILITY } from '@pushmail/jmap';
 import { type CollectedEvents, collectEventsFromNow, expectEventually } from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type MailboxTestApp, startMailboxApp } from '../../testing/mailbox-harness.js';
-import { ReleaseSubmissionsUseCase } from './release-submissions.usecase.js';
+import { type MailboxTestApp, startMailboxApp } from '../testing/mailbox-harness.js';
+import { releaseDueSubmissions } from './release-submissions.js';
 
 const DELAY_SECONDS = 3;
 
-describe(ReleaseSubmissionsUseCase.name, () => {
+describe(releaseDueSubmissions.name, () => {
   let harness: MailboxTestApp;
   let events: CollectedEvents<MailSubmittedV1>;
   const accountId = randomUUID();
