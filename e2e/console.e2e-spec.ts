@@ -2,7 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectEventually, freePort, RegistryClient, type RunningPlatform } from '@pushmail/testing';
+import {
+  DeviceClient,
+  expectEventually,
+  freePort,
+  jmapSenderOf,
+  RegistryClient,
+  type RunningPlatform,
+  submitDraft,
+} from '@pushmail/testing';
 import { startSuitePlatform } from './support/e2e-platform.js';
 
 const chromiumPath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
@@ -18,10 +26,18 @@ describe('the operations console', () => {
   let blockedAccount: { accountId: string; address: string };
   let quarantined: { accountId: string; deviceId: string; address: string };
   let toWipe: { accountId: string; deviceId: string; address: string; token: string };
+  // Nothing listens at this domain's route: its mail waits in the outbound queue, deferred.
+  const unreachable = `unreachable-${run}.example`;
+  const [toKeep, toDrop] = [`keep@${unreachable}`, `drop@${unreachable}`];
 
   beforeAll(async () => {
     mkdirSync(screenshots, { recursive: true });
-    const [push, mailbox, smtp] = [await freePort(), await freePort(), await freePort()];
+    const [push, mailbox, smtp, closed] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ];
     platform = await startSuitePlatform('console', {
       mailDomains: ['example.com'],
       ports: { push, mailbox, smtp },
@@ -30,6 +46,11 @@ describe('the operations console', () => {
           CONSOLE_METRICS_URLS: `push-delivery=http://127.0.0.1:${push},mailbox=http://127.0.0.1:${mailbox}`,
           SELFTEST_SMTP_PORT: String(smtp),
           SELFTEST_JMAP_WS_URL: `ws://127.0.0.1:${push}/jmap/ws`,
+        },
+        outbound: {
+          MX_OVERRIDES: `${unreachable}=127.0.0.1:${closed}`,
+          RETRY_BASE_MS: String(60 * 60 * 1000),
+          QUEUE_POLL_MS: '200',
         },
       },
     });
@@ -81,6 +102,20 @@ describe('the operations console', () => {
       token: lostDevice.token,
     };
 
+    const sender = await account('sender');
+    const senderDevice = await registry.registerDevice(sender.address, sender.password, {
+      deviceId: 'sending-phone',
+    });
+    const client = await expectEventually(() =>
+      DeviceClient.connect(platform.websocketUrl, senderDevice.token),
+    );
+    await submitDraft(await jmapSenderOf(client, sender), {
+      to: [toKeep, toDrop],
+      subject: 'Waits in the queue',
+      text: 'Its route is closed.',
+    });
+    client.close();
+
     browser = await chromium.launch({
       executablePath: chromiumPath,
       args: [
@@ -101,6 +136,17 @@ describe('the operations console', () => {
     await browser?.close();
     await platform?.stop();
   });
+
+  /** The deliveries waiting to go out, through operations as the console reads them. */
+  async function waitingTo(recipient: string) {
+    const response = await fetch(`${platform.operationsUrl}/admin/queue?limit=500`, {
+      headers: { authorization: `Bearer ${platform.adminToken}` },
+    });
+    const page = (await response.json()) as {
+      deliveries: Array<{ recipient: string; status: string; attempts: number; cancelRequested: boolean }>;
+    };
+    return page.deliveries.find((delivery) => delivery.recipient === recipient);
+  }
 
   async function api(path: string): Promise<Record<string, unknown>> {
     const response = await fetch(`${platform.registryUrl}${path}`, {
@@ -197,4 +243,32 @@ describe('the operations console', () => {
     await page.getByRole('heading', { name: 'mailbox' }).waitFor();
     await page.screenshot({ path: `${screenshots}/08-live.png`, fullPage: true });
   });
+
+  it('lists the outbound queue, retries one delivery and drops another', async () => {
+    await expectEventually(
+      async () => {
+        for (const recipient of [toKeep, toDrop])
+          expect(await waitingTo(recipient)).toMatchObject({ status: 'deferred', attempts: 1 });
+      },
+      { timeoutMs: 60_000 },
+    );
+    await page.getByRole('button', { name: 'Outbound queue' }).click();
+    const row = page.getByRole('row').filter({ hasText: toDrop });
+    await row.waitFor();
+    expect(await row.textContent()).toContain('deferred');
+    await page.screenshot({ path: `${screenshots}/09-outbound-queue.png`, fullPage: true });
+
+    await page.getByRole('button', { name: `Drop ${toDrop}` }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('bounces at the next pass');
+    await expectEventually(async () => expect(await waitingTo(toDrop)).toBeUndefined(), {
+      timeoutMs: 30_000,
+    });
+
+    await page.getByRole('button', { name: `Retry ${toKeep}` }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('tried at the next pass');
+    await expectEventually(
+      async () => expect(await waitingTo(toKeep)).toMatchObject({ status: 'deferred', attempts: 2 }),
+      { timeoutMs: 30_000 },
+    );
+  }, 120_000);
 });

@@ -71,7 +71,8 @@ sending (outbound)
                                                 staying to publish for DKIM_RETIRED_GRACE_MS
   queue list [--status queued|deferred] [--limit N]  the deliveries waiting to go out, oldest first
   queue retry <deliveryId>                      try it at the next pass of the queue
-  queue cancel <deliveryId>                     bounce it (a DSN to the sender) at the next pass
+  queue drop <deliveryId>                       bounce it (a DSN to the sender) at the next pass
+                                                (also: queue cancel)
 
   openapi                                       print the admin API's OpenAPI document
 
@@ -601,7 +602,8 @@ async function queue(
     );
     return show(page, table(page.deliveries, columns));
   }
-  if (action === 'retry' || action === 'cancel') {
+  // `cancel` is the command's earlier name, kept as an alias.
+  if (action === 'retry' || action === 'drop' || action === 'cancel') {
     const params = { params: { path: { deliveryId: required(rest[0], 'the delivery id') } } };
     const delivery = await answer(
       action === 'retry'
@@ -615,7 +617,7 @@ async function queue(
         : `delivery ${delivery.deliveryId} to ${delivery.recipient}: bounces at the next pass`,
     );
   }
-  throw new CliError(`unknown command "queue ${action ?? ''}" (list, retry or cancel)`);
+  throw new CliError(`unknown command "queue ${action ?? ''}" (list, retry or drop)`);
 }
 
 const findingColumns: Column<Schemas['DeviceDiagnosis']>[] = [

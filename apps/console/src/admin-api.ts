@@ -23,4 +23,6 @@ export type SelfTestReport = Schemas['SelfTestReport'];
 export type Hop = SelfTestReport['hops'][number];
 export type AccessRule = Schemas['AccessRule'];
 export type Policy = Schemas['Policy'];
+export type QueuePage = Schemas['QueuePage'];
+export type QueuedDelivery = Schemas['QueuedDelivery'];
 export type LiveCounters = Ok<'/admin/live', 'get'>;

@@ -45,6 +45,8 @@ export type {
   Hop,
   LiveCounters,
   Policy,
+  QueuedDelivery,
+  QueuePage,
   SelfTestReport,
   TrailRecord,
 } from './admin-api.js';

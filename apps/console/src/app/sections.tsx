@@ -4,6 +4,7 @@ import { AccessRulesSection } from '../features/access-rules/access-rules-sectio
 import { DevicesView } from '../features/devices/devices-view.js';
 import { FindingsView } from '../features/findings/findings-view.js';
 import { LiveView } from '../features/live/live-view.js';
+import { OutboundQueueView } from '../features/outbound-queue/outbound-queue-view.js';
 import { PoliciesSection } from '../features/policies/policies-section.js';
 import { QuarantineView } from '../features/quarantine/quarantine-view.js';
 import { SelfTestView } from '../features/self-test/self-test-view.js';
@@ -19,6 +20,7 @@ export const SECTIONS: readonly Section[] = [
   { id: 'devices', label: 'Accounts and devices', render: (run) => <DevicesView run={run} /> },
   { id: 'findings', label: 'Findings', render: (run) => <FindingsView run={run} /> },
   { id: 'quarantine', label: 'Quarantine', render: (run) => <QuarantineView run={run} /> },
+  { id: 'outbound', label: 'Outbound queue', render: (run) => <OutboundQueueView run={run} /> },
   {
     id: 'rules',
     label: 'Access rules and policies',

@@ -31,6 +31,8 @@ export const mailboxConfigSchema = baseConfigSchema.extend({
   SUBMISSION_MAX_RECIPIENTS: positiveInt(10_000).default(100),
   // The event carries the message base64-encoded and must fit mail-submitted's 48 MiB.
   SUBMISSION_MAX_BYTES: positiveInt(32 * 1024 * 1024).default(10 * 1024 * 1024),
+  /** An undo window: a submission stays `pending` (cancelable) this long before it goes out; 0 sends at once. */
+  SUBMISSION_DELAY_SECONDS: z.coerce.number().int().min(0).max(86_400).default(0),
   /**
    * The JSON bytes one JMAP request may answer (docs/adr/0051); Email/get and Email/parse stop
    * building at it, so it also bounds what one request holds in memory.

@@ -4,6 +4,7 @@ import { AddSyncAndBlobs1795824000000 } from './migrations/1795824000000-add-syn
 import { AddSubmissions1796000000000 } from './migrations/1796000000000-add-submissions.js';
 import { AddVacationResponses1796100000000 } from './migrations/1796100000000-add-vacation-responses.js';
 import { AddVacationState1796200000000 } from './migrations/1796200000000-add-vacation-state.js';
+import { IndexPendingSubmissions1796300000000 } from './migrations/1796300000000-index-pending-submissions.js';
 
 export const MAILBOX_SCHEMA = 'mailbox';
 
@@ -14,6 +15,7 @@ export const mailboxMigrations = [
   AddSubmissions1796000000000,
   AddVacationResponses1796100000000,
   AddVacationState1796200000000,
+  IndexPendingSubmissions1796300000000,
 ];
 
 export function mailboxDataSourceOptions(databaseUrl: string): DataSourceOptions {

@@ -3,12 +3,17 @@ import { mailSubmittedTopic, type MailSubmittedV1 } from '@pushmail/contracts';
 import { EventProducer, LOGGER, PeriodicTask } from '@pushmail/platform';
 import type { Logger } from 'pino';
 import { DataSource, type EntityManager } from 'typeorm';
+import { AccountChanges } from '../changes/account-changes.js';
+import { releaseDueSubmissions } from './release-submissions.js';
 
 const SWEEP_INTERVAL_MS = 2000;
 /** Younger rows are still being published by the request that wrote them. */
 const GRACE_SECONDS = 2;
 // Each event carries a whole message: a few per produce request.
 const BATCH = 5;
+/** A delayed submission waits in the outbox until it is released (`final`) or canceled (deleted). */
+const NOT_PENDING = `NOT EXISTS (SELECT 1 FROM mailbox.email_submissions pending
+  WHERE pending.id = submission_outbox.submission_id AND pending.undo_status = 'pending')`;
 
 /**
  * The outbox of submissions: a submission's event is written in the transaction that stores the
@@ -21,6 +26,8 @@ export class SubmissionOutbox implements OnApplicationBootstrap, OnModuleDestroy
   private readonly sweeping = new PeriodicTask(
     SWEEP_INTERVAL_MS,
     async () => {
+      // Delayed submissions that are due become final, and go out now.
+      await this.publish(await releaseDueSubmissions(this.dataSource, this.accounts));
       const published = await this.sweep();
       if (published > 0) this.logger.info({ published }, 'published submissions whose first publish failed');
     },
@@ -31,6 +38,7 @@ export class SubmissionOutbox implements OnApplicationBootstrap, OnModuleDestroy
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(EventProducer) private readonly producer: EventProducer,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(AccountChanges) private readonly accounts: AccountChanges,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -52,7 +60,8 @@ export class SubmissionOutbox implements OnApplicationBootstrap, OnModuleDestroy
     try {
       await this.publishRows(
         await this.dataSource.query(
-          'SELECT submission_id, event FROM mailbox.submission_outbox WHERE submission_id = ANY($1::text[])',
+          `SELECT submission_id, event FROM mailbox.submission_outbox
+            WHERE submission_id = ANY($1::text[]) AND ${NOT_PENDING}`,
           [[...submissionIds]],
         ),
       );
@@ -65,7 +74,7 @@ export class SubmissionOutbox implements OnApplicationBootstrap, OnModuleDestroy
   async sweep(): Promise<number> {
     const rows: Array<{ submission_id: string; event: MailSubmittedV1 }> = await this.dataSource.query(
       `SELECT submission_id, event FROM mailbox.submission_outbox
-        WHERE created_at < now() - make_interval(secs => $1)
+        WHERE created_at < now() - make_interval(secs => $1) AND ${NOT_PENDING}
         ORDER BY created_at
         LIMIT ${BATCH}`,
       [GRACE_SECONDS],

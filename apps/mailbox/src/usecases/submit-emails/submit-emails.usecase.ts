@@ -40,15 +40,16 @@ interface Created {
   id: string;
   threadId: string;
   sendAt: string;
-  undoStatus: 'final';
+  undoStatus: 'pending' | 'final';
 }
 
 /**
  * EmailSubmission/set (RFC 8621 §7.5). A created submission is stored, its email moved to Sent and
  * marked `$seen`, and its mail-submitted event written to the outbox, in one transaction; the event
  * is published after the commit (and repeated until Kafka has it), so an accepted submission is never
- * lost. Only the account's own address sends, within its hourly and per-message limits. There is no
- * delayed sending (`maxDelayedSend` 0), so a submission is `final` at once and cannot be canceled.
+ * lost. Only the account's own address sends, within its hourly and per-message limits. With
+ * `SUBMISSION_DELAY_SECONDS` a submission stays `pending` that long (its event held in the outbox,
+ * see releaseDueSubmissions) and may be canceled meanwhile; otherwise it is `final` at once.
  */
 @Injectable()
 export class SubmitEmailsUseCase {
@@ -95,15 +96,17 @@ export class SubmitEmailsUseCase {
           sentLastHour += 1;
           results.created[creationId] = outcome.created;
           context.createdIds.set(creationId, outcome.created.id);
-          submitted.push(outcome.created.id);
+          if (outcome.created.undoStatus === 'final') submitted.push(outcome.created.id);
           emailOfSubmission.set(outcome.created.id, outcome.emailId);
         }
 
         for (const [id, patch] of Object.entries(update)) {
-          const rows: Array<{ id: string }> = await write.manager.query(
-            'SELECT id FROM mailbox.email_submissions WHERE id = $1 AND account_id = $2 FOR UPDATE',
-            [id, accountId],
-          );
+          const rows: Array<{ id: string; email_id: string; undo_status: string }> =
+            await write.manager.query(
+              `SELECT id, email_id, undo_status FROM mailbox.email_submissions
+              WHERE id = $1 AND account_id = $2 FOR UPDATE`,
+              [id, accountId],
+            );
           const row = rows[0];
           if (!row) {
             results.notUpdated[id] = setError('notFound');
@@ -121,8 +124,12 @@ export class SubmitEmailsUseCase {
             );
             continue;
           }
-          // Nothing is ever pending: without delayed sending, a submission is final when created.
-          results.notUpdated[id] = setError('cannotUnsend', 'the message has already been sent');
+          if (row.undo_status === 'final')
+            results.notUpdated[id] = setError('cannotUnsend', 'the message has already been sent');
+          else {
+            if (row.undo_status === 'pending') await cancelPending(write, id, row.email_id);
+            results.updated[id] = null;
+          }
         }
 
         for (const id of destroy) {
@@ -166,9 +173,11 @@ export class SubmitEmailsUseCase {
           }),
         };
     }
-    if (input['undoStatus'] !== undefined && input['undoStatus'] !== 'final')
+    const delayed = this.config.SUBMISSION_DELAY_SECONDS > 0;
+    const undoStatus = delayed ? 'pending' : 'final';
+    if (input['undoStatus'] !== undefined && input['undoStatus'] !== undoStatus)
       return {
-        error: setError('invalidProperties', 'there is no delayed sending: undoStatus is "final"', {
+        error: setError('invalidProperties', `undoStatus is set by the server, here "${undoStatus}"`, {
           properties: ['undoStatus'],
         }),
       };
@@ -231,7 +240,7 @@ export class SubmitEmailsUseCase {
     const blob = await this.blobs.get(write.accountId, email.blob_id, write.manager);
     if (!blob) throw new Error(`the message of email ${email.id} is missing`);
     const id = `S${randomBytes(12).toString('hex')}`;
-    const sendAt = new Date();
+    const sendAt = new Date(Date.now() + this.config.SUBMISSION_DELAY_SECONDS * 1000);
     const deliveryStatus: Record<string, DeliveryStatus> = Object.fromEntries(
       envelope.envelope.rcptTo.map((rcpt) => [
         rcpt.email,
@@ -256,7 +265,7 @@ export class SubmitEmailsUseCase {
       `INSERT INTO mailbox.email_submissions
          (id, account_id, identity_id, email_id, thread_id, envelope, send_at, undo_status, delivery_status,
           created_modseq, updated_modseq)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'final', $8, $9, $9)`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $10, $8, $9, $9)`,
       [
         id,
         write.accountId,
@@ -267,25 +276,21 @@ export class SubmitEmailsUseCase {
         sendAt,
         JSON.stringify(deliveryStatus),
         write.modseq,
+        undoStatus,
       ],
     );
     write.record('EmailSubmission', id, 'created');
     await this.fileAsSent(write, email.id);
     await this.outbox.add(write.manager, event);
     return {
-      created: { id, threadId: email.thread_id, sendAt: sendAt.toISOString(), undoStatus: 'final' },
+      created: { id, threadId: email.thread_id, sendAt: sendAt.toISOString(), undoStatus },
       emailId: email.id,
     };
   }
 
   /** The sent message lives in Sent, read, no longer a draft. */
   private async fileAsSent(write: AccountWrite, emailId: string): Promise<void> {
-    const roles: Array<{ id: string; role: string }> = await write.manager.query(
-      `SELECT id, role FROM mailbox.mailboxes WHERE account_id = $1 AND role IN ('sent', 'drafts')`,
-      [write.accountId],
-    );
-    const sent = roles.find((row) => row.role === 'sent')?.id;
-    const drafts = roles.find((row) => row.role === 'drafts')?.id;
+    const { sent, drafts } = await sentAndDrafts(write);
     const current = (await lockEmails(write, [emailId])).get(emailId);
     if (!current || sent === undefined) return;
     const mailboxIds: Record<string, boolean> = { ...current.mailboxIds, [sent]: true };
@@ -298,7 +303,7 @@ export class SubmitEmailsUseCase {
   private async sentInLastHour(write: AccountWrite): Promise<number> {
     const rows: Array<{ sent: number }> = await write.manager.query(
       `SELECT count(*)::int AS sent FROM mailbox.email_submissions
-        WHERE account_id = $1 AND send_at > now() - interval '1 hour'`,
+        WHERE account_id = $1 AND send_at > now() - interval '1 hour' AND undo_status <> 'canceled'`,
       [write.accountId],
     );
     return rows[0]?.sent ?? 0;
@@ -332,6 +337,37 @@ export class SubmitEmailsUseCase {
     const answer = await this.setEmails.execute({ accountId: context.accountId, update, destroy }, context);
     context.followUps?.push(['Email/set', answer]);
   }
+}
+
+async function sentAndDrafts(write: AccountWrite): Promise<{ sent?: string; drafts?: string }> {
+  const roles: Array<{ id: string; role: string }> = await write.manager.query(
+    `SELECT id, role FROM mailbox.mailboxes WHERE account_id = $1 AND role IN ('sent', 'drafts')`,
+    [write.accountId],
+  );
+  return {
+    sent: roles.find((row) => row.role === 'sent')?.id,
+    drafts: roles.find((row) => row.role === 'drafts')?.id,
+  };
+}
+
+/**
+ * A pending submission canceled: its event leaves the outbox unsent, and its email goes back to
+ * Drafts as a draft, where the device can edit it and send it again.
+ */
+async function cancelPending(write: AccountWrite, submissionId: string, emailId: string): Promise<void> {
+  await write.manager.query('DELETE FROM mailbox.submission_outbox WHERE submission_id = $1', [submissionId]);
+  await write.manager.query(
+    `UPDATE mailbox.email_submissions SET undo_status = 'canceled', updated_modseq = $3
+      WHERE id = $1 AND account_id = $2`,
+    [submissionId, write.accountId, write.modseq],
+  );
+  write.record('EmailSubmission', submissionId, 'updated');
+  const { sent, drafts } = await sentAndDrafts(write);
+  const current = (await lockEmails(write, [emailId])).get(emailId);
+  if (!current || drafts === undefined) return;
+  const mailboxIds: Record<string, boolean> = { ...current.mailboxIds, [drafts]: true };
+  if (sent !== undefined) delete mailboxIds[sent];
+  await updateEmail(write, current, { mailboxIds, keywords: { ...current.keywords, $draft: true } });
 }
 
 function onSuccessUpdateArgument(args: Record<string, unknown>): Record<string, unknown> {

@@ -153,4 +153,36 @@ describe(AdministerQueue.name, () => {
     expect(stdout).toMatch(/^DELIVERY\s+STATUS\s+FROM\s+TO\s+ATTEMPTS\s+NEXT\s+LAST REPLY\n/);
     expect(stdout).toMatch(new RegExp(`^\\d+\\s+queued\\s+${sender}\\s+listed@${remote}\\s+0\\s+`, 'm'));
   });
+
+  it('drops deliveries with `npm run admin -- queue drop`, and with `queue cancel`, its earlier name', async () => {
+    const recipients = [`dropped@${remote}`, `cancelled@${remote}`];
+    const submissionId = await queueDirectly(db, sender, senderAccount, recipients, { dueInMs: HOUR_MS });
+    const rows = (await waiting()).filter((row) => row.submissionId === submissionId);
+    const idOf = (recipient: string) => rows.find((row) => row.recipient === recipient)!.deliveryId;
+
+    const outputs = await Promise.all(
+      (['drop', 'cancel'] as const).map(async (command, index) => {
+        const { stdout } = await promisify(execFile)(
+          process.execPath,
+          ['tools/admin/cli.ts', 'queue', command, String(idOf(recipients[index]!))],
+          { env: { ...process.env, PUSHMAIL_ADMIN_URL: outbound.baseUrl, PUSHMAIL_ADMIN_TOKEN: adminToken } },
+        );
+        return stdout;
+      }),
+    );
+
+    expect(outputs).toEqual(
+      recipients.map((recipient) => expect.stringContaining(`to ${recipient}: bounces`)),
+    );
+    await expectEventually(() => {
+      const bounced = statuses.events.filter(
+        (event) => event.submissionId === submissionId && event.delivered === 'no',
+      );
+      expect(new Set(bounced.map((event) => `${event.recipient} ${event.smtpReply}`))).toEqual(
+        new Set(recipients.map((recipient) => `${recipient} ${CANCELLED_REPLY}`)),
+      );
+    }, EVENTUALLY);
+    const received = mx.received.flatMap((message) => message.rcptTo);
+    expect(received.filter((recipient) => recipients.includes(recipient))).toEqual([]);
+  });
 });

@@ -1,0 +1,133 @@
+import { randomUUID } from 'node:crypto';
+import { mailSubmittedTopic, type MailSubmittedV1 } from '@pushmail/contracts';
+import { CORE_CAPABILITY, MAIL_CAPABILITY, SUBMISSION_CAPABILITY } from '@pushmail/jmap';
+import { type CollectedEvents, collectEventsFromNow, expectEventually } from '@pushmail/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type MailboxTestApp, startMailboxApp } from '../testing/mailbox-harness.js';
+import { releaseDueSubmissions } from './release-submissions.js';
+
+const DELAY_SECONDS = 3;
+
+describe(releaseDueSubmissions.name, () => {
+  let harness: MailboxTestApp;
+  let events: CollectedEvents<MailSubmittedV1>;
+  const accountId = randomUUID();
+  const address = `dora-${accountId.slice(0, 8)}@example.com`;
+  let mailboxOf: Record<string, string>;
+  let identityId: string;
+  let canceledId: string;
+
+  const jmap = (name: string, args: Record<string, unknown>) =>
+    harness.jmapMethod(accountId, name, args, {
+      using: [CORE_CAPABILITY, MAIL_CAPABILITY, SUBMISSION_CAPABILITY],
+      address,
+    });
+  const publishedIds = () =>
+    events.events.filter((event) => event.accountId === accountId).map((event) => event.submissionId);
+  /** A draft to bob, submitted; returns the email and the created submission. */
+  const sendDraft = async (subject: string) => {
+    const email = await jmap('Email/set', {
+      create: {
+        m: {
+          mailboxIds: { [mailboxOf['drafts']!]: true },
+          keywords: { $draft: true },
+          from: [{ email: address }],
+          to: [{ email: 'bob@elsewhere.example' }],
+          subject,
+          textBody: [{ partId: 't', type: 'text/plain' }],
+          bodyValues: { t: { value: subject } },
+        },
+      },
+    });
+    const emailId = (email['created'] as Record<string, { id: string }>)['m']!.id;
+    const set = await jmap('EmailSubmission/set', { create: { s: { identityId, emailId } } });
+    const created = (set['created'] as Record<string, { id: string; sendAt: string; undoStatus: string }>)[
+      's'
+    ];
+    expect(created, JSON.stringify(set)).toBeDefined();
+    return { emailId, submission: created! };
+  };
+  const cancel = (id: string) =>
+    jmap('EmailSubmission/set', { update: { [id]: { undoStatus: 'canceled' } } });
+  const emailPlace = async (emailId: string) =>
+    (
+      (await jmap('Email/get', { ids: [emailId], properties: ['mailboxIds', 'keywords'] }))['list'] as Array<{
+        mailboxIds: Record<string, boolean>;
+        keywords: Record<string, boolean>;
+      }>
+    )[0];
+
+  beforeAll(async () => {
+    harness = await startMailboxApp({ SUBMISSION_DELAY_SECONDS: String(DELAY_SECONDS) });
+    events = await collectEventsFromNow(harness.kafka, mailSubmittedTopic);
+    const mailboxes = (await jmap('Mailbox/get', { ids: null }))['list'] as Array<{
+      id: string;
+      role: string;
+    }>;
+    mailboxOf = Object.fromEntries(mailboxes.map((mailbox) => [mailbox.role, mailbox.id]));
+    identityId = ((await jmap('Identity/get', { ids: null }))['list'] as Array<{ id: string }>)[0]!.id;
+  });
+
+  afterAll(async () => {
+    await events?.stop();
+    await harness?.close();
+  });
+
+  it('holds a delayed submission pending, and a cancel sends nothing and puts the email back in Drafts', async () => {
+    const before = await jmap('EmailSubmission/get', { ids: [] });
+    const startedAt = Date.now();
+    const { emailId, submission } = await sendDraft('Undo me');
+    canceledId = submission.id;
+    expect(submission.undoStatus).toBe('pending');
+    expect(Date.parse(submission.sendAt) - startedAt).toBeGreaterThanOrEqual(DELAY_SECONDS * 1000 - 1000);
+    expect(await emailPlace(emailId)).toMatchObject({
+      mailboxIds: { [mailboxOf['sent']!]: true },
+      keywords: { $seen: true },
+    });
+
+    const canceled = await cancel(submission.id);
+    expect(canceled['updated']).toEqual({ [submission.id]: null });
+    const [got] = (await jmap('EmailSubmission/get', { ids: [submission.id] }))['list'] as Array<{
+      undoStatus: string;
+    }>;
+    expect(got!.undoStatus).toBe('canceled');
+    expect((await jmap('EmailSubmission/changes', { sinceState: before['state'] }))['created']).toEqual([
+      submission.id,
+    ]);
+    expect(await emailPlace(emailId)).toMatchObject({
+      mailboxIds: { [mailboxOf['drafts']!]: true },
+      keywords: { $seen: true, $draft: true },
+    });
+    const outbox = await harness.db.query(
+      'SELECT 1 FROM mailbox.submission_outbox WHERE submission_id = $1',
+      [submission.id],
+    );
+    expect(outbox.rowCount).toBe(0);
+    // Canceling again changes nothing and is no error.
+    expect((await cancel(submission.id))['updated']).toEqual({ [submission.id]: null });
+  });
+
+  it('sends a delayed submission once due, not before, and then it cannot be canceled', async () => {
+    const { submission } = await sendDraft('Send me');
+    expect(publishedIds()).not.toContain(submission.id);
+
+    await expectEventually(
+      () => {
+        if (!publishedIds().includes(submission.id)) throw new Error('not published yet');
+      },
+      { timeoutMs: 30_000 },
+    );
+    // Seen here after it was published, so it was published no earlier than this.
+    expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(submission.sendAt));
+    // Due earlier than this one and canceled: never published.
+    expect(publishedIds()).not.toContain(canceledId);
+
+    const [got] = (await jmap('EmailSubmission/get', { ids: [submission.id] }))['list'] as Array<{
+      undoStatus: string;
+    }>;
+    expect(got!.undoStatus).toBe('final');
+    expect((await cancel(submission.id))['notUpdated']).toMatchObject({
+      [submission.id]: { type: 'cannotUnsend' },
+    });
+  });
+});
