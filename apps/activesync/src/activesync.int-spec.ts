@@ -13,6 +13,7 @@ describe('activesync gateway', () => {
   const gateway = new GatewayHarness('eas', {
     ACTIVESYNC_MAX_REQUEST_BYTES: '65536',
     SEND_MAX_MESSAGE_BYTES: '32768',
+    ATTACHMENT_MAX_BYTES: '20000',
   });
   const { mailbox, registry, producer } = gateway;
   let baseUrl: string;
@@ -693,6 +694,81 @@ describe('activesync gateway', () => {
       const refused = child(child((await fetchOf(foreign, 1)).body!, 'Response')!, 'Fetch')!;
       expect(childText(refused, 'Status')).toBe('6');
       expect(JSON.stringify(refused)).not.toContain('secret');
+    });
+
+    it('lists attachments in Sync and serves them by FileReference, never to another account', async () => {
+      const { account, client, inbox, key } = await primed();
+      const report = randomBytes(3000);
+      mailbox.deliver(account.accountId, {
+        subject: 'with attachments',
+        from: 'b@x.y',
+        to: account.address,
+        text: 'see attached',
+        attachments: [
+          { name: 'report.pdf', type: 'application/pdf', data: report },
+          { name: 'huge.bin', type: 'application/octet-stream', data: randomBytes(30_000) },
+        ],
+      });
+      const add = child(child(collectionOf((await sync(client, inbox, key)).body), 'Commands')!, 'Add')!;
+      const listed = children(child(child(add, 'ApplicationData')!, 'Attachments')!, 'Attachment');
+      expect(listed.map((entry) => childText(entry, 'DisplayName'))).toEqual(['report.pdf', 'huge.bin']);
+      expect(listed.map((entry) => childText(entry, 'EstimatedDataSize'))).toEqual(['3000', '30000']);
+      const [reportReference, hugeReference] = listed.map((entry) => childText(entry, 'FileReference')!);
+
+      const fetchAttachment = async (reference: string, by = client) =>
+        child(
+          child(
+            (
+              await by.command(
+                'ItemOperations',
+                el(
+                  'ItemOperations',
+                  'ItemOperations',
+                  el(
+                    'ItemOperations',
+                    'Fetch',
+                    el('ItemOperations', 'Store', 'Mailbox'),
+                    el('AirSyncBase', 'FileReference', reference),
+                  ),
+                ),
+              )
+            ).body!,
+            'Response',
+          )!,
+          'Fetch',
+        )!;
+      const fetched = await fetchAttachment(reportReference!);
+      expect(childText(fetched, 'Status')).toBe('1');
+      const properties = child(fetched, 'Properties')!;
+      expect(childText(properties, 'ContentType')).toBe('application/pdf');
+      expect(Buffer.from(childText(properties, 'Data')!, 'base64').equals(report)).toBe(true);
+      expect(childText(await fetchAttachment(hugeReference!), 'Status')).toBe('11');
+
+      const getAttachment = (reference: string, version?: string) =>
+        phone(account, client.options.deviceId, version).command('GetAttachment', undefined, {
+          query: { AttachmentName: reference },
+        });
+      const raw = await getAttachment(reportReference!);
+      expect(raw.status).toBe(200);
+      expect(raw.headers.get('content-type')).toBe('application/pdf');
+      expect(raw.bytes.equals(report)).toBe(true);
+      expect((await getAttachment(reportReference!, '14.0')).bytes.equals(report)).toBe(true);
+      expect((await getAttachment(hugeReference!)).status).toBe(413);
+      expect((await getAttachment(reportReference!, '16.1')).status).toBe(400);
+
+      // Another account holding the reference (or a guess at one) gets nothing of these bytes.
+      const other = await newAccount();
+      const stranger = phone(other);
+      await folderSync(stranger, '0');
+      const foreign = await stranger.command('GetAttachment', undefined, {
+        query: { AttachmentName: reportReference! },
+      });
+      expect(foreign.status).toBe(500);
+      expect(foreign.bytes.includes(report.subarray(0, 64))).toBe(false);
+      const foreignFetch = await fetchAttachment(reportReference!, stranger);
+      expect(childText(foreignFetch, 'Status')).toBe('6');
+      expect(child(foreignFetch, 'Properties')).toBeUndefined();
+      expect((await getAttachment('not-a-reference')).status).toBe(500);
     });
 
     it('moves a message between folders without echoing the move back', async () => {

@@ -150,13 +150,14 @@ export class EasClient {
   async command(
     cmd: string,
     body?: WbxmlElement | Uint8Array,
-    extra: { signal?: AbortSignal; headers?: Record<string, string> } = {},
+    extra: { signal?: AbortSignal; headers?: Record<string, string>; query?: Record<string, string> } = {},
   ): Promise<EasResponse> {
     const query = new URLSearchParams({
       Cmd: cmd,
       User: this.options.address,
       DeviceId: this.options.deviceId,
       DeviceType: this.options.deviceType ?? 'iPhone',
+      ...extra.query,
     });
     const bytes = body instanceof Uint8Array ? body : body && new Uint8Array(encodeWbxml(body));
     const response = await fetch(`${this.baseUrl}/Microsoft-Server-ActiveSync?${query}`, {
