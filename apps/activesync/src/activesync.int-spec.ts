@@ -1256,6 +1256,23 @@ describe('activesync gateway', () => {
       expect(statusOf((await second).body)).toBe('1');
     });
 
+    it('ends a parked Ping when the same device sends a second one to another replica', async () => {
+      const { account, client, inbox } = await synced();
+      const replicaUrl = await gateway.startReplica();
+      const first = ping(client, 300, [inbox]);
+      await expectEventually(async () =>
+        expect(await (await fetch(`${baseUrl}/metrics`)).text()).toMatch(
+          /pushmail_activesync_parked_pings [1-9]/,
+        ),
+      );
+      const second = ping(gateway.phone(account, client.options.deviceId, '14.1', replicaUrl), 300, [inbox]);
+      expect(statusOf((await first).body)).toBe('1');
+      // The second is the one held now, on the other replica: the next mail answers it.
+      mailbox.deliver(account.accountId, { subject: 'new', from: 'b@x.y', to: account.address, text: 'new' });
+      await announce(account.accountId);
+      expect(statusOf((await second).body)).toBe('2');
+    });
+
     it('ends a parked Ping within a second of a block, answering Status 129', async () => {
       const { account, client, inbox } = await synced();
       const parked = ping(client, 300, [inbox]);

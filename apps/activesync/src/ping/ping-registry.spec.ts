@@ -66,4 +66,24 @@ describe(PingRegistry.name, () => {
     registry.beforeApplicationShutdown();
     await expect(unaffected).resolves.toEqual({ reason: 'shutdown' });
   });
+
+  it('tells its listeners of each Ping parked, by device', () => {
+    const registry = setUp();
+    const parked: string[] = [];
+    registry.onParked((deviceKey) => parked.push(deviceKey));
+    void park(registry, { deviceId: 'a' });
+    void park(registry, { deviceId: 'b' });
+    expect(parked).toEqual(['acc/a', 'acc/b']);
+  });
+
+  it('ends the Ping of a device that parked a later one on another replica, and only that one', async () => {
+    const registry = setUp();
+    const first = park(registry, { deviceId: 'phone' });
+    void park(registry, { deviceId: 'other' });
+    registry.supersededElsewhere('acc/phone', Date.now() - 60_000);
+    expect(registry.size).toBe(2);
+    registry.supersededElsewhere('acc/phone', Date.now());
+    await expect(first).resolves.toEqual({ reason: 'superseded' });
+    expect(registry.size).toBe(1);
+  });
 });

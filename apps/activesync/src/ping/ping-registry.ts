@@ -20,6 +20,7 @@ interface ParkedPing {
   /** A standing snapshot to compare: block, quarantine, policy, wipe. */
   standing: string;
   finish: (end: PingEnd) => void;
+  parkedAt: number;
   checking: boolean;
   recheck: boolean;
   acceptedAt?: number;
@@ -35,11 +36,26 @@ interface ParkedPing {
 export class PingRegistry implements BeforeApplicationShutdown {
   private readonly byDevice = new Map<string, ParkedPing>();
   private readonly byAccount = new Map<string, Set<ParkedPing>>();
+  private readonly parkedListeners: Array<(deviceKey: string, parkedAt: number) => void> = [];
 
   constructor(@Inject(ActiveSyncMetrics) private readonly metrics: ActiveSyncMetrics) {}
 
   get size(): number {
     return this.byDevice.size;
+  }
+
+  /** Called with each Ping parked here: other replicas learn of it and end theirs of the device. */
+  onParked(listener: (deviceKey: string, parkedAt: number) => void): void {
+    this.parkedListeners.push(listener);
+  }
+
+  /**
+   * Another replica parked a Ping of the device at `parkedAt`: the one held here, parked no later,
+   * is the first of two and ends (Status 1, as a second Ping on this replica ends it).
+   */
+  supersededElsewhere(deviceKey: string, parkedAt: number): void {
+    const ping = this.byDevice.get(deviceKey);
+    if (ping && ping.parkedAt <= parkedAt) ping.finish({ reason: 'superseded' });
   }
 
   /** Parks a Ping until a change, its heartbeat, a newer Ping of the device or `signal`. */
@@ -59,6 +75,7 @@ export class PingRegistry implements BeforeApplicationShutdown {
         deviceKey,
         check: options.check,
         standing: options.standing,
+        parkedAt: Date.now(),
         checking: false,
         recheck: false,
         finish: (end) => {
@@ -88,6 +105,7 @@ export class PingRegistry implements BeforeApplicationShutdown {
       }
       pings.add(ping);
       this.metrics.parkedPings.set(this.byDevice.size);
+      for (const listener of this.parkedListeners) listener(deviceKey, ping.parkedAt);
       if (options.signal.aborted) onAbort();
     });
   }
