@@ -86,4 +86,12 @@ describe(PingRegistry.name, () => {
     await expect(first).resolves.toEqual({ reason: 'superseded' });
     expect(registry.size).toBe(1);
   });
+
+  it('hands the trace context of the change that woke a Ping to its answer', async () => {
+    const registry = setUp();
+    const traceHeaders = { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' };
+    const ping = park(registry, { check: async () => ['inbox'] });
+    registry.mailChanged('acc', Date.now(), traceHeaders);
+    await expect(ping).resolves.toEqual({ reason: 'changed', folders: ['inbox'], traceHeaders });
+  });
 });

@@ -3,7 +3,7 @@ import { ActiveSyncMetrics } from '../metrics/activesync-metrics.js';
 
 /** Why a parked Ping ended. */
 export type PingEnd =
-  | { reason: 'changed'; folders: string[] }
+  | { reason: 'changed'; folders: string[]; traceHeaders?: Record<string, string> }
   | { reason: 'heartbeat' }
   | { reason: 'superseded' }
   | { reason: 'standing' }
@@ -24,6 +24,8 @@ interface ParkedPing {
   checking: boolean;
   recheck: boolean;
   acceptedAt?: number;
+  /** The trace context (`traceparent`) of the change that woke it, to continue the mail's trace. */
+  traceHeaders?: Record<string, string>;
 }
 
 /**
@@ -111,9 +113,10 @@ export class PingRegistry implements BeforeApplicationShutdown {
   }
 
   /** The account's mail changed: each of its parked Pings looks whether one of its folders did. */
-  mailChanged(accountId: string, acceptedAt?: number): void {
+  mailChanged(accountId: string, acceptedAt?: number, traceHeaders?: Record<string, string>): void {
     for (const ping of this.byAccount.get(accountId) ?? []) {
       if (acceptedAt !== undefined) ping.acceptedAt = Math.min(ping.acceptedAt ?? acceptedAt, acceptedAt);
+      if (traceHeaders?.['traceparent']) ping.traceHeaders ??= traceHeaders;
       void this.runCheck(ping);
     }
   }
@@ -141,11 +144,16 @@ export class PingRegistry implements BeforeApplicationShutdown {
         ping.recheck = false;
         const changed = await ping.check().catch(() => [] as string[]);
         if (changed.length > 0) {
-          ping.finish({ reason: 'changed', folders: changed });
+          ping.finish({
+            reason: 'changed',
+            folders: changed,
+            ...(ping.traceHeaders ? { traceHeaders: ping.traceHeaders } : {}),
+          });
           return;
         }
       } while (ping.recheck && this.byDevice.get(ping.deviceKey) === ping);
       if (ping.acceptedAt !== undefined) delete ping.acceptedAt;
+      delete ping.traceHeaders;
     } finally {
       ping.checking = false;
     }
