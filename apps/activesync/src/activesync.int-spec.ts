@@ -721,16 +721,7 @@ describe('activesync gateway', () => {
             (
               await by.command(
                 'ItemOperations',
-                el(
-                  'ItemOperations',
-                  'ItemOperations',
-                  el(
-                    'ItemOperations',
-                    'Fetch',
-                    el('ItemOperations', 'Store', 'Mailbox'),
-                    el('AirSyncBase', 'FileReference', reference),
-                  ),
-                ),
+                easRequests.itemFetch(el('AirSyncBase', 'FileReference', reference)),
               )
             ).body!,
             'Response',

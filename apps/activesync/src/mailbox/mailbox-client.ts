@@ -96,19 +96,9 @@ export class MailboxClient implements MailboxApi {
   }
 
   async blob(accountId: string, blobId: string): Promise<{ type: string; data: Buffer } | undefined> {
-    const response = await this.fetch(
-      `/internal/blobs/${encodeURIComponent(accountId)}/${encodeURIComponent(blobId)}`,
-      { idempotent: true, method: 'GET', headers: {} },
-    );
-    if (response.status === 404 || response.status === 400) {
-      await response.body?.cancel().catch(() => undefined);
-      return undefined;
-    }
-    if (!response.ok) throw await failure(response);
-    return {
-      type: response.headers.get('x-pushmail-blob-type') ?? 'application/octet-stream',
-      data: Buffer.from(await response.arrayBuffer()),
-    };
+    const download = await this.openBlob(accountId, blobId);
+    if (!download) return undefined;
+    return { type: download.type, data: Buffer.from(await new Response(download.body).arrayBuffer()) };
   }
 
   async openBlob(accountId: string, blobId: string): Promise<BlobDownload | undefined> {

@@ -79,6 +79,12 @@ export const easRequests = {
     return el('Settings', 'Settings', el('Settings', 'DeviceInformation', set), ...more);
   },
 
+  /** An ItemOperations Fetch from the Mailbox store; `fetched` names what (FileReference, ServerId). */
+  itemFetch(...fetched: Extra[]): WbxmlElement {
+    const store = el('ItemOperations', 'Store', 'Mailbox');
+    return el('ItemOperations', 'ItemOperations', el('ItemOperations', 'Fetch', store, ...fetched));
+  },
+
   /** A Ping on the mail folders `folderIds`. */
   ping(heartbeatSeconds: number, folderIds: readonly string[]): WbxmlElement {
     return el(
