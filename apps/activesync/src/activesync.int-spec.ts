@@ -4,6 +4,7 @@ import { mailboxChangedTopic } from '@pushmail/contracts';
 import { EasClient, easRequests, expectEventually, syncCollectionOf } from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayHarness } from './testing/gateway-harness.js';
+import type { FakeAttachment } from './testing/fake-mailbox.js';
 import type { FakeAccount } from './testing/fake-registry.js';
 import { TEST_CERTIFICATES } from './usecases/validate-certificates/test-certificates.js';
 
@@ -37,6 +38,15 @@ describe('activesync gateway', () => {
     return client.command('Sync', request);
   };
   const collectionOf = (body: WbxmlElement | undefined) => syncCollectionOf(body)!;
+  /** A mail to `account` carrying `attachments` (name, type, bytes). */
+  const deliverAttachments = (account: FakeAccount, attachments: FakeAttachment[]) =>
+    mailbox.deliver(account.accountId, {
+      subject: 'attached',
+      from: 'b@x.y',
+      to: account.address,
+      text: 'see attached',
+      attachments,
+    });
 
   beforeAll(async () => {
     await gateway.start();
@@ -407,6 +417,38 @@ describe('activesync gateway', () => {
   });
 
   describe('quarantine', () => {
+    it("serves a quarantined device none of the account's attachments", async () => {
+      const account = await newAccount();
+      const allowed = phone(account);
+      await folderSync(allowed, '0');
+      const inbox = mailbox.folderId(account.accountId, 'inbox');
+      const start = await sync(allowed, inbox, '0');
+      const data = randomBytes(2000);
+      deliverAttachments(account, [{ name: 'a.bin', type: 'application/octet-stream', data }]);
+      const add = child(
+        child(
+          collectionOf((await sync(allowed, inbox, childText(collectionOf(start.body), 'SyncKey')!)).body),
+          'Commands',
+        )!,
+        'Add',
+      )!;
+      const reference = childText(
+        child(child(child(add, 'ApplicationData')!, 'Attachments')!, 'Attachment')!,
+        'FileReference',
+      )!;
+      await registry.change(account, (changed) => (changed.newDeviceAccess = 'quarantined'));
+      const waiting = phone(account);
+      await folderSync(waiting, '0');
+      const raw = await waiting.command('GetAttachment', undefined, { query: { AttachmentName: reference } });
+      expect(raw.status).toBe(500);
+      expect(raw.bytes.includes(data.subarray(0, 64))).toBe(false);
+      const fetched = await waiting.command(
+        'ItemOperations',
+        easRequests.itemFetch(el('AirSyncBase', 'FileReference', reference)),
+      );
+      expect(childText(child(child(fetched.body!, 'Response')!, 'Fetch')!, 'Status')).toBe('6');
+    });
+
     it('shows a quarantined device one explanatory message in its Inbox, and the real mail once it is allowed', async () => {
       const account = await newAccount();
       await registry.change(account, (changed) => (changed.newDeviceAccess = 'quarantined'));
@@ -699,16 +741,10 @@ describe('activesync gateway', () => {
     it('lists attachments in Sync and serves them by FileReference, never to another account', async () => {
       const { account, client, inbox, key } = await primed();
       const report = randomBytes(3000);
-      mailbox.deliver(account.accountId, {
-        subject: 'with attachments',
-        from: 'b@x.y',
-        to: account.address,
-        text: 'see attached',
-        attachments: [
-          { name: 'report.pdf', type: 'application/pdf', data: report },
-          { name: 'huge.bin', type: 'application/octet-stream', data: randomBytes(30_000) },
-        ],
-      });
+      deliverAttachments(account, [
+        { name: 'report.pdf', type: 'application/pdf', data: report },
+        { name: 'huge.bin', type: 'application/octet-stream', data: randomBytes(30_000) },
+      ]);
       const add = child(child(collectionOf((await sync(client, inbox, key)).body), 'Commands')!, 'Add')!;
       const listed = children(child(child(add, 'ApplicationData')!, 'Attachments')!, 'Attachment');
       expect(listed.map((entry) => childText(entry, 'DisplayName'))).toEqual(['report.pdf', 'huge.bin']);
