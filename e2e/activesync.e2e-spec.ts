@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { child, childText, children, el, textOf, type WbxmlElement } from '@pushmail/activesync';
 import {
   EasClient,
@@ -6,6 +6,7 @@ import {
   expectEventually,
   provisionPolicyOf,
   RegistryClient,
+  sendMail,
   syncCollectionOf,
   type RunningPlatform,
 } from '@pushmail/testing';
@@ -31,6 +32,15 @@ const provision = async (phone: EasClient): Promise<WbxmlElement> => {
 /** A Sync of one folder asking for plain-text bodies; answers its collection. */
 const sync = async (phone: EasClient, collectionId: string, key: string, ...extra: WbxmlElement[]) =>
   syncCollectionOf((await phone.sync(collectionId, key, easRequests.bodyPreference('1'), ...extra)).body)!;
+
+/** The phone's first FolderSync; answers its Inbox's ServerId. */
+const inboxOf = async (phone: EasClient): Promise<string> => {
+  const hierarchy = await phone.folderSync('0');
+  const inbox = children(child(hierarchy.body!, 'Changes')!, 'Add').find(
+    (add) => childText(add, 'Type') === '2',
+  );
+  return childText(inbox!, 'ServerId')!;
+};
 
 const USING = ['urn:ietf:params:jmap:core', 'urn:ietf:params:jmap:mail', 'urn:pushmail:params:jmap:device'];
 
@@ -321,11 +331,7 @@ describe('a phone on Exchange ActiveSync', () => {
     const { accountId, address, password } = await newAccount(registry, { prefix: 'easwipe' });
     const phone = newPhone(platform.activesyncUrl, address, password, `EAS${randomUUID().slice(0, 8)}`);
     await provision(phone);
-    const hierarchy = await phone.folderSync('0');
-    const inboxId = childText(
-      children(child(hierarchy.body!, 'Changes')!, 'Add').find((add) => childText(add, 'Type') === '2')!,
-      'ServerId',
-    )!;
+    const inboxId = await inboxOf(phone);
     const key = childText(await sync(phone, inboxId, '0'), 'SyncKey')!;
     await sync(phone, inboxId, key);
     const ping = phone.ping(600, [inboxId]);
@@ -344,5 +350,67 @@ describe('a phone on Exchange ActiveSync', () => {
       const device = await admin('GET', `/admin/accounts/${accountId}/devices/${phone.options.deviceId}`);
       expect(device.body['status']).toBe('wiped');
     });
+  });
+
+  it('lists an attachment that arrived over SMTP and serves its exact bytes by GetAttachment and ItemOperations', async () => {
+    const { address, password } = await newAccount(registry, { prefix: 'easatt' });
+    const bytes = randomBytes(5000);
+    const boundary = `b-${randomUUID()}`;
+    const message = [
+      'From: ada@elsewhere.example',
+      `To: ${address}`,
+      'Subject: With a file',
+      'MIME-Version: 1.0',
+      `Content-Type: multipart/mixed; boundary="${boundary}"`,
+      '',
+      `--${boundary}`,
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      'See the file.',
+      `--${boundary}`,
+      'Content-Type: application/pdf; name="report.pdf"',
+      'Content-Disposition: attachment; filename="report.pdf"',
+      'Content-Transfer-Encoding: base64',
+      '',
+      ...(bytes.toString('base64').match(/.{1,76}/g) ?? []),
+      `--${boundary}--`,
+      '',
+    ].join('\r\n');
+    const sent = await sendMail(platform.smtp.host, platform.smtp.port, {
+      from: 'ada@elsewhere.example',
+      to: [address],
+      message: Buffer.from(message, 'utf8'),
+    });
+    expect(sent.data?.code).toBe(250);
+
+    const phone = new EasClient(platform.activesyncUrl, {
+      address,
+      password,
+      deviceId: `EAS${randomUUID().slice(0, 8)}`,
+      version: '14.1',
+    });
+    const inboxId = await inboxOf(phone);
+    let key = childText(await sync(phone, inboxId, '0'), 'SyncKey')!;
+    const attachment = await expectEventually(async () => {
+      // Each answer moves the key: the next try asks from the new one (the same key would replay).
+      const collection = await sync(phone, inboxId, key);
+      key = childText(collection, 'SyncKey') ?? key;
+      const add = child(child(collection, 'Commands')!, 'Add')!;
+      return child(child(child(add, 'ApplicationData')!, 'Attachments')!, 'Attachment')!;
+    });
+    expect(childText(attachment, 'DisplayName')).toBe('report.pdf');
+    expect(childText(attachment, 'EstimatedDataSize')).toBe('5000');
+    const reference = childText(attachment, 'FileReference')!;
+
+    const raw = await phone.command('GetAttachment', undefined, { query: { AttachmentName: reference } });
+    expect(raw.status).toBe(200);
+    expect(raw.headers.get('content-type')).toBe('application/pdf');
+    expect(raw.bytes.equals(bytes)).toBe(true);
+    const fetched = await phone.command(
+      'ItemOperations',
+      easRequests.itemFetch(el('AirSyncBase', 'FileReference', reference)),
+    );
+    const properties = child(child(child(fetched.body!, 'Response')!, 'Fetch')!, 'Properties')!;
+    expect(Buffer.from(childText(properties, 'Data')!, 'base64').equals(bytes)).toBe(true);
   });
 });

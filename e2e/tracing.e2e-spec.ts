@@ -1,94 +1,22 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectEventually, RegistryClient, type RunningPlatform } from '@pushmail/testing';
-import { connectedDevice, deliverAndAwaitPush, startSuitePlatform } from './support/e2e-platform.js';
-
-interface CollectedSpan {
-  service: string;
-  name: string;
-  traceId: string;
-  spanId: string;
-  parentSpanId: string;
-  attributes: Record<string, string>;
-}
-
-interface OtlpAttribute {
-  key: string;
-  value: { stringValue?: string; intValue?: string | number; boolValue?: boolean; doubleValue?: number };
-}
-
-interface OtlpTraceRequest {
-  resourceSpans?: Array<{
-    resource?: { attributes?: OtlpAttribute[] };
-    scopeSpans?: Array<{
-      spans?: Array<{
-        name: string;
-        traceId: string;
-        spanId: string;
-        parentSpanId?: string;
-        attributes?: OtlpAttribute[];
-      }>;
-    }>;
-  }>;
-}
-
-/** The smallest OTLP/HTTP JSON receiver: keeps every span it is sent, in memory. */
-class SpanCollector {
-  readonly spans: CollectedSpan[] = [];
-  private readonly server: Server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      if (request.method !== 'POST' || request.url !== '/v1/traces') {
-        response.writeHead(404).end();
-        return;
-      }
-      try {
-        this.collect(JSON.parse(Buffer.concat(chunks).toString('utf8')) as OtlpTraceRequest);
-        response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-      } catch {
-        response.writeHead(400).end();
-      }
-    });
-  });
-
-  async listen(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  async close(): Promise<void> {
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-
-  private collect(request: OtlpTraceRequest): void {
-    for (const resourceSpans of request.resourceSpans ?? []) {
-      const service = attributesOf(resourceSpans.resource?.attributes)['service.name'] ?? '';
-      for (const scopeSpans of resourceSpans.scopeSpans ?? []) {
-        for (const span of scopeSpans.spans ?? []) {
-          this.spans.push({
-            service,
-            name: span.name,
-            traceId: span.traceId,
-            spanId: span.spanId,
-            parentSpanId: span.parentSpanId ?? '',
-            attributes: attributesOf(span.attributes),
-          });
-        }
-      }
-    }
-  }
-}
-
-function attributesOf(attributes: OtlpAttribute[] = []): Record<string, string> {
-  const result: Record<string, string> = {};
-  for (const { key, value } of attributes) {
-    const scalar = value.stringValue ?? value.intValue ?? value.boolValue ?? value.doubleValue;
-    if (scalar !== undefined) result[key] = String(scalar);
-  }
-  return result;
-}
+import { randomUUID } from 'node:crypto';
+import { child, childText, children } from '@pushmail/activesync';
+import {
+  EasClient,
+  expectEventually,
+  RegistryClient,
+  SpanCollector,
+  type CollectedSpan,
+  syncCollectionOf,
+  type RunningPlatform,
+} from '@pushmail/testing';
+import {
+  connectedDevice,
+  deliver,
+  deliverAndAwaitPush,
+  newAccount,
+  startSuitePlatform,
+} from './support/e2e-platform.js';
 
 describe('tracing one mail across the services', () => {
   const collector = new SpanCollector();
@@ -152,5 +80,47 @@ describe('tracing one mail across the services', () => {
     expect(
       new Set([chain.smtp, chain.store, chain.fanout, chain.trail].map((span) => span.traceId)).size,
     ).toBe(1);
+  });
+
+  it('answers an ActiveSync Ping in the trace of the mail that woke it', async () => {
+    const { accountId, address, password } = await newAccount(registry, { prefix: 'eastrace' });
+    const phone = new EasClient(platform.activesyncUrl, {
+      address,
+      password,
+      deviceId: `EAS${randomUUID().slice(0, 8)}`,
+    });
+    const hierarchy = await phone.folderSync('0');
+    const inboxId = childText(
+      children(child(hierarchy.body!, 'Changes')!, 'Add').find((add) => childText(add, 'Type') === '2')!,
+      'ServerId',
+    )!;
+    const start = syncCollectionOf((await phone.sync(inboxId, '0')).body)!;
+    await phone.sync(inboxId, childText(start, 'SyncKey')!);
+    const ping = phone.ping(600, [inboxId]);
+    await expectEventually(async () =>
+      expect(await (await fetch(`${platform.activesyncUrl}/metrics`)).text()).toMatch(
+        /pushmail_activesync_parked_pings [1-9]/,
+      ),
+    );
+    await deliver(platform, address, 'Traced to the phone');
+    expect(childText((await ping).body!, 'Status')).toBe('2');
+
+    const chain = await expectEventually(
+      () => {
+        const answer = collector.spans.find(
+          (span) =>
+            span.name === 'activesync.ping.answer' && span.attributes['pushmail.account_id'] === accountId,
+        );
+        if (!answer) throw new Error('no activesync.ping.answer span for the account yet');
+        const trace = collector.spans.filter((span) => span.traceId === answer.traceId);
+        const smtp = trace.find((span) => span.name === 'smtp.message');
+        const store = trace.find((span) => span.name === 'mailbox.store');
+        if (!smtp || !store) throw new Error('the SMTP and store spans are not in the trace yet');
+        return { smtp, store, answer };
+      },
+      { timeoutMs: 20_000, intervalMs: 100 },
+    );
+    expect(chain.store).toMatchObject({ service: 'mailbox', parentSpanId: chain.smtp.spanId });
+    expect(chain.answer).toMatchObject({ service: 'activesync', parentSpanId: chain.store.spanId });
   });
 });

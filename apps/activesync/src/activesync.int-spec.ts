@@ -4,6 +4,7 @@ import { mailboxChangedTopic } from '@pushmail/contracts';
 import { EasClient, easRequests, expectEventually, syncCollectionOf } from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayHarness } from './testing/gateway-harness.js';
+import type { FakeAttachment } from './testing/fake-mailbox.js';
 import type { FakeAccount } from './testing/fake-registry.js';
 import { TEST_CERTIFICATES } from './usecases/validate-certificates/test-certificates.js';
 
@@ -13,6 +14,7 @@ describe('activesync gateway', () => {
   const gateway = new GatewayHarness('eas', {
     ACTIVESYNC_MAX_REQUEST_BYTES: '65536',
     SEND_MAX_MESSAGE_BYTES: '32768',
+    ATTACHMENT_MAX_BYTES: '20000',
   });
   const { mailbox, registry, producer } = gateway;
   let baseUrl: string;
@@ -36,6 +38,15 @@ describe('activesync gateway', () => {
     return client.command('Sync', request);
   };
   const collectionOf = (body: WbxmlElement | undefined) => syncCollectionOf(body)!;
+  /** A mail to `account` carrying `attachments` (name, type, bytes). */
+  const deliverAttachments = (account: FakeAccount, attachments: FakeAttachment[]) =>
+    mailbox.deliver(account.accountId, {
+      subject: 'attached',
+      from: 'b@x.y',
+      to: account.address,
+      text: 'see attached',
+      attachments,
+    });
 
   beforeAll(async () => {
     await gateway.start();
@@ -406,6 +417,38 @@ describe('activesync gateway', () => {
   });
 
   describe('quarantine', () => {
+    it("serves a quarantined device none of the account's attachments", async () => {
+      const account = await newAccount();
+      const allowed = phone(account);
+      await folderSync(allowed, '0');
+      const inbox = mailbox.folderId(account.accountId, 'inbox');
+      const start = await sync(allowed, inbox, '0');
+      const data = randomBytes(2000);
+      deliverAttachments(account, [{ name: 'a.bin', type: 'application/octet-stream', data }]);
+      const add = child(
+        child(
+          collectionOf((await sync(allowed, inbox, childText(collectionOf(start.body), 'SyncKey')!)).body),
+          'Commands',
+        )!,
+        'Add',
+      )!;
+      const reference = childText(
+        child(child(child(add, 'ApplicationData')!, 'Attachments')!, 'Attachment')!,
+        'FileReference',
+      )!;
+      await registry.change(account, (changed) => (changed.newDeviceAccess = 'quarantined'));
+      const waiting = phone(account);
+      await folderSync(waiting, '0');
+      const raw = await waiting.command('GetAttachment', undefined, { query: { AttachmentName: reference } });
+      expect(raw.status).toBe(500);
+      expect(raw.bytes.includes(data.subarray(0, 64))).toBe(false);
+      const fetched = await waiting.command(
+        'ItemOperations',
+        easRequests.itemFetch(el('AirSyncBase', 'FileReference', reference)),
+      );
+      expect(childText(child(child(fetched.body!, 'Response')!, 'Fetch')!, 'Status')).toBe('6');
+    });
+
     it('shows a quarantined device one explanatory message in its Inbox, and the real mail once it is allowed', async () => {
       const account = await newAccount();
       await registry.change(account, (changed) => (changed.newDeviceAccess = 'quarantined'));
@@ -693,6 +736,66 @@ describe('activesync gateway', () => {
       const refused = child(child((await fetchOf(foreign, 1)).body!, 'Response')!, 'Fetch')!;
       expect(childText(refused, 'Status')).toBe('6');
       expect(JSON.stringify(refused)).not.toContain('secret');
+    });
+
+    it('lists attachments in Sync and serves them by FileReference, never to another account', async () => {
+      const { account, client, inbox, key } = await primed();
+      const report = randomBytes(3000);
+      deliverAttachments(account, [
+        { name: 'report.pdf', type: 'application/pdf', data: report },
+        { name: 'huge.bin', type: 'application/octet-stream', data: randomBytes(30_000) },
+      ]);
+      const add = child(child(collectionOf((await sync(client, inbox, key)).body), 'Commands')!, 'Add')!;
+      const listed = children(child(child(add, 'ApplicationData')!, 'Attachments')!, 'Attachment');
+      expect(listed.map((entry) => childText(entry, 'DisplayName'))).toEqual(['report.pdf', 'huge.bin']);
+      expect(listed.map((entry) => childText(entry, 'EstimatedDataSize'))).toEqual(['3000', '30000']);
+      const [reportReference, hugeReference] = listed.map((entry) => childText(entry, 'FileReference')!);
+
+      const fetchAttachment = async (reference: string, by = client) =>
+        child(
+          child(
+            (
+              await by.command(
+                'ItemOperations',
+                easRequests.itemFetch(el('AirSyncBase', 'FileReference', reference)),
+              )
+            ).body!,
+            'Response',
+          )!,
+          'Fetch',
+        )!;
+      const fetched = await fetchAttachment(reportReference!);
+      expect(childText(fetched, 'Status')).toBe('1');
+      const properties = child(fetched, 'Properties')!;
+      expect(childText(properties, 'ContentType')).toBe('application/pdf');
+      expect(Buffer.from(childText(properties, 'Data')!, 'base64').equals(report)).toBe(true);
+      expect(childText(await fetchAttachment(hugeReference!), 'Status')).toBe('11');
+
+      const getAttachment = (reference: string, version?: string) =>
+        phone(account, client.options.deviceId, version).command('GetAttachment', undefined, {
+          query: { AttachmentName: reference },
+        });
+      const raw = await getAttachment(reportReference!);
+      expect(raw.status).toBe(200);
+      expect(raw.headers.get('content-type')).toBe('application/pdf');
+      expect(raw.bytes.equals(report)).toBe(true);
+      expect((await getAttachment(reportReference!, '14.0')).bytes.equals(report)).toBe(true);
+      expect((await getAttachment(hugeReference!)).status).toBe(413);
+      expect((await getAttachment(reportReference!, '16.1')).status).toBe(400);
+
+      // Another account holding the reference (or a guess at one) gets nothing of these bytes.
+      const other = await newAccount();
+      const stranger = phone(other);
+      await folderSync(stranger, '0');
+      const foreign = await stranger.command('GetAttachment', undefined, {
+        query: { AttachmentName: reportReference! },
+      });
+      expect(foreign.status).toBe(500);
+      expect(foreign.bytes.includes(report.subarray(0, 64))).toBe(false);
+      const foreignFetch = await fetchAttachment(reportReference!, stranger);
+      expect(childText(foreignFetch, 'Status')).toBe('6');
+      expect(child(foreignFetch, 'Properties')).toBeUndefined();
+      expect((await getAttachment('not-a-reference')).status).toBe(500);
     });
 
     it('moves a message between folders without echoing the move back', async () => {
@@ -1178,6 +1281,23 @@ describe('activesync gateway', () => {
       const second = ping(client, 1, [inbox]);
       expect(statusOf((await first).body)).toBe('1');
       expect(statusOf((await second).body)).toBe('1');
+    });
+
+    it('ends a parked Ping when the same device sends a second one to another replica', async () => {
+      const { account, client, inbox } = await synced();
+      const replicaUrl = await gateway.startReplica();
+      const first = ping(client, 300, [inbox]);
+      await expectEventually(async () =>
+        expect(await (await fetch(`${baseUrl}/metrics`)).text()).toMatch(
+          /pushmail_activesync_parked_pings [1-9]/,
+        ),
+      );
+      const second = ping(gateway.phone(account, client.options.deviceId, '14.1', replicaUrl), 300, [inbox]);
+      expect(statusOf((await first).body)).toBe('1');
+      // The second is the one held now, on the other replica: the next mail answers it.
+      mailbox.deliver(account.accountId, { subject: 'new', from: 'b@x.y', to: account.address, text: 'new' });
+      await announce(account.accountId);
+      expect(statusOf((await second).body)).toBe('2');
     });
 
     it('ends a parked Ping within a second of a block, answering Status 129', async () => {

@@ -3,10 +3,12 @@ import { DatabaseModule } from '@pushmail/platform';
 import { EasAuthenticator } from './auth/eas-authenticator.js';
 import { ACTIVESYNC_SCHEMA, activeSyncDataSourceOptions } from './database/data-source-options.js';
 import { MailStore } from './mailbox/mail-store.js';
+import { Attachments } from './mailbox/attachments.js';
 import { MAILBOX_API, MailboxClient } from './mailbox/mailbox-client.js';
 import { MetricsModule } from './metrics/activesync-metrics.js';
 import { MailboxChangesController } from './ping/mailbox-changes.controller.js';
 import { PingRegistry } from './ping/ping-registry.js';
+import { PingSupersession } from './ping/ping-supersession.js';
 import { ActiveSyncController } from './protocol/activesync.controller.js';
 import { AutodiscoverController } from './protocol/autodiscover.controller.js';
 import { EAS_COMMANDS, type EasCommand } from './protocol/eas-command.js';
@@ -24,6 +26,7 @@ import {
 } from './usecases/change-folders/change-folders.usecase.js';
 import { EstimateItems } from './usecases/estimate-items/estimate-items.usecase.js';
 import { FetchItems } from './usecases/fetch-items/fetch-items.usecase.js';
+import { GetAttachment } from './usecases/get-attachment/get-attachment.usecase.js';
 import { MoveItems } from './usecases/move-items/move-items.usecase.js';
 import { MailSubmission } from './usecases/send-mail/mail-submission.js';
 import { SendMail, SmartForward, SmartReply } from './usecases/send-mail/send-mail.usecase.js';
@@ -54,6 +57,7 @@ const commands = [
   PingFolders,
   EstimateItems,
   FetchItems,
+  GetAttachment,
   MoveItems,
   SearchMailbox,
   SendMail,
@@ -79,11 +83,13 @@ const commands = [
     EasAuthenticator,
     { provide: MAILBOX_API, useClass: MailboxClient },
     MailStore,
+    Attachments,
     DeviceStore,
     SyncStore,
     FolderView,
     CollectionChanges,
     PingRegistry,
+    PingSupersession,
     MailSubmission,
     SentMessages,
     SyncEmail,

@@ -36,6 +36,7 @@ export * from './platform-harness.js';
 export * from './recipient.js';
 export * from './required-env.js';
 export * from './smtp-outcome.js';
+export * from './span-collector.js';
 export * from './start-pushmail.js';
 export * from './trace-fields.js';
 export * from './web-push-receiver.js';

@@ -26,6 +26,8 @@ export const activeSyncConfigSchema = baseConfigSchema
     ACTIVESYNC_MAX_REQUEST_BYTES: positiveInt().default(10_000_000),
     /** The largest message a phone sends (SendMail, SmartReply and SmartForward with the original): Status 122 beyond. */
     SEND_MAX_MESSAGE_BYTES: positiveInt().default(10 * 1024 * 1024),
+    /** The largest attachment served (GetAttachment, ItemOperations Fetch); a bigger one is refused, not cut. */
+    ATTACHMENT_MAX_BYTES: positiveInt().default(25 * 1024 * 1024),
     /** Ping heartbeat bounds in seconds: a Ping outside them is answered Status 5 with the nearest bound. */
     PING_MIN_HEARTBEAT_SECONDS: positiveInt(3540).default(60),
     PING_MAX_HEARTBEAT_SECONDS: positiveInt(3540).default(3540),

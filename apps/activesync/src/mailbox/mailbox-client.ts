@@ -45,11 +45,20 @@ export interface MailboxApi {
   call(accountId: string, calls: Invocation[], address?: string): Promise<Invocation[]>;
   /** A blob of the account (a message's MIME, an attachment); undefined when it has none by that id. */
   blob(accountId: string, blobId: string): Promise<{ type: string; data: Buffer } | undefined>;
+  /** A blob as it downloads, unread: its type, its declared size, its bytes; undefined when there is none. */
+  openBlob(accountId: string, blobId: string): Promise<BlobDownload | undefined>;
   /** Stores bytes as a blob of the account (a message to import); answers its blobId. */
   upload(accountId: string, data: Buffer, type: string): Promise<string>;
 }
 
 export const MAILBOX_API = Symbol('MAILBOX_API');
+
+export interface BlobDownload {
+  type: string;
+  /** The size mailbox declares (Content-Length); undefined when it declares none. */
+  size: number | undefined;
+  body: ReadableStream<Uint8Array>;
+}
 
 const REFUSED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 /** The connection was dropped after the request may have been sent (a stale keep-alive socket). */
@@ -87,6 +96,12 @@ export class MailboxClient implements MailboxApi {
   }
 
   async blob(accountId: string, blobId: string): Promise<{ type: string; data: Buffer } | undefined> {
+    const download = await this.openBlob(accountId, blobId);
+    if (!download) return undefined;
+    return { type: download.type, data: Buffer.from(await new Response(download.body).arrayBuffer()) };
+  }
+
+  async openBlob(accountId: string, blobId: string): Promise<BlobDownload | undefined> {
     const response = await this.fetch(
       `/internal/blobs/${encodeURIComponent(accountId)}/${encodeURIComponent(blobId)}`,
       { idempotent: true, method: 'GET', headers: {} },
@@ -95,10 +110,12 @@ export class MailboxClient implements MailboxApi {
       await response.body?.cancel().catch(() => undefined);
       return undefined;
     }
-    if (!response.ok) throw await failure(response);
+    if (!response.ok || !response.body) throw await failure(response);
+    const length = Number(response.headers.get('content-length') ?? Number.NaN);
     return {
       type: response.headers.get('x-pushmail-blob-type') ?? 'application/octet-stream',
-      data: Buffer.from(await response.arrayBuffer()),
+      size: Number.isSafeInteger(length) && length >= 0 ? length : undefined,
+      body: response.body,
     };
   }
 

@@ -34,16 +34,25 @@ export class MailboxChangesController {
 
   @EventPattern<string>(mailboxChangedTopic.name, everyChange)
   handle(@Payload() events: ConsumedEvent<MailboxChangedV1>[]): void {
-    const accounts = new Map<string, number | undefined>();
-    for (const { event } of events) {
+    const accounts = new Map<string, { acceptedAt?: number; traceHeaders?: Record<string, string> }>();
+    for (const { event, headers } of events) {
       if (event.changed.Email === undefined && event.changed.Mailbox === undefined) continue;
       const acceptedAt = event.acceptedAt === undefined ? undefined : Date.parse(event.acceptedAt);
-      const known = accounts.get(event.accountId);
-      accounts.set(
-        event.accountId,
-        known === undefined ? acceptedAt : acceptedAt === undefined ? known : Math.min(known, acceptedAt),
-      );
+      const known = accounts.get(event.accountId) ?? {};
+      const earliest =
+        known.acceptedAt === undefined
+          ? acceptedAt
+          : acceptedAt === undefined
+            ? known.acceptedAt
+            : Math.min(known.acceptedAt, acceptedAt);
+      // The earliest traced change of the batch carries the trace the Ping's answer continues.
+      const traceHeaders = known.traceHeaders ?? (headers['traceparent'] ? headers : undefined);
+      accounts.set(event.accountId, {
+        ...(earliest !== undefined ? { acceptedAt: earliest } : {}),
+        ...(traceHeaders ? { traceHeaders } : {}),
+      });
     }
-    for (const [accountId, acceptedAt] of accounts) this.pings.mailChanged(accountId, acceptedAt);
+    for (const [accountId, change] of accounts)
+      this.pings.mailChanged(accountId, change.acceptedAt, change.traceHeaders);
   }
 }

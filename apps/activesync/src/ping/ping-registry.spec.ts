@@ -66,4 +66,32 @@ describe(PingRegistry.name, () => {
     registry.beforeApplicationShutdown();
     await expect(unaffected).resolves.toEqual({ reason: 'shutdown' });
   });
+
+  it('tells its listeners of each Ping parked, by device', () => {
+    const registry = setUp();
+    const parked: string[] = [];
+    registry.onParked((deviceKey) => parked.push(deviceKey));
+    void park(registry, { deviceId: 'a' });
+    void park(registry, { deviceId: 'b' });
+    expect(parked).toEqual(['acc/a', 'acc/b']);
+  });
+
+  it('ends the Ping of a device that parked a later one on another replica, and only that one', async () => {
+    const registry = setUp();
+    const first = park(registry, { deviceId: 'phone' });
+    void park(registry, { deviceId: 'other' });
+    registry.supersededElsewhere('acc/phone', Date.now() - 60_000);
+    expect(registry.size).toBe(2);
+    registry.supersededElsewhere('acc/phone', Date.now());
+    await expect(first).resolves.toEqual({ reason: 'superseded' });
+    expect(registry.size).toBe(1);
+  });
+
+  it('hands the trace context of the change that woke a Ping to its answer', async () => {
+    const registry = setUp();
+    const traceHeaders = { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' };
+    const ping = park(registry, { check: async () => ['inbox'] });
+    registry.mailChanged('acc', Date.now(), traceHeaders);
+    await expect(ping).resolves.toEqual({ reason: 'changed', folders: ['inbox'], traceHeaders });
+  });
 });

@@ -3,7 +3,7 @@ import { ActiveSyncMetrics } from '../metrics/activesync-metrics.js';
 
 /** Why a parked Ping ended. */
 export type PingEnd =
-  | { reason: 'changed'; folders: string[] }
+  | { reason: 'changed'; folders: string[]; traceHeaders?: Record<string, string> }
   | { reason: 'heartbeat' }
   | { reason: 'superseded' }
   | { reason: 'standing' }
@@ -20,9 +20,12 @@ interface ParkedPing {
   /** A standing snapshot to compare: block, quarantine, policy, wipe. */
   standing: string;
   finish: (end: PingEnd) => void;
+  parkedAt: number;
   checking: boolean;
   recheck: boolean;
   acceptedAt?: number;
+  /** The trace context (`traceparent`) of the change that woke it, to continue the mail's trace. */
+  traceHeaders?: Record<string, string>;
 }
 
 /**
@@ -35,11 +38,26 @@ interface ParkedPing {
 export class PingRegistry implements BeforeApplicationShutdown {
   private readonly byDevice = new Map<string, ParkedPing>();
   private readonly byAccount = new Map<string, Set<ParkedPing>>();
+  private readonly parkedListeners: Array<(deviceKey: string, parkedAt: number) => void> = [];
 
   constructor(@Inject(ActiveSyncMetrics) private readonly metrics: ActiveSyncMetrics) {}
 
   get size(): number {
     return this.byDevice.size;
+  }
+
+  /** Called with each Ping parked here: other replicas learn of it and end theirs of the device. */
+  onParked(listener: (deviceKey: string, parkedAt: number) => void): void {
+    this.parkedListeners.push(listener);
+  }
+
+  /**
+   * Another replica parked a Ping of the device at `parkedAt`: the one held here, parked no later,
+   * is the first of two and ends (Status 1, as a second Ping on this replica ends it).
+   */
+  supersededElsewhere(deviceKey: string, parkedAt: number): void {
+    const ping = this.byDevice.get(deviceKey);
+    if (ping && ping.parkedAt <= parkedAt) ping.finish({ reason: 'superseded' });
   }
 
   /** Parks a Ping until a change, its heartbeat, a newer Ping of the device or `signal`. */
@@ -59,6 +77,7 @@ export class PingRegistry implements BeforeApplicationShutdown {
         deviceKey,
         check: options.check,
         standing: options.standing,
+        parkedAt: Date.now(),
         checking: false,
         recheck: false,
         finish: (end) => {
@@ -88,14 +107,16 @@ export class PingRegistry implements BeforeApplicationShutdown {
       }
       pings.add(ping);
       this.metrics.parkedPings.set(this.byDevice.size);
+      for (const listener of this.parkedListeners) listener(deviceKey, ping.parkedAt);
       if (options.signal.aborted) onAbort();
     });
   }
 
   /** The account's mail changed: each of its parked Pings looks whether one of its folders did. */
-  mailChanged(accountId: string, acceptedAt?: number): void {
+  mailChanged(accountId: string, acceptedAt?: number, traceHeaders?: Record<string, string>): void {
     for (const ping of this.byAccount.get(accountId) ?? []) {
       if (acceptedAt !== undefined) ping.acceptedAt = Math.min(ping.acceptedAt ?? acceptedAt, acceptedAt);
+      if (traceHeaders?.['traceparent']) ping.traceHeaders ??= traceHeaders;
       void this.runCheck(ping);
     }
   }
@@ -123,11 +144,16 @@ export class PingRegistry implements BeforeApplicationShutdown {
         ping.recheck = false;
         const changed = await ping.check().catch(() => [] as string[]);
         if (changed.length > 0) {
-          ping.finish({ reason: 'changed', folders: changed });
+          ping.finish({
+            reason: 'changed',
+            folders: changed,
+            ...(ping.traceHeaders ? { traceHeaders: ping.traceHeaders } : {}),
+          });
           return;
         }
       } while (ping.recheck && this.byDevice.get(ping.deviceKey) === ping);
       if (ping.acceptedAt !== undefined) delete ping.acceptedAt;
+      delete ping.traceHeaders;
     } finally {
       ping.checking = false;
     }

@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { Controller, Inject, Options, Post, Req, Res } from '@nestjs/common';
 import {
   ActiveSyncRequestError,
@@ -77,7 +79,11 @@ export class ActiveSyncController {
     this.send(response, reply);
     this.metrics.commandAnswered(
       command,
-      'body' in reply ? statusOfBody(reply.body) : 'empty' in reply ? 'ok' : `http_${reply.http}`,
+      'body' in reply
+        ? statusOfBody(reply.body)
+        : 'empty' in reply || 'stream' in reply
+          ? 'ok'
+          : `http_${reply.http}`,
       performance.now() - startedAt,
     );
   }
@@ -97,7 +103,7 @@ export class ActiveSyncController {
     named(eas.cmd);
     const handler = this.commands.get(eas.cmd);
     const root = COMMAND_ROOTS[eas.cmd];
-    if (!handler || !root) return { http: 501, detail: `${eas.cmd} is not supported by this server` };
+    if (!handler) return { http: 501, detail: `${eas.cmd} is not supported by this server` };
 
     const description = await this.describe(request, eas);
     const outcome = await this.authenticator.authenticate(request.headers.authorization, description);
@@ -126,6 +132,7 @@ export class ActiveSyncController {
         if (error instanceof WbxmlError) return { http: 400, detail: `malformed WBXML: ${error.message}` };
         throw error;
       }
+      if (!root) return { http: 400, detail: `a ${eas.cmd} request carries no body` };
       if (body.page !== root.page || body.tag !== root.tag) {
         return { http: 400, detail: `a ${eas.cmd} request must be a ${root.page}:${root.tag} document` };
       }
@@ -218,6 +225,19 @@ export class ActiveSyncController {
       response.setHeader('Content-Type', WBXML_TYPE);
       response.setHeader('Content-Length', bytes.length);
       response.end(bytes);
+      return;
+    }
+    if ('stream' in reply) {
+      response.statusCode = 200;
+      response.setHeader('Content-Type', reply.contentType);
+      if (reply.length !== undefined) response.setHeader('Content-Length', reply.length);
+      // A download that fails midway cuts the connection: the phone sees a short body, never a wrong one.
+      Readable.fromWeb(reply.stream as NodeReadableStream<Uint8Array>)
+        .on('error', (error) => {
+          this.log.warn({ reason: error.message }, 'an attachment download broke off');
+          response.destroy();
+        })
+        .pipe(response);
       return;
     }
     if ('empty' in reply) {

@@ -17,10 +17,14 @@ export interface EasCommandContext {
   signal: AbortSignal;
 }
 
-/** A command's answer: a WBXML document, an empty success (SendMail), or an HTTP status without one. */
+/**
+ * A command's answer: a WBXML document, an empty success (SendMail), raw bytes streamed through
+ * (GetAttachment), or an HTTP status without one.
+ */
 export type EasReply =
   | { body: WbxmlElement }
   | { empty: true }
+  | { stream: ReadableStream<Uint8Array>; contentType: string; length?: number }
   | { http: number; detail: string; headers?: Record<string, string> };
 
 /** One ActiveSync command (`Cmd=`), a use case of its own. */

@@ -41,7 +41,7 @@ export const COMMAND_ROOTS: Record<string, { page: CodePageName; tag: string }> 
 };
 
 /** The commands this gateway answers, as OPTIONS advertises them. */
-export const SUPPORTED_COMMANDS = Object.keys(COMMAND_ROOTS);
+export const SUPPORTED_COMMANDS = [...Object.keys(COMMAND_ROOTS), 'GetAttachment'];
 
 /** Whether the protocol version carries errors as Status values (14.1 and later) rather than HTTP codes. */
 export function statusInBody(protocolVersion: string): boolean {

@@ -11,6 +11,14 @@ export interface FakeEmail {
   to: string;
   text: string;
   html?: string;
+  /** Attachments, served as mailbox serves body parts: blob `<message blob>_p<N>`. */
+  attachments?: FakeAttachment[];
+}
+
+export interface FakeAttachment {
+  name: string;
+  type: string;
+  data: Buffer;
 }
 
 type Args = Record<string, unknown>;
@@ -82,6 +90,7 @@ export class FakeMailbox extends FakeHttpService {
       to: email.to,
       text: email.text,
       ...(email.html ? { html: email.html } : {}),
+      ...(email.attachments ? { attachments: email.attachments } : {}),
     });
     this.bump(accountId);
     return id;
@@ -102,10 +111,21 @@ export class FakeMailbox extends FakeHttpService {
       return end(response, 401, { error: 'unauthorized' });
     const blob = /^\/internal\/blobs\/([^/]+)\/([^/]+)$/.exec(request.url ?? '');
     if (request.method === 'GET' && blob) {
-      const email = this.emails
-        .get(decodeURIComponent(blob[1]!))
-        ?.get(decodeURIComponent(blob[2]!).replace(/^blob-/, ''));
+      const [, emailId, part] = /^blob-(.+?)(?:_p([0-9]+))?$/.exec(decodeURIComponent(blob[2]!)) ?? [];
+      const email = emailId ? this.emails.get(decodeURIComponent(blob[1]!))?.get(emailId) : undefined;
       if (!email) return end(response, 404, { error: 'not_found' });
+      if (part !== undefined) {
+        const attachment = email.attachments?.[Number(part) - 2];
+        if (!attachment) return end(response, 404, { error: 'not_found' });
+        response
+          .writeHead(200, {
+            'content-type': 'application/octet-stream',
+            'content-length': attachment.data.length,
+            'x-pushmail-blob-type': attachment.type,
+          })
+          .end(attachment.data);
+        return;
+      }
       const mime = Buffer.from(
         `From: ${email.from}\r\nTo: ${email.to}\r\nSubject: ${email.subject}\r\n\r\n${email.text}\r\n`,
       );
@@ -258,8 +278,16 @@ function view(email: FakeEmail): Args {
     preview: email.text.slice(0, 64),
     textBody: [{ partId: '1' }],
     htmlBody: email.html ? [{ partId: '2' }] : [{ partId: '1' }],
-    attachments: [],
-    hasAttachment: false,
+    attachments: (email.attachments ?? []).map((attachment, index) => ({
+      partId: `p${index + 2}`,
+      blobId: `blob-${email.id}_p${index + 2}`,
+      name: attachment.name,
+      type: attachment.type,
+      size: attachment.data.length,
+      cid: null,
+      disposition: 'attachment',
+    })),
+    hasAttachment: (email.attachments ?? []).length > 0,
     bodyValues: { '1': { value: email.text }, ...(email.html ? { '2': { value: email.html } } : {}) },
   };
 }

@@ -5,7 +5,7 @@ import { createKafka, createLogger, createServiceApp, EventProducer } from '@pus
 import { EasClient, expectEventually, requiredEnv } from '@pushmail/testing';
 import pg from 'pg';
 import { expect } from 'vitest';
-import { activeSyncConfigSchema } from '../config/activesync-config.js';
+import { activeSyncConfigSchema, type ActiveSyncConfig } from '../config/activesync-config.js';
 import { activeSyncService } from '../service.js';
 import { FakeMailbox } from './fake-mailbox.js';
 import { FakeRegistry, type FakeAccount } from './fake-registry.js';
@@ -25,6 +25,9 @@ export class GatewayHarness {
   readonly registry: FakeRegistry;
   app: NestExpressApplication | undefined;
   baseUrl = '';
+  /** Further replicas on the same database, broker, mailbox and registry (`startReplica`). */
+  private readonly replicas: NestExpressApplication[] = [];
+  private gatewayConfig: ActiveSyncConfig | undefined;
   private readonly internalToken = randomBytes(24).toString('base64url');
   private readonly database = `eas_${randomBytes(5).toString('hex')}`;
   private readonly databaseUrl = requiredEnv('DATABASE_URL');
@@ -61,18 +64,33 @@ export class GatewayHarness {
       PING_MAX_HEARTBEAT_SECONDS: '600',
       ...this.config,
     });
-    const app = await createServiceApp(activeSyncService, config, this.logger);
+    this.gatewayConfig = config;
+    const { app, baseUrl } = await this.listen(config);
     this.app = app;
+    this.baseUrl = baseUrl;
+  }
+
+  /** One more gateway replica sharing everything with the first; answers its base URL. */
+  async startReplica(): Promise<string> {
+    const { app, baseUrl } = await this.listen(this.gatewayConfig!);
+    this.replicas.push(app);
+    return baseUrl;
+  }
+
+  private async listen(config: ActiveSyncConfig): Promise<{ app: NestExpressApplication; baseUrl: string }> {
+    const app = await createServiceApp(activeSyncService, config, this.logger);
     await activeSyncService.beforeListen?.(app, { name: 'activesync', config, logger: this.logger });
     await app.listen(0, '127.0.0.1');
-    this.baseUrl = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
-    await expectEventually(
-      async () => expect((await fetch(`${this.baseUrl}/health/ready`)).status).toBe(200),
-      { timeoutMs: 60_000, intervalMs: 200 },
-    );
+    const baseUrl = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+    await expectEventually(async () => expect((await fetch(`${baseUrl}/health/ready`)).status).toBe(200), {
+      timeoutMs: 60_000,
+      intervalMs: 200,
+    });
+    return { app, baseUrl };
   }
 
   async stop(): Promise<void> {
+    for (const replica of this.replicas) await replica.close();
     await this.app?.close();
     await this.producer.disconnect();
     await this.mailbox.stop();
@@ -92,13 +110,14 @@ export class GatewayHarness {
     return account;
   }
 
-  /** A phone of `account` signing in with its password. */
+  /** A phone of `account` signing in with its password (at `baseUrl`, another replica's). */
   phone(
     account: FakeAccount,
     deviceId = `phone${randomBytes(3).toString('hex')}`,
     version = '14.1',
+    baseUrl = this.baseUrl,
   ): EasClient {
-    return new EasClient(this.baseUrl, {
+    return new EasClient(baseUrl, {
       address: account.address,
       password: TEST_PASSWORD,
       deviceId,

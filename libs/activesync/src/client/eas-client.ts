@@ -79,6 +79,12 @@ export const easRequests = {
     return el('Settings', 'Settings', el('Settings', 'DeviceInformation', set), ...more);
   },
 
+  /** An ItemOperations Fetch from the Mailbox store; `fetched` names what (FileReference, ServerId). */
+  itemFetch(...fetched: Extra[]): WbxmlElement {
+    const store = el('ItemOperations', 'Store', 'Mailbox');
+    return el('ItemOperations', 'ItemOperations', el('ItemOperations', 'Fetch', store, ...fetched));
+  },
+
   /** A Ping on the mail folders `folderIds`. */
   ping(heartbeatSeconds: number, folderIds: readonly string[]): WbxmlElement {
     return el(
@@ -150,13 +156,14 @@ export class EasClient {
   async command(
     cmd: string,
     body?: WbxmlElement | Uint8Array,
-    extra: { signal?: AbortSignal; headers?: Record<string, string> } = {},
+    extra: { signal?: AbortSignal; headers?: Record<string, string>; query?: Record<string, string> } = {},
   ): Promise<EasResponse> {
     const query = new URLSearchParams({
       Cmd: cmd,
       User: this.options.address,
       DeviceId: this.options.deviceId,
       DeviceType: this.options.deviceType ?? 'iPhone',
+      ...extra.query,
     });
     const bytes = body instanceof Uint8Array ? body : body && new Uint8Array(encodeWbxml(body));
     const response = await fetch(`${this.baseUrl}/Microsoft-Server-ActiveSync?${query}`, {

@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { child, childText, el, type WbxmlElement } from '@pushmail/activesync';
+import { Attachments, readCapped } from '../../mailbox/attachments.js';
 import { MailStore } from '../../mailbox/mail-store.js';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
 import { BodyType, bodyOptionsOf, chosenPreference } from '../../sync/body-preference.js';
-import { emailApplicationData, parseFileReference, servedBody } from '../../sync/email-item.js';
+import { emailApplicationData, servedBody } from '../../sync/email-item.js';
 import { FolderView } from '../../sync/folder-view.js';
 
 /** ItemOperations statuses ([MS-ASCMD] 2.2.3.177.8). */
@@ -13,6 +14,7 @@ const FetchStatus = {
   ServerError: 3,
   ObjectNotFound: 6,
   StoreUnknown: 9,
+  DataTooLarge: 11,
   NotSupported: 18,
 } as const;
 
@@ -20,7 +22,8 @@ const i = (tag: string, ...content: Parameters<typeof el>[2][]) => el('ItemOpera
 
 /**
  * ItemOperations Fetch from the Mailbox store: a message by ServerId (its body as preferred, or its
- * MIME) and an attachment by FileReference, always checked against the signed-in account.
+ * MIME) and an attachment by FileReference (up to ATTACHMENT_MAX_BYTES, Status 11 beyond), always
+ * checked against the signed-in account.
  * EmptyFolderContents and Move are not supported and say so.
  */
 @Injectable()
@@ -30,6 +33,7 @@ export class FetchItems implements EasCommand {
   constructor(
     @Inject(MailStore) private readonly mail: MailStore,
     @Inject(FolderView) private readonly view: FolderView,
+    @Inject(Attachments) private readonly attachments: Attachments,
   ) {}
 
   async execute(context: EasCommandContext): Promise<EasReply> {
@@ -60,27 +64,27 @@ export class FetchItems implements EasCommand {
     if (store?.toLowerCase() !== 'mailbox') return i('Fetch', i('Status', String(FetchStatus.StoreUnknown)));
     const reference = childText(fetch, 'FileReference', 'AirSyncBase');
     if (reference !== undefined) {
-      const parsed = parseFileReference(reference);
-      const [detail] = parsed
-        ? await this.mail.emails(accountId, [parsed.emailId], { text: false, html: false })
-        : [];
-      const attachment = detail?.attachments.find((candidate) => candidate.blobId === parsed?.blobId);
-      const blob = attachment ? await this.mail.blob(accountId, attachment.blobId) : undefined;
-      if (!attachment || !blob)
+      const lookup =
+        context.standing.access === 'quarantined'
+          ? ({ found: false, reason: 'unknown' } as const)
+          : await this.attachments.open(accountId, reference);
+      const data = lookup.found ? await readCapped(lookup.body, this.attachments.maxBytes) : undefined;
+      if (!lookup.found || !data) {
+        const status =
+          !lookup.found && lookup.reason === 'unknown'
+            ? FetchStatus.ObjectNotFound
+            : FetchStatus.DataTooLarge;
         return i(
           'Fetch',
-          i('Status', String(FetchStatus.ObjectNotFound)),
+          i('Status', String(status)),
           el('AirSyncBase', 'FileReference', reference.slice(0, 600)),
         );
+      }
       return i(
         'Fetch',
         i('Status', '1'),
         el('AirSyncBase', 'FileReference', reference),
-        i(
-          'Properties',
-          el('AirSyncBase', 'ContentType', attachment.type),
-          i('Data', blob.data.toString('base64')),
-        ),
+        i('Properties', el('AirSyncBase', 'ContentType', lookup.type), i('Data', data.toString('base64'))),
       );
     }
     const serverId = childText(fetch, 'ServerId', 'AirSync');

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { child, childText, children, el } from '@pushmail/activesync';
-import { CONFIG } from '@pushmail/platform';
+import { SpanKind } from '@opentelemetry/api';
+import { CONFIG, extractTraceContext, startSpan } from '@pushmail/platform';
 import { DeviceTrail } from '@pushmail/edge';
 import type { ActiveSyncConfig } from '../../config/activesync-config.js';
 import { MailStore } from '../../mailbox/mail-store.js';
@@ -143,7 +144,10 @@ export class PingFolders implements EasCommand {
         activesync: { ...activesync, status: end.reason },
       });
     }
-    if (end.reason === 'changed') return changed(end.folders);
+    if (end.reason === 'changed') {
+      if (end.traceHeaders) traceAnswer(end.traceHeaders, accountId, deviceId, end.folders.length);
+      return changed(end.folders);
+    }
     if (end.reason === 'standing') {
       // Still allowed, but what the device may see moved (a quarantine lifted): it looks again.
       return (
@@ -152,6 +156,27 @@ export class PingFolders implements EasCommand {
     }
     return reply(PingStatus.Expired);
   }
+}
+
+/** The Ping's answer as a span of the trace of the mail that woke it (SMTP accept to the phone). */
+function traceAnswer(
+  headers: Record<string, string>,
+  accountId: string,
+  deviceId: string,
+  folders: number,
+): void {
+  startSpan(
+    'activesync.ping.answer',
+    {
+      kind: SpanKind.CONSUMER,
+      attributes: {
+        'pushmail.account_id': accountId,
+        'pushmail.device_id': deviceId,
+        'pushmail.folders_changed': folders,
+      },
+    },
+    extractTraceContext(headers),
+  ).end();
 }
 
 function reply(status: number): EasReply {
