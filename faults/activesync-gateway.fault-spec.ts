@@ -153,7 +153,16 @@ describe('ActiveSync gateway crash while phones have parked Pings', () => {
       let parkedAtKill = 0;
       try {
         await load.flowing(20);
-        parkedAtKill = await parkedPings(platform.activesyncUrl);
+        // The kill must find Pings parked, mail still flowing: under load a phone spends much of its
+        // time in the Sync after each push, so the kill waits for a moment when some are parked.
+        parkedAtKill = await expectEventually(
+          async () => {
+            const parked = await parkedPings(platform.activesyncUrl);
+            expect(parked).toBeGreaterThan(0);
+            return parked;
+          },
+          { timeoutMs: 30_000, intervalMs: 20 },
+        );
         const killedAt = Date.now();
         await platform.stopService('activesync', 'SIGKILL');
         await load.flowing(8);

@@ -63,6 +63,8 @@ export interface CompiledQuery {
  */
 @Injectable()
 export class EmailMethods extends TypeMethods {
+  private readonly recentRaw = new RecentByBytes<RawMessage>(RECENT_RAW_BYTES);
+
   protected readonly type = 'Email';
 
   constructor(
@@ -268,17 +270,27 @@ export class EmailMethods extends TypeMethods {
     throw new MethodError('fromAccountNotFound', 'these credentials reach no other account to copy from');
   }
 
-  /** The raw message of this blob, header fields and MIME structure read. */
+  /**
+   * The raw message of this blob, header fields and MIME structure read. A stored blob never
+   * changes, so the messages read last are kept (by size, RECENT_RAW_BYTES in all): the devices of
+   * an account fetch the same new mail right after it arrives, and it is read and parsed once.
+   */
   private async rawMessage(
     manager: EntityManager,
     accountId: string,
     blobId: string,
   ): Promise<RawMessage | undefined> {
+    const key = `${accountId}/${blobId}`;
+    const recent = this.recentRaw.get(key);
+    if (recent) return recent;
     const rows: Array<{ data: Buffer }> = await manager.query(
       'SELECT data FROM mailbox.blobs WHERE account_id = $1 AND id = $2',
       [accountId, blobId],
     );
-    return rows[0] ? rawMessage(rows[0].data) : undefined;
+    if (!rows[0]) return undefined;
+    const raw = rawMessage(rows[0].data);
+    this.recentRaw.set(key, raw, rows[0].data.length);
+    return raw;
   }
 
   /** The ids of every email in the threads of `emailIds`, and in threads that changed in the range. */
@@ -370,6 +382,36 @@ function needsRaw(options: EmailViewOptions): boolean {
     options.headerProperties.length > 0 ||
     options.properties.some((property) => PROPERTIES_NEEDING_RAW.includes(property))
   );
+}
+
+/** What the recently read raw messages may hold in all. */
+const RECENT_RAW_BYTES = 32 * 1024 * 1024;
+
+/** The values set last, up to `limitBytes` of their sizes; the least recently used go first. */
+class RecentByBytes<T> {
+  private readonly entries = new Map<string, { value: T; bytes: number }>();
+  private bytes = 0;
+
+  constructor(private readonly limitBytes: number) {}
+
+  get(key: string): T | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    return entry.value;
+  }
+
+  set(key: string, value: T, bytes: number): void {
+    if (bytes > this.limitBytes / 4 || this.entries.has(key)) return;
+    this.entries.set(key, { value, bytes });
+    this.bytes += bytes;
+    for (const [oldest, entry] of this.entries) {
+      if (this.bytes <= this.limitBytes) break;
+      this.entries.delete(oldest);
+      this.bytes -= entry.bytes;
+    }
+  }
 }
 
 function rawMessage(data: Buffer): RawMessage {
