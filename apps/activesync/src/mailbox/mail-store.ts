@@ -119,7 +119,11 @@ export class MailStore {
     let state = '';
     let position = 0;
     for (;;) {
-      const calls: Invocation[] = [];
+      // The state is read before the listing, in a call of its own: each method reads its own
+      // snapshot, so a state read after the listing could already count mail the listing missed,
+      // and the device would never be told of it. An older state costs at most a Sync that finds nothing.
+      const calls: Invocation[] = state === '' ? [['Email/get', { accountId, ids: [] }, 's']] : [];
+      const listing = calls.length;
       for (let page = 0; page < PAGES_PER_REQUEST && position + page * PAGE < max; page += 1) {
         const at = position + page * PAGE;
         calls.push([
@@ -144,16 +148,17 @@ export class MailStore {
         ]);
       }
       const responses = await this.mailbox.call(accountId, calls);
+      if (listing > 0) state = String(answerOf(responses, 's')['state']);
+      const pages = (calls.length - listing) / 2;
       let exhausted = false;
-      for (let page = 0; page < calls.length / 2; page += 1) {
+      for (let page = 0; page < pages; page += 1) {
         const got = answerOf(responses, `g${page}`);
-        state ||= String(got['state']);
         const list = Array.isArray(got['list']) ? got['list'].filter(isObject) : [];
         for (const email of list) items.set(String(email['id']), flagsOf(email['keywords']));
         const ids = answerOf(responses, `q${page}`)['ids'];
         if (!Array.isArray(ids) || ids.length < PAGE) exhausted = true;
       }
-      position += (calls.length / 2) * PAGE;
+      position += pages * PAGE;
       if (exhausted || position >= max) break;
     }
     return { state, items };
