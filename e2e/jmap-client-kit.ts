@@ -29,10 +29,14 @@ export async function accountWithDevices(
     const { token } = await registry.registerDevice(address, password, { deviceId });
     // The edge learns of a new token through the credentials topic a moment later; the client
     // library fetches its session once, so wait until the session answers.
-    await expectEventually(async () => {
-      const response = await fetch(platform.sessionUrl, { headers: { authorization: `Bearer ${token}` } });
-      if (response.status !== 200) throw new Error(`session answered ${response.status}`);
-    });
+    // On a loaded 2-core machine that moment has taken over the 10 s default: give it 30 s.
+    await expectEventually(
+      async () => {
+        const response = await fetch(platform.sessionUrl, { headers: { authorization: `Bearer ${token}` } });
+        if (response.status !== 200) throw new Error(`session answered ${response.status}`);
+      },
+      { timeoutMs: 30_000 },
+    );
     devices.push({
       token,
       deviceId,
