@@ -40,6 +40,8 @@ export const operationsConfigSchema = baseConfigSchema.extend({
   DIAG_STALE_DAYS: z.coerce.number().min(0.001).max(3650).default(14),
   /** Pushes left unfetched this long count as never fetched. */
   DIAG_FETCH_GRACE_MS: z.coerce.number().int().min(0).default(120_000),
+  /** How long past its heartbeat a parked ActiveSync Ping may take before it counts as never returning. */
+  DIAG_PING_GRACE_MS: z.coerce.number().int().min(0).default(60_000),
   /** Where the connectivity self-test sends its mail and connects as the device. */
   SELFTEST_SMTP_HOST: z.string().min(1).default('127.0.0.1'),
   SELFTEST_SMTP_PORT: port.default(2525),

@@ -98,6 +98,7 @@ export class DiagnosticsService {
       defaultPingIntervalMs: 30_000,
       staleDays: this.config.DIAG_STALE_DAYS,
       fetchGraceMs: this.config.DIAG_FETCH_GRACE_MS,
+      pingGraceMs: this.config.DIAG_PING_GRACE_MS,
     };
   }
 }

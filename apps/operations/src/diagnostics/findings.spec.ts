@@ -10,6 +10,7 @@ const settings: DiagnosisSettings = {
   defaultPingIntervalMs: 30_000,
   staleDays: 14,
   fetchGraceMs: 60_000,
+  pingGraceMs: 60_000,
 };
 const account: AccountFacts = { deviceCount: 1, deviceLimit: 10, failedSignIns: 0, lockedUntil: null };
 

@@ -23,6 +23,8 @@ export interface DiagnosisSettings {
   defaultPingIntervalMs: number;
   staleDays: number;
   fetchGraceMs: number;
+  /** How long past its heartbeat a parked Ping may take before it counts as never returning. */
+  pingGraceMs: number;
 }
 
 const STORM_WINDOW_MS = 5 * 60_000;
@@ -38,8 +40,6 @@ const REPLACED_OVER_CAP = 4029;
 const AUTH_FAILURES = 3;
 /** Provision challenges for one policy version after which a device is in a loop. */
 const PROVISION_LOOP_CHALLENGES = 3;
-/** How long past its heartbeat a parked Ping may take before it counts as never returning. */
-const PING_GRACE_MS = 60_000;
 const FETCH_METHODS = new Set(['Email/get', 'Email/changes', 'Email/query', 'Email/queryChanges']);
 
 /** Diagnoses one device from its trail (newest first or in any order) and what the registry knows. */
@@ -247,7 +247,7 @@ function pingsNotReturning(trail: readonly TrailEntry[], settings: DiagnosisSett
           (later.kind === 'request' && later.activesync?.command === 'Ping') || later.kind === 'disconnected',
       );
     const endedAt = ended ? Date.parse(ended.at) : settings.now.getTime();
-    const overdueMs = endedAt - parkedAt - heartbeatMs - PING_GRACE_MS;
+    const overdueMs = endedAt - parkedAt - heartbeatMs - settings.pingGraceMs;
     if (overdueMs > 0) stuck.push({ at: entry.at, heartbeatSeconds: heartbeatMs / 1000, overdueMs });
   });
   if (stuck.length === 0) return undefined;
@@ -261,7 +261,7 @@ function pingsNotReturning(trail: readonly TrailEntry[], settings: DiagnosisSett
       lastParkedAt: last.at,
       heartbeatSeconds: last.heartbeatSeconds,
       overdueMs: last.overdueMs,
-      graceMs: PING_GRACE_MS,
+      graceMs: settings.pingGraceMs,
     },
     fix: 'The gateway should answer every Ping at its heartbeat at the latest. Check that the activesync replica holding it is alive (a replica killed without closing its connections leaves Pings hanging until the client times out) and that a proxy in front of it does not buffer responses.',
   };
