@@ -1231,6 +1231,18 @@ describe('activesync gateway', () => {
       expect(subjectsOf(repeated.body)).toEqual(['again']);
     });
 
+    it('takes the collections a Partial Sync leaves out at the keys the phone holds now, not at the keys of the last request', async () => {
+      const { account, client, inbox, key } = await syncedAt();
+      mailbox.deliver(account.accountId, { subject: 'one', from: 'b@x.y', to: account.address, text: 'x' });
+      const first = await sync(client, inbox, key);
+      expect(subjectsOf(first.body)).toEqual(['one']);
+      mailbox.deliver(account.accountId, { subject: 'two', from: 'b@x.y', to: account.address, text: 'x' });
+      // Only what differs: nothing. The Inbox is the last request's, at the key the last answer gave.
+      const partial = await client.command('Sync', el('AirSync', 'Sync', el('AirSync', 'Partial')));
+      expect(childText(collectionOf(partial.body), 'Status')).toBe('1');
+      expect(subjectsOf(partial.body)).toEqual(['two']);
+    });
+
     it('holds a Sync with HeartbeatInterval until mail arrives, answers empty when it passes, and bounds it', async () => {
       const { account, client, inbox, key } = await syncedAt();
       const startedAt = Date.now();

@@ -49,16 +49,16 @@ export class HoldSync implements EasCommand {
     } else {
       const last = await this.requests.find(accountId, deviceId);
       if (!last) return top(SyncStatus.IncompleteRequest);
-      if (sent !== undefined) request = mergedRequest(last, sent);
-      else {
-        const keys = new Map(
-          (await this.store.syncStates(accountId, deviceId)).map((state) => [
-            state.collectionId,
-            state.syncKey,
-          ]),
-        );
-        request = repeatedRequest(last, (collectionId) => keys.get(collectionId));
-      }
+      // The collections the phone leaves out are the last request's at the keys it holds now: the
+      // keys of the last request were answered since, and sent again they would replay that answer.
+      const keys = new Map(
+        (await this.store.syncStates(accountId, deviceId)).map((state) => [
+          state.collectionId,
+          state.syncKey,
+        ]),
+      );
+      const current = repeatedRequest(last, (collectionId) => keys.get(collectionId));
+      request = sent !== undefined ? mergedRequest(current, sent) : current;
     }
 
     const hold = holdOf(request, {
