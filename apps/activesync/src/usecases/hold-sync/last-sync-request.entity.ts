@@ -13,6 +13,7 @@ export class LastSyncRequest {
   @Column({ type: 'bytea' })
   request!: Buffer;
 
+  /** When the request last changed (a Sync that repeats the last one writes nothing). */
   @Column({ name: 'updated_at', type: 'timestamptz' })
   updatedAt!: Date;
 }
