@@ -30,11 +30,13 @@ import { FetchItems } from './usecases/fetch-items/fetch-items.usecase.js';
 import { GetAttachment } from './usecases/get-attachment/get-attachment.usecase.js';
 import { MoveItems } from './usecases/move-items/move-items.usecase.js';
 import { MailSubmission } from './usecases/send-mail/mail-submission.js';
+import { OriginalMessages } from './usecases/send-mail/original-messages.js';
 import { SendMail, SmartForward, SmartReply } from './usecases/send-mail/send-mail.usecase.js';
 import { SentMessages } from './usecases/send-mail/sent-messages.js';
 import { SearchMailbox } from './usecases/search-mailbox/search-mailbox.usecase.js';
 import { PingFolders } from './usecases/ping-folders/ping-folders.usecase.js';
 import { ProvisionDevice } from './usecases/provision-device/provision-device.usecase.js';
+import { ProvisioningRecords } from './usecases/provision-device/provisioning-records.js';
 import { AnswerMeetings } from './usecases/answer-meetings/answer-meetings.usecase.js';
 import { ResolveRecipients } from './usecases/resolve-recipients/resolve-recipients.usecase.js';
 import { ValidateCertificates } from './usecases/validate-certificates/validate-certificates.usecase.js';
@@ -93,10 +95,12 @@ const commands = [
     PingRegistry,
     PingSupersession,
     MailSubmission,
+    OriginalMessages,
     SentMessages,
     SyncEmail,
     LastSyncRequests,
     OutOfOffice,
+    ProvisioningRecords,
     ...commands,
     {
       provide: EAS_COMMANDS,
