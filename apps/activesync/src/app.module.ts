@@ -18,6 +18,7 @@ import { RegistryClient, DeviceTrail } from '@pushmail/edge';
 import { DeviceStore } from './state/device-store.js';
 import { SyncStore } from './state/sync-store.js';
 import { CollectionChanges } from './sync/collection-changes.js';
+import { CollectionWatch } from './sync/collection-watch.js';
 import { FolderView } from './sync/folder-view.js';
 import {
   CreateFolder,
@@ -29,11 +30,13 @@ import { FetchItems } from './usecases/fetch-items/fetch-items.usecase.js';
 import { GetAttachment } from './usecases/get-attachment/get-attachment.usecase.js';
 import { MoveItems } from './usecases/move-items/move-items.usecase.js';
 import { MailSubmission } from './usecases/send-mail/mail-submission.js';
+import { OriginalMessages } from './usecases/send-mail/original-messages.js';
 import { SendMail, SmartForward, SmartReply } from './usecases/send-mail/send-mail.usecase.js';
 import { SentMessages } from './usecases/send-mail/sent-messages.js';
 import { SearchMailbox } from './usecases/search-mailbox/search-mailbox.usecase.js';
 import { PingFolders } from './usecases/ping-folders/ping-folders.usecase.js';
 import { ProvisionDevice } from './usecases/provision-device/provision-device.usecase.js';
+import { ProvisioningRecords } from './usecases/provision-device/provisioning-records.js';
 import { AnswerMeetings } from './usecases/answer-meetings/answer-meetings.usecase.js';
 import { ResolveRecipients } from './usecases/resolve-recipients/resolve-recipients.usecase.js';
 import { ValidateCertificates } from './usecases/validate-certificates/validate-certificates.usecase.js';
@@ -88,13 +91,16 @@ const commands = [
     SyncStore,
     FolderView,
     CollectionChanges,
+    CollectionWatch,
     PingRegistry,
     PingSupersession,
     MailSubmission,
+    OriginalMessages,
     SentMessages,
     SyncEmail,
     LastSyncRequests,
     OutOfOffice,
+    ProvisioningRecords,
     ...commands,
     {
       provide: EAS_COMMANDS,

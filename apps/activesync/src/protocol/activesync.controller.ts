@@ -169,6 +169,7 @@ export class ActiveSyncController {
       standing,
       body,
       signal: closed.signal,
+      log: this.log.child({ command: eas.cmd, deviceId: eas.deviceId }),
     });
   }
 

@@ -1,4 +1,5 @@
 import type { ActiveSyncRequest, WbxmlElement } from '@pushmail/activesync';
+import type { Logger } from 'pino';
 import type { AuthenticatedDevice, DeviceDescription } from '../auth/eas-authenticator.js';
 import type { DeviceStanding } from '../registry/device-views.js';
 import type { EasDevice } from '../state/entities/eas-device.entity.js';
@@ -15,6 +16,8 @@ export interface EasCommandContext {
   body: WbxmlElement | undefined;
   /** Aborted when the device goes away before it is answered (a parked Ping). */
   signal: AbortSignal;
+  /** The gateway's logger with the command and the device bound: what a command logs of its own. */
+  log: Logger;
 }
 
 /**

@@ -14,6 +14,12 @@ export interface PendingChanges {
 
 const NONE: ItemChanges = { added: [], changed: [], deleted: [] };
 
+/** A collection a held request watches, with the FilterType its Sync asked for. */
+export interface WatchedCollection {
+  collectionId: string;
+  filterType?: number;
+}
+
 /**
  * What a device has yet to be told about one collection, from what it holds under its SyncKey:
  * Sync sends it, GetItemEstimate counts it, Ping asks whether there is any.
@@ -38,7 +44,7 @@ export class CollectionChanges {
       standing: DeviceStanding;
       inboxId: string | undefined;
     },
-    collections: Array<{ collectionId: string; filterType?: number }>,
+    collections: WatchedCollection[],
   ): Promise<string[]> {
     const { accountId, deviceId, address, standing, inboxId } = device;
     const states = new Map(

@@ -2,14 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import { child, childText, el, type WbxmlElement } from '@pushmail/activesync';
 import { CONFIG } from '@pushmail/platform';
 import type { ActiveSyncConfig } from '../../config/activesync-config.js';
-import { PingRegistry } from '../../ping/ping-registry.js';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
-import { standingKey } from '../../protocol/refusal.js';
-import { refusalAfterStandingChange } from '../../protocol/standing-verdict.js';
-import { DeviceViews } from '../../registry/device-views.js';
-import { DeviceStore } from '../../state/device-store.js';
 import { SyncStore } from '../../state/sync-store.js';
-import { CollectionChanges } from '../../sync/collection-changes.js';
+import type { WatchedCollection } from '../../sync/collection-changes.js';
+import { CollectionWatch } from '../../sync/collection-watch.js';
 import { SyncEmail, SyncStatus } from '../sync-email/sync-email.usecase.js';
 import { LastSyncRequests } from './last-sync-requests.js';
 import { collectionsOf, holdOf, mergedRequest, repeatedRequest, withoutCommands } from './sync-request.js';
@@ -32,10 +28,7 @@ export class HoldSync implements EasCommand {
     @Inject(SyncEmail) private readonly sync: SyncEmail,
     @Inject(LastSyncRequests) private readonly requests: LastSyncRequests,
     @Inject(SyncStore) private readonly store: SyncStore,
-    @Inject(CollectionChanges) private readonly pending: CollectionChanges,
-    @Inject(PingRegistry) private readonly pings: PingRegistry,
-    @Inject(DeviceViews) private readonly views: DeviceViews,
-    @Inject(DeviceStore) private readonly devices: DeviceStore,
+    @Inject(CollectionWatch) private readonly watch: CollectionWatch,
     @Inject(CONFIG) private readonly config: ActiveSyncConfig,
   ) {}
 
@@ -76,32 +69,14 @@ export class HoldSync implements EasCommand {
 
     const watched = await this.holdable(context, request);
     if (!watched) return run();
-    const inboxId = Object.entries((await this.store.folderState(accountId, deviceId))?.folders ?? {}).find(
-      ([, folder]) => folder.type === 2,
-    )?.[0];
-    const check = (): Promise<string[]> =>
-      this.pending.changedCollections(
-        {
-          accountId,
-          deviceId,
-          address: context.device.address,
-          standing: this.views.standingOf(accountId, deviceId),
-          inboxId,
-        },
-        watched,
-      );
-    if ((await check()).length > 0) return run();
-    const end = await this.pings.park({
-      accountId,
-      deviceId,
+    const end = await this.watch.parkUntilChanged(context, {
+      collections: watched,
+      folders: (await this.store.folderState(accountId, deviceId))?.folders ?? {},
       heartbeatMs: hold.ms,
-      standing: standingKey(context.standing),
-      check,
-      signal: context.signal,
     });
-    if (end.reason === 'changed') return run();
+    if (end.reason === 'pending' || end.reason === 'changed') return run();
     if (end.reason === 'standing')
-      return (await refusalAfterStandingChange(this.views, this.devices, context, 'Sync')) ?? run();
+      return (await this.watch.refusalAfterStandingChange(context, 'Sync')) ?? run();
     // The interval passed, a newer Sync or Ping of the device took over, or the server stops: nothing
     // changed, so the phone keeps its keys.
     return { empty: true };
@@ -115,7 +90,7 @@ export class HoldSync implements EasCommand {
   private async holdable(
     context: EasCommandContext,
     request: WbxmlElement,
-  ): Promise<Array<{ collectionId: string; filterType?: number }> | undefined> {
+  ): Promise<WatchedCollection[] | undefined> {
     const collections = collectionsOf(request);
     if (collections.length === 0) return undefined;
     const keys = new Map(
@@ -124,7 +99,7 @@ export class HoldSync implements EasCommand {
         state.syncKey,
       ]),
     );
-    const watched: Array<{ collectionId: string; filterType?: number }> = [];
+    const watched: WatchedCollection[] = [];
     for (const collection of collections) {
       const syncKey = childText(collection, 'SyncKey', 'AirSync');
       const collectionId = childText(collection, 'CollectionId', 'AirSync');

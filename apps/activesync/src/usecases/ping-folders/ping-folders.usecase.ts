@@ -4,15 +4,10 @@ import { SpanKind } from '@opentelemetry/api';
 import { CONFIG, extractTraceContext, startSpan } from '@pushmail/platform';
 import { DeviceTrail } from '@pushmail/edge';
 import type { ActiveSyncConfig } from '../../config/activesync-config.js';
-import { MailStore } from '../../mailbox/mail-store.js';
-import { PingRegistry } from '../../ping/ping-registry.js';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
-import { standingKey } from '../../protocol/refusal.js';
-import { refusalAfterStandingChange } from '../../protocol/standing-verdict.js';
-import { DeviceViews } from '../../registry/device-views.js';
 import { DeviceStore } from '../../state/device-store.js';
 import { SyncStore } from '../../state/sync-store.js';
-import { CollectionChanges } from '../../sync/collection-changes.js';
+import { CollectionWatch } from '../../sync/collection-watch.js';
 
 /** Ping statuses ([MS-ASCMD] 2.2.3.177.11). */
 export const PingStatus = {
@@ -39,12 +34,9 @@ export class PingFolders implements EasCommand {
   readonly command = 'Ping';
 
   constructor(
-    @Inject(PingRegistry) private readonly pings: PingRegistry,
     @Inject(SyncStore) private readonly store: SyncStore,
     @Inject(DeviceStore) private readonly devices: DeviceStore,
-    @Inject(DeviceViews) private readonly views: DeviceViews,
-    @Inject(MailStore) private readonly mail: MailStore,
-    @Inject(CollectionChanges) private readonly pending: CollectionChanges,
+    @Inject(CollectionWatch) private readonly watch: CollectionWatch,
     @Inject(CONFIG) private readonly config: ActiveSyncConfig,
     @Inject(DeviceTrail) private readonly trail: DeviceTrail,
   ) {}
@@ -100,32 +92,18 @@ export class PingFolders implements EasCommand {
       });
 
     const watched = folders;
-    const inboxId = Object.entries(hierarchy.folders).find(([, folder]) => folder.type === 2)?.[0];
-    const check = (): Promise<string[]> =>
-      this.pending.changedCollections(
-        {
-          accountId,
-          deviceId,
-          address: context.device.address,
-          standing: this.views.standingOf(accountId, deviceId),
-          inboxId,
-        },
-        watched.map((collectionId) => ({ collectionId })),
-      );
-
-    const now = await check();
-    if (now.length > 0) return changed(now);
-    const parkedAt = Date.now();
     const activesync = { command: 'Ping', heartbeatSeconds: heartbeat };
-    this.trail.record(accountId, { deviceId, kind: 'ping', activesync });
-    const end = await this.pings.park({
-      accountId,
-      deviceId,
+    let parkedAt = 0;
+    const end = await this.watch.parkUntilChanged(context, {
+      collections: watched.map((collectionId) => ({ collectionId })),
+      folders: hierarchy.folders,
       heartbeatMs: heartbeat * 1000,
-      standing: standingKey(context.standing),
-      check,
-      signal: context.signal,
+      onPark: () => {
+        parkedAt = Date.now();
+        this.trail.record(accountId, { deviceId, kind: 'ping', activesync });
+      },
     });
+    if (end.reason === 'pending') return changed(end.folders);
     const lifetimeMs = Date.now() - parkedAt;
     if (end.reason === 'gone') {
       // The connection closed before the heartbeat or a change answered it.
@@ -150,9 +128,7 @@ export class PingFolders implements EasCommand {
     }
     if (end.reason === 'standing') {
       // Still allowed, but what the device may see moved (a quarantine lifted): it looks again.
-      return (
-        (await refusalAfterStandingChange(this.views, this.devices, context, 'Ping')) ?? changed(watched)
-      );
+      return (await this.watch.refusalAfterStandingChange(context, 'Ping')) ?? changed(watched);
     }
     return reply(PingStatus.Expired);
   }

@@ -1,18 +1,15 @@
 import { randomInt } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { child, childText, el, tokenOf, type WbxmlElement } from '@pushmail/activesync';
-import { LOGGER } from '@pushmail/platform';
-import type { Logger } from 'pino';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
 import { CommonStatus } from '../../protocol/eas-status.js';
-import { DeviceViews } from '../../registry/device-views.js';
-import { RegistryClient, RegistryUnavailableError, DeviceTrail } from '@pushmail/edge';
+import { DeviceTrail } from '@pushmail/edge';
 import { DeviceStore } from '../../state/device-store.js';
 import { UpdateSettings } from '../update-settings/update-settings.usecase.js';
 import { provisionDocument } from './provision-document.js';
+import { ProvisioningRecords } from './provisioning-records.js';
 
 const POLICY_TYPE = 'MS-EAS-Provisioning-WBXML';
-const VIEW_WAIT_MS = 5000;
 
 /** Provision statuses ([MS-ASPROV] 2.2.2.54.1) and Policy statuses (2.2.2.54.2). */
 const ProvisionStatus = { Success: 1, ProtocolError: 2, ServerError: 3 } as const;
@@ -33,18 +30,13 @@ function newPolicyKey(): number {
 @Injectable()
 export class ProvisionDevice implements EasCommand {
   readonly command = 'Provision';
-  private readonly log: Logger;
 
   constructor(
     @Inject(DeviceStore) private readonly devices: DeviceStore,
-    @Inject(DeviceViews) private readonly views: DeviceViews,
-    @Inject(RegistryClient) private readonly registry: RegistryClient,
+    @Inject(ProvisioningRecords) private readonly records: ProvisioningRecords,
     @Inject(UpdateSettings) private readonly settings: UpdateSettings,
     @Inject(DeviceTrail) private readonly trail: DeviceTrail,
-    @Inject(LOGGER) logger: Logger,
-  ) {
-    this.log = logger.child({ component: 'provision' });
-  }
+  ) {}
 
   async execute(context: EasCommandContext): Promise<EasReply> {
     const body = context.body;
@@ -62,14 +54,9 @@ export class ProvisionDevice implements EasCommand {
     if (wipe) {
       const accountOnly = wipe.kind === 'account';
       if (wipeAck && childText(wipeAck, 'Status', 'Provision') !== undefined) {
-        const confirmed = await this.confirmWipe(accountId, deviceId, wipe.wipeId);
-        if (!confirmed)
-          return {
-            http: 503,
-            detail: 'the wipe could not be recorded; retry shortly',
-            headers: { 'Retry-After': '5' },
-          };
-        this.log.info({ accountId, deviceId, wipeId: wipe.wipeId }, 'remote wipe confirmed by the device');
+        const confirmed = await this.records.confirmWipe({ accountId, deviceId, wipeId: wipe.wipeId });
+        if (!confirmed.recorded) return retrySoon('the wipe could not be recorded; retry shortly');
+        context.log.info({ accountId, wipeId: wipe.wipeId }, 'remote wipe confirmed by the device');
         return reply(ProvisionStatus.Success, informationReply);
       }
       return reply(
@@ -110,12 +97,7 @@ export class ProvisionDevice implements EasCommand {
       return reply(
         ProvisionStatus.Success,
         informationReply,
-        policies(
-          el('Provision', 'PolicyType', POLICY_TYPE),
-          status(PolicyStatus.Success),
-          el('Provision', 'PolicyKey', String(temporaryKey)),
-          el('Provision', 'Data', provisionDocument(policy?.settings ?? null)),
-        ),
+        policyGranted(temporaryKey, el('Provision', 'Data', provisionDocument(policy?.settings ?? null))),
       );
     }
 
@@ -135,26 +117,16 @@ export class ProvisionDevice implements EasCommand {
       return { body: el('Provision', 'Provision', status(CommonStatus.DeviceNotFullyProvisionable)) };
     }
     if (policy) {
-      let answer: Awaited<ReturnType<RegistryClient['acknowledgePolicy']>>;
-      try {
-        answer = await this.registry.acknowledgePolicy({
-          accountId,
-          deviceId,
-          policyId: policy.policyId,
-          version: policy.version,
-        });
-      } catch (error) {
-        if (error instanceof RegistryUnavailableError) {
-          return {
-            http: 503,
-            detail: 'the acknowledgement could not be recorded; retry shortly',
-            headers: { 'Retry-After': '5' },
-          };
-        }
-        throw error;
-      }
-      if (!answer.ok) return { http: 409, detail: answer.refusal.message };
-      await this.views.waitForRevision(accountId, answer.value.revision, VIEW_WAIT_MS);
+      const acknowledged = await this.records.acknowledgePolicy({
+        accountId,
+        deviceId,
+        policyId: policy.policyId,
+        version: policy.version,
+      });
+      if (!acknowledged.recorded)
+        return 'refusal' in acknowledged
+          ? { http: 409, detail: acknowledged.refusal }
+          : retrySoon('the acknowledgement could not be recorded; retry shortly');
     }
     const finalKey = newPolicyKey();
     await this.devices.update(accountId, deviceId, {
@@ -163,27 +135,7 @@ export class ProvisionDevice implements EasCommand {
       policyId: policy?.policyId ?? null,
       policyVersion: policy?.version ?? null,
     });
-    return reply(
-      ProvisionStatus.Success,
-      informationReply,
-      policies(
-        el('Provision', 'PolicyType', POLICY_TYPE),
-        status(PolicyStatus.Success),
-        el('Provision', 'PolicyKey', String(finalKey)),
-      ),
-    );
-  }
-
-  private async confirmWipe(accountId: string, deviceId: string, wipeId: string): Promise<boolean> {
-    try {
-      const answer = await this.registry.confirmWipe({ accountId, deviceId, wipeId });
-      if (answer.ok) await this.views.waitForRevision(accountId, answer.value.revision, VIEW_WAIT_MS);
-      // A refusal means the registry already holds it confirmed (or the wipe is gone): nothing left to record.
-      return true;
-    } catch (error) {
-      if (error instanceof RegistryUnavailableError) return false;
-      throw error;
-    }
+    return reply(ProvisionStatus.Success, informationReply, policyGranted(finalKey));
   }
 }
 
@@ -191,8 +143,22 @@ function status(value: number): WbxmlElement {
   return el('Provision', 'Status', String(value));
 }
 
-function policies(...content: WbxmlElement[]): WbxmlElement {
+function policies(...content: Array<WbxmlElement | undefined>): WbxmlElement {
   return el('Provision', 'Policies', el('Provision', 'Policy', ...content));
+}
+
+/** The policy accepted under `policyKey` (a temporary key comes with the policy's document). */
+function policyGranted(policyKey: number, document?: WbxmlElement): WbxmlElement {
+  return policies(
+    el('Provision', 'PolicyType', POLICY_TYPE),
+    status(PolicyStatus.Success),
+    el('Provision', 'PolicyKey', String(policyKey)),
+    document,
+  );
+}
+
+function retrySoon(detail: string): EasReply {
+  return { http: 503, detail, headers: { 'Retry-After': '5' } };
 }
 
 function reply(value: number, information?: WbxmlElement, ...rest: WbxmlElement[]): EasReply {

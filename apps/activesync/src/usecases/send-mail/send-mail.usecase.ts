@@ -7,22 +7,13 @@ import {
   type ComposeCommand,
   type ComposeMailRequest,
 } from '@pushmail/activesync';
-import { CONFIG, LOGGER } from '@pushmail/platform';
-import type { Logger } from 'pino';
+import { CONFIG } from '@pushmail/platform';
 import type { ActiveSyncConfig } from '../../config/activesync-config.js';
-import { type EmailDetail, MailStore } from '../../mailbox/mail-store.js';
 import { MailboxError, MethodFailedError } from '../../mailbox/mailbox-client.js';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
-import { FolderView } from '../../sync/folder-view.js';
 import { MailSubmission } from './mail-submission.js';
-import {
-  forwardedPart,
-  looksLikeMessage,
-  quotedPart,
-  withHeaders,
-  withPart,
-  type ExtraPart,
-} from './outgoing-message.js';
+import { OriginalMessages } from './original-messages.js';
+import { looksLikeMessage, withHeaders, withPart } from './outgoing-message.js';
 import { SentMessages } from './sent-messages.js';
 
 /** A sent message is answered with an empty body (HTTP 200); a refusal with its Status. */
@@ -36,31 +27,18 @@ type Outcome = { sent: true } | { status: number; reason: string };
  */
 abstract class SendMessage implements EasCommand {
   abstract readonly command: ComposeCommand;
-  private readonly log: Logger;
 
   constructor(
     @Inject(MailSubmission) private readonly submission: MailSubmission,
     @Inject(SentMessages) private readonly sent: SentMessages,
-    @Inject(MailStore) private readonly mail: MailStore,
-    @Inject(FolderView) private readonly view: FolderView,
+    @Inject(OriginalMessages) private readonly originals: OriginalMessages,
     @Inject(CONFIG) private readonly config: ActiveSyncConfig,
-    @Inject(LOGGER) logger: Logger,
-  ) {
-    this.log = logger.child({ component: 'send-mail' });
-  }
+  ) {}
 
   async execute(context: EasCommandContext): Promise<EasReply> {
     const outcome = await this.send(context);
     if ('sent' in outcome) return { empty: true };
-    this.log.info(
-      {
-        command: this.command,
-        deviceId: context.device.deviceId,
-        status: outcome.status,
-        reason: outcome.reason,
-      },
-      'a message was not sent',
-    );
+    context.log.info({ status: outcome.status, reason: outcome.reason }, 'a message was not sent');
     return { body: buildComposeMailStatus(this.command, outcome.status) };
   }
 
@@ -105,7 +83,7 @@ abstract class SendMessage implements EasCommand {
     const { accountId, address } = context.device;
     let mime = withHeaders(request.mime, [['From', `<${address}>`]]);
     if (request.source) {
-      const original = await this.original(context, request.source);
+      const original = await this.originals.find(context, request.source, this.command === 'SmartReply');
       if (!original)
         return { status: COMMON_STATUS.ItemNotFound, reason: 'the original message is not there' };
       if (this.command === 'SmartReply' && original.messageId) {
@@ -116,7 +94,10 @@ abstract class SendMessage implements EasCommand {
         ]);
       }
       if (!request.replaceMime) {
-        const part = await this.originalPart(accountId, original);
+        const part =
+          this.command === 'SmartForward'
+            ? await this.originals.forwarded(accountId, original)
+            : this.originals.quoted(original);
         if (!part) return { status: COMMON_STATUS.ItemNotFound, reason: 'the original message is not there' };
         mime = withPart(mime, part);
       }
@@ -131,43 +112,6 @@ abstract class SendMessage implements EasCommand {
       extraRecipients: request.forwardees.map((forwardee) => forwardee.email),
     });
     return result.ok ? { sent: true } : { status: result.status, reason: result.reason };
-  }
-
-  /** The message answered or forwarded, if the account has it (and, by ItemId, in that folder). */
-  private async original(
-    context: EasCommandContext,
-    source: NonNullable<ComposeMailRequest['source']>,
-  ): Promise<EmailDetail | undefined> {
-    const id = source.itemId ?? source.longId;
-    if (id === undefined) return undefined;
-    const [detail] = await this.view.emails(
-      {
-        accountId: context.device.accountId,
-        address: context.device.address,
-        standing: context.standing,
-        collectionId: source.folderId ?? '',
-        inboxId: undefined,
-      },
-      [id],
-      { text: this.command === 'SmartReply', html: false },
-    );
-    if (!detail) return undefined;
-    if (source.itemId !== undefined && !detail.mailboxIds.includes(source.folderId ?? '')) return undefined;
-    return detail;
-  }
-
-  private async originalPart(accountId: string, original: EmailDetail): Promise<ExtraPart | undefined> {
-    if (this.command === 'SmartForward') {
-      const blob = await this.mail.blob(accountId, original.blobId);
-      return blob ? forwardedPart(blob.data) : undefined;
-    }
-    const from = original.from.map((who) => (who.name ? `${who.name} <${who.email}>` : who.email)).join(', ');
-    return quotedPart({
-      from,
-      sentAt: original.receivedAt,
-      subject: original.subject,
-      text: original.text ?? original.preview,
-    });
   }
 }
 
