@@ -14,6 +14,18 @@
 ARG NODE_IMAGE=node:24-slim
 
 # ---------------------------------------------------------------------------------------------------
+# The package manifests alone, at their paths in the workspace: what `npm ci` needs, so the dependency
+# layers are rebuilt only when these change.
+FROM scratch AS manifests
+COPY package.json package-lock.json /
+COPY libs/contracts/package.json /libs/contracts/package.json
+COPY libs/platform/package.json /libs/platform/package.json
+COPY libs/jmap/package.json /libs/jmap/package.json
+COPY libs/activesync/package.json /libs/activesync/package.json
+COPY libs/edge/package.json /libs/edge/package.json
+COPY libs/testing/package.json /libs/testing/package.json
+
+# ---------------------------------------------------------------------------------------------------
 # Compiles every project (SWC) into dist/apps/<service> and libs/<lib>/dist.
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
@@ -24,13 +36,7 @@ ENV NX_DAEMON=false \
     CI=true \
     SCARF_ANALYTICS=false
 # The manifests alone first: the dependency layer is rebuilt only when they change.
-COPY package.json package-lock.json ./
-COPY libs/contracts/package.json libs/contracts/package.json
-COPY libs/platform/package.json libs/platform/package.json
-COPY libs/jmap/package.json libs/jmap/package.json
-COPY libs/activesync/package.json libs/activesync/package.json
-COPY libs/edge/package.json libs/edge/package.json
-COPY libs/testing/package.json libs/testing/package.json
+COPY --from=manifests / ./
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --no-audit --no-fund
 COPY . .
@@ -41,13 +47,7 @@ RUN npx nx run-many -t build --output-style=static
 # machines is dropped: the base image has its own.
 FROM ${NODE_IMAGE} AS production-dependencies
 WORKDIR /app
-COPY package.json package-lock.json ./
-COPY libs/contracts/package.json libs/contracts/package.json
-COPY libs/platform/package.json libs/platform/package.json
-COPY libs/jmap/package.json libs/jmap/package.json
-COPY libs/activesync/package.json libs/activesync/package.json
-COPY libs/edge/package.json libs/edge/package.json
-COPY libs/testing/package.json libs/testing/package.json
+COPY --from=manifests / ./
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --omit=dev --no-audit --no-fund \
  && rm -rf node_modules/node-linux-* node_modules/.bin/node

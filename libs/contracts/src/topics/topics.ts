@@ -10,70 +10,83 @@ import { defineTopic } from './topic.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+/** Events worth keeping for `days`, then dropped. */
+function deletedAfterDays(days: number): Record<string, string> {
+  return { 'cleanup.policy': 'delete', 'retention.ms': String(days * DAY_MS) };
+}
+
+/**
+ * A topic whose events carry a whole raw message: up to the SMTP or submission size limit,
+ * base64-encoded, fits.
+ */
+const rawMessageConfig = {
+  ...deletedAfterDays(7),
+  'max.message.bytes': String(48 * 1024 * 1024),
+  'min.insync.replicas': '1',
+};
+
+/** A compacted topic: the latest event of each key is kept for ever. */
+const compactedConfig = {
+  'cleanup.policy': 'compact',
+  'min.compaction.lag.ms': '0',
+  'segment.ms': String(DAY_MS),
+};
+
+/** Ordering is per account. */
+const byAccount = (event: { accountId: string }): string => event.accountId;
+
 export const mailArrivedTopic = defineTopic({
   name: 'pushmail.mail.arrived.v1',
   description: 'One event per accepted message and recipient account, with the raw message.',
   schema: mailArrivedV1,
-  key: (event) => event.accountId,
+  key: byAccount,
   partitions: 6,
-  config: {
-    'cleanup.policy': 'delete',
-    'retention.ms': String(7 * DAY_MS),
-    // Messages up to the SMTP size limit, base64-encoded, fit.
-    'max.message.bytes': String(48 * 1024 * 1024),
-    'min.insync.replicas': '1',
-  },
+  config: rawMessageConfig,
 });
 
 export const mailboxChangedTopic = defineTopic({
   name: 'pushmail.mailbox.changed.v1',
   description: "An account's mail changed: the new JMAP states of each changed data type.",
   schema: mailboxChangedV1,
-  key: (event) => event.accountId,
+  key: byAccount,
   partitions: 6,
-  config: { 'cleanup.policy': 'delete', 'retention.ms': String(3 * DAY_MS) },
+  config: deletedAfterDays(3),
 });
 
 export const mailSubmittedTopic = defineTopic({
   name: 'pushmail.mail.submitted.v1',
   description: 'One event per message a device submitted for delivery, with its envelope and raw message.',
   schema: mailSubmittedV1,
-  key: (event) => event.accountId,
+  key: byAccount,
   partitions: 6,
-  config: {
-    'cleanup.policy': 'delete',
-    'retention.ms': String(7 * DAY_MS),
-    // A submission is at most the submission size limit, base64-encoded.
-    'max.message.bytes': String(48 * 1024 * 1024),
-    'min.insync.replicas': '1',
-  },
+  config: rawMessageConfig,
 });
 
 export const mailDeliveryStatusTopic = defineTopic({
   name: 'pushmail.mail.delivery-status.v1',
   description: 'How the delivery of one recipient of a submission went: delivered, deferred or failed.',
   schema: mailDeliveryStatusV1,
-  key: (event) => event.accountId,
+  key: byAccount,
   partitions: 6,
-  config: { 'cleanup.policy': 'delete', 'retention.ms': String(7 * DAY_MS) },
+  config: deletedAfterDays(7),
 });
 
 export const accountTopic = defineTopic({
   name: 'pushmail.account.v1',
   description: 'Latest snapshot of every account (compacted): address and status.',
   schema: accountSnapshotV1,
-  key: (event) => event.accountId,
+  key: byAccount,
   partitions: 3,
-  config: { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': '0', 'segment.ms': String(DAY_MS) },
+  config: compactedConfig,
 });
 
 export const deviceCredentialsTopic = defineTopic({
   name: 'pushmail.device-credentials.v1',
   description: "Internal: each account's device token digests and access levels (compacted).",
   schema: deviceCredentialsV1,
-  key: (event) => event.accountId,
+  key: byAccount,
   partitions: 3,
-  config: { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': '0', 'segment.ms': String(DAY_MS) },
+  config: compactedConfig,
 });
 
 export const deviceEventTopic = defineTopic({
@@ -81,9 +94,9 @@ export const deviceEventTopic = defineTopic({
   description:
     'Device partnership events (registered, access changed, policy changed or acknowledged, wipe requested or confirmed, removed).',
   schema: deviceEventV1,
-  key: (event) => event.accountId,
+  key: byAccount,
   partitions: 3,
-  config: { 'cleanup.policy': 'delete', 'retention.ms': String(30 * DAY_MS) },
+  config: deletedAfterDays(30),
 });
 
 export const deviceTrailTopic = defineTopic({
@@ -91,9 +104,9 @@ export const deviceTrailTopic = defineTopic({
   description:
     'Diagnostic trail of devices: connects and disconnects, pings, pushes, requests, failed authentications (batched per account).',
   schema: deviceTrailV1,
-  key: (event) => event.accountId,
+  key: byAccount,
   partitions: 3,
-  config: { 'cleanup.policy': 'delete', 'retention.ms': String(7 * DAY_MS) },
+  config: deletedAfterDays(7),
 });
 
 export const deadLetterTopic = defineTopic({
@@ -102,11 +115,7 @@ export const deadLetterTopic = defineTopic({
   schema: deadLetterV1,
   key: (event) => event.key ?? `${event.sourceTopic}/${event.partition}/${event.offset}`,
   partitions: 3,
-  config: {
-    'cleanup.policy': 'delete',
-    'retention.ms': String(30 * DAY_MS),
-    'max.message.bytes': String(64 * 1024 * 1024),
-  },
+  config: { ...deletedAfterDays(30), 'max.message.bytes': String(64 * 1024 * 1024) },
 });
 
 /** Every topic pushmail owns, for the tool that creates them and for the contract document. */
