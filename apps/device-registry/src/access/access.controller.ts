@@ -1,12 +1,14 @@
 import { Body, Delete, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ZodValidationPipe, AdminController } from '@pushmail/platform';
-import { type AccessRuleView, AccessService, type ExemptionView } from './access.service.js';
+import { AccessService } from './access.service.js';
 import {
+  type AccessRuleView,
   accessRuleSchema,
   accessRulesSchema,
   type CreateAccessRuleDto,
   createAccessRuleSchema,
   exemptionsSchema,
+  type ExemptionView,
   listExemptionsQuerySchema,
   ruleIdParamSchema,
 } from './dto/access.dto.js';

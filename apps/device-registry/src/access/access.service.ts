@@ -10,26 +10,9 @@ import { AccountChanges } from '../publishing/account-changes.service.js';
 import { OrgSettings } from '../settings/entities/org-settings.entity.js';
 import { type AccessDecision, decideAccess, type DeviceForDecision } from './access-decision.js';
 import { lockAccessConfiguration } from './access-lock.js';
-import type { CreateAccessRuleDto } from './dto/access.dto.js';
+import type { AccessRuleView, CreateAccessRuleDto, ExemptionView } from './dto/access.dto.js';
 import { AccessRule } from './entities/access-rule.entity.js';
 import { DeviceExemption, type ExemptionAccess } from './entities/device-exemption.entity.js';
-
-export interface AccessRuleView {
-  ruleId: string;
-  matchField: AccessRule['matchField'];
-  pattern: string;
-  access: DeviceAccessLevel;
-  description: string | null;
-  createdAt: string;
-}
-
-export interface ExemptionView {
-  accountId: string;
-  deviceId: string;
-  access: ExemptionAccess;
-  note: string | null;
-  createdAt: string;
-}
 
 /**
  * The access configuration (organisation default, rules, per-device exemptions) and its effect:

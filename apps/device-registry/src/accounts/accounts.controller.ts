@@ -2,12 +2,18 @@ import { Body, Get, HttpCode, Inject, Param, Post, Put, Query } from '@nestjs/co
 import { ApiOperation, ZodValidationPipe, AdminController } from '@pushmail/platform';
 import { assignPolicySchema } from '../policies/dto/policy.dto.js';
 import { PoliciesService } from '../policies/policies.service.js';
-import { type AccountPage, AccountsService, type AccountSummary } from './accounts.service.js';
-import { accountPageSchema, accountSchema, createdAccountSchema } from './dto/account.response.js';
+import { AccountsService, type AccountSummary } from './accounts.service.js';
+import {
+  type AccountPage,
+  accountPageSchema,
+  accountSchema,
+  type CreatedAccount,
+  createdAccountSchema,
+} from './dto/account.response.js';
 import { type CreateAccountDto, createAccountSchema } from './dto/create-account.dto.js';
 import { type ListAccountsQuery, listAccountsQuerySchema } from './dto/list-accounts.dto.js';
 import { accountIdPipe } from '../devices/dto/device-path.js';
-import { CreateAccount, type CreatedAccount } from '../usecases/create-account/create-account.usecase.js';
+import { CreateAccount } from '../usecases/create-account/create-account.usecase.js';
 
 @AdminController('admin/accounts', 'accounts')
 export class AccountsController {

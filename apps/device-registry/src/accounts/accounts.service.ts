@@ -3,15 +3,10 @@ import { DataSource, In } from 'typeorm';
 import { Device } from '../devices/entities/device.entity.js';
 import type { ListAccountsQuery } from './dto/list-accounts.dto.js';
 import { Account } from './entities/account.entity.js';
-import type { AccountResponse } from './dto/account.response.js';
+import type { AccountPage, AccountResponse } from './dto/account.response.js';
 
 /** An account as the admin API shows it: the shape its OpenAPI document gives. */
 export type AccountSummary = AccountResponse;
-
-export interface AccountPage {
-  accounts: AccountSummary[];
-  nextCursor: string | null;
-}
 
 /** Read side of the admin account endpoints. */
 @Injectable()

@@ -2,7 +2,12 @@ import type { IncomingMessage } from 'node:http';
 import { Body, Controller, HttpCode, Inject, Post, Req, Res, UnauthorizedException } from '@nestjs/common';
 import { ApiOperation, ApiTags, ZodValidationPipe } from '@pushmail/platform';
 import { sha256Hex } from '../credentials/device-token.js';
-import { registrationSchema, type RegistrationResponse, rotatedTokenSchema } from './dto/device.response.js';
+import {
+  registrationSchema,
+  type RegistrationResponse,
+  rotatedTokenSchema,
+  type RotatedTokenResponse,
+} from './dto/device.response.js';
 import { type RegisterDeviceDto, registerDeviceSchema } from './dto/register-device.dto.js';
 import { RegisterDevice } from '../usecases/register-device/register-device.usecase.js';
 import { RotateDeviceToken } from '../usecases/rotate-device-token/rotate-device-token.usecase.js';
@@ -33,16 +38,9 @@ export class DevicesController {
     @Req() request: IncomingMessage & { ip?: string },
     @Res({ passthrough: true }) response: { status(code: number): unknown },
   ): Promise<RegistrationResponse> {
-    const registered = await this.registerDevice.execute(body, clientAddressOf(request));
-    response.status(registered.created ? 201 : 200);
-    return {
-      accountId: registered.accountId,
-      deviceId: registered.deviceId,
-      token: registered.token,
-      sessionUrl: registered.sessionUrl,
-      access: registered.access,
-      accessRule: registered.accessRule,
-    };
+    const { created, ...registration } = await this.registerDevice.execute(body, clientAddressOf(request));
+    response.status(created ? 201 : 200);
+    return registration;
   }
 
   /** Trades the device's current token (the bearer) for a new one; the old one stops working at once. */
@@ -55,9 +53,7 @@ export class DevicesController {
     [401, 403],
     { security: ['deviceToken'] },
   )
-  async rotate(
-    @Req() request: IncomingMessage,
-  ): Promise<{ accountId: string; deviceId: string; token: string }> {
+  async rotate(@Req() request: IncomingMessage): Promise<RotatedTokenResponse> {
     const match = /^Bearer +([A-Za-z0-9\-._~+/]{1,512}=*) *$/i.exec(request.headers.authorization ?? '');
     if (!match?.[1]) {
       throw new UnauthorizedException({

@@ -7,6 +7,7 @@ import { AdminDevicesController, AdminOrgDevicesController } from './admin-devic
 import { DevicesController } from './devices.controller.js';
 import { DevicesService } from './devices.service.js';
 import { InternalDevicesController } from './internal-devices.controller.js';
+import { PartnershipSignIn } from './partnership-sign-in.service.js';
 import { Partnerships } from './partnerships.service.js';
 import { AcknowledgePolicy } from '../usecases/acknowledge-policy/acknowledge-policy.usecase.js';
 import { AuthenticateDevice } from '../usecases/authenticate-device/authenticate-device.usecase.js';
@@ -26,6 +27,7 @@ import { RotateDeviceToken } from '../usecases/rotate-device-token/rotate-device
   providers: [
     DevicesService,
     Partnerships,
+    PartnershipSignIn,
     RegisterDevice,
     AuthenticateDevice,
     RotateDeviceToken,

@@ -4,15 +4,10 @@ import { DataSource } from 'typeorm';
 import { Account } from '../accounts/entities/account.entity.js';
 import type { SearchDevicesQuery } from './dto/search-devices.dto.js';
 import type { AccessSource, DeviceAuthMethod, DeviceStatus } from './entities/device.entity.js';
-import type { DeviceResponse } from './dto/device.response.js';
+import type { DevicePage, DeviceResponse } from './dto/device.response.js';
 
 /** A partnership as the admin API shows it: the shape its OpenAPI document gives. */
 export type DeviceSummary = DeviceResponse;
-
-export interface DevicePage {
-  devices: DeviceSummary[];
-  nextCursor: string | null;
-}
 
 interface DeviceRow {
   account_id: string;

@@ -8,7 +8,9 @@ import {
   activitySchema,
   type AuthenticateDeviceDto,
   authenticateDeviceSchema,
+  type ConfirmWipeDto,
   confirmWipeSchema,
+  type InternalRotateTokenDto,
   internalRotateTokenSchema,
 } from './dto/internal.dto.js';
 import {
@@ -60,12 +62,7 @@ export class InternalDevicesController {
   @Post('devices/wipe-confirmations')
   @HttpCode(200)
   async confirmWipe(
-    @Body(new ZodValidationPipe(confirmWipeSchema))
-    body: {
-      accountId: string;
-      deviceId: string;
-      wipeId: string;
-    },
+    @Body(new ZodValidationPipe(confirmWipeSchema)) body: ConfirmWipeDto,
   ): Promise<{ wipeId: string; confirmedAt: string | null; revision: number }> {
     const { wipe, revision } = await this.wipes.confirm(body.accountId, body.deviceId, body.wipeId);
     return { wipeId: wipe.wipeId, confirmedAt: wipe.confirmedAt, revision };
@@ -74,12 +71,7 @@ export class InternalDevicesController {
   @Post('devices/token-rotations')
   @HttpCode(200)
   rotate(
-    @Body(new ZodValidationPipe(internalRotateTokenSchema))
-    body: {
-      accountId: string;
-      deviceId: string;
-      tokenSha256: string;
-    },
+    @Body(new ZodValidationPipe(internalRotateTokenSchema)) body: InternalRotateTokenDto,
   ): Promise<RotatedToken> {
     return this.rotateToken.execute(body.tokenSha256, { accountId: body.accountId, deviceId: body.deviceId });
   }

@@ -6,17 +6,13 @@ import { AccessService } from '../access/access.service.js';
 import type { RegistryConfig } from '../config/registry-config.js';
 import { recordDeviceEvent } from '../device-events/record-device-event.js';
 import { DeviceLimitReachedException, DeviceWipedException } from './devices.errors.js';
+import type { AuthenticateDeviceDto } from './dto/internal.dto.js';
 import { Device, type DeviceAuthMethod } from './entities/device.entity.js';
 
-export interface PartnershipInput {
-  deviceId: string;
-  deviceType: string;
-  model: string;
-  os: string | null;
-  userAgent: string | null;
-  clientAddress: string | null;
+/** What a device tells about itself when it signs in, and how it signs in. */
+export type PartnershipInput = Omit<AuthenticateDeviceDto, 'address' | 'password'> & {
   authMethod: DeviceAuthMethod;
-}
+};
 
 export interface PartnershipOutcome {
   created: boolean;

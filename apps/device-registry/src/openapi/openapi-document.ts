@@ -1,13 +1,11 @@
 import { buildOpenApiDocument, type Json } from '@pushmail/platform';
 import { z } from 'zod';
 import { AccessController } from '../access/access.controller.js';
-import { DeviceAccessController } from '../access/device-access.controller.js';
 import { AccountsController } from '../accounts/accounts.controller.js';
 import { AdminDevicesController, AdminOrgDevicesController } from '../devices/admin-devices.controller.js';
 import { DevicesController } from '../devices/devices.controller.js';
 import { PoliciesController } from '../policies/policies.controller.js';
 import { SettingsController } from '../settings/settings.controller.js';
-import { DeviceWipesController } from '../wipes/device-wipes.controller.js';
 import { WipesController } from '../wipes/wipes.controller.js';
 import { OpenApiController } from './openapi.controller.js';
 
@@ -27,8 +25,6 @@ export const documentedControllers = [
   OpenApiController,
   AccountsController,
   AdminDevicesController,
-  DeviceAccessController,
-  DeviceWipesController,
   AdminOrgDevicesController,
   AccessController,
   SettingsController,

@@ -6,10 +6,11 @@ import {
   policiesSchema,
   policyIdParamSchema,
   policySchema,
+  type PolicyView,
   type UpdatePolicyDto,
   updatePolicySchema,
 } from './dto/policy.dto.js';
-import { PoliciesService, type PolicyView } from './policies.service.js';
+import { PoliciesService } from './policies.service.js';
 
 const policyIdPipe = new ZodValidationPipe(policyIdParamSchema, 'policyId');
 

@@ -1,27 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
-import type { DevicePolicySettingsV1 } from '@pushmail/contracts';
 import { DataSource, type EntityManager, IsNull, QueryFailedError } from 'typeorm';
 import { bumpAccountRevision, lockAccount } from '../accounts/account-revision.js';
 import { Account } from '../accounts/entities/account.entity.js';
 import { recordDeviceEvent } from '../device-events/record-device-event.js';
 import { AccountChanges } from '../publishing/account-changes.service.js';
 import { OrgSettings } from '../settings/entities/org-settings.entity.js';
-import type { CreatePolicyDto, UpdatePolicyDto } from './dto/policy.dto.js';
+import type { CreatePolicyDto, PolicyView, UpdatePolicyDto } from './dto/policy.dto.js';
 import { effectivePolicyOf } from './effective-policy.js';
 import { Policy } from './entities/policy.entity.js';
-
-export interface PolicyView {
-  policyId: string;
-  name: string;
-  version: number;
-  settings: DevicePolicySettingsV1;
-  isDefault: boolean;
-  /** Accounts that have this policy assigned (not counting those following the default). */
-  assignedAccounts: number;
-  createdAt: string;
-  updatedAt: string;
-}
 
 /**
  * Device policies, the organisation's default and per-account assignments. Any change that moves

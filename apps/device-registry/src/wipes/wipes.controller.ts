@@ -6,8 +6,9 @@ import {
   wipeIdParamSchema,
   wipeSchema,
   wipesSchema,
+  type WipeView,
 } from './dto/wipe.dto.js';
-import { type WipeView, WipesService } from './wipes.service.js';
+import { WipesService } from './wipes.service.js';
 
 /** The record of remote wipes: who asked, when, and when each device confirmed. */
 @AdminController('admin/wipes', 'wipes')

@@ -1,12 +1,11 @@
 import { Module } from '@nestjs/common';
 import { PublishingModule } from '../publishing/publishing.module.js';
-import { DeviceWipesController } from './device-wipes.controller.js';
 import { WipesController } from './wipes.controller.js';
 import { WipesService } from './wipes.service.js';
 
 @Module({
   imports: [PublishingModule],
-  controllers: [WipesController, DeviceWipesController],
+  controllers: [WipesController],
   providers: [WipesService],
   exports: [WipesService],
 })

@@ -7,21 +7,8 @@ import { recordDeviceEvent } from '../device-events/record-device-event.js';
 import { revokeDeviceTokens } from '../devices/device-tokens.js';
 import { Device } from '../devices/entities/device.entity.js';
 import { AccountChanges } from '../publishing/account-changes.service.js';
-import type { ListWipesQuery, RequestWipeDto } from './dto/wipe.dto.js';
+import type { ListWipesQuery, RequestWipeDto, WipeView } from './dto/wipe.dto.js';
 import { DeviceWipe } from './entities/device-wipe.entity.js';
-
-export interface WipeView {
-  wipeId: string;
-  accountId: string;
-  deviceId: string;
-  kind: DeviceWipe['kind'];
-  status: DeviceWipe['status'];
-  requestedBy: string;
-  requestedAt: string;
-  confirmedAt: string | null;
-  cancelledAt: string | null;
-  cancelledBy: string | null;
-}
 
 /**
  * Remote wipes. A requested wipe travels in the account's credentials snapshot, so a connected

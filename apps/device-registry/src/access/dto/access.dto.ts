@@ -38,6 +38,7 @@ export const accessRuleSchema = z
     createdAt: isoTimestamp,
   })
   .meta({ id: 'AccessRule' });
+export type AccessRuleView = z.output<typeof accessRuleSchema>;
 
 export const exemptionSchema = z
   .object({
@@ -48,6 +49,7 @@ export const exemptionSchema = z
     createdAt: isoTimestamp,
   })
   .meta({ id: 'Exemption' });
+export type ExemptionView = z.output<typeof exemptionSchema>;
 
 export const accessRulesSchema = z.object({ rules: z.array(accessRuleSchema) });
 export const exemptionsSchema = z.object({ exemptions: z.array(exemptionSchema) });

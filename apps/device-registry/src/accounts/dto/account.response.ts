@@ -22,5 +22,7 @@ export type AccountResponse = z.output<typeof accountSchema>;
 export const accountPageSchema = z
   .object({ accounts: z.array(accountSchema), nextCursor: z.string().nullable() })
   .meta({ id: 'AccountPage' });
+export type AccountPage = z.output<typeof accountPageSchema>;
 
 export const createdAccountSchema = z.object({ accountId: z.uuid(), address: z.string() });
+export type CreatedAccount = z.output<typeof createdAccountSchema>;

@@ -50,6 +50,7 @@ export type DeviceResponse = z.output<typeof deviceSchema>;
 export const devicePageSchema = z
   .object({ devices: z.array(deviceSchema), nextCursor: z.string().nullable() })
   .meta({ id: 'DevicePage' });
+export type DevicePage = z.output<typeof devicePageSchema>;
 
 export const accountDevicesSchema = z.object({ accountId: z.uuid(), devices: z.array(deviceSchema) });
 
@@ -66,3 +67,4 @@ export const registrationSchema = z
 export type RegistrationResponse = z.output<typeof registrationSchema>;
 
 export const rotatedTokenSchema = z.object({ accountId: z.uuid(), deviceId: z.string(), token: z.string() });
+export type RotatedTokenResponse = z.output<typeof rotatedTokenSchema>;

@@ -18,11 +18,13 @@ export const acknowledgePolicySchema = z.object({
 export type AcknowledgePolicyDto = z.output<typeof acknowledgePolicySchema>;
 
 export const confirmWipeSchema = z.object({ ...deviceRef, wipeId: z.uuid() });
+export type ConfirmWipeDto = z.output<typeof confirmWipeSchema>;
 
 export const internalRotateTokenSchema = z.object({
   ...deviceRef,
   tokenSha256: z.string().regex(/^[0-9a-f]{64}$/),
 });
+export type InternalRotateTokenDto = z.output<typeof internalRotateTokenSchema>;
 
 export const activitySchema = z.object({
   sightings: z

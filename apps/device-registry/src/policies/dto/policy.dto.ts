@@ -47,5 +47,6 @@ export const policySchema = z
     updatedAt: isoTimestamp,
   })
   .meta({ id: 'Policy' });
+export type PolicyView = z.output<typeof policySchema>;
 
 export const policiesSchema = z.object({ policies: z.array(policySchema) });

@@ -1,12 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DeviceAccessLevel } from '@pushmail/contracts';
 import { bumpAccountRevision, revisionOf } from '../../accounts/account-revision.js';
-import { SignIn } from '../../credentials/sign-in.service.js';
-import { AccountChanges } from '../../publishing/account-changes.service.js';
 import { DeviceBlockedException } from '../../devices/devices.errors.js';
 import type { AuthenticateDeviceDto } from '../../devices/dto/internal.dto.js';
-import { lockSignedInAccount } from '../../devices/lock-signed-in-account.js';
-import { Partnerships } from '../../devices/partnerships.service.js';
+import { PartnershipSignIn } from '../../devices/partnership-sign-in.service.js';
 
 export interface AuthenticatedPrincipal {
   accountId: string;
@@ -26,29 +23,15 @@ export interface AuthenticatedPrincipal {
  */
 @Injectable()
 export class AuthenticateDevice {
-  constructor(
-    @Inject(SignIn) private readonly signIn: SignIn,
-    @Inject(Partnerships) private readonly partnerships: Partnerships,
-    @Inject(AccountChanges) private readonly changes: AccountChanges,
-  ) {}
+  constructor(@Inject(PartnershipSignIn) private readonly signIn: PartnershipSignIn) {}
 
   async execute(input: AuthenticateDeviceDto): Promise<AuthenticatedPrincipal> {
-    const accountId = await this.signIn.verify(input.address, input.password);
-    const outcome = await this.changes.commit(
-      accountId,
-      async (manager) => {
-        const account = await lockSignedInAccount(manager, accountId);
-        const partnership = await this.partnerships.upsert(manager, accountId, {
-          deviceId: input.deviceId,
-          deviceType: input.deviceType,
-          model: input.model,
-          os: input.os,
-          userAgent: input.userAgent,
-          clientAddress: input.clientAddress,
-          authMethod: 'password',
-        });
-        if (partnership.changed) await bumpAccountRevision(manager, accountId);
-        return { ...partnership, address: account.address, revision: await revisionOf(manager, accountId) };
+    const { accountId, result: outcome } = await this.signIn.execute(
+      input,
+      { ...input, authMethod: 'password' },
+      async (manager, partnership) => {
+        if (partnership.changed) await bumpAccountRevision(manager, partnership.accountId);
+        return { ...partnership, revision: await revisionOf(manager, partnership.accountId) };
       },
       (result) => result.changed,
     );

@@ -3,13 +3,9 @@ import { ConflictException, Inject, Injectable } from '@nestjs/common';
 import { DataSource, QueryFailedError } from 'typeorm';
 import { PasswordHasher } from '../../credentials/password-hasher.js';
 import { AccountPublisher } from '../../publishing/account-publisher.service.js';
+import type { CreatedAccount } from '../../accounts/dto/account.response.js';
 import type { CreateAccountDto } from '../../accounts/dto/create-account.dto.js';
 import { Account } from '../../accounts/entities/account.entity.js';
-
-export interface CreatedAccount {
-  accountId: string;
-  address: string;
-}
 
 @Injectable()
 export class CreateAccount {

@@ -4,17 +4,13 @@ import { bumpAccountRevision, lockAccount, revisionOf } from '../../accounts/acc
 import { issueDeviceToken } from '../../credentials/device-token.js';
 import { AccountChanges } from '../../publishing/account-changes.service.js';
 import { replaceDeviceToken } from '../../devices/device-tokens.js';
+import type { RotatedTokenResponse } from '../../devices/dto/device.response.js';
 import { refuseTokenIfBarred } from '../../devices/token-refusal.js';
 import { DeviceToken } from '../../devices/entities/device-token.entity.js';
 import { Device } from '../../devices/entities/device.entity.js';
 
-export interface RotatedToken {
-  accountId: string;
-  deviceId: string;
-  token: string;
-  /** The account revision whose snapshot no longer holds the old token. */
-  revision: number;
-}
+/** The device's answer, and the account revision whose snapshot no longer holds the old token. */
+export type RotatedToken = RotatedTokenResponse & { revision: number };
 
 /**
  * Replaces a device's token with a new one. There is no overlap: the old token is revoked in the

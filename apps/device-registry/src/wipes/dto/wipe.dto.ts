@@ -36,5 +36,6 @@ export const wipeSchema = z
     cancelledBy: z.string().nullable(),
   })
   .meta({ id: 'Wipe' });
+export type WipeView = z.output<typeof wipeSchema>;
 
 export const wipesSchema = z.object({ wipes: z.array(wipeSchema) });
