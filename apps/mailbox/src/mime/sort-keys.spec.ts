@@ -1,13 +1,15 @@
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { expectSameAsReference } from '../testing/reference-property.js';
 import { addressSortKey, baseSubject, subjectSortKey } from './sort-keys.js';
 
 describe(baseSubject.name, () => {
-  it('strips reply and forward prefixes, list tags and trailers, repeatedly', () => {
-    expect(baseSubject('Re: Fwd: RE: Lunch')).toBe('Lunch');
-    expect(baseSubject('[team] Re[2]: Lunch')).toBe('Lunch');
-    expect(baseSubject('AW: Lunch (fwd)')).toBe('Lunch');
-    expect(baseSubject('  Lunch   plans ')).toBe('Lunch plans');
+  it.each([
+    ['Re: Fwd: RE: Lunch', 'Lunch'],
+    ['[team] Re[2]: Lunch', 'Lunch'],
+    ['AW: Lunch (fwd)', 'Lunch'],
+    ['  Lunch   plans ', 'Lunch plans'],
+  ])('strips reply and forward prefixes, list tags and trailers, repeatedly: %j is %j', (subject, base) => {
+    expect(baseSubject(subject)).toBe(base);
   });
 
   it('strips exactly what stripping prefix and trailer patterns until nothing changes strips', () => {
@@ -22,7 +24,7 @@ describe(baseSubject.name, () => {
         value = stripped;
       }
     };
-    const piece = fc.constantFrom(
+    const pieces = [
       'Re:',
       'RE :',
       'fwd:',
@@ -41,14 +43,8 @@ describe(baseSubject.name, () => {
       ':',
       '(',
       'é',
-    );
-    fc.assert(
-      fc.property(fc.array(piece, { maxLength: 12 }), (pieces) => {
-        const subject = pieces.join('');
-        expect(baseSubject(subject)).toBe(reference(subject));
-      }),
-      { numRuns: 2000 },
-    );
+    ];
+    expectSameAsReference(pieces, baseSubject, reference);
   });
 
   it('keeps a subject that only looks like a prefix', () => {
