@@ -16,6 +16,7 @@ import { KafkaMailArrivedPublisher } from './mail-arrived-publisher.js';
         new AcceptMessage(new KafkaMailArrivedPublisher(producer), metrics, {
           publishTimeoutMs: config.INGEST_PUBLISH_TIMEOUT_MS,
           hostname: config.SMTP_HOSTNAME,
+          authservIds: config.MAIL_DOMAINS,
         }),
     },
   ],

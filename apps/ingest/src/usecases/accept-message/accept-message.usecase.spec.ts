@@ -45,6 +45,7 @@ function setup(options: { publishTimeoutMs?: number; maxPublishBytes?: number } 
   const useCase = new AcceptMessage(publisher, new IngestMetrics(registry), {
     publishTimeoutMs: options.publishTimeoutMs ?? 1000,
     hostname: 'mx.example.com',
+    authservIds: ['example.com'],
     ...(options.maxPublishBytes === undefined ? {} : { maxPublishBytes: options.maxPublishBytes }),
   });
   return { publisher, registry, useCase };
@@ -183,5 +184,27 @@ describe(AcceptMessage.name, () => {
     expect(retry.deliveryIds).toEqual(first.deliveryIds);
     const [one, two] = publisher.calls.map((call) => call.events[0]!.rawBase64);
     expect(one).not.toBe(two);
+  });
+
+  it('stores the message without the Authentication-Results fields that claim this server or a hosted domain, under the same delivery id', async () => {
+    const { publisher, useCase } = setup();
+    const raw = Buffer.from(
+      'Authentication-Results: mx.example.com; dmarc=pass\r\n' +
+        'From: a@elsewhere.example\r\n' +
+        'Authentication-Results: Example.com; dkim=pass\r\n' +
+        'Authentication-Results: mx.elsewhere.example; spf=pass\r\n' +
+        'Subject: hi\r\n\r\nbody\r\n',
+    );
+    const ours = 'Authentication-Results: mx.example.com;\r\n spf=fail\r\n';
+
+    await useCase.execute(message({ raw, authenticationFields: ours }));
+
+    const event = publisher.calls[0]!.events[0]!;
+    const stored = Buffer.from(event.rawBase64, 'base64').toString('latin1');
+    expect(stored).toContain(`\r\n${ours}Received: `);
+    expect(stored.slice(stored.indexOf('\r\nFrom: ') + 2)).toBe(
+      'From: a@elsewhere.example\r\nAuthentication-Results: mx.elsewhere.example; spf=pass\r\nSubject: hi\r\n\r\nbody\r\n',
+    );
+    expect(event.deliveryId).toBe(deliveryIdOf(event.accountId, raw));
   });
 });

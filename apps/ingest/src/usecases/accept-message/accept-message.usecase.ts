@@ -4,6 +4,7 @@ import type { MailArrivedV1 } from '@pushmail/contracts';
 import { contextWithSpan, injectTraceHeaders, startSpan } from '@pushmail/platform';
 import type { IngestMetrics } from '../../metrics/ingest-metrics.js';
 import { deliveryIdOf } from './delivery-id.js';
+import { withoutForgedAuthenticationResults } from './forged-authentication-results.js';
 import type { MailArrivedPublisher } from './mail-arrived-publisher.js';
 import { traceHeaders } from './trace-headers.js';
 
@@ -45,6 +46,11 @@ export interface AcceptMessageOptions {
    * is safe because a retry after a partial failure carries the same delivery ids.
    */
   maxPublishBytes?: number;
+  /**
+   * Besides `hostname`, the authserv-ids an arriving `Authentication-Results:` may not claim (the
+   * hosted domains): such a field is removed before the message is stored (RFC 8601 §5).
+   */
+  authservIds?: readonly string[];
 }
 
 const DEFAULT_MAX_PUBLISH_BYTES = 32 * 1024 * 1024;
@@ -57,6 +63,7 @@ const EVENT_OVERHEAD_BYTES = 2048;
  */
 export class AcceptMessage {
   private readonly maxPublishBytes: number;
+  private readonly authservIds: ReadonlySet<string>;
 
   constructor(
     private readonly publisher: MailArrivedPublisher,
@@ -64,6 +71,9 @@ export class AcceptMessage {
     private readonly options: AcceptMessageOptions,
   ) {
     this.maxPublishBytes = options.maxPublishBytes ?? DEFAULT_MAX_PUBLISH_BYTES;
+    this.authservIds = new Set(
+      [options.hostname, ...(options.authservIds ?? [])].map((id) => id.toLowerCase().replace(/\.$/, '')),
+    );
   }
 
   async execute(message: IncomingMessage): Promise<AcceptedMessage> {
@@ -112,9 +122,10 @@ export class AcceptMessage {
   }
 
   /**
-   * The stored message is the trace fields followed by the bytes as sent. The delivery id stays a
-   * hash of the bytes as sent: the trace differs on every attempt (queue id, time), and a
-   * client's retry of the same message must still be the same delivery.
+   * The stored message is the trace fields followed by the bytes as sent, less any
+   * `Authentication-Results:` that claims to be ours. The delivery id stays a hash of the bytes
+   * as sent: the trace differs on every attempt (queue id, time), and a client's retry of the same
+   * message must still be the same delivery.
    */
   private eventsOf(message: IncomingMessage, queueId: string): MailArrivedV1[] {
     const stored = Buffer.concat([
@@ -130,7 +141,7 @@ export class AcceptMessage {
           ? {}
           : { authenticationFields: message.authenticationFields }),
       }),
-      message.raw,
+      withoutForgedAuthenticationResults(message.raw, this.authservIds),
     ]);
     const rawBase64 = stored.toString('base64');
     const receivedAt = message.receivedAt.toISOString();

@@ -80,6 +80,7 @@ describe(AuthenticateSender.name, () => {
       new AcceptMessage(new KafkaMailArrivedPublisher(producer), metrics, {
         publishTimeoutMs: 10_000,
         hostname: 'mx.ingest.test',
+        authservIds: [strictDomain, relaxedDomain],
       }),
       metrics,
       logger,
@@ -155,5 +156,39 @@ describe(AuthenticateSender.name, () => {
     expect(trace).toMatch(/Authentication-Results: mx\.ingest\.test;[\s\S]*spf=fail[\s\S]*dmarc=fail/);
     expect(event.authentication).toMatchObject({ spf: 'fail', dmarc: 'fail' });
     expect(trace).toMatch(/\r\nReceived: from /);
+  });
+
+  it('stores our verdict in place of an Authentication-Results the sender forged with our name', async () => {
+    const forged = message('ceo@spoofed.example', bob.address);
+    const raw = Buffer.concat([
+      Buffer.from(
+        'Authentication-Results: mx.ingest.test; spf=pass; dkim=pass; dmarc=pass\r\n' +
+          `Authentication-Results: (trusted) ${relaxedDomain}; dmarc=pass\r\n` +
+          'Authentication-Results: mx.elsewhere.example; spf=pass\r\n',
+      ),
+      forged.raw,
+    ]);
+
+    const outcome = await submitMessage(port, [bob.address], raw, 'ceo@spoofed.example');
+
+    expect(outcome.code).toBe(250);
+    const event = await expectEventually(() => {
+      const found = arrivedWith(forged.subject);
+      expect(found).toBeDefined();
+      return found!;
+    }, EVENTUALLY);
+    const stored = Buffer.from(event.rawBase64, 'base64').toString();
+    // Ingest's own field, with the verdict it reached, is the only one that names it.
+    expect(stored.match(/^Authentication-Results: mx\.ingest\.test;/gm)).toHaveLength(1);
+    expect(stored).toMatch(
+      /^Authentication-Results: mx\.ingest\.test;[\s\S]*dmarc=fail[\s\S]*\r\nReceived: /m,
+    );
+    expect(stored).not.toContain(relaxedDomain + '; dmarc=pass');
+    expect(stored).toMatch(
+      new RegExp(
+        `\r\nAuthentication-Results: mx\\.elsewhere\\.example; spf=pass\r\n${forged.raw.toString()}$`,
+      ),
+    );
+    expect(event.authentication).toMatchObject({ dmarc: 'fail' });
   });
 });
