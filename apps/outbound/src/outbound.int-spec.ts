@@ -7,6 +7,7 @@ import {
   type MailDeliveryStatusV1,
   mailSubmittedTopic,
   type MailSubmittedV1,
+  mailSubmittedV2Topic,
 } from '@pushmail/contracts';
 import { createLogger, EventProducer } from '@pushmail/platform';
 import {
@@ -226,6 +227,40 @@ describe(DeliverQueuedUseCase.name, () => {
     expect(status.smtpReply).toMatch(/^451 /);
     const dsn = await dsnOf(event.submissionId);
     expect(Buffer.from(dsn.rawBase64, 'base64').toString()).toContain('Status: 4.4.7');
+  });
+
+  it('sends a v2 submission with the null reverse-path as MAIL FROM:<>, signed for its From domain', async () => {
+    const event = { ...submission([`vacation@${remote}`], `null-${tag}`) };
+    event.envelope = { ...event.envelope, mailFrom: '' };
+    await producer.publish(mailSubmittedV2Topic, [event]);
+    await statusOf(event.submissionId, 'yes');
+    const [message] = receivedBy(`null-${tag}`);
+    expect(message).toMatchObject({ mailFrom: '', rcptTo: [`vacation@${remote}`] });
+    const domain = hosted.replaceAll('.', '\\.');
+    expect(message!.raw.toString()).toMatch(
+      new RegExp(`^DKIM-Signature:(?:.|\r\n[ \t])*\\bd=${domain};`, 'm'),
+    );
+  });
+
+  it('reads v1 and v2 submissions alike', async () => {
+    const event = submission([`both@${remote}`], `v2-${tag}`);
+    await producer.publish(mailSubmittedV2Topic, [event]);
+    await statusOf(event.submissionId, 'yes');
+    expect(receivedBy(`v2-${tag}`)).toEqual([expect.objectContaining({ mailFrom: sender })]);
+  });
+
+  it('bounces a refused null-sender message without a DSN: deliveryStatus no, nothing in any Inbox', async () => {
+    const refused = { ...submission([`refuse-auto@${remote}`], `null-refused-${tag}`) };
+    refused.envelope = { ...refused.envelope, mailFrom: '' };
+    // Published after it: its DSN is the sign that the first one's would have been written by now.
+    const witness = submission([`refuse-witness@${remote}`], `witness-${tag}`);
+    await producer.publish(mailSubmittedV2Topic, [refused]);
+    const status = await statusOf(refused.submissionId, 'no');
+    expect(status.smtpReply).toMatch(/^550 /);
+    await producer.publish(mailSubmittedV2Topic, [witness]);
+    await statusOf(witness.submissionId, 'no');
+    await dsnOf(witness.submissionId);
+    expect(arrived.events.filter((event) => event.smtp.sessionId === refused.submissionId)).toEqual([]);
   });
 
   it('shows the queue on /metrics', async () => {

@@ -4,6 +4,7 @@ import {
   mailArrivedTopic,
   mailDeliveryStatusTopic,
   mailSubmittedTopic,
+  mailSubmittedV2Topic,
 } from '@pushmail/contracts';
 import { fixKafkajsRequestQueueTimers } from '@pushmail/platform';
 import kafkajs, { type Kafka as KafkaClient } from 'kafkajs';
@@ -42,7 +43,11 @@ export async function isolatedGroups(
     // mailbox's delivery-status group is named after its delivery group.
     groups.push({ groupId: `${delivery}-status`, topic: mailDeliveryStatusTopic.name });
   }
-  if (outbound) groups.push({ groupId: outbound, topic: mailSubmittedTopic.name });
+  if (outbound) {
+    groups.push({ groupId: outbound, topic: mailSubmittedTopic.name });
+    // outbound's group for v2 is named after its group.
+    groups.push({ groupId: `${outbound}-submitted-v2`, topic: mailSubmittedV2Topic.name });
+  }
   if (trail) {
     groups.push({ groupId: trail, topic: deviceTrailTopic.name });
     groups.push({ groupId: `${trail}-decisions`, topic: deviceEventTopic.name });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mailSubmittedTopic, type MailSubmittedV1 } from '@pushmail/contracts';
+import { mailSubmittedV2Topic, type MailSubmittedV2 } from '@pushmail/contracts';
 import { CORE_CAPABILITY, MAIL_CAPABILITY, SUBMISSION_CAPABILITY } from '@pushmail/jmap';
 import { type CollectedEvents, collectEventsFromNow, expectEventually } from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ const DELAY_SECONDS = 3;
 
 describe(releaseDueSubmissions.name, () => {
   let harness: MailboxTestApp;
-  let events: CollectedEvents<MailSubmittedV1>;
+  let events: CollectedEvents<MailSubmittedV2>;
   const accountId = randomUUID();
   const address = `dora-${accountId.slice(0, 8)}@example.com`;
   let mailboxOf: Record<string, string>;
@@ -59,7 +59,7 @@ describe(releaseDueSubmissions.name, () => {
 
   beforeAll(async () => {
     harness = await startMailboxApp({ SUBMISSION_DELAY_SECONDS: String(DELAY_SECONDS) });
-    events = await collectEventsFromNow(harness.kafka, mailSubmittedTopic);
+    events = await collectEventsFromNow(harness.kafka, mailSubmittedV2Topic);
     const mailboxes = (await jmap('Mailbox/get', { ids: null }))['list'] as Array<{
       id: string;
       role: string;

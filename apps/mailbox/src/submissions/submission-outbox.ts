@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { mailSubmittedTopic, type MailSubmittedV1 } from '@pushmail/contracts';
+import { mailSubmittedV2Topic, type MailSubmittedV2 } from '@pushmail/contracts';
 import { EventProducer, LOGGER, PeriodicTask } from '@pushmail/platform';
 import type { Logger } from 'pino';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -50,7 +50,7 @@ export class SubmissionOutbox implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   /** Inside the submission's transaction. */
-  async add(manager: EntityManager, event: MailSubmittedV1): Promise<void> {
+  async add(manager: EntityManager, event: MailSubmittedV2): Promise<void> {
     await addToSubmissionOutbox(manager, event);
   }
 
@@ -72,7 +72,7 @@ export class SubmissionOutbox implements OnApplicationBootstrap, OnModuleDestroy
 
   /** Returns how many submissions were published. */
   async sweep(): Promise<number> {
-    const rows: Array<{ submission_id: string; event: MailSubmittedV1 }> = await this.dataSource.query(
+    const rows: Array<{ submission_id: string; event: MailSubmittedV2 }> = await this.dataSource.query(
       `SELECT submission_id, event FROM mailbox.submission_outbox
         WHERE created_at < now() - make_interval(secs => $1) AND ${NOT_PENDING}
         ORDER BY created_at
@@ -83,10 +83,10 @@ export class SubmissionOutbox implements OnApplicationBootstrap, OnModuleDestroy
     return rows.length;
   }
 
-  private async publishRows(rows: Array<{ submission_id: string; event: MailSubmittedV1 }>): Promise<void> {
+  private async publishRows(rows: Array<{ submission_id: string; event: MailSubmittedV2 }>): Promise<void> {
     if (rows.length === 0) return;
     await this.producer.publish(
-      mailSubmittedTopic,
+      mailSubmittedV2Topic,
       rows.map((row) => row.event),
     );
     await this.dataSource.query(
@@ -100,7 +100,7 @@ export class SubmissionOutbox implements OnApplicationBootstrap, OnModuleDestroy
  * Puts a submission's event in the outbox, inside the transaction that decided to send it; the
  * outbox's sweep publishes it if no one publishes it sooner (vacation replies rely on that).
  */
-export async function addToSubmissionOutbox(manager: EntityManager, event: MailSubmittedV1): Promise<void> {
+export async function addToSubmissionOutbox(manager: EntityManager, event: MailSubmittedV2): Promise<void> {
   await manager.query(
     'INSERT INTO mailbox.submission_outbox (submission_id, account_id, event) VALUES ($1, $2, $3)',
     [event.submissionId, event.accountId, JSON.stringify(event)],

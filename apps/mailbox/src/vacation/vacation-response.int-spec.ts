@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import {
   mailboxChangedTopic,
   type MailboxChangedV1,
-  mailSubmittedTopic,
-  type MailSubmittedV1,
+  mailSubmittedV2Topic,
+  type MailSubmittedV2,
 } from '@pushmail/contracts';
 import {
   CORE_CAPABILITY,
@@ -23,7 +23,7 @@ const using = [CORE_CAPABILITY, MAIL_CAPABILITY, VACATION_RESPONSE_CAPABILITY];
 
 describe(VacationResponseMethods.name, () => {
   let harness: MailboxTestApp;
-  let submittedEvents: CollectedEvents<MailSubmittedV1>;
+  let submittedEvents: CollectedEvents<MailSubmittedV2>;
   let changeEvents: CollectedEvents<MailboxChangedV1>;
   const accountId = randomUUID();
 
@@ -61,7 +61,7 @@ describe(VacationResponseMethods.name, () => {
     ]);
   };
   const repliesQueued = async (): Promise<Array<{ rcpt: string; raw: Buffer }>> => {
-    const { rows } = await harness.db.query<{ event: MailSubmittedV1 }>(
+    const { rows } = await harness.db.query<{ event: MailSubmittedV2 }>(
       `SELECT event FROM mailbox.submission_outbox WHERE account_id = $1 ORDER BY created_at`,
       [accountId],
     );
@@ -70,12 +70,12 @@ describe(VacationResponseMethods.name, () => {
       raw: Buffer.from(event.rawBase64, 'base64'),
     }));
   };
-  const published = (): MailSubmittedV1[] =>
+  const published = (): MailSubmittedV2[] =>
     submittedEvents.events.filter((event) => event.accountId === accountId);
 
   beforeAll(async () => {
     harness = await startMailboxApp();
-    submittedEvents = await collectEventsFromNow(harness.kafka, mailSubmittedTopic);
+    submittedEvents = await collectEventsFromNow(harness.kafka, mailSubmittedV2Topic);
     changeEvents = await collectEventsFromNow(harness.kafka, mailboxChangedTopic);
     // The account comes with its first delivery (before any vacation).
     await deliver('first@example.org');
@@ -181,6 +181,7 @@ describe(VacationResponseMethods.name, () => {
       },
       { timeoutMs: 20_000 },
     );
-    expect(event!.envelope).toEqual({ mailFrom: 'bob@example.com', rcptTo: ['ada@example.org'] });
+    // With the null reverse-path (RFC 3834 §3.3): a bounce of the reply is never sent.
+    expect(event!.envelope).toEqual({ mailFrom: '', rcptTo: ['ada@example.org'] });
   });
 });

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { envelopeAddress, mailSubmittedV1 } from '@pushmail/contracts';
+import { envelopeAddress, mailSubmittedV2, NULL_REVERSE_PATH } from '@pushmail/contracts';
 import type { EntityManager } from 'typeorm';
 import type { AccountWrite } from '../changes/account-write.js';
 import type { RawHeader } from '../mime/body-structure.js';
@@ -152,13 +152,14 @@ export async function replyIfOnVacation(manager: EntityManager, message: Arrived
   if (due.length === 0) return false;
   await addToSubmissionOutbox(
     manager,
-    mailSubmittedV1.parse({
+    mailSubmittedV2.parse({
       eventId: randomUUID(),
       accountId: message.accountId,
       submissionId: `V${randomBytes(12).toString('hex')}`,
       emailId: message.emailId,
       submittedAt: message.receivedAt.toISOString(),
-      envelope: { mailFrom: accountAddress, rcptTo: [message.envelope.mailFrom] },
+      // RFC 3834 §3.3: the null reverse-path, so that a bounce of the reply is never sent (no loop).
+      envelope: { mailFrom: NULL_REVERSE_PATH, rcptTo: [message.envelope.mailFrom] },
       sizeBytes: reply.length,
       rawBase64: reply.toString('base64'),
     }),

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { allTopics, mailSubmittedTopic } from '@pushmail/contracts';
+import { allTopics, mailSubmittedTopic, mailSubmittedV2Topic } from '@pushmail/contracts';
 import { createKafka, createLogger, createServiceApp, ensureTopics, loadConfig } from '@pushmail/platform';
 import { createTestDatabase, startGroupsAtEnd, type TestDatabase } from '@pushmail/testing';
 import type { Kafka } from 'kafkajs';
@@ -10,6 +10,7 @@ import type pg from 'pg';
 import { z } from 'zod';
 import { outboundConfigSchema } from '../config/outbound-config.js';
 import { outboundService } from '../service.js';
+import { submittedV2GroupOf } from '../usecases/queue-submission/mail-submitted.controller.js';
 
 const testEnvSchema = z.object({ KAFKA_BROKERS: z.string(), DATABASE_URL: z.string() });
 
@@ -27,7 +28,10 @@ export async function prepareOutboundEnv(): Promise<OutboundTestEnv> {
   const kafka = createKafka({ brokers: env.KAFKA_BROKERS.split(','), clientId: 'outbound-test', logger });
   await ensureTopics(kafka, allTopics, logger);
   const groupId = `outbound-test-${randomBytes(6).toString('hex')}`;
-  await startGroupsAtEnd(kafka, [{ groupId, topic: mailSubmittedTopic.name }]);
+  await startGroupsAtEnd(kafka, [
+    { groupId, topic: mailSubmittedTopic.name },
+    { groupId: submittedV2GroupOf({ OUTBOUND_GROUP: groupId }), topic: mailSubmittedV2Topic.name },
+  ]);
   return { kafka, brokers: env.KAFKA_BROKERS, database: await createTestDatabase(env.DATABASE_URL), groupId };
 }
 

@@ -8,7 +8,7 @@ import { topicRoles, type TopicRole } from './topic-roles.js';
 export const ASYNCAPI_VERSION = '3.0.0';
 export const KAFKA_BINDING_VERSION = '0.5.0';
 /** Bumped when a topic version is added or retired; fields of one topic version only ever grow. */
-export const CONTRACT_DOCUMENT_VERSION = '1.0.0';
+export const CONTRACT_DOCUMENT_VERSION = '1.1.0';
 export const ASYNCAPI_DOCUMENT_PATH = 'docs/asyncapi.yaml';
 export const REGENERATE_COMMAND = 'npx vitest run --project unit libs/contracts/src/asyncapi -u';
 

@@ -8,6 +8,7 @@ import {
   mailboxChangedTopic,
   mailDeliveryStatusTopic,
   mailSubmittedTopic,
+  mailSubmittedV2Topic,
 } from '../topics/topics.js';
 
 export interface TopicConsumerRole {
@@ -84,12 +85,13 @@ export const topicRoles: Readonly<Record<string, TopicRole>> = {
     },
   },
   [mailSubmittedTopic.name]: {
-    producers: ['mailbox'],
+    // Retired for writing: mailbox writes v2. Read until no replica of an older mailbox writes here.
+    producers: ['mailbox (releases before pushmail.mail.submitted.v2)'],
     consumers: [
       {
         service: 'outbound',
         group: 'outbound',
-        how: 'One group shared by every replica; offsets are committed once every recipient of the submission is in the durable queue (or handed to mail-arrived for a hosted address).',
+        how: 'One group shared by every replica; offsets are committed once every recipient of the submission is in the durable queue (or handed to mail-arrived for a hosted address). Read until the topic is retired, beside v2.',
       },
     ],
     keyDescription: 'The sending account id (UUID).',
@@ -105,6 +107,31 @@ export const topicRoles: Readonly<Record<string, TopicRole>> = {
       sizeBytes: 78,
       rawBase64: Buffer.from(
         'From: Alice <alice@example.com>\r\nTo: bob@elsewhere.example\r\nSubject: Noon\r\n\r\nSee you.\r\n',
+      ).toString('base64'),
+    },
+  },
+  [mailSubmittedV2Topic.name]: {
+    producers: ['mailbox'],
+    consumers: [
+      {
+        service: 'outbound',
+        group: 'outbound-submitted-v2',
+        how: 'One group shared by every replica; offsets are committed once every recipient of the submission is in the durable queue (or handed to mail-arrived for a hosted address).',
+      },
+    ],
+    keyDescription: 'The sending account id (UUID).',
+    ordering:
+      'Submissions of one account are on one partition in the order mailbox stored them. An empty `envelope.mailFrom` is the null reverse-path (`MAIL FROM:<>`): outbound sends it so, and a refusal produces no DSN (automatic replies use it, RFC 3834 §3.3). mailbox publishes a submission only after its row is committed, and again until the broker acknowledged it (an outbox), so a redelivered event is possible and carries the same `submissionId`: outbound queues each recipient of a submission once.',
+    example: {
+      eventId: '3e2d1c0b-9a8f-4e7d-8c6b-5a4f3e2d1c0b',
+      accountId: exampleAccountId,
+      submissionId: 'S3f9a2c41d7e0b6a8',
+      emailId: 'M7f3a',
+      submittedAt: exampleTime,
+      envelope: { mailFrom: '', rcptTo: ['bob@elsewhere.example'] },
+      sizeBytes: 125,
+      rawBase64: Buffer.from(
+        'Auto-Submitted: auto-replied\r\nFrom: alice@example.com\r\nTo: bob@elsewhere.example\r\nSubject: Auto: Noon\r\n\r\nAway until Monday.\r\n',
       ).toString('base64'),
     },
   },

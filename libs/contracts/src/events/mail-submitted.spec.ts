@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { decodeEvent, encodeEvent } from '../codec.js';
-import { mailDeliveryStatusTopic, mailSubmittedTopic } from '../topics/topics.js';
+import { mailDeliveryStatusTopic, mailSubmittedTopic, mailSubmittedV2Topic } from '../topics/topics.js';
 import { envelopeAddress } from './mail-submitted.js';
 
 const submitted = (rcptTo: string[] = ['bob@elsewhere.example']) => ({
@@ -38,6 +38,29 @@ describe('mailSubmittedTopic', () => {
       expect(envelopeAddress.safeParse(address).success, address).toBe(false);
     }
     expect(envelopeAddress.safeParse('bob.o+tag@elsewhere.example').success).toBe(true);
+  });
+});
+
+describe('mailSubmittedV2Topic', () => {
+  it('carries the null reverse-path, which v1 refuses', () => {
+    const event = { ...submitted(), envelope: { mailFrom: '', rcptTo: ['bob@elsewhere.example'] } };
+    expect(decodeEvent(mailSubmittedV2Topic, encodeEvent(mailSubmittedV2Topic, event).value)).toEqual({
+      ok: true,
+      event,
+    });
+    expect(() => encodeEvent(mailSubmittedTopic, event)).toThrow(/envelope.mailFrom/);
+  });
+
+  it('takes every v1 event as it is, so v1 events in an outbox can be written to v2', () => {
+    const event = submitted();
+    expect(mailSubmittedV2Topic.schema.parse(mailSubmittedTopic.schema.parse(event))).toEqual(event);
+  });
+
+  it('still refuses a sender that would smuggle a command into SMTP', () => {
+    for (const mailFrom of [' ', '<>', 'alice@example.com>\r\nRCPT TO:<eve@evil.example>']) {
+      const event = { ...submitted(), envelope: { mailFrom, rcptTo: ['bob@elsewhere.example'] } };
+      expect(() => encodeEvent(mailSubmittedV2Topic, event), mailFrom).toThrow(/envelope.mailFrom/);
+    }
   });
 });
 

@@ -33,6 +33,26 @@ export const mailSubmittedV1 = z.object({
 });
 export type MailSubmittedV1 = z.infer<typeof mailSubmittedV1>;
 
+/**
+ * The null reverse-path (`MAIL FROM:<>`, RFC 5321 §4.5.5), written as the empty string as in
+ * mail-arrived's envelope: no delivery status notification is ever sent back for such a message.
+ */
+export const NULL_REVERSE_PATH = '';
+
+/**
+ * A submission, as v1, whose envelope sender may be the null reverse-path: messages that must never
+ * be answered by a bounce (automatic replies, RFC 3834 §3.3) are sent with it, and a recipient that
+ * refuses them produces no DSN. A v1 event is a valid v2 event.
+ */
+export const mailSubmittedV2 = mailSubmittedV1.extend({
+  envelope: z.object({
+    /** The envelope sender, or `''` for the null reverse-path. */
+    mailFrom: z.union([z.literal(NULL_REVERSE_PATH), envelopeAddress]),
+    rcptTo: z.array(envelopeAddress).min(1).max(1000),
+  }),
+});
+export type MailSubmittedV2 = z.infer<typeof mailSubmittedV2>;
+
 /** Where one recipient's delivery stands, in the terms of RFC 8621 §7 `deliveryStatus.delivered`. */
 export const deliveryOutcomes = ['queued', 'yes', 'no', 'unknown'] as const;
 

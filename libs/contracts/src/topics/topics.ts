@@ -5,7 +5,7 @@ import { deviceEventV1 } from '../events/device-event.js';
 import { deviceTrailV1 } from '../events/device-trail.js';
 import { mailArrivedV1 } from '../events/mail-arrived.js';
 import { mailboxChangedV1 } from '../events/mailbox-changed.js';
-import { mailDeliveryStatusV1, mailSubmittedV1 } from '../events/mail-submitted.js';
+import { mailDeliveryStatusV1, mailSubmittedV1, mailSubmittedV2 } from '../events/mail-submitted.js';
 import { defineTopic } from './topic.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -60,6 +60,26 @@ export const mailSubmittedTopic = defineTopic({
   key: byAccount,
   partitions: 6,
   config: rawMessageConfig,
+});
+
+/**
+ * v2 of the submissions: the envelope sender may be the null reverse-path. mailbox writes here; outbound
+ * reads both versions until v1 is retired.
+ */
+export const mailSubmittedV2Topic = defineTopic({
+  name: 'pushmail.mail.submitted.v2',
+  description:
+    'One event per message submitted for delivery, with its envelope (whose sender may be the null reverse-path) and raw message.',
+  schema: mailSubmittedV2,
+  key: (event) => event.accountId,
+  partitions: 6,
+  config: {
+    'cleanup.policy': 'delete',
+    'retention.ms': String(7 * DAY_MS),
+    // A submission is at most the submission size limit, base64-encoded.
+    'max.message.bytes': String(48 * 1024 * 1024),
+    'min.insync.replicas': '1',
+  },
 });
 
 export const mailDeliveryStatusTopic = defineTopic({
@@ -123,6 +143,7 @@ export const allTopics = [
   mailArrivedTopic,
   mailboxChangedTopic,
   mailSubmittedTopic,
+  mailSubmittedV2Topic,
   mailDeliveryStatusTopic,
   accountTopic,
   deviceCredentialsTopic,

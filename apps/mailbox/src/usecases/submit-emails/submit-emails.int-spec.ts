@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mailDeliveryStatusTopic, mailSubmittedTopic, type MailSubmittedV1 } from '@pushmail/contracts';
+import { mailDeliveryStatusTopic, mailSubmittedV2Topic, type MailSubmittedV2 } from '@pushmail/contracts';
 import { CORE_CAPABILITY, type Invocation, MAIL_CAPABILITY, SUBMISSION_CAPABILITY } from '@pushmail/jmap';
 import { createLogger, EventProducer } from '@pushmail/platform';
 import { type CollectedEvents, collectEventsFromNow, expectEventually } from '@pushmail/testing';
@@ -13,7 +13,7 @@ const MAX_BYTES = 8000;
 
 describe(SubmitEmailsUseCase.name, () => {
   let harness: MailboxTestApp;
-  let submittedEvents: CollectedEvents<MailSubmittedV1>;
+  let submittedEvents: CollectedEvents<MailSubmittedV2>;
   let producer: EventProducer;
   const accountId = randomUUID();
   const address = `alice-${accountId.slice(0, 8)}@example.com`;
@@ -24,7 +24,7 @@ describe(SubmitEmailsUseCase.name, () => {
     harness.jmap(accountId, methodCalls, { using, address: caller });
   const one = (name: string, args: Record<string, unknown>) =>
     harness.jmapMethod(accountId, name, args, { using, address });
-  const submitted = (): MailSubmittedV1[] =>
+  const submitted = (): MailSubmittedV2[] =>
     submittedEvents.events.filter((event) => event.accountId === accountId);
   const draft = async (fields: Record<string, unknown>): Promise<string> => {
     const result = await one('Email/set', {
@@ -59,7 +59,7 @@ describe(SubmitEmailsUseCase.name, () => {
       SUBMISSION_MAX_RECIPIENTS: '3',
       SUBMISSION_MAX_BYTES: String(MAX_BYTES),
     });
-    submittedEvents = await collectEventsFromNow(harness.kafka, mailSubmittedTopic);
+    submittedEvents = await collectEventsFromNow(harness.kafka, mailSubmittedV2Topic);
     producer = new EventProducer(harness.kafka, createLogger('test', 'warn'));
     await producer.connect();
     const mailboxes = (await one('Mailbox/get', { ids: null }))['list'] as Array<{

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { mailSubmittedV1, type MailSubmittedV1 } from '@pushmail/contracts';
+import { mailSubmittedV2, type MailSubmittedV2 } from '@pushmail/contracts';
 import { DEFAULT_CORE_LIMITS, type SetError, setError } from '@pushmail/jmap';
 import { CONFIG } from '@pushmail/platform';
 import { BlobStore } from '../../blobs/blob-store.service.js';
@@ -248,7 +248,7 @@ export class SubmitEmailsUseCase {
       ]),
     );
     const raw = withoutBcc(blob.data);
-    const event: MailSubmittedV1 = mailSubmittedV1.parse({
+    const event: MailSubmittedV2 = mailSubmittedV2.parse({
       eventId: randomUUID(),
       accountId: write.accountId,
       submissionId: id,

@@ -5,6 +5,7 @@ import {
   type MailArrivedV1,
   mailDeliveryStatusTopic,
   type MailDeliveryStatusV1,
+  NULL_REVERSE_PATH,
 } from '@pushmail/contracts';
 import { CONFIG, LOGGER } from '@pushmail/platform';
 import type { Logger } from 'pino';
@@ -16,7 +17,6 @@ import { LocalRecipients } from '../../recipients/local-recipients.js';
 import { retryDelayMs } from './backoff.js';
 import { buildDsn } from './dsn.js';
 import { type SendOutcome, SmtpSender } from './smtp-sender.js';
-
 import { LeaseRenewal } from './lease-renewal.js';
 
 interface ClaimedDelivery {
@@ -26,6 +26,7 @@ interface ClaimedDelivery {
   recipient: string;
   attempts: number;
   expires_at: Date;
+  /** The envelope sender; empty for the null reverse-path. */
   mail_from: string;
   submitted_at: Date;
   raw: Buffer;
@@ -165,7 +166,9 @@ export class DeliverQueuedUseCase {
         occurredAt: now.toISOString(),
       };
       await this.outbox.add(manager, mailDeliveryStatusTopic, [event]);
-      if (status === 'bounced')
+      // A message sent with the null reverse-path is never answered (RFC 5321 §4.5.5, RFC 3464 §2):
+      // no DSN, so that a bounce of an automatic reply cannot start a loop.
+      if (status === 'bounced' && delivery.mail_from !== NULL_REVERSE_PATH)
         await this.outbox.add(manager, mailArrivedTopic, [this.dsn(delivery, outcome, expired, now)]);
       await alsoInTransaction?.(manager);
     });

@@ -4,6 +4,7 @@ import { CONFIG } from '@pushmail/platform';
 import nodemailer, { type Transporter, type TransportOptions } from 'nodemailer';
 import type { OutboundConfig } from '../../config/outbound-config.js';
 import { DkimKeys } from '../../dkim/dkim-keys.service.js';
+import { headerFromAddress } from './header-from.js';
 
 export type SendOutcome =
   | { kind: 'delivered'; reply: string; remoteHost: string }
@@ -59,6 +60,7 @@ export class SmtpSender {
     this.relay?.close();
   }
 
+  /** `mailFrom` empty: sent with the null reverse-path, `MAIL FROM:<>`. */
   async send(mailFrom: string, recipient: string, raw: Buffer): Promise<SendOutcome> {
     const envelope = { from: mailFrom, to: [recipient] };
     if (this.relay) return this.attempt(this.relay, envelope, raw, 'relay');
@@ -113,8 +115,10 @@ export class SmtpSender {
     remoteHost: string,
   ): Promise<SendOutcome> {
     try {
-      // Mail from a hosted domain leaves signed with that domain's key.
-      const key = this.dkim.signingKeyFor(envelope.from);
+      // Mail from a hosted domain leaves signed with that domain's key; with the null reverse-path
+      // (an automatic reply), the domain of its From field.
+      const signer = envelope.from === '' ? headerFromAddress(raw) : envelope.from;
+      const key = signer === undefined ? undefined : this.dkim.signingKeyFor(signer);
       const dkim = key
         ? { domainName: key.domain, keySelector: key.selector, privateKey: key.privateKey }
         : undefined;

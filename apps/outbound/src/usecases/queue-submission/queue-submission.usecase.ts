@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { MailSubmittedV1 } from '@pushmail/contracts';
+import type { MailSubmittedV2 } from '@pushmail/contracts';
 import { CONFIG } from '@pushmail/platform';
 import { DataSource } from 'typeorm';
 import type { OutboundConfig } from '../../config/outbound-config.js';
@@ -15,7 +15,8 @@ export class QueueSubmissionUseCase {
     @Inject(CONFIG) private readonly config: OutboundConfig,
   ) {}
 
-  async execute(events: readonly MailSubmittedV1[]): Promise<void> {
+  /** v1 events too: a v1 event is a v2 event whose sender is never the null reverse-path. */
+  async execute(events: readonly MailSubmittedV2[]): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       for (const event of events) {
         const submittedAt = new Date(event.submittedAt);
