@@ -249,7 +249,7 @@ async function main() {
     wants('scaling'),
     'big',
     options.scalingAccounts,
-    options.devicesPerAccount,
+    options.scalingDevicesPerAccount,
     'setup: store-scaling devices',
   );
   const outboundAccounts = await setUp(
@@ -423,10 +423,16 @@ async function main() {
         accounts: scalingAccounts,
         sizes: options.scalingSizes,
         rate: options.scalingRate,
-        duration: options.duration,
+        duration: options.scalingDuration,
         senders: options.senders,
         sizeBytes: options.size,
         repeat: options.repeat,
+        ingest: {
+          messages: options.scalingIngestMessages,
+          sessions: options.ingestSessions,
+          window: options.ingestWindow,
+        },
+        statements,
         serverProcesses: SERVER_PROCESSES,
         sampler,
         beforeMeasuredRun,
@@ -770,9 +776,9 @@ function assemble({ details, machine, environment, profiles }) {
     cpu_ms_per_message: details.pushLatency?.cpu_ms_per_message ?? null,
     store_scaling: details.storeScaling
       ? {
-          steps: details.storeScaling.steps,
-          slopePerTenfold: details.storeScaling.slopePerTenfold,
-          lastOverFirst: details.storeScaling.lastOverFirst,
+          accounts: details.storeScaling.accounts,
+          sizes: details.storeScaling.sizes,
+          ratiosToFirst: details.storeScaling.ratiosToFirst,
         }
       : null,
     baseline: details.baseline

@@ -49,8 +49,11 @@ const FULL = {
   'eas-heartbeat': 900,
   'classic-port': 0,
   'postgres-port': 0,
-  'scaling-accounts': 10,
+  'scaling-accounts': 1000,
+  'scaling-devices-per-account': 1,
   'scaling-rate': 50,
+  'scaling-duration': 30,
+  'scaling-ingest-messages': 3000,
   'outbound-rate': 20,
   'outbound-duration': 20,
   'outbound-accounts': 20,
@@ -75,15 +78,18 @@ const QUICK = {
   'eas-devices': 200,
   'eas-rate': 20,
   'eas-duration': 8,
-  'scaling-accounts': 6,
-  'scaling-rate': 30,
+  'scaling-accounts': 20,
+  'scaling-rate': 20,
+  'scaling-duration': 8,
+  'scaling-ingest-messages': 300,
   'outbound-rate': 10,
   'outbound-duration': 10,
   'outbound-accounts': 10,
 };
 
-const FULL_SCALING_SIZES = [1000, 10_000, 100_000];
-const QUICK_SCALING_SIZES = [1000, 10_000];
+/** Messages in the whole store at each step, spread over --scaling-accounts accounts. */
+const FULL_SCALING_SIZES = [0, 100_000, 500_000];
+const QUICK_SCALING_SIZES = [0, 2000, 10_000];
 
 const HELP = `npm run bench -- [flags]
 
@@ -138,9 +144,13 @@ const HELP = `npm run bench -- [flags]
   --classic-port P             Postfix SMTP on P, Dovecot LMTP on P+1 and IMAP on P+2 (default: free ports);
                                Postfix and Dovecot come from Debian's packages, installed when missing (root)
  store scaling (--only scaling)
-  --scaling-sizes N1,N2,…      stored messages per account at each step (full: ${FULL_SCALING_SIZES.join(',')}; quick: ${QUICK_SCALING_SIZES.join(',')})
-  --scaling-accounts N         accounts filled, each with --devices-per-account devices (${FULL['scaling-accounts']}; quick ${QUICK['scaling-accounts']})
-  --scaling-rate R             messages per second at each step (${FULL['scaling-rate']}; quick ${QUICK['scaling-rate']})
+  --scaling-sizes N1,N2,…      messages in the store at each step, spread over the accounts, in
+                               increasing order (full: ${FULL_SCALING_SIZES.join(',')}; quick: ${QUICK_SCALING_SIZES.join(',')})
+  --scaling-accounts N         accounts filled (${FULL['scaling-accounts']}; quick ${QUICK['scaling-accounts']})
+  --scaling-devices-per-account K  devices per account, one fetching (${FULL['scaling-devices-per-account']})
+  --scaling-rate R             messages per second of the latency run at each step (${FULL['scaling-rate']}; quick ${QUICK['scaling-rate']})
+  --scaling-duration S         seconds of that run (${FULL['scaling-duration']}; quick ${QUICK['scaling-duration']})
+  --scaling-ingest-messages N  messages of the ingest burst at each step (${FULL['scaling-ingest-messages']}; quick ${QUICK['scaling-ingest-messages']})
  connection density
   --connections C              idle sockets on the one push-delivery process (${FULL.connections}; quick ${QUICK.connections})
   --fanout-devices N           devices of the fan-out account, shared by the sockets (${FULL['fanout-devices']}; quick ${QUICK['fanout-devices']})
@@ -203,8 +213,17 @@ export function parseOptions(argv = process.argv.slice(2)) {
     : values.quick
       ? QUICK_SCALING_SIZES
       : FULL_SCALING_SIZES;
-  if (options.scalingSizes.some((size) => !Number.isInteger(size) || size < 1))
-    throw new Error(`--scaling-sizes must be positive whole numbers, not ${values['scaling-sizes']}`);
+  if (
+    options.scalingSizes.some(
+      (size, index) =>
+        !Number.isInteger(size) || size < 0 || (index > 0 && size < options.scalingSizes[index - 1]),
+    )
+  )
+    throw new Error(
+      `--scaling-sizes must be whole numbers in increasing order, not ${values['scaling-sizes']}`,
+    );
+  if (options.scalingAccounts < 1 || options.scalingDevicesPerAccount < 1)
+    throw new Error('--scaling-accounts and --scaling-devices-per-account must be at least 1');
   options.scenarios = values.only
     ? values.only.split(',').map((name) => name.trim())
     : [...DEFAULT_SCENARIOS];

@@ -1,13 +1,17 @@
-// Store scaling: what a message costs as mailboxes grow. A few accounts are filled to each size in
-// turn (1,000, 10,000, … stored messages per account); at each size their devices connect afresh
-// and the push-latency run measures push and fetch latency and the CPU per message of mailbox and
-// PostgreSQL. Filling is a bulk path, not SMTP: each account's first (warm-up) message, stored
+// Store scaling: what a message costs as the store grows. The accounts (1,000 in a full run) are
+// filled in turn to each size of the whole store (0, 100,000, 500,000 messages); at each size an
+// ingest burst measures stored msg/s and CPU per stored message per process, the devices connect
+// afresh and the push-latency run measures push and fetch latency and CPU per message, and then
+// EXPLAIN ANALYZE of the hot statements, pg_stat_statements over the size's runs, and the
+// tables' dead tuples and sizes are read. Filling is a bulk path, not SMTP: each account's first (warm-up) message, stored
 // through the real ingest path, is copied with generate_series into rows of the real schema —
 // each copy with its own ids, delivery id, thread, Message-ID, arrival time and modseq, its
 // `created` Email and Thread changes in the change log, and the account's counters moved past
 // them — as if the account had received that many messages of that size.
 import { median } from '../lib/stats.mjs';
-import { cpuMsPerMessage } from './baseline.mjs';
+import { explainHotStatements, tableStats } from '../lib/store-probes.mjs';
+import { cpuMsPerMessage, medianCpu } from './baseline.mjs';
+import { runIngest } from './ingest.mjs';
 import { runPushLatency } from './push-latency.mjs';
 
 /** Adds `count` copies of the account's first message (see the file comment). */
@@ -65,18 +69,75 @@ export async function seedMailbox(db, { accountId, count, tag }) {
   }
 }
 
-/** Least-squares slope of y against log10(x): how much y moves per tenfold mailbox. */
-function slopePerTenfold(points) {
-  const present = points.filter(([, y]) => typeof y === 'number' && Number.isFinite(y));
-  if (present.length < 2) return null;
-  const xs = present.map(([x]) => Math.log10(x));
-  const ys = present.map(([, y]) => y);
-  const mean = (values) => values.reduce((sum, value) => sum + value, 0) / values.length;
-  const mx = mean(xs);
-  const my = mean(ys);
-  const numerator = xs.reduce((sum, x, index) => sum + (x - mx) * (ys[index] - my), 0);
-  const denominator = xs.reduce((sum, x) => sum + (x - mx) ** 2, 0);
-  return denominator === 0 ? null : round(numerator / denominator, 3);
+/**
+ * How many messages each account holds for a store of `total` messages: spread evenly, the first
+ * `total % accounts` accounts one more.
+ */
+export function perAccountTargets(total, accounts) {
+  const base = Math.floor(total / accounts);
+  const extra = total % accounts;
+  return Array.from({ length: accounts }, (_, index) => base + (index < extra ? 1 : 0));
+}
+
+/** The figures compared between sizes, by where they are in a step. */
+const FIGURES = {
+  ingest_stored_msgs_per_s: (step) => step.ingest?.storedMsgsPerS,
+  ingest_cpu_ms_per_message: (step) => step.ingest?.cpuMsPerMessage?.total,
+  ingest_mailbox_cpu_ms_per_message: (step) => step.ingest?.cpuMsPerMessage?.mailbox,
+  ingest_postgres_cpu_ms_per_message: (step) => postgresOf(step.ingest?.cpuMsPerMessage),
+  push_p50_ms: (step) => step.latency?.push_p50_ms,
+  push_p99_ms: (step) => step.latency?.push_p99_ms,
+  fetch_p50_ms: (step) => step.latency?.fetch_p50_ms,
+  fetch_p99_ms: (step) => step.latency?.fetch_p99_ms,
+  store_p50_ms: (step) => step.latency?.store_p50_ms,
+  latency_cpu_ms_per_message: (step) => step.latency?.cpuMsPerMessage?.total,
+  latency_postgres_cpu_ms_per_message: (step) => postgresOf(step.latency?.cpuMsPerMessage),
+  statement_ms_per_stored_message: (step) => step.statements?.execMsPerStoredMessage,
+};
+
+function postgresOf(cpu) {
+  if (!cpu) return null;
+  const parts = [cpu['postgres (bench db)'], cpu['postgres (background)']].filter((value) => value != null);
+  return parts.length
+    ? round(
+        parts.reduce((sum, value) => sum + value, 0),
+        2,
+      )
+    : null;
+}
+
+/** Each figure at every size divided by the figure at the first (smallest) size. */
+export function ratiosToFirst(steps) {
+  const explained = new Set(steps.flatMap((step) => Object.keys(step.explain?.statements ?? {})));
+  const figures = {
+    ...FIGURES,
+    ...Object.fromEntries(
+      [...explained].map((name) => [
+        `explain ms: ${name}`,
+        (step) => step.explain?.statements[name]?.executionMs,
+      ]),
+    ),
+    ...Object.fromEntries(
+      [...explained].map((name) => [
+        `rows read: ${name}`,
+        (step) => step.explain?.statements[name]?.rowsRead,
+      ]),
+    ),
+  };
+  const ratios = {};
+  for (const [figure, valueOf] of Object.entries(figures)) {
+    const first = valueOf(steps[0]);
+    ratios[figure] = {
+      values: steps.map((step) => valueOf(step) ?? null),
+      overFirst: steps.map((step) => {
+        const value = valueOf(step);
+        return typeof first === 'number' && first > 0 && typeof value === 'number'
+          ? round(value / first, 2)
+          : null;
+      }),
+    };
+  }
+  return ratios;
 }
 
 export async function runStoreScaling({
@@ -91,6 +152,8 @@ export async function runStoreScaling({
   senders,
   sizeBytes,
   repeat,
+  ingest,
+  statements,
   serverProcesses,
   sampler,
   beforeMeasuredRun,
@@ -98,28 +161,49 @@ export async function runStoreScaling({
   progress,
 }) {
   const steps = [];
+  const addresses = accounts.map((account) => account.address);
   for (const size of sizes) {
-    progress.start(
-      `scaling: fill ${accounts.length} accounts to ${size.toLocaleString('en-US')} messages`,
-      accounts.length,
-    );
+    const label = `scaling ${size.toLocaleString('en-US')}`;
+    progress.start(`${label}: fill ${accounts.length} accounts`, accounts.length);
     const fillStarted = performance.now();
+    const targets = perAccountTargets(size, accounts.length);
     let filled = 0;
-    for (const account of accounts) {
+    let seeded = 0;
+    for (const [index, account] of accounts.entries()) {
       const { rows } = await db.query('SELECT count(*)::int AS n FROM mailbox.emails WHERE account_id = $1', [
         account.accountId,
       ]);
-      await seedMailbox(db, { accountId: account.accountId, count: size - rows[0].n, tag: `${take(1)}` });
-      progress.update(++filled);
+      const count = targets[index] - rows[0].n;
+      await seedMailbox(db, { accountId: account.accountId, count, tag: `${take(1)}` });
+      seeded += Math.max(0, count);
+      progress.update(++filled, `${seeded.toLocaleString('en-US')} rows`);
     }
     // What autovacuum would have done after a bulk load: visibility map and planner statistics.
     await db.query('VACUUM (ANALYZE) mailbox.emails, mailbox.changes, mailbox.account_state');
     const fillSeconds = round((performance.now() - fillStarted) / 1000, 1);
     progress.done(`${fillSeconds} s`);
-    // Connected after the fill: a device that has followed its account for 100,000 messages
-    // starts from the state it reached, as a freshly connected one does here.
+    const afterFill = await tableStats(db);
+
+    await statements?.start();
+    // Stored msg/s with no device connected, then push and fetch latency with every device connected.
+    await beforeMeasuredRun();
+    const ingestRun = await runIngest({
+      platform,
+      db,
+      addresses,
+      messages: ingest.messages,
+      sizeBytes,
+      sessions: ingest.sessions,
+      window: ingest.window,
+      progress,
+      label: `${label}: ingest ${ingest.messages} messages`,
+      sampler: sampler(),
+      seqStart: take(ingest.messages + 1),
+    });
+    // Connected after the fill: a device that has followed its account for all its mail starts
+    // from the state it reached, as a freshly connected one does here.
     const pool = await connectDevices();
-    const measure = (runRate, runDuration, label, runSampler) =>
+    const measure = (runRate, runDuration, runLabel, runSampler) =>
       runPushLatency({
         tracer,
         platform,
@@ -128,75 +212,78 @@ export async function runStoreScaling({
         senders,
         sizeBytes,
         progress,
-        label,
+        label: runLabel,
         rate: runRate,
         duration: runDuration,
         seqStart: take(Math.ceil(runRate * runDuration) + 1),
         sampler: runSampler,
       });
-    const step = `scaling ${size.toLocaleString('en-US')}/account`;
     const runs = [];
     try {
-      // Unmeasured: one message per account, its first push and fetch on the new connections.
-      await measure(accounts.length, 1, `${step}: warm-up`);
+      // Unmeasured: the first push and fetch on the new connections.
+      await measure(Math.min(accounts.length, 100), 1, `${label}: warm-up`);
       for (let run = 1; run <= repeat; run += 1) {
         await beforeMeasuredRun();
-        runs.push(await measure(rate, duration, `${step} ${run}/${repeat}: ${rate} msg/s`, sampler()));
+        runs.push(await measure(rate, duration, `${label} ${run}/${repeat}: ${rate} msg/s`, sampler()));
       }
     } finally {
       await pool.close();
     }
-    const cpu = runs.map((run) => cpuMsPerMessage(run, serverProcesses));
-    const pick = (field) => median(cpu.map((entry) => entry[field]));
+    const statementStats = (await statements?.read()) ?? null;
+    progress.start(`${label}: EXPLAIN ANALYZE of the hot statements`, null);
+    const explain = await explainHotStatements(db, { accountId: accounts[0].accountId });
+    progress.done();
+    const { rows: counted } = await db.query(
+      `SELECT (SELECT count(*)::int FROM mailbox.emails) AS emails, (SELECT count(*)::int FROM mailbox.changes) AS changes`,
+    );
     steps.push({
-      messagesPerAccount: size,
+      messages: size,
+      storedEmails: counted[0].emails,
+      changeRows: counted[0].changes,
+      messagesPerAccount: Math.round(size / accounts.length),
       fillSeconds,
-      push_p50_ms: median(runs.map((run) => run.push_latency_ms.p50)),
-      push_p99_ms: median(runs.map((run) => run.push_latency_ms.p99)),
-      fetch_p50_ms: median(runs.map((run) => run.fetch_latency_ms.p50)),
-      fetch_p99_ms: median(runs.map((run) => run.fetch_latency_ms.p99)),
-      store_p50_ms: median(runs.map((run) => run.stages?.smtp250ToChangePublishedMs?.p50 ?? null)),
-      mailbox_cpu_ms_per_message: pick('mailbox'),
-      postgres_cpu_ms_per_message: round(pick('postgres (bench db)') + pick('postgres (background)'), 2),
-      total_cpu_ms_per_message: pick('total'),
-      achievedRatePerS: median(runs.map((run) => run.achievedRatePerS)),
-      timedOut: runs.reduce((total, run) => total + run.counters.timedOut, 0),
+      ingest: {
+        messages: ingestRun.messages,
+        storedInDatabase: ingestRun.storedInDatabase,
+        storedMsgsPerS: ingestRun.storedMsgsPerS,
+        acceptedMsgsPerS: ingestRun.acceptedMsgsPerS,
+        steadyStoredMsgsPerS: ingestRun.steadyStoredMsgsPerS,
+        smtpAcceptP50Ms: ingestRun.smtp_accept_ms.p50,
+        cpuMsPerMessage: cpuMsPerMessage(
+          { counters: { accepted: ingestRun.storedInDatabase }, usage: ingestRun.usage },
+          serverProcesses,
+        ),
+        usage: ingestRun.usage,
+      },
+      latency: {
+        push_p50_ms: median(runs.map((run) => run.push_latency_ms.p50)),
+        push_p99_ms: median(runs.map((run) => run.push_latency_ms.p99)),
+        fetch_p50_ms: median(runs.map((run) => run.fetch_latency_ms.p50)),
+        fetch_p99_ms: median(runs.map((run) => run.fetch_latency_ms.p99)),
+        store_p50_ms: median(runs.map((run) => run.stages?.smtp250ToChangePublishedMs?.p50 ?? null)),
+        cpuMsPerMessage: medianCpu(runs.map((run) => cpuMsPerMessage(run, serverProcesses))),
+        achievedRatePerS: median(runs.map((run) => run.achievedRatePerS)),
+        timedOut: runs.reduce((total, run) => total + run.counters.timedOut, 0),
+        runs: runs.map((run) => ({ ...run, usage: undefined })),
+      },
+      statements: statementStats,
+      explain,
+      tables: { afterFill, afterRuns: await tableStats(db) },
     });
   }
-  const metrics = [
-    'push_p50_ms',
-    'push_p99_ms',
-    'fetch_p50_ms',
-    'fetch_p99_ms',
-    'store_p50_ms',
-    'mailbox_cpu_ms_per_message',
-    'postgres_cpu_ms_per_message',
-    'total_cpu_ms_per_message',
-  ];
-  const first = steps[0];
-  const last = steps.at(-1);
   return {
     accounts: accounts.length,
     devicesPerAccount: accounts[0]?.devices.length ?? 0,
     rate,
     durationS: duration,
     messageBytes: sizeBytes,
-    fill: 'bulk: copies of each account’s first stored message through the real schema (emails, changes, account_state), then VACUUM ANALYZE',
+    ingest,
+    sizes,
+    fill: 'bulk: copies of each account’s first stored message through the real schema (emails, changes, account_state), then VACUUM ANALYZE; size 0 holds only each account’s warm-up message',
     postgresTime:
-      'CPU of the PostgreSQL processes (the server has no pg_stat_statements); bench db backends plus background workers',
+      'CPU of the PostgreSQL processes (bench db backends plus background workers); statement time from pg_stat_statements per size',
     steps,
-    slopePerTenfold: Object.fromEntries(
-      metrics.map((metric) => [
-        metric,
-        slopePerTenfold(steps.map((step) => [step.messagesPerAccount, step[metric]])),
-      ]),
-    ),
-    lastOverFirst: Object.fromEntries(
-      metrics.map((metric) => [
-        metric,
-        first?.[metric] && last?.[metric] != null ? round(last[metric] / first[metric], 2) : null,
-      ]),
-    ),
+    ratiosToFirst: ratiosToFirst(steps),
   };
 }
 

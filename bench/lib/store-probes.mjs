@@ -1,0 +1,284 @@
+// What the store's hot statements cost at a given mailbox size: EXPLAIN (ANALYZE, BUFFERS) of each,
+// with the rows every plan node read, and the tables' live and dead tuples and sizes. The
+// statements are copies of mailbox's (named in `source`), run for one real account; writes run
+// inside a transaction that is rolled back, so the probe leaves nothing behind.
+
+/** Plan nodes that read a relation: the rows they return plus those their filters removed. */
+const SCANS = new Set([
+  'Seq Scan',
+  'Index Scan',
+  'Index Only Scan',
+  'Bitmap Heap Scan',
+  'Bitmap Index Scan',
+  'Tid Scan',
+]);
+
+/** The plan flattened: one entry per node, with actual rows per loop times loops. */
+export function planNodes(plan, depth = 0, nodes = []) {
+  const loops = plan['Actual Loops'] ?? 1;
+  nodes.push({
+    depth,
+    node: plan['Node Type'],
+    ...(plan['Relation Name'] ? { relation: plan['Relation Name'] } : {}),
+    ...(plan['Index Name'] ? { index: plan['Index Name'] } : {}),
+    ...(plan['Strategy'] ? { strategy: plan['Strategy'] } : {}),
+    planRows: plan['Plan Rows'],
+    actualRows: Math.round((plan['Actual Rows'] ?? 0) * loops),
+    loops,
+    removedByFilter: Math.round(
+      ((plan['Rows Removed by Filter'] ?? 0) + (plan['Rows Removed by Index Recheck'] ?? 0)) * loops,
+    ),
+    ...(plan['Sort Method'] ? { sort: plan['Sort Method'] } : {}),
+  });
+  for (const child of plan.Plans ?? []) planNodes(child, depth + 1, nodes);
+  return nodes;
+}
+
+/** One EXPLAIN ANALYZE result, summarised: times, blocks, and rows read by scans. */
+export function summarizeExplain(explained) {
+  const [root] = explained;
+  const nodes = planNodes(root.Plan);
+  // A bitmap heap scan reads what its index scans found: count the heap side once.
+  const rowsRead = nodes
+    .filter((node) => SCANS.has(node.node) && node.node !== 'Bitmap Index Scan')
+    .reduce((sum, node) => sum + node.actualRows + node.removedByFilter, 0);
+  return {
+    executionMs: round(root['Execution Time'], 3),
+    planningMs: round(root['Planning Time'] ?? 0, 3),
+    rowsReturned: root.Plan['Actual Rows'],
+    rowsRead,
+    blocks: (root.Plan['Shared Hit Blocks'] ?? 0) + (root.Plan['Shared Read Blocks'] ?? 0),
+    plan: nodes,
+  };
+}
+
+const EMAIL_COPY_COLUMNS = `account_id, mailbox_ids, keywords, received_at, size, subject, "from", "to", cc,
+  reply_to, in_reply_to, "references", sent_at, preview, text_body, html_body, has_attachment,
+  attachments, blob_id, sender, bcc, sort_subject, sort_from, sort_to`;
+
+/** The thread a new message joins (mailbox's `threadOf` inside INSERT_EMAIL). */
+const THREAD_OF = `SELECT thread_id FROM mailbox.emails
+   WHERE account_id = $1
+     AND (message_id = ANY($3::text[])
+          OR ($2::text IS NOT NULL AND (in_reply_to ? $2::text OR "references" ? $2::text)))
+     AND ($4::text = '' OR sort_subject = '' OR sort_subject = $4::text)
+   ORDER BY received_at, id LIMIT 1`;
+
+/** The account's newest email's fields, for statements that need a real subject or mailbox. */
+async function probeContext(db, accountId) {
+  const { rows } = await db.query(
+    `SELECT s.modseq::bigint AS modseq, s.published_modseq::bigint AS published,
+            (SELECT id FROM mailbox.mailboxes WHERE account_id = $1 AND role = 'inbox') AS inbox,
+            (SELECT count(*)::int FROM mailbox.emails WHERE account_id = $1) AS emails,
+            e.id AS newest_id, e.sort_subject, e.message_id
+       FROM mailbox.account_state AS s
+       LEFT JOIN LATERAL (SELECT id, sort_subject, message_id FROM mailbox.emails
+                           WHERE account_id = $1 ORDER BY received_at DESC, id LIMIT 1) AS e ON true
+      WHERE s.account_id = $1`,
+    [accountId],
+  );
+  if (!rows[0]) throw new Error(`account ${accountId} has no mailbox state`);
+  return { ...rows[0], modseq: Number(rows[0].modseq), published: Number(rows[0].published) };
+}
+
+/**
+ * The probes: each is { name, source, sql, params, write? }. `catchUp` is how many changes back a
+ * catching-up device's state is.
+ */
+function probes(ctx, accountId, { catchUp }) {
+  const since = Math.max(0, ctx.modseq - catchUp);
+  const newMessageId = `probe-${Date.now()}@probe.bench`;
+  const visible = `SELECT e.id, e.thread_id, e.received_at, e.size, e.sort_subject, e.sort_from, e.sort_to, e.sent_at, e.keywords
+      FROM mailbox.emails AS e WHERE e.account_id = $1 AND e.mailbox_ids @> jsonb_build_object($2::text, true)`;
+  const ranked = `SELECT v.id, (row_number() OVER (ORDER BY v.received_at DESC, v.id ASC) - 1)::int AS idx FROM (${visible}) AS v`;
+  return [
+    {
+      name: 'delivery: known deliveries and roles',
+      source: 'store-delivery.usecase.ts KNOWN_DELIVERIES_AND_ROLES',
+      sql: `SELECT ARRAY(SELECT delivery_id FROM mailbox.emails
+                WHERE account_id = $1 AND delivery_id = ANY($2::text[])) AS known,
+              (SELECT json_object_agg(role, id) FROM mailbox.mailboxes WHERE account_id = $1 AND role IS NOT NULL) AS roles`,
+      params: [accountId, ['probe-delivery-1', 'probe-delivery-2']],
+    },
+    {
+      name: 'delivery: lock the account',
+      source: 'account-write.ts LOCK_ACCOUNT',
+      sql: `SELECT modseq, email_modseq FROM mailbox.account_state WHERE account_id = $1 FOR UPDATE`,
+      params: [accountId],
+      write: true,
+    },
+    {
+      name: 'delivery: thread of a new message (custom plan)',
+      source: 'email-store.ts threadOf, inside INSERT_EMAIL',
+      sql: THREAD_OF,
+      params: [accountId, newMessageId, [], ctx.sort_subject ?? ''],
+    },
+    {
+      name: 'delivery: thread of a new message (generic plan)',
+      source: 'email-store.ts threadOf, as the named prepared statement runs it after five executions',
+      sql: THREAD_OF,
+      params: [accountId, newMessageId, [], ctx.sort_subject ?? ''],
+      generic: true,
+    },
+    {
+      name: 'delivery: email insert',
+      source: 'email-store.ts INSERT_EMAIL (a copy of the newest email, with its thread looked up)',
+      sql: `INSERT INTO mailbox.emails (id, delivery_id, thread_id, message_id, created_modseq, updated_modseq, ${EMAIL_COPY_COLUMNS})
+            SELECT 'Mprobe' || md5(random()::text), 'probe-' || md5(random()::text),
+                   coalesce((${THREAD_OF.replace('$1', 't.account_id')}), 'Tprobe'), $2, $5::bigint, $5::bigint,
+                   ${EMAIL_COPY_COLUMNS.replace(/(^|,\s*)/g, '$1t.')}
+              FROM mailbox.emails AS t WHERE t.account_id = $1 AND t.id = $6
+            ON CONFLICT (account_id, delivery_id) DO NOTHING RETURNING id, thread_id`,
+      params: [accountId, newMessageId, [], ctx.sort_subject ?? '', ctx.modseq + 1, ctx.newest_id],
+      write: true,
+    },
+    {
+      name: 'delivery: new states and change rows',
+      source: 'account-write.ts COMMIT_ACCOUNT_WRITE',
+      sql: `WITH state AS (
+              UPDATE mailbox.account_state SET modseq = $2, email_modseq = $2, thread_modseq = $2, updated_at = now()
+               WHERE account_id = $1)
+            INSERT INTO mailbox.changes (account_id, modseq, type, object_id, kind)
+            SELECT $1, $2, change.type, change.object_id, change.kind
+              FROM unnest($3::text[], $4::text[], $5::text[]) AS change (type, object_id, kind)`,
+      params: [
+        accountId,
+        ctx.modseq + 1,
+        ['Email', 'Thread', 'Mailbox'],
+        ['Mprobe', 'Tprobe', ctx.inbox ?? 'probe'],
+        ['created', 'created', 'updated'],
+      ],
+      write: true,
+    },
+    {
+      name: 'publish: emails created since the announced state',
+      source: 'mailbox-changes.publisher.ts createdSince',
+      sql: `SELECT id FROM mailbox.emails
+             WHERE account_id = $1 AND created_modseq > $2 AND created_modseq <= $3
+             ORDER BY created_modseq, received_at, id LIMIT 256`,
+      params: [accountId, Math.max(0, ctx.modseq - 1), ctx.modseq],
+    },
+    {
+      name: 'Email/query: inbox, newest 30',
+      source: 'email.methods.ts query (compileQuery ranked, OFFSET/LIMIT)',
+      sql: `SELECT id FROM (${ranked}) AS ranked ORDER BY idx OFFSET $3 LIMIT $4`,
+      params: [accountId, ctx.inbox ?? 'none', 0, 30],
+    },
+    {
+      name: 'Email/query: inbox total',
+      source: 'email.methods.ts countVisible (calculateTotal)',
+      sql: `SELECT count(*)::int AS total FROM (${visible}) AS v`,
+      params: [accountId, ctx.inbox ?? 'none'],
+    },
+    {
+      name: `Email/changes: transactions since ${catchUp} back`,
+      source: 'changes.service.ts changesSince (groups)',
+      sql: `SELECT modseq, count(DISTINCT object_id)::int AS objects FROM mailbox.changes
+             WHERE account_id = $1 AND type = $2 AND modseq > $3 AND modseq <= $4
+             GROUP BY modseq ORDER BY modseq LIMIT $5`,
+      params: [accountId, 'Email', since, ctx.modseq, 5001],
+    },
+    {
+      name: `Email/changes: rows since ${catchUp} back`,
+      source: 'changes.service.ts changesSince (rows)',
+      sql: `SELECT object_id, kind, modseq FROM mailbox.changes
+             WHERE account_id = $1 AND type = $2 AND modseq > $3 AND modseq <= $4
+             ORDER BY modseq, object_id`,
+      params: [accountId, 'Email', since, ctx.modseq],
+    },
+    {
+      name: 'Email/get: the newest email',
+      source: 'email.methods.ts get (by ids)',
+      sql: `SELECT * FROM mailbox.emails WHERE account_id = $1 AND id = ANY($2::text[])`,
+      params: [accountId, [ctx.newest_id ?? 'none']],
+    },
+  ];
+}
+
+async function explain(db, probe) {
+  const options = 'ANALYZE, BUFFERS, FORMAT JSON';
+  if (probe.write) await db.query('BEGIN');
+  try {
+    let rows;
+    if (probe.generic) {
+      await db.query(`SET plan_cache_mode = force_generic_plan`);
+      try {
+        await db.query(`PREPARE bench_probe AS ${probe.sql}`);
+        const literal = probe.params.map((value) => db.escapeLiteral(toLiteral(value)));
+        ({ rows } = await db.query(`EXPLAIN (${options}) EXECUTE bench_probe(${literal.join(', ')})`));
+      } finally {
+        await db.query('DEALLOCATE ALL');
+        await db.query('RESET plan_cache_mode');
+      }
+    } else {
+      ({ rows } = await db.query(`EXPLAIN (${options}) ${probe.sql}`, probe.params));
+    }
+    return summarizeExplain(rows[0]['QUERY PLAN']);
+  } finally {
+    if (probe.write) await db.query('ROLLBACK');
+  }
+}
+
+/** A parameter as PostgreSQL's text input: arrays in `{…}` form. */
+function toLiteral(value) {
+  if (Array.isArray(value))
+    return `{${value.map((item) => `"${String(item).replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
+  return String(value);
+}
+
+/**
+ * EXPLAIN ANALYZE of every hot statement for `accountId` (each run `repeat` times, the fastest
+ * kept: the first run of a statement reads cold pages and plans).
+ */
+export async function explainHotStatements(db, { accountId, catchUp = 100, repeat = 3 }) {
+  const ctx = await probeContext(db, accountId);
+  const results = {};
+  for (const probe of probes(ctx, accountId, { catchUp })) {
+    let best = null;
+    try {
+      for (let run = 0; run < repeat; run += 1) {
+        const result = await explain(db, probe);
+        if (!best || result.executionMs < best.executionMs) best = result;
+      }
+      results[probe.name] = { source: probe.source, ...best };
+    } catch (error) {
+      results[probe.name] = { source: probe.source, error: String(error?.message ?? error) };
+    }
+  }
+  return { accountId, accountEmails: ctx.emails, accountModseq: ctx.modseq, statements: results };
+}
+
+/** Live and dead tuples, HOT updates, vacuum counts and sizes of mailbox's tables and their indexes. */
+export async function tableStats(db) {
+  const { rows: tables } = await db.query(
+    `SELECT relname AS table, n_live_tup::bigint AS live, n_dead_tup::bigint AS dead,
+            n_tup_ins::bigint AS inserted, n_tup_upd::bigint AS updated, n_tup_hot_upd::bigint AS hot_updated,
+            n_tup_del::bigint AS deleted, autovacuum_count::int AS autovacuums, vacuum_count::int AS vacuums,
+            autoanalyze_count::int AS autoanalyzes,
+            pg_relation_size(relid)::bigint AS table_bytes, pg_indexes_size(relid)::bigint AS index_bytes,
+            pg_total_relation_size(relid)::bigint AS total_bytes
+       FROM pg_stat_user_tables WHERE schemaname = 'mailbox' ORDER BY relname`,
+  );
+  const { rows: indexes } = await db.query(
+    `SELECT relname AS table, indexrelname AS index, pg_relation_size(indexrelid)::bigint AS bytes,
+            idx_scan::bigint AS scans
+       FROM pg_stat_user_indexes WHERE schemaname = 'mailbox' AND relname IN ('emails', 'changes', 'account_state')
+      ORDER BY relname, indexrelname`,
+  );
+  const number = (row) =>
+    Object.fromEntries(
+      Object.entries(row).map(([key, value]) => [
+        key,
+        typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value,
+      ]),
+    );
+  return {
+    tables: Object.fromEntries(tables.map((row) => [row.table, number(row)])),
+    indexes: Object.fromEntries(indexes.map((row) => [`${row.table}.${row.index}`, number(row)])),
+  };
+}
+
+function round(value, digits) {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}
