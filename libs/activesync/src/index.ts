@@ -1,6 +1,7 @@
 export * from './wbxml/wbxml.js';
 export { CODE_PAGES } from './wbxml/code-pages.js';
 export * from './http/request.js';
+export * from './http/multipart.js';
 export * from './commands/common.js';
 export * from './commands/sync.js';
 export * from './commands/folder-sync.js';

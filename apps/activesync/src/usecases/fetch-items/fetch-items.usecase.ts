@@ -1,5 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { child, childText, el, type WbxmlElement } from '@pushmail/activesync';
+import {
+  attachmentProperties,
+  child,
+  childText,
+  el,
+  encodeMultipart,
+  encodeWbxml,
+  MULTIPART_CONTENT_TYPE,
+  type WbxmlElement,
+} from '@pushmail/activesync';
 import { Attachments, readCapped } from '../../mailbox/attachments.js';
 import { MailStore } from '../../mailbox/mail-store.js';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
@@ -13,6 +22,7 @@ const FetchStatus = {
   ProtocolError: 2,
   ServerError: 3,
   ObjectNotFound: 6,
+  InvalidByteRange: 8,
   StoreUnknown: 9,
   DataTooLarge: 11,
   NotSupported: 18,
@@ -23,7 +33,9 @@ const i = (tag: string, ...content: Parameters<typeof el>[2][]) => el('ItemOpera
 /**
  * ItemOperations Fetch from the Mailbox store: a message by ServerId (its body as preferred, or its
  * MIME) and an attachment by FileReference (up to ATTACHMENT_MAX_BYTES, Status 11 beyond), always
- * checked against the signed-in account.
+ * checked against the signed-in account. An attachment may be asked for by byte range (Options
+ * Range, answered with the range served and the Total), and a device that accepts multipart gets
+ * the attachments' bytes as parts of the answer instead of base64 in it.
  * EmptyFolderContents and Move are not supported and say so.
  */
 @Injectable()
@@ -40,6 +52,8 @@ export class FetchItems implements EasCommand {
     const body = context.body;
     if (!body) return { body: i('ItemOperations', i('Status', String(FetchStatus.ProtocolError))) };
     const responses: WbxmlElement[] = [];
+    // Part 0 is the document; with multipart, each fetched attachment is a part after it.
+    const parts: Uint8Array[] | undefined = context.request.acceptMultiPart ? [] : undefined;
     for (const operation of body.children) {
       if (typeof operation !== 'object' || operation instanceof Uint8Array) continue;
       if (operation.tag !== 'Fetch') {
@@ -51,14 +65,27 @@ export class FetchItems implements EasCommand {
         );
         continue;
       }
-      responses.push(await this.fetch(context, operation));
+      responses.push(await this.fetch(context, operation, parts));
     }
+    const document = i(
+      'ItemOperations',
+      i('Status', String(FetchStatus.Success)),
+      i('Response', ...responses),
+    );
+    if (!parts) return { body: document };
+    const multipart = encodeMultipart([encodeWbxml(document), ...parts]);
     return {
-      body: i('ItemOperations', i('Status', String(FetchStatus.Success)), i('Response', ...responses)),
+      stream: ReadableStream.from([new Uint8Array(multipart)]),
+      contentType: MULTIPART_CONTENT_TYPE,
+      length: multipart.length,
     };
   }
 
-  private async fetch(context: EasCommandContext, fetch: WbxmlElement): Promise<WbxmlElement> {
+  private async fetch(
+    context: EasCommandContext,
+    fetch: WbxmlElement,
+    parts: Uint8Array[] | undefined,
+  ): Promise<WbxmlElement> {
     const { accountId } = context.device;
     const store = childText(fetch, 'Store', 'ItemOperations');
     if (store?.toLowerCase() !== 'mailbox') return i('Fetch', i('Status', String(FetchStatus.StoreUnknown)));
@@ -80,11 +107,28 @@ export class FetchItems implements EasCommand {
           el('AirSyncBase', 'FileReference', reference.slice(0, 600)),
         );
       }
+      const options = child(fetch, 'Options', 'ItemOperations');
+      const range = byteRange(options && childText(options, 'Range', 'ItemOperations'), data.length);
+      if (range === 'invalid')
+        return i(
+          'Fetch',
+          i('Status', String(FetchStatus.InvalidByteRange)),
+          el('AirSyncBase', 'FileReference', reference),
+        );
+      const served = range ? data.subarray(range[0], range[1] + 1) : data;
+      parts?.push(served);
       return i(
         'Fetch',
         i('Status', '1'),
         el('AirSyncBase', 'FileReference', reference),
-        i('Properties', el('AirSyncBase', 'ContentType', lookup.type), i('Data', data.toString('base64'))),
+        i(
+          'Properties',
+          ...attachmentProperties({
+            contentType: lookup.type,
+            ...(range ? { range, total: data.length } : {}),
+            ...(parts ? { part: parts.length } : { data: served }),
+          }),
+        ),
       );
     }
     const serverId = childText(fetch, 'ServerId', 'AirSync');
@@ -122,4 +166,17 @@ export class FetchItems implements EasCommand {
       emailApplicationData(detail, servedBody(detail, preference, mime), 'Properties', 'ItemOperations'),
     );
   }
+}
+
+/**
+ * The bytes a Range option asks for ("first-last", both inclusive), its end cut to the attachment's
+ * last byte; 'invalid' for one that is not a range or starts past the end; undefined for none.
+ */
+export function byteRange(text: string | undefined, total: number): [number, number] | 'invalid' | undefined {
+  if (text === undefined) return undefined;
+  const match = /^(\d{1,10})-(\d{1,10})$/.exec(text.trim());
+  if (!match) return 'invalid';
+  const [first, last] = [Number(match[1]), Number(match[2])];
+  if (first > last || first >= total) return 'invalid';
+  return [first, Math.min(last, total - 1)];
 }
