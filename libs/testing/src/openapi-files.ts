@@ -35,6 +35,22 @@ export function documentedOperations(document: Json): string[] {
     .sort();
 }
 
+/**
+ * `METHOD /path` of every operation under `prefix` whose security is anything but the one scheme
+ * named, e.g. an admin operation that would answer without the admin credential.
+ */
+export function operationsNotRequiring(document: Json, scheme: string, prefix = '/'): string[] {
+  const paths = document['paths'] as Record<string, Record<string, { security?: unknown }>>;
+  const required = JSON.stringify([{ [scheme]: [] }]);
+  return Object.entries(paths)
+    .filter(([path]) => path.startsWith(prefix))
+    .flatMap(([path, item]) =>
+      Object.entries(item)
+        .filter(([, operation]) => JSON.stringify(operation.security) !== required)
+        .map(([method]) => `${method.toUpperCase()} ${path}`),
+    );
+}
+
 /** Asserts that `document` is a valid OpenAPI 3.1 document. vitest is loaded here, in a test, only. */
 export async function expectValidOpenApi31(document: Json): Promise<void> {
   const [{ expect }, { Validator }] = await Promise.all([
