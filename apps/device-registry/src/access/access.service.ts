@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import type { DeviceAccessLevel } from '@pushmail/contracts';
 import { apiView } from '@pushmail/platform';
-import { DataSource, type EntityManager, QueryFailedError } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { bumpAccountRevision, lockAccount } from '../accounts/account-revision.js';
+import { isUniqueViolation } from '../database/unique-violation.js';
 import { recordDeviceEvent } from '../device-events/record-device-event.js';
 import { Device } from '../devices/entities/device.entity.js';
 import { AccountChanges } from '../publishing/account-changes.service.js';
@@ -58,7 +59,7 @@ export class AccessService {
           description: input.description ?? null,
         });
       } catch (error) {
-        if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505') {
+        if (isUniqueViolation(error)) {
           throw new ConflictException({
             error: 'rule_exists',
             message: `a ${input.matchField} rule for "${input.pattern}" already exists; delete it first`,

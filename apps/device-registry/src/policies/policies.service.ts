@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
-import { DataSource, type EntityManager, IsNull, QueryFailedError } from 'typeorm';
+import { DataSource, type EntityManager, IsNull } from 'typeorm';
 import { bumpAccountRevision, lockAccount } from '../accounts/account-revision.js';
 import { Account } from '../accounts/entities/account.entity.js';
 import { recordDeviceEvent } from '../device-events/record-device-event.js';
 import { AccountChanges } from '../publishing/account-changes.service.js';
+import { isUniqueViolation } from '../database/unique-violation.js';
 import { OrgSettings } from '../settings/entities/org-settings.entity.js';
 import type { CreatePolicyDto, PolicyView, UpdatePolicyDto } from './dto/policy.dto.js';
 import { effectivePolicyOf } from './effective-policy.js';
@@ -186,7 +187,7 @@ function policyNotFound(policyId: string): NotFoundException {
 }
 
 function nameTakenOr(error: unknown, name: string): unknown {
-  if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505') {
+  if (isUniqueViolation(error)) {
     return new ConflictException({
       error: 'policy_name_taken',
       message: `a policy named "${name}" already exists`,
