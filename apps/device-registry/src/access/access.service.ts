@@ -3,7 +3,7 @@ import { ConflictException, Inject, Injectable, NotFoundException } from '@nestj
 import type { DeviceAccessLevel } from '@pushmail/contracts';
 import { apiView } from '@pushmail/platform';
 import { DataSource, type EntityManager } from 'typeorm';
-import { bumpAccountRevision, lockAccount } from '../accounts/account-revision.js';
+import { bumpAccountRevision, lockAccount, lockNamedAccount } from '../accounts/account-revision.js';
 import { isUniqueViolation } from '../database/unique-violation.js';
 import { recordDeviceEvent } from '../device-events/record-device-event.js';
 import { Device } from '../devices/entities/device.entity.js';
@@ -115,7 +115,7 @@ export class AccessService {
   ): Promise<ExemptionView> {
     await this.changes.commit(accountId, async (manager) => {
       await lockAccessConfiguration(manager, 'shared');
-      if (!(await lockAccount(manager, accountId))) throw accountNotFound(accountId);
+      await lockNamedAccount(manager, accountId);
       await manager.upsert(DeviceExemption, { accountId, deviceId, access, note }, ['accountId', 'deviceId']);
       if (await this.redecideDevices(manager, { accountId, deviceId }))
         await bumpAccountRevision(manager, accountId);
@@ -129,7 +129,7 @@ export class AccessService {
   async clearExemption(accountId: string, deviceId: string): Promise<void> {
     await this.changes.commit(accountId, async (manager) => {
       await lockAccessConfiguration(manager, 'shared');
-      if (!(await lockAccount(manager, accountId))) throw accountNotFound(accountId);
+      await lockNamedAccount(manager, accountId);
       const result = await manager.delete(DeviceExemption, { accountId, deviceId });
       if (!result.affected) {
         throw new NotFoundException({
@@ -229,10 +229,6 @@ export class AccessService {
       });
     }
   }
-}
-
-function accountNotFound(accountId: string): NotFoundException {
-  return new NotFoundException({ error: 'account_not_found', message: `no account ${accountId}` });
 }
 
 function ruleView(rule: AccessRule): AccessRuleView {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource, type EntityManager, IsNull } from 'typeorm';
-import { bumpAccountRevision, lockAccount } from '../accounts/account-revision.js';
+import { bumpAccountRevision, lockAccount, lockNamedAccount } from '../accounts/account-revision.js';
 import { Account } from '../accounts/entities/account.entity.js';
 import { recordDeviceEvent } from '../device-events/record-device-event.js';
 import { AccountChanges } from '../publishing/account-changes.service.js';
@@ -97,9 +97,7 @@ export class PoliciesService {
   /** Gives an account its own policy, or (null) lets it follow the default again. */
   async assign(accountId: string, policyId: string | null): Promise<void> {
     await this.changes.commit(accountId, async (manager) => {
-      if (!(await lockAccount(manager, accountId))) {
-        throw new NotFoundException({ error: 'account_not_found', message: `no account ${accountId}` });
-      }
+      await lockNamedAccount(manager, accountId);
       if (policyId !== null && !(await manager.existsBy(Policy, { id: policyId })))
         throw policyNotFound(policyId);
       const before = await effectivePolicyOf(manager, accountId);
