@@ -3,9 +3,8 @@ import { DatabaseModule } from '@pushmail/platform';
 import { ConsoleModule } from './console/console.module.js';
 import { OPERATIONS_SCHEMA, operationsDataSourceOptions } from './database/data-source-options.js';
 import { DiagnosticsModule } from './diagnostics/diagnostics.module.js';
+import { AdminForwardModule } from './forwarding/admin-forward.module.js';
 import { OpenApiModule } from './openapi/openapi.module.js';
-import { OutboundModule } from './outbound/outbound.module.js';
-import { RegistryForwardModule } from './registry/registry-forward.module.js';
 import { RegistryModule } from './registry/registry.module.js';
 import { SelfTestModule } from './selftest/selftest.module.js';
 
@@ -17,9 +16,8 @@ import { SelfTestModule } from './selftest/selftest.module.js';
     SelfTestModule,
     ConsoleModule,
     OpenApiModule,
-    OutboundModule,
     // Last: it forwards whatever `/admin` call the modules above do not answer.
-    RegistryForwardModule,
+    AdminForwardModule,
   ],
 })
 export class AppModule {}

@@ -35,6 +35,22 @@ export function documentedOperations(document: Json): string[] {
     .sort();
 }
 
+/**
+ * `METHOD /path` of every operation under `prefix` whose security is anything but the one scheme
+ * named, e.g. an admin operation that would answer without the admin credential.
+ */
+export function operationsNotRequiring(document: Json, scheme: string, prefix = '/'): string[] {
+  const paths = document['paths'] as Record<string, Record<string, { security?: unknown }>>;
+  const required = JSON.stringify([{ [scheme]: [] }]);
+  return Object.entries(paths)
+    .filter(([path]) => path.startsWith(prefix))
+    .flatMap(([path, item]) =>
+      Object.entries(item)
+        .filter(([, operation]) => JSON.stringify(operation.security) !== required)
+        .map(([method]) => `${method.toUpperCase()} ${path}`),
+    );
+}
+
 /** Asserts that `document` is a valid OpenAPI 3.1 document. vitest is loaded here, in a test, only. */
 export async function expectValidOpenApi31(document: Json): Promise<void> {
   const [{ expect }, { Validator }] = await Promise.all([
@@ -81,4 +97,46 @@ export async function expectGeneratedTypes(
     '',
   ].join('\n');
   await expectFile(await formatted(header + types, file), file, regenerate);
+}
+
+export interface ServiceDocument {
+  /** Builds the document the service serves. */
+  document: () => Json;
+  /** The controllers it is generated from. */
+  controllers: readonly (new (...args: never[]) => unknown)[];
+  /** The committed copy, and the command that rewrites it. */
+  committed: URL;
+  regenerate: string;
+  /** Operations under this path ask for the admin credential (all of them by default). */
+  adminPaths?: string;
+}
+
+/**
+ * What every service's generated OpenAPI document is checked for, as `[name, check]` rows for
+ * `it.each`: a valid OpenAPI 3.1 document, describing every route the controllers serve and
+ * nothing else, asking for the admin credential on every admin operation, and equal to its
+ * committed copy. vitest is loaded in the checks, in a test, only.
+ */
+export function serviceDocumentChecks(service: ServiceDocument): [string, () => Promise<void>][] {
+  return [
+    ['is a valid OpenAPI 3.1 document', () => expectValidOpenApi31(service.document())],
+    [
+      'describes every route the service serves, and nothing else',
+      async () => {
+        const { expect } = await import('vitest');
+        expect(documentedOperations(service.document())).toEqual(servedOperations(service.controllers));
+      },
+    ],
+    [
+      `asks for the admin credential on every operation under ${service.adminPaths ?? '/'}`,
+      async () => {
+        const { expect } = await import('vitest');
+        expect(operationsNotRequiring(service.document(), 'adminToken', service.adminPaths)).toEqual([]);
+      },
+    ],
+    [
+      'is the committed document',
+      () => expectCommittedDocument(service.document(), service.committed, service.regenerate),
+    ],
+  ];
 }

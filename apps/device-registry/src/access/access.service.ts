@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import type { DeviceAccessLevel } from '@pushmail/contracts';
 import { apiView } from '@pushmail/platform';
-import { DataSource, type EntityManager, QueryFailedError } from 'typeorm';
-import { bumpAccountRevision, lockAccount } from '../accounts/account-revision.js';
+import { DataSource, type EntityManager } from 'typeorm';
+import { bumpAccountRevision, lockAccount, lockNamedAccount } from '../accounts/account-revision.js';
+import { isUniqueViolation } from '../database/unique-violation.js';
 import { recordDeviceEvent } from '../device-events/record-device-event.js';
 import { Device } from '../devices/entities/device.entity.js';
 import { AccountChanges } from '../publishing/account-changes.service.js';
@@ -58,7 +59,7 @@ export class AccessService {
           description: input.description ?? null,
         });
       } catch (error) {
-        if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505') {
+        if (isUniqueViolation(error)) {
           throw new ConflictException({
             error: 'rule_exists',
             message: `a ${input.matchField} rule for "${input.pattern}" already exists; delete it first`,
@@ -114,7 +115,7 @@ export class AccessService {
   ): Promise<ExemptionView> {
     await this.changes.commit(accountId, async (manager) => {
       await lockAccessConfiguration(manager, 'shared');
-      if (!(await lockAccount(manager, accountId))) throw accountNotFound(accountId);
+      await lockNamedAccount(manager, accountId);
       await manager.upsert(DeviceExemption, { accountId, deviceId, access, note }, ['accountId', 'deviceId']);
       if (await this.redecideDevices(manager, { accountId, deviceId }))
         await bumpAccountRevision(manager, accountId);
@@ -128,7 +129,7 @@ export class AccessService {
   async clearExemption(accountId: string, deviceId: string): Promise<void> {
     await this.changes.commit(accountId, async (manager) => {
       await lockAccessConfiguration(manager, 'shared');
-      if (!(await lockAccount(manager, accountId))) throw accountNotFound(accountId);
+      await lockNamedAccount(manager, accountId);
       const result = await manager.delete(DeviceExemption, { accountId, deviceId });
       if (!result.affected) {
         throw new NotFoundException({
@@ -228,10 +229,6 @@ export class AccessService {
       });
     }
   }
-}
-
-function accountNotFound(accountId: string): NotFoundException {
-  return new NotFoundException({ error: 'account_not_found', message: `no account ${accountId}` });
 }
 
 function ruleView(rule: AccessRule): AccessRuleView {

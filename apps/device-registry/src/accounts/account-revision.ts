@@ -1,5 +1,11 @@
+import { NotFoundException } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Account } from './entities/account.entity.js';
+
+/** The 404 of a request naming an account that does not exist. */
+export function accountNotFound(accountId: string): NotFoundException {
+  return new NotFoundException({ error: 'account_not_found', message: `no account ${accountId}` });
+}
 
 /**
  * Takes the account's row lock for the rest of the transaction. Every change to an account or its
@@ -11,6 +17,13 @@ export function lockAccount(manager: EntityManager, accountId: string): Promise<
     .setLock('pessimistic_write')
     .where('account.id = :accountId', { accountId })
     .getOne();
+}
+
+/** Takes the lock of an account a request names by id; 404 when there is no such account. */
+export async function lockNamedAccount(manager: EntityManager, accountId: string): Promise<Account> {
+  const account = await lockAccount(manager, accountId);
+  if (!account) throw accountNotFound(accountId);
+  return account;
 }
 
 /**

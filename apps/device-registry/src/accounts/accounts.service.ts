@@ -1,7 +1,8 @@
-import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, Inject, Injectable } from '@nestjs/common';
 import { DataSource, In } from 'typeorm';
 import { Device } from '../devices/entities/device.entity.js';
 import type { ListAccountsQuery } from './dto/list-accounts.dto.js';
+import { accountNotFound } from './account-revision.js';
 import { Account } from './entities/account.entity.js';
 import type { AccountPage, AccountResponse } from './dto/account.response.js';
 
@@ -36,8 +37,7 @@ export class AccountsService {
 
   async get(accountId: string): Promise<AccountSummary> {
     const account = await this.dataSource.getRepository(Account).findOneBy({ id: accountId });
-    if (!account)
-      throw new NotFoundException({ error: 'account_not_found', message: `no account ${accountId}` });
+    if (!account) throw accountNotFound(accountId);
     const counts = await this.deviceCounts([accountId]);
     return summaryOf(account, counts.get(accountId) ?? 0);
   }
@@ -47,8 +47,7 @@ export class AccountsService {
     const result = await this.dataSource
       .getRepository(Account)
       .update({ id: accountId }, { lockedUntil: null, failedSignIns: 0, failureWindowStartedAt: null });
-    if (!result.affected)
-      throw new NotFoundException({ error: 'account_not_found', message: `no account ${accountId}` });
+    if (!result.affected) throw accountNotFound(accountId);
     return this.get(accountId);
   }
 

@@ -1,4 +1,4 @@
-import { ForbiddenException, HttpException, UnauthorizedException } from '@nestjs/common';
+import { ForbiddenException, HttpException, NotFoundException, UnauthorizedException } from '@nestjs/common';
 import type { AccessDecision } from '../access/access-decision.js';
 
 /** One answer for an unknown address and a wrong password: it must not reveal which addresses exist. */
@@ -6,6 +6,14 @@ export class InvalidCredentialsException extends UnauthorizedException {
   constructor() {
     super({ error: 'invalid_credentials' });
   }
+}
+
+/** The 404 of a request naming a device the account has no partnership with. */
+export function deviceNotFound(deviceId: string): NotFoundException {
+  return new NotFoundException({
+    error: 'device_not_found',
+    message: `the account has no device ${deviceId}`,
+  });
 }
 
 export class AccountDisabledException extends ForbiddenException {

@@ -1,7 +1,9 @@
-import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, Inject, Injectable } from '@nestjs/common';
 import type { DeviceAccessLevel, DeviceWipeKind } from '@pushmail/contracts';
 import { DataSource } from 'typeorm';
+import { accountNotFound } from '../accounts/account-revision.js';
 import { Account } from '../accounts/entities/account.entity.js';
+import { deviceNotFound } from './devices.errors.js';
 import type { SearchDevicesQuery } from './dto/search-devices.dto.js';
 import type { AccessSource, DeviceAuthMethod, DeviceStatus } from './entities/device.entity.js';
 import type { DevicePage, DeviceResponse } from './dto/device.response.js';
@@ -89,11 +91,7 @@ export class DevicesService {
       [accountId, deviceId],
     );
     const row = rows[0];
-    if (!row)
-      throw new NotFoundException({
-        error: 'device_not_found',
-        message: `the account has no device ${deviceId}`,
-      });
+    if (!row) throw deviceNotFound(deviceId);
     return summaryOf(row);
   }
 
@@ -141,7 +139,7 @@ export class DevicesService {
 
   private async requireAccount(accountId: string): Promise<void> {
     if (!(await this.dataSource.getRepository(Account).existsBy({ id: accountId }))) {
-      throw new NotFoundException({ error: 'account_not_found', message: `no account ${accountId}` });
+      throw accountNotFound(accountId);
     }
   }
 }

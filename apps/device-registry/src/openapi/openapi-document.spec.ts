@@ -1,39 +1,16 @@
-import {
-  documentedOperations,
-  expectCommittedDocument,
-  expectValidOpenApi31,
-  servedOperations,
-} from '@pushmail/testing';
-import { describe, expect, it } from 'vitest';
+import { serviceDocumentChecks } from '@pushmail/testing';
+import { describe, it } from 'vitest';
 import { deviceRegistryOpenApi, documentedControllers } from './openapi-document.js';
 
-const REGENERATE = 'npx vitest run --project unit apps/device-registry/src/openapi -u';
-
 describe(deviceRegistryOpenApi.name, () => {
-  it('is a valid OpenAPI 3.1 document', async () => {
-    await expectValidOpenApi31(deviceRegistryOpenApi());
-    // The validator loads with the first check: seconds on a busy machine.
-  }, 30_000);
-
-  it('describes every admin and device route the service serves, and nothing else', () => {
-    expect(documentedOperations(deviceRegistryOpenApi())).toEqual(servedOperations(documentedControllers));
-  });
-
-  it('asks for the admin credential on every admin operation', () => {
-    const paths = deviceRegistryOpenApi()['paths'] as Record<string, Record<string, { security?: unknown }>>;
-    for (const [path, item] of Object.entries(paths)) {
-      if (!path.startsWith('/admin')) continue;
-      for (const [method, operation] of Object.entries(item)) {
-        expect(operation.security, `${method} ${path}`).toEqual([{ adminToken: [] }]);
-      }
-    }
-  });
-
-  it('is what apps/device-registry/openapi.json holds', async () => {
-    await expectCommittedDocument(
-      deviceRegistryOpenApi(),
-      new URL('../../openapi.json', import.meta.url),
-      REGENERATE,
-    );
-  });
+  // The validator and prettier load with the first checks: seconds on a busy machine.
+  it.each(
+    serviceDocumentChecks({
+      document: deviceRegistryOpenApi,
+      controllers: documentedControllers,
+      committed: new URL('../../openapi.json', import.meta.url),
+      regenerate: 'npx vitest run --project unit apps/device-registry/src/openapi -u',
+      adminPaths: '/admin',
+    }),
+  )('%s', (_name, check) => check(), 30_000);
 });

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
-import { DataSource, type EntityManager, IsNull, QueryFailedError } from 'typeorm';
-import { bumpAccountRevision, lockAccount } from '../accounts/account-revision.js';
+import { DataSource, type EntityManager, IsNull } from 'typeorm';
+import { bumpAccountRevision, lockAccount, lockNamedAccount } from '../accounts/account-revision.js';
 import { Account } from '../accounts/entities/account.entity.js';
 import { recordDeviceEvent } from '../device-events/record-device-event.js';
 import { AccountChanges } from '../publishing/account-changes.service.js';
+import { isUniqueViolation } from '../database/unique-violation.js';
 import { OrgSettings } from '../settings/entities/org-settings.entity.js';
 import type { CreatePolicyDto, PolicyView, UpdatePolicyDto } from './dto/policy.dto.js';
 import { effectivePolicyOf } from './effective-policy.js';
@@ -96,9 +97,7 @@ export class PoliciesService {
   /** Gives an account its own policy, or (null) lets it follow the default again. */
   async assign(accountId: string, policyId: string | null): Promise<void> {
     await this.changes.commit(accountId, async (manager) => {
-      if (!(await lockAccount(manager, accountId))) {
-        throw new NotFoundException({ error: 'account_not_found', message: `no account ${accountId}` });
-      }
+      await lockNamedAccount(manager, accountId);
       if (policyId !== null && !(await manager.existsBy(Policy, { id: policyId })))
         throw policyNotFound(policyId);
       const before = await effectivePolicyOf(manager, accountId);
@@ -186,7 +185,7 @@ function policyNotFound(policyId: string): NotFoundException {
 }
 
 function nameTakenOr(error: unknown, name: string): unknown {
-  if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505') {
+  if (isUniqueViolation(error)) {
     return new ConflictException({
       error: 'policy_name_taken',
       message: `a policy named "${name}" already exists`,

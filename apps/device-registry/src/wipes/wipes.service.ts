@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { apiView } from '@pushmail/platform';
 import { DataSource, type EntityManager } from 'typeorm';
-import { bumpAccountRevision, lockAccount, revisionOf } from '../accounts/account-revision.js';
+import { bumpAccountRevision, lockNamedAccount, revisionOf } from '../accounts/account-revision.js';
+import { deviceNotFound } from '../devices/devices.errors.js';
 import { recordDeviceEvent } from '../device-events/record-device-event.js';
 import { revokeDeviceTokens } from '../devices/device-tokens.js';
 import { Device } from '../devices/entities/device.entity.js';
@@ -163,15 +164,9 @@ export async function cancelPendingWipes(
 }
 
 async function lockedDevice(manager: EntityManager, accountId: string, deviceId: string): Promise<Device> {
-  if (!(await lockAccount(manager, accountId))) {
-    throw new NotFoundException({ error: 'account_not_found', message: `no account ${accountId}` });
-  }
+  await lockNamedAccount(manager, accountId);
   const device = await manager.findOneBy(Device, { accountId, deviceId });
-  if (!device)
-    throw new NotFoundException({
-      error: 'device_not_found',
-      message: `the account has no device ${deviceId}`,
-    });
+  if (!device) throw deviceNotFound(deviceId);
   return device;
 }
 

@@ -1,12 +1,13 @@
 import { Get, Inject, Param, Query } from '@nestjs/common';
 import { ApiOperation, ZodValidationPipe, AdminController } from '@pushmail/platform';
 import { accountIdParamSchema, deviceIdSchema } from '../registry/registry-types.js';
-import { DiagnosticsService, type OrgFindings } from './diagnostics.service.js';
+import { DiagnosticsService } from './diagnostics.service.js';
 import {
   accountFindingsSchema,
   deviceDiagnosisSchema,
   type FindingsQuery,
   findingsQuerySchema,
+  type OrgFindings,
   orgFindingsSchema,
   trailSchema,
   type TrailQuery,

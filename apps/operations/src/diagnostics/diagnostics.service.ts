@@ -1,16 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG } from '@pushmail/platform';
 import type { OperationsConfig } from '../config/operations-config.js';
+import type { OrgFindings } from './dto/diagnostics.dto.js';
 import { type DeviceDiagnosis, diagnoseDevice, type DiagnosisSettings } from './findings.js';
 import { type TrailEntry, TrailStore } from './trail-store.service.js';
 import { RegistryClient } from '../registry/registry-client.js';
 import type { DeviceSummary } from '../registry/registry-types.js';
-
-export interface OrgFindings {
-  devices: DeviceDiagnosis[];
-  /** Devices looked at, with or without a finding. */
-  examined: number;
-}
 
 const PAGE = 200;
 

@@ -1,17 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DeviceEventV1, DeviceTrailRecordV1, DeviceTrailV1 } from '@pushmail/contracts';
 import { DataSource } from 'typeorm';
+import type { z } from 'zod';
 import { CONFIG } from '@pushmail/platform';
 import type { OperationsConfig } from '../config/operations-config.js';
+import type { trailRecordSchema } from './dto/diagnostics.dto.js';
 
 /** One stored trail record as the admin API shows it. */
-export interface TrailEntry extends DeviceTrailRecordV1 {
-  id: string;
-  accountId: string;
-  source: string;
-  /** For registry decisions: what was decided (access level and rule, policy version, wipe). */
-  decision?: Record<string, unknown>;
-}
+export type TrailEntry = z.output<typeof trailRecordSchema>;
 
 interface TrailRow {
   id: string;

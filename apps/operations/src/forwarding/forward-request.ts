@@ -11,6 +11,13 @@ export interface ForwardResponse {
   send(body: Buffer): void;
 }
 
+/** A service that answers forwarded calls; `unavailable` is the error code of a 502 when it cannot be reached. */
+export interface ForwardTarget {
+  base: string;
+  name: string;
+  unavailable: string;
+}
+
 const TIMEOUT_MS = 30_000;
 /** What of the service's answer reaches the console; hop-by-hop and framing headers are Node's own. */
 const PASSED_HEADERS = ['content-type', 'cache-control', 'retry-after', 'location'];
@@ -20,7 +27,7 @@ const PASSED_HEADERS = ['content-type', 'cache-control', 'retry-after', 'locatio
  * its answer back as it was; a service that cannot be reached is a 502 naming it.
  */
 export async function forwardRequest(
-  service: { base: string; name: string; unavailable: string },
+  service: ForwardTarget,
   request: ForwardedRequest,
   response: ForwardResponse,
 ): Promise<void> {

@@ -1,38 +1,15 @@
-import {
-  documentedOperations,
-  expectCommittedDocument,
-  expectValidOpenApi31,
-  servedOperations,
-} from '@pushmail/testing';
-import { describe, expect, it } from 'vitest';
+import { serviceDocumentChecks } from '@pushmail/testing';
+import { describe, it } from 'vitest';
 import { documentedControllers, outboundOpenApi } from './openapi-document.js';
 
-const REGENERATE = 'npx vitest run --project unit apps/outbound/src/openapi -u';
-
 describe(outboundOpenApi.name, () => {
-  it('is a valid OpenAPI 3.1 document', async () => {
-    await expectValidOpenApi31(outboundOpenApi());
-    // The validator loads with the first check: seconds on a busy machine.
-  }, 30_000);
-
-  it('describes every admin route of the service', () => {
-    expect(documentedOperations(outboundOpenApi())).toEqual(servedOperations(documentedControllers));
-  });
-
-  it('asks for the admin credential on every operation', () => {
-    const paths = outboundOpenApi()['paths'] as Record<string, Record<string, { security?: unknown }>>;
-    for (const [path, item] of Object.entries(paths)) {
-      for (const [method, operation] of Object.entries(item)) {
-        expect(operation.security, `${method} ${path}`).toEqual([{ adminToken: [] }]);
-      }
-    }
-  });
-
-  it('is what apps/outbound/openapi.json holds', async () => {
-    await expectCommittedDocument(
-      outboundOpenApi(),
-      new URL('../../openapi.json', import.meta.url),
-      REGENERATE,
-    );
-  });
+  // The validator and prettier load with the first checks: seconds on a busy machine.
+  it.each(
+    serviceDocumentChecks({
+      document: outboundOpenApi,
+      controllers: documentedControllers,
+      committed: new URL('../../openapi.json', import.meta.url),
+      regenerate: 'npx vitest run --project unit apps/outbound/src/openapi -u',
+    }),
+  )('%s', (_name, check) => check(), 30_000);
 });

@@ -1,16 +1,11 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity } from 'typeorm';
+import { DeviceKey } from '../../devices/entities/device-record.js';
 
 export type ExemptionAccess = 'allowed' | 'blocked';
 
 /** This device of this account is always allowed, or always blocked, whatever the rules say. */
 @Entity({ name: 'device_exemptions' })
-export class DeviceExemption {
-  @PrimaryColumn({ name: 'account_id', type: 'uuid' })
-  accountId!: string;
-
-  @PrimaryColumn({ name: 'device_id', type: 'varchar', length: 128 })
-  deviceId!: string;
-
+export class DeviceExemption extends DeviceKey {
   @Column({ type: 'varchar', length: 16 })
   access!: ExemptionAccess;
 

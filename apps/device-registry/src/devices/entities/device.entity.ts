@@ -1,5 +1,6 @@
 import type { DeviceAccessLevel } from '@pushmail/contracts';
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity } from 'typeorm';
+import { DeviceKey } from './device-record.js';
 
 export type AccessSource = 'exemption' | 'rule' | 'default';
 export type DeviceAuthMethod = 'token' | 'password';
@@ -8,13 +9,7 @@ export type DeviceProtocol = 'jmap' | 'activesync';
 
 /** A partnership: one device of one account, however often it registers again. */
 @Entity({ name: 'devices' })
-export class Device {
-  @PrimaryColumn({ name: 'account_id', type: 'uuid' })
-  accountId!: string;
-
-  @PrimaryColumn({ name: 'device_id', type: 'varchar', length: 128 })
-  deviceId!: string;
-
+export class Device extends DeviceKey {
   @Column({ name: 'device_type', type: 'varchar', length: 64 })
   deviceType!: string;
 

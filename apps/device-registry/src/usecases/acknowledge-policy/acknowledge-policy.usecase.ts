@@ -1,5 +1,5 @@
 import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
-import { bumpAccountRevision, lockAccount, revisionOf } from '../../accounts/account-revision.js';
+import { bumpAccountRevision, lockNamedAccount, revisionOf } from '../../accounts/account-revision.js';
 import { recordDeviceEvent } from '../../device-events/record-device-event.js';
 import { effectivePolicyOf } from '../../policies/effective-policy.js';
 import { AccountChanges } from '../../publishing/account-changes.service.js';
@@ -23,9 +23,7 @@ export class AcknowledgePolicy {
     const outcome = await this.changes.commit(
       accountId,
       async (manager) => {
-        if (!(await lockAccount(manager, accountId))) {
-          throw new NotFoundException({ error: 'account_not_found', message: `no account ${accountId}` });
-        }
+        await lockNamedAccount(manager, accountId);
         const device = await manager.findOneBy(Device, { accountId, deviceId });
         if (!device)
           throw new NotFoundException({ error: 'device_not_found', message: `no device ${deviceId}` });

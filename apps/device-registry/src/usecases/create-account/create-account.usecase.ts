@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { ConflictException, Inject, Injectable } from '@nestjs/common';
-import { DataSource, QueryFailedError } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { PasswordHasher } from '../../credentials/password-hasher.js';
-import { AccountPublisher } from '../../publishing/account-publisher.service.js';
+import { isUniqueViolation } from '../../database/unique-violation.js';
+import { AccountChanges } from '../../publishing/account-changes.service.js';
 import type { CreatedAccount } from '../../accounts/dto/account.response.js';
 import type { CreateAccountDto } from '../../accounts/dto/create-account.dto.js';
 import { Account } from '../../accounts/entities/account.entity.js';
@@ -12,31 +13,34 @@ export class CreateAccount {
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(PasswordHasher) private readonly hasher: PasswordHasher,
-    @Inject(AccountPublisher) private readonly publisher: AccountPublisher,
+    @Inject(AccountChanges) private readonly changes: AccountChanges,
   ) {}
 
   async execute(input: CreateAccountDto): Promise<CreatedAccount> {
-    const accounts = this.dataSource.getRepository(Account);
-    if (await accounts.existsBy({ address: input.address })) throw addressTaken(input.address);
+    // Checked before hashing, so that a taken address costs no hash.
+    if (await this.dataSource.getRepository(Account).existsBy({ address: input.address })) {
+      throw addressTaken(input.address);
+    }
     const passwordHash = await this.hasher.hash(input.password);
     const accountId = randomUUID();
-    try {
-      await accounts.insert({
-        id: accountId,
-        address: input.address,
-        passwordHash,
-        displayName: input.displayName ?? null,
-        status: 'active',
-        // Creation is the account's first change: revision 1, not yet published.
-        revision: 1,
-        publishedRevision: 0,
-      });
-    } catch (error) {
-      // Another request created the same address between the check and the insert.
-      if (isUniqueViolation(error)) throw addressTaken(input.address);
-      throw error;
-    }
-    await this.publisher.publishAfterCommit(accountId);
+    await this.changes.commit(accountId, async (manager) => {
+      try {
+        await manager.insert(Account, {
+          id: accountId,
+          address: input.address,
+          passwordHash,
+          displayName: input.displayName ?? null,
+          status: 'active',
+          // Creation is the account's first change: revision 1, not yet published.
+          revision: 1,
+          publishedRevision: 0,
+        });
+      } catch (error) {
+        // Another request created the same address between the check and the insert.
+        if (isUniqueViolation(error)) throw addressTaken(input.address);
+        throw error;
+      }
+    });
     return { accountId, address: input.address };
   }
 }
@@ -46,8 +50,4 @@ function addressTaken(address: string): ConflictException {
     error: 'address_taken',
     message: `an account for ${address} already exists`,
   });
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505';
 }

@@ -1,5 +1,6 @@
-import { Inject, Injectable, NotFoundException } from '@nestjs/common';
-import { bumpAccountRevision, lockAccount } from '../../accounts/account-revision.js';
+import { Inject, Injectable } from '@nestjs/common';
+import { bumpAccountRevision, lockNamedAccount } from '../../accounts/account-revision.js';
+import { deviceNotFound } from '../../devices/devices.errors.js';
 import { recordDeviceEvent } from '../../device-events/record-device-event.js';
 import { AccountChanges } from '../../publishing/account-changes.service.js';
 import { cancelPendingWipes } from '../../wipes/wipes.service.js';
@@ -12,16 +13,9 @@ export class RemoveDevice {
 
   async execute(accountId: string, deviceId: string, removedBy = 'administrator'): Promise<void> {
     await this.changes.commit(accountId, async (manager) => {
-      if (!(await lockAccount(manager, accountId))) {
-        throw new NotFoundException({ error: 'account_not_found', message: `no account ${accountId}` });
-      }
+      await lockNamedAccount(manager, accountId);
       const result = await manager.delete(Device, { accountId, deviceId });
-      if (!result.affected) {
-        throw new NotFoundException({
-          error: 'device_not_found',
-          message: `the account has no device ${deviceId}`,
-        });
-      }
+      if (!result.affected) throw deviceNotFound(deviceId);
       // The wipe record stays; the request simply can no longer reach the device.
       await cancelPendingWipes(manager, accountId, deviceId, 'partnership removed');
       await recordDeviceEvent(manager, { accountId, deviceId, type: 'removed', actor: removedBy });

@@ -77,4 +77,9 @@ export const accountFindingsSchema = z.object({
   devices: z.array(deviceDiagnosisSchema),
 });
 
-export const orgFindingsSchema = z.object({ devices: z.array(deviceDiagnosisSchema), examined: z.int() });
+export const orgFindingsSchema = z.object({
+  devices: z.array(deviceDiagnosisSchema),
+  // Devices looked at, with or without a finding.
+  examined: z.int(),
+});
+export type OrgFindings = z.output<typeof orgFindingsSchema>;
