@@ -9,6 +9,12 @@ import {
 } from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newAccount, startSuitePlatform } from './support/e2e-platform.js';
+import {
+  eventuallyFinding as eventuallyFindingOf,
+  findingsOf,
+  operationsAdmin,
+  type AdminCall,
+} from './support/operations-admin.js';
 
 /** The heartbeat the stuck phone asks for: the shortest the gateway is set to allow here. */
 const HEARTBEAT_SECONDS = 2;
@@ -16,13 +22,6 @@ const HEARTBEAT_SECONDS = 2;
 const STUCK_HEARTBEAT_SECONDS = 10;
 /** How long past its heartbeat a Ping may stay unanswered before operations reports it. */
 const PING_GRACE_MS = 1500;
-
-interface Finding {
-  code: string;
-  severity: string;
-  evidence: Record<string, unknown>;
-  fix: string;
-}
 
 /**
  * What an ActiveSync phone does reaches the administrator's findings the way a JMAP device's does:
@@ -32,6 +31,7 @@ interface Finding {
 describe('an ActiveSync phone in the diagnostics', () => {
   let platform: RunningPlatform;
   let registry: RegistryClient;
+  let admin: AdminCall;
 
   beforeAll(async () => {
     platform = await startSuitePlatform('activesync-diagnostics', {
@@ -41,40 +41,15 @@ describe('an ActiveSync phone in the diagnostics', () => {
       },
     });
     registry = new RegistryClient(platform.registryUrl, platform.adminToken);
+    admin = operationsAdmin(platform);
   });
 
   afterAll(async () => {
     await platform?.stop();
   });
 
-  /** An admin call through operations, as the console makes it. */
-  const admin = async <T>(method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${platform.operationsUrl}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${platform.adminToken}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
-  };
-
-  const eventuallyFinding = (accountId: string, deviceId: string, code: string): Promise<Finding> =>
-    expectEventually(
-      async () => {
-        const { status, body } = await admin<{ findings: Finding[] }>(
-          'GET',
-          `/admin/accounts/${accountId}/devices/${deviceId}/findings`,
-        );
-        expect(status).toBe(200);
-        const found = body.findings.find((finding) => finding.code === code);
-        expect(found, `finding ${code} in ${JSON.stringify(body.findings)}`).toBeDefined();
-        return found!;
-      },
-      { timeoutMs: 30_000, intervalMs: 250 },
-    );
+  const eventuallyFinding = (accountId: string, deviceId: string, code: string) =>
+    eventuallyFindingOf(admin, accountId, deviceId, code);
 
   const newPhone = (address: string, password: string) =>
     new EasClient(platform.activesyncUrl, {
@@ -126,11 +101,8 @@ describe('an ActiveSync phone in the diagnostics', () => {
       );
       expect(body.records.some((record) => record.kind === 'policyDecision')).toBe(true);
     });
-    const { body } = await admin<{ findings: Finding[] }>(
-      'GET',
-      `/admin/accounts/${otherAccount}/devices/${healthy.options.deviceId}/findings`,
-    );
-    expect(body.findings.map((finding) => finding.code)).not.toContain('provisioningLoop');
+    const { findings } = await findingsOf(admin, otherAccount, healthy.options.deviceId);
+    expect(findings.map((finding) => finding.code)).not.toContain('provisioningLoop');
   });
 
   it('reports a parked Ping that never came back when the gateway dies under it', async () => {

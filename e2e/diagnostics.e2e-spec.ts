@@ -13,6 +13,14 @@ import {
   type RunningPlatform,
 } from '@pushmail/testing';
 import { newAccount as newAccountOf, startSuitePlatform } from './support/e2e-platform.js';
+import {
+  eventuallyFinding as eventuallyFindingOf,
+  findingsOf as findingsOfDevice,
+  operationsAdmin,
+  type AdminCall,
+  type Diagnosis,
+  type Finding,
+} from './support/operations-admin.js';
 
 const PING_INTERVAL_MS = 3000;
 /**
@@ -21,19 +29,6 @@ const PING_INTERVAL_MS = 3000;
  */
 const PROXY_IDLE_MS = 1200;
 
-interface Finding {
-  code: string;
-  severity: string;
-  title: string;
-  evidence: Record<string, unknown>;
-  fix: string;
-}
-interface Diagnosis {
-  accountId: string;
-  deviceId: string;
-  status: string;
-  findings: Finding[];
-}
 interface Hop {
   name: string;
   ok: boolean;
@@ -51,6 +46,7 @@ describe('device diagnostics: trail, findings and the self-test', () => {
   let platform: RunningPlatform;
   let registry: RegistryClient;
   let proxy: IdleCuttingProxy;
+  let admin: AdminCall;
 
   beforeAll(async () => {
     const [smtp, push] = [await freePort(), await freePort()];
@@ -74,6 +70,7 @@ describe('device diagnostics: trail, findings and the self-test', () => {
       },
     });
     registry = new RegistryClient(platform.registryUrl, platform.adminToken);
+    admin = operationsAdmin(platform);
     proxy = await IdleCuttingProxy.start(platform.ports.push, PROXY_IDLE_MS);
   }, 240_000);
 
@@ -82,54 +79,15 @@ describe('device diagnostics: trail, findings and the self-test', () => {
     await platform?.stop();
   });
 
-  async function admin<T>(
-    method: string,
-    path: string,
-    body?: unknown,
-  ): Promise<{ status: number; body: T }> {
-    // Through operations, as the console calls: diagnostics are its own, the rest goes on to the registry.
-    const response = await fetch(`${platform.operationsUrl}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${platform.adminToken}`,
-        ...(body ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
-  }
-
   const newAccount = () => newAccountOf(registry, { prefix: 'diag' });
 
-  async function findingsOf(accountId: string, deviceId: string): Promise<Diagnosis> {
-    const { status, body } = await admin<Diagnosis>(
-      'GET',
-      `/admin/accounts/${accountId}/devices/${deviceId}/findings`,
-    );
-    expect(status).toBe(200);
-    return body;
-  }
-
-  async function eventuallyFinding(
+  const findingsOf = (accountId: string, deviceId: string) => findingsOfDevice(admin, accountId, deviceId);
+  const eventuallyFinding = (
     accountId: string,
     deviceId: string,
     code: string,
-    until: (finding: Finding) => boolean = () => true,
-  ): Promise<Finding> {
-    return expectEventually(
-      async () => {
-        const found = (await findingsOf(accountId, deviceId)).findings.find(
-          (finding) => finding.code === code,
-        );
-        expect(found, `finding ${code}`).toBeDefined();
-        // The trail arrives a moment after the registry's own state: wait for the evidence too.
-        expect(until(found as Finding), JSON.stringify(found)).toBe(true);
-        return found as Finding;
-      },
-      { timeoutMs: 20_000, intervalMs: 200 },
-    );
-  }
+    until?: (finding: Finding) => boolean,
+  ) => eventuallyFindingOf(admin, accountId, deviceId, code, until);
 
   function connectWhenKnown(url: string, token: string): Promise<DeviceClient> {
     return expectEventually(() => DeviceClient.connect(url, token), { timeoutMs: 10_000, intervalMs: 50 });
