@@ -46,6 +46,7 @@ import { HoldSync } from './usecases/hold-sync/hold-sync.usecase.js';
 import { LastSyncRequests } from './usecases/hold-sync/last-sync-requests.js';
 import { SyncEmail } from './usecases/sync-email/sync-email.usecase.js';
 import { SyncFolderHierarchy } from './usecases/sync-folder-hierarchy/sync-folder-hierarchy.usecase.js';
+import { DeviceInformation } from './usecases/update-settings/device-information.js';
 import { UpdateSettings } from './usecases/update-settings/update-settings.usecase.js';
 
 /** Every ActiveSync command the gateway answers, one use case each. */
@@ -101,6 +102,7 @@ const commands = [
     LastSyncRequests,
     OutOfOffice,
     ProvisioningRecords,
+    DeviceInformation,
     ...commands,
     {
       provide: EAS_COMMANDS,
