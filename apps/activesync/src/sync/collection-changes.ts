@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { MailStore, type FolderContents } from '../mailbox/mail-store.js';
-import type { DeviceStanding } from '../registry/device-views.js';
 import type { SyncState } from '../state/entities/sync-state.entity.js';
 import { SyncStore } from '../state/sync-store.js';
 import { FolderView, type FolderViewRequest } from './folder-view.js';
@@ -37,32 +36,19 @@ export class CollectionChanges {
    * collection it never synced has nothing): what wakes a parked Ping or a held Sync.
    */
   async changedCollections(
-    device: {
-      accountId: string;
-      deviceId: string;
-      address: string;
-      standing: DeviceStanding;
-      inboxId: string | undefined;
-    },
+    device: Omit<FolderViewRequest, 'collectionId' | 'filterType'> & { deviceId: string },
     collections: WatchedCollection[],
   ): Promise<string[]> {
-    const { accountId, deviceId, address, standing, inboxId } = device;
+    const { deviceId, ...folder } = device;
     const states = new Map(
-      (await this.store.syncStates(accountId, deviceId)).map((state) => [state.collectionId, state]),
+      (await this.store.syncStates(folder.accountId, deviceId)).map((state) => [state.collectionId, state]),
     );
     const changed: string[] = [];
     for (const { collectionId, filterType } of collections) {
       const state = states.get(collectionId);
       if (!state || state.syncKey === '0') continue;
       const found = await this.pending(
-        {
-          accountId,
-          address,
-          standing,
-          collectionId,
-          inboxId,
-          ...(filterType === undefined ? {} : { filterType }),
-        },
+        { ...folder, collectionId, ...(filterType === undefined ? {} : { filterType }) },
         state,
       );
       const { added, changed: flagged, deleted } = found.changes;
