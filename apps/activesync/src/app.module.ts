@@ -18,7 +18,6 @@ import { RegistryClient, DeviceTrail } from '@pushmail/edge';
 import { DeviceStore } from './state/device-store.js';
 import { SyncStore } from './state/sync-store.js';
 import { CollectionChanges } from './sync/collection-changes.js';
-import { CollectionWatch } from './sync/collection-watch.js';
 import { FolderView } from './sync/folder-view.js';
 import {
   CreateFolder,
@@ -92,7 +91,6 @@ const commands = [
     SyncStore,
     FolderView,
     CollectionChanges,
-    CollectionWatch,
     PingRegistry,
     PingSupersession,
     MailSubmission,
