@@ -18,7 +18,6 @@ import { RegistryClient, DeviceTrail } from '@pushmail/edge';
 import { DeviceStore } from './state/device-store.js';
 import { SyncStore } from './state/sync-store.js';
 import { CollectionChanges } from './sync/collection-changes.js';
-import { CollectionWatch } from './sync/collection-watch.js';
 import { FolderView } from './sync/folder-view.js';
 import {
   CreateFolder,
@@ -46,6 +45,7 @@ import { HoldSync } from './usecases/hold-sync/hold-sync.usecase.js';
 import { LastSyncRequests } from './usecases/hold-sync/last-sync-requests.js';
 import { SyncEmail } from './usecases/sync-email/sync-email.usecase.js';
 import { SyncFolderHierarchy } from './usecases/sync-folder-hierarchy/sync-folder-hierarchy.usecase.js';
+import { DeviceInformation } from './usecases/update-settings/device-information.js';
 import { UpdateSettings } from './usecases/update-settings/update-settings.usecase.js';
 
 /** Every ActiveSync command the gateway answers, one use case each. */
@@ -91,7 +91,6 @@ const commands = [
     SyncStore,
     FolderView,
     CollectionChanges,
-    CollectionWatch,
     PingRegistry,
     PingSupersession,
     MailSubmission,
@@ -101,6 +100,7 @@ const commands = [
     LastSyncRequests,
     OutOfOffice,
     ProvisioningRecords,
+    DeviceInformation,
     ...commands,
     {
       provide: EAS_COMMANDS,

@@ -1,6 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { FolderType } from '../folders/folder-types.js';
 import { MailStore, type FolderContents } from '../mailbox/mail-store.js';
-import type { DeviceStanding } from '../registry/device-views.js';
+import { PingRegistry, type PingEnd } from '../ping/ping-registry.js';
+import { gateOf } from '../protocol/device-gate.js';
+import type { EasCommandContext, EasReply } from '../protocol/eas-command.js';
+import { refusalReply, standingKey } from '../protocol/refusal.js';
+import { DeviceViews } from '../registry/device-views.js';
+import { DeviceStore } from '../state/device-store.js';
+import type { HeldFolder } from '../state/entities/folder-state.entity.js';
 import type { SyncState } from '../state/entities/sync-state.entity.js';
 import { SyncStore } from '../state/sync-store.js';
 import { FolderView, type FolderViewRequest } from './folder-view.js';
@@ -20,9 +27,13 @@ export interface WatchedCollection {
   filterType?: number;
 }
 
+/** How a held request ended: as a parked Ping ends, or `pending` when it had something to tell at once. */
+export type WatchEnd = PingEnd | { reason: 'pending'; folders: string[] };
+
 /**
  * What a device has yet to be told about one collection, from what it holds under its SyncKey:
- * Sync sends it, GetItemEstimate counts it, Ping asks whether there is any.
+ * Sync sends it, GetItemEstimate counts it, and a Ping or a held Sync waits until there is some
+ * (woken by the account's mailbox changes, ended early by a change of the device's standing).
  */
 @Injectable()
 export class CollectionChanges {
@@ -30,39 +41,29 @@ export class CollectionChanges {
     @Inject(MailStore) private readonly mail: MailStore,
     @Inject(FolderView) private readonly view: FolderView,
     @Inject(SyncStore) private readonly store: SyncStore,
+    @Inject(PingRegistry) private readonly pings: PingRegistry,
+    @Inject(DeviceViews) private readonly views: DeviceViews,
+    @Inject(DeviceStore) private readonly devices: DeviceStore,
   ) {}
 
   /**
    * Which of the collections have something to tell the device under the SyncKeys it holds now (a
    * collection it never synced has nothing): what wakes a parked Ping or a held Sync.
    */
-  async changedCollections(
-    device: {
-      accountId: string;
-      deviceId: string;
-      address: string;
-      standing: DeviceStanding;
-      inboxId: string | undefined;
-    },
+  private async changedCollections(
+    device: Omit<FolderViewRequest, 'collectionId' | 'filterType'> & { deviceId: string },
     collections: WatchedCollection[],
   ): Promise<string[]> {
-    const { accountId, deviceId, address, standing, inboxId } = device;
+    const { deviceId, ...folder } = device;
     const states = new Map(
-      (await this.store.syncStates(accountId, deviceId)).map((state) => [state.collectionId, state]),
+      (await this.store.syncStates(folder.accountId, deviceId)).map((state) => [state.collectionId, state]),
     );
     const changed: string[] = [];
     for (const { collectionId, filterType } of collections) {
       const state = states.get(collectionId);
       if (!state || state.syncKey === '0') continue;
       const found = await this.pending(
-        {
-          accountId,
-          address,
-          standing,
-          collectionId,
-          inboxId,
-          ...(filterType === undefined ? {} : { filterType }),
-        },
+        { ...folder, collectionId, ...(filterType === undefined ? {} : { filterType }) },
         state,
       );
       const { added, changed: flagged, deleted } = found.changes;
@@ -81,5 +82,59 @@ export class CollectionChanges {
     }
     const contents = await this.view.contents(request);
     return { changes: itemChanges(state.items, contents.items), contents };
+  }
+
+  /**
+   * Parks the request until one of `collections` has something to tell the device, its heartbeat
+   * passes, a newer Ping or Sync of the device takes over, its standing moves or it goes away.
+   * When there is something to tell already it does not park (`pending`); `onPark` runs just
+   * before it does.
+   */
+  async parkUntilChanged(
+    context: EasCommandContext,
+    watch: {
+      collections: WatchedCollection[];
+      /** The hierarchy the device holds (to find its Inbox). */
+      folders: Record<string, HeldFolder>;
+      heartbeatMs: number;
+      onPark?: () => void;
+    },
+  ): Promise<WatchEnd> {
+    const { accountId, deviceId, address } = context.device;
+    const inboxId = Object.entries(watch.folders).find(([, folder]) => folder.type === FolderType.Inbox)?.[0];
+    const check = (): Promise<string[]> =>
+      this.changedCollections(
+        { accountId, deviceId, address, standing: this.views.standingOf(accountId, deviceId), inboxId },
+        watch.collections,
+      );
+    const now = await check();
+    if (now.length > 0) return { reason: 'pending', folders: now };
+    watch.onPark?.();
+    return this.pings.park({
+      accountId,
+      deviceId,
+      heartbeatMs: watch.heartbeatMs,
+      standing: standingKey(context.standing),
+      check,
+      signal: context.signal,
+    });
+  }
+
+  /**
+   * After a held request was ended by a change of the device's standing: the refusal the device
+   * must now get (blocked, wiped, policy changed), or undefined when it is still allowed and only
+   * what it may see moved (a quarantine lifted).
+   */
+  async refusalAfterStandingChange(
+    context: EasCommandContext,
+    command: string,
+  ): Promise<EasReply | undefined> {
+    const { accountId, deviceId } = context.device;
+    const standing = this.views.standingOf(accountId, deviceId);
+    const record = (await this.devices.find(accountId, deviceId)) ?? context.record;
+    const verdict = gateOf(command, standing, record, context.request.policyKey, context.protocolVersion);
+    return verdict.ok
+      ? undefined
+      : refusalReply(command, context.protocolVersion, verdict.status, verdict.reason);
   }
 }

@@ -1,15 +1,10 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity } from 'typeorm';
 import { bigintNumber } from './bigint-number.js';
+import { DeviceRow } from './device-row.js';
 
 /** What the gateway keeps of one EAS partnership besides what device-registry keeps. */
 @Entity({ name: 'devices' })
-export class EasDevice {
-  @PrimaryColumn({ name: 'account_id', type: 'uuid' })
-  accountId!: string;
-
-  @PrimaryColumn({ name: 'device_id', type: 'varchar', length: 128 })
-  deviceId!: string;
-
+export class EasDevice extends DeviceRow {
   @Column({ name: 'device_type', type: 'varchar', length: 64 })
   deviceType!: string;
 

@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { SyncKeyRow } from './device-row.js';
 
 /** The flags of a message the device holds, as it was last told them. */
 export interface HeldItem {
@@ -8,18 +9,9 @@ export interface HeldItem {
 
 /** One collection (folder) of one device: its SyncKey and what the device holds under it. */
 @Entity({ name: 'sync_states' })
-export class SyncState {
-  @PrimaryColumn({ name: 'account_id', type: 'uuid' })
-  accountId!: string;
-
-  @PrimaryColumn({ name: 'device_id', type: 'varchar', length: 128 })
-  deviceId!: string;
-
+export class SyncState extends SyncKeyRow {
   @PrimaryColumn({ name: 'collection_id', type: 'varchar', length: 64 })
   collectionId!: string;
-
-  @Column({ name: 'sync_key', type: 'varchar', length: 64 })
-  syncKey!: string;
 
   /** The account's JMAP Email state when the device was last answered: nothing to do while it holds. */
   @Column({ name: 'email_state', type: 'varchar', length: 64, nullable: true })
@@ -28,11 +20,4 @@ export class SyncState {
   /** ServerId (the JMAP email id) -> flags, for every message the device holds in this collection. */
   @Column({ type: 'jsonb' })
   items!: Record<string, HeldItem>;
-
-  @Column({ name: 'previous_key', type: 'varchar', length: 64, nullable: true })
-  previousKey!: string | null;
-
-  /** This collection's part of the answer that moved the device from `previousKey` (a WBXML document). */
-  @Column({ name: 'previous_response', type: 'bytea', nullable: true })
-  previousResponse!: Buffer | null;
 }

@@ -30,8 +30,8 @@ abstract class ChangeFolder implements EasCommand {
   abstract readonly command: FolderCommand;
 
   constructor(
-    protected readonly mail: MailStore,
-    protected readonly store: SyncStore,
+    @Inject(MailStore) protected readonly mail: MailStore,
+    @Inject(SyncStore) protected readonly store: SyncStore,
   ) {}
 
   async execute(context: EasCommandContext): Promise<EasReply> {
@@ -83,13 +83,17 @@ function parentOf(text: string | undefined, folders: Map<string, unknown>): stri
   return folders.has(text) ? text : undefined;
 }
 
+/** Why the folder `serverId` may not be changed (unknown, or one of the account's special folders); undefined if it may. */
+function refusedFolder(serverId: string, folders: Map<string, { role: string | null }>): number | undefined {
+  const folder = folders.get(serverId);
+  if (!folder) return FolderStatus.NotFound;
+  if (folder.role !== null) return FolderStatus.SpecialFolder;
+  return undefined;
+}
+
 @Injectable()
 export class CreateFolder extends ChangeFolder {
   readonly command = 'FolderCreate';
-
-  constructor(@Inject(MailStore) mail: MailStore, @Inject(SyncStore) store: SyncStore) {
-    super(mail, store);
-  }
 
   protected async change(
     body: WbxmlElement,
@@ -116,10 +120,6 @@ export class CreateFolder extends ChangeFolder {
 export class UpdateFolder extends ChangeFolder {
   readonly command = 'FolderUpdate';
 
-  constructor(@Inject(MailStore) mail: MailStore, @Inject(SyncStore) store: SyncStore) {
-    super(mail, store);
-  }
-
   protected async change(
     body: WbxmlElement,
     folders: Map<string, { role: string | null }>,
@@ -128,9 +128,8 @@ export class UpdateFolder extends ChangeFolder {
     const serverId = childText(body, 'ServerId', 'FolderHierarchy');
     const name = childText(body, 'DisplayName', 'FolderHierarchy')?.trim();
     if (!serverId || !name || name.length > 255) return { status: FolderStatus.BadRequest };
-    const folder = folders.get(serverId);
-    if (!folder) return { status: FolderStatus.NotFound };
-    if (folder.role !== null) return { status: FolderStatus.SpecialFolder };
+    const refused = refusedFolder(serverId, folders);
+    if (refused !== undefined) return { status: refused };
     const parentId = parentOf(childText(body, 'ParentId', 'FolderHierarchy'), folders);
     if (parentId === undefined) return { status: FolderStatus.ParentNotFound };
     const updated = await this.mail.updateFolder(accountId, serverId, name, parentId);
@@ -144,10 +143,6 @@ export class UpdateFolder extends ChangeFolder {
 export class DeleteFolder extends ChangeFolder {
   readonly command = 'FolderDelete';
 
-  constructor(@Inject(MailStore) mail: MailStore, @Inject(SyncStore) store: SyncStore) {
-    super(mail, store);
-  }
-
   protected async change(
     body: WbxmlElement,
     folders: Map<string, { role: string | null }>,
@@ -155,9 +150,8 @@ export class DeleteFolder extends ChangeFolder {
   ) {
     const serverId = childText(body, 'ServerId', 'FolderHierarchy');
     if (!serverId) return { status: FolderStatus.BadRequest };
-    const folder = folders.get(serverId);
-    if (!folder) return { status: FolderStatus.NotFound };
-    if (folder.role !== null) return { status: FolderStatus.SpecialFolder };
+    const refused = refusedFolder(serverId, folders);
+    if (refused !== undefined) return { status: refused };
     const destroyed = await this.mail.destroyFolder(accountId, serverId);
     return destroyed.ok
       ? { status: FolderStatus.Success, removed: serverId }

@@ -4,8 +4,7 @@ import { CONFIG } from '@pushmail/platform';
 import type { ActiveSyncConfig } from '../../config/activesync-config.js';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
 import { SyncStore } from '../../state/sync-store.js';
-import type { WatchedCollection } from '../../sync/collection-changes.js';
-import { CollectionWatch } from '../../sync/collection-watch.js';
+import { CollectionChanges, type WatchedCollection } from '../../sync/collection-changes.js';
 import { SyncEmail, SyncStatus } from '../sync-email/sync-email.usecase.js';
 import { LastSyncRequests } from './last-sync-requests.js';
 import { collectionsOf, holdOf, mergedRequest, repeatedRequest, withoutCommands } from './sync-request.js';
@@ -28,7 +27,7 @@ export class HoldSync implements EasCommand {
     @Inject(SyncEmail) private readonly sync: SyncEmail,
     @Inject(LastSyncRequests) private readonly requests: LastSyncRequests,
     @Inject(SyncStore) private readonly store: SyncStore,
-    @Inject(CollectionWatch) private readonly watch: CollectionWatch,
+    @Inject(CollectionChanges) private readonly changes: CollectionChanges,
     @Inject(CONFIG) private readonly config: ActiveSyncConfig,
   ) {}
 
@@ -69,14 +68,14 @@ export class HoldSync implements EasCommand {
 
     const watched = await this.holdable(context, request);
     if (!watched) return run();
-    const end = await this.watch.parkUntilChanged(context, {
+    const end = await this.changes.parkUntilChanged(context, {
       collections: watched,
       folders: (await this.store.folderState(accountId, deviceId))?.folders ?? {},
       heartbeatMs: hold.ms,
     });
     if (end.reason === 'pending' || end.reason === 'changed') return run();
     if (end.reason === 'standing')
-      return (await this.watch.refusalAfterStandingChange(context, 'Sync')) ?? run();
+      return (await this.changes.refusalAfterStandingChange(context, 'Sync')) ?? run();
     // The interval passed, a newer Sync or Ping of the device took over, or the server stops: nothing
     // changed, so the phone keeps its keys.
     return { empty: true };

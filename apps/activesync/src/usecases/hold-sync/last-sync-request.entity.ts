@@ -1,14 +1,9 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity } from 'typeorm';
+import { DeviceRow } from '../../state/entities/device-row.js';
 
 /** A device's last Sync request without its commands: an empty or partial Sync builds on it. */
 @Entity({ name: 'sync_requests' })
-export class LastSyncRequest {
-  @PrimaryColumn({ name: 'account_id', type: 'uuid' })
-  accountId!: string;
-
-  @PrimaryColumn({ name: 'device_id', type: 'varchar', length: 128 })
-  deviceId!: string;
-
+export class LastSyncRequest extends DeviceRow {
   /** The request as WBXML. */
   @Column({ type: 'bytea' })
   request!: Buffer;

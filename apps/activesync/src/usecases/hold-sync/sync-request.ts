@@ -15,8 +15,11 @@ export function collectionsOf(request: WbxmlElement): WbxmlElement[] {
   return collections ? children(collections, 'Collection', 'AirSync') : [];
 }
 
-/** What is kept of a request: everything but the device's changes, which are applied once. */
-export function withoutCommands(request: WbxmlElement): WbxmlElement {
+/** The request with each element of its Collections replaced by what `change` makes of it. */
+function withEachCollection(
+  request: WbxmlElement,
+  change: (collection: WbxmlElement) => WbxmlElement,
+): WbxmlElement {
   return {
     ...request,
     children: request.children.map((node) =>
@@ -24,19 +27,24 @@ export function withoutCommands(request: WbxmlElement): WbxmlElement {
         ? {
             ...node,
             children: node.children.map((collection) =>
-              isElement(collection) && collection.tag === 'Collection'
-                ? {
-                    ...collection,
-                    children: collection.children.filter(
-                      (part) => !isElement(part) || part.tag !== 'Commands',
-                    ),
-                  }
-                : collection,
+              isElement(collection) ? change(collection) : collection,
             ),
           }
         : node,
     ),
   };
+}
+
+/** What is kept of a request: everything but the device's changes, which are applied once. */
+export function withoutCommands(request: WbxmlElement): WbxmlElement {
+  return withEachCollection(request, (collection) =>
+    collection.tag === 'Collection'
+      ? {
+          ...collection,
+          children: collection.children.filter((part) => !isElement(part) || part.tag !== 'Commands'),
+        }
+      : collection,
+  );
 }
 
 /** A collection with its SyncKey replaced. */
@@ -78,22 +86,11 @@ export function repeatedRequest(
   last: WbxmlElement,
   keyOf: (collectionId: string) => string | undefined,
 ): WbxmlElement {
-  return {
-    ...last,
-    children: last.children.map((node) =>
-      isElement(node) && node.tag === 'Collections'
-        ? {
-            ...node,
-            children: node.children.map((collection) => {
-              if (!isElement(collection)) return collection;
-              const id = childText(collection, 'CollectionId', 'AirSync');
-              const key = id === undefined ? undefined : keyOf(id);
-              return key === undefined ? collection : withKey(collection, key);
-            }),
-          }
-        : node,
-    ),
-  };
+  return withEachCollection(last, (collection) => {
+    const id = childText(collection, 'CollectionId', 'AirSync');
+    const key = id === undefined ? undefined : keyOf(id);
+    return key === undefined ? collection : withKey(collection, key);
+  });
 }
 
 /** How long a Sync may be held: Wait (minutes) or HeartbeatInterval (seconds). */

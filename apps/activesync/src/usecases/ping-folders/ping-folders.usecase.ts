@@ -7,7 +7,7 @@ import type { ActiveSyncConfig } from '../../config/activesync-config.js';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
 import { DeviceStore } from '../../state/device-store.js';
 import { SyncStore } from '../../state/sync-store.js';
-import { CollectionWatch } from '../../sync/collection-watch.js';
+import { CollectionChanges } from '../../sync/collection-changes.js';
 
 /** Ping statuses ([MS-ASCMD] 2.2.3.177.11). */
 export const PingStatus = {
@@ -36,7 +36,7 @@ export class PingFolders implements EasCommand {
   constructor(
     @Inject(SyncStore) private readonly store: SyncStore,
     @Inject(DeviceStore) private readonly devices: DeviceStore,
-    @Inject(CollectionWatch) private readonly watch: CollectionWatch,
+    @Inject(CollectionChanges) private readonly changes: CollectionChanges,
     @Inject(CONFIG) private readonly config: ActiveSyncConfig,
     @Inject(DeviceTrail) private readonly trail: DeviceTrail,
   ) {}
@@ -94,7 +94,7 @@ export class PingFolders implements EasCommand {
     const watched = folders;
     const activesync = { command: 'Ping', heartbeatSeconds: heartbeat };
     let parkedAt = 0;
-    const end = await this.watch.parkUntilChanged(context, {
+    const end = await this.changes.parkUntilChanged(context, {
       collections: watched.map((collectionId) => ({ collectionId })),
       folders: hierarchy.folders,
       heartbeatMs: heartbeat * 1000,
@@ -128,7 +128,7 @@ export class PingFolders implements EasCommand {
     }
     if (end.reason === 'standing') {
       // Still allowed, but what the device may see moved (a quarantine lifted): it looks again.
-      return (await this.watch.refusalAfterStandingChange(context, 'Ping')) ?? changed(watched);
+      return (await this.changes.refusalAfterStandingChange(context, 'Ping')) ?? changed(watched);
     }
     return reply(PingStatus.Expired);
   }

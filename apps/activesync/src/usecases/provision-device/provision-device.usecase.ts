@@ -5,7 +5,7 @@ import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas
 import { CommonStatus } from '../../protocol/eas-status.js';
 import { DeviceTrail } from '@pushmail/edge';
 import { DeviceStore } from '../../state/device-store.js';
-import { UpdateSettings } from '../update-settings/update-settings.usecase.js';
+import { DeviceInformation } from '../update-settings/device-information.js';
 import { provisionDocument } from './provision-document.js';
 import { ProvisioningRecords } from './provisioning-records.js';
 
@@ -34,7 +34,7 @@ export class ProvisionDevice implements EasCommand {
   constructor(
     @Inject(DeviceStore) private readonly devices: DeviceStore,
     @Inject(ProvisioningRecords) private readonly records: ProvisioningRecords,
-    @Inject(UpdateSettings) private readonly settings: UpdateSettings,
+    @Inject(DeviceInformation) private readonly deviceInformation: DeviceInformation,
     @Inject(DeviceTrail) private readonly trail: DeviceTrail,
   ) {}
 
@@ -46,7 +46,7 @@ export class ProvisionDevice implements EasCommand {
     // 14.1 and later send their DeviceInformation inside Provision.
     const information = child(body, 'DeviceInformation', 'Settings');
     const informationReply = information
-      ? await this.settings.recordDeviceInformation(context, information)
+      ? await this.deviceInformation.record(context, information)
       : undefined;
 
     const wipe = context.standing.pendingWipe;

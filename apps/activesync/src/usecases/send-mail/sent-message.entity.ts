@@ -1,14 +1,9 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { DeviceRow } from '../../state/entities/device-row.js';
 
 /** A message a device sent, by the ClientId it gave it. */
 @Entity({ name: 'sent_messages' })
-export class SentMessage {
-  @PrimaryColumn({ name: 'account_id', type: 'uuid' })
-  accountId!: string;
-
-  @PrimaryColumn({ name: 'device_id', type: 'varchar', length: 128 })
-  deviceId!: string;
-
+export class SentMessage extends DeviceRow {
   @PrimaryColumn({ name: 'client_id', type: 'varchar', length: 64 })
   clientId!: string;
 
