@@ -11,3 +11,4 @@ export * from './events/mail-submitted.js';
 export * from './events/mailbox-changed.js';
 export * from './topics/topic.js';
 export * from './topics/topics.js';
+export * from './registry-api/internal-devices.js';

@@ -1,4 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type {
+  ActivityRecorded,
+  ActivityReport,
+  InternalTokenRotation,
+  PasswordSignInRequest,
+  PolicyAcknowledged,
+  PolicyAcknowledgement,
+  SignedInPrincipal,
+  WipeConfirmation,
+  WipeConfirmed,
+} from '@pushmail/contracts';
 import { isObject } from '@pushmail/jmap';
 import { CONFIG } from '@pushmail/platform';
 
@@ -25,35 +36,8 @@ export interface RegistryRefusal {
 
 export type RegistryAnswer<T> = { ok: true; value: T } | { ok: false; refusal: RegistryRefusal };
 
-export interface PasswordSignInRequest {
-  address: string;
-  password: string;
-  deviceId: string;
-  deviceType: string;
-  model: string;
-  os: string | null;
-  userAgent: string | null;
-  clientAddress: string | null;
-}
-
-export interface SignedInPrincipal {
-  accountId: string;
-  address: string;
-  deviceId: string;
-  created: boolean;
-  access: 'allowed' | 'blocked' | 'quarantined';
-  accessRule: string;
-  revision: number;
-}
-
-export interface ActivityReport {
-  accountId: string;
-  deviceId: string;
-  seenAt: string;
-  clientAddress: string | null;
-  /** What an ActiveSync device adds: its protocol version, last command and Ping heartbeat. */
-  activesync?: { protocolVersion: string; lastCommand: string; heartbeatSeconds: number | null };
-}
+// The request and answer shapes are declared once, with device-registry's validation, in the contracts.
+export type { ActivityReport, PasswordSignInRequest, SignedInPrincipal } from '@pushmail/contracts';
 
 /**
  * device-registry's internal API as the device-edge services (push-delivery, the ActiveSync
@@ -73,36 +57,21 @@ export class RegistryClient {
     return this.post('/internal/v1/authenticate', request, isPrincipal);
   }
 
-  acknowledgePolicy(body: {
-    accountId: string;
-    deviceId: string;
-    version: number;
-    policyId?: string;
-  }): Promise<RegistryAnswer<{ policyId: string; version: number; revision: number }>> {
+  acknowledgePolicy(body: PolicyAcknowledgement): Promise<RegistryAnswer<PolicyAcknowledged>> {
     return this.post('/internal/v1/devices/policy-acknowledgements', body, (value) =>
       isObject(value) && typeof value['revision'] === 'number' && typeof value['version'] === 'number'
-        ? (value as { policyId: string; version: number; revision: number })
+        ? (value as PolicyAcknowledged)
         : undefined,
     );
   }
 
-  confirmWipe(body: {
-    accountId: string;
-    deviceId: string;
-    wipeId: string;
-  }): Promise<RegistryAnswer<{ wipeId: string; confirmedAt: string | null; revision: number }>> {
+  confirmWipe(body: WipeConfirmation): Promise<RegistryAnswer<WipeConfirmed>> {
     return this.post('/internal/v1/devices/wipe-confirmations', body, (value) =>
-      isObject(value) && typeof value['revision'] === 'number'
-        ? (value as { wipeId: string; confirmedAt: string | null; revision: number })
-        : undefined,
+      isObject(value) && typeof value['revision'] === 'number' ? (value as WipeConfirmed) : undefined,
     );
   }
 
-  rotateToken(body: {
-    accountId: string;
-    deviceId: string;
-    tokenSha256: string;
-  }): Promise<RegistryAnswer<{ token: string; revision: number }>> {
+  rotateToken(body: InternalTokenRotation): Promise<RegistryAnswer<{ token: string; revision: number }>> {
     return this.post('/internal/v1/devices/token-rotations', body, (value) =>
       isObject(value) && typeof value['token'] === 'string' && typeof value['revision'] === 'number'
         ? { token: value['token'], revision: value['revision'] }
@@ -110,7 +79,7 @@ export class RegistryClient {
     );
   }
 
-  reportActivity(sightings: readonly ActivityReport[]): Promise<RegistryAnswer<{ updated: number }>> {
+  reportActivity(sightings: readonly ActivityReport[]): Promise<RegistryAnswer<ActivityRecorded>> {
     return this.post('/internal/v1/devices/activity', { sightings }, (value) =>
       isObject(value) && typeof value['updated'] === 'number' ? { updated: value['updated'] } : undefined,
     );

@@ -1,26 +1,24 @@
 import { Body, HttpCode, Inject, Post } from '@nestjs/common';
 import { InternalController, ZodValidationPipe } from '@pushmail/platform';
-import { WipesService } from '../wipes/wipes.service.js';
 import {
-  type AcknowledgePolicyDto,
   acknowledgePolicySchema,
-  type ActivityDto,
+  type ActivityBatch,
+  type ActivityRecorded,
   activitySchema,
-  type AuthenticateDeviceDto,
-  authenticateDeviceSchema,
-  type ConfirmWipeDto,
   confirmWipeSchema,
-  type InternalRotateTokenDto,
   internalRotateTokenSchema,
-} from './dto/internal.dto.js';
-import {
-  AcknowledgePolicy,
+  type InternalTokenRotation,
+  type PasswordSignIn,
+  passwordSignInSchema,
   type PolicyAcknowledged,
-} from '../usecases/acknowledge-policy/acknowledge-policy.usecase.js';
-import {
-  AuthenticateDevice,
-  type AuthenticatedPrincipal,
-} from '../usecases/authenticate-device/authenticate-device.usecase.js';
+  type PolicyAcknowledgement,
+  type SignedInPrincipal,
+  type WipeConfirmation,
+  type WipeConfirmed,
+} from '@pushmail/contracts';
+import { WipesService } from '../wipes/wipes.service.js';
+import { AcknowledgePolicy } from '../usecases/acknowledge-policy/acknowledge-policy.usecase.js';
+import { AuthenticateDevice } from '../usecases/authenticate-device/authenticate-device.usecase.js';
 import { RecordActivity } from '../usecases/record-activity/record-activity.usecase.js';
 import {
   RotateDeviceToken,
@@ -46,15 +44,15 @@ export class InternalDevicesController {
   @Post('authenticate')
   @HttpCode(200)
   authenticate(
-    @Body(new ZodValidationPipe(authenticateDeviceSchema)) body: AuthenticateDeviceDto,
-  ): Promise<AuthenticatedPrincipal> {
+    @Body(new ZodValidationPipe(passwordSignInSchema)) body: PasswordSignIn,
+  ): Promise<SignedInPrincipal> {
     return this.authenticateDevice.execute(body);
   }
 
   @Post('devices/policy-acknowledgements')
   @HttpCode(200)
   acknowledge(
-    @Body(new ZodValidationPipe(acknowledgePolicySchema)) body: AcknowledgePolicyDto,
+    @Body(new ZodValidationPipe(acknowledgePolicySchema)) body: PolicyAcknowledgement,
   ): Promise<PolicyAcknowledged> {
     return this.acknowledgePolicy.execute(body);
   }
@@ -62,8 +60,8 @@ export class InternalDevicesController {
   @Post('devices/wipe-confirmations')
   @HttpCode(200)
   async confirmWipe(
-    @Body(new ZodValidationPipe(confirmWipeSchema)) body: ConfirmWipeDto,
-  ): Promise<{ wipeId: string; confirmedAt: string | null; revision: number }> {
+    @Body(new ZodValidationPipe(confirmWipeSchema)) body: WipeConfirmation,
+  ): Promise<WipeConfirmed> {
     const { wipe, revision } = await this.wipes.confirm(body.accountId, body.deviceId, body.wipeId);
     return { wipeId: wipe.wipeId, confirmedAt: wipe.confirmedAt, revision };
   }
@@ -71,14 +69,14 @@ export class InternalDevicesController {
   @Post('devices/token-rotations')
   @HttpCode(200)
   rotate(
-    @Body(new ZodValidationPipe(internalRotateTokenSchema)) body: InternalRotateTokenDto,
+    @Body(new ZodValidationPipe(internalRotateTokenSchema)) body: InternalTokenRotation,
   ): Promise<RotatedToken> {
     return this.rotateToken.execute(body.tokenSha256, { accountId: body.accountId, deviceId: body.deviceId });
   }
 
   @Post('devices/activity')
   @HttpCode(200)
-  activity(@Body(new ZodValidationPipe(activitySchema)) body: ActivityDto): Promise<{ updated: number }> {
+  activity(@Body(new ZodValidationPipe(activitySchema)) body: ActivityBatch): Promise<ActivityRecorded> {
     return this.recordActivity.execute(body);
   }
 }

@@ -1,16 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import type { PasswordSignIn } from '@pushmail/contracts';
 import { CONFIG } from '@pushmail/platform';
 import type { AccessDecision } from '../access/access-decision.js';
 import { AccessService } from '../access/access.service.js';
 import type { RegistryConfig } from '../config/registry-config.js';
 import { recordDeviceEvent } from '../device-events/record-device-event.js';
 import { DeviceLimitReachedException, DeviceWipedException } from './devices.errors.js';
-import type { AuthenticateDeviceDto } from './dto/internal.dto.js';
 import { Device, type DeviceAuthMethod } from './entities/device.entity.js';
 
 /** What a device tells about itself when it signs in, and how it signs in. */
-export type PartnershipInput = Omit<AuthenticateDeviceDto, 'address' | 'password'> & {
+export type PartnershipInput = Omit<PasswordSignIn, 'address' | 'password'> & {
   authMethod: DeviceAuthMethod;
 };
 

@@ -1,24 +1,17 @@
 import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import type { PolicyAcknowledged, PolicyAcknowledgement } from '@pushmail/contracts';
 import { bumpAccountRevision, lockNamedAccount, revisionOf } from '../../accounts/account-revision.js';
 import { recordDeviceEvent } from '../../device-events/record-device-event.js';
 import { effectivePolicyOf } from '../../policies/effective-policy.js';
 import { AccountChanges } from '../../publishing/account-changes.service.js';
-import type { AcknowledgePolicyDto } from '../../devices/dto/internal.dto.js';
 import { Device } from '../../devices/entities/device.entity.js';
-
-export interface PolicyAcknowledged {
-  policyId: string;
-  version: number;
-  /** The account revision whose snapshot carries the acknowledgement. */
-  revision: number;
-}
 
 /** A device accepts the policy now in force for its account; only the current version counts. */
 @Injectable()
 export class AcknowledgePolicy {
   constructor(@Inject(AccountChanges) private readonly changes: AccountChanges) {}
 
-  async execute(input: AcknowledgePolicyDto): Promise<PolicyAcknowledged> {
+  async execute(input: PolicyAcknowledgement): Promise<PolicyAcknowledged> {
     const { accountId, deviceId } = input;
     const outcome = await this.changes.commit(
       accountId,

@@ -1,20 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { DeviceAccessLevel } from '@pushmail/contracts';
+import type { PasswordSignIn, SignedInPrincipal } from '@pushmail/contracts';
 import { bumpAccountRevision, revisionOf } from '../../accounts/account-revision.js';
 import { DeviceBlockedException } from '../../devices/devices.errors.js';
-import type { AuthenticateDeviceDto } from '../../devices/dto/internal.dto.js';
 import { PartnershipSignIn } from '../../devices/partnership-sign-in.service.js';
-
-export interface AuthenticatedPrincipal {
-  accountId: string;
-  address: string;
-  deviceId: string;
-  created: boolean;
-  access: DeviceAccessLevel;
-  accessRule: string;
-  /** The account revision whose credentials snapshot includes this partnership as decided here. */
-  revision: number;
-}
 
 /**
  * A standard JMAP client's sign-in with the account's address and password, on its behalf by
@@ -25,7 +13,7 @@ export interface AuthenticatedPrincipal {
 export class AuthenticateDevice {
   constructor(@Inject(PartnershipSignIn) private readonly signIn: PartnershipSignIn) {}
 
-  async execute(input: AuthenticateDeviceDto): Promise<AuthenticatedPrincipal> {
+  async execute(input: PasswordSignIn): Promise<SignedInPrincipal> {
     const { accountId, result: outcome } = await this.signIn.execute(
       input,
       { ...input, authMethod: 'password' },

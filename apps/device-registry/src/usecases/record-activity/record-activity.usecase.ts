@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { ActivityBatch, ActivityRecorded } from '@pushmail/contracts';
 import { DataSource } from 'typeorm';
-import type { ActivityDto } from '../../devices/dto/internal.dto.js';
 
 /**
  * First and last sync and the last address, reported in batches by push-delivery and the
@@ -11,7 +11,7 @@ import type { ActivityDto } from '../../devices/dto/internal.dto.js';
 export class RecordActivity {
   constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
 
-  async execute(input: ActivityDto): Promise<{ updated: number }> {
+  async execute(input: ActivityBatch): Promise<ActivityRecorded> {
     if (input.sightings.length === 0) return { updated: 0 };
     const result: [unknown[], number] | unknown[] = await this.dataSource.query(
       `UPDATE registry.devices d SET
