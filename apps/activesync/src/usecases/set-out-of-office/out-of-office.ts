@@ -79,7 +79,8 @@ export class OutOfOffice {
       merged.endTime = settings.endTime ?? current.endTime ?? '';
       if (invalidOof(merged)) return reply({ status: OofStatus.InvalidArguments }, protocolVersion);
     }
-    await this.setVacation(accountId, vacationOf(merged));
+    if (!(await this.setVacation(accountId, vacationOf(merged))))
+      return reply({ status: OofStatus.InvalidArguments }, protocolVersion);
     await this.repo.upsert({ accountId, settings: merged, updatedAt: new Date() }, ['accountId']);
     return reply({ status: OofStatus.Success }, protocolVersion);
   }
@@ -95,13 +96,16 @@ export class OutOfOffice {
     return vacation;
   }
 
-  private async setVacation(accountId: string, vacation: VacationResponseValue): Promise<void> {
+  /** False when mailbox refuses the values (invalidProperties): the phone's arguments are at fault. */
+  private async setVacation(accountId: string, vacation: VacationResponseValue): Promise<boolean> {
     const [[name, result]] = (await this.mailbox.call(accountId, [
       ['VacationResponse/set', { accountId, update: { [VACATION_ID]: vacation } }, 'v'],
     ])) as [[string, Record<string, unknown>, string]];
     const refused = (result['notUpdated'] as Record<string, { type?: string }> | undefined)?.[VACATION_ID];
+    if (name === 'VacationResponse/set' && refused?.type === 'invalidProperties') return false;
     if (name !== 'VacationResponse/set' || refused)
       throw new MethodFailedError('VacationResponse/set', String(refused?.type ?? result['type']));
+    return true;
   }
 }
 
