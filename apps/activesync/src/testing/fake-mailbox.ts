@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FakeHttpService } from './fake-http-service.js';
+import { DISABLED_VACATION } from '../usecases/set-out-of-office/vacation-mapping.js';
 
 export interface FakeEmail {
   id: string;
@@ -274,17 +275,7 @@ export class FakeMailbox extends FakeHttpService {
   }
 
   private vacationOf(accountId: string): Args {
-    return (
-      this.vacations.get(accountId) ?? {
-        id: 'singleton',
-        isEnabled: false,
-        fromDate: null,
-        toDate: null,
-        subject: null,
-        textBody: null,
-        htmlBody: null,
-      }
-    );
+    return this.vacations.get(accountId) ?? { id: 'singleton', ...DISABLED_VACATION };
   }
 }
 

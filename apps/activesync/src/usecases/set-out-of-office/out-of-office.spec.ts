@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import { describe, expect, it } from 'vitest';
 import type { MailboxApi } from '../../mailbox/mailbox-client.js';
 import { invalidOof, OutOfOffice } from './out-of-office.js';
+import { DISABLED_VACATION } from './vacation-mapping.js';
 
 describe(invalidOof.name, () => {
   it('accepts a plain or time-based setting and refuses one that cannot be kept as given', () => {
@@ -70,17 +71,7 @@ describe(OutOfOffice.name, () => {
               [
                 method,
                 {
-                  list: [
-                    {
-                      id: 'singleton',
-                      isEnabled: false,
-                      fromDate: null,
-                      toDate: null,
-                      subject: null,
-                      textBody: null,
-                      htmlBody: null,
-                    },
-                  ],
+                  list: [{ id: 'singleton', ...DISABLED_VACATION }],
                 },
                 'v',
               ],

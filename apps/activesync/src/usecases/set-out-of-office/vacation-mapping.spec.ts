@@ -1,15 +1,14 @@
 import type { OofSettings } from '@pushmail/activesync';
 import { describe, expect, it } from 'vitest';
-import { oofOf, replyMessageOf, vacationOf, type VacationResponseValue } from './vacation-mapping.js';
+import {
+  DISABLED_VACATION,
+  oofOf,
+  replyMessageOf,
+  vacationOf,
+  type VacationResponseValue,
+} from './vacation-mapping.js';
 
-const off: VacationResponseValue = {
-  isEnabled: false,
-  fromDate: null,
-  toDate: null,
-  subject: null,
-  textBody: null,
-  htmlBody: null,
-};
+const off: VacationResponseValue = DISABLED_VACATION;
 
 describe(vacationOf.name, () => {
   it('sends the first enabled message, as text or HTML, while Oof is on', () => {

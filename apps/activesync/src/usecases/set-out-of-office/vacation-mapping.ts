@@ -10,6 +10,16 @@ export interface VacationResponseValue {
   htmlBody: string | null;
 }
 
+/** What VacationResponse/get answers for an account that never set one. */
+export const DISABLED_VACATION: Readonly<VacationResponseValue> = {
+  isEnabled: false,
+  fromDate: null,
+  toDate: null,
+  subject: null,
+  textBody: null,
+  htmlBody: null,
+};
+
 /** EAS has a message per audience; mailbox answers every sender alike, with the first enabled here. */
 const AUDIENCE_ORDER: ReadonlyArray<OofMessage['audience']> = [
   'internal',
