@@ -1,9 +1,11 @@
 import { execFileSync } from 'node:child_process';
+import { createECDH } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '@pushmail/platform';
 import { describe, expect, it } from 'vitest';
+import webpush from 'web-push';
 import { parse } from 'yaml';
 import { repositoryRoot } from './kustomize.js';
 import { serviceExpectations, serviceNames } from './services.js';
@@ -78,6 +80,7 @@ const env = generatedEnv();
 const compose = load(env);
 const services = Object.entries(compose.services);
 const isJob = (service: ComposeService) => service.restart === 'no';
+const placeholderPushEnvironment = compose.services['push-delivery']?.environment ?? {};
 
 describe('docker-compose.yml', () => {
   it('names the project, and runs Kafka 4.1 in KRaft mode, Postgres 17 and the five services', () => {
@@ -98,6 +101,52 @@ describe('docker-compose.yml', () => {
       expect(env[name]!.length).toBeGreaterThanOrEqual(32);
     }
     expect(composeSource).not.toMatch(/^\s+(ADMIN_TOKEN|INTERNAL_TOKEN|POSTGRES_PASSWORD):\s*(?!\$\{)\S/m);
+  });
+
+  it('turns Web Push on in push-delivery with the VAPID pair the generated .env holds, which web-push accepts', () => {
+    const push = compose.services['push-delivery']!;
+    const config = loadConfig(serviceExpectations['push-delivery'].config, push.environment ?? {});
+    expect(config.WEBPUSH_VAPID_PUBLIC_KEY).toBe(env['WEBPUSH_VAPID_PUBLIC_KEY']);
+    expect(config.WEBPUSH_VAPID_PRIVATE_KEY).toBe(env['WEBPUSH_VAPID_PRIVATE_KEY']);
+    expect(config.DATABASE_URL).toMatch(/@postgres:5432\//);
+    expect(push.networks).toContain('data');
+    expect(push.depends_on?.['postgres']).toEqual({ condition: 'service_healthy' });
+    // The public key is the private key's, and web-push signs with the pair.
+    const curve = createECDH('prime256v1');
+    curve.setPrivateKey(Buffer.from(env['WEBPUSH_VAPID_PRIVATE_KEY']!, 'base64url'));
+    expect(curve.getPublicKey('base64url')).toBe(env['WEBPUSH_VAPID_PUBLIC_KEY']);
+    const headers = webpush.getVapidHeaders(
+      'https://push.example.net',
+      'mailto:postmaster@localhost',
+      env['WEBPUSH_VAPID_PUBLIC_KEY']!,
+      env['WEBPUSH_VAPID_PRIVATE_KEY']!,
+      'aes128gcm',
+    );
+    expect(headers.Authorization).toMatch(/^vapid t=[\w-]+\.[\w-]+\.[\w-]+, k=/);
+    // An .env written before Web Push was deployed leaves it off, and push-delivery still starts.
+    const { WEBPUSH_VAPID_PUBLIC_KEY: _public, WEBPUSH_VAPID_PRIVATE_KEY: _private, ...older } = env;
+    const without = load(older).services['push-delivery']!.environment ?? {};
+    expect(
+      loadConfig(serviceExpectations['push-delivery'].config, without).WEBPUSH_VAPID_PUBLIC_KEY,
+    ).toBeUndefined();
+  });
+
+  it('prints a fresh VAPID pair for the Kubernetes Secret (npm run webpush:vapid-keys -- --env)', () => {
+    const script = join(repositoryRoot, 'tools/deploy/vapid-keys.mjs');
+    const printed = execFileSync(process.execPath, [script, '--env'], { encoding: 'utf8' });
+    const [publicKey, privateKey] = printed
+      .trim()
+      .split('\n')
+      .map((line) => line.split('='));
+    expect(publicKey![0]).toBe('webpush-vapid-public-key');
+    expect(privateKey![0]).toBe('webpush-vapid-private-key');
+    const config = loadConfig(serviceExpectations['push-delivery'].config, {
+      ...placeholderPushEnvironment,
+      WEBPUSH_VAPID_PUBLIC_KEY: publicKey![1],
+      WEBPUSH_VAPID_PRIVATE_KEY: privateKey![1],
+    });
+    expect(config.WEBPUSH_VAPID_PUBLIC_KEY).toBe(publicKey![1]);
+    expect(publicKey![1]).not.toBe(env['WEBPUSH_VAPID_PUBLIC_KEY']);
   });
 
   it.each(services)(

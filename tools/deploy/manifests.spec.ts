@@ -489,6 +489,51 @@ describe('Kubernetes manifests', () => {
     },
   );
 
+  it.each(full)(
+    '$name: push-delivery turns Web Push on with the VAPID pair from the Secret and a database for its subscriptions',
+    ({ name, objects }) => {
+      const container = serviceDeployment(objects, 'push-delivery').spec.template.spec.containers[0]!;
+      const secretOf = (variable: string) =>
+        container.env?.find((candidate) => candidate.name === variable)?.valueFrom?.secretKeyRef;
+      expect(secretOf('WEBPUSH_VAPID_PUBLIC_KEY')).toEqual({
+        name: 'pushmail-secrets',
+        key: 'webpush-vapid-public-key',
+        optional: true,
+      });
+      expect(secretOf('WEBPUSH_VAPID_PRIVATE_KEY')).toEqual({
+        name: 'pushmail-secrets',
+        key: 'webpush-vapid-private-key',
+        optional: true,
+      });
+      expect(secretOf('DATABASE_URL')).toEqual(
+        name === 'overlays/operators'
+          ? { name: 'pushmail-db-app', key: 'uri' }
+          : { name: 'pushmail-secrets', key: 'database-url' },
+      );
+      const config = loadConfig(
+        serviceExpectations['push-delivery'].config,
+        environmentOf(objects, container),
+      ) as Record<string, unknown>;
+      // What webPushFrom needs to turn it on: both keys and the database.
+      expect(config['WEBPUSH_VAPID_PUBLIC_KEY']).toBeDefined();
+      expect(config['WEBPUSH_VAPID_PRIVATE_KEY']).toBeDefined();
+      expect(config['DATABASE_URL']).toBeDefined();
+      expect(config['WEBPUSH_SUBJECT']).toBe('mailto:postmaster@example.com');
+      // The development Postgres admits it.
+      const postgres = ofKind<NetworkPolicy>(objects, 'NetworkPolicy').find(
+        (policy) => policy.metadata.name === 'postgres',
+      );
+      if (name === 'overlays/dev') {
+        const labels = serviceDeployment(objects, 'push-delivery').spec.template.metadata.labels;
+        expect(
+          postgres?.spec.ingress?.some((rule) =>
+            (rule.from ?? []).some((peer) => peer.podSelector && selects(peer.podSelector, labels)),
+          ),
+        ).toBe(true);
+      }
+    },
+  );
+
   it('production: runs released images from a registry, spread over zones and nodes', () => {
     for (const service of serviceNames) {
       const pod = serviceDeployment(target('overlays/production'), service).spec.template.spec as PodSpec & {

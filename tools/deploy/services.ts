@@ -83,5 +83,8 @@ export const placeholderSecrets: Record<string, string> = {
   'pushmail-secrets/internal-token': 'b'.repeat(43),
   'pushmail-secrets/relay-url': 'smtp://pushmail:placeholder@smarthost.example.com:587',
   'pushmail-secrets/postgres-password': 'c'.repeat(43),
+  // A VAPID key pair's shape (P-256, base64url): `npm run webpush:vapid-keys` makes a real one.
+  'pushmail-secrets/webpush-vapid-public-key': `B${'d'.repeat(86)}`,
+  'pushmail-secrets/webpush-vapid-private-key': 'e'.repeat(43),
   'pushmail-db-app/uri': 'postgresql://pushmail:placeholder@pushmail-db-rw.pushmail:5432/pushmail',
 };

@@ -389,6 +389,14 @@ describe('activesync gateway', () => {
         ),
       );
       expect(oofStatus(set)).toBe('1');
+      // One setting for both protocols: the account's VacationResponse, which sends the replies.
+      expect(mailbox.vacations.get(account.accountId)).toMatchObject({
+        isEnabled: true,
+        fromDate: null,
+        toDate: null,
+        textBody: 'Away until Monday',
+        htmlBody: null,
+      });
       const seen = await get(second);
       expect(childText(seen, 'OofState')).toBe('1');
       expect(childText(child(seen, 'OofMessage')!, 'ReplyMessage')).toBe('Away until Monday');
@@ -413,6 +421,32 @@ describe('activesync gateway', () => {
         '2026-12-24T00:00:00.000Z',
       ]);
       expect(childText(child(now, 'OofMessage')!, 'ReplyMessage')).toBe('Away until Monday');
+      expect(mailbox.vacations.get(account.accountId)).toMatchObject({
+        isEnabled: true,
+        fromDate: '2026-12-20T00:00:00Z',
+        toDate: '2026-12-24T00:00:00Z',
+        textBody: 'Away until Monday',
+      });
+
+      // Changed over JMAP: the phones see it, its message for every audience.
+      mailbox.vacations.set(account.accountId, {
+        ...mailbox.vacations.get(account.accountId),
+        isEnabled: false,
+        textBody: null,
+        htmlBody: '<p>Back soon</p>',
+      });
+      const changed = await get(first);
+      expect(childText(changed, 'OofState')).toBe('0');
+      expect(childText(child(changed, 'OofMessage')!, 'ReplyMessage')).toBe('<p>Back soon</p>');
+      expect(childText(child(changed, 'OofMessage')!, 'BodyType')).toBe('HTML');
+      expect(oofStatus(await settings(second, el('Settings', 'Set', el('Settings', 'OofState', '1'))))).toBe(
+        '1',
+      );
+      expect(mailbox.vacations.get(account.accountId)).toMatchObject({
+        isEnabled: true,
+        fromDate: null,
+        htmlBody: '<p>Back soon</p>',
+      });
     });
   });
 

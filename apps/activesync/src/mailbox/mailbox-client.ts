@@ -7,6 +7,8 @@ const MAIL_USING = [
   'urn:ietf:params:jmap:core',
   'urn:ietf:params:jmap:mail',
   'urn:ietf:params:jmap:submission',
+  // Settings Oof is the account's VacationResponse.
+  'urn:ietf:params:jmap:vacationresponse',
 ];
 
 /**

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FakeHttpService } from './fake-http-service.js';
+import { DISABLED_VACATION } from '../usecases/set-out-of-office/vacation-mapping.js';
 
 export interface FakeEmail {
   id: string;
@@ -35,6 +36,8 @@ export class FakeMailbox extends FakeHttpService {
     Map<string, { id: string; name: string; role: string | null; parentId: string | null }>
   >();
   readonly emails = new Map<string, Map<string, FakeEmail>>();
+  /** Each account's VacationResponse singleton, as VacationResponse/set left it. */
+  readonly vacations = new Map<string, Args>();
   private readonly states = new Map<string, number>();
   private sequence = 0;
 
@@ -254,9 +257,25 @@ export class FakeMailbox extends FakeHttpService {
           { accountId, created, updated, destroyed, notCreated: {}, notUpdated: {}, notDestroyed: {} },
         ];
       }
+      case 'VacationResponse/get':
+        return [name, { accountId, state, list: [this.vacationOf(accountId)], notFound: [] }];
+      case 'VacationResponse/set': {
+        const patch = ((args['update'] ?? {}) as Record<string, Args>)['singleton'];
+        if (!patch) return [name, { accountId, oldState: state, newState: state, updated: {} }];
+        this.vacations.set(accountId, { ...this.vacationOf(accountId), ...patch });
+        this.bump(accountId);
+        return [
+          name,
+          { accountId, oldState: state, newState: this.state(accountId), updated: { singleton: null } },
+        ];
+      }
       default:
         return ['error', { type: 'unknownMethod' }];
     }
+  }
+
+  private vacationOf(accountId: string): Args {
+    return this.vacations.get(accountId) ?? { id: 'singleton', ...DISABLED_VACATION };
   }
 }
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import libmime from 'libmime';
 import MimeNode from 'nodemailer/lib/mime-node';
 import type { PartFields } from './body-structure.js';
 import { addresses, angled, canonical, type Draft } from './compose-message.js';
@@ -14,6 +15,8 @@ export interface ComposablePart extends PartFields {
   subParts: ComposablePart[] | null;
   data: string | Buffer | null;
   headers?: DraftHeader[];
+  /** Content-Type parameters besides charset, name and boundary (e.g. `format=flowed`). */
+  params?: Record<string, string>;
 }
 
 const NODE_OPTIONS = { newline: 'windows', disableFileAccess: true, disableUrlAccess: true } as const;
@@ -53,10 +56,11 @@ export async function composeStructure(
 }
 
 function buildNode(part: ComposablePart, parent: MimeNode | null): MimeNode {
-  const contentType =
-    part.subParts === null && part.type.startsWith('text/')
-      ? `${part.type}; charset=${part.charset ?? 'utf-8'}`
-      : part.type;
+  const charset = part.subParts === null && part.type.startsWith('text/') ? (part.charset ?? 'utf-8') : null;
+  const contentType = libmime.buildHeaderValue({
+    value: part.type,
+    params: { ...(charset === null ? {} : { charset }), ...part.params },
+  });
   const options = { ...NODE_OPTIONS, ...(part.name ? { filename: part.name } : {}) };
   const node = parent ? parent.createChild(contentType, options) : new MimeNode(contentType, options);
   if (part.cid) node.setHeader('Content-ID', `<${part.cid}>`);

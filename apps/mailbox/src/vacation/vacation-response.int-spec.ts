@@ -9,6 +9,7 @@ import {
   CORE_CAPABILITY,
   type Invocation,
   MAIL_CAPABILITY,
+  SUBMISSION_CAPABILITY,
   VACATION_RESPONSE_CAPABILITY,
 } from '@pushmail/jmap';
 import { type CollectedEvents, collectEventsFromNow, expectEventually } from '@pushmail/testing';
@@ -19,7 +20,7 @@ import { mailArrivedEvent, rawMessage } from '../testing/mail-fixtures.js';
 import { type MailboxTestApp, startMailboxApp } from '../testing/mailbox-harness.js';
 import { StoreDeliveryUseCase } from '../usecases/store-delivery/store-delivery.usecase.js';
 
-const using = [CORE_CAPABILITY, MAIL_CAPABILITY, VACATION_RESPONSE_CAPABILITY];
+const using = [CORE_CAPABILITY, MAIL_CAPABILITY, SUBMISSION_CAPABILITY, VACATION_RESPONSE_CAPABILITY];
 
 describe(VacationResponseMethods.name, () => {
   let harness: MailboxTestApp;
@@ -183,5 +184,32 @@ describe(VacationResponseMethods.name, () => {
     );
     // With the null reverse-path (RFC 3834 §3.3): a bounce of the reply is never sent.
     expect(event!.envelope).toEqual({ mailFrom: '', rcptTo: ['ada@example.org'] });
+
+    // Kept as sent mail is: in Sent, read, and listed as an EmailSubmission of its own.
+    const [sent] = (await one('Mailbox/query', { filter: { role: 'sent' } }))['ids'] as string[];
+    const [email] = (
+      await one('Email/get', { ids: [event!.emailId], properties: ['mailboxIds', 'keywords', 'subject'] })
+    )['list'] as Array<Record<string, unknown>>;
+    expect(email).toEqual({
+      id: event!.emailId,
+      mailboxIds: { [sent!]: true },
+      keywords: { $seen: true },
+      subject: 'Auto: Lunch?',
+    });
+    const submissions = (await one('EmailSubmission/get', { ids: null }))['list'] as Array<
+      Record<string, unknown>
+    >;
+    expect(submissions).toEqual([
+      expect.objectContaining({
+        id: event!.submissionId,
+        emailId: event!.emailId,
+        envelope: {
+          mailFrom: { email: '', parameters: null },
+          rcptTo: [{ email: 'ada@example.org', parameters: null }],
+        },
+        undoStatus: 'final',
+        deliveryStatus: { 'ada@example.org': { smtpReply: '', delivered: 'queued', displayed: 'unknown' } },
+      }),
+    ]);
   });
 });

@@ -1,9 +1,16 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { envelopeAddress, mailSubmittedV2, NULL_REVERSE_PATH } from '@pushmail/contracts';
 import type { EntityManager } from 'typeorm';
+import type { BlobStore } from '../blobs/blob-store.service.js';
 import type { AccountWrite } from '../changes/account-write.js';
+import { newEmail } from '../emails/email.js';
+import { insertEmail } from '../emails/email-store.js';
+import { defaultIdentityId } from '../identities/identity.js';
 import type { RawHeader } from '../mime/body-structure.js';
 import { composeMessage } from '../mime/compose-message.js';
+import { parseMessage } from '../mime/parse-message.js';
+import type { Envelope } from '../submissions/envelope.js';
+import type { DeliveryStatus } from '../submissions/submission.js';
 import { addToSubmissionOutbox } from '../submissions/submission-outbox.js';
 import {
   autoReplyRefusal,
@@ -94,13 +101,29 @@ export interface ArrivedMessage {
   references: string[] | null;
 }
 
+/** Where a reply is kept: the account's blobs and its Sent mailbox (none: the reply is only sent). */
+export interface ReplyFiling {
+  blobs: Pick<BlobStore, 'put'>;
+  sentMailboxId: string | undefined;
+}
+
+/** Auto-reply submissions' ids start so (device submissions' with `S`). */
+export const AUTO_REPLY_ID_PREFIX = 'V';
+
 /**
- * Inside the transaction that stores `message`: while the account's VacationResponse is active,
- * answers its sender through the submission outbox (outbound sends it as it sends any submission),
- * at most once per sender in VACATION_REPLY_PERIOD_DAYS and never where RFC 3834 says not to.
- * Returns whether a reply was queued.
+ * Inside the transaction that stores `message` (`write`, of the same account): while the account's
+ * VacationResponse is active, answers its sender through the submission outbox (outbound sends it
+ * as it sends any submission), at most once per sender in VACATION_REPLY_PERIOD_DAYS and never
+ * where RFC 3834 says not to. The reply is kept as a device's sent mail is: an email in Sent with
+ * `$seen`, and an EmailSubmission whose `deliveryStatus` follows the delivery. Returns whether a
+ * reply was queued.
  */
-export async function replyIfOnVacation(manager: EntityManager, message: ArrivedMessage): Promise<boolean> {
+export async function replyIfOnVacation(
+  write: AccountWrite,
+  filing: ReplyFiling,
+  message: ArrivedMessage,
+): Promise<boolean> {
+  const { manager } = write;
   const { vacation } = await loadVacation(manager, message.accountId);
   if (!isVacationActive(vacation, message.receivedAt)) return false;
   const accountAddress = message.envelope.rcptTo;
@@ -150,19 +173,73 @@ export async function replyIfOnVacation(manager: EntityManager, message: Arrived
     ],
   );
   if (due.length === 0) return false;
+  const submissionId = `${AUTO_REPLY_ID_PREFIX}${randomBytes(12).toString('hex')}`;
+  const sent = await fileInSent(write, filing, submissionId, reply, message.receivedAt);
+  const rcptTo = [message.envelope.mailFrom];
+  if (sent !== undefined) {
+    const envelope: Envelope = {
+      mailFrom: { email: NULL_REVERSE_PATH, parameters: null },
+      rcptTo: rcptTo.map((email) => ({ email, parameters: null })),
+    };
+    const deliveryStatus: Record<string, DeliveryStatus> = Object.fromEntries(
+      rcptTo.map((rcpt) => [rcpt, { smtpReply: '', delivered: 'queued', displayed: 'unknown' }]),
+    );
+    await manager.query(
+      `INSERT INTO mailbox.email_submissions
+         (id, account_id, identity_id, email_id, thread_id, envelope, send_at, undo_status, delivery_status,
+          created_modseq, updated_modseq)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'final', $8, $9, $9)`,
+      [
+        submissionId,
+        write.accountId,
+        defaultIdentityId(write.accountId),
+        sent.id,
+        sent.threadId,
+        JSON.stringify(envelope),
+        message.receivedAt,
+        JSON.stringify(deliveryStatus),
+        write.modseq,
+      ],
+    );
+    write.record('EmailSubmission', submissionId, 'created');
+  }
   await addToSubmissionOutbox(
     manager,
     mailSubmittedV2.parse({
       eventId: randomUUID(),
       accountId: message.accountId,
-      submissionId: `V${randomBytes(12).toString('hex')}`,
-      emailId: message.emailId,
+      submissionId,
+      emailId: sent?.id ?? message.emailId,
       submittedAt: message.receivedAt.toISOString(),
       // RFC 3834 §3.3: the null reverse-path, so that a bounce of the reply is never sent (no loop).
-      envelope: { mailFrom: NULL_REVERSE_PATH, rcptTo: [message.envelope.mailFrom] },
+      envelope: { mailFrom: NULL_REVERSE_PATH, rcptTo },
       sizeBytes: reply.length,
       rawBase64: reply.toString('base64'),
     }),
   );
   return true;
+}
+
+/** The reply as sent mail: its bytes as a blob, and an email in Sent, read. */
+async function fileInSent(
+  write: AccountWrite,
+  filing: ReplyFiling,
+  submissionId: string,
+  reply: Buffer,
+  sentAt: Date,
+): Promise<{ id: string; threadId: string } | undefined> {
+  if (filing.sentMailboxId === undefined) return undefined;
+  const blob = await filing.blobs.put(write.accountId, reply, 'message/rfc822', write.manager);
+  const inserted = await insertEmail(
+    write,
+    newEmail(await parseMessage(reply), {
+      deliveryId: `vacation:${submissionId}`,
+      blobId: blob.blobId,
+      size: blob.size,
+      receivedAt: sentAt,
+      mailboxIds: { [filing.sentMailboxId]: true },
+      keywords: { $seen: true },
+    }),
+  );
+  return inserted ?? undefined;
 }

@@ -9,7 +9,9 @@ import {
   type WbxmlElement,
 } from '@pushmail/activesync';
 import { DataSource, type Repository } from 'typeorm';
+import { MAILBOX_API, type MailboxApi, MethodFailedError } from '../../mailbox/mailbox-client.js';
 import { OutOfOfficeSetting } from './out-of-office.entity.js';
+import { oofOf, vacationOf, type VacationResponseValue } from './vacation-mapping.js';
 
 /** Settings statuses for Oof ([MS-ASCMD] 2.2.3.177.14). */
 const OofStatus = { Success: 1, ProtocolError: 2, InvalidArguments: 5 } as const;
@@ -33,14 +35,19 @@ export function invalidOof(settings: OofSettings): string | undefined {
 }
 
 /**
- * Settings Oof: what a phone sets is stored for the account and returned to every phone of it. The
- * settings are kept, not acted on: pushmail sends no automatic replies yet (docs/activesync.md).
+ * Settings Oof, kept as the account's VacationResponse in mailbox: one setting for both protocols,
+ * so a phone's out-of-office sends the automatic replies (mailbox answers arriving mail with it) and
+ * a JMAP client sees and changes the same setting. The per-audience layout a phone set is kept here
+ * to show it back as it was set, while it still says what the VacationResponse sends.
  */
 @Injectable()
 export class OutOfOffice {
   private readonly repo: Repository<OutOfOfficeSetting>;
 
-  constructor(@Inject(DataSource) dataSource: DataSource) {
+  constructor(
+    @Inject(DataSource) dataSource: DataSource,
+    @Inject(MAILBOX_API) private readonly mailbox: MailboxApi,
+  ) {
     this.repo = dataSource.getRepository(OutOfOfficeSetting);
   }
 
@@ -55,32 +62,55 @@ export class OutOfOffice {
       throw error;
     }
     if (!request) return reply({ status: OofStatus.ProtocolError }, protocolVersion);
-    if ('get' in request) {
-      const stored = await this.repo.findOneBy({ accountId });
-      return reply(
-        { status: OofStatus.Success, get: stored?.settings ?? { state: 0, messages: [] } },
-        protocolVersion,
-      );
-    }
+    const stored = await this.repo.findOneBy({ accountId });
+    const current = oofOf(await this.vacation(accountId), stored?.settings);
+    if ('get' in request) return reply({ status: OofStatus.Success, get: current }, protocolVersion);
     const settings = request.set;
     if (invalidOof(settings)) return reply({ status: OofStatus.InvalidArguments }, protocolVersion);
-    const stored = await this.repo.findOneBy({ accountId });
-    // A Set that names no state keeps the one stored; the messages it sends replace theirs by audience.
-    const messages = new Map((stored?.settings.messages ?? []).map((message) => [message.audience, message]));
+    // A Set that names no state keeps the current one; the messages it sends replace theirs by audience.
+    const messages = new Map(current.messages.map((message) => [message.audience, message]));
     for (const message of settings.messages) messages.set(message.audience, message);
     const merged: OofSettings = {
-      state: settings.state ?? stored?.settings.state ?? 0,
+      state: settings.state ?? current.state ?? 0,
       messages: [...messages.values()],
     };
     if (merged.state === 2) {
-      merged.startTime = settings.startTime ?? stored?.settings.startTime ?? '';
-      merged.endTime = settings.endTime ?? stored?.settings.endTime ?? '';
+      merged.startTime = settings.startTime ?? current.startTime ?? '';
+      merged.endTime = settings.endTime ?? current.endTime ?? '';
       if (invalidOof(merged)) return reply({ status: OofStatus.InvalidArguments }, protocolVersion);
     }
+    if (!(await this.setVacation(accountId, vacationOf(merged))))
+      return reply({ status: OofStatus.InvalidArguments }, protocolVersion);
     await this.repo.upsert({ accountId, settings: merged, updatedAt: new Date() }, ['accountId']);
     return reply({ status: OofStatus.Success }, protocolVersion);
   }
+
+  private async vacation(accountId: string): Promise<VacationResponseValue> {
+    const [[name, result]] = (await this.mailbox.call(accountId, [
+      ['VacationResponse/get', { accountId, ids: [VACATION_ID] }, 'v'],
+    ])) as [[string, Record<string, unknown>, string]];
+    if (name !== 'VacationResponse/get')
+      throw new MethodFailedError('VacationResponse/get', String(result['type']));
+    const [vacation] = (result['list'] ?? []) as VacationResponseValue[];
+    if (!vacation) throw new MethodFailedError('VacationResponse/get', 'noSingleton');
+    return vacation;
+  }
+
+  /** False when mailbox refuses the values (invalidProperties): the phone's arguments are at fault. */
+  private async setVacation(accountId: string, vacation: VacationResponseValue): Promise<boolean> {
+    const [[name, result]] = (await this.mailbox.call(accountId, [
+      ['VacationResponse/set', { accountId, update: { [VACATION_ID]: vacation } }, 'v'],
+    ])) as [[string, Record<string, unknown>, string]];
+    const refused = (result['notUpdated'] as Record<string, { type?: string }> | undefined)?.[VACATION_ID];
+    if (name === 'VacationResponse/set' && refused?.type === 'invalidProperties') return false;
+    if (name !== 'VacationResponse/set' || refused)
+      throw new MethodFailedError('VacationResponse/set', String(refused?.type ?? result['type']));
+    return true;
+  }
 }
+
+/** The VacationResponse singleton's id (RFC 8621 §8). */
+const VACATION_ID = 'singleton';
 
 function reply(oof: { status: number; get?: OofSettings }, protocolVersion: string): WbxmlElement {
   return child(buildSettingsResponse({ status: 1, oof }, protocolVersion), 'Oof', 'Settings')!;

@@ -6,8 +6,8 @@ import { DeviceInformation, SettingsStatus } from './device-information.js';
 
 /**
  * Settings: the device's DeviceInformation (model, OS, friendly name; the IMEI and phone number
- * are never kept) goes into its partnership, in device-registry as for any device; Oof is stored
- * and returned (OutOfOffice) and UserInformation gives the address.
+ * are never kept) goes into its partnership, in device-registry as for any device; Oof is the
+ * account's VacationResponse in mailbox (OutOfOffice) and UserInformation gives the address.
  */
 @Injectable()
 export class UpdateSettings implements EasCommand {

@@ -256,6 +256,55 @@ describe(`${SetEmailsUseCase.name} with bodyStructure`, () => {
     expect(Object.values(email!.bodyValues).map((body) => body.value)).toEqual(['plain', '<p>html</p>']);
   });
 
+  it("takes a part's own header:Content-Type for its type and parameters, one field per part (RFC 8621 §4.6)", async () => {
+    const invite = Buffer.from('BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n');
+    const { created, error } = await create({
+      subject: 'an invitation',
+      bodyStructure: {
+        'header:Content-Type': ' multipart/alternative; boundary="picked-by-the-client"',
+        subParts: [
+          { partId: 't', 'header:Content-Type:asText': 'text/plain; format=flowed' },
+          {
+            blobId: await upload(invite, 'text/calendar'),
+            'header:Content-Type': ' text/calendar; method=REQUEST; charset=utf-8',
+          },
+        ],
+      },
+      bodyValues: { t: { value: 'You are invited.' } },
+    });
+    expect(error).toBeUndefined();
+    const [email] = (
+      await call('Email/get', {
+        ids: [created!.id],
+        properties: ['bodyStructure'],
+        bodyProperties: ['type', 'charset', 'header:Content-Type:all', 'subParts'],
+      })
+    )['list'] as Array<{
+      bodyStructure: Record<string, unknown> & { subParts: Array<Record<string, unknown>> };
+    }>;
+    expect(email!.bodyStructure.type).toBe('multipart/alternative');
+    expect(email!.bodyStructure.subParts).toMatchObject([
+      { type: 'text/plain', charset: 'utf-8' },
+      { type: 'text/calendar', charset: 'utf-8' },
+    ]);
+    for (const part of [email!.bodyStructure, ...email!.bodyStructure.subParts])
+      expect(part['header:Content-Type:all'], JSON.stringify(part)).toHaveLength(1);
+
+    const stored = (await harness.app.get(BlobStore).get(accountId, created!.blobId))!.data;
+    const independent = await simpleParser(stored);
+    expect(independent.text?.trim()).toBe('You are invited.');
+    const calendar = independent.attachments.find((file) => file.contentType === 'text/calendar');
+    expect(calendar?.content.toString()).toBe(invite.toString());
+    const types = [...stored.toString('latin1').matchAll(/^Content-Type:(.*(?:\r\n[ \t].*)*)/gim)].map(
+      ([, value]) => libmime.parseHeaderValue(value!.replace(/\r\n[ \t]/g, ' ')),
+    );
+    expect(types.map((type) => [type.value, type.params])).toEqual([
+      ['multipart/alternative', { boundary: expect.not.stringContaining('picked-by-the-client') }],
+      ['text/plain', { charset: 'utf-8', format: 'flowed' }],
+      ['text/calendar', { charset: 'utf-8', method: 'REQUEST' }],
+    ]);
+  });
+
   it('refuses header:* properties RFC 8621 §4.6 does not allow, naming them', async () => {
     const refusals: Array<[Record<string, unknown>, string[]]> = [
       [{ 'header:X\u0001Bad': 'x', 'header:X-Fine': 'x' }, ['header:X\u0001Bad']],

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { partOfType } from '../../mime/body-structure.js';
-import { draftBlobIds, MAX_DRAFT_PARTS, readDraftStructure, structureOfBodies } from './draft-structure.js';
+import {
+  draftBlobIds,
+  MAX_DRAFT_PARTS,
+  readBodyLeaf,
+  readDraftStructure,
+  structureOfBodies,
+} from './draft-structure.js';
 
 const values = { t: { value: 'hello' } };
 
@@ -51,6 +57,71 @@ describe(readDraftStructure.name, () => {
     ]) {
       expect(readDraftStructure(bad, values).ok, JSON.stringify(bad)?.slice(0, 80)).toBe(false);
     }
+  });
+});
+
+describe(`${readDraftStructure.name} with a part's own header:Content-Type`, () => {
+  it('takes the type, charset, name and other parameters from it, in any form, when "type" is not given', () => {
+    const read = readDraftStructure(
+      {
+        'header:Content-Type': ' Multipart/Alternative; boundary="client-picked"',
+        subParts: [
+          {
+            partId: 't',
+            'header:Content-Type:asText': 'text/plain; charset=UTF-8; format=flowed; delsp=yes',
+          },
+          {
+            blobId: 'Gabc',
+            'header:Content-Type:asRaw':
+              ' text/csv; charset=iso-8859-1;\r\n name="=?UTF-8?Q?K=C3=A4se.csv?="',
+          },
+        ],
+      },
+      values,
+    );
+    expect(read.ok, JSON.stringify(read)).toBe(true);
+    if (!read.ok) return;
+    // The boundary is the server's to pick: the client's is not kept.
+    expect(read.part).toMatchObject({ type: 'multipart/alternative' });
+    expect(read.part.params).toBeUndefined();
+    const [text, csv] = read.part.subParts!;
+    expect(text).toMatchObject({
+      type: 'text/plain',
+      charset: 'utf-8',
+      params: { format: 'flowed', delsp: 'yes' },
+    });
+    expect(text!.headers).toBeUndefined();
+    expect(csv).toMatchObject({ type: 'text/csv', charset: 'iso-8859-1', name: 'Käse.csv' });
+    expect(csv!.params).toBeUndefined();
+  });
+
+  it('refuses it beside "type" or "charset", twice, malformed, or with a charset a bodyValues text cannot have', () => {
+    for (const bad of [
+      { partId: 't', type: 'text/plain', 'header:Content-Type': ' text/plain' },
+      { blobId: 'G', charset: 'utf-8', 'header:Content-Type': ' text/plain' },
+      { partId: 't', 'header:Content-Type:all': [' text/plain', ' text/html'] },
+      { partId: 't', 'header:Content-Type': ' text/plain', 'header:content-type:asText': 'text/plain' },
+      { partId: 't', 'header:Content-Type': ' not a type' },
+      { partId: 't', 'header:Content-Type': ' text/plain; charset=iso-8859-1' },
+      { partId: 't', 'header:Content-Type': ' image/png' },
+      { partId: 't', 'header:Content-Type:asAddresses': [{ email: 'a@b.c' }] },
+      { blobId: 'G', name: 'a.txt', 'header:Content-Type': ' text/plain; name=b.txt' },
+      { 'header:Content-Type': ' text/plain', subParts: [{ partId: 't' }] },
+    ]) {
+      expect(readDraftStructure(bad, values).ok, JSON.stringify(bad)).toBe(false);
+    }
+  });
+
+  it('lets a textBody entry give its own Content-Type, of the type the list requires', () => {
+    const flowed = readBodyLeaf(
+      { partId: 't', 'header:Content-Type': ' text/plain; format=flowed' },
+      'text/plain',
+      values,
+    );
+    expect(flowed.ok && flowed.part.params).toEqual({ format: 'flowed' });
+    expect(readBodyLeaf({ partId: 't', 'header:Content-Type': ' text/html' }, 'text/plain', values).ok).toBe(
+      false,
+    );
   });
 });
 

@@ -1,4 +1,5 @@
 import { isObject } from '@pushmail/jmap';
+import libmime from 'libmime';
 import { type PartFields, partOfType } from '../../mime/body-structure.js';
 import { type DraftHeader, readDraftHeaders } from '../../mime/draft-headers.js';
 
@@ -8,17 +9,22 @@ export interface DraftPart extends PartFields {
   subParts: DraftPart[] | null;
   /** A leaf's content: text from `bodyValues`, or an uploaded blob. */
   content: { text: string } | { blobId: string } | null;
-  /** Header fields the part gives as `header:*` properties. */
+  /** Header fields the part gives as `header:*` properties (never Content-Type: see `params`). */
   headers?: DraftHeader[];
+  /**
+   * Content-Type parameters a part's own `header:Content-Type` gave besides those the server writes
+   * (`charset`, `name`, `boundary`), e.g. `format=flowed`: written after the type.
+   */
+  params?: Record<string, string>;
 }
 
 /**
- * The header field each part property stands for (RFC 8621 §4.1.4): giving both is refused.
- * Content-Type and Content-Transfer-Encoding are the server's to write (from `type`, `charset`
- * and `name`, and the encoding it picks), so a part cannot give them as `header:*`.
+ * The header field each part property stands for (RFC 8621 §4.1.4, §4.6): giving both is refused.
+ * A part gives its Content-Type either as `type` (and `charset`) or as `header:Content-Type`, which
+ * then sets them; Content-Transfer-Encoding is the server's to choose (§4.6), never given.
  */
 const PART_FIELDS: Record<string, string[]> = {
-  'content-type': ['*'],
+  'content-type': ['type', 'charset'],
   'content-transfer-encoding': ['*'],
   'content-disposition': ['disposition', 'name'],
   'content-id': ['cid'],
@@ -88,8 +94,11 @@ export function readBodyLeaf(
   if (isObject(value) && value['type'] !== undefined && String(value['type']).toLowerCase() !== type) {
     return { ok: false, problem: `must be ${type}` };
   }
-  const outcome = readDraftStructure(isObject(value) ? { ...value, type } : value, bodyValues);
+  // A part that gives its own Content-Type keeps it (its parameters too), and it must say `type`.
+  const ownType = isObject(value) && Object.keys(value).some((key) => /^header:content-type(:|$)/i.test(key));
+  const outcome = readDraftStructure(isObject(value) && !ownType ? { ...value, type } : value, bodyValues);
   if (outcome.ok && outcome.part.subParts !== null) return { ok: false, problem: 'must not be a multipart' };
+  if (outcome.ok && outcome.part.type !== type) return { ok: false, problem: `must be ${type}` };
   return outcome;
 }
 
@@ -109,7 +118,19 @@ function readPart(
   if (depth > MAX_DRAFT_DEPTH) fail(`a body structure nests at most ${MAX_DRAFT_DEPTH} deep`);
   if (!isObject(value)) return fail('a part must be an EmailBodyPart object');
 
-  const rawType = value['type'];
+  const headers = readDraftHeaders(value);
+  if (!headers.ok)
+    fail(`invalid header properties: ${headers.properties.slice(0, 5).map(printable).join(', ')}`);
+  for (const header of headers.ok ? headers.headers : []) {
+    const properties = PART_FIELDS[header.name];
+    if (properties?.includes('*')) fail(`${printable(header.field)} is the server's to write`);
+    const twice = properties?.find((property) => value[property] !== undefined && value[property] !== null);
+    if (twice) fail(`${printable(header.field)} and "${twice}" give the same header field`);
+  }
+  const ownHeaders = headers.ok ? headers.headers : [];
+  const contentType = ownContentType(ownHeaders, fail);
+
+  const rawType = contentType?.type ?? value['type'];
   const isMultipart =
     Array.isArray(value['subParts']) ||
     (typeof rawType === 'string' && rawType.toLowerCase().startsWith('multipart/'));
@@ -133,17 +154,16 @@ function readPart(
     }
     return entry;
   };
-  const headers = readDraftHeaders(value);
-  if (!headers.ok)
-    fail(`invalid header properties: ${headers.properties.slice(0, 5).map(printable).join(', ')}`);
-  for (const header of headers.ok ? headers.headers : []) {
-    const properties = PART_FIELDS[header.name];
-    if (properties?.includes('*')) fail(`${printable(header.field)} is the server's to write`);
-    const twice = properties?.find((property) => value[property] !== undefined && value[property] !== null);
-    if (twice) fail(`${printable(header.field)} and "${twice}" give the same header field`);
-  }
-  const partHeaders = headers.ok && headers.headers.length > 0 ? { headers: headers.headers } : {};
-  const type = (optionalString('type') ?? (isMultipart ? 'multipart/mixed' : 'text/plain')).toLowerCase();
+  const written = ownHeaders.filter((header) => header.name !== 'content-type');
+  const partHeaders = {
+    ...(written.length > 0 ? { headers: written } : {}),
+    ...(contentType && Object.keys(contentType.params).length > 0 ? { params: contentType.params } : {}),
+  };
+  const type = (
+    contentType?.type ??
+    optionalString('type') ??
+    (isMultipart ? 'multipart/mixed' : 'text/plain')
+  ).toLowerCase();
   if (!MEDIA_TYPE.test(type)) fail('"type" must be a media type');
   const disposition = optionalString('disposition', /^(attachment|inline)$/i)?.toLowerCase() ?? null;
   const location = optionalString('location', /^[\x21-\x7e]{1,998}$/);
@@ -165,7 +185,8 @@ function readPart(
 
   const partId = value['partId'];
   const blobId = value['blobId'];
-  const charset = optionalString('charset', TOKEN)?.toLowerCase() ?? null;
+  const charset =
+    (contentType ? contentType.charset : optionalString('charset', TOKEN))?.toLowerCase() ?? null;
   let content: DraftPart['content'];
   if (partId !== undefined && partId !== null) {
     // RFC 8621 §4.6: a partId names a bodyValues entry, text to be sent as UTF-8.
@@ -197,10 +218,12 @@ function readPart(
   ) {
     fail('"language" must be a list of language tags');
   }
+  const name = optionalString('name');
+  if (name !== null && contentType?.name != null) fail('"name" and the name parameter of Content-Type');
   return {
     type,
     charset: partId !== undefined && partId !== null ? 'utf-8' : charset,
-    name: optionalString('name'),
+    name: name ?? contentType?.name ?? null,
     disposition,
     cid: optionalString('cid', /^[^\s<>]{1,255}$/),
     language: (language as string[] | null | undefined) ?? null,
@@ -209,6 +232,49 @@ function readPart(
     content,
     ...partHeaders,
   };
+}
+
+/** What a part's own `header:Content-Type` says, split as the part properties say it. */
+interface OwnContentType {
+  type: string;
+  charset: string | null;
+  name: string | null;
+  params: Record<string, string>;
+}
+
+/** Parameters the server writes itself: the boundary it picks, the charset and name it is given. */
+const SERVER_PARAMS = new Set(['boundary', 'charset', 'name']);
+
+/**
+ * A part's `header:Content-Type` (in any form it may take: raw or text), read as a MIME parser
+ * reads the field: its media type, charset and name, and its other parameters. None when the part
+ * gives none; one field at most.
+ */
+function ownContentType(
+  headers: readonly DraftHeader[],
+  fail: (problem: string) => never,
+): OwnContentType | null {
+  const fields = headers.filter((header) => header.name === 'content-type');
+  if (fields.length === 0) return null;
+  if (fields.length > 1) fail('a part has one Content-Type');
+  const parsed = libmime.parseHeaderValue(fields[0]!.value.replace(/\r\n[ \t]/g, ' '));
+  const type = parsed.value.trim().toLowerCase();
+  if (!MEDIA_TYPE.test(type)) fail('header:Content-Type must start with a media type');
+  const params: Record<string, string> = {};
+  let count = 0;
+  for (const [key, raw] of Object.entries(parsed.params)) {
+    const paramName = key.toLowerCase();
+    // A parameter may be RFC 2047 encoded (as clients write a name); RFC 2231 is decoded by the parser.
+    const paramValue = libmime.decodeWords(String(raw));
+    if (!/^[a-z0-9!#$&^_.+-]{1,64}$/.test(paramName) || /[\u0000-\u001f\u007f]/.test(paramValue))
+      fail('header:Content-Type has an invalid parameter');
+    if ((count += 1) > 32) fail('header:Content-Type has at most 32 parameters');
+    if (!SERVER_PARAMS.has(paramName)) params[paramName] = paramValue;
+  }
+  const charset = parsed.params['charset'] ?? null;
+  if (charset !== null && !TOKEN.test(charset)) fail('header:Content-Type has an invalid charset');
+  const name = parsed.params['name'];
+  return { type, charset, name: name === undefined ? null : libmime.decodeWords(name), params };
 }
 
 function printable(value: string): string {

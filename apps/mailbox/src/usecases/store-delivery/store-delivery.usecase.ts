@@ -195,6 +195,7 @@ export class StoreDeliveryUseCase {
     if (!inboxId)
       throw new Error(`account ${write.accountId} has no inbox after creating the default mailboxes`);
 
+    const filing = { blobs: this.blobs, sentMailboxId: mailboxes.get('sent') };
     const createdEmailIds: string[] = [];
     let acceptedAt = fresh[0]!.receivedAt;
     for (const delivery of fresh) {
@@ -213,7 +214,7 @@ export class StoreDeliveryUseCase {
       );
       if (inserted) {
         createdEmailIds.push(inserted.id);
-        await replyIfOnVacation(write.manager, {
+        await replyIfOnVacation(write, filing, {
           accountId: write.accountId,
           emailId: inserted.id,
           receivedAt: delivery.receivedAt,

@@ -22,6 +22,7 @@ import { withoutBcc } from '../../mime/without-bcc.js';
 import { envelopeOf } from '../../submissions/envelope.js';
 import type { DeliveryStatus } from '../../submissions/submission.js';
 import { SubmissionOutbox } from '../../submissions/submission-outbox.js';
+import { AUTO_REPLY_ID_PREFIX } from '../../vacation/vacation-store.js';
 import { SetEmailsUseCase } from '../set-emails/set-emails.usecase.js';
 
 interface SubmittedEmail {
@@ -300,11 +301,13 @@ export class SubmitEmailsUseCase {
     await updateEmail(write, current, { mailboxIds, keywords });
   }
 
+  /** What the account's devices sent; its automatic replies do not use up their limit. */
   private async sentInLastHour(write: AccountWrite): Promise<number> {
     const rows: Array<{ sent: number }> = await write.manager.query(
       `SELECT count(*)::int AS sent FROM mailbox.email_submissions
-        WHERE account_id = $1 AND send_at > now() - interval '1 hour' AND undo_status <> 'canceled'`,
-      [write.accountId],
+        WHERE account_id = $1 AND send_at > now() - interval '1 hour' AND undo_status <> 'canceled'
+          AND NOT starts_with(id, $2)`,
+      [write.accountId, AUTO_REPLY_ID_PREFIX],
     );
     return rows[0]?.sent ?? 0;
   }
