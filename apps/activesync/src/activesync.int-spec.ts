@@ -1,5 +1,14 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { child, childText, children, el, textOf, type WbxmlElement } from '@pushmail/activesync';
+import {
+  child,
+  childText,
+  children,
+  type ComposedMail,
+  type ComposeSource,
+  el,
+  textOf,
+  type WbxmlElement,
+} from '@pushmail/activesync';
 import { mailboxChangedTopic } from '@pushmail/contracts';
 import { EasClient, easRequests, expectEventually, syncCollectionOf } from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -809,20 +818,7 @@ describe('activesync gateway', () => {
       const got = collectionOf((await sync(client, inbox, key)).body);
       const projects = mailbox.folderId(account.accountId, 'Projects');
       const projectsStart = collectionOf((await sync(client, projects, '0')).body);
-      const moved = await client.command(
-        'MoveItems',
-        el(
-          'Move',
-          'MoveItems',
-          el(
-            'Move',
-            'Move',
-            el('Move', 'SrcMsgId', id),
-            el('Move', 'SrcFldId', inbox),
-            el('Move', 'DstFldId', projects),
-          ),
-        ),
-      );
+      const moved = await client.command('MoveItems', easRequests.moveItem(id, inbox, projects));
       const response = child(moved.body!, 'Response')!;
       expect(childText(response, 'Status')).toBe('3');
       expect(Object.keys(mailbox.emails.get(account.accountId)!.get(id)!.mailboxIds)).toEqual([projects]);
@@ -835,20 +831,7 @@ describe('activesync gateway', () => {
           'Commands',
         ),
       ).toBeUndefined();
-      const stranger = await client.command(
-        'MoveItems',
-        el(
-          'Move',
-          'MoveItems',
-          el(
-            'Move',
-            'Move',
-            el('Move', 'SrcMsgId', 'M-unknown'),
-            el('Move', 'SrcFldId', inbox),
-            el('Move', 'DstFldId', projects),
-          ),
-        ),
-      );
+      const stranger = await client.command('MoveItems', easRequests.moveItem('M-unknown', inbox, projects));
       expect(childText(child(stranger.body!, 'Response')!, 'Status')).toBe('1');
     });
 
@@ -883,22 +866,12 @@ describe('activesync gateway', () => {
       const inbox = mailbox.folderId(account.accountId, 'inbox');
       const special = await client.command(
         'FolderDelete',
-        el(
-          'FolderHierarchy',
-          'FolderDelete',
-          el('FolderHierarchy', 'SyncKey', childText(renamed.body!, 'SyncKey')!),
-          el('FolderHierarchy', 'ServerId', inbox),
-        ),
+        easRequests.folderDelete(childText(renamed.body!, 'SyncKey')!, inbox),
       );
       expect(statusOf(special.body)).toBe('3');
       const deleted = await client.command(
         'FolderDelete',
-        el(
-          'FolderHierarchy',
-          'FolderDelete',
-          el('FolderHierarchy', 'SyncKey', childText(renamed.body!, 'SyncKey')!),
-          el('FolderHierarchy', 'ServerId', serverId),
-        ),
+        easRequests.folderDelete(childText(renamed.body!, 'SyncKey')!, serverId),
       );
       expect(statusOf(deleted.body)).toBe('1');
       const next = await folderSync(client, childText(deleted.body!, 'SyncKey')!);
@@ -1067,46 +1040,26 @@ describe('activesync gateway', () => {
           text: 't',
         }),
       );
-      const compose = (command: string, ...content: Array<WbxmlElement | false>) =>
-        client.command(command, el('ComposeMail', command, ...content));
-      const clientId = () => el('ComposeMail', 'ClientId', randomBytes(6).toString('hex'));
-      const message = el('ComposeMail', 'Mime', 'To: b@x.y\r\nSubject: x\r\n\r\nbody');
-      const reply = (command: string, source: Record<string, string>) =>
-        compose(
-          command,
-          clientId(),
-          el(
-            'ComposeMail',
-            'Source',
-            ...Object.entries(source).map(([tag, id]) => el('ComposeMail', tag, id)),
-          ),
-          message,
-        );
+      const clientId = () => randomBytes(6).toString('hex');
+      const mime = 'To: b@x.y\r\nSubject: x\r\n\r\nbody';
+      const sendMail = (mail: ComposedMail) => client.command('SendMail', easRequests.sendMail(mail));
+      const smartReply = (source?: ComposeSource) =>
+        client.command('SmartReply', easRequests.smartReply({ clientId: clientId(), source, mime }));
+      const smartForward = (source: ComposeSource) =>
+        client.command('SmartForward', easRequests.smartForward({ clientId: clientId(), source, mime }));
       const cases: Array<[string, Promise<{ status: number; body: WbxmlElement | undefined }>, string]> = [
-        ['no ClientId', compose('SendMail', message), '103'],
-        ['no message', compose('SendMail', clientId()), '107'],
-        [
-          'not a message',
-          compose('SendMail', clientId(), el('ComposeMail', 'Mime', 'no header here\r\n\r\nx')),
-          '107',
-        ],
+        ['no ClientId', sendMail({ mime }), '103'],
+        ['no message', sendMail({ clientId: clientId() }), '107'],
+        ['not a message', sendMail({ clientId: clientId(), mime: 'no header here\r\n\r\nx' }), '107'],
         [
           'too large',
-          compose(
-            'SendMail',
-            clientId(),
-            el('ComposeMail', 'Mime', `Subject: big\r\n\r\n${'x'.repeat(40_000)}`),
-          ),
+          sendMail({ clientId: clientId(), mime: `Subject: big\r\n\r\n${'x'.repeat(40_000)}` }),
           '122',
         ],
-        ['a reply without Source', compose('SmartReply', clientId(), message), '103'],
-        [
-          'both ItemId and LongId',
-          reply('SmartReply', { FolderId: inbox, ItemId: mine, LongId: mine }),
-          '105',
-        ],
-        ["another account's message", reply('SmartForward', { LongId: theirs }), '150'],
-        ['a message in another folder', reply('SmartReply', { FolderId: 'elsewhere', ItemId: mine }), '150'],
+        ['a reply without Source', smartReply(), '103'],
+        ['both ItemId and LongId', smartReply({ folderId: inbox, itemId: mine, longId: mine }), '105'],
+        ["another account's message", smartForward({ longId: theirs }), '150'],
+        ['a message in another folder', smartReply({ folderId: 'elsewhere', itemId: mine }), '150'],
       ];
       for (const [what, answer, status] of cases) {
         const { status: http, body } = await answer;
