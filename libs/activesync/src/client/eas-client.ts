@@ -158,6 +158,37 @@ export const easRequests = {
     return el('Move', 'MoveItems', move);
   },
 
+  /** A FolderCreate of a folder named `displayName` of `type` (12: mail) under `parentId` ('0': the top). */
+  folderCreate(
+    syncKey: string,
+    folder: { parentId: string; displayName: string; type: string },
+  ): WbxmlElement {
+    return el(
+      'FolderHierarchy',
+      'FolderCreate',
+      el('FolderHierarchy', 'SyncKey', syncKey),
+      el('FolderHierarchy', 'ParentId', folder.parentId),
+      el('FolderHierarchy', 'DisplayName', folder.displayName),
+      el('FolderHierarchy', 'Type', folder.type),
+    );
+  },
+
+  /** A FolderUpdate that renames the folder `serverId` and puts it under `parentId`. */
+  folderUpdate(
+    syncKey: string,
+    serverId: string,
+    folder: { parentId: string; displayName: string },
+  ): WbxmlElement {
+    return el(
+      'FolderHierarchy',
+      'FolderUpdate',
+      el('FolderHierarchy', 'SyncKey', syncKey),
+      el('FolderHierarchy', 'ServerId', serverId),
+      el('FolderHierarchy', 'ParentId', folder.parentId),
+      el('FolderHierarchy', 'DisplayName', folder.displayName),
+    );
+  },
+
   /** A FolderDelete of the folder `serverId`, from the hierarchy's `syncKey`. */
   folderDelete(syncKey: string, serverId: string): WbxmlElement {
     return el(
@@ -165,6 +196,16 @@ export const easRequests = {
       'FolderDelete',
       el('FolderHierarchy', 'SyncKey', syncKey),
       el('FolderHierarchy', 'ServerId', serverId),
+    );
+  },
+
+  /** An ItemOperations Fetch of the message `serverId` in `collectionId`, its body as `bodyType` (1 text, 4 MIME). */
+  messageFetch(collectionId: string, serverId: string, bodyType: string): WbxmlElement {
+    const bodyPreference = el('AirSyncBase', 'BodyPreference', el('AirSyncBase', 'Type', bodyType));
+    return easRequests.itemFetch(
+      el('AirSync', 'CollectionId', collectionId),
+      el('AirSync', 'ServerId', serverId),
+      el('ItemOperations', 'Options', bodyPreference),
     );
   },
 
