@@ -247,17 +247,11 @@ describe('a phone on Exchange ActiveSync', () => {
     const sendMail = () =>
       sender.command(
         'SendMail',
-        el(
-          'ComposeMail',
-          'SendMail',
-          el('ComposeMail', 'ClientId', clientId),
-          el('ComposeMail', 'SaveInSentItems'),
-          el(
-            'ComposeMail',
-            'Mime',
-            `To: ${bob.address}\r\nSubject: From the phone\r\n\r\nSent over ActiveSync\r\n`,
-          ),
-        ),
+        easRequests.sendMail({
+          clientId,
+          saveInSentItems: true,
+          mime: `To: ${bob.address}\r\nSubject: From the phone\r\n\r\nSent over ActiveSync\r\n`,
+        }),
       );
     const sent = await sendMail();
     expect(sent.status).toBe(200);
@@ -272,18 +266,11 @@ describe('a phone on Exchange ActiveSync', () => {
     // Bob answers from his phone with SmartReply; the server quotes the original.
     const replied = await receiver.command(
       'SmartReply',
-      el(
-        'ComposeMail',
-        'SmartReply',
-        el('ComposeMail', 'ClientId', randomUUID().slice(0, 12)),
-        el(
-          'ComposeMail',
-          'Source',
-          el('ComposeMail', 'FolderId', bobInbox),
-          el('ComposeMail', 'ItemId', received.serverId),
-        ),
-        el('ComposeMail', 'Mime', `To: ${alice.address}\r\nSubject: Re: From the phone\r\n\r\nGot it\r\n`),
-      ),
+      easRequests.smartReply({
+        clientId: randomUUID().slice(0, 12),
+        source: { folderId: bobInbox, itemId: received.serverId },
+        mime: `To: ${alice.address}\r\nSubject: Re: From the phone\r\n\r\nGot it\r\n`,
+      }),
     );
     expect(replied.status).toBe(200);
     expect(replied.body).toBeUndefined();
@@ -303,23 +290,12 @@ describe('a phone on Exchange ActiveSync', () => {
     const carolInbox = await folderOf(carolPhone, '2');
     const forwarded = await sender.command(
       'SmartForward',
-      el(
-        'ComposeMail',
-        'SmartForward',
-        el('ComposeMail', 'ClientId', randomUUID().slice(0, 12)),
-        el(
-          'ComposeMail',
-          'Source',
-          el('ComposeMail', 'FolderId', aliceInbox),
-          el('ComposeMail', 'ItemId', reply.serverId),
-        ),
-        el(
-          'ComposeMail',
-          'Forwardees',
-          el('ComposeMail', 'Forwardee', el('ComposeMail', 'ForwardeeEmail', carol.address)),
-        ),
-        el('ComposeMail', 'Mime', `Subject: Fwd: Re: From the phone\r\n\r\nSee below\r\n`),
-      ),
+      easRequests.smartForward({
+        clientId: randomUUID().slice(0, 12),
+        source: { folderId: aliceInbox, itemId: reply.serverId },
+        forwardees: [carol.address],
+        mime: `Subject: Fwd: Re: From the phone\r\n\r\nSee below\r\n`,
+      }),
     );
     expect(forwarded.status).toBe(200);
     expect(forwarded.body).toBeUndefined();

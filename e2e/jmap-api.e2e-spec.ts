@@ -1,34 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  expectEventually,
-  isolatedDeliveryGroup,
-  mailboxIdsByRole,
-  sendMail,
-  splitTraceFields,
-  type RunningPlatform,
-} from '@pushmail/testing';
-import { accountWithDevices, type JmapAccount, type JmapDevice, openWebSocket } from './jmap-client-kit.js';
-import { kafkaBrokers, startSuitePlatform } from './support/e2e-platform.js';
+import { describe, expect, it } from 'vitest';
+import { expectEventually, sendMail, splitTraceFields } from '@pushmail/testing';
+import { openWebSocket, useJmapSuite } from './jmap-client-kit.js';
 
 type Args = Record<string, unknown>;
 
 describe('JMAP mail API: blobs, queries and errors', () => {
-  let platform: RunningPlatform;
-  let account: JmapAccount;
-  let device: JmapDevice;
-  let roles: Record<string, string>;
+  const jmap = useJmapSuite('jmap-api');
 
-  /** One method call through the client library; a method error is thrown as the client throws it. */
-  const call = async (method: string, args: Args): Promise<Args> => {
-    const [data] = await device.jam.request([
-      method as 'Core/echo',
-      { accountId: account.accountId, ...args } as never,
-    ]);
-    return data as Args;
-  };
   const errorOf = (method: string, args: Args): Promise<unknown> =>
-    call(method, args).then(
+    jmap.call(method, args).then(
       (data) => ({ unexpectedSuccess: data }),
       (error: unknown) => error,
     );
@@ -42,7 +23,7 @@ describe('JMAP mail API: blobs, queries and errors', () => {
   }) =>
     [
       `From: ${fields.from ?? 'Ada Lovelace <ada@elsewhere.example>'}`,
-      `To: ${account.address}`,
+      `To: ${jmap.account.address}`,
       `Subject: ${fields.subject}`,
       `Date: ${fields.date ?? 'Tue, 03 Mar 2026 10:15:00 +0000'}`,
       `Message-ID: <${fields.messageId}>`,
@@ -57,9 +38,9 @@ describe('JMAP mail API: blobs, queries and errors', () => {
     ].join('\r\n');
   const deliver = async (message: string): Promise<string> => {
     const before = new Set(await allIds());
-    const result = await sendMail(platform.smtp.host, platform.smtp.port, {
+    const result = await sendMail(jmap.platform.smtp.host, jmap.platform.smtp.port, {
       from: 'ada@elsewhere.example',
-      to: [account.address],
+      to: [jmap.account.address],
       message: Buffer.from(message, 'utf8'),
     });
     expect(result.data?.code).toBe(250);
@@ -70,23 +51,9 @@ describe('JMAP mail API: blobs, queries and errors', () => {
     });
   };
   const allIds = async (): Promise<string[]> =>
-    (await call('Email/query', { limit: 500 }))['ids'] as string[];
+    (await jmap.call('Email/query', { limit: 500 }))['ids'] as string[];
   const getEmail = async (id: string, properties: string[]): Promise<Args> =>
-    ((await call('Email/get', { ids: [id], properties }))['list'] as Args[])[0]!;
-
-  beforeAll(async () => {
-    platform = await startSuitePlatform('jmap-api', {
-      mailDomains: ['example.com'],
-      serviceEnv: { mailbox: { MAILBOX_DELIVERY_GROUP: await isolatedDeliveryGroup(kafkaBrokers) } },
-    });
-    account = await accountWithDevices(platform, 1);
-    device = account.devices[0]!;
-    roles = mailboxIdsByRole(await call('Mailbox/get', { ids: null }));
-  });
-
-  afterAll(async () => {
-    await platform?.stop();
-  });
+    ((await jmap.call('Email/get', { ids: [id], properties }))['list'] as Args[])[0]!;
 
   it("downloads a message's raw bytes exactly as they were sent over SMTP, after ingest's trace fields", async () => {
     const message = raw({
@@ -97,8 +64,8 @@ describe('JMAP mail API: blobs, queries and errors', () => {
     const id = await deliver(message);
     const email = await getEmail(id, ['blobId', 'size', 'textBody']);
 
-    const response = await device.jam.downloadBlob({
-      accountId: account.accountId,
+    const response = await jmap.device.jam.downloadBlob({
+      accountId: jmap.account.accountId,
       blobId: email['blobId'] as string,
       mimeType: 'message/rfc822',
       fileName: 'message.eml',
@@ -114,17 +81,17 @@ describe('JMAP mail API: blobs, queries and errors', () => {
     expect(email['size']).toBe(stored.length);
 
     const textPart = (email['textBody'] as Array<{ blobId: string }>)[0]!;
-    const part = await device.jam.downloadBlob({
-      accountId: account.accountId,
+    const part = await jmap.device.jam.downloadBlob({
+      accountId: jmap.account.accountId,
       blobId: textPart.blobId,
       mimeType: 'text/plain',
       fileName: 'body.txt',
     });
     expect(await part.text()).toContain('Grüße — ünïcödé');
 
-    const missing = await device.jam
+    const missing = await jmap.device.jam
       .downloadBlob({
-        accountId: account.accountId,
+        accountId: jmap.account.accountId,
         blobId: `B${'0'.repeat(64)}`,
         mimeType: 'text/plain',
         fileName: 'x',
@@ -139,17 +106,17 @@ describe('JMAP mail API: blobs, queries and errors', () => {
       messageId: `${randomUUID()}@elsewhere.example`,
       from: 'Bob <bob@elsewhere.example>',
     });
-    const uploaded = await device.jam.uploadBlob(
-      account.accountId,
+    const uploaded = await jmap.device.jam.uploadBlob(
+      jmap.account.accountId,
       new Blob([message], { type: 'message/rfc822' }),
     );
     expect(uploaded).toMatchObject({
-      accountId: account.accountId,
+      accountId: jmap.account.accountId,
       type: 'message/rfc822',
       size: Buffer.byteLength(message),
     });
 
-    const parsed = await call('Email/parse', {
+    const parsed = await jmap.call('Email/parse', {
       blobIds: [uploaded.blobId, `B${'1'.repeat(64)}`],
       properties: ['subject', 'from', 'id'],
     });
@@ -162,17 +129,17 @@ describe('JMAP mail API: blobs, queries and errors', () => {
     });
     expect(parsed['notFound']).toEqual([`B${'1'.repeat(64)}`]);
 
-    const before = (await call('Email/get', { ids: [] }))['state'] as string;
-    const imported = await call('Email/import', {
+    const before = (await jmap.call('Email/get', { ids: [] }))['state'] as string;
+    const imported = await jmap.call('Email/import', {
       ifInState: before,
       emails: {
         one: {
           blobId: uploaded.blobId,
-          mailboxIds: { [roles['archive']!]: true },
+          mailboxIds: { [jmap.roles['archive']!]: true },
           keywords: { $seen: true },
           receivedAt: '2026-01-02T03:04:05Z',
         },
-        missing: { blobId: `B${'2'.repeat(64)}`, mailboxIds: { [roles['archive']!]: true } },
+        missing: { blobId: `B${'2'.repeat(64)}`, mailboxIds: { [jmap.roles['archive']!]: true } },
       },
     });
     const created = (imported['created'] as Record<string, Args>)['one']!;
@@ -191,14 +158,14 @@ describe('JMAP mail API: blobs, queries and errors', () => {
       ]),
     ).toMatchObject({
       subject: 'Imported',
-      mailboxIds: { [roles['archive']!]: true },
+      mailboxIds: { [jmap.roles['archive']!]: true },
       keywords: { $seen: true },
       receivedAt: '2026-01-02T03:04:05Z',
       threadId: created['threadId'],
     });
     const stale = await errorOf('Email/import', {
       ifInState: before,
-      emails: { again: { blobId: uploaded.blobId, mailboxIds: { [roles['inbox']!]: true } } },
+      emails: { again: { blobId: uploaded.blobId, mailboxIds: { [jmap.roles['inbox']!]: true } } },
     });
     expect(stale).toMatchObject({ type: 'stateMismatch' });
   });
@@ -224,7 +191,7 @@ describe('JMAP mail API: blobs, queries and errors', () => {
       }),
     );
 
-    const threads = await call('Email/get', {
+    const threads = await jmap.call('Email/get', {
       ids: [reply, original, sameTopic, newTopic],
       properties: ['threadId'],
     });
@@ -232,7 +199,7 @@ describe('JMAP mail API: blobs, queries and errors', () => {
     expect(b).toBe(a);
     expect(c).toBe(a);
     expect(d).not.toBe(a);
-    const [thread] = (await call('Thread/get', { ids: [a] }))['list'] as Array<{ emailIds: string[] }>;
+    const [thread] = (await jmap.call('Thread/get', { ids: [a] }))['list'] as Array<{ emailIds: string[] }>;
     expect(thread!.emailIds.sort()).toEqual([reply, original, sameTopic].sort());
   });
 
@@ -255,10 +222,10 @@ describe('JMAP mail API: blobs, queries and errors', () => {
         ),
       );
     }
-    await call('Email/set', { update: { [ids[1]!]: { 'keywords/$flagged': true } } });
+    await jmap.call('Email/set', { update: { [ids[1]!]: { 'keywords/$flagged': true } } });
 
     const query = async (args: Args) =>
-      (await call('Email/query', { filter: { text: tag }, ...args }))['ids'] as string[];
+      (await jmap.call('Email/query', { filter: { text: tag }, ...args }))['ids'] as string[];
     expect(await query({ sort: [{ property: 'from', isAscending: true }] })).toEqual([
       ids[1],
       ids[2],
@@ -304,18 +271,18 @@ describe('JMAP mail API: blobs, queries and errors', () => {
           after: '2000-01-01T00:00:00Z',
           before: '2100-01-01T00:00:00Z',
           hasAttachment: false,
-          inMailbox: roles['inbox'],
+          inMailbox: jmap.roles['inbox'],
         },
       }),
     ).toHaveLength(3);
-    expect(await query({ filter: { text: tag, inMailboxOtherThan: [roles['inbox']] } })).toEqual([]);
+    expect(await query({ filter: { text: tag, inMailboxOtherThan: [jmap.roles['inbox']] } })).toEqual([]);
     expect(
       await query({
         filter: { text: tag, notKeyword: '$flagged' },
         sort: [{ property: 'receivedAt', isAscending: true }],
       }),
     ).toEqual([ids[0], ids[2]]);
-    const page = await call('Email/query', {
+    const page = await jmap.call('Email/query', {
       filter: { text: tag },
       sort: [{ property: 'subject' }],
       anchor: ids[1],
@@ -327,7 +294,7 @@ describe('JMAP mail API: blobs, queries and errors', () => {
     const badAnchor = await errorOf('Email/query', { anchor: 'Mnonexistent' });
     expect(badAnchor).toMatchObject({ type: 'anchorNotFound' });
 
-    const snippets = await call('SearchSnippet/get', {
+    const snippets = await jmap.call('SearchSnippet/get', {
       filter: { text: 'quarterly' },
       emailIds: [ids[0], 'Mmissing'],
     });
@@ -338,10 +305,13 @@ describe('JMAP mail API: blobs, queries and errors', () => {
 
     // Query changes: a client holding the old results and applying the delta gets the new ones.
     const sorted = { filter: { text: tag }, sort: [{ property: 'subject', isAscending: true }] };
-    const old = await call('Email/query', sorted);
-    await call('Email/set', {
+    const old = await jmap.call('Email/query', sorted);
+    await jmap.call('Email/set', {
       update: {
-        [ids[0]!]: { [`mailboxIds/${roles['inbox']}`]: null, [`mailboxIds/${roles['archive']}`]: true },
+        [ids[0]!]: {
+          [`mailboxIds/${jmap.roles['inbox']}`]: null,
+          [`mailboxIds/${jmap.roles['archive']}`]: true,
+        },
       },
     });
     const fourth = await deliver(
@@ -351,12 +321,12 @@ describe('JMAP mail API: blobs, queries and errors', () => {
         body: `quarterly ${tag}`,
       }),
     );
-    await call('Email/set', { destroy: [ids[2]] });
-    const delta = await call('Email/queryChanges', { ...sorted, sinceQueryState: old['queryState'] });
+    await jmap.call('Email/set', { destroy: [ids[2]] });
+    const delta = await jmap.call('Email/queryChanges', { ...sorted, sinceQueryState: old['queryState'] });
     const applied = (old['ids'] as string[]).filter((id) => !(delta['removed'] as string[]).includes(id));
     for (const { id, index } of delta['added'] as Array<{ id: string; index: number }>)
       applied.splice(index, 0, id);
-    const now = await call('Email/query', sorted);
+    const now = await jmap.call('Email/query', sorted);
     expect(applied).toEqual(now['ids']);
     expect(now['ids']).toEqual([ids[0], ids[1], fourth]);
     expect(delta['newQueryState']).toBe(now['queryState']);
@@ -367,13 +337,13 @@ describe('JMAP mail API: blobs, queries and errors', () => {
     });
     expect(tooMany).toMatchObject({ type: 'tooManyChanges' });
 
-    const collapsed = await call('Email/query', {
+    const collapsed = await jmap.call('Email/query', {
       collapseThreads: true,
-      filter: { inMailbox: roles['inbox'] },
+      filter: { inMailbox: jmap.roles['inbox'] },
       limit: 500,
     });
     const threadIds = (
-      (await call('Email/get', { ids: collapsed['ids'], properties: ['threadId'] }))['list'] as Array<{
+      (await jmap.call('Email/get', { ids: collapsed['ids'], properties: ['threadId'] }))['list'] as Array<{
         threadId: string;
       }>
     ).map((email) => email.threadId);
@@ -381,8 +351,8 @@ describe('JMAP mail API: blobs, queries and errors', () => {
   });
 
   it('nests mailboxes, refuses cycles, duplicate names and deleting role mailboxes, and keeps Mailbox queries in step', async () => {
-    const oldQuery = await call('Mailbox/query', { sortAsTree: true, filter: { hasAnyRole: false } });
-    const created = await call('Mailbox/set', {
+    const oldQuery = await jmap.call('Mailbox/query', { sortAsTree: true, filter: { hasAnyRole: false } });
+    const created = await jmap.call('Mailbox/set', {
       create: {
         work: { name: 'Work', parentId: null },
         clients: { name: 'Clients', parentId: '#work', sortOrder: 3 },
@@ -396,36 +366,36 @@ describe('JMAP mail API: blobs, queries and errors', () => {
       properties: ['name'],
     });
 
-    const refused = await call('Mailbox/set', {
-      update: { [workId]: { parentId: clientsId }, [roles['inbox']!]: { role: 'archive' } },
-      destroy: [roles['trash']!, workId],
+    const refused = await jmap.call('Mailbox/set', {
+      update: { [workId]: { parentId: clientsId }, [jmap.roles['inbox']!]: { role: 'archive' } },
+      destroy: [jmap.roles['trash']!, workId],
     });
     expect(refused['notUpdated']).toMatchObject({
       [workId]: { type: 'invalidProperties', properties: ['parentId'] },
-      [roles['inbox']!]: { type: 'forbidden' },
+      [jmap.roles['inbox']!]: { type: 'forbidden' },
     });
     expect(refused['notDestroyed']).toMatchObject({
-      [roles['trash']!]: { type: 'forbidden' },
+      [jmap.roles['trash']!]: { type: 'forbidden' },
       [workId]: { type: 'mailboxHasChild' },
     });
 
-    const [someId] = (await call('Email/query', { filter: { inMailbox: roles['inbox'] } }))['ids'] as [
-      string,
-    ];
-    await call('Email/set', { update: { [someId]: { [`mailboxIds/${clientsId}`]: true } } });
-    const hasEmail = await call('Mailbox/set', { destroy: [clientsId] });
+    const [someId] = (await jmap.call('Email/query', { filter: { inMailbox: jmap.roles['inbox'] } }))[
+      'ids'
+    ] as [string];
+    await jmap.call('Email/set', { update: { [someId]: { [`mailboxIds/${clientsId}`]: true } } });
+    const hasEmail = await jmap.call('Mailbox/set', { destroy: [clientsId] });
     expect((hasEmail['notDestroyed'] as Record<string, Args>)[clientsId]).toMatchObject({
       type: 'mailboxHasEmail',
     });
-    const counted = ((await call('Mailbox/get', { ids: [clientsId] }))['list'] as Args[])[0]!;
+    const counted = ((await jmap.call('Mailbox/get', { ids: [clientsId] }))['list'] as Args[])[0]!;
     expect(counted).toMatchObject({ parentId: workId, totalEmails: 1, totalThreads: 1 });
 
-    const delta = await call('Mailbox/queryChanges', {
+    const delta = await jmap.call('Mailbox/queryChanges', {
       sortAsTree: true,
       filter: { hasAnyRole: false },
       sinceQueryState: oldQuery['queryState'],
     });
-    const now = await call('Mailbox/query', { sortAsTree: true, filter: { hasAnyRole: false } });
+    const now = await jmap.call('Mailbox/query', { sortAsTree: true, filter: { hasAnyRole: false } });
     const applied = (oldQuery['ids'] as string[]).filter(
       (id) => !(delta['removed'] as string[]).includes(id),
     );
@@ -434,11 +404,14 @@ describe('JMAP mail API: blobs, queries and errors', () => {
     expect(applied).toEqual(now['ids']);
     expect(now['ids']).toEqual([workId, clientsId]);
 
-    const gone = await call('Mailbox/set', { destroy: [clientsId, workId], onDestroyRemoveEmails: true });
+    const gone = await jmap.call('Mailbox/set', {
+      destroy: [clientsId, workId],
+      onDestroyRemoveEmails: true,
+    });
     expect((gone['destroyed'] as string[]).sort()).toEqual([clientsId, workId].sort());
     expect(await getEmail(someId, ['mailboxIds'])).toEqual({
       id: someId,
-      mailboxIds: { [roles['inbox']!]: true },
+      mailboxIds: { [jmap.roles['inbox']!]: true },
     });
   });
 
@@ -446,7 +419,7 @@ describe('JMAP mail API: blobs, queries and errors', () => {
     const pdf = Buffer.from('%PDF-1.4\n% attached\n%%EOF\n');
     const message = [
       'From: =?utf-8?q?Ada_L=C3=B6velace?= <ada@elsewhere.example>',
-      `To: ${account.address}`,
+      `To: ${jmap.account.address}`,
       'Subject: =?utf-8?q?Gr=C3=BC=C3=9Fe?= with parts',
       `Message-ID: <${randomUUID()}@elsewhere.example>`,
       'X-Tag: one',
@@ -479,7 +452,7 @@ describe('JMAP mail API: blobs, queries and errors', () => {
     const id = await deliver(message);
     const email = (
       (
-        await call('Email/get', {
+        await jmap.call('Email/get', {
           ids: [id],
           properties: [
             'bodyStructure',
@@ -523,8 +496,8 @@ describe('JMAP mail API: blobs, queries and errors', () => {
     const values = email['bodyValues'] as Record<string, { value: string }>;
     expect(values[alternative.subParts![0]!.partId!]!.value).toBe('Café');
 
-    const response = await device.jam.downloadBlob({
-      accountId: account.accountId,
+    const response = await jmap.device.jam.downloadBlob({
+      accountId: jmap.account.accountId,
       blobId: attachment.blobId!,
       mimeType: 'application/pdf',
       fileName: 'report.pdf',
@@ -547,25 +520,25 @@ describe('JMAP mail API: blobs, queries and errors', () => {
       ['Email/query', { filter: { color: 'red' } }, 'unsupportedFilter'],
       ['Email/query', { filter: { header: ['X-Spam\u0000'] } }, 'invalidArguments'],
       ['Email/query', { sort: [{ property: 'color' }] }, 'unsupportedSort'],
-      ['Email/copy', { fromAccountId: account.accountId, create: {} }, 'invalidArguments'],
+      ['Email/copy', { fromAccountId: jmap.account.accountId, create: {} }, 'invalidArguments'],
       ['Email/copy', { fromAccountId: randomUUID(), create: {} }, 'fromAccountNotFound'],
       ['Email/get', { accountId: randomUUID(), ids: [] }, 'accountNotFound'],
     ];
     for (const [method, args, type] of cases) {
       expect({ method, error: await errorOf(method, args) }).toMatchObject({ method, error: { type } });
     }
-    const [responses] = await device.jam
+    const [responses] = await jmap.device.jam
       .requestMany((t) => ({
-        q: t.Email.query({ accountId: account.accountId }),
+        q: t.Email.query({ accountId: jmap.account.accountId }),
         g: t.Email.get({
-          accountId: account.accountId,
-          ids: t.Email.query({ accountId: account.accountId }).$ref('/nope'),
+          accountId: jmap.account.accountId,
+          ids: t.Email.query({ accountId: jmap.account.accountId }).$ref('/nope'),
         }),
       }))
       .catch((errors: unknown) => [errors]);
     expect(responses).toEqual([expect.objectContaining({ type: 'invalidResultReference' })]);
 
-    const set = await call('Email/set', {
+    const set = await jmap.call('Email/set', {
       update: { Mnope: { 'keywords/$seen': true }, [id]: { subject: 'immutable' } },
       destroy: ['Mnope'],
       create: { bad: { mailboxIds: {} } },
@@ -581,7 +554,7 @@ describe('JMAP mail API: blobs, queries and errors', () => {
   });
 
   it('answers request-level problems over HTTP and the WebSocket, with the limits the session advertises', async () => {
-    const session = await device.jam.session;
+    const session = await jmap.device.jam.session;
     const core = session.capabilities['urn:ietf:params:jmap:core'] as {
       maxCallsInRequest: number;
       maxSizeRequest: number;
@@ -589,7 +562,7 @@ describe('JMAP mail API: blobs, queries and errors', () => {
     const post = async (body: string) => {
       const response = await fetch(session.apiUrl, {
         method: 'POST',
-        headers: { authorization: `Bearer ${device.token}`, 'content-type': 'application/json' },
+        headers: { authorization: `Bearer ${jmap.device.token}`, 'content-type': 'application/json' },
         body,
       });
       return {
@@ -616,7 +589,7 @@ describe('JMAP mail API: blobs, queries and errors', () => {
     );
     expect(tooBig.body).toMatchObject({ type: 'urn:ietf:params:jmap:error:limit', limit: 'maxSizeRequest' });
 
-    const tooMany = await device.jam
+    const tooMany = await jmap.device.jam
       .requestMany((t) =>
         Object.fromEntries(
           Array.from({ length: core.maxCallsInRequest + 1 }, (_, index) => [
@@ -628,7 +601,7 @@ describe('JMAP mail API: blobs, queries and errors', () => {
       .catch((error: unknown) => error);
     expect(tooMany).toMatchObject({ type: 'urn:ietf:params:jmap:error:limit', limit: 'maxCallsInRequest' });
 
-    const socket = await openWebSocket(device);
+    const socket = await openWebSocket(jmap.device);
     try {
       socket.sendRaw(JSON.stringify({ '@type': 'Request', id: 'r-bad', using: [], methodCalls: 'nope' }));
       const problem = await socket.waitFor((message) => message['requestId'] === 'r-bad', 5000);

@@ -1,6 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import JamClient from 'jmap-jam';
-import { DeviceClient, expectEventually, RegistryClient, type RunningPlatform } from '@pushmail/testing';
+import { afterAll, beforeAll } from 'vitest';
+import {
+  DeviceClient,
+  expectEventually,
+  isolatedDeliveryGroup,
+  mailboxIdsByRole,
+  RegistryClient,
+  type RunningPlatform,
+} from '@pushmail/testing';
+import { kafkaBrokers, startSuitePlatform } from './support/e2e-platform.js';
 
 export interface JmapDevice {
   token: string;
@@ -44,6 +53,91 @@ export async function accountWithDevices(
     });
   }
   return { accountId, address, devices };
+}
+
+/** A JMAP method's arguments or response. */
+export type JmapArgs = Record<string, unknown>;
+
+/** One method call through the client library; a method error is thrown as the client throws it. */
+export async function callJmap(
+  device: JmapDevice,
+  method: string,
+  args: JmapArgs,
+  using: string[] = [],
+): Promise<JmapArgs> {
+  const [data] = await device.jam.request([method as 'Core/echo', args as never], { using });
+  return data as JmapArgs;
+}
+
+/** What a JMAP suite runs against, once `startJmapSuite` has answered. */
+export interface JmapSuite {
+  platform: RunningPlatform;
+  account: JmapAccount;
+  /** The account's first device. */
+  device: JmapDevice;
+  /** The account's mailbox ids by role. */
+  roles: Record<string, string>;
+  /** One method call by the first device, on the account (its `accountId` filled in). */
+  call: (method: string, args: JmapArgs) => Promise<JmapArgs>;
+}
+
+/**
+ * Starts the services for one JMAP suite, mailbox reading mail in a delivery group of its own, and
+ * creates one account on them with `devices` devices. The platform is stopped again if the account
+ * cannot be set up, so a failed start leaves nothing running.
+ */
+export async function startJmapSuite(
+  suite: string,
+  { devices = 1 }: { devices?: number } = {},
+): Promise<JmapSuite> {
+  const platform = await startSuitePlatform(suite, {
+    mailDomains: ['example.com'],
+    serviceEnv: { mailbox: { MAILBOX_DELIVERY_GROUP: await isolatedDeliveryGroup(kafkaBrokers) } },
+  });
+  try {
+    const account = await accountWithDevices(platform, devices);
+    const device = account.devices[0]!;
+    const call = (method: string, args: JmapArgs): Promise<JmapArgs> =>
+      callJmap(device, method, { accountId: account.accountId, ...args });
+    const roles = mailboxIdsByRole(await call('Mailbox/get', { ids: null }));
+    return { platform, account, device, roles, call };
+  } catch (error) {
+    await platform.stop();
+    throw error;
+  }
+}
+
+/**
+ * The JMAP suite of the enclosing `describe`: started before its tests, stopped after them. Its
+ * fields may be read from the tests and hooks on.
+ */
+export function useJmapSuite(suite: string, options: { devices?: number } = {}): JmapSuite {
+  let started: JmapSuite | undefined;
+  beforeAll(async () => {
+    started = await startJmapSuite(suite, options);
+  });
+  afterAll(async () => {
+    await started?.platform.stop();
+  });
+  const current = (): JmapSuite => {
+    if (!started) throw new Error(`the ${suite} suite has not started`);
+    return started;
+  };
+  return {
+    get platform() {
+      return current().platform;
+    },
+    get account() {
+      return current().account;
+    },
+    get device() {
+      return current().device;
+    },
+    get roles() {
+      return current().roles;
+    },
+    call: (method, args) => current().call(method, args),
+  };
 }
 
 /** Opens the JMAP WebSocket the session resource advertises. */

@@ -1,7 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isolatedDeliveryGroup, mailboxIdsByRole, type RunningPlatform } from '@pushmail/testing';
-import { accountWithDevices, type JmapAccount, type JmapDevice, openWebSocket } from './jmap-client-kit.js';
-import { kafkaBrokers, startSuitePlatform } from './support/e2e-platform.js';
+import { describe, expect, it } from 'vitest';
+import { openWebSocket, useJmapSuite } from './jmap-client-kit.js';
 
 type Args = Record<string, unknown>;
 type Part = Args & { partId: string | null; blobId: string | null; type: string; subParts?: Part[] };
@@ -12,44 +10,19 @@ const png = Buffer.from(
 );
 
 describe('JMAP through a client library: compose with a body structure, a vacation response', () => {
-  let platform: RunningPlatform;
-  let account: JmapAccount;
-  let device: JmapDevice;
-  let roles: Record<string, string>;
-
-  const call = async (method: string, args: Args): Promise<Args> => {
-    const [data] = await device.jam.request([
-      method as 'Core/echo',
-      { accountId: account.accountId, ...args } as never,
-    ]);
-    return data as Args;
-  };
-
-  beforeAll(async () => {
-    platform = await startSuitePlatform('jmap-compose-vacation', {
-      mailDomains: ['example.com'],
-      serviceEnv: { mailbox: { MAILBOX_DELIVERY_GROUP: await isolatedDeliveryGroup(kafkaBrokers) } },
-    });
-    account = await accountWithDevices(platform, 1);
-    device = account.devices[0]!;
-    roles = mailboxIdsByRole(await call('Mailbox/get', { ids: null }));
-  });
-
-  afterAll(async () => {
-    await platform?.stop();
-  });
+  const jmap = useJmapSuite('jmap-compose-vacation');
 
   it('saves a draft composed from a body structure with an uploaded image and header properties, and reads it back', async () => {
-    const { blobId: image } = await device.jam.uploadBlob(
-      account.accountId,
+    const { blobId: image } = await jmap.device.jam.uploadBlob(
+      jmap.account.accountId,
       new Blob([png], { type: 'image/png' }),
     );
-    const set = await call('Email/set', {
+    const set = await jmap.call('Email/set', {
       create: {
         draft: {
-          mailboxIds: { [roles['drafts']!]: true },
+          mailboxIds: { [jmap.roles['drafts']!]: true },
           keywords: { $draft: true },
-          from: [{ name: 'Me', email: account.address }],
+          from: [{ name: 'Me', email: jmap.account.address }],
           subject: 'With a picture',
           'header:X-Mood:asText': 'Grüße',
           'header:List-Unsubscribe:asURLs': ['mailto:leave@example.com'],
@@ -73,7 +46,7 @@ describe('JMAP through a client library: compose with a body structure, a vacati
     });
     const created = (set['created'] as Record<string, { id: string }>)['draft']!;
     const [email] = (
-      await call('Email/get', {
+      await jmap.call('Email/get', {
         ids: [created.id],
         properties: [
           'bodyStructure',
@@ -106,10 +79,10 @@ describe('JMAP through a client library: compose with a body structure, a vacati
     });
 
     // A header property the RFC does not allow is refused, naming it, through the same library.
-    const refused = await call('Email/set', {
+    const refused = await jmap.call('Email/set', {
       create: {
         bad: {
-          mailboxIds: { [roles['drafts']!]: true },
+          mailboxIds: { [jmap.roles['drafts']!]: true },
           subject: 'twice',
           'header:Subject:asText': 'twice',
           'header:X\u0001Bad': 'x',
@@ -120,8 +93,8 @@ describe('JMAP through a client library: compose with a body structure, a vacati
       type: 'invalidProperties',
       properties: ['header:X\u0001Bad'],
     });
-    const download = await device.jam.downloadBlob({
-      accountId: account.accountId,
+    const download = await jmap.device.jam.downloadBlob({
+      accountId: jmap.account.accountId,
       blobId: picture!.blobId!,
       mimeType: 'image/png',
       fileName: 'pic.png',
@@ -130,24 +103,24 @@ describe('JMAP through a client library: compose with a body structure, a vacati
   });
 
   it('sets and reads the vacation response, advertised in the session, and pushes its change', async () => {
-    const session = await device.jam.session;
+    const session = await jmap.device.jam.session;
     expect(Object.keys(session.capabilities)).toContain('urn:ietf:params:jmap:vacationresponse');
-    const socket = await openWebSocket(device);
+    const socket = await openWebSocket(jmap.device);
     let set: Args;
     try {
       socket.enablePush(undefined, ['VacationResponse']);
       const pushed = socket.nextStateChange(20_000);
-      set = await call('VacationResponse/set', {
+      set = await jmap.call('VacationResponse/set', {
         update: { singleton: { isEnabled: true, subject: 'Away', textBody: 'Back on Monday.' } },
       });
       expect(await pushed).toMatchObject({
-        changed: { [account.accountId]: { VacationResponse: set['newState'] } },
+        changed: { [jmap.account.accountId]: { VacationResponse: set['newState'] } },
       });
     } finally {
       socket.close();
     }
     expect(set['updated']).toEqual({ singleton: null });
-    const [vacation] = (await call('VacationResponse/get', { ids: ['singleton'] }))['list'] as Args[];
+    const [vacation] = (await jmap.call('VacationResponse/get', { ids: ['singleton'] }))['list'] as Args[];
     expect(vacation).toMatchObject({
       id: 'singleton',
       isEnabled: true,

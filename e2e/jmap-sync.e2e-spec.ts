@@ -1,33 +1,24 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   buildMessage,
   expectEventually,
   type Invocation,
   sendMail,
-  type RunningPlatform,
   type StateChange,
-  isolatedDeliveryGroup,
   DEFAULT_MAILBOX_ROLES,
-  mailboxIdsByRole,
 } from '@pushmail/testing';
 import {
   accountWithDevices,
+  callJmap,
   EventSourceReader,
   expandTemplate,
-  type JmapAccount,
   type JmapDevice,
   openWebSocket,
+  useJmapSuite,
 } from './jmap-client-kit.js';
-import { kafkaBrokers, startSuitePlatform } from './support/e2e-platform.js';
 
 type Args = Record<string, unknown>;
-
-/** One method call through the client library; a method error is thrown as the client throws it. */
-async function call(device: JmapDevice, method: string, args: Args, using: string[] = []): Promise<Args> {
-  const [data] = await device.jam.request([method as 'Core/echo', args as never], { using });
-  return data as Args;
-}
 
 interface MailboxCounts {
   id: string;
@@ -39,23 +30,21 @@ interface MailboxCounts {
 }
 
 describe('JMAP two-way sync across devices', () => {
-  let platform: RunningPlatform;
-  let account: JmapAccount;
+  const jmap = useJmapSuite('jmap-sync', { devices: 2 });
   let deviceA: JmapDevice;
   let deviceB: JmapDevice;
-  let roles: Record<string, string>;
 
   const deliver = async (subject: string, extraHeaders: string[] = []): Promise<void> => {
     const message = buildMessage({
       from: 'Sender <sender@elsewhere.example>',
-      to: account.address,
+      to: jmap.account.address,
       subject,
       text: `Body of ${subject}`,
     });
     const withHeaders = extraHeaders.length === 0 ? message : `${extraHeaders.join('\r\n')}\r\n${message}`;
-    const result = await sendMail(platform.smtp.host, platform.smtp.port, {
+    const result = await sendMail(jmap.platform.smtp.host, jmap.platform.smtp.port, {
       from: 'sender@elsewhere.example',
-      to: [account.address],
+      to: [jmap.account.address],
       message: withHeaders,
     });
     expect(result.data?.code).toBe(250);
@@ -63,9 +52,9 @@ describe('JMAP two-way sync across devices', () => {
 
   const inboxIds = async (): Promise<string[]> =>
     (
-      await call(deviceA, 'Email/query', {
-        accountId: account.accountId,
-        filter: { inMailbox: roles['inbox'] },
+      await callJmap(deviceA, 'Email/query', {
+        accountId: jmap.account.accountId,
+        filter: { inMailbox: jmap.roles['inbox'] },
       })
     )['ids'] as string[];
 
@@ -81,26 +70,26 @@ describe('JMAP two-way sync across devices', () => {
     await socket.request([['Core/echo', {}, 'ready']]);
     const [id] = (await inboxIds()) as [string];
     const pushed = socket.nextStateChange(5000);
-    await call(deviceA, 'Email/set', {
-      accountId: account.accountId,
+    await callJmap(deviceA, 'Email/set', {
+      accountId: jmap.account.accountId,
       update: { [id]: { [`keywords/${keyword}`]: true } },
     });
     return pushed;
   };
 
   const counts = async (device: JmapDevice): Promise<MailboxCounts[]> =>
-    (await call(device, 'Mailbox/get', { accountId: account.accountId, ids: null }))[
+    (await callJmap(device, 'Mailbox/get', { accountId: jmap.account.accountId, ids: null }))[
       'list'
     ] as MailboxCounts[];
 
   /** Mailbox counts recomputed from every email, the way RFC 8621 §2 defines them. */
   const recomputedCounts = async (): Promise<Record<string, Omit<MailboxCounts, 'id' | 'role'>>> => {
-    const all = (await call(deviceA, 'Email/query', { accountId: account.accountId, limit: 500 }))[
+    const all = (await callJmap(deviceA, 'Email/query', { accountId: jmap.account.accountId, limit: 500 }))[
       'ids'
     ] as string[];
     const emails = (
-      await call(deviceA, 'Email/get', {
-        accountId: account.accountId,
+      await callJmap(deviceA, 'Email/get', {
+        accountId: jmap.account.accountId,
         ids: all,
         properties: ['mailboxIds', 'keywords', 'threadId'],
       })
@@ -110,7 +99,7 @@ describe('JMAP two-way sync across devices', () => {
       threadId: string;
     }>;
     const result: Record<string, Omit<MailboxCounts, 'id' | 'role'>> = {};
-    for (const mailboxId of Object.values(roles)) {
+    for (const mailboxId of Object.values(jmap.roles)) {
       const inside = emails.filter((email) => email.mailboxIds[mailboxId]);
       const unread = inside.filter((email) => !email.keywords['$seen'] && !email.keywords['$draft']);
       result[mailboxId] = {
@@ -135,23 +124,13 @@ describe('JMAP two-way sync across devices', () => {
   };
 
   beforeAll(async () => {
-    platform = await startSuitePlatform('jmap-sync', {
-      mailDomains: ['example.com'],
-      serviceEnv: { mailbox: { MAILBOX_DELIVERY_GROUP: await isolatedDeliveryGroup(kafkaBrokers) } },
-    });
-    account = await accountWithDevices(platform, 2);
-    [deviceA, deviceB] = account.devices as [JmapDevice, JmapDevice];
-    roles = mailboxIdsByRole(await call(deviceA, 'Mailbox/get', { accountId: account.accountId, ids: null }));
+    [deviceA, deviceB] = jmap.account.devices as [JmapDevice, JmapDevice];
     for (const subject of ['first', 'second', 'third']) await deliver(subject);
     await expectEventually(async () => expect(await inboxIds()).toHaveLength(3));
   });
 
-  afterAll(async () => {
-    await platform?.stop();
-  });
-
   it('discovers the session and finds the six role mailboxes of a new account before any mail', async () => {
-    const fresh = await accountWithDevices(platform, 1);
+    const fresh = await accountWithDevices(jmap.platform, 1);
     const device = fresh.devices[0]!;
     const session = await device.jam.session;
 
@@ -165,17 +144,17 @@ describe('JMAP two-way sync across devices', () => {
       ]),
     );
     for (const url of [session.apiUrl, session.downloadUrl, session.uploadUrl, session.eventSourceUrl]) {
-      expect(url.startsWith(`http://${platform.host}:${platform.ports.push}/`)).toBe(true);
+      expect(url.startsWith(`http://${jmap.platform.host}:${jmap.platform.ports.push}/`)).toBe(true);
     }
     expect(session.accounts[fresh.accountId]?.accountCapabilities['urn:ietf:params:jmap:mail']).toBeDefined();
 
-    const mailboxes = (await call(device, 'Mailbox/get', { accountId: fresh.accountId, ids: null }))[
+    const mailboxes = (await callJmap(device, 'Mailbox/get', { accountId: fresh.accountId, ids: null }))[
       'list'
     ] as MailboxCounts[];
     expect(mailboxes.map((mailbox) => mailbox.role).sort()).toEqual(DEFAULT_MAILBOX_ROLES);
     expect(mailboxes.every((mailbox) => mailbox.totalEmails === 0 && mailbox.unreadThreads === 0)).toBe(true);
 
-    const [identity] = (await call(device, 'Identity/get', { accountId: fresh.accountId, ids: null }))[
+    const [identity] = (await callJmap(device, 'Identity/get', { accountId: fresh.accountId, ids: null }))[
       'list'
     ] as Array<{ email: string }>;
     expect(identity?.email).toBe(fresh.address);
@@ -187,13 +166,13 @@ describe('JMAP two-way sync across devices', () => {
       const request: Invocation[] = [
         [
           'Email/query',
-          { accountId: account.accountId, sort: [{ property: 'subject', isAscending: true }] },
+          { accountId: jmap.account.accountId, sort: [{ property: 'subject', isAscending: true }] },
           'q',
         ],
         [
           'Email/get',
           {
-            accountId: account.accountId,
+            accountId: jmap.account.accountId,
             '#ids': { resultOf: 'q', name: 'Email/query', path: '/ids' },
             properties: ['subject'],
           },
@@ -203,10 +182,14 @@ describe('JMAP two-way sync across devices', () => {
       const overSocket = await socket.request(request);
       const [overHttp] = await deviceA.jam.requestMany((t) => {
         const q = t.Email.query({
-          accountId: account.accountId,
+          accountId: jmap.account.accountId,
           sort: [{ property: 'subject', isAscending: true }],
         });
-        const g = t.Email.get({ accountId: account.accountId, ids: q.$ref('/ids'), properties: ['subject'] });
+        const g = t.Email.get({
+          accountId: jmap.account.accountId,
+          ids: q.$ref('/ids'),
+          properties: ['subject'],
+        });
         return { q, g };
       });
       expect((overSocket[0]![1]['ids'] as string[]).length).toBe(3);
@@ -224,7 +207,7 @@ describe('JMAP two-way sync across devices', () => {
     const socket = await openWebSocket(deviceB);
     try {
       const [target, other] = (await inboxIds()) as [string, string];
-      let emailState = (await call(deviceB, 'Email/get', { accountId: account.accountId, ids: [] }))[
+      let emailState = (await callJmap(deviceB, 'Email/get', { accountId: jmap.account.accountId, ids: [] }))[
         'state'
       ] as string;
       socket.enablePush(undefined, ['Email', 'Mailbox', 'Thread']);
@@ -238,7 +221,10 @@ describe('JMAP two-way sync across devices', () => {
         {
           update: {
             update: {
-              [target]: { [`mailboxIds/${roles['inbox']}`]: null, [`mailboxIds/${roles['archive']}`]: true },
+              [target]: {
+                [`mailboxIds/${jmap.roles['inbox']}`]: null,
+                [`mailboxIds/${jmap.roles['archive']}`]: true,
+              },
             },
           },
           expect: 'updated',
@@ -249,19 +235,22 @@ describe('JMAP two-way sync across devices', () => {
         const pushed = socket.nextStateChange(
           5000,
           (change) =>
-            change.changed[account.accountId]?.['Email'] !== undefined &&
-            change.changed[account.accountId]!['Email'] !== emailState,
+            change.changed[jmap.account.accountId]?.['Email'] !== undefined &&
+            change.changed[jmap.account.accountId]!['Email'] !== emailState,
         );
         const startedAt = performance.now();
-        const result = await call(deviceA, 'Email/set', { accountId: account.accountId, ...step.update });
+        const result = await callJmap(deviceA, 'Email/set', {
+          accountId: jmap.account.accountId,
+          ...step.update,
+        });
         expect(result['notUpdated'] ?? null).toBeNull();
         expect(result['notDestroyed'] ?? null).toBeNull();
         const change = (await pushed) as StateChange & { _receivedAt: number };
         expect(change._receivedAt - startedAt).toBeLessThan(1000);
-        expect(change.changed[account.accountId]!['Email']).toBe(result['newState']);
+        expect(change.changed[jmap.account.accountId]!['Email']).toBe(result['newState']);
 
-        const changes = await call(deviceB, 'Email/changes', {
-          accountId: account.accountId,
+        const changes = await callJmap(deviceB, 'Email/changes', {
+          accountId: jmap.account.accountId,
           sinceState: emailState,
         });
         const changedId = step.expect === 'destroyed' ? other : target;
@@ -271,15 +260,15 @@ describe('JMAP two-way sync across devices', () => {
       }
 
       const [got] = (
-        await call(deviceB, 'Email/get', {
-          accountId: account.accountId,
+        await callJmap(deviceB, 'Email/get', {
+          accountId: jmap.account.accountId,
           ids: [target, other],
           properties: ['keywords', 'mailboxIds'],
         })
       )['list'] as Array<Args>;
       expect(got).toMatchObject({
         keywords: { $seen: true, $flagged: true },
-        mailboxIds: { [roles['archive']!]: true },
+        mailboxIds: { [jmap.roles['archive']!]: true },
       });
       await expectCountsExact();
     } finally {
@@ -295,46 +284,53 @@ describe('JMAP two-way sync across devices', () => {
     let pushState: string;
     let emailState: string;
     try {
-      emailState = (await call(deviceB, 'Email/get', { accountId: account.accountId, ids: [] }))[
+      emailState = (await callJmap(deviceB, 'Email/get', { accountId: jmap.account.accountId, ids: [] }))[
         'state'
       ] as string;
       pushState = (await pushOfKeyword(first, '$answered')).pushState!;
       emailState = (
-        await call(deviceB, 'Email/changes', { accountId: account.accountId, sinceState: emailState })
+        await callJmap(deviceB, 'Email/changes', {
+          accountId: jmap.account.accountId,
+          sinceState: emailState,
+        })
       )['newState'] as string;
     } finally {
       first.close();
     }
 
     const allIds = async () =>
-      (await call(deviceB, 'Email/query', { accountId: account.accountId, limit: 500 }))['ids'] as string[];
+      (await callJmap(deviceB, 'Email/query', { accountId: jmap.account.accountId, limit: 500 }))[
+        'ids'
+      ] as string[];
     const known = await allIds();
     // Device B is offline: device A changes things, and mail arrives.
     const [x, y, z] = (await inboxIds()) as [string, string, string];
-    await call(deviceA, 'Email/set', {
-      accountId: account.accountId,
+    await callJmap(deviceA, 'Email/set', {
+      accountId: jmap.account.accountId,
       update: { [x]: { 'keywords/$seen': true } },
     });
-    await call(deviceA, 'Email/set', {
-      accountId: account.accountId,
+    await callJmap(deviceA, 'Email/set', {
+      accountId: jmap.account.accountId,
       update: { [y]: { 'keywords/$flagged': true } },
     });
-    await call(deviceA, 'Email/set', {
-      accountId: account.accountId,
+    await callJmap(deviceA, 'Email/set', {
+      accountId: jmap.account.accountId,
       update: { [x]: { 'keywords/$flagged': true } },
     });
-    await call(deviceA, 'Email/set', {
-      accountId: account.accountId,
-      update: { [y]: { [`mailboxIds/${roles['inbox']}`]: null, [`mailboxIds/${roles['trash']}`]: true } },
+    await callJmap(deviceA, 'Email/set', {
+      accountId: jmap.account.accountId,
+      update: {
+        [y]: { [`mailboxIds/${jmap.roles['inbox']}`]: null, [`mailboxIds/${jmap.roles['trash']}`]: true },
+      },
     });
-    await call(deviceA, 'Email/set', { accountId: account.accountId, destroy: [z] });
-    const draft = await call(deviceA, 'Email/set', {
-      accountId: account.accountId,
+    await callJmap(deviceA, 'Email/set', { accountId: jmap.account.accountId, destroy: [z] });
+    const draft = await callJmap(deviceA, 'Email/set', {
+      accountId: jmap.account.accountId,
       create: {
         d1: {
-          mailboxIds: { [roles['drafts']!]: true },
+          mailboxIds: { [jmap.roles['drafts']!]: true },
           keywords: { $draft: true },
-          from: [{ name: 'Me', email: account.address }],
+          from: [{ name: 'Me', email: jmap.account.address }],
           to: [{ email: 'friend@elsewhere.example' }],
           subject: 'A draft',
           textBody: [{ partId: 't', type: 'text/plain' }],
@@ -349,14 +345,14 @@ describe('JMAP two-way sync across devices', () => {
       expect(ids).toHaveLength(2);
       return ids.find((id) => id !== x)!;
     });
-    await call(deviceA, 'Email/set', { accountId: account.accountId, destroy: [draftId] });
+    await callJmap(deviceA, 'Email/set', { accountId: jmap.account.accountId, destroy: [draftId] });
 
     const again = await openWebSocket(deviceB);
     try {
       const catchUp = again.nextStateChange(2000);
       again.enablePush(pushState, null);
       const change = await catchUp;
-      expect(Object.keys(change.changed[account.accountId]!)).toEqual(
+      expect(Object.keys(change.changed[jmap.account.accountId]!)).toEqual(
         expect.arrayContaining(['Email', 'Mailbox', 'Thread', 'EmailDelivery']),
       );
       expect(change.pushState).not.toBe(pushState);
@@ -364,8 +360,8 @@ describe('JMAP two-way sync across devices', () => {
       const pages: Args[] = [];
       let since = emailState;
       for (;;) {
-        const page = await call(deviceB, 'Email/changes', {
-          accountId: account.accountId,
+        const page = await callJmap(deviceB, 'Email/changes', {
+          accountId: jmap.account.accountId,
           sinceState: since,
           maxChanges: 1,
         });
@@ -383,10 +379,10 @@ describe('JMAP two-way sync across devices', () => {
         for (const id of page['updated'] as string[]) expect(cache.has(id)).toBe(true);
       }
       expect([...cache].sort()).toEqual((await allIds()).sort());
-      expect(since).toBe(change.changed[account.accountId]!['Email']);
+      expect(since).toBe(change.changed[jmap.account.accountId]!['Email']);
 
-      const whole = await call(deviceB, 'Email/changes', {
-        accountId: account.accountId,
+      const whole = await callJmap(deviceB, 'Email/changes', {
+        accountId: jmap.account.accountId,
         sinceState: emailState,
       });
       expect({
@@ -407,15 +403,15 @@ describe('JMAP two-way sync across devices', () => {
   it('keeps EmailDelivery for new mail only: device changes move Email and Mailbox, not EmailDelivery', async () => {
     const socket = await openWebSocket(deviceB);
     try {
-      const flagChange = (await pushOfKeyword(socket, '$forwarded')).changed[account.accountId]!;
+      const flagChange = (await pushOfKeyword(socket, '$forwarded')).changed[jmap.account.accountId]!;
       expect(Object.keys(flagChange).sort()).toEqual(['Email']);
 
       const delivered = socket.nextStateChange(
         5000,
-        (change) => change.changed[account.accountId]?.['EmailDelivery'] !== undefined,
+        (change) => change.changed[jmap.account.accountId]?.['EmailDelivery'] !== undefined,
       );
       await deliver('seventh');
-      expect(Object.keys((await delivered).changed[account.accountId]!).sort()).toEqual([
+      expect(Object.keys((await delivered).changed[jmap.account.accountId]!).sort()).toEqual([
         'Email',
         'EmailDelivery',
         'Mailbox',
@@ -443,15 +439,15 @@ describe('JMAP two-way sync across devices', () => {
 
       const [id] = (await inboxIds()) as [string];
       const startedAt = performance.now();
-      await call(deviceA, 'Email/set', {
-        accountId: account.accountId,
+      await callJmap(deviceA, 'Email/set', {
+        accountId: jmap.account.accountId,
         update: { [id]: { 'keywords/$seen': true } },
       });
       const state = await stream.next((event) => event.event === 'state');
       expect(state.receivedAt - startedAt).toBeLessThan(1000);
       const data = JSON.parse(state.data) as StateChange;
       expect(data['@type']).toBe('StateChange');
-      expect(Object.keys(data.changed[account.accountId]!).sort()).toEqual(['Email', 'Mailbox']);
+      expect(Object.keys(data.changed[jmap.account.accountId]!).sort()).toEqual(['Email', 'Mailbox']);
       lastEventId = state.id!;
     } finally {
       stream.close();
@@ -459,8 +455,8 @@ describe('JMAP two-way sync across devices', () => {
 
     // While disconnected: a flag change and a new mail.
     const [id] = (await inboxIds()) as [string];
-    const set = await call(deviceA, 'Email/set', {
-      accountId: account.accountId,
+    const set = await callJmap(deviceA, 'Email/set', {
+      accountId: jmap.account.accountId,
       update: { [id]: { 'keywords/$important': true } },
     });
     const urlOnce = expandTemplate(session.eventSourceUrl, { types: '*', closeafter: 'state', ping: '0' });
@@ -469,7 +465,7 @@ describe('JMAP two-way sync across devices', () => {
     await replay.closed;
     expect(replay.events.filter((event) => event.event === 'state')).toHaveLength(1);
     expect(Number(replayed.id)).toBeGreaterThan(Number(lastEventId));
-    expect((JSON.parse(replayed.data) as StateChange).changed[account.accountId]).toEqual({
+    expect((JSON.parse(replayed.data) as StateChange).changed[jmap.account.accountId]).toEqual({
       Email: set['newState'],
     });
 
@@ -478,8 +474,8 @@ describe('JMAP two-way sync across devices', () => {
     try {
       const next = upToDate.next((event) => event.event === 'state', { timeoutMs: 3000 });
       await expect(upToDate.next((event) => event.event === 'state', { timeoutMs: 300 })).rejects.toThrow();
-      await call(deviceA, 'Email/set', {
-        accountId: account.accountId,
+      await callJmap(deviceA, 'Email/set', {
+        accountId: jmap.account.accountId,
         update: { [id]: { 'keywords/$important': null } },
       });
       expect(Number((await next).id)).toBeGreaterThan(Number(replayed.id));
@@ -490,43 +486,43 @@ describe('JMAP two-way sync across devices', () => {
 
   it('answers cannotCalculateChanges from a state older than the retained change log, and changes from a newer one', async () => {
     const oldState = '1';
-    const current = (await call(deviceB, 'Email/get', { accountId: account.accountId, ids: [] }))[
+    const current = (await callJmap(deviceB, 'Email/get', { accountId: jmap.account.accountId, ids: [] }))[
       'state'
     ] as string;
     expect(
-      (await call(deviceB, 'Email/changes', { accountId: account.accountId, sinceState: oldState }))[
+      (await callJmap(deviceB, 'Email/changes', { accountId: jmap.account.accountId, sinceState: oldState }))[
         'oldState'
       ],
     ).toBe(oldState);
 
     // Time passes: the account's early changes are older than the retention period.
-    const db = new pg.Client({ connectionString: platform.databaseUrl });
+    const db = new pg.Client({ connectionString: jmap.platform.databaseUrl });
     await db.connect();
     try {
       await db.query(
         `UPDATE mailbox.changes SET at = now() - interval '40 days' WHERE account_id = $1 AND modseq <= $2`,
-        [account.accountId, Number(current) - 2],
+        [jmap.account.accountId, Number(current) - 2],
       );
     } finally {
       await db.end();
     }
     // The log is pruned when mailbox starts (and hourly after).
-    await platform.restart('mailbox');
+    await jmap.platform.restart('mailbox');
 
     await expectEventually(async () => {
-      const refused = await call(deviceB, 'Email/changes', {
-        accountId: account.accountId,
+      const refused = await callJmap(deviceB, 'Email/changes', {
+        accountId: jmap.account.accountId,
         sinceState: oldState,
       }).catch((error: unknown) => error);
       expect(refused).toMatchObject({ type: 'cannotCalculateChanges' });
     });
-    const recent = await call(deviceB, 'Email/changes', {
-      accountId: account.accountId,
+    const recent = await callJmap(deviceB, 'Email/changes', {
+      accountId: jmap.account.accountId,
       sinceState: String(Number(current) - 1),
     });
     expect(recent['newState']).toBe(current);
     const forged = await deviceB.jam
-      .request(['Email/changes', { accountId: account.accountId, sinceState: `${current}0` }])
+      .request(['Email/changes', { accountId: jmap.account.accountId, sinceState: `${current}0` }])
       .catch((error: unknown) => error);
     expect(forged).toMatchObject({ type: 'cannotCalculateChanges' });
   });

@@ -4,14 +4,9 @@ import { deadLetterTopic, decodeEvent } from '@pushmail/contracts';
 import fc from 'fast-check';
 import { type Consumer, Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  expectEventually,
-  isolatedDeliveryGroup,
-  type RunningPlatform,
-  SmtpSession,
-} from '@pushmail/testing';
-import { accountWithDevices, type JmapAccount, type JmapDevice } from './jmap-client-kit.js';
-import { kafkaBrokers, startSuitePlatform } from './support/e2e-platform.js';
+import { expectEventually, SmtpSession } from '@pushmail/testing';
+import { useJmapSuite } from './jmap-client-kit.js';
+import { kafkaBrokers } from './support/e2e-platform.js';
 import { hostileMessage } from './support/mime-arbitraries.js';
 
 /**
@@ -24,8 +19,6 @@ const RUN_TIMEOUT_MS = 180_000;
 const SEED = Number(process.env['MIME_FUZZ_SEED'] ?? Math.floor(Math.random() * 2 ** 31));
 const CONNECTIONS = 4;
 const ARTIFACTS = `test-artifacts/mime-fuzz/${SEED}`;
-
-type Args = Record<string, unknown>;
 
 interface Outcome {
   index: number;
@@ -58,27 +51,11 @@ function sentMessageIn(stored: Buffer, sent: ReadonlyMap<string, number>): numbe
 }
 
 describe('MIME fuzzing: every message answered 250 is stored byte for byte and readable, none dead-lettered', () => {
-  let platform: RunningPlatform;
-  let account: JmapAccount;
-  let device: JmapDevice;
+  const jmap = useJmapSuite('mime-fuzz');
   let deadLetterReader: Consumer;
   const deadLetters: string[] = [];
 
-  const call = async (method: string, args: Args): Promise<Args> => {
-    const [data] = await device.jam.request([
-      method as 'Core/echo',
-      { accountId: account.accountId, ...args } as never,
-    ]);
-    return data as Args;
-  };
-
   beforeAll(async () => {
-    platform = await startSuitePlatform('mime-fuzz', {
-      mailDomains: ['example.com'],
-      serviceEnv: { mailbox: { MAILBOX_DELIVERY_GROUP: await isolatedDeliveryGroup(kafkaBrokers) } },
-    });
-    account = await accountWithDevices(platform, 1);
-    device = account.devices[0]!;
     const kafka = new Kafka({
       clientId: 'mime-fuzz',
       brokers: kafkaBrokers.split(','),
@@ -104,14 +81,14 @@ describe('MIME fuzzing: every message answered 250 is stored byte for byte and r
     await deadLetterReader.run({
       eachMessage: async ({ message }) => {
         const decoded = decodeEvent(deadLetterTopic, message.value);
-        if (decoded.ok && decoded.event.key === account.accountId) deadLetters.push(decoded.event.reason);
+        if (decoded.ok && decoded.event.key === jmap.account.accountId)
+          deadLetters.push(decoded.event.reason);
       },
     });
   });
 
   afterAll(async () => {
     await deadLetterReader?.disconnect();
-    await platform?.stop();
   });
 
   it(
@@ -129,11 +106,11 @@ describe('MIME fuzzing: every message answered 250 is stored byte for byte and r
         for (let next = queue.shift(); next; next = queue.shift()) {
           try {
             if (!session) {
-              session = (await SmtpSession.open(platform.smtp.host, platform.smtp.port)).session;
+              session = (await SmtpSession.open(jmap.platform.smtp.host, jmap.platform.smtp.port)).session;
               await session.command('EHLO fuzz.elsewhere.example');
             }
             const from = await session.command('MAIL FROM:<fuzz@elsewhere.example> BODY=8BITMIME');
-            const to = from.code === 250 ? await session.command(`RCPT TO:<${account.address}>`) : from;
+            const to = from.code === 250 ? await session.command(`RCPT TO:<${jmap.account.address}>`) : from;
             const data = to.code === 250 ? await session.data(next.raw) : to;
             if (data.code !== 250) await session.command('RSET');
             outcomes.push({ index: next.index, raw: next.raw, code: data.code, reply: data.text });
@@ -172,11 +149,11 @@ describe('MIME fuzzing: every message answered 250 is stored byte for byte and r
         async () => {
           // A dead letter fails the run at once, with its reason, below.
           if (deadLetters.length > 0) return [];
-          const query = await call('Email/query', { limit: 500, calculateTotal: true });
+          const query = await jmap.call('Email/query', { limit: 500, calculateTotal: true });
           expect(query['total']).toBe(accepted.length);
           const all: string[] = [];
           for (let position = 0; position < accepted.length; position += 500)
-            all.push(...((await call('Email/query', { position, limit: 500 }))['ids'] as string[]));
+            all.push(...((await jmap.call('Email/query', { position, limit: 500 }))['ids'] as string[]));
           return all;
         },
         { timeoutMs: 60_000, intervalMs: 500 },
@@ -190,7 +167,7 @@ describe('MIME fuzzing: every message answered 250 is stored byte for byte and r
       const unmatched: string[] = [];
       for (let start = 0; start < ids.length; start += 100) {
         const list = (
-          await call('Email/get', {
+          await jmap.call('Email/get', {
             ids: ids.slice(start, start + 100),
             properties: [
               'blobId',
@@ -208,8 +185,8 @@ describe('MIME fuzzing: every message answered 250 is stored byte for byte and r
         expect(list).toHaveLength(Math.min(100, ids.length - start));
         await Promise.all(
           list.map(async (email) => {
-            const response = await device.jam.downloadBlob({
-              accountId: account.accountId,
+            const response = await jmap.device.jam.downloadBlob({
+              accountId: jmap.account.accountId,
               blobId: email.blobId,
               mimeType: 'message/rfc822',
               fileName: 'message.eml',

@@ -1,5 +1,14 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { child, childText, children, el, textOf, type WbxmlElement } from '@pushmail/activesync';
+import {
+  child,
+  childText,
+  children,
+  type ComposedMail,
+  type ComposeSource,
+  el,
+  textOf,
+  type WbxmlElement,
+} from '@pushmail/activesync';
 import { mailboxChangedTopic } from '@pushmail/contracts';
 import { EasClient, easRequests, expectEventually, syncCollectionOf } from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,6 +47,9 @@ describe('activesync gateway', () => {
     return client.command('Sync', request);
   };
   const collectionOf = (body: WbxmlElement | undefined) => syncCollectionOf(body)!;
+  /** A plain mail from b@x.y to `account`'s Inbox; answers its id. */
+  const deliverPlain = (account: FakeAccount, subject: string, text = subject) =>
+    mailbox.deliver(account.accountId, { subject, from: 'b@x.y', to: account.address, text });
   /** A mail to `account` carrying `attachments` (name, type, bytes). */
   const deliverAttachments = (account: FakeAccount, attachments: FakeAttachment[]) =>
     mailbox.deliver(account.accountId, {
@@ -154,12 +166,7 @@ describe('activesync gateway', () => {
     it("gives one account's credentials with another's DeviceId only that account's own partnership and mail", async () => {
       const owner = await newAccount();
       const intruder = await newAccount();
-      mailbox.deliver(owner.accountId, {
-        subject: 'Owner only',
-        from: 'b@x.y',
-        to: owner.address,
-        text: 'private',
-      });
+      deliverPlain(owner, 'Owner only', 'private');
       const ownersPhone = phone(owner);
       const ownerKey = childText((await folderSync(ownersPhone, '0')).body!, 'SyncKey')!;
       const impostor = phone(intruder, ownersPhone.options.deviceId);
@@ -486,12 +493,7 @@ describe('activesync gateway', () => {
     it('shows a quarantined device one explanatory message in its Inbox, and the real mail once it is allowed', async () => {
       const account = await newAccount();
       await registry.change(account, (changed) => (changed.newDeviceAccess = 'quarantined'));
-      mailbox.deliver(account.accountId, {
-        subject: 'Private',
-        from: 'b@x.y',
-        to: account.address,
-        text: 'secret',
-      });
+      deliverPlain(account, 'Private', 'secret');
       const client = phone(account);
       await folderSync(client, '0');
       const inbox = mailbox.folderId(account.accountId, 'inbox');
@@ -609,24 +611,9 @@ describe('activesync gateway', () => {
 
     it('applies read flags, follow-up flags and deletes from the device, as moves to the trash unless told otherwise', async () => {
       const { account, client, inbox, key } = await ready();
-      const read = mailbox.deliver(account.accountId, {
-        subject: 'a',
-        from: 'b@x.y',
-        to: account.address,
-        text: 'a',
-      });
-      const moved = mailbox.deliver(account.accountId, {
-        subject: 'b',
-        from: 'b@x.y',
-        to: account.address,
-        text: 'b',
-      });
-      const destroyed = mailbox.deliver(account.accountId, {
-        subject: 'c',
-        from: 'b@x.y',
-        to: account.address,
-        text: 'c',
-      });
+      const read = deliverPlain(account, 'a');
+      const moved = deliverPlain(account, 'b');
+      const destroyed = deliverPlain(account, 'c');
       const got = collectionOf((await sync(client, inbox, key)).body);
       const change = easRequests.change;
       const after = collectionOf(
@@ -667,12 +654,7 @@ describe('activesync gateway', () => {
 
     it('tells the device of changes made elsewhere, answers a retried key identically and an unknown key Status 3', async () => {
       const { account, client, inbox, key } = await ready();
-      const id = mailbox.deliver(account.accountId, {
-        subject: 'x',
-        from: 'b@x.y',
-        to: account.address,
-        text: 'x',
-      });
+      const id = deliverPlain(account, 'x');
       const got = collectionOf((await sync(client, inbox, key)).body);
       mailbox.emails.get(account.accountId)!.get(id)!.keywords = { $seen: true };
       mailbox.bump(account.accountId);
@@ -719,8 +701,8 @@ describe('activesync gateway', () => {
 
     it('estimates the changes the next Sync would bring', async () => {
       const { account, client, inbox, key } = await primed();
-      mailbox.deliver(account.accountId, { subject: 'a', from: 'b@x.y', to: account.address, text: 'a' });
-      mailbox.deliver(account.accountId, { subject: 'b', from: 'b@x.y', to: account.address, text: 'b' });
+      deliverPlain(account, 'a');
+      deliverPlain(account, 'b');
       const answer = await client.command('GetItemEstimate', easRequests.getItemEstimate(inbox, key));
       const response = child(answer.body!, 'Response')!;
       expect(childText(response, 'Status')).toBe('1');
@@ -729,44 +711,16 @@ describe('activesync gateway', () => {
 
     it('fetches a message body and its MIME, and finds nothing of another account', async () => {
       const { account, client, inbox } = await primed();
-      const id = mailbox.deliver(account.accountId, {
-        subject: 'fetch me',
-        from: 'b@x.y',
-        to: account.address,
-        text: 'the whole body',
-      });
+      const id = deliverPlain(account, 'fetch me', 'the whole body');
       const fetchOf = (serverId: string, type: number) =>
-        client.command(
-          'ItemOperations',
-          el(
-            'ItemOperations',
-            'ItemOperations',
-            el(
-              'ItemOperations',
-              'Fetch',
-              el('ItemOperations', 'Store', 'Mailbox'),
-              el('AirSync', 'CollectionId', inbox),
-              el('AirSync', 'ServerId', serverId),
-              el(
-                'ItemOperations',
-                'Options',
-                el('AirSyncBase', 'BodyPreference', el('AirSyncBase', 'Type', String(type))),
-              ),
-            ),
-          ),
-        );
+        client.command('ItemOperations', easRequests.messageFetch(inbox, serverId, String(type)));
       const plain = child(child((await fetchOf(id, 1)).body!, 'Response')!, 'Fetch')!;
       expect(childText(plain, 'Status')).toBe('1');
       expect(childText(child(child(plain, 'Properties')!, 'Body')!, 'Data')).toBe('the whole body');
       const mime = child(child((await fetchOf(id, 4)).body!, 'Response')!, 'Fetch')!;
       expect(childText(child(child(mime, 'Properties')!, 'Body')!, 'Data')).toContain('Subject: fetch me');
       const other = await newAccount();
-      const foreign = mailbox.deliver(other.accountId, {
-        subject: 'secret',
-        from: 'b@x.y',
-        to: other.address,
-        text: 'secret',
-      });
+      const foreign = deliverPlain(other, 'secret');
       const refused = child(child((await fetchOf(foreign, 1)).body!, 'Response')!, 'Fetch')!;
       expect(childText(refused, 'Status')).toBe('6');
       expect(JSON.stringify(refused)).not.toContain('secret');
@@ -834,29 +788,11 @@ describe('activesync gateway', () => {
 
     it('moves a message between folders without echoing the move back', async () => {
       const { account, client, inbox, key } = await primed();
-      const id = mailbox.deliver(account.accountId, {
-        subject: 'move me',
-        from: 'b@x.y',
-        to: account.address,
-        text: 'x',
-      });
+      const id = deliverPlain(account, 'move me', 'x');
       const got = collectionOf((await sync(client, inbox, key)).body);
       const projects = mailbox.folderId(account.accountId, 'Projects');
       const projectsStart = collectionOf((await sync(client, projects, '0')).body);
-      const moved = await client.command(
-        'MoveItems',
-        el(
-          'Move',
-          'MoveItems',
-          el(
-            'Move',
-            'Move',
-            el('Move', 'SrcMsgId', id),
-            el('Move', 'SrcFldId', inbox),
-            el('Move', 'DstFldId', projects),
-          ),
-        ),
-      );
+      const moved = await client.command('MoveItems', easRequests.moveItem(id, inbox, projects));
       const response = child(moved.body!, 'Response')!;
       expect(childText(response, 'Status')).toBe('3');
       expect(Object.keys(mailbox.emails.get(account.accountId)!.get(id)!.mailboxIds)).toEqual([projects]);
@@ -869,20 +805,7 @@ describe('activesync gateway', () => {
           'Commands',
         ),
       ).toBeUndefined();
-      const stranger = await client.command(
-        'MoveItems',
-        el(
-          'Move',
-          'MoveItems',
-          el(
-            'Move',
-            'Move',
-            el('Move', 'SrcMsgId', 'M-unknown'),
-            el('Move', 'SrcFldId', inbox),
-            el('Move', 'DstFldId', projects),
-          ),
-        ),
-      );
+      const stranger = await client.command('MoveItems', easRequests.moveItem('M-unknown', inbox, projects));
       expect(childText(child(stranger.body!, 'Response')!, 'Status')).toBe('1');
     });
 
@@ -890,49 +813,28 @@ describe('activesync gateway', () => {
       const { account, client, folderKey } = await primed();
       const created = await client.command(
         'FolderCreate',
-        el(
-          'FolderHierarchy',
-          'FolderCreate',
-          el('FolderHierarchy', 'SyncKey', folderKey),
-          el('FolderHierarchy', 'ParentId', '0'),
-          el('FolderHierarchy', 'DisplayName', 'Receipts'),
-          el('FolderHierarchy', 'Type', '12'),
-        ),
+        easRequests.folderCreate(folderKey, { parentId: '0', displayName: 'Receipts', type: '12' }),
       );
       expect(statusOf(created.body)).toBe('1');
       const serverId = childText(created.body!, 'ServerId')!;
       expect(mailbox.mailboxes.get(account.accountId)!.get(serverId)?.name).toBe('Receipts');
       const renamed = await client.command(
         'FolderUpdate',
-        el(
-          'FolderHierarchy',
-          'FolderUpdate',
-          el('FolderHierarchy', 'SyncKey', childText(created.body!, 'SyncKey')!),
-          el('FolderHierarchy', 'ServerId', serverId),
-          el('FolderHierarchy', 'ParentId', '0'),
-          el('FolderHierarchy', 'DisplayName', 'Bills'),
-        ),
+        easRequests.folderUpdate(childText(created.body!, 'SyncKey')!, serverId, {
+          parentId: '0',
+          displayName: 'Bills',
+        }),
       );
       expect(statusOf(renamed.body)).toBe('1');
       const inbox = mailbox.folderId(account.accountId, 'inbox');
       const special = await client.command(
         'FolderDelete',
-        el(
-          'FolderHierarchy',
-          'FolderDelete',
-          el('FolderHierarchy', 'SyncKey', childText(renamed.body!, 'SyncKey')!),
-          el('FolderHierarchy', 'ServerId', inbox),
-        ),
+        easRequests.folderDelete(childText(renamed.body!, 'SyncKey')!, inbox),
       );
       expect(statusOf(special.body)).toBe('3');
       const deleted = await client.command(
         'FolderDelete',
-        el(
-          'FolderHierarchy',
-          'FolderDelete',
-          el('FolderHierarchy', 'SyncKey', childText(renamed.body!, 'SyncKey')!),
-          el('FolderHierarchy', 'ServerId', serverId),
-        ),
+        easRequests.folderDelete(childText(renamed.body!, 'SyncKey')!, serverId),
       );
       expect(statusOf(deleted.body)).toBe('1');
       const next = await folderSync(client, childText(deleted.body!, 'SyncKey')!);
@@ -941,18 +843,8 @@ describe('activesync gateway', () => {
 
     it('searches the mailbox by text', async () => {
       const { account, client } = await primed();
-      mailbox.deliver(account.accountId, {
-        subject: 'Quarterly invoice',
-        from: 'b@x.y',
-        to: account.address,
-        text: 'pay',
-      });
-      mailbox.deliver(account.accountId, {
-        subject: 'Lunch',
-        from: 'b@x.y',
-        to: account.address,
-        text: 'soup',
-      });
+      deliverPlain(account, 'Quarterly invoice', 'pay');
+      deliverPlain(account, 'Lunch', 'soup');
       const answer = await client.command('Search', easRequests.searchMailbox('invoice', '0-9'));
       const store = child(child(answer.body!, 'Response')!, 'Store')!;
       expect(childText(store, 'Status')).toBe('1');
@@ -1093,54 +985,27 @@ describe('activesync gateway', () => {
     it('refuses a message it cannot send with the ComposeMail Status that says why, before sending anything', async () => {
       const { account, client, inbox } = await primed();
       const other = await newAccount();
-      const [theirs = '', mine = ''] = [other, account].map((owner) =>
-        mailbox.deliver(owner.accountId, {
-          subject: 'original',
-          from: 'b@x.y',
-          to: owner.address,
-          text: 't',
-        }),
-      );
-      const compose = (command: string, ...content: Array<WbxmlElement | false>) =>
-        client.command(command, el('ComposeMail', command, ...content));
-      const clientId = () => el('ComposeMail', 'ClientId', randomBytes(6).toString('hex'));
-      const message = el('ComposeMail', 'Mime', 'To: b@x.y\r\nSubject: x\r\n\r\nbody');
-      const reply = (command: string, source: Record<string, string>) =>
-        compose(
-          command,
-          clientId(),
-          el(
-            'ComposeMail',
-            'Source',
-            ...Object.entries(source).map(([tag, id]) => el('ComposeMail', tag, id)),
-          ),
-          message,
-        );
+      const [theirs = '', mine = ''] = [other, account].map((owner) => deliverPlain(owner, 'original', 't'));
+      const clientId = () => randomBytes(6).toString('hex');
+      const mime = 'To: b@x.y\r\nSubject: x\r\n\r\nbody';
+      const sendMail = (mail: ComposedMail) => client.command('SendMail', easRequests.sendMail(mail));
+      const smartReply = (source?: ComposeSource) =>
+        client.command('SmartReply', easRequests.smartReply({ clientId: clientId(), source, mime }));
+      const smartForward = (source: ComposeSource) =>
+        client.command('SmartForward', easRequests.smartForward({ clientId: clientId(), source, mime }));
       const cases: Array<[string, Promise<{ status: number; body: WbxmlElement | undefined }>, string]> = [
-        ['no ClientId', compose('SendMail', message), '103'],
-        ['no message', compose('SendMail', clientId()), '107'],
-        [
-          'not a message',
-          compose('SendMail', clientId(), el('ComposeMail', 'Mime', 'no header here\r\n\r\nx')),
-          '107',
-        ],
+        ['no ClientId', sendMail({ mime }), '103'],
+        ['no message', sendMail({ clientId: clientId() }), '107'],
+        ['not a message', sendMail({ clientId: clientId(), mime: 'no header here\r\n\r\nx' }), '107'],
         [
           'too large',
-          compose(
-            'SendMail',
-            clientId(),
-            el('ComposeMail', 'Mime', `Subject: big\r\n\r\n${'x'.repeat(40_000)}`),
-          ),
+          sendMail({ clientId: clientId(), mime: `Subject: big\r\n\r\n${'x'.repeat(40_000)}` }),
           '122',
         ],
-        ['a reply without Source', compose('SmartReply', clientId(), message), '103'],
-        [
-          'both ItemId and LongId',
-          reply('SmartReply', { FolderId: inbox, ItemId: mine, LongId: mine }),
-          '105',
-        ],
-        ["another account's message", reply('SmartForward', { LongId: theirs }), '150'],
-        ['a message in another folder', reply('SmartReply', { FolderId: 'elsewhere', ItemId: mine }), '150'],
+        ['a reply without Source', smartReply(), '103'],
+        ['both ItemId and LongId', smartReply({ folderId: inbox, itemId: mine, longId: mine }), '105'],
+        ["another account's message", smartForward({ longId: theirs }), '150'],
+        ['a message in another folder', smartReply({ folderId: 'elsewhere', itemId: mine }), '150'],
       ];
       for (const [what, answer, status] of cases) {
         const { status: http, body } = await answer;
@@ -1211,7 +1076,7 @@ describe('activesync gateway', () => {
           /pushmail_activesync_parked_pings [1-9]/,
         ),
       );
-      mailbox.deliver(account.accountId, { subject: 'new', from: 'b@x.y', to: account.address, text: 'new' });
+      deliverPlain(account, 'new');
       await announce(account.accountId);
       const answer = await parked;
       expect(statusOf(answer.body)).toBe('2');
@@ -1228,7 +1093,7 @@ describe('activesync gateway', () => {
       expect(childText((await ping(client, 5000, [inbox])).body!, 'HeartbeatInterval')).toBe('600');
       expect(statusOf((await ping(phone(account), undefined, undefined)).body)).toBe('3');
       expect(statusOf((await ping(client, 1, [inbox])).body)).toBe('1');
-      mailbox.deliver(account.accountId, { subject: 'new', from: 'b@x.y', to: account.address, text: 'new' });
+      deliverPlain(account, 'new');
       // Already changed when it arrives: answered at once, with the remembered folders.
       const empty = await ping(client, undefined, undefined);
       expect(statusOf(empty.body)).toBe('2');
@@ -1257,7 +1122,7 @@ describe('activesync gateway', () => {
       expect(statusOf((await fresh.command('Sync')).body)).toBe('13');
 
       const { account, client, key } = await syncedAt();
-      mailbox.deliver(account.accountId, { subject: 'again', from: 'b@x.y', to: account.address, text: 'x' });
+      deliverPlain(account, 'again', 'x');
       const repeated = await client.command('Sync');
       expect(repeated.status).toBe(200);
       expect(childText(collectionOf(repeated.body), 'Status')).toBe('1');
@@ -1291,7 +1156,7 @@ describe('activesync gateway', () => {
           /pushmail_activesync_parked_pings [1-9]/,
         ),
       );
-      mailbox.deliver(account.accountId, { subject: 'woken', from: 'b@x.y', to: account.address, text: 'x' });
+      deliverPlain(account, 'woken', 'x');
       const deliveredAt = Date.now();
       await announce(account.accountId);
       const answer = await held;
@@ -1341,7 +1206,7 @@ describe('activesync gateway', () => {
       const second = ping(gateway.phone(account, client.options.deviceId, '14.1', replicaUrl), 300, [inbox]);
       expect(statusOf((await first).body)).toBe('1');
       // The second is the one held now, on the other replica: the next mail answers it.
-      mailbox.deliver(account.accountId, { subject: 'new', from: 'b@x.y', to: account.address, text: 'new' });
+      deliverPlain(account, 'new');
       await announce(account.accountId);
       expect(statusOf((await second).body)).toBe('2');
     });

@@ -365,43 +365,14 @@ describe('ActiveSync hostile input', () => {
         const fetched = await send(
           client,
           'ItemOperations',
-          el(
-            'ItemOperations',
-            'ItemOperations',
-            el(
-              'ItemOperations',
-              'Fetch',
-              el('ItemOperations', 'Store', 'Mailbox'),
-              el('AirSync', 'CollectionId', collectionId),
-              el('AirSync', 'ServerId', victim.messageId),
-              el(
-                'ItemOperations',
-                'Options',
-                el('AirSyncBase', 'BodyPreference', el('AirSyncBase', 'Type', '4')),
-              ),
-            ),
-          ),
+          easRequests.messageFetch(collectionId, victim.messageId, '4'),
         );
         const fetch = child(child(fetched.body!, 'Response')!, 'Fetch')!;
         expect(childText(fetch, 'Status')).toBe('6');
       }
       // Move the victim's message into the attacker's folder, and the attacker's own into the victim's.
       const moveOf = (messageId: string, from: string, to: string) =>
-        send(
-          client,
-          'MoveItems',
-          el(
-            'Move',
-            'MoveItems',
-            el(
-              'Move',
-              'Move',
-              el('Move', 'SrcMsgId', messageId),
-              el('Move', 'SrcFldId', from),
-              el('Move', 'DstFldId', to),
-            ),
-          ),
-        );
+        send(client, 'MoveItems', easRequests.moveItem(messageId, from, to));
       const stolen = await moveOf(victim.messageId, victim.inbox, attacker.inbox);
       expect(childText(child(stolen.body!, 'Response')!, 'Status')).not.toBe('3');
       const planted = await moveOf(attacker.messageId, attacker.inbox, victim.inbox);

@@ -1,4 +1,9 @@
-import { SERVICE_NAMES, type PlatformPorts, type ServiceName } from './platform-harness.js';
+import {
+  SERVICE_NAMES,
+  type PlatformEndpoints,
+  type PlatformPorts,
+  type ServiceName,
+} from './platform-harness.js';
 
 /**
  * Where each service listens inside its container: the ports the Dockerfile exposes and
@@ -103,14 +108,7 @@ export interface ContainerPlan {
   kafka: { alias: string; hostname: string; brokers: string };
   postgres: { alias: string; database: string; user: string; password: string; url: string };
   /** What the test is given: the addresses devices and mail servers use, on the Docker host. */
-  endpoints: {
-    smtp: { host: string; port: number };
-    sessionUrl: string;
-    websocketUrl: string;
-    registryUrl: string;
-    operationsUrl: string;
-    activesyncUrl: string;
-  };
+  endpoints: PlatformEndpoints;
 }
 
 const networkHttpUrl = (service: ServiceName): string =>

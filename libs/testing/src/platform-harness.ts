@@ -61,11 +61,8 @@ export interface PlatformOptions extends CommonPlatformOptions {
   isolateConsumerGroups?: boolean;
 }
 
-export interface RunningPlatform {
-  /** How the services run: as local processes from the built output, or as containers. */
-  runtime: 'processes' | 'containers';
-  host: string;
-  ports: PlatformPorts;
+/** Where devices, mail servers and administrators reach a running platform. */
+export interface PlatformEndpoints {
   smtp: { host: string; port: number };
   sessionUrl: string;
   websocketUrl: string;
@@ -74,6 +71,13 @@ export interface RunningPlatform {
   operationsUrl: string;
   /** The ActiveSync gateway: `/Microsoft-Server-ActiveSync` and `/autodiscover/autodiscover.xml` under it. */
   activesyncUrl: string;
+}
+
+export interface RunningPlatform extends PlatformEndpoints {
+  /** How the services run: as local processes from the built output, or as containers. */
+  runtime: 'processes' | 'containers';
+  host: string;
+  ports: PlatformPorts;
   adminToken: string;
   /** The database the services use, as the test reaches it. */
   databaseUrl: string;

@@ -5,6 +5,50 @@ export const WBXML_CONTENT_TYPE = 'application/vnd.ms-sync.wbxml';
 
 type Extra = WbxmlElement | false | undefined;
 
+/** The message a SendMail, SmartReply or SmartForward carries; a part left out is not in the document. */
+export interface ComposedMail {
+  clientId?: string;
+  saveInSentItems?: boolean;
+  /** The whole RFC 5322 message. */
+  mime?: string;
+}
+
+/** The message a SmartReply or SmartForward answers: by folder and item, or by LongId. */
+export interface ComposeSource {
+  folderId?: string;
+  itemId?: string;
+  longId?: string;
+}
+
+function composeMail(
+  command: 'SendMail' | 'SmartReply' | 'SmartForward',
+  { clientId, saveInSentItems, mime }: ComposedMail,
+  source?: ComposeSource,
+  forwardees?: readonly string[],
+): WbxmlElement {
+  const compose = (tag: string, ...content: Array<WbxmlElement | string>) =>
+    el('ComposeMail', tag, ...content);
+  const sourceIds: Array<[string, string | undefined]> = [
+    ['FolderId', source?.folderId],
+    ['ItemId', source?.itemId],
+    ['LongId', source?.longId],
+  ];
+  return el(
+    'ComposeMail',
+    command,
+    clientId !== undefined && compose('ClientId', clientId),
+    source &&
+      compose('Source', ...sourceIds.flatMap(([tag, id]) => (id === undefined ? [] : [compose(tag, id)]))),
+    saveInSentItems === true && compose('SaveInSentItems'),
+    forwardees &&
+      compose(
+        'Forwardees',
+        ...forwardees.map((address) => compose('Forwardee', compose('ForwardeeEmail', address))),
+      ),
+    mime !== undefined && compose('Mime', mime),
+  );
+}
+
 /** The documents a phone's mail app sends, as a client builds them. */
 export const easRequests = {
   /** Provision without a key (phase one), or acknowledging the temporary key (phase two). */
@@ -83,6 +127,86 @@ export const easRequests = {
   itemFetch(...fetched: Extra[]): WbxmlElement {
     const store = el('ItemOperations', 'Store', 'Mailbox');
     return el('ItemOperations', 'ItemOperations', el('ItemOperations', 'Fetch', store, ...fetched));
+  },
+
+  /** A SendMail of a new message. */
+  sendMail(mail: ComposedMail): WbxmlElement {
+    return composeMail('SendMail', mail);
+  },
+
+  /** A SmartReply to the message `source`: the server quotes the original. */
+  smartReply(mail: ComposedMail & { source?: ComposeSource }): WbxmlElement {
+    return composeMail('SmartReply', mail, mail.source);
+  },
+
+  /** A SmartForward of the message `source`, to `forwardees` as well as the message's own recipients. */
+  smartForward(
+    mail: ComposedMail & { source?: ComposeSource; forwardees?: readonly string[] },
+  ): WbxmlElement {
+    return composeMail('SmartForward', mail, mail.source, mail.forwardees);
+  },
+
+  /** A MoveItems of one message from the folder `from` to the folder `to`. */
+  moveItem(messageId: string, from: string, to: string): WbxmlElement {
+    const move = el(
+      'Move',
+      'Move',
+      el('Move', 'SrcMsgId', messageId),
+      el('Move', 'SrcFldId', from),
+      el('Move', 'DstFldId', to),
+    );
+    return el('Move', 'MoveItems', move);
+  },
+
+  /** A FolderCreate of a folder named `displayName` of `type` (12: mail) under `parentId` ('0': the top). */
+  folderCreate(
+    syncKey: string,
+    folder: { parentId: string; displayName: string; type: string },
+  ): WbxmlElement {
+    return el(
+      'FolderHierarchy',
+      'FolderCreate',
+      el('FolderHierarchy', 'SyncKey', syncKey),
+      el('FolderHierarchy', 'ParentId', folder.parentId),
+      el('FolderHierarchy', 'DisplayName', folder.displayName),
+      el('FolderHierarchy', 'Type', folder.type),
+    );
+  },
+
+  /** A FolderUpdate that renames the folder `serverId` and puts it under `parentId`. */
+  folderUpdate(
+    syncKey: string,
+    serverId: string,
+    folder: { parentId: string; displayName: string },
+  ): WbxmlElement {
+    return el(
+      'FolderHierarchy',
+      'FolderUpdate',
+      el('FolderHierarchy', 'SyncKey', syncKey),
+      el('FolderHierarchy', 'ServerId', serverId),
+      el('FolderHierarchy', 'ParentId', folder.parentId),
+      el('FolderHierarchy', 'DisplayName', folder.displayName),
+    );
+  },
+
+  /** A FolderDelete of the folder `serverId`, from the hierarchy's `syncKey`. */
+  folderDelete(syncKey: string, serverId: string): WbxmlElement {
+    return el(
+      'FolderHierarchy',
+      'FolderDelete',
+      el('FolderHierarchy', 'SyncKey', syncKey),
+      el('FolderHierarchy', 'ServerId', serverId),
+    );
+  },
+
+  /** An ItemOperations Fetch of the message `serverId` in `collectionId`, its body as `bodyType` (1 text, 4 MIME). */
+  messageFetch(collectionId: string, serverId: string, bodyType: string): WbxmlElement {
+    const bodyPreference = el('AirSyncBase', 'BodyPreference', el('AirSyncBase', 'Type', bodyType));
+    return easRequests.itemFetch(
+      el('AirSync', 'CollectionId', collectionId),
+      el('AirSync', 'ServerId', serverId),
+      el('ItemOperations', 'Options', bodyPreference),
+    );
   },
 
   /** A Ping on the mail folders `folderIds`. */

@@ -17,6 +17,16 @@ import { buildProvisionResponse, POLICY_TYPE, readProvisionRequest } from './pro
 import { buildSearchResponse, readSearchRequest } from './search.js';
 import { buildSettingsResponse, readSettingsRequest } from './settings.js';
 import { buildSyncResponse, readSyncRequest, SYNC_STATUS } from './sync.js';
+import {
+  airSync,
+  airSyncBase,
+  composeMail,
+  email,
+  folderHierarchy,
+  itemOperations,
+  provision,
+  settings,
+} from '../testing/elements.js';
 
 /** The Status (and limit) a reader rejects a request with. */
 function rejection(read: () => unknown): { status: number; limit?: number } {
@@ -44,45 +54,33 @@ function outline(e: WbxmlNode): string {
 }
 
 const syncRequest = (collection: WbxmlNode[], ...top: WbxmlNode[]) =>
-  el('AirSync', 'Sync', el('AirSync', 'Collections', el('AirSync', 'Collection', collection)), top);
+  airSync('Sync', airSync('Collections', airSync('Collection', collection)), top);
 
 describe(readSyncRequest.name, () => {
   it('reads collections, options, body preferences and client commands', () => {
     const request = readSyncRequest(
       syncRequest(
         [
-          el('AirSync', 'SyncKey', '42'),
-          el('AirSync', 'CollectionId', 'inbox'),
-          el('AirSync', 'DeletesAsMoves'),
-          el('AirSync', 'GetChanges', '0'),
-          el('AirSync', 'WindowSize', '1000'),
-          el(
-            'AirSync',
+          airSync('SyncKey', '42'),
+          airSync('CollectionId', 'inbox'),
+          airSync('DeletesAsMoves'),
+          airSync('GetChanges', '0'),
+          airSync('WindowSize', '1000'),
+          airSync(
             'Options',
-            el('AirSync', 'FilterType', '3'),
-            el(
-              'AirSyncBase',
-              'BodyPreference',
-              el('AirSyncBase', 'Type', '2'),
-              el('AirSyncBase', 'TruncationSize', '5120'),
-            ),
-            el('AirSyncBase', 'BodyPreference', el('AirSyncBase', 'Type', '4')),
-            el('AirSync', 'MIMESupport', '1'),
+            airSync('FilterType', '3'),
+            airSyncBase('BodyPreference', airSyncBase('Type', '2'), airSyncBase('TruncationSize', '5120')),
+            airSyncBase('BodyPreference', airSyncBase('Type', '4')),
+            airSync('MIMESupport', '1'),
           ),
-          el(
-            'AirSync',
+          airSync(
             'Commands',
-            el(
-              'AirSync',
-              'Change',
-              el('AirSync', 'ServerId', 'inbox:7'),
-              el('AirSync', 'ApplicationData', el('Email', 'Read', '1')),
-            ),
-            el('AirSync', 'Delete', el('AirSync', 'ServerId', 'inbox:8')),
-            el('AirSync', 'Fetch', el('AirSync', 'ServerId', 'inbox:9')),
+            airSync('Change', airSync('ServerId', 'inbox:7'), airSync('ApplicationData', email('Read', '1'))),
+            airSync('Delete', airSync('ServerId', 'inbox:8')),
+            airSync('Fetch', airSync('ServerId', 'inbox:9')),
           ),
         ],
-        el('AirSync', 'HeartbeatInterval', '900'),
+        airSync('HeartbeatInterval', '900'),
       ),
     );
     expect(request).toEqual({
@@ -105,7 +103,7 @@ describe(readSyncRequest.name, () => {
             {
               kind: 'change',
               serverId: 'inbox:7',
-              applicationData: el('AirSync', 'ApplicationData', el('Email', 'Read', '1')),
+              applicationData: airSync('ApplicationData', email('Read', '1')),
             },
             { kind: 'delete', serverId: 'inbox:8' },
             { kind: 'fetch', serverId: 'inbox:9' },
@@ -118,28 +116,26 @@ describe(readSyncRequest.name, () => {
   });
 
   it('answers a Wait or HeartbeatInterval out of range with Status 14 and the limit', () => {
-    const collection = [el('AirSync', 'SyncKey', '1'), el('AirSync', 'CollectionId', 'inbox')];
-    expect(rejection(() => readSyncRequest(syncRequest(collection, el('AirSync', 'Wait', '60'))))).toEqual({
+    const collection = [airSync('SyncKey', '1'), airSync('CollectionId', 'inbox')];
+    expect(rejection(() => readSyncRequest(syncRequest(collection, airSync('Wait', '60'))))).toEqual({
       status: SYNC_STATUS.InvalidWaitOrHeartbeat,
       limit: 59,
     });
     expect(
-      rejection(() => readSyncRequest(syncRequest(collection, el('AirSync', 'HeartbeatInterval', '30')))),
+      rejection(() => readSyncRequest(syncRequest(collection, airSync('HeartbeatInterval', '30')))),
     ).toEqual({
       status: SYNC_STATUS.InvalidWaitOrHeartbeat,
       limit: 60,
     });
     expect(
       rejection(() =>
-        readSyncRequest(
-          syncRequest(collection, el('AirSync', 'Wait', '5'), el('AirSync', 'HeartbeatInterval', '300')),
-        ),
+        readSyncRequest(syncRequest(collection, airSync('Wait', '5'), airSync('HeartbeatInterval', '300'))),
       ),
     ).toEqual({ status: SYNC_STATUS.ProtocolError });
   });
 
   it('answers a malformed request with Status 4', () => {
-    expect(rejection(() => readSyncRequest(syncRequest([el('AirSync', 'CollectionId', 'inbox')])))).toEqual({
+    expect(rejection(() => readSyncRequest(syncRequest([airSync('CollectionId', 'inbox')])))).toEqual({
       status: SYNC_STATUS.ProtocolError,
     });
     expect(rejection(() => readSyncRequest(el('Ping', 'Ping')))).toEqual({
@@ -149,9 +145,9 @@ describe(readSyncRequest.name, () => {
       rejection(() =>
         readSyncRequest(
           syncRequest([
-            el('AirSync', 'SyncKey', '1'),
-            el('AirSync', 'CollectionId', 'x'),
-            el('AirSync', 'Commands', el('AirSync', 'Add', el('AirSync', 'ClientId', '1'))),
+            airSync('SyncKey', '1'),
+            airSync('CollectionId', 'x'),
+            airSync('Commands', airSync('Add', airSync('ClientId', '1'))),
           ]),
         ),
       ),
@@ -169,7 +165,7 @@ describe(buildSyncResponse.name, () => {
           status: 1,
           moreAvailable: true,
           commands: [
-            { kind: 'add', serverId: 'inbox:10', applicationData: [el('Email', 'Subject', 'Hi')] },
+            { kind: 'add', serverId: 'inbox:10', applicationData: [email('Subject', 'Hi')] },
             { kind: 'softDelete', serverId: 'inbox:1' },
           ],
           responses: [{ kind: 'change', serverId: 'inbox:7', status: 1 }],
@@ -187,12 +183,10 @@ describe(buildSyncResponse.name, () => {
 
 describe(readFolderSyncRequest.name, () => {
   it('reads the sync key and answers a missing one with Status 10', () => {
-    expect(
-      readFolderSyncRequest(el('FolderHierarchy', 'FolderSync', el('FolderHierarchy', 'SyncKey', '0'))),
-    ).toEqual({
+    expect(readFolderSyncRequest(folderHierarchy('FolderSync', folderHierarchy('SyncKey', '0')))).toEqual({
       syncKey: '0',
     });
-    expect(rejection(() => readFolderSyncRequest(el('FolderHierarchy', 'FolderSync')))).toEqual({
+    expect(rejection(() => readFolderSyncRequest(folderHierarchy('FolderSync')))).toEqual({
       status: 10,
     });
   });
@@ -265,15 +259,10 @@ describe(readPingRequest.name, () => {
 
 describe(readProvisionRequest.name, () => {
   it('reads the initial request with device information, and the acknowledgement', () => {
-    const initial = el(
+    const initial = provision(
       'Provision',
-      'Provision',
-      el(
-        'Settings',
-        'DeviceInformation',
-        el('Settings', 'Set', el('Settings', 'Model', 'iPhone'), el('Settings', 'OS', 'iOS 18')),
-      ),
-      el('Provision', 'Policies', el('Provision', 'Policy', el('Provision', 'PolicyType', POLICY_TYPE))),
+      settings('DeviceInformation', settings('Set', settings('Model', 'iPhone'), settings('OS', 'iOS 18'))),
+      provision('Policies', provision('Policy', provision('PolicyType', POLICY_TYPE))),
     );
     expect(readProvisionRequest(initial)).toEqual({
       deviceInformation: { model: 'iPhone', os: 'iOS 18' },
@@ -291,19 +280,12 @@ describe(readProvisionRequest.name, () => {
   });
 
   it('answers a malformed request with Status 2', () => {
-    expect(rejection(() => readProvisionRequest(el('Provision', 'Provision')))).toEqual({ status: 2 });
-    const badKey = el(
+    expect(rejection(() => readProvisionRequest(provision('Provision')))).toEqual({ status: 2 });
+    const badKey = provision(
       'Provision',
-      'Provision',
-      el(
-        'Provision',
+      provision(
         'Policies',
-        el(
-          'Provision',
-          'Policy',
-          el('Provision', 'PolicyType', POLICY_TYPE),
-          el('Provision', 'PolicyKey', 'x'),
-        ),
+        provision('Policy', provision('PolicyType', POLICY_TYPE), provision('PolicyKey', 'x')),
       ),
     );
     expect(rejection(() => readProvisionRequest(badKey))).toEqual({ status: 2 });
@@ -342,34 +324,25 @@ describe(readProvisionRequest.name, () => {
 describe(readSettingsRequest.name, () => {
   it('reads device information, out-of-office settings and a user information request', () => {
     const request = readSettingsRequest(
-      el(
+      settings(
         'Settings',
-        'Settings',
-        el(
-          'Settings',
+        settings(
           'Oof',
-          el(
-            'Settings',
+          settings(
             'Set',
-            el('Settings', 'OofState', '1'),
-            el(
-              'Settings',
+            settings('OofState', '1'),
+            settings(
               'OofMessage',
-              el('Settings', 'AppliesToInternal'),
-              el('Settings', 'Enabled', '1'),
-              el('Settings', 'ReplyMessage', 'Away'),
-              el('Settings', 'BodyType', 'Text'),
+              settings('AppliesToInternal'),
+              settings('Enabled', '1'),
+              settings('ReplyMessage', 'Away'),
+              settings('BodyType', 'Text'),
             ),
-            el(
-              'Settings',
-              'OofMessage',
-              el('Settings', 'AppliesToExternalUnknown'),
-              el('Settings', 'Enabled', '0'),
-            ),
+            settings('OofMessage', settings('AppliesToExternalUnknown'), settings('Enabled', '0')),
           ),
         ),
-        el('Settings', 'DeviceInformation', el('Settings', 'Set', el('Settings', 'EnableOutboundSMS', '0'))),
-        el('Settings', 'UserInformation', el('Settings', 'Get')),
+        settings('DeviceInformation', settings('Set', settings('EnableOutboundSMS', '0'))),
+        settings('UserInformation', settings('Get')),
       ),
     );
     expect(request).toEqual({
@@ -385,7 +358,7 @@ describe(readSettingsRequest.name, () => {
       deviceInformation: { enableOutboundSms: false },
       userInformation: true,
     });
-    expect(rejection(() => readSettingsRequest(el('Settings', 'Settings', el('Settings', 'Oof'))))).toEqual({
+    expect(rejection(() => readSettingsRequest(settings('Settings', settings('Oof'))))).toEqual({
       status: 2,
     });
   });
@@ -413,7 +386,7 @@ describe(readSettingsRequest.name, () => {
 describe(readGetItemEstimateRequest.name, () => {
   it('reads collections with the AirSync sync key and options, and builds estimates', () => {
     const request = readGetItemEstimateRequest(
-      easRequests.getItemEstimate('inbox', '5', el('AirSync', 'Options', el('AirSync', 'FilterType', '2'))),
+      easRequests.getItemEstimate('inbox', '5', airSync('Options', airSync('FilterType', '2'))),
     );
     expect(request).toEqual({ collections: [{ syncKey: '5', collectionId: 'inbox', filterType: 2 }] });
     expect(rejection(() => readGetItemEstimateRequest(el('GetItemEstimate', 'GetItemEstimate')))).toEqual({
@@ -432,33 +405,28 @@ describe(readGetItemEstimateRequest.name, () => {
 describe(readItemOperationsRequest.name, () => {
   it('reads fetches of items and attachments, and conversation moves', () => {
     const request = readItemOperationsRequest(
-      el(
+      itemOperations(
         'ItemOperations',
-        'ItemOperations',
-        el(
-          'ItemOperations',
+        itemOperations(
           'Fetch',
-          el('ItemOperations', 'Store', 'Mailbox'),
-          el('AirSync', 'CollectionId', 'inbox'),
-          el('AirSync', 'ServerId', 'inbox:3'),
-          el(
-            'ItemOperations',
+          itemOperations('Store', 'Mailbox'),
+          airSync('CollectionId', 'inbox'),
+          airSync('ServerId', 'inbox:3'),
+          itemOperations(
             'Options',
-            el('AirSync', 'MIMESupport', '2'),
-            el('AirSyncBase', 'BodyPreference', el('AirSyncBase', 'Type', '4')),
+            airSync('MIMESupport', '2'),
+            airSyncBase('BodyPreference', airSyncBase('Type', '4')),
           ),
         ),
-        el(
-          'ItemOperations',
+        itemOperations(
           'Fetch',
-          el('ItemOperations', 'Store', 'Mailbox'),
-          el('AirSyncBase', 'FileReference', 'inbox:3:1'),
+          itemOperations('Store', 'Mailbox'),
+          airSyncBase('FileReference', 'inbox:3:1'),
         ),
-        el(
-          'ItemOperations',
+        itemOperations(
           'Move',
-          el('ItemOperations', 'ConversationId', new Uint8Array([1, 2, 3])),
-          el('ItemOperations', 'DstFldId', 'archive'),
+          itemOperations('ConversationId', new Uint8Array([1, 2, 3])),
+          itemOperations('DstFldId', 'archive'),
         ),
       ),
     );
@@ -484,17 +452,16 @@ describe(readItemOperationsRequest.name, () => {
   });
 
   it('answers a bad byte range with Status 8 and an empty request with Status 2', () => {
-    const fetch = el(
-      'ItemOperations',
+    const fetch = itemOperations(
       'Fetch',
-      el('ItemOperations', 'Store', 'Mailbox'),
-      el('AirSyncBase', 'FileReference', 'a'),
-      el('ItemOperations', 'Options', el('ItemOperations', 'Range', '10-2')),
+      itemOperations('Store', 'Mailbox'),
+      airSyncBase('FileReference', 'a'),
+      itemOperations('Options', itemOperations('Range', '10-2')),
     );
-    expect(rejection(() => readItemOperationsRequest(el('ItemOperations', 'ItemOperations', fetch)))).toEqual(
-      { status: 8 },
-    );
-    expect(rejection(() => readItemOperationsRequest(el('ItemOperations', 'ItemOperations')))).toEqual({
+    expect(rejection(() => readItemOperationsRequest(itemOperations('ItemOperations', fetch)))).toEqual({
+      status: 8,
+    });
+    expect(rejection(() => readItemOperationsRequest(itemOperations('ItemOperations')))).toEqual({
       status: 2,
     });
   });
@@ -577,13 +544,13 @@ describe(readSearchRequest.name, () => {
           el(
             'Search',
             'And',
-            el('AirSync', 'Class', 'Email'),
-            el('AirSync', 'CollectionId', 'inbox'),
+            airSync('Class', 'Email'),
+            airSync('CollectionId', 'inbox'),
             el('Search', 'FreeText', 'invoice'),
             el(
               'Search',
               'GreaterThan',
-              el('Email', 'DateReceived'),
+              email('DateReceived'),
               el('Search', 'Value', '2026-01-01T00:00:00.000Z'),
             ),
           ),
@@ -626,12 +593,11 @@ describe(readComposeMailRequest.name, () => {
   it('reads SendMail with opaque MIME and SmartReply with its source', () => {
     expect(
       readComposeMailRequest(
-        el(
-          'ComposeMail',
+        composeMail(
           'SendMail',
-          el('ComposeMail', 'ClientId', 'c1'),
-          el('ComposeMail', 'SaveInSentItems'),
-          el('ComposeMail', 'Mime', mime),
+          composeMail('ClientId', 'c1'),
+          composeMail('SaveInSentItems'),
+          composeMail('Mime', mime),
         ),
       ),
     ).toEqual({
@@ -643,17 +609,11 @@ describe(readComposeMailRequest.name, () => {
       forwardees: [],
     });
     const reply = readComposeMailRequest(
-      el(
-        'ComposeMail',
+      composeMail(
         'SmartReply',
-        el('ComposeMail', 'ClientId', 'c2'),
-        el(
-          'ComposeMail',
-          'Source',
-          el('ComposeMail', 'FolderId', 'inbox'),
-          el('ComposeMail', 'ItemId', 'inbox:4'),
-        ),
-        el('ComposeMail', 'Mime', 'Subject: re\r\n\r\nok'),
+        composeMail('ClientId', 'c2'),
+        composeMail('Source', composeMail('FolderId', 'inbox'), composeMail('ItemId', 'inbox:4')),
+        composeMail('Mime', 'Subject: re\r\n\r\nok'),
       ),
     );
     expect(reply.source).toEqual({ folderId: 'inbox', itemId: 'inbox:4' });
@@ -662,16 +622,14 @@ describe(readComposeMailRequest.name, () => {
 
   it('answers a missing message with 107, an oversized one with 122, a stray Source with 103', () => {
     expect(
-      rejection(() =>
-        readComposeMailRequest(el('ComposeMail', 'SendMail', el('ComposeMail', 'ClientId', 'c'))),
-      ),
+      rejection(() => readComposeMailRequest(composeMail('SendMail', composeMail('ClientId', 'c')))),
     ).toEqual({
       status: COMMON_STATUS.InvalidMIME,
     });
     expect(
       rejection(() =>
         readComposeMailRequest(
-          el('ComposeMail', 'SendMail', el('ComposeMail', 'ClientId', 'c'), el('ComposeMail', 'Mime', mime)),
+          composeMail('SendMail', composeMail('ClientId', 'c'), composeMail('Mime', mime)),
           {
             maxMimeBytes: 4,
           },
@@ -681,12 +639,11 @@ describe(readComposeMailRequest.name, () => {
     expect(
       rejection(() =>
         readComposeMailRequest(
-          el(
-            'ComposeMail',
+          composeMail(
             'SendMail',
-            el('ComposeMail', 'ClientId', 'c'),
-            el('ComposeMail', 'Source', el('ComposeMail', 'LongId', 'x')),
-            el('ComposeMail', 'Mime', mime),
+            composeMail('ClientId', 'c'),
+            composeMail('Source', composeMail('LongId', 'x')),
+            composeMail('Mime', mime),
           ),
         ),
       ),

@@ -12,6 +12,7 @@ import {
   tokenOf,
   WbxmlError,
 } from './wbxml.js';
+import { airSync, airSyncBase, composeMail, contacts, ping } from '../testing/elements.js';
 
 // [MS-ASWBXML] 4.1 encodes this Sync response (a new contact) byte by byte; these are its first bytes.
 const SPEC_EXAMPLE_PREFIX =
@@ -19,40 +20,33 @@ const SPEC_EXAMPLE_PREFIX =
   '4b0332000152033200014e0331000156474d03323a3100015d00114a4603310001' +
   '4c033000014d033100010100015e0346756e6b';
 
-const specExample = el(
-  'AirSync',
+const specExample = airSync(
   'Sync',
-  el(
-    'AirSync',
+  airSync(
     'Collections',
-    el(
-      'AirSync',
+    airSync(
       'Collection',
-      el('AirSync', 'Class', 'Contacts'),
-      el('AirSync', 'SyncKey', '2'),
-      el('AirSync', 'CollectionId', '2'),
-      el('AirSync', 'Status', '1'),
-      el(
-        'AirSync',
+      airSync('Class', 'Contacts'),
+      airSync('SyncKey', '2'),
+      airSync('CollectionId', '2'),
+      airSync('Status', '1'),
+      airSync(
         'Commands',
-        el(
-          'AirSync',
+        airSync(
           'Add',
-          el('AirSync', 'ServerId', '2:1'),
-          el(
-            'AirSync',
+          airSync('ServerId', '2:1'),
+          airSync(
             'ApplicationData',
-            el(
-              'AirSyncBase',
+            airSyncBase(
               'Body',
-              el('AirSyncBase', 'Type', '1'),
-              el('AirSyncBase', 'EstimatedDataSize', '0'),
-              el('AirSyncBase', 'Truncated', '1'),
+              airSyncBase('Type', '1'),
+              airSyncBase('EstimatedDataSize', '0'),
+              airSyncBase('Truncated', '1'),
             ),
-            el('Contacts', 'FileAs', 'Funk, Don'),
-            el('Contacts', 'FirstName', 'Don'),
-            el('Contacts', 'LastName', 'Funk'),
-            el('AirSyncBase', 'NativeBodyType', '1'),
+            contacts('FileAs', 'Funk, Don'),
+            contacts('FirstName', 'Don'),
+            contacts('LastName', 'Funk'),
+            airSyncBase('NativeBodyType', '1'),
           ),
         ),
       ),
@@ -68,11 +62,7 @@ describe('encodeWbxml', () => {
   });
 
   it('switches code pages only where the page changes', () => {
-    const doc = el(
-      'AirSync',
-      'Sync',
-      el('AirSync', 'Collections', el('AirSync', 'Collection', el('AirSync', 'Class', 'Contacts'))),
-    );
+    const doc = airSync('Sync', airSync('Collections', airSync('Collection', airSync('Class', 'Contacts'))));
     const bytes = encodeWbxml(doc);
     expect(bytes.subarray(0, 9).toString('hex')).toBe('03016a00455c4f5003');
   });
@@ -82,7 +72,7 @@ describe('encodeWbxml', () => {
   });
 
   it('rejects text with a NUL character, which an inline string cannot carry', () => {
-    expect(() => encodeWbxml(el('AirSync', 'SyncKey', 'a\0b'))).toThrow(WbxmlError);
+    expect(() => encodeWbxml(airSync('SyncKey', 'a\0b'))).toThrow(WbxmlError);
   });
 });
 
@@ -94,19 +84,16 @@ describe('decodeWbxml', () => {
   });
 
   it('reads back what it wrote', () => {
-    const doc = el(
-      'AirSync',
+    const doc = airSync(
       'Sync',
-      el(
-        'AirSync',
+      airSync(
         'Collections',
-        el(
-          'AirSync',
+        airSync(
           'Collection',
-          el('AirSync', 'SyncKey', '1'),
-          el('AirSync', 'CollectionId', '5'),
-          el('AirSyncBase', 'Body', el('AirSyncBase', 'Type', '2'), el('AirSyncBase', 'Data', 'hé 😀')),
-          el('ComposeMail', 'Mime', new Uint8Array([0, 1, 2, 255])),
+          airSync('SyncKey', '1'),
+          airSync('CollectionId', '5'),
+          airSyncBase('Body', airSyncBase('Type', '2'), airSyncBase('Data', 'hé 😀')),
+          composeMail('Mime', new Uint8Array([0, 1, 2, 255])),
         ),
       ),
     );
@@ -114,7 +101,7 @@ describe('decodeWbxml', () => {
   });
 
   it('rejects a truncated document with a WbxmlError', () => {
-    const bytes = encodeWbxml(el('Ping', 'Ping', el('Ping', 'HeartbeatInterval', '480')));
+    const bytes = encodeWbxml(ping('Ping', ping('HeartbeatInterval', '480')));
     for (let cut = 0; cut < bytes.length; cut++) {
       expect(() => decodeWbxml(bytes.subarray(0, cut))).toThrow(WbxmlError);
     }
@@ -136,9 +123,7 @@ describe('decodeWbxml', () => {
   });
 
   it('stops at the depth limit', () => {
-    const bytes = encodeWbxml(
-      el('AirSync', 'Sync', el('AirSync', 'Collections', el('AirSync', 'Collection'))),
-    );
+    const bytes = encodeWbxml(airSync('Sync', airSync('Collections', airSync('Collection'))));
     expect(() => decodeWbxml(bytes, { maxDepth: 1 })).toThrow(
       expect.objectContaining({ reason: 'depth-limit' }),
     );
@@ -150,7 +135,7 @@ describe('decodeWbxml', () => {
 
 describe('child', () => {
   it('finds children by tag and page and reads their text', () => {
-    const doc = el('AirSync', 'Collection', el('AirSync', 'SyncKey', '4', '2'), el('AirSync', 'Status', '1'));
+    const doc = airSync('Collection', airSync('SyncKey', '4', '2'), airSync('Status', '1'));
     expect(childText(doc, 'SyncKey')).toBe('42');
     expect(child(doc, 'SyncKey', 'FolderHierarchy')).toBeUndefined();
     expect(children(doc, 'Status')).toHaveLength(1);
@@ -160,14 +145,12 @@ describe('child', () => {
 
 describe(el.name, () => {
   it('leaves out absent children, flattens arrays and refuses a tag its page lacks', () => {
-    expect(
-      el('Ping', 'Folders', undefined, null, false, [el('Ping', 'Folder', 'a'), el('Ping', 'Folder', 'b')]),
-    ).toEqual({
+    expect(ping('Folders', undefined, null, false, [ping('Folder', 'a'), ping('Folder', 'b')])).toEqual({
       page: 'Ping',
       tag: 'Folders',
-      children: [el('Ping', 'Folder', 'a'), el('Ping', 'Folder', 'b')],
+      children: [ping('Folder', 'a'), ping('Folder', 'b')],
     });
-    expect(() => el('Ping', 'Sync')).toThrow(WbxmlError);
+    expect(() => ping('Sync')).toThrow(WbxmlError);
   });
 });
 
@@ -184,9 +167,9 @@ describe(tokenOf.name, () => {
 
 describe(opaqueOf.name, () => {
   it('joins the opaque children of an element', () => {
-    expect(opaqueOf(el('ComposeMail', 'Mime', new Uint8Array([1]), 'x', new Uint8Array([2, 3])))).toEqual(
+    expect(opaqueOf(composeMail('Mime', new Uint8Array([1]), 'x', new Uint8Array([2, 3])))).toEqual(
       new Uint8Array([1, 2, 3]),
     );
-    expect(opaqueOf(el('ComposeMail', 'Mime', 'text'))).toBeUndefined();
+    expect(opaqueOf(composeMail('Mime', 'text'))).toBeUndefined();
   });
 });

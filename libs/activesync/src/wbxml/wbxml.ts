@@ -387,6 +387,14 @@ export function el(page: CodePageName, tag: string, ...children: ChildArg[]): Wb
   return { page, tag, children: flat };
 }
 
+/**
+ * `el` bound to one code page, for documents that stay on a page for long:
+ * `const sync = elementsOf('AirSync'); sync('Collection', sync('SyncKey', '1'))`.
+ */
+export function elementsOf(page: CodePageName): (tag: string, ...children: ChildArg[]) => WbxmlElement {
+  return (tag, ...children) => el(page, tag, ...children);
+}
+
 function isElement(node: WbxmlNode): node is WbxmlElement {
   return typeof node === 'object' && !(node instanceof Uint8Array);
 }
