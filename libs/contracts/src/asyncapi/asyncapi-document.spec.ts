@@ -73,15 +73,22 @@ describe(buildAsyncApiDocument.name, () => {
     );
   });
 
-  it('passes the AsyncAPI parser without errors or warnings', async () => {
+  // The parser loads and compiles every AsyncAPI schema on first use: seconds, more on a busy machine.
+  const PARSER_TIMEOUT_MS = 60_000;
+
+  it('passes the AsyncAPI parser without errors or warnings', { timeout: PARSER_TIMEOUT_MS }, async () => {
     expect(await parserProblems(renderAsyncApiYaml())).toEqual([]);
   });
 
-  it('is rejected by the parser when it breaks the specification', async () => {
-    const broken = buildAsyncApiDocument() as JsonSchema;
-    delete broken['info'];
-    expect((await parserProblems(JSON.stringify(broken))).join('\n')).toMatch(/info/);
-  });
+  it(
+    'is rejected by the parser when it breaks the specification',
+    { timeout: PARSER_TIMEOUT_MS },
+    async () => {
+      const broken = buildAsyncApiDocument() as JsonSchema;
+      delete broken['info'];
+      expect((await parserProblems(JSON.stringify(broken))).join('\n')).toMatch(/info/);
+    },
+  );
 
   it('validates against the AsyncAPI 3.0.0 JSON Schema', () => {
     const validate = ajvFor(asyncapiSpecs.schemas['3.0.0'], true);
