@@ -7,6 +7,8 @@ import {
   type ComposeCommand,
   type ComposeMailRequest,
 } from '@pushmail/activesync';
+import type { DeviceTrailRecordV1 } from '@pushmail/contracts';
+import { DeviceTrail } from '@pushmail/edge';
 import { CONFIG, LOGGER } from '@pushmail/platform';
 import type { Logger } from 'pino';
 import type { ActiveSyncConfig } from '../../config/activesync-config.js';
@@ -14,7 +16,7 @@ import { type EmailDetail, MailStore } from '../../mailbox/mail-store.js';
 import { MailboxError, MethodFailedError } from '../../mailbox/mailbox-client.js';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
 import { FolderView } from '../../sync/folder-view.js';
-import { MailSubmission } from './mail-submission.js';
+import { MailSubmission, type SubmissionOutcome } from './mail-submission.js';
 import {
   forwardedPart,
   looksLikeMessage,
@@ -25,8 +27,12 @@ import {
 } from './outgoing-message.js';
 import { SentMessages } from './sent-messages.js';
 
-/** A sent message is answered with an empty body (HTTP 200); a refusal with its Status. */
-type Outcome = { sent: true } | { status: number; reason: string };
+/**
+ * A sent message is answered with an empty body (HTTP 200); a refusal with its Status. Either
+ * carries what the device trail records of it, once the message reached mailbox's submission.
+ */
+type SendRecord = NonNullable<DeviceTrailRecordV1['sends']>[number];
+type Outcome = ({ sent: true } | { status: number; reason: string }) & { send?: SendRecord };
 
 /**
  * SendMail, SmartReply and SmartForward (14.0 and later: the ComposeMail body). The message goes
@@ -45,12 +51,30 @@ abstract class SendMessage implements EasCommand {
     @Inject(FolderView) private readonly view: FolderView,
     @Inject(CONFIG) private readonly config: ActiveSyncConfig,
     @Inject(LOGGER) logger: Logger,
+    @Inject(DeviceTrail) private readonly trail: DeviceTrail,
   ) {
     this.log = logger.child({ component: 'send-mail' });
   }
 
   async execute(context: EasCommandContext): Promise<EasReply> {
+    const started = performance.now();
     const outcome = await this.send(context);
+    // The device's trail shows what it sent: which message, to how many, and what came of it.
+    this.trail.record(context.device.accountId, {
+      deviceId: context.device.deviceId,
+      kind: 'request',
+      request: {
+        methods: [this.command],
+        ok: 'sent' in outcome,
+        durationMs: Math.max(0, Math.round(performance.now() - started)),
+        ...('sent' in outcome ? {} : { error: `Status ${outcome.status}` }),
+      },
+      activesync: { command: this.command, ...('sent' in outcome ? {} : { status: String(outcome.status) }) },
+      // Refused before it reached mailbox's submission: no ids, only the Status.
+      sends: [
+        outcome.send ?? { outcome: 'refused', error: `Status ${'sent' in outcome ? 0 : outcome.status}` },
+      ],
+    });
     if ('sent' in outcome) return { empty: true };
     this.log.info(
       {
@@ -130,7 +154,9 @@ abstract class SendMessage implements EasCommand {
       saveInSent: request.saveInSentItems,
       extraRecipients: request.forwardees.map((forwardee) => forwardee.email),
     });
-    return result.ok ? { sent: true } : { status: result.status, reason: result.reason };
+    return result.ok
+      ? { sent: true, send: sendRecord(result) }
+      : { status: result.status, reason: result.reason, send: sendRecord(result) };
   }
 
   /** The message answered or forwarded, if the account has it (and, by ItemId, in that folder). */
@@ -184,4 +210,19 @@ export class SmartReply extends SendMessage {
 @Injectable()
 export class SmartForward extends SendMessage {
   readonly command = 'SmartForward';
+}
+
+function sendRecord(result: SubmissionOutcome): SendRecord {
+  if (!result.ok)
+    return {
+      ...(result.emailId === undefined ? {} : { emailId: result.emailId.slice(0, 64) }),
+      outcome: 'refused',
+      error: `Status ${result.status}`,
+    };
+  return {
+    submissionId: result.submissionId.slice(0, 64),
+    emailId: result.emailId.slice(0, 64),
+    ...(result.recipients === undefined ? {} : { recipients: result.recipients }),
+    outcome: result.pending ? 'pending' : 'sent',
+  };
 }

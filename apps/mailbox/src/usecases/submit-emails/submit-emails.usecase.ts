@@ -19,7 +19,7 @@ import {
 import { DeviceChanges, SetResults } from '../../jmap/methods/device-change.js';
 import type { IdentityContext } from '../../jmap/methods/identity.methods.js';
 import { withoutBcc } from '../../mime/without-bcc.js';
-import { envelopeOf } from '../../submissions/envelope.js';
+import { type Envelope, envelopeOf } from '../../submissions/envelope.js';
 import { releaseTimeOf } from '../../submissions/future-release.js';
 import type { DeliveryStatus } from '../../submissions/submission.js';
 import { SubmissionOutbox } from '../../submissions/submission-outbox.js';
@@ -42,6 +42,8 @@ interface Created {
   threadId: string;
   sendAt: string;
   undoStatus: 'pending' | 'final';
+  /** When the client gave none: the envelope the server derived is a default it set (RFC 8620 §5.3). */
+  envelope?: Envelope;
 }
 
 /**
@@ -295,7 +297,15 @@ export class SubmitEmailsUseCase {
     await this.fileAsSent(write, email.id);
     await this.outbox.add(write.manager, event);
     return {
-      created: { id, threadId: email.thread_id, sendAt: sendAt.toISOString(), undoStatus },
+      created: {
+        id,
+        threadId: email.thread_id,
+        sendAt: sendAt.toISOString(),
+        undoStatus,
+        ...(input['envelope'] === undefined || input['envelope'] === null
+          ? { envelope: envelope.envelope }
+          : {}),
+      },
       emailId: email.id,
     };
   }
