@@ -645,9 +645,25 @@ function describeRecord(record: Schemas['TrailRecord']): string {
   if (record.detail) return record.detail;
   if (record.request) {
     const outcome = record.request.ok ? 'ok' : (record.request.error ?? 'failed');
-    return `${record.request.methods.join(',')} ${outcome} ${record.request.durationMs} ms`;
+    const sends = (record.sends ?? []).map(describeSend);
+    return [`${record.request.methods.join(',')} ${outcome} ${record.request.durationMs} ms`, ...sends].join(
+      '; ',
+    );
   }
   return record.auth ? `${record.auth.status} ${record.auth.reason}` : '';
+}
+
+/** One message a device sent: `sent S1a2 (email M3b4) to 2 recipients`, never an address. */
+function describeSend(send: NonNullable<Schemas['TrailRecord']['sends']>[number]): string {
+  const which = [send.submissionId, send.emailId ? `(email ${send.emailId})` : undefined]
+    .filter(Boolean)
+    .join(' ');
+  const to =
+    send.recipients === undefined
+      ? ''
+      : ` to ${send.recipients} recipient${send.recipients === 1 ? '' : 's'}`;
+  const why = send.error ? `: ${send.error}` : '';
+  return `${send.outcome}${which ? ` ${which}` : ''}${to}${why}`;
 }
 
 async function diagnostics(

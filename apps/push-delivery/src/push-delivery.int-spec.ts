@@ -413,6 +413,36 @@ describe('push-delivery', () => {
       changed: { [accountId]: { VacationResponse: `v${state + 3}` } },
     });
 
+    // Identity and EmailSubmission changes travel in the open `moreChanged`; a type this reader does
+    // not know there is read past, not pushed. An EventSource asking for EmailSubmission only gets it.
+    const stream = new AbortController();
+    const events = await fetch(`${baseUrl}/jmap/eventsource?types=EmailSubmission&closeafter=state&ping=0`, {
+      headers: { authorization: `Bearer ${token}` },
+      signal: stream.signal,
+    });
+    expect(events.status).toBe(200);
+    try {
+      const sending = device.nextStateChange(2000, (change) => change.pushState === String(state + 4));
+      await producer.publish(mailboxChangedTopic, [
+        {
+          ...mailboxChanged({}, String(state + 4)),
+          cause: 'update' as const,
+          moreChanged: { Identity: `i${state + 4}`, EmailSubmission: `s${state + 4}`, CalendarEvent: 'c1' },
+        },
+      ]);
+      const pushed = await sending;
+      expect(pushed.changed[accountId]).toEqual({
+        Identity: `i${state + 4}`,
+        EmailSubmission: `s${state + 4}`,
+      });
+      const text = await events.text();
+      expect(text).toContain(
+        `data: ${JSON.stringify({ '@type': 'StateChange', changed: { [accountId]: { EmailSubmission: `s${state + 4}` } } })}`,
+      );
+    } finally {
+      stream.abort();
+    }
+
     const closed = device.waitForClose(1000);
     await producer.publish(deviceCredentialsTopic, [credentials('blocked')]);
     expect(await closed).toMatchObject({ code: 4003, reason: 'device blocked by administrator' });

@@ -3,8 +3,25 @@ export const MAIL_CAPABILITY = 'urn:ietf:params:jmap:mail';
 export const WEBSOCKET_CAPABILITY = 'urn:ietf:params:jmap:websocket';
 /** pushmail's device management extension: policies, their acknowledgement and remote wipe. */
 export const DEVICE_CAPABILITY = 'urn:pushmail:params:jmap:device';
-/** Needed in `using` for Identity/get (RFC 8621 §6); sending mail is not offered. */
+/** Identities and sending mail (RFC 8621 §6–7). */
 export const SUBMISSION_CAPABILITY = 'urn:ietf:params:jmap:submission';
+
+/**
+ * The account capability of submission (RFC 8621 §1.3.2): with a hold allowed, FUTURERELEASE
+ * (RFC 4865) with its ehlo-args, the longest hold in seconds and the latest release time, which
+ * moves with the clock; `maxDelayedSend` is that hold.
+ */
+export function submissionAccountCapability(
+  maxHoldSeconds: number,
+  now: Date = new Date(),
+): { maxDelayedSend: number; submissionExtensions: Record<string, string[]> } {
+  if (maxHoldSeconds <= 0) return { maxDelayedSend: 0, submissionExtensions: {} };
+  const latest = new Date(now.getTime() + maxHoldSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return {
+    maxDelayedSend: maxHoldSeconds,
+    submissionExtensions: { FUTURERELEASE: [String(maxHoldSeconds), latest] },
+  };
+}
 /** VacationResponse/get and /set (RFC 8621 §8). */
 export const VACATION_RESPONSE_CAPABILITY = 'urn:ietf:params:jmap:vacationresponse';
 

@@ -24,11 +24,21 @@ describe(stateStrings.name, () => {
           threadModseq: 4,
           deliveryModseq: 5,
           vacationModseq: 2,
+          identityModseq: 1,
+          submissionModseq: 3,
         }),
       ),
     ).toEqual({
       state: '7',
-      changed: { Email: '7', Mailbox: '6', Thread: '4', EmailDelivery: '5', VacationResponse: '2' },
+      changed: {
+        Email: '7',
+        Mailbox: '6',
+        Thread: '4',
+        EmailDelivery: '5',
+        VacationResponse: '2',
+        Identity: '1',
+        EmailSubmission: '3',
+      },
     });
   });
 });
@@ -41,6 +51,10 @@ describe(changedSince.name, () => {
     expect(changedSince(now, '4')).toEqual({ Email: '9', Mailbox: '8' });
     expect(changedSince(now, '9')).toEqual({});
     expect(changedSince({ ...now, modseq: 10, vacationModseq: 10 }, '9')).toEqual({ VacationResponse: '10' });
+    expect(changedSince({ ...now, modseq: 11, identityModseq: 10, submissionModseq: 11 }, '9')).toEqual({
+      Identity: '10',
+      EmailSubmission: '11',
+    });
   });
 
   it('lists every type for a state it never issued', () => {
@@ -50,9 +64,11 @@ describe(changedSince.name, () => {
       'Thread',
       'EmailDelivery',
       'VacationResponse',
+      'Identity',
+      'EmailSubmission',
     ]);
-    expect(Object.keys(changedSince(now, '10'))).toHaveLength(5);
-    expect(Object.keys(changedSince(now, undefined))).toHaveLength(5);
+    expect(Object.keys(changedSince(now, '10'))).toHaveLength(7);
+    expect(Object.keys(changedSince(now, undefined))).toHaveLength(7);
   });
 });
 

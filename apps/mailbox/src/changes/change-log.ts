@@ -50,6 +50,8 @@ function typeStates(states: AccountStates): Record<PushedTypeName, number> {
     Thread: states.threadModseq,
     EmailDelivery: states.deliveryModseq,
     VacationResponse: states.vacationModseq,
+    Identity: states.identityModseq,
+    EmailSubmission: states.submissionModseq,
   };
 }
 

@@ -34,6 +34,11 @@ export const mailboxConfigSchema = baseConfigSchema.extend({
   /** An undo window: a submission stays `pending` (cancelable) this long before it goes out; 0 sends at once. */
   SUBMISSION_DELAY_SECONDS: z.coerce.number().int().min(0).max(86_400).default(0),
   /**
+   * The longest a client may hold a submission with FUTURERELEASE (RFC 4865), as `maxDelayedSend`;
+   * 0 refuses client-chosen send times. push-delivery advertises its own copy of this value.
+   */
+  SUBMISSION_MAX_HOLD_SECONDS: z.coerce.number().int().min(0).max(31_536_000).default(604_800),
+  /**
    * The JSON bytes one JMAP request may answer (docs/adr/0051); Email/get and Email/parse stop
    * building at it, so it also bounds what one request holds in memory.
    */

@@ -220,7 +220,15 @@ describe(JmapController.name, () => {
     });
     expect(await response.json()).toEqual({
       state: '3',
-      changed: { Email: '3', Mailbox: '3', Thread: '3', EmailDelivery: '3', VacationResponse: '0' },
+      changed: {
+        Email: '3',
+        Mailbox: '3',
+        Thread: '3',
+        EmailDelivery: '3',
+        VacationResponse: '0',
+        Identity: '0',
+        EmailSubmission: '0',
+      },
     });
 
     const unknown = await fetch(`${harness.baseUrl}/internal/jmap/state/${randomUUID()}`, {
@@ -228,7 +236,15 @@ describe(JmapController.name, () => {
     });
     expect(await unknown.json()).toEqual({
       state: '0',
-      changed: { Email: '0', Mailbox: '0', Thread: '0', EmailDelivery: '0', VacationResponse: '0' },
+      changed: {
+        Email: '0',
+        Mailbox: '0',
+        Thread: '0',
+        EmailDelivery: '0',
+        VacationResponse: '0',
+        Identity: '0',
+        EmailSubmission: '0',
+      },
     });
   });
 

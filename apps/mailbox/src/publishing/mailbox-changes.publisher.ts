@@ -60,7 +60,12 @@ export class MailboxChangesPublisher {
       const created = await this.createdSince(row, origins.get(row.account_id)?.committed);
       const states = statesOf(row)!;
       // Only the types that changed since the last announcement: a flag change moves no thread.
-      const { VacationResponse, ...changed } = changedSince(states, row.published_modseq);
+      // Types announced after v1 travel beside `changed` (ADR 0092, ADR 0093).
+      const { VacationResponse, Identity, EmailSubmission, ...changed } = changedSince(
+        states,
+        row.published_modseq,
+      );
+      const moreChanged = definedOnly({ Identity, EmailSubmission });
       const eventCause = states.deliveryModseq > Number(row.published_modseq) ? 'delivery' : cause;
       const acceptedAt = eventCause === 'delivery' ? origins.get(row.account_id)?.acceptedAt : undefined;
       events.push({
@@ -69,6 +74,7 @@ export class MailboxChangesPublisher {
         state: String(states.modseq),
         changed,
         ...(VacationResponse === undefined ? {} : { alsoChanged: { VacationResponse } }),
+        ...(moreChanged === undefined ? {} : { moreChanged }),
         cause: eventCause,
         createdEmailIds: created,
         occurredAt,
@@ -115,4 +121,10 @@ export class MailboxChangesPublisher {
     );
     return created.map((email) => email.id);
   }
+}
+
+/** The entries with a value, or undefined when there is none. */
+function definedOnly(record: Record<string, string | undefined>): Record<string, string> | undefined {
+  const entries = Object.entries(record).filter((entry): entry is [string, string] => entry[1] !== undefined);
+  return entries.length === 0 ? undefined : Object.fromEntries(entries);
 }

@@ -81,4 +81,31 @@ describe(envelopeOf.name, () => {
       error: { type: 'invalidProperties', properties: ['envelope'] },
     });
   });
+
+  it("takes FUTURERELEASE's HOLDFOR or HOLDUNTIL on MAIL FROM, in any case, and no other parameter there or on RCPT TO", () => {
+    const given = (parameters: unknown, rcptParameters: unknown = null) => ({
+      mailFrom: { email: alice, parameters },
+      rcptTo: [{ email: 'b@x.example', parameters: rcptParameters }],
+    });
+    expect(envelopeOf(given({ holdFor: '600' }), email(), alice, limits)).toMatchObject({
+      ok: true,
+      envelope: { mailFrom: { email: alice, parameters: { HOLDFOR: '600' } } },
+    });
+    expect(envelopeOf(given({}), email(), alice, limits)).toMatchObject({
+      ok: true,
+      envelope: { mailFrom: { parameters: null } },
+    });
+    for (const refused of [
+      given({ HOLDFOR: '600', SIZE: '10' }),
+      given({ HOLDFOR: 600 }),
+      given({ HOLDFOR: '1', holdfor: '2' }),
+      given(['HOLDFOR']),
+      given({ HOLDFOR: '600' }, { NOTIFY: 'NEVER' }),
+    ]) {
+      expect(envelopeOf(refused, email(), alice, limits)).toMatchObject({
+        ok: false,
+        error: { type: 'invalidProperties', properties: ['envelope'] },
+      });
+    }
+  });
 });

@@ -2,9 +2,11 @@ import type { SetError } from '@pushmail/jmap';
 import { setError } from '@pushmail/jmap';
 import type { EmailAddressValue } from '../emails/email.js';
 import { isSafeAddress, sameAddress } from '../identities/identity.js';
+import { HOLD_PARAMETERS } from './future-release.js';
 
 export interface Envelope {
-  mailFrom: { email: string; parameters: null };
+  /** `parameters`: FUTURERELEASE's HOLDFOR or HOLDUNTIL (upper case), the only ones taken. */
+  mailFrom: { email: string; parameters: Record<string, string | null> | null };
   rcptTo: Array<{ email: string; parameters: null }>;
 }
 
@@ -39,6 +41,7 @@ export function envelopeOf(
   }
   let mailFrom: string;
   let rcptTo: string[];
+  let mailParameters: Record<string, string | null> | null = null;
   if (given === undefined || given === null) {
     mailFrom = (email.sender?.[0] ?? from[0]!).email;
     const seen = new Set<string>();
@@ -52,7 +55,7 @@ export function envelopeOf(
   } else {
     const read = readEnvelope(given);
     if (!read.ok) return read;
-    ({ mailFrom, rcptTo } = read);
+    ({ mailFrom, rcptTo, mailParameters } = read);
   }
   if (!isSafeAddress(mailFrom) || !sameAddress(mailFrom, identityEmail)) {
     return fail(setError('forbiddenMailFrom', "the envelope's MAIL FROM must be the identity's address"));
@@ -76,7 +79,7 @@ export function envelopeOf(
   return {
     ok: true,
     envelope: {
-      mailFrom: { email: mailFrom, parameters: null },
+      mailFrom: { email: mailFrom, parameters: mailParameters },
       rcptTo: rcptTo.map((address) => ({ email: address, parameters: null })),
     },
   };
@@ -90,10 +93,15 @@ function fail(error: SetError): { ok: false; error: SetError } {
   return { ok: false, error };
 }
 
-/** A given envelope: `{ mailFrom: Address, rcptTo: Address[] }`; SMTP parameters are not supported. */
+/**
+ * A given envelope: `{ mailFrom: Address, rcptTo: Address[] }`. The only SMTP parameters taken are
+ * FUTURERELEASE's on MAIL FROM (their values are checked by `releaseTimeOf`).
+ */
 function readEnvelope(
   value: unknown,
-): { ok: true; mailFrom: string; rcptTo: string[] } | { ok: false; error: SetError } {
+):
+  | { ok: true; mailFrom: string; rcptTo: string[]; mailParameters: Record<string, string | null> | null }
+  | { ok: false; error: SetError } {
   const invalid = (description: string) =>
     fail(setError('invalidProperties', description, { properties: ['envelope'] }));
   if (typeof value !== 'object' || Array.isArray(value) || value === null)
@@ -105,10 +113,15 @@ function readEnvelope(
     if (parameters !== undefined && parameters !== null) return undefined;
     return typeof email === 'string' ? email : undefined;
   };
-  const from = addressOf(mailFrom);
+  const { parameters, ...plainFrom } =
+    typeof mailFrom === 'object' && mailFrom !== null ? (mailFrom as Record<string, unknown>) : {};
+  const from = addressOf(typeof mailFrom === 'object' && mailFrom !== null ? plainFrom : mailFrom);
   if (from === undefined)
+    return invalid('"envelope.mailFrom" must be { email, parameters } with an address as email');
+  const mailParameters = holdParameters(parameters);
+  if (mailParameters === 'invalid')
     return invalid(
-      '"envelope.mailFrom" must be { email, parameters: null } (no SMTP parameters are supported)',
+      '"envelope.mailFrom.parameters" may only be null or FUTURERELEASE\'s HOLDFOR or HOLDUNTIL, each a string',
     );
   if (!Array.isArray(rcptTo)) return invalid('"envelope.rcptTo" must be a list of addresses');
   // Bounded before anything else looks at it: the recipient limit is checked by the caller.
@@ -122,5 +135,21 @@ function readEnvelope(
       );
     to.push(address);
   }
-  return { ok: true, mailFrom: from, rcptTo: to };
+  return { ok: true, mailFrom: from, rcptTo: to, mailParameters };
+}
+
+/** MAIL FROM parameters, their names upper-cased; only those of FUTURERELEASE. */
+function holdParameters(value: unknown): Record<string, string | null> | null | 'invalid' {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'object' || Array.isArray(value)) return 'invalid';
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length === 0) return null;
+  const parameters: Record<string, string | null> = {};
+  for (const [name, parameter] of entries) {
+    const upper = name.toUpperCase();
+    if (!HOLD_PARAMETERS.has(upper) || upper in parameters) return 'invalid';
+    if (parameter !== null && (typeof parameter !== 'string' || parameter.length > 64)) return 'invalid';
+    parameters[upper] = parameter;
+  }
+  return parameters;
 }

@@ -7,6 +7,7 @@ import { type MailboxTestApp, startMailboxApp } from '../testing/mailbox-harness
 import { releaseDueSubmissions } from './release-submissions.js';
 
 const DELAY_SECONDS = 3;
+const MAX_HOLD_SECONDS = 3600;
 
 describe(releaseDueSubmissions.name, () => {
   let harness: MailboxTestApp;
@@ -24,8 +25,8 @@ describe(releaseDueSubmissions.name, () => {
     });
   const publishedIds = () =>
     events.events.filter((event) => event.accountId === accountId).map((event) => event.submissionId);
-  /** A draft to bob, submitted; returns the email and the created submission. */
-  const sendDraft = async (subject: string) => {
+  /** A draft to bob, submitted (with `envelope` when given); returns the email and the created submission. */
+  const sendDraft = async (subject: string, envelope?: Record<string, unknown>) => {
     const email = await jmap('Email/set', {
       create: {
         m: {
@@ -40,7 +41,9 @@ describe(releaseDueSubmissions.name, () => {
       },
     });
     const emailId = (email['created'] as Record<string, { id: string }>)['m']!.id;
-    const set = await jmap('EmailSubmission/set', { create: { s: { identityId, emailId } } });
+    const set = await jmap('EmailSubmission/set', {
+      create: { s: { identityId, emailId, ...(envelope ? { envelope } : {}) } },
+    });
     const created = (set['created'] as Record<string, { id: string; sendAt: string; undoStatus: string }>)[
       's'
     ];
@@ -58,7 +61,10 @@ describe(releaseDueSubmissions.name, () => {
     )[0];
 
   beforeAll(async () => {
-    harness = await startMailboxApp({ SUBMISSION_DELAY_SECONDS: String(DELAY_SECONDS) });
+    harness = await startMailboxApp({
+      SUBMISSION_DELAY_SECONDS: String(DELAY_SECONDS),
+      SUBMISSION_MAX_HOLD_SECONDS: String(MAX_HOLD_SECONDS),
+    });
     events = await collectEventsFromNow(harness.kafka, mailSubmittedV2Topic);
     const mailboxes = (await jmap('Mailbox/get', { ids: null }))['list'] as Array<{
       id: string;
@@ -129,5 +135,67 @@ describe(releaseDueSubmissions.name, () => {
     expect((await cancel(submission.id))['notUpdated']).toMatchObject({
       [submission.id]: { type: 'cannotUnsend' },
     });
+  });
+
+  it('holds a submission until the time the client chose (FUTURERELEASE), then sends it once', async () => {
+    const holdFor = DELAY_SECONDS + 3;
+    const startedAt = Date.now();
+    const envelope = {
+      mailFrom: { email: address, parameters: { HOLDFOR: String(holdFor) } },
+      rcptTo: [{ email: 'bob@elsewhere.example', parameters: null }],
+    };
+    const { submission } = await sendDraft('Later', envelope);
+    expect(submission.undoStatus).toBe('pending');
+    expect(Date.parse(submission.sendAt) - startedAt).toBeGreaterThanOrEqual(holdFor * 1000 - 1000);
+    const [stored] = (await jmap('EmailSubmission/get', { ids: [submission.id], properties: ['envelope'] }))[
+      'list'
+    ] as Array<{ envelope: unknown }>;
+    expect(stored!.envelope).toEqual(envelope);
+
+    await expectEventually(
+      () => {
+        if (!publishedIds().includes(submission.id)) throw new Error('not published yet');
+      },
+      { timeoutMs: 30_000 },
+    );
+    expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(submission.sendAt));
+    expect(publishedIds().filter((id) => id === submission.id)).toHaveLength(1);
+  });
+
+  it('lets a held submission be canceled, and refuses a send time past the longest hold with invalidProperties', async () => {
+    const far = new Date(Date.now() + 1800_000).toISOString();
+    const { emailId, submission } = await sendDraft('Much later', {
+      mailFrom: { email: address, parameters: { HOLDUNTIL: far } },
+      rcptTo: [{ email: 'bob@elsewhere.example', parameters: null }],
+    });
+    expect(submission.undoStatus).toBe('pending');
+    expect(Math.abs(Date.parse(submission.sendAt) - Date.parse(far))).toBeLessThan(1000);
+    expect((await cancel(submission.id))['updated']).toEqual({ [submission.id]: null });
+    expect(await emailPlace(emailId)).toMatchObject({ mailboxIds: { [mailboxOf['drafts']!]: true } });
+
+    const tooFar = new Date(Date.now() + (MAX_HOLD_SECONDS + 600) * 1000).toISOString();
+    const refused = await jmap('EmailSubmission/set', {
+      create: {
+        s: {
+          identityId,
+          emailId,
+          envelope: {
+            mailFrom: { email: address, parameters: { HOLDUNTIL: tooFar } },
+            rcptTo: [{ email: 'bob@elsewhere.example', parameters: null }],
+          },
+        },
+      },
+    });
+    expect((refused['created'] as Record<string, unknown> | null)?.['s']).toBeUndefined();
+    expect((refused['notCreated'] as Record<string, unknown>)['s']).toMatchObject({
+      type: 'invalidProperties',
+      properties: ['envelope'],
+    });
+    expect(await emailPlace(emailId)).toMatchObject({ mailboxIds: { [mailboxOf['drafts']!]: true } });
+    const rows = await harness.db.query(
+      'SELECT count(*)::int AS n FROM mailbox.email_submissions WHERE email_id = $1',
+      [emailId],
+    );
+    expect((rows.rows as Array<{ n: number }>)[0]!.n).toBe(1);
   });
 });

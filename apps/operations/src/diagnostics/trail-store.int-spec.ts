@@ -56,6 +56,32 @@ describe(TrailStore.name, () => {
     expect((await store.forAccount(accountId)).filter((entry) => entry.deviceId === 'other')).toHaveLength(3);
   });
 
+  it("keeps a device's sends with their ids, recipient counts and outcomes, for the device's timeline", async () => {
+    const accountId = randomUUID();
+    const sends = [
+      { submissionId: 'S1', emailId: 'M1', recipients: 3, outcome: 'sent' as const },
+      { emailId: 'M2', outcome: 'refused' as const, error: 'forbiddenToSend' },
+    ];
+    await store.appendBatches([
+      {
+        batchId: randomUUID(),
+        accountId,
+        source: 'test',
+        records: [
+          {
+            deviceId: 'phone',
+            kind: 'request',
+            at: new Date().toISOString(),
+            request: { methods: ['EmailSubmission/set'], ok: true, durationMs: 12 },
+            sends,
+          },
+        ],
+      },
+    ]);
+    const [entry] = await store.forDevice(accountId, 'phone');
+    expect(entry).toMatchObject({ kind: 'request', deviceId: 'phone', sends });
+  });
+
   it('prunes records older than the retention', async () => {
     const accountId = randomUUID();
     await store.appendBatches([

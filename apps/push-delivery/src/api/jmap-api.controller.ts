@@ -4,7 +4,13 @@ import { DEFAULT_CORE_LIMITS, parseRequestBody, requestError, type Invocation } 
 import { ProblemException, readBody } from '@pushmail/platform';
 import type { AuthenticatedDevice } from '../auth/device-authenticator.js';
 import { CurrentDevice, DeviceAuthGuard } from '../auth/device-auth.guard.js';
-import { requestTrail, TrailsJmapMethods, type RequestOutcome } from '../trail/request-trail.js';
+import {
+  requestTrail,
+  TrailsJmapMethods,
+  type RequestOutcome,
+  sendsTrail,
+  withSends,
+} from '../trail/request-trail.js';
 import { DeviceTrail } from '@pushmail/edge';
 import { JmapExecutor } from './jmap-executor.service.js';
 
@@ -33,6 +39,7 @@ export class JmapApiController {
         deviceId: device.deviceId,
         kind: 'request',
         request: requestTrail(methodCalls, outcome, performance.now() - started),
+        ...withSends(sendsTrail(methodCalls, outcome)),
       });
     const body = await readBody(request, DEFAULT_CORE_LIMITS.maxSizeRequest);
     if (!body) {

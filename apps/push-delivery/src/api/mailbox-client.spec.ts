@@ -120,6 +120,8 @@ describe(MailboxClient.name, () => {
           Thread: 't9',
           EmailDelivery: 'd9',
           VacationResponse: 'v3',
+          Identity: 'i1',
+          EmailSubmission: 's4',
           Bogus: 1,
         },
       });
@@ -128,7 +130,15 @@ describe(MailboxClient.name, () => {
 
     expect(await new MailboxClient(configFor(url)).accountState(accountId)).toEqual({
       state: '9',
-      changed: { Email: 'e9', Mailbox: 'm2', Thread: 't9', EmailDelivery: 'd9', VacationResponse: 'v3' },
+      changed: {
+        Email: 'e9',
+        Mailbox: 'm2',
+        Thread: 't9',
+        EmailDelivery: 'd9',
+        VacationResponse: 'v3',
+        Identity: 'i1',
+        EmailSubmission: 's4',
+      },
     });
   });
 

@@ -14,6 +14,13 @@ describe(parseEventSourceOptions.name, () => {
     expect(parseEventSourceOptions({})).toMatchObject({ ok: true, options: { types: null, pingSeconds: 0 } });
   });
 
+  it('takes every type a StateChange can name, those announced after v1 included', () => {
+    expect(parseEventSourceOptions({ types: 'VacationResponse,Identity,EmailSubmission' })).toMatchObject({
+      ok: true,
+      options: { types: new Set(['VacationResponse', 'Identity', 'EmailSubmission']) },
+    });
+  });
+
   it('keeps the ping interval within bounds', () => {
     expect(parseEventSourceOptions({ ping: '100000' })).toMatchObject({
       ok: true,

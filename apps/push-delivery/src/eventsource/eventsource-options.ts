@@ -1,4 +1,4 @@
-import { changedTypeNames } from '@pushmail/contracts';
+import { pushedTypeNames } from '@pushmail/contracts';
 
 export interface EventSourceOptions {
   /** null: every type. */
@@ -30,7 +30,7 @@ export function parseEventSourceOptions(query: Record<string, unknown>): Options
         .map((type) => type.trim())
         .filter((type) => type.length > 0),
     );
-    const unknown = [...typeSet].filter((type) => !(changedTypeNames as readonly string[]).includes(type));
+    const unknown = [...typeSet].filter((type) => !(pushedTypeNames as readonly string[]).includes(type));
     if (unknown.length > 0)
       return { ok: false, detail: `unknown types: ${unknown.join(', ').slice(0, 200)}` };
   }

@@ -7,11 +7,17 @@ import { SessionService } from './session.service.js';
 const accountId = '9b8a7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
 const device = { accountId, deviceId: 'phone', tokenSha256: 'e'.repeat(64) };
 
-function sessionService(publicUrl: string, address: string | undefined, access = 'allowed') {
+function sessionService(
+  publicUrl: string,
+  address: string | undefined,
+  access = 'allowed',
+  extra: Record<string, string> = {},
+) {
   const config = pushConfigSchema.parse({
     KAFKA_BROKERS: 'k:9092',
     INTERNAL_TOKEN: 'x'.repeat(24),
     PUBLIC_URL: publicUrl,
+    ...extra,
   });
   const accounts = { addressOf: () => address } as unknown as AccountDirectory;
   const credentials = {
@@ -61,6 +67,30 @@ describe(SessionService.name, () => {
           emailQuerySortOptions: ['receivedAt', 'size', 'from', 'to', 'subject', 'sentAt', 'hasKeyword'],
         }),
       },
+    });
+  });
+
+  it('advertises client-chosen send times (FUTURERELEASE) up to the configured hold, or none', () => {
+    const before = Date.now();
+    const session = sessionService('http://h', 'a@example.com', 'allowed', {
+      SUBMISSION_MAX_HOLD_SECONDS: '86400',
+    }).sessionFor(device);
+    const submission = session.accounts[accountId]!.accountCapabilities[
+      'urn:ietf:params:jmap:submission'
+    ] as {
+      maxDelayedSend: number;
+      submissionExtensions: Record<string, string[]>;
+    };
+    expect(submission.maxDelayedSend).toBe(86400);
+    const [interval, latest] = submission.submissionExtensions['FUTURERELEASE']!;
+    expect(interval).toBe('86400');
+    expect(latest).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+    expect(Date.parse(latest!) - before).toBeGreaterThanOrEqual(86400_000 - 1000);
+    expect(Date.parse(latest!) - Date.now()).toBeLessThanOrEqual(86400_000);
+
+    const off = sessionService('http://h', 'a@example.com', 'allowed', { SUBMISSION_MAX_HOLD_SECONDS: '0' });
+    expect(off.sessionFor(device).accounts[accountId]!.accountCapabilities).toMatchObject({
+      'urn:ietf:params:jmap:submission': { maxDelayedSend: 0, submissionExtensions: {} },
     });
   });
 

@@ -4,6 +4,7 @@ import {
   DEFAULT_CORE_LIMITS,
   MAIL_CAPABILITY,
   SUBMISSION_CAPABILITY,
+  submissionAccountCapability,
   VACATION_RESPONSE_CAPABILITY,
   WEBSOCKET_CAPABILITY,
 } from '@pushmail/jmap';
@@ -28,9 +29,6 @@ export const MAIL_ACCOUNT_CAPABILITY = {
   emailQuerySortOptions: ['receivedAt', 'size', 'from', 'to', 'subject', 'sentAt', 'hasKeyword'],
   mayCreateTopLevelMailbox: true,
 } as const;
-
-/** RFC 8621 §7: identities are readable; sending through this server is not offered. */
-export const SUBMISSION_ACCOUNT_CAPABILITY = { maxDelayedSend: 0, submissionExtensions: {} } as const;
 
 export interface JmapSession {
   capabilities: Record<string, unknown>;
@@ -90,7 +88,7 @@ export class SessionService {
               ...MAIL_ACCOUNT_CAPABILITY,
               emailQuerySortOptions: [...MAIL_ACCOUNT_CAPABILITY.emailQuerySortOptions],
             },
-            [SUBMISSION_CAPABILITY]: { ...SUBMISSION_ACCOUNT_CAPABILITY, submissionExtensions: {} },
+            [SUBMISSION_CAPABILITY]: submissionAccountCapability(this.config.SUBMISSION_MAX_HOLD_SECONDS),
             [VACATION_RESPONSE_CAPABILITY]: {},
           },
         },

@@ -17,7 +17,7 @@ import type { MailboxApi } from '../api/mailbox-client.js';
 import { DeviceLastSeen } from '../auth/device-last-seen.js';
 import type { PushConfig } from '../config/push-config.js';
 import { PushMetrics } from '../metrics/push-metrics.js';
-import { requestTrail } from '../trail/request-trail.js';
+import { requestTrail, sendsTrail, withSends } from '../trail/request-trail.js';
 import { DeviceTrail } from '@pushmail/edge';
 import { CloseCode, type DeviceConnection } from './device-connection.js';
 
@@ -95,6 +95,7 @@ export class ClientMessageHandler {
         deviceId: connection.device.deviceId,
         kind: 'request',
         request: requestTrail(request.methodCalls, result, performance.now() - startedAt),
+        ...withSends(sendsTrail(request.methodCalls, result)),
       });
     } finally {
       connection.requestFinished();

@@ -47,3 +47,73 @@ export const TRAILS_JMAP_METHODS = 'pushmail:trailsJmapMethods';
  */
 export const TrailsJmapMethods = (): MethodDecorator & ClassDecorator =>
   SetMetadata(TRAILS_JMAP_METHODS, true);
+
+export type SendTrail = NonNullable<DeviceTrailRecordV1['sends']>[number];
+
+const MAX_SENDS = 64;
+
+/**
+ * The messages a JMAP request sent, for the trail: each create of its EmailSubmission/set calls,
+ * with the submission and email ids, the envelope's recipient count (from the envelope the server
+ * answered with, or the one the device gave) and the outcome. No address is kept, only the count.
+ */
+export function sendsTrail(methodCalls: readonly Invocation[], outcome: RequestOutcome): SendTrail[] {
+  const sends: SendTrail[] = [];
+  for (const [name, args, callId] of methodCalls) {
+    if (name !== 'EmailSubmission/set' || !isRecord(args['create'])) continue;
+    const answer = outcome.ok
+      ? outcome.response.methodResponses.find(([, , id]) => id === callId)
+      : undefined;
+    const failedAs =
+      answer === undefined
+        ? outcome.ok
+          ? 'serverFail'
+          : outcome.problem.type.replace(ERROR_PREFIX, '')
+        : answer[0] === 'error'
+          ? String((answer[1] as { type?: unknown }).type ?? 'error')
+          : undefined;
+    const created = answer && isRecord(answer[1]['created']) ? answer[1]['created'] : {};
+    const notCreated = answer && isRecord(answer[1]['notCreated']) ? answer[1]['notCreated'] : {};
+    for (const [creationId, given] of Object.entries(args['create'])) {
+      if (sends.length >= MAX_SENDS) return sends;
+      const input = isRecord(given) ? given : {};
+      const emailId =
+        typeof input['emailId'] === 'string' && !input['emailId'].startsWith('#')
+          ? input['emailId']
+          : undefined;
+      const made = created[creationId];
+      if (failedAs === undefined && isRecord(made) && typeof made['id'] === 'string') {
+        const recipients = recipientCount(made['envelope']) ?? recipientCount(input['envelope']);
+        sends.push({
+          submissionId: made['id'].slice(0, 64),
+          ...(emailId ? { emailId: emailId.slice(0, 64) } : {}),
+          ...(recipients === undefined ? {} : { recipients }),
+          outcome: made['undoStatus'] === 'pending' ? 'pending' : 'sent',
+        });
+        continue;
+      }
+      const refusal = notCreated[creationId];
+      const type = isRecord(refusal) && typeof refusal['type'] === 'string' ? refusal['type'] : failedAs;
+      sends.push({
+        ...(emailId ? { emailId: emailId.slice(0, 64) } : {}),
+        outcome: 'refused',
+        error: (type ?? 'serverFail').slice(0, 100),
+      });
+    }
+  }
+  return sends;
+}
+
+function recipientCount(envelope: unknown): number | undefined {
+  if (!isRecord(envelope) || !Array.isArray(envelope['rcptTo'])) return undefined;
+  return Math.min(envelope['rcptTo'].length, 100_000);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The `sends` part of a trail record, left out when the request sent nothing. */
+export function withSends(sends: SendTrail[]): { sends?: SendTrail[] } {
+  return sends.length > 0 ? { sends } : {};
+}

@@ -126,4 +126,18 @@ describe(WebPush.name, () => {
     await expectEventually(() => expect(sent).toHaveLength(1), { timeoutMs: 5000, intervalMs: 10 });
     expect(sent[0]!.payload).toEqual({ '@type': 'StateChange', changed: { [accountId]: { Email: 'e2' } } });
   });
+
+  it('pushes Identity and EmailSubmission changes to a subscription that asked for them', async () => {
+    const { sent, change } = setUp([subscription('s', 'https://push.one.example/s', ['EmailSubmission'])], {
+      perSecond: 100,
+      burst: 100,
+    });
+    change({ Identity: 'i3' });
+    change({ Email: 'e4', EmailSubmission: 's4' });
+    await expectEventually(() => expect(sent).toHaveLength(1), { timeoutMs: 5000, intervalMs: 10 });
+    expect(sent[0]!.payload).toEqual({
+      '@type': 'StateChange',
+      changed: { [accountId]: { EmailSubmission: 's4' } },
+    });
+  });
 });

@@ -576,6 +576,14 @@ export interface components {
         durationMs: number;
         error?: string;
       };
+      sends?: {
+        submissionId?: string;
+        emailId?: string;
+        recipients?: number;
+        /** @enum {string} */
+        outcome: 'sent' | 'pending' | 'refused';
+        error?: string;
+      }[];
       auth?: {
         status: number;
         reason: string;

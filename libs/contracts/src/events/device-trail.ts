@@ -53,6 +53,28 @@ export const deviceTrailRecordV1 = z.object({
       error: z.string().max(200).optional(),
     })
     .optional(),
+  /**
+   * For `request`: the messages it sent (a JMAP EmailSubmission/set create, an ActiveSync SendMail,
+   * SmartReply or SmartForward), one entry each: which message, to how many recipients, and what came
+   * of it. Never the content, the subject or an address.
+   */
+  sends: z
+    .array(
+      z.object({
+        /** The EmailSubmission id, when one was created. */
+        submissionId: z.string().min(1).max(64).optional(),
+        /** The email that was sent, when known. */
+        emailId: z.string().min(1).max(64).optional(),
+        /** Envelope recipients, when the submission got as far as its envelope. */
+        recipients: z.int().min(0).max(100_000).optional(),
+        /** `sent`: handed to outbound; `pending`: held (undo window or a chosen send time); `refused`. */
+        outcome: z.enum(['sent', 'pending', 'refused']),
+        /** For `refused`: the SetError type or the ActiveSync Status. */
+        error: z.string().max(100).optional(),
+      }),
+    )
+    .max(64)
+    .optional(),
   /** For `authFailed`: the HTTP status answered and why. */
   auth: z.object({ status: z.int().min(100).max(599), reason: z.string().max(300) }).optional(),
   /** How many like records this one stands for when the producer sampled (pings, pushes). */

@@ -32,4 +32,23 @@ describe('mailboxChangedV1', () => {
     });
     expect(mailboxChangedV1.safeParse(event({ alsoChanged: { Email: '12' } })).success).toBe(false);
   });
+
+  it('carries Identity and EmailSubmission changes in moreChanged, an open record a reader from before them still reads', () => {
+    const parsed = mailboxChangedV1.parse(
+      event({ changed: { Email: '14' }, moreChanged: { Identity: '13', EmailSubmission: '14' } }),
+    );
+    expect(pushedChanges(parsed)).toEqual({ Email: '14', Identity: '13', EmailSubmission: '14' });
+    const earlierReader = mailboxChangedV1.omit({ moreChanged: true });
+    expect(earlierReader.safeParse(event({ moreChanged: { Identity: '13' } })).success).toBe(true);
+    // In alsoChanged, whose keys are closed, the reader of ADR 0092 would refuse it.
+    expect(earlierReader.safeParse(event({ alsoChanged: { Identity: '13' } })).success).toBe(false);
+  });
+
+  it('reads a type it does not know in moreChanged without pushing it, and bounds the record', () => {
+    const parsed = mailboxChangedV1.parse(event({ moreChanged: { CalendarEvent: '3', Identity: '3' } }));
+    expect(pushedChanges(parsed)).toEqual({ Identity: '3' });
+    expect(mailboxChangedV1.safeParse(event({ moreChanged: { 'not a type': '3' } })).success).toBe(false);
+    const many = Object.fromEntries(Array.from({ length: 33 }, (_, index) => [`Type${index}`, '1']));
+    expect(mailboxChangedV1.safeParse(event({ moreChanged: many })).success).toBe(false);
+  });
 });

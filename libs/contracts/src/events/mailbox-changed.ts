@@ -13,8 +13,19 @@ export type ChangedTypeName = (typeof changedTypeNames)[number];
 export const laterChangedTypeNames = ['VacationResponse'] as const;
 export type LaterChangedTypeName = (typeof laterChangedTypeNames)[number];
 
+/**
+ * Types announced in `moreChanged`, an open record (ADR 0093): a reader that does not know a key
+ * there still reads the event, so a type added to this list needs no new field and no new topic.
+ */
+export const moreChangedTypeNames = ['Identity', 'EmailSubmission'] as const;
+export type MoreChangedTypeName = (typeof moreChangedTypeNames)[number];
+
 /** Every type a StateChange of an account's mail can name. */
-export const pushedTypeNames = [...changedTypeNames, ...laterChangedTypeNames] as const;
+export const pushedTypeNames = [
+  ...changedTypeNames,
+  ...laterChangedTypeNames,
+  ...moreChangedTypeNames,
+] as const;
 export type PushedTypeName = (typeof pushedTypeNames)[number];
 
 /**
@@ -28,6 +39,14 @@ export const mailboxChangedV1 = z.object({
   changed: z.partialRecord(z.enum(changedTypeNames), z.string().min(1).max(64)),
   /** Like `changed`, for the types of `laterChangedTypeNames`; a StateChange carries both. */
   alsoChanged: z.partialRecord(z.enum(laterChangedTypeNames), z.string().min(1).max(64)).optional(),
+  /**
+   * Like `changed`, for types announced later still (`moreChangedTypeNames`), and open: its keys are
+   * any JMAP type name, so a reader keeps reading an event that names a type it does not know yet.
+   */
+  moreChanged: z
+    .record(z.string().regex(/^[A-Z][A-Za-z0-9]{0,63}$/), z.string().min(1).max(64))
+    .refine((record) => Object.keys(record).length <= 32, 'at most 32 types')
+    .optional(),
   /** Why it changed, for consumers that care (a delivery, a device's update, ...). */
   cause: z.enum(['delivery', 'update', 'destroy', 'mailbox']),
   /** Ids of emails created by this change, when the cause is a delivery. */
@@ -42,7 +61,16 @@ export const mailboxChangedV1 = z.object({
 });
 export type MailboxChangedV1 = z.infer<typeof mailboxChangedV1>;
 
-/** What a StateChange for the event carries: `changed` and `alsoChanged` together. */
+const moreChangedTypes: ReadonlySet<string> = new Set(moreChangedTypeNames);
+
+/**
+ * What a StateChange for the event carries: `changed`, `alsoChanged` and the known types of
+ * `moreChanged` together.
+ */
 export function pushedChanges(event: MailboxChangedV1): Partial<Record<PushedTypeName, string>> {
-  return { ...event.changed, ...event.alsoChanged };
+  const pushed: Partial<Record<PushedTypeName, string>> = { ...event.changed, ...event.alsoChanged };
+  for (const [type, state] of Object.entries(event.moreChanged ?? {})) {
+    if (moreChangedTypes.has(type)) pushed[type as MoreChangedTypeName] = state;
+  }
+  return pushed;
 }

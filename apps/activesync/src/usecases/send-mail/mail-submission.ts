@@ -4,7 +4,10 @@ import { isObject } from '@pushmail/jmap';
 import { answerOf, MAILBOX_API, type MailboxApi } from '../../mailbox/mailbox-client.js';
 
 /** Why mailbox did not send: the ComposeMail Status the phone is answered with. */
-export type SubmissionOutcome = { ok: true } | { ok: false; status: number; reason: string };
+/** What came of a send; with the ids and the recipient count the device trail records. */
+export type SubmissionOutcome =
+  | { ok: true; submissionId: string; emailId: string; recipients?: number; pending: boolean }
+  | { ok: false; status: number; reason: string; emailId?: string };
 
 /** An Email/import refusal as a ComposeMail Status. */
 export function importRefusalStatus(type: string): number {
@@ -143,9 +146,18 @@ export class MailSubmission {
       // The draft made for this send goes with it: the phone will send again or give up.
       await this.mailbox.call(accountId, [['Email/set', { accountId, destroy: [emailId] }, 'd']], address);
       const type = refusal?.type ?? 'serverFail';
-      return { ok: false, status: submissionRefusalStatus(type), reason: refusal?.reason ?? type };
+      return { ok: false, status: submissionRefusalStatus(type), reason: refusal?.reason ?? type, emailId };
     }
-    return { ok: true };
+    const made = submitted['created']['s'];
+    const sentEnvelope = isObject(made['envelope']) ? made['envelope'] : submission['envelope'];
+    const rcptTo = isObject(sentEnvelope) ? sentEnvelope['rcptTo'] : undefined;
+    return {
+      ok: true,
+      submissionId: String(made['id']),
+      emailId,
+      ...(Array.isArray(rcptTo) ? { recipients: rcptTo.length } : {}),
+      pending: made['undoStatus'] === 'pending',
+    };
   }
 
   /** The recipients of the message's own headers plus `extra` (SmartForward's Forwardees). */

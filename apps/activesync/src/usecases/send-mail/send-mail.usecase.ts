@@ -7,17 +7,23 @@ import {
   type ComposeCommand,
   type ComposeMailRequest,
 } from '@pushmail/activesync';
+import type { DeviceTrailRecordV1 } from '@pushmail/contracts';
+import { DeviceTrail } from '@pushmail/edge';
 import { CONFIG } from '@pushmail/platform';
 import type { ActiveSyncConfig } from '../../config/activesync-config.js';
 import { MailboxError, MethodFailedError } from '../../mailbox/mailbox-client.js';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
-import { MailSubmission } from './mail-submission.js';
+import { MailSubmission, type SubmissionOutcome } from './mail-submission.js';
 import { OriginalMessages } from './original-messages.js';
 import { looksLikeMessage, withHeaders, withPart } from './outgoing-message.js';
 import { SentMessages } from './sent-messages.js';
 
-/** A sent message is answered with an empty body (HTTP 200); a refusal with its Status. */
-type Outcome = { sent: true } | { status: number; reason: string };
+/**
+ * A sent message is answered with an empty body (HTTP 200); a refusal with its Status. Either
+ * carries what the device trail records of it, once the message reached mailbox's submission.
+ */
+type SendRecord = NonNullable<DeviceTrailRecordV1['sends']>[number];
+type Outcome = ({ sent: true } | { status: number; reason: string }) & { send?: SendRecord };
 
 /**
  * SendMail, SmartReply and SmartForward (14.0 and later: the ComposeMail body). The message goes
@@ -33,10 +39,28 @@ abstract class SendMessage implements EasCommand {
     @Inject(SentMessages) private readonly sent: SentMessages,
     @Inject(OriginalMessages) private readonly originals: OriginalMessages,
     @Inject(CONFIG) private readonly config: ActiveSyncConfig,
+    @Inject(DeviceTrail) private readonly trail: DeviceTrail,
   ) {}
 
   async execute(context: EasCommandContext): Promise<EasReply> {
+    const started = performance.now();
     const outcome = await this.send(context);
+    // The device's trail shows what it sent: which message, to how many, and what came of it.
+    this.trail.record(context.device.accountId, {
+      deviceId: context.device.deviceId,
+      kind: 'request',
+      request: {
+        methods: [this.command],
+        ok: 'sent' in outcome,
+        durationMs: Math.max(0, Math.round(performance.now() - started)),
+        ...('sent' in outcome ? {} : { error: `Status ${outcome.status}` }),
+      },
+      activesync: { command: this.command, ...('sent' in outcome ? {} : { status: String(outcome.status) }) },
+      // Refused before it reached mailbox's submission: no ids, only the Status.
+      sends: [
+        outcome.send ?? { outcome: 'refused', error: `Status ${'sent' in outcome ? 0 : outcome.status}` },
+      ],
+    });
     if ('sent' in outcome) return { empty: true };
     context.log.info({ status: outcome.status, reason: outcome.reason }, 'a message was not sent');
     return { body: buildComposeMailStatus(this.command, outcome.status) };
@@ -111,7 +135,9 @@ abstract class SendMessage implements EasCommand {
       saveInSent: request.saveInSentItems,
       extraRecipients: request.forwardees.map((forwardee) => forwardee.email),
     });
-    return result.ok ? { sent: true } : { status: result.status, reason: result.reason };
+    return result.ok
+      ? { sent: true, send: sendRecord(result) }
+      : { status: result.status, reason: result.reason, send: sendRecord(result) };
   }
 }
 
@@ -128,4 +154,19 @@ export class SmartReply extends SendMessage {
 @Injectable()
 export class SmartForward extends SendMessage {
   readonly command = 'SmartForward';
+}
+
+function sendRecord(result: SubmissionOutcome): SendRecord {
+  if (!result.ok)
+    return {
+      ...(result.emailId === undefined ? {} : { emailId: result.emailId.slice(0, 64) }),
+      outcome: 'refused',
+      error: `Status ${result.status}`,
+    };
+  return {
+    submissionId: result.submissionId.slice(0, 64),
+    emailId: result.emailId.slice(0, 64),
+    ...(result.recipients === undefined ? {} : { recipients: result.recipients }),
+    outcome: result.pending ? 'pending' : 'sent',
+  };
 }

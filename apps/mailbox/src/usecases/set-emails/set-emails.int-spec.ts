@@ -73,7 +73,15 @@ describe(SetEmailsUseCase.name, () => {
     const all = await internal(`/internal/jmap/state/${accountId}?since=nonsense`);
     expect(await all.json()).toEqual({
       state: '3',
-      changed: { Email: '3', Mailbox: '3', Thread: '3', EmailDelivery: '1', VacationResponse: '0' },
+      changed: {
+        Email: '3',
+        Mailbox: '3',
+        Thread: '3',
+        EmailDelivery: '1',
+        VacationResponse: '0',
+        Identity: '0',
+        EmailSubmission: '0',
+      },
     });
   });
 

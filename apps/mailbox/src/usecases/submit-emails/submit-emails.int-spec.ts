@@ -129,8 +129,18 @@ describe(SubmitEmailsUseCase.name, () => {
       ],
     ]);
     expect(responses.map(([name]) => name)).toEqual(['EmailSubmission/set', 'Email/set']);
-    const created = (responses[0]![1]['created'] as Record<string, { id: string; undoStatus: string }>)['s']!;
+    const created = (
+      responses[0]![1]['created'] as Record<string, { id: string; undoStatus: string; envelope: unknown }>
+    )['s']!;
     expect(created.undoStatus).toBe('final');
+    // The envelope the server derived is a default it set, so it is answered (RFC 8620 §5.3).
+    expect(created.envelope).toEqual({
+      mailFrom: { email: address, parameters: null },
+      rcptTo: [
+        { email: 'bob@elsewhere.example', parameters: null },
+        { email: 'carol@example.com', parameters: null },
+      ],
+    });
     expect(responses[1]![1]['updated']).toEqual({ [emailId]: null });
 
     const [email] = (await one('Email/get', { ids: [emailId], properties: ['mailboxIds', 'keywords'] }))[

@@ -19,7 +19,8 @@ import {
 import { DeviceChanges, SetResults } from '../../jmap/methods/device-change.js';
 import type { IdentityContext } from '../../jmap/methods/identity.methods.js';
 import { withoutBcc } from '../../mime/without-bcc.js';
-import { envelopeOf } from '../../submissions/envelope.js';
+import { type Envelope, envelopeOf } from '../../submissions/envelope.js';
+import { releaseTimeOf } from '../../submissions/future-release.js';
 import type { DeliveryStatus } from '../../submissions/submission.js';
 import { SubmissionOutbox } from '../../submissions/submission-outbox.js';
 import { AUTO_REPLY_ID_PREFIX } from '../../vacation/vacation-store.js';
@@ -42,6 +43,8 @@ interface Created {
   threadId: string;
   sendAt: string;
   undoStatus: 'pending' | 'final';
+  /** When the client gave none: the envelope the server derived is a default it set (RFC 8620 §5.3). */
+  envelope?: Envelope;
 }
 
 /**
@@ -49,8 +52,10 @@ interface Created {
  * marked `$seen`, and its mail-submitted event written to the outbox, in one transaction; the event
  * is published after the commit (and repeated until Kafka has it), so an accepted submission is never
  * lost. Only the account's own address sends, within its hourly and per-message limits. With
- * `SUBMISSION_DELAY_SECONDS` a submission stays `pending` that long (its event held in the outbox,
- * see releaseDueSubmissions) and may be canceled meanwhile; otherwise it is `final` at once.
+ * `SUBMISSION_DELAY_SECONDS`, or a send time the client chose (FUTURERELEASE's HOLDFOR/HOLDUNTIL on
+ * MAIL FROM, up to `SUBMISSION_MAX_HOLD_SECONDS`), a submission stays `pending` until then (its event
+ * held in the outbox, see releaseDueSubmissions) and may be canceled meanwhile; otherwise it is
+ * `final` at once.
  */
 @Injectable()
 export class SubmitEmailsUseCase {
@@ -174,14 +179,6 @@ export class SubmitEmailsUseCase {
           }),
         };
     }
-    const delayed = this.config.SUBMISSION_DELAY_SECONDS > 0;
-    const undoStatus = delayed ? 'pending' : 'final';
-    if (input['undoStatus'] !== undefined && input['undoStatus'] !== undoStatus)
-      return {
-        error: setError('invalidProperties', `undoStatus is set by the server, here "${undoStatus}"`, {
-          properties: ['undoStatus'],
-        }),
-      };
     const { identityId, emailId: rawEmailId } = input;
     if (typeof identityId !== 'string' || typeof rawEmailId !== 'string')
       return {
@@ -230,6 +227,24 @@ export class SubmitEmailsUseCase {
       maxRecipients: this.config.SUBMISSION_MAX_RECIPIENTS,
     });
     if (!envelope.ok) return { error: envelope.error };
+    // A client-chosen send time (FUTURERELEASE), or the undo window, whichever is later.
+    const now = new Date();
+    const release = releaseTimeOf(
+      envelope.envelope.mailFrom.parameters,
+      now,
+      this.config.SUBMISSION_MAX_HOLD_SECONDS,
+    );
+    if (!release.ok) return { error: release.error };
+    const sendAt = new Date(
+      Math.max(release.releaseAt.getTime(), now.getTime() + this.config.SUBMISSION_DELAY_SECONDS * 1000),
+    );
+    const undoStatus = sendAt > now ? 'pending' : 'final';
+    if (input['undoStatus'] !== undefined && input['undoStatus'] !== undoStatus)
+      return {
+        error: setError('invalidProperties', `undoStatus is set by the server, here "${undoStatus}"`, {
+          properties: ['undoStatus'],
+        }),
+      };
     if (sentLastHour >= this.config.SUBMISSION_MAX_PER_HOUR)
       return {
         error: setError(
@@ -241,7 +256,6 @@ export class SubmitEmailsUseCase {
     const blob = await this.blobs.get(write.accountId, email.blob_id, write.manager);
     if (!blob) throw new Error(`the message of email ${email.id} is missing`);
     const id = `S${randomBytes(12).toString('hex')}`;
-    const sendAt = new Date(Date.now() + this.config.SUBMISSION_DELAY_SECONDS * 1000);
     const deliveryStatus: Record<string, DeliveryStatus> = Object.fromEntries(
       envelope.envelope.rcptTo.map((rcpt) => [
         rcpt.email,
@@ -284,7 +298,15 @@ export class SubmitEmailsUseCase {
     await this.fileAsSent(write, email.id);
     await this.outbox.add(write.manager, event);
     return {
-      created: { id, threadId: email.thread_id, sendAt: sendAt.toISOString(), undoStatus },
+      created: {
+        id,
+        threadId: email.thread_id,
+        sendAt: sendAt.toISOString(),
+        undoStatus,
+        ...(input['envelope'] === undefined || input['envelope'] === null
+          ? { envelope: envelope.envelope }
+          : {}),
+      },
       emailId: email.id,
     };
   }
