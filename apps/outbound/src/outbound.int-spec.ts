@@ -9,24 +9,13 @@ import {
   type MailSubmittedV1,
   mailSubmittedV2Topic,
 } from '@pushmail/contracts';
-import { createLogger, EventProducer } from '@pushmail/platform';
-import {
-  type CollectedEvents,
-  collectEventsFromNow,
-  expectEvent,
-  expectEventually,
-  scrapeMetrics,
-} from '@pushmail/testing';
+import type { EventProducer } from '@pushmail/platform';
+import { type CollectedEvents, expectEvent, expectEventually, scrapeMetrics } from '@pushmail/testing';
 import { dkimVerify } from 'mailauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeliverQueuedUseCase } from './usecases/deliver-queued/deliver-queued.usecase.js';
-import {
-  type OutboundTestApp,
-  type OutboundTestEnv,
-  prepareOutboundEnv,
-  startOutboundApp,
-} from './testing/outbound-harness.js';
-import { type SmtpReceiver, startSmtpReceiver } from './testing/smtp-receiver.js';
+import { type OutboundTestApp, OutboundTestBed } from './testing/outbound-harness.js';
+import type { SmtpReceiver } from './testing/smtp-receiver.js';
 
 const tag = randomBytes(4).toString('hex');
 const hosted = `hosted-${tag}.example`;
@@ -53,7 +42,7 @@ function submission(rcptTo: string[], subject = `s-${randomBytes(4).toString('he
 }
 
 describe(DeliverQueuedUseCase.name, () => {
-  let env: OutboundTestEnv;
+  let bed: OutboundTestBed;
   let mx: SmtpReceiver;
   let outbound: OutboundTestApp;
   let producer: EventProducer;
@@ -83,12 +72,24 @@ describe(DeliverQueuedUseCase.name, () => {
       (event) => event.accountId === senderAccount && event.smtp.sessionId === submissionId,
       `DSN of ${submissionId}`,
     );
+  /** The `no` status of a bounced submission, and the DSN that tells its sender, with its text. */
+  const bounceOf = async ({ submissionId }: MailSubmittedV1) => {
+    const status = await statusOf(submissionId, 'no');
+    const dsn = await dsnOf(submissionId);
+    return { status, dsn, text: Buffer.from(dsn.rawBase64, 'base64').toString() };
+  };
+  /** A submission of `subject` to `rcptTo`, published as mailbox publishes it. */
+  const submit = async (rcptTo: string[], subject: string) => {
+    const event = submission(rcptTo, subject);
+    await producer.publish(mailSubmittedTopic, [event]);
+    return event;
+  };
   const receivedBy = (subject: string) =>
     mx.received.filter((message) => message.raw.toString().includes(`Subject: ${subject}\r\n`));
 
   beforeAll(async () => {
-    env = await prepareOutboundEnv();
-    mx = await startSmtpReceiver({ disabledCommands: ['STARTTLS'] });
+    bed = await OutboundTestBed.prepare();
+    mx = await bed.smtpReceiver({ disabledCommands: ['STARTTLS'] });
     mx.judge = (recipient) => {
       const [localPart] = recipient.split('@') as [string];
       if (localPart.startsWith('refuse'))
@@ -101,8 +102,7 @@ describe(DeliverQueuedUseCase.name, () => {
       }
       return { accept: true };
     };
-    producer = new EventProducer(env.kafka, createLogger('test', 'warn'));
-    await producer.connect();
+    producer = await bed.producer();
     await producer.publish(accountTopic, [
       {
         accountId: localAccount,
@@ -119,23 +119,15 @@ describe(DeliverQueuedUseCase.name, () => {
         updatedAt: new Date().toISOString(),
       },
     ]);
-    arrived = await collectEventsFromNow(env.kafka, mailArrivedTopic);
-    statuses = await collectEventsFromNow(env.kafka, mailDeliveryStatusTopic);
-    outbound = await startOutboundApp(env, config());
+    arrived = await bed.collect(mailArrivedTopic);
+    statuses = await bed.collect(mailDeliveryStatusTopic);
+    outbound = await bed.startApp(config());
   });
 
-  afterAll(async () => {
-    await outbound?.close();
-    await producer?.disconnect();
-    await arrived?.stop();
-    await statuses?.stop();
-    await mx?.close();
-    await env?.database.drop();
-  });
+  afterAll(() => bed?.close());
 
   it('delivers to a remote domain through its MX host and reports the 250', async () => {
-    const event = submission([`bob@${remote}`], `remote-${tag}`);
-    await producer.publish(mailSubmittedTopic, [event]);
+    const event = await submit([`bob@${remote}`], `remote-${tag}`);
     const status = await statusOf(event.submissionId, 'yes');
     expect(status.smtpReply).toMatch(/^250 /);
     const [message] = receivedBy(`remote-${tag}`);
@@ -144,8 +136,7 @@ describe(DeliverQueuedUseCase.name, () => {
   });
 
   it('signs mail from a hosted domain with its DKIM key, which an independent verifier accepts', async () => {
-    const event = submission([`dkim@${remote}`], `dkim-${tag}`);
-    await producer.publish(mailSubmittedTopic, [event]);
+    const event = await submit([`dkim@${remote}`], `dkim-${tag}`);
     await statusOf(event.submissionId, 'yes');
     const [message] = receivedBy(`dkim-${tag}`);
     expect(message!.raw.toString()).toMatch(/^DKIM-Signature: /m);
@@ -167,8 +158,7 @@ describe(DeliverQueuedUseCase.name, () => {
   });
 
   it('retries a 4xx with backoff and delivers once when the receiver accepts', async () => {
-    const event = submission([`twice@${remote}`], `twice-${tag}`);
-    await producer.publish(mailSubmittedTopic, [event]);
+    const event = await submit([`twice@${remote}`], `twice-${tag}`);
     const deferred = await statusOf(event.submissionId, 'queued');
     expect(deferred.smtpReply).toMatch(/^451 /);
     const delivered = await statusOf(event.submissionId, 'yes');
@@ -177,13 +167,9 @@ describe(DeliverQueuedUseCase.name, () => {
   });
 
   it('bounces a 5xx: a DSN in the sender Inbox and deliveryStatus no', async () => {
-    const event = submission([`refuse@${remote}`], `refused-${tag}`);
-    await producer.publish(mailSubmittedTopic, [event]);
-    const status = await statusOf(event.submissionId, 'no');
+    const { status, dsn, text } = await bounceOf(await submit([`refuse@${remote}`], `refused-${tag}`));
     expect(status.smtpReply).toMatch(/^550 /);
-    const dsn = await dsnOf(event.submissionId);
     expect(dsn.envelope).toEqual({ mailFrom: '', rcptTo: sender });
-    const text = Buffer.from(dsn.rawBase64, 'base64').toString();
     expect(text).toMatch(/Content-Type: multipart\/report; report-type=delivery-status/);
     expect(text).toContain(`Final-Recipient: rfc822; refuse@${remote}`);
     expect(text).toContain('Status: 5.1.1');
@@ -191,8 +177,7 @@ describe(DeliverQueuedUseCase.name, () => {
   });
 
   it('hands a hosted recipient to mail-arrived, never to SMTP, with the id ingest would give it', async () => {
-    const event = submission([local, `nobody@${hosted}`], `local-${tag}`);
-    await producer.publish(mailSubmittedTopic, [event]);
+    const event = await submit([local, `nobody@${hosted}`], `local-${tag}`);
     await statusOf(event.submissionId, 'yes');
     const copy = await expectEvent(arrived, (candidate) => candidate.accountId === localAccount, 'hand-over');
     const raw = Buffer.from(event.rawBase64, 'base64');
@@ -208,25 +193,21 @@ describe(DeliverQueuedUseCase.name, () => {
   });
 
   it('keeps deferred mail across a restart and delivers it once after', async () => {
-    const event = submission([`busy-restart@${remote}`], `restart-${tag}`);
-    await producer.publish(mailSubmittedTopic, [event]);
+    const event = await submit([`busy-restart@${remote}`], `restart-${tag}`);
     await statusOf(event.submissionId, 'queued');
     await outbound.close();
     // The receiver recovers while the service is down.
     const judge = mx.judge;
     mx.judge = (recipient) => (recipient.startsWith('busy-restart') ? { accept: true } : judge(recipient));
-    outbound = await startOutboundApp(env, config({ QUEUE_MAX_AGE_MS: '4000' }));
+    outbound = await bed.startApp(config({ QUEUE_MAX_AGE_MS: '4000' }));
     await statusOf(event.submissionId, 'yes');
     expect(receivedBy(`restart-${tag}`)).toHaveLength(1);
   });
 
   it('bounces mail still deferred when its time in the queue is up', async () => {
-    const event = submission([`busy@${remote}`], `expired-${tag}`);
-    await producer.publish(mailSubmittedTopic, [event]);
-    const status = await statusOf(event.submissionId, 'no');
+    const { status, text } = await bounceOf(await submit([`busy@${remote}`], `expired-${tag}`));
     expect(status.smtpReply).toMatch(/^451 /);
-    const dsn = await dsnOf(event.submissionId);
-    expect(Buffer.from(dsn.rawBase64, 'base64').toString()).toContain('Status: 4.4.7');
+    expect(text).toContain('Status: 4.4.7');
   });
 
   it('sends a v2 submission with the null reverse-path as MAIL FROM:<>, signed for its From domain', async () => {
@@ -274,15 +255,14 @@ describe(DeliverQueuedUseCase.name, () => {
 });
 
 describe('SmtpSender through a smarthost', () => {
-  let env: OutboundTestEnv;
+  let bed: OutboundTestBed;
   let relay: SmtpReceiver;
-  let outbound: OutboundTestApp;
   let producer: EventProducer;
   let statuses: CollectedEvents<MailDeliveryStatusV1>;
 
   beforeAll(async () => {
-    env = await prepareOutboundEnv();
-    relay = await startSmtpReceiver({
+    bed = await OutboundTestBed.prepare();
+    relay = await bed.smtpReceiver({
       authOptional: false,
       authMethods: ['PLAIN', 'LOGIN'],
       onAuth(auth, _session, callback) {
@@ -291,23 +271,16 @@ describe('SmtpSender through a smarthost', () => {
         return callback(new Error('535 5.7.8 bad credentials'));
       },
     });
-    producer = new EventProducer(env.kafka, createLogger('test', 'warn'));
-    await producer.connect();
-    statuses = await collectEventsFromNow(env.kafka, mailDeliveryStatusTopic);
-    outbound = await startOutboundApp(env, {
+    producer = await bed.producer();
+    statuses = await bed.collect(mailDeliveryStatusTopic);
+    await bed.startApp({
       MAIL_DOMAINS: hosted,
       RELAY_URL: `smtp://pushmail:relay-secret@127.0.0.1:${relay.port}`,
       RELAY_TLS_VERIFY: 'false',
     });
   });
 
-  afterAll(async () => {
-    await outbound?.close();
-    await producer?.disconnect();
-    await statuses?.stop();
-    await relay?.close();
-    await env?.database.drop();
-  });
+  afterAll(() => bed?.close());
 
   it('sends every remote recipient through the smarthost, authenticated over STARTTLS', async () => {
     const event = submission([`dave@far-${tag}.example`], `relay-${tag}`);

@@ -1,48 +1,35 @@
 import { Global, Module } from '@nestjs/common';
-import { registeredCounter, registeredGauge, registeredHistogram } from '@pushmail/platform';
-import {
-  type Counter,
-  type Gauge,
-  type Histogram,
-  register as defaultRegistry,
-  type Registry,
-} from 'prom-client';
+import { MetricSet } from '@pushmail/platform';
 
 /** The gateway's metrics, served on /metrics by the platform's health module. */
-export class ActiveSyncMetrics {
-  readonly commands: Counter<'command' | 'status'>;
-  readonly commandSeconds: Histogram<'command'>;
-  readonly parkedPings: Gauge;
-  readonly pingEnds: Counter<'reason'>;
-  readonly pushLatencySeconds: Histogram;
-
-  constructor(registry: Registry = defaultRegistry) {
-    this.commands = registeredCounter(registry, {
-      name: 'pushmail_activesync_commands_total',
-      help: 'ActiveSync commands answered, by command and top Status (or http_<code> when answered without a body).',
-      labelNames: ['command', 'status'],
-    });
-    this.commandSeconds = registeredHistogram(registry, {
-      name: 'pushmail_activesync_command_seconds',
-      help: 'How long ActiveSync commands took to answer (a parked Ping for as long as it was parked).',
+export class ActiveSyncMetrics extends MetricSet {
+  readonly commands = this.counter(
+    'pushmail_activesync_commands_total',
+    'ActiveSync commands answered, by command and top Status (or http_<code> when answered without a body).',
+    { labelNames: ['command', 'status'] },
+  );
+  readonly commandSeconds = this.histogram(
+    'pushmail_activesync_command_seconds',
+    'How long ActiveSync commands took to answer (a parked Ping for as long as it was parked).',
+    {
       labelNames: ['command'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10, 60, 600, 3600],
-    });
-    this.parkedPings = registeredGauge(registry, {
-      name: 'pushmail_activesync_parked_pings',
-      help: 'Ping requests parked on this replica, waiting for a change or their heartbeat.',
-    });
-    this.pingEnds = registeredCounter(registry, {
-      name: 'pushmail_activesync_ping_ends_total',
-      help: 'How parked Pings ended: changed (Status 2), heartbeat (Status 1), superseded (a newer Ping of the device), standing (block, policy, wipe), gone (the device left), shutdown.',
-      labelNames: ['reason'],
-    });
-    this.pushLatencySeconds = registeredHistogram(registry, {
-      name: 'pushmail_activesync_push_latency_seconds',
-      help: 'From the SMTP acceptance of a message to the Ping response announcing its folder.',
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    });
-  }
+    },
+  );
+  readonly parkedPings = this.gauge(
+    'pushmail_activesync_parked_pings',
+    'Ping requests parked on this replica, waiting for a change or their heartbeat.',
+  );
+  readonly pingEnds = this.counter(
+    'pushmail_activesync_ping_ends_total',
+    'How parked Pings ended: changed (Status 2), heartbeat (Status 1), superseded (a newer Ping of the device), standing (block, policy, wipe), gone (the device left), shutdown.',
+    { labelNames: ['reason'] },
+  );
+  readonly pushLatencySeconds = this.histogram(
+    'pushmail_activesync_push_latency_seconds',
+    'From the SMTP acceptance of a message to the Ping response announcing its folder.',
+    { buckets: [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5, 10, 30] },
+  );
 
   commandAnswered(command: string, status: string, durationMs: number): void {
     this.commands.inc({ command, status });

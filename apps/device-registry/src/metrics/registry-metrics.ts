@@ -1,28 +1,22 @@
 import { Global, Module } from '@nestjs/common';
 import { type DeviceEventType, deviceEventTypes } from '@pushmail/contracts';
-import { registeredMetric } from '@pushmail/platform';
-import { Counter, register as defaultRegistry, type Registry } from 'prom-client';
+import { MetricSet } from '@pushmail/platform';
+import type { Registry } from 'prom-client';
 
 /**
  * The service's metrics, served on /metrics by the platform's health module. Snapshots and events
  * produced and consumed per topic are counted by the platform's Kafka metrics.
  */
-export class RegistryMetrics {
-  readonly deviceEventsPublished: Counter<'type'>;
+export class RegistryMetrics extends MetricSet {
+  readonly deviceEventsPublished = this.counter(
+    'pushmail_registry_device_events_published_total',
+    'Device events (registered, access changed, policy changed or acknowledged, wipe requested, confirmed or cancelled, removed) published, by type.',
+    { labelNames: ['type'] },
+  );
   private readonly byType: Map<DeviceEventType, { inc(): void }>;
 
-  constructor(registry: Registry = defaultRegistry) {
-    this.deviceEventsPublished = registeredMetric(
-      registry,
-      'pushmail_registry_device_events_published_total',
-      () =>
-        new Counter<'type'>({
-          name: 'pushmail_registry_device_events_published_total',
-          help: 'Device events (registered, access changed, policy changed or acknowledged, wipe requested, confirmed or cancelled, removed) published, by type.',
-          labelNames: ['type'],
-          registers: [registry],
-        }),
-    );
+  constructor(registry?: Registry) {
+    super(registry);
     this.byType = new Map(
       deviceEventTypes.map((type) => {
         const child = this.deviceEventsPublished.labels({ type });

@@ -2,16 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { connect, createServer, type Socket } from 'node:net';
 import { createKafka, createLogger, EventProducer } from '@pushmail/platform';
 import { type SmtpOutcome, submitMessage } from '@pushmail/testing';
-import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { IngestMetrics } from '../metrics/ingest-metrics.js';
-import { RecipientDirectory } from '../recipients/recipient-directory.js';
-import { AcceptMessage } from '../usecases/accept-message/accept-message.usecase.js';
 import { KafkaMailArrivedPublisher } from '../usecases/accept-message/mail-arrived-publisher.js';
 import { SmtpConnectionGuard } from './smtp-connection-guard.js';
 import { startLoopbackListener } from '../testing/loopback-listener.js';
+import { testSessionHandler } from '../testing/session-handler.js';
 import { SmtpListener } from './smtp-listener.js';
-import { SmtpSessionHandler } from './smtp-session.handler.js';
+import type { SmtpSessionHandler } from './smtp-session.handler.js';
 
 const logger = createLogger('ingest-test', process.env['LOG_LEVEL'] ?? 'silent');
 const address = 'alice@example.com';
@@ -37,28 +34,20 @@ async function startListener(limits: {
 }): Promise<{ producer: EventProducer; handler: SmtpSessionHandler; listener: SmtpListener; port: number }> {
   const kafka = createKafka({ brokers: [`127.0.0.1:${await deadPort()}`], clientId: 'ingest-test', logger });
   const producer = new EventProducer(kafka, logger);
-  const directory = new RecipientDirectory(['example.com']);
-  directory.applyChange(
-    { accountId: randomUUID(), revision: 1, address, status: 'active', updatedAt: new Date().toISOString() },
-    undefined,
-  );
-  const metrics = new IngestMetrics(new Registry());
-  const handler = new SmtpSessionHandler(
-    directory,
-    new AcceptMessage(new KafkaMailArrivedPublisher(producer), metrics, {
-      publishTimeoutMs: 1500,
-      hostname: 'mx.ingest.test',
-    }),
-    metrics,
-    logger,
-    {
+  const { handler } = testSessionHandler({
+    domains: ['example.com'],
+    accounts: [{ accountId: randomUUID(), address }],
+    publisher: new KafkaMailArrivedPublisher(producer),
+    publishTimeoutMs: 1500,
+    limits: {
       maxMessageBytes: 64 * 1024,
       maxRecipients: 10,
       maxClients: limits.maxClients,
       maxClientsPerAddress: limits.maxClientsPerAddress,
       errorDelayMs: 0,
     },
-  );
+    logger,
+  });
   const { listener, port } = await startLoopbackListener(handler, logger, {
     socketTimeoutMs: limits.socketTimeoutMs,
     guard: limits.guard,

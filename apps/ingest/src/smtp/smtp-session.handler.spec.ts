@@ -2,13 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { mailArrivedV1, type MailArrivedV1 } from '@pushmail/contracts';
 import { pino } from 'pino';
-import { Registry } from 'prom-client';
 import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import { describe, expect, it } from 'vitest';
-import { IngestMetrics } from '../metrics/ingest-metrics.js';
-import { RecipientDirectory } from '../recipients/recipient-directory.js';
-import { AcceptMessage } from '../usecases/accept-message/accept-message.usecase.js';
 import type { MailArrivedPublisher } from '../usecases/accept-message/mail-arrived-publisher.js';
+import { testSessionHandler } from '../testing/session-handler.js';
 import { SmtpSessionHandler, type SmtpSessionLimits } from './smtp-session.handler.js';
 
 class FakePublisher implements MailArrivedPublisher {
@@ -44,22 +41,15 @@ const alice = { accountId: randomUUID(), address: 'alice@example.com' };
 const bob = { accountId: randomUUID(), address: 'bob@example.com' };
 
 function setup(limits: Partial<SmtpSessionLimits> = {}, publishTimeoutMs = 1000) {
-  const directory = new RecipientDirectory(['example.com'], alice.address);
-  for (const account of [alice, bob]) {
-    directory.applyChange(
-      { ...account, revision: 1, status: 'active', updatedAt: new Date().toISOString() },
-      undefined,
-    );
-  }
   const publisher = new FakePublisher();
-  const registry = new Registry();
-  const metrics = new IngestMetrics(registry);
-  const handler = new SmtpSessionHandler(
-    directory,
-    new AcceptMessage(publisher, metrics, { publishTimeoutMs, hostname: 'mx.example.com' }),
-    metrics,
-    pino({ level: 'silent' }),
-    {
+  const { handler, registry, directory } = testSessionHandler({
+    domains: ['example.com'],
+    accounts: [alice, bob],
+    postmasterAccount: alice.address,
+    publisher,
+    publishTimeoutMs,
+    hostname: 'mx.example.com',
+    limits: {
       maxMessageBytes: 1000,
       maxRecipients: 3,
       maxClients: 2,
@@ -67,7 +57,8 @@ function setup(limits: Partial<SmtpSessionLimits> = {}, publishTimeoutMs = 1000)
       errorDelayMs: 0,
       ...limits,
     },
-  );
+    logger: pino({ level: 'silent' }),
+  });
   return { handler, publisher, registry, directory };
 }
 

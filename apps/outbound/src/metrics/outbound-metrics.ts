@@ -1,5 +1,5 @@
-import { registeredCounter, registeredGauge } from '@pushmail/platform';
-import { type Counter, type Gauge, register as defaultRegistry, type Registry } from 'prom-client';
+import { MetricSet } from '@pushmail/platform';
+import type { Registry } from 'prom-client';
 
 export interface QueueSnapshot {
   queued: number;
@@ -25,32 +25,25 @@ async function snapshot(): Promise<QueueSnapshot> {
  * The queue as Prometheus sees it. The gauges are read from the queue's table at scrape time, so
  * every replica reports the same numbers: take one replica's (max), not their sum.
  */
-export class OutboundMetrics {
-  readonly delivered: Counter<'route'>;
-  readonly bounced: Counter<'reason'>;
-  readonly deferred: Counter;
-  readonly queueSize: Gauge<'status'>;
-  readonly oldestSeconds: Gauge;
-
-  constructor(read: () => Promise<QueueSnapshot>, registry: Registry = defaultRegistry) {
-    readQueue = read;
-    this.delivered = registeredCounter(registry, {
-      name: 'pushmail_outbound_delivered_total',
-      help: 'Recipients delivered: accepted by the remote server (smtp) or handed to a hosted mailbox (local)',
-      labelNames: ['route'],
-    });
-    this.bounced = registeredCounter(registry, {
-      name: 'pushmail_outbound_bounced_total',
-      help: 'Recipients given up on, with a DSN to the sender: refused (5xx), unknown hosted address, or expired',
-      labelNames: ['reason'],
-    });
-    this.deferred = registeredCounter(registry, {
-      name: 'pushmail_outbound_deferred_total',
-      help: 'Attempts that failed temporarily (4xx, connection) and were put back in the queue',
-    });
-    this.queueSize = registeredGauge(registry, {
-      name: 'pushmail_outbound_queue_size',
-      help: 'Recipients waiting in the queue, by status (queued: not tried yet, deferred: to be retried)',
+export class OutboundMetrics extends MetricSet {
+  readonly delivered = this.counter(
+    'pushmail_outbound_delivered_total',
+    'Recipients delivered: accepted by the remote server (smtp) or handed to a hosted mailbox (local)',
+    { labelNames: ['route'] },
+  );
+  readonly bounced = this.counter(
+    'pushmail_outbound_bounced_total',
+    'Recipients given up on, with a DSN to the sender: refused (5xx), unknown hosted address, or expired',
+    { labelNames: ['reason'] },
+  );
+  readonly deferred = this.counter(
+    'pushmail_outbound_deferred_total',
+    'Attempts that failed temporarily (4xx, connection) and were put back in the queue',
+  );
+  readonly queueSize = this.gauge(
+    'pushmail_outbound_queue_size',
+    'Recipients waiting in the queue, by status (queued: not tried yet, deferred: to be retried)',
+    {
       labelNames: ['status'],
       async collect() {
         const queue = await snapshot().catch(() => undefined);
@@ -58,14 +51,21 @@ export class OutboundMetrics {
         this.set({ status: 'queued' }, queue.queued);
         this.set({ status: 'deferred' }, queue.deferred);
       },
-    });
-    this.oldestSeconds = registeredGauge(registry, {
-      name: 'pushmail_outbound_oldest_age_seconds',
-      help: 'Age of the oldest recipient still waiting in the queue (0 when it is empty)',
+    },
+  );
+  readonly oldestSeconds = this.gauge(
+    'pushmail_outbound_oldest_age_seconds',
+    'Age of the oldest recipient still waiting in the queue (0 when it is empty)',
+    {
       async collect() {
         const queue = await snapshot().catch(() => undefined);
         if (queue) this.set(queue.oldestSeconds);
       },
-    });
+    },
+  );
+
+  constructor(read: () => Promise<QueueSnapshot>, registry?: Registry) {
+    super(registry);
+    readQueue = read;
   }
 }

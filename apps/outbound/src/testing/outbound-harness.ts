@@ -2,15 +2,34 @@ import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { allTopics, mailSubmittedTopic, mailSubmittedV2Topic } from '@pushmail/contracts';
-import { createKafka, createLogger, createServiceApp, ensureTopics, loadConfig } from '@pushmail/platform';
-import { createTestDatabase, startGroupsAtEnd, type TestDatabase } from '@pushmail/testing';
+import {
+  allTopics,
+  mailSubmittedTopic,
+  mailSubmittedV2Topic,
+  type TopicDefinition,
+} from '@pushmail/contracts';
+import {
+  createKafka,
+  createLogger,
+  createServiceApp,
+  ensureTopics,
+  EventProducer,
+  loadConfig,
+} from '@pushmail/platform';
+import {
+  type CollectedEvents,
+  collectEventsFromNow,
+  createTestDatabase,
+  startGroupsAtEnd,
+  type TestDatabase,
+} from '@pushmail/testing';
 import type { Kafka } from 'kafkajs';
-import type pg from 'pg';
+import pg from 'pg';
 import { z } from 'zod';
 import { outboundConfigSchema } from '../config/outbound-config.js';
 import { outboundService } from '../service.js';
 import { submittedV2GroupOf } from '../usecases/queue-submission/mail-submitted.controller.js';
+import { type SmtpReceiver, startSmtpReceiver } from './smtp-receiver.js';
 
 const testEnvSchema = z.object({ KAFKA_BROKERS: z.string(), DATABASE_URL: z.string() });
 
@@ -59,7 +78,60 @@ export async function startOutboundApp(
   const app = await createServiceApp(outboundService, config, logger, { frameworkLogs: false });
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as AddressInfo;
-  return { app, baseUrl: `http://127.0.0.1:${address.port}`, close: () => app.close() };
+  let closing: Promise<void> | undefined;
+  // A spec that restarts the service closes it itself; the test bed closes it again at the end.
+  return { app, baseUrl: `http://127.0.0.1:${address.port}`, close: () => (closing ??= app.close()) };
+}
+
+/**
+ * What one spec file starts against the shared broker and its own database: service replicas, SMTP
+ * receivers, event collectors, a producer, a SQL client. `close` ends them all, the last started
+ * first, and drops the database.
+ */
+export class OutboundTestBed {
+  private readonly closers: Array<() => Promise<unknown>> = [];
+
+  private constructor(readonly env: OutboundTestEnv) {
+    this.closers.push(() => env.database.drop());
+  }
+
+  static async prepare(): Promise<OutboundTestBed> {
+    return new OutboundTestBed(await prepareOutboundEnv());
+  }
+
+  async startApp(overrides: Record<string, string>): Promise<OutboundTestApp> {
+    return this.closedAtEnd(await startOutboundApp(this.env, overrides), (app) => app.close());
+  }
+
+  async smtpReceiver(options?: Parameters<typeof startSmtpReceiver>[0]): Promise<SmtpReceiver> {
+    return this.closedAtEnd(await startSmtpReceiver(options), (receiver) => receiver.close());
+  }
+
+  async collect<S extends z.ZodType>(topic: TopicDefinition<S>): Promise<CollectedEvents<z.infer<S>>> {
+    return this.closedAtEnd(await collectEventsFromNow(this.env.kafka, topic), (events) => events.stop());
+  }
+
+  async producer(): Promise<EventProducer> {
+    const producer = new EventProducer(this.env.kafka, createLogger('test', 'warn'));
+    await producer.connect();
+    return this.closedAtEnd(producer, (connected) => connected.disconnect());
+  }
+
+  /** A client of the service's database, to look at (or arrange) its tables directly. */
+  async sqlClient(): Promise<pg.Client> {
+    const db = new pg.Client({ connectionString: this.env.database.url });
+    await db.connect();
+    return this.closedAtEnd(db, (client) => client.end());
+  }
+
+  async close(): Promise<void> {
+    for (const close of this.closers.splice(0).reverse()) await close();
+  }
+
+  private closedAtEnd<T>(resource: T, close: (resource: T) => Promise<unknown>): T {
+    this.closers.push(() => close(resource));
+    return resource;
+  }
 }
 
 /**

@@ -141,11 +141,14 @@ describe(JmapApiController.name, () => {
 });
 
 describe(isJsonContentType.name, () => {
-  it('accepts application/json in UTF-8 only', () => {
-    expect(isJsonContentType('application/json')).toBe(true);
-    expect(isJsonContentType('Application/JSON; charset="UTF-8"')).toBe(true);
-    expect(isJsonContentType('application/json; charset=iso-8859-1')).toBe(false);
-    expect(isJsonContentType('application/jsonx')).toBe(false);
-    expect(isJsonContentType('text/plain')).toBe(false);
+  it.each(['application/json', 'Application/JSON; charset="UTF-8"'])('accepts %j', (contentType) => {
+    expect(isJsonContentType(contentType)).toBe(true);
   });
+
+  it.each(['application/json; charset=iso-8859-1', 'application/jsonx', 'text/plain'])(
+    'refuses %j: application/json in UTF-8 only',
+    (contentType) => {
+      expect(isJsonContentType(contentType)).toBe(false);
+    },
+  );
 });

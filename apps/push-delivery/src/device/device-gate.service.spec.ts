@@ -182,25 +182,17 @@ describe(DeviceGate.name, () => {
   it('keeps the answer of a write and answers requestTooLarge for the calls past the budget', async () => {
     const { gate, forward } = setUp();
     const big = 'x'.repeat(9_000_000);
-    const { methodResponses } = await gate.run(
-      device,
-      {
-        using: [core, mail, DEVICE_CAPABILITY],
-        methodCalls: [
-          ['Email/set', { accountId, big }, 's'],
-          ['DevicePolicy/get', { accountId }, 'p'],
-          ['Core/echo', { big }, 'b'],
-          ['Email/get', { accountId, ids: [] }, 'g'],
-        ],
-      },
+    const answered = await answersOf(
+      gate,
+      [
+        ['Email/set', { accountId, big }, 's'],
+        ['DevicePolicy/get', { accountId }, 'p'],
+        ['Core/echo', { big }, 'b'],
+        ['Email/get', { accountId, ids: [] }, 'g'],
+      ],
       forward,
     );
-    expect(methodResponses.map(([name, args]) => (name === 'error' ? args['type'] : name))).toEqual([
-      'Email/set',
-      'DevicePolicy/get',
-      'requestTooLarge',
-      'requestTooLarge',
-    ]);
+    expect(answered).toEqual(['Email/set', 'DevicePolicy/get', 'requestTooLarge', 'requestTooLarge']);
   });
 
   it('answers requestTooLarge when mailbox refuses a later run as over budget after a write', async () => {
@@ -218,25 +210,32 @@ describe(DeviceGate.name, () => {
       }
       return forward(request);
     };
-    const { methodResponses } = await gate.run(
-      device,
-      {
-        using: [core, mail, DEVICE_CAPABILITY],
-        methodCalls: [
-          ['Email/set', { accountId }, 's'],
-          ['DevicePolicy/get', { accountId }, 'p'],
-          ['Email/get', { accountId, ids: [] }, 'g'],
-        ],
-      },
+    const answered = await answersOf(
+      gate,
+      [
+        ['Email/set', { accountId }, 's'],
+        ['DevicePolicy/get', { accountId }, 'p'],
+        ['Email/get', { accountId, ids: [] }, 'g'],
+      ],
       refusingSecondRun,
     );
-    expect(methodResponses.map(([name, args]) => (name === 'error' ? args['type'] : name))).toEqual([
-      'Email/set',
-      'DevicePolicy/get',
-      'requestTooLarge',
-    ]);
+    expect(answered).toEqual(['Email/set', 'DevicePolicy/get', 'requestTooLarge']);
   });
 });
+
+/** Runs mail and device calls of the device through the gate: each answer's name, or its error's type. */
+async function answersOf(
+  gate: DeviceGate,
+  methodCalls: JmapRequest['methodCalls'],
+  forward: (request: JmapRequest) => Promise<MailboxResponse>,
+): Promise<unknown[]> {
+  const { methodResponses } = await gate.run(
+    device,
+    { using: [core, mail, DEVICE_CAPABILITY], methodCalls },
+    forward,
+  );
+  return methodResponses.map(([name, args]) => (name === 'error' ? args['type'] : name));
+}
 
 /** The answer to call `callId` when it failed with a method error of `type` (and these arguments). */
 function methodError(callId: string, type: string, args: Record<string, unknown> = {}): unknown[] {

@@ -64,13 +64,14 @@ export class DeviceMethods {
         case 'DevicePolicy/get':
           return [name, this.policyOf(device), callId];
         case 'DevicePolicy/acknowledge':
-          return await this.acknowledge(device, args, callId);
+          return [name, await this.acknowledge(device, args), callId];
         case 'DeviceWipe/confirm':
-          return await this.confirmWipe(device, args, callId);
+          return [name, await this.confirmWipe(device, args), callId];
         default:
           return error('unknownMethod', `unknown method ${name.slice(0, 100)}`);
       }
     } catch (failure) {
+      if (failure instanceof DeviceMethodRefusal) return error(failure.type, failure.message, failure.extra);
       if (failure instanceof RegistryUnavailableError) {
         this.log.warn({ method: name, reason: failure.message }, 'device-registry gave no answer');
         return error('serverUnavailable', 'device management is unavailable right now; try again shortly');
@@ -91,23 +92,16 @@ export class DeviceMethods {
   private async acknowledge(
     device: AuthenticatedDevice,
     args: Record<string, unknown>,
-    callId: string,
-  ): Promise<Invocation> {
+  ): Promise<Record<string, unknown>> {
     const version = args['version'];
     const policyId = args['policyId'];
-    if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 1) {
-      return [
-        'error',
-        {
-          type: 'invalidArguments',
-          description: '"version" must be the positive integer version being acknowledged',
-        },
-        callId,
-      ];
-    }
-    if (policyId !== undefined && typeof policyId !== 'string') {
-      return ['error', { type: 'invalidArguments', description: '"policyId" must be a string' }, callId];
-    }
+    if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 1)
+      throw new DeviceMethodRefusal(
+        'invalidArguments',
+        '"version" must be the positive integer version being acknowledged',
+      );
+    if (policyId !== undefined && typeof policyId !== 'string')
+      throw new DeviceMethodRefusal('invalidArguments', '"policyId" must be a string');
     const answer = await this.registry.acknowledgePolicy({
       accountId: device.accountId,
       deviceId: device.deviceId,
@@ -116,54 +110,47 @@ export class DeviceMethods {
     });
     if (!answer.ok) {
       const { refusal } = answer;
-      if (refusal.error === 'policy_changed') {
-        return [
-          'error',
-          { type: 'stateMismatch', description: refusal.message, current: refusal.body['current'] },
-          callId,
-        ];
-      }
-      return ['error', { type: 'invalidArguments', description: refusal.message }, callId];
+      if (refusal.error === 'policy_changed')
+        throw new DeviceMethodRefusal('stateMismatch', refusal.message, { current: refusal.body['current'] });
+      throw new DeviceMethodRefusal('invalidArguments', refusal.message);
     }
     // The next mail call, on this replica, must already see the acknowledgement.
     await this.credentials.waitForRevision(device.accountId, answer.value.revision, VIEW_WAIT_MS);
-    return [
-      'DevicePolicy/acknowledge',
-      {
-        accountId: device.accountId,
-        policyId: answer.value.policyId,
-        version: answer.value.version,
-        acknowledged: true,
-      },
-      callId,
-    ];
+    return {
+      accountId: device.accountId,
+      policyId: answer.value.policyId,
+      version: answer.value.version,
+      acknowledged: true,
+    };
   }
 
   private async confirmWipe(
     device: AuthenticatedDevice,
     args: Record<string, unknown>,
-    callId: string,
-  ): Promise<Invocation> {
+  ): Promise<Record<string, unknown>> {
     const wipeId = args['wipeId'];
-    if (typeof wipeId !== 'string' || wipeId.length === 0 || wipeId.length > 64) {
-      return [
-        'error',
-        { type: 'invalidArguments', description: '"wipeId" must be the id of the wipe command received' },
-        callId,
-      ];
-    }
+    if (typeof wipeId !== 'string' || wipeId.length === 0 || wipeId.length > 64)
+      throw new DeviceMethodRefusal(
+        'invalidArguments',
+        '"wipeId" must be the id of the wipe command received',
+      );
     const answer = await this.registry.confirmWipe({
       accountId: device.accountId,
       deviceId: device.deviceId,
       wipeId,
     });
-    if (!answer.ok) {
-      return ['error', { type: 'invalidArguments', description: answer.refusal.message }, callId];
-    }
-    return [
-      'DeviceWipe/confirm',
-      { accountId: device.accountId, wipeId, confirmedAt: answer.value.confirmedAt, confirmed: true },
-      callId,
-    ];
+    if (!answer.ok) throw new DeviceMethodRefusal('invalidArguments', answer.refusal.message);
+    return { accountId: device.accountId, wipeId, confirmedAt: answer.value.confirmedAt, confirmed: true };
+  }
+}
+
+/** A device method's refusal, answered as the JMAP method error of that type. */
+class DeviceMethodRefusal extends Error {
+  constructor(
+    readonly type: string,
+    description: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(description);
   }
 }

@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import { CONFIG, LOGGER, runWithRequestSignal } from '@pushmail/platform';
 import { DeviceRateLimiter } from '../api/device-rate-limiter.js';
 import { JmapExecutor, MAILBOX_API } from '../api/jmap-executor.service.js';
-import type { MailboxApi } from '../api/mailbox-client.js';
+import type { AccountPushState, MailboxApi } from '../api/mailbox-client.js';
 import { DeviceLastSeen } from '../auth/device-last-seen.js';
 import type { PushConfig } from '../config/push-config.js';
 import { PushMetrics } from '../metrics/push-metrics.js';
@@ -136,22 +136,13 @@ export class ClientMessageHandler {
   async resumeMail(connection: DeviceConnection): Promise<void> {
     if (!connection.push || !connection.isOpen) return;
     connection.beginCatchUp();
-    let catchUp: string | undefined;
-    try {
-      const current = await this.mailbox.accountState(connection.accountId);
-      const changed = connection.push?.filter(current.changed) ?? {};
-      if (Object.keys(changed).length > 0)
-        catchUp = stateChangeMessage(connection.accountId, changed, current.state);
-    } catch (error) {
-      this.log.warn(
-        { err: error, accountId: connection.accountId },
-        'could not read the push state after releasing mail',
-      );
-      connection.close(CloseCode.tryAgainLater, 'mail store unavailable; reconnect to catch up');
-      return;
-    }
-    connection.endCatchUp(catchUp);
-    if (catchUp !== undefined) this.metrics.stateChangesSent.inc();
+    const current = await this.readStateOrClose(
+      connection,
+      () => this.mailbox.accountState(connection.accountId),
+      'could not read the push state after releasing mail',
+    );
+    if (!current) return;
+    this.endCatchUp(connection, connection.push?.filter(current.changed) ?? {}, current.state);
   }
 
   /**
@@ -167,27 +158,39 @@ export class ClientMessageHandler {
     // A device held back from mail is caught up when it is released, not now.
     if (pushState === undefined || connection.mailHeld) return;
     connection.beginCatchUp();
-    let catchUp: string | undefined;
+    const current = await this.readStateOrClose(
+      connection,
+      () => runWithRequestSignal(connection.signal, () => this.mailbox.accountState(connection.accountId)),
+      'could not read the push state to catch a device up',
+    );
+    if (!current || connection.signal.aborted) return;
+    const push = current.state !== pushState ? connection.push : undefined;
+    this.endCatchUp(connection, push?.filter(current.changed) ?? {}, current.state);
+  }
+
+  /**
+   * The account's current push state for a catch-up, or undefined when it could not be read. Without
+   * it the device cannot be caught up; closing makes it reconnect and ask again rather than wait for
+   * changes it already missed.
+   */
+  private async readStateOrClose(
+    connection: DeviceConnection,
+    read: () => Promise<AccountPushState>,
+    failure: string,
+  ): Promise<AccountPushState | undefined> {
     try {
-      const current = await runWithRequestSignal(connection.signal, () =>
-        this.mailbox.accountState(connection.accountId),
-      );
-      if (connection.signal.aborted) return;
-      if (current.state !== pushState && connection.push) {
-        const changed = connection.push.filter(current.changed);
-        if (Object.keys(changed).length > 0)
-          catchUp = stateChangeMessage(connection.accountId, changed, current.state);
-      }
+      return await read();
     } catch (error) {
-      // Without the current state the device cannot be caught up; closing makes it reconnect and
-      // ask again rather than wait for changes it already missed.
-      this.log.warn(
-        { err: error, accountId: connection.accountId },
-        'could not read the push state to catch a device up',
-      );
+      this.log.warn({ err: error, accountId: connection.accountId }, failure);
       connection.close(CloseCode.tryAgainLater, 'mail store unavailable; reconnect to catch up');
-      return;
+      return undefined;
     }
+  }
+
+  /** Ends a catch-up: a StateChange first when some of the types the device follows changed. */
+  private endCatchUp(connection: DeviceConnection, changed: Record<string, string>, state: string): void {
+    const catchUp =
+      Object.keys(changed).length > 0 ? stateChangeMessage(connection.accountId, changed, state) : undefined;
     connection.endCatchUp(catchUp);
     if (catchUp !== undefined) this.metrics.stateChangesSent.inc();
   }

@@ -1,5 +1,5 @@
-import { type Counter, type Gauge, register, type Registry } from 'prom-client';
-import { registeredCounter, registeredGauge } from './registered-metric.js';
+import type { Gauge } from 'prom-client';
+import { MetricSet } from './metric-set.js';
 
 /** Why a consumed event went to the dead-letter topic. */
 export type DeadLetterReason = 'invalid' | 'rejected';
@@ -13,41 +13,33 @@ interface Increment {
  * service that uses the platform's producer, consumer and compacted views. Labelled children are
  * looked up once per topic (and partition) and kept, so counting on the hot path costs an addition.
  */
-export class KafkaMetrics {
-  readonly produced: Counter<'topic'>;
-  readonly produceFailed: Counter<'topic'>;
-  readonly consumed: Counter<'topic'>;
-  readonly consumerLag: Gauge<'topic' | 'partition'>;
-  readonly deadLettered: Counter<'topic' | 'reason'>;
+export class KafkaMetrics extends MetricSet {
+  readonly produced = this.counter(
+    'pushmail_kafka_events_produced_total',
+    'Events the broker acknowledged, by topic.',
+    { labelNames: ['topic'] },
+  );
+  readonly produceFailed = this.counter(
+    'pushmail_kafka_events_produce_failed_total',
+    'Events whose publish failed (the caller retries or reports it), by topic.',
+    { labelNames: ['topic'] },
+  );
+  readonly consumed = this.counter(
+    'pushmail_kafka_events_consumed_total',
+    'Events read and finished with (handled, applied to a view or dead-lettered), by topic.',
+    { labelNames: ['topic'] },
+  );
+  readonly consumerLag = this.gauge(
+    'pushmail_kafka_consumer_lag',
+    "Events on a partition this process's consumer has not finished yet: high watermark minus next offset, as of the last batch.",
+    { labelNames: ['topic', 'partition'] },
+  );
+  readonly deadLettered = this.counter(
+    'pushmail_kafka_events_dead_lettered_total',
+    'Consumed events sent to the dead-letter topic, by source topic and reason (invalid: failed validation; rejected: the handler refused it).',
+    { labelNames: ['topic', 'reason'] },
+  );
   private readonly producedTopics = new Map<string, ProducedTopicMetrics>();
-
-  constructor(registry: Registry = register) {
-    this.produced = registeredCounter(registry, {
-      name: 'pushmail_kafka_events_produced_total',
-      help: 'Events the broker acknowledged, by topic.',
-      labelNames: ['topic'],
-    });
-    this.produceFailed = registeredCounter(registry, {
-      name: 'pushmail_kafka_events_produce_failed_total',
-      help: 'Events whose publish failed (the caller retries or reports it), by topic.',
-      labelNames: ['topic'],
-    });
-    this.consumed = registeredCounter(registry, {
-      name: 'pushmail_kafka_events_consumed_total',
-      help: 'Events read and finished with (handled, applied to a view or dead-lettered), by topic.',
-      labelNames: ['topic'],
-    });
-    this.consumerLag = registeredGauge(registry, {
-      name: 'pushmail_kafka_consumer_lag',
-      help: "Events on a partition this process's consumer has not finished yet: high watermark minus next offset, as of the last batch.",
-      labelNames: ['topic', 'partition'],
-    });
-    this.deadLettered = registeredCounter(registry, {
-      name: 'pushmail_kafka_events_dead_lettered_total',
-      help: 'Consumed events sent to the dead-letter topic, by source topic and reason (invalid: failed validation; rejected: the handler refused it).',
-      labelNames: ['topic', 'reason'],
-    });
-  }
 
   producedTo(topic: string): ProducedTopicMetrics {
     let metrics = this.producedTopics.get(topic);

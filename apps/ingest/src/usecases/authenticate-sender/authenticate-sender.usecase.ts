@@ -81,12 +81,7 @@ export class AuthenticateSender {
       this.options.defaultPolicy,
     );
     if (!headerWithinCheckLimits(message.raw)) {
-      const verdict: AuthenticationVerdict = {
-        spf: 'permerror',
-        dkim: 'permerror',
-        dmarc: 'permerror',
-        arc: 'none',
-      };
+      const verdict = uncheckedVerdict('permerror');
       // Refusing it where the domain asks for rejection keeps a padded header from slipping past DMARC.
       if (policy === 'reject') return { action: 'reject', verdict };
       return {
@@ -110,12 +105,7 @@ export class AuthenticateSender {
         this.options.timeoutMs,
       );
     } catch (error) {
-      const verdict: AuthenticationVerdict = {
-        spf: 'temperror',
-        dkim: 'temperror',
-        dmarc: 'temperror',
-        arc: 'none',
-      };
+      const verdict = uncheckedVerdict('temperror');
       if (policy === 'reject') return { action: 'defer', verdict };
       const reason = comment((error as Error).message);
       return {
@@ -131,6 +121,11 @@ export class AuthenticateSender {
     if (policy === 'reject' && verdict.dmarc === 'temperror') return { action: 'defer', verdict };
     return { action: 'accept', verdict, fields: headerSafe(result.headers) };
   }
+}
+
+/** The verdict on a message that could not be checked: `permerror` (it cannot be), `temperror` (not now). */
+function uncheckedVerdict(error: 'permerror' | 'temperror'): AuthenticationVerdict {
+  return { spf: error, dkim: error, dmarc: error, arc: 'none' };
 }
 
 function verdictOf(result: AuthenticateResult): AuthenticationVerdict {

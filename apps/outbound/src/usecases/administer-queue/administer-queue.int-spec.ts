@@ -7,17 +7,11 @@ import {
   mailDeliveryStatusTopic,
   type MailDeliveryStatusV1,
 } from '@pushmail/contracts';
-import { collectEventsFromNow, expectEventually } from '@pushmail/testing';
-import pg from 'pg';
+import { expectEventually } from '@pushmail/testing';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type OutboundTestApp,
-  queueDirectly,
-  type OutboundTestEnv,
-  prepareOutboundEnv,
-  startOutboundApp,
-} from '../../testing/outbound-harness.js';
-import { type SmtpReceiver, startSmtpReceiver } from '../../testing/smtp-receiver.js';
+import { type OutboundTestApp, OutboundTestBed, queueDirectly } from '../../testing/outbound-harness.js';
+import type { SmtpReceiver } from '../../testing/smtp-receiver.js';
 import { CANCELLED_REPLY } from '../deliver-queued/deliver-queued.usecase.js';
 import { AdministerQueue } from './administer-queue.usecase.js';
 import type { QueuedDelivery, QueuePage } from './dto/queue.dto.js';
@@ -31,7 +25,7 @@ const EVENTUALLY = { timeoutMs: 30_000 };
 const HOUR_MS = 60 * 60 * 1000;
 
 describe(AdministerQueue.name, () => {
-  let env: OutboundTestEnv;
+  let bed: OutboundTestBed;
   let mx: SmtpReceiver;
   let outbound: OutboundTestApp;
   let db: pg.Client;
@@ -49,31 +43,23 @@ describe(AdministerQueue.name, () => {
   const waiting = async () => (await admin<QueuePage>('')).body.deliveries;
 
   beforeAll(async () => {
-    env = await prepareOutboundEnv();
-    mx = await startSmtpReceiver({ disabledCommands: ['STARTTLS'] });
+    bed = await OutboundTestBed.prepare();
+    mx = await bed.smtpReceiver({ disabledCommands: ['STARTTLS'] });
     mx.judge = () =>
       receiverOpen ? { accept: true } : { accept: false, code: 451, message: '4.3.0 busy, try later' };
-    statuses = await collectEventsFromNow(env.kafka, mailDeliveryStatusTopic);
-    arrived = await collectEventsFromNow(env.kafka, mailArrivedTopic);
-    outbound = await startOutboundApp(env, {
+    statuses = await bed.collect(mailDeliveryStatusTopic);
+    arrived = await bed.collect(mailArrivedTopic);
+    outbound = await bed.startApp({
       MAIL_DOMAINS: hosted,
       MX_OVERRIDES: `${remote}=127.0.0.1:${mx.port}`,
       ADMIN_TOKEN: adminToken,
       // A deferred delivery waits an hour: only the administrator brings it back sooner.
       RETRY_BASE_MS: String(HOUR_MS),
     });
-    db = new pg.Client({ connectionString: env.database.url });
-    await db.connect();
+    db = await bed.sqlClient();
   });
 
-  afterAll(async () => {
-    await db?.end();
-    await outbound?.close();
-    await statuses?.stop();
-    await arrived?.stop();
-    await mx?.close();
-    await env?.database.drop();
-  });
+  afterAll(() => bed?.close());
 
   it('lists the deferred deliveries, retries one now and bounces another on cancel', async () => {
     const submissionId = await queueDirectly(db, sender, senderAccount, [`one@${remote}`, `two@${remote}`]);

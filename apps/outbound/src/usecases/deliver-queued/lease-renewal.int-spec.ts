@@ -1,15 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { expectEventually } from '@pushmail/testing';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type OutboundTestApp,
-  type OutboundTestEnv,
-  prepareOutboundEnv,
-  queueDirectly,
-  startOutboundApp,
-} from '../../testing/outbound-harness.js';
-import { type SmtpReceiver, startSmtpReceiver } from '../../testing/smtp-receiver.js';
+import { OutboundTestBed, queueDirectly } from '../../testing/outbound-harness.js';
+import type { SmtpReceiver } from '../../testing/smtp-receiver.js';
 import { LeaseRenewal } from './lease-renewal.js';
 
 const hosted = `lease-${randomBytes(4).toString('hex')}.test`;
@@ -20,11 +14,8 @@ const LEASE_MS = 1000;
 const SLOW_MS = 3500;
 
 describe(LeaseRenewal.name, () => {
-  let env: OutboundTestEnv;
+  let bed: OutboundTestBed;
   let mx: SmtpReceiver;
-  let outbound: OutboundTestApp;
-  /** A second replica: a replica works one batch at a time, so only another one could claim again. */
-  let other: OutboundTestApp;
   let db: pg.Client;
   const attemptsTo = new Map<string, number>();
 
@@ -37,8 +28,8 @@ describe(LeaseRenewal.name, () => {
     ).rows[0];
 
   beforeAll(async () => {
-    env = await prepareOutboundEnv();
-    mx = await startSmtpReceiver({
+    bed = await OutboundTestBed.prepare();
+    mx = await bed.smtpReceiver({
       disabledCommands: ['STARTTLS'],
       onMailFrom(_address, session, callback) {
         const first = session.envelope.rcptTo.length === 0;
@@ -52,19 +43,13 @@ describe(LeaseRenewal.name, () => {
       DELIVERY_LEASE_MS: String(LEASE_MS),
       SMTP_TIMEOUT_MS: '20000',
     };
-    outbound = await startOutboundApp(env, config);
-    other = await startOutboundApp(env, config);
-    db = new pg.Client({ connectionString: env.database.url });
-    await db.connect();
+    // Two replicas: a replica works one batch at a time, so only another one could claim again.
+    await bed.startApp(config);
+    await bed.startApp(config);
+    db = await bed.sqlClient();
   });
 
-  afterAll(async () => {
-    await db?.end();
-    await outbound?.close();
-    await other?.close();
-    await mx?.close();
-    await env?.database.drop();
-  });
+  afterAll(() => bed?.close());
 
   it('keeps an attempt that outlasts the lease to one replica: one connection, one copy delivered', async () => {
     const submissionId = await queueDirectly(db, sender, randomUUID(), [`slow@${remote}`]);

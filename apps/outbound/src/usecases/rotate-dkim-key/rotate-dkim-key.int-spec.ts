@@ -5,12 +5,7 @@ import { expectEventually, fixtureZoneResolver, type FixtureZone } from '@pushma
 import { dkimSign, dkimVerify } from 'mailauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DkimKey, DkimKeys } from '../../dkim/dkim-keys.service.js';
-import {
-  type OutboundTestApp,
-  type OutboundTestEnv,
-  prepareOutboundEnv,
-  startOutboundApp,
-} from '../../testing/outbound-harness.js';
+import { type OutboundTestApp, OutboundTestBed } from '../../testing/outbound-harness.js';
 import type { DomainDkim } from './dto/domain-dkim.dto.js';
 import { RotateDkimKey } from './rotate-dkim-key.usecase.js';
 
@@ -37,7 +32,7 @@ async function verifiedAgainst(shown: DomainDkim, message: Buffer): Promise<stri
 }
 
 describe(RotateDkimKey.name, () => {
-  let env: OutboundTestEnv;
+  let bed: OutboundTestBed;
   let outbound: OutboundTestApp;
 
   const admin = (path: string, init: RequestInit = {}, token = adminToken) =>
@@ -47,18 +42,15 @@ describe(RotateDkimKey.name, () => {
     });
 
   beforeAll(async () => {
-    env = await prepareOutboundEnv();
-    outbound = await startOutboundApp(env, {
+    bed = await OutboundTestBed.prepare();
+    outbound = await bed.startApp({
       MAIL_DOMAINS: hosted,
       ADMIN_TOKEN: adminToken,
       DKIM_ROTATION_DELAY_MS: String(ROTATION_DELAY_MS),
     });
   });
 
-  afterAll(async () => {
-    await outbound?.close();
-    await env?.database.drop();
-  });
+  afterAll(() => bed?.close());
 
   it('rotates to a new selector that signs after the delay, while the old record stays to publish and verify', async () => {
     const keys = outbound.app.get(DkimKeys);

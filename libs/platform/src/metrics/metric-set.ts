@@ -1,0 +1,35 @@
+import {
+  type CounterConfiguration,
+  type GaugeConfiguration,
+  type HistogramConfiguration,
+  register as defaultRegistry,
+  type Registry,
+} from 'prom-client';
+import { registeredCounter, registeredGauge, registeredHistogram } from './registered-metric.js';
+
+/** What a metric has beyond its name and help: label names, buckets, a collect function. */
+export type MetricOptions<C> = Omit<C, 'name' | 'help' | 'registers'>;
+type CounterOptions<T extends string> = MetricOptions<CounterConfiguration<T>>;
+type GaugeOptions<T extends string> = MetricOptions<GaugeConfiguration<T>>;
+type HistogramOptions<T extends string> = MetricOptions<HistogramConfiguration<T>>;
+
+/**
+ * The base of a service's metrics: each field declares one counter, gauge or histogram by its name,
+ * its help and any options, registered once in the set's registry (see registeredMetric). Label
+ * names type the metric: `{ labelNames: ['route'] }` makes a `Counter<'route'>`.
+ */
+export abstract class MetricSet {
+  constructor(protected readonly registry: Registry = defaultRegistry) {}
+
+  protected counter<T extends string = string>(name: string, help: string, options?: CounterOptions<T>) {
+    return registeredCounter<T>(this.registry, { name, help, ...options });
+  }
+
+  protected gauge<T extends string = string>(name: string, help: string, options?: GaugeOptions<T>) {
+    return registeredGauge<T>(this.registry, { name, help, ...options });
+  }
+
+  protected histogram<T extends string = string>(name: string, help: string, options?: HistogramOptions<T>) {
+    return registeredHistogram<T>(this.registry, { name, help, ...options });
+  }
+}
