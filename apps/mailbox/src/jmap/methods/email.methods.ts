@@ -73,7 +73,6 @@ export interface CompiledQuery {
  */
 @Injectable()
 export class EmailMethods extends TypeMethods {
-  private readonly recentRaw = new RecentByBytes<EmailBody>(RECENT_RAW_BYTES);
   /** The fills of stored parts under way (see fillStoredBodies). */
   private readonly filling = new Set<Promise<void>>();
 
@@ -355,26 +354,19 @@ export class EmailMethods extends TypeMethods {
   }
 
   /**
-   * The message of this blob, header fields and MIME structure read. A stored blob never
-   * changes, so the messages read last are kept (by size, RECENT_RAW_BYTES in all): the devices of
-   * an account fetch the same new mail right after it arrives, and it is read and parsed once.
+   * The message of this blob, header fields and MIME structure read: only for what the stored parts
+   * do not hold (see bodyOf), so no parsed message is kept between requests.
    */
   private async readMessage(
     manager: EntityManager,
     accountId: string,
     blobId: string,
   ): Promise<EmailBody | undefined> {
-    const key = `${accountId}/${blobId}`;
-    const recent = this.recentRaw.get(key);
-    if (recent) return recent;
     const rows: Array<{ data: Buffer }> = await manager.query(
       'SELECT data FROM mailbox.blobs WHERE account_id = $1 AND id = $2',
       [accountId, blobId],
     );
-    if (!rows[0]) return undefined;
-    const body = readEmailBody(rows[0].data);
-    this.recentRaw.set(key, body, rows[0].data.length);
-    return body;
+    return rows[0] ? readEmailBody(rows[0].data) : undefined;
   }
 
   /** The ids of every email in the threads of `emailIds`, and in threads that changed in the range. */
@@ -458,36 +450,6 @@ function viewOptions(
     fetchAllBodyValues: optionalBoolean(args, 'fetchAllBodyValues', false),
     maxBodyValueBytes: optionalUnsignedInt(args, 'maxBodyValueBytes') ?? 0,
   };
-}
-
-/** What the recently read raw messages may hold in all. */
-const RECENT_RAW_BYTES = 32 * 1024 * 1024;
-
-/** The values set last, up to `limitBytes` of their sizes; the least recently used go first. */
-class RecentByBytes<T> {
-  private readonly entries = new Map<string, { value: T; bytes: number }>();
-  private bytes = 0;
-
-  constructor(private readonly limitBytes: number) {}
-
-  get(key: string): T | undefined {
-    const entry = this.entries.get(key);
-    if (!entry) return undefined;
-    this.entries.delete(key);
-    this.entries.set(key, entry);
-    return entry.value;
-  }
-
-  set(key: string, value: T, bytes: number): void {
-    if (bytes > this.limitBytes / 4 || this.entries.has(key)) return;
-    this.entries.set(key, { value, bytes });
-    this.bytes += bytes;
-    for (const [oldest, entry] of this.entries) {
-      if (this.bytes <= this.limitBytes) break;
-      this.entries.delete(oldest);
-      this.bytes -= entry.bytes;
-    }
-  }
 }
 
 /** `#creationId` in an id argument names an object created earlier in the request (RFC 8620 §5.3). */
