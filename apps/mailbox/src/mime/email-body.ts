@@ -116,17 +116,6 @@ export function storedBodyOf(body: EmailBody): StoredBody {
   return { structure: withoutHeaders(body.structure), values };
 }
 
-function withoutHeaders(part: ViewPart): StoredPart {
-  return {
-    partId: part.partId,
-    size: part.size,
-    name: part.name,
-    type: part.type,
-    charset: part.charset,
-    disposition: part.disposition,
-    cid: part.cid,
-    language: part.language,
-    location: part.location,
-    subParts: part.subParts === null ? null : part.subParts.map(withoutHeaders),
-  };
+function withoutHeaders({ headers: _notStored, subParts, ...fields }: ViewPart): StoredPart {
+  return { ...fields, subParts: subParts === null ? null : subParts.map(withoutHeaders) };
 }
