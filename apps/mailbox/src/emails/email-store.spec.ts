@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hostileString, isStorable } from '../testing/hostile-strings.js';
+import { partOfType } from '../mime/body-structure.js';
 import { newEmail } from './email.js';
 import { INSERT_EMAIL, insertEmailValues } from './email-store.js';
 
@@ -26,7 +27,15 @@ const bare = newEmail(
     attachments: [],
     parseError: 'unreadable',
   },
-  { deliveryId: 'd1', blobId: 'B1', size: 10, receivedAt: new Date(0), mailboxIds: {}, keywords: {} },
+  {
+    deliveryId: 'd1',
+    blobId: 'B1',
+    size: 10,
+    receivedAt: new Date(0),
+    mailboxIds: {},
+    keywords: {},
+    body: { structure: { ...partOfType('text/plain'), partId: 'p1', size: 0, subParts: null }, values: {} },
+  },
 );
 
 const full = {

@@ -3,6 +3,7 @@ import { Inject } from '@nestjs/common';
 import { BlobStore } from '../blobs/blob-store.service.js';
 import type { AccountWrite } from '../changes/account-write.js';
 import { DeviceChanges } from '../jmap/methods/device-change.js';
+import { storedBody } from '../mime/email-body.js';
 import { parseMessage } from '../mime/parse-message.js';
 import { newEmail, type NewEmail } from './email.js';
 import { type InsertedEmail, insertEmail } from './email-store.js';
@@ -37,6 +38,7 @@ export abstract class EmailWrites {
         receivedAt: placement.receivedAt,
         mailboxIds: placement.mailboxIds,
         keywords: placement.keywords,
+        body: storedBody(raw),
       }),
     );
     if (!inserted) throw new Error(`a fresh ${origin} id collided with a stored delivery`);

@@ -1,4 +1,5 @@
 import type { Insertable } from 'kysely';
+import type { StoredBody } from '../mime/email-body.js';
 import { addressSortKey, subjectSortKey } from '../mime/sort-keys.js';
 import type { EmailRow } from '../store/query-builder.js';
 import { storable } from '../store/storable-text.js';
@@ -60,6 +61,8 @@ export interface Email extends MessageFields {
 export interface NewEmail extends Omit<Email, 'id' | 'threadId'> {
   /** The idempotency key: a second insert with the same key stores nothing. */
   deliveryId: string;
+  /** The MIME parts Email/get shows, read from the message once, as it is stored. */
+  body: StoredBody;
 }
 
 /** The columns an `Email` is read from. */
@@ -100,6 +103,8 @@ const STORE_COLUMNS = [
   'sort_to',
   'created_modseq',
   'updated_modseq',
+  'body_structure',
+  'body_values',
 ] as const;
 
 type EmailInsertColumn =
@@ -193,6 +198,8 @@ export function emailInsert(
     sort_to: addressSortKey(email.to),
     created_modseq: stored.modseq,
     updated_modseq: stored.modseq,
+    body_structure: JSON.stringify(email.body.structure),
+    body_values: JSON.stringify(email.body.values),
   });
 }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Invocation } from '@pushmail/jmap';
+import { expectEventually } from '@pushmail/testing';
 import PostalMime from 'postal-mime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobStore } from '../blobs/blob-store.service.js';
@@ -7,6 +8,7 @@ import { MAX_PART_DEPTH } from '../mime/body-structure.js';
 import { mailArrivedEvent } from '../testing/mail-fixtures.js';
 import { type MailboxTestApp, startMailboxApp } from '../testing/mailbox-harness.js';
 import { StoreDeliveryUseCase } from '../usecases/store-delivery/store-delivery.usecase.js';
+import { DEFAULT_EMAIL_PROPERTIES } from './methods/email-view.js';
 import { JmapService } from './jmap.service.js';
 
 const png = Buffer.from(
@@ -486,5 +488,61 @@ describe(JmapService.name, () => {
     ])) as [Invocation];
     expect(name).toBe('error');
     expect(result['type']).toBe('invalidArguments');
+  });
+  describe('parts kept at delivery', () => {
+    const bodyArgs = {
+      properties: [...DEFAULT_EMAIL_PROPERTIES, 'bodyStructure'],
+      fetchTextBodyValues: true,
+      fetchHTMLBodyValues: true,
+    };
+    const deliver = async (tag: string): Promise<string> => {
+      const raw = Buffer.concat([Buffer.from(`X-Copy: ${tag}\r\n`), nested]);
+      const event = {
+        ...mailArrivedEvent(alice, ''),
+        sizeBytes: raw.length,
+        rawBase64: raw.toString('base64'),
+      };
+      const result = await harness.app.get(StoreDeliveryUseCase).execute([event]);
+      return result.changes[0]!.createdEmailIds[0]!;
+    };
+    const storedParts = async (id: string) =>
+      (
+        await harness.db.query<{ body_structure: unknown; body_values: unknown }>(
+          'SELECT body_structure, body_values FROM mailbox.emails WHERE account_id = $1 AND id = $2',
+          [alice, id],
+        )
+      ).rows[0]!;
+
+    it('answers the default properties, the structure and the text and HTML values without the message', async () => {
+      const id = await deliver('rows only');
+      const before = await getEmail(id, bodyArgs);
+      expect(Object.keys(before['bodyValues'] as object).length).toBeGreaterThan(0);
+      // The message is not read again: bytes that are no message would give other parts.
+      await harness.db.query('UPDATE mailbox.blobs SET data = $3 WHERE account_id = $1 AND id = $2', [
+        alice,
+        before['blobId'],
+        Buffer.from('not a message'),
+      ]);
+      expect(await getEmail(id, bodyArgs)).toEqual(before);
+      // Header fields are not kept: they are read from the message.
+      expect(await getEmail(id, { properties: ['headers'] })).toEqual({ id, headers: [] });
+    });
+
+    it('keeps the parts of an email stored without them when it is first read, and answers the same', async () => {
+      const id = await deliver('filled later');
+      const kept = await storedParts(id);
+      expect(kept.body_structure).not.toBeNull();
+      const expected = await getEmail(id, bodyArgs);
+      await harness.db.query(
+        'UPDATE mailbox.emails SET body_structure = NULL, body_values = NULL WHERE account_id = $1 AND id = $2',
+        [alice, id],
+      );
+      expect(await getEmail(id, { properties: ['subject'] })).toEqual({ id, subject: expected['subject'] });
+      expect((await storedParts(id)).body_structure).toBeNull();
+
+      expect(await getEmail(id, bodyArgs)).toEqual(expected);
+      await expectEventually(async () => expect(await storedParts(id)).toEqual(kept));
+      expect(await getEmail(id, bodyArgs)).toEqual(expected);
+    });
   });
 });

@@ -1,10 +1,15 @@
-import type { MimePart } from './body-structure.js';
+import type { PartFields } from './body-structure.js';
+
+/** What the lists are picked by: a part of the structure, read from the message or stored. */
+export interface ListedPart<Part> extends Pick<PartFields, 'type' | 'disposition' | 'name'> {
+  subParts: readonly Part[] | null;
+}
 
 /** The parts a reader shows in the text and HTML views of a message, and its attachments. */
-export interface BodyLists {
-  textBody: MimePart[];
-  htmlBody: MimePart[];
-  attachments: MimePart[];
+export interface BodyLists<Part extends ListedPart<Part>> {
+  textBody: Part[];
+  htmlBody: Part[];
+  attachments: Part[];
 }
 
 const isInlineMediaType = (type: string): boolean =>
@@ -15,20 +20,20 @@ const isInlineMediaType = (type: string): boolean =>
  * `bodyStructure` by the algorithm of RFC 8621 §4.1.4, so that the three lists and the structure
  * name every part by the same `partId`. Linear in the number of parts.
  */
-export function bodyLists(structure: MimePart): BodyLists {
-  const lists: BodyLists = { textBody: [], htmlBody: [], attachments: [] };
-  parseStructure([structure], 'mixed', false, lists.htmlBody, lists.textBody, lists.attachments);
+export function bodyLists<Part extends ListedPart<Part>>(structure: Part): BodyLists<Part> {
+  const lists: BodyLists<Part> = { textBody: [], htmlBody: [], attachments: [] };
+  parseStructure<Part>([structure], 'mixed', false, lists.htmlBody, lists.textBody, lists.attachments);
   return lists;
 }
 
 /** RFC 8621 §4.1.4's `parseStructure`, step for step; `null` lists are views no longer filled. */
-function parseStructure(
-  parts: readonly MimePart[],
+function parseStructure<Part extends ListedPart<Part>>(
+  parts: readonly Part[],
   multipartType: string,
   inAlternative: boolean,
-  htmlBody: MimePart[] | null,
-  textBody: MimePart[] | null,
-  attachments: MimePart[],
+  htmlBody: Part[] | null,
+  textBody: Part[] | null,
+  attachments: Part[],
 ): void {
   // For multipart/alternative: which parts each view had before this one.
   const textLength = textBody ? textBody.length : -1;

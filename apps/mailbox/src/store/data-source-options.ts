@@ -5,6 +5,7 @@ import { AddSubmissions1796000000000 } from './migrations/1796000000000-add-subm
 import { AddVacationResponses1796100000000 } from './migrations/1796100000000-add-vacation-responses.js';
 import { AddVacationState1796200000000 } from './migrations/1796200000000-add-vacation-state.js';
 import { IndexPendingSubmissions1796300000000 } from './migrations/1796300000000-index-pending-submissions.js';
+import { AddStoredBodyParts1796400000000 } from './migrations/1796400000000-add-stored-body-parts.js';
 
 export const MAILBOX_SCHEMA = 'mailbox';
 
@@ -16,6 +17,7 @@ export const mailboxMigrations = [
   AddVacationResponses1796100000000,
   AddVacationState1796200000000,
   IndexPendingSubmissions1796300000000,
+  AddStoredBodyParts1796400000000,
 ];
 
 export function mailboxDataSourceOptions(databaseUrl: string): DataSourceOptions {

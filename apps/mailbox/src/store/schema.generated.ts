@@ -83,6 +83,8 @@ export interface EmailsTable {
   sort_subject: Generated<string>;
   sort_from: Generated<string>;
   sort_to: Generated<string>;
+  body_structure: Json | null;
+  body_values: Json | null;
 }
 
 export interface IdentitiesTable {

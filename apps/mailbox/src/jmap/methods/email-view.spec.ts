@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Email } from '../../emails/email.js';
-import { parseBodyStructure, readHeaders } from '../../mime/body-structure.js';
+import { type EmailBody, readEmailBody, storedBody, storedEmailBody } from '../../mime/email-body.js';
 import { mimeEntity } from '../../testing/mail-fixtures.js';
 import {
   DEFAULT_BODY_PART_PROPERTIES,
   DEFAULT_EMAIL_PROPERTIES,
   emailView,
   type EmailViewOptions,
-  type RawMessage,
+  needsMessage,
   truncateUtf8,
   utcDate,
 } from './email-view.js';
@@ -73,10 +73,14 @@ const message = Buffer.from(
     ['From: Ada <ada@example.org>', 'Subject: =?utf-8?q?Caf=C3=A9_plans?='],
   ),
 );
-const raw = (bytes: Buffer = message): RawMessage => ({
-  headers: readHeaders(bytes).headers,
-  structure: parseBodyStructure(bytes),
-});
+const raw = (bytes: Buffer = message): EmailBody => readEmailBody(bytes);
+/** The parts the store keeps of the message, read back as a row gives them. */
+const stored = (bytes: Buffer = message): EmailBody => {
+  const { structure, values } = JSON.parse(JSON.stringify(storedBody(bytes))) as ReturnType<
+    typeof storedBody
+  >;
+  return storedEmailBody(structure, values);
+};
 
 describe(emailView.name, () => {
   it('returns every default property, with no body values unless asked', () => {
@@ -196,6 +200,47 @@ describe(emailView.name, () => {
       raw(bytes),
     );
     expect((view['bodyValues'] as Record<string, { value: string }>)['p1']!.value).toBe('a\ufffdb');
+  });
+});
+
+describe(needsMessage.name, () => {
+  it('serves the default properties and the text and HTML values from the stored parts', () => {
+    for (const fetch of [
+      {},
+      { fetchTextBodyValues: true },
+      { fetchHTMLBodyValues: true, maxBodyValueBytes: 5 },
+      { fetchTextBodyValues: true, fetchHTMLBodyValues: true },
+    ]) {
+      const asked = options({ properties: [...DEFAULT_EMAIL_PROPERTIES, 'bodyStructure'], ...fetch });
+      expect(needsMessage(asked, stored())).toBe(false);
+      expect(emailView(email, asked, stored())).toEqual(emailView(email, asked, raw()));
+    }
+  });
+
+  it('reads the message for header fields and for the text of parts the store did not keep', () => {
+    const attachedText = Buffer.from(
+      mimeEntity('multipart/mixed', [
+        mimeEntity('text/plain', 'the body'),
+        mimeEntity('text/csv; name="a.csv"', 'a,b', ['Content-Disposition: attachment; filename="a.csv"']),
+      ]),
+    );
+    expect(needsMessage(options({ properties: ['headers'] }), stored())).toBe(true);
+    expect(needsMessage(options({ bodyProperties: ['partId', 'headers'] }), stored())).toBe(true);
+    expect(needsMessage(options({ properties: ['bodyValues'], fetchAllBodyValues: true }), stored())).toBe(
+      false,
+    );
+    const all = options({ properties: ['bodyValues'], fetchAllBodyValues: true });
+    expect(needsMessage(all, stored(attachedText))).toBe(true);
+    expect(emailView(email, all, raw(attachedText))['bodyValues']).toEqual({
+      p1: { value: 'the body', isEncodingProblem: false, isTruncated: false },
+      p2: { value: 'a,b', isEncodingProblem: false, isTruncated: false },
+    });
+  });
+
+  it('reads a NUL from the message: the store keeps no value it could not hold as it is', () => {
+    const bytes = Buffer.from('Content-Type: text/plain\r\n\r\na\u0000b');
+    const asked = options({ properties: ['bodyValues'], fetchTextBodyValues: true, maxBodyValueBytes: 2 });
+    expect(needsMessage(asked, stored(bytes))).toBe(true);
   });
 });
 

@@ -1,13 +1,8 @@
 import { partBlobId } from '../../blobs/blob-ids.js';
 import type { Email } from '../../emails/email.js';
-import {
-  decodePartBody,
-  decodePartText,
-  type MimePart,
-  type RawHeader,
-  walkParts,
-} from '../../mime/body-structure.js';
+import type { RawHeader } from '../../mime/body-structure.js';
 import { bodyLists } from '../../mime/body-lists.js';
+import type { EmailBody, ViewPart } from '../../mime/email-body.js';
 import { storable, storableText } from '../../store/storable-text.js';
 import { headerPropertyValue, type HeaderProperty, parseHeaderProperty } from './header-properties.js';
 import { invalidArguments, optionalStringList } from './arguments.js';
@@ -47,17 +42,11 @@ export const DEFAULT_EMAIL_PROPERTIES: readonly string[] = EMAIL_PROPERTIES.filt
 );
 
 /**
- * The properties that need the raw message read and its MIME structure parsed: the body lists are
- * picked from the structure's parts (RFC 8621 §4.1.4), so that every list names a part by one id.
+ * The properties read from the body's parts (stored when the message was, see StoredBody): the body
+ * lists are picked from the structure's parts (RFC 8621 §4.1.4), so that every list names a part by
+ * one id.
  */
-export const PROPERTIES_NEEDING_RAW = [
-  'headers',
-  'bodyStructure',
-  'textBody',
-  'htmlBody',
-  'attachments',
-  'bodyValues',
-];
+export const PROPERTIES_OF_PARTS = ['bodyStructure', 'textBody', 'htmlBody', 'attachments', 'bodyValues'];
 
 export const BODY_PART_PROPERTIES = [
   'partId',
@@ -109,12 +98,6 @@ export function propertiesWithHeaders(
   return { properties: requested, headers };
 }
 
-/** The raw message of an email, read only when a requested property needs it. */
-export interface RawMessage {
-  headers: RawHeader[];
-  structure: MimePart;
-}
-
 export interface EmailViewOptions {
   properties: readonly string[];
   headerProperties: readonly HeaderProperty[];
@@ -127,15 +110,53 @@ export interface EmailViewOptions {
   maxBodyValueBytes: number;
 }
 
+/** Whether the requested properties need the body's parts: stored, or read from the message. */
+export function needsParts(options: EmailViewOptions): boolean {
+  return options.properties.some((property) => PROPERTIES_OF_PARTS.includes(property));
+}
+
+/**
+ * Whether the requested properties need the message itself, given its stored parts: header fields
+ * (of the message or of its parts) are not stored, and neither is the text of parts outside
+ * `textBody` and `htmlBody` (or text the store could not hold as it is).
+ */
+export function needsMessage(options: EmailViewOptions, stored: EmailBody): boolean {
+  if (options.headerProperties.length > 0 || options.properties.includes('headers')) return true;
+  const showsParts = ['bodyStructure', 'textBody', 'htmlBody', 'attachments'].some((property) =>
+    options.properties.includes(property),
+  );
+  if (showsParts && (options.bodyHeaderProperties.length > 0 || options.bodyProperties.includes('headers'))) {
+    return true;
+  }
+  if (!options.properties.includes('bodyValues')) return false;
+  for (const part of valueParts(stored, options)) if (stored.value(part) === undefined) return true;
+  return false;
+}
+
+/** RFC 8621 §4.2: the text parts of the lists asked for, or of the whole structure. */
+function valueParts(body: EmailBody, options: EmailViewOptions): ViewPart[] {
+  const lists = bodyLists(body.structure);
+  const parts = new Set<ViewPart>();
+  if (options.fetchTextBodyValues) for (const part of lists.textBody) parts.add(part);
+  if (options.fetchHTMLBodyValues) for (const part of lists.htmlBody) parts.add(part);
+  if (options.fetchAllBodyValues) for (const part of walkParts(body.structure)) parts.add(part);
+  return [...parts].filter((part) => part.partId !== null && part.type.startsWith('text/'));
+}
+
+function* walkParts(part: ViewPart): Generator<ViewPart> {
+  yield part;
+  for (const child of part.subParts ?? []) yield* walkParts(child);
+}
+
 /** An Email object with exactly the requested properties (`id` always). */
 export function emailView(
   email: Email,
   options: EmailViewOptions,
-  raw?: RawMessage,
+  body?: EmailBody,
 ): Record<string, unknown> {
   const view: Record<string, unknown> = { id: email.id };
-  const lists = raw ? bodyLists(raw.structure) : { textBody: [], htmlBody: [], attachments: [] };
-  const listView = (parts: MimePart[]) => parts.map((part) => structureView(email.blobId, part, options));
+  const lists = body ? bodyLists(body.structure) : { textBody: [], htmlBody: [], attachments: [] };
+  const listView = (parts: ViewPart[]) => parts.map((part) => structureView(email.blobId, part, options));
 
   const values: Record<string, () => unknown> = {
     blobId: () => email.blobId,
@@ -159,20 +180,15 @@ export function emailView(
     preview: () => email.preview,
     textBody: () => listView(lists.textBody),
     htmlBody: () => listView(lists.htmlBody),
-    headers: () => raw?.headers.map(headerView) ?? [],
-    bodyStructure: () => (raw ? structureView(email.blobId, raw.structure, options) : null),
+    headers: () => body?.headers?.map(headerView) ?? [],
+    bodyStructure: () => (body ? structureView(email.blobId, body.structure, options) : null),
     attachments: () => listView(lists.attachments),
     bodyValues: () => {
-      // RFC 8621 §4.2: the text/* parts of the lists asked for, or of the whole structure.
-      const parts = new Set<MimePart>();
-      if (options.fetchTextBodyValues) for (const part of lists.textBody) parts.add(part);
-      if (options.fetchHTMLBodyValues) for (const part of lists.htmlBody) parts.add(part);
-      if (options.fetchAllBodyValues && raw) for (const part of walkParts(raw.structure)) parts.add(part);
       const bodyValues: Record<string, { value: string; isEncodingProblem: boolean; isTruncated: boolean }> =
         {};
-      for (const part of parts) {
-        if (part.partId === null || !part.type.startsWith('text/')) continue;
-        const decoded = decodePartText(part);
+      for (const part of body ? valueParts(body, options) : []) {
+        const decoded = body!.value(part);
+        if (decoded === undefined || part.partId === null) continue;
         const { value, isTruncated } = truncateUtf8(decoded.value, options.maxBodyValueBytes);
         // As the store keeps text: a lone surrogate shown as U+FFFD, no NUL.
         bodyValues[part.partId] = {
@@ -189,7 +205,7 @@ export function emailView(
     if (value) view[property] = value();
   }
   for (const header of options.headerProperties) {
-    view[header.property] = headerPropertyValue(raw?.headers ?? [], header);
+    view[header.property] = headerPropertyValue(body?.headers ?? [], header);
   }
   return view;
 }
@@ -201,14 +217,14 @@ function headerView(header: RawHeader): { name: string; value: string } {
 /** An EmailBodyPart tree (RFC 8621 §4.1.4) with the requested body properties. */
 function structureView(
   messageBlobId: string,
-  part: MimePart,
+  part: ViewPart,
   options: EmailViewOptions,
 ): Record<string, unknown> {
   const all: Record<string, () => unknown> = {
     partId: () => part.partId,
     blobId: () => (part.partId === null ? null : partBlobId(messageBlobId, part.partId)),
-    size: () => (part.subParts === null ? decodePartBody(part).data.length : 0),
-    headers: () => storable(part.headers.map(headerView)),
+    size: () => part.size,
+    headers: () => storable((part.headers ?? []).map(headerView)),
     name: () => (part.name === null ? null : storableText(part.name)),
     type: () => part.type,
     charset: () => part.charset,
@@ -223,7 +239,7 @@ function structureView(
     if (value) view[property] = value();
   }
   for (const header of options.bodyHeaderProperties) {
-    view[header.property] = headerPropertyValue(part.headers, header);
+    view[header.property] = headerPropertyValue(part.headers ?? [], header);
   }
   // A tree needs its branches: a multipart always lists its sub-parts.
   if (part.subParts !== null) {

@@ -1,14 +1,24 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DEFAULT_CORE_LIMITS, isObject, type MethodContext, MethodError } from '@pushmail/jmap';
 import { type Compilable, sql } from 'kysely';
+import { LOGGER } from '@pushmail/platform';
+import type { Logger } from 'pino';
 import { DataSource, type EntityManager } from 'typeorm';
 import { BlobStore } from '../../blobs/blob-store.service.js';
 import { ChangesService } from '../../changes/changes.service.js';
 import { isJmapId } from '../../ids/random-id.js';
 import { type Email, EMAIL_COLUMNS, type EmailColumns, emailFromRow } from '../../emails/email.js';
-import { parseBodyStructure, readHeaders } from '../../mime/body-structure.js';
+import {
+  type BodyValue,
+  type EmailBody,
+  readEmailBody,
+  type StoredBody,
+  storedBodyOf,
+  storedEmailBody,
+  type StoredPart,
+} from '../../mime/email-body.js';
 import { parseMessage } from '../../mime/parse-message.js';
-import { mailboxDb, runQuery } from '../../store/query-builder.js';
+import { type EmailRow, mailboxDb, runQuery } from '../../store/query-builder.js';
 import { storable } from '../../store/storable-text.js';
 import { compileEmailFilter } from '../query/email-filter.js';
 import { compileEmailSort } from '../query/email-sort.js';
@@ -28,9 +38,9 @@ import {
   EMAIL_PROPERTIES,
   emailView,
   type EmailViewOptions,
-  PROPERTIES_NEEDING_RAW,
+  needsMessage,
+  needsParts,
   propertiesWithHeaders,
-  type RawMessage,
 } from './email-view.js';
 import { queryChangesArguments, queryWindowArguments, sinceModseq } from './query-results.js';
 import { listFound, TypeMethods } from './type-methods.js';
@@ -63,7 +73,8 @@ export interface CompiledQuery {
  */
 @Injectable()
 export class EmailMethods extends TypeMethods {
-  private readonly recentRaw = new RecentByBytes<RawMessage>(RECENT_RAW_BYTES);
+  /** The fills of stored parts under way (see fillStoredBodies). */
+  private readonly filling = new Set<Promise<void>>();
 
   protected readonly type = 'Email';
 
@@ -71,6 +82,7 @@ export class EmailMethods extends TypeMethods {
     @Inject(DataSource) dataSource: DataSource,
     @Inject(ChangesService) changes: ChangesService,
     @Inject(BlobStore) private readonly blobs: BlobStore,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {
     super(dataSource, changes);
   }
@@ -83,16 +95,19 @@ export class EmailMethods extends TypeMethods {
     const options = viewOptions(args, EMAIL_PROPERTIES, DEFAULT_EMAIL_PROPERTIES);
     const lookup = ids.filter(isJmapId);
 
-    return this.withStates(accountId, async (manager, states) => {
-      const rows = lookup.length === 0 ? [] : await runQuery(manager, emailsById(accountId, lookup));
-      const found = new Map(rows.map((row) => [row.id, emailFromRow(row)]));
+    const fills: BodyToFill[] = [];
+    const answer = await this.withStates(accountId, async (manager, states) => {
+      const rows =
+        lookup.length === 0
+          ? []
+          : await runQuery(manager, emailsById(accountId, lookup, options.properties.includes('bodyValues')));
       // Views are built one message at a time and counted against what the response may still
-      // hold: memory holds one raw message and the views so far, never more than the budget.
+      // hold: memory holds one message's parts and the views so far, never more than the budget.
       const budget = new ViewBudget(context);
       const views = new Map<string, Record<string, unknown>>();
-      for (const [id, email] of found) {
-        const raw = needsRaw(options) ? await this.rawMessage(manager, accountId, email.blobId) : undefined;
-        views.set(id, budget.charge(emailView(email, options, raw)));
+      for (const row of rows) {
+        const body = await this.bodyOf(manager, accountId, row, options, fills);
+        views.set(row.id, budget.charge(emailView(emailFromRow(row), options, body)));
       }
       return {
         accountId,
@@ -100,6 +115,8 @@ export class EmailMethods extends TypeMethods {
         ...listFound(ids, views, (view) => view),
       };
     });
+    this.fillStoredBodies(accountId, fills);
+    return answer;
   }
 
   async query(args: Record<string, unknown>, context: MethodContext): Promise<Record<string, unknown>> {
@@ -244,9 +261,9 @@ export class EmailMethods extends TypeMethods {
         receivedAt: new Date(0),
         ...message,
       });
-      const view = budget.charge(
-        emailView(email, options, needsRaw(options) ? rawMessage(blob.data) : undefined),
-      );
+      const needsBody =
+        needsParts(options) || options.headerProperties.length > 0 || properties.includes('headers');
+      const view = budget.charge(emailView(email, options, needsBody ? readEmailBody(blob.data) : undefined));
       delete view['id'];
       for (const property of NOT_IN_A_PARSED_MESSAGE)
         if (properties.includes(property)) view[property] = null;
@@ -271,26 +288,85 @@ export class EmailMethods extends TypeMethods {
   }
 
   /**
-   * The raw message of this blob, header fields and MIME structure read. A stored blob never
-   * changes, so the messages read last are kept (by size, RECENT_RAW_BYTES in all): the devices of
-   * an account fetch the same new mail right after it arrives, and it is read and parsed once.
+   * What the view of one email reads its body properties from: the parts stored with it, or the
+   * message itself when a property needs what is not stored (header fields, the text of other parts)
+   * or the row was stored before the parts were (then they are kept, see fillStoredBodies).
    */
-  private async rawMessage(
+  private async bodyOf(
+    manager: EntityManager,
+    accountId: string,
+    row: EmailBodyColumns,
+    options: EmailViewOptions,
+    fills: BodyToFill[],
+  ): Promise<EmailBody | undefined> {
+    const needsHeaders = options.headerProperties.length > 0 || options.properties.includes('headers');
+    if (!needsHeaders && !needsParts(options)) return undefined;
+    if (row.body_structure !== null) {
+      const stored = storedEmailBody(
+        row.body_structure as unknown as StoredPart,
+        row.body_values as unknown as Record<string, BodyValue> | null,
+      );
+      if (!needsMessage(options, stored)) return stored;
+    }
+    const body = await this.readMessage(manager, accountId, row.blob_id);
+    if (body && row.body_structure === null) fills.push({ emailId: row.id, body: storedBodyOf(body) });
+    return body;
+  }
+
+  /**
+   * Keeps the parts of emails stored before parts were kept (ADR 0052), once their message has been
+   * read: later reads of them read rows only. Not awaited, in a transaction of its own after the
+   * answer is built: a read's snapshot is read-only and may hold its connection until the request
+   * ends. An email's message never changes, so two requests filling the same row write the same.
+   */
+  private fillStoredBodies(accountId: string, fills: BodyToFill[]): void {
+    if (fills.length === 0) return;
+    const filling = this.dataSource
+      .transaction(async (manager) => {
+        for (const fill of fills) {
+          await runQuery(
+            manager,
+            mailboxDb
+              .updateTable('mailbox.emails')
+              .set({
+                body_structure: JSON.stringify(storable(fill.body.structure)),
+                body_values: JSON.stringify(fill.body.values),
+              })
+              .where('account_id', '=', accountId)
+              .where('id', '=', fill.emailId)
+              .where('body_structure', 'is', null),
+          );
+        }
+      })
+      .catch((error: unknown) => {
+        this.logger.warn(
+          { err: error, accountId },
+          'the parts of emails read from their messages were not kept',
+        );
+      })
+      .finally(() => this.filling.delete(filling));
+    this.filling.add(filling);
+  }
+
+  /** Lets the fills under way finish before the database goes. */
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all(this.filling);
+  }
+
+  /**
+   * The message of this blob, header fields and MIME structure read: only for what the stored parts
+   * do not hold (see bodyOf), so no parsed message is kept between requests.
+   */
+  private async readMessage(
     manager: EntityManager,
     accountId: string,
     blobId: string,
-  ): Promise<RawMessage | undefined> {
-    const key = `${accountId}/${blobId}`;
-    const recent = this.recentRaw.get(key);
-    if (recent) return recent;
+  ): Promise<EmailBody | undefined> {
     const rows: Array<{ data: Buffer }> = await manager.query(
       'SELECT data FROM mailbox.blobs WHERE account_id = $1 AND id = $2',
       [accountId, blobId],
     );
-    if (!rows[0]) return undefined;
-    const raw = rawMessage(rows[0].data);
-    this.recentRaw.set(key, raw, rows[0].data.length);
-    return raw;
+    return rows[0] ? readEmailBody(rows[0].data) : undefined;
   }
 
   /** The ids of every email in the threads of `emailIds`, and in threads that changed in the range. */
@@ -376,60 +452,39 @@ function viewOptions(
   };
 }
 
-/** Whether a requested property needs the raw message: header fields, the structure, the bodies. */
-function needsRaw(options: EmailViewOptions): boolean {
-  return (
-    options.headerProperties.length > 0 ||
-    options.properties.some((property) => PROPERTIES_NEEDING_RAW.includes(property))
-  );
-}
-
-/** What the recently read raw messages may hold in all. */
-const RECENT_RAW_BYTES = 32 * 1024 * 1024;
-
-/** The values set last, up to `limitBytes` of their sizes; the least recently used go first. */
-class RecentByBytes<T> {
-  private readonly entries = new Map<string, { value: T; bytes: number }>();
-  private bytes = 0;
-
-  constructor(private readonly limitBytes: number) {}
-
-  get(key: string): T | undefined {
-    const entry = this.entries.get(key);
-    if (!entry) return undefined;
-    this.entries.delete(key);
-    this.entries.set(key, entry);
-    return entry.value;
-  }
-
-  set(key: string, value: T, bytes: number): void {
-    if (bytes > this.limitBytes / 4 || this.entries.has(key)) return;
-    this.entries.set(key, { value, bytes });
-    this.bytes += bytes;
-    for (const [oldest, entry] of this.entries) {
-      if (this.bytes <= this.limitBytes) break;
-      this.entries.delete(oldest);
-      this.bytes -= entry.bytes;
-    }
-  }
-}
-
-function rawMessage(data: Buffer): RawMessage {
-  return { headers: readHeaders(data).headers, structure: parseBodyStructure(data) };
-}
-
 /** `#creationId` in an id argument names an object created earlier in the request (RFC 8620 §5.3). */
 export function resolveCreationId(id: string, context: MethodContext): string {
   return id.startsWith('#') ? (context.createdIds.get(id.slice(1)) ?? id) : id;
 }
 
-/** The stored bodies are left out: the views read the message itself (see PROPERTIES_NEEDING_RAW). */
-function emailsById(accountId: string, ids: string[]): Compilable<EmailColumns> {
+/** The parts of an email that its stored row holds, and what it was stored with. */
+type EmailBodyColumns = EmailColumns & Pick<EmailRow, 'body_structure' | 'body_values'>;
+
+/** An email stored before its parts were, whose parts were read from its message. */
+interface BodyToFill {
+  emailId: string;
+  body: StoredBody;
+}
+
+/**
+ * The emails with their stored parts; the text of the bodies (`body_values`) only when asked for.
+ * The text bodies kept for search are left out: the views read the parts' text (see StoredBody).
+ */
+function emailsById(accountId: string, ids: string[], withValues: boolean): Compilable<EmailBodyColumns> {
   const headers = EMAIL_COLUMNS.filter((column) => column !== 'text_body' && column !== 'html_body');
   return mailboxDb
     .selectFrom('mailbox.emails')
     .where('account_id', '=', accountId)
     .where('id', '=', sql<string>`ANY(${ids}::text[])`)
     .select(headers)
-    .select([sql<null>`NULL`.as('text_body'), sql<null>`NULL`.as('html_body')]) as Compilable<EmailColumns>;
+    .select('body_structure')
+    .select(
+      withValues
+        ? sql<EmailRow['body_values']>`body_values`.as('body_values')
+        : sql<null>`NULL`.as('body_values'),
+    )
+    .select([
+      sql<null>`NULL`.as('text_body'),
+      sql<null>`NULL`.as('html_body'),
+    ]) as Compilable<EmailBodyColumns>;
 }

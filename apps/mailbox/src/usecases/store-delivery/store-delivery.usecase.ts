@@ -13,6 +13,7 @@ import { type MailboxRole, PreparedStatement } from '../../store/query-builder.j
 import { MailboxMetrics } from '../../metrics/mailbox-metrics.js';
 import { parseMessage, type ParsedMessage } from '../../mime/parse-message.js';
 import { readHeaders } from '../../mime/body-structure.js';
+import { type StoredBody, storedBody } from '../../mime/email-body.js';
 import { replyIfOnVacation } from '../../vacation/vacation-store.js';
 import { type ChangeOrigin, MailboxChangesPublisher } from '../../publishing/mailbox-changes.publisher.js';
 
@@ -41,6 +42,7 @@ interface PreparedDelivery {
   raw: Buffer;
   envelope: MailArrivedV1['envelope'];
   parsed: ParsedMessage;
+  body: StoredBody;
 }
 
 export interface AccountDeliveryChange {
@@ -158,6 +160,7 @@ export class StoreDeliveryUseCase {
       receivedAt: new Date(event.receivedAt),
       raw,
       parsed,
+      body: storedBody(raw),
       envelope: event.envelope,
     };
   }
@@ -210,6 +213,7 @@ export class StoreDeliveryUseCase {
           receivedAt: delivery.receivedAt,
           mailboxIds: { [inboxId]: true },
           keywords: {},
+          body: delivery.body,
         }),
       );
       if (inserted) {
