@@ -161,6 +161,8 @@ async function main() {
   };
   progress.start(`platform (${SERVICES.length} services)`, null);
   platform = await startPlatform({
+    // A loaded machine can take minutes to start six services at once.
+    readyTimeoutMs: 600_000,
     onLogLine,
     kafkaBrokers: infra.kafkaBrokers,
     databaseUrl: infra.databaseUrl,

@@ -4,6 +4,7 @@
 // every process's RSS along the way, consumer lag and dead letters, and exits 1 on a lost message,
 // on RSS that keeps growing in the last third of the run, or on any dead letter.
 // `npm run soak -- --help` lists the flags; docs/performance.md says what is checked.
+import { writeFileSync } from 'node:fs';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -13,6 +14,7 @@ import { DevicePool } from './lib/device-pool.mjs';
 import { cleanUpOnInterrupt, stopPlatform } from './lib/run-lifecycle.mjs';
 import { buildMessage, RUN_TAG, subjectOf } from './lib/messages.mjs';
 import { openDatabase, waitRecipientKnown } from './lib/platform-probes.mjs';
+import { heapGrowth, heapSnapshotSummary, INSPECTOR_LINE, memoryAfterGc } from './lib/inspector.mjs';
 import { findKafkaPid, readProcess } from './lib/procstat.mjs';
 import { Progress } from './lib/progress.mjs';
 import { groupLag, waitForQuiet } from './lib/quiesce.mjs';
@@ -48,6 +50,11 @@ const { values: flags } = parseArgs({
     'sample-seconds': { type: 'string', default: '30' },
     'rss-slope-mib-per-hour': { type: 'string', default: '50' },
     'kafka-port': { type: 'string', default: '29592' },
+    heap: { type: 'boolean', default: false },
+    'inspect-port': { type: 'string', default: '0' },
+    'snapshot-services': { type: 'string', default: '' },
+    'snapshot-at-minutes': { type: 'string', default: '' },
+    out: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -64,7 +71,14 @@ if (flags.help) {
   --sample-seconds S           RSS and lag sampling interval (30)
   --rss-slope-mib-per-hour M   a service fails when its RSS grows faster than this over the
                                last third of the run (50)
-  --kafka-port P               port of the broker started for the soak alone (29592)`);
+  --kafka-port P               port of the broker started for the soak alone (29592)
+  --heap                       services run with an inspector; every sample also reads each one's
+                               memory right after two full collections (heap used, heap total, RSS)
+  --inspect-port P             their inspectors listen on P, P+1, … (default: free ports)
+  --snapshot-services a,b      with --heap: heap snapshots of these services, summarised by kind of
+  --snapshot-at-minutes m1,m2  object, at these minutes of the steady phase; what grew between
+                               the first and the last is printed
+  --out FILE                   the samples, verdicts and heap growth as JSON`);
   process.exit(0);
 }
 const num = (name) => {
@@ -113,8 +127,24 @@ async function main() {
   const kafkaPid = findKafkaPid(infra.kafkaBrokers);
   const perAccount = num('devices-per-account');
 
+  const inspectorUrls = new Map();
+  const inspectBase = Number(flags['inspect-port']);
+  const inspected = (service) =>
+    flags.heap
+      ? {
+          NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --inspect=127.0.0.1:${
+            inspectBase ? inspectBase + SERVICES.indexOf(service) : 0
+          }`.trim(),
+        }
+      : {};
   progress.start(`platform (${SERVICES.length} services)`, null);
   platform = await startPlatform({
+    // A loaded machine can take minutes to start six services at once.
+    readyTimeoutMs: 600_000,
+    onLogLine: (service, line) => {
+      const match = INSPECTOR_LINE.exec(line);
+      if (match) inspectorUrls.set(service, match[1]);
+    },
     kafkaBrokers: infra.kafkaBrokers,
     databaseUrl: infra.databaseUrl,
     freshDatabase: true,
@@ -122,8 +152,12 @@ async function main() {
     mailDomains: [DOMAIN],
     logDirectory: join(repoRoot, 'bench/results/soak-logs'),
     serviceEnv: {
-      'device-registry': { MAX_DEVICES_PER_ACCOUNT: String(Math.max(10, perAccount)) },
-      ingest: { SMTP_MAX_CLIENTS_PER_ADDRESS: '100000' },
+      ...Object.fromEntries(SERVICES.map((service) => [service, inspected(service)])),
+      'device-registry': {
+        MAX_DEVICES_PER_ACCOUNT: String(Math.max(10, perAccount)),
+        ...inspected('device-registry'),
+      },
+      ingest: { SMTP_MAX_CLIENTS_PER_ADDRESS: '100000', ...inspected('ingest') },
     },
   });
   progress.done(`smtp ${platform.smtp.port}, push ${platform.ports.push}`);
@@ -212,7 +246,38 @@ async function main() {
       const pids = name.startsWith('soak') ? [process.pid, ...pool.pids] : [pidOf()];
       rss[name] = mib(pids.reduce((sum, pid) => sum + (readProcess(pid)?.rssBytes ?? 0), 0));
     }
-    samples.push({ atS: (nowMs() - startedAt) / 1000, rss, lag: await lags() });
+    const row = { atS: (nowMs() - startedAt) / 1000, rss, lag: await lags() };
+    if (flags.heap) {
+      // Read after RSS: the forced collections must not shrink what RSS is judged on.
+      row.heapUsed = {};
+      row.heapTotal = {};
+      row.rssAfterGc = {};
+      for (const service of SERVICES) {
+        const url = inspectorUrls.get(service);
+        const memory = url ? await memoryAfterGc(url).catch(() => null) : null;
+        row.heapUsed[service] = memory ? mib(memory.heapUsed) : null;
+        row.heapTotal[service] = memory ? mib(memory.heapTotal) : null;
+        row.rssAfterGc[service] = memory ? mib(memory.rss) : null;
+      }
+    }
+    samples.push(row);
+  };
+  const snapshotServices = flags['snapshot-services'].split(',').filter(Boolean);
+  const snapshotTimes = flags['snapshot-at-minutes']
+    .split(',')
+    .filter(Boolean)
+    .map((value) => Number(value) * 60_000);
+  const snapshots = []; // { atS, byService: { name: summary } }
+  let snapshotting = null;
+  const takeSnapshots = async (startedAt) => {
+    const byService = {};
+    for (const service of snapshotServices) {
+      const url = inspectorUrls.get(service);
+      if (url)
+        byService[service] = await heapSnapshotSummary(url).catch((error) => ({ error: String(error) }));
+    }
+    snapshots.push({ atS: (nowMs() - startedAt) / 1000, byService });
+    log(`heap snapshots of ${snapshotServices.join(', ')} at ${Math.round((nowMs() - startedAt) / 1000)} s`);
   };
   const lags = async () => {
     const { groups } = await admin.listGroups();
@@ -257,6 +322,12 @@ async function main() {
           ),
       );
     }
+    // Beside the sending loop, not in it: a snapshot stops its process for seconds, and the load
+    // goes on meanwhile (the services' timeouts see what a real pause would cause).
+    if (flags.heap && snapshotTimes.length && !snapshotting && nowMs() - startedAt >= snapshotTimes[0]) {
+      snapshotTimes.shift();
+      snapshotting = takeSnapshots(startedAt).finally(() => (snapshotting = null));
+    }
     if (nowMs() >= nextSample) {
       await sample(startedAt);
       nextSample += sampleMs;
@@ -266,6 +337,7 @@ async function main() {
     await sleep(50);
   }
   await Promise.all(replies);
+  await snapshotting;
   progress.done(`sent ${total}, answered 250: ${accepted.length}`);
   await smtp.close();
   await waitForQuiet(infra.kafkaBrokers, { progress, timeoutMs: 300_000 }).catch((error) =>
@@ -302,6 +374,39 @@ async function main() {
   console.log('consumer lag (events) by sample');
   console.table(Object.fromEntries(samples.map((row) => [`${Math.round(row.atS)} s`, row.lag])));
 
+  if (flags.heap) {
+    console.log('JS heap used right after two full collections (MiB) by sample');
+    console.table(Object.fromEntries(samples.map((row) => [`${Math.round(row.atS)} s`, row.heapUsed])));
+    console.log('heap used after collection: slope over the last third (MiB/hour)');
+    console.table(
+      Object.fromEntries(
+        SERVICES.map((name) => [name, tailSlope(samples, (row) => row.heapUsed?.[name])?.toFixed(1) ?? '-']),
+      ),
+    );
+  }
+  const growth = {};
+  if (snapshots.length >= 2) {
+    for (const service of snapshotServices) {
+      const first = snapshots[0].byService[service];
+      const last = snapshots.at(-1).byService[service];
+      if (!first?.byKind || !last?.byKind) continue;
+      growth[service] = {
+        fromS: Math.round(snapshots[0].atS),
+        toS: Math.round(snapshots.at(-1).atS),
+        ...heapGrowth(first, last),
+      };
+      console.log(
+        `${service}: heap snapshot ${mib(first.totalBytes)} -> ${mib(last.totalBytes)} MiB between ${growth[service].fromS} s and ${growth[service].toS} s; largest growth:`,
+      );
+      console.table(
+        growth[service].byBytes.slice(0, 12).map((row) => ({
+          kind: row.kind,
+          count: `${row.countBefore} -> ${row.countAfter}`,
+          bytes: row.bytesGrowth,
+        })),
+      );
+    }
+  }
   const growing = rssVerdicts(samples).filter((verdict) => verdict.fails);
   console.log('RSS slope over the last third (MiB/hour):');
   console.table(Object.fromEntries(rssVerdicts(samples).map((verdict) => [verdict.name, verdict.text])));
@@ -310,6 +415,39 @@ async function main() {
     deadLetters && `${deadLetters} dead letters`,
     ...growing.map((verdict) => `${verdict.name}: RSS still growing, ${verdict.text}`),
   ].filter(Boolean);
+  if (flags.out) {
+    writeFileSync(
+      resolve(flags.out),
+      `${JSON.stringify(
+        {
+          command: `npm run soak -- ${process.argv.slice(2).join(' ')}`,
+          rate,
+          minutes,
+          ledger: {
+            sent: total,
+            accepted: accepted.length,
+            stored,
+            lost: lost.length,
+            doubled,
+            pushes,
+            deadLetters,
+          },
+          rssSlopeMiBPerHour: Object.fromEntries(
+            SERVICES.map((name) => [name, tailSlope(samples, (row) => row.rss[name])]),
+          ),
+          heapUsedSlopeMiBPerHour: flags.heap
+            ? Object.fromEntries(
+                SERVICES.map((name) => [name, tailSlope(samples, (row) => row.heapUsed?.[name])]),
+              )
+            : null,
+          samples,
+          heapGrowth: growth,
+        },
+        null,
+        2,
+      )}\n`,
+    );
+  }
   for (const failure of failures) console.log(`[soak] FAIL ${failure}`);
   if (!failures.length) console.log('[soak] PASS');
   return failures.length ? 1 : 0;
@@ -334,6 +472,15 @@ function rssVerdicts(samples) {
       text: `${slope.toFixed(1)} (limit ${slopeLimit}; ${samples[0].rss[name]} -> ${samples.at(-1).rss[name]} MiB)`,
     };
   });
+}
+
+/** Least-squares slope (per hour) of `valueOf(sample)` over the last third of the run, or null. */
+function tailSlope(samples, valueOf) {
+  const end = samples.at(-1).atS;
+  const points = samples
+    .filter((row) => row.atS >= (end * 2) / 3 && typeof valueOf(row) === 'number')
+    .map((row) => [row.atS / 3600, valueOf(row)]);
+  return points.length >= 2 ? Math.round(leastSquaresSlope(points) * 10) / 10 : null;
 }
 
 function leastSquaresSlope(points) {
