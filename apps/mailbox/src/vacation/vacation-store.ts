@@ -8,6 +8,7 @@ import { insertEmail } from '../emails/email-store.js';
 import { defaultIdentityId } from '../identities/identity.js';
 import type { RawHeader } from '../mime/body-structure.js';
 import { composeMessage } from '../mime/compose-message.js';
+import { storedBody } from '../mime/email-body.js';
 import { parseMessage } from '../mime/parse-message.js';
 import type { Envelope } from '../submissions/envelope.js';
 import type { DeliveryStatus } from '../submissions/submission.js';
@@ -239,6 +240,7 @@ async function fileInSent(
       receivedAt: sentAt,
       mailboxIds: { [filing.sentMailboxId]: true },
       keywords: { $seen: true },
+      body: storedBody(reply),
     }),
   );
   return inserted ?? undefined;
