@@ -30,8 +30,10 @@ const MAIL_ARRIVED = 'pushmail.mail.arrived.v1';
 const MAILBOX_CHANGED = 'pushmail.mailbox.changed.v1';
 const DEAD_LETTER = 'pushmail.dead-letter.v1';
 /**
- * A service's RSS levels off when the least-squares slope of its samples in the last third of the
- * run is at most --rss-slope-mib-per-hour. Kafka (a JVM growing its heap) and the soak's own
+ * A service's memory levels off when the least-squares slope of its samples in the last third of the
+ * run is at most --rss-slope-mib-per-hour. The samples are its RSS, or with --heap the JS heap used
+ * right after two full collections: what the program keeps, without the steps in which V8 and the
+ * allocator reserve memory (RSS alone rose in such steps with a flat heap). Kafka (a JVM growing its heap) and the soak's own
  * processes are shown but not judged. A run under JUDGED_AFTER_S (warm-up growth would dominate)
  * or with fewer than 3 samples in its last third is not judged. Declared up here: the verdict is
  * read at the end of the run, which starts below.
@@ -69,8 +71,9 @@ if (flags.help) {
   --sessions N                 SMTP sessions (4)
   --size B                     message size in bytes (4096)
   --sample-seconds S           RSS and lag sampling interval (30)
-  --rss-slope-mib-per-hour M   a service fails when its RSS grows faster than this over the
-                               last third of the run (50)
+  --rss-slope-mib-per-hour M   a service fails when its memory grows faster than this over the
+                               last third of the run (50): its RSS, or with --heap its heap used
+                               after collection
   --kafka-port P               port of the broker started for the soak alone (29592)
   --heap                       services run with an inspector; every sample also reads each one's
                                memory right after two full collections (heap used, heap total, RSS)
@@ -339,6 +342,8 @@ async function main() {
   await Promise.all(replies);
   await snapshotting;
   progress.done(`sent ${total}, answered 250: ${accepted.length}`);
+  if (smtp.reopened)
+    log(`SMTP sessions opened again after the server or the network ended them: ${smtp.reopened}`);
   await smtp.close();
   await waitForQuiet(infra.kafkaBrokers, { progress, timeoutMs: 300_000 }).catch((error) =>
     log(error.message),
@@ -407,13 +412,18 @@ async function main() {
       );
     }
   }
-  const growing = rssVerdicts(samples).filter((verdict) => verdict.fails);
-  console.log('RSS slope over the last third (MiB/hour):');
-  console.table(Object.fromEntries(rssVerdicts(samples).map((verdict) => [verdict.name, verdict.text])));
+  const judgedBy = flags.heap ? 'heap used after collection' : 'RSS';
+  const verdicts = growthVerdicts(
+    samples,
+    flags.heap ? (row, name) => row.heapUsed?.[name] : (row, name) => row.rss[name],
+  );
+  const growing = verdicts.filter((verdict) => verdict.fails);
+  console.log(`${judgedBy}: slope over the last third (MiB/hour), judged:`);
+  console.table(Object.fromEntries(verdicts.map((verdict) => [verdict.name, verdict.text])));
   const failures = [
     lost.length && `${lost.length} messages answered 250 are not stored (first: #${lost[0]})`,
     deadLetters && `${deadLetters} dead letters`,
-    ...growing.map((verdict) => `${verdict.name}: RSS still growing, ${verdict.text}`),
+    ...growing.map((verdict) => `${verdict.name}: ${judgedBy} still growing, ${verdict.text}`),
   ].filter(Boolean);
   if (flags.out) {
     writeFileSync(
@@ -453,7 +463,8 @@ async function main() {
   return failures.length ? 1 : 0;
 }
 
-function rssVerdicts(samples) {
+/** Per service: does `valueOf(sample, service)` (MiB) still grow over the last third of the run? */
+function growthVerdicts(samples, valueOf) {
   const end = samples.at(-1).atS;
   const tail = samples.filter((row) => row.atS >= (end * 2) / 3);
   const judged = end >= JUDGED_AFTER_S && tail.length >= 3;
@@ -464,12 +475,16 @@ function rssVerdicts(samples) {
         fails: false,
         text: `not judged (run under 15 min or under 3 samples in its last third)`,
       };
-    const points = tail.map((row) => [row.atS / 3600, row.rss[name]]);
+    const points = tail
+      .map((row) => [row.atS / 3600, valueOf(row, name)])
+      .filter(([, value]) => typeof value === 'number');
+    if (points.length < 3)
+      return { name, fails: false, text: 'not judged (under 3 samples in its last third)' };
     const slope = leastSquaresSlope(points);
     return {
       name,
       fails: slope > slopeLimit,
-      text: `${slope.toFixed(1)} (limit ${slopeLimit}; ${samples[0].rss[name]} -> ${samples.at(-1).rss[name]} MiB)`,
+      text: `${slope.toFixed(1)} (limit ${slopeLimit}; ${valueOf(samples[0], name)} -> ${valueOf(samples.at(-1), name)} MiB)`,
     };
   });
 }

@@ -108,21 +108,44 @@ export class PipelinedSmtp {
   }
 }
 
-/** Several pipelined sessions, used round robin. */
+/**
+ * Several pipelined sessions, used round robin. A session the server ended (or the network cut) is
+ * opened again for the next message that falls to it, as a sending MTA does: a long run must not
+ * lose its load to one closed socket. Messages in flight on the session that ended fail with its
+ * error; they were never answered 250, so no ledger counts them as accepted.
+ */
 export class SmtpPool {
   static async open(host, port, sessions, options = {}) {
     const pool = new SmtpPool();
-    pool.sessions = await Promise.all(
-      Array.from({ length: sessions }, () => PipelinedSmtp.open(host, port, options)),
-    );
+    pool.open = () => PipelinedSmtp.open(host, port, options);
+    pool.sessions = await Promise.all(Array.from({ length: sessions }, () => pool.open()));
+    pool.reopening = new Map();
+    pool.reopened = 0;
     pool.next = 0;
     return pool;
   }
 
-  send(mail) {
-    const session = this.sessions[this.next];
+  async send(mail) {
+    const index = this.next;
     this.next = (this.next + 1) % this.sessions.length;
+    const session = this.sessions[index].closed ? await this.reopen(index) : this.sessions[index];
     return session.send(mail);
+  }
+
+  /** One new session in place of a closed one, shared by every message waiting for it. */
+  reopen(index) {
+    let pending = this.reopening.get(index);
+    if (!pending) {
+      pending = this.open()
+        .then((session) => {
+          this.sessions[index] = session;
+          this.reopened += 1;
+          return session;
+        })
+        .finally(() => this.reopening.delete(index));
+      this.reopening.set(index, pending);
+    }
+    return pending;
   }
 
   close() {
