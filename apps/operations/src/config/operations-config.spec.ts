@@ -19,6 +19,7 @@ describe('operationsConfigSchema', () => {
       TRAIL_CONSUMER_GROUP: 'operations-trail',
       DIAG_STALE_DAYS: 14,
       DIAG_FETCH_GRACE_MS: 120_000,
+      DIAG_PING_GRACE_MS: 60_000,
       SELFTEST_SMTP_HOST: '127.0.0.1',
       SELFTEST_SMTP_PORT: 2525,
       SELFTEST_JMAP_WS_URL: 'ws://127.0.0.1:8080/jmap/ws',
