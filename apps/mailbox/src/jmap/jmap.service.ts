@@ -142,13 +142,10 @@ export class JmapService {
           else this.logger.error({ err: error, method, accountId }, 'a JMAP method failed');
         },
       });
-    // A request of several calls that only read is answered from one snapshot (a single call reads
-    // one anyway); one that writes reads its writes.
-    const names = request.methodCalls.map(([name]) => name);
-    const result =
-      names.length > 1 && isReadOnlyRequest(names)
-        ? await inOneSnapshot(this.dataSource, dispatch)
-        : await dispatch();
+    // A request that only reads is answered from one snapshot; one that writes reads its writes.
+    const result = isReadOnlyRequest(request.methodCalls.map(([name]) => name))
+      ? await inOneSnapshot(this.dataSource, dispatch)
+      : await dispatch();
     return {
       methodResponses: result.methodResponses,
       sessionState: MAILBOX_SESSION_STATE,
