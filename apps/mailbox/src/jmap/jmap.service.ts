@@ -9,7 +9,6 @@ import {
   type MethodRegistry,
 } from '@pushmail/jmap';
 import type { Logger } from 'pino';
-import { DataSource } from 'typeorm';
 import { CONFIG, currentRequestSignal, LOGGER } from '@pushmail/platform';
 import { changedSince, stateStrings } from '../changes/change-log.js';
 import { ChangesService } from '../changes/changes.service.js';
@@ -25,7 +24,6 @@ import { BlobMethods } from './methods/blob.methods.js';
 import { requireAccountId } from './methods/arguments.js';
 import { EmailMethods } from './methods/email.methods.js';
 import { EmailSubmissionMethods } from './methods/email-submission.methods.js';
-import { inOneSnapshot, isReadOnlyRequest } from './methods/read-snapshot.js';
 import { IdentityMethods } from './methods/identity.methods.js';
 import { MailboxMethods } from './methods/mailbox.methods.js';
 import { SearchSnippetMethods } from './methods/search-snippet.methods.js';
@@ -72,7 +70,6 @@ export class JmapService {
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(VacationResponseMethods) vacation: VacationResponseMethods,
     @Inject(CONFIG) private readonly config: Pick<MailboxConfig, 'JMAP_MAX_RESPONSE_BYTES'>,
-    @Inject(DataSource) private readonly dataSource: DataSource,
   ) {
     const accountMethods: Record<string, MethodHandler> = {
       'Mailbox/get': (args, context) => mailboxes.get(args, context),
@@ -132,20 +129,15 @@ export class JmapService {
     // The caller (push-delivery) hangs up when its device leaves or its own timeout passes: the
     // calls not yet run are not started, and the running statement is cancelled.
     const signal = currentRequestSignal();
-    const dispatch = () =>
-      dispatchRequest(request, accountId, registry, {
-        ...(signal ? { signal } : {}),
-        budget: { ...DEFAULT_REQUEST_BUDGET, maxSizeResponse: this.config.JMAP_MAX_RESPONSE_BYTES },
-        onUnexpectedError: (method, error) => {
-          if (signal?.aborted)
-            this.logger.info({ method, accountId }, 'a JMAP method stopped: its request ended');
-          else this.logger.error({ err: error, method, accountId }, 'a JMAP method failed');
-        },
-      });
-    // A request that only reads is answered from one snapshot; one that writes reads its writes.
-    const result = isReadOnlyRequest(request.methodCalls.map(([name]) => name))
-      ? await inOneSnapshot(this.dataSource, dispatch)
-      : await dispatch();
+    const result = await dispatchRequest(request, accountId, registry, {
+      ...(signal ? { signal } : {}),
+      budget: { ...DEFAULT_REQUEST_BUDGET, maxSizeResponse: this.config.JMAP_MAX_RESPONSE_BYTES },
+      onUnexpectedError: (method, error) => {
+        if (signal?.aborted)
+          this.logger.info({ method, accountId }, 'a JMAP method stopped: its request ended');
+        else this.logger.error({ err: error, method, accountId }, 'a JMAP method failed');
+      },
+    });
     return {
       methodResponses: result.methodResponses,
       sessionState: MAILBOX_SESSION_STATE,
