@@ -110,35 +110,24 @@ describe(MailboxClient.name, () => {
   });
 
   it("reads an account's push state", async () => {
+    const known = {
+      Email: 'e9',
+      Mailbox: 'm2',
+      Thread: 't9',
+      EmailDelivery: 'd9',
+      VacationResponse: 'v3',
+      Identity: 'i1',
+      EmailSubmission: 's4',
+    };
     const { server, url } = await fakeMailbox((req, _body, res) => {
       expect(req.url).toBe(`/internal/jmap/state/${accountId}`);
-      json(res, 200, {
-        state: '9',
-        changed: {
-          Email: 'e9',
-          Mailbox: 'm2',
-          Thread: 't9',
-          EmailDelivery: 'd9',
-          VacationResponse: 'v3',
-          Identity: 'i1',
-          EmailSubmission: 's4',
-          Bogus: 1,
-        },
-      });
+      json(res, 200, { state: '9', changed: { ...known, Bogus: 1 } });
     });
     servers.push(server);
 
     expect(await new MailboxClient(configFor(url)).accountState(accountId)).toEqual({
       state: '9',
-      changed: {
-        Email: 'e9',
-        Mailbox: 'm2',
-        Thread: 't9',
-        EmailDelivery: 'd9',
-        VacationResponse: 'v3',
-        Identity: 'i1',
-        EmailSubmission: 's4',
-      },
+      changed: known,
     });
   });
 
