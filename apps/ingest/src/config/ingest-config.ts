@@ -54,6 +54,11 @@ const ingestConfigFields = baseConfigSchema.extend({
   INBOUND_AUTH_TIMEOUT_MS: positiveInt(120_000).default(10_000),
   /** Resolvers for the sender checks (`1.1.1.1,[::1]:53`); unset: the system's. */
   DNS_SERVERS: csv.pipe(z.array(z.string().min(1))).optional(),
+  /**
+   * How long the sender checks reuse a DNS answer (at most a minute for "no such record"); 0 asks
+   * the resolver for every message.
+   */
+  DNS_CACHE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
 });
 
 export const ingestConfigSchema = ingestConfigFields.superRefine((config, context) => {
