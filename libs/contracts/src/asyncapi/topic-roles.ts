@@ -30,6 +30,14 @@ export interface TopicRole {
 
 const exampleAccountId = '6f1c2a7e-3b9d-4c51-9e0a-2d7b8c4f1a36';
 const exampleTime = '2026-03-14T09:26:53.589Z';
+/** The submission both versions of mail-submitted show, each in its own shape. */
+const exampleSubmission = {
+  eventId: '3e2d1c0b-9a8f-4e7d-8c6b-5a4f3e2d1c0b',
+  accountId: exampleAccountId,
+  submissionId: 'S3f9a2c41d7e0b6a8',
+  emailId: 'M7f3a',
+  submittedAt: exampleTime,
+};
 
 export const topicRoles: Readonly<Record<string, TopicRole>> = {
   [mailArrivedTopic.name]: {
@@ -98,11 +106,7 @@ export const topicRoles: Readonly<Record<string, TopicRole>> = {
     ordering:
       'Submissions of one account are on one partition in the order mailbox stored them. mailbox publishes a submission only after its row is committed, and again until the broker acknowledged it (an outbox), so a redelivered event is possible and carries the same `submissionId`: outbound queues each recipient of a submission once.',
     example: {
-      eventId: '3e2d1c0b-9a8f-4e7d-8c6b-5a4f3e2d1c0b',
-      accountId: exampleAccountId,
-      submissionId: 'S3f9a2c41d7e0b6a8',
-      emailId: 'M7f3a',
-      submittedAt: exampleTime,
+      ...exampleSubmission,
       envelope: { mailFrom: 'alice@example.com', rcptTo: ['bob@elsewhere.example'] },
       sizeBytes: 78,
       rawBase64: Buffer.from(
@@ -123,11 +127,7 @@ export const topicRoles: Readonly<Record<string, TopicRole>> = {
     ordering:
       'Submissions of one account are on one partition in the order mailbox stored them. An empty `envelope.mailFrom` is the null reverse-path (`MAIL FROM:<>`): outbound sends it so, and a refusal produces no DSN (automatic replies use it, RFC 3834 §3.3). mailbox publishes a submission only after its row is committed, and again until the broker acknowledged it (an outbox), so a redelivered event is possible and carries the same `submissionId`: outbound queues each recipient of a submission once.',
     example: {
-      eventId: '3e2d1c0b-9a8f-4e7d-8c6b-5a4f3e2d1c0b',
-      accountId: exampleAccountId,
-      submissionId: 'S3f9a2c41d7e0b6a8',
-      emailId: 'M7f3a',
-      submittedAt: exampleTime,
+      ...exampleSubmission,
       envelope: { mailFrom: '', rcptTo: ['bob@elsewhere.example'] },
       sizeBytes: 125,
       rawBase64: Buffer.from(
