@@ -4,11 +4,11 @@ import { expectEventually } from '@pushmail/testing';
 import PostalMime from 'postal-mime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobStore } from '../blobs/blob-store.service.js';
-import { MAX_PART_DEPTH } from '../mime/body-structure.js';
+import { MAX_PART_DEPTH, type PartFields } from '../mime/body-structure.js';
 import { mailArrivedEvent } from '../testing/mail-fixtures.js';
 import { type MailboxTestApp, startMailboxApp } from '../testing/mailbox-harness.js';
 import { StoreDeliveryUseCase } from '../usecases/store-delivery/store-delivery.usecase.js';
-import { DEFAULT_EMAIL_PROPERTIES } from './methods/email-view.js';
+import { DEFAULT_BODY_PART_PROPERTIES, DEFAULT_EMAIL_PROPERTIES } from './methods/email-view.js';
 import { JmapService } from './jmap.service.js';
 
 const png = Buffer.from(
@@ -131,17 +131,11 @@ function deeplyNested(depth: number): Buffer {
   return Buffer.from(lines.join('\r\n'));
 }
 
-interface Part {
+/** A part as Email/get answers it with every default body property. */
+interface Part extends PartFields {
   partId: string | null;
   blobId: string | null;
   size: number;
-  type: string;
-  charset: string | null;
-  name: string | null;
-  disposition: string | null;
-  cid: string | null;
-  language: string[] | null;
-  location: string | null;
   subParts?: Part[] | null;
 }
 
@@ -193,18 +187,7 @@ describe(JmapService.name, () => {
   it('answers bodyStructure as the tree of every part, with what an independent parser reads from the same bytes', async () => {
     const email = await getEmail(ids['nested']!, {
       properties: ['bodyStructure', 'bodyValues'],
-      bodyProperties: [
-        'partId',
-        'blobId',
-        'size',
-        'name',
-        'type',
-        'charset',
-        'disposition',
-        'cid',
-        'language',
-        'location',
-      ],
+      bodyProperties: DEFAULT_BODY_PART_PROPERTIES,
       fetchAllBodyValues: true,
     });
     const root = email['bodyStructure'] as Part;
