@@ -1,7 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { type DeviceEventType, deviceEventTypes } from '@pushmail/contracts';
-import { MetricSet } from '@pushmail/platform';
-import type { Registry } from 'prom-client';
+import { countersFromZero, MetricSet } from '@pushmail/platform';
 
 /**
  * The service's metrics, served on /metrics by the platform's health module. Snapshots and events
@@ -13,21 +12,12 @@ export class RegistryMetrics extends MetricSet {
     'Device events (registered, access changed, policy changed or acknowledged, wipe requested, confirmed or cancelled, removed) published, by type.',
     { labelNames: ['type'] },
   );
-  private readonly byType: Map<DeviceEventType, { inc(): void }>;
-
-  constructor(registry?: Registry) {
-    super(registry);
-    this.byType = new Map(
-      deviceEventTypes.map((type) => {
-        const child = this.deviceEventsPublished.labels({ type });
-        child.inc(0);
-        return [type, child];
-      }),
-    );
-  }
+  private readonly byType = countersFromZero(deviceEventTypes, (type) =>
+    this.deviceEventsPublished.labels({ type }),
+  );
 
   deviceEventPublished(type: DeviceEventType): void {
-    this.byType.get(type)?.inc();
+    this.byType[type].inc();
   }
 }
 

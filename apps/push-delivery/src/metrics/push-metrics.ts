@@ -1,6 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { MetricSet } from '@pushmail/platform';
-import type { Registry } from 'prom-client';
+import { countersFromZero, MetricSet } from '@pushmail/platform';
 
 export type JmapTransport = 'http' | 'websocket';
 
@@ -59,31 +58,17 @@ export class PushMetrics extends MetricSet {
     'Times a per-device limit held: websocketsPerDevice and eventStreamsPerDevice (the oldest connection closed), pushEnable (a WebSocketPushEnable refused).',
     { labelNames: ['limit'] },
   );
-  private readonly actions: Record<DeviceAction, { inc(): void }>;
-
-  constructor(registry?: Registry) {
-    super(registry);
-    for (const limit of deviceLimits) this.deviceLimited.labels({ limit }).inc(0);
-    const child = (action: DeviceAction) => {
-      const counter = this.deviceActions.labels({ action });
-      counter.inc(0);
-      return counter;
-    };
-    this.actions = {
-      disconnect: child('disconnect'),
-      wipe: child('wipe'),
-      status: child('status'),
-      policy: child('policy'),
-      release: child('release'),
-    };
-  }
+  private readonly actions = countersFromZero(deviceActions, (action) =>
+    this.deviceActions.labels({ action }),
+  );
+  private readonly limits = countersFromZero(deviceLimits, (limit) => this.deviceLimited.labels({ limit }));
 
   deviceAction(action: DeviceAction): void {
     this.actions[action].inc();
   }
 
   limited(limit: DeviceLimit): void {
-    this.deviceLimited.inc({ limit });
+    this.limits[limit].inc();
   }
 }
 

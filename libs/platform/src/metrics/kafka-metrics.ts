@@ -1,12 +1,9 @@
 import type { Gauge } from 'prom-client';
-import { MetricSet } from './metric-set.js';
+import { countersFromZero, fromZero, type Increment, MetricSet } from './metric-set.js';
 
+const deadLetterReasons = ['invalid', 'rejected'] as const;
 /** Why a consumed event went to the dead-letter topic. */
-export type DeadLetterReason = 'invalid' | 'rejected';
-
-interface Increment {
-  inc(value?: number): void;
-}
+export type DeadLetterReason = (typeof deadLetterReasons)[number];
 
 /**
  * Events produced and consumed per topic, consumer lag per partition and dead letters, for every
@@ -45,8 +42,8 @@ export class KafkaMetrics extends MetricSet {
     let metrics = this.producedTopics.get(topic);
     if (!metrics) {
       metrics = {
-        produced: initialised(this.produced.labels({ topic })),
-        failed: initialised(this.produceFailed.labels({ topic })),
+        produced: fromZero(this.produced.labels({ topic })),
+        failed: fromZero(this.produceFailed.labels({ topic })),
       };
       this.producedTopics.set(topic, metrics);
     }
@@ -73,11 +70,10 @@ export class ConsumedTopicMetrics {
     private readonly metrics: KafkaMetrics,
     readonly topic: string,
   ) {
-    this.consumed = initialised(metrics.consumed.labels({ topic }));
-    this.deadLetters = {
-      invalid: initialised(metrics.deadLettered.labels({ topic, reason: 'invalid' })),
-      rejected: initialised(metrics.deadLettered.labels({ topic, reason: 'rejected' })),
-    };
+    this.consumed = fromZero(metrics.consumed.labels({ topic }));
+    this.deadLetters = countersFromZero(deadLetterReasons, (reason) =>
+      metrics.deadLettered.labels({ topic, reason }),
+    );
   }
 
   deadLettered(reason: DeadLetterReason): void {
@@ -109,12 +105,6 @@ export class ConsumedTopicMetrics {
     this.lagByPartition.delete(partition);
     this.metrics.consumerLag.remove({ topic: this.topic, partition: String(partition) });
   }
-}
-
-/** A counter child that shows as 0 from the start instead of being absent until its first event. */
-function initialised(child: Increment): Increment {
-  child.inc(0);
-  return child;
 }
 
 let processMetrics: KafkaMetrics | undefined;

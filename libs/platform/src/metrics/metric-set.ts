@@ -33,3 +33,22 @@ export abstract class MetricSet {
     return registeredHistogram<T>(this.registry, { name, help, ...options });
   }
 }
+
+/** What a labelled counter child offers a caller that only counts. */
+export interface Increment {
+  inc(value?: number): void;
+}
+
+/** A counter child that shows as 0 from the start instead of being absent until its first count. */
+export function fromZero<C extends Increment>(child: C): C {
+  child.inc(0);
+  return child;
+}
+
+/** One counter child per value, each shown from zero: `child` picks a value's labelled child. */
+export function countersFromZero<V extends string>(
+  values: readonly V[],
+  child: (value: V) => Increment,
+): Record<V, Increment> {
+  return Object.fromEntries(values.map((value) => [value, fromZero(child(value))])) as Record<V, Increment>;
+}
