@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import {
   type AccountSnapshotV1,
@@ -10,12 +9,18 @@ import {
   type DeviceCredentialsV1,
   deviceCredentialsTopic,
 } from '@pushmail/contracts';
-import { createKafka, createLogger, createServiceApp, loadConfig } from '@pushmail/platform';
+import { createKafka, createLogger, loadConfig } from '@pushmail/platform';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import type { Consumer } from 'kafkajs';
 import pg from 'pg';
-import { createTestDatabase, expectEventually, requiredEnv, type TestDatabase } from '@pushmail/testing';
+import {
+  createTestDatabase,
+  expectEventually,
+  listenOnLoopback,
+  requiredEnv,
+  type TestDatabase,
+} from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppModule } from './app.module.js';
 import { registryConfigSchema } from './config/registry-config.js';
@@ -50,12 +55,12 @@ describe(AppModule.name, () => {
       PUBLIC_JMAP_URL: SESSION_URL,
       INTERNAL_TOKEN,
     });
-    app = await createServiceApp(registryService, config, createLogger('device-registry', 'warn'), {
-      frameworkLogs: false,
-    });
-    await app.listen(0, '127.0.0.1');
-    const address = app.getHttpServer().address() as AddressInfo;
-    baseUrl = `http://127.0.0.1:${address.port}`;
+    ({ app, baseUrl } = await listenOnLoopback(
+      registryService,
+      config,
+      createLogger('device-registry', 'warn'),
+      { frameworkLogs: false },
+    ));
 
     db = new pg.Client({ connectionString: databaseUrl });
     await db.connect();

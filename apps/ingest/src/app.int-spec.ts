@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { connect, type AddressInfo, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import {
   accountTopic,
@@ -10,16 +10,9 @@ import {
   type AccountSnapshotV1,
   type MailArrivedV1,
 } from '@pushmail/contracts';
-import {
-  createKafka,
-  createLogger,
-  createServiceApp,
-  ensureTopics,
-  EventProducer,
-  loadConfig,
-} from '@pushmail/platform';
+import { createKafka, createLogger, ensureTopics, EventProducer, loadConfig } from '@pushmail/platform';
 import type { Consumer, Kafka } from 'kafkajs';
-import { expectEventually, splitTraceFields, submitMessage } from '@pushmail/testing';
+import { expectEventually, listenOnLoopback, splitTraceFields, submitMessage } from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppModule } from './app.module.js';
 import { ingestConfigSchema, type IngestConfig } from './config/ingest-config.js';
@@ -65,12 +58,10 @@ function configFor(overrides: Record<string, string> = {}): IngestConfig {
 async function startApp(
   config: IngestConfig,
 ): Promise<{ app: INestApplication; smtpPort: number; httpUrl: string }> {
-  const app = await createServiceApp(ingestService, config, logger, { frameworkLogs: false });
-  await app.listen(0, '127.0.0.1');
+  const { app, baseUrl } = await listenOnLoopback(ingestService, config, logger, { frameworkLogs: false });
   await app.get(SmtpLifecycleService).serving;
   const smtpPort = app.get(SmtpListener).address!.port;
-  const httpPort = (app.getHttpServer().address() as AddressInfo).port;
-  return { app, smtpPort, httpUrl: `http://127.0.0.1:${httpPort}` };
+  return { app, smtpPort, httpUrl: baseUrl };
 }
 
 function message(subject: string, body = 'hello'): Buffer {

@@ -4,8 +4,14 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { createLogger, createServiceApp, loadConfig } from '@pushmail/platform';
-import { createDatabase, dropDatabase, isolatedTrailGroup, requiredEnv } from '@pushmail/testing';
+import { createLogger, loadConfig } from '@pushmail/platform';
+import {
+  createDatabase,
+  dropDatabase,
+  isolatedTrailGroup,
+  listenOnLoopback,
+  requiredEnv,
+} from '@pushmail/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppModule } from './app.module.js';
@@ -88,11 +94,12 @@ describe(AppModule.name, () => {
       OUTBOUND_URL: outbound.url,
       TRAIL_CONSUMER_GROUP: await isolatedTrailGroup(KAFKA_BROKERS, 'operations-trail-int'),
     });
-    app = await createServiceApp(operationsService, config, createLogger('operations', 'warn'), {
-      frameworkLogs: false,
-    });
-    await app.listen(0, '127.0.0.1');
-    baseUrl = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+    ({ app, baseUrl } = await listenOnLoopback(
+      operationsService,
+      config,
+      createLogger('operations', 'warn'),
+      { frameworkLogs: false },
+    ));
 
     db = new pg.Client({ connectionString: databaseUrl });
     await db.connect();

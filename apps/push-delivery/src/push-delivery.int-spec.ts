@@ -7,11 +7,11 @@ import {
   mailboxChangedTopic,
   type DeviceCredentialsV1,
 } from '@pushmail/contracts';
-import { createKafka, createLogger, createServiceApp, EventProducer } from '@pushmail/platform';
+import { createKafka, createLogger, EventProducer } from '@pushmail/platform';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { DeviceClient, expectEventually, scrapeMetrics } from '@pushmail/testing';
+import { DeviceClient, expectEventually, listenOnLoopback, scrapeMetrics } from '@pushmail/testing';
 import { pushConfigSchema } from './config/push-config.js';
 import { pushService } from './service.js';
 import { DeviceTrail, type TrailInput } from '@pushmail/edge';
@@ -123,10 +123,8 @@ describe('push-delivery', () => {
       WS_MAX_MESSAGE_BYTES: '65536',
       PUSH_MAX_CONNECTIONS_PER_DEVICE: '2',
     });
-    app = await createServiceApp(pushService, config, logger);
-    await app.listen(0, '127.0.0.1');
-    const { port } = app.getHttpServer().address() as AddressInfo;
-    baseUrl = `http://127.0.0.1:${port}`;
+    let port: number;
+    ({ app, port, baseUrl } = await listenOnLoopback(pushService, config, logger));
     wsUrl = `ws://127.0.0.1:${port}/jmap/ws`;
 
     await producer.connect();

@@ -35,6 +35,7 @@ export { startPlatformInContainers, type ContainerPlatformOptions } from './plat
 export * from './platform-harness.js';
 export * from './recipient.js';
 export * from './required-env.js';
+export * from './service-app.js';
 export * from './smtp-outcome.js';
 export * from './span-collector.js';
 export * from './start-pushmail.js';

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { createKafka, createLogger, createServiceApp, EventProducer } from '@pushmail/platform';
-import { EasClient, expectEventually, requiredEnv } from '@pushmail/testing';
+import { createKafka, createLogger, EventProducer } from '@pushmail/platform';
+import { EasClient, expectEventually, listenOnLoopback, requiredEnv } from '@pushmail/testing';
 import pg from 'pg';
 import { expect } from 'vitest';
 import { activeSyncConfigSchema, type ActiveSyncConfig } from '../config/activesync-config.js';
@@ -78,10 +77,7 @@ export class GatewayHarness {
   }
 
   private async listen(config: ActiveSyncConfig): Promise<{ app: NestExpressApplication; baseUrl: string }> {
-    const app = await createServiceApp(activeSyncService, config, this.logger);
-    await activeSyncService.beforeListen?.(app, { name: 'activesync', config, logger: this.logger });
-    await app.listen(0, '127.0.0.1');
-    const baseUrl = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+    const { app, baseUrl } = await listenOnLoopback(activeSyncService, config, this.logger);
     await expectEventually(async () => expect((await fetch(`${baseUrl}/health/ready`)).status).toBe(200), {
       timeoutMs: 60_000,
       intervalMs: 200,

@@ -1,9 +1,8 @@
 import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { createLogger, createServiceApp, loadConfig } from '@pushmail/platform';
-import { requiredEnv } from '@pushmail/testing';
+import { createLogger, loadConfig } from '@pushmail/platform';
+import { listenOnLoopback, requiredEnv } from '@pushmail/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registryConfigSchema } from '../config/registry-config.js';
@@ -42,11 +41,12 @@ describe(SignIn.name, () => {
       SIGN_IN_FAILURE_DELAY_MS: String(FAILURE_DELAY_MS),
       SIGN_IN_LOCKOUT_THRESHOLD: String(THRESHOLD),
     });
-    app = await createServiceApp(registryService, config, createLogger('device-registry', 'warn'), {
-      frameworkLogs: false,
-    });
-    await app.listen(0, '127.0.0.1');
-    baseUrl = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+    ({ app, baseUrl } = await listenOnLoopback(
+      registryService,
+      config,
+      createLogger('device-registry', 'warn'),
+      { frameworkLogs: false },
+    ));
   });
 
   afterAll(async () => {

@@ -1,11 +1,10 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { allTopics, mailArrivedTopic, mailDeliveryStatusTopic } from '@pushmail/contracts';
 import { CORE_CAPABILITY, type Invocation, MAIL_CAPABILITY } from '@pushmail/jmap';
-import { createKafka, createLogger, createServiceApp, ensureTopics, loadConfig } from '@pushmail/platform';
-import { createTestDatabase, startGroupsAtEnd } from '@pushmail/testing';
+import { createKafka, createLogger, ensureTopics, loadConfig } from '@pushmail/platform';
+import { createTestDatabase, listenOnLoopback, startGroupsAtEnd } from '@pushmail/testing';
 import type { Kafka } from 'kafkajs';
 import pg from 'pg';
 import { z } from 'zod';
@@ -71,11 +70,8 @@ export async function startMailboxApp(overrides: Record<string, string> = {}): P
     MAILBOX_DELIVERY_GROUP: deliveryGroupId,
     ...overrides,
   });
-  const app = await createServiceApp(mailboxService, config, logger, { frameworkLogs: false });
-  await app.listen(0, '127.0.0.1');
-  const address = app.getHttpServer().address() as AddressInfo;
+  const { app, baseUrl } = await listenOnLoopback(mailboxService, config, logger, { frameworkLogs: false });
   const db = new pg.Pool({ connectionString: database.url, max: 2 });
-  const baseUrl = `http://127.0.0.1:${address.port}`;
 
   const internal = (path: string, init: RequestInit = {}) =>
     fetch(`${baseUrl}${path}`, {

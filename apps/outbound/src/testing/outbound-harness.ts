@@ -1,6 +1,5 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import {
   allTopics,
@@ -8,18 +7,12 @@ import {
   mailSubmittedV2Topic,
   type TopicDefinition,
 } from '@pushmail/contracts';
-import {
-  createKafka,
-  createLogger,
-  createServiceApp,
-  ensureTopics,
-  EventProducer,
-  loadConfig,
-} from '@pushmail/platform';
+import { createKafka, createLogger, ensureTopics, EventProducer, loadConfig } from '@pushmail/platform';
 import {
   type CollectedEvents,
   collectEventsFromNow,
   createTestDatabase,
+  listenOnLoopback,
   startGroupsAtEnd,
   type TestDatabase,
 } from '@pushmail/testing';
@@ -75,12 +68,10 @@ export async function startOutboundApp(
     ...overrides,
   });
   const logger = createLogger('outbound', process.env['LOG_LEVEL'] ?? 'warn');
-  const app = await createServiceApp(outboundService, config, logger, { frameworkLogs: false });
-  await app.listen(0, '127.0.0.1');
-  const address = app.getHttpServer().address() as AddressInfo;
+  const { app, baseUrl } = await listenOnLoopback(outboundService, config, logger, { frameworkLogs: false });
   let closing: Promise<void> | undefined;
   // A spec that restarts the service closes it itself; the test bed closes it again at the end.
-  return { app, baseUrl: `http://127.0.0.1:${address.port}`, close: () => (closing ??= app.close()) };
+  return { app, baseUrl, close: () => (closing ??= app.close()) };
 }
 
 /**
