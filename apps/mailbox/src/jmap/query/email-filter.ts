@@ -195,7 +195,7 @@ function compileNode(
 
 /**
  * A condition every result meets, in a query that reads the rows of one mailbox from email_mailboxes
- * `m` (joined to `e` on the email and its receivedAt): the first inMailbox chooses the mailbox, and
+ * `m` (joined to `e` on the email's id): the first inMailbox chooses the mailbox, and
  * the receivedAt bounds bound the range of `m` read, so a Sync of the last two weeks reads two weeks.
  */
 function topCondition(name: string, value: unknown, params: SqlParams, state: FilterState): string {
