@@ -163,7 +163,7 @@ describe(EmailMethods.name, () => {
   };
 
   const rememberAll = async () => {
-    const checks = [];
+    const checks: Array<() => Promise<void>> = [];
     for (const mailboxId of [roles['inbox']!, projects])
       for (const collapse of [false, true]) checks.push(await remember(mailboxId, collapse));
     return async () => {
