@@ -88,9 +88,9 @@ async function probeContext(db, accountId) {
 function probes(ctx, accountId, { catchUp }) {
   const since = Math.max(0, ctx.modseq - catchUp);
   const newMessageId = `probe-${Date.now()}@probe.bench`;
-  const visible = `SELECT e.id, e.thread_id, e.received_at, e.size, e.sort_subject, e.sort_from, e.sort_to, e.sent_at, e.keywords
-      FROM mailbox.emails AS e WHERE e.account_id = $1 AND e.mailbox_ids @> jsonb_build_object($2::text, true)`;
-  const ranked = `SELECT v.id, (row_number() OVER (ORDER BY v.received_at DESC, v.id ASC) - 1)::int AS idx FROM (${visible}) AS v`;
+  // One mailbox, newest first, nothing else asked: its rows of email_mailboxes (ADR 0053).
+  const visible = `SELECT m.email_id AS id, m.received_at FROM mailbox.email_mailboxes AS m
+      WHERE m.account_id = $1 AND (m.mailbox_id = $2)`;
   return [
     {
       name: 'delivery: known deliveries and roles',
@@ -160,8 +160,8 @@ function probes(ctx, accountId, { catchUp }) {
     },
     {
       name: 'Email/query: inbox, newest 30',
-      source: 'email.methods.ts query (compileQuery ranked, OFFSET/LIMIT)',
-      sql: `SELECT id FROM (${ranked}) AS ranked ORDER BY idx OFFSET $3 LIMIT $4`,
+      source: 'email.methods.ts query (compileQuery page)',
+      sql: `SELECT v.id FROM (${visible}) AS v ORDER BY v.received_at DESC, v.id ASC OFFSET $3 LIMIT $4`,
       params: [accountId, ctx.inbox ?? 'none', 0, 30],
     },
     {
@@ -262,7 +262,8 @@ export async function tableStats(db) {
   const { rows: indexes } = await db.query(
     `SELECT relname AS table, indexrelname AS index, pg_relation_size(indexrelid)::bigint AS bytes,
             idx_scan::bigint AS scans
-       FROM pg_stat_user_indexes WHERE schemaname = 'mailbox' AND relname IN ('emails', 'changes', 'account_state')
+       FROM pg_stat_user_indexes
+      WHERE schemaname = 'mailbox' AND relname IN ('emails', 'email_mailboxes', 'changes', 'account_state')
       ORDER BY relname, indexrelname`,
   );
   const number = (row) =>

@@ -38,6 +38,13 @@ export interface ChangesTable {
   at: Generated<Timestamp>;
 }
 
+export interface EmailMailboxesTable {
+  account_id: string;
+  mailbox_id: string;
+  received_at: Timestamp;
+  email_id: string;
+}
+
 export interface EmailSubmissionsTable {
   id: string;
   account_id: string;
@@ -140,6 +147,7 @@ export interface MailboxDatabase {
   'mailbox.account_state': AccountStateTable;
   'mailbox.blobs': BlobsTable;
   'mailbox.changes': ChangesTable;
+  'mailbox.email_mailboxes': EmailMailboxesTable;
   'mailbox.email_submissions': EmailSubmissionsTable;
   'mailbox.emails': EmailsTable;
   'mailbox.identities': IdentitiesTable;

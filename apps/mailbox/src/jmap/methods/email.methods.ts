@@ -63,7 +63,14 @@ export interface CompiledQuery {
   params: unknown[];
   /** The emails in the results, as a subquery with the columns the order needs. */
   visible: string;
+  /** Every result with its index (`idx`, from 0), for the indexes of given ids. */
   ranked: string;
+  /**
+   * The ids of the results from the offset to the limit (the two parameters after `params`), in
+   * order: ORDER BY ... OFFSET ... LIMIT over the results themselves, which an index in that order
+   * reads as a range, where numbering every result first (`ranked`) would read them all.
+   */
+  page: string;
   dependsOnThread: boolean;
 }
 
@@ -153,10 +160,7 @@ export class EmailMethods extends TypeMethods {
         start = position;
       }
 
-      const rows: Array<{ id: string }> = await manager.query(
-        `SELECT id FROM (${query.ranked}) AS ranked ORDER BY idx OFFSET $${next} LIMIT $${next + 1}`,
-        [...query.params, start, limit],
-      );
+      const rows: Array<{ id: string }> = await manager.query(query.page, [...query.params, start, limit]);
       if (calculateTotal) await countTotal();
       return {
         accountId,
@@ -401,21 +405,40 @@ export class EmailMethods extends TypeMethods {
 /** Email/query's SQL for these arguments: `$1` is the account, the filter's values follow. */
 export function compileQuery(args: Record<string, unknown>, accountId: string): CompiledQuery {
   const params = new SqlParams(1);
-  const filter = compileEmailFilter(args['filter'], params);
+  const filter = compileEmailFilter(args['filter'], params, { membership: true });
   const order = compileEmailSort(args['sort'], params);
   const collapseThreads = optionalBoolean(args, 'collapseThreads', false);
-  const columns =
-    'e.id, e.thread_id, e.received_at, e.size, e.sort_subject, e.sort_from, e.sort_to, e.sent_at, e.keywords';
-  const where = `e.account_id = $1 AND ${filter.where}`;
-  // With collapseThreads, each thread shows as its first email in the requested order.
-  const visible = collapseThreads
-    ? `SELECT DISTINCT ON (e.thread_id) ${columns} FROM mailbox.emails AS e WHERE ${where}
-        ORDER BY e.thread_id, ${order.orderBy('e')}`
-    : `SELECT ${columns} FROM mailbox.emails AS e WHERE ${where}`;
+  const columns = (id: string, receivedAt: string) =>
+    `${id}, e.thread_id, ${receivedAt}, e.size, e.sort_subject, e.sort_from, e.sort_to, e.sent_at, e.keywords`;
+  let visible: string;
+  if (filter.inMailbox === undefined) {
+    const where = `e.account_id = $1 AND ${filter.where}`;
+    // With collapseThreads, each thread shows as its first email in the requested order.
+    visible = collapseThreads
+      ? `SELECT DISTINCT ON (e.thread_id) ${columns('e.id', 'e.received_at')} FROM mailbox.emails AS e
+          WHERE ${where} ORDER BY e.thread_id, ${order.orderBy('e')}`
+      : `SELECT ${columns('e.id', 'e.received_at')} FROM mailbox.emails AS e WHERE ${where}`;
+  } else if (!filter.readsEmails && order.byReceivedAt && !collapseThreads) {
+    // One mailbox newest (or oldest) first and nothing else asked of the emails: its rows of
+    // email_mailboxes (ADR 0053) are the results, and a page is a range of their index.
+    visible = `SELECT m.email_id AS id, m.received_at FROM mailbox.email_mailboxes AS m
+      WHERE m.account_id = $1 AND ${filter.where}`;
+  } else {
+    // The mailbox's rows of email_mailboxes lead; the id and receivedAt come from them, so an
+    // order by receivedAt is their index's order.
+    const from = `mailbox.email_mailboxes AS m JOIN mailbox.emails AS e ON e.id = m.email_id`;
+    const where = `m.account_id = $1 AND e.account_id = $1 AND ${filter.where}`;
+    visible = collapseThreads
+      ? `SELECT DISTINCT ON (e.thread_id) ${columns('m.email_id AS id', 'm.received_at')} FROM ${from}
+          WHERE ${where} ORDER BY e.thread_id, ${order.orderBy('e')}`
+      : `SELECT ${columns('m.email_id AS id', 'm.received_at')} FROM ${from} WHERE ${where}`;
+  }
+  const next = params.values.length + 2;
   return {
     params: [accountId, ...params.values],
     visible,
     ranked: `SELECT v.id, (row_number() OVER (ORDER BY ${order.orderBy('v')}) - 1)::int AS idx FROM (${visible}) AS v`,
+    page: `SELECT v.id FROM (${visible}) AS v ORDER BY ${order.orderBy('v')} OFFSET $${next} LIMIT $${next + 1}`,
     dependsOnThread: filter.dependsOnThread || order.dependsOnKeywords,
   };
 }

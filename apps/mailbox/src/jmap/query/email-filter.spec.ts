@@ -20,7 +20,7 @@ const errorType = (filter: unknown): string | undefined => {
 
 describe(compileEmailFilter.name, () => {
   it('matches everything without a filter', () => {
-    expect(compile(null)).toEqual({ where: 'TRUE', dependsOnThread: false, params: [] });
+    expect(compile(null)).toEqual({ where: 'TRUE', dependsOnThread: false, readsEmails: false, params: [] });
     expect(compile({}).where).toBe('TRUE');
   });
 
@@ -127,6 +127,47 @@ describe(compileEmailFilter.name, () => {
         inMailboxOtherThan: Array.from({ length: EMAIL_FILTER_LIMITS.maxMailboxIds + 1 }, String),
       }),
     ).toBe('unsupportedFilter');
+  });
+
+  it('reads the mailbox of a top-level inMailbox, and the receivedAt bounds beside it, from email_mailboxes', () => {
+    const membership = (filter: unknown) => {
+      const params = new SqlParams(1);
+      return { ...compileEmailFilter(filter, params, { membership: true }), params: params.values };
+    };
+    expect(membership({ inMailbox: 'Finbox', after: '2026-01-01T00:00:00Z' })).toEqual({
+      where: '(m.mailbox_id = $2 AND m.received_at >= $3)',
+      dependsOnThread: false,
+      inMailbox: '$2',
+      readsEmails: false,
+      params: ['Finbox', new Date('2026-01-01T00:00:00Z')],
+    });
+    // In an AND (however nested in ANDs) the mailbox still holds every result; a second one is a test.
+    const nested = membership({
+      operator: 'AND',
+      conditions: [
+        { operator: 'AND', conditions: [{ before: '2026-02-01T00:00:00Z' }, { inMailbox: 'Fa' }] },
+        { inMailbox: 'Fb', hasKeyword: '$seen' },
+      ],
+    });
+    expect(nested.inMailbox).toBe('$3');
+    expect(nested.where).toBe(
+      '(((m.received_at < $2) AND (m.mailbox_id = $3)) AND (e.mailbox_ids @> jsonb_build_object($4::text, true) AND e.keywords ? $5))',
+    );
+    expect(nested.readsEmails).toBe(true);
+    // Under OR or NOT a mailbox does not hold every result: each email is tested.
+    for (const filter of [
+      { operator: 'OR', conditions: [{ inMailbox: 'Fa' }, { inMailbox: 'Fb' }] },
+      { operator: 'NOT', conditions: [{ inMailbox: 'Fa' }] },
+      { operator: 'AND', conditions: [{ operator: 'OR', conditions: [{ inMailbox: 'Fa' }] }] },
+    ]) {
+      const compiled = membership(filter);
+      expect(compiled.inMailbox, JSON.stringify(filter)).toBeUndefined();
+      expect(compiled.where).not.toContain('m.');
+    }
+    // Without the option, inMailbox is always a test of the email's mailbox_ids.
+    const plain = compile({ inMailbox: 'Fa' });
+    expect(plain.inMailbox).toBeUndefined();
+    expect(plain.readsEmails).toBe(true);
   });
 
   it('takes sizes up to 2^53-1 as bigint and refuses anything outside UnsignedInt', () => {

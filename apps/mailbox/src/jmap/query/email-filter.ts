@@ -55,17 +55,50 @@ export const EMAIL_FILTER_LIMITS = {
 } as const;
 
 export interface CompiledEmailFilter {
-  /** A boolean SQL expression over the emails table aliased `e`. */
+  /**
+   * A boolean SQL expression over the emails table aliased `e`; with `inMailbox` set, also over the
+   * email_mailboxes rows of that mailbox aliased `m`, joined to `e` (see compileQuery).
+   */
   where: string;
   /** The result of an email depends on other emails of its thread. */
   dependsOnThread: boolean;
+  /**
+   * The placeholder of the mailbox that every result is in, when the filter requires one at its top
+   * (the condition itself or one of an AND's): the query reads that mailbox's rows of
+   * email_mailboxes, in their order, instead of testing every email of the account. Only when
+   * compiled with `{ membership: true }`.
+   */
+  inMailbox?: string;
+  /** Some condition reads the emails table: false when the filter is only inMailbox (and receivedAt bounds). */
+  readsEmails: boolean;
+}
+
+export interface EmailFilterOptions {
+  /** Compile a top-level inMailbox (and the received-at bounds beside it) over email_mailboxes `m`. */
+  membership?: boolean;
 }
 
 /** Compiles a Filter (a FilterCondition or a FilterOperator tree) into SQL; throws the JMAP errors. */
-export function compileEmailFilter(filter: unknown, params: SqlParams): CompiledEmailFilter {
-  const state: FilterState = { dependsOnThread: false, conditions: 0, textTerms: 0 };
-  const where = filter === undefined || filter === null ? 'TRUE' : compileNode(filter, params, state, 0);
-  return { where, dependsOnThread: state.dependsOnThread };
+export function compileEmailFilter(
+  filter: unknown,
+  params: SqlParams,
+  options: EmailFilterOptions = {},
+): CompiledEmailFilter {
+  const state: FilterState = {
+    dependsOnThread: false,
+    conditions: 0,
+    textTerms: 0,
+    membership: options.membership === true && requiresMailbox(filter),
+    readsEmails: false,
+  };
+  const where =
+    filter === undefined || filter === null ? 'TRUE' : compileNode(filter, params, state, 0, true);
+  return {
+    where,
+    dependsOnThread: state.dependsOnThread,
+    ...(state.inMailbox === undefined ? {} : { inMailbox: state.inMailbox }),
+    readsEmails: state.readsEmails,
+  };
 }
 
 const MAX_FILTER_DEPTH = EMAIL_FILTER_LIMITS.maxDepth;
@@ -74,13 +107,41 @@ interface FilterState {
   dependsOnThread: boolean;
   conditions: number;
   textTerms: number;
+  /** The top-level inMailbox is read from email_mailboxes `m` (see CompiledEmailFilter.inMailbox). */
+  membership: boolean;
+  inMailbox?: string;
+  readsEmails: boolean;
+}
+
+/**
+ * Whether every email the filter matches must be in the mailbox of an inMailbox at its top: the
+ * condition's own, or one of an AND's conditions (ANDs nested in ANDs included). Malformed filters
+ * answer false and fail when compiled.
+ */
+function requiresMailbox(node: unknown, depth = 0): boolean {
+  if (!isObject(node) || depth > MAX_FILTER_DEPTH) return false;
+  if ('operator' in node) {
+    return (
+      node['operator'] === 'AND' &&
+      Array.isArray(node['conditions']) &&
+      node['conditions'].some((child) => requiresMailbox(child, depth + 1))
+    );
+  }
+  return typeof node['inMailbox'] === 'string';
 }
 
 function tooWide(description: string): MethodError {
   return new MethodError('unsupportedFilter', description);
 }
 
-function compileNode(node: unknown, params: SqlParams, state: FilterState, depth: number): string {
+/** `top`: the node's conditions hold for every result (the root, and the conditions of ANDs at the top). */
+function compileNode(
+  node: unknown,
+  params: SqlParams,
+  state: FilterState,
+  depth: number,
+  top: boolean,
+): string {
   if (!isObject(node)) throw invalid('a filter must be an object');
   if (depth > MAX_FILTER_DEPTH) throw tooWide(`filters nest at most ${MAX_FILTER_DEPTH} deep`);
   state.conditions += 1;
@@ -94,7 +155,9 @@ function compileNode(node: unknown, params: SqlParams, state: FilterState, depth
     const extra = Object.keys(node).filter((key) => key !== 'operator' && key !== 'conditions');
     if (extra.length > 0) throw invalid(`a FilterOperator has only "operator" and "conditions"`);
     if (!Array.isArray(conditions)) throw invalid('"conditions" must be an array of filters');
-    const parts = conditions.map((condition) => compileNode(condition, params, state, depth + 1));
+    const parts = conditions.map((condition) =>
+      compileNode(condition, params, state, depth + 1, top && operator === 'AND'),
+    );
     switch (operator) {
       case 'AND':
         return parts.length === 0 ? 'TRUE' : `(${parts.join(' AND ')})`;
@@ -120,9 +183,34 @@ function compileNode(node: unknown, params: SqlParams, state: FilterState, depth
         );
       }
     }
-    clauses.push(condition(name, value, params));
+    if (top && state.membership) {
+      clauses.push(topCondition(name, value, params, state));
+    } else {
+      state.readsEmails = true;
+      clauses.push(condition(name, value, params));
+    }
   }
   return clauses.length === 0 ? 'TRUE' : `(${clauses.join(' AND ')})`;
+}
+
+/**
+ * A condition every result meets, in a query that reads the rows of one mailbox from email_mailboxes
+ * `m` (joined to `e` on the email's id): the first inMailbox chooses the mailbox, and
+ * the receivedAt bounds bound the range of `m` read, so a Sync of the last two weeks reads two weeks.
+ */
+function topCondition(name: string, value: unknown, params: SqlParams, state: FilterState): string {
+  switch (name) {
+    case 'inMailbox':
+      if (state.inMailbox !== undefined) break;
+      state.inMailbox = params.add(id(name, value));
+      return `m.mailbox_id = ${state.inMailbox}`;
+    case 'before':
+      return `m.received_at < ${params.add(utcDate(name, value))}`;
+    case 'after':
+      return `m.received_at >= ${params.add(utcDate(name, value))}`;
+  }
+  state.readsEmails = true;
+  return condition(name, value, params);
 }
 
 function condition(name: string, value: unknown, params: SqlParams): string {

@@ -26,6 +26,14 @@ describe(compileEmailSort.name, () => {
     expect(order.dependsOnKeywords).toBe(true);
   });
 
+  it('tells whether the order reads receivedAt alone', () => {
+    const byReceivedAt = (sort: unknown) => compileEmailSort(sort, new SqlParams()).byReceivedAt;
+    expect(byReceivedAt(undefined)).toBe(true);
+    expect(byReceivedAt([{ property: 'receivedAt', isAscending: false }])).toBe(true);
+    expect(byReceivedAt([{ property: 'receivedAt' }, { property: 'size' }])).toBe(false);
+    expect(byReceivedAt([{ property: 'hasKeyword', keyword: '$seen' }])).toBe(false);
+  });
+
   it('refuses more comparators than MAX_COMPARATORS with unsupportedSort', () => {
     const sort = (count: number) => Array.from({ length: count }, () => ({ property: 'size' }));
     expect(() => compileEmailSort(sort(MAX_COMPARATORS), new SqlParams())).not.toThrow();

@@ -18,6 +18,8 @@ export interface EmailOrder {
   orderBy(alias: string): string;
   /** The order depends on mutable keywords. */
   dependsOnKeywords: boolean;
+  /** The order reads only receivedAt (and the id that breaks ties). */
+  byReceivedAt: boolean;
 }
 
 const COLUMN: Record<string, string> = {
@@ -35,7 +37,11 @@ export const MAX_COMPARATORS = 8;
 /** Compiles a sort (Comparator[]); newest first when none is given. */
 export function compileEmailSort(sort: unknown, params: SqlParams): EmailOrder {
   if (sort === undefined || sort === null || (Array.isArray(sort) && sort.length === 0)) {
-    return { orderBy: (alias) => `${alias}.received_at DESC, ${alias}.id ASC`, dependsOnKeywords: false };
+    return {
+      orderBy: (alias) => `${alias}.received_at DESC, ${alias}.id ASC`,
+      dependsOnKeywords: false,
+      byReceivedAt: true,
+    };
   }
   if (!Array.isArray(sort)) throw invalid('"sort" must be null or an array of comparators');
   if (sort.length > MAX_COMPARATORS) {
@@ -70,6 +76,7 @@ export function compileEmailSort(sort: unknown, params: SqlParams): EmailOrder {
   return {
     orderBy: (alias) => [...terms.map((term) => term(alias)), `${alias}.id ASC`].join(', '),
     dependsOnKeywords,
+    byReceivedAt: sort.every((comparator) => comparator['property'] === 'receivedAt'),
   };
 }
 
