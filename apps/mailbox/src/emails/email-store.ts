@@ -71,16 +71,32 @@ export const INSERT_EMAIL = new PreparedStatement<InsertEmailValues, { id: strin
  * that replies to or references it (its Message-ID, when it arrives after its answer), provided
  * the base subjects agree, so a reply that starts another topic starts another thread.
  *
- * Both are index probes into mailbox.thread_message_ids by the ids in question, so the cost follows
- * the number of emails that name them, not the size of the account. It is an aggregate rather than
- * ORDER BY ... LIMIT 1 on purpose: with a LIMIT, a generic plan may walk the account's emails in
- * arrival order and stop at the first match, which for a message that joins no thread is all of
- * them (docs/adr/0053).
+ * Both are index probes into mailbox.thread_message_ids by the ids in question, and each email
+ * found is read by its primary key, so the cost follows the number of emails that name those ids,
+ * not the size of the account, whatever plan the prepared statement settles on. An aggregate rather
+ * than ORDER BY ... LIMIT 1: with a LIMIT, a generic plan may walk the account's emails in arrival
+ * order and stop at the first match, which for a message that joins no thread is all of them. The
+ * emails are read in a LATERAL subquery with OFFSET 0, which PostgreSQL does not flatten into a
+ * join: a generic plan could otherwise hash-join them with a scan of the account (docs/adr/0053).
  */
-function threadOf(accountId: string, messageId: string | null, subjectKey: string, referenced: string[]) {
+export function threadOf(
+  accountId: string,
+  messageId: string | null,
+  subjectKey: string,
+  referenced: string[],
+) {
   return mailboxDb
     .selectFrom('mailbox.thread_message_ids as known')
-    .innerJoin('mailbox.emails as stored', 'stored.id', 'known.email_id')
+    .innerJoinLateral(
+      (eb) =>
+        eb
+          .selectFrom('mailbox.emails as email')
+          .select(['email.id', 'email.thread_id', 'email.received_at', 'email.sort_subject'])
+          .whereRef('email.id', '=', 'known.email_id')
+          .offset(sql.lit(0))
+          .as('stored'),
+      (join) => join.onTrue(),
+    )
     .select(
       sql<string>`(array_agg(stored.thread_id ORDER BY stored.received_at, stored.id))[1]`.as('thread_id'),
     )

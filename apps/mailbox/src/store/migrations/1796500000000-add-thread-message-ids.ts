@@ -16,11 +16,10 @@ export const AddThreadMessageIds1796500000000 = defineMigration({
         account_id uuid NOT NULL,
         message_id text NOT NULL,
         is_reference boolean NOT NULL,
-        email_id text NOT NULL REFERENCES mailbox.emails (id) ON DELETE CASCADE,
-        PRIMARY KEY (account_id, message_id, is_reference, email_id)
+        email_id text NOT NULL
       )`,
-    // What the cascade of an email's delete looks its rows up by.
-    `CREATE INDEX thread_message_ids_email_idx ON mailbox.thread_message_ids (email_id)`,
+    // Filled before its key, index and foreign key exist: each is then built or checked in one
+    // pass, not row by row.
     `
       INSERT INTO mailbox.thread_message_ids (account_id, message_id, is_reference, email_id)
       SELECT DISTINCT email.account_id, named.message_id, named.is_reference, email.id
@@ -33,6 +32,12 @@ export const AddThreadMessageIds1796500000000 = defineMigration({
           SELECT ref.id, true FROM jsonb_array_elements_text(coalesce(email."references", '[]')) AS ref (id)
         ) AS named (message_id, is_reference)
        WHERE length(named.message_id) <= 512`,
+    `
+      ALTER TABLE mailbox.thread_message_ids
+        ADD PRIMARY KEY (account_id, message_id, is_reference, email_id),
+        ADD FOREIGN KEY (email_id) REFERENCES mailbox.emails (id) ON DELETE CASCADE`,
+    // What the cascade of an email's delete looks its rows up by.
+    `CREATE INDEX thread_message_ids_email_idx ON mailbox.thread_message_ids (email_id)`,
     `ANALYZE mailbox.thread_message_ids`,
     `DROP INDEX mailbox.emails_account_message_id_idx`,
     `DROP INDEX mailbox.emails_references_idx`,
