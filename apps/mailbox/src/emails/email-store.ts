@@ -90,9 +90,9 @@ export function threadOf(
     .innerJoinLateral(
       (eb) =>
         eb
-          .selectFrom('mailbox.emails as email')
-          .select(['email.id', 'email.thread_id', 'email.received_at', 'email.sort_subject'])
-          .whereRef('email.id', '=', 'known.email_id')
+          .selectFrom('mailbox.emails as found')
+          .select(['found.id', 'found.thread_id', 'found.received_at', 'found.sort_subject'])
+          .whereRef('found.id', '=', 'known.email_id')
           .offset(sql.lit(0))
           .as('stored'),
       (join) => join.onTrue(),
