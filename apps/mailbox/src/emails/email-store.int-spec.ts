@@ -7,7 +7,7 @@ import { AddThreadMessageIds1796500000000 } from '../store/migrations/1796500000
 import { mailArrivedEvent, type MessageFields, rawMessage } from '../testing/mail-fixtures.js';
 import { type MailboxTestApp, startMailboxApp } from '../testing/mailbox-harness.js';
 import { StoreDeliveryUseCase } from '../usecases/store-delivery/store-delivery.usecase.js';
-import { insertEmail } from './email-store.js';
+import { insertEmail, threadOf } from './email-store.js';
 
 interface Stored {
   id: string;
@@ -48,6 +48,27 @@ async function storedRows(db: MailboxTestApp['db']): Promise<IdRow[]> {
   return byKey(rows.map((row) => [row.account_id, row.message_id, row.is_reference, row.email_id]));
 }
 
+interface PlanNode {
+  'Relation Name'?: string;
+  'Actual Rows': number;
+  'Actual Loops': number;
+  'Rows Removed by Filter'?: number;
+  'Rows Removed by Index Recheck'?: number;
+  Plans?: PlanNode[];
+}
+
+/** Rows PostgreSQL read from tables over a whole plan, every loop of every scan counted. */
+function rowsRead(node: PlanNode): number {
+  const own =
+    node['Relation Name'] === undefined
+      ? 0
+      : (node['Actual Rows'] +
+          (node['Rows Removed by Filter'] ?? 0) +
+          (node['Rows Removed by Index Recheck'] ?? 0)) *
+        node['Actual Loops'];
+  return own + (node.Plans ?? []).reduce((sum, child) => sum + rowsRead(child), 0);
+}
+
 describe(insertEmail.name, () => {
   let harness: MailboxTestApp;
   let store: StoreDeliveryUseCase;
@@ -76,7 +97,7 @@ describe(insertEmail.name, () => {
     expect(rows).toHaveLength(1);
     return { id: rows[0]!.id, threadId: rows[0]!.thread_id };
   };
-  const threadOf = async (accountId: string, emailId: string): Promise<string> => {
+  const threadIdOf = async (accountId: string, emailId: string): Promise<string> => {
     const got = await harness.jmapMethod(accountId, 'Email/get', {
       ids: [emailId],
       properties: ['threadId'],
@@ -222,7 +243,7 @@ describe(insertEmail.name, () => {
       emails: { one: { blobId, mailboxIds: { [inbox]: true } } },
     });
     const importedId = (imported['created'] as Record<string, { id: string }>)['one']!.id;
-    expect(await threadOf(account, importedId)).toBe(first.threadId);
+    expect(await threadIdOf(account, importedId)).toBe(first.threadId);
 
     const created = await harness.jmapMethod(account, 'Email/set', {
       create: {
@@ -238,7 +259,7 @@ describe(insertEmail.name, () => {
       },
     });
     const draftId = (created['created'] as Record<string, { id: string }>)['d']!.id;
-    expect(await threadOf(account, draftId)).toBe(first.threadId);
+    expect(await threadIdOf(account, draftId)).toBe(first.threadId);
 
     await harness.jmapMethod(
       account,
@@ -252,8 +273,63 @@ describe(insertEmail.name, () => {
     const query = await harness.jmapMethod(account, 'Email/query', { filter: { inMailbox: sent } });
     const [autoReply] = query['ids'] as string[];
     expect(autoReply).toBeDefined();
-    expect(await threadOf(account, autoReply!)).toBe(question2.threadId);
+    expect(await threadIdOf(account, autoReply!)).toBe(question2.threadId);
     expect(question2.threadId).toBe(first.threadId);
+  });
+
+  it('reads the rows of the emails that name the ids, not the account, under a generic plan', async () => {
+    const account = randomUUID();
+    const seed = await deliver(account, { subject: 'Bulk', messageId: id('seed') });
+    // Five thousand more emails, each with its own Message-ID and two references, and their rows:
+    // where a plan that scans the account, or the table, would read thousands of rows.
+    await harness.db.query(
+      `WITH copies AS (
+         INSERT INTO mailbox.emails
+         SELECT (jsonb_populate_record(e, jsonb_build_object(
+                  'id', e.id || '-' || g, 'delivery_id', e.delivery_id || '-' || g,
+                  'thread_id', e.thread_id || '-' || g, 'message_id', 'bulk-' || g || '@example.org',
+                  'references', jsonb_build_array('earlier-1-bulk-' || g || '@example.org',
+                                                  'earlier-2-bulk-' || g || '@example.org'),
+                  'received_at', e.received_at + make_interval(secs => g)))).*
+           FROM mailbox.emails AS e, generate_series(1, 5000) AS g
+          WHERE e.id = $1
+         RETURNING account_id, message_id, id)
+       INSERT INTO mailbox.thread_message_ids (account_id, message_id, is_reference, email_id)
+       SELECT account_id, named.message_id, named.is_reference, id
+         FROM copies, LATERAL (VALUES (copies.message_id, false),
+                                      ('earlier-1-' || copies.message_id, true),
+                                      ('earlier-2-' || copies.message_id, true)) AS named (message_id, is_reference)`,
+      [seed.id],
+    );
+    await harness.db.query('ANALYZE mailbox.emails, mailbox.thread_message_ids');
+
+    const client = await harness.db.connect();
+    const explainGeneric = async (messageId: string, referenced: string[], subject: string) => {
+      const compiled = threadOf(account, messageId, subject, referenced).compile();
+      const literals = compiled.parameters.map((value) =>
+        client.escapeLiteral(
+          Array.isArray(value) ? `{${value.map((item) => `"${String(item)}"`).join(',')}}` : String(value),
+        ),
+      );
+      await client.query(`PREPARE lookup AS ${compiled.sql}`);
+      try {
+        const { rows } = await client.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(
+          `EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE lookup(${literals.join(', ')})`,
+        );
+        return rowsRead(rows[0]!['QUERY PLAN'][0]!.Plan);
+      } finally {
+        await client.query('DEALLOCATE lookup');
+      }
+    };
+    try {
+      await client.query('SET plan_cache_mode = force_generic_plan');
+      expect(await explainGeneric(id('new'), [], 'bulk')).toBe(0);
+      // The id's own row and the email it names.
+      expect(await explainGeneric(id('reply'), ['bulk-500@example.org'], 'bulk')).toBe(2);
+    } finally {
+      await client.query('RESET plan_cache_mode');
+      client.release();
+    }
   });
 
   it('holds exactly the ids every stored email names, whichever path stored it', async () => {
