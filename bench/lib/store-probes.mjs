@@ -56,13 +56,19 @@ const EMAIL_COPY_COLUMNS = `account_id, mailbox_ids, keywords, received_at, size
   reply_to, in_reply_to, "references", sent_at, preview, text_body, html_body, has_attachment,
   attachments, blob_id, sender, bcc, sort_subject, sort_from, sort_to`;
 
-/** The thread a new message joins (mailbox's `threadOf` inside INSERT_EMAIL). */
-const THREAD_OF = `SELECT thread_id FROM mailbox.emails
-   WHERE account_id = $1
-     AND (message_id = ANY($3::text[])
-          OR ($2::text IS NOT NULL AND (in_reply_to ? $2::text OR "references" ? $2::text)))
-     AND ($4::text = '' OR sort_subject = '' OR sort_subject = $4::text)
-   ORDER BY received_at, id LIMIT 1`;
+/**
+ * The thread a new message joins (mailbox's `threadOf` inside INSERT_EMAIL): probes of
+ * mailbox.thread_message_ids by the ids the message names and by its own, each email found read by
+ * its key. $2 is the new message's Message-ID, $3 the ids it replies to or references.
+ */
+const THREAD_OF = `SELECT (array_agg(stored.thread_id ORDER BY stored.received_at, stored.id))[1] AS thread_id
+   FROM mailbox.thread_message_ids AS known
+   JOIN LATERAL (SELECT id, thread_id, received_at, sort_subject FROM mailbox.emails
+                  WHERE id = known.email_id OFFSET 0) AS stored ON true
+  WHERE known.account_id = $1
+    AND ((NOT known.is_reference AND known.message_id = ANY($3::text[]))
+         OR (known.is_reference AND known.message_id = $2::text))
+    AND ($4::text = '' OR stored.sort_subject = '' OR stored.sort_subject = $4::text)`;
 
 /** The account's newest email's fields, for statements that need a real subject or mailbox. */
 async function probeContext(db, accountId) {
@@ -122,13 +128,22 @@ function probes(ctx, accountId, { catchUp }) {
     },
     {
       name: 'delivery: email insert',
-      source: 'email-store.ts INSERT_EMAIL (a copy of the newest email, with its thread looked up)',
-      sql: `INSERT INTO mailbox.emails (id, delivery_id, thread_id, message_id, created_modseq, updated_modseq, ${EMAIL_COPY_COLUMNS})
-            SELECT 'Mprobe' || md5(random()::text), 'probe-' || md5(random()::text),
-                   coalesce((${THREAD_OF.replace('$1', 't.account_id')}), 'Tprobe'), $2, $5::bigint, $5::bigint,
-                   ${EMAIL_COPY_COLUMNS.replace(/(^|,\s*)/g, '$1t.')}
-              FROM mailbox.emails AS t WHERE t.account_id = $1 AND t.id = $6
-            ON CONFLICT (account_id, delivery_id) DO NOTHING RETURNING id, thread_id`,
+      source:
+        'email-store.ts INSERT_EMAIL (a copy of the newest email, with its thread looked up and its Message-IDs written)',
+      sql: `WITH email AS (
+              INSERT INTO mailbox.emails (id, delivery_id, thread_id, message_id, created_modseq, updated_modseq, ${EMAIL_COPY_COLUMNS})
+              SELECT 'Mprobe' || md5(random()::text), 'probe-' || md5(random()::text),
+                     coalesce((${THREAD_OF.replace('$1', 't.account_id')}), 'Tprobe'), $2, $5::bigint, $5::bigint,
+                     ${EMAIL_COPY_COLUMNS.replace(/(^|,\s*)/g, '$1t.')}
+                FROM mailbox.emails AS t WHERE t.account_id = $1 AND t.id = $6
+              ON CONFLICT (account_id, delivery_id) DO NOTHING RETURNING id, account_id, thread_id
+            ), named_ids AS (
+              INSERT INTO mailbox.thread_message_ids (account_id, message_id, is_reference, email_id)
+              SELECT email.account_id, id.message_id, id.is_reference, email.id
+                FROM email, (SELECT $2::text AS message_id, false AS is_reference
+                             UNION SELECT unnest($3::text[]), true) AS id
+            )
+            SELECT id, thread_id FROM email`,
       params: [accountId, newMessageId, [], ctx.sort_subject ?? '', ctx.modseq + 1, ctx.newest_id],
       write: true,
     },
@@ -263,7 +278,7 @@ export async function tableStats(db) {
     `SELECT relname AS table, indexrelname AS index, pg_relation_size(indexrelid)::bigint AS bytes,
             idx_scan::bigint AS scans
        FROM pg_stat_user_indexes
-      WHERE schemaname = 'mailbox' AND relname IN ('emails', 'email_mailboxes', 'changes', 'account_state')
+      WHERE schemaname = 'mailbox' AND relname IN ('emails', 'email_mailboxes', 'thread_message_ids', 'changes', 'account_state')
       ORDER BY relname, indexrelname`,
   );
   const number = (row) =>

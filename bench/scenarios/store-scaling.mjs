@@ -5,8 +5,9 @@
 // EXPLAIN ANALYZE of the hot statements, pg_stat_statements over the size's runs, and the
 // tables' dead tuples and sizes are read. Filling is a bulk path, not SMTP: each account's first (warm-up) message, stored
 // through the real ingest path, is copied with generate_series into rows of the real schema —
-// each copy with its own ids, delivery id, thread, Message-ID, arrival time and modseq, its
-// `created` Email and Thread changes in the change log, and the account's counters moved past
+// each copy with its own ids, delivery id, thread, Message-ID, arrival time and modseq, the
+// Message-IDs it names in mailbox.thread_message_ids, its `created` Email and Thread changes in the
+// change log, and the account's counters moved past
 // them — as if the account had received that many messages of that size.
 import { median } from '../lib/stats.mjs';
 import { explainHotStatements, tableStats } from '../lib/store-probes.mjs';
@@ -46,7 +47,15 @@ export async function seedMailbox(db, { accountId, count, tag }) {
                 t.has_attachment, t.attachments, $4::bigint + c.g, $4::bigint + c.g, t.blob_id,
                 t.sender, t.bcc, t.sort_subject, t.sort_from, t.sort_to
            FROM template t CROSS JOIN copies c
-         RETURNING id, thread_id, created_modseq
+         RETURNING id, account_id, thread_id, created_modseq, message_id, in_reply_to, "references"
+       ), named_ids AS (
+         INSERT INTO mailbox.thread_message_ids (account_id, message_id, is_reference, email_id)
+         SELECT DISTINCT s.account_id, named.message_id, named.is_reference, s.id
+           FROM stored s CROSS JOIN LATERAL (
+             SELECT s.message_id, false
+             UNION ALL SELECT ref.id, true FROM jsonb_array_elements_text(coalesce(s.in_reply_to, '[]')) AS ref (id)
+             UNION ALL SELECT ref.id, true FROM jsonb_array_elements_text(coalesce(s."references", '[]')) AS ref (id)
+           ) AS named (message_id, is_reference)
        )
        INSERT INTO mailbox.changes (account_id, type, modseq, object_id, kind)
        SELECT $1, kind.type, s.created_modseq, CASE kind.type WHEN 'Email' THEN s.id ELSE s.thread_id END, 'created'

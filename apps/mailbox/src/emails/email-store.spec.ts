@@ -135,8 +135,18 @@ describe(insertEmailValues.name, () => {
 
 describe(INSERT_EMAIL.name, () => {
   it('is one statement, compiled once, that stores a delivery at most once', () => {
-    expect(INSERT_EMAIL.text).toMatch(/^insert into "mailbox"\."emails" /);
+    expect(INSERT_EMAIL.text).toMatch(/^with "email" as \(insert into "mailbox"\."emails" /);
     expect(INSERT_EMAIL.text).toContain('on conflict ("account_id", "delivery_id") do nothing');
-    expect(INSERT_EMAIL.text).toContain('limit 1');
+  });
+
+  it('writes the Message-IDs of the email it stores, and only of that one', () => {
+    expect(INSERT_EMAIL.text).toMatch(
+      /"named_ids" as \(insert into "mailbox"\."thread_message_ids" .* from "email", /s,
+    );
+  });
+
+  it('finds the thread by the Message-IDs, without a LIMIT a generic plan could walk the account for', () => {
+    expect(INSERT_EMAIL.text).toContain('from "mailbox"."thread_message_ids" as "known"');
+    expect(INSERT_EMAIL.text).not.toMatch(/limit/i);
   });
 });

@@ -22,45 +22,92 @@ type InsertEmailValues = EmailInsert & {
 
 /**
  * The thread is found and the email stored in one round trip, as one named prepared statement: it
- * runs once for every delivered message.
+ * runs once for every delivered message. The same statement writes the Message-IDs the email names
+ * (mailbox.thread_message_ids), which later messages find their thread by: every path that stores
+ * an email (delivery, Email/import, Email/set create, the Sent copy of an automatic reply) goes
+ * through here, and the rows go with the email when it is destroyed (ON DELETE CASCADE).
  */
 export const INSERT_EMAIL = new PreparedStatement<InsertEmailValues, { id: string; thread_id: string }>(
   'mailbox.insert-email',
   (slot) =>
     mailboxDb
-      .insertInto('mailbox.emails')
-      .values((eb) => ({
-        ...(Object.fromEntries(EMAIL_INSERT_COLUMNS.map((column) => [column, slot(column)])) as EmailInsert),
-        thread_id: eb.fn.coalesce(
-          threadOf(slot('account_id'), slot('message_id'), slot('sort_subject'), slot('referenced')),
-          eb.val(slot('new_thread')),
-        ),
-      }))
-      .onConflict((conflict) => conflict.columns(['account_id', 'delivery_id']).doNothing())
-      .returning(['id', 'thread_id']),
+      .with('email', (db) =>
+        db
+          .insertInto('mailbox.emails')
+          .values((eb) => ({
+            ...(Object.fromEntries(
+              EMAIL_INSERT_COLUMNS.map((column) => [column, slot(column)]),
+            ) as EmailInsert),
+            thread_id: eb.fn.coalesce(
+              threadOf(slot('account_id'), slot('message_id'), slot('sort_subject'), slot('referenced')),
+              eb.val(slot('new_thread')),
+            ),
+          }))
+          .onConflict((conflict) => conflict.columns(['account_id', 'delivery_id']).doNothing())
+          .returning(['id', 'account_id', 'thread_id']),
+      )
+      .with('named_ids', (db) =>
+        db
+          .insertInto('mailbox.thread_message_ids')
+          .columns(['account_id', 'message_id', 'is_reference', 'email_id'])
+          .expression(
+            db
+              .selectFrom([
+                'email',
+                sql<{ message_id: string; is_reference: boolean }>`(
+                  SELECT ${slot('message_id')}::text AS message_id, false AS is_reference
+                   WHERE ${slot('message_id')}::text IS NOT NULL
+                  UNION SELECT unnest(${slot('referenced')}::text[]), true)`.as('id'),
+              ])
+              .select(['email.account_id', 'id.message_id', 'id.is_reference', 'email.id']),
+          ),
+      )
+      .selectFrom('email')
+      .select(['id', 'thread_id']),
 );
 
 /**
  * The thread a message joins: that of the earliest stored message it replies to or references, or
  * that replies to or references it (its Message-ID, when it arrives after its answer), provided
- * the base subjects agree, so a reply that starts another topic starts another thread. With neither
- * references nor a Message-ID the planner folds it to nothing.
+ * the base subjects agree, so a reply that starts another topic starts another thread.
+ *
+ * Both are index probes into mailbox.thread_message_ids by the ids in question, and each email
+ * found is read by its primary key, so the cost follows the number of emails that name those ids,
+ * not the size of the account, whatever plan the prepared statement settles on. An aggregate rather
+ * than ORDER BY ... LIMIT 1: with a LIMIT, a generic plan may walk the account's emails in arrival
+ * order and stop at the first match, which for a message that joins no thread is all of them. The
+ * emails are read in a LATERAL subquery with OFFSET 0, which PostgreSQL does not flatten into a
+ * join: a generic plan could otherwise hash-join them with a scan of the account (docs/adr/0054).
  */
-function threadOf(accountId: string, messageId: string | null, subjectKey: string, referenced: string[]) {
+export function threadOf(
+  accountId: string,
+  messageId: string | null,
+  subjectKey: string,
+  referenced: string[],
+) {
   return mailboxDb
-    .selectFrom('mailbox.emails')
-    .select('thread_id')
-    .where('account_id', '=', accountId)
+    .selectFrom('mailbox.thread_message_ids as known')
+    .innerJoinLateral(
+      (eb) =>
+        eb
+          .selectFrom('mailbox.emails as found')
+          .select(['found.id', 'found.thread_id', 'found.received_at', 'found.sort_subject'])
+          .whereRef('found.id', '=', 'known.email_id')
+          .offset(sql.lit(0))
+          .as('stored'),
+      (join) => join.onTrue(),
+    )
+    .select(
+      sql<string>`(array_agg(stored.thread_id ORDER BY stored.received_at, stored.id))[1]`.as('thread_id'),
+    )
+    .where('known.account_id', '=', accountId)
     .where(
-      sql<boolean>`(message_id = ANY(${referenced}::text[])
-        OR (${messageId}::text IS NOT NULL AND (in_reply_to ? ${messageId}::text OR "references" ? ${messageId}::text)))`,
+      sql<boolean>`((NOT known.is_reference AND known.message_id = ANY(${referenced}::text[]))
+        OR (known.is_reference AND known.message_id = ${messageId}::text))`,
     )
     .where(
-      sql<boolean>`(${subjectKey}::text = '' OR sort_subject = '' OR sort_subject = ${subjectKey}::text)`,
-    )
-    .orderBy('received_at')
-    .orderBy('id')
-    .limit(sql.lit(1));
+      sql<boolean>`(${subjectKey}::text = '' OR stored.sort_subject = '' OR stored.sort_subject = ${subjectKey}::text)`,
+    );
 }
 
 /** The values INSERT_EMAIL stores `email` with. */

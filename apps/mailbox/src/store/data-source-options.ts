@@ -6,6 +6,7 @@ import { AddVacationResponses1796100000000 } from './migrations/1796100000000-ad
 import { AddVacationState1796200000000 } from './migrations/1796200000000-add-vacation-state.js';
 import { IndexPendingSubmissions1796300000000 } from './migrations/1796300000000-index-pending-submissions.js';
 import { AddStoredBodyParts1796400000000 } from './migrations/1796400000000-add-stored-body-parts.js';
+import { AddThreadMessageIds1796500000000 } from './migrations/1796500000000-add-thread-message-ids.js';
 import { AddEmailMailboxes1796500500000 } from './migrations/1796500500000-add-email-mailboxes.js';
 
 export const MAILBOX_SCHEMA = 'mailbox';
@@ -19,6 +20,7 @@ export const mailboxMigrations = [
   AddVacationState1796200000000,
   IndexPendingSubmissions1796300000000,
   AddStoredBodyParts1796400000000,
+  AddThreadMessageIds1796500000000,
   AddEmailMailboxes1796500500000,
 ];
 

@@ -62,12 +62,12 @@ export class PreparedStatement<V extends object, R> {
   }
 
   run(on: EntityManager | DataSource, values: V): Promise<R[]> {
-    return preparedQuery<R>(
-      on,
-      this.name,
-      this.text,
-      this.keys.map((key) => values[key]),
-    );
+    return preparedQuery<R>(on, this.name, this.text, this.parameters(values));
+  }
+
+  /** `values` in the order of the statement's parameters ($1, $2, ...). */
+  parameters(values: V): unknown[] {
+    return this.keys.map((key) => values[key]);
   }
 }
 

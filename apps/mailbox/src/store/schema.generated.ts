@@ -127,6 +127,13 @@ export interface SubmissionOutboxTable {
   created_at: Generated<Timestamp>;
 }
 
+export interface ThreadMessageIdsTable {
+  account_id: string;
+  message_id: string;
+  is_reference: boolean;
+  email_id: string;
+}
+
 export interface VacationRepliesTable {
   account_id: string;
   sender: string;
@@ -153,6 +160,7 @@ export interface MailboxDatabase {
   'mailbox.identities': IdentitiesTable;
   'mailbox.mailboxes': MailboxesTable;
   'mailbox.submission_outbox': SubmissionOutboxTable;
+  'mailbox.thread_message_ids': ThreadMessageIdsTable;
   'mailbox.vacation_replies': VacationRepliesTable;
   'mailbox.vacation_responses': VacationResponsesTable;
 }

@@ -7,6 +7,8 @@ export interface MessageFields {
   to?: string;
   messageId?: string;
   inReplyTo?: string;
+  /** The References field's ids; the In-Reply-To id alone when not given. */
+  references?: string[];
   date?: string;
   body?: string;
 }
@@ -19,10 +21,16 @@ export function rawMessage(fields: MessageFields): string {
     `Subject: ${fields.subject}`,
     `Date: ${fields.date ?? 'Tue, 03 Mar 2026 10:15:00 +0000'}`,
     `Message-ID: <${fields.messageId ?? `${randomBytes(8).toString('hex')}@example.org`}>`,
-    ...(fields.inReplyTo ? [`In-Reply-To: <${fields.inReplyTo}>`, `References: <${fields.inReplyTo}>`] : []),
+    ...(fields.inReplyTo ? [`In-Reply-To: <${fields.inReplyTo}>`] : []),
+    ...references(fields),
     'Content-Type: text/plain; charset=utf-8',
   ];
   return `${headers.join('\r\n')}\r\n\r\n${fields.body ?? `Body of ${fields.subject}`}\r\n`;
+}
+
+function references(fields: MessageFields): string[] {
+  const ids = fields.references ?? (fields.inReplyTo ? [fields.inReplyTo] : []);
+  return ids.length > 0 ? [`References: ${ids.map((id) => `<${id}>`).join(' ')}`] : [];
 }
 
 /** A valid mail-arrived event for `accountId` carrying `raw`. */

@@ -4,7 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { allTopics, mailArrivedTopic, mailDeliveryStatusTopic } from '@pushmail/contracts';
 import { CORE_CAPABILITY, type Invocation, MAIL_CAPABILITY } from '@pushmail/jmap';
 import { createKafka, createLogger, ensureTopics, loadConfig } from '@pushmail/platform';
-import { createTestDatabase, listenOnLoopback, startGroupsAtEnd } from '@pushmail/testing';
+import { createTestDatabase, listenOnLoopback, startGroupsAtEnd, type TestDatabase } from '@pushmail/testing';
 import type { Kafka } from 'kafkajs';
 import pg from 'pg';
 import { z } from 'zod';
@@ -45,6 +45,11 @@ export interface MailboxTestApp {
     options?: JmapCallOptions,
   ): Promise<Record<string, unknown>>;
   close(): Promise<void>;
+}
+
+/** A fresh, empty database on the shared server, for a test or benchmark that migrates it itself. */
+export function createMailboxTestDatabase(): Promise<TestDatabase> {
+  return createTestDatabase(loadConfig(testEnvSchema).DATABASE_URL);
 }
 
 /** The whole service against a fresh database and the shared broker, with a delivery group of its own. */
