@@ -79,6 +79,15 @@ describe(releaseDueSubmissions.name, () => {
     await harness?.close();
   });
 
+  it('tells push-delivery the longest hold it enforces, for the session to advertise', async () => {
+    const limits = await fetch(`${harness.baseUrl}/internal/jmap/limits`, {
+      headers: { authorization: `Bearer ${harness.internalToken}` },
+    });
+    expect(limits.status).toBe(200);
+    expect(await limits.json()).toEqual({ submission: { maxHoldSeconds: MAX_HOLD_SECONDS } });
+    expect((await fetch(`${harness.baseUrl}/internal/jmap/limits`)).status).toBe(401);
+  });
+
   it('holds a delayed submission pending, and a cancel sends nothing and puts the email back in Drafts', async () => {
     const before = await jmap('EmailSubmission/get', { ids: [] });
     const startedAt = Date.now();
