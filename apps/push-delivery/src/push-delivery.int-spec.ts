@@ -53,6 +53,7 @@ describe('push-delivery', () => {
     state: '100',
     changed: { Email: 'e100', Mailbox: 'm100', Thread: 't100', EmailDelivery: 'd100' },
   };
+  const mailboxLimits = { submission: { maxHoldSeconds: 3600 } };
   let mailbox: Server;
   let app: NestExpressApplication;
   let appClosed = false;
@@ -102,14 +103,16 @@ describe('push-delivery', () => {
           return;
         }
         const answer =
-          request.method === 'GET'
-            ? mailboxState
-            : {
-                methodResponses: (
-                  JSON.parse(body) as { request: { methodCalls: unknown[][] } }
-                ).request.methodCalls.map(([name, args, callId]) => [name, args, callId]),
-                sessionState: 'from-mailbox',
-              };
+          request.url === '/internal/jmap/limits'
+            ? mailboxLimits
+            : request.method === 'GET'
+              ? mailboxState
+              : {
+                  methodResponses: (
+                    JSON.parse(body) as { request: { methodCalls: unknown[][] } }
+                  ).request.methodCalls.map(([name, args, callId]) => [name, args, callId]),
+                  sessionState: 'from-mailbox',
+                };
         response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
       });
     });
@@ -152,6 +155,10 @@ describe('push-delivery', () => {
     expect(body['primaryAccounts']).toMatchObject({ 'urn:ietf:params:jmap:mail': accountId });
     expect(body['capabilities']).toMatchObject({
       'urn:ietf:params:jmap:websocket': { url: 'ws://push.example.test/jmap/ws', supportsPush: true },
+    });
+    // The longest hold is the one mailbox enforces, as mailbox reports it.
+    expect(body['accounts']).toMatchObject({
+      [accountId]: { accountCapabilities: { 'urn:ietf:params:jmap:submission': { maxDelayedSend: 3600 } } },
     });
   });
 

@@ -22,6 +22,15 @@ export function submissionAccountCapability(
     submissionExtensions: { FUTURERELEASE: [String(maxHoldSeconds), latest] },
   };
 }
+/**
+ * The limits mailbox enforces that the session resource advertises, as mailbox serves them on
+ * `GET /internal/jmap/limits` to push-delivery, which builds the session.
+ */
+export interface MailboxLimits {
+  /** `SUBMISSION_MAX_HOLD_SECONDS`: the longest FUTURERELEASE hold, `maxDelayedSend`; 0 offers none. */
+  submission: { maxHoldSeconds: number };
+}
+
 /** VacationResponse/get and /set (RFC 8621 §8). */
 export const VACATION_RESPONSE_CAPABILITY = 'urn:ietf:params:jmap:vacationresponse';
 

@@ -4,5 +4,6 @@ export * from './dispatcher.js';
 export * from './errors.js';
 export * from './request.js';
 export * from './result-reference.js';
+export * from './vacation-response.js';
 export * from './websocket.js';
 export * from './client/device-client.js';

@@ -6,6 +6,7 @@ export * from './database/data-source-options.js';
 export * from './database/define-migration.js';
 export * from './database/migrate.js';
 export * from './database/statement-limits.js';
+export * from './dns/cached-resolver.js';
 export * from './health/health.module.js';
 export * from './http/bearer-token.js';
 export * from './http/bearer-token.guard.js';

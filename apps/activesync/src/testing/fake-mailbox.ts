@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { DISABLED_VACATION, VACATION_RESPONSE_ID } from '@pushmail/jmap';
 import { FakeHttpService } from './fake-http-service.js';
-import { DISABLED_VACATION } from '../usecases/set-out-of-office/vacation-mapping.js';
 
 export interface FakeEmail {
   id: string;
@@ -260,7 +260,7 @@ export class FakeMailbox extends FakeHttpService {
       case 'VacationResponse/get':
         return [name, { accountId, state, list: [this.vacationOf(accountId)], notFound: [] }];
       case 'VacationResponse/set': {
-        const patch = ((args['update'] ?? {}) as Record<string, Args>)['singleton'];
+        const patch = ((args['update'] ?? {}) as Record<string, Args>)[VACATION_RESPONSE_ID];
         if (!patch) return [name, { accountId, oldState: state, newState: state, updated: {} }];
         this.vacations.set(accountId, { ...this.vacationOf(accountId), ...patch });
         this.bump(accountId);
@@ -275,7 +275,7 @@ export class FakeMailbox extends FakeHttpService {
   }
 
   private vacationOf(accountId: string): Args {
-    return this.vacations.get(accountId) ?? { id: 'singleton', ...DISABLED_VACATION };
+    return this.vacations.get(accountId) ?? { id: VACATION_RESPONSE_ID, ...DISABLED_VACATION };
   }
 }
 

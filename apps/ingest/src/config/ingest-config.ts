@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { baseConfigSchema, csv, port, positiveInt } from '@pushmail/platform';
+import { baseConfigSchema, csv, dnsCacheSeconds, port, positiveInt } from '@pushmail/platform';
 import { z } from 'zod';
 import { domainPolicies, inboundAuthPolicy } from '../usecases/authenticate-sender/inbound-auth-policy.js';
 
@@ -54,11 +54,8 @@ const ingestConfigFields = baseConfigSchema.extend({
   INBOUND_AUTH_TIMEOUT_MS: positiveInt(120_000).default(10_000),
   /** Resolvers for the sender checks (`1.1.1.1,[::1]:53`); unset: the system's. */
   DNS_SERVERS: csv.pipe(z.array(z.string().min(1))).optional(),
-  /**
-   * How long the sender checks reuse a DNS answer (at most a minute for "no such record"); 0 asks
-   * the resolver for every message.
-   */
-  DNS_CACHE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+  /** How long the sender checks reuse a DNS answer; 0 asks the resolver for every message. */
+  DNS_CACHE_SECONDS: dnsCacheSeconds,
 });
 
 export const ingestConfigSchema = ingestConfigFields.superRefine((config, context) => {

@@ -35,7 +35,8 @@ export const mailboxConfigSchema = baseConfigSchema.extend({
   SUBMISSION_DELAY_SECONDS: z.coerce.number().int().min(0).max(86_400).default(0),
   /**
    * The longest a client may hold a submission with FUTURERELEASE (RFC 4865), as `maxDelayedSend`;
-   * 0 refuses client-chosen send times. push-delivery advertises its own copy of this value.
+   * 0 refuses client-chosen send times. push-delivery reads it from `/internal/jmap/limits` for the
+   * session it advertises.
    */
   SUBMISSION_MAX_HOLD_SECONDS: z.coerce.number().int().min(0).max(31_536_000).default(604_800),
   /**

@@ -12,18 +12,32 @@ import {
 import {
   DEFAULT_CORE_LIMITS,
   type JmapResponse,
+  type MailboxLimits,
   requestError,
   RequestProblem,
   validateRequest,
 } from '@pushmail/jmap';
-import { InternalController, ProblemException } from '@pushmail/platform';
+import { CONFIG, InternalController, ProblemException } from '@pushmail/platform';
+import type { MailboxConfig } from '../config/mailbox-config.js';
 import { accountIdParam, internalJmapRequestSchema } from './dto/internal-jmap-request.dto.js';
 import { type AccountStatesView, JmapService } from './jmap.service.js';
 
 /** Internal only: push-delivery authenticates devices and forwards their JMAP calls here. */
 @InternalController('internal/jmap')
 export class JmapController {
-  constructor(@Inject(JmapService) private readonly jmap: JmapService) {}
+  constructor(
+    @Inject(JmapService) private readonly jmap: JmapService,
+    @Inject(CONFIG) private readonly config: MailboxConfig,
+  ) {}
+
+  /**
+   * The limits mailbox enforces that the session resource advertises: push-delivery builds the
+   * session from this answer, so what devices are told is what mailbox accepts.
+   */
+  @Get('limits')
+  limits(): MailboxLimits {
+    return { submission: { maxHoldSeconds: this.config.SUBMISSION_MAX_HOLD_SECONDS } };
+  }
 
   @Post()
   @HttpCode(200)

@@ -5,7 +5,6 @@ import {
   mailDeliveryStatusTopic,
   pushedChanges,
 } from '@pushmail/contracts';
-import { CORE_CAPABILITY, MAIL_CAPABILITY, SUBMISSION_CAPABILITY } from '@pushmail/jmap';
 import { createLogger, EventProducer } from '@pushmail/platform';
 import { type CollectedEvents, collectEventsFromNow, expectEvent, mailboxIdsByRole } from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,10 +27,7 @@ describe(`${MailboxChangesPublisher.name} for identities and submissions`, () =>
   let identityId: string;
 
   const jmap = (name: string, args: Record<string, unknown>) =>
-    harness.jmapMethod(accountId, name, args, {
-      using: [CORE_CAPABILITY, MAIL_CAPABILITY, SUBMISSION_CAPABILITY],
-      address,
-    });
+    harness.sender(accountId, address).method(name, args);
   /** The announcement of the type's state `state`, with what a StateChange for it would carry. */
   const pushedFor = async (type: 'Identity' | 'EmailSubmission', state: string) => {
     const event = await expectEvent(

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { mailSubmittedV2Topic, type MailSubmittedV2 } from '@pushmail/contracts';
-import { CORE_CAPABILITY, MAIL_CAPABILITY, SUBMISSION_CAPABILITY } from '@pushmail/jmap';
 import { type CollectedEvents, collectEventsFromNow, expectEventually } from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MailboxTestApp, startMailboxApp } from '../testing/mailbox-harness.js';
@@ -19,10 +18,7 @@ describe(releaseDueSubmissions.name, () => {
   let canceledId: string;
 
   const jmap = (name: string, args: Record<string, unknown>) =>
-    harness.jmapMethod(accountId, name, args, {
-      using: [CORE_CAPABILITY, MAIL_CAPABILITY, SUBMISSION_CAPABILITY],
-      address,
-    });
+    harness.sender(accountId, address).method(name, args);
   const publishedIds = () =>
     events.events.filter((event) => event.accountId === accountId).map((event) => event.submissionId);
   /** A draft to bob, submitted (with `envelope` when given); returns the email and the created submission. */
@@ -77,6 +73,13 @@ describe(releaseDueSubmissions.name, () => {
   afterAll(async () => {
     await events?.stop();
     await harness?.close();
+  });
+
+  it('tells push-delivery the longest hold it enforces, for the session to advertise', async () => {
+    const limits = await harness.internal('/internal/jmap/limits');
+    expect(limits.status).toBe(200);
+    expect(await limits.json()).toEqual({ submission: { maxHoldSeconds: MAX_HOLD_SECONDS } });
+    expect((await fetch(`${harness.baseUrl}/internal/jmap/limits`)).status).toBe(401);
   });
 
   it('holds a delayed submission pending, and a cancel sends nothing and puts the email back in Drafts', async () => {

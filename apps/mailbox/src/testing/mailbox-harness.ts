@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { allTopics, mailArrivedTopic, mailDeliveryStatusTopic } from '@pushmail/contracts';
-import { CORE_CAPABILITY, type Invocation, MAIL_CAPABILITY } from '@pushmail/jmap';
+import { CORE_CAPABILITY, type Invocation, MAIL_CAPABILITY, SUBMISSION_CAPABILITY } from '@pushmail/jmap';
 import { createKafka, createLogger, ensureTopics, loadConfig } from '@pushmail/platform';
 import { createTestDatabase, listenOnLoopback, startGroupsAtEnd, type TestDatabase } from '@pushmail/testing';
 import type { Kafka } from 'kafkajs';
@@ -19,6 +19,14 @@ export interface JmapCallOptions {
   using?: readonly string[];
   /** The caller's address, which push-delivery passes along for the submission methods. */
   address?: string | null;
+}
+
+/** JMAP calls of one account, made as a device of one address would make them. */
+export interface AccountJmap {
+  /** One JMAP request; throws unless it is answered with 200. `options` replace the sender's. */
+  call(methodCalls: Invocation[], options?: JmapCallOptions): Promise<Invocation[]>;
+  /** One method call; throws unless that method answers (rather than an error). */
+  method(name: string, args: Record<string, unknown>): Promise<Record<string, unknown>>;
 }
 
 export interface MailboxTestApp {
@@ -44,6 +52,11 @@ export interface MailboxTestApp {
     args: Record<string, unknown>,
     options?: JmapCallOptions,
   ): Promise<Record<string, unknown>>;
+  /**
+   * The account's calls as push-delivery passes on those of a device of `address`: with the
+   * submission capability and the caller's address, which the submission methods need.
+   */
+  sender(accountId: string, address: string): AccountJmap;
   close(): Promise<void>;
 }
 
@@ -111,6 +124,14 @@ export async function startMailboxApp(overrides: Record<string, string> = {}): P
     return result;
   };
 
+  const sender: MailboxTestApp['sender'] = (accountId, address) => {
+    const options = { using: [CORE_CAPABILITY, MAIL_CAPABILITY, SUBMISSION_CAPABILITY], address };
+    return {
+      call: (methodCalls, replaced) => jmap(accountId, methodCalls, { ...options, ...replaced }),
+      method: (name, args) => jmapMethod(accountId, name, args, options),
+    };
+  };
+
   return {
     app,
     baseUrl,
@@ -122,6 +143,7 @@ export async function startMailboxApp(overrides: Record<string, string> = {}): P
     postJmap,
     jmap,
     jmapMethod,
+    sender,
     close: async () => {
       await app.close();
       await db.end();

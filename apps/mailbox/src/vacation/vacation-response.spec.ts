@@ -1,9 +1,9 @@
+import { DISABLED_VACATION } from '@pushmail/jmap';
 import { describe, expect, it } from 'vitest';
 import {
   applyVacationPatch,
   autoReplyRefusal,
   autoReplySubject,
-  DISABLED_VACATION,
   isVacationActive,
 } from './vacation-response.js';
 

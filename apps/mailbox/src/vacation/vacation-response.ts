@@ -1,8 +1,6 @@
-import { isObject, type SetError, setError } from '@pushmail/jmap';
+import { isObject, type SetError, setError, VACATION_RESPONSE_ID } from '@pushmail/jmap';
 import type { RawHeader } from '../mime/body-structure.js';
 
-/** RFC 8621 §8: the one VacationResponse of an account has this id. */
-export const VACATION_RESPONSE_ID = 'singleton';
 /** RFC 3834 §2: a sender is answered at most once in this many days (its recommended 7). */
 export const VACATION_REPLY_PERIOD_DAYS = 7;
 const MAX_SUBJECT_LENGTH = 998;
@@ -16,15 +14,6 @@ export interface VacationResponse {
   textBody: string | null;
   htmlBody: string | null;
 }
-
-export const DISABLED_VACATION: VacationResponse = {
-  isEnabled: false,
-  fromDate: null,
-  toDate: null,
-  subject: null,
-  textBody: null,
-  htmlBody: null,
-};
 
 export const VACATION_PROPERTIES = [
   'id',

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { envelopeAddress, mailSubmittedV2, NULL_REVERSE_PATH } from '@pushmail/contracts';
+import { DISABLED_VACATION } from '@pushmail/jmap';
 import type { EntityManager } from 'typeorm';
 import type { BlobStore } from '../blobs/blob-store.service.js';
 import type { AccountWrite } from '../changes/account-write.js';
@@ -16,7 +17,6 @@ import { addToSubmissionOutbox } from '../submissions/submission-outbox.js';
 import {
   autoReplyRefusal,
   autoReplySubject,
-  DISABLED_VACATION,
   isVacationActive,
   VACATION_REPLY_PERIOD_DAYS,
   type VacationResponse,

@@ -3,6 +3,7 @@ import {
   baseConfigSchema,
   bearerToken,
   csv,
+  dnsCacheSeconds,
   port,
   positiveInt,
   postgresUrl,
@@ -55,6 +56,8 @@ export const outboundConfigSchema = baseConfigSchema.extend({
     .transform((value) => value === 'true'),
   /** DNS servers for MX lookups (`ip` or `ip:port`); the system's by default. */
   DNS_SERVERS: csv.pipe(z.array(z.string().min(1))).optional(),
+  /** How long a domain's MX hosts are reused; 0 asks the resolver for every delivery attempt. */
+  DNS_CACHE_SECONDS: dnsCacheSeconds,
   /** Fixed routes by domain, tried instead of MX records: `domain=host:port,...`. */
   MX_OVERRIDES: mxOverrides.optional(),
   /** The consumer group every replica shares. */

@@ -131,6 +131,27 @@ describe(MailboxClient.name, () => {
     });
   });
 
+  it('reads the limits mailbox enforces, and refuses a malformed answer', async () => {
+    let answer: unknown = { submission: { maxHoldSeconds: 3600 } };
+    const { server, url } = await fakeMailbox((req, _body, res) => {
+      expect(req.url).toBe('/internal/jmap/limits');
+      expect(req.headers.authorization).toBe(`Bearer ${internalToken}`);
+      json(res, 200, answer);
+    });
+    servers.push(server);
+    const client = new MailboxClient(configFor(url));
+
+    expect(await client.limits()).toEqual({ submission: { maxHoldSeconds: 3600 } });
+    for (const malformed of [
+      {},
+      { submission: { maxHoldSeconds: -1 } },
+      { submission: { maxHoldSeconds: '60' } },
+    ]) {
+      answer = malformed;
+      await expect(client.limits()).rejects.toMatchObject({ name: 'MailboxError', kind: 'failed' });
+    }
+  });
+
   it('reports an unreachable mailbox as unavailable', async () => {
     const { server, url } = await fakeMailbox(() => undefined);
     await new Promise((resolve) => server.close(resolve));

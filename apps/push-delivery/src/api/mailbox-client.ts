@@ -1,6 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { pushedTypeNames, type PushedTypeName } from '@pushmail/contracts';
-import { isObject, type Invocation, type JmapRequest, type ProblemDetails } from '@pushmail/jmap';
+import {
+  isObject,
+  type Invocation,
+  type JmapRequest,
+  type MailboxLimits,
+  type ProblemDetails,
+} from '@pushmail/jmap';
 import { CONFIG, currentRequestSignal } from '@pushmail/platform';
 import type { PushConfig } from '../config/push-config.js';
 
@@ -99,6 +105,17 @@ export class MailboxClient implements MailboxApi {
       if (typeof value === 'string') changed[type] = value;
     }
     return { state: body['state'], changed };
+  }
+
+  /** The limits mailbox enforces that the session advertises (`GET /internal/jmap/limits`). */
+  async limits(): Promise<MailboxLimits> {
+    const body = await this.call('/internal/jmap/limits', { method: 'GET' });
+    const hold =
+      isObject(body) && isObject(body['submission']) ? body['submission']['maxHoldSeconds'] : undefined;
+    if (typeof hold !== 'number' || !Number.isSafeInteger(hold) || hold < 0) {
+      throw new MailboxError('failed', 'mailbox answered malformed limits');
+    }
+    return { submission: { maxHoldSeconds: hold } };
   }
 
   private async call(path: string, init: { method: string; body?: string }): Promise<unknown> {

@@ -19,11 +19,6 @@ export const pushConfigSchema = baseConfigSchema.extend({
   INTERNAL_TOKEN: bearerToken(),
   /** How long a call to mailbox may take before the device is answered without it. */
   MAILBOX_TIMEOUT_MS: positiveInt().default(15_000),
-  /**
-   * What the session advertises as `maxDelayedSend` and FUTURERELEASE's longest hold: mailbox's
-   * `SUBMISSION_MAX_HOLD_SECONDS`, which enforces it (set both alike); 0 advertises no hold.
-   */
-  SUBMISSION_MAX_HOLD_SECONDS: z.coerce.number().int().min(0).max(31_536_000).default(604_800),
   WS_PING_INTERVAL_MS: positiveInt().default(30_000),
   /** The WebSocket maxPayload: a bigger frame closes the socket with 1009. */
   WS_MAX_MESSAGE_BYTES: positiveInt().default(10_000_000),

@@ -10,7 +10,7 @@ export class SessionController {
 
   @Get('jmap')
   @Header('cache-control', 'no-store')
-  session(@CurrentDevice() device: AuthenticatedDevice): JmapSession {
+  session(@CurrentDevice() device: AuthenticatedDevice): Promise<JmapSession> {
     return this.sessions.sessionFor(device);
   }
 }

@@ -7,28 +7,29 @@ import { SessionService } from './session.service.js';
 const accountId = '9b8a7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
 const device = { accountId, deviceId: 'phone', tokenSha256: 'e'.repeat(64) };
 
+/** `maxHoldSeconds`: what mailbox reports it enforces. */
 function sessionService(
   publicUrl: string,
   address: string | undefined,
   access = 'allowed',
-  extra: Record<string, string> = {},
+  maxHoldSeconds = 604_800,
 ) {
   const config = pushConfigSchema.parse({
     KAFKA_BROKERS: 'k:9092',
     INTERNAL_TOKEN: 'x'.repeat(24),
     PUBLIC_URL: publicUrl,
-    ...extra,
   });
   const accounts = { addressOf: () => address } as unknown as AccountDirectory;
   const credentials = {
     snapshotOf: () => ({ devices: [{ deviceId: 'phone', tokenSha256: [], access }] }),
   } as unknown as DeviceCredentialsView;
-  return new SessionService(config, accounts, credentials);
+  const limits = { current: async () => ({ submission: { maxHoldSeconds } }) };
+  return new SessionService(config, accounts, credentials, limits);
 }
 
 describe(SessionService.name, () => {
-  it('describes the account and every URL from the public URL (RFC 8620 §2)', () => {
-    const session = sessionService('https://mail.example.com/', 'alice@example.com').sessionFor(device);
+  it('describes the account and every URL from the public URL (RFC 8620 §2)', async () => {
+    const session = await sessionService('https://mail.example.com/', 'alice@example.com').sessionFor(device);
 
     expect(session.username).toBe('alice@example.com');
     expect(session.apiUrl).toBe('https://mail.example.com/jmap/api');
@@ -70,11 +71,9 @@ describe(SessionService.name, () => {
     });
   });
 
-  it('advertises client-chosen send times (FUTURERELEASE) up to the configured hold, or none', () => {
+  it('advertises client-chosen send times (FUTURERELEASE) up to the hold mailbox enforces, or none', async () => {
     const before = Date.now();
-    const session = sessionService('http://h', 'a@example.com', 'allowed', {
-      SUBMISSION_MAX_HOLD_SECONDS: '86400',
-    }).sessionFor(device);
+    const session = await sessionService('http://h', 'a@example.com', 'allowed', 86400).sessionFor(device);
     const submission = session.accounts[accountId]!.accountCapabilities[
       'urn:ietf:params:jmap:submission'
     ] as {
@@ -88,14 +87,16 @@ describe(SessionService.name, () => {
     expect(Date.parse(latest!) - before).toBeGreaterThanOrEqual(86400_000 - 1000);
     expect(Date.parse(latest!) - Date.now()).toBeLessThanOrEqual(86400_000);
 
-    const off = sessionService('http://h', 'a@example.com', 'allowed', { SUBMISSION_MAX_HOLD_SECONDS: '0' });
-    expect(off.sessionFor(device).accounts[accountId]!.accountCapabilities).toMatchObject({
+    const off = sessionService('http://h', 'a@example.com', 'allowed', 0);
+    expect((await off.sessionFor(device)).accounts[accountId]!.accountCapabilities).toMatchObject({
       'urn:ietf:params:jmap:submission': { maxDelayedSend: 0, submissionExtensions: {} },
     });
   });
 
-  it('names the account by its id while its address is unknown', () => {
-    expect(sessionService('http://localhost:8080', undefined).sessionFor(device).username).toBe(accountId);
+  it('names the account by its id while its address is unknown', async () => {
+    expect((await sessionService('http://localhost:8080', undefined).sessionFor(device)).username).toBe(
+      accountId,
+    );
   });
 
   it('keeps the state stable, and changes it when what the session shows changes', () => {

@@ -14,6 +14,7 @@ import { sha256Hex, type AuthenticatedDevice } from '../auth/device-authenticato
 import { DeviceCredentialsView } from '../auth/device-credentials.view.js';
 import type { PushConfig } from '../config/push-config.js';
 import { WEB_PUSH, type WebPush } from '../webpush/web-push.service.js';
+import { MailboxLimitsCache } from './mailbox-limits.js';
 
 /** RFC 9749: Web Push with VAPID. */
 export const WEBPUSH_VAPID_CAPABILITY = 'urn:ietf:params:jmap:webpush-vapid';
@@ -52,10 +53,12 @@ export class SessionService {
     @Inject(CONFIG) private readonly config: PushConfig,
     @Inject(AccountDirectory) private readonly accounts: AccountDirectory,
     @Inject(DeviceCredentialsView) private readonly credentials: DeviceCredentialsView,
+    @Inject(MailboxLimitsCache) private readonly limits: Pick<MailboxLimitsCache, 'current'>,
     @Optional() @Inject(WEB_PUSH) private readonly webPush?: WebPush | null,
   ) {}
 
-  sessionFor(device: AuthenticatedDevice): JmapSession {
+  async sessionFor(device: AuthenticatedDevice): Promise<JmapSession> {
+    const { submission } = await this.limits.current();
     const base = this.config.PUBLIC_URL;
     const { accountId } = device;
     const username = this.usernameOf(accountId);
@@ -88,7 +91,7 @@ export class SessionService {
               ...MAIL_ACCOUNT_CAPABILITY,
               emailQuerySortOptions: [...MAIL_ACCOUNT_CAPABILITY.emailQuerySortOptions],
             },
-            [SUBMISSION_CAPABILITY]: submissionAccountCapability(this.config.SUBMISSION_MAX_HOLD_SECONDS),
+            [SUBMISSION_CAPABILITY]: submissionAccountCapability(submission.maxHoldSeconds),
             [VACATION_RESPONSE_CAPABILITY]: {},
           },
         },

@@ -2,7 +2,6 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { isObject, type Invocation } from '@pushmail/jmap';
 import { pushUrlProblem, type EndpointPolicy } from './push-endpoint-url.js';
 import type { PushSubscriptionStore, StoredSubscription } from './push-subscription.store.js';
-import type { WebPushSender } from './web-push.sender.js';
 
 export interface PushSubscriptionLimits {
   maxExpiryDays: number;
@@ -20,6 +19,9 @@ const MAX_SET_OPERATIONS = 64;
 
 type SetError = { type: string; description: string; properties?: string[] };
 
+/** Pushes a PushVerification to a new subscription, in its turn with the other pushes to its service. */
+export type SendVerification = (subscription: StoredSubscription, verification: string) => void;
+
 /**
  * PushSubscription/get and /set (RFC 8620 §7.2). Subscriptions belong to the credentials' account,
  * not to an `accountId` argument (there is none). A new one is sent a PushVerification and pushes
@@ -28,9 +30,8 @@ type SetError = { type: string; description: string; properties?: string[] };
 export class PushSubscriptionMethods {
   constructor(
     private readonly store: PushSubscriptionStore,
-    private readonly sender: WebPushSender,
     private readonly limits: PushSubscriptionLimits,
-    private readonly onVerificationFailed: (id: string, reason: string) => void = () => undefined,
+    private readonly sendVerification: SendVerification,
   ) {}
 
   async call(accountId: string, [name, args, callId]: Invocation): Promise<Invocation> {
@@ -205,13 +206,7 @@ export class PushSubscriptionMethods {
       pushSubscriptionId: subscription.id,
       verificationCode: subscription.verificationCode,
     });
-    void this.sender
-      .send(subscription, verification, 60 * 60)
-      .then((outcome) => {
-        if (outcome.kind !== 'delivered')
-          this.onVerificationFailed(subscription.id, outcome.kind === 'gone' ? 'gone' : outcome.reason);
-      })
-      .catch((failure: unknown) => this.onVerificationFailed(subscription.id, String(failure)));
+    this.sendVerification(subscription, verification);
     return {
       created: {
         id: subscription.id,

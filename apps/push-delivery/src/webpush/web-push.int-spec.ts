@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { accountTopic, deviceCredentialsTopic, mailboxChangedTopic } from '@pushmail/contracts';
@@ -32,6 +33,8 @@ describe('Web Push (RFC 8620 §7.2, RFC 8291, RFC 8292)', () => {
   const vapid = webpush.generateVAPIDKeys();
   const subject = 'mailto:push-admin@example.com';
   let receiver: WebPushReceiver;
+  /** Mailbox as far as this suite needs it: the limits the session advertises. */
+  let mailbox: Server;
   let app: NestExpressApplication;
   let baseUrl: string;
   let state = 100;
@@ -98,11 +101,18 @@ describe('Web Push (RFC 8620 §7.2, RFC 8291, RFC 8292)', () => {
 
   beforeAll(async () => {
     receiver = await WebPushReceiver.start();
+    mailbox = createServer((request, response) => {
+      if (request.url !== '/internal/jmap/limits') return void response.writeHead(404).end();
+      response
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ submission: { maxHoldSeconds: 3600 } }));
+    });
+    await new Promise<void>((resolve) => mailbox.listen(0, '127.0.0.1', resolve));
     const database = await createDatabase(databaseUrl, `pm_webpush_${randomBytes(5).toString('hex')}`);
     const config = pushConfigSchema.parse({
       KAFKA_BROKERS: kafkaBrokers,
       INTERNAL_TOKEN: randomBytes(24).toString('base64url'),
-      MAILBOX_URL: 'http://127.0.0.1:9',
+      MAILBOX_URL: `http://127.0.0.1:${(mailbox.address() as AddressInfo).port}`,
       PUBLIC_URL: 'http://push.example.test',
       DATABASE_URL: database,
       WEBPUSH_VAPID_PUBLIC_KEY: vapid.publicKey,
@@ -155,6 +165,7 @@ describe('Web Push (RFC 8620 §7.2, RFC 8291, RFC 8292)', () => {
     await app?.close();
     await producer.disconnect();
     await receiver?.close();
+    await new Promise((resolve) => mailbox?.close(resolve));
   });
 
   it('advertises the VAPID application server key in the session', async () => {

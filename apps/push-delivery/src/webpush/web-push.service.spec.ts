@@ -30,6 +30,8 @@ function setUp(subscriptions: StoredSubscription[], rate: { perSecond: number; b
   const store = {
     claimForState: async () => subscriptions,
     forget: async (id: string) => void forgotten.push(id),
+    purgeExpiredAndCount: async () => 0,
+    insert: async () => undefined,
     close: async () => undefined,
   } as unknown as PushSubscriptionStore;
   const sender = {
@@ -55,7 +57,14 @@ function setUp(subscriptions: StoredSubscription[], rate: { perSecond: number; b
   let state = 0;
   const change = (changed: Record<string, string>) =>
     webPush.notify({ accountId, changed, state: String((state += 1)), receivedAt: performance.now() });
-  return { webPush, sent, outcomes, forgotten, change };
+  /** PushSubscription/set creating one subscription to `url`: its verification is pushed. */
+  const subscribe = (url: string) =>
+    webPush.methods.call(accountId, [
+      'PushSubscription/set',
+      { create: { n: { deviceClientId: `client-${url}`, url } } },
+      'c',
+    ]);
+  return { webPush, sent, outcomes, forgotten, change, subscribe };
 }
 
 describe(WebPush.name, () => {
@@ -76,6 +85,33 @@ describe(WebPush.name, () => {
     expect(one[2]!.at - one[0]!.at).toBeGreaterThanOrEqual(150);
     const two = sent.find((push) => push.url.includes('push.two'))!;
     expect(two.at - one[0]!.at).toBeLessThan(100);
+  });
+
+  it("holds verifications to a push service's rate, as it holds StateChanges", async () => {
+    const { sent, change, subscribe } = setUp([subscription('a', 'https://push.one.example/a')], {
+      perSecond: 2,
+      burst: 1,
+    });
+    change({ Email: 'e1' });
+    await expectEventually(() => expect(sent).toHaveLength(1), { timeoutMs: 5000, intervalMs: 10 });
+    await subscribe('https://push.one.example/new-1');
+    await subscribe('https://push.one.example/new-2');
+    const otherSubscribedAt = Date.now();
+    await subscribe('https://push.two.example/new-3');
+    await expectEventually(() => expect(sent).toHaveLength(4), { timeoutMs: 5000, intervalMs: 10 });
+    const verifications = sent.filter((push) => push.payload['@type'] === 'PushVerification');
+    expect(verifications.map((push) => push.url).sort()).toEqual([
+      'https://push.one.example/new-1',
+      'https://push.one.example/new-2',
+      'https://push.two.example/new-3',
+    ]);
+    const one = sent.filter((push) => push.url.includes('push.one'));
+    // The StateChange took the burst; then one push per 500 ms, verifications included.
+    expect(one[1]!.at - one[0]!.at).toBeGreaterThanOrEqual(450);
+    expect(one[2]!.at - one[0]!.at).toBeGreaterThanOrEqual(950);
+    // Another push service's bucket is its own: its verification does not wait.
+    const two = sent.find((push) => push.url.includes('push.two'))!;
+    expect(two.at - otherSubscribedAt).toBeLessThan(400);
   });
 
   it('merges changes that arrive while a push waits into one StateChange with the newest state of each type', async () => {

@@ -10,6 +10,8 @@ import { WebPushSender, type PushOutcome } from './web-push.sender.js';
 
 /** How long a push service keeps a StateChange for an offline device: a later one supersedes it anyway. */
 const STATE_CHANGE_TTL_SECONDS = 24 * 3600;
+/** A verification the client has not read within an hour is stale: it subscribes again. */
+const VERIFICATION_TTL_SECONDS = 3600;
 /** Attempts of one push, and the wait before the first retry (each next one four times longer). */
 const ATTEMPTS = 3;
 const FIRST_RETRY_MS = 2000;
@@ -57,13 +59,12 @@ export class WebPush implements OnModuleDestroy {
     this.serviceRate = new DeviceRateLimiter(config.WEBPUSH_RATE_PER_SECOND, config.WEBPUSH_RATE_BURST);
     this.methods = new PushSubscriptionMethods(
       store,
-      sender,
       {
         maxExpiryDays: config.WEBPUSH_MAX_EXPIRY_DAYS,
         maxPerAccount: config.WEBPUSH_MAX_SUBSCRIPTIONS_PER_ACCOUNT,
         policy: { allowPrivate: config.WEBPUSH_ALLOW_PRIVATE_ENDPOINTS },
       },
-      (id, reason) => this.log.info({ subscriptionId: id, reason }, 'a push verification was not delivered'),
+      (subscription, verification) => this.verify(subscription, verification),
     );
   }
 
@@ -125,6 +126,34 @@ export class WebPush implements OnModuleDestroy {
       .then((outcome) => this.settle(entry, outcome))
       .catch((error: unknown) =>
         this.log.warn({ err: error, subscriptionId: entry.subscription.id }, 'a web push failed'),
+      );
+    this.pending.add(work);
+    void work.finally(() => this.pending.delete(work));
+  }
+
+  /**
+   * A PushVerification (RFC 8620 §7.2.2) waits for its push service's bucket like a StateChange:
+   * creating subscriptions is a way to make this server push, so it must not bypass the rate.
+   * It is sent once; a client that does not get it subscribes again.
+   */
+  private verify(subscription: StoredSubscription, verification: string): void {
+    if (this.closed) return;
+    const wait = this.serviceRate.take(originOf(subscription.url));
+    if (wait > 0) return this.later(() => this.verify(subscription, verification), wait);
+    const work = this.sender
+      .send(subscription, verification, VERIFICATION_TTL_SECONDS)
+      .then((outcome) => {
+        if (outcome.kind !== 'delivered')
+          this.log.info(
+            { subscriptionId: subscription.id, reason: outcome.kind === 'gone' ? 'gone' : outcome.reason },
+            'a push verification was not delivered',
+          );
+      })
+      .catch((error: unknown) =>
+        this.log.info(
+          { err: error, subscriptionId: subscription.id },
+          'a push verification was not delivered',
+        ),
       );
     this.pending.add(work);
     void work.finally(() => this.pending.delete(work));

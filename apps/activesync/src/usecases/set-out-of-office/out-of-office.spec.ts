@@ -1,10 +1,9 @@
 import { childText, el, type WbxmlElement } from '@pushmail/activesync';
-import type { Invocation } from '@pushmail/jmap';
+import { DISABLED_VACATION, type Invocation, VACATION_RESPONSE_ID } from '@pushmail/jmap';
 import type { DataSource } from 'typeorm';
 import { describe, expect, it } from 'vitest';
 import type { MailboxApi } from '../../mailbox/mailbox-client.js';
 import { invalidOof, OutOfOffice } from './out-of-office.js';
-import { DISABLED_VACATION } from './vacation-mapping.js';
 
 describe(invalidOof.name, () => {
   it('accepts a plain or time-based setting and refuses one that cannot be kept as given', () => {
@@ -71,7 +70,7 @@ describe(OutOfOffice.name, () => {
               [
                 method,
                 {
-                  list: [{ id: 'singleton', ...DISABLED_VACATION }],
+                  list: [{ id: VACATION_RESPONSE_ID, ...DISABLED_VACATION }],
                 },
                 'v',
               ],

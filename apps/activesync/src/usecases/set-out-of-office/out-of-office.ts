@@ -8,10 +8,11 @@ import {
   type OofSettings,
   type WbxmlElement,
 } from '@pushmail/activesync';
+import { VACATION_RESPONSE_ID, type VacationResponseValue } from '@pushmail/jmap';
 import { DataSource, type Repository } from 'typeorm';
 import { MAILBOX_API, type MailboxApi, MethodFailedError } from '../../mailbox/mailbox-client.js';
 import { OutOfOfficeSetting } from './out-of-office.entity.js';
-import { oofOf, vacationOf, type VacationResponseValue } from './vacation-mapping.js';
+import { oofOf, vacationOf } from './vacation-mapping.js';
 
 /** Settings statuses for Oof ([MS-ASCMD] 2.2.3.177.14). */
 const OofStatus = { Success: 1, ProtocolError: 2, InvalidArguments: 5 } as const;
@@ -87,7 +88,7 @@ export class OutOfOffice {
 
   private async vacation(accountId: string): Promise<VacationResponseValue> {
     const [[name, result]] = (await this.mailbox.call(accountId, [
-      ['VacationResponse/get', { accountId, ids: [VACATION_ID] }, 'v'],
+      ['VacationResponse/get', { accountId, ids: [VACATION_RESPONSE_ID] }, 'v'],
     ])) as [[string, Record<string, unknown>, string]];
     if (name !== 'VacationResponse/get')
       throw new MethodFailedError('VacationResponse/get', String(result['type']));
@@ -99,9 +100,11 @@ export class OutOfOffice {
   /** False when mailbox refuses the values (invalidProperties): the phone's arguments are at fault. */
   private async setVacation(accountId: string, vacation: VacationResponseValue): Promise<boolean> {
     const [[name, result]] = (await this.mailbox.call(accountId, [
-      ['VacationResponse/set', { accountId, update: { [VACATION_ID]: vacation } }, 'v'],
+      ['VacationResponse/set', { accountId, update: { [VACATION_RESPONSE_ID]: vacation } }, 'v'],
     ])) as [[string, Record<string, unknown>, string]];
-    const refused = (result['notUpdated'] as Record<string, { type?: string }> | undefined)?.[VACATION_ID];
+    const refused = (result['notUpdated'] as Record<string, { type?: string }> | undefined)?.[
+      VACATION_RESPONSE_ID
+    ];
     if (name === 'VacationResponse/set' && refused?.type === 'invalidProperties') return false;
     if (name !== 'VacationResponse/set' || refused)
       throw new MethodFailedError('VacationResponse/set', String(refused?.type ?? result['type']));
@@ -110,7 +113,6 @@ export class OutOfOffice {
 }
 
 /** The VacationResponse singleton's id (RFC 8621 §8). */
-const VACATION_ID = 'singleton';
 
 function reply(oof: { status: number; get?: OofSettings }, protocolVersion: string): WbxmlElement {
   return child(buildSettingsResponse({ status: 1, oof }, protocolVersion), 'Oof', 'Settings')!;

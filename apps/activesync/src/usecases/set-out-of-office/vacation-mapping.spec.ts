@@ -1,12 +1,7 @@
 import type { OofSettings } from '@pushmail/activesync';
+import { DISABLED_VACATION, type VacationResponseValue } from '@pushmail/jmap';
 import { describe, expect, it } from 'vitest';
-import {
-  DISABLED_VACATION,
-  oofOf,
-  replyMessageOf,
-  vacationOf,
-  type VacationResponseValue,
-} from './vacation-mapping.js';
+import { oofOf, replyMessageOf, vacationOf } from './vacation-mapping.js';
 
 const off: VacationResponseValue = DISABLED_VACATION;
 

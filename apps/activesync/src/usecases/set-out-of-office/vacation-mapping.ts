@@ -1,24 +1,5 @@
 import type { OofMessage, OofSettings } from '@pushmail/activesync';
-
-/** mailbox's VacationResponse (RFC 8621 §8), as VacationResponse/get answers and /set takes it. */
-export interface VacationResponseValue {
-  isEnabled: boolean;
-  fromDate: string | null;
-  toDate: string | null;
-  subject: string | null;
-  textBody: string | null;
-  htmlBody: string | null;
-}
-
-/** What VacationResponse/get answers for an account that never set one. */
-export const DISABLED_VACATION: Readonly<VacationResponseValue> = {
-  isEnabled: false,
-  fromDate: null,
-  toDate: null,
-  subject: null,
-  textBody: null,
-  htmlBody: null,
-};
+import type { VacationResponseValue } from '@pushmail/jmap';
 
 /** EAS has a message per audience; mailbox answers every sender alike, with the first enabled here. */
 const AUDIENCE_ORDER: ReadonlyArray<OofMessage['audience']> = [

@@ -5,16 +5,12 @@ import {
   MethodError,
   type SetError,
   setError,
+  VACATION_RESPONSE_ID,
 } from '@pushmail/jmap';
 import { DataSource } from 'typeorm';
 import { AccountChanges } from '../../changes/account-changes.js';
 import { loadVacation, saveVacation } from '../../vacation/vacation-store.js';
-import {
-  applyVacationPatch,
-  VACATION_PROPERTIES,
-  VACATION_RESPONSE_ID,
-  vacationView,
-} from '../../vacation/vacation-response.js';
+import { applyVacationPatch, VACATION_PROPERTIES, vacationView } from '../../vacation/vacation-response.js';
 import { idsArgument, orNull, propertiesArgument, setArguments } from './arguments.js';
 import { readSnapshot } from './read-snapshot.js';
 

@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { mailDeliveryStatusTopic, mailSubmittedV2Topic, type MailSubmittedV2 } from '@pushmail/contracts';
-import { CORE_CAPABILITY, type Invocation, MAIL_CAPABILITY, SUBMISSION_CAPABILITY } from '@pushmail/jmap';
+import type { Invocation } from '@pushmail/jmap';
 import { createLogger, EventProducer } from '@pushmail/platform';
 import { type CollectedEvents, collectEventsFromNow, expectEventually } from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MailboxTestApp, startMailboxApp } from '../../testing/mailbox-harness.js';
 import { SubmitEmailsUseCase } from './submit-emails.usecase.js';
 
-const using = [CORE_CAPABILITY, MAIL_CAPABILITY, SUBMISSION_CAPABILITY];
 const MAX_PER_HOUR = 6;
 const MAX_BYTES = 8000;
 
@@ -21,9 +20,9 @@ describe(SubmitEmailsUseCase.name, () => {
   let identityId: string;
 
   const call = (methodCalls: Invocation[], caller: string | null = address) =>
-    harness.jmap(accountId, methodCalls, { using, address: caller });
+    harness.sender(accountId, address).call(methodCalls, { address: caller });
   const one = (name: string, args: Record<string, unknown>) =>
-    harness.jmapMethod(accountId, name, args, { using, address });
+    harness.sender(accountId, address).method(name, args);
   const submitted = (): MailSubmittedV2[] =>
     submittedEvents.events.filter((event) => event.accountId === accountId);
   const draft = async (fields: Record<string, unknown>): Promise<string> => {

@@ -1,11 +1,14 @@
 import { Module } from '@nestjs/common';
+import { CONFIG } from '@pushmail/platform';
 import { DataSource } from 'typeorm';
+import type { OutboundConfig } from '../../config/outbound-config.js';
 import { OutboundMetrics } from '../../metrics/outbound-metrics.js';
 import { Outbox } from '../../publishing/outbox.js';
 import { DkimModule } from '../../dkim/dkim.module.js';
 import { RecipientsModule } from '../../recipients/recipients.module.js';
 import { DeliverQueuedUseCase } from './deliver-queued.usecase.js';
 import { DeliveryWorker } from './delivery-worker.service.js';
+import { MX_RESOLVER, mxResolverFor } from './mx-resolver.js';
 import { SmtpSender } from './smtp-sender.js';
 
 @Module({
@@ -28,6 +31,7 @@ import { SmtpSender } from './smtp-sender.js';
         }),
     },
     Outbox,
+    { provide: MX_RESOLVER, inject: [CONFIG], useFactory: (config: OutboundConfig) => mxResolverFor(config) },
     SmtpSender,
     DeliverQueuedUseCase,
     DeliveryWorker,

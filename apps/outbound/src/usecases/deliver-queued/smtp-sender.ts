@@ -1,10 +1,10 @@
-import { Resolver } from 'node:dns/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG } from '@pushmail/platform';
 import nodemailer, { type Transporter, type TransportOptions } from 'nodemailer';
 import type { OutboundConfig } from '../../config/outbound-config.js';
 import { DkimKeys } from '../../dkim/dkim-keys.service.js';
 import { headerFromAddress } from './header-from.js';
+import { MX_RESOLVER, type MxResolver } from './mx-resolver.js';
 
 export type SendOutcome =
   | { kind: 'delivered'; reply: string; remoteHost: string }
@@ -30,16 +30,14 @@ interface NodemailerError extends Error {
  */
 @Injectable()
 export class SmtpSender {
-  private readonly resolver: Resolver;
   private readonly overrides: Map<string, Route>;
   private readonly relay: Transporter | undefined;
 
   constructor(
     @Inject(CONFIG) private readonly config: OutboundConfig,
     @Inject(DkimKeys) private readonly dkim: DkimKeys,
+    @Inject(MX_RESOLVER) private readonly resolveMx: MxResolver,
   ) {
-    this.resolver = new Resolver({ timeout: 5000, tries: 2 });
-    if (config.DNS_SERVERS) this.resolver.setServers(config.DNS_SERVERS);
     this.overrides = new Map((config.MX_OVERRIDES ?? []).map((route) => [route.domain, route]));
     this.relay = config.RELAY_URL
       ? nodemailer.createTransport({
@@ -141,13 +139,14 @@ export class SmtpSender {
     if (fixed) return [fixed];
     let records: Array<{ exchange: string; priority: number }>;
     try {
-      records = await this.resolver.resolveMx(domain);
+      records = await this.resolveMx(domain, 'MX');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENODATA') return [{ host: domain, port: 25 }];
       throw error;
     }
     if (records.length === 1 && (records[0]!.exchange === '' || records[0]!.exchange === '.')) return [];
-    return records
+    // The records may be a remembered answer shared with other deliveries: sort a copy.
+    return [...records]
       .sort((a, b) => a.priority - b.priority)
       .map((record) => ({ host: record.exchange, port: 25 }));
   }

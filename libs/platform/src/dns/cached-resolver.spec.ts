@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cachedResolver } from './dns-resolver.js';
+import { cachedResolver } from './cached-resolver.js';
 
 function dnsError(code: string): Error {
   return Object.assign(new Error(`query failed: ${code}`), { code });
