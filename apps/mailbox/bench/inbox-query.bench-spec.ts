@@ -10,7 +10,9 @@
 //     npx vitest run --config apps/mailbox/bench/vitest.config.mjs apps/mailbox/bench/inbox-query.bench-spec.ts
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// The store probes' EXPLAIN summary, so both read plans alike; bench/ is not an Nx project.
 // @ts-expect-error: a plain ES module of the bench, without types
+// eslint-disable-next-line @nx/enforce-module-boundaries
 import { summarizeExplain } from '../../../bench/lib/store-probes.mjs';
 import { compileQuery } from '../src/jmap/methods/email.methods.js';
 import { mailArrivedEvent, rawMessage } from '../src/testing/mail-fixtures.js';
