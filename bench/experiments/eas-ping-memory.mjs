@@ -20,7 +20,7 @@ import {
   summarizeHeapSnapshot,
 } from '../lib/inspector.mjs';
 import WebSocket from 'ws';
-import { readMetric } from '../lib/platform-probes.mjs';
+import { readMetric as readMetricOnce } from '../lib/platform-probes.mjs';
 import { readProcess } from '../lib/procstat.mjs';
 import { Progress } from '../lib/progress.mjs';
 import { sleep } from '../lib/stats.mjs';
@@ -324,6 +324,18 @@ async function inLanes(items, lanes, work) {
       while (next < items.length) await work(items[next++]);
     }),
   );
+}
+
+/** A metric of the gateway; a scrape that times out (the gateway busy parking) is tried again. */
+async function readMetric(baseUrl, name) {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await readMetricOnce(baseUrl, name);
+    } catch (error) {
+      if (attempt >= 10) throw error;
+      await sleep(1000);
+    }
+  }
 }
 
 function requiredEnv(name) {
