@@ -214,7 +214,15 @@ async function measureOnce(platform, phones, inspectorUrl, progress, snapshots) 
   const snapshotBefore = snapshots ? await heapSnapshotSummary(inspectorUrl) : undefined;
 
   progress.start(`park ${phones.length} Pings`, phones.length);
-  for (const phone of phones) phone.ping(heartbeatSeconds, () => performance.now()).catch(() => undefined);
+  // A Ping answered or refused before it parked (a change still pending, a 503) is sent again, as
+  // the scenario's phones do, until the measurement is taken.
+  let measuring = true;
+  const park = (phone) =>
+    phone
+      .ping(heartbeatSeconds, () => performance.now())
+      .catch(() => sleep(1000))
+      .then(() => measuring && park(phone));
+  for (const phone of phones) void park(phone);
   let parked = 0;
   const deadline = Date.now() + 300_000;
   while (Date.now() < deadline && parked < phones.length) {
@@ -226,6 +234,7 @@ async function measureOnce(platform, phones, inspectorUrl, progress, snapshots) 
   await sleep(2000);
   const after = await settled();
   parked = (await readMetric(baseUrl, 'pushmail_activesync_parked_pings')) ?? 0;
+  measuring = false;
   const result = {
     what: 'the gateway holding parked Pings',
     parked,
