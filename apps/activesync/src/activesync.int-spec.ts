@@ -1194,6 +1194,27 @@ describe('activesync gateway', () => {
       expect(statusOf((await second).body)).toBe('1');
     });
 
+    it('ends a parked Ping the moment its device goes away', async () => {
+      const { client, inbox } = await synced();
+      const endedGone = async () =>
+        Number(
+          /pushmail_activesync_ping_ends_total\{reason="gone"\} (\d+)/.exec(
+            await (await fetch(`${baseUrl}/metrics`)).text(),
+          )?.[1] ?? 0,
+        );
+      const before = await endedGone();
+      const leaving = new AbortController();
+      const parked = ping(client, 300, [inbox], leaving.signal).catch((error: unknown) => error);
+      await expectEventually(async () =>
+        expect(await (await fetch(`${baseUrl}/metrics`)).text()).toMatch(
+          /pushmail_activesync_parked_pings [1-9]/,
+        ),
+      );
+      leaving.abort();
+      expect(await parked).toBeInstanceOf(Error);
+      await expectEventually(async () => expect(await endedGone()).toBe(before + 1));
+    });
+
     it('ends a parked Ping when the same device sends a second one to another replica', async () => {
       const { account, client, inbox } = await synced();
       const replicaUrl = await gateway.startReplica();

@@ -13,26 +13,52 @@ export type PingEnd =
 /** Asks whether any of the parked Ping's folders changed; the folders that did. */
 export type ChangeCheck = () => Promise<string[]>;
 
-interface ParkedPing {
-  accountId: string;
-  deviceKey: string;
-  check: ChangeCheck;
-  /** A standing snapshot to compare: block, quarantine, policy, wipe. */
-  standing: string;
-  finish: (end: PingEnd) => void;
-  parkedAt: number;
-  checking: boolean;
-  recheck: boolean;
+/**
+ * One parked Ping: a plain object with the timer and the abort listener pointing back at it (the
+ * signal calls `handleEvent`), so that a Ping costs no closure of its own while it waits.
+ */
+class ParkedPing {
+  readonly parkedAt = Date.now();
+  checking = false;
+  recheck = false;
   acceptedAt?: number;
   /** The trace context (`traceparent`) of the change that woke it, to continue the mail's trace. */
   traceHeaders?: Record<string, string>;
+  readonly timer: NodeJS.Timeout;
+
+  constructor(
+    readonly registry: PingRegistry,
+    readonly accountId: string,
+    readonly deviceKey: string,
+    readonly check: ChangeCheck,
+    /** A standing snapshot to compare: block, quarantine, policy, wipe. */
+    readonly standing: string,
+    readonly signal: AbortSignal,
+    readonly resolve: (end: PingEnd) => void,
+    heartbeatMs: number,
+  ) {
+    this.timer = setTimeout(heartbeatPassed, heartbeatMs, this);
+  }
+
+  finish(end: PingEnd): void {
+    this.registry.finish(this, end);
+  }
+
+  /** The signal aborted: the device went away. */
+  handleEvent(): void {
+    this.finish({ reason: 'gone' });
+  }
+}
+
+function heartbeatPassed(ping: ParkedPing): void {
+  ping.finish({ reason: 'heartbeat' });
 }
 
 /**
  * The Pings parked on this replica, by device and by account. A mailbox change of the account
  * makes each of its Pings look at its folders; a change of the device's standing ends it at once;
  * a second Ping of the same device ends the first; the heartbeat ends it with nothing changed.
- * A parked Ping costs a closure, a timer and two map entries, nothing per folder.
+ * A parked Ping costs an object, a timer and two map entries, nothing per folder.
  */
 @Injectable()
 export class PingRegistry implements BeforeApplicationShutdown {
@@ -72,33 +98,17 @@ export class PingRegistry implements BeforeApplicationShutdown {
     const deviceKey = `${options.accountId}/${options.deviceId}`;
     this.byDevice.get(deviceKey)?.finish({ reason: 'superseded' });
     return new Promise<PingEnd>((resolve) => {
-      const ping: ParkedPing = {
-        accountId: options.accountId,
+      const ping = new ParkedPing(
+        this,
+        options.accountId,
         deviceKey,
-        check: options.check,
-        standing: options.standing,
-        parkedAt: Date.now(),
-        checking: false,
-        recheck: false,
-        finish: (end) => {
-          if (this.byDevice.get(deviceKey) !== ping) return;
-          clearTimeout(timer);
-          options.signal.removeEventListener('abort', onAbort);
-          this.byDevice.delete(deviceKey);
-          const pings = this.byAccount.get(ping.accountId);
-          pings?.delete(ping);
-          if (pings?.size === 0) this.byAccount.delete(ping.accountId);
-          this.metrics.parkedPings.set(this.byDevice.size);
-          this.metrics.pingEnds.inc({ reason: end.reason });
-          if (end.reason === 'changed' && ping.acceptedAt !== undefined) {
-            this.metrics.pushLatencySeconds.observe(Math.max(0, Date.now() - ping.acceptedAt) / 1000);
-          }
-          resolve(end);
-        },
-      };
-      const onAbort = () => ping.finish({ reason: 'gone' });
-      const timer = setTimeout(() => ping.finish({ reason: 'heartbeat' }), options.heartbeatMs);
-      options.signal.addEventListener('abort', onAbort, { once: true });
+        options.check,
+        options.standing,
+        options.signal,
+        resolve,
+        options.heartbeatMs,
+      );
+      options.signal.addEventListener('abort', ping, { once: true });
       this.byDevice.set(deviceKey, ping);
       let pings = this.byAccount.get(options.accountId);
       if (!pings) {
@@ -108,8 +118,25 @@ export class PingRegistry implements BeforeApplicationShutdown {
       pings.add(ping);
       this.metrics.parkedPings.set(this.byDevice.size);
       for (const listener of this.parkedListeners) listener(deviceKey, ping.parkedAt);
-      if (options.signal.aborted) onAbort();
+      if (options.signal.aborted) ping.handleEvent();
     });
+  }
+
+  /** Ends a parked Ping once: the first end wins, later ones (a heartbeat after a change) do nothing. */
+  finish(ping: ParkedPing, end: PingEnd): void {
+    if (this.byDevice.get(ping.deviceKey) !== ping) return;
+    clearTimeout(ping.timer);
+    ping.signal.removeEventListener('abort', ping);
+    this.byDevice.delete(ping.deviceKey);
+    const pings = this.byAccount.get(ping.accountId);
+    pings?.delete(ping);
+    if (pings?.size === 0) this.byAccount.delete(ping.accountId);
+    this.metrics.parkedPings.set(this.byDevice.size);
+    this.metrics.pingEnds.inc({ reason: end.reason });
+    if (end.reason === 'changed' && ping.acceptedAt !== undefined) {
+      this.metrics.pushLatencySeconds.observe(Math.max(0, Date.now() - ping.acceptedAt) / 1000);
+    }
+    ping.resolve(end);
   }
 
   /** The account's mail changed: each of its parked Pings looks whether one of its folders did. */

@@ -13,7 +13,7 @@ import {
   type WbxmlElement,
 } from '@pushmail/activesync';
 import { parseBasic, RegistryUnavailableError } from '@pushmail/edge';
-import { CONFIG, LOGGER, readBody } from '@pushmail/platform';
+import { CONFIG, currentRequestSignal, LOGGER, readBody } from '@pushmail/platform';
 import type { Logger } from 'pino';
 import { type DeviceDescription, EasAuthenticator } from '../auth/eas-authenticator.js';
 import type { ActiveSyncConfig } from '../config/activesync-config.js';
@@ -158,8 +158,10 @@ export class ActiveSyncController {
     const verdict = gateOf(eas.cmd, standing, record, eas.policyKey, eas.protocolVersion);
     if (!verdict.ok) return this.refusal(eas, verdict.status, verdict.reason);
 
-    const closed = new AbortController();
-    response.once('close', () => closed.abort());
+    // Made on first use: most commands never log, and a pino child with bindings costs about a
+    // kilobyte, held for as long as a parked Ping waits.
+    const parent = this.log;
+    let log: Logger | undefined;
     return handler.execute({
       request: eas,
       protocolVersion: eas.protocolVersion,
@@ -168,8 +170,10 @@ export class ActiveSyncController {
       record,
       standing,
       body,
-      signal: closed.signal,
-      log: this.log.child({ command: eas.cmd, deviceId: eas.deviceId }),
+      signal: currentRequestSignal() ?? closedSignal(response),
+      get log() {
+        return (log ??= parent.child({ command: eas.cmd, deviceId: eas.deviceId }));
+      },
     });
   }
 
@@ -254,6 +258,16 @@ export class ActiveSyncController {
     response.setHeader('Content-Length', text.length);
     response.end(text);
   }
+}
+
+/**
+ * The request's own signal (aborted when the phone goes away unanswered) normally comes from the
+ * platform's request scope; outside one, a signal of the response's close.
+ */
+function closedSignal(response: ServerResponse): AbortSignal {
+  const closed = new AbortController();
+  response.once('close', () => closed.abort());
+  return closed.signal;
 }
 
 function headerText(value: string | string[] | undefined, max: number): string | null {

@@ -2,10 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import { FolderType } from '../folders/folder-types.js';
 import { MailStore, type FolderContents } from '../mailbox/mail-store.js';
 import { PingRegistry, type PingEnd } from '../ping/ping-registry.js';
-import { gateOf } from '../protocol/device-gate.js';
+import { gateOf, type ProvisionedKey } from '../protocol/device-gate.js';
 import type { EasCommandContext, EasReply } from '../protocol/eas-command.js';
 import { refusalReply, standingKey } from '../protocol/refusal.js';
-import { DeviceViews } from '../registry/device-views.js';
+import { DeviceViews, type DeviceStanding } from '../registry/device-views.js';
 import { DeviceStore } from '../state/device-store.js';
 import type { HeldFolder } from '../state/entities/folder-state.entity.js';
 import type { SyncState } from '../state/entities/sync-state.entity.js';
@@ -88,24 +88,24 @@ export class CollectionChanges {
    * Parks the request until one of `collections` has something to tell the device, its heartbeat
    * passes, a newer Ping or Sync of the device takes over, its standing moves or it goes away.
    * When there is something to tell already it does not park (`pending`); `onPark` runs just
-   * before it does.
+   * before it does. While parked it holds only the device, the collections and the Inbox's id.
    */
   async parkUntilChanged(
-    context: EasCommandContext,
+    held: HeldRequest,
     watch: {
       collections: WatchedCollection[];
-      /** The hierarchy the device holds (to find its Inbox). */
-      folders: Record<string, HeldFolder>;
+      /** The device's Inbox in the hierarchy it holds (`inboxIdOf`). */
+      inboxId: string | undefined;
       heartbeatMs: number;
       onPark?: () => void;
     },
   ): Promise<WatchEnd> {
-    const { accountId, deviceId, address } = context.device;
-    const inboxId = Object.entries(watch.folders).find(([, folder]) => folder.type === FolderType.Inbox)?.[0];
+    const { accountId, deviceId, address } = held.device;
+    const { collections, inboxId } = watch;
     const check = (): Promise<string[]> =>
       this.changedCollections(
         { accountId, deviceId, address, standing: this.views.standingOf(accountId, deviceId), inboxId },
-        watch.collections,
+        collections,
       );
     const now = await check();
     if (now.length > 0) return { reason: 'pending', folders: now };
@@ -114,9 +114,9 @@ export class CollectionChanges {
       accountId,
       deviceId,
       heartbeatMs: watch.heartbeatMs,
-      standing: standingKey(context.standing),
+      standing: standingKey(held.standing),
       check,
-      signal: context.signal,
+      signal: held.signal,
     });
   }
 
@@ -126,15 +126,54 @@ export class CollectionChanges {
    * what it may see moved (a quarantine lifted).
    */
   async refusalAfterStandingChange(
-    context: EasCommandContext,
+    device: Pick<HeldDevice, 'accountId' | 'deviceId'>,
     command: string,
+    gate: GateRequest,
   ): Promise<EasReply | undefined> {
-    const { accountId, deviceId } = context.device;
+    const { accountId, deviceId } = device;
     const standing = this.views.standingOf(accountId, deviceId);
-    const record = (await this.devices.find(accountId, deviceId)) ?? context.record;
-    const verdict = gateOf(command, standing, record, context.request.policyKey, context.protocolVersion);
+    const record = (await this.devices.find(accountId, deviceId)) ?? gate.record;
+    const verdict = gateOf(command, standing, record, gate.policyKey, gate.protocolVersion);
     return verdict.ok
       ? undefined
-      : refusalReply(command, context.protocolVersion, verdict.status, verdict.reason);
+      : refusalReply(command, gate.protocolVersion, verdict.status, verdict.reason);
   }
+}
+
+/** The device a held request is for. */
+export interface HeldDevice {
+  accountId: string;
+  deviceId: string;
+  address: string;
+}
+
+/** What of a request a held one keeps while it waits (a command's context is one). */
+export interface HeldRequest {
+  device: HeldDevice;
+  /** Its standing when it was parked: a move ends the wait. */
+  standing: DeviceStanding;
+  /** Aborted when the device goes away. */
+  signal: AbortSignal;
+}
+
+/** What of a request is needed to gate it again once a held one's standing moved. */
+export interface GateRequest {
+  /** The device's keys when it asked, if its record is gone by then. */
+  record: ProvisionedKey;
+  policyKey: string | undefined;
+  protocolVersion: string;
+}
+
+export function gateRequestOf(context: EasCommandContext): GateRequest {
+  const { policyKey, policyId, policyVersion } = context.record;
+  return {
+    record: { policyKey, policyId, policyVersion },
+    policyKey: context.request.policyKey,
+    protocolVersion: context.protocolVersion,
+  };
+}
+
+/** The Inbox of a hierarchy the device holds, whose Sync view a held request checks with. */
+export function inboxIdOf(folders: Record<string, HeldFolder>): string | undefined {
+  return Object.entries(folders).find(([, folder]) => folder.type === FolderType.Inbox)?.[0];
 }

@@ -2,7 +2,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Logger } from 'pino';
 import { LOGGER } from '../config/config.module.js';
 import { HttpExceptionFilter } from './exception.filter.js';
-import { RequestSignalInterceptor } from './request-signal.js';
+import { requestSignalScope } from './request-signal.js';
 
 /** The answer to a request body the JSON parser refused. */
 export interface BodyRejection {
@@ -33,8 +33,8 @@ export function configureHttp(app: NestExpressApplication, options: HttpOptions 
     app.useBodyParser('json', { limit: options.json.limit });
     app.use(rejectUnreadableBody(options.json.describe ?? describeBodyError(options.json.limit)));
   }
+  app.use(requestSignalScope);
   app.useGlobalFilters(new HttpExceptionFilter(app.get<Logger>(LOGGER)));
-  app.useGlobalInterceptors(new RequestSignalInterceptor());
 }
 
 type ErrorMiddleware = (

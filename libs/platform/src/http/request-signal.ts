@@ -1,7 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { ServerResponse } from 'node:http';
-import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
-import type { Observable } from 'rxjs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 const scope = new AsyncLocalStorage<AbortSignal>();
 
@@ -22,17 +20,19 @@ export function runWithRequestSignal<T>(signal: AbortSignal, work: () => T): T {
 /**
  * Gives every HTTP request its signal: aborted when the connection closes before the response has
  * been sent in full (the client gave up, or its caller timed out), never after a complete answer.
+ * An Express middleware rather than a Nest interceptor: a route with any interceptor gets a chain of
+ * observables, subjects and subscribers for every request, held for as long as the request is open
+ * (a parked ActiveSync Ping for up to an hour). Installed after the body parser, whose callbacks do
+ * not run in the request's async context, so that the handler runs inside.
  */
-@Injectable()
-export class RequestSignalInterceptor implements NestInterceptor {
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (context.getType() !== 'http') return next.handle();
-    const response = context.switchToHttp().getResponse<ServerResponse>();
-    const controller = new AbortController();
-    response.once('close', () => {
-      if (!response.writableFinished) controller.abort(new Error('the client closed the request'));
-    });
-    // handle() binds the handler to the async context it is called in, so the handler runs inside.
-    return scope.run(controller.signal, () => next.handle());
-  }
+export function requestSignalScope(
+  _request: IncomingMessage,
+  response: ServerResponse,
+  next: () => void,
+): void {
+  const controller = new AbortController();
+  response.once('close', () => {
+    if (!response.writableFinished) controller.abort(new Error('the client closed the request'));
+  });
+  scope.run(controller.signal, next);
 }

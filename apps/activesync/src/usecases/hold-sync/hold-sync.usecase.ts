@@ -4,7 +4,12 @@ import { CONFIG } from '@pushmail/platform';
 import type { ActiveSyncConfig } from '../../config/activesync-config.js';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
 import { SyncStore } from '../../state/sync-store.js';
-import { CollectionChanges, type WatchedCollection } from '../../sync/collection-changes.js';
+import {
+  CollectionChanges,
+  gateRequestOf,
+  inboxIdOf,
+  type WatchedCollection,
+} from '../../sync/collection-changes.js';
 import { SyncEmail, SyncStatus } from '../sync-email/sync-email.usecase.js';
 import { LastSyncRequests } from './last-sync-requests.js';
 import { collectionsOf, holdOf, mergedRequest, repeatedRequest, withoutCommands } from './sync-request.js';
@@ -70,12 +75,15 @@ export class HoldSync implements EasCommand {
     if (!watched) return run();
     const end = await this.changes.parkUntilChanged(context, {
       collections: watched,
-      folders: (await this.store.folderState(accountId, deviceId))?.folders ?? {},
+      inboxId: inboxIdOf((await this.store.folderState(accountId, deviceId))?.folders ?? {}),
       heartbeatMs: hold.ms,
     });
     if (end.reason === 'pending' || end.reason === 'changed') return run();
     if (end.reason === 'standing')
-      return (await this.changes.refusalAfterStandingChange(context, 'Sync')) ?? run();
+      return (
+        (await this.changes.refusalAfterStandingChange(context.device, 'Sync', gateRequestOf(context))) ??
+        run()
+      );
     // The interval passed, a newer Sync or Ping of the device took over, or the server stops: nothing
     // changed, so the phone keeps its keys.
     return { empty: true };

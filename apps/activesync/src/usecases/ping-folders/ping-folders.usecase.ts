@@ -7,7 +7,15 @@ import type { ActiveSyncConfig } from '../../config/activesync-config.js';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
 import { DeviceStore } from '../../state/device-store.js';
 import { SyncStore } from '../../state/sync-store.js';
-import { CollectionChanges } from '../../sync/collection-changes.js';
+import {
+  CollectionChanges,
+  gateRequestOf,
+  inboxIdOf,
+  type GateRequest,
+  type HeldDevice,
+  type WatchEnd,
+} from '../../sync/collection-changes.js';
+import type { DeviceStanding } from '../../registry/device-views.js';
 
 /** Ping statuses ([MS-ASCMD] 2.2.3.177.11). */
 export const PingStatus = {
@@ -91,46 +99,82 @@ export class PingFolders implements EasCommand {
         pingHeartbeatSeconds: heartbeat,
       });
 
-    const watched = folders;
+    return this.park({
+      device: { accountId, deviceId, address: context.device.address },
+      standing: context.standing,
+      signal: context.signal,
+      heartbeat,
+      folders,
+      inboxId: inboxIdOf(hierarchy.folders),
+      gate: gateRequestOf(context),
+    });
+  }
+
+  /**
+   * The parked half of a Ping. It is handed only what it needs while it waits, and is not an async
+   * function awaited by `execute`: the request's context (its decoded body, the device's record, the
+   * hierarchy) is free to be collected for as long as the Ping stays parked.
+   */
+  private park(ping: {
+    device: HeldDevice;
+    standing: DeviceStanding;
+    signal: AbortSignal;
+    heartbeat: number;
+    folders: string[];
+    inboxId: string | undefined;
+    gate: GateRequest;
+  }): Promise<EasReply> {
+    const { heartbeat, folders, gate } = ping;
+    const { accountId, deviceId } = ping.device;
     const activesync = { command: 'Ping', heartbeatSeconds: heartbeat };
     let parkedAt = 0;
-    const end = await this.changes.parkUntilChanged(context, {
-      collections: watched.map((collectionId) => ({ collectionId })),
-      folders: hierarchy.folders,
-      heartbeatMs: heartbeat * 1000,
-      onPark: () => {
-        parkedAt = Date.now();
-        this.trail.record(accountId, { deviceId, kind: 'ping', activesync });
-      },
-    });
-    if (end.reason === 'pending') return changed(end.folders);
-    const lifetimeMs = Date.now() - parkedAt;
-    if (end.reason === 'gone') {
-      // The connection closed before the heartbeat or a change answered it.
-      this.trail.record(accountId, {
-        deviceId,
-        kind: 'disconnected',
-        detail: `Ping connection closed after ${lifetimeMs} ms of a ${heartbeat} s heartbeat`,
-        close: { code: 0, reason: 'Ping', by: 'network', lifetimeMs, pingIntervalMs: heartbeat * 1000 },
-        activesync,
-      });
-    } else {
-      this.trail.record(accountId, {
-        deviceId,
-        kind: 'request',
-        request: { methods: ['Ping'], ok: true, durationMs: lifetimeMs },
-        activesync: { ...activesync, status: end.reason },
-      });
-    }
-    if (end.reason === 'changed') {
-      if (end.traceHeaders) traceAnswer(end.traceHeaders, accountId, deviceId, end.folders.length);
-      return changed(end.folders);
-    }
-    if (end.reason === 'standing') {
-      // Still allowed, but what the device may see moved (a quarantine lifted): it looks again.
-      return (await this.changes.refusalAfterStandingChange(context, 'Ping')) ?? changed(watched);
-    }
-    return reply(PingStatus.Expired);
+    const answer = async (end: WatchEnd): Promise<EasReply> => {
+      if (end.reason === 'pending') return changed(end.folders);
+      const lifetimeMs = Date.now() - parkedAt;
+      if (end.reason === 'gone') {
+        // The connection closed before the heartbeat or a change answered it.
+        this.trail.record(accountId, {
+          deviceId,
+          kind: 'disconnected',
+          detail: `Ping connection closed after ${lifetimeMs} ms of a ${heartbeat} s heartbeat`,
+          close: { code: 0, reason: 'Ping', by: 'network', lifetimeMs, pingIntervalMs: heartbeat * 1000 },
+          activesync,
+        });
+      } else {
+        this.trail.record(accountId, {
+          deviceId,
+          kind: 'request',
+          request: { methods: ['Ping'], ok: true, durationMs: lifetimeMs },
+          activesync: { ...activesync, status: end.reason },
+        });
+      }
+      if (end.reason === 'changed') {
+        if (end.traceHeaders) traceAnswer(end.traceHeaders, accountId, deviceId, end.folders.length);
+        return changed(end.folders);
+      }
+      if (end.reason === 'standing') {
+        // Still allowed, but what the device may see moved (a quarantine lifted): it looks again.
+        return (
+          (await this.changes.refusalAfterStandingChange({ accountId, deviceId }, 'Ping', gate)) ??
+          changed(folders)
+        );
+      }
+      return reply(PingStatus.Expired);
+    };
+    return this.changes
+      .parkUntilChanged(
+        { device: ping.device, standing: ping.standing, signal: ping.signal },
+        {
+          collections: folders.map((collectionId) => ({ collectionId })),
+          inboxId: ping.inboxId,
+          heartbeatMs: heartbeat * 1000,
+          onPark: () => {
+            parkedAt = Date.now();
+            this.trail.record(accountId, { deviceId, kind: 'ping', activesync });
+          },
+        },
+      )
+      .then(answer);
   }
 }
 

@@ -1,0 +1,149 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { child, children, childText, el, type WbxmlElement } from '@pushmail/activesync';
+import type { DeviceTrail } from '@pushmail/edge';
+import { describe, expect, it } from 'vitest';
+import type { ActiveSyncConfig } from '../../config/activesync-config.js';
+import { FolderType } from '../../folders/folder-types.js';
+import type { EasCommandContext, EasReply } from '../../protocol/eas-command.js';
+import type { DeviceStore } from '../../state/device-store.js';
+import type { HeldFolder } from '../../state/entities/folder-state.entity.js';
+import type { SyncStore } from '../../state/sync-store.js';
+import type { CollectionChanges, GateRequest, HeldRequest, WatchEnd } from '../../sync/collection-changes.js';
+import { PingFolders } from './ping-folders.usecase.js';
+
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
+
+const accountId = '0b1c2d3e-4f50-4617-8899-aabbccddeeff';
+
+interface Parked {
+  held: HeldRequest;
+  watch: { collections: Array<{ collectionId: string }>; inboxId: string | undefined; heartbeatMs: number };
+  end: (end: WatchEnd) => void;
+}
+
+function setUp() {
+  const parked: Parked[] = [];
+  const gated: GateRequest[] = [];
+  const hierarchy: Record<string, HeldFolder> = {
+    inbox: { type: FolderType.Inbox } as HeldFolder,
+    sent: { type: FolderType.SentItems } as HeldFolder,
+  };
+  const changes = {
+    parkUntilChanged: (held: HeldRequest, watch: Parked['watch'] & { onPark?: () => void }) =>
+      new Promise<WatchEnd>((end) => {
+        watch.onPark?.();
+        parked.push({ held, watch, end });
+      }),
+    refusalAfterStandingChange: (_device: unknown, _command: string, gate: GateRequest) => {
+      gated.push(gate);
+      return Promise.resolve(undefined);
+    },
+  };
+  const command = new PingFolders(
+    { folderState: () => Promise.resolve({ folders: hierarchy }) } as unknown as SyncStore,
+    { update: () => Promise.resolve() } as unknown as DeviceStore,
+    changes as unknown as CollectionChanges,
+    {
+      PING_MIN_HEARTBEAT_SECONDS: 60,
+      PING_MAX_HEARTBEAT_SECONDS: 3540,
+      PING_MAX_FOLDERS: 300,
+    } as ActiveSyncConfig,
+    { record: () => undefined } as unknown as DeviceTrail,
+  );
+  return { command, parked, gated };
+}
+
+/** A Ping's context as the controller builds it, with a decoded body and the device's full record. */
+function pingContext(folders: string[], signal: AbortSignal): EasCommandContext {
+  return {
+    request: { cmd: 'Ping', policyKey: '1234', protocolVersion: '14.1' },
+    protocolVersion: '14.1',
+    device: { accountId, deviceId: 'phone1', address: 'alice@example.com' },
+    description: { deviceId: 'phone1', deviceType: 'Phone', model: null, os: null, userAgent: null },
+    record: {
+      accountId,
+      deviceId: 'phone1',
+      policyKey: 1234,
+      policyId: 'p1',
+      policyVersion: 2,
+      pingFolders: null,
+      pingHeartbeatSeconds: null,
+      userAgent: 'x'.repeat(512),
+    },
+    standing: { known: true, accountActive: true, access: 'allowed', wiped: false },
+    body: el(
+      'Ping',
+      'Ping',
+      el('Ping', 'HeartbeatInterval', '480'),
+      el('Ping', 'Folders', ...folders.map((id) => el('Ping', 'Folder', el('Ping', 'Id', id)))),
+    ),
+    signal,
+    log: undefined,
+  } as unknown as EasCommandContext;
+}
+
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+function statusOf(reply: EasReply): string | undefined {
+  return 'body' in reply ? childText(reply.body, 'Status', 'Ping') : undefined;
+}
+
+describe(PingFolders.name, () => {
+  it('keeps neither the request context, its decoded body nor the device record while it is parked', async () => {
+    const { command, parked } = setUp();
+    const signal = new AbortController().signal;
+    const refs: { context?: WeakRef<object>; body?: WeakRef<WbxmlElement>; record?: WeakRef<object> } = {};
+    const answer = (() => {
+      const context = pingContext(['inbox'], signal);
+      refs.context = new WeakRef(context);
+      refs.body = new WeakRef(context.body as WbxmlElement);
+      refs.record = new WeakRef(context.record);
+      return command.execute(context);
+    })();
+    await nextTurn();
+    expect(parked).toHaveLength(1);
+
+    collectGarbage();
+    await nextTurn();
+    collectGarbage();
+
+    expect(refs.context?.deref()).toBeUndefined();
+    expect(refs.body?.deref()).toBeUndefined();
+    expect(refs.record?.deref()).toBeUndefined();
+    // What it waits with: the device, its folders, the Inbox to check them with, the heartbeat.
+    expect(parked[0]?.held.device).toEqual({ accountId, deviceId: 'phone1', address: 'alice@example.com' });
+    expect(parked[0]?.held.signal).toBe(signal);
+    expect(parked[0]?.watch).toMatchObject({
+      collections: [{ collectionId: 'inbox' }],
+      inboxId: 'inbox',
+      heartbeatMs: 480_000,
+    });
+
+    parked[0]?.end({ reason: 'heartbeat' });
+    expect(statusOf(await answer)).toBe('1');
+  });
+
+  it('gates a Ping its standing ended with the keys the request carried, and answers its folders changed when still allowed', async () => {
+    const { command, parked, gated } = setUp();
+    const answer = command.execute(pingContext(['inbox', 'sent'], new AbortController().signal));
+    await nextTurn();
+    parked[0]?.end({ reason: 'standing' });
+    const reply = await answer;
+
+    expect(gated).toEqual([
+      {
+        record: { policyKey: 1234, policyId: 'p1', policyVersion: 2 },
+        policyKey: '1234',
+        protocolVersion: '14.1',
+      },
+    ]);
+    expect(statusOf(reply)).toBe('2');
+    const folders = 'body' in reply ? child(reply.body, 'Folders', 'Ping') : undefined;
+    expect(folders && children(folders, 'Folder', 'Ping').map((folder) => folder.children[0])).toEqual([
+      'inbox',
+      'sent',
+    ]);
+  });
+});
