@@ -3,7 +3,7 @@
 // window, then over a burst of 4 KB messages sent as the ingest scenario sends them, and prints
 // per-message CPU with the idle rate subtracted. With --profile the services write CPU profiles.
 //   node bench/experiments/cpu-per-message.mjs [--messages 5000] [--idle-seconds 60] \
-//     [--sessions 20] [--window 4] [--kafka-port 29692] [--profile <dir>]
+//     [--sessions 20] [--window 4] [--kafka-port 29692] [--postgres-port <free>] [--profile <dir>]
 import { parseArgs } from 'node:util';
 import { startPlatform, RegistryClient } from '@pushmail/testing';
 import { ensureInfrastructure, startTunedPostgres } from '../../tools/infra/index.mjs';
@@ -23,6 +23,7 @@ const { values } = parseArgs({
     sessions: { type: 'string', default: '20' },
     window: { type: 'string', default: '4' },
     'kafka-port': { type: 'string', default: '29692' },
+    'postgres-port': { type: 'string', default: '' },
     profile: { type: 'string' },
   },
 });
@@ -41,7 +42,7 @@ const log = (message) => progress.log(`[cpu] ${message}`);
 
 process.env.PUSHMAIL_KAFKA_PORT = values['kafka-port'];
 process.env.PUSHMAIL_KAFKA_JAVA_OPTS ??= '-XX:TieredStopAtLevel=4';
-const postgres = await startTunedPostgres({ port: 37690, log });
+const postgres = await startTunedPostgres({ port: Number(values['postgres-port']) || undefined, log });
 process.env.DATABASE_URL = postgres.url;
 const infra = await ensureInfrastructure({ purpose: 'start', log, fresh: true });
 let platform;
