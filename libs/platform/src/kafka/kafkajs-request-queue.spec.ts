@@ -59,6 +59,37 @@ describe(fixKafkajsRequestQueueTimers.name, () => {
     expect(warnings.filter((warning) => warning.startsWith('TimeoutNegativeWarning'))).toEqual([]);
   });
 
+  it('leaves an idle queue without a timer instead of checking it again every millisecond', async () => {
+    expect(fixKafkajsRequestQueueTimers()).toBe(true);
+    const queue = newQueue();
+    queues.push(queue);
+    const check = queue.checkPendingRequests.bind(queue);
+    let checks = 0;
+    queue.checkPendingRequests = () => {
+      checks += 1;
+      check();
+    };
+    queue.checkPendingRequests();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Unfixed, the check re-arms a 1 ms timer for ever: about 85 checks in these 100 ms.
+    expect(checks).toBe(1);
+  });
+
+  it('sends a request that waited for a throttle once the throttle ends', async () => {
+    expect(fixKafkajsRequestQueueTimers()).toBe(true);
+    const queue = newQueue();
+    queues.push(queue);
+    let sent = false;
+    queue.throttledUntil = Date.now() + 30;
+    queue.pending.push({ correlationId: 1, expectResponse: true, send: () => (sent = true) });
+    queue.checkPendingRequests();
+    expect(sent).toBe(false);
+    for (const deadline = Date.now() + 2000; !sent && Date.now() < deadline;)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(sent).toBe(true);
+    expect(queue.pending).toEqual([]);
+  });
+
   it('is applied once however often it is called', () => {
     expect(fixKafkajsRequestQueueTimers()).toBe(true);
     expect(fixKafkajsRequestQueueTimers()).toBe(true);
@@ -69,7 +100,6 @@ describe(pendingCheckDelayMs.name, () => {
   const now = 1_800_000_000_000;
 
   it('waits until a throttle ends', () => {
-    expect(pendingCheckDelayMs(now + 250, now, 0)).toBe(250);
     expect(pendingCheckDelayMs(now + 250, now, 3)).toBe(250);
   });
 
@@ -77,8 +107,9 @@ describe(pendingCheckDelayMs.name, () => {
     expect(pendingCheckDelayMs(-1, now, 2)).toBe(10);
   });
 
-  it('never answers a delay below 1 ms, the smallest Node runs', () => {
-    expect(pendingCheckDelayMs(-1, now, 0)).toBe(1);
-    expect(pendingCheckDelayMs(now - 5, now, 0)).toBe(1);
+  it('schedules no check when no request waits, throttled or not', () => {
+    expect(pendingCheckDelayMs(-1, now, 0)).toBeNull();
+    expect(pendingCheckDelayMs(now + 250, now, 0)).toBeNull();
+    expect(pendingCheckDelayMs(now - 5, now, 0)).toBeNull();
   });
 });

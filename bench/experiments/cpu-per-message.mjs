@@ -1,0 +1,158 @@
+// CPU per stored message, with the fixed (idle) cost apart: starts the platform on a broker and a
+// PostgreSQL server of its own, reads each process's CPU time (/proc/<pid>/stat) over an idle
+// window, then over a burst of 4 KB messages sent as the ingest scenario sends them, and prints
+// per-message CPU with the idle rate subtracted. With --profile the services write CPU profiles.
+//   node bench/experiments/cpu-per-message.mjs [--messages 5000] [--idle-seconds 60] \
+//     [--sessions 20] [--window 4] [--kafka-port 29692] [--postgres-port <free>] [--profile <dir>]
+import { parseArgs } from 'node:util';
+import { startPlatform, RegistryClient } from '@pushmail/testing';
+import { ensureInfrastructure, startTunedPostgres } from '../../tools/infra/index.mjs';
+import { findKafkaPid, ProcessSampler } from '../lib/procstat.mjs';
+import { openDatabase, postgresPids, waitRecipientKnown } from '../lib/platform-probes.mjs';
+import { statementTracker } from '../lib/postgres-stats.mjs';
+import { Progress } from '../lib/progress.mjs';
+import { sleep } from '../lib/stats.mjs';
+import { createAccounts } from '../scenarios/setup.mjs';
+import { runIngest } from '../scenarios/ingest.mjs';
+import { warmUp } from '../scenarios/warmup.mjs';
+
+const { values } = parseArgs({
+  options: {
+    messages: { type: 'string', default: '5000' },
+    'idle-seconds': { type: 'string', default: '60' },
+    sessions: { type: 'string', default: '20' },
+    window: { type: 'string', default: '4' },
+    'kafka-port': { type: 'string', default: '29692' },
+    'postgres-port': { type: 'string', default: '' },
+    profile: { type: 'string' },
+  },
+});
+const SERVICES = [
+  'device-registry',
+  'mailbox',
+  'ingest',
+  'push-delivery',
+  'operations',
+  'activesync',
+  'outbound',
+];
+const DOMAIN = 'bench.example';
+const progress = new Progress();
+const log = (message) => progress.log(`[cpu] ${message}`);
+
+process.env.PUSHMAIL_KAFKA_PORT = values['kafka-port'];
+process.env.PUSHMAIL_KAFKA_JAVA_OPTS ??= '-XX:TieredStopAtLevel=4';
+const postgres = await startTunedPostgres({ port: Number(values['postgres-port']) || undefined, log });
+process.env.DATABASE_URL = postgres.url;
+const infra = await ensureInfrastructure({ purpose: 'start', log, fresh: true });
+let platform;
+const stop = async () => {
+  await platform?.stop().catch(() => undefined);
+  await infra.stop().catch(() => undefined);
+  await postgres.stop().catch(() => undefined);
+};
+process.on('SIGINT', () => void stop().then(() => process.exit(130)));
+try {
+  platform = await startPlatform({
+    readyTimeoutMs: 600_000,
+    kafkaBrokers: infra.kafkaBrokers,
+    databaseUrl: infra.databaseUrl,
+    freshDatabase: true,
+    mode: 'development',
+    mailDomains: [DOMAIN],
+    serviceEnv: { ingest: { SMTP_MAX_CLIENTS_PER_ADDRESS: '100000' } },
+    env: values.profile ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${values.profile}` } : {},
+  });
+  const db = await openDatabase(platform.databaseUrl);
+  const statements = await statementTracker(db);
+  const kafkaPid = findKafkaPid(infra.kafkaBrokers);
+  const pg = await postgresPids(db);
+  const targets = {
+    ...Object.fromEntries(
+      SERVICES.map((name) => [name, () => [platform.processes.get(name)?.pid].filter(Boolean)]),
+    ),
+    kafka: () => (kafkaPid ? [kafkaPid] : []),
+    postgres: () => [...pg.ours, ...pg.background],
+  };
+  const registry = new RegistryClient(platform.registryUrl, platform.adminToken);
+  const accounts = await createAccounts({
+    registry,
+    domain: DOMAIN,
+    prefix: 'cpu',
+    accounts: 100,
+    devicesPerAccount: 0,
+    progress,
+    label: 'accounts',
+  });
+  const addresses = accounts.map((account) => account.address);
+  await waitRecipientKnown(platform.smtp, addresses.at(-1));
+  await warmUp({ platform, db, addresses, progress, seqStart: 1 });
+  Object.assign(pg, await postgresPids(db));
+  await sleep(10_000);
+
+  const idleSampler = new ProcessSampler(targets, 1000).start();
+  await sleep(Number(values['idle-seconds']) * 1000);
+  const idle = idleSampler.stop();
+  Object.assign(pg, await postgresPids(db));
+
+  await statements?.start();
+  const burstSampler = new ProcessSampler(targets, 500);
+  const refresher = setInterval(() => void postgresPids(db).then((now) => Object.assign(pg, now)), 1000);
+  const result = await runIngest({
+    platform,
+    db,
+    addresses,
+    messages: Number(values.messages),
+    sizeBytes: 4096,
+    sessions: Number(values.sessions),
+    window: Number(values.window),
+    progress,
+    label: 'burst',
+    sampler: burstSampler,
+    seqStart: 1000,
+  });
+  clearInterval(refresher);
+  const sql = await statements?.read(15);
+  const stored = result.storedInDatabase;
+  const rows = Object.keys(targets).map((name) => {
+    const idleRate = idle.processes[name].cpuSeconds / idle.seconds;
+    const burst = result.usage.processes[name].cpuSeconds;
+    const net = burst - idleRate * result.usage.seconds;
+    return {
+      process: name,
+      idlePercentOfCore: Math.round(idleRate * 1000) / 10,
+      burstCpuSeconds: burst,
+      msPerMessageGross: Math.round((burst / stored) * 1e5) / 100,
+      msPerMessageNet: Math.round((net / stored) * 1e5) / 100,
+    };
+  });
+  console.log(
+    JSON.stringify(
+      {
+        stored,
+        accepted: result.accepted,
+        refused: result.refused,
+        burstSeconds: result.usage.seconds,
+        acceptedMsgsPerS: result.acceptedMsgsPerS,
+        storedMsgsPerS: result.storedMsgsPerS,
+        messagesPerAccountTransaction: result.messagesPerAccountTransaction,
+        smtpAcceptP50: result.smtp_accept_ms?.p50,
+        rows,
+        sql: sql && {
+          callsPerStoredMessage: sql.callsPerStoredMessage,
+          execMsPerStoredMessage: sql.execMsPerStoredMessage,
+          top: sql.top.map((row) => ({
+            calls: row.callsPerStoredMessage,
+            meanMs: row.meanMs,
+            query: row.query.slice(0, 140),
+          })),
+        },
+      },
+      null,
+      2,
+    ),
+  );
+  await db.end();
+} finally {
+  await stop();
+}
