@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -95,17 +94,37 @@ export interface RunningPlatform extends PlatformEndpoints {
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
-/** The ports asked for, and a free one for each service not named. */
+/**
+ * The ports asked for, and a free one for each service not named, all distinct and outside the
+ * kernel's ephemeral range (within `PUSHMAIL_LISTEN_PORTS` when set): a port from that range can be
+ * handed to some process's outgoing connection between the pick and the service's bind, and the
+ * service then fails with EADDRINUSE while its readiness probe reaches whoever holds the port.
+ */
 export async function choosePorts(requested: Partial<PlatformPorts> = {}): Promise<PlatformPorts> {
+  const services = [
+    'smtp',
+    'push',
+    'registry',
+    'mailbox',
+    'ingest',
+    'operations',
+    'activesync',
+    'outbound',
+  ] as const satisfies readonly (keyof PlatformPorts)[];
+  const missing = services.filter((service) => requested[service] === undefined);
+  const { pickListenPorts } = await import('@pushmail/infra');
+  const fresh = missing.length > 0 ? await pickListenPorts(missing.length) : [];
+  const portOf = (service: (typeof services)[number]): number =>
+    requested[service] ?? fresh[missing.indexOf(service)]!;
   return {
-    smtp: requested.smtp ?? (await freePort()),
-    push: requested.push ?? (await freePort()),
-    registry: requested.registry ?? (await freePort()),
-    mailbox: requested.mailbox ?? (await freePort()),
-    ingest: requested.ingest ?? (await freePort()),
-    operations: requested.operations ?? (await freePort()),
-    activesync: requested.activesync ?? (await freePort()),
-    outbound: requested.outbound ?? (await freePort()),
+    smtp: portOf('smtp'),
+    push: portOf('push'),
+    registry: portOf('registry'),
+    mailbox: portOf('mailbox'),
+    ingest: portOf('ingest'),
+    operations: portOf('operations'),
+    activesync: portOf('activesync'),
+    outbound: portOf('outbound'),
   };
 }
 
@@ -348,16 +367,9 @@ export async function dropDatabase(adminUrl: string, databaseUrl: string): Promi
   }
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
+/** A port free to listen on, outside the kernel's ephemeral range (see `choosePorts`). */
+export async function freePort(): Promise<number> {
+  const { pickListenPorts } = await import('@pushmail/infra');
+  const [port] = await pickListenPorts(1);
+  return port!;
 }
