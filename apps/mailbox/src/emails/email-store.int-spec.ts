@@ -8,6 +8,7 @@ import { mailArrivedEvent, type MessageFields, rawMessage } from '../testing/mai
 import { type MailboxTestApp, startMailboxApp } from '../testing/mailbox-harness.js';
 import { StoreDeliveryUseCase } from '../usecases/store-delivery/store-delivery.usecase.js';
 import { insertEmail, threadOf } from './email-store.js';
+import { type PlanNode, rowsReadInPlan } from '../testing/plan-rows.js';
 
 interface Stored {
   id: string;
@@ -46,27 +47,6 @@ async function storedRows(db: MailboxTestApp['db']): Promise<IdRow[]> {
     email_id: string;
   }>('SELECT account_id, message_id, is_reference, email_id FROM mailbox.thread_message_ids');
   return byKey(rows.map((row) => [row.account_id, row.message_id, row.is_reference, row.email_id]));
-}
-
-interface PlanNode {
-  'Relation Name'?: string;
-  'Actual Rows': number;
-  'Actual Loops': number;
-  'Rows Removed by Filter'?: number;
-  'Rows Removed by Index Recheck'?: number;
-  Plans?: PlanNode[];
-}
-
-/** Rows PostgreSQL read from tables over a whole plan, every loop of every scan counted. */
-function rowsRead(node: PlanNode): number {
-  const own =
-    node['Relation Name'] === undefined
-      ? 0
-      : (node['Actual Rows'] +
-          (node['Rows Removed by Filter'] ?? 0) +
-          (node['Rows Removed by Index Recheck'] ?? 0)) *
-        node['Actual Loops'];
-  return own + (node.Plans ?? []).reduce((sum, child) => sum + rowsRead(child), 0);
 }
 
 describe(insertEmail.name, () => {
@@ -316,7 +296,7 @@ describe(insertEmail.name, () => {
         const { rows } = await client.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(
           `EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE lookup(${literals.join(', ')})`,
         );
-        return rowsRead(rows[0]!['QUERY PLAN'][0]!.Plan);
+        return rowsReadInPlan(rows[0]!['QUERY PLAN'][0]!.Plan);
       } finally {
         await client.query('DEALLOCATE lookup');
       }

@@ -5,27 +5,7 @@ import { type MailboxTestApp, startMailboxApp } from '../../testing/mailbox-harn
 import { StoreDeliveryUseCase } from '../../usecases/store-delivery/store-delivery.usecase.js';
 import { compileQuery } from '../methods/email.methods.js';
 import { compileEmailFilter } from './email-filter.js';
-
-interface PlanNode {
-  'Relation Name'?: string;
-  'Actual Rows': number;
-  'Actual Loops': number;
-  'Rows Removed by Filter'?: number;
-  'Rows Removed by Index Recheck'?: number;
-  Plans?: PlanNode[];
-}
-
-/** Rows PostgreSQL read from the emails table over a whole plan, every loop of every scan counted. */
-function emailRowsRead(node: PlanNode): number {
-  const own =
-    node['Relation Name'] === 'emails'
-      ? (node['Actual Rows'] +
-          (node['Rows Removed by Filter'] ?? 0) +
-          (node['Rows Removed by Index Recheck'] ?? 0)) *
-        node['Actual Loops']
-      : 0;
-  return own + (node.Plans ?? []).reduce((sum, child) => sum + emailRowsRead(child), 0);
-}
+import { type PlanNode, rowsReadInPlan } from '../../testing/plan-rows.js';
 
 const THREAD_CONDITIONS = ['allInThreadHaveKeyword', 'someInThreadHaveKeyword', 'noneInThreadHaveKeyword'];
 
@@ -59,7 +39,7 @@ describe(compileEmailFilter.name, () => {
       `EXPLAIN (ANALYZE, FORMAT JSON) ${query.ranked}`,
       query.params,
     );
-    return emailRowsRead(rows[0]!['QUERY PLAN'][0]!.Plan);
+    return rowsReadInPlan(rows[0]!['QUERY PLAN'][0]!.Plan, 'emails');
   };
 
   const count = async (accountId: string, condition: string): Promise<number> => {

@@ -1,0 +1,25 @@
+/** A node of `EXPLAIN (ANALYZE, FORMAT JSON)`'s plan, with what the row counts need. */
+export interface PlanNode {
+  'Relation Name'?: string;
+  'Actual Rows': number;
+  'Actual Loops': number;
+  'Rows Removed by Filter'?: number;
+  'Rows Removed by Index Recheck'?: number;
+  Plans?: PlanNode[];
+}
+
+/**
+ * Rows PostgreSQL read from tables over a whole plan, every loop of every scan counted: from the
+ * named table only, or from every table when none is named.
+ */
+export function rowsReadInPlan(node: PlanNode, relation?: string): number {
+  const scans =
+    node['Relation Name'] !== undefined && (relation === undefined || node['Relation Name'] === relation);
+  const own = scans
+    ? (node['Actual Rows'] +
+        (node['Rows Removed by Filter'] ?? 0) +
+        (node['Rows Removed by Index Recheck'] ?? 0)) *
+      node['Actual Loops']
+    : 0;
+  return own + (node.Plans ?? []).reduce((sum, child) => sum + rowsReadInPlan(child, relation), 0);
+}
