@@ -1,19 +1,35 @@
+import { createRequire } from 'node:module';
 import { deviceEventTopic, mailboxChangedTopic } from '@pushmail/contracts';
-import kafkajs, { type Kafka, type ProducerBatch, type RecordMetadata } from 'kafkajs';
+import kafkajs, {
+  type Kafka,
+  type PartitionerArgs,
+  type ProducerBatch,
+  type ProducerConfig,
+  type RecordMetadata,
+} from 'kafkajs';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { EventProducer } from './event-producer.js';
 import { mailboxChange as change } from './fake-kafka.js';
 
-/** A producer whose requests complete only when the test says so. */
+/** One partition led by broker 0: every key goes to partition 0. */
+const ONE_PARTITION = [{ partitionId: 0, leader: 0, replicas: [0], isr: [0], partitionErrorCode: 0 }];
+
+/**
+ * A producer whose requests complete only when the test says so. It picks partitions with the
+ * partitioner the EventProducer gives it, as kafkajs does.
+ */
 function fakeKafka() {
   const requests: { batch: ProducerBatch; settle: (error?: Error) => void }[] = [];
+  let partitioner: ((args: PartitionerArgs) => number) | undefined;
   const producer = {
     on: () => undefined,
     connect: async () => undefined,
     disconnect: async () => undefined,
     sendBatch: (batch: ProducerBatch) =>
       new Promise<RecordMetadata[]>((resolve, reject) => {
+        for (const { topic, messages } of batch.topicMessages ?? [])
+          for (const message of messages) partitioner?.({ topic, partitionMetadata: ONE_PARTITION, message });
         requests.push({
           batch,
           settle: (error) =>
@@ -29,8 +45,114 @@ function fakeKafka() {
         });
       }),
   };
-  const kafka = { producer: () => producer } as unknown as Kafka;
+  const kafka = {
+    producer: (config?: ProducerConfig) => {
+      partitioner = config?.createPartitioner?.();
+      return producer;
+    },
+  } as unknown as Kafka;
   return { kafka, requests };
+}
+
+/**
+ * kafkajs's own send path (`sendMessages`, its retry and its sequence bookkeeping) over a cluster of
+ * two brokers held in memory: partitions 0 and 1 led by broker 1, partition 2 by broker 2 until
+ * broker 2 refuses its first request with NOT_LEADER_OR_FOLLOWER and leadership of partition 2 moves
+ * to broker 1, as in a rolling restart.
+ */
+function leaderMovingKafka() {
+  const require = createRequire(import.meta.url);
+  const createSendMessages = require('kafkajs/src/producer/sendMessages.js') as (
+    options: unknown,
+  ) => (request: unknown) => Promise<RecordMetadata[]>;
+  const createRetry = require('kafkajs/src/retry/index.js') as (options: unknown) => unknown;
+  const { createErrorFromCode } = require('kafkajs/src/protocol/error.js') as {
+    createErrorFromCode: (code: number) => Error;
+  };
+  let leaders: Record<number, number> = { 0: 1, 1: 1, 2: 2 };
+  const written: Array<{ partition: number; key: string; firstSequence: number }> = [];
+  interface ProduceRequest {
+    topicData: Array<{
+      topic: string;
+      partitions: Array<{ partition: number; firstSequence: number; messages: Array<{ key: string }> }>;
+    }>;
+  }
+  const broker = (nodeId: number) => ({
+    nodeId,
+    produce: async ({ topicData }: ProduceRequest) => {
+      if (nodeId === 2 && leaders[2] === 2) {
+        leaders = { 0: 1, 1: 1, 2: 1 };
+        throw createErrorFromCode(6);
+      }
+      for (const { partitions } of topicData)
+        for (const { partition, firstSequence, messages } of partitions)
+          for (const message of messages) written.push({ partition, key: message.key, firstSequence });
+      return {
+        topics: topicData.map(({ topic, partitions }) => ({
+          topicName: topic,
+          partitions: partitions.map(({ partition }) => ({ partition, errorCode: 0, baseOffset: '0' })),
+        })),
+      };
+    },
+  });
+  const brokers: Record<number, ReturnType<typeof broker>> = { 1: broker(1), 2: broker(2) };
+  const cluster = {
+    isConnected: () => true,
+    refreshMetadata: async () => undefined,
+    refreshMetadataIfNecessary: async () => undefined,
+    addMultipleTargetTopics: async () => undefined,
+    findTopicPartitionMetadata: () =>
+      [0, 1, 2].map((partitionId) => ({
+        partitionId,
+        leader: leaders[partitionId],
+        replicas: [1, 2],
+        isr: [1, 2],
+        partitionErrorCode: 0,
+      })),
+    findLeaderForPartitions: (_topic: string, partitions: string[]) => {
+      const byLeader: Record<number, number[]> = {};
+      for (const partition of partitions.map(Number)) (byLeader[leaders[partition]!] ??= []).push(partition);
+      return byLeader;
+    },
+    findBroker: async ({ nodeId }: { nodeId: number }) => brokers[nodeId],
+  };
+  const sequences = new Map<number, number>();
+  const eosManager = {
+    isTransactional: () => false,
+    acquireBrokerLock: async () => undefined,
+    releaseBrokerLock: async () => undefined,
+    getProducerId: () => 1,
+    getProducerEpoch: () => 0,
+    getSequence: (_topic: string, partition: number) => sequences.get(partition) ?? 0,
+    updateSequence: (_topic: string, partition: number, increment: number) =>
+      sequences.set(partition, (sequences.get(partition) ?? 0) + increment),
+  };
+  const silent = {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: () => undefined,
+    error: () => undefined,
+  };
+  const sendWith = (partitioner: (args: PartitionerArgs) => number) =>
+    createSendMessages({
+      logger: silent,
+      cluster,
+      partitioner,
+      eosManager,
+      retrier: createRetry({ initialRetryTime: 1, maxRetryTime: 5, retries: 5 }),
+    });
+  const kafka = {
+    producer: (config?: ProducerConfig) => {
+      const send = sendWith(config!.createPartitioner!());
+      return {
+        on: () => undefined,
+        connect: async () => undefined,
+        disconnect: async () => undefined,
+        sendBatch: (batch: ProducerBatch) => send({ acks: -1, topicMessages: batch.topicMessages }),
+      };
+    },
+  } as unknown as Kafka;
+  return { kafka, written, sendWith };
 }
 
 const acc = (n: number) => `00000000-0000-4000-8000-00000000000${n}`;
@@ -157,5 +279,77 @@ describe(EventProducer.name, () => {
     expect(keysOf(requests[2]!, mailboxChangedTopic.name)).toEqual([acc(4), acc(5)]);
     requests[2]!.settle();
     await expect(Promise.all(waiting)).resolves.toHaveLength(3);
+  });
+  it('sends again the messages of a partition that kafkajs answered success for without sending, when its leader moved', async () => {
+    const events = [1, 2, 3, 4, 5, 6, 7, 8, 9].map((n) => change(acc(n)));
+    const byKey = kafkajs.Partitioners.DefaultPartitioner();
+    const partitionOf = (key: string) =>
+      byKey({
+        topic: mailboxChangedTopic.name,
+        partitionMetadata: [0, 1, 2].map((partitionId) => ({
+          partitionId,
+          leader: 1,
+          replicas: [1],
+          isr: [1],
+          partitionErrorCode: 0,
+        })),
+        message: { key, value: null },
+      });
+    expect(new Set(events.map((event) => partitionOf(event.accountId)))).toEqual(new Set([0, 1, 2]));
+
+    // What kafkajs alone does: success, with partition 2's messages never written anywhere.
+    const bare = leaderMovingKafka();
+    const answer = await bare.sendWith((args) => partitionOf(String(args.message.key)))({
+      acks: -1,
+      topicMessages: [
+        {
+          topic: mailboxChangedTopic.name,
+          messages: events.map((event) => ({ key: event.accountId, value: 'x' })),
+        },
+      ],
+    });
+    expect(answer.map((entry) => entry.partition).sort()).toEqual([0, 1]);
+    expect(bare.written.some((entry) => entry.partition === 2)).toBe(false);
+
+    // Through the EventProducer, every event is written, in order, and the caller hears of all three partitions.
+    const { kafka, written } = leaderMovingKafka();
+    const producer = new EventProducer(kafka, pino({ level: 'silent' }));
+    const metadata = await producer.publish(mailboxChangedTopic, events);
+    expect(metadata.map((entry) => entry.partition).sort()).toEqual([0, 1, 2]);
+    expect(written.map((entry) => entry.key).sort()).toEqual(events.map((event) => event.accountId).sort());
+    const partitionTwo = written.filter((entry) => entry.partition === 2);
+    expect(partitionTwo.map((entry) => entry.key)).toEqual(
+      events.map((event) => event.accountId).filter((key) => partitionOf(key) === 2),
+    );
+    // The refused request gave its sequence numbers back: the copy sent again starts where it did.
+    expect(partitionTwo[0]?.firstSequence).toBe(0);
+  });
+
+  it('fails the callers instead of answering success when a partition stays unacknowledged', async () => {
+    const requests: ProducerBatch[] = [];
+    let partitioner: ((args: PartitionerArgs) => number) | undefined;
+    const kafka = {
+      producer: (config?: ProducerConfig) => {
+        partitioner = config?.createPartitioner?.();
+        return {
+          on: () => undefined,
+          connect: async () => undefined,
+          disconnect: async () => undefined,
+          // Answers for partition 1 while the partitioner put every message in partition 0.
+          sendBatch: async (batch: ProducerBatch) => {
+            requests.push(batch);
+            for (const { topic, messages } of batch.topicMessages ?? [])
+              for (const message of messages)
+                partitioner?.({ topic, partitionMetadata: ONE_PARTITION, message });
+            return [{ topicName: mailboxChangedTopic.name, partition: 1, errorCode: 0 }];
+          },
+        };
+      },
+    } as unknown as Kafka;
+    const producer = new EventProducer(kafka, pino({ level: 'silent' }));
+    await expect(producer.publish(mailboxChangedTopic, [change(acc(1))])).rejects.toThrow(
+      `Kafka acknowledged no write for partitions ${mailboxChangedTopic.name}/0`,
+    );
+    expect(requests).toHaveLength(5);
   });
 });

@@ -1,5 +1,11 @@
 import { encodeEvent, type TopicDefinition } from '@pushmail/contracts';
-import type { Kafka, Message, Producer, RecordMetadata, TopicMessages } from 'kafkajs';
+import kafkajs, {
+  type Kafka,
+  type Message,
+  type Producer,
+  type RecordMetadata,
+  type TopicMessages,
+} from 'kafkajs';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { type KafkaMetrics, processKafkaMetrics } from '../metrics/kafka-metrics.js';
@@ -21,6 +27,13 @@ const DEFAULT_MAX_GATHERED_BYTES = 1024 * 1024;
 
 const DISCONNECT_DRAIN_MS = 15_000;
 
+/**
+ * Rounds of sending again what a request answered success for without sending (see `sendEvery`)
+ * before the batch fails: kafkajs picks every message's partition itself, so more would mean it
+ * stopped telling which partition a message went to.
+ */
+const MAX_SEND_ROUNDS = 5;
+
 export interface EventProducerOptions {
   maxGatheredBytes?: number;
 }
@@ -40,6 +53,8 @@ export class EventProducer {
   private readonly pending: PendingPublish[] = [];
   private sending: Promise<void> | undefined;
   private readonly maxGatheredBytes: number;
+  /** The partition kafkajs chose for each message on its latest attempt to send it. */
+  private readonly partitionOf = new WeakMap<Message, number>();
 
   constructor(
     kafka: Kafka,
@@ -59,6 +74,15 @@ export class EventProducer {
       // wait (ingest answers 451 after INGEST_PUBLISH_TIMEOUT_MS, and its client's retry carries the
       // same delivery ids). Errors the broker reports as final still fail the batch at once.
       retry: { initialRetryTime: 100, maxRetryTime: 1000, retries: Number.MAX_SAFE_INTEGER },
+      // kafkajs's own partitioner (keys keep their partitions), noting each choice for `sendEvery`.
+      createPartitioner: () => {
+        const choose = kafkajs.Partitioners.DefaultPartitioner();
+        return (args) => {
+          const partition = choose(args);
+          this.partitionOf.set(args.message, partition);
+          return partition;
+        };
+      },
     });
     this.producer.on('producer.disconnect', () => {
       this.connected = false;
@@ -103,7 +127,7 @@ export class EventProducer {
       const batch = this.takeBatch();
       try {
         if (!this.connected) await this.connect();
-        const metadata = await this.producer.sendBatch({ acks: -1, topicMessages: topicMessagesOf(batch) });
+        const metadata = await this.sendEvery(topicMessagesOf(batch));
         for (const publish of batch) {
           this.metrics.producedTo(publish.topic).produced.inc(publish.messages.length);
           publish.resolve(metadata.filter((entry) => entry.topicName === publish.topic));
@@ -115,6 +139,46 @@ export class EventProducer {
           publish.reject(error);
         }
       }
+    }
+  }
+
+  /**
+   * Sends the messages and answers only once the broker has acknowledged the partition of every one.
+   * kafkajs 2.2.4 retries a request per broker, not per partition: when a broker refuses its part
+   * (NOT_LEADER_OR_FOLLOWER, a connection lost) and the partition's leadership moves to a broker that
+   * had already answered its own part, the retry sends nothing to it and `sendBatch` resolves with
+   * the other partitions' metadata only: the moved partition's messages were never written, yet the
+   * caller hears success (ingest would answer `250` for mail that is gone). Messages whose partition
+   * is missing from the answer go out again; their sequence numbers were given back when their
+   * request failed, so a copy the broker did write is recognised as a duplicate, not stored twice.
+   */
+  private async sendEvery(topicMessages: TopicMessages[]): Promise<RecordMetadata[]> {
+    const acknowledged: RecordMetadata[] = [];
+    let remaining = topicMessages;
+    for (let round = 1; ; round += 1) {
+      const metadata = await this.producer.sendBatch({ acks: -1, topicMessages: remaining });
+      acknowledged.push(...metadata);
+      const answered = new Set(metadata.map((entry) => `${entry.topicName}/${entry.partition}`));
+      remaining = remaining
+        .map(({ topic, messages }) => ({
+          topic,
+          messages: messages.filter((message) => {
+            const partition = this.partitionOf.get(message);
+            return partition === undefined || !answered.has(`${topic}/${partition}`);
+          }),
+        }))
+        .filter((entry) => entry.messages.length > 0);
+      if (remaining.length === 0) return acknowledged;
+      const unanswered = remaining.map(
+        ({ topic, messages }) =>
+          `${topic}/${[...new Set(messages.map((message) => this.partitionOf.get(message)))].join(',')}`,
+      );
+      if (round >= MAX_SEND_ROUNDS)
+        throw new Error(`Kafka acknowledged no write for partitions ${unanswered.join(' ')}`);
+      this.logger.warn(
+        { partitions: unanswered, round },
+        'a produce request answered success without some of its partitions; sending their messages again',
+      );
     }
   }
 
