@@ -23,6 +23,10 @@ const NODES = 3;
  * (NOT_COORDINATOR) until the member's session expired (`kafkajs-offset-commit.ts`), and a commit
  * then refused with UNKNOWN_MEMBER_ID crashed the consumer for good (`commitOrRejoin` in
  * `event-consumer.ts`).
+ * It also found mail answered 250 and never stored, in some runs only: kafkajs retries a
+ * produce per broker, so when a partition's leadership moved to a broker that had already answered
+ * its own part of the batch, the partition's messages were never sent and the batch still resolved
+ * (`sendEvery` in `event-producer.ts`).
  *
  * What production runs: three brokers, every topic replicated three times, acks from all in-sync
  * replicas with min.insync.replicas=2. The cluster is this file's own, as its brokers are killed.
