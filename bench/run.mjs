@@ -25,6 +25,7 @@ import {
   snapshotAllCpu,
 } from './lib/procstat.mjs';
 import { Progress } from './lib/progress.mjs';
+import { MEASURED_SERVICES } from './lib/services.mjs';
 import { startStageTracer } from './lib/stage-tracer.mjs';
 import { waitForQuiet } from './lib/quiesce.mjs';
 import { median, medianOfSummaries } from './lib/stats.mjs';
@@ -47,10 +48,9 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const resultsDir = join(repoRoot, 'bench/results');
 const profileDir = join(resultsDir, 'profiles');
 const logDir = join(resultsDir, 'logs');
-const SERVICES = ['device-registry', 'mailbox', 'ingest', 'push-delivery', 'operations', 'activesync'];
 const DOMAIN = 'bench.example';
 /** The server side of pushmail: what a message costs it, load generator and socket clients left out. */
-const SERVER_PROCESSES = [...SERVICES, 'kafka', 'postgres (bench db)', 'postgres (background)'];
+const SERVER_PROCESSES = [...MEASURED_SERVICES, 'kafka', 'postgres (bench db)', 'postgres (background)'];
 
 const options = parseOptions();
 const progress = new Progress();
@@ -159,7 +159,7 @@ async function main() {
     if (match && service === 'push-delivery') inspectorUrl = match[1];
     if (match && service === 'activesync') easInspectorUrl = match[1];
   };
-  progress.start(`platform (${SERVICES.length} services)`, null);
+  progress.start(`platform (${MEASURED_SERVICES.length} services)`, null);
   platform = await startPlatform({
     // A loaded machine can take minutes to start six services at once.
     readyTimeoutMs: 600_000,
@@ -187,7 +187,10 @@ async function main() {
   const pgPids = await postgresPids(db);
   const targets = {
     ...Object.fromEntries(
-      SERVICES.map((service) => [service, () => [platform.processes.get(service)?.pid].filter(Boolean)]),
+      MEASURED_SERVICES.map((service) => [
+        service,
+        () => [platform.processes.get(service)?.pid].filter(Boolean),
+      ]),
     ),
     kafka: () => (kafkaPid ? [kafkaPid] : []),
     outbound: () => [platform.processes.get('outbound')?.pid].filter(Boolean),
@@ -302,11 +305,13 @@ async function main() {
    */
   const restartForProfile = async () => {
     progress.start('profile: restart services', null);
-    await Promise.all(SERVICES.map((service) => platform.restart(service)));
+    await Promise.all(MEASURED_SERVICES.map((service) => platform.restart(service)));
     await refreshPgPids();
     if (accounts.length > 0) await waitRecipientKnown(platform.smtp, accounts.at(-1).address);
     progress.done();
-    return Object.fromEntries(SERVICES.map((service) => [service, platform.processes.get(service).pid]));
+    return Object.fromEntries(
+      MEASURED_SERVICES.map((service) => [service, platform.processes.get(service).pid]),
+    );
   };
 
   /** A worker pool with every device of `accounts` connected, push enabled; the first `fetchers` of each fetch. */

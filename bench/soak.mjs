@@ -18,6 +18,7 @@ import { heapGrowth, heapSnapshotSummary, INSPECTOR_LINE, memoryAfterGc } from '
 import { findKafkaPid, readProcess } from './lib/procstat.mjs';
 import { Progress } from './lib/progress.mjs';
 import { groupLag, waitForQuiet } from './lib/quiesce.mjs';
+import { MEASURED_SERVICES } from './lib/services.mjs';
 import { SmtpPool } from './lib/smtp-pipeline.mjs';
 import { nowMs, sleep } from './lib/stats.mjs';
 import { runIngest } from './scenarios/ingest.mjs';
@@ -25,7 +26,6 @@ import { createAccounts } from './scenarios/setup.mjs';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DOMAIN = 'bench.example';
-const SERVICES = ['device-registry', 'mailbox', 'ingest', 'push-delivery', 'operations', 'activesync'];
 const MAIL_ARRIVED = 'pushmail.mail.arrived.v1';
 const MAILBOX_CHANGED = 'pushmail.mailbox.changed.v1';
 const DEAD_LETTER = 'pushmail.dead-letter.v1';
@@ -136,11 +136,11 @@ async function main() {
     flags.heap
       ? {
           NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --inspect=127.0.0.1:${
-            inspectBase ? inspectBase + SERVICES.indexOf(service) : 0
+            inspectBase ? inspectBase + MEASURED_SERVICES.indexOf(service) : 0
           }`.trim(),
         }
       : {};
-  progress.start(`platform (${SERVICES.length} services)`, null);
+  progress.start(`platform (${MEASURED_SERVICES.length} services)`, null);
   platform = await startPlatform({
     // A loaded machine can take minutes to start six services at once.
     readyTimeoutMs: 600_000,
@@ -155,7 +155,7 @@ async function main() {
     mailDomains: [DOMAIN],
     logDirectory: join(repoRoot, 'bench/results/soak-logs'),
     serviceEnv: {
-      ...Object.fromEntries(SERVICES.map((service) => [service, inspected(service)])),
+      ...Object.fromEntries(MEASURED_SERVICES.map((service) => [service, inspected(service)])),
       'device-registry': {
         MAX_DEVICES_PER_ACCOUNT: String(Math.max(10, perAccount)),
         ...inspected('device-registry'),
@@ -238,7 +238,9 @@ async function main() {
 
   // ---- the steady phase ----------------------------------------------------------------------
   const processes = {
-    ...Object.fromEntries(SERVICES.map((service) => [service, () => platform.processes.get(service)?.pid])),
+    ...Object.fromEntries(
+      MEASURED_SERVICES.map((service) => [service, () => platform.processes.get(service)?.pid]),
+    ),
     kafka: () => kafkaPid,
     'soak (load, devices)': () => process.pid,
   };
@@ -255,7 +257,7 @@ async function main() {
       row.heapUsed = {};
       row.heapTotal = {};
       row.rssAfterGc = {};
-      for (const service of SERVICES) {
+      for (const service of MEASURED_SERVICES) {
         const url = inspectorUrls.get(service);
         const memory = url ? await memoryAfterGc(url).catch(() => null) : null;
         row.heapUsed[service] = memory ? mib(memory.heapUsed) : null;
@@ -385,7 +387,10 @@ async function main() {
     console.log('heap used after collection: slope over the last third (MiB/hour)');
     console.table(
       Object.fromEntries(
-        SERVICES.map((name) => [name, tailSlope(samples, (row) => row.heapUsed?.[name])?.toFixed(1) ?? '-']),
+        MEASURED_SERVICES.map((name) => [
+          name,
+          tailSlope(samples, (row) => row.heapUsed?.[name])?.toFixed(1) ?? '-',
+        ]),
       ),
     );
   }
@@ -443,11 +448,11 @@ async function main() {
             deadLetters,
           },
           rssSlopeMiBPerHour: Object.fromEntries(
-            SERVICES.map((name) => [name, tailSlope(samples, (row) => row.rss[name])]),
+            MEASURED_SERVICES.map((name) => [name, tailSlope(samples, (row) => row.rss[name])]),
           ),
           heapUsedSlopeMiBPerHour: flags.heap
             ? Object.fromEntries(
-                SERVICES.map((name) => [name, tailSlope(samples, (row) => row.heapUsed?.[name])]),
+                MEASURED_SERVICES.map((name) => [name, tailSlope(samples, (row) => row.heapUsed?.[name])]),
               )
             : null,
           samples,
@@ -468,7 +473,7 @@ function growthVerdicts(samples, valueOf) {
   const end = samples.at(-1).atS;
   const tail = samples.filter((row) => row.atS >= (end * 2) / 3);
   const judged = end >= JUDGED_AFTER_S && tail.length >= 3;
-  return SERVICES.map((name) => {
+  return MEASURED_SERVICES.map((name) => {
     if (!judged)
       return {
         name,

@@ -62,14 +62,7 @@ describe('an ActiveSync phone in the diagnostics', () => {
 
   it('reports a phone that is handed the Provision challenge again and again without acknowledging it', async () => {
     const { accountId, address, password } = await newAccount(registry, { prefix: 'easloop' });
-    const policy = await admin<{ policyId: string }>('POST', '/admin/policies', {
-      name: `pin-${randomUUID().slice(0, 8)}`,
-      settings: { pinRequired: true, minPinLength: 6 },
-    });
-    expect(policy.status).toBe(201);
-    expect(
-      (await admin('PUT', `/admin/accounts/${accountId}/policy`, { policyId: policy.body.policyId })).status,
-    ).toBe(200);
+    const policyId = await registry.requirePin(accountId);
     const phone = newPhone(address, password);
     // A phone that cannot meet the policy asks for it, drops it, and asks again.
     for (let attempt = 0; attempt < 3; attempt += 1) {
@@ -81,7 +74,7 @@ describe('an ActiveSync phone in the diagnostics', () => {
     const finding = await eventuallyFinding(accountId, phone.options.deviceId, 'provisioningLoop');
     expect(finding.severity).toBe('error');
     expect(finding.evidence['challenges']).toBeGreaterThanOrEqual(3);
-    expect(finding.evidence['policyId']).toBe(policy.body.policyId);
+    expect(finding.evidence['policyId']).toBe(policyId);
 
     // A phone that finishes Provision is not in a loop.
     const {

@@ -80,14 +80,7 @@ describe('a phone on Exchange ActiveSync', () => {
 
   it('adds the account, provisions, syncs, and is pushed new mail; changes flow both ways with a JMAP device', async () => {
     const { accountId, address, password } = await newAccount(registry, { prefix: 'eas' });
-    const policy = await admin('POST', '/admin/policies', {
-      name: `phones-${randomUUID().slice(0, 6)}`,
-      settings: { pinRequired: true, minPinLength: 6 },
-    });
-    expect(
-      (await admin('PUT', `/admin/accounts/${accountId}/policy`, { policyId: policy.body['policyId'] }))
-        .status,
-    ).toBe(200);
+    await registry.requirePin(accountId);
 
     const discovered = await fetch(`${platform.activesyncUrl}/Autodiscover/Autodiscover.xml`, {
       method: 'POST',

@@ -136,14 +136,7 @@ describe('device diagnostics: trail, findings and the self-test', () => {
 
   it('reports a device that keeps connecting without acknowledging its policy', async () => {
     const { address, password, accountId } = await newAccount();
-    const policy = await admin<{ policyId: string }>('POST', '/admin/policies', {
-      name: `strict-${randomUUID().slice(0, 8)}`,
-      settings: { pinRequired: true, minPinLength: 6 },
-    });
-    expect(policy.status).toBe(201);
-    expect(
-      (await admin('PUT', `/admin/accounts/${accountId}/policy`, { policyId: policy.body.policyId })).status,
-    ).toBe(200);
+    const policyId = await registry.requirePin(accountId);
     const device = await registry.registerDevice(address, password, { deviceId: 'stubborn-phone' });
     await connectTimes(device.token, 2, (client) => client.request([['Core/echo', { hello: true }, 'e']]));
     const finding = await eventuallyFinding(
@@ -154,7 +147,7 @@ describe('device diagnostics: trail, findings and the self-test', () => {
     );
     expect(finding.severity).toBe('error');
     expect(finding.evidence['connectsSeen']).toBeGreaterThanOrEqual(2);
-    expect(finding.evidence['policy']).toMatchObject({ policyId: policy.body.policyId, version: 1 });
+    expect(finding.evidence['policy']).toMatchObject({ policyId, version: 1 });
   });
 
   it('names the rule that quarantined a device, and the partnership limit after a refused registration', async () => {

@@ -5,7 +5,7 @@
 //   node bench/experiments/cpu-per-message.mjs [--messages 5000] [--idle-seconds 60] \
 //     [--sessions 20] [--window 4] [--kafka-port 29692] [--postgres-port <free>] [--profile <dir>]
 import { parseArgs } from 'node:util';
-import { startPlatform, RegistryClient } from '@pushmail/testing';
+import { startPlatform, RegistryClient, SERVICE_NAMES } from '@pushmail/testing';
 import { ensureInfrastructure, startTunedPostgres } from '../../tools/infra/index.mjs';
 import { findKafkaPid, ProcessSampler } from '../lib/procstat.mjs';
 import { openDatabase, postgresPids, waitRecipientKnown } from '../lib/platform-probes.mjs';
@@ -27,15 +27,6 @@ const { values } = parseArgs({
     profile: { type: 'string' },
   },
 });
-const SERVICES = [
-  'device-registry',
-  'mailbox',
-  'ingest',
-  'push-delivery',
-  'operations',
-  'activesync',
-  'outbound',
-];
 const DOMAIN = 'bench.example';
 const progress = new Progress();
 const log = (message) => progress.log(`[cpu] ${message}`);
@@ -69,7 +60,7 @@ try {
   const pg = await postgresPids(db);
   const targets = {
     ...Object.fromEntries(
-      SERVICES.map((name) => [name, () => [platform.processes.get(name)?.pid].filter(Boolean)]),
+      SERVICE_NAMES.map((name) => [name, () => [platform.processes.get(name)?.pid].filter(Boolean)]),
     ),
     kafka: () => (kafkaPid ? [kafkaPid] : []),
     postgres: () => [...pg.ours, ...pg.background],

@@ -2,6 +2,7 @@ export * from './basic-credentials.js';
 export * from './registry-client.js';
 export * from './revision-waiters.js';
 export * from './sign-in-cache.js';
+export * from './sign-in-refusal.js';
 export * from './trail/device-trail.js';
 export * from './trail/trail-buffer.js';
 export * from './device-activity.reporter.js';

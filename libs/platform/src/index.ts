@@ -38,3 +38,4 @@ export * from './tracing/tracing.js';
 export * from './openapi/api-operation.js';
 export * from './openapi/openapi-document.js';
 export * from './smtp/smtp-client.js';
+export * from './text/truncate-utf8.js';

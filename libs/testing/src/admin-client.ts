@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { AdminApiComponents, AdminApiPaths } from '@pushmail/contracts/admin-api';
 import createClient, { type Client } from 'openapi-fetch';
 
@@ -32,6 +33,25 @@ export class RegistryClient {
       throw new Error(`create account: HTTP ${response.status} ${JSON.stringify(error)}`);
     }
     return data;
+  }
+
+  /** Gives the account a policy of its own that asks for a PIN of `minPinLength` or more; answers the policy's id. */
+  async requirePin(accountId: string, minPinLength = 6): Promise<string> {
+    const created = await this.admin.POST('/admin/policies', {
+      body: { name: `pin-${randomUUID().slice(0, 8)}`, settings: { pinRequired: true, minPinLength } },
+    });
+    if (created.response.status !== 201 || !created.data) {
+      throw new Error(`create policy: HTTP ${created.response.status} ${JSON.stringify(created.error)}`);
+    }
+    const { policyId } = created.data;
+    const assigned = await this.admin.PUT('/admin/accounts/{accountId}/policy', {
+      params: { path: { accountId } },
+      body: { policyId },
+    });
+    if (assigned.response.status !== 200) {
+      throw new Error(`assign policy: HTTP ${assigned.response.status} ${JSON.stringify(assigned.error)}`);
+    }
+    return policyId;
   }
 
   async registerDevice(

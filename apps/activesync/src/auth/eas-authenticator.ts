@@ -4,6 +4,7 @@ import {
   parseBasic,
   RegistryClient,
   RegistryUnavailableError,
+  refusedSignIn,
   SignInCache,
   type PasswordCredentials,
 } from '@pushmail/edge';
@@ -175,21 +176,12 @@ export class EasAuthenticator {
     }
     if (!answer.ok) {
       const { refusal } = answer;
-      if (refusal.status === 401)
-        return { ok: false, http: 401, detail: 'wrong address or password', headers: CHALLENGE };
-      if (refusal.status === 429) {
-        return {
-          ok: false,
-          http: 429,
-          detail: refusal.message,
-          headers: { 'Retry-After': String(refusal.retryAfterSeconds ?? 60) },
-        };
-      }
+      // The registry refuses these two with a 403; EAS answers them as the command's Status.
       if (refusal.error === 'device_blocked') return { ok: false, status: 129, detail: refusal.message };
       if (refusal.error === 'device_limit_reached')
         return { ok: false, status: 177, detail: refusal.message };
-      if (refusal.status === 400) return { ok: false, http: 400, detail: refusal.message };
-      return { ok: false, http: 403, detail: refusal.message };
+      const { status, ...refused } = refusedSignIn(refusal, CHALLENGE);
+      return { ok: false, http: status, ...refused };
     }
     const principal = answer.value;
     if (!(await this.views.waitForRevision(principal.accountId, principal.revision, VIEW_WAIT_MS))) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EmailDetail } from '../mailbox/mail-store.js';
-import { formatAddresses, htmlToText, parseFileReference, servedBody, truncateUtf8 } from './email-item.js';
+import { formatAddresses, htmlToText, parseFileReference, servedBody } from './email-item.js';
 
 const detail: EmailDetail = {
   id: 'M1',
@@ -47,13 +47,6 @@ describe(servedBody.name, () => {
       data: '',
       truncated: true,
     });
-  });
-});
-
-describe(truncateUtf8.name, () => {
-  it('never splits a character', () => {
-    expect(truncateUtf8('é', 1)).toEqual({ text: '', truncated: true });
-    expect(truncateUtf8('aé', 2)).toEqual({ text: 'a', truncated: true });
   });
 });
 

@@ -1,4 +1,5 @@
 import { el, type WbxmlElement } from '@pushmail/activesync';
+import { truncateUtf8 } from '@pushmail/platform';
 import type { EmailAddress, EmailDetail } from '../mailbox/mail-store.js';
 import { BodyType, type BodyPreference } from './body-preference.js';
 
@@ -21,16 +22,6 @@ export function formatAddresses(addresses: readonly EmailAddress[]): string {
 export function easDate(iso: string): string {
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? new Date(0).toISOString() : date.toISOString();
-}
-
-/** Cuts UTF-8 text to at most `bytes` without splitting a character. */
-export function truncateUtf8(text: string, bytes: number): { text: string; truncated: boolean } {
-  const encoded = Buffer.from(text, 'utf8');
-  if (encoded.length <= bytes) return { text, truncated: false };
-  let end = bytes;
-  // Back up over continuation bytes (10xxxxxx) so the cut falls between characters.
-  while (end > 0 && (encoded[end]! & 0xc0) === 0x80) end -= 1;
-  return { text: encoded.subarray(0, end).toString('utf8'), truncated: true };
 }
 
 /** Plain text of an HTML body, for a device that wants only text. */

@@ -1,5 +1,5 @@
+import { truncateUtf8 } from '@pushmail/platform';
 import { describe, expect, it } from 'vitest';
-import { truncateUtf8 } from '../jmap/methods/email-view.js';
 import { searchSnippet } from '../jmap/search/search-snippet.js';
 import { storable } from '../store/storable-text.js';
 import { costRatio, LINEAR_RATIO_BOUND } from '../testing/linear-cost.js';

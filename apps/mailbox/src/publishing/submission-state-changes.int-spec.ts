@@ -8,6 +8,7 @@ import {
 import { createLogger, EventProducer } from '@pushmail/platform';
 import { type CollectedEvents, collectEventsFromNow, expectEvent, mailboxIdsByRole } from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDraft } from '../testing/drafts.js';
 import { type MailboxTestApp, startMailboxApp } from '../testing/mailbox-harness.js';
 import { MailboxChangesPublisher } from './mailbox-changes.publisher.js';
 
@@ -68,22 +69,8 @@ describe(`${MailboxChangesPublisher.name} for identities and submissions`, () =>
   });
 
   it('announces a submission when created, canceled, released and as its delivery status moves', async () => {
-    const draft = async (subject: string) => {
-      const result = await jmap('Email/set', {
-        create: {
-          m: {
-            mailboxIds: { [drafts]: true },
-            keywords: { $draft: true },
-            from: [{ email: address }],
-            to: [{ email: 'bob@elsewhere.example' }],
-            subject,
-            textBody: [{ partId: 't', type: 'text/plain' }],
-            bodyValues: { t: { value: subject } },
-          },
-        },
-      });
-      return (result['created'] as Record<string, { id: string }>)['m']!.id;
-    };
+    const draft = (subject: string) =>
+      createDraft(harness.sender(accountId, address), { draftsId: drafts, from: address, subject });
     const submit = async (emailId: string) => {
       const set = await jmap('EmailSubmission/set', { create: { s: { identityId, emailId } } });
       return { set, id: (set['created'] as Record<string, { id: string }>)['s']!.id };

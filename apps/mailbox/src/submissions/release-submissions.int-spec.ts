@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mailSubmittedV2Topic, type MailSubmittedV2 } from '@pushmail/contracts';
 import { type CollectedEvents, collectEventsFromNow, expectEventually } from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDraft } from '../testing/drafts.js';
 import { type MailboxTestApp, startMailboxApp } from '../testing/mailbox-harness.js';
 import { releaseDueSubmissions } from './release-submissions.js';
 
@@ -23,20 +24,11 @@ describe(releaseDueSubmissions.name, () => {
     events.events.filter((event) => event.accountId === accountId).map((event) => event.submissionId);
   /** A draft to bob, submitted (with `envelope` when given); returns the email and the created submission. */
   const sendDraft = async (subject: string, envelope?: Record<string, unknown>) => {
-    const email = await jmap('Email/set', {
-      create: {
-        m: {
-          mailboxIds: { [mailboxOf['drafts']!]: true },
-          keywords: { $draft: true },
-          from: [{ email: address }],
-          to: [{ email: 'bob@elsewhere.example' }],
-          subject,
-          textBody: [{ partId: 't', type: 'text/plain' }],
-          bodyValues: { t: { value: subject } },
-        },
-      },
+    const emailId = await createDraft(harness.sender(accountId, address), {
+      draftsId: mailboxOf['drafts']!,
+      from: address,
+      subject,
     });
-    const emailId = (email['created'] as Record<string, { id: string }>)['m']!.id;
     const set = await jmap('EmailSubmission/set', {
       create: { s: { identityId, emailId, ...(envelope ? { envelope } : {}) } },
     });

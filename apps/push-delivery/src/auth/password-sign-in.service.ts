@@ -3,7 +3,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { CONFIG, LOGGER } from '@pushmail/platform';
 import type { PushConfig } from '../config/push-config.js';
-import { parseBasic, RegistryClient, RegistryUnavailableError, SignInCache } from '@pushmail/edge';
+import {
+  parseBasic,
+  RegistryClient,
+  RegistryUnavailableError,
+  refusedSignIn,
+  SignInCache,
+} from '@pushmail/edge';
 import { credentialsKey, deviceIdentityOf } from './basic-credentials.js';
 import { type AuthOutcome, WWW_AUTHENTICATE_BASIC } from './device-authenticator.js';
 import { DeviceCredentialsView } from './device-credentials.view.js';
@@ -81,18 +87,7 @@ export class PasswordSignIn {
       };
     }
     if (!answer.ok) {
-      const { refusal } = answer;
-      if (refusal.status === 401) return challenge(401, 'wrong address or password');
-      if (refusal.status === 429) {
-        return {
-          ok: false,
-          status: 429,
-          detail: refusal.message,
-          headers: { 'Retry-After': String(refusal.retryAfterSeconds ?? 60) },
-        };
-      }
-      if (refusal.status === 400) return { ok: false, status: 400, detail: refusal.message };
-      return { ok: false, status: 403, detail: refusal.message };
+      return { ok: false, ...refusedSignIn(answer.refusal, BASIC_CHALLENGE) };
     }
     const principal = answer.value;
     if (!(await this.credentials.waitForRevision(principal.accountId, principal.revision, VIEW_WAIT_MS))) {
@@ -109,6 +104,8 @@ export class PasswordSignIn {
   }
 }
 
+const BASIC_CHALLENGE = { 'WWW-Authenticate': WWW_AUTHENTICATE_BASIC };
+
 function challenge(status: 401, detail: string): AuthOutcome {
-  return { ok: false, status, detail, headers: { 'WWW-Authenticate': WWW_AUTHENTICATE_BASIC } };
+  return { ok: false, status, detail, headers: BASIC_CHALLENGE };
 }

@@ -8,7 +8,6 @@ import {
   emailView,
   type EmailViewOptions,
   needsMessage,
-  truncateUtf8,
   utcDate,
 } from './email-view.js';
 
@@ -241,15 +240,6 @@ describe(needsMessage.name, () => {
     const bytes = Buffer.from('Content-Type: text/plain\r\n\r\na\u0000b');
     const asked = options({ properties: ['bodyValues'], fetchTextBodyValues: true, maxBodyValueBytes: 2 });
     expect(needsMessage(asked, stored(bytes))).toBe(true);
-  });
-});
-
-describe(truncateUtf8.name, () => {
-  it('keeps a value that fits, and never splits a character', () => {
-    expect(truncateUtf8('abc', 3)).toEqual({ value: 'abc', isTruncated: false });
-    expect(truncateUtf8('abc', 0)).toEqual({ value: 'abc', isTruncated: false });
-    expect(truncateUtf8('a😀b', 4)).toEqual({ value: 'a', isTruncated: true });
-    expect(truncateUtf8('a😀b', 5)).toEqual({ value: 'a😀', isTruncated: true });
   });
 });
 

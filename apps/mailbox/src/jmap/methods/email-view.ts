@@ -1,3 +1,4 @@
+import { truncateUtf8 } from '@pushmail/platform';
 import { partBlobId } from '../../blobs/blob-ids.js';
 import type { Email } from '../../emails/email.js';
 import type { RawHeader } from '../../mime/body-structure.js';
@@ -189,12 +190,16 @@ export function emailView(
       for (const part of body ? valueParts(body, options) : []) {
         const decoded = body!.value(part);
         if (decoded === undefined || part.partId === null) continue;
-        const { value, isTruncated } = truncateUtf8(decoded.value, options.maxBodyValueBytes);
+        // A maxBodyValueBytes of 0 asks for the whole value (RFC 8621 §4.2).
+        const { text, truncated } =
+          options.maxBodyValueBytes > 0
+            ? truncateUtf8(decoded.value, options.maxBodyValueBytes)
+            : { text: decoded.value, truncated: false };
         // As the store keeps text: a lone surrogate shown as U+FFFD, no NUL.
         bodyValues[part.partId] = {
-          value: storableText(value),
+          value: storableText(text),
           isEncodingProblem: decoded.isEncodingProblem,
-          isTruncated,
+          isTruncated: truncated,
         };
       }
       return bodyValues;
@@ -248,17 +253,6 @@ function structureView(
     view['subParts'] = null;
   }
   return view;
-}
-
-/** Cuts `value` to at most `maxBytes` of UTF-8 without splitting a character; 0 means no limit. */
-export function truncateUtf8(value: string, maxBytes: number): { value: string; isTruncated: boolean } {
-  if (maxBytes <= 0 || value.length * 3 <= maxBytes) return { value, isTruncated: false };
-  const bytes = Buffer.from(value, 'utf8');
-  if (bytes.length <= maxBytes) return { value, isTruncated: false };
-  let end = maxBytes;
-  // Step back over continuation bytes (10xxxxxx) to the start of the character that would be split.
-  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end -= 1;
-  return { value: bytes.subarray(0, end).toString('utf8'), isTruncated: true };
 }
 
 /** RFC 3339 in UTC, with the fraction left out when it is zero as RFC 8620 §1.4 requires. */
