@@ -61,8 +61,16 @@ export function listenPortRanges(ephemeral, within = { low: LOWEST_LISTEN_PORT, 
 }
 
 /**
+ * Ports this process has handed out. A port picked is free only until its service binds it, so a
+ * later pick (another `freePort()` before the platform starts, say) could hand it out again: two
+ * services on one port, the second answering the first one's clients.
+ */
+const handedOut = new Set();
+
+/**
  * Picks `count` distinct ports outside the ephemeral range, in random order so that parallel runs
- * rarely try the same one, each free to listen on at the time of the call.
+ * rarely try the same one, each free to listen on at the time of the call and none handed out
+ * before by this process.
  * @param {number} count
  * @param {{
  *   within?: { low: number, high: number },
@@ -92,11 +100,12 @@ export async function pickListenPorts(count, options = {}) {
     const port = nth(ranges, Math.floor(random() * size));
     if (tried.has(port)) continue;
     tried.add(port);
-    if (await isFree(port)) picked.push(port);
+    if (!handedOut.has(port) && (await isFree(port))) picked.push(port);
   }
   if (picked.length < count) {
     throw new Error(`found only ${picked.length} of ${count} free ports outside the ephemeral range`);
   }
+  for (const port of picked) handedOut.add(port);
   return picked;
 }
 

@@ -54,6 +54,16 @@ describe('pickListenPorts', () => {
     expect(ports.sort()).toEqual([25_002, 25_003, 25_004]);
   });
 
+  it('never hands out a port twice in one process, though nothing listens on it yet', async () => {
+    const within = { low: 25_100, high: 25_103 };
+    const first = await pickListenPorts(2, { within, ephemeral: linux, isFree: async () => true });
+    const second = await pickListenPorts(2, { within, ephemeral: linux, isFree: async () => true });
+    expect(new Set([...first, ...second]).size).toBe(4);
+    await expect(pickListenPorts(1, { within, ephemeral: linux, isFree: async () => true })).rejects.toThrow(
+      /found only 0 of 1/,
+    );
+  });
+
   it('says so when there are not enough free ports outside the ephemeral range', async () => {
     await expect(
       pickListenPorts(2, { within: { low: 32_000, high: 33_000 }, ephemeral: { low: 32_000, high: 33_000 } }),
