@@ -8,6 +8,7 @@ import {
   mailSubmittedTopic,
   type MailSubmittedV1,
   mailSubmittedV2Topic,
+  PRODUCER_HEADER,
 } from '@pushmail/contracts';
 import type { EventProducer } from '@pushmail/platform';
 import { type CollectedEvents, expectEvent, expectEventually, scrapeMetrics } from '@pushmail/testing';
@@ -133,6 +134,33 @@ describe(DeliverQueuedUseCase.name, () => {
     const [message] = receivedBy(`remote-${tag}`);
     expect(message).toMatchObject({ mailFrom: sender, rcptTo: [`bob@${remote}`] });
     expect(message!.raw.toString()).toContain('Hello.');
+  });
+
+  it('hears only what its own replicas report, not another platform reading the same submission', async () => {
+    const event = submission([`shared@${remote}`], `shared-${tag}`);
+    // What another platform's outbound on the shared broker would publish once it read this submission.
+    await producer.publish(
+      mailDeliveryStatusTopic,
+      [
+        {
+          eventId: randomUUID(),
+          accountId: senderAccount,
+          submissionId: event.submissionId,
+          recipient: `shared@${remote}`,
+          delivered: 'no',
+          smtpReply: '550 5.1.2 no MX for the domain',
+          attempts: 1,
+          occurredAt: new Date().toISOString(),
+        },
+      ],
+      { [PRODUCER_HEADER]: 'outbound.elsewhere.example' },
+    );
+    await producer.publish(mailSubmittedV2Topic, [event]);
+    const status = await statusOf(event.submissionId, 'yes');
+    expect(status.smtpReply).toMatch(/^250 /);
+    expect(statuses.events.filter((candidate) => candidate.submissionId === event.submissionId)).toEqual([
+      status,
+    ]);
   });
 
   it('signs mail from a hosted domain with its DKIM key, which an independent verifier accepts', async () => {

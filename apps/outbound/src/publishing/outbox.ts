@@ -1,8 +1,14 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { mailArrivedTopic, mailDeliveryStatusTopic, type TopicDefinition } from '@pushmail/contracts';
-import { EventProducer, LOGGER, PeriodicTask } from '@pushmail/platform';
+import {
+  mailArrivedTopic,
+  mailDeliveryStatusTopic,
+  PRODUCER_HEADER,
+  type TopicDefinition,
+} from '@pushmail/contracts';
+import { CONFIG, EventProducer, LOGGER, PeriodicTask } from '@pushmail/platform';
 import type { Logger } from 'pino';
 import { DataSource, type EntityManager } from 'typeorm';
+import type { OutboundConfig } from '../config/outbound-config.js';
 
 const TOPICS: ReadonlyMap<string, TopicDefinition> = new Map(
   [mailArrivedTopic, mailDeliveryStatusTopic].map((topic) => [topic.name, topic as TopicDefinition]),
@@ -32,6 +38,7 @@ export class Outbox implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(EventProducer) private readonly producer: EventProducer,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(CONFIG) private readonly config: OutboundConfig,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -62,7 +69,9 @@ export class Outbox implements OnApplicationBootstrap, OnModuleDestroy {
     for (const row of rows) {
       const topic = TOPICS.get(row.topic);
       if (!topic) throw new Error(`the outbox holds an event for an unknown topic ${row.topic}`);
-      await this.producer.publish(topic, [row.event]);
+      // Named by the MTA that reported the outcome: another deployment on the same broker may read
+      // the same submission and report on it too.
+      await this.producer.publish(topic, [row.event], { [PRODUCER_HEADER]: this.config.OUTBOUND_HOSTNAME });
     }
     await this.dataSource.query('DELETE FROM outbound.outbox WHERE id = ANY($1::bigint[])', [
       rows.map((row) => row.id),

@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import { SCHEMA_HEADER } from '../codec.js';
+import { PRODUCER_HEADER, SCHEMA_HEADER } from '../codec.js';
 import type { TopicDefinition } from '../topics/topic.js';
 import { allTopics } from '../topics/topics.js';
 import { payloadSchemaOf, type JsonSchema } from './payload-schema.js';
@@ -85,6 +85,11 @@ function headersSchemaOf(topic: TopicDefinition): JsonSchema {
       tracestate: {
         type: 'string',
         description: 'Optional W3C Trace Context vendor state travelling with `traceparent`.',
+      },
+      [PRODUCER_HEADER]: {
+        type: 'string',
+        description:
+          'Optional name of the instance that wrote the event, where its producer gives one (outbound: its `OUTBOUND_HOSTNAME`).',
       },
     },
   };
