@@ -1,12 +1,7 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import {
-  allTopics,
-  mailSubmittedTopic,
-  mailSubmittedV2Topic,
-  type TopicDefinition,
-} from '@pushmail/contracts';
+import { allTopics, mailSubmittedV2Topic, type TopicDefinition } from '@pushmail/contracts';
 import { createKafka, createLogger, ensureTopics, EventProducer, loadConfig } from '@pushmail/platform';
 import {
   type CollectedEvents,
@@ -44,7 +39,6 @@ export async function prepareOutboundEnv(): Promise<OutboundTestEnv> {
   const instance = randomBytes(6).toString('hex');
   const groupId = `outbound-test-${instance}`;
   await startGroupsAtEnd(kafka, [
-    { groupId, topic: mailSubmittedTopic.name },
     { groupId: submittedV2GroupOf({ OUTBOUND_GROUP: groupId }), topic: mailSubmittedV2Topic.name },
   ]);
   return {

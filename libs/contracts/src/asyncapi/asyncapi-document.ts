@@ -8,7 +8,7 @@ import { topicRoles, type TopicRole } from './topic-roles.js';
 export const ASYNCAPI_VERSION = '3.0.0';
 export const KAFKA_BINDING_VERSION = '0.5.0';
 /** Bumped when a topic version is added or retired; fields of one topic version only ever grow. */
-export const CONTRACT_DOCUMENT_VERSION = '1.1.0';
+export const CONTRACT_DOCUMENT_VERSION = '2.0.0';
 export const ASYNCAPI_DOCUMENT_PATH = 'docs/asyncapi.yaml';
 export const REGENERATE_COMMAND = 'npx vitest run --project unit libs/contracts/src/asyncapi -u';
 
@@ -52,6 +52,7 @@ and pushmail's own consumers validate every event against the schema shown here.
   ignore fields you do not know. Anything else (a removed, renamed or newly required field, a changed
   type, a narrowed or widened range of values) is a new topic version (\`.v2\`), published alongside
   the old one until its consumers have moved. The compatibility check in \`libs/contracts\` enforces this.
+  An old version leaves this document only once nothing writes it and its readers have drained it.
 - **Invalid events** never block a partition: a pushmail consumer sends them to
   \`pushmail.dead-letter.v1\` with the reason and the original bytes.`;
 
