@@ -316,8 +316,12 @@ describe('SmtpSender through a smarthost', () => {
       },
       { timeoutMs: 30_000 },
     );
-    expect(relay.received).toHaveLength(1);
-    expect(relay.received[0]).toMatchObject({
+    // This replica also relays what other platforms on the shared broker submit: count this message only.
+    const mine = relay.received.filter((message) =>
+      message.raw.toString().includes(`Subject: relay-${tag}\r\n`),
+    );
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatchObject({
       rcptTo: [`dave@far-${tag}.example`],
       secure: true,
       user: 'pushmail',
