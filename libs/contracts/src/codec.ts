@@ -11,6 +11,12 @@ export type DecodeResult<T> = { ok: true; event: T } | { ok: false; reason: stri
 
 export const SCHEMA_HEADER = 'pushmail-schema';
 
+/**
+ * The instance that wrote an event, where its producer names one (outbound: its `OUTBOUND_HOSTNAME`):
+ * what two deployments on one broker write about the same submission can be told apart by it.
+ */
+export const PRODUCER_HEADER = 'pushmail-producer';
+
 /** Validates an event against its topic's schema and serialises it; throws on an invalid event. */
 export function encodeEvent<S extends z.ZodType>(
   topic: TopicDefinition<S>,

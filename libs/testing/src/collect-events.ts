@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { decodeEvent, type TopicDefinition } from '@pushmail/contracts';
+import { decodeEvent, PRODUCER_HEADER, type TopicDefinition } from '@pushmail/contracts';
 import type { Kafka } from 'kafkajs';
 import type { z } from 'zod';
 import { startGroupsAtEnd } from './delivery-group.js';
@@ -11,10 +11,19 @@ export interface CollectedEvents<T> {
   stop(): Promise<void>;
 }
 
+export interface CollectOptions {
+  /**
+   * Only events whose `pushmail-producer` header names this instance: on a broker that other
+   * deployments share, what they write about the same ids is left out.
+   */
+  producedBy?: string;
+}
+
 /** Every valid event produced to `topic` from now on, read with a consumer group of its own. */
 export async function collectEventsFromNow<S extends z.ZodType>(
   kafka: Kafka,
   topic: TopicDefinition<S>,
+  { producedBy }: CollectOptions = {},
 ): Promise<CollectedEvents<z.infer<S>>> {
   const groupId = `test-reader-${randomBytes(6).toString('hex')}`;
   await startGroupsAtEnd(kafka, [{ groupId, topic: topic.name }]);
@@ -24,6 +33,7 @@ export async function collectEventsFromNow<S extends z.ZodType>(
   await consumer.subscribe({ topics: [topic.name], fromBeginning: false });
   await consumer.run({
     eachMessage: async ({ message }) => {
+      if (producedBy !== undefined && message.headers?.[PRODUCER_HEADER]?.toString() !== producedBy) return;
       const decoded = decodeEvent(topic, message.value);
       if (decoded.ok) events.push(decoded.event);
     },

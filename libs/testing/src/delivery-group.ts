@@ -3,7 +3,6 @@ import {
   deviceTrailTopic,
   mailArrivedTopic,
   mailDeliveryStatusTopic,
-  mailSubmittedTopic,
   mailSubmittedV2Topic,
 } from '@pushmail/contracts';
 import { fixKafkajsRequestQueueTimers } from '@pushmail/platform';
@@ -44,8 +43,7 @@ export async function isolatedGroups(
     groups.push({ groupId: `${delivery}-status`, topic: mailDeliveryStatusTopic.name });
   }
   if (outbound) {
-    groups.push({ groupId: outbound, topic: mailSubmittedTopic.name });
-    // outbound's group for v2 is named after its group.
+    // outbound's submissions group is named after its group.
     groups.push({ groupId: `${outbound}-submitted-v2`, topic: mailSubmittedV2Topic.name });
   }
   if (trail) {

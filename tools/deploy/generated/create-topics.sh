@@ -22,7 +22,6 @@ create_topic() {
 
 create_topic pushmail.mail.arrived.v1 6 cleanup.policy=delete,retention.ms=604800000,max.message.bytes=50331648,min.insync.replicas=1
 create_topic pushmail.mailbox.changed.v1 6 cleanup.policy=delete,retention.ms=259200000
-create_topic pushmail.mail.submitted.v1 6 cleanup.policy=delete,retention.ms=604800000,max.message.bytes=50331648,min.insync.replicas=1
 create_topic pushmail.mail.submitted.v2 6 cleanup.policy=delete,retention.ms=604800000,max.message.bytes=50331648,min.insync.replicas=1
 create_topic pushmail.mail.delivery-status.v1 6 cleanup.policy=delete,retention.ms=604800000
 create_topic pushmail.account.v1 3 cleanup.policy=compact,min.compaction.lag.ms=0,segment.ms=86400000

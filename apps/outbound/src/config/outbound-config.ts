@@ -60,7 +60,7 @@ export const outboundConfigSchema = baseConfigSchema.extend({
   DNS_CACHE_SECONDS: dnsCacheSeconds,
   /** Fixed routes by domain, tried instead of MX records: `domain=host:port,...`. */
   MX_OVERRIDES: mxOverrides.optional(),
-  /** The consumer group every replica shares. */
+  /** Names the consumer group every replica shares: `<OUTBOUND_GROUP>-submitted-v2` reads the submissions. */
   OUTBOUND_GROUP: z
     .string()
     .regex(/^[A-Za-z0-9._-]{1,200}$/, 'letters, digits, ".", "_" and "-" only')

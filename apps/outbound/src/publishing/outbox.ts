@@ -1,8 +1,14 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { mailArrivedTopic, mailDeliveryStatusTopic, type TopicDefinition } from '@pushmail/contracts';
-import { EventProducer, LOGGER, PeriodicTask } from '@pushmail/platform';
+import {
+  mailArrivedTopic,
+  mailDeliveryStatusTopic,
+  PRODUCER_HEADER,
+  type TopicDefinition,
+} from '@pushmail/contracts';
+import { CONFIG, EventProducer, LOGGER, PeriodicTask } from '@pushmail/platform';
 import type { Logger } from 'pino';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
+import type { OutboundConfig } from '../config/outbound-config.js';
 
 const TOPICS: ReadonlyMap<string, TopicDefinition> = new Map(
   [mailArrivedTopic, mailDeliveryStatusTopic].map((topic) => [topic.name, topic as TopicDefinition]),
@@ -10,6 +16,12 @@ const TOPICS: ReadonlyMap<string, TopicDefinition> = new Map(
 const SWEEP_INTERVAL_MS = 1000;
 /** Each mail-arrived event carries a whole message: a few per produce request. */
 const BATCH = 5;
+
+/** An event to publish, with its topic. */
+export interface OutboxEntry {
+  topic: TopicDefinition;
+  event: unknown;
+}
 
 /**
  * Events decided with a delivery's outcome (its status, a DSN, a local delivery) are written in the
@@ -32,6 +44,7 @@ export class Outbox implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(EventProducer) private readonly producer: EventProducer,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(CONFIG) private readonly config: OutboundConfig,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -42,15 +55,21 @@ export class Outbox implements OnApplicationBootstrap, OnModuleDestroy {
     await this.sweeping.stop();
   }
 
-  async add(manager: EntityManager, topic: TopicDefinition, events: readonly unknown[]): Promise<void> {
-    for (const event of events) {
-      // Validated now, so that nothing unpublishable is ever committed.
-      topic.schema.parse(event);
-      await manager.query('INSERT INTO outbound.outbox (topic, event) VALUES ($1, $2)', [
-        topic.name,
-        JSON.stringify(event),
-      ]);
-    }
+  /**
+   * Runs `change` (one data-modifying statement, its parameters `$1`..`$n`) and adds `entries` to the
+   * outbox, in order, in the same statement: atomic without a transaction, in one round trip.
+   */
+  async addWith(change: string, params: readonly unknown[], entries: readonly OutboxEntry[]): Promise<void> {
+    if (entries.length === 0) throw new Error('an outcome is recorded with at least one event');
+    // Validated now, so that nothing unpublishable is ever committed.
+    for (const { topic, event } of entries) topic.schema.parse(event);
+    const rows = entries.map(
+      (_, index) => `($${params.length + 2 * index + 1}, $${params.length + 2 * index + 2}::jsonb)`,
+    );
+    await this.dataSource.query(
+      `WITH change AS (${change}) INSERT INTO outbound.outbox (topic, event) VALUES ${rows.join(', ')}`,
+      [...params, ...entries.flatMap(({ topic, event }) => [topic.name, JSON.stringify(event)])],
+    );
   }
 
   /** Publishes the oldest events in order and deletes them; returns how many. */
@@ -62,7 +81,9 @@ export class Outbox implements OnApplicationBootstrap, OnModuleDestroy {
     for (const row of rows) {
       const topic = TOPICS.get(row.topic);
       if (!topic) throw new Error(`the outbox holds an event for an unknown topic ${row.topic}`);
-      await this.producer.publish(topic, [row.event]);
+      // Named by the MTA that reported the outcome: another deployment on the same broker may read
+      // the same submission and report on it too.
+      await this.producer.publish(topic, [row.event], { [PRODUCER_HEADER]: this.config.OUTBOUND_HOSTNAME });
     }
     await this.dataSource.query('DELETE FROM outbound.outbox WHERE id = ANY($1::bigint[])', [
       rows.map((row) => row.id),

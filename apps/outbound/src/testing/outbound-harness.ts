@@ -1,12 +1,7 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import {
-  allTopics,
-  mailSubmittedTopic,
-  mailSubmittedV2Topic,
-  type TopicDefinition,
-} from '@pushmail/contracts';
+import { allTopics, mailSubmittedV2Topic, type TopicDefinition } from '@pushmail/contracts';
 import { createKafka, createLogger, ensureTopics, EventProducer, loadConfig } from '@pushmail/platform';
 import {
   type CollectedEvents,
@@ -31,20 +26,28 @@ export interface OutboundTestEnv {
   brokers: string;
   database: TestDatabase;
   groupId: string;
+  /** The `OUTBOUND_HOSTNAME` of every replica started here, which names them as the producer of their events. */
+  hostname: string;
 }
 
-/** The shared broker, a fresh database and a consumer group of this file's own. */
+/** The shared broker, a fresh database, and a consumer group and an MTA name of this file's own. */
 export async function prepareOutboundEnv(): Promise<OutboundTestEnv> {
   const env = loadConfig(testEnvSchema);
   const logger = createLogger('outbound-test', 'warn');
   const kafka = createKafka({ brokers: env.KAFKA_BROKERS.split(','), clientId: 'outbound-test', logger });
   await ensureTopics(kafka, allTopics, logger);
-  const groupId = `outbound-test-${randomBytes(6).toString('hex')}`;
+  const instance = randomBytes(6).toString('hex');
+  const groupId = `outbound-test-${instance}`;
   await startGroupsAtEnd(kafka, [
-    { groupId, topic: mailSubmittedTopic.name },
     { groupId: submittedV2GroupOf({ OUTBOUND_GROUP: groupId }), topic: mailSubmittedV2Topic.name },
   ]);
-  return { kafka, brokers: env.KAFKA_BROKERS, database: await createTestDatabase(env.DATABASE_URL), groupId };
+  return {
+    kafka,
+    brokers: env.KAFKA_BROKERS,
+    database: await createTestDatabase(env.DATABASE_URL),
+    groupId,
+    hostname: `outbound-${instance}.test`,
+  };
 }
 
 export interface OutboundTestApp {
@@ -63,7 +66,7 @@ export async function startOutboundApp(
     KAFKA_BROKERS: env.brokers,
     OUTBOUND_HTTP_PORT: '0',
     OUTBOUND_GROUP: env.groupId,
-    OUTBOUND_HOSTNAME: 'outbound.test',
+    OUTBOUND_HOSTNAME: env.hostname,
     QUEUE_POLL_MS: '100',
     ...overrides,
   });
@@ -98,8 +101,16 @@ export class OutboundTestBed {
     return this.closedAtEnd(await startSmtpReceiver(options), (receiver) => receiver.close());
   }
 
+  /**
+   * What the replicas started here publish to `topic` from now on. Another platform's outbound on
+   * the shared broker reads the submissions published here too and reports on them under the same
+   * submission ids; its events are left out.
+   */
   async collect<S extends z.ZodType>(topic: TopicDefinition<S>): Promise<CollectedEvents<z.infer<S>>> {
-    return this.closedAtEnd(await collectEventsFromNow(this.env.kafka, topic), (events) => events.stop());
+    return this.closedAtEnd(
+      await collectEventsFromNow(this.env.kafka, topic, { producedBy: this.env.hostname }),
+      (events) => events.stop(),
+    );
   }
 
   async producer(): Promise<EventProducer> {

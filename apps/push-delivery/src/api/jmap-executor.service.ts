@@ -87,7 +87,7 @@ export class JmapExecutor {
     this.inFlight.set(key, running + 1);
     this.metrics.jmapRequestsInFlight.inc();
     try {
-      const sessionState = this.sessions.stateOf(device);
+      const sessionState = await this.sessions.stateOf(device);
       try {
         const address = this.accounts?.addressOf(device.accountId);
         const caller = address ? { address } : {};

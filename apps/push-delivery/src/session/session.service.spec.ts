@@ -99,10 +99,22 @@ describe(SessionService.name, () => {
     );
   });
 
-  it('keeps the state stable, and changes it when what the session shows changes', () => {
-    const state = sessionService('http://h', 'a@example.com').stateOf(device);
-    expect(sessionService('http://h', 'a@example.com').stateOf(device)).toBe(state);
-    expect(sessionService('http://h', 'b@example.com').stateOf(device)).not.toBe(state);
-    expect(sessionService('http://h', 'a@example.com', 'blocked').stateOf(device)).not.toBe(state);
+  it('keeps the state stable, and changes it when what the session shows changes', async () => {
+    const state = await sessionService('http://h', 'a@example.com').stateOf(device);
+    expect(await sessionService('http://h', 'a@example.com').stateOf(device)).toBe(state);
+    expect(await sessionService('http://h', 'b@example.com').stateOf(device)).not.toBe(state);
+    expect(await sessionService('http://h', 'a@example.com', 'blocked').stateOf(device)).not.toBe(state);
+  });
+
+  it('changes the state when the submission hold mailbox enforces (maxDelayedSend) changes', async () => {
+    const week = sessionService('http://h', 'a@example.com', 'allowed', 604_800);
+    const day = sessionService('http://h', 'a@example.com', 'allowed', 86_400);
+    expect(await day.stateOf(device)).not.toBe(await week.stateOf(device));
+    expect(await sessionService('http://h', 'a@example.com', 'allowed', 0).stateOf(device)).not.toBe(
+      await week.stateOf(device),
+    );
+    // What API responses report is the state of the session resource served.
+    expect((await day.sessionFor(device)).state).toBe(await day.stateOf(device));
+    expect((await week.sessionFor(device)).state).toBe(await week.stateOf(device));
   });
 });

@@ -3,6 +3,7 @@ import {
   CORE_CAPABILITY,
   DEFAULT_CORE_LIMITS,
   MAIL_CAPABILITY,
+  type MailboxLimits,
   SUBMISSION_CAPABILITY,
   submissionAccountCapability,
   VACATION_RESPONSE_CAPABILITY,
@@ -58,7 +59,7 @@ export class SessionService {
   ) {}
 
   async sessionFor(device: AuthenticatedDevice): Promise<JmapSession> {
-    const { submission } = await this.limits.current();
+    const limits = await this.limits.current();
     const base = this.config.PUBLIC_URL;
     const { accountId } = device;
     const username = this.usernameOf(accountId);
@@ -91,7 +92,7 @@ export class SessionService {
               ...MAIL_ACCOUNT_CAPABILITY,
               emailQuerySortOptions: [...MAIL_ACCOUNT_CAPABILITY.emailQuerySortOptions],
             },
-            [SUBMISSION_CAPABILITY]: submissionAccountCapability(submission.maxHoldSeconds),
+            [SUBMISSION_CAPABILITY]: submissionAccountCapability(limits.submission.maxHoldSeconds),
             [VACATION_RESPONSE_CAPABILITY]: {},
           },
         },
@@ -106,21 +107,30 @@ export class SessionService {
       downloadUrl: `${base}/jmap/download/{accountId}/{blobId}/{name}?accept={type}`,
       uploadUrl: `${base}/jmap/upload/{accountId}/`,
       eventSourceUrl: `${base}/jmap/eventsource/?types={types}&closeafter={closeafter}&ping={ping}`,
-      state: this.stateOf(device),
+      state: this.stateFrom(device, limits),
     };
   }
 
   /**
    * The session's state: it changes exactly when something the session resource shows changes
-   * (the device's access, the account's address), so a client comparing `sessionState` in API
-   * responses knows when to fetch the session again.
+   * (the device's access, the account's address, the submission hold mailbox enforces), so a client
+   * comparing `sessionState` in API responses knows when to fetch the session again.
    */
-  stateOf(device: AuthenticatedDevice): string {
+  async stateOf(device: AuthenticatedDevice): Promise<string> {
+    // With no limits known yet the session resource answers 503: a state that matches no session
+    // served sends a client to fetch it again once mailbox answers.
+    const limits = await this.limits.current().catch(() => undefined);
+    return this.stateFrom(device, limits);
+  }
+
+  private stateFrom(device: AuthenticatedDevice, limits: MailboxLimits | undefined): string {
     const access =
       this.credentials
         .snapshotOf(device.accountId)
         ?.devices.find((entry) => entry.deviceId === device.deviceId)?.access ?? 'allowed';
-    return sha256Hex(`${device.accountId}\n${access}\n${this.usernameOf(device.accountId)}`).slice(0, 16);
+    const hold = limits?.submission.maxHoldSeconds ?? 'unknown';
+    const shown = [device.accountId, access, this.usernameOf(device.accountId), hold].join('\n');
+    return sha256Hex(shown).slice(0, 16);
   }
 
   private usernameOf(accountId: string): string {

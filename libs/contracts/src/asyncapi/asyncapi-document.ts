@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import { SCHEMA_HEADER } from '../codec.js';
+import { PRODUCER_HEADER, SCHEMA_HEADER } from '../codec.js';
 import type { TopicDefinition } from '../topics/topic.js';
 import { allTopics } from '../topics/topics.js';
 import { payloadSchemaOf, type JsonSchema } from './payload-schema.js';
@@ -8,7 +8,7 @@ import { topicRoles, type TopicRole } from './topic-roles.js';
 export const ASYNCAPI_VERSION = '3.0.0';
 export const KAFKA_BINDING_VERSION = '0.5.0';
 /** Bumped when a topic version is added or retired; fields of one topic version only ever grow. */
-export const CONTRACT_DOCUMENT_VERSION = '1.1.0';
+export const CONTRACT_DOCUMENT_VERSION = '2.0.0';
 export const ASYNCAPI_DOCUMENT_PATH = 'docs/asyncapi.yaml';
 export const REGENERATE_COMMAND = 'npx vitest run --project unit libs/contracts/src/asyncapi -u';
 
@@ -52,6 +52,7 @@ and pushmail's own consumers validate every event against the schema shown here.
   ignore fields you do not know. Anything else (a removed, renamed or newly required field, a changed
   type, a narrowed or widened range of values) is a new topic version (\`.v2\`), published alongside
   the old one until its consumers have moved. The compatibility check in \`libs/contracts\` enforces this.
+  An old version leaves this document only once nothing writes it and its readers have drained it.
 - **Invalid events** never block a partition: a pushmail consumer sends them to
   \`pushmail.dead-letter.v1\` with the reason and the original bytes.`;
 
@@ -85,6 +86,11 @@ function headersSchemaOf(topic: TopicDefinition): JsonSchema {
       tracestate: {
         type: 'string',
         description: 'Optional W3C Trace Context vendor state travelling with `traceparent`.',
+      },
+      [PRODUCER_HEADER]: {
+        type: 'string',
+        description:
+          'Optional name of the instance that wrote the event, where its producer gives one (outbound: its `OUTBOUND_HOSTNAME`).',
       },
     },
   };

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { mailArrivedV1 } from '../events/mail-arrived.js';
+import { retiredTopics } from '../topics/retired-topics.js';
 import { defineTopic } from '../topics/topic.js';
 import { allTopics, mailArrivedTopic } from '../topics/topics.js';
 import { buildAsyncApiDocument, schemaIdOf } from './asyncapi-document.js';
@@ -148,5 +149,15 @@ describe(findBreakingChanges.name, () => {
     ]);
     const both = buildAsyncApiDocument([...allTopics, mailArrivedV2], roles);
     expect(findBreakingChanges(committed, both)).toEqual([]);
+    // Once its readers drained it and nothing writes it, the old version may be retired.
+    expect(findBreakingChanges(committed, current, new Set(['pushmail.mail.arrived.v1']))).toEqual([]);
+  });
+
+  it('never declares a retired topic version again', () => {
+    const declared = new Set(allTopics.map((topic) => topic.name));
+    for (const { name, replacedBy } of retiredTopics) {
+      expect(declared.has(name), name).toBe(false);
+      expect(declared.has(replacedBy), replacedBy).toBe(true);
+    }
   });
 });

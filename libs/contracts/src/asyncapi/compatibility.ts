@@ -304,16 +304,22 @@ export function topicContractsOf(document: Schema): Map<string, TopicContract> {
 
 /**
  * Every breaking change between a committed contract document and the current one. A topic that is
- * new is fine; a topic that disappeared is breaking (its readers are left with nothing).
+ * new is fine; a topic that disappeared is breaking (its readers are left with nothing) unless it is
+ * among `retired`: no longer written, and drained by its readers (ADR 0094).
  */
-export function findBreakingChanges(previousDocument: Schema, currentDocument: Schema): BreakingChange[] {
+export function findBreakingChanges(
+  previousDocument: Schema,
+  currentDocument: Schema,
+  retired: ReadonlySet<string> = new Set(),
+): BreakingChange[] {
   const previous = topicContractsOf(previousDocument);
   const current = topicContractsOf(currentDocument);
   const changes: BreakingChange[] = [];
   for (const [topic, before] of previous) {
     const after = current.get(topic);
     if (!after) {
-      changes.push({ topic, path: '(topic)', change: 'topic removed while consumers may still read it' });
+      if (!retired.has(topic))
+        changes.push({ topic, path: '(topic)', change: 'topic removed while consumers may still read it' });
       continue;
     }
     if (before.partitions !== after.partitions) {

@@ -7,7 +7,6 @@ import {
   mailArrivedTopic,
   mailboxChangedTopic,
   mailDeliveryStatusTopic,
-  mailSubmittedTopic,
   mailSubmittedV2Topic,
 } from '../topics/topics.js';
 
@@ -90,28 +89,6 @@ export const topicRoles: Readonly<Record<string, TopicRole>> = {
       cause: 'delivery',
       createdEmailIds: ['M7f3a'],
       occurredAt: exampleTime,
-    },
-  },
-  [mailSubmittedTopic.name]: {
-    // Retired for writing: mailbox writes v2. Read until no replica of an older mailbox writes here.
-    producers: ['mailbox (releases before pushmail.mail.submitted.v2)'],
-    consumers: [
-      {
-        service: 'outbound',
-        group: 'outbound',
-        how: 'One group shared by every replica; offsets are committed once every recipient of the submission is in the durable queue (or handed to mail-arrived for a hosted address). Read until the topic is retired, beside v2.',
-      },
-    ],
-    keyDescription: 'The sending account id (UUID).',
-    ordering:
-      'Submissions of one account are on one partition in the order mailbox stored them. mailbox publishes a submission only after its row is committed, and again until the broker acknowledged it (an outbox), so a redelivered event is possible and carries the same `submissionId`: outbound queues each recipient of a submission once.',
-    example: {
-      ...exampleSubmission,
-      envelope: { mailFrom: 'alice@example.com', rcptTo: ['bob@elsewhere.example'] },
-      sizeBytes: 78,
-      rawBase64: Buffer.from(
-        'From: Alice <alice@example.com>\r\nTo: bob@elsewhere.example\r\nSubject: Noon\r\n\r\nSee you.\r\n',
-      ).toString('base64'),
     },
   },
   [mailSubmittedV2Topic.name]: {

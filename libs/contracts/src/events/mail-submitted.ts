@@ -11,10 +11,19 @@ export const envelopeAddress = emailAddress.regex(
 );
 
 /**
- * A device submitted a message for delivery (JMAP EmailSubmission/set). Published by mailbox once the
- * submission is stored, consumed by outbound, which delivers it to every envelope recipient.
+ * The null reverse-path (`MAIL FROM:<>`, RFC 5321 §4.5.5), written as the empty string as in
+ * mail-arrived's envelope: no delivery status notification is ever sent back for such a message.
  */
-export const mailSubmittedV1 = z.object({
+export const NULL_REVERSE_PATH = '';
+
+/**
+ * A device submitted a message for delivery (JMAP EmailSubmission/set). Published by mailbox once the
+ * submission is stored, consumed by outbound, which delivers it to every envelope recipient. The
+ * envelope sender may be the null reverse-path: messages that must never be answered by a bounce
+ * (automatic replies, RFC 3834 §3.3) are sent with it, and a recipient that refuses them produces no
+ * DSN. (v1, retired by ADR 0094, could not carry the null reverse-path.)
+ */
+export const mailSubmittedV2 = z.object({
   eventId: z.uuid(),
   /** The sending account. */
   accountId,
@@ -24,32 +33,13 @@ export const mailSubmittedV1 = z.object({
   emailId: z.string().min(1).max(64),
   submittedAt: isoTimestamp,
   envelope: z.object({
-    mailFrom: envelopeAddress,
+    /** The envelope sender, or `''` for the null reverse-path. */
+    mailFrom: z.union([z.literal(NULL_REVERSE_PATH), envelopeAddress]),
     rcptTo: z.array(envelopeAddress).min(1).max(1000),
   }),
   sizeBytes: z.int().nonnegative(),
   /** The message to transmit (Bcc removed), base64. */
   rawBase64: z.base64(),
-});
-export type MailSubmittedV1 = z.infer<typeof mailSubmittedV1>;
-
-/**
- * The null reverse-path (`MAIL FROM:<>`, RFC 5321 §4.5.5), written as the empty string as in
- * mail-arrived's envelope: no delivery status notification is ever sent back for such a message.
- */
-export const NULL_REVERSE_PATH = '';
-
-/**
- * A submission, as v1, whose envelope sender may be the null reverse-path: messages that must never
- * be answered by a bounce (automatic replies, RFC 3834 §3.3) are sent with it, and a recipient that
- * refuses them produces no DSN. A v1 event is a valid v2 event.
- */
-export const mailSubmittedV2 = mailSubmittedV1.extend({
-  envelope: z.object({
-    /** The envelope sender, or `''` for the null reverse-path. */
-    mailFrom: z.union([z.literal(NULL_REVERSE_PATH), envelopeAddress]),
-    rcptTo: z.array(envelopeAddress).min(1).max(1000),
-  }),
 });
 export type MailSubmittedV2 = z.infer<typeof mailSubmittedV2>;
 

@@ -5,7 +5,7 @@ import { deviceEventV1 } from '../events/device-event.js';
 import { deviceTrailV1 } from '../events/device-trail.js';
 import { mailArrivedV1 } from '../events/mail-arrived.js';
 import { mailboxChangedV1 } from '../events/mailbox-changed.js';
-import { mailDeliveryStatusV1, mailSubmittedV1, mailSubmittedV2 } from '../events/mail-submitted.js';
+import { mailDeliveryStatusV1, mailSubmittedV2 } from '../events/mail-submitted.js';
 import { defineTopic } from './topic.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -53,18 +53,9 @@ export const mailboxChangedTopic = defineTopic({
   config: deletedAfterDays(3),
 });
 
-export const mailSubmittedTopic = defineTopic({
-  name: 'pushmail.mail.submitted.v1',
-  description: 'One event per message a device submitted for delivery, with its envelope and raw message.',
-  schema: mailSubmittedV1,
-  key: byAccount,
-  partitions: 6,
-  config: rawMessageConfig,
-});
-
 /**
- * v2 of the submissions: the envelope sender may be the null reverse-path. mailbox writes here; outbound
- * reads both versions until v1 is retired.
+ * The submissions: the envelope sender may be the null reverse-path. mailbox writes here, outbound
+ * reads. v1, which could not carry the null reverse-path, is retired (`retiredTopics`, ADR 0094).
  */
 export const mailSubmittedV2Topic = defineTopic({
   name: 'pushmail.mail.submitted.v2',
@@ -142,7 +133,6 @@ export const deadLetterTopic = defineTopic({
 export const allTopics = [
   mailArrivedTopic,
   mailboxChangedTopic,
-  mailSubmittedTopic,
   mailSubmittedV2Topic,
   mailDeliveryStatusTopic,
   accountTopic,

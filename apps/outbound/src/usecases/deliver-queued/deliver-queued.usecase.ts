@@ -9,10 +9,10 @@ import {
 } from '@pushmail/contracts';
 import { CONFIG, LOGGER } from '@pushmail/platform';
 import type { Logger } from 'pino';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import type { OutboundConfig } from '../../config/outbound-config.js';
 import { OutboundMetrics } from '../../metrics/outbound-metrics.js';
-import { Outbox } from '../../publishing/outbox.js';
+import { Outbox, type OutboxEntry } from '../../publishing/outbox.js';
 import { LocalRecipients } from '../../recipients/local-recipients.js';
 import { retryDelayMs } from './backoff.js';
 import { buildDsn } from './dsn.js';
@@ -32,7 +32,7 @@ interface ClaimedDelivery {
   raw: Buffer;
   /** Set when the administrator cancelled it: this pass bounces it instead of trying it. */
   cancel_requested_at: Date | null;
-  /** Kept running while the attempt lasts; stopped before its outcome is recorded. */
+  /** Kept running while the attempt lasts; stopped as its outcome is recorded. */
   lease?: LeaseRenewal;
 }
 
@@ -41,9 +41,12 @@ export const CANCELLED_REPLY = '550 5.7.1 Cancelled by the administrator';
 
 /**
  * One pass over the queue: claims what is due (skipping rows another replica holds), tries each
- * recipient, and records the outcome with its events in one transaction. A claim is a lease: a
+ * recipient, and records the outcome with its events in one statement. A claim is a lease: a
  * replica that dies mid-attempt leaves its rows to be tried again once the lease ends, so nothing
- * is lost; the receiver may then see a message twice if the crash came after its final 250.
+ * is lost; the receiver may then see a message twice if the crash came after the end of its DATA
+ * and before the outcome was recorded. That window is the receiver's time to answer the final dot
+ * and then this one statement: the outcome is written as soon as the reply is read, without waiting
+ * for a lease renewal in flight or for a transaction's round trips.
  */
 @Injectable()
 export class DeliverQueuedUseCase {
@@ -100,10 +103,7 @@ export class DeliverQueuedUseCase {
         await this.record(
           delivery,
           { kind: 'delivered', reply: '250 2.0.0 delivered to a hosted mailbox', remoteHost: 'local' },
-          (manager) =>
-            this.outbox.add(manager, mailArrivedTopic, [
-              this.arrived(delivery, route.accountId, route.address),
-            ]),
+          [{ topic: mailArrivedTopic, event: this.arrived(delivery, route.accountId, route.address) }],
         );
         return;
       }
@@ -128,13 +128,15 @@ export class DeliverQueuedUseCase {
     }
   }
 
-  /** The outcome, its status event and any DSN or local delivery, in one transaction. */
+  /** The outcome, its status event and any DSN or local delivery, in one statement. */
   private async record(
     delivery: ClaimedDelivery,
     outcome: SendOutcome,
-    alsoInTransaction?: (manager: EntityManager) => Promise<void>,
+    alsoPublish: readonly OutboxEntry[] = [],
   ): Promise<void> {
-    await delivery.lease?.stop();
+    // Not waited for: a renewal that reaches the row after the outcome finds its claim cleared and
+    // changes nothing; one before it is overwritten.
+    const renewal = delivery.lease?.stop();
     const attempts = delivery.attempts + 1;
     const now = new Date();
     const expired = outcome.kind === 'temporary' && now.getTime() >= new Date(delivery.expires_at).getTime();
@@ -147,31 +149,31 @@ export class DeliverQueuedUseCase {
     const nextAttemptAt = new Date(
       now.getTime() + retryDelayMs(attempts, this.config.RETRY_BASE_MS, this.config.RETRY_MAX_MS),
     );
-    await this.dataSource.transaction(async (manager) => {
-      await manager.query(
-        `UPDATE outbound.deliveries
-            SET status = $2, attempts = $3, last_reply = $4, remote_host = $5, next_attempt_at = $6,
-                claimed_until = NULL, updated_at = now()
-          WHERE id = $1`,
-        [delivery.id, status, attempts, outcome.reply, outcome.remoteHost, nextAttemptAt],
-      );
-      const event: MailDeliveryStatusV1 = {
-        eventId: randomUUID(),
-        accountId: delivery.account_id,
-        submissionId: delivery.submission_id,
-        recipient: delivery.recipient,
-        delivered: status === 'delivered' ? 'yes' : status === 'bounced' ? 'no' : 'queued',
-        smtpReply: outcome.reply,
-        attempts,
-        occurredAt: now.toISOString(),
-      };
-      await this.outbox.add(manager, mailDeliveryStatusTopic, [event]);
-      // A message sent with the null reverse-path is never answered (RFC 5321 §4.5.5, RFC 3464 §2):
-      // no DSN, so that a bounce of an automatic reply cannot start a loop.
-      if (status === 'bounced' && delivery.mail_from !== NULL_REVERSE_PATH)
-        await this.outbox.add(manager, mailArrivedTopic, [this.dsn(delivery, outcome, expired, now)]);
-      await alsoInTransaction?.(manager);
-    });
+    const event: MailDeliveryStatusV1 = {
+      eventId: randomUUID(),
+      accountId: delivery.account_id,
+      submissionId: delivery.submission_id,
+      recipient: delivery.recipient,
+      delivered: status === 'delivered' ? 'yes' : status === 'bounced' ? 'no' : 'queued',
+      smtpReply: outcome.reply,
+      attempts,
+      occurredAt: now.toISOString(),
+    };
+    const events: OutboxEntry[] = [{ topic: mailDeliveryStatusTopic, event }];
+    // A message sent with the null reverse-path is never answered (RFC 5321 §4.5.5, RFC 3464 §2):
+    // no DSN, so that a bounce of an automatic reply cannot start a loop.
+    if (status === 'bounced' && delivery.mail_from !== NULL_REVERSE_PATH)
+      events.push({ topic: mailArrivedTopic, event: this.dsn(delivery, outcome, expired, now) });
+    events.push(...alsoPublish);
+    await this.outbox.addWith(
+      `UPDATE outbound.deliveries
+          SET status = $2, attempts = $3, last_reply = $4, remote_host = $5, next_attempt_at = $6,
+              claimed_until = NULL, updated_at = now()
+        WHERE id = $1`,
+      [delivery.id, status, attempts, outcome.reply, outcome.remoteHost, nextAttemptAt],
+      events,
+    );
+    await renewal;
     if (status === 'delivered')
       this.metrics.delivered.inc({ route: outcome.remoteHost === 'local' ? 'local' : 'smtp' });
     if (status === 'deferred') this.metrics.deferred.inc();

@@ -4,8 +4,9 @@ import type { DataSource } from 'typeorm';
 /**
  * Keeps a claimed delivery's lease running while its attempt lasts: every third of the lease it is
  * pushed one lease further, so the lease can be short (a dead replica's deliveries come back soon)
- * without a slow attempt being claimed a second time. `stop` waits for a renewal in flight, and a
- * renewal never touches a delivery whose outcome is recorded (its `claimed_until` is cleared then).
+ * without a slow attempt being claimed a second time. `stop` ends the renewals at once and resolves
+ * when a renewal in flight is done; a renewal never touches a delivery whose outcome is recorded (its
+ * `claimed_until` is cleared then), so the outcome need not wait for it.
  */
 export class LeaseRenewal {
   private readonly timer: NodeJS.Timeout;
