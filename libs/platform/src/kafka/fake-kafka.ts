@@ -1,6 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { MailboxChangedV1 } from '@pushmail/contracts';
-import type { EachBatchPayload, Kafka, KafkaMessage, TopicMessages } from 'kafkajs';
+import type {
+  EachBatchPayload,
+  Kafka,
+  KafkaMessage,
+  PartitionMetadata,
+  ProducerConfig,
+  RecordMetadata,
+  TopicMessages,
+} from 'kafkajs';
+
+const ONE_PARTITION: PartitionMetadata[] = [
+  { partitionId: 0, leader: 0, replicas: [0], isr: [0], partitionErrorCode: 0 },
+];
 
 /**
  * For unit specs: a Kafka client whose producer acknowledges (or fails) every send and records it,
@@ -15,16 +27,28 @@ export function fakeKafka(options: { failSends?: boolean } = {}) {
   const groupIds: string[] = [];
   const ownership = { running: true, stale: false };
   const kafka = {
-    producer: () => ({
-      on: () => undefined,
-      connect: async () => undefined,
-      disconnect: async () => undefined,
-      sendBatch: async ({ topicMessages }: { topicMessages: TopicMessages[] }) => {
-        if (options.failSends) throw new Error('broker unavailable');
-        sent.push(...topicMessages);
-        return [];
-      },
-    }),
+    producer: (config?: ProducerConfig) => {
+      // Like kafkajs: every message's partition comes from the producer's partitioner (here one
+      // partition, 0), and the answer names the partitions written.
+      const partitioner = config?.createPartitioner?.();
+      return {
+        on: () => undefined,
+        connect: async () => undefined,
+        disconnect: async () => undefined,
+        sendBatch: async ({
+          topicMessages,
+        }: {
+          topicMessages: TopicMessages[];
+        }): Promise<RecordMetadata[]> => {
+          if (options.failSends) throw new Error('broker unavailable');
+          for (const { topic, messages } of topicMessages)
+            for (const message of messages)
+              partitioner?.({ topic, partitionMetadata: ONE_PARTITION, message });
+          sent.push(...topicMessages);
+          return topicMessages.map(({ topic }) => ({ topicName: topic, partition: 0, errorCode: 0 }));
+        },
+      };
+    },
     consumer: ({ groupId }: { groupId: string }) => {
       groupIds.push(groupId);
       return {
