@@ -9,6 +9,7 @@ import { AddStoredBodyParts1796400000000 } from './migrations/1796400000000-add-
 import { AddThreadMessageIds1796500000000 } from './migrations/1796500000000-add-thread-message-ids.js';
 import { AddEmailMailboxes1796500500000 } from './migrations/1796500500000-add-email-mailboxes.js';
 import { AccountStateHotUpdates1796600000000 } from './migrations/1796600000000-account-state-hot-updates.js';
+import { AddEmailMailboxesThread1796600500000 } from './migrations/1796600500000-add-email-mailboxes-thread.js';
 
 export const MAILBOX_SCHEMA = 'mailbox';
 
@@ -24,6 +25,7 @@ export const mailboxMigrations = [
   AddThreadMessageIds1796500000000,
   AddEmailMailboxes1796500500000,
   AccountStateHotUpdates1796600000000,
+  AddEmailMailboxesThread1796600500000,
 ];
 
 export function mailboxDataSourceOptions(databaseUrl: string): DataSourceOptions {
