@@ -1,12 +1,13 @@
-// What Email/query of one mailbox with collapseThreads costs as the mailbox grows (ADR 0056):
-// EXPLAIN (ANALYZE, BUFFERS) of the statement before the thread index of email_mailboxes (every
-// email of the mailbox read and sorted by thread to keep each thread's first) and of the statement
-// compileQuery writes now, for the first page, the 1,000th position and the total, newest and
-// oldest first, alone and with a keyword condition beside it. One account per size, its Inbox in
-// threads of four consecutive messages. Filled by bulk SQL from one delivered message. Prints one
-// JSON line per size, query and statement.
+// What Email/query of one large mailbox ordered by receivedAt costs as the mailbox grows (ADR 0056):
+// EXPLAIN (ANALYZE, BUFFERS) of the statements before and now. With collapseThreads: before, every
+// email of the mailbox read and sorted by thread to keep each thread's first; now, a walk in order
+// with a probe of the thread index. With an anchor: before, every result numbered; now, the anchor
+// found by its receivedAt and the results before it counted. For the first page, the 1,000th
+// position, an anchor at index 100 and the total, newest and oldest first, alone and with a keyword
+// condition beside it. One account per size, its Inbox in threads of four consecutive messages.
+// Filled by bulk SQL from one delivered message. Prints one JSON line per size, query and statement.
 //   KAFKA_BROKERS=127.0.0.1:29092 DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
-//     npx vitest run --config apps/mailbox/bench/vitest.config.mjs apps/mailbox/bench/collapsed-query.bench-spec.ts
+//     npx vitest run --config apps/mailbox/bench/vitest.config.mjs apps/mailbox/bench/large-mailbox-query.bench-spec.ts
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The store probes' EXPLAIN summary, so both read plans alike; bench/ is not an Nx project.
@@ -18,15 +19,15 @@ import { mailArrivedEvent, rawMessage } from '../src/testing/mail-fixtures.js';
 import { type MailboxTestApp, startMailboxApp } from '../src/testing/mailbox-harness.js';
 import { StoreDeliveryUseCase } from '../src/usecases/store-delivery/store-delivery.usecase.js';
 
-const SIZES = (process.env['BENCH_COLLAPSED_SIZES'] ?? '1000,50000').split(',').map(Number);
+const SIZES = (process.env['BENCH_QUERY_SIZES'] ?? '1000,50000').split(',').map(Number);
 const LIMIT = 50;
 const COLUMNS =
   'm.email_id AS id, e.thread_id, m.received_at, e.size, e.sort_subject, e.sort_from, e.sort_to, e.sent_at, e.keywords';
 
 interface Query {
   args: (inbox: string) => Record<string, unknown>;
-  /** The statement before: `$1` the account, `$2` the mailbox. */
-  before: string;
+  /** The results before, when they differ from compileQuery's: `$1` the account, `$2` the mailbox. */
+  before?: string;
 }
 
 const before = (extra: string, order: string, direction: string) =>
@@ -58,9 +59,17 @@ const QUERIES: Record<string, Query & { order: string }> = {
     before: before(` AND NOT e.keywords ? '$flagged'`, NEWEST, 'DESC'),
     order: NEWEST,
   },
+  'inbox, newest first, not collapsed': {
+    args: (inbox) => ({ filter: { inMailbox: inbox } }),
+    order: NEWEST,
+  },
+  'inbox and not flagged, newest first, not collapsed': {
+    args: (inbox) => ({ filter: { inMailbox: inbox, notKeyword: '$flagged' } }),
+    order: NEWEST,
+  },
 };
 
-describe('Email/query of one mailbox with collapseThreads', () => {
+describe('Email/query of one large mailbox ordered by receivedAt', () => {
   let mailbox: MailboxTestApp;
   const accounts: Array<{ size: number; accountId: string; inbox: string }> = [];
 
@@ -109,35 +118,67 @@ describe('Email/query of one mailbox with collapseThreads', () => {
     return best!;
   };
 
-  it('reads a collapsed page in as many rows whatever the size of the mailbox', async () => {
+  it('reads a collapsed page and finds an anchor in as many rows whatever the size of the mailbox', async () => {
     const firstPageNow: number[] = [];
     for (const { size, accountId, inbox } of accounts) {
       for (const [name, query] of Object.entries(QUERIES)) {
         const compiled = compileQuery(query.args(inbox), accountId);
-        // The compiled statement's own parameters; the old one names the mailbox as $2 too.
+        // The old statements over their own results, with their parameters.
+        const old = query.before
+          ? { visible: query.before, params: [accountId, inbox] }
+          : { visible: compiled.visible, params: compiled.params };
         const statements: Record<string, { sql: string; params: unknown[] }> = {};
         for (const position of [0, 1000]) {
-          statements[`page at ${position} before`] = {
-            sql: `SELECT v.id FROM (${query.before}) AS v ORDER BY ${query.order} OFFSET ${position} LIMIT ${LIMIT}`,
-            params: [accountId, inbox],
-          };
+          if (query.before) {
+            statements[`page at ${position} before`] = {
+              sql: `SELECT v.id FROM (${query.before}) AS v ORDER BY ${query.order} OFFSET ${position} LIMIT ${LIMIT}`,
+              params: old.params,
+            };
+          }
           statements[`page at ${position} now`] = {
             sql: compiled.page,
             params: [...compiled.params, position, LIMIT],
           };
         }
-        statements['total before'] = {
-          sql: `SELECT count(*)::int AS total FROM (${query.before}) AS v`,
-          params: [accountId, inbox],
+        const { rows: listed } = await mailbox.db.query<{ id: string }>(`${compiled.page}`, [
+          ...compiled.params,
+          100,
+          1,
+        ]);
+        const anchor = listed[0]!.id;
+        statements['anchor at 100 before'] = {
+          sql: `SELECT idx FROM (SELECT v.id, (row_number() OVER (ORDER BY ${query.order}) - 1)::int AS idx
+                  FROM (${old.visible}) AS v) AS ranked WHERE id = $${old.params.length + 1}`,
+          params: [...old.params, anchor],
         };
+        statements['anchor at 100 now: find'] = {
+          sql: compiled.anchor.find,
+          params: [...compiled.params, anchor],
+        };
+        const { rows: found } = await mailbox.db.query<{ received_at: string }>(compiled.anchor.find, [
+          ...compiled.params,
+          anchor,
+        ]);
+        statements['anchor at 100 now'] = {
+          sql: compiled.anchor.count!,
+          params: [...compiled.params, anchor, found[0]!.received_at],
+        };
+        if (query.before) {
+          statements['total before'] = {
+            sql: `SELECT count(*)::int AS total FROM (${query.before}) AS v`,
+            params: old.params,
+          };
+        }
         statements['total now'] = { sql: compiled.count, params: compiled.params };
         const answers = new Map<string, string>();
         for (const [statement, { sql, params }] of Object.entries(statements)) {
           const answer = JSON.stringify((await mailbox.db.query(sql, params)).rows);
           const kind = statement.replace(/ (before|now)$/, '');
           // Before and now answer alike.
-          expect(answer, `${name}: ${statement}`).toBe(answers.get(kind) ?? answer);
-          answers.set(kind, answer);
+          if (!statement.endsWith(': find')) {
+            expect(answer, `${name}: ${statement}`).toBe(answers.get(kind) ?? answer);
+            answers.set(kind, answer);
+          }
           const { executionMs, rowsRead, blocks, plan } = await explain(sql, params);
           if (statement === 'page at 0 now' && name === 'inbox, newest first') firstPageNow.push(rowsRead);
           console.log(

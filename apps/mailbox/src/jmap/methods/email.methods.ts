@@ -65,6 +65,13 @@ export interface CompiledQuery {
   visible: string;
   /** How many results there are (`total`), from the parameters `params`. */
   count: string;
+  /**
+   * How the index of an anchor (the parameter after `params`) is found. `find` answers no row when
+   * the anchor is not a result, and otherwise either its index (`idx`) or, when `count` is set, its
+   * receivedAt (`received_at`, as text), which `count` takes after the anchor to count the results
+   * before it: two statements, so the planner sees where the range read ends.
+   */
+  anchor: { find: string; count?: string };
   /** Every result with its index (`idx`, from 0), for the indexes of given ids. */
   ranked: string;
   /**
@@ -139,7 +146,6 @@ export class EmailMethods extends TypeMethods {
       calculateTotal,
     } = queryWindowArguments(args);
     const limit = Math.min(requestedLimit ?? DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT);
-    const next = query.params.length + 1;
 
     return this.withStates(accountId, async (manager, states) => {
       let total: number | undefined;
@@ -150,12 +156,21 @@ export class EmailMethods extends TypeMethods {
 
       let start: number;
       if (anchor !== undefined) {
-        const found: Array<{ idx: number }> = await manager.query(
-          `SELECT idx FROM (${query.ranked}) AS ranked WHERE id = $${next}`,
-          [...query.params, anchor],
-        );
+        const found: Array<{ idx?: number; received_at?: string }> = await manager.query(query.anchor.find, [
+          ...query.params,
+          anchor,
+        ]);
         if (found.length === 0) throw new MethodError('anchorNotFound', 'the anchor is not in the results');
-        start = Math.max(0, found[0]!.idx + anchorOffset);
+        let index = found[0]!.idx!;
+        if (query.anchor.count !== undefined) {
+          const counted: Array<{ idx: number }> = await manager.query(query.anchor.count, [
+            ...query.params,
+            anchor,
+            found[0]!.received_at,
+          ]);
+          index = counted[0]!.idx;
+        }
+        start = Math.max(0, index + anchorOffset);
       } else if (position < 0) {
         start = Math.max(0, (await countTotal()) + position);
       } else {
@@ -462,11 +477,29 @@ export function compileQuery(args: Record<string, unknown>, accountId: string): 
       : `SELECT ${columns('m.email_id AS id', 'm.received_at')} FROM ${from} WHERE ${where}`;
   }
   const next = params.values.length + 2;
+  const ranked = `SELECT v.id, (row_number() OVER (ORDER BY ${order.orderBy('v')}) - 1)::int AS idx FROM (${visible}) AS v`;
+  let anchor: CompiledQuery['anchor'] = { find: `SELECT idx FROM (${ranked}) AS ranked WHERE id = $${next}` };
+  if (order.byReceivedAt) {
+    // The anchor is found by its receivedAt, read from its row, so the indexes in receivedAt order
+    // find it in a probe; its index is the count of the results before it, a range of the same
+    // indexes that ends at the anchor, however many results follow it. The receivedAt travels as
+    // text, which keeps its microseconds.
+    const earlier = order.oldestFirst ? '<' : '>';
+    anchor = {
+      find: `SELECT v.received_at::text AS received_at FROM (${visible}) AS v
+        WHERE v.id = $${next}
+          AND v.received_at = (SELECT received_at FROM mailbox.emails WHERE account_id = $1 AND id = $${next})`,
+      count: `SELECT count(*)::int AS idx FROM (${visible}) AS v
+        WHERE v.received_at ${earlier}= $${next + 1}::timestamptz
+          AND (v.received_at ${earlier} $${next + 1}::timestamptz OR v.id < $${next})`,
+    };
+  }
   return {
     params: [accountId, ...params.values],
     visible,
     count: count ?? `SELECT count(*)::int AS total FROM (${visible}) AS v`,
-    ranked: `SELECT v.id, (row_number() OVER (ORDER BY ${order.orderBy('v')}) - 1)::int AS idx FROM (${visible}) AS v`,
+    anchor,
+    ranked,
     page: `SELECT v.id FROM (${visible}) AS v ORDER BY ${order.orderBy('v')} OFFSET $${next} LIMIT $${next + 1}`,
     dependsOnThread: filter.dependsOnThread || order.dependsOnKeywords,
   };

@@ -23,10 +23,11 @@ function collapsed(rows: Row[]): string[] {
 }
 
 /**
- * Email/query of one mailbox with collapseThreads walks the mailbox in order and keeps each
- * thread's first result by a probe of the thread index of email_mailboxes (ADR 0056): a page reads
- * rows in proportion to the page, not to the mailbox, and answers what collapsing every result
- * would.
+ * Email/query of one large mailbox ordered by receivedAt reads rows in proportion to the page or
+ * the anchor's position, not to the mailbox, and answers what numbering every result would. With
+ * collapseThreads it walks the mailbox in order and keeps each thread's first result by a probe of
+ * the thread index of email_mailboxes (ADR 0056); an anchor's index is a count of the results
+ * before it.
  */
 describe(EmailMethods.name, () => {
   let harness: MailboxTestApp;
@@ -45,7 +46,7 @@ describe(EmailMethods.name, () => {
     return flaggedToo ? rows : rows.filter((row) => !row.flagged);
   };
 
-  const QUERIES = [
+  const ORDERS = [
     { name: 'newest first', sort: undefined, order: 'received_at DESC, id', flaggedToo: true },
     {
       name: 'oldest first',
@@ -55,11 +56,29 @@ describe(EmailMethods.name, () => {
     },
     { name: 'not flagged, newest first', sort: undefined, order: 'received_at DESC, id', flaggedToo: false },
   ];
+  const QUERIES = [true, false].flatMap((collapseThreads) =>
+    ORDERS.map((order) => ({
+      ...order,
+      collapseThreads,
+      name: `${order.name}${collapseThreads ? ', threads collapsed' : ''}`,
+    })),
+  );
   const argsOf = (query: (typeof QUERIES)[number]) => ({
     filter: query.flaggedToo ? { inMailbox: inbox } : { inMailbox: inbox, notKeyword: '$flagged' },
-    collapseThreads: true,
+    collapseThreads: query.collapseThreads,
     ...(query.sort ? { sort: query.sort } : {}),
   });
+  const expectedOf = async (query: (typeof QUERIES)[number]): Promise<string[]> => {
+    const rows = await listed(query.order, query.flaggedToo);
+    return query.collapseThreads ? collapsed(rows) : rows.map((row) => row.id);
+  };
+  const rowsRead = async (sql: string, params: unknown[]): Promise<number> => {
+    const { rows } = await harness.db.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(
+      `EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`,
+      params,
+    );
+    return rowsReadInPlan(rows[0]!['QUERY PLAN'][0]!.Plan);
+  };
 
   beforeAll(async () => {
     harness = await startMailboxApp();
@@ -94,22 +113,35 @@ describe(EmailMethods.name, () => {
   });
 
   it('reads a collapsed page of a large mailbox in rows of the page, not of the mailbox', async () => {
-    for (const query of QUERIES) {
+    for (const query of QUERIES.filter((each) => each.collapseThreads)) {
       const compiled = compileQuery(argsOf(query), accountId);
-      const { rows } = await harness.db.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(
-        `EXPLAIN (ANALYZE, FORMAT JSON) ${compiled.page}`,
-        [...compiled.params, 0, PAGE],
-      );
-      const read = rowsReadInPlan(rows[0]!['QUERY PLAN'][0]!.Plan);
+      const read = await rowsRead(compiled.page, [...compiled.params, 0, PAGE]);
       // About two rows a thread walked and one probe each (400 to 600 measured); keeping each
       // thread's first by reading and sorting the mailbox reads it all, twice with the join.
       expect(read, query.name).toBeLessThanOrEqual(MAILBOX_SIZE / 10);
     }
   });
 
+  it('finds the index of an anchor near the top in rows before it, not in the mailbox', async () => {
+    for (const query of QUERIES) {
+      const anchor = (await expectedOf(query))[100]!;
+      const compiled = compileQuery(argsOf(query), accountId);
+      let read = await rowsRead(compiled.anchor.find, [...compiled.params, anchor]);
+      if (compiled.anchor.count !== undefined) {
+        const { rows } = await harness.db.query<{ received_at: string }>(compiled.anchor.find, [
+          ...compiled.params,
+          anchor,
+        ]);
+        read += await rowsRead(compiled.anchor.count, [...compiled.params, anchor, rows[0]!.received_at]);
+      }
+      // Numbering every result to find one reads the whole mailbox.
+      expect(read, query.name).toBeLessThanOrEqual(MAILBOX_SIZE / 10);
+    }
+  });
+
   it('answers what collapsing every result would: pages, positions, anchors and totals', async () => {
     for (const query of QUERIES) {
-      const expected = collapsed(await listed(query.order, query.flaggedToo));
+      const expected = await expectedOf(query);
       const ask = (window: Record<string, unknown>) =>
         one('Email/query', { ...argsOf(query), calculateTotal: true, ...window });
       expect(await ask({ limit: PAGE }), query.name).toMatchObject({
@@ -125,10 +157,51 @@ describe(EmailMethods.name, () => {
         ids: expected.slice(-10),
         position: expected.length - 10,
       });
-      expect(await ask({ anchor: expected[300], anchorOffset: -5, limit: 10 }), query.name).toMatchObject({
-        ids: expected.slice(295, 305),
-        position: 295,
+      for (const index of [0, 300, expected.length - 1]) {
+        expect(await ask({ anchor: expected[index], anchorOffset: -5, limit: 10 }), query.name).toMatchObject(
+          {
+            ids: expected.slice(Math.max(0, index - 5), Math.max(0, index - 5) + 10),
+            position: Math.max(0, index - 5),
+          },
+        );
+      }
+      expect(await ask({ anchor: expected[20], anchorOffset: 3, limit: 2 }), query.name).toMatchObject({
+        ids: expected.slice(23, 25),
+        position: 23,
       });
+    }
+  });
+
+  it('answers anchorNotFound for an email that is not a result', async () => {
+    const { rows } = await harness.db.query<{ id: string }>(
+      `SELECT id FROM mailbox.emails WHERE account_id = $1 AND keywords ? '$flagged' LIMIT 1`,
+      [accountId],
+    );
+    const flagged = rows[0]!.id;
+    const notFlagged = QUERIES.filter((query) => !query.flaggedToo);
+    expect(notFlagged).toHaveLength(2);
+    /** The method's answer: its name and, for an error, its type. */
+    const answered = async (args: Record<string, unknown>): Promise<unknown[]> => {
+      const [[name, answer]] = (await harness.jmap(accountId, [
+        ['Email/query', { accountId, ...args }, 'q'],
+      ])) as unknown as [[string, Record<string, unknown>]];
+      return [name, answer['type']];
+    };
+    for (const query of notFlagged) {
+      expect(await answered({ ...argsOf(query), anchor: flagged }), query.name).toEqual([
+        'error',
+        'anchorNotFound',
+      ]);
+    }
+    // Nor an id that names no email, nor one of a thread's later emails when collapsed.
+    const collapsedQuery = QUERIES.find((query) => query.collapseThreads && query.flaggedToo)!;
+    const firsts = new Set(await expectedOf(collapsedQuery));
+    const later = (await listed(collapsedQuery.order, true)).find((row) => !firsts.has(row.id))!.id;
+    for (const anchor of ['Mnothing', later]) {
+      expect(await answered({ ...argsOf(collapsedQuery), anchor }), anchor).toEqual([
+        'error',
+        'anchorNotFound',
+      ]);
     }
   });
 });
