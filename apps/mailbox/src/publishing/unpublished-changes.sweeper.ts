@@ -34,6 +34,8 @@ export class UnpublishedChangesSweeper extends PeriodicChore {
 
   /** Returns how many accounts' changes were announced. */
   async sweep(): Promise<number> {
+    // A scan of one row per account: an index on these columns would keep every write of the
+    // state row from being a HOT update (ADR 0055).
     const rows: Array<{ account_id: string }> = await this.dataSource.query(
       `SELECT account_id FROM mailbox.account_state
         WHERE modseq > published_modseq AND updated_at < now() - make_interval(secs => $1)

@@ -8,6 +8,8 @@ import { IndexPendingSubmissions1796300000000 } from './migrations/1796300000000
 import { AddStoredBodyParts1796400000000 } from './migrations/1796400000000-add-stored-body-parts.js';
 import { AddThreadMessageIds1796500000000 } from './migrations/1796500000000-add-thread-message-ids.js';
 import { AddEmailMailboxes1796500500000 } from './migrations/1796500500000-add-email-mailboxes.js';
+import { AccountStateHotUpdates1796600000000 } from './migrations/1796600000000-account-state-hot-updates.js';
+import { AddEmailMailboxesThread1796600500000 } from './migrations/1796600500000-add-email-mailboxes-thread.js';
 
 export const MAILBOX_SCHEMA = 'mailbox';
 
@@ -22,6 +24,8 @@ export const mailboxMigrations = [
   AddStoredBodyParts1796400000000,
   AddThreadMessageIds1796500000000,
   AddEmailMailboxes1796500500000,
+  AccountStateHotUpdates1796600000000,
+  AddEmailMailboxesThread1796600500000,
 ];
 
 export function mailboxDataSourceOptions(databaseUrl: string): DataSourceOptions {

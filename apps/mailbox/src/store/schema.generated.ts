@@ -43,6 +43,7 @@ export interface EmailMailboxesTable {
   mailbox_id: string;
   received_at: Timestamp;
   email_id: string;
+  thread_id: string;
 }
 
 export interface EmailSubmissionsTable {

@@ -63,6 +63,15 @@ export interface CompiledQuery {
   params: unknown[];
   /** The emails in the results, as a subquery with the columns the order needs. */
   visible: string;
+  /** How many results there are (`total`), from the parameters `params`. */
+  count: string;
+  /**
+   * How the index of an anchor (the parameter after `params`) is found. `find` answers no row when
+   * the anchor is not a result, and otherwise either its index (`idx`) or, when `count` is set, its
+   * receivedAt (`received_at`, as text), which `count` takes after the anchor to count the results
+   * before it: two statements, so the planner sees where the range read ends.
+   */
+  anchor: { find: string; count?: string };
   /** Every result with its index (`idx`, from 0), for the indexes of given ids. */
   ranked: string;
   /**
@@ -137,7 +146,6 @@ export class EmailMethods extends TypeMethods {
       calculateTotal,
     } = queryWindowArguments(args);
     const limit = Math.min(requestedLimit ?? DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT);
-    const next = query.params.length + 1;
 
     return this.withStates(accountId, async (manager, states) => {
       let total: number | undefined;
@@ -148,12 +156,21 @@ export class EmailMethods extends TypeMethods {
 
       let start: number;
       if (anchor !== undefined) {
-        const found: Array<{ idx: number }> = await manager.query(
-          `SELECT idx FROM (${query.ranked}) AS ranked WHERE id = $${next}`,
-          [...query.params, anchor],
-        );
+        const found: Array<{ idx?: number; received_at?: string }> = await manager.query(query.anchor.find, [
+          ...query.params,
+          anchor,
+        ]);
         if (found.length === 0) throw new MethodError('anchorNotFound', 'the anchor is not in the results');
-        start = Math.max(0, found[0]!.idx + anchorOffset);
+        let index = found[0]!.idx!;
+        if (query.anchor.count !== undefined) {
+          const counted: Array<{ idx: number }> = await manager.query(query.anchor.count, [
+            ...query.params,
+            anchor,
+            found[0]!.received_at,
+          ]);
+          index = counted[0]!.idx;
+        }
+        start = Math.max(0, index + anchorOffset);
       } else if (position < 0) {
         start = Math.max(0, (await countTotal()) + position);
       } else {
@@ -411,6 +428,8 @@ export function compileQuery(args: Record<string, unknown>, accountId: string): 
   const columns = (id: string, receivedAt: string) =>
     `${id}, e.thread_id, ${receivedAt}, e.size, e.sort_subject, e.sort_from, e.sort_to, e.sent_at, e.keywords`;
   let visible: string;
+  /** How many results there are, when counting `visible` would read more than it needs. */
+  let count: string | undefined;
   if (filter.inMailbox === undefined) {
     const where = `e.account_id = $1 AND ${filter.where}`;
     // With collapseThreads, each thread shows as its first email in the requested order.
@@ -423,6 +442,30 @@ export function compileQuery(args: Record<string, unknown>, accountId: string): 
     // email_mailboxes (ADR 0053) are the results, and a page is a range of their index.
     visible = `SELECT m.email_id AS id, m.received_at FROM mailbox.email_mailboxes AS m
       WHERE m.account_id = $1 AND ${filter.where}`;
+  } else if (collapseThreads && order.byReceivedAt) {
+    // Each thread's first result in the mailbox's order (ADR 0056): walked in that order, an email
+    // is kept when no email of its thread before it is a result, which the thread index of
+    // email_mailboxes answers in a probe. The probe is a scalar subquery so that PostgreSQL runs it
+    // per row as the walk goes, and never as an anti-join that reads the whole mailbox first; in a
+    // COALESCE, whose selectivity PostgreSQL takes as one half, where `IS NULL` would be taken as
+    // 1 in 200 and a page of 50 would seem to need a walk of 10,000, longer than a sort of a
+    // mailbox under that size.
+    const from = filter.readsEmails
+      ? `mailbox.email_mailboxes AS m JOIN mailbox.emails AS e ON e.id = m.email_id`
+      : `mailbox.email_mailboxes AS m`;
+    const where = `m.account_id = $1 ${filter.readsEmails ? 'AND e.account_id = $1 ' : ''}AND ${filter.where}`;
+    const earlier = order.oldestFirst ? '<' : '>';
+    // The same filter over the thread's rows: `m` and `e` name the other email inside.
+    const earlierResult = `SELECT false FROM ${from}
+        WHERE ${where} AND m.thread_id = c.thread_id
+          AND m.received_at ${earlier}= c.received_at
+          AND (m.received_at ${earlier} c.received_at OR m.email_id < c.id)
+        LIMIT 1`;
+    visible = `SELECT c.id, c.received_at FROM (
+        SELECT m.email_id AS id, m.received_at, m.thread_id FROM ${from} WHERE ${where}) AS c
+      WHERE coalesce((${earlierResult}), true)`;
+    // One result per thread: the threads among the results, read from the thread index in order.
+    count = `SELECT count(DISTINCT m.thread_id)::int AS total FROM ${from} WHERE ${where}`;
   } else {
     // The mailbox's rows of email_mailboxes lead; the id and receivedAt come from them, so an
     // order by receivedAt is their index's order.
@@ -434,20 +477,36 @@ export function compileQuery(args: Record<string, unknown>, accountId: string): 
       : `SELECT ${columns('m.email_id AS id', 'm.received_at')} FROM ${from} WHERE ${where}`;
   }
   const next = params.values.length + 2;
+  const ranked = `SELECT v.id, (row_number() OVER (ORDER BY ${order.orderBy('v')}) - 1)::int AS idx FROM (${visible}) AS v`;
+  let anchor: CompiledQuery['anchor'] = { find: `SELECT idx FROM (${ranked}) AS ranked WHERE id = $${next}` };
+  if (order.byReceivedAt) {
+    // The anchor is found by its receivedAt, read from its row, so the indexes in receivedAt order
+    // find it in a probe; its index is the count of the results before it, a range of the same
+    // indexes that ends at the anchor, however many results follow it. The receivedAt travels as
+    // text, which keeps its microseconds.
+    const earlier = order.oldestFirst ? '<' : '>';
+    anchor = {
+      find: `SELECT v.received_at::text AS received_at FROM (${visible}) AS v
+        WHERE v.id = $${next}
+          AND v.received_at = (SELECT received_at FROM mailbox.emails WHERE account_id = $1 AND id = $${next})`,
+      count: `SELECT count(*)::int AS idx FROM (${visible}) AS v
+        WHERE v.received_at ${earlier}= $${next + 1}::timestamptz
+          AND (v.received_at ${earlier} $${next + 1}::timestamptz OR v.id < $${next})`,
+    };
+  }
   return {
     params: [accountId, ...params.values],
     visible,
-    ranked: `SELECT v.id, (row_number() OVER (ORDER BY ${order.orderBy('v')}) - 1)::int AS idx FROM (${visible}) AS v`,
+    count: count ?? `SELECT count(*)::int AS total FROM (${visible}) AS v`,
+    anchor,
+    ranked,
     page: `SELECT v.id FROM (${visible}) AS v ORDER BY ${order.orderBy('v')} OFFSET $${next} LIMIT $${next + 1}`,
     dependsOnThread: filter.dependsOnThread || order.dependsOnKeywords,
   };
 }
 
 async function countVisible(manager: EntityManager, query: CompiledQuery): Promise<number> {
-  const rows: Array<{ total: number }> = await manager.query(
-    `SELECT count(*)::int AS total FROM (${query.visible}) AS v`,
-    query.params,
-  );
+  const rows: Array<{ total: number }> = await manager.query(query.count, query.params);
   return rows[0]!.total;
 }
 

@@ -34,6 +34,15 @@ describe(compileEmailSort.name, () => {
     expect(byReceivedAt([{ property: 'hasKeyword', keyword: '$seen' }])).toBe(false);
   });
 
+  it('tells whether an order by receivedAt lists the oldest first, as a comparator does by default', () => {
+    const oldestFirst = (sort: unknown) => compileEmailSort(sort, new SqlParams()).oldestFirst;
+    expect(oldestFirst(undefined)).toBe(false);
+    expect(oldestFirst([])).toBe(false);
+    expect(oldestFirst([{ property: 'receivedAt' }])).toBe(true);
+    expect(oldestFirst([{ property: 'receivedAt', isAscending: true }])).toBe(true);
+    expect(oldestFirst([{ property: 'receivedAt', isAscending: false }])).toBe(false);
+  });
+
   it('refuses more comparators than MAX_COMPARATORS with unsupportedSort', () => {
     const sort = (count: number) => Array.from({ length: count }, () => ({ property: 'size' }));
     expect(() => compileEmailSort(sort(MAX_COMPARATORS), new SqlParams())).not.toThrow();

@@ -20,6 +20,8 @@ export interface EmailOrder {
   dependsOnKeywords: boolean;
   /** The order reads only receivedAt (and the id that breaks ties). */
   byReceivedAt: boolean;
+  /** With byReceivedAt: oldest first (the first comparator decides; the others repeat it). */
+  oldestFirst: boolean;
 }
 
 const COLUMN: Record<string, string> = {
@@ -41,6 +43,7 @@ export function compileEmailSort(sort: unknown, params: SqlParams): EmailOrder {
       orderBy: (alias) => `${alias}.received_at DESC, ${alias}.id ASC`,
       dependsOnKeywords: false,
       byReceivedAt: true,
+      oldestFirst: false,
     };
   }
   if (!Array.isArray(sort)) throw invalid('"sort" must be null or an array of comparators');
@@ -77,6 +80,7 @@ export function compileEmailSort(sort: unknown, params: SqlParams): EmailOrder {
     orderBy: (alias) => [...terms.map((term) => term(alias)), `${alias}.id ASC`].join(', '),
     dependsOnKeywords,
     byReceivedAt: sort.every((comparator) => comparator['property'] === 'receivedAt'),
+    oldestFirst: (sort[0] as Record<string, unknown>)['isAscending'] !== false,
   };
 }
 

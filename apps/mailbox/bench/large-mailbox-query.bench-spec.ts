@@ -1,0 +1,231 @@
+// What Email/query of one large mailbox ordered by receivedAt costs as the mailbox grows (ADR 0056):
+// EXPLAIN (ANALYZE, BUFFERS) of the statements before and now. With collapseThreads: before, every
+// email of the mailbox read and sorted by thread to keep each thread's first; now, a walk in order
+// with a probe of the thread index. With an anchor: before, every result numbered; now, the anchor
+// found by its receivedAt and the results before it counted. For the first page, the 1,000th
+// position, an anchor at index 100 and the total, newest and oldest first, alone and with a keyword
+// condition beside it; and, for the record, the orders by size and subject it leaves as they were.
+// One account per size, its Inbox in threads of four consecutive messages of varied sizes and
+// subjects. Filled by bulk SQL from one delivered message. Prints one JSON line per size, query
+// and statement.
+//   KAFKA_BROKERS=127.0.0.1:29092 DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
+//     npx vitest run --config apps/mailbox/bench/vitest.config.mjs apps/mailbox/bench/large-mailbox-query.bench-spec.ts
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// The store probes' EXPLAIN summary, so both read plans alike; bench/ is not an Nx project.
+// @ts-expect-error: a plain ES module of the bench, without types
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { summarizeExplain } from '../../../bench/lib/store-probes.mjs';
+import { compileQuery } from '../src/jmap/methods/email.methods.js';
+import { mailArrivedEvent, rawMessage } from '../src/testing/mail-fixtures.js';
+import { type MailboxTestApp, startMailboxApp } from '../src/testing/mailbox-harness.js';
+import { StoreDeliveryUseCase } from '../src/usecases/store-delivery/store-delivery.usecase.js';
+
+const SIZES = (process.env['BENCH_QUERY_SIZES'] ?? '1000,50000').split(',').map(Number);
+const LIMIT = 50;
+const COLUMNS =
+  'm.email_id AS id, e.thread_id, m.received_at, e.size, e.sort_subject, e.sort_from, e.sort_to, e.sent_at, e.keywords';
+
+interface Query {
+  args: (inbox: string) => Record<string, unknown>;
+  /** The results before, when they differ from compileQuery's: `$1` the account, `$2` the mailbox. */
+  before?: string;
+}
+
+const before = (extra: string, order: string, direction: string) =>
+  `SELECT DISTINCT ON (e.thread_id) ${COLUMNS}
+     FROM mailbox.email_mailboxes AS m JOIN mailbox.emails AS e ON e.id = m.email_id
+    WHERE m.account_id = $1 AND e.account_id = $1 AND (m.mailbox_id = $2${extra})
+    ORDER BY e.thread_id, ${order.replaceAll('v.', 'e.')}`.replace('__DIR__', direction);
+
+const NEWEST = 'v.received_at DESC, v.id ASC';
+const OLDEST = 'v.received_at ASC, v.id ASC';
+
+const QUERIES: Record<string, Query & { order: string }> = {
+  'inbox, newest first': {
+    args: (inbox) => ({ filter: { inMailbox: inbox }, collapseThreads: true }),
+    before: before('', NEWEST, 'DESC'),
+    order: NEWEST,
+  },
+  'inbox, oldest first': {
+    args: (inbox) => ({
+      filter: { inMailbox: inbox },
+      collapseThreads: true,
+      sort: [{ property: 'receivedAt', isAscending: true }],
+    }),
+    before: before('', OLDEST, 'ASC'),
+    order: OLDEST,
+  },
+  'inbox and not flagged, newest first': {
+    args: (inbox) => ({ filter: { inMailbox: inbox, notKeyword: '$flagged' }, collapseThreads: true }),
+    before: before(` AND NOT e.keywords ? '$flagged'`, NEWEST, 'DESC'),
+    order: NEWEST,
+  },
+  'inbox, newest first, not collapsed': {
+    args: (inbox) => ({ filter: { inMailbox: inbox } }),
+    order: NEWEST,
+  },
+  'inbox and not flagged, newest first, not collapsed': {
+    args: (inbox) => ({ filter: { inMailbox: inbox, notKeyword: '$flagged' } }),
+    order: NEWEST,
+  },
+  // Orders ADR 0056 leaves as they were, for the record.
+  'inbox, largest first, not collapsed': {
+    args: (inbox) => ({ filter: { inMailbox: inbox }, sort: [{ property: 'size', isAscending: false }] }),
+    order: 'v.size DESC, v.id ASC',
+  },
+  'inbox by subject, not collapsed': {
+    args: (inbox) => ({ filter: { inMailbox: inbox }, sort: [{ property: 'subject' }] }),
+    order: 'v.sort_subject ASC, v.id ASC',
+  },
+};
+
+describe('Email/query of one large mailbox ordered by receivedAt', () => {
+  let mailbox: MailboxTestApp;
+  const accounts: Array<{ size: number; accountId: string; inbox: string }> = [];
+
+  beforeAll(async () => {
+    mailbox = await startMailboxApp();
+    const store = mailbox.app.get(StoreDeliveryUseCase);
+    for (const size of SIZES) {
+      const accountId = randomUUID();
+      const stored = await store.execute([mailArrivedEvent(accountId, rawMessage({ subject: 'seed' }))]);
+      const seed = stored.changes[0]!.createdEmailIds[0]!;
+      const { rows } = await mailbox.db.query<{ inbox: string }>(
+        `SELECT id AS inbox FROM mailbox.mailboxes WHERE account_id = $1 AND role = 'inbox'`,
+        [accountId],
+      );
+      const { inbox } = rows[0]!;
+      // Threads of four consecutive messages, one a second, newest last; one in 20 flagged.
+      await mailbox.db.query(
+        `INSERT INTO mailbox.emails
+         SELECT (jsonb_populate_record(e, jsonb_build_object(
+                  'id', 'Mfill' || md5($1 || g), 'delivery_id', 'fill-' || g,
+                  'thread_id', 'Tfill' || md5($1 || (g / 4)),
+                  'received_at', now() - make_interval(secs => $3::int - g),
+                  'size', 1000 + (g * 7919) % 50000, 'sort_subject', 'topic ' || (g / 4) % 997,
+                  'keywords', CASE WHEN g % 20 = 0 THEN '{"$flagged": true}'::jsonb ELSE '{}'::jsonb END,
+                  'mailbox_ids', jsonb_build_object($2::text, true)))).*
+           FROM mailbox.emails AS e, generate_series(1, $3::int - 1) AS g
+          WHERE e.id = $1`,
+        [seed, inbox, size],
+      );
+      accounts.push({ size, accountId, inbox });
+    }
+    await mailbox.db.query('VACUUM ANALYZE mailbox.emails');
+    await mailbox.db.query('VACUUM ANALYZE mailbox.email_mailboxes');
+  });
+
+  afterAll(async () => {
+    await mailbox?.close();
+  });
+
+  const explain = async (sql: string, params: unknown[]) => {
+    let best: ReturnType<typeof summarizeExplain> | undefined;
+    for (let run = 0; run < 5; run += 1) {
+      const { rows } = await mailbox.db.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${sql}`, params);
+      const summary = summarizeExplain(rows[0]['QUERY PLAN']);
+      if (!best || summary.executionMs < best.executionMs) best = summary;
+    }
+    return best!;
+  };
+
+  it('reads a collapsed page and finds an anchor in as many rows whatever the size of the mailbox', async () => {
+    const firstPageNow: number[] = [];
+    for (const { size, accountId, inbox } of accounts) {
+      for (const [name, query] of Object.entries(QUERIES)) {
+        const compiled = compileQuery(query.args(inbox), accountId);
+        // The old statements over their own results, with their parameters.
+        const old = query.before
+          ? { visible: query.before, params: [accountId, inbox] }
+          : { visible: compiled.visible, params: compiled.params };
+        const statements: Record<string, { sql: string; params: unknown[] }> = {};
+        for (const position of [0, 1000]) {
+          if (query.before) {
+            statements[`page at ${position} before`] = {
+              sql: `SELECT v.id FROM (${query.before}) AS v ORDER BY ${query.order} OFFSET ${position} LIMIT ${LIMIT}`,
+              params: old.params,
+            };
+          }
+          statements[`page at ${position} now`] = {
+            sql: compiled.page,
+            params: [...compiled.params, position, LIMIT],
+          };
+        }
+        const { rows: listed } = await mailbox.db.query<{ id: string }>(`${compiled.page}`, [
+          ...compiled.params,
+          100,
+          1,
+        ]);
+        const anchor = listed[0]!.id;
+        statements['anchor at 100 before'] = {
+          sql: `SELECT idx FROM (SELECT v.id, (row_number() OVER (ORDER BY ${query.order}) - 1)::int AS idx
+                  FROM (${old.visible}) AS v) AS ranked WHERE id = $${old.params.length + 1}`,
+          params: [...old.params, anchor],
+        };
+        if (compiled.anchor.count === undefined) {
+          // An order that still numbers every result to find the anchor: one statement.
+          statements['anchor at 100 now'] = {
+            sql: compiled.anchor.find,
+            params: [...compiled.params, anchor],
+          };
+        } else {
+          statements['anchor at 100 now: find'] = {
+            sql: compiled.anchor.find,
+            params: [...compiled.params, anchor],
+          };
+          const { rows: found } = await mailbox.db.query<{ received_at: string }>(compiled.anchor.find, [
+            ...compiled.params,
+            anchor,
+          ]);
+          statements['anchor at 100 now'] = {
+            sql: compiled.anchor.count,
+            params: [...compiled.params, anchor, found[0]!.received_at],
+          };
+        }
+        if (query.before) {
+          statements['total before'] = {
+            sql: `SELECT count(*)::int AS total FROM (${query.before}) AS v`,
+            params: old.params,
+          };
+        }
+        statements['total now'] = { sql: compiled.count, params: compiled.params };
+        const answers = new Map<string, string>();
+        for (const [statement, { sql, params }] of Object.entries(statements)) {
+          const answer = JSON.stringify((await mailbox.db.query(sql, params)).rows);
+          const kind = statement.replace(/ (before|now)$/, '');
+          // Before and now answer alike.
+          if (!statement.endsWith(': find')) {
+            expect(answer, `${name}: ${statement}`).toBe(answers.get(kind) ?? answer);
+            answers.set(kind, answer);
+          }
+          const { executionMs, rowsRead, blocks, plan } = await explain(sql, params);
+          if (statement === 'page at 0 now' && name === 'inbox, newest first') firstPageNow.push(rowsRead);
+          console.log(
+            JSON.stringify({
+              emailsInMailbox: size,
+              query: name,
+              statement,
+              executionMs,
+              sharedBlocks: blocks,
+              rowsRead,
+              plan: plan.map(
+                (node: {
+                  depth: number;
+                  node: string;
+                  relation?: string;
+                  index?: string;
+                  actualRows: number;
+                }) =>
+                  `${' '.repeat(node.depth)}${node.node}${node.index ? ` ${node.index}` : node.relation ? ` ${node.relation}` : ''} (${node.actualRows})`,
+              ),
+            }),
+          );
+        }
+      }
+    }
+    // The largest mailbox's first page reads no more than the smallest's (which PostgreSQL may
+    // read whole and sort, being small).
+    expect(firstPageNow.at(-1)).toBeLessThanOrEqual(firstPageNow[0]!);
+  });
+});
