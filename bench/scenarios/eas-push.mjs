@@ -39,6 +39,7 @@ export async function runEasPush({
   progress,
   inspectorUrl,
   sampler,
+  statements,
 }) {
   const baseUrl = platform.activesyncUrl;
   const pid = () => platform.processes.get('activesync').pid;
@@ -172,6 +173,8 @@ export async function runEasPush({
     });
   };
 
+  // Statement statistics cover the measured window only, not the phones' first FolderSync and Sync.
+  await statements?.start();
   const status = () =>
     `250s ${counters.accepted}  Ping answers ${samples.length}  in flight ${inFlight.size}`;
   const { started, elapsedS } = await offerAtRate(
@@ -186,6 +189,7 @@ export async function runEasPush({
     },
   ).finally(() => smtp.close());
   const usage = sampler?.stop();
+  const statementStats = (await statements?.read()) ?? null;
   progress.done(`sent ${counters.sent}, Ping answers ${samples.length}`);
 
   running = false;
@@ -206,6 +210,7 @@ export async function runEasPush({
     errorCount: errors.length,
     commandsRetried: phones.reduce((total, phone) => total + phone.device.retries, 0),
     usage,
+    statements: statementStats,
   };
 }
 
