@@ -103,13 +103,16 @@ export class MailStore {
     const responses = await this.mailbox.call(accountId, [
       ['Mailbox/get', { accountId, properties: ['id', 'parentId', 'name', 'role'] }, 'f'],
     ]);
-    const list = answerOf(responses, 'f')['list'];
-    return (Array.isArray(list) ? list : []).filter(isObject).map((mailbox) => ({
-      id: String(mailbox['id']),
-      parentId: typeof mailbox['parentId'] === 'string' ? mailbox['parentId'] : null,
-      name: typeof mailbox['name'] === 'string' ? mailbox['name'] : '',
-      role: typeof mailbox['role'] === 'string' ? mailbox['role'] : null,
-    }));
+    return foldersOf(responses);
+  }
+
+  /** The folders and the account's current Email state, in one request. */
+  async foldersAndEmailState(accountId: string): Promise<{ folders: MailFolder[]; emailState: string }> {
+    const responses = await this.mailbox.call(accountId, [
+      ['Mailbox/get', { accountId, properties: ['id', 'parentId', 'name', 'role'] }, 'f'],
+      ['Email/get', { accountId, ids: [] }, 's'],
+    ]);
+    return { folders: foldersOf(responses), emailState: String(answerOf(responses, 's')['state']) };
   }
 
   /** The account's current Email state. */
@@ -299,6 +302,16 @@ export class MailStore {
     const responses = await this.mailbox.call(accountId, [['Mailbox/set', { accountId, ...args }, 'm']]);
     return answerOf(responses, 'm');
   }
+}
+
+function foldersOf(responses: Invocation[]): MailFolder[] {
+  const list = answerOf(responses, 'f')['list'];
+  return (Array.isArray(list) ? list : []).filter(isObject).map((mailbox) => ({
+    id: String(mailbox['id']),
+    parentId: typeof mailbox['parentId'] === 'string' ? mailbox['parentId'] : null,
+    name: typeof mailbox['name'] === 'string' ? mailbox['name'] : '',
+    role: typeof mailbox['role'] === 'string' ? mailbox['role'] : null,
+  }));
 }
 
 export function flagsOf(keywords: unknown): ItemFlags {
