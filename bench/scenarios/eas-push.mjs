@@ -107,7 +107,9 @@ export async function runEasPush({
   const parkDeadline = nowMs() + 120_000;
   let parked = 0;
   while (nowMs() < parkDeadline) {
-    parked = (await readMetric(baseUrl, 'pushmail_activesync_parked_pings')) ?? 0;
+    // While 200 Pings arrive at once a loaded gateway may not answer /metrics within its timeout:
+    // that poll leaves the count as it was, and the next one asks again.
+    parked = (await readMetric(baseUrl, 'pushmail_activesync_parked_pings').catch(() => null)) ?? parked;
     progress.update(parked);
     if (parked >= phones.length) break;
     await sleep(250);
