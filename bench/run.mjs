@@ -640,6 +640,7 @@ async function main() {
           progress,
           inspectorUrl: () => easInspectorUrl,
           sampler: sampler(),
+          statements,
         }),
       );
     }
@@ -653,6 +654,11 @@ async function main() {
       eas_push_latency_ms: medianOfSummaries(runs.map((run) => run.eas_push_latency_ms)),
       parkedPingRssBytes: median(runs.map((run) => run.memory.rssBytesPerPing)),
       parkedPingHeapBytes: median(runs.map((run) => run.memory.heapBytesPerPing)),
+      // With --profile: the services as they ran the last run (activesync restarts before each).
+      profilePids: options.profile
+        ? Object.fromEntries(SERVICES.map((service) => [service, platform.processes.get(service).pid]))
+        : {},
+      profileWindow: runs.at(-1).window,
       runs,
     };
     scenarioOther.eas = otherCpuBetween(before, snapshotAllCpu(), ourPids());
@@ -876,6 +882,15 @@ function collectProfiles(details) {
       summary[`${service} (ingest)`] = {
         file: relative(repoRoot, file),
         ...summarizeProfile(file, { window: ingest.profileWindow }),
+      };
+  }
+  const eas = details.eas;
+  for (const [service, pid] of Object.entries(eas?.profilePids ?? {})) {
+    const file = claim(pid, `${service}.eas.cpuprofile`);
+    if (file)
+      summary[`${service} (eas)`] = {
+        file: relative(repoRoot, file),
+        ...summarizeProfile(file, { window: eas.profileWindow }),
       };
   }
   const density = details.density?.runs.at(-1);

@@ -39,6 +39,7 @@ export async function runEasPush({
   progress,
   inspectorUrl,
   sampler,
+  statements,
 }) {
   const baseUrl = platform.activesyncUrl;
   const pid = () => platform.processes.get('activesync').pid;
@@ -106,7 +107,9 @@ export async function runEasPush({
   const parkDeadline = nowMs() + 120_000;
   let parked = 0;
   while (nowMs() < parkDeadline) {
-    parked = (await readMetric(baseUrl, 'pushmail_activesync_parked_pings')) ?? 0;
+    // While 200 Pings arrive at once a loaded gateway may not answer /metrics within its timeout:
+    // that poll leaves the count as it was, and the next one asks again.
+    parked = (await readMetric(baseUrl, 'pushmail_activesync_parked_pings').catch(() => null)) ?? parked;
     progress.update(parked);
     if (parked >= phones.length) break;
     await sleep(250);
@@ -172,6 +175,8 @@ export async function runEasPush({
     });
   };
 
+  // Statement statistics cover the measured window only, not the phones' first FolderSync and Sync.
+  await statements?.start();
   const status = () =>
     `250s ${counters.accepted}  Ping answers ${samples.length}  in flight ${inFlight.size}`;
   const { started, elapsedS } = await offerAtRate(
@@ -186,6 +191,7 @@ export async function runEasPush({
     },
   ).finally(() => smtp.close());
   const usage = sampler?.stop();
+  const statementStats = (await statements?.read()) ?? null;
   progress.done(`sent ${counters.sent}, Ping answers ${samples.length}`);
 
   running = false;
@@ -206,6 +212,7 @@ export async function runEasPush({
     errorCount: errors.length,
     commandsRetried: phones.reduce((total, phone) => total + phone.device.retries, 0),
     usage,
+    statements: statementStats,
   };
 }
 

@@ -652,6 +652,35 @@ describe('activesync gateway', () => {
       expect(emails.has(destroyed)).toBe(false);
     });
 
+    it('shows a message the device moved to the trash in the trash collection of the same Sync', async () => {
+      const { account, client, inbox, key } = await ready();
+      const moved = deliverPlain(account, 'to the trash');
+      const got = collectionOf((await sync(client, inbox, key)).body);
+      const trash = mailbox.folderId(account.accountId, 'trash');
+      const trashStart = collectionOf((await sync(client, trash, '0')).body);
+      const trashKey = childText(
+        collectionOf((await sync(client, trash, childText(trashStart, 'SyncKey')!)).body),
+        'SyncKey',
+      )!;
+      // One request: the Inbox deletes the message (a move), then the trash is asked for its changes.
+      const request = easRequests.sync(
+        inbox,
+        childText(got, 'SyncKey')!,
+        el('AirSync', 'Commands', el('AirSync', 'Delete', el('AirSync', 'ServerId', moved))),
+      );
+      const collections = child(request, 'Collections', 'AirSync')!;
+      collections.children.push(
+        el('AirSync', 'Collection', el('AirSync', 'SyncKey', trashKey), el('AirSync', 'CollectionId', trash)),
+      );
+      const answer = await client.command('Sync', request);
+      const answered = children(child(answer.body!, 'Collections')!, 'Collection');
+      const trashAnswer = answered.find((collection) => childText(collection, 'CollectionId') === trash)!;
+      expect(statusOf(trashAnswer)).toBe('1');
+      expect(
+        children(child(trashAnswer, 'Commands')!, 'Add').map((add) => childText(add, 'ServerId')),
+      ).toEqual([moved]);
+    });
+
     it('tells the device of changes made elsewhere, answers a retried key identically and an unknown key Status 3', async () => {
       const { account, client, inbox, key } = await ready();
       const id = deliverPlain(account, 'x');

@@ -62,6 +62,12 @@ export interface EmailDetail {
 /** Mailbox's limits: 500 ids per /get and per /query page, 32 calls per request. */
 const PAGE = 500;
 const PAGES_PER_REQUEST = 12;
+/**
+ * Pages asked for in a listing's first request. Most folders fit one page, and mailbox runs every
+ * call it is sent (each in a snapshot of its own), so asking for twelve pages up front made each
+ * listing of a small folder cost 25 calls instead of 3. A full first page asks for the rest, twelve at a time.
+ */
+const FIRST_REQUEST_PAGES = 1;
 
 const EMAIL_DETAIL_PROPERTIES = [
   'id',
@@ -97,13 +103,16 @@ export class MailStore {
     const responses = await this.mailbox.call(accountId, [
       ['Mailbox/get', { accountId, properties: ['id', 'parentId', 'name', 'role'] }, 'f'],
     ]);
-    const list = answerOf(responses, 'f')['list'];
-    return (Array.isArray(list) ? list : []).filter(isObject).map((mailbox) => ({
-      id: String(mailbox['id']),
-      parentId: typeof mailbox['parentId'] === 'string' ? mailbox['parentId'] : null,
-      name: typeof mailbox['name'] === 'string' ? mailbox['name'] : '',
-      role: typeof mailbox['role'] === 'string' ? mailbox['role'] : null,
-    }));
+    return foldersOf(responses);
+  }
+
+  /** The folders and the account's current Email state, in one request. */
+  async foldersAndEmailState(accountId: string): Promise<{ folders: MailFolder[]; emailState: string }> {
+    const responses = await this.mailbox.call(accountId, [
+      ['Mailbox/get', { accountId, properties: ['id', 'parentId', 'name', 'role'] }, 'f'],
+      ['Email/get', { accountId, ids: [] }, 's'],
+    ]);
+    return { folders: foldersOf(responses), emailState: String(answerOf(responses, 's')['state']) };
   }
 
   /** The account's current Email state. */
@@ -124,7 +133,8 @@ export class MailStore {
       // and the device would never be told of it. An older state costs at most a Sync that finds nothing.
       const calls: Invocation[] = state === '' ? [['Email/get', { accountId, ids: [] }, 's']] : [];
       const listing = calls.length;
-      for (let page = 0; page < PAGES_PER_REQUEST && position + page * PAGE < max; page += 1) {
+      const pagesNow = position === 0 ? FIRST_REQUEST_PAGES : PAGES_PER_REQUEST;
+      for (let page = 0; page < pagesNow && position + page * PAGE < max; page += 1) {
         const at = position + page * PAGE;
         calls.push([
           'Email/query',
@@ -292,6 +302,16 @@ export class MailStore {
     const responses = await this.mailbox.call(accountId, [['Mailbox/set', { accountId, ...args }, 'm']]);
     return answerOf(responses, 'm');
   }
+}
+
+function foldersOf(responses: Invocation[]): MailFolder[] {
+  const list = answerOf(responses, 'f')['list'];
+  return (Array.isArray(list) ? list : []).filter(isObject).map((mailbox) => ({
+    id: String(mailbox['id']),
+    parentId: typeof mailbox['parentId'] === 'string' ? mailbox['parentId'] : null,
+    name: typeof mailbox['name'] === 'string' ? mailbox['name'] : '',
+    role: typeof mailbox['role'] === 'string' ? mailbox['role'] : null,
+  }));
 }
 
 export function flagsOf(keywords: unknown): ItemFlags {

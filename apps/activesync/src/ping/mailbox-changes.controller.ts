@@ -6,7 +6,7 @@ import { mailboxChangedTopic, type MailboxChangedV1 } from '@pushmail/contracts'
 import { subscription, type ConsumedEvent } from '@pushmail/platform';
 import { standingKey } from '../protocol/refusal.js';
 import { DeviceViews } from '../registry/device-views.js';
-import { PingRegistry } from './ping-registry.js';
+import { type MailChange, PingRegistry } from './ping-registry.js';
 
 /**
  * Every replica reads every mailbox change (a consumer group of its own, from the latest offset:
@@ -34,7 +34,7 @@ export class MailboxChangesController {
 
   @EventPattern<string>(mailboxChangedTopic.name, everyChange)
   handle(@Payload() events: ConsumedEvent<MailboxChangedV1>[]): void {
-    const accounts = new Map<string, { acceptedAt?: number; traceHeaders?: Record<string, string> }>();
+    const accounts = new Map<string, MailChange>();
     for (const { event, headers } of events) {
       if (event.changed.Email === undefined && event.changed.Mailbox === undefined) continue;
       const acceptedAt = event.acceptedAt === undefined ? undefined : Date.parse(event.acceptedAt);
@@ -47,12 +47,15 @@ export class MailboxChangesController {
             : Math.min(known.acceptedAt, acceptedAt);
       // The earliest traced change of the batch carries the trace the Ping's answer continues.
       const traceHeaders = known.traceHeaders ?? (headers['traceparent'] ? headers : undefined);
+      // The batch is in offset order, and an account's changes in order of their states: the last
+      // event decides. One that moved only Mailbox leaves the Email state to be asked for.
+      const emailState = event.changed.Email;
       accounts.set(event.accountId, {
         ...(earliest !== undefined ? { acceptedAt: earliest } : {}),
         ...(traceHeaders ? { traceHeaders } : {}),
+        ...(emailState !== undefined ? { emailState } : {}),
       });
     }
-    for (const [accountId, change] of accounts)
-      this.pings.mailChanged(accountId, change.acceptedAt, change.traceHeaders);
+    for (const [accountId, change] of accounts) this.pings.mailChanged(accountId, change);
   }
 }

@@ -11,7 +11,7 @@ const park = (
   registry: PingRegistry,
   options: {
     deviceId?: string;
-    check?: () => Promise<string[]>;
+    check?: (emailState?: string) => Promise<string[]>;
     heartbeatMs?: number;
     signal?: AbortSignal;
     standing?: string;
@@ -87,11 +87,31 @@ describe(PingRegistry.name, () => {
     expect(registry.size).toBe(1);
   });
 
+  it('hands its check the Email state the latest change announced, and none for a change that announced none', async () => {
+    const registry = setUp();
+    const seen: Array<string | undefined> = [];
+    let answer: string[] = [];
+    const ping = park(registry, {
+      check: async (emailState) => {
+        seen.push(emailState);
+        return answer;
+      },
+    });
+    registry.mailChanged('acc', { emailState: '41' });
+    await Promise.resolve();
+    registry.mailChanged('acc');
+    await Promise.resolve();
+    answer = ['inbox'];
+    registry.mailChanged('acc', { emailState: '42' });
+    await expect(ping).resolves.toEqual({ reason: 'changed', folders: ['inbox'] });
+    expect(seen).toEqual(['41', undefined, '42']);
+  });
+
   it('hands the trace context of the change that woke a Ping to its answer', async () => {
     const registry = setUp();
     const traceHeaders = { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' };
     const ping = park(registry, { check: async () => ['inbox'] });
-    registry.mailChanged('acc', Date.now(), traceHeaders);
+    registry.mailChanged('acc', { acceptedAt: Date.now(), traceHeaders });
     await expect(ping).resolves.toEqual({ reason: 'changed', folders: ['inbox'], traceHeaders });
   });
 });

@@ -10,8 +10,21 @@ export type PingEnd =
   | { reason: 'gone' }
   | { reason: 'shutdown' };
 
-/** Asks whether any of the parked Ping's folders changed; the folders that did. */
-export type ChangeCheck = () => Promise<string[]>;
+/**
+ * Asks whether any of the parked Ping's folders changed; the folders that did. `emailState` is the
+ * account's Email state as the change that woke it announced (a JMAP StateChange's), when it did.
+ */
+export type ChangeCheck = (emailState?: string) => Promise<string[]>;
+
+/** What a change of an account's mail tells its parked Pings. */
+export interface MailChange {
+  /** When ingest accepted the earliest message the change announces. */
+  acceptedAt?: number;
+  /** The trace context of the earliest traced change. */
+  traceHeaders?: Record<string, string>;
+  /** The account's Email state after the change, when the change moved it. */
+  emailState?: string;
+}
 
 /**
  * One parked Ping: a plain object with the timer and the abort listener pointing back at it (the
@@ -24,6 +37,8 @@ class ParkedPing {
   acceptedAt?: number;
   /** The trace context (`traceparent`) of the change that woke it, to continue the mail's trace. */
   traceHeaders?: Record<string, string>;
+  /** The latest Email state announced while it checks; the next check starts from it. */
+  emailState?: string;
   readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -140,10 +155,14 @@ export class PingRegistry implements BeforeApplicationShutdown {
   }
 
   /** The account's mail changed: each of its parked Pings looks whether one of its folders did. */
-  mailChanged(accountId: string, acceptedAt?: number, traceHeaders?: Record<string, string>): void {
+  mailChanged(accountId: string, change: MailChange = {}): void {
+    const { acceptedAt, traceHeaders, emailState } = change;
     for (const ping of this.byAccount.get(accountId) ?? []) {
       if (acceptedAt !== undefined) ping.acceptedAt = Math.min(ping.acceptedAt ?? acceptedAt, acceptedAt);
       if (traceHeaders?.['traceparent']) ping.traceHeaders ??= traceHeaders;
+      // A change without one says nothing of the Email state: the check asks mailbox.
+      if (emailState !== undefined) ping.emailState = emailState;
+      else delete ping.emailState;
       void this.runCheck(ping);
     }
   }
@@ -169,7 +188,9 @@ export class PingRegistry implements BeforeApplicationShutdown {
     try {
       do {
         ping.recheck = false;
-        const changed = await ping.check().catch(() => [] as string[]);
+        const emailState = ping.emailState;
+        delete ping.emailState;
+        const changed = await ping.check(emailState).catch(() => [] as string[]);
         if (changed.length > 0) {
           ping.finish({
             reason: 'changed',

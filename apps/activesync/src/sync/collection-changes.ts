@@ -53,6 +53,7 @@ export class CollectionChanges {
   private async changedCollections(
     device: Omit<FolderViewRequest, 'collectionId' | 'filterType'> & { deviceId: string },
     collections: WatchedCollection[],
+    emailState?: string,
   ): Promise<string[]> {
     const { deviceId, ...folder } = device;
     const states = new Map(
@@ -65,6 +66,8 @@ export class CollectionChanges {
       const found = await this.pending(
         { ...folder, collectionId, ...(filterType === undefined ? {} : { filterType }) },
         state,
+        false,
+        emailState,
       );
       const { added, changed: flagged, deleted } = found.changes;
       if (added.length + flagged.length + deleted.length > 0) changed.push(collectionId);
@@ -72,13 +75,20 @@ export class CollectionChanges {
     return changed;
   }
 
+  /**
+   * `emailState`: the account's Email state as a change just announced it, if known. It stands in
+   * for asking mailbox: equal to the state the device was answered at, nothing changed since (a later
+   * change brings its own announcement); different, the folder is listed without asking first.
+   */
   async pending(
     request: FolderViewRequest,
     state: Pick<SyncState, 'emailState' | 'items'>,
     force = false,
+    emailState?: string,
   ): Promise<PendingChanges> {
     if (!force && state.emailState !== null && request.standing.access !== 'quarantined') {
-      if ((await this.mail.emailState(request.accountId)) === state.emailState) return { changes: NONE };
+      const current = emailState ?? (await this.mail.emailState(request.accountId));
+      if (current === state.emailState) return { changes: NONE };
     }
     const contents = await this.view.contents(request);
     return { changes: itemChanges(state.items, contents.items), contents };
@@ -102,10 +112,11 @@ export class CollectionChanges {
   ): Promise<WatchEnd> {
     const { accountId, deviceId, address } = held.device;
     const { collections, inboxId } = watch;
-    const check = (): Promise<string[]> =>
+    const check = (emailState?: string): Promise<string[]> =>
       this.changedCollections(
         { accountId, deviceId, address, standing: this.views.standingOf(accountId, deviceId), inboxId },
         collections,
+        emailState,
       );
     const now = await check();
     if (now.length > 0) return { reason: 'pending', folders: now };

@@ -24,6 +24,7 @@ interface Parked {
 }
 
 function setUp() {
+  const updates: unknown[] = [];
   const parked: Parked[] = [];
   const gated: GateRequest[] = [];
   const hierarchy: Record<string, HeldFolder> = {
@@ -43,7 +44,12 @@ function setUp() {
   };
   const command = new PingFolders(
     { folderState: () => Promise.resolve({ folders: hierarchy }) } as unknown as SyncStore,
-    { update: () => Promise.resolve() } as unknown as DeviceStore,
+    {
+      update: (_accountId: string, _deviceId: string, changes: unknown) => {
+        updates.push(changes);
+        return Promise.resolve();
+      },
+    } as unknown as DeviceStore,
     changes as unknown as CollectionChanges,
     {
       PING_MIN_HEARTBEAT_SECONDS: 60,
@@ -52,7 +58,7 @@ function setUp() {
     } as ActiveSyncConfig,
     { record: () => undefined } as unknown as DeviceTrail,
   );
-  return { command, parked, gated };
+  return { command, parked, gated, updates };
 }
 
 /** A Ping's context as the controller builds it, with a decoded body and the device's full record. */
@@ -91,6 +97,26 @@ function statusOf(reply: EasReply): string | undefined {
 }
 
 describe(PingFolders.name, () => {
+  it('writes the folders and heartbeat a Ping names to the device record only when they differ from the last', async () => {
+    const { command, parked, updates } = setUp();
+    const signal = new AbortController().signal;
+    const again = pingContext(['inbox'], signal);
+    again.record.pingFolders = ['inbox'];
+    again.record.pingHeartbeatSeconds = 480;
+    void command.execute(again);
+    await nextTurn();
+    expect(parked).toHaveLength(1);
+    expect(updates).toEqual([]);
+
+    const moved = pingContext(['inbox', 'sent'], signal);
+    moved.record.pingFolders = ['inbox'];
+    moved.record.pingHeartbeatSeconds = 480;
+    void command.execute(moved);
+    await nextTurn();
+    expect(parked).toHaveLength(2);
+    expect(updates).toEqual([{ pingFolders: ['inbox', 'sent'], pingHeartbeatSeconds: 480 }]);
+  });
+
   it('keeps neither the request context, its decoded body nor the device record while it is parked', async () => {
     const { command, parked } = setUp();
     const signal = new AbortController().signal;

@@ -93,7 +93,13 @@ export class PingFolders implements EasCommand {
     const hierarchy = await this.store.folderState(accountId, deviceId);
     if (!hierarchy || folders.some((id) => !(id in hierarchy.folders)))
       return reply(PingStatus.HierarchySyncRequired);
-    if (context.body)
+    // Phones send the same folders and heartbeat with every Ping: the record is written only when they move.
+    const { pingFolders: lastFolders, pingHeartbeatSeconds: lastHeartbeat } = context.record;
+    const remembered =
+      lastHeartbeat === heartbeat &&
+      lastFolders?.length === folders.length &&
+      lastFolders.every((id, index) => id === folders[index]);
+    if (context.body && !remembered)
       await this.devices.update(accountId, deviceId, {
         pingFolders: folders,
         pingHeartbeatSeconds: heartbeat,

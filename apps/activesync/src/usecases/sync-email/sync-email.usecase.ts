@@ -48,6 +48,11 @@ interface CollectionRequest {
   collectionId: string;
 }
 
+/** The account's Email state as this Sync read it, while nothing the Sync did has moved it. */
+interface KnownState {
+  emailState?: string;
+}
+
 /** The folders of the account this Sync needs to know: by id, and which is the Inbox and the trash. */
 interface AccountFolders {
   byId: Map<string, MailFolder>;
@@ -98,13 +103,18 @@ export class SyncEmail implements EasCommand {
     const { accountId, deviceId } = context.device;
     const hierarchy = await this.store.folderState(accountId, deviceId);
     if (!hierarchy) return top(SyncStatus.HierarchyChanged);
-    const folders = foldersOf(await this.mail.folders(accountId));
     const windowSize = sizeOf(childText(body, 'WindowSize', 'AirSync'), this.config.SYNC_MAX_WINDOW_SIZE);
 
     return this.lock.run(`${accountId}/${deviceId}`, async () => {
+      // The Email state comes with the folders, read under the device's lock and before any
+      // listing: it stands in for asking again before each collection's, until the device's own
+      // changes move it (an older state costs at most a listing that finds nothing).
+      const { folders: list, emailState } = await this.mail.foldersAndEmailState(accountId);
+      const folders = foldersOf(list);
+      const known: KnownState = { emailState };
       const answers: WbxmlElement[] = [];
       for (const request of requests)
-        answers.push(await this.collection(context, request, folders, windowSize));
+        answers.push(await this.collection(context, request, folders, windowSize, known));
       return { body: el('AirSync', 'Sync', a('Collections', ...answers)) };
     });
   }
@@ -114,6 +124,7 @@ export class SyncEmail implements EasCommand {
     request: CollectionRequest,
     folders: AccountFolders,
     globalWindow: number | undefined,
+    known: KnownState,
   ): Promise<WbxmlElement> {
     const { accountId, deviceId } = context.device;
     const { syncKey, collectionId, element } = request;
@@ -153,6 +164,9 @@ export class SyncEmail implements EasCommand {
       preference,
     );
 
+    // What the device changed moved the state read before: later collections ask mailbox again.
+    if (responses.changedByClient) delete known.emailState;
+
     const getChanges = childText(element, 'GetChanges', 'AirSync') !== '0';
     const windowSize =
       sizeOf(childText(element, 'WindowSize', 'AirSync'), this.config.SYNC_MAX_WINDOW_SIZE) ??
@@ -160,12 +174,13 @@ export class SyncEmail implements EasCommand {
       DEFAULT_WINDOW_SIZE;
     const commands: WbxmlElement[] = [];
     let more = false;
-    let emailState = state.emailState;
+    let heldState = state.emailState;
     if (getChanges) {
       const found = await this.pending.pending(
         viewRequest,
         { emailState: state.emailState, items: held },
         responses.changedByClient,
+        known.emailState,
       );
       const { window, more: hasMore } = windowOf(found.changes, windowSize);
       more = hasMore;
@@ -193,7 +208,7 @@ export class SyncEmail implements EasCommand {
           held[id] = { ...found.contents!.items.get(id)! };
         }
       }
-      if (found.contents) emailState = more || isUnlisted(found.contents.state) ? null : found.contents.state;
+      if (found.contents) heldState = more || isUnlisted(found.contents.state) ? null : found.contents.state;
     }
 
     const nextKey = nextSyncKey(syncKey);
@@ -208,7 +223,7 @@ export class SyncEmail implements EasCommand {
     );
     const advanced = await this.store.advanceSyncState(accountId, deviceId, collectionId, syncKey, {
       syncKey: nextKey,
-      emailState,
+      emailState: heldState,
       items: held,
       response: encodeWbxml(el('AirSync', 'Sync', a('Collections', answer))),
     });

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import type { FolderContents, MailStore } from '../mailbox/mail-store.js';
+import type { PingRegistry } from '../ping/ping-registry.js';
+import type { DeviceViews } from '../registry/device-views.js';
+import type { DeviceStore } from '../state/device-store.js';
+import type { SyncStore } from '../state/sync-store.js';
+import { CollectionChanges } from './collection-changes.js';
+import type { FolderView, FolderViewRequest } from './folder-view.js';
+
+/** A gateway whose mailbox is at Email state `current` with `inbox` in the folder; it counts what it was asked. */
+function setUp(current: string, inbox: string[]) {
+  const asked = { emailState: 0, contents: 0 };
+  const mail = {
+    emailState: () => {
+      asked.emailState += 1;
+      return Promise.resolve(current);
+    },
+  } as unknown as MailStore;
+  const view = {
+    contents: (): Promise<FolderContents> => {
+      asked.contents += 1;
+      return Promise.resolve({
+        state: current,
+        items: new Map(inbox.map((id) => [id, { read: false, flagged: false }])),
+      });
+    },
+  } as unknown as FolderView;
+  const changes = new CollectionChanges(
+    mail,
+    view,
+    {} as SyncStore,
+    {} as PingRegistry,
+    {} as DeviceViews,
+    {} as DeviceStore,
+  );
+  return { changes, asked };
+}
+
+const request: FolderViewRequest = {
+  accountId: 'acc',
+  address: 'alice@example.com',
+  standing: {
+    known: true,
+    accountActive: true,
+    access: 'allowed',
+    accessRule: null,
+    wiped: false,
+    pendingWipe: null,
+    policy: null,
+  },
+  collectionId: 'inbox',
+  inboxId: 'inbox',
+};
+const held = { emailState: '7', items: { m1: { read: false, flagged: false } } };
+
+describe(CollectionChanges.name, () => {
+  it('asks mailbox for the Email state when no change announced it, and stops there when it is unchanged', async () => {
+    const { changes, asked } = setUp('7', ['m1']);
+    const found = await changes.pending(request, held);
+    expect(found.changes).toEqual({ added: [], changed: [], deleted: [] });
+    expect(asked).toEqual({ emailState: 1, contents: 0 });
+  });
+
+  it('lists the folder without asking for the Email state when a change announced a new one', async () => {
+    const { changes, asked } = setUp('8', ['m2', 'm1']);
+    const found = await changes.pending(request, held, false, '8');
+    expect(found.changes.added).toEqual(['m2']);
+    expect(asked).toEqual({ emailState: 0, contents: 1 });
+  });
+
+  it('finds nothing, asking mailbox nothing, when a change announced the Email state the device was answered at', async () => {
+    const { changes, asked } = setUp('8', ['m2', 'm1']);
+    const found = await changes.pending(request, held, false, '7');
+    expect(found.changes).toEqual({ added: [], changed: [], deleted: [] });
+    expect(asked).toEqual({ emailState: 0, contents: 0 });
+  });
+});
