@@ -4,8 +4,12 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import kafkajs from 'kafkajs';
+// Node runs the platform's TypeScript as it is: the services and this tool share one copy of the fix
+// (without it, kafkajs prints a TimeoutNegativeWarning after its first response).
+import { fixKafkajsRequestQueueTimers } from '../../libs/platform/src/kafka/kafkajs-request-queue.ts';
 
 const { Kafka, logLevel } = kafkajs;
+fixKafkajsRequestQueueTimers();
 
 const DEAD_LETTER_TOPIC = 'pushmail.dead-letter.v1';
 /** Set on every replayed message: which dead letter it came from, so a repeat failure is traceable. */
