@@ -4,7 +4,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -13,6 +12,7 @@ import {
   RegistryClient,
   sendPlainMail,
   type RunningPlatform,
+  testKafka,
 } from '@pushmail/testing';
 import { kafkaBrokers, startSuitePlatform } from './support/e2e-platform.js';
 
@@ -50,11 +50,7 @@ async function deadLettersOf(group: string, key: string): Promise<DeadLetter[]> 
 
 describe('dead letters: a poison event is set aside, the partition moves on, and an operator replays it', () => {
   const group = `mailbox-dl-${randomBytes(5).toString('hex')}`;
-  const kafka = new Kafka({
-    clientId: 'dead-letters-e2e',
-    brokers: kafkaBrokers.split(','),
-    logLevel: logLevel.NOTHING,
-  });
+  const kafka = testKafka('dead-letters-e2e', kafkaBrokers);
   const workDir = mkdtempSync(join(tmpdir(), 'pushmail-dead-letters-'));
   let platform: RunningPlatform;
   let db: pg.Client;

@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { deadLetterTopic, decodeEvent } from '@pushmail/contracts';
 import fc from 'fast-check';
-import { type Consumer, Kafka, logLevel } from 'kafkajs';
+import type { Consumer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectEventually, SmtpSession } from '@pushmail/testing';
+import { expectEventually, SmtpSession, testKafka } from '@pushmail/testing';
 import { useJmapSuite } from './jmap-client-kit.js';
 import { kafkaBrokers } from './support/e2e-platform.js';
 import { hostileMessage } from './support/mime-arbitraries.js';
@@ -56,11 +56,7 @@ describe('MIME fuzzing: every message answered 250 is stored byte for byte and r
   const deadLetters: string[] = [];
 
   beforeAll(async () => {
-    const kafka = new Kafka({
-      clientId: 'mime-fuzz',
-      brokers: kafkaBrokers.split(','),
-      logLevel: logLevel.NOTHING,
-    });
+    const kafka = testKafka('mime-fuzz', kafkaBrokers);
     // A group of its own, committed at the topic's current end: it reads what is dead-lettered from now on.
     const groupId = `mime-fuzz-${SEED}-${Date.now()}`;
     const admin = kafka.admin();

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brokerPorts, startLocalKafkaCluster, type LocalKafkaCluster } from '@pushmail/infra';
-import kafkajs, { type Admin } from 'kafkajs';
+import type { Admin } from 'kafkajs';
+import { testKafka } from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   MAIL_ARRIVED,
@@ -46,11 +47,7 @@ describe('a three-broker Kafka cluster losing brokers while mail flows', () => {
       databaseUrl,
       env: { KAFKA_REPLICATION_FACTOR: String(NODES) },
     });
-    admin = new kafkajs.Kafka({
-      clientId: 'fault-cluster',
-      brokers: cluster.brokers.split(','),
-      logLevel: kafkajs.logLevel.NOTHING,
-    }).admin();
+    admin = testKafka('fault-cluster', cluster.brokers).admin();
     await admin.connect();
   }, 600_000);
 

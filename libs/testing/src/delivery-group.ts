@@ -5,10 +5,8 @@ import {
   mailDeliveryStatusTopic,
   mailSubmittedV2Topic,
 } from '@pushmail/contracts';
-import { fixKafkajsRequestQueueTimers } from '@pushmail/platform';
-import kafkajs, { type Kafka as KafkaClient } from 'kafkajs';
-
-const { Kafka, logLevel } = kafkajs;
+import type { Kafka as KafkaClient } from 'kafkajs';
+import { testKafka } from './kafka-client.js';
 
 /**
  * A mailbox delivery group of this run's own, committed at the current end of the mail topic. On a
@@ -62,11 +60,7 @@ export async function startGroupsAtEnd(
   broker: string | KafkaClient,
   groups: ReadonlyArray<{ groupId: string; topic: string }>,
 ): Promise<void> {
-  fixKafkajsRequestQueueTimers();
-  const kafka =
-    typeof broker === 'string'
-      ? new Kafka({ brokers: broker.split(','), clientId: 'test-setup', logLevel: logLevel.NOTHING })
-      : broker;
+  const kafka = typeof broker === 'string' ? testKafka('test-setup', broker) : broker;
   const admin = kafka.admin();
   await admin.connect();
   try {

@@ -23,6 +23,7 @@ export * from './collect-events.js';
 export * from './config-fixtures.js';
 export * from './container-specs.js';
 export * from './delivery-group.js';
+export * from './kafka-client.js';
 export * from './device-fixtures.js';
 export * from './dns-zone.js';
 export * from './expect-eventually.js';
