@@ -10,10 +10,7 @@ import kafkajs, {
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { EventProducer } from './event-producer.js';
-import { mailboxChange as change } from './fake-kafka.js';
-
-/** One partition led by broker 0: every key goes to partition 0. */
-const ONE_PARTITION = [{ partitionId: 0, leader: 0, replicas: [0], isr: [0], partitionErrorCode: 0 }];
+import { mailboxChange as change, ONE_PARTITION } from './fake-kafka.js';
 
 /**
  * A producer whose requests complete only when the test says so. It picks partitions with the

@@ -10,7 +10,8 @@ import type {
   TopicMessages,
 } from 'kafkajs';
 
-const ONE_PARTITION: PartitionMetadata[] = [
+/** One partition led by broker 0: every key goes to partition 0. */
+export const ONE_PARTITION: PartitionMetadata[] = [
   { partitionId: 0, leader: 0, replicas: [0], isr: [0], partitionErrorCode: 0 },
 ];
 
