@@ -32,7 +32,6 @@ import { median, medianOfSummaries } from './lib/stats.mjs';
 import { measureCatchup, prepareCatchup, summarizeCatchup } from './scenarios/catchup.mjs';
 import { runDensity } from './scenarios/density.mjs';
 import { runIngest } from './scenarios/ingest.mjs';
-import { runEasPush } from './scenarios/eas-push.mjs';
 import { runPushLatency } from './scenarios/push-latency.mjs';
 import { cpuMsPerMessage, medianCpu, runClassicBaseline } from './scenarios/baseline.mjs';
 import { runStoreScaling } from './scenarios/store-scaling.mjs';
@@ -97,7 +96,9 @@ async function main() {
   );
   if (options.build) await build();
 
+  // The libraries run from their build output, so what imports them is loaded after the build.
   const { startPlatform, RegistryClient, DeviceClient } = await import('@pushmail/testing');
+  const { runEasPush } = await import('./scenarios/eas-push.mjs');
   const { ensureInfrastructure, kafkaVersion, pickListenPorts, startTunedPostgres, RECORDED_SETTINGS } =
     await import('../tools/infra/index.mjs');
   // The database is one with the settings docs/performance.md recommends for production, whatever
