@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import kafkajs, { type Kafka, type KafkaConfig, type logLevel as LogLevel } from 'kafkajs';
 import type { Logger } from 'pino';
 import { fixKafkajsOffsetCommitCoordinator } from './kafkajs-offset-commit.js';
@@ -31,8 +32,9 @@ export function createKafka(settings: KafkaSettings): Kafka {
       () =>
       ({ level, log: entry }: { level: LogLevel; log: { message: string } & Record<string, unknown> }) => {
         const { message, ...rest } = entry;
-        if (level <= logLevel.ERROR) log.error(rest, message);
-        else if (level === logLevel.WARN) log.warn(rest, message);
+        const severity = kafkajsLogSeverity(level, entry);
+        if (severity === 'error') log.error(rest, message);
+        else if (severity === 'warn') log.warn(rest, message);
         else log.debug(rest, message);
       },
   };
@@ -49,4 +51,36 @@ function routeProcessWarnings(logger: Logger): void {
   process.on('warning', (warning) => {
     logger.warn({ warning: { name: warning.name, message: warning.message } }, 'process warning');
   });
+}
+
+/** The messages of the broker error codes kafkajs retries by itself (its protocol table's `retriable`). */
+const RETRIED_BROKER_ERRORS: ReadonlySet<string> = new Set(
+  (
+    createRequire(import.meta.url)('kafkajs/src/protocol/error.js') as {
+      errorCodes: { message: string; retriable: boolean }[];
+    }
+  ).errorCodes
+    .filter((code) => code.retriable)
+    .map((code) => code.message),
+);
+
+/**
+ * kafkajs logs every failed response at ERROR, including the answers a broker gives while it starts or
+ * moves a leader ("The coordinator is loading and hence can't process requests"), which it then
+ * retries: at `npm start` and during a rolling restart those read as failures when nothing failed. A
+ * response refused with a retriable broker error is logged at debug; if the retries run out, the
+ * caller's error is logged where it is handled.
+ */
+export function kafkajsLogSeverity(
+  level: LogLevel,
+  entry: { message: string; error?: unknown },
+): 'error' | 'warn' | 'debug' {
+  if (level <= logLevel.ERROR) {
+    const retried =
+      entry.message.startsWith('Response ') &&
+      typeof entry.error === 'string' &&
+      RETRIED_BROKER_ERRORS.has(entry.error);
+    return retried ? 'debug' : 'error';
+  }
+  return level === logLevel.WARN ? 'warn' : 'debug';
 }

@@ -1,0 +1,48 @@
+import kafkajs from 'kafkajs';
+import { describe, expect, it } from 'vitest';
+import { kafkajsLogSeverity } from './kafka-client.js';
+
+const { logLevel } = kafkajs;
+
+describe(kafkajsLogSeverity.name, () => {
+  it('logs a response the broker refused with an error kafkajs retries at debug', () => {
+    expect(
+      kafkajsLogSeverity(logLevel.ERROR, {
+        message: 'Response GroupCoordinator(key: 10, version: 2)',
+        error: "The coordinator is loading and hence can't process requests for this group",
+      }),
+    ).toBe('debug');
+    expect(
+      kafkajsLogSeverity(logLevel.ERROR, {
+        message: 'Response Metadata(key: 3, version: 6)',
+        error: 'There is no leader for this topic-partition as we are in the middle of a leadership election',
+      }),
+    ).toBe('debug');
+  });
+
+  it('keeps a response refused with an error kafkajs does not retry at error', () => {
+    expect(
+      kafkajsLogSeverity(logLevel.ERROR, {
+        message: 'Response Produce(key: 0, version: 7)',
+        error: 'The request included a message larger than the max message size the server will accept',
+      }),
+    ).toBe('error');
+  });
+
+  it('keeps every other error line at error, even when it carries a retriable message', () => {
+    expect(
+      kafkajsLogSeverity(logLevel.ERROR, {
+        message: 'Crash: KafkaJSNumberOfRetriesExceeded',
+        error: "The coordinator is loading and hence can't process requests for this group",
+      }),
+    ).toBe('error');
+    expect(kafkajsLogSeverity(logLevel.ERROR, { message: 'Failed to connect to broker, reconnecting' })).toBe(
+      'error',
+    );
+  });
+
+  it('passes warnings and lower levels through', () => {
+    expect(kafkajsLogSeverity(logLevel.WARN, { message: 'anything' })).toBe('warn');
+    expect(kafkajsLogSeverity(logLevel.INFO, { message: 'anything' })).toBe('debug');
+  });
+});
