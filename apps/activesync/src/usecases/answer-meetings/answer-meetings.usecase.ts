@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { childText, children, el } from '@pushmail/activesync';
+import { childText, children, elementsOf } from '@pushmail/activesync';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
 
 /** MeetingResponse statuses ([MS-ASCMD] 2.2.3.177.9). */
 const MeetingStatus = { InvalidMeetingRequest: 2, ServerError: 4 } as const;
 
-const m = (tag: string, ...content: Parameters<typeof el>[2][]) => el('MeetingResponse', tag, ...content);
+const m = elementsOf('MeetingResponse');
 
 /**
  * MeetingResponse: pushmail is mail only and keeps no calendar, so no message is a meeting request

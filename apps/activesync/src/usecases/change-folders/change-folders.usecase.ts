@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { childText, el, type WbxmlElement } from '@pushmail/activesync';
+import { childText, el, elementsOf, type WbxmlElement } from '@pushmail/activesync';
 import { FolderType, hierarchyOf } from '../../folders/folder-types.js';
 import { MailStore } from '../../mailbox/mail-store.js';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
@@ -17,7 +17,7 @@ const FolderStatus = {
   BadRequest: 10,
 } as const;
 
-const h = (tag: string, ...content: Parameters<typeof el>[2][]) => el('FolderHierarchy', tag, ...content);
+const h = elementsOf('FolderHierarchy');
 
 type FolderCommand = 'FolderCreate' | 'FolderUpdate' | 'FolderDelete';
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { child, childText, children, el } from '@pushmail/activesync';
+import { child, childText, children, elementsOf } from '@pushmail/activesync';
 import { MailStore } from '../../mailbox/mail-store.js';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
 import { SyncStore } from '../../state/sync-store.js';
@@ -9,7 +9,7 @@ import { countOf } from '../../sync/item-diff.js';
 /** GetItemEstimate statuses ([MS-ASCMD] 2.2.3.177.6). */
 const EstimateStatus = { Success: 1, InvalidCollection: 2, NotPrimed: 3, InvalidSyncKey: 4 } as const;
 
-const g = (tag: string, ...content: Parameters<typeof el>[2][]) => el('GetItemEstimate', tag, ...content);
+const g = elementsOf('GetItemEstimate');
 
 /** GetItemEstimate: how many changes each collection's next Sync would bring, counted as Sync would. */
 @Injectable()

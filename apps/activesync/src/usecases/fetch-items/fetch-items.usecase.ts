@@ -4,6 +4,7 @@ import {
   child,
   childText,
   el,
+  elementsOf,
   encodeMultipart,
   encodeWbxml,
   MULTIPART_CONTENT_TYPE,
@@ -28,7 +29,7 @@ const FetchStatus = {
   NotSupported: 18,
 } as const;
 
-const i = (tag: string, ...content: Parameters<typeof el>[2][]) => el('ItemOperations', tag, ...content);
+const i = elementsOf('ItemOperations');
 
 /**
  * ItemOperations Fetch from the Mailbox store: a message by ServerId (its body as preferred, or its

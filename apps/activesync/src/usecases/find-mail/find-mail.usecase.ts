@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { child, childText, el } from '@pushmail/activesync';
+import { child, childText, el, elementsOf } from '@pushmail/activesync';
 import { MailStore } from '../../mailbox/mail-store.js';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
 import { easDate, formatAddresses } from '../../sync/email-item.js';
@@ -8,7 +8,7 @@ import { easDate, formatAddresses } from '../../sync/email-item.js';
 const FindStatus = { Success: 1, InvalidRequest: 2 } as const;
 const MAX_RESULTS = 100;
 
-const f = (tag: string, ...content: Parameters<typeof el>[2][]) => el('Find', tag, ...content);
+const f = elementsOf('Find');
 
 /**
  * Find (16.1) in the mailbox by free text, in one folder or all, newest first, at most 100 per

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { childText, children, el } from '@pushmail/activesync';
+import { childText, children, elementsOf } from '@pushmail/activesync';
 import { MailStore } from '../../mailbox/mail-store.js';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
 import { SyncStore } from '../../state/sync-store.js';
@@ -13,7 +13,7 @@ const MoveStatus = {
   Failure: 5,
 } as const;
 
-const m = (tag: string, ...content: Parameters<typeof el>[2][]) => el('Move', tag, ...content);
+const m = elementsOf('Move');
 
 /**
  * MoveItems: a message the device holds in one folder moves to another through mailbox (a JMAP

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { child, childText, children, el } from '@pushmail/activesync';
+import { child, childText, children, el, elementsOf } from '@pushmail/activesync';
 import { SpanKind } from '@opentelemetry/api';
 import { CONFIG, extractTraceContext, startSpan } from '@pushmail/platform';
 import { DeviceTrail } from '@pushmail/edge';
@@ -29,7 +29,7 @@ export const PingStatus = {
   ServerError: 8,
 } as const;
 
-const p = (tag: string, ...content: Parameters<typeof el>[2][]) => el('Ping', tag, ...content);
+const p = elementsOf('Ping');
 
 /**
  * Ping (Direct Push): parks the request until one of its folders changes (Status 2 with those

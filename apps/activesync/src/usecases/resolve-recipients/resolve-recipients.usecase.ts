@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { children, el, textOf } from '@pushmail/activesync';
+import { children, elementsOf, textOf } from '@pushmail/activesync';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
 import { DeviceViews } from '../../registry/device-views.js';
 
@@ -11,7 +11,7 @@ const MAX_ENTRIES = 100;
 /** A plain address: no spaces, brackets or commas, one @ with a dotted domain. */
 const ADDRESS = /^[^\s<>(),;:@"]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}$/;
 
-const r = (tag: string, ...content: Parameters<typeof el>[2][]) => el('ResolveRecipients', tag, ...content);
+const r = elementsOf('ResolveRecipients');
 
 /**
  * ResolveRecipients against what pushmail knows: the account's own address (by its address, its

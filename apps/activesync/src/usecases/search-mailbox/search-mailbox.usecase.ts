@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { child, childText, el, type WbxmlElement } from '@pushmail/activesync';
+import { child, childText, el, elementsOf, type WbxmlElement } from '@pushmail/activesync';
 import { MailStore } from '../../mailbox/mail-store.js';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
 import { bodyOptionsOf, chosenPreference } from '../../sync/body-preference.js';
@@ -10,7 +10,7 @@ const SearchStatus = { Success: 1, ServerError: 3, BadRequest: 2 } as const;
 const StoreStatus = { Success: 1, InvalidRequest: 2, ServerError: 3 } as const;
 const MAX_RESULTS = 100;
 
-const s = (tag: string, ...content: Parameters<typeof el>[2][]) => el('Search', tag, ...content);
+const s = elementsOf('Search');
 
 /** Search of the Mailbox store by free text, in one folder or all; other stores are refused plainly. */
 @Injectable()

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { child, childText, children, el, textOf, type WbxmlElement } from '@pushmail/activesync';
+import { child, childText, children, elementsOf, textOf, type WbxmlElement } from '@pushmail/activesync';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
 import { CertificateStatus, checkCertificate, parseCertificate } from './certificate-check.js';
 
@@ -7,7 +7,7 @@ import { CertificateStatus, checkCertificate, parseCertificate } from './certifi
 const MAX_CERTIFICATES = 20;
 const MAX_CERTIFICATE_CHARS = 16_384;
 
-const v = (tag: string, ...content: Parameters<typeof el>[2][]) => el('ValidateCert', tag, ...content);
+const v = elementsOf('ValidateCert');
 const protocolError = (): EasReply => ({
   body: v('ValidateCert', v('Status', String(CertificateStatus.ProtocolError))),
 });
