@@ -1,14 +1,14 @@
-import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { createLogger, migrateWithLock } from '@pushmail/platform';
-import { createTestDatabase, requiredEnv, type TestDatabase } from '@pushmail/testing';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAILBOX_SCHEMA, mailboxDataSourceOptions } from '../data-source-options.js';
+import {
+  type MigratedMailboxDatabase,
+  openMigratedMailboxDatabase,
+} from '../../testing/migrated-database.js';
 import { AddEmailMailboxesThread1796600500000 } from './1796600500000-add-email-mailboxes-thread.js';
 
 describe(AddEmailMailboxesThread1796600500000.name, () => {
-  let database: TestDatabase;
+  let database: MigratedMailboxDatabase;
   let dataSource: DataSource;
   const accountId = randomUUID();
 
@@ -27,27 +27,16 @@ describe(AddEmailMailboxesThread1796600500000.name, () => {
         [accountId],
       )) as Array<{ row: string }>
     ).map((row) => row.row);
-  const undo = async (): Promise<void> => {
-    const applied = async (): Promise<boolean> =>
-      (
-        (await dataSource.query(`SELECT 1 FROM mailbox.migrations WHERE name = $1`, [
-          AddEmailMailboxesThread1796600500000.name,
-        ])) as unknown[]
-      ).length > 0;
-    while (await applied()) await dataSource.undoLastMigration({ transaction: 'each' });
-  };
+  const undo = () => database.undoThrough(AddEmailMailboxesThread1796600500000);
 
   beforeAll(async () => {
-    database = await createTestDatabase(requiredEnv('DATABASE_URL'));
-    dataSource = new DataSource(mailboxDataSourceOptions(database.url));
-    await dataSource.initialize();
-    await migrateWithLock(dataSource, MAILBOX_SCHEMA, createLogger('mailbox', 'warn'));
+    database = await openMigratedMailboxDatabase();
+    ({ dataSource } = database);
     await dataSource.query('INSERT INTO mailbox.account_state (account_id) VALUES ($1)', [accountId]);
   });
 
   afterAll(async () => {
-    await dataSource?.destroy();
-    await database?.drop();
+    await database?.close();
   });
 
   it('fills the thread of the rows written before it, and the trigger writes it after', async () => {
@@ -59,7 +48,7 @@ describe(AddEmailMailboxesThread1796600500000.name, () => {
     );
     expect(column.n).toBe(0);
 
-    await migrateWithLock(dataSource, MAILBOX_SCHEMA, createLogger('mailbox', 'warn'));
+    await database.migrate();
     expect(await memberships()).toEqual(['Finbox Ma Tone', 'Fwork Ma Tone']);
     await insertEmail('Mb', 'Ttwo', { Finbox: true });
     await dataSource.query(`UPDATE mailbox.emails SET mailbox_ids = '{"Fwork": true}' WHERE id = 'Ma'`);
@@ -76,7 +65,7 @@ describe(AddEmailMailboxesThread1796600500000.name, () => {
       [accountId],
     )) as Array<{ email_id: string }>;
     expect(rows.map((row) => row.email_id)).toEqual(['Ma', 'Mb', 'Mc']);
-    await migrateWithLock(dataSource, MAILBOX_SCHEMA, createLogger('mailbox', 'warn'));
+    await database.migrate();
     expect(await memberships()).toEqual(['Finbox Mb Tthree', 'Finbox Mc Tfour', 'Fwork Ma Tone']);
   });
 });

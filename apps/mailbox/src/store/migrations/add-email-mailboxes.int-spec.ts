@@ -1,14 +1,14 @@
-import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { createLogger, migrateWithLock } from '@pushmail/platform';
-import { createTestDatabase, requiredEnv, type TestDatabase } from '@pushmail/testing';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAILBOX_SCHEMA, mailboxDataSourceOptions } from '../data-source-options.js';
+import {
+  type MigratedMailboxDatabase,
+  openMigratedMailboxDatabase,
+} from '../../testing/migrated-database.js';
 import { AddEmailMailboxes1796500500000 } from './1796500500000-add-email-mailboxes.js';
 
 describe(AddEmailMailboxes1796500500000.name, () => {
-  let database: TestDatabase;
+  let database: MigratedMailboxDatabase;
   let dataSource: DataSource;
   const accountId = randomUUID();
 
@@ -29,16 +29,13 @@ describe(AddEmailMailboxes1796500500000.name, () => {
     ).map((row) => row.row);
 
   beforeAll(async () => {
-    database = await createTestDatabase(requiredEnv('DATABASE_URL'));
-    dataSource = new DataSource(mailboxDataSourceOptions(database.url));
-    await dataSource.initialize();
-    await migrateWithLock(dataSource, MAILBOX_SCHEMA, createLogger('mailbox', 'warn'));
+    database = await openMigratedMailboxDatabase();
+    ({ dataSource } = database);
     await dataSource.query('INSERT INTO mailbox.account_state (account_id) VALUES ($1)', [accountId]);
   });
 
   afterAll(async () => {
-    await dataSource?.destroy();
-    await database?.drop();
+    await database?.close();
   });
 
   it('keeps one row per mailbox an email is in (set to true) through inserts, changes and deletes', async () => {
@@ -66,20 +63,14 @@ describe(AddEmailMailboxes1796500500000.name, () => {
 
   it('drops the table and its trigger when undone, and fills it from the stored emails when run', async () => {
     // The migrations after it first, newest first, then it.
-    const undone = async (): Promise<boolean> =>
-      (
-        (await dataSource.query(`SELECT 1 FROM mailbox.migrations WHERE name = $1`, [
-          AddEmailMailboxes1796500500000.name,
-        ])) as unknown[]
-      ).length === 0;
-    while (!(await undone())) await dataSource.undoLastMigration({ transaction: 'each' });
+    await database.undoThrough(AddEmailMailboxes1796500500000);
     const [gone] = await dataSource.query(`SELECT to_regclass('mailbox.email_mailboxes') AS name`);
     expect(gone.name).toBeNull();
     // Written while nothing kept the table.
     await insertEmail('Mc', { Fwork: true, Fother: true }, 3);
     await dataSource.query(`UPDATE mailbox.emails SET mailbox_ids = '{"Fother": true}' WHERE id = 'Mb'`);
 
-    await migrateWithLock(dataSource, MAILBOX_SCHEMA, createLogger('mailbox', 'warn'));
+    await database.migrate();
     expect(await memberships()).toEqual(['Fother Mb 10:02', 'Fother Mc 09:03', 'Fwork Mc 09:03']);
     await dataSource.query(`DELETE FROM mailbox.emails WHERE id = 'Mc'`);
     expect(await memberships()).toEqual(['Fother Mb 10:02']);

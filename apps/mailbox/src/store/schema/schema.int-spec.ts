@@ -1,25 +1,23 @@
-import 'reflect-metadata';
-import { createLogger, migrateWithLock } from '@pushmail/platform';
-import { createTestDatabase, requiredEnv, type TestDatabase } from '@pushmail/testing';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAILBOX_SCHEMA, mailboxDataSourceOptions } from '../data-source-options.js';
+import {
+  type MigratedMailboxDatabase,
+  openMigratedMailboxDatabase,
+} from '../../testing/migrated-database.js';
+import { MAILBOX_SCHEMA } from '../data-source-options.js';
 import { allowedValuesOf, type AllowedValues, type ColumnInfo, renderSchema } from './render-schema.js';
 
 describe(renderSchema.name, () => {
-  let database: TestDatabase;
+  let database: MigratedMailboxDatabase;
   let dataSource: DataSource;
 
   beforeAll(async () => {
-    database = await createTestDatabase(requiredEnv('DATABASE_URL'));
-    dataSource = new DataSource(mailboxDataSourceOptions(database.url));
-    await dataSource.initialize();
-    await migrateWithLock(dataSource, MAILBOX_SCHEMA, createLogger('mailbox', 'warn'));
+    database = await openMigratedMailboxDatabase();
+    ({ dataSource } = database);
   });
 
   afterAll(async () => {
-    await dataSource?.destroy();
-    await database?.drop();
+    await database?.close();
   });
 
   it('gives the committed schema types when run over the migrated database', async () => {
