@@ -1,19 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { DeviceStanding } from '../registry/device-views.js';
+import { allowedStanding } from '../testing/device-standing.js';
 import { testPolicy } from '../testing/test-policy.js';
 import { gateOf, httpStatusOf } from './device-gate.js';
 
 const policy = testPolicy(2);
-const allowed: DeviceStanding = {
-  known: true,
-  accountActive: true,
-  access: 'allowed',
-  accessRule: null,
-  wiped: false,
-  pendingWipe: null,
-  policy,
-};
+const allowed = allowedStanding(policy);
 const acknowledged = { policyKey: 1234, policyId: policy.policyId, policyVersion: 2 };
 const none = { policyKey: null, policyId: null, policyVersion: null };
 

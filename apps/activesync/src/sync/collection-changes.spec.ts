@@ -4,6 +4,7 @@ import type { PingRegistry } from '../ping/ping-registry.js';
 import type { DeviceViews } from '../registry/device-views.js';
 import type { DeviceStore } from '../state/device-store.js';
 import type { SyncStore } from '../state/sync-store.js';
+import { allowedStanding } from '../testing/device-standing.js';
 import { CollectionChanges } from './collection-changes.js';
 import type { FolderView, FolderViewRequest } from './folder-view.js';
 
@@ -39,15 +40,7 @@ function setUp(current: string, inbox: string[]) {
 const request: FolderViewRequest = {
   accountId: 'acc',
   address: 'alice@example.com',
-  standing: {
-    known: true,
-    accountActive: true,
-    access: 'allowed',
-    accessRule: null,
-    wiped: false,
-    pendingWipe: null,
-    policy: null,
-  },
+  standing: allowedStanding(),
   collectionId: 'inbox',
   inboxId: 'inbox',
 };

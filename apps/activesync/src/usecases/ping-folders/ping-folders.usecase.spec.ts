@@ -10,6 +10,7 @@ import type { DeviceStore } from '../../state/device-store.js';
 import type { HeldFolder } from '../../state/entities/folder-state.entity.js';
 import type { SyncStore } from '../../state/sync-store.js';
 import type { CollectionChanges, GateRequest, HeldRequest, WatchEnd } from '../../sync/collection-changes.js';
+import { allowedStanding } from '../../testing/device-standing.js';
 import { PingFolders } from './ping-folders.usecase.js';
 
 setFlagsFromString('--expose-gc');
@@ -78,7 +79,7 @@ function pingContext(folders: string[], signal: AbortSignal): EasCommandContext 
       pingHeartbeatSeconds: null,
       userAgent: 'x'.repeat(512),
     },
-    standing: { known: true, accountActive: true, access: 'allowed', wiped: false },
+    standing: allowedStanding(),
     body: el(
       'Ping',
       'Ping',
