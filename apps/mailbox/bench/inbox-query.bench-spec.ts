@@ -8,16 +8,10 @@
 // per account, mailbox, position and statement.
 //   KAFKA_BROKERS=127.0.0.1:29092 DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
 //     npx vitest run --config apps/mailbox/bench/vitest.config.mjs apps/mailbox/bench/inbox-query.bench-spec.ts
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// The store probes' EXPLAIN summary, so both read plans alike; bench/ is not an Nx project.
-// @ts-expect-error: a plain ES module of the bench, without types
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { summarizeExplain } from '../../../bench/lib/store-probes.mjs';
 import { compileQuery } from '../src/jmap/methods/email.methods.js';
-import { mailArrivedEvent, rawMessage } from '../src/testing/mail-fixtures.js';
 import { type MailboxTestApp, startMailboxApp } from '../src/testing/mailbox-harness.js';
-import { StoreDeliveryUseCase } from '../src/usecases/store-delivery/store-delivery.usecase.js';
+import { analyzeFilled, fastestExplain, seededAccount } from './query-bench.js';
 
 const SIZES = (process.env['BENCH_INBOX_SIZES'] ?? '1000,50000').split(',').map(Number);
 const LIMIT = 50;
@@ -63,11 +57,8 @@ describe('Email/query of one mailbox, newest first', () => {
 
   beforeAll(async () => {
     mailbox = await startMailboxApp();
-    const store = mailbox.app.get(StoreDeliveryUseCase);
     for (const size of SIZES) {
-      const accountId = randomUUID();
-      const stored = await store.execute([mailArrivedEvent(accountId, rawMessage({ subject: 'seed' }))]);
-      const seed = stored.changes[0]!.createdEmailIds[0]!;
+      const { accountId, seed } = await seededAccount(mailbox);
       const { rows } = await mailbox.db.query<{ inbox: string; archive: string }>(
         `SELECT max(id) FILTER (WHERE role = 'inbox') AS inbox, max(id) FILTER (WHERE role = 'archive') AS archive
            FROM mailbox.mailboxes WHERE account_id = $1`,
@@ -93,8 +84,7 @@ describe('Email/query of one mailbox, newest first', () => {
       );
       accounts.push({ accountId, mailboxes: { inbox, archive, receipts } });
     }
-    await mailbox.db.query('VACUUM ANALYZE mailbox.emails');
-    await mailbox.db.query('VACUUM ANALYZE mailbox.email_mailboxes');
+    await analyzeFilled(mailbox);
   });
 
   afterAll(async () => {
@@ -119,16 +109,7 @@ describe('Email/query of one mailbox, newest first', () => {
             // Every statement of a kind gives the same answer.
             expect(answer, name).toBe(answers.get(statement.page) ?? answer);
             answers.set(statement.page, answer);
-            let best: ReturnType<typeof summarizeExplain> | undefined;
-            for (let run = 0; run < 5; run += 1) {
-              const { rows } = await mailbox.db.query(
-                `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${sql}`,
-                params,
-              );
-              const summary = summarizeExplain(rows[0]['QUERY PLAN']);
-              if (!best || summary.executionMs < best.executionMs) best = summary;
-            }
-            const { executionMs, rowsRead, blocks, plan } = best;
+            const { executionMs, rowsRead, blocks, plan } = await fastestExplain(mailbox, sql, params);
             if (name === 'page now: email_mailboxes' && position === 0) costOfNow.push(blocks);
             console.log(
               JSON.stringify({
@@ -140,16 +121,7 @@ describe('Email/query of one mailbox, newest first', () => {
                 executionMs,
                 sharedBlocks: blocks,
                 rowsRead,
-                plan: plan.map(
-                  (node: {
-                    depth: number;
-                    node: string;
-                    relation?: string;
-                    index?: string;
-                    actualRows: number;
-                  }) =>
-                    `${' '.repeat(node.depth)}${node.node}${node.index ? ` ${node.index}` : node.relation ? ` ${node.relation}` : ''} (${node.actualRows})`,
-                ),
+                plan,
               }),
             );
           }

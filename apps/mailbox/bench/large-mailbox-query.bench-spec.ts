@@ -10,16 +10,10 @@
 // and statement.
 //   KAFKA_BROKERS=127.0.0.1:29092 DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
 //     npx vitest run --config apps/mailbox/bench/vitest.config.mjs apps/mailbox/bench/large-mailbox-query.bench-spec.ts
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// The store probes' EXPLAIN summary, so both read plans alike; bench/ is not an Nx project.
-// @ts-expect-error: a plain ES module of the bench, without types
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { summarizeExplain } from '../../../bench/lib/store-probes.mjs';
 import { compileQuery } from '../src/jmap/methods/email.methods.js';
-import { mailArrivedEvent, rawMessage } from '../src/testing/mail-fixtures.js';
 import { type MailboxTestApp, startMailboxApp } from '../src/testing/mailbox-harness.js';
-import { StoreDeliveryUseCase } from '../src/usecases/store-delivery/store-delivery.usecase.js';
+import { analyzeFilled, fastestExplain, seededAccount } from './query-bench.js';
 
 const SIZES = (process.env['BENCH_QUERY_SIZES'] ?? '1000,50000').split(',').map(Number);
 const LIMIT = 50;
@@ -86,11 +80,8 @@ describe('Email/query of one large mailbox ordered by receivedAt', () => {
 
   beforeAll(async () => {
     mailbox = await startMailboxApp();
-    const store = mailbox.app.get(StoreDeliveryUseCase);
     for (const size of SIZES) {
-      const accountId = randomUUID();
-      const stored = await store.execute([mailArrivedEvent(accountId, rawMessage({ subject: 'seed' }))]);
-      const seed = stored.changes[0]!.createdEmailIds[0]!;
+      const { accountId, seed } = await seededAccount(mailbox);
       const { rows } = await mailbox.db.query<{ inbox: string }>(
         `SELECT id AS inbox FROM mailbox.mailboxes WHERE account_id = $1 AND role = 'inbox'`,
         [accountId],
@@ -112,23 +103,12 @@ describe('Email/query of one large mailbox ordered by receivedAt', () => {
       );
       accounts.push({ size, accountId, inbox });
     }
-    await mailbox.db.query('VACUUM ANALYZE mailbox.emails');
-    await mailbox.db.query('VACUUM ANALYZE mailbox.email_mailboxes');
+    await analyzeFilled(mailbox);
   });
 
   afterAll(async () => {
     await mailbox?.close();
   });
-
-  const explain = async (sql: string, params: unknown[]) => {
-    let best: ReturnType<typeof summarizeExplain> | undefined;
-    for (let run = 0; run < 5; run += 1) {
-      const { rows } = await mailbox.db.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${sql}`, params);
-      const summary = summarizeExplain(rows[0]['QUERY PLAN']);
-      if (!best || summary.executionMs < best.executionMs) best = summary;
-    }
-    return best!;
-  };
 
   it('reads a collapsed page and finds an anchor in as many rows whatever the size of the mailbox', async () => {
     const firstPageNow: number[] = [];
@@ -199,7 +179,7 @@ describe('Email/query of one large mailbox ordered by receivedAt', () => {
             expect(answer, `${name}: ${statement}`).toBe(answers.get(kind) ?? answer);
             answers.set(kind, answer);
           }
-          const { executionMs, rowsRead, blocks, plan } = await explain(sql, params);
+          const { executionMs, rowsRead, blocks, plan } = await fastestExplain(mailbox, sql, params);
           if (statement === 'page at 0 now' && name === 'inbox, newest first') firstPageNow.push(rowsRead);
           console.log(
             JSON.stringify({
@@ -209,16 +189,7 @@ describe('Email/query of one large mailbox ordered by receivedAt', () => {
               executionMs,
               sharedBlocks: blocks,
               rowsRead,
-              plan: plan.map(
-                (node: {
-                  depth: number;
-                  node: string;
-                  relation?: string;
-                  index?: string;
-                  actualRows: number;
-                }) =>
-                  `${' '.repeat(node.depth)}${node.node}${node.index ? ` ${node.index}` : node.relation ? ` ${node.relation}` : ''} (${node.actualRows})`,
-              ),
+              plan,
             }),
           );
         }
