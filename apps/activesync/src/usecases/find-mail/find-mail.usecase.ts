@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { child, childText, el, elementsOf } from '@pushmail/activesync';
 import { MailStore } from '../../mailbox/mail-store.js';
+import { searchRange, searchText } from '../../mailbox/search-request.js';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
 import { easDate, formatAddresses } from '../../sync/email-item.js';
 
 /** Find statuses ([MS-ASCMD] 2.2.3.177.7, 16.1). */
 const FindStatus = { Success: 1, InvalidRequest: 2 } as const;
-const MAX_RESULTS = 100;
 
 const f = elementsOf('Find');
 
@@ -27,17 +27,16 @@ export class FindMail implements EasCommand {
     const criterion = execute ? child(execute, 'MailBoxSearchCriterion', 'Find') : undefined;
     const query = criterion ? child(criterion, 'Query', 'Find') : undefined;
     if (!query || context.standing.access === 'quarantined') return invalid;
-    const text = childText(query, 'FreeText', 'Find')?.trim();
+    const text = searchText(childText(query, 'FreeText', 'Find'));
     const className = childText(query, 'Class', 'AirSync');
-    if (!text || text.length > 256 || (className !== undefined && className !== 'Email')) return invalid;
+    if (!text || (className !== undefined && className !== 'Email')) return invalid;
     const collectionId = childText(query, 'CollectionId', 'AirSync');
     const options = child(criterion!, 'Options', 'Find');
-    const range = /^(\d{1,6})-(\d{1,6})$/.exec((options && childText(options, 'Range', 'Find')) ?? '0-99');
+    const range = searchRange(options && childText(options, 'Range', 'Find'));
     if (!range) return invalid;
-    const first = Number(range[1]);
-    const last = Math.max(first, Math.min(Number(range[2]), first + MAX_RESULTS - 1));
+    const { first } = range;
     const { accountId } = context.device;
-    const { ids, total } = await this.mail.search(accountId, text, collectionId, first, last - first + 1);
+    const { ids, total } = await this.mail.search(accountId, text, collectionId, first, range.count);
     const details = await this.mail.emails(accountId, ids, { text: false, html: false });
     const results = details.map((detail) =>
       f(

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { child, childText, el, elementsOf, type WbxmlElement } from '@pushmail/activesync';
 import { MailStore } from '../../mailbox/mail-store.js';
+import { FIRST_RESULTS, searchRange, searchText } from '../../mailbox/search-request.js';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
 import { bodyOptionsOf, chosenPreference } from '../../sync/body-preference.js';
 import { emailApplicationData, servedBody } from '../../sync/email-item.js';
@@ -8,7 +9,6 @@ import { emailApplicationData, servedBody } from '../../sync/email-item.js';
 /** Search statuses ([MS-ASCMD] 2.2.3.177.14; the Store's 2.2.3.177.15). */
 const SearchStatus = { Success: 1, ServerError: 3, BadRequest: 2 } as const;
 const StoreStatus = { Success: 1, InvalidRequest: 2, ServerError: 3 } as const;
-const MAX_RESULTS = 100;
 
 const s = elementsOf('Search');
 
@@ -38,20 +38,13 @@ export class SearchMailbox implements EasCommand {
     }
     const query = child(store, 'Query', 'Search');
     const and = query ? (child(query, 'And', 'Search') ?? query) : undefined;
-    const text = and ? childText(and, 'FreeText', 'Search')?.trim() : undefined;
-    if (!text || text.length > 256) return answer(StoreStatus.InvalidRequest);
+    const text = searchText(and && childText(and, 'FreeText', 'Search'));
+    if (!text) return answer(StoreStatus.InvalidRequest);
     const collectionId = and ? childText(and, 'CollectionId', 'AirSync') : undefined;
     const options = child(store, 'Options', 'Search');
-    const range = /^(\d{1,6})-(\d{1,6})$/.exec((options && childText(options, 'Range', 'Search')) ?? '0-99');
-    const first = Number(range?.[1] ?? 0);
-    const last = Math.max(first, Math.min(Number(range?.[2] ?? 99), first + MAX_RESULTS - 1));
-    const { ids, total } = await this.mail.search(
-      context.device.accountId,
-      text,
-      collectionId,
-      first,
-      last - first + 1,
-    );
+    // A malformed Range is read as none.
+    const { first, count } = searchRange(options && childText(options, 'Range', 'Search')) ?? FIRST_RESULTS;
+    const { ids, total } = await this.mail.search(context.device.accountId, text, collectionId, first, count);
     const details = await this.mail.emails(context.device.accountId, ids, { text: true, html: true });
     const preference = chosenPreference(bodyOptionsOf(options));
     const results = details.map((detail) =>
