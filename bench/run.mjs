@@ -25,7 +25,7 @@ import {
   snapshotAllCpu,
 } from './lib/procstat.mjs';
 import { Progress } from './lib/progress.mjs';
-import { MEASURED_SERVICES } from './lib/services.mjs';
+import { measuredServices } from './lib/services.mjs';
 import { startStageTracer } from './lib/stage-tracer.mjs';
 import { waitForQuiet } from './lib/quiesce.mjs';
 import { median, medianOfSummaries } from './lib/stats.mjs';
@@ -48,8 +48,10 @@ const resultsDir = join(repoRoot, 'bench/results');
 const profileDir = join(resultsDir, 'profiles');
 const logDir = join(resultsDir, 'logs');
 const DOMAIN = 'bench.example';
+/** Known once the test kit is built (see main). */
+let MEASURED_SERVICES;
 /** The server side of pushmail: what a message costs it, load generator and socket clients left out. */
-const SERVER_PROCESSES = [...MEASURED_SERVICES, 'kafka', 'postgres (bench db)', 'postgres (background)'];
+let SERVER_PROCESSES;
 
 const options = parseOptions();
 const progress = new Progress();
@@ -99,6 +101,8 @@ async function main() {
   // The libraries run from their build output, so what imports them is loaded after the build.
   const { startPlatform, RegistryClient, DeviceClient } = await import('@pushmail/testing');
   const { runEasPush } = await import('./scenarios/eas-push.mjs');
+  MEASURED_SERVICES = await measuredServices();
+  SERVER_PROCESSES = [...MEASURED_SERVICES, 'kafka', 'postgres (bench db)', 'postgres (background)'];
   const { ensureInfrastructure, kafkaVersion, pickListenPorts, startTunedPostgres, RECORDED_SETTINGS } =
     await import('../tools/infra/index.mjs');
   // The database is one with the settings docs/performance.md recommends for production, whatever

@@ -18,7 +18,7 @@ import { heapGrowth, heapSnapshotSummary, INSPECTOR_LINE, memoryAfterGc } from '
 import { findKafkaPid, readProcess } from './lib/procstat.mjs';
 import { Progress } from './lib/progress.mjs';
 import { groupLag, waitForQuiet } from './lib/quiesce.mjs';
-import { MEASURED_SERVICES } from './lib/services.mjs';
+import { measuredServices } from './lib/services.mjs';
 import { SmtpPool } from './lib/smtp-pipeline.mjs';
 import { nowMs, sleep } from './lib/stats.mjs';
 import { runIngest } from './scenarios/ingest.mjs';
@@ -100,6 +100,8 @@ let platform;
 let db;
 let pool;
 let admin;
+/** Known once main has loaded the test kit. */
+let MEASURED_SERVICES;
 
 async function cleanup() {
   await pool?.close().catch(() => undefined);
@@ -120,6 +122,7 @@ await cleanup();
 
 async function main() {
   const { startPlatform, RegistryClient } = await import('@pushmail/testing');
+  MEASURED_SERVICES = await measuredServices();
   const { ensureInfrastructure } = await import('../tools/infra/index.mjs');
   // A broker of its own: the services' group and topic names are fixed (see bench/run.mjs).
   delete process.env.KAFKA_BROKERS;
