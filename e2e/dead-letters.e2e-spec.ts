@@ -10,11 +10,10 @@ import {
   buildMessage,
   expectEventually,
   RegistryClient,
-  sendPlainMail,
   type RunningPlatform,
   testKafka,
 } from '@pushmail/testing';
-import { kafkaBrokers, startSuitePlatform } from './support/e2e-platform.js';
+import { deliver, kafkaBrokers, startSuitePlatform } from './support/e2e-platform.js';
 
 const run = promisify(execFile);
 const MAIL_ARRIVED = 'pushmail.mail.arrived.v1';
@@ -139,13 +138,7 @@ describe('dead letters: a poison event is set aside, the partition moves on, and
     expect(JSON.parse(Buffer.from(letter!.valueBase64, 'base64').toString('utf8'))).toEqual(event);
 
     // Same key, same partition: a later mail is stored only if the consumer moved past the poison.
-    const sent = await sendPlainMail(platform.smtp, {
-      from: 'sender@elsewhere.example',
-      to: address,
-      subject: 'after the poison',
-      text: 'later',
-    });
-    expect(sent.data?.code).toBe(250);
+    await deliver(platform, address, 'after the poison', { text: 'later' });
     await expectEventually(async () => expect(await subjectsOf(accountId)).toEqual(['after the poison']), {
       timeoutMs: 30_000,
     });

@@ -9,10 +9,9 @@ import {
   expectEventually,
   freePort,
   RegistryClient,
-  sendPlainMail,
   type RunningPlatform,
 } from '@pushmail/testing';
-import { newAccount as newAccountOf, startSuitePlatform } from './support/e2e-platform.js';
+import { deliver, newAccount as newAccountOf, startSuitePlatform } from './support/e2e-platform.js';
 import {
   eventuallyFinding as eventuallyFindingOf,
   findingsOf as findingsOfDevice,
@@ -269,13 +268,7 @@ describe('device diagnostics: trail, findings and the self-test', () => {
     try {
       client.enablePush(undefined, null);
       await client.request([['Core/echo', {}, 'e']]);
-      const sent = await sendPlainMail(platform.smtp, {
-        from: 'bob@elsewhere.example',
-        to: address,
-        subject: 'unread',
-        text: 'never fetched',
-      });
-      expect(sent.data?.code).toBe(250);
+      await deliver(platform, address, 'unread', { from: 'bob@elsewhere.example', text: 'never fetched' });
       await client.nextStateChange(10_000);
       const finding = await eventuallyFinding(accountId, device.deviceId, 'pushesNotFetched');
       expect(finding.evidence['pushes']).toBeGreaterThanOrEqual(1);

@@ -4,12 +4,11 @@ import webpush from 'web-push';
 import {
   expectEventually,
   RegistryClient,
-  sendPlainMail,
   WebPushReceiver,
   type Invocation,
   type RunningPlatform,
 } from '@pushmail/testing';
-import { newAccount, startSuitePlatform } from './support/e2e-platform.js';
+import { deliver, newAccount, startSuitePlatform } from './support/e2e-platform.js';
 
 /**
  * A phone app in the background holds no socket: it is reached by Web Push. The receiver is the
@@ -109,13 +108,9 @@ describe('Web Push: a backgrounded phone learns of new mail without a socket', (
     // push-delivery joins the change stream at its latest offset: mail until a push lands.
     const push = await expectEventually(
       async () => {
-        const reply = await sendPlainMail(platform.smtp, {
-          from: 'sender@elsewhere.example',
-          to: address,
-          subject: `web push ${randomUUID().slice(0, 6)}`,
+        await deliver(platform, address, `web push ${randomUUID().slice(0, 6)}`, {
           text: 'for a phone in a pocket',
         });
-        expect(reply.data?.code).toBe(250);
         return expectEventually(
           () => {
             const found = receiver.received.find(
