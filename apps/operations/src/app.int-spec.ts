@@ -6,11 +6,11 @@ import type { AddressInfo } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createLogger, loadConfig } from '@pushmail/platform';
 import {
-  createDatabase,
-  dropDatabase,
+  createTestDatabase,
   isolatedTrailGroup,
   listenOnLoopback,
   requiredEnv,
+  type TestDatabase,
 } from '@pushmail/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -79,10 +79,12 @@ describe(AppModule.name, () => {
   let db: pg.Client;
   let registry: Awaited<ReturnType<typeof startRegistry>>;
   let outbound: Awaited<ReturnType<typeof startRegistry>>;
+  let database: TestDatabase;
   let databaseUrl: string;
 
   beforeAll(async () => {
-    databaseUrl = await createDatabase(ADMIN_URL, `pm_${randomBytes(6).toString('hex')}`);
+    database = await createTestDatabase(ADMIN_URL);
+    databaseUrl = database.url;
     registry = await startRegistry();
     outbound = await startRegistry(outboundDocument);
 
@@ -110,7 +112,7 @@ describe(AppModule.name, () => {
     await app?.close();
     await new Promise((resolve) => registry?.server.close(resolve));
     await new Promise((resolve) => outbound?.server.close(resolve));
-    if (databaseUrl) await dropDatabase(ADMIN_URL, databaseUrl);
+    await database?.drop();
   });
 
   const asAdmin = (path: string, init: RequestInit = {}) =>

@@ -1,8 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createKafka, createLogger, EventProducer } from '@pushmail/platform';
-import { EasClient, expectEventually, listenOnLoopback, requiredEnv } from '@pushmail/testing';
-import pg from 'pg';
+import {
+  createTestDatabase,
+  EasClient,
+  expectEventually,
+  listenOnLoopback,
+  requiredEnv,
+  type TestDatabase,
+} from '@pushmail/testing';
 import { expect } from 'vitest';
 import { activeSyncConfigSchema, type ActiveSyncConfig } from '../config/activesync-config.js';
 import { activeSyncService } from '../service.js';
@@ -28,7 +34,7 @@ export class GatewayHarness {
   private readonly replicas: NestExpressApplication[] = [];
   private gatewayConfig: ActiveSyncConfig | undefined;
   private readonly internalToken = randomBytes(24).toString('base64url');
-  private readonly database = `eas_${randomBytes(5).toString('hex')}`;
+  private database: TestDatabase | undefined;
   private readonly databaseUrl = requiredEnv('DATABASE_URL');
   private readonly kafkaBrokers = requiredEnv('KAFKA_BROKERS');
 
@@ -46,15 +52,13 @@ export class GatewayHarness {
   }
 
   async start(): Promise<void> {
-    await this.adminQuery(`CREATE DATABASE "${this.database}"`);
-    const url = new URL(this.databaseUrl);
-    url.pathname = `/${this.database}`;
+    this.database = await createTestDatabase(this.databaseUrl);
     await this.producer.connect();
     await this.mailbox.start();
     await this.registry.start();
     const config = activeSyncConfigSchema.parse({
       KAFKA_BROKERS: this.kafkaBrokers,
-      DATABASE_URL: url.toString(),
+      DATABASE_URL: this.database.url,
       INTERNAL_TOKEN: this.internalToken,
       MAILBOX_URL: this.mailbox.url,
       REGISTRY_URL: this.registry.url,
@@ -91,7 +95,7 @@ export class GatewayHarness {
     await this.producer.disconnect();
     await this.mailbox.stop();
     await this.registry.stop();
-    await this.adminQuery(`DROP DATABASE IF EXISTS "${this.database}" WITH (FORCE)`);
+    await this.database?.drop();
   }
 
   /** A fresh account with the test password and an empty mailbox; with `policy`, a PIN policy. */
@@ -119,15 +123,5 @@ export class GatewayHarness {
       deviceId,
       version,
     });
-  }
-
-  private async adminQuery(sql: string): Promise<void> {
-    const admin = new pg.Client({ connectionString: this.databaseUrl });
-    await admin.connect();
-    try {
-      await admin.query(sql);
-    } finally {
-      await admin.end();
-    }
   }
 }

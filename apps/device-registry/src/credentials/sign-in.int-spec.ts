@@ -2,8 +2,7 @@ import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createLogger, loadConfig } from '@pushmail/platform';
-import { listenOnLoopback, requiredEnv } from '@pushmail/testing';
-import pg from 'pg';
+import { createTestDatabase, listenOnLoopback, requiredEnv, type TestDatabase } from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registryConfigSchema } from '../config/registry-config.js';
 import { registryService } from '../service.js';
@@ -25,17 +24,12 @@ function median(values: number[]): number {
 describe(SignIn.name, () => {
   let app: NestExpressApplication;
   let baseUrl: string;
-  const databaseName = `pm_${randomBytes(6).toString('hex')}`;
+  let database: TestDatabase;
 
   beforeAll(async () => {
-    const admin = new pg.Client({ connectionString: ADMIN_URL });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE "${databaseName}"`);
-    await admin.end();
-    const url = new URL(ADMIN_URL);
-    url.pathname = `/${databaseName}`;
+    database = await createTestDatabase(ADMIN_URL);
     const config = loadConfig(registryConfigSchema, {
-      DATABASE_URL: url.toString(),
+      DATABASE_URL: database.url,
       KAFKA_BROKERS: requiredEnv('KAFKA_BROKERS'),
       ADMIN_TOKEN,
       SIGN_IN_FAILURE_DELAY_MS: String(FAILURE_DELAY_MS),
@@ -51,10 +45,7 @@ describe(SignIn.name, () => {
 
   afterAll(async () => {
     await app?.close();
-    const admin = new pg.Client({ connectionString: ADMIN_URL });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
-    await admin.end();
+    await database?.drop();
   });
 
   async function createAccount(): Promise<string> {

@@ -1,9 +1,8 @@
 import 'reflect-metadata';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createLogger, migrateWithLock } from '@pushmail/platform';
-import { createDatabase, dropDatabase } from '@pushmail/testing';
+import { createTestDatabase, requiredEnv, type TestDatabase } from '@pushmail/testing';
 import { DataSource } from 'typeorm';
-import { requiredEnv } from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OperationsConfig } from '../config/operations-config.js';
 import { OPERATIONS_SCHEMA, operationsDataSourceOptions } from '../database/data-source-options.js';
@@ -15,11 +14,11 @@ const CAP = 10;
 describe(TrailStore.name, () => {
   let dataSource: DataSource;
   let store: TrailStore;
-  let databaseUrl: string;
+  let database: TestDatabase;
 
   beforeAll(async () => {
-    databaseUrl = await createDatabase(ADMIN_URL, `pm_${randomBytes(6).toString('hex')}`);
-    dataSource = new DataSource(operationsDataSourceOptions(databaseUrl));
+    database = await createTestDatabase(ADMIN_URL);
+    dataSource = new DataSource(operationsDataSourceOptions(database.url));
     await dataSource.initialize();
     await migrateWithLock(dataSource, OPERATIONS_SCHEMA, createLogger('operations', 'warn'));
     store = new TrailStore(dataSource, {
@@ -30,7 +29,7 @@ describe(TrailStore.name, () => {
 
   afterAll(async () => {
     await dataSource?.destroy();
-    if (databaseUrl) await dropDatabase(ADMIN_URL, databaseUrl);
+    await database?.drop();
   });
 
   const batch = (accountId: string, deviceId: string, count: number, start = Date.now()) => ({
