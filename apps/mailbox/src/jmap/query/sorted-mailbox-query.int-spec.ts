@@ -153,7 +153,7 @@ describe(EmailMethods.name, () => {
    * the whole tie to sort it (and parallel workers read ahead of it). The largest tie of the key.
    */
   const largestTie = async (query: Query): Promise<number> => {
-    if (query.sort[0]!.isAscending !== false) return 0;
+    if ((query.sort[0] as { isAscending?: boolean }).isAscending !== false) return 0;
     const column = query.order.split(' ')[0]!;
     const { rows } = await harness.db.query<{ tie: number }>(
       `SELECT max(n)::int AS tie FROM (SELECT count(*) AS n FROM mailbox.emails
