@@ -10,6 +10,7 @@ import { AddThreadMessageIds1796500000000 } from './migrations/1796500000000-add
 import { AddEmailMailboxes1796500500000 } from './migrations/1796500500000-add-email-mailboxes.js';
 import { AccountStateHotUpdates1796600000000 } from './migrations/1796600000000-account-state-hot-updates.js';
 import { AddEmailMailboxesThread1796600500000 } from './migrations/1796600500000-add-email-mailboxes-thread.js';
+import { AddEmailMailboxesSortKeys1796700000000 } from './migrations/1796700000000-add-email-mailboxes-sort-keys.js';
 
 export const MAILBOX_SCHEMA = 'mailbox';
 
@@ -26,6 +27,7 @@ export const mailboxMigrations = [
   AddEmailMailboxes1796500500000,
   AccountStateHotUpdates1796600000000,
   AddEmailMailboxesThread1796600500000,
+  AddEmailMailboxesSortKeys1796700000000,
 ];
 
 export function mailboxDataSourceOptions(databaseUrl: string): DataSourceOptions {

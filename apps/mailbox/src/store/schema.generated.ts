@@ -44,6 +44,9 @@ export interface EmailMailboxesTable {
   received_at: Timestamp;
   email_id: string;
   thread_id: string;
+  sent_at: Timestamp;
+  sort_from: string;
+  sort_subject: string;
 }
 
 export interface EmailSubmissionsTable {

@@ -21,7 +21,7 @@ import { parseMessage } from '../../mime/parse-message.js';
 import { type EmailRow, mailboxDb, runQuery } from '../../store/query-builder.js';
 import { storable } from '../../store/storable-text.js';
 import { compileEmailFilter } from '../query/email-filter.js';
-import { compileEmailSort } from '../query/email-sort.js';
+import { compileEmailSort, type KeyProperty } from '../query/email-sort.js';
 import { SqlParams } from '../query/sql-params.js';
 import {
   idsArgument,
@@ -68,12 +68,19 @@ export interface CompiledQuery {
   /**
    * How the index of an anchor (the parameter after `params`) is found. `find` answers no row when
    * the anchor is not a result, and otherwise either its index (`idx`) or, when `count` is set, its
-   * receivedAt (`received_at`, as text), which `count` takes after the anchor to count the results
-   * before it: two statements, so the planner sees where the range read ends.
+   * sort key (`key`, as text), which `count` takes after the anchor to count the results before it:
+   * two statements, so the planner sees where the range read ends.
    */
   anchor: { find: string; count?: string };
   /** Every result with its index (`idx`, from 0), for the indexes of given ids. */
   ranked: string;
+  /**
+   * The indexes of given ids (an array, the parameter after `params`) without numbering every
+   * result, where the order has a key: `find` answers those that are results with their key (`key`,
+   * as text) in order, and `rank` numbers the results up to the last of them (its key and id the
+   * two parameters after the ids), which an index in that order reads as a range.
+   */
+  indexesOf?: { find: string; rank: string };
   /**
    * The ids of the results from the offset to the limit (the two parameters after `params`), in
    * order: ORDER BY ... OFFSET ... LIMIT over the results themselves, which an index in that order
@@ -156,7 +163,7 @@ export class EmailMethods extends TypeMethods {
 
       let start: number;
       if (anchor !== undefined) {
-        const found: Array<{ idx?: number; received_at?: string }> = await manager.query(query.anchor.find, [
+        const found: Array<{ idx?: number; key?: string }> = await manager.query(query.anchor.find, [
           ...query.params,
           anchor,
         ]);
@@ -166,7 +173,7 @@ export class EmailMethods extends TypeMethods {
           const counted: Array<{ idx: number }> = await manager.query(query.anchor.count, [
             ...query.params,
             anchor,
-            found[0]!.received_at,
+            found[0]!.key,
           ]);
           index = counted[0]!.idx;
         }
@@ -219,15 +226,7 @@ export class EmailMethods extends TypeMethods {
         }
       }
       const removed = [...changed].sort();
-      const added: Array<{ id: string; index: number }> =
-        removed.length === 0
-          ? []
-          : (
-              (await manager.query(
-                `SELECT id, idx FROM (${query.ranked}) AS ranked WHERE id = ANY($${query.params.length + 1}::text[]) ORDER BY idx`,
-                [...query.params, removed],
-              )) as Array<{ id: string; idx: number }>
-            ).map((row) => ({ id: row.id, index: row.idx }));
+      const added = removed.length === 0 ? [] : await indexesOf(manager, query, removed);
       if (removed.length + added.length > cap) {
         if (maxChanges !== undefined) {
           throw new MethodError('tooManyChanges', `more than ${maxChanges} changes; query again`);
@@ -419,6 +418,22 @@ export class EmailMethods extends TypeMethods {
   }
 }
 
+/**
+ * Where the results carry an order's key (`column` of `visible`), and what the key of an email is,
+ * read from its row of emails: email_mailboxes holds a missing sentAt as -infinity (ADR 0095).
+ */
+const KEY_COLUMNS: Record<KeyProperty, { column: string; ofEmail: (alias: string) => string; type: string }> =
+  {
+    receivedAt: { column: 'received_at', ofEmail: (alias) => `${alias}.received_at`, type: 'timestamptz' },
+    sentAt: {
+      column: 'sent_at',
+      ofEmail: (alias) => `coalesce(${alias}.sent_at, '-infinity')`,
+      type: 'timestamptz',
+    },
+    from: { column: 'sort_from', ofEmail: (alias) => `${alias}.sort_from`, type: 'text' },
+    subject: { column: 'sort_subject', ofEmail: (alias) => `${alias}.sort_subject`, type: 'text' },
+  };
+
 /** Email/query's SQL for these arguments: `$1` is the account, the filter's values follow. */
 export function compileQuery(args: Record<string, unknown>, accountId: string): CompiledQuery {
   const params = new SqlParams(1);
@@ -430,6 +445,8 @@ export function compileQuery(args: Record<string, unknown>, accountId: string): 
   let visible: string;
   /** How many results there are, when counting `visible` would read more than it needs. */
   let count: string | undefined;
+  /** The order's key, when `visible` has it as a column of that name that never holds NULL. */
+  let keyed: KeyProperty | undefined = order.byReceivedAt ? 'receivedAt' : undefined;
   if (filter.inMailbox === undefined) {
     const where = `e.account_id = $1 AND ${filter.where}`;
     // With collapseThreads, each thread shows as its first email in the requested order.
@@ -466,6 +483,26 @@ export function compileQuery(args: Record<string, unknown>, accountId: string): 
       WHERE coalesce((${earlierResult}), true)`;
     // One result per thread: the threads among the results, read from the thread index in order.
     count = `SELECT count(DISTINCT m.thread_id)::int AS total FROM ${from} WHERE ${where}`;
+  } else if (!collapseThreads && order.key !== undefined) {
+    // One mailbox in the order of a key that email_mailboxes carries and indexes (ADR 0095): a page
+    // is a range of that index, each row joined to its email only when the filter reads one.
+    const column = KEY_COLUMNS[order.key.property].column;
+    const where = `m.account_id = $1 AND ${filter.where}`;
+    if (filter.readsEmails) {
+      // Each email read by a probe of its key as the range goes (OFFSET 0 keeps the subquery
+      // apart): joined, PostgreSQL hashes every email of the account for a range it overestimates
+      // (600 rows where 113 were read). The total, which reads the whole mailbox, keeps the join.
+      visible = `SELECT m.email_id AS id, m.${column} FROM mailbox.email_mailboxes AS m
+        CROSS JOIN LATERAL (
+          SELECT * FROM mailbox.emails AS e WHERE e.account_id = $1 AND e.id = m.email_id OFFSET 0) AS e
+        WHERE ${where}`;
+      count = `SELECT count(*)::int AS total
+        FROM mailbox.email_mailboxes AS m JOIN mailbox.emails AS e ON e.id = m.email_id
+        WHERE e.account_id = $1 AND ${where}`;
+    } else {
+      visible = `SELECT m.email_id AS id, m.${column} FROM mailbox.email_mailboxes AS m WHERE ${where}`;
+    }
+    keyed = order.key.property;
   } else {
     // The mailbox's rows of email_mailboxes lead; the id and receivedAt come from them, so an
     // order by receivedAt is their index's order.
@@ -479,19 +516,41 @@ export function compileQuery(args: Record<string, unknown>, accountId: string): 
   const next = params.values.length + 2;
   const ranked = `SELECT v.id, (row_number() OVER (ORDER BY ${order.orderBy('v')}) - 1)::int AS idx FROM (${visible}) AS v`;
   let anchor: CompiledQuery['anchor'] = { find: `SELECT idx FROM (${ranked}) AS ranked WHERE id = $${next}` };
-  if (order.byReceivedAt) {
-    // The anchor is found by its receivedAt, read from its row, so the indexes in receivedAt order
-    // find it in a probe; its index is the count of the results before it, a range of the same
-    // indexes that ends at the anchor, however many results follow it. The receivedAt travels as
-    // text, which keeps its microseconds.
-    const earlier = order.oldestFirst ? '<' : '>';
+  let indexesOf: CompiledQuery['indexesOf'];
+  if (keyed !== undefined) {
+    // The anchor is found by its key, read from its row, so the index in that order finds it in a
+    // probe; its index is the count of the results before it, a range of the same index that ends
+    // at the anchor, however many results follow it. The key travels as text, which keeps a
+    // timestamp's microseconds.
+    const { column, ofEmail, type } = KEY_COLUMNS[keyed];
+    const earlier = order.key!.descending ? '>' : '<';
+    /**
+     * The results before (or at) the one of this key and id. Ascending by a key of ADR 0095, key
+     * and id ascend together, and a row comparison is a range of the index that ends at the id: the
+     * planner sees how few rows it reads, where a tie of many (emails without a Date, one sender's)
+     * read whole made it join by hash. Descending, the id still ascends: the range ends after the
+     * key's ties.
+     */
+    const before = (key: string, id: string, inclusive: boolean) =>
+      keyed !== 'receivedAt' && !order.key!.descending
+        ? `(v.${column}, v.id) <${inclusive ? '=' : ''} (${key}::${type}, ${id}::text)`
+        : `v.${column} ${earlier}= ${key}::${type}
+          AND (v.${column} ${earlier} ${key}::${type} OR v.id <${inclusive ? '=' : ''} ${id})`;
     anchor = {
-      find: `SELECT v.received_at::text AS received_at FROM (${visible}) AS v
+      find: `SELECT v.${column}::text AS key FROM (${visible}) AS v
         WHERE v.id = $${next}
-          AND v.received_at = (SELECT received_at FROM mailbox.emails WHERE account_id = $1 AND id = $${next})`,
-      count: `SELECT count(*)::int AS idx FROM (${visible}) AS v
-        WHERE v.received_at ${earlier}= $${next + 1}::timestamptz
-          AND (v.received_at ${earlier} $${next + 1}::timestamptz OR v.id < $${next})`,
+          AND v.${column} = (SELECT ${ofEmail('k')} FROM mailbox.emails AS k WHERE k.account_id = $1 AND k.id = $${next})`,
+      count: `SELECT count(*)::int AS idx FROM (${visible}) AS v WHERE ${before(`$${next + 1}`, `$${next}`, false)}`,
+    };
+    indexesOf = {
+      find: `SELECT v.id, v.${column}::text AS key
+          FROM mailbox.emails AS k JOIN (${visible}) AS v ON v.id = k.id AND v.${column} = ${ofEmail('k')}
+         WHERE k.account_id = $1 AND k.id = ANY($${next}::text[])
+         ORDER BY ${order.orderBy('v')}`,
+      rank: `SELECT id, idx FROM (
+          SELECT v.id, (row_number() OVER (ORDER BY ${order.orderBy('v')}) - 1)::int AS idx FROM (${visible}) AS v
+           WHERE ${before(`$${next + 1}`, `$${next + 2}`, true)}) AS ranked
+         WHERE id = ANY($${next}::text[]) ORDER BY idx`,
     };
   }
   return {
@@ -500,9 +559,42 @@ export function compileQuery(args: Record<string, unknown>, accountId: string): 
     count: count ?? `SELECT count(*)::int AS total FROM (${visible}) AS v`,
     anchor,
     ranked,
+    ...(indexesOf === undefined ? {} : { indexesOf }),
     page: `SELECT v.id FROM (${visible}) AS v ORDER BY ${order.orderBy('v')} OFFSET $${next} LIMIT $${next + 1}`,
     dependsOnThread: filter.dependsOnThread || order.dependsOnKeywords,
   };
+}
+
+/** The ids among `ids` that are results, with their indexes, in order. */
+async function indexesOf(
+  manager: EntityManager,
+  query: CompiledQuery,
+  ids: string[],
+): Promise<Array<{ id: string; index: number }>> {
+  let ranked: Array<{ id: string; idx: number }>;
+  if (query.indexesOf === undefined) {
+    ranked = await manager.query(
+      `SELECT id, idx FROM (${query.ranked}) AS ranked WHERE id = ANY($${query.params.length + 1}::text[]) ORDER BY idx`,
+      [...query.params, ids],
+    );
+  } else {
+    // Changes are mostly near the top (new mail, a message just read): the range ends at the last.
+    const found: Array<{ id: string; key: string }> = await manager.query(query.indexesOf.find, [
+      ...query.params,
+      ids,
+    ]);
+    const last = found.at(-1);
+    ranked =
+      last === undefined
+        ? []
+        : await manager.query(query.indexesOf.rank, [
+            ...query.params,
+            found.map((row) => row.id),
+            last.key,
+            last.id,
+          ]);
+  }
+  return ranked.map((row) => ({ id: row.id, index: row.idx }));
 }
 
 async function countVisible(manager: EntityManager, query: CompiledQuery): Promise<number> {

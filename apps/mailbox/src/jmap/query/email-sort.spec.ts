@@ -43,6 +43,25 @@ describe(compileEmailSort.name, () => {
     expect(oldestFirst([{ property: 'receivedAt', isAscending: false }])).toBe(false);
   });
 
+  it('names the one indexed property an order reads, with its direction', () => {
+    const key = (sort: unknown) => compileEmailSort(sort, new SqlParams()).key;
+    expect(key(undefined)).toEqual({ property: 'receivedAt', descending: true });
+    expect(key([{ property: 'sentAt', isAscending: false }])).toEqual({
+      property: 'sentAt',
+      descending: true,
+    });
+    expect(key([{ property: 'from' }])).toEqual({ property: 'from', descending: false });
+    // A later comparator on the same property only repeats the first.
+    expect(key([{ property: 'subject' }, { property: 'subject', isAscending: false }])).toEqual({
+      property: 'subject',
+      descending: false,
+    });
+    expect(key([{ property: 'size' }])).toBeUndefined();
+    expect(key([{ property: 'to' }])).toBeUndefined();
+    expect(key([{ property: 'sentAt' }, { property: 'from' }])).toBeUndefined();
+    expect(key([{ property: 'hasKeyword', keyword: '$seen' }])).toBeUndefined();
+  });
+
   it('refuses more comparators than MAX_COMPARATORS with unsupportedSort', () => {
     const sort = (count: number) => Array.from({ length: count }, () => ({ property: 'size' }));
     expect(() => compileEmailSort(sort(MAX_COMPARATORS), new SqlParams())).not.toThrow();

@@ -22,7 +22,17 @@ export interface EmailOrder {
   byReceivedAt: boolean;
   /** With byReceivedAt: oldest first (the first comparator decides; the others repeat it). */
   oldestFirst: boolean;
+  /**
+   * The one property the order reads, when it is one that email_mailboxes carries and indexes
+   * (ADR 0095), with its direction: then a mailbox's page is a range of an index, and an email's
+   * index in the results a count of the range before its key.
+   */
+  key?: { property: KeyProperty; descending: boolean };
 }
+
+/** The sort properties email_mailboxes carries, each with an index in that order (ADR 0095). */
+export const KEY_PROPERTIES = ['receivedAt', 'sentAt', 'from', 'subject'] as const;
+export type KeyProperty = (typeof KEY_PROPERTIES)[number];
 
 const COLUMN: Record<string, string> = {
   receivedAt: 'received_at',
@@ -44,6 +54,7 @@ export function compileEmailSort(sort: unknown, params: SqlParams): EmailOrder {
       dependsOnKeywords: false,
       byReceivedAt: true,
       oldestFirst: false,
+      key: { property: 'receivedAt', descending: true },
     };
   }
   if (!Array.isArray(sort)) throw invalid('"sort" must be null or an array of comparators');
@@ -76,11 +87,20 @@ export function compileEmailSort(sort: unknown, params: SqlParams): EmailOrder {
     const nulls = property === 'sentAt' ? (direction === 'ASC' ? ' NULLS FIRST' : ' NULLS LAST') : '';
     terms.push((alias) => `${alias}.${column} ${direction}${nulls}`);
   }
+  const first = sort[0] as Record<string, unknown>;
+  const property = first['property'] as string;
+  // Comparators after the first on the same property only repeat it: the first decides.
+  const keyed =
+    (KEY_PROPERTIES as readonly string[]).includes(property) &&
+    sort.every((comparator) => comparator['property'] === property);
   return {
     orderBy: (alias) => [...terms.map((term) => term(alias)), `${alias}.id ASC`].join(', '),
     dependsOnKeywords,
     byReceivedAt: sort.every((comparator) => comparator['property'] === 'receivedAt'),
-    oldestFirst: (sort[0] as Record<string, unknown>)['isAscending'] !== false,
+    oldestFirst: first['isAscending'] !== false,
+    ...(keyed
+      ? { key: { property: property as KeyProperty, descending: first['isAscending'] === false } }
+      : {}),
   };
 }
 
