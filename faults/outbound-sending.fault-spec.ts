@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { expectEventually, type JmapSender, jmapSenderOf, submitDraft } from '@pushmail/testing';
+import pg from 'pg';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -25,17 +26,32 @@ const CONCURRENCY = 10;
 /** The receiver takes this long to answer DATA, so that attempts are in flight when the kill comes. */
 const DATA_REPLY_DELAY_MS = 150;
 
+/** A copy the receiver accepted: when it had the final dot, and when it counted it and answered 250. */
+interface AcceptedCopy {
+  subject: string;
+  dotAt: number;
+  acknowledgedAt: number;
+}
+
 /** A remote MX host that counts, per subject, the copies it accepted (it answers 250 to each). */
 async function startCountingMx(): Promise<{
   port: number;
   acknowledged: Map<string, number>;
+  copies: AcceptedCopy[];
+  connections(): number;
   close(): Promise<void>;
 }> {
   const acknowledged = new Map<string, number>();
+  const copies: AcceptedCopy[] = [];
+  let connections = 0;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    onConnect(_session, callback) {
+      connections += 1;
+      callback();
+    },
     onData(stream, _session, callback) {
       let head = '';
       stream.on('data', (chunk: Buffer) => {
@@ -43,7 +59,9 @@ async function startCountingMx(): Promise<{
       });
       stream.on('end', () => {
         const subject = /^Subject: (.*)$/im.exec(head)?.[1]?.trim() ?? '';
+        const dotAt = Date.now();
         setTimeout(() => {
+          copies.push({ subject, dotAt, acknowledgedAt: Date.now() });
           acknowledged.set(subject, (acknowledged.get(subject) ?? 0) + 1);
           callback();
         }, DATA_REPLY_DELAY_MS);
@@ -54,7 +72,75 @@ async function startCountingMx(): Promise<{
   return {
     port: (server.server.address() as AddressInfo).port,
     acknowledged,
+    copies,
+    connections: () => connections,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** p50, p99 and max of `values`, in whole milliseconds. */
+function spread(values: number[]): string {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (fraction: number) =>
+    Math.round(sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))] ?? NaN);
+  return `p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${at(1)} ms`;
+}
+
+/**
+ * Where this run's duplicate window lay. For each copy the receiver accepted once: its time from the
+ * final dot to the 250, and outbound's from that 250 to the statement that recorded the outcome (the
+ * row's `updated_at`, the statement's start; same host, same clock). For each subject accepted twice:
+ * whether the kill fell before the receiver answered the first copy, or after it and before outbound
+ * recorded it (or neither: both copies sent after the kill). And how many copies were between their
+ * dot and the receiver's 250 at once.
+ */
+async function windowOf(
+  databaseUrl: string,
+  subjectPrefix: string,
+  copies: AcceptedCopy[],
+  killedAt: number,
+) {
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  const recorded = await db
+    .query<{ recipient: string; recorded_at: Date }>(
+      `SELECT recipient, updated_at AS recorded_at FROM outbound.deliveries WHERE status = 'delivered'`,
+    )
+    .finally(() => db.end());
+  const recordedAt = new Map(recorded.rows.map((row) => [row.recipient, row.recorded_at.getTime()]));
+  const mine = copies.filter((copy) => copy.subject.startsWith(subjectPrefix));
+  const bySubject = new Map<string, AcceptedCopy[]>();
+  for (const copy of mine) bySubject.set(copy.subject, [...(bySubject.get(copy.subject) ?? []), copy]);
+  const receiverMs: number[] = [];
+  const outboundMs: number[] = [];
+  let killedWhileReceiverHeld = 0;
+  let killedBeforeRecorded = 0;
+  let sentTwiceAfterTheKill = 0;
+  for (const [subject, [first, ...again]] of bySubject) {
+    receiverMs.push(first!.acknowledgedAt - first!.dotAt);
+    if (again.length === 0) {
+      const at = recordedAt.get(`rcpt-${subject.slice(subjectPrefix.length)}@${REMOTE}`);
+      if (at !== undefined) outboundMs.push(at - first!.acknowledgedAt);
+    } else if (first!.dotAt > killedAt) sentTwiceAfterTheKill += again.length;
+    else if (first!.acknowledgedAt >= killedAt) killedWhileReceiverHeld += again.length;
+    else killedBeforeRecorded += again.length;
+  }
+  const atOnce = mine.map(
+    (copy) => mine.filter((other) => other.dotAt <= copy.dotAt && copy.dotAt <= other.acknowledgedAt).length,
+  );
+  return {
+    killedWhileReceiverHeld,
+    killedBeforeRecorded,
+    sentTwiceAfterTheKill,
+    receiverMs: spread(receiverMs),
+    outboundMs: spread(outboundMs),
+    atOnceMean: (atOnce.reduce((sum, count) => sum + count, 0) / Math.max(1, atOnce.length)).toFixed(1),
+    atOnceMax: Math.max(0, ...atOnce),
+    spanSeconds: (
+      (Math.max(...mine.map((copy) => copy.acknowledgedAt)) - Math.min(...mine.map((copy) => copy.dotAt))) /
+      1000
+    ).toFixed(1),
+    copies: mine.length,
   };
 }
 
@@ -120,6 +206,7 @@ describe('outbound killed with SIGKILL while 200 submissions are on their way to
       { timeoutMs: 120_000, intervalMs: 50 },
     );
     const atKill = arrived();
+    const killedAt = Date.now();
     await fault.platform.restart('outbound', 'SIGKILL');
     await submitting;
     expect(submitted).toHaveLength(MESSAGES);
@@ -133,13 +220,18 @@ describe('outbound killed with SIGKILL while 200 submissions are on their way to
     );
     const copies = submitted.reduce((total, subject) => total + (mx.acknowledged.get(subject) ?? 0), 0);
     const duplicates = copies - submitted.length;
+    const window = await windowOf(fault.databaseUrl, `fault ${tag} #`, mx.copies, killedAt);
     console.log(
       [
         '[ledger] outbound-sigkill',
         `  submitted ${submitted.length} | at the receiver when killed ${atKill} | delivered ${submitted.length} | lost 0`,
-        `  duplicates the receiver accepted ${duplicates} (bound: ${CONCURRENCY}, the attempts in flight)`,
+        `  duplicates the receiver accepted ${duplicates} (bound: ${CONCURRENCY}, the attempts in flight): the kill fell between the final dot and the receiver's 250 for ${window.killedWhileReceiverHeld}, between that 250 and outbound recording it for ${window.killedBeforeRecorded}`,
+        `  final dot -> receiver's 250: ${window.receiverMs}; receiver's 250 -> outbound's record: ${window.outboundMs}`,
+        `  copies between their dot and the 250 at once (at each dot): mean ${window.atOnceMean}, max ${window.atOnceMax}; ${mx.connections()} connections for ${window.copies} copies, the first dot to the last 250 ${window.spanSeconds} s`,
       ].join('\n'),
     );
+    // Every copy sent twice is one whose first transaction the kill cut short.
+    expect(window.sentTwiceAfterTheKill).toBe(0);
     // A copy is sent twice only when the kill came after the end of its DATA and before outbound
     // recorded the 250 (here the receiver takes 150 ms to answer): at most the attempts in flight.
     expect(duplicates).toBeLessThanOrEqual(CONCURRENCY);
