@@ -122,9 +122,10 @@ export async function createAccounts(platform: RunningPlatform, count: number): 
     const { accountId } = await registry.createAccount(address, password);
     accounts.push({ address, accountId, password });
   }
-  // Mail starts once ingest accepts each one.
+  // Mail starts once ingest accepts each one. Ingest learns accounts from a compacted topic; on a
+  // loaded machine that can take longer than on a quiet one, and the wait only bounds a failure.
   for (const account of accounts) {
-    await waitForRecipient(platform.smtp, account.address, 20_000);
+    await waitForRecipient(platform.smtp, account.address, 60_000);
   }
   return accounts;
 }
