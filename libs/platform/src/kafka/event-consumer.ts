@@ -9,6 +9,7 @@ import {
   processKafkaMetrics,
 } from '../metrics/kafka-metrics.js';
 import type { EventProducer } from './event-producer.js';
+import { isRetriedBrokerError } from './kafka-client.js';
 
 export interface ConsumedEvent<T> {
   event: T;
@@ -91,7 +92,11 @@ export class EventConsumer<S extends z.ZodType> {
       fromBeginning: this.options.fromBeginning,
     });
     this.consumer.on(this.consumer.events.CRASH, (event) => {
-      this.log.error({ err: event.payload.error, restart: event.payload.restart }, 'consumer crashed');
+      const { error, restart } = event.payload;
+      // A broker that is starting or moving a group's coordinator: kafkajs restarts the consumer.
+      if (restart && isRetriedBrokerError(error))
+        this.log.warn({ err: error, restart }, 'consumer restarting');
+      else this.log.error({ err: error, restart }, 'consumer crashed');
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
       this.metrics.keepPartitions(event.payload.memberAssignment[this.options.topic.name] ?? []);

@@ -1,6 +1,6 @@
 import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { kafkajsLogSeverity } from './kafka-client.js';
+import { isRetriedBrokerError, kafkajsLogSeverity } from './kafka-client.js';
 
 const { logLevel } = kafkajs;
 
@@ -44,5 +44,44 @@ describe(kafkajsLogSeverity.name, () => {
   it('passes warnings and lower levels through', () => {
     expect(kafkajsLogSeverity(logLevel.WARN, { message: 'anything' })).toBe('warn');
     expect(kafkajsLogSeverity(logLevel.INFO, { message: 'anything' })).toBe('debug');
+  });
+});
+
+describe('kafkajs lines of a broker that is starting', () => {
+  it('logs a topic another service created first at debug', () => {
+    expect(
+      kafkajsLogSeverity(logLevel.ERROR, {
+        message: 'Response CreateTopics(key: 19, version: 3)',
+        error: 'Topic with this name already exists',
+      }),
+    ).toBe('debug');
+  });
+
+  it('logs a consumer crash on a retriable broker error, and its restart, at warn', () => {
+    expect(
+      kafkajsLogSeverity(logLevel.ERROR, {
+        message:
+          "Crash: KafkaJSProtocolError: The coordinator is loading and hence can't process requests for this group",
+      }),
+    ).toBe('warn');
+    expect(kafkajsLogSeverity(logLevel.ERROR, { message: 'Restarting the consumer in 200ms' })).toBe('warn');
+  });
+
+  it('keeps a crash after the retries ran out at error', () => {
+    expect(
+      kafkajsLogSeverity(logLevel.ERROR, {
+        message: 'Crash: KafkaJSNumberOfRetriesExceeded: Topic with this name already exists',
+      }),
+    ).toBe('error');
+  });
+});
+
+describe(isRetriedBrokerError.name, () => {
+  it('finds the retriable broker error behind the errors that wrap it', () => {
+    const loading = new Error("The coordinator is loading and hence can't process requests for this group");
+    expect(isRetriedBrokerError(loading)).toBe(true);
+    expect(isRetriedBrokerError(new Error('retries exhausted', { cause: loading }))).toBe(true);
+    expect(isRetriedBrokerError(new Error('Topic with this name already exists'))).toBe(false);
+    expect(isRetriedBrokerError('not an error')).toBe(false);
   });
 });

@@ -64,23 +64,39 @@ const RETRIED_BROKER_ERRORS: ReadonlySet<string> = new Set(
     .map((code) => code.message),
 );
 
+/** A topic another service created first: the topics admin counts it as created. */
+const TOPIC_ALREADY_EXISTS = 'Topic with this name already exists';
+
+/** Whether an error (or what caused it) is a broker error kafkajs retries by itself. */
+export function isRetriedBrokerError(error: unknown): boolean {
+  let cause = error;
+  while (cause instanceof Error && cause.cause !== undefined) cause = cause.cause;
+  return cause instanceof Error && RETRIED_BROKER_ERRORS.has(cause.message);
+}
+
 /**
  * kafkajs logs every failed response at ERROR, including the answers a broker gives while it starts or
  * moves a leader ("The coordinator is loading and hence can't process requests"), which it then
- * retries: at `npm start` and during a rolling restart those read as failures when nothing failed. A
- * response refused with a retriable broker error is logged at debug; if the retries run out, the
- * caller's error is logged where it is handled.
+ * retries, and a consumer it restarts after one: at `npm start` and during a rolling restart those
+ * read as failures when nothing failed. A response refused with a retriable broker error, or with a
+ * topic that another service created first, is logged at debug; a consumer's crash on a retriable
+ * broker error and its restart at warn. If the retries run out, the caller's error is logged where
+ * it is handled.
  */
 export function kafkajsLogSeverity(
   level: LogLevel,
   entry: { message: string; error?: unknown },
 ): 'error' | 'warn' | 'debug' {
   if (level <= logLevel.ERROR) {
-    const retried =
-      entry.message.startsWith('Response ') &&
-      typeof entry.error === 'string' &&
-      RETRIED_BROKER_ERRORS.has(entry.error);
-    return retried ? 'debug' : 'error';
+    const { message, error } = entry;
+    if (message.startsWith('Response ') && typeof error === 'string') {
+      if (RETRIED_BROKER_ERRORS.has(error)) return 'debug';
+      if (message.startsWith('Response CreateTopics') && error === TOPIC_ALREADY_EXISTS) return 'debug';
+    }
+    const crash = /^Crash: KafkaJSProtocolError: (.*)$/.exec(message);
+    if (crash && RETRIED_BROKER_ERRORS.has(crash[1]!)) return 'warn';
+    if (message.startsWith('Restarting the consumer in ')) return 'warn';
+    return 'error';
   }
   return level === logLevel.WARN ? 'warn' : 'debug';
 }
