@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ActiveSyncConfig } from '../config/activesync-config.js';
+import { ActiveSyncMetrics } from '../metrics/activesync-metrics.js';
 import { mailboxFailureReply } from '../protocol/mailbox-failure.js';
 import { MailboxClient, MailboxError } from './mailbox-client.js';
 
@@ -53,11 +54,14 @@ describe(MailboxClient.name, () => {
   });
 
   const clientOf = (url: string) =>
-    new MailboxClient({
-      MAILBOX_URL: url,
-      INTERNAL_TOKEN: 'internal-token-for-tests-0123456789',
-      MAILBOX_TIMEOUT_MS: 10_000,
-    } as ActiveSyncConfig);
+    new MailboxClient(
+      {
+        MAILBOX_URL: url,
+        INTERNAL_TOKEN: 'internal-token-for-tests-0123456789',
+        MAILBOX_TIMEOUT_MS: 10_000,
+      } as ActiveSyncConfig,
+      new ActiveSyncMetrics(),
+    );
 
   it('sends a read once more when mailbox drops the connection, and returns the second answer', async () => {
     mailbox = new DroppingMailbox(1, jmapAnswer);

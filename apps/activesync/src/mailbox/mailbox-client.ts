@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { isObject, type Invocation } from '@pushmail/jmap';
 import { CONFIG } from '@pushmail/platform';
 import type { ActiveSyncConfig } from '../config/activesync-config.js';
+import { ActiveSyncMetrics } from '../metrics/activesync-metrics.js';
 
 const MAIL_USING = [
   'urn:ietf:params:jmap:core',
@@ -73,13 +74,17 @@ const READ_ONLY_METHOD = /\/(get|query|changes|queryChanges)$/;
 export class MailboxClient implements MailboxApi {
   private readonly authorization: string;
 
-  constructor(@Inject(CONFIG) private readonly config: ActiveSyncConfig) {
+  constructor(
+    @Inject(CONFIG) private readonly config: ActiveSyncConfig,
+    @Inject(ActiveSyncMetrics) private readonly metrics: ActiveSyncMetrics,
+  ) {
     this.authorization = `Bearer ${config.INTERNAL_TOKEN}`;
   }
 
   async call(accountId: string, calls: Invocation[], address?: string): Promise<Invocation[]> {
     const readOnly = calls.every(([method]) => READ_ONLY_METHOD.test(method));
-    const response = await this.fetch('/internal/jmap', {
+    for (const [method] of calls) this.metrics.mailboxMethodCalls.inc({ method });
+    const response = await this.fetch('jmap', '/internal/jmap', {
       idempotent: readOnly,
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json' },
@@ -105,6 +110,7 @@ export class MailboxClient implements MailboxApi {
 
   async openBlob(accountId: string, blobId: string): Promise<BlobDownload | undefined> {
     const response = await this.fetch(
+      'blob',
       `/internal/blobs/${encodeURIComponent(accountId)}/${encodeURIComponent(blobId)}`,
       { idempotent: true, method: 'GET', headers: {} },
     );
@@ -122,7 +128,7 @@ export class MailboxClient implements MailboxApi {
   }
 
   async upload(accountId: string, data: Buffer, type: string): Promise<string> {
-    const response = await this.fetch(`/internal/blobs/${encodeURIComponent(accountId)}`, {
+    const response = await this.fetch('upload', `/internal/blobs/${encodeURIComponent(accountId)}`, {
       // Storing the same bytes twice only stores one blob: a dropped upload may be sent again.
       idempotent: true,
       method: 'POST',
@@ -142,13 +148,16 @@ export class MailboxClient implements MailboxApi {
    * write is never sent twice; its dropped connection reaches the caller as `connectionLost`.
    */
   private async fetch(
+    endpoint: 'jmap' | 'blob' | 'upload',
     path: string,
     init: { idempotent: boolean; method: string; headers: Record<string, string>; body?: string | Buffer },
   ): Promise<Response> {
     try {
+      this.metrics.mailboxRequests.inc({ endpoint });
       return await this.fetchOnce(path, init);
     } catch (error) {
       if (!init.idempotent || !(error instanceof MailboxError) || !error.connectionLost) throw error;
+      this.metrics.mailboxRequests.inc({ endpoint });
       return this.fetchOnce(path, init);
     }
   }
