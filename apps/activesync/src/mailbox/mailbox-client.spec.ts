@@ -110,6 +110,36 @@ describe(MailboxClient.name, () => {
     ).rejects.toMatchObject({ name: 'MailboxError', kind: 'failed', connectionLost: true });
     expect(mailbox.requests).toBe(1);
   });
+
+  it('answers a refused connection as unavailable, so the phone is told to retry', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    await expect(
+      clientOf(`http://127.0.0.1:${port}`).call('account-1', [
+        ['Mailbox/get', { accountId: 'account-1' }, 'm'],
+      ]),
+    ).rejects.toMatchObject({ name: 'MailboxError', kind: 'unavailable', connectionLost: false });
+  });
+
+  it('reads a mailbox served under a path of MAILBOX_URL, and a blob mailbox does not have as none', async () => {
+    const paths: string[] = [];
+    mailbox = new DroppingMailbox(0, (request, response) => {
+      paths.push(request.url ?? '');
+      if (request.url?.includes('/internal/blobs/')) {
+        response.writeHead(404).end();
+        return;
+      }
+      jmapAnswer(request, response);
+    });
+    const client = clientOf(`${await mailbox.start()}/mail/`);
+    expect(await client.call('account-1', [['Mailbox/get', { accountId: 'account-1' }, 'm']])).toHaveLength(
+      1,
+    );
+    expect(await client.blob('account-1', 'missing')).toBeUndefined();
+    expect(paths).toEqual(['/mail/internal/jmap', '/mail/internal/blobs/account-1/missing']);
+  });
 });
 
 describe(mailboxFailureReply.name, () => {
