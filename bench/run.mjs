@@ -648,6 +648,7 @@ async function main() {
           statements,
         }),
       );
+      runs.at(-1).cpu_ms_per_message = cpuMsPerMessage(runs.at(-1), SERVER_PROCESSES);
     }
     details.eas = {
       phones: runs[0].phones,
@@ -659,6 +660,9 @@ async function main() {
       eas_push_latency_ms: medianOfSummaries(runs.map((run) => run.eas_push_latency_ms)),
       parkedPingRssBytes: median(runs.map((run) => run.memory.rssBytesPerPing)),
       parkedPingHeapBytes: median(runs.map((run) => run.memory.heapBytesPerPing)),
+      cpu_ms_per_message: medianCpu(runs.map((run) => run.cpu_ms_per_message)),
+      mailboxRequestsPerMessage: median(runs.map((run) => run.mailboxPerMessage.requests)),
+      mailboxMethodCallsPerMessage: median(runs.map((run) => run.mailboxPerMessage.methodCalls)),
       // With --profile: the services as they ran the last run (activesync restarts before each).
       profilePids: options.profile
         ? Object.fromEntries(SERVICES.map((service) => [service, platform.processes.get(service).pid]))

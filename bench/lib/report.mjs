@@ -186,6 +186,17 @@ export function printTable(results) {
       verdict(eas.parkedPingRssBytes === null ? null : eas.parkedPingRssBytes <= 8192),
       `gateway RSS after GC; JS heap ${fmt(eas.parkedPingHeapBytes)} B per Ping`,
     ]);
+    if (eas.cpu_ms_per_message) {
+      const cpu = eas.cpu_ms_per_message;
+      rows.push([
+        'EAS CPU per message (ms)',
+        fmt(cpu.total),
+        '',
+        '',
+        `activesync ${fmt(cpu.activesync)}, mailbox ${fmt(cpu.mailbox)}, PostgreSQL ${fmt(cpu['postgres (bench db)'])}; ` +
+          `${fmt(eas.mailboxRequestsPerMessage)} mailbox requests, ${fmt(eas.mailboxMethodCallsPerMessage)} JMAP calls per message`,
+      ]);
+    }
   }
   const outbound = results.details.outbound;
   if (outbound) {

@@ -177,6 +177,14 @@ export async function runEasPush({
 
   // Statement statistics cover the measured window only, not the phones' first FolderSync and Sync.
   await statements?.start();
+  // The gateway's calls to mailbox over the measured window, per accepted message.
+  const mailboxCounts = async () => ({
+    requests: await readMetric(baseUrl, 'pushmail_activesync_mailbox_requests_total').catch(() => null),
+    methodCalls: await readMetric(baseUrl, 'pushmail_activesync_mailbox_method_calls_total').catch(
+      () => null,
+    ),
+  });
+  const mailboxBefore = await mailboxCounts();
   const status = () =>
     `250s ${counters.accepted}  Ping answers ${samples.length}  in flight ${inFlight.size}`;
   const { started, elapsedS } = await offerAtRate(
@@ -192,6 +200,11 @@ export async function runEasPush({
   ).finally(() => smtp.close());
   const usage = sampler?.stop();
   const statementStats = (await statements?.read()) ?? null;
+  const mailboxAfter = await mailboxCounts();
+  const perAccepted = (key) =>
+    mailboxAfter[key] !== null && mailboxBefore[key] !== null && counters.accepted > 0
+      ? round((mailboxAfter[key] - mailboxBefore[key]) / counters.accepted, 2)
+      : null;
   progress.done(`sent ${counters.sent}, Ping answers ${samples.length}`);
 
   running = false;
@@ -212,6 +225,7 @@ export async function runEasPush({
     errorCount: errors.length,
     commandsRetried: phones.reduce((total, phone) => total + phone.device.retries, 0),
     usage,
+    mailboxPerMessage: { requests: perAccepted('requests'), methodCalls: perAccepted('methodCalls') },
     statements: statementStats,
   };
 }

@@ -71,3 +71,121 @@ describe(MailStore.name, () => {
     expect(mailbox.requests).toHaveLength(2);
   });
 });
+
+/**
+ * A mailbox whose account changed since state s1: `changes` is its Email/changes answer (or the
+ * error it answers), `emails` the messages Email/get finds now. Email/get resolves `#ids` against
+ * the changes, as mailbox does. It keeps every request it was sent.
+ */
+function changingMailbox(
+  changes: Record<string, unknown> | { error: string },
+  emails: Array<{
+    id: string;
+    mailboxIds: Record<string, boolean>;
+    keywords?: Record<string, boolean>;
+    receivedAt: string;
+  }>,
+): MailboxApi & { requests: Invocation[][] } {
+  const requests: Invocation[][] = [];
+  return {
+    requests,
+    call(_accountId, calls) {
+      requests.push(calls);
+      const answers: Invocation[] = [];
+      for (const [method, args, callId] of calls) {
+        if (method === 'Email/changes') {
+          answers.push(
+            'error' in changes ? ['error', { type: changes.error }, callId] : [method, changes, callId],
+          );
+        } else if (method === 'Email/get') {
+          const reference = args['#ids'] as { resultOf: string; path: string };
+          const source = answers.find((answer) => answer[2] === reference.resultOf)!;
+          if (source[0] === 'error') {
+            answers.push(['error', { type: 'invalidResultReference' }, callId]);
+            continue;
+          }
+          const wanted = source[1][reference.path.slice(1)] as string[];
+          const list = emails.filter((email) => wanted.includes(email.id));
+          const notFound = wanted.filter((id) => !emails.some((email) => email.id === id));
+          answers.push([method, { state: 's9', list, notFound }, callId]);
+        }
+      }
+      return Promise.resolve(answers);
+    },
+    blob: () => Promise.resolve(undefined),
+    openBlob: () => Promise.resolve(undefined),
+    upload: () => Promise.resolve(''),
+  };
+}
+
+describe(`${MailStore.name} changedContents`, () => {
+  const held = {
+    kept: { read: false, flagged: false },
+    flagged: { read: false, flagged: false },
+    movedOut: { read: true, flagged: false },
+    destroyed: { read: false, flagged: false },
+    vanished: { read: false, flagged: false },
+  };
+
+  it('applies what changed since the held state to the held items, in one request of three calls', async () => {
+    const mailbox = changingMailbox(
+      {
+        newState: 's8',
+        hasMoreChanges: false,
+        created: ['older', 'newer', 'elsewhere'],
+        updated: ['flagged', 'movedOut', 'vanished'],
+        destroyed: ['destroyed'],
+      },
+      [
+        { id: 'older', mailboxIds: { inbox: true }, receivedAt: '2026-01-01T10:00:00Z' },
+        {
+          id: 'newer',
+          mailboxIds: { inbox: true },
+          keywords: { $seen: true },
+          receivedAt: '2026-01-02T10:00:00Z',
+        },
+        { id: 'elsewhere', mailboxIds: { sent: true }, receivedAt: '2026-01-03T10:00:00Z' },
+        {
+          id: 'flagged',
+          mailboxIds: { inbox: true },
+          keywords: { $flagged: true },
+          receivedAt: '2025-12-01T10:00:00Z',
+        },
+        { id: 'movedOut', mailboxIds: { trash: true }, receivedAt: '2025-12-01T10:00:00Z' },
+      ],
+    );
+    const contents = await new MailStore(mailbox).changedContents('account', 'inbox', 's1', held, 10_000);
+
+    expect(contents?.state).toBe('s8');
+    expect([...contents!.items]).toEqual([
+      ['newer', { read: true, flagged: false }],
+      ['older', { read: false, flagged: false }],
+      ['kept', { read: false, flagged: false }],
+      ['flagged', { read: false, flagged: true }],
+    ]);
+    expect(mailbox.requests.map(methodsOf)).toEqual([['Email/changes', 'Email/get', 'Email/get']]);
+    expect(mailbox.requests[0]![0]![1]).toMatchObject({ sinceState: 's1' });
+  });
+
+  it('leaves the folder to a listing when mailbox cannot tell the changes, or they do not fit one answer', async () => {
+    const cannot = changingMailbox({ error: 'cannotCalculateChanges' }, []);
+    expect(
+      await new MailStore(cannot).changedContents('account', 'inbox', 's1', held, 10_000),
+    ).toBeUndefined();
+
+    const more = changingMailbox(
+      { newState: 's8', hasMoreChanges: true, created: [], updated: [], destroyed: [] },
+      [],
+    );
+    expect(await new MailStore(more).changedContents('account', 'inbox', 's1', held, 10_000)).toBeUndefined();
+  });
+
+  it('leaves the folder to a listing when the changes would make it hold more than `max`', async () => {
+    const mailbox = changingMailbox(
+      { newState: 's8', hasMoreChanges: false, created: ['new'], updated: [], destroyed: [] },
+      [{ id: 'new', mailboxIds: { inbox: true }, receivedAt: '2026-01-01T10:00:00Z' }],
+    );
+    expect(await new MailStore(mailbox).changedContents('account', 'inbox', 's1', held, 5)).toBeUndefined();
+    expect(await new MailStore(mailbox).changedContents('account', 'inbox', 's1', held, 6)).toBeDefined();
+  });
+});

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { isObject, type Invocation } from '@pushmail/jmap';
-import { answerOf, MAILBOX_API, type MailboxApi } from './mailbox-client.js';
+import { answerOf, MAILBOX_API, type MailboxApi, MethodFailedError } from './mailbox-client.js';
 
 /** A JMAP mailbox as the gateway needs it. */
 export interface MailFolder {
@@ -172,6 +172,76 @@ export class MailStore {
       if (exhausted || position >= max) break;
     }
     return { state, items };
+  }
+
+  /**
+   * The folder as it is now, from what the device holds (`held`, answered at `sinceState`) and what
+   * changed in the account since: one request of Email/changes and Email/get of the created and the
+   * updated ids by back-reference (RFC 8620 §3.7), instead of a listing of the whole folder. New
+   * messages come first, newest first, as a listing gives them. Undefined when mailbox cannot tell
+   * (a state too old, more changes than one page) or the folder would hold more than `max`: the
+   * folder is then listed.
+   */
+  async changedContents(
+    accountId: string,
+    mailboxId: string,
+    sinceState: string,
+    held: Readonly<Record<string, ItemFlags>>,
+    max: number,
+  ): Promise<FolderContents | undefined> {
+    const changedOnes = (path: '/created' | '/updated', callId: string): Invocation => [
+      'Email/get',
+      {
+        accountId,
+        '#ids': { resultOf: 'c', name: 'Email/changes', path },
+        properties: ['id', 'mailboxIds', 'keywords', 'receivedAt'],
+      },
+      callId,
+    ];
+    const responses = await this.mailbox.call(accountId, [
+      ['Email/changes', { accountId, sinceState, maxChanges: PAGE }, 'c'],
+      changedOnes('/created', 'gc'),
+      changedOnes('/updated', 'gu'),
+    ]);
+    let changes: Record<string, unknown>;
+    try {
+      changes = answerOf(responses, 'c');
+    } catch (error) {
+      if (error instanceof MethodFailedError) return undefined;
+      throw error;
+    }
+    if (changes['hasMoreChanges'] !== false || typeof changes['newState'] !== 'string') return undefined;
+
+    const items = new Map(Object.entries(held));
+    const arrived = new Map<string, { receivedAt: string; flags: ItemFlags }>();
+    const destroyed = Array.isArray(changes['destroyed']) ? changes['destroyed'].map(String) : [];
+    for (const id of destroyed) items.delete(id);
+    for (const callId of ['gc', 'gu']) {
+      const list = answerOf(responses, callId)['list'];
+      for (const email of Array.isArray(list) ? list.filter(isObject) : []) {
+        const id = String(email['id']);
+        const inFolder = isObject(email['mailboxIds']) && email['mailboxIds'][mailboxId] === true;
+        if (!inFolder) items.delete(id);
+        else if (items.has(id)) items.set(id, flagsOf(email['keywords']));
+        else {
+          const receivedAt = typeof email['receivedAt'] === 'string' ? email['receivedAt'] : '';
+          arrived.set(id, { receivedAt, flags: flagsOf(email['keywords']) });
+        }
+      }
+      // Ids asked for and gone meanwhile (destroyed after the changes were read) are not in the folder.
+      const notFound = answerOf(responses, callId)['notFound'];
+      for (const id of Array.isArray(notFound) ? notFound.map(String) : []) {
+        items.delete(id);
+        arrived.delete(id);
+      }
+    }
+    if (items.size + arrived.size > max) return undefined;
+    const newestFirst = [...arrived].sort(([, a], [, b]) =>
+      a.receivedAt < b.receivedAt ? 1 : a.receivedAt > b.receivedAt ? -1 : 0,
+    );
+    const contents = new Map<string, ItemFlags>(newestFirst.map(([id, email]) => [id, email.flags]));
+    for (const [id, flags] of items) contents.set(id, flags);
+    return { state: changes['newState'], items: contents };
   }
 
   /** The messages by id; ids the account does not have are left out. */

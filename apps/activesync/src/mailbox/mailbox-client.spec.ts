@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ActiveSyncConfig } from '../config/activesync-config.js';
+import { ActiveSyncMetrics } from '../metrics/activesync-metrics.js';
 import { mailboxFailureReply } from '../protocol/mailbox-failure.js';
 import { MailboxClient, MailboxError } from './mailbox-client.js';
 
@@ -53,11 +54,14 @@ describe(MailboxClient.name, () => {
   });
 
   const clientOf = (url: string) =>
-    new MailboxClient({
-      MAILBOX_URL: url,
-      INTERNAL_TOKEN: 'internal-token-for-tests-0123456789',
-      MAILBOX_TIMEOUT_MS: 10_000,
-    } as ActiveSyncConfig);
+    new MailboxClient(
+      {
+        MAILBOX_URL: url,
+        INTERNAL_TOKEN: 'internal-token-for-tests-0123456789',
+        MAILBOX_TIMEOUT_MS: 10_000,
+      } as ActiveSyncConfig,
+      new ActiveSyncMetrics(),
+    );
 
   it('sends a read once more when mailbox drops the connection, and returns the second answer', async () => {
     mailbox = new DroppingMailbox(1, jmapAnswer);
@@ -105,6 +109,36 @@ describe(MailboxClient.name, () => {
       ]),
     ).rejects.toMatchObject({ name: 'MailboxError', kind: 'failed', connectionLost: true });
     expect(mailbox.requests).toBe(1);
+  });
+
+  it('answers a refused connection as unavailable, so the phone is told to retry', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    await expect(
+      clientOf(`http://127.0.0.1:${port}`).call('account-1', [
+        ['Mailbox/get', { accountId: 'account-1' }, 'm'],
+      ]),
+    ).rejects.toMatchObject({ name: 'MailboxError', kind: 'unavailable', connectionLost: false });
+  });
+
+  it('reads a mailbox served under a path of MAILBOX_URL, and a blob mailbox does not have as none', async () => {
+    const paths: string[] = [];
+    mailbox = new DroppingMailbox(0, (request, response) => {
+      paths.push(request.url ?? '');
+      if (request.url?.includes('/internal/blobs/')) {
+        response.writeHead(404).end();
+        return;
+      }
+      jmapAnswer(request, response);
+    });
+    const client = clientOf(`${await mailbox.start()}/mail/`);
+    expect(await client.call('account-1', [['Mailbox/get', { accountId: 'account-1' }, 'm']])).toHaveLength(
+      1,
+    );
+    expect(await client.blob('account-1', 'missing')).toBeUndefined();
+    expect(paths).toEqual(['/mail/internal/jmap', '/mail/internal/blobs/account-1/missing']);
   });
 });
 

@@ -31,6 +31,17 @@ export class ActiveSyncMetrics extends MetricSet {
     { buckets: [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5, 10, 30] },
   );
 
+  readonly mailboxRequests = this.counter(
+    'pushmail_activesync_mailbox_requests_total',
+    "HTTP requests to mailbox's internal API, by endpoint (jmap, blob, upload); a retried request counts twice.",
+    { labelNames: ['endpoint'] },
+  );
+  readonly mailboxMethodCalls = this.counter(
+    'pushmail_activesync_mailbox_method_calls_total',
+    'JMAP method calls sent to mailbox, by method: what each delivered message costs the mail store.',
+    { labelNames: ['method'] },
+  );
+
   commandAnswered(command: string, status: string, durationMs: number): void {
     this.commands.inc({ command, status });
     this.commandSeconds.observe({ command }, durationMs / 1000);

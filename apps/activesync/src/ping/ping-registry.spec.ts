@@ -67,6 +67,19 @@ describe(PingRegistry.name, () => {
     await expect(unaffected).resolves.toEqual({ reason: 'shutdown' });
   });
 
+  it('answers every parked Ping as the service begins to stop, and parks none after', async () => {
+    const registry = setUp();
+    const parked = [park(registry, { deviceId: 'a' }), park(registry, { deviceId: 'b' })];
+    registry.onModuleDestroy();
+    expect(registry.closing).toBe(true);
+    await expect(Promise.all(parked)).resolves.toEqual([{ reason: 'shutdown' }, { reason: 'shutdown' }]);
+    // A Ping whose first look at its folders ended after shutdown began: answered, never parked.
+    await expect(park(registry, { deviceId: 'c', heartbeatMs: 3_540_000 })).resolves.toEqual({
+      reason: 'shutdown',
+    });
+    expect(registry.size).toBe(0);
+  });
+
   it('tells its listeners of each Ping parked, by device', () => {
     const registry = setUp();
     const parked: string[] = [];

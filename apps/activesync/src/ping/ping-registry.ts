@@ -1,4 +1,4 @@
-import { Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnModuleDestroy } from '@nestjs/common';
 import { ActiveSyncMetrics } from '../metrics/activesync-metrics.js';
 
 /** Why a parked Ping ended. */
@@ -76,8 +76,9 @@ function heartbeatPassed(ping: ParkedPing): void {
  * A parked Ping costs an object, a timer and two map entries, nothing per folder.
  */
 @Injectable()
-export class PingRegistry implements BeforeApplicationShutdown {
+export class PingRegistry implements OnModuleDestroy, BeforeApplicationShutdown {
   private readonly byDevice = new Map<string, ParkedPing>();
+  private shuttingDown = false;
   private readonly byAccount = new Map<string, Set<ParkedPing>>();
   private readonly parkedListeners: Array<(deviceKey: string, parkedAt: number) => void> = [];
 
@@ -85,6 +86,11 @@ export class PingRegistry implements BeforeApplicationShutdown {
 
   get size(): number {
     return this.byDevice.size;
+  }
+
+  /** Once the service stops: no Ping parks any more, and answers close their connection. */
+  get closing(): boolean {
+    return this.shuttingDown;
   }
 
   /** Called with each Ping parked here: other replicas learn of it and end theirs of the device. */
@@ -112,6 +118,12 @@ export class PingRegistry implements BeforeApplicationShutdown {
   }): Promise<PingEnd> {
     const deviceKey = `${options.accountId}/${options.deviceId}`;
     this.byDevice.get(deviceKey)?.finish({ reason: 'superseded' });
+    // A Ping that reaches its park after shutdown began (its first look at the folders was still
+    // running) would hold the server open until its heartbeat: it is answered at once instead.
+    if (this.shuttingDown) {
+      this.metrics.pingEnds.inc({ reason: 'shutdown' });
+      return Promise.resolve({ reason: 'shutdown' });
+    }
     return new Promise<PingEnd>((resolve) => {
       const ping = new ParkedPing(
         this,
@@ -174,9 +186,18 @@ export class PingRegistry implements BeforeApplicationShutdown {
     }
   }
 
-  /** Parked Pings are answered before the server closes: devices Ping again, on another replica. */
-  beforeApplicationShutdown(): void {
+  /**
+   * Parked Pings are answered (Status 1) as soon as the service begins to stop, before its Kafka
+   * consumers drain, and none parks after: devices Ping again, on another replica.
+   */
+  onModuleDestroy(): void {
+    this.shuttingDown = true;
     for (const ping of [...this.byDevice.values()]) ping.finish({ reason: 'shutdown' });
+  }
+
+  /** Whatever parked while other modules were stopping (none should) is answered before the server closes. */
+  beforeApplicationShutdown(): void {
+    this.onModuleDestroy();
   }
 
   private async runCheck(ping: ParkedPing): Promise<void> {

@@ -20,6 +20,7 @@ import type { ActiveSyncConfig } from '../config/activesync-config.js';
 import { MailboxError } from '../mailbox/mailbox-client.js';
 import { mailboxFailureReply } from './mailbox-failure.js';
 import { ActiveSyncMetrics } from '../metrics/activesync-metrics.js';
+import { PingRegistry } from '../ping/ping-registry.js';
 import { DeviceActivityReporter } from '../registry/device-activity.reporter.js';
 import { DeviceViews } from '../registry/device-views.js';
 import { DeviceStore } from '../state/device-store.js';
@@ -49,6 +50,7 @@ export class ActiveSyncController {
     @Inject(DeviceStore) private readonly devices: DeviceStore,
     @Inject(ActiveSyncMetrics) private readonly metrics: ActiveSyncMetrics,
     @Inject(DeviceActivityReporter) private readonly activity: DeviceActivityReporter,
+    @Inject(PingRegistry) private readonly pings: PingRegistry,
     @Inject(CONFIG) private readonly config: ActiveSyncConfig,
     @Inject(LOGGER) logger: Logger,
   ) {
@@ -222,6 +224,8 @@ export class ActiveSyncController {
 
   private send(response: ServerResponse, reply: EasReply): void {
     if (response.writableEnded || response.destroyed) return;
+    // A kept-alive socket would hold the closing server open until the phone lets go of it.
+    if (this.pings.closing) response.setHeader('Connection', 'close');
     response.setHeader('MS-Server-ActiveSync', SERVER_VERSION);
     response.setHeader('Cache-Control', 'private');
     if ('body' in reply) {

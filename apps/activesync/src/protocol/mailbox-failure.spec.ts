@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ActiveSyncConfig } from '../config/activesync-config.js';
 import { MailboxClient, MailboxError } from '../mailbox/mailbox-client.js';
+import { ActiveSyncMetrics } from '../metrics/activesync-metrics.js';
 import { mailboxFailureReply } from './mailbox-failure.js';
 
 describe(mailboxFailureReply.name, () => {
@@ -17,11 +18,14 @@ describe(mailboxFailureReply.name, () => {
     // Reads the request and never answers.
     server = createServer((request) => request.resume());
     await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
-    const client = new MailboxClient({
-      MAILBOX_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-      INTERNAL_TOKEN: 'internal-token-for-tests-0123456789',
-      MAILBOX_TIMEOUT_MS: 100,
-    } as ActiveSyncConfig);
+    const client = new MailboxClient(
+      {
+        MAILBOX_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        INTERNAL_TOKEN: 'internal-token-for-tests-0123456789',
+        MAILBOX_TIMEOUT_MS: 100,
+      } as ActiveSyncConfig,
+      new ActiveSyncMetrics(),
+    );
     const failure = await client
       .call('account-1', [['Email/set', { accountId: 'account-1', destroy: ['e1'] }, 's']])
       .then(

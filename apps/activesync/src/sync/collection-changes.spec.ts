@@ -8,9 +8,16 @@ import { allowedStanding } from '../testing/device-standing.js';
 import { CollectionChanges } from './collection-changes.js';
 import type { FolderView, FolderViewRequest } from './folder-view.js';
 
-/** A gateway whose mailbox is at Email state `current` with `inbox` in the folder; it counts what it was asked. */
-function setUp(current: string, inbox: string[]) {
-  const asked = { emailState: 0, contents: 0 };
+/**
+ * A gateway whose mailbox is at Email state `current` with `inbox` in the folder; it counts what it
+ * was asked. With `changesReadable` false, the view cannot tell the changes (a sync window).
+ */
+function setUp(current: string, inbox: string[], changesReadable = true) {
+  const asked = { emailState: 0, changedContents: 0, contents: 0 };
+  const folder = (): FolderContents => ({
+    state: current,
+    items: new Map(inbox.map((id) => [id, { read: false, flagged: false }])),
+  });
   const mail = {
     emailState: () => {
       asked.emailState += 1;
@@ -18,12 +25,13 @@ function setUp(current: string, inbox: string[]) {
     },
   } as unknown as MailStore;
   const view = {
+    changedContents: (): Promise<FolderContents | undefined> => {
+      asked.changedContents += 1;
+      return Promise.resolve(changesReadable ? folder() : undefined);
+    },
     contents: (): Promise<FolderContents> => {
       asked.contents += 1;
-      return Promise.resolve({
-        state: current,
-        items: new Map(inbox.map((id) => [id, { read: false, flagged: false }])),
-      });
+      return Promise.resolve(folder());
     },
   } as unknown as FolderView;
   const changes = new CollectionChanges(
@@ -51,20 +59,35 @@ describe(CollectionChanges.name, () => {
     const { changes, asked } = setUp('7', ['m1']);
     const found = await changes.pending(request, held);
     expect(found.changes).toEqual({ added: [], changed: [], deleted: [] });
-    expect(asked).toEqual({ emailState: 1, contents: 0 });
+    expect(asked).toEqual({ emailState: 1, changedContents: 0, contents: 0 });
   });
 
-  it('lists the folder without asking for the Email state when a change announced a new one', async () => {
+  it('reads what changed since the held state, not the whole folder, when a change announced a new one', async () => {
     const { changes, asked } = setUp('8', ['m2', 'm1']);
     const found = await changes.pending(request, held, false, '8');
     expect(found.changes.added).toEqual(['m2']);
-    expect(asked).toEqual({ emailState: 0, contents: 1 });
+    expect(found.contents?.state).toBe('8');
+    expect(asked).toEqual({ emailState: 0, changedContents: 1, contents: 0 });
+  });
+
+  it('lists the folder when the changes cannot stand for a listing', async () => {
+    const { changes, asked } = setUp('8', ['m2', 'm1'], false);
+    const found = await changes.pending(request, held, false, '8');
+    expect(found.changes.added).toEqual(['m2']);
+    expect(asked).toEqual({ emailState: 0, changedContents: 1, contents: 1 });
+  });
+
+  it('lists the folder, without reading changes, for a device whose own changes just moved the state', async () => {
+    const { changes, asked } = setUp('8', ['m2']);
+    const found = await changes.pending(request, held, true);
+    expect(found.changes).toEqual({ added: ['m2'], changed: [], deleted: ['m1'] });
+    expect(asked).toEqual({ emailState: 0, changedContents: 0, contents: 1 });
   });
 
   it('finds nothing, asking mailbox nothing, when a change announced the Email state the device was answered at', async () => {
     const { changes, asked } = setUp('8', ['m2', 'm1']);
     const found = await changes.pending(request, held, false, '7');
     expect(found.changes).toEqual({ added: [], changed: [], deleted: [] });
-    expect(asked).toEqual({ emailState: 0, contents: 0 });
+    expect(asked).toEqual({ emailState: 0, changedContents: 0, contents: 0 });
   });
 });

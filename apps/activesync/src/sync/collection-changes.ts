@@ -89,6 +89,9 @@ export class CollectionChanges {
     if (!force && state.emailState !== null && request.standing.access !== 'quarantined') {
       const current = emailState ?? (await this.mail.emailState(request.accountId));
       if (current === state.emailState) return { changes: NONE };
+      // Something changed since the device was answered: what, rather than the whole folder again.
+      const changed = await this.view.changedContents(request, state.emailState, state.items);
+      if (changed) return { changes: itemChanges(state.items, changed.items), contents: changed };
     }
     const contents = await this.view.contents(request);
     return { changes: itemChanges(state.items, contents.items), contents };

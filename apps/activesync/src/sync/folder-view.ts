@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG } from '@pushmail/platform';
 import type { ActiveSyncConfig } from '../config/activesync-config.js';
-import { type EmailDetail, type FolderContents, MailStore } from '../mailbox/mail-store.js';
+import { type EmailDetail, type FolderContents, type ItemFlags, MailStore } from '../mailbox/mail-store.js';
 import type { DeviceStanding } from '../registry/device-views.js';
 
 /** The ServerId of the one message a quarantined device sees in its Inbox. */
@@ -34,6 +34,27 @@ export class FolderView {
     @Inject(CONFIG) private readonly config: ActiveSyncConfig,
   ) {}
 
+  /**
+   * The folder from what the device holds (answered at `sinceState`) and what changed since, when
+   * that can stand for a listing: not for the quarantine view, nor within a sync window, where
+   * messages leave the view by age without any change that says so. Undefined: list the folder.
+   */
+  async changedContents(
+    request: FolderViewRequest,
+    sinceState: string,
+    held: Readonly<Record<string, ItemFlags>>,
+  ): Promise<FolderContents | undefined> {
+    if (request.standing.access === 'quarantined' || this.windowStart(request) !== undefined)
+      return undefined;
+    return this.mail.changedContents(
+      request.accountId,
+      request.collectionId,
+      sinceState,
+      held,
+      this.config.SYNC_MAX_ITEMS_PER_FOLDER,
+    );
+  }
+
   async contents(request: FolderViewRequest): Promise<FolderContents> {
     if (request.standing.access === 'quarantined') {
       const items = new Map<string, { read: boolean; flagged: boolean }>();
@@ -41,17 +62,21 @@ export class FolderView {
         items.set(QUARANTINE_NOTICE_ID, { read: false, flagged: false });
       return { state: 'quarantined', items };
     }
-    const windows = [
-      request.filterType === undefined ? undefined : FILTER_DAYS[request.filterType],
-      request.standing.policy?.settings.syncWindowDays ?? undefined,
-    ].filter((days): days is number => days !== undefined);
-    const after = windows.length > 0 ? new Date(Date.now() - Math.min(...windows) * DAY_MS) : undefined;
     return this.mail.contents(
       request.accountId,
       request.collectionId,
       this.config.SYNC_MAX_ITEMS_PER_FOLDER,
-      after,
+      this.windowStart(request),
     );
+  }
+
+  /** The oldest a message may be received to be seen (the narrower of FilterType and policy); undefined: any age. */
+  private windowStart(request: FolderViewRequest): Date | undefined {
+    const windows = [
+      request.filterType === undefined ? undefined : FILTER_DAYS[request.filterType],
+      request.standing.policy?.settings.syncWindowDays ?? undefined,
+    ].filter((days): days is number => days !== undefined);
+    return windows.length > 0 ? new Date(Date.now() - Math.min(...windows) * DAY_MS) : undefined;
   }
 
   /** The messages by id, the quarantine notice among them when asked for. */

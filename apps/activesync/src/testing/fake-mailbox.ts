@@ -39,6 +39,9 @@ export class FakeMailbox extends FakeHttpService {
   /** Each account's VacationResponse singleton, as VacationResponse/set left it. */
   readonly vacations = new Map<string, Args>();
   private readonly states = new Map<string, number>();
+  /** The account state each delivered email was created at; every id ever held, for Email/changes. */
+  private readonly createdAt = new Map<string, number>();
+  private readonly everHeld = new Map<string, Set<string>>();
   private sequence = 0;
 
   constructor(private readonly internalToken: string) {
@@ -96,6 +99,7 @@ export class FakeMailbox extends FakeHttpService {
       ...(email.attachments ? { attachments: email.attachments } : {}),
     });
     this.bump(accountId);
+    this.createdAt.set(id, this.states.get(accountId)!);
     return id;
   }
 
@@ -186,7 +190,33 @@ export class FakeMailbox extends FakeHttpService {
           },
         ];
       }
+      case 'Email/changes': {
+        // As a server may: every email still there and not created since counts as updated, and
+        // every id this account ever answered and no longer has as destroyed.
+        const since = Number(args['sinceState']);
+        if (!Number.isInteger(since) || since > Number(state))
+          return ['error', { type: 'cannotCalculateChanges' }];
+        const seen = this.everHeld.get(accountId) ?? new Set<string>();
+        const created = [...emails.keys()].filter((id) => (this.createdAt.get(id) ?? 0) > since);
+        const updated = [...emails.keys()].filter((id) => (this.createdAt.get(id) ?? 0) <= since);
+        const destroyed = [...seen].filter((id) => !emails.has(id));
+        const count = created.length + updated.length + destroyed.length;
+        const maxChanges = Number(args['maxChanges'] ?? Number.POSITIVE_INFINITY);
+        return [
+          name,
+          {
+            accountId,
+            oldState: String(since),
+            newState: state,
+            hasMoreChanges: count > maxChanges,
+            created,
+            updated,
+            destroyed,
+          },
+        ];
+      }
       case 'Email/get': {
+        for (const id of emails.keys()) this.heldBy(accountId).add(id);
         const ids = (args['ids'] as string[] | null) ?? [...emails.keys()];
         const list = ids.filter((id) => emails.has(id)).map((id) => view(emails.get(id)!));
         return [name, { accountId, state, list, notFound: ids.filter((id) => !emails.has(id)) }];
@@ -272,6 +302,15 @@ export class FakeMailbox extends FakeHttpService {
       default:
         return ['error', { type: 'unknownMethod' }];
     }
+  }
+
+  private heldBy(accountId: string): Set<string> {
+    let seen = this.everHeld.get(accountId);
+    if (!seen) {
+      seen = new Set();
+      this.everHeld.set(accountId, seen);
+    }
+    return seen;
   }
 
   private vacationOf(accountId: string): Args {

@@ -106,6 +106,25 @@ describe(JmapController.name, () => {
     expect(got['state']).toBe('3');
   });
 
+  it('answers Mailbox/get without counts the same mailboxes, in the same order, as with them', async () => {
+    const named = ['id', 'name', 'parentId', 'role'];
+    const answers = (await call(alice, [
+      ['Mailbox/get', { accountId: alice, ids: null }, 'full'],
+      ['Mailbox/get', { accountId: alice, ids: null, properties: named }, 'partial'],
+      ['Mailbox/get', { accountId: alice, ids: null, properties: ['id', 'unreadEmails'] }, 'one'],
+    ])) as Invocation[];
+    const [full, partial, oneCounted] = answers.map((answer) => answer[1]);
+    const fullList = full!['list'] as Array<Record<string, unknown>>;
+    expect(fullList.find((mailbox) => mailbox['role'] === 'inbox')).toMatchObject({ totalEmails: 3 });
+    expect(partial!['list']).toEqual(
+      fullList.map((mailbox) => Object.fromEntries(named.map((property) => [property, mailbox[property]]))),
+    );
+    expect(partial!['state']).toBe(full!['state']);
+    expect(oneCounted!['list']).toEqual(
+      fullList.map((mailbox) => ({ id: mailbox['id'], unreadEmails: mailbox['unreadEmails'] })),
+    );
+  });
+
   it('sorts ascending and pages when asked', async () => {
     const [[, page]] = (await call(alice, [
       [
