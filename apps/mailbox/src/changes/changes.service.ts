@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { preparedQuery } from '../store/prepared-query.js';
 import type { ChangeType } from '../store/query-builder.js';
-import { STATE_COLUMNS, statesOf } from './account-write.js';
+import { STATE_COLUMNS, type StateRow, statesOf } from './account-write.js';
 import {
   type AccountStates,
   type ChangeRow,
@@ -15,7 +16,11 @@ import {
 export type ChangesSince =
   ({ ok: true; newState: number; hasMoreChanges: boolean } & CollapsedChanges) | { ok: false };
 
-/** Reads an account's state counters and its change log. */
+/**
+ * Reads an account's state counters and its change log. Every device's fetch after a push runs
+ * these (a /changes, then a /get, each reading the states), so they are named prepared statements
+ * (`preparedQuery`): parsed once per connection rather than on every call.
+ */
 @Injectable()
 export class ChangesService {
   constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
@@ -24,7 +29,9 @@ export class ChangesService {
     accountId: string,
     manager: EntityManager = this.dataSource.manager,
   ): Promise<AccountStates> {
-    const rows = await manager.query(
+    const rows = await preparedQuery<StateRow>(
+      manager,
+      'mailbox.read-states',
       `SELECT ${STATE_COLUMNS} FROM mailbox.account_state WHERE account_id = $1`,
       [accountId],
     );
@@ -40,7 +47,9 @@ export class ChangesService {
     upTo: number,
     limit: number,
   ): Promise<string[]> {
-    const rows: Array<{ object_id: string }> = await manager.query(
+    const rows = await preparedQuery<{ object_id: string }>(
+      manager,
+      'mailbox.changed-ids',
       `SELECT DISTINCT object_id FROM mailbox.changes
         WHERE account_id = $1 AND type = $2 AND modseq > $3 AND modseq <= $4
         LIMIT $5`,
@@ -61,7 +70,9 @@ export class ChangesService {
     since: number,
     maxChanges: number,
   ): Promise<ChangesSince> {
-    const groups: Array<{ modseq: string; objects: number }> = await manager.query(
+    const groups = await preparedQuery<{ modseq: string; objects: number }>(
+      manager,
+      'mailbox.changes-per-modseq',
       `SELECT modseq, count(DISTINCT object_id)::int AS objects
          FROM mailbox.changes
         WHERE account_id = $1 AND type = $2 AND modseq > $3 AND modseq <= $4
@@ -87,7 +98,9 @@ export class ChangesService {
         destroyed: [],
       };
     }
-    const rows: Array<{ object_id: string; kind: ChangeRow['kind']; modseq: string }> = await manager.query(
+    const rows = await preparedQuery<{ object_id: string; kind: ChangeRow['kind']; modseq: string }>(
+      manager,
+      'mailbox.changes-page',
       `SELECT object_id, kind, modseq
          FROM mailbox.changes
         WHERE account_id = $1 AND type = $2 AND modseq > $3 AND modseq <= $4

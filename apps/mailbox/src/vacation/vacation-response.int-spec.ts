@@ -212,4 +212,20 @@ describe(VacationResponseMethods.name, () => {
       }),
     ]);
   });
+
+  it('replies to no one once the VacationResponse is disabled again', async () => {
+    const { state } = (await one('VacationResponse/get', { ids: null })) as { state: string };
+    await one('VacationResponse/set', { ifInState: state, update: { singleton: { isEnabled: false } } });
+    const submissionIds = async () =>
+      ((await one('EmailSubmission/get', { ids: null }))['list'] as Array<{ id: string }>).map(
+        (submission) => submission.id,
+      );
+    const before = await submissionIds();
+    expect(before).toHaveLength(1);
+
+    await deliver('grace@example.org');
+
+    expect(await submissionIds()).toEqual(before);
+    expect((await repliesQueued()).map((reply) => reply.rcpt)).not.toContain('grace@example.org');
+  });
 });

@@ -20,9 +20,14 @@ import { type ChangeOrigin, MailboxChangesPublisher } from '../../publishing/mai
 interface KnownRow {
   known: string[];
   roles: Record<string, string> | null;
+  vacation_enabled: boolean;
 }
 
-/** Which of the deliveries are stored already, and the account's mailboxes by role: one statement. */
+/**
+ * Which of the deliveries are stored already, the account's mailboxes by role, and whether its
+ * VacationResponse is enabled: one statement. Most accounts are not on vacation, and for them no
+ * message needs the vacation read of its own.
+ */
 const KNOWN_DELIVERIES_AND_ROLES = new PreparedStatement<
   { accountId: string; deliveryIds: string[] },
   KnownRow
@@ -32,7 +37,9 @@ const KNOWN_DELIVERIES_AND_ROLES = new PreparedStatement<
     sql<KnownRow>`SELECT ARRAY(SELECT delivery_id FROM mailbox.emails
                     WHERE account_id = ${slot('accountId')} AND delivery_id = ANY(${slot('deliveryIds')}::text[])) AS known,
              (SELECT json_object_agg(role, id) FROM mailbox.mailboxes
-               WHERE account_id = ${slot('accountId')} AND role IS NOT NULL) AS roles`,
+               WHERE account_id = ${slot('accountId')} AND role IS NOT NULL) AS roles,
+             EXISTS (SELECT 1 FROM mailbox.vacation_responses
+                      WHERE account_id = ${slot('accountId')} AND is_enabled) AS vacation_enabled`,
 );
 
 interface PreparedDelivery {
@@ -101,11 +108,12 @@ export class StoreDeliveryUseCase {
         write: AccountWrite;
         fresh: PreparedDelivery[];
         mailboxes: Map<MailboxRole, string>;
+        vacationEnabled: boolean;
       }> = [];
       for (const accountId of accountIds) {
         const write = await AccountWrite.open(manager, accountId);
-        const { fresh, mailboxes } = await this.freshDeliveries(write, byAccount.get(accountId)!);
-        if (fresh.length > 0) pending.push({ write, fresh, mailboxes });
+        const known = await this.freshDeliveries(write, byAccount.get(accountId)!);
+        if (known.fresh.length > 0) pending.push({ write, ...known });
       }
       const deliveriesToStore = pending.flatMap(({ fresh }) => fresh);
       const blobs = await this.blobs.putMany(
@@ -119,8 +127,8 @@ export class StoreDeliveryUseCase {
       const blobOf = new Map(deliveriesToStore.map((delivery, index) => [delivery, blobs[index]!]));
 
       const changed: AccountDeliveryChange[] = [];
-      for (const { write, fresh, mailboxes } of pending) {
-        const change = await this.storeForAccount(write, fresh, mailboxes, blobOf);
+      for (const { write, fresh, mailboxes, vacationEnabled } of pending) {
+        const change = await this.storeForAccount(write, fresh, mailboxes, vacationEnabled, blobOf);
         if (change) changed.push(change);
       }
       return changed;
@@ -167,12 +175,13 @@ export class StoreDeliveryUseCase {
 
   /**
    * The deliveries not stored before (the same event may come again), each once, and the account's
-   * mailboxes by role: one statement, read under the account's lock.
+   * mailboxes by role, and whether it is on vacation: one statement, read under the account's lock
+   * (which a VacationResponse change also takes).
    */
   private async freshDeliveries(
     write: AccountWrite,
     deliveries: PreparedDelivery[],
-  ): Promise<{ fresh: PreparedDelivery[]; mailboxes: Map<MailboxRole, string> }> {
+  ): Promise<{ fresh: PreparedDelivery[]; mailboxes: Map<MailboxRole, string>; vacationEnabled: boolean }> {
     const [row] = await KNOWN_DELIVERIES_AND_ROLES.run(write.manager, {
       accountId: write.accountId,
       deliveryIds: deliveries.map((delivery) => delivery.deliveryId),
@@ -184,13 +193,14 @@ export class StoreDeliveryUseCase {
       return true;
     });
     const mailboxes = new Map(Object.entries(row?.roles ?? {}) as Array<[MailboxRole, string]>);
-    return { fresh, mailboxes };
+    return { fresh, mailboxes, vacationEnabled: row?.vacation_enabled === true };
   }
 
   private async storeForAccount(
     write: AccountWrite,
     fresh: PreparedDelivery[],
     known: ReadonlyMap<MailboxRole, string>,
+    vacationEnabled: boolean,
     blobOf: ReadonlyMap<PreparedDelivery, StoredBlob>,
   ): Promise<AccountDeliveryChange | null> {
     const mailboxes = await ensureDefaultMailboxes(write, known);
@@ -218,6 +228,8 @@ export class StoreDeliveryUseCase {
       );
       if (inserted) {
         createdEmailIds.push(inserted.id);
+        // An enabled VacationResponse may still be outside its dates: replyIfOnVacation decides.
+        if (!vacationEnabled) continue;
         await replyIfOnVacation(write, filing, {
           accountId: write.accountId,
           emailId: inserted.id,
