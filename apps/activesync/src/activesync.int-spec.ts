@@ -609,6 +609,34 @@ describe('activesync gateway', () => {
       ).toEqual(['Hello 0']);
     });
 
+    it('brings a held folder up to date with its folders and its changes in one request, and the new mail in one more', async () => {
+      const { account, client, inbox, key } = await ready();
+      deliverPlain(account, 'first');
+      const first = collectionOf((await sync(client, inbox, key)).body);
+      const requestsOf = (since: number) =>
+        mailbox.requests
+          .slice(since)
+          .filter((request) => request.accountId === account.accountId)
+          .map((request) => request.methods);
+
+      const arrived = deliverPlain(account, 'second');
+      let since = mailbox.requests.length;
+      const second = collectionOf((await sync(client, inbox, childText(first, 'SyncKey')!)).body);
+      expect(children(child(second, 'Commands')!, 'Add').map((add) => childText(add, 'ServerId'))).toEqual([
+        arrived,
+      ]);
+      expect(requestsOf(since)).toEqual([
+        ['Mailbox/get', 'Email/changes', 'Email/get', 'Email/get'],
+        ['Email/get'],
+      ]);
+
+      since = mailbox.requests.length;
+      const third = collectionOf((await sync(client, inbox, childText(second, 'SyncKey')!)).body);
+      expect(statusOf(third)).toBe('1');
+      expect(child(third, 'Commands')).toBeUndefined();
+      expect(requestsOf(since)).toEqual([['Mailbox/get', 'Email/changes', 'Email/get', 'Email/get']]);
+    });
+
     it('applies read flags, follow-up flags and deletes from the device, as moves to the trash unless told otherwise', async () => {
       const { account, client, inbox, key } = await ready();
       const read = deliverPlain(account, 'a');

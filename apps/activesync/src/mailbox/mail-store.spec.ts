@@ -1,6 +1,6 @@
 import type { Invocation } from '@pushmail/jmap';
 import { describe, expect, it } from 'vitest';
-import { MailStore } from './mail-store.js';
+import { contentsFromChanges, MailStore } from './mail-store.js';
 import type { MailboxApi } from './mailbox-client.js';
 
 /**
@@ -93,7 +93,9 @@ function changingMailbox(
       requests.push(calls);
       const answers: Invocation[] = [];
       for (const [method, args, callId] of calls) {
-        if (method === 'Email/changes') {
+        if (method === 'Mailbox/get') {
+          answers.push([method, { list: [{ id: 'inbox', name: 'Inbox', role: 'inbox' }] }, callId]);
+        } else if (method === 'Email/changes') {
           answers.push(
             'error' in changes ? ['error', { type: changes.error }, callId] : [method, changes, callId],
           );
@@ -187,5 +189,38 @@ describe(`${MailStore.name} changedContents`, () => {
     );
     expect(await new MailStore(mailbox).changedContents('account', 'inbox', 's1', held, 5)).toBeUndefined();
     expect(await new MailStore(mailbox).changedContents('account', 'inbox', 's1', held, 6)).toBeDefined();
+  });
+});
+
+describe(`${MailStore.name} foldersAndChanges`, () => {
+  it('reads the folders and the changes in one request, the changes standing for the Email state', async () => {
+    const mailbox = changingMailbox(
+      { newState: 's8', hasMoreChanges: false, created: ['new'], updated: [], destroyed: [] },
+      [{ id: 'new', mailboxIds: { inbox: true }, receivedAt: '2026-01-01T10:00:00Z' }],
+    );
+    const read = await new MailStore(mailbox).foldersAndChanges('account', 's1');
+
+    expect(mailbox.requests.map(methodsOf)).toEqual([
+      ['Mailbox/get', 'Email/changes', 'Email/get', 'Email/get'],
+    ]);
+    expect(read.folders).toEqual([{ id: 'inbox', parentId: null, name: 'Inbox', role: 'inbox' }]);
+    expect(read.emailState).toBe('s8');
+    const held = { old: { read: true, flagged: false } };
+    expect([...contentsFromChanges(read.changes, 'inbox', held, 10)!.items]).toEqual([
+      ['new', { read: false, flagged: false }],
+      ['old', { read: true, flagged: false }],
+    ]);
+  });
+
+  it('knows no Email state when mailbox cannot tell every change, and leaves the folder to a listing', async () => {
+    for (const changes of [
+      { error: 'cannotCalculateChanges' },
+      { newState: 's8', hasMoreChanges: true, created: [], updated: [], destroyed: [] },
+    ]) {
+      const read = await new MailStore(changingMailbox(changes, [])).foldersAndChanges('account', 's1');
+      expect(read.folders).toHaveLength(1);
+      expect(read.emailState).toBeUndefined();
+      expect(contentsFromChanges(read.changes, 'inbox', {}, 10)).toBeUndefined();
+    }
   });
 });

@@ -189,59 +189,26 @@ export class MailStore {
     held: Readonly<Record<string, ItemFlags>>,
     max: number,
   ): Promise<FolderContents | undefined> {
-    const changedOnes = (path: '/created' | '/updated', callId: string): Invocation => [
-      'Email/get',
-      {
-        accountId,
-        '#ids': { resultOf: 'c', name: 'Email/changes', path },
-        properties: ['id', 'mailboxIds', 'keywords', 'receivedAt'],
-      },
-      callId,
-    ];
-    const responses = await this.mailbox.call(accountId, [
-      ['Email/changes', { accountId, sinceState, maxChanges: PAGE }, 'c'],
-      changedOnes('/created', 'gc'),
-      changedOnes('/updated', 'gu'),
-    ]);
-    let changes: Record<string, unknown>;
-    try {
-      changes = answerOf(responses, 'c');
-    } catch (error) {
-      if (error instanceof MethodFailedError) return undefined;
-      throw error;
-    }
-    if (changes['hasMoreChanges'] !== false || typeof changes['newState'] !== 'string') return undefined;
+    const responses = await this.mailbox.call(accountId, changesCalls(accountId, sinceState));
+    return contentsFromChanges({ sinceState, responses }, mailboxId, held, max);
+  }
 
-    const items = new Map(Object.entries(held));
-    const arrived = new Map<string, { receivedAt: string; flags: ItemFlags }>();
-    const destroyed = Array.isArray(changes['destroyed']) ? changes['destroyed'].map(String) : [];
-    for (const id of destroyed) items.delete(id);
-    for (const callId of ['gc', 'gu']) {
-      const list = answerOf(responses, callId)['list'];
-      for (const email of Array.isArray(list) ? list.filter(isObject) : []) {
-        const id = String(email['id']);
-        const inFolder = isObject(email['mailboxIds']) && email['mailboxIds'][mailboxId] === true;
-        if (!inFolder) items.delete(id);
-        else if (items.has(id)) items.set(id, flagsOf(email['keywords']));
-        else {
-          const receivedAt = typeof email['receivedAt'] === 'string' ? email['receivedAt'] : '';
-          arrived.set(id, { receivedAt, flags: flagsOf(email['keywords']) });
-        }
-      }
-      // Ids asked for and gone meanwhile (destroyed after the changes were read) are not in the folder.
-      const notFound = answerOf(responses, callId)['notFound'];
-      for (const id of Array.isArray(notFound) ? notFound.map(String) : []) {
-        items.delete(id);
-        arrived.delete(id);
-      }
-    }
-    if (items.size + arrived.size > max) return undefined;
-    const newestFirst = [...arrived].sort(([, a], [, b]) =>
-      a.receivedAt < b.receivedAt ? 1 : a.receivedAt > b.receivedAt ? -1 : 0,
-    );
-    const contents = new Map<string, ItemFlags>(newestFirst.map(([id, email]) => [id, email.flags]));
-    for (const [id, flags] of items) contents.set(id, flags);
-    return { state: changes['newState'], items: contents };
+  /**
+   * The folders and what changed in the account since `sinceState` (Email/changes with Email/get
+   * of the created and the updated ids by back-reference), in one request: the Sync of a folder the
+   * device holds needs both. The changes stand for the account's Email state too (`newState`,
+   * read in the same request as the folders); undefined when mailbox could not tell them.
+   */
+  async foldersAndChanges(
+    accountId: string,
+    sinceState: string,
+  ): Promise<{ folders: MailFolder[]; emailState: string | undefined; changes: EmailChanges }> {
+    const responses = await this.mailbox.call(accountId, [
+      ['Mailbox/get', { accountId, properties: ['id', 'parentId', 'name', 'role'] }, 'f'],
+      ...changesCalls(accountId, sinceState),
+    ]);
+    const changes: EmailChanges = { sinceState, responses };
+    return { folders: foldersOf(responses), emailState: newStateOf(changes), changes };
   }
 
   /** The messages by id; ids the account does not have are left out. */
@@ -372,6 +339,94 @@ export class MailStore {
     const responses = await this.mailbox.call(accountId, [['Mailbox/set', { accountId, ...args }, 'm']]);
     return answerOf(responses, 'm');
   }
+}
+
+/** An answer of Email/changes since `sinceState`, with the created and the updated ones got. */
+export interface EmailChanges {
+  sinceState: string;
+  responses: Invocation[];
+}
+
+function changesCalls(accountId: string, sinceState: string): Invocation[] {
+  const changedOnes = (path: '/created' | '/updated', callId: string): Invocation => [
+    'Email/get',
+    {
+      accountId,
+      '#ids': { resultOf: 'c', name: 'Email/changes', path },
+      properties: ['id', 'mailboxIds', 'keywords', 'receivedAt'],
+    },
+    callId,
+  ];
+  return [
+    ['Email/changes', { accountId, sinceState, maxChanges: PAGE }, 'c'],
+    changedOnes('/created', 'gc'),
+    changedOnes('/updated', 'gu'),
+  ];
+}
+
+/** The answer of Email/changes when it told every change (its newState is then the account's state). */
+function completeChanges(changes: EmailChanges): Record<string, unknown> | undefined {
+  let answer: Record<string, unknown>;
+  try {
+    answer = answerOf(changes.responses, 'c');
+  } catch (error) {
+    if (error instanceof MethodFailedError) return undefined;
+    throw error;
+  }
+  return answer['hasMoreChanges'] === false && typeof answer['newState'] === 'string' ? answer : undefined;
+}
+
+/** The account's Email state the changes were read at; undefined when mailbox could not tell them all. */
+export function newStateOf(changes: EmailChanges): string | undefined {
+  const answer = completeChanges(changes);
+  return answer ? String(answer['newState']) : undefined;
+}
+
+/**
+ * The folder as it is now, from what the device holds (`held`, answered at the changes'
+ * `sinceState`) and the changes. New messages come first, newest first, as a listing gives them.
+ * Undefined when mailbox could not tell (a state too old, more changes than one page) or the
+ * folder would hold more than `max`: the folder is then listed.
+ */
+export function contentsFromChanges(
+  changes: EmailChanges,
+  mailboxId: string,
+  held: Readonly<Record<string, ItemFlags>>,
+  max: number,
+): FolderContents | undefined {
+  const answer = completeChanges(changes);
+  if (!answer) return undefined;
+  const { responses } = changes;
+  const items = new Map(Object.entries(held));
+  const arrived = new Map<string, { receivedAt: string; flags: ItemFlags }>();
+  const destroyed = Array.isArray(answer['destroyed']) ? answer['destroyed'].map(String) : [];
+  for (const id of destroyed) items.delete(id);
+  for (const callId of ['gc', 'gu']) {
+    const list = answerOf(responses, callId)['list'];
+    for (const email of Array.isArray(list) ? list.filter(isObject) : []) {
+      const id = String(email['id']);
+      const inFolder = isObject(email['mailboxIds']) && email['mailboxIds'][mailboxId] === true;
+      if (!inFolder) items.delete(id);
+      else if (items.has(id)) items.set(id, flagsOf(email['keywords']));
+      else {
+        const receivedAt = typeof email['receivedAt'] === 'string' ? email['receivedAt'] : '';
+        arrived.set(id, { receivedAt, flags: flagsOf(email['keywords']) });
+      }
+    }
+    // Ids asked for and gone meanwhile (destroyed after the changes were read) are not in the folder.
+    const notFound = answerOf(responses, callId)['notFound'];
+    for (const id of Array.isArray(notFound) ? notFound.map(String) : []) {
+      items.delete(id);
+      arrived.delete(id);
+    }
+  }
+  if (items.size + arrived.size > max) return undefined;
+  const newestFirst = [...arrived].sort(([, a], [, b]) =>
+    a.receivedAt < b.receivedAt ? 1 : a.receivedAt > b.receivedAt ? -1 : 0,
+  );
+  const contents = new Map<string, ItemFlags>(newestFirst.map(([id, email]) => [id, email.flags]));
+  for (const [id, flags] of items) contents.set(id, flags);
+  return { state: String(answer['newState']), items: contents };
 }
 
 function foldersOf(responses: Invocation[]): MailFolder[] {

@@ -34,6 +34,10 @@ export class PingSupersession implements OnApplicationBootstrap, BeforeApplicati
   private readonly log: Logger;
   private listener: pg.Client | undefined;
   private closing = false;
+  /** Announcements still running: a stopping service waits for them before it sums them up. */
+  private readonly announcing = new Set<Promise<void>>();
+  /** Announcements that failed once the service had begun to stop: one line for all of them. */
+  private failedWhileStopping = 0;
 
   constructor(
     @Inject(PingRegistry) private readonly pings: PingRegistry,
@@ -44,12 +48,28 @@ export class PingSupersession implements OnApplicationBootstrap, BeforeApplicati
     this.log = logger.child({ component: 'ping-supersession' });
     pings.onParked((deviceKey, parkedAt) => {
       const notice: ParkedNotice = { replica: this.replica, deviceKey, parkedAt };
-      this.dataSource
+      const announced = this.dataSource
         .query('SELECT pg_notify($1, $2)', [PING_PARKED_CHANNEL, JSON.stringify(notice)])
-        .catch((error: unknown) =>
-          this.log.warn({ reason: (error as Error).message }, 'could not announce a parked Ping'),
-        );
+        .then(
+          () => undefined,
+          (error: unknown) => this.announceFailed(error),
+        )
+        .finally(() => this.announcing.delete(announced));
+      this.announcing.add(announced);
     });
+  }
+
+  /**
+   * A notice lost while the service stops is expected: the Ping it announced was answered
+   * (Status 1) and its statement cancelled with its request, and the device Pings again elsewhere.
+   * Those are counted and summed up once; any other failure is worth a warning of its own.
+   */
+  private announceFailed(error: unknown): void {
+    if (this.closing || this.pings.closing) {
+      this.failedWhileStopping += 1;
+      return;
+    }
+    this.log.warn({ reason: (error as Error).message }, 'could not announce a parked Ping');
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -58,6 +78,12 @@ export class PingSupersession implements OnApplicationBootstrap, BeforeApplicati
 
   async beforeApplicationShutdown(): Promise<void> {
     this.closing = true;
+    await Promise.allSettled([...this.announcing]);
+    if (this.failedWhileStopping > 0)
+      this.log.info(
+        { notices: this.failedWhileStopping },
+        'parked Pings answered at shutdown were not announced to other replicas',
+      );
     await this.listener?.end().catch(() => undefined);
   }
 

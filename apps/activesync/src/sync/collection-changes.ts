@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { FolderType } from '../folders/folder-types.js';
-import { MailStore, type FolderContents } from '../mailbox/mail-store.js';
+import { MailStore, type EmailChanges, type FolderContents } from '../mailbox/mail-store.js';
 import { PingRegistry, type PingEnd } from '../ping/ping-registry.js';
 import { gateOf, type ProvisionedKey } from '../protocol/device-gate.js';
 import type { EasCommandContext, EasReply } from '../protocol/eas-command.js';
@@ -79,18 +79,24 @@ export class CollectionChanges {
    * `emailState`: the account's Email state as a change just announced it, if known. It stands in
    * for asking mailbox: equal to the state the device was answered at, nothing changed since (a later
    * change brings its own announcement); different, the folder is listed without asking first.
+   * `changes`: the account's changes read already (by a Sync, with its folders); used only when
+   * read since the state the device was answered at.
    */
   async pending(
     request: FolderViewRequest,
     state: Pick<SyncState, 'emailState' | 'items'>,
     force = false,
     emailState?: string,
+    changes?: EmailChanges,
   ): Promise<PendingChanges> {
     if (!force && state.emailState !== null && request.standing.access !== 'quarantined') {
       const current = emailState ?? (await this.mail.emailState(request.accountId));
       if (current === state.emailState) return { changes: NONE };
       // Something changed since the device was answered: what, rather than the whole folder again.
-      const changed = await this.view.changedContents(request, state.emailState, state.items);
+      const changed =
+        changes?.sinceState === state.emailState
+          ? this.view.contentsFromChanges(request, changes, state.items)
+          : await this.view.changedContents(request, state.emailState, state.items);
       if (changed) return { changes: itemChanges(state.items, changed.items), contents: changed };
     }
     const contents = await this.view.contents(request);

@@ -1,7 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG } from '@pushmail/platform';
 import type { ActiveSyncConfig } from '../config/activesync-config.js';
-import { type EmailDetail, type FolderContents, type ItemFlags, MailStore } from '../mailbox/mail-store.js';
+import {
+  contentsFromChanges,
+  type EmailChanges,
+  type EmailDetail,
+  type FolderContents,
+  type ItemFlags,
+  MailStore,
+} from '../mailbox/mail-store.js';
 import type { DeviceStanding } from '../registry/device-views.js';
 
 /** The ServerId of the one message a quarantined device sees in its Inbox. */
@@ -44,8 +51,7 @@ export class FolderView {
     sinceState: string,
     held: Readonly<Record<string, ItemFlags>>,
   ): Promise<FolderContents | undefined> {
-    if (request.standing.access === 'quarantined' || this.windowStart(request) !== undefined)
-      return undefined;
+    if (!this.followsChanges(request)) return undefined;
     return this.mail.changedContents(
       request.accountId,
       request.collectionId,
@@ -53,6 +59,21 @@ export class FolderView {
       held,
       this.config.SYNC_MAX_ITEMS_PER_FOLDER,
     );
+  }
+
+  /** Whether the view can be brought up to date from the account's changes (`changedContents`). */
+  followsChanges(request: Omit<FolderViewRequest, 'inboxId'>): boolean {
+    return request.standing.access !== 'quarantined' && this.windowStart(request) === undefined;
+  }
+
+  /** As `changedContents`, from changes read already (with the folders, in the same request). */
+  contentsFromChanges(
+    request: FolderViewRequest,
+    changes: EmailChanges,
+    held: Readonly<Record<string, ItemFlags>>,
+  ): FolderContents | undefined {
+    if (!this.followsChanges(request)) return undefined;
+    return contentsFromChanges(changes, request.collectionId, held, this.config.SYNC_MAX_ITEMS_PER_FOLDER);
   }
 
   async contents(request: FolderViewRequest): Promise<FolderContents> {
@@ -71,7 +92,7 @@ export class FolderView {
   }
 
   /** The oldest a message may be received to be seen (the narrower of FilterType and policy); undefined: any age. */
-  private windowStart(request: FolderViewRequest): Date | undefined {
+  private windowStart(request: Pick<FolderViewRequest, 'filterType' | 'standing'>): Date | undefined {
     const windows = [
       request.filterType === undefined ? undefined : FILTER_DAYS[request.filterType],
       request.standing.policy?.settings.syncWindowDays ?? undefined,

@@ -38,6 +38,8 @@ export class FakeMailbox extends FakeHttpService {
   readonly emails = new Map<string, Map<string, FakeEmail>>();
   /** Each account's VacationResponse singleton, as VacationResponse/set left it. */
   readonly vacations = new Map<string, Args>();
+  /** The method names of each JMAP request, per account, in the order they came. */
+  readonly requests: Array<{ accountId: string; methods: string[] }> = [];
   private readonly states = new Map<string, number>();
   /** The account state each delivered email was created at; every id ever held, for Email/changes. */
   private readonly createdAt = new Map<string, number>();
@@ -151,6 +153,7 @@ export class FakeMailbox extends FakeHttpService {
       request: { methodCalls: Call[] };
     };
     if (!this.emails.has(accountId)) this.provision(accountId);
+    this.requests.push({ accountId, methods: jmap.methodCalls.map(([name]) => name) });
     const responses: Call[] = [];
     for (const [name, args, callId] of jmap.methodCalls) {
       responses.push([...this.method(accountId, name, resolve(args, responses)), callId] as Call);

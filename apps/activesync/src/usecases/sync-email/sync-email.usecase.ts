@@ -10,9 +10,15 @@ import {
 } from '@pushmail/activesync';
 import { CONFIG } from '@pushmail/platform';
 import type { ActiveSyncConfig } from '../../config/activesync-config.js';
-import { type EmailDetail, type ItemFlags, MailStore, type MailFolder } from '../../mailbox/mail-store.js';
+import {
+  type EmailChanges,
+  type EmailDetail,
+  type ItemFlags,
+  MailStore,
+  type MailFolder,
+} from '../../mailbox/mail-store.js';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
-import type { HeldItem } from '../../state/entities/sync-state.entity.js';
+import type { HeldItem, SyncState } from '../../state/entities/sync-state.entity.js';
 import { nextSyncKey, SyncStore } from '../../state/sync-store.js';
 import {
   BodyType,
@@ -48,9 +54,11 @@ interface CollectionRequest {
   collectionId: string;
 }
 
-/** The account's Email state as this Sync read it, while nothing the Sync did has moved it. */
+/** The account's Email state (and changes) as this Sync read them, while nothing the Sync did has moved them. */
 interface KnownState {
   emailState?: string;
+  /** What changed since the state its first held collection was answered at, read with the folders. */
+  changes?: EmailChanges;
 }
 
 /** The folders of the account this Sync needs to know: by id, and which is the Inbox and the trash. */
@@ -108,15 +116,52 @@ export class SyncEmail implements EasCommand {
     return this.lock.run(`${accountId}/${deviceId}`, async () => {
       // The Email state comes with the folders, read under the device's lock and before any
       // listing: it stands in for asking again before each collection's, until the device's own
-      // changes move it (an older state costs at most a listing that finds nothing).
-      const { folders: list, emailState } = await this.mail.foldersAndEmailState(accountId);
-      const folders = foldersOf(list);
-      const known: KnownState = { emailState };
+      // changes move it (an older state costs at most a listing that finds nothing). When the first
+      // collection is one the device holds, the changes since its state come in the same request
+      // and stand for the state (their newState).
+      const first = await this.firstHeld(context, requests);
+      const read = first
+        ? await this.mail.foldersAndChanges(accountId, first.state.emailState!)
+        : await this.mail.foldersAndEmailState(accountId);
+      const folders = foldersOf(read.folders);
+      const known: KnownState = {
+        ...(read.emailState === undefined ? {} : { emailState: read.emailState }),
+        ...('changes' in read ? { changes: read.changes } : {}),
+      };
+      const readStates = new Map(first ? [[first.request, first.state]] : []);
       const answers: WbxmlElement[] = [];
       for (const request of requests)
-        answers.push(await this.collection(context, request, folders, windowSize, known));
+        answers.push(
+          await this.collection(context, request, folders, windowSize, known, readStates.get(request)),
+        );
       return { body: el('AirSync', 'Sync', a('Collections', ...answers)) };
     });
+  }
+
+  /**
+   * The Sync's first collection when the device holds it under the key it sent, at a known state,
+   * and its view follows the account's changes: their changes can come with the folders.
+   */
+  private async firstHeld(
+    context: EasCommandContext,
+    requests: CollectionRequest[],
+  ): Promise<{ request: CollectionRequest; state: SyncState } | undefined> {
+    const request = requests[0];
+    if (!request || request.syncKey === '0') return undefined;
+    const { accountId, deviceId } = context.device;
+    const filterType = filterTypeOf(request.element);
+    const view = {
+      accountId,
+      address: context.device.address,
+      standing: context.standing,
+      collectionId: request.collectionId,
+      ...(filterType === undefined ? {} : { filterType }),
+    };
+    if (!this.view.followsChanges(view)) return undefined;
+    const state = await this.store.syncState(accountId, deviceId, request.collectionId);
+    return state && state.syncKey === request.syncKey && state.emailState !== null
+      ? { request, state }
+      : undefined;
   }
 
   private async collection(
@@ -125,6 +170,8 @@ export class SyncEmail implements EasCommand {
     folders: AccountFolders,
     globalWindow: number | undefined,
     known: KnownState,
+    /** Its state, when this Sync read it already (under the same lock). */
+    readState?: SyncState,
   ): Promise<WbxmlElement> {
     const { accountId, deviceId } = context.device;
     const { syncKey, collectionId, element } = request;
@@ -137,20 +184,20 @@ export class SyncEmail implements EasCommand {
       await this.store.resetSyncState(accountId, deviceId, collectionId, first);
       return status(SyncStatus.Success, first);
     }
-    const state = await this.store.syncState(accountId, deviceId, collectionId);
+    const state = readState ?? (await this.store.syncState(accountId, deviceId, collectionId));
     if (state?.previousKey === syncKey && state.previousResponse) return replayed(state.previousResponse);
     if (!state || state.syncKey !== syncKey) return status(SyncStatus.InvalidSyncKey, '0');
 
     const options = child(element, 'Options', 'AirSync');
     const preference = chosenPreference(bodyOptionsOf(options));
-    const filter = Number(options ? childText(options, 'FilterType', 'AirSync') : undefined);
+    const filter = filterTypeOf(element);
     const viewRequest: FolderViewRequest = {
       accountId,
       address: context.device.address,
       standing: context.standing,
       collectionId,
       inboxId: folders.inboxId,
-      ...(Number.isInteger(filter) ? { filterType: filter } : {}),
+      ...(filter === undefined ? {} : { filterType: filter }),
     };
     const held: Record<string, HeldItem> = { ...state.items };
 
@@ -165,7 +212,10 @@ export class SyncEmail implements EasCommand {
     );
 
     // What the device changed moved the state read before: later collections ask mailbox again.
-    if (responses.changedByClient) delete known.emailState;
+    if (responses.changedByClient) {
+      delete known.emailState;
+      delete known.changes;
+    }
 
     const getChanges = childText(element, 'GetChanges', 'AirSync') !== '0';
     const windowSize =
@@ -181,6 +231,7 @@ export class SyncEmail implements EasCommand {
         { emailState: state.emailState, items: held },
         responses.changedByClient,
         known.emailState,
+        known.changes,
       );
       const { window, more: hasMore } = windowOf(found.changes, windowSize);
       more = hasMore;
@@ -364,4 +415,11 @@ function sizeOf(text: string | undefined, max: number): number | undefined {
 /** The quarantine view has no JMAP state: it is listed afresh every time. */
 function isUnlisted(state: string): boolean {
   return state === 'quarantined';
+}
+
+/** The FilterType a collection of a Sync asks for, if any. */
+function filterTypeOf(collection: WbxmlElement): number | undefined {
+  const options = child(collection, 'Options', 'AirSync');
+  const filter = Number(options ? childText(options, 'FilterType', 'AirSync') : undefined);
+  return Number.isInteger(filter) ? filter : undefined;
 }
