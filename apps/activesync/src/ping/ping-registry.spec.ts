@@ -128,3 +128,54 @@ describe(PingRegistry.name, () => {
     await expect(ping).resolves.toEqual({ reason: 'changed', folders: ['inbox'], traceHeaders });
   });
 });
+
+describe('a change that arrives while a Ping takes its first look', () => {
+  it('makes the Ping look again as soon as it parks, with the announced state', async () => {
+    const registry = setUp();
+    const arrivals = registry.watchArrivals('acc');
+    // The first look read the folders before the change was stored, so it found nothing.
+    registry.mailChanged('acc', { emailState: 's2', acceptedAt: 1000 });
+    const looked: Array<string | undefined> = [];
+    const ping = registry.park({
+      accountId: 'acc',
+      deviceId: 'phone',
+      heartbeatMs: 60_000,
+      standing: 'allowed',
+      check: async (emailState) => {
+        looked.push(emailState);
+        return ['inbox'];
+      },
+      signal: new AbortController().signal,
+      arrivals,
+    });
+    await expect(ping).resolves.toEqual({ reason: 'changed', folders: ['inbox'] });
+    expect(looked).toEqual(['s2']);
+  });
+
+  it('parks quietly when nothing arrived, and forgets the watch once parked or abandoned', async () => {
+    const registry = setUp();
+    let looks = 0;
+    const quiet = registry.watchArrivals('acc');
+    registry.mailChanged('other');
+    const ping = registry.park({
+      accountId: 'acc',
+      deviceId: 'phone',
+      heartbeatMs: 20,
+      standing: 'allowed',
+      check: async () => {
+        looks += 1;
+        return [];
+      },
+      signal: new AbortController().signal,
+      arrivals: quiet,
+    });
+    await expect(ping).resolves.toEqual({ reason: 'heartbeat' });
+    expect(looks).toBe(0);
+    // A watch given up without parking (the first look found changes) notes nothing more.
+    const abandoned = registry.watchArrivals('acc');
+    registry.stopWatching(abandoned);
+    registry.mailChanged('acc');
+    expect(abandoned.changes).toBe(0);
+    expect(quiet.changes).toBe(0);
+  });
+});

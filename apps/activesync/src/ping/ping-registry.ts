@@ -27,6 +27,28 @@ export interface MailChange {
 }
 
 /**
+ * The changes of an account that arrive while a Ping takes its first look at its folders, before it
+ * parks: that look may have read the folders before the change was stored, so the parked Ping looks
+ * again at once rather than wait for the next change or its heartbeat.
+ */
+export class Arrivals {
+  changes = 0;
+  acceptedAt?: number;
+  traceHeaders?: Record<string, string>;
+  emailState?: string;
+
+  constructor(readonly accountId: string) {}
+
+  noteChange({ acceptedAt, traceHeaders, emailState }: MailChange): void {
+    this.changes += 1;
+    if (acceptedAt !== undefined) this.acceptedAt = Math.min(this.acceptedAt ?? acceptedAt, acceptedAt);
+    if (traceHeaders?.['traceparent']) this.traceHeaders ??= traceHeaders;
+    if (emailState !== undefined) this.emailState = emailState;
+    else delete this.emailState;
+  }
+}
+
+/**
  * One parked Ping: a plain object with the timer and the abort listener pointing back at it (the
  * signal calls `handleEvent`), so that a Ping costs no closure of its own while it waits.
  */
@@ -80,6 +102,8 @@ export class PingRegistry implements OnModuleDestroy, BeforeApplicationShutdown 
   private readonly byDevice = new Map<string, ParkedPing>();
   private shuttingDown = false;
   private readonly byAccount = new Map<string, Set<ParkedPing>>();
+  /** Pings taking their first look at their folders, by account (`watchArrivals`). */
+  private readonly arriving = new Map<string, Set<Arrivals>>();
   private readonly parkedListeners: Array<(deviceKey: string, parkedAt: number) => void> = [];
 
   constructor(@Inject(ActiveSyncMetrics) private readonly metrics: ActiveSyncMetrics) {}
@@ -107,6 +131,27 @@ export class PingRegistry implements OnModuleDestroy, BeforeApplicationShutdown 
     if (ping && ping.parkedAt <= parkedAt) ping.finish({ reason: 'superseded' });
   }
 
+  /**
+   * Notes the account's changes from now until `stopWatching`: taken before a Ping's first look at
+   * its folders and handed to `park`, so that a change stored during that look is not missed.
+   */
+  watchArrivals(accountId: string): Arrivals {
+    const arrivals = new Arrivals(accountId);
+    let watching = this.arriving.get(accountId);
+    if (!watching) {
+      watching = new Set();
+      this.arriving.set(accountId, watching);
+    }
+    watching.add(arrivals);
+    return arrivals;
+  }
+
+  stopWatching(arrivals: Arrivals): void {
+    const watching = this.arriving.get(arrivals.accountId);
+    watching?.delete(arrivals);
+    if (watching?.size === 0) this.arriving.delete(arrivals.accountId);
+  }
+
   /** Parks a Ping until a change, its heartbeat, a newer Ping of the device or `signal`. */
   park(options: {
     accountId: string;
@@ -115,8 +160,11 @@ export class PingRegistry implements OnModuleDestroy, BeforeApplicationShutdown 
     standing: string;
     check: ChangeCheck;
     signal: AbortSignal;
+    /** The changes that arrived during its first look (`watchArrivals`): any makes it look again. */
+    arrivals?: Arrivals;
   }): Promise<PingEnd> {
     const deviceKey = `${options.accountId}/${options.deviceId}`;
+    if (options.arrivals) this.stopWatching(options.arrivals);
     this.byDevice.get(deviceKey)?.finish({ reason: 'superseded' });
     // A Ping that reaches its park after shutdown began (its first look at the folders was still
     // running) would hold the server open until its heartbeat: it is answered at once instead.
@@ -146,6 +194,7 @@ export class PingRegistry implements OnModuleDestroy, BeforeApplicationShutdown 
       this.metrics.parkedPings.set(this.byDevice.size);
       for (const listener of this.parkedListeners) listener(deviceKey, ping.parkedAt);
       if (options.signal.aborted) ping.handleEvent();
+      else if (options.arrivals && options.arrivals.changes > 0) this.lookAgain(ping, options.arrivals);
     });
   }
 
@@ -168,15 +217,18 @@ export class PingRegistry implements OnModuleDestroy, BeforeApplicationShutdown 
 
   /** The account's mail changed: each of its parked Pings looks whether one of its folders did. */
   mailChanged(accountId: string, change: MailChange = {}): void {
+    for (const arrivals of this.arriving.get(accountId) ?? []) arrivals.noteChange(change);
+    for (const ping of this.byAccount.get(accountId) ?? []) this.lookAgain(ping, change);
+  }
+
+  private lookAgain(ping: ParkedPing, change: MailChange): void {
     const { acceptedAt, traceHeaders, emailState } = change;
-    for (const ping of this.byAccount.get(accountId) ?? []) {
-      if (acceptedAt !== undefined) ping.acceptedAt = Math.min(ping.acceptedAt ?? acceptedAt, acceptedAt);
-      if (traceHeaders?.['traceparent']) ping.traceHeaders ??= traceHeaders;
-      // A change without one says nothing of the Email state: the check asks mailbox.
-      if (emailState !== undefined) ping.emailState = emailState;
-      else delete ping.emailState;
-      void this.runCheck(ping);
-    }
+    if (acceptedAt !== undefined) ping.acceptedAt = Math.min(ping.acceptedAt ?? acceptedAt, acceptedAt);
+    if (traceHeaders?.['traceparent']) ping.traceHeaders ??= traceHeaders;
+    // A change without one says nothing of the Email state: the check asks mailbox.
+    if (emailState !== undefined) ping.emailState = emailState;
+    else delete ping.emailState;
+    void this.runCheck(ping);
   }
 
   /** The account's devices changed: every parked Ping whose device's standing moved ends now. */

@@ -127,17 +127,25 @@ export class CollectionChanges {
         collections,
         emailState,
       );
-    const now = await check();
-    if (now.length > 0) return { reason: 'pending', folders: now };
-    watch.onPark?.();
-    return this.pings.park({
-      accountId,
-      deviceId,
-      heartbeatMs: watch.heartbeatMs,
-      standing: standingKey(held.standing),
-      check,
-      signal: held.signal,
-    });
+    // A change stored while the first look runs may not be in what it read: the park looks again.
+    const arrivals = this.pings.watchArrivals(accountId);
+    try {
+      const now = await check();
+      if (now.length > 0) return { reason: 'pending', folders: now };
+      watch.onPark?.();
+      // Not awaited here: the park takes the arrivals over, and this frame is not kept while it waits.
+      return this.pings.park({
+        accountId,
+        deviceId,
+        heartbeatMs: watch.heartbeatMs,
+        standing: standingKey(held.standing),
+        check,
+        signal: held.signal,
+        arrivals,
+      });
+    } finally {
+      this.pings.stopWatching(arrivals);
+    }
   }
 
   /**
