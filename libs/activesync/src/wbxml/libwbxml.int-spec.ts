@@ -314,6 +314,27 @@ const generated: fc.Arbitrary<WbxmlElement> = fc.letrec<{ element: WbxmlElement 
 
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * xml2wbxml writes the base64 text of a `Data` element whose grandparent is AirSync's `Add` as it
+ * stands instead of decoding it (it takes it for the text `Data` of an added item): checked with
+ * `<Sync><Add><ApplicationData><Data xmlns="ResolveRecipients:">BQYH</Data>…`, written as the four
+ * bytes "BQYH", while under `Change`, or one level deeper, the same text is written as three bytes.
+ * No ActiveSync document puts an opaque `Data` there, so generated documents that do are left out.
+ */
+function hasDataUnderAirSyncAdd(
+  element: WbxmlElement,
+  parent?: WbxmlElement,
+  grandparent?: WbxmlElement,
+): boolean {
+  if (element.tag === 'Data' && grandparent?.page === 'AirSync' && grandparent.tag === 'Add') return true;
+  return element.children.some(
+    (child) =>
+      typeof child === 'object' &&
+      !(child instanceof Uint8Array) &&
+      hasDataUnderAirSyncAdd(child, element, parent),
+  );
+}
+
 describe('ActiveSync WBXML against libwbxml', () => {
   const samples = Object.entries(SAMPLE_DOCUMENTS);
 
@@ -329,7 +350,8 @@ describe('ActiveSync WBXML against libwbxml', () => {
     it.each(samples)('gives back the same tree: %s', (_, doc) => expectLibwbxmlEncodingRead(doc));
 
     it('gives back the same tree for generated documents over the tag tables', () => {
-      fc.assert(fc.property(generated, expectLibwbxmlEncodingRead), { numRuns: 100 });
+      const readable = generated.filter((doc) => !hasDataUnderAirSyncAdd(doc));
+      fc.assert(fc.property(readable, expectLibwbxmlEncodingRead), { numRuns: 100 });
     });
   });
 
