@@ -39,13 +39,25 @@ export class Arrivals {
 
   constructor(readonly accountId: string) {}
 
-  noteChange({ acceptedAt, traceHeaders, emailState }: MailChange): void {
+  noteChange(change: MailChange): void {
     this.changes += 1;
-    if (acceptedAt !== undefined) this.acceptedAt = Math.min(this.acceptedAt ?? acceptedAt, acceptedAt);
-    if (traceHeaders?.['traceparent']) this.traceHeaders ??= traceHeaders;
-    if (emailState !== undefined) this.emailState = emailState;
-    else delete this.emailState;
+    foldChange(this, change);
   }
+}
+
+/**
+ * Folds a change into what a Ping keeps of the changes it has not looked at: the earliest
+ * acceptance, the first trace, and the latest Email state (a change without one says nothing of the
+ * state, so the next look asks mailbox).
+ */
+function foldChange(
+  into: { acceptedAt?: number; traceHeaders?: Record<string, string>; emailState?: string },
+  { acceptedAt, traceHeaders, emailState }: MailChange,
+): void {
+  if (acceptedAt !== undefined) into.acceptedAt = Math.min(into.acceptedAt ?? acceptedAt, acceptedAt);
+  if (traceHeaders?.['traceparent']) into.traceHeaders ??= traceHeaders;
+  if (emailState !== undefined) into.emailState = emailState;
+  else delete into.emailState;
 }
 
 /**
@@ -222,12 +234,7 @@ export class PingRegistry implements OnModuleDestroy, BeforeApplicationShutdown 
   }
 
   private lookAgain(ping: ParkedPing, change: MailChange): void {
-    const { acceptedAt, traceHeaders, emailState } = change;
-    if (acceptedAt !== undefined) ping.acceptedAt = Math.min(ping.acceptedAt ?? acceptedAt, acceptedAt);
-    if (traceHeaders?.['traceparent']) ping.traceHeaders ??= traceHeaders;
-    // A change without one says nothing of the Email state: the check asks mailbox.
-    if (emailState !== undefined) ping.emailState = emailState;
-    else delete ping.emailState;
+    foldChange(ping, change);
     void this.runCheck(ping);
   }
 
