@@ -1,6 +1,12 @@
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { expectEventually, type JmapSender, jmapSenderOf, submitDraft } from '@pushmail/testing';
+import {
+  expectEventually,
+  type JmapSender,
+  jmapSenderOf,
+  scrapeMetrics,
+  submitDraft,
+} from '@pushmail/testing';
 import pg from 'pg';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -84,6 +90,35 @@ function spread(values: number[]): string {
   const at = (fraction: number) =>
     Math.round(sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))] ?? NaN);
   return `p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${at(1)} ms`;
+}
+
+/**
+ * The p50 of each part of outbound's own window (`pushmail_outbound_outcome_record_seconds`: from
+ * the reply read to the statement on its connection, the statement with its commit, the two
+ * together), interpolated in its histogram's buckets, as the restarted outbound counted them.
+ */
+async function outboundWindowMedians(outboundUrl: string): Promise<string> {
+  const metrics = await scrapeMetrics(outboundUrl);
+  const name = 'pushmail_outbound_outcome_record_seconds';
+  return ['wait', 'statement', 'window']
+    .map((part) => {
+      const buckets = metrics
+        .matching(`${name}_bucket`, { part })
+        .map((sample) => ({ le: Number(sample.labels.le), count: sample.value }))
+        .sort((a, b) => a.le - b.le);
+      const total = metrics.value(`${name}_count`, { part }) ?? 0;
+      let below = { le: 0, count: 0 };
+      for (const bucket of buckets) {
+        if (bucket.count >= total / 2 && total > 0) {
+          const share = (total / 2 - below.count) / Math.max(1, bucket.count - below.count);
+          const seconds = Number.isFinite(bucket.le) ? below.le + share * (bucket.le - below.le) : below.le;
+          return `${part} ${(seconds * 1000).toFixed(1)} ms`;
+        }
+        below = bucket;
+      }
+      return `${part} none`;
+    })
+    .join(', ');
 }
 
 /**
@@ -221,12 +256,16 @@ describe('outbound killed with SIGKILL while 200 submissions are on their way to
     const copies = submitted.reduce((total, subject) => total + (mx.acknowledged.get(subject) ?? 0), 0);
     const duplicates = copies - submitted.length;
     const window = await windowOf(fault.databaseUrl, `fault ${tag} #`, mx.copies, killedAt);
+    const medians = await outboundWindowMedians(
+      `http://${fault.platform.host}:${fault.platform.ports.outbound}`,
+    ).catch((error: unknown) => `not scraped (${String(error)})`);
     console.log(
       [
         '[ledger] outbound-sigkill',
         `  submitted ${submitted.length} | at the receiver when killed ${atKill} | delivered ${submitted.length} | lost 0`,
         `  duplicates the receiver accepted ${duplicates} (bound: ${CONCURRENCY}, the attempts in flight): the kill fell between the final dot and the receiver's 250 for ${window.killedWhileReceiverHeld}, between that 250 and outbound recording it for ${window.killedBeforeRecorded}`,
         `  final dot -> receiver's 250: ${window.receiverMs}; receiver's 250 -> outbound's record: ${window.outboundMs}`,
+        `  outbound's own window after the restart, 250 read -> outcome committed (p50 per part): ${medians}`,
         `  copies between their dot and the 250 at once (at each dot): mean ${window.atOnceMean}, max ${window.atOnceMax}; ${mx.connections()} connections for ${window.copies} copies, the first dot to the last 250 ${window.spanSeconds} s`,
       ].join('\n'),
     );

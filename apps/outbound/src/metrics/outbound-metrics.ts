@@ -40,6 +40,17 @@ export class OutboundMetrics extends MetricSet {
     'pushmail_outbound_deferred_total',
     'Attempts that failed temporarily (4xx, connection) and were put back in the queue',
   );
+  readonly outcomeRecordSeconds = this.histogram(
+    'pushmail_outbound_outcome_record_seconds',
+    "From a remote server's reply being read to the outcome committed (part window), split into " +
+      'the time until the recording statement is on its connection (part wait: pool wait and ' +
+      'anything queued before it) and the statement with its commit (part statement). A crash inside ' +
+      'the window after a 250 sends that message again',
+    {
+      labelNames: ['part'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    },
+  );
   readonly queueSize = this.gauge(
     'pushmail_outbound_queue_size',
     'Recipients waiting in the queue, by status (queued: not tried yet, deferred: to be retried)',

@@ -165,7 +165,7 @@ export class DeliverQueuedUseCase {
     if (status === 'bounced' && delivery.mail_from !== NULL_REVERSE_PATH)
       events.push({ topic: mailArrivedTopic, event: this.dsn(delivery, outcome, expired, now) });
     events.push(...alsoPublish);
-    await this.outbox.addWith(
+    const [text, values] = this.outbox.statementWith(
       `UPDATE outbound.deliveries
           SET status = $2, attempts = $3, last_reply = $4, remote_host = $5, next_attempt_at = $6,
               claimed_until = NULL, updated_at = now()
@@ -173,6 +173,23 @@ export class DeliverQueuedUseCase {
       [delivery.id, status, attempts, outcome.reply, outcome.remoteHost, nextAttemptAt],
       events,
     );
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      await runner.connect();
+      const sentAt = performance.now();
+      await runner.query(text, values);
+      if (outcome.repliedAt !== undefined) {
+        const committedAt = performance.now();
+        this.metrics.outcomeRecordSeconds.observe({ part: 'wait' }, (sentAt - outcome.repliedAt) / 1000);
+        this.metrics.outcomeRecordSeconds.observe({ part: 'statement' }, (committedAt - sentAt) / 1000);
+        this.metrics.outcomeRecordSeconds.observe(
+          { part: 'window' },
+          (committedAt - outcome.repliedAt) / 1000,
+        );
+      }
+    } finally {
+      await runner.release();
+    }
     await renewal;
     if (status === 'delivered')
       this.metrics.delivered.inc({ route: outcome.remoteHost === 'local' ? 'local' : 'smtp' });

@@ -6,10 +6,14 @@ import { DkimKeys } from '../../dkim/dkim-keys.service.js';
 import { headerFromAddress } from './header-from.js';
 import { MX_RESOLVER, type MxResolver } from './mx-resolver.js';
 
-export type SendOutcome =
+export type SendOutcome = (
   | { kind: 'delivered'; reply: string; remoteHost: string }
   | { kind: 'temporary'; reply: string; remoteHost: string | null }
-  | { kind: 'permanent'; reply: string; remoteHost: string | null };
+  | { kind: 'permanent'; reply: string; remoteHost: string | null }
+) & {
+  /** When the server's reply was read (`performance.now()`); absent when no server answered. */
+  repliedAt?: number;
+};
 
 interface Route {
   host: string;
@@ -123,13 +127,15 @@ export class SmtpSender {
       const info = (await transport.sendMail({ envelope, raw, ...(dkim ? { dkim } : {}) })) as {
         response?: string;
       };
-      return { kind: 'delivered', reply: oneLine(info.response ?? '250 accepted'), remoteHost };
+      const repliedAt = performance.now();
+      return { kind: 'delivered', reply: oneLine(info.response ?? '250 accepted'), remoteHost, repliedAt };
     } catch (error) {
+      const repliedAt = performance.now();
       const failure = error as NodemailerError;
       const code = failure.responseCode;
       const reply = oneLine(failure.response ?? `${failure.code ?? 'error'}: ${failure.message}`);
-      if (code !== undefined && code >= 500 && code < 600) return { kind: 'permanent', reply, remoteHost };
-      return { kind: 'temporary', reply, remoteHost };
+      if (code === undefined) return { kind: 'temporary', reply, remoteHost };
+      return { kind: code >= 500 && code < 600 ? 'permanent' : 'temporary', reply, remoteHost, repliedAt };
     }
   }
 
