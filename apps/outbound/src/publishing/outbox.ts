@@ -60,26 +60,16 @@ export class Outbox implements OnApplicationBootstrap, OnModuleDestroy {
    * outbox, in order, in the same statement: atomic without a transaction, in one round trip.
    */
   async addWith(change: string, params: readonly unknown[], entries: readonly OutboxEntry[]): Promise<void> {
-    const [text, values] = this.statementWith(change, params, entries);
-    await this.dataSource.query(text, values);
-  }
-
-  /** The statement `addWith` runs, for a caller that runs it on a connection of its choosing. */
-  statementWith(
-    change: string,
-    params: readonly unknown[],
-    entries: readonly OutboxEntry[],
-  ): [text: string, values: unknown[]] {
     if (entries.length === 0) throw new Error('an outcome is recorded with at least one event');
     // Validated now, so that nothing unpublishable is ever committed.
     for (const { topic, event } of entries) topic.schema.parse(event);
     const rows = entries.map(
       (_, index) => `($${params.length + 2 * index + 1}, $${params.length + 2 * index + 2}::jsonb)`,
     );
-    return [
+    await this.dataSource.query(
       `WITH change AS (${change}) INSERT INTO outbound.outbox (topic, event) VALUES ${rows.join(', ')}`,
       [...params, ...entries.flatMap(({ topic, event }) => [topic.name, JSON.stringify(event)])],
-    ];
+    );
   }
 
   /** Publishes the oldest events in order and deletes them; returns how many. */

@@ -9,6 +9,7 @@ import { RecipientsModule } from '../../recipients/recipients.module.js';
 import { DeliverQueuedUseCase } from './deliver-queued.usecase.js';
 import { DeliveryWorker } from './delivery-worker.service.js';
 import { MX_RESOLVER, mxResolverFor } from './mx-resolver.js';
+import { OutcomeRecorder } from './outcome-recorder.js';
 import { SmtpSender } from './smtp-sender.js';
 
 @Module({
@@ -33,6 +34,7 @@ import { SmtpSender } from './smtp-sender.js';
     Outbox,
     { provide: MX_RESOLVER, inject: [CONFIG], useFactory: (config: OutboundConfig) => mxResolverFor(config) },
     SmtpSender,
+    OutcomeRecorder,
     DeliverQueuedUseCase,
     DeliveryWorker,
   ],

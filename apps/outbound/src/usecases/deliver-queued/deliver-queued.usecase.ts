@@ -18,6 +18,7 @@ import { retryDelayMs } from './backoff.js';
 import { buildDsn } from './dsn.js';
 import { type SendOutcome, SmtpSender } from './smtp-sender.js';
 import { LeaseRenewal } from './lease-renewal.js';
+import { OutcomeRecorder } from './outcome-recorder.js';
 
 interface ClaimedDelivery {
   id: string;
@@ -45,8 +46,9 @@ export const CANCELLED_REPLY = '550 5.7.1 Cancelled by the administrator';
  * replica that dies mid-attempt leaves its rows to be tried again once the lease ends, so nothing
  * is lost; the receiver may then see a message twice if the crash came after the end of its DATA
  * and before the outcome was recorded. That window is the receiver's time to answer the final dot
- * and then this one statement: the outcome is written as soon as the reply is read, without waiting
- * for a lease renewal in flight or for a transaction's round trips.
+ * and then one statement: the outcome is handed to the recorder (`OutcomeRecorder`) as soon as the
+ * reply is read, which sends it on a connection of its own, without waiting for a lease renewal in
+ * flight, for the batch's other deliveries or for a transaction's round trips.
  */
 @Injectable()
 export class DeliverQueuedUseCase {
@@ -56,6 +58,7 @@ export class DeliverQueuedUseCase {
     @Inject(LocalRecipients) private readonly recipients: LocalRecipients,
     @Inject(SmtpSender) private readonly smtp: SmtpSender,
     @Inject(Outbox) private readonly outbox: Outbox,
+    @Inject(OutcomeRecorder) private readonly recorder: OutcomeRecorder,
     @Inject(OutboundMetrics) private readonly metrics: OutboundMetrics,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -128,7 +131,7 @@ export class DeliverQueuedUseCase {
     }
   }
 
-  /** The outcome, its status event and any DSN or local delivery, in one statement. */
+  /** The outcome, its status event and any DSN or local delivery, in one statement (the recorder's). */
   private async record(
     delivery: ClaimedDelivery,
     outcome: SendOutcome,
@@ -165,31 +168,17 @@ export class DeliverQueuedUseCase {
     if (status === 'bounced' && delivery.mail_from !== NULL_REVERSE_PATH)
       events.push({ topic: mailArrivedTopic, event: this.dsn(delivery, outcome, expired, now) });
     events.push(...alsoPublish);
-    const [text, values] = this.outbox.statementWith(
-      `UPDATE outbound.deliveries
-          SET status = $2, attempts = $3, last_reply = $4, remote_host = $5, next_attempt_at = $6,
-              claimed_until = NULL, updated_at = now()
-        WHERE id = $1`,
-      [delivery.id, status, attempts, outcome.reply, outcome.remoteHost, nextAttemptAt],
+    // Handed over at once: nothing else runs between the reply and its statement.
+    await this.recorder.record({
+      deliveryId: delivery.id,
+      status,
+      attempts,
+      reply: outcome.reply,
+      remoteHost: outcome.remoteHost,
+      nextAttemptAt,
       events,
-    );
-    const runner = this.dataSource.createQueryRunner();
-    try {
-      await runner.connect();
-      const sentAt = performance.now();
-      await runner.query(text, values);
-      if (outcome.repliedAt !== undefined) {
-        const committedAt = performance.now();
-        this.metrics.outcomeRecordSeconds.observe({ part: 'wait' }, (sentAt - outcome.repliedAt) / 1000);
-        this.metrics.outcomeRecordSeconds.observe({ part: 'statement' }, (committedAt - sentAt) / 1000);
-        this.metrics.outcomeRecordSeconds.observe(
-          { part: 'window' },
-          (committedAt - outcome.repliedAt) / 1000,
-        );
-      }
-    } finally {
-      await runner.release();
-    }
+      ...(outcome.repliedAt === undefined ? {} : { repliedAt: outcome.repliedAt }),
+    });
     await renewal;
     if (status === 'delivered')
       this.metrics.delivered.inc({ route: outcome.remoteHost === 'local' ? 'local' : 'smtp' });
