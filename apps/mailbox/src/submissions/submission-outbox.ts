@@ -9,8 +9,11 @@ import { releaseDueSubmissions } from './release-submissions.js';
 const SWEEP_INTERVAL_MS = 2000;
 /** Younger rows are still being published by the request that wrote them. */
 const GRACE_SECONDS = 2;
-// Each event carries a whole message: a few per produce request.
-const BATCH = 5;
+/**
+ * The most rows one sweep reads (each event carries a whole message); the sweep reads again while
+ * it finds this many, so a backlog drains at the broker's pace, not this many per interval.
+ */
+const SWEEP_ROWS = 50;
 /** A delayed submission waits in the outbox until it is released (`final`) or canceled (deleted). */
 const NOT_PENDING = `NOT EXISTS (SELECT 1 FROM mailbox.email_submissions pending
   WHERE pending.id = submission_outbox.submission_id AND pending.undo_status = 'pending')`;
@@ -28,7 +31,8 @@ export class SubmissionOutbox implements OnApplicationBootstrap, OnModuleDestroy
     async () => {
       // Delayed submissions that are due become final, and go out now.
       await this.publish(await releaseDueSubmissions(this.dataSource, this.accounts));
-      const published = await this.sweep();
+      let published = 0;
+      for (let swept = SWEEP_ROWS; swept === SWEEP_ROWS; published += swept) swept = await this.sweep();
       if (published > 0) this.logger.info({ published }, 'published submissions whose first publish failed');
     },
     (error) => this.logger.warn({ err: error }, 'publishing submissions from the outbox failed; will retry'),
@@ -61,7 +65,8 @@ export class SubmissionOutbox implements OnApplicationBootstrap, OnModuleDestroy
       await this.publishRows(
         await this.dataSource.query(
           `SELECT submission_id, event FROM mailbox.submission_outbox
-            WHERE submission_id = ANY($1::text[]) AND ${NOT_PENDING}`,
+            WHERE submission_id = ANY($1::text[]) AND ${NOT_PENDING}
+            ORDER BY created_at`,
           [[...submissionIds]],
         ),
       );
@@ -76,23 +81,32 @@ export class SubmissionOutbox implements OnApplicationBootstrap, OnModuleDestroy
       `SELECT submission_id, event FROM mailbox.submission_outbox
         WHERE created_at < now() - make_interval(secs => $1) AND ${NOT_PENDING}
         ORDER BY created_at
-        LIMIT ${BATCH}`,
+        LIMIT ${SWEEP_ROWS}`,
       [GRACE_SECONDS],
     );
     await this.publishRows(rows);
     return rows.length;
   }
 
+  /**
+   * Each row's event as a publish of its own, all handed to the producer at once and in order: it
+   * gathers them into produce requests of up to its byte bound, one request in flight, so they reach
+   * the topic in this order (one account's on one partition) in as few requests as their size allows.
+   * Only the rows Kafka acknowledged leave the outbox; the others are swept again.
+   */
   private async publishRows(rows: Array<{ submission_id: string; event: MailSubmittedV2 }>): Promise<void> {
     if (rows.length === 0) return;
-    await this.producer.publish(
-      mailSubmittedV2Topic,
-      rows.map((row) => row.event),
+    const outcomes = await Promise.allSettled(
+      rows.map((row) => this.producer.publish(mailSubmittedV2Topic, [row.event])),
     );
-    await this.dataSource.query(
-      'DELETE FROM mailbox.submission_outbox WHERE submission_id = ANY($1::text[])',
-      [rows.map((row) => row.submission_id)],
-    );
+    const acknowledged = rows.filter((_, index) => outcomes[index]!.status === 'fulfilled');
+    if (acknowledged.length > 0)
+      await this.dataSource.query(
+        'DELETE FROM mailbox.submission_outbox WHERE submission_id = ANY($1::text[])',
+        [acknowledged.map((row) => row.submission_id)],
+      );
+    const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 }
 
