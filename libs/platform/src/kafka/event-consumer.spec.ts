@@ -184,7 +184,7 @@ describe(EventConsumer.name, () => {
   });
 
   describe('a consumer that stops without saying so', () => {
-    const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
     const replacedCount = async (metrics: KafkaMetrics) =>
       (await metrics.consumersReplaced.get()).values.find((value) => value.labels.topic === topic)?.value;
 
