@@ -119,7 +119,8 @@ export class EventConsumer<S extends z.ZodType> {
   async stop(): Promise<void> {
     this.running = false;
     clearInterval(this.watchdog);
-    await this.replacing;
+    // A replacement under way stops at its next step; its join is not waited for past the bound.
+    if (this.replacing) await Promise.race([this.replacing, sleep(REPLACED_DISCONNECT_MS)]);
     await this.consumer.disconnect();
     this.metrics.forgetPartitions();
   }
