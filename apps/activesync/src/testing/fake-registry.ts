@@ -115,6 +115,8 @@ export class FakeRegistry extends FakeHttpService {
     const path = request.url ?? '';
     this.calls.push({ path, body });
     if (path === '/internal/v1/authenticate') return this.authenticate(body, response);
+    if (path === '/internal/v1/devices/token-checks')
+      return this.checkToken(String(body['tokenSha256']), response);
     const account = this.accounts.get(String(body['accountId']));
     const device = account?.devices.get(String(body['deviceId']));
     if (!account || !device) return end(response, 404, { error: 'not_found', message: 'no such device' });
@@ -139,6 +141,22 @@ export class FakeRegistry extends FakeHttpService {
       });
     }
     return end(response, 404, { error: 'not_found' });
+  }
+
+  /** As device-registry: a live token of a device not wiped, with the revision that lists it. */
+  private checkToken(tokenSha256: string, response: ServerResponse): void {
+    for (const account of this.accounts.values()) {
+      for (const device of account.devices.values()) {
+        if (device.status !== 'wiped' && device.tokenSha256.includes(tokenSha256)) {
+          return end(response, 200, {
+            accountId: account.accountId,
+            deviceId: device.deviceId,
+            revision: account.revision,
+          });
+        }
+      }
+    }
+    end(response, 401, { error: 'invalid_token', message: 'unknown or revoked device token' });
   }
 
   private async authenticate(body: Record<string, unknown>, response: ServerResponse): Promise<void> {
