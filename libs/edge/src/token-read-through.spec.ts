@@ -70,9 +70,17 @@ describe(TokenReadThrough.name, () => {
   it('answers unavailable, never unknown, when device-registry cannot be asked or throttles', async () => {
     const { readThrough, state } = harness();
     state.answer = () => Promise.reject(new RegistryUnavailableError('device-registry timed out'));
-    expect(await readThrough.resolve(digest(1))).toMatchObject({ kind: 'unavailable', retryAfterSeconds: 5 });
+    expect(await readThrough.resolve(digest(1))).toMatchObject({
+      kind: 'unavailable',
+      reason: 'registry',
+      retryAfterSeconds: 5,
+    });
     state.answer = () => Promise.resolve(refused(429, 7));
-    expect(await readThrough.resolve(digest(1))).toMatchObject({ kind: 'unavailable', retryAfterSeconds: 7 });
+    expect(await readThrough.resolve(digest(1))).toMatchObject({
+      kind: 'unavailable',
+      reason: 'registry',
+      retryAfterSeconds: 7,
+    });
   });
 
   it('lets an unexpected failure through instead of reading it as an answer', async () => {
@@ -86,6 +94,7 @@ describe(TokenReadThrough.name, () => {
     state.indexRevision = 6;
     expect(await readThrough.resolve(digest(1))).toEqual({
       kind: 'unavailable',
+      reason: 'index',
       detail: "this device's credentials are still loading; retry shortly",
       retryAfterSeconds: 1,
     });
@@ -124,7 +133,11 @@ describe(TokenReadThrough.name, () => {
     state.answer = () => Promise.resolve(refused(401));
     expect(await readThrough.resolve(digest(1))).toEqual({ kind: 'unknown' });
     expect(await readThrough.resolve(digest(2))).toEqual({ kind: 'unknown' });
-    expect(await readThrough.resolve(digest(3))).toMatchObject({ kind: 'unavailable', retryAfterSeconds: 2 });
+    expect(await readThrough.resolve(digest(3))).toMatchObject({
+      kind: 'unavailable',
+      reason: 'throttled',
+      retryAfterSeconds: 2,
+    });
     expect(calls).toHaveLength(2);
     clock.now = 2000;
     expect(await readThrough.resolve(digest(3))).toEqual({ kind: 'unknown' });

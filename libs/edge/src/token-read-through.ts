@@ -56,7 +56,13 @@ export interface TokenReadThroughLimits {
 export type TokenVerdict =
   | { kind: 'indexed' }
   | { kind: 'unknown' }
-  | { kind: 'unavailable'; detail: string; retryAfterSeconds: number };
+  | {
+      kind: 'unavailable';
+      /** Why: device-registry gave no answer about the token, the check rate is spent, or the index lags. */
+      reason: 'registry' | 'throttled' | 'index';
+      detail: string;
+      retryAfterSeconds: number;
+    };
 
 interface Confirmed {
   accountId: string;
@@ -115,6 +121,7 @@ export class TokenReadThrough {
     if (waitMs > 0) {
       return {
         kind: 'unavailable',
+        reason: 'throttled',
         detail: 'too many unknown device tokens right now; retry shortly',
         retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)),
       };
@@ -126,6 +133,7 @@ export class TokenReadThrough {
       if (!(error instanceof RegistryUnavailableError)) throw error;
       return {
         kind: 'unavailable',
+        reason: 'registry',
         detail: 'device tokens cannot be checked right now; retry shortly',
         retryAfterSeconds: 5,
       };
@@ -135,6 +143,7 @@ export class TokenReadThrough {
       // Anything else (a throttle, a request it found malformed) says nothing about the token.
       return {
         kind: 'unavailable',
+        reason: 'registry',
         detail: 'device tokens cannot be checked right now; retry shortly',
         retryAfterSeconds: answer.refusal.retryAfterSeconds ?? 5,
       };
@@ -157,6 +166,7 @@ export class TokenReadThrough {
     }
     return {
       kind: 'unavailable',
+      reason: 'index',
       detail: "this device's credentials are still loading; retry shortly",
       retryAfterSeconds: 1,
     };

@@ -142,7 +142,8 @@ export class EasAuthenticator {
       // A phone that was just issued its token may be faster than the snapshot that carries it.
       const verdict = await this.tokenCheck.resolve(createHash('sha256').update(token, 'utf8').digest('hex'));
       if (verdict.kind === 'unavailable') {
-        this.log.warn({ detail: verdict.detail }, 'a device token could not be checked');
+        if (verdict.reason !== 'throttled')
+          this.log.warn({ reason: verdict.reason }, 'a device token could not be checked');
         return {
           ok: false,
           http: 503,

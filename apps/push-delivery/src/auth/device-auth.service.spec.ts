@@ -35,7 +35,12 @@ describe(DeviceAuthenticator.name, () => {
   it('asks a device to retry, without a challenge, while its token cannot be checked', async () => {
     const unavailable = {
       confirm: () =>
-        Promise.resolve({ kind: 'unavailable', detail: 'device-registry timed out', retryAfterSeconds: 5 }),
+        Promise.resolve({
+          kind: 'unavailable',
+          reason: 'registry',
+          detail: 'device-registry timed out',
+          retryAfterSeconds: 5,
+        }),
     } as unknown as DeviceTokenCheck;
     const outcome = await new DeviceAuthenticator(
       noCredentials,

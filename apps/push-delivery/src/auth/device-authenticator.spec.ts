@@ -186,6 +186,7 @@ describe(authenticateBearerCheckingMisses.name, () => {
   it('answers 503 with Retry-After, not 401, when nobody can tell yet', async () => {
     const { confirmation } = registry({
       kind: 'unavailable',
+      reason: 'registry',
       detail: 'device-registry timed out',
       retryAfterSeconds: 5,
     });

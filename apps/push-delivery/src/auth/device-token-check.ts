@@ -30,8 +30,10 @@ export class DeviceTokenCheck implements TokenConfirmation {
   async confirm(tokenSha256: string): Promise<TokenVerdict> {
     const verdict = await this.readThrough.resolve(tokenSha256);
     this.metrics.tokenChecked(verdict.kind);
-    if (verdict.kind === 'unavailable')
-      this.log.warn({ detail: verdict.detail }, 'a device token could not be checked');
+    // A spent rate is the flood's own doing: only a registry without an answer, or a lagging index, is news.
+    if (verdict.kind === 'unavailable' && verdict.reason !== 'throttled') {
+      this.log.warn({ reason: verdict.reason }, 'a device token could not be checked');
+    }
     return verdict;
   }
 }
