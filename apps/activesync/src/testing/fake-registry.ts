@@ -41,6 +41,8 @@ export interface FakeAccount {
 export class FakeRegistry extends FakeHttpService {
   readonly accounts = new Map<string, FakeAccount>();
   readonly calls: Array<{ path: string; body: Record<string, unknown> }> = [];
+  /** Runs once a token check has been answered: a test publishes the token's snapshot only then. */
+  onTokenChecked: ((tokenSha256: string) => void) | undefined;
 
   constructor(
     private readonly internalToken: string,
@@ -145,6 +147,7 @@ export class FakeRegistry extends FakeHttpService {
 
   /** As device-registry: a live token of a device not wiped, with the revision that lists it. */
   private checkToken(tokenSha256: string, response: ServerResponse): void {
+    response.once('finish', () => this.onTokenChecked?.(tokenSha256));
     for (const account of this.accounts.values()) {
       for (const device of account.devices.values()) {
         if (device.status !== 'wiped' && device.tokenSha256.includes(tokenSha256)) {
