@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import {
   child,
   childText,
@@ -117,6 +117,46 @@ describe('activesync gateway', () => {
       );
       expect(refused.status).toBe(401);
       expect(refused.headers.get('www-authenticate')).toMatch(/^Basic/);
+    });
+
+    it('lets a phone in with a device token issued a moment ago, before its snapshot reached the gateway, and refuses one device-registry revoked', async () => {
+      const account = await newAccount();
+      const partner = phone(account);
+      expect(statusOf((await folderSync(partner, '0')).body)).toBe('1');
+      const token = `pmd_${randomBytes(32).toString('base64url')}`;
+      const digest = createHash('sha256').update(token).digest('hex');
+      // In device-registry's database at a new revision; its snapshot is published only once the gateway asked.
+      account.devices.get(partner.options.deviceId)!.tokenSha256 = [digest];
+      account.revision += 1;
+      registry.onTokenChecked = (checked) => {
+        if (checked === digest) void registry.publish(account);
+      };
+      const checksOf = (tokenSha256: string) =>
+        registry.calls.filter(
+          (call) =>
+            call.path === '/internal/v1/devices/token-checks' && call.body['tokenSha256'] === tokenSha256,
+        ).length;
+      try {
+        const withToken = new EasClient(baseUrl, {
+          address: account.address,
+          deviceId: partner.options.deviceId,
+          token,
+        });
+        expect(statusOf((await folderSync(withToken, '0')).body)).toBe('1');
+        expect(checksOf(digest)).toBe(1);
+
+        const revokedToken = `pmd_${randomBytes(32).toString('base64url')}`;
+        const revoked = new EasClient(baseUrl, {
+          address: account.address,
+          deviceId: partner.options.deviceId,
+          token: revokedToken,
+        });
+        const refused = await folderSync(revoked, '0');
+        expect(refused.status).toBe(401);
+        expect(checksOf(createHash('sha256').update(revokedToken).digest('hex'))).toBe(1);
+      } finally {
+        registry.onTokenChecked = undefined;
+      }
     });
 
     it('refuses a malformed request line and malformed WBXML with 400, an oversized body with 413', async () => {

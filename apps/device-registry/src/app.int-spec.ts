@@ -628,6 +628,52 @@ describe(AppModule.name, () => {
     expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(800);
   });
 
+  it('confirms a live token by its digest with the revision that lists it, and refuses a revoked, wiped-away or disabled one', async () => {
+    const { accountId, address } = await createAccount();
+    const check = (tokenSha256: string, token = INTERNAL_TOKEN) =>
+      fetch(`${baseUrl}/internal/v1/devices/token-checks`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ tokenSha256 }),
+      });
+    const first = (await (
+      await register({ address, password: 'correct horse', deviceId: 'checked-phone' })
+    ).json()) as { token: string };
+    const { rows } = await db.query<{ revision: string }>(
+      'SELECT revision FROM registry.accounts WHERE id = $1',
+      [accountId],
+    );
+    expect((await check(sha256(first.token), ADMIN_TOKEN)).status).toBe(401);
+    const live = await check(sha256(first.token));
+    expect(live.status).toBe(200);
+    expect(await live.json()).toEqual({
+      accountId,
+      deviceId: 'checked-phone',
+      revision: Number(rows[0]!.revision),
+    });
+
+    // Registering again revokes the first token in the database: it is refused from then on.
+    const second = (await (
+      await register({ address, password: 'correct horse', deviceId: 'checked-phone' })
+    ).json()) as { token: string };
+    const revoked = await check(sha256(first.token));
+    expect(revoked.status).toBe(401);
+    expect(await revoked.json()).toMatchObject({ error: 'invalid_token' });
+    expect((await check(sha256(second.token))).status).toBe(200);
+    expect((await check(sha256(`pmd_${randomBytes(32).toString('base64url')}`))).status).toBe(401);
+    expect((await check('not-a-digest')).status).toBe(400);
+
+    await db.query(`UPDATE registry.accounts SET status = 'disabled' WHERE id = $1`, [accountId]);
+    expect((await check(sha256(second.token))).status).toBe(401);
+    await db.query(`UPDATE registry.accounts SET status = 'active' WHERE id = $1`, [accountId]);
+    expect((await check(sha256(second.token))).status).toBe(200);
+    await db.query(
+      `UPDATE registry.devices SET status = 'wiped' WHERE account_id = $1 AND device_id = 'checked-phone'`,
+      [accountId],
+    );
+    expect((await check(sha256(second.token))).status).toBe(401);
+  });
+
   it('records a blocked standard client at its first password sign-in and refuses it with a 403', async () => {
     const { accountId, address } = await createAccount();
     const exemption = await fetch(`${baseUrl}/admin/accounts/${accountId}/devices/blocked-client/access`, {

@@ -41,6 +41,8 @@ export interface FakeAccount {
 export class FakeRegistry extends FakeHttpService {
   readonly accounts = new Map<string, FakeAccount>();
   readonly calls: Array<{ path: string; body: Record<string, unknown> }> = [];
+  /** Runs once a token check has been answered: a test publishes the token's snapshot only then. */
+  onTokenChecked: ((tokenSha256: string) => void) | undefined;
 
   constructor(
     private readonly internalToken: string,
@@ -115,6 +117,8 @@ export class FakeRegistry extends FakeHttpService {
     const path = request.url ?? '';
     this.calls.push({ path, body });
     if (path === '/internal/v1/authenticate') return this.authenticate(body, response);
+    if (path === '/internal/v1/devices/token-checks')
+      return this.checkToken(String(body['tokenSha256']), response);
     const account = this.accounts.get(String(body['accountId']));
     const device = account?.devices.get(String(body['deviceId']));
     if (!account || !device) return end(response, 404, { error: 'not_found', message: 'no such device' });
@@ -139,6 +143,23 @@ export class FakeRegistry extends FakeHttpService {
       });
     }
     return end(response, 404, { error: 'not_found' });
+  }
+
+  /** As device-registry: a live token of a device not wiped, with the revision that lists it. */
+  private checkToken(tokenSha256: string, response: ServerResponse): void {
+    response.once('finish', () => this.onTokenChecked?.(tokenSha256));
+    for (const account of this.accounts.values()) {
+      for (const device of account.devices.values()) {
+        if (device.status !== 'wiped' && device.tokenSha256.includes(tokenSha256)) {
+          return end(response, 200, {
+            accountId: account.accountId,
+            deviceId: device.deviceId,
+            revision: account.revision,
+          });
+        }
+      }
+    }
+    end(response, 401, { error: 'invalid_token', message: 'unknown or revoked device token' });
   }
 
   private async authenticate(body: Record<string, unknown>, response: ServerResponse): Promise<void> {
