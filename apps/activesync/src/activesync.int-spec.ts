@@ -273,25 +273,13 @@ describe('activesync gateway', () => {
       const account = await newAccount();
       const client = phone(account);
       expect(statusOf((await folderSync(client, '0')).body)).toBe('1');
-      const wipeId = randomUUID();
-      await registry.change(account, (changed) => {
-        changed.devices.get(client.options.deviceId)!.pendingWipe = {
-          wipeId,
-          kind: 'full',
-          requestedBy: 'admin',
-          requestedAt: new Date().toISOString(),
-        };
-      });
+      const wipeId = await registry.requestWipe(account, [client.options.deviceId], 'full');
       await expectEventually(async () => expect(statusOf((await folderSync(client, '0')).body)).toBe('140'));
       const asked = await client.command('Provision', easRequests.provision());
       expect(child(asked.body!, 'RemoteWipe')).toBeDefined();
       const confirmed = await client.command('Provision', easRequests.wipeConfirmation());
       expect(statusOf(confirmed.body)).toBe('1');
-      expect(
-        registry.calls.some(
-          (call) => call.path.endsWith('wipe-confirmations') && call.body['wipeId'] === wipeId,
-        ),
-      ).toBe(true);
+      expect(registry.wipeConfirmed(wipeId, client.options.deviceId)).toBe(true);
       expect(account.devices.get(client.options.deviceId)!.status).toBe('wiped');
     });
 
@@ -301,17 +289,11 @@ describe('activesync gateway', () => {
       const older = phone(account, undefined, '14.1');
       expect(statusOf((await folderSync(modern, '0')).body)).toBe('1');
       expect(statusOf((await folderSync(older, '0')).body)).toBe('1');
-      const wipeId = randomUUID();
-      await registry.change(account, (changed) => {
-        for (const client of [modern, older]) {
-          changed.devices.get(client.options.deviceId)!.pendingWipe = {
-            wipeId,
-            kind: 'account',
-            requestedBy: 'admin',
-            requestedAt: new Date().toISOString(),
-          };
-        }
-      });
+      const wipeId = await registry.requestWipe(
+        account,
+        [modern.options.deviceId, older.options.deviceId],
+        'account',
+      );
       await expectEventually(async () => expect(statusOf((await folderSync(modern, '0')).body)).toBe('140'));
       expect(statusOf((await folderSync(older, '0')).body)).toBe('129');
       const asked = await modern.command('Provision', easRequests.provision());
@@ -327,14 +309,7 @@ describe('activesync gateway', () => {
         ),
       );
       expect(statusOf(confirmed.body)).toBe('1');
-      expect(
-        registry.calls.some(
-          (call) =>
-            call.path.endsWith('wipe-confirmations') &&
-            call.body['wipeId'] === wipeId &&
-            call.body['deviceId'] === modern.options.deviceId,
-        ),
-      ).toBe(true);
+      expect(registry.wipeConfirmed(wipeId, modern.options.deviceId)).toBe(true);
       expect(account.devices.get(modern.options.deviceId)!.status).toBe('wiped');
       expect(account.devices.get(older.options.deviceId)!.status).not.toBe('wiped');
     });
