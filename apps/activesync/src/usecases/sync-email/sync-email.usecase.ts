@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
+  buildSyncResponse,
   child,
   childText,
   children,
@@ -80,7 +81,7 @@ export class SyncEmail implements EasCommand {
   async execute(context: EasCommandContext): Promise<EasReply> {
     const body = context.body;
     // An empty Sync asks to repeat the last one; the gateway does not keep requests, so the device sends it whole.
-    if (!body) return top(SYNC_STATUS.IncompleteRequest);
+    if (!body) return requestStatus(SYNC_STATUS.IncompleteRequest);
     const collectionsElement = child(body, 'Collections', 'AirSync');
     const requests: CollectionRequest[] = [];
     for (const element of collectionsElement ? children(collectionsElement, 'Collection', 'AirSync') : []) {
@@ -92,14 +93,14 @@ export class SyncEmail implements EasCommand {
         syncKey.length > 64 ||
         collectionId.length > 64
       ) {
-        return top(SYNC_STATUS.ProtocolError);
+        return requestStatus(SYNC_STATUS.ProtocolError);
       }
       requests.push({ element, syncKey, collectionId });
     }
-    if (requests.length === 0) return top(SYNC_STATUS.IncompleteRequest);
+    if (requests.length === 0) return requestStatus(SYNC_STATUS.IncompleteRequest);
     const { accountId, deviceId } = context.device;
     const hierarchy = await this.store.folderState(accountId, deviceId);
-    if (!hierarchy) return top(SYNC_STATUS.FolderHierarchyChanged);
+    if (!hierarchy) return requestStatus(SYNC_STATUS.FolderHierarchyChanged);
     const windowSize = sizeOf(childText(body, 'WindowSize', 'AirSync'), this.config.SYNC_MAX_WINDOW_SIZE);
 
     return this.lock.run(`${accountId}/${deviceId}`, async () => {
@@ -377,8 +378,9 @@ export class SyncEmail implements EasCommand {
   }
 }
 
-function top(status: number): EasReply {
-  return { body: el('AirSync', 'Sync', a('Status', String(status))) };
+/** A Sync answered with a Status for the request as a whole (and the bound it breaks, with Status 14). */
+export function requestStatus(status: number, limit?: number): EasReply {
+  return { body: buildSyncResponse(limit === undefined ? { status } : { status, limit }) };
 }
 
 function replayed(response: Buffer): WbxmlElement {
