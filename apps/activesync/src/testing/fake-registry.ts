@@ -87,6 +87,31 @@ export class FakeRegistry extends FakeHttpService {
     await this.publish(account);
   }
 
+  /** Asks `devices` of the account for a wipe of `kind`, as an administrator would; its wipe id. */
+  async requestWipe(
+    account: FakeAccount,
+    devices: string[],
+    kind: DeviceWipeCommandV1['kind'],
+  ): Promise<string> {
+    const wipeId = randomUUID();
+    const requestedAt = new Date().toISOString();
+    await this.change(account, (changed) => {
+      for (const deviceId of devices)
+        changed.devices.get(deviceId)!.pendingWipe = { wipeId, kind, requestedBy: 'admin', requestedAt };
+    });
+    return wipeId;
+  }
+
+  /** Whether the gateway confirmed wipe `wipeId` of the device to the registry. */
+  wipeConfirmed(wipeId: string, deviceId: string): boolean {
+    return this.calls.some(
+      (call) =>
+        call.path.endsWith('wipe-confirmations') &&
+        call.body['wipeId'] === wipeId &&
+        call.body['deviceId'] === deviceId,
+    );
+  }
+
   async publish(account: FakeAccount): Promise<number> {
     account.revision += 1;
     const snapshot: DeviceCredentialsV1 = {
