@@ -8,7 +8,7 @@ import { mailArrivedEvent, type MessageFields, rawMessage } from '../testing/mai
 import { type MailboxTestApp, startMailboxApp } from '../testing/mailbox-harness.js';
 import { StoreDeliveryUseCase } from '../usecases/store-delivery/store-delivery.usecase.js';
 import { insertEmail, threadOf } from './email-store.js';
-import { type PlanNode, rowsReadInPlan } from '../testing/plan-rows.js';
+import { rowsRead } from '../testing/plan-rows.js';
 
 interface Stored {
   id: string;
@@ -293,10 +293,7 @@ describe(insertEmail.name, () => {
       );
       await client.query(`PREPARE lookup AS ${compiled.sql}`);
       try {
-        const { rows } = await client.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(
-          `EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE lookup(${literals.join(', ')})`,
-        );
-        return rowsReadInPlan(rows[0]!['QUERY PLAN'][0]!.Plan);
+        return await rowsRead(client, `EXECUTE lookup(${literals.join(', ')})`);
       } finally {
         await client.query('DEALLOCATE lookup');
       }
