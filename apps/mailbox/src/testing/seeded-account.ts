@@ -4,16 +4,18 @@ import { mailArrivedEvent, rawMessage } from './mail-fixtures.js';
 import type { MailboxTestApp } from './mailbox-harness.js';
 
 /**
- * Delivers one message to `accountId`, which makes the account and its mailboxes: the message's
- * email id (a row to copy a large mailbox from) and the account's mailbox ids by role.
+ * Delivers one message (of subject `subject`) to `accountId`, which makes the account and its
+ * mailboxes: the message's email id (a row to copy a large mailbox from) and the account's mailbox
+ * ids by role.
  */
 export async function seedAccount(
   harness: MailboxTestApp,
   accountId: string,
+  subject = 'seed',
 ): Promise<{ seed: string; roles: Record<string, string> }> {
   const stored = await harness.app
     .get(StoreDeliveryUseCase)
-    .execute([mailArrivedEvent(accountId, rawMessage({ subject: 'seed' }))]);
+    .execute([mailArrivedEvent(accountId, rawMessage({ subject }))]);
   const roles = mailboxIdsByRole(await harness.jmapMethod(accountId, 'Mailbox/get', { ids: null }));
   return { seed: stored.changes[0]!.createdEmailIds[0]!, roles };
 }
