@@ -21,22 +21,27 @@ export async function seedAccount(
 }
 
 /**
- * Makes the seed's account a large mailbox: `size - 1` copies of the seed row, numbered g from 1,
+ * Makes `accountId` an account of `size` emails, for what a query costs in a large mailbox: one
+ * delivered message (see {@link seedAccount}) and `size - 1` copies of its row, numbered g from 1,
  * each with the columns `fields` sets (the arguments of a jsonb_build_object over g, $1 the account,
- * $2 the seed, $3 the size and `params` from $4 on); then vacuums and analyzes the tables the
- * queries read, so that the plans are those of a mailbox of that size.
+ * $2 the seed, $3 the size and from $4 on the `params` given the account's mailbox ids by role).
+ * Then vacuums and analyzes the tables the queries read, so that the plans are those of a mailbox
+ * of that size. Answers the account's mailbox ids by role.
  */
-export async function copySeed(
+export async function largeAccount(
   harness: MailboxTestApp,
-  copy: { accountId: string; seed: string; size: number; fields: string; params?: unknown[] },
-): Promise<void> {
+  accountId: string,
+  copies: { size: number; fields: string; params?: (roles: Record<string, string>) => unknown[] },
+): Promise<Record<string, string>> {
+  const { seed, roles } = await seedAccount(harness, accountId);
   await harness.db.query(
     `INSERT INTO mailbox.emails
-     SELECT (jsonb_populate_record(e, jsonb_build_object(${copy.fields}))).*
+     SELECT (jsonb_populate_record(e, jsonb_build_object(${copies.fields}))).*
        FROM mailbox.emails AS e, generate_series(1, $3::int - 1) AS g
       WHERE e.id = $2`,
-    [copy.accountId, copy.seed, copy.size, ...(copy.params ?? [])],
+    [accountId, seed, copies.size, ...(copies.params?.(roles) ?? [])],
   );
   await harness.db.query('VACUUM ANALYZE mailbox.emails');
   await harness.db.query('VACUUM ANALYZE mailbox.email_mailboxes');
+  return roles;
 }

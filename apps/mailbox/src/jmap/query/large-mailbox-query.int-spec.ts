@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MailboxTestApp, startMailboxApp } from '../../testing/mailbox-harness.js';
 import { rowsRead as rowsReadBy } from '../../testing/plan-rows.js';
 import { expectNumberedWindows } from '../../testing/query-windows.js';
-import { copySeed, seedAccount } from '../../testing/seeded-account.js';
+import { largeAccount } from '../../testing/seeded-account.js';
 import { compileQuery, EmailMethods } from '../methods/email.methods.js';
 
 /** Large enough that reading the whole mailbox cannot pass for reading a page. */
@@ -76,13 +76,9 @@ describe(EmailMethods.name, () => {
 
   beforeAll(async () => {
     harness = await startMailboxApp();
-    const { seed, roles } = await seedAccount(harness, accountId);
-    inbox = roles['inbox']!;
     // Threads of four consecutive messages and threads of three spread across the whole mailbox;
     // two messages a second, so the id breaks ties; one in seven flagged.
-    await copySeed(harness, {
-      accountId,
-      seed,
+    const roles = await largeAccount(harness, accountId, {
       size: MAILBOX_SIZE,
       fields: `
           'id', 'Mq' || md5($1 || g), 'delivery_id', 'q-' || g,
@@ -90,6 +86,7 @@ describe(EmailMethods.name, () => {
           'received_at', timestamptz '2026-01-01Z' + make_interval(secs => g / 2),
           'keywords', CASE WHEN g % 7 = 0 THEN '{"$flagged": true}'::jsonb ELSE '{}'::jsonb END`,
     });
+    inbox = roles['inbox']!;
   }, 120_000);
 
   afterAll(async () => {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MailboxTestApp, startMailboxApp } from '../../testing/mailbox-harness.js';
 import { rowsRead as rowsReadBy } from '../../testing/plan-rows.js';
 import { expectNumberedWindows } from '../../testing/query-windows.js';
-import { copySeed, seedAccount } from '../../testing/seeded-account.js';
+import { largeAccount } from '../../testing/seeded-account.js';
 import { compileQuery, EmailMethods } from '../methods/email.methods.js';
 
 /** Large enough that reading the whole mailbox cannot pass for reading a page. */
@@ -68,14 +68,10 @@ describe(EmailMethods.name, () => {
 
   beforeAll(async () => {
     harness = await startMailboxApp();
-    const { seed, roles } = await seedAccount(harness, accountId);
-    inbox = roles['inbox']!;
-    other = roles['archive']!;
     // Many ties in every key: two messages a sent second, one in 40 without a Date, 37 senders,
-    // 97 subjects; one in seven flagged; one in ten in another mailbox only.
-    await copySeed(harness, {
-      accountId,
-      seed,
+    // 97 subjects; one in seven flagged; one in ten in another mailbox only (the inbox is $4, the
+    // archive $5).
+    const roles = await largeAccount(harness, accountId, {
       size: MAILBOX_SIZE,
       fields: `
           'id', 'Ms' || md5($1 || g), 'delivery_id', 's-' || g, 'thread_id', 'Ts' || (g / 4),
@@ -87,8 +83,10 @@ describe(EmailMethods.name, () => {
           'keywords', CASE WHEN g % 7 = 0 THEN '{"$flagged": true}'::jsonb ELSE '{}'::jsonb END,
           'mailbox_ids', CASE WHEN g % 10 = 0 THEN jsonb_build_object($5::text, true)
                          ELSE jsonb_build_object($4::text, true) END`,
-      params: [inbox, other],
+      params: (byRole) => [byRole['inbox'], byRole['archive']],
     });
+    inbox = roles['inbox']!;
+    other = roles['archive']!;
   }, 300_000);
 
   afterAll(async () => {
