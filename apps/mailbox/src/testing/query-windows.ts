@@ -1,12 +1,24 @@
 import { expect } from 'vitest';
 
 /**
- * Expects `ask` (one Email/query with calculateTotal, given a window's arguments) to answer what
- * numbering every result in `expected` would: the first page with the total, a page at position
- * 1000, the last ten by a negative position, anchors at the top, inside and at the end with a
- * negative offset, and an anchor with a positive offset. `label` names the query in failures.
+ * Expects Email/query of each of `queries` (`ask`, with calculateTotal, given the query and a
+ * window's arguments) to answer what numbering every result in `expectedOf` it would: the first page
+ * with the total, a page at position 1000, the last ten by a negative position, anchors at the top,
+ * inside and at the end with a negative offset, and an anchor with a positive offset. A query's
+ * `name` names it in failures.
  */
-export async function expectNumberedWindows(
+export async function expectNumberedWindows<Q extends { name: string }>(
+  queries: readonly Q[],
+  expectedOf: (query: Q) => Promise<string[]>,
+  ask: (query: Q, window: Record<string, unknown>) => Promise<Record<string, unknown>>,
+  page: number,
+): Promise<void> {
+  for (const query of queries) {
+    await expectWindowsOf((window) => ask(query, window), await expectedOf(query), page, query.name);
+  }
+}
+
+async function expectWindowsOf(
   ask: (window: Record<string, unknown>) => Promise<Record<string, unknown>>,
   expected: string[],
   page: number,

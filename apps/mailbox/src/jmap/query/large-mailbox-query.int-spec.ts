@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MailboxTestApp, startMailboxApp } from '../../testing/mailbox-harness.js';
-import { rowsRead as rowsReadBy } from '../../testing/plan-rows.js';
+import { rowsRead } from '../../testing/plan-rows.js';
 import { expectNumberedWindows } from '../../testing/query-windows.js';
 import { largeAccount } from '../../testing/seeded-account.js';
 import { compileQuery, EmailMethods } from '../methods/email.methods.js';
@@ -72,7 +72,6 @@ describe(EmailMethods.name, () => {
     const rows = await listed(query.order, query.flaggedToo);
     return query.collapseThreads ? collapsed(rows) : rows.map((row) => row.id);
   };
-  const rowsRead = (sql: string, params: unknown[]) => rowsReadBy(harness.db, sql, params);
 
   beforeAll(async () => {
     harness = await startMailboxApp();
@@ -96,7 +95,7 @@ describe(EmailMethods.name, () => {
   it('reads a collapsed page of a large mailbox in rows of the page, not of the mailbox', async () => {
     for (const query of QUERIES.filter((each) => each.collapseThreads)) {
       const compiled = compileQuery(argsOf(query), accountId);
-      const read = await rowsRead(compiled.page, [...compiled.params, 0, PAGE]);
+      const read = await rowsRead(harness.db, compiled.page, [...compiled.params, 0, PAGE]);
       // About two rows a thread walked and one probe each (400 to 600 measured); keeping each
       // thread's first by reading and sorting the mailbox reads it all, twice with the join.
       expect(read, query.name).toBeLessThanOrEqual(MAILBOX_SIZE / 10);
@@ -107,13 +106,13 @@ describe(EmailMethods.name, () => {
     for (const query of QUERIES) {
       const anchor = (await expectedOf(query))[100]!;
       const compiled = compileQuery(argsOf(query), accountId);
-      let read = await rowsRead(compiled.anchor.find, [...compiled.params, anchor]);
+      let read = await rowsRead(harness.db, compiled.anchor.find, [...compiled.params, anchor]);
       if (compiled.anchor.count !== undefined) {
         const { rows } = await harness.db.query<{ key: string }>(compiled.anchor.find, [
           ...compiled.params,
           anchor,
         ]);
-        read += await rowsRead(compiled.anchor.count, [...compiled.params, anchor, rows[0]!.key]);
+        read += await rowsRead(harness.db, compiled.anchor.count, [...compiled.params, anchor, rows[0]!.key]);
       }
       // Numbering every result to find one reads the whole mailbox.
       expect(read, query.name).toBeLessThanOrEqual(MAILBOX_SIZE / 10);
@@ -121,12 +120,12 @@ describe(EmailMethods.name, () => {
   });
 
   it('answers what collapsing every result would: pages, positions, anchors and totals', async () => {
-    for (const query of QUERIES) {
-      const expected = await expectedOf(query);
-      const ask = (window: Record<string, unknown>) =>
-        one('Email/query', { ...argsOf(query), calculateTotal: true, ...window });
-      await expectNumberedWindows(ask, expected, PAGE, query.name);
-    }
+    await expectNumberedWindows(
+      QUERIES,
+      expectedOf,
+      (query, window) => one('Email/query', { ...argsOf(query), calculateTotal: true, ...window }),
+      PAGE,
+    );
   });
 
   it('answers anchorNotFound for an email that is not a result', async () => {

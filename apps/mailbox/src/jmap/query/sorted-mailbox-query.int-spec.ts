@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MailboxTestApp, startMailboxApp } from '../../testing/mailbox-harness.js';
-import { rowsRead as rowsReadBy } from '../../testing/plan-rows.js';
+import { rowsRead } from '../../testing/plan-rows.js';
 import { expectNumberedWindows } from '../../testing/query-windows.js';
 import { largeAccount } from '../../testing/seeded-account.js';
 import { compileQuery, EmailMethods } from '../methods/email.methods.js';
@@ -64,7 +64,6 @@ describe(EmailMethods.name, () => {
     );
     return rows.map((row) => row.id);
   };
-  const rowsRead = (sql: string, params: unknown[]) => rowsReadBy(harness.db, sql, params);
 
   beforeAll(async () => {
     harness = await startMailboxApp();
@@ -94,12 +93,12 @@ describe(EmailMethods.name, () => {
   });
 
   it('answers what numbering every result would: pages, positions, anchors and totals', async () => {
-    for (const query of QUERIES) {
-      const expected = await expectedOf(query);
-      const ask = (window: Record<string, unknown>) =>
-        one('Email/query', { ...argsOf(query), calculateTotal: true, ...window });
-      await expectNumberedWindows(ask, expected, PAGE, query.name);
-    }
+    await expectNumberedWindows(
+      QUERIES,
+      expectedOf,
+      (query, window) => one('Email/query', { ...argsOf(query), calculateTotal: true, ...window }),
+      PAGE,
+    );
   });
 
   /**
@@ -120,9 +119,10 @@ describe(EmailMethods.name, () => {
   it('reads a page and finds an anchor near the top in rows of the page, not of the mailbox', async () => {
     for (const query of QUERIES) {
       const compiled = compileQuery(argsOf(query), accountId);
-      expect(await rowsRead(compiled.page, [...compiled.params, 0, PAGE]), query.name).toBeLessThanOrEqual(
-        MAILBOX_SIZE / 10 + 2 * (await largestTie(query)),
-      );
+      expect(
+        await rowsRead(harness.db, compiled.page, [...compiled.params, 0, PAGE]),
+        query.name,
+      ).toBeLessThanOrEqual(MAILBOX_SIZE / 10 + 2 * (await largestTie(query)));
       const anchor = (await expectedOf(query))[100]!;
       const { rows } = await harness.db.query<{ key: string }>(compiled.anchor.find, [
         ...compiled.params,
@@ -131,11 +131,11 @@ describe(EmailMethods.name, () => {
       expect(rows, query.name).toHaveLength(1);
       // Numbering every result to find one reads the whole mailbox, twice with the join.
       expect(
-        await rowsRead(compiled.anchor.find, [...compiled.params, anchor]),
+        await rowsRead(harness.db, compiled.anchor.find, [...compiled.params, anchor]),
         query.name,
       ).toBeLessThanOrEqual(MAILBOX_SIZE / 20);
       expect(
-        await rowsRead(compiled.anchor.count!, [...compiled.params, anchor, rows[0]!.key]),
+        await rowsRead(harness.db, compiled.anchor.count!, [...compiled.params, anchor, rows[0]!.key]),
         query.name,
       ).toBeLessThanOrEqual(MAILBOX_SIZE / 20 + 2 * (await largestTie(query)));
     }
@@ -205,8 +205,8 @@ describe(EmailMethods.name, () => {
         ids,
       ]);
       const read =
-        (await rowsRead(compiled.indexesOf!.find, [...compiled.params, ids])) +
-        (await rowsRead(compiled.indexesOf!.rank, [
+        (await rowsRead(harness.db, compiled.indexesOf!.find, [...compiled.params, ids])) +
+        (await rowsRead(harness.db, compiled.indexesOf!.rank, [
           ...compiled.params,
           found.map((row) => row.id),
           found.at(-1)!.key,
