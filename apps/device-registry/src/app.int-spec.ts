@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import {
   type AccountSnapshotV1,
   accountTopic,
@@ -9,24 +8,21 @@ import {
   type DeviceCredentialsV1,
   deviceCredentialsTopic,
 } from '@pushmail/contracts';
-import { createKafka, createLogger, loadConfig } from '@pushmail/platform';
+import { createKafka, createLogger } from '@pushmail/platform';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import type { Consumer } from 'kafkajs';
-import pg from 'pg';
+import type pg from 'pg';
 import {
-  createTestDatabase,
   expectEventually,
-  listenOnLoopback,
+  listenWithOwnDatabase,
   requiredEnv,
-  type TestDatabase,
+  type ServiceWithDatabase,
 } from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppModule } from './app.module.js';
-import { registryConfigSchema } from './config/registry-config.js';
 import { registryService } from './service.js';
 
-const ADMIN_URL = requiredEnv('DATABASE_URL');
 const KAFKA_BROKERS = requiredEnv('KAFKA_BROKERS');
 const ADMIN_TOKEN = `int-admin-${randomBytes(24).toString('base64url')}`;
 const INTERNAL_TOKEN = `int-internal-${randomBytes(24).toString('base64url')}`;
@@ -36,40 +32,23 @@ const DEVICE_LIMIT = 2;
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 
 describe(AppModule.name, () => {
-  let app: NestExpressApplication;
+  let service: ServiceWithDatabase;
   let baseUrl: string;
-  let database: TestDatabase;
-  let databaseUrl: string;
   let db: pg.Client;
 
   beforeAll(async () => {
-    database = await createTestDatabase(ADMIN_URL);
-    databaseUrl = database.url;
-
-    const config = loadConfig(registryConfigSchema, {
-      DATABASE_URL: databaseUrl,
-      KAFKA_BROKERS,
+    service = await listenWithOwnDatabase(registryService, {
       ADMIN_TOKEN,
       MAX_DEVICES_PER_ACCOUNT: String(DEVICE_LIMIT),
       SIGN_IN_FAILURE_DELAY_MS: '10',
       PUBLIC_JMAP_URL: SESSION_URL,
       INTERNAL_TOKEN,
     });
-    ({ app, baseUrl } = await listenOnLoopback(
-      registryService,
-      config,
-      createLogger('device-registry', 'warn'),
-      { frameworkLogs: false },
-    ));
-
-    db = new pg.Client({ connectionString: databaseUrl });
-    await db.connect();
+    ({ baseUrl, db } = service);
   });
 
   afterAll(async () => {
-    await db?.end();
-    await app?.close();
-    await database?.drop();
+    await service?.close();
   });
 
   const adminPost = (path: string, body: unknown, token = ADMIN_TOKEN) =>
