@@ -874,46 +874,28 @@ function collectProfiles(details) {
     renameSync(join(profileDir, file), named);
     return named;
   };
-  const latency = details.pushLatency;
-  for (const [service, pid] of Object.entries(latency?.profilePids ?? {})) {
-    const file = claim(pid, `${service}.latency.cpuprofile`);
-    if (file) {
-      summary[`${service} (latency)`] = {
-        file: relative(repoRoot, file),
-        ...summarizeProfile(file, { window: latency.profileWindow }),
-      };
+  const summarized = (file, window) => ({
+    file: relative(repoRoot, file),
+    ...summarizeProfile(file, { window }),
+  });
+  // The runs that profile each of their services, by the run's key in `details` and its name in the summary.
+  for (const [key, run] of [
+    ['pushLatency', 'latency'],
+    ['ingest', 'ingest'],
+    ['eas', 'eas'],
+  ]) {
+    const profiled = details[key];
+    for (const [service, pid] of Object.entries(profiled?.profilePids ?? {})) {
+      const file = claim(pid, `${service}.${run}.cpuprofile`);
+      if (file) summary[`${service} (${run})`] = summarized(file, profiled.profileWindow);
     }
-  }
-  const ingest = details.ingest;
-  for (const [service, pid] of Object.entries(ingest?.profilePids ?? {})) {
-    const file = claim(pid, `${service}.ingest.cpuprofile`);
-    if (file)
-      summary[`${service} (ingest)`] = {
-        file: relative(repoRoot, file),
-        ...summarizeProfile(file, { window: ingest.profileWindow }),
-      };
-  }
-  const eas = details.eas;
-  for (const [service, pid] of Object.entries(eas?.profilePids ?? {})) {
-    const file = claim(pid, `${service}.eas.cpuprofile`);
-    if (file)
-      summary[`${service} (eas)`] = {
-        file: relative(repoRoot, file),
-        ...summarizeProfile(file, { window: eas.profileWindow }),
-      };
   }
   const density = details.density?.runs.at(-1);
   if (density) {
     const file = claim(density.pushDeliveryPid, 'push-delivery.density.cpuprofile');
     if (file) {
-      summary['push-delivery (idle sockets)'] = {
-        file: relative(repoRoot, file),
-        ...summarizeProfile(file, { window: density.windows.idle }),
-      };
-      summary['push-delivery (fan-out)'] = {
-        file: relative(repoRoot, file),
-        ...summarizeProfile(file, { window: density.windows.fanout }),
-      };
+      summary['push-delivery (idle sockets)'] = summarized(file, density.windows.idle);
+      summary['push-delivery (fan-out)'] = summarized(file, density.windows.fanout);
     }
   }
   return summary;

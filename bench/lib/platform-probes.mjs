@@ -3,18 +3,13 @@ import pg from 'pg';
 import { PipelinedSmtp } from './smtp-pipeline.mjs';
 import { sleep } from './stats.mjs';
 
-/** Sum of a metric's samples (all label sets) from a service's /metrics. */
+/**
+ * Sum of a metric's samples (all label sets) from a service's /metrics, null when it has none: the
+ * test kit's scrape, read once the kit is built (the platform the bench measures is started from it).
+ */
 export async function readMetric(baseUrl, name) {
-  const response = await fetch(`${baseUrl}/metrics`, { signal: AbortSignal.timeout(5000) });
-  const text = await response.text();
-  let total = null;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(name)) continue;
-    const rest = line.slice(name.length);
-    if (rest[0] !== ' ' && rest[0] !== '{') continue;
-    total = (total ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return total;
+  const { scrapeMetrics } = await import('@pushmail/testing');
+  return (await scrapeMetrics(baseUrl)).value(name) ?? null;
 }
 
 export async function openDatabase(url) {

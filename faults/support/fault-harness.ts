@@ -19,6 +19,7 @@ import {
   type RunningPlatform,
   waitForRecipient,
 } from '@pushmail/testing';
+import { warningsReport } from './service-warnings.js';
 
 export const MAIL_ARRIVED = 'pushmail.mail.arrived.v1';
 
@@ -623,6 +624,7 @@ export async function runUnderLoad(
   options: { before?: number; after?: number } = {},
 ): Promise<Ledger> {
   const { platform } = fault;
+  const since = new Date();
   const accounts = await createAccounts(platform, 3);
   const devices = await connectDevices(platform, accounts);
   try {
@@ -634,7 +636,16 @@ export async function runUnderLoad(
     } finally {
       await load.stop();
     }
-    return await settleAndCheck(scenario, fault.databaseUrl, load, devices);
+    return await settleAndCheck(scenario, fault.databaseUrl, load, devices).catch((error: unknown) => {
+      // The services' own account of what went wrong, in the failure itself: CI keeps only the output.
+      if (error instanceof Error)
+        error.message += `\nwarnings and errors the services logged since the scenario began:\n${warningsReport(
+          fault.logDirectory,
+          [...platform.processes.keys()],
+          since,
+        )}`;
+      throw error;
+    });
   } finally {
     await Promise.all(devices.map((device) => device.stop()));
   }

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import {
   child,
   childText,
@@ -47,6 +47,30 @@ describe('activesync gateway', () => {
     return client.command('Sync', request);
   };
   const collectionOf = (body: WbxmlElement | undefined) => syncCollectionOf(body)!;
+  /**
+   * A new account's phone that has its folders and has primed its Inbox (Sync at key 0): the
+   * FolderSync key and the Inbox SyncKey it holds.
+   */
+  const primedPhone = async () => {
+    const account = await newAccount();
+    const client = phone(account);
+    const hierarchy = await folderSync(client, '0');
+    const inbox = mailbox.folderId(account.accountId, 'inbox');
+    const start = await sync(client, inbox, '0');
+    return {
+      account,
+      client,
+      inbox,
+      folderKey: childText(hierarchy.body!, 'SyncKey')!,
+      key: childText(collectionOf(start.body), 'SyncKey')!,
+    };
+  };
+  /** A primed phone whose Inbox is synced (its first Sync after priming), and the SyncKey it holds. */
+  const syncedPhone = async () => {
+    const { account, client, inbox, key } = await primedPhone();
+    const second = await sync(client, inbox, key);
+    return { account, client, inbox, key: childText(collectionOf(second.body), 'SyncKey')! };
+  };
   /** A plain mail from b@x.y to `account`'s Inbox; answers its id. */
   const deliverPlain = (account: FakeAccount, subject: string, text = subject) =>
     mailbox.deliver(account.accountId, { subject, from: 'b@x.y', to: account.address, text });
@@ -117,6 +141,46 @@ describe('activesync gateway', () => {
       );
       expect(refused.status).toBe(401);
       expect(refused.headers.get('www-authenticate')).toMatch(/^Basic/);
+    });
+
+    it('lets a phone in with a device token issued a moment ago, before its snapshot reached the gateway, and refuses one device-registry revoked', async () => {
+      const account = await newAccount();
+      const partner = phone(account);
+      expect(statusOf((await folderSync(partner, '0')).body)).toBe('1');
+      const token = `pmd_${randomBytes(32).toString('base64url')}`;
+      const digest = createHash('sha256').update(token).digest('hex');
+      // In device-registry's database at a new revision; its snapshot is published only once the gateway asked.
+      account.devices.get(partner.options.deviceId)!.tokenSha256 = [digest];
+      account.revision += 1;
+      registry.onTokenChecked = (checked) => {
+        if (checked === digest) void registry.publish(account);
+      };
+      const checksOf = (tokenSha256: string) =>
+        registry.calls.filter(
+          (call) =>
+            call.path === '/internal/v1/devices/token-checks' && call.body['tokenSha256'] === tokenSha256,
+        ).length;
+      try {
+        const withToken = new EasClient(baseUrl, {
+          address: account.address,
+          deviceId: partner.options.deviceId,
+          token,
+        });
+        expect(statusOf((await folderSync(withToken, '0')).body)).toBe('1');
+        expect(checksOf(digest)).toBe(1);
+
+        const revokedToken = `pmd_${randomBytes(32).toString('base64url')}`;
+        const revoked = new EasClient(baseUrl, {
+          address: account.address,
+          deviceId: partner.options.deviceId,
+          token: revokedToken,
+        });
+        const refused = await folderSync(revoked, '0');
+        expect(refused.status).toBe(401);
+        expect(checksOf(createHash('sha256').update(revokedToken).digest('hex'))).toBe(1);
+      } finally {
+        registry.onTokenChecked = undefined;
+      }
     });
 
     it('refuses a malformed request line and malformed WBXML with 400, an oversized body with 413', async () => {
@@ -273,25 +337,13 @@ describe('activesync gateway', () => {
       const account = await newAccount();
       const client = phone(account);
       expect(statusOf((await folderSync(client, '0')).body)).toBe('1');
-      const wipeId = randomUUID();
-      await registry.change(account, (changed) => {
-        changed.devices.get(client.options.deviceId)!.pendingWipe = {
-          wipeId,
-          kind: 'full',
-          requestedBy: 'admin',
-          requestedAt: new Date().toISOString(),
-        };
-      });
+      const wipeId = await registry.requestWipe(account, [client.options.deviceId], 'full');
       await expectEventually(async () => expect(statusOf((await folderSync(client, '0')).body)).toBe('140'));
       const asked = await client.command('Provision', easRequests.provision());
       expect(child(asked.body!, 'RemoteWipe')).toBeDefined();
       const confirmed = await client.command('Provision', easRequests.wipeConfirmation());
       expect(statusOf(confirmed.body)).toBe('1');
-      expect(
-        registry.calls.some(
-          (call) => call.path.endsWith('wipe-confirmations') && call.body['wipeId'] === wipeId,
-        ),
-      ).toBe(true);
+      expect(registry.wipeConfirmed(wipeId, client.options.deviceId)).toBe(true);
       expect(account.devices.get(client.options.deviceId)!.status).toBe('wiped');
     });
 
@@ -301,17 +353,11 @@ describe('activesync gateway', () => {
       const older = phone(account, undefined, '14.1');
       expect(statusOf((await folderSync(modern, '0')).body)).toBe('1');
       expect(statusOf((await folderSync(older, '0')).body)).toBe('1');
-      const wipeId = randomUUID();
-      await registry.change(account, (changed) => {
-        for (const client of [modern, older]) {
-          changed.devices.get(client.options.deviceId)!.pendingWipe = {
-            wipeId,
-            kind: 'account',
-            requestedBy: 'admin',
-            requestedAt: new Date().toISOString(),
-          };
-        }
-      });
+      const wipeId = await registry.requestWipe(
+        account,
+        [modern.options.deviceId, older.options.deviceId],
+        'account',
+      );
       await expectEventually(async () => expect(statusOf((await folderSync(modern, '0')).body)).toBe('140'));
       expect(statusOf((await folderSync(older, '0')).body)).toBe('129');
       const asked = await modern.command('Provision', easRequests.provision());
@@ -327,14 +373,7 @@ describe('activesync gateway', () => {
         ),
       );
       expect(statusOf(confirmed.body)).toBe('1');
-      expect(
-        registry.calls.some(
-          (call) =>
-            call.path.endsWith('wipe-confirmations') &&
-            call.body['wipeId'] === wipeId &&
-            call.body['deviceId'] === modern.options.deviceId,
-        ),
-      ).toBe(true);
+      expect(registry.wipeConfirmed(wipeId, modern.options.deviceId)).toBe(true);
       expect(account.devices.get(modern.options.deviceId)!.status).toBe('wiped');
       expect(account.devices.get(older.options.deviceId)!.status).not.toBe('wiped');
     });
@@ -562,17 +601,8 @@ describe('activesync gateway', () => {
         ),
       );
 
-    const ready = async () => {
-      const account = await newAccount();
-      const client = phone(account);
-      await folderSync(client, '0');
-      const inbox = mailbox.folderId(account.accountId, 'inbox');
-      const start = await sync(client, inbox, '0');
-      return { account, client, inbox, key: childText(collectionOf(start.body), 'SyncKey')! };
-    };
-
     it('delivers new mail WindowSize at a time with MoreAvailable, with the preferred body truncated', async () => {
-      const { account, client, inbox, key } = await ready();
+      const { account, client, inbox, key } = await primedPhone();
       for (let index = 0; index < 3; index += 1) {
         mailbox.deliver(account.accountId, {
           subject: `Hello ${index}`,
@@ -610,7 +640,7 @@ describe('activesync gateway', () => {
     });
 
     it('brings a held folder up to date with its folders and its changes in one request, and the new mail in one more', async () => {
-      const { account, client, inbox, key } = await ready();
+      const { account, client, inbox, key } = await primedPhone();
       deliverPlain(account, 'first');
       const first = collectionOf((await sync(client, inbox, key)).body);
       const requestsOf = (since: number) =>
@@ -638,7 +668,7 @@ describe('activesync gateway', () => {
     });
 
     it('applies read flags, follow-up flags and deletes from the device, as moves to the trash unless told otherwise', async () => {
-      const { account, client, inbox, key } = await ready();
+      const { account, client, inbox, key } = await primedPhone();
       const read = deliverPlain(account, 'a');
       const moved = deliverPlain(account, 'b');
       const destroyed = deliverPlain(account, 'c');
@@ -681,7 +711,7 @@ describe('activesync gateway', () => {
     });
 
     it('shows a message the device moved to the trash in the trash collection of the same Sync', async () => {
-      const { account, client, inbox, key } = await ready();
+      const { account, client, inbox, key } = await primedPhone();
       const moved = deliverPlain(account, 'to the trash');
       const got = collectionOf((await sync(client, inbox, key)).body);
       const trash = mailbox.folderId(account.accountId, 'trash');
@@ -710,7 +740,7 @@ describe('activesync gateway', () => {
     });
 
     it('tells the device of changes made elsewhere, answers a retried key identically and an unknown key Status 3', async () => {
-      const { account, client, inbox, key } = await ready();
+      const { account, client, inbox, key } = await primedPhone();
       const id = deliverPlain(account, 'x');
       const got = collectionOf((await sync(client, inbox, key)).body);
       mailbox.emails.get(account.accountId)!.get(id)!.keywords = { $seen: true };
@@ -741,23 +771,8 @@ describe('activesync gateway', () => {
   });
 
   describe('other commands', () => {
-    const primed = async () => {
-      const account = await newAccount();
-      const client = phone(account);
-      const hierarchy = await folderSync(client, '0');
-      const inbox = mailbox.folderId(account.accountId, 'inbox');
-      const start = await sync(client, inbox, '0');
-      return {
-        account,
-        client,
-        inbox,
-        folderKey: childText(hierarchy.body!, 'SyncKey')!,
-        key: childText(collectionOf(start.body), 'SyncKey')!,
-      };
-    };
-
     it('estimates the changes the next Sync would bring', async () => {
-      const { account, client, inbox, key } = await primed();
+      const { account, client, inbox, key } = await primedPhone();
       deliverPlain(account, 'a');
       deliverPlain(account, 'b');
       const answer = await client.command('GetItemEstimate', easRequests.getItemEstimate(inbox, key));
@@ -767,7 +782,7 @@ describe('activesync gateway', () => {
     });
 
     it('fetches a message body and its MIME, and finds nothing of another account', async () => {
-      const { account, client, inbox } = await primed();
+      const { account, client, inbox } = await primedPhone();
       const id = deliverPlain(account, 'fetch me', 'the whole body');
       const fetchOf = (serverId: string, type: number) =>
         client.command('ItemOperations', easRequests.messageFetch(inbox, serverId, String(type)));
@@ -784,7 +799,7 @@ describe('activesync gateway', () => {
     });
 
     it('lists attachments in Sync and serves them by FileReference, never to another account', async () => {
-      const { account, client, inbox, key } = await primed();
+      const { account, client, inbox, key } = await primedPhone();
       const report = randomBytes(3000);
       deliverAttachments(account, [
         { name: 'report.pdf', type: 'application/pdf', data: report },
@@ -844,7 +859,7 @@ describe('activesync gateway', () => {
     });
 
     it('moves a message between folders without echoing the move back', async () => {
-      const { account, client, inbox, key } = await primed();
+      const { account, client, inbox, key } = await primedPhone();
       const id = deliverPlain(account, 'move me', 'x');
       const got = collectionOf((await sync(client, inbox, key)).body);
       const projects = mailbox.folderId(account.accountId, 'Projects');
@@ -867,7 +882,7 @@ describe('activesync gateway', () => {
     });
 
     it('creates, renames and deletes a folder, each moving the FolderSync key', async () => {
-      const { account, client, folderKey } = await primed();
+      const { account, client, folderKey } = await primedPhone();
       const created = await client.command(
         'FolderCreate',
         easRequests.folderCreate(folderKey, { parentId: '0', displayName: 'Receipts', type: '12' }),
@@ -899,7 +914,7 @@ describe('activesync gateway', () => {
     });
 
     it('searches the mailbox by text', async () => {
-      const { account, client } = await primed();
+      const { account, client } = await primedPhone();
       deliverPlain(account, 'Quarterly invoice', 'pay');
       deliverPlain(account, 'Lunch', 'soup');
       const answer = await client.command('Search', easRequests.searchMailbox('invoice', '0-9'));
@@ -965,7 +980,7 @@ describe('activesync gateway', () => {
     });
 
     it('resolves the account itself and hosted addresses, checks certificates, and refuses meeting responses plainly', async () => {
-      const { account, client } = await primed();
+      const { account, client } = await primedPhone();
       const other = await newAccount();
       const resolved = await client.command(
         'ResolveRecipients',
@@ -1040,7 +1055,7 @@ describe('activesync gateway', () => {
     });
 
     it('refuses a message it cannot send with the ComposeMail Status that says why, before sending anything', async () => {
-      const { account, client, inbox } = await primed();
+      const { account, client, inbox } = await primedPhone();
       const other = await newAccount();
       const [theirs = '', mine = ''] = [other, account].map((owner) => deliverPlain(owner, 'original', 't'));
       const clientId = () => randomBytes(6).toString('hex');
@@ -1100,16 +1115,6 @@ describe('activesync gateway', () => {
         signal ? { signal } : {},
       );
 
-    const synced = async () => {
-      const account = await newAccount();
-      const client = phone(account);
-      await folderSync(client, '0');
-      const inbox = mailbox.folderId(account.accountId, 'inbox');
-      const start = await sync(client, inbox, '0');
-      await sync(client, inbox, childText(collectionOf(start.body), 'SyncKey')!);
-      return { account, client, inbox };
-    };
-
     const announce = (accountId: string) =>
       producer.publish(mailboxChangedTopic, [
         {
@@ -1125,7 +1130,7 @@ describe('activesync gateway', () => {
       ]);
 
     it('returns Status 2 with the folder the moment its mail changes, and Status 1 at the heartbeat', async () => {
-      const { account, client, inbox } = await synced();
+      const { account, client, inbox } = await syncedPhone();
       expect(statusOf((await ping(client, 1, [inbox])).body)).toBe('1');
       const parked = ping(client, 300, [inbox]);
       await expectEventually(async () =>
@@ -1143,7 +1148,7 @@ describe('activesync gateway', () => {
     });
 
     it('answers a heartbeat out of bounds Status 5 with the bound, and an empty Ping reuses the last folders', async () => {
-      const { account, client, inbox } = await synced();
+      const { account, client, inbox } = await syncedPhone();
       const low = await ping(client, 0, [inbox]);
       expect(statusOf(low.body)).toBe('5');
       expect(childText(low.body!, 'HeartbeatInterval')).toBe('1');
@@ -1156,16 +1161,6 @@ describe('activesync gateway', () => {
       expect(statusOf(empty.body)).toBe('2');
     });
 
-    /** A phone whose Inbox is synced, and the SyncKey it holds. */
-    const syncedAt = async () => {
-      const account = await newAccount();
-      const client = phone(account);
-      await folderSync(client, '0');
-      const inbox = mailbox.folderId(account.accountId, 'inbox');
-      const start = await sync(client, inbox, '0');
-      const second = await sync(client, inbox, childText(collectionOf(start.body), 'SyncKey')!);
-      return { account, client, inbox, key: childText(collectionOf(second.body), 'SyncKey')! };
-    };
     const heldSync = (client: EasClient, inbox: string, key: string, ...top: WbxmlElement[]) =>
       sync(client, inbox, key, [], top);
     const subjectsOf = (body: WbxmlElement | undefined) =>
@@ -1178,7 +1173,7 @@ describe('activesync gateway', () => {
       await folderSync(fresh, '0');
       expect(statusOf((await fresh.command('Sync')).body)).toBe('13');
 
-      const { account, client, key } = await syncedAt();
+      const { account, client, key } = await syncedPhone();
       deliverPlain(account, 'again', 'x');
       const repeated = await client.command('Sync');
       expect(repeated.status).toBe(200);
@@ -1188,7 +1183,7 @@ describe('activesync gateway', () => {
     });
 
     it('takes the collections a Partial Sync leaves out at the keys the phone holds now, not at the keys of the last request', async () => {
-      const { account, client, inbox, key } = await syncedAt();
+      const { account, client, inbox, key } = await syncedPhone();
       mailbox.deliver(account.accountId, { subject: 'one', from: 'b@x.y', to: account.address, text: 'x' });
       const first = await sync(client, inbox, key);
       expect(subjectsOf(first.body)).toEqual(['one']);
@@ -1200,7 +1195,7 @@ describe('activesync gateway', () => {
     });
 
     it('holds a Sync with HeartbeatInterval until mail arrives, answers empty when it passes, and bounds it', async () => {
-      const { account, client, inbox, key } = await syncedAt();
+      const { account, client, inbox, key } = await syncedPhone();
       const startedAt = Date.now();
       const quiet = await heldSync(client, inbox, key, el('AirSync', 'HeartbeatInterval', '1'));
       expect(quiet.status).toBe(200);
@@ -1239,7 +1234,7 @@ describe('activesync gateway', () => {
     });
 
     it('ends a parked Ping when the same device sends a second one', async () => {
-      const { client, inbox } = await synced();
+      const { client, inbox } = await syncedPhone();
       const first = ping(client, 300, [inbox]);
       await expectEventually(async () =>
         expect(await (await fetch(`${baseUrl}/metrics`)).text()).toMatch(
@@ -1252,7 +1247,7 @@ describe('activesync gateway', () => {
     });
 
     it('ends a parked Ping the moment its device goes away', async () => {
-      const { client, inbox } = await synced();
+      const { client, inbox } = await syncedPhone();
       const endedGone = async () =>
         Number(
           /pushmail_activesync_ping_ends_total\{reason="gone"\} (\d+)/.exec(
@@ -1273,7 +1268,7 @@ describe('activesync gateway', () => {
     });
 
     it('ends a parked Ping when the same device sends a second one to another replica', async () => {
-      const { account, client, inbox } = await synced();
+      const { account, client, inbox } = await syncedPhone();
       const replicaUrl = await gateway.startReplica();
       const first = ping(client, 300, [inbox]);
       await expectEventually(async () =>
@@ -1290,7 +1285,7 @@ describe('activesync gateway', () => {
     });
 
     it('ends a parked Ping within a second of a block, answering Status 129', async () => {
-      const { account, client, inbox } = await synced();
+      const { account, client, inbox } = await syncedPhone();
       const parked = ping(client, 300, [inbox]);
       await expectEventually(async () =>
         expect(await (await fetch(`${baseUrl}/metrics`)).text()).toMatch(

@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import {
   type AccountSnapshotV1,
   accountTopic,
@@ -9,24 +8,21 @@ import {
   type DeviceCredentialsV1,
   deviceCredentialsTopic,
 } from '@pushmail/contracts';
-import { createKafka, createLogger, loadConfig } from '@pushmail/platform';
+import { createKafka, createLogger } from '@pushmail/platform';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import type { Consumer } from 'kafkajs';
-import pg from 'pg';
+import type pg from 'pg';
 import {
-  createTestDatabase,
   expectEventually,
-  listenOnLoopback,
+  listenWithOwnDatabase,
   requiredEnv,
-  type TestDatabase,
+  type ServiceWithDatabase,
 } from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppModule } from './app.module.js';
-import { registryConfigSchema } from './config/registry-config.js';
 import { registryService } from './service.js';
 
-const ADMIN_URL = requiredEnv('DATABASE_URL');
 const KAFKA_BROKERS = requiredEnv('KAFKA_BROKERS');
 const ADMIN_TOKEN = `int-admin-${randomBytes(24).toString('base64url')}`;
 const INTERNAL_TOKEN = `int-internal-${randomBytes(24).toString('base64url')}`;
@@ -36,40 +32,23 @@ const DEVICE_LIMIT = 2;
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 
 describe(AppModule.name, () => {
-  let app: NestExpressApplication;
+  let service: ServiceWithDatabase;
   let baseUrl: string;
-  let database: TestDatabase;
-  let databaseUrl: string;
   let db: pg.Client;
 
   beforeAll(async () => {
-    database = await createTestDatabase(ADMIN_URL);
-    databaseUrl = database.url;
-
-    const config = loadConfig(registryConfigSchema, {
-      DATABASE_URL: databaseUrl,
-      KAFKA_BROKERS,
+    service = await listenWithOwnDatabase(registryService, {
       ADMIN_TOKEN,
       MAX_DEVICES_PER_ACCOUNT: String(DEVICE_LIMIT),
       SIGN_IN_FAILURE_DELAY_MS: '10',
       PUBLIC_JMAP_URL: SESSION_URL,
       INTERNAL_TOKEN,
     });
-    ({ app, baseUrl } = await listenOnLoopback(
-      registryService,
-      config,
-      createLogger('device-registry', 'warn'),
-      { frameworkLogs: false },
-    ));
-
-    db = new pg.Client({ connectionString: databaseUrl });
-    await db.connect();
+    ({ baseUrl, db } = service);
   });
 
   afterAll(async () => {
-    await db?.end();
-    await app?.close();
-    await database?.drop();
+    await service?.close();
   });
 
   const adminPost = (path: string, body: unknown, token = ADMIN_TOKEN) =>
@@ -626,6 +605,52 @@ describe(AppModule.name, () => {
     const locked = await internal(signIn);
     expect(locked.status).toBe(429);
     expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(800);
+  });
+
+  it('confirms a live token by its digest with the revision that lists it, and refuses a revoked, wiped-away or disabled one', async () => {
+    const { accountId, address } = await createAccount();
+    const check = (tokenSha256: string, token = INTERNAL_TOKEN) =>
+      fetch(`${baseUrl}/internal/v1/devices/token-checks`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ tokenSha256 }),
+      });
+    const first = (await (
+      await register({ address, password: 'correct horse', deviceId: 'checked-phone' })
+    ).json()) as { token: string };
+    const { rows } = await db.query<{ revision: string }>(
+      'SELECT revision FROM registry.accounts WHERE id = $1',
+      [accountId],
+    );
+    expect((await check(sha256(first.token), ADMIN_TOKEN)).status).toBe(401);
+    const live = await check(sha256(first.token));
+    expect(live.status).toBe(200);
+    expect(await live.json()).toEqual({
+      accountId,
+      deviceId: 'checked-phone',
+      revision: Number(rows[0]!.revision),
+    });
+
+    // Registering again revokes the first token in the database: it is refused from then on.
+    const second = (await (
+      await register({ address, password: 'correct horse', deviceId: 'checked-phone' })
+    ).json()) as { token: string };
+    const revoked = await check(sha256(first.token));
+    expect(revoked.status).toBe(401);
+    expect(await revoked.json()).toMatchObject({ error: 'invalid_token' });
+    expect((await check(sha256(second.token))).status).toBe(200);
+    expect((await check(sha256(`pmd_${randomBytes(32).toString('base64url')}`))).status).toBe(401);
+    expect((await check('not-a-digest')).status).toBe(400);
+
+    await db.query(`UPDATE registry.accounts SET status = 'disabled' WHERE id = $1`, [accountId]);
+    expect((await check(sha256(second.token))).status).toBe(401);
+    await db.query(`UPDATE registry.accounts SET status = 'active' WHERE id = $1`, [accountId]);
+    expect((await check(sha256(second.token))).status).toBe(200);
+    await db.query(
+      `UPDATE registry.devices SET status = 'wiped' WHERE account_id = $1 AND device_id = 'checked-phone'`,
+      [accountId],
+    );
+    expect((await check(sha256(second.token))).status).toBe(401);
   });
 
   it('records a blocked standard client at its first password sign-in and refuses it with a 403', async () => {

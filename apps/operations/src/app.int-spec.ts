@@ -3,22 +3,17 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import { createLogger, loadConfig } from '@pushmail/platform';
 import {
-  createTestDatabase,
   isolatedTrailGroup,
-  listenOnLoopback,
+  listenWithOwnDatabase,
   requiredEnv,
-  type TestDatabase,
+  type ServiceWithDatabase,
 } from '@pushmail/testing';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppModule } from './app.module.js';
-import { operationsConfigSchema } from './config/operations-config.js';
 import { operationsService } from './service.js';
 
-const ADMIN_URL = requiredEnv('DATABASE_URL');
 const KAFKA_BROKERS = requiredEnv('KAFKA_BROKERS');
 const ADMIN_TOKEN = `int-admin-${randomBytes(24).toString('base64url')}`;
 
@@ -74,45 +69,28 @@ async function startRegistry(
 }
 
 describe(AppModule.name, () => {
-  let app: NestExpressApplication;
+  let service: ServiceWithDatabase;
   let baseUrl: string;
   let db: pg.Client;
   let registry: Awaited<ReturnType<typeof startRegistry>>;
   let outbound: Awaited<ReturnType<typeof startRegistry>>;
-  let database: TestDatabase;
-  let databaseUrl: string;
 
   beforeAll(async () => {
-    database = await createTestDatabase(ADMIN_URL);
-    databaseUrl = database.url;
     registry = await startRegistry();
     outbound = await startRegistry(outboundDocument);
-
-    const config = loadConfig(operationsConfigSchema, {
-      DATABASE_URL: databaseUrl,
-      KAFKA_BROKERS,
+    service = await listenWithOwnDatabase(operationsService, {
       ADMIN_TOKEN,
       REGISTRY_URL: registry.url,
       OUTBOUND_URL: outbound.url,
       TRAIL_CONSUMER_GROUP: await isolatedTrailGroup(KAFKA_BROKERS, 'operations-trail-int'),
     });
-    ({ app, baseUrl } = await listenOnLoopback(
-      operationsService,
-      config,
-      createLogger('operations', 'warn'),
-      { frameworkLogs: false },
-    ));
-
-    db = new pg.Client({ connectionString: databaseUrl });
-    await db.connect();
+    ({ baseUrl, db } = service);
   });
 
   afterAll(async () => {
-    await db?.end();
-    await app?.close();
+    await service?.close();
     await new Promise((resolve) => registry?.server.close(resolve));
     await new Promise((resolve) => outbound?.server.close(resolve));
-    await database?.drop();
   });
 
   const asAdmin = (path: string, init: RequestInit = {}) =>

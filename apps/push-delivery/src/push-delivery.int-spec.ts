@@ -93,6 +93,17 @@ describe('push-delivery', () => {
           response.writeHead(401).end();
           return;
         }
+        if (request.url === '/internal/v1/devices/token-checks') {
+          // device-registry's word on a token the index lacks: this suite's strangers are unknown there too.
+          response
+            .writeHead(401, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ error: 'invalid_token', message: 'unknown or revoked device token' }));
+          return;
+        }
+        if (request.url === '/internal/v1/devices/activity') {
+          response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ updated: 0 }));
+          return;
+        }
         if (body.includes('"hold-this-call"')) {
           // An expensive call: never answered; it ends only when push-delivery hangs up.
           const held: { ended: 'open' | 'aborted' } = { ended: 'open' };
@@ -122,6 +133,7 @@ describe('push-delivery', () => {
       KAFKA_BROKERS: kafkaBrokers,
       INTERNAL_TOKEN: internalToken,
       MAILBOX_URL: `http://127.0.0.1:${(mailbox.address() as AddressInfo).port}`,
+      REGISTRY_URL: `http://127.0.0.1:${(mailbox.address() as AddressInfo).port}`,
       PUBLIC_URL: 'http://push.example.test',
       WS_MAX_MESSAGE_BYTES: '65536',
       PUSH_MAX_CONNECTIONS_PER_DEVICE: '2',

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type {
+  CheckedToken,
   ActivityRecorded,
   ActivityReport,
   InternalTokenRotation,
@@ -37,7 +38,12 @@ export interface RegistryRefusal {
 export type RegistryAnswer<T> = { ok: true; value: T } | { ok: false; refusal: RegistryRefusal };
 
 // The request and answer shapes are declared once, with device-registry's validation, in the contracts.
-export type { ActivityReport, PasswordSignInRequest, SignedInPrincipal } from '@pushmail/contracts';
+export type {
+  ActivityReport,
+  CheckedToken,
+  PasswordSignInRequest,
+  SignedInPrincipal,
+} from '@pushmail/contracts';
 
 /**
  * device-registry's internal API as the device-edge services (push-delivery, the ActiveSync
@@ -79,6 +85,26 @@ export class RegistryClient {
     );
   }
 
+  /**
+   * Whether a token (by its digest) is live in device-registry's database now: its device and the
+   * revision whose snapshot lists it, or a 401 refusal. `timeoutMs` bounds this call alone: a device
+   * waits on it during its handshake.
+   */
+  checkToken(tokenSha256: string, timeoutMs: number): Promise<RegistryAnswer<CheckedToken>> {
+    return this.post(
+      '/internal/v1/devices/token-checks',
+      { tokenSha256 },
+      (value) =>
+        isObject(value) &&
+        typeof value['accountId'] === 'string' &&
+        typeof value['deviceId'] === 'string' &&
+        typeof value['revision'] === 'number'
+          ? { accountId: value['accountId'], deviceId: value['deviceId'], revision: value['revision'] }
+          : undefined,
+      timeoutMs,
+    );
+  }
+
   reportActivity(sightings: readonly ActivityReport[]): Promise<RegistryAnswer<ActivityRecorded>> {
     return this.post('/internal/v1/devices/activity', { sightings }, (value) =>
       isObject(value) && typeof value['updated'] === 'number' ? { updated: value['updated'] } : undefined,
@@ -89,6 +115,7 @@ export class RegistryClient {
     path: string,
     body: unknown,
     read: (value: unknown) => T | undefined,
+    timeoutMs = this.config.REGISTRY_TIMEOUT_MS,
   ): Promise<RegistryAnswer<T>> {
     let response: Response;
     try {
@@ -100,7 +127,7 @@ export class RegistryClient {
           accept: 'application/json',
         },
         body: JSON.stringify(body),
-        signal: AbortSignal.timeout(this.config.REGISTRY_TIMEOUT_MS),
+        signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
       const reason = error instanceof Error && error.name === 'TimeoutError' ? 'timed out' : 'unreachable';

@@ -3,7 +3,7 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { ActiveSyncConfig } from '../config/activesync-config.js';
 import type { DeviceListener, DeviceStanding, DeviceViews } from '../registry/device-views.js';
-import type { RegistryClient, PasswordSignInRequest } from '@pushmail/edge';
+import { RegistryUnavailableError, type PasswordSignInRequest, type RegistryClient } from '@pushmail/edge';
 import { EasAuthenticator, type DeviceDescription } from './eas-authenticator.js';
 
 const ACCOUNT = '6f1c3a4e-2b7d-4c59-9a1e-0d2f3b4c5d6e';
@@ -132,5 +132,98 @@ describe(EasAuthenticator.name, () => {
     expect(remembered).toContain(ACCOUNT);
     expect(remembered).not.toContain(PASSWORD);
     expect(remembered).not.toContain(Buffer.from(PASSWORD).toString('base64'));
+  });
+});
+
+/** A phone's token, the registry's word on it, and views that hold it once they reach a revision. */
+class FreshToken {
+  readonly token = 'pmd_fresh-phone-token-000000000000000000000000';
+  readonly checked: string[] = [];
+  /** The tokens the views hold, and what they will hold once they reach the revision awaited. */
+  held = new Set<string>();
+  heldOnceCaughtUp = new Set<string>([this.token]);
+  answer: () => Promise<unknown> = () =>
+    Promise.resolve({ ok: true, value: { accountId: ACCOUNT, deviceId: 'fresh', revision: 4 } });
+  catchesUp = true;
+
+  authenticator(): EasAuthenticator {
+    const registry = {
+      checkToken: (tokenSha256: string) => {
+        this.checked.push(tokenSha256);
+        return this.answer();
+      },
+    } as unknown as RegistryClient;
+    const views = {
+      isCaughtUp: true,
+      onAccountChanged: () => undefined,
+      waitForRevision: () => {
+        if (this.catchesUp) this.held = this.heldOnceCaughtUp;
+        return Promise.resolve(this.catchesUp);
+      },
+      deviceOfToken: (token: string) =>
+        this.held.has(token) ? { accountId: ACCOUNT, deviceId: 'fresh' } : undefined,
+      addressOf: () => ADDRESS,
+    } as unknown as DeviceViews;
+    return new EasAuthenticator(
+      registry,
+      views,
+      {
+        PASSWORD_AUTH_CACHE_SECONDS: 60,
+        TOKEN_CHECK_TIMEOUT_MS: 1000,
+        TOKEN_CHECK_RATE_PER_SECOND: 20,
+        TOKEN_CHECK_BURST: 50,
+        TOKEN_CHECK_VIEW_WAIT_MS: 3000,
+      } as ActiveSyncConfig,
+      pino({ level: 'silent' }),
+    );
+  }
+}
+
+describe(`${EasAuthenticator.name} with a token the views do not hold yet`, () => {
+  it('lets the phone in once the views hold the revision device-registry named', async () => {
+    const fresh = new FreshToken();
+    const outcome = await fresh.authenticator().authenticate(`Bearer ${fresh.token}`, phone('fresh'));
+    expect(outcome).toEqual({
+      ok: true,
+      device: { accountId: ACCOUNT, deviceId: 'fresh', address: ADDRESS },
+    });
+    expect(fresh.checked).toHaveLength(1);
+  });
+
+  it('refuses with 401 a token device-registry confirmed but the caught-up views no longer hold', async () => {
+    const fresh = new FreshToken();
+    fresh.heldOnceCaughtUp = new Set();
+    const outcome = await fresh.authenticator().authenticate(`Bearer ${fresh.token}`, phone('fresh'));
+    expect(outcome).toMatchObject({ ok: false, http: 401 });
+  });
+
+  it('refuses with 401 a token device-registry does not know', async () => {
+    const fresh = new FreshToken();
+    fresh.answer = () =>
+      Promise.resolve({
+        ok: false,
+        refusal: { status: 401, error: 'invalid_token', message: 'no', body: {} },
+      });
+    const outcome = await fresh.authenticator().authenticate(`Bearer ${fresh.token}`, phone('fresh'));
+    expect(outcome).toMatchObject({ ok: false, http: 401 });
+  });
+
+  it('asks the phone to retry, not for a password, when device-registry cannot be asked or the views lag', async () => {
+    const fresh = new FreshToken();
+    fresh.answer = () => Promise.reject(new RegistryUnavailableError('device-registry unreachable'));
+    expect(await fresh.authenticator().authenticate(`Bearer ${fresh.token}`, phone('fresh'))).toMatchObject({
+      ok: false,
+      http: 503,
+      headers: { 'Retry-After': '5' },
+    });
+    const lagging = new FreshToken();
+    lagging.catchesUp = false;
+    expect(
+      await lagging.authenticator().authenticate(`Bearer ${lagging.token}`, phone('fresh')),
+    ).toMatchObject({
+      ok: false,
+      http: 503,
+      headers: { 'Retry-After': '1' },
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   parseBasic,
@@ -6,7 +6,9 @@ import {
   RegistryUnavailableError,
   refusedSignIn,
   SignInCache,
+  tokenReadThrough,
   type PasswordCredentials,
+  type TokenReadThrough,
 } from '@pushmail/edge';
 import { CONFIG, LOGGER } from '@pushmail/platform';
 import type { Logger } from 'pino';
@@ -59,7 +61,9 @@ interface CachedSignIn {
  * DeviceId the account does not list yet still signs in through the registry. Whether the device
  * may sync is decided afterwards, on every command, from this replica's device views (blocked,
  * wiped, removed), so a revoked device is refused at once whatever is remembered here. A device
- * token (Bearer) is the alternative, for the DeviceId it was issued to.
+ * token (Bearer) is the alternative, for the DeviceId it was issued to; one the views do not hold
+ * yet is checked with device-registry and waited for in the views, which still decide (see
+ * TokenReadThrough).
  */
 @Injectable()
 export class EasAuthenticator {
@@ -67,6 +71,7 @@ export class EasAuthenticator {
   private readonly log: Logger;
   /** Keys the credential digests: the remembered digests cannot be tried offline against passwords. */
   private readonly digestKey = randomBytes(32);
+  private readonly tokenCheck: TokenReadThrough;
 
   constructor(
     @Inject(RegistryClient) private readonly registry: RegistryClient,
@@ -76,6 +81,7 @@ export class EasAuthenticator {
   ) {
     this.log = logger.child({ component: 'eas-authenticator' });
     this.signIns = new SignInCache(() => config.PASSWORD_AUTH_CACHE_SECONDS * 1000);
+    this.tokenCheck = tokenReadThrough(registry, views, config);
     // A device joining or changing does not touch the account's credentials; an account that is no
     // longer active does.
     views.onAccountChanged((accountId, snapshot) => {
@@ -130,8 +136,24 @@ export class EasAuthenticator {
       .digest('hex');
   }
 
-  private bearer(token: string, device: DeviceDescription): AuthOutcome {
-    const holder = this.views.deviceOfToken(token);
+  private async bearer(token: string, device: DeviceDescription): Promise<AuthOutcome> {
+    let holder = this.views.deviceOfToken(token);
+    if (!holder) {
+      // A phone that was just issued its token may be faster than the snapshot that carries it.
+      const verdict = await this.tokenCheck.resolve(createHash('sha256').update(token, 'utf8').digest('hex'));
+      if (verdict.kind === 'unavailable') {
+        if (verdict.reason !== 'throttled')
+          this.log.warn({ reason: verdict.reason }, 'a device token could not be checked');
+        return {
+          ok: false,
+          http: 503,
+          detail: verdict.detail,
+          headers: { 'Retry-After': String(verdict.retryAfterSeconds) },
+        };
+      }
+      // Once the views hold the revision the registry named, they decide: a token revoked meanwhile is gone.
+      if (verdict.kind === 'indexed') holder = this.views.deviceOfToken(token);
+    }
     if (!holder)
       return { ok: false, http: 401, detail: 'unknown or revoked device token', headers: CHALLENGE };
     // A token opens only the partnership it was issued to, never another DeviceId.

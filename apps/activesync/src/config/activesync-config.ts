@@ -6,6 +6,7 @@ import {
   port,
   positiveInt,
 } from '@pushmail/platform';
+import { tokenCheckConfig } from '@pushmail/edge';
 import { z } from 'zod';
 
 export const activeSyncConfigSchema = baseConfigSchema
@@ -22,6 +23,8 @@ export const activeSyncConfigSchema = baseConfigSchema
     REGISTRY_TIMEOUT_MS: positiveInt().default(10_000),
     /** How long a successful Basic sign-in is remembered (keyed by a digest of the credentials). */
     PASSWORD_AUTH_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
+    /** Tokens the credentials index does not hold yet are checked with device-registry (see docs/adr/0097). */
+    ...tokenCheckConfig,
     /** The largest WBXML request body read; a bigger one is answered 413 without being parsed. */
     ACTIVESYNC_MAX_REQUEST_BYTES: positiveInt().default(10_000_000),
     /** The largest message a phone sends (SendMail, SmartReply and SmartForward with the original): Status 122 beyond. */

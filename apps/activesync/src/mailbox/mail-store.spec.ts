@@ -3,32 +3,25 @@ import { describe, expect, it } from 'vitest';
 import { contentsFromChanges, MailStore } from './mail-store.js';
 import type { MailboxApi } from './mailbox-client.js';
 
+type RecordingMailbox = MailboxApi & { requests: Invocation[][] };
+
 /**
- * A mailbox holding `count` messages in one folder (newest first: m0, m1, ...), answering the
- * listing's calls as mailbox does: Email/query pages by position and limit, Email/get by ids or by
- * a back-reference to a query's ids. It keeps every request it was sent.
+ * A mailbox that answers each call of a request with `answer` (given the answers to the calls
+ * before it in the same request, which back-references resolve against; no answer: the call is
+ * left out) and keeps every request it was sent. It serves no blobs.
  */
-function listingMailbox(count: number): MailboxApi & { requests: Invocation[][] } {
-  const ids = Array.from({ length: count }, (_, index) => `m${index}`);
+function recordingMailbox(
+  answer: (call: Invocation, before: Invocation[]) => Invocation | undefined,
+): RecordingMailbox {
   const requests: Invocation[][] = [];
   return {
     requests,
     call(_accountId, calls) {
       requests.push(calls);
       const answers: Invocation[] = [];
-      for (const [method, args, callId] of calls) {
-        if (method === 'Email/query') {
-          const position = Number(args['position']);
-          const limit = Number(args['limit']);
-          answers.push([method, { ids: ids.slice(position, position + limit) }, callId]);
-        } else if (method === 'Email/get') {
-          const reference = args['#ids'] as { resultOf: string } | undefined;
-          const wanted = reference
-            ? (answers.find((answer) => answer[2] === reference.resultOf)?.[1]['ids'] as string[])
-            : (args['ids'] as string[]);
-          const list = wanted.map((id) => ({ id, keywords: id === 'm1' ? { $seen: true } : {} }));
-          answers.push([method, { state: 's7', list }, callId]);
-        }
+      for (const call of calls) {
+        const answered = answer(call, answers);
+        if (answered) answers.push(answered);
       }
       return Promise.resolve(answers);
     },
@@ -36,6 +29,31 @@ function listingMailbox(count: number): MailboxApi & { requests: Invocation[][] 
     openBlob: () => Promise.resolve(undefined),
     upload: () => Promise.resolve(''),
   };
+}
+
+/**
+ * A mailbox holding `count` messages in one folder (newest first: m0, m1, ...), answering the
+ * listing's calls as mailbox does: Email/query pages by position and limit, Email/get by ids or by
+ * a back-reference to a query's ids.
+ */
+function listingMailbox(count: number): RecordingMailbox {
+  const ids = Array.from({ length: count }, (_, index) => `m${index}`);
+  return recordingMailbox(([method, args, callId], before) => {
+    if (method === 'Email/query') {
+      const position = Number(args['position']);
+      const limit = Number(args['limit']);
+      return [method, { ids: ids.slice(position, position + limit) }, callId];
+    }
+    if (method === 'Email/get') {
+      const reference = args['#ids'] as { resultOf: string } | undefined;
+      const wanted = reference
+        ? (before.find((answer) => answer[2] === reference.resultOf)?.[1]['ids'] as string[])
+        : (args['ids'] as string[]);
+      const list = wanted.map((id) => ({ id, keywords: id === 'm1' ? { $seen: true } : {} }));
+      return [method, { state: 's7', list }, callId];
+    }
+    return undefined;
+  });
 }
 
 const methodsOf = (request: Invocation[]) => request.map(([method]) => method);
@@ -75,7 +93,7 @@ describe(MailStore.name, () => {
 /**
  * A mailbox whose account changed since state s1: `changes` is its Email/changes answer (or the
  * error it answers), `emails` the messages Email/get finds now. Email/get resolves `#ids` against
- * the changes, as mailbox does. It keeps every request it was sent.
+ * the changes, as mailbox does.
  */
 function changingMailbox(
   changes: Record<string, unknown> | { error: string },
@@ -85,39 +103,23 @@ function changingMailbox(
     keywords?: Record<string, boolean>;
     receivedAt: string;
   }>,
-): MailboxApi & { requests: Invocation[][] } {
-  const requests: Invocation[][] = [];
-  return {
-    requests,
-    call(_accountId, calls) {
-      requests.push(calls);
-      const answers: Invocation[] = [];
-      for (const [method, args, callId] of calls) {
-        if (method === 'Mailbox/get') {
-          answers.push([method, { list: [{ id: 'inbox', name: 'Inbox', role: 'inbox' }] }, callId]);
-        } else if (method === 'Email/changes') {
-          answers.push(
-            'error' in changes ? ['error', { type: changes.error }, callId] : [method, changes, callId],
-          );
-        } else if (method === 'Email/get') {
-          const reference = args['#ids'] as { resultOf: string; path: string };
-          const source = answers.find((answer) => answer[2] === reference.resultOf)!;
-          if (source[0] === 'error') {
-            answers.push(['error', { type: 'invalidResultReference' }, callId]);
-            continue;
-          }
-          const wanted = source[1][reference.path.slice(1)] as string[];
-          const list = emails.filter((email) => wanted.includes(email.id));
-          const notFound = wanted.filter((id) => !emails.some((email) => email.id === id));
-          answers.push([method, { state: 's9', list, notFound }, callId]);
-        }
-      }
-      return Promise.resolve(answers);
-    },
-    blob: () => Promise.resolve(undefined),
-    openBlob: () => Promise.resolve(undefined),
-    upload: () => Promise.resolve(''),
-  };
+): RecordingMailbox {
+  return recordingMailbox(([method, args, callId], before) => {
+    if (method === 'Mailbox/get')
+      return [method, { list: [{ id: 'inbox', name: 'Inbox', role: 'inbox' }] }, callId];
+    if (method === 'Email/changes')
+      return 'error' in changes ? ['error', { type: changes.error }, callId] : [method, changes, callId];
+    if (method === 'Email/get') {
+      const reference = args['#ids'] as { resultOf: string; path: string };
+      const source = before.find((answer) => answer[2] === reference.resultOf)!;
+      if (source[0] === 'error') return ['error', { type: 'invalidResultReference' }, callId];
+      const wanted = source[1][reference.path.slice(1)] as string[];
+      const list = emails.filter((email) => wanted.includes(email.id));
+      const notFound = wanted.filter((id) => !emails.some((email) => email.id === id));
+      return [method, { state: 's9', list, notFound }, callId];
+    }
+    return undefined;
+  });
 }
 
 describe(`${MailStore.name} changedContents`, () => {

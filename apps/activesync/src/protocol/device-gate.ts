@@ -1,5 +1,5 @@
+import { COMMON_STATUS } from '@pushmail/activesync';
 import type { DeviceStanding } from '../registry/device-views.js';
-import { CommonStatus } from './eas-status.js';
 
 /** What the gateway knows of the policy key the device was given. */
 export interface ProvisionedKey {
@@ -27,11 +27,11 @@ export function gateOf(
   protocolVersion: string,
 ): GateVerdict {
   if (!standing.accountActive)
-    return { ok: false, status: CommonStatus.AccessDenied, reason: 'account disabled' };
+    return { ok: false, status: COMMON_STATUS.AccessDenied, reason: 'account disabled' };
   if (!standing.known || standing.wiped) {
     return {
       ok: false,
-      status: CommonStatus.DeviceIsBlockedForThisUser,
+      status: COMMON_STATUS.DeviceIsBlockedForThisUser,
       reason: 'device is not a partner of the account',
     };
   }
@@ -41,17 +41,17 @@ export function gateOf(
     if (standing.pendingWipe.kind === 'account' && protocolVersion !== '16.1') {
       return {
         ok: false,
-        status: CommonStatus.DeviceIsBlockedForThisUser,
+        status: COMMON_STATUS.DeviceIsBlockedForThisUser,
         reason: 'account-only wipe pending; this protocol version cannot carry it',
       };
     }
     if (command === 'Provision') return { ok: true };
-    return { ok: false, status: CommonStatus.RemoteWipeRequested, reason: 'remote wipe pending' };
+    return { ok: false, status: COMMON_STATUS.RemoteWipeRequested, reason: 'remote wipe pending' };
   }
   if (standing.access === 'blocked') {
     return {
       ok: false,
-      status: CommonStatus.DeviceIsBlockedForThisUser,
+      status: COMMON_STATUS.DeviceIsBlockedForThisUser,
       reason: standing.accessRule ?? 'device blocked',
     };
   }
@@ -59,14 +59,15 @@ export function gateOf(
   const policy = standing.policy;
   if (!policy) return { ok: true };
   const sent = headerKey === undefined || headerKey === '' || headerKey === '0' ? null : headerKey;
-  if (sent === null) return { ok: false, status: CommonStatus.DeviceNotProvisioned, reason: 'no policy key' };
+  if (sent === null)
+    return { ok: false, status: COMMON_STATUS.DeviceNotProvisioned, reason: 'no policy key' };
   if (device.policyKey === null || String(device.policyKey) !== sent) {
-    return { ok: false, status: CommonStatus.InvalidPolicyKey, reason: 'unknown policy key' };
+    return { ok: false, status: COMMON_STATUS.InvalidPolicyKey, reason: 'unknown policy key' };
   }
   if (device.policyId !== policy.policyId || device.policyVersion !== policy.version) {
     return {
       ok: false,
-      status: CommonStatus.PolicyRefresh,
+      status: COMMON_STATUS.PolicyRefresh,
       reason: `policy ${policy.version} not yet acknowledged`,
     };
   }
@@ -76,14 +77,14 @@ export function gateOf(
 /** The HTTP status that stands for a gate Status under 14.0, which carries no Status for these. */
 export function httpStatusOf(status: number): number {
   switch (status) {
-    case CommonStatus.DeviceNotProvisioned:
-    case CommonStatus.PolicyRefresh:
-    case CommonStatus.InvalidPolicyKey:
-    case CommonStatus.RemoteWipeRequested:
+    case COMMON_STATUS.DeviceNotProvisioned:
+    case COMMON_STATUS.PolicyRefresh:
+    case COMMON_STATUS.InvalidPolicyKey:
+    case COMMON_STATUS.RemoteWipeRequested:
       return 449;
-    case CommonStatus.MaximumDevicesReached:
-    case CommonStatus.DeviceIsBlockedForThisUser:
-    case CommonStatus.AccessDenied:
+    case COMMON_STATUS.MaximumDevicesReached:
+    case COMMON_STATUS.DeviceIsBlockedForThisUser:
+    case COMMON_STATUS.AccessDenied:
     default:
       return 403;
   }

@@ -1,22 +1,5 @@
 import type { CodePageName } from '@pushmail/activesync';
 
-/** Status values every command may carry at its top ([MS-ASCMD] 2.2.2 common status codes). */
-export const CommonStatus = {
-  InvalidContent: 101,
-  InvalidWBXML: 102,
-  ServerError: 110,
-  ServerErrorRetryLater: 111,
-  DeviceIsBlockedForThisUser: 129,
-  AccessDenied: 130,
-  DeviceNotFullyProvisionable: 139,
-  RemoteWipeRequested: 140,
-  DeviceNotProvisioned: 142,
-  PolicyRefresh: 143,
-  InvalidPolicyKey: 144,
-  CommandNotSupported: 137,
-  MaximumDevicesReached: 177,
-} as const;
-
 /** The top element of each command's request and response, and the code page it lives on. */
 export const COMMAND_ROOTS: Record<string, { page: CodePageName; tag: string }> = {
   Sync: { page: 'AirSync', tag: 'Sync' },

@@ -1,19 +1,28 @@
 import { describe, expect, it } from 'vitest';
-import type { FolderContents, MailStore } from '../mailbox/mail-store.js';
+import type { EmailChanges, FolderContents, MailStore } from '../mailbox/mail-store.js';
 import type { PingRegistry } from '../ping/ping-registry.js';
 import type { DeviceViews } from '../registry/device-views.js';
 import type { DeviceStore } from '../state/device-store.js';
 import type { SyncStore } from '../state/sync-store.js';
 import { allowedStanding } from '../testing/device-standing.js';
 import { CollectionChanges } from './collection-changes.js';
+import type { ItemChanges } from './item-diff.js';
 import type { FolderView, FolderViewRequest } from './folder-view.js';
+
+type Asked = 'emailState' | 'changedContents' | 'contentsFromChanges' | 'contents';
+const askedNothing: Record<Asked, number> = {
+  emailState: 0,
+  changedContents: 0,
+  contentsFromChanges: 0,
+  contents: 0,
+};
 
 /**
  * A gateway whose mailbox is at Email state `current` with `inbox` in the folder; it counts what it
  * was asked. With `changesReadable` false, the view cannot tell the changes (a sync window).
  */
 function setUp(current: string, inbox: string[], changesReadable = true) {
-  const asked = { emailState: 0, changedContents: 0, contentsFromChanges: 0, contents: 0 };
+  const asked: Record<Asked, number> = { ...askedNothing };
   const folder = (): FolderContents => ({
     state: current,
     items: new Map(inbox.map((id) => [id, { read: false, flagged: false }])),
@@ -58,67 +67,98 @@ const request: FolderViewRequest = {
 };
 const held = { emailState: '7', items: { m1: { read: false, flagged: false } } };
 
+const read: EmailChanges = { sinceState: '7', responses: [] };
+const nothingNew: ItemChanges = { added: [], changed: [], deleted: [] };
+/** What the device holding m1 is told of the default folder (m2 and m1). */
+const newM2: ItemChanges = { added: ['m2'], changed: [], deleted: [] };
+
+/**
+ * Each case: the mailbox (Email state `current`, default 8, and the folder, default m2 and m1), the
+ * call (`force`: the device's own changes just moved the state; `announced`: the Email state a
+ * change announced; `changes`: what a Sync read with its folders), what is found (the state of the
+ * contents read, if any) and how often mailbox and the view were asked each thing (none: not asked).
+ */
+const cases: Array<{
+  does: string;
+  current?: string;
+  inbox?: string[];
+  changesReadable?: boolean;
+  force?: boolean;
+  announced?: string;
+  changes?: EmailChanges;
+  found: ItemChanges;
+  contentsAt?: string;
+  asks: Partial<Record<Asked, number>>;
+}> = [
+  {
+    does: 'asks mailbox for the Email state when no change announced it, and stops there when it is unchanged',
+    current: '7',
+    inbox: ['m1'],
+    found: nothingNew,
+    asks: { emailState: 1 },
+  },
+  {
+    does: 'reads what changed since the held state, not the whole folder, when a change announced a new one',
+    announced: '8',
+    found: newM2,
+    contentsAt: '8',
+    asks: { changedContents: 1 },
+  },
+  {
+    does: 'lists the folder when the changes cannot stand for a listing',
+    changesReadable: false,
+    announced: '8',
+    found: newM2,
+    contentsAt: '8',
+    asks: { changedContents: 1, contents: 1 },
+  },
+  {
+    does: 'lists the folder, without reading changes, for a device whose own changes just moved the state',
+    inbox: ['m2'],
+    force: true,
+    found: { added: ['m2'], changed: [], deleted: ['m1'] },
+    contentsAt: '8',
+    asks: { contents: 1 },
+  },
+  {
+    does: 'finds nothing, asking mailbox nothing, when a change announced the Email state the device was answered at',
+    announced: '7',
+    found: nothingNew,
+    asks: {},
+  },
+  {
+    does: 'uses the changes a Sync read with its folders for a collection held at the state they were read since',
+    announced: '8',
+    changes: read,
+    found: newM2,
+    contentsAt: '8',
+    asks: { contentsFromChanges: 1 },
+  },
+  {
+    does: 'reads the changes again for a collection held at another state than the Sync read them since',
+    announced: '8',
+    changes: { ...read, sinceState: '6' },
+    found: newM2,
+    contentsAt: '8',
+    asks: { changedContents: 1 },
+  },
+  {
+    does: "lists the folder, ignoring the changes a Sync read, when the device's own changes moved the state since",
+    force: true,
+    announced: '8',
+    changes: read,
+    found: newM2,
+    contentsAt: '8',
+    asks: { contents: 1 },
+  },
+];
+
 describe(CollectionChanges.name, () => {
-  it('asks mailbox for the Email state when no change announced it, and stops there when it is unchanged', async () => {
-    const { changes, asked } = setUp('7', ['m1']);
-    const found = await changes.pending(request, held);
-    expect(found.changes).toEqual({ added: [], changed: [], deleted: [] });
-    expect(asked).toEqual({ emailState: 1, changedContents: 0, contentsFromChanges: 0, contents: 0 });
-  });
-
-  it('reads what changed since the held state, not the whole folder, when a change announced a new one', async () => {
-    const { changes, asked } = setUp('8', ['m2', 'm1']);
-    const found = await changes.pending(request, held, false, '8');
-    expect(found.changes.added).toEqual(['m2']);
-    expect(found.contents?.state).toBe('8');
-    expect(asked).toEqual({ emailState: 0, changedContents: 1, contentsFromChanges: 0, contents: 0 });
-  });
-
-  it('lists the folder when the changes cannot stand for a listing', async () => {
-    const { changes, asked } = setUp('8', ['m2', 'm1'], false);
-    const found = await changes.pending(request, held, false, '8');
-    expect(found.changes.added).toEqual(['m2']);
-    expect(asked).toEqual({ emailState: 0, changedContents: 1, contentsFromChanges: 0, contents: 1 });
-  });
-
-  it('lists the folder, without reading changes, for a device whose own changes just moved the state', async () => {
-    const { changes, asked } = setUp('8', ['m2']);
-    const found = await changes.pending(request, held, true);
-    expect(found.changes).toEqual({ added: ['m2'], changed: [], deleted: ['m1'] });
-    expect(asked).toEqual({ emailState: 0, changedContents: 0, contentsFromChanges: 0, contents: 1 });
-  });
-
-  it('finds nothing, asking mailbox nothing, when a change announced the Email state the device was answered at', async () => {
-    const { changes, asked } = setUp('8', ['m2', 'm1']);
-    const found = await changes.pending(request, held, false, '7');
-    expect(found.changes).toEqual({ added: [], changed: [], deleted: [] });
-    expect(asked).toEqual({ emailState: 0, changedContents: 0, contentsFromChanges: 0, contents: 0 });
-  });
-
-  it('uses the changes a Sync read with its folders only for a collection held at the state they were read since', async () => {
-    const read = { sinceState: '7', responses: [] };
-    const atThatState = setUp('8', ['m2', 'm1']);
-    const found = await atThatState.changes.pending(request, held, false, '8', read);
-    expect(found.changes.added).toEqual(['m2']);
-    expect(atThatState.asked).toEqual({
-      emailState: 0,
-      changedContents: 0,
-      contentsFromChanges: 1,
-      contents: 0,
-    });
-
-    const elsewhere = setUp('8', ['m2', 'm1']);
-    await elsewhere.changes.pending(request, held, false, '8', { ...read, sinceState: '6' });
-    expect(elsewhere.asked).toEqual({
-      emailState: 0,
-      changedContents: 1,
-      contentsFromChanges: 0,
-      contents: 0,
-    });
-
-    // The device's own changes moved the state since: the folder is listed, the changes ignored.
-    const moved = setUp('8', ['m2', 'm1']);
-    await moved.changes.pending(request, held, true, '8', read);
-    expect(moved.asked).toEqual({ emailState: 0, changedContents: 0, contentsFromChanges: 0, contents: 1 });
+  it.each(cases)('$does', async (each) => {
+    const { changes, asked } = setUp(each.current ?? '8', each.inbox ?? ['m2', 'm1'], each.changesReadable);
+    const found = await changes.pending(request, held, each.force, each.announced, each.changes);
+    expect(found.changes).toEqual(each.found);
+    expect(found.contents?.state).toBe(each.contentsAt);
+    expect(asked).toEqual({ ...askedNothing, ...each.asks });
   });
 });

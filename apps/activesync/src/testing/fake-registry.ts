@@ -41,6 +41,8 @@ export interface FakeAccount {
 export class FakeRegistry extends FakeHttpService {
   readonly accounts = new Map<string, FakeAccount>();
   readonly calls: Array<{ path: string; body: Record<string, unknown> }> = [];
+  /** Runs once a token check has been answered: a test publishes the token's snapshot only then. */
+  onTokenChecked: ((tokenSha256: string) => void) | undefined;
 
   constructor(
     private readonly internalToken: string,
@@ -85,6 +87,31 @@ export class FakeRegistry extends FakeHttpService {
     await this.publish(account);
   }
 
+  /** Asks `devices` of the account for a wipe of `kind`, as an administrator would; its wipe id. */
+  async requestWipe(
+    account: FakeAccount,
+    devices: string[],
+    kind: DeviceWipeCommandV1['kind'],
+  ): Promise<string> {
+    const wipeId = randomUUID();
+    const requestedAt = new Date().toISOString();
+    await this.change(account, (changed) => {
+      for (const deviceId of devices)
+        changed.devices.get(deviceId)!.pendingWipe = { wipeId, kind, requestedBy: 'admin', requestedAt };
+    });
+    return wipeId;
+  }
+
+  /** Whether the gateway confirmed wipe `wipeId` of the device to the registry. */
+  wipeConfirmed(wipeId: string, deviceId: string): boolean {
+    return this.calls.some(
+      (call) =>
+        call.path.endsWith('wipe-confirmations') &&
+        call.body['wipeId'] === wipeId &&
+        call.body['deviceId'] === deviceId,
+    );
+  }
+
   async publish(account: FakeAccount): Promise<number> {
     account.revision += 1;
     const snapshot: DeviceCredentialsV1 = {
@@ -115,6 +142,8 @@ export class FakeRegistry extends FakeHttpService {
     const path = request.url ?? '';
     this.calls.push({ path, body });
     if (path === '/internal/v1/authenticate') return this.authenticate(body, response);
+    if (path === '/internal/v1/devices/token-checks')
+      return this.checkToken(String(body['tokenSha256']), response);
     const account = this.accounts.get(String(body['accountId']));
     const device = account?.devices.get(String(body['deviceId']));
     if (!account || !device) return end(response, 404, { error: 'not_found', message: 'no such device' });
@@ -139,6 +168,23 @@ export class FakeRegistry extends FakeHttpService {
       });
     }
     return end(response, 404, { error: 'not_found' });
+  }
+
+  /** As device-registry: a live token of a device not wiped, with the revision that lists it. */
+  private checkToken(tokenSha256: string, response: ServerResponse): void {
+    response.once('finish', () => this.onTokenChecked?.(tokenSha256));
+    for (const account of this.accounts.values()) {
+      for (const device of account.devices.values()) {
+        if (device.status !== 'wiped' && device.tokenSha256.includes(tokenSha256)) {
+          return end(response, 200, {
+            accountId: account.accountId,
+            deviceId: device.deviceId,
+            revision: account.revision,
+          });
+        }
+      }
+    }
+    end(response, 401, { error: 'invalid_token', message: 'unknown or revoked device token' });
   }
 
   private async authenticate(body: Record<string, unknown>, response: ServerResponse): Promise<void> {

@@ -1,14 +1,10 @@
 import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import { createLogger, loadConfig } from '@pushmail/platform';
-import { createTestDatabase, listenOnLoopback, requiredEnv, type TestDatabase } from '@pushmail/testing';
+import { listenWithOwnDatabase, type ServiceWithDatabase } from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registryConfigSchema } from '../config/registry-config.js';
 import { registryService } from '../service.js';
 import { failureDelayMs, SignIn } from './sign-in.service.js';
 
-const ADMIN_URL = requiredEnv('DATABASE_URL');
 const ADMIN_TOKEN = `int-admin-${randomBytes(24).toString('base64url')}`;
 const PASSWORD = 'correct horse battery';
 // Large enough that the growing delay of a real address would stand out from hashing noise.
@@ -22,30 +18,20 @@ function median(values: number[]): number {
 }
 
 describe(SignIn.name, () => {
-  let app: NestExpressApplication;
+  let service: ServiceWithDatabase;
   let baseUrl: string;
-  let database: TestDatabase;
 
   beforeAll(async () => {
-    database = await createTestDatabase(ADMIN_URL);
-    const config = loadConfig(registryConfigSchema, {
-      DATABASE_URL: database.url,
-      KAFKA_BROKERS: requiredEnv('KAFKA_BROKERS'),
+    service = await listenWithOwnDatabase(registryService, {
       ADMIN_TOKEN,
       SIGN_IN_FAILURE_DELAY_MS: String(FAILURE_DELAY_MS),
       SIGN_IN_LOCKOUT_THRESHOLD: String(THRESHOLD),
     });
-    ({ app, baseUrl } = await listenOnLoopback(
-      registryService,
-      config,
-      createLogger('device-registry', 'warn'),
-      { frameworkLogs: false },
-    ));
+    ({ baseUrl } = service);
   });
 
   afterAll(async () => {
-    await app?.close();
-    await database?.drop();
+    await service?.close();
   });
 
   async function createAccount(): Promise<string> {

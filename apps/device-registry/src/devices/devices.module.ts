@@ -11,6 +11,7 @@ import { PartnershipSignIn } from './partnership-sign-in.service.js';
 import { Partnerships } from './partnerships.service.js';
 import { AcknowledgePolicy } from '../usecases/acknowledge-policy/acknowledge-policy.usecase.js';
 import { AuthenticateDevice } from '../usecases/authenticate-device/authenticate-device.usecase.js';
+import { CheckDeviceToken } from '../usecases/check-device-token/check-device-token.usecase.js';
 import { RecordActivity } from '../usecases/record-activity/record-activity.usecase.js';
 import { RegisterDevice } from '../usecases/register-device/register-device.usecase.js';
 import { RemoveDevice } from '../usecases/remove-device/remove-device.usecase.js';
@@ -33,6 +34,7 @@ import { RotateDeviceToken } from '../usecases/rotate-device-token/rotate-device
     RotateDeviceToken,
     AcknowledgePolicy,
     RecordActivity,
+    CheckDeviceToken,
     RemoveDevice,
   ],
 })

@@ -13,12 +13,16 @@ import {
   type PolicyAcknowledged,
   type PolicyAcknowledgement,
   type SignedInPrincipal,
+  type CheckedToken,
+  type TokenCheck,
+  tokenCheckSchema,
   type WipeConfirmation,
   type WipeConfirmed,
 } from '@pushmail/contracts';
 import { WipesService } from '../wipes/wipes.service.js';
 import { AcknowledgePolicy } from '../usecases/acknowledge-policy/acknowledge-policy.usecase.js';
 import { AuthenticateDevice } from '../usecases/authenticate-device/authenticate-device.usecase.js';
+import { CheckDeviceToken } from '../usecases/check-device-token/check-device-token.usecase.js';
 import { RecordActivity } from '../usecases/record-activity/record-activity.usecase.js';
 import {
   RotateDeviceToken,
@@ -38,6 +42,7 @@ export class InternalDevicesController {
     @Inject(WipesService) private readonly wipes: WipesService,
     @Inject(RotateDeviceToken) private readonly rotateToken: RotateDeviceToken,
     @Inject(RecordActivity) private readonly recordActivity: RecordActivity,
+    @Inject(CheckDeviceToken) private readonly checkToken: CheckDeviceToken,
   ) {}
 
   /** A standard client's address and password: 200 with the principal, or the refusal. */
@@ -72,6 +77,16 @@ export class InternalDevicesController {
     @Body(new ZodValidationPipe(internalRotateTokenSchema)) body: InternalTokenRotation,
   ): Promise<RotatedToken> {
     return this.rotateToken.execute(body.tokenSha256, { accountId: body.accountId, deviceId: body.deviceId });
+  }
+
+  /**
+   * A token the edge's credentials index does not hold (yet): 200 with its device and the revision
+   * whose snapshot lists it, or 401 `invalid_token` when it is unknown or revoked.
+   */
+  @Post('devices/token-checks')
+  @HttpCode(200)
+  check(@Body(new ZodValidationPipe(tokenCheckSchema)) body: TokenCheck): Promise<CheckedToken> {
+    return this.checkToken.execute(body.tokenSha256);
   }
 
   @Post('devices/activity')

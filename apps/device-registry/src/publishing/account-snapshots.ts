@@ -9,7 +9,7 @@ import type {
 import type { AccountStatus } from '../accounts/entities/account.entity.js';
 
 /** The contract allows a few live tokens per device, for rotations that overlap. */
-const MAX_TOKENS_PER_DEVICE = 4;
+export const MAX_TOKENS_PER_DEVICE = 4;
 
 export interface AccountState {
   account: { id: string; address: string; status: AccountStatus; revision: number; updatedAt: Date };

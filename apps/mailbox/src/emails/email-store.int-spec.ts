@@ -2,13 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { CORE_CAPABILITY, MAIL_CAPABILITY, VACATION_RESPONSE_CAPABILITY } from '@pushmail/jmap';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BLOB_TYPE_HEADER } from '../blobs/blobs.controller.js';
 import { AddThreadMessageIds1796500000000 } from '../store/migrations/1796500000000-add-thread-message-ids.js';
 import { mailArrivedEvent, type MessageFields, rawMessage } from '../testing/mail-fixtures.js';
 import { type MailboxTestApp, startMailboxApp } from '../testing/mailbox-harness.js';
 import { StoreDeliveryUseCase } from '../usecases/store-delivery/store-delivery.usecase.js';
 import { insertEmail, threadOf } from './email-store.js';
-import { type PlanNode, rowsReadInPlan } from '../testing/plan-rows.js';
+import { rowsRead } from '../testing/plan-rows.js';
 
 interface Stored {
   id: string;
@@ -212,13 +211,11 @@ describe(insertEmail.name, () => {
     const first = await deliver(account, { subject: 'Offsite', messageId: question });
     const [inbox, drafts] = [await mailboxOf(account, 'inbox'), await mailboxOf(account, 'drafts')];
 
-    const upload = await harness.internal(`/internal/blobs/${account}`, {
-      method: 'POST',
-      headers: { [BLOB_TYPE_HEADER]: 'message/rfc822' },
-      body: rawMessage({ subject: 'Re: Offsite', messageId: id('imported'), inReplyTo: question }),
-    });
-    expect(upload.status).toBe(201);
-    const { blobId } = (await upload.json()) as { blobId: string };
+    const blobId = await harness.uploadBlob(
+      account,
+      rawMessage({ subject: 'Re: Offsite', messageId: id('imported'), inReplyTo: question }),
+      'message/rfc822',
+    );
     const imported = await harness.jmapMethod(account, 'Email/import', {
       emails: { one: { blobId, mailboxIds: { [inbox]: true } } },
     });
@@ -293,10 +290,7 @@ describe(insertEmail.name, () => {
       );
       await client.query(`PREPARE lookup AS ${compiled.sql}`);
       try {
-        const { rows } = await client.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(
-          `EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE lookup(${literals.join(', ')})`,
-        );
-        return rowsReadInPlan(rows[0]!['QUERY PLAN'][0]!.Plan);
+        return await rowsRead(client, `EXECUTE lookup(${literals.join(', ')})`);
       } finally {
         await client.query('DEALLOCATE lookup');
       }

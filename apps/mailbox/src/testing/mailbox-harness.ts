@@ -8,6 +8,7 @@ import { createTestDatabase, listenOnLoopback, startGroupsAtEnd, type TestDataba
 import type { Kafka } from 'kafkajs';
 import pg from 'pg';
 import { z } from 'zod';
+import { BLOB_TYPE_HEADER } from '../blobs/blobs.controller.js';
 import { mailboxConfigSchema } from '../config/mailbox-config.js';
 import { mailboxService } from '../service.js';
 
@@ -43,6 +44,8 @@ export interface MailboxTestApp {
     body: unknown,
     init?: { token?: string; signal?: AbortSignal },
   ): Promise<{ status: number; body: Record<string, unknown> }>;
+  /** Uploads `data` as a blob of the account of type `type`: the blob's id; throws unless answered 201. */
+  uploadBlob(accountId: string, data: Buffer | string, type: string): Promise<string>;
   /** One JMAP request of the account; throws unless it is answered with 200. */
   jmap(accountId: string, methodCalls: Invocation[], options?: JmapCallOptions): Promise<Invocation[]>;
   /** One method call of the account; throws unless that method answers (rather than an error). */
@@ -105,6 +108,16 @@ export async function startMailboxApp(overrides: Record<string, string> = {}): P
     });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   };
+  const uploadBlob: MailboxTestApp['uploadBlob'] = async (accountId, data, type) => {
+    const response = await internal(`/internal/blobs/${accountId}`, {
+      method: 'POST',
+      headers: { [BLOB_TYPE_HEADER]: type },
+      body: data,
+    });
+    if (response.status !== 201)
+      throw new Error(`blob upload answered ${response.status}: ${await response.text()}`);
+    return ((await response.json()) as { blobId: string }).blobId;
+  };
   const jmap: MailboxTestApp['jmap'] = async (accountId, methodCalls, options = {}) => {
     const { using = [CORE_CAPABILITY, MAIL_CAPABILITY], address } = options;
     const response = await postJmap({
@@ -141,6 +154,7 @@ export async function startMailboxApp(overrides: Record<string, string> = {}): P
     internalToken,
     internal,
     postJmap,
+    uploadBlob,
     jmap,
     jmapMethod,
     sender,

@@ -23,3 +23,25 @@ export function rowsReadInPlan(node: PlanNode, relation?: string): number {
     : 0;
   return own + (node.Plans ?? []).reduce((sum, child) => sum + rowsReadInPlan(child, relation), 0);
 }
+
+/** What runs a query: the pool or one client of it. */
+interface Queryable {
+  query<R extends object>(sql: string, params?: unknown[]): Promise<{ rows: R[] }>;
+}
+
+/**
+ * Rows PostgreSQL reads running `sql` with `params`, by `EXPLAIN (ANALYZE, FORMAT JSON)`: from the
+ * named table only, or from every table when none is named (see {@link rowsReadInPlan}).
+ */
+export async function rowsRead(
+  db: Queryable,
+  sql: string,
+  params: unknown[] = [],
+  relation?: string,
+): Promise<number> {
+  const { rows } = await db.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(
+    `EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`,
+    params,
+  );
+  return rowsReadInPlan(rows[0]!['QUERY PLAN'][0]!.Plan, relation);
+}

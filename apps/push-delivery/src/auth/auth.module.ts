@@ -4,6 +4,7 @@ import { DeviceAuthGuard } from './device-auth.guard.js';
 import { DeviceAuthenticator } from './device-auth.service.js';
 import { DeviceCredentialsView } from './device-credentials.view.js';
 import { DeviceLastSeen } from './device-last-seen.js';
+import { DeviceTokenCheck } from './device-token-check.js';
 import { PasswordSignIn } from './password-sign-in.service.js';
 import { RegistryClient } from '@pushmail/edge';
 
@@ -14,6 +15,7 @@ import { RegistryClient } from '@pushmail/edge';
     DeviceLastSeen,
     RegistryClient,
     PasswordSignIn,
+    DeviceTokenCheck,
     DeviceAuthenticator,
     DeviceAuthGuard,
   ],

@@ -2,12 +2,16 @@ import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { DeviceAuthenticator } from './device-auth.service.js';
 import type { DeviceCredentialsView } from './device-credentials.view.js';
+import type { DeviceTokenCheck } from './device-token-check.js';
 import type { PasswordSignIn } from './password-sign-in.service.js';
 
 const noCredentials = { isCaughtUp: true, lookup: () => undefined } as unknown as DeviceCredentialsView;
 
 describe(DeviceAuthenticator.name, () => {
-  const authenticator = new DeviceAuthenticator(noCredentials, {} as PasswordSignIn);
+  const registryRefusing = {
+    confirm: () => Promise.resolve({ kind: 'unknown' }),
+  } as unknown as DeviceTokenCheck;
+  const authenticator = new DeviceAuthenticator(noCredentials, {} as PasswordSignIn, registryRefusing);
 
   it.each([
     ['no credentials', undefined],
@@ -27,4 +31,29 @@ describe(DeviceAuthenticator.name, () => {
       });
     },
   );
+
+  it('asks a device to retry, without a challenge, while its token cannot be checked', async () => {
+    const unavailable = {
+      confirm: () =>
+        Promise.resolve({
+          kind: 'unavailable',
+          reason: 'registry',
+          detail: 'device-registry timed out',
+          retryAfterSeconds: 5,
+        }),
+    } as unknown as DeviceTokenCheck;
+    const outcome = await new DeviceAuthenticator(
+      noCredentials,
+      {} as PasswordSignIn,
+      unavailable,
+    ).authenticate({
+      headers: { authorization: `Bearer pmd_${'a'.repeat(43)}` },
+    } as IncomingMessage);
+    expect(outcome).toEqual({
+      ok: false,
+      status: 503,
+      detail: 'device-registry timed out',
+      headers: { 'Retry-After': '5' },
+    });
+  });
 });

@@ -2,34 +2,41 @@ import type { IncomingMessage } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
 import { isBasicAuthorization } from '@pushmail/edge';
 import {
-  authenticateBearer,
+  authenticateBearerCheckingMisses,
   type AuthOutcome,
   blockedDetail,
   WWW_AUTHENTICATE,
 } from './device-authenticator.js';
 import { DeviceCredentialsView } from './device-credentials.view.js';
+import { DeviceTokenCheck } from './device-token-check.js';
 import { PasswordSignIn } from './password-sign-in.service.js';
 
 /**
  * Who is calling, for every device-facing route and the WebSocket upgrade: a device token
  * (Bearer) or, for standard clients, the account's address and password (Basic). Either way the
  * answer reflects the latest credentials snapshot: blocked and wiped devices are refused,
- * quarantined ones let in.
+ * quarantined ones let in. A token the snapshots do not hold yet is checked with device-registry
+ * and waited for (see authenticateBearerCheckingMisses).
  */
 @Injectable()
 export class DeviceAuthenticator {
   constructor(
     @Inject(DeviceCredentialsView) private readonly credentials: DeviceCredentialsView,
     @Inject(PasswordSignIn) private readonly passwords: PasswordSignIn,
+    @Inject(DeviceTokenCheck) private readonly tokenCheck: DeviceTokenCheck,
   ) {}
 
   async authenticate(request: IncomingMessage): Promise<AuthOutcome> {
     const authorization = request.headers.authorization;
     if (!isBasicAuthorization(authorization)) {
-      const outcome = authenticateBearer(authorization, this.credentials);
+      const outcome = await authenticateBearerCheckingMisses(
+        authorization,
+        this.credentials,
+        this.tokenCheck,
+      );
       if (outcome.ok) return outcome;
       if (outcome.status === 401) return { ...outcome, headers: { 'WWW-Authenticate': WWW_AUTHENTICATE } };
-      if (outcome.status === 503) return { ...outcome, headers: { 'Retry-After': '5' } };
+      if (outcome.status === 503) return { ...outcome, headers: { 'Retry-After': '5', ...outcome.headers } };
       return outcome;
     }
     if (!this.credentials.isCaughtUp) {

@@ -1,6 +1,12 @@
 import type { DeviceCredentialsV1 } from '@pushmail/contracts';
+import type { TokenVerdict } from '@pushmail/edge';
 import { describe, expect, it } from 'vitest';
-import { authenticateBearer, sha256Hex } from './device-authenticator.js';
+import {
+  authenticateBearer,
+  authenticateBearerCheckingMisses,
+  sha256Hex,
+  type TokenConfirmation,
+} from './device-authenticator.js';
 import { DeviceCredentialIndex, revocationReason } from './device-credential-index.js';
 
 const accountId = '3d1d3c5e-8f0b-4c39-9b7e-2a7d4c1e9f00';
@@ -78,6 +84,124 @@ describe(authenticateBearer.name, () => {
       lookupOver(new DeviceCredentialIndex(), false),
     );
     expect(outcome.ok ? 200 : outcome.status).toBe(503);
+  });
+});
+
+describe(authenticateBearerCheckingMisses.name, () => {
+  const freshToken = 'pmd_fresh-token-00000000000000000000000000000';
+
+  /** A registry whose verdict runs `meanwhile` first (the index catching up, a revocation arriving). */
+  function registry(verdict: TokenVerdict, meanwhile: () => void = () => undefined) {
+    const asked: string[] = [];
+    const confirmation: TokenConfirmation = {
+      confirm: (tokenSha256) => {
+        asked.push(tokenSha256);
+        meanwhile();
+        return Promise.resolve(verdict);
+      },
+    };
+    return { asked, confirmation };
+  }
+
+  it('does not ask device-registry about a token the index holds, nor about a malformed one', async () => {
+    const index = new DeviceCredentialIndex();
+    index.replaceAccount(accountId, snapshot());
+    const { asked, confirmation } = registry({ kind: 'unknown' });
+    const known = await authenticateBearerCheckingMisses(
+      `Bearer ${phoneToken}`,
+      lookupOver(index),
+      confirmation,
+    );
+    expect(known.ok).toBe(true);
+    const malformed = await authenticateBearerCheckingMisses('Bearer', lookupOver(index), confirmation);
+    expect(malformed.ok ? 200 : malformed.status).toBe(401);
+    expect(asked).toEqual([]);
+  });
+
+  it('lets in a token device-registry confirmed once the index has caught up with it', async () => {
+    const index = new DeviceCredentialIndex();
+    index.replaceAccount(accountId, snapshot());
+    const { asked, confirmation } = registry({ kind: 'indexed' }, () =>
+      index.replaceAccount(
+        accountId,
+        snapshot({
+          revision: 2,
+          devices: [{ deviceId: 'tablet', tokenSha256: [sha256Hex(freshToken)], access: 'allowed' }],
+        }),
+      ),
+    );
+    expect(
+      await authenticateBearerCheckingMisses(`Bearer ${freshToken}`, lookupOver(index), confirmation),
+    ).toEqual({
+      ok: true,
+      device: { accountId, deviceId: 'tablet', tokenSha256: sha256Hex(freshToken) },
+    });
+    expect(asked).toEqual([sha256Hex(freshToken)]);
+  });
+
+  it('refuses a confirmed token that the caught-up index no longer holds: it was revoked meanwhile', async () => {
+    const index = new DeviceCredentialIndex();
+    index.replaceAccount(accountId, snapshot());
+    const { confirmation } = registry({ kind: 'indexed' }, () =>
+      index.replaceAccount(accountId, snapshot({ revision: 3 })),
+    );
+    expect(
+      await authenticateBearerCheckingMisses(`Bearer ${freshToken}`, lookupOver(index), confirmation),
+    ).toEqual({
+      ok: false,
+      status: 401,
+      detail: 'unknown or revoked device token',
+    });
+  });
+
+  it('refuses with 403 a confirmed token whose device the caught-up index shows blocked', async () => {
+    const index = new DeviceCredentialIndex();
+    const { confirmation } = registry({ kind: 'indexed' }, () =>
+      index.replaceAccount(
+        accountId,
+        snapshot({
+          devices: [{ deviceId: 'tablet', tokenSha256: [sha256Hex(freshToken)], access: 'blocked' }],
+        }),
+      ),
+    );
+    const outcome = await authenticateBearerCheckingMisses(
+      `Bearer ${freshToken}`,
+      lookupOver(index),
+      confirmation,
+    );
+    expect(outcome.ok ? 200 : outcome.status).toBe(403);
+  });
+
+  it('answers 401 to a token device-registry does not know or revoked', async () => {
+    const { confirmation } = registry({ kind: 'unknown' });
+    expect(
+      await authenticateBearerCheckingMisses(
+        `Bearer ${freshToken}`,
+        lookupOver(new DeviceCredentialIndex()),
+        confirmation,
+      ),
+    ).toEqual({ ok: false, status: 401, detail: 'unknown or revoked device token' });
+  });
+
+  it('answers 503 with Retry-After, not 401, when nobody can tell yet', async () => {
+    const { confirmation } = registry({
+      kind: 'unavailable',
+      reason: 'registry',
+      detail: 'device-registry timed out',
+      retryAfterSeconds: 5,
+    });
+    expect(
+      await authenticateBearerCheckingMisses(
+        `Bearer ${freshToken}`,
+        lookupOver(new DeviceCredentialIndex()),
+        confirmation,
+      ),
+    ).toEqual({
+      ok: false,
+      status: 503,
+      detail: 'device-registry timed out',
+      headers: { 'Retry-After': '5' },
+    });
   });
 });
 

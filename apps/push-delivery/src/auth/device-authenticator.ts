@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { TokenVerdict } from '@pushmail/edge';
 import type { DeviceCredential } from './device-credential-index.js';
 
 export const WWW_AUTHENTICATE_BEARER = 'Bearer realm="pushmail"';
@@ -14,6 +15,11 @@ export const WWW_AUTHENTICATE = [WWW_AUTHENTICATE_BASIC, WWW_AUTHENTICATE_BEARER
 export interface CredentialLookup {
   readonly isCaughtUp: boolean;
   lookup(tokenSha256: string): DeviceCredential | undefined;
+}
+
+/** Who settles a token the index lacks: device-registry, then the index once it has caught up. */
+export interface TokenConfirmation {
+  confirm(tokenSha256: string): Promise<TokenVerdict>;
 }
 
 export interface AuthenticatedDevice {
@@ -38,6 +44,8 @@ export type AuthOutcome =
       device?: { accountId: string; deviceId: string };
       /** Extra response headers: a challenge, Retry-After. */
       headers?: Record<string, string | string[]>;
+      /** The digest of a well-formed token the index does not hold: device-registry may know it already. */
+      unindexedTokenSha256?: string;
     };
 
 /** Real tokens are 48 characters; anything far longer is not worth hashing. */
@@ -67,7 +75,7 @@ export function authenticateBearer(header: string | undefined, credentials: Cred
   }
   const tokenSha256 = sha256Hex(token);
   const credential = credentials.lookup(tokenSha256);
-  if (!credential) return { ok: false, status: 401, detail: 'unknown or revoked device token' };
+  if (!credential) return { ...UNKNOWN_TOKEN, unindexedTokenSha256: tokenSha256 };
   if (credential.access === 'blocked') {
     return { ok: false, status: 403, detail: blockedDetail(credential.accessRule) };
   }
@@ -75,6 +83,38 @@ export function authenticateBearer(header: string | undefined, credentials: Cred
     ok: true,
     device: { accountId: credential.accountId, deviceId: credential.deviceId, tokenSha256 },
   };
+}
+
+const UNKNOWN_TOKEN = { ok: false, status: 401, detail: 'unknown or revoked device token' } as const;
+
+/**
+ * A bearer token, checked with device-registry when the index does not hold it: a device that
+ * registered a moment ago is let in once the index has caught up with its token, and told to retry
+ * (503) rather than that its token is bad (401) while nobody can tell. The index always has the
+ * last word: a token device-registry confirmed but the caught-up index no longer holds was revoked
+ * meanwhile, and is refused.
+ */
+export async function authenticateBearerCheckingMisses(
+  header: string | undefined,
+  credentials: CredentialLookup,
+  registry: TokenConfirmation,
+): Promise<AuthOutcome> {
+  const indexed = authenticateBearer(header, credentials);
+  if (indexed.ok || indexed.unindexedTokenSha256 === undefined) return indexed;
+  const verdict = await registry.confirm(indexed.unindexedTokenSha256);
+  if (verdict.kind === 'unavailable') {
+    return {
+      ok: false,
+      status: 503,
+      detail: verdict.detail,
+      headers: { 'Retry-After': String(verdict.retryAfterSeconds) },
+    };
+  }
+  if (verdict.kind === 'unknown') return { ...UNKNOWN_TOKEN };
+  const decided = authenticateBearer(header, credentials);
+  if (decided.ok) return decided;
+  // Still missing once the index holds the confirmed revision or later: revoked meanwhile.
+  return decided.unindexedTokenSha256 === undefined ? decided : { ...UNKNOWN_TOKEN };
 }
 
 export function blockedDetail(rule: string | undefined): string {

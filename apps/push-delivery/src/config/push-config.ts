@@ -8,6 +8,7 @@ import {
   postgresUrl,
   secret,
 } from '@pushmail/platform';
+import { tokenCheckConfig } from '@pushmail/edge';
 import { z } from 'zod';
 
 export const pushConfigSchema = baseConfigSchema.extend({
@@ -52,6 +53,8 @@ export const pushConfigSchema = baseConfigSchema.extend({
   REGISTRY_TIMEOUT_MS: positiveInt().default(10_000),
   /** How long a successful password sign-in is remembered (keyed by a digest of the credentials). */
   PASSWORD_AUTH_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
+  /** Tokens the credentials index does not hold yet are checked with device-registry (see docs/adr/0097). */
+  ...tokenCheckConfig,
   /** How often devices' last sync times are reported to device-registry. */
   DEVICE_ACTIVITY_FLUSH_MS: positiveInt().default(10_000),
   /** How often the device diagnostic trail is published; 0 turns recording off. */

@@ -15,6 +15,10 @@ export type DeviceAction = (typeof deviceActions)[number];
 export const deviceLimits = ['websocketsPerDevice', 'eventStreamsPerDevice', 'pushEnable'] as const;
 export type DeviceLimit = (typeof deviceLimits)[number];
 
+/** What a check with device-registry made of a device token the credentials index did not hold. */
+export const tokenCheckVerdicts = ['indexed', 'unknown', 'unavailable'] as const;
+export type TokenCheckVerdict = (typeof tokenCheckVerdicts)[number];
+
 /**
  * The service's metrics, served on /metrics by the platform's health module. Events produced and
  * consumed are counted by the platform's Kafka metrics.
@@ -58,10 +62,23 @@ export class PushMetrics extends MetricSet {
     'Times a per-device limit held: websocketsPerDevice and eventStreamsPerDevice (the oldest connection closed), pushEnable (a WebSocketPushEnable refused).',
     { labelNames: ['limit'] },
   );
+  readonly tokenChecks = this.counter(
+    'pushmail_push_token_checks_total',
+    "Device tokens the credentials index did not hold, by what device-registry's check made of them: indexed (confirmed, then admitted or refused by the caught-up index), unknown (unknown or revoked: 401), unavailable (no answer, throttled, or the index still behind: 503).",
+    { labelNames: ['verdict'] },
+  );
   private readonly actions = countersFromZero(deviceActions, (action) =>
     this.deviceActions.labels({ action }),
   );
   private readonly limits = countersFromZero(deviceLimits, (limit) => this.deviceLimited.labels({ limit }));
+
+  private readonly verdicts = countersFromZero(tokenCheckVerdicts, (verdict) =>
+    this.tokenChecks.labels({ verdict }),
+  );
+
+  tokenChecked(verdict: TokenCheckVerdict): void {
+    this.verdicts[verdict].inc();
+  }
 
   deviceAction(action: DeviceAction): void {
     this.actions[action].inc();

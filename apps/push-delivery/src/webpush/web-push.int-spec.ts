@@ -1,24 +1,22 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { accountTopic, deviceCredentialsTopic, mailboxChangedTopic } from '@pushmail/contracts';
-import { createKafka, createLogger, createServiceApp, EventProducer } from '@pushmail/platform';
+import { createKafka, createLogger, EventProducer } from '@pushmail/platform';
 import {
-  createDatabase,
   expectEventually,
+  listenWithOwnDatabase,
   requiredEnv,
   WebPushReceiver,
   type ReceivedPush,
+  type ServiceWithDatabase,
 } from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import webpush from 'web-push';
-import { pushConfigSchema } from '../config/push-config.js';
 import { pushService } from '../service.js';
 import { WEBPUSH_VAPID_CAPABILITY } from '../session/session.service.js';
 
 const kafkaBrokers = requiredEnv('KAFKA_BROKERS');
-const databaseUrl = requiredEnv('DATABASE_URL');
 
 type Invocation = [string, Record<string, unknown>, string];
 
@@ -35,7 +33,7 @@ describe('Web Push (RFC 8620 §7.2, RFC 8291, RFC 8292)', () => {
   let receiver: WebPushReceiver;
   /** Mailbox as far as this suite needs it: the limits the session advertises. */
   let mailbox: Server;
-  let app: NestExpressApplication;
+  let service: ServiceWithDatabase;
   let baseUrl: string;
   let state = 100;
 
@@ -108,13 +106,10 @@ describe('Web Push (RFC 8620 §7.2, RFC 8291, RFC 8292)', () => {
         .end(JSON.stringify({ submission: { maxHoldSeconds: 3600 } }));
     });
     await new Promise<void>((resolve) => mailbox.listen(0, '127.0.0.1', resolve));
-    const database = await createDatabase(databaseUrl, `pm_webpush_${randomBytes(5).toString('hex')}`);
-    const config = pushConfigSchema.parse({
-      KAFKA_BROKERS: kafkaBrokers,
+    service = await listenWithOwnDatabase(pushService, {
       INTERNAL_TOKEN: randomBytes(24).toString('base64url'),
       MAILBOX_URL: `http://127.0.0.1:${(mailbox.address() as AddressInfo).port}`,
       PUBLIC_URL: 'http://push.example.test',
-      DATABASE_URL: database,
       WEBPUSH_VAPID_PUBLIC_KEY: vapid.publicKey,
       WEBPUSH_VAPID_PRIVATE_KEY: vapid.privateKey,
       WEBPUSH_SUBJECT: subject,
@@ -123,9 +118,7 @@ describe('Web Push (RFC 8620 §7.2, RFC 8291, RFC 8292)', () => {
       WEBPUSH_MAX_EXPIRY_DAYS: '7',
       WEBPUSH_MAX_SUBSCRIPTIONS_PER_ACCOUNT: '4',
     });
-    app = await createServiceApp(pushService, config, logger);
-    await app.listen(0, '127.0.0.1');
-    baseUrl = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+    baseUrl = service.baseUrl;
     await producer.connect();
     await producer.publish(accountTopic, [
       {
@@ -162,7 +155,7 @@ describe('Web Push (RFC 8620 §7.2, RFC 8291, RFC 8292)', () => {
   }, 120_000);
 
   afterAll(async () => {
-    await app?.close();
+    await service?.close();
     await producer.disconnect();
     await receiver?.close();
     await new Promise((resolve) => mailbox?.close(resolve));

@@ -152,28 +152,31 @@ describe(WebPush.name, () => {
     expect(refused.sent).toHaveLength(1);
   });
 
-  it('sends only the types a subscription asked for, and nothing when none of them changed', async () => {
-    const { sent, change } = setUp([subscription('a', 'https://push.one.example/a', ['Email'])], {
+  it.each<{
+    does: string;
+    asked: string[];
+    changes: Array<Record<string, string>>;
+    pushed: Record<string, string>;
+  }>([
+    {
+      does: 'sends only the types a subscription asked for, and nothing when none of them changed',
+      asked: ['Email'],
+      changes: [{ Mailbox: 'm1' }, { Email: 'e2', Mailbox: 'm2' }],
+      pushed: { Email: 'e2' },
+    },
+    {
+      does: 'pushes Identity and EmailSubmission changes to a subscription that asked for them',
+      asked: ['EmailSubmission'],
+      changes: [{ Identity: 'i3' }, { Email: 'e4', EmailSubmission: 's4' }],
+      pushed: { EmailSubmission: 's4' },
+    },
+  ])('$does', async ({ asked, changes, pushed }) => {
+    const { sent, change } = setUp([subscription('s', 'https://push.one.example/s', asked)], {
       perSecond: 100,
       burst: 100,
     });
-    change({ Mailbox: 'm1' });
-    change({ Email: 'e2', Mailbox: 'm2' });
+    for (const changed of changes) change(changed);
     await expectEventually(() => expect(sent).toHaveLength(1), { timeoutMs: 5000, intervalMs: 10 });
-    expect(sent[0]!.payload).toEqual({ '@type': 'StateChange', changed: { [accountId]: { Email: 'e2' } } });
-  });
-
-  it('pushes Identity and EmailSubmission changes to a subscription that asked for them', async () => {
-    const { sent, change } = setUp([subscription('s', 'https://push.one.example/s', ['EmailSubmission'])], {
-      perSecond: 100,
-      burst: 100,
-    });
-    change({ Identity: 'i3' });
-    change({ Email: 'e4', EmailSubmission: 's4' });
-    await expectEventually(() => expect(sent).toHaveLength(1), { timeoutMs: 5000, intervalMs: 10 });
-    expect(sent[0]!.payload).toEqual({
-      '@type': 'StateChange',
-      changed: { [accountId]: { EmailSubmission: 's4' } },
-    });
+    expect(sent[0]!.payload).toEqual({ '@type': 'StateChange', changed: { [accountId]: pushed } });
   });
 });

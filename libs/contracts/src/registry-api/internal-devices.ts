@@ -111,3 +111,19 @@ export type ActivityBatch = z.output<typeof activitySchema>;
 
 export const activityRecordedSchema = z.object({ updated: z.int() });
 export type ActivityRecorded = z.output<typeof activityRecordedSchema>;
+
+/** POST devices/token-checks: is this token (by its digest) live, and whose is it? */
+export const tokenCheckSchema = z.object({ tokenSha256: z.string().regex(/^[0-9a-f]{64}$/) });
+export type TokenCheck = z.output<typeof tokenCheckSchema>;
+
+/**
+ * The answer for a live token of a device that is not wiped, of an active account: whose it is, and
+ * the account revision whose credentials snapshot lists it. Anything else is refused with 401
+ * `invalid_token`.
+ */
+export const checkedTokenSchema = z.object({
+  accountId: z.uuid(),
+  deviceId: deviceIdSchema,
+  revision: z.int(),
+});
+export type CheckedToken = z.output<typeof checkedTokenSchema>;

@@ -8,7 +8,7 @@ import {
 } from '@pushmail/contracts';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { KafkaMetrics } from '../metrics/kafka-metrics.js';
 import {
   type ConsumedEvent,
@@ -26,7 +26,10 @@ type Handler = EventConsumerOptions<typeof mailboxChangedTopic.schema>['handleBa
 const valid = (offset: number, accountId?: string) =>
   kafkaMessage(offset, encodeEvent(mailboxChangedTopic, change(accountId)).value);
 
-async function started(handleBatch: Handler, options: { isolateAfterAttempts?: number } = {}) {
+async function started(
+  handleBatch: Handler,
+  options: { isolateAfterAttempts?: number; stallAfterMs?: number } = {},
+) {
   const fake = fakeKafka();
   const metrics = new KafkaMetrics(new Registry());
   const consumer = new EventConsumer(fake.kafka, new EventProducer(fake.kafka, logger, metrics), logger, {
@@ -38,13 +41,14 @@ async function started(handleBatch: Handler, options: { isolateAfterAttempts?: n
     ...options,
   });
   await consumer.start();
+  onTestFinished(() => consumer.stop());
   const deadLetters = (): DeadLetterV1[] =>
     fake.sent
       .filter((request) => request.topic === deadLetterTopic.name)
       .flatMap((request) =>
         request.messages.map((message) => JSON.parse(String(message.value)) as DeadLetterV1),
       );
-  return { fake, consumer, deadLetters };
+  return { fake, consumer, deadLetters, metrics };
 }
 
 const accountsOf = (events: ConsumedEvent<MailboxChangedV1>[]) => events.map((item) => item.event.accountId);
@@ -177,5 +181,60 @@ describe(EventConsumer.name, () => {
 
     expect(tries).toBe(0);
     expect(fake.committed).toEqual([]);
+  });
+
+  describe('a consumer that stops without saying so', () => {
+    const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+    const replacedCount = async (metrics: KafkaMetrics) =>
+      (await metrics.consumersReplaced.get()).values.find((value) => value.labels.topic === topic)?.value;
+
+    it('is replaced by a new consumer of the same group once it has not fetched for stallAfterMs', async () => {
+      const { fake, metrics } = await started(async () => undefined, { stallAfterMs: 60 });
+
+      await pause(150);
+
+      expect(fake.groupIds.length).toBeGreaterThanOrEqual(2);
+      expect(new Set(fake.groupIds)).toEqual(new Set(['consumer-spec']));
+      expect(await replacedCount(metrics)).toBeGreaterThanOrEqual(1);
+    });
+
+    it('is left alone while it keeps fetching', async () => {
+      const { fake, metrics } = await started(async () => undefined, { stallAfterMs: 60 });
+      const fetching = setInterval(() => fake.fetchStarts(), 10);
+      onTestFinished(() => clearInterval(fetching));
+
+      await pause(200);
+
+      expect(fake.groupIds).toEqual(['consumer-spec']);
+      expect(await replacedCount(metrics)).toBe(0);
+    });
+
+    it('is not replaced while a batch takes longer than stallAfterMs to handle', async () => {
+      const { fake } = await started(() => pause(200), { stallAfterMs: 60 });
+
+      await fake.deliver(topic, 0, '1', [valid(0)]);
+
+      expect(fake.groupIds).toEqual(['consumer-spec']);
+      expect(fake.committed).toEqual(['1']);
+    });
+
+    it('is replaced at once when kafkajs stops it after an error it does not restart from', async () => {
+      const { fake, metrics } = await started(async () => undefined, { stallAfterMs: 60_000 });
+
+      fake.crash(new Error('an error kafkajs does not retry'), false);
+      await pause(20);
+
+      expect(fake.groupIds).toEqual(['consumer-spec', 'consumer-spec']);
+      expect(await replacedCount(metrics)).toBe(1);
+    });
+
+    it('is left to kafkajs when kafkajs restarts it', async () => {
+      const { fake } = await started(async () => undefined, { stallAfterMs: 60_000 });
+
+      fake.crash(new Error("The coordinator is loading and hence can't process requests"), true);
+      await pause(20);
+
+      expect(fake.groupIds).toEqual(['consumer-spec']);
+    });
   });
 });

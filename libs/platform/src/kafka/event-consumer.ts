@@ -1,5 +1,5 @@
 import { decodeEvent, deadLetterTopic, type TopicDefinition } from '@pushmail/contracts';
-import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import type { Batch, Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import {
@@ -47,7 +47,18 @@ export interface EventConsumerOptions<S extends z.ZodType> {
   partitionsConsumedConcurrently?: number;
   /** Where events consumed, lag and dead letters are counted; the process's metrics unless given. */
   metrics?: KafkaMetrics;
+  /**
+   * A consumer that has neither fetched, joined its group nor handled a batch for this long is
+   * replaced by a new one (default 45 s; an idle consumer fetches every half second).
+   */
+  stallAfterMs?: number;
 }
+
+/** See `EventConsumerOptions.stallAfterMs`. */
+export const DEFAULT_STALL_AFTER_MS = 45_000;
+
+/** How long a replaced consumer may take to leave before it is abandoned to its session timeout. */
+const REPLACED_DISCONNECT_MS = 10_000;
 
 /**
  * A consumer-group member that validates every message against the topic's schema, hands valid
@@ -57,20 +68,31 @@ export interface EventConsumerOptions<S extends z.ZodType> {
  * so nothing is skipped.
  */
 export class EventConsumer<S extends z.ZodType> {
-  private readonly consumer: Consumer;
+  private consumer: Consumer;
   private running = false;
   private readonly log: Logger;
   private readonly metrics: ConsumedTopicMetrics;
+  /** When the consumer last fetched, joined its group or handled a batch. */
+  private lastProgressAt = Date.now();
+  /** Batches being handled now: a long one is not a stall. */
+  private handling = 0;
+  private watchdog: NodeJS.Timeout | undefined;
+  private replacing: Promise<void> | undefined;
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly deadLetters: EventProducer,
     logger: Logger,
     private readonly options: EventConsumerOptions<S>,
   ) {
     this.log = logger.child({ component: 'consumer', topic: options.topic.name, groupId: options.groupId });
     this.metrics = (options.metrics ?? processKafkaMetrics()).consumerOf(options.topic.name);
-    this.consumer = kafka.consumer({
+    this.consumer = this.newConsumer();
+  }
+
+  private newConsumer(): Consumer {
+    const { options } = this;
+    return this.kafka.consumer({
       groupId: options.groupId,
       sessionTimeout: 30_000,
       heartbeatInterval: 3000,
@@ -86,67 +108,145 @@ export class EventConsumer<S extends z.ZodType> {
   }
 
   async start(): Promise<void> {
-    await this.consumer.connect();
-    await this.consumer.subscribe({
+    await this.run(this.consumer);
+    this.running = true;
+    this.lastProgressAt = Date.now();
+    const stallAfterMs = this.options.stallAfterMs ?? DEFAULT_STALL_AFTER_MS;
+    this.watchdog = setInterval(() => this.checkProgress(stallAfterMs), Math.min(5000, stallAfterMs / 3));
+    this.watchdog.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    clearInterval(this.watchdog);
+    // A replacement under way stops at its next step; its join is not waited for past the bound.
+    if (this.replacing) await Promise.race([this.replacing, sleep(REPLACED_DISCONNECT_MS)]);
+    await this.consumer.disconnect();
+    this.metrics.forgetPartitions();
+  }
+
+  private progressed(): void {
+    this.lastProgressAt = Date.now();
+  }
+
+  /**
+   * kafkajs can be left without a working consumer and without saying so: after a connection reset
+   * at the wrong moment its fetch loop may wait for good, and after an error it does not retry it
+   * stops the consumer and restarts nothing. The process would then run on and store nothing. A
+   * consumer that has not fetched, joined or handled anything for `stallAfterMs` is replaced.
+   */
+  private checkProgress(stallAfterMs: number): void {
+    if (!this.running || this.replacing || this.handling > 0) return;
+    const idleMs = Date.now() - this.lastProgressAt;
+    if (idleMs >= stallAfterMs)
+      this.replace(
+        `it has not fetched, joined its group or handled a batch for ${Math.round(idleMs / 1000)} s`,
+      );
+  }
+
+  /** Leaves the group with the old consumer (or abandons it to its session timeout) and starts anew. */
+  private replace(reason: string): void {
+    if (!this.running || this.replacing) return;
+    this.log.warn({ reason }, 'replacing the consumer');
+    const old = this.consumer;
+    this.replacing = (async () => {
+      await Promise.race([old.disconnect().catch(() => undefined), sleep(REPLACED_DISCONNECT_MS)]);
+      for (let attempt = 1; this.running; attempt += 1) {
+        const next = this.newConsumer();
+        this.consumer = next;
+        try {
+          await this.run(next);
+          this.metrics.replaced.inc();
+          this.log.info('consumer replaced');
+          return;
+        } catch (error) {
+          this.log.warn({ err: error, attempt }, 'starting the replacement consumer failed; trying again');
+          await next.disconnect().catch(() => undefined);
+          await sleep(Math.min(5000, 200 * 2 ** attempt));
+        }
+      }
+    })().finally(() => {
+      this.replacing = undefined;
+      this.progressed();
+    });
+  }
+
+  private async run(consumer: Consumer): Promise<void> {
+    await consumer.connect();
+    await consumer.subscribe({
       topics: [this.options.topic.name],
       fromBeginning: this.options.fromBeginning,
     });
-    this.consumer.on(this.consumer.events.CRASH, (event) => {
+    consumer.on(consumer.events.CRASH, (event) => {
       const { error, restart } = event.payload;
       // A broker that is starting or moving a group's coordinator: kafkajs restarts the consumer.
       if (restart && isRetriedBrokerError(error))
         this.log.warn({ err: error, restart }, 'consumer restarting');
       else this.log.error({ err: error, restart }, 'consumer crashed');
+      if (!restart && consumer === this.consumer)
+        this.replace('kafkajs stopped the consumer after an error it does not retry');
     });
-    this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      this.progressed();
       this.metrics.keepPartitions(event.payload.memberAssignment[this.options.topic.name] ?? []);
     });
-    await this.consumer.run({
+    consumer.on(consumer.events.FETCH_START, () => this.progressed());
+    await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
       eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
-        const maxBatch = this.options.maxBatchSize ?? 200;
-        const first = batch.messages[0];
-        // Set before the work, so a batch that keeps failing shows as lag rather than as caught up.
-        if (first) this.metrics.position(batch.partition, batch.highWatermark, Number(first.offset));
-        for (let start = 0; start < batch.messages.length; start += maxBatch) {
-          if (!isRunning() || isStale()) return;
-          const chunk = batch.messages.slice(start, start + maxBatch);
-          const done = await this.processChunk(
-            batch.topic,
-            batch.partition,
-            chunk,
+        this.handling += 1;
+        this.progressed();
+        try {
+          await this.handleFetched(
+            consumer,
+            batch,
             heartbeat,
             () => isRunning() && !isStale(),
+            resolveOffset,
           );
-          if (!done) return;
-          const last = chunk[chunk.length - 1];
-          if (last) {
-            await commitOrRejoin(() =>
-              this.consumer.commitOffsets([
-                {
-                  topic: batch.topic,
-                  partition: batch.partition,
-                  offset: (BigInt(last.offset) + 1n).toString(),
-                },
-              ]),
-            );
-            // The next fetch starts after the resolved offset, not the committed one.
-            resolveOffset(last.offset);
-            this.metrics.consumed.inc(chunk.length);
-            this.metrics.position(batch.partition, batch.highWatermark, Number(last.offset) + 1);
-          }
+        } finally {
+          this.handling -= 1;
+          this.progressed();
         }
       },
     });
-    this.running = true;
   }
 
-  async stop(): Promise<void> {
-    this.running = false;
-    await this.consumer.disconnect();
-    this.metrics.forgetPartitions();
+  private async handleFetched(
+    consumer: Consumer,
+    batch: Batch,
+    heartbeat: () => Promise<void>,
+    stillOwned: () => boolean,
+    resolveOffset: (offset: string) => void,
+  ): Promise<void> {
+    const maxBatch = this.options.maxBatchSize ?? 200;
+    const first = batch.messages[0];
+    // Set before the work, so a batch that keeps failing shows as lag rather than as caught up.
+    if (first) this.metrics.position(batch.partition, batch.highWatermark, Number(first.offset));
+    for (let start = 0; start < batch.messages.length; start += maxBatch) {
+      if (!stillOwned()) return;
+      const chunk = batch.messages.slice(start, start + maxBatch);
+      const done = await this.processChunk(batch.topic, batch.partition, chunk, heartbeat, stillOwned);
+      if (!done) return;
+      const last = chunk[chunk.length - 1];
+      if (last) {
+        await commitOrRejoin(() =>
+          consumer.commitOffsets([
+            {
+              topic: batch.topic,
+              partition: batch.partition,
+              offset: (BigInt(last.offset) + 1n).toString(),
+            },
+          ]),
+        );
+        // The next fetch starts after the resolved offset, not the committed one.
+        resolveOffset(last.offset);
+        this.metrics.consumed.inc(chunk.length);
+        this.metrics.position(batch.partition, batch.highWatermark, Number(last.offset) + 1);
+      }
+    }
   }
 
   private async processChunk(

@@ -9,7 +9,7 @@ import kafkajs, {
 } from 'kafkajs';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { EventProducer } from './event-producer.js';
+import { endsProducerSession, EventProducer } from './event-producer.js';
 import { mailboxChange as change, ONE_PARTITION } from './fake-kafka.js';
 
 /**
@@ -19,10 +19,13 @@ import { mailboxChange as change, ONE_PARTITION } from './fake-kafka.js';
 function fakeKafka() {
   const requests: { batch: ProducerBatch; settle: (error?: Error) => void }[] = [];
   let partitioner: ((args: PartitionerArgs) => number) | undefined;
+  const sessions = { started: 0, ended: 0 };
   const producer = {
     on: () => undefined,
     connect: async () => undefined,
-    disconnect: async () => undefined,
+    disconnect: async () => {
+      sessions.ended += 1;
+    },
     sendBatch: (batch: ProducerBatch) =>
       new Promise<RecordMetadata[]>((resolve, reject) => {
         for (const { topic, messages } of batch.topicMessages ?? [])
@@ -44,11 +47,12 @@ function fakeKafka() {
   };
   const kafka = {
     producer: (config?: ProducerConfig) => {
+      sessions.started += 1;
       partitioner = config?.createPartitioner?.();
       return producer;
     },
   } as unknown as Kafka;
-  return { kafka, requests };
+  return { kafka, requests, sessions };
 }
 
 /**
@@ -251,6 +255,44 @@ describe(EventProducer.name, () => {
     expect(keysOf(requests[2]!, mailboxChangedTopic.name)).toEqual([acc(4)]);
     requests[2]!.settle();
     await expect(later).resolves.toHaveLength(1);
+  });
+
+  it('starts a new idempotent session after an error that ends it, and sends the callers’ retry with it', async () => {
+    const { kafka, requests, sessions } = fakeKafka();
+    const producer = new EventProducer(kafka, pino({ level: 'silent' }));
+    const { createErrorFromCode } = createRequire(import.meta.url)('kafkajs/src/protocol/error.js') as {
+      createErrorFromCode: (code: number) => Error;
+    };
+    // As kafkajs's retry hands it over: the broker's error as the cause of a non-retriable one.
+    const protocolError = createErrorFromCode(45);
+    const outOfOrder = Object.assign(new kafkajs.KafkaJSNonRetriableError(protocolError), {
+      cause: protocolError,
+    });
+    expect(endsProducerSession(outOfOrder)).toBe(true);
+    expect(endsProducerSession(new Error('broker gone'))).toBe(false);
+
+    const failed = producer.publish(mailboxChangedTopic, [change(acc(1))]);
+    await tick();
+    requests[0]!.settle(outOfOrder);
+    await expect(failed).rejects.toThrow(/sequence number/);
+    await tick();
+    expect(sessions).toEqual({ started: 2, ended: 1 });
+
+    const retried = producer.publish(mailboxChangedTopic, [change(acc(1))]);
+    await tick();
+    requests[1]!.settle();
+    await expect(retried).resolves.toHaveLength(1);
+  });
+
+  it('keeps its session after an error that does not end it', async () => {
+    const { kafka, requests, sessions } = fakeKafka();
+    const producer = new EventProducer(kafka, pino({ level: 'silent' }));
+    const failed = producer.publish(mailboxChangedTopic, [change(acc(1))]);
+    await tick();
+    requests[0]!.settle(new Error('broker gone'));
+    await expect(failed).rejects.toThrow('broker gone');
+    await tick();
+    expect(sessions).toEqual({ started: 1, ended: 0 });
   });
 
   it('keeps a request under the byte bound without splitting one caller’s events', async () => {

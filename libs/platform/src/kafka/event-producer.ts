@@ -48,7 +48,7 @@ export interface EventProducerOptions {
  * paid per batch, not per caller, and a caller waits for at most one request ahead of its own.
  */
 export class EventProducer {
-  private readonly producer: Producer;
+  private producer: Producer;
   private connected = false;
   private readonly pending: PendingPublish[] = [];
   private sending: Promise<void> | undefined;
@@ -57,13 +57,17 @@ export class EventProducer {
   private readonly partitionOf = new WeakMap<Message, number>();
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly logger: Logger,
     private readonly metrics: KafkaMetrics = processKafkaMetrics(),
     options: EventProducerOptions = {},
   ) {
     this.maxGatheredBytes = options.maxGatheredBytes ?? DEFAULT_MAX_GATHERED_BYTES;
-    this.producer = kafka.producer({
+    this.producer = this.newProducer();
+  }
+
+  private newProducer(): Producer {
+    const producer = this.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
@@ -84,9 +88,25 @@ export class EventProducer {
         };
       },
     });
-    this.producer.on('producer.disconnect', () => {
-      this.connected = false;
+    producer.on('producer.disconnect', () => {
+      if (producer === this.producer) this.connected = false;
     });
+    return producer;
+  }
+
+  /**
+   * After a broker error that ends an idempotent producer's session (its sequence numbers no longer
+   * match the broker's, or the broker no longer knows its id), kafkajs fails every later send with
+   * the same error: the session is replaced by a new producer, with a new id, before the next send.
+   * The failed batch's callers have heard of the failure and send again (a copy the broker did
+   * write may then be stored twice, which every consumer tolerates).
+   */
+  private async renewSession(error: unknown): Promise<void> {
+    this.logger.warn({ err: error }, 'the idempotent producer session ended; starting a new one');
+    const old = this.producer;
+    this.producer = this.newProducer();
+    this.connected = false;
+    await Promise.race([old.disconnect().catch(() => undefined), sleep(DISCONNECT_DRAIN_MS)]);
   }
 
   get isConnected(): boolean {
@@ -138,6 +158,7 @@ export class EventProducer {
           this.metrics.producedTo(publish.topic).failed.inc(publish.messages.length);
           publish.reject(error);
         }
+        if (endsProducerSession(error)) await this.renewSession(error);
       }
     }
   }
@@ -211,6 +232,24 @@ export class EventProducer {
     }
     this.connected = false;
   }
+}
+
+/** Broker errors after which an idempotent producer's session cannot go on (kafkajs does not retry them). */
+const SESSION_ENDING_ERRORS: ReadonlySet<string> = new Set([
+  'OUT_OF_ORDER_SEQUENCE_NUMBER',
+  'UNKNOWN_PRODUCER_ID',
+  'INVALID_PRODUCER_EPOCH',
+  'INVALID_PRODUCER_ID_MAPPING',
+]);
+
+/** Whether the error, or what caused it, ends the producer's idempotent session. */
+export function endsProducerSession(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 10; depth += 1) {
+    const type = (current as { type?: unknown }).type;
+    if (typeof type === 'string' && SESSION_ENDING_ERRORS.has(type)) return true;
+    current = current.cause;
+  }
+  return false;
 }
 
 function sizeOf(part: Message['key'] | Message['value']): number {

@@ -53,7 +53,7 @@ export function fakeKafka(options: { failSends?: boolean } = {}) {
     consumer: ({ groupId }: { groupId: string }) => {
       groupIds.push(groupId);
       return {
-        events: { CRASH: 'crash', GROUP_JOIN: 'group-join' },
+        events: { CRASH: 'crash', GROUP_JOIN: 'group-join', FETCH_START: 'fetch-start' },
         on: (name: string, listener: (event: { payload: Record<string, unknown> }) => void) =>
           listeners.set(name, listener),
         connect: async () => undefined,
@@ -96,6 +96,14 @@ export function fakeKafka(options: { failSends?: boolean } = {}) {
     },
     joinGroup(assignment: Record<string, number[]>): void {
       listeners.get('group-join')!({ payload: { memberAssignment: assignment } });
+    },
+    /** The latest consumer starts a fetch, as kafkajs does at least every `maxWaitTimeInMs`. */
+    fetchStarts(): void {
+      listeners.get('fetch-start')!({ payload: {} });
+    },
+    /** kafkajs reports a crash of the latest consumer, restarting it or not. */
+    crash(error: Error, restart: boolean): void {
+      listeners.get('crash')!({ payload: { error, restart } });
     },
   };
 }

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import kafkajs, { type Kafka, type KafkaConfig, type logLevel as LogLevel } from 'kafkajs';
 import type { Logger } from 'pino';
+import { fixKafkajsFailedJoinLeaves } from './kafkajs-group-leave.js';
 import { fixKafkajsOffsetCommitCoordinator } from './kafkajs-offset-commit.js';
 import { fixKafkajsRequestQueueTimers } from './kafkajs-request-queue.js';
 
@@ -21,6 +22,7 @@ export function createKafka(settings: KafkaSettings): Kafka {
   routeProcessWarnings(settings.logger);
   fixKafkajsRequestQueueTimers();
   fixKafkajsOffsetCommitCoordinator();
+  fixKafkajsFailedJoinLeaves();
   const config: KafkaConfig = {
     clientId: settings.clientId,
     brokers: settings.brokers,

@@ -36,6 +36,11 @@ export class KafkaMetrics extends MetricSet {
     'Consumed events sent to the dead-letter topic, by source topic and reason (invalid: failed validation; rejected: the handler refused it).',
     { labelNames: ['topic', 'reason'] },
   );
+  readonly consumersReplaced = this.counter(
+    'pushmail_kafka_consumers_replaced_total',
+    'Consumers replaced by a new one because they stopped fetching without restarting, by topic.',
+    { labelNames: ['topic'] },
+  );
   private readonly producedTopics = new Map<string, ProducedTopicMetrics>();
 
   producedTo(topic: string): ProducedTopicMetrics {
@@ -63,6 +68,7 @@ export interface ProducedTopicMetrics {
 
 export class ConsumedTopicMetrics {
   readonly consumed: Increment;
+  readonly replaced: Increment;
   private readonly deadLetters: Record<DeadLetterReason, Increment>;
   private readonly lagByPartition = new Map<number, Gauge.Internal<'topic' | 'partition'>>();
 
@@ -71,6 +77,7 @@ export class ConsumedTopicMetrics {
     readonly topic: string,
   ) {
     this.consumed = fromZero(metrics.consumed.labels({ topic }));
+    this.replaced = fromZero(metrics.consumersReplaced.labels({ topic }));
     this.deadLetters = countersFromZero(deadLetterReasons, (reason) =>
       metrics.deadLettered.labels({ topic, reason }),
     );

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { child, childText, el, type WbxmlElement } from '@pushmail/activesync';
+import { child, childText, SYNC_STATUS, type WbxmlElement } from '@pushmail/activesync';
 import { CONFIG } from '@pushmail/platform';
 import type { ActiveSyncConfig } from '../../config/activesync-config.js';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
@@ -10,12 +10,9 @@ import {
   inboxIdOf,
   type WatchedCollection,
 } from '../../sync/collection-changes.js';
-import { SyncEmail, SyncStatus } from '../sync-email/sync-email.usecase.js';
+import { requestStatus, SyncEmail } from '../sync-email/sync-email.usecase.js';
 import { LastSyncRequests } from './last-sync-requests.js';
 import { collectionsOf, holdOf, mergedRequest, repeatedRequest, withoutCommands } from './sync-request.js';
-
-/** Sync statuses of the request as a whole that only this layer gives ([MS-ASCMD] 2.2.3.177.16). */
-const InvalidWaitOrHeartbeat = 14;
 
 /**
  * Sync as a phone speaks it around the collection work that SyncEmail does: an empty Sync repeats
@@ -45,7 +42,7 @@ export class HoldSync implements EasCommand {
       request = sent;
     } else {
       const last = await this.requests.find(accountId, deviceId);
-      if (!last) return top(SyncStatus.IncompleteRequest);
+      if (!last) return requestStatus(SYNC_STATUS.IncompleteRequest);
       // The collections the phone leaves out are the last request's at the keys it holds now: the
       // keys of the last request were answered since, and sent again they would replay that answer.
       const keys = new Map(
@@ -64,8 +61,8 @@ export class HoldSync implements EasCommand {
     });
     if ('invalid' in hold)
       return hold.invalid === 'both'
-        ? top(SyncStatus.ProtocolError)
-        : top(InvalidWaitOrHeartbeat, hold.limit);
+        ? requestStatus(SYNC_STATUS.ProtocolError)
+        : requestStatus(SYNC_STATUS.InvalidWaitOrHeartbeat, hold.limit);
     if (collectionsOf(request).length > 0)
       await this.requests.save(accountId, deviceId, withoutCommands(request));
     const run = () => this.sync.execute({ ...context, body: request });
@@ -120,15 +117,4 @@ export class HoldSync implements EasCommand {
     }
     return watched;
   }
-}
-
-function top(status: number, limit?: number): EasReply {
-  return {
-    body: el(
-      'AirSync',
-      'Sync',
-      el('AirSync', 'Status', String(status)),
-      limit !== undefined && el('AirSync', 'Limit', String(limit)),
-    ),
-  };
 }

@@ -1,19 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { childText, children, elementsOf } from '@pushmail/activesync';
+import {
+  buildMoveItemsResponse,
+  childText,
+  children,
+  MOVE_ITEMS_STATUS,
+  type MoveItemsResponse,
+} from '@pushmail/activesync';
 import { MailStore } from '../../mailbox/mail-store.js';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
 import { SyncStore } from '../../state/sync-store.js';
-
-/** MoveItems statuses ([MS-ASCMD] 2.2.3.177.9). */
-const MoveStatus = {
-  InvalidSource: 1,
-  InvalidDestination: 2,
-  Success: 3,
-  SameFolder: 4,
-  Failure: 5,
-} as const;
-
-const m = elementsOf('Move');
 
 /**
  * MoveItems: a message the device holds in one folder moves to another through mailbox (a JMAP
@@ -33,40 +28,36 @@ export class MoveItems implements EasCommand {
     const { accountId, deviceId } = context.device;
     const moves = context.body ? children(context.body, 'Move', 'Move') : [];
     const folders = new Set((await this.mail.folders(accountId)).map((folder) => folder.id));
-    const responses = [];
+    const responses: MoveItemsResponse['responses'] = [];
     for (const move of moves) {
       const source = childText(move, 'SrcMsgId', 'Move') ?? '';
       const from = childText(move, 'SrcFldId', 'Move') ?? '';
       const to = childText(move, 'DstFldId', 'Move') ?? '';
+      const srcMsgId = source.slice(0, 64);
       const answer = (status: number) =>
-        m(
-          'Response',
-          m('SrcMsgId', source.slice(0, 64)),
-          m('Status', String(status)),
-          status === MoveStatus.Success && m('DstMsgId', source),
-        );
+        status === MOVE_ITEMS_STATUS.Success ? { srcMsgId, status, dstMsgId: source } : { srcMsgId, status };
       const held = (await this.store.syncState(accountId, deviceId, from))?.items[source];
       if (context.standing.access === 'quarantined' || !folders.has(from) || !held) {
-        responses.push(answer(MoveStatus.InvalidSource));
+        responses.push(answer(MOVE_ITEMS_STATUS.InvalidSource));
         continue;
       }
       if (!folders.has(to)) {
-        responses.push(answer(MoveStatus.InvalidDestination));
+        responses.push(answer(MOVE_ITEMS_STATUS.InvalidDestination));
         continue;
       }
       if (from === to) {
-        responses.push(answer(MoveStatus.SameFolder));
+        responses.push(answer(MOVE_ITEMS_STATUS.SameSourceAndDestination));
         continue;
       }
       const failed = await this.mail.move(accountId, [source], to);
       if (failed.has(source)) {
-        responses.push(answer(MoveStatus.InvalidSource));
+        responses.push(answer(MOVE_ITEMS_STATUS.InvalidSource));
         continue;
       }
       await this.store.adjustHeld(accountId, deviceId, from, (items) => delete items[source]);
       await this.store.adjustHeld(accountId, deviceId, to, (items) => (items[source] = { ...held }));
-      responses.push(answer(MoveStatus.Success));
+      responses.push(answer(MOVE_ITEMS_STATUS.Success));
     }
-    return { body: m('MoveItems', ...responses) };
+    return { body: buildMoveItemsResponse({ responses }) };
   }
 }

@@ -173,4 +173,14 @@ describe(PingFolders.name, () => {
       'sent',
     ]);
   });
+
+  it('answers more folders than PING_MAX_FOLDERS Status 6 with the maximum, without parking', async () => {
+    const { command, parked } = setUp();
+    const folders = Array.from({ length: 301 }, (_, index) => `f${index}`);
+    const reply = await command.execute(pingContext(folders, new AbortController().signal));
+
+    expect(statusOf(reply)).toBe('6');
+    expect('body' in reply ? childText(reply.body, 'MaxFolders', 'Ping') : undefined).toBe('300');
+    expect(parked).toEqual([]);
+  });
 });

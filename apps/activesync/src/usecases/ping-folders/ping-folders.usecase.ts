@@ -1,5 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { child, childText, children, el, elementsOf } from '@pushmail/activesync';
+import {
+  buildPingResponse,
+  child,
+  childText,
+  children,
+  PING_STATUS,
+  type PingResponse,
+} from '@pushmail/activesync';
 import { SpanKind } from '@opentelemetry/api';
 import { CONFIG, extractTraceContext, startSpan } from '@pushmail/platform';
 import { DeviceTrail } from '@pushmail/edge';
@@ -16,20 +23,6 @@ import {
   type WatchEnd,
 } from '../../sync/collection-changes.js';
 import type { DeviceStanding } from '../../registry/device-views.js';
-
-/** Ping statuses ([MS-ASCMD] 2.2.3.177.11). */
-export const PingStatus = {
-  Expired: 1,
-  Changes: 2,
-  MissingParameters: 3,
-  SyntaxError: 4,
-  HeartbeatOutOfBounds: 5,
-  TooManyFolders: 6,
-  HierarchySyncRequired: 7,
-  ServerError: 8,
-} as const;
-
-const p = elementsOf('Ping');
 
 /**
  * Ping (Direct Push): parks the request until one of its folders changes (Status 2 with those
@@ -58,41 +51,29 @@ export class PingFolders implements EasCommand {
       const list = child(context.body, 'Folders', 'Ping');
       if (interval !== undefined) {
         const seconds = Number(interval);
-        if (!Number.isInteger(seconds)) return reply(PingStatus.SyntaxError);
+        if (!Number.isInteger(seconds)) return reply(PING_STATUS.ProtocolError);
         const min = this.config.PING_MIN_HEARTBEAT_SECONDS;
         const max = this.config.PING_MAX_HEARTBEAT_SECONDS;
         if (seconds < min || seconds > max) {
-          return {
-            body: el(
-              'Ping',
-              'Ping',
-              p('Status', String(PingStatus.HeartbeatOutOfBounds)),
-              p('HeartbeatInterval', String(seconds < min ? min : max)),
-            ),
-          };
+          return reply(PING_STATUS.InvalidHeartbeatInterval, {
+            heartbeatInterval: seconds < min ? min : max,
+          });
         }
         heartbeat = seconds;
       }
       if (list) {
         const ids = children(list, 'Folder', 'Ping').map((folder) => childText(folder, 'Id', 'Ping'));
-        if (ids.some((id) => id === undefined || id.length > 64)) return reply(PingStatus.SyntaxError);
+        if (ids.some((id) => id === undefined || id.length > 64)) return reply(PING_STATUS.ProtocolError);
         folders = [...new Set(ids as string[])];
       }
     }
-    if (!heartbeat || !folders || folders.length === 0) return reply(PingStatus.MissingParameters);
+    if (!heartbeat || !folders || folders.length === 0) return reply(PING_STATUS.MissingParameters);
     if (folders.length > this.config.PING_MAX_FOLDERS) {
-      return {
-        body: el(
-          'Ping',
-          'Ping',
-          p('Status', String(PingStatus.TooManyFolders)),
-          p('MaxFolders', String(this.config.PING_MAX_FOLDERS)),
-        ),
-      };
+      return reply(PING_STATUS.TooManyFolders, { maxFolders: this.config.PING_MAX_FOLDERS });
     }
     const hierarchy = await this.store.folderState(accountId, deviceId);
     if (!hierarchy || folders.some((id) => !(id in hierarchy.folders)))
-      return reply(PingStatus.HierarchySyncRequired);
+      return reply(PING_STATUS.FolderSyncRequired);
     // Phones send the same folders and heartbeat with every Ping: the record is written only when they move.
     const { pingFolders: lastFolders, pingHeartbeatSeconds: lastHeartbeat } = context.record;
     const remembered =
@@ -165,7 +146,7 @@ export class PingFolders implements EasCommand {
           changed(folders)
         );
       }
-      return reply(PingStatus.Expired);
+      return reply(PING_STATUS.Expired);
     };
     return this.changes
       .parkUntilChanged(
@@ -205,17 +186,11 @@ function traceAnswer(
   ).end();
 }
 
-function reply(status: number): EasReply {
-  return { body: el('Ping', 'Ping', p('Status', String(status))) };
+/** An answer of `status`, with the limit it names (Status 5 and 6). */
+function reply(status: number, limit: Pick<PingResponse, 'heartbeatInterval' | 'maxFolders'> = {}): EasReply {
+  return { body: buildPingResponse({ status, ...limit }) };
 }
 
 function changed(folders: string[]): EasReply {
-  return {
-    body: el(
-      'Ping',
-      'Ping',
-      p('Status', String(PingStatus.Changes)),
-      p('Folders', ...folders.map((id) => p('Folder', id))),
-    ),
-  };
+  return { body: buildPingResponse({ status: PING_STATUS.ChangesFound, folders }) };
 }

@@ -1,19 +1,22 @@
 import { randomInt } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { child, childText, el, tokenOf, type WbxmlElement } from '@pushmail/activesync';
+import {
+  child,
+  childText,
+  COMMON_STATUS,
+  el,
+  POLICY_STATUS,
+  POLICY_TYPE,
+  PROVISION_STATUS,
+  tokenOf,
+  type WbxmlElement,
+} from '@pushmail/activesync';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
-import { CommonStatus } from '../../protocol/eas-status.js';
 import { DeviceTrail } from '@pushmail/edge';
 import { DeviceStore } from '../../state/device-store.js';
 import { DeviceInformation } from '../update-settings/device-information.js';
 import { provisionDocument } from './provision-document.js';
 import { ProvisioningRecords } from './provisioning-records.js';
-
-const POLICY_TYPE = 'MS-EAS-Provisioning-WBXML';
-
-/** Provision statuses ([MS-ASPROV] 2.2.2.54.1) and Policy statuses (2.2.2.54.2). */
-const ProvisionStatus = { Success: 1, ProtocolError: 2, ServerError: 3 } as const;
-const PolicyStatus = { Success: 1, UnknownPolicyType: 3, WrongPolicyKey: 5 } as const;
 
 /** A policy key: a 32-bit unsigned number other than 0, which means "none". */
 function newPolicyKey(): number {
@@ -40,7 +43,7 @@ export class ProvisionDevice implements EasCommand {
 
   async execute(context: EasCommandContext): Promise<EasReply> {
     const body = context.body;
-    if (!body) return reply(ProvisionStatus.ProtocolError);
+    if (!body) return reply(PROVISION_STATUS.ProtocolError);
     const { accountId, deviceId } = context.device;
 
     // 14.1 and later send their DeviceInformation inside Provision.
@@ -57,23 +60,23 @@ export class ProvisionDevice implements EasCommand {
         const confirmed = await this.records.confirmWipe({ accountId, deviceId, wipeId: wipe.wipeId });
         if (!confirmed.recorded) return retrySoon('the wipe could not be recorded; retry shortly');
         context.log.info({ accountId, wipeId: wipe.wipeId }, 'remote wipe confirmed by the device');
-        return reply(ProvisionStatus.Success, informationReply);
+        return reply(PROVISION_STATUS.Success, informationReply);
       }
       return reply(
-        ProvisionStatus.Success,
+        PROVISION_STATUS.Success,
         informationReply,
         accountOnly ? el('Provision', 'AccountOnlyRemoteWipe') : el('Provision', 'RemoteWipe'),
       );
     }
 
     const policyRequest = child(child(body, 'Policies', 'Provision') ?? body, 'Policy', 'Provision');
-    if (!policyRequest) return reply(ProvisionStatus.ProtocolError, informationReply);
+    if (!policyRequest) return reply(PROVISION_STATUS.ProtocolError, informationReply);
     const policyType = childText(policyRequest, 'PolicyType', 'Provision');
     if (policyType !== POLICY_TYPE) {
       return reply(
-        ProvisionStatus.Success,
+        PROVISION_STATUS.Success,
         informationReply,
-        policies(el('Provision', 'PolicyType', policyType ?? ''), status(PolicyStatus.UnknownPolicyType)),
+        policies(el('Provision', 'PolicyType', policyType ?? ''), status(POLICY_STATUS.UnknownPolicyType)),
       );
     }
     const acknowledgedKey = childText(policyRequest, 'PolicyKey', 'Provision');
@@ -95,7 +98,7 @@ export class ProvisionDevice implements EasCommand {
         },
       });
       return reply(
-        ProvisionStatus.Success,
+        PROVISION_STATUS.Success,
         informationReply,
         policyGranted(temporaryKey, el('Provision', 'Data', provisionDocument(policy?.settings ?? null))),
       );
@@ -107,14 +110,14 @@ export class ProvisionDevice implements EasCommand {
       acknowledgedKey !== String(context.record.temporaryPolicyKey)
     ) {
       return reply(
-        ProvisionStatus.Success,
+        PROVISION_STATUS.Success,
         informationReply,
-        policies(el('Provision', 'PolicyType', POLICY_TYPE), status(PolicyStatus.WrongPolicyKey)),
+        policies(el('Provision', 'PolicyType', POLICY_TYPE), status(POLICY_STATUS.WrongPolicyKey)),
       );
     }
     if (acknowledgedStatus !== '1') {
       // The device could not apply the policy: it gets no key, and cannot sync.
-      return { body: el('Provision', 'Provision', status(CommonStatus.DeviceNotFullyProvisionable)) };
+      return { body: el('Provision', 'Provision', status(COMMON_STATUS.DeviceNotFullyProvisionable)) };
     }
     if (policy) {
       const acknowledged = await this.records.acknowledgePolicy({
@@ -135,7 +138,7 @@ export class ProvisionDevice implements EasCommand {
       policyId: policy?.policyId ?? null,
       policyVersion: policy?.version ?? null,
     });
-    return reply(ProvisionStatus.Success, informationReply, policyGranted(finalKey));
+    return reply(PROVISION_STATUS.Success, informationReply, policyGranted(finalKey));
   }
 }
 
@@ -151,7 +154,7 @@ function policies(...content: Array<WbxmlElement | undefined>): WbxmlElement {
 function policyGranted(policyKey: number, document?: WbxmlElement): WbxmlElement {
   return policies(
     el('Provision', 'PolicyType', POLICY_TYPE),
-    status(PolicyStatus.Success),
+    status(POLICY_STATUS.Success),
     el('Provision', 'PolicyKey', String(policyKey)),
     document,
   );

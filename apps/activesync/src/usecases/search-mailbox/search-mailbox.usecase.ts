@@ -1,14 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { child, childText, el, elementsOf, type WbxmlElement } from '@pushmail/activesync';
+import { child, childText, el, elementsOf, SEARCH_STATUS, type WbxmlElement } from '@pushmail/activesync';
 import { MailStore } from '../../mailbox/mail-store.js';
 import { FIRST_RESULTS, searchRange, searchText } from '../../mailbox/search-request.js';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
 import { bodyOptionsOf, chosenPreference } from '../../sync/body-preference.js';
 import { emailApplicationData, servedBody } from '../../sync/email-item.js';
-
-/** Search statuses ([MS-ASCMD] 2.2.3.177.14; the Store's 2.2.3.177.15). */
-const SearchStatus = { Success: 1, ServerError: 3, BadRequest: 2 } as const;
-const StoreStatus = { Success: 1, InvalidRequest: 2, ServerError: 3 } as const;
 
 const s = elementsOf('Search');
 
@@ -21,12 +17,12 @@ export class SearchMailbox implements EasCommand {
 
   async execute(context: EasCommandContext): Promise<EasReply> {
     const store = context.body ? child(context.body, 'Store', 'Search') : undefined;
-    if (!store) return { body: s('Search', s('Status', String(SearchStatus.BadRequest))) };
+    if (!store) return { body: s('Search', s('Status', String(SEARCH_STATUS.InvalidRequest))) };
     const answer = (status: number, ...content: WbxmlElement[]) =>
       ({
         body: s(
           'Search',
-          s('Status', String(SearchStatus.Success)),
+          s('Status', String(SEARCH_STATUS.Success)),
           s('Response', s('Store', s('Status', String(status)), ...content)),
         ),
       }) as EasReply;
@@ -34,12 +30,12 @@ export class SearchMailbox implements EasCommand {
       childText(store, 'Name', 'Search')?.toLowerCase() !== 'mailbox' ||
       context.standing.access === 'quarantined'
     ) {
-      return answer(StoreStatus.InvalidRequest);
+      return answer(SEARCH_STATUS.InvalidRequest);
     }
     const query = child(store, 'Query', 'Search');
     const and = query ? (child(query, 'And', 'Search') ?? query) : undefined;
     const text = searchText(and && childText(and, 'FreeText', 'Search'));
-    if (!text) return answer(StoreStatus.InvalidRequest);
+    if (!text) return answer(SEARCH_STATUS.InvalidRequest);
     const collectionId = and ? childText(and, 'CollectionId', 'AirSync') : undefined;
     const options = child(store, 'Options', 'Search');
     // A malformed Range is read as none.
@@ -57,6 +53,11 @@ export class SearchMailbox implements EasCommand {
       ),
     );
     const end = details.length === 0 ? first : first + details.length - 1;
-    return answer(StoreStatus.Success, ...results, s('Range', `${first}-${end}`), s('Total', String(total)));
+    return answer(
+      SEARCH_STATUS.Success,
+      ...results,
+      s('Range', `${first}-${end}`),
+      s('Total', String(total)),
+    );
   }
 }

@@ -1,11 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
+  buildSyncResponse,
   child,
   childText,
   children,
   decodeWbxml,
   el,
   encodeWbxml,
+  SYNC_STATUS,
   type WbxmlElement,
 } from '@pushmail/activesync';
 import { CONFIG } from '@pushmail/platform';
@@ -31,18 +33,6 @@ import { emailApplicationData, flagElements, servedBody } from '../../sync/email
 import { FolderView, type FolderViewRequest } from '../../sync/folder-view.js';
 import { windowOf } from '../../sync/item-diff.js';
 import { KeyedLock } from '../../sync/keyed-lock.js';
-
-/** Sync statuses ([MS-ASCMD] 2.2.3.177.16). */
-export const SyncStatus = {
-  Success: 1,
-  InvalidSyncKey: 3,
-  ProtocolError: 4,
-  ServerError: 5,
-  ConversionError: 6,
-  ObjectNotFound: 8,
-  HierarchyChanged: 12,
-  IncompleteRequest: 13,
-} as const;
 
 const DEFAULT_WINDOW_SIZE = 100;
 const a = (tag: string, ...content: Array<WbxmlElement | string | false | undefined>) =>
@@ -91,7 +81,7 @@ export class SyncEmail implements EasCommand {
   async execute(context: EasCommandContext): Promise<EasReply> {
     const body = context.body;
     // An empty Sync asks to repeat the last one; the gateway does not keep requests, so the device sends it whole.
-    if (!body) return top(SyncStatus.IncompleteRequest);
+    if (!body) return requestStatus(SYNC_STATUS.IncompleteRequest);
     const collectionsElement = child(body, 'Collections', 'AirSync');
     const requests: CollectionRequest[] = [];
     for (const element of collectionsElement ? children(collectionsElement, 'Collection', 'AirSync') : []) {
@@ -103,14 +93,14 @@ export class SyncEmail implements EasCommand {
         syncKey.length > 64 ||
         collectionId.length > 64
       ) {
-        return top(SyncStatus.ProtocolError);
+        return requestStatus(SYNC_STATUS.ProtocolError);
       }
       requests.push({ element, syncKey, collectionId });
     }
-    if (requests.length === 0) return top(SyncStatus.IncompleteRequest);
+    if (requests.length === 0) return requestStatus(SYNC_STATUS.IncompleteRequest);
     const { accountId, deviceId } = context.device;
     const hierarchy = await this.store.folderState(accountId, deviceId);
-    if (!hierarchy) return top(SyncStatus.HierarchyChanged);
+    if (!hierarchy) return requestStatus(SYNC_STATUS.FolderHierarchyChanged);
     const windowSize = sizeOf(childText(body, 'WindowSize', 'AirSync'), this.config.SYNC_MAX_WINDOW_SIZE);
 
     return this.lock.run(`${accountId}/${deviceId}`, async () => {
@@ -177,16 +167,16 @@ export class SyncEmail implements EasCommand {
     const { syncKey, collectionId, element } = request;
     const status = (value: number, key = syncKey) =>
       a('Collection', a('SyncKey', key), a('CollectionId', collectionId), a('Status', String(value)));
-    if (!folders.byId.has(collectionId)) return status(SyncStatus.HierarchyChanged);
+    if (!folders.byId.has(collectionId)) return status(SYNC_STATUS.FolderHierarchyChanged);
 
     if (syncKey === '0') {
       const first = nextSyncKey(null);
       await this.store.resetSyncState(accountId, deviceId, collectionId, first);
-      return status(SyncStatus.Success, first);
+      return status(SYNC_STATUS.Success, first);
     }
     const state = readState ?? (await this.store.syncState(accountId, deviceId, collectionId));
     if (state?.previousKey === syncKey && state.previousResponse) return replayed(state.previousResponse);
-    if (!state || state.syncKey !== syncKey) return status(SyncStatus.InvalidSyncKey, '0');
+    if (!state || state.syncKey !== syncKey) return status(SYNC_STATUS.InvalidSyncKey, '0');
 
     const options = child(element, 'Options', 'AirSync');
     const preference = chosenPreference(bodyOptionsOf(options));
@@ -267,7 +257,7 @@ export class SyncEmail implements EasCommand {
       'Collection',
       a('SyncKey', nextKey),
       a('CollectionId', collectionId),
-      a('Status', String(SyncStatus.Success)),
+      a('Status', String(SYNC_STATUS.Success)),
       responses.elements.length > 0 && a('Responses', ...responses.elements),
       more && a('MoreAvailable'),
       commands.length > 0 && a('Commands', ...commands),
@@ -278,7 +268,7 @@ export class SyncEmail implements EasCommand {
       items: held,
       response: encodeWbxml(el('AirSync', 'Sync', a('Collections', answer))),
     });
-    return advanced ? answer : status(SyncStatus.InvalidSyncKey, '0');
+    return advanced ? answer : status(SYNC_STATUS.InvalidSyncKey, '0');
   }
 
   /** The device's own changes, applied through mailbox; `held` follows them so they are not echoed back. */
@@ -309,7 +299,7 @@ export class SyncEmail implements EasCommand {
         // Email items are created by delivery and by sending, not by a device's Sync.
         const clientId = childText(command, 'ClientId', 'AirSync') ?? '';
         elements.push(
-          a('Add', a('ClientId', clientId.slice(0, 64)), a('Status', String(SyncStatus.ConversionError))),
+          a('Add', a('ClientId', clientId.slice(0, 64)), a('Status', String(SYNC_STATUS.ConversionError))),
         );
         continue;
       }
@@ -326,7 +316,7 @@ export class SyncEmail implements EasCommand {
                 a('Status', '1'),
                 await this.applicationData(accountId, detail, preference),
               )
-            : a('Fetch', a('ServerId', serverId), a('Status', String(SyncStatus.ObjectNotFound))),
+            : a('Fetch', a('ServerId', serverId), a('Status', String(SYNC_STATUS.ObjectNotFound))),
         );
         continue;
       }
@@ -334,7 +324,7 @@ export class SyncEmail implements EasCommand {
       // account's ids, or this account's from elsewhere, are "not found".
       if (!held[serverId] || quarantined) {
         if (command.tag === 'Change' || command.tag === 'Delete')
-          failed(command.tag, serverId, SyncStatus.ObjectNotFound);
+          failed(command.tag, serverId, SYNC_STATUS.ObjectNotFound);
         continue;
       }
       if (command.tag === 'Change') {
@@ -354,7 +344,7 @@ export class SyncEmail implements EasCommand {
     if (flagChanges.size > 0) {
       const notUpdated = await this.mail.setFlags(accountId, flagChanges);
       for (const [id, patch] of flagChanges) {
-        if (notUpdated.has(id)) failed('Change', id, SyncStatus.ObjectNotFound);
+        if (notUpdated.has(id)) failed('Change', id, SYNC_STATUS.ObjectNotFound);
         else held[id] = { ...held[id]!, ...patch };
       }
       changedByClient = true;
@@ -367,7 +357,7 @@ export class SyncEmail implements EasCommand {
           ? await this.mail.move(accountId, deletes, trash)
           : await this.mail.destroy(accountId, deletes);
       for (const id of deletes) {
-        if (notDone.has(id)) failed('Delete', id, SyncStatus.ObjectNotFound);
+        if (notDone.has(id)) failed('Delete', id, SYNC_STATUS.ObjectNotFound);
         else delete held[id];
       }
       changedByClient = true;
@@ -388,8 +378,9 @@ export class SyncEmail implements EasCommand {
   }
 }
 
-function top(status: number): EasReply {
-  return { body: el('AirSync', 'Sync', a('Status', String(status))) };
+/** A Sync answered with a Status for the request as a whole (and the bound it breaks, with Status 14). */
+export function requestStatus(status: number, limit?: number): EasReply {
+  return { body: buildSyncResponse(limit === undefined ? { status } : { status, limit }) };
 }
 
 function replayed(response: Buffer): WbxmlElement {

@@ -1,14 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { childText, decodeWbxml, el, encodeWbxml, type WbxmlElement } from '@pushmail/activesync';
+import {
+  buildFolderSyncResponse,
+  childText,
+  decodeWbxml,
+  encodeWbxml,
+  FOLDER_SYNC_STATUS,
+  type Folder,
+} from '@pushmail/activesync';
 import { hierarchyChanges, hierarchyOf } from '../../folders/folder-types.js';
 import { MailStore } from '../../mailbox/mail-store.js';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
 import { nextSyncKey, SyncStore } from '../../state/sync-store.js';
-
-/** FolderSync statuses ([MS-ASCMD] 2.2.3.177.5). */
-export const FolderSyncStatus = { Success: 1, ServerError: 6, InvalidSyncKey: 9, BadRequest: 10 } as const;
-
-const h = (tag: string, ...content: Array<WbxmlElement | string>) => el('FolderHierarchy', tag, ...content);
 
 /**
  * FolderSync: the account's mailboxes as EAS folders (the JMAP mailbox id is the ServerId), all of
@@ -26,51 +28,42 @@ export class SyncFolderHierarchy implements EasCommand {
 
   async execute(context: EasCommandContext): Promise<EasReply> {
     const key = context.body ? childText(context.body, 'SyncKey', 'FolderHierarchy') : undefined;
-    if (key === undefined || key.length > 64) return reply(FolderSyncStatus.BadRequest);
+    if (key === undefined || key.length > 64) return reply(FOLDER_SYNC_STATUS.ProtocolError);
     const { accountId, deviceId } = context.device;
     const state = key === '0' ? null : await this.store.folderState(accountId, deviceId);
     if (key !== '0') {
       if (state?.previousKey === key && state.previousResponse)
         return { body: decodeWbxml(state.previousResponse) };
-      if (!state || state.syncKey !== key) return reply(FolderSyncStatus.InvalidSyncKey);
+      if (!state || state.syncKey !== key) return reply(FOLDER_SYNC_STATUS.InvalidSyncKey);
     }
     const current = hierarchyOf(await this.mail.folders(accountId));
     const held = state?.folders ?? {};
     const changes = hierarchyChanges(held, current);
     const nextKey = nextSyncKey(state?.syncKey ?? null);
-    const folder = (id: string) => {
+    const folder = (id: string): Folder => {
       const entry = current[id]!;
-      return [
-        h('ServerId', id),
-        h('ParentId', entry.parentId),
-        h('DisplayName', entry.name),
-        h('Type', String(entry.type)),
-      ];
+      return { serverId: id, parentId: entry.parentId, displayName: entry.name, type: entry.type };
     };
-    const body = el(
-      'FolderHierarchy',
-      'FolderSync',
-      h('Status', String(FolderSyncStatus.Success)),
-      h('SyncKey', nextKey),
-      h(
-        'Changes',
-        h('Count', String(changes.added.length + changes.updated.length + changes.deleted.length)),
-        ...changes.updated.map((id) => h('Update', ...folder(id))),
-        ...changes.deleted.map((id) => h('Delete', h('ServerId', id))),
-        ...changes.added.map((id) => h('Add', ...folder(id))),
-      ),
-    );
+    const body = buildFolderSyncResponse({
+      status: FOLDER_SYNC_STATUS.Success,
+      syncKey: nextKey,
+      changes: {
+        update: changes.updated.map(folder),
+        delete: changes.deleted,
+        add: changes.added.map(folder),
+      },
+    });
     const saved = await this.store.saveFolderState(accountId, deviceId, key, {
       syncKey: nextKey,
       folders: current,
       response: encodeWbxml(body),
     });
     // Another request of the device moved the hierarchy first: its key is no longer current.
-    if (!saved) return reply(FolderSyncStatus.InvalidSyncKey);
+    if (!saved) return reply(FOLDER_SYNC_STATUS.InvalidSyncKey);
     return { body };
   }
 }
 
 function reply(status: number): EasReply {
-  return { body: el('FolderHierarchy', 'FolderSync', h('Status', String(status))) };
+  return { body: buildFolderSyncResponse({ status }) };
 }

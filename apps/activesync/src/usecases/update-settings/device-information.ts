@@ -1,17 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { child, childText, el, type WbxmlElement } from '@pushmail/activesync';
+import { child, childText, el, SETTINGS_STATUS, type WbxmlElement } from '@pushmail/activesync';
 import { EasAuthenticator } from '../../auth/eas-authenticator.js';
 import type { EasCommandContext } from '../../protocol/eas-command.js';
 import { DeviceStore } from '../../state/device-store.js';
-
-/** Settings statuses ([MS-ASCMD] 2.2.3.177.13). */
-export const SettingsStatus = {
-  Success: 1,
-  ProtocolError: 2,
-  AccessDenied: 3,
-  ServerUnavailable: 4,
-  InvalidArguments: 5,
-} as const;
 
 const text = (element: WbxmlElement, tag: string, max: number): string | null => {
   const value = childText(element, tag, 'Settings')?.trim();
@@ -39,7 +30,7 @@ export class DeviceInformation {
       return el(
         'Settings',
         'DeviceInformation',
-        el('Settings', 'Status', String(SettingsStatus.ProtocolError)),
+        el('Settings', 'Status', String(SETTINGS_STATUS.ProtocolError)),
       );
     const model = text(set, 'Model', 128);
     const os = text(set, 'OS', 128);

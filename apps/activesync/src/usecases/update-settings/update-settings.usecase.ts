@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { child, el, type WbxmlElement } from '@pushmail/activesync';
+import { child, el, SETTINGS_STATUS, type WbxmlElement } from '@pushmail/activesync';
 import { OutOfOffice } from '../set-out-of-office/out-of-office.js';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
-import { DeviceInformation, SettingsStatus } from './device-information.js';
+import { DeviceInformation } from './device-information.js';
 
 /**
  * Settings: the device's DeviceInformation (model, OS, friendly name; the IMEI and phone number
@@ -22,7 +22,7 @@ export class UpdateSettings implements EasCommand {
     const body = context.body;
     if (!body)
       return {
-        body: el('Settings', 'Settings', el('Settings', 'Status', String(SettingsStatus.ProtocolError))),
+        body: el('Settings', 'Settings', el('Settings', 'Status', String(SETTINGS_STATUS.ProtocolError))),
       };
     const parts: WbxmlElement[] = [];
     const information = child(body, 'DeviceInformation', 'Settings');
@@ -47,7 +47,7 @@ export class UpdateSettings implements EasCommand {
     }
     if (child(body, 'DevicePassword', 'Settings')) {
       parts.push(
-        el('Settings', 'DevicePassword', el('Settings', 'Status', String(SettingsStatus.AccessDenied))),
+        el('Settings', 'DevicePassword', el('Settings', 'Status', String(SETTINGS_STATUS.AccessDenied))),
       );
     }
     return { body: el('Settings', 'Settings', el('Settings', 'Status', '1'), ...parts) };

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mailArrivedEvent, rawMessage } from '../../testing/mail-fixtures.js';
 import { type MailboxTestApp, startMailboxApp } from '../../testing/mailbox-harness.js';
-import { type PlanNode, rowsReadInPlan } from '../../testing/plan-rows.js';
-import { StoreDeliveryUseCase } from '../../usecases/store-delivery/store-delivery.usecase.js';
+import { rowsRead } from '../../testing/plan-rows.js';
+import { expectNumberedWindows } from '../../testing/query-windows.js';
+import { largeAccount } from '../../testing/seeded-account.js';
 import { compileQuery, EmailMethods } from '../methods/email.methods.js';
 
 /** Large enough that reading the whole mailbox cannot pass for reading a page. */
@@ -72,40 +72,20 @@ describe(EmailMethods.name, () => {
     const rows = await listed(query.order, query.flaggedToo);
     return query.collapseThreads ? collapsed(rows) : rows.map((row) => row.id);
   };
-  const rowsRead = async (sql: string, params: unknown[]): Promise<number> => {
-    const { rows } = await harness.db.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(
-      `EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`,
-      params,
-    );
-    return rowsReadInPlan(rows[0]!['QUERY PLAN'][0]!.Plan);
-  };
 
   beforeAll(async () => {
     harness = await startMailboxApp();
-    const stored = await harness.app
-      .get(StoreDeliveryUseCase)
-      .execute([mailArrivedEvent(accountId, rawMessage({ subject: 'seed' }))]);
-    const seed = stored.changes[0]!.createdEmailIds[0]!;
-    const { rows } = await harness.db.query<{ id: string }>(
-      `SELECT id FROM mailbox.mailboxes WHERE account_id = $1 AND role = 'inbox'`,
-      [accountId],
-    );
-    inbox = rows[0]!.id;
     // Threads of four consecutive messages and threads of three spread across the whole mailbox;
     // two messages a second, so the id breaks ties; one in seven flagged.
-    await harness.db.query(
-      `INSERT INTO mailbox.emails
-       SELECT (jsonb_populate_record(e, jsonb_build_object(
-                'id', 'Mq' || md5($1 || g), 'delivery_id', 'q-' || g,
-                'thread_id', CASE WHEN g % 2 = 0 THEN 'Tnear' || (g / 8) ELSE 'Tfar' || (g % ($3::int / 6)) END,
-                'received_at', timestamptz '2026-01-01Z' + make_interval(secs => g / 2),
-                'keywords', CASE WHEN g % 7 = 0 THEN '{"$flagged": true}'::jsonb ELSE '{}'::jsonb END))).*
-         FROM mailbox.emails AS e, generate_series(1, $3::int - 1) AS g
-        WHERE e.id = $2`,
-      [accountId, seed, MAILBOX_SIZE],
-    );
-    await harness.db.query('VACUUM ANALYZE mailbox.emails');
-    await harness.db.query('VACUUM ANALYZE mailbox.email_mailboxes');
+    const roles = await largeAccount(harness, accountId, {
+      size: MAILBOX_SIZE,
+      fields: `
+          'id', 'Mq' || md5($1 || g), 'delivery_id', 'q-' || g,
+          'thread_id', CASE WHEN g % 2 = 0 THEN 'Tnear' || (g / 8) ELSE 'Tfar' || (g % ($3::int / 6)) END,
+          'received_at', timestamptz '2026-01-01Z' + make_interval(secs => g / 2),
+          'keywords', CASE WHEN g % 7 = 0 THEN '{"$flagged": true}'::jsonb ELSE '{}'::jsonb END`,
+    });
+    inbox = roles['inbox']!;
   }, 120_000);
 
   afterAll(async () => {
@@ -115,7 +95,7 @@ describe(EmailMethods.name, () => {
   it('reads a collapsed page of a large mailbox in rows of the page, not of the mailbox', async () => {
     for (const query of QUERIES.filter((each) => each.collapseThreads)) {
       const compiled = compileQuery(argsOf(query), accountId);
-      const read = await rowsRead(compiled.page, [...compiled.params, 0, PAGE]);
+      const read = await rowsRead(harness.db, compiled.page, [...compiled.params, 0, PAGE]);
       // About two rows a thread walked and one probe each (400 to 600 measured); keeping each
       // thread's first by reading and sorting the mailbox reads it all, twice with the join.
       expect(read, query.name).toBeLessThanOrEqual(MAILBOX_SIZE / 10);
@@ -126,13 +106,13 @@ describe(EmailMethods.name, () => {
     for (const query of QUERIES) {
       const anchor = (await expectedOf(query))[100]!;
       const compiled = compileQuery(argsOf(query), accountId);
-      let read = await rowsRead(compiled.anchor.find, [...compiled.params, anchor]);
+      let read = await rowsRead(harness.db, compiled.anchor.find, [...compiled.params, anchor]);
       if (compiled.anchor.count !== undefined) {
         const { rows } = await harness.db.query<{ key: string }>(compiled.anchor.find, [
           ...compiled.params,
           anchor,
         ]);
-        read += await rowsRead(compiled.anchor.count, [...compiled.params, anchor, rows[0]!.key]);
+        read += await rowsRead(harness.db, compiled.anchor.count, [...compiled.params, anchor, rows[0]!.key]);
       }
       // Numbering every result to find one reads the whole mailbox.
       expect(read, query.name).toBeLessThanOrEqual(MAILBOX_SIZE / 10);
@@ -140,36 +120,12 @@ describe(EmailMethods.name, () => {
   });
 
   it('answers what collapsing every result would: pages, positions, anchors and totals', async () => {
-    for (const query of QUERIES) {
-      const expected = await expectedOf(query);
-      const ask = (window: Record<string, unknown>) =>
-        one('Email/query', { ...argsOf(query), calculateTotal: true, ...window });
-      expect(await ask({ limit: PAGE }), query.name).toMatchObject({
-        ids: expected.slice(0, PAGE),
-        position: 0,
-        total: expected.length,
-      });
-      expect(await ask({ position: 1000, limit: PAGE }), query.name).toMatchObject({
-        ids: expected.slice(1000, 1000 + PAGE),
-        position: 1000,
-      });
-      expect(await ask({ position: -10, limit: PAGE }), query.name).toMatchObject({
-        ids: expected.slice(-10),
-        position: expected.length - 10,
-      });
-      for (const index of [0, 300, expected.length - 1]) {
-        expect(await ask({ anchor: expected[index], anchorOffset: -5, limit: 10 }), query.name).toMatchObject(
-          {
-            ids: expected.slice(Math.max(0, index - 5), Math.max(0, index - 5) + 10),
-            position: Math.max(0, index - 5),
-          },
-        );
-      }
-      expect(await ask({ anchor: expected[20], anchorOffset: 3, limit: 2 }), query.name).toMatchObject({
-        ids: expected.slice(23, 25),
-        position: 23,
-      });
-    }
+    await expectNumberedWindows(
+      QUERIES,
+      expectedOf,
+      (query, window) => one('Email/query', { ...argsOf(query), calculateTotal: true, ...window }),
+      PAGE,
+    );
   });
 
   it('answers anchorNotFound for an email that is not a result', async () => {

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mailArrivedEvent, rawMessage } from '../../testing/mail-fixtures.js';
 import { type MailboxTestApp, startMailboxApp } from '../../testing/mailbox-harness.js';
-import { type PlanNode, rowsReadInPlan } from '../../testing/plan-rows.js';
-import { StoreDeliveryUseCase } from '../../usecases/store-delivery/store-delivery.usecase.js';
+import { rowsRead } from '../../testing/plan-rows.js';
+import { expectNumberedWindows } from '../../testing/query-windows.js';
+import { largeAccount } from '../../testing/seeded-account.js';
 import { compileQuery, EmailMethods } from '../methods/email.methods.js';
 
 /** Large enough that reading the whole mailbox cannot pass for reading a page. */
@@ -64,51 +64,28 @@ describe(EmailMethods.name, () => {
     );
     return rows.map((row) => row.id);
   };
-  const rowsRead = async (sql: string, params: unknown[]): Promise<number> => {
-    const { rows } = await harness.db.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(
-      `EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`,
-      params,
-    );
-    return rowsReadInPlan(rows[0]!['QUERY PLAN'][0]!.Plan);
-  };
 
   beforeAll(async () => {
     harness = await startMailboxApp();
-    const stored = await harness.app
-      .get(StoreDeliveryUseCase)
-      .execute([mailArrivedEvent(accountId, rawMessage({ subject: 'seed' }))]);
-    const seed = stored.changes[0]!.createdEmailIds[0]!;
-    const { rows } = await harness.db.query<{ id: string }>(
-      `SELECT id FROM mailbox.mailboxes WHERE account_id = $1 AND role = 'inbox'`,
-      [accountId],
-    );
-    inbox = rows[0]!.id;
-    other = (
-      await harness.db.query<{ id: string }>(
-        `SELECT id FROM mailbox.mailboxes WHERE account_id = $1 AND role = 'archive'`,
-        [accountId],
-      )
-    ).rows[0]!.id;
     // Many ties in every key: two messages a sent second, one in 40 without a Date, 37 senders,
-    // 97 subjects; one in seven flagged; one in ten in another mailbox only.
-    await harness.db.query(
-      `INSERT INTO mailbox.emails
-       SELECT (jsonb_populate_record(e, jsonb_build_object(
-                'id', 'Ms' || md5($1 || g), 'delivery_id', 's-' || g, 'thread_id', 'Ts' || (g / 4),
-                'received_at', timestamptz '2026-01-01Z' + make_interval(secs => g),
-                'sent_at', CASE WHEN g % 40 = 0 THEN NULL
-                           ELSE timestamptz '2026-01-01Z' + make_interval(secs => (g * 7919) % $3::int / 2) END,
-                'sort_from', 'sender' || (g * 31) % 37 || '@example.com',
-                'sort_subject', 'topic ' || (g / 4) % 97,
-                'keywords', CASE WHEN g % 7 = 0 THEN '{"$flagged": true}'::jsonb ELSE '{}'::jsonb END,
-                'mailbox_ids', CASE WHEN g % 10 = 0 THEN jsonb_build_object($5::text, true)
-                               ELSE jsonb_build_object($4::text, true) END))).*
-         FROM mailbox.emails AS e, generate_series(1, $3::int - 1) AS g
-        WHERE e.id = $2`,
-      [accountId, seed, MAILBOX_SIZE, inbox, other],
-    );
-    await harness.db.query('VACUUM ANALYZE mailbox.emails');
-    await harness.db.query('VACUUM ANALYZE mailbox.email_mailboxes');
+    // 97 subjects; one in seven flagged; one in ten in another mailbox only (the inbox is $4, the
+    // archive $5).
+    const roles = await largeAccount(harness, accountId, {
+      size: MAILBOX_SIZE,
+      fields: `
+          'id', 'Ms' || md5($1 || g), 'delivery_id', 's-' || g, 'thread_id', 'Ts' || (g / 4),
+          'received_at', timestamptz '2026-01-01Z' + make_interval(secs => g),
+          'sent_at', CASE WHEN g % 40 = 0 THEN NULL
+                     ELSE timestamptz '2026-01-01Z' + make_interval(secs => (g * 7919) % $3::int / 2) END,
+          'sort_from', 'sender' || (g * 31) % 37 || '@example.com',
+          'sort_subject', 'topic ' || (g / 4) % 97,
+          'keywords', CASE WHEN g % 7 = 0 THEN '{"$flagged": true}'::jsonb ELSE '{}'::jsonb END,
+          'mailbox_ids', CASE WHEN g % 10 = 0 THEN jsonb_build_object($5::text, true)
+                         ELSE jsonb_build_object($4::text, true) END`,
+      params: (byRole) => [byRole['inbox'], byRole['archive']],
+    });
+    inbox = roles['inbox']!;
+    other = roles['archive']!;
   }, 300_000);
 
   afterAll(async () => {
@@ -116,36 +93,12 @@ describe(EmailMethods.name, () => {
   });
 
   it('answers what numbering every result would: pages, positions, anchors and totals', async () => {
-    for (const query of QUERIES) {
-      const expected = await expectedOf(query);
-      const ask = (window: Record<string, unknown>) =>
-        one('Email/query', { ...argsOf(query), calculateTotal: true, ...window });
-      expect(await ask({ limit: PAGE }), query.name).toMatchObject({
-        ids: expected.slice(0, PAGE),
-        position: 0,
-        total: expected.length,
-      });
-      expect(await ask({ position: 1000, limit: PAGE }), query.name).toMatchObject({
-        ids: expected.slice(1000, 1000 + PAGE),
-        position: 1000,
-      });
-      expect(await ask({ position: -10, limit: PAGE }), query.name).toMatchObject({
-        ids: expected.slice(-10),
-        position: expected.length - 10,
-      });
-      for (const index of [0, 300, expected.length - 1]) {
-        expect(await ask({ anchor: expected[index], anchorOffset: -5, limit: 10 }), query.name).toMatchObject(
-          {
-            ids: expected.slice(Math.max(0, index - 5), Math.max(0, index - 5) + 10),
-            position: Math.max(0, index - 5),
-          },
-        );
-      }
-      expect(await ask({ anchor: expected[20], anchorOffset: 3, limit: 2 }), query.name).toMatchObject({
-        ids: expected.slice(23, 25),
-        position: 23,
-      });
-    }
+    await expectNumberedWindows(
+      QUERIES,
+      expectedOf,
+      (query, window) => one('Email/query', { ...argsOf(query), calculateTotal: true, ...window }),
+      PAGE,
+    );
   });
 
   /**
@@ -166,9 +119,10 @@ describe(EmailMethods.name, () => {
   it('reads a page and finds an anchor near the top in rows of the page, not of the mailbox', async () => {
     for (const query of QUERIES) {
       const compiled = compileQuery(argsOf(query), accountId);
-      expect(await rowsRead(compiled.page, [...compiled.params, 0, PAGE]), query.name).toBeLessThanOrEqual(
-        MAILBOX_SIZE / 10 + 2 * (await largestTie(query)),
-      );
+      expect(
+        await rowsRead(harness.db, compiled.page, [...compiled.params, 0, PAGE]),
+        query.name,
+      ).toBeLessThanOrEqual(MAILBOX_SIZE / 10 + 2 * (await largestTie(query)));
       const anchor = (await expectedOf(query))[100]!;
       const { rows } = await harness.db.query<{ key: string }>(compiled.anchor.find, [
         ...compiled.params,
@@ -177,11 +131,11 @@ describe(EmailMethods.name, () => {
       expect(rows, query.name).toHaveLength(1);
       // Numbering every result to find one reads the whole mailbox, twice with the join.
       expect(
-        await rowsRead(compiled.anchor.find, [...compiled.params, anchor]),
+        await rowsRead(harness.db, compiled.anchor.find, [...compiled.params, anchor]),
         query.name,
       ).toBeLessThanOrEqual(MAILBOX_SIZE / 20);
       expect(
-        await rowsRead(compiled.anchor.count!, [...compiled.params, anchor, rows[0]!.key]),
+        await rowsRead(harness.db, compiled.anchor.count!, [...compiled.params, anchor, rows[0]!.key]),
         query.name,
       ).toBeLessThanOrEqual(MAILBOX_SIZE / 20 + 2 * (await largestTie(query)));
     }
@@ -251,8 +205,8 @@ describe(EmailMethods.name, () => {
         ids,
       ]);
       const read =
-        (await rowsRead(compiled.indexesOf!.find, [...compiled.params, ids])) +
-        (await rowsRead(compiled.indexesOf!.rank, [
+        (await rowsRead(harness.db, compiled.indexesOf!.find, [...compiled.params, ids])) +
+        (await rowsRead(harness.db, compiled.indexesOf!.rank, [
           ...compiled.params,
           found.map((row) => row.id),
           found.at(-1)!.key,

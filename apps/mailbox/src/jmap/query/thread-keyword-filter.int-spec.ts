@@ -5,7 +5,7 @@ import { type MailboxTestApp, startMailboxApp } from '../../testing/mailbox-harn
 import { StoreDeliveryUseCase } from '../../usecases/store-delivery/store-delivery.usecase.js';
 import { compileQuery } from '../methods/email.methods.js';
 import { compileEmailFilter } from './email-filter.js';
-import { type PlanNode, rowsReadInPlan } from '../../testing/plan-rows.js';
+import { rowsRead as rowsReadBy } from '../../testing/plan-rows.js';
 
 const THREAD_CONDITIONS = ['allInThreadHaveKeyword', 'someInThreadHaveKeyword', 'noneInThreadHaveKeyword'];
 
@@ -35,11 +35,7 @@ describe(compileEmailFilter.name, () => {
 
   const rowsRead = async (accountId: string, filter: unknown): Promise<number> => {
     const query = compileQuery({ filter }, accountId);
-    const { rows } = await harness.db.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(
-      `EXPLAIN (ANALYZE, FORMAT JSON) ${query.ranked}`,
-      query.params,
-    );
-    return rowsReadInPlan(rows[0]!['QUERY PLAN'][0]!.Plan, 'emails');
+    return rowsReadBy(harness.db, query.ranked, query.params, 'emails');
   };
 
   const count = async (accountId: string, condition: string): Promise<number> => {

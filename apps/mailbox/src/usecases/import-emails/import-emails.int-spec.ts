@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Invocation } from '@pushmail/jmap';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BLOB_TYPE_HEADER } from '../../blobs/blobs.controller.js';
-import { mailArrivedEvent, rawMessage, unstorableTextMessage } from '../../testing/mail-fixtures.js';
+import { unstorableTextMessage } from '../../testing/mail-fixtures.js';
 import { type MailboxTestApp, startMailboxApp } from '../../testing/mailbox-harness.js';
-import { StoreDeliveryUseCase } from '../store-delivery/store-delivery.usecase.js';
+import { seedAccount } from '../../testing/seeded-account.js';
 import { ImportEmailsUseCase } from './import-emails.usecase.js';
 
 describe(ImportEmailsUseCase.name, () => {
@@ -13,26 +12,12 @@ describe(ImportEmailsUseCase.name, () => {
   let inboxId: string;
 
   const call = (methodCalls: Invocation[]) => harness.jmap(accountId, methodCalls);
-  const upload = async (data: Buffer): Promise<string> => {
-    const response = await harness.internal(`/internal/blobs/${accountId}`, {
-      method: 'POST',
-      headers: { [BLOB_TYPE_HEADER]: 'message/rfc822' },
-      body: data,
-    });
-    expect(response.status).toBe(201);
-    return ((await response.json()) as { blobId: string }).blobId;
-  };
+  const upload = (data: Buffer) => harness.uploadBlob(accountId, data, 'message/rfc822');
 
   beforeAll(async () => {
     harness = await startMailboxApp();
     // The account and its mailboxes come with its first delivery.
-    await harness.app
-      .get(StoreDeliveryUseCase)
-      .execute([mailArrivedEvent(accountId, rawMessage({ subject: 'first' }))]);
-    const [[, mailboxes]] = (await call([['Mailbox/get', { accountId, ids: null }, 'm']])) as [Invocation];
-    inboxId = (mailboxes['list'] as Array<{ id: string; role: string }>).find(
-      (box) => box.role === 'inbox',
-    )!.id;
+    inboxId = (await seedAccount(harness, accountId, 'first')).roles['inbox']!;
   });
 
   afterAll(async () => {

@@ -1,19 +1,15 @@
 import { randomUUID } from 'node:crypto';
 
-import { CORE_CAPABILITY, type Invocation, MAIL_CAPABILITY } from '@pushmail/jmap';
 import libmime from 'libmime';
 import { simpleParser } from 'mailparser';
 import PostalMime from 'postal-mime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobStore } from '../../blobs/blob-store.service.js';
-import { BLOB_TYPE_HEADER } from '../../blobs/blobs.controller.js';
-import { mailArrivedEvent, rawMessage } from '../../testing/mail-fixtures.js';
 import { type MailboxTestApp, startMailboxApp } from '../../testing/mailbox-harness.js';
-import { StoreDeliveryUseCase } from '../store-delivery/store-delivery.usecase.js';
+import { seedAccount } from '../../testing/seeded-account.js';
 import { MAX_DRAFT_DEPTH } from './draft-structure.js';
 import { SetEmailsUseCase } from './set-emails.usecase.js';
 
-const using = [CORE_CAPABILITY, MAIL_CAPABILITY];
 const png = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
   'base64',
@@ -26,30 +22,8 @@ describe(`${SetEmailsUseCase.name} with bodyStructure`, () => {
   const accountId = randomUUID();
   let draftsId: string;
 
-  const call = async (name: string, args: Record<string, unknown>): Promise<Record<string, unknown>> => {
-    const response = await fetch(`${harness.baseUrl}/internal/jmap`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${harness.internalToken}` },
-      body: JSON.stringify({
-        accountId,
-        request: { using, methodCalls: [[name, { accountId, ...args }, 'c']] },
-      }),
-    });
-    expect(response.status).toBe(200);
-    const [[answered, result]] = ((await response.json()) as { methodResponses: Invocation[] })
-      .methodResponses as [Invocation];
-    expect(answered, JSON.stringify(result)).toBe(name);
-    return result;
-  };
-  const upload = async (data: Buffer, type: string): Promise<string> => {
-    const response = await fetch(`${harness.baseUrl}/internal/blobs/${accountId}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${harness.internalToken}`, [BLOB_TYPE_HEADER]: type },
-      body: data,
-    });
-    expect(response.status).toBe(201);
-    return ((await response.json()) as { blobId: string }).blobId;
-  };
+  const call = (name: string, args: Record<string, unknown>) => harness.jmapMethod(accountId, name, args);
+  const upload = (data: Buffer, type: string) => harness.uploadBlob(accountId, data, type);
   const create = async (email: Record<string, unknown>) => {
     const answer = await call('Email/set', { create: { k: { mailboxIds: { [draftsId]: true }, ...email } } });
     return {
@@ -60,13 +34,7 @@ describe(`${SetEmailsUseCase.name} with bodyStructure`, () => {
 
   beforeAll(async () => {
     harness = await startMailboxApp();
-    await harness.app
-      .get(StoreDeliveryUseCase)
-      .execute([mailArrivedEvent(accountId, rawMessage({ subject: 'first' }))]);
-    const mailboxes = await call('Mailbox/get', { ids: null });
-    draftsId = (mailboxes['list'] as Array<{ id: string; role: string }>).find(
-      (box) => box.role === 'drafts',
-    )!.id;
+    draftsId = (await seedAccount(harness, accountId, 'first')).roles['drafts']!;
   });
 
   afterAll(async () => {

@@ -87,13 +87,7 @@ describe(SetEmailsUseCase.name, () => {
 
   it('creates a draft with an uploaded attachment, whose part downloads as the uploaded bytes', async () => {
     const bytes = Buffer.from([0, 1, 2, 250, 251, 252]);
-    const upload = await internal(`/internal/blobs/${accountId}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/octet-stream', 'x-pushmail-blob-type': 'application/x-test' },
-      body: bytes,
-    });
-    expect(upload.status).toBe(201);
-    const { blobId } = (await upload.json()) as { blobId: string };
+    const blobId = await harness.uploadBlob(accountId, bytes, 'application/x-test');
 
     const created = await one('Email/set', {
       create: {

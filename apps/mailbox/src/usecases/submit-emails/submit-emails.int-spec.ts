@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { mailDeliveryStatusTopic, mailSubmittedV2Topic, type MailSubmittedV2 } from '@pushmail/contracts';
 import type { Invocation } from '@pushmail/jmap';
 import { createLogger, EventProducer } from '@pushmail/platform';
-import { type CollectedEvents, collectEventsFromNow, expectEventually } from '@pushmail/testing';
+import {
+  type CollectedEvents,
+  collectEventsFromNow,
+  expectEventually,
+  mailboxIdsByRole,
+} from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MailboxTestApp, startMailboxApp } from '../../testing/mailbox-harness.js';
 import { SubmitEmailsUseCase } from './submit-emails.usecase.js';
@@ -61,11 +66,7 @@ describe(SubmitEmailsUseCase.name, () => {
     submittedEvents = await collectEventsFromNow(harness.kafka, mailSubmittedV2Topic);
     producer = new EventProducer(harness.kafka, createLogger('test', 'warn'));
     await producer.connect();
-    const mailboxes = (await one('Mailbox/get', { ids: null }))['list'] as Array<{
-      id: string;
-      role: string;
-    }>;
-    roles = Object.fromEntries(mailboxes.map((mailbox) => [mailbox.role, mailbox.id]));
+    roles = mailboxIdsByRole(await one('Mailbox/get', { ids: null }));
   });
 
   afterAll(async () => {

@@ -1,0 +1,70 @@
+import { createRequire } from 'node:module';
+
+/**
+ * kafkajs 2.2.4 restarts a crashed consumer as a new member of its group (a new `ConsumerGroup`, no
+ * member id), and leaves the group first only if the old member had started fetching. A member
+ * that failed while joining — its JoinGroup answered, then its connection reset or its SyncGroup
+ * timed out — never leaves: the broker keeps it until its session expires (30 s), and every
+ * rebalance until then waits for it, or makes it the leader whose assignment the others wait for.
+ * Their SyncGroup then times out (the client's request timeout, 10 s, is shorter than the session),
+ * each such failure adds one more member that never leaves, and the group can go round like that
+ * for minutes. In local runs of `faults/network-faults.fault-spec.ts` mailbox stored nothing for up
+ * to 111 s after the link healed, its log showing SyncGroup timeouts and restarts; one CI run stored
+ * nothing for the 150 s the scenario waits.
+ *
+ * This wraps `joinAndSync`: when it fails after the broker gave the member an id, the member leaves
+ * the group (LeaveGroup, bounded to `LEAVE_TIMEOUT_MS`) before the error goes on to kafkajs's
+ * restart, so the next member's join does not wait for it. If the leave fails too (the link is still
+ * down), the session timeout removes the member, as before. A kafkajs whose method reads otherwise
+ * is left alone.
+ */
+
+export const LEAVE_TIMEOUT_MS = 5000;
+
+/** What kafkajs 2.2.4's joinAndSync does with an error that is not a rebalance: gives up the join. */
+const UNLEFT_FAILURE = 'bail(e)';
+
+export interface ConsumerGroupLike {
+  groupId: string;
+  memberId: string | null;
+  joinAndSync(): Promise<void>;
+  leave(): Promise<void>;
+}
+
+const fixed = new WeakSet<object>();
+
+/** Applies the fix to the kafkajs this process loads; true when the method is (now) the fixed one. */
+export function fixKafkajsFailedJoinLeaves(): boolean {
+  const require = createRequire(import.meta.url);
+  let ConsumerGroup: { prototype: ConsumerGroupLike };
+  try {
+    ConsumerGroup = require('kafkajs/src/consumer/consumerGroup.js') as { prototype: ConsumerGroupLike };
+  } catch {
+    return false;
+  }
+  return fixConsumerGroup(ConsumerGroup.prototype);
+}
+
+/** Wraps `joinAndSync` of a ConsumerGroup prototype that has kafkajs 2.2.4's handling. */
+export function fixConsumerGroup(prototype: ConsumerGroupLike): boolean {
+  if (fixed.has(prototype)) return true;
+  const original = prototype.joinAndSync;
+  if (typeof original !== 'function' || !String(original).includes(UNLEFT_FAILURE)) return false;
+  prototype.joinAndSync = async function joinAndSync(this: ConsumerGroupLike) {
+    try {
+      await original.call(this);
+    } catch (error) {
+      if (this.memberId) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          this.leave().catch(() => undefined),
+          new Promise<void>((resolve) => (timer = setTimeout(resolve, LEAVE_TIMEOUT_MS))),
+        ]);
+        clearTimeout(timer);
+      }
+      throw error;
+    }
+  };
+  fixed.add(prototype);
+  return true;
+}
