@@ -7,6 +7,7 @@ import {
   elementsOf,
   encodeMultipart,
   encodeWbxml,
+  ITEM_OPERATIONS_STATUS as FetchStatus,
   MULTIPART_CONTENT_TYPE,
   type WbxmlElement,
 } from '@pushmail/activesync';
@@ -17,18 +18,6 @@ import { BodyType, bodyOptionsOf, chosenPreference } from '../../sync/body-prefe
 import { emailApplicationData, servedBody } from '../../sync/email-item.js';
 import { FolderView } from '../../sync/folder-view.js';
 
-/** ItemOperations statuses ([MS-ASCMD] 2.2.3.177.8). */
-const FetchStatus = {
-  Success: 1,
-  ProtocolError: 2,
-  ServerError: 3,
-  ObjectNotFound: 6,
-  InvalidByteRange: 8,
-  StoreUnknown: 9,
-  DataTooLarge: 11,
-  NotSupported: 18,
-} as const;
-
 const i = elementsOf('ItemOperations');
 
 /**
@@ -37,7 +26,7 @@ const i = elementsOf('ItemOperations');
  * checked against the signed-in account. An attachment may be asked for by byte range (Options
  * Range, answered with the range served and the Total), and a device that accepts multipart gets
  * the attachments' bytes as parts of the answer instead of base64 in it.
- * EmptyFolderContents and Move are not supported and say so.
+ * EmptyFolderContents and Move are not supported and say so (Status 156, action not supported).
  */
 @Injectable()
 export class FetchItems implements EasCommand {
@@ -61,7 +50,7 @@ export class FetchItems implements EasCommand {
         responses.push(
           i(
             operation.tag === 'Move' ? 'Move' : 'EmptyFolderContents',
-            i('Status', String(FetchStatus.NotSupported)),
+            i('Status', String(FetchStatus.ActionNotSupported)),
           ),
         );
         continue;
@@ -89,7 +78,7 @@ export class FetchItems implements EasCommand {
   ): Promise<WbxmlElement> {
     const { accountId } = context.device;
     const store = childText(fetch, 'Store', 'ItemOperations');
-    if (store?.toLowerCase() !== 'mailbox') return i('Fetch', i('Status', String(FetchStatus.StoreUnknown)));
+    if (store?.toLowerCase() !== 'mailbox') return i('Fetch', i('Status', String(FetchStatus.UnknownStore)));
     const reference = childText(fetch, 'FileReference', 'AirSyncBase');
     if (reference !== undefined) {
       const lookup =
