@@ -67,6 +67,33 @@ describe(FetchItems.name, () => {
     expect(Buffer.from(childText(tail, 'Data')!, 'base64').equals(data.subarray(4000))).toBe(true);
   });
 
+  it('answers Move and EmptyFolderContents 156 (action not supported), never 18 (credentials required)', async () => {
+    const io = (tag: string, ...content: WbxmlElement[]) => el('ItemOperations', tag, ...content);
+    const answer = await client.command(
+      'ItemOperations',
+      io(
+        'ItemOperations',
+        io('EmptyFolderContents', el('AirSync', 'CollectionId', 'any')),
+        io('Move', io('ConversationId', 'c1'), io('DstFldId', 'any')),
+      ),
+    );
+    expect(childText(answer.body!, 'Status')).toBe('1');
+    const response = child(answer.body!, 'Response')!;
+    expect(childText(child(response, 'EmptyFolderContents')!, 'Status')).toBe('156');
+    expect(childText(child(response, 'Move')!, 'Status')).toBe('156');
+  });
+
+  it('answers an unknown FileReference 6 (object not found) and a store other than Mailbox 9', async () => {
+    const unknown = easRequests.itemFetch(el('AirSyncBase', 'FileReference', 'nowhere:1:1'));
+    expect(childText(fetchOf((await client.command('ItemOperations', unknown)).body), 'Status')).toBe('6');
+    const library = el(
+      'ItemOperations',
+      'ItemOperations',
+      el('ItemOperations', 'Fetch', el('ItemOperations', 'Store', 'DocumentLibrary')),
+    );
+    expect(childText(fetchOf((await client.command('ItemOperations', library)).body), 'Status')).toBe('9');
+  });
+
   it('answers Status 8 for a range that starts past the end or is not a range', async () => {
     for (const range of ['5000-5100', '10-5', 'all'])
       expect(childText(fetchOf((await client.command('ItemOperations', ranged(range))).body), 'Status')).toBe(
