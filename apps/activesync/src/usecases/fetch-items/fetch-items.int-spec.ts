@@ -18,6 +18,7 @@ describe(FetchItems.name, () => {
   const data = randomBytes(5000);
   let client: EasClient;
   let reference: string;
+  let messageId: string;
 
   beforeAll(async () => {
     await gateway.start();
@@ -35,6 +36,7 @@ describe(FetchItems.name, () => {
     });
     const collection = syncCollectionOf((await client.sync(inbox, childText(start, 'SyncKey')!)).body)!;
     const add = child(child(collection, 'Commands')!, 'Add')!;
+    messageId = childText(add, 'ServerId')!;
     reference = childText(
       child(child(child(add, 'ApplicationData')!, 'Attachments')!, 'Attachment')!,
       'FileReference',
@@ -92,6 +94,27 @@ describe(FetchItems.name, () => {
       el('ItemOperations', 'Fetch', el('ItemOperations', 'Store', 'DocumentLibrary')),
     );
     expect(childText(fetchOf((await client.command('ItemOperations', library)).body), 'Status')).toBe('9');
+  });
+
+  it('fetches a message by the LongId a Search gives, and answers naming both ServerId and LongId 2', async () => {
+    const byLongId = (...ids: WbxmlElement[]) =>
+      el(
+        'ItemOperations',
+        'ItemOperations',
+        el('ItemOperations', 'Fetch', el('ItemOperations', 'Store', 'Mailbox'), ...ids),
+      );
+    const found = fetchOf(
+      (await client.command('ItemOperations', byLongId(el('Search', 'LongId', messageId)))).body,
+    );
+    expect(childText(found, 'Status')).toBe('1');
+    expect(childText(found, 'LongId')).toBe(messageId);
+    expect(childText(child(found, 'Properties')!, 'Subject')).toBe('attached');
+    const unknown = fetchOf(
+      (await client.command('ItemOperations', byLongId(el('Search', 'LongId', 'M-none')))).body,
+    );
+    expect(childText(unknown, 'Status')).toBe('6');
+    const both = byLongId(el('AirSync', 'ServerId', messageId), el('Search', 'LongId', messageId));
+    expect(childText(fetchOf((await client.command('ItemOperations', both)).body), 'Status')).toBe('2');
   });
 
   it('answers Status 8 for a range that starts past the end or is not a range', async () => {

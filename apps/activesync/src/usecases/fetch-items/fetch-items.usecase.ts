@@ -21,7 +21,7 @@ import { FolderView } from '../../sync/folder-view.js';
 const i = elementsOf('ItemOperations');
 
 /**
- * ItemOperations Fetch from the Mailbox store: a message by ServerId (its body as preferred, or its
+ * ItemOperations Fetch from the Mailbox store: a message by ServerId or Search LongId (its body as preferred, or its
  * MIME) and an attachment by FileReference (up to ATTACHMENT_MAX_BYTES, Status 11 beyond), always
  * checked against the signed-in account. An attachment may be asked for by byte range (Options
  * Range, answered with the range served and the Total), and a device that accepts multipart gets
@@ -121,9 +121,16 @@ export class FetchItems implements EasCommand {
         ),
       );
     }
-    const serverId = childText(fetch, 'ServerId', 'AirSync');
+    // A message by ServerId (with its CollectionId) or by the LongId a Search answered with: both are
+    // the message's id here. Naming both, or neither, is a protocol error.
+    const byServerId = childText(fetch, 'ServerId', 'AirSync');
+    const longId = childText(fetch, 'LongId', 'Search');
+    const serverId = byServerId ?? longId;
     const collectionId = childText(fetch, 'CollectionId', 'AirSync');
-    if (!serverId || serverId.length > 64) return i('Fetch', i('Status', String(FetchStatus.ProtocolError)));
+    if (!serverId || serverId.length > 64 || (byServerId !== undefined && longId !== undefined))
+      return i('Fetch', i('Status', String(FetchStatus.ProtocolError)));
+    const named =
+      byServerId !== undefined ? el('AirSync', 'ServerId', serverId) : el('Search', 'LongId', serverId);
     const folders = await this.mail.folders(accountId);
     const request = {
       accountId,
@@ -139,7 +146,7 @@ export class FetchItems implements EasCommand {
         context.standing.access !== 'quarantined' &&
         !detail.mailboxIds.includes(collectionId))
     ) {
-      return i('Fetch', i('Status', String(FetchStatus.ObjectNotFound)), el('AirSync', 'ServerId', serverId));
+      return i('Fetch', i('Status', String(FetchStatus.ObjectNotFound)), named);
     }
     const options = bodyOptionsOf(child(fetch, 'Options', 'ItemOperations'));
     const preference = chosenPreference(options);
@@ -151,7 +158,7 @@ export class FetchItems implements EasCommand {
       'Fetch',
       i('Status', '1'),
       el('AirSync', 'CollectionId', collectionId ?? detail.mailboxIds[0] ?? ''),
-      el('AirSync', 'ServerId', serverId),
+      named,
       el('AirSync', 'Class', 'Email'),
       emailApplicationData(detail, servedBody(detail, preference, mime), 'Properties', 'ItemOperations'),
     );
