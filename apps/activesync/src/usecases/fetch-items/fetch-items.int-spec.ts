@@ -5,6 +5,7 @@ import {
   decodeMultipart,
   decodeWbxml,
   el,
+  elementsOf,
   MULTIPART_CONTENT_TYPE,
   type WbxmlElement,
 } from '@pushmail/activesync';
@@ -70,7 +71,7 @@ describe(FetchItems.name, () => {
   });
 
   it('answers Move and EmptyFolderContents 156 (action not supported), never 18 (credentials required)', async () => {
-    const io = (tag: string, ...content: WbxmlElement[]) => el('ItemOperations', tag, ...content);
+    const io = elementsOf('ItemOperations');
     const answer = await client.command(
       'ItemOperations',
       io(
