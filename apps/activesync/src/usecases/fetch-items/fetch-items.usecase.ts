@@ -109,7 +109,7 @@ export class FetchItems implements EasCommand {
       parts?.push(served);
       return i(
         'Fetch',
-        i('Status', '1'),
+        i('Status', String(FetchStatus.Success)),
         el('AirSyncBase', 'FileReference', reference),
         i(
           'Properties',
@@ -156,7 +156,7 @@ export class FetchItems implements EasCommand {
         : undefined;
     return i(
       'Fetch',
-      i('Status', '1'),
+      i('Status', String(FetchStatus.Success)),
       el('AirSync', 'CollectionId', collectionId ?? detail.mailboxIds[0] ?? ''),
       named,
       el('AirSync', 'Class', 'Email'),

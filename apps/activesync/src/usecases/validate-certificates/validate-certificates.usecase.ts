@@ -51,7 +51,7 @@ export class ValidateCertificates implements EasCommand {
     return {
       body: v(
         'ValidateCert',
-        v('Status', '1'),
+        v('Status', String(VALIDATE_CERT_STATUS.Success)),
         ...statuses.map((status) => v('Certificate', v('Status', String(status)))),
       ),
     };
