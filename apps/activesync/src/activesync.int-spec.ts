@@ -899,6 +899,41 @@ describe('activesync gateway', () => {
       );
       expect(statusOf(renamed.body)).toBe('1');
       const inbox = mailbox.folderId(account.accountId, 'inbox');
+      // FolderUpdate's 2 is "exists or special folder"; its 3 is only the Recipient information cache.
+      const renamedInbox = await client.command(
+        'FolderUpdate',
+        easRequests.folderUpdate(childText(renamed.body!, 'SyncKey')!, inbox, {
+          parentId: '0',
+          displayName: 'Not the inbox',
+        }),
+      );
+      expect(statusOf(renamedInbox.body)).toBe('2');
+      const clash = await client.command(
+        'FolderCreate',
+        easRequests.folderCreate(childText(renamed.body!, 'SyncKey')!, {
+          parentId: '0',
+          displayName: 'Bills',
+          type: '12',
+        }),
+      );
+      expect(statusOf(clash.body)).toBe('2');
+      const orphan = await client.command(
+        'FolderCreate',
+        easRequests.folderCreate(childText(renamed.body!, 'SyncKey')!, {
+          parentId: 'no-such-folder',
+          displayName: 'Orphan',
+          type: '12',
+        }),
+      );
+      expect(statusOf(orphan.body)).toBe('5');
+      const missing = await client.command(
+        'FolderUpdate',
+        easRequests.folderUpdate(childText(renamed.body!, 'SyncKey')!, 'no-such-folder', {
+          parentId: '0',
+          displayName: 'x',
+        }),
+      );
+      expect(statusOf(missing.body)).toBe('4');
       const special = await client.command(
         'FolderDelete',
         easRequests.folderDelete(childText(renamed.body!, 'SyncKey')!, inbox),
@@ -909,7 +944,15 @@ describe('activesync gateway', () => {
         easRequests.folderDelete(childText(renamed.body!, 'SyncKey')!, serverId),
       );
       expect(statusOf(deleted.body)).toBe('1');
-      const next = await folderSync(client, childText(deleted.body!, 'SyncKey')!);
+      const gone = await client.command(
+        'FolderDelete',
+        easRequests.folderDelete(childText(deleted.body!, 'SyncKey')!, serverId),
+      );
+      expect(statusOf(gone.body)).toBe('4');
+      const next = await folderSync(
+        client,
+        childText(gone.body!, 'SyncKey') ?? childText(deleted.body!, 'SyncKey')!,
+      );
       expect(childText(child(next.body!, 'Changes')!, 'Count')).toBe('0');
     });
 
@@ -1052,6 +1095,9 @@ describe('activesync gateway', () => {
       );
       const result = child(meeting.body!, 'Result')!;
       expect([childText(result, 'RequestId'), childText(result, 'Status')]).toEqual(['m1', '2']);
+      // A MeetingResponse naming no request is malformed: 2 (not retried), never 4 (server error, retried).
+      const empty = await client.command('MeetingResponse', el('MeetingResponse', 'MeetingResponse'));
+      expect(childText(child(empty.body!, 'Result')!, 'Status')).toBe('2');
     });
 
     it('refuses a message it cannot send with the ComposeMail Status that says why, before sending anything', async () => {

@@ -13,4 +13,5 @@ export * from './commands/item-operations.js';
 export * from './commands/move-items.js';
 export * from './commands/search.js';
 export * from './commands/compose-mail.js';
+export * from './commands/status-tables.js';
 export * from './client/eas-client.js';

@@ -12,6 +12,49 @@ export const FOLDER_SYNC_STATUS = {
   CodeUnknown: 12,
 } as const;
 
+/** FolderCreate Status values ([MS-ASCMD] 2.2.3.177.3); it has no 4. */
+export const FOLDER_CREATE_STATUS = {
+  Success: 1,
+  /** A folder of that name already exists under the parent. */
+  AlreadyExists: 2,
+  /** The parent is a special system folder (the Recipient information cache). */
+  SpecialParent: 3,
+  ParentNotFound: 5,
+  ServerError: 6,
+  InvalidSyncKey: 9,
+  /** Incorrectly formatted request. */
+  BadRequest: 10,
+  UnknownError: 11,
+  CodeUnknown: 12,
+} as const;
+
+/** FolderUpdate Status values ([MS-ASCMD] 2.2.3.177.6). */
+export const FOLDER_UPDATE_STATUS = {
+  Success: 1,
+  /** A folder of that name already exists, or the folder is a special folder (Inbox, Drafts, ...). */
+  ExistsOrSpecialFolder: 2,
+  /** The folder is the Recipient information cache. */
+  RecipientInformationFolder: 3,
+  NotFound: 4,
+  ParentNotFound: 5,
+  ServerError: 6,
+  InvalidSyncKey: 9,
+  BadRequest: 10,
+  UnknownError: 11,
+} as const;
+
+/** FolderDelete Status values ([MS-ASCMD] 2.2.3.177.4); it has no 2 or 5. */
+export const FOLDER_DELETE_STATUS = {
+  Success: 1,
+  /** A special system folder (Inbox, Outbox, Drafts, ...): it cannot be deleted. */
+  SpecialFolder: 3,
+  NotFound: 4,
+  ServerError: 6,
+  InvalidSyncKey: 9,
+  BadRequest: 10,
+  UnknownError: 11,
+} as const;
+
 /** Folder Type values ([MS-ASCMD] 2.2.3.186.3). */
 export const FOLDER_TYPE = {
   UserGeneric: 1,

@@ -21,7 +21,10 @@ export const ITEM_OPERATIONS_STATUS = {
   InvalidAttachment: 15,
   ResourceAccessDenied: 16,
   PartialSuccess: 17,
+  /** The resource needs credentials the device did not give: a phone may prompt for a password. */
   CredentialsRequired: 18,
+  /** The requested action (e.g. Move, EmptyFolderContents) is not supported. */
+  ActionNotSupported: 156,
 } as const;
 
 export const MAX_ITEM_OPERATIONS = 100;

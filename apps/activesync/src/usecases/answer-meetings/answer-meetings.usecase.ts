@@ -1,9 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { childText, children, elementsOf } from '@pushmail/activesync';
+import { childText, children, elementsOf, MEETING_RESPONSE_STATUS } from '@pushmail/activesync';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
-
-/** MeetingResponse statuses ([MS-ASCMD] 2.2.3.177.9). */
-const MeetingStatus = { InvalidMeetingRequest: 2, ServerError: 4 } as const;
 
 const m = elementsOf('MeetingResponse');
 
@@ -19,7 +16,12 @@ export class AnswerMeetings implements EasCommand {
   async execute(context: EasCommandContext): Promise<EasReply> {
     const requests = context.body ? children(context.body, 'Request', 'MeetingResponse') : [];
     if (requests.length === 0)
-      return { body: m('MeetingResponse', m('Result', m('Status', String(MeetingStatus.ServerError)))) };
+      return {
+        body: m(
+          'MeetingResponse',
+          m('Result', m('Status', String(MEETING_RESPONSE_STATUS.InvalidMeetingRequest))),
+        ),
+      };
     return {
       body: m(
         'MeetingResponse',
@@ -28,7 +30,7 @@ export class AnswerMeetings implements EasCommand {
           return m(
             'Result',
             id !== undefined && m('RequestId', id.slice(0, 256)),
-            m('Status', String(MeetingStatus.InvalidMeetingRequest)),
+            m('Status', String(MEETING_RESPONSE_STATUS.InvalidMeetingRequest)),
           );
         }),
       ),

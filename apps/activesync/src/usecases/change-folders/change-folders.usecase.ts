@@ -1,23 +1,27 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { childText, el, elementsOf, type WbxmlElement } from '@pushmail/activesync';
+import {
+  childText,
+  el,
+  elementsOf,
+  FOLDER_CREATE_STATUS,
+  FOLDER_DELETE_STATUS,
+  FOLDER_UPDATE_STATUS,
+  type WbxmlElement,
+} from '@pushmail/activesync';
 import { FolderType, hierarchyOf } from '../../folders/folder-types.js';
 import { MailStore } from '../../mailbox/mail-store.js';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
 import { nextSyncKey, SyncStore } from '../../state/sync-store.js';
 
-/** FolderCreate / FolderUpdate / FolderDelete statuses ([MS-ASCMD] 2.2.3.177.2-4). */
-const FolderStatus = {
-  Success: 1,
-  Exists: 2,
-  SpecialFolder: 3,
-  NotFound: 4,
-  ParentNotFound: 5,
-  ServerError: 6,
-  InvalidSyncKey: 9,
-  BadRequest: 10,
-} as const;
-
 const h = elementsOf('FolderHierarchy');
+
+/** The values the three commands share ([MS-ASCMD] 2.2.3.177.3, .4, .6 agree on these). */
+const Shared = {
+  Success: FOLDER_CREATE_STATUS.Success,
+  ServerError: FOLDER_CREATE_STATUS.ServerError,
+  InvalidSyncKey: FOLDER_CREATE_STATUS.InvalidSyncKey,
+  BadRequest: FOLDER_CREATE_STATUS.BadRequest,
+} as const;
 
 type FolderCommand = 'FolderCreate' | 'FolderUpdate' | 'FolderDelete';
 
@@ -37,24 +41,24 @@ abstract class ChangeFolder implements EasCommand {
   async execute(context: EasCommandContext): Promise<EasReply> {
     const body = context.body;
     const key = body ? childText(body, 'SyncKey', 'FolderHierarchy') : undefined;
-    if (!body || key === undefined) return this.reply(FolderStatus.BadRequest);
+    if (!body || key === undefined) return this.reply(Shared.BadRequest);
     const { accountId, deviceId } = context.device;
     const state = await this.store.folderState(accountId, deviceId);
-    if (!state || state.syncKey !== key) return this.reply(FolderStatus.InvalidSyncKey);
-    if (context.standing.access === 'quarantined') return this.reply(FolderStatus.ServerError);
+    if (!state || state.syncKey !== key) return this.reply(Shared.InvalidSyncKey);
+    if (context.standing.access === 'quarantined') return this.reply(Shared.ServerError);
     const folders = await this.mail.folders(accountId);
     const byId = new Map(folders.map((folder) => [folder.id, folder]));
     const outcome = await this.change(body, byId, accountId);
-    if (outcome.status !== FolderStatus.Success) return this.reply(outcome.status);
+    if (outcome.status !== Shared.Success) return this.reply(outcome.status);
     const nextKey = nextSyncKey(key);
     const held = { ...state.folders };
     const now = hierarchyOf(await this.mail.folders(accountId));
     if (outcome.removed) delete held[outcome.removed];
     if (outcome.touched && now[outcome.touched]) held[outcome.touched] = now[outcome.touched]!;
     if (!(await this.store.replaceFolders(accountId, deviceId, nextKey, held, key)))
-      return this.reply(FolderStatus.InvalidSyncKey);
+      return this.reply(Shared.InvalidSyncKey);
     return this.reply(
-      FolderStatus.Success,
+      Shared.Success,
       h('SyncKey', nextKey),
       outcome.touched && this.command === 'FolderCreate' ? h('ServerId', outcome.touched) : undefined,
     );
@@ -70,12 +74,8 @@ abstract class ChangeFolder implements EasCommand {
     return { body: el('FolderHierarchy', this.command, h('Status', String(status)), ...rest) };
   }
 
-  protected statusOfRefusal(type: string): number {
-    if (type === 'alreadyExists' || type === 'invalidProperties') return FolderStatus.Exists;
-    if (type === 'notFound') return FolderStatus.NotFound;
-    if (type === 'forbidden' || type === 'mailboxHasChild') return FolderStatus.SpecialFolder;
-    return FolderStatus.ServerError;
-  }
+  /** A JMAP Mailbox/set refusal as this command's Status. */
+  protected abstract statusOfRefusal(type: string): number;
 }
 
 function parentOf(text: string | undefined, folders: Map<string, unknown>): string | null | undefined {
@@ -83,17 +83,27 @@ function parentOf(text: string | undefined, folders: Map<string, unknown>): stri
   return folders.has(text) ? text : undefined;
 }
 
-/** Why the folder `serverId` may not be changed (unknown, or one of the account's special folders); undefined if it may. */
-function refusedFolder(serverId: string, folders: Map<string, { role: string | null }>): number | undefined {
+/** Whether `serverId` may be changed: 'unknown', 'special' (one of the account's role folders), or undefined if it may. */
+function refusedFolder(
+  serverId: string,
+  folders: Map<string, { role: string | null }>,
+): 'unknown' | 'special' | undefined {
   const folder = folders.get(serverId);
-  if (!folder) return FolderStatus.NotFound;
-  if (folder.role !== null) return FolderStatus.SpecialFolder;
+  if (!folder) return 'unknown';
+  if (folder.role !== null) return 'special';
   return undefined;
 }
 
 @Injectable()
 export class CreateFolder extends ChangeFolder {
   readonly command = 'FolderCreate';
+
+  protected statusOfRefusal(type: string): number {
+    if (type === 'alreadyExists' || type === 'invalidProperties') return FOLDER_CREATE_STATUS.AlreadyExists;
+    // Mailbox/set says notFound for a parent gone since the check.
+    if (type === 'notFound') return FOLDER_CREATE_STATUS.ParentNotFound;
+    return FOLDER_CREATE_STATUS.ServerError;
+  }
 
   protected async change(
     body: WbxmlElement,
@@ -102,16 +112,16 @@ export class CreateFolder extends ChangeFolder {
   ) {
     const name = childText(body, 'DisplayName', 'FolderHierarchy')?.trim();
     const type = Number(childText(body, 'Type', 'FolderHierarchy'));
-    if (!name || name.length > 255) return { status: FolderStatus.BadRequest };
+    if (!name || name.length > 255) return { status: FOLDER_CREATE_STATUS.BadRequest };
     // Only mail folders: calendars, contacts and the like are not pushmail's.
-    if (type !== FolderType.UserMail) return { status: FolderStatus.ServerError };
+    if (type !== FolderType.UserMail) return { status: FOLDER_CREATE_STATUS.ServerError };
     const parentId = parentOf(childText(body, 'ParentId', 'FolderHierarchy'), folders);
-    if (parentId === undefined) return { status: FolderStatus.ParentNotFound };
+    if (parentId === undefined) return { status: FOLDER_CREATE_STATUS.ParentNotFound };
     if ([...folders.values()].some((folder) => folder.parentId === parentId && folder.name === name))
-      return { status: FolderStatus.Exists };
+      return { status: FOLDER_CREATE_STATUS.AlreadyExists };
     const created = await this.mail.createFolder(accountId, name, parentId);
     return created.ok
-      ? { status: FolderStatus.Success, touched: created.id }
+      ? { status: FOLDER_CREATE_STATUS.Success, touched: created.id }
       : { status: this.statusOfRefusal(created.type) };
   }
 }
@@ -120,6 +130,14 @@ export class CreateFolder extends ChangeFolder {
 export class UpdateFolder extends ChangeFolder {
   readonly command = 'FolderUpdate';
 
+  protected statusOfRefusal(type: string): number {
+    // 2 covers both a name taken and a special folder; FolderUpdate's 3 is only the Recipient information cache.
+    if (type === 'alreadyExists' || type === 'invalidProperties' || type === 'forbidden')
+      return FOLDER_UPDATE_STATUS.ExistsOrSpecialFolder;
+    if (type === 'notFound') return FOLDER_UPDATE_STATUS.NotFound;
+    return FOLDER_UPDATE_STATUS.ServerError;
+  }
+
   protected async change(
     body: WbxmlElement,
     folders: Map<string, { role: string | null }>,
@@ -127,14 +145,15 @@ export class UpdateFolder extends ChangeFolder {
   ) {
     const serverId = childText(body, 'ServerId', 'FolderHierarchy');
     const name = childText(body, 'DisplayName', 'FolderHierarchy')?.trim();
-    if (!serverId || !name || name.length > 255) return { status: FolderStatus.BadRequest };
+    if (!serverId || !name || name.length > 255) return { status: FOLDER_UPDATE_STATUS.BadRequest };
     const refused = refusedFolder(serverId, folders);
-    if (refused !== undefined) return { status: refused };
+    if (refused === 'unknown') return { status: FOLDER_UPDATE_STATUS.NotFound };
+    if (refused === 'special') return { status: FOLDER_UPDATE_STATUS.ExistsOrSpecialFolder };
     const parentId = parentOf(childText(body, 'ParentId', 'FolderHierarchy'), folders);
-    if (parentId === undefined) return { status: FolderStatus.ParentNotFound };
+    if (parentId === undefined) return { status: FOLDER_UPDATE_STATUS.ParentNotFound };
     const updated = await this.mail.updateFolder(accountId, serverId, name, parentId);
     return updated.ok
-      ? { status: FolderStatus.Success, touched: serverId }
+      ? { status: FOLDER_UPDATE_STATUS.Success, touched: serverId }
       : { status: this.statusOfRefusal(updated.type) };
   }
 }
@@ -143,18 +162,27 @@ export class UpdateFolder extends ChangeFolder {
 export class DeleteFolder extends ChangeFolder {
   readonly command = 'FolderDelete';
 
+  protected statusOfRefusal(type: string): number {
+    if (type === 'notFound') return FOLDER_DELETE_STATUS.NotFound;
+    // FolderDelete has no value of its own for a folder that still has subfolders (mailboxHasChild):
+    // 3, "cannot be deleted by the client", rather than 6, which a phone retries.
+    if (type === 'forbidden' || type === 'mailboxHasChild') return FOLDER_DELETE_STATUS.SpecialFolder;
+    return FOLDER_DELETE_STATUS.ServerError;
+  }
+
   protected async change(
     body: WbxmlElement,
     folders: Map<string, { role: string | null }>,
     accountId: string,
   ) {
     const serverId = childText(body, 'ServerId', 'FolderHierarchy');
-    if (!serverId) return { status: FolderStatus.BadRequest };
+    if (!serverId) return { status: FOLDER_DELETE_STATUS.BadRequest };
     const refused = refusedFolder(serverId, folders);
-    if (refused !== undefined) return { status: refused };
+    if (refused === 'unknown') return { status: FOLDER_DELETE_STATUS.NotFound };
+    if (refused === 'special') return { status: FOLDER_DELETE_STATUS.SpecialFolder };
     const destroyed = await this.mail.destroyFolder(accountId, serverId);
     return destroyed.ok
-      ? { status: FolderStatus.Success, removed: serverId }
+      ? { status: FOLDER_DELETE_STATUS.Success, removed: serverId }
       : { status: this.statusOfRefusal(destroyed.type) };
   }
 }

@@ -5,6 +5,7 @@ import {
   decodeMultipart,
   decodeWbxml,
   el,
+  elementsOf,
   MULTIPART_CONTENT_TYPE,
   type WbxmlElement,
 } from '@pushmail/activesync';
@@ -18,6 +19,7 @@ describe(FetchItems.name, () => {
   const data = randomBytes(5000);
   let client: EasClient;
   let reference: string;
+  let messageId: string;
 
   beforeAll(async () => {
     await gateway.start();
@@ -35,6 +37,7 @@ describe(FetchItems.name, () => {
     });
     const collection = syncCollectionOf((await client.sync(inbox, childText(start, 'SyncKey')!)).body)!;
     const add = child(child(collection, 'Commands')!, 'Add')!;
+    messageId = childText(add, 'ServerId')!;
     reference = childText(
       child(child(child(add, 'ApplicationData')!, 'Attachments')!, 'Attachment')!,
       'FileReference',
@@ -65,6 +68,54 @@ describe(FetchItems.name, () => {
     )!;
     expect(childText(tail, 'Range')).toBe('4000-4999');
     expect(Buffer.from(childText(tail, 'Data')!, 'base64').equals(data.subarray(4000))).toBe(true);
+  });
+
+  it('answers Move and EmptyFolderContents 156 (action not supported), never 18 (credentials required)', async () => {
+    const io = elementsOf('ItemOperations');
+    const answer = await client.command(
+      'ItemOperations',
+      io(
+        'ItemOperations',
+        io('EmptyFolderContents', el('AirSync', 'CollectionId', 'any')),
+        io('Move', io('ConversationId', 'c1'), io('DstFldId', 'any')),
+      ),
+    );
+    expect(childText(answer.body!, 'Status')).toBe('1');
+    const response = child(answer.body!, 'Response')!;
+    expect(childText(child(response, 'EmptyFolderContents')!, 'Status')).toBe('156');
+    expect(childText(child(response, 'Move')!, 'Status')).toBe('156');
+  });
+
+  it('answers an unknown FileReference 6 (object not found) and a store other than Mailbox 9', async () => {
+    const unknown = easRequests.itemFetch(el('AirSyncBase', 'FileReference', 'nowhere:1:1'));
+    expect(childText(fetchOf((await client.command('ItemOperations', unknown)).body), 'Status')).toBe('6');
+    const library = el(
+      'ItemOperations',
+      'ItemOperations',
+      el('ItemOperations', 'Fetch', el('ItemOperations', 'Store', 'DocumentLibrary')),
+    );
+    expect(childText(fetchOf((await client.command('ItemOperations', library)).body), 'Status')).toBe('9');
+  });
+
+  it('fetches a message by the LongId a Search gives, and answers naming both ServerId and LongId 2', async () => {
+    const byLongId = (...ids: WbxmlElement[]) =>
+      el(
+        'ItemOperations',
+        'ItemOperations',
+        el('ItemOperations', 'Fetch', el('ItemOperations', 'Store', 'Mailbox'), ...ids),
+      );
+    const found = fetchOf(
+      (await client.command('ItemOperations', byLongId(el('Search', 'LongId', messageId)))).body,
+    );
+    expect(childText(found, 'Status')).toBe('1');
+    expect(childText(found, 'LongId')).toBe(messageId);
+    expect(childText(child(found, 'Properties')!, 'Subject')).toBe('attached');
+    const unknown = fetchOf(
+      (await client.command('ItemOperations', byLongId(el('Search', 'LongId', 'M-none')))).body,
+    );
+    expect(childText(unknown, 'Status')).toBe('6');
+    const both = byLongId(el('AirSync', 'ServerId', messageId), el('Search', 'LongId', messageId));
+    expect(childText(fetchOf((await client.command('ItemOperations', both)).body), 'Status')).toBe('2');
   });
 
   it('answers Status 8 for a range that starts past the end or is not a range', async () => {

@@ -7,6 +7,7 @@ import {
   elementsOf,
   encodeMultipart,
   encodeWbxml,
+  ITEM_OPERATIONS_STATUS as FetchStatus,
   MULTIPART_CONTENT_TYPE,
   type WbxmlElement,
 } from '@pushmail/activesync';
@@ -17,27 +18,15 @@ import { BodyType, bodyOptionsOf, chosenPreference } from '../../sync/body-prefe
 import { emailApplicationData, servedBody } from '../../sync/email-item.js';
 import { FolderView } from '../../sync/folder-view.js';
 
-/** ItemOperations statuses ([MS-ASCMD] 2.2.3.177.8). */
-const FetchStatus = {
-  Success: 1,
-  ProtocolError: 2,
-  ServerError: 3,
-  ObjectNotFound: 6,
-  InvalidByteRange: 8,
-  StoreUnknown: 9,
-  DataTooLarge: 11,
-  NotSupported: 18,
-} as const;
-
 const i = elementsOf('ItemOperations');
 
 /**
- * ItemOperations Fetch from the Mailbox store: a message by ServerId (its body as preferred, or its
+ * ItemOperations Fetch from the Mailbox store: a message by ServerId or Search LongId (its body as preferred, or its
  * MIME) and an attachment by FileReference (up to ATTACHMENT_MAX_BYTES, Status 11 beyond), always
  * checked against the signed-in account. An attachment may be asked for by byte range (Options
  * Range, answered with the range served and the Total), and a device that accepts multipart gets
  * the attachments' bytes as parts of the answer instead of base64 in it.
- * EmptyFolderContents and Move are not supported and say so.
+ * EmptyFolderContents and Move are not supported and say so (Status 156, action not supported).
  */
 @Injectable()
 export class FetchItems implements EasCommand {
@@ -61,7 +50,7 @@ export class FetchItems implements EasCommand {
         responses.push(
           i(
             operation.tag === 'Move' ? 'Move' : 'EmptyFolderContents',
-            i('Status', String(FetchStatus.NotSupported)),
+            i('Status', String(FetchStatus.ActionNotSupported)),
           ),
         );
         continue;
@@ -89,7 +78,7 @@ export class FetchItems implements EasCommand {
   ): Promise<WbxmlElement> {
     const { accountId } = context.device;
     const store = childText(fetch, 'Store', 'ItemOperations');
-    if (store?.toLowerCase() !== 'mailbox') return i('Fetch', i('Status', String(FetchStatus.StoreUnknown)));
+    if (store?.toLowerCase() !== 'mailbox') return i('Fetch', i('Status', String(FetchStatus.UnknownStore)));
     const reference = childText(fetch, 'FileReference', 'AirSyncBase');
     if (reference !== undefined) {
       const lookup =
@@ -120,7 +109,7 @@ export class FetchItems implements EasCommand {
       parts?.push(served);
       return i(
         'Fetch',
-        i('Status', '1'),
+        i('Status', String(FetchStatus.Success)),
         el('AirSyncBase', 'FileReference', reference),
         i(
           'Properties',
@@ -132,9 +121,16 @@ export class FetchItems implements EasCommand {
         ),
       );
     }
-    const serverId = childText(fetch, 'ServerId', 'AirSync');
+    // A message by ServerId (with its CollectionId) or by the LongId a Search answered with: both are
+    // the message's id here. Naming both, or neither, is a protocol error.
+    const byServerId = childText(fetch, 'ServerId', 'AirSync');
+    const longId = childText(fetch, 'LongId', 'Search');
+    const serverId = byServerId ?? longId;
     const collectionId = childText(fetch, 'CollectionId', 'AirSync');
-    if (!serverId || serverId.length > 64) return i('Fetch', i('Status', String(FetchStatus.ProtocolError)));
+    if (!serverId || serverId.length > 64 || (byServerId !== undefined && longId !== undefined))
+      return i('Fetch', i('Status', String(FetchStatus.ProtocolError)));
+    const named =
+      byServerId !== undefined ? el('AirSync', 'ServerId', serverId) : el('Search', 'LongId', serverId);
     const folders = await this.mail.folders(accountId);
     const request = {
       accountId,
@@ -150,7 +146,7 @@ export class FetchItems implements EasCommand {
         context.standing.access !== 'quarantined' &&
         !detail.mailboxIds.includes(collectionId))
     ) {
-      return i('Fetch', i('Status', String(FetchStatus.ObjectNotFound)), el('AirSync', 'ServerId', serverId));
+      return i('Fetch', i('Status', String(FetchStatus.ObjectNotFound)), named);
     }
     const options = bodyOptionsOf(child(fetch, 'Options', 'ItemOperations'));
     const preference = chosenPreference(options);
@@ -160,9 +156,9 @@ export class FetchItems implements EasCommand {
         : undefined;
     return i(
       'Fetch',
-      i('Status', '1'),
+      i('Status', String(FetchStatus.Success)),
       el('AirSync', 'CollectionId', collectionId ?? detail.mailboxIds[0] ?? ''),
-      el('AirSync', 'ServerId', serverId),
+      named,
       el('AirSync', 'Class', 'Email'),
       emailApplicationData(detail, servedBody(detail, preference, mime), 'Properties', 'ItemOperations'),
     );

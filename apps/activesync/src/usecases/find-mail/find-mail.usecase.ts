@@ -1,12 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { child, childText, el, elementsOf } from '@pushmail/activesync';
+import { child, childText, el, elementsOf, FIND_STATUS } from '@pushmail/activesync';
 import { MailStore } from '../../mailbox/mail-store.js';
 import { searchRange, searchText } from '../../mailbox/search-request.js';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
 import { easDate, formatAddresses } from '../../sync/email-item.js';
-
-/** Find statuses ([MS-ASCMD] 2.2.3.177.7, 16.1). */
-const FindStatus = { Success: 1, InvalidRequest: 2 } as const;
 
 const f = elementsOf('Find');
 
@@ -22,7 +19,7 @@ export class FindMail implements EasCommand {
   constructor(@Inject(MailStore) private readonly mail: MailStore) {}
 
   async execute(context: EasCommandContext): Promise<EasReply> {
-    const invalid: EasReply = { body: f('Find', f('Status', String(FindStatus.InvalidRequest))) };
+    const invalid: EasReply = { body: f('Find', f('Status', String(FIND_STATUS.InvalidRequest))) };
     const execute = context.body ? child(context.body, 'ExecuteSearch', 'Find') : undefined;
     const criterion = execute ? child(execute, 'MailBoxSearchCriterion', 'Find') : undefined;
     const query = criterion ? child(criterion, 'Query', 'Find') : undefined;
@@ -60,11 +57,11 @@ export class FindMail implements EasCommand {
     return {
       body: f(
         'Find',
-        f('Status', String(FindStatus.Success)),
+        f('Status', String(FIND_STATUS.Success)),
         f(
           'Response',
           el('ItemOperations', 'Store', 'Mailbox'),
-          f('Status', String(FindStatus.Success)),
+          f('Status', String(FIND_STATUS.Success)),
           ...results,
           results.length > 0 && f('Range', `${first}-${first + results.length - 1}`),
           f('Total', String(total)),

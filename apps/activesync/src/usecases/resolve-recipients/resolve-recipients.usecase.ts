@@ -1,10 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { children, elementsOf, textOf } from '@pushmail/activesync';
+import {
+  children,
+  elementsOf,
+  RESOLVE_RECIPIENT_STATUS,
+  RESOLVE_RECIPIENTS_STATUS,
+  textOf,
+} from '@pushmail/activesync';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
 import { DeviceViews } from '../../registry/device-views.js';
-
-/** ResolveRecipients statuses ([MS-ASCMD] 2.2.3.177.12). */
-export const ResolveStatus = { Success: 1, Unresolved: 4, ProtocolError: 5 } as const;
 
 /** Entries one request may ask about ([MS-ASCMD]: at most 100 To elements). */
 const MAX_ENTRIES = 100;
@@ -30,7 +33,7 @@ export class ResolveRecipients implements EasCommand {
       ? children(context.body, 'To', 'ResolveRecipients').map((to) => textOf(to) ?? '')
       : [];
     if (entries.length === 0 || entries.length > MAX_ENTRIES || entries.some((to) => to.length > 320))
-      return { body: r('ResolveRecipients', r('Status', String(ResolveStatus.ProtocolError))) };
+      return { body: r('ResolveRecipients', r('Status', String(RESOLVE_RECIPIENTS_STATUS.ProtocolError))) };
     const own = context.device.address.toLowerCase();
     const hosted = this.views.accountsOfAddresses(
       new Set(entries.map((to) => to.trim().toLowerCase()).filter((to) => ADDRESS.test(to))),
@@ -43,17 +46,19 @@ export class ResolveRecipients implements EasCommand {
         return r(
           'Response',
           r('To', to),
-          r('Status', String(ResolveStatus.Unresolved)),
+          r('Status', String(RESOLVE_RECIPIENT_STATUS.Unresolved)),
           r('RecipientCount', '0'),
         );
       return r(
         'Response',
         r('To', to),
-        r('Status', String(ResolveStatus.Success)),
+        r('Status', String(RESOLVE_RECIPIENT_STATUS.Success)),
         r('RecipientCount', '1'),
         r('Recipient', r('Type', '1'), r('DisplayName', address), r('EmailAddress', address)),
       );
     });
-    return { body: r('ResolveRecipients', r('Status', String(ResolveStatus.Success)), ...responses) };
+    return {
+      body: r('ResolveRecipients', r('Status', String(RESOLVE_RECIPIENTS_STATUS.Success)), ...responses),
+    };
   }
 }

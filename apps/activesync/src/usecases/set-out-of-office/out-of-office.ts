@@ -5,6 +5,7 @@ import {
   child,
   el,
   readSettingsRequest,
+  SETTINGS_STATUS,
   type OofSettings,
   type WbxmlElement,
 } from '@pushmail/activesync';
@@ -13,9 +14,6 @@ import { DataSource, type Repository } from 'typeorm';
 import { MAILBOX_API, type MailboxApi, MethodFailedError } from '../../mailbox/mailbox-client.js';
 import { OutOfOfficeSetting } from './out-of-office.entity.js';
 import { oofOf, vacationOf } from './vacation-mapping.js';
-
-/** Settings statuses for Oof ([MS-ASCMD] 2.2.3.177.14). */
-const OofStatus = { Success: 1, ProtocolError: 2, InvalidArguments: 5 } as const;
 
 /** One message per audience: internal, known external, unknown external. */
 const MAX_MESSAGES = 3;
@@ -59,15 +57,15 @@ export class OutOfOffice {
       request = readSettingsRequest(el('Settings', 'Settings', oof)).oof;
     } catch (error) {
       if (error instanceof ActiveSyncCommandError)
-        return reply({ status: OofStatus.ProtocolError }, protocolVersion);
+        return reply({ status: SETTINGS_STATUS.ProtocolError }, protocolVersion);
       throw error;
     }
-    if (!request) return reply({ status: OofStatus.ProtocolError }, protocolVersion);
+    if (!request) return reply({ status: SETTINGS_STATUS.ProtocolError }, protocolVersion);
     const stored = await this.repo.findOneBy({ accountId });
     const current = oofOf(await this.vacation(accountId), stored?.settings);
-    if ('get' in request) return reply({ status: OofStatus.Success, get: current }, protocolVersion);
+    if ('get' in request) return reply({ status: SETTINGS_STATUS.Success, get: current }, protocolVersion);
     const settings = request.set;
-    if (invalidOof(settings)) return reply({ status: OofStatus.InvalidArguments }, protocolVersion);
+    if (invalidOof(settings)) return reply({ status: SETTINGS_STATUS.InvalidArguments }, protocolVersion);
     // A Set that names no state keeps the current one; the messages it sends replace theirs by audience.
     const messages = new Map(current.messages.map((message) => [message.audience, message]));
     for (const message of settings.messages) messages.set(message.audience, message);
@@ -78,12 +76,12 @@ export class OutOfOffice {
     if (merged.state === 2) {
       merged.startTime = settings.startTime ?? current.startTime ?? '';
       merged.endTime = settings.endTime ?? current.endTime ?? '';
-      if (invalidOof(merged)) return reply({ status: OofStatus.InvalidArguments }, protocolVersion);
+      if (invalidOof(merged)) return reply({ status: SETTINGS_STATUS.InvalidArguments }, protocolVersion);
     }
     if (!(await this.setVacation(accountId, vacationOf(merged))))
-      return reply({ status: OofStatus.InvalidArguments }, protocolVersion);
+      return reply({ status: SETTINGS_STATUS.InvalidArguments }, protocolVersion);
     await this.repo.upsert({ accountId, settings: merged, updatedAt: new Date() }, ['accountId']);
-    return reply({ status: OofStatus.Success }, protocolVersion);
+    return reply({ status: SETTINGS_STATUS.Success }, protocolVersion);
   }
 
   private async vacation(accountId: string): Promise<VacationResponseValue> {

@@ -313,7 +313,7 @@ export class SyncEmail implements EasCommand {
             ? a(
                 'Fetch',
                 a('ServerId', serverId),
-                a('Status', '1'),
+                a('Status', String(SYNC_STATUS.Success)),
                 await this.applicationData(accountId, detail, preference),
               )
             : a('Fetch', a('ServerId', serverId), a('Status', String(SYNC_STATUS.ObjectNotFound))),

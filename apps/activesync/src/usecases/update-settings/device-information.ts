@@ -48,6 +48,6 @@ export class DeviceInformation {
         os: os ?? context.description.os,
       });
     }
-    return el('Settings', 'DeviceInformation', el('Settings', 'Status', '1'));
+    return el('Settings', 'DeviceInformation', el('Settings', 'Status', String(SETTINGS_STATUS.Success)));
   }
 }

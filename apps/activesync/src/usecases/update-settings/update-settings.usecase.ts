@@ -36,7 +36,7 @@ export class UpdateSettings implements EasCommand {
         el(
           'Settings',
           'UserInformation',
-          el('Settings', 'Status', '1'),
+          el('Settings', 'Status', String(SETTINGS_STATUS.Success)),
           el(
             'Settings',
             'Get',
@@ -50,6 +50,8 @@ export class UpdateSettings implements EasCommand {
         el('Settings', 'DevicePassword', el('Settings', 'Status', String(SETTINGS_STATUS.AccessDenied))),
       );
     }
-    return { body: el('Settings', 'Settings', el('Settings', 'Status', '1'), ...parts) };
+    return {
+      body: el('Settings', 'Settings', el('Settings', 'Status', String(SETTINGS_STATUS.Success)), ...parts),
+    };
   }
 }

@@ -1,6 +1,7 @@
 import type { X509Certificate } from 'node:crypto';
+import { VALIDATE_CERT_STATUS } from '@pushmail/activesync';
 import { describe, expect, it } from 'vitest';
-import { CertificateStatus, checkCertificate, parseCertificate } from './certificate-check.js';
+import { checkCertificate, parseCertificate } from './certificate-check.js';
 import { TEST_CERTIFICATES } from './test-certificates.js';
 
 const certificate = (name: keyof typeof TEST_CERTIFICATES): X509Certificate =>
@@ -11,19 +12,19 @@ const chain = [certificate('intermediate')];
 describe(checkCertificate.name, () => {
   it('accepts a signing certificate chained through its intermediate to a trusted root', () => {
     expect(checkCertificate(certificate('signer'), chain, { checkRevocation: false, roots })).toBe(
-      CertificateStatus.Valid,
+      VALIDATE_CERT_STATUS.Success,
     );
   });
 
   it('says revocation could not be checked rather than "valid" when the phone asks for it', () => {
     expect(checkCertificate(certificate('signer'), chain, { checkRevocation: true, roots })).toBe(
-      CertificateStatus.RevocationUnknown,
+      VALIDATE_CERT_STATUS.RevocationUnknown,
     );
   });
 
   it('refuses a broken chain, an untrusted root, a TLS-only certificate and one out of its validity', () => {
     expect(checkCertificate(certificate('signer'), [], { checkRevocation: false, roots })).toBe(
-      CertificateStatus.BadChain,
+      VALIDATE_CERT_STATUS.InvalidChain,
     );
     // The whole chain up to a root this server does not trust.
     expect(
@@ -31,12 +32,12 @@ describe(checkCertificate.name, () => {
         checkRevocation: false,
         roots: [],
       }),
-    ).toBe(CertificateStatus.UntrustedSource);
+    ).toBe(VALIDATE_CERT_STATUS.UntrustedSource);
     expect(checkCertificate(certificate('selfSigned'), [], { checkRevocation: false, roots })).toBe(
-      CertificateStatus.UntrustedSource,
+      VALIDATE_CERT_STATUS.UntrustedSource,
     );
     expect(checkCertificate(certificate('tlsOnly'), chain, { checkRevocation: false, roots })).toBe(
-      CertificateStatus.NotForEmail,
+      VALIDATE_CERT_STATUS.NotForEmail,
     );
     expect(
       checkCertificate(certificate('signer'), chain, {
@@ -44,14 +45,14 @@ describe(checkCertificate.name, () => {
         roots,
         now: new Date('1999-01-01'),
       }),
-    ).toBe(CertificateStatus.Expired);
+    ).toBe(VALIDATE_CERT_STATUS.Expired);
   });
 
   it('refuses a certificate whose issuer did not sign it', () => {
     // The self-signed certificate's subject is not the signer's issuer, so it cannot stand in for it.
     expect(
       checkCertificate(certificate('signer'), [certificate('selfSigned')], { checkRevocation: false, roots }),
-    ).toBe(CertificateStatus.BadChain);
+    ).toBe(VALIDATE_CERT_STATUS.InvalidChain);
     expect(parseCertificate('not a certificate')).toBeUndefined();
   });
 });

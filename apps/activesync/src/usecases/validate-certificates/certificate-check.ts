@@ -1,17 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { rootCertificates } from 'node:tls';
-
-/** Per-certificate ValidateCert statuses ([MS-ASCMD] 2.2.3.177.18). */
-export const CertificateStatus = {
-  Valid: 1,
-  ProtocolError: 2,
-  BadSignature: 3,
-  UntrustedSource: 4,
-  BadChain: 5,
-  NotForEmail: 6,
-  Expired: 7,
-  RevocationUnknown: 16,
-} as const;
+import { VALIDATE_CERT_STATUS } from '@pushmail/activesync';
 
 const EMAIL_PROTECTION = '1.3.6.1.5.5.7.3.4';
 /** How far up a chain is followed: real chains are 2 to 4 long. */
@@ -48,23 +37,23 @@ export function checkCertificate(
 ): number {
   const now = options.now ?? new Date();
   const roots = options.roots ?? trustedRoots();
-  if (!inForce(certificate, now)) return CertificateStatus.Expired;
+  if (!inForce(certificate, now)) return VALIDATE_CERT_STATUS.Expired;
   const purposes = certificate.keyUsage;
   if (purposes && purposes.length > 0 && !purposes.includes(EMAIL_PROTECTION))
-    return CertificateStatus.NotForEmail;
+    return VALIDATE_CERT_STATUS.NotForEmail;
   let current = certificate;
   for (let depth = 0; depth < MAX_DEPTH; depth += 1) {
     const root = roots.find((candidate) => current.checkIssued(candidate));
     if (root) {
-      if (!current.verify(root.publicKey)) return CertificateStatus.BadSignature;
-      return options.checkRevocation ? CertificateStatus.RevocationUnknown : CertificateStatus.Valid;
+      if (!current.verify(root.publicKey)) return VALIDATE_CERT_STATUS.InvalidSignature;
+      return options.checkRevocation ? VALIDATE_CERT_STATUS.RevocationUnknown : VALIDATE_CERT_STATUS.Success;
     }
-    if (current.checkIssued(current)) return CertificateStatus.UntrustedSource;
+    if (current.checkIssued(current)) return VALIDATE_CERT_STATUS.UntrustedSource;
     const issuer = chain.find((candidate) => candidate !== current && current.checkIssued(candidate));
-    if (!issuer) return CertificateStatus.BadChain;
-    if (!current.verify(issuer.publicKey)) return CertificateStatus.BadSignature;
-    if (!inForce(issuer, now)) return CertificateStatus.Expired;
+    if (!issuer) return VALIDATE_CERT_STATUS.InvalidChain;
+    if (!current.verify(issuer.publicKey)) return VALIDATE_CERT_STATUS.InvalidSignature;
+    if (!inForce(issuer, now)) return VALIDATE_CERT_STATUS.Expired;
     current = issuer;
   }
-  return CertificateStatus.BadChain;
+  return VALIDATE_CERT_STATUS.InvalidChain;
 }

@@ -1,7 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import { child, childText, children, elementsOf, textOf, type WbxmlElement } from '@pushmail/activesync';
+import {
+  child,
+  childText,
+  children,
+  elementsOf,
+  textOf,
+  VALIDATE_CERT_STATUS,
+  type WbxmlElement,
+} from '@pushmail/activesync';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
-import { CertificateStatus, checkCertificate, parseCertificate } from './certificate-check.js';
+import { checkCertificate, parseCertificate } from './certificate-check.js';
 
 /** Certificates one request may carry, each at most 16 kB of base64. */
 const MAX_CERTIFICATES = 20;
@@ -9,7 +17,7 @@ const MAX_CERTIFICATE_CHARS = 16_384;
 
 const v = elementsOf('ValidateCert');
 const protocolError = (): EasReply => ({
-  body: v('ValidateCert', v('Status', String(CertificateStatus.ProtocolError))),
+  body: v('ValidateCert', v('Status', String(VALIDATE_CERT_STATUS.ProtocolError))),
 });
 
 /** ValidateCert: each certificate of the request checked, its Status in request order. */
@@ -38,12 +46,12 @@ export class ValidateCertificates implements EasCommand {
       const certificate = parseCertificate(text);
       return certificate
         ? checkCertificate(certificate, chain, { checkRevocation })
-        : CertificateStatus.BadChain;
+        : VALIDATE_CERT_STATUS.InvalidChain;
     });
     return {
       body: v(
         'ValidateCert',
-        v('Status', '1'),
+        v('Status', String(VALIDATE_CERT_STATUS.Success)),
         ...statuses.map((status) => v('Certificate', v('Status', String(status)))),
       ),
     };
