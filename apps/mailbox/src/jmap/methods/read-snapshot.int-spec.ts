@@ -34,6 +34,26 @@ describe('readSnapshot and inOneSnapshot', () => {
     await harness?.close();
   });
 
+  it('reads in a REPEATABLE READ transaction, and rolls it back when the method fails', async () => {
+    const isolation = await readSnapshot(dataSource, async (manager) => {
+      const [row] = (await manager.query('SHOW transaction_isolation')) as [
+        { transaction_isolation: string },
+      ];
+      return row.transaction_isolation;
+    });
+    expect(isolation).toBe('repeatable read');
+    const table = `mailbox.snapshot_probe_${randomUUID().replaceAll('-', '')}`;
+    const failed = await readSnapshot(dataSource, async (manager) => {
+      await manager.query(`CREATE TABLE ${table} (id int)`);
+      throw new Error('the method failed');
+    }).catch((error: unknown) => error);
+    expect(failed).toEqual(new Error('the method failed'));
+    const [{ exists }] = (await dataSource.query('SELECT to_regclass($1) IS NOT NULL AS exists', [
+      table,
+    ])) as [{ exists: boolean }];
+    expect(exists).toBe(false);
+  });
+
   it('runs each method in a transaction of its own outside a shared snapshot', async () => {
     const first = await method();
     await deliver('between');
