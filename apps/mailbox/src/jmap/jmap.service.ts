@@ -9,6 +9,7 @@ import {
   type MethodRegistry,
 } from '@pushmail/jmap';
 import type { Logger } from 'pino';
+import { DataSource } from 'typeorm';
 import { CONFIG, currentRequestSignal, LOGGER } from '@pushmail/platform';
 import { changedSince, stateStrings } from '../changes/change-log.js';
 import { ChangesService } from '../changes/changes.service.js';
@@ -28,6 +29,7 @@ import { IdentityMethods } from './methods/identity.methods.js';
 import { MailboxMethods } from './methods/mailbox.methods.js';
 import { SearchSnippetMethods } from './methods/search-snippet.methods.js';
 import { ThreadMethods } from './methods/thread.methods.js';
+import { inOneSnapshot } from './methods/read-snapshot.js';
 import { VacationResponseMethods } from './methods/vacation-response.methods.js';
 
 /**
@@ -35,6 +37,34 @@ import { VacationResponseMethods } from './methods/vacation-response.methods.js'
  * the edge that serves it; nothing here changes it, so the value never moves.
  */
 export const MAILBOX_SESSION_STATE = '0';
+
+/**
+ * The methods that only read the store, each in a REPEATABLE READ snapshot (readSnapshot), and
+ * Core/echo, which reads nothing. A request of these alone runs in one snapshot (inOneSnapshot).
+ */
+const SNAPSHOT_READS = new Set([
+  'Email/get',
+  'Email/changes',
+  'Email/query',
+  'Email/queryChanges',
+  'Mailbox/get',
+  'Mailbox/changes',
+  'Mailbox/query',
+  'Mailbox/queryChanges',
+  'Thread/get',
+  'Thread/changes',
+  'SearchSnippet/get',
+]);
+
+/** Whether a request has two or more reads of the store and nothing else that touches it. */
+export function sharesOneSnapshot(request: JmapRequest): boolean {
+  let reads = 0;
+  for (const [name] of request.methodCalls) {
+    if (SNAPSHOT_READS.has(name)) reads += 1;
+    else if (name !== 'Core/echo') return false;
+  }
+  return reads >= 2;
+}
 
 export interface AccountStatesView {
   state: string;
@@ -70,6 +100,7 @@ export class JmapService {
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(VacationResponseMethods) vacation: VacationResponseMethods,
     @Inject(CONFIG) private readonly config: Pick<MailboxConfig, 'JMAP_MAX_RESPONSE_BYTES'>,
+    @Inject(DataSource) private readonly dataSource: DataSource,
   ) {
     const accountMethods: Record<string, MethodHandler> = {
       'Mailbox/get': (args, context) => mailboxes.get(args, context),
@@ -129,15 +160,21 @@ export class JmapService {
     // The caller (push-delivery) hangs up when its device leaves or its own timeout passes: the
     // calls not yet run are not started, and the running statement is cancelled.
     const signal = currentRequestSignal();
-    const result = await dispatchRequest(request, accountId, registry, {
-      ...(signal ? { signal } : {}),
-      budget: { ...DEFAULT_REQUEST_BUDGET, maxSizeResponse: this.config.JMAP_MAX_RESPONSE_BYTES },
-      onUnexpectedError: (method, error) => {
-        if (signal?.aborted)
-          this.logger.info({ method, accountId }, 'a JMAP method stopped: its request ended');
-        else this.logger.error({ err: error, method, accountId }, 'a JMAP method failed');
-      },
-    });
+    const dispatch = () =>
+      dispatchRequest(request, accountId, registry, {
+        ...(signal ? { signal } : {}),
+        budget: { ...DEFAULT_REQUEST_BUDGET, maxSizeResponse: this.config.JMAP_MAX_RESPONSE_BYTES },
+        onUnexpectedError: (method, error) => {
+          if (signal?.aborted)
+            this.logger.info({ method, accountId }, 'a JMAP method stopped: its request ended');
+          else this.logger.error({ err: error, method, accountId }, 'a JMAP method failed');
+        },
+      });
+    // A device's fetch after a push (Email/changes, then Email/get of what it created): one
+    // transaction for the request rather than one per method (docs/adr/0098).
+    const result = sharesOneSnapshot(request)
+      ? await inOneSnapshot(this.dataSource, dispatch)
+      : await dispatch();
     return {
       methodResponses: result.methodResponses,
       sessionState: MAILBOX_SESSION_STATE,

@@ -1,12 +1,101 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DataSource, EntityManager } from 'typeorm';
+import type { AccountStates } from '../../changes/change-log.js';
+
+/**
+ * One read-only transaction that the methods of a request share (see inOneSnapshot): its manager, the
+ * account states read in it, and whether a method failed in it.
+ */
+interface SharedSnapshot {
+  readonly manager: EntityManager;
+  readonly states: Map<string, Promise<AccountStates>>;
+  /**
+   * A method threw while reading in it. The statement that failed may have aborted the
+   * transaction, so the methods after it read in snapshots of their own, as they would alone.
+   */
+  broken: boolean;
+}
+
+const shared = new AsyncLocalStorage<SharedSnapshot>();
 
 /**
  * Runs a method's reads in one snapshot, so the state it answers with is the state of the data
- * it returns even while deliveries commit.
+ * it returns even while deliveries commit. Inside inOneSnapshot, that is the request's snapshot.
  */
 export function readSnapshot<T>(
   dataSource: DataSource,
   work: (manager: EntityManager) => Promise<T>,
 ): Promise<T> {
-  return dataSource.transaction('REPEATABLE READ', work);
+  const snapshot = shared.getStore();
+  if (snapshot === undefined || snapshot.broken) return repeatableRead(dataSource, work);
+  return readShared(snapshot, work);
+}
+
+/**
+ * A REPEATABLE READ transaction begun in one statement: `dataSource.transaction('REPEATABLE READ')`
+ * sends START TRANSACTION and then SET TRANSACTION ISOLATION LEVEL, a round trip more on every read.
+ * Rolled back when `work` fails, as that does; the connection goes back to the pool either way.
+ */
+async function repeatableRead<T>(
+  dataSource: DataSource,
+  work: (manager: EntityManager) => Promise<T>,
+): Promise<T> {
+  const runner = dataSource.createQueryRunner();
+  try {
+    await runner.query('START TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+    let result: T;
+    try {
+      result = await work(runner.manager);
+      await runner.query('COMMIT');
+    } catch (error) {
+      await runner.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+    return result;
+  } finally {
+    await runner.release();
+  }
+}
+
+async function readShared<T>(
+  snapshot: SharedSnapshot,
+  work: (manager: EntityManager) => Promise<T>,
+): Promise<T> {
+  try {
+    return await work(snapshot.manager);
+  } catch (error) {
+    snapshot.broken = true;
+    throw error;
+  }
+}
+
+/**
+ * Runs the methods of a request that only read (a client's Email/changes and Email/get after a
+ * push) in one REPEATABLE READ transaction instead of one each: one BEGIN and COMMIT and one read of
+ * the account states per request. Every method then answers from the same snapshot, which is what
+ * each of them answered from alone had nothing committed between them.
+ */
+export function inOneSnapshot<T>(dataSource: DataSource, work: () => Promise<T>): Promise<T> {
+  return repeatableRead(dataSource, (manager) =>
+    shared.run({ manager, states: new Map(), broken: false }, work),
+  );
+}
+
+/**
+ * The account's states in the snapshot of `manager`: read once per shared snapshot, since they
+ * cannot change within it, and otherwise read each time.
+ */
+export function statesInSnapshot(
+  manager: EntityManager,
+  accountId: string,
+  read: () => Promise<AccountStates>,
+): Promise<AccountStates> {
+  const snapshot = shared.getStore();
+  if (snapshot === undefined || snapshot.broken || snapshot.manager !== manager) return read();
+  let states = snapshot.states.get(accountId);
+  if (states === undefined) {
+    states = read();
+    snapshot.states.set(accountId, states);
+  }
+  return states;
 }

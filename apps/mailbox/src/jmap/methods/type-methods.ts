@@ -12,7 +12,7 @@ import {
   queryWindowArguments,
   sinceModseq,
 } from './query-results.js';
-import { readSnapshot } from './read-snapshot.js';
+import { readSnapshot, statesInSnapshot } from './read-snapshot.js';
 
 /** The most ids one /changes answer carries, whatever maxChanges asks for. */
 export const MAX_CHANGES_PER_CALL = 5000;
@@ -36,7 +36,10 @@ export abstract class TypeMethods {
     work: (manager: EntityManager, states: AccountStates) => Promise<T>,
   ): Promise<T> {
     return readSnapshot(this.dataSource, async (manager) =>
-      work(manager, await this.changes.readStates(accountId, manager)),
+      work(
+        manager,
+        await statesInSnapshot(manager, accountId, () => this.changes.readStates(accountId, manager)),
+      ),
     );
   }
 
