@@ -89,7 +89,17 @@ export class AccountWrite {
     readonly before: AccountStates,
   ) {}
 
-  /** Must run inside a transaction; the lock is released when it ends. */
+  /**
+   * Must run inside a transaction; the lock is released when it ends.
+   *
+   * Lock order (docs/guarantees.md, "Lock order"): every transaction that writes an account takes
+   * this row (FOR UPDATE) before any other row of the account: emails (lockEmails, in id order),
+   * email_mailboxes (the trigger), mailboxes, threads, the change log, submissions, the outbox,
+   * identities, vacation. A transaction of several accounts (a delivery batch) takes their rows in
+   * account_id order, and so does a statement that updates several accounts' rows outside such a
+   * transaction (marking states announced, pruning the change log). So no two writers wait for
+   * each other in a cycle; AccountChanges.write retries a deadlock all the same.
+   */
   static async open(manager: EntityManager, accountId: string): Promise<AccountWrite> {
     // An account's state row exists from its first change on, so one statement is the usual case.
     let rows = await LOCK_ACCOUNT.run(manager, { accountId });

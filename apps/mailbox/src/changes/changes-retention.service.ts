@@ -38,11 +38,18 @@ export class ChangesRetentionService extends PeriodicChore {
          DELETE FROM mailbox.changes WHERE at < now() - make_interval(days => $1) RETURNING account_id, modseq
        ), horizon AS (
          SELECT account_id, max(modseq) AS modseq, count(*) AS rows FROM pruned GROUP BY account_id
+       ), locked AS (
+         -- In account order, as every writer of several accounts locks them (docs/guarantees.md).
+         SELECT account_id FROM mailbox.account_state
+          WHERE account_id IN (SELECT account_id FROM horizon)
+          ORDER BY account_id
+            FOR NO KEY UPDATE
        ), raised AS (
          UPDATE mailbox.account_state AS state
             SET changes_horizon = GREATEST(state.changes_horizon, horizon.modseq)
            FROM horizon
           WHERE state.account_id = horizon.account_id
+            AND state.account_id IN (SELECT account_id FROM locked)
        )
        SELECT coalesce(sum(rows), 0)::int AS pruned FROM horizon`,
       [olderThanDays],

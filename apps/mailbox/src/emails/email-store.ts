@@ -142,7 +142,10 @@ export interface EmailState extends CountedEmail {
   threadId: string;
 }
 
-/** Locks and reads the emails a /set is about to change; missing ids are simply absent. */
+/**
+ * Locks and reads the emails a /set is about to change, under the account's lock and in id order;
+ * missing ids are simply absent.
+ */
 export async function lockEmails(
   write: AccountWrite,
   ids: readonly string[],
@@ -155,6 +158,8 @@ export async function lockEmails(
       .select(['id', 'thread_id', 'mailbox_ids', 'keywords'])
       .where('account_id', '=', write.accountId)
       .where('id', '=', sql<string>`ANY(${[...new Set(ids)]}::text[])`)
+      // In id order, as the fill of stored parts writes them (EmailMethods.fillStoredBodies).
+      .orderBy(sql`id COLLATE "C"`)
       .forUpdate(),
   );
   return new Map(

@@ -90,10 +90,20 @@ export class MailboxChangesPublisher {
     await preparedQuery(
       this.dataSource,
       'mailbox.mark-announced',
-      `UPDATE mailbox.account_state AS state
+      // The rows are locked in account order first, as a delivery batch locks its accounts: an
+      // update in join order could hold one account's row while waiting for another's that a
+      // batch holds while it waits for the first (docs/guarantees.md, lock order).
+      `WITH locked AS (
+         SELECT account_id FROM mailbox.account_state
+          WHERE account_id = ANY($1::uuid[])
+          ORDER BY account_id
+            FOR NO KEY UPDATE
+       )
+       UPDATE mailbox.account_state AS state
           SET published_modseq = GREATEST(state.published_modseq, announced.modseq)
          FROM unnest($1::uuid[], $2::bigint[]) AS announced (account_id, modseq)
-        WHERE state.account_id = announced.account_id`,
+        WHERE state.account_id = announced.account_id
+          AND state.account_id IN (SELECT account_id FROM locked)`,
       [pending.map((row) => row.account_id), pending.map((row) => row.modseq)],
     );
     return events;

@@ -343,7 +343,12 @@ export class EmailMethods extends TypeMethods {
     if (fills.length === 0) return;
     const filling = this.dataSource
       .transaction(async (manager) => {
-        for (const fill of fills) {
+        // Without the account's lock (it changes nothing a device sees), so in id order, as
+        // lockEmails locks them: the two never wait for each other in a cycle.
+        const ordered = [...fills].sort((a, b) =>
+          a.emailId < b.emailId ? -1 : a.emailId > b.emailId ? 1 : 0,
+        );
+        for (const fill of ordered) {
           await runQuery(
             manager,
             mailboxDb

@@ -35,13 +35,14 @@ export class ImportEmailsUseCase extends EmailWrites {
         `${count} imports; maxObjectsInSet is ${DEFAULT_CORE_LIMITS.maxObjectsInSet}`,
       );
     }
-    const results = new SetResults<InsertedEmail>();
+    let results = new SetResults<InsertedEmail>();
 
     const change = await this.changes.apply(
       accountId,
       'Email',
       ifInState,
       async (write) => {
+        results = new SetResults<InsertedEmail>(); // the transaction may run again (AccountChanges.write)
         const resolveMailbox = await mailboxResolver(write.manager, accountId, (id) =>
           resolveCreationId(id, context),
         );

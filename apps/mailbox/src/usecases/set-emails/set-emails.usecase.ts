@@ -29,13 +29,14 @@ export class SetEmailsUseCase extends EmailWrites {
     const { accountId } = context;
     const { ifInState, create, update, destroy } = setArguments(args, DEFAULT_CORE_LIMITS.maxObjectsInSet);
     const resolve = (id: string) => resolveCreationId(id, context);
-    const results = new SetResults<InsertedEmail>();
+    let results = new SetResults<InsertedEmail>();
 
     const change = await this.changes.apply(
       accountId,
       'Email',
       ifInState,
       async (write) => {
+        results = new SetResults<InsertedEmail>(); // the transaction may run again (AccountChanges.write)
         const resolveMailbox = await mailboxResolver(write.manager, accountId, resolve);
 
         for (const [creationId, value] of Object.entries(create)) {

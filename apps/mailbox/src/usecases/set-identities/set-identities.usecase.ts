@@ -36,12 +36,13 @@ export class SetIdentitiesUseCase {
     const { accountId, address } = context;
     requireAccountId(args);
     const { ifInState, create, update, destroy } = setArguments(args, DEFAULT_CORE_LIMITS.maxObjectsInSet);
-    const results = new SetResults<{ id: string; mayDelete: boolean }>();
+    let results = new SetResults<{ id: string; mayDelete: boolean }>();
     const change = await this.changes.apply(
       accountId,
       'Identity',
       ifInState,
       async (write) => {
+        results = new SetResults<{ id: string; mayDelete: boolean }>(); // it may run again (AccountChanges.write)
         const existing = new Map(
           (await listIdentities(write.manager, accountId)).map((identity) => [identity.id, identity]),
         );

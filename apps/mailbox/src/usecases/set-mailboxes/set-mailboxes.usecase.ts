@@ -33,14 +33,15 @@ export class SetMailboxesUseCase {
     const removeEmails = optionalBoolean(args, 'onDestroyRemoveEmails', false);
     const resolve = (id: string) => resolveCreationId(id, context);
 
-    const results = new SetResults<Record<string, unknown>>();
-    const { created, notCreated, updated, notUpdated, destroyed, notDestroyed } = results;
+    let results = new SetResults<Record<string, unknown>>();
 
     const change = await this.changes.apply(
       accountId,
       'Mailbox',
       ifInState,
       async (write) => {
+        results = new SetResults<Record<string, unknown>>(); // it may run again (AccountChanges.write)
+        const { created, notCreated, updated, notUpdated, destroyed, notDestroyed } = results;
         const { manager } = write;
         const nodes = await loadMailboxNodes(manager, accountId, true);
 

@@ -73,7 +73,7 @@ export class SubmitEmailsUseCase {
     const { ifInState, create, update, destroy } = setArguments(args, DEFAULT_CORE_LIMITS.maxObjectsInSet);
     const onSuccessUpdate = onSuccessUpdateArgument(args);
     const onSuccessDestroy = optionalStringList(args, 'onSuccessDestroyEmail') ?? [];
-    const results = new SetResults<Created>();
+    let results = new SetResults<Created>();
     const submitted: string[] = [];
     const emailOfSubmission = new Map<string, string>();
 
@@ -82,6 +82,10 @@ export class SubmitEmailsUseCase {
       'EmailSubmission',
       ifInState,
       async (write) => {
+        // The transaction may run again (AccountChanges.write): only the last attempt's outcome counts.
+        results = new SetResults<Created>();
+        submitted.length = 0;
+        emailOfSubmission.clear();
         const identities = new Map(
           (await listIdentities(write.manager, accountId)).map((identity) => [identity.id, identity]),
         );
