@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { kafkajsPrototype } from './kafkajs-internals.js';
 
 /**
  * kafkajs 2.2.4 restarts a crashed consumer as a new member of its group (a new `ConsumerGroup`, no
@@ -36,14 +36,8 @@ const fixed = new WeakSet<object>();
 
 /** Applies the fix to the kafkajs this process loads; true when the method is (now) the fixed one. */
 export function fixKafkajsFailedJoinLeaves(): boolean {
-  const require = createRequire(import.meta.url);
-  let ConsumerGroup: { prototype: ConsumerGroupLike };
-  try {
-    ConsumerGroup = require('kafkajs/src/consumer/consumerGroup.js') as { prototype: ConsumerGroupLike };
-  } catch {
-    return false;
-  }
-  return fixConsumerGroup(ConsumerGroup.prototype);
+  const prototype = kafkajsPrototype<ConsumerGroupLike>('kafkajs/src/consumer/consumerGroup.js');
+  return prototype ? fixConsumerGroup(prototype) : false;
 }
 
 /** Wraps `joinAndSync` of a ConsumerGroup prototype that has kafkajs 2.2.4's handling. */

@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { kafkajsPrototype } from './kafkajs-internals.js';
 
 /**
  * kafkajs 2.2.4's consumer commits offsets through an `OffsetManager` that keeps the group
@@ -45,16 +45,8 @@ export function isStaleCoordinatorError(error: unknown): boolean {
 
 /** Applies the fix to the kafkajs this process loads; true when the method is (now) the fixed one. */
 export function fixKafkajsOffsetCommitCoordinator(): boolean {
-  const require = createRequire(import.meta.url);
-  let OffsetManager: { prototype: OffsetManagerLike };
-  try {
-    OffsetManager = require('kafkajs/src/consumer/offsetManager/index.js') as {
-      prototype: OffsetManagerLike;
-    };
-  } catch {
-    return false;
-  }
-  return fixOffsetManager(OffsetManager.prototype);
+  const prototype = kafkajsPrototype<OffsetManagerLike>('kafkajs/src/consumer/offsetManager/index.js');
+  return prototype ? fixOffsetManager(prototype) : false;
 }
 
 /** Wraps `commitOffsets` of an OffsetManager prototype that has kafkajs 2.2.4's handling. */

@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { kafkajsPrototype } from './kafkajs-internals.js';
 
 /**
  * kafkajs 2.2.4's request queue schedules its next check `throttledUntil - Date.now()` ms ahead, and
@@ -37,14 +37,8 @@ export function pendingCheckDelayMs(throttledUntil: number, now: number, pending
 
 /** Applies the fix to the kafkajs this process loads; true when the method is (now) the fixed one. */
 export function fixKafkajsRequestQueueTimers(): boolean {
-  const require = createRequire(import.meta.url);
-  let RequestQueue: { prototype: RequestQueueLike };
-  try {
-    RequestQueue = require('kafkajs/src/network/requestQueue/index.js') as { prototype: RequestQueueLike };
-  } catch {
-    return false;
-  }
-  const prototype = RequestQueue.prototype;
+  const prototype = kafkajsPrototype<RequestQueueLike>('kafkajs/src/network/requestQueue/index.js');
+  if (!prototype) return false;
   if (fixed.has(prototype)) return true;
   if (!String(prototype.scheduleCheckPendingRequests).includes(FAULTY_EXPRESSION)) return false;
   prototype.scheduleCheckPendingRequests = function scheduleCheckPendingRequests(this: RequestQueueLike) {
