@@ -1,4 +1,4 @@
-import { kafkajsPrototype } from './kafkajs-internals.js';
+import { createRequire } from 'node:module';
 
 /**
  * kafkajs 2.2.4's request queue schedules its next check `throttledUntil - Date.now()` ms ahead, and
@@ -37,8 +37,16 @@ export function pendingCheckDelayMs(throttledUntil: number, now: number, pending
 
 /** Applies the fix to the kafkajs this process loads; true when the method is (now) the fixed one. */
 export function fixKafkajsRequestQueueTimers(): boolean {
-  const prototype = kafkajsPrototype<RequestQueueLike>('kafkajs/src/network/requestQueue/index.js');
-  if (!prototype) return false;
+  // Loaded inline rather than through kafkajs-internals.ts: the operator tools import this file
+  // straight into Node, which does not resolve a sibling `.js` import to its `.ts` source.
+  let prototype: RequestQueueLike;
+  try {
+    const require = createRequire(import.meta.url);
+    prototype = (require('kafkajs/src/network/requestQueue/index.js') as { prototype: RequestQueueLike })
+      .prototype;
+  } catch {
+    return false;
+  }
   if (fixed.has(prototype)) return true;
   if (!String(prototype.scheduleCheckPendingRequests).includes(FAULTY_EXPRESSION)) return false;
   prototype.scheduleCheckPendingRequests = function scheduleCheckPendingRequests(this: RequestQueueLike) {
