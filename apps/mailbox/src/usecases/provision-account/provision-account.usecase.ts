@@ -1,10 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import { LOGGER } from '@pushmail/platform';
-import { AccountWrite } from '../../changes/account-write.js';
+import { AccountChanges } from '../../changes/account-changes.js';
 import { DEFAULT_MAILBOXES, ensureDefaultMailboxes } from '../../mailboxes/default-mailboxes.js';
-import { MailboxChangesPublisher } from '../../publishing/mailbox-changes.publisher.js';
 
 /** Remembered accounts are forgotten past this many, so memory stays bounded. */
 const MAX_REMEMBERED = 100_000;
@@ -20,8 +17,7 @@ export class ProvisionAccount {
 
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
-    @Inject(MailboxChangesPublisher) private readonly publisher: MailboxChangesPublisher,
-    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(AccountChanges) private readonly changes: AccountChanges,
   ) {}
 
   async ensure(accountId: string): Promise<void> {
@@ -31,23 +27,13 @@ export class ProvisionAccount {
       [accountId],
     );
     if ((rows[0]?.roles ?? 0) < DEFAULT_MAILBOXES.length) {
-      const created = await this.dataSource.transaction(async (manager) => {
-        const write = await AccountWrite.open(manager, accountId);
+      // Two first requests of a new account race to create its mailboxes: the account lock orders
+      // them, and the second finds them made.
+      const { result: created } = await this.changes.write(accountId, async (write) => {
         await ensureDefaultMailboxes(write);
-        const changed = write.changedSomething;
-        await write.commit();
-        return changed;
+        return write.changedSomething;
       });
-      if (created) {
-        await this.publisher
-          .publishPending([accountId], 'mailbox')
-          .catch((error: unknown) =>
-            this.logger.warn(
-              { err: error, accountId },
-              'announcing new mailboxes failed; it will be repeated',
-            ),
-          );
-      }
+      if (created) await this.changes.announce([accountId], 'mailbox');
     }
     if (this.complete.size >= MAX_REMEMBERED) this.complete.clear();
     this.complete.add(accountId);
