@@ -529,6 +529,29 @@ describe('activesync gateway', () => {
       expect(childText(child(child(fetched.body!, 'Response')!, 'Fetch')!, 'Status')).toBe('6');
     });
 
+    it('refuses folder changes of a quarantined device with the common AccessDenied (130), not a server error', async () => {
+      const account = await newAccount();
+      await registry.change(account, (changed) => (changed.newDeviceAccess = 'quarantined'));
+      const client = phone(account);
+      const key = childText((await folderSync(client, '0')).body!, 'SyncKey')!;
+      const projects = mailbox.folderId(account.accountId, 'Projects');
+      const before = mailbox.mailboxes.get(account.accountId)!.size;
+      const answers = [
+        await client.command(
+          'FolderCreate',
+          easRequests.folderCreate(key, { parentId: '0', displayName: 'Receipts', type: '12' }),
+        ),
+        await client.command(
+          'FolderUpdate',
+          easRequests.folderUpdate(key, projects, { parentId: '0', displayName: 'Renamed' }),
+        ),
+        await client.command('FolderDelete', easRequests.folderDelete(key, projects)),
+      ];
+      expect(answers.map((answer) => statusOf(answer.body))).toEqual(['130', '130', '130']);
+      expect(mailbox.mailboxes.get(account.accountId)!.size).toBe(before);
+      expect(mailbox.mailboxes.get(account.accountId)!.get(projects)?.name).toBe('Projects');
+    });
+
     it('shows a quarantined device one explanatory message in its Inbox, and the real mail once it is allowed', async () => {
       const account = await newAccount();
       await registry.change(account, (changed) => (changed.newDeviceAccess = 'quarantined'));
@@ -926,6 +949,21 @@ describe('activesync gateway', () => {
         }),
       );
       expect(statusOf(orphan.body)).toBe('5');
+      // pushmail keeps no calendars or contacts: 10, which a phone does not retry, never 6.
+      for (const type of ['8', '9', '13', '14']) {
+        const other = await client.command(
+          'FolderCreate',
+          easRequests.folderCreate(childText(renamed.body!, 'SyncKey')!, {
+            parentId: '0',
+            displayName: `Type ${type}`,
+            type,
+          }),
+        );
+        expect(statusOf(other.body)).toBe('10');
+      }
+      expect(
+        [...mailbox.mailboxes.get(account.accountId)!.values()].some((box) => box.name.startsWith('Type ')),
+      ).toBe(false);
       const missing = await client.command(
         'FolderUpdate',
         easRequests.folderUpdate(childText(renamed.body!, 'SyncKey')!, 'no-such-folder', {
