@@ -552,6 +552,20 @@ describe('activesync gateway', () => {
       expect(mailbox.mailboxes.get(account.accountId)!.get(projects)?.name).toBe('Projects');
     });
 
+    it('answers a mailbox search of a quarantined device Store Status 5 (access denied), with no results', async () => {
+      const account = await newAccount();
+      await registry.change(account, (changed) => (changed.newDeviceAccess = 'quarantined'));
+      deliverPlain(account, 'Quarterly invoice', 'secret');
+      const client = phone(account);
+      await folderSync(client, '0');
+      const answer = await client.command('Search', easRequests.searchMailbox('invoice', '0-9'));
+      expect(statusOf(answer.body)).toBe('1');
+      const store = child(child(answer.body!, 'Response')!, 'Store')!;
+      expect(childText(store, 'Status')).toBe('5');
+      expect(child(store, 'Result')).toBeUndefined();
+      expect(JSON.stringify(answer.body)).not.toContain('Quarterly');
+    });
+
     it('shows a quarantined device one explanatory message in its Inbox, and the real mail once it is allowed', async () => {
       const account = await newAccount();
       await registry.change(account, (changed) => (changed.newDeviceAccess = 'quarantined'));
