@@ -552,6 +552,23 @@ describe('activesync gateway', () => {
       expect(mailbox.mailboxes.get(account.accountId)!.get(projects)?.name).toBe('Projects');
     });
 
+    it('refuses a MoveItems of a quarantined device with the common AccessDenied (130), moving nothing', async () => {
+      const account = await newAccount();
+      await registry.change(account, (changed) => (changed.newDeviceAccess = 'quarantined'));
+      const client = phone(account);
+      await folderSync(client, '0');
+      const inbox = mailbox.folderId(account.accountId, 'inbox');
+      const start = await sync(client, inbox, '0');
+      const held = collectionOf(
+        (await sync(client, inbox, childText(collectionOf(start.body), 'SyncKey')!)).body,
+      );
+      const notice = childText(child(child(held, 'Commands')!, 'Add')!, 'ServerId')!;
+      const projects = mailbox.folderId(account.accountId, 'Projects');
+      const moved = await client.command('MoveItems', easRequests.moveItem(notice, inbox, projects));
+      expect(statusOf(moved.body)).toBe('130');
+      expect(child(moved.body!, 'Response')).toBeUndefined();
+    });
+
     it('answers a mailbox search of a quarantined device Store Status 5 (access denied), with no results', async () => {
       const account = await newAccount();
       await registry.change(account, (changed) => (changed.newDeviceAccess = 'quarantined'));
@@ -916,6 +933,12 @@ describe('activesync gateway', () => {
       ).toBeUndefined();
       const stranger = await client.command('MoveItems', easRequests.moveItem('M-unknown', inbox, projects));
       expect(childText(child(stranger.body!, 'Response')!, 'Status')).toBe('1');
+      // The message is held in Projects now: 2 for a destination that is no folder, 4 for its own folder.
+      const nowhere = await client.command('MoveItems', easRequests.moveItem(id, projects, 'no-such-folder'));
+      expect(childText(child(nowhere.body!, 'Response')!, 'Status')).toBe('2');
+      const same = await client.command('MoveItems', easRequests.moveItem(id, projects, projects));
+      expect(childText(child(same.body!, 'Response')!, 'Status')).toBe('4');
+      expect(Object.keys(mailbox.emails.get(account.accountId)!.get(id)!.mailboxIds)).toEqual([projects]);
     });
 
     it('creates, renames and deletes a folder, each moving the FolderSync key', async () => {
