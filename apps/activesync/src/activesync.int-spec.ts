@@ -10,7 +10,7 @@ import {
   type WbxmlElement,
 } from '@pushmail/activesync';
 import { mailboxChangedTopic } from '@pushmail/contracts';
-import { EasClient, easRequests, expectEventually, syncCollectionOf } from '@pushmail/testing';
+import { EasClient, easRequests, expectEventually, scrapeMetrics, syncCollectionOf } from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayHarness } from './testing/gateway-harness.js';
 import type { FakeAttachment } from './testing/fake-mailbox.js';
@@ -160,6 +160,13 @@ describe('activesync gateway', () => {
           (call) =>
             call.path === '/internal/v1/devices/token-checks' && call.body['tokenSha256'] === tokenSha256,
         ).length;
+      const counted = async () => {
+        const scraped = await scrapeMetrics(baseUrl);
+        const count = (verdict: string) =>
+          scraped.value('pushmail_activesync_token_checks_total', { verdict }) ?? -1;
+        return { indexed: count('indexed'), unknown: count('unknown'), unavailable: count('unavailable') };
+      };
+      const before = await counted();
       try {
         const withToken = new EasClient(baseUrl, {
           address: account.address,
@@ -178,6 +185,13 @@ describe('activesync gateway', () => {
         const refused = await folderSync(revoked, '0');
         expect(refused.status).toBe(401);
         expect(checksOf(createHash('sha256').update(revokedToken).digest('hex'))).toBe(1);
+        // One check confirmed and then admitted by the caught-up views, one refused as unknown.
+        expect(await counted()).toEqual({
+          indexed: before.indexed + 1,
+          unknown: before.unknown + 1,
+          unavailable: before.unavailable,
+        });
+        expect(before.unavailable).toBeGreaterThanOrEqual(0);
       } finally {
         registry.onTokenChecked = undefined;
       }
@@ -223,6 +237,7 @@ describe('activesync gateway', () => {
       const metrics = await (await fetch(`${baseUrl}/metrics`)).text();
       expect(metrics).toContain('pushmail_activesync_commands_total');
       expect(metrics).toContain('pushmail_activesync_parked_pings');
+      expect(metrics).toContain('pushmail_activesync_token_checks_total{verdict="unavailable"}');
     });
   });
 
