@@ -10,7 +10,7 @@ import {
   type WbxmlElement,
 } from '@pushmail/activesync';
 import { mailboxChangedTopic } from '@pushmail/contracts';
-import { EasClient, easRequests, expectEventually, syncCollectionOf } from '@pushmail/testing';
+import { EasClient, easRequests, expectEventually, scrapeMetrics, syncCollectionOf } from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayHarness } from './testing/gateway-harness.js';
 import type { FakeAttachment } from './testing/fake-mailbox.js';
@@ -160,6 +160,13 @@ describe('activesync gateway', () => {
           (call) =>
             call.path === '/internal/v1/devices/token-checks' && call.body['tokenSha256'] === tokenSha256,
         ).length;
+      const counted = async () => {
+        const scraped = await scrapeMetrics(baseUrl);
+        const count = (verdict: string) =>
+          scraped.value('pushmail_activesync_token_checks_total', { verdict }) ?? -1;
+        return { indexed: count('indexed'), unknown: count('unknown'), unavailable: count('unavailable') };
+      };
+      const before = await counted();
       try {
         const withToken = new EasClient(baseUrl, {
           address: account.address,
@@ -178,6 +185,13 @@ describe('activesync gateway', () => {
         const refused = await folderSync(revoked, '0');
         expect(refused.status).toBe(401);
         expect(checksOf(createHash('sha256').update(revokedToken).digest('hex'))).toBe(1);
+        // One check confirmed and then admitted by the caught-up views, one refused as unknown.
+        expect(await counted()).toEqual({
+          indexed: before.indexed + 1,
+          unknown: before.unknown + 1,
+          unavailable: before.unavailable,
+        });
+        expect(before.unavailable).toBeGreaterThanOrEqual(0);
       } finally {
         registry.onTokenChecked = undefined;
       }
@@ -223,6 +237,7 @@ describe('activesync gateway', () => {
       const metrics = await (await fetch(`${baseUrl}/metrics`)).text();
       expect(metrics).toContain('pushmail_activesync_commands_total');
       expect(metrics).toContain('pushmail_activesync_parked_pings');
+      expect(metrics).toContain('pushmail_activesync_token_checks_total{verdict="unavailable"}');
     });
   });
 
@@ -527,6 +542,60 @@ describe('activesync gateway', () => {
         easRequests.itemFetch(el('AirSyncBase', 'FileReference', reference)),
       );
       expect(childText(child(child(fetched.body!, 'Response')!, 'Fetch')!, 'Status')).toBe('6');
+    });
+
+    it('refuses folder changes of a quarantined device with the common AccessDenied (130), not a server error', async () => {
+      const account = await newAccount();
+      await registry.change(account, (changed) => (changed.newDeviceAccess = 'quarantined'));
+      const client = phone(account);
+      const key = childText((await folderSync(client, '0')).body!, 'SyncKey')!;
+      const projects = mailbox.folderId(account.accountId, 'Projects');
+      const before = mailbox.mailboxes.get(account.accountId)!.size;
+      const answers = [
+        await client.command(
+          'FolderCreate',
+          easRequests.folderCreate(key, { parentId: '0', displayName: 'Receipts', type: '12' }),
+        ),
+        await client.command(
+          'FolderUpdate',
+          easRequests.folderUpdate(key, projects, { parentId: '0', displayName: 'Renamed' }),
+        ),
+        await client.command('FolderDelete', easRequests.folderDelete(key, projects)),
+      ];
+      expect(answers.map((answer) => statusOf(answer.body))).toEqual(['130', '130', '130']);
+      expect(mailbox.mailboxes.get(account.accountId)!.size).toBe(before);
+      expect(mailbox.mailboxes.get(account.accountId)!.get(projects)?.name).toBe('Projects');
+    });
+
+    it('refuses a MoveItems of a quarantined device with the common AccessDenied (130), moving nothing', async () => {
+      const account = await newAccount();
+      await registry.change(account, (changed) => (changed.newDeviceAccess = 'quarantined'));
+      const client = phone(account);
+      await folderSync(client, '0');
+      const inbox = mailbox.folderId(account.accountId, 'inbox');
+      const start = await sync(client, inbox, '0');
+      const held = collectionOf(
+        (await sync(client, inbox, childText(collectionOf(start.body), 'SyncKey')!)).body,
+      );
+      const notice = childText(child(child(held, 'Commands')!, 'Add')!, 'ServerId')!;
+      const projects = mailbox.folderId(account.accountId, 'Projects');
+      const moved = await client.command('MoveItems', easRequests.moveItem(notice, inbox, projects));
+      expect(statusOf(moved.body)).toBe('130');
+      expect(child(moved.body!, 'Response')).toBeUndefined();
+    });
+
+    it('answers a mailbox search of a quarantined device Store Status 5 (access denied), with no results', async () => {
+      const account = await newAccount();
+      await registry.change(account, (changed) => (changed.newDeviceAccess = 'quarantined'));
+      deliverPlain(account, 'Quarterly invoice', 'secret');
+      const client = phone(account);
+      await folderSync(client, '0');
+      const answer = await client.command('Search', easRequests.searchMailbox('invoice', '0-9'));
+      expect(statusOf(answer.body)).toBe('1');
+      const store = child(child(answer.body!, 'Response')!, 'Store')!;
+      expect(childText(store, 'Status')).toBe('5');
+      expect(child(store, 'Result')).toBeUndefined();
+      expect(JSON.stringify(answer.body)).not.toContain('Quarterly');
     });
 
     it('shows a quarantined device one explanatory message in its Inbox, and the real mail once it is allowed', async () => {
@@ -879,6 +948,12 @@ describe('activesync gateway', () => {
       ).toBeUndefined();
       const stranger = await client.command('MoveItems', easRequests.moveItem('M-unknown', inbox, projects));
       expect(childText(child(stranger.body!, 'Response')!, 'Status')).toBe('1');
+      // The message is held in Projects now: 2 for a destination that is no folder, 4 for its own folder.
+      const nowhere = await client.command('MoveItems', easRequests.moveItem(id, projects, 'no-such-folder'));
+      expect(childText(child(nowhere.body!, 'Response')!, 'Status')).toBe('2');
+      const same = await client.command('MoveItems', easRequests.moveItem(id, projects, projects));
+      expect(childText(child(same.body!, 'Response')!, 'Status')).toBe('4');
+      expect(Object.keys(mailbox.emails.get(account.accountId)!.get(id)!.mailboxIds)).toEqual([projects]);
     });
 
     it('creates, renames and deletes a folder, each moving the FolderSync key', async () => {
@@ -926,6 +1001,21 @@ describe('activesync gateway', () => {
         }),
       );
       expect(statusOf(orphan.body)).toBe('5');
+      // pushmail keeps no calendars or contacts: 10, which a phone does not retry, never 6.
+      for (const type of ['8', '9', '13', '14']) {
+        const other = await client.command(
+          'FolderCreate',
+          easRequests.folderCreate(childText(renamed.body!, 'SyncKey')!, {
+            parentId: '0',
+            displayName: `Type ${type}`,
+            type,
+          }),
+        );
+        expect(statusOf(other.body)).toBe('10');
+      }
+      expect(
+        [...mailbox.mailboxes.get(account.accountId)!.values()].some((box) => box.name.startsWith('Type ')),
+      ).toBe(false);
       const missing = await client.command(
         'FolderUpdate',
         easRequests.folderUpdate(childText(renamed.body!, 'SyncKey')!, 'no-such-folder', {

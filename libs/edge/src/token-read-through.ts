@@ -64,6 +64,11 @@ export type TokenVerdict =
       retryAfterSeconds: number;
     };
 
+/** Every kind of TokenVerdict, in the order an edge's metrics list them. */
+export const TOKEN_VERDICT_KINDS = ['indexed', 'unknown', 'unavailable'] as const satisfies ReadonlyArray<
+  TokenVerdict['kind']
+>;
+
 interface Confirmed {
   accountId: string;
   revision: number;

@@ -1,7 +1,9 @@
 import type { DeviceCredentialsV1 } from '@pushmail/contracts';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
+import { Registry } from 'prom-client';
 import type { ActiveSyncConfig } from '../config/activesync-config.js';
+import { ActiveSyncMetrics } from '../metrics/activesync-metrics.js';
 import type { DeviceListener, DeviceStanding, DeviceViews } from '../registry/device-views.js';
 import { RegistryUnavailableError, type PasswordSignInRequest, type RegistryClient } from '@pushmail/edge';
 import { EasAuthenticator, type DeviceDescription } from './eas-authenticator.js';
@@ -53,6 +55,7 @@ class Partnerships {
       this.views,
       { PASSWORD_AUTH_CACHE_SECONDS: 60 } as ActiveSyncConfig,
       pino({ level: 'silent' }),
+      new ActiveSyncMetrics(new Registry()),
     );
   }
 
@@ -145,6 +148,13 @@ class FreshToken {
   answer: () => Promise<unknown> = () =>
     Promise.resolve({ ok: true, value: { accountId: ACCOUNT, deviceId: 'fresh', revision: 4 } });
   catchesUp = true;
+  readonly metrics = new ActiveSyncMetrics(new Registry());
+
+  /** pushmail_activesync_token_checks_total by verdict. */
+  async checks(): Promise<Record<string, number>> {
+    const { values } = await this.metrics.tokenChecks.get();
+    return Object.fromEntries(values.map((value) => [String(value.labels['verdict']), value.value]));
+  }
 
   authenticator(): EasAuthenticator {
     const registry = {
@@ -175,6 +185,7 @@ class FreshToken {
         TOKEN_CHECK_VIEW_WAIT_MS: 3000,
       } as ActiveSyncConfig,
       pino({ level: 'silent' }),
+      this.metrics,
     );
   }
 }
@@ -225,5 +236,26 @@ describe(`${EasAuthenticator.name} with a token the views do not hold yet`, () =
       http: 503,
       headers: { 'Retry-After': '1' },
     });
+  });
+
+  it('counts each check in pushmail_activesync_token_checks_total by verdict, and none for a token the views hold', async () => {
+    const fresh = new FreshToken();
+    const authenticator = fresh.authenticator();
+    expect(await fresh.checks()).toEqual({ indexed: 0, unknown: 0, unavailable: 0 });
+    await authenticator.authenticate(`Bearer ${fresh.token}`, phone('fresh'));
+    expect(await fresh.checks()).toEqual({ indexed: 1, unknown: 0, unavailable: 0 });
+    // The views hold it now: no check, nothing counted.
+    await authenticator.authenticate(`Bearer ${fresh.token}`, phone('fresh'));
+    expect(await fresh.checks()).toEqual({ indexed: 1, unknown: 0, unavailable: 0 });
+    fresh.answer = () =>
+      Promise.resolve({
+        ok: false,
+        refusal: { status: 401, error: 'invalid_token', message: 'no', body: {} },
+      });
+    await authenticator.authenticate('Bearer pmd_another-token-0000000000000000000000000', phone('fresh'));
+    fresh.answer = () => Promise.reject(new RegistryUnavailableError('device-registry unreachable'));
+    await authenticator.authenticate('Bearer pmd_a-third-token-00000000000000000000000000', phone('fresh'));
+    expect(await fresh.checks()).toEqual({ indexed: 1, unknown: 1, unavailable: 1 });
+    expect(fresh.checked).toHaveLength(3);
   });
 });

@@ -13,6 +13,7 @@ import {
 import { CONFIG, LOGGER } from '@pushmail/platform';
 import type { Logger } from 'pino';
 import type { ActiveSyncConfig } from '../config/activesync-config.js';
+import { ActiveSyncMetrics } from '../metrics/activesync-metrics.js';
 import { DeviceViews } from '../registry/device-views.js';
 import { BASIC_CHALLENGE, parseBearer } from './basic-credentials.js';
 
@@ -78,6 +79,7 @@ export class EasAuthenticator {
     @Inject(DeviceViews) private readonly views: DeviceViews,
     @Inject(CONFIG) config: ActiveSyncConfig,
     @Inject(LOGGER) logger: Logger,
+    @Inject(ActiveSyncMetrics) private readonly metrics: ActiveSyncMetrics,
   ) {
     this.log = logger.child({ component: 'eas-authenticator' });
     this.signIns = new SignInCache(() => config.PASSWORD_AUTH_CACHE_SECONDS * 1000);
@@ -141,6 +143,7 @@ export class EasAuthenticator {
     if (!holder) {
       // A phone that was just issued its token may be faster than the snapshot that carries it.
       const verdict = await this.tokenCheck.resolve(createHash('sha256').update(token, 'utf8').digest('hex'));
+      this.metrics.tokenChecked(verdict.kind);
       if (verdict.kind === 'unavailable') {
         if (verdict.reason !== 'throttled')
           this.log.warn({ reason: verdict.reason }, 'a device token could not be checked');

@@ -3,6 +3,9 @@ import { isObject, type Invocation } from '@pushmail/jmap';
 import { answerOf, MAILBOX_API, type MailboxApi, MethodFailedError } from './mailbox-client.js';
 
 /** A JMAP mailbox as the gateway needs it. */
+/** The ids an Email/set left undone, each with the type of its SetError (RFC 8620 §5.3). */
+export type Refusals = Map<string, string>;
+
 export interface MailFolder {
   id: string;
   parentId: string | null;
@@ -239,7 +242,7 @@ export class MailStore {
   }
 
   /** Sets read and flagged; returns the ids mailbox did not update (unknown to the account). */
-  async setFlags(accountId: string, changes: Map<string, Partial<ItemFlags>>): Promise<Set<string>> {
+  async setFlags(accountId: string, changes: Map<string, Partial<ItemFlags>>): Promise<Refusals> {
     const update: Record<string, Record<string, boolean | null>> = {};
     for (const [id, flags] of changes) {
       const patch: Record<string, boolean | null> = {};
@@ -250,15 +253,15 @@ export class MailStore {
     return this.setEmails(accountId, { update });
   }
 
-  /** Moves messages into `mailboxId` (out of every other); returns the ids that were not moved. */
-  async move(accountId: string, ids: string[], mailboxId: string): Promise<Set<string>> {
+  /** Moves messages into `mailboxId` (out of every other); returns the ids that were not moved, and why. */
+  async move(accountId: string, ids: string[], mailboxId: string): Promise<Refusals> {
     const update: Record<string, Record<string, unknown>> = {};
     for (const id of ids) update[id] = { mailboxIds: { [mailboxId]: true } };
     return this.setEmails(accountId, { update });
   }
 
   /** Destroys messages; returns the ids that were not destroyed. */
-  async destroy(accountId: string, ids: string[]): Promise<Set<string>> {
+  async destroy(accountId: string, ids: string[]): Promise<Refusals> {
     return this.setEmails(accountId, { destroy: ids });
   }
 
@@ -321,13 +324,13 @@ export class MailStore {
     return this.mailbox.blob(accountId, blobId);
   }
 
-  private async setEmails(accountId: string, args: Record<string, unknown>): Promise<Set<string>> {
-    const failed = new Set<string>();
+  private async setEmails(accountId: string, args: Record<string, unknown>): Promise<Refusals> {
+    const failed: Refusals = new Map();
     const responses = await this.mailbox.call(accountId, [['Email/set', { accountId, ...args }, 's']]);
     const answer = answerOf(responses, 's');
     for (const key of ['notUpdated', 'notDestroyed']) {
       const refused = answer[key];
-      if (isObject(refused)) for (const id of Object.keys(refused)) failed.add(id);
+      if (isObject(refused)) for (const id of Object.keys(refused)) failed.set(id, errorType(refused, id));
     }
     return failed;
   }

@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
-import { MetricSet } from '@pushmail/platform';
+import { TOKEN_VERDICT_KINDS, type TokenVerdict } from '@pushmail/edge';
+import { countersFromZero, MetricSet } from '@pushmail/platform';
 
 /** The gateway's metrics, served on /metrics by the platform's health module. */
 export class ActiveSyncMetrics extends MetricSet {
@@ -41,6 +42,19 @@ export class ActiveSyncMetrics extends MetricSet {
     'JMAP method calls sent to mailbox, by method: what each delivered message costs the mail store.',
     { labelNames: ['method'] },
   );
+
+  readonly tokenChecks = this.counter(
+    'pushmail_activesync_token_checks_total',
+    "Device tokens (Bearer) the device views did not hold, by what device-registry's check made of them: indexed (confirmed, then admitted or refused by the caught-up views), unknown (unknown or revoked: 401), unavailable (no answer, throttled, or the views still behind: 503).",
+    { labelNames: ['verdict'] },
+  );
+  private readonly verdicts = countersFromZero(TOKEN_VERDICT_KINDS, (verdict) =>
+    this.tokenChecks.labels({ verdict }),
+  );
+
+  tokenChecked(verdict: TokenVerdict['kind']): void {
+    this.verdicts[verdict].inc();
+  }
 
   commandAnswered(command: string, status: string, durationMs: number): void {
     this.commands.inc({ command, status });

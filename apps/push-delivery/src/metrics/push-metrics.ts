@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { TOKEN_VERDICT_KINDS } from '@pushmail/edge';
 import { countersFromZero, MetricSet } from '@pushmail/platform';
 
 export type JmapTransport = 'http' | 'websocket';
@@ -16,7 +17,7 @@ export const deviceLimits = ['websocketsPerDevice', 'eventStreamsPerDevice', 'pu
 export type DeviceLimit = (typeof deviceLimits)[number];
 
 /** What a check with device-registry made of a device token the credentials index did not hold. */
-export const tokenCheckVerdicts = ['indexed', 'unknown', 'unavailable'] as const;
+export const tokenCheckVerdicts = TOKEN_VERDICT_KINDS;
 export type TokenCheckVerdict = (typeof tokenCheckVerdicts)[number];
 
 /**

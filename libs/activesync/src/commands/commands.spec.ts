@@ -507,6 +507,10 @@ describe(readMoveItemsRequest.name, () => {
         ),
       ),
     ).toBe('MoveItems(Response(SrcMsgId("inbox:1"),Status("3"),DstMsgId("trash:1")))');
+    // A common value for the whole command (a quarantined device) stands in the MoveItems element.
+    expect(outline(wire(buildMoveItemsResponse({ status: COMMON_STATUS.AccessDenied, responses: [] })))).toBe(
+      'MoveItems(Status("130"))',
+    );
   });
 });
 

@@ -44,6 +44,11 @@ export const COMMON_STATUS = {
   UserHasNoMailbox: 123,
   UserDisabledForSync: 126,
   DeviceIsBlockedForThisUser: 129,
+  /**
+   * The user may not perform that request. The gateway's answer to a command a quarantined device
+   * may not run (folder changes, moves, sending), as the command's top Status: the command tables
+   * have no value of their own for it, and their server-error values are retried by phones.
+   */
   AccessDenied: 130,
   AccountDisabled: 131,
   SyncStateNotFound: 132,

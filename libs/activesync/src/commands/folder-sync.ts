@@ -20,9 +20,15 @@ export const FOLDER_CREATE_STATUS = {
   /** The parent is a special system folder (the Recipient information cache). */
   SpecialParent: 3,
   ParentNotFound: 5,
+  /** Transient: a phone retries it, so never the answer to a request that can never succeed. */
   ServerError: 6,
   InvalidSyncKey: 9,
-  /** Incorrectly formatted request. */
+  /**
+   * Incorrectly formatted request (a semantic or syntactic error): also the answer to a folder Type
+   * the server does not create (anything but 12, user-created mail). The table has no "type not
+   * supported"; 3 is only a parent that is the Recipient information cache, and 6, 11 and 12 are
+   * transient, so 10 is the one value that tells the phone not to send the request again.
+   */
   BadRequest: 10,
   UnknownError: 11,
   CodeUnknown: 12,

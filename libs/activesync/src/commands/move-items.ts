@@ -2,13 +2,22 @@
 import { children, el, type WbxmlElement } from '../wbxml/wbxml.js';
 import { COMMON_STATUS, RequestReader } from './common.js';
 
-/** MoveItems Status values ([MS-ASCMD] 2.2.3.177.10). */
+/**
+ * MoveItems Status values ([MS-ASCMD] 2.2.3.177.10), per move. The gateway answers 1 for a source
+ * folder or message the device does not hold or mailbox no longer has (the phone syncs again), 2 for
+ * a destination that is not (or no longer) a folder of the account, 4 for a move into the folder it
+ * is in, 5 for any other refusal of mailbox's, and 7 (retry) when mailbox could not be reached for
+ * it. A quarantined device's MoveItems carries no per-move answer: the common 130 (AccessDenied) as
+ * the MoveItems Status.
+ */
 export const MOVE_ITEMS_STATUS = {
   InvalidSource: 1,
   InvalidDestination: 2,
   Success: 3,
   SameSourceAndDestination: 4,
+  /** The move failed (the item cannot be moved, or the source or destination item was locked). */
   Failure: 5,
+  /** Source or destination item locked: a transient condition; the phone retries the request. */
   Locked: 7,
 } as const;
 
@@ -19,6 +28,8 @@ export interface MoveItemsRequest {
 }
 
 export interface MoveItemsResponse {
+  /** A Status for the whole command (a common value, 2.2.2), answered instead of per-move ones. */
+  status?: number;
   responses: Array<{ srcMsgId: string; status: number; dstMsgId?: string }>;
 }
 
@@ -43,6 +54,7 @@ export function buildMoveItemsResponse(response: MoveItemsResponse): WbxmlElemen
   return el(
     'Move',
     'MoveItems',
+    response.status !== undefined && el('Move', 'Status', String(response.status)),
     response.responses.map((entry) =>
       el(
         'Move',

@@ -8,6 +8,10 @@ export const SEARCH_STATUS = {
   InvalidRequest: 2,
   ServerError: 3,
   BadLink: 4,
+  /**
+   * Access denied: the gateway's Store Status for a mailbox search of a quarantined device. Not 2
+   * (the request is valid) and not 3 (a server error, which a phone retries).
+   */
   AccessDenied: 5,
   NotFound: 6,
   ConnectionFailed: 7,

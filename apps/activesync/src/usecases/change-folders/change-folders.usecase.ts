@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
   childText,
+  COMMON_STATUS,
   el,
   elementsOf,
   FOLDER_CREATE_STATUS,
@@ -45,7 +46,9 @@ abstract class ChangeFolder implements EasCommand {
     const { accountId, deviceId } = context.device;
     const state = await this.store.folderState(accountId, deviceId);
     if (!state || state.syncKey !== key) return this.reply(Shared.InvalidSyncKey);
-    if (context.standing.access === 'quarantined') return this.reply(Shared.ServerError);
+    // A quarantined device may not change folders until an administrator allows it: the common
+    // AccessDenied (130), which a phone does not retry, never 6 (server error), which it retries for ever.
+    if (context.standing.access === 'quarantined') return this.reply(COMMON_STATUS.AccessDenied);
     const folders = await this.mail.folders(accountId);
     const byId = new Map(folders.map((folder) => [folder.id, folder]));
     const outcome = await this.change(body, byId, accountId);
@@ -113,8 +116,9 @@ export class CreateFolder extends ChangeFolder {
     const name = childText(body, 'DisplayName', 'FolderHierarchy')?.trim();
     const type = Number(childText(body, 'Type', 'FolderHierarchy'));
     if (!name || name.length > 255) return { status: FOLDER_CREATE_STATUS.BadRequest };
-    // Only mail folders: calendars, contacts and the like are not pushmail's.
-    if (type !== FolderType.UserMail) return { status: FOLDER_CREATE_STATUS.ServerError };
+    // Only mail folders: calendars, contacts and the like are not pushmail's. FolderCreate's table has
+    // no "type not supported"; 10 is its one refusal a phone does not retry (see FOLDER_CREATE_STATUS).
+    if (type !== FolderType.UserMail) return { status: FOLDER_CREATE_STATUS.BadRequest };
     const parentId = parentOf(childText(body, 'ParentId', 'FolderHierarchy'), folders);
     if (parentId === undefined) return { status: FOLDER_CREATE_STATUS.ParentNotFound };
     if ([...folders.values()].some((folder) => folder.parentId === parentId && folder.name === name))

@@ -3,11 +3,13 @@ import {
   buildMoveItemsResponse,
   childText,
   children,
+  COMMON_STATUS,
   MOVE_ITEMS_STATUS,
   type MoveItemsResponse,
 } from '@pushmail/activesync';
 import { MailStore } from '../../mailbox/mail-store.js';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
+import { mailboxFailureReply } from '../../protocol/mailbox-failure.js';
 import { SyncStore } from '../../state/sync-store.js';
 
 /**
@@ -25,10 +27,15 @@ export class MoveItems implements EasCommand {
   ) {}
 
   async execute(context: EasCommandContext): Promise<EasReply> {
+    // Until an administrator allows it the device moves nothing; per-move values would send it to
+    // FolderSync (1) or have it retry (5, 7) for ever.
+    if (context.standing.access === 'quarantined')
+      return { body: buildMoveItemsResponse({ status: COMMON_STATUS.AccessDenied, responses: [] }) };
     const { accountId, deviceId } = context.device;
     const moves = context.body ? children(context.body, 'Move', 'Move') : [];
     const folders = new Set((await this.mail.folders(accountId)).map((folder) => folder.id));
     const responses: MoveItemsResponse['responses'] = [];
+    let unreachable = false;
     for (const move of moves) {
       const source = childText(move, 'SrcMsgId', 'Move') ?? '';
       const from = childText(move, 'SrcFldId', 'Move') ?? '';
@@ -37,7 +44,7 @@ export class MoveItems implements EasCommand {
       const answer = (status: number) =>
         status === MOVE_ITEMS_STATUS.Success ? { srcMsgId, status, dstMsgId: source } : { srcMsgId, status };
       const held = (await this.store.syncState(accountId, deviceId, from))?.items[source];
-      if (context.standing.access === 'quarantined' || !folders.has(from) || !held) {
+      if (!folders.has(from) || !held) {
         responses.push(answer(MOVE_ITEMS_STATUS.InvalidSource));
         continue;
       }
@@ -49,9 +56,11 @@ export class MoveItems implements EasCommand {
         responses.push(answer(MOVE_ITEMS_STATUS.SameSourceAndDestination));
         continue;
       }
-      const failed = await this.mail.move(accountId, [source], to);
-      if (failed.has(source)) {
-        responses.push(answer(MOVE_ITEMS_STATUS.InvalidSource));
+      // Once mailbox could not be reached, the moves after it are not tried: each would wait as long.
+      const refusal = unreachable ? 'unreachable' : await this.moved(accountId, source, to);
+      if (refusal !== undefined) {
+        if (refusal === 'unreachable') unreachable = true;
+        responses.push(answer(statusOfRefusal(refusal)));
         continue;
       }
       await this.store.adjustHeld(accountId, deviceId, from, (items) => delete items[source]);
@@ -60,4 +69,25 @@ export class MoveItems implements EasCommand {
     }
     return { body: buildMoveItemsResponse({ responses }) };
   }
+
+  /** Undefined once moved; else mailbox's SetError type, or 'unreachable' for a transient failure. */
+  private async moved(accountId: string, id: string, to: string): Promise<string | undefined> {
+    try {
+      return (await this.mail.move(accountId, [id], to)).get(id);
+    } catch (error) {
+      if (mailboxFailureReply(error)) return 'unreachable';
+      throw error;
+    }
+  }
+}
+
+/** A refused move as its MoveItems Status. */
+function statusOfRefusal(refusal: string): number {
+  // The message is gone from the account since the device last synced.
+  if (refusal === 'notFound') return MOVE_ITEMS_STATUS.InvalidSource;
+  // mailboxIds named a mailbox the account no longer has: the destination went since the check.
+  if (refusal === 'invalidProperties') return MOVE_ITEMS_STATUS.InvalidDestination;
+  // Not reached or timed out (the move may have happened: a retry moves it to the same place again).
+  if (refusal === 'unreachable') return MOVE_ITEMS_STATUS.Locked;
+  return MOVE_ITEMS_STATUS.Failure;
 }

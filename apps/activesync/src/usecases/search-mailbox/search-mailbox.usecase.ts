@@ -26,12 +26,10 @@ export class SearchMailbox implements EasCommand {
           s('Response', s('Store', s('Status', String(status)), ...content)),
         ),
       }) as EasReply;
-    if (
-      childText(store, 'Name', 'Search')?.toLowerCase() !== 'mailbox' ||
-      context.standing.access === 'quarantined'
-    ) {
+    if (childText(store, 'Name', 'Search')?.toLowerCase() !== 'mailbox')
       return answer(SEARCH_STATUS.InvalidRequest);
-    }
+    // The request is fine; this device may not see the mailbox until an administrator allows it.
+    if (context.standing.access === 'quarantined') return answer(SEARCH_STATUS.AccessDenied);
     const query = child(store, 'Query', 'Search');
     const and = query ? (child(query, 'And', 'Search') ?? query) : undefined;
     const text = searchText(and && childText(and, 'FreeText', 'Search'));
