@@ -10,6 +10,8 @@ export interface MigratedMailboxDatabase {
   dataSource: DataSource;
   /** Runs the migrations not run yet, as the service does when it starts. */
   migrate(): Promise<void>;
+  /** The account's rows of `email_mailboxes`, each as the SQL `expression` renders it, in that order. */
+  membershipRows(accountId: string, expression: string): Promise<string[]>;
   /** Whether `migration` is applied now. */
   isApplied(migration: { name: string }): Promise<boolean>;
   /** Undoes the newest migrations, one at a time, until `migration` is no longer applied. */
@@ -36,6 +38,13 @@ export async function openMigratedMailboxDatabase(): Promise<MigratedMailboxData
   return {
     dataSource,
     migrate,
+    membershipRows: async (accountId, expression) =>
+      (
+        (await dataSource.query(
+          `SELECT ${expression} AS row FROM mailbox.email_mailboxes WHERE account_id = $1 ORDER BY 1`,
+          [accountId],
+        )) as Array<{ row: string }>
+      ).map(({ row }) => row),
     isApplied: applied,
     undoThrough: async (migration) => {
       while (await applied(migration)) await dataSource.undoLastMigration({ transaction: 'each' });
@@ -76,6 +85,7 @@ export function useMigratedMailboxDatabase(
       return opened().dataSource;
     },
     migrate: () => opened().migrate(),
+    membershipRows: (accountId, expression) => opened().membershipRows(accountId, expression),
     isApplied: (migration) => opened().isApplied(migration),
     undoThrough: (migration) => opened().undoThrough(migration),
   };

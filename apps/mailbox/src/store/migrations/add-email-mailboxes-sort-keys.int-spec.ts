@@ -20,17 +20,14 @@ describe(AddEmailMailboxesSortKeys1796700000000.name, () => {
        VALUES ($1, $2, $1, 'T' || $1, $3, timestamptz '2026-03-01 09:00Z', 10, $4, $5, $6, 1, 1, 'B')`,
       [id, accountId, JSON.stringify(mailboxIds), sentAt, from, subject],
     );
-  const memberships = async (): Promise<string[]> =>
-    (
-      (await database.dataSource.query(
-        `SELECT concat_ws(' ', mailbox_id, email_id,
-                          CASE WHEN sent_at = '-infinity' THEN '-infinity'
-                               ELSE to_char(sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI') END,
-                          sort_from, sort_subject) AS row
-           FROM mailbox.email_mailboxes WHERE account_id = $1 ORDER BY 1`,
-        [accountId],
-      )) as Array<{ row: string }>
-    ).map((row) => row.row);
+  const memberships = () =>
+    database.membershipRows(
+      accountId,
+      `concat_ws(' ', mailbox_id, email_id,
+                 CASE WHEN sent_at = '-infinity' THEN '-infinity'
+                      ELSE to_char(sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI') END,
+                 sort_from, sort_subject)`,
+    );
   const undo = () => database.undoThrough(AddEmailMailboxesSortKeys1796700000000);
 
   it('fills the sort keys of the rows written before it, and the trigger writes them after', async () => {
@@ -75,11 +72,7 @@ describe(AddEmailMailboxesSortKeys1796700000000.name, () => {
   it('drops the columns and their indexes and writes rows without them when undone', async () => {
     await undo();
     await insertEmail('Md', null, 'di@example.org', 'notes', { Finbox: true });
-    const rows = (await database.dataSource.query(
-      `SELECT mailbox_id || ' ' || email_id AS row FROM mailbox.email_mailboxes WHERE account_id = $1 ORDER BY 1`,
-      [accountId],
-    )) as Array<{ row: string }>;
-    expect(rows.map((row) => row.row)).toEqual([
+    expect(await database.membershipRows(accountId, `mailbox_id || ' ' || email_id`)).toEqual([
       'Finbox Ma',
       'Finbox Md',
       'Fwork Ma',

@@ -14,14 +14,8 @@ describe(AddEmailMailboxesThread1796600500000.name, () => {
        VALUES ($1, $2, $1, $3, $4, timestamptz '2026-03-01 09:00Z', 10, 1, 1, 'B')`,
       [id, accountId, thread, JSON.stringify(mailboxIds)],
     );
-  const memberships = async (): Promise<string[]> =>
-    (
-      (await database.dataSource.query(
-        `SELECT mailbox_id || ' ' || email_id || ' ' || thread_id AS row
-           FROM mailbox.email_mailboxes WHERE account_id = $1 ORDER BY 1`,
-        [accountId],
-      )) as Array<{ row: string }>
-    ).map((row) => row.row);
+  const memberships = () =>
+    database.membershipRows(accountId, `mailbox_id || ' ' || email_id || ' ' || thread_id`);
   const undo = () => database.undoThrough(AddEmailMailboxesThread1796600500000);
 
   it('fills the thread of the rows written before it, and the trigger writes it after', async () => {

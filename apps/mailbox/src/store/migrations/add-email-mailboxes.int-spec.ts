@@ -14,14 +14,11 @@ describe(AddEmailMailboxes1796500500000.name, () => {
        VALUES ($1, $2, $1, 'T' || $1, $3, timestamptz '2026-03-01 09:00Z' + make_interval(mins => $4), 10, 1, 1, 'B')`,
       [id, accountId, JSON.stringify(mailboxIds), minute],
     );
-  const memberships = async (): Promise<string[]> =>
-    (
-      (await database.dataSource.query(
-        `SELECT mailbox_id || ' ' || email_id || ' ' || to_char(received_at AT TIME ZONE 'UTC', 'HH24:MI') AS row
-           FROM mailbox.email_mailboxes WHERE account_id = $1 ORDER BY 1`,
-        [accountId],
-      )) as Array<{ row: string }>
-    ).map((row) => row.row);
+  const memberships = () =>
+    database.membershipRows(
+      accountId,
+      `mailbox_id || ' ' || email_id || ' ' || to_char(received_at AT TIME ZONE 'UTC', 'HH24:MI')`,
+    );
 
   it('keeps one row per mailbox an email is in (set to true) through inserts, changes and deletes', async () => {
     await insertEmail('Ma', { Finbox: true }, 1);
