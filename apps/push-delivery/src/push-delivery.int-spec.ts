@@ -1,6 +1,4 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   accountTopic,
   deviceCredentialsTopic,
@@ -14,6 +12,7 @@ import WebSocket from 'ws';
 import { DeviceClient, expectEventually, listenOnLoopback, scrapeMetrics } from '@pushmail/testing';
 import { pushConfigSchema } from './config/push-config.js';
 import { pushService } from './service.js';
+import { answerJson, echoMethodCalls, FakeUpstream } from './testing/fake-upstream.js';
 import { DeviceTrail, type TrailInput } from '@pushmail/edge';
 
 const kafkaBrokers = process.env['KAFKA_BROKERS'];
@@ -46,7 +45,6 @@ describe('push-delivery', () => {
     createKafka({ brokers: kafkaBrokers.split(','), clientId: 'push-delivery-test', logger }),
     logger,
   );
-  const mailboxCalls: Array<{ url: string; authorization: string | undefined; body: string }> = [];
   /** Requests the fake mailbox holds without answering, and how each one ended. */
   const heldCalls: Array<{ ended: 'open' | 'aborted' }> = [];
   const mailboxState = {
@@ -54,7 +52,7 @@ describe('push-delivery', () => {
     changed: { Email: 'e100', Mailbox: 'm100', Thread: 't100', EmailDelivery: 'd100' },
   };
   const mailboxLimits = { submission: { maxHoldSeconds: 3600 } };
-  let mailbox: Server;
+  let upstream: FakeUpstream;
   let app: NestExpressApplication;
   let appClosed = false;
   let baseUrl: string;
@@ -84,27 +82,11 @@ describe('push-delivery', () => {
     fetch(`${baseUrl}/.well-known/jmap`, { headers: { authorization: `Bearer ${bearer}` } });
 
   beforeAll(async () => {
-    mailbox = createServer((request, response) => {
-      let body = '';
-      request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-      request.on('end', () => {
-        mailboxCalls.push({ url: request.url ?? '', authorization: request.headers.authorization, body });
-        if (request.headers.authorization !== `Bearer ${internalToken}`) {
-          response.writeHead(401).end();
-          return;
-        }
-        if (request.url === '/internal/v1/devices/token-checks') {
-          // device-registry's word on a token the index lacks: this suite's strangers are unknown there too.
-          response
-            .writeHead(401, { 'content-type': 'application/json' })
-            .end(JSON.stringify({ error: 'invalid_token', message: 'unknown or revoked device token' }));
-          return;
-        }
-        if (request.url === '/internal/v1/devices/activity') {
-          response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ updated: 0 }));
-          return;
-        }
-        if (body.includes('"hold-this-call"')) {
+    // Token checks get device-registry's 401 (the fake's default): this suite's strangers are unknown there too.
+    upstream = await FakeUpstream.start({
+      internalToken,
+      mailbox: (request, response) => {
+        if (request.body.includes('"hold-this-call"')) {
           // An expensive call: never answered; it ends only when push-delivery hangs up.
           const held: { ended: 'open' | 'aborted' } = { ended: 'open' };
           heldCalls.push(held);
@@ -118,22 +100,18 @@ describe('push-delivery', () => {
             ? mailboxLimits
             : request.method === 'GET'
               ? mailboxState
-              : {
-                  methodResponses: (
-                    JSON.parse(body) as { request: { methodCalls: unknown[][] } }
-                  ).request.methodCalls.map(([name, args, callId]) => [name, args, callId]),
-                  sessionState: 'from-mailbox',
-                };
-        response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
-      });
+              : echoMethodCalls(
+                  (JSON.parse(request.body) as { request: { methodCalls: unknown[][] } }).request.methodCalls,
+                );
+        answerJson(response, 200, answer);
+      },
     });
-    await new Promise<void>((resolve) => mailbox.listen(0, '127.0.0.1', resolve));
 
     const config = pushConfigSchema.parse({
       KAFKA_BROKERS: kafkaBrokers,
       INTERNAL_TOKEN: internalToken,
-      MAILBOX_URL: `http://127.0.0.1:${(mailbox.address() as AddressInfo).port}`,
-      REGISTRY_URL: `http://127.0.0.1:${(mailbox.address() as AddressInfo).port}`,
+      MAILBOX_URL: upstream.url,
+      REGISTRY_URL: upstream.url,
       PUBLIC_URL: 'http://push.example.test',
       WS_MAX_MESSAGE_BYTES: '65536',
       PUSH_MAX_CONNECTIONS_PER_DEVICE: '2',
@@ -156,7 +134,7 @@ describe('push-delivery', () => {
   afterAll(async () => {
     if (!appClosed) await app?.close();
     await producer.disconnect();
-    await new Promise((resolve) => mailbox?.close(resolve));
+    await upstream?.close();
   });
 
   it('serves the session resource to a known device', async () => {
@@ -203,7 +181,7 @@ describe('push-delivery', () => {
     expect(response.status).toBe(200);
     expect(body['methodResponses']).toEqual([['Core/echo', { hello: 'world' }, 'c1']]);
     expect(typeof body['sessionState']).toBe('string');
-    const forwarded = mailboxCalls.find((call) => call.url === '/internal/jmap');
+    const forwarded = upstream.requests.find((call) => call.url === '/internal/jmap');
     expect(forwarded?.authorization).toBe(`Bearer ${internalToken}`);
     // The account's address goes along, for Identity/get.
     expect(JSON.parse(forwarded!.body)).toEqual({ accountId, request, address });

@@ -1,6 +1,7 @@
 export * from './budget.js';
 export * from './capabilities.js';
 export * from './dispatcher.js';
+export * from './email-properties.js';
 export * from './errors.js';
 export * from './request.js';
 export * from './result-reference.js';

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { isObject, type Invocation } from '@pushmail/jmap';
+import { EMAIL_METADATA_PROPERTIES, isObject, type Invocation } from '@pushmail/jmap';
 import { answerOf, MAILBOX_API, type MailboxApi, MethodFailedError } from './mailbox-client.js';
 
 /** A JMAP mailbox as the gateway needs it. */
@@ -73,13 +73,7 @@ const PAGES_PER_REQUEST = 12;
 const FIRST_REQUEST_PAGES = 1;
 
 const EMAIL_DETAIL_PROPERTIES = [
-  'id',
-  'blobId',
-  'threadId',
-  'mailboxIds',
-  'keywords',
-  'size',
-  'receivedAt',
+  ...EMAIL_METADATA_PROPERTIES,
   'subject',
   'from',
   'to',

@@ -1,13 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import {
-  accountTopic,
-  deviceCredentialsTopic,
-  type DeviceCredentialsV1,
-  type DevicePolicyV1,
-  type DeviceWipeCommandV1,
-} from '@pushmail/contracts';
-import { RevisionWaiters } from '@pushmail/edge';
+import { accountTopic, deviceCredentialsTopic, type DeviceCredentialsV1 } from '@pushmail/contracts';
+import { type DeviceState, deviceStateOf, RevisionWaiters } from '@pushmail/edge';
 import { CompactedTopicView, KAFKA, LOGGER, ReadinessRegistry } from '@pushmail/platform';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -15,15 +9,8 @@ import type { Logger } from 'pino';
 export type DeviceListener = (accountId: string, snapshot: DeviceCredentialsV1 | undefined) => void;
 
 /** Everything the gateway must know about one device before it runs a command for it. */
-export interface DeviceStanding {
-  /** False when the account's snapshot does not (or no longer) list the device. */
-  known: boolean;
+export interface DeviceStanding extends DeviceState {
   accountActive: boolean;
-  access: 'allowed' | 'blocked' | 'quarantined';
-  accessRule: string | null;
-  wiped: boolean;
-  pendingWipe: DeviceWipeCommandV1 | null;
-  policy: DevicePolicyV1 | null;
 }
 
 /**
@@ -92,16 +79,7 @@ export class DeviceViews implements OnModuleInit, OnApplicationShutdown {
 
   standingOf(accountId: string, deviceId: string): DeviceStanding {
     const snapshot = this.credentials.get(accountId);
-    const entry = snapshot?.devices.find((device) => device.deviceId === deviceId);
-    return {
-      known: entry !== undefined,
-      accountActive: snapshot?.accountStatus === 'active',
-      access: entry?.access ?? 'blocked',
-      accessRule: entry?.accessRule ?? null,
-      wiped: entry?.status === 'wiped',
-      pendingWipe: entry?.pendingWipe ?? null,
-      policy: snapshot?.policy ?? null,
-    };
+    return { ...deviceStateOf(snapshot, deviceId), accountActive: snapshot?.accountStatus === 'active' };
   }
 
   /** Resolves true once this replica holds the account's snapshot at `revision` or later. */

@@ -10,4 +10,6 @@ export const allowedStanding = (policy: DevicePolicyV1 | null = null): DeviceSta
   wiped: false,
   pendingWipe: null,
   policy,
+  acknowledged: null,
+  acknowledgementRequired: policy !== null,
 });

@@ -1,6 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import { accountTopic, deviceCredentialsTopic, type DeviceCredentialsV1 } from '@pushmail/contracts';
 import { createKafka, createLogger, EventProducer } from '@pushmail/platform';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -9,6 +8,7 @@ import WebSocket from 'ws';
 import { DeviceClient, expectEventually, listenOnLoopback, scrapeMetrics } from '@pushmail/testing';
 import { pushConfigSchema } from '../config/push-config.js';
 import { pushService } from '../service.js';
+import { answerJson, echoMethodCalls, FakeUpstream, refuseToken } from '../testing/fake-upstream.js';
 import { DeviceTokenCheck } from './device-token-check.js';
 
 const kafkaBrokers = process.env['KAFKA_BROKERS'];
@@ -72,7 +72,7 @@ describe(DeviceTokenCheck.name, () => {
   /** device-registry's (and mailbox's) stand-in: token checks follow the script of their digest. */
   const scripts = new Map<string, Script>();
   const checks: Array<{ tokenSha256: string; authorization: string | undefined }> = [];
-  let registry: Server;
+  let upstream: FakeUpstream;
   let app: NestExpressApplication;
   let baseUrl: string;
   let wsUrl: string;
@@ -100,47 +100,30 @@ describe(DeviceTokenCheck.name, () => {
   }
 
   function confirm(response: ServerResponse, device: Device, revision: number): void {
-    response
-      .writeHead(200, { 'content-type': 'application/json' })
-      .end(JSON.stringify({ accountId: device.accountId, deviceId: device.deviceId, revision }));
+    answerJson(response, 200, { accountId: device.accountId, deviceId: device.deviceId, revision });
   }
 
   const tokenChecks = async (verdict: string) =>
     (await scrapeMetrics(baseUrl)).value('pushmail_push_token_checks_total', { verdict }) ?? 0;
 
   beforeAll(async () => {
-    registry = createServer((request: IncomingMessage, response: ServerResponse) => {
-      let body = '';
-      request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-      request.on('end', () => {
-        if (request.url === '/internal/v1/devices/token-checks') {
-          const { tokenSha256 } = JSON.parse(body) as { tokenSha256: string };
-          checks.push({ tokenSha256, authorization: request.headers.authorization });
-          const script = scripts.get(tokenSha256);
-          if (script) return script(tokenSha256, response);
-          response
-            .writeHead(401, { 'content-type': 'application/json' })
-            .end(JSON.stringify({ error: 'invalid_token', message: 'unknown or revoked device token' }));
-          return;
-        }
-        if (request.url === '/internal/v1/devices/activity') {
-          response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ updated: 0 }));
-          return;
-        }
-        // mailbox, for a socket's first requests: echoes JMAP calls back.
+    upstream = await FakeUpstream.start({
+      tokenCheck: (tokenSha256, request, response) => {
+        checks.push({ tokenSha256, authorization: request.authorization });
+        const script = scripts.get(tokenSha256);
+        if (script) script(tokenSha256, response);
+        else refuseToken(response);
+      },
+      // mailbox, for a socket's first requests: echoes JMAP calls back.
+      mailbox: (request, response) => {
         const calls =
-          request.method === 'POST' ? (JSON.parse(body) as JmapForward).request?.methodCalls : undefined;
-        const answer = calls
-          ? {
-              methodResponses: calls.map(([name, args, callId]) => [name, args, callId]),
-              sessionState: 'from-mailbox',
-            }
-          : { state: '1', changed: {} };
-        response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
-      });
+          request.method === 'POST'
+            ? (JSON.parse(request.body) as JmapForward).request?.methodCalls
+            : undefined;
+        answerJson(response, 200, calls ? echoMethodCalls(calls) : { state: '1', changed: {} });
+      },
     });
-    await new Promise<void>((resolve) => registry.listen(0, '127.0.0.1', resolve));
-    const registryUrl = `http://127.0.0.1:${(registry.address() as AddressInfo).port}`;
+    const registryUrl = upstream.url;
 
     const config = pushConfigSchema.parse({
       KAFKA_BROKERS: kafkaBrokers,
@@ -163,7 +146,7 @@ describe(DeviceTokenCheck.name, () => {
   afterAll(async () => {
     await app?.close();
     await producer.disconnect();
-    await new Promise((resolve) => registry?.close(resolve));
+    await upstream?.close();
   });
 
   it('upgrades a device that connects before its new token reached the index, and keeps it connected', async () => {

@@ -13,7 +13,8 @@ import { MailboxRefusedRequest, type MailboxResponse } from '../api/mailbox-clie
 import type { AuthenticatedDevice } from '../auth/device-authenticator.js';
 import { DeviceCredentialsView } from '../auth/device-credentials.view.js';
 import { DeviceMethods, isDeviceMethod } from './device-methods.js';
-import { deviceStateOf, mailRefusalOf } from './device-state.js';
+import { deviceStateOf } from '@pushmail/edge';
+import { mailRefusalOf } from './device-state.js';
 
 export type ForwardToMailbox = (request: JmapRequest) => Promise<MailboxResponse>;
 

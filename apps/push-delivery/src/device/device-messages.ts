@@ -1,5 +1,5 @@
 import type { DeviceWipeCommandV1 } from '@pushmail/contracts';
-import type { DeviceState } from './device-state.js';
+import type { DeviceState } from '@pushmail/edge';
 
 /**
  * Messages pushed on a device's JMAP WebSocket besides StateChange, in the same envelope style

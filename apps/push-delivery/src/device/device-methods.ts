@@ -4,8 +4,7 @@ import type { Logger } from 'pino';
 import { LOGGER } from '@pushmail/platform';
 import type { AuthenticatedDevice } from '../auth/device-authenticator.js';
 import { DeviceCredentialsView } from '../auth/device-credentials.view.js';
-import { RegistryClient, RegistryUnavailableError } from '@pushmail/edge';
-import { deviceStateOf } from './device-state.js';
+import { deviceStateOf, RegistryClient, RegistryUnavailableError } from '@pushmail/edge';
 import { policyStanding } from './device-messages.js';
 import { WEB_PUSH, type WebPush } from '../webpush/web-push.service.js';
 

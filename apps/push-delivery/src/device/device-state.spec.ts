@@ -3,7 +3,8 @@ import type { DeviceCredentialsV1 } from '@pushmail/contracts';
 import { devicePolicy, pendingWipe } from '@pushmail/testing';
 import { describe, expect, it } from 'vitest';
 import { type DeviceNotice, noticesFor, type NoticeMemory } from './device-messages.js';
-import { deviceStateOf, mailRefusalOf } from './device-state.js';
+import { deviceStateOf } from '@pushmail/edge';
+import { mailRefusalOf } from './device-state.js';
 
 const accountId = randomUUID();
 const policy = devicePolicy({ version: 2 });

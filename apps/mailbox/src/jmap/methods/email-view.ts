@@ -1,3 +1,4 @@
+import { EMAIL_METADATA_PROPERTIES } from '@pushmail/jmap';
 import { truncateUtf8 } from '@pushmail/platform';
 import { partBlobId } from '../../blobs/blob-ids.js';
 import type { Email } from '../../emails/email.js';
@@ -9,13 +10,7 @@ import { headerPropertyValue, type HeaderProperty, parseHeaderProperty } from '.
 import { invalidArguments, optionalStringList } from './arguments.js';
 
 export const EMAIL_PROPERTIES = [
-  'id',
-  'blobId',
-  'threadId',
-  'mailboxIds',
-  'keywords',
-  'size',
-  'receivedAt',
+  ...EMAIL_METADATA_PROPERTIES,
   'messageId',
   'inReplyTo',
   'references',

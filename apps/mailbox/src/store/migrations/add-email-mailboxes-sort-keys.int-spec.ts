@@ -1,16 +1,11 @@
-import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { createLogger, migrateWithLock } from '@pushmail/platform';
-import { createTestDatabase, requiredEnv, type TestDatabase } from '@pushmail/testing';
-import { DataSource } from 'typeorm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAILBOX_SCHEMA, mailboxDataSourceOptions } from '../data-source-options.js';
+import { describe, expect, it } from 'vitest';
+import { useMigratedMailboxDatabase } from '../../testing/migrated-database.js';
 import { AddEmailMailboxesSortKeys1796700000000 } from './1796700000000-add-email-mailboxes-sort-keys.js';
 
 describe(AddEmailMailboxesSortKeys1796700000000.name, () => {
-  let database: TestDatabase;
-  let dataSource: DataSource;
   const accountId = randomUUID();
+  const database = useMigratedMailboxDatabase([accountId]);
 
   const insertEmail = (
     id: string,
@@ -19,53 +14,29 @@ describe(AddEmailMailboxesSortKeys1796700000000.name, () => {
     subject: string,
     mailboxIds: Record<string, boolean>,
   ) =>
-    dataSource.query(
+    database.dataSource.query(
       `INSERT INTO mailbox.emails (id, account_id, delivery_id, thread_id, mailbox_ids, received_at, size,
                                    sent_at, sort_from, sort_subject, created_modseq, updated_modseq, blob_id)
        VALUES ($1, $2, $1, 'T' || $1, $3, timestamptz '2026-03-01 09:00Z', 10, $4, $5, $6, 1, 1, 'B')`,
       [id, accountId, JSON.stringify(mailboxIds), sentAt, from, subject],
     );
-  const memberships = async (): Promise<string[]> =>
-    (
-      (await dataSource.query(
-        `SELECT concat_ws(' ', mailbox_id, email_id,
-                          CASE WHEN sent_at = '-infinity' THEN '-infinity'
-                               ELSE to_char(sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI') END,
-                          sort_from, sort_subject) AS row
-           FROM mailbox.email_mailboxes WHERE account_id = $1 ORDER BY 1`,
-        [accountId],
-      )) as Array<{ row: string }>
-    ).map((row) => row.row);
-  const applied = async (): Promise<boolean> =>
-    (
-      (await dataSource.query(`SELECT 1 FROM mailbox.migrations WHERE name = $1`, [
-        AddEmailMailboxesSortKeys1796700000000.name,
-      ])) as unknown[]
-    ).length > 0;
-  const undo = async (): Promise<void> => {
-    while (await applied()) await dataSource.undoLastMigration({ transaction: 'each' });
-  };
-
-  beforeAll(async () => {
-    database = await createTestDatabase(requiredEnv('DATABASE_URL'));
-    dataSource = new DataSource(mailboxDataSourceOptions(database.url));
-    await dataSource.initialize();
-    await migrateWithLock(dataSource, MAILBOX_SCHEMA, createLogger('mailbox', 'warn'));
-    await dataSource.query('INSERT INTO mailbox.account_state (account_id) VALUES ($1)', [accountId]);
-  });
-
-  afterAll(async () => {
-    await dataSource?.destroy();
-    await database?.drop();
-  });
+  const memberships = () =>
+    database.membershipRows(
+      accountId,
+      `concat_ws(' ', mailbox_id, email_id,
+                 CASE WHEN sent_at = '-infinity' THEN '-infinity'
+                      ELSE to_char(sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI') END,
+                 sort_from, sort_subject)`,
+    );
+  const undo = () => database.undoThrough(AddEmailMailboxesSortKeys1796700000000);
 
   it('fills the sort keys of the rows written before it, and the trigger writes them after', async () => {
     await undo();
     await insertEmail('Ma', '2026-02-01 08:00Z', 'ada@example.org', 'plans', { Finbox: true, Fwork: true });
     await insertEmail('Mb', null, 'bob@example.org', 'lunch', { Finbox: true });
 
-    await migrateWithLock(dataSource, MAILBOX_SCHEMA, createLogger('mailbox', 'warn'));
-    expect(await applied()).toBe(true);
+    await database.migrate();
+    expect(await database.isApplied(AddEmailMailboxesSortKeys1796700000000)).toBe(true);
     // A missing sentAt is kept as -infinity, where Email/query puts it.
     expect(await memberships()).toEqual([
       'Finbox Ma 2026-02-01T08:00 ada@example.org plans',
@@ -73,10 +44,14 @@ describe(AddEmailMailboxesSortKeys1796700000000.name, () => {
       'Fwork Ma 2026-02-01T08:00 ada@example.org plans',
     ]);
     await insertEmail('Mc', '2026-02-02 10:30Z', 'cy@example.org', 'minutes', { Fwork: true });
-    await dataSource.query(`UPDATE mailbox.emails SET mailbox_ids = '{"Fwork": true}' WHERE id = 'Mb'`);
+    await database.dataSource.query(
+      `UPDATE mailbox.emails SET mailbox_ids = '{"Fwork": true}' WHERE id = 'Mb'`,
+    );
     // Keys are never changed by the service; one changed by hand still rewrites the rows.
-    await dataSource.query(`UPDATE mailbox.emails SET sort_subject = 'dinner' WHERE id = 'Mb'`);
-    await dataSource.query(`UPDATE mailbox.emails SET sent_at = '2026-02-03 11:00Z' WHERE id = 'Ma'`);
+    await database.dataSource.query(`UPDATE mailbox.emails SET sort_subject = 'dinner' WHERE id = 'Mb'`);
+    await database.dataSource.query(
+      `UPDATE mailbox.emails SET sent_at = '2026-02-03 11:00Z' WHERE id = 'Ma'`,
+    );
     expect(await memberships()).toEqual([
       'Finbox Ma 2026-02-03T11:00 ada@example.org plans',
       'Fwork Ma 2026-02-03T11:00 ada@example.org plans',
@@ -84,7 +59,7 @@ describe(AddEmailMailboxesSortKeys1796700000000.name, () => {
       'Fwork Mc 2026-02-02T10:30 cy@example.org minutes',
     ]);
     const { indexes } = (
-      (await dataSource.query(
+      (await database.dataSource.query(
         `SELECT string_agg(indexname, ' ' ORDER BY indexname) AS indexes FROM pg_indexes
           WHERE schemaname = 'mailbox' AND tablename = 'email_mailboxes'`,
       )) as Array<{ indexes: string }>
@@ -97,24 +72,20 @@ describe(AddEmailMailboxesSortKeys1796700000000.name, () => {
   it('drops the columns and their indexes and writes rows without them when undone', async () => {
     await undo();
     await insertEmail('Md', null, 'di@example.org', 'notes', { Finbox: true });
-    const rows = (await dataSource.query(
-      `SELECT mailbox_id || ' ' || email_id AS row FROM mailbox.email_mailboxes WHERE account_id = $1 ORDER BY 1`,
-      [accountId],
-    )) as Array<{ row: string }>;
-    expect(rows.map((row) => row.row)).toEqual([
+    expect(await database.membershipRows(accountId, `mailbox_id || ' ' || email_id`)).toEqual([
       'Finbox Ma',
       'Finbox Md',
       'Fwork Ma',
       'Fwork Mb',
       'Fwork Mc',
     ]);
-    const [columns] = await dataSource.query(
+    const [columns] = await database.dataSource.query(
       `SELECT count(*)::int AS n FROM information_schema.columns
         WHERE table_schema = 'mailbox' AND table_name = 'email_mailboxes'
           AND column_name IN ('sent_at', 'sort_from', 'sort_subject')`,
     );
     expect(columns.n).toBe(0);
-    await migrateWithLock(dataSource, MAILBOX_SCHEMA, createLogger('mailbox', 'warn'));
+    await database.migrate();
     expect(await memberships()).toContain('Finbox Md -infinity di@example.org notes');
   });
 });

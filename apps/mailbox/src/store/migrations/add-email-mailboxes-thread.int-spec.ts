@@ -1,48 +1,27 @@
 import { randomUUID } from 'node:crypto';
-import type { DataSource } from 'typeorm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type MigratedMailboxDatabase,
-  openMigratedMailboxDatabase,
-} from '../../testing/migrated-database.js';
+import { describe, expect, it } from 'vitest';
+import { useMigratedMailboxDatabase } from '../../testing/migrated-database.js';
 import { AddEmailMailboxesThread1796600500000 } from './1796600500000-add-email-mailboxes-thread.js';
 
 describe(AddEmailMailboxesThread1796600500000.name, () => {
-  let database: MigratedMailboxDatabase;
-  let dataSource: DataSource;
   const accountId = randomUUID();
+  const database = useMigratedMailboxDatabase([accountId]);
 
   const insertEmail = (id: string, thread: string, mailboxIds: Record<string, boolean>) =>
-    dataSource.query(
+    database.dataSource.query(
       `INSERT INTO mailbox.emails (id, account_id, delivery_id, thread_id, mailbox_ids, received_at, size,
                                    created_modseq, updated_modseq, blob_id)
        VALUES ($1, $2, $1, $3, $4, timestamptz '2026-03-01 09:00Z', 10, 1, 1, 'B')`,
       [id, accountId, thread, JSON.stringify(mailboxIds)],
     );
-  const memberships = async (): Promise<string[]> =>
-    (
-      (await dataSource.query(
-        `SELECT mailbox_id || ' ' || email_id || ' ' || thread_id AS row
-           FROM mailbox.email_mailboxes WHERE account_id = $1 ORDER BY 1`,
-        [accountId],
-      )) as Array<{ row: string }>
-    ).map((row) => row.row);
+  const memberships = () =>
+    database.membershipRows(accountId, `mailbox_id || ' ' || email_id || ' ' || thread_id`);
   const undo = () => database.undoThrough(AddEmailMailboxesThread1796600500000);
-
-  beforeAll(async () => {
-    database = await openMigratedMailboxDatabase();
-    ({ dataSource } = database);
-    await dataSource.query('INSERT INTO mailbox.account_state (account_id) VALUES ($1)', [accountId]);
-  });
-
-  afterAll(async () => {
-    await database?.close();
-  });
 
   it('fills the thread of the rows written before it, and the trigger writes it after', async () => {
     await undo();
     await insertEmail('Ma', 'Tone', { Finbox: true, Fwork: true });
-    const [column] = await dataSource.query(
+    const [column] = await database.dataSource.query(
       `SELECT count(*)::int AS n FROM information_schema.columns
         WHERE table_schema = 'mailbox' AND table_name = 'email_mailboxes' AND column_name = 'thread_id'`,
     );
@@ -51,16 +30,18 @@ describe(AddEmailMailboxesThread1796600500000.name, () => {
     await database.migrate();
     expect(await memberships()).toEqual(['Finbox Ma Tone', 'Fwork Ma Tone']);
     await insertEmail('Mb', 'Ttwo', { Finbox: true });
-    await dataSource.query(`UPDATE mailbox.emails SET mailbox_ids = '{"Fwork": true}' WHERE id = 'Ma'`);
+    await database.dataSource.query(
+      `UPDATE mailbox.emails SET mailbox_ids = '{"Fwork": true}' WHERE id = 'Ma'`,
+    );
     // A thread is never changed by the service; one changed by hand still moves the rows.
-    await dataSource.query(`UPDATE mailbox.emails SET thread_id = 'Tthree' WHERE id = 'Mb'`);
+    await database.dataSource.query(`UPDATE mailbox.emails SET thread_id = 'Tthree' WHERE id = 'Mb'`);
     expect(await memberships()).toEqual(['Finbox Mb Tthree', 'Fwork Ma Tone']);
   });
 
   it('drops the column and writes rows without it when undone', async () => {
     await undo();
     await insertEmail('Mc', 'Tfour', { Finbox: true });
-    const rows = (await dataSource.query(
+    const rows = (await database.dataSource.query(
       `SELECT email_id FROM mailbox.email_mailboxes WHERE account_id = $1 ORDER BY 1`,
       [accountId],
     )) as Array<{ email_id: string }>;

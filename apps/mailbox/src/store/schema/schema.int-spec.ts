@@ -1,24 +1,10 @@
-import type { DataSource } from 'typeorm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type MigratedMailboxDatabase,
-  openMigratedMailboxDatabase,
-} from '../../testing/migrated-database.js';
+import { describe, expect, it } from 'vitest';
+import { useMigratedMailboxDatabase } from '../../testing/migrated-database.js';
 import { MAILBOX_SCHEMA } from '../data-source-options.js';
 import { allowedValuesOf, type AllowedValues, type ColumnInfo, renderSchema } from './render-schema.js';
 
 describe(renderSchema.name, () => {
-  let database: MigratedMailboxDatabase;
-  let dataSource: DataSource;
-
-  beforeAll(async () => {
-    database = await openMigratedMailboxDatabase();
-    ({ dataSource } = database);
-  });
-
-  afterAll(async () => {
-    await database?.close();
-  });
+  const database = useMigratedMailboxDatabase();
 
   it('gives the committed schema types when run over the migrated database', async () => {
     const columns: Array<{
@@ -27,7 +13,7 @@ describe(renderSchema.name, () => {
       type: string;
       nullable: boolean;
       has_default: boolean;
-    }> = await dataSource.query(
+    }> = await database.dataSource.query(
       `SELECT table_name AS table, column_name AS column, udt_name AS type,
               is_nullable = 'YES' AS nullable, column_default IS NOT NULL AS has_default
          FROM information_schema.columns
@@ -35,7 +21,7 @@ describe(renderSchema.name, () => {
         ORDER BY table_name, ordinal_position`,
       [MAILBOX_SCHEMA],
     );
-    const checks: Array<{ table: string; definition: string }> = await dataSource.query(
+    const checks: Array<{ table: string; definition: string }> = await database.dataSource.query(
       `SELECT rel.relname AS table, pg_get_constraintdef(con.oid) AS definition
          FROM pg_constraint AS con
          JOIN pg_class AS rel ON rel.oid = con.conrelid

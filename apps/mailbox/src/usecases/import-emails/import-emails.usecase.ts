@@ -7,14 +7,10 @@ import {
   type SetError,
   setError,
 } from '@pushmail/jmap';
-import type { InsertedEmail } from '../../emails/email-store.js';
 import { EmailWrites } from '../../emails/email-writes.js';
 import { invalidArguments, optionalString } from '../../jmap/methods/arguments.js';
-import { SetResults } from '../../jmap/methods/device-change.js';
 import { readSet } from '../../jmap/methods/email-patch.js';
-import { resolveCreationId } from '../../jmap/methods/email.methods.js';
 import { utcDate } from '../../jmap/query/email-filter.js';
-import { mailboxResolver } from '../../mailboxes/mailbox-store.js';
 
 /**
  * Email/import (RFC 8621 §4.8): messages uploaded as blobs become emails in the given mailboxes, in
@@ -35,17 +31,10 @@ export class ImportEmailsUseCase extends EmailWrites {
         `${count} imports; maxObjectsInSet is ${DEFAULT_CORE_LIMITS.maxObjectsInSet}`,
       );
     }
-    let results = new SetResults<InsertedEmail>();
-
-    const change = await this.changes.apply(
-      accountId,
-      'Email',
+    const { change, results } = await this.writeEmails(
+      context,
       ifInState,
-      async (write) => {
-        results = new SetResults<InsertedEmail>(); // the transaction may run again (AccountChanges.write)
-        const resolveMailbox = await mailboxResolver(write.manager, accountId, (id) =>
-          resolveCreationId(id, context),
-        );
+      async (write, results, resolveMailbox) => {
         for (const [creationId, value] of Object.entries(emails)) {
           const request = readImport(value, resolveMailbox);
           if ('error' in request) {
@@ -66,7 +55,6 @@ export class ImportEmailsUseCase extends EmailWrites {
           context.createdIds.set(creationId, inserted.id);
         }
       },
-      () => 'update',
     );
     const { created, notCreated } = results.answer(accountId, change);
     return { accountId, oldState: change.oldState, newState: change.newState, created, notCreated };

@@ -11,9 +11,7 @@ import {
 import { EmailWrites } from '../../emails/email-writes.js';
 import { applyEmailPatch } from '../../jmap/methods/email-patch.js';
 import { setArguments } from '../../jmap/methods/arguments.js';
-import { SetResults } from '../../jmap/methods/device-change.js';
 import { resolveCreationId } from '../../jmap/methods/email.methods.js';
-import { mailboxResolver } from '../../mailboxes/mailbox-store.js';
 import { composeMessage } from '../../mime/compose-message.js';
 import { type ComposablePart, composeStructure } from '../../mime/compose-structure.js';
 import { type DraftInput, readDraft } from './draft-input.js';
@@ -29,16 +27,10 @@ export class SetEmailsUseCase extends EmailWrites {
     const { accountId } = context;
     const { ifInState, create, update, destroy } = setArguments(args, DEFAULT_CORE_LIMITS.maxObjectsInSet);
     const resolve = (id: string) => resolveCreationId(id, context);
-    let results = new SetResults<InsertedEmail>();
-
-    const change = await this.changes.apply(
-      accountId,
-      'Email',
+    const { change, results } = await this.writeEmails(
+      context,
       ifInState,
-      async (write) => {
-        results = new SetResults<InsertedEmail>(); // the transaction may run again (AccountChanges.write)
-        const resolveMailbox = await mailboxResolver(write.manager, accountId, resolve);
-
+      async (write, results, resolveMailbox) => {
         for (const [creationId, value] of Object.entries(create)) {
           const draft = readDraft(value, resolveMailbox);
           if (!draft.ok) {
@@ -89,7 +81,7 @@ export class SetEmailsUseCase extends EmailWrites {
           results.destroyed.push(id);
         }
       },
-      () => (results.destroyed.length > 0 ? 'destroy' : 'update'),
+      (results) => (results.destroyed.length > 0 ? 'destroy' : 'update'),
     );
     return results.answer(accountId, change);
   }
