@@ -535,7 +535,7 @@ describe('activesync gateway', () => {
       const waiting = phone(account);
       await folderSync(waiting, '0');
       const raw = await waiting.command('GetAttachment', undefined, { query: { AttachmentName: reference } });
-      expect(raw.status).toBe(500);
+      expect(raw.status).toBe(403);
       expect(raw.bytes.includes(data.subarray(0, 64))).toBe(false);
       const fetched = await waiting.command(
         'ItemOperations',
