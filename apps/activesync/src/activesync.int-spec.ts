@@ -18,6 +18,11 @@ import type { FakeAccount } from './testing/fake-registry.js';
 import { TEST_CERTIFICATES } from './usecases/validate-certificates/test-certificates.js';
 
 const statusOf = (body: WbxmlElement | undefined) => (body ? childText(body, 'Status') : undefined);
+/** The elements among an element's children, whatever their tag. */
+const elementsIn = (parent: WbxmlElement) =>
+  parent.children.filter(
+    (node): node is WbxmlElement => typeof node === 'object' && !(node instanceof Uint8Array),
+  );
 
 describe('activesync gateway', () => {
   const gateway = new GatewayHarness('eas', {
@@ -535,7 +540,7 @@ describe('activesync gateway', () => {
       const waiting = phone(account);
       await folderSync(waiting, '0');
       const raw = await waiting.command('GetAttachment', undefined, { query: { AttachmentName: reference } });
-      expect(raw.status).toBe(500);
+      expect(raw.status).toBe(403);
       expect(raw.bytes.includes(data.subarray(0, 64))).toBe(false);
       const fetched = await waiting.command(
         'ItemOperations',
@@ -634,6 +639,329 @@ describe('activesync gateway', () => {
           expect.arrayContaining(['Delete pushmail-quarantine-notice', expect.stringMatching(/^Add M/)]),
         );
       });
+    });
+
+    it('answers every command of a quarantined device with the notice or a refusal it does not retry, and shows it none of the mail', async () => {
+      const account = await newAccount({ policy: true });
+      const other = await newAccount();
+      const inbox = mailbox.folderId(account.accountId, 'inbox');
+      const projects = mailbox.folderId(account.accountId, 'Projects');
+      // The real mail, and an attachment's FileReference as an allowed phone of the account was given it.
+      const data = randomBytes(2000);
+      const allowed = phone(account);
+      await provision(allowed);
+      await folderSync(allowed, '0');
+      const primed = await sync(allowed, inbox, '0');
+      const real = mailbox.deliver(account.accountId, {
+        subject: 'Quarterly invoice',
+        from: 'billing@x.y',
+        to: account.address,
+        text: 'wire the payment today',
+        attachments: [{ name: 'invoice.pdf', type: 'application/pdf', data }],
+      });
+      deliverPlain(account, 'Salary review', 'confidential figures');
+      mailbox.deliver(account.accountId, {
+        subject: 'Roadmap',
+        from: 'b@x.y',
+        to: account.address,
+        text: 'next year',
+        mailbox: projects,
+      });
+      const given = children(
+        child(
+          collectionOf((await sync(allowed, inbox, childText(collectionOf(primed.body), 'SyncKey')!)).body),
+          'Commands',
+        )!,
+        'Add',
+      ).find((add) => childText(add, 'ServerId') === real)!;
+      const reference = childText(
+        child(child(child(given, 'ApplicationData')!, 'Attachments')!, 'Attachment')!,
+        'FileReference',
+      )!;
+      const vacation = JSON.stringify(mailbox.vacations.get(account.accountId));
+      await registry.change(account, (changed) => (changed.newDeviceAccess = 'quarantined'));
+      const asked = mailbox.requests.length;
+
+      const client = phone(account);
+      const modern = phone(account, undefined, '16.1');
+      const answers: Buffer[] = [];
+      const run = async (
+        on: EasClient,
+        command: string,
+        body?: WbxmlElement,
+        query?: Record<string, string>,
+      ) => {
+        const answer = await on.command(command, body, query ? { query } : {});
+        answers.push(answer.bytes);
+        return answer;
+      };
+      const partStatus = (body: WbxmlElement | undefined, tag: string) => statusOf(child(body!, tag));
+      const got: Record<string, unknown> = {};
+
+      for (const quarantined of [client, modern]) {
+        const { first, second } = await provision(quarantined);
+        answers.push(first.bytes, second.bytes);
+        got[`Provision ${quarantined.options.version}`] = statusOf(second.body);
+      }
+      const settings = await run(
+        client,
+        'Settings',
+        easRequests.deviceInformation(
+          [['Model', 'Pixel 9']],
+          el('Settings', 'Oof', el('Settings', 'Get', el('Settings', 'BodyType', 'Text'))),
+          el('Settings', 'UserInformation', el('Settings', 'Get')),
+        ),
+      );
+      got['Settings'] = ['Settings', 'DeviceInformation', 'Oof', 'UserInformation'].map((tag) =>
+        tag === 'Settings' ? statusOf(settings.body) : partStatus(settings.body, tag),
+      );
+      const oofSet = await run(
+        client,
+        'Settings',
+        el(
+          'Settings',
+          'Settings',
+          el('Settings', 'Oof', el('Settings', 'Set', el('Settings', 'OofState', '1'))),
+        ),
+      );
+      got['Settings Oof Set'] = partStatus(oofSet.body, 'Oof');
+      const hierarchy = await run(client, 'FolderSync', easRequests.folderSync('0'));
+      got['FolderSync'] = statusOf(hierarchy.body);
+      const folderKey = childText(hierarchy.body!, 'SyncKey')!;
+      const keyOf = (answer: { body?: WbxmlElement | undefined }) =>
+        childText(collectionOf(answer.body), 'SyncKey')!;
+      const inboxKey = keyOf(await run(client, 'Sync', easRequests.sync(inbox, '0')));
+      const projectsKey = keyOf(await run(client, 'Sync', easRequests.sync(projects, '0')));
+      const estimates = await Promise.all(
+        [
+          [inbox, inboxKey],
+          [projects, projectsKey],
+        ].map(async ([id, key]) => {
+          const answer = await run(client, 'GetItemEstimate', easRequests.getItemEstimate(id!, key!));
+          const response = child(answer.body!, 'Response')!;
+          return [childText(response, 'Status'), childText(child(response, 'Collection')!, 'Estimate')];
+        }),
+      );
+      got['GetItemEstimate'] = estimates;
+      // The notice is all there is to tell: the Ping names the Inbox only, though Projects has new mail.
+      const pending = await run(client, 'Ping', easRequests.ping(60, [inbox, projects]));
+      got['Ping (notice pending)'] = [
+        statusOf(pending.body),
+        children(child(pending.body!, 'Folders')!, 'Folder').map((folder) => textOf(folder)),
+      ];
+      const shown = collectionOf((await run(client, 'Sync', easRequests.sync(inbox, inboxKey))).body);
+      const adds = children(child(shown, 'Commands')!, 'Add');
+      got['Sync'] = [
+        statusOf(shown),
+        adds.map((add) => childText(child(add, 'ApplicationData')!, 'Subject')),
+      ];
+      const notice = childText(adds[0]!, 'ServerId')!;
+      const touched = collectionOf(
+        (
+          await run(
+            client,
+            'Sync',
+            easRequests.sync(
+              inbox,
+              childText(shown, 'SyncKey')!,
+              el(
+                'AirSync',
+                'Commands',
+                el('AirSync', 'Fetch', el('AirSync', 'ServerId', real)),
+                easRequests.change(real, el('Email', 'Read', '1')),
+                el('AirSync', 'Delete', el('AirSync', 'ServerId', real)),
+                easRequests.change(notice, el('Email', 'Read', '1')),
+              ),
+            ),
+          )
+        ).body,
+      );
+      got['Sync Fetch/Change/Delete of a real message, Change of the notice'] = elementsIn(
+        child(touched, 'Responses')!,
+      ).map((response) => `${response.tag} ${childText(response, 'Status')}`);
+      // New mail while it is parked does not wake it: the heartbeat ends it.
+      const parked = run(client, 'Ping', easRequests.ping(1, [inbox, projects]));
+      deliverPlain(account, 'While parked', 'still private');
+      got['Ping (mail arrives)'] = statusOf((await parked).body);
+
+      const fetched = await run(
+        client,
+        'ItemOperations',
+        el(
+          'ItemOperations',
+          'ItemOperations',
+          ...[
+            [el('AirSync', 'CollectionId', inbox), el('AirSync', 'ServerId', real)],
+            [el('Search', 'LongId', real)],
+            [el('AirSyncBase', 'FileReference', reference)],
+            [el('AirSync', 'CollectionId', inbox), el('AirSync', 'ServerId', notice)],
+          ].map((named) => el('ItemOperations', 'Fetch', el('ItemOperations', 'Store', 'Mailbox'), ...named)),
+          el('ItemOperations', 'EmptyFolderContents', el('AirSync', 'CollectionId', inbox)),
+        ),
+      );
+      const operations = elementsIn(child(fetched.body!, 'Response')!);
+      got['ItemOperations'] = [
+        statusOf(fetched.body),
+        ...operations.map((operation) => `${operation.tag} ${childText(operation, 'Status')}`),
+      ];
+      got['ItemOperations notice'] = childText(child(operations[3]!, 'Properties')!, 'Subject');
+      got['MoveItems'] = statusOf(
+        (await run(client, 'MoveItems', easRequests.moveItem(notice, inbox, projects))).body,
+      );
+      got['FolderCreate/Update/Delete'] = [
+        await run(
+          client,
+          'FolderCreate',
+          easRequests.folderCreate(folderKey, { parentId: '0', displayName: 'Receipts', type: '12' }),
+        ),
+        await run(
+          client,
+          'FolderUpdate',
+          easRequests.folderUpdate(folderKey, projects, { parentId: '0', displayName: 'Renamed' }),
+        ),
+        await run(client, 'FolderDelete', easRequests.folderDelete(folderKey, projects)),
+      ].map((answer) => statusOf(answer.body));
+      const search = await run(client, 'Search', easRequests.searchMailbox('invoice', '0-9'));
+      got['Search'] = [statusOf(search.body), statusOf(child(child(search.body!, 'Response')!, 'Store'))];
+      const mime = `To: ${other.address}\r\nSubject: out\r\n\r\nbody`;
+      const clientId = () => randomBytes(6).toString('hex');
+      got['SendMail/SmartReply/SmartForward'] = [
+        await run(client, 'SendMail', easRequests.sendMail({ clientId: clientId(), mime })),
+        await run(
+          client,
+          'SmartReply',
+          easRequests.smartReply({ clientId: clientId(), mime, source: { folderId: inbox, itemId: real } }),
+        ),
+        await run(
+          client,
+          'SmartForward',
+          easRequests.smartForward({ clientId: clientId(), mime, source: { folderId: inbox, itemId: real } }),
+        ),
+      ].map((answer) => statusOf(answer.body));
+      const resolved = await run(
+        client,
+        'ResolveRecipients',
+        el('ResolveRecipients', 'ResolveRecipients', el('ResolveRecipients', 'To', other.address)),
+      );
+      got['ResolveRecipients'] = [statusOf(resolved.body), children(resolved.body!, 'Response').length];
+      const validated = await run(
+        client,
+        'ValidateCert',
+        el(
+          'ValidateCert',
+          'ValidateCert',
+          el(
+            'ValidateCert',
+            'CertificateChain',
+            el('ValidateCert', 'Certificate', TEST_CERTIFICATES.intermediate),
+            el('ValidateCert', 'Certificate', TEST_CERTIFICATES.root),
+          ),
+          el('ValidateCert', 'Certificates', el('ValidateCert', 'Certificate', TEST_CERTIFICATES.signer)),
+        ),
+      );
+      got['ValidateCert'] = [
+        statusOf(validated.body),
+        children(validated.body!, 'Certificate').map((certificate) => childText(certificate, 'Status')),
+      ];
+      const meeting = await run(
+        client,
+        'MeetingResponse',
+        el(
+          'MeetingResponse',
+          'MeetingResponse',
+          el(
+            'MeetingResponse',
+            'Request',
+            el('MeetingResponse', 'UserResponse', '1'),
+            el('MeetingResponse', 'CollectionId', inbox),
+            el('MeetingResponse', 'RequestId', real),
+          ),
+        ),
+      );
+      got['MeetingResponse'] = statusOf(child(meeting.body!, 'Result'));
+      const find = await run(
+        modern,
+        'Find',
+        el(
+          'Find',
+          'Find',
+          el('Find', 'SearchId', randomUUID()),
+          el(
+            'Find',
+            'ExecuteSearch',
+            el(
+              'Find',
+              'MailBoxSearchCriterion',
+              el('Find', 'Query', el('AirSync', 'Class', 'Email'), el('Find', 'FreeText', 'invoice')),
+              el('Find', 'Options', el('Find', 'Range', '0-9')),
+            ),
+          ),
+        ),
+      );
+      got['Find'] = [statusOf(find.body), child(find.body!, 'Response')];
+      const raw = await run(client, 'GetAttachment', undefined, { AttachmentName: reference });
+      got['GetAttachment'] = raw.status;
+
+      expect(got).toEqual({
+        'Provision 14.1': '1',
+        'Provision 16.1': '1',
+        Settings: ['1', '1', '3', '1'],
+        'Settings Oof Set': '3',
+        FolderSync: '1',
+        GetItemEstimate: [
+          ['1', '1'],
+          ['1', '0'],
+        ],
+        'Ping (notice pending)': ['2', [inbox]],
+        Sync: ['1', ['Your device is waiting for approval']],
+        'Sync Fetch/Change/Delete of a real message, Change of the notice': [
+          'Fetch 8',
+          'Change 8',
+          'Delete 8',
+          'Change 8',
+        ],
+        'Ping (mail arrives)': '1',
+        ItemOperations: ['1', 'Fetch 6', 'Fetch 6', 'Fetch 6', 'Fetch 1', 'EmptyFolderContents 156'],
+        'ItemOperations notice': 'Your device is waiting for approval',
+        MoveItems: '130',
+        'FolderCreate/Update/Delete': ['130', '130', '130'],
+        Search: ['1', '5'],
+        'SendMail/SmartReply/SmartForward': ['130', '130', '130'],
+        ResolveRecipients: ['130', 0],
+        ValidateCert: ['1', ['4']],
+        MeetingResponse: '2',
+        Find: ['130', undefined],
+        GetAttachment: 403,
+      });
+      // Nothing of the mail in any answer: no subject, body, attachment or other account's address.
+      const everything = Buffer.concat(answers);
+      for (const secret of [
+        'Quarterly invoice',
+        'wire the payment',
+        'Salary review',
+        'confidential',
+        'Roadmap',
+        'still private',
+        other.address,
+      ]) {
+        expect(everything.includes(secret), secret).toBe(false);
+      }
+      expect(everything.includes(data.subarray(0, 64))).toBe(false);
+      // And nothing of it was read: mailbox was asked for the folders and the Email state (an
+      // Email/get of no ids), never for a message, a search, a blob, or to change or send anything.
+      const requests = mailbox.requests
+        .slice(asked)
+        .filter((request) => request.accountId === account.accountId);
+      expect(new Set(requests.flatMap((request) => request.methods))).toEqual(
+        new Set(['Mailbox/get', 'Email/get']),
+      );
+      expect(requests.flatMap((request) => request.emailIds ?? [])).toEqual([]);
+      expect(mailbox.emails.get(account.accountId)!.get(real)).toMatchObject({
+        keywords: {},
+        mailboxIds: { [inbox]: true },
+      });
+      expect(JSON.stringify(mailbox.vacations.get(account.accountId))).toBe(vacation);
+      expect(mailbox.mailboxes.get(account.accountId)!.get(projects)?.name).toBe('Projects');
     });
   });
 

@@ -38,8 +38,11 @@ export class FakeMailbox extends FakeHttpService {
   readonly emails = new Map<string, Map<string, FakeEmail>>();
   /** Each account's VacationResponse singleton, as VacationResponse/set left it. */
   readonly vacations = new Map<string, Args>();
-  /** The method names of each JMAP request, per account, in the order they came. */
-  readonly requests: Array<{ accountId: string; methods: string[] }> = [];
+  /**
+   * The method names of each JMAP request (`blob download` for a blob), per account, in the order they
+   * came, and the ids its Email/get calls asked for (`#<name>` for ids taken from an earlier call).
+   */
+  readonly requests: Array<{ accountId: string; methods: string[]; emailIds?: string[] }> = [];
   private readonly states = new Map<string, number>();
   /** The account state each delivered email was created at; every id ever held, for Email/changes. */
   private readonly createdAt = new Map<string, number>();
@@ -120,6 +123,7 @@ export class FakeMailbox extends FakeHttpService {
       return end(response, 401, { error: 'unauthorized' });
     const blob = /^\/internal\/blobs\/([^/]+)\/([^/]+)$/.exec(request.url ?? '');
     if (request.method === 'GET' && blob) {
+      this.requests.push({ accountId: decodeURIComponent(blob[1]!), methods: ['blob download'] });
       const [, emailId, part] = /^blob-(.+?)(?:_p([0-9]+))?$/.exec(decodeURIComponent(blob[2]!)) ?? [];
       const email = emailId ? this.emails.get(decodeURIComponent(blob[1]!))?.get(emailId) : undefined;
       if (!email) return end(response, 404, { error: 'not_found' });
@@ -153,7 +157,16 @@ export class FakeMailbox extends FakeHttpService {
       request: { methodCalls: Call[] };
     };
     if (!this.emails.has(accountId)) this.provision(accountId);
-    this.requests.push({ accountId, methods: jmap.methodCalls.map(([name]) => name) });
+    this.requests.push({
+      accountId,
+      methods: jmap.methodCalls.map(([name]) => name),
+      emailIds: jmap.methodCalls
+        .filter(([name]) => name === 'Email/get')
+        .flatMap(([, args]) => {
+          const reference = args['#ids'] as { name?: string } | undefined;
+          return reference ? [`#${reference.name ?? ''}`] : ((args['ids'] ?? []) as string[]);
+        }),
+    });
     const responses: Call[] = [];
     for (const [name, args, callId] of jmap.methodCalls) {
       responses.push([...this.method(accountId, name, resolve(args, responses)), callId] as Call);

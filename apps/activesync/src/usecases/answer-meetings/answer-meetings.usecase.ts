@@ -7,7 +7,9 @@ const m = elementsOf('MeetingResponse');
 /**
  * MeetingResponse: pushmail is mail only and keeps no calendar, so no message is a meeting request
  * it could accept or decline. Each request is answered Status 2 (invalid meeting request), plainly,
- * rather than reported as accepted when nothing was sent to the organiser.
+ * rather than reported as accepted when nothing was sent to the organiser. A quarantined device gets
+ * the same 2: the answer depends on no mail (mailbox is not asked) and is true of the notice too, and
+ * 2 is not retried, where 3 (mailbox error) and 4 (server error) would be.
  */
 @Injectable()
 export class AnswerMeetings implements EasCommand {

@@ -81,6 +81,9 @@ export class FetchItems implements EasCommand {
     if (store?.toLowerCase() !== 'mailbox') return i('Fetch', i('Status', String(FetchStatus.UnknownStore)));
     const reference = childText(fetch, 'FileReference', 'AirSyncBase');
     if (reference !== undefined) {
+      // A quarantined device may fetch nothing but the notice, which has no attachments: any
+      // reference is 6 (object not found), real or not, without asking mailbox. Not 3 (server error)
+      // nor 12 (I/O failure), which a phone retries; the same 6 as a reference of another account.
       const lookup =
         context.standing.access === 'quarantined'
           ? ({ found: false, reason: 'unknown' } as const)
@@ -139,6 +142,8 @@ export class FetchItems implements EasCommand {
       collectionId: collectionId ?? '',
       inboxId: folders.find((folder) => folder.role === 'inbox')?.id,
     };
+    // A quarantined device's view holds the notice only: any other id is 6 (object not found), as
+    // for an id the account does not have, and mailbox is not asked for it.
     const [detail] = await this.view.emails(request, [serverId], { text: true, html: true });
     if (
       !detail ||

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { child, childText, el, elementsOf, FIND_STATUS } from '@pushmail/activesync';
+import { child, childText, COMMON_STATUS, el, elementsOf, FIND_STATUS } from '@pushmail/activesync';
 import { MailStore } from '../../mailbox/mail-store.js';
 import { searchRange, searchText } from '../../mailbox/search-request.js';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
@@ -10,7 +10,8 @@ const f = elementsOf('Find');
 /**
  * Find (16.1) in the mailbox by free text, in one folder or all, newest first, at most 100 per
  * request; each result carries what a list shows (subject, sender, date, preview, read). The GAL
- * is not searched: pushmail has no address book, and says so with Status 2.
+ * is not searched: pushmail has no address book, and says so with Status 2. A quarantined device
+ * finds nothing: it is answered the common 130 (AccessDenied).
  */
 @Injectable()
 export class FindMail implements EasCommand {
@@ -19,11 +20,17 @@ export class FindMail implements EasCommand {
   constructor(@Inject(MailStore) private readonly mail: MailStore) {}
 
   async execute(context: EasCommandContext): Promise<EasReply> {
+    // A quarantined device may see nothing of the mailbox but the notice in its Inbox. Find's own
+    // table has only 1 (success) and 2 (invalid request), and 2 would call a valid request malformed;
+    // the common 130 (AccessDenied, [MS-ASCMD] 2.2.2) says what holds, and a phone does not retry it.
+    // Asked before the request is read, so the mailbox is not searched at all.
+    if (context.standing.access === 'quarantined')
+      return { body: f('Find', f('Status', String(COMMON_STATUS.AccessDenied))) };
     const invalid: EasReply = { body: f('Find', f('Status', String(FIND_STATUS.InvalidRequest))) };
     const execute = context.body ? child(context.body, 'ExecuteSearch', 'Find') : undefined;
     const criterion = execute ? child(execute, 'MailBoxSearchCriterion', 'Find') : undefined;
     const query = criterion ? child(criterion, 'Query', 'Find') : undefined;
-    if (!query || context.standing.access === 'quarantined') return invalid;
+    if (!query) return invalid;
     const text = searchText(childText(query, 'FreeText', 'Find'));
     const className = childText(query, 'Class', 'AirSync');
     if (!text || (className !== undefined && className !== 'Email')) return invalid;

@@ -1,11 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { COMMON_STATUS } from '@pushmail/activesync';
 import { Attachments } from '../../mailbox/attachments.js';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
+import { refusalReply } from '../../protocol/refusal.js';
 
 /**
  * GetAttachment (14.x; 16 has only ItemOperations Fetch): the attachment named by AttachmentName
  * (its FileReference) as the raw HTTP body, streamed from mailbox. An unknown reference, or one of
- * another account, is HTTP 500 as [MS-ASCMD] 2.2.1.8 prescribes for a missing attachment.
+ * another account, is HTTP 500 as [MS-ASCMD] 2.2.1.8 prescribes for a missing attachment. A
+ * quarantined device gets HTTP 403 and nothing of mailbox.
  */
 @Injectable()
 export class GetAttachment implements EasCommand {
@@ -18,10 +21,20 @@ export class GetAttachment implements EasCommand {
       return { http: 400, detail: 'GetAttachment is not part of ActiveSync 16; use ItemOperations Fetch' };
     const reference = context.request.attachmentName;
     if (!reference) return { http: 400, detail: 'GetAttachment needs an AttachmentName' };
-    const lookup =
-      context.standing.access === 'quarantined'
-        ? ({ found: false, reason: 'unknown' } as const)
-        : await this.attachments.open(context.device.accountId, reference);
+    // A quarantined device may see nothing of the mailbox but the notice in its Inbox, which has no
+    // attachments. GetAttachment has no WBXML body to carry the common 130 (AccessDenied), and the 500
+    // the specification gives a missing attachment is a server error that phones retry, some for ever.
+    // 130 becomes HTTP 403 here, as it does for a blocked device's GetAttachment and for any command of
+    // a 14.0 phone (refusalReply), which phones do not retry. Answered before the reference is looked
+    // up: mailbox is not asked, and the answer is the same for any reference, real or not.
+    if (context.standing.access === 'quarantined')
+      return refusalReply(
+        this.command,
+        context.protocolVersion,
+        COMMON_STATUS.AccessDenied,
+        'this device is quarantined: an administrator must allow it first',
+      );
+    const lookup = await this.attachments.open(context.device.accountId, reference);
     if (!lookup.found) {
       return lookup.reason === 'tooLarge'
         ? { http: 413, detail: `attachments are served up to ${this.attachments.maxBytes} bytes` }

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
   children,
+  COMMON_STATUS,
   elementsOf,
   RESOLVE_RECIPIENT_STATUS,
   RESOLVE_RECIPIENTS_STATUS,
@@ -20,7 +21,7 @@ const r = elementsOf('ResolveRecipients');
  * ResolveRecipients against what pushmail knows: the account's own address (by its address, its
  * local part or its name) and the addresses of the hosted accounts (an exact address only, so the
  * directory cannot be listed by guessing prefixes). Anything else is Status 4, unresolved; there
- * are no certificates, availability or pictures to give.
+ * are no certificates, availability or pictures to give. A quarantined device resolves nothing.
  */
 @Injectable()
 export class ResolveRecipients implements EasCommand {
@@ -29,6 +30,12 @@ export class ResolveRecipients implements EasCommand {
   constructor(@Inject(DeviceViews) private readonly views: DeviceViews) {}
 
   async execute(context: EasCommandContext): Promise<EasReply> {
+    // Which addresses are hosted here is the directory's, not the quarantine notice's: a quarantined
+    // device is not told. ResolveRecipients' own table has no value for it (5 is a malformed request,
+    // 6 a server error, which phones retry); the common 130 (AccessDenied, [MS-ASCMD] 2.2.2) is the
+    // command's Status, with no Response, as for every other command a quarantined device may not run.
+    if (context.standing.access === 'quarantined')
+      return { body: r('ResolveRecipients', r('Status', String(COMMON_STATUS.AccessDenied))) };
     const entries = context.body
       ? children(context.body, 'To', 'ResolveRecipients').map((to) => textOf(to) ?? '')
       : [];

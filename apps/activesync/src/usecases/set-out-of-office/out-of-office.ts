@@ -57,15 +57,15 @@ export class OutOfOffice {
       request = readSettingsRequest(el('Settings', 'Settings', oof)).oof;
     } catch (error) {
       if (error instanceof ActiveSyncCommandError)
-        return reply({ status: SETTINGS_STATUS.ProtocolError }, protocolVersion);
+        return oofReply({ status: SETTINGS_STATUS.ProtocolError }, protocolVersion);
       throw error;
     }
-    if (!request) return reply({ status: SETTINGS_STATUS.ProtocolError }, protocolVersion);
+    if (!request) return oofReply({ status: SETTINGS_STATUS.ProtocolError }, protocolVersion);
     const stored = await this.repo.findOneBy({ accountId });
     const current = oofOf(await this.vacation(accountId), stored?.settings);
-    if ('get' in request) return reply({ status: SETTINGS_STATUS.Success, get: current }, protocolVersion);
+    if ('get' in request) return oofReply({ status: SETTINGS_STATUS.Success, get: current }, protocolVersion);
     const settings = request.set;
-    if (invalidOof(settings)) return reply({ status: SETTINGS_STATUS.InvalidArguments }, protocolVersion);
+    if (invalidOof(settings)) return oofReply({ status: SETTINGS_STATUS.InvalidArguments }, protocolVersion);
     // A Set that names no state keeps the current one; the messages it sends replace theirs by audience.
     const messages = new Map(current.messages.map((message) => [message.audience, message]));
     for (const message of settings.messages) messages.set(message.audience, message);
@@ -76,12 +76,12 @@ export class OutOfOffice {
     if (merged.state === 2) {
       merged.startTime = settings.startTime ?? current.startTime ?? '';
       merged.endTime = settings.endTime ?? current.endTime ?? '';
-      if (invalidOof(merged)) return reply({ status: SETTINGS_STATUS.InvalidArguments }, protocolVersion);
+      if (invalidOof(merged)) return oofReply({ status: SETTINGS_STATUS.InvalidArguments }, protocolVersion);
     }
     if (!(await this.setVacation(accountId, vacationOf(merged))))
-      return reply({ status: SETTINGS_STATUS.InvalidArguments }, protocolVersion);
+      return oofReply({ status: SETTINGS_STATUS.InvalidArguments }, protocolVersion);
     await this.repo.upsert({ accountId, settings: merged, updatedAt: new Date() }, ['accountId']);
-    return reply({ status: SETTINGS_STATUS.Success }, protocolVersion);
+    return oofReply({ status: SETTINGS_STATUS.Success }, protocolVersion);
   }
 
   private async vacation(accountId: string): Promise<VacationResponseValue> {
@@ -112,6 +112,7 @@ export class OutOfOffice {
 
 /** The VacationResponse singleton's id (RFC 8621 §8). */
 
-function reply(oof: { status: number; get?: OofSettings }, protocolVersion: string): WbxmlElement {
+/** The answer's Oof element: its Status, and the settings a Get asked for. */
+export function oofReply(oof: { status: number; get?: OofSettings }, protocolVersion: string): WbxmlElement {
   return child(buildSettingsResponse({ status: 1, oof }, protocolVersion), 'Oof', 'Settings')!;
 }

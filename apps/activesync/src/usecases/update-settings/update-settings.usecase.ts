@@ -1,13 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { child, el, SETTINGS_STATUS, type WbxmlElement } from '@pushmail/activesync';
-import { OutOfOffice } from '../set-out-of-office/out-of-office.js';
+import { OutOfOffice, oofReply } from '../set-out-of-office/out-of-office.js';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
 import { DeviceInformation } from './device-information.js';
 
 /**
  * Settings: the device's DeviceInformation (model, OS, friendly name; the IMEI and phone number
  * are never kept) goes into its partnership, in device-registry as for any device; Oof is the
- * account's VacationResponse in mailbox (OutOfOffice) and UserInformation gives the address.
+ * account's VacationResponse in mailbox (OutOfOffice), not shown to a quarantined device, and
+ * UserInformation gives the address.
  */
 @Injectable()
 export class UpdateSettings implements EasCommand {
@@ -28,8 +29,15 @@ export class UpdateSettings implements EasCommand {
     const information = child(body, 'DeviceInformation', 'Settings');
     if (information) parts.push(await this.information.record(context, information));
     const oof = child(body, 'Oof', 'Settings');
-    if (oof)
+    if (oof && context.standing.access === 'quarantined') {
+      // The out-of-office reply is the account's (mailbox's VacationResponse): a quarantined device
+      // may neither read it nor change what is sent to every sender. Settings' own table has Access
+      // denied (3), which a phone shows rather than retries; 4 (server unavailable) would be retried.
+      // Its DeviceInformation is still recorded, so that an administrator sees which phone to allow.
+      parts.push(oofReply({ status: SETTINGS_STATUS.AccessDenied }, context.protocolVersion));
+    } else if (oof) {
       parts.push(await this.outOfOffice.answer(context.device.accountId, oof, context.protocolVersion));
+    }
     const user = child(body, 'UserInformation', 'Settings');
     if (user) {
       parts.push(

@@ -20,7 +20,11 @@ const protocolError = (): EasReply => ({
   body: v('ValidateCert', v('Status', String(VALIDATE_CERT_STATUS.ProtocolError))),
 });
 
-/** ValidateCert: each certificate of the request checked, its Status in request order. */
+/**
+ * ValidateCert: each certificate of the request checked, its Status in request order. A quarantined
+ * device is answered as any other: the check reads only the certificates it sent and the gateway's
+ * trusted roots, nothing of the account.
+ */
 @Injectable()
 export class ValidateCertificates implements EasCommand {
   readonly command = 'ValidateCert';

@@ -1,0 +1,71 @@
+import { child, childText, COMMON_STATUS, el, FIND_STATUS, type WbxmlElement } from '@pushmail/activesync';
+import { describe, expect, it } from 'vitest';
+import type { MailStore } from '../../mailbox/mail-store.js';
+import type { EasCommandContext, EasReply } from '../../protocol/eas-command.js';
+import type { DeviceStanding } from '../../registry/device-views.js';
+import { allowedStanding } from '../../testing/device-standing.js';
+import { FindMail } from './find-mail.usecase.js';
+
+const accountId = '0b1c2d3e-4f50-4617-8899-aabbccddeeff';
+
+function setUp() {
+  const searched: string[] = [];
+  const mail = {
+    search: (_account: string, text: string) => {
+      searched.push(text);
+      return Promise.resolve({ ids: [], total: 0 });
+    },
+    emails: () => Promise.resolve([]),
+  } as unknown as MailStore;
+  return { searched, command: new FindMail(mail) };
+}
+
+function context(body: WbxmlElement, standing: DeviceStanding = allowedStanding()): EasCommandContext {
+  return {
+    device: { accountId, deviceId: 'phone1', address: 'alice@example.com' },
+    standing,
+    body,
+  } as unknown as EasCommandContext;
+}
+
+const find = (criterion: WbxmlElement) =>
+  el('Find', 'Find', el('Find', 'SearchId', 'search-1'), el('Find', 'ExecuteSearch', criterion));
+
+const mailboxFind = find(
+  el(
+    'Find',
+    'MailBoxSearchCriterion',
+    el('Find', 'Query', el('AirSync', 'Class', 'Email'), el('Find', 'FreeText', 'invoice')),
+    el('Find', 'Options', el('Find', 'Range', '0-9')),
+  ),
+);
+
+const statusOf = (reply: EasReply) => ('body' in reply ? childText(reply.body, 'Status') : undefined);
+
+describe(FindMail.name, () => {
+  it('searches the mailbox of an allowed device', async () => {
+    const { command, searched } = setUp();
+    const reply = await command.execute(context(mailboxFind));
+    expect(statusOf(reply)).toBe(String(FIND_STATUS.Success));
+    expect(searched).toEqual(['invoice']);
+  });
+
+  it('answers a quarantined device the common AccessDenied (130), not 2 (invalid request), and searches nothing', async () => {
+    const { command, searched } = setUp();
+    const reply = await command.execute(
+      context(mailboxFind, { ...allowedStanding(), access: 'quarantined' }),
+    );
+    expect(statusOf(reply)).toBe(String(COMMON_STATUS.AccessDenied));
+    expect('body' in reply && child(reply.body, 'Response')).toBeUndefined();
+    expect(searched).toEqual([]);
+  });
+
+  it('still answers an address book search Status 2', async () => {
+    const { command, searched } = setUp();
+    const reply = await command.execute(
+      context(find(el('Find', 'GalSearchCriterion', el('Find', 'Query', el('Find', 'FreeText', 'bob'))))),
+    );
+    expect(statusOf(reply)).toBe(String(FIND_STATUS.InvalidRequest));
+    expect(searched).toEqual([]);
+  });
+});
