@@ -55,23 +55,6 @@ export class Outbox implements OnApplicationBootstrap, OnModuleDestroy {
     await this.sweeping.stop();
   }
 
-  /**
-   * Runs `change` (one data-modifying statement, its parameters `$1`..`$n`) and adds `entries` to the
-   * outbox, in order, in the same statement: atomic without a transaction, in one round trip.
-   */
-  async addWith(change: string, params: readonly unknown[], entries: readonly OutboxEntry[]): Promise<void> {
-    if (entries.length === 0) throw new Error('an outcome is recorded with at least one event');
-    // Validated now, so that nothing unpublishable is ever committed.
-    for (const { topic, event } of entries) topic.schema.parse(event);
-    const rows = entries.map(
-      (_, index) => `($${params.length + 2 * index + 1}, $${params.length + 2 * index + 2}::jsonb)`,
-    );
-    await this.dataSource.query(
-      `WITH change AS (${change}) INSERT INTO outbound.outbox (topic, event) VALUES ${rows.join(', ')}`,
-      [...params, ...entries.flatMap(({ topic, event }) => [topic.name, JSON.stringify(event)])],
-    );
-  }
-
   /** Publishes the oldest events in order and deletes them; returns how many. */
   async flush(): Promise<number> {
     const rows: Array<{ id: string; topic: string; event: unknown }> = await this.dataSource.query(
