@@ -7,13 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { outboundConfigSchema } from '../../config/outbound-config.js';
 import { OutboundMetrics } from '../../metrics/outbound-metrics.js';
 import { OutboundTestBed, queueDirectly } from '../../testing/outbound-harness.js';
-import {
-  type DeliveryOutcome,
-  OUTCOME_CONNECTIONS,
-  OutcomeRecorder,
-  RECORD_OUTCOMES,
-  synchronousCommitOf,
-} from './outcome-recorder.js';
+import { type DeliveryOutcome, OUTCOME_CONNECTIONS, OutcomeRecorder } from './outcome-recorder.js';
 
 const hosted = `recorder-${randomBytes(4).toString('hex')}.test`;
 const sender = `sender@${hosted}`;
@@ -143,44 +137,6 @@ describe(OutcomeRecorder.name, () => {
         WHERE application_name = 'outbound-outcomes' AND datname = current_database()`,
     );
     expect(connections.rows[0]!.count).toBe(OUTCOME_CONNECTIONS);
-  });
-
-  it('commits a statement of 250s without waiting for the WAL flush, and any other durably', async () => {
-    expect(synchronousCommitOf([{ status: 'delivered' }, { status: 'delivered' }])).toBe('off');
-    expect(synchronousCommitOf([{ status: 'delivered' }, { status: 'deferred' }])).toBe('on');
-    expect(synchronousCommitOf([{ status: 'bounced' }])).toBe('on');
-    const submissionId = await queueDirectly(db, sender, accountId, ['rcpt-00@x.example'], {
-      heldForMs: 60_000,
-    });
-    const [outcome] = await outcomesOf(submissionId, 1);
-    const values = (mode: 'on' | 'off') => [
-      JSON.stringify([
-        {
-          id: outcome!.deliveryId,
-          status: outcome!.status,
-          attempts: outcome!.attempts,
-          reply: outcome!.reply,
-          remote_host: outcome!.remoteHost,
-          next_attempt_at: outcome!.nextAttemptAt.toISOString(),
-        },
-      ]),
-      JSON.stringify(outcome!.events.map(({ topic, event }) => ({ topic: topic.name, event }))),
-      mode,
-    ];
-    // The setting holds for the statement's own transaction only: what its commit does.
-    for (const mode of ['off', 'on'] as const) {
-      await db.query('BEGIN');
-      await db.query(RECORD_OUTCOMES, values(mode));
-      const inside = await db.query<{ synchronous_commit: string }>('SHOW synchronous_commit');
-      await db.query('ROLLBACK');
-      expect(inside.rows[0]!.synchronous_commit).toBe(mode);
-    }
-    const after = await db.query<{ synchronous_commit: string }>('SHOW synchronous_commit');
-    expect(after.rows[0]!.synchronous_commit).toBe('on');
-    await recorder.record(outcome!);
-    expect(await rowsOf(submissionId)).toEqual([
-      { recipient: 'rcpt-00@x.example', status: 'delivered', attempts: 1, claimed: false },
-    ]);
   });
 
   it('fails every outcome of a statement that fails, and writes none of them', async () => {

@@ -33,13 +33,10 @@ interface Waiting {
 /**
  * Every outcome and its events, in one statement for any number of outcomes: the rows' updates and
  * the outbox rows, in the order given (per outcome, its events in order). One text whatever the
- * count, so each connection prepares it once. `$3` is this statement's `synchronous_commit`
- * (`set_config` local to its transaction, which commits right after it; see `write`).
+ * count, so each connection prepares it once.
  */
-export const RECORD_OUTCOMES = `
-  WITH commit_mode AS (
-    SELECT set_config('synchronous_commit', $3, true) AS mode
-  ), outcome AS (
+const RECORD_OUTCOMES = `
+  WITH outcome AS (
     SELECT * FROM jsonb_to_recordset($1::jsonb)
       AS outcome (id bigint, status text, attempts integer, reply text, remote_host text,
                   next_attempt_at timestamptz)
@@ -48,7 +45,7 @@ export const RECORD_OUTCOMES = `
        SET status = outcome.status, attempts = outcome.attempts, last_reply = outcome.reply,
            remote_host = outcome.remote_host, next_attempt_at = outcome.next_attempt_at,
            claimed_until = NULL, updated_at = now()
-      FROM outcome, commit_mode
+      FROM outcome
      WHERE delivery.id = outcome.id
   )
   INSERT INTO outbound.outbox (topic, event)
@@ -124,13 +121,12 @@ export class OutcomeRecorder implements OnApplicationBootstrap, OnApplicationShu
     const entries = batch.flatMap(({ outcome }) =>
       outcome.events.map(({ topic, event }) => ({ topic: topic.name, event })),
     );
-    const commitMode = synchronousCommitOf(batch.map(({ outcome }) => outcome));
     const sentAt = performance.now();
     this.pool
       .query({
         name: 'record-outcomes',
         text: RECORD_OUTCOMES,
-        values: [JSON.stringify(outcomes), JSON.stringify(entries), commitMode],
+        values: [JSON.stringify(outcomes), JSON.stringify(entries)],
       })
       .then(
         () => {
@@ -156,16 +152,4 @@ export class OutcomeRecorder implements OnApplicationBootstrap, OnApplicationShu
     seconds.observe({ part: 'statement' }, (committedAt - sentAt) / 1000);
     seconds.observe({ part: 'window' }, Math.max(0, committedAt - repliedAt) / 1000);
   }
-}
-
-/**
- * After a `250` the receiver has the message, and until the outcome is committed a crash of outbound
- * sends it again: a statement of such outcomes only answers once its commit is in Postgres's memory,
- * without waiting for the WAL flush, which is most of that window (ADR 0099). The flush follows
- * within 3 x `wal_writer_delay`; a crash of Postgres in between forgets the outcomes, and their
- * deliveries go out again: duplicates, as a crash of outbound before the record gives, never a loss.
- * Any other outcome is committed durably: the receiver took nothing, so a retry sends no copy.
- */
-export function synchronousCommitOf(outcomes: readonly Pick<DeliveryOutcome, 'status'>[]): 'on' | 'off' {
-  return outcomes.every((outcome) => outcome.status === 'delivered') ? 'off' : 'on';
 }
