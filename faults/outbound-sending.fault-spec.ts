@@ -150,6 +150,8 @@ async function windowOf(
   const outboundMs: number[] = [];
   let killedWhileReceiverHeld = 0;
   let killedBeforeRecorded = 0;
+  /** For each copy sent twice whose first 250 came before the kill: how long before it, in ms. */
+  const killedAfterThe250Ms: number[] = [];
   let sentTwiceAfterTheKill = 0;
   for (const [subject, [first, ...again]] of bySubject) {
     receiverMs.push(first!.acknowledgedAt - first!.dotAt);
@@ -158,7 +160,10 @@ async function windowOf(
       if (at !== undefined) outboundMs.push(at - first!.acknowledgedAt);
     } else if (first!.dotAt > killedAt) sentTwiceAfterTheKill += again.length;
     else if (first!.acknowledgedAt >= killedAt) killedWhileReceiverHeld += again.length;
-    else killedBeforeRecorded += again.length;
+    else {
+      killedBeforeRecorded += again.length;
+      killedAfterThe250Ms.push(killedAt - first!.acknowledgedAt);
+    }
   }
   const atOnce = mine.map(
     (copy) => mine.filter((other) => other.dotAt <= copy.dotAt && copy.dotAt <= other.acknowledgedAt).length,
@@ -166,6 +171,7 @@ async function windowOf(
   return {
     killedWhileReceiverHeld,
     killedBeforeRecorded,
+    killedAfterThe250Ms: killedAfterThe250Ms.sort((a, b) => a - b),
     sentTwiceAfterTheKill,
     receiverMs: spread(receiverMs),
     outboundMs: spread(outboundMs),
@@ -264,6 +270,7 @@ describe('outbound killed with SIGKILL while 200 submissions are on their way to
         '[ledger] outbound-sigkill',
         `  submitted ${submitted.length} | at the receiver when killed ${atKill} | delivered ${submitted.length} | lost 0`,
         `  duplicates the receiver accepted ${duplicates} (bound: ${CONCURRENCY}, the attempts in flight): the kill fell between the final dot and the receiver's 250 for ${window.killedWhileReceiverHeld}, between that 250 and outbound recording it for ${window.killedBeforeRecorded}`,
+        `  the kill came after the receiver's 250 by (ms, each such duplicate): ${window.killedAfterThe250Ms.join(', ') || 'none'}`,
         `  final dot -> receiver's 250: ${window.receiverMs}; receiver's 250 -> outbound's record: ${window.outboundMs}`,
         `  outbound's own window after the restart, 250 read -> outcome committed (p50 per part): ${medians}`,
         `  copies between their dot and the 250 at once (at each dot): mean ${window.atOnceMean}, max ${window.atOnceMax}; ${mx.connections()} connections for ${window.copies} copies, the first dot to the last 250 ${window.spanSeconds} s`,

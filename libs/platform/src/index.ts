@@ -39,3 +39,4 @@ export * from './openapi/api-operation.js';
 export * from './openapi/openapi-document.js';
 export * from './smtp/smtp-client.js';
 export * from './text/truncate-utf8.js';
+export * from './outbox/transactional-outbox.js';

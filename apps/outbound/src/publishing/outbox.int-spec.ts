@@ -1,24 +1,26 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mailDeliveryStatusTopic, type MailDeliveryStatusV1 } from '@pushmail/contracts';
+import {
+  mailArrivedTopic,
+  type MailArrivedV1,
+  mailDeliveryStatusTopic,
+  type MailDeliveryStatusV1,
+} from '@pushmail/contracts';
 import { createLogger, EventProducer } from '@pushmail/platform';
+import { expectEventually } from '@pushmail/testing';
 import type pg from 'pg';
 import { DataSource } from 'typeorm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { outboundConfigSchema } from '../config/outbound-config.js';
 import { outboundDataSourceOptions } from '../store/data-source-options.js';
-import { OutboundTestBed, queueDirectly } from '../testing/outbound-harness.js';
+import { OutboundTestBed } from '../testing/outbound-harness.js';
 import { Outbox } from './outbox.js';
 
 const hosted = `outbox-${randomBytes(4).toString('hex')}.test`;
-const sender = `sender@${hosted}`;
-const accountId = randomUUID();
 
-const RECORD = `UPDATE outbound.deliveries SET status = $2, attempts = attempts + 1 WHERE submission_id = $1`;
-
-const statusEvent = (submissionId: string, attempts: number): MailDeliveryStatusV1 => ({
+const statusEvent = (accountId: string, attempts: number): MailDeliveryStatusV1 => ({
   eventId: randomUUID(),
   accountId,
-  submissionId,
+  submissionId: `S-${randomUUID()}`,
   recipient: 'bob@elsewhere.example',
   delivered: 'queued',
   smtpReply: '451 4.3.0 try later',
@@ -26,31 +28,44 @@ const statusEvent = (submissionId: string, attempts: number): MailDeliveryStatus
   occurredAt: new Date().toISOString(),
 });
 
+const arrivedEvent = (accountId: string, rawBytes: number): MailArrivedV1 => ({
+  eventId: randomUUID(),
+  accountId,
+  deliveryId: `outbound-${randomUUID()}`,
+  receivedAt: new Date().toISOString(),
+  envelope: { mailFrom: 'alice@elsewhere.example', rcptTo: `bob@${hosted}` },
+  smtp: { clientAddress: '127.0.0.1', heloName: 'outbound', sessionId: 'local' },
+  sizeBytes: rawBytes,
+  rawBase64: randomBytes(rawBytes).toString('base64'),
+});
+
 describe(Outbox.name, () => {
   let bed: OutboundTestBed;
   let dataSource: DataSource;
+  let producer: EventProducer;
   let outbox: Outbox;
   let db: pg.Client;
 
-  const rowOf = async (submissionId: string) =>
+  /** Writes the events into the outbox, in order, as the outcome recorder does. */
+  const write = async (entries: Array<{ topic: string; event: unknown }>) => {
+    await db.query(
+      `INSERT INTO outbound.outbox (topic, event)
+       SELECT entry.value->>'topic', entry.value->'event'
+         FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS entry (value, position)
+        ORDER BY entry.position`,
+      [JSON.stringify(entries)],
+    );
+  };
+  const left = async () =>
     (
-      await db.query<{ status: string; attempts: number }>(
-        'SELECT status, attempts FROM outbound.deliveries WHERE submission_id = $1',
-        [submissionId],
+      await db.query<{ event_id: string }>(
+        `SELECT event->>'eventId' AS event_id FROM outbound.outbox ORDER BY id`,
       )
-    ).rows[0];
-  const outboxOf = async (submissionId: string) =>
-    (
-      await db.query<{ topic: string; event_id: string }>(
-        `SELECT topic, event->>'eventId' AS event_id FROM outbound.outbox
-          WHERE event->>'submissionId' = $1 ORDER BY id`,
-        [submissionId],
-      )
-    ).rows;
+    ).rows.map((row) => row.event_id);
 
   beforeAll(async () => {
     bed = await OutboundTestBed.prepare();
-    // The service migrates its schema at boot; then it is closed, so nothing publishes the outbox.
+    // The service migrates its schema at boot; then it is closed, so nothing else publishes the outbox.
     const app = await bed.startApp({ MAIL_DOMAINS: hosted });
     await app.close();
     dataSource = new DataSource(outboundDataSourceOptions(bed.env.database.url));
@@ -62,49 +77,98 @@ describe(Outbox.name, () => {
       MAIL_DOMAINS: hosted,
       OUTBOUND_HOSTNAME: bed.env.hostname,
     });
-    // Never started or flushed here: what `addWith` writes stays in the table to be read.
-    outbox = new Outbox(dataSource, new EventProducer(bed.env.kafka, logger), logger, config);
+    producer = new EventProducer(bed.env.kafka, logger);
+    // Never started: each test flushes by hand.
+    outbox = new Outbox(dataSource, producer, logger, config);
     db = await bed.sqlClient();
   });
 
   afterAll(async () => {
+    await producer?.disconnect();
     await dataSource?.destroy();
     await bed?.close();
   });
 
-  it('writes the change and its events, in order, in one statement', async () => {
-    const submissionId = await queueDirectly(db, sender, accountId, ['bob@elsewhere.example']);
-    const first = statusEvent(submissionId, 1);
-    const second = statusEvent(submissionId, 2);
-    await outbox.addWith(
-      RECORD,
-      [submissionId, 'deferred'],
-      [
-        { topic: mailDeliveryStatusTopic, event: first },
-        { topic: mailDeliveryStatusTopic, event: second },
-      ],
+  it('publishes a batch of both topics in one producer publish, in order per account, then empties it', async () => {
+    const statuses = await bed.collect(mailDeliveryStatusTopic);
+    const arrivals = await bed.collect(mailArrivedTopic);
+    const accounts = [randomUUID(), randomUUID()];
+    const written = Array.from({ length: 8 }, (_, index) =>
+      index % 4 === 3
+        ? { topic: mailArrivedTopic.name, event: arrivedEvent(accounts[index % 2]!, 64) }
+        : { topic: mailDeliveryStatusTopic.name, event: statusEvent(accounts[index % 2]!, index) },
     );
-    expect(await rowOf(submissionId)).toEqual({ status: 'deferred', attempts: 1 });
-    expect(await outboxOf(submissionId)).toEqual([
-      { topic: mailDeliveryStatusTopic.name, event_id: first.eventId },
-      { topic: mailDeliveryStatusTopic.name, event_id: second.eventId },
-    ]);
+    await write(written);
+    const publishes = vi.spyOn(producer, 'publishAll');
+
+    expect(await outbox.flush()).toBe(written.length);
+    expect(publishes).toHaveBeenCalledTimes(1);
+    expect(publishes.mock.calls[0]![0]).toHaveLength(written.length);
+    expect(await left()).toEqual([]);
+    publishes.mockRestore();
+
+    const idsOf = (topic: string, accountId: string) =>
+      written
+        .filter(
+          (entry) => entry.topic === topic && (entry.event as { accountId: string }).accountId === accountId,
+        )
+        .map((entry) => (entry.event as { eventId: string }).eventId);
+    await expectEventually(
+      () => {
+        for (const accountId of accounts) {
+          expect(
+            statuses.events.filter((event) => event.accountId === accountId).map((event) => event.eventId),
+          ).toEqual(idsOf(mailDeliveryStatusTopic.name, accountId));
+          expect(
+            arrivals.events.filter((event) => event.accountId === accountId).map((event) => event.eventId),
+          ).toEqual(idsOf(mailArrivedTopic.name, accountId));
+        }
+      },
+      { timeoutMs: 20_000, intervalMs: 100 },
+    );
   });
 
-  it('writes no event when the change fails, and no change when an event is invalid', async () => {
-    const submissionId = await queueDirectly(db, sender, accountId, ['bob@elsewhere.example']);
-    const event = statusEvent(submissionId, 1);
-    await expect(
-      outbox.addWith(RECORD, [submissionId, 'lost'], [{ topic: mailDeliveryStatusTopic, event }]),
-    ).rejects.toThrow(/deliveries_status_check/);
-    await expect(
-      outbox.addWith(
-        RECORD,
-        [submissionId, 'deferred'],
-        [{ topic: mailDeliveryStatusTopic, event: { ...event, delivered: 'maybe' } }],
-      ),
-    ).rejects.toThrow(/delivered/);
-    expect(await rowOf(submissionId)).toEqual({ status: 'queued', attempts: 0 });
-    expect(await outboxOf(submissionId)).toEqual([]);
+  it('keeps a batch within its byte bound, oldest first, and sends an event larger than the bound alone', async () => {
+    const accountId = randomUUID();
+    const large = [
+      arrivedEvent(accountId, 300_000),
+      arrivedEvent(accountId, 300_000),
+      arrivedEvent(accountId, 900_000),
+    ];
+    const small = statusEvent(accountId, 1);
+    await write(
+      [...large, small].map((event) => ({
+        topic: 'rawBase64' in event ? mailArrivedTopic.name : mailDeliveryStatusTopic.name,
+        event,
+      })),
+    );
+    const publishes = vi.spyOn(producer, 'publishAll');
+
+    // About 400 kB of JSON each for the first two: together within 1 MiB; the third (1.2 MB) is not.
+    expect(await outbox.flush()).toBe(2);
+    expect(await left()).toEqual([large[2]!.eventId, small.eventId]);
+    // Larger than the bound: alone, and the status behind it waits for the next batch.
+    expect(await outbox.flush()).toBe(1);
+    expect(await outbox.flush()).toBe(1);
+    expect(await outbox.flush()).toBe(0);
+    expect(publishes.mock.calls.map(([entries]) => entries.length)).toEqual([2, 1, 1]);
+    publishes.mockRestore();
+  });
+
+  it('deletes nothing of a batch whose publish failed, and publishes what is left once it can', async () => {
+    const accountId = randomUUID();
+    const valid = statusEvent(accountId, 1);
+    const invalid = { ...statusEvent(accountId, 2), delivered: 'maybe' };
+    await write([
+      { topic: mailDeliveryStatusTopic.name, event: valid },
+      { topic: mailDeliveryStatusTopic.name, event: invalid },
+    ]);
+
+    await expect(outbox.flush()).rejects.toThrow(/delivered/);
+    expect(await left()).toEqual([valid.eventId, invalid.eventId]);
+
+    await db.query(`DELETE FROM outbound.outbox WHERE event->>'eventId' = $1`, [invalid.eventId]);
+    expect(await outbox.flush()).toBe(1);
+    expect(await left()).toEqual([]);
   });
 });

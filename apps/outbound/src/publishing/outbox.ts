@@ -1,21 +1,14 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import {
   mailArrivedTopic,
   mailDeliveryStatusTopic,
   PRODUCER_HEADER,
   type TopicDefinition,
 } from '@pushmail/contracts';
-import { CONFIG, EventProducer, LOGGER, PeriodicTask } from '@pushmail/platform';
+import { CONFIG, EventProducer, LOGGER, TransactionalOutbox } from '@pushmail/platform';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { OutboundConfig } from '../config/outbound-config.js';
-
-const TOPICS: ReadonlyMap<string, TopicDefinition> = new Map(
-  [mailArrivedTopic, mailDeliveryStatusTopic].map((topic) => [topic.name, topic as TopicDefinition]),
-);
-const SWEEP_INTERVAL_MS = 1000;
-/** Each mail-arrived event carries a whole message: a few per produce request. */
-const BATCH = 5;
 
 /** An event to publish, with its topic. */
 export interface OutboxEntry {
@@ -25,69 +18,27 @@ export interface OutboxEntry {
 
 /**
  * Events decided with a delivery's outcome (its status, a DSN, a local delivery) are written in the
- * transaction that records the outcome, and published from here until Kafka acknowledged them: an
- * outcome is never recorded without its events, nor its events lost after a crash.
+ * statement that records the outcome (`OutcomeRecorder`), and published from here until Kafka
+ * acknowledged them: an outcome is never recorded without its events, nor its events lost after a
+ * crash.
  */
 @Injectable()
-export class Outbox implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly sweeping = new PeriodicTask(
-    SWEEP_INTERVAL_MS,
-    async () => {
-      while ((await this.flush()) === BATCH) {
-        // A full batch: there may be more.
-      }
-    },
-    (error) => this.logger.warn({ err: error }, 'publishing from the outbox failed; will retry'),
-  );
-
+export class Outbox extends TransactionalOutbox {
   constructor(
-    @Inject(DataSource) private readonly dataSource: DataSource,
-    @Inject(EventProducer) private readonly producer: EventProducer,
-    @Inject(LOGGER) private readonly logger: Logger,
-    @Inject(CONFIG) private readonly config: OutboundConfig,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.sweeping.start({ runNow: true });
-  }
-
-  async onModuleDestroy(): Promise<void> {
-    await this.sweeping.stop();
-  }
-
-  /**
-   * Runs `change` (one data-modifying statement, its parameters `$1`..`$n`) and adds `entries` to the
-   * outbox, in order, in the same statement: atomic without a transaction, in one round trip.
-   */
-  async addWith(change: string, params: readonly unknown[], entries: readonly OutboxEntry[]): Promise<void> {
-    if (entries.length === 0) throw new Error('an outcome is recorded with at least one event');
-    // Validated now, so that nothing unpublishable is ever committed.
-    for (const { topic, event } of entries) topic.schema.parse(event);
-    const rows = entries.map(
-      (_, index) => `($${params.length + 2 * index + 1}, $${params.length + 2 * index + 2}::jsonb)`,
-    );
-    await this.dataSource.query(
-      `WITH change AS (${change}) INSERT INTO outbound.outbox (topic, event) VALUES ${rows.join(', ')}`,
-      [...params, ...entries.flatMap(({ topic, event }) => [topic.name, JSON.stringify(event)])],
-    );
-  }
-
-  /** Publishes the oldest events in order and deletes them; returns how many. */
-  async flush(): Promise<number> {
-    const rows: Array<{ id: string; topic: string; event: unknown }> = await this.dataSource.query(
-      `SELECT id, topic, event FROM outbound.outbox ORDER BY id LIMIT ${BATCH}`,
-    );
-    if (rows.length === 0) return 0;
-    for (const row of rows) {
-      const topic = TOPICS.get(row.topic);
-      if (!topic) throw new Error(`the outbox holds an event for an unknown topic ${row.topic}`);
+    @Inject(DataSource) dataSource: DataSource,
+    @Inject(EventProducer) producer: EventProducer,
+    @Inject(LOGGER) logger: Logger,
+    @Inject(CONFIG) config: OutboundConfig,
+  ) {
+    super(dataSource, producer, logger, {
+      table: { name: 'outbound.outbox', key: { column: 'id', type: 'bigint' }, topic: 'topic', order: 'id' },
+      topics: [mailArrivedTopic, mailDeliveryStatusTopic],
       // Named by the MTA that reported the outcome: another deployment on the same broker may read
       // the same submission and report on it too.
-      await this.producer.publish(topic, [row.event], { [PRODUCER_HEADER]: this.config.OUTBOUND_HOSTNAME });
-    }
-    await this.dataSource.query('DELETE FROM outbound.outbox WHERE id = ANY($1::bigint[])', [
-      rows.map((row) => row.id),
-    ]);
-    return rows.length;
+      headers: { [PRODUCER_HEADER]: config.OUTBOUND_HOSTNAME },
+      // Statuses are small; a mail-arrived event carries a whole message, a few per request.
+      batch: { rows: 100, bytes: 1024 * 1024 },
+      sweep: { intervalMs: 1000, runAtStart: true, failed: 'publishing from the outbox failed; will retry' },
+    });
   }
 }

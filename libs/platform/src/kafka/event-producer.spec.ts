@@ -1,5 +1,10 @@
 import { createRequire } from 'node:module';
-import { deviceEventTopic, mailboxChangedTopic } from '@pushmail/contracts';
+import {
+  deviceEventTopic,
+  mailboxChangedTopic,
+  mailDeliveryStatusTopic,
+  type MailDeliveryStatusV1,
+} from '@pushmail/contracts';
 import kafkajs, {
   type Kafka,
   type PartitionerArgs,
@@ -165,6 +170,17 @@ const keysOf = (request: { batch: ProducerBatch }, topic: string) =>
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
+const status = (accountId: string): MailDeliveryStatusV1 => ({
+  eventId: '6f1c2b1e-0000-4000-8000-000000000001',
+  accountId,
+  submissionId: 'S1',
+  recipient: 'bob@elsewhere.example',
+  delivered: 'yes',
+  smtpReply: '250 2.0.0 ok',
+  attempts: 1,
+  occurredAt: '2026-12-06T12:00:00.000Z',
+});
+
 describe(EventProducer.name, () => {
   it('is an idempotent producer that never gives up on a batch, so kafkajs keeps its sequence numbers sound', () => {
     const warnings: string[] = [];
@@ -233,6 +249,56 @@ describe(EventProducer.name, () => {
     requests[1]!.settle();
     expect((await changes).map((entry) => entry.topicName)).toEqual([mailboxChangedTopic.name]);
     await expect(raw).resolves.toBeUndefined();
+  });
+
+  it('sends the events of several topics as one publish in one request, in order per topic, with the headers', async () => {
+    const { kafka, requests } = fakeKafka();
+    const producer = new EventProducer(kafka, pino({ level: 'silent' }), undefined, {
+      maxGatheredBytes: 100,
+    });
+    const published = producer.publishAll(
+      [
+        { topic: mailboxChangedTopic, event: change(acc(1)) },
+        { topic: mailDeliveryStatusTopic, event: status(acc(2)) },
+        { topic: mailboxChangedTopic, event: change(acc(3)) },
+        { topic: mailDeliveryStatusTopic, event: status(acc(4)) },
+      ],
+      { origin: 'mta-1' },
+    );
+    await tick();
+    // One caller's events are never split, not even beyond the byte bound.
+    expect(requests).toHaveLength(1);
+    expect(requests[0]!.batch.topicMessages?.map((entry) => entry.topic)).toEqual([
+      mailboxChangedTopic.name,
+      mailDeliveryStatusTopic.name,
+    ]);
+    expect(keysOf(requests[0]!, mailboxChangedTopic.name)).toEqual([acc(1), acc(3)]);
+    expect(keysOf(requests[0]!, mailDeliveryStatusTopic.name)).toEqual([acc(2), acc(4)]);
+    for (const entry of requests[0]!.batch.topicMessages ?? [])
+      for (const message of entry.messages) expect(message.headers).toMatchObject({ origin: 'mta-1' });
+    requests[0]!.settle();
+    expect((await published).map((entry) => entry.topicName).sort()).toEqual(
+      [mailboxChangedTopic.name, mailDeliveryStatusTopic.name].sort(),
+    );
+  });
+
+  it('fails a publish of several topics as a whole, and refuses an invalid event before sending anything', async () => {
+    const { kafka, requests } = fakeKafka();
+    const producer = new EventProducer(kafka, pino({ level: 'silent' }));
+    await expect(
+      producer.publishAll([
+        { topic: mailboxChangedTopic, event: change(acc(1)) },
+        { topic: mailDeliveryStatusTopic, event: { ...status(acc(2)), delivered: 'maybe' } },
+      ]),
+    ).rejects.toThrow(/delivered/);
+    expect(requests).toHaveLength(0);
+    const published = producer.publishAll([
+      { topic: mailboxChangedTopic, event: change(acc(1)) },
+      { topic: mailDeliveryStatusTopic, event: status(acc(2)) },
+    ]);
+    await tick();
+    requests[0]!.settle(new Error('broker gone'));
+    await expect(published).rejects.toThrow('broker gone');
   });
 
   it('fails every caller of a request that fails, and goes on with the next', async () => {

@@ -10,10 +10,9 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { type KafkaMetrics, processKafkaMetrics } from '../metrics/kafka-metrics.js';
 
-/** One caller's events, waiting for the next produce request. */
+/** One caller's events (of one topic or several), waiting for the next produce request. */
 interface PendingPublish {
-  topic: string;
-  messages: Message[];
+  topicMessages: TopicMessages[];
   bytes: number;
   resolve: (metadata: RecordMetadata[]) => void;
   reject: (error: unknown) => void;
@@ -128,14 +127,35 @@ export class EventProducer {
     const messages = events.map((event) =>
       encodeEvent(topic, event, typeof headers === 'function' ? headers(event) : headers),
     );
-    return this.enqueue(topic.name, messages);
+    return this.enqueue([{ topic: topic.name, messages }]);
   }
 
-  private enqueue(topic: string, messages: Message[]): Promise<RecordMetadata[]> {
+  /**
+   * Events of any of several topics as one publish: they go out in one produce request (never split,
+   * however many bytes), in the order given within each topic, and the promise settles once Kafka
+   * acknowledged every one of them (or fails for all of them).
+   */
+  async publishAll(
+    entries: readonly { topic: TopicDefinition; event: unknown }[],
+    headers: Record<string, string> = {},
+  ): Promise<RecordMetadata[]> {
+    if (entries.length === 0) return [];
+    const byTopic = new Map<string, Message[]>();
+    for (const { topic, event } of entries) {
+      const message = encodeEvent(topic, event, headers);
+      const messages = byTopic.get(topic.name);
+      if (messages) messages.push(message);
+      else byTopic.set(topic.name, [message]);
+    }
+    return this.enqueue([...byTopic].map(([topic, messages]) => ({ topic, messages })));
+  }
+
+  private enqueue(topicMessages: TopicMessages[]): Promise<RecordMetadata[]> {
     let bytes = 0;
-    for (const message of messages) bytes += sizeOf(message.key) + sizeOf(message.value);
+    for (const { messages } of topicMessages)
+      for (const message of messages) bytes += sizeOf(message.key) + sizeOf(message.value);
     return new Promise<RecordMetadata[]>((resolve, reject) => {
-      this.pending.push({ topic, messages, bytes, resolve, reject });
+      this.pending.push({ topicMessages, bytes, resolve, reject });
       this.sending ??= this.sendPending().finally(() => {
         this.sending = undefined;
       });
@@ -149,13 +169,16 @@ export class EventProducer {
         if (!this.connected) await this.connect();
         const metadata = await this.sendEvery(topicMessagesOf(batch));
         for (const publish of batch) {
-          this.metrics.producedTo(publish.topic).produced.inc(publish.messages.length);
-          publish.resolve(metadata.filter((entry) => entry.topicName === publish.topic));
+          for (const { topic, messages } of publish.topicMessages)
+            this.metrics.producedTo(topic).produced.inc(messages.length);
+          const topics = new Set(publish.topicMessages.map(({ topic }) => topic));
+          publish.resolve(metadata.filter((entry) => topics.has(entry.topicName)));
         }
       } catch (error) {
         // Nothing in the batch is known to be stored: every caller hears of it and may retry.
         for (const publish of batch) {
-          this.metrics.producedTo(publish.topic).failed.inc(publish.messages.length);
+          for (const { topic, messages } of publish.topicMessages)
+            this.metrics.producedTo(topic).failed.inc(messages.length);
           publish.reject(error);
         }
         if (endsProducerSession(error)) await this.renewSession(error);
@@ -218,7 +241,7 @@ export class EventProducer {
     topic: string,
     message: { key: string | null; value: Buffer; headers: Record<string, string> },
   ): Promise<void> {
-    await this.enqueue(topic, [message]);
+    await this.enqueue([{ topic, messages: [message] }]);
   }
 
   async disconnect(): Promise<void> {
@@ -260,11 +283,12 @@ function sizeOf(part: Message['key'] | Message['value']): number {
 /** Groups the batch's messages by topic, keeping arrival order within each topic. */
 function topicMessagesOf(batch: readonly PendingPublish[]): TopicMessages[] {
   const byTopic = new Map<string, Message[]>();
-  for (const publish of batch) {
-    const messages = byTopic.get(publish.topic);
-    if (messages) messages.push(...publish.messages);
-    else byTopic.set(publish.topic, [...publish.messages]);
-  }
+  for (const publish of batch)
+    for (const { topic, messages: published } of publish.topicMessages) {
+      const messages = byTopic.get(topic);
+      if (messages) messages.push(...published);
+      else byTopic.set(topic, [...published]);
+    }
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
 }
 
