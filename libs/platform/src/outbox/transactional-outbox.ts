@@ -58,6 +58,8 @@ export abstract class TransactionalOutbox implements OnApplicationBootstrap, OnM
   private readonly topics: ReadonlyMap<string, TopicDefinition>;
   private readonly sweeping: PeriodicTask;
   private readonly delete: string;
+  /** The batch being published: the next one waits for it, so a flush and a sweep never read the same rows. */
+  private publishing: Promise<unknown> = Promise.resolve();
 
   protected constructor(
     protected readonly dataSource: DataSource,
@@ -129,7 +131,13 @@ export abstract class TransactionalOutbox implements OnApplicationBootstrap, OnM
       ORDER BY position`;
   }
 
-  private async publishBatch(ready: string, params: readonly unknown[]): Promise<number> {
+  private publishBatch(ready: string, params: readonly unknown[]): Promise<number> {
+    const batch = this.publishing.then(() => this.publishOneBatch(ready, params));
+    this.publishing = batch.catch(() => undefined);
+    return batch;
+  }
+
+  private async publishOneBatch(ready: string, params: readonly unknown[]): Promise<number> {
     const rows: OutboxRow[] = await this.dataSource.query(this.oldest(ready), [...params]);
     if (rows.length === 0) return 0;
     const entries = rows.map((row) => {
