@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { preparedQuery } from '@pushmail/platform';
 import { DataSource, type Repository } from 'typeorm';
 import { EasDevice } from './entities/eas-device.entity.js';
 
@@ -16,7 +17,7 @@ export interface DeviceContact {
 export class DeviceStore {
   private readonly devices: Repository<EasDevice>;
 
-  constructor(@Inject(DataSource) dataSource: DataSource) {
+  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {
     this.devices = dataSource.getRepository(EasDevice);
   }
 
@@ -43,28 +44,31 @@ export class DeviceStore {
 
   /**
    * Records the contact and returns the device as it now stands, in one statement: every command
-   * touches the device, and reading the row back in a second one cost a round trip each time.
+   * touches the device, and reading the row back in a second one cost a round trip each time. The
+   * statement is written out and prepared once per connection: built by the query builder, it cost
+   * the gateway more CPU than PostgreSQL spent running it.
    */
   async touch(contact: DeviceContact): Promise<EasDevice> {
-    const result = await this.devices
-      .createQueryBuilder()
-      .insert()
-      .values({
-        accountId: contact.accountId,
-        deviceId: contact.deviceId,
-        deviceType: contact.deviceType,
-        userAgent: contact.userAgent,
-        protocolVersion: contact.protocolVersion,
-        lastCommand: contact.command,
-        lastSeenAt: () => 'now()',
-      })
-      .orUpdate(
-        ['device_type', 'user_agent', 'protocol_version', 'last_command', 'last_seen_at'],
-        ['account_id', 'device_id'],
-      )
-      .returning('*')
-      .execute();
-    const row = (result.raw as Array<Record<string, unknown>>)[0];
+    const [row] = await preparedQuery<Record<string, unknown>>(
+      this.dataSource,
+      'activesync.touch-device',
+      `INSERT INTO activesync.devices AS d
+              (account_id, device_id, device_type, user_agent, protocol_version, last_command, last_seen_at)
+       VALUES ($1, $2, $3, $4, $5, $6, now())
+       ON CONFLICT (account_id, device_id) DO UPDATE
+          SET device_type = EXCLUDED.device_type, user_agent = EXCLUDED.user_agent,
+              protocol_version = EXCLUDED.protocol_version, last_command = EXCLUDED.last_command,
+              last_seen_at = EXCLUDED.last_seen_at
+       RETURNING d.*`,
+      [
+        contact.accountId,
+        contact.deviceId,
+        contact.deviceType,
+        contact.userAgent,
+        contact.protocolVersion,
+        contact.command,
+      ],
+    );
     if (!row) throw new Error('the device upsert returned no row');
     return this.hydrated(row);
   }
