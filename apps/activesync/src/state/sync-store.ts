@@ -59,24 +59,34 @@ export class SyncStore {
     accountId: string,
     deviceId: string,
   ): Promise<{ folders: Record<string, HeldFolder>; collections: HeldCollection[] } | undefined> {
-    const [row] = await preparedQuery<{
-      folders: Record<string, HeldFolder>;
-      collections: HeldCollectionRow[];
-    }>(
+    // One row per collection (one without any), each with the folders: a device syncs a handful.
+    const rows = await preparedQuery<
+      { folders: Record<string, HeldFolder> } & {
+        [K in keyof HeldCollectionRow]: HeldCollectionRow[K] | null;
+      }
+    >(
       this.dataSource,
       'activesync.hierarchy-with-collections',
-      `SELECT f.folders,
-              COALESCE((SELECT json_agg(json_build_object('collection_id', s.collection_id,
-                                                          'sync_key', s.sync_key,
-                                                          'email_state', s.email_state,
-                                                          'items', s.items))
-                          FROM activesync.sync_states s
-                         WHERE s.account_id = f.account_id AND s.device_id = f.device_id), '[]') AS collections
+      `SELECT f.folders, s.collection_id, s.sync_key, s.email_state, s.items
          FROM activesync.folder_states f
+         LEFT JOIN activesync.sync_states s ON s.account_id = f.account_id AND s.device_id = f.device_id
         WHERE f.account_id = $1 AND f.device_id = $2`,
       [accountId, deviceId],
     );
-    return row ? { folders: row.folders, collections: row.collections.map(heldCollectionOf) } : undefined;
+    const [first] = rows;
+    if (!first) return undefined;
+    const collections: HeldCollection[] = [];
+    for (const row of rows)
+      if (row.collection_id !== null && row.sync_key !== null)
+        collections.push(
+          heldCollectionOf({
+            collection_id: row.collection_id,
+            sync_key: row.sync_key,
+            email_state: row.email_state,
+            items: row.items ?? {},
+          }),
+        );
+    return { folders: first.folders, collections };
   }
 
   /**
