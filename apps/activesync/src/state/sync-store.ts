@@ -24,7 +24,14 @@ export type CollectionState = Pick<
   'syncKey' | 'emailState' | 'items' | 'previousKey' | 'previousResponse'
 >;
 
-interface HeldCollectionRow {
+/** The folder hierarchy a device holds, with what it holds of each collection it synced. */
+export interface DeviceHierarchy {
+  folders: Record<string, HeldFolder>;
+  collections: HeldCollection[];
+}
+
+/** A collection's columns as a statement reads them. */
+export interface HeldCollectionRow {
   collection_id: string;
   sync_key: string;
   email_state: string | null;
@@ -55,10 +62,7 @@ export class SyncStore {
    * The folders the device holds and what it holds of each collection it synced, in one statement
    * (a Ping needs both); undefined when it holds no hierarchy.
    */
-  async hierarchyWithCollections(
-    accountId: string,
-    deviceId: string,
-  ): Promise<{ folders: Record<string, HeldFolder>; collections: HeldCollection[] } | undefined> {
+  async hierarchyWithCollections(accountId: string, deviceId: string): Promise<DeviceHierarchy | undefined> {
     // One row per collection (one without any), each with the folders: a device syncs a handful.
     const rows = await preparedQuery<
       { folders: Record<string, HeldFolder> } & {
@@ -73,20 +77,7 @@ export class SyncStore {
         WHERE f.account_id = $1 AND f.device_id = $2`,
       [accountId, deviceId],
     );
-    const [first] = rows;
-    if (!first) return undefined;
-    const collections: HeldCollection[] = [];
-    for (const row of rows)
-      if (row.collection_id !== null && row.sync_key !== null)
-        collections.push(
-          heldCollectionOf({
-            collection_id: row.collection_id,
-            sync_key: row.sync_key,
-            email_state: row.email_state,
-            items: row.items ?? {},
-          }),
-        );
-    return { folders: first.folders, collections };
+    return hierarchyOf(rows);
   }
 
   /**
@@ -279,4 +270,31 @@ function heldCollectionOf(row: HeldCollectionRow): HeldCollection {
     emailState: row.email_state,
     items: row.items,
   };
+}
+
+/**
+ * The hierarchy from the rows of folder_states joined with sync_states (one per collection, one
+ * with null collection columns when there is none); undefined without rows or folders.
+ */
+export function hierarchyOf(
+  rows: ReadonlyArray<
+    { folders: Record<string, HeldFolder> | null } & {
+      [K in keyof HeldCollectionRow]: HeldCollectionRow[K] | null;
+    }
+  >,
+): DeviceHierarchy | undefined {
+  const folders = rows[0]?.folders;
+  if (!folders) return undefined;
+  const collections: HeldCollection[] = [];
+  for (const row of rows)
+    if (row.collection_id !== null && row.sync_key !== null)
+      collections.push(
+        heldCollectionOf({
+          collection_id: row.collection_id,
+          sync_key: row.sync_key,
+          email_state: row.email_state,
+          items: row.items ?? {},
+        }),
+      );
+  return { folders, collections };
 }

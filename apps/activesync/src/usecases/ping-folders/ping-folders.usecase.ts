@@ -33,6 +33,7 @@ import type { DeviceStanding } from '../../registry/device-views.js';
 @Injectable()
 export class PingFolders implements EasCommand {
   readonly command = 'Ping';
+  readonly readsHierarchy = true;
 
   constructor(
     @Inject(SyncStore) private readonly store: SyncStore,
@@ -71,8 +72,12 @@ export class PingFolders implements EasCommand {
     if (folders.length > this.config.PING_MAX_FOLDERS) {
       return reply(PING_STATUS.TooManyFolders, { maxFolders: this.config.PING_MAX_FOLDERS });
     }
-    // The folders with what the device holds of each: its first look at them needs no second read.
-    const hierarchy = await this.store.hierarchyWithCollections(accountId, deviceId);
+    // The folders with what the device holds of each (read with the device's record when the
+    // controller did): its first look at them needs no second read.
+    const hierarchy =
+      context.hierarchy !== undefined
+        ? context.hierarchy
+        : await this.store.hierarchyWithCollections(accountId, deviceId);
     if (!hierarchy || folders.some((id) => !(id in hierarchy.folders)))
       return reply(PING_STATUS.FolderSyncRequired);
     // Phones send the same folders and heartbeat with every Ping: the record is written only when they move.
