@@ -665,7 +665,9 @@ async function main() {
       mailboxMethodCallsPerMessage: median(runs.map((run) => run.mailboxPerMessage.methodCalls)),
       // With --profile: the services as they ran the last run (activesync restarts before each).
       profilePids: options.profile
-        ? Object.fromEntries(SERVICES.map((service) => [service, platform.processes.get(service).pid]))
+        ? Object.fromEntries(
+            MEASURED_SERVICES.map((service) => [service, platform.processes.get(service).pid]),
+          )
         : {},
       profileWindow: runs.at(-1).window,
       runs,

@@ -5,6 +5,7 @@ export * from './database/database.module.js';
 export * from './database/data-source-options.js';
 export * from './database/define-migration.js';
 export * from './database/migrate.js';
+export * from './database/prepared-query.js';
 export * from './database/statement-limits.js';
 export * from './dns/cached-resolver.js';
 export * from './health/health.module.js';

@@ -5,7 +5,7 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { CONFIG, LOGGER } from '@pushmail/platform';
+import { CONFIG, LOGGER, preparedQuery } from '@pushmail/platform';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
@@ -48,8 +48,12 @@ export class PingSupersession implements OnApplicationBootstrap, BeforeApplicati
     this.log = logger.child({ component: 'ping-supersession' });
     pings.onParked((deviceKey, parkedAt) => {
       const notice: ParkedNotice = { replica: this.replica, deviceKey, parkedAt };
-      const announced = this.dataSource
-        .query('SELECT pg_notify($1, $2)', [PING_PARKED_CHANNEL, JSON.stringify(notice)])
+      const announced = preparedQuery(
+        this.dataSource,
+        'activesync.announce-parked-ping',
+        'SELECT pg_notify($1, $2)',
+        [PING_PARKED_CHANNEL, JSON.stringify(notice)],
+      )
         .then(
           () => undefined,
           (error: unknown) => this.announceFailed(error),

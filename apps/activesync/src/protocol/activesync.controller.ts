@@ -140,14 +140,18 @@ export class ActiveSyncController {
       }
     }
 
-    const record = await this.devices.touch({
+    const contact = {
       accountId: outcome.device.accountId,
       deviceId: eas.deviceId,
       deviceType: eas.deviceType,
       userAgent: description.userAgent,
       protocolVersion: eas.protocolVersion,
       command: eas.cmd,
-    });
+    };
+    // A command that reads the device's hierarchy first has it read with the contact, in one statement.
+    const { device: record, hierarchy } = handler.readsHierarchy
+      ? await this.devices.touchWithHierarchy(contact)
+      : { device: await this.devices.touch(contact), hierarchy: undefined };
     this.activity.seen({
       accountId: outcome.device.accountId,
       deviceId: eas.deviceId,
@@ -173,6 +177,7 @@ export class ActiveSyncController {
       standing,
       body,
       signal: currentRequestSignal() ?? closedSignal(response),
+      ...(hierarchy === undefined ? {} : { hierarchy }),
       get log() {
         return (log ??= parent.child({ command: eas.cmd, deviceId: eas.deviceId }));
       },

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { AuthenticatedDevice, DeviceDescription } from '../auth/eas-authenticator.js';
 import type { DeviceStanding } from '../registry/device-views.js';
 import type { EasDevice } from '../state/entities/eas-device.entity.js';
+import type { DeviceHierarchy } from '../state/sync-store.js';
 
 /** Everything a command needs to know about the request it answers. */
 export interface EasCommandContext {
@@ -18,6 +19,11 @@ export interface EasCommandContext {
   signal: AbortSignal;
   /** The gateway's logger with the command and the device bound: what a command logs of its own. */
   log: Logger;
+  /**
+   * For a command that `readsHierarchy`: the hierarchy the device holds with its collections, read
+   * with the device's record (null: it holds none).
+   */
+  hierarchy?: DeviceHierarchy | null;
 }
 
 /**
@@ -33,6 +39,11 @@ export type EasReply =
 /** One ActiveSync command (`Cmd=`), a use case of its own. */
 export interface EasCommand {
   readonly command: string;
+  /**
+   * The command reads the device's hierarchy and collections before anything else (Ping): they
+   * come in the statement that records the device's contact (`context.hierarchy`).
+   */
+  readonly readsHierarchy?: boolean;
   execute(context: EasCommandContext): Promise<EasReply>;
 }
 

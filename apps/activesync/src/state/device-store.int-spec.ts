@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayHarness } from '../testing/gateway-harness.js';
 import { DeviceStore } from './device-store.js';
+import { SyncStore } from './sync-store.js';
 
 describe(DeviceStore.name, () => {
   const gateway = new GatewayHarness('device-store');
@@ -49,5 +50,44 @@ describe(DeviceStore.name, () => {
     });
     expect(touched.lastSeenAt).toBeInstanceOf(Date);
     expect(touched.lastSeenAt.getTime()).toBeGreaterThanOrEqual(created.lastSeenAt.getTime());
+  });
+
+  it('reads the hierarchy and collections the device holds with its contact, as SyncStore reads them', async () => {
+    const accountId = randomUUID();
+    const store = gateway.app!.get(SyncStore);
+    const none = await devices.touchWithHierarchy(contact(accountId, 'Ping'));
+    expect(none.hierarchy).toBeNull();
+    expect(none.device).toEqual(await devices.find(accountId, 'phone'));
+
+    const folders = { inbox: { parentId: '0', name: 'Inbox', type: 2 } };
+    await store.saveFolderState(accountId, 'phone', '0', {
+      syncKey: 'f1',
+      folders,
+      response: Buffer.alloc(0),
+    });
+    expect((await devices.touchWithHierarchy(contact(accountId, 'Ping'))).hierarchy).toEqual({
+      folders,
+      collections: [],
+    });
+
+    await store.resetSyncState(accountId, 'phone', 'inbox', '{k}1');
+    await store.advanceSyncState(accountId, 'phone', 'inbox', '{k}1', {
+      syncKey: '{k}2',
+      emailState: '5',
+      items: { m1: { read: true, flagged: false } },
+      response: Buffer.from([1]),
+    });
+    const touched = await devices.touchWithHierarchy(contact(accountId, 'Ping'));
+    expect(touched.hierarchy).toEqual(await store.hierarchyWithCollections(accountId, 'phone'));
+    expect(touched.hierarchy?.collections).toEqual([
+      {
+        collectionId: 'inbox',
+        syncKey: '{k}2',
+        emailState: '5',
+        items: { m1: { read: true, flagged: false } },
+      },
+    ]);
+    expect(touched.device).toEqual(await devices.find(accountId, 'phone'));
+    expect(touched.device.lastCommand).toBe('Ping');
   });
 });

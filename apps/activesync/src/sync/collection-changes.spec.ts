@@ -1,9 +1,11 @@
+import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import type { EmailChanges, FolderContents, MailStore } from '../mailbox/mail-store.js';
-import type { PingRegistry } from '../ping/ping-registry.js';
+import { ActiveSyncMetrics } from '../metrics/activesync-metrics.js';
+import { PingRegistry } from '../ping/ping-registry.js';
 import type { DeviceViews } from '../registry/device-views.js';
 import type { DeviceStore } from '../state/device-store.js';
-import type { SyncStore } from '../state/sync-store.js';
+import type { HeldCollection, SyncStore } from '../state/sync-store.js';
 import { allowedStanding } from '../testing/device-standing.js';
 import { CollectionChanges } from './collection-changes.js';
 import type { ItemChanges } from './item-diff.js';
@@ -55,7 +57,7 @@ function setUp(current: string, inbox: string[], changesReadable = true) {
     {} as DeviceViews,
     {} as DeviceStore,
   );
-  return { changes, asked };
+  return { changes, asked, mail, view };
 }
 
 const request: FolderViewRequest = {
@@ -160,5 +162,62 @@ describe(CollectionChanges.name, () => {
     expect(found.changes).toEqual(each.found);
     expect(found.contents?.state).toBe(each.contentsAt);
     expect(asked).toEqual({ ...askedNothing, ...each.asks });
+  });
+});
+
+/** A gateway whose parked requests wait in a real registry; it counts what mailbox and the store were asked. */
+function parking(current: string) {
+  const { mail, view, asked } = setUp(current, ['m2', 'm1']);
+  const pings = new PingRegistry(new ActiveSyncMetrics(new Registry()));
+  const held: HeldCollection[] = [{ collectionId: 'inbox', syncKey: 'k1', ...structuredClone(heldState) }];
+  const reads = { heldCollections: 0 };
+  const store = {
+    heldCollections: () => {
+      reads.heldCollections += 1;
+      return Promise.resolve(held);
+    },
+  } as unknown as SyncStore;
+  const changes = new CollectionChanges(
+    mail,
+    view,
+    store,
+    pings,
+    { standingOf: () => allowedStanding() } as unknown as DeviceViews,
+    {} as DeviceStore,
+  );
+  const park = (given?: HeldCollection[]) =>
+    changes.parkUntilChanged(
+      {
+        device: { accountId: 'acc', deviceId: 'phone', address: 'alice@example.com' },
+        standing: allowedStanding(),
+        signal: new AbortController().signal,
+      },
+      { collections: [{ collectionId: 'inbox' }], inboxId: 'inbox', heartbeatMs: 60_000, held: given },
+    );
+  return { pings, park, asked, reads, held };
+}
+
+const heldState = { emailState: '7', items: { m1: { read: false, flagged: false } } };
+
+describe('CollectionChanges.parkUntilChanged', () => {
+  it('takes its first look from what the request read of the device, asking the store nothing more', async () => {
+    const { pings, park, asked, reads, held } = parking('7');
+    const end = park(held);
+    await expect.poll(() => pings.size).toBe(1);
+    expect(asked).toEqual({ ...askedNothing, emailState: 1 });
+    expect(reads.heldCollections).toBe(0);
+    pings.onModuleDestroy();
+    await expect(end).resolves.toEqual({ reason: 'shutdown' });
+  });
+
+  it('reads what the device holds when the request did not, and again on every later look', async () => {
+    const { pings, park, asked, reads } = parking('7');
+    void park();
+    await expect.poll(() => pings.size).toBe(1);
+    expect(reads.heldCollections).toBe(1);
+    pings.mailChanged('acc', { emailState: '8' });
+    await expect.poll(() => pings.size).toBe(0);
+    expect(reads.heldCollections).toBe(2);
+    expect(asked).toEqual({ ...askedNothing, emailState: 1, changedContents: 1 });
   });
 });

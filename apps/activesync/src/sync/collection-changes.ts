@@ -9,7 +9,7 @@ import { DeviceViews, type DeviceStanding } from '../registry/device-views.js';
 import { DeviceStore } from '../state/device-store.js';
 import type { HeldFolder } from '../state/entities/folder-state.entity.js';
 import type { SyncState } from '../state/entities/sync-state.entity.js';
-import { SyncStore } from '../state/sync-store.js';
+import { type HeldCollection, SyncStore } from '../state/sync-store.js';
 import { FolderView, type FolderViewRequest } from './folder-view.js';
 import { itemChanges, type ItemChanges } from './item-diff.js';
 
@@ -54,10 +54,15 @@ export class CollectionChanges {
     device: Omit<FolderViewRequest, 'collectionId' | 'filterType'> & { deviceId: string },
     collections: WatchedCollection[],
     emailState?: string,
+    /** What the device holds, when the request read it already. */
+    held?: HeldCollection[],
   ): Promise<string[]> {
     const { deviceId, ...folder } = device;
     const states = new Map(
-      (await this.store.syncStates(folder.accountId, deviceId)).map((state) => [state.collectionId, state]),
+      (held ?? (await this.store.heldCollections(folder.accountId, deviceId))).map((state) => [
+        state.collectionId,
+        state,
+      ]),
     );
     const changed: string[] = [];
     for (const { collectionId, filterType } of collections) {
@@ -117,20 +122,26 @@ export class CollectionChanges {
       inboxId: string | undefined;
       heartbeatMs: number;
       onPark?: () => void;
+      /**
+       * What the device holds of its collections, when the request read it already: its first look
+       * uses it (a Sync the device runs meanwhile only makes that look find a change it has).
+       */
+      held?: HeldCollection[];
     },
   ): Promise<WatchEnd> {
     const { accountId, deviceId, address } = held.device;
     const { collections, inboxId } = watch;
-    const check = (emailState?: string): Promise<string[]> =>
+    const check = (emailState?: string, states?: HeldCollection[]): Promise<string[]> =>
       this.changedCollections(
         { accountId, deviceId, address, standing: this.views.standingOf(accountId, deviceId), inboxId },
         collections,
         emailState,
+        states,
       );
     // A change stored while the first look runs may not be in what it read: the park looks again.
     const arrivals = this.pings.watchArrivals(accountId);
     try {
-      const now = await check();
+      const now = await check(undefined, watch.held);
       if (now.length > 0) return { reason: 'pending', folders: now };
       watch.onPark?.();
       // Not awaited here: the park takes the arrivals over, and this frame is not kept while it waits.

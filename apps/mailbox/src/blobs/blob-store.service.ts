@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { DataSource, type EntityManager } from 'typeorm';
-import { LOGGER, PeriodicChore } from '@pushmail/platform';
+import { LOGGER, PeriodicChore, preparedQuery } from '@pushmail/platform';
 import { extractPart } from '../mime/extract-part.js';
-import { preparedQuery } from '../store/prepared-query.js';
 import { blobIdOf, parseBlobId } from './blob-ids.js';
 
 export interface StoredBlob {

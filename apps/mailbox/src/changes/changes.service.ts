@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { preparedQuery } from '../store/prepared-query.js';
+import { preparedQuery } from '@pushmail/platform';
 import type { ChangeType } from '../store/query-builder.js';
 import { STATE_COLUMNS, type StateRow, statesOf } from './account-write.js';
 import {

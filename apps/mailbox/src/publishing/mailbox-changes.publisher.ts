@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Inject } from '@nestjs/common';
 import { mailboxChangedTopic, type MailboxChangedV1 } from '@pushmail/contracts';
-import { EventProducer } from '@pushmail/platform';
+import { EventProducer, preparedQuery } from '@pushmail/platform';
 import { DataSource } from 'typeorm';
 import { STATE_COLUMNS, type StateRow, statesOf } from '../changes/account-write.js';
 import { changedSince } from '../changes/change-log.js';
-import { preparedQuery } from '../store/prepared-query.js';
 
 export type ChangeCause = MailboxChangedV1['cause'];
 

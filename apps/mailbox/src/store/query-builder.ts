@@ -9,7 +9,7 @@ import {
   type Selectable,
 } from 'kysely';
 import type { DataSource, EntityManager } from 'typeorm';
-import { preparedQuery } from './prepared-query.js';
+import { preparedQuery } from '@pushmail/platform';
 import type { ChangesTable, EmailsTable, MailboxDatabase, MailboxesTable } from './schema.generated.js';
 
 /**

@@ -44,7 +44,9 @@ function setUp() {
     },
   };
   const command = new PingFolders(
-    { folderState: () => Promise.resolve({ folders: hierarchy }) } as unknown as SyncStore,
+    {
+      hierarchyWithCollections: () => Promise.resolve({ folders: hierarchy, collections: [] }),
+    } as unknown as SyncStore,
     {
       update: (_accountId: string, _deviceId: string, changes: unknown) => {
         updates.push(changes);

@@ -13,7 +13,7 @@ import { DeviceTrail } from '@pushmail/edge';
 import type { ActiveSyncConfig } from '../../config/activesync-config.js';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
 import { DeviceStore } from '../../state/device-store.js';
-import { SyncStore } from '../../state/sync-store.js';
+import { type HeldCollection, SyncStore } from '../../state/sync-store.js';
 import {
   CollectionChanges,
   gateRequestOf,
@@ -33,6 +33,7 @@ import type { DeviceStanding } from '../../registry/device-views.js';
 @Injectable()
 export class PingFolders implements EasCommand {
   readonly command = 'Ping';
+  readonly readsHierarchy = true;
 
   constructor(
     @Inject(SyncStore) private readonly store: SyncStore,
@@ -71,7 +72,12 @@ export class PingFolders implements EasCommand {
     if (folders.length > this.config.PING_MAX_FOLDERS) {
       return reply(PING_STATUS.TooManyFolders, { maxFolders: this.config.PING_MAX_FOLDERS });
     }
-    const hierarchy = await this.store.folderState(accountId, deviceId);
+    // The folders with what the device holds of each (read with the device's record when the
+    // controller did): its first look at them needs no second read.
+    const hierarchy =
+      context.hierarchy !== undefined
+        ? context.hierarchy
+        : await this.store.hierarchyWithCollections(accountId, deviceId);
     if (!hierarchy || folders.some((id) => !(id in hierarchy.folders)))
       return reply(PING_STATUS.FolderSyncRequired);
     // Phones send the same folders and heartbeat with every Ping: the record is written only when they move.
@@ -93,6 +99,7 @@ export class PingFolders implements EasCommand {
       heartbeat,
       folders,
       inboxId: inboxIdOf(hierarchy.folders),
+      held: hierarchy.collections,
       gate: gateRequestOf(context),
     });
   }
@@ -109,6 +116,7 @@ export class PingFolders implements EasCommand {
     heartbeat: number;
     folders: string[];
     inboxId: string | undefined;
+    held: HeldCollection[];
     gate: GateRequest;
   }): Promise<EasReply> {
     const { heartbeat, folders, gate } = ping;
@@ -154,6 +162,7 @@ export class PingFolders implements EasCommand {
         {
           collections: folders.map((collectionId) => ({ collectionId })),
           inboxId: ping.inboxId,
+          held: ping.held,
           heartbeatMs: heartbeat * 1000,
           onPark: () => {
             parkedAt = Date.now();

@@ -20,8 +20,8 @@ import {
   type MailFolder,
 } from '../../mailbox/mail-store.js';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
-import type { HeldItem, SyncState } from '../../state/entities/sync-state.entity.js';
-import { nextSyncKey, SyncStore } from '../../state/sync-store.js';
+import type { HeldItem } from '../../state/entities/sync-state.entity.js';
+import { type CollectionState, nextSyncKey, SyncStore } from '../../state/sync-store.js';
 import {
   BodyType,
   bodyOptionsOf,
@@ -99,17 +99,20 @@ export class SyncEmail implements EasCommand {
     }
     if (requests.length === 0) return requestStatus(SYNC_STATUS.IncompleteRequest);
     const { accountId, deviceId } = context.device;
-    const hierarchy = await this.store.folderState(accountId, deviceId);
-    if (!hierarchy) return requestStatus(SYNC_STATUS.FolderHierarchyChanged);
     const windowSize = sizeOf(childText(body, 'WindowSize', 'AirSync'), this.config.SYNC_MAX_WINDOW_SIZE);
 
     return this.lock.run(`${accountId}/${deviceId}`, async () => {
+      // Whether the device holds a hierarchy, and its state of the first collection, in one read
+      // under the device's lock.
+      const firstRequest = requests[0]!;
+      const hierarchy = await this.store.hierarchyWithState(accountId, deviceId, firstRequest.collectionId);
+      if (!hierarchy) return requestStatus(SYNC_STATUS.FolderHierarchyChanged);
       // The Email state comes with the folders, read under the device's lock and before any
       // listing: it stands in for asking again before each collection's, until the device's own
       // changes move it (an older state costs at most a listing that finds nothing). When the first
       // collection is one the device holds, the changes since its state come in the same request
       // and stand for the state (their newState).
-      const first = await this.firstHeld(context, requests);
+      const first = this.firstHeld(context, firstRequest, hierarchy.collection);
       const read = first
         ? await this.mail.foldersAndChanges(accountId, first.state.emailState!)
         : await this.mail.foldersAndEmailState(accountId);
@@ -118,7 +121,9 @@ export class SyncEmail implements EasCommand {
         ...(read.emailState === undefined ? {} : { emailState: read.emailState }),
         ...('changes' in read ? { changes: read.changes } : {}),
       };
-      const readStates = new Map(first ? [[first.request, first.state]] : []);
+      const readStates = new Map<CollectionRequest, CollectionState | null>([
+        [firstRequest, hierarchy.collection],
+      ]);
       const answers: WbxmlElement[] = [];
       for (const request of requests)
         answers.push(
@@ -132,13 +137,13 @@ export class SyncEmail implements EasCommand {
    * The Sync's first collection when the device holds it under the key it sent, at a known state,
    * and its view follows the account's changes: their changes can come with the folders.
    */
-  private async firstHeld(
+  private firstHeld(
     context: EasCommandContext,
-    requests: CollectionRequest[],
-  ): Promise<{ request: CollectionRequest; state: SyncState } | undefined> {
-    const request = requests[0];
-    if (!request || request.syncKey === '0') return undefined;
-    const { accountId, deviceId } = context.device;
+    request: CollectionRequest,
+    state: CollectionState | null,
+  ): { request: CollectionRequest; state: CollectionState } | undefined {
+    if (request.syncKey === '0') return undefined;
+    const { accountId } = context.device;
     const filterType = filterTypeOf(request.element);
     const view = {
       accountId,
@@ -148,7 +153,6 @@ export class SyncEmail implements EasCommand {
       ...(filterType === undefined ? {} : { filterType }),
     };
     if (!this.view.followsChanges(view)) return undefined;
-    const state = await this.store.syncState(accountId, deviceId, request.collectionId);
     return state && state.syncKey === request.syncKey && state.emailState !== null
       ? { request, state }
       : undefined;
@@ -160,8 +164,8 @@ export class SyncEmail implements EasCommand {
     folders: AccountFolders,
     globalWindow: number | undefined,
     known: KnownState,
-    /** Its state, when this Sync read it already (under the same lock). */
-    readState?: SyncState,
+    /** Its state (null: none), when this Sync read it already (under the same lock). */
+    readState?: CollectionState | null,
   ): Promise<WbxmlElement> {
     const { accountId, deviceId } = context.device;
     const { syncKey, collectionId, element } = request;
@@ -174,7 +178,8 @@ export class SyncEmail implements EasCommand {
       await this.store.resetSyncState(accountId, deviceId, collectionId, first);
       return status(SYNC_STATUS.Success, first);
     }
-    const state = readState ?? (await this.store.syncState(accountId, deviceId, collectionId));
+    const state =
+      readState === undefined ? await this.store.syncState(accountId, deviceId, collectionId) : readState;
     if (state?.previousKey === syncKey && state.previousResponse) return replayed(state.previousResponse);
     if (!state || state.syncKey !== syncKey) return status(SYNC_STATUS.InvalidSyncKey, '0');
 

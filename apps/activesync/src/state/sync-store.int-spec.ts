@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GatewayHarness } from '../testing/gateway-harness.js';
+import { SyncStore } from './sync-store.js';
+
+describe(SyncStore.name, () => {
+  const gateway = new GatewayHarness('sync-store');
+  let store: SyncStore;
+
+  beforeAll(async () => {
+    await gateway.start();
+    store = gateway.app!.get(SyncStore);
+  });
+
+  afterAll(async () => {
+    await gateway.stop();
+  });
+
+  const folders = {
+    inbox: { parentId: '0', name: 'Inbox', type: 2 },
+    sent: { parentId: '0', name: 'Sent', type: 5 },
+  };
+  const unread = { read: false, flagged: false };
+
+  it('reads the hierarchy with the collections, or with one collection, as the repository reads them', async () => {
+    const accountId = randomUUID();
+    expect(await store.hierarchyWithCollections(accountId, 'phone')).toBeUndefined();
+    expect(await store.hierarchyWithState(accountId, 'phone', 'inbox')).toBeUndefined();
+
+    await store.saveFolderState(accountId, 'phone', '0', {
+      syncKey: 'f1',
+      folders,
+      response: Buffer.alloc(0),
+    });
+    expect(await store.hierarchyWithCollections(accountId, 'phone')).toEqual({ folders, collections: [] });
+    expect(await store.hierarchyWithState(accountId, 'phone', 'inbox')).toEqual({ collection: null });
+
+    await store.resetSyncState(accountId, 'phone', 'inbox', '{k}1');
+    await store.resetSyncState(accountId, 'phone', 'sent', '{s}1');
+    const answer = Buffer.from([3, 1, 106, 0, 0x45, 1]);
+    expect(
+      await store.advanceSyncState(accountId, 'phone', 'inbox', '{k}1', {
+        syncKey: '{k}2',
+        emailState: '17',
+        items: { m1: unread, m2: { read: true, flagged: true } },
+        response: answer,
+      }),
+    ).toBe(true);
+
+    const inbox = await store.syncState(accountId, 'phone', 'inbox');
+    expect(inbox).toMatchObject({
+      syncKey: '{k}2',
+      emailState: '17',
+      items: { m1: unread, m2: { read: true, flagged: true } },
+      previousKey: '{k}1',
+    });
+    expect(inbox!.previousResponse).toEqual(answer);
+    const { collection } = (await store.hierarchyWithState(accountId, 'phone', 'inbox'))!;
+    expect(collection).toEqual({
+      syncKey: inbox!.syncKey,
+      emailState: inbox!.emailState,
+      items: inbox!.items,
+      previousKey: inbox!.previousKey,
+      previousResponse: inbox!.previousResponse,
+    });
+
+    const held = [
+      { collectionId: 'inbox', syncKey: '{k}2', emailState: '17', items: inbox!.items },
+      { collectionId: 'sent', syncKey: '{s}1', emailState: null, items: {} },
+    ];
+    const byCollection = (list: Array<{ collectionId: string }>) =>
+      [...list].sort((a, b) => a.collectionId.localeCompare(b.collectionId));
+    const read = (await store.hierarchyWithCollections(accountId, 'phone'))!;
+    expect(read.folders).toEqual(folders);
+    expect(byCollection(read.collections)).toEqual(held);
+    expect(byCollection(await store.heldCollections(accountId, 'phone'))).toEqual(held);
+    // Another device of the account holds nothing of it.
+    expect(await store.heldCollections(accountId, 'tablet')).toEqual([]);
+  });
+
+  it('moves a collection only from the key it holds', async () => {
+    const accountId = randomUUID();
+    await store.resetSyncState(accountId, 'phone', 'inbox', '{k}1');
+    const next = { syncKey: '{k}2', emailState: '3', items: { m1: unread }, response: Buffer.from([1]) };
+    expect(await store.advanceSyncState(accountId, 'phone', 'inbox', '{k}1', next)).toBe(true);
+    expect(
+      await store.advanceSyncState(accountId, 'phone', 'inbox', '{k}1', { ...next, syncKey: '{k}9' }),
+    ).toBe(false);
+    expect(await store.advanceSyncState(accountId, 'tablet', 'inbox', '{k}2', next)).toBe(false);
+    expect((await store.syncState(accountId, 'phone', 'inbox'))?.syncKey).toBe('{k}2');
+  });
+});
