@@ -1,6 +1,8 @@
-import type { ServiceDefinition } from '@pushmail/platform';
+import type { Server } from 'node:http';
+import { serveBeforeFramework, type ServiceDefinition } from '@pushmail/platform';
 import { AppModule } from './app.module.js';
 import { activeSyncConfigSchema } from './config/activesync-config.js';
+import { ActiveSyncController, isActiveSyncCommand } from './protocol/activesync.controller.js';
 
 /**
  * No body parser: ActiveSync bodies are WBXML, read by the gateway itself within its size limit,
@@ -14,9 +16,14 @@ export const activeSyncService: ServiceDefinition<typeof activeSyncConfigSchema>
   port: 'ACTIVESYNC_HTTP_PORT',
   beforeListen: (app) => {
     // A parked Ping holds its response for up to the longest heartbeat; nothing may cut it before.
-    const server = app.getHttpServer() as import('node:http').Server;
+    const server = app.getHttpServer() as Server;
     server.requestTimeout = 0;
     server.keepAliveTimeout = 65_000;
+    const controller = app.get(ActiveSyncController);
+    serveBeforeFramework(server, {
+      matches: isActiveSyncCommand,
+      serve: (request, response) => controller.post(request, response),
+    });
   },
   afterListen: (_app, { config, logger }) => {
     logger.info(

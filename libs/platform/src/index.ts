@@ -18,6 +18,7 @@ export * from './http/exception.filter.js';
 export * from './http/internal-controller.js';
 export * from './http/read-body.js';
 export * from './http/request-signal.js';
+export * from './http/serve-before-framework.js';
 export * from './http/zod-validation.pipe.js';
 export * from './kafka/accounts-view.js';
 export * from './kafka/compacted-view.js';

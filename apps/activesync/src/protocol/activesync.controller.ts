@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
-import { Controller, Inject, Options, Post, Req, Res } from '@nestjs/common';
+import { Controller, Inject, Options, Res } from '@nestjs/common';
 import {
   ActiveSyncRequestError,
   decodeWbxml,
@@ -71,14 +71,37 @@ export class ActiveSyncController {
     response.end();
   }
 
-  @Post('Microsoft-Server-ActiveSync')
-  async post(@Req() request: IncomingMessage, @Res() response: ServerResponse): Promise<void> {
+  /**
+   * Every command, a POST to the same path, served from Node's request and response ahead of
+   * Express and Nest (`serveBeforeFramework`, `isActiveSyncCommand`): a parked Ping keeps only the
+   * frame that answers it, not the framework's per-request state, for as long as it waits.
+   */
+  post(request: IncomingMessage, response: ServerResponse): void {
+    void this.serve(request, response);
+  }
+
+  /**
+   * Answers the command; never rejects. Failures are caught with `try` rather than `.catch`: each
+   * `.catch` is one more promise and reaction held for as long as a Ping is parked.
+   */
+  private async serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const startedAt = performance.now();
     let command = 'unknown';
-    const reply = await this.handle(request, response, (name) => (command = name)).catch((error: unknown) =>
-      this.failure(error, command),
-    );
-    this.send(response, reply);
+    let reply: EasReply;
+    try {
+      reply = await this.handle(request, response, (name) => (command = name));
+    } catch (error) {
+      reply = this.failure(error, command);
+    }
+    try {
+      this.send(response, reply);
+    } catch (error) {
+      this.log.error({ err: error, command }, 'an ActiveSync answer could not be sent');
+      if (response.headersSent) response.destroy();
+      else
+        response.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end('the answer failed\n');
+      return;
+    }
     this.metrics.commandAnswered(
       command,
       'body' in reply
@@ -267,6 +290,26 @@ export class ActiveSyncController {
     response.setHeader('Content-Length', text.length);
     response.end(text);
   }
+}
+
+const COMMAND_PATH = '/microsoft-server-activesync';
+
+/**
+ * Whether a request is an ActiveSync command: a POST to the path, matched as Express matched the
+ * route before (any case, an optional trailing slash, the query aside, an absolute URL's path).
+ */
+export function isActiveSyncCommand(request: IncomingMessage): boolean {
+  if (request.method !== 'POST') return false;
+  let path = (request.url ?? '').split('?', 1)[0] ?? '';
+  if (!path.startsWith('/')) {
+    try {
+      path = new URL(path).pathname;
+    } catch {
+      return false;
+    }
+  }
+  path = path.toLowerCase();
+  return path === COMMAND_PATH || path === `${COMMAND_PATH}/`;
 }
 
 /**
