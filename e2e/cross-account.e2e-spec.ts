@@ -1,3 +1,4 @@
+import { CORE_CAPABILITY, DEVICE_CAPABILITY, MAIL_CAPABILITY, SUBMISSION_CAPABILITY } from '@pushmail/jmap';
 import { randomUUID } from 'node:crypto';
 import {
   buildMessage,
@@ -10,11 +11,6 @@ import {
 } from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectWhenKnown, newAccount as newAccountOf, startSuitePlatform } from './support/e2e-platform.js';
-
-const CORE = 'urn:ietf:params:jmap:core';
-const MAIL = 'urn:ietf:params:jmap:mail';
-const SUBMISSION = 'urn:ietf:params:jmap:submission';
-const DEVICE = 'urn:pushmail:params:jmap:device';
 
 /** What a refused call may answer: it must never be a result carrying the other account's data. */
 const REFUSALS = new Set([
@@ -190,7 +186,12 @@ describe('a device reaches only its own account', () => {
       ['DevicePolicy/acknowledge', { accountId: b, version: 1 }, 'policy-ack'],
       ['DeviceWipe/confirm', { accountId: b, wipeId: randomUUID() }, 'wipe-confirm'],
     ];
-    const responses = await alice.device.request(calls, [CORE, MAIL, SUBMISSION, DEVICE]);
+    const responses = await alice.device.request(calls, [
+      CORE_CAPABILITY,
+      MAIL_CAPABILITY,
+      SUBMISSION_CAPABILITY,
+      DEVICE_CAPABILITY,
+    ]);
     expect(responses).toHaveLength(calls.length);
     for (const [index, response] of responses.entries()) {
       const call = calls[index]!;
@@ -254,7 +255,11 @@ describe('a device reaches only its own account', () => {
         'email-copy',
       ],
     ];
-    const responses = await alice.device.request(calls, [CORE, MAIL, SUBMISSION]);
+    const responses = await alice.device.request(calls, [
+      CORE_CAPABILITY,
+      MAIL_CAPABILITY,
+      SUBMISSION_CAPABILITY,
+    ]);
     for (const [index, response] of responses.entries()) expectNothingOfBob(response, calls[index]![2]);
 
     const byId = (call: string) => responses.find((entry) => entry[2] === call)![1];

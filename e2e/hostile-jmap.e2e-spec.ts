@@ -1,3 +1,4 @@
+import { CORE_CAPABILITY, DEVICE_CAPABILITY, MAIL_CAPABILITY } from '@pushmail/jmap';
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import WebSocket from 'ws';
@@ -13,7 +14,7 @@ import {
 import { connectWhenKnown, kafkaBrokers, newAccount, startSuitePlatform } from './support/e2e-platform.js';
 
 const WS_MAX_MESSAGE_BYTES = 1_000_000;
-const USING = ['urn:ietf:params:jmap:core', 'urn:ietf:params:jmap:mail'];
+const USING = [CORE_CAPABILITY, MAIL_CAPABILITY];
 
 describe('the JMAP edge under hostile clients', () => {
   let platform: RunningPlatform;
@@ -443,7 +444,7 @@ describe('the JMAP edge under hostile clients', () => {
       const command = await wipeCommand;
       const [confirmed] = await wiped.client.request(
         [['DeviceWipe/confirm', { accountId: wiped.accountId, wipeId: command['wipeId'] }, 'w']],
-        [...USING, 'urn:pushmail:params:jmap:device'],
+        [...USING, DEVICE_CAPABILITY],
       );
       expect(confirmed).toEqual(['DeviceWipe/confirm', expect.objectContaining({ confirmed: true }), 'w']);
       await wiped.client.waitForClose(5000);

@@ -1,3 +1,4 @@
+import { WEBSOCKET_CAPABILITY } from '@pushmail/jmap';
 import { randomUUID } from 'node:crypto';
 import JamClient from 'jmap-jam';
 import { afterAll, beforeAll } from 'vitest';
@@ -143,7 +144,7 @@ export function useJmapSuite(suite: string, options: { devices?: number } = {}):
 /** Opens the JMAP WebSocket the session resource advertises. */
 export async function openWebSocket(device: JmapDevice): Promise<DeviceClient> {
   const session = await device.jam.session;
-  const capability = session.capabilities['urn:ietf:params:jmap:websocket'] as { url: string } | undefined;
+  const capability = session.capabilities[WEBSOCKET_CAPABILITY] as { url: string } | undefined;
   if (!capability) throw new Error('the session advertises no WebSocket');
   return DeviceClient.connect(capability.url, device.token);
 }
