@@ -4,13 +4,11 @@ import {
   buildMessage,
   type DeviceClient,
   expectEventually,
-  RegistryClient,
   sendMail,
   type Invocation,
-  type RunningPlatform,
 } from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectWhenKnown, newAccount as newAccountOf, startSuitePlatform } from './support/e2e-platform.js';
+import { connectWhenKnown, newAccount as newAccountOf, useSuitePlatform } from './support/e2e-platform.js';
 
 /** What a refused call may answer: it must never be a result carrying the other account's data. */
 const REFUSALS = new Set([
@@ -41,38 +39,32 @@ interface AccountData {
 }
 
 describe('a device reaches only its own account', () => {
-  let platform: RunningPlatform;
-  let registry: RegistryClient;
+  const suite = useSuitePlatform('cross-account', { mailDomains: ['example.com'] });
   let alice: Account;
   let bob: Account;
   let bobData: AccountData;
 
   beforeAll(async () => {
-    platform = await startSuitePlatform('cross-account', {
-      mailDomains: ['example.com'],
-    });
-    registry = new RegistryClient(platform.registryUrl, platform.adminToken);
     alice = await newAccount('alice');
     bob = await newAccount('bob');
     await deliver(alice.address, `for alice ${randomUUID().slice(0, 6)}`);
     bobData = await seed(bob, `bob's secret ${randomUUID().slice(0, 6)}`);
   });
 
-  afterAll(async () => {
+  afterAll(() => {
     alice?.device.close();
     bob?.device.close();
-    await platform?.stop();
   });
 
   async function newAccount(name: string): Promise<Account> {
-    const { accountId, address, password } = await newAccountOf(registry, { prefix: name });
-    const { token } = await registry.registerDevice(address, password, { deviceId: `${name}-phone` });
-    const device = await connectWhenKnown(platform, token);
+    const { accountId, address, password } = await newAccountOf(suite.registry, { prefix: name });
+    const { token } = await suite.registry.registerDevice(address, password, { deviceId: `${name}-phone` });
+    const device = await connectWhenKnown(suite.platform, token);
     return { accountId, address, device, token };
   }
 
   async function deliver(address: string, subject: string): Promise<void> {
-    const result = await sendMail(platform.smtp.host, platform.smtp.port, {
+    const result = await sendMail(suite.platform.smtp.host, suite.platform.smtp.port, {
       from: 'someone@elsewhere.example',
       to: [address],
       message: buildMessage({
@@ -275,7 +267,7 @@ describe('a device reaches only its own account', () => {
 
   it("cannot fetch the other account's blobs through the download URL", async () => {
     const session = (await (
-      await fetch(platform.sessionUrl, { headers: { authorization: `Bearer ${alice.token}` } })
+      await fetch(suite.platform.sessionUrl, { headers: { authorization: `Bearer ${alice.token}` } })
     ).json()) as { downloadUrl: string; accounts: Record<string, unknown> };
     expect(Object.keys(session.accounts)).toEqual([alice.accountId]);
     for (const accountId of [bob.accountId, alice.accountId]) {

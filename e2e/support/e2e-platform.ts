@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import {
   DeviceClient,
   expectEventually,
@@ -8,7 +8,7 @@ import {
   startPlatform,
   type DeviceClientOptions,
   type PlatformOptions,
-  type RegistryClient,
+  RegistryClient,
   type RunningPlatform,
 } from '@pushmail/testing';
 
@@ -28,6 +28,48 @@ export function startSuitePlatform(
     logDirectory: `test-artifacts/logs/${suite}`,
     ...options,
   });
+}
+
+type SuiteOptions = Parameters<typeof startSuitePlatform>[1];
+
+/** A suite's running platform and the admin client that makes its accounts. */
+export interface SuitePlatform {
+  readonly platform: RunningPlatform;
+  readonly registry: RegistryClient;
+}
+
+/**
+ * The platform of the enclosing `describe`: started before its tests and its own `beforeAll` hooks,
+ * stopped after its own `afterAll` hooks. Its fields may be read from the hooks and tests on.
+ * `options` may be a function, for settings that take a moment to make (a delivery group).
+ */
+export function useSuitePlatform(
+  suite: string,
+  options: SuiteOptions | (() => Promise<SuiteOptions>) = {},
+): SuitePlatform {
+  let started: SuitePlatform | undefined;
+  beforeAll(async () => {
+    const platform = await startSuitePlatform(
+      suite,
+      typeof options === 'function' ? await options() : options,
+    );
+    started = { platform, registry: new RegistryClient(platform.registryUrl, platform.adminToken) };
+  });
+  afterAll(async () => {
+    await started?.platform.stop();
+  });
+  const current = (): SuitePlatform => {
+    if (!started) throw new Error(`the ${suite} platform has not started`);
+    return started;
+  };
+  return {
+    get platform() {
+      return current().platform;
+    },
+    get registry() {
+      return current().registry;
+    },
+  };
 }
 
 /** The device edge's HTTP base (JMAP API, session, blobs). */
