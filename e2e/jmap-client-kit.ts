@@ -1,7 +1,6 @@
 import { WEBSOCKET_CAPABILITY } from '@pushmail/jmap';
 import { randomUUID } from 'node:crypto';
 import JamClient from 'jmap-jam';
-import { afterAll, beforeAll } from 'vitest';
 import {
   DeviceClient,
   expectEventually,
@@ -10,7 +9,7 @@ import {
   RegistryClient,
   type RunningPlatform,
 } from '@pushmail/testing';
-import { kafkaBrokers, startSuitePlatform } from './support/e2e-platform.js';
+import { kafkaBrokers, startedPerSuite, startSuitePlatform } from './support/e2e-platform.js';
 
 export interface JmapDevice {
   token: string;
@@ -108,22 +107,9 @@ export async function startJmapSuite(
   }
 }
 
-/**
- * The JMAP suite of the enclosing `describe`: started before its tests, stopped after them. Its
- * fields may be read from the tests and hooks on.
- */
+/** The JMAP suite of the enclosing `describe` (see `startedPerSuite`); its fields may be read from the hooks and tests on. */
 export function useJmapSuite(suite: string, options: { devices?: number } = {}): JmapSuite {
-  let started: JmapSuite | undefined;
-  beforeAll(async () => {
-    started = await startJmapSuite(suite, options);
-  });
-  afterAll(async () => {
-    await started?.platform.stop();
-  });
-  const current = (): JmapSuite => {
-    if (!started) throw new Error(`the ${suite} suite has not started`);
-    return started;
-  };
+  const current = startedPerSuite(suite, () => startJmapSuite(suite, options));
   return {
     get platform() {
       return current().platform;

@@ -30,6 +30,28 @@ export function startSuitePlatform(
   });
 }
 
+/**
+ * What the enclosing `describe` runs against: started before its tests and before the `beforeAll`
+ * hooks registered after this call, its platform stopped after their `afterAll` hooks. The
+ * function returned hands it to the hooks and tests.
+ */
+export function startedPerSuite<T extends { platform: RunningPlatform }>(
+  suite: string,
+  start: () => Promise<T>,
+): () => T {
+  let started: T | undefined;
+  beforeAll(async () => {
+    started = await start();
+  });
+  afterAll(async () => {
+    await started?.platform.stop();
+  });
+  return () => {
+    if (!started) throw new Error(`the ${suite} suite has not started`);
+    return started;
+  };
+}
+
 type SuiteOptions = Parameters<typeof startSuitePlatform>[1];
 
 /** A suite's running platform and the admin client that makes its accounts. */
@@ -39,29 +61,20 @@ export interface SuitePlatform {
 }
 
 /**
- * The platform of the enclosing `describe`: started before its tests and its own `beforeAll` hooks,
- * stopped after its own `afterAll` hooks. Its fields may be read from the hooks and tests on.
- * `options` may be a function, for settings that take a moment to make (a delivery group).
+ * The platform of the enclosing `describe` (see `startedPerSuite`) with its admin client. `options`
+ * may be a function, for settings that take a moment to make (a delivery group).
  */
 export function useSuitePlatform(
   suite: string,
   options: SuiteOptions | (() => Promise<SuiteOptions>) = {},
 ): SuitePlatform {
-  let started: SuitePlatform | undefined;
-  beforeAll(async () => {
+  const current = startedPerSuite(suite, async () => {
     const platform = await startSuitePlatform(
       suite,
       typeof options === 'function' ? await options() : options,
     );
-    started = { platform, registry: new RegistryClient(platform.registryUrl, platform.adminToken) };
+    return { platform, registry: new RegistryClient(platform.registryUrl, platform.adminToken) };
   });
-  afterAll(async () => {
-    await started?.platform.stop();
-  });
-  const current = (): SuitePlatform => {
-    if (!started) throw new Error(`the ${suite} platform has not started`);
-    return started;
-  };
   return {
     get platform() {
       return current().platform;
