@@ -1,14 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { childText, children, child } from '@pushmail/activesync';
-import {
-  EasClient,
-  easRequests,
-  expectEventually,
-  RegistryClient,
-  type RunningPlatform,
-} from '@pushmail/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newAccount, startSuitePlatform } from './support/e2e-platform.js';
+import { EasClient, easRequests, expectEventually } from '@pushmail/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { newAccount, useSuitePlatform } from './support/e2e-platform.js';
 import {
   eventuallyFinding as eventuallyFindingOf,
   findingsOf,
@@ -29,30 +23,23 @@ const PING_GRACE_MS = 1500;
  * diagnoses the device from it. Nothing here calls the services' code: HTTP and WBXML only.
  */
 describe('an ActiveSync phone in the diagnostics', () => {
-  let platform: RunningPlatform;
-  let registry: RegistryClient;
+  const suite = useSuitePlatform('activesync-diagnostics', {
+    serviceEnv: {
+      activesync: { TRAIL_FLUSH_MS: '100', PING_MIN_HEARTBEAT_SECONDS: String(HEARTBEAT_SECONDS) },
+      operations: { DIAG_PING_GRACE_MS: String(PING_GRACE_MS) },
+    },
+  });
   let admin: AdminCall;
 
-  beforeAll(async () => {
-    platform = await startSuitePlatform('activesync-diagnostics', {
-      serviceEnv: {
-        activesync: { TRAIL_FLUSH_MS: '100', PING_MIN_HEARTBEAT_SECONDS: String(HEARTBEAT_SECONDS) },
-        operations: { DIAG_PING_GRACE_MS: String(PING_GRACE_MS) },
-      },
-    });
-    registry = new RegistryClient(platform.registryUrl, platform.adminToken);
-    admin = operationsAdmin(platform);
-  });
-
-  afterAll(async () => {
-    await platform?.stop();
+  beforeAll(() => {
+    admin = operationsAdmin(suite.platform);
   });
 
   const eventuallyFinding = (accountId: string, deviceId: string, code: string) =>
     eventuallyFindingOf(admin, accountId, deviceId, code);
 
   const newPhone = (address: string, password: string) =>
-    new EasClient(platform.activesyncUrl, {
+    new EasClient(suite.platform.activesyncUrl, {
       address,
       password,
       deviceId: `EAS${randomUUID().slice(0, 8)}`,
@@ -61,8 +48,8 @@ describe('an ActiveSync phone in the diagnostics', () => {
     });
 
   it('reports a phone that is handed the Provision challenge again and again without acknowledging it', async () => {
-    const { accountId, address, password } = await newAccount(registry, { prefix: 'easloop' });
-    const policyId = await registry.requirePin(accountId);
+    const { accountId, address, password } = await newAccount(suite.registry, { prefix: 'easloop' });
+    const policyId = await suite.registry.requirePin(accountId);
     const phone = newPhone(address, password);
     // A phone that cannot meet the policy asks for it, drops it, and asks again.
     for (let attempt = 0; attempt < 3; attempt += 1) {
@@ -81,7 +68,7 @@ describe('an ActiveSync phone in the diagnostics', () => {
       accountId: otherAccount,
       address: other,
       password: otherPassword,
-    } = await newAccount(registry, {
+    } = await newAccount(suite.registry, {
       prefix: 'easok',
     });
     const healthy = newPhone(other, otherPassword);
@@ -99,7 +86,7 @@ describe('an ActiveSync phone in the diagnostics', () => {
   });
 
   it('reports a parked Ping that never came back when the gateway dies under it', async () => {
-    const { accountId, address, password } = await newAccount(registry, { prefix: 'easstuck' });
+    const { accountId, address, password } = await newAccount(suite.registry, { prefix: 'easstuck' });
     const phone = newPhone(address, password);
     await phone.provision();
     const hierarchy = await phone.folderSync('0');
@@ -115,7 +102,7 @@ describe('an ActiveSync phone in the diagnostics', () => {
     const stuck = phone.ping(STUCK_HEARTBEAT_SECONDS, [inboxId]).catch((error: unknown) => error);
     await expectEventually(
       async () =>
-        expect(await (await fetch(`${platform.activesyncUrl}/metrics`)).text()).toMatch(
+        expect(await (await fetch(`${suite.platform.activesyncUrl}/metrics`)).text()).toMatch(
           /pushmail_activesync_parked_pings [1-9]/,
         ),
       { timeoutMs: 10_000 },
@@ -129,7 +116,7 @@ describe('an ActiveSync phone in the diagnostics', () => {
       // Two: the one answered at its heartbeat, and the one parked now.
       expect(body.records.filter((record) => record.kind === 'ping')).toHaveLength(2);
     });
-    await platform.stopService('activesync', 'SIGKILL');
+    await suite.platform.stopService('activesync', 'SIGKILL');
     expect(await stuck).toBeInstanceOf(Error);
 
     const finding = await eventuallyFinding(accountId, phone.options.deviceId, 'pingsNotReturning');
@@ -138,6 +125,6 @@ describe('an ActiveSync phone in the diagnostics', () => {
     expect(finding.evidence['heartbeatSeconds']).toBe(STUCK_HEARTBEAT_SECONDS);
     expect(finding.evidence['graceMs']).toBe(PING_GRACE_MS);
     expect(finding.evidence['overdueMs']).toBeGreaterThan(0);
-    await platform.startService('activesync');
+    await suite.platform.startService('activesync');
   });
 });

@@ -1,3 +1,4 @@
+import { CORE_CAPABILITY, DEVICE_CAPABILITY, MAIL_CAPABILITY } from '@pushmail/jmap';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { child, childText, children, el, textOf, type WbxmlElement } from '@pushmail/activesync';
 import {
@@ -42,7 +43,7 @@ const inboxOf = async (phone: EasClient): Promise<string> => {
   return childText(inbox!, 'ServerId')!;
 };
 
-const USING = ['urn:ietf:params:jmap:core', 'urn:ietf:params:jmap:mail', 'urn:pushmail:params:jmap:device'];
+const USING = [CORE_CAPABILITY, MAIL_CAPABILITY, DEVICE_CAPABILITY];
 
 const statusOf = (body: WbxmlElement | undefined) => (body ? childText(body, 'Status') : undefined);
 

@@ -1,20 +1,14 @@
+import { CORE_CAPABILITY, DEVICE_CAPABILITY, MAIL_CAPABILITY, SUBMISSION_CAPABILITY } from '@pushmail/jmap';
 import { randomUUID } from 'node:crypto';
 import {
   buildMessage,
   type DeviceClient,
   expectEventually,
-  RegistryClient,
   sendMail,
   type Invocation,
-  type RunningPlatform,
 } from '@pushmail/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectWhenKnown, newAccount as newAccountOf, startSuitePlatform } from './support/e2e-platform.js';
-
-const CORE = 'urn:ietf:params:jmap:core';
-const MAIL = 'urn:ietf:params:jmap:mail';
-const SUBMISSION = 'urn:ietf:params:jmap:submission';
-const DEVICE = 'urn:pushmail:params:jmap:device';
+import { connectWhenKnown, newAccount as newAccountOf, useSuitePlatform } from './support/e2e-platform.js';
 
 /** What a refused call may answer: it must never be a result carrying the other account's data. */
 const REFUSALS = new Set([
@@ -45,38 +39,32 @@ interface AccountData {
 }
 
 describe('a device reaches only its own account', () => {
-  let platform: RunningPlatform;
-  let registry: RegistryClient;
+  const suite = useSuitePlatform('cross-account', { mailDomains: ['example.com'] });
   let alice: Account;
   let bob: Account;
   let bobData: AccountData;
 
   beforeAll(async () => {
-    platform = await startSuitePlatform('cross-account', {
-      mailDomains: ['example.com'],
-    });
-    registry = new RegistryClient(platform.registryUrl, platform.adminToken);
     alice = await newAccount('alice');
     bob = await newAccount('bob');
     await deliver(alice.address, `for alice ${randomUUID().slice(0, 6)}`);
     bobData = await seed(bob, `bob's secret ${randomUUID().slice(0, 6)}`);
   });
 
-  afterAll(async () => {
+  afterAll(() => {
     alice?.device.close();
     bob?.device.close();
-    await platform?.stop();
   });
 
   async function newAccount(name: string): Promise<Account> {
-    const { accountId, address, password } = await newAccountOf(registry, { prefix: name });
-    const { token } = await registry.registerDevice(address, password, { deviceId: `${name}-phone` });
-    const device = await connectWhenKnown(platform, token);
+    const { accountId, address, password } = await newAccountOf(suite.registry, { prefix: name });
+    const { token } = await suite.registry.registerDevice(address, password, { deviceId: `${name}-phone` });
+    const device = await connectWhenKnown(suite.platform, token);
     return { accountId, address, device, token };
   }
 
   async function deliver(address: string, subject: string): Promise<void> {
-    const result = await sendMail(platform.smtp.host, platform.smtp.port, {
+    const result = await sendMail(suite.platform.smtp.host, suite.platform.smtp.port, {
       from: 'someone@elsewhere.example',
       to: [address],
       message: buildMessage({
@@ -190,7 +178,12 @@ describe('a device reaches only its own account', () => {
       ['DevicePolicy/acknowledge', { accountId: b, version: 1 }, 'policy-ack'],
       ['DeviceWipe/confirm', { accountId: b, wipeId: randomUUID() }, 'wipe-confirm'],
     ];
-    const responses = await alice.device.request(calls, [CORE, MAIL, SUBMISSION, DEVICE]);
+    const responses = await alice.device.request(calls, [
+      CORE_CAPABILITY,
+      MAIL_CAPABILITY,
+      SUBMISSION_CAPABILITY,
+      DEVICE_CAPABILITY,
+    ]);
     expect(responses).toHaveLength(calls.length);
     for (const [index, response] of responses.entries()) {
       const call = calls[index]!;
@@ -254,7 +247,11 @@ describe('a device reaches only its own account', () => {
         'email-copy',
       ],
     ];
-    const responses = await alice.device.request(calls, [CORE, MAIL, SUBMISSION]);
+    const responses = await alice.device.request(calls, [
+      CORE_CAPABILITY,
+      MAIL_CAPABILITY,
+      SUBMISSION_CAPABILITY,
+    ]);
     for (const [index, response] of responses.entries()) expectNothingOfBob(response, calls[index]![2]);
 
     const byId = (call: string) => responses.find((entry) => entry[2] === call)![1];
@@ -270,7 +267,7 @@ describe('a device reaches only its own account', () => {
 
   it("cannot fetch the other account's blobs through the download URL", async () => {
     const session = (await (
-      await fetch(platform.sessionUrl, { headers: { authorization: `Bearer ${alice.token}` } })
+      await fetch(suite.platform.sessionUrl, { headers: { authorization: `Bearer ${alice.token}` } })
     ).json()) as { downloadUrl: string; accounts: Record<string, unknown> };
     expect(Object.keys(session.accounts)).toEqual([alice.accountId]);
     for (const accountId of [bob.accountId, alice.accountId]) {

@@ -1,3 +1,4 @@
+import { CORE_CAPABILITY, MAIL_CAPABILITY } from '@pushmail/jmap';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer as createTcpServer, connect, type Server, type Socket } from 'node:net';
@@ -285,7 +286,7 @@ describe('device diagnostics: trail, findings and the self-test', () => {
         method: 'POST',
         headers: { authorization: `Bearer ${device.token}`, 'content-type': 'application/json' },
         body: JSON.stringify({
-          using: ['urn:ietf:params:jmap:core', 'urn:ietf:params:jmap:mail'],
+          using: [CORE_CAPABILITY, MAIL_CAPABILITY],
           methodCalls,
         }),
       });

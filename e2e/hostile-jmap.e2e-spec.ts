@@ -1,47 +1,40 @@
+import { CORE_CAPABILITY, DEVICE_CAPABILITY, MAIL_CAPABILITY } from '@pushmail/jmap';
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import WebSocket from 'ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DeviceClient, isolatedDeliveryGroup, expectEventually, type Invocation } from '@pushmail/testing';
 import {
-  DeviceClient,
-  isolatedDeliveryGroup,
-  expectEventually,
-  RegistryClient,
-  type Invocation,
-  type RunningPlatform,
-} from '@pushmail/testing';
-import { connectWhenKnown, kafkaBrokers, newAccount, startSuitePlatform } from './support/e2e-platform.js';
+  connectWhenKnown,
+  kafkaBrokers,
+  newAccount,
+  pushUrlOf,
+  useSuitePlatform,
+} from './support/e2e-platform.js';
 
 const WS_MAX_MESSAGE_BYTES = 1_000_000;
-const USING = ['urn:ietf:params:jmap:core', 'urn:ietf:params:jmap:mail'];
+const USING = [CORE_CAPABILITY, MAIL_CAPABILITY];
 
 describe('the JMAP edge under hostile clients', () => {
-  let platform: RunningPlatform;
-  let registry: RegistryClient;
+  const suite = useSuitePlatform('hostile-jmap', async () => ({
+    serviceEnv: {
+      'push-delivery': { WS_MAX_MESSAGE_BYTES: String(WS_MAX_MESSAGE_BYTES) },
+      mailbox: {
+        MAILBOX_DELIVERY_GROUP: await isolatedDeliveryGroup(kafkaBrokers, 'mailbox-hostile-jmap'),
+      },
+    },
+  }));
   let pushUrl: string;
 
-  beforeAll(async () => {
-    platform = await startSuitePlatform('hostile-jmap', {
-      serviceEnv: {
-        'push-delivery': { WS_MAX_MESSAGE_BYTES: String(WS_MAX_MESSAGE_BYTES) },
-        mailbox: {
-          MAILBOX_DELIVERY_GROUP: await isolatedDeliveryGroup(kafkaBrokers, 'mailbox-hostile-jmap'),
-        },
-      },
-    });
-    registry = new RegistryClient(platform.registryUrl, platform.adminToken);
-    pushUrl = `http://${platform.host}:${platform.ports.push}`;
-  });
-
-  afterAll(async () => {
-    await platform?.stop();
+  beforeAll(() => {
+    pushUrl = pushUrlOf(suite.platform);
   });
 
   async function newDevice(name = 'phone') {
-    const { address, password, accountId } = await newAccount(registry, { prefix: 'jmap-hostile' });
+    const { address, password, accountId } = await newAccount(suite.registry, { prefix: 'jmap-hostile' });
     const deviceId = `${name}-${randomUUID().slice(0, 6)}`;
-    const device = await registry.registerDevice(address, password, { deviceId });
-    const client = await connectWhenKnown(platform, device.token);
+    const device = await suite.registry.registerDevice(address, password, { deviceId });
+    const client = await connectWhenKnown(suite.platform, device.token);
     return { address, password, accountId, deviceId, token: device.token, client };
   }
 
@@ -68,7 +61,7 @@ describe('the JMAP edge under hostile clients', () => {
   }
 
   async function expectPushDeliveryUp(): Promise<void> {
-    const process = platform.processes.get('push-delivery')!;
+    const process = suite.platform.processes.get('push-delivery')!;
     expect(process.exitCode).toBeNull();
     expect((await fetch(`${pushUrl}/health/ready`)).status).toBe(200);
   }
@@ -86,7 +79,7 @@ describe('the JMAP edge under hostile clients', () => {
   }
 
   async function upgradeStatus(headers: Record<string, string>): Promise<number> {
-    const socket = new WebSocket(platform.websocketUrl, 'jmap', { headers });
+    const socket = new WebSocket(suite.platform.websocketUrl, 'jmap', { headers });
     return new Promise((resolve, reject) => {
       socket.once('unexpected-response', (_request, response) => {
         resolve(response.statusCode ?? 0);
@@ -207,7 +200,7 @@ describe('the JMAP edge under hostile clients', () => {
       );
       const closed = await client.waitForClose(10_000);
       expect(closed.code).toBe(1009);
-      const again = await DeviceClient.connect(platform.websocketUrl, token);
+      const again = await DeviceClient.connect(suite.platform.websocketUrl, token);
       try {
         await expectUsable(again, accountId);
       } finally {
@@ -411,11 +404,11 @@ describe('the JMAP edge under hostile clients', () => {
 
       const blocked = await newDevice('blocked');
       const adminHeaders = {
-        authorization: `Bearer ${platform.adminToken}`,
+        authorization: `Bearer ${suite.platform.adminToken}`,
         'content-type': 'application/json',
       };
       const block = await fetch(
-        `${platform.registryUrl}/admin/accounts/${blocked.accountId}/devices/${blocked.deviceId}/access`,
+        `${suite.platform.registryUrl}/admin/accounts/${blocked.accountId}/devices/${blocked.deviceId}/access`,
         {
           method: 'PUT',
           headers: adminHeaders,
@@ -432,7 +425,7 @@ describe('the JMAP edge under hostile clients', () => {
       await expectUsable(wiped.client, wiped.accountId);
       const wipeCommand = wiped.client.waitFor((message) => message['@type'] === 'DeviceWipe', 10_000);
       const wipe = await fetch(
-        `${platform.registryUrl}/admin/accounts/${wiped.accountId}/devices/${wiped.deviceId}/wipe`,
+        `${suite.platform.registryUrl}/admin/accounts/${wiped.accountId}/devices/${wiped.deviceId}/wipe`,
         {
           method: 'POST',
           headers: adminHeaders,
@@ -443,7 +436,7 @@ describe('the JMAP edge under hostile clients', () => {
       const command = await wipeCommand;
       const [confirmed] = await wiped.client.request(
         [['DeviceWipe/confirm', { accountId: wiped.accountId, wipeId: command['wipeId'] }, 'w']],
-        [...USING, 'urn:pushmail:params:jmap:device'],
+        [...USING, DEVICE_CAPABILITY],
       );
       expect(confirmed).toEqual(['DeviceWipe/confirm', expect.objectContaining({ confirmed: true }), 'w']);
       await wiped.client.waitForClose(5000);

@@ -1,3 +1,4 @@
+import { CORE_CAPABILITY } from '@pushmail/jmap';
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { expectEventually, sendMail, splitTraceFields } from '@pushmail/testing';
@@ -555,7 +556,7 @@ describe('JMAP mail API: blobs, queries and errors', () => {
 
   it('answers request-level problems over HTTP and the WebSocket, with the limits the session advertises', async () => {
     const session = await jmap.device.jam.session;
-    const core = session.capabilities['urn:ietf:params:jmap:core'] as {
+    const core = session.capabilities[CORE_CAPABILITY] as {
       maxCallsInRequest: number;
       maxSizeRequest: number;
     };

@@ -1,6 +1,6 @@
+import { WEBSOCKET_CAPABILITY } from '@pushmail/jmap';
 import { randomUUID } from 'node:crypto';
 import JamClient from 'jmap-jam';
-import { afterAll, beforeAll } from 'vitest';
 import {
   DeviceClient,
   expectEventually,
@@ -9,7 +9,7 @@ import {
   RegistryClient,
   type RunningPlatform,
 } from '@pushmail/testing';
-import { kafkaBrokers, startSuitePlatform } from './support/e2e-platform.js';
+import { kafkaBrokers, startedPerSuite, startSuitePlatform } from './support/e2e-platform.js';
 
 export interface JmapDevice {
   token: string;
@@ -107,22 +107,9 @@ export async function startJmapSuite(
   }
 }
 
-/**
- * The JMAP suite of the enclosing `describe`: started before its tests, stopped after them. Its
- * fields may be read from the tests and hooks on.
- */
+/** The JMAP suite of the enclosing `describe` (see `startedPerSuite`); its fields may be read from the hooks and tests on. */
 export function useJmapSuite(suite: string, options: { devices?: number } = {}): JmapSuite {
-  let started: JmapSuite | undefined;
-  beforeAll(async () => {
-    started = await startJmapSuite(suite, options);
-  });
-  afterAll(async () => {
-    await started?.platform.stop();
-  });
-  const current = (): JmapSuite => {
-    if (!started) throw new Error(`the ${suite} suite has not started`);
-    return started;
-  };
+  const current = startedPerSuite(suite, () => startJmapSuite(suite, options));
   return {
     get platform() {
       return current().platform;
@@ -143,7 +130,7 @@ export function useJmapSuite(suite: string, options: { devices?: number } = {}):
 /** Opens the JMAP WebSocket the session resource advertises. */
 export async function openWebSocket(device: JmapDevice): Promise<DeviceClient> {
   const session = await device.jam.session;
-  const capability = session.capabilities['urn:ietf:params:jmap:websocket'] as { url: string } | undefined;
+  const capability = session.capabilities[WEBSOCKET_CAPABILITY] as { url: string } | undefined;
   if (!capability) throw new Error('the session advertises no WebSocket');
   return DeviceClient.connect(capability.url, device.token);
 }

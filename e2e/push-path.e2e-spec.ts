@@ -1,35 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import nodemailer from 'nodemailer';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  buildMessage,
-  expectEventually,
-  RegistryClient,
-  sendMail,
-  type Invocation,
-  type RunningPlatform,
-} from '@pushmail/testing';
-import { connectWhenKnown, newAccount, startSuitePlatform } from './support/e2e-platform.js';
+import { describe, expect, it } from 'vitest';
+import { buildMessage, expectEventually, sendMail, type Invocation } from '@pushmail/testing';
+import { connectWhenKnown, newAccount, useSuitePlatform } from './support/e2e-platform.js';
 
 describe('the push path: register, push, fetch', () => {
-  let platform: RunningPlatform;
-  let registry: RegistryClient;
-
-  beforeAll(async () => {
-    platform = await startSuitePlatform('push-path', {
-      mailDomains: ['example.com'],
-      serviceEnv: { ingest: { SMTP_MAX_MESSAGE_BYTES: String(256 * 1024) } },
-    });
-    registry = new RegistryClient(platform.registryUrl, platform.adminToken);
-  });
-
-  afterAll(async () => {
-    await platform?.stop();
+  const suite = useSuitePlatform('push-path', {
+    mailDomains: ['example.com'],
+    serviceEnv: { ingest: { SMTP_MAX_MESSAGE_BYTES: String(256 * 1024) } },
   });
 
   async function newAccountWithDevice() {
-    const { address, password, accountId } = await newAccount(registry);
-    const device = await registry.registerDevice(address, password, {
+    const { address, password, accountId } = await newAccount(suite.registry);
+    const device = await suite.registry.registerDevice(address, password, {
       deviceId: `phone-${randomUUID().slice(0, 8)}`,
     });
     expect(device.accountId).toBe(accountId);
@@ -38,7 +21,7 @@ describe('the push path: register, push, fetch', () => {
 
   it('pushes a StateChange within a second of the SMTP 250, and the device fetches the mail', async () => {
     const { address, accountId, device } = await newAccountWithDevice();
-    const client = await connectWhenKnown(platform, device.token);
+    const client = await connectWhenKnown(suite.platform, device.token);
     try {
       const [[, before]] = (await client.request([['Email/get', { accountId, ids: [] }, 'g0']])) as [
         Invocation,
@@ -50,8 +33,8 @@ describe('the push path: register, push, fetch', () => {
 
       const subject = `Hello ${randomUUID().slice(0, 6)}`;
       const transport = nodemailer.createTransport({
-        host: platform.smtp.host,
-        port: platform.smtp.port,
+        host: suite.platform.smtp.host,
+        port: suite.platform.smtp.port,
         secure: false,
         ignoreTLS: true,
       });
@@ -100,7 +83,7 @@ describe('the push path: register, push, fetch', () => {
   });
 
   it('refuses an unknown recipient at RCPT with 550 5.1.1', async () => {
-    const result = await sendMail(platform.smtp.host, platform.smtp.port, {
+    const result = await sendMail(suite.platform.smtp.host, suite.platform.smtp.port, {
       from: 'someone@elsewhere.example',
       to: [`nobody-${randomUUID().slice(0, 8)}@example.com`],
       message: buildMessage({
@@ -123,7 +106,7 @@ describe('the push path: register, push, fetch', () => {
       subject: 'big',
       text: 'x'.repeat(300 * 1024),
     });
-    const result = await sendMail(platform.smtp.host, platform.smtp.port, {
+    const result = await sendMail(suite.platform.smtp.host, suite.platform.smtp.port, {
       from: 'a@elsewhere.example',
       to: [address],
       message: big,
@@ -131,7 +114,7 @@ describe('the push path: register, push, fetch', () => {
     expect(result.data?.code).toBe(552);
 
     const small = buildMessage({ from: 'a@elsewhere.example', to: address, subject: 'small', text: 'fits' });
-    const again = await sendMail(platform.smtp.host, platform.smtp.port, {
+    const again = await sendMail(suite.platform.smtp.host, suite.platform.smtp.port, {
       from: 'a@elsewhere.example',
       to: [address],
       message: small,
@@ -148,14 +131,14 @@ describe('the push path: register, push, fetch', () => {
       text: 'only one copy',
     });
     for (let attempt = 0; attempt < 2; attempt += 1) {
-      const result = await sendMail(platform.smtp.host, platform.smtp.port, {
+      const result = await sendMail(suite.platform.smtp.host, suite.platform.smtp.port, {
         from: 'dup@elsewhere.example',
         to: [address],
         message,
       });
       expect(result.data?.code).toBe(250);
     }
-    const client = await connectWhenKnown(platform, device.token);
+    const client = await connectWhenKnown(suite.platform, device.token);
     try {
       await expectEventually(async () => {
         const [[, query]] = (await client.request([
@@ -172,7 +155,7 @@ describe('the push path: register, push, fetch', () => {
       });
       expect(
         (
-          await sendMail(platform.smtp.host, platform.smtp.port, {
+          await sendMail(suite.platform.smtp.host, suite.platform.smtp.port, {
             from: 'dup@elsewhere.example',
             to: [address],
             message: later,

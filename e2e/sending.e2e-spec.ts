@@ -1,3 +1,4 @@
+import { CORE_CAPABILITY, MAIL_CAPABILITY, SUBMISSION_CAPABILITY } from '@pushmail/jmap';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { expectEventually, type Invocation, type RunningPlatform } from '@pushmail/testing';
@@ -6,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accountWithDevices, type JmapAccount } from './jmap-client-kit.js';
 import { pushUrlOf, startSuitePlatform } from './support/e2e-platform.js';
 
-const using = ['urn:ietf:params:jmap:core', 'urn:ietf:params:jmap:mail', 'urn:ietf:params:jmap:submission'];
+const using = [CORE_CAPABILITY, MAIL_CAPABILITY, SUBMISSION_CAPABILITY];
 const remoteDomain = 'remote.example';
 
 interface Received {

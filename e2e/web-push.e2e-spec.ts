@@ -1,3 +1,4 @@
+import { CORE_CAPABILITY, MAIL_CAPABILITY } from '@pushmail/jmap';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import webpush from 'web-push';
@@ -51,7 +52,7 @@ describe('Web Push: a backgrounded phone learns of new mail without a socket', (
         method: 'POST',
         headers: { authorization: `Bearer ${device.token}`, 'content-type': 'application/json' },
         body: JSON.stringify({
-          using: ['urn:ietf:params:jmap:core', 'urn:ietf:params:jmap:mail'],
+          using: [CORE_CAPABILITY, MAIL_CAPABILITY],
           methodCalls,
         }),
       });

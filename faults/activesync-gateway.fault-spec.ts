@@ -1,18 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { expectEventually } from '@pushmail/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EasPhone } from './support/eas-phone.js';
-import {
-  createAccounts,
-  MailLoad,
-  requiredEnv,
-  startFaultPlatform,
-  type FaultPlatform,
-  type Mailbox,
-} from './support/fault-harness.js';
-
-const kafkaBrokers = requiredEnv('KAFKA_BROKERS');
-const databaseUrl = requiredEnv('DATABASE_URL');
+import { createAccounts, faultPlatformPerSuite, MailLoad, type Mailbox } from './support/fault-harness.js';
 
 const ACCOUNTS = 6;
 const PHONES_PER_ACCOUNT = 5;
@@ -107,18 +97,10 @@ function printLedger(ledger: EasLedger): void {
  * reach it twice.
  */
 describe('ActiveSync gateway crash while phones have parked Pings', () => {
-  let fault: FaultPlatform;
-
-  beforeAll(async () => {
-    fault = await startFaultPlatform('activesync', { kafkaBrokers, databaseUrl });
-  });
-
-  afterAll(async () => {
-    await fault?.platform.stop();
-  });
+  const fault = faultPlatformPerSuite('activesync');
 
   it('loses and doubles nothing when the gateway is killed with SIGKILL and restarted: phones re-Sync with their last key and re-Ping', async () => {
-    const { platform } = fault;
+    const { platform } = fault();
     const accounts: Mailbox[] = await createAccounts(platform, ACCOUNTS);
     const phones = accounts.flatMap((account, a) =>
       Array.from(

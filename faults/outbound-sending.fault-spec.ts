@@ -13,16 +13,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createAccounts,
   LiveDevice,
-  requiredEnv,
+  sharedInfrastructure,
   startFaultPlatform,
   type FaultPlatform,
 } from './support/fault-harness.js';
 
-/** The shared broker and the Postgres server the platform gets a fresh database on. */
-const infrastructure = {
-  kafkaBrokers: requiredEnv('KAFKA_BROKERS'),
-  databaseUrl: requiredEnv('DATABASE_URL'),
-};
+const infrastructure = sharedInfrastructure();
 
 const REMOTE = 'remote-mx.example';
 const MESSAGES = 200;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import {
   DeviceClient,
   expectEventually,
@@ -8,7 +8,7 @@ import {
   startPlatform,
   type DeviceClientOptions,
   type PlatformOptions,
-  type RegistryClient,
+  RegistryClient,
   type RunningPlatform,
 } from '@pushmail/testing';
 
@@ -28,6 +28,61 @@ export function startSuitePlatform(
     logDirectory: `test-artifacts/logs/${suite}`,
     ...options,
   });
+}
+
+/**
+ * What the enclosing `describe` runs against: started before its tests and before the `beforeAll`
+ * hooks registered after this call, its platform stopped after their `afterAll` hooks. The
+ * function returned hands it to the hooks and tests.
+ */
+export function startedPerSuite<T extends { platform: RunningPlatform }>(
+  suite: string,
+  start: () => Promise<T>,
+): () => T {
+  let started: T | undefined;
+  beforeAll(async () => {
+    started = await start();
+  });
+  afterAll(async () => {
+    await started?.platform.stop();
+  });
+  return () => {
+    if (!started) throw new Error(`the ${suite} suite has not started`);
+    return started;
+  };
+}
+
+type SuiteOptions = Parameters<typeof startSuitePlatform>[1];
+
+/** A suite's running platform and the admin client that makes its accounts. */
+export interface SuitePlatform {
+  readonly platform: RunningPlatform;
+  readonly registry: RegistryClient;
+}
+
+/**
+ * The platform of the enclosing `describe` (see `startedPerSuite`) with its admin client. `options`
+ * may be a function, for settings that take a moment to make (a delivery group).
+ */
+export function useSuitePlatform(
+  suite: string,
+  options: SuiteOptions | (() => Promise<SuiteOptions>) = {},
+): SuitePlatform {
+  const current = startedPerSuite(suite, async () => {
+    const platform = await startSuitePlatform(
+      suite,
+      typeof options === 'function' ? await options() : options,
+    );
+    return { platform, registry: new RegistryClient(platform.registryUrl, platform.adminToken) };
+  });
+  return {
+    get platform() {
+      return current().platform;
+    },
+    get registry() {
+      return current().registry;
+    },
+  };
 }
 
 /** The device edge's HTTP base (JMAP API, session, blobs). */

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import {
   buildMessage,
   DeviceClient,
@@ -17,6 +17,7 @@ import {
   type Invocation,
   type PlatformOptions,
   type RunningPlatform,
+  requiredEnv,
   waitForRecipient,
 } from '@pushmail/testing';
 import { warningsReport } from './service-warnings.js';
@@ -24,6 +25,11 @@ import { warningsReport } from './service-warnings.js';
 export const MAIL_ARRIVED = 'pushmail.mail.arrived.v1';
 
 export { requiredEnv } from '@pushmail/testing';
+
+/** The shared broker and the Postgres server a platform gets a fresh database on. */
+export function sharedInfrastructure(): { kafkaBrokers: string; databaseUrl: string } {
+  return { kafkaBrokers: requiredEnv('KAFKA_BROKERS'), databaseUrl: requiredEnv('DATABASE_URL') };
+}
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -65,6 +71,28 @@ export async function startFaultPlatform(
     kafkaBrokers: options.kafkaBrokers,
     databaseUrl: platform.databaseUrl,
     logDirectory,
+  };
+}
+
+/**
+ * The platform of the enclosing describe, on the shared broker and Postgres: started before its
+ * tests and stopped after them. The function returned hands it to the tests.
+ */
+export function faultPlatformPerSuite(scenario: string): () => FaultPlatform {
+  const infrastructure = sharedInfrastructure();
+  let fault: FaultPlatform | undefined;
+
+  beforeAll(async () => {
+    fault = await startFaultPlatform(scenario, infrastructure);
+  });
+
+  afterAll(async () => {
+    await fault?.platform.stop();
+  });
+
+  return () => {
+    if (!fault) throw new Error(`the ${scenario} fault platform is not running`);
+    return fault;
   };
 }
 

@@ -1,3 +1,9 @@
+import {
+  CORE_CAPABILITY,
+  MAIL_CAPABILITY,
+  SUBMISSION_CAPABILITY,
+  WEBSOCKET_CAPABILITY,
+} from '@pushmail/jmap';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import {
   accountTopic,
@@ -142,13 +148,13 @@ describe('push-delivery', () => {
     const body = (await response.json()) as Record<string, unknown>;
     expect(body['username']).toBe(address);
     expect(body['apiUrl']).toBe('http://push.example.test/jmap/api');
-    expect(body['primaryAccounts']).toMatchObject({ 'urn:ietf:params:jmap:mail': accountId });
+    expect(body['primaryAccounts']).toMatchObject({ [MAIL_CAPABILITY]: accountId });
     expect(body['capabilities']).toMatchObject({
-      'urn:ietf:params:jmap:websocket': { url: 'ws://push.example.test/jmap/ws', supportsPush: true },
+      [WEBSOCKET_CAPABILITY]: { url: 'ws://push.example.test/jmap/ws', supportsPush: true },
     });
     // The longest hold is the one mailbox enforces, as mailbox reports it.
     expect(body['accounts']).toMatchObject({
-      [accountId]: { accountCapabilities: { 'urn:ietf:params:jmap:submission': { maxDelayedSend: 3600 } } },
+      [accountId]: { accountCapabilities: { [SUBMISSION_CAPABILITY]: { maxDelayedSend: 3600 } } },
     });
   });
 
@@ -169,7 +175,7 @@ describe('push-delivery', () => {
 
   it('forwards JMAP over HTTP to mailbox for the authenticated account', async () => {
     const request = {
-      using: ['urn:ietf:params:jmap:core'],
+      using: [CORE_CAPABILITY],
       methodCalls: [['Core/echo', { hello: 'world' }, 'c1']],
     };
     const response = await fetch(`${baseUrl}/jmap/api`, {

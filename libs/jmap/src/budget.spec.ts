@@ -1,11 +1,9 @@
+import { CORE_CAPABILITY, MAIL_CAPABILITY } from './capabilities.js';
 import { describe, expect, it } from 'vitest';
 import { jsonSizeWithin, RequestBudget } from './budget.js';
 import { dispatchRequest, type MethodHandler } from './dispatcher.js';
 import { RequestProblem } from './errors.js';
 import type { Invocation } from './request.js';
-
-const core = 'urn:ietf:params:jmap:core';
-const mail = 'urn:ietf:params:jmap:mail';
 
 /** Each call echoes the previous call's answer twice: the answer doubles with every call. */
 function doublingCalls(count: number): Invocation[] {
@@ -46,7 +44,7 @@ describe(RequestBudget.name, () => {
   it('refuses a request whose references double its answer with limit, within the default budget', async () => {
     // 32 calls: without a budget the answer is 2^31 copies of the seed.
     const error = await dispatchRequest(
-      { using: [core], methodCalls: doublingCalls(32) },
+      { using: [CORE_CAPABILITY], methodCalls: doublingCalls(32) },
       'acc',
       methods,
     ).then(
@@ -60,9 +58,14 @@ describe(RequestBudget.name, () => {
   });
 
   it('refuses a response that grows past maxSizeResponse', async () => {
-    const error = await dispatchRequest({ using: [core], methodCalls: doublingCalls(12) }, 'acc', methods, {
-      budget: { maxSizeResponse: 20_000, maxSizeReferences: 1_000_000 },
-    }).then(
+    const error = await dispatchRequest(
+      { using: [CORE_CAPABILITY], methodCalls: doublingCalls(12) },
+      'acc',
+      methods,
+      {
+        budget: { maxSizeResponse: 20_000, maxSizeReferences: 1_000_000 },
+      },
+    ).then(
       () => undefined,
       (caught: unknown) => caught,
     );
@@ -71,7 +74,7 @@ describe(RequestBudget.name, () => {
 
   it('answers a request within the budget whole', async () => {
     const { methodResponses } = await dispatchRequest(
-      { using: [core], methodCalls: doublingCalls(6) },
+      { using: [CORE_CAPABILITY], methodCalls: doublingCalls(6) },
       'acc',
       methods,
     );
@@ -83,7 +86,7 @@ describe(RequestBudget.name, () => {
     const big = { resultOf: 'c0', name: 'Core/echo', path: '/blob' };
     const error = await dispatchRequest(
       {
-        using: [core, mail],
+        using: [CORE_CAPABILITY, MAIL_CAPABILITY],
         methodCalls: [
           ['Core/echo', { blob: 'y'.repeat(1000) }, 'c0'],
           ['Email/get', { accountId: 'acc', '#ids': big }, 'c1'],
@@ -103,7 +106,7 @@ describe(RequestBudget.name, () => {
   it('keeps the answer of a write and answers requestTooLarge for the calls past the budget', async () => {
     const { methodResponses } = await dispatchRequest(
       {
-        using: [core, mail],
+        using: [CORE_CAPABILITY, MAIL_CAPABILITY],
         methodCalls: [
           ['Email/set', { accountId: 'acc' }, 's'],
           ...doublingCalls(24).map(([name, args, callId]): Invocation => [name, args, callId]),
@@ -135,7 +138,7 @@ describe(RequestBudget.name, () => {
     ]);
     const { methodResponses } = await dispatchRequest(
       {
-        using: [core],
+        using: [CORE_CAPABILITY],
         methodCalls: [
           ['Core/echo', {}, 'a'],
           ['Core/echo', {}, 'b'],

@@ -3,6 +3,8 @@ export const MAIL_CAPABILITY = 'urn:ietf:params:jmap:mail';
 export const WEBSOCKET_CAPABILITY = 'urn:ietf:params:jmap:websocket';
 /** pushmail's device management extension: policies, their acknowledgement and remote wipe. */
 export const DEVICE_CAPABILITY = 'urn:pushmail:params:jmap:device';
+/** Web Push with VAPID (RFC 9749): advertised only where push-delivery has a VAPID key. */
+export const WEBPUSH_VAPID_CAPABILITY = 'urn:ietf:params:jmap:webpush-vapid';
 /** Identities and sending mail (RFC 8621 §6–7). */
 export const SUBMISSION_CAPABILITY = 'urn:ietf:params:jmap:submission';
 

@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CORE_LIMITS } from './capabilities.js';
+import {
+  CORE_CAPABILITY,
+  DEFAULT_CORE_LIMITS,
+  MAIL_CAPABILITY,
+  SUBMISSION_CAPABILITY,
+} from './capabilities.js';
 import { dispatchRequest, type MethodHandler, type MethodRegistry } from './dispatcher.js';
 import { MethodError } from './errors.js';
 import { parseRequestBody } from './request.js';
 import { evaluatePointer } from './result-reference.js';
 import { parseClientMessage } from './websocket.js';
-
-const core = 'urn:ietf:params:jmap:core';
-const mail = 'urn:ietf:params:jmap:mail';
 
 describe(parseRequestBody.name, () => {
   it('answers notJSON for bytes that are not JSON', () => {
@@ -17,7 +19,7 @@ describe(parseRequestBody.name, () => {
 
   it('answers notRequest for a malformed invocation', () => {
     const result = parseRequestBody(
-      JSON.stringify({ using: [core], methodCalls: [['Core/echo', {}]] }),
+      JSON.stringify({ using: [CORE_CAPABILITY], methodCalls: [['Core/echo', {}]] }),
       DEFAULT_CORE_LIMITS,
     );
     expect(result.ok ? null : result.problem.type).toBe('urn:ietf:params:jmap:error:notRequest');
@@ -38,7 +40,7 @@ describe(parseRequestBody.name, () => {
       `c${i}`,
     ]);
     const result = parseRequestBody(
-      JSON.stringify({ using: [core], methodCalls: calls }),
+      JSON.stringify({ using: [CORE_CAPABILITY], methodCalls: calls }),
       DEFAULT_CORE_LIMITS,
     );
     expect(result.ok ? null : [result.problem.type, result.problem.limit]).toEqual([
@@ -83,7 +85,7 @@ describe(dispatchRequest.name, () => {
   it('resolves a result reference from an earlier call', async () => {
     const { methodResponses } = await dispatchRequest(
       {
-        using: [core, mail],
+        using: [CORE_CAPABILITY, MAIL_CAPABILITY],
         methodCalls: [
           ['Email/query', { accountId: 'acc' }, 'q'],
           [
@@ -102,7 +104,7 @@ describe(dispatchRequest.name, () => {
   it('answers unknownMethod, accountNotFound and serverFail per call and goes on', async () => {
     const { methodResponses } = await dispatchRequest(
       {
-        using: [core, mail],
+        using: [CORE_CAPABILITY, MAIL_CAPABILITY],
         methodCalls: [
           ['Nope/get', {}, 'a'],
           ['Email/query', { accountId: 'someone-else' }, 'b'],
@@ -133,7 +135,7 @@ describe(dispatchRequest.name, () => {
     };
     const { methodResponses } = await dispatchRequest(
       {
-        using: [core, mail, 'urn:ietf:params:jmap:submission'],
+        using: [CORE_CAPABILITY, MAIL_CAPABILITY, SUBMISSION_CAPABILITY],
         methodCalls: [['EmailSubmission/set', {}, 's']],
       },
       'acc',
@@ -148,7 +150,7 @@ describe(dispatchRequest.name, () => {
   it('answers unknownMethod for a method whose capability is not in "using"', async () => {
     const { methodResponses } = await dispatchRequest(
       {
-        using: [core],
+        using: [CORE_CAPABILITY],
         methodCalls: [
           ['Email/query', { accountId: 'acc' }, 'q'],
           ['Core/echo', {}, 'e'],
@@ -166,7 +168,7 @@ describe(dispatchRequest.name, () => {
   it('lets a policy refuse a call with its own error and run the others', async () => {
     const { methodResponses } = await dispatchRequest(
       {
-        using: [core, mail],
+        using: [CORE_CAPABILITY, MAIL_CAPABILITY],
         methodCalls: [
           ['Email/query', { accountId: 'acc' }, 'q'],
           ['Core/echo', { x: 1 }, 'e'],

@@ -1,11 +1,7 @@
-import type { DeviceClient } from '@pushmail/jmap';
+import { CORE_CAPABILITY, type DeviceClient, MAIL_CAPABILITY, SUBMISSION_CAPABILITY } from '@pushmail/jmap';
 import { mailboxIdsByRole } from './mailboxes.js';
 
-export const SUBMISSION_USING = [
-  'urn:ietf:params:jmap:core',
-  'urn:ietf:params:jmap:mail',
-  'urn:ietf:params:jmap:submission',
-];
+export const SUBMISSION_USING = [CORE_CAPABILITY, MAIL_CAPABILITY, SUBMISSION_CAPABILITY];
 
 /** What a device needs to send from its account: its identity and Drafts mailbox. */
 export interface JmapSender {

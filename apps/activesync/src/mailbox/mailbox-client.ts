@@ -1,18 +1,25 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { isObject, type Invocation } from '@pushmail/jmap';
+import {
+  CORE_CAPABILITY,
+  type Invocation,
+  isObject,
+  MAIL_CAPABILITY,
+  SUBMISSION_CAPABILITY,
+  VACATION_RESPONSE_CAPABILITY,
+} from '@pushmail/jmap';
 import { CONFIG } from '@pushmail/platform';
 import { Pool, type Dispatcher } from 'undici';
 import type { ActiveSyncConfig } from '../config/activesync-config.js';
 import { ActiveSyncMetrics } from '../metrics/activesync-metrics.js';
 
 const MAIL_USING = [
-  'urn:ietf:params:jmap:core',
-  'urn:ietf:params:jmap:mail',
-  'urn:ietf:params:jmap:submission',
+  CORE_CAPABILITY,
+  MAIL_CAPABILITY,
+  SUBMISSION_CAPABILITY,
   // Settings Oof is the account's VacationResponse.
-  'urn:ietf:params:jmap:vacationresponse',
+  VACATION_RESPONSE_CAPABILITY,
 ];
 
 /**

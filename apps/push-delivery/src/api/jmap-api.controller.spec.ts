@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { deviceTrailRecordV1 } from '@pushmail/contracts';
-import type { JmapRequest } from '@pushmail/jmap';
+import { CORE_CAPABILITY, type JmapRequest, MAIL_CAPABILITY } from '@pushmail/jmap';
 import { ProblemException } from '@pushmail/platform';
 import { describe, expect, it } from 'vitest';
 import { PushMetrics } from '../metrics/push-metrics.js';
@@ -14,7 +14,7 @@ import { MailboxError, type MailboxApi, type MailboxResponse } from './mailbox-c
 
 const accountId = '3d9b2f4a-6c1e-4a7b-8d2f-5e6a7b8c9d0e';
 const device = { accountId, deviceId: 'laptop', tokenSha256: 'd'.repeat(64) };
-const using = ['urn:ietf:params:jmap:core', 'urn:ietf:params:jmap:mail'];
+const using = [CORE_CAPABILITY, MAIL_CAPABILITY];
 
 class FakeMailbox implements MailboxApi {
   down = false;

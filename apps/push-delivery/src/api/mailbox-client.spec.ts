@@ -1,3 +1,4 @@
+import { CORE_CAPABILITY } from '@pushmail/jmap';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,7 +9,7 @@ import { MailboxClient, MailboxError, MailboxRefusedRequest } from './mailbox-cl
 const accountId = '2c9a4f1e-3b5d-4c7e-8f90-a1b2c3d4e5f6';
 const internalToken = 'internal-token-for-tests-0123456789';
 const request = {
-  using: ['urn:ietf:params:jmap:core'],
+  using: [CORE_CAPABILITY],
   methodCalls: [['Core/echo', { x: 1 }, 'c1']] as [string, Record<string, unknown>, string][],
 };
 

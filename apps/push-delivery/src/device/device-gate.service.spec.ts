@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { DeviceCredentialsV1 } from '@pushmail/contracts';
-import { DEVICE_CAPABILITY, type Invocation, type JmapRequest, RequestProblem } from '@pushmail/jmap';
+import {
+  CORE_CAPABILITY,
+  DEVICE_CAPABILITY,
+  type Invocation,
+  type JmapRequest,
+  MAIL_CAPABILITY,
+  RequestProblem,
+} from '@pushmail/jmap';
 import { policySettings } from '@pushmail/testing';
 import { describe, expect, it } from 'vitest';
 import { MailboxRefusedRequest, type MailboxResponse } from '../api/mailbox-client.js';
@@ -13,8 +20,6 @@ import { DeviceMethods } from './device-methods.js';
 const accountId = randomUUID();
 const policyId = randomUUID();
 const device = { accountId, deviceId: 'phone', tokenSha256: 'a'.repeat(64) };
-const core = 'urn:ietf:params:jmap:core';
-const mail = 'urn:ietf:params:jmap:mail';
 
 function setUp(initial: Partial<DeviceCredentialsV1['devices'][number]> = {}, withPolicy = false) {
   let current: DeviceCredentialsV1 = {
@@ -75,7 +80,7 @@ describe(DeviceGate.name, () => {
   it('passes a mail request of an allowed device straight through', async () => {
     const { gate, forward, forwarded } = setUp();
     const request = {
-      using: [core, mail],
+      using: [CORE_CAPABILITY, MAIL_CAPABILITY],
       methodCalls: [['Email/get', { accountId, ids: [] }, 'a'] as Invocation],
     };
     const answer = await gate.run(device, request, forward);
@@ -88,7 +93,7 @@ describe(DeviceGate.name, () => {
     const answer = await gate.run(
       device,
       {
-        using: [core, mail],
+        using: [CORE_CAPABILITY, MAIL_CAPABILITY],
         methodCalls: [
           ['Core/echo', { x: 1 }, 'e'],
           ['Email/query', { accountId }, 'q'],
@@ -108,7 +113,7 @@ describe(DeviceGate.name, () => {
     const answer = await gate.run(
       device,
       {
-        using: [core, mail, DEVICE_CAPABILITY],
+        using: [CORE_CAPABILITY, MAIL_CAPABILITY, DEVICE_CAPABILITY],
         methodCalls: [
           ['Email/get', { accountId, ids: [] }, 'before'],
           ['DevicePolicy/acknowledge', { accountId, version: 1 }, 'ack'],
@@ -128,21 +133,21 @@ describe(DeviceGate.name, () => {
     expect(answer.methodResponses[2]![0]).toBe('Email/get');
     expect(registryCalls).toEqual([{ accountId, deviceId: 'phone', version: 1 }]);
     // mailbox never sees the device capability.
-    expect(forwarded.map((request) => request.using)).toEqual([[core, mail]]);
+    expect(forwarded.map((request) => request.using)).toEqual([[CORE_CAPABILITY, MAIL_CAPABILITY]]);
   });
 
   it('answers device methods only when the capability is in "using", and only for the own account', async () => {
     const { gate, forward } = setUp({}, true);
     const without = await gate.run(
       device,
-      { using: [core], methodCalls: [['DevicePolicy/get', {}, 'g']] },
+      { using: [CORE_CAPABILITY], methodCalls: [['DevicePolicy/get', {}, 'g']] },
       forward,
     );
     expect(without.methodResponses[0]).toEqual(methodError('g', 'unknownMethod'));
     const other = await gate.run(
       device,
       {
-        using: [core, DEVICE_CAPABILITY],
+        using: [CORE_CAPABILITY, DEVICE_CAPABILITY],
         methodCalls: [['DevicePolicy/get', { accountId: randomUUID() }, 'g']],
       },
       forward,
@@ -150,7 +155,7 @@ describe(DeviceGate.name, () => {
     expect(other.methodResponses[0]).toEqual(methodError('g', 'accountNotFound'));
     const own = await gate.run(
       device,
-      { using: [core, DEVICE_CAPABILITY], methodCalls: [['DevicePolicy/get', {}, 'g']] },
+      { using: [CORE_CAPABILITY, DEVICE_CAPABILITY], methodCalls: [['DevicePolicy/get', {}, 'g']] },
       forward,
     );
     expect(own.methodResponses[0]).toEqual([
@@ -164,7 +169,7 @@ describe(DeviceGate.name, () => {
     const { gate, forward } = setUp();
     const big = 'x'.repeat(9_000_000);
     const request: JmapRequest = {
-      using: [core, mail, DEVICE_CAPABILITY],
+      using: [CORE_CAPABILITY, MAIL_CAPABILITY, DEVICE_CAPABILITY],
       methodCalls: [
         ['Core/echo', { big }, 'a'],
         ['DevicePolicy/get', { accountId }, 'p'],
@@ -231,7 +236,7 @@ async function answersOf(
 ): Promise<unknown[]> {
   const { methodResponses } = await gate.run(
     device,
-    { using: [core, mail, DEVICE_CAPABILITY], methodCalls },
+    { using: [CORE_CAPABILITY, MAIL_CAPABILITY, DEVICE_CAPABILITY], methodCalls },
     forward,
   );
   return methodResponses.map(([name, args]) => (name === 'error' ? args['type'] : name));

@@ -1,3 +1,9 @@
+import {
+  CORE_CAPABILITY,
+  MAIL_CAPABILITY,
+  SUBMISSION_CAPABILITY,
+  WEBSOCKET_CAPABILITY,
+} from '@pushmail/jmap';
 import { describe, expect, it } from 'vitest';
 import type { AccountDirectory } from '../auth/account-directory.js';
 import type { DeviceCredentialsView } from '../auth/device-credentials.view.js';
@@ -40,11 +46,11 @@ describe(SessionService.name, () => {
     expect(session.eventSourceUrl).toBe(
       'https://mail.example.com/jmap/eventsource/?types={types}&closeafter={closeafter}&ping={ping}',
     );
-    expect(session.capabilities['urn:ietf:params:jmap:websocket']).toEqual({
+    expect(session.capabilities[WEBSOCKET_CAPABILITY]).toEqual({
       url: 'wss://mail.example.com/jmap/ws',
       supportsPush: true,
     });
-    expect(session.capabilities['urn:ietf:params:jmap:core']).toMatchObject({
+    expect(session.capabilities[CORE_CAPABILITY]).toMatchObject({
       maxCallsInRequest: 32,
       maxSizeRequest: 10_000_000,
       maxObjectsInGet: 500,
@@ -54,16 +60,16 @@ describe(SessionService.name, () => {
       maxConcurrentRequests: 4,
     });
     expect(session.primaryAccounts).toMatchObject({
-      'urn:ietf:params:jmap:mail': accountId,
-      'urn:ietf:params:jmap:submission': accountId,
+      [MAIL_CAPABILITY]: accountId,
+      [SUBMISSION_CAPABILITY]: accountId,
     });
-    expect(session.capabilities['urn:ietf:params:jmap:submission']).toEqual({});
+    expect(session.capabilities[SUBMISSION_CAPABILITY]).toEqual({});
     expect(session.accounts[accountId]).toMatchObject({
       name: 'alice@example.com',
       isPersonal: true,
       isReadOnly: false,
       accountCapabilities: {
-        'urn:ietf:params:jmap:mail': expect.objectContaining({
+        [MAIL_CAPABILITY]: expect.objectContaining({
           maxMailboxDepth: 10,
           emailQuerySortOptions: ['receivedAt', 'size', 'from', 'to', 'subject', 'sentAt', 'hasKeyword'],
         }),
@@ -74,9 +80,7 @@ describe(SessionService.name, () => {
   it('advertises client-chosen send times (FUTURERELEASE) up to the hold mailbox enforces, or none', async () => {
     const before = Date.now();
     const session = await sessionService('http://h', 'a@example.com', 'allowed', 86400).sessionFor(device);
-    const submission = session.accounts[accountId]!.accountCapabilities[
-      'urn:ietf:params:jmap:submission'
-    ] as {
+    const submission = session.accounts[accountId]!.accountCapabilities[SUBMISSION_CAPABILITY] as {
       maxDelayedSend: number;
       submissionExtensions: Record<string, string[]>;
     };
@@ -89,7 +93,7 @@ describe(SessionService.name, () => {
 
     const off = sessionService('http://h', 'a@example.com', 'allowed', 0);
     expect((await off.sessionFor(device)).accounts[accountId]!.accountCapabilities).toMatchObject({
-      'urn:ietf:params:jmap:submission': { maxDelayedSend: 0, submissionExtensions: {} },
+      [SUBMISSION_CAPABILITY]: { maxDelayedSend: 0, submissionExtensions: {} },
     });
   });
 

@@ -7,6 +7,7 @@ import {
   SUBMISSION_CAPABILITY,
   submissionAccountCapability,
   VACATION_RESPONSE_CAPABILITY,
+  WEBPUSH_VAPID_CAPABILITY,
   WEBSOCKET_CAPABILITY,
 } from '@pushmail/jmap';
 import { CONFIG } from '@pushmail/platform';
@@ -16,9 +17,6 @@ import { DeviceCredentialsView } from '../auth/device-credentials.view.js';
 import type { PushConfig } from '../config/push-config.js';
 import { WEB_PUSH, type WebPush } from '../webpush/web-push.service.js';
 import { MailboxLimitsCache } from './mailbox-limits.js';
-
-/** RFC 9749: Web Push with VAPID. */
-export const WEBPUSH_VAPID_CAPABILITY = 'urn:ietf:params:jmap:webpush-vapid';
 
 export const WEBSOCKET_PATH = '/jmap/ws';
 

@@ -1,4 +1,4 @@
-import type { JmapRequest } from '@pushmail/jmap';
+import { CORE_CAPABILITY, type JmapRequest } from '@pushmail/jmap';
 import { describe, expect, it } from 'vitest';
 import { JmapExecutor } from '../api/jmap-executor.service.js';
 import {
@@ -17,7 +17,6 @@ import { CloseCode, DeviceConnection } from './device-connection.js';
 
 const accountId = '7a6f3c1e-2b4d-4e8f-9a0b-1c2d3e4f5a6b';
 const device = { accountId, deviceId: 'phone', tokenSha256: 'c'.repeat(64) };
-const core = 'urn:ietf:params:jmap:core';
 
 class FakeMailbox implements MailboxApi {
   state: AccountPushState = {
@@ -178,10 +177,15 @@ describe(ClientMessageHandler.name, () => {
 
   it('forwards a Request for the authenticated account and answers a Response with its id', async () => {
     const { mailbox, socket, lastSeen, send } = setUp();
-    await send({ '@type': 'Request', id: 'r1', using: [core], methodCalls: [['Core/echo', { a: 1 }, 'c1']] });
+    await send({
+      '@type': 'Request',
+      id: 'r1',
+      using: [CORE_CAPABILITY],
+      methodCalls: [['Core/echo', { a: 1 }, 'c1']],
+    });
 
     expect(mailbox.requests).toEqual([
-      { accountId, request: { using: [core], methodCalls: [['Core/echo', { a: 1 }, 'c1']] } },
+      { accountId, request: { using: [CORE_CAPABILITY], methodCalls: [['Core/echo', { a: 1 }, 'c1']] } },
     ]);
     expect(socket.messages()).toEqual([
       {
@@ -200,7 +204,7 @@ describe(ClientMessageHandler.name, () => {
     await send({
       '@type': 'Request',
       id: 'r2',
-      using: [core],
+      using: [CORE_CAPABILITY],
       methodCalls: [
         ['Core/echo', {}, 'a'],
         ['Core/echo', {}, 'b'],

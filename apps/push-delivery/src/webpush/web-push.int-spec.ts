@@ -1,3 +1,4 @@
+import { CORE_CAPABILITY, WEBPUSH_VAPID_CAPABILITY } from '@pushmail/jmap';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,7 +15,6 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import webpush from 'web-push';
 import { pushService } from '../service.js';
-import { WEBPUSH_VAPID_CAPABILITY } from '../session/session.service.js';
 
 const kafkaBrokers = requiredEnv('KAFKA_BROKERS');
 
@@ -41,7 +41,7 @@ describe('Web Push (RFC 8620 §7.2, RFC 8291, RFC 8292)', () => {
     const response = await fetch(`${baseUrl}/jmap/api`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ using: ['urn:ietf:params:jmap:core'], methodCalls }),
+      body: JSON.stringify({ using: [CORE_CAPABILITY], methodCalls }),
     });
     expect(response.status).toBe(200);
     return ((await response.json()) as { methodResponses: Invocation[] }).methodResponses;

@@ -1,3 +1,4 @@
+import { CORE_CAPABILITY, MAIL_CAPABILITY } from '../capabilities.js';
 import WebSocket, { type RawData } from 'ws';
 import type { Invocation } from '../request.js';
 
@@ -58,7 +59,7 @@ export class UpgradeRefusedError extends Error {
   }
 }
 
-const DEFAULT_USING = ['urn:ietf:params:jmap:core', 'urn:ietf:params:jmap:mail'];
+const DEFAULT_USING = [CORE_CAPABILITY, MAIL_CAPABILITY];
 
 interface Waiter {
   match: (message: ServerMessage) => boolean;
