@@ -4,17 +4,16 @@ import {
   easRequests,
   FOLDER_CREATE_STATUS,
   FOLDER_TYPE,
-  type WbxmlElement,
 } from '@pushmail/activesync';
 import { describe, expect, it } from 'vitest';
 import type { MailFolder, MailStore } from '../../mailbox/mail-store.js';
-import type { EasCommandContext, EasReply } from '../../protocol/eas-command.js';
+import type { EasReply } from '../../protocol/eas-command.js';
 import type { DeviceStanding } from '../../registry/device-views.js';
 import type { SyncStore } from '../../state/sync-store.js';
 import { allowedStanding } from '../../testing/device-standing.js';
 import { CreateFolder, DeleteFolder, UpdateFolder } from './change-folders.usecase.js';
+import { commandContext as context } from '../../testing/command-context.js';
 
-const accountId = '0b1c2d3e-4f50-4617-8899-aabbccddeeff';
 const KEY = '3';
 
 function setUp() {
@@ -43,14 +42,6 @@ function setUp() {
     update: new UpdateFolder(mail, store),
     remove: new DeleteFolder(mail, store),
   };
-}
-
-function context(body: WbxmlElement, standing: DeviceStanding = allowedStanding()): EasCommandContext {
-  return {
-    device: { accountId, deviceId: 'phone1', address: 'alice@example.com' },
-    standing,
-    body,
-  } as unknown as EasCommandContext;
 }
 
 const statusOf = (reply: EasReply) => ('body' in reply ? childText(reply.body, 'Status') : undefined);

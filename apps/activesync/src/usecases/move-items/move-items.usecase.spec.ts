@@ -11,13 +11,12 @@ import {
 import { describe, expect, it } from 'vitest';
 import { MailboxError } from '../../mailbox/mailbox-client.js';
 import type { MailFolder, MailStore, Refusals } from '../../mailbox/mail-store.js';
-import type { EasCommandContext, EasReply } from '../../protocol/eas-command.js';
-import type { DeviceStanding } from '../../registry/device-views.js';
+import type { EasReply } from '../../protocol/eas-command.js';
 import type { SyncStore } from '../../state/sync-store.js';
 import { allowedStanding } from '../../testing/device-standing.js';
 import { MoveItems } from './move-items.usecase.js';
+import { commandContext as context } from '../../testing/command-context.js';
 
-const accountId = '0b1c2d3e-4f50-4617-8899-aabbccddeeff';
 const FOLDERS: MailFolder[] = [
   { id: 'inbox', parentId: null, name: 'Inbox', role: 'inbox' },
   { id: 'projects', parentId: null, name: 'Projects', role: null },
@@ -48,14 +47,6 @@ function setUp(move: (id: string) => string | undefined | Error = () => undefine
     ) => Promise.resolve(adjust(held[collectionId]!)),
   } as unknown as SyncStore;
   return { calls, held, command: new MoveItems(mail, store) };
-}
-
-function context(body: WbxmlElement, standing: DeviceStanding = allowedStanding()): EasCommandContext {
-  return {
-    device: { accountId, deviceId: 'phone1', address: 'alice@example.com' },
-    standing,
-    body,
-  } as unknown as EasCommandContext;
 }
 
 /** A MoveItems of several messages, each [id, from, to]. */

@@ -1,12 +1,10 @@
-import { child, childText, easRequests, el, SEARCH_STATUS, type WbxmlElement } from '@pushmail/activesync';
+import { child, childText, easRequests, el, SEARCH_STATUS } from '@pushmail/activesync';
 import { describe, expect, it } from 'vitest';
 import type { MailStore } from '../../mailbox/mail-store.js';
-import type { EasCommandContext, EasReply } from '../../protocol/eas-command.js';
-import type { DeviceStanding } from '../../registry/device-views.js';
+import type { EasReply } from '../../protocol/eas-command.js';
 import { allowedStanding } from '../../testing/device-standing.js';
 import { SearchMailbox } from './search-mailbox.usecase.js';
-
-const accountId = '0b1c2d3e-4f50-4617-8899-aabbccddeeff';
+import { commandContext as context } from '../../testing/command-context.js';
 
 function setUp() {
   const searched: string[] = [];
@@ -18,14 +16,6 @@ function setUp() {
     emails: () => Promise.resolve([]),
   } as unknown as MailStore;
   return { searched, command: new SearchMailbox(mail) };
-}
-
-function context(body: WbxmlElement, standing: DeviceStanding = allowedStanding()): EasCommandContext {
-  return {
-    device: { accountId, deviceId: 'phone1', address: 'alice@example.com' },
-    standing,
-    body,
-  } as unknown as EasCommandContext;
 }
 
 function statuses(reply: EasReply): { search?: string; store?: string } {
