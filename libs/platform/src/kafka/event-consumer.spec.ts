@@ -28,7 +28,7 @@ const valid = (offset: number, accountId?: string) =>
 
 async function started(
   handleBatch: Handler,
-  options: { isolateAfterAttempts?: number; stallAfterMs?: number } = {},
+  options: { isolateAfterAttempts?: number; stallAfterMs?: number; batchStepStallAfterMs?: number } = {},
 ) {
   const fake = fakeKafka();
   const metrics = new KafkaMetrics(new Registry());
@@ -210,12 +210,48 @@ describe(EventConsumer.name, () => {
     });
 
     it('is not replaced while a batch takes longer than stallAfterMs to handle', async () => {
-      const { fake } = await started(() => pause(200), { stallAfterMs: 60 });
+      const { fake } = await started(() => pause(200), { stallAfterMs: 60, batchStepStallAfterMs: 5000 });
 
       await fake.deliver(topic, 0, '1', [valid(0)]);
 
       expect(fake.groupIds).toEqual(['consumer-spec']);
       expect(fake.committed).toEqual(['1']);
+    });
+
+    it('is replaced when a step of a batch in hand never settles, and the batch is handled again', async () => {
+      let calls = 0;
+      const { fake, metrics } = await started(
+        // The first try waits for an answer that never comes, as on a connection whose reply was lost.
+        () => (calls++ === 0 ? new Promise<void>(() => undefined) : Promise.resolve()),
+        { stallAfterMs: 60_000, batchStepStallAfterMs: 60 },
+      );
+
+      void fake.deliver(topic, 0, '1', [valid(0)]);
+      await pause(200);
+
+      expect(fake.groupIds).toEqual(['consumer-spec', 'consumer-spec']);
+      expect(await replacedCount(metrics)).toBe(1);
+      expect(fake.committed).toEqual([]);
+      // The partition's next owner (here the replacement) gets the batch again and commits it.
+      await fake.deliver(topic, 0, '1', [valid(0)]);
+      expect(fake.committed).toEqual(['1']);
+    });
+
+    it('commits nothing for a batch whose step settles after its consumer was replaced', async () => {
+      let release!: () => void;
+      const { fake } = await started(() => new Promise<void>((resolve) => (release = resolve)), {
+        stallAfterMs: 60_000,
+        batchStepStallAfterMs: 60,
+      });
+
+      const late = fake.deliver(topic, 0, '1', [valid(0)]);
+      await pause(200);
+      expect(fake.groupIds).toEqual(['consumer-spec', 'consumer-spec']);
+      release();
+      await late;
+
+      expect(fake.committed).toEqual([]);
+      expect(fake.resolved).toEqual([]);
     });
 
     it('is replaced at once when kafkajs stops it after an error it does not restart from', async () => {

@@ -52,6 +52,14 @@ export interface EventConsumerOptions<S extends z.ZodType> {
    * replaced by a new one (default 45 s; an idle consumer fetches every half second).
    */
   stallAfterMs?: number;
+  /**
+   * A batch in hand whose current step (the handler's attempt, a commit, a heartbeat between tries, a
+   * dead letter) has not settled for this long is taken as hung: the consumer is replaced and the
+   * partition's next owner handles the batch again (default twice `stallAfterMs`). A step waits on
+   * the database or the broker, both of which bound their requests well below this; one that never
+   * settles has lost its connection's answer, and nothing else would ever end the wait.
+   */
+  batchStepStallAfterMs?: number;
 }
 
 /** See `EventConsumerOptions.stallAfterMs`. */
@@ -74,8 +82,8 @@ export class EventConsumer<S extends z.ZodType> {
   private readonly metrics: ConsumedTopicMetrics;
   /** When the consumer last fetched, joined its group or handled a batch. */
   private lastProgressAt = Date.now();
-  /** Batches being handled now: a long one is not a stall. */
-  private handling = 0;
+  /** Batches being handled now, with the step each is in and since when: a long one is not a stall. */
+  private readonly inHand = new Set<BatchInHand>();
   private watchdog: NodeJS.Timeout | undefined;
   private replacing: Promise<void> | undefined;
 
@@ -112,7 +120,11 @@ export class EventConsumer<S extends z.ZodType> {
     this.running = true;
     this.lastProgressAt = Date.now();
     const stallAfterMs = this.options.stallAfterMs ?? DEFAULT_STALL_AFTER_MS;
-    this.watchdog = setInterval(() => this.checkProgress(stallAfterMs), Math.min(5000, stallAfterMs / 3));
+    const stepStallAfterMs = this.options.batchStepStallAfterMs ?? 2 * stallAfterMs;
+    this.watchdog = setInterval(
+      () => this.checkProgress(stallAfterMs, stepStallAfterMs),
+      Math.min(5000, stallAfterMs / 3, stepStallAfterMs / 3),
+    );
     this.watchdog.unref();
   }
 
@@ -133,11 +145,28 @@ export class EventConsumer<S extends z.ZodType> {
    * kafkajs can be left without a working consumer and without saying so: after a connection reset
    * at the wrong moment its fetch loop may wait for good, and after an error it does not retry it
    * stops the consumer and restarts nothing. The process would then run on and store nothing. A
-   * consumer that has not fetched, joined or handled anything for `stallAfterMs` is replaced.
+   * consumer that has not fetched, joined or handled anything for `stallAfterMs` is replaced. A
+   * batch in hand is not idleness, but a step of it that never settles (a request whose answer was
+   * lost with its connection) would hold the consumer for good: such a step has its own bound.
    */
-  private checkProgress(stallAfterMs: number): void {
-    if (!this.running || this.replacing || this.handling > 0) return;
-    const idleMs = Date.now() - this.lastProgressAt;
+  private checkProgress(stallAfterMs: number, stepStallAfterMs: number): void {
+    if (!this.running || this.replacing) return;
+    const now = Date.now();
+    // A replaced consumer's batch may still hang: it holds nothing the current consumer needs.
+    const inHand = [...this.inHand].filter((batch) => batch.consumer === this.consumer);
+    if (inHand.length > 0) {
+      for (const batch of inHand) {
+        const stepMs = now - batch.stepSince;
+        if (stepMs >= stepStallAfterMs) {
+          this.replace(
+            `a batch of partition ${batch.partition} has been ${batch.step} for ${Math.round(stepMs / 1000)} s`,
+          );
+          return;
+        }
+      }
+      return;
+    }
+    const idleMs = now - this.lastProgressAt;
     if (idleMs >= stallAfterMs)
       this.replace(
         `it has not fetched, joined its group or handled a batch for ${Math.round(idleMs / 1000)} s`,
@@ -196,18 +225,24 @@ export class EventConsumer<S extends z.ZodType> {
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
       eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
-        this.handling += 1;
+        const inHand = new BatchInHand(consumer, batch.partition);
+        this.inHand.add(inHand);
         this.progressed();
         try {
           await this.handleFetched(
             consumer,
             batch,
-            heartbeat,
-            () => isRunning() && !isStale(),
+            inHand,
+            async () => {
+              inHand.enter('waiting for a heartbeat');
+              await heartbeat().catch(() => undefined);
+            },
+            // A consumer that was replaced no longer owns anything, whatever kafkajs still thinks.
+            () => consumer === this.consumer && isRunning() && !isStale(),
             resolveOffset,
           );
         } finally {
-          this.handling -= 1;
+          this.inHand.delete(inHand);
           this.progressed();
         }
       },
@@ -217,6 +252,7 @@ export class EventConsumer<S extends z.ZodType> {
   private async handleFetched(
     consumer: Consumer,
     batch: Batch,
+    inHand: BatchInHand,
     heartbeat: () => Promise<void>,
     stillOwned: () => boolean,
     resolveOffset: (offset: string) => void,
@@ -228,10 +264,18 @@ export class EventConsumer<S extends z.ZodType> {
     for (let start = 0; start < batch.messages.length; start += maxBatch) {
       if (!stillOwned()) return;
       const chunk = batch.messages.slice(start, start + maxBatch);
-      const done = await this.processChunk(batch.topic, batch.partition, chunk, heartbeat, stillOwned);
-      if (!done) return;
+      const done = await this.processChunk(
+        batch.topic,
+        batch.partition,
+        chunk,
+        inHand,
+        heartbeat,
+        stillOwned,
+      );
+      if (!done || !stillOwned()) return;
       const last = chunk[chunk.length - 1];
       if (last) {
+        inHand.enter('committing its offsets');
         await commitOrRejoin(() =>
           consumer.commitOffsets([
             {
@@ -253,6 +297,7 @@ export class EventConsumer<S extends z.ZodType> {
     topic: string,
     partition: number,
     messages: KafkaMessage[],
+    inHand: BatchInHand,
     heartbeat: () => Promise<void>,
     stillOwned: () => boolean,
   ): Promise<boolean> {
@@ -268,6 +313,7 @@ export class EventConsumer<S extends z.ZodType> {
           headers: headersOf(message),
         });
       } else {
+        inHand.enter('sending an invalid event to the dead-letter topic');
         await this.deadLetter(topic, partition, message, decoded.reason, 'invalid');
       }
     }
@@ -275,16 +321,18 @@ export class EventConsumer<S extends z.ZodType> {
 
     for (let attempt = 1; ; attempt += 1) {
       try {
+        inHand.enter(`in its handler (attempt ${attempt})`);
         await this.options.handleBatch(valid, attempt);
         return true;
       } catch (error) {
         const isolateAfter = this.options.isolateAfterAttempts;
         if (error instanceof PoisonEventError || (isolateAfter !== undefined && attempt >= isolateAfter)) {
-          return this.processOneByOne(topic, partition, messages, valid, heartbeat, stillOwned);
+          return this.processOneByOne(topic, partition, messages, valid, inHand, heartbeat, stillOwned);
         }
         this.log.warn({ err: error, attempt, partition }, 'handling a batch failed; retrying the same batch');
         if (!stillOwned()) return false;
-        await heartbeat().catch(() => undefined);
+        await heartbeat();
+        inHand.enter('waiting to retry');
         await sleep(Math.min(5000, 100 * 2 ** attempt));
       }
     }
@@ -295,17 +343,20 @@ export class EventConsumer<S extends z.ZodType> {
     partition: number,
     messages: KafkaMessage[],
     valid: ConsumedEvent<z.infer<S>>[],
+    inHand: BatchInHand,
     heartbeat: () => Promise<void>,
     stillOwned: () => boolean,
   ): Promise<boolean> {
     for (const item of valid) {
       for (let attempt = 1; ; attempt += 1) {
         try {
+          inHand.enter(`in its handler, one event at a time (offset ${item.offset}, attempt ${attempt})`);
           await this.options.handleBatch([item], attempt);
           break;
         } catch (error) {
           if (error instanceof PoisonEventError) {
             const original = messages.find((message) => message.offset === item.offset);
+            inHand.enter('sending a rejected event to the dead-letter topic');
             if (original) await this.deadLetter(topic, partition, original, error.message, 'rejected');
             break;
           }
@@ -314,7 +365,8 @@ export class EventConsumer<S extends z.ZodType> {
             'handling an event failed; retrying it',
           );
           if (!stillOwned()) return false;
-          await heartbeat().catch(() => undefined);
+          await heartbeat();
+          inHand.enter('waiting to retry');
           await sleep(Math.min(5000, 100 * 2 ** attempt));
         }
       }
@@ -344,6 +396,22 @@ export class EventConsumer<S extends z.ZodType> {
       },
     ]);
     this.metrics.deadLettered(kind);
+  }
+}
+
+/** A batch being handled: the step it is in and since when, for the stall check. */
+class BatchInHand {
+  step = 'starting';
+  stepSince = Date.now();
+
+  constructor(
+    readonly consumer: Consumer,
+    readonly partition: number,
+  ) {}
+
+  enter(step: string): void {
+    this.step = step;
+    this.stepSince = Date.now();
   }
 }
 
