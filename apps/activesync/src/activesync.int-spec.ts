@@ -603,12 +603,28 @@ describe('activesync gateway', () => {
       expect(JSON.stringify(answer.body)).not.toContain('Quarterly');
     });
 
-    it('shows a quarantined device one explanatory message in its Inbox, and the real mail once it is allowed', async () => {
+    it('shows a quarantined device the default folders and one explanatory message, and on release sends it to FolderSync for its folders and mail', async () => {
       const account = await newAccount();
       await registry.change(account, (changed) => (changed.newDeviceAccess = 'quarantined'));
       deliverPlain(account, 'Private', 'secret');
+      const projects = mailbox.folderId(account.accountId, 'Projects');
       const client = phone(account);
-      await folderSync(client, '0');
+      const hierarchy = await folderSync(client, '0');
+      const shown = children(child(hierarchy.body!, 'Changes')!, 'Add').map((add) => [
+        childText(add, 'DisplayName'),
+        childText(add, 'Type'),
+        childText(add, 'ParentId'),
+      ]);
+      expect(shown).toEqual([
+        ['Inbox', '2', '0'],
+        ['Drafts', '3', '0'],
+        ['Sent Items', '5', '0'],
+        ['Deleted Items', '4', '0'],
+      ]);
+      // No user folder, by name or by ServerId.
+      expect(hierarchy.bytes.includes('Projects')).toBe(false);
+      expect(hierarchy.bytes.includes(projects)).toBe(false);
+      const folderKey = childText(hierarchy.body!, 'SyncKey')!;
       const inbox = mailbox.folderId(account.accountId, 'inbox');
       const start = await sync(client, inbox, '0');
       const held = collectionOf(
@@ -620,25 +636,51 @@ describe('activesync gateway', () => {
         'Your device is waiting for approval',
       );
       expect(JSON.stringify(held)).not.toContain('secret');
+      // A user folder it was never shown is not one it may Ping.
+      expect(statusOf((await client.command('Ping', easRequests.ping(1, [inbox, projects]))).body)).toBe('7');
+
+      // Parked on its Inbox (the notice synced), the Ping is ended by the release: the hierarchy it
+      // holds is no longer the one it may see, and it is told to FolderSync (7), not to Sync (2).
+      const parked = client.command('Ping', easRequests.ping(300, [inbox]));
+      await expectEventually(async () =>
+        expect(await (await fetch(`${baseUrl}/metrics`)).text()).toMatch(
+          /pushmail_activesync_parked_pings [1-9]/,
+        ),
+      );
       await registry.change(
         account,
         (changed) => (changed.devices.get(client.options.deviceId)!.access = 'allowed'),
       );
-      // Until this replica sees the release, a Sync still shows the notice; each answer moves the key.
-      let key = childText(held, 'SyncKey')!;
-      const seen: string[] = [];
-      await expectEventually(async () => {
-        const released = collectionOf((await sync(client, inbox, key)).body);
-        key = childText(released, 'SyncKey')!;
-        const commands = child(released, 'Commands');
-        for (const command of commands ? commands.children : []) {
-          if (typeof command === 'object' && !(command instanceof Uint8Array))
-            seen.push(`${command.tag} ${childText(command, 'ServerId')}`);
-        }
-        expect(seen).toEqual(
-          expect.arrayContaining(['Delete pushmail-quarantine-notice', expect.stringMatching(/^Add M/)]),
-        );
-      });
+      expect(statusOf((await parked).body)).toBe('7');
+      // Until it does, a Sync is told the hierarchy changed (12), and neither moves its key nor
+      // shows it mail.
+      const key = childText(held, 'SyncKey')!;
+      const early = await sync(client, inbox, key);
+      expect(statusOf(early.body)).toBe('12');
+      expect(syncCollectionOf(early.body)).toBeUndefined();
+      // Its FolderSync at the key it holds (no new partnership, no Provision) adds the user folder
+      // and gives the default folders their names.
+      const real = await folderSync(client, folderKey);
+      expect(statusOf(real.body)).toBe('1');
+      const changes = child(real.body!, 'Changes')!;
+      expect(
+        children(changes, 'Add').map((add) => [childText(add, 'ServerId'), childText(add, 'DisplayName')]),
+      ).toEqual([[projects, 'Projects']]);
+      expect(children(changes, 'Update').map((update) => childText(update, 'DisplayName'))).toEqual(
+        expect.arrayContaining(['Sent', 'Trash']),
+      );
+      expect(children(changes, 'Delete')).toEqual([]);
+      // Then its Inbox, at the key it held: the notice goes and the mail comes.
+      const released = collectionOf((await sync(client, inbox, key)).body);
+      expect(statusOf(released)).toBe('1');
+      const seen = elementsIn(child(released, 'Commands')!).map(
+        (command) => `${command.tag} ${childText(command, 'ServerId')}`,
+      );
+      expect(seen).toEqual(
+        expect.arrayContaining(['Delete pushmail-quarantine-notice', expect.stringMatching(/^Add M/)]),
+      );
+      // And its user folder is one it may Ping now.
+      expect(statusOf((await client.command('Ping', easRequests.ping(1, [inbox, projects]))).body)).toBe('1');
     });
 
     it('answers every command of a quarantined device with the notice or a refusal it does not retry, and shows it none of the mail', async () => {
@@ -726,7 +768,10 @@ describe('activesync gateway', () => {
       );
       got['Settings Oof Set'] = partStatus(oofSet.body, 'Oof');
       const hierarchy = await run(client, 'FolderSync', easRequests.folderSync('0'));
-      got['FolderSync'] = statusOf(hierarchy.body);
+      got['FolderSync'] = [
+        statusOf(hierarchy.body),
+        children(child(hierarchy.body!, 'Changes')!, 'Add').map((add) => childText(add, 'DisplayName')),
+      ];
       const folderKey = childText(hierarchy.body!, 'SyncKey')!;
       const keyOf = (answer: { body?: WbxmlElement | undefined }) =>
         childText(collectionOf(answer.body), 'SyncKey')!;
@@ -743,8 +788,12 @@ describe('activesync gateway', () => {
         }),
       );
       got['GetItemEstimate'] = estimates;
-      // The notice is all there is to tell: the Ping names the Inbox only, though Projects has new mail.
-      const pending = await run(client, 'Ping', easRequests.ping(60, [inbox, projects]));
+      // The notice is all there is to tell: the Ping names the Inbox only, though the account has
+      // more mail (Projects, a folder it was not shown, it may not Ping: Status 7).
+      got['Ping (a user folder)'] = statusOf(
+        (await run(client, 'Ping', easRequests.ping(60, [inbox, projects]))).body,
+      );
+      const pending = await run(client, 'Ping', easRequests.ping(60, [inbox]));
       got['Ping (notice pending)'] = [
         statusOf(pending.body),
         children(child(pending.body!, 'Folders')!, 'Folder').map((folder) => textOf(folder)),
@@ -756,31 +805,50 @@ describe('activesync gateway', () => {
         adds.map((add) => childText(child(add, 'ApplicationData')!, 'Subject')),
       ];
       const notice = childText(adds[0]!, 'ServerId')!;
-      const touched = collectionOf(
-        (
-          await run(
-            client,
-            'Sync',
-            easRequests.sync(
-              inbox,
-              childText(shown, 'SyncKey')!,
-              el(
-                'AirSync',
-                'Commands',
-                el('AirSync', 'Fetch', el('AirSync', 'ServerId', real)),
-                easRequests.change(real, el('Email', 'Read', '1')),
-                el('AirSync', 'Delete', el('AirSync', 'ServerId', real)),
-                easRequests.change(notice, el('Email', 'Read', '1')),
+      /** A Sync of the Inbox with `commands`: its Status, its per-item answers, the commands it sends back. */
+      let noticeKey = childText(shown, 'SyncKey')!;
+      const syncInbox = async (...commands: WbxmlElement[]) => {
+        const answer = collectionOf(
+          (
+            await run(
+              client,
+              'Sync',
+              easRequests.sync(
+                inbox,
+                noticeKey,
+                commands.length > 0 && el('AirSync', 'Commands', ...commands),
               ),
-            ),
-          )
-        ).body,
+            )
+          ).body,
+        );
+        noticeKey = childText(answer, 'SyncKey')!;
+        const tagged = (parent: WbxmlElement | undefined) =>
+          (parent ? elementsIn(parent) : []).map(
+            (item) =>
+              `${item.tag} ${childText(item, 'ServerId')}${childText(item, 'Status') ? ` ${childText(item, 'Status')}` : ''}`,
+          );
+        return [statusOf(answer), tagged(child(answer, 'Responses')), tagged(child(answer, 'Commands'))];
+      };
+      // Real mail is never touched (8); the notice is the phone's own: marking it read and flagging
+      // it succeed (no per-item failure), and nothing is sent back.
+      got['Sync Fetch/Change/Delete of a real message, Change of the notice'] = await syncInbox(
+        el('AirSync', 'Fetch', el('AirSync', 'ServerId', real)),
+        easRequests.change(real, el('Email', 'Read', '1')),
+        el('AirSync', 'Delete', el('AirSync', 'ServerId', real)),
+        easRequests.change(
+          notice,
+          el('Email', 'Read', '1'),
+          el('Email', 'Flag', el('Email', 'Status', '2'), el('Email', 'FlagType', 'Follow up')),
+        ),
       );
-      got['Sync Fetch/Change/Delete of a real message, Change of the notice'] = elementsIn(
-        child(touched, 'Responses')!,
-      ).map((response) => `${response.tag} ${childText(response, 'Status')}`);
+      // The next Sync does not set back what the phone shows.
+      got['Sync after the notice was marked'] = await syncInbox();
+      // A Delete of the notice succeeds too; the notice comes back, as Exchange keeps it.
+      got['Sync Delete of the notice'] = await syncInbox(
+        el('AirSync', 'Delete', el('AirSync', 'ServerId', notice)),
+      );
       // New mail while it is parked does not wake it: the heartbeat ends it.
-      const parked = run(client, 'Ping', easRequests.ping(1, [inbox, projects]));
+      const parked = run(client, 'Ping', easRequests.ping(1, [inbox]));
       deliverPlain(account, 'While parked', 'still private');
       got['Ping (mail arrives)'] = statusOf((await parked).body);
 
@@ -907,19 +975,21 @@ describe('activesync gateway', () => {
         'Provision 16.1': '1',
         Settings: ['1', '1', '3', '1'],
         'Settings Oof Set': '3',
-        FolderSync: '1',
+        FolderSync: ['1', ['Inbox', 'Drafts', 'Sent Items', 'Deleted Items']],
         GetItemEstimate: [
           ['1', '1'],
           ['1', '0'],
         ],
+        'Ping (a user folder)': '7',
         'Ping (notice pending)': ['2', [inbox]],
         Sync: ['1', ['Your device is waiting for approval']],
         'Sync Fetch/Change/Delete of a real message, Change of the notice': [
-          'Fetch 8',
-          'Change 8',
-          'Delete 8',
-          'Change 8',
+          '1',
+          [`Fetch ${real} 8`, `Change ${real} 8`, `Delete ${real} 8`],
+          [],
         ],
+        'Sync after the notice was marked': ['1', [], []],
+        'Sync Delete of the notice': ['1', [], [`Add ${notice}`]],
         'Ping (mail arrives)': '1',
         ItemOperations: ['1', 'Fetch 6', 'Fetch 6', 'Fetch 6', 'Fetch 1', 'EmptyFolderContents 156'],
         'ItemOperations notice': 'Your device is waiting for approval',
@@ -941,6 +1011,7 @@ describe('activesync gateway', () => {
         'Salary review',
         'confidential',
         'Roadmap',
+        'Projects',
         'still private',
         other.address,
       ]) {

@@ -8,6 +8,7 @@ import { OutOfOfficeSetting } from '../usecases/set-out-of-office/out-of-office.
 import { CreateActiveSyncTables1796169600000 } from './migrations/1796169600000-create-activesync-tables.js';
 import { SentMessagesAndSyncRequests1796342400000 } from './migrations/1796342400000-sent-messages-and-sync-requests.js';
 import { OutOfOffice1796428800000 } from './migrations/1796428800000-out-of-office.js';
+import { QuarantineHierarchy1796515200000 } from './migrations/1796515200000-quarantine-hierarchy.js';
 
 export const ACTIVESYNC_SCHEMA = 'activesync';
 
@@ -25,6 +26,7 @@ export const activeSyncMigrations = [
   CreateActiveSyncTables1796169600000,
   SentMessagesAndSyncRequests1796342400000,
   OutOfOffice1796428800000,
+  QuarantineHierarchy1796515200000,
 ];
 
 export function activeSyncDataSourceOptions(databaseUrl: string): DataSourceOptions {

@@ -36,6 +36,34 @@ export function hierarchyOf(folders: readonly MailFolder[]): Record<string, Held
   return hierarchy;
 }
 
+/** The default folders a quarantined device is shown, by type, with the names Exchange gives them. */
+const QUARANTINE_FOLDERS: ReadonlyMap<number, string> = new Map([
+  [FolderType.Inbox, 'Inbox'],
+  [FolderType.Drafts, 'Drafts'],
+  [FolderType.DeletedItems, 'Deleted Items'],
+  [FolderType.SentItems, 'Sent Items'],
+  [FolderType.Outbox, 'Outbox'],
+]);
+
+/**
+ * The hierarchy as a quarantined device is to hold it, as Exchange shows it: the default folders
+ * only (the first of each type), at the top and under their standard names, with their real
+ * ServerIds (so that the Inbox it syncs stays the Inbox once it is allowed); no user folder, and
+ * nothing the account's owner named.
+ */
+export function quarantineHierarchyOf(folders: readonly MailFolder[]): Record<string, HeldFolder> {
+  const hierarchy: Record<string, HeldFolder> = {};
+  const shown = new Set<number>();
+  for (const folder of folders) {
+    const type = folderTypeOf(folder.role);
+    const name = QUARANTINE_FOLDERS.get(type);
+    if (name === undefined || shown.has(type)) continue;
+    shown.add(type);
+    hierarchy[folder.id] = { parentId: '0', name, type };
+  }
+  return hierarchy;
+}
+
 export interface HierarchyChanges {
   added: string[];
   updated: string[];

@@ -63,10 +63,12 @@ describe(DeviceStore.name, () => {
     await store.saveFolderState(accountId, 'phone', '0', {
       syncKey: 'f1',
       folders,
+      quarantined: true,
       response: Buffer.alloc(0),
     });
     expect((await devices.touchWithHierarchy(contact(accountId, 'Ping'))).hierarchy).toEqual({
       folders,
+      quarantined: true,
       collections: [],
     });
 

@@ -93,7 +93,7 @@ export class DeviceStore {
       this.dataSource,
       'activesync.touch-device-with-hierarchy',
       `WITH d AS (${TOUCH} RETURNING d.*)
-       SELECT d.*, f.folders AS held_folders, s.collection_id AS held_collection_id,
+       SELECT d.*, f.folders AS held_folders, f.quarantined AS held_quarantined, s.collection_id AS held_collection_id,
               s.sync_key AS held_sync_key, s.email_state AS held_email_state, s.items AS held_items
          FROM d
          LEFT JOIN activesync.folder_states f ON f.account_id = d.account_id AND f.device_id = d.device_id
@@ -105,6 +105,7 @@ export class DeviceStore {
     const hierarchy = hierarchyOf(
       rows.map((held) => ({
         folders: held['held_folders'] as Record<string, HeldFolder> | null,
+        quarantined: held['held_quarantined'] as boolean | null,
         collection_id: held['held_collection_id'] as string | null,
         sync_key: held['held_sync_key'] as string | null,
         email_state: held['held_email_state'] as string | null,

@@ -30,10 +30,31 @@ describe(SyncStore.name, () => {
     await store.saveFolderState(accountId, 'phone', '0', {
       syncKey: 'f1',
       folders,
+      quarantined: true,
       response: Buffer.alloc(0),
     });
-    expect(await store.hierarchyWithCollections(accountId, 'phone')).toEqual({ folders, collections: [] });
-    expect(await store.hierarchyWithState(accountId, 'phone', 'inbox')).toEqual({ collection: null });
+    expect(await store.hierarchyWithCollections(accountId, 'phone')).toEqual({
+      folders,
+      quarantined: true,
+      collections: [],
+    });
+    expect(await store.hierarchyWithState(accountId, 'phone', 'inbox')).toEqual({
+      quarantined: true,
+      collection: null,
+    });
+    // The next FolderSync of the device, allowed meanwhile, holds the whole hierarchy.
+    expect(
+      await store.saveFolderState(accountId, 'phone', 'f1', {
+        syncKey: 'f2',
+        folders,
+        quarantined: false,
+        response: Buffer.alloc(0),
+      }),
+    ).toBe(true);
+    expect(await store.hierarchyWithState(accountId, 'phone', 'inbox')).toEqual({
+      quarantined: false,
+      collection: null,
+    });
 
     await store.resetSyncState(accountId, 'phone', 'inbox', '{k}1');
     await store.resetSyncState(accountId, 'phone', 'sent', '{s}1');
@@ -72,6 +93,7 @@ describe(SyncStore.name, () => {
       [...list].sort((a, b) => a.collectionId.localeCompare(b.collectionId));
     const read = (await store.hierarchyWithCollections(accountId, 'phone'))!;
     expect(read.folders).toEqual(folders);
+    expect(read.quarantined).toBe(false);
     expect(byCollection(read.collections)).toEqual(held);
     expect(byCollection(await store.heldCollections(accountId, 'phone'))).toEqual(held);
     // Another device of the account holds nothing of it.

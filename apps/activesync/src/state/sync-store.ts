@@ -27,6 +27,8 @@ export type CollectionState = Pick<
 /** The folder hierarchy a device holds, with what it holds of each collection it synced. */
 export interface DeviceHierarchy {
   folders: Record<string, HeldFolder>;
+  /** The folders are the quarantine view (`FolderState.quarantined`). */
+  quarantined: boolean;
   collections: HeldCollection[];
 }
 
@@ -65,13 +67,13 @@ export class SyncStore {
   async hierarchyWithCollections(accountId: string, deviceId: string): Promise<DeviceHierarchy | undefined> {
     // One row per collection (one without any), each with the folders: a device syncs a handful.
     const rows = await preparedQuery<
-      { folders: Record<string, HeldFolder> } & {
+      { folders: Record<string, HeldFolder>; quarantined: boolean } & {
         [K in keyof HeldCollectionRow]: HeldCollectionRow[K] | null;
       }
     >(
       this.dataSource,
       'activesync.hierarchy-with-collections',
-      `SELECT f.folders, s.collection_id, s.sync_key, s.email_state, s.items
+      `SELECT f.folders, f.quarantined, s.collection_id, s.sync_key, s.email_state, s.items
          FROM activesync.folder_states f
          LEFT JOIN activesync.sync_states s ON s.account_id = f.account_id AND s.device_id = f.device_id
         WHERE f.account_id = $1 AND f.device_id = $2`,
@@ -81,15 +83,17 @@ export class SyncStore {
   }
 
   /**
-   * Whether the device holds a hierarchy, and what it holds of `collectionId` (null: nothing), in
-   * one statement: a Sync needs both before it answers its first collection.
+   * Whether the device holds a hierarchy (and whether it is the quarantine view), and what it holds
+   * of `collectionId` (null: nothing), in one statement: a Sync needs both before it answers its
+   * first collection.
    */
   async hierarchyWithState(
     accountId: string,
     deviceId: string,
     collectionId: string,
-  ): Promise<{ collection: CollectionState | null } | undefined> {
+  ): Promise<{ quarantined: boolean; collection: CollectionState | null } | undefined> {
     const [row] = await preparedQuery<{
+      quarantined: boolean;
       sync_key: string | null;
       email_state: string | null;
       items: Record<string, HeldItem> | null;
@@ -98,7 +102,7 @@ export class SyncStore {
     }>(
       this.dataSource,
       'activesync.hierarchy-with-state',
-      `SELECT s.sync_key, s.email_state, s.items, s.previous_key, s.previous_response
+      `SELECT f.quarantined, s.sync_key, s.email_state, s.items, s.previous_key, s.previous_response
          FROM activesync.folder_states f
          LEFT JOIN activesync.sync_states s
            ON s.account_id = f.account_id AND s.device_id = f.device_id AND s.collection_id = $3
@@ -106,8 +110,9 @@ export class SyncStore {
       [accountId, deviceId, collectionId],
     );
     if (!row) return undefined;
-    if (row.sync_key === null) return { collection: null };
+    if (row.sync_key === null) return { quarantined: row.quarantined, collection: null };
     return {
+      quarantined: row.quarantined,
       collection: {
         syncKey: row.sync_key,
         emailState: row.email_state,
@@ -139,7 +144,13 @@ export class SyncStore {
     accountId: string,
     deviceId: string,
     fromKey: string,
-    state: { syncKey: string; folders: Record<string, HeldFolder>; response: Buffer },
+    state: {
+      syncKey: string;
+      folders: Record<string, HeldFolder>;
+      /** The folders are the quarantine view. */
+      quarantined: boolean;
+      response: Buffer;
+    },
   ): Promise<boolean> {
     if (fromKey === '0') {
       await this.syncRepo.delete({ accountId, deviceId });
@@ -149,6 +160,7 @@ export class SyncStore {
           deviceId,
           syncKey: state.syncKey,
           folders: state.folders,
+          quarantined: state.quarantined,
           previousKey: null,
           previousResponse: null,
         },
@@ -161,6 +173,7 @@ export class SyncStore {
       {
         syncKey: state.syncKey,
         folders: state.folders,
+        quarantined: state.quarantined,
         previousKey: fromKey,
         previousResponse: state.response,
       },
@@ -278,7 +291,7 @@ function heldCollectionOf(row: HeldCollectionRow): HeldCollection {
  */
 export function hierarchyOf(
   rows: ReadonlyArray<
-    { folders: Record<string, HeldFolder> | null } & {
+    { folders: Record<string, HeldFolder> | null; quarantined: boolean | null } & {
       [K in keyof HeldCollectionRow]: HeldCollectionRow[K] | null;
     }
   >,
@@ -296,5 +309,5 @@ export function hierarchyOf(
           items: row.items ?? {},
         }),
       );
-  return { folders, collections };
+  return { folders, quarantined: rows[0]?.quarantined === true, collections };
 }

@@ -9,7 +9,8 @@ import type { HeldCollection, SyncStore } from '../state/sync-store.js';
 import { allowedStanding } from '../testing/device-standing.js';
 import { CollectionChanges } from './collection-changes.js';
 import type { ItemChanges } from './item-diff.js';
-import type { FolderView, FolderViewRequest } from './folder-view.js';
+import type { ActiveSyncConfig } from '../config/activesync-config.js';
+import { FolderView, type FolderViewRequest, QUARANTINE_NOTICE_ID } from './folder-view.js';
 
 type Asked = 'emailState' | 'changedContents' | 'contentsFromChanges' | 'contents';
 const askedNothing: Record<Asked, number> = {
@@ -219,5 +220,32 @@ describe('CollectionChanges.parkUntilChanged', () => {
     await expect.poll(() => pings.size).toBe(0);
     expect(reads.heldCollections).toBe(2);
     expect(asked).toEqual({ ...askedNothing, emailState: 1, changedContents: 1 });
+  });
+});
+
+describe('CollectionChanges.pending in quarantine', () => {
+  const changes = new CollectionChanges(
+    {} as MailStore,
+    new FolderView(
+      {
+        contents: () => Promise.reject(new Error('a quarantined view reads no mail')),
+      } as unknown as MailStore,
+      { SYNC_MAX_ITEMS_PER_FOLDER: 100 } as ActiveSyncConfig,
+    ),
+    {} as SyncStore,
+    {} as PingRegistry,
+    {} as DeviceViews,
+    {} as DeviceStore,
+  );
+  const quarantined = { ...request, standing: { ...allowedStanding(), access: 'quarantined' as const } };
+
+  it('tells a device that marked the notice read and flagged nothing, and one that deleted it the notice again', async () => {
+    const marked = { emailState: null, items: { [QUARANTINE_NOTICE_ID]: { read: true, flagged: true } } };
+    expect((await changes.pending(quarantined, marked)).changes).toEqual(nothingNew);
+    expect((await changes.pending(quarantined, { emailState: null, items: {} })).changes).toEqual({
+      added: [QUARANTINE_NOTICE_ID],
+      changed: [],
+      deleted: [],
+    });
   });
 });

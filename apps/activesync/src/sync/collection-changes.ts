@@ -10,7 +10,7 @@ import { DeviceStore } from '../state/device-store.js';
 import type { HeldFolder } from '../state/entities/folder-state.entity.js';
 import type { SyncState } from '../state/entities/sync-state.entity.js';
 import { type HeldCollection, SyncStore } from '../state/sync-store.js';
-import { FolderView, type FolderViewRequest } from './folder-view.js';
+import { FolderView, type FolderViewRequest, hierarchyOutOfDate } from './folder-view.js';
 import { itemChanges, type ItemChanges } from './item-diff.js';
 
 export interface PendingChanges {
@@ -104,7 +104,7 @@ export class CollectionChanges {
           : await this.view.changedContents(request, state.emailState, state.items);
       if (changed) return { changes: itemChanges(state.items, changed.items), contents: changed };
     }
-    const contents = await this.view.contents(request);
+    const contents = await this.view.contents(request, state.items);
     return { changes: itemChanges(state.items, contents.items), contents };
   }
 
@@ -176,6 +176,15 @@ export class CollectionChanges {
     return verdict.ok
       ? undefined
       : refusalReply(command, gate.protocolVersion, verdict.status, verdict.reason);
+  }
+
+  /**
+   * Whether the hierarchy the device holds (`quarantined`: the quarantine view) is no longer the one
+   * its standing shows it, as this replica now sees the standing: a held request ended by a
+   * quarantine lifted (or set) tells the device to FolderSync.
+   */
+  hierarchyOutOfDate(device: Pick<HeldDevice, 'accountId' | 'deviceId'>, quarantined: boolean): boolean {
+    return hierarchyOutOfDate({ quarantined }, this.views.standingOf(device.accountId, device.deviceId));
   }
 }
 

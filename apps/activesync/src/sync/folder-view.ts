@@ -76,11 +76,21 @@ export class FolderView {
     return contentsFromChanges(changes, request.collectionId, held, this.config.SYNC_MAX_ITEMS_PER_FOLDER);
   }
 
-  async contents(request: FolderViewRequest): Promise<FolderContents> {
+  /**
+   * The folder's messages. `held`: what the device holds of it; in the quarantine view the notice
+   * keeps the read and follow-up flags the device gave it (it is the device's alone, nothing in
+   * mailbox), so a Sync never sets back what the phone shows.
+   */
+  async contents(
+    request: FolderViewRequest,
+    held?: Readonly<Record<string, ItemFlags>>,
+  ): Promise<FolderContents> {
     if (request.standing.access === 'quarantined') {
-      const items = new Map<string, { read: boolean; flagged: boolean }>();
-      if (request.collectionId === request.inboxId)
-        items.set(QUARANTINE_NOTICE_ID, { read: false, flagged: false });
+      const items = new Map<string, ItemFlags>();
+      if (request.collectionId === request.inboxId) {
+        const flags = held?.[QUARANTINE_NOTICE_ID];
+        items.set(QUARANTINE_NOTICE_ID, { read: flags?.read ?? false, flagged: flags?.flagged ?? false });
+      }
       return { state: 'quarantined', items };
     }
     return this.mail.contents(
@@ -113,6 +123,24 @@ export class FolderView {
     }
     return this.mail.emails(request.accountId, ids, bodies);
   }
+}
+
+/** Whether a device of this standing is shown the quarantine view, hierarchy and mail alike. */
+export function seesQuarantineView(standing: Pick<DeviceStanding, 'access'>): boolean {
+  return standing.access === 'quarantined';
+}
+
+/**
+ * Whether the hierarchy a device holds is not the one its standing now shows it: it was told the
+ * quarantine view and has been allowed since (or the reverse). Its next FolderSync brings the
+ * difference (the user folders as adds), and until then a Ping answers 7 and a Sync 12 so that it
+ * does one; no new partnership or provisioning is needed.
+ */
+export function hierarchyOutOfDate(
+  held: { quarantined: boolean },
+  standing: Pick<DeviceStanding, 'access'>,
+): boolean {
+  return held.quarantined !== seesQuarantineView(standing);
 }
 
 export function quarantineNotice(address: string, rule: string | null): EmailDetail {

@@ -14,4 +14,8 @@ export class FolderState extends SyncKeyRow {
   /** ServerId (the JMAP mailbox id) -> what the device was told. */
   @Column({ type: 'jsonb' })
   folders!: Record<string, HeldFolder>;
+
+  /** The hierarchy is the quarantine view (the default folders only), as a quarantined device is told it. */
+  @Column({ type: 'boolean', default: false })
+  quarantined!: boolean;
 }

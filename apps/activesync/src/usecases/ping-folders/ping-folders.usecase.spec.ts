@@ -24,7 +24,13 @@ interface Parked {
   end: (end: WatchEnd) => void;
 }
 
-function setUp() {
+/**
+ * A Ping use case over a device holding the Inbox and Sent; `heldQuarantined`: the hierarchy it
+ * holds is the quarantine view; `standing.quarantined`: whether the standing now shows it that view
+ * (what a Ping ended by its standing finds).
+ */
+function setUp({ heldQuarantined = false } = {}) {
+  const standing = { quarantined: heldQuarantined };
   const updates: unknown[] = [];
   const parked: Parked[] = [];
   const gated: GateRequest[] = [];
@@ -42,10 +48,12 @@ function setUp() {
       gated.push(gate);
       return Promise.resolve(undefined);
     },
+    hierarchyOutOfDate: (_device: unknown, quarantined: boolean) => quarantined !== standing.quarantined,
   };
   const command = new PingFolders(
     {
-      hierarchyWithCollections: () => Promise.resolve({ folders: hierarchy, collections: [] }),
+      hierarchyWithCollections: () =>
+        Promise.resolve({ folders: hierarchy, quarantined: heldQuarantined, collections: [] }),
     } as unknown as SyncStore,
     {
       update: (_accountId: string, _deviceId: string, changes: unknown) => {
@@ -61,8 +69,10 @@ function setUp() {
     } as ActiveSyncConfig,
     { record: () => undefined } as unknown as DeviceTrail,
   );
-  return { command, parked, gated, updates };
+  return { command, parked, gated, updates, standing };
 }
+
+const quarantinedStanding = () => ({ ...allowedStanding(), access: 'quarantined' as const });
 
 /** A Ping's context as the controller builds it, with a decoded body and the device's full record. */
 function pingContext(folders: string[], signal: AbortSignal): EasCommandContext {
@@ -174,6 +184,54 @@ describe(PingFolders.name, () => {
       'inbox',
       'sent',
     ]);
+  });
+
+  it('answers Status 7 without parking when the device holds the quarantine view and has been allowed since', async () => {
+    const { command, parked } = setUp({ heldQuarantined: true });
+    const reply = await command.execute(pingContext(['inbox'], new AbortController().signal));
+
+    expect(statusOf(reply)).toBe('7');
+    expect(parked).toEqual([]);
+    // Still quarantined, the same hierarchy is the one it may see: it parks.
+    const waiting = pingContext(['inbox'], new AbortController().signal);
+    waiting.standing = quarantinedStanding();
+    void command.execute(waiting);
+    await nextTurn();
+    expect(parked).toHaveLength(1);
+  });
+
+  it('answers Status 7 (FolderSync) to a Ping parked in quarantine that the release ends, so the device learns its folders', async () => {
+    const { command, parked, standing } = setUp({ heldQuarantined: true });
+    const context = pingContext(['inbox'], new AbortController().signal);
+    context.standing = quarantinedStanding();
+    const answer = command.execute(context);
+    await nextTurn();
+    expect(parked).toHaveLength(1);
+
+    standing.quarantined = false;
+    parked[0]?.end({ reason: 'standing' });
+    expect(statusOf(await answer)).toBe('7');
+  });
+
+  it('watches, on an empty Ping, only the remembered folders the device still holds; none of them is Status 3', async () => {
+    const { command, parked } = setUp();
+    const empty = pingContext([], new AbortController().signal);
+    empty.body = undefined;
+    empty.record.pingFolders = ['inbox', 'projects'];
+    empty.record.pingHeartbeatSeconds = 480;
+    void command.execute(empty);
+    await nextTurn();
+    expect(parked[0]?.watch.collections).toEqual([{ collectionId: 'inbox' }]);
+
+    const gone = pingContext([], new AbortController().signal);
+    gone.body = undefined;
+    gone.record.pingFolders = ['projects'];
+    gone.record.pingHeartbeatSeconds = 480;
+    expect(statusOf(await command.execute(gone))).toBe('3');
+    // Named in the request, a folder the device does not hold still sends it to FolderSync.
+    expect(statusOf(await command.execute(pingContext(['projects'], new AbortController().signal)))).toBe(
+      '7',
+    );
   });
 
   it('answers more folders than PING_MAX_FOLDERS Status 6 with the maximum, without parking', async () => {

@@ -23,6 +23,7 @@ import {
   type WatchEnd,
 } from '../../sync/collection-changes.js';
 import type { DeviceStanding } from '../../registry/device-views.js';
+import { hierarchyOutOfDate } from '../../sync/folder-view.js';
 
 /**
  * Ping (Direct Push): parks the request until one of its folders changes (Status 2 with those
@@ -47,6 +48,7 @@ export class PingFolders implements EasCommand {
     const { accountId, deviceId } = context.device;
     let heartbeat = context.record.pingHeartbeatSeconds;
     let folders = context.record.pingFolders;
+    let remembered = true;
     if (context.body) {
       const interval = childText(context.body, 'HeartbeatInterval', 'Ping');
       const list = child(context.body, 'Folders', 'Ping');
@@ -66,6 +68,7 @@ export class PingFolders implements EasCommand {
         const ids = children(list, 'Folder', 'Ping').map((folder) => childText(folder, 'Id', 'Ping'));
         if (ids.some((id) => id === undefined || id.length > 64)) return reply(PING_STATUS.ProtocolError);
         folders = [...new Set(ids as string[])];
+        remembered = false;
       }
     }
     if (!heartbeat || !folders || folders.length === 0) return reply(PING_STATUS.MissingParameters);
@@ -78,15 +81,26 @@ export class PingFolders implements EasCommand {
       context.hierarchy !== undefined
         ? context.hierarchy
         : await this.store.hierarchyWithCollections(accountId, deviceId);
-    if (!hierarchy || folders.some((id) => !(id in hierarchy.folders)))
+    // The device holds the quarantine view and was allowed since (or the reverse): its FolderSync
+    // brings the folders it may now see.
+    if (!hierarchy || hierarchyOutOfDate(hierarchy, context.standing))
       return reply(PING_STATUS.FolderSyncRequired);
+    // An empty Ping watches the last folders the device named that it still holds: one its
+    // FolderSync has since removed would otherwise send it back to FolderSync for ever.
+    if (remembered) {
+      const held = hierarchy.folders;
+      folders = folders.filter((id) => id in held);
+      if (folders.length === 0) return reply(PING_STATUS.MissingParameters);
+    } else if (folders.some((id) => !(id in hierarchy.folders))) {
+      return reply(PING_STATUS.FolderSyncRequired);
+    }
     // Phones send the same folders and heartbeat with every Ping: the record is written only when they move.
     const { pingFolders: lastFolders, pingHeartbeatSeconds: lastHeartbeat } = context.record;
-    const remembered =
+    const unchanged =
       lastHeartbeat === heartbeat &&
       lastFolders?.length === folders.length &&
       lastFolders.every((id, index) => id === folders[index]);
-    if (context.body && !remembered)
+    if (context.body && !unchanged)
       await this.devices.update(accountId, deviceId, {
         pingFolders: folders,
         pingHeartbeatSeconds: heartbeat,
@@ -100,6 +114,7 @@ export class PingFolders implements EasCommand {
       folders,
       inboxId: inboxIdOf(hierarchy.folders),
       held: hierarchy.collections,
+      quarantinedView: hierarchy.quarantined,
       gate: gateRequestOf(context),
     });
   }
@@ -117,9 +132,11 @@ export class PingFolders implements EasCommand {
     folders: string[];
     inboxId: string | undefined;
     held: HeldCollection[];
+    /** The device holds the quarantine view of the hierarchy. */
+    quarantinedView: boolean;
     gate: GateRequest;
   }): Promise<EasReply> {
-    const { heartbeat, folders, gate } = ping;
+    const { heartbeat, folders, gate, quarantinedView } = ping;
     const { accountId, deviceId } = ping.device;
     const activesync = { command: 'Ping', heartbeatSeconds: heartbeat };
     let parkedAt = 0;
@@ -148,11 +165,13 @@ export class PingFolders implements EasCommand {
         return changed(end.folders);
       }
       if (end.reason === 'standing') {
-        // Still allowed, but what the device may see moved (a quarantine lifted): it looks again.
-        return (
-          (await this.changes.refusalAfterStandingChange({ accountId, deviceId }, 'Ping', gate)) ??
-          changed(folders)
-        );
+        // Still allowed, but what the device may see moved. A quarantine lifted (or set): its
+        // hierarchy is no longer the one it may see, and it FolderSyncs (7) before it syncs again.
+        const refusal = await this.changes.refusalAfterStandingChange({ accountId, deviceId }, 'Ping', gate);
+        if (refusal) return refusal;
+        if (this.changes.hierarchyOutOfDate({ accountId, deviceId }, quarantinedView))
+          return reply(PING_STATUS.FolderSyncRequired);
+        return changed(folders);
       }
       return reply(PING_STATUS.Expired);
     };

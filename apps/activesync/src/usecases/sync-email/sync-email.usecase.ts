@@ -30,7 +30,12 @@ import {
 } from '../../sync/body-preference.js';
 import { CollectionChanges } from '../../sync/collection-changes.js';
 import { emailApplicationData, flagElements, servedBody } from '../../sync/email-item.js';
-import { FolderView, type FolderViewRequest } from '../../sync/folder-view.js';
+import {
+  FolderView,
+  type FolderViewRequest,
+  hierarchyOutOfDate,
+  QUARANTINE_NOTICE_ID,
+} from '../../sync/folder-view.js';
 import { windowOf } from '../../sync/item-diff.js';
 import { KeyedLock } from '../../sync/keyed-lock.js';
 
@@ -107,6 +112,10 @@ export class SyncEmail implements EasCommand {
       const firstRequest = requests[0]!;
       const hierarchy = await this.store.hierarchyWithState(accountId, deviceId, firstRequest.collectionId);
       if (!hierarchy) return requestStatus(SYNC_STATUS.FolderHierarchyChanged);
+      // Its hierarchy is the quarantine view and it was allowed since (or the reverse): it
+      // FolderSyncs first, and learns the folders it may now see.
+      if (hierarchyOutOfDate(hierarchy, context.standing))
+        return requestStatus(SYNC_STATUS.FolderHierarchyChanged);
       // The Email state comes with the folders, read under the device's lock and before any
       // listing: it stands in for asking again before each collection's, until the device's own
       // changes move it (an older state costs at most a listing that finds nothing). When the first
@@ -327,18 +336,25 @@ export class SyncEmail implements EasCommand {
       }
       // Only what the device was given in this collection can be changed through it: another
       // account's ids, or this account's from elsewhere, are "not found".
-      if (!held[serverId] || quarantined) {
+      if (!held[serverId]) {
         if (command.tag === 'Change' || command.tag === 'Delete')
           failed(command.tag, serverId, SYNC_STATUS.ObjectNotFound);
         continue;
       }
+      if (quarantined) {
+        // A quarantined device changes no mail. The notice is its own: a Change sets its flags as
+        // the device holds them (the view keeps them), a Delete succeeds and the notice comes back
+        // with the answer, as Exchange keeps it until the device is allowed. Nothing to retry.
+        if (serverId === QUARANTINE_NOTICE_ID && (command.tag === 'Change' || command.tag === 'Delete')) {
+          if (command.tag === 'Delete') delete held[serverId];
+          else held[serverId] = { ...held[serverId]!, ...flagPatchOf(command) };
+        } else if (command.tag === 'Change' || command.tag === 'Delete') {
+          failed(command.tag, serverId, SYNC_STATUS.ObjectNotFound);
+        }
+        continue;
+      }
       if (command.tag === 'Change') {
-        const data = child(command, 'ApplicationData', 'AirSync');
-        const read = data ? childText(data, 'Read', 'Email') : undefined;
-        const flag = data ? child(data, 'Flag', 'Email') : undefined;
-        const patch: Partial<ItemFlags> = {};
-        if (read === '0' || read === '1') patch.read = read === '1';
-        if (flag) patch.flagged = childText(flag, 'Status', 'Email') === '2';
+        const patch = flagPatchOf(command);
         if (Object.keys(patch).length > 0) flagChanges.set(serverId, patch);
       } else if (command.tag === 'Delete') {
         deletes.push(serverId);
@@ -406,6 +422,17 @@ function foldersOf(list: MailFolder[]): AccountFolders {
 function sizeOf(text: string | undefined, max: number): number | undefined {
   const value = Number(text);
   return Number.isInteger(value) && value > 0 ? Math.min(value, max) : undefined;
+}
+
+/** The read and follow-up flags a Sync Change sets (only those it names). */
+function flagPatchOf(change: WbxmlElement): Partial<ItemFlags> {
+  const data = child(change, 'ApplicationData', 'AirSync');
+  const read = data ? childText(data, 'Read', 'Email') : undefined;
+  const flag = data ? child(data, 'Flag', 'Email') : undefined;
+  const patch: Partial<ItemFlags> = {};
+  if (read === '0' || read === '1') patch.read = read === '1';
+  if (flag) patch.flagged = childText(flag, 'Status', 'Email') === '2';
+  return patch;
 }
 
 /** The quarantine view has no JMAP state: it is listed afresh every time. */

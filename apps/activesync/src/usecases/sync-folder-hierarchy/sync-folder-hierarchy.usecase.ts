@@ -7,15 +7,18 @@ import {
   FOLDER_SYNC_STATUS,
   type Folder,
 } from '@pushmail/activesync';
-import { hierarchyChanges, hierarchyOf } from '../../folders/folder-types.js';
+import { hierarchyChanges, hierarchyOf, quarantineHierarchyOf } from '../../folders/folder-types.js';
 import { MailStore } from '../../mailbox/mail-store.js';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
 import { nextSyncKey, SyncStore } from '../../state/sync-store.js';
+import { seesQuarantineView } from '../../sync/folder-view.js';
 
 /**
  * FolderSync: the account's mailboxes as EAS folders (the JMAP mailbox id is the ServerId), all of
  * them from SyncKey 0 and the differences after. The device's key, the hierarchy it holds and the
  * last answer are kept, so a retried request gets the same answer and an unknown key Status 9.
+ * A quarantined device is shown the default folders only (`quarantineHierarchyOf`); once it is
+ * allowed, the same key brings the rest as adds (and the reverse when it is quarantined).
  */
 @Injectable()
 export class SyncFolderHierarchy implements EasCommand {
@@ -36,7 +39,9 @@ export class SyncFolderHierarchy implements EasCommand {
         return { body: decodeWbxml(state.previousResponse) };
       if (!state || state.syncKey !== key) return reply(FOLDER_SYNC_STATUS.InvalidSyncKey);
     }
-    const current = hierarchyOf(await this.mail.folders(accountId));
+    const quarantined = seesQuarantineView(context.standing);
+    const folders = await this.mail.folders(accountId);
+    const current = quarantined ? quarantineHierarchyOf(folders) : hierarchyOf(folders);
     const held = state?.folders ?? {};
     const changes = hierarchyChanges(held, current);
     const nextKey = nextSyncKey(state?.syncKey ?? null);
@@ -56,6 +61,7 @@ export class SyncFolderHierarchy implements EasCommand {
     const saved = await this.store.saveFolderState(accountId, deviceId, key, {
       syncKey: nextKey,
       folders: current,
+      quarantined,
       response: encodeWbxml(body),
     });
     // Another request of the device moved the hierarchy first: its key is no longer current.
