@@ -1107,7 +1107,7 @@ describe('activesync gateway', () => {
       ).toEqual(['Hello 0']);
     });
 
-    it('brings a held folder up to date with its folders and its changes in one request, and the new mail in one more', async () => {
+    it('brings a held folder up to date with its folders, its changes and the new mail in one request', async () => {
       const { account, client, inbox, key } = await primedPhone();
       deliverPlain(account, 'first');
       const first = collectionOf((await sync(client, inbox, key)).body);
@@ -1123,16 +1123,40 @@ describe('activesync gateway', () => {
       expect(children(child(second, 'Commands')!, 'Add').map((add) => childText(add, 'ServerId'))).toEqual([
         arrived,
       ]);
-      expect(requestsOf(since)).toEqual([
-        ['Mailbox/get', 'Email/changes', 'Email/get', 'Email/get'],
-        ['Email/get'],
-      ]);
+      expect(requestsOf(since)).toEqual([['Mailbox/get', 'Email/changes', 'Email/get', 'Email/get']]);
+      const added = child(child(second, 'Commands')!, 'Add')!;
+      expect(childText(child(added, 'ApplicationData')!, 'Subject')).toBe('second');
 
       since = mailbox.requests.length;
       const third = collectionOf((await sync(client, inbox, childText(second, 'SyncKey')!)).body);
       expect(statusOf(third)).toBe('1');
       expect(child(third, 'Commands')).toBeUndefined();
       expect(requestsOf(since)).toEqual([['Mailbox/get', 'Email/changes', 'Email/get', 'Email/get']]);
+    });
+
+    it('reads a new message whose body is longer than what comes with the changes again, whole', async () => {
+      const { account, client, inbox, key } = await primedPhone();
+      deliverPlain(account, 'first');
+      const first = collectionOf((await sync(client, inbox, key)).body);
+      const text = 'long line of text. '.repeat(4_000);
+      const arrived = deliverPlain(account, 'long', text);
+      const since = mailbox.requests.length;
+      const second = collectionOf(
+        (await sync(client, inbox, childText(first, 'SyncKey')!, [bodyPreference(1, 100)])).body,
+      );
+      const added = child(child(second, 'Commands')!, 'Add')!;
+      expect(childText(added, 'ServerId')).toBe(arrived);
+      const body = child(child(added, 'ApplicationData')!, 'Body')!;
+      // The size a phone is told is the whole body's, not the part that came with the changes.
+      expect(Number(childText(body, 'EstimatedDataSize'))).toBe(Buffer.byteLength(text));
+      expect(childText(body, 'Truncated')).toBe('1');
+      expect(childText(body, 'Data')).toBe(text.slice(0, 100));
+      expect(
+        mailbox.requests
+          .slice(since)
+          .filter((request) => request.accountId === account.accountId)
+          .map((request) => request.methods),
+      ).toEqual([['Mailbox/get', 'Email/changes', 'Email/get', 'Email/get'], ['Email/get']]);
     });
 
     it('applies read flags, follow-up flags and deletes from the device, as moves to the trash unless told otherwise', async () => {

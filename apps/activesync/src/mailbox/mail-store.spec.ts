@@ -1,6 +1,6 @@
 import type { Invocation } from '@pushmail/jmap';
 import { describe, expect, it } from 'vitest';
-import { contentsFromChanges, MailStore } from './mail-store.js';
+import { contentsFromChanges, CREATED_BODY_BYTES, MailStore } from './mail-store.js';
 import type { MailboxApi } from './mailbox-client.js';
 
 type RecordingMailbox = MailboxApi & { requests: Invocation[][] };
@@ -102,6 +102,7 @@ function changingMailbox(
     mailboxIds: Record<string, boolean>;
     keywords?: Record<string, boolean>;
     receivedAt: string;
+    [property: string]: unknown;
   }>,
 ): RecordingMailbox {
   return recordingMailbox(([method, args, callId], before) => {
@@ -224,5 +225,67 @@ describe(`${MailStore.name} foldersAndChanges`, () => {
       expect(read.emailState).toBeUndefined();
       expect(contentsFromChanges(read.changes, 'inbox', {}, 10)).toBeUndefined();
     }
+  });
+});
+
+describe(`${MailStore.name} foldersAndChanges with the created messages`, () => {
+  const arrived = (id: string, text: string, isTruncated: boolean) => ({
+    id,
+    blobId: `b-${id}`,
+    mailboxIds: { inbox: true },
+    receivedAt: '2026-01-01T10:00:00Z',
+    subject: `subject ${id}`,
+    from: [{ name: 'Ann', email: 'ann@example.test' }],
+    textBody: [{ partId: '1' }],
+    htmlBody: [],
+    bodyValues: { '1': { value: text, isTruncated, isEncodingProblem: false } },
+  });
+
+  it('reads the created messages in full in the same request, bounded by the window, and leaves out those cut short', async () => {
+    const mailbox = changingMailbox(
+      { newState: 's8', hasMoreChanges: false, created: ['short', 'long'], updated: [], destroyed: [] },
+      [arrived('short', 'hello', false), arrived('long', 'x'.repeat(10), true)],
+    );
+    const read = await new MailStore(mailbox).foldersAndChanges('account', 's1', { maxChanges: 25 });
+
+    expect(mailbox.requests.map(methodsOf)).toEqual([
+      ['Mailbox/get', 'Email/changes', 'Email/get', 'Email/get'],
+    ]);
+    const [, changes, created, updated] = mailbox.requests[0]!;
+    expect(changes![1]).toMatchObject({ sinceState: 's1', maxChanges: 25 });
+    expect(created![1]).toMatchObject({
+      fetchTextBodyValues: true,
+      fetchHTMLBodyValues: true,
+      maxBodyValueBytes: CREATED_BODY_BYTES,
+    });
+    expect(created![1]['properties']).toEqual(
+      expect.arrayContaining(['subject', 'bodyValues', 'receivedAt']),
+    );
+    expect(updated![1]['properties']).toEqual(['id', 'mailboxIds', 'keywords', 'receivedAt']);
+    expect([...read.changes.created!.keys()]).toEqual(['short']);
+    expect(read.changes.created!.get('short')).toMatchObject({
+      subject: 'subject short',
+      text: 'hello',
+      blobId: 'b-short',
+    });
+    expect([...contentsFromChanges(read.changes, 'inbox', {}, 10)!.items.keys()]).toEqual(['short', 'long']);
+  });
+
+  it('knows no created messages when mailbox cannot tell the changes', async () => {
+    const mailbox = changingMailbox({ error: 'cannotCalculateChanges' }, []);
+    const read = await new MailStore(mailbox).foldersAndChanges('account', 's1', { maxChanges: 25 });
+    expect(read.changes.created?.size).toBe(0);
+    expect(read.emailState).toBeUndefined();
+  });
+
+  it('asks for at most a page of changes without the created messages', async () => {
+    const mailbox = changingMailbox(
+      { newState: 's8', hasMoreChanges: false, created: [], updated: [], destroyed: [] },
+      [],
+    );
+    const read = await new MailStore(mailbox).foldersAndChanges('account', 's1');
+    expect(mailbox.requests[0]![1]![1]).toMatchObject({ maxChanges: 500 });
+    expect(mailbox.requests[0]![2]![1]['properties']).toEqual(['id', 'mailboxIds', 'keywords', 'receivedAt']);
+    expect(read.changes.created).toBeUndefined();
   });
 });

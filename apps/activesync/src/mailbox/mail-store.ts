@@ -199,12 +199,19 @@ export class MailStore {
   async foldersAndChanges(
     accountId: string,
     sinceState: string,
+    /**
+     * The created messages come with what a Sync Add shows of them (`EmailChanges.created`), so the
+     * Sync that adds them asks no second time. `maxChanges` bounds how many: more changes than that
+     * and mailbox does not tell them (the folder is then listed, as for more than a page).
+     */
+    details?: { maxChanges: number },
   ): Promise<{ folders: MailFolder[]; emailState: string | undefined; changes: EmailChanges }> {
     const responses = await this.mailbox.call(accountId, [
       ['Mailbox/get', { accountId, properties: ['id', 'parentId', 'name', 'role'] }, 'f'],
-      ...changesCalls(accountId, sinceState),
+      ...changesCalls(accountId, sinceState, details?.maxChanges),
     ]);
     const changes: EmailChanges = { sinceState, responses };
+    if (details) changes.created = createdDetailsOf(responses);
     return { folders: foldersOf(responses), emailState: newStateOf(changes), changes };
   }
 
@@ -342,23 +349,65 @@ export class MailStore {
 export interface EmailChanges {
   sinceState: string;
   responses: Invocation[];
+  /**
+   * The created messages in full (`EmailDetail`), when they were asked for with the changes: read
+   * in the same snapshot as the changes. A message whose text or HTML was longer than
+   * `CREATED_BODY_BYTES` is left out (its full size is part of what a Sync Add tells), as is one the
+   * changes' answer did not hold.
+   */
+  created?: ReadonlyMap<string, EmailDetail>;
 }
 
-function changesCalls(accountId: string, sinceState: string): Invocation[] {
-  const changedOnes = (path: '/created' | '/updated', callId: string): Invocation => [
+/**
+ * How much of each body value the created messages come with, when they come with the changes: a
+ * longer one is read again whole, by itself, so that the many that fit cost no second request and
+ * a catch-up of large messages no answer of many megabytes.
+ */
+export const CREATED_BODY_BYTES = 64 * 1024;
+
+function changesCalls(accountId: string, sinceState: string, detailsUpTo?: number): Invocation[] {
+  const metadata = ['id', 'mailboxIds', 'keywords', 'receivedAt'];
+  const changedOnes = (path: '/created' | '/updated', callId: string, details: boolean): Invocation => [
     'Email/get',
     {
       accountId,
       '#ids': { resultOf: 'c', name: 'Email/changes', path },
-      properties: ['id', 'mailboxIds', 'keywords', 'receivedAt'],
+      ...(details
+        ? {
+            properties: EMAIL_DETAIL_PROPERTIES,
+            fetchTextBodyValues: true,
+            fetchHTMLBodyValues: true,
+            maxBodyValueBytes: CREATED_BODY_BYTES,
+          }
+        : { properties: metadata }),
     },
     callId,
   ];
+  const maxChanges = detailsUpTo === undefined ? PAGE : Math.max(1, Math.min(PAGE, detailsUpTo));
   return [
-    ['Email/changes', { accountId, sinceState, maxChanges: PAGE }, 'c'],
-    changedOnes('/created', 'gc'),
-    changedOnes('/updated', 'gu'),
+    ['Email/changes', { accountId, sinceState, maxChanges }, 'c'],
+    changedOnes('/created', 'gc', detailsUpTo !== undefined),
+    changedOnes('/updated', 'gu', false),
   ];
+}
+
+/** The created messages of a changes request that asked for them in full, but those cut short. */
+function createdDetailsOf(responses: Invocation[]): Map<string, EmailDetail> {
+  const details = new Map<string, EmailDetail>();
+  let list: unknown;
+  try {
+    list = answerOf(responses, 'gc')['list'];
+  } catch (error) {
+    if (error instanceof MethodFailedError) return details;
+    throw error;
+  }
+  for (const email of Array.isArray(list) ? list.filter(isObject) : []) {
+    const values = isObject(email['bodyValues']) ? Object.values(email['bodyValues']) : [];
+    if (values.some((value) => isObject(value) && value['isTruncated'] === true)) continue;
+    const detail = detailOf(email);
+    details.set(detail.id, detail);
+  }
+  return details;
 }
 
 /** The answer of Email/changes when it told every change (its newState is then the account's state). */

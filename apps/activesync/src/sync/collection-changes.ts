@@ -1,6 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { FolderType } from '../folders/folder-types.js';
-import { MailStore, type EmailChanges, type FolderContents } from '../mailbox/mail-store.js';
+import {
+  MailStore,
+  type EmailChanges,
+  type EmailDetail,
+  type FolderContents,
+} from '../mailbox/mail-store.js';
 import { PingRegistry, type PingEnd } from '../ping/ping-registry.js';
 import { gateOf, type ProvisionedKey } from '../protocol/device-gate.js';
 import type { EasCommandContext, EasReply } from '../protocol/eas-command.js';
@@ -17,6 +22,11 @@ export interface PendingChanges {
   changes: ItemChanges;
   /** Undefined when nothing can have changed (the account's Email state is the one the device was answered at). */
   contents?: FolderContents;
+  /**
+   * The new messages as the changes that `contents` came from told them (`EmailChanges.created`):
+   * read in the same snapshot as `contents`, so a Sync adds them without asking again.
+   */
+  created?: ReadonlyMap<string, EmailDetail>;
 }
 
 const NONE: ItemChanges = { added: [], changed: [], deleted: [] };
@@ -98,11 +108,16 @@ export class CollectionChanges {
       const current = emailState ?? (await this.mail.emailState(request.accountId));
       if (current === state.emailState) return { changes: NONE };
       // Something changed since the device was answered: what, rather than the whole folder again.
-      const changed =
-        changes?.sinceState === state.emailState
-          ? this.view.contentsFromChanges(request, changes, state.items)
-          : await this.view.changedContents(request, state.emailState, state.items);
-      if (changed) return { changes: itemChanges(state.items, changed.items), contents: changed };
+      const known = changes?.sinceState === state.emailState ? changes : undefined;
+      const changed = known
+        ? this.view.contentsFromChanges(request, known, state.items)
+        : await this.view.changedContents(request, state.emailState, state.items);
+      if (changed)
+        return {
+          changes: itemChanges(state.items, changed.items),
+          contents: changed,
+          ...(known?.created ? { created: known.created } : {}),
+        };
     }
     const contents = await this.view.contents(request, state.items);
     return { changes: itemChanges(state.items, contents.items), contents };

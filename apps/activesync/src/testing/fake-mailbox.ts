@@ -234,7 +234,8 @@ export class FakeMailbox extends FakeHttpService {
       case 'Email/get': {
         for (const id of emails.keys()) this.heldBy(accountId).add(id);
         const ids = (args['ids'] as string[] | null) ?? [...emails.keys()];
-        const list = ids.filter((id) => emails.has(id)).map((id) => view(emails.get(id)!));
+        const maxBytes = Number(args['maxBodyValueBytes'] ?? 0);
+        const list = ids.filter((id) => emails.has(id)).map((id) => view(emails.get(id)!, maxBytes));
         return [name, { accountId, state, list, notFound: ids.filter((id) => !emails.has(id)) }];
       }
       case 'Email/set': {
@@ -334,7 +335,16 @@ export class FakeMailbox extends FakeHttpService {
   }
 }
 
-function view(email: FakeEmail): Args {
+/** A body value as Email/get gives it: cut to `maxBytes` when that is above 0 (RFC 8621 §4.2). */
+function bodyValue(value: string, maxBytes: number): Args {
+  const cut = maxBytes > 0 && Buffer.byteLength(value, 'utf8') > maxBytes;
+  return {
+    value: cut ? Buffer.from(value, 'utf8').subarray(0, maxBytes).toString('utf8') : value,
+    isTruncated: cut,
+  };
+}
+
+function view(email: FakeEmail, maxBodyValueBytes = 0): Args {
   return {
     id: email.id,
     blobId: `blob-${email.id}`,
@@ -362,7 +372,10 @@ function view(email: FakeEmail): Args {
       disposition: 'attachment',
     })),
     hasAttachment: (email.attachments ?? []).length > 0,
-    bodyValues: { '1': { value: email.text }, ...(email.html ? { '2': { value: email.html } } : {}) },
+    bodyValues: {
+      '1': bodyValue(email.text, maxBodyValueBytes),
+      ...(email.html ? { '2': bodyValue(email.html, maxBodyValueBytes) } : {}),
+    },
   };
 }
 

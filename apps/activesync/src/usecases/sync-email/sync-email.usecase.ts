@@ -36,7 +36,7 @@ import {
   hierarchyOutOfDate,
   QUARANTINE_NOTICE_ID,
 } from '../../sync/folder-view.js';
-import { windowOf } from '../../sync/item-diff.js';
+import { windowOf as changesWindowOf } from '../../sync/item-diff.js';
 import { KeyedLock } from '../../sync/keyed-lock.js';
 
 const DEFAULT_WINDOW_SIZE = 100;
@@ -121,9 +121,13 @@ export class SyncEmail implements EasCommand {
       // changes move it (an older state costs at most a listing that finds nothing). When the first
       // collection is one the device holds, the changes since its state come in the same request
       // and stand for the state (their newState).
+      // The new messages come with those changes, as many as the collection's window takes: a
+      // Sync that adds them needs no second request.
       const first = this.firstHeld(context, firstRequest, hierarchy.collection);
       const read = first
-        ? await this.mail.foldersAndChanges(accountId, first.state.emailState!)
+        ? await this.mail.foldersAndChanges(accountId, first.state.emailState!, {
+            maxChanges: this.windowOf(firstRequest.element, windowSize),
+          })
         : await this.mail.foldersAndEmailState(accountId);
       const folders = foldersOf(read.folders);
       const known: KnownState = {
@@ -222,10 +226,7 @@ export class SyncEmail implements EasCommand {
     }
 
     const getChanges = childText(element, 'GetChanges', 'AirSync') !== '0';
-    const windowSize =
-      sizeOf(childText(element, 'WindowSize', 'AirSync'), this.config.SYNC_MAX_WINDOW_SIZE) ??
-      globalWindow ??
-      DEFAULT_WINDOW_SIZE;
+    const windowSize = this.windowOf(element, globalWindow);
     const commands: WbxmlElement[] = [];
     let more = false;
     let heldState = state.emailState;
@@ -237,7 +238,7 @@ export class SyncEmail implements EasCommand {
         known.emailState,
         known.changes,
       );
-      const { window, more: hasMore } = windowOf(found.changes, windowSize);
+      const { window, more: hasMore } = changesWindowOf(found.changes, windowSize);
       more = hasMore;
       for (const id of window.deleted) {
         commands.push(a('Delete', a('ServerId', id)));
@@ -251,8 +252,17 @@ export class SyncEmail implements EasCommand {
         held[id] = { ...flags };
       }
       if (window.added.length > 0) {
-        const details = await this.view.emails(viewRequest, window.added, { text: true, html: true });
-        const byId = new Map(details.map((detail) => [detail.id, detail]));
+        // Those that came with the changes are not asked for again.
+        const created = found.created;
+        const missing = created ? window.added.filter((id) => !created.has(id)) : window.added;
+        const details =
+          missing.length > 0 ? await this.view.emails(viewRequest, missing, { text: true, html: true }) : [];
+        const byId = new Map<string, EmailDetail>(details.map((detail) => [detail.id, detail]));
+        if (created)
+          for (const id of window.added) {
+            const detail = created.get(id);
+            if (detail) byId.set(id, detail);
+          }
         for (const id of window.added) {
           const detail = byId.get(id);
           // Gone between listing and reading: it is simply not held, and the next Sync settles it.
@@ -283,6 +293,15 @@ export class SyncEmail implements EasCommand {
       response: encodeWbxml(el('AirSync', 'Sync', a('Collections', answer))),
     });
     return advanced ? answer : status(SYNC_STATUS.InvalidSyncKey, '0');
+  }
+
+  /** How many changes a collection's answer holds at most: its WindowSize, else the Sync's, else 100. */
+  private windowOf(collection: WbxmlElement, globalWindow: number | undefined): number {
+    return (
+      sizeOf(childText(collection, 'WindowSize', 'AirSync'), this.config.SYNC_MAX_WINDOW_SIZE) ??
+      globalWindow ??
+      DEFAULT_WINDOW_SIZE
+    );
   }
 
   /** The device's own changes, applied through mailbox; `held` follows them so they are not echoed back. */
