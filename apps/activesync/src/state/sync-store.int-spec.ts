@@ -1,15 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayHarness } from '../testing/gateway-harness.js';
+import { el } from '@pushmail/activesync';
+import { keptRequest, LastSyncRequests } from '../usecases/hold-sync/last-sync-requests.js';
 import { SyncStore } from './sync-store.js';
 
 describe(SyncStore.name, () => {
   const gateway = new GatewayHarness('sync-store');
   let store: SyncStore;
+  let requests: LastSyncRequests;
 
   beforeAll(async () => {
     await gateway.start();
     store = gateway.app!.get(SyncStore);
+    requests = gateway.app!.get(LastSyncRequests);
   });
 
   afterAll(async () => {
@@ -21,6 +25,33 @@ describe(SyncStore.name, () => {
     sent: { parentId: '0', name: 'Sent', type: 5 },
   };
   const unread = { read: false, flagged: false };
+
+  it('keeps the Sync request in the statement that reads the hierarchy with the state, hierarchy or none', async () => {
+    const accountId = randomUUID();
+    const syncOf = (key: string) =>
+      el(
+        'AirSync',
+        'Sync',
+        el('AirSync', 'Collections', el('AirSync', 'Collection', el('AirSync', 'SyncKey', key))),
+      );
+    // No hierarchy yet: nothing to read, and the request is kept all the same.
+    expect(
+      await store.hierarchyWithState(accountId, 'phone', 'inbox', keptRequest(syncOf('a'))),
+    ).toBeUndefined();
+    expect(await requests.find(accountId, 'phone')).toEqual(syncOf('a'));
+
+    await store.saveFolderState(accountId, 'phone', '0', {
+      syncKey: 'f1',
+      folders,
+      quarantined: false,
+      response: Buffer.alloc(0),
+    });
+    await store.resetSyncState(accountId, 'phone', 'inbox', '{k}1');
+    const read = await store.hierarchyWithState(accountId, 'phone', 'inbox', keptRequest(syncOf('b')));
+    expect(read).toEqual(await store.hierarchyWithState(accountId, 'phone', 'inbox'));
+    expect(read?.collection?.syncKey).toBe('{k}1');
+    expect(await requests.find(accountId, 'phone')).toEqual(syncOf('b'));
+  });
 
   it('reads the hierarchy with the collections, or with one collection, as the repository reads them', async () => {
     const accountId = randomUUID();

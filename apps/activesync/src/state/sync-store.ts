@@ -4,6 +4,7 @@ import { preparedQuery } from '@pushmail/platform';
 import { DataSource, type Repository } from 'typeorm';
 import { FolderState, type HeldFolder } from './entities/folder-state.entity.js';
 import { SyncState, type HeldItem } from './entities/sync-state.entity.js';
+import { KEEP_SYNC_REQUEST } from '../usecases/hold-sync/last-sync-requests.js';
 
 /**
  * The next SyncKey after `key`: `{generation}N`, as Exchange writes them. A key names one
@@ -91,7 +92,17 @@ export class SyncStore {
     accountId: string,
     deviceId: string,
     collectionId: string,
+    /**
+     * The Sync request to keep as the device's last (`KEEP_SYNC_REQUEST`, its WBXML), in the same
+     * statement: the upsert runs whether or not the device holds a hierarchy.
+     */
+    keep?: Buffer,
   ): Promise<{ quarantined: boolean; collection: CollectionState | null } | undefined> {
+    const select = `SELECT f.quarantined, s.sync_key, s.email_state, s.items, s.previous_key, s.previous_response
+         FROM activesync.folder_states f
+         LEFT JOIN activesync.sync_states s
+           ON s.account_id = f.account_id AND s.device_id = f.device_id AND s.collection_id = $3
+        WHERE f.account_id = $1 AND f.device_id = $2`;
     const [row] = await preparedQuery<{
       quarantined: boolean;
       sync_key: string | null;
@@ -101,13 +112,10 @@ export class SyncStore {
       previous_response: Buffer | null;
     }>(
       this.dataSource,
-      'activesync.hierarchy-with-state',
-      `SELECT f.quarantined, s.sync_key, s.email_state, s.items, s.previous_key, s.previous_response
-         FROM activesync.folder_states f
-         LEFT JOIN activesync.sync_states s
-           ON s.account_id = f.account_id AND s.device_id = f.device_id AND s.collection_id = $3
-        WHERE f.account_id = $1 AND f.device_id = $2`,
-      [accountId, deviceId, collectionId],
+      keep ? 'activesync.keep-request-hierarchy-with-state' : 'activesync.hierarchy-with-state',
+      // A data-modifying WITH runs to completion whether or not the query reads it.
+      keep ? `WITH kept AS (${KEEP_SYNC_REQUEST.replace('$3', '$4')}) ${select}` : select,
+      keep ? [accountId, deviceId, collectionId, keep] : [accountId, deviceId, collectionId],
     );
     if (!row) return undefined;
     if (row.sync_key === null) return { quarantined: row.quarantined, collection: null };

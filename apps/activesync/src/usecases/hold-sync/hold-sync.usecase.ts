@@ -63,10 +63,11 @@ export class HoldSync implements EasCommand {
       return hold.invalid === 'both'
         ? requestStatus(SYNC_STATUS.ProtocolError)
         : requestStatus(SYNC_STATUS.InvalidWaitOrHeartbeat, hold.limit);
-    if (collectionsOf(request).length > 0)
-      await this.requests.save(accountId, deviceId, withoutCommands(request));
+    const keep = collectionsOf(request).length > 0 ? withoutCommands(request) : undefined;
+    // Answered now: the request is kept in the statement of the Sync's first read.
+    if (!hold.hold) return this.sync.execute({ ...context, body: request }, keep);
+    if (keep) await this.requests.save(accountId, deviceId, keep);
     const run = () => this.sync.execute({ ...context, body: request });
-    if (!hold.hold) return run();
 
     const watched = await this.holdable(context, request);
     if (!watched) return run();

@@ -38,6 +38,7 @@ import {
 } from '../../sync/folder-view.js';
 import { windowOf as changesWindowOf } from '../../sync/item-diff.js';
 import { KeyedLock } from '../../sync/keyed-lock.js';
+import { keptRequest, LastSyncRequests } from '../hold-sync/last-sync-requests.js';
 
 const DEFAULT_WINDOW_SIZE = 100;
 const a = (tag: string, ...content: Array<WbxmlElement | string | false | undefined>) =>
@@ -81,10 +82,21 @@ export class SyncEmail implements EasCommand {
     @Inject(FolderView) private readonly view: FolderView,
     @Inject(CollectionChanges) private readonly pending: CollectionChanges,
     @Inject(CONFIG) private readonly config: ActiveSyncConfig,
+    @Inject(LastSyncRequests) private readonly requests: LastSyncRequests,
   ) {}
 
-  async execute(context: EasCommandContext): Promise<EasReply> {
+  /**
+   * `keep`: the request to keep as the device's last (`LastSyncRequests`, the empty and Partial
+   * Syncs after it repeat it), written in the statement of the Sync's first read, or on its own
+   * when the request is answered before that.
+   */
+  async execute(context: EasCommandContext, keep?: WbxmlElement): Promise<EasReply> {
     const body = context.body;
+    const { accountId, deviceId } = context.device;
+    const keptAlone = async (reply: EasReply) => {
+      if (keep) await this.requests.save(accountId, deviceId, keep);
+      return reply;
+    };
     // An empty Sync asks to repeat the last one; the gateway does not keep requests, so the device sends it whole.
     if (!body) return requestStatus(SYNC_STATUS.IncompleteRequest);
     const collectionsElement = child(body, 'Collections', 'AirSync');
@@ -98,19 +110,23 @@ export class SyncEmail implements EasCommand {
         syncKey.length > 64 ||
         collectionId.length > 64
       ) {
-        return requestStatus(SYNC_STATUS.ProtocolError);
+        return keptAlone(requestStatus(SYNC_STATUS.ProtocolError));
       }
       requests.push({ element, syncKey, collectionId });
     }
-    if (requests.length === 0) return requestStatus(SYNC_STATUS.IncompleteRequest);
-    const { accountId, deviceId } = context.device;
+    if (requests.length === 0) return keptAlone(requestStatus(SYNC_STATUS.IncompleteRequest));
     const windowSize = sizeOf(childText(body, 'WindowSize', 'AirSync'), this.config.SYNC_MAX_WINDOW_SIZE);
 
     return this.lock.run(`${accountId}/${deviceId}`, async () => {
       // Whether the device holds a hierarchy, and its state of the first collection, in one read
-      // under the device's lock.
+      // under the device's lock; the request is kept as the device's last in the same statement.
       const firstRequest = requests[0]!;
-      const hierarchy = await this.store.hierarchyWithState(accountId, deviceId, firstRequest.collectionId);
+      const hierarchy = await this.store.hierarchyWithState(
+        accountId,
+        deviceId,
+        firstRequest.collectionId,
+        keep && keptRequest(keep),
+      );
       if (!hierarchy) return requestStatus(SYNC_STATUS.FolderHierarchyChanged);
       // Its hierarchy is the quarantine view and it was allowed since (or the reverse): it
       // FolderSyncs first, and learns the folders it may now see.
