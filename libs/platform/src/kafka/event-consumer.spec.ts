@@ -254,6 +254,20 @@ describe(EventConsumer.name, () => {
       expect(fake.resolved).toEqual([]);
     });
 
+    it('is not restarted by kafkajs after a crash once it was replaced, while its replacement is', async () => {
+      const { fake, metrics } = await started(async () => undefined, { stallAfterMs: 60 });
+
+      await pause(150);
+      expect(await replacedCount(metrics)).toBeGreaterThanOrEqual(1);
+
+      const [replaced, ...later] = fake.consumerConfigs;
+      const current = later[later.length - 1]!;
+      const crash = new Error('Request SyncGroup(key: 14, version: 3) timed out');
+      // kafkajs asks this after a retriable crash, before it schedules the restart.
+      expect(await replaced!.retry!.restartOnFailure!(crash)).toBe(false);
+      expect(await current.retry!.restartOnFailure!(crash)).toBe(true);
+    });
+
     it('is replaced at once when kafkajs stops it after an error it does not restart from', async () => {
       const { fake, metrics } = await started(async () => undefined, { stallAfterMs: 60_000 });
 

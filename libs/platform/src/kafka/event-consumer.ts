@@ -86,6 +86,8 @@ export class EventConsumer<S extends z.ZodType> {
   private readonly inHand = new Set<BatchInHand>();
   private watchdog: NodeJS.Timeout | undefined;
   private replacing: Promise<void> | undefined;
+  /** Consumers replaced by a newer one: never to handle, commit or rejoin again. */
+  private readonly retired = new WeakSet<Consumer>();
 
   constructor(
     private readonly kafka: Kafka,
@@ -100,15 +102,24 @@ export class EventConsumer<S extends z.ZodType> {
 
   private newConsumer(): Consumer {
     const { options } = this;
-    return this.kafka.consumer({
+    const consumer: Consumer = this.kafka.consumer({
       groupId: options.groupId,
       sessionTimeout: 30_000,
       heartbeatInterval: 3000,
       // A fetch answers as soon as there is data; the wait only bounds how often an idle consumer asks.
       maxWaitTimeInMs: 500,
       allowAutoTopicCreation: false,
-      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 5000 },
+      retry: {
+        retries: Number.MAX_SAFE_INTEGER,
+        initialRetryTime: 200,
+        maxRetryTime: 5000,
+        // kafkajs restarts a consumer after a retriable crash even when it was disconnected while
+        // crashing: a replaced consumer would come back as a second member of the group, hold
+        // partitions and never handle them. Only the current consumer of a running one restarts.
+        restartOnFailure: async () => this.running && !this.retired.has(consumer),
+      },
     });
+    return consumer;
   }
 
   get isRunning(): boolean {
@@ -153,7 +164,7 @@ export class EventConsumer<S extends z.ZodType> {
     if (!this.running || this.replacing) return;
     const now = Date.now();
     // A replaced consumer's batch may still hang: it holds nothing the current consumer needs.
-    const inHand = [...this.inHand].filter((batch) => batch.consumer === this.consumer);
+    const inHand = [...this.inHand].filter((batch) => !this.retired.has(batch.consumer));
     if (inHand.length > 0) {
       for (const batch of inHand) {
         const stepMs = now - batch.stepSince;
@@ -178,6 +189,7 @@ export class EventConsumer<S extends z.ZodType> {
     if (!this.running || this.replacing) return;
     this.log.warn({ reason }, 'replacing the consumer');
     const old = this.consumer;
+    this.retired.add(old);
     this.replacing = (async () => {
       await Promise.race([old.disconnect().catch(() => undefined), sleep(REPLACED_DISCONNECT_MS)]);
       for (let attempt = 1; this.running; attempt += 1) {
@@ -190,6 +202,7 @@ export class EventConsumer<S extends z.ZodType> {
           return;
         } catch (error) {
           this.log.warn({ err: error, attempt }, 'starting the replacement consumer failed; trying again');
+          this.retired.add(next);
           await next.disconnect().catch(() => undefined);
           await sleep(Math.min(5000, 200 * 2 ** attempt));
         }
@@ -216,10 +229,18 @@ export class EventConsumer<S extends z.ZodType> {
         this.replace('kafkajs stopped the consumer after an error it does not retry');
     });
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      if (this.retired.has(consumer)) {
+        // Back in the group after it was replaced: it must leave, or its partitions stall.
+        this.log.warn('a replaced consumer joined the group again; disconnecting it');
+        void consumer.disconnect().catch(() => undefined);
+        return;
+      }
       this.progressed();
       this.metrics.keepPartitions(event.payload.memberAssignment[this.options.topic.name] ?? []);
     });
-    consumer.on(consumer.events.FETCH_START, () => this.progressed());
+    consumer.on(consumer.events.FETCH_START, () => {
+      if (!this.retired.has(consumer)) this.progressed();
+    });
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -238,7 +259,7 @@ export class EventConsumer<S extends z.ZodType> {
               await heartbeat().catch(() => undefined);
             },
             // A consumer that was replaced no longer owns anything, whatever kafkajs still thinks.
-            () => consumer === this.consumer && isRunning() && !isStale(),
+            () => !this.retired.has(consumer) && isRunning() && !isStale(),
             resolveOffset,
           );
         } finally {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { MailboxChangedV1 } from '@pushmail/contracts';
 import type {
+  ConsumerConfig,
   EachBatchPayload,
   Kafka,
   KafkaMessage,
@@ -26,6 +27,7 @@ export function fakeKafka(options: { failSends?: boolean } = {}) {
   const resolved: string[] = [];
   const sent: TopicMessages[] = [];
   const groupIds: string[] = [];
+  const consumerConfigs: ConsumerConfig[] = [];
   const ownership = { running: true, stale: false };
   const kafka = {
     producer: (config?: ProducerConfig) => {
@@ -50,8 +52,9 @@ export function fakeKafka(options: { failSends?: boolean } = {}) {
         },
       };
     },
-    consumer: ({ groupId }: { groupId: string }) => {
-      groupIds.push(groupId);
+    consumer: (config: ConsumerConfig) => {
+      groupIds.push(config.groupId);
+      consumerConfigs.push(config);
       return {
         events: { CRASH: 'crash', GROUP_JOIN: 'group-join', FETCH_START: 'fetch-start' },
         on: (name: string, listener: (event: { payload: Record<string, unknown> }) => void) =>
@@ -78,6 +81,8 @@ export function fakeKafka(options: { failSends?: boolean } = {}) {
     sent,
     /** The consumer groups of the consumers created. */
     groupIds,
+    /** The configuration each consumer was created with, in order. */
+    consumerConfigs,
     /** Set `running` or `stale` to take the partition away from the batch in hand. */
     ownership,
     async deliver(
