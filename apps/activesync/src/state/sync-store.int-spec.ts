@@ -1,19 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GatewayHarness } from '../testing/gateway-harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { gatewayPerSuite } from '../testing/gateway-harness.js';
 import { SyncStore } from './sync-store.js';
 
 describe(SyncStore.name, () => {
-  const gateway = new GatewayHarness('sync-store');
+  const gateway = gatewayPerSuite('sync-store');
   let store: SyncStore;
 
   beforeAll(async () => {
-    await gateway.start();
     store = gateway.app!.get(SyncStore);
-  });
-
-  afterAll(async () => {
-    await gateway.stop();
   });
 
   const folders = {
