@@ -6,13 +6,11 @@ import {
   easRequests,
   expectEventually,
   provisionPolicyOf,
-  RegistryClient,
   sendMail,
   syncCollectionOf,
-  type RunningPlatform,
 } from '@pushmail/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectWhenKnown, deliver, newAccount, startSuitePlatform } from './support/e2e-platform.js';
+import { describe, expect, it } from 'vitest';
+import { connectWhenKnown, deliver, newAccount, useSuitePlatform } from './support/e2e-platform.js';
 
 /** A phone's mail app (an iPhone on 16.1): nothing but HTTP and WBXML against the gateway's public endpoints. */
 const newPhone = (baseUrl: string, address: string, password: string, deviceId: string) =>
@@ -48,12 +46,11 @@ const USING = [CORE_CAPABILITY, MAIL_CAPABILITY, DEVICE_CAPABILITY];
 const statusOf = (body: WbxmlElement | undefined) => (body ? childText(body, 'Status') : undefined);
 
 describe('a phone on Exchange ActiveSync', () => {
-  let platform: RunningPlatform;
-  let registry: RegistryClient;
+  const suite = useSuitePlatform('activesync');
   const admin = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${platform.registryUrl}${path}`, {
+    const response = await fetch(`${suite.platform.registryUrl}${path}`, {
       method,
-      headers: { authorization: `Bearer ${platform.adminToken}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${suite.platform.adminToken}`, 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     return {
@@ -64,36 +61,27 @@ describe('a phone on Exchange ActiveSync', () => {
   const parked = async () =>
     expectEventually(
       async () =>
-        expect(await (await fetch(`${platform.activesyncUrl}/metrics`)).text()).toMatch(
+        expect(await (await fetch(`${suite.platform.activesyncUrl}/metrics`)).text()).toMatch(
           /pushmail_activesync_parked_pings [1-9]/,
         ),
       { timeoutMs: 10_000 },
     );
 
-  beforeAll(async () => {
-    platform = await startSuitePlatform('activesync');
-    registry = new RegistryClient(platform.registryUrl, platform.adminToken);
-  });
-
-  afterAll(async () => {
-    await platform?.stop();
-  });
-
   it('adds the account, provisions, syncs, and is pushed new mail; changes flow both ways with a JMAP device', async () => {
-    const { accountId, address, password } = await newAccount(registry, { prefix: 'eas' });
-    await registry.requirePin(accountId);
+    const { accountId, address, password } = await newAccount(suite.registry, { prefix: 'eas' });
+    await suite.registry.requirePin(accountId);
 
-    const discovered = await fetch(`${platform.activesyncUrl}/Autodiscover/Autodiscover.xml`, {
+    const discovered = await fetch(`${suite.platform.activesyncUrl}/Autodiscover/Autodiscover.xml`, {
       method: 'POST',
       headers: { 'content-type': 'text/xml' },
       body: `<?xml version="1.0"?><Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/mobilesync/requestschema/2006"><Request><EMailAddress>${address}</EMailAddress><AcceptableResponseSchema>http://schemas.microsoft.com/exchange/autodiscover/mobilesync/responseschema/2006</AcceptableResponseSchema></Request></Autodiscover>`,
     });
     const url = /<Url>([^<]+)<\/Url>/.exec(await discovered.text())?.[1];
-    expect(url).toBe(`${platform.activesyncUrl}/Microsoft-Server-ActiveSync`);
+    expect(url).toBe(`${suite.platform.activesyncUrl}/Microsoft-Server-ActiveSync`);
     const options = await fetch(url!, { method: 'OPTIONS' });
     expect(options.headers.get('ms-asprotocolversions')).toContain('16.1');
 
-    const phone = newPhone(platform.activesyncUrl, address, password, `EAS${randomUUID().slice(0, 8)}`);
+    const phone = newPhone(suite.platform.activesyncUrl, address, password, `EAS${randomUUID().slice(0, 8)}`);
     expect(statusOf((await phone.folderSync('0')).body)).toBe('142');
     const doc = await provision(phone);
     expect(childText(doc, 'MinDevicePasswordLength')).toBe('6');
@@ -122,7 +110,7 @@ describe('a phone on Exchange ActiveSync', () => {
 
     const ping = phone.ping(600, [inboxId]);
     await parked();
-    await deliver(platform, address, 'Pushed to the phone', { text: 'Body of the pushed mail' });
+    await deliver(suite.platform, address, 'Pushed to the phone', { text: 'Body of the pushed mail' });
     const woken = await ping;
     expect(statusOf(woken.body)).toBe('2');
     expect(children(child(woken.body!, 'Folders')!, 'Folder').map((folder) => textOf(folder))).toEqual([
@@ -138,10 +126,10 @@ describe('a phone on Exchange ActiveSync', () => {
     key = childText(got, 'SyncKey')!;
 
     // The phone reads it; a JMAP device of the same account sees it read.
-    const jmapDevice = await registry.registerDevice(address, password, {
+    const jmapDevice = await suite.registry.registerDevice(address, password, {
       deviceId: `jmap-${randomUUID().slice(0, 8)}`,
     });
-    const jmap = await connectWhenKnown(platform, jmapDevice.token);
+    const jmap = await connectWhenKnown(suite.platform, jmapDevice.token);
     try {
       // The account's policy binds the JMAP device too.
       const acknowledged = await jmap.request(
@@ -193,16 +181,16 @@ describe('a phone on Exchange ActiveSync', () => {
   });
 
   it('sends from the phone through the submission path: delivered, kept in Sent, a retried ClientId not sent twice, the original quoted in a reply and attached to a forward', async () => {
-    const alice = await newAccount(registry, { prefix: 'eassend' });
-    const bob = await newAccount(registry, { prefix: 'easrcpt' });
+    const alice = await newAccount(suite.registry, { prefix: 'eassend' });
+    const bob = await newAccount(suite.registry, { prefix: 'easrcpt' });
     const sender = newPhone(
-      platform.activesyncUrl,
+      suite.platform.activesyncUrl,
       alice.address,
       alice.password,
       `EAS${randomUUID().slice(0, 8)}`,
     );
     const receiver = newPhone(
-      platform.activesyncUrl,
+      suite.platform.activesyncUrl,
       bob.address,
       bob.password,
       `EAS${randomUUID().slice(0, 8)}`,
@@ -274,9 +262,9 @@ describe('a phone on Exchange ActiveSync', () => {
     expect(reply.text).toContain('Sent over ActiveSync');
 
     // Alice forwards Bob's reply to Carol, naming her only as a Forwardee: the original goes along.
-    const carol = await newAccount(registry, { prefix: 'easfwd' });
+    const carol = await newAccount(suite.registry, { prefix: 'easfwd' });
     const carolPhone = newPhone(
-      platform.activesyncUrl,
+      suite.platform.activesyncUrl,
       carol.address,
       carol.password,
       `EAS${randomUUID().slice(0, 8)}`,
@@ -298,8 +286,8 @@ describe('a phone on Exchange ActiveSync', () => {
   });
 
   it('carries out a remote wipe asked for while the phone has a Ping parked, and records the confirmation', async () => {
-    const { accountId, address, password } = await newAccount(registry, { prefix: 'easwipe' });
-    const phone = newPhone(platform.activesyncUrl, address, password, `EAS${randomUUID().slice(0, 8)}`);
+    const { accountId, address, password } = await newAccount(suite.registry, { prefix: 'easwipe' });
+    const phone = newPhone(suite.platform.activesyncUrl, address, password, `EAS${randomUUID().slice(0, 8)}`);
     await provision(phone);
     const inboxId = await inboxOf(phone);
     const key = childText(await sync(phone, inboxId, '0'), 'SyncKey')!;
@@ -323,7 +311,7 @@ describe('a phone on Exchange ActiveSync', () => {
   });
 
   it('lists an attachment that arrived over SMTP and serves its exact bytes by GetAttachment and ItemOperations', async () => {
-    const { address, password } = await newAccount(registry, { prefix: 'easatt' });
+    const { address, password } = await newAccount(suite.registry, { prefix: 'easatt' });
     const bytes = randomBytes(5000);
     const boundary = `b-${randomUUID()}`;
     const message = [
@@ -346,14 +334,14 @@ describe('a phone on Exchange ActiveSync', () => {
       `--${boundary}--`,
       '',
     ].join('\r\n');
-    const sent = await sendMail(platform.smtp.host, platform.smtp.port, {
+    const sent = await sendMail(suite.platform.smtp.host, suite.platform.smtp.port, {
       from: 'ada@elsewhere.example',
       to: [address],
       message: Buffer.from(message, 'utf8'),
     });
     expect(sent.data?.code).toBe(250);
 
-    const phone = new EasClient(platform.activesyncUrl, {
+    const phone = new EasClient(suite.platform.activesyncUrl, {
       address,
       password,
       deviceId: `EAS${randomUUID().slice(0, 8)}`,

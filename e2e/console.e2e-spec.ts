@@ -2,23 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  DeviceClient,
-  expectEventually,
-  freePort,
-  jmapSenderOf,
-  RegistryClient,
-  type RunningPlatform,
-  submitDraft,
-} from '@pushmail/testing';
-import { startSuitePlatform } from './support/e2e-platform.js';
+import { expectEventually, freePort, jmapSenderOf, submitDraft } from '@pushmail/testing';
+import { connectWhenKnown, useSuitePlatform } from './support/e2e-platform.js';
 
 const chromiumPath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const screenshots = 'test-artifacts/console';
 
 describe('the operations console', () => {
-  let platform: RunningPlatform;
-  let registry: RegistryClient;
   let browser: Browser;
   let page: Page;
   const run = randomUUID().slice(0, 8);
@@ -30,15 +20,14 @@ describe('the operations console', () => {
   const unreachable = `unreachable-${run}.example`;
   const [toKeep, toDrop] = [`keep@${unreachable}`, `drop@${unreachable}`];
 
-  beforeAll(async () => {
-    mkdirSync(screenshots, { recursive: true });
+  const suite = useSuitePlatform('console', async () => {
     const [push, mailbox, smtp, closed] = [
       await freePort(),
       await freePort(),
       await freePort(),
       await freePort(),
     ];
-    platform = await startSuitePlatform('console', {
+    return {
       mailDomains: ['example.com'],
       ports: { push, mailbox, smtp },
       serviceEnv: {
@@ -53,13 +42,16 @@ describe('the operations console', () => {
           QUEUE_POLL_MS: '200',
         },
       },
-    });
-    registry = new RegistryClient(platform.registryUrl, platform.adminToken);
+    };
+  });
+
+  beforeAll(async () => {
+    mkdirSync(screenshots, { recursive: true });
 
     const admin = async (method: string, path: string, body?: unknown) => {
-      const response = await fetch(`${platform.registryUrl}${path}`, {
+      const response = await fetch(`${suite.platform.registryUrl}${path}`, {
         method,
-        headers: { authorization: `Bearer ${platform.adminToken}`, 'content-type': 'application/json' },
+        headers: { authorization: `Bearer ${suite.platform.adminToken}`, 'content-type': 'application/json' },
         ...(body ? { body: JSON.stringify(body) } : {}),
       });
       expect(response.status, `${method} ${path}`).toBeLessThan(300);
@@ -74,12 +66,12 @@ describe('the operations console', () => {
     const account = async (name: string) => {
       const address = `${name}-${run}@example.com`;
       const password = `pw-${randomUUID()}`;
-      const created = await registry.createAccount(address, password);
+      const created = await suite.registry.createAccount(address, password);
       return { ...created, address, password };
     };
     const blocked = await account('blocked');
     blockedAccount = blocked;
-    const blockedDevice = await registry.registerDevice(blocked.address, blocked.password, {
+    const blockedDevice = await suite.registry.registerDevice(blocked.address, blocked.password, {
       deviceId: 'old-tablet',
     });
     await admin('PUT', `/admin/accounts/${blocked.accountId}/devices/${blockedDevice.deviceId}/access`, {
@@ -87,14 +79,16 @@ describe('the operations console', () => {
     });
 
     const waiting = await account('waiting');
-    const device = await registry.registerDevice(waiting.address, waiting.password, {
+    const device = await suite.registry.registerDevice(waiting.address, waiting.password, {
       deviceId: 'new-phone',
       model: quarantineModel,
     });
     quarantined = { accountId: waiting.accountId, deviceId: device.deviceId, address: waiting.address };
 
     const lost = await account('lost');
-    const lostDevice = await registry.registerDevice(lost.address, lost.password, { deviceId: 'lost-phone' });
+    const lostDevice = await suite.registry.registerDevice(lost.address, lost.password, {
+      deviceId: 'lost-phone',
+    });
     toWipe = {
       accountId: lost.accountId,
       deviceId: lostDevice.deviceId,
@@ -103,12 +97,10 @@ describe('the operations console', () => {
     };
 
     const sender = await account('sender');
-    const senderDevice = await registry.registerDevice(sender.address, sender.password, {
+    const senderDevice = await suite.registry.registerDevice(sender.address, sender.password, {
       deviceId: 'sending-phone',
     });
-    const client = await expectEventually(() =>
-      DeviceClient.connect(platform.websocketUrl, senderDevice.token),
-    );
+    const client = await connectWhenKnown(suite.platform, senderDevice.token);
     await submitDraft(await jmapSenderOf(client, sender), {
       to: [toKeep, toDrop],
       subject: 'Waits in the queue',
@@ -134,13 +126,12 @@ describe('the operations console', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await platform?.stop();
   });
 
   /** The deliveries waiting to go out, through operations as the console reads them. */
   async function waitingTo(recipient: string) {
-    const response = await fetch(`${platform.operationsUrl}/admin/queue?limit=500`, {
-      headers: { authorization: `Bearer ${platform.adminToken}` },
+    const response = await fetch(`${suite.platform.operationsUrl}/admin/queue?limit=500`, {
+      headers: { authorization: `Bearer ${suite.platform.adminToken}` },
     });
     const page = (await response.json()) as {
       deliveries: Array<{ recipient: string; status: string; attempts: number; cancelRequested: boolean }>;
@@ -149,25 +140,25 @@ describe('the operations console', () => {
   }
 
   async function api(path: string): Promise<Record<string, unknown>> {
-    const response = await fetch(`${platform.registryUrl}${path}`, {
-      headers: { authorization: `Bearer ${platform.adminToken}` },
+    const response = await fetch(`${suite.platform.registryUrl}${path}`, {
+      headers: { authorization: `Bearer ${suite.platform.adminToken}` },
     });
     return (await response.json()) as Record<string, unknown>;
   }
 
   it('asks for the admin token, refuses a wrong one and signs in with the right one', async () => {
-    await page.goto(`${platform.operationsUrl}/console/`);
+    await page.goto(`${suite.platform.operationsUrl}/console/`);
     const tokenField = page.getByLabel('Admin token');
     await tokenField.fill('not-the-admin-token-at-all-000000');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('refused');
     await page.screenshot({ path: `${screenshots}/01-login-refused.png` });
 
-    await tokenField.fill(platform.adminToken);
+    await tokenField.fill(suite.platform.adminToken);
     await tokenField.press('Enter');
     await page.getByRole('navigation', { name: 'Sections' }).waitFor();
     expect(await page.evaluate(() => sessionStorage.getItem('pushmail.adminToken'))).toBe(
-      platform.adminToken,
+      suite.platform.adminToken,
     );
     await page.getByRole('heading', { name: 'Accounts' }).waitFor();
     await page.screenshot({ path: `${screenshots}/02-accounts.png` });
@@ -219,8 +210,8 @@ describe('the operations console', () => {
   });
 
   it('runs the self-test and shows every hop with its time', async () => {
-    const other = await registry.createAccount(`selftest-${run}@example.com`, 'pw-selftest-console');
-    const device = await registry.registerDevice(other.address, 'pw-selftest-console', {
+    const other = await suite.registry.createAccount(`selftest-${run}@example.com`, 'pw-selftest-console');
+    const device = await suite.registry.registerDevice(other.address, 'pw-selftest-console', {
       deviceId: 'selftest-phone',
     });
     await page.getByRole('button', { name: 'Self-test' }).click();

@@ -6,14 +6,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  buildMessage,
-  expectEventually,
-  RegistryClient,
-  type RunningPlatform,
-  testKafka,
-} from '@pushmail/testing';
-import { deliver, kafkaBrokers, startSuitePlatform } from './support/e2e-platform.js';
+import { buildMessage, expectEventually, testKafka } from '@pushmail/testing';
+import { deliver, kafkaBrokers, useSuitePlatform } from './support/e2e-platform.js';
 
 const run = promisify(execFile);
 const MAIL_ARRIVED = 'pushmail.mail.arrived.v1';
@@ -51,10 +45,7 @@ describe('dead letters: a poison event is set aside, the partition moves on, and
   const group = `mailbox-dl-${randomBytes(5).toString('hex')}`;
   const kafka = testKafka('dead-letters-e2e', kafkaBrokers);
   const workDir = mkdtempSync(join(tmpdir(), 'pushmail-dead-letters-'));
-  let platform: RunningPlatform;
-  let db: pg.Client;
-
-  beforeAll(async () => {
+  const suite = useSuitePlatform('dead-letters', async () => {
     // The shared broker holds other runs' mail: this group starts at the end, not the beginning.
     const admin = kafka.admin();
     await admin.connect();
@@ -70,16 +61,17 @@ describe('dead letters: a poison event is set aside, the partition moves on, and
     } finally {
       await admin.disconnect();
     }
-    platform = await startSuitePlatform('dead-letters', {
-      serviceEnv: { mailbox: { MAILBOX_DELIVERY_GROUP: group } },
-    });
-    db = new pg.Client({ connectionString: platform.databaseUrl });
+    return { serviceEnv: { mailbox: { MAILBOX_DELIVERY_GROUP: group } } };
+  });
+  let db: pg.Client;
+
+  beforeAll(async () => {
+    db = new pg.Client({ connectionString: suite.platform.databaseUrl });
     await db.connect();
   });
 
   afterAll(async () => {
     await db?.end();
-    await platform?.stop();
     rmSync(workDir, { recursive: true, force: true });
   });
 
@@ -92,9 +84,8 @@ describe('dead letters: a poison event is set aside, the partition moves on, and
   }
 
   it('dead-letters a malformed mail-arrived event with its reason, stores later mail, and stores the fixed-up replay', async () => {
-    const registry = new RegistryClient(platform.registryUrl, platform.adminToken);
     const address = `poison-${randomUUID().slice(0, 8)}@example.com`;
-    const { accountId } = await registry.createAccount(address, 'a long enough password');
+    const { accountId } = await suite.registry.createAccount(address, 'a long enough password');
 
     const raw = buildMessage({
       from: 'sender@elsewhere.example',
@@ -138,7 +129,7 @@ describe('dead letters: a poison event is set aside, the partition moves on, and
     expect(JSON.parse(Buffer.from(letter!.valueBase64, 'base64').toString('utf8'))).toEqual(event);
 
     // Same key, same partition: a later mail is stored only if the consumer moved past the poison.
-    await deliver(platform, address, 'after the poison', { text: 'later' });
+    await deliver(suite.platform, address, 'after the poison', { text: 'later' });
     await expectEventually(async () => expect(await subjectsOf(accountId)).toEqual(['after the poison']), {
       timeoutMs: 30_000,
     });

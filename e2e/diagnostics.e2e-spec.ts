@@ -5,14 +5,13 @@ import { createServer as createTcpServer, connect, type Server, type Socket } fr
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeviceClient, expectEventually, freePort } from '@pushmail/testing';
 import {
-  DeviceClient,
-  expectEventually,
-  freePort,
-  RegistryClient,
-  type RunningPlatform,
-} from '@pushmail/testing';
-import { deliver, newAccount as newAccountOf, startSuitePlatform } from './support/e2e-platform.js';
+  connectWhenKnown,
+  deliver,
+  newAccount as newAccountOf,
+  useSuitePlatform,
+} from './support/e2e-platform.js';
 import {
   eventuallyFinding as eventuallyFindingOf,
   findingsOf as findingsOfDevice,
@@ -43,14 +42,9 @@ interface SelfTestReport {
 }
 
 describe('device diagnostics: trail, findings and the self-test', () => {
-  let platform: RunningPlatform;
-  let registry: RegistryClient;
-  let proxy: IdleCuttingProxy;
-  let admin: AdminCall;
-
-  beforeAll(async () => {
+  const suite = useSuitePlatform('diagnostics', async () => {
     const [smtp, push] = [await freePort(), await freePort()];
-    platform = await startSuitePlatform('diagnostics', {
+    return {
       mailDomains: ['example.com'],
       ports: { smtp, push },
       serviceEnv: {
@@ -68,18 +62,21 @@ describe('device diagnostics: trail, findings and the self-test', () => {
           SELFTEST_JMAP_WS_URL: `ws://127.0.0.1:${push}/jmap/ws`,
         },
       },
-    });
-    registry = new RegistryClient(platform.registryUrl, platform.adminToken);
-    admin = operationsAdmin(platform);
-    proxy = await IdleCuttingProxy.start(platform.ports.push, PROXY_IDLE_MS);
-  }, 240_000);
+    };
+  });
+  let proxy: IdleCuttingProxy;
+  let admin: AdminCall;
+
+  beforeAll(async () => {
+    admin = operationsAdmin(suite.platform);
+    proxy = await IdleCuttingProxy.start(suite.platform.ports.push, PROXY_IDLE_MS);
+  });
 
   afterAll(async () => {
     await proxy?.stop();
-    await platform?.stop();
   });
 
-  const newAccount = () => newAccountOf(registry, { prefix: 'diag' });
+  const newAccount = () => newAccountOf(suite.registry, { prefix: 'diag' });
 
   const findingsOf = (accountId: string, deviceId: string) => findingsOfDevice(admin, accountId, deviceId);
   const eventuallyFinding = (
@@ -89,10 +86,6 @@ describe('device diagnostics: trail, findings and the self-test', () => {
     until?: (finding: Finding) => boolean,
   ) => eventuallyFindingOf(admin, accountId, deviceId, code, until);
 
-  function connectWhenKnown(url: string, token: string): Promise<DeviceClient> {
-    return expectEventually(() => DeviceClient.connect(url, token), { timeoutMs: 10_000, intervalMs: 50 });
-  }
-
   /** Connects `times` times in a row, each time doing `whileOpen` (if given) and closing again. */
   async function connectTimes(
     token: string,
@@ -100,7 +93,7 @@ describe('device diagnostics: trail, findings and the self-test', () => {
     whileOpen: (client: DeviceClient) => Promise<unknown> = async () => undefined,
   ): Promise<void> {
     for (let attempt = 0; attempt < times; attempt += 1) {
-      const client = await connectWhenKnown(platform.websocketUrl, token);
+      const client = await connectWhenKnown(suite.platform, token);
       await whileOpen(client);
       client.close();
       await client.waitForClose();
@@ -109,7 +102,7 @@ describe('device diagnostics: trail, findings and the self-test', () => {
 
   it('names a middlebox that cuts idle sockets before the first ping, with the observed lifetime and the interval to set', async () => {
     const { address, password, accountId } = await newAccount();
-    const device = await registry.registerDevice(address, password, { deviceId: 'cut-phone' });
+    const device = await suite.registry.registerDevice(address, password, { deviceId: 'cut-phone' });
     const throughProxy = `ws://127.0.0.1:${proxy.port}/jmap/ws`;
     for (let attempt = 0; attempt < 3; attempt += 1) {
       const client = await connectWhenKnown(throughProxy, device.token);
@@ -136,8 +129,8 @@ describe('device diagnostics: trail, findings and the self-test', () => {
 
   it('reports a device that keeps connecting without acknowledging its policy', async () => {
     const { address, password, accountId } = await newAccount();
-    const policyId = await registry.requirePin(accountId);
-    const device = await registry.registerDevice(address, password, { deviceId: 'stubborn-phone' });
+    const policyId = await suite.registry.requirePin(accountId);
+    const device = await suite.registry.registerDevice(address, password, { deviceId: 'stubborn-phone' });
     await connectTimes(device.token, 2, (client) => client.request([['Core/echo', { hello: true }, 'e']]));
     const finding = await eventuallyFinding(
       accountId,
@@ -159,10 +152,15 @@ describe('device diagnostics: trail, findings and the self-test', () => {
       access: 'quarantined',
     });
     expect(rule.status).toBe(201);
-    const quarantined = await registry.registerDevice(address, password, { deviceId: 'new-phone', model });
-    await registry.registerDevice(address, password, { deviceId: 'phone-2' });
-    await registry.registerDevice(address, password, { deviceId: 'phone-3' });
-    await expect(registry.registerDevice(address, password, { deviceId: 'phone-4' })).rejects.toThrow(/403/);
+    const quarantined = await suite.registry.registerDevice(address, password, {
+      deviceId: 'new-phone',
+      model,
+    });
+    await suite.registry.registerDevice(address, password, { deviceId: 'phone-2' });
+    await suite.registry.registerDevice(address, password, { deviceId: 'phone-3' });
+    await expect(suite.registry.registerDevice(address, password, { deviceId: 'phone-4' })).rejects.toThrow(
+      /403/,
+    );
 
     const diagnosis = await findingsOf(accountId, quarantined.deviceId);
     expect(diagnosis.findings.find((finding) => finding.code === 'quarantined')?.evidence).toMatchObject({
@@ -179,8 +177,8 @@ describe('device diagnostics: trail, findings and the self-test', () => {
       {
         env: {
           ...process.env,
-          PUSHMAIL_ADMIN_TOKEN: platform.adminToken,
-          PUSHMAIL_ADMIN_URL: platform.operationsUrl,
+          PUSHMAIL_ADMIN_TOKEN: suite.platform.adminToken,
+          PUSHMAIL_ADMIN_URL: suite.platform.operationsUrl,
         },
       },
     );
@@ -198,14 +196,14 @@ describe('device diagnostics: trail, findings and the self-test', () => {
 
   it('reports repeated refused connections of a blocked device', async () => {
     const { address, password, accountId } = await newAccount();
-    const device = await registry.registerDevice(address, password, { deviceId: 'blocked-phone' });
+    const device = await suite.registry.registerDevice(address, password, { deviceId: 'blocked-phone' });
     const blocked = await admin('PUT', `/admin/accounts/${accountId}/devices/${device.deviceId}/access`, {
       access: 'blocked',
     });
     expect(blocked.status).toBe(200);
     for (let attempt = 0; attempt < 3; attempt += 1) {
       await expectEventually(
-        () => expect(DeviceClient.connect(platform.websocketUrl, device.token)).rejects.toThrow(/403/),
+        () => expect(DeviceClient.connect(suite.platform.websocketUrl, device.token)).rejects.toThrow(/403/),
         {
           timeoutMs: 10_000,
           intervalMs: 50,
@@ -227,9 +225,9 @@ describe('device diagnostics: trail, findings and the self-test', () => {
 
   it('reports a client that opens and ends its own connections in a loop as reconnecting abusively, not as a network cut', async () => {
     const { address, password, accountId } = await newAccount();
-    const device = await registry.registerDevice(address, password, { deviceId: 'storm-phone' });
+    const device = await suite.registry.registerDevice(address, password, { deviceId: 'storm-phone' });
     for (let attempt = 0; attempt < 12; attempt += 1) {
-      const client = await connectWhenKnown(platform.websocketUrl, device.token);
+      const client = await connectWhenKnown(suite.platform, device.token);
       // Half with a close frame, half dropped with none, as a client killed mid-loop would.
       if (attempt % 2 === 0) client.close();
       else client.terminate();
@@ -250,10 +248,10 @@ describe('device diagnostics: trail, findings and the self-test', () => {
 
   it('reports an account locked after repeated failed sign-ins', async () => {
     const { address, password, accountId } = await newAccount();
-    const device = await registry.registerDevice(address, password, { deviceId: 'locked-phone' });
+    const device = await suite.registry.registerDevice(address, password, { deviceId: 'locked-phone' });
     for (let attempt = 0; attempt < 3; attempt += 1) {
       await expect(
-        registry.registerDevice(address, 'wrong-password', { deviceId: 'locked-phone' }),
+        suite.registry.registerDevice(address, 'wrong-password', { deviceId: 'locked-phone' }),
       ).rejects.toThrow(/401|429/);
     }
     const finding = await eventuallyFinding(accountId, device.deviceId, 'authFailures');
@@ -264,12 +262,15 @@ describe('device diagnostics: trail, findings and the self-test', () => {
 
   it('reports pushes a device received but never fetched', async () => {
     const { address, password, accountId } = await newAccount();
-    const device = await registry.registerDevice(address, password, { deviceId: 'lazy-phone' });
-    const client = await connectWhenKnown(platform.websocketUrl, device.token);
+    const device = await suite.registry.registerDevice(address, password, { deviceId: 'lazy-phone' });
+    const client = await connectWhenKnown(suite.platform, device.token);
     try {
       client.enablePush(undefined, null);
       await client.request([['Core/echo', {}, 'e']]);
-      await deliver(platform, address, 'unread', { from: 'bob@elsewhere.example', text: 'never fetched' });
+      await deliver(suite.platform, address, 'unread', {
+        from: 'bob@elsewhere.example',
+        text: 'never fetched',
+      });
       await client.nextStateChange(10_000);
       const finding = await eventuallyFinding(accountId, device.deviceId, 'pushesNotFetched');
       expect(finding.evidence['pushes']).toBeGreaterThanOrEqual(1);
@@ -280,9 +281,9 @@ describe('device diagnostics: trail, findings and the self-test', () => {
 
   it('records JMAP requests over HTTP by method name, with their result and duration', async () => {
     const { address, password, accountId } = await newAccount();
-    const device = await registry.registerDevice(address, password, { deviceId: 'http-laptop' });
+    const device = await suite.registry.registerDevice(address, password, { deviceId: 'http-laptop' });
     const call = (methodCalls: unknown[]) =>
-      fetch(`http://${platform.host}:${platform.ports.push}/jmap/api`, {
+      fetch(`http://${suite.platform.host}:${suite.platform.ports.push}/jmap/api`, {
         method: 'POST',
         headers: { authorization: `Bearer ${device.token}`, 'content-type': 'application/json' },
         body: JSON.stringify({
@@ -338,8 +339,8 @@ describe('device diagnostics: trail, findings and the self-test', () => {
 
   it('reports a partnership not connected for longer than the stale limit', async () => {
     const { address, password, accountId } = await newAccount();
-    const device = await registry.registerDevice(address, password, { deviceId: 'drawer-phone' });
-    const client = new pg.Client({ connectionString: platform.databaseUrl });
+    const device = await suite.registry.registerDevice(address, password, { deviceId: 'drawer-phone' });
+    const client = new pg.Client({ connectionString: suite.platform.databaseUrl });
     await client.connect();
     try {
       await client.query(
@@ -356,8 +357,8 @@ describe('device diagnostics: trail, findings and the self-test', () => {
 
   it('follows a mail through every hop on a healthy platform, then names the store when mailbox is down', async () => {
     const { address, password, accountId } = await newAccount();
-    const device = await registry.registerDevice(address, password, { deviceId: 'selftest-phone' });
-    await connectWhenKnown(platform.websocketUrl, device.token).then((client) => client.close());
+    const device = await suite.registry.registerDevice(address, password, { deviceId: 'selftest-phone' });
+    await connectWhenKnown(suite.platform, device.token).then((client) => client.close());
 
     const healthy = await admin<SelfTestReport>('POST', '/admin/selftest', {
       accountId,
@@ -386,8 +387,8 @@ describe('device diagnostics: trail, findings and the self-test', () => {
       {
         env: {
           ...process.env,
-          PUSHMAIL_ADMIN_TOKEN: platform.adminToken,
-          PUSHMAIL_ADMIN_URL: platform.operationsUrl,
+          PUSHMAIL_ADMIN_TOKEN: suite.platform.adminToken,
+          PUSHMAIL_ADMIN_URL: suite.platform.operationsUrl,
           PUSHMAIL_DEVICE_TOKEN: device.token,
         },
       },
@@ -395,7 +396,7 @@ describe('device diagnostics: trail, findings and the self-test', () => {
     expect(cli.stdout).toContain('every hop answered');
     expect(cli.stdout).toMatch(/ok +fetch/);
 
-    await platform.stopService('mailbox');
+    await suite.platform.stopService('mailbox');
     try {
       const broken = await admin<SelfTestReport>('POST', '/admin/selftest', {
         accountId,
@@ -408,12 +409,12 @@ describe('device diagnostics: trail, findings and the self-test', () => {
       expect(broken.body.hops.find((hop) => hop.name === 'kafka')?.ok).toBe(true);
       expect(broken.body.diagnosis).toContain('mailbox');
     } finally {
-      await platform.startService('mailbox');
+      await suite.platform.startService('mailbox');
     }
   }, 120_000);
 
   it('refuses the diagnostics API without the admin credential', async () => {
-    const response = await fetch(`${platform.operationsUrl}/admin/findings`);
+    const response = await fetch(`${suite.platform.operationsUrl}/admin/findings`);
     expect(response.status).toBe(401);
   });
 });

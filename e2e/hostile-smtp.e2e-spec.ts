@@ -6,13 +6,11 @@ import {
   buildMessage,
   expectEventually,
   isolatedDeliveryGroup,
-  RegistryClient,
   sendMail,
   SmtpSession,
-  type RunningPlatform,
   waitForRecipient,
 } from '@pushmail/testing';
-import { kafkaBrokers, startSuitePlatform } from './support/e2e-platform.js';
+import { kafkaBrokers, useSuitePlatform } from './support/e2e-platform.js';
 
 const MAX_MESSAGE_BYTES = 512 * 1024;
 const MAX_RECIPIENTS = 3;
@@ -89,46 +87,41 @@ class RawClient {
 }
 
 describe('SMTP ingest under hostile clients', () => {
-  let platform: RunningPlatform;
+  const suite = useSuitePlatform('hostile-smtp', async () => ({
+    serviceEnv: {
+      mailbox: { MAILBOX_DELIVERY_GROUP: await isolatedDeliveryGroup(kafkaBrokers, 'mailbox-hostile-smtp') },
+      ingest: {
+        SMTP_MAX_MESSAGE_BYTES: String(MAX_MESSAGE_BYTES),
+        SMTP_MAX_RECIPIENTS: String(MAX_RECIPIENTS),
+        SMTP_MAX_CLIENTS: String(MAX_CLIENTS),
+        SMTP_SOCKET_TIMEOUT_MS: String(SOCKET_TIMEOUT_MS),
+        SMTP_DATA_TIMEOUT_MS: String(DATA_TIMEOUT_MS),
+        SMTP_MAX_ERRORS: String(MAX_ERRORS),
+        SMTP_ERROR_DELAY_MS: '20',
+        POSTMASTER_ACCOUNT,
+      },
+    },
+  }));
   let db: pg.Client;
-  let registry: RegistryClient;
   let address: string;
   let accountId: string;
   /** Marker text of every message answered 250 for `accountId`: each must be stored. */
   const accepted: string[] = [];
 
   beforeAll(async () => {
-    const group = await isolatedDeliveryGroup(kafkaBrokers, 'mailbox-hostile-smtp');
-    platform = await startSuitePlatform('hostile-smtp', {
-      serviceEnv: {
-        mailbox: { MAILBOX_DELIVERY_GROUP: group },
-        ingest: {
-          SMTP_MAX_MESSAGE_BYTES: String(MAX_MESSAGE_BYTES),
-          SMTP_MAX_RECIPIENTS: String(MAX_RECIPIENTS),
-          SMTP_MAX_CLIENTS: String(MAX_CLIENTS),
-          SMTP_SOCKET_TIMEOUT_MS: String(SOCKET_TIMEOUT_MS),
-          SMTP_DATA_TIMEOUT_MS: String(DATA_TIMEOUT_MS),
-          SMTP_MAX_ERRORS: String(MAX_ERRORS),
-          SMTP_ERROR_DELAY_MS: '20',
-          POSTMASTER_ACCOUNT,
-        },
-      },
-    });
-    db = new pg.Client({ connectionString: platform.databaseUrl });
+    db = new pg.Client({ connectionString: suite.platform.databaseUrl });
     await db.connect();
-    registry = new RegistryClient(platform.registryUrl, platform.adminToken);
     ({ address, accountId } = await newAccount());
   });
 
   afterAll(async () => {
     await db?.end();
-    await platform?.stop();
   });
 
   async function newAccount(): Promise<{ address: string; accountId: string }> {
     const newAddress = `hostile-${randomUUID().slice(0, 8)}@example.com`;
-    const { accountId: id } = await registry.createAccount(newAddress, 'a long enough password');
-    await waitForRecipient(platform.smtp, newAddress);
+    const { accountId: id } = await suite.registry.createAccount(newAddress, 'a long enough password');
+    await waitForRecipient(suite.platform.smtp, newAddress);
     return { address: newAddress, accountId: id };
   }
 
@@ -137,7 +130,7 @@ describe('SMTP ingest under hostile clients', () => {
     marker: string,
     to = address,
   ): Promise<number | undefined> {
-    const result = await sendMail(platform.smtp.host, platform.smtp.port, {
+    const result = await sendMail(suite.platform.smtp.host, suite.platform.smtp.port, {
       from: 'hostile@elsewhere.example',
       to: [to],
       message,
@@ -162,10 +155,12 @@ describe('SMTP ingest under hostile clients', () => {
       marker,
     );
     expect(code).toBe(250);
-    const ingest = platform.processes.get('ingest')!;
+    const ingest = suite.platform.processes.get('ingest')!;
     expect(ingest.exitCode).toBeNull();
     expect(ingest.signalCode).toBeNull();
-    expect((await fetch(`http://${platform.host}:${platform.ports.ingest}/health/ready`)).status).toBe(200);
+    expect(
+      (await fetch(`http://${suite.platform.host}:${suite.platform.ports.ingest}/health/ready`)).status,
+    ).toBe(200);
   }
 
   it('accepts and keeps malformed and truncated MIME', async () => {
@@ -229,7 +224,7 @@ describe('SMTP ingest under hostile clients', () => {
   });
 
   it('answers 552 to a message that grows past the limit during DATA without a SIZE declaration, in the same session as a good one', async () => {
-    const { session } = await SmtpSession.open(platform.smtp.host, platform.smtp.port);
+    const { session } = await SmtpSession.open(suite.platform.smtp.host, suite.platform.smtp.port);
     try {
       expect((await session.command('EHLO big.example')).code).toBe(250);
       expect((await session.command('MAIL FROM:<big@elsewhere.example>')).code).toBe(250);
@@ -254,7 +249,7 @@ describe('SMTP ingest under hostile clients', () => {
 
   it('answers 452 past the recipient limit and 550 to unknown recipients, and delivers to the ones accepted', async () => {
     const others = [await newAccount(), await newAccount(), await newAccount()];
-    const { session } = await SmtpSession.open(platform.smtp.host, platform.smtp.port);
+    const { session } = await SmtpSession.open(suite.platform.smtp.host, suite.platform.smtp.port);
     const marker = `recipients-${randomUUID()}`;
     try {
       await session.command('EHLO many.example');
@@ -298,7 +293,7 @@ describe('SMTP ingest under hostile clients', () => {
   });
 
   it('answers commands out of order with 503 and keeps the session usable', async () => {
-    const { session } = await SmtpSession.open(platform.smtp.host, platform.smtp.port);
+    const { session } = await SmtpSession.open(suite.platform.smtp.host, suite.platform.smtp.port);
     try {
       expect((await session.command('DATA')).code).toBe(503);
       await session.command('EHLO order.example');
@@ -317,7 +312,7 @@ describe('SMTP ingest under hostile clients', () => {
   });
 
   it('answers every command of a pipelined flood in order, then still takes mail on that session', async () => {
-    const client = await RawClient.open(platform.smtp.port);
+    const client = await RawClient.open(suite.platform.smtp.port);
     try {
       await client.waitForReplies(1);
       const flood = 3000;
@@ -342,7 +337,7 @@ describe('SMTP ingest under hostile clients', () => {
   });
 
   it('cuts off a client sending binary garbage instead of commands', async () => {
-    const client = await RawClient.open(platform.smtp.port);
+    const client = await RawClient.open(suite.platform.smtp.port);
     try {
       await client.waitForReplies(1);
       for (let line = 0; line < 30 && !client.isClosed; line += 1) {
@@ -364,7 +359,7 @@ describe('SMTP ingest under hostile clients', () => {
   });
 
   it('times out a client that stalls in the middle of DATA, keeping nothing of it', async () => {
-    const client = await RawClient.open(platform.smtp.port);
+    const client = await RawClient.open(suite.platform.smtp.port);
     const marker = `stalled-${randomUUID()}`;
     try {
       await client.waitForReplies(1);
@@ -386,7 +381,7 @@ describe('SMTP ingest under hostile clients', () => {
 
   it(`refuses connections past SMTP_MAX_CLIENTS (${MAX_CLIENTS}) with 421 and serves again once they close`, async () => {
     const clients = await Promise.all(
-      Array.from({ length: MAX_CLIENTS + 10 }, () => RawClient.open(platform.smtp.port)),
+      Array.from({ length: MAX_CLIENTS + 10 }, () => RawClient.open(suite.platform.smtp.port)),
     );
     try {
       const greetings = await Promise.all(
@@ -405,7 +400,7 @@ describe('SMTP ingest under hostile clients', () => {
   });
 
   it('closes with 421 4.4.2 a DATA trickled one byte at a time past its total time, storing nothing of it', async () => {
-    const client = await RawClient.open(platform.smtp.port);
+    const client = await RawClient.open(suite.platform.smtp.port);
     const marker = `trickled-${randomUUID()}`;
     try {
       await client.waitForReplies(1);
@@ -431,7 +426,7 @@ describe('SMTP ingest under hostile clients', () => {
   });
 
   it(`closes with 421 4.7.0 a session that guesses recipients past its error budget (${MAX_ERRORS})`, async () => {
-    const client = await RawClient.open(platform.smtp.port);
+    const client = await RawClient.open(suite.platform.smtp.port);
     try {
       await client.waitForReplies(1);
       client.write('EHLO guesser.example\r\nMAIL FROM:<guess@elsewhere.example>\r\n');
@@ -449,7 +444,7 @@ describe('SMTP ingest under hostile clients', () => {
   });
 
   it('answers 555 to unknown MAIL FROM parameters and 553 5.6.7 to a UTF-8 sender without SMTPUTF8', async () => {
-    const { session } = await SmtpSession.open(platform.smtp.host, platform.smtp.port);
+    const { session } = await SmtpSession.open(suite.platform.smtp.host, suite.platform.smtp.port);
     try {
       const ehlo = await session.command('EHLO params.example');
       expect(ehlo.message).toContain('SMTPUTF8');
@@ -467,13 +462,13 @@ describe('SMTP ingest under hostile clients', () => {
   });
 
   it('accepts postmaster@ of a hosted domain and stores it for the postmaster account', async () => {
-    const { accountId: postmasterId } = await registry.createAccount(
+    const { accountId: postmasterId } = await suite.registry.createAccount(
       POSTMASTER_ACCOUNT,
       'a long enough password',
     );
-    await waitForRecipient(platform.smtp, POSTMASTER_ACCOUNT);
+    await waitForRecipient(suite.platform.smtp, POSTMASTER_ACCOUNT);
     const marker = `abuse-report-${randomUUID()}`;
-    const result = await sendMail(platform.smtp.host, platform.smtp.port, {
+    const result = await sendMail(suite.platform.smtp.host, suite.platform.smtp.port, {
       from: 'reporter@elsewhere.example',
       to: ['PostMaster@example.com'],
       message: buildMessage({

@@ -5,18 +5,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildMessage,
-  DeviceClient,
   expectEventually,
   RegistryClient,
   sendMail,
-  requiredEnv,
   startPlatform,
   type Invocation,
   type RunningPlatform,
 } from '@pushmail/testing';
 import { brokerPorts, startLocalKafka, type LocalKafka } from '@pushmail/infra';
-
-const databaseUrl = requiredEnv('DATABASE_URL');
+import { connectWhenKnown, databaseUrl } from './support/e2e-platform.js';
 
 interface SelfTestReport {
   ok: boolean;
@@ -63,7 +60,7 @@ describe('the platform while Kafka is down', () => {
     const device = await registry.registerDevice(address, 'a long enough password', {
       deviceId: `${name}-phone`,
     });
-    const client = await expectEventually(() => DeviceClient.connect(platform.websocketUrl, device.token));
+    const client = await connectWhenKnown(platform, device.token);
     return { address, accountId, device, client };
   };
 

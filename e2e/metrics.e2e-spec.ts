@@ -9,17 +9,15 @@ import {
 import {
   expectEventually,
   isolatedDeliveryGroup,
-  RegistryClient,
   scrapeMetrics,
-  type RunningPlatform,
   type ScrapedMetrics,
 } from '@pushmail/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   connectedDevice,
   deliverAndAwaitPush,
   kafkaBrokers,
-  startSuitePlatform,
+  useSuitePlatform,
 } from './support/e2e-platform.js';
 
 type Service = 'ingest' | 'mailbox' | 'push-delivery' | 'device-registry' | 'operations';
@@ -99,44 +97,37 @@ const expectations: Record<Service, Expected[]> = {
 };
 
 describe('metrics: every service shows the push path on /metrics', () => {
-  let platform: RunningPlatform;
-  let registry: RegistryClient;
-
-  beforeAll(async () => {
-    platform = await startSuitePlatform('metrics', {
-      serviceEnv: { mailbox: { MAILBOX_DELIVERY_GROUP: await isolatedDeliveryGroup(kafkaBrokers) } },
-    });
-    registry = new RegistryClient(platform.registryUrl, platform.adminToken);
-  });
-
-  afterAll(async () => {
-    await platform?.stop();
-  });
+  const suite = useSuitePlatform('metrics', async () => ({
+    serviceEnv: { mailbox: { MAILBOX_DELIVERY_GROUP: await isolatedDeliveryGroup(kafkaBrokers) } },
+  }));
 
   const metricsUrl = (service: Service): string => {
     const port = {
-      ingest: platform.ports.ingest,
-      mailbox: platform.ports.mailbox,
-      'push-delivery': platform.ports.push,
-      'device-registry': platform.ports.registry,
-      operations: platform.ports.operations,
+      ingest: suite.platform.ports.ingest,
+      mailbox: suite.platform.ports.mailbox,
+      'push-delivery': suite.platform.ports.push,
+      'device-registry': suite.platform.ports.registry,
+      operations: suite.platform.ports.operations,
     }[service];
-    return `http://${platform.host}:${port}`;
+    return `http://${suite.platform.host}:${port}`;
   };
 
   it('moves the series of every hop when a mail reaches a connected device, and of the device events', async () => {
-    const device = await connectedDevice(platform, registry, 'metrics');
+    const device = await connectedDevice(suite.platform, suite.registry, 'metrics');
     const { accountId, deviceId, client } = device;
     try {
-      await deliverAndAwaitPush(platform, device, 'metered');
+      await deliverAndAwaitPush(suite.platform, device, 'metered');
 
       // Waited for before asking: the command can reach the socket before the answer reaches the test.
       const wiped = client.waitFor((message) => message['@type'] === 'DeviceWipe', 10_000);
       const wipe = await fetch(
-        `${platform.registryUrl}/admin/accounts/${accountId}/devices/${deviceId}/wipe`,
+        `${suite.platform.registryUrl}/admin/accounts/${accountId}/devices/${deviceId}/wipe`,
         {
           method: 'POST',
-          headers: { authorization: `Bearer ${platform.adminToken}`, 'content-type': 'application/json' },
+          headers: {
+            authorization: `Bearer ${suite.platform.adminToken}`,
+            'content-type': 'application/json',
+          },
           body: JSON.stringify({ kind: 'account', requestedBy: 'metrics test' }),
         },
       );

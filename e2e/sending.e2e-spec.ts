@@ -1,11 +1,11 @@
 import { CORE_CAPABILITY, MAIL_CAPABILITY, SUBMISSION_CAPABILITY } from '@pushmail/jmap';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { expectEventually, type Invocation, type RunningPlatform } from '@pushmail/testing';
+import { expectEventually, type Invocation } from '@pushmail/testing';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accountWithDevices, type JmapAccount } from './jmap-client-kit.js';
-import { pushUrlOf, startSuitePlatform } from './support/e2e-platform.js';
+import { pushUrlOf, useSuitePlatform } from './support/e2e-platform.js';
 
 const using = [CORE_CAPABILITY, MAIL_CAPABILITY, SUBMISSION_CAPABILITY];
 const remoteDomain = 'remote.example';
@@ -17,15 +17,51 @@ interface Received {
 }
 
 describe('Sending from a device', () => {
-  let platform: RunningPlatform;
   let mx: SMTPServer;
   const received: Received[] = [];
   let alice: JmapAccount;
   let bob: JmapAccount;
   let roles: Record<string, string>;
 
+  // Registered before the platform's hooks, so the remote MX closes after the services stopped.
+  afterAll(async () => {
+    await new Promise<void>((resolve) => (mx ? mx.close(() => resolve()) : resolve()));
+  });
+  const suite = useSuitePlatform('sending', async () => {
+    mx = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      logger: false,
+      onRcptTo(address, _session, callback) {
+        if (address.address.startsWith('refuse')) {
+          const error = new Error('5.1.1 no such mailbox') as Error & { responseCode: number };
+          error.responseCode = 550;
+          return callback(error);
+        }
+        return callback();
+      },
+      onData(stream, session, callback) {
+        const chunks: Buffer[] = [];
+        stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+        stream.on('end', () => {
+          received.push({
+            mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+            rcptTo: session.envelope.rcptTo.map((rcpt) => rcpt.address),
+            raw: Buffer.concat(chunks).toString(),
+          });
+          callback();
+        });
+      },
+    });
+    await new Promise<void>((resolve) => mx.listen(0, '127.0.0.1', () => resolve()));
+    const port = (mx.server.address() as AddressInfo).port;
+    return {
+      serviceEnv: { outbound: { MX_OVERRIDES: `${remoteDomain}=127.0.0.1:${port}`, QUEUE_POLL_MS: '200' } },
+    };
+  });
+
   const call = async (account: JmapAccount, methodCalls: Invocation[]): Promise<Invocation[]> => {
-    const response = await fetch(`${pushUrlOf(platform)}/jmap/api`, {
+    const response = await fetch(`${pushUrlOf(suite.platform)}/jmap/api`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${account.devices[0]!.token}` },
       body: JSON.stringify({ using, methodCalls }),
@@ -105,49 +141,14 @@ describe('Sending from a device', () => {
   };
 
   beforeAll(async () => {
-    mx = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      logger: false,
-      onRcptTo(address, _session, callback) {
-        if (address.address.startsWith('refuse')) {
-          const error = new Error('5.1.1 no such mailbox') as Error & { responseCode: number };
-          error.responseCode = 550;
-          return callback(error);
-        }
-        return callback();
-      },
-      onData(stream, session, callback) {
-        const chunks: Buffer[] = [];
-        stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-        stream.on('end', () => {
-          received.push({
-            mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-            rcptTo: session.envelope.rcptTo.map((rcpt) => rcpt.address),
-            raw: Buffer.concat(chunks).toString(),
-          });
-          callback();
-        });
-      },
-    });
-    await new Promise<void>((resolve) => mx.listen(0, '127.0.0.1', () => resolve()));
-    const port = (mx.server.address() as AddressInfo).port;
-    platform = await startSuitePlatform('sending', {
-      serviceEnv: { outbound: { MX_OVERRIDES: `${remoteDomain}=127.0.0.1:${port}`, QUEUE_POLL_MS: '200' } },
-    });
-    alice = await accountWithDevices(platform, 1);
-    bob = await accountWithDevices(platform, 1);
+    alice = await accountWithDevices(suite.platform, 1);
+    bob = await accountWithDevices(suite.platform, 1);
     const mailboxes = (await one(alice, 'Mailbox/get', { ids: null }))['list'] as Array<{
       id: string;
       role: string;
     }>;
     roles = Object.fromEntries(mailboxes.map((mailbox) => [mailbox.role, mailbox.id]));
   }, 300_000);
-
-  afterAll(async () => {
-    await platform?.stop();
-    await new Promise<void>((resolve) => (mx ? mx.close(() => resolve()) : resolve()));
-  });
 
   it('delivers a submission to a remote MX host and to a hosted account, and reports both delivered', async () => {
     const subject = `Lunch ${randomUUID().slice(0, 8)}`;
@@ -181,7 +182,7 @@ describe('Sending from a device', () => {
 
   it('refuses to send from an address the account does not own', async () => {
     const result = await one(alice, 'Identity/set', {
-      create: { spoof: { email: `ceo@${platform.mailDomains[0]}` } },
+      create: { spoof: { email: `ceo@${suite.platform.mailDomains[0]}` } },
     });
     expect(result['notCreated']).toMatchObject({ spoof: { type: 'forbiddenFrom' } });
   });

@@ -1,48 +1,38 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { child, childText, children } from '@pushmail/activesync';
 import {
   EasClient,
   expectEventually,
-  RegistryClient,
   SpanCollector,
   type CollectedSpan,
   syncCollectionOf,
-  type RunningPlatform,
 } from '@pushmail/testing';
 import {
   connectedDevice,
   deliver,
   deliverAndAwaitPush,
   newAccount,
-  startSuitePlatform,
+  useSuitePlatform,
 } from './support/e2e-platform.js';
 
 describe('tracing one mail across the services', () => {
   const collector = new SpanCollector();
-  let platform: RunningPlatform;
-  let registry: RegistryClient;
-
-  beforeAll(async () => {
-    const endpoint = await collector.listen();
-    platform = await startSuitePlatform('tracing', {
-      mailDomains: ['example.com'],
-      env: { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' },
-      serviceEnv: { 'push-delivery': { TRAIL_FLUSH_MS: '100' } },
-    });
-    registry = new RegistryClient(platform.registryUrl, platform.adminToken);
-  });
-
+  // Registered before the platform's hooks, so it closes after the services stopped exporting.
   afterAll(async () => {
-    await platform?.stop();
     await collector.close();
   });
+  const suite = useSuitePlatform('tracing', async () => ({
+    mailDomains: ['example.com'],
+    env: { OTEL_EXPORTER_OTLP_ENDPOINT: await collector.listen(), OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' },
+    serviceEnv: { 'push-delivery': { TRAIL_FLUSH_MS: '100' } },
+  }));
 
   it('follows a mail from the SMTP session through the mailbox and the push to the device trail in one trace', async () => {
-    const device = await connectedDevice(platform, registry);
+    const device = await connectedDevice(suite.platform, suite.registry);
     const { accountId, client } = device;
     try {
-      await deliverAndAwaitPush(platform, device, 'Traced', 'Follow me.');
+      await deliverAndAwaitPush(suite.platform, device, 'Traced', 'Follow me.');
     } finally {
       client.close();
     }
@@ -83,8 +73,8 @@ describe('tracing one mail across the services', () => {
   });
 
   it('answers an ActiveSync Ping in the trace of the mail that woke it', async () => {
-    const { accountId, address, password } = await newAccount(registry, { prefix: 'eastrace' });
-    const phone = new EasClient(platform.activesyncUrl, {
+    const { accountId, address, password } = await newAccount(suite.registry, { prefix: 'eastrace' });
+    const phone = new EasClient(suite.platform.activesyncUrl, {
       address,
       password,
       deviceId: `EAS${randomUUID().slice(0, 8)}`,
@@ -98,11 +88,11 @@ describe('tracing one mail across the services', () => {
     await phone.sync(inboxId, childText(start, 'SyncKey')!);
     const ping = phone.ping(600, [inboxId]);
     await expectEventually(async () =>
-      expect(await (await fetch(`${platform.activesyncUrl}/metrics`)).text()).toMatch(
+      expect(await (await fetch(`${suite.platform.activesyncUrl}/metrics`)).text()).toMatch(
         /pushmail_activesync_parked_pings [1-9]/,
       ),
     );
-    await deliver(platform, address, 'Traced to the phone');
+    await deliver(suite.platform, address, 'Traced to the phone');
     expect(childText((await ping).body!, 'Status')).toBe('2');
 
     const chain = await expectEventually(

@@ -1,15 +1,9 @@
 import { CORE_CAPABILITY, MAIL_CAPABILITY } from '@pushmail/jmap';
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import webpush from 'web-push';
-import {
-  expectEventually,
-  RegistryClient,
-  WebPushReceiver,
-  type Invocation,
-  type RunningPlatform,
-} from '@pushmail/testing';
-import { deliver, newAccount, startSuitePlatform } from './support/e2e-platform.js';
+import { expectEventually, WebPushReceiver, type Invocation } from '@pushmail/testing';
+import { deliver, newAccount, useSuitePlatform } from './support/e2e-platform.js';
 
 /**
  * A phone app in the background holds no socket: it is reached by Web Push. The receiver is the
@@ -17,13 +11,15 @@ import { deliver, newAccount, startSuitePlatform } from './support/e2e-platform.
  */
 describe('Web Push: a backgrounded phone learns of new mail without a socket', () => {
   const vapid = webpush.generateVAPIDKeys();
-  let platform: RunningPlatform;
-  let registry: RegistryClient;
   let receiver: WebPushReceiver;
 
-  beforeAll(async () => {
+  // Registered before the platform's hooks, so the receiver closes after the services stopped.
+  afterAll(async () => {
+    await receiver?.close();
+  });
+  const suite = useSuitePlatform('web-push', async () => {
     receiver = await WebPushReceiver.start();
-    platform = await startSuitePlatform('web-push', {
+    return {
       mailDomains: ['example.com'],
       serviceEnv: {
         'push-delivery': {
@@ -33,22 +29,16 @@ describe('Web Push: a backgrounded phone learns of new mail without a socket', (
           WEBPUSH_ALLOW_PRIVATE_ENDPOINTS: 'true',
         },
       },
-    });
-    registry = new RegistryClient(platform.registryUrl, platform.adminToken);
-  });
-
-  afterAll(async () => {
-    await platform?.stop();
-    await receiver?.close();
+    };
   });
 
   it('verifies the subscription, then a mail over SMTP arrives as an encrypted, VAPID-signed StateChange', async () => {
-    const { address, password, accountId } = await newAccount(registry);
-    const device = await registry.registerDevice(address, password, {
+    const { address, password, accountId } = await newAccount(suite.registry);
+    const device = await suite.registry.registerDevice(address, password, {
       deviceId: `phone-${randomUUID().slice(0, 8)}`,
     });
     const jmap = async (methodCalls: Invocation[]): Promise<Invocation[]> => {
-      const response = await fetch(platform.sessionUrl.replace('/.well-known/jmap', '/jmap/api'), {
+      const response = await fetch(suite.platform.sessionUrl.replace('/.well-known/jmap', '/jmap/api'), {
         method: 'POST',
         headers: { authorization: `Bearer ${device.token}`, 'content-type': 'application/json' },
         body: JSON.stringify({
@@ -61,7 +51,7 @@ describe('Web Push: a backgrounded phone learns of new mail without a socket', (
     };
     const session = await expectEventually(
       async () => {
-        const response = await fetch(platform.sessionUrl, {
+        const response = await fetch(suite.platform.sessionUrl, {
           headers: { authorization: `Bearer ${device.token}` },
         });
         expect(response.status).toBe(200);
@@ -109,7 +99,7 @@ describe('Web Push: a backgrounded phone learns of new mail without a socket', (
     // push-delivery joins the change stream at its latest offset: mail until a push lands.
     const push = await expectEventually(
       async () => {
-        await deliver(platform, address, `web push ${randomUUID().slice(0, 6)}`, {
+        await deliver(suite.platform, address, `web push ${randomUUID().slice(0, 6)}`, {
           text: 'for a phone in a pocket',
         });
         return expectEventually(

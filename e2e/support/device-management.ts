@@ -10,8 +10,15 @@ import {
   type Invocation,
   type RunningPlatform,
 } from '@pushmail/testing';
-import { afterAll, beforeAll, expect } from 'vitest';
-import { connectWhenKnown, deliver, kafkaBrokers, pushUrlOf, startSuitePlatform } from './e2e-platform.js';
+import { afterAll, expect } from 'vitest';
+import {
+  connectWhenKnown,
+  deliver,
+  kafkaBrokers,
+  pushUrlOf,
+  type SuitePlatform,
+  useSuitePlatform,
+} from './e2e-platform.js';
 
 export const DEVICE_LIMIT = 3;
 export const FAILURE_DELAY_MS = 100;
@@ -38,10 +45,9 @@ export const messagesOfType = (socket: DeviceClient, type: string): Json[] =>
  * it starts the platform before the suite's tests and stops it after them.
  */
 export function deviceManagementSuite(suite: string): DeviceManagementSuite {
-  const context = new DeviceManagementSuite();
-  beforeAll(async () => {
+  const started = useSuitePlatform(suite, async () => {
     const registryPort = await freePort();
-    context.platform = await startSuitePlatform(suite, {
+    return {
       mailDomains: ['example.com'],
       ports: { registry: registryPort },
       serviceEnv: {
@@ -55,25 +61,26 @@ export function deviceManagementSuite(suite: string): DeviceManagementSuite {
           DEVICE_ACTIVITY_FLUSH_MS: '300',
         },
       },
-    });
+    };
   });
-  afterAll(async () => {
+  const context = new DeviceManagementSuite(started);
+  afterAll(() => {
     for (const socket of context.sockets) socket.close();
-    await context.stop();
   });
   return context;
 }
 
 export class DeviceManagementSuite {
-  platform!: RunningPlatform;
   readonly sockets: DeviceClient[] = [];
+
+  constructor(private readonly suite: SuitePlatform) {}
+
+  get platform(): RunningPlatform {
+    return this.suite.platform;
+  }
 
   get pushUrl(): string {
     return pushUrlOf(this.platform);
-  }
-
-  async stop(): Promise<void> {
-    await this.platform?.stop();
   }
 
   async admin(method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }> {

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect } from 'vitest';
 import {
   DeviceClient,
-  expectEventually,
   requiredEnv,
   sendPlainMail,
   startPlatform,
@@ -10,6 +9,7 @@ import {
   type PlatformOptions,
   RegistryClient,
   type RunningPlatform,
+  UpgradeRefusedError,
 } from '@pushmail/testing';
 
 /** The shared broker and database every suite runs against; each suite gets a fresh database. */
@@ -112,15 +112,29 @@ export async function deliver(
   expect(result.data?.code).toBe(250);
 }
 
-/** Connects once push-delivery knows the credentials: they reach it through Kafka a moment later. */
-export function connectWhenKnown(
-  platform: RunningPlatform,
+/**
+ * Connects a device to the platform's WebSocket (or to `target`, a URL in front of it). A token or
+ * password registered a moment ago is let in at once: push-delivery checks it with device-registry
+ * and waits for its own credentials to catch up. Only a 503 (it could not tell yet: still loading,
+ * device-registry slow to answer) is tried again, as a phone would after Retry-After; any other
+ * refusal fails at once.
+ */
+export async function connectWhenKnown(
+  target: RunningPlatform | string,
   auth: string | DeviceClientOptions,
+  timeoutMs = 10_000,
 ): Promise<DeviceClient> {
-  return expectEventually(() => DeviceClient.connect(platform.websocketUrl, auth), {
-    timeoutMs: 10_000,
-    intervalMs: 50,
-  });
+  const url = typeof target === 'string' ? target : target.websocketUrl;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await DeviceClient.connect(url, auth);
+    } catch (error) {
+      const retry = error instanceof UpgradeRefusedError && error.status === 503 && Date.now() < deadline;
+      if (!retry) throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 export interface ConnectedDevice {

@@ -11,8 +11,8 @@ import {
 } from '@pushmail/activesync';
 import { mailboxChangedTopic } from '@pushmail/contracts';
 import { EasClient, easRequests, expectEventually, scrapeMetrics, syncCollectionOf } from '@pushmail/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GatewayHarness } from './testing/gateway-harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { gatewayPerSuite } from './testing/gateway-harness.js';
 import type { FakeAttachment } from './testing/fake-mailbox.js';
 import type { FakeAccount } from './testing/fake-registry.js';
 import { TEST_CERTIFICATES } from './usecases/validate-certificates/test-certificates.js';
@@ -25,7 +25,7 @@ const elementsIn = (parent: WbxmlElement) =>
   );
 
 describe('activesync gateway', () => {
-  const gateway = new GatewayHarness('eas', {
+  const gateway = gatewayPerSuite('eas', {
     ACTIVESYNC_MAX_REQUEST_BYTES: '65536',
     SEND_MAX_MESSAGE_BYTES: '32768',
     ATTACHMENT_MAX_BYTES: '20000',
@@ -90,11 +90,8 @@ describe('activesync gateway', () => {
     });
 
   beforeAll(async () => {
-    await gateway.start();
     baseUrl = gateway.baseUrl;
   });
-
-  afterAll(() => gateway.stop());
 
   describe('discovery and sign-in', () => {
     it('advertises 14.0, 14.1 and 16.1 and its commands on OPTIONS', async () => {
@@ -915,16 +912,9 @@ describe('activesync gateway', () => {
       const validated = await run(
         client,
         'ValidateCert',
-        el(
-          'ValidateCert',
-          'ValidateCert',
-          el(
-            'ValidateCert',
-            'CertificateChain',
-            el('ValidateCert', 'Certificate', TEST_CERTIFICATES.intermediate),
-            el('ValidateCert', 'Certificate', TEST_CERTIFICATES.root),
-          ),
-          el('ValidateCert', 'Certificates', el('ValidateCert', 'Certificate', TEST_CERTIFICATES.signer)),
+        easRequests.validateCert(
+          [TEST_CERTIFICATES.signer],
+          [TEST_CERTIFICATES.intermediate, TEST_CERTIFICATES.root],
         ),
       );
       got['ValidateCert'] = [
@@ -1397,65 +1387,48 @@ describe('activesync gateway', () => {
       );
       expect(statusOf(renamed.body)).toBe('1');
       const inbox = mailbox.folderId(account.accountId, 'inbox');
+      const key = childText(renamed.body!, 'SyncKey')!;
+      const statusOfCommand = async (command: string, body: WbxmlElement) =>
+        statusOf((await client.command(command, body)).body);
       // FolderUpdate's 2 is "exists or special folder"; its 3 is only the Recipient information cache.
-      const renamedInbox = await client.command(
-        'FolderUpdate',
-        easRequests.folderUpdate(childText(renamed.body!, 'SyncKey')!, inbox, {
-          parentId: '0',
-          displayName: 'Not the inbox',
-        }),
-      );
-      expect(statusOf(renamedInbox.body)).toBe('2');
-      const clash = await client.command(
-        'FolderCreate',
-        easRequests.folderCreate(childText(renamed.body!, 'SyncKey')!, {
-          parentId: '0',
-          displayName: 'Bills',
-          type: '12',
-        }),
-      );
-      expect(statusOf(clash.body)).toBe('2');
-      const orphan = await client.command(
-        'FolderCreate',
-        easRequests.folderCreate(childText(renamed.body!, 'SyncKey')!, {
-          parentId: 'no-such-folder',
-          displayName: 'Orphan',
-          type: '12',
-        }),
-      );
-      expect(statusOf(orphan.body)).toBe('5');
+      expect(
+        await statusOfCommand(
+          'FolderUpdate',
+          easRequests.folderUpdate(key, inbox, { parentId: '0', displayName: 'Not the inbox' }),
+        ),
+      ).toBe('2');
+      expect(
+        await statusOfCommand(
+          'FolderCreate',
+          easRequests.folderCreate(key, { parentId: '0', displayName: 'Bills', type: '12' }),
+        ),
+      ).toBe('2');
+      expect(
+        await statusOfCommand(
+          'FolderCreate',
+          easRequests.folderCreate(key, { parentId: 'no-such-folder', displayName: 'Orphan', type: '12' }),
+        ),
+      ).toBe('5');
       // pushmail keeps no calendars or contacts: 10, which a phone does not retry, never 6.
       for (const type of ['8', '9', '13', '14']) {
-        const other = await client.command(
-          'FolderCreate',
-          easRequests.folderCreate(childText(renamed.body!, 'SyncKey')!, {
-            parentId: '0',
-            displayName: `Type ${type}`,
-            type,
-          }),
-        );
-        expect(statusOf(other.body)).toBe('10');
+        expect(
+          await statusOfCommand(
+            'FolderCreate',
+            easRequests.folderCreate(key, { parentId: '0', displayName: `Type ${type}`, type }),
+          ),
+        ).toBe('10');
       }
       expect(
         [...mailbox.mailboxes.get(account.accountId)!.values()].some((box) => box.name.startsWith('Type ')),
       ).toBe(false);
-      const missing = await client.command(
-        'FolderUpdate',
-        easRequests.folderUpdate(childText(renamed.body!, 'SyncKey')!, 'no-such-folder', {
-          parentId: '0',
-          displayName: 'x',
-        }),
-      );
-      expect(statusOf(missing.body)).toBe('4');
-      const special = await client.command(
-        'FolderDelete',
-        easRequests.folderDelete(childText(renamed.body!, 'SyncKey')!, inbox),
-      );
-      expect(statusOf(special.body)).toBe('3');
-      const deleted = await client.command(
-        'FolderDelete',
-        easRequests.folderDelete(childText(renamed.body!, 'SyncKey')!, serverId),
-      );
+      expect(
+        await statusOfCommand(
+          'FolderUpdate',
+          easRequests.folderUpdate(key, 'no-such-folder', { parentId: '0', displayName: 'x' }),
+        ),
+      ).toBe('4');
+      expect(await statusOfCommand('FolderDelete', easRequests.folderDelete(key, inbox))).toBe('3');
+      const deleted = await client.command('FolderDelete', easRequests.folderDelete(key, serverId));
       expect(statusOf(deleted.body)).toBe('1');
       const gone = await client.command(
         'FolderDelete',
@@ -1567,21 +1540,9 @@ describe('activesync gateway', () => {
 
       const validated = await client.command(
         'ValidateCert',
-        el(
-          'ValidateCert',
-          'ValidateCert',
-          el(
-            'ValidateCert',
-            'CertificateChain',
-            el('ValidateCert', 'Certificate', TEST_CERTIFICATES.intermediate),
-            el('ValidateCert', 'Certificate', TEST_CERTIFICATES.root),
-          ),
-          el(
-            'ValidateCert',
-            'Certificates',
-            el('ValidateCert', 'Certificate', TEST_CERTIFICATES.signer),
-            el('ValidateCert', 'Certificate', 'bm90IGEgY2VydGlmaWNhdGU='),
-          ),
+        easRequests.validateCert(
+          [TEST_CERTIFICATES.signer, 'bm90IGEgY2VydGlmaWNhdGU='],
+          [TEST_CERTIFICATES.intermediate, TEST_CERTIFICATES.root],
         ),
       );
       expect(statusOf(validated.body)).toBe('1');

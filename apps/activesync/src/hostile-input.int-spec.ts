@@ -7,8 +7,8 @@ import {
   type EasClient,
   type EasResponse,
 } from '@pushmail/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { GatewayHarness } from './testing/gateway-harness.js';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { gatewayPerSuite } from './testing/gateway-harness.js';
 import type { FakeAccount } from './testing/fake-registry.js';
 
 const MAX_REQUEST_BYTES = 65_536;
@@ -33,7 +33,7 @@ function seeded(seed: number): () => number {
  * service keeps answering, and no answer carries another account's data.
  */
 describe('ActiveSync hostile input', () => {
-  const gateway = new GatewayHarness('eas-hostile', {
+  const gateway = gatewayPerSuite('eas-hostile', {
     ACTIVESYNC_MAX_REQUEST_BYTES: String(MAX_REQUEST_BYTES),
   });
   const { mailbox, registry } = gateway;
@@ -101,7 +101,6 @@ describe('ActiveSync hostile input', () => {
   };
 
   beforeAll(async () => {
-    await gateway.start();
     baseUrl = gateway.baseUrl;
     victim = await synced(victimSecret);
     // The victim's own answers carry its secret; only what others receive is checked.
@@ -111,8 +110,6 @@ describe('ActiveSync hostile input', () => {
   afterEach(async () => {
     await expectHealthy();
   });
-
-  afterAll(() => gateway.stop());
 
   describe('malformed WBXML', () => {
     it('answers every truncation of a valid Sync document with 400 or a status, never a server error', async () => {

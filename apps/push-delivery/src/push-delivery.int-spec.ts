@@ -1,6 +1,7 @@
 import {
   CORE_CAPABILITY,
   MAIL_CAPABILITY,
+  NOT_JSON_ERROR,
   SUBMISSION_CAPABILITY,
   WEBSOCKET_CAPABILITY,
 } from '@pushmail/jmap';
@@ -199,9 +200,7 @@ describe('push-delivery', () => {
     });
     expect(notJson.status).toBe(400);
     expect(notJson.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    expect(((await notJson.json()) as Record<string, unknown>)['type']).toBe(
-      'urn:ietf:params:jmap:error:notJSON',
-    );
+    expect(((await notJson.json()) as Record<string, unknown>)['type']).toBe(NOT_JSON_ERROR);
   });
 
   it('closes a socket with 1009 when a message is over WS_MAX_MESSAGE_BYTES', async () => {

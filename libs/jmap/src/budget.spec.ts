@@ -2,7 +2,7 @@ import { CORE_CAPABILITY, MAIL_CAPABILITY } from './capabilities.js';
 import { describe, expect, it } from 'vitest';
 import { jsonSizeWithin, RequestBudget } from './budget.js';
 import { dispatchRequest, type MethodHandler } from './dispatcher.js';
-import { RequestProblem } from './errors.js';
+import { LIMIT_ERROR, RequestProblem } from './errors.js';
 import type { Invocation } from './request.js';
 
 /** Each call echoes the previous call's answer twice: the answer doubles with every call. */
@@ -52,7 +52,7 @@ describe(RequestBudget.name, () => {
       (caught: unknown) => caught,
     );
     const problem = problemOf(error);
-    expect(problem).toMatchObject({ type: 'urn:ietf:params:jmap:error:limit', status: 400 });
+    expect(problem).toMatchObject({ type: LIMIT_ERROR, status: 400 });
     // The references reach their budget first (they copy the answer before it is answered).
     expect(['maxSizeReferences', 'maxSizeResponse']).toContain(problem['limit']);
   });

@@ -1,6 +1,6 @@
 import { BudgetExceeded, RequestBudget, type RequestBudgetLimits } from './budget.js';
 import { capabilityOfMethod } from './capabilities.js';
-import { MethodError, RequestProblem } from './errors.js';
+import { MethodError, methodErrorResponse, RequestProblem } from './errors.js';
 import type { Invocation, JmapRequest } from './request.js';
 import { resolveResultReferences } from './result-reference.js';
 
@@ -69,31 +69,23 @@ export async function dispatchRequest(
   let exceeded: BudgetExceeded | undefined;
   for (const [name, rawArgs, callId] of request.methodCalls) {
     if (exceeded || hooks.signal?.aborted) {
-      responses.push([
-        'error',
+      responses.push(
         exceeded
-          ? { type: 'requestTooLarge', description: exceeded.message }
-          : { type: 'serverFail', description: 'the request ended before this call ran' },
-        callId,
-      ]);
+          ? methodErrorResponse('requestTooLarge', exceeded.message, callId)
+          : methodErrorResponse('serverFail', 'the request ended before this call ran', callId),
+      );
       continue;
     }
     const handler = methods.get(name);
     if (!handler) {
-      responses.push([
-        'error',
-        { type: 'unknownMethod', description: `unknown method ${name.slice(0, 100)}` },
-        callId,
-      ]);
+      responses.push(methodErrorResponse('unknownMethod', `unknown method ${name.slice(0, 100)}`, callId));
       continue;
     }
     const capability = capabilityOfMethod(name);
     if (capability !== undefined && !request.using.includes(capability)) {
-      responses.push([
-        'error',
-        { type: 'unknownMethod', description: `${name} needs "${capability}" in "using"` },
-        callId,
-      ]);
+      responses.push(
+        methodErrorResponse('unknownMethod', `${name} needs "${capability}" in "using"`, callId),
+      );
       continue;
     }
     try {
@@ -117,16 +109,12 @@ export async function dispatchRequest(
       if (error instanceof BudgetExceeded) {
         if (!written) throw new RequestProblem(error.toProblem());
         exceeded = error;
-        responses.push(['error', { type: 'requestTooLarge', description: error.message }, callId]);
+        responses.push(methodErrorResponse('requestTooLarge', error.message, callId));
       } else if (error instanceof MethodError) {
         responses.push(['error', error.toResponseArguments(), callId]);
       } else {
         hooks.onUnexpectedError?.(name, error);
-        responses.push([
-          'error',
-          { type: 'serverFail', description: 'the server could not complete this call' },
-          callId,
-        ]);
+        responses.push(methodErrorResponse('serverFail', 'the server could not complete this call', callId));
       }
     }
   }

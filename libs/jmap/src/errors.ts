@@ -1,8 +1,27 @@
+import type { Invocation } from './request.js';
+
 /** Request-level problems (RFC 8620 §3.6.1), answered as RFC 7807 problem details. */
 export type RequestErrorType = 'unknownCapability' | 'notJSON' | 'notRequest' | 'limit';
 
+/** What every request-level problem type starts with (RFC 8620 §3.6.1). */
+export const REQUEST_ERROR_PREFIX = 'urn:ietf:params:jmap:error:';
+
+export type RequestErrorUrn = `${typeof REQUEST_ERROR_PREFIX}${RequestErrorType}`;
+
+/** The problem type URN of each request-level error, as clients see it in `type`. */
+export const UNKNOWN_CAPABILITY_ERROR =
+  'urn:ietf:params:jmap:error:unknownCapability' satisfies RequestErrorUrn;
+export const NOT_JSON_ERROR = 'urn:ietf:params:jmap:error:notJSON' satisfies RequestErrorUrn;
+export const NOT_REQUEST_ERROR = 'urn:ietf:params:jmap:error:notRequest' satisfies RequestErrorUrn;
+export const LIMIT_ERROR = 'urn:ietf:params:jmap:error:limit' satisfies RequestErrorUrn;
+
+/** The short name of a request-level problem type (`limit` for its URN); other strings as they are. */
+export function requestErrorName(type: string): string {
+  return type.startsWith(REQUEST_ERROR_PREFIX) ? type.slice(REQUEST_ERROR_PREFIX.length) : type;
+}
+
 export interface ProblemDetails {
-  type: `urn:ietf:params:jmap:error:${RequestErrorType}`;
+  type: RequestErrorUrn;
   status: number;
   detail: string;
   limit?: string;
@@ -12,7 +31,7 @@ export interface ProblemDetails {
 
 export function requestError(type: RequestErrorType, detail: string, limit?: string): ProblemDetails {
   return {
-    type: `urn:ietf:params:jmap:error:${type}`,
+    type: `${REQUEST_ERROR_PREFIX}${type}`,
     status: 400,
     detail,
     ...(limit ? { limit } : {}),
@@ -71,6 +90,16 @@ export class MethodError extends Error {
       ...this.extra,
     };
   }
+}
+
+/** An error method response, `["error", {type, description, ...extra}, callId]` (RFC 8620 §3.6.2). */
+export function methodErrorResponse(
+  type: MethodErrorType,
+  description: string,
+  callId: string,
+  extra: Record<string, unknown> = {},
+): Invocation {
+  return ['error', { type, description, ...extra }, callId];
 }
 
 /** Why one object of a /set, /copy or /import was not created, updated or destroyed (RFC 8620 §5.3). */

@@ -6,7 +6,13 @@ import {
   SUBMISSION_CAPABILITY,
 } from './capabilities.js';
 import { dispatchRequest, type MethodHandler, type MethodRegistry } from './dispatcher.js';
-import { MethodError } from './errors.js';
+import {
+  LIMIT_ERROR,
+  MethodError,
+  NOT_JSON_ERROR,
+  NOT_REQUEST_ERROR,
+  UNKNOWN_CAPABILITY_ERROR,
+} from './errors.js';
 import { parseRequestBody } from './request.js';
 import { evaluatePointer } from './result-reference.js';
 import { parseClientMessage } from './websocket.js';
@@ -14,7 +20,7 @@ import { parseClientMessage } from './websocket.js';
 describe(parseRequestBody.name, () => {
   it('answers notJSON for bytes that are not JSON', () => {
     const result = parseRequestBody('{', DEFAULT_CORE_LIMITS);
-    expect(result.ok ? null : result.problem.type).toBe('urn:ietf:params:jmap:error:notJSON');
+    expect(result.ok ? null : result.problem.type).toBe(NOT_JSON_ERROR);
   });
 
   it('answers notRequest for a malformed invocation', () => {
@@ -22,7 +28,7 @@ describe(parseRequestBody.name, () => {
       JSON.stringify({ using: [CORE_CAPABILITY], methodCalls: [['Core/echo', {}]] }),
       DEFAULT_CORE_LIMITS,
     );
-    expect(result.ok ? null : result.problem.type).toBe('urn:ietf:params:jmap:error:notRequest');
+    expect(result.ok ? null : result.problem.type).toBe(NOT_REQUEST_ERROR);
   });
 
   it('answers unknownCapability for a capability the server lacks', () => {
@@ -30,7 +36,7 @@ describe(parseRequestBody.name, () => {
       JSON.stringify({ using: ['urn:example:nope'], methodCalls: [] }),
       DEFAULT_CORE_LIMITS,
     );
-    expect(result.ok ? null : result.problem.type).toBe('urn:ietf:params:jmap:error:unknownCapability');
+    expect(result.ok ? null : result.problem.type).toBe(UNKNOWN_CAPABILITY_ERROR);
   });
 
   it('answers limit with the limit name past maxCallsInRequest', () => {
@@ -44,7 +50,7 @@ describe(parseRequestBody.name, () => {
       DEFAULT_CORE_LIMITS,
     );
     expect(result.ok ? null : [result.problem.type, result.problem.limit]).toEqual([
-      'urn:ietf:params:jmap:error:limit',
+      LIMIT_ERROR,
       'maxCallsInRequest',
     ]);
   });
@@ -52,7 +58,7 @@ describe(parseRequestBody.name, () => {
   it('refuses hostile nesting without overflowing the stack', () => {
     const deep = '['.repeat(5000) + ']'.repeat(5000);
     const result = parseRequestBody(`{"using":[],"methodCalls":[],"x":${deep}}`, DEFAULT_CORE_LIMITS);
-    expect(result.ok ? null : result.problem.type).toBe('urn:ietf:params:jmap:error:notRequest');
+    expect(result.ok ? null : result.problem.type).toBe(NOT_REQUEST_ERROR);
   });
 });
 

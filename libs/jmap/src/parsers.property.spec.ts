@@ -1,14 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CORE_LIMITS, SUPPORTED_CAPABILITIES } from './capabilities.js';
-import { MethodError } from './errors.js';
+import { LIMIT_ERROR, MethodError, REQUEST_ERROR_PREFIX } from './errors.js';
 import { parseRequestBody, type ParseResult } from './request.js';
 import { evaluatePointer } from './result-reference.js';
 import { parseClientMessage, type ClientMessageResult } from './websocket.js';
 
 const limits = { ...DEFAULT_CORE_LIMITS, maxSizeRequest: 64 * 1024, maxCallsInRequest: 16 };
 const problemTypes = ['unknownCapability', 'notJSON', 'notRequest', 'limit'].map(
-  (type) => `urn:ietf:params:jmap:error:${type}`,
+  (type) => `${REQUEST_ERROR_PREFIX}${type}`,
 );
 
 function expectProblem(problem: { type: string; status: number; detail: string }): void {
@@ -143,7 +143,7 @@ describe('JMAP protocol parsers under arbitrary input', () => {
         });
         const result = parseClientMessage(text, limits);
         expect(result.ok).toBe(false);
-        if (!result.ok) expect(result.problem.type).toBe('urn:ietf:params:jmap:error:limit');
+        if (!result.ok) expect(result.problem.type).toBe(LIMIT_ERROR);
       }),
       { numRuns: 20 },
     );

@@ -1,18 +1,10 @@
 import { childText } from '@pushmail/activesync';
 import { expectEventually, syncCollectionOf } from '@pushmail/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GatewayHarness } from '../testing/gateway-harness.js';
+import { describe, expect, it } from 'vitest';
+import { gatewayPerSuite } from '../testing/gateway-harness.js';
 
 describe('stopping the gateway with parked Pings', () => {
-  const gateway = new GatewayHarness('easstop');
-
-  beforeAll(async () => {
-    await gateway.start();
-  });
-
-  afterAll(async () => {
-    await gateway.stop();
-  });
+  const gateway = gatewayPerSuite('easstop');
 
   it('answers each parked Ping with Status 1 and closes within seconds, its keep-alive sockets included', async () => {
     const account = await gateway.newAccount();

@@ -1,20 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GatewayHarness } from '../testing/gateway-harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { gatewayPerSuite } from '../testing/gateway-harness.js';
 import { DeviceStore } from './device-store.js';
 import { SyncStore } from './sync-store.js';
 
 describe(DeviceStore.name, () => {
-  const gateway = new GatewayHarness('device-store');
+  const gateway = gatewayPerSuite('device-store');
   let devices: DeviceStore;
 
   beforeAll(async () => {
-    await gateway.start();
     devices = gateway.app!.get(DeviceStore);
-  });
-
-  afterAll(async () => {
-    await gateway.stop();
   });
 
   const contact = (accountId: string, command: string) => ({

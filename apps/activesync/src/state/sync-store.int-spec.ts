@@ -1,23 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GatewayHarness } from '../testing/gateway-harness.js';
 import { el } from '@pushmail/activesync';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { gatewayPerSuite } from '../testing/gateway-harness.js';
 import { keptRequest, LastSyncRequests } from '../usecases/hold-sync/last-sync-requests.js';
 import { SyncStore } from './sync-store.js';
 
 describe(SyncStore.name, () => {
-  const gateway = new GatewayHarness('sync-store');
+  const gateway = gatewayPerSuite('sync-store');
   let store: SyncStore;
   let requests: LastSyncRequests;
 
   beforeAll(async () => {
-    await gateway.start();
     store = gateway.app!.get(SyncStore);
     requests = gateway.app!.get(LastSyncRequests);
-  });
-
-  afterAll(async () => {
-    await gateway.stop();
   });
 
   const folders = {

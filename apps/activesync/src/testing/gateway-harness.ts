@@ -9,7 +9,7 @@ import {
   requiredEnv,
   type TestDatabase,
 } from '@pushmail/testing';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { activeSyncConfigSchema, type ActiveSyncConfig } from '../config/activesync-config.js';
 import { activeSyncService } from '../service.js';
 import { FakeMailbox } from './fake-mailbox.js';
@@ -124,4 +124,15 @@ export class GatewayHarness {
       version,
     });
   }
+}
+
+/**
+ * The gateway of the enclosing `describe`: started before the `beforeAll` hooks registered after
+ * this call, stopped after their `afterAll` hooks.
+ */
+export function gatewayPerSuite(name: string, config: Record<string, string> = {}): GatewayHarness {
+  const gateway = new GatewayHarness(name, config);
+  beforeAll(() => gateway.start());
+  afterAll(() => gateway.stop());
+  return gateway;
 }

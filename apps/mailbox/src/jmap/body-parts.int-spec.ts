@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { CORE_CAPABILITY, type Invocation, MAIL_CAPABILITY } from '@pushmail/jmap';
+import { CORE_CAPABILITY, type Invocation, LIMIT_ERROR, MAIL_CAPABILITY } from '@pushmail/jmap';
 import PostalMime from 'postal-mime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobStore } from '../blobs/blob-store.service.js';
@@ -175,7 +175,7 @@ describe(`${JmapService.name} body parts`, () => {
     const refused = await post(request({}));
     expect(refused.status).toBe(400);
     expect(refused.body).toMatchObject({
-      type: 'urn:ietf:params:jmap:error:limit',
+      type: LIMIT_ERROR,
       limit: 'maxSizeResponse',
     });
 

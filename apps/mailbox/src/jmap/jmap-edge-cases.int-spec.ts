@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { CORE_CAPABILITY, type Invocation, MAIL_CAPABILITY } from '@pushmail/jmap';
+import { CORE_CAPABILITY, type Invocation, LIMIT_ERROR, MAIL_CAPABILITY } from '@pushmail/jmap';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mailArrivedEvent, rawMessage } from '../testing/mail-fixtures.js';
 import { type MailboxTestApp, startMailboxApp } from '../testing/mailbox-harness.js';
@@ -107,7 +107,7 @@ describe(JmapService.name, () => {
     }
     const response = await post({ accountId: alice, request: { using, methodCalls } });
     expect(response.status).toBe(400);
-    expect(response.body).toMatchObject({ type: 'urn:ietf:params:jmap:error:limit', status: 400 });
+    expect(response.body).toMatchObject({ type: LIMIT_ERROR, status: 400 });
     expect(['maxSizeReferences', 'maxSizeResponse']).toContain(response.body['limit']);
   });
 

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { CORE_CAPABILITY, type Invocation, MAIL_CAPABILITY, SUBMISSION_CAPABILITY } from '@pushmail/jmap';
+import {
+  CORE_CAPABILITY,
+  type Invocation,
+  MAIL_CAPABILITY,
+  NOT_JSON_ERROR,
+  NOT_REQUEST_ERROR,
+  SUBMISSION_CAPABILITY,
+} from '@pushmail/jmap';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChangesRetentionService } from '../changes/changes-retention.service.js';
 import { mailArrivedEvent, rawMessage } from '../testing/mail-fixtures.js';
@@ -277,11 +284,11 @@ describe(JmapController.name, () => {
     expect(stateUnauthorised.status).toBe(401);
 
     const notJson = await post('{"accountId":');
-    expect(notJson).toMatchObject({ status: 400, body: { type: 'urn:ietf:params:jmap:error:notJSON' } });
+    expect(notJson).toMatchObject({ status: 400, body: { type: NOT_JSON_ERROR } });
     const notRequest = await post({ accountId: alice, request: { using, methodCalls: 'nope' } });
     expect(notRequest).toMatchObject({
       status: 400,
-      body: { type: 'urn:ietf:params:jmap:error:notRequest' },
+      body: { type: NOT_REQUEST_ERROR },
     });
     const badAccount = await post({ accountId: 'alice', request: { using, methodCalls: [] } });
     expect(badAccount.status).toBe(400);

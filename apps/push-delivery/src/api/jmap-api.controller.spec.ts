@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { deviceTrailRecordV1 } from '@pushmail/contracts';
-import { CORE_CAPABILITY, type JmapRequest, MAIL_CAPABILITY } from '@pushmail/jmap';
+import { CORE_CAPABILITY, type JmapRequest, MAIL_CAPABILITY, NOT_JSON_ERROR } from '@pushmail/jmap';
 import { ProblemException } from '@pushmail/platform';
 import { describe, expect, it } from 'vitest';
 import { PushMetrics } from '../metrics/push-metrics.js';
@@ -117,7 +117,7 @@ describe(JmapApiController.name, () => {
     );
     expect(refusal).toBeInstanceOf(ProblemException);
     expect((refusal as ProblemException).getStatus()).toBe(400);
-    expect((refusal as ProblemException).problem.type).toBe('urn:ietf:params:jmap:error:notJSON');
+    expect((refusal as ProblemException).problem.type).toBe(NOT_JSON_ERROR);
     expect(trail.records.map((entry) => entry.input.request)).toEqual([
       { methods: [], ok: false, durationMs: expect.any(Number), error: 'request error: notJSON' },
     ]);
@@ -134,7 +134,7 @@ describe(JmapApiController.name, () => {
       );
       expect(refusal).toBeInstanceOf(ProblemException);
       expect((refusal as ProblemException).getStatus()).toBe(400);
-      expect((refusal as ProblemException).problem.type).toBe('urn:ietf:params:jmap:error:notJSON');
+      expect((refusal as ProblemException).problem.type).toBe(NOT_JSON_ERROR);
       expect(trail.records.map((entry) => entry.input.request?.methods)).toEqual([[]]);
     },
   );

@@ -2,6 +2,7 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Logger } from 'pino';
 import {
   DEFAULT_CORE_LIMITS,
+  methodErrorResponse,
   requestError,
   RequestProblem,
   type JmapRequest,
@@ -124,11 +125,9 @@ export class JmapExecutor {
         return {
           ok: true,
           response: {
-            methodResponses: request.methodCalls.map(([, , callId]) => [
-              'error',
-              { type, description },
-              callId,
-            ]),
+            methodResponses: request.methodCalls.map(([, , callId]) =>
+              methodErrorResponse(type, description, callId),
+            ),
             sessionState,
           },
         };

@@ -1,4 +1,4 @@
-import { CORE_CAPABILITY } from '@pushmail/jmap';
+import { CORE_CAPABILITY, LIMIT_ERROR } from '@pushmail/jmap';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -48,7 +48,7 @@ describe(MailboxClient.name, () => {
 
   it('passes on a request-level problem mailbox answers, such as a request over its budget', async () => {
     const problem = {
-      type: 'urn:ietf:params:jmap:error:limit',
+      type: LIMIT_ERROR,
       status: 400,
       detail: 'the response would be larger than maxSizeResponse',
       limit: 'maxSizeResponse',

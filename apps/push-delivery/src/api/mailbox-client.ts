@@ -6,6 +6,7 @@ import {
   type JmapRequest,
   type MailboxLimits,
   type ProblemDetails,
+  REQUEST_ERROR_PREFIX,
 } from '@pushmail/jmap';
 import { CONFIG, currentRequestSignal } from '@pushmail/platform';
 import type { PushConfig } from '../config/push-config.js';
@@ -178,7 +179,7 @@ async function jmapProblemOf(response: Response): Promise<ProblemDetails | undef
   if (
     !isObject(body) ||
     typeof body['type'] !== 'string' ||
-    !body['type'].startsWith('urn:ietf:params:jmap:error:') ||
+    !body['type'].startsWith(REQUEST_ERROR_PREFIX) ||
     typeof body['detail'] !== 'string'
   ) {
     return undefined;

@@ -5,6 +5,7 @@ import {
   DEVICE_CAPABILITY,
   type Invocation,
   type JmapRequest,
+  LIMIT_ERROR,
   MAIL_CAPABILITY,
   RequestProblem,
 } from '@pushmail/jmap';
@@ -179,7 +180,7 @@ describe(DeviceGate.name, () => {
     const error = await gate.run(device, request, forward).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(RequestProblem);
     expect((error as RequestProblem).problem).toMatchObject({
-      type: 'urn:ietf:params:jmap:error:limit',
+      type: LIMIT_ERROR,
       limit: 'maxSizeResponse',
     });
   });
@@ -207,7 +208,7 @@ describe(DeviceGate.name, () => {
       runs += 1;
       if (runs === 2) {
         throw new MailboxRefusedRequest({
-          type: 'urn:ietf:params:jmap:error:limit',
+          type: LIMIT_ERROR,
           status: 400,
           detail: 'over maxSizeResponse',
           limit: 'maxSizeResponse',

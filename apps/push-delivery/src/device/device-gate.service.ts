@@ -5,6 +5,8 @@ import {
   type Invocation,
   isReadOnlyMethod,
   type JmapRequest,
+  LIMIT_ERROR,
+  methodErrorResponse,
   RequestBudget,
   RequestProblem,
   resolveResultReferences,
@@ -53,7 +55,7 @@ export class DeviceGate {
     /** Adds answers in order, counting them; past the budget the rest answer requestTooLarge. */
     const answer = (invocation: Invocation): void => {
       if (exceeded) {
-        responses.push(['error', { type: 'requestTooLarge', description: exceeded.message }, invocation[2]]);
+        responses.push(methodErrorResponse('requestTooLarge', exceeded.message, invocation[2]));
         return;
       }
       try {
@@ -63,7 +65,7 @@ export class DeviceGate {
         if (!(error instanceof BudgetExceeded)) throw error;
         if (!written) throw new RequestProblem(error.toProblem());
         exceeded = error;
-        responses.push(['error', { type: 'requestTooLarge', description: error.message }, invocation[2]]);
+        responses.push(methodErrorResponse('requestTooLarge', error.message, invocation[2]));
       }
     };
     let createdIds = request.createdIds;
@@ -90,11 +92,7 @@ export class DeviceGate {
         });
       } catch (error) {
         // mailbox refused this run as over budget; what ran before it here must still be answered.
-        if (
-          !(error instanceof MailboxRefusedRequest) ||
-          error.problem.type !== 'urn:ietf:params:jmap:error:limit' ||
-          !written
-        ) {
+        if (!(error instanceof MailboxRefusedRequest) || error.problem.type !== LIMIT_ERROR || !written) {
           throw error;
         }
         exceeded = new BudgetExceeded(
@@ -131,11 +129,9 @@ export class DeviceGate {
           answer(call);
           continue;
         }
-        answer([
-          'error',
-          { type: 'invalidResultReference', description: 'a result reference could not be resolved' },
-          call[2],
-        ]);
+        answer(
+          methodErrorResponse('invalidResultReference', 'a result reference could not be resolved', call[2]),
+        );
         continue;
       }
       if (!isReadOnlyMethod(call[0])) written = true;

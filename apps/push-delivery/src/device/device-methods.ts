@@ -1,5 +1,5 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { DEVICE_CAPABILITY, type Invocation } from '@pushmail/jmap';
+import { DEVICE_CAPABILITY, type Invocation, MethodError, methodErrorResponse } from '@pushmail/jmap';
 import type { Logger } from 'pino';
 import { LOGGER } from '@pushmail/platform';
 import type { AuthenticatedDevice } from '../auth/device-authenticator.js';
@@ -42,21 +42,17 @@ export class DeviceMethods {
     using: readonly string[],
     [name, args, callId]: Invocation,
   ): Promise<Invocation> {
-    const error = (type: string, description: string, extra: Record<string, unknown> = {}): Invocation => [
-      'error',
-      { type, description, ...extra },
-      callId,
-    ];
     if (name.startsWith('PushSubscription/')) {
       // RFC 8620 §7.2: part of the core capability, and of the credentials' account (no accountId).
-      if (!this.webPush) return error('unknownMethod', 'Web Push is not offered by this server');
+      if (!this.webPush)
+        return methodErrorResponse('unknownMethod', 'Web Push is not offered by this server', callId);
       return this.webPush.methods.call(device.accountId, [name, args, callId]);
     }
     if (!using.includes(DEVICE_CAPABILITY)) {
-      return error('unknownMethod', `${name} needs "${DEVICE_CAPABILITY}" in "using"`);
+      return methodErrorResponse('unknownMethod', `${name} needs "${DEVICE_CAPABILITY}" in "using"`, callId);
     }
     if ('accountId' in args && args['accountId'] !== device.accountId) {
-      return error('accountNotFound', 'no such account for these credentials');
+      return methodErrorResponse('accountNotFound', 'no such account for these credentials', callId);
     }
     try {
       switch (name) {
@@ -67,13 +63,17 @@ export class DeviceMethods {
         case 'DeviceWipe/confirm':
           return [name, await this.confirmWipe(device, args), callId];
         default:
-          return error('unknownMethod', `unknown method ${name.slice(0, 100)}`);
+          return methodErrorResponse('unknownMethod', `unknown method ${name.slice(0, 100)}`, callId);
       }
     } catch (failure) {
-      if (failure instanceof DeviceMethodRefusal) return error(failure.type, failure.message, failure.extra);
+      if (failure instanceof MethodError) return ['error', failure.toResponseArguments(), callId];
       if (failure instanceof RegistryUnavailableError) {
         this.log.warn({ method: name, reason: failure.message }, 'device-registry gave no answer');
-        return error('serverUnavailable', 'device management is unavailable right now; try again shortly');
+        return methodErrorResponse(
+          'serverUnavailable',
+          'device management is unavailable right now; try again shortly',
+          callId,
+        );
       }
       throw failure;
     }
@@ -95,12 +95,12 @@ export class DeviceMethods {
     const version = args['version'];
     const policyId = args['policyId'];
     if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 1)
-      throw new DeviceMethodRefusal(
+      throw new MethodError(
         'invalidArguments',
         '"version" must be the positive integer version being acknowledged',
       );
     if (policyId !== undefined && typeof policyId !== 'string')
-      throw new DeviceMethodRefusal('invalidArguments', '"policyId" must be a string');
+      throw new MethodError('invalidArguments', '"policyId" must be a string');
     const answer = await this.registry.acknowledgePolicy({
       accountId: device.accountId,
       deviceId: device.deviceId,
@@ -110,8 +110,8 @@ export class DeviceMethods {
     if (!answer.ok) {
       const { refusal } = answer;
       if (refusal.error === 'policy_changed')
-        throw new DeviceMethodRefusal('stateMismatch', refusal.message, { current: refusal.body['current'] });
-      throw new DeviceMethodRefusal('invalidArguments', refusal.message);
+        throw new MethodError('stateMismatch', refusal.message, { current: refusal.body['current'] });
+      throw new MethodError('invalidArguments', refusal.message);
     }
     // The next mail call, on this replica, must already see the acknowledgement.
     await this.credentials.waitForRevision(device.accountId, answer.value.revision, VIEW_WAIT_MS);
@@ -129,27 +129,13 @@ export class DeviceMethods {
   ): Promise<Record<string, unknown>> {
     const wipeId = args['wipeId'];
     if (typeof wipeId !== 'string' || wipeId.length === 0 || wipeId.length > 64)
-      throw new DeviceMethodRefusal(
-        'invalidArguments',
-        '"wipeId" must be the id of the wipe command received',
-      );
+      throw new MethodError('invalidArguments', '"wipeId" must be the id of the wipe command received');
     const answer = await this.registry.confirmWipe({
       accountId: device.accountId,
       deviceId: device.deviceId,
       wipeId,
     });
-    if (!answer.ok) throw new DeviceMethodRefusal('invalidArguments', answer.refusal.message);
+    if (!answer.ok) throw new MethodError('invalidArguments', answer.refusal.message);
     return { accountId: device.accountId, wipeId, confirmedAt: answer.value.confirmedAt, confirmed: true };
-  }
-}
-
-/** A device method's refusal, answered as the JMAP method error of that type. */
-class DeviceMethodRefusal extends Error {
-  constructor(
-    readonly type: string,
-    description: string,
-    readonly extra: Record<string, unknown> = {},
-  ) {
-    super(description);
   }
 }

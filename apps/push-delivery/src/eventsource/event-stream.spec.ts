@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EventStream, type StreamWriter } from './event-stream.js';
 import type { EventSourceOptions } from './eventsource-options.js';
+import { LIMIT_ERROR } from '@pushmail/jmap';
 
 const accountId = 'b0c1d2e3-f4a5-4b6c-8d7e-9f0a1b2c3d4e';
 
@@ -91,14 +92,14 @@ describe(EventStream.name, () => {
 
   it('ends a replaced stream with a close event that says why and a retry that holds the client back', () => {
     const { eventStream, events, isEnded, closed } = stream();
-    eventStream.end({ type: 'urn:ietf:params:jmap:error:limit', detail: 'replaced' });
+    eventStream.end({ type: LIMIT_ERROR, detail: 'replaced' });
     expect(isEnded()).toBe(true);
     expect(closed).toEqual([eventStream]);
     expect(events()).toEqual([
       {
         event: 'close',
         id: undefined,
-        data: { type: 'urn:ietf:params:jmap:error:limit', detail: 'replaced' },
+        data: { type: LIMIT_ERROR, detail: 'replaced' },
       },
     ]);
     expect(eventStream.deliver({ Email: '4' }, '4')).toBe(false);

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Controller, Get, Headers, Inject, Query, Req, Res, UseGuards } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { LIMIT_ERROR } from '@pushmail/jmap';
 import { CONFIG, LOGGER, ProblemException } from '@pushmail/platform';
 import { MAILBOX_API } from '../api/jmap-executor.service.js';
 import type { MailboxApi } from '../api/mailbox-client.js';
@@ -37,7 +38,7 @@ export class EventSourceController {
     const max = this.config.PUSH_MAX_CONNECTIONS_PER_DEVICE;
     const open = [...this.registry.ofAccount(device.accountId)].filter((stream) => !stream.isClosed);
     for (const oldest of connectionsOverCap(open, device.deviceId, max)) {
-      oldest.end({ type: 'urn:ietf:params:jmap:error:limit', detail: replacedReason(max) });
+      oldest.end({ type: LIMIT_ERROR, detail: replacedReason(max) });
       this.metrics.limited('eventStreamsPerDevice');
     }
   }

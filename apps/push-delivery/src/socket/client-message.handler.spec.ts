@@ -1,4 +1,10 @@
-import { CORE_CAPABILITY, type JmapRequest } from '@pushmail/jmap';
+import {
+  CORE_CAPABILITY,
+  type JmapRequest,
+  LIMIT_ERROR,
+  NOT_JSON_ERROR,
+  NOT_REQUEST_ERROR,
+} from '@pushmail/jmap';
 import { describe, expect, it } from 'vitest';
 import { JmapExecutor } from '../api/jmap-executor.service.js';
 import {
@@ -87,7 +93,7 @@ describe(ClientMessageHandler.name, () => {
     const errors = socket.messages().filter((message) => message['@type'] === 'RequestError');
     expect(errors).toHaveLength(48);
     expect(errors[0]).toMatchObject({
-      type: 'urn:ietf:params:jmap:error:limit',
+      type: LIMIT_ERROR,
       status: 429,
       limit: 'pushEnable',
       retryAfterMs: expect.any(Number),
@@ -168,9 +174,9 @@ describe(ClientMessageHandler.name, () => {
     expect(unknownType).toMatchObject({
       '@type': 'RequestError',
       requestId: 'r9',
-      type: 'urn:ietf:params:jmap:error:notRequest',
+      type: NOT_REQUEST_ERROR,
     });
-    expect(notJson).toMatchObject({ '@type': 'RequestError', type: 'urn:ietf:params:jmap:error:notJSON' });
+    expect(notJson).toMatchObject({ '@type': 'RequestError', type: NOT_JSON_ERROR });
     expect(socket.closed).toBeUndefined();
     expect(connection.isOpen).toBe(true);
   });

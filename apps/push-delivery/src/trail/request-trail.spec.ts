@@ -1,4 +1,4 @@
-import type { Invocation } from '@pushmail/jmap';
+import { type Invocation, LIMIT_ERROR } from '@pushmail/jmap';
 import { describe, expect, it } from 'vitest';
 import { sendsTrail, withSends } from './request-trail.js';
 
@@ -63,7 +63,7 @@ describe(sendsTrail.name, () => {
         response: { methodResponses: [['error', { type: 'stateMismatch' }, 'x']] },
       }),
     ).toEqual([{ emailId: 'M1', outcome: 'refused', error: 'stateMismatch' }]);
-    expect(sendsTrail(calls, { ok: false, problem: { type: 'urn:ietf:params:jmap:error:limit' } })).toEqual([
+    expect(sendsTrail(calls, { ok: false, problem: { type: LIMIT_ERROR } })).toEqual([
       { emailId: 'M1', outcome: 'refused', error: 'limit' },
     ]);
   });

@@ -1,6 +1,6 @@
 import { SetMetadata } from '@nestjs/common';
 import type { DeviceTrailRecordV1 } from '@pushmail/contracts';
-import type { Invocation, JmapResponse, ProblemDetails } from '@pushmail/jmap';
+import { type Invocation, type JmapResponse, type ProblemDetails, requestErrorName } from '@pushmail/jmap';
 
 export type RequestTrail = NonNullable<DeviceTrailRecordV1['request']>;
 
@@ -10,7 +10,6 @@ export type RequestOutcome =
   | { ok: false; problem: Pick<ProblemDetails, 'type'> };
 
 const MAX_METHODS = 64;
-const ERROR_PREFIX = 'urn:ietf:params:jmap:error:';
 
 /**
  * The `request` part of a trail record, the same whichever transport carried the request: the
@@ -23,7 +22,7 @@ export function requestTrail(
   durationMs: number,
 ): RequestTrail {
   const failure = !outcome.ok
-    ? `request error: ${outcome.problem.type.replace(ERROR_PREFIX, '')}`
+    ? `request error: ${requestErrorName(outcome.problem.type)}`
     : methodError(outcome.response.methodResponses);
   return {
     methods: methodCalls.slice(0, MAX_METHODS).map(([name]) => name.slice(0, 100)),
@@ -68,7 +67,7 @@ export function sendsTrail(methodCalls: readonly Invocation[], outcome: RequestO
       answer === undefined
         ? outcome.ok
           ? 'serverFail'
-          : outcome.problem.type.replace(ERROR_PREFIX, '')
+          : requestErrorName(outcome.problem.type)
         : answer[0] === 'error'
           ? String((answer[1] as { type?: unknown }).type ?? 'error')
           : undefined;

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { isObject, type Invocation } from '@pushmail/jmap';
+import { isObject, methodErrorResponse, type Invocation } from '@pushmail/jmap';
 import { pushUrlProblem, type EndpointPolicy } from './push-endpoint-url.js';
 import type { PushSubscriptionStore, StoredSubscription } from './push-subscription.store.js';
 
@@ -35,15 +35,15 @@ export class PushSubscriptionMethods {
   ) {}
 
   async call(accountId: string, [name, args, callId]: Invocation): Promise<Invocation> {
-    const error = (type: string, description: string): Invocation => ['error', { type, description }, callId];
-    if ('accountId' in args) return error('invalidArguments', `${name} takes no accountId (RFC 8620 §7.2)`);
+    if ('accountId' in args)
+      return methodErrorResponse('invalidArguments', `${name} takes no accountId (RFC 8620 §7.2)`, callId);
     switch (name) {
       case 'PushSubscription/get':
         return this.get(accountId, args, callId);
       case 'PushSubscription/set':
         return this.set(accountId, args, callId);
       default:
-        return error('unknownMethod', `unknown method ${name.slice(0, 100)}`);
+        return methodErrorResponse('unknownMethod', `unknown method ${name.slice(0, 100)}`, callId);
     }
   }
 
@@ -54,24 +54,20 @@ export class PushSubscriptionMethods {
       ids !== null &&
       !(Array.isArray(ids) && ids.every((id) => typeof id === 'string'))
     )
-      return [
-        'error',
-        { type: 'invalidArguments', description: 'ids must be null or a list of ids' },
-        callId,
-      ];
+      return methodErrorResponse('invalidArguments', 'ids must be null or a list of ids', callId);
     let wanted: readonly string[] = PROPERTIES.filter((property) => !SECRET_PROPERTIES.has(property));
     if (properties !== undefined && properties !== null) {
       if (!Array.isArray(properties) || !properties.every((p) => typeof p === 'string'))
-        return ['error', { type: 'invalidArguments', description: 'properties must be a list' }, callId];
+        return methodErrorResponse('invalidArguments', 'properties must be a list', callId);
       if (properties.some((property) => SECRET_PROPERTIES.has(property)))
-        return ['error', { type: 'forbidden', description: 'url and keys are never returned' }, callId];
+        return methodErrorResponse('forbidden', 'url and keys are never returned', callId);
       const unknown = properties.filter((property) => !(PROPERTIES as readonly string[]).includes(property));
       if (unknown.length > 0)
-        return [
-          'error',
-          { type: 'invalidArguments', description: `unknown properties: ${unknown.slice(0, 5).join(', ')}` },
+        return methodErrorResponse(
+          'invalidArguments',
+          `unknown properties: ${unknown.slice(0, 5).join(', ')}`,
           callId,
-        ];
+        );
       wanted = [...new Set(['id', ...properties])];
     }
     const askedIds = Array.isArray(ids) ? (ids as string[]).slice(0, 1000) : undefined;
@@ -93,17 +89,9 @@ export class PushSubscriptionMethods {
     const update = args['update'] ?? {};
     const destroy = args['destroy'] ?? [];
     if (!isObject(create) || !isObject(update) || !Array.isArray(destroy))
-      return [
-        'error',
-        { type: 'invalidArguments', description: 'create, update and destroy are malformed' },
-        callId,
-      ];
+      return methodErrorResponse('invalidArguments', 'create, update and destroy are malformed', callId);
     if (Object.keys(create).length + Object.keys(update).length + destroy.length > MAX_SET_OPERATIONS)
-      return [
-        'error',
-        { type: 'requestTooLarge', description: `at most ${MAX_SET_OPERATIONS} operations` },
-        callId,
-      ];
+      return methodErrorResponse('requestTooLarge', `at most ${MAX_SET_OPERATIONS} operations`, callId);
 
     const created: Record<string, unknown> = {};
     const notCreated: Record<string, SetError> = {};

@@ -199,6 +199,18 @@ export const easRequests = {
     );
   },
 
+  /** A ValidateCert of `certificates` (base64 DER), with the intermediate and root `chain` they are checked against. */
+  validateCert(certificates: readonly string[], chain: readonly string[]): WbxmlElement {
+    const list = (tag: string, items: readonly string[]) =>
+      el('ValidateCert', tag, ...items.map((item) => el('ValidateCert', 'Certificate', item)));
+    return el(
+      'ValidateCert',
+      'ValidateCert',
+      list('CertificateChain', chain),
+      list('Certificates', certificates),
+    );
+  },
+
   /** An ItemOperations Fetch of the message `serverId` in `collectionId`, its body as `bodyType` (1 text, 4 MIME). */
   messageFetch(collectionId: string, serverId: string, bodyType: string): WbxmlElement {
     const bodyPreference = el('AirSyncBase', 'BodyPreference', el('AirSyncBase', 'Type', bodyType));

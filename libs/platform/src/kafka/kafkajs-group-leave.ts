@@ -1,4 +1,4 @@
-import { kafkajsPrototype } from './kafkajs-internals.js';
+import { fixKafkajsMethod } from './kafkajs-internals.js';
 
 /**
  * kafkajs 2.2.4 restarts a crashed consumer as a new member of its group (a new `ConsumerGroup`, no
@@ -32,34 +32,27 @@ export interface ConsumerGroupLike {
   leave(): Promise<void>;
 }
 
-const fixed = new WeakSet<object>();
-
 /** Applies the fix to the kafkajs this process loads; true when the method is (now) the fixed one. */
 export function fixKafkajsFailedJoinLeaves(): boolean {
-  const prototype = kafkajsPrototype<ConsumerGroupLike>('kafkajs/src/consumer/consumerGroup.js');
-  return prototype ? fixConsumerGroup(prototype) : false;
-}
-
-/** Wraps `joinAndSync` of a ConsumerGroup prototype that has kafkajs 2.2.4's handling. */
-export function fixConsumerGroup(prototype: ConsumerGroupLike): boolean {
-  if (fixed.has(prototype)) return true;
-  const original = prototype.joinAndSync;
-  if (typeof original !== 'function' || !String(original).includes(UNLEFT_FAILURE)) return false;
-  prototype.joinAndSync = async function joinAndSync(this: ConsumerGroupLike) {
-    try {
-      await original.call(this);
-    } catch (error) {
-      if (this.memberId) {
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([
-          this.leave().catch(() => undefined),
-          new Promise<void>((resolve) => (timer = setTimeout(resolve, LEAVE_TIMEOUT_MS))),
-        ]);
-        clearTimeout(timer);
-      }
-      throw error;
-    }
-  };
-  fixed.add(prototype);
-  return true;
+  return fixKafkajsMethod<ConsumerGroupLike, 'joinAndSync'>(
+    'kafkajs/src/consumer/consumerGroup.js',
+    'joinAndSync',
+    UNLEFT_FAILURE,
+    (original) =>
+      async function joinAndSync(this: ConsumerGroupLike) {
+        try {
+          await original.call(this);
+        } catch (error) {
+          if (this.memberId) {
+            let timer: NodeJS.Timeout | undefined;
+            await Promise.race([
+              this.leave().catch(() => undefined),
+              new Promise<void>((resolve) => (timer = setTimeout(resolve, LEAVE_TIMEOUT_MS))),
+            ]);
+            clearTimeout(timer);
+          }
+          throw error;
+        }
+      },
+  );
 }

@@ -1,4 +1,4 @@
-import { kafkajsPrototype } from './kafkajs-internals.js';
+import { fixKafkajsMethod } from './kafkajs-internals.js';
 
 /**
  * kafkajs 2.2.4's consumer commits offsets through an `OffsetManager` that keeps the group
@@ -36,8 +36,6 @@ export interface OffsetManagerLike {
   commitOffsets(offsets?: unknown): Promise<void>;
 }
 
-const fixed = new WeakSet<object>();
-
 export function isStaleCoordinatorError(error: unknown): boolean {
   const type = (error as { type?: unknown } | null)?.type;
   return typeof type === 'string' && STALE_COORDINATOR_ERRORS.has(type);
@@ -45,29 +43,24 @@ export function isStaleCoordinatorError(error: unknown): boolean {
 
 /** Applies the fix to the kafkajs this process loads; true when the method is (now) the fixed one. */
 export function fixKafkajsOffsetCommitCoordinator(): boolean {
-  const prototype = kafkajsPrototype<OffsetManagerLike>('kafkajs/src/consumer/offsetManager/index.js');
-  return prototype ? fixOffsetManager(prototype) : false;
-}
-
-/** Wraps `commitOffsets` of an OffsetManager prototype that has kafkajs 2.2.4's handling. */
-export function fixOffsetManager(prototype: OffsetManagerLike): boolean {
-  if (fixed.has(prototype)) return true;
-  const original = prototype.commitOffsets;
-  if (typeof original !== 'function' || !String(original).includes(FAULTY_HANDLING)) return false;
-  prototype.commitOffsets = async function commitOffsets(this: OffsetManagerLike, offsets?: unknown) {
-    try {
-      await original.call(this, offsets);
-    } catch (error) {
-      if (isStaleCoordinatorError(error)) {
+  return fixKafkajsMethod<OffsetManagerLike, 'commitOffsets'>(
+    'kafkajs/src/consumer/offsetManager/index.js',
+    'commitOffsets',
+    FAULTY_HANDLING,
+    (original) =>
+      async function commitOffsets(this: OffsetManagerLike, offsets?: unknown) {
         try {
-          this.coordinator = await this.cluster.findGroupCoordinator({ groupId: this.groupId });
-        } catch {
-          // No coordinator found yet: the retry of the commit comes back here and looks again.
+          await original.call(this, offsets);
+        } catch (error) {
+          if (isStaleCoordinatorError(error)) {
+            try {
+              this.coordinator = await this.cluster.findGroupCoordinator({ groupId: this.groupId });
+            } catch {
+              // No coordinator found yet: the retry of the commit comes back here and looks again.
+            }
+          }
+          throw error;
         }
-      }
-      throw error;
-    }
-  };
-  fixed.add(prototype);
-  return true;
+      },
+  );
 }

@@ -10,19 +10,18 @@ import {
   type WbxmlElement,
 } from '@pushmail/activesync';
 import { easRequests, syncCollectionOf, type EasClient } from '@pushmail/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GatewayHarness } from '../../testing/gateway-harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { gatewayPerSuite } from '../../testing/gateway-harness.js';
 import { FetchItems } from './fetch-items.usecase.js';
 
 describe(FetchItems.name, () => {
-  const gateway = new GatewayHarness('eas-fetch', { ATTACHMENT_MAX_BYTES: '20000' });
+  const gateway = gatewayPerSuite('eas-fetch', { ATTACHMENT_MAX_BYTES: '20000' });
   const data = randomBytes(5000);
   let client: EasClient;
   let reference: string;
   let messageId: string;
 
   beforeAll(async () => {
-    await gateway.start();
     const account = await gateway.newAccount();
     client = gateway.phone(account);
     await client.folderSync('0');
@@ -43,8 +42,6 @@ describe(FetchItems.name, () => {
       'FileReference',
     )!;
   });
-
-  afterAll(() => gateway.stop());
 
   /** Fetches the attachment with `options` (Range); answers each Fetch of the response. */
   const fetchOf = (body: WbxmlElement | undefined) => child(child(body!, 'Response')!, 'Fetch')!;

@@ -1,20 +1,13 @@
 import { child, childText, COMMON_STATUS, el, FIND_STATUS, type WbxmlElement } from '@pushmail/activesync';
 import { describe, expect, it } from 'vitest';
-import type { MailStore } from '../../mailbox/mail-store.js';
 import type { EasReply } from '../../protocol/eas-command.js';
 import { allowedStanding } from '../../testing/device-standing.js';
 import { FindMail } from './find-mail.usecase.js';
 import { commandContext as context } from '../../testing/command-context.js';
+import { searchedMail } from '../../testing/searched-mail.js';
 
 function setUp() {
-  const searched: string[] = [];
-  const mail = {
-    search: (_account: string, text: string) => {
-      searched.push(text);
-      return Promise.resolve({ ids: [], total: 0 });
-    },
-    emails: () => Promise.resolve([]),
-  } as unknown as MailStore;
+  const { searched, mail } = searchedMail();
   return { searched, command: new FindMail(mail) };
 }
 

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { el } from '@pushmail/activesync';
 import { DataSource } from 'typeorm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GatewayHarness } from '../../testing/gateway-harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { gatewayPerSuite } from '../../testing/gateway-harness.js';
 import { LastSyncRequests } from './last-sync-requests.js';
 
 const syncOf = (key: string) =>
@@ -17,18 +17,13 @@ const syncOf = (key: string) =>
   );
 
 describe(LastSyncRequests.name, () => {
-  const gateway = new GatewayHarness('last-sync-requests');
+  const gateway = gatewayPerSuite('last-sync-requests');
   let requests: LastSyncRequests;
   let dataSource: DataSource;
 
   beforeAll(async () => {
-    await gateway.start();
     requests = gateway.app!.get(LastSyncRequests);
     dataSource = gateway.app!.get(DataSource);
-  });
-
-  afterAll(async () => {
-    await gateway.stop();
   });
 
   /** The row's version: a new one each time the row is written. */
