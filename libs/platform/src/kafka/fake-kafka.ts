@@ -24,6 +24,7 @@ export function fakeKafka(options: { failSends?: boolean } = {}) {
   const listeners = new Map<string, (event: { payload: Record<string, unknown> }) => void>();
   let eachBatch: ((payload: EachBatchPayload) => Promise<void>) | undefined;
   const committed: string[] = [];
+  const commitRequests: Array<Array<{ partition: number; offset: string }>> = [];
   const resolved: string[] = [];
   const sent: TopicMessages[] = [];
   const groupIds: string[] = [];
@@ -60,13 +61,15 @@ export function fakeKafka(options: { failSends?: boolean } = {}) {
         on: (name: string, listener: (event: { payload: Record<string, unknown> }) => void) =>
           listeners.set(name, listener),
         connect: async () => undefined,
+        stop: async () => undefined,
         disconnect: async () => undefined,
         subscribe: async () => undefined,
         run: async (config: { eachBatch: (payload: EachBatchPayload) => Promise<void> }) => {
           eachBatch = config.eachBatch;
         },
-        commitOffsets: async (offsets: { offset: string }[]) => {
+        commitOffsets: async (offsets: { partition: number; offset: string }[]) => {
           committed.push(...offsets.map((entry) => entry.offset));
+          commitRequests.push(offsets.map(({ partition, offset }) => ({ partition, offset })));
         },
       };
     },
@@ -75,6 +78,8 @@ export function fakeKafka(options: { failSends?: boolean } = {}) {
     kafka,
     /** Offsets committed, in order (each the offset after the last handled message). */
     committed,
+    /** Each commit request: the partitions and offsets it committed. */
+    commitRequests,
     /** Offsets resolved for the next fetch. */
     resolved,
     /** What the producer sent, per request and topic. */
