@@ -239,6 +239,24 @@ describe(EventConsumer.name, () => {
       expect(fake.committed).toEqual(['1', '2']);
     });
 
+    it('commits a batch that ends while it stops as soon as the batch ends', async () => {
+      let finish!: () => void;
+      let calls = 0;
+      const { fake, consumer } = await started(
+        () => (++calls === 1 ? Promise.resolve() : new Promise<void>((resolve) => (finish = resolve))),
+        { commitIntervalMs: 60_000 },
+      );
+
+      await fake.deliver(topic, 0, '1', [valid(0)]);
+      const inHand = fake.deliver(topic, 0, '2', [valid(1)]);
+      await consumer.stop();
+      expect(fake.committed).toEqual(['1']);
+      finish();
+      await inHand;
+
+      expect(fake.committed).toEqual(['1', '2']);
+    });
+
     it('forgets what is pending when it joins the group again: the partition is read from its committed offset', async () => {
       const { fake, consumer } = await started(async () => undefined, { commitIntervalMs: 60_000 });
 

@@ -163,8 +163,8 @@ export class EventConsumer<S extends z.ZodType> {
     if (this.replacing) await Promise.race([this.replacing, sleep(REPLACED_DISCONNECT_MS)]);
     if (this.commitIntervalMs > 0) {
       clearTimeout(this.commitTimer);
-      // The batch in hand finishes and no other is fetched; then what was handled is committed.
-      await this.consumer.stop().catch(() => undefined);
+      // What was handled is committed now, while the consumer still runs; a batch still in hand
+      // commits as it ends (handleFetched commits at once once the consumer is stopping).
       await this.commitPending(this.consumer).catch((error: unknown) =>
         this.log.warn(
           { err: error },

@@ -61,7 +61,6 @@ export function fakeKafka(options: { failSends?: boolean } = {}) {
         on: (name: string, listener: (event: { payload: Record<string, unknown> }) => void) =>
           listeners.set(name, listener),
         connect: async () => undefined,
-        stop: async () => undefined,
         disconnect: async () => undefined,
         subscribe: async () => undefined,
         run: async (config: { eachBatch: (payload: EachBatchPayload) => Promise<void> }) => {
