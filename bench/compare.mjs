@@ -67,6 +67,12 @@ const METRICS = {
   latency_sent_msgs_per_s: (r) =>
     median((r.details?.pushLatency?.runs ?? []).map((run) => run.achievedRatePerS)),
   latency_server_cpu_ms_per_message: (r) => serverCpuMsPerMessage(r),
+  // The same, of the processes that use most of it, so that a change shows where it saved.
+  latency_mailbox_cpu_ms_per_message: (r) => serverCpuMsPerMessage(r, 'mailbox'),
+  latency_ingest_cpu_ms_per_message: (r) => serverCpuMsPerMessage(r, 'ingest'),
+  latency_push_delivery_cpu_ms_per_message: (r) => serverCpuMsPerMessage(r, 'push-delivery'),
+  latency_kafka_cpu_ms_per_message: (r) => serverCpuMsPerMessage(r, 'kafka'),
+  latency_postgres_cpu_ms_per_message: (r) => serverCpuMsPerMessage(r, 'postgres (bench db)'),
   ingest_stored_msgs_per_s: (r) => r.ingest_msgs_per_s,
   ingest_accepted_msgs_per_s: (r) => r.ingest_accepted_msgs_per_s,
   ingest_cpu_ms_per_message: (r) => ingestCpuMsPerMessage(r),
@@ -76,12 +82,13 @@ const METRICS = {
 // per-process samples every version records (services, broker and database; not the load generator).
 const isServer = (name) => !name.startsWith('bench');
 
-function serverCpuMsPerMessage(results) {
+/** CPU per accepted message of the latency runs: of every server process, or of the one named. */
+function serverCpuMsPerMessage(results, process) {
   const runs = results.details?.pushLatency?.runs ?? [];
   return median(
     runs.map((run) => {
       const seconds = Object.entries(run.usage?.processes ?? {})
-        .filter(([name]) => isServer(name))
+        .filter(([name]) => (process === undefined ? isServer(name) : name === process))
         .reduce((total, [, usage]) => total + usage.cpuSeconds, 0);
       return run.counters?.accepted ? (seconds * 1000) / run.counters.accepted : null;
     }),

@@ -39,7 +39,7 @@ const FULL = {
   'ping-interval-ms': 30_000,
   'idle-seconds': 35,
   'settle-seconds': 5,
-  'kafka-port': 29092,
+  'kafka-port': 20092,
   'catchup-changes': 10_000,
   'catchup-page': 5000,
   'eas-devices': 5000,
@@ -99,9 +99,12 @@ const HELP = `npm run bench -- [flags]
   --profile                    services run with --cpu-prof; profiles cover the ingest run only
   --no-build                   skip \`nx run-many -t build\`
   --out FILE                   where the results go (default bench/results/latest.json)
-  --kafka-port P               port of the broker started for the benchmark alone (${FULL['kafka-port']}); the
-                               services' consumer group and topic names are fixed, so a broker shared with
-                               another running platform (tests) would mix their traffic with the benchmark's
+  --kafka-port P               port of the broker started for the benchmark alone (${FULL['kafka-port']}; its
+                               controller listens on P+1); the services' consumer group and topic names are
+                               fixed, so a broker shared with another running platform (tests) would mix their
+                               traffic with the benchmark's. The default is clear of the development brokers'
+                               ports (tools/infra's 19092 and the 29092 this repository's docs and test commands
+                               use), and below the kernel's ephemeral port range
   --no-analyze                 do not ANALYZE the bench database before each measured run (autovacuum
                                would on a production server)
   --shared-kafka               use the usual local broker (127.0.0.1:19092) anyway

@@ -15,6 +15,8 @@ import { type MailChange, PingRegistry } from './ping-registry.js';
 const everyChange = subscription(() => ({
   groupId: `activesync-${hostname()}-${randomBytes(6).toString('hex')}`,
   fromBeginning: false,
+  // A Ping woken again by a change it was woken by finds nothing new: offsets go once a second.
+  commitIntervalMs: 1000,
   readiness: 'mailbox-changes-consumer',
 }));
 

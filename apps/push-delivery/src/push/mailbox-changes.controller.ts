@@ -16,6 +16,8 @@ import { PushFanout } from './push-fanout.service.js';
 const everyChange = subscription(() => ({
   groupId: `push-delivery-${hostname()}-${randomBytes(6).toString('hex')}`,
   fromBeginning: false,
+  // A change pushed again after a rejoin is a state the device has seen: offsets go once a second.
+  commitIntervalMs: 1000,
   readiness: 'mailbox-changes-consumer',
 }));
 

@@ -28,7 +28,12 @@ const valid = (offset: number, accountId?: string) =>
 
 async function started(
   handleBatch: Handler,
-  options: { isolateAfterAttempts?: number; stallAfterMs?: number; batchStepStallAfterMs?: number } = {},
+  options: {
+    isolateAfterAttempts?: number;
+    stallAfterMs?: number;
+    batchStepStallAfterMs?: number;
+    commitIntervalMs?: number;
+  } = {},
 ) {
   const fake = fakeKafka();
   const metrics = new KafkaMetrics(new Registry());
@@ -181,6 +186,87 @@ describe(EventConsumer.name, () => {
 
     expect(tries).toBe(0);
     expect(fake.committed).toEqual([]);
+  });
+
+  describe('with commitIntervalMs', () => {
+    const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+    it('commits the first batch at once and the later ones together, once the interval has passed', async () => {
+      const { fake } = await started(async () => undefined, { commitIntervalMs: 150 });
+
+      await fake.deliver(topic, 0, '1', [valid(0)]);
+      await fake.deliver(topic, 1, '5', [valid(4)]);
+      await fake.deliver(topic, 0, '3', [valid(1), valid(2)]);
+
+      expect(fake.commitRequests).toEqual([[{ partition: 0, offset: '1' }]]);
+      expect(fake.resolved).toEqual(['0', '4', '2']);
+
+      await pause(250);
+
+      expect(fake.commitRequests).toEqual([
+        [{ partition: 0, offset: '1' }],
+        [
+          { partition: 1, offset: '5' },
+          { partition: 0, offset: '3' },
+        ],
+      ]);
+    });
+
+    it('commits nothing of a batch whose handler has not resolved', async () => {
+      let finish!: () => void;
+      const { fake } = await started(() => new Promise<void>((resolve) => (finish = resolve)), {
+        commitIntervalMs: 50,
+      });
+
+      const delivery = fake.deliver(topic, 0, '1', [valid(0)]);
+      await pause(120);
+      expect(fake.committed).toEqual([]);
+      finish();
+      await delivery;
+
+      expect(fake.committed).toEqual(['1']);
+    });
+
+    it('commits what it handled when it stops, before the interval has passed', async () => {
+      const { fake, consumer } = await started(async () => undefined, { commitIntervalMs: 60_000 });
+
+      await fake.deliver(topic, 0, '1', [valid(0)]);
+      await fake.deliver(topic, 0, '2', [valid(1)]);
+      expect(fake.committed).toEqual(['1']);
+
+      await consumer.stop();
+
+      expect(fake.committed).toEqual(['1', '2']);
+    });
+
+    it('commits a batch that ends while it stops as soon as the batch ends', async () => {
+      let finish!: () => void;
+      let calls = 0;
+      const { fake, consumer } = await started(
+        () => (++calls === 1 ? Promise.resolve() : new Promise<void>((resolve) => (finish = resolve))),
+        { commitIntervalMs: 60_000 },
+      );
+
+      await fake.deliver(topic, 0, '1', [valid(0)]);
+      const inHand = fake.deliver(topic, 0, '2', [valid(1)]);
+      await consumer.stop();
+      expect(fake.committed).toEqual(['1']);
+      finish();
+      await inHand;
+
+      expect(fake.committed).toEqual(['1', '2']);
+    });
+
+    it('forgets what is pending when it joins the group again: the partition is read from its committed offset', async () => {
+      const { fake, consumer } = await started(async () => undefined, { commitIntervalMs: 60_000 });
+
+      await fake.deliver(topic, 0, '1', [valid(0)]);
+      await fake.deliver(topic, 0, '2', [valid(1)]);
+      fake.joinGroup({ [topic]: [0] });
+      await consumer.stop();
+
+      expect(fake.committed).toEqual(['1']);
+    });
   });
 
   describe('a consumer that stops without saying so', () => {

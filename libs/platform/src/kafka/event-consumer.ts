@@ -48,6 +48,17 @@ export interface EventConsumerOptions<S extends z.ZodType> {
   /** Where events consumed, lag and dead letters are counted; the process's metrics unless given. */
   metrics?: KafkaMetrics;
   /**
+   * Offsets are committed at most this often (ms) rather than after every batch: for a handler that
+   * takes the same events twice without harm (mailbox skips a delivery it stored; a push is a state
+   * the device compares with its own). Each commit is still of batches whose handler resolved, and
+   * the last ones are committed when the consumer stops; a crash or a partition moving to another
+   * member redelivers at most this long of events, besides the batch in hand. An offset commit costs
+   * the broker more CPU than the event it follows (bench/experiments/offset-commit-cost.mjs), and at
+   * a few events per partition per batch a consumer commits once per event. 0 (the default): after
+   * every batch.
+   */
+  commitIntervalMs?: number;
+  /**
    * A consumer that has neither fetched, joined its group nor handled a batch for this long is
    * replaced by a new one (default 45 s; an idle consumer fetches every half second).
    */
@@ -88,6 +99,12 @@ export class EventConsumer<S extends z.ZodType> {
   private replacing: Promise<void> | undefined;
   /** Consumers replaced by a newer one: never to handle, commit or rejoin again. */
   private readonly retired = new WeakSet<Consumer>();
+  /** With `commitIntervalMs`: per partition, the offset after its last handled batch, not yet committed. */
+  private readonly pendingCommits = new Map<number, string>();
+  private lastCommitAt = 0;
+  private commitTimer: NodeJS.Timeout | undefined;
+  /** The commit under way: commits go one after another, so a committed offset never moves back. */
+  private committing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly kafka: Kafka,
@@ -144,6 +161,17 @@ export class EventConsumer<S extends z.ZodType> {
     clearInterval(this.watchdog);
     // A replacement under way stops at its next step; its join is not waited for past the bound.
     if (this.replacing) await Promise.race([this.replacing, sleep(REPLACED_DISCONNECT_MS)]);
+    if (this.commitIntervalMs > 0) {
+      clearTimeout(this.commitTimer);
+      // What was handled is committed now, while the consumer still runs; a batch still in hand
+      // commits as it ends (handleFetched commits at once once the consumer is stopping).
+      await this.commitPending(this.consumer).catch((error: unknown) =>
+        this.log.warn(
+          { err: error },
+          'committing the last offsets on stop failed; they will be consumed again',
+        ),
+      );
+    }
     await this.consumer.disconnect();
     this.metrics.forgetPartitions();
   }
@@ -236,6 +264,8 @@ export class EventConsumer<S extends z.ZodType> {
         return;
       }
       this.progressed();
+      // After a join, each partition is read from its committed offset: what was pending is read again.
+      this.pendingCommits.clear();
       this.metrics.keepPartitions(event.payload.memberAssignment[this.options.topic.name] ?? []);
     });
     consumer.on(consumer.events.FETCH_START, () => {
@@ -295,7 +325,16 @@ export class EventConsumer<S extends z.ZodType> {
       );
       if (!done || !stillOwned()) return;
       const last = chunk[chunk.length - 1];
-      if (last) {
+      if (last && this.commitIntervalMs > 0) {
+        resolveOffset(last.offset);
+        this.pendingCommits.set(batch.partition, (BigInt(last.offset) + 1n).toString());
+        this.metrics.consumed.inc(chunk.length);
+        this.metrics.position(batch.partition, batch.highWatermark, Number(last.offset) + 1);
+        if (!this.running || Date.now() - this.lastCommitAt >= this.commitIntervalMs) {
+          inHand.enter('committing its offsets');
+          await commitOrRejoin(() => this.commitPending(consumer));
+        } else this.scheduleCommit();
+      } else if (last) {
         inHand.enter('committing its offsets');
         await commitOrRejoin(() =>
           consumer.commitOffsets([
@@ -312,6 +351,50 @@ export class EventConsumer<S extends z.ZodType> {
         this.metrics.position(batch.partition, batch.highWatermark, Number(last.offset) + 1);
       }
     }
+  }
+
+  private get commitIntervalMs(): number {
+    return this.options.commitIntervalMs ?? 0;
+  }
+
+  /** Commits every partition's pending offset in one request, after any commit under way. */
+  private commitPending(consumer: Consumer): Promise<void> {
+    const commit = this.committing
+      .catch(() => undefined)
+      .then(async () => {
+        if (this.pendingCommits.size === 0) return;
+        const offsets = [...this.pendingCommits].map(([partition, offset]) => ({
+          topic: this.options.topic.name,
+          partition,
+          offset,
+        }));
+        this.pendingCommits.clear();
+        this.lastCommitAt = Date.now();
+        try {
+          await consumer.commitOffsets(offsets);
+        } catch (error) {
+          // Kept for the next commit unless a later batch of the partition is pending already.
+          for (const { partition, offset } of offsets)
+            if (!this.pendingCommits.has(partition)) this.pendingCommits.set(partition, offset);
+          throw error;
+        }
+      });
+    this.committing = commit;
+    return commit;
+  }
+
+  /** The pending offsets are committed once `commitIntervalMs` has passed since the last commit. */
+  private scheduleCommit(): void {
+    if (this.commitTimer !== undefined || !this.running) return;
+    const waitMs = Math.max(0, this.lastCommitAt + this.commitIntervalMs - Date.now());
+    this.commitTimer = setTimeout(() => {
+      this.commitTimer = undefined;
+      this.commitPending(this.consumer).catch((error: unknown) => {
+        this.log.warn({ err: error }, 'committing offsets failed; trying again');
+        if (this.pendingCommits.size > 0) this.scheduleCommit();
+      });
+    }, waitMs);
+    this.commitTimer.unref();
   }
 
   private async processChunk(

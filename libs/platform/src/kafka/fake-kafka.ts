@@ -24,6 +24,7 @@ export function fakeKafka(options: { failSends?: boolean } = {}) {
   const listeners = new Map<string, (event: { payload: Record<string, unknown> }) => void>();
   let eachBatch: ((payload: EachBatchPayload) => Promise<void>) | undefined;
   const committed: string[] = [];
+  const commitRequests: Array<Array<{ partition: number; offset: string }>> = [];
   const resolved: string[] = [];
   const sent: TopicMessages[] = [];
   const groupIds: string[] = [];
@@ -65,8 +66,9 @@ export function fakeKafka(options: { failSends?: boolean } = {}) {
         run: async (config: { eachBatch: (payload: EachBatchPayload) => Promise<void> }) => {
           eachBatch = config.eachBatch;
         },
-        commitOffsets: async (offsets: { offset: string }[]) => {
+        commitOffsets: async (offsets: { partition: number; offset: string }[]) => {
           committed.push(...offsets.map((entry) => entry.offset));
+          commitRequests.push(offsets.map(({ partition, offset }) => ({ partition, offset })));
         },
       };
     },
@@ -75,6 +77,8 @@ export function fakeKafka(options: { failSends?: boolean } = {}) {
     kafka,
     /** Offsets committed, in order (each the offset after the last handled message). */
     committed,
+    /** Each commit request: the partitions and offsets it committed. */
+    commitRequests,
     /** Offsets resolved for the next fetch. */
     resolved,
     /** What the producer sent, per request and topic. */

@@ -36,6 +36,8 @@ export interface SubscriptionSettings {
   /** See `EventConsumerOptions.isolateAfterAttempts`. */
   isolateAfterAttempts?: number;
   maxBatchSize?: number;
+  /** See `EventConsumerOptions.commitIntervalMs`. */
+  commitIntervalMs?: number;
   /** Readiness check that holds while the consumer runs; subscriptions may share one name. */
   readiness: string;
 }
@@ -169,6 +171,7 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
         ? {}
         : { isolateAfterAttempts: settings.isolateAfterAttempts }),
       ...(settings.maxBatchSize === undefined ? {} : { maxBatchSize: settings.maxBatchSize }),
+      ...(settings.commitIntervalMs === undefined ? {} : { commitIntervalMs: settings.commitIntervalMs }),
       handleBatch: (events, attempt) => this.invoke(handler, topic.name, events, attempt),
     });
     return { consumer, readiness: settings.readiness };
