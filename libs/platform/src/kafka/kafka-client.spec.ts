@@ -55,6 +55,13 @@ describe('kafkajs lines of a broker that is starting', () => {
         error: 'Topic with this name already exists',
       }),
     ).toBe('debug');
+    // Several topics refused at once come as one aggregate error, which the topics admin logs and retries.
+    expect(
+      kafkajsLogSeverity(logLevel.ERROR, {
+        message: 'Response CreateTopics(key: 19, version: 3)',
+        error: 'Topic creation errors',
+      }),
+    ).toBe('debug');
   });
 
   it('logs a consumer crash on a retriable broker error, and its restart, at warn', () => {

@@ -68,6 +68,12 @@ const RETRIED_BROKER_ERRORS: ReadonlySet<string> = new Set(
 
 /** A topic another service created first: the topics admin counts it as created. */
 const TOPIC_ALREADY_EXISTS = 'Topic with this name already exists';
+/**
+ * kafkajs's message for a CreateTopics answer with any topic refused (each topic's error inside): at
+ * `npm start`, topics another service created in the same second, which kafkajs's admin then counts
+ * as created. Any other refusal reaches the topics admin, which logs it at warn and retries.
+ */
+const TOPIC_CREATION_ERRORS = 'Topic creation errors';
 
 /** Whether an error (or what caused it) is a broker error kafkajs retries by itself. */
 export function isRetriedBrokerError(error: unknown): boolean {
@@ -80,8 +86,9 @@ export function isRetriedBrokerError(error: unknown): boolean {
  * kafkajs logs every failed response at ERROR, including the answers a broker gives while it starts or
  * moves a leader ("The coordinator is loading and hence can't process requests"), which it then
  * retries, and a consumer it restarts after one: at `npm start` and during a rolling restart those
- * read as failures when nothing failed. A response refused with a retriable broker error, or with a
- * topic that another service created first, is logged at debug; a consumer's crash on a retriable
+ * read as failures when nothing failed. A response refused with a retriable broker error, or a
+ * CreateTopics answer the topics admin handles itself (a topic another service created first), is
+ * logged at debug; a consumer's crash on a retriable
  * broker error and its restart at warn. If the retries run out, the caller's error is logged where
  * it is handled.
  */
@@ -93,7 +100,11 @@ export function kafkajsLogSeverity(
     const { message, error } = entry;
     if (message.startsWith('Response ') && typeof error === 'string') {
       if (RETRIED_BROKER_ERRORS.has(error)) return 'debug';
-      if (message.startsWith('Response CreateTopics') && error === TOPIC_ALREADY_EXISTS) return 'debug';
+      if (
+        message.startsWith('Response CreateTopics') &&
+        (error === TOPIC_ALREADY_EXISTS || error === TOPIC_CREATION_ERRORS)
+      )
+        return 'debug';
     }
     const crash = /^Crash: KafkaJSProtocolError: (.*)$/.exec(message);
     if (crash && RETRIED_BROKER_ERRORS.has(crash[1]!)) return 'warn';
