@@ -18,8 +18,11 @@ import {
   type PlatformOptions,
   type RunningPlatform,
   requiredEnv,
+  startGroupsAtEnd,
+  testKafka,
   waitForRecipient,
 } from '@pushmail/testing';
+import { decodeEvent, mailboxChangedTopic } from '@pushmail/contracts';
 import { warningsReport } from './service-warnings.js';
 
 export const MAIL_ARRIVED = 'pushmail.mail.arrived.v1';
@@ -168,6 +171,8 @@ export class LiveDevice {
   reconnects = 0;
   pushState: string | undefined;
   lastPushedEmailState: string | undefined;
+  /** When each StateChange naming an Email state arrived (epoch ms), newest last, for the failure report. */
+  readonly pushes: Array<{ at: number; email: string; pushState: string | undefined }> = [];
   initialEmailState = '';
   private stopped = false;
   private loop: Promise<void> | undefined;
@@ -214,7 +219,11 @@ export class LiveDevice {
         const changed = item['changed'] as Record<string, Record<string, string>>;
         if (typeof item['pushState'] === 'string') this.pushState = item['pushState'];
         const email = changed[this.account.accountId]?.['Email'];
-        if (email) this.lastPushedEmailState = email;
+        if (email) {
+          this.lastPushedEmailState = email;
+          this.pushes.push({ at: Date.now(), email, pushState: this.pushState });
+          if (this.pushes.length > 20) this.pushes.shift();
+        }
       }
       return original(...items);
     };
@@ -406,6 +415,91 @@ async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   }
 }
 
+/** A mailbox-changed event of the scenario's accounts as a reader of the topic saw it. */
+export interface Announcement {
+  accountId: string;
+  state: string;
+  email: string | undefined;
+  /** Epoch ms: when the producer stamped it, and when this reader got it. */
+  producedAt: number;
+  readAt: number;
+}
+
+/**
+ * Reads the mailbox-changed topic from now on, keeping the events of the given accounts: when a
+ * device's push stops short, the report tells whether the final state was ever announced, and when.
+ */
+export async function watchAnnouncements(
+  kafkaBrokers: string,
+  accountIds: readonly string[],
+): Promise<{ announcements: Announcement[]; stop(): Promise<void> }> {
+  const kafka = testKafka('fault-announcements', kafkaBrokers);
+  const groupId = `fault-announcements-${randomUUID().slice(0, 12)}`;
+  await startGroupsAtEnd(kafka, [{ groupId, topic: mailboxChangedTopic.name }]);
+  const accounts = new Set(accountIds);
+  const announcements: Announcement[] = [];
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [mailboxChangedTopic.name], fromBeginning: false });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      const decoded = decodeEvent(mailboxChangedTopic, message.value);
+      if (!decoded.ok || !accounts.has(decoded.event.accountId)) return;
+      announcements.push({
+        accountId: decoded.event.accountId,
+        state: decoded.event.state,
+        email: decoded.event.changed.Email,
+        producedAt: Number(message.timestamp),
+        readAt: Date.now(),
+      });
+    },
+  });
+  return { announcements, stop: () => consumer.disconnect() };
+}
+
+/**
+ * What is known of a device's last push against the account's current state: the account's row
+ * (committed and announced states), when the final state was announced, and the device's last pushes.
+ */
+async function pushReport(
+  db: pg.Client,
+  device: LiveDevice,
+  current: string,
+  announcements: readonly Announcement[] | undefined,
+  checkStartedAt: number,
+): Promise<string> {
+  const { rows } = await db.query<{
+    modseq: string;
+    email_modseq: string;
+    published_modseq: string;
+    updated_at: Date;
+  }>(
+    'SELECT modseq, email_modseq, published_modseq, updated_at FROM mailbox.account_state WHERE account_id = $1',
+    [device.account.accountId],
+  );
+  const row = rows[0];
+  const at = (ms: number) => new Date(ms).toISOString().slice(11, 23);
+  const finalAnnounced = announcements?.find(
+    (event) => event.accountId === device.account.accountId && event.email === current,
+  );
+  const lastPushes = device.pushes
+    .slice(-3)
+    .map((push) => `${push.email}@${at(push.at)}`)
+    .join(' ');
+  return [
+    `${device.name}: Email state ${current}, last pushed ${device.lastPushedEmailState ?? 'none'}`,
+    row
+      ? `account modseq ${row.modseq} email ${row.email_modseq} announced ${row.published_modseq}, committed ${at(row.updated_at.getTime())}`
+      : 'no account row',
+    announcements === undefined
+      ? 'topic not read'
+      : finalAnnounced
+        ? `final state produced ${at(finalAnnounced.producedAt)}, read ${at(finalAnnounced.readAt)}`
+        : `final state never read from the topic (${announcements.filter((event) => event.accountId === device.account.accountId).length} events of the account read)`,
+    `check began ${at(checkStartedAt)}, reconnects ${device.reconnects}, last pushes ${lastPushes || 'none'}`,
+  ].join(' | ');
+}
+
 export interface Ledger {
   scenario: string;
   sent: number;
@@ -424,6 +518,8 @@ export interface Ledger {
     seen: number;
     reconnects: number;
     pushCaughtUp: boolean;
+    /** The device's last push against the account's committed and announced states. */
+    push: string;
   }>;
 }
 
@@ -436,6 +532,7 @@ export async function settleAndCheck(
   databaseUrl: string,
   load: MailLoad,
   devices: LiveDevice[],
+  announcements?: readonly Announcement[],
 ): Promise<Ledger> {
   const answered = load.messages.filter((message) => message.outcome === 'answered');
   const expected = new Map<string, Set<string>>();
@@ -489,31 +586,39 @@ export async function settleAndCheck(
   }
 
   const deviceRows: Ledger['devices'] = [];
-  for (const device of devices) {
-    const want = expected.get(device.account.accountId) ?? new Set<string>();
-    const storedForAccount = stored.filter((row) => row.account_id === device.account.accountId).length;
-    const { subjects, state } = await device.subjectsSinceStart();
-    // Push is a hint, but it must not stop short: the last StateChange names the current state.
-    let pushCaughtUp = false;
-    await expectEventually(() => expect(device.lastPushedEmailState).toBe(state), {
-      timeoutMs: 30_000,
-      intervalMs: 100,
-    })
-      .then(() => (pushCaughtUp = true))
-      .catch(() => undefined);
-    deviceRows.push({
-      device: `${device.name}`,
-      expected: want.size,
-      seen: subjects.length,
-      reconnects: device.reconnects,
-      pushCaughtUp,
-    });
-    const seen = new Set(subjects);
-    const missing = [...want].filter((marker) => !seen.has(marker));
-    expect(missing, `${device.name} never saw`).toEqual([]);
-    expect(subjects.length, `${device.name} saw mail twice or mail that was not stored`).toBe(
-      storedForAccount,
-    );
+  const reportDb = new pg.Client({ connectionString: databaseUrl });
+  await reportDb.connect();
+  try {
+    for (const device of devices) {
+      const want = expected.get(device.account.accountId) ?? new Set<string>();
+      const storedForAccount = stored.filter((row) => row.account_id === device.account.accountId).length;
+      const { subjects, state } = await device.subjectsSinceStart();
+      // Push is a hint, but it must not stop short: the last StateChange names the current state.
+      let pushCaughtUp = false;
+      const checkStartedAt = Date.now();
+      await expectEventually(() => expect(device.lastPushedEmailState).toBe(state), {
+        timeoutMs: 30_000,
+        intervalMs: 100,
+      })
+        .then(() => (pushCaughtUp = true))
+        .catch(() => undefined);
+      deviceRows.push({
+        device: `${device.name}`,
+        expected: want.size,
+        seen: subjects.length,
+        reconnects: device.reconnects,
+        pushCaughtUp,
+        push: await pushReport(reportDb, device, state, announcements, checkStartedAt),
+      });
+      const seen = new Set(subjects);
+      const missing = [...want].filter((marker) => !seen.has(marker));
+      expect(missing, `${device.name} never saw`).toEqual([]);
+      expect(subjects.length, `${device.name} saw mail twice or mail that was not stored`).toBe(
+        storedForAccount,
+      );
+    }
+  } finally {
+    await reportDb.end();
   }
 
   const ledger: Ledger = {
@@ -552,7 +657,7 @@ export async function settleAndCheck(
     .reduce((total, message) => total + message.recipients.length, 0);
   expect(stored.length).toBeLessThanOrEqual(deliveriesAnswered + abandonedDeliveries);
   for (const row of deviceRows)
-    expect(row.pushCaughtUp, `${row.device}: the last push names the current state`).toBe(true);
+    expect(row.pushCaughtUp, `${row.device}: the last push names the current state; ${row.push}`).toBe(true);
   return ledger;
 }
 
@@ -566,7 +671,7 @@ export function printLedger(ledger: Ledger): void {
       .join(' | ')}`,
     ...ledger.devices.map(
       (device) =>
-        `  device ${device.device}: seen ${device.seen}/${device.expected} | reconnects ${device.reconnects} | push caught up ${device.pushCaughtUp ? 'yes' : 'NO'}`,
+        `  device ${device.device}: seen ${device.seen}/${device.expected} | reconnects ${device.reconnects} | push caught up ${device.pushCaughtUp ? 'yes' : 'NO'}\n    push ${device.push}`,
     ),
   ];
   console.log(lines.join('\n'));
@@ -655,6 +760,10 @@ export async function runUnderLoad(
   const since = new Date();
   const accounts = await createAccounts(platform, 3);
   const devices = await connectDevices(platform, accounts);
+  const watched = await watchAnnouncements(
+    fault.kafkaBrokers,
+    accounts.map((account) => account.accountId),
+  );
   try {
     const load = new MailLoad(scenario, platform, accounts);
     try {
@@ -664,17 +773,20 @@ export async function runUnderLoad(
     } finally {
       await load.stop();
     }
-    return await settleAndCheck(scenario, fault.databaseUrl, load, devices).catch((error: unknown) => {
-      // The services' own account of what went wrong, in the failure itself: CI keeps only the output.
-      if (error instanceof Error)
-        error.message += `\nwarnings and errors the services logged since the scenario began:\n${warningsReport(
-          fault.logDirectory,
-          [...platform.processes.keys()],
-          since,
-        )}`;
-      throw error;
-    });
+    return await settleAndCheck(scenario, fault.databaseUrl, load, devices, watched.announcements).catch(
+      (error: unknown) => {
+        // The services' own account of what went wrong, in the failure itself: CI keeps only the output.
+        if (error instanceof Error)
+          error.message += `\nwarnings and errors the services logged since the scenario began:\n${warningsReport(
+            fault.logDirectory,
+            [...platform.processes.keys()],
+            since,
+          )}`;
+        throw error;
+      },
+    );
   } finally {
     await Promise.all(devices.map((device) => device.stop()));
+    await watched.stop();
   }
 }
