@@ -144,6 +144,7 @@ export class EventConsumer<S extends z.ZodType> {
   }
 
   async start(): Promise<void> {
+    if (!this.options.fromBeginning) await this.startGroupAtEnd();
     await this.run(this.consumer);
     this.running = true;
     this.lastProgressAt = Date.now();
@@ -174,6 +175,45 @@ export class EventConsumer<S extends z.ZodType> {
     }
     await this.consumer.disconnect();
     this.metrics.forgetPartitions();
+  }
+
+  /**
+   * A group that reads from the end has no committed offset on a partition until it commits one
+   * there, and kafkajs seeks such a partition to its end again at every join: a rejoin before the
+   * first commit (for ever on a partition with no event yet, and up to `commitIntervalMs` after the
+   * first) would skip what arrived in between. So the group's start is committed at the topic's end
+   * before it first joins, for every partition without a committed offset.
+   */
+  private async startGroupAtEnd(): Promise<void> {
+    const { groupId, topic } = this.options;
+    let admin: ReturnType<Kafka['admin']> | undefined;
+    try {
+      admin = this.kafka.admin();
+      await admin.connect();
+      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic.name] });
+      const unset = new Set(
+        (committed?.partitions ?? [])
+          .filter((partition) => Number(partition.offset) < 0)
+          .map((partition) => partition.partition),
+      );
+      if (unset.size === 0) return;
+      const ends = await admin.fetchTopicOffsets(topic.name);
+      await admin.setOffsets({
+        groupId,
+        topic: topic.name,
+        partitions: ends
+          .filter((end) => unset.has(end.partition))
+          .map((end) => ({ partition: end.partition, offset: end.high })),
+      });
+    } catch (error) {
+      // A group with members already (another replica's) cannot be set; it has its own commits.
+      this.log.warn(
+        { err: error },
+        'could not commit the group’s start at the end of the topic; a rejoin before its first commit may skip events',
+      );
+    } finally {
+      await admin?.disconnect().catch(() => undefined);
+    }
   }
 
   private progressed(): void {
