@@ -234,15 +234,11 @@ export class EventConsumer<S extends z.ZodType> {
     // A replaced consumer's batch may still hang: it holds nothing the current consumer needs.
     const inHand = [...this.inHand].filter((batch) => !this.retired.has(batch.consumer));
     if (inHand.length > 0) {
-      for (const batch of inHand) {
-        const stepMs = now - batch.stepSince;
-        if (stepMs >= stepStallAfterMs) {
-          this.replace(
-            `a batch of partition ${batch.partition} has been ${batch.step} for ${Math.round(stepMs / 1000)} s`,
-          );
-          return;
-        }
-      }
+      const hung = inHand.find((batch) => now - batch.stepSince >= stepStallAfterMs);
+      if (hung)
+        this.replace(
+          `a batch of partition ${hung.partition} has been ${hung.step} for ${Math.round((now - hung.stepSince) / 1000)} s`,
+        );
       return;
     }
     const idleMs = now - this.lastProgressAt;

@@ -380,12 +380,10 @@ export class SyncEmail implements EasCommand {
         // A quarantined device changes no mail. The notice is its own: a Change sets its flags as
         // the device holds them (the view keeps them), a Delete succeeds and the notice comes back
         // with the answer, as Exchange keeps it until the device is allowed. Nothing to retry.
-        if (serverId === QUARANTINE_NOTICE_ID && (command.tag === 'Change' || command.tag === 'Delete')) {
-          if (command.tag === 'Delete') delete held[serverId];
-          else held[serverId] = { ...held[serverId]!, ...flagPatchOf(command) };
-        } else if (command.tag === 'Change' || command.tag === 'Delete') {
-          failed(command.tag, serverId, SYNC_STATUS.ObjectNotFound);
-        }
+        if (command.tag !== 'Change' && command.tag !== 'Delete') continue;
+        if (serverId !== QUARANTINE_NOTICE_ID) failed(command.tag, serverId, SYNC_STATUS.ObjectNotFound);
+        else if (command.tag === 'Delete') delete held[serverId];
+        else held[serverId] = { ...held[serverId]!, ...flagPatchOf(command) };
         continue;
       }
       if (command.tag === 'Change') {
