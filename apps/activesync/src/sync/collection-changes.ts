@@ -15,7 +15,7 @@ import { DeviceStore } from '../state/device-store.js';
 import type { HeldFolder } from '../state/entities/folder-state.entity.js';
 import type { SyncState } from '../state/entities/sync-state.entity.js';
 import { type HeldCollection, SyncStore } from '../state/sync-store.js';
-import { FolderView, type FolderViewRequest, hierarchyOutOfDate } from './folder-view.js';
+import { FolderView, type FolderViewRequest, hierarchyOutOfDate, seesQuarantineView } from './folder-view.js';
 import { itemChanges, type ItemChanges } from './item-diff.js';
 
 export interface PendingChanges {
@@ -104,7 +104,7 @@ export class CollectionChanges {
     emailState?: string,
     changes?: EmailChanges,
   ): Promise<PendingChanges> {
-    if (!force && state.emailState !== null && request.standing.access !== 'quarantined') {
+    if (!force && state.emailState !== null && !seesQuarantineView(request.standing)) {
       const current = emailState ?? (await this.mail.emailState(request.accountId));
       if (current === state.emailState) return { changes: NONE };
       // Something changed since the device was answered: what, rather than the whole folder again.

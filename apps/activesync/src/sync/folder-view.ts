@@ -63,7 +63,7 @@ export class FolderView {
 
   /** Whether the view can be brought up to date from the account's changes (`changedContents`). */
   followsChanges(request: Omit<FolderViewRequest, 'inboxId'>): boolean {
-    return request.standing.access !== 'quarantined' && this.windowStart(request) === undefined;
+    return !seesQuarantineView(request.standing) && this.windowStart(request) === undefined;
   }
 
   /** As `changedContents`, from changes read already (with the folders, in the same request). */
@@ -85,7 +85,7 @@ export class FolderView {
     request: FolderViewRequest,
     held?: Readonly<Record<string, ItemFlags>>,
   ): Promise<FolderContents> {
-    if (request.standing.access === 'quarantined') {
+    if (seesQuarantineView(request.standing)) {
       const items = new Map<string, ItemFlags>();
       if (request.collectionId === request.inboxId) {
         const flags = held?.[QUARANTINE_NOTICE_ID];
@@ -116,7 +116,7 @@ export class FolderView {
     ids: string[],
     bodies: { text: boolean; html: boolean },
   ): Promise<EmailDetail[]> {
-    if (request.standing.access === 'quarantined') {
+    if (seesQuarantineView(request.standing)) {
       return ids.includes(QUARANTINE_NOTICE_ID)
         ? [quarantineNotice(request.address, request.standing.accessRule)]
         : [];

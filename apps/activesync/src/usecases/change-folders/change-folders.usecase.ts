@@ -13,6 +13,7 @@ import { FolderType, hierarchyOf } from '../../folders/folder-types.js';
 import { MailStore } from '../../mailbox/mail-store.js';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
 import { nextSyncKey, SyncStore } from '../../state/sync-store.js';
+import { seesQuarantineView } from '../../sync/folder-view.js';
 
 const h = elementsOf('FolderHierarchy');
 
@@ -48,7 +49,7 @@ abstract class ChangeFolder implements EasCommand {
     if (!state || state.syncKey !== key) return this.reply(Shared.InvalidSyncKey);
     // A quarantined device may not change folders until an administrator allows it: the common
     // AccessDenied (130), which a phone does not retry, never 6 (server error), which it retries for ever.
-    if (context.standing.access === 'quarantined') return this.reply(COMMON_STATUS.AccessDenied);
+    if (seesQuarantineView(context.standing)) return this.reply(COMMON_STATUS.AccessDenied);
     const folders = await this.mail.folders(accountId);
     const byId = new Map(folders.map((folder) => [folder.id, folder]));
     const outcome = await this.change(body, byId, accountId);

@@ -16,7 +16,7 @@ import { MailStore } from '../../mailbox/mail-store.js';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
 import { BodyType, bodyOptionsOf, chosenPreference } from '../../sync/body-preference.js';
 import { emailApplicationData, servedBody } from '../../sync/email-item.js';
-import { FolderView } from '../../sync/folder-view.js';
+import { FolderView, seesQuarantineView } from '../../sync/folder-view.js';
 
 const i = elementsOf('ItemOperations');
 
@@ -84,10 +84,9 @@ export class FetchItems implements EasCommand {
       // A quarantined device may fetch nothing but the notice, which has no attachments: any
       // reference is 6 (object not found), real or not, without asking mailbox. Not 3 (server error)
       // nor 12 (I/O failure), which a phone retries; the same 6 as a reference of another account.
-      const lookup =
-        context.standing.access === 'quarantined'
-          ? ({ found: false, reason: 'unknown' } as const)
-          : await this.attachments.open(accountId, reference);
+      const lookup = seesQuarantineView(context.standing)
+        ? ({ found: false, reason: 'unknown' } as const)
+        : await this.attachments.open(accountId, reference);
       const data = lookup.found ? await readCapped(lookup.body, this.attachments.maxBytes) : undefined;
       if (!lookup.found || !data) {
         const status =
@@ -148,7 +147,7 @@ export class FetchItems implements EasCommand {
     if (
       !detail ||
       (collectionId !== undefined &&
-        context.standing.access !== 'quarantined' &&
+        !seesQuarantineView(context.standing) &&
         !detail.mailboxIds.includes(collectionId))
     ) {
       return i('Fetch', i('Status', String(FetchStatus.ObjectNotFound)), named);

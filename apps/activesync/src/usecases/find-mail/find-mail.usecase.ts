@@ -4,6 +4,7 @@ import { MailStore } from '../../mailbox/mail-store.js';
 import { searchRange, searchText } from '../../mailbox/search-request.js';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
 import { easDate, formatAddresses } from '../../sync/email-item.js';
+import { seesQuarantineView } from '../../sync/folder-view.js';
 
 const f = elementsOf('Find');
 
@@ -24,7 +25,7 @@ export class FindMail implements EasCommand {
     // table has only 1 (success) and 2 (invalid request), and 2 would call a valid request malformed;
     // the common 130 (AccessDenied, [MS-ASCMD] 2.2.2) says what holds, and a phone does not retry it.
     // Asked before the request is read, so the mailbox is not searched at all.
-    if (context.standing.access === 'quarantined')
+    if (seesQuarantineView(context.standing))
       return { body: f('Find', f('Status', String(COMMON_STATUS.AccessDenied))) };
     const invalid: EasReply = { body: f('Find', f('Status', String(FIND_STATUS.InvalidRequest))) };
     const execute = context.body ? child(context.body, 'ExecuteSearch', 'Find') : undefined;

@@ -3,6 +3,7 @@ import { COMMON_STATUS } from '@pushmail/activesync';
 import { Attachments } from '../../mailbox/attachments.js';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
 import { refusalReply } from '../../protocol/refusal.js';
+import { seesQuarantineView } from '../../sync/folder-view.js';
 
 /**
  * GetAttachment (14.x; 16 has only ItemOperations Fetch): the attachment named by AttachmentName
@@ -27,7 +28,7 @@ export class GetAttachment implements EasCommand {
     // 130 becomes HTTP 403 here, as it does for a blocked device's GetAttachment and for any command of
     // a 14.0 phone (refusalReply), which phones do not retry. Answered before the reference is looked
     // up: mailbox is not asked, and the answer is the same for any reference, real or not.
-    if (context.standing.access === 'quarantined')
+    if (seesQuarantineView(context.standing))
       return refusalReply(
         this.command,
         context.protocolVersion,

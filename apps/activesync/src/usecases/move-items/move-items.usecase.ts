@@ -11,6 +11,7 @@ import { MailStore } from '../../mailbox/mail-store.js';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
 import { mailboxFailureReply } from '../../protocol/mailbox-failure.js';
 import { SyncStore } from '../../state/sync-store.js';
+import { seesQuarantineView } from '../../sync/folder-view.js';
 
 /**
  * MoveItems: a message the device holds in one folder moves to another through mailbox (a JMAP
@@ -29,7 +30,7 @@ export class MoveItems implements EasCommand {
   async execute(context: EasCommandContext): Promise<EasReply> {
     // Until an administrator allows it the device moves nothing; per-move values would send it to
     // FolderSync (1) or have it retry (5, 7) for ever.
-    if (context.standing.access === 'quarantined')
+    if (seesQuarantineView(context.standing))
       return { body: buildMoveItemsResponse({ status: COMMON_STATUS.AccessDenied, responses: [] }) };
     const { accountId, deviceId } = context.device;
     const moves = context.body ? children(context.body, 'Move', 'Move') : [];

@@ -9,6 +9,7 @@ import {
 } from '@pushmail/activesync';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
 import { DeviceViews } from '../../registry/device-views.js';
+import { seesQuarantineView } from '../../sync/folder-view.js';
 
 /** Entries one request may ask about ([MS-ASCMD]: at most 100 To elements). */
 const MAX_ENTRIES = 100;
@@ -34,7 +35,7 @@ export class ResolveRecipients implements EasCommand {
     // device is not told. ResolveRecipients' own table has no value for it (5 is a malformed request,
     // 6 a server error, which phones retry); the common 130 (AccessDenied, [MS-ASCMD] 2.2.2) is the
     // command's Status, with no Response, as for every other command a quarantined device may not run.
-    if (context.standing.access === 'quarantined')
+    if (seesQuarantineView(context.standing))
       return { body: r('ResolveRecipients', r('Status', String(COMMON_STATUS.AccessDenied))) };
     const entries = context.body
       ? children(context.body, 'To', 'ResolveRecipients').map((to) => textOf(to) ?? '')

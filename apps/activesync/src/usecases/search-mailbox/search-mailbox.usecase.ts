@@ -5,6 +5,7 @@ import { FIRST_RESULTS, searchRange, searchText } from '../../mailbox/search-req
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
 import { bodyOptionsOf, chosenPreference } from '../../sync/body-preference.js';
 import { emailApplicationData, servedBody } from '../../sync/email-item.js';
+import { seesQuarantineView } from '../../sync/folder-view.js';
 
 const s = elementsOf('Search');
 
@@ -29,7 +30,7 @@ export class SearchMailbox implements EasCommand {
     if (childText(store, 'Name', 'Search')?.toLowerCase() !== 'mailbox')
       return answer(SEARCH_STATUS.InvalidRequest);
     // The request is fine; this device may not see the mailbox until an administrator allows it.
-    if (context.standing.access === 'quarantined') return answer(SEARCH_STATUS.AccessDenied);
+    if (seesQuarantineView(context.standing)) return answer(SEARCH_STATUS.AccessDenied);
     const query = child(store, 'Query', 'Search');
     const and = query ? (child(query, 'And', 'Search') ?? query) : undefined;
     const text = searchText(and && childText(and, 'FreeText', 'Search'));

@@ -17,6 +17,7 @@ import { MailSubmission, type SubmissionOutcome } from './mail-submission.js';
 import { OriginalMessages } from './original-messages.js';
 import { looksLikeMessage, withHeaders, withPart } from './outgoing-message.js';
 import { SentMessages } from './sent-messages.js';
+import { seesQuarantineView } from '../../sync/folder-view.js';
 
 /**
  * A sent message is answered with an empty body (HTTP 200); a refusal with its Status. Either
@@ -68,7 +69,7 @@ abstract class SendMessage implements EasCommand {
 
   private async send(context: EasCommandContext): Promise<Outcome> {
     if (!context.body) return { status: COMMON_STATUS.InvalidXML, reason: 'the request has no body' };
-    if (context.standing.access === 'quarantined')
+    if (seesQuarantineView(context.standing))
       return { status: COMMON_STATUS.AccessDenied, reason: 'a quarantined device does not send' };
     let request: ComposeMailRequest;
     try {

@@ -35,6 +35,7 @@ import {
   type FolderViewRequest,
   hierarchyOutOfDate,
   QUARANTINE_NOTICE_ID,
+  seesQuarantineView,
 } from '../../sync/folder-view.js';
 import { windowOf as changesWindowOf } from '../../sync/item-diff.js';
 import { KeyedLock } from '../../sync/keyed-lock.js';
@@ -334,7 +335,7 @@ export class SyncEmail implements EasCommand {
     const elements: WbxmlElement[] = [];
     if (!commands) return { elements, changedByClient: false };
     const { accountId } = context.device;
-    const quarantined = context.standing.access === 'quarantined';
+    const quarantined = seesQuarantineView(context.standing);
     const flagChanges = new Map<string, Partial<ItemFlags>>();
     const deletes: string[] = [];
     const failed = (kind: 'Change' | 'Delete', id: string, value: number) =>

@@ -3,6 +3,7 @@ import { child, el, SETTINGS_STATUS, type WbxmlElement } from '@pushmail/actives
 import { OutOfOffice, oofReply } from '../set-out-of-office/out-of-office.js';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
 import { DeviceInformation } from './device-information.js';
+import { seesQuarantineView } from '../../sync/folder-view.js';
 
 /**
  * Settings: the device's DeviceInformation (model, OS, friendly name; the IMEI and phone number
@@ -29,7 +30,7 @@ export class UpdateSettings implements EasCommand {
     const information = child(body, 'DeviceInformation', 'Settings');
     if (information) parts.push(await this.information.record(context, information));
     const oof = child(body, 'Oof', 'Settings');
-    if (oof && context.standing.access === 'quarantined') {
+    if (oof && seesQuarantineView(context.standing)) {
       // The out-of-office reply is the account's (mailbox's VacationResponse): a quarantined device
       // may neither read it nor change what is sent to every sender. Settings' own table has Access
       // denied (3), which a phone shows rather than retries; 4 (server unavailable) would be retried.
