@@ -680,6 +680,176 @@ describe('activesync gateway', () => {
       expect(statusOf((await client.command('Ping', easRequests.ping(1, [inbox, projects]))).body)).toBe('1');
     });
 
+    /** Resolves once the gateway holds the device's standing as quarantined (or not): a Search tells, changing nothing. */
+    const seenQuarantined = (client: EasClient, quarantined: boolean) =>
+      expectEventually(async () => {
+        const answer = await client.command('Search', easRequests.searchMailbox('standing', '0-0'));
+        const store = child(child(answer.body!, 'Response')!, 'Store')!;
+        expect(childText(store, 'Status') === '5').toBe(quarantined);
+      });
+    const setAccess = async (account: FakeAccount, client: EasClient, access: 'allowed' | 'quarantined') => {
+      await registry.change(
+        account,
+        (changed) => (changed.devices.get(client.options.deviceId)!.access = access),
+      );
+      await seenQuarantined(client, access === 'quarantined');
+    };
+    const parkedPing = () =>
+      expectEventually(async () =>
+        expect(await (await fetch(`${baseUrl}/metrics`)).text()).toMatch(
+          /pushmail_activesync_parked_pings [1-9]/,
+        ),
+      );
+
+    it("answers a quarantined device's Sync of a user folder Status 12 and shows nothing of it, whether its ServerId was kept from before the quarantine or guessed", async () => {
+      const account = await newAccount();
+      const projects = mailbox.folderId(account.accountId, 'Projects');
+      mailbox.deliver(account.accountId, {
+        subject: 'Roadmap',
+        from: 'b@x.y',
+        to: account.address,
+        text: 'next year',
+        mailbox: projects,
+      });
+      // Allowed, the phone synced Projects: the answer that gave it the mail is kept for a retry of `start`.
+      const client = phone(account);
+      const folderKey = childText((await folderSync(client, '0')).body!, 'SyncKey')!;
+      const start = childText(collectionOf((await sync(client, projects, '0')).body), 'SyncKey')!;
+      const synced = await sync(client, projects, start);
+      expect(synced.bytes.includes('Roadmap')).toBe(true);
+      const key = childText(collectionOf(synced.body), 'SyncKey')!;
+
+      await setAccess(account, client, 'quarantined');
+      expect(statusOf((await sync(client, projects, key)).body)).toBe('12');
+      const view = await folderSync(client, folderKey);
+      expect(
+        children(child(view.body!, 'Changes')!, 'Delete').map((gone) => childText(gone, 'ServerId')),
+      ).toContain(projects);
+      // Projects is no longer in the hierarchy it holds: the retried key (whose kept answer holds
+      // the mail), the key it holds and a new start are each told the hierarchy changed.
+      const answers: Buffer[] = [];
+      const statuses: Array<string | undefined> = [];
+      for (const held of [start, key, '0']) {
+        const answer = await sync(client, projects, held);
+        answers.push(answer.bytes);
+        statuses.push(statusOf(collectionOf(answer.body)));
+      }
+      // Nor is a held Sync at the key it holds: answered at once, not held for its heartbeat.
+      const heldAt = Date.now();
+      const held = await sync(client, projects, key, [], [el('AirSync', 'HeartbeatInterval', '30')]);
+      answers.push(held.bytes);
+      statuses.push(statusOf(collectionOf(held.body)));
+      expect(Date.now() - heldAt).toBeLessThan(5000);
+      // A phone quarantined from its first command, guessing the ServerId.
+      await registry.change(account, (changed) => (changed.newDeviceAccess = 'quarantined'));
+      const guessing = phone(account);
+      await folderSync(guessing, '0');
+      const guessed = await sync(guessing, projects, '0');
+      answers.push(guessed.bytes);
+      statuses.push(statusOf(collectionOf(guessed.body)));
+      expect(statuses).toEqual(['12', '12', '12', '12', '12']);
+      for (const answer of answers) {
+        expect(answer.includes('Roadmap')).toBe(false);
+        expect(answer.includes('next year')).toBe(false);
+      }
+    });
+
+    it('gives a device quarantined after it synced none of the mail of an answer kept for a retry of its key', async () => {
+      const { account, client, inbox, folderKey, key: start } = await primedPhone();
+      deliverPlain(account, 'Before the quarantine', 'secret');
+      const synced = await sync(client, inbox, start);
+      expect(synced.bytes.includes('Before the quarantine')).toBe(true);
+      await setAccess(account, client, 'quarantined');
+      expect(statusOf((await folderSync(client, folderKey)).body)).toBe('1');
+      // It lost that answer and retries its key: not the mail again, but start over (3).
+      const retried = await sync(client, inbox, start);
+      expect(statusOf(collectionOf(retried.body))).toBe('3');
+      expect(retried.bytes.includes('Before the quarantine')).toBe(false);
+      // From 0 it is shown the quarantine view: the notice only.
+      const again = childText(collectionOf((await sync(client, inbox, '0')).body), 'SyncKey')!;
+      const shown = await sync(client, inbox, again);
+      expect(
+        children(child(collectionOf(shown.body), 'Commands')!, 'Add').map((add) =>
+          childText(add, 'ServerId'),
+        ),
+      ).toEqual(['pushmail-quarantine-notice']);
+      expect(shown.bytes.includes('Before the quarantine')).toBe(false);
+    });
+
+    it('answers GetItemEstimate Status 2 while the hierarchy the device holds is not the one it may see, never counting mail it may not see', async () => {
+      const account = await newAccount();
+      await registry.change(account, (changed) => (changed.newDeviceAccess = 'quarantined'));
+      deliverPlain(account, 'Private', 'secret');
+      deliverPlain(account, 'Private too', 'secret');
+      const client = phone(account);
+      const folderKey = childText((await folderSync(client, '0')).body!, 'SyncKey')!;
+      const inbox = mailbox.folderId(account.accountId, 'inbox');
+      const key = childText(collectionOf((await sync(client, inbox, '0')).body), 'SyncKey')!;
+      const estimate = async () => {
+        const answer = await client.command('GetItemEstimate', easRequests.getItemEstimate(inbox, key));
+        const response = child(answer.body!, 'Response')!;
+        return [childText(response, 'Status'), childText(child(response, 'Collection')!, 'Estimate')];
+      };
+      // Quarantined: the notice alone, whatever mail there is.
+      expect(await estimate()).toEqual(['1', '1']);
+      // Allowed, it still holds the quarantine view: invalid collection until it FolderSyncs.
+      await setAccess(account, client, 'allowed');
+      expect(await estimate()).toEqual(['2', undefined]);
+      expect(statusOf((await folderSync(client, folderKey)).body)).toBe('1');
+      expect(await estimate()).toEqual(['1', '2']);
+      // Quarantined again, it holds the whole hierarchy: invalid collection again, not the real count.
+      await setAccess(account, client, 'quarantined');
+      expect(await estimate()).toEqual(['2', undefined]);
+    });
+
+    it('ends a held Sync at once on release and on quarantine with Status 12, and holds none while the hierarchy is out of date', async () => {
+      const account = await newAccount();
+      await registry.change(account, (changed) => (changed.newDeviceAccess = 'quarantined'));
+      deliverPlain(account, 'Private', 'secret');
+      const client = phone(account);
+      const folderKey = childText((await folderSync(client, '0')).body!, 'SyncKey')!;
+      const inbox = mailbox.folderId(account.accountId, 'inbox');
+      const start = childText(collectionOf((await sync(client, inbox, '0')).body), 'SyncKey')!;
+      const key = childText(collectionOf((await sync(client, inbox, start)).body), 'SyncKey')!;
+      const held = (syncKey: string, heartbeat: string) =>
+        sync(client, inbox, syncKey, [], [el('AirSync', 'HeartbeatInterval', heartbeat)]);
+
+      // Parked on the quarantine view (the notice synced), released by an administrator.
+      const parked = held(key, '300');
+      await parkedPing();
+      const releasedAt = Date.now();
+      await registry.change(
+        account,
+        (changed) => (changed.devices.get(client.options.deviceId)!.access = 'allowed'),
+      );
+      const released = await parked;
+      expect(Date.now() - releasedAt).toBeLessThan(5000);
+      expect(statusOf(released.body)).toBe('12');
+      expect(released.bytes.includes('Private')).toBe(false);
+      // Until it FolderSyncs a held Sync is answered 12 at once, not held for its heartbeat.
+      const askedAt = Date.now();
+      const early = await held(key, '30');
+      expect(statusOf(early.body)).toBe('12');
+      expect(Date.now() - askedAt).toBeLessThan(5000);
+
+      expect(statusOf((await folderSync(client, folderKey)).body)).toBe('1');
+      const real = collectionOf((await sync(client, inbox, key)).body);
+      expect(statusOf(real)).toBe('1');
+      // Allowed and parked on its real Inbox, then quarantined: 12 again, and none of the new mail.
+      const again = held(childText(real, 'SyncKey')!, '300');
+      await parkedPing();
+      const quarantinedAt = Date.now();
+      await registry.change(
+        account,
+        (changed) => (changed.devices.get(client.options.deviceId)!.access = 'quarantined'),
+      );
+      deliverPlain(account, 'Arrived meanwhile', 'secret');
+      const quarantined = await again;
+      expect(Date.now() - quarantinedAt).toBeLessThan(5000);
+      expect(statusOf(quarantined.body)).toBe('12');
+      expect(quarantined.bytes.includes('Arrived meanwhile')).toBe(false);
+    });
+
     it('answers every command of a quarantined device with the notice or a refusal it does not retry, and shows it none of the mail', async () => {
       const account = await newAccount({ policy: true });
       const other = await newAccount();
@@ -773,7 +943,10 @@ describe('activesync gateway', () => {
       const keyOf = (answer: { body?: WbxmlElement | undefined }) =>
         childText(collectionOf(answer.body), 'SyncKey')!;
       const inboxKey = keyOf(await run(client, 'Sync', easRequests.sync(inbox, '0')));
-      const projectsKey = keyOf(await run(client, 'Sync', easRequests.sync(projects, '0')));
+      // Projects, a folder it was not shown, is outside the hierarchy it holds: 12, no key.
+      const projectsStart = collectionOf((await run(client, 'Sync', easRequests.sync(projects, '0'))).body);
+      got['Sync (a user folder)'] = [statusOf(projectsStart), childText(projectsStart, 'SyncKey')];
+      const projectsKey = childText(projectsStart, 'SyncKey')!;
       const estimates = await Promise.all(
         [
           [inbox, inboxKey],
@@ -966,9 +1139,10 @@ describe('activesync gateway', () => {
         Settings: ['1', '1', '3', '1'],
         'Settings Oof Set': '3',
         FolderSync: ['1', ['Inbox', 'Drafts', 'Sent Items', 'Deleted Items']],
+        'Sync (a user folder)': ['12', '0'],
         GetItemEstimate: [
           ['1', '1'],
-          ['1', '0'],
+          ['2', undefined],
         ],
         'Ping (a user folder)': '7',
         'Ping (notice pending)': ['2', [inbox]],

@@ -436,6 +436,39 @@ describe('ActiveSync hostile input', () => {
       expect(Date.now() - victimParkedAt).toBeGreaterThanOrEqual(2900);
     });
 
+    it('answers a quarantined phone that guesses a user folder’s ServerId as a folder outside its hierarchy, showing nothing of it', async () => {
+      const account = await newAccount();
+      const projects = mailbox.folderId(account.accountId, 'Projects');
+      const secret = `hidden-${randomBytes(6).toString('hex')}`;
+      mailbox.deliver(account.accountId, {
+        subject: `${secret} subject`,
+        from: 'b@example.com',
+        to: account.address,
+        text: `${secret} body`,
+        mailbox: projects,
+      });
+      await registry.change(account, (changed) => (changed.newDeviceAccess = 'quarantined'));
+      const client = phone(account);
+      const own: EasResponse[] = [await folderSync(client, '0')];
+      const ask = async (cmd: string, body: WbxmlElement) => {
+        const answer = await send(client, cmd, body);
+        own.push(answer);
+        return answer;
+      };
+      const started = await ask('Sync', syncDocument(projects, '0'));
+      const estimate = await ask('GetItemEstimate', easRequests.getItemEstimate(projects, '0'));
+      const pinged = await ask('Ping', easRequests.ping(60, [projects]));
+      expect([
+        statusOf(collectionOf(started.body)),
+        childText(child(estimate.body!, 'Response')!, 'Status'),
+        statusOf(pinged.body),
+      ]).toEqual(['12', '2', '7']);
+      for (const answer of own) {
+        expect(answer.bytes.includes(secret)).toBe(false);
+        expect(answer.bytes.includes('Projects')).toBe(false);
+      }
+    });
+
     it('leaked nothing of the victim in any answer to another account', () => {
       expect(answers.length).toBeGreaterThan(100);
       const needles = [victimSecret, victim.account.address, victim.account.accountId];

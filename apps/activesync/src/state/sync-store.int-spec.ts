@@ -66,6 +66,7 @@ describe(SyncStore.name, () => {
     });
     expect(await store.hierarchyWithState(accountId, 'phone', 'inbox')).toEqual({
       quarantined: true,
+      folderIds: new Set(['inbox', 'sent']),
       collection: null,
     });
     // The next FolderSync of the device, allowed meanwhile, holds the whole hierarchy.
@@ -79,6 +80,7 @@ describe(SyncStore.name, () => {
     ).toBe(true);
     expect(await store.hierarchyWithState(accountId, 'phone', 'inbox')).toEqual({
       quarantined: false,
+      folderIds: new Set(['inbox', 'sent']),
       collection: null,
     });
 

@@ -33,6 +33,16 @@ export interface DeviceHierarchy {
   collections: HeldCollection[];
 }
 
+/** What a Sync reads first: the hierarchy the device holds, and its state of one collection. */
+export interface HeldHierarchyWithState {
+  /** The folders are the quarantine view (`FolderState.quarantined`). */
+  quarantined: boolean;
+  /** The ServerIds of the folders the device holds: a Sync of any other is told the hierarchy changed. */
+  folderIds: ReadonlySet<string>;
+  /** Its state of the collection asked for (null: none). */
+  collection: CollectionState | null;
+}
+
 /** A collection's columns as a statement reads them. */
 export interface HeldCollectionRow {
   collection_id: string;
@@ -84,8 +94,8 @@ export class SyncStore {
   }
 
   /**
-   * Whether the device holds a hierarchy (and whether it is the quarantine view), and what it holds
-   * of `collectionId` (null: nothing), in one statement: a Sync needs both before it answers its
+   * Whether the device holds a hierarchy (which folders, and whether it is the quarantine view), and
+   * what it holds of `collectionId` (null: nothing), in one statement: a Sync needs both before it answers its
    * first collection.
    */
   async hierarchyWithState(
@@ -97,14 +107,16 @@ export class SyncStore {
      * statement: the upsert runs whether or not the device holds a hierarchy.
      */
     keep?: Buffer,
-  ): Promise<{ quarantined: boolean; collection: CollectionState | null } | undefined> {
-    const select = `SELECT f.quarantined, s.sync_key, s.email_state, s.items, s.previous_key, s.previous_response
+  ): Promise<HeldHierarchyWithState | undefined> {
+    const select = `SELECT f.quarantined, ARRAY(SELECT jsonb_object_keys(f.folders)) AS folder_ids,
+              s.sync_key, s.email_state, s.items, s.previous_key, s.previous_response
          FROM activesync.folder_states f
          LEFT JOIN activesync.sync_states s
            ON s.account_id = f.account_id AND s.device_id = f.device_id AND s.collection_id = $3
         WHERE f.account_id = $1 AND f.device_id = $2`;
     const [row] = await preparedQuery<{
       quarantined: boolean;
+      folder_ids: string[];
       sync_key: string | null;
       email_state: string | null;
       items: Record<string, HeldItem> | null;
@@ -118,9 +130,10 @@ export class SyncStore {
       keep ? [accountId, deviceId, collectionId, keep] : [accountId, deviceId, collectionId],
     );
     if (!row) return undefined;
-    if (row.sync_key === null) return { quarantined: row.quarantined, collection: null };
+    const held = { quarantined: row.quarantined, folderIds: new Set(row.folder_ids) };
+    if (row.sync_key === null) return { ...held, collection: null };
     return {
-      quarantined: row.quarantined,
+      ...held,
       collection: {
         syncKey: row.sync_key,
         emailState: row.email_state,
@@ -187,6 +200,15 @@ export class SyncStore {
       },
     );
     return (result.affected ?? 0) > 0;
+  }
+
+  /**
+   * Forgets the answers kept for a retry of each collection's last Sync: a device just shown the
+   * quarantine view must not get mail again by retrying a key it was answered at while allowed
+   * (such a key is then unknown, Status 3, and the device starts the collection over).
+   */
+  async forgetKeptAnswers(accountId: string, deviceId: string): Promise<void> {
+    await this.syncRepo.update({ accountId, deviceId }, { previousKey: null, previousResponse: null });
   }
 
   /** Changes the folders the device holds without a new key (FolderCreate and friends carry their own key). */

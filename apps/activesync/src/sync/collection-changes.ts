@@ -193,6 +193,11 @@ export class CollectionChanges {
       : refusalReply(command, gate.protocolVersion, verdict.status, verdict.reason);
   }
 
+  /** The device's standing as this replica sees it now (a held request's may have moved since). */
+  standingOf(device: Pick<HeldDevice, 'accountId' | 'deviceId'>): DeviceStanding {
+    return this.views.standingOf(device.accountId, device.deviceId);
+  }
+
   /**
    * Whether the hierarchy the device holds (`quarantined`: the quarantine view) is no longer the one
    * its standing shows it, as this replica now sees the standing: a held request ended by a

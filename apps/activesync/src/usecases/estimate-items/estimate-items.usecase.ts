@@ -12,9 +12,13 @@ import { MailStore } from '../../mailbox/mail-store.js';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
 import { SyncStore } from '../../state/sync-store.js';
 import { CollectionChanges } from '../../sync/collection-changes.js';
+import { hierarchyOutOfDate } from '../../sync/folder-view.js';
 import { countOf } from '../../sync/item-diff.js';
 
-/** GetItemEstimate: how many changes each collection's next Sync would bring, counted as Sync would. */
+/**
+ * GetItemEstimate: how many changes each collection's next Sync would bring, counted as Sync would
+ * (for a quarantined device, from the quarantine view: never the account's mail).
+ */
 @Injectable()
 export class EstimateItems implements EasCommand {
   readonly command = 'GetItemEstimate';
@@ -32,8 +36,15 @@ export class EstimateItems implements EasCommand {
       return { body: el('GetItemEstimate', 'GetItemEstimate', el('GetItemEstimate', 'Status', status)) };
     }
     const { accountId, deviceId } = context.device;
-    const folders = await this.mail.folders(accountId);
+    // The hierarchy the device holds, with its state of each collection, in one read. One that is
+    // not the hierarchy its standing shows it (the quarantine view, allowed since, or the reverse)
+    // counts nothing: each collection is Status 2, whose resolution is a FolderSync ([MS-ASCMD]
+    // 2.2.3.177.7), as a Sync is told 12 and a Ping 7.
+    const hierarchy = await this.store.hierarchyWithCollections(accountId, deviceId);
+    const current = hierarchy !== undefined && !hierarchyOutOfDate(hierarchy, context.standing);
+    const folders = current ? await this.mail.folders(accountId) : [];
     const inboxId = folders.find((folder) => folder.role === 'inbox')?.id;
+    const states = new Map(hierarchy?.collections.map((state) => [state.collectionId, state]));
     const responses: GetItemEstimateResponse['responses'] = [];
     for (const collection of children(collections, 'Collection', 'GetItemEstimate')) {
       const collectionId =
@@ -41,11 +52,18 @@ export class EstimateItems implements EasCommand {
         childText(collection, 'CollectionId', 'AirSync');
       const syncKey = childText(collection, 'SyncKey', 'AirSync');
       const answer = (status: number) => ({ status, collectionId: collectionId ?? '' });
-      if (!collectionId || !folders.some((folder) => folder.id === collectionId)) {
+      // A folder mailbox no longer has, or one outside the hierarchy the device holds (a user
+      // folder's ServerId guessed or kept by a quarantined phone): an invalid collection.
+      if (
+        !collectionId ||
+        !current ||
+        !(collectionId in hierarchy.folders) ||
+        !folders.some((folder) => folder.id === collectionId)
+      ) {
         responses.push(answer(GET_ITEM_ESTIMATE_STATUS.InvalidCollection));
         continue;
       }
-      const state = await this.store.syncState(accountId, deviceId, collectionId);
+      const state = states.get(collectionId);
       if (!state) {
         responses.push(answer(GET_ITEM_ESTIMATE_STATUS.SyncStateNotPrimed));
         continue;

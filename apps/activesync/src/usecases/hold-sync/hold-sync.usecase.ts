@@ -3,13 +3,14 @@ import { child, childText, SYNC_STATUS, type WbxmlElement } from '@pushmail/acti
 import { CONFIG } from '@pushmail/platform';
 import type { ActiveSyncConfig } from '../../config/activesync-config.js';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
-import { SyncStore } from '../../state/sync-store.js';
+import { type DeviceHierarchy, SyncStore } from '../../state/sync-store.js';
 import {
   CollectionChanges,
   gateRequestOf,
   inboxIdOf,
   type WatchedCollection,
 } from '../../sync/collection-changes.js';
+import { hierarchyOutOfDate } from '../../sync/folder-view.js';
 import { requestStatus, SyncEmail } from '../sync-email/sync-email.usecase.js';
 import { LastSyncRequests } from './last-sync-requests.js';
 import { collectionsOf, holdOf, mergedRequest, repeatedRequest, withoutCommands } from './sync-request.js';
@@ -69,53 +70,67 @@ export class HoldSync implements EasCommand {
     if (keep) await this.requests.save(accountId, deviceId, keep);
     const run = () => this.sync.execute({ ...context, body: request });
 
-    const watched = await this.holdable(context, request);
-    if (!watched) return run();
+    const held = await this.holdable(context, request);
+    if (!held) return run();
     const end = await this.changes.parkUntilChanged(context, {
-      collections: watched,
-      inboxId: inboxIdOf((await this.store.folderState(accountId, deviceId))?.folders ?? {}),
+      collections: held.watched,
+      inboxId: inboxIdOf(held.hierarchy.folders),
+      held: held.hierarchy.collections,
       heartbeatMs: hold.ms,
     });
-    if (end.reason === 'pending' || end.reason === 'changed') return run();
-    if (end.reason === 'standing')
-      return (
-        (await this.changes.refusalAfterStandingChange(context.device, 'Sync', gateRequestOf(context))) ??
-        run()
+    // Answered as the device stands now: its standing may have moved while the Sync was held.
+    const answerNow = () =>
+      this.sync.execute({ ...context, standing: this.changes.standingOf(context.device), body: request });
+    if (end.reason === 'pending' || end.reason === 'changed') return answerNow();
+    if (end.reason === 'standing') {
+      const refusal = await this.changes.refusalAfterStandingChange(
+        context.device,
+        'Sync',
+        gateRequestOf(context),
       );
+      if (refusal) return refusal;
+      // A quarantine lifted (or set): the hierarchy the device holds is no longer the one it may
+      // see, and it FolderSyncs (12) before it syncs again, as a parked Ping ends with 7.
+      if (this.changes.hierarchyOutOfDate(context.device, held.hierarchy.quarantined))
+        return requestStatus(SYNC_STATUS.FolderHierarchyChanged);
+      return answerNow();
+    }
     // The interval passed, a newer Sync or Ping of the device took over, or the server stops: nothing
     // changed, so the phone keeps its keys.
     return { empty: true };
   }
 
   /**
-   * The collections to watch while the Sync is held; undefined when it must be answered now: the
-   * phone sent changes (it needs their outcome), asks for no changes, starts a collection, or holds
-   * a key other than the one the gateway gave it last (a retry or an unknown key).
+   * The collections to watch while the Sync is held, with the hierarchy the device holds; undefined
+   * when it must be answered now: the phone sent changes (it needs their outcome), asks for no
+   * changes, starts a collection, holds a key other than the one the gateway gave it last (a retry
+   * or an unknown key), or must FolderSync first (its hierarchy is not the one its standing shows
+   * it, or a collection is not in it: the Sync answers 12 at once, as a Ping answers 7).
    */
   private async holdable(
     context: EasCommandContext,
     request: WbxmlElement,
-  ): Promise<WatchedCollection[] | undefined> {
+  ): Promise<{ watched: WatchedCollection[]; hierarchy: DeviceHierarchy } | undefined> {
     const collections = collectionsOf(request);
     if (collections.length === 0) return undefined;
-    const keys = new Map(
-      (await this.store.syncStates(context.device.accountId, context.device.deviceId)).map((state) => [
-        state.collectionId,
-        state.syncKey,
-      ]),
+    const hierarchy = await this.store.hierarchyWithCollections(
+      context.device.accountId,
+      context.device.deviceId,
     );
+    if (!hierarchy || hierarchyOutOfDate(hierarchy, context.standing)) return undefined;
+    const keys = new Map(hierarchy.collections.map((state) => [state.collectionId, state.syncKey]));
     const watched: WatchedCollection[] = [];
     for (const collection of collections) {
       const syncKey = childText(collection, 'SyncKey', 'AirSync');
       const collectionId = childText(collection, 'CollectionId', 'AirSync');
       if (syncKey === undefined || collectionId === undefined || syncKey === '0') return undefined;
-      if (keys.get(collectionId) !== syncKey) return undefined;
+      if (!(collectionId in hierarchy.folders) || keys.get(collectionId) !== syncKey) return undefined;
       if (childText(collection, 'GetChanges', 'AirSync') === '0') return undefined;
       if (child(collection, 'Commands', 'AirSync')) return undefined;
       const options = child(collection, 'Options', 'AirSync');
       const filterType = Number(options ? childText(options, 'FilterType', 'AirSync') : undefined);
       watched.push({ collectionId, ...(Number.isInteger(filterType) ? { filterType } : {}) });
     }
-    return watched;
+    return { watched, hierarchy };
   }
 }

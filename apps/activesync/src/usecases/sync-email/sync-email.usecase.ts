@@ -140,7 +140,9 @@ export class SyncEmail implements EasCommand {
       // and stand for the state (their newState).
       // The new messages come with those changes, as many as the collection's window takes: a
       // Sync that adds them needs no second request.
-      const first = this.firstHeld(context, firstRequest, hierarchy.collection);
+      const first = hierarchy.folderIds.has(firstRequest.collectionId)
+        ? this.firstHeld(context, firstRequest, hierarchy.collection)
+        : undefined;
       const read = first
         ? await this.mail.foldersAndChanges(accountId, first.state.emailState!, {
             maxChanges: this.windowOf(firstRequest.element, windowSize),
@@ -157,7 +159,15 @@ export class SyncEmail implements EasCommand {
       const answers: WbxmlElement[] = [];
       for (const request of requests)
         answers.push(
-          await this.collection(context, request, folders, windowSize, known, readStates.get(request)),
+          await this.collection(
+            context,
+            request,
+            folders,
+            hierarchy.folderIds,
+            windowSize,
+            known,
+            readStates.get(request),
+          ),
         );
       return { body: el('AirSync', 'Sync', a('Collections', ...answers)) };
     });
@@ -192,6 +202,8 @@ export class SyncEmail implements EasCommand {
     context: EasCommandContext,
     request: CollectionRequest,
     folders: AccountFolders,
+    /** The folders of the hierarchy the device holds (`FolderState.folders`). */
+    shown: ReadonlySet<string>,
     globalWindow: number | undefined,
     known: KnownState,
     /** Its state (null: none), when this Sync read it already (under the same lock). */
@@ -201,7 +213,12 @@ export class SyncEmail implements EasCommand {
     const { syncKey, collectionId, element } = request;
     const status = (value: number, key = syncKey) =>
       a('Collection', a('SyncKey', key), a('CollectionId', collectionId), a('Status', String(value)));
-    if (!folders.byId.has(collectionId)) return status(SYNC_STATUS.FolderHierarchyChanged);
+    // A folder mailbox no longer has, or one outside the hierarchy the device holds (a user folder's
+    // ServerId guessed or kept by a quarantined phone, which was shown the default folders only):
+    // the device FolderSyncs first. Neither its state nor an answer kept for a retry is read, so
+    // nothing of the folder is shown.
+    if (!folders.byId.has(collectionId) || !shown.has(collectionId))
+      return status(SYNC_STATUS.FolderHierarchyChanged);
 
     if (syncKey === '0') {
       const first = nextSyncKey(null);

@@ -66,6 +66,9 @@ export class SyncFolderHierarchy implements EasCommand {
     });
     // Another request of the device moved the hierarchy first: its key is no longer current.
     if (!saved) return reply(FOLDER_SYNC_STATUS.InvalidSyncKey);
+    // Shown the quarantine view after it held the whole hierarchy: the Sync answers kept for a retry
+    // were given while it was allowed and may hold mail.
+    if (quarantined && state && !state.quarantined) await this.store.forgetKeptAnswers(accountId, deviceId);
     return { body };
   }
 }
