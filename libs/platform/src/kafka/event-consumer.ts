@@ -361,31 +361,17 @@ export class EventConsumer<S extends z.ZodType> {
       );
       if (!done || !stillOwned()) return;
       const last = chunk[chunk.length - 1];
-      if (last && this.commitIntervalMs > 0) {
-        resolveOffset(last.offset);
-        this.pendingCommits.set(batch.partition, (BigInt(last.offset) + 1n).toString());
-        this.metrics.consumed.inc(chunk.length);
-        this.metrics.position(batch.partition, batch.highWatermark, Number(last.offset) + 1);
-        if (!this.running || Date.now() - this.lastCommitAt >= this.commitIntervalMs) {
-          inHand.enter('committing its offsets');
-          await commitOrRejoin(() => this.commitPending(consumer));
-        } else this.scheduleCommit();
-      } else if (last) {
+      if (!last) continue;
+      // The next fetch starts after the resolved offset; the committed one follows, at once or
+      // within `commitIntervalMs`. A commit that fails is kept for the next one.
+      resolveOffset(last.offset);
+      this.pendingCommits.set(batch.partition, (BigInt(last.offset) + 1n).toString());
+      this.metrics.consumed.inc(chunk.length);
+      this.metrics.position(batch.partition, batch.highWatermark, Number(last.offset) + 1);
+      if (!this.running || Date.now() - this.lastCommitAt >= this.commitIntervalMs) {
         inHand.enter('committing its offsets');
-        await commitOrRejoin(() =>
-          consumer.commitOffsets([
-            {
-              topic: batch.topic,
-              partition: batch.partition,
-              offset: (BigInt(last.offset) + 1n).toString(),
-            },
-          ]),
-        );
-        // The next fetch starts after the resolved offset, not the committed one.
-        resolveOffset(last.offset);
-        this.metrics.consumed.inc(chunk.length);
-        this.metrics.position(batch.partition, batch.highWatermark, Number(last.offset) + 1);
-      }
+        await commitOrRejoin(() => this.commitPending(consumer));
+      } else this.scheduleCommit();
     }
   }
 
