@@ -369,3 +369,61 @@ describe('SmtpSender through a smarthost', () => {
     });
   });
 });
+
+describe('DeliveryWorker woken by new work', () => {
+  let bed: OutboundTestBed;
+  let mx: SmtpReceiver;
+  let outbound: OutboundTestApp;
+  let producer: EventProducer;
+  const adminToken = randomBytes(24).toString('hex');
+  let receiverOpen = false;
+  const subjectAt = (subject: string) =>
+    mx.received.filter((message) => message.raw.toString().includes(`Subject: ${subject}\r\n`));
+
+  beforeAll(async () => {
+    bed = await OutboundTestBed.prepare();
+    mx = await bed.smtpReceiver({ disabledCommands: ['STARTTLS'] });
+    mx.judge = () =>
+      receiverOpen ? { accept: true } : { accept: false, code: 451, message: '4.3.0 busy, try later' };
+    producer = await bed.producer();
+    outbound = await bed.startApp({
+      MAIL_DOMAINS: hosted,
+      MX_OVERRIDES: `${remote}=127.0.0.1:${mx.port}`,
+      ADMIN_TOKEN: adminToken,
+      // The first poll is a minute away and a deferred delivery waits an hour: only a wake-up is fast.
+      QUEUE_POLL_MS: '60000',
+      RETRY_BASE_MS: String(HOUR_MS),
+    });
+  });
+
+  afterAll(() => bed?.close());
+
+  it('sends a submission as soon as it is queued, and a deferred one as soon as the administrator retries it', async () => {
+    const event = submission([`wake@${remote}`], `wake-${tag}`);
+    const publishedAt = Date.now();
+    await producer.publish(mailSubmittedV2Topic, [event]);
+    const db = await bed.sqlClient();
+    const deliveryId = await expectEventually(
+      async () => {
+        const { rows } = await db.query<{ id: string; status: string }>(
+          `SELECT id, status FROM outbound.deliveries WHERE submission_id = $1`,
+          [event.submissionId],
+        );
+        expect(rows.map((row) => row.status)).toEqual(['deferred']);
+        return rows[0]!.id;
+      },
+      { timeoutMs: 15_000 },
+    );
+    // Tried (and refused with a 451) well before the first poll.
+    expect(Date.now() - publishedAt).toBeLessThan(15_000);
+    expect(subjectAt(`wake-${tag}`)).toHaveLength(0);
+
+    receiverOpen = true;
+    const retried = await fetch(`${outbound.baseUrl}/admin/queue/${deliveryId}/retry`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}`, accept: 'application/json' },
+    });
+    expect(retried.status).toBe(200);
+    await expectEventually(() => expect(subjectAt(`wake-${tag}`)).toHaveLength(1), { timeoutMs: 15_000 });
+  });
+});

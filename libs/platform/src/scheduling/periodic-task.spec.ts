@@ -54,4 +54,39 @@ describe(PeriodicTask.name, () => {
     await third;
     expect(run).toHaveBeenCalledTimes(2);
   });
+
+  it('does nothing when nudged before start; once started, runs at once when nudged while idle, and once more after the run a nudge finds in progress', async () => {
+    const releases: Array<() => void> = [];
+    const run = vi.fn(() => new Promise<void>((resolve) => releases.push(resolve)));
+    const task = new PeriodicTask(60_000, run, () => undefined);
+    task.nudge();
+    expect(run).not.toHaveBeenCalled();
+    task.start();
+    task.nudge();
+    expect(run).toHaveBeenCalledTimes(1);
+    task.nudge();
+    task.nudge();
+    expect(run).toHaveBeenCalledTimes(1);
+    releases[0]!();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(run).toHaveBeenCalledTimes(2);
+    releases[1]!();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(run).toHaveBeenCalledTimes(2);
+  });
+
+  it('is not run by a nudge once stopped, nor again after the run stop waited for', async () => {
+    let release: () => void = () => undefined;
+    const run = vi.fn(() => new Promise<void>((resolve) => (release = resolve)));
+    const task = new PeriodicTask(60_000, run, () => undefined);
+    task.start();
+    task.nudge();
+    task.nudge();
+    const stopping = task.stop();
+    release();
+    await stopping;
+    task.nudge();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(run).toHaveBeenCalledTimes(1);
+  });
 });

@@ -10,6 +10,9 @@ import type { Logger } from 'pino';
 export class PeriodicTask {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  private again = false;
+  /** Between start and stop: only then does a nudge run it. */
+  private active = false;
 
   constructor(
     private readonly intervalMs: number,
@@ -19,12 +22,15 @@ export class PeriodicTask {
 
   /** Starts the ticks; with `runNow`, the first run starts at once instead of after one interval. */
   start({ runNow = false }: { runNow?: boolean } = {}): void {
+    this.active = true;
     if (runNow) this.tick();
     this.timer = setInterval(() => this.tick(), this.intervalMs);
     this.timer.unref();
   }
 
   async stop(): Promise<void> {
+    this.active = false;
+    this.again = false;
     clearInterval(this.timer);
     await this.running;
   }
@@ -35,12 +41,27 @@ export class PeriodicTask {
     return this.running ?? Promise.resolve();
   }
 
+  /**
+   * New work is there: runs now, or, when a run is in progress (which may have looked before the
+   * work came), once more as soon as it ends. Nudges during a run make one more run, not one each;
+   * before `start` and after `stop`, a nudge does nothing.
+   */
+  nudge(): void {
+    if (!this.active) return;
+    if (this.running) this.again = true;
+    else this.tick();
+  }
+
   private tick(): void {
     if (this.running) return;
     this.running = this.run()
       .catch(this.onFailure)
       .finally(() => {
         this.running = undefined;
+        if (this.again && this.active) {
+          this.again = false;
+          this.tick();
+        }
       });
   }
 }

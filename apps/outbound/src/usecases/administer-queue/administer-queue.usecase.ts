@@ -1,5 +1,6 @@
 import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { DeliveryWorker } from '../deliver-queued/delivery-worker.service.js';
 import type { QueuedDelivery, QueuePage, QueueQuery } from './dto/queue.dto.js';
 
 interface DeliveryRow {
@@ -33,7 +34,10 @@ const SELECT_WAITING = `
  */
 @Injectable()
 export class AdministerQueue {
-  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(DeliveryWorker) private readonly worker: DeliveryWorker,
+  ) {}
 
   async list(query: QueueQuery): Promise<QueuePage> {
     const rows: DeliveryRow[] = await this.dataSource.query(
@@ -43,7 +47,7 @@ export class AdministerQueue {
     return { deliveries: rows.map(toDto) };
   }
 
-  /** Due now: the next pass of any replica tries it. */
+  /** Due now: this replica tries it at once (or the next pass of another). */
   retry(deliveryId: string): Promise<QueuedDelivery> {
     return this.change(deliveryId, 'next_attempt_at = now()');
   }
@@ -83,6 +87,7 @@ export class AdministerQueue {
         message: `delivery ${deliveryId} is being tried right now; ask again once the attempt is over`,
       });
     }
+    this.worker.wake();
     return toDto(row);
   }
 }

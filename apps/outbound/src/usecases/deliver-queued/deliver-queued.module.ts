@@ -38,5 +38,6 @@ import { SmtpSender } from './smtp-sender.js';
     DeliverQueuedUseCase,
     DeliveryWorker,
   ],
+  exports: [DeliveryWorker],
 })
 export class DeliverQueuedModule {}

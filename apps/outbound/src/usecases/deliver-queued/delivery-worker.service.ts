@@ -7,8 +7,8 @@ import { DeliverQueuedUseCase } from './deliver-queued.usecase.js';
 import { SmtpSender } from './smtp-sender.js';
 
 /**
- * Works the queue while the service runs: every poll, deliveries that are due, a batch at a time,
- * until none is left. It starts once the accounts are known (a hosted address must never be sent
+ * Works the queue while the service runs: every poll and whenever woken, deliveries that are due,
+ * a batch at a time, until none is left. It starts once the accounts are known (a hosted address must never be sent
  * out over SMTP for want of its account) and on shutdown finishes the batch in hand.
  */
 @Injectable()
@@ -36,6 +36,14 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
       },
       (error) => this.logger.warn({ err: error }, 'working the outbound queue failed; will retry'),
     );
+  }
+
+  /**
+   * Deliveries were queued or made due on this replica: it works them now instead of at its next
+   * poll (the poll still finds retries that come due, and what other replicas queued).
+   */
+  wake(): void {
+    this.working.nudge();
   }
 
   onApplicationBootstrap(): void {

@@ -3,6 +3,7 @@ import { EventPattern, Payload } from '@nestjs/microservices';
 import { mailSubmittedV2Topic, type MailSubmittedV2 } from '@pushmail/contracts';
 import { CONFIG, type ConsumedEvent, type ProviderLookup, subscription } from '@pushmail/platform';
 import type { OutboundConfig } from '../../config/outbound-config.js';
+import { DeliveryWorker } from '../deliver-queued/delivery-worker.service.js';
 import { QueueSubmissionUseCase } from './queue-submission.usecase.js';
 
 /**
@@ -15,7 +16,10 @@ export const submittedV2GroupOf = (config: Pick<OutboundConfig, 'OUTBOUND_GROUP'
 
 @Controller()
 export class MailSubmittedController {
-  constructor(@Inject(QueueSubmissionUseCase) private readonly queue: QueueSubmissionUseCase) {}
+  constructor(
+    @Inject(QueueSubmissionUseCase) private readonly queue: QueueSubmissionUseCase,
+    @Inject(DeliveryWorker) private readonly worker: DeliveryWorker,
+  ) {}
 
   /**
    * Every replica shares the group; a batch is committed once its recipients are queued. The envelope
@@ -32,5 +36,7 @@ export class MailSubmittedController {
   )
   async handle(@Payload() consumed: ConsumedEvent<MailSubmittedV2>[]): Promise<void> {
     await this.queue.execute(consumed.map(({ event }) => event));
+    // Sent as soon as they are queued, not at the next poll.
+    this.worker.wake();
   }
 }
