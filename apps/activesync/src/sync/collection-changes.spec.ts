@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { EmailChanges, FolderContents, MailStore } from '../mailbox/mail-store.js';
 import { ActiveSyncMetrics } from '../metrics/activesync-metrics.js';
 import { PingRegistry } from '../ping/ping-registry.js';
-import type { DeviceViews } from '../registry/device-views.js';
+import type { DeviceStanding, DeviceViews } from '../registry/device-views.js';
 import type { DeviceStore } from '../state/device-store.js';
 import type { HeldCollection, SyncStore } from '../state/sync-store.js';
 import { allowedStanding } from '../testing/device-standing.js';
@@ -167,7 +167,7 @@ describe(CollectionChanges.name, () => {
 });
 
 /** A gateway whose parked requests wait in a real registry; it counts what mailbox and the store were asked. */
-function parking(current: string) {
+function parking(current: string, standingOf: () => DeviceStanding = () => allowedStanding()) {
   const { mail, view, asked } = setUp(current, ['m2', 'm1']);
   const pings = new PingRegistry(new ActiveSyncMetrics(new Registry()));
   const held: HeldCollection[] = [{ collectionId: 'inbox', syncKey: 'k1', ...structuredClone(heldState) }];
@@ -183,7 +183,7 @@ function parking(current: string) {
     view,
     store,
     pings,
-    { standingOf: () => allowedStanding() } as unknown as DeviceViews,
+    { standingOf } as unknown as DeviceViews,
     {} as DeviceStore,
   );
   const park = (given?: HeldCollection[]) =>
@@ -220,6 +220,18 @@ describe('CollectionChanges.parkUntilChanged', () => {
     await expect.poll(() => pings.size).toBe(0);
     expect(reads.heldCollections).toBe(2);
     expect(asked).toEqual({ ...askedNothing, emailState: 1, changedContents: 1 });
+  });
+
+  it('ends at once with the standing when the device was blocked during its first look, before it parked', async () => {
+    let standing = allowedStanding();
+    const { pings, park } = parking('7', () => standing);
+    let ended: unknown;
+    void park().then((end) => (ended = end));
+    // Its first look is under way: the block is announced while no park of the device is there to end.
+    standing = { ...allowedStanding(), access: 'blocked' };
+    pings.standingChanged('acc', () => 'blocked');
+    await expect.poll(() => ended).toEqual({ reason: 'standing' });
+    expect(pings.size).toBe(0);
   });
 });
 

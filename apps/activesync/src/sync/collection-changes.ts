@@ -159,16 +159,24 @@ export class CollectionChanges {
       const now = await check(undefined, watch.held);
       if (now.length > 0) return { reason: 'pending', folders: now };
       watch.onPark?.();
+      const standing = standingKey(held.standing);
       // Not awaited here: the park takes the arrivals over, and this frame is not kept while it waits.
-      return this.pings.park({
+      const parked = this.pings.park({
         accountId,
         deviceId,
         heartbeatMs: watch.heartbeatMs,
-        standing: standingKey(held.standing),
+        standing,
         check,
         signal: held.signal,
         arrivals,
       });
+      // A standing that moved after the request was let in but before it parked ended no park: it
+      // ends this one now, or a blocked device would be answered with mail at the next change.
+      if (standingKey(this.views.standingOf(accountId, deviceId)) !== standing)
+        this.pings.standingChanged(accountId, (deviceKey) =>
+          standingKey(this.views.standingOf(accountId, deviceKey.slice(accountId.length + 1))),
+        );
+      return parked;
     } finally {
       this.pings.stopWatching(arrivals);
     }

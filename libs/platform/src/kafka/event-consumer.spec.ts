@@ -8,7 +8,7 @@ import {
 } from '@pushmail/contracts';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { KafkaMetrics } from '../metrics/kafka-metrics.js';
 import {
   type ConsumedEvent,
@@ -186,6 +186,18 @@ describe(EventConsumer.name, () => {
 
     expect(tries).toBe(0);
     expect(fake.committed).toEqual([]);
+  });
+
+  it('commits after every batch even when the wall clock steps back between two', async () => {
+    const { fake } = await started(async () => undefined);
+    await fake.deliver(topic, 0, '1', [valid(0)]);
+    vi.setSystemTime(Date.now() - 3_600_000);
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
+    await fake.deliver(topic, 0, '2', [valid(1)]);
+
+    expect(fake.committed).toEqual(['1', '2']);
   });
 
   describe('with commitIntervalMs', () => {

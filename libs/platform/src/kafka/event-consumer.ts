@@ -101,7 +101,11 @@ export class EventConsumer<S extends z.ZodType> {
   private readonly retired = new WeakSet<Consumer>();
   /** With `commitIntervalMs`: per partition, the offset after its last handled batch, not yet committed. */
   private readonly pendingCommits = new Map<number, string>();
-  private lastCommitAt = 0;
+  /**
+   * When the last commit began, on the monotonic clock: a step of the wall clock (NTP, a resumed VM)
+   * must neither hold a commit back by the step's length nor, at an interval of 0, defer one at all.
+   */
+  private lastCommitAt = Number.NEGATIVE_INFINITY;
   private commitTimer: NodeJS.Timeout | undefined;
   /** The commit under way: commits go one after another, so a committed offset never moves back. */
   private committing: Promise<void> = Promise.resolve();
@@ -368,7 +372,7 @@ export class EventConsumer<S extends z.ZodType> {
       this.pendingCommits.set(batch.partition, (BigInt(last.offset) + 1n).toString());
       this.metrics.consumed.inc(chunk.length);
       this.metrics.position(batch.partition, batch.highWatermark, Number(last.offset) + 1);
-      if (!this.running || Date.now() - this.lastCommitAt >= this.commitIntervalMs) {
+      if (!this.running || performance.now() - this.lastCommitAt >= this.commitIntervalMs) {
         inHand.enter('committing its offsets');
         await commitOrRejoin(() => this.commitPending(consumer));
       } else this.scheduleCommit();
@@ -391,7 +395,7 @@ export class EventConsumer<S extends z.ZodType> {
           offset,
         }));
         this.pendingCommits.clear();
-        this.lastCommitAt = Date.now();
+        this.lastCommitAt = performance.now();
         try {
           await consumer.commitOffsets(offsets);
         } catch (error) {
@@ -408,7 +412,7 @@ export class EventConsumer<S extends z.ZodType> {
   /** The pending offsets are committed once `commitIntervalMs` has passed since the last commit. */
   private scheduleCommit(): void {
     if (this.commitTimer !== undefined || !this.running) return;
-    const waitMs = Math.max(0, this.lastCommitAt + this.commitIntervalMs - Date.now());
+    const waitMs = Math.max(0, this.lastCommitAt + this.commitIntervalMs - performance.now());
     this.commitTimer = setTimeout(() => {
       this.commitTimer = undefined;
       this.commitPending(this.consumer).catch((error: unknown) => {
