@@ -9,7 +9,6 @@ import {
   buildMessage,
   DeviceClient,
   expectEventually,
-  isolatedDeliveryGroup,
   freePort,
   RegistryClient,
   sendMail,
@@ -47,12 +46,15 @@ export interface FaultPlatform {
   logDirectory: string;
 }
 
-/** The five services on a fresh database with a delivery group of their own. */
+/**
+ * The services on a fresh database, with topics and consumer groups of their own (a topic prefix of
+ * the run's, unless `topicPrefix` is given): no other run on the broker reads or announces their mail.
+ */
 export async function startFaultPlatform(
   scenario: string,
   options: { kafkaBrokers: string; databaseUrl: string } & Partial<PlatformOptions>,
 ): Promise<FaultPlatform> {
-  const group = await isolatedDeliveryGroup(options.kafkaBrokers, `mailbox-fault-${scenario}`);
+  const group = `mailbox-fault-${scenario}`;
   const internalToken = randomBytes(32).toString('base64url');
   const logDirectory = `test-artifacts/logs/faults/${scenario}`;
   const serviceEnv = options.serviceEnv ?? {};
@@ -108,6 +110,7 @@ export async function startExtraMailbox(
     env: {
       ...process.env,
       KAFKA_BROKERS: fault.kafkaBrokers,
+      KAFKA_TOPIC_PREFIX: fault.platform.topicPrefix,
       DATABASE_URL: fault.databaseUrl,
       HTTP_HOST: '127.0.0.1',
       INTERNAL_TOKEN: fault.internalToken,
@@ -434,10 +437,10 @@ export interface Announcement {
  * device's push stops short, the report tells whether the final state was ever announced, and when.
  */
 export async function watchAnnouncements(
-  kafkaBrokers: string,
+  platform: RunningPlatform,
   accountIds: readonly string[],
 ): Promise<{ announcements: Announcement[]; stop(): Promise<void> }> {
-  const kafka = testKafka('fault-announcements', kafkaBrokers);
+  const kafka = testKafka('fault-announcements', platform.kafkaBrokers, platform.topicPrefix);
   const groupId = `fault-announcements-${randomUUID().slice(0, 12)}`;
   await startGroupsAtEnd(kafka, [{ groupId, topic: mailboxChangedTopic.name }]);
   const accounts = new Set(accountIds);
@@ -844,7 +847,7 @@ export async function runUnderLoad(
   const accounts = await createAccounts(platform, 3);
   const devices = await connectDevices(platform, accounts);
   const watched = await watchAnnouncements(
-    fault.kafkaBrokers,
+    platform,
     accounts.map((account) => account.accountId),
   );
   try {
