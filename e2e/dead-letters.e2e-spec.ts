@@ -24,16 +24,17 @@ interface DeadLetter {
   headers: Record<string, string>;
 }
 
-async function cli(...args: string[]): Promise<string> {
+/** The operator's tool, on the suite's installation (its `KAFKA_TOPIC_PREFIX`). */
+async function cli(topicPrefix: string, ...args: string[]): Promise<string> {
   const { stdout } = await run(process.execPath, ['tools/dead-letters/cli.mjs', ...args], {
-    env: { ...process.env, KAFKA_BROKERS: kafkaBrokers },
+    env: { ...process.env, KAFKA_BROKERS: kafkaBrokers, KAFKA_TOPIC_PREFIX: topicPrefix },
     timeout: 90_000,
   });
   return stdout;
 }
 
-async function deadLettersOf(group: string, key: string): Promise<DeadLetter[]> {
-  const lines = (await cli('list', '--json', '--limit', '100000')).split('\n').filter(Boolean);
+async function deadLettersOf(topicPrefix: string, group: string, key: string): Promise<DeadLetter[]> {
+  const lines = (await cli(topicPrefix, 'list', '--json', '--limit', '100000')).split('\n').filter(Boolean);
   return lines
     .map((line) => JSON.parse(line) as DeadLetter)
     .filter(
@@ -43,25 +44,10 @@ async function deadLettersOf(group: string, key: string): Promise<DeadLetter[]> 
 
 describe('dead letters: a poison event is set aside, the partition moves on, and an operator replays it', () => {
   const group = `mailbox-dl-${randomBytes(5).toString('hex')}`;
-  const kafka = testKafka('dead-letters-e2e', kafkaBrokers);
   const workDir = mkdtempSync(join(tmpdir(), 'pushmail-dead-letters-'));
-  const suite = useSuitePlatform('dead-letters', async () => {
-    // The shared broker holds other runs' mail: this group starts at the end, not the beginning.
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      if ((await admin.listTopics()).includes(MAIL_ARRIVED)) {
-        const ends = await admin.fetchTopicOffsets(MAIL_ARRIVED);
-        await admin.setOffsets({
-          groupId: group,
-          topic: MAIL_ARRIVED,
-          partitions: ends.map((end) => ({ partition: end.partition, offset: end.high })),
-        });
-      }
-    } finally {
-      await admin.disconnect();
-    }
-    return { serviceEnv: { mailbox: { MAILBOX_DELIVERY_GROUP: group } } };
+  // The suite's topics are its own (a topic prefix of its own): its group reads only its mail.
+  const suite = useSuitePlatform('dead-letters', {
+    serviceEnv: { mailbox: { MAILBOX_DELIVERY_GROUP: group } },
   });
   let db: pg.Client;
 
@@ -103,6 +89,7 @@ describe('dead letters: a poison event is set aside, the partition moves on, and
       sizeBytes: Buffer.byteLength(raw),
       rawBase64: '%%% not base64 %%%',
     };
+    const kafka = testKafka('dead-letters-e2e', kafkaBrokers, suite.platform.topicPrefix);
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     try {
@@ -119,7 +106,7 @@ describe('dead letters: a poison event is set aside, the partition moves on, and
 
     const [letter] = await expectEventually(
       async () => {
-        const letters = await deadLettersOf(group, accountId);
+        const letters = await deadLettersOf(suite.platform.topicPrefix, group, accountId);
         expect(letters).toHaveLength(1);
         return letters;
       },
@@ -135,10 +122,10 @@ describe('dead letters: a poison event is set aside, the partition moves on, and
     });
 
     // Replayed unchanged, it fails the same way, and the new dead letter says where it came from.
-    expect(await cli('replay', letter!.id)).toMatch(/1 replayed/);
+    expect(await cli(suite.platform.topicPrefix, 'replay', letter!.id)).toMatch(/1 replayed/);
     const again = await expectEventually(
       async () => {
-        const letters = await deadLettersOf(group, accountId);
+        const letters = await deadLettersOf(suite.platform.topicPrefix, group, accountId);
         expect(letters).toHaveLength(2);
         return letters.find((item) => item.id !== letter!.id)!;
       },
@@ -149,14 +136,16 @@ describe('dead letters: a poison event is set aside, the partition moves on, and
 
     // The operator saves the original bytes, repairs them and replays the repaired event.
     const file = join(workDir, 'event.json');
-    await cli('show', letter!.id, '--out', file);
+    await cli(suite.platform.topicPrefix, 'show', letter!.id, '--out', file);
     const saved = JSON.parse(readFileSync(file, 'utf8')) as typeof event;
     writeFileSync(file, JSON.stringify({ ...saved, rawBase64: Buffer.from(raw).toString('base64') }));
-    expect(await cli('replay', letter!.id, '--value-file', file)).toMatch(/fixed up/);
+    expect(await cli(suite.platform.topicPrefix, 'replay', letter!.id, '--value-file', file)).toMatch(
+      /fixed up/,
+    );
     await expectEventually(
       async () => expect(await subjectsOf(accountId)).toEqual(['after the poison', 'the fixed-up one']),
       { timeoutMs: 30_000 },
     );
-    expect(await deadLettersOf(group, accountId)).toHaveLength(2);
+    expect(await deadLettersOf(suite.platform.topicPrefix, group, accountId)).toHaveLength(2);
   });
 });

@@ -18,7 +18,7 @@ describe('device administration: events, the command line and the API document',
     });
     await dm.admin('DELETE', `/admin/accounts/${accountId}/devices/evented`);
 
-    const events = await readDeviceEvents(accountId, 6);
+    const events = await readDeviceEvents(dm.platform, accountId, 6);
     expect(events.map((event) => event.type)).toEqual([
       'registered',
       'accessChanged',

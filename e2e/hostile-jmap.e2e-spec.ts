@@ -3,27 +3,16 @@ import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import WebSocket from 'ws';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DeviceClient, isolatedDeliveryGroup, expectEventually, type Invocation } from '@pushmail/testing';
-import {
-  connectWhenKnown,
-  kafkaBrokers,
-  newAccount,
-  pushUrlOf,
-  useSuitePlatform,
-} from './support/e2e-platform.js';
+import { DeviceClient, expectEventually, type Invocation } from '@pushmail/testing';
+import { connectWhenKnown, newAccount, pushUrlOf, useSuitePlatform } from './support/e2e-platform.js';
 
 const WS_MAX_MESSAGE_BYTES = 1_000_000;
 const USING = [CORE_CAPABILITY, MAIL_CAPABILITY];
 
 describe('the JMAP edge under hostile clients', () => {
-  const suite = useSuitePlatform('hostile-jmap', async () => ({
-    serviceEnv: {
-      'push-delivery': { WS_MAX_MESSAGE_BYTES: String(WS_MAX_MESSAGE_BYTES) },
-      mailbox: {
-        MAILBOX_DELIVERY_GROUP: await isolatedDeliveryGroup(kafkaBrokers, 'mailbox-hostile-jmap'),
-      },
-    },
-  }));
+  const suite = useSuitePlatform('hostile-jmap', {
+    serviceEnv: { 'push-delivery': { WS_MAX_MESSAGE_BYTES: String(WS_MAX_MESSAGE_BYTES) } },
+  });
   let pushUrl: string;
 
   beforeAll(() => {

@@ -2,15 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  buildMessage,
-  expectEventually,
-  isolatedDeliveryGroup,
-  sendMail,
-  SmtpSession,
-  waitForRecipient,
-} from '@pushmail/testing';
-import { kafkaBrokers, useSuitePlatform } from './support/e2e-platform.js';
+import { buildMessage, expectEventually, sendMail, SmtpSession, waitForRecipient } from '@pushmail/testing';
+import { useSuitePlatform } from './support/e2e-platform.js';
 
 const MAX_MESSAGE_BYTES = 512 * 1024;
 const MAX_RECIPIENTS = 3;
@@ -87,9 +80,8 @@ class RawClient {
 }
 
 describe('SMTP ingest under hostile clients', () => {
-  const suite = useSuitePlatform('hostile-smtp', async () => ({
+  const suite = useSuitePlatform('hostile-smtp', {
     serviceEnv: {
-      mailbox: { MAILBOX_DELIVERY_GROUP: await isolatedDeliveryGroup(kafkaBrokers, 'mailbox-hostile-smtp') },
       ingest: {
         SMTP_MAX_MESSAGE_BYTES: String(MAX_MESSAGE_BYTES),
         SMTP_MAX_RECIPIENTS: String(MAX_RECIPIENTS),
@@ -101,7 +93,7 @@ describe('SMTP ingest under hostile clients', () => {
         POSTMASTER_ACCOUNT,
       },
     },
-  }));
+  });
   let db: pg.Client;
   let address: string;
   let accountId: string;

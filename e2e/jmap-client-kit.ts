@@ -4,12 +4,11 @@ import JamClient from 'jmap-jam';
 import {
   DeviceClient,
   expectEventually,
-  isolatedDeliveryGroup,
   mailboxIdsByRole,
   RegistryClient,
   type RunningPlatform,
 } from '@pushmail/testing';
-import { kafkaBrokers, startedPerSuite, startSuitePlatform } from './support/e2e-platform.js';
+import { startedPerSuite, startSuitePlatform } from './support/e2e-platform.js';
 
 export interface JmapDevice {
   token: string;
@@ -82,7 +81,7 @@ export interface JmapSuite {
 }
 
 /**
- * Starts the services for one JMAP suite, mailbox reading mail in a delivery group of its own, and
+ * Starts the services for one JMAP suite (on topics of its own, as every test platform), and
  * creates one account on them with `devices` devices. The platform is stopped again if the account
  * cannot be set up, so a failed start leaves nothing running.
  */
@@ -92,7 +91,6 @@ export async function startJmapSuite(
 ): Promise<JmapSuite> {
   const platform = await startSuitePlatform(suite, {
     mailDomains: ['example.com'],
-    serviceEnv: { mailbox: { MAILBOX_DELIVERY_GROUP: await isolatedDeliveryGroup(kafkaBrokers) } },
   });
   try {
     const account = await accountWithDevices(platform, devices);

@@ -6,19 +6,9 @@ import {
   mailboxChangedTopic,
   accountTopic,
 } from '@pushmail/contracts';
-import {
-  expectEventually,
-  isolatedDeliveryGroup,
-  scrapeMetrics,
-  type ScrapedMetrics,
-} from '@pushmail/testing';
+import { expectEventually, scrapeMetrics, type ScrapedMetrics } from '@pushmail/testing';
 import { describe, expect, it } from 'vitest';
-import {
-  connectedDevice,
-  deliverAndAwaitPush,
-  kafkaBrokers,
-  useSuitePlatform,
-} from './support/e2e-platform.js';
+import { connectedDevice, deliverAndAwaitPush, useSuitePlatform } from './support/e2e-platform.js';
 
 type Service = 'ingest' | 'mailbox' | 'push-delivery' | 'device-registry' | 'operations';
 
@@ -97,9 +87,7 @@ const expectations: Record<Service, Expected[]> = {
 };
 
 describe('metrics: every service shows the push path on /metrics', () => {
-  const suite = useSuitePlatform('metrics', async () => ({
-    serviceEnv: { mailbox: { MAILBOX_DELIVERY_GROUP: await isolatedDeliveryGroup(kafkaBrokers) } },
-  }));
+  const suite = useSuitePlatform('metrics');
 
   const metricsUrl = (service: Service): string => {
     const port = {

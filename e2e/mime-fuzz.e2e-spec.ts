@@ -56,7 +56,7 @@ describe('MIME fuzzing: every message answered 250 is stored byte for byte and r
   const deadLetters: string[] = [];
 
   beforeAll(async () => {
-    const kafka = testKafka('mime-fuzz', kafkaBrokers);
+    const kafka = testKafka('mime-fuzz', kafkaBrokers, jmap.platform.topicPrefix);
     // A group of its own, committed at the topic's current end: it reads what is dead-lettered from now on.
     const groupId = `mime-fuzz-${SEED}-${Date.now()}`;
     const admin = kafka.admin();

@@ -46,6 +46,8 @@ describe('a three-broker Kafka cluster losing brokers while mail flows', () => {
       kafkaBrokers: cluster.brokers,
       databaseUrl,
       env: { KAFKA_REPLICATION_FACTOR: String(NODES) },
+      // A cluster of its own: the topics keep their names, and every one of them is the platform's.
+      topicPrefix: '',
     });
     admin = testKafka('fault-cluster', cluster.brokers).admin();
     await admin.connect();

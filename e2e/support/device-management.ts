@@ -14,7 +14,6 @@ import { afterAll, expect } from 'vitest';
 import {
   connectWhenKnown,
   deliver,
-  kafkaBrokers,
   pushUrlOf,
   type SuitePlatform,
   useSuitePlatform,
@@ -163,12 +162,17 @@ export class DeviceManagementSuite {
   }
 }
 
-/** The first `count` events of the account on pushmail.device.event.v1, read by a fresh group. */
-export async function readDeviceEvents(accountId: string, count: number): Promise<DeviceEventV1[]> {
+/** The first `count` events of the account on the platform's device events, read by a fresh group. */
+export async function readDeviceEvents(
+  platform: RunningPlatform,
+  accountId: string,
+  count: number,
+): Promise<DeviceEventV1[]> {
   const kafka = createKafka({
-    brokers: kafkaBrokers.split(','),
+    brokers: platform.kafkaBrokers.split(','),
     clientId: 'device-management-e2e',
     logger: createLogger('e2e', 'error'),
+    topicPrefix: platform.topicPrefix,
   });
   const consumer = kafka.consumer({ groupId: `device-management-e2e-${randomUUID()}`, maxWaitTimeInMs: 100 });
   const events: DeviceEventV1[] = [];

@@ -1,5 +1,6 @@
 // `npm run dead-letters -- <command>`: inspect the dead-letter topic and replay what it holds.
-// Plain ESM on kafkajs. The brokers come from KAFKA_BROKERS (default 127.0.0.1:19092).
+// Plain ESM on kafkajs. The brokers come from KAFKA_BROKERS (default 127.0.0.1:19092), the
+// installation's topics from KAFKA_TOPIC_PREFIX (default none), as for the services.
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -7,6 +8,7 @@ import kafkajs from 'kafkajs';
 // Node runs the platform's TypeScript as it is: the services and this tool share one copy of the fix
 // (without it, kafkajs prints a TimeoutNegativeWarning after its first response).
 import { fixKafkajsRequestQueueTimers } from '../../libs/platform/src/kafka/kafkajs-request-queue.ts';
+import { withTopicPrefix } from '../../libs/platform/src/kafka/topic-prefix.ts';
 
 const { Kafka, logLevel } = kafkajs;
 fixKafkajsRequestQueueTimers();
@@ -26,7 +28,8 @@ const USAGE = `usage: npm run dead-letters -- <command> [options]
   replay --all                         replay every dead letter, in order
 
 <id> is <partition>:<offset> in ${DEAD_LETTER_TOPIC}, as list prints it; a bare offset is
-accepted when only one partition has it. KAFKA_BROKERS names the brokers.`;
+accepted when only one partition has it. KAFKA_BROKERS names the brokers; KAFKA_TOPIC_PREFIX the
+installation on them, as the services have it (topics are shown and replayed by their own names).`;
 
 function fail(message) {
   console.error(message);
@@ -55,12 +58,15 @@ const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092')
   .split(',')
   .map((broker) => broker.trim())
   .filter(Boolean);
-const kafka = new Kafka({
-  clientId: 'pushmail-dead-letters',
-  brokers,
-  logLevel: logLevel.NOTHING,
-  retry: { retries: 5, initialRetryTime: 200 },
-});
+const kafka = withTopicPrefix(
+  new Kafka({
+    clientId: 'pushmail-dead-letters',
+    brokers,
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 5, initialRetryTime: 200 },
+  }),
+  process.env.KAFKA_TOPIC_PREFIX ?? '',
+);
 
 /** Reads the whole dead-letter topic up to its current end, committing nothing. */
 async function readDeadLetters() {

@@ -30,6 +30,7 @@ export * from './kafka/kafkajs-offset-commit.js';
 export * from './kafka/kafkajs-request-queue.js';
 export * from './kafka/messaging-config.js';
 export * from './kafka/messaging.module.js';
+export * from './kafka/topic-prefix.js';
 export * from './kafka/topics-admin.js';
 export * from './logging/logger.js';
 export * from './metrics/kafka-metrics.js';

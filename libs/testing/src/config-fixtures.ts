@@ -12,6 +12,7 @@ export const baseConfigDefaults = {
   KAFKA_BROKERS: ['127.0.0.1:19092', '127.0.0.1:19094'],
   KAFKA_TOPICS: 'create',
   KAFKA_REPLICATION_FACTOR: 1,
+  KAFKA_TOPIC_PREFIX: '',
   ADMIN_TOKEN: requiredServiceEnv.ADMIN_TOKEN,
   LOG_LEVEL: 'info',
 };

@@ -27,7 +27,7 @@ export async function isolatedTrailGroup(brokers: string, prefix = 'operations-t
 
 /** Both kinds at once, on one admin connection: the ids of those asked for (by their prefixes). */
 export async function isolatedGroups(
-  brokers: string,
+  brokers: string | KafkaClient,
   prefixes: { delivery?: string; trail?: string; outbound?: string },
 ): Promise<{ delivery?: string; trail?: string; outbound?: string }> {
   const id = (prefix: string) => `${prefix}-${Math.random().toString(16).slice(2, 12)}`;

@@ -252,6 +252,8 @@ export async function startPlatformInContainers(
     adminToken,
     databaseUrl: postgres.getConnectionUri(),
     kafkaBrokers: `${kafka.getHost()}:${kafka.getMappedPort(KAFKA.hostListenerPort)}`,
+    // The containers have a broker of their own.
+    topicPrefix: '',
     mailDomains,
     processes: new Map(),
     stopService,

@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { isolatedGroups } from './delivery-group.js';
+import { testKafka } from './kafka-client.js';
 import { serviceLogs } from './service-logs.js';
 
 export const SERVICE_NAMES = [
@@ -52,9 +53,16 @@ export interface PlatformOptions extends CommonPlatformOptions {
   freshDatabase?: boolean;
   host?: string;
   /**
+   * `KAFKA_TOPIC_PREFIX` of every service. Default: in `test` mode, one of this run's own (its
+   * topics and groups are deleted when it stops), so that runs sharing a broker never see each
+   * other's events; otherwise none.
+   */
+  topicPrefix?: string;
+  /**
    * Gives this run consumer groups of its own (mailbox's delivery group and operations' trail
-   * groups), starting at the current end of their topics, so that runs sharing a broker never take
-   * each other's events into their own databases. Default: on in `test` mode. A group given in
+   * groups), starting at the current end of their topics, so that runs sharing the topics of a
+   * broker never take each other's events into their own databases. Default: on in `test` mode
+   * when the run shares the topics (a `topicPrefix` given, or an empty one). A group given in
    * `env`/`serviceEnv` wins.
    */
   isolateConsumerGroups?: boolean;
@@ -82,6 +90,8 @@ export interface RunningPlatform extends PlatformEndpoints {
   databaseUrl: string;
   /** The Kafka bootstrap servers, as the test reaches them. */
   kafkaBrokers: string;
+  /** The services' `KAFKA_TOPIC_PREFIX`: `testKafka(name, kafkaBrokers, topicPrefix)` reads their topics. */
+  topicPrefix: string;
   mailDomains: string[];
   /** The service processes; empty when the services run as containers. */
   processes: Map<ServiceName, ChildProcess>;
@@ -148,11 +158,17 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     : options.databaseUrl;
   const publicUrl = `http://${host}:${ports.push}`;
   const mode = options.mode ?? 'test';
-  const isolate = options.isolateConsumerGroups ?? mode === 'test';
+  const ownTopics = options.topicPrefix === undefined && options.env?.['KAFKA_TOPIC_PREFIX'] === undefined;
+  const topicPrefix =
+    options.topicPrefix ??
+    options.env?.['KAFKA_TOPIC_PREFIX'] ??
+    (mode === 'test' ? `test-${randomBytes(6).toString('hex')}.` : '');
+  const runTopics = ownTopics && topicPrefix !== '';
+  const isolate = options.isolateConsumerGroups ?? (mode === 'test' && !runTopics);
   const given = (service: ServiceName, name: string): boolean =>
     options.env?.[name] !== undefined || options.serviceEnv?.[service]?.[name] !== undefined;
   const isolated = isolate
-    ? await isolatedGroups(options.kafkaBrokers, {
+    ? await isolatedGroups(testKafka('test-setup', options.kafkaBrokers, topicPrefix), {
         ...(given('mailbox', 'MAILBOX_DELIVERY_GROUP') ? {} : { delivery: 'mailbox-test' }),
         ...(given('operations', 'TRAIL_CONSUMER_GROUP') ? {} : { trail: 'operations-trail-test' }),
         ...(given('outbound', 'OUTBOUND_GROUP') ? {} : { outbound: 'outbound-test' }),
@@ -170,6 +186,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
 
   const common: Record<string, string> = {
     KAFKA_BROKERS: options.kafkaBrokers,
+    KAFKA_TOPIC_PREFIX: topicPrefix,
     DATABASE_URL: databaseUrl,
     HTTP_HOST: host,
     INTERNAL_TOKEN: internalToken,
@@ -294,6 +311,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   const stopAll = async () => {
     await Promise.all(SERVICE_NAMES.map((service) => stopService(service)));
     logs.close();
+    if (runTopics) await deleteInstallation(options.kafkaBrokers, topicPrefix).catch(() => undefined);
   };
 
   try {
@@ -317,6 +335,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     adminToken,
     databaseUrl,
     kafkaBrokers: options.kafkaBrokers,
+    topicPrefix,
     mailDomains,
     processes,
     stopService,
@@ -330,6 +349,20 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
       if (options.freshDatabase) await dropDatabase(options.databaseUrl, databaseUrl).catch(() => undefined);
     },
   };
+}
+
+/** Deletes the topics and consumer groups of a run's `KAFKA_TOPIC_PREFIX`, once its services stopped. */
+async function deleteInstallation(brokers: string, topicPrefix: string): Promise<void> {
+  const admin = testKafka('test-teardown', brokers, topicPrefix).admin();
+  await admin.connect();
+  try {
+    const topics = await admin.listTopics();
+    if (topics.length > 0) await admin.deleteTopics({ topics });
+    const { groups } = await admin.listGroups();
+    if (groups.length > 0) await admin.deleteGroups(groups.map((group) => group.groupId));
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 export interface TestDatabase {

@@ -447,6 +447,7 @@ export class SelfTestService {
       brokers: this.config.KAFKA_BROKERS,
       clientId: 'operations-selftest',
       logger: this.log,
+      topicPrefix: this.config.KAFKA_TOPIC_PREFIX,
     });
   }
 }

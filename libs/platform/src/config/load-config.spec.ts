@@ -71,6 +71,7 @@ describe('baseConfigSchema', () => {
       KAFKA_BROKERS: ['k:9092'],
       KAFKA_TOPICS: 'create',
       KAFKA_REPLICATION_FACTOR: 1,
+      KAFKA_TOPIC_PREFIX: '',
       LOG_LEVEL: 'info',
     });
     expect(() => loadConfig(baseConfigSchema, { KAFKA_BROKERS: 'k:9092', KAFKA_TOPICS: 'make' })).toThrow(

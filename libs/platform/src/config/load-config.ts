@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TOPIC_PREFIX_PATTERN } from '../kafka/topic-prefix.js';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -82,6 +83,14 @@ export const baseConfigSchema = z.object({
   KAFKA_TOPICS: z.enum(['create', 'verify']).default('create'),
   /** Replicas of a topic this service creates, and the fewest a verified topic may have. */
   KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(16).default(1),
+  /**
+   * Put before every topic name and consumer group id on the wire, so that several installations
+   * share one Kafka cluster (`staging.`, a tenant, a test run). Empty (the default): the names as declared.
+   */
+  KAFKA_TOPIC_PREFIX: z
+    .string()
+    .regex(TOPIC_PREFIX_PATTERN, 'must be up to 100 of A-Z a-z 0-9 . _ -')
+    .default(''),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { fixKafkajsFailedJoinLeaves } from './kafkajs-group-leave.js';
 import { fixKafkajsOffsetCommitCoordinator } from './kafkajs-offset-commit.js';
 import { fixKafkajsRequestQueueTimers } from './kafkajs-request-queue.js';
+import { withTopicPrefix } from './topic-prefix.js';
 
 const { Kafka: KafkaClient, logLevel } = kafkajs;
 
@@ -13,6 +14,8 @@ export interface KafkaSettings {
   logger: Logger;
   /** How long one request may take before the client gives up on it. */
   requestTimeoutMs?: number;
+  /** `KAFKA_TOPIC_PREFIX`: the client maps logical topic names and group ids to the prefixed ones. */
+  topicPrefix?: string;
 }
 
 export function createKafka(settings: KafkaSettings): Kafka {
@@ -40,7 +43,7 @@ export function createKafka(settings: KafkaSettings): Kafka {
         else log.debug(rest, message);
       },
   };
-  return new KafkaClient(config);
+  return withTopicPrefix(new KafkaClient(config), settings.topicPrefix ?? '');
 }
 
 let warningsRouted = false;

@@ -59,7 +59,12 @@ export class MessagingModule {
           provide: KAFKA,
           inject: [CONFIG, LOGGER],
           useFactory: async (config: MessagingConfig, logger: Logger) => {
-            const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: options.clientId, logger });
+            const kafka = createKafka({
+              brokers: config.KAFKA_BROKERS,
+              clientId: options.clientId,
+              logger,
+              topicPrefix: config.KAFKA_TOPIC_PREFIX,
+            });
             await prepareTopics(kafka, allTopics, logger, config);
             return kafka;
           },
