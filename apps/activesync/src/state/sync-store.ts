@@ -265,8 +265,10 @@ export class SyncStore {
    * changed the view meanwhile. FolderSync does not wait for the Sync's lock: without the view in
    * this statement, a Sync let in before a quarantine could keep its answer (mail) after the
    * quarantine FolderSync forgot the kept answers, and a retry of its key would replay the mail.
-   * The hierarchy row is read FOR SHARE, so a FolderSync moving it either waits for this statement
-   * (and forgets the answer after) or is seen by it.
+   * A FolderSync that commits while this statement runs is ordered after it (its forgetting may
+   * then come before this write): the kept answer says which view it was built for
+   * (`previous_quarantined`), and the Sync replays none built for the whole hierarchy to a device
+   * holding the quarantine view. No row lock on the hierarchy: every Sync runs this.
    */
   async advanceSyncState(
     accountId: string,
@@ -285,15 +287,12 @@ export class SyncStore {
     const moved = await preparedQuery<{ moved: number }>(
       this.dataSource,
       'activesync.advance-sync-state',
-      `WITH view AS (
-         SELECT quarantined FROM activesync.folder_states
-          WHERE account_id = $1 AND device_id = $2
-            FOR SHARE)
-       UPDATE activesync.sync_states
+      `UPDATE activesync.sync_states
           SET sync_key = $5, email_state = $6, items = $7, previous_key = $4, previous_response = $8,
               previous_quarantined = $9
         WHERE account_id = $1 AND device_id = $2 AND collection_id = $3 AND sync_key = $4
-          AND (SELECT quarantined FROM view) = $9
+          AND (SELECT f.quarantined FROM activesync.folder_states f
+                WHERE f.account_id = $1 AND f.device_id = $2) = $9
        RETURNING 1 AS moved`,
       [
         accountId,
