@@ -11,7 +11,8 @@ import {
 } from '@pushmail/activesync';
 import { mailboxChangedTopic } from '@pushmail/contracts';
 import { EasClient, easRequests, expectEventually, scrapeMetrics, syncCollectionOf } from '@pushmail/testing';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { SyncStore } from './state/sync-store.js';
 import { gatewayPerSuite } from './testing/gateway-harness.js';
 import type { FakeAttachment } from './testing/fake-mailbox.js';
 import type { FakeAccount } from './testing/fake-registry.js';
@@ -774,6 +775,52 @@ describe('activesync gateway', () => {
         ),
       ).toEqual(['pushmail-quarantine-notice']);
       expect(shown.bytes.includes('Before the quarantine')).toBe(false);
+    });
+
+    it('keeps no answer of a Sync let in before a quarantine that stores it after the quarantine FolderSync: neither it nor a retry of its key gives the mail', async () => {
+      const { account, client, inbox, folderKey, key: start } = await primedPhone();
+      deliverPlain(account, 'Let in before the quarantine', 'secret');
+      const store = gateway.app!.get(SyncStore);
+      const advance = store.advanceSyncState.bind(store);
+      // The Sync has built its answer (the mail) under the device's lock; the quarantine FolderSync,
+      // which does not take that lock, moves the hierarchy and forgets the kept answers before the
+      // Sync stores its answer.
+      const stored = vi.spyOn(store, 'advanceSyncState').mockImplementationOnce(async (...args) => {
+        await setAccess(account, client, 'quarantined');
+        expect(statusOf((await folderSync(client, folderKey)).body)).toBe('1');
+        return advance(...args);
+      });
+      const raced = await sync(client, inbox, start);
+      expect(stored).toHaveBeenCalledTimes(1);
+      stored.mockRestore();
+      expect(statusOf(collectionOf(raced.body))).toBe('3');
+      expect(raced.bytes.includes('Let in before the quarantine')).toBe(false);
+      // The device lost that answer and retries its key: the quarantine view, not the mail.
+      const retried = await sync(client, inbox, start);
+      expect(statusOf(collectionOf(retried.body))).toBe('1');
+      expect(
+        children(child(collectionOf(retried.body), 'Commands')!, 'Add').map((add) =>
+          childText(add, 'ServerId'),
+        ),
+      ).toEqual(['pushmail-quarantine-notice']);
+      expect(retried.bytes.includes('Let in before the quarantine')).toBe(false);
+    });
+
+    it('refuses (3) the retry of a key whose kept answer was built for the whole hierarchy once the device holds the quarantine view, even before the kept answers are forgotten', async () => {
+      const { account, client, inbox, folderKey, key: start } = await primedPhone();
+      deliverPlain(account, 'Kept for a retry', 'secret');
+      const synced = await sync(client, inbox, start);
+      expect(synced.bytes.includes('Kept for a retry')).toBe(true);
+      await setAccess(account, client, 'quarantined');
+      // The quarantine FolderSync has moved the hierarchy and not (yet) forgotten the kept answers.
+      const store = gateway.app!.get(SyncStore);
+      const forget = vi.spyOn(store, 'forgetKeptAnswers').mockResolvedValueOnce(undefined);
+      expect(statusOf((await folderSync(client, folderKey)).body)).toBe('1');
+      expect(forget).toHaveBeenCalledTimes(1);
+      forget.mockRestore();
+      const retried = await sync(client, inbox, start);
+      expect(statusOf(collectionOf(retried.body))).toBe('3');
+      expect(retried.bytes.includes('Kept for a retry')).toBe(false);
     });
 
     it('answers GetItemEstimate Status 2 while the hierarchy the device holds is not the one it may see, never counting mail it may not see', async () => {

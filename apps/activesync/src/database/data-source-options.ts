@@ -9,6 +9,7 @@ import { CreateActiveSyncTables1796169600000 } from './migrations/1796169600000-
 import { SentMessagesAndSyncRequests1796342400000 } from './migrations/1796342400000-sent-messages-and-sync-requests.js';
 import { OutOfOffice1796428800000 } from './migrations/1796428800000-out-of-office.js';
 import { QuarantineHierarchy1796515200000 } from './migrations/1796515200000-quarantine-hierarchy.js';
+import { KeptAnswerView1796601600000 } from './migrations/1796601600000-kept-answer-view.js';
 
 export const ACTIVESYNC_SCHEMA = 'activesync';
 
@@ -27,6 +28,7 @@ export const activeSyncMigrations = [
   SentMessagesAndSyncRequests1796342400000,
   OutOfOffice1796428800000,
   QuarantineHierarchy1796515200000,
+  KeptAnswerView1796601600000,
 ];
 
 export function activeSyncDataSourceOptions(databaseUrl: string): DataSourceOptions {

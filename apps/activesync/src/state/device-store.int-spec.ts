@@ -73,6 +73,7 @@ describe(DeviceStore.name, () => {
       emailState: '5',
       items: { m1: { read: true, flagged: false } },
       response: Buffer.from([1]),
+      quarantined: true,
     });
     const touched = await devices.touchWithHierarchy(contact(accountId, 'Ping'));
     expect(touched.hierarchy).toEqual(await store.hierarchyWithCollections(accountId, 'phone'));

@@ -93,6 +93,7 @@ describe(SyncStore.name, () => {
         emailState: '17',
         items: { m1: unread, m2: { read: true, flagged: true } },
         response: answer,
+        quarantined: false,
       }),
     ).toBe(true);
 
@@ -111,6 +112,7 @@ describe(SyncStore.name, () => {
       items: inbox!.items,
       previousKey: inbox!.previousKey,
       previousResponse: inbox!.previousResponse,
+      previousQuarantined: false,
     });
 
     const held = [
@@ -130,13 +132,81 @@ describe(SyncStore.name, () => {
 
   it('moves a collection only from the key it holds', async () => {
     const accountId = randomUUID();
+    await store.saveFolderState(accountId, 'phone', '0', {
+      syncKey: 'f1',
+      folders,
+      quarantined: false,
+      response: Buffer.alloc(0),
+    });
     await store.resetSyncState(accountId, 'phone', 'inbox', '{k}1');
-    const next = { syncKey: '{k}2', emailState: '3', items: { m1: unread }, response: Buffer.from([1]) };
+    const next = {
+      syncKey: '{k}2',
+      emailState: '3',
+      items: { m1: unread },
+      response: Buffer.from([1]),
+      quarantined: false,
+    };
     expect(await store.advanceSyncState(accountId, 'phone', 'inbox', '{k}1', next)).toBe(true);
     expect(
       await store.advanceSyncState(accountId, 'phone', 'inbox', '{k}1', { ...next, syncKey: '{k}9' }),
     ).toBe(false);
     expect(await store.advanceSyncState(accountId, 'tablet', 'inbox', '{k}2', next)).toBe(false);
     expect((await store.syncState(accountId, 'phone', 'inbox'))?.syncKey).toBe('{k}2');
+  });
+
+  it('keeps no answer built for the whole hierarchy once a FolderSync moved the device to the quarantine view', async () => {
+    const accountId = randomUUID();
+    await store.saveFolderState(accountId, 'phone', '0', {
+      syncKey: 'f1',
+      folders,
+      quarantined: false,
+      response: Buffer.alloc(0),
+    });
+    await store.resetSyncState(accountId, 'phone', 'inbox', '{k}1');
+    // A Sync read the whole hierarchy and built its answer (mail); before it stores the answer,
+    // the quarantine FolderSync moves the hierarchy and forgets the kept answers.
+    const built = await store.hierarchyWithState(accountId, 'phone', 'inbox');
+    expect(built?.quarantined).toBe(false);
+    expect(
+      await store.saveFolderState(accountId, 'phone', 'f1', {
+        syncKey: 'f2',
+        folders,
+        quarantined: true,
+        response: Buffer.alloc(0),
+      }),
+    ).toBe(true);
+    await store.forgetKeptAnswers(accountId, 'phone');
+    const mail = Buffer.from('the mail');
+    expect(
+      await store.advanceSyncState(accountId, 'phone', 'inbox', '{k}1', {
+        syncKey: '{k}2',
+        emailState: '3',
+        items: { m1: unread },
+        response: mail,
+        quarantined: built!.quarantined,
+      }),
+    ).toBe(false);
+    expect(await store.syncState(accountId, 'phone', 'inbox')).toMatchObject({
+      syncKey: '{k}1',
+      items: {},
+      previousKey: null,
+      previousResponse: null,
+    });
+    // An answer built for the quarantine view is kept, and says so.
+    expect(
+      await store.advanceSyncState(accountId, 'phone', 'inbox', '{k}1', {
+        syncKey: '{k}2',
+        emailState: null,
+        items: {},
+        response: Buffer.from('the notice'),
+        quarantined: true,
+      }),
+    ).toBe(true);
+    expect((await store.hierarchyWithState(accountId, 'phone', 'inbox'))?.collection).toMatchObject({
+      syncKey: '{k}2',
+      previousKey: '{k}1',
+      previousResponse: Buffer.from('the notice'),
+      previousQuarantined: true,
+    });
   });
 });

@@ -22,7 +22,7 @@ export type HeldCollection = Pick<SyncState, 'collectionId' | 'syncKey' | 'email
 /** A collection's state as a Sync reads it: without the device and account it was asked for. */
 export type CollectionState = Pick<
   SyncState,
-  'syncKey' | 'emailState' | 'items' | 'previousKey' | 'previousResponse'
+  'syncKey' | 'emailState' | 'items' | 'previousKey' | 'previousResponse' | 'previousQuarantined'
 >;
 
 /** The folder hierarchy a device holds, with what it holds of each collection it synced. */
@@ -109,7 +109,7 @@ export class SyncStore {
     keep?: Buffer,
   ): Promise<HeldHierarchyWithState | undefined> {
     const select = `SELECT f.quarantined, ARRAY(SELECT jsonb_object_keys(f.folders)) AS folder_ids,
-              s.sync_key, s.email_state, s.items, s.previous_key, s.previous_response
+              s.sync_key, s.email_state, s.items, s.previous_key, s.previous_response, s.previous_quarantined
          FROM activesync.folder_states f
          LEFT JOIN activesync.sync_states s
            ON s.account_id = f.account_id AND s.device_id = f.device_id AND s.collection_id = $3
@@ -122,6 +122,7 @@ export class SyncStore {
       items: Record<string, HeldItem> | null;
       previous_key: string | null;
       previous_response: Buffer | null;
+      previous_quarantined: boolean | null;
     }>(
       this.dataSource,
       keep ? 'activesync.keep-request-hierarchy-with-state' : 'activesync.hierarchy-with-state',
@@ -140,6 +141,7 @@ export class SyncStore {
         items: row.items ?? {},
         previousKey: row.previous_key,
         previousResponse: row.previous_response,
+        previousQuarantined: row.previous_quarantined === true,
       },
     };
   }
@@ -256,20 +258,41 @@ export class SyncStore {
     );
   }
 
-  /** Moves a collection from `fromKey` to the new key; false when another request moved it first. */
+  /**
+   * Moves a collection from `fromKey` to the new key and keeps `next.response` for a retry of
+   * `fromKey`: only if the device still holds `fromKey` and still holds the hierarchy view the answer
+   * was built for (`next.quarantined`); false when another request moved it first or a FolderSync
+   * changed the view meanwhile. FolderSync does not wait for the Sync's lock: without the view in
+   * this statement, a Sync let in before a quarantine could keep its answer (mail) after the
+   * quarantine FolderSync forgot the kept answers, and a retry of its key would replay the mail.
+   * A FolderSync that commits while this statement runs is ordered after it (its forgetting may
+   * then come before this write): the kept answer says which view it was built for
+   * (`previous_quarantined`), and the Sync replays none built for the whole hierarchy to a device
+   * holding the quarantine view. No row lock on the hierarchy: every Sync runs this.
+   */
   async advanceSyncState(
     accountId: string,
     deviceId: string,
     collectionId: string,
     fromKey: string,
-    next: { syncKey: string; emailState: string | null; items: Record<string, HeldItem>; response: Buffer },
+    next: {
+      syncKey: string;
+      emailState: string | null;
+      items: Record<string, HeldItem>;
+      response: Buffer;
+      /** The answer was built for the quarantine view (`FolderState.quarantined` as the Sync read it). */
+      quarantined: boolean;
+    },
   ): Promise<boolean> {
     const moved = await preparedQuery<{ moved: number }>(
       this.dataSource,
       'activesync.advance-sync-state',
       `UPDATE activesync.sync_states
-          SET sync_key = $5, email_state = $6, items = $7, previous_key = $4, previous_response = $8
+          SET sync_key = $5, email_state = $6, items = $7, previous_key = $4, previous_response = $8,
+              previous_quarantined = $9
         WHERE account_id = $1 AND device_id = $2 AND collection_id = $3 AND sync_key = $4
+          AND (SELECT f.quarantined FROM activesync.folder_states f
+                WHERE f.account_id = $1 AND f.device_id = $2) = $9
        RETURNING 1 AS moved`,
       [
         accountId,
@@ -280,6 +303,7 @@ export class SyncStore {
         next.emailState,
         JSON.stringify(next.items),
         next.response,
+        next.quarantined,
       ],
     );
     return moved.length > 0;

@@ -20,4 +20,8 @@ export class SyncState extends SyncKeyRow {
   /** ServerId (the JMAP email id) -> flags, for every message the device holds in this collection. */
   @Column({ type: 'jsonb' })
   items!: Record<string, HeldItem>;
+
+  /** The kept answer (`previousResponse`) was built for the quarantine view. */
+  @Column({ name: 'previous_quarantined', type: 'boolean', default: false })
+  previousQuarantined!: boolean;
 }

@@ -163,7 +163,7 @@ export class SyncEmail implements EasCommand {
             context,
             request,
             folders,
-            hierarchy.folderIds,
+            hierarchy,
             windowSize,
             known,
             readStates.get(request),
@@ -202,8 +202,11 @@ export class SyncEmail implements EasCommand {
     context: EasCommandContext,
     request: CollectionRequest,
     folders: AccountFolders,
-    /** The folders of the hierarchy the device holds (`FolderState.folders`). */
-    shown: ReadonlySet<string>,
+    /**
+     * The hierarchy the device holds, as this Sync read it: its folders (`FolderState.folders`) and
+     * whether they are the quarantine view.
+     */
+    hierarchy: { folderIds: ReadonlySet<string>; quarantined: boolean },
     globalWindow: number | undefined,
     known: KnownState,
     /** Its state (null: none), when this Sync read it already (under the same lock). */
@@ -217,7 +220,7 @@ export class SyncEmail implements EasCommand {
     // ServerId guessed or kept by a quarantined phone, which was shown the default folders only):
     // the device FolderSyncs first. Neither its state nor an answer kept for a retry is read, so
     // nothing of the folder is shown.
-    if (!folders.byId.has(collectionId) || !shown.has(collectionId))
+    if (!folders.byId.has(collectionId) || !hierarchy.folderIds.has(collectionId))
       return status(SYNC_STATUS.FolderHierarchyChanged);
 
     if (syncKey === '0') {
@@ -227,7 +230,12 @@ export class SyncEmail implements EasCommand {
     }
     const state =
       readState === undefined ? await this.store.syncState(accountId, deviceId, collectionId) : readState;
-    if (state?.previousKey === syncKey && state.previousResponse) return replayed(state.previousResponse);
+    if (state?.previousKey === syncKey && state.previousResponse) {
+      // Kept while the device held the whole hierarchy, and it holds the quarantine view now: that
+      // answer may hold mail, so the key is unknown and the device starts the collection over.
+      if (hierarchy.quarantined && !state.previousQuarantined) return status(SYNC_STATUS.InvalidSyncKey, '0');
+      return replayed(state.previousResponse);
+    }
     if (!state || state.syncKey !== syncKey) return status(SYNC_STATUS.InvalidSyncKey, '0');
 
     const options = child(element, 'Options', 'AirSync');
@@ -325,7 +333,10 @@ export class SyncEmail implements EasCommand {
       emailState: heldState,
       items: held,
       response: encodeWbxml(el('AirSync', 'Sync', a('Collections', answer))),
+      quarantined: hierarchy.quarantined,
     });
+    // Another request moved the collection first, or a FolderSync changed the view the answer was
+    // built for (a quarantine): the answer is neither kept nor given, the device starts over.
     return advanced ? answer : status(SYNC_STATUS.InvalidSyncKey, '0');
   }
 
