@@ -38,6 +38,7 @@ export * from './recipient.js';
 export * from './required-env.js';
 export * from './service-app.js';
 export * from './smtp-outcome.js';
+export * from './test-pool.js';
 export * from './span-collector.js';
 export * from './start-pushmail.js';
 export * from './trace-fields.js';

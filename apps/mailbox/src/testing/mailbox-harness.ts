@@ -4,7 +4,13 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { allTopics, mailArrivedTopic, mailDeliveryStatusTopic } from '@pushmail/contracts';
 import { CORE_CAPABILITY, type Invocation, MAIL_CAPABILITY, SUBMISSION_CAPABILITY } from '@pushmail/jmap';
 import { createKafka, createLogger, ensureTopics, loadConfig } from '@pushmail/platform';
-import { createTestDatabase, listenOnLoopback, startGroupsAtEnd, type TestDatabase } from '@pushmail/testing';
+import {
+  createTestDatabase,
+  endPoolFully,
+  listenOnLoopback,
+  startGroupsAtEnd,
+  type TestDatabase,
+} from '@pushmail/testing';
 import type { Kafka } from 'kafkajs';
 import pg from 'pg';
 import { z } from 'zod';
@@ -160,7 +166,8 @@ export async function startMailboxApp(overrides: Record<string, string> = {}): P
     sender,
     close: async () => {
       await app.close();
-      await db.end();
+      // Its connections closed before the drop, which would terminate any still open (57P01).
+      await endPoolFully(db);
       await database.drop();
     },
   };
