@@ -208,7 +208,7 @@ export function printTable(results) {
       latencyRow(
         'submit → remote',
         submit,
-        `EmailSubmission/set response → sink's end of DATA; ${outbound.rate} msg/s offered by ${outbound.accounts} devices`,
+        `EmailSubmission/set request → sink's end of DATA; ${outbound.rate} msg/s offered by ${outbound.accounts} devices`,
       ),
     );
     rows.push([
