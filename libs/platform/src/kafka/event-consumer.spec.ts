@@ -376,6 +376,24 @@ describe(EventConsumer.name, () => {
       expect(await replacedCount(metrics)).toBe(1);
     });
 
+    it('is restarted by kafkajs after a retriable crash in its first join, before start has returned', async () => {
+      const fake = fakeKafka();
+      const metrics = new KafkaMetrics(new Registry());
+      const consumer = new EventConsumer(fake.kafka, new EventProducer(fake.kafka, logger, metrics), logger, {
+        topic: mailboxChangedTopic,
+        groupId: 'consumer-spec',
+        fromBeginning: true,
+        metrics,
+        handleBatch: async () => undefined,
+      });
+      const crash = new Error("The coordinator is loading and hence can't process requests for this group");
+      // kafkajs asks this from inside `consumer.run`, whose join failed, before `start` returns.
+      expect(await fake.consumerConfigs[0]!.retry!.restartOnFailure!(crash)).toBe(true);
+      await consumer.start();
+      await consumer.stop();
+      expect(await fake.consumerConfigs[0]!.retry!.restartOnFailure!(crash)).toBe(false);
+    });
+
     it('is left to kafkajs when kafkajs restarts it', async () => {
       const { fake } = await started(async () => undefined, { stallAfterMs: 60_000 });
 

@@ -89,6 +89,8 @@ const REPLACED_DISCONNECT_MS = 10_000;
 export class EventConsumer<S extends z.ZodType> {
   private consumer: Consumer;
   private running = false;
+  /** From `stop` on: no consumer of this one is restarted any more. */
+  private stopping = false;
   private readonly log: Logger;
   private readonly metrics: ConsumedTopicMetrics;
   /** When the consumer last fetched, joined its group or handled a batch. */
@@ -136,8 +138,10 @@ export class EventConsumer<S extends z.ZodType> {
         maxRetryTime: 5000,
         // kafkajs restarts a consumer after a retriable crash even when it was disconnected while
         // crashing: a replaced consumer would come back as a second member of the group, hold
-        // partitions and never handle them. Only the current consumer of a running one restarts.
-        restartOnFailure: async () => this.running && !this.retired.has(consumer),
+        // partitions and never handle them. Every consumer but a replaced one restarts until stop,
+        // including one whose first join fails while `start` is still waiting for it (a broker
+        // that is still loading its group coordinator).
+        restartOnFailure: async () => !this.stopping && !this.retired.has(consumer),
       },
     });
     return consumer;
@@ -162,6 +166,7 @@ export class EventConsumer<S extends z.ZodType> {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     this.running = false;
     clearInterval(this.watchdog);
     // A replacement under way stops at its next step; its join is not waited for past the bound.
