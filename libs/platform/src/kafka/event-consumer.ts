@@ -101,7 +101,10 @@ export class EventConsumer<S extends z.ZodType> {
   private replacing: Promise<void> | undefined;
   /** Consumers replaced by a newer one: never to handle, commit or rejoin again. */
   private readonly retired = new WeakSet<Consumer>();
-  /** With `commitIntervalMs`: per partition, the offset after its last handled batch, not yet committed. */
+  /**
+   * Per partition, the offset after its last handled batch, not yet committed: until the interval's
+   * commit, or, at an interval of 0, while the commit right after the batch is under way or failed.
+   */
   private readonly pendingCommits = new Map<number, string>();
   /**
    * When the last commit began, on the monotonic clock: a step of the wall clock (NTP, a resumed VM)
@@ -171,17 +174,15 @@ export class EventConsumer<S extends z.ZodType> {
     clearInterval(this.watchdog);
     // A replacement under way stops at its next step; its join is not waited for past the bound.
     if (this.replacing) await Promise.race([this.replacing, sleep(REPLACED_DISCONNECT_MS)]);
-    if (this.commitIntervalMs > 0) {
-      clearTimeout(this.commitTimer);
-      // What was handled is committed now, while the consumer still runs; a batch still in hand
-      // commits as it ends (handleFetched commits at once once the consumer is stopping).
-      await this.commitPending(this.consumer).catch((error: unknown) =>
-        this.log.warn(
-          { err: error },
-          'committing the last offsets on stop failed; they will be consumed again',
-        ),
-      );
-    }
+    clearTimeout(this.commitTimer);
+    // What was handled is committed now, while the consumer still runs; a batch still in hand
+    // commits as it ends (handleFetched commits at once once the consumer is stopping).
+    await this.commitPending(this.consumer).catch((error: unknown) =>
+      this.log.warn(
+        { err: error },
+        'committing the last offsets on stop failed; they will be consumed again',
+      ),
+    );
     await this.consumer.disconnect();
     this.metrics.forgetPartitions();
   }
