@@ -69,6 +69,29 @@ describe(withStatementLimits.name, () => {
     expect(await dataSource.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
   });
 
+  it('sends the cancel again while the statement outlives the first one', async () => {
+    const request = new AbortController();
+    const marker = `cancel_again_${Date.now()}`;
+    // The block catches the first cancel and sleeps on, as a statement does when PostgreSQL drops a
+    // CancelRequest that lands between the protocol messages of its start.
+    const block = `DO $$ BEGIN PERFORM pg_sleep(20), '${marker}';
+      EXCEPTION WHEN query_canceled THEN PERFORM pg_sleep(20); END $$`;
+    const started = Date.now();
+    const running = runWithRequestSignal(request.signal, () =>
+      dataSource.transaction(async (manager) => {
+        await manager.query(`SET LOCAL statement_timeout = '60s'`);
+        await manager.query(block);
+      }),
+    ).catch((caught: unknown) => caught);
+    await waitUntil(() => stillRunning(observer, marker), 5000);
+    request.abort();
+    const error = await running;
+    expect((error as { driverError?: { code?: string } }).driverError?.code).toBe('57014');
+    // One cancel alone leaves the handler's sleep running for 20 s.
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(await stillRunning(observer, marker)).toBe(false);
+  });
+
   it('logs a failing query without its SQL, its parameters or the content they carry, in a small line', async () => {
     const lines: string[] = [];
     const destination = new Writable({

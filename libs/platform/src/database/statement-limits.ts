@@ -32,6 +32,10 @@ export class StatementCancelledError extends Error {
 
 type QueryCallback = (error: Error | null, result?: unknown) => void;
 
+/** The pause before a CancelRequest is sent again for a statement still running; doubled each time. */
+const CANCEL_RETRY_FIRST_MS = 250;
+const CANCEL_RETRY_MAX_MS = 4000;
+
 /**
  * The pool's client: a statement sent for a request (`currentRequestSignal`) is cancelled in
  * PostgreSQL when that request ends, and none is sent for a request that has already ended. Without
@@ -52,9 +56,21 @@ export class CancellableClient extends pg.Client {
       process.nextTick(() => (params[callbackIndex] as QueryCallback)(error));
       return undefined as never;
     }
-    const onAbort = () => this.cancelRunning();
-    signal.addEventListener('abort', onAbort, { once: true });
-    const done = () => signal.removeEventListener('abort', onAbort);
+    let again: NodeJS.Timeout | undefined;
+    let delayMs = CANCEL_RETRY_FIRST_MS;
+    // PostgreSQL drops a CancelRequest that lands while the backend reads the statement's next
+    // protocol message (between Parse, Bind and Execute), and a CancelRequest's own connection can
+    // fail: sent again, with a growing pause, until the statement has ended.
+    const cancel = () => {
+      this.cancelRunning();
+      again = setTimeout(cancel, delayMs).unref();
+      delayMs = Math.min(delayMs * 2, CANCEL_RETRY_MAX_MS);
+    };
+    signal.addEventListener('abort', cancel, { once: true });
+    const done = () => {
+      signal.removeEventListener('abort', cancel);
+      clearTimeout(again);
+    };
     if (callbackIndex >= 0) {
       const callback = params[callbackIndex] as QueryCallback;
       const wrapped = [...params];
