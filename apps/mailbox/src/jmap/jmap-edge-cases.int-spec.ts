@@ -22,10 +22,15 @@ const bigHeaderBlock = Array.from({ length: 220 }, (_, index) => `X-Pad-${index}
   '\r\n',
 );
 
-async function until(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+async function until(
+  condition: () => Promise<boolean>,
+  timeoutMs: number,
+  describeState: () => Promise<string> = async () => '',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`not reached within ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`not reached within ${timeoutMs} ms ${await describeState()}`.trimEnd());
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -161,6 +166,16 @@ describe(JmapService.name, () => {
     caller.abort();
     expect(await answered).toBeInstanceOf(Error);
     // Without the cancel it runs until it ends (minutes) or the statement timeout (30 s).
-    await until(async () => !(await slowQueryRunning()), 5000);
+    await until(
+      async () => !(await slowQueryRunning()),
+      5000,
+      async () => {
+        const { rows } = await harness.db.query(
+          `SELECT pid, backend_type, state, wait_event, now() - query_start AS running_for
+             FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+        );
+        return `(sessions of the database: ${JSON.stringify(rows)})`;
+      },
+    );
   });
 });
