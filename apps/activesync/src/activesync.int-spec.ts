@@ -10,7 +10,14 @@ import {
   type WbxmlElement,
 } from '@pushmail/activesync';
 import { mailboxChangedTopic } from '@pushmail/contracts';
-import { EasClient, easRequests, expectEventually, scrapeMetrics, syncCollectionOf } from '@pushmail/testing';
+import {
+  EasClient,
+  easRequests,
+  expectEventually,
+  scrapeMetrics,
+  syncCollectionOf,
+  type EasResponse,
+} from '@pushmail/testing';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { SyncStore } from './state/sync-store.js';
 import { gatewayPerSuite } from './testing/gateway-harness.js';
@@ -695,6 +702,26 @@ describe('activesync gateway', () => {
       );
       await seenQuarantined(client, access === 'quarantined');
     };
+    /** A primed phone with a mail `subject` in its Inbox that it has not synced yet. */
+    const primedPhoneWithMail = async (subject: string) => {
+      const primed = await primedPhone();
+      deliverPlain(primed.account, subject, 'secret');
+      return primed;
+    };
+    /** Quarantines the phone, which then takes the quarantine hierarchy (FolderSync Status 1). */
+    const quarantineHierarchy = async (account: FakeAccount, client: EasClient, folderKey: string) => {
+      await setAccess(account, client, 'quarantined');
+      expect(statusOf((await folderSync(client, folderKey)).body)).toBe('1');
+    };
+    /** A Sync answer of the quarantine view: the notice alone, and nothing of the mail `hidden`. */
+    const expectQuarantineView = (answer: EasResponse, hidden: string) => {
+      expect(
+        children(child(collectionOf(answer.body), 'Commands')!, 'Add').map((add) =>
+          childText(add, 'ServerId'),
+        ),
+      ).toEqual(['pushmail-quarantine-notice']);
+      expect(answer.bytes.includes(hidden)).toBe(false);
+    };
     const parkedPing = () =>
       expectEventually(async () =>
         expect(await (await fetch(`${baseUrl}/metrics`)).text()).toMatch(
@@ -756,38 +783,40 @@ describe('activesync gateway', () => {
     });
 
     it('gives a device quarantined after it synced none of the mail of an answer kept for a retry of its key', async () => {
-      const { account, client, inbox, folderKey, key: start } = await primedPhone();
-      deliverPlain(account, 'Before the quarantine', 'secret');
+      const {
+        account,
+        client,
+        inbox,
+        folderKey,
+        key: start,
+      } = await primedPhoneWithMail('Before the quarantine');
       const synced = await sync(client, inbox, start);
       expect(synced.bytes.includes('Before the quarantine')).toBe(true);
-      await setAccess(account, client, 'quarantined');
-      expect(statusOf((await folderSync(client, folderKey)).body)).toBe('1');
+      await quarantineHierarchy(account, client, folderKey);
       // It lost that answer and retries its key: not the mail again, but start over (3).
       const retried = await sync(client, inbox, start);
       expect(statusOf(collectionOf(retried.body))).toBe('3');
       expect(retried.bytes.includes('Before the quarantine')).toBe(false);
       // From 0 it is shown the quarantine view: the notice only.
       const again = childText(collectionOf((await sync(client, inbox, '0')).body), 'SyncKey')!;
-      const shown = await sync(client, inbox, again);
-      expect(
-        children(child(collectionOf(shown.body), 'Commands')!, 'Add').map((add) =>
-          childText(add, 'ServerId'),
-        ),
-      ).toEqual(['pushmail-quarantine-notice']);
-      expect(shown.bytes.includes('Before the quarantine')).toBe(false);
+      expectQuarantineView(await sync(client, inbox, again), 'Before the quarantine');
     });
 
     it('keeps no answer of a Sync let in before a quarantine that stores it after the quarantine FolderSync: neither it nor a retry of its key gives the mail', async () => {
-      const { account, client, inbox, folderKey, key: start } = await primedPhone();
-      deliverPlain(account, 'Let in before the quarantine', 'secret');
+      const {
+        account,
+        client,
+        inbox,
+        folderKey,
+        key: start,
+      } = await primedPhoneWithMail('Let in before the quarantine');
       const store = gateway.app!.get(SyncStore);
       const advance = store.advanceSyncState.bind(store);
       // The Sync has built its answer (the mail) under the device's lock; the quarantine FolderSync,
       // which does not take that lock, moves the hierarchy and forgets the kept answers before the
       // Sync stores its answer.
       const stored = vi.spyOn(store, 'advanceSyncState').mockImplementationOnce(async (...args) => {
-        await setAccess(account, client, 'quarantined');
-        expect(statusOf((await folderSync(client, folderKey)).body)).toBe('1');
+        await quarantineHierarchy(account, client, folderKey);
         return advance(...args);
       });
       const raced = await sync(client, inbox, start);
@@ -798,17 +827,11 @@ describe('activesync gateway', () => {
       // The device lost that answer and retries its key: the quarantine view, not the mail.
       const retried = await sync(client, inbox, start);
       expect(statusOf(collectionOf(retried.body))).toBe('1');
-      expect(
-        children(child(collectionOf(retried.body), 'Commands')!, 'Add').map((add) =>
-          childText(add, 'ServerId'),
-        ),
-      ).toEqual(['pushmail-quarantine-notice']);
-      expect(retried.bytes.includes('Let in before the quarantine')).toBe(false);
+      expectQuarantineView(retried, 'Let in before the quarantine');
     });
 
     it('refuses (3) the retry of a key whose kept answer was built for the whole hierarchy once the device holds the quarantine view, even before the kept answers are forgotten', async () => {
-      const { account, client, inbox, folderKey, key: start } = await primedPhone();
-      deliverPlain(account, 'Kept for a retry', 'secret');
+      const { account, client, inbox, folderKey, key: start } = await primedPhoneWithMail('Kept for a retry');
       const synced = await sync(client, inbox, start);
       expect(synced.bytes.includes('Kept for a retry')).toBe(true);
       await setAccess(account, client, 'quarantined');
