@@ -24,6 +24,7 @@ export * from './kafka/accounts-view.js';
 export * from './kafka/compacted-view.js';
 export * from './kafka/event-consumer.js';
 export * from './kafka/event-producer.js';
+export * from './kafka/group-start.js';
 export * from './kafka/kafka-client.js';
 export * from './kafka/kafka-event-transport.js';
 export * from './kafka/kafkajs-offset-commit.js';
