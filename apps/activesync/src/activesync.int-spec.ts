@@ -1164,21 +1164,7 @@ describe('activesync gateway', () => {
         statusOf(validated.body),
         children(validated.body!, 'Certificate').map((certificate) => childText(certificate, 'Status')),
       ];
-      const meeting = await run(
-        client,
-        'MeetingResponse',
-        el(
-          'MeetingResponse',
-          'MeetingResponse',
-          el(
-            'MeetingResponse',
-            'Request',
-            el('MeetingResponse', 'UserResponse', '1'),
-            el('MeetingResponse', 'CollectionId', inbox),
-            el('MeetingResponse', 'RequestId', real),
-          ),
-        ),
-      );
+      const meeting = await run(client, 'MeetingResponse', easRequests.meetingResponse(real, inbox));
       got['MeetingResponse'] = statusOf(child(meeting.body!, 'Result'));
       const find = await run(
         modern,
@@ -1798,19 +1784,7 @@ describe('activesync gateway', () => {
         '2',
       );
 
-      const meeting = await client.command(
-        'MeetingResponse',
-        el(
-          'MeetingResponse',
-          'MeetingResponse',
-          el(
-            'MeetingResponse',
-            'Request',
-            el('MeetingResponse', 'UserResponse', '1'),
-            el('MeetingResponse', 'RequestId', 'm1'),
-          ),
-        ),
-      );
+      const meeting = await client.command('MeetingResponse', easRequests.meetingResponse('m1'));
       const result = child(meeting.body!, 'Result')!;
       expect([childText(result, 'RequestId'), childText(result, 'Status')]).toEqual(['m1', '2']);
       // A MeetingResponse naming no request is malformed: 2 (not retried), never 4 (server error, retried).
