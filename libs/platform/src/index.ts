@@ -36,6 +36,7 @@ export * from './kafka/topics-admin.js';
 export * from './logging/logger.js';
 export * from './metrics/kafka-metrics.js';
 export * from './metrics/metric-set.js';
+export * from './metrics/metrics.module.js';
 export * from './metrics/registered-metric.js';
 export * from './scheduling/periodic-task.js';
 export * from './tracing/tracing.js';
