@@ -21,11 +21,16 @@ import {
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { SyncStore } from './state/sync-store.js';
 import { gatewayPerSuite } from './testing/gateway-harness.js';
-import type { FakeAttachment } from './testing/fake-mailbox.js';
+import type { FakeAttachment, FakeMailbox } from './testing/fake-mailbox.js';
 import type { FakeAccount } from './testing/fake-registry.js';
 import { TEST_CERTIFICATES } from './usecases/validate-certificates/test-certificates.js';
 
 const statusOf = (body: WbxmlElement | undefined) => (body ? childText(body, 'Status') : undefined);
+/** The Adds of a Sync answer's collection. */
+const addsIn = (collection: WbxmlElement) => children(child(collection, 'Commands')!, 'Add');
+/** The FileReference of the first attachment of an added message. */
+const fileReferenceOf = (add: WbxmlElement) =>
+  childText(child(child(child(add, 'ApplicationData')!, 'Attachments')!, 'Attachment')!, 'FileReference')!;
 /** The elements among an element's children, whatever their tag. */
 const elementsIn = (parent: WbxmlElement) =>
   parent.children.filter(
@@ -44,6 +49,11 @@ describe('activesync gateway', () => {
   const phone = (account: FakeAccount, deviceId?: string, version?: string) =>
     gateway.phone(account, deviceId, version);
   const newAccount = (options: { policy?: boolean; maxDevices?: number } = {}) => gateway.newAccount(options);
+  /** A mail to `account`'s address (in its Inbox unless `mailbox` names another folder); answers its id. */
+  const deliverTo = (
+    account: FakeAccount,
+    email: Omit<Parameters<FakeMailbox['deliver']>[1], 'to' | 'from'> & { from?: string },
+  ) => mailbox.deliver(account.accountId, { from: 'b@x.y', to: account.address, ...email });
   /** Both phases of Provision; the client keeps the final key. */
   const provision = (client: EasClient) => client.provision();
   const folderSync = (client: EasClient, key: string) => client.folderSync(key);
@@ -86,16 +96,10 @@ describe('activesync gateway', () => {
   };
   /** A plain mail from b@x.y to `account`'s Inbox; answers its id. */
   const deliverPlain = (account: FakeAccount, subject: string, text = subject) =>
-    mailbox.deliver(account.accountId, { subject, from: 'b@x.y', to: account.address, text });
+    deliverTo(account, { subject, text });
   /** A mail to `account` carrying `attachments` (name, type, bytes). */
   const deliverAttachments = (account: FakeAccount, attachments: FakeAttachment[]) =>
-    mailbox.deliver(account.accountId, {
-      subject: 'attached',
-      from: 'b@x.y',
-      to: account.address,
-      text: 'see attached',
-      attachments,
-    });
+    deliverTo(account, { subject: 'attached', text: 'see attached', attachments });
 
   beforeAll(async () => {
     baseUrl = gateway.baseUrl;
@@ -530,17 +534,8 @@ describe('activesync gateway', () => {
       const start = await sync(allowed, inbox, '0');
       const data = randomBytes(2000);
       deliverAttachments(account, [{ name: 'a.bin', type: 'application/octet-stream', data }]);
-      const add = child(
-        child(
-          collectionOf((await sync(allowed, inbox, childText(collectionOf(start.body), 'SyncKey')!)).body),
-          'Commands',
-        )!,
-        'Add',
-      )!;
-      const reference = childText(
-        child(child(child(add, 'ApplicationData')!, 'Attachments')!, 'Attachment')!,
-        'FileReference',
-      )!;
+      const synced = await sync(allowed, inbox, childText(collectionOf(start.body), 'SyncKey')!);
+      const reference = fileReferenceOf(addsIn(collectionOf(synced.body))[0]!);
       await registry.change(account, (changed) => (changed.newDeviceAccess = 'quarantined'));
       const waiting = phone(account);
       await folderSync(waiting, '0');
@@ -635,7 +630,7 @@ describe('activesync gateway', () => {
       const held = collectionOf(
         (await sync(client, inbox, childText(collectionOf(start.body), 'SyncKey')!)).body,
       );
-      const adds = children(child(held, 'Commands')!, 'Add');
+      const adds = addsIn(held);
       expect(adds).toHaveLength(1);
       expect(childText(child(adds[0]!, 'ApplicationData')!, 'Subject')).toBe(
         'Your device is waiting for approval',
@@ -715,11 +710,9 @@ describe('activesync gateway', () => {
     };
     /** A Sync answer of the quarantine view: the notice alone, and nothing of the mail `hidden`. */
     const expectQuarantineView = (answer: EasResponse, hidden: string) => {
-      expect(
-        children(child(collectionOf(answer.body), 'Commands')!, 'Add').map((add) =>
-          childText(add, 'ServerId'),
-        ),
-      ).toEqual(['pushmail-quarantine-notice']);
+      expect(addsIn(collectionOf(answer.body)).map((add) => childText(add, 'ServerId'))).toEqual([
+        'pushmail-quarantine-notice',
+      ]);
       expect(answer.bytes.includes(hidden)).toBe(false);
     };
     const parkedPing = () =>
@@ -732,10 +725,8 @@ describe('activesync gateway', () => {
     it("answers a quarantined device's Sync of a user folder Status 12 and shows nothing of it, whether its ServerId was kept from before the quarantine or guessed", async () => {
       const account = await newAccount();
       const projects = mailbox.folderId(account.accountId, 'Projects');
-      mailbox.deliver(account.accountId, {
+      deliverTo(account, {
         subject: 'Roadmap',
-        from: 'b@x.y',
-        to: account.address,
         text: 'next year',
         mailbox: projects,
       });
@@ -931,32 +922,21 @@ describe('activesync gateway', () => {
       await provision(allowed);
       await folderSync(allowed, '0');
       const primed = await sync(allowed, inbox, '0');
-      const real = mailbox.deliver(account.accountId, {
+      const real = deliverTo(account, {
         subject: 'Quarterly invoice',
         from: 'billing@x.y',
-        to: account.address,
         text: 'wire the payment today',
         attachments: [{ name: 'invoice.pdf', type: 'application/pdf', data }],
       });
       deliverPlain(account, 'Salary review', 'confidential figures');
-      mailbox.deliver(account.accountId, {
+      deliverTo(account, {
         subject: 'Roadmap',
-        from: 'b@x.y',
-        to: account.address,
         text: 'next year',
         mailbox: projects,
       });
-      const given = children(
-        child(
-          collectionOf((await sync(allowed, inbox, childText(collectionOf(primed.body), 'SyncKey')!)).body),
-          'Commands',
-        )!,
-        'Add',
-      ).find((add) => childText(add, 'ServerId') === real)!;
-      const reference = childText(
-        child(child(child(given, 'ApplicationData')!, 'Attachments')!, 'Attachment')!,
-        'FileReference',
-      )!;
+      const synced = await sync(allowed, inbox, childText(collectionOf(primed.body), 'SyncKey')!);
+      const given = addsIn(collectionOf(synced.body)).find((add) => childText(add, 'ServerId') === real)!;
+      const reference = fileReferenceOf(given);
       const vacation = JSON.stringify(mailbox.vacations.get(account.accountId));
       await registry.change(account, (changed) => (changed.newDeviceAccess = 'quarantined'));
       const asked = mailbox.requests.length;
@@ -1039,7 +1019,7 @@ describe('activesync gateway', () => {
         children(child(pending.body!, 'Folders')!, 'Folder').map((folder) => textOf(folder)),
       ];
       const shown = collectionOf((await run(client, 'Sync', easRequests.sync(inbox, inboxKey))).body);
-      const adds = children(child(shown, 'Commands')!, 'Add');
+      const adds = addsIn(shown);
       got['Sync'] = [
         statusOf(shown),
         adds.map((add) => childText(child(add, 'ApplicationData')!, 'Subject')),
@@ -1292,10 +1272,9 @@ describe('activesync gateway', () => {
     it('delivers new mail WindowSize at a time with MoreAvailable, with the preferred body truncated', async () => {
       const { account, client, inbox, key } = await primedPhone();
       for (let index = 0; index < 3; index += 1) {
-        mailbox.deliver(account.accountId, {
+        deliverTo(account, {
           subject: `Hello ${index}`,
           from: 'bob@example.com',
-          to: account.address,
           text: `Body number ${index} is long enough`,
         });
       }
@@ -1303,7 +1282,7 @@ describe('activesync gateway', () => {
         (await sync(client, inbox, key, [el('AirSync', 'WindowSize', '2'), bodyPreference(1, 10)])).body,
       );
       expect(child(first, 'MoreAvailable')).toBeDefined();
-      const adds = children(child(first, 'Commands')!, 'Add');
+      const adds = addsIn(first);
       expect(adds).toHaveLength(2);
       const data = child(adds[0]!, 'ApplicationData')!;
       expect(childText(data, 'Subject')).toBe('Hello 2');
@@ -1320,11 +1299,9 @@ describe('activesync gateway', () => {
         ).body,
       );
       expect(child(second, 'MoreAvailable')).toBeUndefined();
-      expect(
-        children(child(second, 'Commands')!, 'Add').map((add) =>
-          childText(child(add, 'ApplicationData')!, 'Subject'),
-        ),
-      ).toEqual(['Hello 0']);
+      expect(addsIn(second).map((add) => childText(child(add, 'ApplicationData')!, 'Subject'))).toEqual([
+        'Hello 0',
+      ]);
     });
 
     it('brings a held folder up to date with its folders, its changes and the new mail in one request', async () => {
@@ -1340,9 +1317,7 @@ describe('activesync gateway', () => {
       const arrived = deliverPlain(account, 'second');
       let since = mailbox.requests.length;
       const second = collectionOf((await sync(client, inbox, childText(first, 'SyncKey')!)).body);
-      expect(children(child(second, 'Commands')!, 'Add').map((add) => childText(add, 'ServerId'))).toEqual([
-        arrived,
-      ]);
+      expect(addsIn(second).map((add) => childText(add, 'ServerId'))).toEqual([arrived]);
       expect(requestsOf(since)).toEqual([['Mailbox/get', 'Email/changes', 'Email/get', 'Email/get']]);
       const added = child(child(second, 'Commands')!, 'Add')!;
       expect(childText(child(added, 'ApplicationData')!, 'Subject')).toBe('second');
@@ -1446,9 +1421,7 @@ describe('activesync gateway', () => {
       const answered = children(child(answer.body!, 'Collections')!, 'Collection');
       const trashAnswer = answered.find((collection) => childText(collection, 'CollectionId') === trash)!;
       expect(statusOf(trashAnswer)).toBe('1');
-      expect(
-        children(child(trashAnswer, 'Commands')!, 'Add').map((add) => childText(add, 'ServerId')),
-      ).toEqual([moved]);
+      expect(addsIn(trashAnswer).map((add) => childText(add, 'ServerId'))).toEqual([moved]);
     });
 
     it('tells the device of changes made elsewhere, answers a retried key identically and an unknown key Status 3', async () => {
@@ -1688,16 +1661,14 @@ describe('activesync gateway', () => {
       const client = phone(account, undefined, '16.1');
       await folderSync(client, '0');
       const inbox = mailbox.folderId(account.accountId, 'inbox');
-      mailbox.deliver(account.accountId, {
+      deliverTo(account, {
         subject: 'Quarterly invoice',
         from: 'billing@x.y',
-        to: account.address,
         text: 'pay',
       });
-      mailbox.deliver(account.accountId, {
+      deliverTo(account, {
         subject: 'Lunch',
         from: 'bob@x.y',
-        to: account.address,
         text: 'noon',
       });
       const find = (criterion: WbxmlElement) =>
@@ -1922,10 +1893,10 @@ describe('activesync gateway', () => {
 
     it('takes the collections a Partial Sync leaves out at the keys the phone holds now, not at the keys of the last request', async () => {
       const { account, client, inbox, key } = await syncedPhone();
-      mailbox.deliver(account.accountId, { subject: 'one', from: 'b@x.y', to: account.address, text: 'x' });
+      deliverPlain(account, 'one', 'x');
       const first = await sync(client, inbox, key);
       expect(subjectsOf(first.body)).toEqual(['one']);
-      mailbox.deliver(account.accountId, { subject: 'two', from: 'b@x.y', to: account.address, text: 'x' });
+      deliverPlain(account, 'two', 'x');
       // Only what differs: nothing. The Inbox is the last request's, at the key the last answer gave.
       const partial = await client.command('Sync', el('AirSync', 'Sync', el('AirSync', 'Partial')));
       expect(childText(collectionOf(partial.body), 'Status')).toBe('1');
