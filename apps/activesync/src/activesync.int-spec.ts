@@ -697,11 +697,11 @@ describe('activesync gateway', () => {
       );
       await seenQuarantined(client, access === 'quarantined');
     };
-    /** A primed phone with a mail `subject` in its Inbox that it has not synced yet. */
+    /** A primed phone with a mail `subject` it has not synced in its Inbox, and `start`, the key it holds. */
     const primedPhoneWithMail = async (subject: string) => {
-      const primed = await primedPhone();
+      const { key, ...primed } = await primedPhone();
       deliverPlain(primed.account, subject, 'secret');
-      return primed;
+      return { ...primed, start: key };
     };
     /** Quarantines the phone, which then takes the quarantine hierarchy (FolderSync Status 1). */
     const quarantineHierarchy = async (account: FakeAccount, client: EasClient, folderKey: string) => {
@@ -774,13 +774,7 @@ describe('activesync gateway', () => {
     });
 
     it('gives a device quarantined after it synced none of the mail of an answer kept for a retry of its key', async () => {
-      const {
-        account,
-        client,
-        inbox,
-        folderKey,
-        key: start,
-      } = await primedPhoneWithMail('Before the quarantine');
+      const { account, client, inbox, folderKey, start } = await primedPhoneWithMail('Before the quarantine');
       const synced = await sync(client, inbox, start);
       expect(synced.bytes.includes('Before the quarantine')).toBe(true);
       await quarantineHierarchy(account, client, folderKey);
@@ -794,13 +788,9 @@ describe('activesync gateway', () => {
     });
 
     it('keeps no answer of a Sync let in before a quarantine that stores it after the quarantine FolderSync: neither it nor a retry of its key gives the mail', async () => {
-      const {
-        account,
-        client,
-        inbox,
-        folderKey,
-        key: start,
-      } = await primedPhoneWithMail('Let in before the quarantine');
+      const { account, client, inbox, folderKey, start } = await primedPhoneWithMail(
+        'Let in before the quarantine',
+      );
       const store = gateway.app!.get(SyncStore);
       const advance = store.advanceSyncState.bind(store);
       // The Sync has built its answer (the mail) under the device's lock; the quarantine FolderSync,
@@ -822,7 +812,7 @@ describe('activesync gateway', () => {
     });
 
     it('refuses (3) the retry of a key whose kept answer was built for the whole hierarchy once the device holds the quarantine view, even before the kept answers are forgotten', async () => {
-      const { account, client, inbox, folderKey, key: start } = await primedPhoneWithMail('Kept for a retry');
+      const { account, client, inbox, folderKey, start } = await primedPhoneWithMail('Kept for a retry');
       const synced = await sync(client, inbox, start);
       expect(synced.bytes.includes('Kept for a retry')).toBe(true);
       await setAccess(account, client, 'quarantined');
