@@ -10,15 +10,27 @@ import {
   type WbxmlElement,
 } from '@pushmail/activesync';
 import { mailboxChangedTopic } from '@pushmail/contracts';
-import { EasClient, easRequests, expectEventually, scrapeMetrics, syncCollectionOf } from '@pushmail/testing';
+import {
+  EasClient,
+  easRequests,
+  expectEventually,
+  scrapeMetrics,
+  syncCollectionOf,
+  type EasResponse,
+} from '@pushmail/testing';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { SyncStore } from './state/sync-store.js';
 import { gatewayPerSuite } from './testing/gateway-harness.js';
-import type { FakeAttachment } from './testing/fake-mailbox.js';
+import type { FakeAttachment, FakeMailbox } from './testing/fake-mailbox.js';
 import type { FakeAccount } from './testing/fake-registry.js';
 import { TEST_CERTIFICATES } from './usecases/validate-certificates/test-certificates.js';
 
 const statusOf = (body: WbxmlElement | undefined) => (body ? childText(body, 'Status') : undefined);
+/** The Adds of a Sync answer's collection. */
+const addsIn = (collection: WbxmlElement) => children(child(collection, 'Commands')!, 'Add');
+/** The FileReference of the first attachment of an added message. */
+const fileReferenceOf = (add: WbxmlElement) =>
+  childText(child(child(child(add, 'ApplicationData')!, 'Attachments')!, 'Attachment')!, 'FileReference')!;
 /** The elements among an element's children, whatever their tag. */
 const elementsIn = (parent: WbxmlElement) =>
   parent.children.filter(
@@ -37,6 +49,11 @@ describe('activesync gateway', () => {
   const phone = (account: FakeAccount, deviceId?: string, version?: string) =>
     gateway.phone(account, deviceId, version);
   const newAccount = (options: { policy?: boolean; maxDevices?: number } = {}) => gateway.newAccount(options);
+  /** A mail to `account`'s address (in its Inbox unless `mailbox` names another folder); answers its id. */
+  const deliverTo = (
+    account: FakeAccount,
+    email: Omit<Parameters<FakeMailbox['deliver']>[1], 'to' | 'from'> & { from?: string },
+  ) => mailbox.deliver(account.accountId, { from: 'b@x.y', to: account.address, ...email });
   /** Both phases of Provision; the client keeps the final key. */
   const provision = (client: EasClient) => client.provision();
   const folderSync = (client: EasClient, key: string) => client.folderSync(key);
@@ -79,16 +96,10 @@ describe('activesync gateway', () => {
   };
   /** A plain mail from b@x.y to `account`'s Inbox; answers its id. */
   const deliverPlain = (account: FakeAccount, subject: string, text = subject) =>
-    mailbox.deliver(account.accountId, { subject, from: 'b@x.y', to: account.address, text });
+    deliverTo(account, { subject, text });
   /** A mail to `account` carrying `attachments` (name, type, bytes). */
   const deliverAttachments = (account: FakeAccount, attachments: FakeAttachment[]) =>
-    mailbox.deliver(account.accountId, {
-      subject: 'attached',
-      from: 'b@x.y',
-      to: account.address,
-      text: 'see attached',
-      attachments,
-    });
+    deliverTo(account, { subject: 'attached', text: 'see attached', attachments });
 
   beforeAll(async () => {
     baseUrl = gateway.baseUrl;
@@ -523,17 +534,8 @@ describe('activesync gateway', () => {
       const start = await sync(allowed, inbox, '0');
       const data = randomBytes(2000);
       deliverAttachments(account, [{ name: 'a.bin', type: 'application/octet-stream', data }]);
-      const add = child(
-        child(
-          collectionOf((await sync(allowed, inbox, childText(collectionOf(start.body), 'SyncKey')!)).body),
-          'Commands',
-        )!,
-        'Add',
-      )!;
-      const reference = childText(
-        child(child(child(add, 'ApplicationData')!, 'Attachments')!, 'Attachment')!,
-        'FileReference',
-      )!;
+      const synced = await sync(allowed, inbox, childText(collectionOf(start.body), 'SyncKey')!);
+      const reference = fileReferenceOf(addsIn(collectionOf(synced.body))[0]!);
       await registry.change(account, (changed) => (changed.newDeviceAccess = 'quarantined'));
       const waiting = phone(account);
       await folderSync(waiting, '0');
@@ -628,7 +630,7 @@ describe('activesync gateway', () => {
       const held = collectionOf(
         (await sync(client, inbox, childText(collectionOf(start.body), 'SyncKey')!)).body,
       );
-      const adds = children(child(held, 'Commands')!, 'Add');
+      const adds = addsIn(held);
       expect(adds).toHaveLength(1);
       expect(childText(child(adds[0]!, 'ApplicationData')!, 'Subject')).toBe(
         'Your device is waiting for approval',
@@ -695,6 +697,24 @@ describe('activesync gateway', () => {
       );
       await seenQuarantined(client, access === 'quarantined');
     };
+    /** A primed phone with a mail `subject` it has not synced in its Inbox, and `start`, the key it holds. */
+    const primedPhoneWithMail = async (subject: string) => {
+      const { key, ...primed } = await primedPhone();
+      deliverPlain(primed.account, subject, 'secret');
+      return { ...primed, start: key };
+    };
+    /** Quarantines the phone, which then takes the quarantine hierarchy (FolderSync Status 1). */
+    const quarantineHierarchy = async (account: FakeAccount, client: EasClient, folderKey: string) => {
+      await setAccess(account, client, 'quarantined');
+      expect(statusOf((await folderSync(client, folderKey)).body)).toBe('1');
+    };
+    /** A Sync answer of the quarantine view: the notice alone, and nothing of the mail `hidden`. */
+    const expectQuarantineView = (answer: EasResponse, hidden: string) => {
+      expect(addsIn(collectionOf(answer.body)).map((add) => childText(add, 'ServerId'))).toEqual([
+        'pushmail-quarantine-notice',
+      ]);
+      expect(answer.bytes.includes(hidden)).toBe(false);
+    };
     const parkedPing = () =>
       expectEventually(async () =>
         expect(await (await fetch(`${baseUrl}/metrics`)).text()).toMatch(
@@ -705,10 +725,8 @@ describe('activesync gateway', () => {
     it("answers a quarantined device's Sync of a user folder Status 12 and shows nothing of it, whether its ServerId was kept from before the quarantine or guessed", async () => {
       const account = await newAccount();
       const projects = mailbox.folderId(account.accountId, 'Projects');
-      mailbox.deliver(account.accountId, {
+      deliverTo(account, {
         subject: 'Roadmap',
-        from: 'b@x.y',
-        to: account.address,
         text: 'next year',
         mailbox: projects,
       });
@@ -756,38 +774,30 @@ describe('activesync gateway', () => {
     });
 
     it('gives a device quarantined after it synced none of the mail of an answer kept for a retry of its key', async () => {
-      const { account, client, inbox, folderKey, key: start } = await primedPhone();
-      deliverPlain(account, 'Before the quarantine', 'secret');
+      const { account, client, inbox, folderKey, start } = await primedPhoneWithMail('Before the quarantine');
       const synced = await sync(client, inbox, start);
       expect(synced.bytes.includes('Before the quarantine')).toBe(true);
-      await setAccess(account, client, 'quarantined');
-      expect(statusOf((await folderSync(client, folderKey)).body)).toBe('1');
+      await quarantineHierarchy(account, client, folderKey);
       // It lost that answer and retries its key: not the mail again, but start over (3).
       const retried = await sync(client, inbox, start);
       expect(statusOf(collectionOf(retried.body))).toBe('3');
       expect(retried.bytes.includes('Before the quarantine')).toBe(false);
       // From 0 it is shown the quarantine view: the notice only.
       const again = childText(collectionOf((await sync(client, inbox, '0')).body), 'SyncKey')!;
-      const shown = await sync(client, inbox, again);
-      expect(
-        children(child(collectionOf(shown.body), 'Commands')!, 'Add').map((add) =>
-          childText(add, 'ServerId'),
-        ),
-      ).toEqual(['pushmail-quarantine-notice']);
-      expect(shown.bytes.includes('Before the quarantine')).toBe(false);
+      expectQuarantineView(await sync(client, inbox, again), 'Before the quarantine');
     });
 
     it('keeps no answer of a Sync let in before a quarantine that stores it after the quarantine FolderSync: neither it nor a retry of its key gives the mail', async () => {
-      const { account, client, inbox, folderKey, key: start } = await primedPhone();
-      deliverPlain(account, 'Let in before the quarantine', 'secret');
+      const { account, client, inbox, folderKey, start } = await primedPhoneWithMail(
+        'Let in before the quarantine',
+      );
       const store = gateway.app!.get(SyncStore);
       const advance = store.advanceSyncState.bind(store);
       // The Sync has built its answer (the mail) under the device's lock; the quarantine FolderSync,
       // which does not take that lock, moves the hierarchy and forgets the kept answers before the
       // Sync stores its answer.
       const stored = vi.spyOn(store, 'advanceSyncState').mockImplementationOnce(async (...args) => {
-        await setAccess(account, client, 'quarantined');
-        expect(statusOf((await folderSync(client, folderKey)).body)).toBe('1');
+        await quarantineHierarchy(account, client, folderKey);
         return advance(...args);
       });
       const raced = await sync(client, inbox, start);
@@ -798,17 +808,11 @@ describe('activesync gateway', () => {
       // The device lost that answer and retries its key: the quarantine view, not the mail.
       const retried = await sync(client, inbox, start);
       expect(statusOf(collectionOf(retried.body))).toBe('1');
-      expect(
-        children(child(collectionOf(retried.body), 'Commands')!, 'Add').map((add) =>
-          childText(add, 'ServerId'),
-        ),
-      ).toEqual(['pushmail-quarantine-notice']);
-      expect(retried.bytes.includes('Let in before the quarantine')).toBe(false);
+      expectQuarantineView(retried, 'Let in before the quarantine');
     });
 
     it('refuses (3) the retry of a key whose kept answer was built for the whole hierarchy once the device holds the quarantine view, even before the kept answers are forgotten', async () => {
-      const { account, client, inbox, folderKey, key: start } = await primedPhone();
-      deliverPlain(account, 'Kept for a retry', 'secret');
+      const { account, client, inbox, folderKey, start } = await primedPhoneWithMail('Kept for a retry');
       const synced = await sync(client, inbox, start);
       expect(synced.bytes.includes('Kept for a retry')).toBe(true);
       await setAccess(account, client, 'quarantined');
@@ -908,32 +912,21 @@ describe('activesync gateway', () => {
       await provision(allowed);
       await folderSync(allowed, '0');
       const primed = await sync(allowed, inbox, '0');
-      const real = mailbox.deliver(account.accountId, {
+      const real = deliverTo(account, {
         subject: 'Quarterly invoice',
         from: 'billing@x.y',
-        to: account.address,
         text: 'wire the payment today',
         attachments: [{ name: 'invoice.pdf', type: 'application/pdf', data }],
       });
       deliverPlain(account, 'Salary review', 'confidential figures');
-      mailbox.deliver(account.accountId, {
+      deliverTo(account, {
         subject: 'Roadmap',
-        from: 'b@x.y',
-        to: account.address,
         text: 'next year',
         mailbox: projects,
       });
-      const given = children(
-        child(
-          collectionOf((await sync(allowed, inbox, childText(collectionOf(primed.body), 'SyncKey')!)).body),
-          'Commands',
-        )!,
-        'Add',
-      ).find((add) => childText(add, 'ServerId') === real)!;
-      const reference = childText(
-        child(child(child(given, 'ApplicationData')!, 'Attachments')!, 'Attachment')!,
-        'FileReference',
-      )!;
+      const synced = await sync(allowed, inbox, childText(collectionOf(primed.body), 'SyncKey')!);
+      const given = addsIn(collectionOf(synced.body)).find((add) => childText(add, 'ServerId') === real)!;
+      const reference = fileReferenceOf(given);
       const vacation = JSON.stringify(mailbox.vacations.get(account.accountId));
       await registry.change(account, (changed) => (changed.newDeviceAccess = 'quarantined'));
       const asked = mailbox.requests.length;
@@ -1016,7 +1009,7 @@ describe('activesync gateway', () => {
         children(child(pending.body!, 'Folders')!, 'Folder').map((folder) => textOf(folder)),
       ];
       const shown = collectionOf((await run(client, 'Sync', easRequests.sync(inbox, inboxKey))).body);
-      const adds = children(child(shown, 'Commands')!, 'Add');
+      const adds = addsIn(shown);
       got['Sync'] = [
         statusOf(shown),
         adds.map((add) => childText(child(add, 'ApplicationData')!, 'Subject')),
@@ -1141,21 +1134,7 @@ describe('activesync gateway', () => {
         statusOf(validated.body),
         children(validated.body!, 'Certificate').map((certificate) => childText(certificate, 'Status')),
       ];
-      const meeting = await run(
-        client,
-        'MeetingResponse',
-        el(
-          'MeetingResponse',
-          'MeetingResponse',
-          el(
-            'MeetingResponse',
-            'Request',
-            el('MeetingResponse', 'UserResponse', '1'),
-            el('MeetingResponse', 'CollectionId', inbox),
-            el('MeetingResponse', 'RequestId', real),
-          ),
-        ),
-      );
+      const meeting = await run(client, 'MeetingResponse', easRequests.meetingResponse(real, inbox));
       got['MeetingResponse'] = statusOf(child(meeting.body!, 'Result'));
       const find = await run(
         modern,
@@ -1283,10 +1262,9 @@ describe('activesync gateway', () => {
     it('delivers new mail WindowSize at a time with MoreAvailable, with the preferred body truncated', async () => {
       const { account, client, inbox, key } = await primedPhone();
       for (let index = 0; index < 3; index += 1) {
-        mailbox.deliver(account.accountId, {
+        deliverTo(account, {
           subject: `Hello ${index}`,
           from: 'bob@example.com',
-          to: account.address,
           text: `Body number ${index} is long enough`,
         });
       }
@@ -1294,7 +1272,7 @@ describe('activesync gateway', () => {
         (await sync(client, inbox, key, [el('AirSync', 'WindowSize', '2'), bodyPreference(1, 10)])).body,
       );
       expect(child(first, 'MoreAvailable')).toBeDefined();
-      const adds = children(child(first, 'Commands')!, 'Add');
+      const adds = addsIn(first);
       expect(adds).toHaveLength(2);
       const data = child(adds[0]!, 'ApplicationData')!;
       expect(childText(data, 'Subject')).toBe('Hello 2');
@@ -1311,11 +1289,9 @@ describe('activesync gateway', () => {
         ).body,
       );
       expect(child(second, 'MoreAvailable')).toBeUndefined();
-      expect(
-        children(child(second, 'Commands')!, 'Add').map((add) =>
-          childText(child(add, 'ApplicationData')!, 'Subject'),
-        ),
-      ).toEqual(['Hello 0']);
+      expect(addsIn(second).map((add) => childText(child(add, 'ApplicationData')!, 'Subject'))).toEqual([
+        'Hello 0',
+      ]);
     });
 
     it('brings a held folder up to date with its folders, its changes and the new mail in one request', async () => {
@@ -1331,9 +1307,7 @@ describe('activesync gateway', () => {
       const arrived = deliverPlain(account, 'second');
       let since = mailbox.requests.length;
       const second = collectionOf((await sync(client, inbox, childText(first, 'SyncKey')!)).body);
-      expect(children(child(second, 'Commands')!, 'Add').map((add) => childText(add, 'ServerId'))).toEqual([
-        arrived,
-      ]);
+      expect(addsIn(second).map((add) => childText(add, 'ServerId'))).toEqual([arrived]);
       expect(requestsOf(since)).toEqual([['Mailbox/get', 'Email/changes', 'Email/get', 'Email/get']]);
       const added = child(child(second, 'Commands')!, 'Add')!;
       expect(childText(child(added, 'ApplicationData')!, 'Subject')).toBe('second');
@@ -1437,9 +1411,7 @@ describe('activesync gateway', () => {
       const answered = children(child(answer.body!, 'Collections')!, 'Collection');
       const trashAnswer = answered.find((collection) => childText(collection, 'CollectionId') === trash)!;
       expect(statusOf(trashAnswer)).toBe('1');
-      expect(
-        children(child(trashAnswer, 'Commands')!, 'Add').map((add) => childText(add, 'ServerId')),
-      ).toEqual([moved]);
+      expect(addsIn(trashAnswer).map((add) => childText(add, 'ServerId'))).toEqual([moved]);
     });
 
     it('tells the device of changes made elsewhere, answers a retried key identically and an unknown key Status 3', async () => {
@@ -1679,16 +1651,14 @@ describe('activesync gateway', () => {
       const client = phone(account, undefined, '16.1');
       await folderSync(client, '0');
       const inbox = mailbox.folderId(account.accountId, 'inbox');
-      mailbox.deliver(account.accountId, {
+      deliverTo(account, {
         subject: 'Quarterly invoice',
         from: 'billing@x.y',
-        to: account.address,
         text: 'pay',
       });
-      mailbox.deliver(account.accountId, {
+      deliverTo(account, {
         subject: 'Lunch',
         from: 'bob@x.y',
-        to: account.address,
         text: 'noon',
       });
       const find = (criterion: WbxmlElement) =>
@@ -1775,19 +1745,7 @@ describe('activesync gateway', () => {
         '2',
       );
 
-      const meeting = await client.command(
-        'MeetingResponse',
-        el(
-          'MeetingResponse',
-          'MeetingResponse',
-          el(
-            'MeetingResponse',
-            'Request',
-            el('MeetingResponse', 'UserResponse', '1'),
-            el('MeetingResponse', 'RequestId', 'm1'),
-          ),
-        ),
-      );
+      const meeting = await client.command('MeetingResponse', easRequests.meetingResponse('m1'));
       const result = child(meeting.body!, 'Result')!;
       expect([childText(result, 'RequestId'), childText(result, 'Status')]).toEqual(['m1', '2']);
       // A MeetingResponse naming no request is malformed: 2 (not retried), never 4 (server error, retried).
@@ -1925,10 +1883,10 @@ describe('activesync gateway', () => {
 
     it('takes the collections a Partial Sync leaves out at the keys the phone holds now, not at the keys of the last request', async () => {
       const { account, client, inbox, key } = await syncedPhone();
-      mailbox.deliver(account.accountId, { subject: 'one', from: 'b@x.y', to: account.address, text: 'x' });
+      deliverPlain(account, 'one', 'x');
       const first = await sync(client, inbox, key);
       expect(subjectsOf(first.body)).toEqual(['one']);
-      mailbox.deliver(account.accountId, { subject: 'two', from: 'b@x.y', to: account.address, text: 'x' });
+      deliverPlain(account, 'two', 'x');
       // Only what differs: nothing. The Inbox is the last request's, at the key the last answer gave.
       const partial = await client.command('Sync', el('AirSync', 'Sync', el('AirSync', 'Partial')));
       expect(childText(collectionOf(partial.body), 'Status')).toBe('1');

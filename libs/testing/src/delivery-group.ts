@@ -5,6 +5,7 @@ import {
   mailDeliveryStatusTopic,
   mailSubmittedV2Topic,
 } from '@pushmail/contracts';
+import { commitGroupStartAtEnd } from '@pushmail/platform';
 import type { Kafka as KafkaClient } from 'kafkajs';
 import { testKafka } from './kafka-client.js';
 
@@ -67,14 +68,7 @@ export async function startGroupsAtEnd(
     const topics = await admin.listTopics();
     for (const { groupId, topic } of groups) {
       if (!topics.includes(topic)) continue;
-      // Explicit offsets: resetOffsets commits -1 ("latest"), which the consumer takes for no offset
-      // at all and then reads from the beginning.
-      const ends = await admin.fetchTopicOffsets(topic);
-      await admin.setOffsets({
-        groupId,
-        topic,
-        partitions: ends.map((end) => ({ partition: end.partition, offset: end.high })),
-      });
+      await commitGroupStartAtEnd(admin, groupId, topic);
     }
   } finally {
     await admin.disconnect();

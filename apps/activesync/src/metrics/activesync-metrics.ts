@@ -1,6 +1,5 @@
-import { Global, Module } from '@nestjs/common';
 import { TOKEN_VERDICT_KINDS, type TokenVerdict } from '@pushmail/edge';
-import { countersFromZero, MetricSet } from '@pushmail/platform';
+import { countersFromZero, metricsModule, MetricSet } from '@pushmail/platform';
 
 /** The gateway's metrics, served on /metrics by the platform's health module. */
 export class ActiveSyncMetrics extends MetricSet {
@@ -62,9 +61,4 @@ export class ActiveSyncMetrics extends MetricSet {
   }
 }
 
-@Global()
-@Module({
-  providers: [{ provide: ActiveSyncMetrics, useFactory: () => new ActiveSyncMetrics() }],
-  exports: [ActiveSyncMetrics],
-})
-export class MetricsModule {}
+export const MetricsModule = metricsModule(ActiveSyncMetrics, { global: true });

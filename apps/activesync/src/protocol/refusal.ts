@@ -11,8 +11,14 @@ export function refusalReply(
   status: number,
   detail: string,
 ): EasReply {
-  const root = COMMAND_ROOTS[command];
-  if (!root || !statusInBody(protocolVersion)) return { http: httpStatusOf(status), detail };
+  if (!COMMAND_ROOTS[command] || !statusInBody(protocolVersion))
+    return { http: httpStatusOf(status), detail };
+  return statusReply(command, status);
+}
+
+/** The command's answer that is its Status alone: `<Command><Status>status</Status></Command>`. */
+export function statusReply(command: string, status: number): EasReply {
+  const root = COMMAND_ROOTS[command]!;
   return { body: el(root.page, root.tag, el(root.page, 'Status', String(status))) };
 }
 

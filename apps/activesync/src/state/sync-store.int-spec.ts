@@ -20,6 +20,18 @@ describe(SyncStore.name, () => {
     sent: { parentId: '0', name: 'Sent', type: 5 },
   };
   const unread = { read: false, flagged: false };
+  /** The state a FolderSync to `syncKey` stores, its answer kept empty. */
+  const folderState = (syncKey: string, quarantined: boolean) => ({
+    syncKey,
+    folders,
+    quarantined,
+    response: Buffer.alloc(0),
+  });
+  /** The account's phone holds the whole hierarchy (key f1) and its Inbox at key {k}1. */
+  const holdInbox = async (accountId: string) => {
+    await store.saveFolderState(accountId, 'phone', '0', folderState('f1', false));
+    await store.resetSyncState(accountId, 'phone', 'inbox', '{k}1');
+  };
 
   it('keeps the Sync request in the statement that reads the hierarchy with the state, hierarchy or none', async () => {
     const accountId = randomUUID();
@@ -35,13 +47,7 @@ describe(SyncStore.name, () => {
     ).toBeUndefined();
     expect(await requests.find(accountId, 'phone')).toEqual(syncOf('a'));
 
-    await store.saveFolderState(accountId, 'phone', '0', {
-      syncKey: 'f1',
-      folders,
-      quarantined: false,
-      response: Buffer.alloc(0),
-    });
-    await store.resetSyncState(accountId, 'phone', 'inbox', '{k}1');
+    await holdInbox(accountId);
     const read = await store.hierarchyWithState(accountId, 'phone', 'inbox', keptRequest(syncOf('b')));
     expect(read).toEqual(await store.hierarchyWithState(accountId, 'phone', 'inbox'));
     expect(read?.collection?.syncKey).toBe('{k}1');
@@ -53,12 +59,7 @@ describe(SyncStore.name, () => {
     expect(await store.hierarchyWithCollections(accountId, 'phone')).toBeUndefined();
     expect(await store.hierarchyWithState(accountId, 'phone', 'inbox')).toBeUndefined();
 
-    await store.saveFolderState(accountId, 'phone', '0', {
-      syncKey: 'f1',
-      folders,
-      quarantined: true,
-      response: Buffer.alloc(0),
-    });
+    await store.saveFolderState(accountId, 'phone', '0', folderState('f1', true));
     expect(await store.hierarchyWithCollections(accountId, 'phone')).toEqual({
       folders,
       quarantined: true,
@@ -70,14 +71,7 @@ describe(SyncStore.name, () => {
       collection: null,
     });
     // The next FolderSync of the device, allowed meanwhile, holds the whole hierarchy.
-    expect(
-      await store.saveFolderState(accountId, 'phone', 'f1', {
-        syncKey: 'f2',
-        folders,
-        quarantined: false,
-        response: Buffer.alloc(0),
-      }),
-    ).toBe(true);
+    expect(await store.saveFolderState(accountId, 'phone', 'f1', folderState('f2', false))).toBe(true);
     expect(await store.hierarchyWithState(accountId, 'phone', 'inbox')).toEqual({
       quarantined: false,
       folderIds: new Set(['inbox', 'sent']),
@@ -132,13 +126,7 @@ describe(SyncStore.name, () => {
 
   it('moves a collection only from the key it holds', async () => {
     const accountId = randomUUID();
-    await store.saveFolderState(accountId, 'phone', '0', {
-      syncKey: 'f1',
-      folders,
-      quarantined: false,
-      response: Buffer.alloc(0),
-    });
-    await store.resetSyncState(accountId, 'phone', 'inbox', '{k}1');
+    await holdInbox(accountId);
     const next = {
       syncKey: '{k}2',
       emailState: '3',
@@ -156,25 +144,12 @@ describe(SyncStore.name, () => {
 
   it('keeps no answer built for the whole hierarchy once a FolderSync moved the device to the quarantine view', async () => {
     const accountId = randomUUID();
-    await store.saveFolderState(accountId, 'phone', '0', {
-      syncKey: 'f1',
-      folders,
-      quarantined: false,
-      response: Buffer.alloc(0),
-    });
-    await store.resetSyncState(accountId, 'phone', 'inbox', '{k}1');
+    await holdInbox(accountId);
     // A Sync read the whole hierarchy and built its answer (mail); before it stores the answer,
     // the quarantine FolderSync moves the hierarchy and forgets the kept answers.
     const built = await store.hierarchyWithState(accountId, 'phone', 'inbox');
     expect(built?.quarantined).toBe(false);
-    expect(
-      await store.saveFolderState(accountId, 'phone', 'f1', {
-        syncKey: 'f2',
-        folders,
-        quarantined: true,
-        response: Buffer.alloc(0),
-      }),
-    ).toBe(true);
+    expect(await store.saveFolderState(accountId, 'phone', 'f1', folderState('f2', true))).toBe(true);
     await store.forgetKeptAnswers(accountId, 'phone');
     const mail = Buffer.from('the mail');
     expect(

@@ -1,6 +1,5 @@
-import { Global, Module } from '@nestjs/common';
 import { type DeviceEventType, deviceEventTypes } from '@pushmail/contracts';
-import { countersFromZero, MetricSet } from '@pushmail/platform';
+import { countersFromZero, metricsModule, MetricSet } from '@pushmail/platform';
 
 /**
  * The service's metrics, served on /metrics by the platform's health module. Snapshots and events
@@ -21,9 +20,4 @@ export class RegistryMetrics extends MetricSet {
   }
 }
 
-@Global()
-@Module({
-  providers: [{ provide: RegistryMetrics, useFactory: () => new RegistryMetrics() }],
-  exports: [RegistryMetrics],
-})
-export class MetricsModule {}
+export const MetricsModule = metricsModule(RegistryMetrics, { global: true });

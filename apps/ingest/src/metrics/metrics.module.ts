@@ -1,8 +1,4 @@
-import { Module } from '@nestjs/common';
+import { metricsModule } from '@pushmail/platform';
 import { IngestMetrics } from './ingest-metrics.js';
 
-@Module({
-  providers: [{ provide: IngestMetrics, useFactory: () => new IngestMetrics() }],
-  exports: [IngestMetrics],
-})
-export class MetricsModule {}
+export const MetricsModule = metricsModule(IngestMetrics);

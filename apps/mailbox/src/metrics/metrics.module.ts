@@ -1,8 +1,4 @@
-import { Module } from '@nestjs/common';
+import { metricsModule } from '@pushmail/platform';
 import { MailboxMetrics } from './mailbox-metrics.js';
 
-@Module({
-  providers: [{ provide: MailboxMetrics, useFactory: () => new MailboxMetrics() }],
-  exports: [MailboxMetrics],
-})
-export class MetricsModule {}
+export const MetricsModule = metricsModule(MailboxMetrics);

@@ -1,6 +1,5 @@
-import { Global, Module } from '@nestjs/common';
 import { TOKEN_VERDICT_KINDS } from '@pushmail/edge';
-import { countersFromZero, MetricSet } from '@pushmail/platform';
+import { countersFromZero, metricsModule, MetricSet } from '@pushmail/platform';
 
 export type JmapTransport = 'http' | 'websocket';
 
@@ -90,9 +89,4 @@ export class PushMetrics extends MetricSet {
   }
 }
 
-@Global()
-@Module({
-  providers: [{ provide: PushMetrics, useFactory: () => new PushMetrics() }],
-  exports: [PushMetrics],
-})
-export class MetricsModule {}
+export const MetricsModule = metricsModule(PushMetrics, { global: true });

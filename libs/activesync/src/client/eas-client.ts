@@ -199,6 +199,21 @@ export const easRequests = {
     );
   },
 
+  /** A MeetingResponse accepting (UserResponse 1) the meeting request `requestId`, in `collectionId` if named. */
+  meetingResponse(requestId: string, collectionId?: string): WbxmlElement {
+    return el(
+      'MeetingResponse',
+      'MeetingResponse',
+      el(
+        'MeetingResponse',
+        'Request',
+        el('MeetingResponse', 'UserResponse', '1'),
+        collectionId !== undefined && el('MeetingResponse', 'CollectionId', collectionId),
+        el('MeetingResponse', 'RequestId', requestId),
+      ),
+    );
+  },
+
   /** A ValidateCert of `certificates` (base64 DER), with the intermediate and root `chain` they are checked against. */
   validateCert(certificates: readonly string[], chain: readonly string[]): WbxmlElement {
     const list = (tag: string, items: readonly string[]) =>

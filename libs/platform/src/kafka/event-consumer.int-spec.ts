@@ -5,36 +5,27 @@ import {
   type MailboxChangedV1,
   type TopicDefinition,
 } from '@pushmail/contracts';
-import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KafkaMetrics } from '../metrics/kafka-metrics.js';
 import { EventConsumer } from './event-consumer.js';
 import { EventProducer } from './event-producer.js';
 import { mailboxChange } from './fake-kafka.js';
-import { createKafka } from './kafka-client.js';
+import { testBroker } from './test-broker.js';
 
-const brokers = process.env['KAFKA_BROKERS'];
-if (!brokers) throw new Error('KAFKA_BROKERS must name the test broker');
-const logger = pino({ level: 'silent' });
-const kafka = createKafka({ brokers: brokers.split(','), clientId: 'event-consumer-test', logger });
-const created: string[] = [];
+const broker = testBroker('event-consumer-test');
+const { kafka, logger } = broker;
 
-afterAll(async () => {
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.deleteTopics({ topics: created }).finally(() => admin.disconnect());
-});
+afterAll(() => broker.deleteCreatedTopics());
 
 async function freshTopic(): Promise<TopicDefinition<typeof mailboxChangedTopic.schema>> {
-  const name = `pushmail.test.${randomBytes(6).toString('hex')}.v1`;
-  created.push(name);
+  const topic = broker.freshTopic();
   const admin = kafka.admin();
   await admin.connect();
   await admin
-    .createTopics({ waitForLeaders: true, topics: [{ topic: name, numPartitions: 2 }] })
+    .createTopics({ waitForLeaders: true, topics: [{ topic: topic.name, numPartitions: topic.partitions }] })
     .finally(() => admin.disconnect());
-  return { ...mailboxChangedTopic, name, partitions: 2 };
+  return topic;
 }
 
 async function produce(topic: string, partition: number, events: MailboxChangedV1[]): Promise<void> {

@@ -33,8 +33,11 @@ async function started(
     stallAfterMs?: number;
     batchStepStallAfterMs?: number;
     commitIntervalMs?: number;
+    /** Leaves `start` to the test, which also stops the consumer. */
+    start?: boolean;
   } = {},
 ) {
+  const { start = true, ...consumerOptions } = options;
   const fake = fakeKafka();
   const metrics = new KafkaMetrics(new Registry());
   const consumer = new EventConsumer(fake.kafka, new EventProducer(fake.kafka, logger, metrics), logger, {
@@ -43,10 +46,12 @@ async function started(
     fromBeginning: true,
     metrics,
     handleBatch,
-    ...options,
+    ...consumerOptions,
   });
-  await consumer.start();
-  onTestFinished(() => consumer.stop());
+  if (start) {
+    await consumer.start();
+    onTestFinished(() => consumer.stop());
+  }
   const deadLetters = (): DeadLetterV1[] =>
     fake.sent
       .filter((request) => request.topic === deadLetterTopic.name)
@@ -377,15 +382,7 @@ describe(EventConsumer.name, () => {
     });
 
     it('is restarted by kafkajs after a retriable crash in its first join, before start has returned', async () => {
-      const fake = fakeKafka();
-      const metrics = new KafkaMetrics(new Registry());
-      const consumer = new EventConsumer(fake.kafka, new EventProducer(fake.kafka, logger, metrics), logger, {
-        topic: mailboxChangedTopic,
-        groupId: 'consumer-spec',
-        fromBeginning: true,
-        metrics,
-        handleBatch: async () => undefined,
-      });
+      const { fake, consumer } = await started(async () => undefined, { start: false });
       const crash = new Error("The coordinator is loading and hence can't process requests for this group");
       // kafkajs asks this from inside `consumer.run`, whose join failed, before `start` returns.
       expect(await fake.consumerConfigs[0]!.retry!.restartOnFailure!(crash)).toBe(true);

@@ -9,6 +9,7 @@ import {
   processKafkaMetrics,
 } from '../metrics/kafka-metrics.js';
 import type { EventProducer } from './event-producer.js';
+import { commitGroupStartAtEnd } from './group-start.js';
 import { isRetriedBrokerError } from './kafka-client.js';
 
 export interface ConsumedEvent<T> {
@@ -200,21 +201,7 @@ export class EventConsumer<S extends z.ZodType> {
     try {
       admin = this.kafka.admin();
       await admin.connect();
-      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic.name] });
-      const unset = new Set(
-        (committed?.partitions ?? [])
-          .filter((partition) => Number(partition.offset) < 0)
-          .map((partition) => partition.partition),
-      );
-      if (unset.size === 0) return;
-      const ends = await admin.fetchTopicOffsets(topic.name);
-      await admin.setOffsets({
-        groupId,
-        topic: topic.name,
-        partitions: ends
-          .filter((end) => unset.has(end.partition))
-          .map((end) => ({ partition: end.partition, offset: end.high })),
-      });
+      await commitGroupStartAtEnd(admin, groupId, topic.name);
     } catch (error) {
       // A group with members already (another replica's) cannot be set; it has its own commits.
       this.log.warn(

@@ -2,11 +2,10 @@ import { randomBytes } from 'node:crypto';
 import {
   deadLetterTopic,
   decodeEvent,
-  mailboxChangedTopic,
+  type mailboxChangedTopic,
   type MailboxChangedV1,
   type TopicDefinition,
 } from '@pushmail/contracts';
-import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KafkaMetrics } from '../metrics/kafka-metrics.js';
@@ -14,31 +13,25 @@ import { EventConsumer } from './event-consumer.js';
 import { EventProducer } from './event-producer.js';
 import { mailboxChange } from './fake-kafka.js';
 import { createKafka } from './kafka-client.js';
+import { testBroker, uniqueTopic } from './test-broker.js';
 import { ensureTopics } from './topics-admin.js';
 
-const brokers = process.env['KAFKA_BROKERS'];
-if (!brokers) throw new Error('KAFKA_BROKERS must name the test broker');
-const logger = pino({ level: 'silent' });
 /** The broker as it is, without a prefix: what is really on the wire. */
-const wire = createKafka({ brokers: brokers.split(','), clientId: 'topic-prefix-test', logger });
-const created: string[] = [];
+const broker = testBroker('topic-prefix-test');
+const { kafka: wire, logger } = broker;
 
-afterAll(async () => {
-  const admin = wire.admin();
-  await admin.connect();
-  await admin.deleteTopics({ topics: created }).finally(() => admin.disconnect());
-});
+afterAll(() => broker.deleteCreatedTopics());
 
 /** One installation on the shared broker: its client, producer, and a consumer of `topic`. */
 async function installation(prefix: string, topic: TopicDefinition<typeof mailboxChangedTopic.schema>) {
   const kafka = createKafka({
-    brokers: brokers!.split(','),
+    brokers: broker.brokers,
     clientId: 'topic-prefix-test',
     logger,
     topicPrefix: prefix,
   });
   await ensureTopics(kafka, [topic, deadLetterTopic], logger);
-  created.push(`${prefix}${topic.name}`, `${prefix}${deadLetterTopic.name}`);
+  broker.created(`${prefix}${topic.name}`, `${prefix}${deadLetterTopic.name}`);
   const metrics = new KafkaMetrics(new Registry());
   const producer = new EventProducer(kafka, logger, metrics);
   await producer.connect();
@@ -68,11 +61,7 @@ async function installation(prefix: string, topic: TopicDefinition<typeof mailbo
 
 describe('KAFKA_TOPIC_PREFIX', () => {
   it("keeps two installations on one broker apart: neither consumes the other's events", async () => {
-    const topic = {
-      ...mailboxChangedTopic,
-      name: `pushmail.test.${randomBytes(6).toString('hex')}.v1`,
-      partitions: 2,
-    };
+    const topic = uniqueTopic();
     const run = randomBytes(4).toString('hex');
     const staging = await installation(`staging-${run}.`, topic);
     const tenant = await installation(`tenant-${run}.`, topic);
@@ -122,11 +111,7 @@ describe('KAFKA_TOPIC_PREFIX', () => {
   }, 90_000);
 
   it("sends an installation's invalid events to its own dead-letter topic, naming the source topic logically", async () => {
-    const topic = {
-      ...mailboxChangedTopic,
-      name: `pushmail.test.${randomBytes(6).toString('hex')}.v1`,
-      partitions: 2,
-    };
+    const topic = uniqueTopic();
     const prefix = `dl-${randomBytes(4).toString('hex')}.`;
     const site = await installation(prefix, topic);
     try {

@@ -1,29 +1,13 @@
-import { randomBytes } from 'node:crypto';
-import { mailboxChangedTopic, type TopicDefinition } from '@pushmail/contracts';
-import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createKafka } from './kafka-client.js';
+import { testBroker } from './test-broker.js';
 import { prepareTopics, TopicsMismatchError } from './topics-admin.js';
 
-const brokers = process.env['KAFKA_BROKERS'];
-if (!brokers) throw new Error('KAFKA_BROKERS must name the test broker');
-const logger = pino({ level: 'silent' });
-const kafka = createKafka({ brokers: brokers.split(','), clientId: 'topics-admin-test', logger });
-
-const created: string[] = [];
-
+const broker = testBroker('topics-admin-test');
+const { kafka, logger } = broker;
 /** A topic of this test alone, shaped like a real one; deleted afterwards. */
-const freshTopic = (): TopicDefinition<typeof mailboxChangedTopic.schema> => {
-  const name = `pushmail.test.${randomBytes(6).toString('hex')}.v1`;
-  created.push(name);
-  return { ...mailboxChangedTopic, name, partitions: 2 };
-};
+const freshTopic = () => broker.freshTopic();
 
-afterAll(async () => {
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.deleteTopics({ topics: created }).finally(() => admin.disconnect());
-});
+afterAll(() => broker.deleteCreatedTopics());
 
 describe(prepareTopics.name, () => {
   it('refuses in verify mode a topic nobody created, and accepts it once created', async () => {

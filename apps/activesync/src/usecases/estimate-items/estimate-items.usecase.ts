@@ -4,12 +4,12 @@ import {
   child,
   childText,
   children,
-  el,
   GET_ITEM_ESTIMATE_STATUS,
   type GetItemEstimateResponse,
 } from '@pushmail/activesync';
 import { MailStore } from '../../mailbox/mail-store.js';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
+import { statusReply } from '../../protocol/refusal.js';
 import { SyncStore } from '../../state/sync-store.js';
 import { CollectionChanges } from '../../sync/collection-changes.js';
 import { hierarchyOutOfDate } from '../../sync/folder-view.js';
@@ -31,10 +31,7 @@ export class EstimateItems implements EasCommand {
 
   async execute(context: EasCommandContext): Promise<EasReply> {
     const collections = context.body ? child(context.body, 'Collections', 'GetItemEstimate') : undefined;
-    if (!collections) {
-      const status = String(GET_ITEM_ESTIMATE_STATUS.InvalidCollection);
-      return { body: el('GetItemEstimate', 'GetItemEstimate', el('GetItemEstimate', 'Status', status)) };
-    }
+    if (!collections) return statusReply(this.command, GET_ITEM_ESTIMATE_STATUS.InvalidCollection);
     const { accountId, deviceId } = context.device;
     // The hierarchy the device holds, with its state of each collection, in one read. One that is
     // not the hierarchy its standing shows it (the quarantine view, allowed since, or the reverse)

@@ -14,6 +14,7 @@ import {
 import { Attachments, readCapped } from '../../mailbox/attachments.js';
 import { MailStore } from '../../mailbox/mail-store.js';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
+import { statusReply } from '../../protocol/refusal.js';
 import { BodyType, bodyOptionsOf, chosenPreference } from '../../sync/body-preference.js';
 import { emailApplicationData, servedBody } from '../../sync/email-item.js';
 import { FolderView, seesQuarantineView } from '../../sync/folder-view.js';
@@ -40,7 +41,7 @@ export class FetchItems implements EasCommand {
 
   async execute(context: EasCommandContext): Promise<EasReply> {
     const body = context.body;
-    if (!body) return { body: i('ItemOperations', i('Status', String(FetchStatus.ProtocolError))) };
+    if (!body) return statusReply(this.command, FetchStatus.ProtocolError);
     const responses: WbxmlElement[] = [];
     // Part 0 is the document; with multipart, each fetched attachment is a part after it.
     const parts: Uint8Array[] | undefined = context.request.acceptMultiPart ? [] : undefined;

@@ -3,6 +3,7 @@ import { child, childText, COMMON_STATUS, el, elementsOf, FIND_STATUS } from '@p
 import { MailStore } from '../../mailbox/mail-store.js';
 import { searchRange, searchText } from '../../mailbox/search-request.js';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
+import { statusReply } from '../../protocol/refusal.js';
 import { easDate, formatAddresses } from '../../sync/email-item.js';
 import { seesQuarantineView } from '../../sync/folder-view.js';
 
@@ -25,9 +26,8 @@ export class FindMail implements EasCommand {
     // table has only 1 (success) and 2 (invalid request), and 2 would call a valid request malformed;
     // the common 130 (AccessDenied, [MS-ASCMD] 2.2.2) says what holds, and a phone does not retry it.
     // Asked before the request is read, so the mailbox is not searched at all.
-    if (seesQuarantineView(context.standing))
-      return { body: f('Find', f('Status', String(COMMON_STATUS.AccessDenied))) };
-    const invalid: EasReply = { body: f('Find', f('Status', String(FIND_STATUS.InvalidRequest))) };
+    if (seesQuarantineView(context.standing)) return statusReply(this.command, COMMON_STATUS.AccessDenied);
+    const invalid = statusReply(this.command, FIND_STATUS.InvalidRequest);
     const execute = context.body ? child(context.body, 'ExecuteSearch', 'Find') : undefined;
     const criterion = execute ? child(execute, 'MailBoxSearchCriterion', 'Find') : undefined;
     const query = criterion ? child(criterion, 'Query', 'Find') : undefined;

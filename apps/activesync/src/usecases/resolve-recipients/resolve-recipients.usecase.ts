@@ -8,6 +8,7 @@ import {
   textOf,
 } from '@pushmail/activesync';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
+import { statusReply } from '../../protocol/refusal.js';
 import { DeviceViews } from '../../registry/device-views.js';
 import { seesQuarantineView } from '../../sync/folder-view.js';
 
@@ -35,13 +36,12 @@ export class ResolveRecipients implements EasCommand {
     // device is not told. ResolveRecipients' own table has no value for it (5 is a malformed request,
     // 6 a server error, which phones retry); the common 130 (AccessDenied, [MS-ASCMD] 2.2.2) is the
     // command's Status, with no Response, as for every other command a quarantined device may not run.
-    if (seesQuarantineView(context.standing))
-      return { body: r('ResolveRecipients', r('Status', String(COMMON_STATUS.AccessDenied))) };
+    if (seesQuarantineView(context.standing)) return statusReply(this.command, COMMON_STATUS.AccessDenied);
     const entries = context.body
       ? children(context.body, 'To', 'ResolveRecipients').map((to) => textOf(to) ?? '')
       : [];
     if (entries.length === 0 || entries.length > MAX_ENTRIES || entries.some((to) => to.length > 320))
-      return { body: r('ResolveRecipients', r('Status', String(RESOLVE_RECIPIENTS_STATUS.ProtocolError))) };
+      return statusReply(this.command, RESOLVE_RECIPIENTS_STATUS.ProtocolError);
     const own = context.device.address.toLowerCase();
     const hosted = this.views.accountsOfAddresses(
       new Set(entries.map((to) => to.trim().toLowerCase()).filter((to) => ADDRESS.test(to))),

@@ -3,6 +3,7 @@ import { child, childText, el, elementsOf, SEARCH_STATUS, type WbxmlElement } fr
 import { MailStore } from '../../mailbox/mail-store.js';
 import { FIRST_RESULTS, searchRange, searchText } from '../../mailbox/search-request.js';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
+import { statusReply } from '../../protocol/refusal.js';
 import { bodyOptionsOf, chosenPreference } from '../../sync/body-preference.js';
 import { emailApplicationData, servedBody } from '../../sync/email-item.js';
 import { seesQuarantineView } from '../../sync/folder-view.js';
@@ -18,7 +19,7 @@ export class SearchMailbox implements EasCommand {
 
   async execute(context: EasCommandContext): Promise<EasReply> {
     const store = context.body ? child(context.body, 'Store', 'Search') : undefined;
-    if (!store) return { body: s('Search', s('Status', String(SEARCH_STATUS.InvalidRequest))) };
+    if (!store) return statusReply(this.command, SEARCH_STATUS.InvalidRequest);
     const answer = (status: number, ...content: WbxmlElement[]) =>
       ({
         body: s(

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { child, el, SETTINGS_STATUS, type WbxmlElement } from '@pushmail/activesync';
 import { OutOfOffice, oofReply } from '../set-out-of-office/out-of-office.js';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
+import { statusReply } from '../../protocol/refusal.js';
 import { DeviceInformation } from './device-information.js';
 import { seesQuarantineView } from '../../sync/folder-view.js';
 
@@ -22,10 +23,7 @@ export class UpdateSettings implements EasCommand {
 
   async execute(context: EasCommandContext): Promise<EasReply> {
     const body = context.body;
-    if (!body)
-      return {
-        body: el('Settings', 'Settings', el('Settings', 'Status', String(SETTINGS_STATUS.ProtocolError))),
-      };
+    if (!body) return statusReply(this.command, SETTINGS_STATUS.ProtocolError);
     const parts: WbxmlElement[] = [];
     const information = child(body, 'DeviceInformation', 'Settings');
     if (information) parts.push(await this.information.record(context, information));

@@ -9,6 +9,7 @@ import {
   type WbxmlElement,
 } from '@pushmail/activesync';
 import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
+import { statusReply } from '../../protocol/refusal.js';
 import { checkCertificate, parseCertificate } from './certificate-check.js';
 
 /** Certificates one request may carry, each at most 16 kB of base64. */
@@ -16,9 +17,7 @@ const MAX_CERTIFICATES = 20;
 const MAX_CERTIFICATE_CHARS = 16_384;
 
 const v = elementsOf('ValidateCert');
-const protocolError = (): EasReply => ({
-  body: v('ValidateCert', v('Status', String(VALIDATE_CERT_STATUS.ProtocolError))),
-});
+const protocolError = () => statusReply('ValidateCert', VALIDATE_CERT_STATUS.ProtocolError);
 
 /**
  * ValidateCert: each certificate of the request checked, its Status in request order. A quarantined
