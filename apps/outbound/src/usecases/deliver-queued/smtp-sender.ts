@@ -171,8 +171,9 @@ export class SmtpSender {
           maxConnections: Math.min(this.config.DELIVERY_CONCURRENCY, 10),
           idleTimeout: MX_CONNECTION_IDLE_MS,
           // A connection that closes before any of the message was sent (the server dropped a kept
-          // connection, or closed before its greeting) hands it to a new connection once, 50 ms
-          // later; a failure after that, or once bytes were sent, is this attempt's outcome.
+          // connection, or closed before its greeting) hands it to a new connection once, about
+          // 0.2 s later (nodemailer's pauses); a failure after that, or once bytes were sent, is
+          // this attempt's outcome.
           maxRequeues: 1,
         } as TransportOptions),
         inFlight: 0,
