@@ -141,6 +141,18 @@ describe(DeliverQueuedUseCase.name, () => {
     expect(message!.raw.toString()).toContain('Hello.');
   });
 
+  it('sends the next message for an MX host over the connection the last one used', async () => {
+    for (const subject of [`first-${tag}`, `second-${tag}`]) {
+      const event = await submit([`carol@${remote}`], subject);
+      await statusOf(event.submissionId, 'yes');
+    }
+    const [first] = receivedBy(`first-${tag}`);
+    const [second] = receivedBy(`second-${tag}`);
+    expect(first!.connectionId).toBe(second!.connectionId);
+    // Each message still leaves signed with its own DKIM signature.
+    expect(second!.raw.toString()).toMatch(/^DKIM-Signature: /m);
+  });
+
   it('hears only what its own replicas report, not another platform reading the same submission', async () => {
     const event = submission([`shared@${remote}`], `shared-${tag}`);
     // What another platform's outbound on the shared broker would publish once it read this submission.

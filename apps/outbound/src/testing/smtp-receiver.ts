@@ -7,6 +7,8 @@ export interface ReceivedMessage {
   raw: Buffer;
   secure: boolean;
   user: string | undefined;
+  /** The SMTP connection it came over (the server's id for it). */
+  connectionId: string;
 }
 
 /** What the receiver answers a recipient: accept (after `delayMs`, a slow server), or an SMTP error with its code. */
@@ -54,6 +56,7 @@ export async function startSmtpReceiver(options: Partial<SMTPServerOptions> = {}
           raw: Buffer.concat(chunks),
           secure: session.secure,
           user: session.user as string | undefined,
+          connectionId: session.id,
         });
         callback(null, 'Ok: queued here');
       });

@@ -20,6 +20,20 @@ interface Route {
   port: number;
 }
 
+/**
+ * How long a connection to an MX host stays open with nothing to send. Mail for one host within
+ * this time reuses it, without a new TCP (and TLS) handshake, greeting and EHLO; a server's own
+ * idle limit is far longer (RFC 5321 §4.5.3.2.7: at least 5 minutes).
+ */
+export const MX_CONNECTION_IDLE_MS = 5000;
+
+/** The connections to one MX host, and the deliveries using them now. */
+interface HostConnections {
+  transport: Transporter;
+  inFlight: number;
+  idle: NodeJS.Timeout | undefined;
+}
+
 interface NodemailerError extends Error {
   code?: string;
   responseCode?: number;
@@ -30,12 +44,15 @@ interface NodemailerError extends Error {
  * Hands one message for one recipient to the next hop with nodemailer's SMTP transport: the
  * smarthost (`RELAY_URL`, with AUTH and STARTTLS), or else the recipient domain's MX hosts in
  * preference order, trying the next when one cannot be reached. A 5xx is permanent; a 4xx, a
- * connection or DNS failure is temporary.
+ * connection or DNS failure is temporary. Connections to an MX host are kept for the next message
+ * to that host while they are used (`MX_CONNECTION_IDLE_MS`), as the smarthost's are.
  */
 @Injectable()
 export class SmtpSender {
   private readonly overrides: Map<string, Route>;
   private readonly relay: Transporter | undefined;
+  /** Per MX host (`host:port`), while it has deliveries or was used within `MX_CONNECTION_IDLE_MS`. */
+  private readonly hosts = new Map<string, HostConnections>();
 
   constructor(
     @Inject(CONFIG) private readonly config: OutboundConfig,
@@ -60,6 +77,11 @@ export class SmtpSender {
 
   close(): void {
     this.relay?.close();
+    for (const host of this.hosts.values()) {
+      clearTimeout(host.idle);
+      host.transport.close();
+    }
+    this.hosts.clear();
   }
 
   /** `mailFrom` empty: sent with the null reverse-path, `MAIL FROM:<>`. */
@@ -89,20 +111,12 @@ export class SmtpSender {
       return { kind: 'permanent', reply: `550 5.1.10 ${domain} accepts no mail (null MX)`, remoteHost: null };
     let last: SendOutcome = { kind: 'temporary', reply: '451 4.4.1 no MX host answered', remoteHost: null };
     for (const route of routes) {
-      const transport = nodemailer.createTransport({
-        host: route.host,
-        port: route.port,
-        name: this.config.OUTBOUND_HOSTNAME,
-        // Between MTAs, TLS is opportunistic: STARTTLS when offered, without certificate checks.
-        tls: { rejectUnauthorized: false },
-        connectionTimeout: this.config.SMTP_TIMEOUT_MS,
-        greetingTimeout: this.config.SMTP_TIMEOUT_MS,
-        socketTimeout: this.config.SMTP_TIMEOUT_MS,
-      });
+      const remoteHost = `${route.host}:${route.port}`;
+      const host = this.connectionsTo(remoteHost, route);
       try {
-        last = await this.attempt(transport, envelope, raw, `${route.host}:${route.port}`);
+        last = await this.attempt(host.transport, envelope, raw, remoteHost);
       } finally {
-        transport.close();
+        this.release(remoteHost, host);
       }
       // Another MX host is tried only when this one could not be reached or deferred.
       if (last.kind !== 'temporary') return last;
@@ -137,6 +151,52 @@ export class SmtpSender {
       if (code === undefined) return { kind: 'temporary', reply, remoteHost };
       return { kind: code >= 500 && code < 600 ? 'permanent' : 'temporary', reply, remoteHost, repliedAt };
     }
+  }
+
+  /** The host's connections, taken for one delivery until `release`. */
+  private connectionsTo(remoteHost: string, route: Route): HostConnections {
+    let host = this.hosts.get(remoteHost);
+    if (!host) {
+      host = {
+        transport: nodemailer.createTransport({
+          host: route.host,
+          port: route.port,
+          name: this.config.OUTBOUND_HOSTNAME,
+          // Between MTAs, TLS is opportunistic: STARTTLS when offered, without certificate checks.
+          tls: { rejectUnauthorized: false },
+          connectionTimeout: this.config.SMTP_TIMEOUT_MS,
+          greetingTimeout: this.config.SMTP_TIMEOUT_MS,
+          socketTimeout: this.config.SMTP_TIMEOUT_MS,
+          pool: true,
+          maxConnections: Math.min(this.config.DELIVERY_CONCURRENCY, 10),
+          idleTimeout: MX_CONNECTION_IDLE_MS,
+          // A connection that closes before any of the message was sent (the server dropped a kept
+          // connection, or closed before its greeting) hands it to a new connection once, about
+          // 0.2 s later (nodemailer's pauses); a failure after that, or once bytes were sent, is
+          // this attempt's outcome.
+          maxRequeues: 1,
+        } as TransportOptions),
+        inFlight: 0,
+        idle: undefined,
+      };
+      this.hosts.set(remoteHost, host);
+    }
+    clearTimeout(host.idle);
+    host.idle = undefined;
+    host.inFlight += 1;
+    return host;
+  }
+
+  /** A host nobody sends to for `MX_CONNECTION_IDLE_MS` is closed and forgotten. */
+  private release(remoteHost: string, host: HostConnections): void {
+    host.inFlight -= 1;
+    if (host.inFlight > 0) return;
+    host.idle = setTimeout(() => {
+      if (this.hosts.get(remoteHost) !== host || host.inFlight > 0) return;
+      this.hosts.delete(remoteHost);
+      host.transport.close();
+    }, MX_CONNECTION_IDLE_MS);
+    host.idle.unref();
   }
 
   /** MX hosts by preference (RFC 5321 §5.1), the domain itself without MX records, a fixed route if configured. */
