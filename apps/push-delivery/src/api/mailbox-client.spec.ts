@@ -110,6 +110,19 @@ describe(MailboxClient.name, () => {
     ]);
   });
 
+  it('calls a mailbox served under a path of MAILBOX_URL', async () => {
+    const paths: string[] = [];
+    const { server, url } = await fakeMailbox((req, _body, res) => {
+      paths.push(req.url ?? '');
+      json(res, 200, { methodResponses: [['Core/echo', { x: 1 }, 'c1']], sessionState: 's' });
+    });
+    servers.push(server);
+
+    await new MailboxClient(configFor(`${url}/mail/`)).execute(accountId, request);
+
+    expect(paths).toEqual(['/mail/internal/jmap']);
+  });
+
   it("reads an account's push state", async () => {
     const known = {
       Email: 'e9',

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { pushedTypeNames, type PushedTypeName } from '@pushmail/contracts';
 import {
   isObject,
@@ -9,6 +9,7 @@ import {
   REQUEST_ERROR_PREFIX,
 } from '@pushmail/jmap';
 import { CONFIG, currentRequestSignal } from '@pushmail/platform';
+import { Pool, type Dispatcher } from 'undici';
 import type { PushConfig } from '../config/push-config.js';
 
 export interface MailboxResponse {
@@ -63,13 +64,28 @@ export interface MailboxApi {
 
 const REFUSED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
-/** mailbox's internal JMAP endpoint over HTTP (the global fetch keeps connections alive). */
+/**
+ * mailbox's internal JMAP endpoint over HTTP: kept-alive sockets through undici's own request API,
+ * as activesync calls it. The global `fetch` builds a WHATWG Request, Response, Headers and body
+ * stream for every call, once per device fetch. As with the global dispatcher, the pool opens as
+ * many sockets as there are requests waiting.
+ */
 @Injectable()
-export class MailboxClient implements MailboxApi {
+export class MailboxClient implements MailboxApi, OnApplicationShutdown {
   private readonly authorization: string;
+  private readonly pool: Pool;
+  /** MAILBOX_URL's path, before the endpoint's (empty when mailbox is served at the root). */
+  private readonly basePath: string;
 
   constructor(@Inject(CONFIG) private readonly config: PushConfig) {
     this.authorization = `Bearer ${config.INTERNAL_TOKEN}`;
+    const url = new URL(config.MAILBOX_URL);
+    this.basePath = url.pathname.replace(/\/+$/, '');
+    this.pool = new Pool(url.origin);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.pool.close();
   }
 
   async execute(accountId: string, request: JmapRequest, caller: CallerInfo = {}): Promise<MailboxResponse> {
@@ -119,16 +135,18 @@ export class MailboxClient implements MailboxApi {
     return { submission: { maxHoldSeconds: hold } };
   }
 
-  private async call(path: string, init: { method: string; body?: string }): Promise<unknown> {
-    let response: Response;
+  private async call(path: string, init: { method: 'GET' | 'POST'; body?: string }): Promise<unknown> {
+    let response: Dispatcher.ResponseData;
     try {
-      response = await fetch(`${this.config.MAILBOX_URL}${path}`, {
-        ...init,
+      response = await this.pool.request({
+        path: `${this.basePath}${path}`,
+        method: init.method,
         headers: {
           authorization: this.authorization,
           'content-type': 'application/json',
           accept: 'application/json',
         },
+        ...(init.body !== undefined ? { body: init.body } : {}),
         signal: signalFor(this.config.MAILBOX_TIMEOUT_MS),
       });
     } catch (error) {
@@ -142,25 +160,26 @@ export class MailboxClient implements MailboxApi {
           `mailbox did not answer within ${this.config.MAILBOX_TIMEOUT_MS} ms`,
         );
       }
-      const code = causeCode(error);
+      const code = errorCode(error);
       throw new MailboxError(
         code && REFUSED.has(code) ? 'unavailable' : 'failed',
         `mailbox unreachable (${code ?? String(error)})`,
       );
     }
-    if (response.status === 400 && path === '/internal/jmap') {
+    const status = response.statusCode;
+    if (status === 400 && path === '/internal/jmap') {
       const problem = await jmapProblemOf(response);
       if (problem) throw new MailboxRefusedRequest(problem);
     }
-    if (!response.ok) {
-      await response.body?.cancel().catch(() => undefined);
+    if (status < 200 || status >= 300) {
+      await response.body.dump().catch(() => undefined);
       throw new MailboxError(
-        response.status === 503 || response.status === 502 ? 'unavailable' : 'failed',
-        `mailbox answered HTTP ${response.status}`,
+        status === 503 || status === 502 ? 'unavailable' : 'failed',
+        `mailbox answered HTTP ${status}`,
       );
     }
     try {
-      return await response.json();
+      return await response.body.json();
     } catch {
       throw new MailboxError('failed', 'mailbox answered something that is not JSON');
     }
@@ -174,8 +193,8 @@ function signalFor(timeoutMs: number): AbortSignal {
   return request ? AbortSignal.any([timeout, request]) : timeout;
 }
 
-async function jmapProblemOf(response: Response): Promise<ProblemDetails | undefined> {
-  const body: unknown = await response.json().catch(() => undefined);
+async function jmapProblemOf(response: Dispatcher.ResponseData): Promise<ProblemDetails | undefined> {
+  const body: unknown = await response.body.json().catch(() => undefined);
   if (
     !isObject(body) ||
     typeof body['type'] !== 'string' ||
@@ -192,9 +211,13 @@ async function jmapProblemOf(response: Response): Promise<ProblemDetails | undef
   };
 }
 
-function causeCode(error: unknown): string | undefined {
-  const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
-  return typeof cause?.code === 'string' ? cause.code : undefined;
+/** The system or undici error code of a failed request: on the error itself, or on its cause. */
+function errorCode(error: unknown): string | undefined {
+  for (const candidate of [error, error instanceof Error ? error.cause : undefined]) {
+    const code = (candidate as { code?: unknown } | null | undefined)?.code;
+    if (typeof code === 'string') return code;
+  }
+  return undefined;
 }
 
 function isInvocationList(value: unknown): value is Invocation[] {
