@@ -27,7 +27,8 @@ const trailGroup = (get: ProviderLookup): string => get<OperationsConfig>(CONFIG
 
 /**
  * Reads push-delivery's trail and the registry's own device events into the bounded trail table,
- * and prunes what is past retention.
+ * prunes what is past retention, and brings the devices it wrote since the last tick back to the
+ * per-device cap (the insert path does it only once a device is a slack over).
  */
 @Controller()
 export class TrailConsumers implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -68,7 +69,10 @@ export class TrailConsumers implements OnApplicationBootstrap, OnApplicationShut
 
   onApplicationBootstrap(): void {
     this.pruneTimer = setInterval(() => {
-      this.store.prune().catch((error: unknown) => this.log.warn({ err: error }, 'pruning the trail failed'));
+      this.store
+        .prune()
+        .then(() => this.store.capWritten())
+        .catch((error: unknown) => this.log.warn({ err: error }, 'pruning the trail failed'));
     }, PRUNE_EVERY_MS);
     this.pruneTimer.unref();
   }

@@ -6,7 +6,7 @@ import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OperationsConfig } from '../config/operations-config.js';
 import { OPERATIONS_SCHEMA, operationsDataSourceOptions } from '../database/data-source-options.js';
-import { TrailStore } from './trail-store.service.js';
+import { TrailStore, trailCapSlack } from './trail-store.service.js';
 
 const ADMIN_URL = requiredEnv('DATABASE_URL');
 const CAP = 10;
@@ -53,6 +53,71 @@ describe(TrailStore.name, () => {
     expect(busy[0]?.detail).toBe('#24');
     expect(busy[CAP - 1]?.detail).toBe('#15');
     expect((await store.forAccount(accountId)).filter((entry) => entry.deviceId === 'other')).toHaveLength(3);
+  });
+
+  it('holds a device under the cap plus a slack between enforcements, and the timer brings it back to the cap', async () => {
+    const cap = 30;
+    const slack = trailCapSlack(cap);
+    expect(slack).toBe(3);
+    const capped = new TrailStore(dataSource, {
+      TRAIL_MAX_PER_DEVICE: cap,
+      TRAIL_RETENTION_DAYS: 1,
+    } as OperationsConfig);
+    const accountId = randomUUID();
+    const stored = async (deviceId: string) =>
+      (await capped.forDevice(accountId, deviceId)).filter((entry) => entry.deviceId === deviceId);
+    const start = Date.now();
+    await capped.appendBatches([batch(accountId, 'phone', cap + 5, start)]);
+    expect(await stored('phone')).toHaveLength(cap);
+    // One record at a time: never more than cap + slack - 1, and the newest are the ones kept.
+    let most = 0;
+    for (let index = 0; index < 4 * slack + 1; index++) {
+      await capped.appendBatches([
+        {
+          ...batch(accountId, 'phone', 1),
+          records: [
+            {
+              deviceId: 'phone',
+              kind: 'connected',
+              at: new Date(start + 1000 + index).toISOString(),
+              detail: `late #${index}`,
+            },
+          ],
+        },
+      ]);
+      most = Math.max(most, (await stored('phone')).length);
+    }
+    expect(most).toBe(cap + slack - 1);
+    const before = await stored('phone');
+    expect(before.length).toBeGreaterThan(cap);
+    expect(before[0]?.detail).toBe(`late #${4 * slack}`);
+    expect(await capped.capWritten()).toBe(before.length - cap);
+    const after = await stored('phone');
+    expect(after).toHaveLength(cap);
+    expect(after.map((entry) => entry.id)).toEqual(before.slice(0, cap).map((entry) => entry.id));
+    // Nothing written since: the next tick has nothing to do.
+    expect(await capped.capWritten()).toBe(0);
+  });
+
+  it('caps account-wide records (no device) as a group of their own', async () => {
+    const accountId = randomUUID();
+    await store.appendBatches([batch(accountId, 'phone', 2)]);
+    await store.appendDeviceEvents(
+      Array.from({ length: CAP + 4 }, (_, index) => ({
+        eventId: randomUUID(),
+        accountId,
+        deviceId: null,
+        type: 'policyChanged' as const,
+        occurredAt: new Date(Date.now() + index).toISOString(),
+        actor: 'administrator',
+        policy: { policyId: randomUUID(), version: index },
+      })),
+    );
+    const trail = await store.forAccount(accountId);
+    const accountWide = trail.filter((entry) => entry.deviceId === null);
+    expect(accountWide).toHaveLength(CAP);
+    expect(accountWide[0]?.detail).toContain(`version ${CAP + 3}`);
+    expect(trail.filter((entry) => entry.deviceId === 'phone')).toHaveLength(2);
   });
 
   it("keeps a device's sends with their ids, recipient counts and outcomes, for the device's timeline", async () => {

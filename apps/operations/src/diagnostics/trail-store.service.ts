@@ -21,9 +21,56 @@ interface TrailRow {
 
 const MAX_QUERY = 5000;
 
+/** Device ids never hold '|' (see the registration schema), so it separates the pair safely. */
+const deviceKey = (accountId: string, deviceId: string | null): string => `${accountId}|${deviceId ?? ''}`;
+
+type Queryable = Pick<DataSource['manager'], 'query'>;
+
+interface Pending {
+  accountId: string;
+  deviceId: string | null;
+  /** Records this process wrote for the device since it last enforced the cap there. */
+  written: number;
+}
+
+/** The records a device may hold past the cap between two enforcements: a tenth of the cap. */
+export const trailCapSlack = (cap: number): number => Math.max(1, Math.ceil(cap / 10));
+
+// The cap-th newest record of each device (newest first by at, then id) and everything older than
+// it: the probe walks the (account_id, device_id, at DESC) index for at most cap rows per device,
+// and the delete reads only the records past it. Two forms, as a NULL device (account-wide records)
+// is its own group and `=` never matches it.
+const CAP_DEVICES = `
+  DELETE FROM operations.device_trail t USING (
+    SELECT d.account_id, d.device_id, e.at, e.id
+      FROM unnest($1::uuid[], $2::varchar[]) AS d(account_id, device_id)
+      CROSS JOIN LATERAL (
+        SELECT x.at, x.id FROM operations.device_trail x
+         WHERE x.account_id = d.account_id AND x.device_id = d.device_id
+         ORDER BY x.at DESC, x.id DESC OFFSET $3 LIMIT 1
+      ) e
+  ) edge
+  WHERE t.account_id = edge.account_id AND t.device_id = edge.device_id
+    AND t.at <= edge.at AND (t.at, t.id) < (edge.at, edge.id)`;
+const CAP_ACCOUNT_WIDE = `
+  DELETE FROM operations.device_trail t USING (
+    SELECT d.account_id, e.at, e.id
+      FROM unnest($1::uuid[]) AS d(account_id)
+      CROSS JOIN LATERAL (
+        SELECT x.at, x.id FROM operations.device_trail x
+         WHERE x.account_id = d.account_id AND x.device_id IS NULL
+         ORDER BY x.at DESC, x.id DESC OFFSET $2 LIMIT 1
+      ) e
+  ) edge
+  WHERE t.account_id = edge.account_id AND t.device_id IS NULL
+    AND t.at <= edge.at AND (t.at, t.id) < (edge.at, edge.id)`;
+
 /** The bounded trail table: written by the consumers, read by the diagnostics API. */
 @Injectable()
 export class TrailStore {
+  /** Devices written since this process last enforced their cap, by {@link deviceKey}. */
+  private readonly pending = new Map<string, Pending>();
+
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(CONFIG) private readonly config: OperationsConfig,
@@ -99,6 +146,74 @@ export class TrailStore {
     return result[1] ?? 0;
   }
 
+  /**
+   * Enforces the cap for every device this process wrote since it last did (the prune timer's
+   * half of the cap; the insert path does it for a device once it has written a slack's worth).
+   */
+  async capWritten(): Promise<number> {
+    const due = [...this.pending.values()];
+    for (const entry of due) this.pending.delete(deviceKey(entry.accountId, entry.deviceId));
+    if (due.length === 0) return 0;
+    try {
+      return await this.enforceCap(this.dataSource.manager, due);
+    } catch (error) {
+      this.restore(due);
+      throw error;
+    }
+  }
+
+  /** Counts the rows per device; returns (and forgets) the devices that reached the slack. */
+  private count(rows: readonly { accountId: string; deviceId: string | null }[], weight = 1): Pending[] {
+    const slack = trailCapSlack(this.config.TRAIL_MAX_PER_DEVICE);
+    const touched = new Set<Pending>();
+    for (const { accountId, deviceId } of rows) {
+      const key = deviceKey(accountId, deviceId);
+      let entry = this.pending.get(key);
+      if (!entry) {
+        entry = { accountId, deviceId, written: 0 };
+        this.pending.set(key, entry);
+      }
+      entry.written += weight;
+      touched.add(entry);
+    }
+    const due = [...touched].filter((entry) => entry.written >= slack);
+    for (const entry of due) this.pending.delete(deviceKey(entry.accountId, entry.deviceId));
+    return due;
+  }
+
+  /** Puts back devices whose enforcement did not happen, so the next one still covers them. */
+  private restore(entries: readonly Pending[]): void {
+    for (const entry of entries) {
+      const key = deviceKey(entry.accountId, entry.deviceId);
+      const current = this.pending.get(key);
+      if (current) current.written += entry.written;
+      else this.pending.set(key, { ...entry });
+    }
+  }
+
+  private async enforceCap(manager: Queryable, devices: readonly Pending[]): Promise<number> {
+    const cap = this.config.TRAIL_MAX_PER_DEVICE;
+    const named = devices.filter((entry) => entry.deviceId !== null);
+    const accountWide = devices.filter((entry) => entry.deviceId === null);
+    let deleted = 0;
+    if (named.length > 0) {
+      const result = await manager.query<[unknown, number]>(CAP_DEVICES, [
+        named.map((entry) => entry.accountId),
+        named.map((entry) => entry.deviceId),
+        cap - 1,
+      ]);
+      deleted += result[1] ?? 0;
+    }
+    if (accountWide.length > 0) {
+      const result = await manager.query<[unknown, number]>(CAP_ACCOUNT_WIDE, [
+        accountWide.map((entry) => entry.accountId),
+        cap - 1,
+      ]);
+      deleted += result[1] ?? 0;
+    }
+    return deleted;
+  }
+
   private async insert(
     rows: {
       accountId: string;
@@ -110,8 +225,8 @@ export class TrailStore {
     }[],
   ): Promise<void> {
     if (rows.length === 0) return;
-    await this.dataSource.transaction(async (manager) => {
-      await manager.query(
+    const write = (manager: Queryable) =>
+      manager.query(
         `INSERT INTO operations.device_trail (account_id, device_id, kind, at, data, source)
          SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::timestamptz[], $5::jsonb[], $6::varchar[])`,
         [
@@ -123,21 +238,20 @@ export class TrailStore {
           rows.map((row) => row.source),
         ],
       );
-      // The per-device cap: the oldest records of the devices just written go first.
-      // Device ids never hold '|' (see the registration schema), so it separates the pair safely.
-      const touched = [...new Set(rows.map((row) => `${row.accountId}|${row.deviceId ?? ''}`))];
-      await manager.query(
-        `DELETE FROM operations.device_trail t USING (
-           SELECT id FROM (
-             SELECT id, row_number() OVER (PARTITION BY account_id, device_id ORDER BY at DESC, id DESC) AS n
-               FROM operations.device_trail
-              WHERE account_id = ANY($3::uuid[])
-                AND (account_id::text || '|' || coalesce(device_id, '')) = ANY($1::text[])
-           ) ranked WHERE n > $2
-         ) old WHERE t.id = old.id`,
-        [touched, this.config.TRAIL_MAX_PER_DEVICE, [...new Set(rows.map((row) => row.accountId))]],
-      );
-    });
+    // The per-device cap, on the insert path only for the devices that may now be a slack over it:
+    // one statement for most batches, and the cap in the same transaction for the others.
+    const due = this.count(rows);
+    try {
+      if (due.length === 0) await write(this.dataSource.manager);
+      else
+        await this.dataSource.transaction(async (manager) => {
+          await write(manager);
+          await this.enforceCap(manager, due);
+        });
+    } catch (error) {
+      this.restore(due);
+      throw error;
+    }
   }
 }
 
