@@ -37,33 +37,40 @@ interface Pending {
 export const trailCapSlack = (cap: number): number => Math.max(1, Math.ceil(cap / 10));
 
 // The cap-th newest record of each device (newest first by at, then id) and everything older than
-// it: the probe walks the (account_id, device_id, at DESC) index for at most cap rows per device,
-// and the delete reads only the records past it. Two forms, as a NULL device (account-wide records)
-// is its own group and `=` never matches it.
+// it, both through the (account_id, device_id, at DESC, id DESC) index: the probe walks at most cap
+// index entries per device, and the delete's range holds only the records past it. OFFSET 0 keeps
+// the range per device (a join over the whole table otherwise). Two forms, as a NULL device
+// (account-wide records) is its own group and `=` never matches it.
 const CAP_DEVICES = `
-  DELETE FROM operations.device_trail t USING (
-    SELECT d.account_id, d.device_id, e.at, e.id
+  DELETE FROM operations.device_trail t WHERE t.id IN (
+    SELECT old.id
       FROM unnest($1::uuid[], $2::varchar[]) AS d(account_id, device_id)
       CROSS JOIN LATERAL (
         SELECT x.at, x.id FROM operations.device_trail x
          WHERE x.account_id = d.account_id AND x.device_id = d.device_id
          ORDER BY x.at DESC, x.id DESC OFFSET $3 LIMIT 1
-      ) e
-  ) edge
-  WHERE t.account_id = edge.account_id AND t.device_id = edge.device_id
-    AND t.at <= edge.at AND (t.at, t.id) < (edge.at, edge.id)`;
+      ) edge
+      CROSS JOIN LATERAL (
+        SELECT y.id FROM operations.device_trail y
+         WHERE y.account_id = d.account_id AND y.device_id = d.device_id
+           AND y.at <= edge.at AND (y.at, y.id) < (edge.at, edge.id)
+        OFFSET 0
+      ) old)`;
 const CAP_ACCOUNT_WIDE = `
-  DELETE FROM operations.device_trail t USING (
-    SELECT d.account_id, e.at, e.id
+  DELETE FROM operations.device_trail t WHERE t.id IN (
+    SELECT old.id
       FROM unnest($1::uuid[]) AS d(account_id)
       CROSS JOIN LATERAL (
         SELECT x.at, x.id FROM operations.device_trail x
          WHERE x.account_id = d.account_id AND x.device_id IS NULL
          ORDER BY x.at DESC, x.id DESC OFFSET $2 LIMIT 1
-      ) e
-  ) edge
-  WHERE t.account_id = edge.account_id AND t.device_id IS NULL
-    AND t.at <= edge.at AND (t.at, t.id) < (edge.at, edge.id)`;
+      ) edge
+      CROSS JOIN LATERAL (
+        SELECT y.id FROM operations.device_trail y
+         WHERE y.account_id = d.account_id AND y.device_id IS NULL
+           AND y.at <= edge.at AND (y.at, y.id) < (edge.at, edge.id)
+        OFFSET 0
+      ) old)`;
 
 /** The bounded trail table: written by the consumers, read by the diagnostics API. */
 @Injectable()
