@@ -24,7 +24,10 @@ export const operationsConfigSchema = baseConfigSchema.extend({
   OUTBOUND_URL: httpUrl.default('http://127.0.0.1:8086'),
   /** The limit device-registry enforces (its MAX_DEVICES_PER_ACCOUNT), for the finding of a full account. */
   MAX_DEVICES_PER_ACCOUNT: positiveInt(1000).default(10),
-  /** The device diagnostic trail keeps this many days, and at most this many records per device. */
+  /**
+   * The device diagnostic trail keeps this many days, and this many records per device, with a
+   * slack of a tenth between enforcements (docs/console.md gives the exact bound).
+   */
   TRAIL_RETENTION_DAYS: z.coerce.number().min(0.001).max(90).default(7),
   TRAIL_MAX_PER_DEVICE: z.coerce.number().int().min(10).max(100_000).default(2000),
   /**
