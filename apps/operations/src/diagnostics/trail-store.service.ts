@@ -170,7 +170,7 @@ export class TrailStore {
   }
 
   /** Counts the rows per device; returns (and forgets) the devices that reached the slack. */
-  private count(rows: readonly { accountId: string; deviceId: string | null }[], weight = 1): Pending[] {
+  private count(rows: readonly { accountId: string; deviceId: string | null }[]): Pending[] {
     const slack = trailCapSlack(this.config.TRAIL_MAX_PER_DEVICE);
     const touched = new Set<Pending>();
     for (const { accountId, deviceId } of rows) {
@@ -180,7 +180,7 @@ export class TrailStore {
         entry = { accountId, deviceId, written: 0 };
         this.pending.set(key, entry);
       }
-      entry.written += weight;
+      entry.written += 1;
       touched.add(entry);
     }
     const due = [...touched].filter((entry) => entry.written >= slack);
