@@ -9,3 +9,4 @@ export * from './trail/device-trail.js';
 export * from './trail/trail-buffer.js';
 export * from './device-activity.reporter.js';
 export * from './periodic-flush.js';
+export * from './request-failure.js';

@@ -9,6 +9,7 @@ import {
   SUBMISSION_CAPABILITY,
   VACATION_RESPONSE_CAPABILITY,
 } from '@pushmail/jmap';
+import { requestErrorCode, UNREACHABLE_CODES } from '@pushmail/edge';
 import { CONFIG } from '@pushmail/platform';
 import { Pool, type Dispatcher } from 'undici';
 import type { ActiveSyncConfig } from '../config/activesync-config.js';
@@ -73,7 +74,6 @@ export interface BlobDownload {
   body: ReadableStream<Uint8Array>;
 }
 
-const REFUSED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 /** The connection was dropped after the request may have been sent (a stale keep-alive socket). */
 const DROPPED = new Set(['UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'ECONNRESET', 'EPIPE']);
 /** JMAP methods that only read: a call made of these alone can be sent again without effect. */
@@ -215,23 +215,14 @@ export class MailboxClient implements MailboxApi, OnApplicationShutdown {
           true,
         );
       }
-      const code = errorCode(error);
+      const code = requestErrorCode(error);
       throw new MailboxError(
-        code && REFUSED.has(code) ? 'unavailable' : 'failed',
+        code && UNREACHABLE_CODES.has(code) ? 'unavailable' : 'failed',
         `mailbox unreachable (${code ?? 'network error'})`,
         code !== undefined && DROPPED.has(code),
       );
     }
   }
-}
-
-/** The system or undici error code of a failed request: on the error itself, or on its cause. */
-function errorCode(error: unknown): string | undefined {
-  for (const candidate of [error, error instanceof Error ? error.cause : undefined]) {
-    const code = (candidate as { code?: unknown } | null | undefined)?.code;
-    if (typeof code === 'string') return code;
-  }
-  return undefined;
 }
 
 function ok(response: Reply): boolean {

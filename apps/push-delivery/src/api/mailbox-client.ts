@@ -8,6 +8,7 @@ import {
   type ProblemDetails,
   REQUEST_ERROR_PREFIX,
 } from '@pushmail/jmap';
+import { requestErrorCode, UNREACHABLE_CODES } from '@pushmail/edge';
 import { CONFIG, currentRequestSignal } from '@pushmail/platform';
 import { Pool, type Dispatcher } from 'undici';
 import type { PushConfig } from '../config/push-config.js';
@@ -61,8 +62,6 @@ export interface MailboxApi {
   /** The push state and type states; with `since` (a push state), only the types changed after it. */
   accountState(accountId: string, since?: string): Promise<AccountPushState>;
 }
-
-const REFUSED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 /**
  * mailbox's internal JMAP endpoint over HTTP: kept-alive sockets through undici's own request API,
@@ -160,9 +159,9 @@ export class MailboxClient implements MailboxApi, OnApplicationShutdown {
           `mailbox did not answer within ${this.config.MAILBOX_TIMEOUT_MS} ms`,
         );
       }
-      const code = errorCode(error);
+      const code = requestErrorCode(error);
       throw new MailboxError(
-        code && REFUSED.has(code) ? 'unavailable' : 'failed',
+        code && UNREACHABLE_CODES.has(code) ? 'unavailable' : 'failed',
         `mailbox unreachable (${code ?? String(error)})`,
       );
     }
@@ -209,15 +208,6 @@ async function jmapProblemOf(response: Dispatcher.ResponseData): Promise<Problem
     detail: body['detail'],
     ...(typeof body['limit'] === 'string' ? { limit: body['limit'] } : {}),
   };
-}
-
-/** The system or undici error code of a failed request: on the error itself, or on its cause. */
-function errorCode(error: unknown): string | undefined {
-  for (const candidate of [error, error instanceof Error ? error.cause : undefined]) {
-    const code = (candidate as { code?: unknown } | null | undefined)?.code;
-    if (typeof code === 'string') return code;
-  }
-  return undefined;
 }
 
 function isInvocationList(value: unknown): value is Invocation[] {
