@@ -55,6 +55,9 @@ describe(DeliverQueuedUseCase.name, () => {
   let arrived: CollectedEvents<MailArrivedV1>;
   let statuses: CollectedEvents<MailDeliveryStatusV1>;
   const attemptsOf = new Map<string, number>();
+  /** How long the MX host takes to accept a `slow…` recipient, and how many it has been asked about. */
+  const SLOW_RCPT_MS = 6000;
+  let slowRecipientsSeen = 0;
 
   const config = (overrides: Record<string, string> = {}) => ({
     MAIL_DOMAINS: hosted,
@@ -101,6 +104,10 @@ describe(DeliverQueuedUseCase.name, () => {
       if (localPart.startsWith('refuse'))
         return { accept: false, code: 550, message: '5.1.1 no such mailbox' };
       if (localPart.startsWith('busy')) return { accept: false, code: 451, message: '4.3.0 busy, try later' };
+      if (localPart.startsWith('slow')) {
+        slowRecipientsSeen += 1;
+        return { accept: true, delayMs: SLOW_RCPT_MS };
+      }
       if (localPart.startsWith('twice')) {
         const seen = (attemptsOf.get(recipient) ?? 0) + 1;
         attemptsOf.set(recipient, seen);
@@ -151,6 +158,22 @@ describe(DeliverQueuedUseCase.name, () => {
     expect(first!.connectionId).toBe(second!.connectionId);
     // Each message still leaves signed with its own DKIM signature.
     expect(second!.raw.toString()).toMatch(/^DKIM-Signature: /m);
+  });
+
+  it('sends mail queued while a slow receiver holds an attempt without waiting for it to answer', async () => {
+    const slow = await submit([`slow@${remote}`], `slow-${tag}`);
+    // The slow attempt is in flight: its receiver is sitting on the RCPT.
+    await expectEventually(() => expect(slowRecipientsSeen).toBe(1), { timeoutMs: 15_000 });
+    const startedAt = Date.now();
+    const quick = await Promise.all(
+      [1, 2, 3].map((n) => submit([`quick${n}@${remote}`], `quick${n}-${tag}`)),
+    );
+    for (const event of quick) await statusOf(event.submissionId, 'yes');
+    // All three were sent and acknowledged while the slow receiver still held its recipient.
+    expect(receivedBy(`slow-${tag}`)).toHaveLength(0);
+    expect(Date.now() - startedAt).toBeLessThan(SLOW_RCPT_MS);
+    await statusOf(slow.submissionId, 'yes');
+    expect(receivedBy(`slow-${tag}`)).toHaveLength(1);
   });
 
   it('hears only what its own replicas report, not another platform reading the same submission', async () => {

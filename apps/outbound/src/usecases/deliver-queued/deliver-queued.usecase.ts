@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { OutboundConfig } from '../../config/outbound-config.js';
 import { OutboundMetrics } from '../../metrics/outbound-metrics.js';
-import { Outbox, type OutboxEntry } from '../../publishing/outbox.js';
+import type { OutboxEntry } from '../../publishing/outbox.js';
 import { LocalRecipients } from '../../recipients/local-recipients.js';
 import { retryDelayMs } from './backoff.js';
 import { buildDsn } from './dsn.js';
@@ -41,14 +41,13 @@ interface ClaimedDelivery {
 export const CANCELLED_REPLY = '550 5.7.1 Cancelled by the administrator';
 
 /**
- * One pass over the queue: claims what is due (skipping rows another replica holds), tries each
- * recipient, and records the outcome with its events in one statement. A claim is a lease: a
- * replica that dies mid-attempt leaves its rows to be tried again once the lease ends, so nothing
+ * Claims what is due (skipping rows another replica holds), tries each recipient, and records the
+ * outcome with its events in one statement. A claim is a lease: a replica that dies mid-attempt leaves its rows to be tried again once the lease ends, so nothing
  * is lost; the receiver may then see a message twice if the crash came after the end of its DATA
  * and before the outcome was recorded. That window is the receiver's time to answer the final dot
  * and then one statement: the outcome is handed to the recorder (`OutcomeRecorder`) as soon as the
  * reply is read, which sends it on a connection of its own, without waiting for a lease renewal in
- * flight, for the batch's other deliveries or for a transaction's round trips.
+ * flight, for the other attempts in flight or for a transaction's round trips.
  */
 @Injectable()
 export class DeliverQueuedUseCase {
@@ -57,14 +56,18 @@ export class DeliverQueuedUseCase {
     @Inject(CONFIG) private readonly config: OutboundConfig,
     @Inject(LocalRecipients) private readonly recipients: LocalRecipients,
     @Inject(SmtpSender) private readonly smtp: SmtpSender,
-    @Inject(Outbox) private readonly outbox: Outbox,
     @Inject(OutcomeRecorder) private readonly recorder: OutcomeRecorder,
     @Inject(OutboundMetrics) private readonly metrics: OutboundMetrics,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  /** Returns how many deliveries were attempted. */
-  async execute(limit: number): Promise<number> {
+  /**
+   * Claims up to `limit` due deliveries and starts an attempt at each; answers the attempts, each of
+   * which settles (never rejects) once its outcome is recorded or, after an unexpected failure, left
+   * to its lease. Publishing the outcomes' events is the caller's (`Outbox.flush`), so that one
+   * flush can serve several attempts that end together.
+   */
+  async startDue(limit: number): Promise<Array<Promise<void>>> {
     const claimed: ClaimedDelivery[] = await this.dataSource.query(
       `WITH due AS (
          SELECT id FROM outbound.deliveries
@@ -84,9 +87,7 @@ export class DeliverQueuedUseCase {
          FROM claimed JOIN outbound.messages AS message USING (submission_id)`,
       [limit, this.config.DELIVERY_LEASE_MS / 1000],
     );
-    await Promise.all(claimed.map((delivery) => this.deliver(delivery)));
-    if (claimed.length > 0) await this.outbox.flush().catch(() => undefined);
-    return claimed.length;
+    return claimed.map((delivery) => this.deliver(delivery));
   }
 
   private async deliver(delivery: ClaimedDelivery): Promise<void> {

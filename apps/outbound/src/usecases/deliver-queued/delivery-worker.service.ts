@@ -3,17 +3,28 @@ import { AccountsView, CONFIG, LOGGER, PeriodicTask } from '@pushmail/platform';
 import type { Logger } from 'pino';
 import type { OutboundConfig } from '../../config/outbound-config.js';
 import { DkimKeys } from '../../dkim/dkim-keys.service.js';
+import { Outbox } from '../../publishing/outbox.js';
 import { DeliverQueuedUseCase } from './deliver-queued.usecase.js';
 import { SmtpSender } from './smtp-sender.js';
 
 /**
- * Works the queue while the service runs: every poll and whenever woken, deliveries that are due,
- * a batch at a time, until none is left. It starts once the accounts are known (a hosted address must never be sent
- * out over SMTP for want of its account) and on shutdown finishes the batch in hand.
+ * Works the queue while the service runs, `DELIVERY_CONCURRENCY` attempts at a time, each in a slot
+ * of its own: a slot that frees is filled again while the others still run, and a delivery queued
+ * while every attempt is in flight is claimed as soon as a slot is free, so one slow receiver
+ * (a tarpit, a greeting that takes minutes) holds one slot, not the whole queue. It looks for due
+ * deliveries every poll, whenever woken, and when an attempt ends after a claim that filled every
+ * free slot (more may be due). It starts once the accounts are known (a hosted address must never be
+ * sent out over SMTP for want of its account) and on shutdown finishes the attempts in flight.
  */
 @Injectable()
 export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly working: PeriodicTask;
+  private readonly claiming: PeriodicTask;
+  /** The outcomes' events, published as attempts end: one flush at a time, one more if attempts ended meanwhile. */
+  private publishing: Promise<void> | undefined;
+  private publishAgain = false;
+  private readonly inFlight = new Set<Promise<void>>();
+  /** The last claim filled every free slot: more may be due once a slot frees. */
+  private moreDue = false;
 
   constructor(
     @Inject(CONFIG) private readonly config: OutboundConfig,
@@ -21,37 +32,79 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(AccountsView) private readonly accounts: AccountsView,
     @Inject(SmtpSender) private readonly smtp: SmtpSender,
     @Inject(DkimKeys) private readonly dkim: DkimKeys,
+    @Inject(Outbox) private readonly outbox: Outbox,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
-    this.working = new PeriodicTask(
+    this.claiming = new PeriodicTask(
       config.QUEUE_POLL_MS,
-      async () => {
-        await this.accounts.caughtUp;
-        await this.dkim.loaded;
-        while (
-          (await this.deliver.execute(this.config.DELIVERY_CONCURRENCY)) === this.config.DELIVERY_CONCURRENCY
-        ) {
-          // A full batch: more may be due.
-        }
-      },
+      () => this.fillSlots(),
       (error) => this.logger.warn({ err: error }, 'working the outbound queue failed; will retry'),
     );
   }
 
   /**
-   * Deliveries were queued or made due on this replica: it works them now instead of at its next
+   * Deliveries were queued or made due on this replica: it claims them now instead of at its next
    * poll (the poll still finds retries that come due, and what other replicas queued).
    */
   wake(): void {
-    this.working.nudge();
+    this.claiming.nudge();
   }
 
   onApplicationBootstrap(): void {
-    this.working.start();
+    this.claiming.start();
   }
 
   async onModuleDestroy(): Promise<void> {
-    await this.working.stop();
+    await this.claiming.stop();
+    await Promise.all(this.inFlight);
+    await this.publishing;
     this.smtp.close();
+  }
+
+  private async fillSlots(): Promise<void> {
+    await this.accounts.caughtUp;
+    await this.dkim.loaded;
+    for (;;) {
+      const free = this.config.DELIVERY_CONCURRENCY - this.inFlight.size;
+      if (free <= 0) {
+        this.moreDue = true;
+        return;
+      }
+      const attempts = await this.deliver.startDue(free);
+      for (const attempt of attempts) this.track(attempt);
+      this.moreDue = attempts.length === free;
+      if (!this.moreDue) return;
+    }
+  }
+
+  private track(attempt: Promise<void>): void {
+    const tracked: Promise<void> = attempt.finally(() => {
+      this.inFlight.delete(tracked);
+      this.publishOutcomes();
+      if (this.moreDue) this.claiming.nudge();
+    });
+    this.inFlight.add(tracked);
+  }
+
+  /** Whatever a flush leaves (or fails to publish), the outbox's own sweep publishes. */
+  private publishOutcomes(): void {
+    if (this.publishing) {
+      this.publishAgain = true;
+      return;
+    }
+    this.publishing = this.outbox
+      .flush()
+      .then(
+        () => undefined,
+        (error: unknown) =>
+          this.logger.warn({ err: error }, 'publishing delivery outcomes failed; the outbox sweep retries'),
+      )
+      .finally(() => {
+        this.publishing = undefined;
+        if (this.publishAgain) {
+          this.publishAgain = false;
+          this.publishOutcomes();
+        }
+      });
   }
 }
