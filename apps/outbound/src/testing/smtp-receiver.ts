@@ -62,8 +62,11 @@ export async function startSmtpReceiver(options: Partial<SMTPServerOptions> = {}
       });
     },
   });
+  // smtp-server reports a failed listen and every connection's error (a client that resets its
+  // connection mid-transaction, a killed sender) as errors of the server: heard each time, not once,
+  // or the second would end the test process. A connection error only ends that session.
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.on('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
   });
   receiver.port = (server.server.address() as AddressInfo).port;

@@ -169,7 +169,8 @@ export class DeliverQueuedUseCase {
     if (status === 'bounced' && delivery.mail_from !== NULL_REVERSE_PATH)
       events.push({ topic: mailArrivedTopic, event: this.dsn(delivery, outcome, expired, now) });
     events.push(...alsoPublish);
-    // Handed over at once: nothing else runs between the reply and its statement.
+    // Handed over at once: nothing runs between the reply and its statement but the other replies
+    // read in the same turn of the event loop, which go in the same statement.
     await this.recorder.record({
       deliveryId: delivery.id,
       status,

@@ -139,6 +139,25 @@ describe(OutcomeRecorder.name, () => {
     expect(connections.rows[0]!.count).toBe(OUTCOME_CONNECTIONS);
   });
 
+  it('records the outcomes handed over in one turn of the event loop in one statement', async () => {
+    const count = 10;
+    const submissionId = await queueDirectly(
+      db,
+      sender,
+      accountId,
+      Array.from({ length: count }, (_, index) => `rcpt-${String(index).padStart(2, '0')}@x.example`),
+      { heldForMs: 60_000 },
+    );
+    const outcomes = await outcomesOf(submissionId, count);
+    // A burst of 250s read together: not one alone on each connection and the rest a round trip later.
+    await Promise.all(outcomes.map((outcome) => recorder.record(outcome)));
+    const transactions = await db.query<{ count: number }>(
+      `SELECT count(DISTINCT xmin::text)::int AS count FROM outbound.deliveries WHERE submission_id = $1`,
+      [submissionId],
+    );
+    expect(transactions.rows[0]!.count).toBe(1);
+  });
+
   it('fails every outcome of a statement that fails, and writes none of them', async () => {
     const submissionId = await queueDirectly(
       db,
@@ -160,7 +179,12 @@ describe(OutcomeRecorder.name, () => {
     );
     await db.query('BEGIN');
     await db.query('LOCK TABLE outbound.outbox IN EXCLUSIVE MODE');
-    const blocked = blockers.map((outcome) => recorder.record(outcome));
+    // Each in a turn of the event loop of its own: outcomes handed over in one turn go together.
+    const blocked: Promise<void>[] = [];
+    for (const outcome of blockers) {
+      blocked.push(recorder.record(outcome));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     const together = Promise.allSettled([
       recorder.record(good!),
       recorder.record({ ...bad!, status: 'lost' as DeliveryOutcome['status'] }),
