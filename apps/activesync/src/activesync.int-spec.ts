@@ -1846,6 +1846,51 @@ describe('activesync gateway', () => {
       ]);
     });
 
+    it('parks the Ping after a Sync on the Email state last announced, asking mailbox nothing, and wakes it at the next change', async () => {
+      const { account, client, inbox, key } = await syncedPhone();
+      const parkedNow = () =>
+        expectEventually(async () =>
+          expect(await (await fetch(`${baseUrl}/metrics`)).text()).toMatch(
+            /pushmail_activesync_parked_pings [1-9]/,
+          ),
+        );
+      // The Email state as mailbox announces it: the one its JMAP answers carry.
+      const announceState = () =>
+        producer.publish(mailboxChangedTopic, [
+          {
+            eventId: randomUUID(),
+            accountId: account.accountId,
+            state: mailbox.state(account.accountId),
+            changed: { Email: mailbox.state(account.accountId) },
+            cause: 'delivery',
+            createdEmailIds: [],
+            occurredAt: new Date().toISOString(),
+          },
+        ]);
+      const first = ping(client, 300, [inbox]);
+      await parkedNow();
+      deliverPlain(account, 'first');
+      await announceState();
+      // Woken: the gateway has consumed the announcement.
+      expect(statusOf((await first).body)).toBe('2');
+      const synced = await sync(client, inbox, key);
+      expect(subjectsOf(synced.body)).toEqual(['first']);
+
+      const since = mailbox.requests.length;
+      const second = ping(client, 300, [inbox]);
+      await parkedNow();
+      expect(
+        mailbox.requests.slice(since).filter((request) => request.accountId === account.accountId),
+      ).toEqual([]);
+      deliverPlain(account, 'second');
+      await announceState();
+      const woken = await second;
+      expect(statusOf(woken.body)).toBe('2');
+      expect(children(child(woken.body!, 'Folders')!, 'Folder').map((folder) => textOf(folder))).toEqual([
+        inbox,
+      ]);
+    });
+
     it('answers a heartbeat out of bounds Status 5 with the bound, and an empty Ping reuses the last folders', async () => {
       const { account, client, inbox } = await syncedPhone();
       const low = await ping(client, 0, [inbox]);

@@ -8,6 +8,7 @@ import { MAILBOX_API, MailboxClient } from './mailbox/mailbox-client.js';
 import { MetricsModule } from './metrics/activesync-metrics.js';
 import { MailboxChangesController } from './ping/mailbox-changes.controller.js';
 import { PingRegistry } from './ping/ping-registry.js';
+import { AnnouncedEmailStates } from './ping/announced-email-states.js';
 import { PingSupersession } from './ping/ping-supersession.js';
 import { ActiveSyncController } from './protocol/activesync.controller.js';
 import { AutodiscoverController } from './protocol/autodiscover.controller.js';
@@ -92,6 +93,7 @@ const commands = [
     FolderView,
     CollectionChanges,
     PingRegistry,
+    { provide: AnnouncedEmailStates, useFactory: () => new AnnouncedEmailStates() },
     PingSupersession,
     MailSubmission,
     OriginalMessages,

@@ -6,11 +6,14 @@ import { mailboxChangedTopic, type MailboxChangedV1 } from '@pushmail/contracts'
 import { subscription, type ConsumedEvent } from '@pushmail/platform';
 import { standingKey } from '../protocol/refusal.js';
 import { DeviceViews } from '../registry/device-views.js';
+import { AnnouncedEmailStates } from './announced-email-states.js';
 import { type MailChange, PingRegistry } from './ping-registry.js';
 
 /**
  * Every replica reads every mailbox change (a consumer group of its own, from the latest offset:
  * a device that was away catches up with its next Sync, not from history), like push-delivery.
+ * `AnnouncedEmailStates` relies on it: a replica that read only some partitions would not hear of
+ * the changes of the other partitions' accounts (ADR 0099).
  */
 const everyChange = subscription(() => ({
   groupId: `activesync-${hostname()}-${randomBytes(6).toString('hex')}`,
@@ -26,6 +29,7 @@ export class MailboxChangesController {
   constructor(
     @Inject(PingRegistry) private readonly pings: PingRegistry,
     @Inject(DeviceViews) views: DeviceViews,
+    @Inject(AnnouncedEmailStates) private readonly announced: AnnouncedEmailStates,
   ) {
     views.onAccountChanged((accountId) =>
       pings.standingChanged(accountId, (deviceKey) =>
@@ -36,6 +40,9 @@ export class MailboxChangesController {
 
   @EventPattern<string>(mailboxChangedTopic.name, everyChange)
   handle(@Payload() events: ConsumedEvent<MailboxChangedV1>[]): void {
+    // Noted before the Pings hear of the changes, in the same turn: a Ping that takes its first
+    // look from now on reads the states these events announce.
+    this.announced.noteConsumed(events);
     const accounts = new Map<string, MailChange>();
     for (const { event, headers } of events) {
       if (event.changed.Email === undefined && event.changed.Mailbox === undefined) continue;

@@ -6,14 +6,39 @@ import type { HeldFolder } from './entities/folder-state.entity.js';
 import type { HeldItem } from './entities/sync-state.entity.js';
 import { type DeviceHierarchy, hierarchyOf } from './sync-store.js';
 
-/** The upsert of a device's contact: its values are `touchValues`. */
-const TOUCH = `INSERT INTO activesync.devices AS d
-       (account_id, device_id, device_type, user_agent, protocol_version, last_command, last_seen_at)
-VALUES ($1, $2, $3, $4, $5, $6, now())
-ON CONFLICT (account_id, device_id) DO UPDATE
-   SET device_type = EXCLUDED.device_type, user_agent = EXCLUDED.user_agent,
-       protocol_version = EXCLUDED.protocol_version, last_command = EXCLUDED.last_command,
-       last_seen_at = EXCLUDED.last_seen_at`;
+/**
+ * How stale the row's `last_command` and `last_seen_at` may grow: a phone in the Direct Push cycle
+ * sends a Ping and a Sync per message, and writing both columns each time was a row version per
+ * command. What administrators see of a device's last contact is reported to device-registry from
+ * memory (`DeviceActivityReporter`), not read from these columns.
+ */
+export const SEEN_WRITE_INTERVAL_SECONDS = 60;
+
+/**
+ * The upsert of a device's contact (its values are `touchValues`), and the device as it then stands,
+ * as the relation `d`: the row is written on first contact, when the device's type, user agent or
+ * protocol version moved, or when its last write is `SEEN_WRITE_INTERVAL_SECONDS` old; otherwise it
+ * is read as it is (within the statement's snapshot; a row another request inserted meanwhile is
+ * not in it, and `touch` reads it again).
+ */
+const TOUCH = `WITH touched AS (
+  INSERT INTO activesync.devices AS d
+         (account_id, device_id, device_type, user_agent, protocol_version, last_command, last_seen_at)
+  VALUES ($1, $2, $3, $4, $5, $6, now())
+  ON CONFLICT (account_id, device_id) DO UPDATE
+     SET device_type = EXCLUDED.device_type, user_agent = EXCLUDED.user_agent,
+         protocol_version = EXCLUDED.protocol_version, last_command = EXCLUDED.last_command,
+         last_seen_at = EXCLUDED.last_seen_at
+   WHERE (d.device_type, d.user_agent, d.protocol_version)
+           IS DISTINCT FROM (EXCLUDED.device_type, EXCLUDED.user_agent, EXCLUDED.protocol_version)
+      OR d.last_seen_at <= EXCLUDED.last_seen_at - interval '${SEEN_WRITE_INTERVAL_SECONDS} seconds'
+  RETURNING d.*
+), d AS (
+  SELECT * FROM touched
+  UNION ALL
+  SELECT * FROM activesync.devices
+   WHERE account_id = $1 AND device_id = $2 AND NOT EXISTS (SELECT FROM touched)
+)`;
 
 function touchValues(contact: DeviceContact): unknown[] {
   return [
@@ -35,7 +60,10 @@ export interface DeviceContact {
   command: string;
 }
 
-/** The gateway's record of each EAS partnership: created on first contact, refreshed by every command. */
+/**
+ * The gateway's record of each EAS partnership: created on first contact, refreshed by the commands
+ * (its last command and contact at most `SEEN_WRITE_INTERVAL_SECONDS` behind).
+ */
 @Injectable()
 export class DeviceStore {
   private readonly devices: Repository<EasDevice>;
@@ -75,11 +103,12 @@ export class DeviceStore {
     const [row] = await preparedQuery<Record<string, unknown>>(
       this.dataSource,
       'activesync.touch-device',
-      `${TOUCH} RETURNING d.*`,
+      `${TOUCH} SELECT * FROM d`,
       touchValues(contact),
     );
-    if (!row) throw new Error('the device upsert returned no row');
-    return this.hydrated(row);
+    if (row) return this.hydrated(row);
+    // Inserted by another request of the device after this statement's snapshot was taken.
+    return (await this.find(contact.accountId, contact.deviceId)) ?? this.missing();
   }
 
   /**
@@ -88,11 +117,12 @@ export class DeviceStore {
    */
   async touchWithHierarchy(
     contact: DeviceContact,
+    again = true,
   ): Promise<{ device: EasDevice; hierarchy: DeviceHierarchy | null }> {
     const rows = await preparedQuery<Record<string, unknown>>(
       this.dataSource,
       'activesync.touch-device-with-hierarchy',
-      `WITH d AS (${TOUCH} RETURNING d.*)
+      `${TOUCH}
        SELECT d.*, f.folders AS held_folders, f.quarantined AS held_quarantined, s.collection_id AS held_collection_id,
               s.sync_key AS held_sync_key, s.email_state AS held_email_state, s.items AS held_items
          FROM d
@@ -101,7 +131,12 @@ export class DeviceStore {
       touchValues(contact),
     );
     const [row] = rows;
-    if (!row) throw new Error('the device upsert returned no row');
+    if (!row) {
+      // Inserted by another request of the device after this statement's snapshot was taken, and
+      // committed by its end: the next statement's snapshot has it.
+      if (again) return this.touchWithHierarchy(contact, false);
+      this.missing();
+    }
     const hierarchy = hierarchyOf(
       rows.map((held) => ({
         folders: held['held_folders'] as Record<string, HeldFolder> | null,
@@ -113,6 +148,10 @@ export class DeviceStore {
       })),
     );
     return { device: this.hydrated(row), hierarchy: hierarchy ?? null };
+  }
+
+  private missing(): never {
+    throw new Error('the device upsert left no row');
   }
 
   /** A row as TypeORM reads it into the entity: the driver's conversions and the columns' transformers. */

@@ -1,7 +1,10 @@
+import { randomUUID } from 'node:crypto';
+import type { MailboxChangedV1 } from '@pushmail/contracts';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import type { EmailChanges, FolderContents, MailStore } from '../mailbox/mail-store.js';
 import { ActiveSyncMetrics } from '../metrics/activesync-metrics.js';
+import { AnnouncedEmailStates } from '../ping/announced-email-states.js';
 import { PingRegistry } from '../ping/ping-registry.js';
 import type { DeviceStanding, DeviceViews } from '../registry/device-views.js';
 import type { DeviceStore } from '../state/device-store.js';
@@ -57,6 +60,7 @@ function setUp(current: string, inbox: string[], changesReadable = true) {
     {} as PingRegistry,
     {} as DeviceViews,
     {} as DeviceStore,
+    new AnnouncedEmailStates(),
   );
   return { changes, asked, mail, view };
 }
@@ -167,15 +171,23 @@ describe(CollectionChanges.name, () => {
 });
 
 /** A gateway whose parked requests wait in a real registry; it counts what mailbox and the store were asked. */
-function parking(current: string, standingOf: () => DeviceStanding = () => allowedStanding()) {
+function parking(
+  current: string,
+  standingOf: () => DeviceStanding = () => allowedStanding(),
+  /** Runs while the store reads what the device holds (during a look), before it answers. */
+  whileReading: () => void = () => undefined,
+) {
   const { mail, view, asked } = setUp(current, ['m2', 'm1']);
   const pings = new PingRegistry(new ActiveSyncMetrics(new Registry()));
+  const announced = new AnnouncedEmailStates();
   const held: HeldCollection[] = [{ collectionId: 'inbox', syncKey: 'k1', ...structuredClone(heldState) }];
   const reads = { heldCollections: 0 };
   const store = {
-    heldCollections: () => {
+    heldCollections: async () => {
       reads.heldCollections += 1;
-      return Promise.resolve(held);
+      await Promise.resolve();
+      whileReading();
+      return held;
     },
   } as unknown as SyncStore;
   const changes = new CollectionChanges(
@@ -185,17 +197,44 @@ function parking(current: string, standingOf: () => DeviceStanding = () => allow
     pings,
     { standingOf } as unknown as DeviceViews,
     {} as DeviceStore,
+    announced,
   );
-  const park = (given?: HeldCollection[]) =>
+  const park = (given?: HeldCollection[], onPark?: () => void) =>
     changes.parkUntilChanged(
       {
         device: { accountId: 'acc', deviceId: 'phone', address: 'alice@example.com' },
         standing: allowedStanding(),
         signal: new AbortController().signal,
       },
-      { collections: [{ collectionId: 'inbox' }], inboxId: 'inbox', heartbeatMs: 60_000, held: given },
+      {
+        collections: [{ collectionId: 'inbox' }],
+        inboxId: 'inbox',
+        heartbeatMs: 60_000,
+        held: given,
+        ...(onPark ? { onPark } : {}),
+      },
     );
-  return { pings, park, asked, reads, held };
+  return { pings, park, asked, reads, held, announced };
+}
+
+let offset = 0;
+/** The account's change as this replica consumes it: the announcement, then the Pings told. */
+function consume(
+  { pings, announced }: { pings: PingRegistry; announced: AnnouncedEmailStates },
+  state: string,
+  changed: MailboxChangedV1['changed'] = { Email: state },
+) {
+  const event = {
+    eventId: randomUUID(),
+    accountId: 'acc',
+    state,
+    changed,
+    cause: 'delivery',
+    createdEmailIds: [],
+    occurredAt: new Date().toISOString(),
+  } as MailboxChangedV1;
+  announced.noteConsumed([{ event, topic: 'changes', partition: 0, offset: String(offset++), headers: {} }]);
+  pings.mailChanged('acc', changed.Email === undefined ? {} : { emailState: changed.Email });
 }
 
 const heldState = { emailState: '7', items: { m1: { read: false, flagged: false } } };
@@ -220,6 +259,48 @@ describe('CollectionChanges.parkUntilChanged', () => {
     await expect.poll(() => pings.size).toBe(0);
     expect(reads.heldCollections).toBe(2);
     expect(asked).toEqual({ ...askedNothing, emailState: 1, changedContents: 1 });
+  });
+
+  it('takes the state last announced for the account, the one the device holds, for mailbox’s answer, and still wakes at the next change', async () => {
+    const parked = parking('7');
+    consume(parked, '7');
+    const end = parked.park(parked.held);
+    await expect.poll(() => parked.pings.size).toBe(1);
+    expect(parked.asked).toEqual(askedNothing);
+    // A change that left the Email state alone: the device still holds the latest, mailbox is not asked.
+    consume(parked, '8', { Mailbox: '8' });
+    await expect.poll(() => parked.reads.heldCollections).toBe(1);
+    expect(parked.pings.size).toBe(1);
+    expect(parked.asked).toEqual(askedNothing);
+    consume(parked, '9');
+    await expect(end).resolves.toEqual({ reason: 'changed', folders: ['inbox'] });
+    expect(parked.asked).toEqual({ ...askedNothing, changedContents: 1 });
+  });
+
+  it('asks mailbox when the state announced is not the one the device holds: the device may hold a newer one', async () => {
+    const parked = parking('7');
+    consume(parked, '6');
+    void parked.park(parked.held);
+    await expect.poll(() => parked.pings.size).toBe(1);
+    expect(parked.asked).toEqual({ ...askedNothing, emailState: 1 });
+    parked.pings.onModuleDestroy();
+  });
+
+  it('does not park on a state announced before a change that arrived during its first look', async () => {
+    // The change is stored and announced while the look reads what the device holds.
+    const parked = parking('8', undefined, () => consume(parked, '8'));
+    consume(parked, '7');
+    await expect(parked.park()).resolves.toEqual({ reason: 'pending', folders: ['inbox'] });
+    expect(parked.asked).toEqual({ ...askedNothing, emailState: 1, changedContents: 1 });
+  });
+
+  it('looks again once parked when a change was announced after its first look took the announced state', async () => {
+    const parked = parking('8');
+    consume(parked, '7');
+    // The change is announced between the first look (nothing new) and the park.
+    const end = parked.park(parked.held, () => consume(parked, '8'));
+    await expect(end).resolves.toEqual({ reason: 'changed', folders: ['inbox'] });
+    expect(parked.asked).toEqual({ ...askedNothing, changedContents: 1 });
   });
 
   it('ends at once with the standing when the device was blocked during its first look, before it parked', async () => {
@@ -248,6 +329,7 @@ describe('CollectionChanges.pending in quarantine', () => {
     {} as PingRegistry,
     {} as DeviceViews,
     {} as DeviceStore,
+    new AnnouncedEmailStates(),
   );
   const quarantined = { ...request, standing: { ...allowedStanding(), access: 'quarantined' as const } };
 

@@ -6,6 +6,7 @@ import {
   type EmailDetail,
   type FolderContents,
 } from '../mailbox/mail-store.js';
+import { AnnouncedEmailStates } from '../ping/announced-email-states.js';
 import { PingRegistry, type PingEnd } from '../ping/ping-registry.js';
 import { gateOf, type ProvisionedKey } from '../protocol/device-gate.js';
 import type { EasCommandContext, EasReply } from '../protocol/eas-command.js';
@@ -54,11 +55,18 @@ export class CollectionChanges {
     @Inject(PingRegistry) private readonly pings: PingRegistry,
     @Inject(DeviceViews) private readonly views: DeviceViews,
     @Inject(DeviceStore) private readonly devices: DeviceStore,
+    @Inject(AnnouncedEmailStates) private readonly announced: AnnouncedEmailStates,
   ) {}
 
   /**
    * Which of the collections have something to tell the device under the SyncKeys it holds now (a
    * collection it never synced has nothing): what wakes a parked Ping or a held Sync.
+   *
+   * Without an `emailState` from the change that woke it, a look takes the state last announced
+   * for the account, when this replica knows it (`AnnouncedEmailStates`), for mailbox's answer if it
+   * is the one the device holds: a held request watches the account's changes from before its
+   * first look, so a change whose announcement this replica has yet to consume makes it look again
+   * (ADR 0099). A different announced state may be older than the device's: mailbox is asked.
    */
   private async changedCollections(
     device: Omit<FolderViewRequest, 'collectionId' | 'filterType'> & { deviceId: string },
@@ -74,10 +82,15 @@ export class CollectionChanges {
         state,
       ]),
     );
+    const announced =
+      emailState === undefined && !seesQuarantineView(folder.standing)
+        ? this.announced.emailStateOf(folder.accountId)
+        : undefined;
     const changed: string[] = [];
     for (const { collectionId, filterType } of collections) {
       const state = states.get(collectionId);
       if (!state || state.syncKey === '0') continue;
+      if (announced !== undefined && state.emailState === announced) continue;
       const found = await this.pending(
         { ...folder, collectionId, ...(filterType === undefined ? {} : { filterType }) },
         state,
