@@ -108,6 +108,13 @@ describe(SyncStore.name, () => {
       previousResponse: inbox!.previousResponse,
       previousQuarantined: false,
     });
+    // The answer kept for a retry comes only with the key it was kept for, with the request kept or not.
+    for (const keep of [undefined, keptRequest(el('AirSync', 'Sync'))]) {
+      const retry = await store.hierarchyWithState(accountId, 'phone', 'inbox', keep, '{k}1');
+      expect(retry?.collection).toEqual(collection);
+      const next = await store.hierarchyWithState(accountId, 'phone', 'inbox', keep, '{k}2');
+      expect(next?.collection).toEqual({ ...collection, previousResponse: null });
+    }
 
     const held = [
       { collectionId: 'inbox', syncKey: '{k}2', emailState: '17', items: inbox!.items },

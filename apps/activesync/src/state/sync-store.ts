@@ -107,9 +107,17 @@ export class SyncStore {
      * statement: the upsert runs whether or not the device holds a hierarchy.
      */
     keep?: Buffer,
+    /**
+     * The SyncKey the request sent: the answer kept for a retry (`previousResponse`, as large as the
+     * last answer) is read only when it is that key's, null otherwise. Unset: read whatever key it is.
+     */
+    sentKey?: string,
   ): Promise<HeldHierarchyWithState | undefined> {
     const select = `SELECT f.quarantined, ARRAY(SELECT jsonb_object_keys(f.folders)) AS folder_ids,
-              s.sync_key, s.email_state, s.items, s.previous_key, s.previous_response, s.previous_quarantined
+              s.sync_key, s.email_state, s.items, s.previous_key,
+              CASE WHEN $4::text IS NULL OR s.previous_key = $4::text THEN s.previous_response END
+                AS previous_response,
+              s.previous_quarantined
          FROM activesync.folder_states f
          LEFT JOIN activesync.sync_states s
            ON s.account_id = f.account_id AND s.device_id = f.device_id AND s.collection_id = $3
@@ -127,8 +135,10 @@ export class SyncStore {
       this.dataSource,
       keep ? 'activesync.keep-request-hierarchy-with-state' : 'activesync.hierarchy-with-state',
       // A data-modifying WITH runs to completion whether or not the query reads it.
-      keep ? `WITH kept AS (${KEEP_SYNC_REQUEST.replace('$3', '$4')}) ${select}` : select,
-      keep ? [accountId, deviceId, collectionId, keep] : [accountId, deviceId, collectionId],
+      keep ? `WITH kept AS (${KEEP_SYNC_REQUEST.replace('$3', '$5')}) ${select}` : select,
+      keep
+        ? [accountId, deviceId, collectionId, sentKey ?? null, keep]
+        : [accountId, deviceId, collectionId, sentKey ?? null],
     );
     if (!row) return undefined;
     const held = { quarantined: row.quarantined, folderIds: new Set(row.folder_ids) };

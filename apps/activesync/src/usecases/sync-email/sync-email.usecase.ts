@@ -121,12 +121,14 @@ export class SyncEmail implements EasCommand {
     return this.lock.run(`${accountId}/${deviceId}`, async () => {
       // Whether the device holds a hierarchy, and its state of the first collection, in one read
       // under the device's lock; the request is kept as the device's last in the same statement.
+      // The answer kept for a retry is read only for a retry (the key it was kept for).
       const firstRequest = requests[0]!;
       const hierarchy = await this.store.hierarchyWithState(
         accountId,
         deviceId,
         firstRequest.collectionId,
         keep && keptRequest(keep),
+        firstRequest.syncKey,
       );
       if (!hierarchy) return requestStatus(SYNC_STATUS.FolderHierarchyChanged);
       // Its hierarchy is the quarantine view and it was allowed since (or the reverse): it
