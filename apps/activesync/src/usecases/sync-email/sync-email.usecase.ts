@@ -58,6 +58,16 @@ interface KnownState {
   changes?: EmailChanges;
 }
 
+/**
+ * One collection's answer; `encoded`: when it was kept for a retry (or is the one kept), that
+ * document (`Sync` > `Collections` > this collection) as WBXML, which a Sync of this collection
+ * alone answers with as it is.
+ */
+interface CollectionAnswer {
+  element: WbxmlElement;
+  encoded?: Buffer;
+}
+
 /** The folders of the account this Sync needs to know: by id, and which is the Inbox and the trash. */
 interface AccountFolders {
   byId: Map<string, MailFolder>;
@@ -158,7 +168,7 @@ export class SyncEmail implements EasCommand {
       const readStates = new Map<CollectionRequest, CollectionState | null>([
         [firstRequest, hierarchy.collection],
       ]);
-      const answers: WbxmlElement[] = [];
+      const answers: CollectionAnswer[] = [];
       for (const request of requests)
         answers.push(
           await this.collection(
@@ -171,7 +181,10 @@ export class SyncEmail implements EasCommand {
             readStates.get(request),
           ),
         );
-      return { body: el('AirSync', 'Sync', a('Collections', ...answers)) };
+      const body = el('AirSync', 'Sync', a('Collections', ...answers.map((answer) => answer.element)));
+      // One collection: the answer is the document kept for a retry (or replayed from it), encoded once.
+      const encoded = answers.length === 1 ? answers[0]!.encoded : undefined;
+      return encoded ? { body, encoded } : { body };
     });
   }
 
@@ -213,11 +226,17 @@ export class SyncEmail implements EasCommand {
     known: KnownState,
     /** Its state (null: none), when this Sync read it already (under the same lock). */
     readState?: CollectionState | null,
-  ): Promise<WbxmlElement> {
+  ): Promise<CollectionAnswer> {
     const { accountId, deviceId } = context.device;
     const { syncKey, collectionId, element } = request;
-    const status = (value: number, key = syncKey) =>
-      a('Collection', a('SyncKey', key), a('CollectionId', collectionId), a('Status', String(value)));
+    const status = (value: number, key = syncKey): CollectionAnswer => ({
+      element: a(
+        'Collection',
+        a('SyncKey', key),
+        a('CollectionId', collectionId),
+        a('Status', String(value)),
+      ),
+    });
     // A folder mailbox no longer has, or one outside the hierarchy the device holds (a user folder's
     // ServerId guessed or kept by a quarantined phone, which was shown the default folders only):
     // the device FolderSyncs first. Neither its state nor an answer kept for a retry is read, so
@@ -236,7 +255,7 @@ export class SyncEmail implements EasCommand {
       // Kept while the device held the whole hierarchy, and it holds the quarantine view now: that
       // answer may hold mail, so the key is unknown and the device starts the collection over.
       if (hierarchy.quarantined && !state.previousQuarantined) return status(SYNC_STATUS.InvalidSyncKey, '0');
-      return replayed(state.previousResponse);
+      return { element: replayed(state.previousResponse), encoded: state.previousResponse };
     }
     if (!state || state.syncKey !== syncKey) return status(SYNC_STATUS.InvalidSyncKey, '0');
 
@@ -330,16 +349,17 @@ export class SyncEmail implements EasCommand {
       more && a('MoreAvailable'),
       commands.length > 0 && a('Commands', ...commands),
     );
+    const response = encodeWbxml(el('AirSync', 'Sync', a('Collections', answer)));
     const advanced = await this.store.advanceSyncState(accountId, deviceId, collectionId, syncKey, {
       syncKey: nextKey,
       emailState: heldState,
       items: held,
-      response: encodeWbxml(el('AirSync', 'Sync', a('Collections', answer))),
+      response,
       quarantined: hierarchy.quarantined,
     });
     // Another request moved the collection first, or a FolderSync changed the view the answer was
     // built for (a quarantine): the answer is neither kept nor given, the device starts over.
-    return advanced ? answer : status(SYNC_STATUS.InvalidSyncKey, '0');
+    return advanced ? { element: answer, encoded: response } : status(SYNC_STATUS.InvalidSyncKey, '0');
   }
 
   /** How many changes a collection's answer holds at most: its WindowSize, else the Sync's, else 100. */
