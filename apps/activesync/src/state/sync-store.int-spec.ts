@@ -149,6 +149,51 @@ describe(SyncStore.name, () => {
     expect((await store.syncState(accountId, 'phone', 'inbox'))?.syncKey).toBe('{k}2');
   });
 
+  it('writes only what changed in what the device holds when told what it held, to the same result', async () => {
+    const accountId = randomUUID();
+    await holdInbox(accountId);
+    const read = { read: true, flagged: false };
+    const first = { m1: unread, m2: unread, m3: read };
+    const answer = { response: Buffer.from([1]), quarantined: false };
+    expect(
+      await store.advanceSyncState(accountId, 'phone', 'inbox', '{k}1', {
+        syncKey: '{k}2',
+        emailState: '3',
+        items: first,
+        ...answer,
+      }),
+    ).toBe(true);
+    // m1 read, m2 gone, m3 as it was, m4 new.
+    const second = { m4: unread, m1: read, m3: read };
+    expect(
+      await store.advanceSyncState(
+        accountId,
+        'phone',
+        'inbox',
+        '{k}2',
+        { syncKey: '{k}3', emailState: '4', items: second, ...answer },
+        first,
+      ),
+    ).toBe(true);
+    expect(await store.syncState(accountId, 'phone', 'inbox')).toMatchObject({
+      syncKey: '{k}3',
+      emailState: '4',
+      items: second,
+    });
+    // Not from the key it holds: nothing is applied.
+    expect(
+      await store.advanceSyncState(
+        accountId,
+        'phone',
+        'inbox',
+        '{k}2',
+        { syncKey: '{k}9', emailState: '5', items: {}, ...answer },
+        second,
+      ),
+    ).toBe(false);
+    expect((await store.syncState(accountId, 'phone', 'inbox'))?.items).toEqual(second);
+  });
+
   it('keeps no answer built for the whole hierarchy once a FolderSync moved the device to the quarantine view', async () => {
     const accountId = randomUUID();
     await holdInbox(accountId);

@@ -293,13 +293,21 @@ export class SyncStore {
       /** The answer was built for the quarantine view (`FolderState.quarantined` as the Sync read it). */
       quarantined: boolean;
     },
+    /**
+     * What the device held under `fromKey`, as the Sync read it: only the difference from it to
+     * `next.items` is sent and applied (`heldDelta`), not every message of the folder again.
+     * Unset: `next.items` is written whole.
+     */
+    heldBefore?: Readonly<Record<string, HeldItem>>,
   ): Promise<boolean> {
+    const delta = heldBefore ? heldDelta(heldBefore, next.items) : undefined;
     const moved = await preparedQuery<{ moved: number }>(
       this.dataSource,
       'activesync.advance-sync-state',
       `UPDATE activesync.sync_states
-          SET sync_key = $5, email_state = $6, items = $7, previous_key = $4, previous_response = $8,
-              previous_quarantined = $9
+          SET sync_key = $5, email_state = $6,
+              items = CASE WHEN $10::text[] IS NULL THEN $7::jsonb ELSE (items - $10::text[]) || $7::jsonb END,
+              previous_key = $4, previous_response = $8, previous_quarantined = $9
         WHERE account_id = $1 AND device_id = $2 AND collection_id = $3 AND sync_key = $4
           AND (SELECT f.quarantined FROM activesync.folder_states f
                 WHERE f.account_id = $1 AND f.device_id = $2) = $9
@@ -311,9 +319,10 @@ export class SyncStore {
         fromKey,
         next.syncKey,
         next.emailState,
-        JSON.stringify(next.items),
+        JSON.stringify(delta ? delta.set : next.items),
         next.response,
         next.quarantined,
+        delta ? delta.removed : null,
       ],
     );
     return moved.length > 0;
@@ -338,6 +347,25 @@ export class SyncStore {
   async dropSyncState(accountId: string, deviceId: string, collectionId: string): Promise<void> {
     await this.syncRepo.delete({ accountId, deviceId, collectionId });
   }
+}
+
+/**
+ * What changed from `before` to `after`: the ids no longer held, and the ids added or whose flags
+ * changed with their flags now. Applied as `(before - removed) || set`, it gives `after`.
+ */
+export function heldDelta(
+  before: Readonly<Record<string, HeldItem>>,
+  after: Readonly<Record<string, HeldItem>>,
+): { removed: string[]; set: Record<string, HeldItem> } {
+  const removed: string[] = [];
+  const set: Record<string, HeldItem> = {};
+  for (const id of Object.keys(before)) if (!Object.hasOwn(after, id)) removed.push(id);
+  for (const id of Object.keys(after)) {
+    const was = Object.hasOwn(before, id) ? before[id] : undefined;
+    const now = after[id]!;
+    if (!was || was.read !== now.read || was.flagged !== now.flagged) set[id] = now;
+  }
+  return { removed, set };
 }
 
 function heldCollectionOf(row: HeldCollectionRow): HeldCollection {

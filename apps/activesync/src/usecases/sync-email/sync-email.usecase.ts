@@ -350,13 +350,20 @@ export class SyncEmail implements EasCommand {
       commands.length > 0 && a('Commands', ...commands),
     );
     const response = encodeWbxml(el('AirSync', 'Sync', a('Collections', answer)));
-    const advanced = await this.store.advanceSyncState(accountId, deviceId, collectionId, syncKey, {
-      syncKey: nextKey,
-      emailState: heldState,
-      items: held,
-      response,
-      quarantined: hierarchy.quarantined,
-    });
+    const advanced = await this.store.advanceSyncState(
+      accountId,
+      deviceId,
+      collectionId,
+      syncKey,
+      {
+        syncKey: nextKey,
+        emailState: heldState,
+        items: held,
+        response,
+        quarantined: hierarchy.quarantined,
+      },
+      state.items,
+    );
     // Another request moved the collection first, or a FolderSync changed the view the answer was
     // built for (a quarantine): the answer is neither kept nor given, the device starts over.
     return advanced ? { element: answer, encoded: response } : status(SYNC_STATUS.InvalidSyncKey, '0');
