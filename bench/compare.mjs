@@ -79,6 +79,16 @@ const METRICS = {
   ingest_stored_msgs_per_s: (r) => r.ingest_msgs_per_s,
   ingest_accepted_msgs_per_s: (r) => r.ingest_accepted_msgs_per_s,
   ingest_cpu_ms_per_message: (r) => ingestCpuMsPerMessage(r),
+  // EAS Direct Push (--only eas): Ping answer latency, CPU per message (all, and the three that
+  // use most of it) and the gateway's requests and JMAP method calls to mailbox per message.
+  eas_push_p50_ms: (r) => r.eas_push_latency_ms?.p50,
+  eas_push_p99_ms: (r) => r.eas_push_latency_ms?.p99,
+  eas_cpu_ms_per_message: (r) => r.details?.eas?.cpu_ms_per_message?.total,
+  eas_activesync_cpu_ms_per_message: (r) => r.details?.eas?.cpu_ms_per_message?.activesync,
+  eas_mailbox_cpu_ms_per_message: (r) => r.details?.eas?.cpu_ms_per_message?.mailbox,
+  eas_postgres_cpu_ms_per_message: (r) => r.details?.eas?.cpu_ms_per_message?.['postgres (bench db)'],
+  eas_mailbox_requests_per_message: (r) => r.details?.eas?.mailboxRequestsPerMessage,
+  eas_mailbox_calls_per_message: (r) => r.details?.eas?.mailboxMethodCallsPerMessage,
 };
 
 // Older revisions' results carry no cpu_ms_per_message: both sides are read the same way, from the

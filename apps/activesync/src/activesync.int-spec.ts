@@ -18,6 +18,7 @@ import {
   syncCollectionOf,
   type EasResponse,
 } from '@pushmail/testing';
+import { DataSource } from 'typeorm';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { SyncStore } from './state/sync-store.js';
 import { gatewayPerSuite } from './testing/gateway-harness.js';
@@ -1924,6 +1925,32 @@ describe('activesync gateway', () => {
       expect(childText(collectionOf(repeated.body), 'Status')).toBe('1');
       expect(childText(collectionOf(repeated.body), 'SyncKey')).not.toBe(key);
       expect(subjectsOf(repeated.body)).toEqual(['again']);
+    });
+
+    it('writes the kept request only when more than its keys changed', async () => {
+      const { account, client, inbox, key } = await syncedPhone();
+      const dataSource = gateway.app!.get(DataSource);
+      const version = async () =>
+        (
+          (await dataSource.query(
+            `SELECT xmin::text AS version FROM activesync.sync_requests WHERE account_id = $1`,
+            [account.accountId],
+          )) as Array<{ version: string }>
+        )[0]?.version;
+      const kept = await version();
+      expect(kept).toBeDefined();
+      deliverPlain(account, 'moved', 'x');
+      const moved = await sync(client, inbox, key);
+      expect(subjectsOf(moved.body)).toEqual(['moved']);
+      expect(await version()).toBe(kept);
+      await sync(
+        client,
+        inbox,
+        childText(collectionOf(moved.body), 'SyncKey')!,
+        [],
+        [el('AirSync', 'WindowSize', '7')],
+      );
+      expect(await version()).not.toBe(kept);
     });
 
     it('takes the collections a Partial Sync leaves out at the keys the phone holds now, not at the keys of the last request', async () => {

@@ -257,7 +257,7 @@ export class ActiveSyncController {
     response.setHeader('MS-Server-ActiveSync', SERVER_VERSION);
     response.setHeader('Cache-Control', 'private');
     if ('body' in reply) {
-      const bytes = encodeWbxml(reply.body);
+      const bytes = reply.encoded ?? encodeWbxml(reply.body);
       response.statusCode = 200;
       response.setHeader('Content-Type', WBXML_TYPE);
       response.setHeader('Content-Length', bytes.length);

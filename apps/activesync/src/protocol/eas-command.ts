@@ -31,7 +31,8 @@ export interface EasCommandContext {
  * (GetAttachment), or an HTTP status without one.
  */
 export type EasReply =
-  | { body: WbxmlElement }
+  /** `encoded`: the body's WBXML, when the command has it already (it is sent as it is). */
+  | { body: WbxmlElement; encoded?: Uint8Array }
   | { empty: true }
   | { stream: ReadableStream<Uint8Array>; contentType: string; length?: number }
   | { http: number; detail: string; headers?: Record<string, string> };

@@ -108,6 +108,13 @@ describe(SyncStore.name, () => {
       previousResponse: inbox!.previousResponse,
       previousQuarantined: false,
     });
+    // The answer kept for a retry comes only with the key it was kept for, with the request kept or not.
+    for (const keep of [undefined, keptRequest(el('AirSync', 'Sync'))]) {
+      const retry = await store.hierarchyWithState(accountId, 'phone', 'inbox', keep, '{k}1');
+      expect(retry?.collection).toEqual(collection);
+      const next = await store.hierarchyWithState(accountId, 'phone', 'inbox', keep, '{k}2');
+      expect(next?.collection).toEqual({ ...collection, previousResponse: null });
+    }
 
     const held = [
       { collectionId: 'inbox', syncKey: '{k}2', emailState: '17', items: inbox!.items },
@@ -140,6 +147,51 @@ describe(SyncStore.name, () => {
     ).toBe(false);
     expect(await store.advanceSyncState(accountId, 'tablet', 'inbox', '{k}2', next)).toBe(false);
     expect((await store.syncState(accountId, 'phone', 'inbox'))?.syncKey).toBe('{k}2');
+  });
+
+  it('writes only what changed in what the device holds when told what it held, to the same result', async () => {
+    const accountId = randomUUID();
+    await holdInbox(accountId);
+    const read = { read: true, flagged: false };
+    const first = { m1: unread, m2: unread, m3: read };
+    const answer = { response: Buffer.from([1]), quarantined: false };
+    expect(
+      await store.advanceSyncState(accountId, 'phone', 'inbox', '{k}1', {
+        syncKey: '{k}2',
+        emailState: '3',
+        items: first,
+        ...answer,
+      }),
+    ).toBe(true);
+    // m1 read, m2 gone, m3 as it was, m4 new.
+    const second = { m4: unread, m1: read, m3: read };
+    expect(
+      await store.advanceSyncState(
+        accountId,
+        'phone',
+        'inbox',
+        '{k}2',
+        { syncKey: '{k}3', emailState: '4', items: second, ...answer },
+        first,
+      ),
+    ).toBe(true);
+    expect(await store.syncState(accountId, 'phone', 'inbox')).toMatchObject({
+      syncKey: '{k}3',
+      emailState: '4',
+      items: second,
+    });
+    // Not from the key it holds: nothing is applied.
+    expect(
+      await store.advanceSyncState(
+        accountId,
+        'phone',
+        'inbox',
+        '{k}2',
+        { syncKey: '{k}9', emailState: '5', items: {}, ...answer },
+        second,
+      ),
+    ).toBe(false);
+    expect((await store.syncState(accountId, 'phone', 'inbox'))?.items).toEqual(second);
   });
 
   it('keeps no answer built for the whole hierarchy once a FolderSync moved the device to the quarantine view', async () => {

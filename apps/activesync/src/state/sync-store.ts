@@ -107,9 +107,17 @@ export class SyncStore {
      * statement: the upsert runs whether or not the device holds a hierarchy.
      */
     keep?: Buffer,
+    /**
+     * The SyncKey the request sent: the answer kept for a retry (`previousResponse`, as large as the
+     * last answer) is read only when it is that key's, null otherwise. Unset: read whatever key it is.
+     */
+    sentKey?: string,
   ): Promise<HeldHierarchyWithState | undefined> {
     const select = `SELECT f.quarantined, ARRAY(SELECT jsonb_object_keys(f.folders)) AS folder_ids,
-              s.sync_key, s.email_state, s.items, s.previous_key, s.previous_response, s.previous_quarantined
+              s.sync_key, s.email_state, s.items, s.previous_key,
+              CASE WHEN $4::text IS NULL OR s.previous_key = $4::text THEN s.previous_response END
+                AS previous_response,
+              s.previous_quarantined
          FROM activesync.folder_states f
          LEFT JOIN activesync.sync_states s
            ON s.account_id = f.account_id AND s.device_id = f.device_id AND s.collection_id = $3
@@ -127,8 +135,10 @@ export class SyncStore {
       this.dataSource,
       keep ? 'activesync.keep-request-hierarchy-with-state' : 'activesync.hierarchy-with-state',
       // A data-modifying WITH runs to completion whether or not the query reads it.
-      keep ? `WITH kept AS (${KEEP_SYNC_REQUEST.replace('$3', '$4')}) ${select}` : select,
-      keep ? [accountId, deviceId, collectionId, keep] : [accountId, deviceId, collectionId],
+      keep ? `WITH kept AS (${KEEP_SYNC_REQUEST.replace('$3', '$5')}) ${select}` : select,
+      keep
+        ? [accountId, deviceId, collectionId, sentKey ?? null, keep]
+        : [accountId, deviceId, collectionId, sentKey ?? null],
     );
     if (!row) return undefined;
     const held = { quarantined: row.quarantined, folderIds: new Set(row.folder_ids) };
@@ -283,13 +293,21 @@ export class SyncStore {
       /** The answer was built for the quarantine view (`FolderState.quarantined` as the Sync read it). */
       quarantined: boolean;
     },
+    /**
+     * What the device held under `fromKey`, as the Sync read it: only the difference from it to
+     * `next.items` is sent and applied (`heldDelta`), not every message of the folder again.
+     * Unset: `next.items` is written whole.
+     */
+    heldBefore?: Readonly<Record<string, HeldItem>>,
   ): Promise<boolean> {
+    const delta = heldBefore ? heldDelta(heldBefore, next.items) : undefined;
     const moved = await preparedQuery<{ moved: number }>(
       this.dataSource,
       'activesync.advance-sync-state',
       `UPDATE activesync.sync_states
-          SET sync_key = $5, email_state = $6, items = $7, previous_key = $4, previous_response = $8,
-              previous_quarantined = $9
+          SET sync_key = $5, email_state = $6,
+              items = CASE WHEN $10::text[] IS NULL THEN $7::jsonb ELSE (items - $10::text[]) || $7::jsonb END,
+              previous_key = $4, previous_response = $8, previous_quarantined = $9
         WHERE account_id = $1 AND device_id = $2 AND collection_id = $3 AND sync_key = $4
           AND (SELECT f.quarantined FROM activesync.folder_states f
                 WHERE f.account_id = $1 AND f.device_id = $2) = $9
@@ -301,9 +319,10 @@ export class SyncStore {
         fromKey,
         next.syncKey,
         next.emailState,
-        JSON.stringify(next.items),
+        JSON.stringify(delta ? delta.set : next.items),
         next.response,
         next.quarantined,
+        delta ? delta.removed : null,
       ],
     );
     return moved.length > 0;
@@ -328,6 +347,25 @@ export class SyncStore {
   async dropSyncState(accountId: string, deviceId: string, collectionId: string): Promise<void> {
     await this.syncRepo.delete({ accountId, deviceId, collectionId });
   }
+}
+
+/**
+ * What changed from `before` to `after`: the ids no longer held, and the ids added or whose flags
+ * changed with their flags now. Applied as `(before - removed) || set`, it gives `after`.
+ */
+export function heldDelta(
+  before: Readonly<Record<string, HeldItem>>,
+  after: Readonly<Record<string, HeldItem>>,
+): { removed: string[]; set: Record<string, HeldItem> } {
+  const removed: string[] = [];
+  const set: Record<string, HeldItem> = {};
+  for (const id of Object.keys(before)) if (!Object.hasOwn(after, id)) removed.push(id);
+  for (const id of Object.keys(after)) {
+    const was = Object.hasOwn(before, id) ? before[id] : undefined;
+    const now = after[id]!;
+    if (!was || was.read !== now.read || was.flagged !== now.flagged) set[id] = now;
+  }
+  return { removed, set };
 }
 
 function heldCollectionOf(row: HeldCollectionRow): HeldCollection {

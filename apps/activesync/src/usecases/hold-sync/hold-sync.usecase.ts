@@ -13,7 +13,7 @@ import {
 import { hierarchyOutOfDate } from '../../sync/folder-view.js';
 import { requestStatus, SyncEmail } from '../sync-email/sync-email.usecase.js';
 import { LastSyncRequests } from './last-sync-requests.js';
-import { collectionsOf, holdOf, mergedRequest, repeatedRequest, withoutCommands } from './sync-request.js';
+import { collectionsOf, holdOf, keptFormOf, mergedRequest, repeatedRequest } from './sync-request.js';
 
 /**
  * Sync as a phone speaks it around the collection work that SyncEmail does: an empty Sync repeats
@@ -64,7 +64,7 @@ export class HoldSync implements EasCommand {
       return hold.invalid === 'both'
         ? requestStatus(SYNC_STATUS.ProtocolError)
         : requestStatus(SYNC_STATUS.InvalidWaitOrHeartbeat, hold.limit);
-    const keep = collectionsOf(request).length > 0 ? withoutCommands(request) : undefined;
+    const keep = collectionsOf(request).length > 0 ? keptFormOf(request) : undefined;
     // Answered now: the request is kept in the statement of the Sync's first read.
     if (!hold.hold) return this.sync.execute({ ...context, body: request }, keep);
     if (keep) await this.requests.save(accountId, deviceId, keep);

@@ -5,8 +5,8 @@ import { LastSyncRequest } from './last-sync-request.entity.js';
 
 /**
  * The upsert that keeps a device's last Sync request ($1 account, $2 device, $3 the request's
- * WBXML). Most Syncs repeat the one before (same collections, same keys when nothing changed):
- * those write nothing, so a busy phone does not leave a dead row version per request. Safe across
+ * WBXML). Most Syncs repeat the one before (same collections and options; the keys
+ * the device had synced at are not kept, `keptFormOf`): those write nothing, so a busy phone does not leave a dead row version per request. Safe across
  * replicas: the comparison is the database's. `SyncStore.hierarchyWithState` runs it too, in the
  * statement of a Sync's first read.
  */

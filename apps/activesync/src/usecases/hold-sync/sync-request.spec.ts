@@ -1,6 +1,14 @@
 import { child, childText, children, el, type WbxmlElement } from '@pushmail/activesync';
 import { describe, expect, it } from 'vitest';
-import { collectionsOf, holdOf, mergedRequest, repeatedRequest, withoutCommands } from './sync-request.js';
+import {
+  collectionsOf,
+  holdOf,
+  KEPT_SYNC_KEY,
+  keptFormOf,
+  mergedRequest,
+  repeatedRequest,
+  withoutCommands,
+} from './sync-request.js';
 
 const collection = (id: string, key: string, ...rest: WbxmlElement[]) =>
   el('AirSync', 'Collection', el('AirSync', 'SyncKey', key), el('AirSync', 'CollectionId', id), ...rest);
@@ -22,6 +30,36 @@ describe('Sync request kept between requests', () => {
     expect(child(only!, 'Commands')).toBeUndefined();
     expect(child(only!, 'Options')).toEqual(options);
     expect(childText(kept, 'WindowSize')).toBe('25');
+  });
+
+  it('keeps a request without the keys the phone had synced at, so that a Sync that only moved them keeps the same', () => {
+    const options = el('AirSync', 'Options', el('AirSync', 'FilterType', '3'));
+    const commands = el('AirSync', 'Commands', el('AirSync', 'Fetch', el('AirSync', 'ServerId', 'm1')));
+    const at = (inboxKey: string, ...rest: WbxmlElement[]) =>
+      sync(
+        [collection('inbox', inboxKey, options, ...rest), collection('sent', '0')],
+        el('AirSync', 'WindowSize', '5'),
+      );
+    const kept = keptFormOf(at('{k}1', commands));
+    expect(kept).toEqual(keptFormOf(at('{k}2')));
+    expect(keys(kept)).toEqual({ inbox: KEPT_SYNC_KEY, sent: '0' });
+    expect(child(collectionsOf(kept)[0]!, 'Commands')).toBeUndefined();
+    expect(child(collectionsOf(kept)[0]!, 'Options')).toEqual(options);
+    expect(childText(kept, 'WindowSize')).toBe('5');
+    expect(keptFormOf(at('{k}1'))).not.toEqual(keptFormOf(sync([collection('inbox', '{k}1', options)])));
+    // Repeated, it is the request at the keys the phone holds now.
+    const now = new Map([
+      ['inbox', '{k}3'],
+      ['sent', '{s}1'],
+    ]);
+    expect(repeatedRequest(kept, (id) => now.get(id))).toEqual(
+      withoutCommands(
+        sync(
+          [collection('inbox', '{k}3', options), collection('sent', '{s}1')],
+          el('AirSync', 'WindowSize', '5'),
+        ),
+      ),
+    );
   });
 
   it('repeats the last request at the keys the phone holds now, leaving a collection it holds none for as it was', () => {

@@ -47,6 +47,28 @@ export function withoutCommands(request: WbxmlElement): WbxmlElement {
   );
 }
 
+/**
+ * The SyncKey a kept request holds for a collection the device had synced (any key but 0): an empty
+ * or Partial Sync is repeated at the key the device holds now (`repeatedRequest`), so the key it
+ * sent is not kept, and a Sync that moved the key writes nothing when the rest is the same. A
+ * collection the device holds no key for by then (its folder gone or the hierarchy synced afresh)
+ * is answered Status 3 or 12 under this key as under any other it was given.
+ */
+export const KEPT_SYNC_KEY = 'kept';
+
+/**
+ * What is kept of a request (`LastSyncRequests`): everything but the device's changes, which are
+ * applied once, and with each key the device had synced at replaced by `KEPT_SYNC_KEY`.
+ */
+export function keptFormOf(request: WbxmlElement): WbxmlElement {
+  return withEachCollection(withoutCommands(request), (collection) => {
+    const key = childText(collection, 'SyncKey', 'AirSync');
+    return collection.tag === 'Collection' && key !== undefined && key !== '0'
+      ? withKey(collection, KEPT_SYNC_KEY)
+      : collection;
+  });
+}
+
 /** A collection with its SyncKey replaced. */
 function withKey(collection: WbxmlElement, syncKey: string): WbxmlElement {
   return {

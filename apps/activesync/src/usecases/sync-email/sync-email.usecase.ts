@@ -58,6 +58,16 @@ interface KnownState {
   changes?: EmailChanges;
 }
 
+/**
+ * One collection's answer; `encoded`: when it was kept for a retry (or is the one kept), that
+ * document (`Sync` > `Collections` > this collection) as WBXML, which a Sync of this collection
+ * alone answers with as it is.
+ */
+interface CollectionAnswer {
+  element: WbxmlElement;
+  encoded?: Buffer;
+}
+
 /** The folders of the account this Sync needs to know: by id, and which is the Inbox and the trash. */
 interface AccountFolders {
   byId: Map<string, MailFolder>;
@@ -121,12 +131,14 @@ export class SyncEmail implements EasCommand {
     return this.lock.run(`${accountId}/${deviceId}`, async () => {
       // Whether the device holds a hierarchy, and its state of the first collection, in one read
       // under the device's lock; the request is kept as the device's last in the same statement.
+      // The answer kept for a retry is read only for a retry (the key it was kept for).
       const firstRequest = requests[0]!;
       const hierarchy = await this.store.hierarchyWithState(
         accountId,
         deviceId,
         firstRequest.collectionId,
         keep && keptRequest(keep),
+        firstRequest.syncKey,
       );
       if (!hierarchy) return requestStatus(SYNC_STATUS.FolderHierarchyChanged);
       // Its hierarchy is the quarantine view and it was allowed since (or the reverse): it
@@ -156,7 +168,7 @@ export class SyncEmail implements EasCommand {
       const readStates = new Map<CollectionRequest, CollectionState | null>([
         [firstRequest, hierarchy.collection],
       ]);
-      const answers: WbxmlElement[] = [];
+      const answers: CollectionAnswer[] = [];
       for (const request of requests)
         answers.push(
           await this.collection(
@@ -169,7 +181,10 @@ export class SyncEmail implements EasCommand {
             readStates.get(request),
           ),
         );
-      return { body: el('AirSync', 'Sync', a('Collections', ...answers)) };
+      const body = el('AirSync', 'Sync', a('Collections', ...answers.map((answer) => answer.element)));
+      // One collection: the answer is the document kept for a retry (or replayed from it), encoded once.
+      const encoded = answers.length === 1 ? answers[0]!.encoded : undefined;
+      return encoded ? { body, encoded } : { body };
     });
   }
 
@@ -211,11 +226,17 @@ export class SyncEmail implements EasCommand {
     known: KnownState,
     /** Its state (null: none), when this Sync read it already (under the same lock). */
     readState?: CollectionState | null,
-  ): Promise<WbxmlElement> {
+  ): Promise<CollectionAnswer> {
     const { accountId, deviceId } = context.device;
     const { syncKey, collectionId, element } = request;
-    const status = (value: number, key = syncKey) =>
-      a('Collection', a('SyncKey', key), a('CollectionId', collectionId), a('Status', String(value)));
+    const status = (value: number, key = syncKey): CollectionAnswer => ({
+      element: a(
+        'Collection',
+        a('SyncKey', key),
+        a('CollectionId', collectionId),
+        a('Status', String(value)),
+      ),
+    });
     // A folder mailbox no longer has, or one outside the hierarchy the device holds (a user folder's
     // ServerId guessed or kept by a quarantined phone, which was shown the default folders only):
     // the device FolderSyncs first. Neither its state nor an answer kept for a retry is read, so
@@ -234,7 +255,7 @@ export class SyncEmail implements EasCommand {
       // Kept while the device held the whole hierarchy, and it holds the quarantine view now: that
       // answer may hold mail, so the key is unknown and the device starts the collection over.
       if (hierarchy.quarantined && !state.previousQuarantined) return status(SYNC_STATUS.InvalidSyncKey, '0');
-      return replayed(state.previousResponse);
+      return { element: replayed(state.previousResponse), encoded: state.previousResponse };
     }
     if (!state || state.syncKey !== syncKey) return status(SYNC_STATUS.InvalidSyncKey, '0');
 
@@ -328,16 +349,24 @@ export class SyncEmail implements EasCommand {
       more && a('MoreAvailable'),
       commands.length > 0 && a('Commands', ...commands),
     );
-    const advanced = await this.store.advanceSyncState(accountId, deviceId, collectionId, syncKey, {
-      syncKey: nextKey,
-      emailState: heldState,
-      items: held,
-      response: encodeWbxml(el('AirSync', 'Sync', a('Collections', answer))),
-      quarantined: hierarchy.quarantined,
-    });
+    const response = encodeWbxml(el('AirSync', 'Sync', a('Collections', answer)));
+    const advanced = await this.store.advanceSyncState(
+      accountId,
+      deviceId,
+      collectionId,
+      syncKey,
+      {
+        syncKey: nextKey,
+        emailState: heldState,
+        items: held,
+        response,
+        quarantined: hierarchy.quarantined,
+      },
+      state.items,
+    );
     // Another request moved the collection first, or a FolderSync changed the view the answer was
     // built for (a quarantine): the answer is neither kept nor given, the device starts over.
-    return advanced ? answer : status(SYNC_STATUS.InvalidSyncKey, '0');
+    return advanced ? { element: answer, encoded: response } : status(SYNC_STATUS.InvalidSyncKey, '0');
   }
 
   /** How many changes a collection's answer holds at most: its WindowSize, else the Sync's, else 100. */
