@@ -46,6 +46,17 @@ describe(OutcomeRecorder.name, () => {
         [submissionId],
       )
     ).rows.map((row) => row.event_id);
+  /** One held submission to `count` recipients (`rcpt-00@…` on), with a delivered outcome for each. */
+  const queuedWithOutcomes = async (count: number) => {
+    const submissionId = await queueDirectly(
+      db,
+      sender,
+      accountId,
+      Array.from({ length: count }, (_, index) => `rcpt-${String(index).padStart(2, '0')}@x.example`),
+      { heldForMs: 60_000 },
+    );
+    return { submissionId, outcomes: await outcomesOf(submissionId, count) };
+  };
   const outcomesOf = async (submissionId: string, count: number) => {
     const recipients = Array.from(
       { length: count },
@@ -96,14 +107,7 @@ describe(OutcomeRecorder.name, () => {
 
   it('records outcomes handed over together, each with its events in order, on its own connections', async () => {
     const count = OUTCOME_CONNECTIONS * 4;
-    const submissionId = await queueDirectly(
-      db,
-      sender,
-      accountId,
-      Array.from({ length: count }, (_, index) => `rcpt-${String(index).padStart(2, '0')}@x.example`),
-      { heldForMs: 60_000 },
-    );
-    const outcomes = await outcomesOf(submissionId, count);
+    const { submissionId, outcomes } = await queuedWithOutcomes(count);
     const before = (await metrics.outcomeRecordSeconds.get()).values.find(
       (value) => value.metricName?.endsWith('_count') && value.labels.part === 'window',
     );
@@ -141,14 +145,7 @@ describe(OutcomeRecorder.name, () => {
 
   it('records the outcomes handed over in one turn of the event loop in one statement', async () => {
     const count = 10;
-    const submissionId = await queueDirectly(
-      db,
-      sender,
-      accountId,
-      Array.from({ length: count }, (_, index) => `rcpt-${String(index).padStart(2, '0')}@x.example`),
-      { heldForMs: 60_000 },
-    );
-    const outcomes = await outcomesOf(submissionId, count);
+    const { submissionId, outcomes } = await queuedWithOutcomes(count);
     // A burst of 250s read together: not one alone on each connection and the rest a round trip later.
     await Promise.all(outcomes.map((outcome) => recorder.record(outcome)));
     const transactions = await db.query<{ count: number }>(
