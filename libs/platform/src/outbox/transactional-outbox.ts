@@ -99,6 +99,14 @@ export abstract class TransactionalOutbox implements OnApplicationBootstrap, OnM
     return published;
   }
 
+  /**
+   * Rows were written: the sweep runs now instead of at its next tick, or once more as soon as the
+   * sweep in progress ends (nudges meanwhile make one more sweep, not one each).
+   */
+  publishSoon(): void {
+    this.sweeping.nudge();
+  }
+
   /** Publishes the oldest batch of the rows the sweep may take; returns how many it published. */
   async flush(): Promise<number> {
     return this.publishBatch(this.options.sweep.ready ?? 'TRUE', []);

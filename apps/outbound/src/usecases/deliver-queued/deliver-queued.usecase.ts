@@ -64,8 +64,8 @@ export class DeliverQueuedUseCase {
   /**
    * Claims up to `limit` due deliveries and starts an attempt at each; answers the attempts, each of
    * which settles (never rejects) once its outcome is recorded or, after an unexpected failure, left
-   * to its lease. Publishing the outcomes' events is the caller's (`Outbox.flush`), so that one
-   * flush can serve several attempts that end together.
+   * to its lease. Publishing the outcomes' events is the caller's (`Outbox.publishSoon`), so that one
+   * sweep can serve several attempts that end together.
    */
   async startDue(limit: number): Promise<Array<Promise<void>>> {
     const claimed: ClaimedDelivery[] = await this.dataSource.query(

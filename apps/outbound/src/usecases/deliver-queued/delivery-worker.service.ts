@@ -19,9 +19,6 @@ import { SmtpSender } from './smtp-sender.js';
 @Injectable()
 export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly claiming: PeriodicTask;
-  /** The outcomes' events, published as attempts end: one flush at a time, one more if attempts ended meanwhile. */
-  private publishing: Promise<void> | undefined;
-  private publishAgain = false;
   private readonly inFlight = new Set<Promise<void>>();
   /** The last claim filled every free slot: more may be due once a slot frees. */
   private moreDue = false;
@@ -57,54 +54,27 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     await this.claiming.stop();
     await Promise.all(this.inFlight);
-    await this.publishing;
     this.smtp.close();
   }
 
   private async fillSlots(): Promise<void> {
     await this.accounts.caughtUp;
     await this.dkim.loaded;
-    for (;;) {
-      const free = this.config.DELIVERY_CONCURRENCY - this.inFlight.size;
-      if (free <= 0) {
-        this.moreDue = true;
-        return;
-      }
+    const free = this.config.DELIVERY_CONCURRENCY - this.inFlight.size;
+    if (free > 0) {
       const attempts = await this.deliver.startDue(free);
       for (const attempt of attempts) this.track(attempt);
       this.moreDue = attempts.length === free;
-      if (!this.moreDue) return;
-    }
+    } else this.moreDue = true;
   }
 
   private track(attempt: Promise<void>): void {
     const tracked: Promise<void> = attempt.finally(() => {
       this.inFlight.delete(tracked);
-      this.publishOutcomes();
+      // The outcome's events, published now rather than at the outbox's next sweep.
+      this.outbox.publishSoon();
       if (this.moreDue) this.claiming.nudge();
     });
     this.inFlight.add(tracked);
-  }
-
-  /** Whatever a flush leaves (or fails to publish), the outbox's own sweep publishes. */
-  private publishOutcomes(): void {
-    if (this.publishing) {
-      this.publishAgain = true;
-      return;
-    }
-    this.publishing = this.outbox
-      .flush()
-      .then(
-        () => undefined,
-        (error: unknown) =>
-          this.logger.warn({ err: error }, 'publishing delivery outcomes failed; the outbox sweep retries'),
-      )
-      .finally(() => {
-        this.publishing = undefined;
-        if (this.publishAgain) {
-          this.publishAgain = false;
-          this.publishOutcomes();
-        }
-      });
   }
 }

@@ -60,7 +60,7 @@ const RECORD_OUTCOMES = `
  * handed over in that turn, on a connection of the recorder's own (never queued behind a claim, a
  * lease renewal, the outbox or a scrape). When both connections are busy, the outcomes that arrive
  * meanwhile go together in the next statement as soon as one is free: no timer, no waiting for
- * other deliveries of the batch. An outcome's promise settles when its statement committed (or
+ * the other attempts in flight. An outcome's promise settles when its statement committed (or
  * failed: the lease then brings the delivery back).
  */
 @Injectable()
@@ -112,7 +112,7 @@ export class OutcomeRecorder implements OnApplicationBootstrap, OnApplicationShu
   /**
    * Writes what waits once the replies read in this turn of the event loop have all been handed
    * over (`setImmediate` runs right after the poll phase that read them): a burst of `250`s, as
-   * a claimed batch answered together gives, goes in one statement instead of one alone on each
+   * attempts that end together give, goes in one statement instead of one alone on each
    * connection and the rest behind them, a statement's round trip later.
    */
   private writeSoon(): void {
