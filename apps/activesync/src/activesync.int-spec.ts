@@ -1892,6 +1892,38 @@ describe('activesync gateway', () => {
       ]);
     });
 
+    it('answers a Ping woken by a delivery to its folder from the announcement, asking mailbox nothing', async () => {
+      const { account, client, inbox } = await syncedPhone();
+      const parked = ping(client, 300, [inbox]);
+      await expectEventually(async () =>
+        expect(await (await fetch(`${baseUrl}/metrics`)).text()).toMatch(
+          /pushmail_activesync_parked_pings [1-9]/,
+        ),
+      );
+      const since = mailbox.requests.length;
+      deliverPlain(account, 'new');
+      await producer.publish(mailboxChangedTopic, [
+        {
+          eventId: randomUUID(),
+          accountId: account.accountId,
+          state: mailbox.state(account.accountId),
+          changed: { Email: mailbox.state(account.accountId) },
+          cause: 'delivery',
+          createdEmailIds: [],
+          createdInMailboxIds: [inbox],
+          occurredAt: new Date().toISOString(),
+        },
+      ]);
+      const answer = await parked;
+      expect(statusOf(answer.body)).toBe('2');
+      expect(children(child(answer.body!, 'Folders')!, 'Folder').map((folder) => textOf(folder))).toEqual([
+        inbox,
+      ]);
+      expect(
+        mailbox.requests.slice(since).filter((request) => request.accountId === account.accountId),
+      ).toEqual([]);
+    });
+
     it('answers a heartbeat out of bounds Status 5 with the bound, and an empty Ping reuses the last folders', async () => {
       const { account, client, inbox } = await syncedPhone();
       const low = await ping(client, 0, [inbox]);

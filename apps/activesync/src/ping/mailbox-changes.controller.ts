@@ -59,10 +59,16 @@ export class MailboxChangesController {
       // The batch is in offset order, and an account's changes in order of their states: the last
       // event decides. One that moved only Mailbox leaves the Email state to be asked for.
       const emailState = event.changed.Email;
+      // Folders any delivery of the batch filed mail in: each gained mail, whatever came after.
+      const createdIn =
+        event.createdInMailboxIds && event.createdInMailboxIds.length > 0
+          ? [...new Set([...(known.createdIn ?? []), ...event.createdInMailboxIds])]
+          : known.createdIn;
       accounts.set(event.accountId, {
         ...(earliest !== undefined ? { acceptedAt: earliest } : {}),
         ...(traceHeaders ? { traceHeaders } : {}),
         ...(emailState !== undefined ? { emailState } : {}),
+        ...(createdIn ? { createdIn } : {}),
       });
     }
     for (const [accountId, change] of accounts) this.pings.mailChanged(accountId, change);

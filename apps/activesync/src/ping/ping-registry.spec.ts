@@ -11,7 +11,7 @@ const park = (
   registry: PingRegistry,
   options: {
     deviceId?: string;
-    check?: (emailState?: string) => Promise<string[]>;
+    check?: (emailState?: string, createdIn?: readonly string[]) => Promise<string[]>;
     heartbeatMs?: number;
     signal?: AbortSignal;
     standing?: string;
@@ -118,6 +118,30 @@ describe(PingRegistry.name, () => {
     registry.mailChanged('acc', { emailState: '42' });
     await expect(ping).resolves.toEqual({ reason: 'changed', folders: ['inbox'] });
     expect(seen).toEqual(['41', undefined, '42']);
+  });
+
+  it('hands its check every folder deliveries filed mail in since its last look, and only those', async () => {
+    const registry = setUp();
+    const seen: Array<readonly string[] | undefined> = [];
+    let release: () => void = () => undefined;
+    let answer: string[] = [];
+    const ping = park(registry, {
+      check: async (_emailState, createdIn) => {
+        seen.push(createdIn);
+        // The first look is slow: two changes arrive while it runs and are folded for the next.
+        if (seen.length === 1) await new Promise<void>((done) => (release = done));
+        return answer;
+      },
+    });
+    registry.mailChanged('acc', { emailState: '41', createdIn: ['inbox'] });
+    registry.mailChanged('acc', { emailState: '42', createdIn: ['inbox', 'lists'] });
+    registry.mailChanged('acc', { emailState: '43' });
+    release();
+    await expect.poll(() => seen.length).toBe(2);
+    answer = ['inbox'];
+    registry.mailChanged('acc', { emailState: '44' });
+    await expect(ping).resolves.toEqual({ reason: 'changed', folders: ['inbox'] });
+    expect(seen).toEqual([['inbox'], ['inbox', 'lists'], undefined]);
   });
 
   it('hands the trace context of the change that woke a Ping to its answer', async () => {

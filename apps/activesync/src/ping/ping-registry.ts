@@ -12,9 +12,10 @@ export type PingEnd =
 
 /**
  * Asks whether any of the parked Ping's folders changed; the folders that did. `emailState` is the
- * account's Email state as the change that woke it announced (a JMAP StateChange's), when it did.
+ * account's Email state as the change that woke it announced (a JMAP StateChange's), when it did;
+ * `createdIn`, the folders its deliveries filed new mail in, when every change folded into it said.
  */
-export type ChangeCheck = (emailState?: string) => Promise<string[]>;
+export type ChangeCheck = (emailState?: string, createdIn?: readonly string[]) => Promise<string[]>;
 
 /** What a change of an account's mail tells its parked Pings. */
 export interface MailChange {
@@ -24,6 +25,11 @@ export interface MailChange {
   traceHeaders?: Record<string, string>;
   /** The account's Email state after the change, when the change moved it. */
   emailState?: string;
+  /**
+   * The folders a delivery filed new mail in (`createdInMailboxIds`), when the change says; absent
+   * when it does not (not a delivery, or a publisher that does not tell).
+   */
+  createdIn?: readonly string[];
 }
 
 /**
@@ -36,6 +42,7 @@ export class Arrivals {
   acceptedAt?: number;
   traceHeaders?: Record<string, string>;
   emailState?: string;
+  createdIn?: readonly string[];
 
   constructor(readonly accountId: string) {}
 
@@ -47,17 +54,25 @@ export class Arrivals {
 
 /**
  * Folds a change into what a Ping keeps of the changes it has not looked at: the earliest
- * acceptance, the first trace, and the latest Email state (a change without one says nothing of the
- * state, so the next look asks mailbox).
+ * acceptance, the first trace, the latest Email state (a change without one says nothing of the
+ * state, so the next look asks mailbox) and the folders deliveries filed mail in (any of them
+ * gained mail, whatever else changed).
  */
 function foldChange(
-  into: { acceptedAt?: number; traceHeaders?: Record<string, string>; emailState?: string },
-  { acceptedAt, traceHeaders, emailState }: MailChange,
+  into: {
+    acceptedAt?: number;
+    traceHeaders?: Record<string, string>;
+    emailState?: string;
+    createdIn?: readonly string[];
+  },
+  { acceptedAt, traceHeaders, emailState, createdIn }: MailChange,
 ): void {
   if (acceptedAt !== undefined) into.acceptedAt = Math.min(into.acceptedAt ?? acceptedAt, acceptedAt);
   if (traceHeaders?.['traceparent']) into.traceHeaders ??= traceHeaders;
   if (emailState !== undefined) into.emailState = emailState;
   else delete into.emailState;
+  if (createdIn !== undefined && createdIn.length > 0)
+    into.createdIn = into.createdIn ? [...new Set([...into.createdIn, ...createdIn])] : createdIn;
 }
 
 /**
@@ -73,6 +88,8 @@ class ParkedPing {
   traceHeaders?: Record<string, string>;
   /** The latest Email state announced while it checks; the next check starts from it. */
   emailState?: string;
+  /** The folders deliveries filed mail in since its last check. */
+  createdIn?: readonly string[];
   readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -268,9 +285,10 @@ export class PingRegistry implements OnModuleDestroy, BeforeApplicationShutdown 
     try {
       do {
         ping.recheck = false;
-        const emailState = ping.emailState;
+        const { emailState, createdIn } = ping;
         delete ping.emailState;
-        const changed = await ping.check(emailState).catch(() => [] as string[]);
+        delete ping.createdIn;
+        const changed = await ping.check(emailState, createdIn).catch(() => [] as string[]);
         if (changed.length > 0) {
           ping.finish({
             reason: 'changed',

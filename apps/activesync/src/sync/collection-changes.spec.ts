@@ -303,6 +303,37 @@ describe('CollectionChanges.parkUntilChanged', () => {
     expect(parked.asked).toEqual({ ...askedNothing, changedContents: 1 });
   });
 
+  it('ends with the folder a delivery filed mail in without asking mailbox what changed', async () => {
+    const parked = parking('7');
+    const end = parked.park(parked.held);
+    await expect.poll(() => parked.pings.size).toBe(1);
+    parked.pings.mailChanged('acc', { emailState: '8', createdIn: ['inbox'] });
+    await expect(end).resolves.toEqual({ reason: 'changed', folders: ['inbox'] });
+    // The first look's state is all mailbox was asked: the wake took the folder from the change.
+    expect(parked.asked).toEqual({ ...askedNothing, emailState: 1 });
+  });
+
+  it('asks mailbox when the delivery filed its mail in a folder the Ping does not watch', async () => {
+    const parked = parking('7');
+    const end = parked.park(parked.held);
+    await expect.poll(() => parked.pings.size).toBe(1);
+    parked.pings.mailChanged('acc', { emailState: '8', createdIn: ['junk'] });
+    await expect(end).resolves.toEqual({ reason: 'changed', folders: ['inbox'] });
+    expect(parked.asked).toEqual({ ...askedNothing, emailState: 1, changedContents: 1 });
+  });
+
+  it('does not wake for a delivery the device already holds (the state it was answered at)', async () => {
+    const parked = parking('7');
+    const end = parked.park(parked.held);
+    await expect.poll(() => parked.pings.size).toBe(1);
+    parked.pings.mailChanged('acc', { emailState: '7', createdIn: ['inbox'] });
+    await expect.poll(() => parked.reads.heldCollections).toBe(1);
+    expect(parked.pings.size).toBe(1);
+    parked.pings.onModuleDestroy();
+    await expect(end).resolves.toEqual({ reason: 'shutdown' });
+    expect(parked.asked).toEqual({ ...askedNothing, emailState: 1 });
+  });
+
   it('ends at once with the standing when the device was blocked during its first look, before it parked', async () => {
     let standing = allowedStanding();
     const { pings, park } = parking('7', () => standing);

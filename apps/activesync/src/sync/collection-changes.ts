@@ -67,6 +67,12 @@ export class CollectionChanges {
    * is the one the device holds: a held request watches the account's changes from before its
    * first look, so a change whose announcement this replica has yet to consume makes it look again
    * (ADR 0099). A different announced state may be older than the device's: mailbox is asked.
+   *
+   * `createdIn`, the folders the woken change's deliveries filed new mail in, answers without
+   * asking mailbox: a watched folder among them that the device holds at another Email state has
+   * mail it has not seen, and the Ping ends with those folders at once. Another watched folder that
+   * changed in the same state is not looked at: the device's next Ping finds it in its first look
+   * (ADR 0100). Not for the quarantine view, which never shows the account's mail.
    */
   private async changedCollections(
     device: Omit<FolderViewRequest, 'collectionId' | 'filterType'> & { deviceId: string },
@@ -74,6 +80,7 @@ export class CollectionChanges {
     emailState?: string,
     /** What the device holds, when the request read it already. */
     held?: HeldCollection[],
+    createdIn?: readonly string[],
   ): Promise<string[]> {
     const { deviceId, ...folder } = device;
     const states = new Map(
@@ -82,6 +89,20 @@ export class CollectionChanges {
         state,
       ]),
     );
+    if (createdIn !== undefined && emailState !== undefined && !seesQuarantineView(folder.standing)) {
+      const gained = collections
+        .map(({ collectionId }) => collectionId)
+        .filter((collectionId) => {
+          const state = states.get(collectionId);
+          return (
+            createdIn.includes(collectionId) &&
+            state !== undefined &&
+            state.syncKey !== '0' &&
+            state.emailState !== emailState
+          );
+        });
+      if (gained.length > 0) return gained;
+    }
     const announced =
       emailState === undefined && !seesQuarantineView(folder.standing)
         ? this.announced.emailStateOf(folder.accountId)
@@ -159,17 +180,22 @@ export class CollectionChanges {
   ): Promise<WatchEnd> {
     const { accountId, deviceId, address } = held.device;
     const { collections, inboxId } = watch;
-    const check = (emailState?: string, states?: HeldCollection[]): Promise<string[]> =>
+    const check = (
+      emailState?: string,
+      createdIn?: readonly string[],
+      states?: HeldCollection[],
+    ): Promise<string[]> =>
       this.changedCollections(
         { accountId, deviceId, address, standing: this.views.standingOf(accountId, deviceId), inboxId },
         collections,
         emailState,
         states,
+        createdIn,
       );
     // A change stored while the first look runs may not be in what it read: the park looks again.
     const arrivals = this.pings.watchArrivals(accountId);
     try {
-      const now = await check(undefined, watch.held);
+      const now = await check(undefined, undefined, watch.held);
       if (now.length > 0) return { reason: 'pending', folders: now };
       watch.onPark?.();
       const standing = standingKey(held.standing);

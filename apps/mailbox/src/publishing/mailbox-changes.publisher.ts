@@ -14,8 +14,16 @@ export interface ChangeOrigin {
   traceHeaders?: Record<string, string>;
   /** For a delivery: when ingest accepted the earliest message stored by this change. */
   acceptedAt?: Date;
-  /** What the caller just committed for the account: its created ids need not be read back. */
-  committed?: { previousModseq: number; modseq: number; createdEmailIds: string[] };
+  /**
+   * What the caller just committed for the account: its created ids need not be read back, and
+   * the mailboxes they were filed in (`createdInMailboxIds`) can be announced with them.
+   */
+  committed?: {
+    previousModseq: number;
+    modseq: number;
+    createdEmailIds: string[];
+    createdInMailboxIds?: string[];
+  };
 }
 
 const MAX_CREATED_IDS = 1000;
@@ -56,7 +64,10 @@ export class MailboxChangesPublisher {
     const occurredAt = new Date().toISOString();
     const events: MailboxChangedV1[] = [];
     for (const row of pending) {
-      const created = await this.createdSince(row, origins.get(row.account_id)?.committed);
+      const { ids: created, inMailboxes } = await this.createdSince(
+        row,
+        origins.get(row.account_id)?.committed,
+      );
       const states = statesOf(row)!;
       // Only the types that changed since the last announcement: a flag change moves no thread.
       // Types announced after v1 travel beside `changed` (ADR 0092, ADR 0093).
@@ -76,6 +87,7 @@ export class MailboxChangesPublisher {
         ...(moreChanged === undefined ? {} : { moreChanged }),
         cause: eventCause,
         createdEmailIds: created,
+        ...(inMailboxes && eventCause === 'delivery' ? { createdInMailboxIds: inMailboxes } : {}),
         occurredAt,
         ...(acceptedAt ? { acceptedAt: acceptedAt.toISOString() } : {}),
       });
@@ -108,18 +120,24 @@ export class MailboxChangesPublisher {
     return events;
   }
 
-  /** Ids of the emails created between the last announced state and the current one. */
+  /**
+   * Ids of the emails created between the last announced state and the current one, and the
+   * mailboxes they were filed in when the caller's commit says (undefined: not known here).
+   */
   private async createdSince(
     row: { account_id: string; published_modseq: string; modseq: string },
     committed: ChangeOrigin['committed'],
-  ): Promise<string[]> {
-    // Only the caller's own commit is unannounced: it knows what it created.
+  ): Promise<{ ids: string[]; inMailboxes?: string[] }> {
+    // Only the caller's own commit is unannounced: it knows what it created, and where.
     if (
       committed &&
       committed.previousModseq === Number(row.published_modseq) &&
       committed.modseq === Number(row.modseq)
     ) {
-      return committed.createdEmailIds.slice(0, MAX_CREATED_IDS);
+      return {
+        ids: committed.createdEmailIds.slice(0, MAX_CREATED_IDS),
+        ...(committed.createdInMailboxIds ? { inMailboxes: committed.createdInMailboxIds } : {}),
+      };
     }
     const created: Array<{ id: string }> = await this.dataSource.query(
       `SELECT id FROM mailbox.emails
@@ -128,7 +146,7 @@ export class MailboxChangesPublisher {
         LIMIT ${MAX_CREATED_IDS}`,
       [row.account_id, row.published_modseq, row.modseq],
     );
-    return created.map((email) => email.id);
+    return { ids: created.map((email) => email.id) };
   }
 }
 

@@ -88,6 +88,7 @@ export const topicRoles: Readonly<Record<string, TopicRole>> = {
       changed: { Email: '42', Mailbox: '42', Thread: '42', EmailDelivery: '42' },
       cause: 'delivery',
       createdEmailIds: ['M7f3a'],
+      createdInMailboxIds: ['Mb1c2'],
       occurredAt: exampleTime,
     },
   },

@@ -51,6 +51,14 @@ export const mailboxChangedV1 = z.object({
   cause: z.enum(['delivery', 'update', 'destroy', 'mailbox']),
   /** Ids of emails created by this change, when the cause is a delivery. */
   createdEmailIds: z.array(z.string().max(64)).max(1000).default([]),
+  /**
+   * For a delivery: every mailbox the emails of `createdEmailIds` were filed in (all of them, even
+   * when that list is cut at its bound), so that a reader watching folders knows which gained mail
+   * without asking. It says nothing of other changes the same state may hold: a mailbox not named
+   * here may have changed too. Absent when the publisher does not know them. Added to v1 as an
+   * optional field, which readers from before it ignore (ADR 0100).
+   */
+  createdInMailboxIds: z.array(z.string().min(1).max(64)).max(100).optional(),
   occurredAt: isoTimestamp,
   /**
    * For a delivery: when ingest accepted the earliest message this change announces (its

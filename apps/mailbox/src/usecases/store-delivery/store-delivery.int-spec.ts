@@ -100,11 +100,18 @@ describe(StoreDeliveryUseCase.name, () => {
         previousModseq: 0,
         modseq: 1,
         createdEmailIds: [expect.stringMatching(/^M[a-z2-7]{20}$/)],
+        createdInMailboxIds: [expect.any(String)],
         acceptedAt: new Date(event.receivedAt),
       },
     ]);
     expect(first.published).toHaveLength(1);
     expect(first.published[0]!.createdEmailIds).toEqual(first.changes[0]!.createdEmailIds);
+    const { rows: inbox } = await harness.db.query(
+      "SELECT id FROM mailbox.mailboxes WHERE account_id = $1 AND role = 'inbox'",
+      [accountId],
+    );
+    // The event names the folder the new mail went to, so a reader watching folders need not ask.
+    expect(first.published[0]!.createdInMailboxIds).toEqual([inbox[0]!.id]);
     expect(again).toEqual({ changes: [], published: [] });
     expect(twiceInOneBatch).toEqual({ changes: [], published: [] });
     expect(await emailCount(accountId)).toBe(1);
@@ -158,6 +165,7 @@ describe(StoreDeliveryUseCase.name, () => {
       changed: { Email: '1', Mailbox: '1', Thread: '1', EmailDelivery: '1' },
       cause: 'delivery',
       createdEmailIds: [rows[0]!.id],
+      createdInMailboxIds: [expect.any(String)],
       acceptedAt: event.receivedAt,
     });
   });

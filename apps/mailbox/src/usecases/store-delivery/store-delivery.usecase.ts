@@ -58,6 +58,8 @@ export interface AccountDeliveryChange {
   previousModseq: number;
   modseq: number;
   createdEmailIds: string[];
+  /** The mailboxes those emails were filed in (the Inbox, when any was created). */
+  createdInMailboxIds: string[];
   /** When ingest accepted the earliest message this change stored. */
   acceptedAt: Date;
 }
@@ -141,11 +143,18 @@ export class StoreDeliveryUseCase {
 
     const origins = new Map<string, ChangeOrigin>();
     for (const [accountId, headers] of traceHeaders) origins.set(accountId, { traceHeaders: headers });
-    for (const { accountId, acceptedAt, previousModseq, modseq, createdEmailIds } of changes)
+    for (const {
+      accountId,
+      acceptedAt,
+      previousModseq,
+      modseq,
+      createdEmailIds,
+      createdInMailboxIds,
+    } of changes)
       origins.set(accountId, {
         ...origins.get(accountId),
         acceptedAt,
-        committed: { previousModseq, modseq, createdEmailIds },
+        committed: { previousModseq, modseq, createdEmailIds, createdInMailboxIds },
       });
     const published = await this.publisher.publishPending(accountIds, 'delivery', origins);
     this.metrics.deliveryEventsHandled.inc(deliveries.length);
@@ -250,6 +259,7 @@ export class StoreDeliveryUseCase {
       previousModseq: write.before.modseq,
       modseq: after.modseq,
       createdEmailIds,
+      createdInMailboxIds: createdEmailIds.length > 0 ? [inboxId] : [],
       acceptedAt,
     };
   }
