@@ -96,6 +96,13 @@ describe('activesync gateway', () => {
     return { account, client, inbox, key: childText(collectionOf(second.body), 'SyncKey')! };
   };
   /** A plain mail from b@x.y to `account`'s Inbox; answers its id. */
+  /** Until the gateway holds at least one parked Ping, as its metrics say. */
+  const parkedPings = () =>
+    expectEventually(async () =>
+      expect(await (await fetch(`${baseUrl}/metrics`)).text()).toMatch(
+        /pushmail_activesync_parked_pings [1-9]/,
+      ),
+    );
   const deliverPlain = (account: FakeAccount, subject: string, text = subject) =>
     deliverTo(account, { subject, text });
   /** A mail to `account` carrying `attachments` (name, type, bytes). */
@@ -643,11 +650,7 @@ describe('activesync gateway', () => {
       // Parked on its Inbox (the notice synced), the Ping is ended by the release: the hierarchy it
       // holds is no longer the one it may see, and it is told to FolderSync (7), not to Sync (2).
       const parked = client.command('Ping', easRequests.ping(300, [inbox]));
-      await expectEventually(async () =>
-        expect(await (await fetch(`${baseUrl}/metrics`)).text()).toMatch(
-          /pushmail_activesync_parked_pings [1-9]/,
-        ),
-      );
+      await parkedPings();
       await registry.change(
         account,
         (changed) => (changed.devices.get(client.options.deviceId)!.access = 'allowed'),
@@ -716,12 +719,6 @@ describe('activesync gateway', () => {
       ]);
       expect(answer.bytes.includes(hidden)).toBe(false);
     };
-    const parkedPing = () =>
-      expectEventually(async () =>
-        expect(await (await fetch(`${baseUrl}/metrics`)).text()).toMatch(
-          /pushmail_activesync_parked_pings [1-9]/,
-        ),
-      );
 
     it("answers a quarantined device's Sync of a user folder Status 12 and shows nothing of it, whether its ServerId was kept from before the quarantine or guessed", async () => {
       const account = await newAccount();
@@ -868,7 +865,7 @@ describe('activesync gateway', () => {
 
       // Parked on the quarantine view (the notice synced), released by an administrator.
       const parked = held(key, '300');
-      await parkedPing();
+      await parkedPings();
       const releasedAt = Date.now();
       await registry.change(
         account,
@@ -889,7 +886,7 @@ describe('activesync gateway', () => {
       expect(statusOf(real)).toBe('1');
       // Allowed and parked on its real Inbox, then quarantined: 12 again, and none of the new mail.
       const again = held(childText(real, 'SyncKey')!, '300');
-      await parkedPing();
+      await parkedPings();
       const quarantinedAt = Date.now();
       await registry.change(
         account,
@@ -1833,11 +1830,7 @@ describe('activesync gateway', () => {
       const { account, client, inbox } = await syncedPhone();
       expect(statusOf((await ping(client, 1, [inbox])).body)).toBe('1');
       const parked = ping(client, 300, [inbox]);
-      await expectEventually(async () =>
-        expect(await (await fetch(`${baseUrl}/metrics`)).text()).toMatch(
-          /pushmail_activesync_parked_pings [1-9]/,
-        ),
-      );
+      await parkedPings();
       deliverPlain(account, 'new');
       await announce(account.accountId);
       const answer = await parked;
@@ -1849,12 +1842,6 @@ describe('activesync gateway', () => {
 
     it('parks the Ping after a Sync on the Email state last announced, asking mailbox nothing, and wakes it at the next change', async () => {
       const { account, client, inbox, key } = await syncedPhone();
-      const parkedNow = () =>
-        expectEventually(async () =>
-          expect(await (await fetch(`${baseUrl}/metrics`)).text()).toMatch(
-            /pushmail_activesync_parked_pings [1-9]/,
-          ),
-        );
       // The Email state as mailbox announces it: the one its JMAP answers carry.
       const announceState = () =>
         producer.publish(mailboxChangedTopic, [
@@ -1869,7 +1856,7 @@ describe('activesync gateway', () => {
           },
         ]);
       const first = ping(client, 300, [inbox]);
-      await parkedNow();
+      await parkedPings();
       deliverPlain(account, 'first');
       await announceState();
       // Woken: the gateway has consumed the announcement.
@@ -1879,7 +1866,7 @@ describe('activesync gateway', () => {
 
       const since = mailbox.requests.length;
       const second = ping(client, 300, [inbox]);
-      await parkedNow();
+      await parkedPings();
       expect(
         mailbox.requests.slice(since).filter((request) => request.accountId === account.accountId),
       ).toEqual([]);
@@ -1895,11 +1882,7 @@ describe('activesync gateway', () => {
     it('answers a Ping woken by a delivery to its folder from the announcement, asking mailbox nothing', async () => {
       const { account, client, inbox } = await syncedPhone();
       const parked = ping(client, 300, [inbox]);
-      await expectEventually(async () =>
-        expect(await (await fetch(`${baseUrl}/metrics`)).text()).toMatch(
-          /pushmail_activesync_parked_pings [1-9]/,
-        ),
-      );
+      await parkedPings();
       const since = mailbox.requests.length;
       deliverPlain(account, 'new');
       await producer.publish(mailboxChangedTopic, [
@@ -2006,11 +1989,7 @@ describe('activesync gateway', () => {
       expect(Date.now() - startedAt).toBeGreaterThanOrEqual(900);
 
       const held = heldSync(client, inbox, key, el('AirSync', 'HeartbeatInterval', '300'));
-      await expectEventually(async () =>
-        expect(await (await fetch(`${baseUrl}/metrics`)).text()).toMatch(
-          /pushmail_activesync_parked_pings [1-9]/,
-        ),
-      );
+      await parkedPings();
       deliverPlain(account, 'woken', 'x');
       const deliveredAt = Date.now();
       await announce(account.accountId);
@@ -2039,11 +2018,7 @@ describe('activesync gateway', () => {
     it('ends a parked Ping when the same device sends a second one', async () => {
       const { client, inbox } = await syncedPhone();
       const first = ping(client, 300, [inbox]);
-      await expectEventually(async () =>
-        expect(await (await fetch(`${baseUrl}/metrics`)).text()).toMatch(
-          /pushmail_activesync_parked_pings [1-9]/,
-        ),
-      );
+      await parkedPings();
       const second = ping(client, 1, [inbox]);
       expect(statusOf((await first).body)).toBe('1');
       expect(statusOf((await second).body)).toBe('1');
@@ -2060,11 +2035,7 @@ describe('activesync gateway', () => {
       const before = await endedGone();
       const leaving = new AbortController();
       const parked = ping(client, 300, [inbox], leaving.signal).catch((error: unknown) => error);
-      await expectEventually(async () =>
-        expect(await (await fetch(`${baseUrl}/metrics`)).text()).toMatch(
-          /pushmail_activesync_parked_pings [1-9]/,
-        ),
-      );
+      await parkedPings();
       leaving.abort();
       expect(await parked).toBeInstanceOf(Error);
       await expectEventually(async () => expect(await endedGone()).toBe(before + 1));
@@ -2074,11 +2045,7 @@ describe('activesync gateway', () => {
       const { account, client, inbox } = await syncedPhone();
       const replicaUrl = await gateway.startReplica();
       const first = ping(client, 300, [inbox]);
-      await expectEventually(async () =>
-        expect(await (await fetch(`${baseUrl}/metrics`)).text()).toMatch(
-          /pushmail_activesync_parked_pings [1-9]/,
-        ),
-      );
+      await parkedPings();
       const second = ping(gateway.phone(account, client.options.deviceId, '14.1', replicaUrl), 300, [inbox]);
       expect(statusOf((await first).body)).toBe('1');
       // The second is the one held now, on the other replica: the next mail answers it.
@@ -2090,11 +2057,7 @@ describe('activesync gateway', () => {
     it('ends a parked Ping within a second of a block, answering Status 129', async () => {
       const { account, client, inbox } = await syncedPhone();
       const parked = ping(client, 300, [inbox]);
-      await expectEventually(async () =>
-        expect(await (await fetch(`${baseUrl}/metrics`)).text()).toMatch(
-          /pushmail_activesync_parked_pings [1-9]/,
-        ),
-      );
+      await parkedPings();
       const blockedAt = Date.now();
       await registry.change(
         account,
