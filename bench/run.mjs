@@ -13,7 +13,7 @@ import { cleanUpOnInterrupt, stopPlatform } from './lib/run-lifecycle.mjs';
 import { RUN_TAG } from './lib/messages.mjs';
 import { parseOptions } from './lib/options.mjs';
 import { openDatabase, postgresPids, waitRecipientKnown } from './lib/platform-probes.mjs';
-import { readSettings, statementTracker } from './lib/postgres-stats.mjs';
+import { readSettings, statementTracker, trailTracker } from './lib/postgres-stats.mjs';
 import {
   descendantsOf,
   findKafkaPid,
@@ -188,6 +188,7 @@ async function main() {
     ...(await readSettings(db, RECORDED_SETTINGS)),
   };
   const statements = await statementTracker(db);
+  const trail = await trailTracker(db);
 
   const pgPids = await postgresPids(db);
   const targets = {
@@ -370,12 +371,15 @@ async function main() {
     };
     const runs = [];
     await statements?.start();
+    await trail?.start();
     for (let run = 1; run <= options.repeat; run += 1) {
       runs.push(
         await measureLatency(options.rate, `latency ${run}/${options.repeat}: ${options.rate} msg/s`),
       );
     }
     const latencyStatements = await statements?.read();
+    // After the statements, which stay those of the runs: it waits for the runs' last trail records.
+    const latencyTrail = await trail?.read();
     const sweep = [];
     for (const rate of options.sweep) {
       const result = await measureLatency(rate, `latency sweep: ${rate} msg/s`);
@@ -413,6 +417,7 @@ async function main() {
       },
       cpu_ms_per_message: medianCpuMsPerMessage(runs),
       statements: latencyStatements ?? null,
+      trail: latencyTrail ?? null,
       runs,
       deviceErrors: pool.errors.slice(0, 5),
       sweep,

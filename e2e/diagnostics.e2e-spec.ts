@@ -48,7 +48,12 @@ describe('device diagnostics: trail, findings and the self-test', () => {
       mailDomains: ['example.com'],
       ports: { smtp, push },
       serviceEnv: {
-        'push-delivery': { WS_PING_INTERVAL_MS: String(PING_INTERVAL_MS), TRAIL_FLUSH_MS: '100' },
+        // Folds of pushes go out within a flush or two, so that pushes never fetched show quickly.
+        'push-delivery': {
+          WS_PING_INTERVAL_MS: String(PING_INTERVAL_MS),
+          TRAIL_FLUSH_MS: '100',
+          TRAIL_FOLD_MS: '200',
+        },
         'device-registry': {
           MAX_DEVICES_PER_ACCOUNT: '3',
           SIGN_IN_LOCKOUT_THRESHOLD: '3',

@@ -59,6 +59,75 @@ export async function statementTracker(db) {
   };
 }
 
+/**
+ * The device trail a scenario wrote: operations' rows (what PostgreSQL inserted) and the events they
+ * stand for (a folded record counts its `count`), by kind, in all and per stored message, of the
+ * records whose first event came before `read()` was called. `read()` first waits `settleMs` for
+ * the runs' last records to be published and inserted: push-delivery holds a device's folds of
+ * pushes and heartbeats up to TRAIL_FOLD_MS / TRAIL_HEARTBEAT_FOLD_MS, so the wait is the longer of
+ * those when they are set for the run (a fold still open after it is not counted). Null when
+ * operations' table is absent.
+ */
+export async function trailTracker(db, { settleMs = trailSettleMs() } = {}) {
+  const { rows } = await db.query(`SELECT to_regclass('operations.device_trail') IS NOT NULL AS present`);
+  if (!rows[0]?.present) return null;
+  let idBefore = 0;
+  let storedBefore = 0;
+  return {
+    settleMs,
+    async start() {
+      storedBefore = await countEmails(db);
+      const { rows: last } = await db.query(
+        'SELECT coalesce(max(id), 0)::bigint AS id FROM operations.device_trail',
+      );
+      idBefore = Number(last[0].id);
+    },
+    async read() {
+      const until = new Date();
+      const stored = (await countEmails(db)) - storedBefore;
+      await new Promise((resolveWait) => setTimeout(resolveWait, settleMs));
+      const { rows: kinds } = await db.query(
+        `SELECT kind, count(*)::bigint AS rows, sum(coalesce((data->>'count')::int, 1))::bigint AS events
+           FROM operations.device_trail
+          WHERE id > $1 AND coalesce((data->>'firstAt')::timestamptz, at) <= $2
+          GROUP BY kind ORDER BY count(*) DESC`,
+        [idBefore, until],
+      );
+      const per = (value) => (stored > 0 ? round(value / stored, 3) : null);
+      const byKind = Object.fromEntries(
+        kinds.map((row) => [
+          row.kind,
+          {
+            rows: Number(row.rows),
+            events: Number(row.events),
+            rowsPerStoredMessage: per(Number(row.rows)),
+            eventsPerStoredMessage: per(Number(row.events)),
+          },
+        ]),
+      );
+      const rowsTotal = kinds.reduce((sum, row) => sum + Number(row.rows), 0);
+      const eventsTotal = kinds.reduce((sum, row) => sum + Number(row.events), 0);
+      return {
+        storedMessages: stored,
+        settleMs,
+        rows: rowsTotal,
+        events: eventsTotal,
+        rowsPerStoredMessage: per(rowsTotal),
+        eventsPerStoredMessage: per(eventsTotal),
+        byKind,
+      };
+    },
+  };
+}
+
+/** 3 s after the runs, or the trail's fold windows given to the services (their environment) and 3 s. */
+function trailSettleMs() {
+  const windows = [process.env.TRAIL_FOLD_MS, process.env.TRAIL_HEARTBEAT_FOLD_MS]
+    .map(Number)
+    .filter((value) => Number.isFinite(value) && value > 0);
+  return 3000 + Math.max(0, ...windows);
+}
+
 function round(value, digits) {
   const factor = 10 ** digits;
   return Math.round(value * factor) / factor;

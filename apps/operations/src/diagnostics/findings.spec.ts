@@ -340,6 +340,19 @@ describe(diagnoseDevice.name, () => {
     expect(diagnose(trail).findings.map((finding) => finding.code)).toEqual(['pushesNotFetched']);
   });
 
+  it('dates pushes never fetched from the first push of a folded record, and counts every push it stands for', () => {
+    const firstAt = new Date(now.getTime() - 90_000).toISOString();
+    const trail = [
+      entry('request', 600, { request: { methods: ['Email/get'], ok: true, durationMs: 3 } }),
+      entry('pushSent', 30, { count: 5, firstAt }),
+      entry('pushSent', 10),
+    ];
+    const finding = diagnose(trail).findings.find((candidate) => candidate.code === 'pushesNotFetched');
+    expect(finding?.evidence).toMatchObject({ pushes: 6, firstPushAt: firstAt, waitedMs: 90_000 });
+    // Its last push alone is within the grace: without firstAt it would not be reported.
+    expect(diagnose([entry('pushSent', 30, { count: 5 })]).findings).toEqual([]);
+  });
+
   it('does not report pushes the device fetched afterwards', () => {
     const trail = [
       entry('pushSent', 300),

@@ -409,7 +409,9 @@ function unfetched(trail: readonly TrailEntry[], settings: DiagnosisSettings): F
   const pushes = trail.slice(lastFetch + 1).filter((entry) => entry.kind === 'pushSent');
   const first = pushes[0];
   if (!first) return undefined;
-  const waitedMs = settings.now.getTime() - Date.parse(first.at);
+  // A folded record's `at` is its last push; its first is `firstAt`.
+  const firstPushAt = first.firstAt ?? first.at;
+  const waitedMs = settings.now.getTime() - Date.parse(firstPushAt);
   if (waitedMs < settings.fetchGraceMs) return undefined;
   const count = pushes.reduce((sum, entry) => sum + (entry.count ?? 1), 0);
   return {
@@ -418,7 +420,7 @@ function unfetched(trail: readonly TrailEntry[], settings: DiagnosisSettings): F
     title: `${count} pushes received but mail never fetched`,
     evidence: {
       pushes: count,
-      firstPushAt: first.at,
+      firstPushAt,
       lastFetchAt: lastFetch >= 0 ? trail[lastFetch]?.at : null,
       waitedMs,
     },

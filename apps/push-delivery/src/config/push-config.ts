@@ -62,6 +62,13 @@ export const pushConfigSchema = baseConfigSchema.extend({
   /** Trail records held between flushes at most; past it new ones are dropped, never the push path slowed. */
   TRAIL_MAX_BUFFERED: z.coerce.number().int().min(100).default(20_000),
   /**
+   * How long a device's pushes fold into one trail record (with a count) before it is published;
+   * anything else the device does (a request, a disconnect) publishes its folds at once.
+   */
+  TRAIL_FOLD_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
+  /** The same for a device's pings and pongs (the heartbeat, every WS_PING_INTERVAL_MS). */
+  TRAIL_HEARTBEAT_FOLD_MS: z.coerce.number().int().min(0).max(3_600_000).default(600_000),
+  /**
    * Web Push (RFC 8620 §7.2, RFC 8030/8291/8292): on when a VAPID key pair is given. Subscriptions
    * live in push-delivery's own schema of this database, which every replica sees.
    */

@@ -589,6 +589,8 @@ export interface components {
         reason: string;
       };
       count?: number;
+      /** Format: date-time */
+      firstAt?: string;
       clientAddress?: string;
       activesync?: {
         command: string;

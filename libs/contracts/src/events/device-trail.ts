@@ -77,8 +77,13 @@ export const deviceTrailRecordV1 = z.object({
     .optional(),
   /** For `authFailed`: the HTTP status answered and why. */
   auth: z.object({ status: z.int().min(100).max(599), reason: z.string().max(300) }).optional(),
-  /** How many like records this one stands for when the producer sampled (pings, pushes). */
+  /**
+   * How many like records this one stands for when the producer folded them (a device's pings,
+   * pongs or pushes): every one is counted, the first at `firstAt` and the last at `at`.
+   */
   count: z.int().positive().optional(),
+  /** For a record with a `count`: when the first of them happened (`at` is the last). */
+  firstAt: isoTimestamp.optional(),
   clientAddress: z.string().max(100).optional(),
   /**
    * From the ActiveSync gateway: the command, with a parked Ping's heartbeat (`ping` when parked,

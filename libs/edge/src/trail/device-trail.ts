@@ -10,6 +10,10 @@ import { TrailBuffer, type TrailInput } from './trail-buffer.js';
 export interface DeviceTrailConfig {
   TRAIL_FLUSH_MS: number;
   TRAIL_MAX_BUFFERED?: number;
+  /** How long a device's fold of pushes stays open from its first record. */
+  TRAIL_FOLD_MS?: number;
+  /** The same for its pings and pongs. */
+  TRAIL_HEARTBEAT_FOLD_MS?: number;
 }
 
 const DEFAULT_MAX_BUFFERED = 20_000;
@@ -24,6 +28,8 @@ export class DeviceTrail extends PeriodicFlush {
   private readonly buffer: TrailBuffer;
   /** Per account, the trace context of the last push, carried by the account's next batch. */
   private traceHeaders = new Map<string, Record<string, string>>();
+  /** Set at shutdown: the last send takes the open folds too. */
+  private closing = false;
 
   constructor(
     @Inject(EventProducer) private readonly producer: EventProducer,
@@ -35,6 +41,8 @@ export class DeviceTrail extends PeriodicFlush {
     this.buffer = new TrailBuffer(
       config.TRAIL_MAX_BUFFERED ?? DEFAULT_MAX_BUFFERED,
       `${serviceName}-${hostname()}-${process.pid}`,
+      // A service whose config does not say folds only within one flush.
+      { pushMs: config.TRAIL_FOLD_MS ?? 0, heartbeatMs: config.TRAIL_HEARTBEAT_FOLD_MS ?? 0 },
     );
   }
 
@@ -48,11 +56,20 @@ export class DeviceTrail extends PeriodicFlush {
     this.traceHeaders.set(accountId, headers);
   }
 
+  override async beforeApplicationShutdown(): Promise<void> {
+    this.closing = true;
+    await super.beforeApplicationShutdown();
+  }
+
   /** Publishes the buffered records (after the sockets closed, at shutdown, before the producer closes). */
   protected async send(): Promise<void> {
-    const batches = this.buffer.drain();
+    const batches = this.buffer.drain(this.closing);
+    // A push's trace context waits for the account's next batch, which a fold may hold past this send.
     const traceHeaders = this.traceHeaders;
     this.traceHeaders = new Map();
+    const sent = new Set(batches.map((batch) => batch.accountId));
+    for (const [accountId, headers] of traceHeaders)
+      if (!sent.has(accountId) && this.buffer.holds(accountId)) this.traceHeaders.set(accountId, headers);
     if (this.buffer.dropped > 0) {
       this.log.warn({ dropped: this.buffer.dropped }, 'dropped trail records: the buffer was full');
       this.buffer.dropped = 0;

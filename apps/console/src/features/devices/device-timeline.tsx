@@ -36,5 +36,7 @@ function describe(record: TrailRecord): string {
   if (record.request)
     return `${record.request.methods.join(', ')}: ${record.request.ok ? 'ok' : (record.request.error ?? 'failed')} in ${record.request.durationMs} ms`;
   if (record.auth) return `${record.auth.status} ${record.auth.reason}`;
+  // A folded record (pings, pongs, pushes) is shown at its last; its first is here.
+  if (record.firstAt) return `the first at ${when(record.firstAt)}`;
   return '';
 }
