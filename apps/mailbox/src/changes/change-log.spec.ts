@@ -7,7 +7,7 @@ import {
   INITIAL_STATES,
   mergeKinds,
   parseState,
-  planChangesPage,
+  pageOfChanges,
   stateStrings,
 } from './change-log.js';
 
@@ -109,24 +109,43 @@ describe(checkSinceState.name, () => {
   });
 });
 
-describe(planChangesPage.name, () => {
+describe(pageOfChanges.name, () => {
+  /** The log's rows for transactions of these sizes from modseq 4 on, one row per object. */
+  const log = (...sizes: number[]) =>
+    sizes.flatMap((size, index) =>
+      Array.from({ length: size }, (_, object) => ({
+        objectId: `M${index}-${object}`,
+        kind: 'updated' as const,
+        modseq: 4 + index,
+      })),
+    );
+  /** What the service reads: at most one row more than a page. */
+  const page = (sizes: number[], maxChanges: number) => {
+    const result = pageOfChanges(log(...sizes).slice(0, maxChanges + 1), maxChanges);
+    return result.ok
+      ? {
+          ok: true,
+          upTo: result.rows.at(-1)?.modseq ?? null,
+          ids: result.rows.length,
+          hasMore: result.hasMore,
+        }
+      : result;
+  };
+
   it('takes whole transactions while they fit', () => {
-    const groups = [
-      { modseq: 4, objects: 2 },
-      { modseq: 5, objects: 2 },
-      { modseq: 6, objects: 1 },
-    ];
-    expect(planChangesPage(groups, 4)).toEqual({ ok: true, upTo: 5, hasMore: true });
-    expect(planChangesPage(groups, 5)).toEqual({ ok: true, upTo: 6, hasMore: false });
-    expect(planChangesPage(groups, 3)).toEqual({ ok: true, upTo: 4, hasMore: true });
+    expect(page([2, 2, 1], 4)).toEqual({ ok: true, upTo: 5, ids: 4, hasMore: true });
+    expect(page([2, 2, 1], 5)).toEqual({ ok: true, upTo: 6, ids: 5, hasMore: false });
+    expect(page([2, 2, 1], 3)).toEqual({ ok: true, upTo: 4, ids: 2, hasMore: true });
+    expect(page([2, 2, 1], 6)).toEqual({ ok: true, upTo: 6, ids: 5, hasMore: false });
   });
 
   it('reports no changes when there are none', () => {
-    expect(planChangesPage([], 10)).toEqual({ ok: true, upTo: null, hasMore: false });
+    expect(page([], 10)).toEqual({ ok: true, upTo: null, ids: 0, hasMore: false });
   });
 
   it('cannot page when the first transaction alone exceeds the limit', () => {
-    expect(planChangesPage([{ modseq: 4, objects: 3 }], 2)).toEqual({ ok: false });
+    expect(page([3], 2)).toEqual({ ok: false });
+    expect(page([3, 1], 3)).toEqual({ ok: true, upTo: 4, ids: 3, hasMore: true });
   });
 });
 

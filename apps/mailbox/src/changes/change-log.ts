@@ -106,31 +106,21 @@ export function checkSinceState(sinceState: string, states: AccountStates): Sinc
   return { ok: true, since };
 }
 
-/** How many objects of one type one change transaction touched. */
-export interface ModseqGroup {
-  modseq: number;
-  objects: number;
-}
-
-export type ChangesPage = { ok: true; upTo: number | null; hasMore: boolean } | { ok: false };
+export type ChangesPage = { ok: true; rows: ChangeRow[]; hasMore: boolean } | { ok: false };
 
 /**
- * Picks which change transactions fit one page of at most `maxChanges` ids. A page ends between
- * transactions, since only a whole transaction has a state to resume from. `groups` are the
- * transactions after the since-state in order, at least `maxChanges + 1` of them when that many
- * exist (each holds one object or more, so that is enough to know whether more remain).
+ * Picks the rows of one page of at most `maxChanges` ids from the first `maxChanges + 1` rows of
+ * the log after the since-state, in (modseq, object) order. A page ends between transactions,
+ * since only a whole transaction has a state to resume from. The log holds one row per object and
+ * transaction (its primary key), so `maxChanges` rows or fewer are that many ids at most: all of
+ * them; with one more, the transaction of that last row may go on past it and waits for the next
+ * page, with every row of it read so far.
  */
-export function planChangesPage(groups: readonly ModseqGroup[], maxChanges: number): ChangesPage {
-  if (groups.length === 0) return { ok: true, upTo: null, hasMore: false };
-  let total = 0;
-  let taken = 0;
-  for (const group of groups) {
-    if (total + group.objects > maxChanges) break;
-    total += group.objects;
-    taken += 1;
-  }
-  if (taken === 0) return { ok: false };
-  return { ok: true, upTo: groups[taken - 1]!.modseq, hasMore: taken < groups.length };
+export function pageOfChanges(rows: readonly ChangeRow[], maxChanges: number): ChangesPage {
+  if (rows.length <= maxChanges) return { ok: true, rows: [...rows], hasMore: false };
+  const cut = rows[maxChanges]!.modseq;
+  const page = rows.slice(0, maxChanges).filter((row) => row.modseq < cut);
+  return page.length === 0 ? { ok: false } : { ok: true, rows: page, hasMore: true };
 }
 
 export interface ChangeRow {

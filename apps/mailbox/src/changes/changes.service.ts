@@ -9,7 +9,7 @@ import {
   type CollapsedChanges,
   collapseChanges,
   INITIAL_STATES,
-  planChangesPage,
+  pageOfChanges,
   typeModseq,
 } from './change-log.js';
 
@@ -70,51 +70,29 @@ export class ChangesService {
     since: number,
     maxChanges: number,
   ): Promise<ChangesSince> {
-    const groups = await preparedQuery<{ modseq: string; objects: number }>(
+    // One statement: the log's rows after the since-state, one more than a page holds, so that the
+    // page (cut between transactions) and whether more remain both come from what it read.
+    const read = await preparedQuery<{ object_id: string; kind: ChangeRow['kind']; modseq: string }>(
       manager,
-      'mailbox.changes-per-modseq',
-      `SELECT modseq, count(DISTINCT object_id)::int AS objects
-         FROM mailbox.changes
-        WHERE account_id = $1 AND type = $2 AND modseq > $3 AND modseq <= $4
-        GROUP BY modseq
-        ORDER BY modseq
-        LIMIT $5`,
-      [accountId, type, since, states.modseq, maxChanges + 1],
-    );
-    const page = planChangesPage(
-      groups.map((group) => ({ modseq: Number(group.modseq), objects: group.objects })),
-      maxChanges,
-    );
-    if (!page.ok) return { ok: false };
-    // With nothing left to list, the client is at the type's current state, whatever it asked from.
-    const current = typeModseq(states, type);
-    if (page.upTo === null) {
-      return {
-        ok: true,
-        newState: current,
-        hasMoreChanges: false,
-        created: [],
-        updated: [],
-        destroyed: [],
-      };
-    }
-    const rows = await preparedQuery<{ object_id: string; kind: ChangeRow['kind']; modseq: string }>(
-      manager,
-      'mailbox.changes-page',
+      'mailbox.changes-since',
       `SELECT object_id, kind, modseq
          FROM mailbox.changes
         WHERE account_id = $1 AND type = $2 AND modseq > $3 AND modseq <= $4
-        ORDER BY modseq, object_id`,
-      [accountId, type, since, page.upTo],
+        ORDER BY modseq, object_id
+        LIMIT $5`,
+      [accountId, type, since, states.modseq, maxChanges + 1],
     );
-    const collapsed = collapseChanges(
-      rows.map((row) => ({ objectId: row.object_id, kind: row.kind, modseq: Number(row.modseq) })),
+    const page = pageOfChanges(
+      read.map((row) => ({ objectId: row.object_id, kind: row.kind, modseq: Number(row.modseq) })),
+      maxChanges,
     );
+    if (!page.ok) return { ok: false };
     return {
       ok: true,
-      newState: page.hasMore ? page.upTo : current,
+      // With nothing left to list, the client is at the type's current state, whatever it asked from.
+      newState: page.hasMore ? page.rows.at(-1)!.modseq : typeModseq(states, type),
       hasMoreChanges: page.hasMore,
-      ...collapsed,
+      ...collapseChanges(page.rows),
     };
   }
 }
