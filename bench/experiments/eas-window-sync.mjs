@@ -99,12 +99,28 @@ try {
     mailbox: () => [platform.processes.get('mailbox').pid],
     postgres: () => [...pg.ours, ...pg.background],
   };
+  /** CPU seconds of each process of each name, by pid. */
   const cpu = () =>
     Object.fromEntries(
       Object.entries(pids).map(([name, of]) => [
         name,
-        of().reduce((total, pid) => total + (readProcess(pid)?.cpuSeconds ?? 0), 0),
+        new Map(of().map((pid) => [pid, readProcess(pid)?.cpuSeconds])),
       ]),
+    );
+  /**
+   * CPU seconds each name spent from one reading to the next, over the processes present at both:
+   * a PostgreSQL backend that ended meanwhile takes its time with it, and would count as negative.
+   */
+  const spentBetween = (from, to) =>
+    Object.fromEntries(
+      Object.keys(pids).map((name) => {
+        let seconds = 0;
+        for (const [pid, before] of from[name]) {
+          const after = to[name].get(pid);
+          if (before !== undefined && after !== undefined) seconds += after - before;
+        }
+        return [name, seconds];
+      }),
     );
   const registry = new RegistryClient(platform.registryUrl, platform.adminToken);
   const [account] = await createAccounts({
@@ -155,9 +171,8 @@ try {
   await sleep(Number(values['idle-seconds']) * 1000);
   const idleTo = cpu();
   const idleSeconds = (performance.now() - idleStart) / 1000;
-  const idleRate = Object.fromEntries(
-    Object.keys(pids).map((name) => [name, (idleTo[name] - idleFrom[name]) / idleSeconds]),
-  );
+  const idleSpent = spentBetween(idleFrom, idleTo);
+  const idleRate = Object.fromEntries(Object.keys(pids).map((name) => [name, idleSpent[name] / idleSeconds]));
 
   const rounds = Number(values.rounds);
   const spent = Object.fromEntries(Object.keys(pids).map((name) => [name, 0]));
@@ -192,8 +207,8 @@ try {
       (await readMetric(platform.activesyncUrl, 'pushmail_activesync_mailbox_method_calls_total')) -
         callsBefore,
     );
-    for (const name of Object.keys(pids))
-      spent[name] += after[name] - before[name] - idleRate[name] * elapsedS;
+    const during = spentBetween(before, after);
+    for (const name of Object.keys(pids)) spent[name] += during[name] - idleRate[name] * elapsedS;
     syncMs.push(elapsedS * 1000);
     added += answer.added;
     progress.update(round);
