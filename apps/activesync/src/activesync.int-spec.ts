@@ -1317,6 +1317,157 @@ describe('activesync gateway', () => {
       expect(requestsOf(since)).toEqual([['Mailbox/get', 'Email/changes', 'Email/get', 'Email/get']]);
     });
 
+    describe('within a sync window', () => {
+      const DAY_MS = 24 * 60 * 60 * 1000;
+      /** A collection's Options asking for a sync window (FilterType 1: a day, 2: three days, 3: a week). */
+      const filterType = (value: number) =>
+        el('AirSync', 'Options', el('AirSync', 'FilterType', String(value)));
+      /** Each command of a Sync answer's collection, as its tag and ServerId. */
+      const commandsOf = (collection: WbxmlElement) =>
+        elementsIn(child(collection, 'Commands') ?? el('AirSync', 'Commands')).map((command) => [
+          command.tag,
+          childText(command, 'ServerId'),
+        ]);
+      const requestsSince = (account: FakeAccount, since: number) =>
+        mailbox.requests
+          .slice(since)
+          .filter((request) => request.accountId === account.accountId)
+          .map((request) => request.methods);
+      /** A listing of the folder (its state, then a page of ids with their flags), as the first Sync at a key makes it. */
+      const LISTING = ['Email/get', 'Email/query', 'Email/get'];
+      const CHANGES = ['Mailbox/get', 'Email/changes', 'Email/get', 'Email/get'];
+      /** A device of `account` that has its folders and has primed its Inbox: its client and Inbox SyncKey. */
+      const primed = async (account: FakeAccount, deviceId: string, inbox: string) => {
+        const client = phone(account, deviceId);
+        await folderSync(client, '0');
+        return { client, key: childText(collectionOf((await sync(client, inbox, '0')).body), 'SyncKey')! };
+      };
+
+      it('brings a windowed folder up to date from its changes once it was listed, not by listing it again', async () => {
+        const { account, client, inbox, key } = await primedPhone();
+        deliverTo(account, {
+          subject: 'old',
+          text: 'old',
+          receivedAt: new Date(Date.now() - 10 * DAY_MS).toISOString(),
+        });
+        const first = deliverPlain(account, 'first');
+        let since = mailbox.requests.length;
+        const listed = collectionOf((await sync(client, inbox, key, [filterType(3)])).body);
+        expect(commandsOf(listed)).toEqual([['Add', first]]);
+        expect(requestsSince(account, since)).toEqual([['Mailbox/get', 'Email/get'], LISTING, ['Email/get']]);
+
+        const arrived = deliverPlain(account, 'second');
+        since = mailbox.requests.length;
+        const second = collectionOf(
+          (await sync(client, inbox, childText(listed, 'SyncKey')!, [filterType(3)])).body,
+        );
+        expect(commandsOf(second)).toEqual([['Add', arrived]]);
+        expect(requestsSince(account, since)).toEqual([CHANGES]);
+
+        // A message moved in that is older than the window is not added; nothing else to tell.
+        const moved = deliverTo(account, {
+          subject: 'archived',
+          text: 'archived',
+          mailbox: mailbox.folderId(account.accountId, 'trash'),
+          receivedAt: new Date(Date.now() - 9 * DAY_MS).toISOString(),
+        });
+        mailbox.emails.get(account.accountId)!.get(moved)!.mailboxIds = { [inbox]: true };
+        mailbox.bump(account.accountId);
+        since = mailbox.requests.length;
+        const third = collectionOf(
+          (await sync(client, inbox, childText(second, 'SyncKey')!, [filterType(3)])).body,
+        );
+        expect(statusOf(third)).toBe('1');
+        expect(commandsOf(third)).toEqual([]);
+        expect(requestsSince(account, since)).toEqual([CHANGES]);
+      });
+
+      it('removes a message that aged out of the window as a listing removes it, on the changes path and on a listing alike', async () => {
+        const account = await newAccount();
+        const inbox = mailbox.folderId(account.accountId, 'inbox');
+        const onChanges = await primed(account, 'window-changes', inbox);
+        const onListing = await primed(account, 'window-listing', inbox);
+        // Received a day before now, and a few seconds: it leaves a one-day window in those seconds.
+        const agesOutAt = Date.now() + 6_000;
+        const aging = deliverTo(account, {
+          subject: 'aging',
+          text: 'aging',
+          receivedAt: new Date(agesOutAt - DAY_MS).toISOString(),
+        });
+        const kept = deliverPlain(account, 'kept');
+        for (const device of [onChanges, onListing]) {
+          const answer = collectionOf((await sync(device.client, inbox, device.key, [filterType(1)])).body);
+          expect(commandsOf(answer)).toEqual([
+            ['Add', kept],
+            ['Add', aging],
+          ]);
+          device.key = childText(answer, 'SyncKey')!;
+        }
+        expect(Date.now()).toBeLessThan(agesOutAt);
+        // The second device's Inbox as one held before the window was kept: it is listed, never guessed.
+        const dataSource = gateway.app!.get(DataSource);
+        await dataSource.query(
+          `UPDATE activesync.sync_states SET window_days = NULL WHERE account_id = $1 AND device_id = $2`,
+          [account.accountId, 'window-listing'],
+        );
+        await new Promise((resolve) => setTimeout(resolve, agesOutAt - Date.now() + 100));
+
+        const arrived = deliverPlain(account, 'new');
+        let since = mailbox.requests.length;
+        const changed = collectionOf(
+          (await sync(onChanges.client, inbox, onChanges.key, [filterType(1)])).body,
+        );
+        expect(requestsSince(account, since)).toEqual([CHANGES]);
+        since = mailbox.requests.length;
+        const relisted = collectionOf(
+          (await sync(onListing.client, inbox, onListing.key, [filterType(1)])).body,
+        );
+        expect(requestsSince(account, since)).toEqual([['Mailbox/get', 'Email/get'], LISTING, ['Email/get']]);
+        // The same answer on both paths: the aged message deleted (a Delete, not a SoftDelete), the new one added.
+        expect(commandsOf(changed)).toEqual([
+          ['Delete', aging],
+          ['Add', arrived],
+        ]);
+        expect(commandsOf(relisted)).toEqual(commandsOf(changed));
+
+        // Listed once, the second device follows the changes too.
+        const next = deliverPlain(account, 'next');
+        since = mailbox.requests.length;
+        const after = collectionOf(
+          (await sync(onListing.client, inbox, childText(relisted, 'SyncKey')!, [filterType(1)])).body,
+        );
+        expect(commandsOf(after)).toEqual([['Add', next]]);
+        expect(requestsSince(account, since)).toEqual([CHANGES]);
+      });
+
+      it('lists the folder when the window is wider than the one the device was answered within', async () => {
+        const { account, client, inbox, key } = await primedPhone();
+        const older = deliverTo(account, {
+          subject: 'two days old',
+          text: 'x',
+          receivedAt: new Date(Date.now() - 2 * DAY_MS).toISOString(),
+        });
+        const recent = deliverPlain(account, 'recent');
+        const narrow = collectionOf((await sync(client, inbox, key, [filterType(1)])).body);
+        expect(commandsOf(narrow)).toEqual([['Add', recent]]);
+        // Nothing changed in the account, but a three-day window holds a message the one-day one did not.
+        const since = mailbox.requests.length;
+        const wide = collectionOf(
+          (await sync(client, inbox, childText(narrow, 'SyncKey')!, [filterType(2)])).body,
+        );
+        expect(commandsOf(wide)).toEqual([['Add', older]]);
+        expect(requestsSince(account, since)).toEqual([['Mailbox/get', 'Email/get'], LISTING, ['Email/get']]);
+        // No window at all after one: listed as well.
+        const ancient = deliverTo(account, {
+          subject: 'ancient',
+          text: 'x',
+          receivedAt: new Date(Date.now() - 400 * DAY_MS).toISOString(),
+        });
+        const all = collectionOf((await sync(client, inbox, childText(wide, 'SyncKey')!)).body);
+        expect(commandsOf(all)).toEqual([['Add', ancient]]);
+      });
+    });
+
     it('reads a new message whose body is longer than what comes with the changes again, whole', async () => {
       const { account, client, inbox, key } = await primedPhone();
       deliverPlain(account, 'first');

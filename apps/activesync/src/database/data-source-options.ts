@@ -10,6 +10,7 @@ import { SentMessagesAndSyncRequests1796342400000 } from './migrations/179634240
 import { OutOfOffice1796428800000 } from './migrations/1796428800000-out-of-office.js';
 import { QuarantineHierarchy1796515200000 } from './migrations/1796515200000-quarantine-hierarchy.js';
 import { KeptAnswerView1796601600000 } from './migrations/1796601600000-kept-answer-view.js';
+import { HeldWindow1796688000000 } from './migrations/1796688000000-held-window.js';
 
 export const ACTIVESYNC_SCHEMA = 'activesync';
 
@@ -29,6 +30,7 @@ export const activeSyncMigrations = [
   OutOfOffice1796428800000,
   QuarantineHierarchy1796515200000,
   KeptAnswerView1796601600000,
+  HeldWindow1796688000000,
 ];
 
 export function activeSyncDataSourceOptions(databaseUrl: string): DataSourceOptions {

@@ -163,10 +163,10 @@ describe(`${MailStore.name} changedContents`, () => {
 
     expect(contents?.state).toBe('s8');
     expect([...contents!.items]).toEqual([
-      ['newer', { read: true, flagged: false }],
-      ['older', { read: false, flagged: false }],
+      ['newer', { read: true, flagged: false, receivedAt: '2026-01-02T10:00:00Z' }],
+      ['older', { read: false, flagged: false, receivedAt: '2026-01-01T10:00:00Z' }],
       ['kept', { read: false, flagged: false }],
-      ['flagged', { read: false, flagged: true }],
+      ['flagged', { read: false, flagged: true, receivedAt: '2025-12-01T10:00:00Z' }],
     ]);
     expect(mailbox.requests.map(methodsOf)).toEqual([['Email/changes', 'Email/get', 'Email/get']]);
     expect(mailbox.requests[0]![0]![1]).toMatchObject({ sinceState: 's1' });
@@ -193,6 +193,69 @@ describe(`${MailStore.name} changedContents`, () => {
     expect(await new MailStore(mailbox).changedContents('account', 'inbox', 's1', held, 5)).toBeUndefined();
     expect(await new MailStore(mailbox).changedContents('account', 'inbox', 's1', held, 6)).toBeDefined();
   });
+
+  it('within a window, drops the held messages received before its start and adds none received before it', async () => {
+    const start = new Date('2026-01-01T00:00:00.000Z');
+    const windowed = {
+      recent: { read: false, flagged: false, receivedAt: '2026-01-05T10:00:00Z' },
+      atStart: { read: false, flagged: false, receivedAt: '2026-01-01T00:00:00Z' },
+      agedOut: { read: true, flagged: false, receivedAt: '2025-12-31T23:59:59Z' },
+      agedAndFlagged: { read: false, flagged: false, receivedAt: '2025-12-20T10:00:00Z' },
+    };
+    const mailbox = changingMailbox(
+      {
+        newState: 's8',
+        hasMoreChanges: false,
+        created: ['new', 'importedOld'],
+        updated: ['agedAndFlagged', 'movedInOld'],
+        destroyed: [],
+      },
+      [
+        { id: 'new', mailboxIds: { inbox: true }, receivedAt: '2026-01-06T10:00:00Z' },
+        { id: 'importedOld', mailboxIds: { inbox: true }, receivedAt: '2025-11-01T10:00:00Z' },
+        {
+          id: 'agedAndFlagged',
+          mailboxIds: { inbox: true },
+          keywords: { $flagged: true },
+          receivedAt: '2025-12-20T10:00:00Z',
+        },
+        { id: 'movedInOld', mailboxIds: { inbox: true }, receivedAt: '2025-10-01T10:00:00Z' },
+      ],
+    );
+    const contents = await new MailStore(mailbox).changedContents(
+      'account',
+      'inbox',
+      's1',
+      windowed,
+      100,
+      start,
+    );
+    expect([...contents!.items]).toEqual([
+      ['new', { read: false, flagged: false, receivedAt: '2026-01-06T10:00:00Z' }],
+      ['recent', windowed.recent],
+      ['atStart', windowed.atStart],
+    ]);
+    // Without a window nothing ages out.
+    const all = await new MailStore(mailbox).changedContents('account', 'inbox', 's1', windowed, 100);
+    expect([...all!.items.keys()].sort()).toEqual(
+      ['agedAndFlagged', 'agedOut', 'atStart', 'importedOld', 'movedInOld', 'new', 'recent'].sort(),
+    );
+  });
+
+  it('within a window, leaves the folder to a listing when a held message has no receivedAt kept', async () => {
+    const mailbox = changingMailbox(
+      { newState: 's8', hasMoreChanges: false, created: [], updated: [], destroyed: [] },
+      [],
+    );
+    const mixed = {
+      kept: { read: false, flagged: false, receivedAt: '2026-01-05T10:00:00Z' },
+      old: held.kept,
+    };
+    const start = new Date('2026-01-01T00:00:00.000Z');
+    expect(
+      await new MailStore(mailbox).changedContents('account', 'inbox', 's1', mixed, 100, start),
+    ).toBeUndefined();
+  });
 });
 
 describe(`${MailStore.name} foldersAndChanges`, () => {
@@ -210,7 +273,7 @@ describe(`${MailStore.name} foldersAndChanges`, () => {
     expect(read.emailState).toBe('s8');
     const held = { old: { read: true, flagged: false } };
     expect([...contentsFromChanges(read.changes, 'inbox', held, 10)!.items]).toEqual([
-      ['new', { read: false, flagged: false }],
+      ['new', { read: false, flagged: false, receivedAt: '2026-01-01T10:00:00Z' }],
       ['old', { read: true, flagged: false }],
     ]);
   });

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EMAIL_METADATA_PROPERTIES, isObject, type Invocation } from '@pushmail/jmap';
+import { inWindow } from '../sync/sync-window.js';
 import { answerOf, MAILBOX_API, type MailboxApi, MethodFailedError } from './mailbox-client.js';
 
 /** A JMAP mailbox as the gateway needs it. */
@@ -19,11 +20,17 @@ export interface ItemFlags {
   flagged: boolean;
 }
 
+/** A message of a folder as a Sync compares it with what the device holds: its flags and when it was received. */
+export interface FolderItem extends ItemFlags {
+  /** A UTCDate; absent only where the view has none (the quarantine notice). */
+  receivedAt?: string;
+}
+
 export interface FolderContents {
   /** The account's Email state the listing was read at. */
   state: string;
-  /** Email id -> flags, newest first. */
-  items: Map<string, ItemFlags>;
+  /** Email id -> flags and receivedAt, newest first. */
+  items: Map<string, FolderItem>;
 }
 
 export interface EmailAddress {
@@ -118,9 +125,12 @@ export class MailStore {
     return String(answerOf(responses, 's')['state']);
   }
 
-  /** The folder's messages (newest first, at most `max`, received after `after` when given) and their flags. */
+  /**
+   * The folder's messages (newest first, at most `max`, received on or after `after` when given),
+   * their flags and when they were received.
+   */
   async contents(accountId: string, mailboxId: string, max: number, after?: Date): Promise<FolderContents> {
-    const items = new Map<string, ItemFlags>();
+    const items = new Map<string, FolderItem>();
     const filter = { inMailbox: mailboxId, ...(after ? { after: after.toISOString() } : {}) };
     let state = '';
     let position = 0;
@@ -149,7 +159,7 @@ export class MailStore {
           {
             accountId,
             '#ids': { resultOf: `q${page}`, name: 'Email/query', path: '/ids' },
-            properties: ['id', 'keywords'],
+            properties: ['id', 'keywords', 'receivedAt'],
           },
           `g${page}`,
         ]);
@@ -161,7 +171,7 @@ export class MailStore {
       for (let page = 0; page < pages; page += 1) {
         const got = answerOf(responses, `g${page}`);
         const list = Array.isArray(got['list']) ? got['list'].filter(isObject) : [];
-        for (const email of list) items.set(String(email['id']), flagsOf(email['keywords']));
+        for (const email of list) items.set(String(email['id']), folderItemOf(email));
         const ids = answerOf(responses, `q${page}`)['ids'];
         if (!Array.isArray(ids) || ids.length < PAGE) exhausted = true;
       }
@@ -177,17 +187,18 @@ export class MailStore {
    * updated ids by back-reference (RFC 8620 §3.7), instead of a listing of the whole folder. New
    * messages come first, newest first, as a listing gives them. Undefined when mailbox cannot tell
    * (a state too old, more changes than one page) or the folder would hold more than `max`: the
-   * folder is then listed.
+   * folder is then listed. `windowStart`: as `contentsFromChanges`.
    */
   async changedContents(
     accountId: string,
     mailboxId: string,
     sinceState: string,
-    held: Readonly<Record<string, ItemFlags>>,
+    held: Readonly<Record<string, FolderItem>>,
     max: number,
+    windowStart?: Date,
   ): Promise<FolderContents | undefined> {
     const responses = await this.mailbox.call(accountId, changesCalls(accountId, sinceState));
-    return contentsFromChanges({ sinceState, responses }, mailboxId, held, max);
+    return contentsFromChanges({ sinceState, responses }, mailboxId, held, max, windowStart);
   }
 
   /**
@@ -433,31 +444,45 @@ export function newStateOf(changes: EmailChanges): string | undefined {
  * `sinceState`) and the changes. New messages come first, newest first, as a listing gives them.
  * Undefined when mailbox could not tell (a state too old, more changes than one page) or the
  * folder would hold more than `max`: the folder is then listed.
+ *
+ * `windowStart`: the oldest a message may be received to be in the view (a sync window). Held
+ * messages received before it leave the view as a listing of the window leaves them out, and
+ * created or moved-in ones received before it are not added; a held message whose receivedAt is
+ * not known (held before it was kept) makes it undefined, so the window is listed.
  */
 export function contentsFromChanges(
   changes: EmailChanges,
   mailboxId: string,
-  held: Readonly<Record<string, ItemFlags>>,
+  held: Readonly<Record<string, FolderItem>>,
   max: number,
+  windowStart?: Date,
 ): FolderContents | undefined {
   const answer = completeChanges(changes);
   if (!answer) return undefined;
   const { responses } = changes;
-  const items = new Map(Object.entries(held));
-  const arrived = new Map<string, { receivedAt: string; flags: ItemFlags }>();
+  const items = new Map<string, FolderItem>();
+  for (const [id, item] of Object.entries(held)) {
+    const within = inWindow(item.receivedAt, windowStart);
+    if (within === undefined) return undefined;
+    if (within) items.set(id, item);
+  }
+  const arrived = new Map<string, FolderItem>();
   const destroyed = Array.isArray(answer['destroyed']) ? answer['destroyed'].map(String) : [];
   for (const id of destroyed) items.delete(id);
   for (const callId of ['gc', 'gu']) {
     const list = answerOf(responses, callId)['list'];
     for (const email of Array.isArray(list) ? list.filter(isObject) : []) {
       const id = String(email['id']);
+      const item = folderItemOf(email);
       const inFolder = isObject(email['mailboxIds']) && email['mailboxIds'][mailboxId] === true;
-      if (!inFolder) items.delete(id);
-      else if (items.has(id)) items.set(id, flagsOf(email['keywords']));
-      else {
-        const receivedAt = typeof email['receivedAt'] === 'string' ? email['receivedAt'] : '';
-        arrived.set(id, { receivedAt, flags: flagsOf(email['keywords']) });
-      }
+      const within = inWindow(item.receivedAt, windowStart);
+      if (within === undefined) return undefined;
+      // Held before the window passed it, or held elsewhere: it leaves, as a listing leaves it out.
+      if (!inFolder || !within) {
+        items.delete(id);
+        arrived.delete(id);
+      } else if (Object.hasOwn(held, id)) items.set(id, item);
+      else arrived.set(id, item);
     }
     // Ids asked for and gone meanwhile (destroyed after the changes were read) are not in the folder.
     const notFound = answerOf(responses, callId)['notFound'];
@@ -467,11 +492,12 @@ export function contentsFromChanges(
     }
   }
   if (items.size + arrived.size > max) return undefined;
+  const received = (item: FolderItem) => item.receivedAt ?? '';
   const newestFirst = [...arrived].sort(([, a], [, b]) =>
-    a.receivedAt < b.receivedAt ? 1 : a.receivedAt > b.receivedAt ? -1 : 0,
+    received(a) < received(b) ? 1 : received(a) > received(b) ? -1 : 0,
   );
-  const contents = new Map<string, ItemFlags>(newestFirst.map(([id, email]) => [id, email.flags]));
-  for (const [id, flags] of items) contents.set(id, flags);
+  const contents = new Map<string, FolderItem>(newestFirst);
+  for (const [id, item] of items) contents.set(id, item);
   return { state: String(answer['newState']), items: contents };
 }
 
@@ -483,6 +509,12 @@ function foldersOf(responses: Invocation[]): MailFolder[] {
     name: typeof mailbox['name'] === 'string' ? mailbox['name'] : '',
     role: typeof mailbox['role'] === 'string' ? mailbox['role'] : null,
   }));
+}
+
+/** An email's flags and receivedAt, as a listing or the changes' Email/get answer them. */
+function folderItemOf(email: Record<string, unknown>): FolderItem {
+  const flags = flagsOf(email['keywords']);
+  return typeof email['receivedAt'] === 'string' ? { ...flags, receivedAt: email['receivedAt'] } : flags;
 }
 
 export function flagsOf(keywords: unknown): ItemFlags {

@@ -111,6 +111,7 @@ describe(DeviceStore.name, () => {
       syncKey: '{k}2',
       emailState: '5',
       items: { m1: { read: true, flagged: false } },
+      windowDays: 0,
       response: Buffer.from([1]),
       quarantined: true,
     });
@@ -122,6 +123,7 @@ describe(DeviceStore.name, () => {
         syncKey: '{k}2',
         emailState: '5',
         items: { m1: { read: true, flagged: false } },
+        windowDays: 0,
       },
     ]);
     expect(touched.device).toEqual(await devices.find(accountId, 'phone'));

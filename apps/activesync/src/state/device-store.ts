@@ -124,7 +124,8 @@ export class DeviceStore {
       'activesync.touch-device-with-hierarchy',
       `${TOUCH}
        SELECT d.*, f.folders AS held_folders, f.quarantined AS held_quarantined, s.collection_id AS held_collection_id,
-              s.sync_key AS held_sync_key, s.email_state AS held_email_state, s.items AS held_items
+              s.sync_key AS held_sync_key, s.email_state AS held_email_state, s.items AS held_items,
+              s.window_days AS held_window_days
          FROM d
          LEFT JOIN activesync.folder_states f ON f.account_id = d.account_id AND f.device_id = d.device_id
          LEFT JOIN activesync.sync_states s ON s.account_id = f.account_id AND s.device_id = f.device_id`,
@@ -145,6 +146,7 @@ export class DeviceStore {
         sync_key: held['held_sync_key'] as string | null,
         email_state: held['held_email_state'] as string | null,
         items: held['held_items'] as Record<string, HeldItem> | null,
+        window_days: held['held_window_days'] as number | null,
       })),
     );
     return { device: this.hydrated(row), hierarchy: hierarchy ?? null };

@@ -20,6 +20,14 @@ describe('heldDelta', () => {
     expect(applied(before, delta)).toEqual(after);
   });
 
+  it('holds an item whose receivedAt is kept now, though its flags did not change', () => {
+    const before = { a: item(false), b: { ...item(true), receivedAt: '2026-12-01T00:00:00Z' } };
+    const after = { a: { ...item(false), receivedAt: '2026-12-02T00:00:00Z' }, b: before.b };
+    const delta = heldDelta(before, after);
+    expect(delta).toEqual({ removed: [], set: { a: after.a } });
+    expect(applied(before, delta)).toEqual(after);
+  });
+
   it('is empty when nothing changed, and the whole of what is held after starting from nothing', () => {
     const held = { a: item(true), b: item(false, true) };
     expect(heldDelta(held, { ...held })).toEqual({ removed: [], set: {} });

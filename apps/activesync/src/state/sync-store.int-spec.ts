@@ -85,7 +85,8 @@ describe(SyncStore.name, () => {
       await store.advanceSyncState(accountId, 'phone', 'inbox', '{k}1', {
         syncKey: '{k}2',
         emailState: '17',
-        items: { m1: unread, m2: { read: true, flagged: true } },
+        items: { m1: unread, m2: { read: true, flagged: true, receivedAt: '2026-12-01T10:00:00Z' } },
+        windowDays: 7,
         response: answer,
         quarantined: false,
       }),
@@ -95,7 +96,8 @@ describe(SyncStore.name, () => {
     expect(inbox).toMatchObject({
       syncKey: '{k}2',
       emailState: '17',
-      items: { m1: unread, m2: { read: true, flagged: true } },
+      items: { m1: unread, m2: { read: true, flagged: true, receivedAt: '2026-12-01T10:00:00Z' } },
+      windowDays: 7,
       previousKey: '{k}1',
     });
     expect(inbox!.previousResponse).toEqual(answer);
@@ -104,6 +106,7 @@ describe(SyncStore.name, () => {
       syncKey: inbox!.syncKey,
       emailState: inbox!.emailState,
       items: inbox!.items,
+      windowDays: 7,
       previousKey: inbox!.previousKey,
       previousResponse: inbox!.previousResponse,
       previousQuarantined: false,
@@ -117,8 +120,8 @@ describe(SyncStore.name, () => {
     }
 
     const held = [
-      { collectionId: 'inbox', syncKey: '{k}2', emailState: '17', items: inbox!.items },
-      { collectionId: 'sent', syncKey: '{s}1', emailState: null, items: {} },
+      { collectionId: 'inbox', syncKey: '{k}2', emailState: '17', items: inbox!.items, windowDays: 7 },
+      { collectionId: 'sent', syncKey: '{s}1', emailState: null, items: {}, windowDays: null },
     ];
     const byCollection = (list: Array<{ collectionId: string }>) =>
       [...list].sort((a, b) => a.collectionId.localeCompare(b.collectionId));
@@ -138,6 +141,7 @@ describe(SyncStore.name, () => {
       syncKey: '{k}2',
       emailState: '3',
       items: { m1: unread },
+      windowDays: 0,
       response: Buffer.from([1]),
       quarantined: false,
     };
@@ -154,7 +158,7 @@ describe(SyncStore.name, () => {
     await holdInbox(accountId);
     const read = { read: true, flagged: false };
     const first = { m1: unread, m2: unread, m3: read };
-    const answer = { response: Buffer.from([1]), quarantined: false };
+    const answer = { response: Buffer.from([1]), quarantined: false, windowDays: 3 };
     expect(
       await store.advanceSyncState(accountId, 'phone', 'inbox', '{k}1', {
         syncKey: '{k}2',
@@ -163,8 +167,8 @@ describe(SyncStore.name, () => {
         ...answer,
       }),
     ).toBe(true);
-    // m1 read, m2 gone, m3 as it was, m4 new.
-    const second = { m4: unread, m1: read, m3: read };
+    // m1 read, m2 gone, m3 as it was but with its receivedAt now kept, m4 new.
+    const second = { m4: unread, m1: read, m3: { ...read, receivedAt: '2026-12-06T08:30:00Z' } };
     expect(
       await store.advanceSyncState(
         accountId,
@@ -209,6 +213,7 @@ describe(SyncStore.name, () => {
         syncKey: '{k}2',
         emailState: '3',
         items: { m1: unread },
+        windowDays: 0,
         response: mail,
         quarantined: built!.quarantined,
       }),
@@ -225,6 +230,7 @@ describe(SyncStore.name, () => {
         syncKey: '{k}2',
         emailState: null,
         items: {},
+        windowDays: 0,
         response: Buffer.from('the notice'),
         quarantined: true,
       }),

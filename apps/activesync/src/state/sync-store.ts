@@ -17,12 +17,21 @@ export function nextSyncKey(key: string | null): string {
 }
 
 /** What a device holds of one collection, as a Ping or a held Sync compares it with the folder. */
-export type HeldCollection = Pick<SyncState, 'collectionId' | 'syncKey' | 'emailState' | 'items'>;
+export type HeldCollection = Pick<
+  SyncState,
+  'collectionId' | 'syncKey' | 'emailState' | 'items' | 'windowDays'
+>;
 
 /** A collection's state as a Sync reads it: without the device and account it was asked for. */
 export type CollectionState = Pick<
   SyncState,
-  'syncKey' | 'emailState' | 'items' | 'previousKey' | 'previousResponse' | 'previousQuarantined'
+  | 'syncKey'
+  | 'emailState'
+  | 'items'
+  | 'windowDays'
+  | 'previousKey'
+  | 'previousResponse'
+  | 'previousQuarantined'
 >;
 
 /** The folder hierarchy a device holds, with what it holds of each collection it synced. */
@@ -49,6 +58,7 @@ export interface HeldCollectionRow {
   sync_key: string;
   email_state: string | null;
   items: Record<string, HeldItem>;
+  window_days: number | null;
 }
 
 /**
@@ -84,7 +94,7 @@ export class SyncStore {
     >(
       this.dataSource,
       'activesync.hierarchy-with-collections',
-      `SELECT f.folders, f.quarantined, s.collection_id, s.sync_key, s.email_state, s.items
+      `SELECT f.folders, f.quarantined, s.collection_id, s.sync_key, s.email_state, s.items, s.window_days
          FROM activesync.folder_states f
          LEFT JOIN activesync.sync_states s ON s.account_id = f.account_id AND s.device_id = f.device_id
         WHERE f.account_id = $1 AND f.device_id = $2`,
@@ -114,7 +124,7 @@ export class SyncStore {
     sentKey?: string,
   ): Promise<HeldHierarchyWithState | undefined> {
     const select = `SELECT f.quarantined, ARRAY(SELECT jsonb_object_keys(f.folders)) AS folder_ids,
-              s.sync_key, s.email_state, s.items, s.previous_key,
+              s.sync_key, s.email_state, s.items, s.window_days, s.previous_key,
               CASE WHEN $4::text IS NULL OR s.previous_key = $4::text THEN s.previous_response END
                 AS previous_response,
               s.previous_quarantined
@@ -128,6 +138,7 @@ export class SyncStore {
       sync_key: string | null;
       email_state: string | null;
       items: Record<string, HeldItem> | null;
+      window_days: number | null;
       previous_key: string | null;
       previous_response: Buffer | null;
       previous_quarantined: boolean | null;
@@ -149,6 +160,7 @@ export class SyncStore {
         syncKey: row.sync_key,
         emailState: row.email_state,
         items: row.items ?? {},
+        windowDays: row.window_days,
         previousKey: row.previous_key,
         previousResponse: row.previous_response,
         previousQuarantined: row.previous_quarantined === true,
@@ -161,7 +173,7 @@ export class SyncStore {
     const rows = await preparedQuery<HeldCollectionRow>(
       this.dataSource,
       'activesync.held-collections',
-      `SELECT collection_id, sync_key, email_state, items
+      `SELECT collection_id, sync_key, email_state, items, window_days
          FROM activesync.sync_states
         WHERE account_id = $1 AND device_id = $2`,
       [accountId, deviceId],
@@ -261,6 +273,7 @@ export class SyncStore {
         syncKey,
         emailState: null,
         items: {},
+        windowDays: null,
         previousKey: null,
         previousResponse: null,
       },
@@ -289,6 +302,8 @@ export class SyncStore {
       syncKey: string;
       emailState: string | null;
       items: Record<string, HeldItem>;
+      /** The sync window (days, 0: any age) the items are held within; null: not known. */
+      windowDays: number | null;
       response: Buffer;
       /** The answer was built for the quarantine view (`FolderState.quarantined` as the Sync read it). */
       quarantined: boolean;
@@ -305,7 +320,7 @@ export class SyncStore {
       this.dataSource,
       'activesync.advance-sync-state',
       `UPDATE activesync.sync_states
-          SET sync_key = $5, email_state = $6,
+          SET sync_key = $5, email_state = $6, window_days = $11,
               items = CASE WHEN $10::text[] IS NULL THEN $7::jsonb ELSE (items - $10::text[]) || $7::jsonb END,
               previous_key = $4, previous_response = $8, previous_quarantined = $9
         WHERE account_id = $1 AND device_id = $2 AND collection_id = $3 AND sync_key = $4
@@ -323,6 +338,7 @@ export class SyncStore {
         next.response,
         next.quarantined,
         delta ? delta.removed : null,
+        next.windowDays,
       ],
     );
     return moved.length > 0;
@@ -363,7 +379,8 @@ export function heldDelta(
   for (const id of Object.keys(after)) {
     const was = Object.hasOwn(before, id) ? before[id] : undefined;
     const now = after[id]!;
-    if (!was || was.read !== now.read || was.flagged !== now.flagged) set[id] = now;
+    if (!was || was.read !== now.read || was.flagged !== now.flagged || was.receivedAt !== now.receivedAt)
+      set[id] = now;
   }
   return { removed, set };
 }
@@ -374,6 +391,7 @@ function heldCollectionOf(row: HeldCollectionRow): HeldCollection {
     syncKey: row.sync_key,
     emailState: row.email_state,
     items: row.items,
+    windowDays: row.window_days,
   };
 }
 
@@ -399,6 +417,7 @@ export function hierarchyOf(
           sync_key: row.sync_key,
           email_state: row.email_state,
           items: row.items ?? {},
+          window_days: row.window_days,
         }),
       );
   return { folders, quarantined: rows[0]?.quarantined === true, collections };

@@ -25,9 +25,10 @@ const askedNothing: Record<Asked, number> = {
 
 /**
  * A gateway whose mailbox is at Email state `current` with `inbox` in the folder; it counts what it
- * was asked. With `changesReadable` false, the view cannot tell the changes (a sync window).
+ * was asked. With `changesReadable` false, the view cannot tell the changes (a sync window);
+ * with `windowHeld` false, the device asks for a wider window than it was answered within.
  */
-function setUp(current: string, inbox: string[], changesReadable = true) {
+function setUp(current: string, inbox: string[], changesReadable = true, windowHeld = true) {
   const asked: Record<Asked, number> = { ...askedNothing };
   const folder = (): FolderContents => ({
     state: current,
@@ -40,6 +41,7 @@ function setUp(current: string, inbox: string[], changesReadable = true) {
     },
   } as unknown as MailStore;
   const view = {
+    holdsWindow: () => windowHeld,
     changedContents: (): Promise<FolderContents | undefined> => {
       asked.changedContents += 1;
       return Promise.resolve(changesReadable ? folder() : undefined);
@@ -72,7 +74,7 @@ const request: FolderViewRequest = {
   collectionId: 'inbox',
   inboxId: 'inbox',
 };
-const held = { emailState: '7', items: { m1: { read: false, flagged: false } } };
+const held = { emailState: '7', items: { m1: { read: false, flagged: false } }, windowDays: 0 };
 
 const read: EmailChanges = { sinceState: '7', responses: [] };
 const nothingNew: ItemChanges = { added: [], changed: [], deleted: [] };
@@ -90,6 +92,7 @@ const cases: Array<{
   current?: string;
   inbox?: string[];
   changesReadable?: boolean;
+  windowHeld?: boolean;
   force?: boolean;
   announced?: string;
   changes?: EmailChanges;
@@ -103,6 +106,15 @@ const cases: Array<{
     inbox: ['m1'],
     found: nothingNew,
     asks: { emailState: 1 },
+  },
+  {
+    does: 'looks for what changed though the Email state is unchanged when the window is wider than the one held',
+    current: '7',
+    inbox: ['m2', 'm1'],
+    windowHeld: false,
+    found: { added: ['m2'], changed: [], deleted: [] },
+    contentsAt: '7',
+    asks: { emailState: 1, changedContents: 1 },
   },
   {
     does: 'reads what changed since the held state, not the whole folder, when a change announced a new one',
@@ -162,7 +174,12 @@ const cases: Array<{
 
 describe(CollectionChanges.name, () => {
   it.each(cases)('$does', async (each) => {
-    const { changes, asked } = setUp(each.current ?? '8', each.inbox ?? ['m2', 'm1'], each.changesReadable);
+    const { changes, asked } = setUp(
+      each.current ?? '8',
+      each.inbox ?? ['m2', 'm1'],
+      each.changesReadable,
+      each.windowHeld,
+    );
     const found = await changes.pending(request, held, each.force, each.announced, each.changes);
     expect(found.changes).toEqual(each.found);
     expect(found.contents?.state).toBe(each.contentsAt);
@@ -237,7 +254,7 @@ function consume(
   pings.mailChanged('acc', changed.Email === undefined ? {} : { emailState: changed.Email });
 }
 
-const heldState = { emailState: '7', items: { m1: { read: false, flagged: false } } };
+const heldState = { emailState: '7', items: { m1: { read: false, flagged: false } }, windowDays: 0 };
 
 describe('CollectionChanges.parkUntilChanged', () => {
   it('takes its first look from what the request read of the device, asking the store nothing more', async () => {
@@ -365,9 +382,15 @@ describe('CollectionChanges.pending in quarantine', () => {
   const quarantined = { ...request, standing: { ...allowedStanding(), access: 'quarantined' as const } };
 
   it('tells a device that marked the notice read and flagged nothing, and one that deleted it the notice again', async () => {
-    const marked = { emailState: null, items: { [QUARANTINE_NOTICE_ID]: { read: true, flagged: true } } };
+    const marked = {
+      emailState: null,
+      items: { [QUARANTINE_NOTICE_ID]: { read: true, flagged: true } },
+      windowDays: null,
+    };
     expect((await changes.pending(quarantined, marked)).changes).toEqual(nothingNew);
-    expect((await changes.pending(quarantined, { emailState: null, items: {} })).changes).toEqual({
+    expect(
+      (await changes.pending(quarantined, { emailState: null, items: {}, windowDays: null })).changes,
+    ).toEqual({
       added: [QUARANTINE_NOTICE_ID],
       changed: [],
       deleted: [],

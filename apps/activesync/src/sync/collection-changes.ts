@@ -133,19 +133,22 @@ export class CollectionChanges {
    */
   async pending(
     request: FolderViewRequest,
-    state: Pick<SyncState, 'emailState' | 'items'>,
+    state: Pick<SyncState, 'emailState' | 'items' | 'windowDays'>,
     force = false,
     emailState?: string,
     changes?: EmailChanges,
   ): Promise<PendingChanges> {
     if (!force && state.emailState !== null && !seesQuarantineView(request.standing)) {
       const current = emailState ?? (await this.mail.emailState(request.accountId));
-      if (current === state.emailState) return { changes: NONE };
+      // Nothing changed since the device was answered: nothing to tell, unless its window is wider
+      // now than the one it was answered within (or that one is not known), when older messages
+      // enter the view without any change.
+      if (current === state.emailState && this.view.holdsWindow(request, state)) return { changes: NONE };
       // Something changed since the device was answered: what, rather than the whole folder again.
       const known = changes?.sinceState === state.emailState ? changes : undefined;
       const changed = known
-        ? this.view.contentsFromChanges(request, known, state.items)
-        : await this.view.changedContents(request, state.emailState, state.items);
+        ? this.view.contentsFromChanges(request, known, state)
+        : await this.view.changedContents(request, state.emailState, state);
       if (changed)
         return {
           changes: itemChanges(state.items, changed.items),

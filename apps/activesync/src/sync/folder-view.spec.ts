@@ -34,6 +34,38 @@ describe(FolderView.name, () => {
   });
 });
 
+describe(`${FolderView.name} followsChanges`, () => {
+  const view = new FolderView({} as MailStore, { SYNC_MAX_ITEMS_PER_FOLDER: 100 } as ActiveSyncConfig);
+  const request = (filterType?: number, standing = allowedStanding()) => ({
+    accountId: 'acc',
+    address: 'alice@example.com',
+    standing,
+    collectionId: 'inbox',
+    ...(filterType === undefined ? {} : { filterType }),
+  });
+  const dated = { m1: { read: false, flagged: false, receivedAt: '2026-12-01T00:00:00Z' } };
+  const undated = { ...dated, m0: { read: true, flagged: false } };
+
+  it('follows the changes within a window no wider than the one held, every held message dated', () => {
+    expect(view.followsChanges(request(3), { items: dated, windowDays: 7 })).toBe(true);
+    expect(view.followsChanges(request(2), { items: dated, windowDays: 7 })).toBe(true);
+    expect(view.followsChanges(request(3), { items: {}, windowDays: 0 })).toBe(true);
+    expect(view.followsChanges(request(), { items: undated, windowDays: 0 })).toBe(true);
+  });
+
+  it('lists a window over a message held without its receivedAt, a wider window, or an unknown one', () => {
+    expect(view.followsChanges(request(3), { items: undated, windowDays: 7 })).toBe(false);
+    expect(view.followsChanges(request(4), { items: dated, windowDays: 7 })).toBe(false);
+    expect(view.followsChanges(request(), { items: dated, windowDays: 7 })).toBe(false);
+    expect(view.followsChanges(request(3), { items: dated, windowDays: null })).toBe(false);
+    expect(view.followsChanges(request(), { items: dated, windowDays: null })).toBe(false);
+  });
+
+  it('lists the quarantine view, whatever is held', () => {
+    expect(view.followsChanges(request(undefined, quarantined()), { items: {}, windowDays: 0 })).toBe(false);
+  });
+});
+
 describe(hierarchyOutOfDate.name, () => {
   it('is out of date when the device holds the view of the other standing, quarantined or allowed', () => {
     expect(hierarchyOutOfDate({ quarantined: true }, allowedStanding())).toBe(true);

@@ -6,18 +6,14 @@ import {
   type EmailChanges,
   type EmailDetail,
   type FolderContents,
-  type ItemFlags,
+  type FolderItem,
   MailStore,
 } from '../mailbox/mail-store.js';
 import type { DeviceStanding } from '../registry/device-views.js';
+import { ANY_AGE, followsWindow, windowDaysOf, windowStartOf } from './sync-window.js';
 
 /** The ServerId of the one message a quarantined device sees in its Inbox. */
 export const QUARANTINE_NOTICE_ID = 'pushmail-quarantine-notice';
-
-const DAY_MS = 24 * 60 * 60 * 1000;
-
-/** EAS FilterType (1 day ... 1 month) in days; 0 and unknown: no limit. */
-const FILTER_DAYS: Record<number, number> = { 1: 1, 2: 3, 3: 7, 4: 14, 5: 31 };
 
 export interface FolderViewRequest {
   accountId: string;
@@ -27,6 +23,14 @@ export interface FolderViewRequest {
   inboxId: string | undefined;
   /** The Sync's FilterType, if any. */
   filterType?: number;
+}
+
+/** What the device holds of the collection, as the changes path needs it. */
+export interface HeldView {
+  /** Id -> flags and (when kept) receivedAt. */
+  items: Readonly<Record<string, FolderItem>>;
+  /** The sync window (days, 0: any age) the items were last answered within; null: not known. */
+  windowDays: number | null;
 }
 
 /**
@@ -43,37 +47,66 @@ export class FolderView {
 
   /**
    * The folder from what the device holds (answered at `sinceState`) and what changed since, when
-   * that can stand for a listing: not for the quarantine view, nor within a sync window, where
-   * messages leave the view by age without any change that says so. Undefined: list the folder.
+   * that can stand for a listing (`followsChanges`). Within a sync window the held messages older
+   * than its start leave, as a listing of the window leaves them out. Undefined: list the folder.
    */
   async changedContents(
     request: FolderViewRequest,
     sinceState: string,
-    held: Readonly<Record<string, ItemFlags>>,
+    held: HeldView,
   ): Promise<FolderContents | undefined> {
-    if (!this.followsChanges(request)) return undefined;
+    if (!this.followsChanges(request, held)) return undefined;
     return this.mail.changedContents(
       request.accountId,
       request.collectionId,
       sinceState,
-      held,
+      held.items,
       this.config.SYNC_MAX_ITEMS_PER_FOLDER,
+      windowStartOf(this.windowDays(request)),
     );
   }
 
-  /** Whether the view can be brought up to date from the account's changes (`changedContents`). */
-  followsChanges(request: Omit<FolderViewRequest, 'inboxId'>): boolean {
-    return !seesQuarantineView(request.standing) && this.windowStart(request) === undefined;
+  /**
+   * Whether the view can be brought up to date from the account's changes (`changedContents`): not
+   * the quarantine view, nor a window whose start moved back since the device was answered (a
+   * wider FilterType or policy, or none where there was one: older messages enter without any
+   * change), nor a window over held messages whose receivedAt was not kept.
+   */
+  followsChanges(request: Omit<FolderViewRequest, 'inboxId'>, held: HeldView): boolean {
+    if (seesQuarantineView(request.standing) || !this.holdsWindow(request, held)) return false;
+    return (
+      this.windowDays(request) === ANY_AGE ||
+      Object.values(held.items).every((item) => item.receivedAt !== undefined)
+    );
+  }
+
+  /**
+   * Whether the window the device was answered within covers the one it asks for now (the same,
+   * or wider): no message older than what it holds has entered the view since (`followsWindow`).
+   */
+  holdsWindow(request: Omit<FolderViewRequest, 'inboxId'>, held: Pick<HeldView, 'windowDays'>): boolean {
+    return followsWindow(held.windowDays, this.windowDays(request));
   }
 
   /** As `changedContents`, from changes read already (with the folders, in the same request). */
   contentsFromChanges(
     request: FolderViewRequest,
     changes: EmailChanges,
-    held: Readonly<Record<string, ItemFlags>>,
+    held: HeldView,
   ): FolderContents | undefined {
-    if (!this.followsChanges(request)) return undefined;
-    return contentsFromChanges(changes, request.collectionId, held, this.config.SYNC_MAX_ITEMS_PER_FOLDER);
+    if (!this.followsChanges(request, held)) return undefined;
+    return contentsFromChanges(
+      changes,
+      request.collectionId,
+      held.items,
+      this.config.SYNC_MAX_ITEMS_PER_FOLDER,
+      windowStartOf(this.windowDays(request)),
+    );
+  }
+
+  /** The sync window in days (the narrower of FilterType and policy), `ANY_AGE` when none: what the answer is held within. */
+  windowDays(request: Pick<FolderViewRequest, 'filterType' | 'standing'>): number {
+    return windowDaysOf(request.filterType, request.standing.policy?.settings.syncWindowDays);
   }
 
   /**
@@ -83,10 +116,10 @@ export class FolderView {
    */
   async contents(
     request: FolderViewRequest,
-    held?: Readonly<Record<string, ItemFlags>>,
+    held?: Readonly<Record<string, FolderItem>>,
   ): Promise<FolderContents> {
     if (seesQuarantineView(request.standing)) {
-      const items = new Map<string, ItemFlags>();
+      const items = new Map<string, FolderItem>();
       if (request.collectionId === request.inboxId) {
         const flags = held?.[QUARANTINE_NOTICE_ID];
         items.set(QUARANTINE_NOTICE_ID, { read: flags?.read ?? false, flagged: flags?.flagged ?? false });
@@ -97,17 +130,8 @@ export class FolderView {
       request.accountId,
       request.collectionId,
       this.config.SYNC_MAX_ITEMS_PER_FOLDER,
-      this.windowStart(request),
+      windowStartOf(this.windowDays(request)),
     );
-  }
-
-  /** The oldest a message may be received to be seen (the narrower of FilterType and policy); undefined: any age. */
-  private windowStart(request: Pick<FolderViewRequest, 'filterType' | 'standing'>): Date | undefined {
-    const windows = [
-      request.filterType === undefined ? undefined : FILTER_DAYS[request.filterType],
-      request.standing.policy?.settings.syncWindowDays ?? undefined,
-    ].filter((days): days is number => days !== undefined);
-    return windows.length > 0 ? new Date(Date.now() - Math.min(...windows) * DAY_MS) : undefined;
   }
 
   /** The messages by id, the quarantine notice among them when asked for. */

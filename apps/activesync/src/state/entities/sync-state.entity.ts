@@ -5,6 +5,11 @@ import { SyncKeyRow } from './device-row.js';
 export interface HeldItem {
   read: boolean;
   flagged: boolean;
+  /**
+   * When the message was received (a UTCDate): within a sync window, the changes path drops the
+   * message once it is older than the window's start. Absent from items held before it was kept.
+   */
+  receivedAt?: string;
 }
 
 /** One collection (folder) of one device: its SyncKey and what the device holds under it. */
@@ -20,6 +25,13 @@ export class SyncState extends SyncKeyRow {
   /** ServerId (the JMAP email id) -> flags, for every message the device holds in this collection. */
   @Column({ type: 'jsonb' })
   items!: Record<string, HeldItem>;
+
+  /**
+   * The sync window, in days (0: any age), the items were last answered within (`sync-window.ts`);
+   * null: not known (answered before it was kept, or started over), and the collection is listed.
+   */
+  @Column({ name: 'window_days', type: 'integer', nullable: true })
+  windowDays!: number | null;
 
   /** The kept answer (`previousResponse`) was built for the quarantine view. */
   @Column({ name: 'previous_quarantined', type: 'boolean', default: false })

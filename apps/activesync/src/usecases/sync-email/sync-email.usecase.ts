@@ -15,6 +15,7 @@ import type { ActiveSyncConfig } from '../../config/activesync-config.js';
 import {
   type EmailChanges,
   type EmailDetail,
+  type FolderItem,
   type ItemFlags,
   MailStore,
   type MailFolder,
@@ -207,8 +208,10 @@ export class SyncEmail implements EasCommand {
       collectionId: request.collectionId,
       ...(filterType === undefined ? {} : { filterType }),
     };
-    if (!this.view.followsChanges(view)) return undefined;
-    return state && state.syncKey === request.syncKey && state.emailState !== null
+    return state &&
+      state.syncKey === request.syncKey &&
+      state.emailState !== null &&
+      this.view.followsChanges(view, state)
       ? { request, state }
       : undefined;
   }
@@ -293,10 +296,11 @@ export class SyncEmail implements EasCommand {
     const commands: WbxmlElement[] = [];
     let more = false;
     let heldState = state.emailState;
+    let heldWindow = state.windowDays;
     if (getChanges) {
       const found = await this.pending.pending(
         viewRequest,
-        { emailState: state.emailState, items: held },
+        { emailState: state.emailState, items: held, windowDays: state.windowDays },
         responses.changedByClient,
         known.emailState,
         known.changes,
@@ -336,7 +340,11 @@ export class SyncEmail implements EasCommand {
           held[id] = { ...found.contents!.items.get(id)! };
         }
       }
-      if (found.contents) heldState = more || isUnlisted(found.contents.state) ? null : found.contents.state;
+      if (found.contents) {
+        heldState = more || isUnlisted(found.contents.state) ? null : found.contents.state;
+        heldWindow = this.view.windowDays(viewRequest);
+        keepReceivedAt(held, found.contents.items);
+      }
     }
 
     const nextKey = nextSyncKey(syncKey);
@@ -359,6 +367,7 @@ export class SyncEmail implements EasCommand {
         syncKey: nextKey,
         emailState: heldState,
         items: held,
+        windowDays: heldWindow,
         response,
         quarantined: hierarchy.quarantined,
       },
@@ -524,6 +533,18 @@ function flagPatchOf(change: WbxmlElement): Partial<ItemFlags> {
   if (read === '0' || read === '1') patch.read = read === '1';
   if (flag) patch.flagged = childText(flag, 'Status', 'Email') === '2';
   return patch;
+}
+
+/**
+ * Keeps with each message the device holds when it was received, as the folder's contents tell it:
+ * the changes path of a windowed Sync drops a held message by it. Its flags stay as the device was
+ * told them (a change it has yet to be told waits for its window).
+ */
+function keepReceivedAt(held: Record<string, HeldItem>, contents: ReadonlyMap<string, FolderItem>): void {
+  for (const [id, item] of Object.entries(held)) {
+    const receivedAt = contents.get(id)?.receivedAt;
+    if (receivedAt !== undefined && item.receivedAt !== receivedAt) held[id] = { ...item, receivedAt };
+  }
 }
 
 /** The quarantine view has no JMAP state: it is listed afresh every time. */
