@@ -9,7 +9,7 @@ import {
   textOf,
   type WbxmlElement,
 } from '@pushmail/activesync';
-import { mailboxChangedTopic } from '@pushmail/contracts';
+import { mailboxChangedTopic, type MailboxChangedV1 } from '@pushmail/contracts';
 import {
   EasClient,
   easRequests,
@@ -1977,6 +1977,21 @@ describe('activesync gateway', () => {
         },
       ]);
 
+    /** The Email state as mailbox announces it after a delivery: the one its JMAP answers carry. */
+    const announceState = (accountId: string, extra: Partial<MailboxChangedV1> = {}) =>
+      producer.publish(mailboxChangedTopic, [
+        {
+          eventId: randomUUID(),
+          accountId,
+          state: mailbox.state(accountId),
+          changed: { Email: mailbox.state(accountId) },
+          cause: 'delivery',
+          createdEmailIds: [],
+          occurredAt: new Date().toISOString(),
+          ...extra,
+        },
+      ]);
+
     it('returns Status 2 with the folder the moment its mail changes, and Status 1 at the heartbeat', async () => {
       const { account, client, inbox } = await syncedPhone();
       expect(statusOf((await ping(client, 1, [inbox])).body)).toBe('1');
@@ -1993,23 +2008,10 @@ describe('activesync gateway', () => {
 
     it('parks the Ping after a Sync on the Email state last announced, asking mailbox nothing, and wakes it at the next change', async () => {
       const { account, client, inbox, key } = await syncedPhone();
-      // The Email state as mailbox announces it: the one its JMAP answers carry.
-      const announceState = () =>
-        producer.publish(mailboxChangedTopic, [
-          {
-            eventId: randomUUID(),
-            accountId: account.accountId,
-            state: mailbox.state(account.accountId),
-            changed: { Email: mailbox.state(account.accountId) },
-            cause: 'delivery',
-            createdEmailIds: [],
-            occurredAt: new Date().toISOString(),
-          },
-        ]);
       const first = ping(client, 300, [inbox]);
       await parkedPings();
       deliverPlain(account, 'first');
-      await announceState();
+      await announceState(account.accountId);
       // Woken: the gateway has consumed the announcement.
       expect(statusOf((await first).body)).toBe('2');
       const synced = await sync(client, inbox, key);
@@ -2022,7 +2024,7 @@ describe('activesync gateway', () => {
         mailbox.requests.slice(since).filter((request) => request.accountId === account.accountId),
       ).toEqual([]);
       deliverPlain(account, 'second');
-      await announceState();
+      await announceState(account.accountId);
       const woken = await second;
       expect(statusOf(woken.body)).toBe('2');
       expect(children(child(woken.body!, 'Folders')!, 'Folder').map((folder) => textOf(folder))).toEqual([
@@ -2036,18 +2038,7 @@ describe('activesync gateway', () => {
       await parkedPings();
       const since = mailbox.requests.length;
       deliverPlain(account, 'new');
-      await producer.publish(mailboxChangedTopic, [
-        {
-          eventId: randomUUID(),
-          accountId: account.accountId,
-          state: mailbox.state(account.accountId),
-          changed: { Email: mailbox.state(account.accountId) },
-          cause: 'delivery',
-          createdEmailIds: [],
-          createdInMailboxIds: [inbox],
-          occurredAt: new Date().toISOString(),
-        },
-      ]);
+      await announceState(account.accountId, { createdInMailboxIds: [inbox] });
       const answer = await parked;
       expect(statusOf(answer.body)).toBe('2');
       expect(children(child(answer.body!, 'Folders')!, 'Folder').map((folder) => textOf(folder))).toEqual([

@@ -7,7 +7,7 @@ import { subscription, type ConsumedEvent } from '@pushmail/platform';
 import { standingKey } from '../protocol/refusal.js';
 import { DeviceViews } from '../registry/device-views.js';
 import { AnnouncedEmailStates } from './announced-email-states.js';
-import { type MailChange, PingRegistry } from './ping-registry.js';
+import { foldChange, type MailChange, PingRegistry } from './ping-registry.js';
 
 /**
  * Every replica reads every mailbox change (a consumer group of its own, from the latest offset:
@@ -46,30 +46,17 @@ export class MailboxChangesController {
     const accounts = new Map<string, MailChange>();
     for (const { event, headers } of events) {
       if (event.changed.Email === undefined && event.changed.Mailbox === undefined) continue;
-      const acceptedAt = event.acceptedAt === undefined ? undefined : Date.parse(event.acceptedAt);
-      const known = accounts.get(event.accountId) ?? {};
-      const earliest =
-        known.acceptedAt === undefined
-          ? acceptedAt
-          : acceptedAt === undefined
-            ? known.acceptedAt
-            : Math.min(known.acceptedAt, acceptedAt);
-      // The earliest traced change of the batch carries the trace the Ping's answer continues.
-      const traceHeaders = known.traceHeaders ?? (headers['traceparent'] ? headers : undefined);
-      // The batch is in offset order, and an account's changes in order of their states: the last
-      // event decides. One that moved only Mailbox leaves the Email state to be asked for.
-      const emailState = event.changed.Email;
-      // Folders any delivery of the batch filed mail in: each gained mail, whatever came after.
-      const createdIn =
-        event.createdInMailboxIds && event.createdInMailboxIds.length > 0
-          ? [...new Set([...(known.createdIn ?? []), ...event.createdInMailboxIds])]
-          : known.createdIn;
-      accounts.set(event.accountId, {
-        ...(earliest !== undefined ? { acceptedAt: earliest } : {}),
-        ...(traceHeaders ? { traceHeaders } : {}),
-        ...(emailState !== undefined ? { emailState } : {}),
-        ...(createdIn ? { createdIn } : {}),
+      // The batch is in offset order, and an account's changes in order of their states: folded as a
+      // parked Ping folds them (the earliest acceptance, the first trace, the last Email state, every
+      // folder a delivery filed mail in).
+      const change = accounts.get(event.accountId) ?? {};
+      foldChange(change, {
+        ...(event.acceptedAt === undefined ? {} : { acceptedAt: Date.parse(event.acceptedAt) }),
+        traceHeaders: headers,
+        ...(event.changed.Email === undefined ? {} : { emailState: event.changed.Email }),
+        ...(event.createdInMailboxIds === undefined ? {} : { createdIn: event.createdInMailboxIds }),
       });
+      accounts.set(event.accountId, change);
     }
     for (const [accountId, change] of accounts) this.pings.mailChanged(accountId, change);
   }

@@ -58,7 +58,7 @@ export class Arrivals {
  * state, so the next look asks mailbox) and the folders deliveries filed mail in (any of them
  * gained mail, whatever else changed).
  */
-function foldChange(
+export function foldChange(
   into: {
     acceptedAt?: number;
     traceHeaders?: Record<string, string>;

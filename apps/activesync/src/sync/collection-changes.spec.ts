@@ -320,23 +320,25 @@ describe('CollectionChanges.parkUntilChanged', () => {
     expect(parked.asked).toEqual({ ...askedNothing, changedContents: 1 });
   });
 
-  it('ends with the folder a delivery filed mail in without asking mailbox what changed', async () => {
+  // The first look's state is all mailbox is asked when the wake takes the folder from the change.
+  it.each([
+    {
+      does: 'ends with the folder a delivery filed mail in without asking mailbox what changed',
+      createdIn: 'inbox',
+      asks: {},
+    },
+    {
+      does: 'asks mailbox when the delivery filed its mail in a folder the Ping does not watch',
+      createdIn: 'junk',
+      asks: { changedContents: 1 },
+    },
+  ])('$does', async ({ createdIn, asks }) => {
     const parked = parking('7');
     const end = parked.park(parked.held);
     await expect.poll(() => parked.pings.size).toBe(1);
-    parked.pings.mailChanged('acc', { emailState: '8', createdIn: ['inbox'] });
+    parked.pings.mailChanged('acc', { emailState: '8', createdIn: [createdIn] });
     await expect(end).resolves.toEqual({ reason: 'changed', folders: ['inbox'] });
-    // The first look's state is all mailbox was asked: the wake took the folder from the change.
-    expect(parked.asked).toEqual({ ...askedNothing, emailState: 1 });
-  });
-
-  it('asks mailbox when the delivery filed its mail in a folder the Ping does not watch', async () => {
-    const parked = parking('7');
-    const end = parked.park(parked.held);
-    await expect.poll(() => parked.pings.size).toBe(1);
-    parked.pings.mailChanged('acc', { emailState: '8', createdIn: ['junk'] });
-    await expect(end).resolves.toEqual({ reason: 'changed', folders: ['inbox'] });
-    expect(parked.asked).toEqual({ ...askedNothing, emailState: 1, changedContents: 1 });
+    expect(parked.asked).toEqual({ ...askedNothing, emailState: 1, ...asks });
   });
 
   it('does not wake for a delivery the device already holds (the state it was answered at)', async () => {

@@ -84,7 +84,8 @@ export class TrailBuffer {
   record(accountId: string, input: TrailInput): void {
     const now = Date.now();
     let account = this.byAccount.get(accountId);
-    if (foldable(input)) {
+    const folds = foldable(input);
+    if (folds) {
       const open = account?.open.get(foldKey(input.deviceId, input.kind));
       if (open) {
         if (open.count === undefined) {
@@ -109,7 +110,7 @@ export class TrailBuffer {
       account = { closed: [], open: new Map() };
       this.byAccount.set(accountId, account);
     }
-    if (foldable(input)) {
+    if (folds) {
       account.open.set(foldKey(input.deviceId, input.kind), record);
       this.openFolds += 1;
     } else {
@@ -135,11 +136,7 @@ export class TrailBuffer {
     for (const [accountId, account] of this.byAccount) {
       for (const [key, fold] of account.open) {
         const windowMs = fold.kind === 'pushSent' ? pushMs : heartbeatMs;
-        if ((fold.firstAtMs ?? fold.atMs) + windowMs > now) continue;
-        account.open.delete(key);
-        account.closed.push(fold);
-        this.openFolds -= 1;
-        this.ready += 1;
+        if ((fold.firstAtMs ?? fold.atMs) + windowMs <= now) this.closeFold(account, key, fold);
       }
       const records = account.closed;
       this.ready -= records.length;
@@ -159,13 +156,16 @@ export class TrailBuffer {
 
   /** Moves a device's open folds to its account's ready records, in the order they were opened. */
   private closeDevice(account: AccountRecords, deviceId: string | null): void {
-    for (const [key, fold] of account.open) {
-      if (fold.deviceId !== deviceId) continue;
-      account.open.delete(key);
-      account.closed.push(fold);
-      this.openFolds -= 1;
-      this.ready += 1;
-    }
+    for (const [key, fold] of account.open)
+      if (fold.deviceId === deviceId) this.closeFold(account, key, fold);
+  }
+
+  /** An open fold joins its account's ready records, after those already there. */
+  private closeFold(account: AccountRecords, key: string, fold: BufferedRecord): void {
+    account.open.delete(key);
+    account.closed.push(fold);
+    this.openFolds -= 1;
+    this.ready += 1;
   }
 }
 
