@@ -88,10 +88,12 @@ async function probeContext(db, accountId) {
 }
 
 /**
- * The probes: each is { name, source, sql, params, write? }. `catchUp` is how many changes back a
- * catching-up device's state is.
+ * The probes: each is { name, source, sql, params, write? }. `catchUp` is how many of the account's
+ * transactions a catching-up device is behind, `page` how many emails a query page asks for: both
+ * the same at every size, so that a probe does the same work on a larger store (see
+ * `explainHotStatements`).
  */
-function probes(ctx, accountId, { catchUp }) {
+function probes(ctx, accountId, { catchUp, page }) {
   const since = Math.max(0, ctx.modseq - catchUp);
   const newMessageId = `probe-${Date.now()}@probe.bench`;
   // One mailbox, newest first, nothing else asked: its rows of email_mailboxes (ADR 0053).
@@ -174,32 +176,26 @@ function probes(ctx, accountId, { catchUp }) {
       params: [accountId, Math.max(0, ctx.modseq - 1), ctx.modseq],
     },
     {
-      name: 'Email/query: inbox, newest 30',
+      name: 'Email/query: inbox, newest page',
       source: 'email.methods.ts query (compileQuery page)',
       sql: `SELECT v.id FROM (${visible}) AS v ORDER BY v.received_at DESC, v.id ASC OFFSET $3 LIMIT $4`,
-      params: [accountId, ctx.inbox ?? 'none', 0, 30],
+      params: [accountId, ctx.inbox ?? 'none', 0, page],
     },
     {
+      // A count: it reads every email of the mailbox, so it grows with the mailbox by its nature.
       name: 'Email/query: inbox total',
       source: 'email.methods.ts countVisible (calculateTotal)',
       sql: `SELECT count(*)::int AS total FROM (${visible}) AS v`,
       params: [accountId, ctx.inbox ?? 'none'],
     },
     {
-      name: `Email/changes: transactions since ${catchUp} back`,
-      source: 'changes.service.ts changesSince (groups)',
-      sql: `SELECT modseq, count(DISTINCT object_id)::int AS objects FROM mailbox.changes
-             WHERE account_id = $1 AND type = $2 AND modseq > $3 AND modseq <= $4
-             GROUP BY modseq ORDER BY modseq LIMIT $5`,
-      params: [accountId, 'Email', since, ctx.modseq, 5001],
-    },
-    {
-      name: `Email/changes: rows since ${catchUp} back`,
-      source: 'changes.service.ts changesSince (rows)',
+      name: 'Email/changes: the catch-up page',
+      source: 'changes.service.ts changesSince (one statement: a page of rows and one more)',
       sql: `SELECT object_id, kind, modseq FROM mailbox.changes
              WHERE account_id = $1 AND type = $2 AND modseq > $3 AND modseq <= $4
-             ORDER BY modseq, object_id`,
-      params: [accountId, 'Email', since, ctx.modseq],
+             ORDER BY modseq, object_id
+             LIMIT $5`,
+      params: [accountId, 'Email', since, ctx.modseq, CATCH_UP_MAX_CHANGES + 1],
     },
     {
       name: 'Email/get: the newest email',
@@ -241,14 +237,27 @@ function toLiteral(value) {
   return String(value);
 }
 
+/** The `maxChanges` a catching-up device asks `Email/changes` for (as push-delivery's fetch does). */
+const CATCH_UP_MAX_CHANGES = 5000;
+
 /**
  * EXPLAIN ANALYZE of every hot statement for `accountId` (each run `repeat` times, the fastest
  * kept: the first run of a statement reads cold pages and plans).
+ *
+ * `catchUp` (transactions behind) and `page` (emails per query page) are bounded by what the account
+ * holds, and the bounds used are returned: a caller comparing store sizes passes the first size's
+ * to the next, because on a near-empty store an account has only a few transactions and emails, and
+ * a probe that read 5 rows there and 100 on a larger store would show the work it was given grow,
+ * not the store's cost.
  */
-export async function explainHotStatements(db, { accountId, catchUp = 100, repeat = 3 }) {
+export async function explainHotStatements(db, { accountId, catchUp = 100, page = 30, repeat = 3 }) {
   const ctx = await probeContext(db, accountId);
+  const bounds = {
+    catchUp: Math.max(1, Math.min(catchUp, ctx.modseq)),
+    page: Math.max(1, Math.min(page, ctx.emails)),
+  };
   const results = {};
-  for (const probe of probes(ctx, accountId, { catchUp })) {
+  for (const probe of probes(ctx, accountId, bounds)) {
     let best = null;
     try {
       for (let run = 0; run < repeat; run += 1) {
@@ -260,7 +269,14 @@ export async function explainHotStatements(db, { accountId, catchUp = 100, repea
       results[probe.name] = { source: probe.source, error: String(error?.message ?? error) };
     }
   }
-  return { accountId, accountEmails: ctx.emails, accountModseq: ctx.modseq, statements: results };
+  return {
+    accountId,
+    accountEmails: ctx.emails,
+    accountModseq: ctx.modseq,
+    catchUpTransactions: bounds.catchUp,
+    queryPage: bounds.page,
+    statements: results,
+  };
 }
 
 /** Live and dead tuples, HOT updates, vacuum counts and sizes of mailbox's tables and their indexes. */

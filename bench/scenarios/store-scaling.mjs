@@ -240,7 +240,12 @@ export async function runStoreScaling({
     }
     const statementStats = (await statements?.read()) ?? null;
     progress.start(`${label}: EXPLAIN ANALYZE of the hot statements`, null);
-    const explain = await explainHotStatements(db, { accountId: accounts[0].accountId });
+    // The same catch-up and page at every size as at the first (smallest), whose account holds the least.
+    const first = steps[0]?.explain;
+    const explain = await explainHotStatements(db, {
+      accountId: accounts[0].accountId,
+      ...(first ? { catchUp: first.catchUpTransactions, page: first.queryPage } : {}),
+    });
     progress.done();
     const { rows: counted } = await db.query(
       `SELECT (SELECT count(*)::int FROM mailbox.emails) AS emails, (SELECT count(*)::int FROM mailbox.changes) AS changes`,
