@@ -11,6 +11,7 @@ import { AddEmailMailboxes1796500500000 } from './migrations/1796500500000-add-e
 import { AccountStateHotUpdates1796600000000 } from './migrations/1796600000000-account-state-hot-updates.js';
 import { AddEmailMailboxesThread1796600500000 } from './migrations/1796600500000-add-email-mailboxes-thread.js';
 import { AddEmailMailboxesSortKeys1796700000000 } from './migrations/1796700000000-add-email-mailboxes-sort-keys.js';
+import { AddMailboxCounts1796800000000 } from './migrations/1796800000000-add-mailbox-counts.js';
 
 export const MAILBOX_SCHEMA = 'mailbox';
 
@@ -28,6 +29,7 @@ export const mailboxMigrations = [
   AccountStateHotUpdates1796600000000,
   AddEmailMailboxesThread1796600500000,
   AddEmailMailboxesSortKeys1796700000000,
+  AddMailboxCounts1796800000000,
 ];
 
 export function mailboxDataSourceOptions(databaseUrl: string): DataSourceOptions {

@@ -112,6 +112,21 @@ export interface IdentitiesTable {
   updated_modseq: Int8;
 }
 
+export interface MailboxCountsTable {
+  mailbox_id: string;
+  total_emails: number;
+  unread_emails: number;
+  total_threads: number;
+  unread_threads: number;
+}
+
+export interface MailboxThreadCountsTable {
+  mailbox_id: string;
+  thread_id: string;
+  emails: number;
+  unread: number;
+}
+
 export interface MailboxesTable {
   id: string;
   account_id: string;
@@ -162,6 +177,8 @@ export interface MailboxDatabase {
   'mailbox.email_submissions': EmailSubmissionsTable;
   'mailbox.emails': EmailsTable;
   'mailbox.identities': IdentitiesTable;
+  'mailbox.mailbox_counts': MailboxCountsTable;
+  'mailbox.mailbox_thread_counts': MailboxThreadCountsTable;
   'mailbox.mailboxes': MailboxesTable;
   'mailbox.submission_outbox': SubmissionOutboxTable;
   'mailbox.thread_message_ids': ThreadMessageIdsTable;

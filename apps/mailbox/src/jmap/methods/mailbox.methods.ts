@@ -22,28 +22,14 @@ export const MAILBOX_PROPERTIES = [
   'isSubscribed',
 ] as const;
 
-/** The properties that count the mailbox's emails and threads. */
-const COUNT_PROPERTIES = ['totalEmails', 'unreadEmails', 'totalThreads', 'unreadThreads'] as const;
-
-// Unread: neither $seen nor $draft (RFC 8621 §2); a thread is unread if one of its emails here is.
-const COUNTED_MAILBOXES = `
+// The counts are kept per mailbox as its emails change (migration 1796800000000, ADR 0102): reading
+// them costs the same whatever the mailbox holds. A mailbox no email was ever filed in has no row yet.
+const MAILBOXES = `
   SELECT mailbox.id, mailbox.name, mailbox.parent_id, mailbox.role, mailbox.sort_order, mailbox.is_subscribed,
-         count(email.id)::int AS total_emails,
-         count(email.id) FILTER (WHERE NOT email.keywords ?| array['$seen', '$draft'])::int AS unread_emails,
-         count(DISTINCT email.thread_id)::int AS total_threads,
-         count(DISTINCT email.thread_id) FILTER (WHERE NOT email.keywords ?| array['$seen', '$draft'])::int AS unread_threads
+         coalesce(counts.total_emails, 0) AS total_emails, coalesce(counts.unread_emails, 0) AS unread_emails,
+         coalesce(counts.total_threads, 0) AS total_threads, coalesce(counts.unread_threads, 0) AS unread_threads
     FROM mailbox.mailboxes AS mailbox
-    LEFT JOIN mailbox.emails AS email
-      ON email.account_id = mailbox.account_id AND email.mailbox_ids @> jsonb_build_object(mailbox.id, true)
-   WHERE mailbox.account_id = $1 AND ($2::text[] IS NULL OR mailbox.id = ANY($2::text[]))
-   GROUP BY mailbox.id
-   ORDER BY mailbox.sort_order, mailbox.name`;
-
-/** The same rows without the counts, which no property asked for (they are not in the answer). */
-const UNCOUNTED_MAILBOXES = `
-  SELECT mailbox.id, mailbox.name, mailbox.parent_id, mailbox.role, mailbox.sort_order, mailbox.is_subscribed,
-         0 AS total_emails, 0 AS unread_emails, 0 AS total_threads, 0 AS unread_threads
-    FROM mailbox.mailboxes AS mailbox
+    LEFT JOIN mailbox.mailbox_counts AS counts ON counts.mailbox_id = mailbox.id
    WHERE mailbox.account_id = $1 AND ($2::text[] IS NULL OR mailbox.id = ANY($2::text[]))
    ORDER BY mailbox.sort_order, mailbox.name`;
 
@@ -55,8 +41,8 @@ interface MailboxRow extends MailboxNodeRow {
 }
 
 /**
- * Mailbox/get, changes, query and queryChanges (RFC 8621 §2). The counts are computed from the
- * emails in the same snapshot as the state, so they are exact for that state.
+ * Mailbox/get, changes, query and queryChanges (RFC 8621 §2). The counts are written with the
+ * emails, in the same transactions, so those read in the same snapshot as the state are exact for it.
  */
 @Injectable()
 export class MailboxMethods extends ListedQueryMethods<MailboxQuery> {
@@ -71,15 +57,8 @@ export class MailboxMethods extends ListedQueryMethods<MailboxQuery> {
       ) ?? null;
     const properties = propertiesArgument(args, 'properties', MAILBOX_PROPERTIES, MAILBOX_PROPERTIES);
 
-    const counted = properties.some((property) => (COUNT_PROPERTIES as readonly string[]).includes(property));
-
     return this.getAnswer(accountId, ids, properties, async (manager) => {
-      // The counts join every email of the account: a client asking for names and roles alone (a
-      // folder list) does not pay for them.
-      const rows: MailboxRow[] = await manager.query(counted ? COUNTED_MAILBOXES : UNCOUNTED_MAILBOXES, [
-        accountId,
-        ids,
-      ]);
+      const rows: MailboxRow[] = await manager.query(MAILBOXES, [accountId, ids]);
       if (ids === null && rows.length > DEFAULT_CORE_LIMITS.maxObjectsInGet) {
         throw new MethodError(
           'requestTooLarge',

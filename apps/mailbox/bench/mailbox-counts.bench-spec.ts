@@ -1,0 +1,169 @@
+// What the kept counts of Mailbox/get (migration 1796800000000, ADR 0102) save on every read and cost
+// on every delivery, for one account whose Inbox holds BENCH_MAILBOX_SIZE messages (50,000; a
+// quarter read, four per thread) beside an Archive of a tenth of that: without the migration
+// (undone) Mailbox/get counts the account's emails on every read; with it, it reads one row per
+// mailbox. In turn, three rounds of each: 50 reads of Mailbox/get with its counts, and 300 single-row
+// inserts into the Inbox, each its own transaction as a delivery is (EXPLAIN ANALYZE, the statement's
+// time with its triggers). Prints one JSON line per round and one for the medians.
+//   KAFKA_BROKERS=127.0.0.1:29092 DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
+//     npx vitest run --config apps/mailbox/bench/vitest.config.mjs apps/mailbox/bench/mailbox-counts.bench-spec.ts
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { createLogger, migrateWithLock } from '@pushmail/platform';
+import pg from 'pg';
+import { DataSource } from 'typeorm';
+import { describe, expect, it } from 'vitest';
+import { MAILBOX_SCHEMA, mailboxDataSourceOptions } from '../src/store/data-source-options.js';
+import { AddMailboxCounts1796800000000 } from '../src/store/migrations/1796800000000-add-mailbox-counts.js';
+import { createMailboxTestDatabase } from '../src/testing/mailbox-harness.js';
+
+const MAILBOX_SIZE = Number(process.env['BENCH_MAILBOX_SIZE'] ?? 50_000);
+const READS = 50;
+const INSERTS = 300;
+const ROUNDS = 3;
+
+/** Mailbox/get with its counts before the migration: every email of the account joined to its mailboxes. */
+const COUNTED_FROM_EMAILS = `
+  SELECT mailbox.id, mailbox.name, mailbox.parent_id, mailbox.role, mailbox.sort_order, mailbox.is_subscribed,
+         count(email.id)::int AS total_emails,
+         count(email.id) FILTER (WHERE NOT email.keywords ?| array['$seen', '$draft'])::int AS unread_emails,
+         count(DISTINCT email.thread_id)::int AS total_threads,
+         count(DISTINCT email.thread_id) FILTER (WHERE NOT email.keywords ?| array['$seen', '$draft'])::int AS unread_threads
+    FROM mailbox.mailboxes AS mailbox
+    LEFT JOIN mailbox.emails AS email
+      ON email.account_id = mailbox.account_id AND email.mailbox_ids @> jsonb_build_object(mailbox.id, true)
+   WHERE mailbox.account_id = $1 AND ($2::text[] IS NULL OR mailbox.id = ANY($2::text[]))
+   GROUP BY mailbox.id
+   ORDER BY mailbox.sort_order, mailbox.name`;
+
+/** Mailbox/get with the migration (mailbox.methods.ts). */
+const KEPT_COUNTS = `
+  SELECT mailbox.id, mailbox.name, mailbox.parent_id, mailbox.role, mailbox.sort_order, mailbox.is_subscribed,
+         coalesce(counts.total_emails, 0) AS total_emails, coalesce(counts.unread_emails, 0) AS unread_emails,
+         coalesce(counts.total_threads, 0) AS total_threads, coalesce(counts.unread_threads, 0) AS unread_threads
+    FROM mailbox.mailboxes AS mailbox
+    LEFT JOIN mailbox.mailbox_counts AS counts ON counts.mailbox_id = mailbox.id
+   WHERE mailbox.account_id = $1 AND ($2::text[] IS NULL OR mailbox.id = ANY($2::text[]))
+   ORDER BY mailbox.sort_order, mailbox.name`;
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+};
+
+interface Explained {
+  'Execution Time': number;
+}
+
+describe('the kept counts of Mailbox/get', () => {
+  it('reads the counts in the same time whatever the mailbox holds, for a few triggers on each delivery', async () => {
+    const database = await createMailboxTestDatabase();
+    const dataSource = new DataSource(mailboxDataSourceOptions(database.url));
+    await dataSource.initialize();
+    const logger = createLogger('mailbox', 'warn');
+    await migrateWithLock(dataSource, MAILBOX_SCHEMA, logger);
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      const accountId = randomUUID();
+      await client.query('INSERT INTO mailbox.account_state (account_id) VALUES ($1)', [accountId]);
+      for (const [id, role] of [
+        ['Finbox', 'inbox'],
+        ['Farchive', 'archive'],
+        ['Fsent', 'sent'],
+        ['Ftrash', 'trash'],
+        ['Fdrafts', 'drafts'],
+        ['Fjunk', 'junk'],
+      ] as const) {
+        await client.query(
+          `INSERT INTO mailbox.mailboxes (id, account_id, name, role, created_modseq, updated_modseq)
+           VALUES ($1, $2, $1, $3, 1, 1)`,
+          [id, accountId, role],
+        );
+      }
+      const fill = (from: number, count: number, mailbox: string) =>
+        client.query(
+          `INSERT INTO mailbox.emails (id, account_id, delivery_id, thread_id, mailbox_ids, keywords, received_at,
+                  size, sort_from, sort_subject, created_modseq, updated_modseq, blob_id)
+           SELECT 'M' || g, $1, 'd' || g, 'T' || (g / 4), jsonb_build_object($4::text, true),
+                  CASE WHEN g % 4 = 0 THEN '{"$seen": true}'::jsonb ELSE '{}'::jsonb END,
+                  timestamptz '2026-01-01Z' + make_interval(secs => g), 1000, '', '', g, g, 'B' || g
+             FROM generate_series($2::int, $2::int + $3::int - 1) AS g`,
+          [accountId, from, count, mailbox],
+        );
+      await fill(1, MAILBOX_SIZE, 'Finbox');
+      await fill(MAILBOX_SIZE + 1, Math.round(MAILBOX_SIZE / 10), 'Farchive');
+      const applied = async (): Promise<boolean> =>
+        (
+          await client.query(`SELECT 1 FROM mailbox.migrations WHERE name = $1`, [
+            AddMailboxCounts1796800000000.name,
+          ])
+        ).rowCount === 1;
+
+      let next = 2 * MAILBOX_SIZE;
+      const samples = {
+        'counted on each read': { readMs: [] as number[], insertMs: [] as number[] },
+        'kept counts': { readMs: [] as number[], insertMs: [] as number[] },
+      };
+      for (let round = 0; round < ROUNDS; round += 1) {
+        for (const variant of ['counted on each read', 'kept counts'] as const) {
+          if (variant === 'counted on each read') {
+            while (await applied()) await dataSource.undoLastMigration({ transaction: 'each' });
+          } else {
+            await migrateWithLock(dataSource, MAILBOX_SCHEMA, logger);
+          }
+          expect(await applied()).toBe(variant === 'kept counts');
+          await client.query('VACUUM ANALYZE mailbox.emails');
+          const read = variant === 'kept counts' ? KEPT_COUNTS : COUNTED_FROM_EMAILS;
+          const readMs: number[] = [];
+          for (let attempt = 0; attempt < READS; attempt += 1) {
+            const { rows } = await client.query<{ 'QUERY PLAN': Explained[] }>(
+              `EXPLAIN (ANALYZE, FORMAT JSON) ${read}`,
+              [accountId, null],
+            );
+            readMs.push(rows[0]!['QUERY PLAN'][0]!['Execution Time']);
+          }
+          const insertMs: number[] = [];
+          for (let insert = 0; insert < INSERTS; insert += 1) {
+            next += 1;
+            const { rows } = await client.query<{ 'QUERY PLAN': Explained[] }>(
+              `EXPLAIN (ANALYZE, FORMAT JSON)
+               INSERT INTO mailbox.emails (id, account_id, delivery_id, thread_id, mailbox_ids, received_at, size,
+                      sort_from, sort_subject, created_modseq, updated_modseq, blob_id)
+               VALUES ($1, $2, $1, $3, '{"Finbox": true}', timestamptz '2026-01-01Z' + make_interval(secs => $4::int),
+                       1000, '', '', $4::int, $4::int, 'B' || $4::int)`,
+              [`M${next}`, accountId, `T${Math.floor(next / 4)}`, next],
+            );
+            insertMs.push(rows[0]!['QUERY PLAN'][0]!['Execution Time']);
+          }
+          const result = {
+            round,
+            variant,
+            readMsMedian: Number(median(readMs).toFixed(3)),
+            insertMsMedian: Number(median(insertMs).toFixed(3)),
+          };
+          console.log(JSON.stringify(result));
+          samples[variant].readMs.push(...readMs);
+          samples[variant].insertMs.push(...insertMs);
+        }
+        // The kept counts are the counted ones, the round's inserts included.
+        const counted = await client.query(COUNTED_FROM_EMAILS, [accountId, null]);
+        expect((await client.query(KEPT_COUNTS, [accountId, null])).rows).toEqual(counted.rows);
+      }
+      const medians = Object.fromEntries(
+        Object.entries(samples).map(([variant, { readMs, insertMs }]) => [
+          variant,
+          {
+            readMsMedian: Number(median(readMs).toFixed(3)),
+            insertMsMedian: Number(median(insertMs).toFixed(3)),
+          },
+        ]),
+      );
+      console.log(JSON.stringify({ emailsInInbox: MAILBOX_SIZE, medians }));
+    } finally {
+      await client.end();
+      await dataSource.destroy();
+      await database.drop();
+    }
+  });
+});
