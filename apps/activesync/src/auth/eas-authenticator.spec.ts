@@ -152,7 +152,7 @@ class FreshToken {
 
   /** pushmail_activesync_token_checks_total by verdict. */
   async checks(): Promise<Record<string, number>> {
-    const { values } = await this.metrics.tokenChecks.get();
+    const { values } = await this.metrics.tokenChecks.metric.get();
     return Object.fromEntries(values.map((value) => [String(value.labels['verdict']), value.value]));
   }
 
