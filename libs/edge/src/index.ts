@@ -1,4 +1,5 @@
 export * from './basic-credentials.js';
+export * from './device-credential-index.js';
 export * from './device-state.js';
 export * from './registry-client.js';
 export * from './revision-waiters.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { accountTopic, deviceCredentialsTopic, type DeviceCredentialsV1 } from '@pushmail/contracts';
-import { type DeviceState, deviceStateOf, RevisionWaiters } from '@pushmail/edge';
+import { DeviceCredentialIndex, type DeviceState, deviceStateOf, RevisionWaiters } from '@pushmail/edge';
 import { CompactedTopicView, KAFKA, LOGGER, ReadinessRegistry } from '@pushmail/platform';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -22,8 +22,7 @@ export interface DeviceStanding extends DeviceState {
 export class DeviceViews implements OnModuleInit, OnApplicationShutdown {
   private readonly credentials: CompactedTopicView<typeof deviceCredentialsTopic.schema>;
   private readonly accounts: CompactedTopicView<typeof accountTopic.schema>;
-  private readonly byTokenDigest = new Map<string, { accountId: string; deviceId: string }>();
-  private readonly digestsByAccount = new Map<string, string[]>();
+  private readonly tokens = new DeviceCredentialIndex();
   private readonly listeners: DeviceListener[] = [];
   private readonly revisionWaiters = new RevisionWaiters(
     (accountId) => this.credentials.get(accountId)?.revision,
@@ -74,7 +73,7 @@ export class DeviceViews implements OnModuleInit, OnApplicationShutdown {
 
   /** The device a bearer token stands for, if any device of an active account holds it. */
   deviceOfToken(token: string): { accountId: string; deviceId: string } | undefined {
-    return this.byTokenDigest.get(createHash('sha256').update(token, 'utf8').digest('hex'));
+    return this.tokens.lookup(createHash('sha256').update(token, 'utf8').digest('hex'));
   }
 
   standingOf(accountId: string, deviceId: string): DeviceStanding {
@@ -101,21 +100,7 @@ export class DeviceViews implements OnModuleInit, OnApplicationShutdown {
   }
 
   private apply(accountId: string, snapshot: DeviceCredentialsV1 | undefined): void {
-    for (const digest of this.digestsByAccount.get(accountId) ?? []) {
-      if (this.byTokenDigest.get(digest)?.accountId === accountId) this.byTokenDigest.delete(digest);
-    }
-    this.digestsByAccount.delete(accountId);
-    if (snapshot?.accountStatus === 'active') {
-      const digests: string[] = [];
-      for (const device of snapshot.devices) {
-        if (device.status === 'wiped') continue;
-        for (const digest of device.tokenSha256) {
-          this.byTokenDigest.set(digest, { accountId, deviceId: device.deviceId });
-          digests.push(digest);
-        }
-      }
-      this.digestsByAccount.set(accountId, digests);
-    }
+    this.tokens.replaceAccount(accountId, snapshot);
     for (const listener of this.listeners) {
       try {
         listener(accountId, snapshot);

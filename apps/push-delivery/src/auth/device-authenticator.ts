@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { TokenVerdict } from '@pushmail/edge';
-import type { DeviceCredential } from './device-credential-index.js';
+import type { DeviceCredential, TokenVerdict } from '@pushmail/edge';
 
 export const WWW_AUTHENTICATE_BEARER = 'Bearer realm="pushmail"';
 /** Offered when a client tried a password: standard clients understand Basic. */

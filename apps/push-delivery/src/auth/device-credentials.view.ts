@@ -1,12 +1,11 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { deviceCredentialsTopic, type DeviceCredentialsV1 } from '@pushmail/contracts';
-import { RevisionWaiters } from '@pushmail/edge';
+import { type DeviceCredential, DeviceCredentialIndex, RevisionWaiters } from '@pushmail/edge';
 import { CompactedTopicView, KAFKA, LOGGER, ReadinessRegistry } from '@pushmail/platform';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { PushMetrics } from '../metrics/push-metrics.js';
 import type { CredentialLookup } from './device-authenticator.js';
-import { DeviceCredentialIndex, type DeviceCredential } from './device-credential-index.js';
 
 export type CredentialsListener = (accountId: string, snapshot: DeviceCredentialsV1 | undefined) => void;
 

@@ -8,7 +8,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { CONFIG, LOGGER } from '@pushmail/platform';
 import { clientAddressOf, DeviceAuthenticator } from '../auth/device-auth.service.js';
 import { sha256Hex, type AuthenticatedDevice } from '../auth/device-authenticator.js';
-import { revocationReason } from '../auth/device-credential-index.js';
+import { revocationReason } from '../auth/revocation-reason.js';
 import { DeviceCredentialsView } from '../auth/device-credentials.view.js';
 import { DeviceLastSeen } from '../auth/device-last-seen.js';
 import type { PushConfig } from '../config/push-config.js';
