@@ -1,28 +1,25 @@
-import { createHash } from 'node:crypto';
 import type { DeviceCredentialsV1 } from '@pushmail/contracts';
+import { credentialsSnapshot } from '@pushmail/testing';
 import { describe, expect, it } from 'vitest';
 import { DeviceCredentialIndex } from './device-credential-index.js';
 
 const accountId = '3d1d3c5e-8f0b-4c39-9b7e-2a7d4c1e9f00';
 const otherAccountId = '9a0f6c1e-2b3d-4e5f-8a7b-6c5d4e3f2a10';
-const sha256Hex = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
-const phoneToken = 'pmd_phone-token-0000000000000000000000000000';
-const laptopToken = 'pmd_laptop-token-000000000000000000000000000';
-const newPhoneToken = 'pmd_phone-token-rotated-00000000000000000000';
+// The index holds digests as the snapshots carry them; it never sees a token.
+const phoneDigest = 'a1'.repeat(32);
+const laptopDigest = 'b2'.repeat(32);
+const rotatedPhoneDigest = 'c3'.repeat(32);
 
-function snapshot(overrides: Partial<DeviceCredentialsV1> = {}): DeviceCredentialsV1 {
-  return {
+/** The account's allowed phone and blocked laptop, one token each, but for `overrides`. */
+const snapshot = (overrides: Partial<DeviceCredentialsV1> = {}) =>
+  credentialsSnapshot(
     accountId,
-    revision: 1,
-    accountStatus: 'active',
-    devices: [
-      { deviceId: 'phone', tokenSha256: [sha256Hex(phoneToken)], access: 'allowed' },
-      { deviceId: 'laptop', tokenSha256: [sha256Hex(laptopToken)], access: 'blocked' },
+    [
+      { deviceId: 'phone', tokenSha256: [phoneDigest] },
+      { deviceId: 'laptop', tokenSha256: [laptopDigest], access: 'blocked' },
     ],
-    updatedAt: '2025-01-01T00:00:00.000Z',
-    ...overrides,
-  };
-}
+    overrides,
+  );
 
 describe(DeviceCredentialIndex.name, () => {
   it('holds what each token stands for: account, device, access and the rule that decided', () => {
@@ -33,19 +30,19 @@ describe(DeviceCredentialIndex.name, () => {
         devices: [
           {
             deviceId: 'phone',
-            tokenSha256: [sha256Hex(phoneToken)],
+            tokenSha256: [phoneDigest],
             access: 'quarantined',
             accessRule: 'organisation default: quarantined',
           },
         ],
       }),
     );
-    expect(index.lookup(sha256Hex(phoneToken))).toEqual({
+    expect(index.lookup(phoneDigest)).toEqual({
       accountId,
       deviceId: 'phone',
       access: 'quarantined',
       accessRule: 'organisation default: quarantined',
-      tokenSha256: sha256Hex(phoneToken),
+      tokenSha256: phoneDigest,
     });
   });
 
@@ -56,12 +53,12 @@ describe(DeviceCredentialIndex.name, () => {
       accountId,
       snapshot({
         revision: 2,
-        devices: [{ deviceId: 'phone', tokenSha256: [sha256Hex(newPhoneToken)], access: 'allowed' }],
+        devices: [{ deviceId: 'phone', tokenSha256: [rotatedPhoneDigest], access: 'allowed' }],
       }),
     );
-    expect(index.lookup(sha256Hex(phoneToken))).toBeUndefined();
-    expect(index.lookup(sha256Hex(laptopToken))).toBeUndefined();
-    expect(index.lookup(sha256Hex(newPhoneToken))?.deviceId).toBe('phone');
+    expect(index.lookup(phoneDigest)).toBeUndefined();
+    expect(index.lookup(laptopDigest)).toBeUndefined();
+    expect(index.lookup(rotatedPhoneDigest)?.deviceId).toBe('phone');
     expect(index.size).toBe(1);
   });
 
@@ -71,7 +68,7 @@ describe(DeviceCredentialIndex.name, () => {
     expect(index.size).toBe(0);
     index.replaceAccount(accountId, snapshot());
     index.replaceAccount(accountId, undefined);
-    expect(index.lookup(sha256Hex(phoneToken))).toBeUndefined();
+    expect(index.lookup(phoneDigest)).toBeUndefined();
   });
 
   it('indexes no token a wiped device still lists', () => {
@@ -79,12 +76,10 @@ describe(DeviceCredentialIndex.name, () => {
     index.replaceAccount(
       accountId,
       snapshot({
-        devices: [
-          { deviceId: 'phone', tokenSha256: [sha256Hex(phoneToken)], access: 'allowed', status: 'wiped' },
-        ],
+        devices: [{ deviceId: 'phone', tokenSha256: [phoneDigest], access: 'allowed', status: 'wiped' }],
       }),
     );
-    expect(index.lookup(sha256Hex(phoneToken))).toBeUndefined();
+    expect(index.lookup(phoneDigest)).toBeUndefined();
     expect(index.size).toBe(0);
   });
 
@@ -95,11 +90,11 @@ describe(DeviceCredentialIndex.name, () => {
       otherAccountId,
       snapshot({
         accountId: otherAccountId,
-        devices: [{ deviceId: 'tablet', tokenSha256: [sha256Hex(phoneToken)], access: 'allowed' }],
+        devices: [{ deviceId: 'tablet', tokenSha256: [phoneDigest], access: 'allowed' }],
       }),
     );
     index.replaceAccount(accountId, undefined);
-    expect(index.lookup(sha256Hex(phoneToken))).toMatchObject({
+    expect(index.lookup(phoneDigest)).toMatchObject({
       accountId: otherAccountId,
       deviceId: 'tablet',
     });

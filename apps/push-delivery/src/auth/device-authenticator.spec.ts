@@ -1,5 +1,6 @@
 import type { DeviceCredentialsV1 } from '@pushmail/contracts';
 import { DeviceCredentialIndex, type TokenVerdict } from '@pushmail/edge';
+import { credentialsSnapshot } from '@pushmail/testing';
 import { describe, expect, it } from 'vitest';
 import {
   authenticateBearer,
@@ -14,19 +15,16 @@ const phoneToken = 'pmd_phone-token-0000000000000000000000000000';
 const laptopToken = 'pmd_laptop-token-000000000000000000000000000';
 const newPhoneToken = 'pmd_phone-token-rotated-00000000000000000000';
 
-function snapshot(overrides: Partial<DeviceCredentialsV1> = {}): DeviceCredentialsV1 {
-  return {
+/** The account with an allowed phone and a blocked laptop, one token each, but for `overrides`. */
+const snapshot = (overrides: Partial<DeviceCredentialsV1> = {}) =>
+  credentialsSnapshot(
     accountId,
-    revision: 1,
-    accountStatus: 'active',
-    devices: [
-      { deviceId: 'phone', tokenSha256: [sha256Hex(phoneToken)], access: 'allowed' },
+    [
+      { deviceId: 'phone', tokenSha256: [sha256Hex(phoneToken)] },
       { deviceId: 'laptop', tokenSha256: [sha256Hex(laptopToken)], access: 'blocked' },
     ],
-    updatedAt: '2025-01-01T00:00:00.000Z',
-    ...overrides,
-  };
-}
+    overrides,
+  );
 
 function lookupOver(index: DeviceCredentialIndex, isCaughtUp = true) {
   return { isCaughtUp, lookup: (digest: string) => index.lookup(digest) };
