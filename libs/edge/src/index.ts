@@ -5,6 +5,7 @@ export * from './registry-client.js';
 export * from './revision-waiters.js';
 export * from './sign-in-cache.js';
 export * from './sign-in-refusal.js';
+export * from './snapshot-followers.js';
 export * from './token-read-through.js';
 export * from './trail/device-trail.js';
 export * from './trail/trail-buffer.js';
