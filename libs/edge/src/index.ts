@@ -4,6 +4,7 @@ export * from './device-state.js';
 export * from './registry-client.js';
 export * from './revision-waiters.js';
 export * from './sign-in-cache.js';
+export * from './sha256-hex.js';
 export * from './sign-in-refusal.js';
 export * from './snapshot-followers.js';
 export * from './token-read-through.js';

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { accountTopic, deviceCredentialsTopic, type DeviceCredentialsV1 } from '@pushmail/contracts';
 import {
@@ -6,6 +5,7 @@ import {
   DeviceCredentialIndex,
   type DeviceState,
   deviceStateOf,
+  sha256Hex,
   SnapshotFollowers,
 } from '@pushmail/edge';
 import { CompactedTopicView, KAFKA, LOGGER, ReadinessRegistry } from '@pushmail/platform';
@@ -76,7 +76,7 @@ export class DeviceViews implements OnModuleInit, OnApplicationShutdown {
 
   /** The device a bearer token stands for, if any device of an active account holds it. */
   deviceOfToken(token: string): { accountId: string; deviceId: string } | undefined {
-    return this.tokens.lookup(createHash('sha256').update(token, 'utf8').digest('hex'));
+    return this.tokens.lookup(sha256Hex(token));
   }
 
   standingOf(accountId: string, deviceId: string): DeviceStanding {

@@ -1,11 +1,10 @@
 import type { DeviceCredentialsV1 } from '@pushmail/contracts';
-import { DeviceCredentialIndex, type TokenVerdict } from '@pushmail/edge';
+import { DeviceCredentialIndex, sha256Hex, type TokenVerdict } from '@pushmail/edge';
 import { credentialsSnapshot } from '@pushmail/testing';
 import { describe, expect, it } from 'vitest';
 import {
   authenticateBearer,
   authenticateBearerCheckingMisses,
-  sha256Hex,
   type TokenConfirmation,
 } from './device-authenticator.js';
 import { revocationReason } from './revocation-reason.js';
