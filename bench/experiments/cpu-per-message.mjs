@@ -5,8 +5,8 @@
 //   node bench/experiments/cpu-per-message.mjs [--messages 5000] [--idle-seconds 60] \
 //     [--sessions 20] [--window 4] [--kafka-port 29692] [--postgres-port <free>] [--profile <dir>]
 import { parseArgs } from 'node:util';
-import { startPlatform, RegistryClient, SERVICE_NAMES } from '@pushmail/testing';
-import { ensureInfrastructure, startTunedPostgres } from '../../tools/infra/index.mjs';
+import { RegistryClient, SERVICE_NAMES } from '@pushmail/testing';
+import { startIsolatedPlatform } from '../lib/isolated-platform.mjs';
 import { findKafkaPid, ProcessSampler } from '../lib/procstat.mjs';
 import { openDatabase, postgresPids, waitRecipientKnown } from '../lib/platform-probes.mjs';
 import { statementTracker } from '../lib/postgres-stats.mjs';
@@ -31,29 +31,14 @@ const DOMAIN = 'bench.example';
 const progress = new Progress();
 const log = (message) => progress.log(`[cpu] ${message}`);
 
-process.env.PUSHMAIL_KAFKA_PORT = values['kafka-port'];
-process.env.PUSHMAIL_KAFKA_JAVA_OPTS ??= '-XX:TieredStopAtLevel=4';
-const postgres = await startTunedPostgres({ port: Number(values['postgres-port']) || undefined, log });
-process.env.DATABASE_URL = postgres.url;
-const infra = await ensureInfrastructure({ purpose: 'start', log, fresh: true });
-let platform;
-const stop = async () => {
-  await platform?.stop().catch(() => undefined);
-  await infra.stop().catch(() => undefined);
-  await postgres.stop().catch(() => undefined);
-};
-process.on('SIGINT', () => void stop().then(() => process.exit(130)));
+const { platform, infra, stop } = await startIsolatedPlatform({
+  kafkaPort: values['kafka-port'],
+  postgresPort: values['postgres-port'],
+  domain: DOMAIN,
+  log,
+  env: values.profile ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${values.profile}` } : {},
+});
 try {
-  platform = await startPlatform({
-    readyTimeoutMs: 600_000,
-    kafkaBrokers: infra.kafkaBrokers,
-    databaseUrl: infra.databaseUrl,
-    freshDatabase: true,
-    mode: 'development',
-    mailDomains: [DOMAIN],
-    serviceEnv: { ingest: { SMTP_MAX_CLIENTS_PER_ADDRESS: '100000' } },
-    env: values.profile ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${values.profile}` } : {},
-  });
   const db = await openDatabase(platform.databaseUrl);
   const statements = await statementTracker(db);
   const kafkaPid = findKafkaPid(infra.kafkaBrokers);

@@ -8,10 +8,10 @@
 //   node bench/experiments/eas-window-sync.mjs [--messages 2000] [--rounds 40] [--filter-type 3] \
 //     [--kafka-port 29792] [--postgres-port <free>]
 import { parseArgs } from 'node:util';
-import { easRequests, el, child, childText, children, syncCollectionOf } from '@pushmail/activesync';
-import { startPlatform, RegistryClient } from '@pushmail/testing';
-import { ensureInfrastructure, startTunedPostgres } from '../../tools/infra/index.mjs';
+import { el } from '@pushmail/activesync';
+import { RegistryClient } from '@pushmail/testing';
 import { closeEasAgent, EasDevice } from '../lib/eas-device.mjs';
+import { startIsolatedPlatform } from '../lib/isolated-platform.mjs';
 import { loadAverage, readProcess } from '../lib/procstat.mjs';
 import { openDatabase, postgresPids, readMetric, waitRecipientKnown } from '../lib/platform-probes.mjs';
 import { Progress } from '../lib/progress.mjs';
@@ -33,65 +33,31 @@ const DOMAIN = 'bench.example';
 const progress = new Progress();
 const log = (message) => progress.log(`[window-sync] ${message}`);
 
-process.env.PUSHMAIL_KAFKA_PORT = values['kafka-port'];
-process.env.PUSHMAIL_KAFKA_JAVA_OPTS ??= '-XX:TieredStopAtLevel=4';
-const postgres = await startTunedPostgres({ port: Number(values['postgres-port']) || undefined, log });
-process.env.DATABASE_URL = postgres.url;
-const infra = await ensureInfrastructure({ purpose: 'start', log, fresh: true });
-let platform;
-const stop = async () => {
-  closeEasAgent();
-  await platform?.stop().catch(() => undefined);
-  await infra.stop().catch(() => undefined);
-  await postgres.stop().catch(() => undefined);
-};
-process.on('SIGINT', () => void stop().then(() => process.exit(130)));
+const { platform, stop } = await startIsolatedPlatform({
+  kafkaPort: values['kafka-port'],
+  postgresPort: values['postgres-port'],
+  domain: DOMAIN,
+  log,
+  beforeStop: closeEasAgent,
+});
 
 /** One Sync of the Inbox within the window (after the first, 100 changes at a time, plain bodies). */
-async function windowedSync(device, filterType) {
-  const later = device.syncKey !== '0';
-  const { body } = await device.retrying(
-    'Sync',
-    easRequests.sync(
-      device.inboxId,
-      device.syncKey,
-      later && el('AirSync', 'WindowSize', '100'),
-      later &&
-        el(
-          'AirSync',
-          'Options',
-          el('AirSync', 'FilterType', filterType),
-          el(
-            'AirSyncBase',
-            'BodyPreference',
-            el('AirSyncBase', 'Type', '1'),
-            el('AirSyncBase', 'TruncationSize', '512'),
-          ),
-        ),
+const windowedSync = (device, filterType) =>
+  device.syncInbox(
+    el(
+      'AirSync',
+      'Options',
+      el('AirSync', 'FilterType', filterType),
+      el(
+        'AirSyncBase',
+        'BodyPreference',
+        el('AirSyncBase', 'Type', '1'),
+        el('AirSyncBase', 'TruncationSize', '512'),
+      ),
     ),
   );
-  const collection = syncCollectionOf(body);
-  const status = collection ? childText(collection, 'Status') : childText(body, 'Status');
-  if (status !== '1') throw new Error(`Sync answered Status ${status}`);
-  device.syncKey = childText(collection, 'SyncKey');
-  const commands = child(collection, 'Commands');
-  return {
-    added: commands ? children(commands, 'Add').length : 0,
-    deleted: commands ? children(commands, 'Delete').length : 0,
-    more: child(collection, 'MoreAvailable') !== undefined,
-  };
-}
 
 try {
-  platform = await startPlatform({
-    readyTimeoutMs: 600_000,
-    kafkaBrokers: infra.kafkaBrokers,
-    databaseUrl: infra.databaseUrl,
-    freshDatabase: true,
-    mode: 'development',
-    mailDomains: [DOMAIN],
-    serviceEnv: { ingest: { SMTP_MAX_CLIENTS_PER_ADDRESS: '100000' } },
-  });
   const db = await openDatabase(platform.databaseUrl);
   const pg = await postgresPids(db);
   const pids = {

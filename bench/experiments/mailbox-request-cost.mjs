@@ -6,11 +6,11 @@
 // requests per second and the statements per request (pg_stat_statements).
 //   node bench/experiments/mailbox-request-cost.mjs [--requests 20000] [--profile <dir>]
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { startPlatform, RegistryClient, sendPlainMail } from '@pushmail/testing';
 import { openDatabase, postgresPids } from '../lib/platform-probes.mjs';
+import { readProcess } from '../lib/procstat.mjs';
 import { Progress } from '../lib/progress.mjs';
 import { startTunedPostgres } from '../../tools/infra/index.mjs';
 import { createAccounts } from '../scenarios/setup.mjs';
@@ -22,14 +22,8 @@ const { values } = parseArgs({
     'kafka-brokers': { type: 'string', default: process.env.KAFKA_BROKERS ?? '127.0.0.1:29092' },
   },
 });
-const cpuSecondsOf = (pid) => {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0; // a backend that has gone
-  }
-};
+// A backend that has gone counts as no time.
+const cpuSecondsOf = (pid) => readProcess(pid)?.cpuSeconds ?? 0;
 const internalToken = randomBytes(24).toString('base64url');
 const postgres = await startTunedPostgres({ log: (line) => console.log(`[postgres] ${line}`) });
 const platform = await startPlatform({

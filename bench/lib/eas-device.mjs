@@ -104,28 +104,41 @@ export class EasDevice {
     this.inboxId = childText(inbox, 'ServerId');
   }
 
+  /**
+   * One Sync of the Inbox; after the first, 100 changes at a time with the Sync `options`. What it
+   * added and deleted, whether more is available, and whether it was the first (which adds nothing).
+   */
+  async syncInbox(options) {
+    const first = this.syncKey === '0';
+    const { body } = await this.retrying(
+      'Sync',
+      easRequests.sync(
+        this.inboxId,
+        this.syncKey,
+        !first && el('AirSync', 'WindowSize', '100'),
+        !first && options,
+      ),
+    );
+    const collection = syncCollectionOf(body);
+    const status = collection ? childText(collection, 'Status') : childText(body, 'Status');
+    if (status !== '1') throw new Error(`Sync of ${this.deviceId} answered Status ${status}`);
+    this.syncKey = childText(collection, 'SyncKey');
+    const commands = child(collection, 'Commands');
+    return {
+      first,
+      added: commands ? children(commands, 'Add').length : 0,
+      deleted: commands ? children(commands, 'Delete').length : 0,
+      more: child(collection, 'MoreAvailable') !== undefined,
+    };
+  }
+
   /** Syncs the Inbox until nothing more is available; the number of messages added. */
   async syncToEnd() {
     let added = 0;
     for (;;) {
-      const later = this.syncKey !== '0';
-      const { body } = await this.retrying(
-        'Sync',
-        easRequests.sync(
-          this.inboxId,
-          this.syncKey,
-          later && el('AirSync', 'WindowSize', '100'),
-          later && easRequests.bodyPreference('1', 512),
-        ),
-      );
-      const collection = syncCollectionOf(body);
-      const status = collection ? childText(collection, 'Status') : childText(body, 'Status');
-      if (status !== '1') throw new Error(`Sync of ${this.deviceId} answered Status ${status}`);
-      const first = this.syncKey === '0';
-      this.syncKey = childText(collection, 'SyncKey');
-      const commands = child(collection, 'Commands');
-      added += commands ? children(commands, 'Add').length : 0;
-      if (!first && !child(collection, 'MoreAvailable')) return added;
+      const answer = await this.syncInbox(easRequests.bodyPreference('1', 512));
+      added += answer.added;
+      if (!answer.first && !answer.more) return added;
     }
   }
 

@@ -6,17 +6,18 @@ import {
   WEBSOCKET_CAPABILITY,
 } from '@pushmail/jmap';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import {
-  accountTopic,
-  deviceCredentialsTopic,
-  mailboxChangedTopic,
-  type DeviceCredentialsV1,
-} from '@pushmail/contracts';
+import { accountTopic, deviceCredentialsTopic, mailboxChangedTopic } from '@pushmail/contracts';
 import { createKafka, createLogger, EventProducer } from '@pushmail/platform';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { DeviceClient, expectEventually, listenOnLoopback, scrapeMetrics } from '@pushmail/testing';
+import {
+  credentialsSnapshot,
+  DeviceClient,
+  expectEventually,
+  listenOnLoopback,
+  scrapeMetrics,
+} from '@pushmail/testing';
 import { pushConfigSchema } from './config/push-config.js';
 import { pushService } from './service.js';
 import { answerJson, echoMethodCalls, FakeUpstream } from './testing/fake-upstream.js';
@@ -67,13 +68,10 @@ describe('push-delivery', () => {
   let revision = 0;
   let state = 1000;
 
-  const credentials = (access: 'allowed' | 'blocked'): DeviceCredentialsV1 => ({
-    accountId,
-    revision: (revision += 1),
-    accountStatus: 'active',
-    devices: [{ deviceId, tokenSha256: [tokenSha256], access }],
-    updatedAt: new Date().toISOString(),
-  });
+  const credentials = (access: 'allowed' | 'blocked') =>
+    credentialsSnapshot(accountId, [{ deviceId, tokenSha256: [tokenSha256], access }], {
+      revision: (revision += 1),
+    });
 
   const mailboxChanged = (changed: Record<string, string>, eventState: string) => ({
     eventId: randomUUID(),

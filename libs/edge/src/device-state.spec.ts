@@ -1,4 +1,5 @@
 import type { DeviceCredentialsV1, DevicePolicyV1 } from '@pushmail/contracts';
+import { credentialsSnapshot } from '@pushmail/testing';
 import { describe, expect, it } from 'vitest';
 import { deviceStateOf } from './device-state.js';
 
@@ -6,14 +7,8 @@ type DeviceEntry = DeviceCredentialsV1['devices'][number];
 // Only its id and version matter here.
 const policy = { policyId: 'policy-1', name: 'standard', version: 2 } as DevicePolicyV1;
 
-const snapshot = (device: Partial<DeviceEntry>, withPolicy = false): DeviceCredentialsV1 => ({
-  accountId: 'account-1',
-  revision: 1,
-  accountStatus: 'active',
-  devices: [{ deviceId: 'phone', tokenSha256: [], access: 'allowed', ...device }],
-  ...(withPolicy ? { policy } : {}),
-  updatedAt: new Date().toISOString(),
-});
+const snapshot = (device: Partial<DeviceEntry>, withPolicy = false) =>
+  credentialsSnapshot('account-1', [{ deviceId: 'phone', ...device }], withPolicy ? { policy } : {});
 
 describe(deviceStateOf.name, () => {
   it('reads a listed device as its snapshot entry says', () => {

@@ -60,37 +60,33 @@ const requestLike = fc.record(
   { requiredKeys: [] },
 );
 
+/** Any text: plain, binary-ish or JSON. */
+const anyText = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.json());
+
 function nested(depth: number): string {
   return `${'['.repeat(depth)}${']'.repeat(depth)}`;
 }
 
 describe('JMAP protocol parsers under arbitrary input', () => {
-  it('parseRequestBody returns a problem or a well-formed request for any string, never throwing', () => {
-    fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.json()), (text) => {
-        expectWellFormedRequest(parseRequestBody(text, limits));
-      }),
-      { numRuns: 500 },
-    );
-  });
-
-  it('parseRequestBody handles arbitrary bytes, including invalid UTF-8', () => {
-    fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 512 }), (bytes) => {
-        expectWellFormedRequest(parseRequestBody(Buffer.from(bytes), limits));
-      }),
-      { numRuns: 300 },
-    );
-  });
-
-  it('parseRequestBody validates request-shaped documents without throwing', () => {
-    fc.assert(
-      fc.property(requestLike, (document) => {
-        expectWellFormedRequest(parseRequestBody(JSON.stringify(document), limits));
-      }),
-      { numRuns: 500 },
-    );
-  });
+  it.each<[string, fc.Arbitrary<string | Buffer>, number]>([
+    ['any string', anyText, 500],
+    [
+      'arbitrary bytes, including invalid UTF-8',
+      fc.uint8Array({ maxLength: 512 }).map((bytes) => Buffer.from(bytes)),
+      300,
+    ],
+    ['a request-shaped document', requestLike.map((document) => JSON.stringify(document)), 500],
+  ])(
+    'parseRequestBody returns a problem or a well-formed request for %s, never throwing',
+    (_, bodies, numRuns) => {
+      fc.assert(
+        fc.property(bodies, (body) => {
+          expectWellFormedRequest(parseRequestBody(body, limits));
+        }),
+        { numRuns },
+      );
+    },
+  );
 
   it('parseRequestBody refuses nesting of any depth past the limit without overflowing the stack', () => {
     fc.assert(
@@ -106,7 +102,7 @@ describe('JMAP protocol parsers under arbitrary input', () => {
 
   it('parseClientMessage returns a problem or a known message kind for any string', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.json()), (text) => {
+      fc.property(anyText, (text) => {
         expectWellFormedMessage(parseClientMessage(text, limits));
       }),
       { numRuns: 500 },

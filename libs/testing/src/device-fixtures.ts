@@ -1,5 +1,31 @@
 import { randomUUID } from 'node:crypto';
-import type { DevicePolicySettingsV1, DevicePolicyV1, DeviceWipeCommandV1 } from '@pushmail/contracts';
+import type {
+  DeviceCredentialsV1,
+  DevicePolicySettingsV1,
+  DevicePolicyV1,
+  DeviceWipeCommandV1,
+} from '@pushmail/contracts';
+
+type SnapshotDevice = DeviceCredentialsV1['devices'][number];
+
+/**
+ * An active account's device credentials snapshot at revision 1, written now, listing `devices`
+ * (each allowed and holding no token unless it says otherwise), but for `overrides`.
+ */
+export function credentialsSnapshot(
+  accountId: string,
+  devices: Array<Pick<SnapshotDevice, 'deviceId'> & Partial<SnapshotDevice>>,
+  overrides: Partial<DeviceCredentialsV1> = {},
+): DeviceCredentialsV1 {
+  return {
+    accountId,
+    revision: 1,
+    accountStatus: 'active',
+    devices: devices.map((device) => ({ tokenSha256: [], access: 'allowed', ...device })),
+    updatedAt: new Date().toISOString(),
+    ...overrides,
+  };
+}
 
 /**
  * Device policy settings for a test: a six-digit PIN, locked after five idle minutes, wiped after

@@ -4,8 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
 import type { ActiveSyncConfig } from '../config/activesync-config.js';
 import { ActiveSyncMetrics } from '../metrics/activesync-metrics.js';
-import type { DeviceListener, DeviceStanding, DeviceViews } from '../registry/device-views.js';
-import { RegistryUnavailableError, type PasswordSignInRequest, type RegistryClient } from '@pushmail/edge';
+import type { DeviceStanding, DeviceViews } from '../registry/device-views.js';
+import {
+  type CredentialsListener,
+  RegistryUnavailableError,
+  type PasswordSignInRequest,
+  type RegistryClient,
+} from '@pushmail/edge';
 import { EasAuthenticator, type DeviceDescription } from './eas-authenticator.js';
 
 const ACCOUNT = '6f1c3a4e-2b7d-4c59-9a1e-0d2f3b4c5d6e';
@@ -18,7 +23,7 @@ const basic = (password = PASSWORD, address = ADDRESS) =>
 class Partnerships {
   readonly signIns: PasswordSignInRequest[] = [];
   readonly partners = new Set<string>();
-  listener: DeviceListener | undefined;
+  listener: CredentialsListener | undefined;
 
   readonly registry = {
     signIn: async (request: PasswordSignInRequest) => {
@@ -43,7 +48,7 @@ class Partnerships {
 
   readonly views = {
     isCaughtUp: true,
-    onAccountChanged: (listener: DeviceListener) => (this.listener = listener),
+    onAccountChanged: (listener: CredentialsListener) => (this.listener = listener),
     waitForRevision: async () => true,
     standingOf: (_accountId: string, deviceId: string) =>
       ({ known: this.partners.has(deviceId) }) as DeviceStanding,
@@ -152,7 +157,7 @@ class FreshToken {
 
   /** pushmail_activesync_token_checks_total by verdict. */
   async checks(): Promise<Record<string, number>> {
-    const { values } = await this.metrics.tokenChecks.get();
+    const { values } = await this.metrics.tokenChecks.metric.get();
     return Object.fromEntries(values.map((value) => [String(value.labels['verdict']), value.value]));
   }
 

@@ -1,10 +1,11 @@
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   parseBasic,
   RegistryClient,
   RegistryUnavailableError,
   refusedSignIn,
+  sha256Hex,
   SignInCache,
   tokenReadThrough,
   type PasswordCredentials,
@@ -142,7 +143,7 @@ export class EasAuthenticator {
     let holder = this.views.deviceOfToken(token);
     if (!holder) {
       // A phone that was just issued its token may be faster than the snapshot that carries it.
-      const verdict = await this.tokenCheck.resolve(createHash('sha256').update(token, 'utf8').digest('hex'));
+      const verdict = await this.tokenCheck.resolve(sha256Hex(token));
       this.metrics.tokenChecked(verdict.kind);
       if (verdict.kind === 'unavailable') {
         if (verdict.reason !== 'throttled')

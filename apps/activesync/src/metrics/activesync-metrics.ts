@@ -1,5 +1,5 @@
 import { TOKEN_VERDICT_KINDS, type TokenVerdict } from '@pushmail/edge';
-import { countersFromZero, metricsModule, MetricSet } from '@pushmail/platform';
+import { metricsModule, MetricSet } from '@pushmail/platform';
 
 /** The gateway's metrics, served on /metrics by the platform's health module. */
 export class ActiveSyncMetrics extends MetricSet {
@@ -42,17 +42,15 @@ export class ActiveSyncMetrics extends MetricSet {
     { labelNames: ['method'] },
   );
 
-  readonly tokenChecks = this.counter(
+  readonly tokenChecks = this.counterByValue(
     'pushmail_activesync_token_checks_total',
     "Device tokens (Bearer) the device views did not hold, by what device-registry's check made of them: indexed (confirmed, then admitted or refused by the caught-up views), unknown (unknown or revoked: 401), unavailable (no answer, throttled, or the views still behind: 503).",
-    { labelNames: ['verdict'] },
-  );
-  private readonly verdicts = countersFromZero(TOKEN_VERDICT_KINDS, (verdict) =>
-    this.tokenChecks.labels({ verdict }),
+    'verdict',
+    TOKEN_VERDICT_KINDS,
   );
 
   tokenChecked(verdict: TokenVerdict['kind']): void {
-    this.verdicts[verdict].inc();
+    this.tokenChecks.count(verdict);
   }
 
   commandAnswered(command: string, status: string, durationMs: number): void {

@@ -1,12 +1,16 @@
-import { createHash } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { accountTopic, deviceCredentialsTopic, type DeviceCredentialsV1 } from '@pushmail/contracts';
-import { type DeviceState, deviceStateOf, RevisionWaiters } from '@pushmail/edge';
+import {
+  type CredentialsListener,
+  DeviceCredentialIndex,
+  type DeviceState,
+  deviceStateOf,
+  sha256Hex,
+  SnapshotFollowers,
+} from '@pushmail/edge';
 import { CompactedTopicView, KAFKA, LOGGER, ReadinessRegistry } from '@pushmail/platform';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-
-export type DeviceListener = (accountId: string, snapshot: DeviceCredentialsV1 | undefined) => void;
 
 /** Everything the gateway must know about one device before it runs a command for it. */
 export interface DeviceStanding extends DeviceState {
@@ -22,20 +26,14 @@ export interface DeviceStanding extends DeviceState {
 export class DeviceViews implements OnModuleInit, OnApplicationShutdown {
   private readonly credentials: CompactedTopicView<typeof deviceCredentialsTopic.schema>;
   private readonly accounts: CompactedTopicView<typeof accountTopic.schema>;
-  private readonly byTokenDigest = new Map<string, { accountId: string; deviceId: string }>();
-  private readonly digestsByAccount = new Map<string, string[]>();
-  private readonly listeners: DeviceListener[] = [];
-  private readonly revisionWaiters = new RevisionWaiters(
-    (accountId) => this.credentials.get(accountId)?.revision,
-  );
-  private readonly log: Logger;
+  private readonly tokens = new DeviceCredentialIndex();
+  private readonly followers: SnapshotFollowers;
 
   constructor(
     @Inject(KAFKA) kafka: Kafka,
     @Inject(LOGGER) logger: Logger,
     @Inject(ReadinessRegistry) private readonly readiness: ReadinessRegistry,
   ) {
-    this.log = logger.child({ component: 'device-views' });
     this.credentials = new CompactedTopicView(kafka, logger, {
       topic: deviceCredentialsTopic,
       groupPrefix: 'activesync-credentials',
@@ -47,6 +45,10 @@ export class DeviceViews implements OnModuleInit, OnApplicationShutdown {
       groupPrefix: 'activesync-accounts',
       revisionOf: (snapshot) => snapshot.revision,
     });
+    this.followers = new SnapshotFollowers(
+      logger.child({ component: 'device-views' }),
+      (accountId) => this.credentials.get(accountId)?.revision,
+    );
   }
 
   get isCaughtUp(): boolean {
@@ -74,7 +76,7 @@ export class DeviceViews implements OnModuleInit, OnApplicationShutdown {
 
   /** The device a bearer token stands for, if any device of an active account holds it. */
   deviceOfToken(token: string): { accountId: string; deviceId: string } | undefined {
-    return this.byTokenDigest.get(createHash('sha256').update(token, 'utf8').digest('hex'));
+    return this.tokens.lookup(sha256Hex(token));
   }
 
   standingOf(accountId: string, deviceId: string): DeviceStanding {
@@ -84,11 +86,11 @@ export class DeviceViews implements OnModuleInit, OnApplicationShutdown {
 
   /** Resolves true once this replica holds the account's snapshot at `revision` or later. */
   waitForRevision(accountId: string, revision: number, timeoutMs: number): Promise<boolean> {
-    return this.revisionWaiters.wait(accountId, revision, timeoutMs);
+    return this.followers.waitForRevision(accountId, revision, timeoutMs);
   }
 
-  onAccountChanged(listener: DeviceListener): void {
-    this.listeners.push(listener);
+  onAccountChanged(listener: CredentialsListener): void {
+    this.followers.onAccountChanged(listener);
   }
 
   async onModuleInit(): Promise<void> {
@@ -101,28 +103,7 @@ export class DeviceViews implements OnModuleInit, OnApplicationShutdown {
   }
 
   private apply(accountId: string, snapshot: DeviceCredentialsV1 | undefined): void {
-    for (const digest of this.digestsByAccount.get(accountId) ?? []) {
-      if (this.byTokenDigest.get(digest)?.accountId === accountId) this.byTokenDigest.delete(digest);
-    }
-    this.digestsByAccount.delete(accountId);
-    if (snapshot?.accountStatus === 'active') {
-      const digests: string[] = [];
-      for (const device of snapshot.devices) {
-        if (device.status === 'wiped') continue;
-        for (const digest of device.tokenSha256) {
-          this.byTokenDigest.set(digest, { accountId, deviceId: device.deviceId });
-          digests.push(digest);
-        }
-      }
-      this.digestsByAccount.set(accountId, digests);
-    }
-    for (const listener of this.listeners) {
-      try {
-        listener(accountId, snapshot);
-      } catch (error) {
-        this.log.error({ err: error, accountId }, 'a device listener failed');
-      }
-    }
-    if (snapshot) this.revisionWaiters.reached(accountId, snapshot.revision);
+    this.tokens.replaceAccount(accountId, snapshot);
+    this.followers.applied(accountId, snapshot);
   }
 }

@@ -32,6 +32,10 @@ describe(SyncStore.name, () => {
     await store.saveFolderState(accountId, 'phone', '0', folderState('f1', false));
     await store.resetSyncState(accountId, 'phone', 'inbox', '{k}1');
   };
+  type AdvanceArgs = Parameters<SyncStore['advanceSyncState']>;
+  /** Moves the phone's Inbox from `fromKey` to `next`, told what the phone held when `held` is given. */
+  const advanceInbox = (accountId: string, fromKey: string, next: AdvanceArgs[4], held?: AdvanceArgs[5]) =>
+    store.advanceSyncState(accountId, 'phone', 'inbox', fromKey, next, held);
 
   it('keeps the Sync request in the statement that reads the hierarchy with the state, hierarchy or none', async () => {
     const accountId = randomUUID();
@@ -82,7 +86,7 @@ describe(SyncStore.name, () => {
     await store.resetSyncState(accountId, 'phone', 'sent', '{s}1');
     const answer = Buffer.from([3, 1, 106, 0, 0x45, 1]);
     expect(
-      await store.advanceSyncState(accountId, 'phone', 'inbox', '{k}1', {
+      await advanceInbox(accountId, '{k}1', {
         syncKey: '{k}2',
         emailState: '17',
         items: { m1: unread, m2: { read: true, flagged: true, receivedAt: '2026-12-01T10:00:00Z' } },
@@ -145,10 +149,8 @@ describe(SyncStore.name, () => {
       response: Buffer.from([1]),
       quarantined: false,
     };
-    expect(await store.advanceSyncState(accountId, 'phone', 'inbox', '{k}1', next)).toBe(true);
-    expect(
-      await store.advanceSyncState(accountId, 'phone', 'inbox', '{k}1', { ...next, syncKey: '{k}9' }),
-    ).toBe(false);
+    expect(await advanceInbox(accountId, '{k}1', next)).toBe(true);
+    expect(await advanceInbox(accountId, '{k}1', { ...next, syncKey: '{k}9' })).toBe(false);
     expect(await store.advanceSyncState(accountId, 'tablet', 'inbox', '{k}2', next)).toBe(false);
     expect((await store.syncState(accountId, 'phone', 'inbox'))?.syncKey).toBe('{k}2');
   });
@@ -160,7 +162,7 @@ describe(SyncStore.name, () => {
     const first = { m1: unread, m2: unread, m3: read };
     const answer = { response: Buffer.from([1]), quarantined: false, windowDays: 3 };
     expect(
-      await store.advanceSyncState(accountId, 'phone', 'inbox', '{k}1', {
+      await advanceInbox(accountId, '{k}1', {
         syncKey: '{k}2',
         emailState: '3',
         items: first,
@@ -170,10 +172,8 @@ describe(SyncStore.name, () => {
     // m1 read, m2 gone, m3 as it was but with its receivedAt now kept, m4 new.
     const second = { m4: unread, m1: read, m3: { ...read, receivedAt: '2026-12-06T08:30:00Z' } };
     expect(
-      await store.advanceSyncState(
+      await advanceInbox(
         accountId,
-        'phone',
-        'inbox',
         '{k}2',
         { syncKey: '{k}3', emailState: '4', items: second, ...answer },
         first,
@@ -186,10 +186,8 @@ describe(SyncStore.name, () => {
     });
     // Not from the key it holds: nothing is applied.
     expect(
-      await store.advanceSyncState(
+      await advanceInbox(
         accountId,
-        'phone',
-        'inbox',
         '{k}2',
         { syncKey: '{k}9', emailState: '5', items: {}, ...answer },
         second,
@@ -209,7 +207,7 @@ describe(SyncStore.name, () => {
     await store.forgetKeptAnswers(accountId, 'phone');
     const mail = Buffer.from('the mail');
     expect(
-      await store.advanceSyncState(accountId, 'phone', 'inbox', '{k}1', {
+      await advanceInbox(accountId, '{k}1', {
         syncKey: '{k}2',
         emailState: '3',
         items: { m1: unread },
@@ -226,7 +224,7 @@ describe(SyncStore.name, () => {
     });
     // An answer built for the quarantine view is kept, and says so.
     expect(
-      await store.advanceSyncState(accountId, 'phone', 'inbox', '{k}1', {
+      await advanceInbox(accountId, '{k}1', {
         syncKey: '{k}2',
         emailState: null,
         items: {},

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { DEVICE_TOKEN_PREFIX, issueDeviceToken, sha256Hex } from './device-token.js';
+import { DEVICE_TOKEN_PREFIX, issueDeviceToken } from './device-token.js';
 
 describe(issueDeviceToken.name, () => {
   it('issues a prefixed base64url token carrying 32 random bytes', () => {
@@ -20,11 +20,5 @@ describe(issueDeviceToken.name, () => {
   it('never issues the same token twice', () => {
     const tokens = new Set(Array.from({ length: 200 }, () => issueDeviceToken().token));
     expect(tokens.size).toBe(200);
-  });
-});
-
-describe(sha256Hex.name, () => {
-  it('matches the known digest of a fixed input', () => {
-    expect(sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
   });
 });

@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { sha256Hex } from '@pushmail/edge';
 
 export const DEVICE_TOKEN_PREFIX = 'pmd_';
 
@@ -14,9 +15,4 @@ export interface IssuedDeviceToken {
 export function issueDeviceToken(): IssuedDeviceToken {
   const token = DEVICE_TOKEN_PREFIX + randomBytes(TOKEN_BYTES).toString('base64url');
   return { token, sha256: sha256Hex(token) };
-}
-
-/** The digest of the whole token, prefix included: what the device edge computes from a presented token. */
-export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('hex');
 }

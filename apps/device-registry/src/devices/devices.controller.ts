@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { Body, Controller, HttpCode, Inject, Post, Req, Res, UnauthorizedException } from '@nestjs/common';
 import { ApiOperation, ApiTags, ZodValidationPipe } from '@pushmail/platform';
-import { sha256Hex } from '../credentials/device-token.js';
+import { sha256Hex } from '@pushmail/edge';
 import {
   registrationSchema,
   type RegistrationResponse,

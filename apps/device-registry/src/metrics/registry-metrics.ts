@@ -1,22 +1,20 @@
 import { type DeviceEventType, deviceEventTypes } from '@pushmail/contracts';
-import { countersFromZero, metricsModule, MetricSet } from '@pushmail/platform';
+import { metricsModule, MetricSet } from '@pushmail/platform';
 
 /**
  * The service's metrics, served on /metrics by the platform's health module. Snapshots and events
  * produced and consumed per topic are counted by the platform's Kafka metrics.
  */
 export class RegistryMetrics extends MetricSet {
-  readonly deviceEventsPublished = this.counter(
+  readonly deviceEventsPublished = this.counterByValue(
     'pushmail_registry_device_events_published_total',
     'Device events (registered, access changed, policy changed or acknowledged, wipe requested, confirmed or cancelled, removed) published, by type.',
-    { labelNames: ['type'] },
-  );
-  private readonly byType = countersFromZero(deviceEventTypes, (type) =>
-    this.deviceEventsPublished.labels({ type }),
+    'type',
+    deviceEventTypes,
   );
 
   deviceEventPublished(type: DeviceEventType): void {
-    this.byType[type].inc();
+    this.deviceEventsPublished.count(type);
   }
 }
 

@@ -1,28 +1,18 @@
-import type {
-  AccountSnapshotV1,
-  DeviceAccessLevel,
-  DeviceCredentialsV1,
-  DevicePolicyV1,
-  DeviceWipeCommandV1,
-  PolicyAcknowledgementV1,
-} from '@pushmail/contracts';
+import type { AccountSnapshotV1, DeviceCredentialsV1 } from '@pushmail/contracts';
 import type { AccountStatus } from '../accounts/entities/account.entity.js';
 
 /** The contract allows a few live tokens per device, for rotations that overlap. */
 export const MAX_TOKENS_PER_DEVICE = 4;
 
+/** A device as the credentials snapshot lists it; its tokens are attached from `liveTokens`. */
+type SnapshotDevice = DeviceCredentialsV1['devices'][number];
+
 export interface AccountState {
   account: { id: string; address: string; status: AccountStatus; revision: number; updatedAt: Date };
-  devices: {
-    deviceId: string;
-    access: DeviceAccessLevel;
-    accessRule?: string | null;
-    status?: 'active' | 'wiped';
-    acknowledgedPolicy?: PolicyAcknowledgementV1 | null;
-    pendingWipe?: DeviceWipeCommandV1 | null;
-  }[];
+  /** As stored: the rule that decided may be longer than the snapshot's 300 characters, or null. */
+  devices: (Omit<SnapshotDevice, 'tokenSha256' | 'accessRule'> & { accessRule?: string | null })[];
   /** The account's effective policy; absent or null when it has none. */
-  policy?: DevicePolicyV1 | null;
+  policy?: DeviceCredentialsV1['policy'];
   /** Unrevoked tokens only. */
   liveTokens: { deviceId: string; tokenSha256: string; createdAt: Date }[];
 }

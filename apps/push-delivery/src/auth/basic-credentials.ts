@@ -1,6 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { PasswordCredentials } from '@pushmail/edge';
-import { sha256Hex } from './device-authenticator.js';
+import { type PasswordCredentials, sha256Hex } from '@pushmail/edge';
 
 /** What a standard client tells about itself, for its partnership and the access rules. */
 export interface DeviceIdentity {

@@ -1,32 +1,29 @@
 import type { DeviceCredentialsV1 } from '@pushmail/contracts';
-import type { TokenVerdict } from '@pushmail/edge';
+import { DeviceCredentialIndex, sha256Hex, type TokenVerdict } from '@pushmail/edge';
+import { credentialsSnapshot } from '@pushmail/testing';
 import { describe, expect, it } from 'vitest';
 import {
   authenticateBearer,
   authenticateBearerCheckingMisses,
-  sha256Hex,
   type TokenConfirmation,
 } from './device-authenticator.js';
-import { DeviceCredentialIndex, revocationReason } from './device-credential-index.js';
+import { revocationReason } from './revocation-reason.js';
 
 const accountId = '3d1d3c5e-8f0b-4c39-9b7e-2a7d4c1e9f00';
 const phoneToken = 'pmd_phone-token-0000000000000000000000000000';
 const laptopToken = 'pmd_laptop-token-000000000000000000000000000';
 const newPhoneToken = 'pmd_phone-token-rotated-00000000000000000000';
 
-function snapshot(overrides: Partial<DeviceCredentialsV1> = {}): DeviceCredentialsV1 {
-  return {
+/** The account with an allowed phone and a blocked laptop, one token each, but for `overrides`. */
+const snapshot = (overrides: Partial<DeviceCredentialsV1> = {}) =>
+  credentialsSnapshot(
     accountId,
-    revision: 1,
-    accountStatus: 'active',
-    devices: [
-      { deviceId: 'phone', tokenSha256: [sha256Hex(phoneToken)], access: 'allowed' },
+    [
+      { deviceId: 'phone', tokenSha256: [sha256Hex(phoneToken)] },
       { deviceId: 'laptop', tokenSha256: [sha256Hex(laptopToken)], access: 'blocked' },
     ],
-    updatedAt: '2025-01-01T00:00:00.000Z',
-    ...overrides,
-  };
-}
+    overrides,
+  );
 
 function lookupOver(index: DeviceCredentialIndex, isCaughtUp = true) {
   return { isCaughtUp, lookup: (digest: string) => index.lookup(digest) };
@@ -202,33 +199,6 @@ describe(authenticateBearerCheckingMisses.name, () => {
       detail: 'device-registry timed out',
       headers: { 'Retry-After': '5' },
     });
-  });
-});
-
-describe(DeviceCredentialIndex.name, () => {
-  it('stops accepting a rotated token as soon as the new snapshot arrives', () => {
-    const index = new DeviceCredentialIndex();
-    index.replaceAccount(accountId, snapshot());
-    index.replaceAccount(
-      accountId,
-      snapshot({
-        revision: 2,
-        devices: [{ deviceId: 'phone', tokenSha256: [sha256Hex(newPhoneToken)], access: 'allowed' }],
-      }),
-    );
-    expect(index.lookup(sha256Hex(phoneToken))).toBeUndefined();
-    expect(index.lookup(sha256Hex(laptopToken))).toBeUndefined();
-    expect(index.lookup(sha256Hex(newPhoneToken))?.deviceId).toBe('phone');
-    expect(index.size).toBe(1);
-  });
-
-  it('indexes nothing of an account that is not active, and nothing of a deleted snapshot', () => {
-    const index = new DeviceCredentialIndex();
-    index.replaceAccount(accountId, snapshot({ accountStatus: 'disabled' }));
-    expect(index.size).toBe(0);
-    index.replaceAccount(accountId, snapshot());
-    index.replaceAccount(accountId, undefined);
-    expect(index.lookup(sha256Hex(phoneToken))).toBeUndefined();
   });
 });
 

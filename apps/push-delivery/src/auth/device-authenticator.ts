@@ -1,6 +1,4 @@
-import { createHash } from 'node:crypto';
-import type { TokenVerdict } from '@pushmail/edge';
-import type { DeviceCredential } from './device-credential-index.js';
+import { type DeviceCredential, sha256Hex, type TokenVerdict } from '@pushmail/edge';
 
 export const WWW_AUTHENTICATE_BEARER = 'Bearer realm="pushmail"';
 /** Offered when a client tried a password: standard clients understand Basic. */
@@ -51,10 +49,6 @@ export type AuthOutcome =
 /** Real tokens are 48 characters; anything far longer is not worth hashing. */
 const MAX_TOKEN_LENGTH = 512;
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
-
-export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('hex');
-}
 
 /**
  * Checks an `Authorization: Bearer <device token>` header value against the credential index. A

@@ -1,23 +1,23 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { deviceCredentialsTopic, type DeviceCredentialsV1 } from '@pushmail/contracts';
-import { RevisionWaiters } from '@pushmail/edge';
+import {
+  type CredentialsListener,
+  type DeviceCredential,
+  DeviceCredentialIndex,
+  SnapshotFollowers,
+} from '@pushmail/edge';
 import { CompactedTopicView, KAFKA, LOGGER, ReadinessRegistry } from '@pushmail/platform';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { PushMetrics } from '../metrics/push-metrics.js';
 import type { CredentialLookup } from './device-authenticator.js';
-import { DeviceCredentialIndex, type DeviceCredential } from './device-credential-index.js';
-
-export type CredentialsListener = (accountId: string, snapshot: DeviceCredentialsV1 | undefined) => void;
 
 /** This replica's copy of every account's device credentials, indexed by token digest. */
 @Injectable()
 export class DeviceCredentialsView implements CredentialLookup, OnModuleInit, OnApplicationShutdown {
   private readonly index = new DeviceCredentialIndex();
-  private readonly listeners: CredentialsListener[] = [];
-  private readonly revisionWaiters = new RevisionWaiters((accountId) => this.view.get(accountId)?.revision);
   private readonly view: CompactedTopicView<typeof deviceCredentialsTopic.schema>;
-  private readonly log: Logger;
+  private readonly followers: SnapshotFollowers;
 
   constructor(
     @Inject(KAFKA) kafka: Kafka,
@@ -25,13 +25,16 @@ export class DeviceCredentialsView implements CredentialLookup, OnModuleInit, On
     @Inject(ReadinessRegistry) private readonly readiness: ReadinessRegistry,
     @Inject(PushMetrics) private readonly metrics: PushMetrics,
   ) {
-    this.log = logger.child({ component: 'device-credentials' });
     this.view = new CompactedTopicView(kafka, logger, {
       topic: deviceCredentialsTopic,
       groupPrefix: 'push-delivery-credentials',
       revisionOf: (snapshot) => snapshot.revision,
       onChange: (accountId, next) => this.apply(accountId, next),
     });
+    this.followers = new SnapshotFollowers(
+      logger.child({ component: 'device-credentials' }),
+      (accountId) => this.view.get(accountId)?.revision,
+    );
   }
 
   get isCaughtUp(): boolean {
@@ -51,12 +54,12 @@ export class DeviceCredentialsView implements CredentialLookup, OnModuleInit, On
    * after `timeoutMs`: a change device-registry just made is then in force here too.
    */
   waitForRevision(accountId: string, revision: number, timeoutMs: number): Promise<boolean> {
-    return this.revisionWaiters.wait(accountId, revision, timeoutMs);
+    return this.followers.waitForRevision(accountId, revision, timeoutMs);
   }
 
   /** Called after the index holds the account's new snapshot, e.g. to disconnect revoked devices. */
   onAccountChanged(listener: CredentialsListener): void {
-    this.listeners.push(listener);
+    this.followers.onAccountChanged(listener);
   }
 
   async onModuleInit(): Promise<void> {
@@ -71,14 +74,6 @@ export class DeviceCredentialsView implements CredentialLookup, OnModuleInit, On
   private apply(accountId: string, snapshot: DeviceCredentialsV1 | undefined): void {
     this.index.replaceAccount(accountId, snapshot);
     this.metrics.deviceSnapshotsApplied.inc();
-    for (const listener of this.listeners) {
-      try {
-        listener(accountId, snapshot);
-      } catch (error) {
-        this.log.error({ err: error, accountId }, 'a credentials listener failed');
-      }
-    }
-    // After the listeners: whoever waited for this revision finds its effects already applied.
-    if (snapshot) this.revisionWaiters.reached(accountId, snapshot.revision);
+    this.followers.applied(accountId, snapshot);
   }
 }

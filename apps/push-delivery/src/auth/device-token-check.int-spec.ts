@@ -1,11 +1,17 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { accountTopic, deviceCredentialsTopic, type DeviceCredentialsV1 } from '@pushmail/contracts';
+import { accountTopic, deviceCredentialsTopic } from '@pushmail/contracts';
 import { createKafka, createLogger, EventProducer } from '@pushmail/platform';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { DeviceClient, expectEventually, listenOnLoopback, scrapeMetrics } from '@pushmail/testing';
+import {
+  credentialsSnapshot,
+  DeviceClient,
+  expectEventually,
+  listenOnLoopback,
+  scrapeMetrics,
+} from '@pushmail/testing';
 import { pushConfigSchema } from '../config/push-config.js';
 import { pushService } from '../service.js';
 import { answerJson, echoMethodCalls, FakeUpstream, refuseToken } from '../testing/fake-upstream.js';
@@ -77,13 +83,8 @@ describe(DeviceTokenCheck.name, () => {
   let baseUrl: string;
   let wsUrl: string;
 
-  const snapshot = (device: Device, revision: number, tokens: string[]): DeviceCredentialsV1 => ({
-    accountId: device.accountId,
-    revision,
-    accountStatus: 'active',
-    devices: [{ deviceId: device.deviceId, tokenSha256: tokens, access: 'allowed' }],
-    updatedAt: new Date().toISOString(),
-  });
+  const snapshot = (device: Device, revision: number, tokens: string[]) =>
+    credentialsSnapshot(device.accountId, [{ deviceId: device.deviceId, tokenSha256: tokens }], { revision });
 
   /** What device-registry's relay does after a commit: both snapshots of the account, on Kafka. */
   async function publish(device: Device, revision: number, tokens: string[]): Promise<void> {

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { PushConfig } from '../config/push-config.js';
 import { silentLogger } from '../testing/fake-socket.js';
-import type { CredentialsListener, DeviceCredentialsView } from './device-credentials.view.js';
+import type { DeviceCredentialsView } from './device-credentials.view.js';
 import { PasswordSignIn } from './password-sign-in.service.js';
-import type { RegistryClient } from '@pushmail/edge';
+import type { CredentialsListener, RegistryClient } from '@pushmail/edge';
 
 const accountId = randomUUID();
 const basic = (password: string) =>

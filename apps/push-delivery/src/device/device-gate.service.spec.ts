@@ -9,7 +9,7 @@ import {
   MAIL_CAPABILITY,
   RequestProblem,
 } from '@pushmail/jmap';
-import { policySettings } from '@pushmail/testing';
+import { credentialsSnapshot, policySettings } from '@pushmail/testing';
 import { describe, expect, it } from 'vitest';
 import { MailboxRefusedRequest, type MailboxResponse } from '../api/mailbox-client.js';
 import type { DeviceCredentialsView } from '../auth/device-credentials.view.js';
@@ -23,12 +23,10 @@ const policyId = randomUUID();
 const device = { accountId, deviceId: 'phone', tokenSha256: 'a'.repeat(64) };
 
 function setUp(initial: Partial<DeviceCredentialsV1['devices'][number]> = {}, withPolicy = false) {
-  let current: DeviceCredentialsV1 = {
+  let current = credentialsSnapshot(
     accountId,
-    revision: 1,
-    accountStatus: 'active',
-    devices: [{ deviceId: 'phone', tokenSha256: [], access: 'allowed', ...initial }],
-    ...(withPolicy
+    [{ deviceId: 'phone', ...initial }],
+    withPolicy
       ? {
           policy: {
             policyId,
@@ -42,9 +40,8 @@ function setUp(initial: Partial<DeviceCredentialsV1['devices'][number]> = {}, wi
             }),
           },
         }
-      : {}),
-    updatedAt: new Date().toISOString(),
-  };
+      : {},
+  );
   const credentials = {
     snapshotOf: () => current,
     waitForRevision: async () => true,

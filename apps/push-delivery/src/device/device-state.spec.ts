@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DeviceCredentialsV1 } from '@pushmail/contracts';
-import { devicePolicy, pendingWipe } from '@pushmail/testing';
+import { credentialsSnapshot, devicePolicy, pendingWipe } from '@pushmail/testing';
 import { describe, expect, it } from 'vitest';
 import { type DeviceNotice, noticesFor, type NoticeMemory } from './device-messages.js';
 import { deviceStateOf } from '@pushmail/edge';
@@ -12,16 +12,9 @@ const { policyId } = policy;
 const wipeId = randomUUID();
 type DeviceEntry = DeviceCredentialsV1['devices'][number];
 
-function snapshot(device: Partial<DeviceEntry> = {}, withPolicy = false): DeviceCredentialsV1 {
-  return {
-    accountId,
-    revision: 1,
-    accountStatus: 'active',
-    devices: [{ deviceId: 'phone', tokenSha256: [], access: 'allowed', ...device }],
-    ...(withPolicy ? { policy } : {}),
-    updatedAt: new Date().toISOString(),
-  };
-}
+/** The account's phone as `device` says, under the policy when `withPolicy`. */
+const snapshot = (device: Partial<DeviceEntry> = {}, withPolicy = false) =>
+  credentialsSnapshot(accountId, [{ deviceId: 'phone', ...device }], withPolicy ? { policy } : {});
 
 const parse = (notices: DeviceNotice[]) =>
   notices.map((notice) => JSON.parse(notice.message) as Record<string, unknown>);

@@ -1,5 +1,5 @@
 import { TOKEN_VERDICT_KINDS } from '@pushmail/edge';
-import { countersFromZero, metricsModule, MetricSet } from '@pushmail/platform';
+import { metricsModule, MetricSet } from '@pushmail/platform';
 
 export type JmapTransport = 'http' | 'websocket';
 
@@ -52,40 +52,35 @@ export class PushMetrics extends MetricSet {
     'pushmail_push_device_snapshots_applied_total',
     "Accounts' device credentials snapshots (access, wipes, policy, tokens) applied by this replica.",
   );
-  readonly deviceActions = this.counter(
+  readonly deviceActions = this.counterByValue(
     'pushmail_push_device_actions_total',
     'What the edge did about connected devices: disconnect (access ended), wipe, status (quarantined or allowed), policy, release (held mail released).',
-    { labelNames: ['action'] },
+    'action',
+    deviceActions,
   );
-  readonly deviceLimited = this.counter(
+  readonly deviceLimited = this.counterByValue(
     'pushmail_push_device_limited_total',
     'Times a per-device limit held: websocketsPerDevice and eventStreamsPerDevice (the oldest connection closed), pushEnable (a WebSocketPushEnable refused).',
-    { labelNames: ['limit'] },
+    'limit',
+    deviceLimits,
   );
-  readonly tokenChecks = this.counter(
+  readonly tokenChecks = this.counterByValue(
     'pushmail_push_token_checks_total',
     "Device tokens the credentials index did not hold, by what device-registry's check made of them: indexed (confirmed, then admitted or refused by the caught-up index), unknown (unknown or revoked: 401), unavailable (no answer, throttled, or the index still behind: 503).",
-    { labelNames: ['verdict'] },
-  );
-  private readonly actions = countersFromZero(deviceActions, (action) =>
-    this.deviceActions.labels({ action }),
-  );
-  private readonly limits = countersFromZero(deviceLimits, (limit) => this.deviceLimited.labels({ limit }));
-
-  private readonly verdicts = countersFromZero(tokenCheckVerdicts, (verdict) =>
-    this.tokenChecks.labels({ verdict }),
+    'verdict',
+    tokenCheckVerdicts,
   );
 
   tokenChecked(verdict: TokenCheckVerdict): void {
-    this.verdicts[verdict].inc();
+    this.tokenChecks.count(verdict);
   }
 
   deviceAction(action: DeviceAction): void {
-    this.actions[action].inc();
+    this.deviceActions.count(action);
   }
 
   limited(limit: DeviceLimit): void {
-    this.limits[limit].inc();
+    this.deviceLimited.count(limit);
   }
 }
 

@@ -10,9 +10,10 @@ import {
   WEBPUSH_VAPID_CAPABILITY,
   WEBSOCKET_CAPABILITY,
 } from '@pushmail/jmap';
+import { sha256Hex } from '@pushmail/edge';
 import { CONFIG } from '@pushmail/platform';
 import { AccountDirectory } from '../auth/account-directory.js';
-import { sha256Hex, type AuthenticatedDevice } from '../auth/device-authenticator.js';
+import type { AuthenticatedDevice } from '../auth/device-authenticator.js';
 import { DeviceCredentialsView } from '../auth/device-credentials.view.js';
 import type { PushConfig } from '../config/push-config.js';
 import { WEB_PUSH, type WebPush } from '../webpush/web-push.service.js';

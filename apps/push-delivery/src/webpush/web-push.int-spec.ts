@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { accountTopic, deviceCredentialsTopic, mailboxChangedTopic } from '@pushmail/contracts';
 import { createKafka, createLogger, EventProducer } from '@pushmail/platform';
 import {
+  credentialsSnapshot,
   expectEventually,
   listenWithOwnDatabase,
   requiredEnv,
@@ -130,19 +131,9 @@ describe('Web Push (RFC 8620 §7.2, RFC 8291, RFC 8292)', () => {
       },
     ]);
     await producer.publish(deviceCredentialsTopic, [
-      {
-        accountId,
-        revision: 1,
-        accountStatus: 'active',
-        devices: [
-          {
-            deviceId: 'phone',
-            tokenSha256: [createHash('sha256').update(token).digest('hex')],
-            access: 'allowed',
-          },
-        ],
-        updatedAt: new Date().toISOString(),
-      },
+      credentialsSnapshot(accountId, [
+        { deviceId: 'phone', tokenSha256: [createHash('sha256').update(token).digest('hex')] },
+      ]),
     ]);
     await expectEventually(
       async () =>

@@ -1,4 +1,5 @@
 import {
+  type Counter,
   type CounterConfiguration,
   type GaugeConfiguration,
   type HistogramConfiguration,
@@ -32,6 +33,27 @@ export abstract class MetricSet {
   protected histogram<T extends string = string>(name: string, help: string, options?: HistogramOptions<T>) {
     return registeredHistogram<T>(this.registry, { name, help, ...options });
   }
+
+  /**
+   * A counter labelled by one `label` whose values are all known: each value's series shows from
+   * zero, and counting a value costs no label lookup.
+   */
+  protected counterByValue<V extends string, L extends string>(
+    name: string,
+    help: string,
+    label: L,
+    values: readonly V[],
+  ): CounterByValue<V, L> {
+    const metric = this.counter<L>(name, help, { labelNames: [label] });
+    const children = countersFromZero(values, (value) => metric.labels({ [label]: value } as Record<L, V>));
+    return { metric, count: (value) => children[value].inc() };
+  }
+}
+
+/** A counter over a closed set of label values (see MetricSet.counterByValue). */
+export interface CounterByValue<V extends string, L extends string = string> {
+  readonly metric: Counter<L>;
+  count(value: V): void;
 }
 
 /** What a labelled counter child offers a caller that only counts. */

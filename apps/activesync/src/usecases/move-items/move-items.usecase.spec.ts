@@ -57,6 +57,10 @@ function moveItems(...moves: Array<[string, string, string]>): WbxmlElement {
   return request;
 }
 
+/** M1, M2 and M3 moved from the Inbox to projects, in that order. */
+const threeToProjects = () =>
+  moveItems(['M1', 'inbox', 'projects'], ['M2', 'inbox', 'projects'], ['M3', 'inbox', 'projects']);
+
 function answers(reply: EasReply): Array<[string | undefined, string | undefined]> {
   if (!('body' in reply)) return [];
   return children(reply.body, 'Response').map((response) => [
@@ -94,11 +98,7 @@ describe(MoveItems.name, () => {
   it("maps mailbox's refusals: a message gone is 1, a destination gone is 2, anything else 5", async () => {
     const refusals: Record<string, string> = { M1: 'notFound', M2: 'invalidProperties', M3: 'forbidden' };
     const { command, held } = setUp((id) => refusals[id]);
-    const reply = await command.execute(
-      context(
-        moveItems(['M1', 'inbox', 'projects'], ['M2', 'inbox', 'projects'], ['M3', 'inbox', 'projects']),
-      ),
-    );
+    const reply = await command.execute(context(threeToProjects()));
     expect(answers(reply)).toEqual([
       ['M1', String(S.InvalidSource)],
       ['M2', String(S.InvalidDestination)],
@@ -111,11 +111,7 @@ describe(MoveItems.name, () => {
     const { command, calls, held } = setUp((id) =>
       id === 'M2' ? new MailboxError('unavailable', 'connection refused') : undefined,
     );
-    const reply = await command.execute(
-      context(
-        moveItems(['M1', 'inbox', 'projects'], ['M2', 'inbox', 'projects'], ['M3', 'inbox', 'projects']),
-      ),
-    );
+    const reply = await command.execute(context(threeToProjects()));
     expect(answers(reply)).toEqual([
       ['M1', String(S.Success)],
       ['M2', String(S.Locked)],
