@@ -9,42 +9,16 @@
 //     npx vitest run --config apps/mailbox/bench/vitest.config.mjs apps/mailbox/bench/mailbox-counts.bench-spec.ts
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { createLogger, migrateWithLock } from '@pushmail/platform';
-import pg from 'pg';
-import { DataSource } from 'typeorm';
 import { describe, expect, it } from 'vitest';
-import { MAILBOX_SCHEMA, mailboxDataSourceOptions } from '../src/store/data-source-options.js';
+import { MAILBOXES_WITH_COUNTS } from '../src/jmap/methods/mailbox.methods.js';
 import { AddMailboxCounts1796800000000 } from '../src/store/migrations/1796800000000-add-mailbox-counts.js';
-import { createMailboxTestDatabase } from '../src/testing/mailbox-harness.js';
+import { COUNTED_FROM_EMAILS } from '../src/testing/counted-mailboxes.js';
+import { migratedBenchDatabase } from './query-bench.js';
 
 const MAILBOX_SIZE = Number(process.env['BENCH_MAILBOX_SIZE'] ?? 50_000);
 const READS = 50;
 const INSERTS = 300;
 const ROUNDS = 3;
-
-/** Mailbox/get with its counts before the migration: every email of the account joined to its mailboxes. */
-const COUNTED_FROM_EMAILS = `
-  SELECT mailbox.id, mailbox.name, mailbox.parent_id, mailbox.role, mailbox.sort_order, mailbox.is_subscribed,
-         count(email.id)::int AS total_emails,
-         count(email.id) FILTER (WHERE NOT email.keywords ?| array['$seen', '$draft'])::int AS unread_emails,
-         count(DISTINCT email.thread_id)::int AS total_threads,
-         count(DISTINCT email.thread_id) FILTER (WHERE NOT email.keywords ?| array['$seen', '$draft'])::int AS unread_threads
-    FROM mailbox.mailboxes AS mailbox
-    LEFT JOIN mailbox.emails AS email
-      ON email.account_id = mailbox.account_id AND email.mailbox_ids @> jsonb_build_object(mailbox.id, true)
-   WHERE mailbox.account_id = $1 AND ($2::text[] IS NULL OR mailbox.id = ANY($2::text[]))
-   GROUP BY mailbox.id
-   ORDER BY mailbox.sort_order, mailbox.name`;
-
-/** Mailbox/get with the migration (mailbox.methods.ts). */
-const KEPT_COUNTS = `
-  SELECT mailbox.id, mailbox.name, mailbox.parent_id, mailbox.role, mailbox.sort_order, mailbox.is_subscribed,
-         coalesce(counts.total_emails, 0) AS total_emails, coalesce(counts.unread_emails, 0) AS unread_emails,
-         coalesce(counts.total_threads, 0) AS total_threads, coalesce(counts.unread_threads, 0) AS unread_threads
-    FROM mailbox.mailboxes AS mailbox
-    LEFT JOIN mailbox.mailbox_counts AS counts ON counts.mailbox_id = mailbox.id
-   WHERE mailbox.account_id = $1 AND ($2::text[] IS NULL OR mailbox.id = ANY($2::text[]))
-   ORDER BY mailbox.sort_order, mailbox.name`;
 
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -57,13 +31,7 @@ interface Explained {
 
 describe('the kept counts of Mailbox/get', () => {
   it('reads the counts in the same time whatever the mailbox holds, for a few triggers on each delivery', async () => {
-    const database = await createMailboxTestDatabase();
-    const dataSource = new DataSource(mailboxDataSourceOptions(database.url));
-    await dataSource.initialize();
-    const logger = createLogger('mailbox', 'warn');
-    await migrateWithLock(dataSource, MAILBOX_SCHEMA, logger);
-    const client = new pg.Client({ connectionString: database.url });
-    await client.connect();
+    const { client, migrate, isApplied, undoThrough, close } = await migratedBenchDatabase();
     try {
       const accountId = randomUUID();
       await client.query('INSERT INTO mailbox.account_state (account_id) VALUES ($1)', [accountId]);
@@ -93,12 +61,6 @@ describe('the kept counts of Mailbox/get', () => {
         );
       await fill(1, MAILBOX_SIZE, 'Finbox');
       await fill(MAILBOX_SIZE + 1, Math.round(MAILBOX_SIZE / 10), 'Farchive');
-      const applied = async (): Promise<boolean> =>
-        (
-          await client.query(`SELECT 1 FROM mailbox.migrations WHERE name = $1`, [
-            AddMailboxCounts1796800000000.name,
-          ])
-        ).rowCount === 1;
 
       let next = 2 * MAILBOX_SIZE;
       const samples = {
@@ -108,13 +70,13 @@ describe('the kept counts of Mailbox/get', () => {
       for (let round = 0; round < ROUNDS; round += 1) {
         for (const variant of ['counted on each read', 'kept counts'] as const) {
           if (variant === 'counted on each read') {
-            while (await applied()) await dataSource.undoLastMigration({ transaction: 'each' });
+            await undoThrough(AddMailboxCounts1796800000000);
           } else {
-            await migrateWithLock(dataSource, MAILBOX_SCHEMA, logger);
+            await migrate();
           }
-          expect(await applied()).toBe(variant === 'kept counts');
+          expect(await isApplied(AddMailboxCounts1796800000000)).toBe(variant === 'kept counts');
           await client.query('VACUUM ANALYZE mailbox.emails');
-          const read = variant === 'kept counts' ? KEPT_COUNTS : COUNTED_FROM_EMAILS;
+          const read = variant === 'kept counts' ? MAILBOXES_WITH_COUNTS : COUNTED_FROM_EMAILS;
           const readMs: number[] = [];
           for (let attempt = 0; attempt < READS; attempt += 1) {
             const { rows } = await client.query<{ 'QUERY PLAN': Explained[] }>(
@@ -148,7 +110,7 @@ describe('the kept counts of Mailbox/get', () => {
         }
         // The kept counts are the counted ones, the round's inserts included.
         const counted = await client.query(COUNTED_FROM_EMAILS, [accountId, null]);
-        expect((await client.query(KEPT_COUNTS, [accountId, null])).rows).toEqual(counted.rows);
+        expect((await client.query(MAILBOXES_WITH_COUNTS, [accountId, null])).rows).toEqual(counted.rows);
       }
       const medians = Object.fromEntries(
         Object.entries(samples).map(([variant, { readMs, insertMs }]) => [
@@ -161,9 +123,7 @@ describe('the kept counts of Mailbox/get', () => {
       );
       console.log(JSON.stringify({ emailsInInbox: MAILBOX_SIZE, medians }));
     } finally {
-      await client.end();
-      await dataSource.destroy();
-      await database.drop();
+      await close();
     }
   });
 });

@@ -2,12 +2,20 @@
 // their bulk SQL copies into a mailbox of the size measured, and EXPLAIN (ANALYZE, BUFFERS) read as
 // the store probes read it.
 import { randomUUID } from 'node:crypto';
+import { createLogger, migrateWithLock } from '@pushmail/platform';
+import pg from 'pg';
+import { DataSource } from 'typeorm';
 // The store probes' EXPLAIN summary, so both read plans alike; bench/ is not an Nx project.
 // @ts-expect-error: a plain ES module of the bench, without types
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { summarizeExplain } from '../../../bench/lib/store-probes.mjs';
 import { mailArrivedEvent, rawMessage } from '../src/testing/mail-fixtures.js';
-import type { MailboxTestApp } from '../src/testing/mailbox-harness.js';
+import {
+  MAILBOX_SCHEMA,
+  mailboxDataSourceOptions,
+  mailboxMigrations,
+} from '../src/store/data-source-options.js';
+import { createMailboxTestDatabase, type MailboxTestApp } from '../src/testing/mailbox-harness.js';
 import { StoreDeliveryUseCase } from '../src/usecases/store-delivery/store-delivery.usecase.js';
 
 /** A new account with one message delivered to it: the account and the message's email id. */
@@ -67,5 +75,50 @@ export async function fastestExplain(
       (node) =>
         `${' '.repeat(node.depth)}${node.node}${node.index ? ` ${node.index}` : node.relation ? ` ${node.relation}` : ''} (${node.actualRows})`,
     ),
+  };
+}
+
+/**
+ * A new database with the migrations of mailbox run (up to `through`, when given: a benchmark of one
+ * migration measures without the ones after it), for a benchmark that undoes and runs one again: its
+ * data source, a plain client for the statements measured, and how to drop it all.
+ */
+export async function migratedBenchDatabase(through?: { name: string }): Promise<{
+  dataSource: DataSource;
+  client: pg.Client;
+  /** Runs the migrations not run yet, as the service does when it starts. */
+  migrate(): Promise<void>;
+  isApplied(migration: { name: string }): Promise<boolean>;
+  /** Undoes the newest migrations until `migration` is no longer applied. */
+  undoThrough(migration: { name: string }): Promise<void>;
+  close(): Promise<void>;
+}> {
+  const database = await createMailboxTestDatabase();
+  const last = through ? mailboxMigrations.findIndex((migration) => migration.name === through.name) : -1;
+  const dataSource = new DataSource({
+    ...mailboxDataSourceOptions(database.url),
+    ...(last >= 0 ? { migrations: mailboxMigrations.slice(0, last + 1) } : {}),
+  });
+  await dataSource.initialize();
+  const logger = createLogger('mailbox', 'warn');
+  const migrate = () => migrateWithLock(dataSource, MAILBOX_SCHEMA, logger);
+  await migrate();
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  const isApplied = async ({ name }: { name: string }) =>
+    (await client.query(`SELECT 1 FROM mailbox.migrations WHERE name = $1`, [name])).rowCount === 1;
+  return {
+    dataSource,
+    client,
+    migrate,
+    isApplied,
+    undoThrough: async (migration) => {
+      while (await isApplied(migration)) await dataSource.undoLastMigration({ transaction: 'each' });
+    },
+    close: async () => {
+      await client.end();
+      await dataSource.destroy();
+      await database.drop();
+    },
   };
 }

@@ -11,13 +11,9 @@
 //     npx vitest run --config apps/mailbox/bench/vitest.config.mjs apps/mailbox/bench/sort-key-write-cost.bench-spec.ts
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { createLogger, migrateWithLock } from '@pushmail/platform';
-import pg from 'pg';
-import { DataSource } from 'typeorm';
 import { describe, expect, it } from 'vitest';
-import { MAILBOX_SCHEMA, mailboxDataSourceOptions } from '../src/store/data-source-options.js';
 import { AddEmailMailboxesSortKeys1796700000000 } from '../src/store/migrations/1796700000000-add-email-mailboxes-sort-keys.js';
-import { createMailboxTestDatabase } from '../src/testing/mailbox-harness.js';
+import { migratedBenchDatabase } from './query-bench.js';
 
 const MAILBOX_SIZE = Number(process.env['BENCH_MAILBOX_SIZE'] ?? 50_000);
 const INSERTS = 300;
@@ -35,13 +31,9 @@ interface Explained {
 
 describe('the sort-key indexes of email_mailboxes, on every delivery', () => {
   it('costs each insert of an email what the trigger and three more index entries take', async () => {
-    const database = await createMailboxTestDatabase();
-    const dataSource = new DataSource(mailboxDataSourceOptions(database.url));
-    await dataSource.initialize();
-    const logger = createLogger('mailbox', 'warn');
-    await migrateWithLock(dataSource, MAILBOX_SCHEMA, logger);
-    const client = new pg.Client({ connectionString: database.url });
-    await client.connect();
+    const { client, migrate, isApplied, undoThrough, close } = await migratedBenchDatabase(
+      AddEmailMailboxesSortKeys1796700000000,
+    );
     try {
       const accountId = randomUUID();
       await client.query('INSERT INTO mailbox.account_state (account_id) VALUES ($1)', [accountId]);
@@ -55,13 +47,6 @@ describe('the sort-key indexes of email_mailboxes, on every delivery', () => {
            FROM generate_series(1, $2::int) AS g`,
         [accountId, MAILBOX_SIZE],
       );
-      const applied = async (): Promise<boolean> =>
-        (
-          await client.query(`SELECT 1 FROM mailbox.migrations WHERE name = $1`, [
-            AddEmailMailboxesSortKeys1796700000000.name,
-          ])
-        ).rowCount === 1;
-
       let next = MAILBOX_SIZE;
       const samples: Record<string, { statementMs: number[]; triggerMs: number[]; bytesPerRow: number[] }> = {
         without: { statementMs: [], triggerMs: [], bytesPerRow: [] },
@@ -75,13 +60,13 @@ describe('the sort-key indexes of email_mailboxes, on every delivery', () => {
       for (let round = 0; round < ROUNDS; round += 1) {
         for (const variant of ['without', 'with', 'with, sentAt index only'] as const) {
           if (variant === 'without') {
-            while (await applied()) await dataSource.undoLastMigration({ transaction: 'each' });
+            await undoThrough(AddEmailMailboxesSortKeys1796700000000);
           } else if (variant === 'with') {
-            await migrateWithLock(dataSource, MAILBOX_SCHEMA, logger);
+            await migrate();
           } else {
             for (const name of Object.keys(OTHER_INDEXES)) await client.query(`DROP INDEX mailbox.${name}`);
           }
-          expect(await applied()).toBe(variant !== 'without');
+          expect(await isApplied(AddEmailMailboxesSortKeys1796700000000)).toBe(variant !== 'without');
           await client.query('VACUUM ANALYZE mailbox.email_mailboxes');
           const statementMs: number[] = [];
           const triggerMs: number[] = [];
@@ -144,9 +129,7 @@ describe('the sort-key indexes of email_mailboxes, on every delivery', () => {
       // The trigger ran on every insert, with and without the migration.
       expect(Math.min(...samples['with']!.triggerMs, ...samples['without']!.triggerMs)).toBeGreaterThan(0);
     } finally {
-      await client.end();
-      await dataSource.destroy();
-      await database.drop();
+      await close();
     }
   });
 });

@@ -24,7 +24,7 @@ export const MAILBOX_PROPERTIES = [
 
 // The counts are kept per mailbox as its emails change (migration 1796800000000, ADR 0102): reading
 // them costs the same whatever the mailbox holds. A mailbox no email was ever filed in has no row yet.
-const MAILBOXES = `
+export const MAILBOXES_WITH_COUNTS = `
   SELECT mailbox.id, mailbox.name, mailbox.parent_id, mailbox.role, mailbox.sort_order, mailbox.is_subscribed,
          coalesce(counts.total_emails, 0) AS total_emails, coalesce(counts.unread_emails, 0) AS unread_emails,
          coalesce(counts.total_threads, 0) AS total_threads, coalesce(counts.unread_threads, 0) AS unread_threads
@@ -58,7 +58,7 @@ export class MailboxMethods extends ListedQueryMethods<MailboxQuery> {
     const properties = propertiesArgument(args, 'properties', MAILBOX_PROPERTIES, MAILBOX_PROPERTIES);
 
     return this.getAnswer(accountId, ids, properties, async (manager) => {
-      const rows: MailboxRow[] = await manager.query(MAILBOXES, [accountId, ids]);
+      const rows: MailboxRow[] = await manager.query(MAILBOXES_WITH_COUNTS, [accountId, ids]);
       if (ids === null && rows.length > DEFAULT_CORE_LIMITS.maxObjectsInGet) {
         throw new MethodError(
           'requestTooLarge',

@@ -1,28 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { COUNTED_FROM_EMAILS } from '../../testing/counted-mailboxes.js';
 import { useMigratedMailboxDatabase } from '../../testing/migrated-database.js';
+import { MAILBOXES_WITH_COUNTS } from '../../jmap/methods/mailbox.methods.js';
 import { AddMailboxCounts1796800000000 } from './1796800000000-add-mailbox-counts.js';
-
-/** The counts as Mailbox/get computed them from every email of the account before the migration. */
-const COUNTED_FROM_EMAILS = `
-  SELECT mailbox.id,
-         count(email.id)::int AS total_emails,
-         count(email.id) FILTER (WHERE NOT email.keywords ?| array['$seen', '$draft'])::int AS unread_emails,
-         count(DISTINCT email.thread_id)::int AS total_threads,
-         count(DISTINCT email.thread_id) FILTER (WHERE NOT email.keywords ?| array['$seen', '$draft'])::int AS unread_threads
-    FROM mailbox.mailboxes AS mailbox
-    LEFT JOIN mailbox.emails AS email
-      ON email.account_id = mailbox.account_id AND email.mailbox_ids @> jsonb_build_object(mailbox.id, true)
-   WHERE mailbox.account_id = $1
-   GROUP BY mailbox.id
-   ORDER BY mailbox.id`;
-
-const KEPT = `
-  SELECT mailbox.id, coalesce(c.total_emails, 0) AS total_emails, coalesce(c.unread_emails, 0) AS unread_emails,
-         coalesce(c.total_threads, 0) AS total_threads, coalesce(c.unread_threads, 0) AS unread_threads
-    FROM mailbox.mailboxes AS mailbox LEFT JOIN mailbox.mailbox_counts AS c ON c.mailbox_id = mailbox.id
-   WHERE mailbox.account_id = $1
-   ORDER BY mailbox.id`;
 
 const MAILBOXES = ['Finbox', 'Farchive', 'Fwork', 'Ftrash'];
 const KEYWORDS: Record<string, boolean>[] = [
@@ -71,7 +52,9 @@ describe(AddMailboxCounts1796800000000.name, () => {
       [id, account, thread, JSON.stringify(mailboxIds), JSON.stringify(keywords)],
     );
   const expectKeptAsCounted = async (account = accountId) =>
-    expect(await query(KEPT, [account])).toEqual(await query(COUNTED_FROM_EMAILS, [account]));
+    expect(await query(MAILBOXES_WITH_COUNTS, [account, null])).toEqual(
+      await query(COUNTED_FROM_EMAILS, [account, null]),
+    );
 
   it('counts the emails written before it, and keeps counting as they change', async () => {
     await database.undoThrough(AddMailboxCounts1796800000000);
@@ -82,7 +65,7 @@ describe(AddMailboxCounts1796800000000.name, () => {
 
     await database.migrate();
     expect(await database.isApplied(AddMailboxCounts1796800000000)).toBe(true);
-    expect(await query(KEPT, [accountId])).toEqual([
+    expect(await query(MAILBOXES_WITH_COUNTS, [accountId, null])).toMatchObject([
       { id: 'Farchive', total_emails: 1, unread_emails: 0, total_threads: 1, unread_threads: 0 },
       { id: 'Finbox', total_emails: 2, unread_emails: 1, total_threads: 1, unread_threads: 1 },
       { id: 'Ftrash', total_emails: 0, unread_emails: 0, total_threads: 0, unread_threads: 0 },
@@ -92,7 +75,7 @@ describe(AddMailboxCounts1796800000000.name, () => {
     await query(`UPDATE mailbox.emails SET keywords = '{"$seen": true}' WHERE id = 'Ma'`);
     await query(`UPDATE mailbox.emails SET mailbox_ids = '{"Ftrash": true}' WHERE id = 'Mb'`);
     await query(`DELETE FROM mailbox.emails WHERE id = 'Mc'`);
-    expect(await query(KEPT, [accountId])).toEqual([
+    expect(await query(MAILBOXES_WITH_COUNTS, [accountId, null])).toMatchObject([
       { id: 'Farchive', total_emails: 0, unread_emails: 0, total_threads: 0, unread_threads: 0 },
       { id: 'Finbox', total_emails: 1, unread_emails: 0, total_threads: 1, unread_threads: 0 },
       { id: 'Ftrash', total_emails: 1, unread_emails: 0, total_threads: 1, unread_threads: 0 },
