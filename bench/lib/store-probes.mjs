@@ -198,6 +198,19 @@ function probes(ctx, accountId, { catchUp, page }) {
       params: [accountId, 'Email', since, ctx.modseq, CATCH_UP_MAX_CHANGES + 1],
     },
     {
+      // A JMAP client reads the counts again after each push: every delivery changes the Inbox's.
+      name: 'Mailbox/get: every mailbox with its counts',
+      source: 'mailbox.methods.ts MAILBOXES_WITH_COUNTS',
+      sql: `SELECT mailbox.id, mailbox.name, mailbox.parent_id, mailbox.role, mailbox.sort_order, mailbox.is_subscribed,
+                   coalesce(counts.total_emails, 0) AS total_emails, coalesce(counts.unread_emails, 0) AS unread_emails,
+                   coalesce(counts.total_threads, 0) AS total_threads, coalesce(counts.unread_threads, 0) AS unread_threads
+              FROM mailbox.mailboxes AS mailbox
+              LEFT JOIN mailbox.mailbox_counts AS counts ON counts.mailbox_id = mailbox.id
+             WHERE mailbox.account_id = $1 AND ($2::text[] IS NULL OR mailbox.id = ANY($2::text[]))
+             ORDER BY mailbox.sort_order, mailbox.name`,
+      params: [accountId, null],
+    },
+    {
       name: 'Email/get: the newest email',
       source: 'email.methods.ts get (by ids)',
       sql: `SELECT * FROM mailbox.emails WHERE account_id = $1 AND id = ANY($2::text[])`,
