@@ -33,6 +33,17 @@ export const MAILBOXES_WITH_COUNTS = `
    WHERE mailbox.account_id = $1 AND ($2::text[] IS NULL OR mailbox.id = ANY($2::text[]))
    ORDER BY mailbox.sort_order, mailbox.name`;
 
+/** The properties read from the kept counts. */
+const COUNT_PROPERTIES = ['totalEmails', 'unreadEmails', 'totalThreads', 'unreadThreads'] as const;
+
+/** The same rows without the counts, which no property asked for (a folder list: not in the answer). */
+const MAILBOXES_WITHOUT_COUNTS = `
+  SELECT mailbox.id, mailbox.name, mailbox.parent_id, mailbox.role, mailbox.sort_order, mailbox.is_subscribed,
+         0 AS total_emails, 0 AS unread_emails, 0 AS total_threads, 0 AS unread_threads
+    FROM mailbox.mailboxes AS mailbox
+   WHERE mailbox.account_id = $1 AND ($2::text[] IS NULL OR mailbox.id = ANY($2::text[]))
+   ORDER BY mailbox.sort_order, mailbox.name`;
+
 interface MailboxRow extends MailboxNodeRow {
   total_emails: number;
   unread_emails: number;
@@ -57,8 +68,13 @@ export class MailboxMethods extends ListedQueryMethods<MailboxQuery> {
       ) ?? null;
     const properties = propertiesArgument(args, 'properties', MAILBOX_PROPERTIES, MAILBOX_PROPERTIES);
 
+    const counted = properties.some((property) => (COUNT_PROPERTIES as readonly string[]).includes(property));
+
     return this.getAnswer(accountId, ids, properties, async (manager) => {
-      const rows: MailboxRow[] = await manager.query(MAILBOXES_WITH_COUNTS, [accountId, ids]);
+      const rows: MailboxRow[] = await manager.query(
+        counted ? MAILBOXES_WITH_COUNTS : MAILBOXES_WITHOUT_COUNTS,
+        [accountId, ids],
+      );
       if (ids === null && rows.length > DEFAULT_CORE_LIMITS.maxObjectsInGet) {
         throw new MethodError(
           'requestTooLarge',
