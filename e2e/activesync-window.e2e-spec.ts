@@ -108,8 +108,9 @@ describe('a phone syncing within a sync window, on the real services', () => {
       requests: 1,
       calls: 4,
     });
+    // Aged out, not deleted: a SoftDelete.
     expect(commandsOf(changed)).toEqual([
-      ['Delete', aging],
+      ['SoftDelete', aging],
       ['Add', arrived],
     ]);
     // The other phone marks `kept` read in the same Sync: its own change moves the state, and the

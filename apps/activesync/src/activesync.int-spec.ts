@@ -1423,9 +1423,10 @@ describe('activesync gateway', () => {
           (await sync(onListing.client, inbox, onListing.key, [filterType(1)])).body,
         );
         expect(requestsSince(account, since)).toEqual([['Mailbox/get', 'Email/get'], LISTING, ['Email/get']]);
-        // The same answer on both paths: the aged message deleted (a Delete, not a SoftDelete), the new one added.
+        // The same answer on both paths: the aged message dropped from the view (a SoftDelete: it is not
+        // deleted on the server), the new one added.
         expect(commandsOf(changed)).toEqual([
-          ['Delete', aging],
+          ['SoftDelete', aging],
           ['Add', arrived],
         ]);
         expect(commandsOf(relisted)).toEqual(commandsOf(changed));
@@ -1438,6 +1439,31 @@ describe('activesync gateway', () => {
         );
         expect(commandsOf(after)).toEqual([['Add', next]]);
         expect(requestsSince(account, since)).toEqual([CHANGES]);
+      });
+
+      it('tells a message deleted on the server within the window as a Delete, not as one aged out', async () => {
+        const account = await newAccount();
+        const inbox = mailbox.folderId(account.accountId, 'inbox');
+        const watching = await primed(account, 'window-watching', inbox);
+        const deleting = await primed(account, 'window-deleting', inbox);
+        const doomed = deliverPlain(account, 'doomed');
+        for (const device of [watching, deleting]) {
+          const answer = collectionOf((await sync(device.client, inbox, device.key, [filterType(1)])).body);
+          expect(commandsOf(answer)).toEqual([['Add', doomed]]);
+          device.key = childText(answer, 'SyncKey')!;
+        }
+        const removed = collectionOf(
+          (
+            await sync(deleting.client, inbox, deleting.key, [
+              filterType(1),
+              el('AirSync', 'DeletesAsMoves', '0'),
+              el('AirSync', 'Commands', el('AirSync', 'Delete', el('AirSync', 'ServerId', doomed))),
+            ])
+          ).body,
+        );
+        expect(statusOf(removed)).toBe('1');
+        const told = collectionOf((await sync(watching.client, inbox, watching.key, [filterType(1)])).body);
+        expect(commandsOf(told)).toEqual([['Delete', doomed]]);
       });
 
       it('lists the folder when the window is wider than the one the device was answered within', async () => {

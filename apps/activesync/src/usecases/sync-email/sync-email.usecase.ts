@@ -39,6 +39,7 @@ import {
   seesQuarantineView,
 } from '../../sync/folder-view.js';
 import { windowOf as changesWindowOf } from '../../sync/item-diff.js';
+import { inWindow, windowStartOf } from '../../sync/sync-window.js';
 import { KeyedLock } from '../../sync/keyed-lock.js';
 import { keptRequest, LastSyncRequests } from '../hold-sync/last-sync-requests.js';
 
@@ -307,8 +308,12 @@ export class SyncEmail implements EasCommand {
       );
       const { window, more: hasMore } = changesWindowOf(found.changes, windowSize);
       more = hasMore;
+      // A message that left the view by age, not by a change, goes as a SoftDelete ([MS-ASCMD]
+      // 2.2.3.172, 2.2.3.68.2): the phone drops it from what it holds, not as deleted on the server.
+      const windowStart = windowStartOf(this.view.windowDays(viewRequest));
       for (const id of window.deleted) {
-        commands.push(a('Delete', a('ServerId', id)));
+        const agedOut = inWindow(held[id]?.receivedAt, windowStart) === false;
+        commands.push(a(agedOut ? 'SoftDelete' : 'Delete', a('ServerId', id)));
         delete held[id];
       }
       for (const id of window.changed) {
