@@ -204,9 +204,14 @@ async function measureOnce(platform, phones, inspectorUrl, progress, snapshots) 
   const settled = async () => {
     await collectGarbage(inspectorUrl);
     await sleep(500);
+    const metrics = await scrape(baseUrl);
     return {
       rssBytes: readProcess(pid).rssBytes,
-      heapBytes: await readMetric(baseUrl, 'nodejs_heap_size_used_bytes'),
+      heapBytes: metrics.value('nodejs_heap_size_used_bytes'),
+      // What V8 keeps committed besides what is used, and of it the young generation's share: RSS
+      // that the heap's growth per Ping does not show.
+      heapTotalBytes: metrics.value('nodejs_heap_size_total_bytes'),
+      newSpaceBytes: metrics.value('nodejs_heap_space_size_total_bytes', { space: 'new' }),
     };
   };
   await sleep(2000);
@@ -244,6 +249,10 @@ async function measureOnce(platform, phones, inspectorUrl, progress, snapshots) 
     rssMiBAfter: mib(after.rssBytes),
     heapMiBBefore: mib(before.heapBytes),
     heapMiBAfter: mib(after.heapBytes),
+    heapTotalMiBBefore: mib(before.heapTotalBytes),
+    heapTotalMiBAfter: mib(after.heapTotalBytes),
+    newSpaceMiBBefore: mib(before.newSpaceBytes),
+    newSpaceMiBAfter: mib(after.newSpaceBytes),
   };
   if (snapshotBefore) {
     const raw = await rawHeapSnapshot(inspectorUrl);
@@ -333,6 +342,19 @@ async function inLanes(items, lanes, work) {
       while (next < items.length) await work(items[next++]);
     }),
   );
+}
+
+/** All the gateway's metrics, scraped once; a scrape that times out is tried again. */
+async function scrape(baseUrl) {
+  const { scrapeMetrics } = await import('@pushmail/testing');
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await scrapeMetrics(baseUrl);
+    } catch (error) {
+      if (attempt >= 10) throw error;
+      await sleep(1000);
+    }
+  }
 }
 
 /** A metric of the gateway; a scrape that times out (the gateway busy parking) is tried again. */

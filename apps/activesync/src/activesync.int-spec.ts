@@ -2192,21 +2192,22 @@ describe('activesync gateway', () => {
       expect(statusOf((await second).body)).toBe('1');
     });
 
-    it('ends a parked Ping the moment its device goes away', async () => {
+    it('ends a parked Ping the moment its device goes away, and keeps nothing of it', async () => {
       const { client, inbox } = await syncedPhone();
-      const endedGone = async () =>
-        Number(
-          /pushmail_activesync_ping_ends_total\{reason="gone"\} (\d+)/.exec(
-            await (await fetch(`${baseUrl}/metrics`)).text(),
-          )?.[1] ?? 0,
-        );
+      const metric = async (pattern: RegExp) =>
+        Number(pattern.exec(await (await fetch(`${baseUrl}/metrics`)).text())?.[1] ?? 0);
+      const endedGone = () => metric(/pushmail_activesync_ping_ends_total\{reason="gone"\} (\d+)/);
+      const held = () => metric(/pushmail_activesync_parked_pings (\d+)/);
       const before = await endedGone();
+      const heldBefore = await held();
       const leaving = new AbortController();
       const parked = ping(client, 300, [inbox], leaving.signal).catch((error: unknown) => error);
-      await parkedPings();
+      await expectEventually(async () => expect(await held()).toBe(heldBefore + 1));
       leaving.abort();
       expect(await parked).toBeInstanceOf(Error);
       await expectEventually(async () => expect(await endedGone()).toBe(before + 1));
+      // Released, not only counted: out of the registry, so its device's next Ping parks alone.
+      expect(await held()).toBe(heldBefore);
     });
 
     it('ends a parked Ping when the same device sends a second one to another replica', async () => {

@@ -1,30 +1,39 @@
 import { Registry } from 'prom-client';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ActiveSyncMetrics } from '../metrics/activesync-metrics.js';
-import { PingRegistry } from './ping-registry.js';
+import { TestConnection, watcherOf } from '../testing/test-connection.js';
+import { type Arrivals, type PingEnd, PingRegistry } from './ping-registry.js';
 
 function setUp() {
   return new PingRegistry(new ActiveSyncMetrics(new Registry()));
 }
 
+type Check = (emailState?: string, createdIn?: readonly string[]) => Promise<string[]>;
+
+/** Parks a Ping; how it ends. */
 const park = (
   registry: PingRegistry,
   options: {
     deviceId?: string;
-    check?: (emailState?: string, createdIn?: readonly string[]) => Promise<string[]>;
+    check?: Check;
     heartbeatMs?: number;
-    signal?: AbortSignal;
+    connection?: TestConnection;
     standing?: string;
+    arrivals?: Arrivals;
   } = {},
-) =>
+): Promise<PingEnd> => {
+  const { watcher, end } = watcherOf(options.check ?? (async () => []));
   registry.park({
     accountId: 'acc',
     deviceId: options.deviceId ?? 'phone',
     heartbeatMs: options.heartbeatMs ?? 60_000,
     standing: options.standing ?? 'allowed',
-    check: options.check ?? (async () => []),
-    signal: options.signal ?? new AbortController().signal,
+    watcher,
+    connection: options.connection ?? new TestConnection(),
+    ...(options.arrivals ? { arrivals: options.arrivals } : {}),
   });
+  return end;
+};
 
 describe(PingRegistry.name, () => {
   it('ends a Ping with the changed folders once a change of its account touches them', async () => {
@@ -54,10 +63,11 @@ describe(PingRegistry.name, () => {
   it('ends at the heartbeat, when the device goes away, and when its standing moves', async () => {
     const registry = setUp();
     await expect(park(registry, { heartbeatMs: 5 })).resolves.toEqual({ reason: 'heartbeat' });
-    const gone = new AbortController();
-    const leaving = park(registry, { signal: gone.signal });
-    gone.abort();
+    const gone = new TestConnection();
+    const leaving = park(registry, { connection: gone });
+    gone.close();
     await expect(leaving).resolves.toEqual({ reason: 'gone' });
+    expect(gone.listenerCount('close')).toBe(0);
     const blocked = park(registry, { deviceId: 'a' });
     const unaffected = park(registry, { deviceId: 'b' });
     registry.standingChanged('acc', (key) => (key === 'acc/a' ? 'blocked' : 'allowed'));
@@ -153,6 +163,70 @@ describe(PingRegistry.name, () => {
   });
 });
 
+describe("the close of a parked Ping's connection", () => {
+  it('releases the Ping: out of the registry, its heartbeat and its close listener gone', async () => {
+    vi.useFakeTimers();
+    try {
+      const registry = setUp();
+      const connections = [new TestConnection(), new TestConnection()];
+      const ends = connections.map((connection, index) =>
+        park(registry, { deviceId: `phone${index}`, connection, heartbeatMs: 60_000 }),
+      );
+      connections[0]!.close();
+      await expect(ends[0]).resolves.toEqual({ reason: 'gone' });
+      expect(registry.size).toBe(1);
+      expect(connections[0]!.listenerCount('close')).toBe(0);
+      expect(connections[1]!.listenerCount('close')).toBe(1);
+      // Only the other Ping's heartbeat is left to pass.
+      expect(vi.getTimerCount()).toBe(1);
+      await vi.advanceTimersByTimeAsync(60_000);
+      await expect(ends[1]).resolves.toEqual({ reason: 'heartbeat' });
+      expect(registry.size).toBe(0);
+      expect(connections[1]!.listenerCount('close')).toBe(0);
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('ends a Ping at once whose connection closed before it parked', async () => {
+    const registry = setUp();
+    const connection = new TestConnection();
+    connection.close();
+    await expect(park(registry, { connection })).resolves.toEqual({ reason: 'gone' });
+    expect(registry.size).toBe(0);
+    expect(connection.listenerCount('close')).toBe(0);
+  });
+});
+
+describe('heartbeats of parked Pings on one timer', () => {
+  it('answers each Ping at its own heartbeat, whatever the order they parked in', async () => {
+    vi.useFakeTimers();
+    try {
+      const registry = setUp();
+      const ended: string[] = [];
+      const parkFor = (deviceId: string, heartbeatMs: number) =>
+        void park(registry, { deviceId, heartbeatMs }).then((end) => ended.push(`${deviceId}:${end.reason}`));
+      parkFor('slow', 90_000);
+      parkFor('fast', 30_000);
+      parkFor('mid', 60_000);
+      parkFor('left', 45_000);
+      registry.supersededElsewhere('acc/left', Date.now());
+      await vi.advanceTimersByTimeAsync(29_999);
+      expect(ended).toEqual(['left:superseded']);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(ended).toEqual(['left:superseded', 'fast:heartbeat']);
+      await vi.advanceTimersByTimeAsync(30_000);
+      expect(ended).toEqual(['left:superseded', 'fast:heartbeat', 'mid:heartbeat']);
+      await vi.advanceTimersByTimeAsync(30_000);
+      expect(ended).toEqual(['left:superseded', 'fast:heartbeat', 'mid:heartbeat', 'slow:heartbeat']);
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
 describe('a change that arrives while a Ping takes its first look', () => {
   it('makes the Ping look again as soon as it parks, with the announced state', async () => {
     const registry = setUp();
@@ -160,16 +234,11 @@ describe('a change that arrives while a Ping takes its first look', () => {
     // The first look read the folders before the change was stored, so it found nothing.
     registry.mailChanged('acc', { emailState: 's2', acceptedAt: 1000 });
     const looked: Array<string | undefined> = [];
-    const ping = registry.park({
-      accountId: 'acc',
-      deviceId: 'phone',
-      heartbeatMs: 60_000,
-      standing: 'allowed',
+    const ping = park(registry, {
       check: async (emailState) => {
         looked.push(emailState);
         return ['inbox'];
       },
-      signal: new AbortController().signal,
       arrivals,
     });
     await expect(ping).resolves.toEqual({ reason: 'changed', folders: ['inbox'] });
@@ -181,16 +250,12 @@ describe('a change that arrives while a Ping takes its first look', () => {
     let looks = 0;
     const quiet = registry.watchArrivals('acc');
     registry.mailChanged('other');
-    const ping = registry.park({
-      accountId: 'acc',
-      deviceId: 'phone',
+    const ping = park(registry, {
       heartbeatMs: 20,
-      standing: 'allowed',
       check: async () => {
         looks += 1;
         return [];
       },
-      signal: new AbortController().signal,
       arrivals: quiet,
     });
     await expect(ping).resolves.toEqual({ reason: 'heartbeat' });

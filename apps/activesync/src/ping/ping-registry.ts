@@ -1,5 +1,6 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnModuleDestroy } from '@nestjs/common';
 import { ActiveSyncMetrics } from '../metrics/activesync-metrics.js';
+import { type Heartbeat, Heartbeats } from './heartbeats.js';
 
 /** Why a parked Ping ended. */
 export type PingEnd =
@@ -11,11 +12,26 @@ export type PingEnd =
   | { reason: 'shutdown' };
 
 /**
- * Asks whether any of the parked Ping's folders changed; the folders that did. `emailState` is the
- * account's Email state as the change that woke it announced (a JMAP StateChange's), when it did;
- * `createdIn`, the folders its deliveries filed new mail in, when every change folded into it said.
+ * What a parked Ping waits for, and what it is told when it ends: one object per Ping, with no
+ * closure of its own. `changedFolders` asks whether any of its folders changed and answers the
+ * folders that did: `emailState` is the account's Email state as the change that woke it announced
+ * (a JMAP StateChange's), when it did; `createdIn`, the folders its deliveries filed new mail in,
+ * when every change folded into it said. `ended` is called once, when the Ping ends, and answers it.
  */
-export type ChangeCheck = (emailState?: string, createdIn?: readonly string[]) => Promise<string[]>;
+export interface PingWatcher {
+  changedFolders(emailState?: string, createdIn?: readonly string[]): Promise<string[]>;
+  ended(end: PingEnd): void;
+}
+
+/**
+ * The connection a parked Ping is answered on (its HTTP response): a close before the answer
+ * means the device went away.
+ */
+export interface PingConnection {
+  readonly destroyed: boolean;
+  on(event: 'close', listener: () => void): unknown;
+  off(event: 'close', listener: () => void): unknown;
+}
 
 /** What a change of an account's mail tells its parked Pings. */
 export interface MailChange {
@@ -76,11 +92,14 @@ export function foldChange(
 }
 
 /**
- * One parked Ping: a plain object with the timer and the abort listener pointing back at it (the
- * signal calls `handleEvent`), so that a Ping costs no closure of its own while it waits.
+ * One parked Ping: a plain object in the registry's maps and heartbeat queue, with one close
+ * listener on its connection. It holds no promise, timer or signal: the registry calls its
+ * watcher once when it ends, and the watcher answers the request itself.
  */
-class ParkedPing {
+class ParkedPing implements Heartbeat {
   readonly parkedAt = Date.now();
+  heartbeatAt = 0;
+  heartbeatSlot = -1;
   checking = false;
   recheck = false;
   acceptedAt?: number;
@@ -90,41 +109,33 @@ class ParkedPing {
   emailState?: string;
   /** The folders deliveries filed mail in since its last check. */
   createdIn?: readonly string[];
-  readonly timer: NodeJS.Timeout;
 
   constructor(
     readonly registry: PingRegistry,
     readonly accountId: string,
     readonly deviceKey: string,
-    readonly check: ChangeCheck,
+    readonly watcher: PingWatcher,
     /** A standing snapshot to compare: block, quarantine, policy, wipe. */
     readonly standing: string,
-    readonly signal: AbortSignal,
-    readonly resolve: (end: PingEnd) => void,
-    heartbeatMs: number,
-  ) {
-    this.timer = setTimeout(heartbeatPassed, heartbeatMs, this);
-  }
+    readonly connection: PingConnection,
+  ) {}
+
+  /** The connection closed before an answer: the device went away. */
+  readonly closed = (): void => {
+    this.registry.finish(this, { reason: 'gone' });
+  };
 
   finish(end: PingEnd): void {
     this.registry.finish(this, end);
   }
-
-  /** The signal aborted: the device went away. */
-  handleEvent(): void {
-    this.finish({ reason: 'gone' });
-  }
-}
-
-function heartbeatPassed(ping: ParkedPing): void {
-  ping.finish({ reason: 'heartbeat' });
 }
 
 /**
  * The Pings parked on this replica, by device and by account. A mailbox change of the account
  * makes each of its Pings look at its folders; a change of the device's standing ends it at once;
  * a second Ping of the same device ends the first; the heartbeat ends it with nothing changed.
- * A parked Ping costs an object, a timer and two map entries, nothing per folder.
+ * A parked Ping costs an object, a close listener, a slot in the heartbeat queue and two map
+ * entries, nothing per folder.
  */
 @Injectable()
 export class PingRegistry implements OnModuleDestroy, BeforeApplicationShutdown {
@@ -134,6 +145,7 @@ export class PingRegistry implements OnModuleDestroy, BeforeApplicationShutdown 
   /** Pings taking their first look at their folders, by account (`watchArrivals`). */
   private readonly arriving = new Map<string, Set<Arrivals>>();
   private readonly parkedListeners: Array<(deviceKey: string, parkedAt: number) => void> = [];
+  private readonly heartbeats = new Heartbeats<ParkedPing>((ping) => ping.finish({ reason: 'heartbeat' }));
 
   constructor(@Inject(ActiveSyncMetrics) private readonly metrics: ActiveSyncMetrics) {}
 
@@ -181,17 +193,20 @@ export class PingRegistry implements OnModuleDestroy, BeforeApplicationShutdown 
     if (watching?.size === 0) this.arriving.delete(arrivals.accountId);
   }
 
-  /** Parks a Ping until a change, its heartbeat, a newer Ping of the device or `signal`. */
+  /**
+   * Parks a Ping until a change, its heartbeat, a newer Ping of the device or the close of its
+   * connection, and tells `watcher` (once, maybe before this returns) how it ended.
+   */
   park(options: {
     accountId: string;
     deviceId: string;
     heartbeatMs: number;
     standing: string;
-    check: ChangeCheck;
-    signal: AbortSignal;
+    watcher: PingWatcher;
+    connection: PingConnection;
     /** The changes that arrived during its first look (`watchArrivals`): any makes it look again. */
     arrivals?: Arrivals;
-  }): Promise<PingEnd> {
+  }): void {
     const deviceKey = `${options.accountId}/${options.deviceId}`;
     if (options.arrivals) this.stopWatching(options.arrivals);
     this.byDevice.get(deviceKey)?.finish({ reason: 'superseded' });
@@ -199,39 +214,37 @@ export class PingRegistry implements OnModuleDestroy, BeforeApplicationShutdown 
     // running) would hold the server open until its heartbeat: it is answered at once instead.
     if (this.shuttingDown) {
       this.metrics.pingEnds.inc({ reason: 'shutdown' });
-      return Promise.resolve({ reason: 'shutdown' });
+      options.watcher.ended({ reason: 'shutdown' });
+      return;
     }
-    return new Promise<PingEnd>((resolve) => {
-      const ping = new ParkedPing(
-        this,
-        options.accountId,
-        deviceKey,
-        options.check,
-        options.standing,
-        options.signal,
-        resolve,
-        options.heartbeatMs,
-      );
-      options.signal.addEventListener('abort', ping, { once: true });
-      this.byDevice.set(deviceKey, ping);
-      let pings = this.byAccount.get(options.accountId);
-      if (!pings) {
-        pings = new Set();
-        this.byAccount.set(options.accountId, pings);
-      }
-      pings.add(ping);
-      this.metrics.parkedPings.set(this.byDevice.size);
-      for (const listener of this.parkedListeners) listener(deviceKey, ping.parkedAt);
-      if (options.signal.aborted) ping.handleEvent();
-      else if (options.arrivals && options.arrivals.changes > 0) this.lookAgain(ping, options.arrivals);
-    });
+    const ping = new ParkedPing(
+      this,
+      options.accountId,
+      deviceKey,
+      options.watcher,
+      options.standing,
+      options.connection,
+    );
+    this.heartbeats.add(ping, ping.parkedAt + options.heartbeatMs);
+    options.connection.on('close', ping.closed);
+    this.byDevice.set(deviceKey, ping);
+    let pings = this.byAccount.get(options.accountId);
+    if (!pings) {
+      pings = new Set();
+      this.byAccount.set(options.accountId, pings);
+    }
+    pings.add(ping);
+    this.metrics.parkedPings.set(this.byDevice.size);
+    for (const listener of this.parkedListeners) listener(deviceKey, ping.parkedAt);
+    if (options.connection.destroyed) ping.closed();
+    else if (options.arrivals && options.arrivals.changes > 0) this.lookAgain(ping, options.arrivals);
   }
 
   /** Ends a parked Ping once: the first end wins, later ones (a heartbeat after a change) do nothing. */
   finish(ping: ParkedPing, end: PingEnd): void {
     if (this.byDevice.get(ping.deviceKey) !== ping) return;
-    clearTimeout(ping.timer);
-    ping.signal.removeEventListener('abort', ping);
+    this.heartbeats.delete(ping);
+    ping.connection.off('close', ping.closed);
     this.byDevice.delete(ping.deviceKey);
     const pings = this.byAccount.get(ping.accountId);
     pings?.delete(ping);
@@ -241,7 +254,7 @@ export class PingRegistry implements OnModuleDestroy, BeforeApplicationShutdown 
     if (end.reason === 'changed' && ping.acceptedAt !== undefined) {
       this.metrics.pushLatencySeconds.observe(Math.max(0, Date.now() - ping.acceptedAt) / 1000);
     }
-    ping.resolve(end);
+    ping.watcher.ended(end);
   }
 
   /** The account's mail changed: each of its parked Pings looks whether one of its folders did. */
@@ -288,7 +301,7 @@ export class PingRegistry implements OnModuleDestroy, BeforeApplicationShutdown 
         const { emailState, createdIn } = ping;
         delete ping.emailState;
         delete ping.createdIn;
-        const changed = await ping.check(emailState, createdIn).catch(() => [] as string[]);
+        const changed = await ping.watcher.changedFolders(emailState, createdIn).catch(() => [] as string[]);
         if (changed.length > 0) {
           ping.finish({
             reason: 'changed',

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { ActiveSyncConfig } from '../config/activesync-config.js';
 import { ActiveSyncMetrics } from '../metrics/activesync-metrics.js';
 import { PingRegistry } from './ping-registry.js';
+import { TestConnection, watcherOf } from '../testing/test-connection.js';
 import { PingSupersession } from './ping-supersession.js';
 
 /** A logger that keeps its lines, and a database whose notices fail when told to. */
@@ -21,15 +22,18 @@ function setUp() {
   } as unknown as DataSource;
   const pings = new PingRegistry(new ActiveSyncMetrics(new Registry()));
   const supersession = new PingSupersession(pings, dataSource, {} as ActiveSyncConfig, logger);
-  const park = (deviceId: string) =>
+  const park = (deviceId: string) => {
+    const { watcher, end } = watcherOf(async () => []);
     pings.park({
       accountId: 'acc',
       deviceId,
       heartbeatMs: 60_000,
       standing: 'allowed',
-      check: async () => [],
-      signal: new AbortController().signal,
+      watcher,
+      connection: new TestConnection(),
     });
+    return end;
+  };
   const failAll = () => {
     for (const reject of pending.splice(0)) reject(new Error('the request ended; the statement was not run'));
   };

@@ -13,7 +13,7 @@ import {
   type WbxmlElement,
 } from '@pushmail/activesync';
 import { parseBasic, RegistryUnavailableError } from '@pushmail/edge';
-import { CONFIG, currentRequestSignal, LOGGER, readBody } from '@pushmail/platform';
+import { CONFIG, LOGGER, readBody, releaseRequestSignal } from '@pushmail/platform';
 import type { Logger } from 'pino';
 import { type DeviceDescription, EasAuthenticator } from '../auth/eas-authenticator.js';
 import type { ActiveSyncConfig } from '../config/activesync-config.js';
@@ -25,7 +25,13 @@ import { DeviceActivityReporter } from '../registry/device-activity.reporter.js'
 import { DeviceViews } from '../registry/device-views.js';
 import { DeviceStore } from '../state/device-store.js';
 import { gateOf } from './device-gate.js';
-import { EAS_COMMANDS, type EasCommand, type EasReply } from './eas-command.js';
+import {
+  EAS_COMMANDS,
+  type EasCommand,
+  type EasReply,
+  type LaterAnswer,
+  type SentReply,
+} from './eas-command.js';
 import { COMMAND_ROOTS, SUPPORTED_COMMANDS } from './eas-status.js';
 import { refusalReply } from './refusal.js';
 
@@ -82,17 +88,29 @@ export class ActiveSyncController {
 
   /**
    * Answers the command; never rejects. Failures are caught with `try` rather than `.catch`: each
-   * `.catch` is one more promise and reaction held for as long as a Ping is parked.
+   * `.catch` is one more promise and reaction. A command that waits (a parked Ping) answers
+   * `{ later: true }` and then through `answer` itself: this frame ends at once, and the request's
+   * signal is let go (nothing of the request runs while it waits), so that a parked Ping holds no
+   * promise, frame or `AbortController` of the command's path.
    */
   private async serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const startedAt = performance.now();
-    let command = 'unknown';
+    const answer = new CommandAnswer(this, response);
     let reply: EasReply;
     try {
-      reply = await this.handle(request, response, (name) => (command = name));
+      reply = await this.handle(request, answer);
     } catch (error) {
-      reply = this.failure(error, command);
+      reply = this.failure(error, answer.command);
     }
+    if ('later' in reply) {
+      releaseRequestSignal();
+      return;
+    }
+    this.answer(answer, reply);
+  }
+
+  /** Sends a command's answer and counts it: now, or once a command that waited is done. */
+  answer(answer: CommandAnswer, reply: SentReply): void {
+    const { response, command } = answer;
     try {
       this.send(response, reply);
     } catch (error) {
@@ -109,15 +127,11 @@ export class ActiveSyncController {
         : 'empty' in reply || 'stream' in reply
           ? 'ok'
           : `http_${reply.http}`,
-      performance.now() - startedAt,
+      performance.now() - answer.startedAt,
     );
   }
 
-  private async handle(
-    request: IncomingMessage,
-    response: ServerResponse,
-    named: (command: string) => void,
-  ): Promise<EasReply> {
+  private async handle(request: IncomingMessage, answer: CommandAnswer): Promise<EasReply> {
     let eas: ActiveSyncRequest;
     try {
       eas = parseActiveSyncRequest(request.url ?? '/', request.headers);
@@ -125,7 +139,7 @@ export class ActiveSyncController {
       if (error instanceof ActiveSyncRequestError) return { http: 400, detail: error.message };
       throw error;
     }
-    named(eas.cmd);
+    answer.command = eas.cmd;
     const handler = this.commands.get(eas.cmd);
     const root = COMMAND_ROOTS[eas.cmd];
     if (!handler) return { http: 501, detail: `${eas.cmd} is not supported by this server` };
@@ -146,7 +160,7 @@ export class ActiveSyncController {
 
     const bytes = await readBody(request, this.config.ACTIVESYNC_MAX_REQUEST_BYTES);
     if (!bytes) {
-      response.setHeader('Connection', 'close');
+      answer.response.setHeader('Connection', 'close');
       return { http: 413, detail: `requests are at most ${this.config.ACTIVESYNC_MAX_REQUEST_BYTES} bytes` };
     }
     let body: WbxmlElement | undefined;
@@ -199,7 +213,7 @@ export class ActiveSyncController {
       record,
       standing,
       body,
-      signal: currentRequestSignal() ?? closedSignal(response),
+      answer,
       ...(hierarchy === undefined ? {} : { hierarchy }),
       get log() {
         return (log ??= parent.child({ command: eas.cmd, deviceId: eas.deviceId }));
@@ -231,7 +245,7 @@ export class ActiveSyncController {
     return refusalReply(eas.cmd, eas.protocolVersion, status, detail);
   }
 
-  private failure(error: unknown, command: string): EasReply {
+  failure(error: unknown, command: string): SentReply {
     const transient = mailboxFailureReply(error);
     if (transient) {
       if (error instanceof MailboxError && (error.connectionLost || error.timedOut))
@@ -250,7 +264,7 @@ export class ActiveSyncController {
     return { http: 500, detail: 'the command failed on the server; retry later' };
   }
 
-  private send(response: ServerResponse, reply: EasReply): void {
+  private send(response: ServerResponse, reply: SentReply): void {
     if (response.writableEnded || response.destroyed) return;
     // A kept-alive socket would hold the closing server open until the phone lets go of it.
     if (this.pings.closing) response.setHeader('Connection', 'close');
@@ -292,6 +306,32 @@ export class ActiveSyncController {
   }
 }
 
+/**
+ * One command's answer: the response, the command's name once known and when it began (for the
+ * metrics). A command that waits keeps it and answers through it (`LaterAnswer`).
+ */
+class CommandAnswer implements LaterAnswer {
+  readonly startedAt = performance.now();
+  command = 'unknown';
+
+  constructor(
+    private readonly controller: ActiveSyncController,
+    readonly response: ServerResponse,
+  ) {}
+
+  get connection(): ServerResponse {
+    return this.response;
+  }
+
+  send(reply: SentReply): void {
+    this.controller.answer(this, reply);
+  }
+
+  fail(error: unknown): void {
+    this.controller.answer(this, this.controller.failure(error, this.command));
+  }
+}
+
 const COMMAND_PATH = '/microsoft-server-activesync';
 
 /**
@@ -310,16 +350,6 @@ export function isActiveSyncCommand(request: IncomingMessage): boolean {
   }
   path = path.toLowerCase();
   return path === COMMAND_PATH || path === `${COMMAND_PATH}/`;
-}
-
-/**
- * The request's own signal (aborted when the phone goes away unanswered) normally comes from the
- * platform's request scope; outside one, a signal of the response's close.
- */
-function closedSignal(response: ServerResponse): AbortSignal {
-  const closed = new AbortController();
-  response.once('close', () => closed.abort());
-  return closed.signal;
 }
 
 function headerText(value: string | string[] | undefined, max: number): string | null {

@@ -1,5 +1,5 @@
 import { MailboxError } from '../mailbox/mailbox-client.js';
-import type { EasReply } from './eas-command.js';
+import type { SentReply } from './eas-command.js';
 
 /**
  * The answer to a command that mailbox could not serve for a transient reason: mailbox was not
@@ -7,7 +7,7 @@ import type { EasReply } from './eas-command.js';
  * keep-alive socket). A phone retries a 503 with Retry-After; a 500 it reports as a server fault, so
  * a dependency's fault is never one. Undefined for anything else.
  */
-export function mailboxFailureReply(error: unknown): EasReply | undefined {
+export function mailboxFailureReply(error: unknown): SentReply | undefined {
   if (!(error instanceof MailboxError)) return undefined;
   if (error.timedOut)
     return {

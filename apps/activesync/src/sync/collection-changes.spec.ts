@@ -10,7 +10,8 @@ import type { DeviceStanding, DeviceViews } from '../registry/device-views.js';
 import type { DeviceStore } from '../state/device-store.js';
 import type { HeldCollection, SyncStore } from '../state/sync-store.js';
 import { allowedStanding } from '../testing/device-standing.js';
-import { CollectionChanges } from './collection-changes.js';
+import { TestConnection } from '../testing/test-connection.js';
+import { CollectionChanges, type WatchEnd } from './collection-changes.js';
 import type { ItemChanges } from './item-diff.js';
 import type { ActiveSyncConfig } from '../config/activesync-config.js';
 import { FolderView, type FolderViewRequest, QUARANTINE_NOTICE_ID } from './folder-view.js';
@@ -216,21 +217,26 @@ function parking(
     {} as DeviceStore,
     announced,
   );
+  // How the request ends: `pending` when it did not park.
   const park = (given?: HeldCollection[], onPark?: () => void) =>
-    changes.parkUntilChanged(
-      {
-        device: { accountId: 'acc', deviceId: 'phone', address: 'alice@example.com' },
-        standing: allowedStanding(),
-        signal: new AbortController().signal,
-      },
-      {
-        collections: [{ collectionId: 'inbox' }],
-        inboxId: 'inbox',
-        heartbeatMs: 60_000,
-        held: given,
-        ...(onPark ? { onPark } : {}),
-      },
-    );
+    new Promise<WatchEnd>((resolve, reject) => {
+      changes
+        .parkUntilChanged(
+          {
+            device: { accountId: 'acc', deviceId: 'phone', address: 'alice@example.com' },
+            standing: allowedStanding(),
+            connection: new TestConnection(),
+          },
+          {
+            collections: [{ collectionId: 'inbox' }],
+            inboxId: 'inbox',
+            heartbeatMs: 60_000,
+            held: given,
+          },
+          { ended: resolve, ...(onPark ? { parking: onPark } : {}) },
+        )
+        .then((folders) => folders && resolve({ reason: 'pending', folders }), reject);
+    });
   return { pings, park, asked, reads, held, announced };
 }
 

@@ -7,9 +7,9 @@ import {
   type FolderContents,
 } from '../mailbox/mail-store.js';
 import { AnnouncedEmailStates } from '../ping/announced-email-states.js';
-import { PingRegistry, type PingEnd } from '../ping/ping-registry.js';
+import { PingRegistry, type PingConnection, type PingEnd, type PingWatcher } from '../ping/ping-registry.js';
 import { gateOf, type ProvisionedKey } from '../protocol/device-gate.js';
-import type { EasCommandContext, EasReply } from '../protocol/eas-command.js';
+import type { EasCommandContext, SentReply } from '../protocol/eas-command.js';
 import { refusalReply, standingKey } from '../protocol/refusal.js';
 import { DeviceViews, type DeviceStanding } from '../registry/device-views.js';
 import { DeviceStore } from '../state/device-store.js';
@@ -162,9 +162,11 @@ export class CollectionChanges {
 
   /**
    * Parks the request until one of `collections` has something to tell the device, its heartbeat
-   * passes, a newer Ping or Sync of the device takes over, its standing moves or it goes away.
-   * When there is something to tell already it does not park (`pending`); `onPark` runs just
-   * before it does. While parked it holds only the device, the collections and the Inbox's id.
+   * passes, a newer Ping or Sync of the device takes over, its standing moves or it goes away, and
+   * tells `waiter` how it ended (`waiter.ended`, once). When there is something to tell already it
+   * does not park and answers the folders that have (`waiter` is not called); `waiter.parking` runs
+   * just before it parks. While parked it holds only the device, the collections, the Inbox's id
+   * and the waiter: no promise, frame or closure of the request's.
    */
   async parkUntilChanged(
     held: HeldRequest,
@@ -173,43 +175,30 @@ export class CollectionChanges {
       /** The device's Inbox in the hierarchy it holds (`inboxIdOf`). */
       inboxId: string | undefined;
       heartbeatMs: number;
-      onPark?: () => void;
       /**
        * What the device holds of its collections, when the request read it already: its first look
        * uses it (a Sync the device runs meanwhile only makes that look find a change it has).
        */
       held?: HeldCollection[];
     },
-  ): Promise<WatchEnd> {
-    const { accountId, deviceId, address } = held.device;
-    const { collections, inboxId } = watch;
-    const check = (
-      emailState?: string,
-      createdIn?: readonly string[],
-      states?: HeldCollection[],
-    ): Promise<string[]> =>
-      this.changedCollections(
-        { accountId, deviceId, address, standing: this.views.standingOf(accountId, deviceId), inboxId },
-        collections,
-        emailState,
-        states,
-        createdIn,
-      );
+    waiter: HeldWaiter,
+  ): Promise<string[] | undefined> {
+    const { accountId, deviceId } = held.device;
+    const watcher = new WatchedCollections(this, held.device, watch.collections, watch.inboxId, waiter);
     // A change stored while the first look runs may not be in what it read: the park looks again.
     const arrivals = this.pings.watchArrivals(accountId);
     try {
-      const now = await check(undefined, undefined, watch.held);
-      if (now.length > 0) return { reason: 'pending', folders: now };
-      watch.onPark?.();
+      const now = await watcher.changedFolders(undefined, undefined, watch.held);
+      if (now.length > 0) return now;
+      waiter.parking?.();
       const standing = standingKey(held.standing);
-      // Not awaited here: the park takes the arrivals over, and this frame is not kept while it waits.
-      const parked = this.pings.park({
+      this.pings.park({
         accountId,
         deviceId,
         heartbeatMs: watch.heartbeatMs,
         standing,
-        check,
-        signal: held.signal,
+        watcher,
+        connection: held.connection,
         arrivals,
       });
       // A standing that moved after the request was let in but before it parked ended no park: it
@@ -218,10 +207,45 @@ export class CollectionChanges {
         this.pings.standingChanged(accountId, (deviceKey) =>
           standingKey(this.views.standingOf(accountId, deviceKey.slice(accountId.length + 1))),
         );
-      return parked;
+      return undefined;
     } finally {
       this.pings.stopWatching(arrivals);
     }
+  }
+
+  /**
+   * `parkUntilChanged` for a request that awaits its end (a held Sync): `pending` when there was
+   * something to tell at once.
+   */
+  waitUntilChanged(
+    held: HeldRequest,
+    watch: Parameters<CollectionChanges['parkUntilChanged']>[1],
+  ): Promise<WatchEnd> {
+    return new Promise<WatchEnd>((resolve, reject) => {
+      this.parkUntilChanged(held, watch, { ended: resolve }).then(
+        (folders) => folders && resolve({ reason: 'pending', folders }),
+        reject,
+      );
+    });
+  }
+
+  /** Which of a parked request's collections changed (`changedCollections`), as its device stands now. */
+  changedFolders(
+    device: HeldDevice,
+    collections: WatchedCollection[],
+    inboxId: string | undefined,
+    emailState?: string,
+    createdIn?: readonly string[],
+    held?: HeldCollection[],
+  ): Promise<string[]> {
+    const { accountId, deviceId, address } = device;
+    return this.changedCollections(
+      { accountId, deviceId, address, standing: this.views.standingOf(accountId, deviceId), inboxId },
+      collections,
+      emailState,
+      held,
+      createdIn,
+    );
   }
 
   /**
@@ -233,7 +257,7 @@ export class CollectionChanges {
     device: Pick<HeldDevice, 'accountId' | 'deviceId'>,
     command: string,
     gate: GateRequest,
-  ): Promise<EasReply | undefined> {
+  ): Promise<SentReply | undefined> {
     const { accountId, deviceId } = device;
     const standing = this.views.standingOf(accountId, deviceId);
     const record = (await this.devices.find(accountId, deviceId)) ?? gate.record;
@@ -265,13 +289,52 @@ export interface HeldDevice {
   address: string;
 }
 
-/** What of a request a held one keeps while it waits (a command's context is one). */
+/** What of a request a held one keeps while it waits. */
 export interface HeldRequest {
   device: HeldDevice;
   /** Its standing when it was parked: a move ends the wait. */
   standing: DeviceStanding;
-  /** Aborted when the device goes away. */
-  signal: AbortSignal;
+  /** Its response: closed before an answer, the device went away. */
+  connection: PingConnection;
+}
+
+/** What a held request's park tells: that it parks (just before), and how it ended (once). */
+export interface HeldWaiter {
+  parking?(): void;
+  ended(end: PingEnd): void;
+}
+
+/**
+ * A parked request's watch on its collections: the registry's `PingWatcher`, one object holding
+ * what the look needs, with no closure over the request.
+ */
+class WatchedCollections implements PingWatcher {
+  constructor(
+    private readonly changes: CollectionChanges,
+    private readonly device: HeldDevice,
+    private readonly collections: WatchedCollection[],
+    private readonly inboxId: string | undefined,
+    private readonly waiter: HeldWaiter,
+  ) {}
+
+  changedFolders(
+    emailState?: string,
+    createdIn?: readonly string[],
+    held?: HeldCollection[],
+  ): Promise<string[]> {
+    return this.changes.changedFolders(
+      this.device,
+      this.collections,
+      this.inboxId,
+      emailState,
+      createdIn,
+      held,
+    );
+  }
+
+  ended(end: PingEnd): void {
+    this.waiter.ended(end);
+  }
 }
 
 /** What of a request is needed to gate it again once a held one's standing moved. */

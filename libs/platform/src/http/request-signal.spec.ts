@@ -1,7 +1,12 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { currentRequestSignal, requestSignalScope } from './request-signal.js';
+import {
+  currentRequestSignal,
+  releaseRequestSignal,
+  requestSignalScope,
+  runWithRequestSignal,
+} from './request-signal.js';
 
 /** A response that closes as a socket would: finished or not. */
 function response(): ServerResponse & { finish(): void; close(): void } {
@@ -39,5 +44,34 @@ describe(requestSignalScope.name, () => {
     res.finish();
     res.close();
     expect(signal?.aborted).toBe(false);
+  });
+});
+
+describe(releaseRequestSignal.name, () => {
+  it('drops the signal and its close listener of a request that waits with nothing running', async () => {
+    const res = response();
+    const signals = await new Promise<Array<AbortSignal | undefined>>((resolve) =>
+      requestSignalScope({} as IncomingMessage, res, () => {
+        void Promise.resolve().then(() => {
+          const before = currentRequestSignal();
+          releaseRequestSignal();
+          resolve([before, currentRequestSignal()]);
+        });
+      }),
+    );
+    expect(signals[0]).toBeInstanceOf(AbortSignal);
+    expect(signals[1]).toBeUndefined();
+    expect(res.listenerCount('close')).toBe(0);
+    res.close();
+    expect(signals[0]?.aborted).toBe(false);
+  });
+
+  it('leaves a signal given to `runWithRequestSignal` as it is', () => {
+    const controller = new AbortController();
+    const seen = runWithRequestSignal(controller.signal, () => {
+      releaseRequestSignal();
+      return currentRequestSignal();
+    });
+    expect(seen).toBe(controller.signal);
   });
 });

@@ -72,12 +72,15 @@ export class HoldSync implements EasCommand {
 
     const held = await this.holdable(context, request);
     if (!held) return run();
-    const end = await this.changes.parkUntilChanged(context, {
-      collections: held.watched,
-      inboxId: inboxIdOf(held.hierarchy.folders),
-      held: held.hierarchy.collections,
-      heartbeatMs: hold.ms,
-    });
+    const end = await this.changes.waitUntilChanged(
+      { device: context.device, standing: context.standing, connection: context.answer.connection },
+      {
+        collections: held.watched,
+        inboxId: inboxIdOf(held.hierarchy.folders),
+        held: held.hierarchy.collections,
+        heartbeatMs: hold.ms,
+      },
+    );
     // Answered as the device stands now: its standing may have moved while the Sync was held.
     const answerNow = () =>
       this.sync.execute({ ...context, standing: this.changes.standingOf(context.device), body: request });

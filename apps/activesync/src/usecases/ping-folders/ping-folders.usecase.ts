@@ -11,18 +11,24 @@ import { SpanKind } from '@opentelemetry/api';
 import { CONFIG, extractTraceContext, startSpan } from '@pushmail/platform';
 import { DeviceTrail } from '@pushmail/edge';
 import type { ActiveSyncConfig } from '../../config/activesync-config.js';
-import type { EasCommand, EasCommandContext, EasReply } from '../../protocol/eas-command.js';
+import type { PingEnd } from '../../ping/ping-registry.js';
+import type {
+  EasCommand,
+  EasCommandContext,
+  EasReply,
+  LaterAnswer,
+  SentReply,
+} from '../../protocol/eas-command.js';
 import { DeviceStore } from '../../state/device-store.js';
-import { type HeldCollection, SyncStore } from '../../state/sync-store.js';
+import { SyncStore } from '../../state/sync-store.js';
 import {
   CollectionChanges,
   gateRequestOf,
   inboxIdOf,
   type GateRequest,
   type HeldDevice,
-  type WatchEnd,
+  type HeldWaiter,
 } from '../../sync/collection-changes.js';
-import type { DeviceStanding } from '../../registry/device-views.js';
 import { hierarchyOutOfDate } from '../../sync/folder-view.js';
 
 /**
@@ -106,90 +112,116 @@ export class PingFolders implements EasCommand {
         pingHeartbeatSeconds: heartbeat,
       });
 
-    return this.park({
-      device: { accountId, deviceId, address: context.device.address },
-      standing: context.standing,
-      signal: context.signal,
+    const parked = new ParkedPingAnswer(
+      this,
+      context.answer,
+      { accountId, deviceId, address: context.device.address },
       heartbeat,
       folders,
-      inboxId: inboxIdOf(hierarchy.folders),
-      held: hierarchy.collections,
-      quarantinedView: hierarchy.quarantined,
-      gate: gateRequestOf(context),
+      hierarchy.quarantined,
+      gateRequestOf(context),
+    );
+    // Answered now when a folder has changes already; otherwise parked, and answered by `parked`.
+    const pending = await this.changes.parkUntilChanged(
+      { device: parked.device, standing: context.standing, connection: context.answer.connection },
+      {
+        collections: folders.map((collectionId) => ({ collectionId })),
+        inboxId: inboxIdOf(hierarchy.folders),
+        held: hierarchy.collections,
+        heartbeatMs: heartbeat * 1000,
+      },
+      parked,
+    );
+    return pending ? changed(pending) : { later: true };
+  }
+
+  /** A parked Ping parks: its trail records it. */
+  parking(ping: ParkedPingAnswer): void {
+    this.trail.record(ping.device.accountId, {
+      deviceId: ping.device.deviceId,
+      kind: 'ping',
+      activesync: { command: 'Ping', heartbeatSeconds: ping.heartbeat },
     });
   }
 
-  /**
-   * The parked half of a Ping. It is handed only what it needs while it waits, and is not an async
-   * function awaited by `execute`: the request's context (its decoded body, the device's record, the
-   * hierarchy) is free to be collected for as long as the Ping stays parked.
-   */
-  private park(ping: {
-    device: HeldDevice;
-    standing: DeviceStanding;
-    signal: AbortSignal;
-    heartbeat: number;
-    folders: string[];
-    inboxId: string | undefined;
-    held: HeldCollection[];
-    /** The device holds the quarantine view of the hierarchy. */
-    quarantinedView: boolean;
-    gate: GateRequest;
-  }): Promise<EasReply> {
-    const { heartbeat, folders, gate, quarantinedView } = ping;
+  /** A parked Ping ended: its answer, recorded in its trail. */
+  async answerEnd(ping: ParkedPingAnswer, end: PingEnd): Promise<SentReply> {
+    const { heartbeat, folders } = ping;
     const { accountId, deviceId } = ping.device;
     const activesync = { command: 'Ping', heartbeatSeconds: heartbeat };
-    let parkedAt = 0;
-    const answer = async (end: WatchEnd): Promise<EasReply> => {
-      if (end.reason === 'pending') return changed(end.folders);
-      const lifetimeMs = Date.now() - parkedAt;
-      if (end.reason === 'gone') {
-        // The connection closed before the heartbeat or a change answered it.
-        this.trail.record(accountId, {
-          deviceId,
-          kind: 'disconnected',
-          detail: `Ping connection closed after ${lifetimeMs} ms of a ${heartbeat} s heartbeat`,
-          close: { code: 0, reason: 'Ping', by: 'network', lifetimeMs, pingIntervalMs: heartbeat * 1000 },
-          activesync,
-        });
-      } else {
-        this.trail.record(accountId, {
-          deviceId,
-          kind: 'request',
-          request: { methods: ['Ping'], ok: true, durationMs: lifetimeMs },
-          activesync: { ...activesync, status: end.reason },
-        });
-      }
-      if (end.reason === 'changed') {
-        if (end.traceHeaders) traceAnswer(end.traceHeaders, accountId, deviceId, end.folders.length);
-        return changed(end.folders);
-      }
-      if (end.reason === 'standing') {
-        // Still allowed, but what the device may see moved. A quarantine lifted (or set): its
-        // hierarchy is no longer the one it may see, and it FolderSyncs (7) before it syncs again.
-        const refusal = await this.changes.refusalAfterStandingChange({ accountId, deviceId }, 'Ping', gate);
-        if (refusal) return refusal;
-        if (this.changes.hierarchyOutOfDate({ accountId, deviceId }, quarantinedView))
-          return reply(PING_STATUS.FolderSyncRequired);
-        return changed(folders);
-      }
-      return reply(PING_STATUS.Expired);
-    };
-    return this.changes
-      .parkUntilChanged(
-        { device: ping.device, standing: ping.standing, signal: ping.signal },
-        {
-          collections: folders.map((collectionId) => ({ collectionId })),
-          inboxId: ping.inboxId,
-          held: ping.held,
-          heartbeatMs: heartbeat * 1000,
-          onPark: () => {
-            parkedAt = Date.now();
-            this.trail.record(accountId, { deviceId, kind: 'ping', activesync });
-          },
-        },
-      )
-      .then(answer);
+    const lifetimeMs = Date.now() - ping.parkedAt;
+    if (end.reason === 'gone') {
+      // The connection closed before the heartbeat or a change answered it.
+      this.trail.record(accountId, {
+        deviceId,
+        kind: 'disconnected',
+        detail: `Ping connection closed after ${lifetimeMs} ms of a ${heartbeat} s heartbeat`,
+        close: { code: 0, reason: 'Ping', by: 'network', lifetimeMs, pingIntervalMs: heartbeat * 1000 },
+        activesync,
+      });
+    } else {
+      this.trail.record(accountId, {
+        deviceId,
+        kind: 'request',
+        request: { methods: ['Ping'], ok: true, durationMs: lifetimeMs },
+        activesync: { ...activesync, status: end.reason },
+      });
+    }
+    if (end.reason === 'changed') {
+      if (end.traceHeaders) traceAnswer(end.traceHeaders, accountId, deviceId, end.folders.length);
+      return changed(end.folders);
+    }
+    if (end.reason === 'standing') {
+      // Still allowed, but what the device may see moved. A quarantine lifted (or set): its
+      // hierarchy is no longer the one it may see, and it FolderSyncs (7) before it syncs again.
+      const device = { accountId, deviceId };
+      const refusal = await this.changes.refusalAfterStandingChange(device, 'Ping', ping.gate);
+      if (refusal) return refusal;
+      if (this.changes.hierarchyOutOfDate(device, ping.quarantinedView))
+        return reply(PING_STATUS.FolderSyncRequired);
+      return changed(folders);
+    }
+    return reply(PING_STATUS.Expired);
+  }
+}
+
+/**
+ * A parked Ping: what its answer needs, and nothing of the request's (its decoded body, the
+ * device's record, the hierarchy), held as one object rather than a promise chain, a suspended
+ * frame and closures. The registry tells it how the Ping ended and it sends the answer itself.
+ */
+class ParkedPingAnswer implements HeldWaiter {
+  parkedAt = 0;
+
+  constructor(
+    private readonly command: PingFolders,
+    private readonly answer: LaterAnswer,
+    readonly device: HeldDevice,
+    readonly heartbeat: number,
+    readonly folders: string[],
+    /** The device holds the quarantine view of the hierarchy. */
+    readonly quarantinedView: boolean,
+    readonly gate: GateRequest,
+  ) {}
+
+  parking(): void {
+    this.parkedAt = Date.now();
+    this.command.parking(this);
+  }
+
+  ended(end: PingEnd): void {
+    void this.send(end);
+  }
+
+  private async send(end: PingEnd): Promise<void> {
+    let answer: SentReply;
+    try {
+      answer = await this.command.answerEnd(this, end);
+    } catch (error) {
+      this.answer.fail(error);
+      return;
+    }
+    this.answer.send(answer);
   }
 }
 
@@ -215,10 +247,13 @@ function traceAnswer(
 }
 
 /** An answer of `status`, with the limit it names (Status 5 and 6). */
-function reply(status: number, limit: Pick<PingResponse, 'heartbeatInterval' | 'maxFolders'> = {}): EasReply {
+function reply(
+  status: number,
+  limit: Pick<PingResponse, 'heartbeatInterval' | 'maxFolders'> = {},
+): SentReply {
   return { body: buildPingResponse({ status, ...limit }) };
 }
 
-function changed(folders: string[]): EasReply {
+function changed(folders: string[]): SentReply {
   return { body: buildPingResponse({ status: PING_STATUS.ChangesFound, folders }) };
 }
