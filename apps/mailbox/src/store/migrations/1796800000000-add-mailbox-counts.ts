@@ -3,39 +3,38 @@ import { defineMigration } from '@pushmail/platform';
 /** Neither `$seen` nor `$draft` (RFC 8621 §2.1, unreadEmails). */
 const UNREAD = `(NOT {e}.keywords ?| array['$seen', '$draft'])`;
 
-/** The (account, mailbox, thread, emails, unread) an email version counts for in each of its mailboxes. */
-function contributions(table: string, sign: 1 | -1): string {
-  const unread = UNREAD.replace('{e}', 'e');
-  return `SELECT e.account_id, m.key AS mailbox_id, e.thread_id, ${sign} AS emails,
-                 ${sign} * ${unread}::int AS unread
+/** The (account, mailbox, thread, emails, unread) each email of `table` counts for in each of its mailboxes. */
+function contributions(table: string): string {
+  return `SELECT e.account_id, m.key AS mailbox_id, e.thread_id, 1 AS emails, ${UNREAD.replace('{e}', 'e')}::int AS unread
             FROM ${table} AS e CROSS JOIN LATERAL jsonb_each(e.mailbox_ids) AS m
            WHERE m.value = 'true'::jsonb`;
 }
 
+/** The same for one version of a row in a row-level trigger (`NEW` or `OLD`), counted `sign` times. */
+function rowContributions(row: 'NEW' | 'OLD', sign: 1 | -1): string {
+  return `SELECT ${row}.account_id AS account_id, m.key AS mailbox_id, ${row}.thread_id AS thread_id,
+                 ${sign} AS emails, ${sign} * ${UNREAD.replace('{e}', row)}::int AS unread
+            FROM jsonb_each(${row}.mailbox_ids) AS m
+           WHERE m.value = 'true'::jsonb`;
+}
+
 /**
- * One statement-level trigger function: the counts move by what the statement's rows added and
- * removed (`contributions` of the new and old versions), per mailbox and thread. A thread counts in
- * a mailbox while it has an email there, and as unread while one of those is unread: a thread's row
- * before the change is its row after, less the change. Only mailboxes that exist are counted (a
- * whole account deleted at once removes its mailboxes and emails in one cascade). Rows of threads
- * with no email left in a mailbox are removed.
+ * The trigger function: the counts move by what the row's new version adds and its old version
+ * removes, per mailbox and thread. A thread counts in a mailbox while it has an email there, and as
+ * unread while one of those is unread: a thread's row before the change is its row after, less the
+ * change. Only mailboxes that exist are counted (a whole account deleted at once removes its
+ * mailboxes and emails in one cascade). A thread with no email left in a mailbox loses its row.
  */
-function countingFunction(name: string, added: string | null, removed: string | null): string {
-  const parts = [added && contributions(added, 1), removed && contributions(removed, -1)].filter(Boolean);
-  const emptied = removed
-    ? `
-    DELETE FROM mailbox.mailbox_thread_counts AS t
-     USING (SELECT m.key AS mailbox_id, e.thread_id
-              FROM ${removed} AS e CROSS JOIN LATERAL jsonb_each(e.mailbox_ids) AS m
-             WHERE m.value = 'true'::jsonb) AS touched
-     WHERE t.mailbox_id = touched.mailbox_id AND t.thread_id = touched.thread_id AND t.emails = 0;`
-    : '';
-  return `
-  CREATE FUNCTION mailbox.${name}() RETURNS trigger LANGUAGE plpgsql AS $$
+const COUNT_EMAIL = `
+  CREATE FUNCTION mailbox.count_email() RETURNS trigger LANGUAGE plpgsql AS $$
   BEGIN
-    WITH delta AS (
+    WITH contributions AS (
+      SELECT * FROM (${rowContributions('NEW', 1)}) AS added WHERE TG_OP <> 'DELETE'
+      UNION ALL
+      SELECT * FROM (${rowContributions('OLD', -1)}) AS removed WHERE TG_OP <> 'INSERT'
+    ), delta AS (
       SELECT c.mailbox_id, c.thread_id, sum(c.emails)::int AS emails, sum(c.unread)::int AS unread
-        FROM (${parts.join('\n UNION ALL ')}) AS c
+        FROM contributions AS c
         JOIN mailbox.mailboxes AS mb ON mb.id = c.mailbox_id AND mb.account_id = c.account_id
        GROUP BY c.mailbox_id, c.thread_id
       HAVING sum(c.emails) <> 0 OR sum(c.unread) <> 0
@@ -58,20 +57,24 @@ function countingFunction(name: string, added: string | null, removed: string | 
        SET total_emails = c.total_emails + EXCLUDED.total_emails,
            unread_emails = c.unread_emails + EXCLUDED.unread_emails,
            total_threads = c.total_threads + EXCLUDED.total_threads,
-           unread_threads = c.unread_threads + EXCLUDED.unread_threads;${emptied}
+           unread_threads = c.unread_threads + EXCLUDED.unread_threads;
+    IF TG_OP <> 'INSERT' THEN
+      DELETE FROM mailbox.mailbox_thread_counts AS t
+       USING (${rowContributions('OLD', -1)}) AS touched
+       WHERE t.mailbox_id = touched.mailbox_id AND t.thread_id = touched.thread_id AND t.emails = 0;
+    END IF;
     RETURN NULL;
   END
   $$`;
-}
 
 /**
  * Mailbox/get's counts (totalEmails, unreadEmails, totalThreads, unreadThreads) kept per mailbox as
  * the emails change, instead of counted from every email of the account on each read (ADR 0102).
  * Every delivery changes the Inbox's counts, and a JMAP client reads them again after each push: a
- * read that joined the account's emails grew with the mailbox. The triggers are per statement, with
- * the statement's old and new rows as transition tables (which a trigger with a column list cannot
- * have, so an update of any column runs it; one that moves no mailbox, keyword or thread finds no
- * change to apply). Both tables are written in place, with room left on their pages for HOT updates.
+ * read that joined the account's emails grew with the mailbox. The trigger is per row and fires only
+ * for an insert, a delete, or an update that moves an email's mailboxes, keywords or thread: the
+ * updates that fill an email's stored body parts or bump its modseq do not run it. Both tables are
+ * written in place, with room left on their pages for HOT updates.
  */
 export const AddMailboxCounts1796800000000 = defineMigration({
   name: 'AddMailboxCounts1796800000000',
@@ -97,37 +100,30 @@ export const AddMailboxCounts1796800000000 = defineMigration({
     `
       INSERT INTO mailbox.mailbox_thread_counts (mailbox_id, thread_id, emails, unread)
       SELECT c.mailbox_id, c.thread_id, sum(c.emails), sum(c.unread)
-        FROM (${contributions('mailbox.emails', 1)}) AS c
+        FROM (${contributions('mailbox.emails')}) AS c
         JOIN mailbox.mailboxes AS mb ON mb.id = c.mailbox_id AND mb.account_id = c.account_id
        GROUP BY c.mailbox_id, c.thread_id`,
     `
       INSERT INTO mailbox.mailbox_counts (mailbox_id, total_emails, unread_emails, total_threads, unread_threads)
       SELECT mailbox_id, sum(emails), sum(unread), count(*), count(*) FILTER (WHERE unread > 0)
         FROM mailbox.mailbox_thread_counts GROUP BY mailbox_id`,
-    countingFunction('count_inserted_emails', 'inserted', null),
-    countingFunction('count_updated_emails', 'updated', 'previous'),
-    countingFunction('count_deleted_emails', null, 'deleted'),
+    COUNT_EMAIL,
     `
-      CREATE TRIGGER emails_count_inserted AFTER INSERT ON mailbox.emails
-        REFERENCING NEW TABLE AS inserted
-        FOR EACH STATEMENT EXECUTE FUNCTION mailbox.count_inserted_emails()`,
+      CREATE TRIGGER emails_count_mailboxes AFTER INSERT OR DELETE ON mailbox.emails
+        FOR EACH ROW EXECUTE FUNCTION mailbox.count_email()`,
     `
-      CREATE TRIGGER emails_count_updated AFTER UPDATE ON mailbox.emails
-        REFERENCING OLD TABLE AS previous NEW TABLE AS updated
-        FOR EACH STATEMENT EXECUTE FUNCTION mailbox.count_updated_emails()`,
-    `
-      CREATE TRIGGER emails_count_deleted AFTER DELETE ON mailbox.emails
-        REFERENCING OLD TABLE AS deleted
-        FOR EACH STATEMENT EXECUTE FUNCTION mailbox.count_deleted_emails()`,
+      CREATE TRIGGER emails_count_mailboxes_moved
+        AFTER UPDATE OF account_id, mailbox_ids, keywords, thread_id ON mailbox.emails
+        FOR EACH ROW
+        WHEN (OLD.mailbox_ids IS DISTINCT FROM NEW.mailbox_ids OR OLD.keywords IS DISTINCT FROM NEW.keywords
+              OR OLD.thread_id IS DISTINCT FROM NEW.thread_id OR OLD.account_id IS DISTINCT FROM NEW.account_id)
+        EXECUTE FUNCTION mailbox.count_email()`,
   ],
   down: [
     `LOCK TABLE mailbox.emails IN SHARE ROW EXCLUSIVE MODE`,
-    `DROP TRIGGER emails_count_deleted ON mailbox.emails`,
-    `DROP TRIGGER emails_count_updated ON mailbox.emails`,
-    `DROP TRIGGER emails_count_inserted ON mailbox.emails`,
-    `DROP FUNCTION mailbox.count_deleted_emails()`,
-    `DROP FUNCTION mailbox.count_updated_emails()`,
-    `DROP FUNCTION mailbox.count_inserted_emails()`,
+    `DROP TRIGGER emails_count_mailboxes_moved ON mailbox.emails`,
+    `DROP TRIGGER emails_count_mailboxes ON mailbox.emails`,
+    `DROP FUNCTION mailbox.count_email()`,
     `DROP TABLE mailbox.mailbox_counts`,
     `DROP TABLE mailbox.mailbox_thread_counts`,
   ],
