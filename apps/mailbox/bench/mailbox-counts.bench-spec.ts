@@ -13,21 +13,12 @@ import { describe, expect, it } from 'vitest';
 import { MAILBOXES_WITH_COUNTS } from '../src/jmap/methods/mailbox.methods.js';
 import { AddMailboxCounts1796800000000 } from '../src/store/migrations/1796800000000-add-mailbox-counts.js';
 import { COUNTED_FROM_EMAILS } from '../src/testing/counted-mailboxes.js';
-import { migratedBenchDatabase } from './query-bench.js';
+import { type ExplainedWrite, median, migratedBenchDatabase } from './query-bench.js';
 
 const MAILBOX_SIZE = Number(process.env['BENCH_MAILBOX_SIZE'] ?? 50_000);
 const READS = 50;
 const INSERTS = 300;
 const ROUNDS = 3;
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-};
-
-interface Explained {
-  'Execution Time': number;
-}
 
 describe('the kept counts of Mailbox/get', () => {
   it('reads the counts in the same time whatever the mailbox holds, for a few triggers on each delivery', async () => {
@@ -79,7 +70,7 @@ describe('the kept counts of Mailbox/get', () => {
           const read = variant === 'kept counts' ? MAILBOXES_WITH_COUNTS : COUNTED_FROM_EMAILS;
           const readMs: number[] = [];
           for (let attempt = 0; attempt < READS; attempt += 1) {
-            const { rows } = await client.query<{ 'QUERY PLAN': Explained[] }>(
+            const { rows } = await client.query<{ 'QUERY PLAN': ExplainedWrite[] }>(
               `EXPLAIN (ANALYZE, FORMAT JSON) ${read}`,
               [accountId, null],
             );
@@ -88,7 +79,7 @@ describe('the kept counts of Mailbox/get', () => {
           const insertMs: number[] = [];
           for (let insert = 0; insert < INSERTS; insert += 1) {
             next += 1;
-            const { rows } = await client.query<{ 'QUERY PLAN': Explained[] }>(
+            const { rows } = await client.query<{ 'QUERY PLAN': ExplainedWrite[] }>(
               `EXPLAIN (ANALYZE, FORMAT JSON)
                INSERT INTO mailbox.emails (id, account_id, delivery_id, thread_id, mailbox_ids, received_at, size,
                       sort_from, sort_subject, created_modseq, updated_modseq, blob_id)

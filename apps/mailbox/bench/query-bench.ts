@@ -122,3 +122,15 @@ export async function migratedBenchDatabase(through?: { name: string }): Promise
     },
   };
 }
+
+/** The middle of `values` (the upper one of an even count). */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/** The part of an EXPLAIN (ANALYZE, FORMAT JSON) result the write benchmarks read. */
+export interface ExplainedWrite {
+  'Execution Time': number;
+  Triggers?: Array<{ 'Trigger Name': string; Time: number }>;
+}

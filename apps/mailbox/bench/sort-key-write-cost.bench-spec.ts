@@ -13,21 +13,11 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { AddEmailMailboxesSortKeys1796700000000 } from '../src/store/migrations/1796700000000-add-email-mailboxes-sort-keys.js';
-import { migratedBenchDatabase } from './query-bench.js';
+import { type ExplainedWrite, median, migratedBenchDatabase } from './query-bench.js';
 
 const MAILBOX_SIZE = Number(process.env['BENCH_MAILBOX_SIZE'] ?? 50_000);
 const INSERTS = 300;
 const ROUNDS = 3;
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-};
-
-interface Explained {
-  'Execution Time': number;
-  Triggers?: Array<{ 'Trigger Name': string; Time: number }>;
-}
 
 describe('the sort-key indexes of email_mailboxes, on every delivery', () => {
   it('costs each insert of an email what the trigger and three more index entries take', async () => {
@@ -72,7 +62,7 @@ describe('the sort-key indexes of email_mailboxes, on every delivery', () => {
           const triggerMs: number[] = [];
           for (let insert = 0; insert < INSERTS; insert += 1) {
             next += 1;
-            const { rows } = await client.query<{ 'QUERY PLAN': Explained[] }>(
+            const { rows } = await client.query<{ 'QUERY PLAN': ExplainedWrite[] }>(
               `EXPLAIN (ANALYZE, FORMAT JSON)
                INSERT INTO mailbox.emails (id, account_id, delivery_id, thread_id, mailbox_ids, received_at, size,
                       sent_at, sort_from, sort_subject, created_modseq, updated_modseq, blob_id)
