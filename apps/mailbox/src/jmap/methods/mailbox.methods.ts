@@ -22,27 +22,31 @@ export const MAILBOX_PROPERTIES = [
   'isSubscribed',
 ] as const;
 
-// The counts are kept per mailbox as its emails change (migration 1796800000000, ADR 0102): reading
-// them costs the same whatever the mailbox holds. A mailbox no email was ever filed in has no row yet.
-export const MAILBOXES_WITH_COUNTS = `
+/** An account's mailboxes (or those of `$2`), in order, with the count columns `counts` selects. */
+function mailboxesSelecting(counts: string, join = ''): string {
+  return `
   SELECT mailbox.id, mailbox.name, mailbox.parent_id, mailbox.role, mailbox.sort_order, mailbox.is_subscribed,
-         coalesce(counts.total_emails, 0) AS total_emails, coalesce(counts.unread_emails, 0) AS unread_emails,
-         coalesce(counts.total_threads, 0) AS total_threads, coalesce(counts.unread_threads, 0) AS unread_threads
-    FROM mailbox.mailboxes AS mailbox
-    LEFT JOIN mailbox.mailbox_counts AS counts ON counts.mailbox_id = mailbox.id
+         ${counts}
+    FROM mailbox.mailboxes AS mailbox ${join}
    WHERE mailbox.account_id = $1 AND ($2::text[] IS NULL OR mailbox.id = ANY($2::text[]))
    ORDER BY mailbox.sort_order, mailbox.name`;
+}
+
+// The counts are kept per mailbox as its emails change (migration 1796800000000, ADR 0102): reading
+// them costs the same whatever the mailbox holds. A mailbox no email was ever filed in has no row yet.
+export const MAILBOXES_WITH_COUNTS = mailboxesSelecting(
+  `coalesce(counts.total_emails, 0) AS total_emails, coalesce(counts.unread_emails, 0) AS unread_emails,
+         coalesce(counts.total_threads, 0) AS total_threads, coalesce(counts.unread_threads, 0) AS unread_threads`,
+  'LEFT JOIN mailbox.mailbox_counts AS counts ON counts.mailbox_id = mailbox.id',
+);
 
 /** The properties read from the kept counts. */
 const COUNT_PROPERTIES = ['totalEmails', 'unreadEmails', 'totalThreads', 'unreadThreads'] as const;
 
 /** The same rows without the counts, which no property asked for (a folder list: not in the answer). */
-const MAILBOXES_WITHOUT_COUNTS = `
-  SELECT mailbox.id, mailbox.name, mailbox.parent_id, mailbox.role, mailbox.sort_order, mailbox.is_subscribed,
-         0 AS total_emails, 0 AS unread_emails, 0 AS total_threads, 0 AS unread_threads
-    FROM mailbox.mailboxes AS mailbox
-   WHERE mailbox.account_id = $1 AND ($2::text[] IS NULL OR mailbox.id = ANY($2::text[]))
-   ORDER BY mailbox.sort_order, mailbox.name`;
+const MAILBOXES_WITHOUT_COUNTS = mailboxesSelecting(
+  '0 AS total_emails, 0 AS unread_emails, 0 AS total_threads, 0 AS unread_threads',
+);
 
 interface MailboxRow extends MailboxNodeRow {
   total_emails: number;

@@ -3,19 +3,20 @@ import { defineMigration } from '@pushmail/platform';
 /** Neither `$seen` nor `$draft` (RFC 8621 §2.1, unreadEmails). */
 const UNREAD = `(NOT {e}.keywords ?| array['$seen', '$draft'])`;
 
-/** The (account, mailbox, thread, emails, unread) each email of `table` counts for in each of its mailboxes. */
-function contributions(table: string): string {
-  return `SELECT e.account_id, m.key AS mailbox_id, e.thread_id, 1 AS emails, ${UNREAD.replace('{e}', 'e')}::int AS unread
-            FROM ${table} AS e CROSS JOIN LATERAL jsonb_each(e.mailbox_ids) AS m
+/**
+ * The (account, mailbox, thread, emails, unread) an email `e` counts for, `sign` times, in each of
+ * its mailboxes `m`: `from` names both (a table's rows, or one version of a row in the trigger).
+ */
+function contributions(e: string, from: string, sign: 1 | -1 = 1): string {
+  return `SELECT ${e}.account_id AS account_id, m.key AS mailbox_id, ${e}.thread_id AS thread_id,
+                 ${sign} AS emails, ${sign} * ${UNREAD.replace('{e}', e)}::int AS unread
+            FROM ${from}
            WHERE m.value = 'true'::jsonb`;
 }
 
-/** The same for one version of a row in a row-level trigger (`NEW` or `OLD`), counted `sign` times. */
+/** One version of the row in the trigger (`NEW` or `OLD`), counted `sign` times. */
 function rowContributions(row: 'NEW' | 'OLD', sign: 1 | -1): string {
-  return `SELECT ${row}.account_id AS account_id, m.key AS mailbox_id, ${row}.thread_id AS thread_id,
-                 ${sign} AS emails, ${sign} * ${UNREAD.replace('{e}', row)}::int AS unread
-            FROM jsonb_each(${row}.mailbox_ids) AS m
-           WHERE m.value = 'true'::jsonb`;
+  return contributions(row, `jsonb_each(${row}.mailbox_ids) AS m`, sign);
 }
 
 /**
@@ -100,7 +101,7 @@ export const AddMailboxCounts1796800000000 = defineMigration({
     `
       INSERT INTO mailbox.mailbox_thread_counts (mailbox_id, thread_id, emails, unread)
       SELECT c.mailbox_id, c.thread_id, sum(c.emails), sum(c.unread)
-        FROM (${contributions('mailbox.emails')}) AS c
+        FROM (${contributions('e', 'mailbox.emails AS e CROSS JOIN LATERAL jsonb_each(e.mailbox_ids) AS m')}) AS c
         JOIN mailbox.mailboxes AS mb ON mb.id = c.mailbox_id AND mb.account_id = c.account_id
        GROUP BY c.mailbox_id, c.thread_id`,
     `
