@@ -16,8 +16,8 @@ const ACCOUNTS = 10;
 const MESSAGES_PER_ACCOUNT = 30;
 
 /**
- * Every delivery writes its account's state row twice (the new modseqs at commit, the announced
- * modseq once the event is published). Those updates are HOT (ADR 0055): the new row version stays
+ * Every delivery writes its account's state row (the new modseqs at commit), and so does the mark of
+ * its announcement, a moment later and with the accounts announced meanwhile. Those updates are HOT (ADR 0055): the new row version stays
  * on its page and no index gets an entry for it, so the table and its key do not grow with the
  * mail an account receives, even where vacuum runs rarely.
  */
@@ -47,10 +47,19 @@ describe(AccountWrite.name, () => {
     for (const accountId of accounts) {
       await store.execute([mailArrivedEvent(accountId, rawMessage({ subject: 'first' }))]);
     }
+    const allMarked = async (modseq: number) => {
+      const { rows } = await harness.db.query<{ marked: number }>(
+        `SELECT count(*)::int AS marked FROM mailbox.account_state
+          WHERE account_id = ANY($1::uuid[]) AND modseq = $2 AND published_modseq = modseq`,
+        [accounts, modseq],
+      );
+      expect(rows[0]!.marked).toBe(ACCOUNTS);
+    };
     const before = await expectEventually(
       async () => {
+        await allMarked(1);
         const now = await updatesOfAccountState();
-        expect(now.updates).toBeGreaterThanOrEqual(2 * ACCOUNTS);
+        expect(now.updates).toBeGreaterThanOrEqual(ACCOUNTS + 1);
         return now;
       },
       { timeoutMs: 30_000, intervalMs: 250 },
@@ -65,8 +74,9 @@ describe(AccountWrite.name, () => {
     // The statistics reach pg_stat_user_tables when the writing connections report them.
     const burst = await expectEventually(
       async () => {
+        await allMarked(1 + MESSAGES_PER_ACCOUNT);
         const now = await updatesOfAccountState();
-        expect(now.updates - before.updates).toBeGreaterThanOrEqual(2 * deliveries);
+        expect(now.updates - before.updates).toBeGreaterThanOrEqual(deliveries + 1);
         return { updates: now.updates - before.updates, hotUpdates: now.hotUpdates - before.hotUpdates };
       },
       { timeoutMs: 30_000, intervalMs: 250 },
@@ -85,6 +95,14 @@ describe(AccountWrite.name, () => {
     await harness.app
       .get(StoreDeliveryUseCase)
       .execute([mailArrivedEvent(accountId, rawMessage({ subject: 'lost announcement' }))]);
+    // Its announcement is marked a moment later (AnnouncementMarks).
+    await expectEventually(async () => {
+      const { rows } = await harness.db.query<{ pending: boolean }>(
+        'SELECT modseq > published_modseq AS pending FROM mailbox.account_state WHERE account_id = $1',
+        [accountId],
+      );
+      expect(rows).toEqual([{ pending: false }]);
+    });
     // As if Kafka had been down when the delivery committed, long enough ago for the sweep.
     await harness.db.query(
       `UPDATE mailbox.account_state SET published_modseq = 0, updated_at = now() - interval '1 minute'

@@ -36,10 +36,12 @@ export function statesOf(row: StateRow | undefined): AccountStates | undefined {
   };
 }
 
-const LOCK_ACCOUNT = new PreparedStatement<{ accountId: string }, StateRow>(
+type LockedRow = StateRow & Pick<Selectable<AccountStateTable>, 'published_modseq'>;
+
+const LOCK_ACCOUNT = new PreparedStatement<{ accountId: string }, LockedRow>(
   'mailbox.lock-account',
   (slot) =>
-    sql<StateRow>`SELECT ${sql.raw(STATE_COLUMNS)} FROM mailbox.account_state
+    sql<LockedRow>`SELECT ${sql.raw(STATE_COLUMNS)}, published_modseq FROM mailbox.account_state
       WHERE account_id = ${slot('accountId')} FOR UPDATE`,
 );
 
@@ -87,6 +89,8 @@ export class AccountWrite {
     readonly accountId: string,
     /** The states before this transaction. */
     readonly before: AccountStates,
+    /** The last state announced when the lock was taken, as the row said. */
+    readonly publishedBefore: number,
   ) {}
 
   /**
@@ -110,7 +114,7 @@ export class AccountWrite {
       );
       rows = await LOCK_ACCOUNT.run(manager, { accountId });
     }
-    return new AccountWrite(manager, accountId, statesOf(rows[0])!);
+    return new AccountWrite(manager, accountId, statesOf(rows[0])!, Number(rows[0]!.published_modseq));
   }
 
   /** The modseq this transaction's changes carry. */

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { LOGGER, PeriodicChore } from '@pushmail/platform';
+import { AnnouncementMarks } from './announcement-marks.js';
 import { MailboxChangesPublisher } from './mailbox-changes.publisher.js';
 
 const SWEEP_INTERVAL_MS = 5000;
@@ -18,6 +19,7 @@ export class UnpublishedChangesSweeper extends PeriodicChore {
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(MailboxChangesPublisher) private readonly publisher: MailboxChangesPublisher,
+    @Inject(AnnouncementMarks) private readonly marks: AnnouncementMarks,
     @Inject(LOGGER) protected readonly logger: Logger,
   ) {
     super({
@@ -48,6 +50,8 @@ export class UnpublishedChangesSweeper extends PeriodicChore {
       rows.map((row) => row.account_id),
       'update',
     );
+    // What the sweeper announced is marked at once: it runs rarely, and only after a failure.
+    await this.marks.flush();
     return published.length;
   }
 }

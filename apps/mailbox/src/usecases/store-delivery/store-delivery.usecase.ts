@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { LOGGER } from '@pushmail/platform';
 import { BlobStore, type StoredBlob } from '../../blobs/blob-store.service.js';
 import { AccountWrite } from '../../changes/account-write.js';
+import type { AccountStates } from '../../changes/change-log.js';
 import { newEmail } from '../../emails/email.js';
 import { insertEmail } from '../../emails/email-store.js';
 import { ensureDefaultMailboxes } from '../../mailboxes/default-mailboxes.js';
@@ -57,6 +58,9 @@ export interface AccountDeliveryChange {
   /** The account's state before and after. */
   previousModseq: number;
   modseq: number;
+  /** The account's states after this change, and its last announced state before it. */
+  states: AccountStates;
+  publishedModseq: number;
   createdEmailIds: string[];
   /** The mailboxes those emails were filed in (the Inbox, when any was created). */
   createdInMailboxIds: string[];
@@ -147,14 +151,15 @@ export class StoreDeliveryUseCase {
       accountId,
       acceptedAt,
       previousModseq,
-      modseq,
+      states,
+      publishedModseq,
       createdEmailIds,
       createdInMailboxIds,
     } of changes)
       origins.set(accountId, {
         ...origins.get(accountId),
         acceptedAt,
-        committed: { previousModseq, modseq, createdEmailIds, createdInMailboxIds },
+        committed: { previousModseq, publishedModseq, states, createdEmailIds, createdInMailboxIds },
       });
     const published = await this.publisher.publishPending(accountIds, 'delivery', origins);
     this.metrics.deliveryEventsHandled.inc(deliveries.length);
@@ -258,6 +263,8 @@ export class StoreDeliveryUseCase {
       accountId: write.accountId,
       previousModseq: write.before.modseq,
       modseq: after.modseq,
+      states: after,
+      publishedModseq: write.publishedBefore,
       createdEmailIds,
       createdInMailboxIds: createdEmailIds.length > 0 ? [inboxId] : [],
       acceptedAt,
