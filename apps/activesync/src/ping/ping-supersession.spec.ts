@@ -6,7 +6,7 @@ import type { ActiveSyncConfig } from '../config/activesync-config.js';
 import { ActiveSyncMetrics } from '../metrics/activesync-metrics.js';
 import { PingRegistry } from './ping-registry.js';
 import { TestConnection, watcherOf } from '../testing/test-connection.js';
-import { PingSupersession } from './ping-supersession.js';
+import { noticesOf, parseNotice, PingSupersession } from './ping-supersession.js';
 
 /** A logger that keeps its lines, and a database whose notices fail when told to. */
 function setUp() {
@@ -42,12 +42,14 @@ function setUp() {
 
 describe(PingSupersession.name, () => {
   it('warns of a notice lost while the service runs', async () => {
-    const { lines, park, failAll, pings } = setUp();
+    const { lines, park, failAll, pings, supersession } = setUp();
     void park('phone');
+    void park('tablet');
+    const announced = supersession.announceQueued();
     failAll();
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(lines.map((line) => [line.level, line.message])).toEqual([
-      ['warn', 'could not announce a parked Ping'],
+    await announced;
+    expect(lines.map((line) => [line.level, line.message, line.fields])).toEqual([
+      ['warn', 'could not announce parked Pings', { reason: expect.any(String), pings: 2 }],
     ]);
     pings.onModuleDestroy();
   });
@@ -71,5 +73,76 @@ describe(PingSupersession.name, () => {
         message: 'parked Pings answered at shutdown were not announced to other replicas',
       },
     ]);
+  });
+
+  it('announces the Pings parked together in one notice', async () => {
+    const { park, pings, supersession } = setUp();
+    // What preparedQuery reaches: a pooled connection's client.
+    const statements: unknown[][] = [];
+    const client = {
+      query: (config: { values: unknown[] }) => {
+        statements.push(config.values);
+        return Promise.resolve({ rows: [] });
+      },
+    };
+    (supersession as unknown as { dataSource: object }).dataSource = {
+      dataSource: {
+        createQueryRunner: () => ({
+          connect: () => Promise.resolve(client),
+          release: () => Promise.resolve(),
+        }),
+      },
+    };
+    void park('phone');
+    void park('tablet');
+    await supersession.announceQueued();
+    expect(statements).toHaveLength(1);
+    const notice = parseNotice(statements[0]![1] as string);
+    expect(notice?.parked.map(([deviceKey]) => deviceKey).sort()).toEqual(['acc/phone', 'acc/tablet']);
+    await supersession.announceQueued();
+    expect(statements).toHaveLength(1);
+    pings.onModuleDestroy();
+  });
+});
+
+describe(noticesOf.name, () => {
+  it('splits the Pings into notices that NOTIFY takes (under 8,000 bytes) and loses none', () => {
+    const queued = Array.from({ length: 500 }, (_, index): [string, number] => [
+      `${'a'.repeat(36)}/device-${index}`,
+      1_700_000_000_000 + index,
+    ]);
+    const notices = noticesOf('replica-1', queued);
+    expect(notices.length).toBeGreaterThan(1);
+    for (const { payload } of notices) expect(Buffer.byteLength(payload)).toBeLessThan(8000);
+    expect(notices.reduce((total, notice) => total + notice.pings, 0)).toBe(500);
+    expect(notices.flatMap(({ payload }) => parseNotice(payload)!.parked)).toEqual(queued);
+  });
+
+  it('makes no notice of nothing', () => {
+    expect(noticesOf('replica-1', [])).toEqual([]);
+  });
+});
+
+describe(parseNotice.name, () => {
+  it('reads the batched form and the single-Ping form of replicas not yet upgraded', () => {
+    expect(parseNotice(JSON.stringify({ replica: 'r', parked: [['acc/phone', 5]] }))).toEqual({
+      replica: 'r',
+      parked: [['acc/phone', 5]],
+    });
+    expect(parseNotice(JSON.stringify({ replica: 'r', deviceKey: 'acc/phone', parkedAt: 5 }))).toEqual({
+      replica: 'r',
+      parked: [['acc/phone', 5]],
+    });
+  });
+
+  it('ignores what is not a notice, and entries of the wrong shape', () => {
+    expect(parseNotice(undefined)).toBeUndefined();
+    expect(parseNotice('not json')).toBeUndefined();
+    expect(parseNotice(JSON.stringify({ parked: [] }))).toBeUndefined();
+    expect(parseNotice(JSON.stringify({ replica: 'r', parked: 'x' }))).toBeUndefined();
+    expect(parseNotice(JSON.stringify({ replica: 'r', parked: [['ok', 1], [2, 'x'], 'y'] }))).toEqual({
+      replica: 'r',
+      parked: [['ok', 1]],
+    });
   });
 });
