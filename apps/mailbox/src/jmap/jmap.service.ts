@@ -173,7 +173,7 @@ export class JmapService {
     // A device's fetch after a push (Email/changes, then Email/get of what it created): one
     // transaction for the request rather than one per method (docs/adr/0098).
     const result = sharesOneSnapshot(request)
-      ? await inOneSnapshot(this.dataSource, dispatch)
+      ? await inOneSnapshot(this.dataSource, dispatch, accountId)
       : await dispatch();
     return {
       methodResponses: result.methodResponses,

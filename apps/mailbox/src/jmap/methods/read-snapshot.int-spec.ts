@@ -86,4 +86,47 @@ describe('readSnapshot and inOneSnapshot', () => {
     });
     expect(after.modseq).toBeGreaterThan(0);
   });
+
+  it("reads the caller's account states with the BEGIN, in the request's snapshot", async () => {
+    const result = await inOneSnapshot(
+      dataSource,
+      () =>
+        readSnapshot(dataSource, async (manager) => {
+          const states = await statesInSnapshot(manager, account, () => {
+            throw new Error('read again, though the BEGIN read them');
+          });
+          await deliver('after the snapshot began');
+          const [row] = (await manager.query(
+            'SELECT modseq::int AS modseq FROM mailbox.account_state WHERE account_id = $1',
+            [account],
+          )) as [{ modseq: number }];
+          return { preloaded: states.modseq, inSnapshot: row.modseq };
+        }),
+      account,
+    );
+    expect(result.preloaded).toBe(result.inSnapshot);
+    expect((await method()).modseq).toBe(result.preloaded + 1);
+  });
+
+  it('writes nothing but an account id into a statement: any other id is read as before', async () => {
+    let reads = 0;
+    const hostile = "00000000-0000-0000-0000-000000000000'; DROP TABLE mailbox.emails; --";
+    const states = await inOneSnapshot(
+      dataSource,
+      () =>
+        readSnapshot(dataSource, (manager) =>
+          statesInSnapshot(manager, hostile, () => {
+            reads += 1;
+            return changes.readStates(account, manager);
+          }),
+        ),
+      hostile,
+    );
+    expect(reads).toBe(1);
+    expect(states.modseq).toBeGreaterThan(0);
+    const [{ exists }] = (await dataSource.query(
+      "SELECT to_regclass('mailbox.emails') IS NOT NULL AS exists",
+    )) as [{ exists: boolean }];
+    expect(exists).toBe(true);
+  });
 });
