@@ -54,6 +54,11 @@ export class BlobStore extends PeriodicChore {
     return { blobId, type, size: data.length };
   }
 
+  /** What a blob of `data` is stored as: its content-addressed id, type and size. */
+  static describe(data: Buffer, type: string): StoredBlob {
+    return { blobId: blobIdOf(data), type, size: data.length };
+  }
+
   /**
    * Stores many blobs in one statement (the raw messages of a delivery batch); returns each one's
    * id, in the order given.
@@ -62,11 +67,7 @@ export class BlobStore extends PeriodicChore {
     blobs: ReadonlyArray<{ accountId: string; data: Buffer; type: string }>,
     manager: EntityManager,
   ): Promise<StoredBlob[]> {
-    const stored = blobs.map((blob) => ({
-      blobId: blobIdOf(blob.data),
-      type: blob.type,
-      size: blob.data.length,
-    }));
+    const stored = blobs.map((blob) => BlobStore.describe(blob.data, blob.type));
     // One row per (account, id): an upsert may not touch the same row twice in a statement.
     const rows = new Map<string, { accountId: string; blobId: string; type: string; data: Buffer }>();
     blobs.forEach((blob, index) => {

@@ -18,6 +18,9 @@ type InsertEmailValues = EmailInsert & {
   new_thread: string;
   /** The Message-IDs it replies to or references. */
   referenced: string[];
+  /** INSERT_EMAIL_WITH_BLOB only: the raw message's type and bytes (its id is `blob_id`). */
+  blob_type?: string;
+  blob_data?: Buffer;
 };
 
 /**
@@ -27,44 +30,72 @@ type InsertEmailValues = EmailInsert & {
  * an email (delivery, Email/import, Email/set create, the Sent copy of an automatic reply) goes
  * through here, and the rows go with the email when it is destroyed (ON DELETE CASCADE).
  */
-export const INSERT_EMAIL = new PreparedStatement<InsertEmailValues, { id: string; thread_id: string }>(
-  'mailbox.insert-email',
-  (slot) =>
-    mailboxDb
-      .with('email', (db) =>
-        db
-          .insertInto('mailbox.emails')
-          .values((eb) => ({
-            ...(Object.fromEntries(
-              EMAIL_INSERT_COLUMNS.map((column) => [column, slot(column)]),
-            ) as EmailInsert),
-            thread_id: eb.fn.coalesce(
-              threadOf(slot('account_id'), slot('message_id'), slot('sort_subject'), slot('referenced')),
-              eb.val(slot('new_thread')),
-            ),
-          }))
-          .onConflict((conflict) => conflict.columns(['account_id', 'delivery_id']).doNothing())
-          .returning(['id', 'account_id', 'thread_id']),
-      )
-      .with('named_ids', (db) =>
-        db
-          .insertInto('mailbox.thread_message_ids')
-          .columns(['account_id', 'message_id', 'is_reference', 'email_id'])
-          .expression(
-            db
-              .selectFrom([
-                'email',
-                sql<{ message_id: string; is_reference: boolean }>`(
-                  SELECT ${slot('message_id')}::text AS message_id, false AS is_reference
-                   WHERE ${slot('message_id')}::text IS NOT NULL
-                  UNION SELECT unnest(${slot('referenced')}::text[]), true)`.as('id'),
-              ])
-              .select(['email.account_id', 'id.message_id', 'id.is_reference', 'email.id']),
+function insertEmailStatement(
+  name: string,
+  /** With the raw message's blob written in the same statement (`blob_type`, `blob_data`). */
+  withBlob: boolean,
+) {
+  return new PreparedStatement<InsertEmailValues, { id: string; thread_id: string }>(name, (slot) => {
+    const email = mailboxDb.with('email', (db) =>
+      db
+        .insertInto('mailbox.emails')
+        .values((eb) => ({
+          ...(Object.fromEntries(
+            EMAIL_INSERT_COLUMNS.map((column) => [column, slot(column)]),
+          ) as EmailInsert),
+          thread_id: eb.fn.coalesce(
+            threadOf(slot('account_id'), slot('message_id'), slot('sort_subject'), slot('referenced')),
+            eb.val(slot('new_thread')),
           ),
-      )
-      .selectFrom('email')
-      .select(['id', 'thread_id']),
-);
+        }))
+        .onConflict((conflict) => conflict.columns(['account_id', 'delivery_id']).doNothing())
+        .returning(['id', 'account_id', 'thread_id']),
+    );
+    const named = (
+      withBlob
+        ? email.with('blob', (db) =>
+            db
+              .insertInto('mailbox.blobs')
+              .values({
+                account_id: slot('account_id'),
+                id: slot('blob_id'),
+                type: slot('blob_type') as string,
+                size: slot('size'),
+                data: slot('blob_data') as Buffer,
+              })
+              // The same message delivered again (another delivery id) is the same blob.
+              .onConflict((conflict) =>
+                conflict.columns(['account_id', 'id']).doUpdateSet({ created_at: sql`now()` }),
+              ),
+          )
+        : email
+    ).with('named_ids', (db) =>
+      db
+        .insertInto('mailbox.thread_message_ids')
+        .columns(['account_id', 'message_id', 'is_reference', 'email_id'])
+        .expression(
+          db
+            .selectFrom([
+              'email',
+              sql<{ message_id: string; is_reference: boolean }>`(
+                SELECT ${slot('message_id')}::text AS message_id, false AS is_reference
+                 WHERE ${slot('message_id')}::text IS NOT NULL
+                UNION SELECT unnest(${slot('referenced')}::text[]), true)`.as('id'),
+            ])
+            .select(['email.account_id', 'id.message_id', 'id.is_reference', 'email.id']),
+        ),
+    );
+    return named.selectFrom('email').select(['id', 'thread_id']);
+  });
+}
+
+export const INSERT_EMAIL = insertEmailStatement('mailbox.insert-email', false);
+
+/**
+ * INSERT_EMAIL with the raw message's blob written in the same round trip: a delivery batch of one
+ * message (every batch, at the rates a push waits on) stores in one statement what took two.
+ */
+export const INSERT_EMAIL_WITH_BLOB = insertEmailStatement('mailbox.insert-email-with-blob', true);
 
 /**
  * The thread a message joins: that of the earliest stored message it replies to or references, or
@@ -126,10 +157,22 @@ export function insertEmailValues(
  * Stores one email within `write` and records what it changed: the email, its thread, and the
  * counts of its mailboxes. Returns null when the same delivery was stored before.
  */
-export async function insertEmail(write: AccountWrite, email: NewEmail): Promise<InsertedEmail | null> {
+export async function insertEmail(
+  write: AccountWrite,
+  email: NewEmail,
+  /** The raw message, when its blob (`email.blobId`) is not stored yet: it is written with the email. */
+  blob?: { type: string; data: Buffer },
+): Promise<InsertedEmail | null> {
   const newThread = newThreadId();
   const stored = { id: newEmailId(), newThread, accountId: write.accountId, modseq: write.modseq };
-  const [row] = await INSERT_EMAIL.run(write.manager, insertEmailValues(email, stored));
+  const values = insertEmailValues(email, stored);
+  const [row] = blob
+    ? await INSERT_EMAIL_WITH_BLOB.run(write.manager, {
+        ...values,
+        blob_type: blob.type,
+        blob_data: blob.data,
+      })
+    : await INSERT_EMAIL.run(write.manager, values);
   if (row === undefined) return null;
   write.record('Email', row.id, 'created');
   write.record('Thread', row.thread_id, row.thread_id === newThread ? 'created' : 'updated');

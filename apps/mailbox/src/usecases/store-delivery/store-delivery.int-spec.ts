@@ -125,6 +125,30 @@ describe(StoreDeliveryUseCase.name, () => {
     expect(mailboxes.map((row: { role: string }) => row.role).sort()).toEqual(DEFAULT_MAILBOX_ROLES);
   });
 
+  it("writes every message's blob, alone (with its email) or in a batch, and the same bytes once", async () => {
+    const accountId = randomUUID();
+    const raws = ['alone', 'batch one', 'batch two'].map((subject) => rawMessage({ subject }));
+    await useCase.execute([mailArrivedEvent(accountId, raws[0]!)]);
+    await useCase.execute(raws.slice(1).map((raw) => mailArrivedEvent(accountId, raw)));
+    // The first message again under another delivery id: a second email, the same blob.
+    await useCase.execute([mailArrivedEvent(accountId, raws[0]!)]);
+
+    const { rows } = await harness.db.query<{ size: number; data: Buffer; blob_size: number }>(
+      `SELECT email.size, blob.data, blob.size AS blob_size
+         FROM mailbox.emails AS email
+         JOIN mailbox.blobs AS blob ON blob.account_id = email.account_id AND blob.id = email.blob_id
+        WHERE email.account_id = $1 ORDER BY email.created_modseq`,
+      [accountId],
+    );
+    expect(rows.map((row) => row.data.toString('utf8'))).toEqual([raws[0], raws[1], raws[2], raws[0]]);
+    for (const row of rows) expect([row.size, row.blob_size]).toEqual([row.data.length, row.data.length]);
+    const { rows: blobs } = await harness.db.query<{ blobs: number }>(
+      'SELECT count(*)::int AS blobs FROM mailbox.blobs WHERE account_id = $1',
+      [accountId],
+    );
+    expect(blobs[0]!.blobs).toBe(3);
+  });
+
   it('stores the same event consumed twice from the topic once', async () => {
     const accountId = randomUUID();
     const event = mailArrivedEvent(accountId, rawMessage({ subject: 'sent twice' }));

@@ -53,6 +53,8 @@ interface PreparedDelivery {
   body: StoredBody;
 }
 
+const MESSAGE_TYPE = 'message/rfc822';
+
 export interface AccountDeliveryChange {
   accountId: string;
   /** The account's state before and after. */
@@ -122,19 +124,24 @@ export class StoreDeliveryUseCase {
         if (known.fresh.length > 0) pending.push({ write, ...known });
       }
       const deliveriesToStore = pending.flatMap(({ fresh }) => fresh);
-      const blobs = await this.blobs.putMany(
-        deliveriesToStore.map((delivery) => ({
-          accountId: delivery.accountId,
-          data: delivery.raw,
-          type: 'message/rfc822',
-        })),
-        manager,
-      );
+      // A batch of one message (every batch, at the rates a push waits on) writes its blob in the
+      // email's own statement; a larger one writes all its blobs in one statement first.
+      const alone = deliveriesToStore.length === 1 ? deliveriesToStore[0] : undefined;
+      const blobs = alone
+        ? [BlobStore.describe(alone.raw, MESSAGE_TYPE)]
+        : await this.blobs.putMany(
+            deliveriesToStore.map((delivery) => ({
+              accountId: delivery.accountId,
+              data: delivery.raw,
+              type: MESSAGE_TYPE,
+            })),
+            manager,
+          );
       const blobOf = new Map(deliveriesToStore.map((delivery, index) => [delivery, blobs[index]!]));
 
       const changed: AccountDeliveryChange[] = [];
       for (const { write, fresh, mailboxes, vacationEnabled } of pending) {
-        const change = await this.storeForAccount(write, fresh, mailboxes, vacationEnabled, blobOf);
+        const change = await this.storeForAccount(write, fresh, mailboxes, vacationEnabled, blobOf, alone);
         if (change) changed.push(change);
       }
       return changed;
@@ -216,6 +223,8 @@ export class StoreDeliveryUseCase {
     known: ReadonlyMap<MailboxRole, string>,
     vacationEnabled: boolean,
     blobOf: ReadonlyMap<PreparedDelivery, StoredBlob>,
+    /** The delivery whose blob is not written yet: it goes with its email. */
+    blobUnwritten: PreparedDelivery | undefined,
   ): Promise<AccountDeliveryChange | null> {
     const mailboxes = await ensureDefaultMailboxes(write, known);
     const inboxId = mailboxes.get('inbox');
@@ -239,6 +248,7 @@ export class StoreDeliveryUseCase {
           keywords: {},
           body: delivery.body,
         }),
+        delivery === blobUnwritten ? { type: MESSAGE_TYPE, data: delivery.raw } : undefined,
       );
       if (inserted) {
         createdEmailIds.push(inserted.id);
