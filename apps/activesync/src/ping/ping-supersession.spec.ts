@@ -17,8 +17,13 @@ function setUp() {
     info: (fields: object, message: string) => lines.push({ level: 'info', fields, message }),
   } as unknown as Logger;
   const pending: Array<(error: Error) => void> = [];
+  // What preparedQuery reaches on a data source: a pooled connection's client, whose statements
+  // wait until failAll.
+  const client = { query: () => new Promise((_resolve, reject) => pending.push(reject)) };
   const dataSource = {
-    query: () => new Promise((_resolve, reject) => pending.push(reject)),
+    dataSource: {
+      createQueryRunner: () => ({ connect: () => Promise.resolve(client), release: () => Promise.resolve() }),
+    },
   } as unknown as DataSource;
   const pings = new PingRegistry(new ActiveSyncMetrics(new Registry()));
   const supersession = new PingSupersession(pings, dataSource, {} as ActiveSyncConfig, logger);
@@ -37,19 +42,28 @@ function setUp() {
   const failAll = () => {
     for (const reject of pending.splice(0)) reject(new Error('the request ended; the statement was not run'));
   };
-  return { lines, pings, supersession, park, failAll };
+  /** Resolves once a statement reached the client (preparedQuery connects first). */
+  const statementSent = async () => {
+    while (pending.length === 0) await new Promise((resolve) => setImmediate(resolve));
+  };
+  return { lines, pings, supersession, park, failAll, statementSent };
 }
 
 describe(PingSupersession.name, () => {
   it('warns of a notice lost while the service runs', async () => {
-    const { lines, park, failAll, pings, supersession } = setUp();
+    const { lines, park, failAll, pings, supersession, statementSent } = setUp();
     void park('phone');
     void park('tablet');
     const announced = supersession.announceQueued();
+    await statementSent();
     failAll();
     await announced;
     expect(lines.map((line) => [line.level, line.message, line.fields])).toEqual([
-      ['warn', 'could not announce parked Pings', { reason: expect.any(String), pings: 2 }],
+      [
+        'warn',
+        'could not announce parked Pings',
+        { reason: 'the request ended; the statement was not run', pings: 2 },
+      ],
     ]);
     pings.onModuleDestroy();
   });
