@@ -17,7 +17,10 @@ export const PING_PARKED_CHANNEL = 'activesync_ping_parked';
 const RECONNECT_MS = 1000;
 /** How long a parked Ping waits to be announced, with the others parked meanwhile. */
 export const NOTICE_BATCH_MS = 200;
-/** A NOTIFY payload must stay under 8,000 bytes. */
+/**
+ * The bytes of parked Pings one notice carries: a NOTIFY payload must stay under 8,000 bytes, and
+ * the rest of the notice (the replica's id, the brackets) fits in what is left.
+ */
 const NOTICE_MAX_BYTES = 7000;
 
 /** The Pings a replica parked: each device's key and when its Ping was parked (epoch ms). */
@@ -169,7 +172,7 @@ export function noticesOf(
   };
   for (const entry of queued) {
     const size = Buffer.byteLength(JSON.stringify(entry)) + 1;
-    if (bytes + size > NOTICE_MAX_BYTES - 100) close();
+    if (bytes + size > NOTICE_MAX_BYTES) close();
     parked.push(entry);
     bytes += size;
   }

@@ -45,13 +45,13 @@ export class BlobStore extends PeriodicChore {
     type: string,
     manager: EntityManager = this.dataSource.manager,
   ): Promise<StoredBlob> {
-    const blobId = blobIdOf(data);
+    const stored = BlobStore.describe(data, type);
     await manager.query(
       `INSERT INTO mailbox.blobs (account_id, id, type, size, data) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (account_id, id) DO UPDATE SET created_at = now()`,
-      [accountId, blobId, type, data.length, data],
+      [accountId, stored.blobId, type, stored.size, data],
     );
-    return { blobId, type, size: data.length };
+    return stored;
   }
 
   /** What a blob of `data` is stored as: its content-addressed id, type and size. */

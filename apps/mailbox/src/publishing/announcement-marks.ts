@@ -51,13 +51,14 @@ export class AnnouncementMarks implements OnApplicationBootstrap, OnModuleDestro
   /** Writes every waiting mark in one statement. */
   async flush(): Promise<void> {
     if (this.unmarked.size === 0) return;
-    const marks = [...this.unmarked].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const marks = [...this.unmarked];
     await preparedQuery(
       this.dataSource,
       'mailbox.mark-announced',
-      // The rows are locked in account order first, as a delivery batch locks its accounts: an
-      // update in join order could hold one account's row while waiting for another's that a
-      // batch holds while it waits for the first (docs/guarantees.md, lock order).
+      // The rows are locked in account order first (whatever the order of the arrays), as a
+      // delivery batch locks its accounts: an update in join order could hold one account's row
+      // while waiting for another's that a batch holds while it waits for the first
+      // (docs/guarantees.md, lock order).
       `WITH locked AS (
          SELECT account_id FROM mailbox.account_state
           WHERE account_id = ANY($1::uuid[])

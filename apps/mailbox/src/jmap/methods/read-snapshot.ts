@@ -42,7 +42,7 @@ interface PgSimpleClient {
 /**
  * A REPEATABLE READ transaction begun in one statement: `dataSource.transaction('REPEATABLE READ')`
  * sends START TRANSACTION and then SET TRANSACTION ISOLATION LEVEL, a round trip more on every read.
- * With `statesOf`, the account's states are read in the same round trip as the BEGIN (two
+ * With `statesOfAccount`, that account's states are read in the same round trip as the BEGIN (two
  * statements in one simple query; the snapshot is that of the SELECT) and handed to `work`.
  * Rolled back when `work` fails, as that does; the connection goes back to the pool either way.
  */
