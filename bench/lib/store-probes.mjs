@@ -102,7 +102,7 @@ function probes(ctx, accountId, { catchUp, page }) {
   return [
     {
       name: 'delivery: known deliveries and roles',
-      source: 'store-delivery.usecase.ts KNOWN_DELIVERIES_AND_ROLES',
+      source: 'the reads of mailbox.lock_for_delivery (migration AddLockForDelivery1796900000000), after its lock',
       sql: `SELECT ARRAY(SELECT delivery_id FROM mailbox.emails
                 WHERE account_id = $1 AND delivery_id = ANY($2::text[])) AS known,
               (SELECT json_object_agg(role, id) FROM mailbox.mailboxes WHERE account_id = $1 AND role IS NOT NULL) AS roles`,
@@ -110,7 +110,7 @@ function probes(ctx, accountId, { catchUp, page }) {
     },
     {
       name: 'delivery: lock the account',
-      source: 'account-write.ts LOCK_ACCOUNT',
+      source: 'the lock of mailbox.lock_for_delivery (account-write.ts LOCK_ACCOUNT for other writers)',
       sql: `SELECT modseq, email_modseq FROM mailbox.account_state WHERE account_id = $1 FOR UPDATE`,
       params: [accountId],
       write: true,

@@ -36,7 +36,8 @@ export function statesOf(row: StateRow | undefined): AccountStates | undefined {
   };
 }
 
-type LockedRow = StateRow & Pick<Selectable<AccountStateTable>, 'published_modseq'>;
+/** The account's state row as a statement that took its lock read it. */
+export type LockedRow = StateRow & Pick<Selectable<AccountStateTable>, 'published_modseq'>;
 
 const LOCK_ACCOUNT = new PreparedStatement<{ accountId: string }, LockedRow>(
   'mailbox.lock-account',
@@ -115,6 +116,14 @@ export class AccountWrite {
       rows = await LOCK_ACCOUNT.run(manager, { accountId });
     }
     return new AccountWrite(manager, accountId, statesOf(rows[0])!, Number(rows[0]!.published_modseq));
+  }
+
+  /**
+   * The write of an account whose lock this transaction took with a statement of its own (one that
+   * also read something else under it, as a delivery's first statement does), from the row it read.
+   */
+  static locked(manager: EntityManager, accountId: string, row: LockedRow): AccountWrite {
+    return new AccountWrite(manager, accountId, statesOf(row)!, Number(row.published_modseq));
   }
 
   /** The modseq this transaction's changes carry. */

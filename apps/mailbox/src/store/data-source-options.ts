@@ -12,6 +12,7 @@ import { AccountStateHotUpdates1796600000000 } from './migrations/1796600000000-
 import { AddEmailMailboxesThread1796600500000 } from './migrations/1796600500000-add-email-mailboxes-thread.js';
 import { AddEmailMailboxesSortKeys1796700000000 } from './migrations/1796700000000-add-email-mailboxes-sort-keys.js';
 import { AddMailboxCounts1796800000000 } from './migrations/1796800000000-add-mailbox-counts.js';
+import { AddLockForDelivery1796900000000 } from './migrations/1796900000000-add-lock-for-delivery.js';
 
 export const MAILBOX_SCHEMA = 'mailbox';
 
@@ -30,6 +31,7 @@ export const mailboxMigrations = [
   AddEmailMailboxesThread1796600500000,
   AddEmailMailboxesSortKeys1796700000000,
   AddMailboxCounts1796800000000,
+  AddLockForDelivery1796900000000,
 ];
 
 export function mailboxDataSourceOptions(databaseUrl: string): DataSourceOptions {

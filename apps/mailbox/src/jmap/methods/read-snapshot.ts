@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DataSource, EntityManager } from 'typeorm';
 import { STATE_COLUMNS, type StateRow, statesOf } from '../../changes/account-write.js';
 import { type AccountStates, INITIAL_STATES } from '../../changes/change-log.js';
+import { ACCOUNT_ID, transactionBegunWith } from '../../store/begun-transaction.js';
 
 /**
  * One read-only transaction that the methods of a request share (see inOneSnapshot): its manager, the
@@ -32,50 +33,30 @@ export function readSnapshot<T>(
   return readShared(snapshot, work);
 }
 
-/** An account id as the store keys accounts: the only value ever written into a statement's text. */
-const ACCOUNT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-interface PgSimpleClient {
-  query(text: string): Promise<Array<{ rows: StateRow[] }>>;
-}
-
 /**
  * A REPEATABLE READ transaction begun in one statement: `dataSource.transaction('REPEATABLE READ')`
  * sends START TRANSACTION and then SET TRANSACTION ISOLATION LEVEL, a round trip more on every read.
- * With `statesOfAccount`, that account's states are read in the same round trip as the BEGIN (two
- * statements in one simple query; the snapshot is that of the SELECT) and handed to `work`.
- * Rolled back when `work` fails, as that does; the connection goes back to the pool either way.
+ * With `statesOfAccount`, that account's states are read in the same round trip as the BEGIN (the
+ * snapshot is that of the SELECT) and handed to `work`; an id that is not an account id is not
+ * written into a statement, and its states are then read as any method reads them.
  */
 async function repeatableRead<T>(
   dataSource: DataSource,
   work: (manager: EntityManager, states?: AccountStates) => Promise<T>,
   statesOfAccount?: string,
 ): Promise<T> {
-  const runner = dataSource.createQueryRunner();
-  try {
-    let states: AccountStates | undefined;
-    if (statesOfAccount !== undefined && ACCOUNT_ID.test(statesOfAccount)) {
-      const client = (await runner.connect()) as PgSimpleClient;
-      const [, read] = await client.query(
-        `START TRANSACTION ISOLATION LEVEL REPEATABLE READ;
-         SELECT ${STATE_COLUMNS} FROM mailbox.account_state WHERE account_id = '${statesOfAccount}'`,
-      );
-      states = statesOf(read?.rows[0]) ?? INITIAL_STATES;
-    } else {
-      await runner.query('START TRANSACTION ISOLATION LEVEL REPEATABLE READ');
-    }
-    let result: T;
-    try {
-      result = await work(runner.manager, states);
-      await runner.query('COMMIT');
-    } catch (error) {
-      await runner.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    }
-    return result;
-  } finally {
-    await runner.release();
-  }
+  const first =
+    statesOfAccount !== undefined && ACCOUNT_ID.test(statesOfAccount)
+      ? {
+          inline: `SELECT ${STATE_COLUMNS} FROM mailbox.account_state WHERE account_id = '${statesOfAccount}'`,
+        }
+      : undefined;
+  return transactionBegunWith<T, StateRow>(
+    dataSource,
+    'START TRANSACTION ISOLATION LEVEL REPEATABLE READ',
+    first,
+    (manager, rows) => work(manager, rows === undefined ? undefined : (statesOf(rows[0]) ?? INITIAL_STATES)),
+  );
 }
 
 async function readShared<T>(

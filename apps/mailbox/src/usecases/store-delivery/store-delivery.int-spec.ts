@@ -125,6 +125,31 @@ describe(StoreDeliveryUseCase.name, () => {
     expect(mailboxes.map((row: { role: string }) => row.role).sort()).toEqual(DEFAULT_MAILBOX_ROLES);
   });
 
+  it('stores deliveries whose ids could end a literal as any other, once, with the accounts of a batch each locked', async () => {
+    const quoting = randomUUID();
+    const plain = randomUUID();
+    // Such an id is never written into a statement: its lock takes a round trip of its own.
+    const hostile = {
+      ...mailArrivedEvent(quoting, rawMessage({ subject: 'quoted id' })),
+      deliveryId: "x'); DELETE FROM mailbox.emails; --",
+    };
+    const other = mailArrivedEvent(plain, rawMessage({ subject: 'plain id' }));
+
+    const batch = await useCase.execute([hostile, other]);
+    const again = await useCase.execute([{ ...hostile, eventId: randomUUID() }]);
+
+    expect(batch.changes.map((change) => change.accountId).sort()).toEqual([quoting, plain].sort());
+    expect(again).toEqual({ changes: [], published: [] });
+    expect(await emailCount(quoting)).toBe(1);
+    expect(await emailCount(plain)).toBe(1);
+    const { rows } = await harness.db.query<{ delivery_id: string }>(
+      'SELECT delivery_id FROM mailbox.emails WHERE account_id = $1',
+      [quoting],
+    );
+    expect(rows.map((row) => row.delivery_id)).toEqual([hostile.deliveryId]);
+    expect(await accountState(quoting)).toEqual({ modseq: 1, deliveryModseq: 1 });
+  });
+
   it("writes every message's blob, alone (with its email) or in a batch, and the same bytes once", async () => {
     const accountId = randomUUID();
     const raws = ['alone', 'batch one', 'batch two'].map((subject) => rawMessage({ subject }));

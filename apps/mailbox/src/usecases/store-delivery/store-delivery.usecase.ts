@@ -5,11 +5,17 @@ import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { LOGGER } from '@pushmail/platform';
 import { BlobStore, type StoredBlob } from '../../blobs/blob-store.service.js';
-import { AccountWrite } from '../../changes/account-write.js';
+import { AccountWrite, type LockedRow } from '../../changes/account-write.js';
 import type { AccountStates } from '../../changes/change-log.js';
 import { newEmail } from '../../emails/email.js';
 import { insertEmail } from '../../emails/email-store.js';
 import { ensureDefaultMailboxes } from '../../mailboxes/default-mailboxes.js';
+import {
+  ACCOUNT_ID,
+  type FirstStatement,
+  plainTextArray,
+  transactionBegunWith,
+} from '../../store/begun-transaction.js';
 import { type MailboxRole, PreparedStatement } from '../../store/query-builder.js';
 import { MailboxMetrics } from '../../metrics/mailbox-metrics.js';
 import { parseMessage, type ParsedMessage } from '../../mime/parse-message.js';
@@ -18,30 +24,42 @@ import { type StoredBody, storedBody } from '../../mime/email-body.js';
 import { replyIfOnVacation } from '../../vacation/vacation-store.js';
 import { type ChangeOrigin, MailboxChangesPublisher } from '../../publishing/mailbox-changes.publisher.js';
 
-interface KnownRow {
+/** A delivery's first statement: the account's lock, and what the batch needs read under it. */
+type LockedForDelivery = LockedRow & {
   known: string[];
   roles: Record<string, string> | null;
   vacation_enabled: boolean;
-}
+};
 
 /**
- * Which of the deliveries are stored already, the account's mailboxes by role, and whether its
- * VacationResponse is enabled: one statement. Most accounts are not on vacation, and for them no
- * message needs the vacation read of its own.
+ * Locks the account (creating its state row on its first change) and reads, under the lock, which
+ * of the deliveries are stored already, the account's mailboxes by role and whether its
+ * VacationResponse is enabled: one round trip (a function, so that the reads see what the lock's
+ * previous holder committed). Most accounts are not on vacation, and for them no message needs the
+ * vacation read of its own.
  */
-const KNOWN_DELIVERIES_AND_ROLES = new PreparedStatement<
+const LOCK_FOR_DELIVERY = new PreparedStatement<
   { accountId: string; deliveryIds: string[] },
-  KnownRow
+  LockedForDelivery
 >(
-  'mailbox.known-deliveries-and-roles',
+  'mailbox.lock-for-delivery',
   (slot) =>
-    sql<KnownRow>`SELECT ARRAY(SELECT delivery_id FROM mailbox.emails
-                    WHERE account_id = ${slot('accountId')} AND delivery_id = ANY(${slot('deliveryIds')}::text[])) AS known,
-             (SELECT json_object_agg(role, id) FROM mailbox.mailboxes
-               WHERE account_id = ${slot('accountId')} AND role IS NOT NULL) AS roles,
-             EXISTS (SELECT 1 FROM mailbox.vacation_responses
-                      WHERE account_id = ${slot('accountId')} AND is_enabled) AS vacation_enabled`,
+    sql<LockedForDelivery>`SELECT * FROM mailbox.lock_for_delivery(${slot('accountId')}::uuid, ${slot('deliveryIds')}::text[])`,
 );
+
+/**
+ * LOCK_FOR_DELIVERY as a transaction's first statement: written out, so that it goes with the
+ * BEGIN, when the account id and every delivery id can be.
+ */
+function lockForDelivery(accountId: string, deliveryIds: string[]): FirstStatement<LockedForDelivery> {
+  const ids = plainTextArray(deliveryIds);
+  if (ACCOUNT_ID.test(accountId) && ids !== undefined)
+    return { inline: `SELECT * FROM mailbox.lock_for_delivery('${accountId}'::uuid, ${ids})` };
+  return {
+    inline: undefined,
+    run: (manager) => LOCK_FOR_DELIVERY.run(manager, { accountId, deliveryIds }),
+  };
+}
 
 interface PreparedDelivery {
   accountId: string;
@@ -109,43 +127,58 @@ export class StoreDeliveryUseCase {
     const accountIds = [...byAccount.keys()].sort();
 
     const storeStarted = performance.now();
-    const changes = await this.dataSource.transaction(async (manager) => {
-      // First every account's lock and its new deliveries, then the raw messages of all of them in
-      // one statement, then each account's emails and changes.
-      const pending: Array<{
-        write: AccountWrite;
-        fresh: PreparedDelivery[];
-        mailboxes: Map<MailboxRole, string>;
-        vacationEnabled: boolean;
-      }> = [];
-      for (const accountId of accountIds) {
-        const write = await AccountWrite.open(manager, accountId);
-        const known = await this.freshDeliveries(write, byAccount.get(accountId)!);
-        if (known.fresh.length > 0) pending.push({ write, ...known });
-      }
-      const deliveriesToStore = pending.flatMap(({ fresh }) => fresh);
-      // A batch of one message (every batch, at the rates a push waits on) writes its blob in the
-      // email's own statement; a larger one writes all its blobs in one statement first.
-      const alone = deliveriesToStore.length === 1 ? deliveriesToStore[0] : undefined;
-      const blobs = alone
-        ? [BlobStore.describe(alone.raw, MESSAGE_TYPE)]
-        : await this.blobs.putMany(
-            deliveriesToStore.map((delivery) => ({
-              accountId: delivery.accountId,
-              data: delivery.raw,
-              type: MESSAGE_TYPE,
-            })),
-            manager,
-          );
-      const blobOf = new Map(deliveriesToStore.map((delivery, index) => [delivery, blobs[index]!]));
+    // The first account's lock goes with the transaction's BEGIN; every other account's is one
+    // statement too. A batch is one account's delivery at the rates a push waits on.
+    const idsOf = (accountId: string) => byAccount.get(accountId)!.map((delivery) => delivery.deliveryId);
+    const [firstAccount] = accountIds;
+    const begun = firstAccount === undefined ? undefined : lockForDelivery(firstAccount, idsOf(firstAccount));
+    const changes = await transactionBegunWith(
+      this.dataSource,
+      'START TRANSACTION',
+      begun,
+      async (manager, firstRows) => {
+        // First every account's lock and its new deliveries, then the raw messages of all of them in
+        // one statement, then each account's emails and changes.
+        const pending: Array<{
+          write: AccountWrite;
+          fresh: PreparedDelivery[];
+          mailboxes: Map<MailboxRole, string>;
+          vacationEnabled: boolean;
+        }> = [];
+        for (const accountId of accountIds) {
+          const [row] =
+            accountId === firstAccount && firstRows !== undefined
+              ? firstRows
+              : await LOCK_FOR_DELIVERY.run(manager, { accountId, deliveryIds: idsOf(accountId) });
+          if (row === undefined) throw new Error(`account ${accountId}: its lock read no state row`);
+          const write = AccountWrite.locked(manager, accountId, row);
+          const known = this.freshDeliveries(row, byAccount.get(accountId)!);
+          if (known.fresh.length > 0) pending.push({ write, ...known });
+        }
+        const deliveriesToStore = pending.flatMap(({ fresh }) => fresh);
+        // A batch of one message (every batch, at the rates a push waits on) writes its blob in the
+        // email's own statement; a larger one writes all its blobs in one statement first.
+        const alone = deliveriesToStore.length === 1 ? deliveriesToStore[0] : undefined;
+        const blobs = alone
+          ? [BlobStore.describe(alone.raw, MESSAGE_TYPE)]
+          : await this.blobs.putMany(
+              deliveriesToStore.map((delivery) => ({
+                accountId: delivery.accountId,
+                data: delivery.raw,
+                type: MESSAGE_TYPE,
+              })),
+              manager,
+            );
+        const blobOf = new Map(deliveriesToStore.map((delivery, index) => [delivery, blobs[index]!]));
 
-      const changed: AccountDeliveryChange[] = [];
-      for (const { write, fresh, mailboxes, vacationEnabled } of pending) {
-        const change = await this.storeForAccount(write, fresh, mailboxes, vacationEnabled, blobOf, alone);
-        if (change) changed.push(change);
-      }
-      return changed;
-    });
+        const changed: AccountDeliveryChange[] = [];
+        for (const { write, fresh, mailboxes, vacationEnabled } of pending) {
+          const change = await this.storeForAccount(write, fresh, mailboxes, vacationEnabled, blobOf, alone);
+          if (change) changed.push(change);
+        }
+        return changed;
+      },
+    );
     this.metrics.storeSeconds.observe((performance.now() - storeStarted) / 1000);
 
     const stored = changes.reduce((total, change) => total + change.createdEmailIds.length, 0);
@@ -196,25 +229,20 @@ export class StoreDeliveryUseCase {
 
   /**
    * The deliveries not stored before (the same event may come again), each once, and the account's
-   * mailboxes by role, and whether it is on vacation: one statement, read under the account's lock
-   * (which a VacationResponse change also takes).
+   * mailboxes by role, and whether it is on vacation, from what the account's lock read.
    */
-  private async freshDeliveries(
-    write: AccountWrite,
+  private freshDeliveries(
+    row: LockedForDelivery,
     deliveries: PreparedDelivery[],
-  ): Promise<{ fresh: PreparedDelivery[]; mailboxes: Map<MailboxRole, string>; vacationEnabled: boolean }> {
-    const [row] = await KNOWN_DELIVERIES_AND_ROLES.run(write.manager, {
-      accountId: write.accountId,
-      deliveryIds: deliveries.map((delivery) => delivery.deliveryId),
-    });
-    const seen = new Set(row?.known ?? []);
+  ): { fresh: PreparedDelivery[]; mailboxes: Map<MailboxRole, string>; vacationEnabled: boolean } {
+    const seen = new Set(row.known ?? []);
     const fresh = deliveries.filter((delivery) => {
       if (seen.has(delivery.deliveryId)) return false;
       seen.add(delivery.deliveryId);
       return true;
     });
-    const mailboxes = new Map(Object.entries(row?.roles ?? {}) as Array<[MailboxRole, string]>);
-    return { fresh, mailboxes, vacationEnabled: row?.vacation_enabled === true };
+    const mailboxes = new Map(Object.entries(row.roles ?? {}) as Array<[MailboxRole, string]>);
+    return { fresh, mailboxes, vacationEnabled: row.vacation_enabled === true };
   }
 
   private async storeForAccount(
