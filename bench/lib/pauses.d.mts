@@ -56,6 +56,7 @@ export interface LateDeliveries {
   inWorkerStall: number;
   lateByWorker: Record<number, number>;
   messagesWithLate: number;
+  lateBySecond: Record<number, number>;
 }
 export type ProcessPauses = { gc: GcSummary | HistogramGc; eventLoop: EventLoopDelay } | null | undefined;
 
@@ -69,7 +70,12 @@ export function servicePauses(
 ): { gc: HistogramGc; eventLoop: EventLoopDelay };
 export function lateDeliveries(
   deliveries: readonly Delivery[],
-  options?: { thresholdMs?: number; stallsByWorker?: Array<Array<[number, number]>>; slackMs?: number },
+  options?: {
+    thresholdMs?: number;
+    stallsByWorker?: Array<Array<[number, number]>>;
+    slackMs?: number;
+    fromMs?: number;
+  },
 ): LateDeliveries;
 export function pauseLine(pauses: Record<string, ProcessPauses>): string;
 export function combineProbes(probes: ReadonlyArray<ProbeResult | null>): CombinedProbes | null;

@@ -182,9 +182,14 @@ export function servicePauses(before, after) {
  * - `allLate`: every worker that had a device of the account got it late: the wait was in the
  *   services, the broker or the machine as a whole;
  * - `inWorkerStall`: late deliveries received during or within `slackMs` after a recorded stall
- *   of their own worker (`stallsByWorker[worker]`: [[startMs, ms], ...]).
+ *   of their own worker (`stallsByWorker[worker]`: [[startMs, ms], ...]);
+ * - `lateBySecond`: when they were published, by whole seconds from `fromMs` (the window's start),
+ *   so bursts show.
  */
-export function lateDeliveries(deliveries, { thresholdMs = 100, stallsByWorker = [], slackMs = 10 } = {}) {
+export function lateDeliveries(
+  deliveries,
+  { thresholdMs = 100, stallsByWorker = [], slackMs = 10, fromMs = 0 } = {},
+) {
   const firstByMessageWorker = new Map();
   for (const delivery of deliveries) {
     const key = delivery.message;
@@ -202,6 +207,7 @@ export function lateDeliveries(deliveries, { thresholdMs = 100, stallsByWorker =
     inWorkerStall: 0,
     lateByWorker: {},
     messagesWithLate: 0,
+    lateBySecond: {},
   };
   const messagesWithLate = new Set();
   for (const delivery of deliveries) {
@@ -210,6 +216,8 @@ export function lateDeliveries(deliveries, { thresholdMs = 100, stallsByWorker =
     result.late += 1;
     messagesWithLate.add(delivery.message);
     result.lateByWorker[delivery.worker] = (result.lateByWorker[delivery.worker] ?? 0) + 1;
+    const second = Math.floor((delivery.publishedAt - fromMs) / 1000);
+    result.lateBySecond[second] = (result.lateBySecond[second] ?? 0) + 1;
     const others = [...firstByMessageWorker.get(delivery.message)].filter(
       ([worker]) => worker !== delivery.worker,
     );

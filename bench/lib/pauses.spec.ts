@@ -87,7 +87,11 @@ describe('lateDeliveries', () => {
       // Message 2: on time.
       { message: 2, publishedAt: 3000, at: 3050, worker: 0 },
     ];
-    const result = lateDeliveries(deliveries, { thresholdMs: 100, stallsByWorker: [[], [[1010, 135]]] });
+    const result = lateDeliveries(deliveries, {
+      thresholdMs: 100,
+      stallsByWorker: [[], [[1010, 135]]],
+      fromMs: 500,
+    });
     expect(result).toEqual({
       thresholdMs: 100,
       deliveries: 5,
@@ -97,6 +101,7 @@ describe('lateDeliveries', () => {
       inWorkerStall: 1,
       lateByWorker: { 0: 1, 1: 2 },
       messagesWithLate: 2,
+      lateBySecond: { 0: 1, 1: 2 },
     });
   });
 });

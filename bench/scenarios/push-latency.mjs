@@ -191,6 +191,7 @@ export async function runPushLatency({
           lateToDevice: lateDeliveries(deliveries, {
             thresholdMs: 100,
             stallsByWorker: pauseRecord?.['bench (socket clients)']?.workers.map((worker) => worker.stalls),
+            fromMs: started,
           }),
           note: 'change published = CreateTime of the mailbox.changed record (mailbox stored the message and published); millisecond resolution',
         }
