@@ -36,7 +36,12 @@ export default defineConfig({
         ...shared,
         test: {
           name: 'unit',
-          include: ['apps/*/src/**/*.spec.ts', 'libs/*/src/**/*.spec.ts', 'tools/**/*.spec.ts'],
+          include: [
+            'apps/*/src/**/*.spec.ts',
+            'libs/*/src/**/*.spec.ts',
+            'tools/**/*.spec.ts',
+            'bench/**/*.spec.ts',
+          ],
           environment: 'node',
         },
       },

@@ -24,6 +24,7 @@ import {
   ProcessSampler,
   snapshotAllCpu,
 } from './lib/procstat.mjs';
+import { pauseLine, pauseRecorder } from './lib/pauses.mjs';
 import { Progress } from './lib/progress.mjs';
 import { measuredServices } from './lib/services.mjs';
 import { startStageTracer } from './lib/stage-tracer.mjs';
@@ -48,6 +49,8 @@ const resultsDir = join(repoRoot, 'bench/results');
 const profileDir = join(resultsDir, 'profiles');
 const logDir = join(resultsDir, 'logs');
 const DOMAIN = 'bench.example';
+/** The platform's port of each service whose key in `platform.ports` is not its name. */
+const PORT_OF = { 'device-registry': 'registry', 'push-delivery': 'push' };
 /** Known once the test kit is built (see main). */
 let MEASURED_SERVICES;
 /** The server side of pushmail: what a message costs it, load generator and socket clients left out. */
@@ -152,8 +155,14 @@ async function main() {
     // A few bench accounts send it all; the hourly cap per account is for abuse.
     serviceEnv.mailbox = { SUBMISSION_MAX_PER_HOUR: '1000000' };
   }
-  const env = options.profile
-    ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${profileDir}`.trim() }
+  const serviceNodeOptions = [
+    options.profile ? `--cpu-prof --cpu-prof-dir=${profileDir}` : '',
+    options.serviceNodeOptions,
+  ]
+    .filter(Boolean)
+    .join(' ');
+  const env = serviceNodeOptions
+    ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${serviceNodeOptions}`.trim() }
     : {};
   // Read when the density run restarts push-delivery with an inspector, to force a GC before
   // reading memory.
@@ -207,6 +216,25 @@ async function main() {
   };
   const refreshPgPids = async () => Object.assign(pgPids, await postgresPids(db));
   const sampler = () => new ProcessSampler(targets);
+  /** GC and event-loop pauses of the services (their /metrics) and of the bench's own processes. */
+  const pauses = () =>
+    pauseRecorder({
+      services: Object.fromEntries(
+        MEASURED_SERVICES.map((service) => [
+          service,
+          `http://${platform.host}:${platform.ports[PORT_OF[service] ?? service]}`,
+        ]),
+      ),
+      pool: () => activePool,
+    });
+  const logPauses = (run) => {
+    if (run.pauses) log(pauseLine(run.pauses));
+    const late = run.stages?.lateToDevice;
+    if (late)
+      log(
+        `deliveries > ${late.thresholdMs} ms after publish: ${late.late} of ${late.deliveries} (one worker late: ${late.workerLocal}, all late: ${late.allLate}, in a worker stall: ${late.inWorkerStall})`,
+      );
+  };
   const ourPids = () =>
     new Set([
       process.pid,
@@ -367,6 +395,10 @@ async function main() {
         label,
         seqStart: take(Math.ceil(rate * options.duration) + 1),
         sampler: sampler(),
+        pauses: pauses(),
+      }).then((result) => {
+        logPauses(result);
+        return result;
       });
     };
     const runs = [];
@@ -651,8 +683,10 @@ async function main() {
           inspectorUrl: () => easInspectorUrl,
           sampler: sampler(),
           statements,
+          pauses: pauses(),
         }),
       );
+      logPauses(runs.at(-1));
       runs.at(-1).cpu_ms_per_message = cpuMsPerMessage(runs.at(-1), SERVER_PROCESSES);
     }
     details.eas = {

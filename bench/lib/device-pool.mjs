@@ -30,16 +30,17 @@ export class DevicePool {
       }),
     );
     const pool = new DevicePool(workers);
-    for (const worker of workers) {
+    workers.forEach((worker, index) => {
       worker.child.on('message', (message) => {
-        if (message.evt === 'events') pool.onEvents?.(message);
+        // The worker's index, so a late delivery can be told apart by the process that received it.
+        if (message.evt === 'events') pool.onEvents?.(message, index);
         else if (message.evt === 'progress')
           worker.progress = { connected: message.connected, failed: message.failed };
         else if (message.evt === 'fetchError' || message.evt === 'error') {
           if (pool.errors.length < 20) pool.errors.push(message.message);
         }
       });
-    }
+    });
     return pool;
   }
 
@@ -127,6 +128,21 @@ export class DevicePool {
       times: replies.flatMap((reply) => reply.times),
       missing: replies.reduce((total, reply) => total + reply.missing, 0),
     };
+  }
+
+  /** Each worker starts watching its own GC and event loop (lib/pauses.mjs). */
+  async startPauses() {
+    await Promise.all(
+      this.workers.map((worker) => this.call(worker, { cmd: 'pauses', action: 'start' }, 'pauses')),
+    );
+  }
+
+  /** What each worker saw since `startPauses()`, in worker order. */
+  async stopPauses() {
+    const replies = await Promise.all(
+      this.workers.map((worker) => this.call(worker, { cmd: 'pauses', action: 'stop' }, 'pauses')),
+    );
+    return replies.map((reply) => reply.pauses);
   }
 
   async openCount() {

@@ -112,6 +112,8 @@ const HELP = `npm run bench -- [flags]
   --database-url URL           use this PostgreSQL server instead of the private one the benchmark starts
                                with the production settings of docs/performance.md (DATABASE_URL likewise)
   --postgres-port P            port of that private server (default: a free one)
+  --service-node-options "…"   added to every service's NODE_OPTIONS (V8 flags such as
+                               --max-semi-space-size=32), not to the bench's own processes
 
  push latency
   --devices D                  devices connected over WebSocket (${FULL.devices}; quick ${QUICK.devices})
@@ -182,6 +184,7 @@ export function parseOptions(argv = process.argv.slice(2)) {
       out: { type: 'string' },
       'database-url': { type: 'string' },
       baseline: { type: 'string' },
+      'service-node-options': { type: 'string' },
       ...Object.fromEntries(numeric.map((name) => [name, { type: 'string' }])),
     },
     strict: true,
@@ -197,6 +200,7 @@ export function parseOptions(argv = process.argv.slice(2)) {
     build: !values['no-build'],
     out: values.out,
     databaseUrl: values['database-url'],
+    serviceNodeOptions: values['service-node-options']?.trim() ?? '',
   };
   for (const name of numeric) {
     const raw = values[name];

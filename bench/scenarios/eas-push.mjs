@@ -40,6 +40,7 @@ export async function runEasPush({
   inspectorUrl,
   sampler,
   statements,
+  pauses,
 }) {
   const baseUrl = platform.activesyncUrl;
   const pid = () => platform.processes.get('activesync').pid;
@@ -187,6 +188,7 @@ export async function runEasPush({
   const mailboxBefore = await mailboxCounts();
   const status = () =>
     `250s ${counters.accepted}  Ping answers ${samples.length}  in flight ${inFlight.size}`;
+  await pauses?.start();
   const { started, elapsedS } = await offerAtRate(
     { counters, inFlight, sendOne, finish, timeoutMs: MESSAGE_TIMEOUT_MS },
     {
@@ -198,6 +200,7 @@ export async function runEasPush({
       label: `eas: push latency, ${rate} msg/s, ${phones.length} parked Pings`,
     },
   ).finally(() => smtp.close());
+  const pauseRecord = await pauses?.stop();
   const usage = sampler?.stop();
   const statementStats = (await statements?.read()) ?? null;
   const mailboxAfter = await mailboxCounts();
@@ -225,6 +228,7 @@ export async function runEasPush({
     errorCount: errors.length,
     commandsRetried: phones.reduce((total, phone) => total + phone.device.retries, 0),
     usage,
+    pauses: pauseRecord ?? null,
     mailboxPerMessage: { requests: perAccepted('requests'), methodCalls: perAccepted('methodCalls') },
     statements: statementStats,
   };

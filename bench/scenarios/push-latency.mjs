@@ -3,6 +3,7 @@
 // the fetching device: SMTP 250 → end of its Email/changes + Email/get that returned the message.
 import { seqOfSubject } from '../lib/messages.mjs';
 import { offerAtRate, sendBenchMessage, takeIdle } from '../lib/paced-mail.mjs';
+import { lateDeliveries } from '../lib/pauses.mjs';
 import { SmtpPool } from '../lib/smtp-pipeline.mjs';
 import { nowMs, sleep, summarize } from '../lib/stats.mjs';
 
@@ -27,6 +28,7 @@ export async function runPushLatency({
   progress,
   label,
   sampler,
+  pauses,
 }) {
   const smtp = await SmtpPool.open(platform.smtp.host, platform.smtp.port, senders);
   const idle = accounts.map((account) => account);
@@ -73,6 +75,7 @@ export async function runPushLatency({
           sentAt: message.sentAt,
           t250: message.t250,
           pushes: message.pushes,
+          pushWorkers: message.pushWorkers,
         });
     }
     if (timedOut) {
@@ -89,7 +92,7 @@ export async function runPushLatency({
     finish(message);
   };
 
-  pool.onEvents = ({ push, fetch }) => {
+  pool.onEvents = ({ push, fetch }, worker) => {
     for (let index = 0; index < push.length; index += 2) {
       const message = inFlight.get(push[index]);
       if (!message) {
@@ -97,6 +100,7 @@ export async function runPushLatency({
         continue;
       }
       message.pushes.push(push[index + 1]);
+      message.pushWorkers.push(worker);
       maybeFinish(message);
     }
     for (let index = 0; index < fetch.length; index += 3) {
@@ -123,6 +127,7 @@ export async function runPushLatency({
       sentAt: nowMs(),
       t250: undefined,
       pushes: [],
+      pushWorkers: [],
       fetchedAt: undefined,
       done: false,
     };
@@ -142,6 +147,7 @@ export async function runPushLatency({
   await pool.setMode('latency');
   const status = () =>
     `250s ${counters.accepted}  pushes ${pushSamples.length}  fetches ${fetchSamples.length}  in flight ${inFlight.size}`;
+  await pauses?.start();
   const { started, elapsedS } = await offerAtRate(
     { counters, inFlight, sendOne, finish, timeoutMs: MESSAGE_TIMEOUT_MS },
     { rate, duration, progress, sampler, label, status },
@@ -149,17 +155,22 @@ export async function runPushLatency({
     pool.onEvents = null;
     await smtp.close();
   });
+  const pauseRecord = await pauses?.stop();
   // Where the time went, for messages whose change the tracer saw published.
   const toPublished = [];
   const toDevice = [];
+  const deliveries = [];
   if (tracer) {
     await sleep(500);
-    for (const message of finished) {
+    finished.forEach((message, index) => {
       const publishedAt = tracer.publishedAfter(message.accountId, message.sentAt);
-      if (publishedAt === undefined || publishedAt > Math.min(...message.pushes) + 1) continue;
+      if (publishedAt === undefined || publishedAt > Math.min(...message.pushes) + 1) return;
       toPublished.push(publishedAt - message.t250);
-      for (const at of message.pushes) toDevice.push(at - publishedAt);
-    }
+      message.pushes.forEach((at, push) => {
+        toDevice.push(at - publishedAt);
+        deliveries.push({ message: index, publishedAt, at, worker: message.pushWorkers[push] });
+      });
+    });
   }
   const usage = sampler?.stop();
   progress.done(`sent ${counters.sent}, pushes ${pushSamples.length}, fetches ${fetchSamples.length}`);
@@ -176,10 +187,17 @@ export async function runPushLatency({
       ? {
           smtp250ToChangePublishedMs: summarize(toPublished),
           changePublishedToDeviceMs: summarize(toDevice),
+          // Deliveries over 100 ms after the change was published: in one worker or everywhere.
+          lateToDevice: lateDeliveries(deliveries, {
+            thresholdMs: 100,
+            stallsByWorker: pauseRecord?.['bench (socket clients)']?.workers.map((worker) => worker.stalls),
+            fromMs: started,
+          }),
           note: 'change published = CreateTime of the mailbox.changed record (mailbox stored the message and published); millisecond resolution',
         }
       : null,
     counters: { ...counters, accountsStillResting: resting.size },
     usage,
+    pauses: pauseRecord ?? null,
   };
 }

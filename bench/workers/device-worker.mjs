@@ -4,9 +4,11 @@
 //   mode     → 'latency' reports each new StateChange and, for fetching devices, the Email/get end
 //              'fanout'  records the first StateChange of every socket after 'arm'
 //              'none'    ignores pushes
+//   pauses   → 'start' watches this process's GC and event loop, 'stop' answers what it saw
 //   close    → closes every socket and exits
 // The sockets are the platform's one device client (libs/jmap), which the benchmark builds first.
 import { DeviceClient } from '@pushmail/jmap';
+import { startPauseProbe } from '../lib/pauses.mjs';
 import { nowMs, sleep } from '../lib/stats.mjs';
 
 const sockets = [];
@@ -15,6 +17,7 @@ let armed = false;
 let pushEvents = [];
 let fetchEvents = [];
 let flushTimer = null;
+let pauseProbe = null;
 
 const send = (message) => process.send?.(message);
 
@@ -44,6 +47,15 @@ async function handle(message) {
         else times.push(socket.firstPushAt);
       }
       return send({ evt: 'collected', id: message.id, times, missing });
+    }
+    case 'pauses': {
+      if (message.action === 'start') {
+        pauseProbe = startPauseProbe();
+        return send({ evt: 'pauses', id: message.id, pauses: null });
+      }
+      const pauses = pauseProbe?.stop() ?? null;
+      pauseProbe = null;
+      return send({ evt: 'pauses', id: message.id, pauses });
     }
     case 'count':
       return send({ evt: 'count', id: message.id, open: sockets.filter((socket) => socket.open).length });
