@@ -23,7 +23,7 @@ import { ClientMessageHandler } from './client-message.handler.js';
 import { closeRecord, protocolErrorCode } from './close-record.js';
 import { ConnectionRegistry } from './connection-registry.js';
 import { CloseCode, DeviceConnection } from './device-connection.js';
-import { heartbeat } from './heartbeat.js';
+import { heartbeat, HeartbeatTurns } from './heartbeat.js';
 
 export const JMAP_SUBPROTOCOL = 'jmap';
 
@@ -72,7 +72,8 @@ export class JmapSocketGateway implements OnApplicationBootstrap, OnModuleDestro
   onApplicationBootstrap(): void {
     this.server = this.adapterHost.httpAdapter.getHttpServer() as Server;
     this.server.on('upgrade', this.onUpgrade);
-    this.heartbeatTimer = setInterval(() => this.pingAll(), this.config.WS_PING_INTERVAL_MS);
+    const turns = new HeartbeatTurns(this.registry, this.config.WS_PING_INTERVAL_MS);
+    this.heartbeatTimer = setInterval(() => this.pingTurn(turns.next()), turns.turnMs);
     this.heartbeatTimer.unref();
   }
 
@@ -264,12 +265,13 @@ export class JmapSocketGateway implements OnApplicationBootstrap, OnModuleDestro
     });
   }
 
-  private pingAll(): void {
-    for (const connection of this.registry.all()) {
+  private pingTurn(connections: readonly DeviceConnection[]): void {
+    if (connections.length === 0) return;
+    for (const connection of connections) {
       if (connection.alive && connection.isOpen)
         this.trail.record(connection.accountId, { deviceId: connection.device.deviceId, kind: 'ping' });
     }
-    const { terminated } = heartbeat(this.registry);
+    const { terminated } = heartbeat(this.registry, connections);
     if (terminated > 0) this.log.debug({ terminated }, 'cut sockets that missed a ping');
   }
 }
