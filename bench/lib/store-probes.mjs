@@ -102,7 +102,8 @@ function probes(ctx, accountId, { catchUp, page }) {
   return [
     {
       name: 'delivery: known deliveries and roles',
-      source: 'the reads of mailbox.lock_for_delivery (migration AddLockForDelivery1796900000000), after its lock',
+      source:
+        'the reads of mailbox.lock_for_delivery (migration AddLockForDelivery1796900000000), after its lock',
       sql: `SELECT ARRAY(SELECT delivery_id FROM mailbox.emails
                 WHERE account_id = $1 AND delivery_id = ANY($2::text[])) AS known,
               (SELECT json_object_agg(role, id) FROM mailbox.mailboxes WHERE account_id = $1 AND role IS NOT NULL) AS roles`,
