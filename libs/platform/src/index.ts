@@ -44,4 +44,5 @@ export * from './openapi/api-operation.js';
 export * from './openapi/openapi-document.js';
 export * from './smtp/smtp-client.js';
 export * from './text/truncate-utf8.js';
+export * from './text/uuid.js';
 export * from './outbox/transactional-outbox.js';

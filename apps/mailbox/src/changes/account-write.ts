@@ -115,7 +115,7 @@ export class AccountWrite {
       );
       rows = await LOCK_ACCOUNT.run(manager, { accountId });
     }
-    return new AccountWrite(manager, accountId, statesOf(rows[0])!, Number(rows[0]!.published_modseq));
+    return AccountWrite.locked(manager, accountId, rows[0]!);
   }
 
   /**

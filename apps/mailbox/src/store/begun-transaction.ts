@@ -1,8 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
 
-/** An account id as the store keys accounts: a value that may be written into a statement's text. */
-export const ACCOUNT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * A text value made only of characters that cannot end a string literal or start a comment
  * (no quote, backslash or whitespace), which may be written into a statement's text in quotes.
@@ -18,7 +15,7 @@ export function plainTextArray(values: readonly string[]): string | undefined {
 
 /**
  * The first statement of a transaction, which goes with its BEGIN in one round trip when its values
- * can be written out (`inline`: only values checked by ACCOUNT_ID or plainTextArray ever are), and
+ * can be written out (`inline`: only values checked by `isUuid` or plainTextArray ever are), and
  * otherwise runs with its values as parameters after a BEGIN of its own.
  */
 export type FirstStatement<R> =

@@ -31,10 +31,10 @@ describe(heartbeat.name, () => {
     registry.add(live);
     registry.add(dead);
 
-    expect(heartbeat(registry)).toEqual({ pinged: 2, terminated: 0 });
+    expect(heartbeat(registry, [...registry.all()])).toEqual({ pinged: 2, terminated: 0 });
     live.alive = true; // its pong arrived
 
-    expect(heartbeat(registry)).toEqual({ pinged: 1, terminated: 1 });
+    expect(heartbeat(registry, [...registry.all()])).toEqual({ pinged: 1, terminated: 1 });
     expect(silent.terminated).toBe(true);
     expect(answering.terminated).toBe(false);
     expect([...registry.all()]).toEqual([live]);

@@ -8,7 +8,7 @@ import type { DeviceConnection } from './device-connection.js';
  */
 export function heartbeat(
   registry: ConnectionRegistry,
-  connections: Iterable<DeviceConnection> = [...registry.all()],
+  connections: Iterable<DeviceConnection>,
 ): { pinged: number; terminated: number } {
   let pinged = 0;
   let terminated = 0;

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { isObject, methodErrorResponse, type Invocation } from '@pushmail/jmap';
+import { isUuid } from '@pushmail/platform';
 import { pushUrlProblem, type EndpointPolicy } from './push-endpoint-url.js';
 import type { PushSubscriptionStore, StoredSubscription } from './push-subscription.store.js';
 
@@ -283,8 +284,4 @@ function pick(object: Record<string, unknown>, properties: readonly string[]): R
   return Object.fromEntries(
     properties.filter((property) => property in object).map((property) => [property, object[property]]),
   );
-}
-
-function isUuid(value: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
 }

@@ -2,7 +2,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DataSource, EntityManager } from 'typeorm';
 import { STATE_COLUMNS, type StateRow, statesOf } from '../../changes/account-write.js';
 import { type AccountStates, INITIAL_STATES } from '../../changes/change-log.js';
-import { ACCOUNT_ID, transactionBegunWith } from '../../store/begun-transaction.js';
+import { isUuid } from '@pushmail/platform';
+import { transactionBegunWith } from '../../store/begun-transaction.js';
 
 /**
  * One read-only transaction that the methods of a request share (see inOneSnapshot): its manager, the
@@ -46,7 +47,7 @@ async function repeatableRead<T>(
   statesOfAccount?: string,
 ): Promise<T> {
   const first =
-    statesOfAccount !== undefined && ACCOUNT_ID.test(statesOfAccount)
+    statesOfAccount !== undefined && isUuid(statesOfAccount)
       ? {
           inline: `SELECT ${STATE_COLUMNS} FROM mailbox.account_state WHERE account_id = '${statesOfAccount}'`,
         }

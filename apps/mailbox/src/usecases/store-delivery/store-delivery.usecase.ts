@@ -3,19 +3,14 @@ import type { MailArrivedV1, MailboxChangedV1 } from '@pushmail/contracts';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import { LOGGER } from '@pushmail/platform';
+import { isUuid, LOGGER } from '@pushmail/platform';
 import { BlobStore, type StoredBlob } from '../../blobs/blob-store.service.js';
 import { AccountWrite, type LockedRow } from '../../changes/account-write.js';
 import type { AccountStates } from '../../changes/change-log.js';
 import { newEmail } from '../../emails/email.js';
 import { insertEmail } from '../../emails/email-store.js';
 import { ensureDefaultMailboxes } from '../../mailboxes/default-mailboxes.js';
-import {
-  ACCOUNT_ID,
-  type FirstStatement,
-  plainTextArray,
-  transactionBegunWith,
-} from '../../store/begun-transaction.js';
+import { type FirstStatement, plainTextArray, transactionBegunWith } from '../../store/begun-transaction.js';
 import { type MailboxRole, PreparedStatement } from '../../store/query-builder.js';
 import { MailboxMetrics } from '../../metrics/mailbox-metrics.js';
 import { parseMessage, type ParsedMessage } from '../../mime/parse-message.js';
@@ -53,7 +48,7 @@ const LOCK_FOR_DELIVERY = new PreparedStatement<
  */
 function lockForDelivery(accountId: string, deliveryIds: string[]): FirstStatement<LockedForDelivery> {
   const ids = plainTextArray(deliveryIds);
-  if (ACCOUNT_ID.test(accountId) && ids !== undefined)
+  if (isUuid(accountId) && ids !== undefined)
     return { inline: `SELECT * FROM mailbox.lock_for_delivery('${accountId}'::uuid, ${ids})` };
   return {
     inline: undefined,
