@@ -98,7 +98,6 @@ describe(StoreDeliveryUseCase.name, () => {
       {
         accountId,
         previousModseq: 0,
-        modseq: 1,
         states: expect.objectContaining({ modseq: 1, emailModseq: 1, deliveryModseq: 1 }),
         publishedModseq: 0,
         createdEmailIds: [expect.stringMatching(/^M[a-z2-7]{20}$/)],

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { MailArrivedV1, MailboxChangedV1 } from '@pushmail/contracts';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { isUuid, LOGGER } from '@pushmail/platform';
 import { BlobStore, type StoredBlob } from '../../blobs/blob-store.service.js';
 import { AccountWrite, type LockedRow } from '../../changes/account-write.js';
@@ -70,10 +70,12 @@ const MESSAGE_TYPE = 'message/rfc822';
 
 export interface AccountDeliveryChange {
   accountId: string;
-  /** The account's state before and after. */
+  /** The account's state before. */
   previousModseq: number;
-  modseq: number;
-  /** The account's states after this change, and its last announced state before it. */
+  /**
+   * The account's states after this change (`states.modseq` is its state), and its last announced
+   * state before it.
+   */
   states: AccountStates;
   publishedModseq: number;
   createdEmailIds: string[];
@@ -131,48 +133,7 @@ export class StoreDeliveryUseCase {
       this.dataSource,
       'START TRANSACTION',
       begun,
-      async (manager, firstRows) => {
-        // First every account's lock and its new deliveries, then the raw messages of all of them in
-        // one statement, then each account's emails and changes.
-        const pending: Array<{
-          write: AccountWrite;
-          fresh: PreparedDelivery[];
-          mailboxes: Map<MailboxRole, string>;
-          vacationEnabled: boolean;
-        }> = [];
-        for (const accountId of accountIds) {
-          const [row] =
-            accountId === firstAccount && firstRows !== undefined
-              ? firstRows
-              : await LOCK_FOR_DELIVERY.run(manager, { accountId, deliveryIds: idsOf(accountId) });
-          if (row === undefined) throw new Error(`account ${accountId}: its lock read no state row`);
-          const write = AccountWrite.locked(manager, accountId, row);
-          const known = this.freshDeliveries(row, byAccount.get(accountId)!);
-          if (known.fresh.length > 0) pending.push({ write, ...known });
-        }
-        const deliveriesToStore = pending.flatMap(({ fresh }) => fresh);
-        // A batch of one message (every batch, at the rates a push waits on) writes its blob in the
-        // email's own statement; a larger one writes all its blobs in one statement first.
-        const alone = deliveriesToStore.length === 1 ? deliveriesToStore[0] : undefined;
-        const blobs = alone
-          ? [BlobStore.describe(alone.raw, MESSAGE_TYPE)]
-          : await this.blobs.putMany(
-              deliveriesToStore.map((delivery) => ({
-                accountId: delivery.accountId,
-                data: delivery.raw,
-                type: MESSAGE_TYPE,
-              })),
-              manager,
-            );
-        const blobOf = new Map(deliveriesToStore.map((delivery, index) => [delivery, blobs[index]!]));
-
-        const changed: AccountDeliveryChange[] = [];
-        for (const { write, fresh, mailboxes, vacationEnabled } of pending) {
-          const change = await this.storeForAccount(write, fresh, mailboxes, vacationEnabled, blobOf, alone);
-          if (change) changed.push(change);
-        }
-        return changed;
-      },
+      (manager, firstRows) => this.storeLocked(manager, accountIds, byAccount, firstRows),
     );
     this.metrics.storeSeconds.observe((performance.now() - storeStarted) / 1000);
 
@@ -199,6 +160,61 @@ export class StoreDeliveryUseCase {
     const published = await this.publisher.publishPending(accountIds, 'delivery', origins);
     this.metrics.deliveryEventsHandled.inc(deliveries.length);
     return { changes, published };
+  }
+
+  /**
+   * The batch's body, inside its transaction: first every account's lock and its new deliveries,
+   * then the raw messages of all of them in one statement, then each account's emails and changes.
+   * The first account's lock was read with the BEGIN (`firstRows`) when it could be written out.
+   */
+  private async storeLocked(
+    manager: EntityManager,
+    accountIds: readonly string[],
+    byAccount: ReadonlyMap<string, PreparedDelivery[]>,
+    firstRows: LockedForDelivery[] | undefined,
+  ): Promise<AccountDeliveryChange[]> {
+    const pending: Array<{
+      write: AccountWrite;
+      fresh: PreparedDelivery[];
+      mailboxes: Map<MailboxRole, string>;
+      vacationEnabled: boolean;
+    }> = [];
+    for (const [index, accountId] of accountIds.entries()) {
+      const deliveries = byAccount.get(accountId)!;
+      const [row] =
+        index === 0 && firstRows !== undefined
+          ? firstRows
+          : await LOCK_FOR_DELIVERY.run(manager, {
+              accountId,
+              deliveryIds: deliveries.map((delivery) => delivery.deliveryId),
+            });
+      if (row === undefined) throw new Error(`account ${accountId}: its lock read no state row`);
+      const write = AccountWrite.locked(manager, accountId, row);
+      const known = this.freshDeliveries(row, deliveries);
+      if (known.fresh.length > 0) pending.push({ write, ...known });
+    }
+    const deliveriesToStore = pending.flatMap(({ fresh }) => fresh);
+    // A batch of one message (every batch, at the rates a push waits on) writes its blob in the
+    // email's own statement; a larger one writes all its blobs in one statement first.
+    const alone = deliveriesToStore.length === 1 ? deliveriesToStore[0] : undefined;
+    const blobs = alone
+      ? [BlobStore.describe(alone.raw, MESSAGE_TYPE)]
+      : await this.blobs.putMany(
+          deliveriesToStore.map((delivery) => ({
+            accountId: delivery.accountId,
+            data: delivery.raw,
+            type: MESSAGE_TYPE,
+          })),
+          manager,
+        );
+    const blobOf = new Map(deliveriesToStore.map((delivery, index) => [delivery, blobs[index]!]));
+
+    const changed: AccountDeliveryChange[] = [];
+    for (const { write, fresh, mailboxes, vacationEnabled } of pending) {
+      const change = await this.storeForAccount(write, fresh, mailboxes, vacationEnabled, blobOf, alone);
+      if (change) changed.push(change);
+    }
+    return changed;
   }
 
   private async prepare(event: MailArrivedV1): Promise<PreparedDelivery> {
@@ -295,7 +311,6 @@ export class StoreDeliveryUseCase {
     return {
       accountId: write.accountId,
       previousModseq: write.before.modseq,
-      modseq: after.modseq,
       states: after,
       publishedModseq: write.publishedBefore,
       createdEmailIds,
