@@ -183,10 +183,14 @@ function probes(ctx, accountId, { catchUp, page }) {
       params: [accountId, ctx.inbox ?? 'none', 0, page],
     },
     {
-      // A count: it reads every email of the mailbox, so it grows with the mailbox by its nature.
+      // A filter of the inbox alone reads its kept total (ADR 0102), not a count of its emails.
       name: 'Email/query: inbox total',
-      source: 'email.methods.ts countVisible (calculateTotal)',
-      sql: `SELECT count(*)::int AS total FROM (${visible}) AS v`,
+      source: 'email.methods.ts compileQuery count (calculateTotal, a filter of one mailbox alone)',
+      sql: `SELECT coalesce((
+              SELECT counts.total_emails
+                FROM mailbox.mailbox_counts AS counts
+                JOIN mailbox.mailboxes AS mailbox ON mailbox.id = counts.mailbox_id
+               WHERE mailbox.account_id = $1 AND counts.mailbox_id = $2), 0)::int AS total`,
       params: [accountId, ctx.inbox ?? 'none'],
     },
     {

@@ -518,6 +518,16 @@ export function compileQuery(args: Record<string, unknown>, accountId: string): 
           WHERE ${where} ORDER BY e.thread_id, ${order.orderBy('e')}`
       : `SELECT ${columns('m.email_id AS id', 'm.received_at')} FROM ${from} WHERE ${where}`;
   }
+  // A filter of one mailbox and nothing else counts what Mailbox/get reports: its totals are kept as
+  // its emails change (ADR 0102), one row read whatever the mailbox holds, where a count of the
+  // results reads every one of them. Its mailbox must be the account's: another's counts as empty.
+  if (filter.inMailbox !== undefined && isMailboxAlone(args['filter'])) {
+    count = `SELECT coalesce((
+        SELECT counts.${collapseThreads ? 'total_threads' : 'total_emails'}
+          FROM mailbox.mailbox_counts AS counts
+          JOIN mailbox.mailboxes AS mailbox ON mailbox.id = counts.mailbox_id
+         WHERE mailbox.account_id = $1 AND counts.mailbox_id = ${filter.inMailbox}), 0)::int AS total`;
+  }
   const next = params.values.length + 2;
   const ranked = `SELECT v.id, (row_number() OVER (ORDER BY ${order.orderBy('v')}) - 1)::int AS idx FROM (${visible}) AS v`;
   let anchor: CompiledQuery['anchor'] = { find: `SELECT idx FROM (${ranked}) AS ranked WHERE id = $${next}` };
@@ -568,6 +578,13 @@ export function compileQuery(args: Record<string, unknown>, accountId: string): 
     page: `SELECT v.id FROM (${visible}) AS v ORDER BY ${order.orderBy('v')} OFFSET $${next} LIMIT $${next + 1}`,
     dependsOnThread: filter.dependsOnThread || order.dependsOnKeywords,
   };
+}
+
+/** A FilterCondition of `inMailbox` alone: its results are every email of that mailbox. */
+function isMailboxAlone(filter: unknown): boolean {
+  if (typeof filter !== 'object' || filter === null) return false;
+  const keys = Object.keys(filter);
+  return keys.length === 1 && keys[0] === 'inMailbox';
 }
 
 /** The ids among `ids` that are results, with their indexes, in order. */

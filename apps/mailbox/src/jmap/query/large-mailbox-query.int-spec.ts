@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MailboxTestApp, startMailboxApp } from '../../testing/mailbox-harness.js';
 import { rowsRead } from '../../testing/plan-rows.js';
 import { expectNumberedWindows } from '../../testing/query-windows.js';
-import { largeAccount } from '../../testing/seeded-account.js';
+import { largeAccount, seedAccount } from '../../testing/seeded-account.js';
 import { compileQuery, EmailMethods } from '../methods/email.methods.js';
 
 /** Large enough that reading the whole mailbox cannot pass for reading a page. */
@@ -126,6 +126,33 @@ describe(EmailMethods.name, () => {
       (query, window) => one('Email/query', { ...argsOf(query), calculateTotal: true, ...window }),
       PAGE,
     );
+  });
+
+  it("counts one mailbox's results from its kept counts, in rows that do not grow with the mailbox", async () => {
+    for (const collapseThreads of [false, true]) {
+      const args = { filter: { inMailbox: inbox }, collapseThreads };
+      const compiled = compileQuery(args, accountId);
+      // Counting the results reads every one (20,000); the kept counts are one row and its mailbox.
+      expect(await rowsRead(harness.db, compiled.count, compiled.params)).toBeLessThanOrEqual(4);
+      const expected = await expectedOf(
+        QUERIES.find((query) => query.collapseThreads === collapseThreads && query.sort === undefined)!,
+      );
+      const answer = await one('Email/query', { ...args, calculateTotal: true, limit: 1 });
+      expect(answer['total']).toBe(expected.length);
+    }
+  });
+
+  it("counts another account's mailbox as empty", async () => {
+    const other = randomUUID();
+    await seedAccount(harness, other, 'elsewhere');
+    for (const collapseThreads of [false, true]) {
+      const answer = await harness.jmapMethod(other, 'Email/query', {
+        filter: { inMailbox: inbox },
+        collapseThreads,
+        calculateTotal: true,
+      });
+      expect(answer).toMatchObject({ ids: [], total: 0 });
+    }
   });
 
   it('answers anchorNotFound for an email that is not a result', async () => {
