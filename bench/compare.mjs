@@ -64,6 +64,9 @@ const METRICS = {
   push_p99_ms: (r) => r.push_latency_ms?.p99,
   fetch_p50_ms: (r) => r.fetch_latency_ms?.p50,
   fetch_p99_ms: (r) => r.fetch_latency_ms?.p99,
+  // How busy the machine was while each side measured: a ratio of latencies means little when
+  // this differs between the sides.
+  latency_machine_busy_percent: (r) => r.machine_busy_percent?.push_latency,
   latency_sent_msgs_per_s: (r) =>
     median((r.details?.pushLatency?.runs ?? []).map((run) => run.achievedRatePerS)),
   latency_server_cpu_ms_per_message: (r) => serverCpuMsPerMessage(r),
@@ -86,6 +89,7 @@ const METRICS = {
   // use most of it) and the gateway's requests and JMAP method calls to mailbox per message.
   eas_push_p50_ms: (r) => r.eas_push_latency_ms?.p50,
   eas_push_p99_ms: (r) => r.eas_push_latency_ms?.p99,
+  eas_machine_busy_percent: (r) => r.machine_busy_percent?.eas,
   eas_cpu_ms_per_message: (r) => r.details?.eas?.cpu_ms_per_message?.total,
   eas_activesync_cpu_ms_per_message: (r) => r.details?.eas?.cpu_ms_per_message?.activesync,
   eas_mailbox_cpu_ms_per_message: (r) => r.details?.eas?.cpu_ms_per_message?.mailbox,

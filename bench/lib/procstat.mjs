@@ -2,6 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
+import { busyPercentBetween, machineTicksOf } from './machine-busy.mjs';
 
 function getconf(name, fallback) {
   try {
@@ -159,6 +160,14 @@ function uptimeTicks() {
   return Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * CLOCK_TICKS;
 }
 
+function machineTicks() {
+  try {
+    return machineTicksOf(readFileSync('/proc/stat', 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Samples named processes while a phase runs: CPU used, time spent waiting for a CPU (run queue),
  * and the highest RSS seen. `targets` maps a name to a function returning its pids, which may
@@ -174,6 +183,7 @@ export class ProcessSampler {
   start() {
     this.startedAt = performance.now();
     this.startedTicks = uptimeTicks();
+    this.machineAtStart = machineTicks();
     this.pids = new Map();
     this.maxRss = new Map();
     this.sample();
@@ -204,7 +214,13 @@ export class ProcessSampler {
         processes: rssNow.get(name)?.count ?? 0,
       };
     }
-    return { seconds: round(seconds, 2), processes: result };
+    // Every process counts here, the benchmark's own clients and whatever else the machine runs:
+    // the targets are stated for a machine under 70 % busy.
+    const machine = {
+      cores: os.availableParallelism(),
+      busyPercent: busyPercentBetween(this.machineAtStart, machineTicks()),
+    };
+    return { seconds: round(seconds, 2), processes: result, machine };
   }
 
   sample() {
