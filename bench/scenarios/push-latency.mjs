@@ -5,7 +5,7 @@ import { seqOfSubject } from '../lib/messages.mjs';
 import { offerAtRate, sendBenchMessage, takeIdle } from '../lib/paced-mail.mjs';
 import { lateDeliveries } from '../lib/pauses.mjs';
 import { SmtpPool } from '../lib/smtp-pipeline.mjs';
-import { nowMs, sleep, summarize } from '../lib/stats.mjs';
+import { nowMs, summarize } from '../lib/stats.mjs';
 
 const MESSAGE_TIMEOUT_MS = 10_000;
 
@@ -161,7 +161,7 @@ export async function runPushLatency({
   const toDevice = [];
   const deliveries = [];
   if (tracer) {
-    await sleep(500);
+    await tracer.caughtUp();
     finished.forEach((message, index) => {
       const publishedAt = tracer.publishedAfter(message.accountId, message.sentAt);
       if (publishedAt === undefined || publishedAt > Math.min(...message.pushes) + 1) return;
