@@ -15,8 +15,10 @@ export function plainTextArray(values: readonly string[]): string | undefined {
 
 /**
  * The first statement of a transaction, which goes with its BEGIN in one round trip when its values
- * can be written out (`inline`: only values checked by `isUuid` or plainTextArray ever are), and
- * otherwise runs with its values as parameters after a BEGIN of its own.
+ * can be written out (`inline`: only values checked by `isUuid` or plainTextArray, and the log's types
+ * and integers checked by inlineChangesSince, ever are), and otherwise runs with its values as
+ * parameters after a BEGIN of its own. An `inline` of several statements gives the rows of each, one
+ * statement's after the other's.
  */
 export type FirstStatement<R> =
   { readonly inline: string } | { readonly inline: undefined; run(manager: EntityManager): Promise<R[]> };
@@ -48,8 +50,8 @@ export async function transactionBegunWith<T, R>(
       let rows: R[] | undefined;
       if (first?.inline !== undefined) {
         const client = (await runner.connect()) as PgSimpleClient;
-        const [, read] = await client.query(`${begin}; ${first.inline}`);
-        rows = (read?.rows ?? []) as R[];
+        const [, ...reads] = await client.query(`${begin}; ${first.inline}`);
+        rows = reads.flatMap((read) => read.rows) as R[];
       } else {
         await runner.query(begin);
         if (first !== undefined) rows = await first.run(runner.manager);
