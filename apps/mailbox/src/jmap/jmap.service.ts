@@ -30,6 +30,7 @@ import { MailboxMethods } from './methods/mailbox.methods.js';
 import { SearchSnippetMethods } from './methods/search-snippet.methods.js';
 import { ThreadMethods } from './methods/thread.methods.js';
 import { inOneSnapshot } from './methods/read-snapshot.js';
+import { firstChangesRead } from './methods/type-methods.js';
 import { VacationResponseMethods } from './methods/vacation-response.methods.js';
 
 /**
@@ -171,9 +172,15 @@ export class JmapService {
         },
       });
     // A device's fetch after a push (Email/changes, then Email/get of what it created): one
-    // transaction for the request rather than one per method (docs/adr/0098).
+    // transaction for the request rather than one per method (docs/adr/0098), whose BEGIN also
+    // reads the states and the first Foo/changes' log rows (docs/adr/0106).
     const result = sharesOneSnapshot(request)
-      ? await inOneSnapshot(this.dataSource, dispatch, accountId)
+      ? await inOneSnapshot(
+          this.dataSource,
+          dispatch,
+          accountId,
+          firstChangesRead(request.methodCalls, accountId),
+        )
       : await dispatch();
     return {
       methodResponses: result.methodResponses,

@@ -2,16 +2,18 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DataSource, EntityManager } from 'typeorm';
 import { STATE_COLUMNS, type StateRow, statesOf } from '../../changes/account-write.js';
 import { type AccountStates, INITIAL_STATES } from '../../changes/change-log.js';
+import { type ChangeLogRow, type ChangesRead, inlineChangesSince } from '../../changes/changes.service.js';
 import { isUuid } from '@pushmail/platform';
 import { transactionBegunWith } from '../../store/begun-transaction.js';
 
 /**
  * One read-only transaction that the methods of a request share (see inOneSnapshot): its manager, the
- * account states read in it, and whether a method failed in it.
+ * account states read in it, the change log read with its BEGIN, and whether a method failed in it.
  */
 interface SharedSnapshot {
   readonly manager: EntityManager;
   readonly states: Map<string, Promise<AccountStates>>;
+  readonly changes: { readonly read: ChangesRead; readonly rows: ChangeLogRow[] } | undefined;
   /**
    * A method threw while reading in it. The statement that failed may have aborted the
    * transaction, so the methods after it read in snapshots of their own, as they would alone.
@@ -34,30 +36,14 @@ export function readSnapshot<T>(
   return readShared(snapshot, work);
 }
 
+const REPEATABLE_READ = 'START TRANSACTION ISOLATION LEVEL REPEATABLE READ';
+
 /**
  * A REPEATABLE READ transaction begun in one statement: `dataSource.transaction('REPEATABLE READ')`
  * sends START TRANSACTION and then SET TRANSACTION ISOLATION LEVEL, a round trip more on every read.
- * With `statesOfAccount`, that account's states are read in the same round trip as the BEGIN (the
- * snapshot is that of the SELECT) and handed to `work`; an id that is not an account id is not
- * written into a statement, and its states are then read as any method reads them.
  */
-async function repeatableRead<T>(
-  dataSource: DataSource,
-  work: (manager: EntityManager, states?: AccountStates) => Promise<T>,
-  statesOfAccount?: string,
-): Promise<T> {
-  const first =
-    statesOfAccount !== undefined && isUuid(statesOfAccount)
-      ? {
-          inline: `SELECT ${STATE_COLUMNS} FROM mailbox.account_state WHERE account_id = '${statesOfAccount}'`,
-        }
-      : undefined;
-  return transactionBegunWith<T, StateRow>(
-    dataSource,
-    'START TRANSACTION ISOLATION LEVEL REPEATABLE READ',
-    first,
-    (manager, rows) => work(manager, rows === undefined ? undefined : (statesOf(rows[0]) ?? INITIAL_STATES)),
-  );
+function repeatableRead<T>(dataSource: DataSource, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+  return transactionBegunWith<T, never>(dataSource, REPEATABLE_READ, undefined, (manager) => work(manager));
 }
 
 async function readShared<T>(
@@ -76,27 +62,48 @@ async function readShared<T>(
  * Runs the methods of a request that only read (a client's Email/changes and Email/get after a
  * push) in one REPEATABLE READ transaction instead of one each: one BEGIN and COMMIT and one read of
  * the account states per request. Every method then answers from the same snapshot, which is what
- * each of them answered from alone had nothing committed between them. With `accountId` (every
- * method of a request is of the caller's account), its states are read with the BEGIN.
+ * each of them answered from alone had nothing committed between them.
+ *
+ * With `accountId` (every method of a request is of the caller's account), its states are read in the
+ * same round trip as the BEGIN (the snapshot is that of this SELECT), and with `changes` (the read of
+ * the request's first Foo/changes, firstChangesRead) the log's rows too, up to those states. An id
+ * that is not an account id is not written into a statement: the methods then read as alone.
  */
 export function inOneSnapshot<T>(
   dataSource: DataSource,
   work: () => Promise<T>,
   accountId?: string,
+  changes?: ChangesRead,
 ): Promise<T> {
-  return repeatableRead(
+  if (accountId === undefined || !isUuid(accountId)) {
+    return repeatableRead(dataSource, (manager) =>
+      shared.run({ manager, states: new Map(), changes: undefined, broken: false }, work),
+    );
+  }
+  const states = `SELECT ${STATE_COLUMNS} FROM mailbox.account_state WHERE account_id = '${accountId}'`;
+  const log = changes === undefined ? undefined : inlineChangesSince(changes);
+  return transactionBegunWith<T, StateRow | ChangeLogRow>(
     dataSource,
-    (manager, states) =>
-      shared.run(
-        {
-          manager,
-          states: new Map(states && accountId !== undefined ? [[accountId, Promise.resolve(states)]] : []),
-          broken: false,
-        },
-        work,
-      ),
-    accountId,
+    REPEATABLE_READ,
+    { inline: log === undefined ? states : `${states}; ${log}` },
+    (manager, rows = []) => {
+      const stateRow = rows.find((row): row is StateRow => !isChangeLogRow(row));
+      const snapshot: SharedSnapshot = {
+        manager,
+        states: new Map([[accountId, Promise.resolve(statesOf(stateRow) ?? INITIAL_STATES)]]),
+        changes:
+          changes !== undefined && log !== undefined
+            ? { read: changes, rows: rows.filter(isChangeLogRow) }
+            : undefined,
+        broken: false,
+      };
+      return shared.run(snapshot, work);
+    },
   );
+}
+
+function isChangeLogRow(row: StateRow | ChangeLogRow): row is ChangeLogRow {
+  return 'object_id' in row;
 }
 
 /**
@@ -116,4 +123,22 @@ export function statesInSnapshot(
     snapshot.states.set(accountId, states);
   }
   return states;
+}
+
+/**
+ * The log's rows of `read` when the request's snapshot read them with its BEGIN (inOneSnapshot) and
+ * `manager` is that snapshot's: the same rows mailbox.changes-since finds in it.
+ */
+export function changesInSnapshot(manager: EntityManager, read: ChangesRead): ChangeLogRow[] | undefined {
+  const snapshot = shared.getStore();
+  if (snapshot === undefined || snapshot.broken || snapshot.manager !== manager) return undefined;
+  const prefetched = snapshot.changes;
+  if (prefetched === undefined) return undefined;
+  const { accountId, type, since, maxChanges } = prefetched.read;
+  const same =
+    read.accountId === accountId &&
+    read.type === type &&
+    read.since === since &&
+    read.maxChanges === maxChanges;
+  return same ? prefetched.rows : undefined;
 }

@@ -1,8 +1,8 @@
 import { Inject } from '@nestjs/common';
-import { type MethodContext, MethodError } from '@pushmail/jmap';
+import { type Invocation, type MethodContext, MethodError } from '@pushmail/jmap';
 import { DataSource, type EntityManager } from 'typeorm';
-import { type AccountStates, typeModseq } from '../../changes/change-log.js';
-import { ChangesService } from '../../changes/changes.service.js';
+import { type AccountStates, parseState, typeModseq } from '../../changes/change-log.js';
+import { type ChangesRead, ChangesService, isChangeType } from '../../changes/changes.service.js';
 import type { ChangeType } from '../../store/query-builder.js';
 import { invalidArguments, optionalUnsignedInt, requireString } from './arguments.js';
 import {
@@ -12,10 +12,39 @@ import {
   queryWindowArguments,
   sinceModseq,
 } from './query-results.js';
-import { readSnapshot, statesInSnapshot } from './read-snapshot.js';
+import { changesInSnapshot, readSnapshot, statesInSnapshot } from './read-snapshot.js';
 
 /** The most ids one /changes answer carries, whatever maxChanges asks for. */
 export const MAX_CHANGES_PER_CALL = 5000;
+
+/** The most ids a /changes answer carries for the maxChanges asked (a positive integer or none). */
+function changesLimit(maxChanges: number | undefined): number {
+  return Math.min(maxChanges ?? MAX_CHANGES_PER_CALL, MAX_CHANGES_PER_CALL);
+}
+
+/**
+ * What the request's first Foo/changes will read from the log, for its snapshot to read with the
+ * BEGIN (inOneSnapshot): undefined unless Foo is a type the log records and the call names the
+ * caller's account, a sinceState written out as a state this server issues (no result reference),
+ * and no maxChanges or a positive integer. The call itself still checks all of them, as ever.
+ */
+export function firstChangesRead(
+  methodCalls: readonly Invocation[],
+  accountId: string,
+): ChangesRead | undefined {
+  const call = methodCalls.find(([name]) => name.endsWith('/changes'));
+  if (call === undefined) return undefined;
+  const [name, args] = call;
+  const type = name.slice(0, -'/changes'.length);
+  const sinceState = args['sinceState'];
+  const since = typeof sinceState === 'string' ? parseState(sinceState) : null;
+  const maxChanges = args['maxChanges'] ?? undefined;
+  const accepted =
+    maxChanges === undefined ||
+    (typeof maxChanges === 'number' && Number.isSafeInteger(maxChanges) && maxChanges > 0);
+  if (!isChangeType(type) || args['accountId'] !== accountId || since === null || !accepted) return undefined;
+  return { accountId, type, since, maxChanges: changesLimit(maxChanges) };
+}
 
 /**
  * The methods of a type the change log records (Email, Mailbox, Thread, Identity, EmailSubmission):
@@ -75,11 +104,12 @@ export abstract class TypeMethods {
     const sinceState = requireString(args, 'sinceState');
     const maxChanges = optionalUnsignedInt(args, 'maxChanges');
     if (maxChanges === 0) throw invalidArguments('"maxChanges" must be greater than 0');
-    const limit = Math.min(maxChanges ?? MAX_CHANGES_PER_CALL, MAX_CHANGES_PER_CALL);
+    const limit = changesLimit(maxChanges);
 
     return this.withStates(accountId, async (manager, states) => {
       const since = sinceModseq(sinceState, states);
-      const result = await this.changes.changesSince(manager, accountId, type, states, since, limit);
+      const read = { accountId, type, since, maxChanges: limit };
+      const result = await this.changes.changesSince(manager, read, states, changesInSnapshot(manager, read));
       if (!result.ok) {
         throw new MethodError(
           'cannotCalculateChanges',
