@@ -43,7 +43,9 @@ const REPEATABLE_READ = 'START TRANSACTION ISOLATION LEVEL REPEATABLE READ';
  * sends START TRANSACTION and then SET TRANSACTION ISOLATION LEVEL, a round trip more on every read.
  */
 function repeatableRead<T>(dataSource: DataSource, work: (manager: EntityManager) => Promise<T>): Promise<T> {
-  return transactionBegunWith<T, never>(dataSource, REPEATABLE_READ, undefined, (manager) => work(manager));
+  return transactionBegunWith<T, never>(dataSource, REPEATABLE_READ, undefined, async (manager) => ({
+    result: await work(manager),
+  }));
 }
 
 async function readShared<T>(
@@ -86,7 +88,7 @@ export function inOneSnapshot<T>(
     dataSource,
     REPEATABLE_READ,
     { inline: log === undefined ? states : `${states}; ${log}` },
-    (manager, rows = []) => {
+    async (manager, rows = []) => {
       const stateRow = rows.find((row): row is StateRow => !isChangeLogRow(row));
       const snapshot: SharedSnapshot = {
         manager,
@@ -97,7 +99,7 @@ export function inOneSnapshot<T>(
             : undefined,
         broken: false,
       };
-      return shared.run(snapshot, work);
+      return { result: await shared.run(snapshot, work) };
     },
   );
 }

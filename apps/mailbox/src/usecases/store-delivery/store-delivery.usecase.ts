@@ -133,7 +133,9 @@ export class StoreDeliveryUseCase {
       this.dataSource,
       'START TRANSACTION',
       begun,
-      (manager, firstRows) => this.storeLocked(manager, accountIds, byAccount, firstRows),
+      async (manager, firstRows) => ({
+        result: await this.storeLocked(manager, accountIds, byAccount, firstRows),
+      }),
     );
     this.metrics.storeSeconds.observe((performance.now() - storeStarted) / 1000);
 
