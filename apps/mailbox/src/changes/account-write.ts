@@ -2,6 +2,7 @@ import { type Selectable, sql } from 'kysely';
 import type { EntityManager } from 'typeorm';
 import { type ChangeKind, type ChangeType, PreparedStatement } from '../store/query-builder.js';
 import type { AccountStateTable } from '../store/schema.generated.js';
+import { writtenOut } from '../store/begun-transaction.js';
 import { type AccountStates, mergeKinds } from './change-log.js';
 
 const STATE_COLUMN_NAMES = [
@@ -71,6 +72,16 @@ const COMMIT_ACCOUNT_WRITE = new PreparedStatement<CommitValues, never>(
       FROM unnest(${slot('types')}::text[], ${slot('objectIds')}::text[], ${slot('kinds')}::text[])
            AS change (type, object_id, kind)`,
 );
+
+/** The change types and kinds there are: only these are written into a statement's text. */
+const CHANGE_TYPES: ReadonlySet<string> = new Set<ChangeType>([
+  'Email',
+  'Mailbox',
+  'Thread',
+  'Identity',
+  'EmailSubmission',
+]);
+const CHANGE_KINDS: ReadonlySet<string> = new Set<ChangeKind>(['created', 'updated', 'destroyed']);
 
 /**
  * One change transaction of one account. Opening it locks the account's state row until the
@@ -160,8 +171,31 @@ export class AccountWrite {
 
   /** Writes the change log and the new states; returns the states after, or those before if nothing changed. */
   async commit(): Promise<AccountStates> {
-    const rows = this.rows();
     if (!this.changedSomething) return this.before;
+    const { after, values } = this.closing();
+    await COMMIT_ACCOUNT_WRITE.run(this.manager, values);
+    return after;
+  }
+
+  /**
+   * As commit(), for the transaction's last statement: handed back written out (`last`), to go
+   * with the COMMIT (transactionBegunWith), when every value can be (the change types and kinds
+   * are known ones, the ids plain), and run as commit() runs it otherwise.
+   */
+  async commitLast(): Promise<{ after: AccountStates; last: string | undefined }> {
+    if (!this.changedSomething) return { after: this.before, last: undefined };
+    const { after, values } = this.closing();
+    const known =
+      values.types.every((type) => CHANGE_TYPES.has(type)) &&
+      values.kinds.every((kind) => CHANGE_KINDS.has(kind));
+    const last = known ? writtenOut(COMMIT_ACCOUNT_WRITE, values) : undefined;
+    if (last === undefined) await COMMIT_ACCOUNT_WRITE.run(this.manager, values);
+    return { after, last };
+  }
+
+  /** The states after this transaction, and the values COMMIT_ACCOUNT_WRITE writes them with. */
+  private closing(): { after: AccountStates; values: CommitValues } {
+    const rows = this.rows();
     const modseq = this.modseq;
     const touched = (type: ChangeType) => rows.some((row) => row.type === type);
     const after: AccountStates = {
@@ -175,13 +209,13 @@ export class AccountWrite {
       deliveryModseq: this.delivered ? modseq : this.before.deliveryModseq,
       vacationModseq: this.vacationChanged ? modseq : this.before.vacationModseq,
     };
-    await COMMIT_ACCOUNT_WRITE.run(this.manager, {
+    const values: CommitValues = {
       ...after,
       accountId: this.accountId,
       types: rows.map((row) => row.type),
       objectIds: rows.map((row) => row.objectId),
       kinds: rows.map((row) => row.kind),
-    });
-    return after;
+    };
+    return { after, values };
   }
 }

@@ -9,6 +9,7 @@ import {
   type MailArrivedV1,
 } from '@pushmail/contracts';
 import type { Producer } from 'kafkajs';
+import pg from 'pg';
 import {
   type CollectedEvents,
   collectEventsFromNow,
@@ -16,7 +17,7 @@ import {
   expectEvent,
   expectEventually,
 } from '@pushmail/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mailArrivedEvent, rawMessage, unstorableTextMessage } from '../../testing/mail-fixtures.js';
 import { type MailboxTestApp, startMailboxApp } from '../../testing/mailbox-harness.js';
 import { StoreDeliveryUseCase } from './store-delivery.usecase.js';
@@ -122,6 +123,168 @@ describe(StoreDeliveryUseCase.name, () => {
       [accountId],
     );
     expect(mailboxes.map((row: { role: string }) => row.role).sort()).toEqual(DEFAULT_MAILBOX_ROLES);
+  });
+
+  /**
+   * What `deliver` sent to PostgreSQL in the transaction of `accountId`, one text per round trip:
+   * from the query that began it (its lock goes with the BEGIN) to the COMMIT that ended it (the
+   * ROLLBACK, when the delivery failed), on the connection that began it. Also the delivery's outcome (its error, when it
+   * failed) and that connection.
+   */
+  const transactionOf = async <T>(accountId: string, deliver: () => Promise<T>) => {
+    const query = vi.spyOn(pg.Client.prototype, 'query');
+    let outcome: T | Error;
+    /** A connection, with its backend's process id (which the typings leave out). */
+    type Connection = pg.Client & { processID: number };
+    let sent: Array<{ client: Connection; text: string }>;
+    try {
+      outcome = await deliver().catch((error: unknown) => error as Error);
+      sent = (query.mock.calls as unknown as Array<[string | { text: string }]>).map(([config], index) => ({
+        client: query.mock.contexts[index] as Connection,
+        text: typeof config === 'string' ? config : config.text,
+      }));
+    } finally {
+      query.mockRestore();
+    }
+    const begun = sent.find(({ text }) => text.startsWith('START TRANSACTION') && text.includes(accountId));
+    if (begun === undefined) throw new Error(`no transaction of account ${accountId} began`);
+    const ends = (text: string) =>
+      outcome instanceof Error ? text === 'ROLLBACK' : /(^|; )COMMIT$/.test(text);
+    const texts: string[] = [];
+    for (const { client, text } of sent.slice(sent.indexOf(begun))) {
+      if (client !== begun.client) continue;
+      texts.push(text);
+      if (ends(text)) break;
+    }
+    return { texts, outcome, client: begun.client };
+  };
+  const changesAt = async (accountId: string, modseq: number) => {
+    const { rows } = await harness.db.query<{ type: string; object_id: string; kind: string }>(
+      'SELECT type, object_id, kind FROM mailbox.changes WHERE account_id = $1 AND modseq = $2 ORDER BY type',
+      [accountId, modseq],
+    );
+    return rows;
+  };
+  const deliverTo = (accountId: string, subject: string) =>
+    useCase.execute([mailArrivedEvent(accountId, rawMessage({ subject }))]);
+  const LOCK_WITH_BEGIN = /^START TRANSACTION; SELECT \* FROM mailbox\.lock_for_delivery\(/;
+  const EMAIL = /^with "email" as \(insert into "mailbox"\."emails"/;
+  const CHANGES = /^WITH state AS \(\s+UPDATE mailbox\.account_state\s/;
+
+  it("sends a delivery of one message in three round trips, the account's changes with the COMMIT", async () => {
+    const accountId = randomUUID();
+    // The account's first delivery also creates its mailboxes: count the next one.
+    await deliverTo(accountId, 'first');
+
+    const { texts, outcome } = await transactionOf(accountId, () => deliverTo(accountId, 'second'));
+
+    expect(texts).toEqual([
+      expect.stringMatching(LOCK_WITH_BEGIN),
+      expect.stringMatching(EMAIL),
+      expect.stringMatching(new RegExp(`${CHANGES.source}[\\s\\S]*'${accountId}'[\\s\\S]*; COMMIT$`)),
+    ]);
+    const [change] = (outcome as Awaited<ReturnType<typeof deliverTo>>).changes;
+    const { rows: states } = await harness.db.query(
+      `SELECT modseq::int, email_modseq::int, mailbox_modseq::int, thread_modseq::int, delivery_modseq::int
+         FROM mailbox.account_state WHERE account_id = $1`,
+      [accountId],
+    );
+    expect(states).toEqual([
+      { modseq: 2, email_modseq: 2, mailbox_modseq: 2, thread_modseq: 2, delivery_modseq: 2 },
+    ]);
+    const { rows: threads } = await harness.db.query<{ thread_id: string }>(
+      'SELECT thread_id FROM mailbox.emails WHERE id = $1',
+      [change!.createdEmailIds[0]],
+    );
+    expect(await changesAt(accountId, 2)).toEqual([
+      { type: 'Email', object_id: change!.createdEmailIds[0], kind: 'created' },
+      { type: 'Mailbox', object_id: change!.createdInMailboxIds[0], kind: 'updated' },
+      { type: 'Thread', object_id: threads[0]!.thread_id, kind: 'created' },
+    ]);
+  });
+
+  it('sends the changes before a COMMIT of its own when one of their values cannot be written out', async () => {
+    const accountId = randomUUID();
+    // No writer of this service makes such a mailbox id, but the changes must carry it as it is.
+    const inboxId = "Fin'box; --";
+    await harness.db.query('INSERT INTO mailbox.account_state (account_id) VALUES ($1)', [accountId]);
+    await harness.db.query(
+      `INSERT INTO mailbox.mailboxes (id, account_id, name, role, created_modseq, updated_modseq)
+       VALUES ($1, $2, 'Inbox', 'inbox', 0, 0)`,
+      [inboxId, accountId],
+    );
+    await deliverTo(accountId, 'first');
+
+    const { texts, outcome } = await transactionOf(accountId, () => deliverTo(accountId, 'second'));
+
+    expect(texts).toEqual([
+      expect.stringMatching(LOCK_WITH_BEGIN),
+      expect.stringMatching(EMAIL),
+      expect.stringMatching(new RegExp(`${CHANGES.source}[\\s\\S]*\\$1\\b`)),
+      'COMMIT',
+    ]);
+    const [change] = (outcome as Awaited<ReturnType<typeof deliverTo>>).changes;
+    expect(change).toMatchObject({
+      createdInMailboxIds: [inboxId],
+      states: { modseq: 2, deliveryModseq: 2 },
+    });
+    expect(await changesAt(accountId, 2)).toEqual([
+      { type: 'Email', object_id: change!.createdEmailIds[0], kind: 'created' },
+      { type: 'Mailbox', object_id: inboxId, kind: 'updated' },
+      { type: 'Thread', object_id: expect.stringMatching(/^T/), kind: 'created' },
+    ]);
+    expect(await emailCount(accountId)).toBe(2);
+    expect(await accountState(accountId)).toEqual({ modseq: 2, deliveryModseq: 2 });
+  });
+
+  it('rolls back a delivery whose changes fail with the COMMIT, and its connection holds no transaction after', async () => {
+    const accountId = randomUUID();
+    await deliverTo(accountId, 'first');
+    const refuse = `mailbox.refuse_changes_${accountId.replaceAll('-', '')}`;
+    await harness.db.query(
+      `CREATE FUNCTION ${refuse}() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN RAISE EXCEPTION 'changes refused'; END $$`,
+    );
+    await harness.db.query(
+      `CREATE TRIGGER refuse_changes BEFORE INSERT ON mailbox.changes FOR EACH ROW
+         WHEN (NEW.account_id = '${accountId}') EXECUTE FUNCTION ${refuse}()`,
+    );
+    let failed: Awaited<ReturnType<typeof transactionOf>>;
+    let failedAt: Date;
+    try {
+      failed = await transactionOf(accountId, () => deliverTo(accountId, 'refused'));
+      failedAt = new Date();
+    } finally {
+      await harness.db.query(`DROP TRIGGER refuse_changes ON mailbox.changes; DROP FUNCTION ${refuse}()`);
+    }
+
+    expect(failed.outcome).toMatchObject({ message: 'changes refused' });
+    expect(failed.texts).toEqual([
+      expect.stringMatching(LOCK_WITH_BEGIN),
+      expect.stringMatching(EMAIL),
+      expect.stringMatching(new RegExp(`${CHANGES.source}[\\s\\S]*; COMMIT$`)),
+      'ROLLBACK',
+    ]);
+    // Nothing of it stayed: not the email, its blob, the new states or a change row.
+    expect(await emailCount(accountId)).toBe(1);
+    expect(await accountState(accountId)).toEqual({ modseq: 1, deliveryModseq: 1 });
+    const { rows: stored } = await harness.db.query<{ blobs: number; changes: number }>(
+      `SELECT (SELECT count(*)::int FROM mailbox.blobs WHERE account_id = $1) AS blobs,
+              (SELECT count(*)::int FROM mailbox.changes WHERE account_id = $1 AND modseq > 1) AS changes`,
+      [accountId],
+    );
+    expect(stored).toEqual([{ blobs: 1, changes: 0 }]);
+    // Its connection went back to the pool outside the transaction (another delivery may have
+    // begun one on it since; an aborted one shows no start), and the next delivery stores.
+    const { rows: open } = await harness.db.query(
+      `SELECT state FROM pg_stat_activity
+        WHERE pid = $1 AND (state = 'idle in transaction (aborted)' OR xact_start < $2)`,
+      [failed.client.processID, failedAt],
+    );
+    expect(open).toEqual([]);
+    const next = await deliverTo(accountId, 'after the refusal');
+    expect(next.changes).toMatchObject([{ previousModseq: 1, states: { modseq: 2 } }]);
+    expect(await emailCount(accountId)).toBe(2);
   });
 
   it('stores deliveries whose ids could end a literal as any other, once, with the accounts of a batch each locked', async () => {

@@ -10,7 +10,12 @@ import type { AccountStates } from '../../changes/change-log.js';
 import { newEmail } from '../../emails/email.js';
 import { insertEmail } from '../../emails/email-store.js';
 import { ensureDefaultMailboxes } from '../../mailboxes/default-mailboxes.js';
-import { type FirstStatement, plainTextArray, transactionBegunWith } from '../../store/begun-transaction.js';
+import {
+  type Ending,
+  type FirstStatement,
+  plainTextArray,
+  transactionBegunWith,
+} from '../../store/begun-transaction.js';
 import { type MailboxRole, PreparedStatement } from '../../store/query-builder.js';
 import { MailboxMetrics } from '../../metrics/mailbox-metrics.js';
 import { parseMessage, type ParsedMessage } from '../../mime/parse-message.js';
@@ -133,9 +138,7 @@ export class StoreDeliveryUseCase {
       this.dataSource,
       'START TRANSACTION',
       begun,
-      async (manager, firstRows) => ({
-        result: await this.storeLocked(manager, accountIds, byAccount, firstRows),
-      }),
+      (manager, firstRows) => this.storeLocked(manager, accountIds, byAccount, firstRows),
     );
     this.metrics.storeSeconds.observe((performance.now() - storeStarted) / 1000);
 
@@ -167,14 +170,15 @@ export class StoreDeliveryUseCase {
   /**
    * The batch's body, inside its transaction: first every account's lock and its new deliveries,
    * then the raw messages of all of them in one statement, then each account's emails and changes.
-   * The first account's lock was read with the BEGIN (`firstRows`) when it could be written out.
+   * The first account's lock was read with the BEGIN (`firstRows`) when it could be written out,
+   * and the last account's changes go with the COMMIT (`last`) when they can be.
    */
   private async storeLocked(
     manager: EntityManager,
     accountIds: readonly string[],
     byAccount: ReadonlyMap<string, PreparedDelivery[]>,
     firstRows: LockedForDelivery[] | undefined,
-  ): Promise<AccountDeliveryChange[]> {
+  ): Promise<Ending<AccountDeliveryChange[]>> {
     const pending: Array<{
       write: AccountWrite;
       fresh: PreparedDelivery[];
@@ -212,11 +216,22 @@ export class StoreDeliveryUseCase {
     const blobOf = new Map(deliveriesToStore.map((delivery, index) => [delivery, blobs[index]!]));
 
     const changed: AccountDeliveryChange[] = [];
-    for (const { write, fresh, mailboxes, vacationEnabled } of pending) {
-      const change = await this.storeForAccount(write, fresh, mailboxes, vacationEnabled, blobOf, alone);
-      if (change) changed.push(change);
+    let last: string | undefined;
+    for (const [index, { write, fresh, mailboxes, vacationEnabled }] of pending.entries()) {
+      const endsTransaction = index === pending.length - 1;
+      const stored = await this.storeForAccount(
+        write,
+        fresh,
+        mailboxes,
+        vacationEnabled,
+        blobOf,
+        alone,
+        endsTransaction,
+      );
+      if (stored) changed.push(stored.change);
+      if (endsTransaction) last = stored?.last;
     }
-    return changed;
+    return { result: changed, last };
   }
 
   private async prepare(event: MailArrivedV1): Promise<PreparedDelivery> {
@@ -266,7 +281,9 @@ export class StoreDeliveryUseCase {
     blobOf: ReadonlyMap<PreparedDelivery, StoredBlob>,
     /** The delivery whose blob is not written yet: it goes with its email. */
     blobUnwritten: PreparedDelivery | undefined,
-  ): Promise<AccountDeliveryChange | null> {
+    /** Nothing comes after this account: its changes are handed back to go with the COMMIT. */
+    endsTransaction: boolean,
+  ): Promise<{ change: AccountDeliveryChange; last: string | undefined } | null> {
     const mailboxes = await ensureDefaultMailboxes(write, known);
     const inboxId = mailboxes.get('inbox');
     if (!inboxId)
@@ -309,8 +326,10 @@ export class StoreDeliveryUseCase {
     }
     if (createdEmailIds.length > 0) write.markDelivery();
     if (!write.changedSomething) return null;
-    const after = await write.commit();
-    return {
+    const { after, last } = endsTransaction
+      ? await write.commitLast()
+      : { after: await write.commit(), last: undefined };
+    const change = {
       accountId: write.accountId,
       previousModseq: write.before.modseq,
       states: after,
@@ -319,5 +338,6 @@ export class StoreDeliveryUseCase {
       createdInMailboxIds: createdEmailIds.length > 0 ? [inboxId] : [],
       acceptedAt,
     };
+    return { change, last };
   }
 }
