@@ -9,7 +9,6 @@ import {
   type MailArrivedV1,
 } from '@pushmail/contracts';
 import type { Producer } from 'kafkajs';
-import pg from 'pg';
 import {
   type CollectedEvents,
   collectEventsFromNow,
@@ -17,9 +16,11 @@ import {
   expectEvent,
   expectEventually,
 } from '@pushmail/testing';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DataSource } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mailArrivedEvent, rawMessage, unstorableTextMessage } from '../../testing/mail-fixtures.js';
 import { type MailboxTestApp, startMailboxApp } from '../../testing/mailbox-harness.js';
+import { RoundTrips } from '../../testing/round-trips.js';
 import { StoreDeliveryUseCase } from './store-delivery.usecase.js';
 
 /** A delivery goes through a consumer group joining on the shared broker: allow it time. */
@@ -31,10 +32,12 @@ describe(StoreDeliveryUseCase.name, () => {
   let producer: Producer;
   let changed: CollectedEvents<MailboxChangedV1>;
   let deadLetters: CollectedEvents<DeadLetterV1>;
+  let roundTrips: RoundTrips;
 
   beforeAll(async () => {
     harness = await startMailboxApp();
     useCase = harness.app.get(StoreDeliveryUseCase);
+    roundTrips = new RoundTrips(harness.app.get(DataSource));
     producer = harness.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     changed = await collectEventsFromNow(harness.kafka, mailboxChangedTopic);
@@ -128,36 +131,14 @@ describe(StoreDeliveryUseCase.name, () => {
   /**
    * What `deliver` sent to PostgreSQL in the transaction of `accountId`, one text per round trip:
    * from the query that began it (its lock goes with the BEGIN) to the COMMIT that ended it (the
-   * ROLLBACK, when the delivery failed), on the connection that began it. Also the delivery's outcome (its error, when it
-   * failed) and that connection.
+   * ROLLBACK, when the delivery failed), on the connection that began it. Also the delivery's outcome
+   * (its error, when it failed) and the backend that ran it.
    */
-  const transactionOf = async <T>(accountId: string, deliver: () => Promise<T>) => {
-    const query = vi.spyOn(pg.Client.prototype, 'query');
-    let outcome: T | Error;
-    /** A connection, with its backend's process id (which the typings leave out). */
-    type Connection = pg.Client & { processID: number };
-    let sent: Array<{ client: Connection; text: string }>;
-    try {
-      outcome = await deliver().catch((error: unknown) => error as Error);
-      sent = (query.mock.calls as unknown as Array<[string | { text: string }]>).map(([config], index) => ({
-        client: query.mock.contexts[index] as Connection,
-        text: typeof config === 'string' ? config : config.text,
-      }));
-    } finally {
-      query.mockRestore();
-    }
-    const begun = sent.find(({ text }) => text.startsWith('START TRANSACTION') && text.includes(accountId));
-    if (begun === undefined) throw new Error(`no transaction of account ${accountId} began`);
-    const ends = (text: string) =>
-      outcome instanceof Error ? text === 'ROLLBACK' : /(^|; )COMMIT$/.test(text);
-    const texts: string[] = [];
-    for (const { client, text } of sent.slice(sent.indexOf(begun))) {
-      if (client !== begun.client) continue;
-      texts.push(text);
-      if (ends(text)) break;
-    }
-    return { texts, outcome, client: begun.client };
-  };
+  const transactionOf = <T>(accountId: string, deliver: () => Promise<T>) =>
+    roundTrips.ofTransaction(
+      deliver,
+      (text) => text.startsWith('START TRANSACTION') && text.includes(accountId),
+    );
   const changesAt = async (accountId: string, modseq: number) => {
     const { rows } = await harness.db.query<{ type: string; object_id: string; kind: string }>(
       'SELECT type, object_id, kind FROM mailbox.changes WHERE account_id = $1 AND modseq = $2 ORDER BY type',
@@ -176,14 +157,14 @@ describe(StoreDeliveryUseCase.name, () => {
     // The account's first delivery also creates its mailboxes: count the next one.
     await deliverTo(accountId, 'first');
 
-    const { texts, outcome } = await transactionOf(accountId, () => deliverTo(accountId, 'second'));
+    const { trips, result } = await transactionOf(accountId, () => deliverTo(accountId, 'second'));
 
-    expect(texts).toEqual([
+    expect(trips).toEqual([
       expect.stringMatching(LOCK_WITH_BEGIN),
       expect.stringMatching(EMAIL),
       expect.stringMatching(new RegExp(`${CHANGES.source}[\\s\\S]*'${accountId}'[\\s\\S]*; COMMIT$`)),
     ]);
-    const [change] = (outcome as Awaited<ReturnType<typeof deliverTo>>).changes;
+    const [change] = result!.changes;
     const { rows: states } = await harness.db.query(
       `SELECT modseq::int, email_modseq::int, mailbox_modseq::int, thread_modseq::int, delivery_modseq::int
          FROM mailbox.account_state WHERE account_id = $1`,
@@ -215,15 +196,15 @@ describe(StoreDeliveryUseCase.name, () => {
     );
     await deliverTo(accountId, 'first');
 
-    const { texts, outcome } = await transactionOf(accountId, () => deliverTo(accountId, 'second'));
+    const { trips, result } = await transactionOf(accountId, () => deliverTo(accountId, 'second'));
 
-    expect(texts).toEqual([
+    expect(trips).toEqual([
       expect.stringMatching(LOCK_WITH_BEGIN),
       expect.stringMatching(EMAIL),
       expect.stringMatching(new RegExp(`${CHANGES.source}[\\s\\S]*\\$1\\b`)),
       'COMMIT',
     ]);
-    const [change] = (outcome as Awaited<ReturnType<typeof deliverTo>>).changes;
+    const [change] = result!.changes;
     expect(change).toMatchObject({
       createdInMailboxIds: [inboxId],
       states: { modseq: 2, deliveryModseq: 2 },
@@ -258,8 +239,8 @@ describe(StoreDeliveryUseCase.name, () => {
       await harness.db.query(`DROP TRIGGER refuse_changes ON mailbox.changes; DROP FUNCTION ${refuse}()`);
     }
 
-    expect(failed.outcome).toMatchObject({ message: 'changes refused' });
-    expect(failed.texts).toEqual([
+    expect(failed.error).toMatchObject({ message: 'changes refused' });
+    expect(failed.trips).toEqual([
       expect.stringMatching(LOCK_WITH_BEGIN),
       expect.stringMatching(EMAIL),
       expect.stringMatching(new RegExp(`${CHANGES.source}[\\s\\S]*; COMMIT$`)),
@@ -279,7 +260,7 @@ describe(StoreDeliveryUseCase.name, () => {
     const { rows: open } = await harness.db.query(
       `SELECT state FROM pg_stat_activity
         WHERE pid = $1 AND (state = 'idle in transaction (aborted)' OR xact_start < $2)`,
-      [failed.client.processID, failedAt],
+      [failed.pid, failedAt],
     );
     expect(open).toEqual([]);
     const next = await deliverTo(accountId, 'after the refusal');
