@@ -3,8 +3,8 @@
 // same machine within the same hour, so the day's machine drifts out of the comparison. The other
 // revision is checked out into a temporary worktree, given this checkout's installed packages
 // (its own libraries linked in their place) and built; each side then runs `bench/run.mjs` with
-// the same flags. Prints and writes (bench/results/compare-<rev>.json) every run's figures, the
-// median of each side and the ratio new ÷ old per metric.
+// the same flags. Prints and writes (bench/results/compare-<rev>[-<tag>].json, never over an
+// earlier file) every run's figures, the median of each side and the ratio new ÷ old per metric.
 import { execFileSync, spawn } from 'node:child_process';
 import {
   existsSync,
@@ -24,11 +24,12 @@ import { parseArgs } from 'node:util';
 import { median } from './lib/stats.mjs';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const HELP = `npm run bench:compare -- <git-rev> [--rounds N] [--keep] [-- <flags for npm run bench>]
+const HELP = `npm run bench:compare -- <git-rev> [--rounds N] [--keep] [--tag NAME] [-- <flags for npm run bench>]
 
   <git-rev>      the revision to compare this checkout with (built in a temporary worktree)
   --rounds N     old/new pairs, run alternately (default 2: old, new, old, new)
   --keep         leave the temporary worktree (and its build) in place
+  --tag NAME     write bench/results/compare-<rev>-NAME.json (letters, digits and dashes)
   bench flags    passed to both sides unchanged (default: --quick --only latency,ingest)
 `;
 
@@ -40,6 +41,7 @@ const { values, positionals } = parseArgs({
   options: {
     rounds: { type: 'string', default: '2' },
     keep: { type: 'boolean', default: false },
+    tag: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
   allowPositionals: true,
@@ -48,6 +50,8 @@ if (values.help || positionals.length !== 1) {
   process.stdout.write(HELP);
   process.exit(values.help ? 0 : 2);
 }
+if (values.tag !== undefined && !/^[a-z0-9][a-z0-9-]{0,60}$/i.test(values.tag))
+  throw new Error(`--tag takes letters, digits and dashes, not ${JSON.stringify(values.tag)}`);
 const rounds = Number(values.rounds);
 if (!Number.isInteger(rounds) || rounds < 1)
   throw new Error(`--rounds must be a whole number ≥ 1, not ${values.rounds}`);
@@ -241,7 +245,10 @@ function report(results) {
     loadAverage: results.new.at(-1)?.environment?.loadAverageAfter ?? null,
     metrics,
   };
-  const file = join(repoRoot, 'bench/results', `compare-${oldSha.slice(0, 12)}.json`);
+  // Never over an earlier comparison's file: the same revision is often compared for several changes.
+  const base = `compare-${oldSha.slice(0, 12)}${values.tag === undefined ? '' : `-${values.tag}`}`;
+  let file = join(repoRoot, 'bench/results', `${base}.json`);
+  for (let n = 2; existsSync(file); n += 1) file = join(repoRoot, 'bench/results', `${base}-${n}.json`);
   writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
   const width = Math.max(...Object.keys(metrics).map((name) => name.length));
   console.log(`\n${'metric'.padEnd(width)}  old runs → median        new runs → median        new ÷ old`);
