@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { type ChangeKind, type ChangeType, PreparedStatement } from '../store/query-builder.js';
 import type { AccountStateTable } from '../store/schema.generated.js';
 import { writtenOut } from '../store/begun-transaction.js';
-import { type AccountStates, mergeKinds } from './change-log.js';
+import { type AccountStates, isChangeKind, isChangeType, mergeKinds } from './change-log.js';
 
 const STATE_COLUMN_NAMES = [
   'modseq',
@@ -72,16 +72,6 @@ const COMMIT_ACCOUNT_WRITE = new PreparedStatement<CommitValues, never>(
       FROM unnest(${slot('types')}::text[], ${slot('objectIds')}::text[], ${slot('kinds')}::text[])
            AS change (type, object_id, kind)`,
 );
-
-/** The change types and kinds there are: only these are written into a statement's text. */
-const CHANGE_TYPES: ReadonlySet<string> = new Set<ChangeType>([
-  'Email',
-  'Mailbox',
-  'Thread',
-  'Identity',
-  'EmailSubmission',
-]);
-const CHANGE_KINDS: ReadonlySet<string> = new Set<ChangeKind>(['created', 'updated', 'destroyed']);
 
 /**
  * One change transaction of one account. Opening it locks the account's state row until the
@@ -185,9 +175,7 @@ export class AccountWrite {
   async commitLast(): Promise<{ after: AccountStates; last: string | undefined }> {
     if (!this.changedSomething) return { after: this.before, last: undefined };
     const { after, values } = this.closing();
-    const known =
-      values.types.every((type) => CHANGE_TYPES.has(type)) &&
-      values.kinds.every((kind) => CHANGE_KINDS.has(kind));
+    const known = values.types.every(isChangeType) && values.kinds.every(isChangeKind);
     const last = known ? writtenOut(COMMIT_ACCOUNT_WRITE, values) : undefined;
     if (last === undefined) await COMMIT_ACCOUNT_WRITE.run(this.manager, values);
     return { after, last };

@@ -1,6 +1,24 @@
 import type { PushedTypeName } from '@pushmail/contracts';
 import type { ChangeKind, ChangeType } from '../store/query-builder.js';
 
+/** Every type the log records and every kind of change: the only ones ever written into a statement's text. */
+const CHANGE_TYPES: Readonly<Record<ChangeType, true>> = {
+  Email: true,
+  Mailbox: true,
+  Thread: true,
+  Identity: true,
+  EmailSubmission: true,
+};
+const CHANGE_KINDS: Readonly<Record<ChangeKind, true>> = { created: true, updated: true, destroyed: true };
+
+export function isChangeType(name: string): name is ChangeType {
+  return Object.hasOwn(CHANGE_TYPES, name);
+}
+
+export function isChangeKind(name: string): name is ChangeKind {
+  return Object.hasOwn(CHANGE_KINDS, name);
+}
+
 /** An account's counters; an account that never received mail has all of them at zero. */
 export interface AccountStates {
   /** Moves by one with every change transaction: the push state. */

@@ -9,6 +9,7 @@ import {
   type CollapsedChanges,
   collapseChanges,
   INITIAL_STATES,
+  isChangeType,
   pageOfChanges,
   typeModseq,
 } from './change-log.js';
@@ -28,19 +29,6 @@ export interface ChangeLogRow {
   object_id: string;
   kind: ChangeRow['kind'];
   modseq: string;
-}
-
-/** Every type the log records, the only ones ever written into a statement's text. */
-const CHANGE_TYPES: Readonly<Record<ChangeType, true>> = {
-  Email: true,
-  Mailbox: true,
-  Thread: true,
-  Identity: true,
-  EmailSubmission: true,
-};
-
-export function isChangeType(name: string): name is ChangeType {
-  return Object.hasOwn(CHANGE_TYPES, name);
 }
 
 /**

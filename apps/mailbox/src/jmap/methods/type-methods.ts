@@ -1,8 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { type Invocation, type MethodContext, MethodError } from '@pushmail/jmap';
 import { DataSource, type EntityManager } from 'typeorm';
-import { type AccountStates, parseState, typeModseq } from '../../changes/change-log.js';
-import { type ChangesRead, ChangesService, isChangeType } from '../../changes/changes.service.js';
+import { type AccountStates, isChangeType, parseState, typeModseq } from '../../changes/change-log.js';
+import { type ChangesRead, ChangesService } from '../../changes/changes.service.js';
 import type { ChangeType } from '../../store/query-builder.js';
 import { invalidArguments, optionalUnsignedInt, requireString } from './arguments.js';
 import {
