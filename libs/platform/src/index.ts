@@ -31,6 +31,7 @@ export * from './kafka/kafkajs-offset-commit.js';
 export * from './kafka/kafkajs-request-queue.js';
 export * from './kafka/messaging-config.js';
 export * from './kafka/messaging.module.js';
+export * from './kafka/on-demand-subscriptions.js';
 export * from './kafka/topic-prefix.js';
 export * from './kafka/topics-admin.js';
 export * from './logging/logger.js';

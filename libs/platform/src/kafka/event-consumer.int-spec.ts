@@ -79,3 +79,128 @@ describe(`${EventConsumer.name} of a group that reads from the end`, () => {
     }
   }, 60_000);
 });
+
+describe(`${EventConsumer.name} paused while its process has no use for the topic`, () => {
+  it('leaves the group, never reads what was published meanwhile, and reads what comes after it resumed', async () => {
+    const topic = await freshTopic();
+    const groupId = `event-consumer-test-${randomBytes(6).toString('hex')}`;
+    const handled: string[] = [];
+    const metrics = new KafkaMetrics(new Registry());
+    const consumer = new EventConsumer(kafka, new EventProducer(kafka, logger, metrics), logger, {
+      topic,
+      groupId,
+      fromBeginning: false,
+      commitIntervalMs: 1000,
+      metrics,
+      handleBatch: async (events) => {
+        handled.push(...events.map(({ event }) => event.eventId));
+      },
+    });
+    await consumer.start();
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const before = mailboxChange();
+      await produce(topic.name, 0, [before]);
+      await expect.poll(() => handled, { timeout: 30_000, interval: 100 }).toEqual([before.eventId]);
+
+      expect(await consumer.pause()).toBe(true);
+      expect(consumer.isPaused).toBe(true);
+      expect(consumer.isRunning).toBe(true);
+      const { groups } = await admin.describeGroups([groupId]);
+      expect(groups[0]?.members).toEqual([]);
+      // What was handled before the pause was committed as it left.
+      expect(await committedOffsets(groupId, topic.name)).toEqual({ 0: '1', 1: '0' });
+
+      const whilePaused = [mailboxChange(), mailboxChange()];
+      await produce(topic.name, 0, whilePaused.slice(0, 1));
+      await produce(topic.name, 1, whilePaused.slice(1));
+
+      await consumer.resumeAtEnd();
+      // Resolved with the position at the end of every partition, before the member has joined.
+      expect(await committedOffsets(groupId, topic.name)).toEqual({ 0: '2', 1: '1' });
+      expect(consumer.isPaused).toBe(false);
+      const after = [mailboxChange(), mailboxChange()];
+      await produce(topic.name, 0, after.slice(0, 1));
+      await produce(topic.name, 1, after.slice(1));
+      await expect
+        .poll(() => [...handled].sort(), { timeout: 30_000, interval: 100 })
+        .toEqual([before.eventId, ...after.map((event) => event.eventId)].sort());
+      for (const event of whilePaused) expect(handled).not.toContain(event.eventId);
+    } finally {
+      await admin.disconnect();
+      await consumer.stop();
+    }
+  }, 90_000);
+
+  it('started paused, joins only at its first resume and reads from the end', async () => {
+    const topic = await freshTopic();
+    await produce(topic.name, 0, [mailboxChange()]);
+    const groupId = `event-consumer-test-${randomBytes(6).toString('hex')}`;
+    const handled: string[] = [];
+    const metrics = new KafkaMetrics(new Registry());
+    const consumer = new EventConsumer(kafka, new EventProducer(kafka, logger, metrics), logger, {
+      topic,
+      groupId,
+      fromBeginning: false,
+      startPaused: true,
+      metrics,
+      handleBatch: async (events) => {
+        handled.push(...events.map(({ event }) => event.eventId));
+      },
+    });
+    await consumer.start();
+    try {
+      expect(consumer.isPaused).toBe(true);
+      expect(consumer.isRunning).toBe(true);
+      // Never joined: the group holds nothing of it.
+      expect(await committedOffsets(groupId, topic.name)).toEqual({ 0: '-1', 1: '-1' });
+      await produce(topic.name, 1, [mailboxChange()]);
+
+      await consumer.resumeAtEnd();
+      expect(await committedOffsets(groupId, topic.name)).toEqual({ 0: '1', 1: '1' });
+      const after = mailboxChange();
+      await produce(topic.name, 0, [after]);
+      await expect.poll(() => handled, { timeout: 30_000, interval: 100 }).toEqual([after.eventId]);
+    } finally {
+      await consumer.stop();
+    }
+  }, 60_000);
+
+  it('stops cleanly without ever having joined', async () => {
+    const topic = await freshTopic();
+    const metrics = new KafkaMetrics(new Registry());
+    const consumer = new EventConsumer(kafka, new EventProducer(kafka, logger, metrics), logger, {
+      topic,
+      groupId: `event-consumer-test-${randomBytes(6).toString('hex')}`,
+      fromBeginning: false,
+      startPaused: true,
+      metrics,
+      handleBatch: () => Promise.resolve(),
+    });
+    await consumer.start();
+    await consumer.stop();
+    expect(consumer.isRunning).toBe(false);
+  }, 60_000);
+
+  it('stops cleanly while paused', async () => {
+    const topic = await freshTopic();
+    const groupId = `event-consumer-test-${randomBytes(6).toString('hex')}`;
+    const metrics = new KafkaMetrics(new Registry());
+    const consumer = new EventConsumer(kafka, new EventProducer(kafka, logger, metrics), logger, {
+      topic,
+      groupId,
+      fromBeginning: false,
+      metrics,
+      handleBatch: () => Promise.resolve(),
+    });
+    await consumer.start();
+    expect(await consumer.pause()).toBe(true);
+    expect(await consumer.pause()).toBe(false);
+    await consumer.stop();
+    expect(consumer.isRunning).toBe(false);
+    // A stopped consumer is not followed again.
+    await consumer.resumeAtEnd();
+    expect(consumer.isPaused).toBe(true);
+  }, 60_000);
+});

@@ -9,7 +9,7 @@ import {
   processKafkaMetrics,
 } from '../metrics/kafka-metrics.js';
 import type { EventProducer } from './event-producer.js';
-import { commitGroupStartAtEnd } from './group-start.js';
+import { commitGroupAtEnd, commitGroupStartAtEnd } from './group-start.js';
 import { isRetriedBrokerError } from './kafka-client.js';
 
 export interface ConsumedEvent<T> {
@@ -72,6 +72,11 @@ export interface EventConsumerOptions<S extends z.ZodType> {
    * settles has lost its connection's answer, and nothing else would ever end the wait.
    */
   batchStepStallAfterMs?: number;
+  /**
+   * Starts away from the group, as after `pause`: the first `resumeAtEnd` joins it. For a group of
+   * the process's own, read from the end, that the process may never need (ADR 0107).
+   */
+  startPaused?: boolean;
 }
 
 /** See `EventConsumerOptions.stallAfterMs`. */
@@ -115,6 +120,10 @@ export class EventConsumer<S extends z.ZodType> {
   private commitTimer: NodeJS.Timeout | undefined;
   /** The commit under way: commits go one after another, so a committed offset never moves back. */
   private committing: Promise<void> = Promise.resolve();
+  /** From `pause` until `resumeAtEnd`: the group has no member here and nothing is read. */
+  private paused = false;
+  private pausing: Promise<void> | undefined;
+  private resuming: Promise<void> | undefined;
 
   constructor(
     private readonly kafka: Kafka,
@@ -151,13 +160,23 @@ export class EventConsumer<S extends z.ZodType> {
     return consumer;
   }
 
+  /** Started and not stopped; a paused consumer still runs (it is away on purpose, see `pause`). */
   get isRunning(): boolean {
     return this.running;
   }
 
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
   async start(): Promise<void> {
-    if (!this.options.fromBeginning) await this.startGroupAtEnd();
-    await this.run(this.consumer);
+    if (this.options.startPaused) {
+      this.paused = true;
+      this.metrics.paused(true);
+    } else {
+      if (!this.options.fromBeginning) await this.startGroupAtEnd();
+      await this.run(this.consumer);
+    }
     this.running = true;
     this.lastProgressAt = Date.now();
     const stallAfterMs = this.options.stallAfterMs ?? DEFAULT_STALL_AFTER_MS;
@@ -173,6 +192,8 @@ export class EventConsumer<S extends z.ZodType> {
     this.stopping = true;
     this.running = false;
     clearInterval(this.watchdog);
+    await this.pausing;
+    await this.resuming?.catch(() => undefined);
     // A replacement under way stops at its next step; its join is not waited for past the bound.
     if (this.replacing) await Promise.race([this.replacing, sleep(REPLACED_DISCONNECT_MS)]);
     clearTimeout(this.commitTimer);
@@ -196,21 +217,90 @@ export class EventConsumer<S extends z.ZodType> {
    * before it first joins, for every partition without a committed offset.
    */
   private async startGroupAtEnd(): Promise<void> {
-    const { groupId, topic } = this.options;
-    let admin: ReturnType<Kafka['admin']> | undefined;
-    try {
-      admin = this.kafka.admin();
-      await admin.connect();
-      await commitGroupStartAtEnd(admin, groupId, topic.name);
-    } catch (error) {
+    await this.withAdmin(commitGroupStartAtEnd).catch((error: unknown) =>
       // A group with members already (another replica's) cannot be set; it has its own commits.
       this.log.warn(
         { err: error },
         'could not commit the group’s start at the end of the topic; a rejoin before its first commit may skip events',
-      );
+      ),
+    );
+  }
+
+  private async withAdmin(
+    action: (admin: ReturnType<Kafka['admin']>, groupId: string, topic: string) => Promise<void>,
+  ): Promise<void> {
+    const admin = this.kafka.admin();
+    try {
+      await admin.connect();
+      await action(admin, this.options.groupId, this.options.topic.name);
     } finally {
-      await admin?.disconnect().catch(() => undefined);
+      await admin.disconnect().catch(() => undefined);
     }
+  }
+
+  /**
+   * Leaves the group, committing what was handled, until `resumeAtEnd`: for a group of this
+   * process's own that reads from the end, while the process has no use for the topic (ADR 0107).
+   * What is published meanwhile is never read. False when there was nothing to pause: not started,
+   * stopping, paused already, or replacing or resuming its consumer (the next try may pause it).
+   */
+  async pause(): Promise<boolean> {
+    if (!this.running || this.paused || this.replacing || this.resuming || this.pausing) return false;
+    this.paused = true;
+    const consumer = this.consumer;
+    // Retired: it handles, commits and rejoins no more, and kafkajs does not restart it.
+    this.retired.add(consumer);
+    clearTimeout(this.commitTimer);
+    this.commitTimer = undefined;
+    this.pausing = (async () => {
+      await this.commitPending(consumer).catch((error: unknown) =>
+        this.log.warn({ err: error }, 'committing the last offsets before leaving the group failed'),
+      );
+      await Promise.race([consumer.disconnect().catch(() => undefined), sleep(REPLACED_DISCONNECT_MS)]);
+      this.pendingCommits.clear();
+      this.metrics.forgetPartitions();
+      this.metrics.paused(true);
+      this.log.info('left the group until the topic is needed again');
+    })().finally(() => {
+      this.pausing = undefined;
+    });
+    await this.pausing;
+    return true;
+  }
+
+  /**
+   * Follows the topic again after `pause`, from its end: resolves once the group's position is
+   * committed at the end of every partition, before the new member has joined, so that whatever is
+   * published from then on is read once it has (ADR 0107). Where that commit fails the member reads
+   * on from the group's last commits instead, which skips nothing.
+   */
+  async resumeAtEnd(): Promise<void> {
+    await this.pausing;
+    if (!this.paused || this.stopping) return;
+    this.resuming ??= (async () => {
+      await this.withAdmin(commitGroupAtEnd).catch((error: unknown) =>
+        this.log.warn(
+          { err: error },
+          'could not commit the group’s position at the end of the topic; it reads on from its last commits',
+        ),
+      );
+      if (this.stopping) return;
+      const next = this.newConsumer();
+      this.consumer = next;
+      this.paused = false;
+      this.metrics.paused(false);
+      this.progressed();
+      this.log.info('following the topic again from its end');
+      // The join is not waited for: what is published from now on is after the committed position.
+      this.run(next).catch((error: unknown) => {
+        if (this.stopping || this.retired.has(next)) return;
+        this.log.warn({ err: error }, 'joining the group again failed');
+        this.replace('its join after a pause failed');
+      });
+    })().finally(() => {
+      this.resuming = undefined;
+    });
+    await this.resuming;
   }
 
   private progressed(): void {
@@ -226,7 +316,7 @@ export class EventConsumer<S extends z.ZodType> {
    * lost with its connection) would hold the consumer for good: such a step has its own bound.
    */
   private checkProgress(stallAfterMs: number, stepStallAfterMs: number): void {
-    if (!this.running || this.replacing) return;
+    if (!this.running || this.replacing || this.paused || this.resuming) return;
     const now = Date.now();
     // A replaced consumer's batch may still hang: it holds nothing the current consumer needs.
     const inHand = [...this.inHand].filter((batch) => !this.retired.has(batch.consumer));
@@ -247,7 +337,7 @@ export class EventConsumer<S extends z.ZodType> {
 
   /** Leaves the group with the old consumer (or abandons it to its session timeout) and starts anew. */
   private replace(reason: string): void {
-    if (!this.running || this.replacing) return;
+    if (!this.running || this.replacing || this.paused) return;
     this.log.warn({ reason }, 'replacing the consumer');
     const old = this.consumer;
     this.retired.add(old);

@@ -24,3 +24,17 @@ export async function commitGroupStartAtEnd(admin: Admin, groupId: string, topic
       .map((end) => ({ partition: end.partition, offset: end.high })),
   });
 }
+
+/**
+ * Commits a consumer group's position at the current end of `topic` on every partition: for a
+ * group with no member (one that left while it had no use for the topic) that must read only what
+ * is produced from now on, not what was produced while it was away. Throws what the admin throws.
+ */
+export async function commitGroupAtEnd(admin: Admin, groupId: string, topic: string): Promise<void> {
+  const ends = await admin.fetchTopicOffsets(topic);
+  await admin.setOffsets({
+    groupId,
+    topic,
+    partitions: ends.map((end) => ({ partition: end.partition, offset: end.high })),
+  });
+}

@@ -21,6 +21,7 @@ import {
   KafkaEventTransport,
   subscription,
 } from './kafka-event-transport.js';
+import { OnDemandSubscriptions } from './on-demand-subscriptions.js';
 import { KAFKA } from './messaging.tokens.js';
 
 const logger = pino({ level: 'silent' });
@@ -66,6 +67,7 @@ async function appWith(controller: typeof ChangesController) {
       { provide: GROUP, useValue: 'changes-group' },
       { provide: EventProducer, inject: [KAFKA], useFactory: () => new EventProducer(fake.kafka, logger) },
       ReadinessRegistry,
+      OnDemandSubscriptions,
       KafkaEventTransport,
     ],
   })

@@ -24,6 +24,7 @@ import { ReadinessRegistry } from '../health/health.module.js';
 import { type ConsumedEvent, EventConsumer } from './event-consumer.js';
 import { EventProducer } from './event-producer.js';
 import { KAFKA } from './messaging.tokens.js';
+import { type OnDemandSettings, OnDemandSubscriptions } from './on-demand-subscriptions.js';
 
 const SUBSCRIPTION = 'pushmail.kafka.subscription';
 
@@ -40,6 +41,11 @@ export interface SubscriptionSettings {
   commitIntervalMs?: number;
   /** Readiness check that holds while the consumer runs; subscriptions may share one name. */
   readiness: string;
+  /**
+   * Followed only while the service has a use for it (`OnDemandSubscriptions`, ADR 0107): for a
+   * group of the process's own that reads from the end.
+   */
+  onDemand?: OnDemandSettings;
 }
 
 /** Reads a provider of the application, for settings that come from config. */
@@ -105,6 +111,7 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
     @Inject(EventProducer) private readonly deadLetters: EventProducer,
     @Inject(ReadinessRegistry) private readonly readiness: ReadinessRegistry,
     @Inject(LOGGER) private readonly log: Logger,
+    @Inject(OnDemandSubscriptions) private readonly onDemand: OnDemandSubscriptions,
   ) {
     super();
   }
@@ -172,8 +179,15 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
         : { isolateAfterAttempts: settings.isolateAfterAttempts }),
       ...(settings.maxBatchSize === undefined ? {} : { maxBatchSize: settings.maxBatchSize }),
       ...(settings.commitIntervalMs === undefined ? {} : { commitIntervalMs: settings.commitIntervalMs }),
+      // Until its first use, nothing has used it: it joins its group then.
+      ...(settings.onDemand && settings.onDemand.idleAfterMs > 0 ? { startPaused: true } : {}),
       handleBatch: (events, attempt) => this.invoke(handler, topic.name, events, attempt),
     });
+    if (settings.onDemand) {
+      if (settings.fromBeginning)
+        throw new Error(`${pattern}: only a subscription that reads from the end is followed on demand`);
+      this.onDemand.register(settings.onDemand, consumer);
+    }
     return { consumer, readiness: settings.readiness };
   }
 

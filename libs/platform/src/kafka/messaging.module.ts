@@ -16,6 +16,7 @@ import { KafkaEventTransport } from './kafka-event-transport.js';
 import { createKafka } from './kafka-client.js';
 import type { MessagingConfig } from './messaging-config.js';
 import { KAFKA } from './messaging.tokens.js';
+import { OnDemandSubscriptions } from './on-demand-subscriptions.js';
 import { prepareTopics } from './topics-admin.js';
 
 export { KAFKA } from './messaging.tokens.js';
@@ -75,9 +76,10 @@ export class MessagingModule {
           useFactory: (kafka: Kafka, logger: Logger) => new EventProducer(kafka, logger),
         },
         KafkaEventTransport,
+        OnDemandSubscriptions,
         MessagingLifecycle,
       ],
-      exports: [KAFKA, EventProducer, KafkaEventTransport],
+      exports: [KAFKA, EventProducer, KafkaEventTransport, OnDemandSubscriptions],
     };
   }
 }

@@ -41,6 +41,11 @@ export class KafkaMetrics extends MetricSet {
     'Consumers replaced by a new one because they stopped fetching without restarting, by topic.',
     { labelNames: ['topic'] },
   );
+  readonly consumerPaused = this.gauge(
+    'pushmail_kafka_consumer_paused',
+    'By topic: 1 while the process has left the consumer group of a subscription it follows only while in use (ADR 0107), else 0.',
+    { labelNames: ['topic'] },
+  );
   private readonly producedTopics = new Map<string, ProducedTopicMetrics>();
 
   producedTo(topic: string): ProducedTopicMetrics {
@@ -81,6 +86,11 @@ export class ConsumedTopicMetrics {
     this.deadLetters = countersFromZero(deadLetterReasons, (reason) =>
       metrics.deadLettered.labels({ topic, reason }),
     );
+  }
+
+  /** Whether the consumer has left its group for lack of use (`EventConsumer.pause`). */
+  paused(paused: boolean): void {
+    this.metrics.consumerPaused.labels({ topic: this.topic }).set(paused ? 1 : 0);
   }
 
   deadLettered(reason: DeadLetterReason): void {
