@@ -42,6 +42,11 @@ export const activeSyncConfigSchema = baseConfigSchema
     SYNC_MAX_ITEMS_PER_FOLDER: positiveInt(100_000).default(10_000),
     /** How often the devices seen (version, last command, heartbeat) are reported to device-registry. */
     DEVICE_ACTIVITY_FLUSH_MS: positiveInt().default(10_000),
+    /**
+     * A replica no device has waited on for this long stops reading mailbox changes until the next
+     * Ping or held Sync (ADR 0107); 0 reads them always.
+     */
+    MAILBOX_CHANGES_IDLE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
     /** How often the diagnostic trail is published to Kafka; 0 keeps no trail. */
     TRAIL_FLUSH_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   })

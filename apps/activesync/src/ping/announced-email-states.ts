@@ -79,6 +79,12 @@ export class AnnouncedEmailStates {
     this.byAccount.set(event.accountId, { emailState, order, partition, expiresAt: now + this.ttlMs });
   }
 
+  /** Forgets every account and partition: this replica stopped reading the announcements (ADR 0107). */
+  forgetAll(): void {
+    this.byAccount.clear();
+    this.nextOffset.clear();
+  }
+
   private forgetPartition(partition: number): void {
     for (const [accountId, announced] of this.byAccount)
       if (announced.partition === partition) this.byAccount.delete(accountId);

@@ -153,6 +153,11 @@ export class PingRegistry implements OnModuleDestroy, BeforeApplicationShutdown 
     return this.byDevice.size;
   }
 
+  /** Accounts with a request taking its first look (`watchArrivals`). */
+  get watching(): number {
+    return this.arriving.size;
+  }
+
   /** Once the service stops: no Ping parks any more, and answers close their connection. */
   get closing(): boolean {
     return this.shuttingDown;

@@ -1,3 +1,5 @@
+import { OnDemandSubscriptions } from '@pushmail/platform';
+import { pino } from 'pino';
 import { randomUUID } from 'node:crypto';
 import type { MailboxChangedV1 } from '@pushmail/contracts';
 import { Registry } from 'prom-client';
@@ -64,6 +66,7 @@ function setUp(current: string, inbox: string[], changesReadable = true, windowH
     {} as DeviceViews,
     {} as DeviceStore,
     new AnnouncedEmailStates(),
+    new OnDemandSubscriptions(pino({ level: 'silent' })),
   );
   return { changes, asked, mail, view };
 }
@@ -216,6 +219,7 @@ function parking(
     { standingOf } as unknown as DeviceViews,
     {} as DeviceStore,
     announced,
+    new OnDemandSubscriptions(pino({ level: 'silent' })),
   );
   // How the request ends: `pending` when it did not park.
   const park = (given?: HeldCollection[], onPark?: () => void) =>
@@ -386,6 +390,7 @@ describe('CollectionChanges.pending in quarantine', () => {
     {} as DeviceViews,
     {} as DeviceStore,
     new AnnouncedEmailStates(),
+    new OnDemandSubscriptions(pino({ level: 'silent' })),
   );
   const quarantined = { ...request, standing: { ...allowedStanding(), access: 'quarantined' as const } };
 

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { OnDemandSubscriptions } from '@pushmail/platform';
 import { FolderType } from '../folders/folder-types.js';
 import {
   MailStore,
@@ -7,6 +8,7 @@ import {
   type FolderContents,
 } from '../mailbox/mail-store.js';
 import { AnnouncedEmailStates } from '../ping/announced-email-states.js';
+import { MAILBOX_CHANGES } from '../ping/mailbox-changes-subscription.js';
 import { PingRegistry, type PingConnection, type PingEnd, type PingWatcher } from '../ping/ping-registry.js';
 import { gateOf, type ProvisionedKey } from '../protocol/device-gate.js';
 import type { EasCommandContext, SentReply } from '../protocol/eas-command.js';
@@ -56,6 +58,7 @@ export class CollectionChanges {
     @Inject(DeviceViews) private readonly views: DeviceViews,
     @Inject(DeviceStore) private readonly devices: DeviceStore,
     @Inject(AnnouncedEmailStates) private readonly announced: AnnouncedEmailStates,
+    @Inject(OnDemandSubscriptions) private readonly onDemand: OnDemandSubscriptions,
   ) {}
 
   /**
@@ -185,6 +188,8 @@ export class CollectionChanges {
   ): Promise<string[] | undefined> {
     const { accountId, deviceId } = held.device;
     const watcher = new WatchedCollections(this, held.device, watch.collections, watch.inboxId, waiter);
+    // Mailbox changes are read from here on, if this replica had stopped reading them (ADR 0107).
+    await this.onDemand.use(MAILBOX_CHANGES);
     // A change stored while the first look runs may not be in what it read: the park looks again.
     const arrivals = this.pings.watchArrivals(accountId);
     try {
