@@ -1,6 +1,7 @@
-import { authenticate, type AuthenticateResult, type DNSResolver } from 'mailauth';
+import { authenticate, type DNSResolver } from 'mailauth';
 import { withTimeout } from '../accept-message/accept-message.usecase.js';
 import { policyForRecipients, type InboundAuthPolicy } from './inbound-auth-policy.js';
+import { checkUnsigned, unsignedHeader, type SenderCheckResult } from './unsigned-checks.js';
 
 export interface SenderToCheck {
   /** The message as the client sent it. */
@@ -90,20 +91,9 @@ export class AuthenticateSender {
         fields: `Authentication-Results: ${this.options.hostname};\r\n dmarc=permerror (header too large to check)\r\n`,
       };
     }
-    let result: AuthenticateResult;
+    let result: SenderCheckResult;
     try {
-      result = await withTimeout(
-        authenticate(message.raw, {
-          ip: message.clientAddress.replace(/^::ffff:/i, ''),
-          helo: message.heloName || undefined,
-          sender: message.mailFrom,
-          mta: this.options.hostname,
-          resolver: this.options.resolver,
-          // Logos are for displays; fetching them is no business of a mail receiver.
-          disableBimi: true,
-        }),
-        this.options.timeoutMs,
-      );
+      result = await withTimeout(this.check(message), this.options.timeoutMs);
     } catch (error) {
       const verdict = uncheckedVerdict('temperror');
       if (policy === 'reject') return { action: 'defer', verdict };
@@ -121,6 +111,25 @@ export class AuthenticateSender {
     if (policy === 'reject' && verdict.dmarc === 'temperror') return { action: 'defer', verdict };
     return { action: 'accept', verdict, fields: headerSafe(result.headers) };
   }
+
+  /**
+   * mailauth's checks. A message with no DKIM-Signature and no ARC field (most mail from small
+   * senders) skips its DKIM verifier, which would stream the whole message to find no signature:
+   * the same SPF, ARC and DMARC checks give the same result and fields for less CPU.
+   */
+  private async check(message: SenderToCheck): Promise<SenderCheckResult> {
+    const options = {
+      ip: message.clientAddress.replace(/^::ffff:/i, ''),
+      helo: message.heloName || undefined,
+      sender: message.mailFrom,
+      mta: this.options.hostname,
+      resolver: this.options.resolver,
+    };
+    const unsigned = unsignedHeader(message.raw);
+    if (unsigned) return checkUnsigned(unsigned, options);
+    // Logos are for displays; fetching them is no business of a mail receiver.
+    return authenticate(message.raw, { ...options, disableBimi: true });
+  }
 }
 
 /** The verdict on a message that could not be checked: `permerror` (it cannot be), `temperror` (not now). */
@@ -128,7 +137,7 @@ function uncheckedVerdict(error: 'permerror' | 'temperror'): AuthenticationVerdi
   return { spf: error, dkim: error, dmarc: error, arc: 'none' };
 }
 
-function verdictOf(result: AuthenticateResult): AuthenticationVerdict {
+function verdictOf(result: SenderCheckResult): AuthenticationVerdict {
   const signatures = result.dkim.results ?? [];
   const dkim =
     signatures.find((signature) => signature.status.result === 'pass')?.status.result ??
